@@ -1,0 +1,46 @@
+import type { Severity, WorkflowImpact } from '../envelope/national-types';
+
+/** Workstation / province settings the evaluator takes. Every field has the default rules.md gives. */
+export interface EvaluatorConfig {
+  /** Ceilings of the published age groups. 新生儿 ≤ 28 days, 婴幼儿 < 3 years, 儿童 ≤ 14 full years. */
+  ageCeilings: { neonateMaxDays: number; infantBelowYears: number; childMaxYears: number };
+  /** 法定就业年龄, inclusive. */
+  employmentAge: { minYears: number; maxYears: number };
+  /** insutype codes that meet 生育 (any med_type starting with 5 also does) and 工伤. */
+  insurance: { maternityInsutypes: string[]; workInjuryInsutypes: string[] };
+  /** The hospital's level from the workstation's configuration (wins over medins_lv). */
+  hospitalLevel?: 1 | 2 | 3;
+  /** medins_lv code → level (1 一级, 2 二级, 3 三级). */
+  medinsLevelMap: Record<string, 1 | 2 | 3>;
+  /** What identifies an internet-hospital visit. */
+  internetVisit: { medTypes: string[]; deptCodes: string[]; medinsCodes: string[] };
+  /** Per-rule overrides (三道防线: a gentler 事前 subset, local severities). */
+  ruleOverrides: Record<string, Partial<{ enabled: boolean; severity: Severity; impact: WorkflowImpact; scenes: number[] }>>;
+}
+
+export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
+  ageCeilings: { neonateMaxDays: 28, infantBelowYears: 3, childMaxYears: 14 },
+  employmentAge: { minYears: 16, maxYears: 60 },
+  insurance: { maternityInsutypes: ['510'], workInjuryInsutypes: ['410'] },
+  medinsLevelMap: {
+    '1': 1, '01': 1, '11': 1, '12': 1, '13': 1,
+    '2': 2, '02': 2, '21': 2, '22': 2, '23': 2,
+    '3': 3, '03': 3, '31': 3, '32': 3, '33': 3,
+  },
+  internetVisit: { medTypes: ['9901'], deptCodes: [], medinsCodes: [] },
+  ruleOverrides: {},
+};
+
+export function resolveConfig(partial?: Partial<EvaluatorConfig>): EvaluatorConfig {
+  if (!partial) return DEFAULT_EVALUATOR_CONFIG;
+  return {
+    ...DEFAULT_EVALUATOR_CONFIG,
+    ...partial,
+    ageCeilings: { ...DEFAULT_EVALUATOR_CONFIG.ageCeilings, ...partial.ageCeilings },
+    employmentAge: { ...DEFAULT_EVALUATOR_CONFIG.employmentAge, ...partial.employmentAge },
+    insurance: { ...DEFAULT_EVALUATOR_CONFIG.insurance, ...partial.insurance },
+    medinsLevelMap: { ...DEFAULT_EVALUATOR_CONFIG.medinsLevelMap, ...partial.medinsLevelMap },
+    internetVisit: { ...DEFAULT_EVALUATOR_CONFIG.internetVisit, ...partial.internetVisit },
+    ruleOverrides: { ...partial.ruleOverrides },
+  };
+}

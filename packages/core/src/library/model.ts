@@ -1,0 +1,115 @@
+import type { Severity, WorkflowImpact } from '../envelope/national-types';
+
+/** Every kind of check the evaluator knows (`limit_type` in the published knowledge points). */
+export const CHECK_KINDS = [
+  'sex',
+  'age_group',
+  'age_range',
+  'insurance_type',
+  'visit_type',
+  'min_hospital_level',
+  'max_pay_days',
+  'max_qty_per_period',
+  'max_qty_per_n_days',
+  'time_window',
+  'same_incision_group',
+  'tcm_not_paid',
+  'tcm_single_not_paid',
+  'internet_visit',
+  'indication',
+  'dept_limit',
+  'doctor_title_limit',
+  'drug_class_duplicate',
+  'max_items_per_rx',
+  'second_line',
+  'data_quality',
+] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
+/** Kinds decided per prescription or encounter, not by a knowledge point's codes. */
+export const RULE_LEVEL_KINDS: ReadonlySet<CheckKind> = new Set<CheckKind>([
+  'drug_class_duplicate',
+  'max_items_per_rx',
+  'data_quality',
+]);
+
+export type RuleClass = '政策类' | '管理类' | '医疗类';
+
+/** A rule of the 规则库. */
+export interface Rule {
+  /** Official code (GZ + 14 digits) where the framework has one, otherwise a local code (PA-…). */
+  id: string;
+  name: string;
+  ruleClass: RuleClass;
+  kind: CheckKind;
+  severity: Severity;
+  impact: WorkflowImpact;
+  /** trig_scen values (1–10) the rule runs in. */
+  scenes: number[];
+  enabled: boolean;
+  /** Message template override; `{item}`, `{limit}`, `{fact}` are filled in. */
+  message?: string;
+  /** Rule-level parameters for kinds that have no knowledge points (e.g. max_items_per_rx: { max: 5 }). */
+  params?: Record<string, unknown>;
+}
+
+/** The parsed, typed limit of a knowledge point, one shape per kind. */
+export type Limit =
+  | { kind: 'sex'; sex: 'male' | 'female' }
+  | { kind: 'age_group'; group: 'neonate' | 'infant' | 'child' }
+  | { kind: 'age_range'; minYears: number; maxYears: number }
+  | { kind: 'insurance_type'; insurance: 'work_injury' | 'maternity' }
+  | { kind: 'visit_type'; allowEmergency: boolean }
+  | { kind: 'min_hospital_level'; level: 1 | 2 | 3 }
+  | { kind: 'max_pay_days'; days: number }
+  | { kind: 'max_qty_per_period'; qty: number; per: 'day' | 'hour' }
+  | { kind: 'max_qty_per_n_days'; qty: number; days: number }
+  | { kind: 'time_window'; window: 'day' | 'visit' | 'hours' | 'same_hour'; hours: number }
+  | { kind: 'same_incision_group'; group: string }
+  | { kind: 'tcm_not_paid' }
+  | { kind: 'tcm_single_not_paid' }
+  | { kind: 'internet_visit' }
+  | { kind: 'indication'; text: string; icdPrefixes: string[] }
+  | { kind: 'dept_limit'; deptCodes: string[] }
+  | { kind: 'doctor_title_limit'; minTitle: 1 | 2 | 3 | 4 | 5 }
+  | { kind: 'second_line'; firstLineCodes: string[] };
+
+/** A knowledge point of the 知识库. */
+export interface KnowledgePoint {
+  /** Stable id: the same rule + item name keeps its id across library versions. */
+  id: string;
+  ruleId: string;
+  itemName: string;
+  itemType: string;
+  /** National codes (hilist_code) it covers; for time_window pairs exactly [A, B]. */
+  codes: string[];
+  limit: Limit;
+  /** limit_value as published, for messages. */
+  limitText: string;
+  /** 逻辑依据, returned as vola_evid. */
+  basis: string;
+  detectLogic?: string;
+  batch?: number;
+  publishedAt?: string;
+  /** yyyy-MM-dd, inclusive; absent = always. */
+  effectiveFrom?: string;
+  effectiveTo?: string;
+  /** Where the point came from (national batch, province, hospital). */
+  source?: string;
+}
+
+export interface LibraryMeta {
+  version: string;
+  /** e.g. "national", a province code, or a hospital code. */
+  region: string;
+  createdAt: string;
+  parentVersion?: string;
+  description?: string;
+}
+
+/** A complete two-library snapshot: the unit that is imported, bundled, signed and activated. */
+export interface LibraryData {
+  meta: LibraryMeta;
+  rules: Rule[];
+  knowledgePoints: KnowledgePoint[];
+}

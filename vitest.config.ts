@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources of the workspace packages; processes the tests
+    // spawn (sidecar, shim) run the built artefacts, which `pnpm test` builds first.
+    alias: {
+      '@prealert/core': src('./packages/core/src/index.ts'),
+      '@prealert/client': src('./packages/client/src/index.ts'),
+      '@prealert/widget': src('./packages/widget/src/index.ts'),
+      '@prealert/rules-cache': src('./rules-cache/src/index.ts'),
+      '@prealert/sidecar': src('./sidecar/src/index.ts'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'rules-cache/test/**/*.test.ts', 'sidecar/test/**/*.test.ts', 'native-shim/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
