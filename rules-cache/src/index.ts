@@ -1,1 +1,7 @@
-export {};
+export * from './build-library';
+export * from './limit-parser';
+export * from './national';
+export * from './published-record';
+export * from './read-csv';
+export * from './read-published-json';
+export * from './rule-catalogue';

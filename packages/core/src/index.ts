@@ -1,9 +1,13 @@
 export * from './envelope/national-types';
-export * from './envelope/validate';
 export * from './envelope/response';
-export * from './library/model';
-export * from './library/compile';
+export * from './envelope/validate';
+export * from './evaluate/analyze';
 export * from './evaluate/config';
 export * from './evaluate/finding';
-export * from './evaluate/analyze';
+export * from './evaluate/jr-id';
+export * from './library/compile';
+export * from './library/model';
+export * from './normalize/dates';
+export type { Encounter, Line, NormalizedRequest, Patient } from './normalize/request';
+export { normalizeAnalysis } from './normalize/request';
 export * from './normalize/scenes';

@@ -15,17 +15,32 @@ export interface EvaluatorConfig {
   /** What identifies an internet-hospital visit. */
   internetVisit: { medTypes: string[]; deptCodes: string[]; medinsCodes: string[] };
   /** Per-rule overrides (三道防线: a gentler 事前 subset, local severities). */
-  ruleOverrides: Record<string, Partial<{ enabled: boolean; severity: Severity; impact: WorkflowImpact; scenes: number[] }>>;
+  ruleOverrides: Record<
+    string,
+    Partial<{ enabled: boolean; severity: Severity; impact: WorkflowImpact; scenes: number[] }>
+  >;
 }
 
 export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
   ageCeilings: { neonateMaxDays: 28, infantBelowYears: 3, childMaxYears: 14 },
   employmentAge: { minYears: 16, maxYears: 60 },
-  insurance: { maternityInsutypes: ['510'], workInjuryInsutypes: ['410'] },
+  insurance: { maternityInsutypes: ['510'], workInjuryInsutypes: [] },
   medinsLevelMap: {
-    '1': 1, '01': 1, '11': 1, '12': 1, '13': 1,
-    '2': 2, '02': 2, '21': 2, '22': 2, '23': 2,
-    '3': 3, '03': 3, '31': 3, '32': 3, '33': 3,
+    '1': 1,
+    '01': 1,
+    '11': 1,
+    '12': 1,
+    '13': 1,
+    '2': 2,
+    '02': 2,
+    '21': 2,
+    '22': 2,
+    '23': 2,
+    '3': 3,
+    '03': 3,
+    '31': 3,
+    '32': 3,
+    '33': 3,
   },
   internetVisit: { medTypes: ['9901'], deptCodes: [], medinsCodes: [] },
   ruleOverrides: {},

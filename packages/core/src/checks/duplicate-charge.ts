@@ -1,0 +1,74 @@
+import type { PointEntry } from '../library/compile';
+import type { Line } from '../normalize/request';
+import type { Hit, PointCheck } from './hit';
+
+type Window = Extract<PointEntry['kp']['limit'], { kind: 'time_window' }>;
+
+function together(a: Line, b: Line, w: Window): boolean {
+  switch (w.window) {
+    case 'day':
+      return a.beginDay === b.beginDay;
+    case 'visit':
+      return a.encounter === b.encounter;
+    case 'same_hour':
+      return Math.floor(a.beginMinutes / 60) === Math.floor(b.beginMinutes / 60);
+    case 'hours':
+      return Math.abs(a.beginMinutes - b.beginMinutes) < w.hours * 60;
+  }
+}
+
+const WINDOW_TEXT = { day: '同一天', visit: '同一次就诊', same_hour: '同一小时', hours: '' } as const;
+
+/**
+ * 医疗服务项目重复收费 (A×B): A includes B (项目内涵), so B charged inside the window is the duplicate. B's current
+ * lines are flagged (涉及项: the A lines). When only A is new and B was already charged, the new A line is flagged
+ * with the duplicated B amount, because that is the charge the doctor is adding now.
+ */
+export const checkDuplicateCharge: PointCheck = (entry, lines) => {
+  const limit = entry.kp.limit;
+  if (limit.kind !== 'time_window') return undefined;
+  const [codeA, codeB] = entry.kp.codes;
+  const aLines: Line[] = [];
+  const bLines: Line[] = [];
+  let anyCurrent = false;
+  for (const line of lines) {
+    if (line.code === codeA) aLines.push(line);
+    else if (line.code === codeB) bLines.push(line);
+    if (line.current) anyCurrent = true;
+  }
+  if (!anyCurrent || aLines.length === 0 || bLines.length === 0) return undefined;
+  const names = entry.kp.itemName.split('×');
+  const nameA = names[0] ?? aLines[0]!.name;
+  const nameB = names[1] ?? bLines[0]!.name;
+  const windowText = limit.window === 'hours' ? `${limit.hours} 小时内` : WINDOW_TEXT[limit.window];
+  const fact = `【${nameA}】与【${nameB}】${windowText}同时收费`;
+  const message = `${fact}，【${nameA}】已包含【${nameB}】的内涵，【${nameB}】属重复收费。`;
+  const hits: Hit[] = [];
+  const hitFor = (line: Line) => {
+    let hit = hits.find((h) => h.encounter === line.encounter);
+    if (!hit) {
+      hit = { encounter: line.encounter, flagged: [], involved: [], message, fact, amountComputed: true };
+      hits.push(hit);
+    }
+    return hit;
+  };
+  for (const b of bLines) {
+    const partners = aLines.filter((a) => together(a, b, limit));
+    if (partners.length === 0) continue;
+    if (b.current) {
+      const hit = hitFor(b);
+      hit.flagged.push({ line: b, amount: b.amount });
+      for (const a of partners) if (!hit.involved.includes(a)) hit.involved.push(a);
+    } else {
+      for (const a of partners) {
+        if (!a.current) continue;
+        const hit = hitFor(a);
+        const flagged = hit.flagged.find((f) => f.line === a);
+        if (flagged) continue;
+        hit.flagged.push({ line: a, amount: b.amount });
+        if (!hit.involved.includes(b)) hit.involved.push(b);
+      }
+    }
+  }
+  return hits.length > 0 ? hits : undefined;
+};

@@ -1,0 +1,130 @@
+import type { EvaluatorConfig } from '../evaluate/config';
+import type { Encounter, Line } from '../normalize/request';
+import type { PointCheck } from './hit';
+import { flagCurrentLines, itemLabel } from './hit';
+
+const LEVEL_NAME = { 1: '一级', 2: '二级', 3: '三级' } as const;
+
+/** 药品限工伤/生育保险: the encounter's insurance does not meet the limit. */
+export const checkInsuranceType: PointCheck = (entry, lines, ctx) => {
+  const limit = entry.kp.limit;
+  if (limit.kind !== 'insurance_type') return undefined;
+  const { maternityInsutypes, workInjuryInsutypes } = ctx.config.insurance;
+  const met = (e: Encounter) =>
+    limit.insurance === 'maternity'
+      ? maternityInsutypes.includes(e.insutype) || e.medType.startsWith('5')
+      : workInjuryInsutypes.includes(e.insutype);
+  const name = limit.insurance === 'maternity' ? '生育保险' : '工伤保险';
+  return flagCurrentLines(
+    lines,
+    (line) => (met(line.encounter) ? undefined : `本次就诊险种为 ${line.encounter.insutype || '未填写'}`),
+    (fact, line) => `${itemLabel(entry, line)}限${name}支付，${fact}。`,
+  );
+};
+
+export function isOutpatient(e: Encounter): boolean {
+  if (e.medMdtrtType) return e.medMdtrtType === '1' && !e.medType.startsWith('2');
+  return e.medType.startsWith('1');
+}
+
+/** 药品限就医方式 (住院): an outpatient encounter; 急诊 passes where the basis allows it. */
+export const checkVisitType: PointCheck = (entry, lines) => {
+  const limit = entry.kp.limit;
+  if (limit.kind !== 'visit_type') return undefined;
+  return flagCurrentLines(
+    lines,
+    (line) => {
+      const e = line.encounter;
+      if (!isOutpatient(e)) return undefined;
+      if (limit.allowEmergency && e.medType === '13') return undefined;
+      return `本次为门诊就诊（医疗类别 ${e.medType || '未填写'}）`;
+    },
+    (fact, line) => `${itemLabel(entry, line)}限${limit.allowEmergency ? '急诊或' : ''}住院患者使用，${fact}。`,
+  );
+};
+
+export function hospitalLevel(e: Encounter, config: EvaluatorConfig): 1 | 2 | 3 | undefined {
+  return config.hospitalLevel ?? config.medinsLevelMap[e.medinsLevel];
+}
+
+/** 药品限医疗机构级别: the hospital's level is below the limit; unknown level does not fire. */
+export const checkHospitalLevel: PointCheck = (entry, lines, ctx) => {
+  const limit = entry.kp.limit;
+  if (limit.kind !== 'min_hospital_level') return undefined;
+  return flagCurrentLines(
+    lines,
+    (line) => {
+      const level = hospitalLevel(line.encounter, ctx.config);
+      return level !== undefined && level < limit.level ? `本机构为${LEVEL_NAME[level]}医疗机构` : undefined;
+    },
+    (fact, line) => `${itemLabel(entry, line)}限${LEVEL_NAME[limit.level]}及以上医疗机构使用，${fact}。`,
+  );
+};
+
+export function isInternetVisit(e: Encounter, config: EvaluatorConfig): boolean {
+  const iv = config.internetVisit;
+  return iv.medTypes.includes(e.medType) || iv.deptCodes.includes(e.deptCode) || iv.medinsCodes.includes(e.medinsId);
+}
+
+/** 超互联网医院药品支付范围: a controlled drug in an internet-hospital visit. */
+export const checkInternetVisit: PointCheck = (entry, lines, ctx) => {
+  if (entry.kp.limit.kind !== 'internet_visit') return undefined;
+  return flagCurrentLines(
+    lines,
+    (line) => (isInternetVisit(line.encounter, ctx.config) ? '本次为互联网诊疗' : undefined),
+    (fact, line) => `${fact}，不得开具麻醉药品、精神药品等特殊管理药品${itemLabel(entry, line)}。`,
+  );
+};
+
+/** 限科室使用: the ordering department is not one of the allowed ones. */
+export const checkDeptLimit: PointCheck = (entry, lines) => {
+  const limit = entry.kp.limit;
+  if (limit.kind !== 'dept_limit') return undefined;
+  return flagCurrentLines(
+    lines,
+    (line: Line) =>
+      line.deptCode && !limit.deptCodes.includes(line.deptCode)
+        ? `开单科室为 ${line.deptName || line.deptCode}`
+        : undefined,
+    (fact, line) => `${itemLabel(entry, line)}限 ${entry.kp.limitText || limit.deptCodes.join('、')} 使用，${fact}。`,
+  );
+};
+
+const TITLE_NAME = { 1: '医士', 2: '医师', 3: '主治医师', 4: '副主任医师', 5: '主任医师' } as const;
+
+/** drord_dr_profttl comes in two code schemes (3101-3103.md §2.9): 231–235 or 1–5. */
+export function titleRank(code: string): 1 | 2 | 3 | 4 | 5 | undefined {
+  switch (code) {
+    case '231':
+    case '5':
+      return 5;
+    case '232':
+    case '4':
+      return 4;
+    case '233':
+    case '3':
+      return 3;
+    case '234':
+    case '2':
+      return 2;
+    case '235':
+    case '1':
+      return 1;
+    default:
+      return undefined;
+  }
+}
+
+/** 限医师职称: the prescribing doctor's title is below the minimum; unknown titles do not fire. */
+export const checkDoctorTitle: PointCheck = (entry, lines) => {
+  const limit = entry.kp.limit;
+  if (limit.kind !== 'doctor_title_limit') return undefined;
+  return flagCurrentLines(
+    lines,
+    (line) => {
+      const rank = titleRank(line.doctorTitle);
+      return rank !== undefined && rank < limit.minTitle ? `开方医生职称为${TITLE_NAME[rank]}` : undefined;
+    },
+    (fact, line) => `${itemLabel(entry, line)}限${TITLE_NAME[limit.minTitle]}及以上职称开具，${fact}。`,
+  );
+};

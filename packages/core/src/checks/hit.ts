@@ -1,0 +1,70 @@
+import type { EvaluatorConfig } from '../evaluate/config';
+import type { PointEntry } from '../library/compile';
+import type { Rule } from '../library/model';
+import type { LocalTime } from '../normalize/dates';
+import type { Encounter, Line, Patient } from '../normalize/request';
+
+/** A flagged line (违规项) with the amount it contributes to vola_amt. */
+export interface FlaggedLine {
+  line: Line;
+  amount: number;
+}
+
+/** What a check found in one encounter; becomes one national result. */
+export interface Hit {
+  encounter: Encounter;
+  flagged: FlaggedLine[];
+  /** Lines that made it fire without being at fault (涉及项). */
+  involved: Line[];
+  /** vola_cont. */
+  message: string;
+  /** The patient/encounter fact that breaks the limit, for rule message templates. */
+  fact: string;
+  amountComputed: boolean;
+  /** Distinguishes several findings of one rule-level rule in one encounter (part of jr_id). */
+  discriminator?: string;
+}
+
+export interface CheckContext {
+  config: EvaluatorConfig;
+  now: LocalTime;
+}
+
+/** A check driven by the code index: it sees the lines of one patient whose codes a knowledge point names. */
+export type PointCheck = (entry: PointEntry, lines: readonly Line[], ctx: CheckContext) => Hit[] | undefined;
+
+/** A check of a rule that has no knowledge points: it sees the whole patient. */
+export type RuleCheck = (rule: Rule, patient: Patient, ctx: CheckContext) => Hit[] | undefined;
+
+export function itemLabel(entry: PointEntry, line?: Line): string {
+  return `【${entry.kp.itemName || line?.name || entry.kp.codes[0]}】`;
+}
+
+/** Flags every current line for which `factOf` returns a fact, one hit per encounter. */
+export function flagCurrentLines(
+  lines: readonly Line[],
+  factOf: (line: Line) => string | undefined,
+  messageOf: (fact: string, line: Line) => string,
+): Hit[] | undefined {
+  let hits: Hit[] | undefined;
+  for (const line of lines) {
+    if (!line.current) continue;
+    const fact = factOf(line);
+    if (fact === undefined) continue;
+    hits ??= [];
+    let hit = hits.find((h) => h.encounter === line.encounter);
+    if (!hit) {
+      hit = {
+        encounter: line.encounter,
+        flagged: [],
+        involved: [],
+        message: messageOf(fact, line),
+        fact,
+        amountComputed: true,
+      };
+      hits.push(hit);
+    }
+    hit.flagged.push({ line, amount: line.amount });
+  }
+  return hits;
+}

@@ -1,0 +1,59 @@
+import type { PointCheck } from './hit';
+import { flagCurrentLines, itemLabel } from './hit';
+
+const SEX_NAME = { male: '男', female: '女' } as const;
+
+/** 药品/医疗服务项目区分性别使用: fires only when the patient's sex is known and differs. */
+export const checkSex: PointCheck = (entry, lines) => {
+  const limit = entry.kp.limit;
+  if (limit.kind !== 'sex') return undefined;
+  return flagCurrentLines(
+    lines,
+    (line) => {
+      const sex = line.encounter.patient.sex;
+      return sex !== undefined && sex !== limit.sex ? `患者性别为${SEX_NAME[sex]}` : undefined;
+    },
+    (fact, line) => `${itemLabel(entry, line)}限${SEX_NAME[limit.sex]}性使用，${fact}。`,
+  );
+};
+
+/** 儿童专用 / 限儿童 / 新生儿: age above the group's ceiling on the day of the order. */
+export const checkAgeGroup: PointCheck = (entry, lines, ctx) => {
+  const limit = entry.kp.limit;
+  if (limit.kind !== 'age_group') return undefined;
+  const c = ctx.config.ageCeilings;
+  const label =
+    limit.group === 'neonate'
+      ? `新生儿（出生 ${c.neonateMaxDays} 天内）`
+      : limit.group === 'infant'
+        ? `婴幼儿（不满 ${c.infantBelowYears} 周岁）`
+        : `儿童（${c.childMaxYears} 周岁及以下）`;
+  return flagCurrentLines(
+    lines,
+    (line) => {
+      if (limit.group === 'neonate') {
+        if (line.ageDays === undefined || line.ageDays <= c.neonateMaxDays) return undefined;
+        return line.ageDays < 366 ? `患者出生第 ${line.ageDays} 天` : `患者年龄 ${line.ageYears} 周岁`;
+      }
+      if (line.ageYears === undefined) return undefined;
+      const over = limit.group === 'infant' ? line.ageYears >= c.infantBelowYears : line.ageYears > c.childMaxYears;
+      return over ? `患者年龄 ${line.ageYears} 周岁` : undefined;
+    },
+    (fact, line) => `${itemLabel(entry, line)}限${label}使用，${fact}。`,
+  );
+};
+
+/** 医疗服务项目限年龄: age outside an inclusive range of full years. */
+export const checkAgeRange: PointCheck = (entry, lines) => {
+  const limit = entry.kp.limit;
+  if (limit.kind !== 'age_range') return undefined;
+  return flagCurrentLines(
+    lines,
+    (line) =>
+      line.ageYears !== undefined && (line.ageYears < limit.minYears || line.ageYears > limit.maxYears)
+        ? `患者年龄 ${line.ageYears} 周岁`
+        : undefined,
+    (fact, line) =>
+      `${itemLabel(entry, line)}限 ${limit.minYears}–${limit.maxYears} 周岁${entry.kp.limitText && !/\d/.test(entry.kp.limitText) ? `（${entry.kp.limitText}）` : ''}使用，${fact}。`,
+  );
+};

@@ -1,0 +1,152 @@
+/**
+ * JSON Schemas of what prealert needs to evaluate. They are deliberately loose where real clients differ (extra
+ * provincial fields pass, numbers may be strings) and strict where evaluation would otherwise guess (ids, codes).
+ */
+
+const str = { type: 'string' } as const;
+const num = { type: 'number' } as const;
+const strOrEmptyList = { anyOf: [{ type: 'string' }, { type: 'array' }, { type: 'null' }] } as const;
+
+export const diagnoseSchema = {
+  type: 'object',
+  properties: {
+    dise_id: str,
+    inout_dise_type: str,
+    maindise_flag: str,
+    dias_srt_no: str,
+    dise_codg: str,
+    dise_name: str,
+    dise_date: str,
+  },
+} as const;
+
+export const orderSchema = {
+  type: 'object',
+  required: ['rx_id', 'hilist_code'],
+  properties: {
+    rx_id: { type: 'string', minLength: 1 },
+    rxno: str,
+    grpno: str,
+    long_drord_flag: str,
+    hilist_type: str,
+    chrg_type: str,
+    drord_bhvr: str,
+    hilist_code: { type: 'string', minLength: 1 },
+    hilist_name: str,
+    hilist_lv: str,
+    hilist_pric: num,
+    cnt: num,
+    pric: num,
+    sumamt: num,
+    ownpay_amt: num,
+    selfpay_amt: num,
+    spec: str,
+    spec_unt: str,
+    drord_begn_date: str,
+    drord_stop_date: str,
+    drord_dept_codg: str,
+    drord_dept_name: str,
+    drord_dr_codg: str,
+    drord_dr_name: str,
+    drord_dr_profttl: str,
+    curr_drord_flag: str,
+  },
+} as const;
+
+export const encounterSchema = {
+  type: 'object',
+  required: ['mdtrt_id', 'fsi_order_dtos'],
+  properties: {
+    mdtrt_id: { type: 'string', minLength: 1 },
+    medins_id: str,
+    medins_lv: str,
+    adm_date: str,
+    dscg_date: str,
+    dscg_main_dise_codg: str,
+    dr_codg: str,
+    adm_dept_codg: str,
+    adm_dept_name: str,
+    med_mdtrt_type: str,
+    med_type: str,
+    insutype: str,
+    matn_stas: str,
+    medfee_sumamt: num,
+    fsi_diagnose_dtos: { type: 'array', items: diagnoseSchema },
+    fsi_order_dtos: { type: 'array', items: orderSchema },
+    fsi_operation_dtos: { type: 'array', items: { type: 'object' } },
+  },
+} as const;
+
+export const patientSchema = {
+  type: 'object',
+  required: ['patn_id', 'fsi_encounter_dtos'],
+  properties: {
+    patn_id: { type: 'string', minLength: 1 },
+    patn_name: str,
+    gend: str,
+    brdy: str,
+    poolarea: str,
+    curr_mdtrt_id: str,
+    fsi_his_data_dto: {},
+    fsi_encounter_dtos: { type: 'array', minItems: 1, items: encounterSchema },
+  },
+} as const;
+
+export const analysisInputSchema = {
+  type: 'object',
+  required: ['data'],
+  properties: {
+    data: {
+      type: 'object',
+      required: ['patient_dtos'],
+      properties: {
+        syscode: str,
+        task_id: str,
+        trig_scen: { anyOf: [{ type: 'string' }, { type: 'array', items: str }] },
+        rule_ids: strOrEmptyList,
+        patient_dtos: { type: 'array', minItems: 1, items: patientSchema },
+      },
+    },
+  },
+} as const;
+
+export const feedbackInputSchema = {
+  type: 'object',
+  required: ['data'],
+  properties: {
+    data: {
+      type: 'object',
+      required: ['warn_type', 'warns'],
+      properties: {
+        warn_type: { type: 'string', enum: ['1', '2'] },
+        warns: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['warn_rslt_id', 'dspo_way'],
+            properties: {
+              warn_rslt_id: { type: 'string', minLength: 1 },
+              dspo_way: { type: 'string', enum: ['1', '2'] },
+              dspo_way_rea: { type: 'string', maxLength: 500 },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const requestEnvelopeSchema = {
+  type: 'object',
+  required: ['infno', 'input'],
+  properties: {
+    infno: { type: 'string', minLength: 1 },
+    msgid: str,
+    mdtrtarea_admvs: str,
+    opter: str,
+    inf_time: str,
+    fixmedins_code: str,
+    input: { type: 'object' },
+  },
+} as const;

@@ -1,0 +1,256 @@
+import type { CheckContext, Hit } from '../checks/hit';
+import { isTextOnlyIndication } from '../checks/indication';
+import { POINT_CHECKS, RULE_CHECKS } from '../checks/registry';
+import { checkTcmSinglePrescriptions } from '../checks/tcm';
+import type {
+  AnalysisInput,
+  AnalysisOutput,
+  JudgeResultDto,
+  Severity,
+  WorkflowImpact,
+} from '../envelope/national-types';
+import type { FieldError } from '../envelope/validate';
+import { formatFieldErrors } from '../envelope/validate';
+import type { CompiledLibrary, PointEntry } from '../library/compile';
+import type { KnowledgePoint, Rule } from '../library/model';
+import { type LocalTime, localTimeOf } from '../normalize/dates';
+import { type Line, type NormalizedRequest, normalizeAnalysis } from '../normalize/request';
+import { parseScenes, sceneMask } from '../normalize/scenes';
+import { type EvaluatorConfig, resolveConfig } from './config';
+import { effectiveRule } from './effective-rules';
+import type { Finding } from './finding';
+import { judgeResultId } from './jr-id';
+
+export interface AnalyzeOptions {
+  infno: '3101' | '3102';
+  /** The request time; also the fallback date of lines without one. */
+  now: Date;
+  config?: Partial<EvaluatorConfig> | EvaluatorConfig;
+}
+
+export interface EncounterSummary {
+  patientId: string;
+  encounterId: string;
+  deptCode: string;
+  doctorCode: string;
+  medType: string;
+}
+
+export type AnalyzeOutcome =
+  | {
+      ok: true;
+      output: AnalysisOutput;
+      findings: Finding[];
+      taskId: string;
+      scenes: number[];
+      encounters: EncounterSummary[];
+    }
+  | { ok: false; errors: FieldError[]; message: string };
+
+const RULE_CLASS_CODE: Record<string, string> = { 政策类: '1', 管理类: '2', 医疗类: '3' };
+
+const resolved = new WeakMap<object, EvaluatorConfig>();
+function configOf(partial: AnalyzeOptions['config']): EvaluatorConfig {
+  if (!partial) return resolveConfig();
+  let config = resolved.get(partial);
+  if (!config) {
+    config = resolveConfig(partial);
+    resolved.set(partial, config);
+  }
+  return config;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+interface Match {
+  entry: PointEntry;
+  lines: Line[];
+}
+
+function toFinding(
+  library: CompiledLibrary,
+  rule: Rule,
+  kp: KnowledgePoint | undefined,
+  hit: Hit,
+  config: EvaluatorConfig,
+): Finding {
+  const effective = effectiveRule(rule, config);
+  let severity: Severity = effective.severity;
+  let impact: WorkflowImpact = effective.impact;
+  const textOnly = kp !== undefined && isTextOnlyIndication(kp.limit);
+  if (textOnly && !config.ruleOverrides[rule.id]?.severity) {
+    severity = 3;
+    impact = 'confirm';
+  }
+  const flagged = hit.flagged;
+  let amount = 0;
+  for (const f of flagged) amount += textOnly ? 0 : f.amount;
+  const first = flagged[0]?.line;
+  const encounter = hit.encounter;
+  const pointKey = (kp?.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');
+  const message = rule.message
+    ? rule.message
+        .replaceAll('{item}', kp?.itemName ?? first?.name ?? '')
+        .replaceAll('{limit}', kp?.limitText ?? '')
+        .replaceAll('{fact}', hit.fact)
+    : hit.message;
+  return {
+    jrId: judgeResultId({
+      libraryVersion: library.meta.version,
+      ruleId: rule.id,
+      pointKey,
+      encounterId: encounter.id,
+      rxIds: flagged.map((f) => f.line.rxId),
+    }),
+    ruleId: rule.id,
+    ruleName: rule.name,
+    ruleClass: rule.ruleClass,
+    kpId: kp?.id ?? '',
+    severity,
+    impact,
+    amount: round2(amount),
+    amountComputed: hit.amountComputed,
+    patientId: encounter.patient.id,
+    encounterId: encounter.id,
+    deptCode: first?.deptCode ?? encounter.deptCode,
+    deptName: first?.deptName ?? encounter.deptName,
+    doctorCode: first?.doctorCode ?? encounter.doctorCode,
+    doctorName: first?.doctorName ?? '',
+    lines: [
+      ...flagged.map((f) => ({ rxId: f.line.rxId, itemType: 1 as const, amount: textOnly ? 0 : round2(f.amount) })),
+      ...hit.involved.map((l) => ({ rxId: l.rxId, itemType: 2 as const, amount: 0 })),
+    ],
+    message,
+    evidence: kp?.basis || kp?.limitText || rule.name,
+  };
+}
+
+export function toJudgeResult(f: Finding, taskId: string): JudgeResultDto {
+  return {
+    jr_id: f.jrId,
+    rule_id: f.ruleId,
+    rule_name: f.ruleName,
+    vola_cont: f.message,
+    patn_id: f.patientId,
+    mdtrt_id: f.encounterId,
+    judge_result_detail_dtos: f.lines.map((l, i) => ({
+      jrd_id: `${f.jrId}-${i + 1}`,
+      patn_id: f.patientId,
+      mdtrt_id: f.encounterId,
+      rx_id: l.rxId,
+      vola_item_type: l.itemType === 1 ? '1' : '2',
+      vola_amt: l.amount,
+    })),
+    vola_amt: f.amount,
+    vola_amt_stas: f.amountComputed ? '1' : '0',
+    sev_deg: String(f.severity) as '1' | '2' | '3',
+    vola_evid: f.evidence,
+    vola_bhvr_type: RULE_CLASS_CODE[f.ruleClass] ?? '',
+    task_id: taskId,
+    wf_impact: f.impact,
+    kp_id: f.kpId,
+  };
+}
+
+/** Evaluates a normalised request. Cost: one index lookup per order line, plus the checks of the points that match. */
+export function evaluate(
+  library: CompiledLibrary,
+  request: NormalizedRequest,
+  scenes: readonly number[],
+  config: EvaluatorConfig,
+  now: LocalTime,
+): Finding[] {
+  const requestScenes = sceneMask(scenes);
+  const ruleFilter = request.ruleIds.length > 0 ? new Set(request.ruleIds) : undefined;
+  const ctx: CheckContext = { config, now };
+  const findings: Finding[] = [];
+  const runs = (rule: Rule): boolean => {
+    const e = effectiveRule(rule, config);
+    return e.enabled && (e.scenes & requestScenes) !== 0 && (!ruleFilter || ruleFilter.has(rule.id));
+  };
+
+  for (const patient of request.patients) {
+    if (!patient.encounters.some((e) => e.hasCurrent)) continue;
+    const matches = new Map<KnowledgePoint, Match>();
+    let tcmSingle: Map<Line, PointEntry> | undefined;
+    let surgeryGroups: Map<string, Line[]> | undefined;
+    const add = (entry: PointEntry, line: Line) => {
+      if (line.beginDay < entry.fromDay || line.beginDay > entry.toDay || !runs(entry.rule)) return;
+      const kind = entry.kp.limit.kind;
+      if (kind === 'tcm_single_not_paid') {
+        if (line.current) (tcmSingle ??= new Map()).set(line, entry);
+        return;
+      }
+      if (kind === 'same_incision_group' && entry.kp.limit.kind === 'same_incision_group') {
+        surgeryGroups ??= new Map();
+        const group = surgeryGroups.get(entry.kp.limit.group);
+        if (group) group.push(line);
+        else surgeryGroups.set(entry.kp.limit.group, [line]);
+      }
+      const match = matches.get(entry.kp);
+      if (match) match.lines.push(line);
+      else matches.set(entry.kp, { entry, lines: [line] });
+    };
+    for (const line of patient.lines) {
+      const found = library.lookup(line.code);
+      if (found === undefined) continue;
+      if (Array.isArray(found)) for (const entry of found) add(entry, line);
+      else add(found, line);
+    }
+
+    for (const { entry, lines } of matches.values()) {
+      const check = POINT_CHECKS[entry.kp.limit.kind];
+      if (!check) continue;
+      let input: readonly Line[] = lines;
+      if (entry.kp.limit.kind === 'same_incision_group') input = surgeryGroups?.get(entry.kp.limit.group) ?? lines;
+      else if (!lines.some((l) => l.current)) continue;
+      const hits = check(entry, input, ctx);
+      if (hits) for (const hit of hits) findings.push(toFinding(library, entry.rule, entry.kp, hit, config));
+    }
+    if (tcmSingle) {
+      for (const { entry, hit } of checkTcmSinglePrescriptions(patient, tcmSingle)) {
+        findings.push(toFinding(library, entry.rule, entry.kp, hit, config));
+      }
+    }
+    for (const { rule } of library.ruleLevel) {
+      if (!runs(rule)) continue;
+      const hits = RULE_CHECKS[rule.kind]?.(rule, patient, ctx);
+      if (hits) for (const hit of hits) findings.push(toFinding(library, rule, undefined, hit, config));
+    }
+  }
+  findings.sort(
+    (a, b) =>
+      a.severity - b.severity || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (a.jrId < b.jrId ? -1 : 1),
+  );
+  return findings;
+}
+
+/** 3101/3102 end to end on a validated input: scenes, normalisation, evaluation, national output. */
+export function analyze(library: CompiledLibrary, input: AnalysisInput, options: AnalyzeOptions): AnalyzeOutcome {
+  const scenes = parseScenes(input.data.trig_scen, options.infno);
+  if (!Array.isArray(scenes)) return { ok: false, errors: [scenes], message: formatFieldErrors([scenes]) };
+  const now = localTimeOf(options.now);
+  const normalized = normalizeAnalysis(input, now);
+  if (!normalized.ok) return { ok: false, errors: normalized.errors, message: formatFieldErrors(normalized.errors) };
+  const request = normalized.request;
+  const findings = evaluate(library, request, scenes, configOf(options.config), now);
+  const taskId = request.taskId;
+  const result = findings.map((f) => toJudgeResult(f, taskId));
+  const encounters: EncounterSummary[] = [];
+  for (const p of request.patients) {
+    for (const e of p.encounters) {
+      if (e.hasCurrent) {
+        encounters.push({
+          patientId: p.id,
+          encounterId: e.id,
+          deptCode: e.deptCode,
+          doctorCode: e.doctorCode,
+          medType: e.medType,
+        });
+      }
+    }
+  }
+  return { ok: true, output: { result }, findings, taskId, scenes, encounters };
+}

@@ -1,0 +1,35 @@
+import type { Severity, WorkflowImpact } from '../envelope/national-types';
+import type { Rule } from '../library/model';
+import { sceneMask } from '../normalize/scenes';
+import type { EvaluatorConfig } from './config';
+
+/** A rule as it runs on this workstation: library defaults with the local overrides applied. */
+export interface EffectiveRule {
+  enabled: boolean;
+  severity: Severity;
+  impact: WorkflowImpact;
+  scenes: number;
+}
+
+const cache = new WeakMap<EvaluatorConfig, Map<Rule, EffectiveRule>>();
+
+/** Overrides are few and static per config object, so each rule is resolved once per config, not per request. */
+export function effectiveRule(rule: Rule, config: EvaluatorConfig): EffectiveRule {
+  let perConfig = cache.get(config);
+  if (!perConfig) {
+    perConfig = new Map();
+    cache.set(config, perConfig);
+  }
+  let effective = perConfig.get(rule);
+  if (!effective) {
+    const o = config.ruleOverrides[rule.id];
+    effective = {
+      enabled: o?.enabled ?? rule.enabled,
+      severity: o?.severity ?? rule.severity,
+      impact: o?.impact ?? rule.impact,
+      scenes: sceneMask(o?.scenes ?? rule.scenes),
+    };
+    perConfig.set(rule, effective);
+  }
+  return effective;
+}

@@ -1,0 +1,115 @@
+import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule } from '@prealert/core';
+import { stableHash } from '@prealert/core';
+import { parseLimit } from './limit-parser';
+import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
+import { type FrameworkRule, LOCAL_RULE_IDS, makeRule, ruleClassOf, seedRules } from './rule-catalogue';
+
+export interface BuildOptions {
+  meta: LibraryMeta;
+  /** Published batches and local CSVs, in order. */
+  sources: readonly RecordSource[];
+  /** Re-issues applied after the sources: a record replaces every point with the same rule_name and item_name. */
+  revisions?: readonly RecordSource[];
+  framework: readonly FrameworkRule[];
+  /** Add the rules that need no knowledge points (data quality, prescription size, duplicate class). Default true. */
+  seedRules?: boolean;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function ruleIdFor(record: PublishedRecord): string {
+  if (record.gz_code) return record.gz_code;
+  return LOCAL_RULE_IDS[record.rule_name] ?? `PA-${stableHash(record.rule_name).slice(0, 12).toUpperCase()}`;
+}
+
+function replaceKey(record: PublishedRecord): string {
+  return `${record.rule_name}\u0001${record.item_name}`;
+}
+
+/**
+ * Builds a complete library from published records. Every record is checked first; any issue (with file and row)
+ * means no library at all, so a bad source never half-replaces a good one.
+ */
+export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
+  const framework = new Map(options.framework.map((r) => [r.code, r]));
+  const issues: ImportIssue[] = [];
+  const revised = new Map<string, { file: string; row: number; record: PublishedRecord }>();
+  for (const source of options.revisions ?? []) {
+    for (const { row, record } of source.records) revised.set(replaceKey(record), { file: source.file, row, record });
+  }
+  const chosen: { file: string; row: number; record: PublishedRecord }[] = [];
+  const seen = new Set<string>();
+  for (const source of options.sources) {
+    for (const { row, record } of source.records) {
+      const key = replaceKey(record);
+      const revision = revised.get(key);
+      if (revision) {
+        // Replaced: the revision stands where the first original stood; further originals with the key drop out.
+        if (!seen.has(key)) chosen.push(revision);
+      } else chosen.push({ file: source.file, row, record });
+      seen.add(key);
+    }
+  }
+  for (const [key, revision] of revised) if (!seen.has(key)) chosen.push(revision);
+
+  const rules = new Map<string, Rule>();
+  const points: KnowledgePoint[] = [];
+  const idCount = new Map<string, number>();
+  for (const { file, row, record } of chosen) {
+    const parsed = parseLimit(record.limit_type, record.limit_value, record.basis ?? '');
+    if (!parsed.ok) {
+      issues.push({ file, row, field: 'limit_value', message: parsed.error });
+      continue;
+    }
+    for (const field of ['effective_from', 'effective_to'] as const) {
+      const v = record[field];
+      if (v !== undefined && v !== '' && !DATE.test(v))
+        issues.push({ file, row, field, message: '日期应为 yyyy-MM-dd' });
+    }
+    if (parsed.limits[0]!.kind === 'time_window' && record.codes.length !== 2) {
+      issues.push({ file, row, field: 'codes', message: '重复收费项目对应为 [A, B] 两个编码' });
+      continue;
+    }
+    const ruleId = ruleIdFor(record);
+    if (!rules.has(ruleId)) {
+      rules.set(
+        ruleId,
+        makeRule({
+          id: ruleId,
+          name: framework.get(ruleId)?.name ?? record.rule_name,
+          kind: parsed.kind as CheckKind,
+          ruleClass: ruleClassOf(record.gz_code, framework),
+        }),
+      );
+    }
+    const baseKey = `${record.rule_name}\u0001${record.item_name}`;
+    parsed.limits.forEach((limit, i) => {
+      let id = `kp-${stableHash(baseKey).slice(0, 16)}${i > 0 ? `-${i + 1}` : ''}`;
+      // The same surgery sits in several incision groups: later ones get a suffix so ids stay unique and stable.
+      const n = (idCount.get(id) ?? 0) + 1;
+      idCount.set(id, n);
+      if (n > 1) id = `${id}-${stableHash(`${baseKey}\u0001${record.limit_value ?? ''}`).slice(0, 6)}`;
+      const point: KnowledgePoint = {
+        id,
+        ruleId,
+        itemName: record.item_name,
+        itemType: record.item_type ?? '',
+        codes: record.codes.map((c) => c.trim()),
+        limit,
+        limitText: record.limit_value === null || record.limit_value === undefined ? '' : String(record.limit_value),
+        basis: record.basis ?? '',
+        source: file,
+      };
+      if (record.detect_logic) point.detectLogic = record.detect_logic;
+      if (record.batch !== undefined) point.batch = record.batch;
+      if (record.published_at) point.publishedAt = record.published_at;
+      if (record.effective_from) point.effectiveFrom = record.effective_from;
+      if (record.effective_to) point.effectiveTo = record.effective_to;
+      points.push(point);
+    });
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  if (options.seedRules !== false)
+    for (const rule of seedRules(framework)) if (!rules.has(rule.id)) rules.set(rule.id, rule);
+  return { ok: true, value: { meta: options.meta, rules: [...rules.values()], knowledgePoints: points } };
+}

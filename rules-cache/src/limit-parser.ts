@@ -1,0 +1,151 @@
+import type { CheckKind, Limit } from '@prealert/core';
+import { CHECK_KINDS } from '@prealert/core';
+
+export type ParsedLimits = { ok: true; kind: CheckKind; limits: Limit[] } | { ok: false; error: string };
+
+const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
+
+function days(text: string): number | undefined {
+  const m = /(\d+)\s*[天日]/.exec(text);
+  if (m) return Number(m[1]);
+  if (/一年|1年/.test(text)) return 365;
+  const w = /(\d+|[一二两三四五六七八九十])\s*周/.exec(text);
+  if (w) return (Number(w[1]) || CN_NUM[w[1]!] || 1) * 7;
+  return undefined;
+}
+
+function codeList(text: string): string[] {
+  return text
+    .split(/[,，;；、|\s]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/**
+ * Reads a published (limit_type, limit_value, basis) into typed limits. One published point may become several
+ * limits: "总时间不超过90天，评定间隔时间不短于14天" is a pay-days limit and a 1-per-14-days limit.
+ */
+export function parseLimit(limitType: string, limitValue: unknown, basis: string): ParsedLimits {
+  const value = limitValue === null || limitValue === undefined ? '' : String(limitValue).trim();
+  const fail = (why: string): ParsedLimits => ({ ok: false, error: `limit_value ${JSON.stringify(value)}: ${why}` });
+  const one = (kind: CheckKind, limit: Limit): ParsedLimits => ({ ok: true, kind, limits: [limit] });
+  switch (limitType) {
+    case 'sex':
+      if (/^(男|男性|1|male)$/i.test(value)) return one('sex', { kind: 'sex', sex: 'male' });
+      if (/^(女|女性|2|female)$/i.test(value)) return one('sex', { kind: 'sex', sex: 'female' });
+      return fail('性别应为 男 或 女');
+    case 'age_group':
+      if (value === '新生儿') return one('age_group', { kind: 'age_group', group: 'neonate' });
+      if (value === '婴幼儿') return one('age_group', { kind: 'age_group', group: 'infant' });
+      if (value === '儿童') return one('age_group', { kind: 'age_group', group: 'child' });
+      return fail('年龄组应为 新生儿 / 婴幼儿 / 儿童');
+    case 'age_range': {
+      if (value === '法定就业年龄') return one('age_range', { kind: 'age_range', minYears: 16, maxYears: 60 });
+      const m =
+        /\[?\s*(\d+)\s*[,，\-–~至]\s*(\d+)\s*\]?/.exec(value) ?? /限\s*(\d+)\s*[-–~至]\s*(\d+)\s*岁/.exec(basis);
+      if (m) return one('age_range', { kind: 'age_range', minYears: Number(m[1]), maxYears: Number(m[2]) });
+      return fail('年龄范围应为 [最小,最大] 或 法定就业年龄');
+    }
+    case 'insurance_type':
+      if (value.includes('工伤')) return one('insurance_type', { kind: 'insurance_type', insurance: 'work_injury' });
+      if (value.includes('生育')) return one('insurance_type', { kind: 'insurance_type', insurance: 'maternity' });
+      return fail('险种应为 工伤 或 生育');
+    case 'visit_type':
+      if (value.includes('住院')) {
+        return one('visit_type', { kind: 'visit_type', allowEmergency: /急诊/.test(basis) || /急诊/.test(value) });
+      }
+      return fail('就医方式应为 住院');
+    case 'min_hospital_level':
+      if (/三级/.test(value)) return one('min_hospital_level', { kind: 'min_hospital_level', level: 3 });
+      if (/二级/.test(value)) return one('min_hospital_level', { kind: 'min_hospital_level', level: 2 });
+      if (/一级/.test(value)) return one('min_hospital_level', { kind: 'min_hospital_level', level: 1 });
+      return fail('医疗机构级别应为 一级 / 二级 / 三级');
+    case 'max_pay_days': {
+      const n = days(value);
+      return n ? one('max_pay_days', { kind: 'max_pay_days', days: n }) : fail('应为 N天');
+    }
+    case 'max_pay_days_text': {
+      // Published as prose (batch 8 services): the total course becomes max_pay_days, an interval or a weekly
+      // cap becomes max_qty_per_n_days.
+      const limits: Limit[] = [];
+      const total = /(?:不超过|最多)\s*(\d+\s*天|一年|1年)/.exec(value);
+      const totalDays = total ? days(total[1]!) : undefined;
+      if (totalDays) limits.push({ kind: 'max_pay_days', days: totalDays });
+      const interval = /间隔[^\d]*(\d+)\s*天/.exec(value);
+      if (interval) limits.push({ kind: 'max_qty_per_n_days', qty: 1, days: Number(interval[1]) });
+      if (/每周最多[^\d一]*(?:一|1)次/.test(value)) limits.push({ kind: 'max_qty_per_n_days', qty: 1, days: 7 });
+      if (limits.length === 0) return fail('未能从文字中读出支付天数');
+      return { ok: true, kind: 'max_pay_days', limits };
+    }
+    case 'max_qty_per_period': {
+      const m = /^(\d+(?:\.\d+)?)\s*\/\s*(日|天|小时)$/.exec(value);
+      if (!m) return fail('应为 N/日 或 N/小时');
+      // "24/小时" means at most 24 hours' worth a day (rules.md).
+      return one('max_qty_per_period', {
+        kind: 'max_qty_per_period',
+        qty: Number(m[1]),
+        per: m[2] === '小时' ? 'hour' : 'day',
+      });
+    }
+    case 'max_qty_per_n_days': {
+      const m = /^(\d+(?:\.\d+)?)\s*\/\s*(\d+)\s*天$/.exec(value);
+      if (!m) return fail('应为 N/M天');
+      return one('max_qty_per_n_days', { kind: 'max_qty_per_n_days', qty: Number(m[1]), days: Number(m[2]) });
+    }
+    case 'time_window': {
+      if (value === '单日' || value === '同日' || value === '同一天')
+        return one('time_window', { kind: 'time_window', window: 'day', hours: 24 });
+      if (value === '单次就诊' || value === '同一次就诊')
+        return one('time_window', { kind: 'time_window', window: 'visit', hours: 0 });
+      if (value === '同一小时') return one('time_window', { kind: 'time_window', window: 'same_hour', hours: 1 });
+      const h = /^(\d+)\s*小时$/.exec(value);
+      if (h) return one('time_window', { kind: 'time_window', window: 'hours', hours: Number(h[1]) });
+      return fail('时间窗应为 单日 / 单次就诊 / N小时 / 同一小时');
+    }
+    case 'same_incision_group':
+      return value ? one('same_incision_group', { kind: 'same_incision_group', group: value }) : fail('缺少手术组');
+    case 'tcm_not_paid':
+      return one('tcm_not_paid', { kind: 'tcm_not_paid' });
+    case 'tcm_single_not_paid':
+      return one('tcm_single_not_paid', { kind: 'tcm_single_not_paid' });
+    case 'internet_visit':
+      return one('internet_visit', { kind: 'internet_visit' });
+    case 'indication': {
+      // Local mappings may append ICD-10 prefixes: "限2型糖尿病患者。|E11" or "ICD:E11,E14".
+      const [text, icd] = value.split(/\s*(?:\||ICD[:：])\s*/i);
+      return one('indication', {
+        kind: 'indication',
+        text: (text ?? '').trim() || basis,
+        icdPrefixes: icd ? codeList(icd) : [],
+      });
+    }
+    case 'dept_limit': {
+      const codes = codeList(value);
+      return codes.length > 0 ? one('dept_limit', { kind: 'dept_limit', deptCodes: codes }) : fail('缺少科室代码');
+    }
+    case 'doctor_title_limit': {
+      const rank =
+        /主任医师/.test(value) && !/副/.test(value)
+          ? 5
+          : /副主任/.test(value)
+            ? 4
+            : /主治/.test(value)
+              ? 3
+              : /医师/.test(value)
+                ? 2
+                : /医士/.test(value)
+                  ? 1
+                  : Number(value);
+      if ([1, 2, 3, 4, 5].includes(rank))
+        return one('doctor_title_limit', { kind: 'doctor_title_limit', minTitle: rank as 1 | 2 | 3 | 4 | 5 });
+      return fail('职称应为 医士 / 医师 / 主治医师 / 副主任医师 / 主任医师 或 1–5');
+    }
+    case 'second_line':
+      return one('second_line', { kind: 'second_line', firstLineCodes: value ? codeList(value) : [] });
+    default:
+      if ((CHECK_KINDS as readonly string[]).includes(limitType)) {
+        return { ok: false, error: `limit_type ${limitType} 是规则级检查，不需要知识点` };
+      }
+      return { ok: false, error: `未知的 limit_type ${JSON.stringify(limitType)}` };
+  }
+}

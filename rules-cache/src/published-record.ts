@@ -1,0 +1,36 @@
+/** A knowledge point as NHSA publishes it (the shape of ../shared/data/nhsa/*.json `knowledge_points[]`). */
+export interface PublishedRecord {
+  batch?: number;
+  published_at?: string;
+  rule_name: string;
+  gz_code?: string | null;
+  item_type?: string;
+  item_name: string;
+  limit_type: string;
+  limit_value?: string | null;
+  basis?: string;
+  detect_logic?: string;
+  codes: string[];
+  effective_from?: string;
+  effective_to?: string;
+}
+
+/** A problem in a source, located by file and row (1-based: array index + 1 for JSON, line number for CSV). */
+export interface ImportIssue {
+  file: string;
+  row: number;
+  field?: string;
+  message: string;
+}
+
+export type ImportResult<T> = { ok: true; value: T } | { ok: false; issues: ImportIssue[] };
+
+export function formatIssues(issues: readonly ImportIssue[]): string {
+  return issues.map((i) => `${i.file}:${i.row}${i.field ? ` ${i.field}` : ''}: ${i.message}`).join('\n');
+}
+
+/** Records of one source file plus the rows they came from, for error reports. */
+export interface RecordSource {
+  file: string;
+  records: { row: number; record: PublishedRecord }[];
+}
