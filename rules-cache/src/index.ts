@@ -1,4 +1,5 @@
 export * from './build-library';
+export * from './bundle';
 export * from './limit-parser';
 export * from './national';
 export * from './published-record';

@@ -4,69 +4,87 @@ import type { Hit, RuleCheck } from './hit';
 /** ICD-10 (医保版) and 中医病证 codes: a letter, then digits/letters, optional dotted extension ("I63.900x001"). */
 const DIAGNOSIS_CODE = /^[A-Z][0-9A-Z]{2}[0-9A-Za-z.+-]{0,16}$/;
 
-/** Shape of hilist_code by hilist_type: drugs 20 (中成药 Z…) or 23 (西药 X…), herbs T…, services 15, materials 27. */
+function alnumUpper(c: string, from: number): boolean {
+  for (let i = from; i < c.length; i++) {
+    const ch = c.charCodeAt(i);
+    if (!((ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90))) return false;
+  }
+  return true;
+}
+
+/**
+ * Shape of hilist_code by hilist_type: 西药 X + 22, 中成药 Z + 19, 饮片 T + ≥9, services 9–15, materials C + 26.
+ * Character scans rather than regexes: this runs on every line of every request.
+ */
 function codeLooksRight(line: Line): boolean {
   const c = line.code;
   switch (line.listType) {
-    case '101':
-      return /^(X[A-Z0-9]{22}|Z[A-Z0-9]{19})$/.test(c);
+    case '101': {
+      const first = c.charCodeAt(0);
+      return ((first === 88 && c.length === 23) || (first === 90 && c.length === 20)) && alnumUpper(c, 1);
+    }
     case '102':
-      return /^T[0-9A-Z]{9,}$/.test(c);
+      return c.charCodeAt(0) === 84 && c.length >= 10 && alnumUpper(c, 1);
     case '201':
-      return /^[0-9A-Z]{9,15}$/.test(c);
+      return c.length >= 9 && c.length <= 15 && alnumUpper(c, 0);
     case '301':
-      return /^C[0-9A-Z]{26}$/.test(c);
+      return c.charCodeAt(0) === 67 && c.length === 27 && alnumUpper(c, 1);
     default:
-      return c.trim().length > 0;
+      return c.length > 0;
   }
 }
 
 const GRAM_UNITS = new Set(['g', 'G', '克', 'gm', 'GM']);
 
-function problemsOf(encounter: Encounter): { key: string; fact: string; lines: Line[] }[] {
-  const current = encounter.lines.filter((l) => l.current);
-  const problems: { key: string; fact: string; lines: Line[] }[] = [];
-  const badDiagnoses = encounter.diagnoses.filter((d) => !DIAGNOSIS_CODE.test(d));
-  if (encounter.diagnoses.length === 0) {
-    problems.push({ key: 'diagnosis-missing', fact: '本次就诊未传诊断编码', lines: current });
-  } else if (badDiagnoses.length > 0) {
-    problems.push({ key: 'diagnosis-malformed', fact: `诊断编码格式错误：${badDiagnoses.join('、')}`, lines: current });
+interface Problem {
+  key: string;
+  fact: string;
+  lines: Line[];
+}
+
+function push(problems: Problem[], key: string, line: Line): Problem {
+  let p = problems.find((x) => x.key === key);
+  if (!p) {
+    p = { key, fact: '', lines: [] };
+    problems.push(p);
   }
-  const badCodes = current.filter((l) => !codeLooksRight(l));
-  if (badCodes.length > 0) {
-    problems.push({
-      key: 'hilist-code',
-      fact: `医保目录代码与目录类别不符：${badCodes.map((l) => `${l.name}(${l.code})`).join('、')}`,
-      lines: badCodes,
-    });
-  }
-  const badUnits = current.filter((l) => l.listType === '102' && l.unit !== '' && !GRAM_UNITS.has(l.unit));
-  if (badUnits.length > 0) {
-    problems.push({
-      key: 'herb-unit',
-      fact: `中药饮片数量单位应为克：${badUnits.map((l) => `${l.name}(${l.unit})`).join('、')}`,
-      lines: badUnits,
-    });
-  }
-  const noDoctor = current.filter((l) => !l.doctorCode || !l.deptCode);
-  if (noDoctor.length > 0) {
-    problems.push({ key: 'doctor-dept', fact: '医嘱缺少开单医生或科室', lines: noDoctor });
-  }
-  const seen = new Map<string, Line>();
-  const twice: Line[] = [];
+  if (!p.lines.includes(line)) p.lines.push(line);
+  return p;
+}
+
+function problemsOf(encounter: Encounter): Problem[] {
+  const problems: Problem[] = [];
+  const firstByCode = new Map<string, Line>();
   for (const line of encounter.lines) {
-    const key = `${line.code}|${line.beginDay}|${line.amount}|${line.qty}`;
-    const first = seen.get(key);
-    if (first && (line.current || first.current)) {
-      if (line.current && !twice.includes(line)) twice.push(line);
-    } else if (!first) seen.set(key, line);
+    const earlier = firstByCode.get(line.code);
+    if (earlier === undefined) firstByCode.set(line.code, line);
+    else if (
+      line.current &&
+      earlier.beginDay === line.beginDay &&
+      earlier.amount === line.amount &&
+      earlier.qty === line.qty
+    ) {
+      push(problems, 'identical-line', line);
+    }
+    if (!line.current) continue;
+    if (!codeLooksRight(line)) push(problems, 'hilist-code', line);
+    if (line.listType === '102' && line.unit !== '' && !GRAM_UNITS.has(line.unit)) push(problems, 'herb-unit', line);
+    if (line.doctorCode === '' || line.deptCode === '') push(problems, 'doctor-dept', line);
   }
-  if (twice.length > 0) {
-    problems.push({
-      key: 'identical-line',
-      fact: `同一项目同日同金额重复录入：${[...new Set(twice.map((l) => l.name))].join('、')}`,
-      lines: twice,
+  const badDiagnoses = encounter.diagnoses.filter((d) => !DIAGNOSIS_CODE.test(d));
+  if (encounter.diagnoses.length === 0 || badDiagnoses.length > 0) {
+    problems.unshift({
+      key: encounter.diagnoses.length === 0 ? 'diagnosis-missing' : 'diagnosis-malformed',
+      fact: encounter.diagnoses.length === 0 ? '本次就诊未传诊断编码' : `诊断编码格式错误：${badDiagnoses.join('、')}`,
+      lines: encounter.lines.filter((l) => l.current),
     });
+  }
+  for (const p of problems) {
+    const names = (f: (l: Line) => string) => [...new Set(p.lines.map(f))].join('、');
+    if (p.key === 'hilist-code') p.fact = `医保目录代码与目录类别不符：${names((l) => `${l.name}(${l.code})`)}`;
+    else if (p.key === 'herb-unit') p.fact = `中药饮片数量单位应为克：${names((l) => `${l.name}(${l.unit})`)}`;
+    else if (p.key === 'doctor-dept') p.fact = '医嘱缺少开单医生或科室';
+    else if (p.key === 'identical-line') p.fact = `同一项目同日同金额重复录入：${names((l) => l.name)}`;
   }
   return problems;
 }

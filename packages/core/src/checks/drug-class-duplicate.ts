@@ -1,5 +1,5 @@
 import type { Line } from '../normalize/request';
-import { atcClass, genericSegment } from './drug-codes';
+import { atcClass, atcClassKey, isWesternDrugCode, sameGeneric } from './drug-codes';
 import type { Hit, RuleCheck } from './hit';
 
 /**
@@ -10,26 +10,39 @@ export const checkDrugClassDuplicate: RuleCheck = (_rule, patient, ctx) => {
   let hits: Hit[] | undefined;
   for (const encounter of patient.encounters) {
     if (!encounter.hasCurrent) continue;
-    const classes = new Map<string, Line[]>();
+    let byClass: Map<number, Line | Line[]> | undefined;
+    let first: Line | undefined;
     for (const line of encounter.lines) {
-      if (!line.current && line.lastDay < ctx.now.day) continue;
-      const cls = atcClass(line.code);
-      if (cls === undefined) continue;
-      const list = classes.get(cls);
-      if (list) list.push(line);
-      else classes.set(cls, [line]);
+      if ((!line.current && line.lastDay < ctx.now.day) || !isWesternDrugCode(line.code)) continue;
+      // Most encounters hold one or no western drug: build the map only once a second one appears.
+      if (first === undefined) {
+        first = line;
+        continue;
+      }
+      if (byClass === undefined) {
+        byClass = new Map();
+        byClass.set(atcClassKey(first.code), first);
+      }
+      const key = atcClassKey(line.code);
+      const seen = byClass.get(key);
+      if (seen === undefined) byClass.set(key, line);
+      else if (Array.isArray(seen)) seen.push(line);
+      else byClass.set(key, [seen, line]);
     }
-    for (const [cls, lines] of classes) {
-      if (!lines.some((l) => l.current)) continue;
-      const generics = new Set(lines.map((l) => genericSegment(l.code)));
-      if (generics.size < 2) continue;
-      const names = [...new Set(lines.map((l) => `【${l.name}】`))].join('');
+    if (byClass === undefined) continue;
+    for (const group of byClass.values()) {
+      if (!Array.isArray(group)) continue;
+      const a = group[0]!;
+      const distinctGeneric = group.some((b) => !sameGeneric(a.code, b.code));
+      if (!distinctGeneric || !group.some((l) => l.current)) continue;
+      const cls = atcClass(a.code)!;
+      const names = [...new Set(group.map((l) => `【${l.name}】`))].join('');
       const fact = `${names}同属 ${cls} 类`;
       hits ??= [];
       hits.push({
         encounter,
-        flagged: lines.filter((l) => l.current).map((line) => ({ line, amount: 0 })),
-        involved: lines.filter((l) => !l.current),
+        flagged: group.filter((l) => l.current).map((line) => ({ line, amount: 0 })),
+        involved: group.filter((l) => !l.current),
         message: `同类药品重复使用：${fact}，请确认是否需要联用。`,
         fact,
         amountComputed: true,

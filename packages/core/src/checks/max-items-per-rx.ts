@@ -2,23 +2,26 @@ import type { Line } from '../normalize/request';
 import { isOutpatient } from './encounter-limits';
 import type { Hit, RuleCheck } from './hit';
 
-/** 西药、中成药 lines (饮片 are counted per 剂, not per 种, and are left out). */
-const DRUG_LIST_TYPES = new Set(['101', '103', '104']);
+function isCountedDrug(line: Line): boolean {
+  // 西药、中成药 (101), 自制剂 (103), 民族药 (104); 饮片 are counted per 剂, not per 种.
+  const t = line.listType;
+  return t === '101' || t === '103' || t === '104';
+}
 
 /** 处方管理办法: an outpatient prescription (rxno) holds more drugs than the limit (default 5). */
 export const checkMaxItemsPerRx: RuleCheck = (rule, patient) => {
   const max = typeof rule.params?.max === 'number' ? rule.params.max : 5;
   let hits: Hit[] | undefined;
   for (const encounter of patient.encounters) {
-    if (!encounter.hasCurrent || !isOutpatient(encounter)) continue;
-    const byRx = new Map<string, Line[]>();
+    if (!encounter.hasCurrent || !isOutpatient(encounter) || encounter.lines.length <= max) continue;
+    const counts = new Map<string, number>();
     for (const line of encounter.lines) {
-      if (!line.current || !line.rxno || !DRUG_LIST_TYPES.has(line.listType)) continue;
-      const list = byRx.get(line.rxno);
-      if (list) list.push(line);
-      else byRx.set(line.rxno, [line]);
+      if (line.current && line.rxno !== '' && isCountedDrug(line))
+        counts.set(line.rxno, (counts.get(line.rxno) ?? 0) + 1);
     }
-    for (const [rxno, lines] of byRx) {
+    for (const [rxno, count] of counts) {
+      if (count <= max) continue;
+      const lines = encounter.lines.filter((l) => l.current && l.rxno === rxno && isCountedDrug(l));
       const kinds = new Set(lines.map((l) => l.code)).size;
       if (kinds <= max) continue;
       const fact = `处方 ${rxno} 开具 ${kinds} 种药品`;

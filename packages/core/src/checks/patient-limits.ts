@@ -1,3 +1,4 @@
+import { ageDaysAt, ageYearsAt } from '../normalize/request';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
 
@@ -32,12 +33,14 @@ export const checkAgeGroup: PointCheck = (entry, lines, ctx) => {
     lines,
     (line) => {
       if (limit.group === 'neonate') {
-        if (line.ageDays === undefined || line.ageDays <= c.neonateMaxDays) return undefined;
-        return line.ageDays < 366 ? `患者出生第 ${line.ageDays} 天` : `患者年龄 ${line.ageYears} 周岁`;
+        const days = ageDaysAt(line);
+        if (days === undefined || days <= c.neonateMaxDays) return undefined;
+        return days < 366 ? `患者出生第 ${days} 天` : `患者年龄 ${ageYearsAt(line)} 周岁`;
       }
-      if (line.ageYears === undefined) return undefined;
-      const over = limit.group === 'infant' ? line.ageYears >= c.infantBelowYears : line.ageYears > c.childMaxYears;
-      return over ? `患者年龄 ${line.ageYears} 周岁` : undefined;
+      const years = ageYearsAt(line);
+      if (years === undefined) return undefined;
+      const over = limit.group === 'infant' ? years >= c.infantBelowYears : years > c.childMaxYears;
+      return over ? `患者年龄 ${years} 周岁` : undefined;
     },
     (fact, line) => `${itemLabel(entry, line)}限${label}使用，${fact}。`,
   );
@@ -49,10 +52,12 @@ export const checkAgeRange: PointCheck = (entry, lines) => {
   if (limit.kind !== 'age_range') return undefined;
   return flagCurrentLines(
     lines,
-    (line) =>
-      line.ageYears !== undefined && (line.ageYears < limit.minYears || line.ageYears > limit.maxYears)
-        ? `患者年龄 ${line.ageYears} 周岁`
-        : undefined,
+    (line) => {
+      const years = ageYearsAt(line);
+      return years !== undefined && (years < limit.minYears || years > limit.maxYears)
+        ? `患者年龄 ${years} 周岁`
+        : undefined;
+    },
     (fact, line) =>
       `${itemLabel(entry, line)}限 ${limit.minYears}–${limit.maxYears} 周岁${entry.kp.limitText && !/\d/.test(entry.kp.limitText) ? `（${entry.kp.limitText}）` : ''}使用，${fact}。`,
   );

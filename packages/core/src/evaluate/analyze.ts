@@ -180,7 +180,10 @@ export function evaluate(
       if (line.beginDay < entry.fromDay || line.beginDay > entry.toDay || !runs(entry.rule)) return;
       const kind = entry.kp.limit.kind;
       if (kind === 'tcm_single_not_paid') {
-        if (line.current) (tcmSingle ??= new Map()).set(line, entry);
+        if (line.current) {
+          tcmSingle ??= new Map();
+          tcmSingle.set(line, entry);
+        }
         return;
       }
       if (kind === 'same_incision_group' && entry.kp.limit.kind === 'same_incision_group') {

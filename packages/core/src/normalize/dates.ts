@@ -36,16 +36,29 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
+/** Civil date of a day number (inverse of daysFromCivil). */
+export function civilFromDays(day: number): { year: number; month: number; dayOfMonth: number } {
+  const z = day + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const dayOfMonth = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, dayOfMonth };
+}
+
 function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 /**
- * Parses "yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss" (also "yyyy-MM-ddTHH:mm:ss", optional ".SSS"), "yyyyMMdd" and
- * "yyyyMMddHHmmss". Returns undefined when the text is not a real date.
+ * Minutes since 1970-01-01 00:00 (Shanghai wall clock) of "yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss" (also with "T" and
+ * ".SSS"), "yyyyMMdd" or "yyyyMMddHHmmss"; NaN when the text is not a real date. Allocation-free: it runs per line.
  */
-export function parseLocalTime(text: string): LocalTime | undefined {
+export function parseLocalMinutes(text: string): number {
   let year: number;
   let month: number;
   let dom: number;
@@ -59,16 +72,16 @@ export function parseLocalTime(text: string): LocalTime | undefined {
     dom = digits(text, 8, 2);
     if (len > 10) {
       const sep = text.charCodeAt(10);
-      if ((sep !== 32 && sep !== 84) || len < 16 || text.charCodeAt(13) !== 58) return undefined;
+      if ((sep !== 32 && sep !== 84) || len < 16 || text.charCodeAt(13) !== 58) return Number.NaN;
       hh = digits(text, 11, 2);
       mi = digits(text, 14, 2);
       if (len >= 19) {
-        if (text.charCodeAt(16) !== 58) return undefined;
+        if (text.charCodeAt(16) !== 58) return Number.NaN;
         ss = digits(text, 17, 2);
-        if (len > 19 && text.charCodeAt(19) !== 46) return undefined;
-      } else if (len !== 16) return undefined;
+        if (len > 19 && text.charCodeAt(19) !== 46) return Number.NaN;
+      } else if (len !== 16) return Number.NaN;
     }
-  } else if ((len === 8 || len === 14) && digits(text, 0, len) >= 0) {
+  } else if ((len === 8 || len === 14) && digits(text, 0, 8) >= 0) {
     year = digits(text, 0, 4);
     month = digits(text, 4, 2);
     dom = digits(text, 6, 2);
@@ -77,31 +90,32 @@ export function parseLocalTime(text: string): LocalTime | undefined {
       mi = digits(text, 10, 2);
       ss = digits(text, 12, 2);
     }
-  } else return undefined;
-  if (year < 1800 || month < 1 || month > 12 || dom < 1 || dom > daysInMonth(year, month)) return undefined;
-  if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 60) return undefined;
-  const day = daysFromCivil(year, month, dom);
-  return { minutes: day * 1440 + hh * 60 + mi, day, year, month, dayOfMonth: dom };
+  } else return Number.NaN;
+  if (year < 1800 || month < 1 || month > 12 || dom < 1 || dom > daysInMonth(year, month)) return Number.NaN;
+  if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 60) return Number.NaN;
+  return daysFromCivil(year, month, dom) * 1440 + hh * 60 + mi;
+}
+
+function fromMinutes(minutes: number): LocalTime {
+  const day = Math.floor(minutes / 1440);
+  const civil = civilFromDays(day);
+  return { minutes, day, year: civil.year, month: civil.month, dayOfMonth: civil.dayOfMonth };
+}
+
+/** Like parseLocalMinutes, with the calendar fields; undefined when the text is not a real date. */
+export function parseLocalTime(text: string): LocalTime | undefined {
+  const minutes = parseLocalMinutes(text);
+  return Number.isNaN(minutes) ? undefined : fromMinutes(minutes);
 }
 
 /** The Shanghai wall-clock reading of an instant. */
 export function localTimeOf(instant: Date): LocalTime {
-  const shifted = new Date(instant.getTime() + SHANGHAI_OFFSET_MS);
-  const year = shifted.getUTCFullYear();
-  const month = shifted.getUTCMonth() + 1;
-  const dom = shifted.getUTCDate();
-  const day = daysFromCivil(year, month, dom);
-  return {
-    minutes: day * 1440 + shifted.getUTCHours() * 60 + shifted.getUTCMinutes(),
-    day,
-    year,
-    month,
-    dayOfMonth: dom,
-  };
+  return fromMinutes(Math.floor((instant.getTime() + SHANGHAI_OFFSET_MS) / 60000));
 }
 
-/** Full years (周岁) between a birth date and a later date. */
-export function fullYears(birth: LocalTime, at: LocalTime): number {
+/** Full years (周岁) between a birth date and a later day. */
+export function fullYears(birth: LocalTime, day: number): number {
+  const at = civilFromDays(day);
   let years = at.year - birth.year;
   if (at.month < birth.month || (at.month === birth.month && at.dayOfMonth < birth.dayOfMonth)) years--;
   return years;
@@ -109,6 +123,6 @@ export function fullYears(birth: LocalTime, at: LocalTime): number {
 
 /** yyyy-MM-dd of a day number, for messages. */
 export function formatDay(day: number): string {
-  const d = new Date(day * 86400000);
-  return d.toISOString().slice(0, 10);
+  const c = civilFromDays(day);
+  return `${c.year}-${String(c.month).padStart(2, '0')}-${String(c.dayOfMonth).padStart(2, '0')}`;
 }

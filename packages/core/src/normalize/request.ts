@@ -1,6 +1,6 @@
 import type { AnalysisInput, EncounterDto, OrderDto, PatientDto } from '../envelope/national-types';
 import type { FieldError } from '../envelope/validate';
-import { type LocalTime, parseLocalTime } from './dates';
+import { fullYears, type LocalTime, parseLocalMinutes, parseLocalTime } from './dates';
 
 export type Sex = 'male' | 'female';
 
@@ -29,9 +29,6 @@ export interface Line {
   doctorCode: string;
   doctorName: string;
   doctorTitle: string;
-  /** Age at the line's date, undefined when the birth date is unknown. */
-  ageYears: number | undefined;
-  ageDays: number | undefined;
   encounter: Encounter;
   dto: OrderDto;
 }
@@ -74,81 +71,88 @@ function text(v: unknown): string {
   return v === undefined || v === null ? '' : String(v);
 }
 
-function number(v: unknown): number {
-  const n = typeof v === 'number' ? v : Number(v);
-  return Number.isFinite(n) ? n : 0;
-}
-
 function sexOf(gend: unknown): Sex | undefined {
   const g = text(gend);
   return g === '1' ? 'male' : g === '2' ? 'female' : undefined;
 }
 
+function invalidDate(value: unknown, path: string, errors: FieldError[]): void {
+  errors.push({ path, message: `日期格式错误 ${JSON.stringify(value)}，应为 yyyy-MM-dd HH:mm:ss 或 yyyy-MM-dd` });
+}
+
+/** Minutes of a date field; NaN when absent (empty), recording an error when present but malformed. */
+function minutesOf(raw: unknown, path: string, errors: FieldError[]): number {
+  if (raw === undefined || raw === null || raw === '') return Number.NaN;
+  const value = typeof raw === 'string' ? raw : String(raw);
+  let minutes = parseLocalMinutes(value);
+  if (Number.isNaN(minutes)) {
+    const trimmed = value.trim();
+    if (trimmed === '') return Number.NaN;
+    minutes = parseLocalMinutes(trimmed);
+    if (Number.isNaN(minutes)) invalidDate(value, path, errors);
+  }
+  return minutes;
+}
+
 function time(raw: unknown, path: string, errors: FieldError[]): LocalTime | undefined {
-  const value = text(raw).trim();
-  if (value === '') return undefined;
-  const parsed = parseLocalTime(value);
-  if (!parsed)
-    errors.push({ path, message: `日期格式错误 ${JSON.stringify(value)}，应为 yyyy-MM-dd HH:mm:ss 或 yyyy-MM-dd` });
-  return parsed;
+  const minutes = minutesOf(raw, path, errors);
+  return Number.isNaN(minutes) ? undefined : parseLocalTime(typeof raw === 'string' ? raw.trim() : String(raw));
 }
 
-function ageAt(
-  birth: LocalTime | undefined,
-  day: number,
-  at: LocalTime | undefined,
-): [number | undefined, number | undefined] {
-  if (!birth) return [undefined, undefined];
-  const days = day - birth.day;
-  if (!at) return [undefined, days];
-  let years = at.year - birth.year;
-  if (at.month < birth.month || (at.month === birth.month && at.dayOfMonth < birth.dayOfMonth)) years--;
-  return [years, days];
-}
-
+/** ajv has already coerced the declared fields to strings/numbers; `?? ''` is all the defaulting they need. */
 function normalizeLine(
   dto: OrderDto,
   index: number,
   encounter: Encounter,
-  fallback: LocalTime,
+  fallbackMinutes: number,
   basePath: string,
   errors: FieldError[],
 ): Line {
-  const begin = time(dto.drord_begn_date, `${basePath}.drord_begn_date`, errors) ?? fallback;
-  const stop = time(dto.drord_stop_date, `${basePath}.drord_stop_date`, errors);
-  const current = dto.curr_drord_flag === undefined || text(dto.curr_drord_flag) !== '0';
+  let beginMinutes = minutesOf(dto.drord_begn_date, `${basePath}.drord_begn_date`, errors);
+  if (Number.isNaN(beginMinutes)) beginMinutes = fallbackMinutes;
+  const stopMinutes = minutesOf(dto.drord_stop_date, `${basePath}.drord_stop_date`, errors);
+  const beginDay = Math.floor(beginMinutes / 1440);
+  const stopDay = Math.floor(stopMinutes / 1440);
   // A long-term order runs until its stop date; a one-off order counts its begin day only.
-  const lastDay = stop && stop.day > begin.day && text(dto.long_drord_flag) === '1' ? stop.day : begin.day;
-  const [ageYears, ageDays] = ageAt(encounter.patient.birth, begin.day, begin);
-  const qty = number(dto.cnt);
-  const price = number(dto.pric);
-  const amount = dto.sumamt === undefined ? Math.round(qty * price * 100) / 100 : number(dto.sumamt);
+  const lastDay = stopDay > beginDay && dto.long_drord_flag === '1' ? stopDay : beginDay;
+  const qty = dto.cnt ?? 0;
+  const price = dto.pric ?? 0;
   return {
     index,
     rxId: dto.rx_id,
-    rxno: text(dto.rxno),
+    rxno: dto.rxno ?? '',
     code: dto.hilist_code,
-    name: text(dto.hilist_name) || text(dto.hosplist_name) || dto.hilist_code,
-    listType: text(dto.hilist_type),
+    name: dto.hilist_name || dto.hosplist_name || dto.hilist_code,
+    listType: dto.hilist_type ?? '',
     qty,
     price,
-    listPrice: number(dto.hilist_pric),
-    amount,
-    beginMinutes: begin.minutes,
-    beginDay: begin.day,
+    listPrice: dto.hilist_pric ?? 0,
+    amount: dto.sumamt ?? Math.round(qty * price * 100) / 100,
+    beginMinutes,
+    beginDay,
     lastDay,
-    current,
-    unit: text(dto.spec_unt),
-    deptCode: text(dto.drord_dept_codg) || encounter.deptCode,
-    deptName: text(dto.drord_dept_name) || encounter.deptName,
-    doctorCode: text(dto.drord_dr_codg) || encounter.doctorCode,
-    doctorName: text(dto.drord_dr_name),
-    doctorTitle: text(dto.drord_dr_profttl),
-    ageYears,
-    ageDays,
+    current: dto.curr_drord_flag !== '0',
+    unit: dto.spec_unt ?? '',
+    deptCode: dto.drord_dept_codg || encounter.deptCode,
+    deptName: dto.drord_dept_name || encounter.deptName,
+    doctorCode: dto.drord_dr_codg || encounter.doctorCode,
+    doctorName: dto.drord_dr_name ?? '',
+    doctorTitle: dto.drord_dr_profttl ?? '',
     encounter,
     dto,
   };
+}
+
+/** Full years (周岁) on the line's day; undefined without a birth date. Computed only by the checks that need it. */
+export function ageYearsAt(line: Line): number | undefined {
+  const birth = line.encounter.patient.birth;
+  return birth === undefined ? undefined : fullYears(birth, line.beginDay);
+}
+
+/** Days since birth on the line's day (neonatal limits). */
+export function ageDaysAt(line: Line): number | undefined {
+  const birth = line.encounter.patient.birth;
+  return birth === undefined ? undefined : line.beginDay - birth.day;
 }
 
 function normalizeEncounter(
@@ -184,7 +188,7 @@ function normalizeEncounter(
     hasCurrent: false,
     dto,
   };
-  const fallback = adm ?? now;
+  const fallback = (adm ?? now).minutes;
   const orders = dto.fsi_order_dtos;
   for (let i = 0; i < orders.length; i++) {
     const line = normalizeLine(orders[i]!, i, encounter, fallback, `${basePath}.fsi_order_dtos[${i}]`, errors);

@@ -1,0 +1,125 @@
+import { validateAnalysisInput, validateFeedbackInput, validateRequestEnvelope } from '@prealert/core';
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { analysisInput, resultsOf, run } from './support/requests';
+
+const lib = nationalLibrary();
+const APALUTAMIDE = 'XL02BBA326A001010102180';
+
+describe('tolerant input', () => {
+  it('accepts single objects for patient_dtos / fsi_encounter_dtos and numbers as strings', () => {
+    const input = analysisInput({
+      gend: '2',
+      lines: [{ code: APALUTAMIDE, cnt: '2', pric: '100.50', sumamt: '201.00' }],
+    });
+    const data = input.data as unknown as Record<string, unknown>;
+    const patient = (data.patient_dtos as Record<string, unknown>[])[0]!;
+    patient.fsi_encounter_dtos = (patient.fsi_encounter_dtos as unknown[])[0];
+    data.patient_dtos = patient;
+    const [r] = resultsOf(run(lib, input), 'GZ10000301004000');
+    expect(r!.vola_amt).toBe(201);
+    expect(typeof r!.vola_amt).toBe('number');
+  });
+
+  it('accepts gend and trig_scen as numbers, rule_ids as "" and fsi_operation_dtos as ""', () => {
+    const input = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE }] }) as unknown as {
+      data: Record<string, unknown>;
+    };
+    input.data.trig_scen = 2;
+    input.data.rule_ids = '';
+    const patient = (input.data.patient_dtos as Record<string, unknown>[])[0]!;
+    patient.gend = 2;
+    (patient.fsi_encounter_dtos as Record<string, unknown>[])[0]!.fsi_operation_dtos = '';
+    const v = validateAnalysisInput(input);
+    expect(v.ok).toBe(true);
+  });
+
+  it('accepts infno as a number in the envelope', () => {
+    const v = validateRequestEnvelope({ infno: 3101, input: { data: {} } });
+    expect(v.ok && v.value.infno).toBe('3101');
+  });
+});
+
+describe('rejection names every bad field', () => {
+  it('missing rx_id and hilist_code, empty patient_dtos', () => {
+    const input = analysisInput({ lines: [{ code: APALUTAMIDE }, { code: APALUTAMIDE }] }) as unknown as {
+      data: Record<string, unknown>;
+    };
+    const orders = (
+      (input.data.patient_dtos as Record<string, unknown>[])[0]!.fsi_encounter_dtos as Record<string, unknown>[]
+    )[0]!.fsi_order_dtos as Record<string, unknown>[];
+    delete orders[0]!.rx_id;
+    orders[1]!.hilist_code = '';
+    const v = validateAnalysisInput(input);
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    const paths = v.errors.map((e) => e.path);
+    expect(paths).toContain('input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].rx_id');
+    expect(paths).toContain('input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[1].hilist_code');
+    expect(v.message).toContain('fsi_order_dtos[0].rx_id');
+    expect(validateAnalysisInput({ data: { patient_dtos: [] } }).ok).toBe(false);
+  });
+
+  it('a malformed date is an error naming its path, not a silent skip', () => {
+    const out = run(lib, { brdy: '1980-13-01', lines: [{ code: APALUTAMIDE, date: '2026/11/20' }] });
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.errors.map((e) => e.path)).toEqual([
+      'input.data.patient_dtos[0].brdy',
+      'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].drord_begn_date',
+    ]);
+  });
+
+  it('trig_scen outside 1–10 is rejected', () => {
+    const out = run(lib, { trig_scen: '23', lines: [{ code: APALUTAMIDE }] });
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.message).toContain('input.data.trig_scen');
+  });
+
+  it('3103: dspo_way and warn_type codes, a single warns object accepted', () => {
+    const ok = validateFeedbackInput({ data: { warn_type: 1, warns: { warn_rslt_id: 'JR1', dspo_way: '2' } } });
+    expect(ok.ok).toBe(true);
+    const bad = validateFeedbackInput({ data: { warn_type: '3', warns: [{ warn_rslt_id: '', dspo_way: '4' }] } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.errors.map((e) => e.path).sort()).toEqual([
+        'input.data.warn_type',
+        'input.data.warns[0].dspo_way',
+        'input.data.warns[0].warn_rslt_id',
+      ]);
+    }
+  });
+});
+
+describe('output and jr_id', () => {
+  it('jr_id is stable across tasks and edits that leave the warning unchanged; changes with the flagged lines', () => {
+    const base = { gend: '2', lines: [{ code: APALUTAMIDE, rx_id: 'L1' }] };
+    const first = resultsOf(run(lib, base), 'GZ10000301004000')[0]!;
+    const again = resultsOf(
+      run(lib, { ...base, lines: [...base.lines, { code: 'ZA04CAE0023010100166', rx_id: 'L2' }] }),
+      'GZ10000301004000',
+    )[0]!;
+    expect(again.jr_id).toBe(first.jr_id);
+    expect(again.task_id).not.toBe(first.task_id);
+    const moved = resultsOf(
+      run(lib, { gend: '2', lines: [{ code: APALUTAMIDE, rx_id: 'L9' }] }),
+      'GZ10000301004000',
+    )[0]!;
+    expect(moved.jr_id).not.toBe(first.jr_id);
+    expect(first.judge_result_detail_dtos[0]!.jrd_id).toBe(`${first.jr_id}-1`);
+  });
+
+  it('rule_ids narrows the rules that run; an empty result means nothing fired', () => {
+    const spec = { gend: '2', lines: [{ code: APALUTAMIDE }] };
+    const input = analysisInput(spec);
+    input.data.rule_ids = ['GZ10000101008000'];
+    expect(resultsOf(run(lib, input)).map((r) => r.rule_id)).toEqual(['GZ10000101008000']);
+    expect(resultsOf(run(lib, { gend: '1', lines: [{ code: '001102000050000' }] }))).toEqual([]);
+  });
+
+  it('a rule switched off for the workstation does not run', () => {
+    const spec = { gend: '2', lines: [{ code: APALUTAMIDE }] };
+    const config = { ruleOverrides: { GZ10000301004000: { enabled: false } } };
+    expect(resultsOf(run(lib, spec, config), 'GZ10000301004000')).toEqual([]);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { flaggedRx, resultsOf, run } from './support/requests';
+
+const lib = nationalLibrary();
+const WORK_INJURY = 'GZ10000101001000';
+const MATERNITY = 'GZ10000101002000';
+const VISIT = 'PA-DRUG-VISIT-TYPE';
+const LEVEL = 'GZ10000101012000';
+const INTERNET = 'PA-DRUG-INTERNET-VISIT';
+
+const SCAR_CREAM = 'ZH01AAB0066010100716'; // 疤痕止痒软化膏, 限工伤保险
+const DINOPROSTONE = 'XG02ADD082D003010179504'; // 地诺前列酮栓, 限生育保险
+const ANGONG = 'ZA07AAA0061010100166'; // 安宫牛黄丸, 限急诊或住院
+const OMEGA3_EMULSION = 'XB05BAU012B002010102180'; // ω-3…注射液, 限住院
+const AIDI = 'ZC01AAA0042010105549'; // 艾迪注射液, 限二级及以上
+const FENTANYL_PATCH = 'XN02ABF027V002010101389'; // 芬太尼透皮贴剂, 互联网诊疗不得开具
+
+describe('insurance_type', () => {
+  it('工伤: no basic-medical insutype meets it by default; a configured one does', () => {
+    const spec = { insutype: '310', lines: [{ code: SCAR_CREAM, rx_id: 'W1' }] };
+    const [r] = resultsOf(run(lib, spec), WORK_INJURY);
+    expect(flaggedRx(r!)).toEqual(['W1']);
+    expect(r!.sev_deg).toBe('1');
+    expect(r!.vola_cont).toContain('工伤保险');
+    expect(
+      resultsOf(
+        run(lib, spec, { insurance: { maternityInsutypes: ['510'], workInjuryInsutypes: ['310'] } }),
+        WORK_INJURY,
+      ),
+    ).toEqual([]);
+  });
+
+  it('生育: met by insutype 510 or a med_type starting with 5', () => {
+    expect(resultsOf(run(lib, { insutype: '390', lines: [{ code: DINOPROSTONE }] }), MATERNITY)).toHaveLength(1);
+    expect(resultsOf(run(lib, { insutype: '510', lines: [{ code: DINOPROSTONE }] }), MATERNITY)).toEqual([]);
+    expect(
+      resultsOf(run(lib, { insutype: '310', med_type: '51', lines: [{ code: DINOPROSTONE }] }), MATERNITY),
+    ).toEqual([]);
+  });
+});
+
+describe('visit_type (限住院)', () => {
+  it('fires for an outpatient visit, not for an inpatient one', () => {
+    const out = run(lib, {
+      med_mdtrt_type: '1',
+      med_type: '11',
+      lines: [{ code: OMEGA3_EMULSION, rx_id: 'V1', sumamt: 88.8 }],
+    });
+    const [r] = resultsOf(out, VISIT);
+    expect(flaggedRx(r!)).toEqual(['V1']);
+    expect(r!.vola_amt).toBe(88.8);
+    expect(
+      resultsOf(run(lib, { med_mdtrt_type: '2', med_type: '21', lines: [{ code: OMEGA3_EMULSION }] }), VISIT),
+    ).toEqual([]);
+  });
+
+  it('an emergency visit (med_type 13) passes where the basis allows 急诊, and only there', () => {
+    expect(resultsOf(run(lib, { med_type: '13', lines: [{ code: ANGONG }] }), VISIT)).toEqual([]);
+    expect(resultsOf(run(lib, { med_type: '11', lines: [{ code: ANGONG }] }), VISIT)).toHaveLength(1);
+    expect(resultsOf(run(lib, { med_type: '13', lines: [{ code: OMEGA3_EMULSION }] }), VISIT)).toHaveLength(1);
+  });
+});
+
+describe('min_hospital_level', () => {
+  it('fires below the level from medins_lv, not at it, not when unknown', () => {
+    expect(resultsOf(run(lib, { medins_lv: '1', lines: [{ code: AIDI }] }), LEVEL)).toHaveLength(1);
+    expect(resultsOf(run(lib, { medins_lv: '2', lines: [{ code: AIDI }] }), LEVEL)).toEqual([]);
+    expect(resultsOf(run(lib, { medins_lv: 'X9', lines: [{ code: AIDI }] }), LEVEL)).toEqual([]);
+  });
+
+  it('the workstation configuration wins over medins_lv', () => {
+    expect(resultsOf(run(lib, { medins_lv: '3', lines: [{ code: AIDI }] }, { hospitalLevel: 1 }), LEVEL)).toHaveLength(
+      1,
+    );
+  });
+});
+
+describe('internet_visit', () => {
+  it('fires only for a configured internet-hospital visit', () => {
+    expect(resultsOf(run(lib, { med_type: '11', lines: [{ code: FENTANYL_PATCH }] }), INTERNET)).toEqual([]);
+    const config = { internetVisit: { medTypes: [], deptCodes: ['A03'], medinsCodes: [] } };
+    const [r] = resultsOf(run(lib, { med_type: '11', lines: [{ code: FENTANYL_PATCH }] }, config), INTERNET);
+    expect(r!.vola_cont).toContain('互联网诊疗');
+  });
+});

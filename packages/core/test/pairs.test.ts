@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { flaggedRx, involvedRx, resultsOf, run } from './support/requests';
+
+const lib = nationalLibrary();
+const DUPLICATE = 'GZ10000102012000';
+const SURGERY = 'GZ10000102002000';
+
+// 急诊监护费 × 急诊诊查费 (单日); 单胎顺产接生 × 肛门指检 (6小时); 冷加压试验 × 动态血压监测 (同一小时);
+// 颅内多发血肿清除术 × 颅内硬膜外血肿引流术 (单次就诊).
+const ER_MONITOR = '001103000010000';
+const ER_CONSULT = '001102000030000';
+const DELIVERY = '003314000020000';
+const RECTAL_EXAM = '003109040040000';
+const COLD_PRESSOR = '003102070040000';
+const AMBULATORY_BP = '003107010210000';
+const MULTI_HEMATOMA = '003302010140000';
+const EPIDURAL_DRAIN = '003302010040000';
+
+describe('time_window duplicate charges (A includes B)', () => {
+  it('单日: B on the same day is the duplicate (违规项), A is 涉及项', () => {
+    const out = run(lib, {
+      lines: [
+        { code: ER_MONITOR, rx_id: 'A', date: '2026-11-20 01:00:00', pric: 40 },
+        { code: ER_CONSULT, rx_id: 'B', date: '2026-11-20 23:00:00', pric: 15 },
+      ],
+    });
+    const [r] = resultsOf(out, DUPLICATE);
+    expect(flaggedRx(r!)).toEqual(['B']);
+    expect(involvedRx(r!)).toEqual(['A']);
+    expect(r!.vola_amt).toBe(15);
+    expect(r!.vola_cont).toContain('急诊监护费');
+  });
+
+  it('单日: the next calendar day is not a duplicate', () => {
+    const out = run(lib, {
+      lines: [
+        { code: ER_MONITOR, date: '2026-11-19 23:59:00' },
+        { code: ER_CONSULT, date: '2026-11-20 00:01:00' },
+      ],
+    });
+    expect(resultsOf(out, DUPLICATE)).toEqual([]);
+  });
+
+  it('needs at least one current line; a new A against an already-charged B flags A with B’s amount', () => {
+    const old = run(lib, {
+      lines: [
+        { code: ER_MONITOR, current: false },
+        { code: ER_CONSULT, current: false },
+      ],
+    });
+    expect(resultsOf(old, DUPLICATE)).toEqual([]);
+    const newA = run(lib, {
+      lines: [
+        { code: ER_CONSULT, rx_id: 'B0', current: false, pric: 15 },
+        { code: ER_MONITOR, rx_id: 'A1', pric: 40 },
+      ],
+    });
+    const [r] = resultsOf(newA, DUPLICATE);
+    expect(flaggedRx(r!)).toEqual(['A1']);
+    expect(r!.vola_amt).toBe(15);
+  });
+
+  it('6小时: 5h59m apart fires, 6h apart does not', () => {
+    const pair = (b: string) =>
+      resultsOf(
+        run(lib, {
+          lines: [
+            { code: DELIVERY, date: '2026-11-20 02:00:00' },
+            { code: RECTAL_EXAM, date: b },
+          ],
+        }),
+        DUPLICATE,
+      );
+    expect(pair('2026-11-20 07:59:00')).toHaveLength(1);
+    expect(pair('2026-11-20 08:00:00')).toEqual([]);
+  });
+
+  it('同一小时: same clock hour fires, the next hour does not', () => {
+    const pair = (b: string) =>
+      resultsOf(
+        run(lib, {
+          lines: [
+            { code: COLD_PRESSOR, date: '2026-11-20 10:05:00' },
+            { code: AMBULATORY_BP, date: b },
+          ],
+        }),
+        DUPLICATE,
+      );
+    expect(pair('2026-11-20 10:59:59')).toHaveLength(1);
+    expect(pair('2026-11-20 11:00:00')).toEqual([]);
+  });
+
+  it('单次就诊: same encounter fires, an earlier encounter does not', () => {
+    const same = run(lib, { lines: [{ code: MULTI_HEMATOMA, date: '2026-11-18 10:00:00' }, { code: EPIDURAL_DRAIN }] });
+    expect(resultsOf(same, DUPLICATE)).toHaveLength(1);
+    const other = run(lib, {
+      lines: [{ code: EPIDURAL_DRAIN }],
+      history: [{ mdtrt_id: 'OLD', lines: [{ code: MULTI_HEMATOMA, date: '2026-11-18 10:00:00', current: false }] }],
+    });
+    expect(resultsOf(other, DUPLICATE)).toEqual([]);
+  });
+});
+
+describe('same_incision_group (事中 only)', () => {
+  // Two 胃肠手术组 items: 食管癌根治+结肠代食管术, 食管胃吻合口狭窄切开成形术.
+  const first = { code: '003310010140000', rx_id: 'S1', pric: 3000, date: '2026-11-20 09:00:00' };
+  const second = { code: '003310010160000', rx_id: 'S2', pric: 2000, hilist_pric: 2000, date: '2026-11-20 09:30:00' };
+  const inpatient = { med_mdtrt_type: '2', med_type: '21' };
+
+  it('does not run in 事前 scenes', () => {
+    expect(resultsOf(run(lib, { ...inpatient, trig_scen: '5', lines: [first, second] }), SURGERY)).toEqual([]);
+  });
+
+  it('flags the later item charged in full with the undiscounted excess', () => {
+    const out = run(lib, { ...inpatient, trig_scen: '9', lines: [first, second] }, undefined, '3102');
+    const [r] = resultsOf(out, SURGERY);
+    expect(flaggedRx(r!)).toEqual(['S2']);
+    expect(involvedRx(r!)).toEqual(['S1']);
+    expect(r!.vola_amt).toBe(1000);
+  });
+
+  it('a later item already at the discounted rate passes', () => {
+    const out = run(
+      lib,
+      { ...inpatient, trig_scen: '9', lines: [first, { ...second, pric: 1000, sumamt: 1000 }] },
+      undefined,
+      '3102',
+    );
+    expect(resultsOf(out, SURGERY)).toEqual([]);
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { flaggedRx, resultsOf, run } from './support/requests';
+
+const lib = nationalLibrary();
+const SEX_DRUG = 'GZ10000301004000';
+const CHILD_DRUG = 'GZ10000301002000';
+const CHILD_ONLY_POLICY = 'GZ10000101007000';
+const CHILD_SERVICE = 'GZ10000302003000';
+const AGE_RANGE = 'PA-SVC-AGE-RANGE';
+
+// 阿帕他胺片 (male only), 艾附暖宫丸 (female only) — batch 1.
+const APALUTAMIDE = 'XL02BBA326A001010102180';
+const AIFU_PILL = 'ZD03AAA0043010100166';
+// 儿童清肺口服液 (儿童专用), 咪达唑仑口服溶液 (药品限儿童使用), 新生儿测颅压, 婴幼儿健康体检, 职业功能训练.
+const CHILD_SYRUP = 'ZA04CAE0023010100166';
+const MIDAZOLAM_ORAL = 'XN05CDM084X001010102000';
+const NEONATE_ICP = '003112020020000';
+const INFANT_CHECKUP = '001301000010000';
+const VOCATIONAL_TRAINING = '003402000320000';
+
+describe('sex', () => {
+  it('flags a male-only drug for a female patient with the line amount', () => {
+    const out = run(lib, {
+      gend: '2',
+      lines: [{ code: APALUTAMIDE, rx_id: 'L1', cnt: 2, pric: 120.5, name: '阿帕他胺片' }],
+    });
+    const [r] = resultsOf(out, SEX_DRUG);
+    expect(r).toBeDefined();
+    expect(flaggedRx(r!)).toEqual(['L1']);
+    expect(r!.vola_amt).toBe(241);
+    expect(r!.sev_deg).toBe('2');
+    expect(r!.vola_cont).toContain('阿帕他胺片');
+    expect(r!.vola_cont).toContain('男');
+    expect(r!.vola_cont).toContain('女');
+    expect(r!.vola_evid).toContain('前列腺癌');
+  });
+
+  it('does not flag the matching sex, and never when the sex is unknown (0, 9, missing)', () => {
+    expect(resultsOf(run(lib, { gend: '1', lines: [{ code: APALUTAMIDE }] }), SEX_DRUG)).toEqual([]);
+    expect(resultsOf(run(lib, { gend: '2', lines: [{ code: AIFU_PILL }] }), SEX_DRUG)).toEqual([]);
+    for (const gend of ['0', '9', '']) {
+      expect(resultsOf(run(lib, { gend, lines: [{ code: APALUTAMIDE }, { code: AIFU_PILL }] }), SEX_DRUG)).toEqual([]);
+    }
+  });
+
+  it('flags a female-only drug for a male patient', () => {
+    expect(resultsOf(run(lib, { gend: '1', lines: [{ code: AIFU_PILL }] }), SEX_DRUG)).toHaveLength(1);
+  });
+
+  it('never flags context lines (curr_drord_flag 0)', () => {
+    const out = run(lib, { gend: '2', lines: [{ code: APALUTAMIDE, current: false }, { code: AIFU_PILL }] });
+    expect(resultsOf(out, SEX_DRUG)).toEqual([]);
+  });
+});
+
+describe('age_group', () => {
+  it('儿童 ceiling is 14 full years: 14 years 364 days passes, 15 years fires', () => {
+    const at = '2026-11-20 09:00:00';
+    expect(resultsOf(run(lib, { brdy: '2011-11-21', lines: [{ code: CHILD_SYRUP, date: at }] }), CHILD_DRUG)).toEqual(
+      [],
+    );
+    const out = run(lib, { brdy: '2011-11-20', lines: [{ code: CHILD_SYRUP, date: at, rx_id: 'C1' }] });
+    const [r] = resultsOf(out, CHILD_DRUG);
+    expect(flaggedRx(r!)).toEqual(['C1']);
+    expect(r!.vola_cont).toContain('15 周岁');
+  });
+
+  it('药品限儿童使用 is a 政策类 rule: 明确违规 (sev 1)', () => {
+    const [r] = resultsOf(run(lib, { brdy: '1990-01-01', lines: [{ code: MIDAZOLAM_ORAL }] }), CHILD_ONLY_POLICY);
+    expect(r!.sev_deg).toBe('1');
+    expect(r!.vola_bhvr_type).toBe('1');
+  });
+
+  it('新生儿 is 28 days: day 28 passes, day 29 fires', () => {
+    const at = '2026-11-29 10:00:00';
+    expect(
+      resultsOf(run(lib, { brdy: '2026-11-01', lines: [{ code: NEONATE_ICP, date: at }] }), CHILD_SERVICE),
+    ).toEqual([]);
+    const fired = resultsOf(run(lib, { brdy: '2026-10-31', lines: [{ code: NEONATE_ICP, date: at }] }), CHILD_SERVICE);
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!.vola_cont).toContain('第 29 天');
+  });
+
+  it('婴幼儿 is under 3 years: the day before the 3rd birthday passes, the birthday fires', () => {
+    const at = '2026-11-20 10:00:00';
+    expect(
+      resultsOf(run(lib, { brdy: '2023-11-21', lines: [{ code: INFANT_CHECKUP, date: at }] }), CHILD_SERVICE),
+    ).toEqual([]);
+    expect(
+      resultsOf(run(lib, { brdy: '2023-11-20', lines: [{ code: INFANT_CHECKUP, date: at }] }), CHILD_SERVICE),
+    ).toHaveLength(1);
+  });
+
+  it('uses the line date, not today, for the age', () => {
+    // 15th birthday on 2026-11-20; an order dated the day before is still a child's.
+    const out = run(lib, { brdy: '2011-11-20', lines: [{ code: CHILD_SYRUP, date: '2026-11-19 23:59:59' }] });
+    expect(resultsOf(out, CHILD_DRUG)).toEqual([]);
+  });
+
+  it('does not fire without a birth date', () => {
+    const out = run(lib, { brdy: '', lines: [{ code: CHILD_SYRUP }] });
+    expect(resultsOf(out, CHILD_DRUG)).toEqual([]);
+  });
+
+  it('takes configured ceilings', () => {
+    const spec = { brdy: '2010-01-01', lines: [{ code: CHILD_SYRUP }] };
+    expect(resultsOf(run(lib, spec), CHILD_DRUG)).toHaveLength(1);
+    const config = { ageCeilings: { neonateMaxDays: 28, infantBelowYears: 3, childMaxYears: 17 } };
+    expect(resultsOf(run(lib, spec, config), CHILD_DRUG)).toEqual([]);
+  });
+});
+
+describe('age_range (法定就业年龄 16–60)', () => {
+  it('fires below 16 and above 60 full years, not at 16 or 60', () => {
+    const at = '2026-11-20 10:00:00';
+    const age = (brdy: string) =>
+      resultsOf(run(lib, { brdy, lines: [{ code: VOCATIONAL_TRAINING, date: at }] }), AGE_RANGE);
+    expect(age('2010-11-21')).toHaveLength(1); // 15
+    expect(age('2010-11-20')).toEqual([]); // 16
+    expect(age('1966-11-20')).toEqual([]); // 60
+    expect(age('1965-11-21')).toEqual([]); // 60, a day before turning 61
+    const [r] = age('1965-11-20'); // 61
+    expect(r!.sev_deg).toBe('1');
+    expect(r!.vola_cont).toContain('61 周岁');
+  });
+});

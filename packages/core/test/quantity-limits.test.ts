@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { flaggedRx, involvedRx, resultsOf, run } from './support/requests';
+
+const lib = nationalLibrary();
+const PAY_DAYS = 'GZ10000101010000';
+const SVC_PAY_DAYS = 'GZ10000102010000';
+const FREQ = 'GZ10000102014000';
+const N_DAYS = 'PA-SVC-QTY-PER-N-DAYS';
+
+const OZAGREL = 'XB01AXA223B002010100156'; // 奥扎格雷钠注射液, 支付不超过14天
+const INPATIENT_VISIT_FEE = '001102000050000'; // 住院诊查费, 1/日
+const EEG_VIDEO = '003101000050000'; // 脑电图录象监测, 24/小时
+const FRUCTOSAMINE = '002503020020000'; // 血清果糖胺测定, 1/7天
+const HAND_ASSESSMENT = '003402000050000'; // 手功能评定: 总时间不超过90天，评定间隔时间不短于14天
+
+const day = (d: number) => `2026-11-${String(d).padStart(2, '0')} 09:00:00`;
+
+describe('max_pay_days (14天)', () => {
+  it('a long-term order over exactly 14 days passes; one more day flags the current line', () => {
+    const inpatient = { med_mdtrt_type: '2', med_type: '21' };
+    const fourteen = run(lib, { ...inpatient, lines: [{ code: OZAGREL, date: day(1), stop: day(14), long: true }] });
+    expect(resultsOf(fourteen, PAY_DAYS)).toEqual([]);
+    const fifteen = run(lib, {
+      ...inpatient,
+      lines: [{ code: OZAGREL, rx_id: 'O1', date: day(1), stop: day(15), long: true, sumamt: 300 }],
+    });
+    const [r] = resultsOf(fifteen, PAY_DAYS);
+    expect(flaggedRx(r!)).toEqual(['O1']);
+    expect(r!.vola_amt).toBe(300);
+    expect(r!.vola_cont).toContain('15 天');
+  });
+
+  it('counts context days: 14 earlier one-off days, then a current line on day 15 is flagged, the history is 涉及项', () => {
+    const history = Array.from({ length: 14 }, (_, i) => ({
+      code: OZAGREL,
+      rx_id: `H${i + 1}`,
+      date: day(i + 1),
+      current: false,
+    }));
+    const out = run(lib, {
+      med_mdtrt_type: '2',
+      med_type: '21',
+      lines: [...history, { code: OZAGREL, rx_id: 'NEW', date: day(15) }],
+    });
+    const [r] = resultsOf(out, PAY_DAYS);
+    expect(flaggedRx(r!)).toEqual(['NEW']);
+    expect(involvedRx(r!)).toHaveLength(14);
+    // Same day again (day 14) is not a new day.
+    const sameDay = run(lib, {
+      med_mdtrt_type: '2',
+      med_type: '21',
+      lines: [...history, { code: OZAGREL, date: day(14) }],
+    });
+    expect(resultsOf(sameDay, PAY_DAYS)).toEqual([]);
+  });
+});
+
+describe('max_qty_per_period', () => {
+  it('1/日: quantity at the limit passes, over it flags the excess × price', () => {
+    expect(resultsOf(run(lib, { lines: [{ code: INPATIENT_VISIT_FEE, cnt: 1, pric: 12 }] }), FREQ)).toEqual([]);
+    const out = run(lib, {
+      lines: [
+        { code: INPATIENT_VISIT_FEE, rx_id: 'F1', cnt: 1, pric: 12, date: '2026-11-20 08:00:00', current: false },
+        { code: INPATIENT_VISIT_FEE, rx_id: 'F2', cnt: 2, pric: 12, date: '2026-11-20 15:00:00' },
+      ],
+    });
+    const [r] = resultsOf(out, FREQ);
+    expect(flaggedRx(r!)).toEqual(['F2']);
+    expect(r!.vola_amt).toBe(24);
+  });
+
+  it('1/日 on two different calendar days passes', () => {
+    const out = run(lib, {
+      lines: [
+        { code: INPATIENT_VISIT_FEE, cnt: 1, date: '2026-11-19 23:30:00', current: false },
+        { code: INPATIENT_VISIT_FEE, cnt: 1, date: '2026-11-20 00:30:00' },
+      ],
+    });
+    expect(resultsOf(out, FREQ)).toEqual([]);
+  });
+
+  it('24/小时 allows 24 hours a day: 24 passes, 25 flags one hour', () => {
+    expect(resultsOf(run(lib, { lines: [{ code: EEG_VIDEO, cnt: 24, pric: 50 }] }), FREQ)).toEqual([]);
+    const [r] = resultsOf(run(lib, { lines: [{ code: EEG_VIDEO, cnt: 25, pric: 50 }] }), FREQ);
+    expect(r!.vola_amt).toBe(50);
+  });
+});
+
+describe('max_qty_per_n_days (1/7天)', () => {
+  it('a repeat on day 7 after day 1 (window of 7 days) fires; on day 8 it does not', () => {
+    const first = { code: FRUCTOSAMINE, rx_id: 'P1', date: day(1), current: false, pric: 30 };
+    const fires = run(lib, { lines: [first, { code: FRUCTOSAMINE, rx_id: 'P2', date: day(7), pric: 30 }] });
+    const [r] = resultsOf(fires, N_DAYS);
+    expect(flaggedRx(r!)).toEqual(['P2']);
+    expect(r!.vola_amt).toBe(30);
+    expect(r!.sev_deg).toBe('2');
+    expect(resultsOf(run(lib, { lines: [first, { code: FRUCTOSAMINE, date: day(8) }] }), N_DAYS)).toEqual([]);
+  });
+
+  it('prose limits are read: 手功能评定 at most once in 14 days and 90 days in all', () => {
+    const twice = run(lib, {
+      lines: [
+        { code: HAND_ASSESSMENT, date: day(1), current: false },
+        { code: HAND_ASSESSMENT, rx_id: 'HA', date: day(10) },
+      ],
+    });
+    expect(flaggedRx(resultsOf(twice, SVC_PAY_DAYS)[0]!)).toEqual(['HA']);
+    const spaced = run(lib, {
+      lines: [
+        { code: HAND_ASSESSMENT, date: day(1), current: false },
+        { code: HAND_ASSESSMENT, date: day(15) },
+      ],
+    });
+    expect(resultsOf(spaced, SVC_PAY_DAYS)).toEqual([]);
+  });
+});

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import {
+  applyDelta,
+  BundleError,
+  DeltaReader,
+  diffLibraries,
+  LibraryReader,
+  libraryLines,
+  libraryText,
+  loadNationalLibrary,
+} from '@prealert/rules-cache';
+import { describe, expect, it } from 'vitest';
+
+// The real next version: batches 1–17 as published, then with NHSA's 2026-01 re-issue of 397 drug points.
+const published = libraryLines(loadNationalLibrary({ withRevision: false }));
+const revised = libraryLines(loadNationalLibrary({ withRevision: true }));
+const sha = (lines: string[]) => createHash('sha256').update(libraryText(lines)).digest('hex');
+
+function deltaOf(parent: string[], child: string[]) {
+  const diff = diffLibraries(
+    { lines: parent, version: 'nhsa-b1-17', sha256: sha(parent) },
+    { lines: child, version: 'nhsa-b1-17+r2026.01', sha256: sha(child) },
+  );
+  const reader = new DeltaReader('delta.ndjson');
+  reader.write(Buffer.from(libraryText(diff.lines)));
+  return { ...diff, parsed: reader.end() };
+}
+
+async function apply(parent: string[], delta: ReturnType<typeof deltaOf>['parsed']) {
+  const out: string[] = [];
+  await applyDelta(parent, delta, (line) => out.push(line));
+  return out;
+}
+
+describe('delta between the published national library and the 2026-01 revision', () => {
+  const delta = deltaOf(published, revised);
+
+  it('carries only the re-issued points', () => {
+    const { changes } = delta;
+    expect(changes.put_rules + changes.del_rules).toBe(0);
+    expect(changes.put_points).toBeGreaterThan(300);
+    expect(changes.put_points).toBeLessThan(500);
+    const size = libraryText(delta.lines).length;
+    expect(size).toBeLessThan(libraryText(revised).length / 3);
+  });
+
+  it('applied to the parent gives the revision byte for byte', async () => {
+    const result = await apply(published, delta.parsed);
+    expect(sha(result)).toBe(sha(revised));
+    const reader = new LibraryReader('applied');
+    reader.write(Buffer.from(libraryText(result)));
+    expect(reader.end().data.meta.version).toBe('nhsa-b1-17+r2026.01');
+  });
+
+  it('applied to another library gives something else (the signed hash catches it) or fails', async () => {
+    const smaller = published.filter((_, i) => i !== 50);
+    const removal = deltaOf(published, smaller);
+    expect(removal.changes.del_points).toBe(1);
+    await expect(apply(smaller, removal.parsed)).rejects.toMatchObject({ code: 'wrong_parent' });
+    const notParent = revised.slice(0, revised.length - 1);
+    expect(sha(await apply(notParent, delta.parsed))).not.toBe(sha(revised));
+  });
+
+  it('an empty delta changes nothing but the header', async () => {
+    const same = deltaOf(published, published);
+    expect(same.lines).toHaveLength(2);
+    expect(sha(await apply(published, same.parsed))).toBe(sha(published));
+  });
+
+  it('refuses ops out of order', () => {
+    const lines = [...delta.lines];
+    [lines[2], lines[3]] = [lines[3]!, lines[2]!];
+    const reader = new DeltaReader('delta.ndjson');
+    expect(() => reader.write(Buffer.from(libraryText(lines)))).toThrow(BundleError);
+  });
+});

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileLibrary } from '@prealert/core';
+import {
+  buildLibrary,
+  loadNationalLibrary,
+  NATIONAL_VERSION,
+  NATIONAL_VERSION_PUBLISHED,
+  nationalDataDir,
+  readFramework,
+  readPublishedJson,
+} from '@prealert/rules-cache';
+import { describe, expect, it } from 'vitest';
+
+const shared = join(nationalDataDir(), '..', '..', '..', 'shared', 'data', 'nhsa');
+
+describe('embedded national library', () => {
+  it('ships the published files unchanged', () => {
+    for (const file of [
+      'first_batch_knowledge_points.json',
+      'batches_2_8_knowledge_points.json',
+      'batches_9_17_knowledge_points.json',
+      'revision_2026_01_knowledge_points.json',
+      'rule_framework_1_0.json',
+    ]) {
+      let original: string;
+      try {
+        original = readFileSync(join(shared, file), 'utf8');
+      } catch {
+        continue; // shared/ is beside the checkout in development and CI; an installed copy has only its own.
+      }
+      expect(readFileSync(join(nationalDataDir(), file), 'utf8')).toBe(original);
+    }
+  });
+
+  it('holds every published batch: 11,290 batch-1 codes and all 3,487 points, revised in place', () => {
+    const published = loadNationalLibrary({ withRevision: false });
+    expect(published.meta.version).toBe(NATIONAL_VERSION_PUBLISHED);
+    const batch1 = published.knowledgePoints.filter((kp) => kp.batch === 1);
+    expect(batch1).toHaveLength(1183);
+    expect(batch1.reduce((n, kp) => n + kp.codes.length, 0)).toBe(11290);
+    // 1,183 + 1,509 + 795 records; the 11 prose pay-day points of batch 8 yield one extra limit each where they name an interval.
+    const records = 1183 + 1509 + 795;
+    expect(published.knowledgePoints.length).toBeGreaterThanOrEqual(records);
+
+    const revised = loadNationalLibrary();
+    expect(revised.meta.version).toBe(NATIONAL_VERSION);
+    expect(revised.knowledgePoints.length).toBe(published.knowledgePoints.length);
+    const apalutamide = (lib: typeof published) =>
+      lib.knowledgePoints.find((kp) => kp.ruleId === 'GZ10000301004000' && kp.itemName === '阿帕他胺片')!;
+    expect(apalutamide(revised).id).toBe(apalutamide(published).id);
+    const revisedPoints = revised.knowledgePoints.filter(
+      (kp) => kp.source === 'revision_2026_01_knowledge_points.json',
+    );
+    expect(revisedPoints).toHaveLength(397);
+  });
+
+  it('names rules from the 79-rule framework and compiles into a code index', () => {
+    const lib = compileLibrary(loadNationalLibrary());
+    expect(readFramework()).toHaveLength(79);
+    expect(lib.rule('GZ10000301004000')?.name).toBe('药品区分性别使用');
+    expect(lib.rule('GZ10000301004000')?.ruleClass).toBe('医疗类');
+    expect(lib.rule('GZ10000101001000')?.ruleClass).toBe('政策类');
+    expect(lib.codeCount).toBeGreaterThan(11290);
+    expect(lib.lookup('XL02BBA326A001010102180')).toBeDefined();
+  });
+});
+
+describe('published JSON import', () => {
+  it('reports bad rows with their numbers and yields nothing', () => {
+    const text = JSON.stringify({
+      knowledge_points: [
+        {
+          rule_name: '药品区分性别使用',
+          gz_code: 'GZ10000301004000',
+          item_name: '阿帕他胺片',
+          limit_type: 'sex',
+          limit_value: '男',
+          codes: ['XL02BBA326A001010102180'],
+        },
+        {
+          rule_name: '药品区分性别使用',
+          item_name: '',
+          limit_type: 'sex',
+          limit_value: '男',
+          codes: ['XL02BBA326A001010178537'],
+        },
+        { rule_name: '药品区分性别使用', item_name: '艾附暖宫丸', limit_type: 'sex', limit_value: '女', codes: [] },
+      ],
+    });
+    const r = readPublishedJson(text, 'batch.json');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.issues).toEqual([
+        { file: 'batch.json', row: 2, field: 'item_name', message: '缺少必填字段' },
+        { file: 'batch.json', row: 3, field: 'codes', message: 'codes 应为非空的国家编码数组' },
+      ]);
+    }
+    expect(readPublishedJson('{"knowledge_points": [', 'x.json').ok).toBe(false);
+  });
+
+  it('an unknown limit_type in one row fails the whole build', () => {
+    const source = readPublishedJson(
+      JSON.stringify([
+        { rule_name: 'a', item_name: 'b', limit_type: 'sex', limit_value: '男', codes: ['XL02BBA326A001010102180'] },
+        { rule_name: 'a', item_name: 'c', limit_type: 'colour', limit_value: '红', codes: ['XL02BBA326A001010178537'] },
+      ]),
+      'local.json',
+    );
+    expect(source.ok).toBe(true);
+    if (!source.ok) return;
+    const built = buildLibrary({
+      meta: { version: 'v', region: 'r', createdAt: 'c' },
+      sources: [source.value],
+      framework: [],
+    });
+    expect(built.ok).toBe(false);
+    if (!built.ok) expect(built.issues[0]).toMatchObject({ file: 'local.json', row: 2 });
+  });
+});
