@@ -11,8 +11,6 @@ export interface PointEntry {
   /** Effective range as day numbers (inclusive); ±Infinity when open. */
   fromDay: number;
   toDay: number;
-  /** For time_window pairs: 0 when the index key is code A (the including item), 1 for B (the duplicate). */
-  pairSide: number;
 }
 
 export interface CompiledRule {
@@ -47,24 +45,20 @@ export class CompiledLibrary {
     for (const kp of data.knowledgePoints) {
       const rule = this.rulesById.get(kp.ruleId);
       if (!rule) throw new Error(`knowledge point ${kp.id} names unknown rule ${kp.ruleId}`);
-      const fromDay = kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity;
-      const toDay = kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity;
-      const scenes = sceneMask(rule.scenes);
-      const codes = kp.codes;
-      for (let i = 0; i < codes.length; i++) {
-        const entry: PointEntry = {
-          kp,
-          rule,
-          scenes,
-          fromDay,
-          toDay,
-          pairSide: kp.limit.kind === 'time_window' ? i : 0,
-        };
-        const code = codes[i]!;
+      const entry: PointEntry = {
+        kp,
+        rule,
+        scenes: sceneMask(rule.scenes),
+        fromDay: kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity,
+        toDay: kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity,
+      };
+      // One entry per point, shared by all its codes: the index costs one Map slot per code, not an object.
+      for (const code of kp.codes) {
         const existing = byCode.get(code);
         if (existing === undefined) byCode.set(code, entry);
-        else if (Array.isArray(existing)) existing.push(entry);
-        else byCode.set(code, [existing, entry]);
+        else if (Array.isArray(existing)) {
+          if (!existing.includes(entry)) existing.push(entry);
+        } else if (existing !== entry) byCode.set(code, [existing, entry]);
       }
     }
     this.byCode = byCode;
