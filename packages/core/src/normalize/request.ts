@@ -80,11 +80,21 @@ function invalidDate(value: unknown, path: string, errors: FieldError[]): void {
   errors.push({ path, message: `日期格式错误 ${JSON.stringify(value)}，应为 yyyy-MM-dd HH:mm:ss 或 yyyy-MM-dd` });
 }
 
+// The lines of one request mostly share a handful of timestamps: remembering the last one parsed saves the parse.
+let lastText = '';
+let lastMinutes = Number.NaN;
+
 /** Minutes of a date field; NaN when absent (empty), recording an error when present but malformed. */
 function minutesOf(raw: unknown, path: string, errors: FieldError[]): number {
   if (raw === undefined || raw === null || raw === '') return Number.NaN;
   const value = typeof raw === 'string' ? raw : String(raw);
+  if (value === lastText) return lastMinutes;
   let minutes = parseLocalMinutes(value);
+  if (!Number.isNaN(minutes)) {
+    lastText = value;
+    lastMinutes = minutes;
+    return minutes;
+  }
   if (Number.isNaN(minutes)) {
     const trimmed = value.trim();
     if (trimmed === '') return Number.NaN;
