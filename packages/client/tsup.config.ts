@@ -3,8 +3,11 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  // The national types come from @prealert/core (a dev dependency): inline them so the published
+  // declarations stand alone.
+  dts: { resolve: true },
   sourcemap: true,
   clean: true,
   target: 'node20',
+  platform: 'node',
 });

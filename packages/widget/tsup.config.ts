@@ -1,10 +1,16 @@
 import { defineConfig } from 'tsup';
 
+// Browser bundles: ESM for modern pages (and the sidecar's reminder page), IIFE (`PrealertWidget` global)
+// for doctor stations that add a plain <script>. No Node APIs may be imported from src/.
 export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
+  entry: { index: 'src/index.ts', 'reminder-page': 'src/page.ts' },
+  format: ['esm', 'iife'],
+  globalName: 'PrealertWidget',
+  platform: 'browser',
+  target: ['es2020', 'chrome80', 'firefox78', 'safari14'],
+  dts: { entry: { index: 'src/index.ts' }, resolve: true },
   sourcemap: true,
+  splitting: true,
   clean: true,
-  target: 'node20',
+  minify: false,
 });

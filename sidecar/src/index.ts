@@ -1,1 +1,10 @@
-export {};
+export { ConfigError, type ConfigSources, DEFAULT_PORT, loadConfig, type SidecarConfig } from './config';
+export { defaultDataDir } from './data-dir';
+export { type ActiveLibrary, LibraryHolder, type LibraryInfo } from './library-holder';
+export { createLogger, type Logger } from './logging';
+export type { AnsweredResult, PriorDispositionFields } from './national/national-service';
+export { CALL_SERVICE_ROUTE, SHIM_ROUTE } from './plugins/national-gateway';
+export { PORT_FILE_NAME, readPortFile } from './port-file';
+export { type CreateServerOptions, createServer, type SidecarServer } from './server';
+export type { Figures, StatsDimension, StatsReport, StatsRow } from './stats/compliance-figures';
+export type { TaskView } from './store/tasks';

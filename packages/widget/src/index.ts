@@ -1,1 +1,19 @@
-export {};
+import { defineReminderElement } from './reminder-element';
+
+export { buildEnvelope } from './envelope';
+export {
+  DEFAULT_OTHER_REASON,
+  DEFAULT_REASONS,
+  FAILURE_LABELS,
+  formatAmount,
+  IMPACT_HINTS,
+  SEVERITY_LABELS,
+} from './labels';
+export { composeReason, MAX_REASON_LENGTH, type ReasonCheck, type ReasonInput } from './reason';
+export { defineReminderElement, PrealertReminderElement, REMINDER_TAG } from './reminder-element';
+export { ensureRowStyles, ROW_STYLES, RowHighlighter, type RowResolver } from './row-highlighter';
+export { callService, SERVICE_PATH, type ServiceCallOptions, type ServiceOutcome } from './service-call';
+export type * from './types';
+
+// Dropping the bundle into a page is enough to use <prealert-reminder>.
+defineReminderElement();

@@ -1,0 +1,3 @@
+export * from './faults';
+export * from './platform-server';
+export * from './uploads';

@@ -1,0 +1,408 @@
+/**
+ * The demo doctor station: order entry that calls the workstation's sidecar (3101) after every edit, as a
+ * B/S HIS would, and shows the answer in <prealert-reminder>, which records each decision as a 3103.
+ */
+import { callService, FAILURE_LABELS } from '/vendor/widget/index.js';
+import { CATALOGUE, DEMO_PRESCRIPTION, DOCTOR, findCatalogueItem, HOSPITAL, PATIENTS } from './demo-data.js';
+import { buildAnalysisInput, encounterId, VISITS } from './his-request.js';
+
+const ANALYZE_DEBOUNCE_MS = 350;
+const ANALYZE_TIMEOUT_MS = 1500;
+const SEVERITY = { 1: '明确违规', 2: '高度可疑', 3: '轻度可疑' };
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const reminder = /** @type {import('@prealert/widget').PrealertReminderElement} */ ($('reminder'));
+const money = (n) => `¥${n.toFixed(2)}`;
+
+const state = {
+  sidecar: '',
+  patient: PATIENTS[0],
+  visit: /** @type {'outpatient' | 'inpatient'} */ (PATIENTS[0].visit),
+  /** Orders per patient, so switching patients keeps what was typed; switching 门诊/住院 re-checks the same lines. */
+  orderBook: new Map(),
+  results: /** @type {import('@prealert/widget').JudgeResultDto[]} */ ([]),
+  decisions: new Map(),
+  nextLine: 1,
+  generation: 0,
+  timer: /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined),
+};
+
+const orderKey = () => state.patient.id;
+/** @returns {{ rxId: string, item: import('./demo-data.js').CatalogueItem, cnt: number }[]} */
+function orders() {
+  let list = state.orderBook.get(orderKey());
+  if (!list) {
+    list = [];
+    state.orderBook.set(orderKey(), list);
+  }
+  return list;
+}
+
+function age(brdy, now = new Date()) {
+  const birth = new Date(`${brdy}T00:00:00`);
+  let years = now.getFullYear() - birth.getFullYear();
+  const beforeBirthday =
+    now.getMonth() < birth.getMonth() || (now.getMonth() === birth.getMonth() && now.getDate() < birth.getDate());
+  if (beforeBirthday) years -= 1;
+  return years;
+}
+
+function newTaskId() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  return `T${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+}
+
+// ---- rendering ----
+
+function renderPatient() {
+  const p = state.patient;
+  const sex = p.gend === '1' ? '男' : '女';
+  const mdtrtId = encounterId(p, state.visit, new Date());
+  $('patient-info').textContent =
+    `${sex} · ${age(p.brdy)}岁 · ${VISITS[state.visit].label} · ${p.deptName} · 主诊断 ${p.diagnosis.code} ${p.diagnosis.name} · 就诊号 ${mdtrtId}`;
+  for (const input of document.querySelectorAll('input[name="visit"]')) {
+    input.checked = input.value === state.visit;
+  }
+}
+
+function lineWarnings(rxId) {
+  const flagged = [];
+  const involved = [];
+  for (const result of state.results) {
+    for (const detail of result.judge_result_detail_dtos) {
+      if (detail.rx_id !== rxId) continue;
+      (detail.vola_item_type === '2' ? involved : flagged).push(result);
+    }
+  }
+  return { flagged, involved };
+}
+
+function badgeFor(rxId) {
+  const cell = document.createElement('td');
+  cell.className = 'warn-cell';
+  const { flagged, involved } = lineWarnings(rxId);
+  for (const result of flagged) {
+    const badge = document.createElement('span');
+    badge.className = `badge sev-${result.sev_deg}`;
+    const decision = state.decisions.get(result.jr_id);
+    const suffix = decision ? (decision === 'continue' ? ' · 已继续' : ' · 待修改') : '';
+    badge.textContent = `${SEVERITY[result.sev_deg]}：${result.rule_name}${suffix}`;
+    badge.title = result.vola_cont;
+    cell.append(badge);
+  }
+  if (flagged.length === 0 && involved.length > 0) {
+    const badge = document.createElement('span');
+    badge.className = 'badge involved';
+    badge.textContent = `涉及：${involved[0].rule_name}`;
+    badge.title = involved[0].vola_cont;
+    cell.append(badge);
+  }
+  if (cell.childElementCount === 0) cell.textContent = '—';
+  return cell;
+}
+
+function renderOrders() {
+  const body = $('order-rows');
+  const rows = orders().map((order, index) => {
+    const row = document.createElement('tr');
+    row.dataset.rxId = order.rxId;
+    const cells = [String(index + 1), order.item.name, order.item.code, order.item.spec].map((text, i) => {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      if (i === 2) cell.className = 'code';
+      return cell;
+    });
+    const cntCell = document.createElement('td');
+    cntCell.className = 'num';
+    const cnt = document.createElement('input');
+    cnt.type = 'number';
+    cnt.min = '1';
+    cnt.step = '1';
+    cnt.value = String(order.cnt);
+    cnt.setAttribute('aria-label', `${order.item.name} 数量`);
+    cnt.addEventListener('change', () => {
+      const value = Math.max(1, Math.round(Number(cnt.value) || 1));
+      order.cnt = value;
+      cnt.value = String(value);
+      renderTotals();
+      scheduleAnalysis();
+    });
+    cntCell.append(cnt);
+    const price = document.createElement('td');
+    price.className = 'num';
+    price.textContent = money(order.item.price);
+    const sum = document.createElement('td');
+    sum.className = 'num';
+    sum.textContent = money(order.item.price * order.cnt);
+    const actions = document.createElement('td');
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'remove';
+    remove.textContent = '删除';
+    remove.setAttribute('aria-label', `删除 ${order.item.name}`);
+    remove.addEventListener('click', () => removeLine(order.rxId));
+    actions.append(remove);
+    row.append(...cells, cntCell, price, sum, badgeFor(order.rxId), actions);
+    return row;
+  });
+  body.replaceChildren(...rows);
+  if (rows.length === 0) {
+    const empty = document.createElement('tr');
+    const cell = document.createElement('td');
+    cell.colSpan = 9;
+    cell.className = 'empty';
+    cell.textContent = '尚未开立医嘱';
+    empty.append(cell);
+    body.append(empty);
+  }
+  renderTotals();
+  // New row elements: let the reminder mark them again.
+  reminder.refreshRows();
+}
+
+/** Updates only the 医保提醒 column, so focus and typing in the rows are never disturbed by an answer. */
+function renderBadges() {
+  for (const row of $('order-rows').querySelectorAll('tr[data-rx-id]')) {
+    row.children[7].replaceWith(badgeFor(row.dataset.rxId));
+  }
+}
+
+function renderTotals() {
+  const total = orders().reduce((sum, order) => sum + order.item.price * order.cnt, 0);
+  $('total').textContent = money(total);
+  for (const row of $('order-rows').querySelectorAll('tr[data-rx-id]')) {
+    const order = orders().find((o) => o.rxId === row.dataset.rxId);
+    if (order) row.children[6].textContent = money(order.item.price * order.cnt);
+  }
+}
+
+function setStatus(text, kind = '') {
+  const status = $('check-status');
+  status.textContent = text;
+  status.dataset.kind = kind;
+}
+
+// ---- editing ----
+
+function addLine(item, cnt) {
+  const rxId = `${encounterId(state.patient, state.visit, new Date())}-${String(state.nextLine++).padStart(3, '0')}`;
+  orders().push({ rxId, item, cnt });
+  renderOrders();
+  scheduleAnalysis();
+}
+
+function removeLine(rxId) {
+  const list = orders();
+  const index = list.findIndex((o) => o.rxId === rxId);
+  if (index < 0) return;
+  list.splice(index, 1);
+  renderOrders();
+  scheduleAnalysis();
+  // Keep the keyboard in the table: the next row's delete button, or the entry field.
+  const rows = $('order-rows').querySelectorAll('tr[data-rx-id] button.remove');
+  const next = rows[Math.min(index, rows.length - 1)];
+  (next ?? $('entry-item')).focus();
+}
+
+function addFromEntry() {
+  const input = /** @type {HTMLInputElement} */ ($('entry-item'));
+  const cntInput = /** @type {HTMLInputElement} */ ($('entry-cnt'));
+  const item = findCatalogueItem(input.value);
+  const msg = $('entry-msg');
+  if (!item) {
+    msg.textContent = input.value.trim() ? `未找到“${input.value.trim()}”，请从列表选择` : '请输入项目名称或编码';
+    input.focus();
+    return;
+  }
+  msg.textContent = '';
+  addLine(item, Math.max(1, Math.round(Number(cntInput.value) || 1)));
+  input.value = '';
+  cntInput.value = '1';
+  input.focus();
+}
+
+// ---- analysis (3101) ----
+
+function scheduleAnalysis() {
+  clearTimeout(state.timer);
+  state.generation += 1;
+  if (orders().length > 0) {
+    setStatus('正在检查医保规则…', 'busy');
+    reminder.showChecking();
+  }
+  state.timer = setTimeout(runAnalysis, ANALYZE_DEBOUNCE_MS);
+}
+
+async function runAnalysis() {
+  const generation = state.generation;
+  if (orders().length === 0) {
+    state.results = [];
+    reminder.clear();
+    setStatus('');
+    $('task-id').textContent = '—';
+    $('task-page').hidden = true;
+    renderBadges();
+    return;
+  }
+  const taskId = newTaskId();
+  const started = performance.now();
+  const input = buildAnalysisInput({
+    patient: state.patient,
+    visit: state.visit,
+    orders: orders(),
+    taskId,
+    now: new Date(),
+  });
+  const outcome = await callService('3101', input, {
+    sidecar: state.sidecar,
+    timeoutMs: ANALYZE_TIMEOUT_MS,
+    envelope: envelopeFields(),
+  });
+  // A slower answer to an older edit must not overwrite a newer one.
+  if (generation !== state.generation) return;
+  const ms = Math.round(performance.now() - started);
+  if (outcome.kind !== 'ok') {
+    $('task-id').textContent = '—';
+    $('task-page').hidden = true;
+  }
+  if (outcome.kind === 'failed') {
+    state.results = [];
+    reminder.showUnavailable(outcome.detail);
+    setStatus(`医保提醒暂不可用（${FAILURE_LABELS[outcome.reason]}），不影响开立`, 'down');
+    renderBadges();
+    return;
+  }
+  if (outcome.kind === 'rejected') {
+    state.results = [];
+    reminder.showUnavailable(outcome.message);
+    setStatus(`请求被拒绝：${outcome.message}`, 'down');
+    renderBadges();
+    return;
+  }
+  const output = outcome.body.output ?? {};
+  const raw = output.result;
+  state.results = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  reminder.show(state.results, { infno: '3101', taskId });
+  $('task-id').textContent = taskId;
+  const page = /** @type {HTMLAnchorElement} */ ($('task-page'));
+  page.href = `${state.sidecar}/ui/reminder/${encodeURIComponent(taskId)}`;
+  page.hidden = state.results.length === 0;
+  document.body.dataset.taskId = taskId;
+  setStatus(
+    state.results.length > 0
+      ? `医保规则检查：${state.results.length} 条提醒（${ms} ms），按 F8 处理`
+      : `医保规则检查：未发现问题（${ms} ms）`,
+    state.results.length > 0 ? 'warn' : 'ok',
+  );
+  renderBadges();
+}
+
+function envelopeFields() {
+  return {
+    fixmedins_code: HOSPITAL.fixmedins_code,
+    fixmedins_name: HOSPITAL.fixmedins_name,
+    mdtrtarea_admvs: HOSPITAL.admdvs,
+    opter: DOCTOR.code,
+    opter_name: DOCTOR.name,
+  };
+}
+
+// ---- wiring ----
+
+function switchTo(patient, visit) {
+  state.patient = patient;
+  state.visit = visit;
+  state.results = [];
+  reminder.clear();
+  renderPatient();
+  renderOrders();
+  scheduleAnalysis();
+}
+
+async function start() {
+  try {
+    const config = await (await fetch('/config.json')).json();
+    state.sidecar = String(config.sidecar ?? '').replace(/\/+$/, '');
+  } catch {
+    setStatus('读取演示配置失败', 'down');
+  }
+  reminder.envelope = envelopeFields();
+  reminder.setAttribute('sidecar', state.sidecar);
+  reminder.lineLabel = (rxId) => orders().find((o) => o.rxId === rxId)?.item.name;
+
+  const select = /** @type {HTMLSelectElement} */ ($('patient'));
+  for (const patient of PATIENTS) {
+    const option = document.createElement('option');
+    option.value = patient.id;
+    option.textContent = `${patient.name}（${patient.gend === '1' ? '男' : '女'}，${age(patient.brdy)}岁）`;
+    select.append(option);
+  }
+  select.addEventListener('change', () => {
+    const patient = PATIENTS.find((p) => p.id === select.value) ?? PATIENTS[0];
+    switchTo(patient, patient.visit);
+  });
+  for (const input of document.querySelectorAll('input[name="visit"]')) {
+    input.addEventListener('change', () =>
+      switchTo(state.patient, input.value === 'inpatient' ? 'inpatient' : 'outpatient'),
+    );
+  }
+  const datalist = $('catalogue');
+  for (const item of CATALOGUE) {
+    const option = document.createElement('option');
+    option.value = item.name;
+    option.label = `${item.code} · ${item.note}`;
+    datalist.append(option);
+  }
+  for (const id of ['entry-item', 'entry-cnt']) {
+    $(id).addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.isComposing) {
+        event.preventDefault();
+        addFromEntry();
+      }
+    });
+  }
+  $('entry-add').addEventListener('click', addFromEntry);
+  $('demo-fill').addEventListener('click', () => {
+    const first = PATIENTS[0];
+    if (state.patient !== first || state.visit !== first.visit) {
+      select.value = first.id;
+      switchTo(first, first.visit);
+    }
+    orders().length = 0;
+    for (const line of DEMO_PRESCRIPTION) {
+      const item = CATALOGUE.find((c) => c.code === line.code);
+      if (item)
+        orders().push({
+          rxId: `${encounterId(first, first.visit, new Date())}-${String(state.nextLine++).padStart(3, '0')}`,
+          item,
+          cnt: line.cnt,
+        });
+    }
+    renderOrders();
+    scheduleAnalysis();
+    $('entry-item').focus();
+  });
+  $('clear').addEventListener('click', () => {
+    orders().length = 0;
+    renderOrders();
+    scheduleAnalysis();
+  });
+  $('save').addEventListener('click', () => {
+    const open = state.results.filter((r) => !state.decisions.has(r.jr_id)).length;
+    $('save-msg').textContent =
+      open > 0
+        ? `尚有 ${open} 条医保提醒未处理（不阻断保存），可按 F8 逐条处理。`
+        : '医嘱已保存（演示，不写入任何系统）。';
+  });
+
+  reminder.addEventListener('prealert-decision', (event) => {
+    state.decisions.set(event.detail.jrId, event.detail.disposition);
+    renderBadges();
+  });
+
+  renderPatient();
+  renderOrders();
+  $('entry-item').focus();
+}
+
+void start();

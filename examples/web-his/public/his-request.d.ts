@@ -1,0 +1,17 @@
+import type { AnalysisInput } from '@prealert/core';
+import type { CatalogueItem, DemoPatient } from './demo-data.js';
+
+export function formatDateTime(date: Date): string;
+export function formatDate(date: Date): string;
+export const VISITS: Record<
+  'outpatient' | 'inpatient',
+  { label: string; medMdtrtType: string; medType: string; trigScen: string; prefix: string }
+>;
+export function encounterId(patient: DemoPatient, visit: 'outpatient' | 'inpatient', day: Date): string;
+export function buildAnalysisInput(state: {
+  patient: DemoPatient;
+  visit: 'outpatient' | 'inpatient';
+  orders: { rxId: string; item: CatalogueItem; cnt: number }[];
+  taskId: string;
+  now: Date;
+}): AnalysisInput;

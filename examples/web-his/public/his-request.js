@@ -1,0 +1,150 @@
+/**
+ * Builds the national 3101 `input` from the demo station's state, the way a HIS does: every current line
+ * (curr_drord_flag 1) with its unique rx_id, the encounter, the diagnosis and the patient.
+ */
+import { DOCTOR, HOSPITAL } from './demo-data.js';
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** @param {Date} date */
+export function formatDateTime(date) {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(
+    date.getMinutes(),
+  )}:${pad(date.getSeconds())}`;
+}
+
+/** @param {Date} date */
+export const formatDate = (date) => formatDateTime(date).slice(0, 10);
+
+/** The visit kinds the demo switches between: national med_mdtrt_type / med_type, and the doctor-station scene. */
+export const VISITS = {
+  outpatient: { label: '门诊', medMdtrtType: '1', medType: '11', trigScen: '2', prefix: 'MZ' },
+  inpatient: { label: '住院', medMdtrtType: '2', medType: '21', trigScen: '5', prefix: 'ZY' },
+};
+
+/**
+ * @param {import('./demo-data.js').DemoPatient} patient
+ * @param {'outpatient' | 'inpatient'} visit
+ * @param {Date} day
+ */
+export function encounterId(patient, visit, day) {
+  return `${VISITS[visit].prefix}${formatDate(day).replaceAll('-', '')}-${patient.id}`;
+}
+
+/**
+ * @param {{
+ *   patient: import('./demo-data.js').DemoPatient,
+ *   visit: 'outpatient' | 'inpatient',
+ *   orders: { rxId: string, item: import('./demo-data.js').CatalogueItem, cnt: number }[],
+ *   taskId: string,
+ *   now: Date,
+ * }} state
+ */
+export function buildAnalysisInput({ patient, visit, orders, taskId, now }) {
+  const kind = VISITS[visit];
+  const mdtrtId = encounterId(patient, visit, now);
+  const admitted = new Date(now);
+  if (visit === 'inpatient') admitted.setDate(admitted.getDate() - 3);
+  admitted.setHours(8, 30, 0, 0);
+  const admDate = formatDateTime(admitted);
+  const orderTime = formatDateTime(now);
+  const lines = orders.map((order) => {
+    const sumamt = Math.round(order.item.price * order.cnt * 100) / 100;
+    return {
+      rx_id: order.rxId,
+      rxno: `${order.item.kind === 'drug' ? 'CF' : 'JY'}${mdtrtId}`,
+      grpno: '',
+      long_drord_flag: '0',
+      hilist_type: order.item.hilistType,
+      chrg_type: order.item.chrgType,
+      drord_bhvr: '0',
+      hilist_code: order.item.code,
+      hilist_name: order.item.name,
+      hilist_dosform: '',
+      hilist_lv: '1',
+      hilist_pric: order.item.price,
+      hosplist_code: `HIS-${order.item.code.slice(-8)}`,
+      hosplist_name: order.item.name,
+      cnt: order.cnt,
+      pric: order.item.price,
+      sumamt,
+      ownpay_amt: 0,
+      selfpay_amt: 0,
+      spec: order.item.spec,
+      spec_unt: order.item.unit,
+      drord_begn_date: orderTime,
+      drord_stop_date: '',
+      drord_dept_codg: patient.deptCode,
+      drord_dept_name: patient.deptName,
+      drord_dr_codg: DOCTOR.code,
+      drord_dr_name: DOCTOR.name,
+      drord_dr_profttl: DOCTOR.title,
+      curr_drord_flag: '1',
+    };
+  });
+  const total = lines.reduce((sum, line) => sum + line.sumamt, 0);
+  return {
+    data: {
+      syscode: 'WEBHIS',
+      task_id: taskId,
+      trig_scen: kind.trigScen,
+      rule_ids: [],
+      patient_dtos: [
+        {
+          patn_id: patient.id,
+          patn_name: patient.name,
+          gend: patient.gend,
+          brdy: patient.brdy,
+          poolarea: HOSPITAL.admdvs,
+          curr_mdtrt_id: mdtrtId,
+          fsi_his_data_dto: '',
+          fsi_encounter_dtos: [
+            {
+              mdtrt_id: mdtrtId,
+              medins_id: HOSPITAL.fixmedins_code,
+              medins_name: HOSPITAL.fixmedins_name,
+              medins_admdvs: HOSPITAL.admdvs,
+              medins_type: '1',
+              medins_lv: HOSPITAL.level,
+              wardarea_codg: visit === 'inpatient' ? patient.deptCode : '',
+              wardno: '',
+              bedno: visit === 'inpatient' ? '12' : '',
+              adm_date: admDate,
+              dscg_date: admDate,
+              dscg_main_dise_codg: patient.diagnosis.code,
+              dscg_main_dise_name: patient.diagnosis.name,
+              fsi_diagnose_dtos: [
+                {
+                  dise_id: `${mdtrtId}-D1`,
+                  inout_dise_type: '1',
+                  maindise_flag: '1',
+                  dias_srt_no: '1',
+                  dise_codg: patient.diagnosis.code,
+                  dise_name: patient.diagnosis.name,
+                  dise_date: admDate,
+                },
+              ],
+              dr_codg: DOCTOR.code,
+              adm_dept_codg: patient.deptCode,
+              adm_dept_name: patient.deptName,
+              dscg_dept_codg: patient.deptCode,
+              dscg_dept_name: patient.deptName,
+              med_mdtrt_type: kind.medMdtrtType,
+              med_type: kind.medType,
+              fsi_order_dtos: lines,
+              matn_stas: '0',
+              medfee_sumamt: Math.round(total * 100) / 100,
+              ownpay_amt: 0,
+              selfpay_amt: 0,
+              setl_totlnum: 1,
+              insutype: '310',
+              reim_flag: '0',
+              out_setl_flag: '0',
+              fsi_operation_dtos: [],
+            },
+          ],
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// Builds the native shim and everything that exercises it, into native-shim/build/:
+//   <os>-<arch>/libprealert.so   gcc, always on Linux (the tests drive it through the Node addon)
+//   <os>-<arch>/his_desktop      the doctor-station example (examples/his-desktop-c)
+//   win-x86/, win-x64/           prealert.dll, his_desktop.exe, wine_smoke.exe: only when Debian's
+//                                mingw-w64 compilers are installed (scripts/install-shim-toolchain.sh)
+//   addon/build/Release/prealert_addon.node   node-gyp; loads the .so with dlopen
+// Nothing is rebuilt when every output is newer than every input. `--force` rebuilds anyway.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const shimDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const exampleDir = path.resolve(shimDir, '..', 'examples', 'his-desktop-c');
+const buildDir = path.join(shimDir, 'build');
+const force = process.argv.includes('--force');
+const { version } = JSON.parse(fs.readFileSync(path.join(shimDir, 'package.json'), 'utf8'));
+
+const SHIM_SOURCES = [
+  'exports.c',
+  'breaker.c',
+  'clock.c',
+  'config.c',
+  'envelope_text.c',
+  'host_text.c',
+  'http_exchange.c',
+  'loopback_socket.c',
+  'native_path.c',
+  'sync.c',
+].map((f) => path.join(shimDir, 'src', f));
+const C_FLAGS = ['-O2', '-Wall', '-Wextra', '-Wpedantic', '-std=c11', `-DPREALERT_VERSION="${version}"`];
+
+function filesUnder(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'build' || entry.name === 'node_modules' ? [] : filesUnder(full);
+    return [full];
+  });
+}
+
+const inputs = [
+  ...filesUnder(path.join(shimDir, 'src')),
+  ...filesUnder(path.join(shimDir, 'include')),
+  ...filesUnder(path.join(shimDir, 'addon')),
+  ...filesUnder(path.join(shimDir, 'test', 'c')),
+  ...filesUnder(exampleDir).filter((f) => f.endsWith('.c') || f.endsWith('.h')),
+  fileURLToPath(import.meta.url),
+  path.join(shimDir, 'package.json'),
+];
+const newestInput = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
+
+function upToDate(outputs) {
+  if (force) return false;
+  return outputs.every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= newestInput);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+  if (result.error) throw new Error(`${command}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}`);
+}
+
+function hasCommand(command) {
+  const result = spawnSync(command, ['--version'], { stdio: 'ignore' });
+  return !result.error && result.status === 0;
+}
+
+function buildLinux() {
+  const outDir = path.join(buildDir, `${process.platform}-${process.arch}`);
+  const library = path.join(outDir, 'libprealert.so');
+  const example = path.join(outDir, 'his_desktop');
+  if (upToDate([library, example])) {
+    console.log(`native-shim: ${path.relative(shimDir, library)} up to date`);
+    return;
+  }
+  if (!hasCommand('gcc')) throw new Error('gcc is required to build the Linux shim (apt-get install gcc)');
+  fs.mkdirSync(outDir, { recursive: true });
+  run('gcc', [
+    ...C_FLAGS,
+    '-fPIC',
+    '-shared',
+    '-fvisibility=hidden',
+    '-Wl,-z,defs',
+    '-Wl,-soname,libprealert.so',
+    '-o',
+    library,
+    ...SHIM_SOURCES,
+    '-pthread',
+    '-ldl',
+  ]);
+  run('gcc', [
+    '-O2',
+    '-Wall',
+    '-Wextra',
+    '-std=c11',
+    '-I',
+    path.join(shimDir, 'include'),
+    '-o',
+    example,
+    path.join(exampleDir, 'his_desktop.c'),
+    path.join(exampleDir, 'shim_loader.c'),
+    path.join(exampleDir, 'json_scan.c'),
+    '-ldl',
+  ]);
+  console.log(`native-shim: built ${path.relative(shimDir, library)} and ${path.relative(shimDir, example)}`);
+}
+
+function buildWindows(arch, triplet) {
+  const outDir = path.join(buildDir, `win-${arch}`);
+  const dll = path.join(outDir, 'prealert.dll');
+  const exes = ['his_desktop.exe', 'wine_smoke.exe'].map((f) => path.join(outDir, f));
+  if (!hasCommand(`${triplet}-gcc`)) {
+    console.log(`native-shim: SKIPPED win-${arch}: ${triplet}-gcc not found (run scripts/install-shim-toolchain.sh)`);
+    return;
+  }
+  if (upToDate([dll, ...exes])) {
+    console.log(`native-shim: ${path.relative(shimDir, dll)} up to date`);
+    return;
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  const resource = path.join(outDir, 'version.o');
+  const commaVersion = [
+    ...version
+      .split(/[.-]/)
+      .slice(0, 3)
+      .map((n) => Number.parseInt(n, 10) || 0),
+    0,
+  ].join(',');
+  run(`${triplet}-windres`, [
+    `-DPREALERT_VERSION=\\"${version}\\"`,
+    `-DPREALERT_VERSION_COMMA=${commaVersion}`,
+    path.join(shimDir, 'src', 'version.rc'),
+    '-O',
+    'coff',
+    '-o',
+    resource,
+  ]);
+  // -static-libgcc and the win32 thread model: the DLL imports only KERNEL32, msvcrt and WS2_32, so
+  // no runtime has to be installed next to it. --kill-at keeps the x86 __stdcall exports undecorated.
+  run(`${triplet}-gcc`, [
+    ...C_FLAGS,
+    '-shared',
+    '-s',
+    '-static-libgcc',
+    '-o',
+    dll,
+    ...SHIM_SOURCES,
+    resource,
+    path.join(shimDir, 'src', 'prealert.def'),
+    '-lws2_32',
+    '-Wl,--kill-at',
+    '-Wl,--enable-stdcall-fixup',
+    '-Wl,--nxcompat',
+    '-Wl,--dynamicbase',
+  ]);
+  fs.rmSync(resource);
+  const include = ['-I', path.join(shimDir, 'include')];
+  const exeFlags = ['-O2', '-Wall', '-Wextra', '-std=c11', '-static-libgcc', '-s', ...include];
+  run(`${triplet}-gcc`, [
+    ...exeFlags,
+    '-o',
+    exes[0],
+    path.join(exampleDir, 'his_desktop.c'),
+    path.join(exampleDir, 'shim_loader.c'),
+    path.join(exampleDir, 'json_scan.c'),
+  ]);
+  run(`${triplet}-gcc`, [...exeFlags, '-o', exes[1], path.join(shimDir, 'test', 'c', 'wine_smoke.c')]);
+  console.log(`native-shim: built ${path.relative(shimDir, outDir)}/{prealert.dll,his_desktop.exe,wine_smoke.exe}`);
+}
+
+function buildAddon() {
+  const addonDir = path.join(shimDir, 'addon');
+  const addon = path.join(addonDir, 'build', 'Release', 'prealert_addon.node');
+  if (upToDate([addon])) {
+    console.log('native-shim: addon up to date');
+    return;
+  }
+  const nodeGyp = path.join(shimDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  const args = [nodeGyp, 'configure', 'build', '--loglevel=warn'];
+  // Debian's nodejs ships its headers in /usr/include/node; pointing node-gyp there avoids a download.
+  if (fs.existsSync('/usr/include/node/node_api.h')) args.push('--nodedir=/usr');
+  run(process.execPath, args, { cwd: addonDir });
+  fs.utimesSync(addon, new Date(), new Date());
+  console.log(`native-shim: built ${path.relative(shimDir, addon)}`);
+}
+
+try {
+  if (process.platform === 'win32') {
+    console.log('native-shim: SKIPPED: build the DLLs on Linux with mingw-w64 (see native-shim/README.md)');
+  } else {
+    buildLinux();
+    buildWindows('x86', 'i686-w64-mingw32');
+    buildWindows('x64', 'x86_64-w64-mingw32');
+    buildAddon();
+  }
+} catch (error) {
+  console.error(`native-shim: build failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

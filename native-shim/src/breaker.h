@@ -1,0 +1,21 @@
+/* Circuit breaker: once the sidecar is known to be down (or stuck), calls fail open at once instead
+   of each costing the doctor a connect attempt or a full deadline. */
+#ifndef PREALERT_BREAKER_H
+#define PREALERT_BREAKER_H
+
+#include <stdint.h>
+
+typedef struct {
+  int open_ms_after_connect_failure;
+  int timeouts_to_open;
+  int open_ms_after_timeouts;
+} breaker_settings;
+
+/* Returns the milliseconds the breaker stays open (> 0), or 0 when calls may go through. */
+int64_t breaker_remaining_ms(int64_t now_ms);
+void breaker_record_connect_failure(int64_t now_ms, const breaker_settings *settings);
+void breaker_record_timeout(int64_t now_ms, const breaker_settings *settings);
+void breaker_record_answer(void);
+void breaker_reset(void);
+
+#endif

@@ -1,0 +1,247 @@
+#include "config.h"
+#include "host_text.h"
+#include "native_path.h"
+#include "sync.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  int port; /* 0: discover through the port file */
+  int connect_timeout_ms;
+  int timeout_3101_ms;
+  int timeout_3102_ms;
+  int timeout_3103_ms;
+  int timeout_other_ms;
+  char token[TOKEN_MAX + 1];
+  int token_configured; /* set explicitly (possibly to ""): the port file's token is then ignored */
+  native_path token_file;
+  native_path data_dir; /* empty: the OS default */
+  breaker_settings breaker;
+} shim_config;
+
+static shim_mutex lock = SHIM_MUTEX_INIT;
+static shim_config current;
+
+static void set_defaults(shim_config *config) {
+  memset(config, 0, sizeof(*config));
+  config->connect_timeout_ms = 150;
+  config->timeout_3101_ms = 1500;
+  config->timeout_3102_ms = 1500;
+  config->timeout_3103_ms = 800;
+  config->timeout_other_ms = 1500;
+  config->breaker.open_ms_after_connect_failure = 5000;
+  config->breaker.timeouts_to_open = 3;
+  config->breaker.open_ms_after_timeouts = 10000;
+}
+
+/* Plain decimal within [min, max]; surrounding blanks allowed, nothing else. */
+static int parse_int(const char *text, int min, int max, int *value) {
+  while (*text == ' ' || *text == '\t') ++text;
+  long parsed = 0;
+  int digits = 0;
+  while (*text >= '0' && *text <= '9') {
+    if (++digits > 9) return -1;
+    parsed = parsed * 10 + (*text++ - '0');
+  }
+  while (*text == ' ' || *text == '\t' || *text == '\r' || *text == '\n') ++text;
+  if (digits == 0 || *text != '\0' || parsed < min || parsed > max) return -1;
+  *value = (int)parsed;
+  return 0;
+}
+
+/* A token goes into an HTTP header: printable ASCII only, so it can never inject a line. */
+static int is_valid_token(const char *token) {
+  size_t n = strlen(token);
+  if (n > TOKEN_MAX) return 0;
+  for (size_t i = 0; i < n; ++i) {
+    if ((unsigned char)token[i] < 0x21 || (unsigned char)token[i] > 0x7e) return 0;
+  }
+  return 1;
+}
+
+static config_set_result apply(shim_config *config, const char *name, const char *value) {
+  int number = 0;
+  if (strcmp(name, "port") == 0) {
+    if (parse_int(value, 1, 65535, &number) != 0) return CONFIG_BAD_VALUE;
+    config->port = number;
+  } else if (strcmp(name, "connect_timeout_ms") == 0) {
+    if (parse_int(value, 1, DEADLINE_CEILING_MS, &number) != 0) return CONFIG_BAD_VALUE;
+    config->connect_timeout_ms = number;
+  } else if (strcmp(name, "timeout_ms") == 0) {
+    if (parse_int(value, 1, DEADLINE_CEILING_MS, &number) != 0) return CONFIG_BAD_VALUE;
+    config->timeout_3101_ms = config->timeout_3102_ms = config->timeout_3103_ms = config->timeout_other_ms = number;
+  } else if (strcmp(name, "timeout_ms_3101") == 0 || strcmp(name, "timeout_ms_3102") == 0 ||
+             strcmp(name, "timeout_ms_3103") == 0 || strcmp(name, "timeout_ms_other") == 0) {
+    if (parse_int(value, 1, DEADLINE_CEILING_MS, &number) != 0) return CONFIG_BAD_VALUE;
+    const char *which = name + strlen("timeout_ms_");
+    int *target = strcmp(which, "3101") == 0   ? &config->timeout_3101_ms
+                  : strcmp(which, "3102") == 0 ? &config->timeout_3102_ms
+                  : strcmp(which, "3103") == 0 ? &config->timeout_3103_ms
+                                               : &config->timeout_other_ms;
+    *target = number;
+  } else if (strcmp(name, "token") == 0) {
+    if (!is_valid_token(value)) return CONFIG_BAD_VALUE;
+    strcpy(config->token, value);
+    config->token_configured = 1;
+  } else if (strcmp(name, "token_file") == 0) {
+    if (native_path_from_utf8(&config->token_file, value) != 0) return CONFIG_BAD_VALUE;
+  } else if (strcmp(name, "data_dir") == 0) {
+    if (native_path_from_utf8(&config->data_dir, value) != 0) return CONFIG_BAD_VALUE;
+  } else if (strcmp(name, "breaker_open_ms") == 0) {
+    if (parse_int(value, 0, 600000, &number) != 0) return CONFIG_BAD_VALUE;
+    config->breaker.open_ms_after_connect_failure = number;
+  } else if (strcmp(name, "breaker_timeouts") == 0) {
+    if (parse_int(value, 1, 1000, &number) != 0) return CONFIG_BAD_VALUE;
+    config->breaker.timeouts_to_open = number;
+  } else if (strcmp(name, "breaker_timeout_open_ms") == 0) {
+    if (parse_int(value, 0, 600000, &number) != 0) return CONFIG_BAD_VALUE;
+    config->breaker.open_ms_after_timeouts = number;
+  } else {
+    return CONFIG_UNKNOWN_NAME;
+  }
+  return CONFIG_SET;
+}
+
+static char *trim(char *text) {
+  while (*text == ' ' || *text == '\t') ++text;
+  size_t n = strlen(text);
+  while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r')) text[--n] = '\0';
+  return text;
+}
+
+/* prealert.ini: "name = value" lines with the option names; [sections], ; and # comments are ignored,
+   as are lines that do not parse (the ini cannot report errors, and must never stop the HIS). */
+static void apply_ini(shim_config *config) {
+  native_path ini;
+  if (native_path_module_directory(&ini) != 0 || native_path_append(&ini, "prealert.ini") != 0) return;
+  static char text[16384];
+  if (native_path_read_small_file(&ini, text, sizeof(text)) < 0) return;
+  char *cursor = text;
+  if ((unsigned char)cursor[0] == 0xEF && (unsigned char)cursor[1] == 0xBB && (unsigned char)cursor[2] == 0xBF) {
+    cursor += 3;
+  }
+  while (*cursor) {
+    char *line = cursor;
+    char *end = strchr(cursor, '\n');
+    if (end != NULL) {
+      *end = '\0';
+      cursor = end + 1;
+    } else {
+      cursor += strlen(cursor);
+    }
+    line = trim(line);
+    if (line[0] == '\0' || line[0] == ';' || line[0] == '#' || line[0] == '[') continue;
+    char *equals = strchr(line, '=');
+    if (equals == NULL) continue;
+    *equals = '\0';
+    char *name = trim(line);
+    char value[1024];
+    if (host_text_to_utf8(trim(equals + 1), value, sizeof(value)) != 0) continue;
+    apply(config, name, value);
+  }
+}
+
+static void apply_env(shim_config *config) {
+  static const struct {
+    const char *variable;
+    const char *option;
+  } names[] = {
+      {"PREALERT_PORT", "port"},
+      {"PREALERT_DATA_DIR", "data_dir"},
+      {"PREALERT_SHIM_TOKEN", "token"},
+      {"PREALERT_TOKEN_FILE", "token_file"},
+      {"PREALERT_CONNECT_TIMEOUT_MS", "connect_timeout_ms"},
+      {"PREALERT_TIMEOUT_MS", "timeout_ms"},
+  };
+  char value[1024];
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i) {
+    if (host_env_utf8(names[i].variable, value, sizeof(value))) apply(config, names[i].option, value);
+  }
+}
+
+void config_load(void) {
+  /* Built off to the side and swapped in, so a concurrent call sees the old or the new settings, never a mix. */
+  static shim_config fresh;
+  static shim_mutex load_lock = SHIM_MUTEX_INIT;
+  shim_mutex_lock(&load_lock);
+  set_defaults(&fresh);
+  apply_ini(&fresh);
+  apply_env(&fresh);
+  shim_mutex_lock(&lock);
+  current = fresh;
+  shim_mutex_unlock(&lock);
+  shim_mutex_unlock(&load_lock);
+}
+
+config_set_result config_set(const char *name, const char *value) {
+  char utf8[1024];
+  if (host_text_to_utf8(value, utf8, sizeof(utf8)) != 0) return CONFIG_BAD_VALUE;
+  shim_mutex_lock(&lock);
+  shim_config changed = current;
+  config_set_result result = apply(&changed, name, trim(utf8));
+  if (result == CONFIG_SET) current = changed;
+  shim_mutex_unlock(&lock);
+  return result;
+}
+
+/* The sidecar's port file (sidecar/src/port-file.ts): the port in decimal on the first line and, when
+   the sidecar requires one, the shim token on the second. */
+static void read_port_file(const native_path *data_dir, int *port, char *token, size_t token_capacity) {
+  native_path file = *data_dir;
+  if (native_path_is_empty(&file)) {
+    if (native_path_default_data_dir(&file) != 0) return;
+  }
+  if (native_path_append(&file, "port") != 0) return;
+  char text[1024];
+  if (native_path_read_small_file(&file, text, sizeof(text)) <= 0) return;
+
+  char *second_line = strchr(text, '\n');
+  if (second_line != NULL) *second_line++ = '\0';
+  int value = 0;
+  if (parse_int(text, 1, 65535, &value) == 0) *port = value;
+  if (second_line == NULL) return;
+  char *end = strpbrk(second_line, "\r\n");
+  if (end != NULL) *end = '\0';
+  char *candidate = trim(second_line);
+  if (candidate[0] != '\0' && strlen(candidate) < token_capacity && is_valid_token(candidate)) strcpy(token, candidate);
+}
+
+static void read_token_file(const native_path *path, char *token) {
+  char text[TOKEN_MAX + 8];
+  if (native_path_read_small_file(path, text, sizeof(text)) <= 0) return;
+  char *line = text;
+  char *end = strpbrk(line, "\r\n");
+  if (end != NULL) *end = '\0';
+  line = trim(line);
+  if (is_valid_token(line)) strcpy(token, line);
+}
+
+void config_for_call(const char *infno, call_settings *settings) {
+  shim_config snapshot;
+  shim_mutex_lock(&lock);
+  snapshot = current;
+  shim_mutex_unlock(&lock);
+
+  int timeout = strcmp(infno, "3101") == 0   ? snapshot.timeout_3101_ms
+                : strcmp(infno, "3102") == 0 ? snapshot.timeout_3102_ms
+                : strcmp(infno, "3103") == 0 ? snapshot.timeout_3103_ms
+                                             : snapshot.timeout_other_ms;
+  settings->timeout_ms = timeout > DEADLINE_CEILING_MS ? DEADLINE_CEILING_MS : timeout;
+  settings->connect_timeout_ms = snapshot.connect_timeout_ms;
+  settings->breaker = snapshot.breaker;
+  strcpy(settings->token, snapshot.token);
+
+  int port = snapshot.port;
+  char file_token[TOKEN_MAX + 1] = "";
+  if (port == 0 || !snapshot.token_configured) {
+    int file_port = 0;
+    read_port_file(&snapshot.data_dir, &file_port, file_token, sizeof(file_token));
+    if (port == 0) port = file_port != 0 ? file_port : DEFAULT_PORT;
+  }
+  if (!snapshot.token_configured) {
+    if (!native_path_is_empty(&snapshot.token_file)) read_token_file(&snapshot.token_file, settings->token);
+    if (settings->token[0] == '\0') strcpy(settings->token, file_token);
+  }
+  settings->port = (uint16_t)port;
+}

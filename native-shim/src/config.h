@@ -1,0 +1,34 @@
+/* The shim's settings, and what one call needs from them. Precedence, lowest first: built-in
+   defaults, prealert.ini next to the library, environment variables, prealert_set_option(). */
+#ifndef PREALERT_CONFIG_H
+#define PREALERT_CONFIG_H
+
+#include "breaker.h"
+#include <stdint.h>
+
+#define DEFAULT_PORT 17311
+#define DEADLINE_CEILING_MS 5000
+#define TOKEN_MAX 256
+
+typedef struct {
+  uint16_t port;
+  int connect_timeout_ms;
+  int timeout_ms;
+  char token[TOKEN_MAX + 1]; /* "" when none */
+  breaker_settings breaker;
+} call_settings;
+
+/* Resets to defaults, then reads prealert.ini and the environment. Called once at start-up and by
+   the "reset" option. */
+void config_load(void);
+
+typedef enum { CONFIG_SET = 0, CONFIG_UNKNOWN_NAME = -1, CONFIG_BAD_VALUE = -2 } config_set_result;
+/* name and value are UTF-8 (values not valid UTF-8 are read as the ANSI code page on Windows). */
+config_set_result config_set(const char *name, const char *value);
+
+/* Everything one call needs, copied out under the lock. When no port was configured explicitly,
+   the sidecar's port file is read here (outside the lock), so a restarted sidecar on a new port is
+   found without restarting the HIS; the token it carries is used when none was configured. */
+void config_for_call(const char *infno, call_settings *settings);
+
+#endif

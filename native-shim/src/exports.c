@@ -1,0 +1,205 @@
+/* The exported C ABI: argument checks, the three string flavours, and the rule that every path
+   ends with a complete envelope in the caller's buffer. */
+#include "compat.h"
+#include "../include/prealert.h"
+#include "breaker.h"
+#include "clock.h"
+#include "config.h"
+#include "envelope_text.h"
+#include "http_exchange.h"
+#include "loopback_socket.h"
+#include "sync.h"
+#include "version.h"
+
+#include <string.h>
+
+#define INFNO_MAX 8
+
+typedef struct {
+  const char *function;  /* named in caller-error messages */
+  const char *input_arg; /* the input parameter's name, likewise */
+  const char *charset;   /* label the sidecar decodes and encodes with */
+  size_t unit_size;      /* 1: UTF-8 / GB18030 bytes; 2: UTF-16LE code units */
+} flavour;
+
+static const flavour UTF8 = {"prealert_call", "input_utf8", "utf-8", 1};
+static const flavour GB18030 = {"prealert_call_gbk", "input_gbk", "gb18030", 1};
+static const flavour UTF16 = {"prealert_call_w", "input", "utf-16le", 2};
+
+static void initialise(void) {
+  loopback_startup();
+  config_load();
+}
+
+/* Writes ASCII text in the flavour's units and NUL-terminates; the caller checked the capacity. */
+static void write_ascii(const flavour *f, void *output, const char *text, size_t length) {
+  if (f->unit_size == 1) {
+    memcpy(output, text, length);
+    ((char *)output)[length] = '\0';
+  } else {
+    prealert_char16 *wide = (prealert_char16 *)output;
+    for (size_t i = 0; i < length; ++i) wide[i] = (prealert_char16)(unsigned char)text[i];
+    wide[length] = 0;
+  }
+}
+
+static int fail_open(const flavour *f, void *output, failopen_reason reason, long code) {
+  char text[ENVELOPE_TEXT_MAX];
+  size_t length = failopen_envelope(text, sizeof(text), reason, code);
+  write_ascii(f, output, text, length);
+  return PREALERT_FAILOPEN;
+}
+
+/* A caller error still leaves a readable answer when the buffer allows, naming the argument. */
+static int caller_error(const flavour *f, void *output, int capacity, int code, const char *argument,
+                        const char *problem) {
+  if (output == NULL || capacity < 1) return code;
+  if (capacity < PREALERT_MIN_CAPACITY) {
+    write_ascii(f, output, "", 0);
+    return code;
+  }
+  char message[120];
+  size_t used = 0;
+  const char *parts[] = {f->function, ": ", argument, " ", problem};
+  for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); ++i) {
+    size_t n = strlen(parts[i]);
+    if (used + n >= sizeof(message)) n = sizeof(message) - 1 - used;
+    memcpy(message + used, parts[i], n);
+    used += n;
+  }
+  message[used] = '\0';
+  char text[ENVELOPE_TEXT_MAX + 120];
+  size_t length = caller_error_envelope(text, sizeof(text), message, code);
+  write_ascii(f, output, text, length);
+  return code;
+}
+
+static int is_infno_char(unsigned c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* Copies a 1-8 character alphanumeric interface number; it becomes part of the URL path. */
+static int read_infno(const void *infno, size_t unit_size, char *ascii) {
+  for (size_t i = 0; i <= INFNO_MAX; ++i) {
+    unsigned c = unit_size == 1 ? ((const unsigned char *)infno)[i] : ((const prealert_char16 *)infno)[i];
+    if (c == 0) {
+      ascii[i] = '\0';
+      return i > 0 ? 0 : -1;
+    }
+    if (!is_infno_char(c)) return -1;
+    ascii[i] = (char)c;
+  }
+  return -1;
+}
+
+static size_t input_length_bytes(const void *input, size_t unit_size) {
+  if (unit_size == 1) return strlen((const char *)input);
+  const prealert_char16 *wide = (const prealert_char16 *)input;
+  size_t units = 0;
+  while (wide[units] != 0) ++units;
+  return units * 2;
+}
+
+static int call(const flavour *f, const void *infno, const void *input, void *output, int capacity) {
+  if (output == NULL) return PREALERT_E_NULL_ARGUMENT;
+  if (capacity < PREALERT_MIN_CAPACITY) {
+    return caller_error(f, output, capacity, PREALERT_E_CAPACITY, "output_capacity", "is below 256");
+  }
+  if (infno == NULL) return caller_error(f, output, capacity, PREALERT_E_NULL_ARGUMENT, "infno", "is NULL");
+  if (input == NULL) return caller_error(f, output, capacity, PREALERT_E_NULL_ARGUMENT, f->input_arg, "is NULL");
+  char infno_ascii[INFNO_MAX + 1];
+  if (read_infno(infno, f->unit_size, infno_ascii) != 0) {
+    return caller_error(f, output, capacity, PREALERT_E_INFNO, "infno", "must be 1-8 ASCII letters or digits");
+  }
+
+  shim_run_once(initialise);
+  int64_t started = shim_now_ms();
+  int64_t breaker_left = breaker_remaining_ms(started);
+  if (breaker_left > 0) return fail_open(f, output, FAILOPEN_BREAKER_OPEN, (long)breaker_left);
+
+  call_settings settings;
+  config_for_call(infno_ascii, &settings);
+
+  /* The body may use every unit but the one the terminating NUL needs. */
+  size_t body_capacity = ((size_t)capacity - 1) * f->unit_size;
+  exchange_request request;
+  request.port = settings.port;
+  request.infno = infno_ascii;
+  request.charset = f->charset;
+  request.token = settings.token;
+  request.body = input;
+  request.body_length = input_length_bytes(input, f->unit_size);
+  request.connect_deadline_ms = started + settings.connect_timeout_ms;
+  request.deadline_ms = started + settings.timeout_ms;
+  request.response = (unsigned char *)output;
+  request.response_capacity = body_capacity;
+
+  exchange_result result;
+  http_exchange(&request, &result);
+
+  switch (result.outcome) {
+    case EXCHANGE_ANSWERED:
+      breaker_record_answer();
+      if (!looks_like_envelope(request.response, result.response_length, f->unit_size)) {
+        return fail_open(f, output, FAILOPEN_BAD_RESPONSE, result.http_status);
+      }
+      if (f->unit_size == 1) {
+        ((char *)output)[result.response_length] = '\0';
+      } else {
+        ((prealert_char16 *)output)[result.response_length / 2] = 0;
+      }
+      return PREALERT_OK;
+    case EXCHANGE_UNREACHABLE:
+      breaker_record_connect_failure(shim_now_ms(), &settings.breaker);
+      return fail_open(f, output, FAILOPEN_SIDECAR_UNREACHABLE, result.detail);
+    case EXCHANGE_TIMEOUT:
+      breaker_record_timeout(shim_now_ms(), &settings.breaker);
+      return fail_open(f, output, FAILOPEN_SIDECAR_TIMEOUT, result.detail);
+    case EXCHANGE_TOO_LARGE: {
+      breaker_record_answer();
+      /* The code tells the integrator how large a buffer would have held the answer, in its units. */
+      long needed = result.detail > 0 ? result.detail / (long)f->unit_size + 1 : 0;
+      return fail_open(f, output, FAILOPEN_RESPONSE_TOO_LARGE, needed);
+    }
+    case EXCHANGE_BAD_RESPONSE:
+      breaker_record_answer();
+      return fail_open(f, output, FAILOPEN_BAD_RESPONSE, result.detail);
+  }
+  return fail_open(f, output, FAILOPEN_BAD_RESPONSE, 0);
+}
+
+PREALERT_API int PREALERT_CALL prealert_call(const char *infno, const char *input_utf8, char *output,
+                                             int output_capacity) {
+  return call(&UTF8, infno, input_utf8, output, output_capacity);
+}
+
+PREALERT_API int PREALERT_CALL prealert_call_gbk(const char *infno, const char *input_gbk, char *output,
+                                                 int output_capacity) {
+  return call(&GB18030, infno, input_gbk, output, output_capacity);
+}
+
+PREALERT_API int PREALERT_CALL prealert_call_w(const prealert_char16 *infno, const prealert_char16 *input,
+                                               prealert_char16 *output, int output_capacity) {
+  return call(&UTF16, infno, input, output, output_capacity);
+}
+
+PREALERT_API const char *PREALERT_CALL prealert_version(void) {
+  return "prealert-shim " PREALERT_VERSION " proto=" PREALERT_PROTOCOL " " PREALERT_PLATFORM;
+}
+
+PREALERT_API int PREALERT_CALL prealert_set_option(const char *name, const char *value) {
+  if (name == NULL || value == NULL) return PREALERT_E_NULL_ARGUMENT;
+  shim_run_once(initialise);
+  if (strcmp(name, "breaker") == 0) {
+    if (strcmp(value, "reset") != 0) return PREALERT_E_OPTION;
+    breaker_reset();
+    return PREALERT_OK;
+  }
+  if (strcmp(name, "reset") == 0) {
+    if (strcmp(value, "all") != 0) return PREALERT_E_OPTION;
+    config_load();
+    breaker_reset();
+    return PREALERT_OK;
+  }
+  return config_set(name, value) == CONFIG_SET ? PREALERT_OK : PREALERT_E_OPTION;
+}

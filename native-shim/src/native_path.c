@@ -1,0 +1,155 @@
+#include "native_path.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Any object inside this library: asking the loader which module holds it finds the shim itself. */
+static const char module_anchor = 0;
+
+#if defined(_WIN32)
+#  include <windows.h>
+#  define SEPARATOR L'\\'
+#else
+#  include <dlfcn.h>
+#  include <stdlib.h>
+#  define SEPARATOR '/'
+#endif
+
+static size_t path_length(const native_path *path) {
+#if defined(_WIN32)
+  return wcslen(path->text);
+#else
+  return strlen(path->text);
+#endif
+}
+
+int native_path_is_empty(const native_path *path) { return path->text[0] == 0; }
+
+int native_path_from_utf8(native_path *path, const char *utf8) {
+#if defined(_WIN32)
+  if (utf8[0] == '\0') {
+    path->text[0] = 0;
+    return 0;
+  }
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, -1, path->text, NATIVE_PATH_MAX);
+  if (n <= 0) {
+    path->text[0] = 0;
+    return -1;
+  }
+  return 0;
+#else
+  size_t n = strlen(utf8);
+  if (n >= NATIVE_PATH_MAX) {
+    path->text[0] = 0;
+    return -1;
+  }
+  memcpy(path->text, utf8, n + 1);
+  return 0;
+#endif
+}
+
+int native_path_append(native_path *path, const char *ascii_name) {
+  size_t length = path_length(path);
+  size_t name_length = strlen(ascii_name);
+  int needs_separator = length > 0 && path->text[length - 1] != SEPARATOR
+#if defined(_WIN32)
+                        && path->text[length - 1] != L'/'
+#endif
+      ;
+  if (length + (size_t)needs_separator + name_length + 1 > NATIVE_PATH_MAX) return -1;
+  if (needs_separator) path->text[length++] = SEPARATOR;
+  for (size_t i = 0; i <= name_length; ++i) path->text[length + i] = (path_char)(unsigned char)ascii_name[i];
+  return 0;
+}
+
+static void strip_to_directory(native_path *path) {
+  size_t length = path_length(path);
+  while (length > 0 && path->text[length - 1] != SEPARATOR
+#if defined(_WIN32)
+         && path->text[length - 1] != L'/'
+#endif
+  ) {
+    --length;
+  }
+  path->text[length] = 0;
+}
+
+#if defined(_WIN32)
+
+int native_path_module_directory(native_path *path) {
+  HMODULE self = NULL;
+  path->text[0] = 0;
+  if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          (LPCWSTR)(const void *)&module_anchor, &self)) {
+    return -1;
+  }
+  DWORD n = GetModuleFileNameW(self, path->text, NATIVE_PATH_MAX);
+  if (n == 0 || n >= NATIVE_PATH_MAX) {
+    path->text[0] = 0;
+    return -1;
+  }
+  strip_to_directory(path);
+  return 0;
+}
+
+int native_path_default_data_dir(native_path *path) {
+  DWORD n = GetEnvironmentVariableW(L"LOCALAPPDATA", path->text, NATIVE_PATH_MAX);
+  if (n == 0 || n >= NATIVE_PATH_MAX) {
+    path->text[0] = 0;
+    return -1;
+  }
+  return native_path_append(path, "prealert");
+}
+
+long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity) {
+  buffer[0] = '\0';
+  HANDLE file = CreateFileW(path->text, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                            OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+  if (file == INVALID_HANDLE_VALUE) return -1;
+  DWORD got = 0;
+  BOOL ok = ReadFile(file, buffer, (DWORD)(capacity - 1), &got, NULL);
+  CloseHandle(file);
+  if (!ok) return -1;
+  buffer[got] = '\0';
+  return (long)got;
+}
+
+#else
+
+int native_path_module_directory(native_path *path) {
+  Dl_info info;
+  path->text[0] = 0;
+  if (dladdr(&module_anchor, &info) == 0 || info.dli_fname == NULL) return -1;
+  if (native_path_from_utf8(path, info.dli_fname) != 0) return -1;
+  strip_to_directory(path);
+  return 0;
+}
+
+int native_path_default_data_dir(native_path *path) {
+  const char *xdg = getenv("XDG_DATA_HOME");
+  if (xdg != NULL && xdg[0] == '/') {
+    if (native_path_from_utf8(path, xdg) != 0) return -1;
+    return native_path_append(path, "prealert");
+  }
+  const char *home = getenv("HOME");
+  if (home == NULL || home[0] == '\0') {
+    path->text[0] = 0;
+    return -1;
+  }
+  if (native_path_from_utf8(path, home) != 0) return -1;
+  return native_path_append(path, ".local/share/prealert");
+}
+
+long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity) {
+  buffer[0] = '\0';
+  FILE *file = fopen(path->text, "rbe"); /* e: close-on-exec, so a HIS that forks leaks nothing */
+  if (file == NULL) return -1;
+  size_t got = fread(buffer, 1, capacity - 1, file);
+  int failed = ferror(file);
+  fclose(file);
+  if (failed) return -1;
+  buffer[got] = '\0';
+  return (long)got;
+}
+
+#endif

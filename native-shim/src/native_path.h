@@ -1,0 +1,36 @@
+/* Paths in the OS's own form (UTF-16 on Windows, so a Chinese user name in %LOCALAPPDATA% works),
+   and the few files the shim reads: prealert.ini, the sidecar's port file and a token file. */
+#ifndef PREALERT_NATIVE_PATH_H
+#define PREALERT_NATIVE_PATH_H
+
+#include "compat.h"
+#include <stddef.h>
+
+#if defined(_WIN32)
+#  include <wchar.h>
+typedef wchar_t path_char;
+#else
+typedef char path_char;
+#endif
+
+#define NATIVE_PATH_MAX 1024
+
+typedef struct {
+  path_char text[NATIVE_PATH_MAX];
+} native_path;
+
+/* Each returns 0 on success and -1 when the result would not fit (or the input is not UTF-8). */
+int native_path_from_utf8(native_path *path, const char *utf8);
+int native_path_append(native_path *path, const char *ascii_name);
+int native_path_is_empty(const native_path *path);
+
+/* Directory holding this shim library, with a trailing separator. */
+int native_path_module_directory(native_path *path);
+/* The sidecar's per-user data directory: %LOCALAPPDATA%\prealert on Windows,
+   $XDG_DATA_HOME/prealert or ~/.local/share/prealert elsewhere (PREALERT_DATA_DIR is handled by config). */
+int native_path_default_data_dir(native_path *path);
+
+/* Reads at most capacity - 1 bytes and NUL-terminates; returns the byte count, or -1 if unreadable. */
+long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity);
+
+#endif

@@ -1,0 +1,226 @@
+// The shim against the real sidecar (sidecar/dist/cli.js serve, real SQLite, the bundled national
+// library), found through the port file the sidecar writes, with real national drug codes.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  maleOnlyDrugs,
+  type OrderLine,
+  type ResponseEnvelope,
+  request3101,
+  request3103,
+} from './support/national-requests';
+import { type CallOutcome, type Flavour, loadShim, loadShimCopy, RC, type ShimLibrary } from './support/shim-addon';
+import { type RunningSidecar, startSidecar } from './support/sidecar-process';
+import { encodeFor, parseAnswer, unitsOf } from './support/text-codec';
+
+const SEX_RULE = 'GZ10000301004000'; // 药品区分性别使用
+const RARE = '\u{20000}'; // 𠀀, outside GBK, inside GB18030 (95 32 82 36)
+
+let shim: ShimLibrary;
+let sidecar: RunningSidecar;
+let drugs: OrderLine[];
+
+function call(flavour: Flavour, infno: string, body: unknown, capacity = 65536): Promise<CallOutcome> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return shim.call(flavour, encodeFor(flavour, infno), encodeFor(flavour, text), capacity);
+}
+
+function answered(flavour: Flavour, outcome: CallOutcome): ResponseEnvelope {
+  expect(outcome.guardIntact).toBe(true);
+  expect(outcome.terminated).toBe(true);
+  const answer = parseAnswer<ResponseEnvelope>(flavour, outcome);
+  expect(answer.shim, `the shim failed open: ${JSON.stringify(answer.shim)}`).toBeUndefined();
+  expect(outcome.rc).toBe(RC.ok);
+  return answer;
+}
+
+beforeAll(async () => {
+  shim = loadShim();
+  drugs = maleOnlyDrugs();
+  sidecar = await startSidecar();
+});
+
+afterAll(async () => {
+  await sidecar?.stop();
+});
+
+beforeEach(() => {
+  // No port is set: the shim reads <data_dir>/port, which the sidecar wrote.
+  expect(shim.setOption('reset', 'all')).toBe(RC.ok);
+  expect(shim.setOption('data_dir', sidecar.dataDir)).toBe(RC.ok);
+});
+
+describe('a doctor station calling through the shim', () => {
+  it('3101 returns the national warnings, and 3103 records the decision', async () => {
+    const apalutamide = drugs.find((d) => d.code === 'XL02BBA326A001010102180');
+    expect(apalutamide?.name).toBe('阿帕他胺片');
+    const outcome = await call('utf8', '3101', request3101([apalutamide!]));
+    const answer = answered('utf8', outcome);
+    expect(String(answer.infcode)).toBe('0');
+    const sexWarning = answer.output.result?.find((r) => r.rule_id === SEX_RULE);
+    expect(sexWarning?.vola_cont).toContain('限男性使用');
+    expect(sexWarning?.patn_id).toBe('P0001');
+    expect(sexWarning?.jr_id).toMatch(/\S/);
+
+    const jrIds = (answer.output.result ?? []).map((r) => r.jr_id);
+    const feedback = answered('utf8', await call('utf8', '3103', request3103(jrIds, '1')));
+    expect(String(feedback.infcode)).toBe('0');
+    expect(feedback.err_msg).toBe('');
+  });
+
+  it('the body may be only the envelope’s input', async () => {
+    const { input } = request3101([drugs[1]!]);
+    const answer = answered('utf8', await call('utf8', '3101', input));
+    expect(answer.output.result?.some((r) => r.rule_id === SEX_RULE)).toBe(true);
+  });
+
+  it('a man gets no sex warning for the same drug', async () => {
+    const answer = answered('utf8', await call('utf8', '3101', request3101([drugs[0]!], { gend: '1' })));
+    expect(answer.output.result?.some((r) => r.rule_id === SEX_RULE)).toBe(false);
+  });
+
+  it('a request the sidecar rejects comes back as its infcode -1 envelope (rc 0: the sidecar answered)', async () => {
+    const broken = request3101([drugs[0]!]) as { input: { data: Record<string, unknown> } };
+    delete broken.input.data.patient_dtos;
+    const answer = answered('utf8', await call('utf8', '3101', broken));
+    expect(String(answer.infcode)).toBe('-1');
+    expect(answer.err_msg).toContain('patient_dtos');
+
+    const notJson = answered('gbk', await call('gbk', '3101', '{"infno":"3101",'));
+    expect(String(notJson.infcode)).toBe('-1');
+    expect(notJson.err_msg).toMatch(/JSON/);
+  });
+});
+
+describe('encodings: the shim moves bytes, the sidecar converts', () => {
+  it.each(['gbk', 'w', 'utf8'] as const)(
+    '%s round trip with 𠀀 (U+20000) in patn_name and patn_id',
+    async (flavour) => {
+      const patnId = `P${RARE}01`;
+      const request = request3101([drugs[2]!], { patnId, patnName: `${RARE}丽`, rxIdPrefix: `RX${RARE}` });
+      const bytes = encodeFor(flavour, JSON.stringify(request));
+      if (flavour === 'gbk') expect(bytes.includes(Buffer.from([0x95, 0x32, 0x82, 0x36]))).toBe(true);
+
+      const outcome = await shim.call(flavour, encodeFor(flavour, '3101'), bytes, 65536);
+      // parseAnswer decodes strictly (ICU, fatal): a mangled byte anywhere fails here.
+      const answer = answered(flavour, outcome);
+      const warning = answer.output.result?.find((r) => r.rule_id === SEX_RULE);
+      expect(warning?.patn_id).toBe(patnId);
+      expect(warning?.vola_cont).toContain(`【${drugs[2]!.name}】限男性使用`);
+      expect(warning?.judge_result_detail_dtos?.some((d) => d.rx_id === `RX${RARE}-1`)).toBe(true);
+      if (flavour === 'gbk') expect(outcome.output.includes(Buffer.from([0x95, 0x32, 0x82, 0x36]))).toBe(true);
+    },
+  );
+});
+
+describe('output buffers', () => {
+  const many = () => request3101(maleOnlyDrugs().slice(0, 12));
+
+  it.each(['utf8', 'gbk', 'w'] as const)(
+    '%s: too small for the full answer, the sidecar trims it to fit',
+    async (flavour) => {
+      const full = answered(flavour, await call(flavour, '3101', many()));
+      const fullUnits = (await call(flavour, '3101', many())).output.length / (flavour === 'w' ? 2 : 1);
+      expect(full.output.result?.length).toBeGreaterThanOrEqual(12);
+
+      const capacity = Math.floor(fullUnits / 4);
+      const trimmed = await call(flavour, '3101', many(), capacity);
+      const answer = answered(flavour, trimmed);
+      expect(unitsOf(flavour, trimmed.output)).toBeLessThanOrEqual(capacity - 1);
+      expect(answer.output.truncated).toBe(true);
+      expect(answer.output.result?.length).toBeGreaterThan(0);
+      expect(answer.output.result?.length).toBeLessThan(full.output.result!.length);
+      expect(answer.output.result?.every((r) => r.jr_id)).toBe(true);
+    },
+  );
+
+  it('the 256-unit minimum still gets a valid envelope back', async () => {
+    for (const flavour of ['utf8', 'gbk', 'w'] as const) {
+      const outcome = await call(flavour, '3101', many(), 256);
+      expect(outcome.rc).toBe(RC.ok);
+      expect(outcome.guardIntact).toBe(true);
+      const answer = parseAnswer<ResponseEnvelope>(flavour, outcome);
+      expect(String(answer.infcode)).toBe('0');
+      expect(answer.output.truncated).toBe(true);
+    }
+  });
+
+  it('below the minimum the call is refused before anything is sent', async () => {
+    const outcome = await call('utf8', '3101', many(), 200);
+    expect(outcome.rc).toBe(RC.capacity);
+    expect(outcome.guardIntact).toBe(true);
+  });
+});
+
+describe('many threads', () => {
+  it('8 threads × 200 calls: every one answered, none failed open', { timeout: 180_000 }, async () => {
+    const body = Buffer.from(JSON.stringify(request3101([drugs[3]!])));
+    const started = performance.now();
+    const outcomes = await shim.hammer('utf8', Buffer.from('3101'), body, 65536, 8, 200);
+    const seconds = (performance.now() - started) / 1000;
+    expect(outcomes).toHaveLength(1600);
+    const failures = outcomes.filter((o) => o.rc !== RC.ok || !o.guardIntact || !o.terminated);
+    expect(failures.map((f) => f.output.toString().slice(0, 200))).toEqual([]);
+    for (const outcome of outcomes) {
+      const answer = JSON.parse(outcome.output.toString()) as ResponseEnvelope;
+      expect(answer.output.result?.some((r) => r.rule_id === SEX_RULE)).toBe(true);
+    }
+    const sorted = outcomes.map((o) => o.elapsedMs).sort((a, b) => a - b);
+    console.log(
+      `8x200 shim calls: ${seconds.toFixed(2)} s, ${(1600 / seconds).toFixed(0)} calls/s, ` +
+        `p50 ${sorted[800]!.toFixed(1)} ms, p99 ${sorted[1584]!.toFixed(1)} ms, max ${sorted[1599]!.toFixed(1)} ms`,
+    );
+  });
+});
+
+describe('cold start', () => {
+  it('8 threads making the very first calls race through the one-time initialisation', async () => {
+    // A fresh copy of the library: nothing has initialised it. It finds the sidecar through
+    // PREALERT_DATA_DIR, read during that initialisation.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-shim-cold-'));
+    process.env.PREALERT_DATA_DIR = sidecar.dataDir;
+    try {
+      const fresh = loadShimCopy(dir);
+      const body = Buffer.from(JSON.stringify(request3101([drugs[4]!])));
+      const outcomes = await fresh.hammer('utf8', Buffer.from('3101'), body, 65536, 8, 5);
+      expect(outcomes.map((o) => o.rc)).toEqual(new Array(40).fill(RC.ok));
+      for (const outcome of outcomes) {
+        const answer = JSON.parse(outcome.output.toString()) as ResponseEnvelope;
+        expect(answer.output.result?.some((r) => r.rule_id === SEX_RULE)).toBe(true);
+      }
+    } finally {
+      delete process.env.PREALERT_DATA_DIR;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a sidecar that requires the shim token', () => {
+  let guarded: RunningSidecar;
+  beforeAll(async () => {
+    guarded = await startSidecar({ PREALERT_SHIM_TOKEN: 'shim-token-2f9c1e7a40b3' });
+  });
+  afterAll(async () => {
+    await guarded?.stop();
+  });
+
+  it('the token from its port file is sent, and the call goes through', async () => {
+    expect(shim.setOption('data_dir', guarded.dataDir)).toBe(RC.ok);
+    const answer = answered('utf8', await call('utf8', '3101', request3101([drugs[0]!])));
+    expect(answer.output.result?.some((r) => r.rule_id === SEX_RULE)).toBe(true);
+  });
+
+  it('a wrong token fails open with bad_response 401: the doctor is never blocked', async () => {
+    expect(shim.setOption('data_dir', guarded.dataDir)).toBe(RC.ok);
+    expect(shim.setOption('token', 'not-the-right-token-0000')).toBe(RC.ok);
+    const outcome = await call('utf8', '3101', request3101([drugs[0]!]));
+    expect(outcome.rc).toBe(RC.failOpen);
+    expect(parseAnswer<ResponseEnvelope>('utf8', outcome).shim).toEqual({
+      failopen: true,
+      reason: 'bad_response',
+      code: 401,
+    });
+  });
+});

@@ -1,0 +1,67 @@
+import type { FeedbackData, FeedbackInputLike, FeedbackWarnDto, JudgeResultDto } from './types';
+
+/** The doctor's answer to one warning: 继续执行 (dspo_way 1) or 返回修改 (dspo_way 2). */
+export type Disposition = 'continue' | 'modify';
+
+export interface Decision {
+  /** jr_id of the warning (becomes warn_rslt_id). */
+  jrId: string;
+  disposition: Disposition;
+  /** Required to continue a warning whose wf_impact is `reason`; at most 500 characters. */
+  reason?: string;
+}
+
+/** The 3103 front-end limit on dspo_way_rea. */
+export const MAX_REASON_LENGTH = 500;
+
+export const canContinue = (result: Pick<JudgeResultDto, 'wf_impact'>): boolean => result.wf_impact !== 'block';
+export const reasonRequired = (result: Pick<JudgeResultDto, 'wf_impact'>): boolean => result.wf_impact === 'reason';
+
+/** 3103 `input.data` for a set of decisions; warn_type 1 answers a 3101, 2 a 3102. */
+export function toFeedbackData(warnType: '1' | '2', decisions: readonly Decision[]): FeedbackData {
+  return {
+    warn_type: warnType,
+    warns: decisions.map(
+      (decision): FeedbackWarnDto => ({
+        warn_rslt_id: decision.jrId,
+        dspo_way: decision.disposition === 'continue' ? '1' : '2',
+        dspo_way_rea: (decision.reason ?? '').trim(),
+      }),
+    ),
+  };
+}
+
+export type FeedbackCheck = { ok: true; value: FeedbackData } | { ok: false; message: string };
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Checks a 3103 before it leaves the workstation, naming the field like the sidecar does, so a HIS
+ * developer sees "input.data.warns[1].dspo_way" instead of a silent drop.
+ */
+export function checkFeedback(input: FeedbackInputLike): FeedbackCheck {
+  const data: unknown = isRecord(input) && isRecord(input.data) ? input.data : input;
+  if (!isRecord(data)) return { ok: false, message: 'input.data: must be an object' };
+  const warnType = String(data.warn_type ?? '');
+  if (warnType !== '1' && warnType !== '2') return { ok: false, message: 'input.data.warn_type: must be "1" or "2"' };
+  const rawWarns = Array.isArray(data.warns) ? data.warns : isRecord(data.warns) ? [data.warns] : undefined;
+  if (!rawWarns || rawWarns.length === 0)
+    return { ok: false, message: 'input.data.warns: must list at least one warn' };
+  const warns: FeedbackWarnDto[] = [];
+  for (const [index, warn] of rawWarns.entries()) {
+    const path = `input.data.warns[${index}]`;
+    if (!isRecord(warn)) return { ok: false, message: `${path}: must be an object` };
+    if (typeof warn.warn_rslt_id !== 'string' || warn.warn_rslt_id === '') {
+      return { ok: false, message: `${path}.warn_rslt_id: must be the jr_id of a warning` };
+    }
+    const way = String(warn.dspo_way ?? '');
+    if (way !== '1' && way !== '2') return { ok: false, message: `${path}.dspo_way: must be "1" or "2"` };
+    const reason = warn.dspo_way_rea === undefined || warn.dspo_way_rea === null ? '' : String(warn.dspo_way_rea);
+    if (reason.length > MAX_REASON_LENGTH) {
+      return { ok: false, message: `${path}.dspo_way_rea: at most ${MAX_REASON_LENGTH} characters` };
+    }
+    warns.push({ warn_rslt_id: warn.warn_rslt_id, dspo_way: way, dspo_way_rea: reason });
+  }
+  return { ok: true, value: { ...data, warn_type: warnType, warns } };
+}

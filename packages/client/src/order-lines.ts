@@ -1,0 +1,73 @@
+import type { JudgeResultDto } from './types';
+
+/** How an order line takes part in a warning: 违规项 (the line to change) or 涉及项 (made it fire). */
+export type LineRole = 'violation' | 'involved';
+
+export interface LineWarning {
+  rxId: string;
+  role: LineRole;
+  /** vola_amt of this line in this warning. */
+  amount: number;
+  result: JudgeResultDto;
+}
+
+const severityRank = (result: JudgeResultDto): number => Number(result.sev_deg);
+
+/** The rx_ids a warning names, optionally only those of one role, in the order the sidecar listed them. */
+export function linesOf(result: JudgeResultDto, role?: LineRole): string[] {
+  const ids: string[] = [];
+  for (const detail of result.judge_result_detail_dtos) {
+    const detailRole: LineRole = detail.vola_item_type === '2' ? 'involved' : 'violation';
+    if (detail.rx_id && (!role || role === detailRole) && !ids.includes(detail.rx_id)) ids.push(detail.rx_id);
+  }
+  return ids;
+}
+
+/** rx_id → every warning that names the line, most severe first (sev_deg 1 before 3). */
+export function warningsByLine(results: readonly JudgeResultDto[]): Map<string, LineWarning[]> {
+  const byLine = new Map<string, LineWarning[]>();
+  for (const result of results) {
+    for (const detail of result.judge_result_detail_dtos) {
+      if (!detail.rx_id) continue;
+      const entry: LineWarning = {
+        rxId: detail.rx_id,
+        role: detail.vola_item_type === '2' ? 'involved' : 'violation',
+        amount: detail.vola_amt,
+        result,
+      };
+      const list = byLine.get(detail.rx_id);
+      if (list) list.push(entry);
+      else byLine.set(detail.rx_id, [entry]);
+    }
+  }
+  for (const list of byLine.values()) list.sort((a, b) => severityRank(a.result) - severityRank(b.result));
+  return byLine;
+}
+
+/** rx_id → the most severe sev_deg among warnings that flag the line as 违规项 (for row colouring). */
+export function worstSeverityByLine(results: readonly JudgeResultDto[]): Map<string, '1' | '2' | '3'> {
+  const worst = new Map<string, '1' | '2' | '3'>();
+  for (const [rxId, warnings] of warningsByLine(results)) {
+    const flagged = warnings.find((w) => w.role === 'violation');
+    if (flagged) worst.set(rxId, flagged.result.sev_deg);
+  }
+  return worst;
+}
+
+/**
+ * Returns the HIS's own order rows with their warnings attached, rows untouched and in order.
+ * Rows the sidecar did not name get an empty list, so a table can render every row the same way.
+ */
+export function attachWarnings<TOrder extends { rx_id: string }>(
+  orders: readonly TOrder[],
+  results: readonly JudgeResultDto[],
+): Array<{ order: TOrder; warnings: LineWarning[] }> {
+  const byLine = warningsByLine(results);
+  return orders.map((order) => ({ order, warnings: byLine.get(order.rx_id) ?? [] }));
+}
+
+/** Warnings naming an rx_id the request did not contain: a HIS bug (rx_id reused or not unique) worth logging. */
+export function unmatchedLines(orders: readonly { rx_id: string }[], results: readonly JudgeResultDto[]): string[] {
+  const known = new Set(orders.map((o) => o.rx_id));
+  return [...warningsByLine(results).keys()].filter((rxId) => !known.has(rxId));
+}

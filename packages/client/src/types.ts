@@ -1,0 +1,150 @@
+import type {
+  AnalysisData,
+  AnalysisInput,
+  AnalysisOutput,
+  FeedbackData,
+  FeedbackInput,
+  JudgeResultDto,
+  ResponseEnvelope,
+} from '@prealert/core';
+
+export type {
+  AnalysisData,
+  AnalysisInput,
+  AnalysisOutput,
+  DiagnoseDto,
+  EncounterDto,
+  FeedbackData,
+  FeedbackInput,
+  FeedbackWarnDto,
+  JudgeResultDetailDto,
+  JudgeResultDto,
+  OperationDto,
+  OrderDto,
+  PatientDto,
+  RequestEnvelope,
+  ResponseEnvelope,
+  Severity,
+  WorkflowImpact,
+} from '@prealert/core';
+
+/** The header fields of the national request envelope a HIS fills once per workstation (names as NHSA spells them). */
+export interface EnvelopeDefaults {
+  fixmedins_code?: string;
+  fixmedins_name?: string;
+  mdtrtarea_admvs?: string;
+  insuplc_admdvs?: string;
+  recer_sys_code?: string;
+  opter_type?: string;
+  opter?: string;
+  opter_name?: string;
+  sign_no?: string;
+  infver?: string;
+}
+
+/**
+ * Why a call resolved without the sidecar's answer. The names match the native shim's `shim.reason`,
+ * so logs from DLL and SDK integrations read the same.
+ */
+export type FailOpenReason =
+  | 'sidecar_unreachable'
+  | 'sidecar_timeout'
+  | 'breaker_open'
+  | 'bad_response'
+  | 'response_too_large'
+  | 'aborted';
+
+export interface FailOpen {
+  reason: FailOpenReason;
+  /** Human-readable cause (error code, HTTP status); never contains patient data. */
+  detail: string;
+}
+
+export type CallStatus = 'ok' | 'rejected' | 'fail_open';
+
+export interface AnalyzeResult {
+  /**
+   * `ok`: the sidecar answered (results may be empty = nothing fired).
+   * `rejected`: the sidecar refused the request (infcode -1); `error` names the bad field. Prescribing proceeds.
+   * `fail_open`: no usable answer in time; `failOpen.reason` says why. Prescribing proceeds.
+   */
+  status: CallStatus;
+  infno: '3101' | '3102';
+  /** The task_id sent (generated when the input had none). */
+  taskId: string;
+  /** 3103 warn_type answering these results: 1 事前 for 3101, 2 事中 for 3102. */
+  warnType: '1' | '2';
+  /** Always an array; empty unless status is `ok` and something fired. */
+  results: JudgeResultDto[];
+  /** The sidecar trimmed the result list to fit (it keeps the most severe). */
+  truncated: boolean;
+  failOpen?: FailOpen;
+  /** err_msg of a rejected request. */
+  error?: string;
+  elapsedMs: number;
+  /** The raw national response, when one arrived. */
+  response?: ResponseEnvelope<AnalysisOutput>;
+}
+
+export interface FeedbackResult {
+  status: CallStatus;
+  /** How many warns were sent. */
+  sent: number;
+  failOpen?: FailOpen;
+  error?: string;
+  /** The 3103 stays queued in this client and is resent before the next call (fail-open only). */
+  queued: boolean;
+  elapsedMs: number;
+  response?: ResponseEnvelope<unknown>;
+}
+
+export interface CallOptions {
+  /** Overrides the client's timeout for this call (capped by the client's hard ceiling). */
+  timeoutMs?: number;
+  /** Caller's cancellation; resolves as fail-open `aborted`. */
+  signal?: AbortSignal;
+  /** Per-call envelope fields (e.g. the logged-in doctor as opter/opter_name). */
+  envelope?: EnvelopeDefaults;
+}
+
+export interface AnalyzeOptions extends CallOptions {
+  /** 3101 (事前, default) or 3102 (事中). */
+  infno?: '3101' | '3102';
+}
+
+export interface BreakerOptions {
+  /** After a refused connection, fail open at once for this long. Default 5000. */
+  afterConnectFailureMs: number;
+  /** Consecutive timeouts that open the breaker. Default 3. */
+  timeoutStreak: number;
+  /** How long it stays open after a timeout streak. Default 10000. */
+  afterTimeoutsMs: number;
+}
+
+export interface PrealertClientOptions {
+  /** The sidecar, e.g. `http://127.0.0.1:17311`. Loopback in normal deployments. */
+  baseUrl: string;
+  /** Route of the national gateway emulation. Default `/fsi/api/rsfComIfsService/callService`. */
+  servicePath?: string;
+  /** One deadline covering connect, send and receive. Defaults: 3101/3102 1500 ms, 3103 800 ms. */
+  analyzeTimeoutMs?: number;
+  feedbackTimeoutMs?: number;
+  /** Connect budget (loopback connects take well under a millisecond). Default 150. */
+  connectTimeoutMs?: number;
+  /** Sent as `X-Prealert-Token` when the sidecar is configured with one. */
+  token?: string;
+  envelope?: EnvelopeDefaults;
+  /** Larger answers fail open as `response_too_large`. Default 8 MiB. */
+  maxResponseBytes?: number;
+  /** `false` disables the circuit breaker. */
+  breaker?: Partial<BreakerOptions> | false;
+  /** 3103s that failed open are kept (up to this many) and resent later. Default 500; 0 disables. */
+  maxQueuedFeedback?: number;
+  /** Keep-alive connections to the sidecar. Default 4. */
+  connections?: number;
+  /** Called on every fail-open, e.g. to log it. Must not throw. */
+  onFailOpen?: (event: { infno: string; failOpen: FailOpen }) => void;
+}
+
+export type AnalyzeInputLike = AnalysisData | AnalysisInput;
+export type FeedbackInputLike = FeedbackData | FeedbackInput;

@@ -1,0 +1,134 @@
+/**
+ * The sidecar's reminder page (GET /ui/reminder/<task_id>) for desktop HIS that open a URL in an embedded
+ * browser. It shows the task's warnings with the same element a B/S doctor station embeds, and the doctor's
+ * answers go to the same 3103 route, so they are recorded exactly as a HIS-sent 3103 would be.
+ */
+import { PrealertReminderElement } from './index';
+import type { JudgeResultDto, RecordedDisposition } from './types';
+
+interface TaskView {
+  task_id: string;
+  infno: string;
+  trig_scen?: string;
+  created_at?: string;
+  results: JudgeResultDto[];
+  dispositions?: Record<string, RecordedDisposition>;
+}
+
+interface WebViewHost {
+  chrome?: { webview?: { postMessage(message: unknown): void } };
+}
+
+const byId = (id: string): HTMLElement | null => document.getElementById(id);
+
+function setStatus(text: string, kind: 'info' | 'error' | 'done' = 'info'): void {
+  const status = byId('page-status');
+  if (!status) return;
+  status.textContent = text;
+  status.dataset.kind = kind;
+  status.hidden = text === '';
+}
+
+/** Tells an embedding HIS the doctor is done, through whichever channel its browser offers. */
+function notifyHost(message: { type: string; taskId: string; settled: number }): void {
+  try {
+    (window as unknown as WebViewHost).chrome?.webview?.postMessage(message);
+  } catch {
+    // Not WebView2.
+  }
+  const targets = [window.opener, window.parent !== window ? window.parent : null];
+  for (const target of targets) {
+    try {
+      (target as Window | null)?.postMessage(message, '*');
+    } catch {
+      // Cross-origin opener without a listener.
+    }
+  }
+}
+
+/** "2026-11-23 17:36" in the workstation's time zone (the sidecar stores UTC ISO times). */
+function localTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function taskIdFromLocation(): string {
+  const last = location.pathname.split('/').filter(Boolean).pop() ?? '';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return '';
+  }
+}
+
+async function start(): Promise<void> {
+  const reminder = document.querySelector('prealert-reminder');
+  if (!(reminder instanceof PrealertReminderElement)) return;
+  const params = new URLSearchParams(location.search);
+  const reasons = params.get('reasons');
+  if (reasons) reminder.setAttribute('reasons', reasons);
+  reminder.envelope = {
+    opter: params.get('opter') ?? '',
+    opter_name: params.get('opter_name') ?? '',
+    fixmedins_code: params.get('fixmedins_code') ?? '',
+  };
+
+  const taskId = taskIdFromLocation();
+  const meta = byId('task-meta');
+  if (!taskId) {
+    setStatus('地址中缺少提醒任务号（task_id）', 'error');
+    return;
+  }
+  reminder.showChecking();
+  let response: Response;
+  try {
+    response = await fetch(`/v1/tasks/${encodeURIComponent(taskId)}`, { headers: { accept: 'application/json' } });
+  } catch {
+    reminder.showUnavailable();
+    setStatus('无法连接本机医保提醒服务，请直接继续开立', 'error');
+    return;
+  }
+  if (response.status === 404) {
+    reminder.clear();
+    setStatus(`未找到提醒任务 ${taskId}（可能已过期或尚未分析）`, 'error');
+    return;
+  }
+  let task: TaskView;
+  try {
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    task = (await response.json()) as TaskView;
+  } catch (error) {
+    reminder.showUnavailable(String(error));
+    setStatus('提醒数据读取失败，请直接继续开立', 'error');
+    return;
+  }
+
+  if (meta) {
+    const stage = task.infno === '3102' ? '事中' : '事前';
+    meta.textContent = `${stage}提醒 · 任务 ${task.task_id}${task.created_at ? ` · ${localTime(task.created_at)}` : ''}`;
+  }
+  reminder.addEventListener('prealert-complete', () => {
+    document.title = '医保提醒：已处理';
+    setStatus('全部提醒已处理并记录，可以关闭此窗口。', 'done');
+    notifyHost({ type: 'prealert-complete', taskId: task.task_id, settled: task.results.length });
+  });
+  reminder.addEventListener('prealert-feedback-error', () => {
+    setStatus('部分处理结果暂未送达，页面会自动重试，请勿关闭。', 'error');
+  });
+  reminder.addEventListener('prealert-recorded', () => {
+    if (reminder.pendingFeedback === 0 && byId('page-status')?.dataset.kind === 'error') setStatus('');
+  });
+  document.title = task.results.length > 0 ? `医保提醒（${task.results.length} 条）` : '医保提醒：无';
+  reminder.show(task.results ?? [], { infno: task.infno, taskId: task.task_id, dispositions: task.dispositions ?? {} });
+  if (task.results.length === 0) setStatus('本次没有医保提醒，可以关闭此窗口。', 'done');
+  else reminder.focusFirst();
+
+  window.addEventListener('beforeunload', (event) => {
+    // Leaving with undelivered answers would lose them; the browser asks the doctor first.
+    if (reminder.pendingFeedback > 0) event.preventDefault();
+  });
+}
+
+void start();

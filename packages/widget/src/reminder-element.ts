@@ -1,0 +1,697 @@
+import { type FeedbackItem, FeedbackSender } from './feedback-sender';
+import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
+import { composeReason } from './reason';
+import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
+import type { ServiceCallOptions } from './service-call';
+import { REMINDER_STYLES } from './styles';
+import type {
+  DecisionEventDetail,
+  DeliveryState,
+  Disposition,
+  FeedbackEnvelopeFields,
+  HighlightEventDetail,
+  JudgeResultDto,
+  ModifyEventDetail,
+  ShowOptions,
+  WarningDecision,
+} from './types';
+import { type LineLabel, WarningCard } from './warning-card';
+
+export const REMINDER_TAG = 'prealert-reminder';
+
+type Phase = 'idle' | 'checking' | 'shown' | 'unavailable';
+
+/** prealert's extension on a result already continued earlier in the same encounter. */
+type PriorAnswered = JudgeResultDto & { prior_dspo?: boolean; dspo_way?: string; dspo_way_rea?: string };
+
+interface TrackedDecision extends WarningDecision {
+  version: number;
+}
+
+// Lets the module be imported (for types, tests, SSR) where there is no DOM; it is only defined in a browser.
+const ElementBase: typeof HTMLElement =
+  typeof HTMLElement === 'undefined' ? (class {} as unknown as typeof HTMLElement) : HTMLElement;
+
+const severityOrder = (a: JudgeResultDto, b: JudgeResultDto): number =>
+  Number(a.sev_deg) - Number(b.sev_deg) || b.vola_amt - a.vola_amt;
+
+function splitList(value: string | null): string[] | undefined {
+  if (value === null) return undefined;
+  const items = value
+    .split(/[,，、|]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  return items.length > 0 ? items : undefined;
+}
+
+function deepActiveElement(doc: Document): Element | null {
+  let active = doc.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
+
+/**
+ * `<prealert-reminder>`: shows the warnings of one 3101/3102 answer next to the HIS's order table and
+ * records the doctor's answer to each as a 3103. Keyboard: F8 (configurable) jumps in, ↑/↓ moves between
+ * warnings, M 返回修改, C 继续执行, 1–9 picks a reason, Enter confirms, Esc cancels.
+ *
+ * Attributes: sidecar, reasons, other-reason, row-selector, hotkey, heading, no-row-style, feedback-timeout.
+ * Properties: lineLabel, rowResolver, envelope. Methods: show(), showChecking(), showUnavailable(), clear(), focusFirst(),
+ * refreshRows(), decide().
+ * Events (bubbling, composed): prealert-decision, prealert-recorded, prealert-feedback-error, prealert-modify
+ * (cancelable: default focuses the row), prealert-highlight, prealert-complete.
+ */
+export class PrealertReminderElement extends ElementBase {
+  static get observedAttributes(): string[] {
+    return ['reasons', 'other-reason', 'heading', 'hotkey'];
+  }
+
+  /** Maps an rx_id to the name the doctor knows the line by (defaults to the rx_id). */
+  lineLabel: LineLabel = () => undefined;
+  /** Finds the host's row for an rx_id; defaults to `row-selector` in this element's root. */
+  rowResolver: RowResolver | undefined;
+  /** Header fields of the 3103 envelope (fixmedins_code, opter …). */
+  envelope: FeedbackEnvelopeFields = {};
+
+  private readonly shadow: ShadowRoot;
+  private readonly heading: HTMLElement;
+  private readonly counts: HTMLElement;
+  private readonly progress: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly list: HTMLOListElement;
+  private readonly live: HTMLElement;
+  private readonly hints: HTMLElement;
+  private readonly cards = new Map<string, WarningCard>();
+  private readonly decisionsByJr = new Map<string, TrackedDecision>();
+  private readonly sender: FeedbackSender;
+  private readonly highlighter: RowHighlighter;
+  private results: JudgeResultDto[] = [];
+  private infno = '3101';
+  private taskIdValue = '';
+  private phase: Phase = 'idle';
+  private activeJrId: string | undefined;
+  private returnFocusTo: Element | null = null;
+  private completeAnnounced = false;
+  private versions = 0;
+  private readonly onDocumentKeydown = (event: KeyboardEvent) => this.handleHotkey(event);
+
+  constructor() {
+    super();
+    this.shadow = this.attachShadow({ mode: 'open' });
+    const doc = this.ownerDocument;
+    const style = doc.createElement('style');
+    style.textContent = REMINDER_STYLES;
+    const panel = doc.createElement('section');
+    panel.className = 'panel';
+    panel.setAttribute('part', 'panel');
+    panel.setAttribute('aria-label', '医保智能提醒');
+    const bar = doc.createElement('div');
+    bar.className = 'bar';
+    this.heading = doc.createElement('h2');
+    this.counts = doc.createElement('div');
+    this.counts.className = 'counts';
+    this.progress = doc.createElement('span');
+    this.progress.className = 'progress';
+    bar.append(this.heading, this.counts, this.progress);
+    this.notice = doc.createElement('p');
+    this.notice.className = 'notice';
+    this.list = doc.createElement('ol');
+    this.list.className = 'cards';
+    this.list.setAttribute('aria-label', '提醒列表');
+    this.live = doc.createElement('div');
+    this.live.className = 'sr-only';
+    this.live.setAttribute('aria-live', 'polite');
+    this.hints = doc.createElement('p');
+    this.hints.className = 'hints';
+    panel.append(bar, this.notice, this.list, this.hints, this.live);
+    this.shadow.append(style, panel);
+
+    this.sender = new FeedbackSender(
+      () => this.callOptions(),
+      (item, state, error) => this.onDelivery(item, state, error),
+    );
+    this.highlighter = new RowHighlighter((rxId) => this.findRow(rxId));
+    this.shadow.addEventListener('keydown', (event) => this.onKeydown(event as KeyboardEvent));
+    this.shadow.addEventListener('click', (event) => this.onClick(event as MouseEvent));
+    this.shadow.addEventListener('submit', (event) => this.onSubmit(event));
+    this.shadow.addEventListener('focusin', (event) => this.onFocusIn(event as FocusEvent));
+    this.render();
+  }
+
+  connectedCallback(): void {
+    this.ownerDocument.addEventListener('keydown', this.onDocumentKeydown, true);
+    if (!this.hasAttribute('no-row-style')) ensureRowStyles(this.getRootNode() as Document | ShadowRoot);
+    this.refreshHighlights();
+  }
+
+  disconnectedCallback(): void {
+    this.ownerDocument.removeEventListener('keydown', this.onDocumentKeydown, true);
+    this.highlighter.clear();
+  }
+
+  attributeChangedCallback(): void {
+    this.render();
+  }
+
+  /** Shows the warnings of one analysis; decisions already made for the same jr_id are kept. */
+  show(results: readonly JudgeResultDto[], options: ShowOptions = {}): void {
+    this.infno = options.infno ?? this.infno;
+    this.taskIdValue = options.taskId ?? this.taskIdValue;
+    for (const [jrId, recorded] of Object.entries(options.dispositions ?? {})) {
+      const known = this.decisionsByJr.get(jrId);
+      if (known && known.delivery !== 'recorded') continue;
+      this.decisionsByJr.set(jrId, {
+        jrId,
+        disposition: recorded.dspo_way === '1' ? 'continue' : 'modify',
+        reason: recorded.dspo_way_rea ?? '',
+        delivery: 'recorded',
+        at: recorded.at ?? new Date().toISOString(),
+        version: ++this.versions,
+      });
+    }
+    for (const result of results as readonly PriorAnswered[]) {
+      // The sidecar marks a warning the doctor already continued in this encounter; do not ask twice.
+      if (result.prior_dspo !== true || result.dspo_way !== '1' || this.decisionsByJr.has(result.jr_id)) continue;
+      this.decisionsByJr.set(result.jr_id, {
+        jrId: result.jr_id,
+        disposition: 'continue',
+        reason: result.dspo_way_rea ?? '',
+        delivery: 'recorded',
+        at: new Date().toISOString(),
+        version: ++this.versions,
+      });
+    }
+    const previousIds = new Set(this.results.map((r) => r.jr_id));
+    this.results = [...results].sort(severityOrder);
+    this.phase = 'shown';
+    const fresh = this.results.filter((r) => !previousIds.has(r.jr_id));
+    if (fresh.length > 0) this.completeAnnounced = false;
+    this.render();
+    if (fresh.length > 0) this.announce(`新增医保提醒 ${fresh.length} 条。${this.countsText()}`);
+    else if (this.results.length === 0 && previousIds.size > 0) this.announce('医保提醒已全部消除');
+    this.checkComplete();
+  }
+
+  /** Shows that an analysis is running (keeps the current warnings visible). */
+  showChecking(): void {
+    if (this.phase === 'idle' || this.phase === 'unavailable') this.phase = 'checking';
+    this.render();
+  }
+
+  /** The sidecar did not answer: say so without blocking (fail-open). */
+  showUnavailable(detail = ''): void {
+    this.phase = 'unavailable';
+    this.results = [];
+    this.notice.title = detail;
+    this.render();
+  }
+
+  clear(): void {
+    this.results = [];
+    this.phase = 'idle';
+    this.render();
+  }
+
+  /** Moves focus to the first undecided warning (or the first one). Returns false when there is none. */
+  focusFirst(): boolean {
+    const target = this.results.find((r) => !this.isSettled(r.jr_id)) ?? this.results[0];
+    if (!target) return false;
+    this.focusCard(target.jr_id);
+    return true;
+  }
+
+  /** Marks the host's rows again, e.g. after the host re-rendered its order table. */
+  refreshRows(): void {
+    this.refreshHighlights();
+  }
+
+  get taskId(): string {
+    return this.taskIdValue;
+  }
+
+  get warnType(): '1' | '2' {
+    return this.infno === '3102' ? '2' : '1';
+  }
+
+  get currentResults(): readonly JudgeResultDto[] {
+    return this.results;
+  }
+
+  get decisions(): WarningDecision[] {
+    return [...this.decisionsByJr.values()].map(({ version: _version, ...decision }) => decision);
+  }
+
+  /** 3103s waiting for the sidecar. */
+  get pendingFeedback(): number {
+    return this.sender.pending;
+  }
+
+  /** Records a decision as if the doctor had made it in the UI (for hosts with their own buttons). */
+  decide(jrId: string, disposition: Disposition, reason = ''): string | undefined {
+    const card = this.cards.get(jrId);
+    if (!card) return `没有该提醒：${jrId}`;
+    if (disposition === 'continue') {
+      const checked = composeReason(card.result.wf_impact, { text: reason }, this.otherReason);
+      if (!checked.ok) return checked.message;
+      this.record(card, 'continue', checked.reason);
+    } else {
+      this.record(card, 'modify', '');
+    }
+    return undefined;
+  }
+
+  // ---- rendering ----
+
+  private get reasons(): string[] {
+    return splitList(this.getAttribute('reasons')) ?? [...DEFAULT_REASONS];
+  }
+
+  private get otherReason(): string {
+    return this.getAttribute('other-reason') ?? DEFAULT_OTHER_REASON;
+  }
+
+  private get hotkey(): string {
+    return this.getAttribute('hotkey') ?? 'F8';
+  }
+
+  private render(): void {
+    this.heading.textContent = this.getAttribute('heading') ?? '医保智能提醒';
+    const hotkey = this.hotkey ? `${this.hotkey} 进入提醒 · ` : '';
+    this.hints.textContent = `${hotkey}↑↓ 切换 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认 · Esc 取消`;
+    this.renderCounts();
+    this.renderNotice();
+    this.renderCards();
+    this.renderProgress();
+    this.refreshHighlights();
+  }
+
+  private renderCounts(): void {
+    const counts: Record<string, number> = { '1': 0, '2': 0, '3': 0 };
+    for (const result of this.results) counts[result.sev_deg] = (counts[result.sev_deg] ?? 0) + 1;
+    const badges = (['1', '2', '3'] as const)
+      .filter((sev) => (counts[sev] ?? 0) > 0)
+      .map((sev) => {
+        const badge = this.ownerDocument.createElement('span');
+        badge.className = `count sev-${sev}`;
+        badge.textContent = `${SEVERITY_LABELS[sev]} ${counts[sev]}`;
+        return badge;
+      });
+    this.counts.replaceChildren(...badges);
+  }
+
+  private renderNotice(): void {
+    const texts: Record<Phase, string> = {
+      idle: '开立医嘱后自动检查医保规则',
+      checking: '正在检查…',
+      shown: '未发现医保提醒',
+      unavailable: '医保提醒暂不可用，不影响继续开立',
+    };
+    const showNotice = this.results.length === 0;
+    this.notice.hidden = !showNotice;
+    this.notice.textContent = texts[this.phase];
+    this.notice.classList.toggle('ok', this.phase === 'shown');
+    this.notice.classList.toggle('down', this.phase === 'unavailable');
+    this.notice.setAttribute('role', this.phase === 'unavailable' ? 'alert' : 'status');
+  }
+
+  private renderCards(): void {
+    const wanted = new Set(this.results.map((r) => r.jr_id));
+    for (const [jrId, card] of this.cards) {
+      if (!wanted.has(jrId)) {
+        card.root.remove();
+        this.cards.delete(jrId);
+      }
+    }
+    const lineLabel: LineLabel = (rxId) => this.lineLabel(rxId);
+    let previous: Element | null = null;
+    for (const result of this.results) {
+      let card = this.cards.get(result.jr_id);
+      if (!card) {
+        card = new WarningCard(this.ownerDocument, result);
+        this.cards.set(result.jr_id, card);
+      }
+      card.update(result, lineLabel, this.reasons, this.otherReason);
+      card.showDecision(this.decisionsByJr.get(result.jr_id));
+      const expectedPosition: Element | null = previous ? previous.nextElementSibling : this.list.firstElementChild;
+      if (expectedPosition !== card.root) {
+        if (previous) previous.after(card.root);
+        else this.list.prepend(card.root);
+      }
+      previous = card.root;
+    }
+    this.list.hidden = this.results.length === 0;
+    this.list.setAttribute('aria-label', `提醒列表，共 ${this.results.length} 条`);
+    if (this.activeJrId && !wanted.has(this.activeJrId)) this.activeJrId = undefined;
+    this.updateRovingTabIndex();
+  }
+
+  private renderProgress(): void {
+    const parts: string[] = [];
+    if (this.results.length > 0) {
+      const settled = this.results.filter((r) => this.isSettled(r.jr_id)).length;
+      parts.push(`已处理 ${settled}/${this.results.length}`);
+    }
+    // Decisions still on their way stay visible even when the warnings are gone (sidecar down, edit).
+    const waiting = this.sender.pending;
+    if (waiting > 0) parts.push(`${waiting} 条待送达`);
+    this.progress.textContent = parts.join(' · ');
+  }
+
+  private updateRovingTabIndex(): void {
+    const activeId =
+      this.activeJrId ?? this.results.find((r) => !this.isSettled(r.jr_id))?.jr_id ?? this.results[0]?.jr_id;
+    for (const [jrId, card] of this.cards) card.root.tabIndex = jrId === activeId ? 0 : -1;
+  }
+
+  private countsText(): string {
+    return (['1', '2', '3'] as const)
+      .map((sev) => [SEVERITY_LABELS[sev], this.results.filter((r) => r.sev_deg === sev).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([label, n]) => `${label} ${n} 条`)
+      .join('，');
+  }
+
+  private announce(text: string): void {
+    this.live.textContent = '';
+    // A fresh text node makes screen readers announce the same sentence twice in a row.
+    queueMicrotask(() => {
+      this.live.textContent = text;
+    });
+  }
+
+  // ---- rows ----
+
+  private findRow(rxId: string): Element | null {
+    if (this.rowResolver) return this.rowResolver(rxId);
+    const template = this.getAttribute('row-selector') ?? '[data-rx-id="{rx_id}"]';
+    const escaped = typeof CSS !== 'undefined' && CSS.escape ? CSS.escape(rxId) : rxId.replace(/["\\]/g, '\\$&');
+    const root = this.getRootNode() as Document | ShadowRoot;
+    try {
+      return root.querySelector(template.replaceAll('{rx_id}', escaped));
+    } catch {
+      return null;
+    }
+  }
+
+  private refreshHighlights(): void {
+    if (!this.isConnected) return;
+    const severityByLine = new Map<string, '1' | '2' | '3'>();
+    const involved = new Set<string>();
+    for (const result of this.results) {
+      for (const detail of result.judge_result_detail_dtos) {
+        if (!detail.rx_id) continue;
+        if (detail.vola_item_type === '2') {
+          involved.add(detail.rx_id);
+          continue;
+        }
+        const current = severityByLine.get(detail.rx_id);
+        if (!current || Number(result.sev_deg) < Number(current)) severityByLine.set(detail.rx_id, result.sev_deg);
+      }
+    }
+    const active = new Set<string>();
+    const activeResult = this.results.find((r) => r.jr_id === this.activeJrId);
+    for (const detail of activeResult?.judge_result_detail_dtos ?? []) if (detail.rx_id) active.add(detail.rx_id);
+    this.highlighter.apply(severityByLine, involved, active);
+    const detail: HighlightEventDetail = {
+      severityByLine: Object.fromEntries(severityByLine),
+      activeRxIds: [...active],
+    };
+    this.emit('prealert-highlight', detail);
+  }
+
+  // ---- interaction ----
+
+  private cardOf(node: EventTarget | null): WarningCard | undefined {
+    if (!(node instanceof Element)) return undefined;
+    const root = node.closest('li.card');
+    const jrId = root instanceof HTMLElement ? root.dataset.jrId : undefined;
+    return jrId ? this.cards.get(jrId) : undefined;
+  }
+
+  private onFocusIn(event: FocusEvent): void {
+    const card = this.cardOf(event.target);
+    if (!card || card.jrId === this.activeJrId) return;
+    this.activeJrId = card.jrId;
+    this.updateRovingTabIndex();
+    this.refreshHighlights();
+  }
+
+  private onClick(event: MouseEvent): void {
+    const target = event.target instanceof Element ? event.target.closest('button') : null;
+    const card = this.cardOf(target);
+    if (!target || !card) return;
+    if (target === card.modifyButton) this.record(card, 'modify', '');
+    else if (target === card.continueButton) this.openContinue(card);
+    else if (target === card.changeButton) this.reopen(card);
+    else if (target.classList.contains('cancel')) this.cancelForm(card);
+  }
+
+  private onSubmit(event: Event): void {
+    event.preventDefault();
+    const card = this.cardOf(event.target);
+    if (card) this.submitContinue(card);
+  }
+
+  private onKeydown(event: KeyboardEvent): void {
+    if (event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
+    const card = this.cardOf(event.target);
+    if (!card) return;
+    const target = event.target as Element;
+    const inText = target instanceof HTMLInputElement && target.type === 'text';
+    const inForm = card.form.contains(target);
+
+    if (event.key === 'Escape' && card.formOpen) {
+      event.preventDefault();
+      this.cancelForm(card);
+      return;
+    }
+    if (inText) return;
+    if (event.key === 'Enter' && inForm && !(target instanceof HTMLButtonElement)) {
+      event.preventDefault();
+      this.submitContinue(card);
+      return;
+    }
+    const digit = /^[1-9]$/.test(event.key) ? Number(event.key) - 1 : undefined;
+    if (digit !== undefined) {
+      if (card.result.wf_impact === 'block') return;
+      event.preventDefault();
+      if (this.isSettled(card.jrId) && !card.formOpen) this.reopen(card);
+      if (!card.formOpen) this.openContinue(card, digit);
+      else card.selectPick(digit);
+      return;
+    }
+    if (inForm) return; // arrows belong to the radio group there
+    switch (event.key) {
+      case 'ArrowDown':
+      case 'ArrowUp': {
+        event.preventDefault();
+        this.moveFocus(card, event.key === 'ArrowDown' ? 1 : -1);
+        return;
+      }
+      case 'Home':
+      case 'End': {
+        event.preventDefault();
+        const edge = event.key === 'Home' ? this.results[0] : this.results[this.results.length - 1];
+        if (edge) this.focusCard(edge.jr_id);
+        return;
+      }
+      case 'm':
+      case 'M':
+        event.preventDefault();
+        this.record(card, 'modify', '');
+        return;
+      case 'c':
+      case 'C':
+        event.preventDefault();
+        if (this.isSettled(card.jrId)) this.reopen(card);
+        this.openContinue(card);
+        return;
+      default:
+    }
+  }
+
+  private handleHotkey(event: KeyboardEvent): void {
+    if (!this.hotkey || event.key !== this.hotkey || event.isComposing) return;
+    if (this.results.length === 0) return;
+    event.preventDefault();
+    const active = deepActiveElement(this.ownerDocument);
+    const insideWidget = active === this || (active !== null && this.shadow.contains(active));
+    if (!insideWidget) this.returnFocusTo = active;
+    this.focusFirst();
+  }
+
+  private moveFocus(card: WarningCard, step: number): void {
+    const index = this.results.findIndex((r) => r.jr_id === card.jrId);
+    const next = this.results[(index + step + this.results.length) % this.results.length];
+    if (next) this.focusCard(next.jr_id);
+  }
+
+  private focusCard(jrId: string): void {
+    const card = this.cards.get(jrId);
+    if (!card) return;
+    this.activeJrId = jrId;
+    this.updateRovingTabIndex();
+    card.root.focus();
+    card.root.scrollIntoView?.({ block: 'nearest' });
+    this.refreshHighlights();
+  }
+
+  private openContinue(card: WarningCard, pickIndex?: number): void {
+    if (card.result.wf_impact === 'block') {
+      card.showError('此提醒不可继续执行，请返回修改');
+      return;
+    }
+    card.openForm(pickIndex);
+    if (pickIndex === undefined) {
+      const first = card.form.querySelector<HTMLInputElement>('input[type="radio"]');
+      (first ?? card.reasonText).focus();
+    }
+  }
+
+  private cancelForm(card: WarningCard): void {
+    card.closeForm();
+    card.root.focus();
+  }
+
+  private reopen(card: WarningCard): void {
+    card.root.classList.remove('decided');
+    card.resetForm();
+    card.root.focus();
+  }
+
+  private submitContinue(card: WarningCard): void {
+    const checked = composeReason(
+      card.result.wf_impact,
+      { pick: card.selectedPick(), text: card.reasonText.value },
+      this.otherReason,
+    );
+    if (!checked.ok) {
+      card.showError(checked.message);
+      (card.selectedPick() === this.otherReason ? card.reasonText : card.root).focus();
+      return;
+    }
+    this.record(card, 'continue', checked.reason);
+  }
+
+  private record(card: WarningCard, disposition: Disposition, reason: string): void {
+    if (disposition === 'continue' && card.result.wf_impact === 'block') return;
+    const decision: TrackedDecision = {
+      jrId: card.jrId,
+      disposition,
+      reason,
+      delivery: 'sending',
+      at: new Date().toISOString(),
+      version: ++this.versions,
+    };
+    this.decisionsByJr.set(card.jrId, decision);
+    card.closeForm();
+    card.showDecision(decision);
+    this.renderProgress();
+    const detail: DecisionEventDetail = { jrId: card.jrId, disposition, reason, result: card.result };
+    this.emit('prealert-decision', detail);
+    this.sender.send({
+      jrId: card.jrId,
+      version: decision.version,
+      warnType: this.warnType,
+      dspoWay: disposition === 'continue' ? '1' : '2',
+      reason,
+    });
+    this.announce(disposition === 'continue' ? '已选择继续执行' : '已选择返回修改');
+
+    if (disposition === 'modify') {
+      const rxIds = card.result.judge_result_detail_dtos.filter((d) => d.vola_item_type !== '2').map((d) => d.rx_id);
+      const modify: ModifyEventDetail = { jrId: card.jrId, rxIds, result: card.result };
+      const proceed = this.emit('prealert-modify', modify, true);
+      if (proceed && this.focusRow(rxIds)) {
+        this.returnFocusTo = null;
+        this.checkComplete();
+        return;
+      }
+    }
+    if (!this.checkComplete()) this.focusNextUndecided(card.jrId);
+  }
+
+  private focusRow(rxIds: readonly string[]): boolean {
+    for (const rxId of rxIds) {
+      const row = this.findRow(rxId);
+      if (!row) continue;
+      const focusable = row.querySelector<HTMLElement>(
+        'input:not([disabled]), select:not([disabled]), textarea, button',
+      );
+      const target = focusable ?? (row instanceof HTMLElement ? row : null);
+      if (!target) continue;
+      if (!focusable && target.tabIndex < 0 && !target.hasAttribute('tabindex')) target.tabIndex = -1;
+      target.focus();
+      target.scrollIntoView?.({ block: 'nearest' });
+      return true;
+    }
+    return false;
+  }
+
+  private focusNextUndecided(fromJrId: string): void {
+    const index = this.results.findIndex((r) => r.jr_id === fromJrId);
+    const ordered = [...this.results.slice(index + 1), ...this.results.slice(0, index + 1)];
+    const next = ordered.find((r) => !this.isSettled(r.jr_id));
+    if (next) this.focusCard(next.jr_id);
+  }
+
+  /** A warning is settled once the doctor answered it and the answer was not refused by the sidecar. */
+  private isSettled(jrId: string): boolean {
+    const decision = this.decisionsByJr.get(jrId);
+    return decision !== undefined && decision.delivery !== 'rejected';
+  }
+
+  private checkComplete(): boolean {
+    if (this.results.length === 0 || !this.results.every((r) => this.isSettled(r.jr_id))) return false;
+    if (this.completeAnnounced) return true;
+    this.completeAnnounced = true;
+    this.announce('全部提醒已处理');
+    this.emit('prealert-complete', {
+      taskId: this.taskIdValue,
+      decisions: this.results.map((r) => this.decisions.find((d) => d.jrId === r.jr_id)),
+    });
+    const back = this.returnFocusTo;
+    this.returnFocusTo = null;
+    if (back instanceof HTMLElement && back.isConnected && this.shadow.activeElement) back.focus();
+    return true;
+  }
+
+  private onDelivery(item: FeedbackItem, state: DeliveryState, error?: string): void {
+    const decision = this.decisionsByJr.get(item.jrId);
+    if (!decision || decision.version !== item.version) return;
+    decision.delivery = state;
+    if (error === undefined) delete decision.deliveryError;
+    else decision.deliveryError = error;
+    this.cards.get(item.jrId)?.showDecision(decision);
+    this.renderProgress();
+    if (state === 'recorded') {
+      this.emit('prealert-recorded', { jrId: item.jrId, disposition: decision.disposition, reason: decision.reason });
+    } else if (state === 'rejected' || state === 'queued') {
+      this.emit('prealert-feedback-error', { jrId: item.jrId, state, error });
+      if (state === 'rejected') {
+        this.completeAnnounced = false;
+        this.cards.get(item.jrId)?.root.classList.remove('decided');
+      }
+    }
+  }
+
+  private callOptions(): ServiceCallOptions {
+    const timeout = Number(this.getAttribute('feedback-timeout'));
+    return {
+      sidecar: this.getAttribute('sidecar') ?? '',
+      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 3000,
+      envelope: this.envelope,
+    };
+  }
+
+  private emit(type: string, detail: unknown, cancelable = false): boolean {
+    return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
+  }
+}
+
+/** Registers `<prealert-reminder>` once (safe to call from several bundles). */
+export function defineReminderElement(tag = REMINDER_TAG): void {
+  if (typeof customElements === 'undefined' || customElements.get(tag)) return;
+  // The same constructor cannot be registered twice, so other tag names get a subclass.
+  customElements.define(tag, tag === REMINDER_TAG ? PrealertReminderElement : class extends PrealertReminderElement {});
+}

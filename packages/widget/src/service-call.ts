@@ -1,0 +1,74 @@
+import { buildEnvelope } from './envelope';
+import type { FeedbackEnvelopeFields } from './types';
+
+export const SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
+
+export type ServiceOutcome =
+  | { kind: 'ok'; body: Record<string, unknown> }
+  | { kind: 'rejected'; message: string; body: Record<string, unknown> }
+  | { kind: 'failed'; reason: 'sidecar_unreachable' | 'sidecar_timeout' | 'bad_response'; detail: string };
+
+export interface ServiceCallOptions {
+  /** Sidecar origin, e.g. `http://127.0.0.1:17311`; empty = same origin as the page. */
+  sidecar?: string;
+  timeoutMs?: number;
+  envelope?: FeedbackEnvelopeFields;
+  signal?: AbortSignal;
+}
+
+/**
+ * A national callService request from the browser. Like the SDK and the shim it never throws:
+ * the doctor's page gets a value it can show, and prescribing is never held up by the sidecar.
+ */
+export async function callService(
+  infno: string,
+  input: unknown,
+  options: ServiceCallOptions = {},
+): Promise<ServiceOutcome> {
+  const controller = new AbortController();
+  const timeoutMs = options.timeoutMs ?? 3000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onAbort = () => controller.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const base = (options.sidecar ?? '').replace(/\/+$/, '');
+    const response = await fetch(`${base}${SERVICE_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(buildEnvelope(infno, input, options.envelope)),
+      signal: controller.signal,
+    });
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      return { kind: 'failed', reason: 'bad_response', detail: `HTTP ${response.status}: not JSON` };
+    }
+    if (typeof body !== 'object' || body === null || !('infcode' in body)) {
+      return { kind: 'failed', reason: 'bad_response', detail: `HTTP ${response.status}: not a national envelope` };
+    }
+    const envelope = body as Record<string, unknown>;
+    if (Number(envelope.infcode) !== 0) {
+      return {
+        kind: 'rejected',
+        message: String(envelope.err_msg ?? `infcode ${String(envelope.infcode)}`),
+        body: envelope,
+      };
+    }
+    return { kind: 'ok', body: envelope };
+  } catch (error) {
+    if (timedOut) return { kind: 'failed', reason: 'sidecar_timeout', detail: `no answer within ${timeoutMs} ms` };
+    return {
+      kind: 'failed',
+      reason: 'sidecar_unreachable',
+      detail: error instanceof Error ? error.message : String(error),
+    };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}

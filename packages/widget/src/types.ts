@@ -1,0 +1,66 @@
+import type { JudgeResultDto } from '@prealert/core';
+
+export type { JudgeResultDetailDto, JudgeResultDto, WorkflowImpact } from '@prealert/core';
+
+/** 继续执行 (3103 dspo_way 1) or 返回修改 (dspo_way 2). */
+export type Disposition = 'continue' | 'modify';
+
+/** Where a decision's 3103 stands. Only `recorded` means the sidecar acknowledged it. */
+export type DeliveryState = 'sending' | 'recorded' | 'queued' | 'rejected';
+
+export interface WarningDecision {
+  jrId: string;
+  disposition: Disposition;
+  /** dspo_way_rea as sent. */
+  reason: string;
+  delivery: DeliveryState;
+  /** Why a 3103 was rejected or is still queued. */
+  deliveryError?: string;
+  /** ISO time of the decision. */
+  at: string;
+}
+
+/** A disposition the sidecar already holds (GET /v1/tasks/:task_id `dispositions`). */
+export interface RecordedDisposition {
+  dspo_way: '1' | '2';
+  dspo_way_rea?: string;
+  at?: string;
+}
+
+export interface ShowOptions {
+  /** 3101 → warn_type 1, 3102 → warn_type 2. Default 3101. */
+  infno?: '3101' | '3102' | string;
+  taskId?: string;
+  /** Decisions made earlier (e.g. in another window), keyed by jr_id. */
+  dispositions?: Record<string, RecordedDisposition>;
+}
+
+/** Header fields of the 3103 envelope (national names). */
+export interface FeedbackEnvelopeFields {
+  fixmedins_code?: string;
+  fixmedins_name?: string;
+  mdtrtarea_admvs?: string;
+  opter?: string;
+  opter_name?: string;
+}
+
+export interface DecisionEventDetail {
+  jrId: string;
+  disposition: Disposition;
+  reason: string;
+  result: JudgeResultDto;
+}
+
+export interface ModifyEventDetail {
+  jrId: string;
+  /** The 违规项 lines to change. */
+  rxIds: string[];
+  result: JudgeResultDto;
+}
+
+export interface HighlightEventDetail {
+  /** rx_id → worst sev_deg among the warnings that flag it as 违规项. */
+  severityByLine: Record<string, '1' | '2' | '3'>;
+  /** rx_ids of the warning that has focus (its 违规项 and 涉及项). */
+  activeRxIds: string[];
+}

@@ -1,0 +1,250 @@
+import { formatAmount, IMPACT_HINTS, SEVERITY_LABELS } from './labels';
+import { MAX_REASON_LENGTH } from './reason';
+import type { JudgeResultDto, WarningDecision } from './types';
+
+let nextCardNumber = 0;
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  doc: Document,
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = doc.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function keyHint(doc: Document, key: string): HTMLElement {
+  const kbd = element(doc, 'kbd', undefined, key);
+  kbd.setAttribute('aria-hidden', 'true');
+  return kbd;
+}
+
+export type LineLabel = (rxId: string) => string | undefined;
+
+const DELIVERY_TEXT: Record<WarningDecision['delivery'], string> = {
+  sending: '正在记录…',
+  recorded: '已记录',
+  queued: '未送达，自动重试中',
+  rejected: '未能记录',
+};
+
+/**
+ * The DOM of one warning. It survives re-analysis (same jr_id → same card), so an open reason form,
+ * typed text and focus are not lost when the HIS re-sends 3101 after every keystroke.
+ */
+export class WarningCard {
+  readonly root: HTMLLIElement;
+  readonly modifyButton: HTMLButtonElement;
+  readonly continueButton: HTMLButtonElement;
+  readonly form: HTMLFormElement;
+  readonly reasonText: HTMLInputElement;
+  readonly changeButton: HTMLButtonElement;
+  private readonly head: HTMLElement;
+  private readonly severity: HTMLElement;
+  private readonly rule: HTMLElement;
+  private readonly amount: HTMLElement;
+  private readonly content: HTMLElement;
+  private readonly evidence: HTMLElement;
+  private readonly lines: HTMLElement;
+  private readonly impact: HTMLElement;
+  private readonly picks: HTMLElement;
+  private readonly error: HTMLElement;
+  private readonly outcome: HTMLElement;
+  private readonly outcomeText: HTMLElement;
+  private readonly outcomeState: HTMLElement;
+  private pickInputs: HTMLInputElement[] = [];
+  private reasonsKey = '';
+  result: JudgeResultDto;
+
+  constructor(
+    private readonly doc: Document,
+    result: JudgeResultDto,
+  ) {
+    this.result = result;
+    const id = `pa-${++nextCardNumber}`;
+    this.root = element(doc, 'li', 'card');
+    this.root.tabIndex = -1;
+    this.root.setAttribute('aria-labelledby', `${id}-head`);
+    this.root.setAttribute('aria-describedby', `${id}-content ${id}-outcome`);
+
+    this.head = element(doc, 'div', 'head');
+    this.head.id = `${id}-head`;
+    this.severity = element(doc, 'span', 'sev');
+    this.rule = element(doc, 'span', 'rule');
+    this.amount = element(doc, 'span', 'amount');
+    this.head.append(this.severity, this.rule, this.amount);
+
+    this.content = element(doc, 'p', 'content');
+    this.content.id = `${id}-content`;
+    this.evidence = element(doc, 'p', 'evidence');
+    this.lines = element(doc, 'p', 'lines');
+    this.impact = element(doc, 'p', 'impact');
+
+    const actions = element(doc, 'div', 'actions');
+    actions.setAttribute('role', 'group');
+    actions.setAttribute('aria-label', '处理方式');
+    this.modifyButton = element(doc, 'button', 'modify', '返回修改');
+    this.modifyButton.type = 'button';
+    this.modifyButton.setAttribute('aria-keyshortcuts', 'M');
+    this.modifyButton.append(keyHint(doc, 'M'));
+    this.continueButton = element(doc, 'button', 'continue', '继续执行');
+    this.continueButton.type = 'button';
+    this.continueButton.setAttribute('aria-keyshortcuts', 'C');
+    this.continueButton.append(keyHint(doc, 'C'));
+    actions.append(this.modifyButton, this.continueButton);
+
+    this.form = element(doc, 'form', 'reason-form');
+    this.form.hidden = true;
+    this.form.noValidate = true;
+    this.picks = element(doc, 'div', 'picks');
+    this.picks.setAttribute('role', 'radiogroup');
+    this.picks.setAttribute('aria-label', '继续执行理由');
+    const textLabel = element(doc, 'label', 'text-label', '理由说明');
+    this.reasonText = element(doc, 'input', 'reason-text');
+    this.reasonText.type = 'text';
+    this.reasonText.maxLength = MAX_REASON_LENGTH;
+    this.reasonText.autocomplete = 'off';
+    textLabel.append(this.reasonText);
+    const formActions = element(doc, 'div', 'form-actions');
+    const confirm = element(doc, 'button', 'confirm', '确认继续执行');
+    confirm.type = 'submit';
+    confirm.append(keyHint(doc, 'Enter'));
+    const cancel = element(doc, 'button', 'cancel', '取消');
+    cancel.type = 'button';
+    cancel.append(keyHint(doc, 'Esc'));
+    formActions.append(confirm, cancel);
+    this.error = element(doc, 'p', 'error');
+    this.error.setAttribute('role', 'alert');
+    this.form.append(this.picks, textLabel, formActions, this.error);
+
+    this.outcome = element(doc, 'div', 'outcome');
+    this.outcome.id = `${id}-outcome`;
+    this.outcomeText = element(doc, 'span', 'chosen');
+    this.outcomeState = element(doc, 'span', 'state');
+    this.outcomeState.setAttribute('role', 'status');
+    this.changeButton = element(doc, 'button', 'change', '更改');
+    this.changeButton.type = 'button';
+    this.outcome.append(this.outcomeText, this.outcomeState, this.changeButton);
+
+    this.root.append(this.head, this.content, this.evidence, this.lines, this.impact, actions, this.form, this.outcome);
+  }
+
+  get jrId(): string {
+    return this.result.jr_id;
+  }
+
+  get formOpen(): boolean {
+    return !this.form.hidden;
+  }
+
+  update(result: JudgeResultDto, lineLabel: LineLabel, reasons: readonly string[], otherReason: string): void {
+    this.result = result;
+    this.root.dataset.jrId = result.jr_id;
+    this.root.classList.remove('sev-1', 'sev-2', 'sev-3');
+    this.root.classList.add(`sev-${result.sev_deg}`);
+    this.severity.textContent = SEVERITY_LABELS[result.sev_deg] ?? `严重程度 ${result.sev_deg}`;
+    this.rule.textContent = result.rule_name || result.rule_id;
+    this.amount.textContent = result.vola_amt_stas === '0' ? '金额待核' : formatAmount(result.vola_amt);
+    this.content.textContent = result.vola_cont;
+    this.evidence.replaceChildren(element(this.doc, 'span', 'label', '依据'), result.vola_evid || '—');
+    this.evidence.title = result.vola_evid;
+    this.renderLines(lineLabel);
+    const blocked = result.wf_impact === 'block';
+    this.impact.textContent = IMPACT_HINTS[result.wf_impact] ?? '';
+    this.impact.classList.toggle('block', blocked);
+    this.continueButton.disabled = blocked;
+    this.continueButton.title = blocked ? '此提醒不可继续执行' : '';
+    this.renderPicks(reasons, otherReason);
+  }
+
+  showDecision(decision: WarningDecision | undefined): void {
+    this.root.classList.toggle('decided', decision !== undefined && decision.delivery !== 'rejected');
+    if (!decision) {
+      this.outcome.hidden = true;
+      return;
+    }
+    this.outcome.hidden = false;
+    const way = decision.disposition === 'continue' ? '继续执行' : '返回修改';
+    this.outcomeText.textContent = decision.reason ? `已选择：${way}（${decision.reason}）` : `已选择：${way}`;
+    const stateText = DELIVERY_TEXT[decision.delivery];
+    this.outcomeState.textContent = decision.deliveryError ? `${stateText}：${decision.deliveryError}` : stateText;
+    this.outcomeState.className = `state ${decision.delivery}`;
+  }
+
+  openForm(pickIndex?: number): void {
+    this.form.hidden = false;
+    this.error.textContent = '';
+    this.reasonText.placeholder =
+      this.result.wf_impact === 'reason' ? '选择上方理由或填写说明（必填）' : '可补充说明（选填）';
+    if (pickIndex !== undefined) this.selectPick(pickIndex);
+  }
+
+  closeForm(): void {
+    this.form.hidden = true;
+    this.error.textContent = '';
+  }
+
+  resetForm(): void {
+    for (const input of this.pickInputs) input.checked = false;
+    this.reasonText.value = '';
+    this.closeForm();
+  }
+
+  /** Checks quick-pick n (0-based) and moves focus to it; returns false when there is no such pick. */
+  selectPick(index: number): boolean {
+    const input = this.pickInputs[index];
+    if (!input) return false;
+    input.checked = true;
+    input.focus();
+    return true;
+  }
+
+  selectedPick(): string | undefined {
+    return this.pickInputs.find((input) => input.checked)?.value;
+  }
+
+  showError(message: string): void {
+    this.error.textContent = message;
+  }
+
+  private renderLines(lineLabel: LineLabel): void {
+    const parts: (string | Node)[] = [element(this.doc, 'span', 'label', '医嘱')];
+    const seen = new Set<string>();
+    for (const detail of this.result.judge_result_detail_dtos) {
+      if (!detail.rx_id || seen.has(detail.rx_id)) continue;
+      seen.add(detail.rx_id);
+      if (seen.size > 1) parts.push('、');
+      const violation = detail.vola_item_type !== '2';
+      const name = lineLabel(detail.rx_id) ?? detail.rx_id;
+      parts.push(element(this.doc, 'span', violation ? 'line-violation' : 'line-involved', name));
+      parts.push(violation ? '（违规项）' : '（涉及项）');
+    }
+    if (seen.size === 0) parts.push('—');
+    this.lines.replaceChildren(...parts);
+  }
+
+  private renderPicks(reasons: readonly string[], otherReason: string): void {
+    const key = `${reasons.join('\u0001')}\u0002${otherReason}`;
+    if (key === this.reasonsKey) return;
+    this.reasonsKey = key;
+    const name = `${this.root.getAttribute('aria-labelledby')}-pick`;
+    this.pickInputs = reasons.map((reason) => {
+      const input = element(this.doc, 'input');
+      input.type = 'radio';
+      input.name = name;
+      input.value = reason;
+      return input;
+    });
+    this.picks.replaceChildren(
+      ...this.pickInputs.map((input, index) => {
+        const label = element(this.doc, 'label');
+        const hint = index < 9 ? [keyHint(this.doc, String(index + 1))] : [];
+        label.append(input, ...hint, input.value);
+        return label;
+      }),
+    );
+  }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerServe } from './commands/serve';
+import { registerStats } from './commands/stats';
+import { registerSyncCommands } from './sync/commands/register-sync-commands';
+
+// Each command lives in commands/<name>.ts and registers itself here.
+const program = new Command('prealert').description(
+  'prealert: local pre-prescription reminders (national 3101/3102/3103)',
+);
+registerServe(program);
+registerStats(program);
+registerSyncCommands(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  // A clear one-line message for operators (bad config, bad dates); no stack trace.
+  process.stderr.write(`prealert: ${(error as Error).message ?? String(error)}\n`);
+  process.exitCode = 1;
+});

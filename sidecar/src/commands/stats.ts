@@ -1,0 +1,68 @@
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { loadConfig } from '../config';
+import { ComplianceFigures, type Figures, type StatsReport } from '../stats/compliance-figures';
+import { figuresCsv } from '../stats/figures-csv';
+import { parseStatsQuery } from '../stats/stats-query';
+import { openDatabase } from '../store/database';
+
+interface StatsOptions {
+  from?: string;
+  to?: string;
+  by?: string;
+  format: string;
+  dataDir?: string;
+  config?: string;
+}
+
+export function registerStats(program: Command): void {
+  program
+    .command('stats')
+    .description("compliance figures (提醒人次, 提醒金额, 遵从人次, 遵从金额, 遵从率) from this workstation's records")
+    .option('--from <yyyy-MM-dd>', 'first day (default: 29 days before --to)')
+    .option('--to <yyyy-MM-dd>', 'last day (default: today, Asia/Shanghai)')
+    .option('--by <dimension>', 'day | rule | dept | doctor', 'day')
+    .option('--format <format>', 'table | csv | json', 'table')
+    .option('-d, --data-dir <dir>', 'data directory (default per OS, or PREALERT_DATA_DIR)')
+    .option('-c, --config <file>', 'config file')
+    .action((options: StatsOptions) => {
+      if (!['table', 'csv', 'json'].includes(options.format)) {
+        throw new Error(`--format must be table, csv or json (got "${options.format}")`);
+      }
+      const config = loadConfig({ configFile: options.config, overrides: { dataDir: options.dataDir } });
+      const query = parseStatsQuery({ from: options.from, to: options.to, by: options.by });
+      // Read-only, so it can run beside a serving sidecar (WAL lets readers and the writer proceed together).
+      let db: ReturnType<typeof openDatabase>;
+      try {
+        db = openDatabase(config.dataDir, { readonly: true });
+      } catch (error) {
+        throw new Error(`no records database in ${config.dataDir} (${(error as Error).message})`);
+      }
+      try {
+        const report = new ComplianceFigures(db).report(query.from, query.to, query.by);
+        if (options.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else if (options.format === 'csv') process.stdout.write(figuresCsv(report));
+        else process.stdout.write(`${figuresTable(report)}\n`);
+      } finally {
+        db.close();
+      }
+    });
+}
+
+function figuresTable(report: StatsReport): string {
+  const table = new Table({
+    head: [report.by, '名称', '提醒人次', '提醒金额', '遵从人次', '遵从金额', '继续执行', '未反馈', '遵从率'],
+  });
+  const cells = (f: Figures) => [
+    f.reminders,
+    f.reminder_amount.toFixed(2),
+    f.complied,
+    f.complied_amount.toFixed(2),
+    f.continued,
+    f.pending,
+    `${(f.compliance_rate * 100).toFixed(1)}%`,
+  ];
+  for (const row of report.rows) table.push([row.key, row.label, ...cells(row)]);
+  table.push(['合计', '', ...cells(report.totals)]);
+  return `${report.from} ~ ${report.to}\n${table.toString()}`;
+}

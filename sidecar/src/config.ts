@@ -1,0 +1,250 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EvaluatorConfig } from '@prealert/core';
+import { defaultDataDir } from './data-dir';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const CONFIG_FILE_NAME = 'prealert.config.json';
+export const DEFAULT_PORT = 17311;
+
+export interface UpstreamGatewayConfig {
+  /** Provincial gateway base URL or full callService URL; 3101/3102 are also sent there when set. */
+  url?: string;
+  /** The whole budget for the upstream answer; the local answer never waits longer than this. */
+  timeoutMs: number;
+  /** Static headers the gateway needs (x-tif-paasid …). */
+  headers: Record<string, string>;
+}
+
+export interface PlatformConfig {
+  /** 数据归集 receiver; dispositions and daily figures are forwarded when set, kept local otherwise. */
+  url?: string;
+  headers: Record<string, string>;
+  retryMinMs: number;
+  retryMaxMs: number;
+}
+
+export interface SidecarConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** The config file that was read, if any. */
+  configFile?: string;
+  /** Largest accepted request body in bytes (the national envelope allows 40000 characters of input). */
+  bodyLimitBytes: number;
+  /** 医保区划 used in inf_refmsgid when the request does not carry mdtrtarea_admvs. */
+  admdvs: string;
+  /** Origins a browser (B/S doctor station) may call from; empty = no cross-origin access. "*" = any. */
+  corsOrigins: string[];
+  /** Enables /v1/admin/* when set. */
+  adminToken?: string;
+  /** When set, /v1/yb/* requires X-Prealert-Token and the token is written to the port file for the shim. */
+  shimToken?: string;
+  log: { level: LogLevel; file?: string };
+  upstream: UpstreamGatewayConfig;
+  platform: PlatformConfig;
+  evaluator: Partial<EvaluatorConfig>;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv;
+  /** `--config`; otherwise PREALERT_CONFIG, otherwise prealert.config.json in the data dir when present. */
+  configFile?: string;
+  /** Command-line overrides; they win over everything. */
+  overrides?: { port?: number; host?: string; dataDir?: string };
+}
+
+function defaults(dataDir: string): SidecarConfig {
+  return {
+    host: '127.0.0.1',
+    port: DEFAULT_PORT,
+    dataDir,
+    bodyLimitBytes: 4 * 1024 * 1024,
+    admdvs: '000000',
+    corsOrigins: [],
+    log: { level: 'info' },
+    upstream: { timeoutMs: 800, headers: {} },
+    platform: { headers: {}, retryMinMs: 1_000, retryMaxMs: 5 * 60_000 },
+    evaluator: {},
+  };
+}
+
+/** Defaults < config file < environment < command line. */
+export function loadConfig(sources: ConfigSources = {}): SidecarConfig {
+  const env = sources.env ?? process.env;
+  const dataDirBeforeFile = path.resolve(sources.overrides?.dataDir ?? env.PREALERT_DATA_DIR ?? defaultDataDir());
+  const explicitFile = sources.configFile ?? env.PREALERT_CONFIG;
+  const file = explicitFile ? path.resolve(explicitFile) : path.join(dataDirBeforeFile, CONFIG_FILE_NAME);
+
+  const config = defaults(dataDirBeforeFile);
+  if (explicitFile || fs.existsSync(file)) {
+    applyFile(config, readConfigFile(file), file);
+    config.configFile = file;
+  }
+  applyEnv(config, env);
+  const o = sources.overrides ?? {};
+  if (o.host !== undefined) config.host = o.host;
+  if (o.port !== undefined) config.port = checkPort(o.port, '--port');
+  if (o.dataDir !== undefined) config.dataDir = path.resolve(o.dataDir);
+  return config;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isRecord(parsed)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+  return parsed;
+}
+
+const FILE_KEYS = new Set([
+  'host',
+  'port',
+  'dataDir',
+  'bodyLimitBytes',
+  'admdvs',
+  'corsOrigins',
+  'adminToken',
+  'shimToken',
+  'log',
+  'upstream',
+  'platform',
+  'evaluator',
+  '$schema',
+]);
+
+function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: string): void {
+  const field = (name: string) => `${path.basename(file)}: ${name}`;
+  for (const key of Object.keys(raw)) {
+    if (!FILE_KEYS.has(key)) throw new ConfigError(`${field(key)} is not a known setting`);
+  }
+  if (raw.host !== undefined) config.host = str(raw.host, field('host'));
+  if (raw.port !== undefined) config.port = checkPort(raw.port, field('port'));
+  if (raw.dataDir !== undefined) config.dataDir = path.resolve(path.dirname(file), str(raw.dataDir, field('dataDir')));
+  if (raw.bodyLimitBytes !== undefined)
+    config.bodyLimitBytes = positiveInt(raw.bodyLimitBytes, field('bodyLimitBytes'));
+  if (raw.admdvs !== undefined) config.admdvs = admdvs(raw.admdvs, field('admdvs'));
+  if (raw.corsOrigins !== undefined) config.corsOrigins = strings(raw.corsOrigins, field('corsOrigins'));
+  if (raw.adminToken !== undefined) config.adminToken = token(raw.adminToken, field('adminToken'));
+  if (raw.shimToken !== undefined) config.shimToken = token(raw.shimToken, field('shimToken'));
+  if (raw.log !== undefined) {
+    const log = record(raw.log, field('log'));
+    if (log.level !== undefined) config.log.level = logLevel(log.level, field('log.level'));
+    if (log.file !== undefined) config.log.file = path.resolve(path.dirname(file), str(log.file, field('log.file')));
+  }
+  if (raw.upstream !== undefined) {
+    const up = record(raw.upstream, field('upstream'));
+    if (up.url !== undefined) config.upstream.url = httpUrl(up.url, field('upstream.url'));
+    if (up.timeoutMs !== undefined) config.upstream.timeoutMs = positiveInt(up.timeoutMs, field('upstream.timeoutMs'));
+    if (up.headers !== undefined) config.upstream.headers = headers(up.headers, field('upstream.headers'));
+  }
+  if (raw.platform !== undefined) {
+    const pf = record(raw.platform, field('platform'));
+    if (pf.url !== undefined) config.platform.url = httpUrl(pf.url, field('platform.url'));
+    if (pf.headers !== undefined) config.platform.headers = headers(pf.headers, field('platform.headers'));
+    if (pf.retryMinMs !== undefined)
+      config.platform.retryMinMs = positiveInt(pf.retryMinMs, field('platform.retryMinMs'));
+    if (pf.retryMaxMs !== undefined)
+      config.platform.retryMaxMs = positiveInt(pf.retryMaxMs, field('platform.retryMaxMs'));
+  }
+  if (raw.evaluator !== undefined)
+    config.evaluator = record(raw.evaluator, field('evaluator')) as Partial<EvaluatorConfig>;
+}
+
+function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
+  if (env.PREALERT_HOST) config.host = env.PREALERT_HOST;
+  if (env.PREALERT_PORT) config.port = checkPort(env.PREALERT_PORT, 'PREALERT_PORT');
+  if (env.PREALERT_DATA_DIR) config.dataDir = path.resolve(env.PREALERT_DATA_DIR);
+  if (env.PREALERT_ADMIN_TOKEN) config.adminToken = token(env.PREALERT_ADMIN_TOKEN, 'PREALERT_ADMIN_TOKEN');
+  if (env.PREALERT_SHIM_TOKEN) config.shimToken = token(env.PREALERT_SHIM_TOKEN, 'PREALERT_SHIM_TOKEN');
+  if (env.PREALERT_LOG_LEVEL) config.log.level = logLevel(env.PREALERT_LOG_LEVEL, 'PREALERT_LOG_LEVEL');
+  if (env.PREALERT_CORS_ORIGINS !== undefined) {
+    config.corsOrigins = env.PREALERT_CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  if (env.PREALERT_UPSTREAM_URL) config.upstream.url = httpUrl(env.PREALERT_UPSTREAM_URL, 'PREALERT_UPSTREAM_URL');
+  if (env.PREALERT_PLATFORM_URL) config.platform.url = httpUrl(env.PREALERT_PLATFORM_URL, 'PREALERT_PLATFORM_URL');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function record(value: unknown, name: string): Record<string, unknown> {
+  if (!isRecord(value)) throw new ConfigError(`${name} must be an object`);
+  return value;
+}
+function str(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new ConfigError(`${name} must be a non-empty string`);
+  return value;
+}
+function strings(value: unknown, name: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new ConfigError(`${name} must be an array of strings`);
+  }
+  return value as string[];
+}
+function positiveInt(value: unknown, name: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
+    throw new ConfigError(`${name} must be a positive integer`);
+  return n;
+}
+function checkPort(value: unknown, name: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`${name} must be an integer from 0 to 65535 (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+function token(value: unknown, name: string): string {
+  const t = str(value, name);
+  // A short token is guessable by any local process, which is the threat the token exists for.
+  if (t.length < 16) throw new ConfigError(`${name} must be at least 16 characters`);
+  if (/[\r\n]/.test(t)) throw new ConfigError(`${name} must be a single line`);
+  return t;
+}
+function logLevel(value: unknown, name: string): LogLevel {
+  if (typeof value !== 'string' || !LOG_LEVELS.includes(value as LogLevel)) {
+    throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return value as LogLevel;
+}
+function admdvs(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !/^\d{6}$/.test(value))
+    throw new ConfigError(`${name} must be a 6-digit 医保区划 code`);
+  return value;
+}
+function httpUrl(value: unknown, name: string): string {
+  const s = str(value, name);
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL`);
+  return s;
+}
+function headers(value: unknown, name: string): Record<string, string> {
+  const h = record(value, name);
+  for (const [k, v] of Object.entries(h)) {
+    if (typeof v !== 'string') throw new ConfigError(`${name}.${k} must be a string`);
+  }
+  return h as Record<string, string>;
+}

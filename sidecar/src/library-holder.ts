@@ -1,0 +1,54 @@
+import type { CompiledLibrary } from '@prealert/core';
+
+export interface LibraryInfo {
+  version: string;
+  /** Where the active library came from: "bundled" (national, shipped with prealert), "sync", "rollback" … */
+  source: string;
+  /** ISO time it became active. */
+  activated_at: string;
+  knowledge_points: number;
+  rules: number;
+}
+
+export interface ActiveLibrary {
+  readonly compiled: CompiledLibrary;
+  readonly info: LibraryInfo;
+}
+
+/**
+ * The one reference to the active library. A request reads it once and keeps that snapshot for its whole
+ * evaluation, so `swap` (library sync, rollback) is atomic from every request's point of view.
+ */
+export class LibraryHolder {
+  private active: ActiveLibrary | undefined;
+  private readonly listeners = new Set<(active: ActiveLibrary) => void>();
+  /** Why no library is active, when loading failed. */
+  loadError: string | undefined;
+
+  get(): ActiveLibrary | undefined {
+    return this.active;
+  }
+
+  swap(compiled: CompiledLibrary, info: { source: string; activatedAt?: Date }): ActiveLibrary {
+    const active: ActiveLibrary = {
+      compiled,
+      info: {
+        version: compiled.meta.version,
+        source: info.source,
+        activated_at: (info.activatedAt ?? new Date()).toISOString(),
+        knowledge_points: compiled.knowledgePointCount,
+        rules: compiled.ruleCount,
+      },
+    };
+    this.active = active;
+    this.loadError = undefined;
+    for (const listener of this.listeners) listener(active);
+    return active;
+  }
+
+  /** Called after every swap (metrics use it to publish the library version). */
+  onSwap(listener: (active: ActiveLibrary) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

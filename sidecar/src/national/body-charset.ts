@@ -1,0 +1,51 @@
+import iconv from 'iconv-lite';
+
+/** Charsets a HIS or the native shim labels its bytes with. GBK is read as GB18030, its superset (生僻字). */
+const CANONICAL: Record<string, string> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  gbk: 'gbk',
+  gb2312: 'gbk',
+  cp936: 'gbk',
+  gb18030: 'gb18030',
+  'utf-16le': 'utf-16le',
+  'utf-16': 'utf-16le',
+  ucs2: 'utf-16le',
+  'ucs-2': 'utf-16le',
+};
+
+export class CharsetError extends Error {
+  override name = 'CharsetError';
+}
+
+/** The request's charset from its Content-Type (UTF-8 when unlabelled). Throws CharsetError for one we cannot decode. */
+export function requestCharset(contentType: string | undefined): string {
+  if (!contentType) return 'utf-8';
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  if (!match) return 'utf-8';
+  const label = match[1]!.toLowerCase();
+  const canonical = CANONICAL[label];
+  if (!canonical) {
+    throw new CharsetError(`Content-Type charset "${match[1]}" is not supported (use utf-8, gbk, gb18030 or utf-16le)`);
+  }
+  return canonical;
+}
+
+export function decodeBody(body: Buffer, charset: string): string {
+  if (charset === 'utf-8') return body.toString('utf8').replace(/^\uFEFF/, '');
+  // Encoded with GBK, decoded with GB18030: identical for every GBK byte sequence, and 4-byte 生僻字 survive.
+  const decoded = iconv.decode(body, charset === 'gbk' ? 'gb18030' : charset);
+  return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
+}
+
+export function encodeBody(text: string, charset: string): Buffer | string {
+  if (charset === 'utf-8') return text;
+  return iconv.encode(text, charset === 'gbk' ? 'gb18030' : charset);
+}
+
+/** Exact encoded size of a string, without building the buffer where the charset allows. */
+export function encodedLength(text: string, charset: string): number {
+  if (charset === 'utf-8') return Buffer.byteLength(text, 'utf8');
+  if (charset === 'utf-16le') return text.length * 2;
+  return iconv.encode(text, charset === 'gbk' ? 'gb18030' : charset).length;
+}

@@ -1,0 +1,82 @@
+import type { JudgeResultDto, ResponseEnvelope } from '@prealert/core';
+import { encodedLength } from './body-charset';
+
+/** The reply when not even an empty result list fits: still a valid national envelope, pure ASCII. */
+export const TINY_ENVELOPE = '{"infcode":0,"err_msg":"","output":{"result":[],"truncated":true}}';
+
+type Envelope = ResponseEnvelope<{ result?: JudgeResultDto[]; truncated?: boolean; [key: string]: unknown }>;
+
+/**
+ * Serialises `envelope` so that it fits `capacity` bytes once encoded in `charset` (the native shim's caller-owned
+ * buffer). First every result is shortened (basis text, long messages, 涉及项 lines) so that as many jr_ids as
+ * possible survive for the 3103; only then are whole results dropped, lowest severity first.
+ */
+export function fitToCapacity(envelope: Envelope, charset: string, capacity: number): string {
+  const full = JSON.stringify(envelope);
+  if (encodedLength(full, charset) <= capacity) return full;
+
+  const results = envelope.output?.result ?? [];
+  const base = JSON.stringify({ ...envelope, output: { ...envelope.output, result: [], truncated: true } });
+  const baseSize = encodedLength(base, charset);
+  // Below even that the shim reports response_too_large itself; it still gets a well-formed answer.
+  if (baseSize > capacity) return TINY_ENVELOPE;
+
+  for (const shorten of [shortenLightly, shortenHard]) {
+    const shortened = results.map(shorten);
+    const json = shortened.map((r) => JSON.stringify(r));
+    const sizes = json.map((s) => encodedLength(s, charset));
+    const comma = encodedLength(',', charset);
+    let total = baseSize + sizes.reduce((a, b) => a + b, 0) + comma * Math.max(0, sizes.length - 1);
+    const keep = shortened.map(() => true);
+    if (shorten === shortenHard) {
+      // Drop lowest severity first (sev_deg 3 before 2 before 1); among equals, the later ones.
+      const dropOrder = shortened
+        .map((r, i) => ({ i, sev: Number(r.sev_deg) || 3 }))
+        .sort((a, b) => b.sev - a.sev || b.i - a.i);
+      let kept = sizes.length;
+      for (const { i } of dropOrder) {
+        if (total <= capacity) break;
+        keep[i] = false;
+        total -= sizes[i]! + (kept > 1 ? comma : 0);
+        kept--;
+      }
+    }
+    if (total <= capacity) {
+      const kept = json.filter((_, i) => keep[i]);
+      return spliceResults(base, kept);
+    }
+  }
+  return base;
+}
+
+/** Puts pre-serialised results into the empty `"result":[]` of the base envelope. */
+function spliceResults(base: string, results: string[]): string {
+  const marker = '"result":[]';
+  const at = base.indexOf(marker);
+  return `${base.slice(0, at)}"result":[${results.join(',')}]${base.slice(at + marker.length)}`;
+}
+
+function shortenLightly(r: JudgeResultDto): JudgeResultDto {
+  return {
+    ...r,
+    vola_evid: '',
+    vola_cont: clip(r.vola_cont, 120),
+    judge_result_detail_dtos: (r.judge_result_detail_dtos ?? []).filter((d) => d.vola_item_type === '1'),
+  };
+}
+
+function shortenHard(r: JudgeResultDto): JudgeResultDto {
+  return {
+    ...r,
+    vola_evid: '',
+    vola_cont: clip(r.vola_cont, 40),
+    judge_result_detail_dtos: (r.judge_result_detail_dtos ?? [])
+      .filter((d) => d.vola_item_type === '1')
+      .map((d) => ({ ...d, jrd_id: '', patn_id: '', mdtrt_id: '' })),
+  };
+}
+
+function clip(text: string | undefined, max: number): string {
+  if (!text) return '';
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,172 @@
+import {
+  analyze,
+  type EvaluatorConfig,
+  errorEnvelope,
+  type JudgeResultDto,
+  type RequestEnvelope,
+  type ResponseEnvelope,
+  successEnvelope,
+  validateAnalysisInput,
+  validateFeedbackInput,
+} from '@prealert/core';
+import type { LibraryHolder } from '../library-holder';
+import type { Logger } from '../logging';
+import type { SidecarMetrics } from '../sidecar-metrics';
+import type { DispositionInput, DispositionStore } from '../store/dispositions';
+import type { AnalysisRecorder } from '../store/records';
+import { mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
+
+/**
+ * prealert's extension fields on a result the doctor already continued in this encounter (same jr_id): the HIS
+ * can show it as settled instead of asking again. National clients ignore unknown fields.
+ */
+export interface PriorDispositionFields {
+  dspo_way?: '1';
+  dspo_way_rea?: string;
+  prior_dspo?: true;
+}
+export type AnsweredResult = JudgeResultDto & PriorDispositionFields;
+
+export interface NationalCall {
+  infno: string;
+  envelope: RequestEnvelope;
+  /** The request as JSON text, forwarded to the provincial gateway unchanged. */
+  json: string;
+  receivedAt: Date;
+  /** performance.now() when the request arrived, for the recorded time taken. */
+  startedAt: number;
+}
+
+export interface NationalAnswer {
+  envelope: ResponseEnvelope;
+  ok: boolean;
+  taskId?: string;
+}
+
+export interface NationalServiceDeps {
+  holder: LibraryHolder;
+  recorder: AnalysisRecorder;
+  dispositions: DispositionStore;
+  metrics: SidecarMetrics;
+  logger: Logger;
+  admdvs: string;
+  evaluator: Partial<EvaluatorConfig>;
+  upstream?: ProvincialGateway;
+  /** Called after dispositions were stored (the platform forwarder delivers them). */
+  onDispositions?: () => void;
+}
+
+/** 3101/3102/3103 behind the HTTP routes: national envelope in, national envelope out, never a throw for bad input. */
+export class NationalService {
+  private serial = 0;
+
+  constructor(private readonly deps: NationalServiceDeps) {}
+
+  async handle(call: NationalCall): Promise<NationalAnswer> {
+    switch (call.infno) {
+      case '3101':
+      case '3102':
+        return this.analysis(call, call.infno);
+      case '3103':
+        return this.feedback(call);
+      default:
+        return this.error(call, `infno "${call.infno}" 不支持: 本服务只处理 3101、3102、3103`);
+    }
+  }
+
+  error(call: { receivedAt: Date; envelope?: RequestEnvelope | undefined }, message: string): NationalAnswer {
+    return { ok: false, envelope: errorEnvelope(message, this.envelopeOptions(call)) };
+  }
+
+  private envelopeOptions(call: { receivedAt: Date; envelope?: RequestEnvelope | undefined }) {
+    const area = call.envelope?.mdtrtarea_admvs;
+    this.serial = (this.serial + 1) % 1e10;
+    return {
+      receivedAt: call.receivedAt,
+      admdvs: typeof area === 'string' && /^\d{6}$/.test(area) ? area : this.deps.admdvs,
+      serial: this.serial,
+    };
+  }
+
+  private async analysis(call: NationalCall, infno: '3101' | '3102'): Promise<NationalAnswer> {
+    const active = this.deps.holder.get();
+    if (!active) {
+      return this.error(
+        call,
+        `规则库未加载，暂不能分析${this.deps.holder.loadError ? `: ${this.deps.holder.loadError}` : ''}`,
+      );
+    }
+    const input = validateAnalysisInput(call.envelope.input);
+    if (!input.ok) return this.error(call, input.message);
+    // Asked before the local evaluation starts, so the two overlap.
+    const upstream = this.deps.upstream?.analyze(call.json);
+    const outcome = analyze(active.compiled, input.value, { infno, now: call.receivedAt, config: this.deps.evaluator });
+    if (!outcome.ok) return this.error(call, outcome.message);
+
+    let results: AnsweredResult[] = outcome.output.result;
+    if (upstream) {
+      const answer = await upstream;
+      if (answer.ok) results = mergeResults(results, answer.results);
+      else
+        this.deps.logger.warn(
+          { task_id: outcome.taskId, upstream: answer.reason, detail: answer.detail },
+          'upstream gateway answer not used',
+        );
+    }
+    for (const r of results) {
+      this.deps.metrics.ruleHit(r.rule_id);
+      if (r.wf_impact === 'block') continue;
+      const prior = this.deps.dispositions.priorContinued(r.jr_id);
+      if (prior) {
+        r.dspo_way = '1';
+        r.dspo_way_rea = prior.reason;
+        r.prior_dspo = true;
+      }
+    }
+
+    const envelope = successEnvelope({ ...outcome.output, result: results }, this.envelopeOptions(call));
+    this.deps.recorder.enqueue({
+      taskId: outcome.taskId,
+      infno,
+      scenes: outcome.scenes,
+      receivedAt: call.receivedAt,
+      elapsedUs: (performance.now() - call.startedAt) * 1000,
+      libraryVersion: active.info.version,
+      results,
+      findings: outcome.findings,
+      encounters: outcome.encounters,
+    });
+    return { ok: true, envelope, taskId: outcome.taskId };
+  }
+
+  private async feedback(call: NationalCall): Promise<NationalAnswer> {
+    const input = validateFeedbackInput(call.envelope.input);
+    if (!input.ok) return this.error(call, input.message);
+    // 3101 answers are written in batches; the jr_ids this 3103 answers must be on disk before they are looked up.
+    this.deps.recorder.flush();
+
+    const { warn_type: warnType, warns } = input.value.data;
+    const problems: string[] = [];
+    const decisions: DispositionInput[] = [];
+    warns.forEach((warn, i) => {
+      const at = `input.data.warns[${i}]`;
+      const reminder = this.deps.dispositions.reminder(warn.warn_rslt_id);
+      const reason = (warn.dspo_way_rea ?? '').trim();
+      if (!reminder) {
+        problems.push(`${at}.warn_rslt_id: 未知的提醒结果ID "${warn.warn_rslt_id}"，不是本机 3101/3102 返回的 jr_id`);
+      } else if (warn.dspo_way === '1' && reminder.impact === 'block') {
+        problems.push(`${at}.dspo_way: 规则 ${reminder.ruleId}（${reminder.ruleName}）禁止继续执行，只能返回修改(2)`);
+      } else if (warn.dspo_way === '1' && reminder.impact === 'reason' && reason === '') {
+        problems.push(`${at}.dspo_way_rea: 继续执行(dspo_way=1)须填写理由`);
+      } else {
+        decisions.push({ jrId: warn.warn_rslt_id, way: warn.dspo_way, reason, warnType });
+      }
+    });
+    // All or nothing: a rejected 3103 stores none of its decisions.
+    if (problems.length > 0) return this.error(call, `反馈校验失败: ${problems.join('; ')}`);
+
+    const outcome = this.deps.dispositions.record(decisions, call.receivedAt);
+    if (outcome.changed > 0) this.deps.onDispositions?.();
+    return { ok: true, envelope: successEnvelope({}, this.envelopeOptions(call)) };
+  }
+}

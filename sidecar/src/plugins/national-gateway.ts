@@ -1,0 +1,131 @@
+import type { RequestEnvelope, ResponseEnvelope } from '@prealert/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CharsetError, decodeBody, encodeBody, requestCharset } from '../national/body-charset';
+import { fitToCapacity } from '../national/capacity-fit';
+import type { NationalService } from '../national/national-service';
+import { secretMatcher } from '../secret-compare';
+import '../request-facts';
+
+export const CALL_SERVICE_ROUTE = '/fsi/api/rsfComIfsService/callService';
+export const SHIM_ROUTE = '/v1/yb/:infno';
+
+export interface NationalGatewayOptions {
+  service: NationalService;
+  bodyLimitBytes: number;
+  /** Required as X-Prealert-Token on the shim route when set. */
+  shimToken?: string;
+}
+
+interface ReplyFormat {
+  charset: string;
+  capacity?: number;
+}
+
+/**
+ * The national routes. Whatever arrives (wrong charset, broken JSON, oversized body, unknown infno), the caller
+ * gets a national envelope with HTTP 200 and infcode -1 naming the problem, as the provincial gateway answers.
+ */
+export async function nationalGateway(app: FastifyInstance, options: NationalGatewayOptions): Promise<void> {
+  const { service } = options;
+  const tokenMatches = options.shimToken ? secretMatcher(options.shimToken) : undefined;
+
+  // Bodies stay raw bytes here: the charset decides how to decode them, and a JSON error must become an envelope.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const message =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `请求体超过 ${options.bodyLimitBytes} 字节上限`
+        : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `Content-Type "${request.headers['content-type'] ?? ''}" 无效: 应为 application/json; charset=utf-8`
+          : `请求无法读取 (${error.code ?? error.name})`;
+    request.prealert = { infno: infnoOf(request), ok: false };
+    const answer = service.error({ receivedAt: new Date() }, message);
+    void send(reply, answer.envelope, { charset: 'utf-8' });
+  });
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply, routeInfno: string | undefined) => {
+    const receivedAt = new Date();
+    const startedAt = performance.now();
+    let format: ReplyFormat = { charset: 'utf-8' };
+    const fail = (message: string, envelope?: RequestEnvelope, status = 200) => {
+      request.prealert = { infno: routeInfno ?? envelope?.infno ?? '-', ok: false };
+      return send(reply, service.error({ receivedAt, envelope }, message).envelope, format, status);
+    };
+    try {
+      format = { charset: requestCharset(request.headers['content-type']) };
+    } catch (error) {
+      if (error instanceof CharsetError) return fail(error.message);
+      throw error;
+    }
+    const capacityHeader = request.headers['x-out-capacity'];
+    if (capacityHeader !== undefined) {
+      const capacity = Number(capacityHeader);
+      if (!Number.isInteger(capacity) || capacity <= 0)
+        return fail(`X-Out-Capacity 应为正整数字节数 (收到 "${capacityHeader}")`);
+      format.capacity = capacity;
+    }
+    if (routeInfno !== undefined && tokenMatches && !tokenMatches(request.headers['x-prealert-token'])) {
+      return fail('X-Prealert-Token 缺失或不正确', undefined, 401);
+    }
+
+    const raw = request.body;
+    if (!Buffer.isBuffer(raw) || raw.length === 0) return fail('请求体为空: 应为国家接口报文 JSON');
+    const json = decodeBody(raw, format.charset);
+    let body: unknown;
+    try {
+      body = JSON.parse(json);
+    } catch (error) {
+      return fail(`请求体不是合法的 JSON (${format.charset}): ${(error as Error).message}`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('请求体应为 JSON 对象');
+
+    let envelope: RequestEnvelope;
+    let forwardJson = json;
+    const record = body as Record<string, unknown>;
+    if (routeInfno === undefined || 'input' in record) {
+      envelope = record as RequestEnvelope;
+      if (routeInfno !== undefined) {
+        if (envelope.infno === undefined) envelope.infno = routeInfno;
+        else if (String(envelope.infno) !== routeInfno) {
+          return fail(`infno: 报文中的 "${String(envelope.infno)}" 与地址中的 ${routeInfno} 不一致`, envelope);
+        }
+      }
+    } else {
+      // The shim may send only the envelope's input; the national gateway needs the whole envelope.
+      envelope = { infno: routeInfno, input: record };
+      forwardJson = JSON.stringify(envelope);
+    }
+    if (typeof envelope.infno === 'number') envelope.infno = String(envelope.infno);
+    if (typeof envelope.infno !== 'string' || envelope.infno === '')
+      return fail('infno: 缺少必填字段 (交易编号)', envelope);
+    if (envelope.input === undefined || envelope.input === null)
+      return fail('input: 缺少必填字段 (交易输入)', envelope);
+
+    const answer = await service.handle({ infno: envelope.infno, envelope, json: forwardJson, receivedAt, startedAt });
+    request.prealert = { infno: envelope.infno, taskId: answer.taskId, ok: answer.ok };
+    return send(reply, answer.envelope, format);
+  };
+
+  app.post(CALL_SERVICE_ROUTE, (request, reply) => handle(request, reply, undefined));
+  app.post<{ Params: { infno: string } }>(SHIM_ROUTE, (request, reply) => handle(request, reply, request.params.infno));
+}
+
+function send(reply: FastifyReply, envelope: ResponseEnvelope, format: ReplyFormat, status = 200): FastifyReply {
+  const text =
+    format.capacity === undefined
+      ? JSON.stringify(envelope)
+      : fitToCapacity(envelope as Parameters<typeof fitToCapacity>[0], format.charset, format.capacity);
+  return reply
+    .code(status)
+    .header('content-type', `application/json; charset=${format.charset}`)
+    .send(encodeBody(text, format.charset));
+}
+
+function infnoOf(request: FastifyRequest): string {
+  const params = request.params as { infno?: string } | undefined;
+  return params?.infno ?? '-';
+}

@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ComplianceFigures, StatsReport } from '../stats/compliance-figures';
+import { figuresCsv } from '../stats/figures-csv';
+import { parseStatsQuery, type StatsQuery, StatsQueryError } from '../stats/stats-query';
+import type { AnalysisRecorder } from '../store/records';
+
+/** GET /v1/stats and /v1/stats.csv: the pilot notice's compliance figures by day, rule, dept or doctor. */
+export async function stats(
+  app: FastifyInstance,
+  options: { figures: ComplianceFigures; recorder: AnalysisRecorder },
+): Promise<void> {
+  const report = (query: StatsQuery): StatsReport => {
+    const { from, to, by } = parseStatsQuery(query);
+    options.recorder.flush();
+    return options.figures.report(from, to, by);
+  };
+  const badQuery = (error: unknown, reply: FastifyReply) => {
+    if (error instanceof StatsQueryError) return reply.code(400).send({ error: error.message });
+    throw error;
+  };
+  app.get<{ Querystring: StatsQuery }>('/v1/stats', async (request, reply) => {
+    try {
+      return report(request.query);
+    } catch (error) {
+      return badQuery(error, reply);
+    }
+  });
+  app.get<{ Querystring: StatsQuery }>('/v1/stats.csv', async (request, reply) => {
+    try {
+      const r = report(request.query);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="prealert-stats-${r.by}-${r.from}-${r.to}.csv"`)
+        .send(figuresCsv(r));
+    } catch (error) {
+      return badQuery(error, reply);
+    }
+  });
+}

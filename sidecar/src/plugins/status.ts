@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { LibraryHolder } from '../library-holder';
+import type { SidecarMetrics } from '../sidecar-metrics';
+import type { Db } from '../store/database';
+import type { OutboxStore } from '../store/outbox';
+import type { AnalysisRecorder } from '../store/records';
+import type { LibrarySync } from '../sync/library-sync';
+
+export interface StatusOptions {
+  holder: LibraryHolder;
+  db: Db;
+  recorder: AnalysisRecorder;
+  outbox: OutboxStore;
+  metrics: SidecarMetrics;
+  startedAt: number;
+  /** Library sync: adds the `sync` block. */
+  sync?: Pick<LibrarySync, 'status'>;
+}
+
+export async function status(app: FastifyInstance, options: StatusOptions): Promise<void> {
+  const counts = options.db.prepare(
+    `SELECT (SELECT COUNT(*) FROM tasks) AS tasks, (SELECT COUNT(*) FROM reminders) AS reminders,
+            (SELECT COUNT(*) FROM dispositions) AS dispositions`,
+  );
+  app.get('/v1/status', async () => {
+    options.recorder.flush();
+    const active = options.holder.get();
+    return {
+      status: active ? 'ready' : 'not_ready',
+      library: active?.info ?? null,
+      library_error: options.holder.loadError ?? null,
+      uptime_s: Math.round((Date.now() - options.startedAt) / 1000),
+      counts: {
+        ...(counts.get() as { tasks: number; reminders: number; dispositions: number }),
+        national_requests: options.metrics.nationalRequests,
+        outbox_pending: options.outbox.pending(),
+        records_dropped: options.recorder.dropped,
+      },
+      ...(options.sync ? { sync: options.sync.status() } : {}),
+    };
+  });
+}

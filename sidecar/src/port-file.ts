@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const PORT_FILE_NAME = 'port';
+
+/**
+ * `<data dir>/port`, read by the native shim to find this sidecar: the port on the first line and, when
+ * configured, the shim token on the second. Written atomically (temp file + rename) so a reader never sees half.
+ */
+export function writePortFile(dataDir: string, port: number, shimToken?: string): string {
+  const file = path.join(dataDir, PORT_FILE_NAME);
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, shimToken ? `${port}\n${shimToken}\n` : `${port}\n`, { mode: 0o600 });
+  fs.renameSync(temp, file);
+  return file;
+}
+
+/** Removes the port file if it still names this sidecar's port (a newer instance may have replaced it). */
+export function removePortFile(dataDir: string, port: number): void {
+  const file = path.join(dataDir, PORT_FILE_NAME);
+  try {
+    if (fs.readFileSync(file, 'utf8').split('\n')[0]?.trim() === String(port)) fs.unlinkSync(file);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function readPortFile(dataDir: string): { port: number; token?: string } | undefined {
+  try {
+    const [port, token] = fs.readFileSync(path.join(dataDir, PORT_FILE_NAME), 'utf8').split('\n');
+    const n = Number(port);
+    if (!Number.isInteger(n) || n <= 0) return undefined;
+    return token ? { port: n, token } : { port: n };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,13 @@
+/** What a handler tells the per-request log line and metrics about the request it answered. */
+export interface RequestFacts {
+  infno: string;
+  taskId?: string;
+  /** false when a national request was answered with infcode -1. */
+  ok: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    prealert: RequestFacts | null;
+  }
+}

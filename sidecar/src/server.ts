@@ -1,0 +1,196 @@
+import { compileLibrary, type LibraryData } from '@prealert/core';
+import { loadNationalLibrary } from '@prealert/rules-cache';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { SidecarConfig } from './config';
+import { LibraryHolder } from './library-holder';
+import { createLoggers, type Logger } from './logging';
+import { NationalService } from './national/national-service';
+import { queueDailyFigures } from './outbox/daily-figures';
+import { PlatformForwarder } from './outbox/platform-forwarder';
+import { loadInstallSecret, PatientPseudonymizer } from './patient-pseudonym';
+import { requireAdmin } from './plugins/admin-auth';
+import { cors } from './plugins/cors';
+import { health } from './plugins/health';
+import { metricsRoute } from './plugins/metrics';
+import { nationalGateway } from './plugins/national-gateway';
+import { requestLog } from './plugins/request-log';
+import { stats } from './plugins/stats';
+import { status } from './plugins/status';
+import { tasks } from './plugins/tasks';
+import { removePortFile, writePortFile } from './port-file';
+import { SidecarMetrics } from './sidecar-metrics';
+import { ComplianceFigures } from './stats/compliance-figures';
+import { type Db, openDatabase } from './store/database';
+import { DispositionStore } from './store/dispositions';
+import { OutboxStore } from './store/outbox';
+import { AnalysisRecorder } from './store/records';
+import { TaskStore } from './store/tasks';
+import { createLibrarySync } from './sync/create-library-sync';
+import { syncPlugin } from './sync/sync-plugin';
+import { reminderUi } from './ui/reminder-ui';
+import { ProvincialGateway } from './upstream/provincial-gateway';
+
+const DAILY_FIGURES_EVERY_MS = 3600_000;
+
+export interface CreateServerOptions {
+  config: SidecarConfig;
+  /** Defaults to a pino logger built from config.log. */
+  logger?: Logger;
+  /** The library to start with (default: the national library shipped with prealert). */
+  library?: LibraryData | (() => LibraryData);
+  /** Where that library came from, for /v1/status (default "bundled"). */
+  librarySource?: string;
+  /** Plugins registered under /v1/admin, behind the admin token. */
+  adminPlugins?: FastifyPluginAsync[];
+}
+
+export interface SidecarServer {
+  app: FastifyInstance;
+  config: SidecarConfig;
+  holder: LibraryHolder;
+  db: Db;
+  logger: Logger;
+  /** Listens on config.host:config.port (0 = any free port) and writes `<data dir>/port`. */
+  listen(): Promise<{ host: string; port: number; url: string }>;
+  /** Stops accepting, finishes in-flight requests, writes queued records, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Builds the sidecar: records database, active library, national routes and the service endpoints. */
+export async function createServer(options: CreateServerOptions): Promise<SidecarServer> {
+  const { config } = options;
+  const { logger, requestLogger } = options.logger
+    ? { logger: options.logger, requestLogger: options.logger }
+    : createLoggers(config.log);
+  const startedAt = Date.now();
+
+  const db = openDatabase(config.dataDir);
+  const pseudonyms = new PatientPseudonymizer(loadInstallSecret(config.dataDir));
+  const outbox = new OutboxStore(db);
+  const recorder = new AnalysisRecorder(db, pseudonyms, {
+    onError: (error, pending) =>
+      logger.error({ err: error, pending }, 'writing 3101/3102 records failed; kept in memory'),
+  });
+  const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
+  const figures = new ComplianceFigures(db);
+  const metrics = new SidecarMetrics({ recordsPending: () => recorder.pending, outboxPending: () => outbox.pending() });
+
+  const holder = new LibraryHolder();
+  holder.onSwap((active) => metrics.libraryActivated(active.info));
+  try {
+    const source = options.library ?? loadNationalLibrary;
+    const data = typeof source === 'function' ? source() : source;
+    holder.swap(compileLibrary(data), { source: options.librarySource ?? 'bundled' });
+  } catch (error) {
+    // The service still starts: /healthz answers, /readyz says why it is not ready, 3101 answers infcode -1.
+    holder.loadError = (error as Error).message ?? String(error);
+    logger.error({ err: error }, 'library could not be loaded');
+  }
+  // Library sync and push (PREALERT_SYNC_*): restores the last-good library when registered, below.
+  const sync = createLibrarySync({ config, holder, logger });
+
+  const upstream = config.upstream.url
+    ? new ProvincialGateway({ ...config.upstream, url: config.upstream.url })
+    : undefined;
+  const forwarder = config.platform.url
+    ? new PlatformForwarder(outbox, { ...config.platform, url: config.platform.url }, logger)
+    : undefined;
+  const service = new NationalService({
+    holder,
+    recorder,
+    dispositions,
+    metrics,
+    logger,
+    admdvs: config.admdvs,
+    evaluator: config.evaluator,
+    upstream,
+    onDispositions: () => forwarder?.kick(),
+  });
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: true,
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `no route ${request.method} ${request.url}` }),
+  );
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const code = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (code >= 500) logger.error({ err: error, route: request.routeOptions.url }, 'request failed');
+    return reply.code(code).send({ error: code >= 500 ? 'internal error' : error.message });
+  });
+
+  await app.register(requestLog, { logger: requestLogger, metrics });
+  await app.register(cors, { origins: config.corsOrigins });
+  await app.register(nationalGateway, { service, bodyLimitBytes: config.bodyLimitBytes, shimToken: config.shimToken });
+  await app.register(health, { holder, sync });
+  await app.register(status, { holder, db, recorder, outbox, metrics, startedAt, sync });
+  await app.register(metricsRoute, { metrics });
+  await app.register(stats, { figures, recorder });
+  await app.register(tasks, { tasks: new TaskStore(db), recorder });
+  await app.register(syncPlugin, { sync, adminToken: config.adminToken });
+  await app.register(reminderUi);
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', requireAdmin(config.adminToken));
+      admin.post('/outbox/retry', async () => {
+        outbox.retryAllNow(Date.now());
+        forwarder?.kick();
+        return { pending: outbox.pending(), forwarding: forwarder !== undefined };
+      });
+      for (const plugin of options.adminPlugins ?? []) await admin.register(plugin);
+    },
+    { prefix: '/v1/admin' },
+  );
+
+  const queueFigures = () => {
+    try {
+      recorder.flush();
+      if (queueDailyFigures(db, figures, outbox, pseudonyms.installId).length > 0) forwarder?.kick();
+    } catch (error) {
+      logger.error({ err: error }, 'queueing daily figures failed');
+    }
+  };
+  const figuresTimer = setInterval(queueFigures, DAILY_FIGURES_EVERY_MS);
+  figuresTimer.unref();
+
+  let listening: { port: number } | undefined;
+  let closing: Promise<void> | undefined;
+
+  return {
+    app,
+    config,
+    holder,
+    db,
+    logger,
+    async listen() {
+      await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      listening = { port };
+      writePortFile(config.dataDir, port, config.shimToken);
+      setImmediate(queueFigures);
+      forwarder?.start();
+      const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      logger.info(
+        { url, data_dir: config.dataDir, library: holder.get()?.info.version ?? null },
+        'prealert sidecar listening',
+      );
+      return { host: config.host, port, url };
+    },
+    close() {
+      closing ??= (async () => {
+        clearInterval(figuresTimer);
+        await forwarder?.stop();
+        await app.close();
+        recorder.flush();
+        await upstream?.close();
+        if (listening) removePortFile(config.dataDir, listening.port);
+        db.close();
+        logger.flush();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../store/database';
+
+/** The pilot notice's compliance figures. A reminder is one distinct jr_id, dated by when it was first shown. */
+export interface Figures {
+  /** 提醒人次 */
+  reminders: number;
+  /** 提醒金额 */
+  reminder_amount: number;
+  /** 遵从人次: the doctor returned to modify (dspo_way 2). */
+  complied: number;
+  /** 遵从金额 */
+  complied_amount: number;
+  /** Continued anyway (dspo_way 1). */
+  continued: number;
+  /** No 3103 yet. */
+  pending: number;
+  /** 遵从率 = 遵从人次 / 提醒人次, 0..1. */
+  compliance_rate: number;
+}
+
+export type StatsDimension = 'day' | 'rule' | 'dept' | 'doctor';
+export const STATS_DIMENSIONS: readonly StatsDimension[] = ['day', 'rule', 'dept', 'doctor'];
+
+export interface StatsRow extends Figures {
+  key: string;
+  label: string;
+}
+
+export interface StatsReport {
+  from: string;
+  to: string;
+  by: StatsDimension;
+  totals: Figures;
+  rows: StatsRow[];
+}
+
+const GROUPING: Record<StatsDimension, { key: string; label: string; order: string }> = {
+  day: { key: 'r.day', label: 'r.day', order: 'key' },
+  rule: { key: 'r.rule_id', label: 'MAX(r.rule_name)', order: 'reminders DESC, key' },
+  dept: { key: 'r.dept_code', label: 'MAX(r.dept_name)', order: 'reminders DESC, key' },
+  doctor: { key: 'r.doctor_code', label: 'MAX(r.doctor_name)', order: 'reminders DESC, key' },
+};
+
+const AGGREGATES = `
+  COUNT(*) AS reminders,
+  TOTAL(r.amount) AS reminder_amount,
+  TOTAL(d.dspo_way = '2') AS complied,
+  TOTAL(CASE WHEN d.dspo_way = '2' THEN r.amount END) AS complied_amount,
+  TOTAL(d.dspo_way = '1') AS continued,
+  TOTAL(d.jr_id IS NULL) AS pending`;
+
+const FROM = 'FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id WHERE r.day BETWEEN ? AND ?';
+
+interface RawFigures {
+  reminders: number;
+  reminder_amount: number;
+  complied: number;
+  complied_amount: number;
+  continued: number;
+  pending: number;
+}
+
+export class ComplianceFigures {
+  private readonly byDimension: Record<StatsDimension, Statement<[string, string]>>;
+  private readonly total: Statement<[string, string]>;
+
+  constructor(db: Db) {
+    this.total = db.prepare<[string, string]>(`SELECT ${AGGREGATES} ${FROM}`);
+    this.byDimension = Object.fromEntries(
+      STATS_DIMENSIONS.map((by) => {
+        const g = GROUPING[by];
+        return [
+          by,
+          db.prepare<[string, string]>(
+            `SELECT ${g.key} AS key, ${g.label} AS label, ${AGGREGATES} ${FROM} GROUP BY key ORDER BY ${g.order}`,
+          ),
+        ];
+      }),
+    ) as Record<StatsDimension, Statement<[string, string]>>;
+  }
+
+  /** Figures for the inclusive day range [from, to] (yyyy-MM-dd, Asia/Shanghai). */
+  report(from: string, to: string, by: StatsDimension): StatsReport {
+    const totals = finish(this.total.get(from, to) as RawFigures);
+    const rows = (this.byDimension[by].all(from, to) as (RawFigures & { key: string; label: string | null })[]).map(
+      (row) => ({ key: row.key, label: row.label || row.key, ...finish(row) }),
+    );
+    return { from, to, by, totals, rows };
+  }
+}
+
+function finish(raw: RawFigures): Figures {
+  const reminders = raw.reminders;
+  return {
+    reminders,
+    reminder_amount: money(raw.reminder_amount),
+    complied: raw.complied,
+    complied_amount: money(raw.complied_amount),
+    continued: raw.continued,
+    pending: raw.pending,
+    compliance_rate: reminders === 0 ? 0 : Math.round((raw.complied / reminders) * 10_000) / 10_000,
+  };
+}
+
+function money(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,25 @@
+import { STATS_DIMENSIONS, type StatsDimension } from './compliance-figures';
+import { addDays, isDay, shanghaiDay } from './days';
+
+export interface StatsQuery {
+  from?: string;
+  to?: string;
+  by?: string;
+}
+
+export class StatsQueryError extends Error {
+  override name = 'StatsQueryError';
+}
+
+/** Reads from/to/by with the defaults: the last 30 days up to today (Asia/Shanghai), by day. */
+export function parseStatsQuery(query: StatsQuery, now = Date.now()): { from: string; to: string; by: StatsDimension } {
+  const to = query.to ?? shanghaiDay(now);
+  if (!isDay(to)) throw new StatsQueryError(`to must be a date yyyy-MM-dd (got "${to}")`);
+  const from = query.from ?? addDays(to, -29);
+  if (!isDay(from)) throw new StatsQueryError(`from must be a date yyyy-MM-dd (got "${from}")`);
+  if (from > to) throw new StatsQueryError(`from (${from}) is after to (${to})`);
+  const by = (query.by ?? 'day') as StatsDimension;
+  if (!STATS_DIMENSIONS.includes(by))
+    throw new StatsQueryError(`by must be one of ${STATS_DIMENSIONS.join(', ')} (got "${by}")`);
+  return { from, to, by };
+}

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+export const DATABASE_FILE_NAME = 'prealert.sqlite';
+
+/**
+ * Each entry moves the schema one version up; entries are never edited once shipped, only appended, so a
+ * workstation that skipped releases still arrives at the same schema.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  -- One row per 3101/3102 answer. Its encounters and results are JSON arrays in the row (one insert per answer):
+  --   encounters: [[mdtrt_id, patient_key, dept_code, doctor_code, med_type], …]
+  --   results:    [[jr_id, rule_id, severity, amount, result_bodies.id], …] in answer order
+  CREATE TABLE tasks (
+    id              INTEGER PRIMARY KEY,
+    task_id         TEXT    NOT NULL,
+    infno           TEXT    NOT NULL,
+    trig_scen       TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    elapsed_us      INTEGER NOT NULL,
+    library_version TEXT    NOT NULL,
+    encounters      TEXT    NOT NULL,
+    results         TEXT    NOT NULL
+  );
+  CREATE INDEX tasks_by_task_id ON tasks (task_id);
+
+  -- A result[] entry as answered (patn_id pseudonymised, task_id blank: it is the task's). Re-analysing an
+  -- encounter answers the same entries again, so each distinct body is stored once and shared by its tasks.
+  CREATE TABLE result_bodies (
+    id    INTEGER PRIMARY KEY,
+    jr_id TEXT NOT NULL,
+    json  TEXT NOT NULL
+  );
+
+  -- One row per distinct jr_id: the unit of 提醒人次. Re-analysing an encounter does not add a row.
+  CREATE TABLE reminders (
+    jr_id        TEXT PRIMARY KEY,
+    first_task   INTEGER NOT NULL REFERENCES tasks (id),
+    day          TEXT    NOT NULL,
+    first_at     INTEGER NOT NULL,
+    infno        TEXT    NOT NULL,
+    rule_id      TEXT    NOT NULL,
+    rule_name    TEXT    NOT NULL,
+    kp_id        TEXT    NOT NULL,
+    severity     INTEGER NOT NULL,
+    impact       TEXT    NOT NULL,
+    amount       REAL    NOT NULL,
+    mdtrt_id     TEXT    NOT NULL,
+    patient_key  TEXT    NOT NULL,
+    dept_code    TEXT    NOT NULL,
+    dept_name    TEXT    NOT NULL,
+    doctor_code  TEXT    NOT NULL,
+    doctor_name  TEXT    NOT NULL,
+    source       TEXT    NOT NULL
+  );
+  CREATE INDEX reminders_by_day ON reminders (day);
+
+  -- The doctor's latest 3103 decision per reminder.
+  CREATE TABLE dispositions (
+    jr_id        TEXT PRIMARY KEY REFERENCES reminders (jr_id),
+    dspo_way     TEXT    NOT NULL,
+    dspo_way_rea TEXT    NOT NULL,
+    warn_type    TEXT    NOT NULL,
+    at           INTEGER NOT NULL,
+    revision     INTEGER NOT NULL
+  );
+
+  -- 数据归集: what is to be forwarded to the platform, each exactly once by id.
+  CREATE TABLE outbox (
+    id              TEXT PRIMARY KEY,
+    kind            TEXT    NOT NULL,
+    payload         TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    delivered_at    INTEGER,
+    last_error      TEXT
+  );
+  CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface OpenOptions {
+  readonly?: boolean;
+}
+
+/** Opens (creating when needed) the records database in WAL mode and brings its schema up to date. */
+export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
+  const file = path.join(dataDir, DATABASE_FILE_NAME);
+  if (!options.readonly) fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  db.pragma('busy_timeout = 5000');
+  if (options.readonly) {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      throw new Error(`${file} has schema version ${version}, newer than this prealert (${SCHEMA_VERSION})`);
+    }
+    return db;
+  }
+  db.pragma('journal_mode = WAL');
+  // NORMAL is durable against a killed process in WAL mode; writes that must survive power loss (3103)
+  // switch to FULL for their own transaction.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db, file);
+  return db;
+}
+
+function migrate(db: Db, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`${file} has schema version ${version}, newer than this prealert (${SCHEMA_VERSION})`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+/** Runs `work` in one transaction that is fsynced before it returns (for acknowledgements that must not be lost). */
+export function durably<T>(db: Db, work: () => T): T {
+  db.pragma('synchronous = FULL');
+  try {
+    return db.transaction(work).immediate();
+  } finally {
+    db.pragma('synchronous = NORMAL');
+  }
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkflowImpact } from '@prealert/core';
+import { type Db, durably } from './database';
+import type { OutboxStore } from './outbox';
+
+/** What a 3103 needs to know about the reminder it answers. */
+export interface ReminderFacts {
+  jrId: string;
+  infno: string;
+  ruleId: string;
+  ruleName: string;
+  kpId: string;
+  severity: number;
+  impact: WorkflowImpact;
+  amount: number;
+  day: string;
+  deptCode: string;
+  doctorCode: string;
+  source: string;
+}
+
+export interface DispositionInput {
+  jrId: string;
+  /** 1 继续执行, 2 返回修改. */
+  way: '1' | '2';
+  reason: string;
+  /** 1 事前, 2 事中. */
+  warnType: '1' | '2';
+}
+
+export interface StoredDisposition {
+  way: '1' | '2';
+  reason: string;
+  warnType: string;
+  at: number;
+  revision: number;
+}
+
+export interface RecordOutcome {
+  /** New or changed decisions (each also queued for the platform). */
+  changed: number;
+  /** Repeats of the decision already stored. */
+  unchanged: number;
+}
+
+export class DispositionStore {
+  private readonly selectReminder;
+  private readonly selectDisposition;
+  private readonly selectContinued;
+  private readonly upsert;
+  /**
+   * jr_ids the doctor chose to continue. Every 3101 checks each of its results against this, so it is answered
+   * from memory; the database is asked only on a hit.
+   */
+  private readonly continued: Set<string>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxStore,
+    private readonly installId: string,
+  ) {
+    this.selectReminder = db.prepare(
+      `SELECT jr_id AS jrId, infno, rule_id AS ruleId, rule_name AS ruleName, kp_id AS kpId, severity, impact, amount, day,
+              dept_code AS deptCode, doctor_code AS doctorCode, source
+       FROM reminders WHERE jr_id = ?`,
+    );
+    this.selectDisposition = db.prepare(
+      'SELECT dspo_way AS way, dspo_way_rea AS reason, warn_type AS warnType, at, revision FROM dispositions WHERE jr_id = ?',
+    );
+    this.selectContinued = db.prepare(
+      `SELECT dspo_way AS way, dspo_way_rea AS reason, warn_type AS warnType, at, revision FROM dispositions
+       WHERE jr_id = ? AND dspo_way = '1'`,
+    );
+    this.upsert = db.prepare(
+      `INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision) VALUES (?, ?, ?, ?, ?, 1)
+       ON CONFLICT (jr_id) DO UPDATE SET dspo_way = excluded.dspo_way, dspo_way_rea = excluded.dspo_way_rea,
+         warn_type = excluded.warn_type, at = excluded.at, revision = dispositions.revision + 1
+       RETURNING revision`,
+    );
+    this.continued = new Set(
+      db.prepare("SELECT jr_id FROM dispositions WHERE dspo_way = '1'").pluck().all() as string[],
+    );
+  }
+
+  reminder(jrId: string): ReminderFacts | undefined {
+    return this.selectReminder.get(jrId) as ReminderFacts | undefined;
+  }
+
+  get(jrId: string): StoredDisposition | undefined {
+    return this.selectDisposition.get(jrId) as StoredDisposition | undefined;
+  }
+
+  /** The doctor's earlier "continue" for this reminder, if any (3101 hot path: one indexed lookup). */
+  priorContinued(jrId: string): StoredDisposition | undefined {
+    if (!this.continued.has(jrId)) return undefined;
+    return this.selectContinued.get(jrId) as StoredDisposition | undefined;
+  }
+
+  /**
+   * Stores the decisions and their outbox entries in one fsynced transaction: when this returns, a crash
+   * loses none of them. Inputs must have been checked against `reminder()` by the caller.
+   */
+  record(inputs: readonly DispositionInput[], at: Date): RecordOutcome {
+    const now = at.getTime();
+    const outcome = durably(this.db, () => {
+      let changed = 0;
+      let unchanged = 0;
+      for (const input of inputs) {
+        const current = this.get(input.jrId);
+        if (
+          current &&
+          current.way === input.way &&
+          current.reason === input.reason &&
+          current.warnType === input.warnType
+        ) {
+          unchanged++;
+          continue;
+        }
+        const revision = (
+          this.upsert.get(input.jrId, input.way, input.reason, input.warnType, now) as { revision: number }
+        ).revision;
+        const reminder = this.reminder(input.jrId);
+        this.outbox.add(
+          randomUUID(),
+          'disposition',
+          {
+            install_id: this.installId,
+            warn_rslt_id: input.jrId,
+            warn_type: input.warnType,
+            dspo_way: input.way,
+            dspo_way_rea: input.reason,
+            revision,
+            at: new Date(now).toISOString(),
+            infno: reminder?.infno,
+            rule_id: reminder?.ruleId,
+            rule_name: reminder?.ruleName,
+            kp_id: reminder?.kpId,
+            sev_deg: reminder ? String(reminder.severity) : undefined,
+            vola_amt: reminder?.amount,
+            reminder_day: reminder?.day,
+            dept_code: reminder?.deptCode,
+            doctor_code: reminder?.doctorCode,
+          },
+          now,
+        );
+        changed++;
+      }
+      return { changed, unchanged };
+    });
+    for (const input of inputs) {
+      if (input.way === '1') this.continued.add(input.jrId);
+      else this.continued.delete(input.jrId);
+    }
+    return outcome;
+  }
+}

@@ -1,0 +1,201 @@
+import type { EncounterSummary, Finding, JudgeResultDto } from '@prealert/core';
+import type { Statement } from 'better-sqlite3';
+import type { PatientPseudonymizer } from '../patient-pseudonym';
+import { shanghaiDay } from '../stats/days';
+import type { Db } from './database';
+
+/** Everything about one 3101/3102 answer that is kept. Held by reference until flushed: no copying on the request path. */
+export interface AnalysisRecord {
+  taskId: string;
+  infno: '3101' | '3102';
+  scenes: readonly number[];
+  receivedAt: Date;
+  elapsedUs: number;
+  libraryVersion: string;
+  /** result[] exactly as answered (local and upstream merged, prior decisions marked). */
+  results: readonly JudgeResultDto[];
+  /** Local findings, for the department and doctor names a national result does not carry. */
+  findings: readonly Finding[];
+  encounters: readonly EncounterSummary[];
+}
+
+export interface RecorderOptions {
+  onError?: (error: unknown, pending: number) => void;
+  /** Records held in memory while the disk refuses writes; older ones beyond this are dropped (and counted). */
+  maxPending?: number;
+}
+
+/** Bodies remembered per jr_id so a re-analysed encounter reuses its stored result bodies instead of writing them again. */
+const BODY_CACHE_LIMIT = 20_000;
+/** jr_ids known to be in `reminders` already: a repeat answer then costs no statement at all. */
+const KNOWN_REMINDERS_LIMIT = 50_000;
+const PSEUDONYM_CACHE_LIMIT = 5_000;
+
+/**
+ * Records 3101/3102 answers in batches: `enqueue` only appends to a queue, and one transaction per event-loop
+ * turn writes whatever accumulated, so the answer never waits for SQLite. Anything that reads records
+ * (3103, task lookups, stats, shutdown) calls `flush()` first.
+ */
+export class AnalysisRecorder {
+  private queue: AnalysisRecord[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+  private readonly writeBatch: (batch: readonly AnalysisRecord[]) => void;
+  private readonly maxPending: number;
+  private readonly onError: (error: unknown, pending: number) => void;
+  /** jr_id → the last body stored for it. */
+  private readonly bodies = new Map<string, { json: string; id: number }>();
+  private readonly patientKeys = new Map<string, string>();
+  private readonly knownReminders = new Set<string>();
+  /** Records written since start. */
+  written = 0;
+  /** Records lost because the disk kept refusing writes. */
+  dropped = 0;
+
+  constructor(
+    db: Db,
+    private readonly pseudonyms: PatientPseudonymizer,
+    options: RecorderOptions = {},
+  ) {
+    this.maxPending = options.maxPending ?? 50_000;
+    this.onError = options.onError ?? (() => {});
+    const insertTask = db.prepare(
+      `INSERT INTO tasks (task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertBody = db.prepare<[string, string]>('INSERT INTO result_bodies (jr_id, json) VALUES (?, ?)');
+    // First sighting wins: a reminder is dated and attributed by when it was first shown.
+    const insertReminder = db.prepare(
+      `INSERT OR IGNORE INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity, impact,
+         amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+
+    this.writeBatch = db.transaction((batch: readonly AnalysisRecord[]) => {
+      for (const record of batch) {
+        const at = record.receivedAt.getTime();
+        const encounters = record.encounters.map((e) => [
+          e.encounterId,
+          this.patientKey(e.patientId),
+          e.deptCode,
+          e.doctorCode,
+          e.medType,
+        ]);
+        const results = record.results.map((r) => [
+          r.jr_id,
+          r.rule_id,
+          Number(r.sev_deg),
+          r.vola_amt,
+          this.bodyId(r, insertBody),
+        ]);
+        const taskRow = insertTask.run(
+          record.taskId,
+          record.infno,
+          record.scenes.join(','),
+          at,
+          Math.round(record.elapsedUs),
+          record.libraryVersion,
+          JSON.stringify(encounters),
+          JSON.stringify(results),
+        ).lastInsertRowid;
+        for (const r of record.results) {
+          if (this.knownReminders.has(r.jr_id)) continue;
+          const f = record.findings.find((finding) => finding.jrId === r.jr_id);
+          const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === r.mdtrt_id);
+          insertReminder.run(
+            r.jr_id,
+            taskRow,
+            shanghaiDay(at),
+            at,
+            record.infno,
+            r.rule_id,
+            r.rule_name,
+            r.kp_id ?? '',
+            Number(r.sev_deg),
+            r.wf_impact ?? 'reason',
+            r.vola_amt,
+            r.mdtrt_id ?? '',
+            this.patientKey(r.patn_id ?? ''),
+            f?.deptCode ?? e?.deptCode ?? '',
+            f?.deptName ?? '',
+            f?.doctorCode ?? e?.doctorCode ?? '',
+            f?.doctorName ?? '',
+            f ? 'local' : 'upstream',
+          );
+          if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();
+          this.knownReminders.add(r.jr_id);
+        }
+      }
+    });
+  }
+
+  enqueue(record: AnalysisRecord): void {
+    this.queue.push(record);
+    if (this.scheduled === undefined) this.scheduled = setImmediate(() => this.flush());
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Writes everything queued, synchronously. Safe to call at any time. */
+  flush(): void {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      this.writeBatch(batch);
+      this.written += batch.length;
+    } catch (error) {
+      // The transaction rolled back; what was cached during it may not exist.
+      this.bodies.clear();
+      this.knownReminders.clear();
+      // Keep the records for the next flush (a full disk may recover), but bounded.
+      this.queue = batch.concat(this.queue);
+      const excess = this.queue.length - this.maxPending;
+      if (excess > 0) {
+        this.queue.splice(0, excess);
+        this.dropped += excess;
+      }
+      this.onError(error, this.queue.length);
+    }
+  }
+
+  private patientKey(patientId: string): string {
+    let key = this.patientKeys.get(patientId);
+    if (key === undefined) {
+      key = this.pseudonyms.key(patientId);
+      if (this.patientKeys.size >= PSEUDONYM_CACHE_LIMIT) this.patientKeys.clear();
+      this.patientKeys.set(patientId, key);
+    }
+    return key;
+  }
+
+  /** The id of this result's stored body, storing it when it differs from the last one stored for its jr_id. */
+  private bodyId(r: JudgeResultDto, insertBody: Statement<[string, string]>): number {
+    const json = this.bodyJson(r);
+    let body = this.bodies.get(r.jr_id);
+    if (body === undefined || body.json !== json) {
+      body = { json, id: Number(insertBody.run(r.jr_id, json).lastInsertRowid) };
+      if (this.bodies.size >= BODY_CACHE_LIMIT) this.bodies.clear();
+      this.bodies.set(r.jr_id, body);
+    }
+    return body.id;
+  }
+
+  /** The stored form of a result: patn_id pseudonymised, task_id blank (the task row holds it; see TaskStore). */
+  private bodyJson(r: JudgeResultDto): string {
+    return JSON.stringify({
+      ...r,
+      task_id: '',
+      patn_id: this.patientKey(r.patn_id ?? ''),
+      judge_result_detail_dtos: (r.judge_result_detail_dtos ?? []).map((d) => ({
+        ...d,
+        patn_id: this.patientKey(d.patn_id ?? ''),
+      })),
+    });
+  }
+}

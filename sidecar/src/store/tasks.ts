@@ -1,0 +1,66 @@
+import type { JudgeResultDto } from '@prealert/core';
+import type { Db } from './database';
+
+export interface TaskView {
+  task_id: string;
+  infno: string;
+  trig_scen: string;
+  created_at: string;
+  /** The results exactly as answered, except patn_id, which is stored (and so shown) only as its keyed pseudonym. */
+  results: JudgeResultDto[];
+  dispositions: Record<string, { dspo_way: string; dspo_way_rea: string; at: string }>;
+}
+
+interface TaskRow {
+  task_id: string;
+  infno: string;
+  trig_scen: string;
+  created_at: number;
+  results: string;
+}
+
+/** A stored result reference: [jr_id, rule_id, severity, amount, result_bodies.id]. */
+type ResultRef = [string, string, number, number, number];
+
+export class TaskStore {
+  private readonly latest;
+  private readonly bodies;
+  private readonly dispositionsOf;
+
+  constructor(db: Db) {
+    this.latest = db.prepare<[string], TaskRow>(
+      'SELECT task_id, infno, trig_scen, created_at, results FROM tasks WHERE task_id = ? ORDER BY id DESC LIMIT 1',
+    );
+    this.bodies = db.prepare<[string], { id: number; json: string }>(
+      'SELECT id, json FROM result_bodies WHERE id IN (SELECT value FROM json_each(?))',
+    );
+    this.dispositionsOf = db.prepare<[string], { jr_id: string; dspo_way: string; dspo_way_rea: string; at: number }>(
+      'SELECT jr_id, dspo_way, dspo_way_rea, at FROM dispositions WHERE jr_id IN (SELECT value FROM json_each(?))',
+    );
+  }
+
+  /** The latest answer recorded under this task_id (a HIS may reuse one), with the decisions given since. */
+  find(taskId: string): TaskView | undefined {
+    const task = this.latest.get(taskId);
+    if (!task) return undefined;
+    const refs = JSON.parse(task.results) as ResultRef[];
+    const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
+    const results = refs.map((ref) => {
+      const result = JSON.parse(bodies.get(ref[4]) ?? '{}') as JudgeResultDto;
+      result.task_id = task.task_id;
+      return result;
+    });
+    const dispositions: TaskView['dispositions'] = {};
+    for (const d of this.dispositionsOf.all(JSON.stringify(refs.map((r) => r[0])))) {
+      dispositions[d.jr_id] = { dspo_way: d.dspo_way, dspo_way_rea: d.dspo_way_rea, at: new Date(d.at).toISOString() };
+    }
+    return {
+      task_id: task.task_id,
+      infno: task.infno,
+      trig_scen: task.trig_scen,
+      created_at: new Date(task.created_at).toISOString(),
+      results,
+      dispositions,
+    };
+  }
+}

@@ -1,0 +1,93 @@
+import { MAX_MANIFEST_BYTES } from '@prealert/rules-cache';
+import { type Agent, errors, request } from 'undici';
+
+/** A failed exchange with the platform, worded for /v1/status. */
+export class FetchError extends Error {
+  override name = 'FetchError';
+}
+
+export type ManifestFetch = { status: 304 } | { status: 200; bytes: Buffer; etag?: string };
+
+function describe(error: unknown, url: string, timeoutMs: number): FetchError {
+  if (error instanceof FetchError) return error;
+  if (
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    (error as Error).name === 'TimeoutError'
+  ) {
+    return new FetchError(`GET ${url}: no answer within ${timeoutMs} ms`);
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  return new FetchError(`GET ${url}: ${code ? `${code} ` : ''}${(error as Error).message ?? String(error)}`);
+}
+
+/** GET manifest.json, conditional on the ETag of the last one that was acted on: a 304 costs a few hundred bytes. */
+export async function fetchManifest(
+  agent: Agent,
+  url: string,
+  etag: string | undefined,
+  timeoutMs: number,
+): Promise<ManifestFetch> {
+  try {
+    const response = await request(url, {
+      dispatcher: agent,
+      headers: { accept: 'application/json', ...(etag ? { 'if-none-match': etag } : {}) },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (response.statusCode === 304) {
+      await response.body.dump();
+      return { status: 304 };
+    }
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new FetchError(`GET ${url}: HTTP ${response.statusCode}`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_MANIFEST_BYTES) throw new FetchError(`GET ${url}: larger than ${MAX_MANIFEST_BYTES} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+    const header = response.headers.etag;
+    const tag = Array.isArray(header) ? header[0] : header;
+    return { status: 200, bytes: Buffer.concat(chunks), ...(tag ? { etag: tag } : {}) };
+  } catch (error) {
+    throw describe(error, url, timeoutMs);
+  }
+}
+
+/**
+ * Streams a bundle file to `onChunk`, awaiting it per chunk (the caller hashes, parses and stages each one, and
+ * pauses to let requests run). `timeoutMs` bounds the wait for headers and any silence within the body.
+ */
+export async function streamFile(
+  agent: Agent,
+  url: string,
+  maxBytes: number,
+  timeoutMs: number,
+  onChunk: (chunk: Buffer) => Promise<void> | void,
+): Promise<void> {
+  try {
+    const response = await request(url, {
+      dispatcher: agent,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new FetchError(`GET ${url}: HTTP ${response.statusCode}`);
+    }
+    const length = Number(response.headers['content-length']);
+    if (Number.isFinite(length) && length > maxBytes) {
+      response.body.destroy();
+      throw new FetchError(`GET ${url}: ${length} bytes, more than the ${maxBytes} expected`);
+    }
+    for await (const chunk of response.body) await onChunk(chunk as Buffer);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'BundleError') throw error;
+    throw describe(error, url, timeoutMs);
+  }
+}

@@ -1,0 +1,88 @@
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import type { SyncStatus } from '../library-sync';
+import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
+import { callSidecar } from './sidecar-client';
+
+interface HostState {
+  host: string;
+  url: string;
+  version: string | null;
+  source: string | null;
+  last_sync: string | null;
+  stale: boolean | null;
+  health: 'ready' | 'degraded' | 'not_ready' | 'unreachable';
+  error: string | null;
+}
+
+function ago(iso: string | null, now: number): string {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const text = s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+  return `${iso} (${text} ago)`;
+}
+
+async function probe(host: FleetHost): Promise<HostState> {
+  const [status, ready] = await Promise.all([
+    callSidecar<{ library: { version: string; source: string } | null; sync?: SyncStatus }>(host.url, '/v1/status'),
+    callSidecar<{ status: string; reason?: string }>(host.url, '/readyz'),
+  ]);
+  const base = { host: host.name, url: host.url };
+  if (!status.body || status.status === 0) {
+    return {
+      ...base,
+      version: null,
+      source: null,
+      last_sync: null,
+      stale: null,
+      health: 'unreachable',
+      error: status.error ?? null,
+    };
+  }
+  const sync = status.body.sync;
+  const health = ready.body?.status === 'ready' || ready.body?.status === 'degraded' ? ready.body.status : 'not_ready';
+  return {
+    ...base,
+    version: status.body.library?.version ?? null,
+    source: status.body.library?.source ?? null,
+    last_sync: sync?.last_ok_at ?? null,
+    stale: sync?.stale ?? null,
+    health,
+    error: sync?.last_error ?? ready.body?.reason ?? status.error ?? null,
+  };
+}
+
+export function registerFleet(program: Command): void {
+  const fleet = program.command('fleet').description('look at many workstations at once');
+  fleet
+    .command('status')
+    .description("each workstation's library version, last sync and health")
+    .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
+    .option('--concurrency <n>', 'hosts at a time', '16')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: { hosts: string; concurrency: string; json?: boolean }) => {
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new Error('--concurrency must be a positive integer');
+      const states = await mapConcurrently(readHostsFile(options.hosts), concurrency, probe);
+      if (options.json) process.stdout.write(`${JSON.stringify(states, null, 2)}\n`);
+      else {
+        const now = Date.now();
+        const table = new Table({ head: ['host', 'version', 'source', 'last sync', 'stale', 'health', 'error'] });
+        for (const s of states) {
+          table.push([
+            s.host,
+            s.version ?? '-',
+            s.source ?? '-',
+            ago(s.last_sync, now),
+            s.stale === null ? '-' : s.stale ? 'STALE' : 'no',
+            s.health,
+            s.error ?? '',
+          ]);
+        }
+        const ready = states.filter((s) => s.health === 'ready').length;
+        process.stdout.write(`${table.toString()}\n${ready}/${states.length} hosts ready\n`);
+      }
+      if (states.some((s) => s.health !== 'ready')) process.exitCode = 1;
+    });
+}

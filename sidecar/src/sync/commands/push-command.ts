@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { MANIFEST_FILE, readManifestUnverified } from '@prealert/rules-cache';
+import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import type { PollOutcome, SyncStatus } from '../library-sync';
+import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
+import { callSidecar } from './sidecar-client';
+
+interface PushOptions {
+  bundle: string;
+  hosts: string;
+  concurrency: string;
+  token?: string;
+  full?: boolean;
+}
+
+interface StatusBody {
+  library: { version: string } | null;
+  sync?: SyncStatus;
+}
+
+interface PushResult {
+  host: FleetHost;
+  before?: string;
+  after?: string;
+  sent?: 'full' | 'delta' | 'nothing';
+  error?: string;
+}
+
+export function registerPush(program: Command): void {
+  program
+    .command('push')
+    .description('push a signed bundle to many workstations (each verifies it against its trusted keys)')
+    .requiredOption('--bundle <dir>', 'bundle directory from `prealert bundle build`')
+    .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
+    .option('--concurrency <n>', 'hosts at a time', '8')
+    .option('--token <token>', 'admin token of the workstations (default PREALERT_ADMIN_TOKEN)')
+    .option('--full', 'always send the full library, never the delta')
+    .action(async (options: PushOptions) => {
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new Error('--concurrency must be a positive integer');
+      const token = options.token ?? process.env.PREALERT_ADMIN_TOKEN;
+      if (!token) throw new Error('an admin token is needed: --token or PREALERT_ADMIN_TOKEN');
+      const manifestFile = path.join(options.bundle, MANIFEST_FILE);
+      const manifestBytes = fs.readFileSync(manifestFile);
+      const manifest = readManifestUnverified(manifestBytes, manifestFile);
+      const manifestLine = JSON.stringify(JSON.parse(manifestBytes.toString('utf8')));
+      for (const file of [manifest.library.file, manifest.delta?.file].filter(Boolean) as string[]) {
+        if (!fs.existsSync(path.join(options.bundle, file)))
+          throw new Error(`${path.join(options.bundle, file)} is missing`);
+      }
+      const hosts = readHostsFile(options.hosts);
+
+      const bar = new cliProgress.SingleBar(
+        {
+          format: `push ${manifest.version} {bar} {value}/{total} hosts | failed {failed} | {host}`,
+          stream: process.stderr,
+          noTTYOutput: true,
+          notTTYSchedule: 1000,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      let failed = 0;
+      bar.start(hosts.length, 0, { host: '', failed });
+      const results = await mapConcurrently(hosts, concurrency, async (host): Promise<PushResult> => {
+        const result = await pushTo(host, token, options, manifest, manifestLine);
+        if (result.error) failed++;
+        bar.increment(1, { host: host.name, failed });
+        return result;
+      });
+      bar.stop();
+
+      const table = new Table({ head: ['host', 'before', 'after', 'sent', 'result'] });
+      for (const r of results) {
+        table.push([r.host.name, r.before ?? '-', r.after ?? '-', r.sent ?? '-', r.error ?? 'ok']);
+      }
+      process.stdout.write(
+        `${table.toString()}\n${results.length - failed}/${results.length} hosts run ${manifest.version}\n`,
+      );
+      if (failed > 0) process.exitCode = 1;
+    });
+}
+
+async function pushTo(
+  host: FleetHost,
+  token: string,
+  options: PushOptions,
+  manifest: ReturnType<typeof readManifestUnverified>,
+  manifestLine: string,
+): Promise<PushResult> {
+  const status = await callSidecar<StatusBody>(host.url, '/v1/status');
+  if (status.error || !status.body) return { host, error: status.error ?? 'no status' };
+  const before = status.body.library?.version;
+  const sha = status.body.sync?.library?.sha256;
+  if (sha === manifest.library.sha256) return { host, before, after: before, sent: 'nothing' };
+  const part = !options.full && manifest.delta && sha === manifest.delta.from_sha256 ? 'delta' : 'full';
+  const file = path.join(options.bundle, part === 'delta' ? manifest.delta!.file : manifest.library.file);
+  async function* body(): AsyncGenerator<Buffer> {
+    yield Buffer.from(`${manifestLine}\n`, 'utf8');
+    yield* fs.createReadStream(file, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>;
+  }
+  const answer = await callSidecar<PollOutcome & { library?: { version: string } }>(
+    host.url,
+    `/v1/admin/bundle?part=${part}`,
+    { method: 'POST', token, body: Readable.from(body()), contentType: 'application/x-ndjson', timeoutMs: 600_000 },
+  );
+  if (answer.error) return { host, before, sent: part, error: answer.error };
+  return { host, before, after: answer.body?.library?.version, sent: part };
+}

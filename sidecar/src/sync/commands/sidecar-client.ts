@@ -1,0 +1,66 @@
+import type { Readable } from 'node:stream';
+import { request } from 'undici';
+
+/** An answer from a sidecar's HTTP API, parsed; `error` says why there is none. */
+export interface SidecarAnswer<T> {
+  status: number;
+  body?: T;
+  error?: string;
+}
+
+function networkError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = e.code ?? e.cause?.code;
+  if (e.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'timed out';
+  if (code === 'ECONNREFUSED') return 'not running (connection refused)';
+  return code ? `${code}: ${e.message}` : (e.message ?? String(error));
+}
+
+/** One call to a sidecar's JSON API, never throwing: a table of a hundred hosts must list each failure. */
+export async function callSidecar<T>(
+  baseUrl: string,
+  path: string,
+  options: {
+    method?: 'GET' | 'POST';
+    token?: string;
+    body?: Readable | Buffer;
+    contentType?: string;
+    timeoutMs?: number;
+  } = {},
+): Promise<SidecarAnswer<T>> {
+  try {
+    const response = await request(new URL(path, baseUrl), {
+      method: options.method ?? 'GET',
+      headers: {
+        accept: 'application/json',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.contentType ? { 'content-type': options.contentType } : {}),
+      },
+      ...(options.body ? { body: options.body } : {}),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+    });
+    const text = await response.body.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return { status: response.statusCode, error: `HTTP ${response.statusCode}: not JSON` };
+    }
+    if (response.statusCode >= 400) {
+      const reason = (body as { error?: unknown }).error;
+      return {
+        status: response.statusCode,
+        body: body as T,
+        error: `HTTP ${response.statusCode}: ${String(reason ?? '')}`,
+      };
+    }
+    return { status: response.statusCode, body: body as T };
+  } catch (error) {
+    return { status: 0, error: networkError(error) };
+  }
+}
+
+/** Nothing listens there: the sidecar is not running. */
+export function isNotRunning(answer: SidecarAnswer<unknown>): boolean {
+  return answer.status === 0 && (answer.error ?? '').startsWith('not running');
+}

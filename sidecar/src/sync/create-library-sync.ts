@@ -1,0 +1,21 @@
+import type { SidecarConfig } from '../config';
+import type { LibraryHolder } from '../library-holder';
+import type { Logger } from '../logging';
+import { LibrarySync } from './library-sync';
+import { loadSyncConfig } from './sync-config';
+
+/** The sidecar's LibrarySync, configured from PREALERT_SYNC_* (see sync-config.ts) and the sidecar's own config. */
+export function createLibrarySync(options: {
+  config: SidecarConfig;
+  holder: LibraryHolder;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+}): LibrarySync {
+  return new LibrarySync({
+    config: loadSyncConfig(options.env ?? process.env),
+    dataDir: options.config.dataDir,
+    holder: options.holder,
+    logger: options.logger,
+    adminEnabled: Boolean(options.config.adminToken),
+  });
+}

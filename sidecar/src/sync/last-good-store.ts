@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Where a library in the store came from. */
+export type LibrarySource = 'bundled' | 'sync' | 'push' | 'rollback' | 'last-good';
+
+/** One library version the workstation has run. `sha256` null = the national library shipped with prealert. */
+export interface StoredVersion {
+  version: string;
+  sha256: string | null;
+  /** How it arrived: pulled from the platform, pushed by IT, or bundled. */
+  origin: 'bundled' | 'sync' | 'push';
+  created_at: string;
+  activated_at: string;
+  key_id?: string;
+}
+
+export interface StoreState {
+  format: 1;
+  current: StoredVersion | null;
+  previous: StoredVersion | null;
+  /** sha256 of versions IT rolled back from: the poller does not bring them back. */
+  held_back: string[];
+}
+
+/** What the poller remembers between runs, so a restart neither re-downloads nor forgets when it last got through. */
+export interface PollMemory {
+  manifest_url?: string;
+  etag?: string;
+  last_ok_at?: string;
+  /** created_at of the newest bundle ever pulled: an older signed manifest served later is a replay. */
+  pulled_created_at?: string;
+}
+
+export const STORE_DIR = 'library';
+const STATE_FILE = 'state.json';
+const POLL_FILE = 'sync.json';
+const VERSIONS_DIR = 'versions';
+const STAGING_DIR = 'staging';
+export const STORED_LIBRARY_FILE = 'library.ndjson';
+export const STORED_MANIFEST_FILE = 'manifest.json';
+
+function emptyState(): StoreState {
+  return { format: 1, current: null, previous: null, held_back: [] };
+}
+
+function fsyncDir(dir: string): void {
+  // Makes a rename durable on POSIX; Windows cannot open a directory for this and renames there are durable anyway.
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Not supported here.
+  }
+}
+
+/** Writes JSON so that after a crash the file holds either the old content or the new, never a mix. */
+function writeJsonAtomically(file: string, value: unknown): void {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(temp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temp, file);
+  fsyncDir(path.dirname(file));
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function isVersion(value: unknown): value is StoredVersion {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.version === 'string' &&
+    (v.sha256 === null || (typeof v.sha256 === 'string' && /^[0-9a-f]{64}$/.test(v.sha256))) &&
+    typeof v.origin === 'string' &&
+    typeof v.activated_at === 'string'
+  );
+}
+
+/** A library being received: written here first, moved into the store only once it is the active one. */
+export interface Staging {
+  dir: string;
+  libraryFile: string;
+  write(chunk: Uint8Array): Promise<void>;
+  /** Flushes and fsyncs the library file. */
+  finish(): Promise<void>;
+  discard(): void;
+}
+
+/**
+ * The last-good store in `<data dir>/library`: the active library and the one before it, each as the verified
+ * bytes and the signed manifest that vouched for them, plus state.json naming which is which. state.json is
+ * replaced atomically and only after the new library is active, so a crash at any point leaves it naming a
+ * complete library that was active before.
+ */
+export class LastGoodStore {
+  readonly dir: string;
+  private state: StoreState = emptyState();
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, STORE_DIR);
+  }
+
+  /** Creates the directories, drops what an interrupted activation left behind, reads state.json. */
+  open(): { recovered: string[] } {
+    fs.mkdirSync(path.join(this.dir, VERSIONS_DIR), { recursive: true });
+    const recovered: string[] = [];
+    const staging = path.join(this.dir, STAGING_DIR);
+    if (fs.existsSync(staging)) {
+      for (const name of fs.readdirSync(staging)) {
+        fs.rmSync(path.join(staging, name), { recursive: true, force: true });
+        recovered.push(`${STAGING_DIR}/${name}`);
+      }
+    }
+    for (const name of fs.readdirSync(this.dir)) {
+      if (name.endsWith('.tmp')) {
+        fs.rmSync(path.join(this.dir, name), { force: true });
+        recovered.push(name);
+      }
+    }
+    const stateFile = path.join(this.dir, STATE_FILE);
+    const raw = readJson(stateFile) as Partial<StoreState> | undefined;
+    this.state = {
+      format: 1,
+      current: isVersion(raw?.current) ? raw.current : null,
+      previous: isVersion(raw?.previous) ? raw.previous : null,
+      held_back: Array.isArray(raw?.held_back) ? raw.held_back.filter((s): s is string => typeof s === 'string') : [],
+    };
+    // An unreadable state.json (it is replaced atomically, so only a damaged disk does this) must not cost the
+    // stored versions as well: they are kept for an operator to look at.
+    if (raw !== undefined || !fs.existsSync(stateFile)) recovered.push(...this.prune());
+    return { recovered };
+  }
+
+  get current(): StoredVersion | null {
+    return this.state.current;
+  }
+
+  get previous(): StoredVersion | null {
+    return this.state.previous;
+  }
+
+  get heldBack(): readonly string[] {
+    return this.state.held_back;
+  }
+
+  /** Files of a stored version (undefined for the bundled library, which has none). */
+  files(version: StoredVersion): { library: string; manifest: string } | undefined {
+    if (version.sha256 === null) return undefined;
+    const dir = path.join(this.dir, VERSIONS_DIR, version.sha256);
+    return { library: path.join(dir, STORED_LIBRARY_FILE), manifest: path.join(dir, STORED_MANIFEST_FILE) };
+  }
+
+  stage(manifest: Uint8Array): Staging {
+    const dir = path.join(this.dir, STAGING_DIR, `${Date.now()}-${randomBytes(4).toString('hex')}`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, STORED_MANIFEST_FILE), manifest, { mode: 0o600 });
+    const libraryFile = path.join(dir, STORED_LIBRARY_FILE);
+    const stream = fs.createWriteStream(libraryFile, { mode: 0o600 });
+    let failure: Error | undefined;
+    stream.on('error', (error) => {
+      failure = error;
+    });
+    let closed = false;
+    const close = () =>
+      new Promise<void>((resolve, reject) => {
+        if (closed) return resolve();
+        closed = true;
+        stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
+      });
+    return {
+      dir,
+      libraryFile,
+      write: async (chunk) => {
+        if (failure) throw failure;
+        if (!stream.write(chunk)) await once(stream, 'drain');
+      },
+      finish: async () => {
+        await close();
+        if (failure) throw failure;
+        const fd = fs.openSync(libraryFile, 'r+');
+        try {
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+      },
+      discard: () => {
+        if (!closed) {
+          closed = true;
+          stream.destroy();
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  /**
+   * Makes a staged library the current one (the one it replaces becomes previous). Called only after the library
+   * was swapped in: until state.json is replaced, a restart comes back to the version before.
+   */
+  commit(staging: Staging, version: StoredVersion): void {
+    const target = path.join(this.dir, VERSIONS_DIR, version.sha256!);
+    if (fs.existsSync(target)) staging.discard();
+    else {
+      fs.renameSync(staging.dir, target);
+      fsyncDir(path.dirname(target));
+    }
+    const outgoing = this.state.current;
+    this.writeState({
+      ...this.state,
+      current: version,
+      previous: outgoing && outgoing.sha256 !== version.sha256 ? outgoing : this.state.previous,
+      held_back: this.state.held_back.filter((sha) => sha !== version.sha256),
+    });
+    this.prune();
+  }
+
+  /**
+   * Records the bundled library as current when nothing else is (first start), or when the bundled one in the
+   * state is an older prealert's: so the first pulled version has a previous to roll back to.
+   */
+  recordBundled(version: StoredVersion): void {
+    const current = this.state.current;
+    if (current && (current.sha256 !== null || current.version === version.version)) return;
+    this.writeState({ ...this.state, current: version });
+  }
+
+  /** Previous becomes current and the other way round; the version left is held back from the poller. */
+  swapForRollback(activatedAt: string): { from: StoredVersion; to: StoredVersion } {
+    const { current, previous } = this.state;
+    if (!previous || !current) throw new Error('there is no previous library version to roll back to');
+    const to = { ...previous, activated_at: activatedAt };
+    const held = new Set(this.state.held_back);
+    if (current.sha256) held.add(current.sha256);
+    if (to.sha256) held.delete(to.sha256);
+    this.writeState({ format: 1, current: to, previous: current, held_back: [...held] });
+    return { from: current, to };
+  }
+
+  readPollMemory(): PollMemory {
+    const raw = readJson(path.join(this.dir, POLL_FILE));
+    return typeof raw === 'object' && raw !== null ? (raw as PollMemory) : {};
+  }
+
+  writePollMemory(memory: PollMemory): void {
+    writeJsonAtomically(path.join(this.dir, POLL_FILE), memory);
+  }
+
+  private writeState(state: StoreState): void {
+    writeJsonAtomically(path.join(this.dir, STATE_FILE), state);
+    this.state = state;
+  }
+
+  /** Removes stored versions state.json no longer names. */
+  private prune(): string[] {
+    const keep = new Set([this.state.current?.sha256, this.state.previous?.sha256].filter(Boolean));
+    const removed: string[] = [];
+    const versions = path.join(this.dir, VERSIONS_DIR);
+    for (const name of fs.readdirSync(versions)) {
+      if (!keep.has(name)) {
+        fs.rmSync(path.join(versions, name), { recursive: true, force: true });
+        removed.push(`${VERSIONS_DIR}/${name}`);
+      }
+    }
+    return removed;
+  }
+}

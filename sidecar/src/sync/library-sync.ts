@@ -1,0 +1,644 @@
+import fs from 'node:fs';
+import type { CompiledLibrary, LibraryData } from '@prealert/core';
+import {
+  applyDelta,
+  BundleError,
+  type BundleManifest,
+  checkHeaderAgainstManifest,
+  checkLibraryAgainstManifest,
+  DeltaReader,
+  expectDigest,
+  LibraryReader,
+  LineSplitter,
+  loadNationalLibrary,
+  readFileChunks,
+  readManifestUnverified,
+  readPublicKeys,
+  Slicer,
+  type TrustedKey,
+  type VerifiedManifest,
+  verifyManifest,
+} from '@prealert/rules-cache';
+import { Agent } from 'undici';
+import { ConfigError } from '../config';
+import type { LibraryHolder } from '../library-holder';
+import type { Logger } from '../logging';
+import { fetchManifest, streamFile } from './bundle-fetch';
+import { compileInSlices } from './compile-in-slices';
+import { LastGoodStore, type LibrarySource, type PollMemory, type StoredVersion } from './last-good-store';
+import { backoff, jittered, type SyncConfig } from './sync-config';
+
+export type PayloadKind = 'full' | 'delta';
+
+/** Bytes of a library or delta file, handed over chunk by chunk. */
+export type PayloadPipe = (onChunk: (chunk: Buffer) => Promise<void>) => Promise<void>;
+
+export interface ActivationReport {
+  version_before: string | null;
+  version: string;
+  sha256: string;
+  source: LibrarySource;
+  /** full / delta: received; stored: read from the last-good store; bundled: the national library. */
+  path: PayloadKind | 'stored' | 'bundled';
+  bytes_received: number;
+  knowledge_points: number;
+  duration_ms: number;
+  /** Times the activation gave the event loop back to requests. */
+  yields: number;
+  at: string;
+  /** When a delta was tried first and failed, why (the full library was used instead). */
+  delta_error?: string;
+}
+
+export type PollOutcome =
+  | { outcome: 'disabled' }
+  | { outcome: 'not_modified' }
+  | { outcome: 'current'; version: string }
+  | { outcome: 'held_back'; version: string }
+  | { outcome: 'activated'; report: ActivationReport }
+  | { outcome: 'failed'; error: string };
+
+export interface SyncStatus {
+  url: string | null;
+  last_ok_at: string | null;
+  /** Error of the latest attempt; null once an attempt succeeds. */
+  last_error: string | null;
+  last_error_at: string | null;
+  current_etag: string | null;
+  stale: boolean;
+  stale_reason: string | null;
+  stale_policy: SyncConfig['stalePolicy'];
+  max_age_s: number | null;
+  interval_s: number;
+  consecutive_failures: number;
+  last_attempt_at: string | null;
+  next_poll_at: string | null;
+  library:
+    | (Pick<StoredVersion, 'version' | 'sha256' | 'origin' | 'created_at' | 'activated_at'> & { source: string })
+    | null;
+  previous: Pick<StoredVersion, 'version' | 'sha256' | 'origin'> | null;
+  /** Versions IT rolled back from: the poller leaves them alone until the platform publishes another. */
+  held_back: string[];
+  /** The latest version the platform offered. */
+  available: { version: string; sha256: string; created_at: string } | null;
+  activating: string | null;
+  last_activation: ActivationReport | null;
+  trusted_keys: string[];
+  push_enabled: boolean;
+}
+
+/** An error an admin caller made (HTTP 4xx), as opposed to a failure of the bundle itself. */
+export class SyncRequestError extends Error {
+  override name = 'SyncRequestError';
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface LibrarySyncOptions {
+  config: SyncConfig;
+  dataDir: string;
+  holder: LibraryHolder;
+  logger: Logger;
+  /** Whether the admin endpoints are enabled (an admin token is configured). */
+  adminEnabled: boolean;
+  /** The national library shipped with prealert, for a rollback to it. */
+  loadBundled?: () => LibraryData;
+  now?: () => number;
+  /** Longest stretch an activation holds the event loop, in ms. */
+  sliceMs?: number;
+}
+
+function loadKeys(files: readonly string[]): TrustedKey[] {
+  try {
+    return files.flatMap((file) => readPublicKeys(file));
+  } catch (error) {
+    throw new ConfigError(`PREALERT_SYNC_PUBKEY: ${(error as Error).message}`);
+  }
+}
+
+function message(error: unknown): string {
+  return (error as Error).message ?? String(error);
+}
+
+/**
+ * Keeps the workstation's library current: polls the platform's bundle directory, accepts pushes from IT, rolls
+ * back, and remembers the last good library across restarts. Every activation verifies the signature and every
+ * hash, builds the new index in slices off the request path, then swaps it in with one assignment (requests in
+ * flight finish on the library they started with), and only then records it as last-good.
+ */
+export class LibrarySync {
+  readonly store: LastGoodStore;
+  readonly trustedKeys: TrustedKey[];
+  private readonly config: SyncConfig;
+  private readonly holder: LibraryHolder;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly sliceMs: number;
+  private readonly loadBundled: () => LibraryData;
+  private readonly adminEnabled: boolean;
+  private agent: Agent | undefined;
+  private memory: PollMemory = {};
+  private active: StoredVersion | undefined;
+  private lastError: { message: string; at: number } | undefined;
+  private failures = 0;
+  private lastAttemptAt: number | undefined;
+  private nextPollAt: number | undefined;
+  private available: SyncStatus['available'] = null;
+  private activating: string | undefined;
+  private lastActivation: ActivationReport | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<PollOutcome> | undefined;
+  private exclusiveTail: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: LibrarySyncOptions) {
+    this.config = options.config;
+    this.holder = options.holder;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.sliceMs = options.sliceMs ?? 8;
+    this.loadBundled = options.loadBundled ?? (() => loadNationalLibrary());
+    this.adminEnabled = options.adminEnabled;
+    this.trustedKeys = loadKeys(options.config.publicKeyFiles);
+    this.store = new LastGoodStore(options.dataDir);
+  }
+
+  get pushEnabled(): boolean {
+    return this.adminEnabled && this.trustedKeys.length > 0;
+  }
+
+  /**
+   * At start: the last-good library if there is one (falling back to the one before it if it is damaged),
+   * otherwise the bundled national library that is already active.
+   */
+  async restore(): Promise<void> {
+    const { recovered } = this.store.open();
+    if (recovered.length > 0) this.logger.warn({ removed: recovered }, 'cleaned up after an interrupted activation');
+    this.memory = this.store.readPollMemory();
+    if (this.memory.manifest_url !== this.config.manifestUrl) {
+      // Another platform (or none): its ETag and replay mark mean nothing here.
+      this.memory = this.config.manifestUrl ? { manifest_url: this.config.manifestUrl } : {};
+    }
+    const running = this.holder.get();
+    if (running && running.info.source !== 'bundled') {
+      // The embedding application chose the library itself.
+      this.active = this.bundledEntry(running.compiled, running.info.activated_at);
+      return;
+    }
+    const { current, previous } = this.store;
+    if (current?.sha256) {
+      for (const candidate of previous?.sha256 ? [current, previous] : [current]) {
+        try {
+          const started = performance.now();
+          const compiled = await this.loadStored(candidate, new Slicer(this.sliceMs));
+          this.holder.swap(compiled, { source: 'last-good' });
+          this.active = candidate;
+          this.logger.info(
+            { version: candidate.version, ms: Math.round(performance.now() - started) },
+            'started with the last-good library',
+          );
+          if (candidate !== current)
+            this.recordError(new Error(`last-good ${current.version} is unusable; running ${candidate.version}`));
+          return;
+        } catch (error) {
+          this.logger.error({ err: error, version: candidate.version }, 'stored library is unusable');
+          this.recordError(new Error(`stored library ${candidate.version} is unusable: ${message(error)}`));
+        }
+      }
+    }
+    if (running) {
+      this.active = this.bundledEntry(running.compiled, running.info.activated_at);
+      if (!current || current.sha256 === null) this.store.recordBundled(this.active);
+    }
+  }
+
+  private bundledEntry(compiled: CompiledLibrary, activatedAt: string): StoredVersion {
+    return {
+      version: compiled.meta.version,
+      sha256: null,
+      origin: 'bundled',
+      created_at: compiled.meta.createdAt,
+      activated_at: activatedAt,
+    };
+  }
+
+  /** Reads a stored library back, checking it against its signed manifest as if it had just been received. */
+  private async loadStored(entry: StoredVersion, slicer: Slicer): Promise<CompiledLibrary> {
+    const files = this.store.files(entry);
+    if (!files) throw new Error(`${entry.version} has no stored files`);
+    const text = fs.readFileSync(files.manifest);
+    const manifest =
+      this.trustedKeys.length > 0
+        ? verifyManifest(text, this.trustedKeys, files.manifest).manifest
+        : readManifestUnverified(text, files.manifest);
+    const reader = new LibraryReader(files.library, manifest.library.size);
+    await readFileChunks(
+      files.library,
+      (chunk) => reader.write(chunk),
+      () => slicer.pause(),
+    );
+    const read = reader.end();
+    checkLibraryAgainstManifest(files.library, read, manifest);
+    checkHeaderAgainstManifest(files.library, read.data.meta, manifest);
+    return (await compileInSlices(read.data, () => slicer.pause())).library;
+  }
+
+  startPolling(): void {
+    if (!this.config.manifestUrl || this.stopped) return;
+    // Soon after start (a workstation booted after a release catches up), spread so a fleet does not poll at once.
+    this.schedule(Math.round(Math.random() * Math.min(this.config.intervalMs, 10_000)));
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      await this.polling?.catch(() => undefined);
+      await this.exclusiveTail.catch(() => undefined);
+      await this.agent?.close();
+    })();
+    return this.stopping;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.nextPollAt = this.now() + delayMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.pollNow().then(() =>
+        this.schedule(this.failures > 0 ? backoff(this.config, this.failures) : jittered(this.config.intervalMs)),
+      );
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /**
+   * One poll now; a poll already running is joined, not doubled. `fresh` (an admin's "sync now") waits for a
+   * running poll and then starts one, so the answer reflects the platform as it is after the request came.
+   */
+  async pollNow(options: { fresh?: boolean } = {}): Promise<PollOutcome> {
+    if (options.fresh && this.polling) await this.polling;
+    this.polling ??= this.poll().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
+  }
+
+  private async poll(): Promise<PollOutcome> {
+    const url = this.config.manifestUrl;
+    if (!url || this.stopped) return { outcome: 'disabled' };
+    this.lastAttemptAt = this.now();
+    try {
+      this.agent ??= new Agent({ keepAliveTimeout: 30_000, connections: 2 });
+      const fetched = await fetchManifest(this.agent, url, this.memory.etag, this.config.timeoutMs);
+      if (fetched.status === 304) {
+        this.succeeded();
+        return { outcome: 'not_modified' };
+      }
+      const verified = verifyManifest(fetched.bytes, this.trustedKeys, url);
+      const m = verified.manifest;
+      this.available = { version: m.version, sha256: m.library.sha256, created_at: m.created_at };
+      if (m.library.sha256 === this.active?.sha256) {
+        this.succeeded(fetched.etag);
+        return { outcome: 'current', version: m.version };
+      }
+      if (this.store.heldBack.includes(m.library.sha256)) {
+        this.succeeded(fetched.etag);
+        return { outcome: 'held_back', version: m.version };
+      }
+      const newest = this.memory.pulled_created_at;
+      if (newest && Date.parse(m.created_at) < Date.parse(newest)) {
+        throw new BundleError(
+          `offers ${m.version} created ${m.created_at}, older than the ${newest} bundle already pulled (a replayed manifest?)`,
+          'bad_manifest',
+          url,
+        );
+      }
+      const report = await this.exclusive(() => this.activateFromPlatform(verified, fetched.bytes, url));
+      this.memory.pulled_created_at = m.created_at;
+      this.succeeded(fetched.etag);
+      return { outcome: 'activated', report };
+    } catch (error) {
+      this.recordError(error);
+      this.failures++;
+      this.logger.warn(
+        { err: message(error), failures: this.failures },
+        'library sync failed; the active library stays',
+      );
+      return { outcome: 'failed', error: message(error) };
+    }
+  }
+
+  private succeeded(etag?: string): void {
+    this.failures = 0;
+    this.lastError = undefined;
+    this.memory.last_ok_at = new Date(this.now()).toISOString();
+    if (etag !== undefined) this.memory.etag = etag;
+    this.savePollMemory();
+  }
+
+  private savePollMemory(): void {
+    try {
+      this.store.writePollMemory(this.memory);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not save the sync state');
+    }
+  }
+
+  private recordError(error: unknown): void {
+    this.lastError = { message: message(error), at: this.now() };
+  }
+
+  /** Runs activations and rollbacks one at a time. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.exclusiveTail.then(work, work);
+    this.exclusiveTail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async activateFromPlatform(
+    verified: VerifiedManifest,
+    manifestBytes: Buffer,
+    url: string,
+  ): Promise<ActivationReport> {
+    const m = verified.manifest;
+    const pipe =
+      (file: string, size: number): PayloadPipe =>
+      (onChunk) =>
+        streamFile(this.agent!, new URL(file, url).toString(), size, this.config.timeoutMs, onChunk);
+    let deltaError: string | undefined;
+    if (m.delta && this.canApplyDelta(m)) {
+      try {
+        return await this.activate(verified, manifestBytes, 'delta', pipe(m.delta.file, m.delta.size), 'sync');
+      } catch (error) {
+        deltaError = message(error);
+        this.logger.warn({ err: deltaError, version: m.version }, 'delta failed; fetching the full library');
+      }
+    }
+    const report = await this.activate(verified, manifestBytes, 'full', pipe(m.library.file, m.library.size), 'sync');
+    return deltaError ? { ...report, delta_error: deltaError } : report;
+  }
+
+  private canApplyDelta(m: BundleManifest): boolean {
+    const active = this.active;
+    if (!m.delta || !active?.sha256 || active.sha256 !== m.delta.from_sha256) return false;
+    const files = this.store.files(active);
+    return files !== undefined && fs.existsSync(files.library);
+  }
+
+  private async readActiveLines(slicer: Slicer): Promise<string[]> {
+    const files = this.active && this.store.files(this.active);
+    if (!files) throw new BundleError('the active library is not in the store', 'wrong_parent');
+    const lines: string[] = [];
+    const splitter = new LineSplitter(files.library, (bytes) => lines.push(bytes.toString('utf8')));
+    await readFileChunks(
+      files.library,
+      (chunk) => splitter.write(chunk),
+      () => slicer.pause(),
+    );
+    splitter.end();
+    return lines;
+  }
+
+  /** Receive, verify, compile, swap, then record as last-good. Nothing changes unless every check passes. */
+  private async activate(
+    verified: VerifiedManifest,
+    manifestBytes: Buffer,
+    kind: PayloadKind,
+    pipe: PayloadPipe,
+    source: 'sync' | 'push',
+  ): Promise<ActivationReport> {
+    const m = verified.manifest;
+    const started = performance.now();
+    const slicer = new Slicer(this.sliceMs);
+    this.activating = m.version;
+    this.logger.info({ version: m.version, path: kind, source }, 'activating library');
+    // The manifest is kept verbatim, signatures and all: a restart verifies the stored library like a received one.
+    const staging = this.store.stage(manifestBytes);
+    let received = 0;
+    try {
+      const reader = new LibraryReader(m.library.file, m.library.size);
+      if (kind === 'full') {
+        await pipe(async (chunk) => {
+          received += chunk.length;
+          reader.write(chunk);
+          await staging.write(chunk);
+          await slicer.pause();
+        });
+      } else {
+        const entry = m.delta!;
+        const deltaReader = new DeltaReader(entry.file, entry.size);
+        await pipe(async (chunk) => {
+          received += chunk.length;
+          deltaReader.write(chunk);
+          await slicer.pause();
+        });
+        const delta = deltaReader.end();
+        expectDigest(entry.file, delta, entry);
+        if (delta.header.from_sha256 !== this.active?.sha256 || delta.header.to_sha256 !== m.library.sha256) {
+          throw new BundleError('does not lead from the active library to the offered one', 'wrong_parent', entry.file);
+        }
+        const parent = await this.readActiveLines(slicer);
+        let pending: string[] = [];
+        const flush = async () => {
+          if (pending.length === 0) return;
+          const bytes = Buffer.from(pending.join(''), 'utf8');
+          pending = [];
+          reader.write(bytes);
+          await staging.write(bytes);
+        };
+        await applyDelta(
+          parent,
+          delta,
+          (line) => pending.push(line, '\n'),
+          async () => {
+            if (pending.length >= 2_000) await flush();
+            await slicer.pause();
+          },
+        );
+        await flush();
+      }
+      const read = reader.end();
+      checkLibraryAgainstManifest(m.library.file, read, m);
+      checkHeaderAgainstManifest(m.library.file, read.data.meta, m);
+      await staging.finish();
+      let compiled: CompiledLibrary;
+      try {
+        compiled = (await compileInSlices(read.data, () => slicer.pause())).library;
+      } catch (error) {
+        throw new BundleError(`does not compile: ${message(error)}`, 'bad_content', m.library.file);
+      }
+      const before = this.holder.get()?.info.version ?? null;
+      this.holder.swap(compiled, { source });
+      const entry: StoredVersion = {
+        version: m.version,
+        sha256: m.library.sha256,
+        origin: source,
+        created_at: m.created_at,
+        activated_at: new Date(this.now()).toISOString(),
+        key_id: verified.keyId,
+      };
+      this.active = entry;
+      try {
+        this.store.commit(staging, entry);
+      } catch (error) {
+        // Active now, but a restart would come back to the previous last-good: say so.
+        this.logger.error({ err: error, version: m.version }, 'library is active but could not be saved as last-good');
+        this.recordError(new Error(`${m.version} is active but could not be saved as last-good: ${message(error)}`));
+      }
+      const report: ActivationReport = {
+        version_before: before,
+        version: m.version,
+        sha256: m.library.sha256,
+        source,
+        path: kind,
+        bytes_received: received,
+        knowledge_points: compiled.knowledgePointCount,
+        duration_ms: Math.round(performance.now() - started),
+        yields: slicer.yields,
+        at: entry.activated_at,
+      };
+      this.lastActivation = report;
+      this.logger.info(report, 'library activated');
+      return report;
+    } catch (error) {
+      staging.discard();
+      throw error;
+    } finally {
+      this.activating = undefined;
+    }
+  }
+
+  /**
+   * A bundle pushed by IT: the manifest (one line) and then the full library or the delta. Refused unless push is
+   * enabled and the manifest is signed by a trusted key.
+   */
+  async push(manifestBytes: Buffer, kind: PayloadKind, pipe: PayloadPipe): Promise<PollOutcome> {
+    if (!this.pushEnabled) {
+      throw new SyncRequestError('push is disabled: configure PREALERT_ADMIN_TOKEN and PREALERT_SYNC_PUBKEY', 403);
+    }
+    const verified = verifyManifest(manifestBytes, this.trustedKeys, 'pushed manifest');
+    const m = verified.manifest;
+    if (m.library.sha256 === this.active?.sha256) return { outcome: 'current', version: m.version };
+    if (kind === 'delta' && !(m.delta && this.canApplyDelta(m))) {
+      throw new SyncRequestError(
+        `the delta starts from ${m.delta?.from_version ?? '(none)'}, this workstation runs ${this.active?.version ?? '(none)'}: push the full library`,
+        409,
+      );
+    }
+    const report = await this.exclusive(() => this.activate(verified, manifestBytes, kind, pipe, 'push'));
+    return { outcome: 'activated', report };
+  }
+
+  /** Reactivates the previous version; the one left is held back from the poller. */
+  rollback(): Promise<ActivationReport> {
+    return this.exclusive(async () => {
+      const target = this.store.previous;
+      if (!target || !this.store.current)
+        throw new SyncRequestError('there is no previous library version to roll back to', 409);
+      const started = performance.now();
+      const slicer = new Slicer(this.sliceMs);
+      const compiled =
+        target.sha256 === null
+          ? (await compileInSlices(this.loadBundled(), () => slicer.pause())).library
+          : await this.loadStored(target, slicer);
+      if (compiled.meta.version !== target.version) {
+        throw new Error(`the bundled library is ${compiled.meta.version} now, not ${target.version}`);
+      }
+      const before = this.holder.get()?.info.version ?? null;
+      this.holder.swap(compiled, { source: 'rollback' });
+      const { to } = this.store.swapForRollback(new Date(this.now()).toISOString());
+      this.active = to;
+      // Re-read the platform's manifest on the next poll (no If-None-Match), so status shows what is held back.
+      delete this.memory.etag;
+      this.savePollMemory();
+      const report: ActivationReport = {
+        version_before: before,
+        version: to.version,
+        sha256: to.sha256 ?? '',
+        source: 'rollback',
+        path: to.sha256 === null ? 'bundled' : 'stored',
+        bytes_received: 0,
+        knowledge_points: compiled.knowledgePointCount,
+        duration_ms: Math.round(performance.now() - started),
+        yields: slicer.yields,
+        at: to.activated_at,
+      };
+      this.lastActivation = report;
+      this.logger.warn(report, 'library rolled back');
+      return report;
+    });
+  }
+
+  /** Whether the library is older than the configured maximum age, counted from the last time it was confirmed current. */
+  staleness(): { stale: boolean; reason: string | null; serving: boolean } {
+    const maxAge = this.config.maxAgeMs;
+    if (maxAge === undefined || !this.active) return { stale: false, reason: null, serving: true };
+    const times = [this.memory.last_ok_at, this.active.created_at];
+    if (this.active.origin !== 'bundled') times.push(this.active.activated_at);
+    const confirmed = Math.max(...times.map((t) => (t ? Date.parse(t) : Number.NaN)).filter((t) => !Number.isNaN(t)));
+    const age = this.now() - confirmed;
+    if (!(age > maxAge)) return { stale: false, reason: null, serving: true };
+    const hours = (age / 3_600_000).toFixed(1);
+    return {
+      stale: true,
+      reason: `library ${this.active.version} not confirmed current for ${hours} h (maximum ${(maxAge / 3_600_000).toFixed(1)} h)${
+        this.lastError ? `; last sync error: ${this.lastError.message}` : ''
+      }`,
+      serving: this.config.stalePolicy === 'serve',
+    };
+  }
+
+  status(): SyncStatus {
+    const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+    const staleness = this.staleness();
+    const active = this.active;
+    const previous = this.store.previous;
+    const heldVersions = this.store.heldBack.map((sha) =>
+      this.available?.sha256 === sha
+        ? this.available.version
+        : sha === previous?.sha256
+          ? previous.version
+          : sha.slice(0, 12),
+    );
+    return {
+      url: this.config.url ?? null,
+      last_ok_at: this.memory.last_ok_at ?? null,
+      last_error: this.lastError?.message ?? null,
+      last_error_at: iso(this.lastError?.at),
+      current_etag: this.memory.etag ?? null,
+      stale: staleness.stale,
+      stale_reason: staleness.reason,
+      stale_policy: this.config.stalePolicy,
+      max_age_s: this.config.maxAgeMs === undefined ? null : this.config.maxAgeMs / 1000,
+      interval_s: this.config.intervalMs / 1000,
+      consecutive_failures: this.failures,
+      last_attempt_at: iso(this.lastAttemptAt),
+      next_poll_at: this.timer ? iso(this.nextPollAt) : null,
+      library: active
+        ? {
+            version: active.version,
+            sha256: active.sha256,
+            origin: active.origin,
+            created_at: active.created_at,
+            activated_at: active.activated_at,
+            source: this.holder.get()?.info.source ?? 'none',
+          }
+        : null,
+      previous: previous ? { version: previous.version, sha256: previous.sha256, origin: previous.origin } : null,
+      held_back: heldVersions,
+      available: this.available,
+      activating: this.activating ?? null,
+      last_activation: this.lastActivation ?? null,
+      trusted_keys: this.trustedKeys.map((k) => k.id),
+      push_enabled: this.pushEnabled,
+    };
+  }
+}

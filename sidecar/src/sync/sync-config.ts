@@ -1,0 +1,101 @@
+import path from 'node:path';
+import { MANIFEST_FILE } from '@prealert/rules-cache';
+import { ConfigError } from '../config';
+
+export type StalePolicy = 'serve' | 'refuse';
+
+/** Library sync (pull from the provincial platform) and push (from IT staff); read from PREALERT_SYNC_* variables. */
+export interface SyncConfig {
+  /** manifest.json of the bundle directory; undefined = no polling. */
+  manifestUrl?: string;
+  /** The base URL as configured, for /v1/status. */
+  url?: string;
+  /** PEM files of the public keys a bundle must be signed with (pull and push alike). */
+  publicKeyFiles: string[];
+  intervalMs: number;
+  /** First retry after a failed poll; doubles per failure up to retryMaxMs. */
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** A library not confirmed current for this long is stale; undefined = never. */
+  maxAgeMs?: number;
+  /** Whether 3101/3102 keep being answered with a stale library (readyz says degraded either way). */
+  stalePolicy: StalePolicy;
+  /** Budget for one HTTP exchange (headers and body) with the platform. */
+  timeoutMs: number;
+  /** Largest library or delta file accepted, in bytes. */
+  maxBundleBytes: number;
+}
+
+const DEFAULT_INTERVAL_S = 300;
+const DEFAULT_MAX_AGE_S = 72 * 3600;
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero = false): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    throw new ConfigError(
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return n;
+}
+
+/** `https://cdn/bundles/` and `https://cdn/bundles` both mean the manifest.json in that directory. */
+export function manifestUrlOf(base: string): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new ConfigError(`PREALERT_SYNC_URL must be an absolute http(s) URL (got ${JSON.stringify(base)})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('PREALERT_SYNC_URL must be an http(s) URL');
+  }
+  if (url.pathname.endsWith('.json')) return url.toString();
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return new URL(MANIFEST_FILE, url).toString();
+}
+
+export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig {
+  const url = env.PREALERT_SYNC_URL?.trim() || undefined;
+  const publicKeyFiles = (env.PREALERT_SYNC_PUBKEY ?? '')
+    .split(path.delimiter)
+    .map((f) => f.trim())
+    .filter(Boolean)
+    .map((f) => path.resolve(f));
+  if (url && publicKeyFiles.length === 0) {
+    throw new ConfigError(
+      'PREALERT_SYNC_URL is set but PREALERT_SYNC_PUBKEY is not: a bundle is only trusted with a key',
+    );
+  }
+  const intervalS = seconds(env, 'PREALERT_SYNC_INTERVAL_S', DEFAULT_INTERVAL_S);
+  const maxAgeS = seconds(env, 'PREALERT_SYNC_MAX_AGE_S', url ? DEFAULT_MAX_AGE_S : 0, true);
+  const policy = (env.PREALERT_SYNC_WHEN_STALE ?? 'serve').trim();
+  if (policy !== 'serve' && policy !== 'refuse') {
+    throw new ConfigError(`PREALERT_SYNC_WHEN_STALE must be serve or refuse (got ${JSON.stringify(policy)})`);
+  }
+  const retryMinS = seconds(env, 'PREALERT_SYNC_RETRY_MIN_S', Math.min(intervalS, 10));
+  const retryMaxS = seconds(env, 'PREALERT_SYNC_RETRY_MAX_S', Math.max(intervalS, 900));
+  return {
+    ...(url ? { url, manifestUrl: manifestUrlOf(url) } : {}),
+    publicKeyFiles,
+    intervalMs: intervalS * 1000,
+    retryMinMs: retryMinS * 1000,
+    retryMaxMs: Math.max(retryMinS, retryMaxS) * 1000,
+    ...(maxAgeS > 0 ? { maxAgeMs: maxAgeS * 1000 } : {}),
+    stalePolicy: policy,
+    timeoutMs: seconds(env, 'PREALERT_SYNC_TIMEOUT_S', 120) * 1000,
+    maxBundleBytes: seconds(env, 'PREALERT_SYNC_MAX_BYTES', 512 * 1024 * 1024),
+  };
+}
+
+/** Delay before the next poll: the interval ±10 %, so a fleet started together does not poll in step. */
+export function jittered(ms: number, spread = 0.1): number {
+  return Math.round(ms * (1 - spread + Math.random() * 2 * spread));
+}
+
+/** Delay after the n-th failure in a row: retryMin·2^(n-1) capped at retryMax, ±20 %. */
+export function backoff(config: Pick<SyncConfig, 'retryMinMs' | 'retryMaxMs'>, failures: number): number {
+  return jittered(Math.min(config.retryMaxMs, config.retryMinMs * 2 ** Math.min(30, failures - 1)), 0.2);
+}

@@ -1,0 +1,87 @@
+import { BundleError, MAX_MANIFEST_BYTES } from '@prealert/rules-cache';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { requireAdmin } from '../plugins/admin-auth';
+import { splitFirstLine } from './first-line';
+import { type LibrarySync, type PayloadKind, SyncRequestError } from './library-sync';
+
+export interface SyncPluginOptions {
+  sync: LibrarySync;
+  adminToken?: string;
+}
+
+/** Media types a pushed bundle may be sent as; the body is streamed, never buffered whole. */
+export const PUSH_CONTENT_TYPES = ['application/x-ndjson', 'application/octet-stream'];
+
+function refuse(reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof SyncRequestError) return reply.code(error.statusCode).send({ error: error.message });
+  if (error instanceof BundleError) {
+    return reply.code(422).send({ error: error.message, code: error.code, where: error.where ?? null });
+  }
+  if (error instanceof RangeError) return reply.code(400).send({ error: error.message });
+  throw error;
+}
+
+/**
+ * The sync side of the sidecar: restores the last-good library when registered, polls while the server runs, and
+ * adds the admin endpoints (behind the admin token, like every /v1/admin route):
+ *   POST /v1/admin/bundle[?part=delta]  a pushed bundle: manifest line, then the library (or delta) file
+ *   POST /v1/admin/rollback             reactivate the previous version
+ *   POST /v1/admin/sync                 poll the platform now
+ */
+export async function syncPlugin(app: FastifyInstance, options: SyncPluginOptions): Promise<void> {
+  const { sync } = options;
+  await sync.restore();
+  app.addHook('onReady', async () => sync.startPolling());
+  app.addHook('onClose', async () => sync.stop());
+
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', requireAdmin(options.adminToken));
+      // Only bundle streams: anything else (JSON included) is answered 415 before its body is read.
+      admin.removeAllContentTypeParsers();
+      admin.addContentTypeParser(PUSH_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
+
+      admin.post<{ Querystring: { part?: string } }>('/bundle', async (request, reply) => {
+        const part = request.query.part ?? 'full';
+        if (part !== 'full' && part !== 'delta') {
+          return reply.code(400).send({ error: `part must be full or delta (got ${JSON.stringify(part)})` });
+        }
+        const body = request.body as AsyncIterable<Uint8Array> | undefined;
+        if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
+          return reply.code(415).send({ error: `send the bundle as ${PUSH_CONTENT_TYPES.join(' or ')}` });
+        }
+        let answer: unknown;
+        let failure: unknown;
+        try {
+          if (!sync.pushEnabled)
+            throw new SyncRequestError('push is disabled: no trusted key (PREALERT_SYNC_PUBKEY)', 403);
+          const { first, rest } = await splitFirstLine(body, MAX_MANIFEST_BYTES);
+          const outcome = await sync.push(first, part as PayloadKind, async (onChunk) => {
+            for await (const chunk of rest) await onChunk(chunk);
+          });
+          answer = { ...outcome, library: sync.status().library };
+        } catch (error) {
+          failure = error;
+        }
+        if (!request.raw.readableEnded) {
+          // Answered before the whole upload was read (refused, or already current): the rest is not worth
+          // receiving, and a half-read body must not be left on a keep-alive connection.
+          reply.header('connection', 'close');
+          request.raw.resume();
+        }
+        return failure === undefined ? answer : refuse(reply, failure);
+      });
+
+      admin.post('/rollback', async (_request, reply) => {
+        try {
+          return { outcome: 'rolled_back', report: await sync.rollback(), library: sync.status().library };
+        } catch (error) {
+          return refuse(reply, error);
+        }
+      });
+
+      admin.post('/sync', async () => ({ ...(await sync.pollNow({ fresh: true })), sync: sync.status() }));
+    },
+    { prefix: '/v1/admin' },
+  );
+}

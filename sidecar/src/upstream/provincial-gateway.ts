@@ -1,0 +1,127 @@
+import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
+import { Agent, request } from 'undici';
+import type { UpstreamGatewayConfig } from '../config';
+
+export type UpstreamOutcome =
+  | { ok: true; results: JudgeResultDto[] }
+  | {
+      ok: false;
+      reason: 'timeout' | 'http_error' | 'bad_response' | 'gateway_error' | 'network_error';
+      detail: string;
+    };
+
+const CALL_SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
+
+/**
+ * The provincial gateway, asked in parallel with the local evaluation. Its answer is awaited only within the
+ * configured budget: whatever it does (slow, down, garbage), the local answer goes out on time.
+ */
+export class ProvincialGateway {
+  private readonly agent: Agent;
+  private readonly url: string;
+
+  constructor(private readonly config: UpstreamGatewayConfig & { url: string }) {
+    const url = new URL(config.url);
+    // A bare base URL means "the same national path there", as a HIS only changes its base URL.
+    this.url =
+      url.pathname === '/' || url.pathname === '' ? new URL(CALL_SERVICE_PATH, url).toString() : url.toString();
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: { timeout: config.timeoutMs } });
+  }
+
+  /** Starts the call now; the promise settles within the budget and never rejects. */
+  analyze(envelopeJson: string): Promise<UpstreamOutcome> {
+    const signal = AbortSignal.timeout(this.config.timeoutMs);
+    return this.call(envelopeJson, signal).catch((error: unknown): UpstreamOutcome => {
+      if (signal.aborted)
+        return { ok: false, reason: 'timeout', detail: `no answer within ${this.config.timeoutMs} ms` };
+      return { ok: false, reason: 'network_error', detail: (error as Error).message ?? String(error) };
+    });
+  }
+
+  private async call(envelopeJson: string, signal: AbortSignal): Promise<UpstreamOutcome> {
+    const response = await request(this.url, {
+      method: 'POST',
+      dispatcher: this.agent,
+      signal,
+      headers: { ...this.config.headers, 'content-type': 'application/json; charset=utf-8' },
+      body: envelopeJson,
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) return { ok: false, reason: 'http_error', detail: `HTTP ${response.statusCode}` };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return { ok: false, reason: 'bad_response', detail: 'answer is not JSON' };
+    }
+    if (typeof parsed !== 'object' || parsed === null)
+      return { ok: false, reason: 'bad_response', detail: 'answer is not an object' };
+    const envelope = parsed as { infcode?: unknown; err_msg?: unknown; output?: { result?: unknown } };
+    if (Number(envelope.infcode) !== 0) {
+      return {
+        ok: false,
+        reason: 'gateway_error',
+        detail: `infcode ${String(envelope.infcode)}: ${String(envelope.err_msg ?? '')}`,
+      };
+    }
+    // Some gateways answer a single object where the spec says a list (3101-3103.md §3).
+    const raw = envelope.output?.result;
+    const list = raw == null ? [] : Array.isArray(raw) ? raw : [raw];
+    const results: JudgeResultDto[] = [];
+    for (const item of list) {
+      if (typeof item === 'object' && item !== null && typeof (item as { jr_id?: unknown }).jr_id === 'string') {
+        results.push(normaliseUpstreamResult(item as Record<string, unknown>));
+      }
+    }
+    return { ok: true, results };
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+function normaliseUpstreamResult(item: Record<string, unknown>): JudgeResultDto {
+  const sev = String(item.sev_deg ?? '3');
+  const sevDeg = sev === '1' || sev === '2' ? sev : '3';
+  const details = Array.isArray(item.judge_result_detail_dtos)
+    ? item.judge_result_detail_dtos
+    : item.judge_result_detail_dtos
+      ? [item.judge_result_detail_dtos]
+      : [];
+  return {
+    ...(item as unknown as JudgeResultDto),
+    vola_amt: Number(item.vola_amt) || 0,
+    sev_deg: sevDeg,
+    judge_result_detail_dtos: details as JudgeResultDto['judge_result_detail_dtos'],
+    // rules.md default impact; the gateway does not say.
+    wf_impact: (item.wf_impact as WorkflowImpact | undefined) ?? (sevDeg === '3' ? 'confirm' : 'reason'),
+    kp_id: typeof item.kp_id === 'string' ? item.kp_id : '',
+  };
+}
+
+/**
+ * Local results first; an upstream result is kept only if it names a (rule, flagged line) pair the local
+ * answer does not already have.
+ */
+export function mergeResults(local: JudgeResultDto[], upstream: readonly JudgeResultDto[]): JudgeResultDto[] {
+  if (upstream.length === 0) return local;
+  const seen = new Set<string>();
+  const keysOf = (r: JudgeResultDto): string[] => {
+    const flagged = (r.judge_result_detail_dtos ?? []).filter((d) => String(d.vola_item_type) === '1' && d.rx_id);
+    return flagged.length > 0
+      ? flagged.map((d) => `${r.rule_id}\u0000line\u0000${d.rx_id}`)
+      : [`${r.rule_id}\u0000encounter\u0000${r.mdtrt_id ?? ''}`];
+  };
+  for (const r of local) for (const key of keysOf(r)) seen.add(key);
+  const merged = local.slice();
+  const ids = new Set(local.map((r) => r.jr_id));
+  for (const r of upstream) {
+    const keys = keysOf(r);
+    if (ids.has(r.jr_id) || keys.every((k) => seen.has(k))) continue;
+    for (const k of keys) seen.add(k);
+    ids.add(r.jr_id);
+    merged.push(r);
+  }
+  return merged;
+}

@@ -1,0 +1,78 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { encodedLength } from '../src/national/body-charset';
+import { fitToCapacity, TINY_ENVELOPE } from '../src/national/capacity-fit';
+
+const result = (i: number, sev: '1' | '2' | '3') => ({
+  jr_id: `jr-${i}`,
+  rule_id: 'GZ10000301004000',
+  rule_name: '药品区分性别使用',
+  vola_cont: `【第${i}个药品】限男性使用，患者性别为女。`.repeat(3),
+  patn_id: 'p',
+  mdtrt_id: 'm',
+  judge_result_detail_dtos: [
+    { jrd_id: `jrd-${i}-1`, patn_id: 'p', mdtrt_id: 'm', rx_id: `rx-${i}`, vola_item_type: '1' as const, vola_amt: 10 },
+    { jrd_id: `jrd-${i}-2`, patn_id: 'p', mdtrt_id: 'm', rx_id: `rx-${i}b`, vola_item_type: '2' as const, vola_amt: 0 },
+  ],
+  vola_amt: 10,
+  vola_amt_stas: '1' as const,
+  sev_deg: sev,
+  vola_evid: '限转移性激素敏感性前列腺癌(mHSPC)患者。'.repeat(4),
+  vola_bhvr_type: '1',
+  task_id: 't',
+  wf_impact: 'reason' as const,
+  kp_id: 'kp',
+});
+
+const envelope = () => ({
+  infcode: 0,
+  inf_refmsgid: '440106202603150930000000000001',
+  refmsg_time: '20260315093000000',
+  respond_time: '20260315093000001',
+  err_msg: '',
+  output: { result: [result(1, '3'), result(2, '1'), result(3, '2'), result(4, '3'), result(5, '1')] },
+});
+
+describe('fitToCapacity', () => {
+  it('leaves an answer that fits untouched', () => {
+    const e = envelope();
+    expect(fitToCapacity(e, 'utf-8', 1_000_000)).toBe(JSON.stringify(e));
+  });
+
+  for (const charset of ['utf-8', 'gb18030', 'utf-16le']) {
+    it(`fits every capacity in ${charset}, shortening before dropping, lowest severity dropped first`, () => {
+      const full = encodedLength(JSON.stringify(envelope()), charset);
+      let previousKept = 5;
+      for (let capacity = full - 1; capacity > 150; capacity -= 97) {
+        const text = fitToCapacity(envelope(), charset, capacity);
+        expect(iconv.encode(text, charset === 'utf-8' ? 'utf8' : charset).length).toBeLessThanOrEqual(capacity);
+        const parsed = JSON.parse(text);
+        expect(parsed.output.truncated).toBe(true);
+        const kept: { jr_id: string; sev_deg: string }[] = parsed.output.result;
+        expect(kept.length).toBeLessThanOrEqual(previousKept);
+        previousKept = kept.length;
+        // Whatever was dropped was never more severe than anything kept.
+        const keptSev = Math.max(...kept.map((r) => Number(r.sev_deg)), 0);
+        const dropped = envelope().output.result.filter((r) => !kept.some((k) => k.jr_id === r.jr_id));
+        for (const d of dropped) expect(Number(d.sev_deg)).toBeGreaterThanOrEqual(keptSev);
+      }
+    });
+  }
+
+  it('keeps all jr_ids while shortening alone is enough', () => {
+    const full = encodedLength(JSON.stringify(envelope()), 'utf-8');
+    const parsed = JSON.parse(fitToCapacity(envelope(), 'utf-8', Math.floor(full * 0.6)));
+    expect(parsed.output.result.map((r: { jr_id: string }) => r.jr_id)).toEqual([
+      'jr-1',
+      'jr-2',
+      'jr-3',
+      'jr-4',
+      'jr-5',
+    ]);
+    expect(parsed.output.result[0].vola_evid).toBe('');
+  });
+
+  it('answers the tiny envelope when not even an empty list fits', () => {
+    expect(fitToCapacity(envelope(), 'utf-8', 100)).toBe(TINY_ENVELOPE);
+  });
+});

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_FILE_NAME, ConfigError, DEFAULT_PORT, loadConfig } from '../src/config';
+import { defaultDataDir } from '../src/data-dir';
+import { tempDataDir } from './helpers/test-server';
+
+describe('data dir per OS convention', () => {
+  it('Windows: %LOCALAPPDATA%\\prealert', () => {
+    expect(defaultDataDir('win32', { LOCALAPPDATA: 'C:\\Users\\doc\\AppData\\Local' }, 'C:\\Users\\doc')).toBe(
+      'C:\\Users\\doc\\AppData\\Local\\prealert',
+    );
+    expect(defaultDataDir('win32', {}, 'C:\\Users\\doc')).toBe('C:\\Users\\doc\\AppData\\Local\\prealert');
+  });
+  it('Linux (UOS, Kylin): $XDG_DATA_HOME/prealert, else ~/.local/share/prealert', () => {
+    expect(defaultDataDir('linux', { XDG_DATA_HOME: '/data/xdg' }, '/home/doc')).toBe('/data/xdg/prealert');
+    expect(defaultDataDir('linux', { XDG_DATA_HOME: 'relative' }, '/home/doc')).toBe('/home/doc/.local/share/prealert');
+    expect(defaultDataDir('linux', {}, '/home/doc')).toBe('/home/doc/.local/share/prealert');
+  });
+  it('macOS: ~/Library/Application Support/prealert', () => {
+    expect(defaultDataDir('darwin', {}, '/Users/doc')).toBe('/Users/doc/Library/Application Support/prealert');
+  });
+});
+
+describe('config: defaults < file < environment < command line', () => {
+  it('defaults to loopback on 17311', () => {
+    const dir = tempDataDir();
+    const config = loadConfig({ env: { PREALERT_DATA_DIR: dir } });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: DEFAULT_PORT, dataDir: dir, corsOrigins: [] });
+    expect(config.configFile).toBeUndefined();
+  });
+
+  it('reads prealert.config.json from the data dir, then lets env and flags override it', () => {
+    const dir = tempDataDir();
+    fs.writeFileSync(
+      path.join(dir, CONFIG_FILE_NAME),
+      JSON.stringify({
+        port: 18000,
+        host: '0.0.0.0',
+        corsOrigins: ['http://his.local'],
+        upstream: { url: 'http://gw.local/', timeoutMs: 500 },
+      }),
+    );
+    const fromFile = loadConfig({ env: { PREALERT_DATA_DIR: dir } });
+    expect(fromFile).toMatchObject({ port: 18000, host: '0.0.0.0', corsOrigins: ['http://his.local'] });
+    expect(fromFile.upstream).toMatchObject({ url: 'http://gw.local/', timeoutMs: 500 });
+    const fromEnv = loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_PORT: '18001', PREALERT_HOST: '127.0.0.1' } });
+    expect(fromEnv).toMatchObject({ port: 18001, host: '127.0.0.1' });
+    const fromFlags = loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_PORT: '18001' }, overrides: { port: 0 } });
+    expect(fromFlags.port).toBe(0);
+  });
+
+  it('names the bad setting', () => {
+    const dir = tempDataDir();
+    const file = path.join(dir, CONFIG_FILE_NAME);
+    const attempt = (content: string) => {
+      fs.writeFileSync(file, content);
+      return () => loadConfig({ env: { PREALERT_DATA_DIR: dir } });
+    };
+    expect(attempt('{"port": 70000}')).toThrow(/prealert.config.json: port must be an integer from 0 to 65535/);
+    expect(attempt('{"prot": 1}')).toThrow(/prot is not a known setting/);
+    expect(attempt('{"adminToken": "short"}')).toThrow(/adminToken must be at least 16 characters/);
+    expect(attempt('{"upstream": {"url": "ftp://x"}}')).toThrow(/upstream.url must be an http\(s\) URL/);
+    expect(attempt('{"log": {"level": "loud"}}')).toThrow(/log.level must be one of/);
+    expect(attempt('{"port": ')).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_PORT: 'abc' }, configFile: undefined }),
+    ).toThrow();
+    fs.rmSync(file);
+    expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_PORT: 'abc' } })).toThrow(
+      /PREALERT_PORT must be an integer/,
+    );
+    expect(() => loadConfig({ env: {}, configFile: path.join(dir, 'missing.json') })).toThrow(
+      /cannot read config file/,
+    );
+  });
+});

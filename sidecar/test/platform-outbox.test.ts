@@ -1,0 +1,168 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logging';
+import { queueDailyFigures } from '../src/outbox/daily-figures';
+import { backoffMs, PlatformForwarder } from '../src/outbox/platform-forwarder';
+import { PatientPseudonymizer } from '../src/patient-pseudonym';
+import { ComplianceFigures } from '../src/stats/compliance-figures';
+import { openDatabase } from '../src/store/database';
+import { OutboxStore } from '../src/store/outbox';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { callService, tempDataDir, testServer } from './helpers/test-server';
+
+/** A 数据归集 receiver on loopback that dedups by Idempotency-Key, as the platform must. */
+let failNext = 0;
+let receiver: http.Server;
+let receiverUrl: string;
+const deliveries: { key: string; body: { id: string; kind: string; payload: Record<string, unknown> } }[] = [];
+const accepted = new Map<string, unknown>();
+
+beforeAll(async () => {
+  receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (failNext > 0) {
+        failNext--;
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
+      const key = String(req.headers['idempotency-key']);
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      deliveries.push({ key, body });
+      if (!accepted.has(key)) accepted.set(key, body);
+      res.statusCode = 202;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/collect`;
+});
+afterAll(async () => {
+  receiver.closeAllConnections();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+const until = async (condition: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe('outbox to the 数据归集 platform', () => {
+  it('forwards each 3103 disposition exactly once by id, retrying with backoff through failures', async () => {
+    deliveries.length = 0;
+    failNext = 2;
+    const server = await testServer({ platform: { url: receiverUrl, retryMinMs: 50, retryMaxMs: 200 } });
+    try {
+      await server.listen();
+      const results = (await callService(server, analysisEnvelope({ encounterId: 'MZ-O-1' }))).body.output.result!;
+      const fb = await callService(
+        server,
+        feedbackEnvelope([
+          { jrId: results[0]!.jr_id, way: '2' },
+          { jrId: results[1]!.jr_id, way: '1', reason: '已核实' },
+        ]),
+      );
+      expect(fb.body.infcode).toBe(0);
+      await until(() => new Set(deliveries.map((d) => d.key)).size === 2);
+      const pending = server.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get();
+      expect(pending).toEqual({ n: 0 });
+      const attempts = server.db.prepare("SELECT SUM(attempts) AS n FROM outbox WHERE kind = 'disposition'").get() as {
+        n: number;
+      };
+      expect(attempts.n).toBe(4); // two 503s, then one delivery each
+      for (const d of deliveries) {
+        expect(d.body.id).toBe(d.key);
+        expect(d.body.kind).toBe('disposition');
+        expect(d.body.payload).toMatchObject({ warn_type: '1', rule_id: 'GZ10000301004000', dept_code: 'A03.01' });
+        // Patient identifiers stay on the workstation.
+        expect(JSON.stringify(d.body)).not.toMatch(/44010000000001234567|王测试/);
+      }
+      expect(deliveries.map((d) => d.body.payload.dspo_way).sort()).toEqual(['1', '2']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps entries local without a platform URL and delivers them once one is configured', async () => {
+    const dataDir = tempDataDir();
+    const local = await testServer({ dataDir });
+    const results = (await callService(local, analysisEnvelope({ encounterId: 'MZ-O-2' }))).body.output.result!;
+    await callService(local, feedbackEnvelope([{ jrId: results[0]!.jr_id, way: '2' }]));
+    expect(local.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get()).toEqual({ n: 1 });
+    await local.close();
+
+    deliveries.length = 0;
+    const forwarding = await testServer({ dataDir, platform: { url: receiverUrl, retryMinMs: 50 } });
+    try {
+      await forwarding.listen();
+      await until(() => deliveries.length >= 1);
+      expect(deliveries[0]!.body.payload.warn_rslt_id).toBe(results[0]!.jr_id);
+    } finally {
+      await forwarding.close();
+    }
+  });
+
+  it('redelivery after a lost acknowledgement carries the same key, so the receiver keeps one', async () => {
+    const db = openDatabase(tempDataDir());
+    const outbox = new OutboxStore(db);
+    outbox.add('entry-1', 'disposition', { n: 1 }, Date.now());
+    const forwarder = new PlatformForwarder(
+      outbox,
+      { url: receiverUrl, headers: {}, retryMinMs: 10, retryMaxMs: 10 },
+      createLogger({ level: 'silent' }),
+    );
+    deliveries.length = 0;
+    await forwarder.deliverDue();
+    // Simulate the acknowledgement being lost: the row is still pending, so it goes again.
+    db.prepare('UPDATE outbox SET delivered_at = NULL').run();
+    await forwarder.deliverDue();
+    await forwarder.stop();
+    expect(deliveries.map((d) => d.key)).toEqual(['entry-1', 'entry-1']);
+    expect([...accepted.keys()].filter((k) => k === 'entry-1')).toHaveLength(1);
+    db.close();
+  });
+
+  it('backs off exponentially with jitter up to the cap', () => {
+    for (const [attempt, base] of [
+      [1, 1000],
+      [2, 2000],
+      [5, 16000],
+      [30, 60000],
+    ] as const) {
+      const delay = backoffMs(attempt, 1000, 60000);
+      expect(delay).toBeGreaterThanOrEqual(base * 0.8);
+      expect(delay).toBeLessThanOrEqual(base * 1.2);
+    }
+  });
+
+  it('queues the daily figures of each finished day once', async () => {
+    const server = await testServer();
+    try {
+      await callService(server, analysisEnvelope({ encounterId: 'MZ-O-3' }));
+      await server.app.inject({ url: '/v1/status' }); // flush records
+      const outbox = new OutboxStore(server.db);
+      const figures = new ComplianceFigures(server.db);
+      const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
+      // Today's reminders are not final yet.
+      expect(queueDailyFigures(server.db, figures, outbox, installId)).toEqual([]);
+      const tomorrow = Date.now() + 86_400_000;
+      const queued = queueDailyFigures(server.db, figures, outbox, installId, tomorrow);
+      expect(queued).toHaveLength(1);
+      expect(queueDailyFigures(server.db, figures, outbox, installId, tomorrow)).toEqual([]);
+      const row = server.db.prepare("SELECT id, payload FROM outbox WHERE kind = 'daily_figures'").get() as {
+        id: string;
+        payload: string;
+      };
+      expect(row.id).toBe(`figures:${installId}:${queued[0]}`);
+      expect(JSON.parse(row.payload)).toMatchObject({ day: queued[0], totals: { reminders: 2, pending: 2 } });
+    } finally {
+      await server.close();
+    }
+  });
+});

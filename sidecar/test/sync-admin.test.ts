@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SidecarServer } from '../src/server';
+import { testServer } from './helpers/test-server';
+import { BundleFactory, provincialCsv, V1, V2 } from './sync-support';
+
+const TOKEN = 'sync-admin-test-token-0123456789';
+let bundles: BundleFactory;
+let v1: ReturnType<BundleFactory['write']>;
+let v2: ReturnType<BundleFactory['write']>;
+let v3: ReturnType<BundleFactory['write']>;
+let foreign: ReturnType<BundleFactory['write']>;
+
+beforeAll(() => {
+  bundles = new BundleFactory();
+  v1 = bundles.write('v1', bundles.library(V1));
+  v2 = bundles.write('v2', bundles.library(V2, { revision: true }), v1);
+  v3 = bundles.write(
+    'v3',
+    bundles.library('prov44-2026.11', { revision: true, extra: [provincialCsv(bundles.dir)] }),
+    v2,
+  );
+  const stranger = new BundleFactory(path.join(bundles.dir, 'stranger'));
+  foreign = stranger.write('foreign', stranger.library('foreign-1'));
+});
+afterAll(() => fs.rmSync(bundles.dir, { recursive: true, force: true }));
+
+const started: SidecarServer[] = [];
+afterEach(async () => {
+  for (const s of started.splice(0)) await s.close();
+  clearSyncEnv();
+});
+
+function clearSyncEnv(): void {
+  for (const key of Object.keys(process.env)) if (key.startsWith('PREALERT_SYNC_')) delete process.env[key];
+}
+
+/** A real sidecar on a loopback port; sync settings come from PREALERT_SYNC_* as in production. */
+async function sidecar(env: Record<string, string>, adminToken?: string) {
+  clearSyncEnv();
+  Object.assign(process.env, env);
+  const server = await testServer(adminToken ? { adminToken } : {});
+  started.push(server);
+  const { url } = await server.listen();
+  return { server, url };
+}
+
+function body(dir: string, file: string, cut = 1): Buffer {
+  const manifest = JSON.stringify(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
+  const payload = fs.readFileSync(path.join(dir, file));
+  return Buffer.concat([Buffer.from(`${manifest}\n`), payload.subarray(0, Math.floor(payload.length * cut))]);
+}
+
+async function call(url: string, route: string, options: { body?: Buffer; token?: string; type?: string } = {}) {
+  const response = await request(`${url}${route}`, {
+    method: options.body || route.includes('admin') ? 'POST' : 'GET',
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body ? { 'content-type': options.type ?? 'application/x-ndjson' } : {}),
+    },
+    ...(options.body ? { body: options.body } : {}),
+  });
+  return {
+    status: response.statusCode,
+    json: (await response.body.json()) as Record<string, unknown> & { sync?: Record<string, unknown> },
+  };
+}
+
+async function version(url: string): Promise<string> {
+  return ((await call(url, '/v1/status')).json.library as { version: string }).version;
+}
+
+describe('admin push and rollback', () => {
+  it('is off without an admin token, and push is off without a trusted key', async () => {
+    const { url } = await sidecar({});
+    expect((await call(url, '/v1/admin/bundle', { body: body(v1.dir, v1.libraryFile) })).status).toBe(403);
+    const keyless = await sidecar({}, TOKEN);
+    const answer = await call(keyless.url, '/v1/admin/bundle', { body: body(v1.dir, v1.libraryFile), token: TOKEN });
+    expect(answer.status).toBe(403);
+    expect(answer.json.error).toMatch(/PREALERT_SYNC_PUBKEY/);
+    expect((await call(keyless.url, '/v1/status')).json.sync).toMatchObject({ push_enabled: false, url: null });
+  });
+
+  it('takes a signed bundle, refuses everything else, and rolls back', async () => {
+    const { url } = await sidecar({ PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile }, TOKEN);
+    const push = (b: Buffer, query = '', token = TOKEN, type?: string) =>
+      call(url, `/v1/admin/bundle${query}`, { body: b, token, ...(type ? { type } : {}) });
+
+    expect((await push(body(v1.dir, v1.libraryFile), '', 'wrong-token-wrong-token')).status).toBe(401);
+    expect((await push(body(v1.dir, v1.libraryFile), '', TOKEN, 'application/json')).status).toBe(415);
+    const garbage = await push(Buffer.from('{"signed":1}\nhello\n'));
+    expect(garbage).toMatchObject({ status: 422, json: { code: 'bad_manifest' } });
+    const untrusted = await push(body(foreign.dir, foreign.libraryFile));
+    expect(untrusted).toMatchObject({ status: 422, json: { code: 'untrusted' } });
+    const cut = await push(body(v1.dir, v1.libraryFile, 0.6));
+    expect(cut).toMatchObject({ status: 422, json: { code: 'truncated' } });
+    expect(await version(url)).toBe(V2);
+
+    const full = await push(body(v1.dir, v1.libraryFile));
+    expect(full).toMatchObject({
+      status: 200,
+      json: { outcome: 'activated', report: { version: V1, path: 'full', source: 'push' } },
+    });
+    expect(await version(url)).toBe(V1);
+
+    const delta = await push(body(v2.dir, v2.deltaFile!), '?part=delta');
+    expect(delta).toMatchObject({ status: 200, json: { report: { version: V2, path: 'delta' } } });
+    expect((await push(body(v2.dir, v2.libraryFile))).json).toMatchObject({ outcome: 'current' });
+    const stale = await push(body(v2.dir, v2.deltaFile!), '?part=delta');
+    expect(stale).toMatchObject({ status: 200, json: { outcome: 'current' } });
+
+    const back = await call(url, '/v1/admin/rollback', { token: TOKEN });
+    expect(back).toMatchObject({ status: 200, json: { report: { version_before: V2, version: V1 } } });
+    expect(await version(url)).toBe(V1);
+    const cutDelta = await push(body(v2.dir, v2.deltaFile!).subarray(0, 50_000), '?part=delta');
+    expect(cutDelta).toMatchObject({ status: 422, json: { code: 'truncated' } });
+    const wrongParent = await push(body(v3.dir, v3.deltaFile!), '?part=delta');
+    expect(wrongParent.status).toBe(409);
+    expect(wrongParent.json.error).toMatch(/push the full library/);
+    expect(await version(url)).toBe(V1);
+    const status = (await call(url, '/v1/status')).json.sync!;
+    expect(status).toMatchObject({ push_enabled: true, held_back: [V2], previous: { version: V2 } });
+    expect(await call(url, '/v1/admin/sync', { token: TOKEN })).toMatchObject({ json: { outcome: 'disabled' } });
+  });
+
+  it('reports a stale library in /readyz, serving or refusing as configured', async () => {
+    const serving = await sidecar({ PREALERT_SYNC_MAX_AGE_S: '60' });
+    const ready = await call(serving.url, '/readyz');
+    expect(ready).toMatchObject({ status: 200, json: { status: 'degraded' } });
+    expect(String(ready.json.reason)).toMatch(/not confirmed current/);
+    const refusing = await sidecar({ PREALERT_SYNC_MAX_AGE_S: '60', PREALERT_SYNC_WHEN_STALE: 'refuse' });
+    expect(await call(refusing.url, '/readyz')).toMatchObject({ status: 503, json: { status: 'degraded' } });
+    const fresh = await sidecar({});
+    expect(await call(fresh.url, '/readyz')).toMatchObject({ status: 200, json: { status: 'ready' } });
+  });
+});

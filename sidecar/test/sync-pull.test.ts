@@ -1,0 +1,260 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { analyze, compileLibrary } from '@prealert/core';
+import { loadNationalLibrary, type WrittenBundle } from '@prealert/rules-cache';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { analysisInput } from '../../packages/core/test/support/requests';
+import { LibraryHolder } from '../src/library-holder';
+import { createLogger } from '../src/logging';
+import { LibrarySync, type PollOutcome } from '../src/sync/library-sync';
+import { loadSyncConfig } from '../src/sync/sync-config';
+import { ADDED_BY_REVISION, BundleFactory, DROPPED_BY_REVISION, provincialCsv, tempDir, V1, V2 } from './sync-support';
+
+const logger = createLogger({ level: 'silent' });
+const bundled = loadNationalLibrary();
+
+let platform: ProvincialPlatform;
+let bundles: BundleFactory;
+let v1: WrittenBundle;
+let v2: WrittenBundle;
+let v3: WrittenBundle;
+const syncs: LibrarySync[] = [];
+
+beforeAll(async () => {
+  bundles = new BundleFactory();
+  v1 = bundles.write('v1', bundles.library(V1));
+  v2 = bundles.write('v2', bundles.library(V2, { revision: true }), v1);
+  v3 = bundles.write(
+    'v3',
+    bundles.library('prov44-2026.11', { revision: true, extra: [provincialCsv(bundles.dir)] }),
+    v2,
+  );
+  platform = await startPlatform();
+});
+
+afterAll(async () => {
+  for (const s of syncs) await s.stop();
+  await platform?.close();
+  fs.rmSync(bundles.dir, { recursive: true, force: true });
+});
+
+function newSync(dataDir: string, env: Record<string, string> = {}, adminEnabled = false) {
+  const holder = new LibraryHolder();
+  holder.swap(compileLibrary(bundled), { source: 'bundled' });
+  const sync = new LibrarySync({
+    config: loadSyncConfig({
+      PREALERT_SYNC_URL: platform.bundleUrl,
+      PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile,
+      PREALERT_SYNC_TIMEOUT_S: '1',
+      ...env,
+    }),
+    dataDir,
+    holder,
+    logger,
+    adminEnabled,
+  });
+  syncs.push(sync);
+  return { holder, sync };
+}
+
+/** The outcomes that tell the versions apart (see sync-support.ts). */
+function fires(holder: LibraryHolder, item: { code: string; gend: string }): boolean {
+  const input = analysisInput({ gend: item.gend, lines: [{ code: item.code }] });
+  const out = analyze(holder.get()!.compiled, input, { infno: '3101', now: new Date('2026-11-20T10:00:00+08:00') });
+  if (!out.ok) throw new Error(out.message);
+  return out.output.result.length > 0;
+}
+
+function firesForWoman(holder: LibraryHolder): boolean {
+  return fires(holder, ADDED_BY_REVISION);
+}
+
+function requestsSince(n: number) {
+  return platform.requests.slice(n).map((r) => `${r.target} ${r.status}`);
+}
+
+describe('pulling bundles from the platform', () => {
+  const dataDir = tempDir('pull');
+  let holder: LibraryHolder;
+  let sync: LibrarySync;
+
+  beforeAll(async () => {
+    ({ holder, sync } = newSync(dataDir));
+    await sync.restore();
+  });
+
+  it('starts on the bundled national library and records it as current', () => {
+    expect(holder.get()!.info).toMatchObject({ version: V2, source: 'bundled' });
+    expect(sync.store.current).toMatchObject({ version: V2, sha256: null, origin: 'bundled' });
+    expect(sync.status().library).toMatchObject({ origin: 'bundled' });
+  });
+
+  it('activates the published batches (full), then costs a 304 per poll', async () => {
+    platform.publish(v1.dir);
+    const mark = platform.requests.length;
+    const outcome = await sync.pollNow();
+    expect(outcome).toMatchObject({ outcome: 'activated', report: { version: V1, path: 'full', version_before: V2 } });
+    expect(holder.get()!.info).toMatchObject({ version: V1, source: 'sync' });
+    expect(firesForWoman(holder)).toBe(false);
+    expect(fires(holder, DROPPED_BY_REVISION)).toBe(true);
+    expect(await sync.pollNow()).toEqual({ outcome: 'not_modified' });
+    expect(requestsSince(mark)).toEqual(['manifest 200', 'library 200', 'manifest 304']);
+    expect(sync.store.current).toMatchObject({ version: V1, sha256: v1.manifest.signed.library.sha256 });
+    expect(sync.store.previous).toMatchObject({ version: V2, origin: 'bundled' });
+    const status = sync.status();
+    expect(status.current_etag).toMatch(/^"/);
+    expect(status.last_error).toBeNull();
+    expect(status.stale).toBe(false);
+  });
+
+  it('takes the 2026-01 revision as a delta, and the outcome flips', async () => {
+    platform.publish(v2.dir);
+    const mark = platform.requests.length;
+    const outcome = await sync.pollNow();
+    expect(outcome).toMatchObject({ outcome: 'activated', report: { version: V2, path: 'delta' } });
+    const report = (outcome as Extract<PollOutcome, { outcome: 'activated' }>).report;
+    expect(report.bytes_received).toBe(v2.manifest.signed.delta!.size);
+    expect(requestsSince(mark)).toEqual(['manifest 200', 'delta 200']);
+    expect(firesForWoman(holder)).toBe(true);
+    expect(fires(holder, DROPPED_BY_REVISION)).toBe(false);
+    // The stored library is the full file, byte for byte, though only the delta travelled.
+    const stored = fs.readFileSync(sync.store.files(sync.store.current!)!.library);
+    expect(stored.equals(fs.readFileSync(path.join(v2.dir, v2.libraryFile)))).toBe(true);
+  });
+
+  const faults = [
+    { name: 'HTTP 5xx', fault: { kind: 'status', status: 503 }, error: /HTTP 503/ },
+    { name: 'a slow answer', fault: { kind: 'slow', delayMs: 2_500 }, error: /no answer within 1000 ms/ },
+    { name: 'a cut connection', fault: { kind: 'reset' }, error: /GET .*manifest\.json/ },
+    { name: 'a bad signature', fault: { kind: 'bad_signature' }, error: /does not verify/ },
+    {
+      name: 'a truncated body',
+      fault: { kind: 'truncate', target: 'payload' },
+      error: /delta-|library-|closed|terminated/,
+    },
+    { name: 'a wrong hash', fault: { kind: 'wrong_hash', target: 'payload' }, error: /sha256 .* differs/ },
+  ] as const;
+
+  for (const { name, fault, error } of faults) {
+    it(`keeps the active library on ${name}, and says so in status`, async () => {
+      platform.publish(v3.dir);
+      platform.inject(fault);
+      const outcome = await sync.pollNow();
+      platform.clearFaults();
+      expect(outcome.outcome).toBe('failed');
+      expect(holder.get()!.info.version).toBe(V2);
+      const status = sync.status();
+      expect(status.last_error).toMatch(error);
+      expect(status.consecutive_failures).toBeGreaterThan(0);
+      expect(status.library?.version).toBe(V2);
+      expect(fs.readdirSync(path.join(sync.store.dir, 'staging'))).toEqual([]);
+    });
+  }
+
+  it('falls back from a damaged delta to the full library', async () => {
+    platform.inject({ kind: 'wrong_hash', target: 'delta', times: 1 });
+    const outcome = await sync.pollNow();
+    expect(outcome).toMatchObject({ outcome: 'activated', report: { version: 'prov44-2026.11', path: 'full' } });
+    expect((outcome as Extract<PollOutcome, { outcome: 'activated' }>).report.delta_error).toMatch(/differs/);
+    expect(sync.status()).toMatchObject({ last_error: null, consecutive_failures: 0 });
+  });
+
+  it('refuses a manifest older than one already pulled (a replay)', async () => {
+    platform.publish(v1.dir);
+    const outcome = await sync.pollNow();
+    expect(outcome).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/replayed/) });
+    expect(holder.get()!.info.version).toBe('prov44-2026.11');
+  });
+
+  it('refuses a bundle signed by a key it does not trust', async () => {
+    const stranger = new BundleFactory();
+    const foreign = stranger.write(
+      'foreign',
+      stranger.library('foreign-1', { createdAt: new Date(Date.now() + 86_400_000).toISOString() }),
+    );
+    platform.publish(foreign.dir);
+    const outcome = await sync.pollNow();
+    expect(outcome).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/untrusted key/) });
+    expect(holder.get()!.info.version).toBe('prov44-2026.11');
+    fs.rmSync(stranger.dir, { recursive: true, force: true });
+  });
+
+  it('rolls back to the previous version and does not pull the one it left again', async () => {
+    platform.publish(v3.dir);
+    const report = await sync.rollback();
+    expect(report).toMatchObject({ version_before: 'prov44-2026.11', version: V2, path: 'stored' });
+    expect(holder.get()!.info).toMatchObject({ version: V2, source: 'rollback' });
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'held_back', version: 'prov44-2026.11' });
+    expect(holder.get()!.info.version).toBe(V2);
+    expect(sync.status().held_back).toEqual(['prov44-2026.11']);
+  });
+
+  it('restarts on the last-good library, without the network', async () => {
+    const { holder: again, sync: restarted } = newSync(dataDir, {
+      PREALERT_SYNC_URL: '',
+      PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile,
+    });
+    await restarted.restore();
+    expect(again.get()!.info).toMatchObject({ version: V2, source: 'last-good' });
+    expect(firesForWoman(again)).toBe(true);
+  });
+
+  it('restarts on the version before when the last-good files are damaged', async () => {
+    const current = sync.store.current!;
+    const file = sync.store.files(current)!.library;
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(file, bytes.subarray(0, bytes.length - 10));
+    const { holder: again, sync: restarted } = newSync(dataDir);
+    await restarted.restore();
+    expect(again.get()!.info).toMatchObject({ version: 'prov44-2026.11', source: 'last-good' });
+    expect(restarted.status().last_error).toMatch(/unusable/);
+  });
+});
+
+describe('staleness', () => {
+  it('a library not confirmed within the maximum age is stale; serving or not is configurable', async () => {
+    platform.clearFaults();
+    platform.publish(v1.dir);
+    const { sync } = newSync(tempDir('stale'), { PREALERT_SYNC_MAX_AGE_S: '1', PREALERT_SYNC_WHEN_STALE: 'refuse' });
+    await sync.restore();
+    // The bundled library is from January: never confirmed, so stale from the start.
+    expect(sync.staleness()).toMatchObject({ stale: true, serving: false });
+    await sync.pollNow();
+    expect(sync.staleness().stale).toBe(false);
+    platform.inject({ kind: 'status', status: 502 });
+    await sync.pollNow();
+    await new Promise((r) => setTimeout(r, 1_100));
+    const s = sync.staleness();
+    platform.clearFaults();
+    expect(s).toMatchObject({ stale: true, serving: false });
+    expect(s.reason).toMatch(/not confirmed current .*HTTP 502/);
+    expect(sync.status()).toMatchObject({ stale: true, stale_policy: 'refuse' });
+  });
+});
+
+describe('polling by itself', () => {
+  it('polls on its interval, backs off on errors and recovers', async () => {
+    platform.clearFaults();
+    platform.publish(v2.dir);
+    const { holder, sync } = newSync(tempDir('timer'), {
+      PREALERT_SYNC_INTERVAL_S: '0.2',
+      PREALERT_SYNC_RETRY_MIN_S: '0.2',
+      PREALERT_SYNC_RETRY_MAX_S: '0.4',
+    });
+    await sync.restore();
+    platform.inject({ kind: 'status', status: 500, times: 2 });
+    const mark = platform.requests.length;
+    sync.startPolling();
+    const deadline = Date.now() + 10_000;
+    while (holder.get()!.info.source !== 'sync' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(holder.get()!.info).toMatchObject({ version: V2, source: 'sync' });
+    expect(platform.requests.slice(mark).filter((r) => r.status === 500)).toHaveLength(2);
+    const polls = platform.requests.length;
+    await new Promise((r) => setTimeout(r, 700));
+    expect(platform.requests.length).toBeGreaterThan(polls);
+    expect(platform.requests.at(-1)).toMatchObject({ target: 'manifest', status: 304 });
+    expect(sync.status().next_poll_at).not.toBeNull();
+    await sync.stop();
+  });
+});

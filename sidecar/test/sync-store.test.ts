@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LastGoodStore, type StoredVersion } from '../src/sync/last-good-store';
+import { tempDir } from './sync-support';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function fresh(): { dataDir: string; store: LastGoodStore } {
+  const dataDir = tempDir('store');
+  dirs.push(dataDir);
+  const store = new LastGoodStore(dataDir);
+  store.open();
+  return { dataDir, store };
+}
+
+function version(n: number): StoredVersion {
+  return {
+    version: `v${n}`,
+    sha256: String(n).repeat(64).slice(0, 64),
+    origin: 'sync',
+    created_at: `2026-0${n}-01T00:00:00Z`,
+    activated_at: new Date().toISOString(),
+  };
+}
+
+async function stageAndCommit(store: LastGoodStore, v: StoredVersion): Promise<void> {
+  const staging = store.stage(Buffer.from(`{"manifest":"${v.version}"}`));
+  await staging.write(Buffer.from(`library ${v.version}\n`));
+  await staging.finish();
+  store.commit(staging, v);
+}
+
+describe('last-good store', () => {
+  it('keeps the current and the previous version, nothing older', async () => {
+    const { store } = fresh();
+    await stageAndCommit(store, version(1));
+    await stageAndCommit(store, version(2));
+    await stageAndCommit(store, version(3));
+    expect(store.current?.version).toBe('v3');
+    expect(store.previous?.version).toBe('v2');
+    expect(fs.readdirSync(path.join(store.dir, 'versions')).sort()).toEqual(
+      [version(2).sha256, version(3).sha256].sort(),
+    );
+    expect(fs.readFileSync(store.files(version(3))!.library, 'utf8')).toBe('library v3\n');
+  });
+
+  it('after a crash anywhere in an activation, reopens on the version that was current before', async () => {
+    const { dataDir, store } = fresh();
+    await stageAndCommit(store, version(1));
+    const stateBefore = fs.readFileSync(path.join(store.dir, 'state.json'), 'utf8');
+
+    // Crash while receiving: a half-written staging directory.
+    const staging = store.stage(Buffer.from('{}'));
+    await staging.write(Buffer.from('half a libr'));
+    // Crash between moving the new version in and replacing state.json.
+    const orphan = path.join(store.dir, 'versions', version(2).sha256!);
+    fs.mkdirSync(orphan);
+    fs.writeFileSync(path.join(orphan, 'library.ndjson'), 'library v2\n');
+    // Crash while writing state.json: the temp file of the atomic replace.
+    fs.writeFileSync(path.join(store.dir, 'state.json.123.abcd.tmp'), '{"current":');
+
+    const reopened = new LastGoodStore(dataDir);
+    const { recovered } = reopened.open();
+    expect(reopened.current?.version).toBe('v1');
+    expect(fs.readFileSync(path.join(store.dir, 'state.json'), 'utf8')).toBe(stateBefore);
+    expect(recovered).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^staging\//),
+        'state.json.123.abcd.tmp',
+        `versions/${version(2).sha256}`,
+      ]),
+    );
+    expect(fs.readdirSync(path.join(store.dir, 'staging'))).toEqual([]);
+    expect(fs.existsSync(orphan)).toBe(false);
+  });
+
+  it('rolls back to the previous version and holds the one it left', async () => {
+    const { store } = fresh();
+    store.recordBundled({ ...version(0), sha256: null, origin: 'bundled', version: 'bundled-1' });
+    await stageAndCommit(store, version(1));
+    expect(store.previous?.version).toBe('bundled-1');
+    const { from, to } = store.swapForRollback(new Date().toISOString());
+    expect([from.version, to.version]).toEqual(['v1', 'bundled-1']);
+    expect(store.current?.sha256).toBeNull();
+    expect(store.heldBack).toEqual([version(1).sha256]);
+    // Activating the held version again (an IT push) releases it.
+    await stageAndCommit(store, version(1));
+    expect(store.heldBack).toEqual([]);
+    expect(store.previous?.version).toBe('bundled-1');
+  });
+
+  it('refuses a rollback with nothing to go back to', () => {
+    const { store } = fresh();
+    expect(() => store.swapForRollback(new Date().toISOString())).toThrow(/no previous library version/);
+  });
+
+  it('does not delete stored versions when state.json is unreadable', async () => {
+    const { dataDir, store } = fresh();
+    await stageAndCommit(store, version(1));
+    fs.writeFileSync(path.join(store.dir, 'state.json'), 'garbage');
+    const reopened = new LastGoodStore(dataDir);
+    reopened.open();
+    expect(reopened.current).toBeNull();
+    expect(fs.existsSync(path.join(store.dir, 'versions', version(1).sha256!))).toBe(true);
+  });
+});

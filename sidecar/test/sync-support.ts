@@ -1,0 +1,112 @@
+/**
+ * Shared by the sync tests: real keys, bundles built from the real NHSA files, and the provincial platform
+ * simulator on loopback.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LibraryData } from '@prealert/core';
+import {
+  type GeneratedKeys,
+  generateSigningKeys,
+  libraryFromFiles,
+  readPrivateKey,
+  type WrittenBundle,
+  writeBundle,
+} from '@prealert/rules-cache';
+
+export const NHSA_DIR = '/work/shared/data/nhsa';
+export const BATCH_FILES = [
+  'first_batch_knowledge_points.json',
+  'batches_2_8_knowledge_points.json',
+  'batches_9_17_knowledge_points.json',
+].map((f) => path.join(NHSA_DIR, f));
+export const REVISION_FILE = path.join(NHSA_DIR, 'revision_2026_01_knowledge_points.json');
+
+export const V1 = 'nhsa-b1-17';
+export const V2 = 'nhsa-b1-17+r2026.01';
+
+/**
+ * Prescriptions whose outcome differs between the two real versions (found in the NHSA files):
+ *  - 恩扎卢胺软胶囊 XL02BBE088E002010102180 (male only) is added to its point by the 2026-01 re-issue: for a
+ *    woman it fires under r2026.01, not under the published batches;
+ *  - 妇科十味片 ZD01AAF0204010102959 (female only) is dropped from its point by the re-issue: for a man it fires
+ *    under the published batches, not under r2026.01.
+ */
+export const ADDED_BY_REVISION = { code: 'XL02BBE088E002010102180', name: '恩扎卢胺软胶囊', gend: '2' } as const;
+export const DROPPED_BY_REVISION = { code: 'ZD01AAF0204010102959', name: '妇科十味片', gend: '1' } as const;
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `prealert-${prefix}-`));
+}
+
+/** A local (provincial) addition as a CSV, with real national codes: a dept limit on two real drugs. */
+export function provincialCsv(dir: string): string {
+  const file = path.join(dir, 'province-44.csv');
+  fs.writeFileSync(
+    file,
+    [
+      'rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code,effective_from,effective_to',
+      '药品限儿童使用,GZ10000301002000,drug,小儿热速清颗粒(本省),age_group,婴幼儿,本省限婴幼儿,ZA01BAX0496010103665,,',
+    ].join('\n'),
+  );
+  return file;
+}
+
+let counter = 0;
+
+/** Bundle builder with strictly increasing creation times (the sidecar refuses a pulled bundle older than one it has). */
+export class BundleFactory {
+  readonly dir: string;
+  readonly keys: GeneratedKeys;
+  private readonly base = Date.now();
+
+  constructor(dir = tempDir('bundles'), keys?: GeneratedKeys) {
+    this.dir = dir;
+    this.keys = keys ?? generateSigningKeys(path.join(dir, 'keys'));
+  }
+
+  library(version: string, options: { revision?: boolean; extra?: string[]; createdAt?: string } = {}): LibraryData {
+    const result = libraryFromFiles({
+      meta: {
+        version,
+        region: 'national',
+        createdAt: options.createdAt ?? new Date(this.base + ++counter * 1000).toISOString(),
+      },
+      sources: [...BATCH_FILES, ...(options.extra ?? [])],
+      revisions: options.revision ? [REVISION_FILE] : [],
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues.slice(0, 3)));
+    return result.value;
+  }
+
+  write(name: string, library: LibraryData, parent?: WrittenBundle, keyFile = this.keys.privateKeyFile): WrittenBundle {
+    return writeBundle({
+      library,
+      privateKey: readPrivateKey(keyFile),
+      outDir: path.join(this.dir, name),
+      ...(parent ? { parentDir: parent.dir } : {}),
+    });
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined), or fails with the last state seen. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

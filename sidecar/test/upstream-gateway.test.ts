@@ -1,0 +1,144 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SidecarServer } from '../src/server';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { callService, testServer } from './helpers/test-server';
+
+/** A stand-in provincial gateway on loopback whose behaviour each test sets. */
+let behaviour: (body: Record<string, unknown>, res: http.ServerResponse) => void;
+let gateway: http.Server;
+let gatewayUrl: string;
+const received: { url: string; headers: http.IncomingHttpHeaders; body: Record<string, unknown> }[] = [];
+
+beforeAll(async () => {
+  gateway = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      received.push({ url: req.url ?? '', headers: req.headers, body });
+      behaviour(body, res);
+    });
+  });
+  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+  gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  gateway.closeAllConnections();
+  await new Promise((resolve) => gateway.close(resolve));
+});
+
+async function withSidecar(timeoutMs: number, run: (server: SidecarServer) => Promise<void>) {
+  const server = await testServer({
+    upstream: { url: gatewayUrl, timeoutMs, headers: { 'x-tif-paasid': 'test-paas' } },
+  });
+  try {
+    await run(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const answer = (res: http.ServerResponse, output: unknown) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ infcode: 0, inf_refmsgid: 'x', refmsg_time: '', respond_time: '', err_msg: '', output }));
+};
+
+describe('provincial gateway (upstream)', () => {
+  it('forwards the envelope to the national path and merges new results, dropping duplicates by rule and line', async () => {
+    await withSidecar(2_000, async (server) => {
+      behaviour = (_body, res) => answer(res, { result: [] });
+      const local = (await callService(server, analysisEnvelope({ encounterId: 'MZ-U-1' }))).body;
+      const [first] = local.output.result!;
+      behaviour = (_body, res) =>
+        answer(res, {
+          result: [
+            // Same rule and flagged line as a local result, with the gateway's own jr_id: a duplicate.
+            { ...first, jr_id: 'UP-DUP-1' },
+            {
+              jr_id: 'UP-NEW-1',
+              rule_id: 'R01',
+              rule_name: '配伍禁忌',
+              vola_cont: '患者处方中存在配伍禁忌的药品【A药】、【B药】。',
+              patn_id: 'p',
+              mdtrt_id: 'MZ-U-1',
+              judge_result_detail_dtos: {
+                jrd_id: 'd1',
+                patn_id: 'p',
+                mdtrt_id: 'MZ-U-1',
+                rx_id: 'MZ-U-1-003',
+                vola_item_type: '1',
+                vola_amt: '12.00',
+              },
+              vola_amt: '12.00',
+              vola_amt_stas: '1',
+              sev_deg: '1',
+              vola_evid: '',
+              vola_bhvr_type: '1',
+              task_id: 'T-MZ-U-1',
+            },
+          ],
+        });
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-1' }));
+      expect(received.at(-1)!.url).toBe('/fsi/api/rsfComIfsService/callService');
+      expect(received.at(-1)!.headers['x-tif-paasid']).toBe('test-paas');
+      expect(received.at(-1)!.body.infno).toBe('3101');
+      const ids = reply.body.output.result!.map((r) => r.jr_id);
+      expect(ids).toHaveLength(3);
+      expect(ids).toContain('UP-NEW-1');
+      expect(ids).not.toContain('UP-DUP-1');
+      const upstream = reply.body.output.result!.find((r) => r.jr_id === 'UP-NEW-1')!;
+      expect(upstream).toMatchObject({ vola_amt: 12, sev_deg: '1', wf_impact: 'reason' });
+      // The gateway's result was recorded too, so the doctor can answer it with a 3103.
+      const fb = await callService(server, feedbackEnvelope([{ jrId: 'UP-NEW-1', way: '2' }]));
+      expect(fb.body.infcode).toBe(0);
+    });
+  });
+
+  it('a gateway slower than the budget does not delay the local answer beyond it', async () => {
+    await withSidecar(300, async (server) => {
+      behaviour = (_body, res) => setTimeout(() => answer(res, { result: [] }), 3_000);
+      const started = performance.now();
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-2' }));
+      const elapsed = performance.now() - started;
+      expect(reply.body.infcode).toBe(0);
+      expect(reply.body.output.result).toHaveLength(2);
+      expect(elapsed).toBeGreaterThanOrEqual(290);
+      expect(elapsed).toBeLessThan(1_500);
+    });
+  });
+
+  it('a gateway error, garbage or HTTP 500 leaves the local answer intact', async () => {
+    await withSidecar(1_000, async (server) => {
+      for (const misbehave of [
+        (_b: unknown, res: http.ServerResponse) => answer(res, {}),
+        (_b: unknown, res: http.ServerResponse) => {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ infcode: -1, err_msg: '网关繁忙', output: {} }));
+        },
+        (_b: unknown, res: http.ServerResponse) => res.end('<html>502 Bad Gateway</html>'),
+        (_b: unknown, res: http.ServerResponse) => {
+          res.statusCode = 500;
+          res.end();
+        },
+        (_b: unknown, res: http.ServerResponse) => res.socket?.destroy(),
+      ]) {
+        behaviour = misbehave;
+        const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-3' }));
+        expect(reply.body.infcode).toBe(0);
+        expect(reply.body.output.result).toHaveLength(2);
+      }
+    });
+  });
+
+  it('a gateway that is not there at all changes nothing', async () => {
+    const server = await testServer({ upstream: { url: 'http://127.0.0.1:9/', timeoutMs: 500 } });
+    try {
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-4' }));
+      expect(reply.body.output.result).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * pnpm bench:swap — what a library swap costs.
+ *
+ *  1. Activation in-process (LibrarySync pulling from the provincial platform simulator over loopback): the national
+ *     library, a 200,000-point library in full, and the 200,000-point library by delta. For each: wall time, and the
+ *     longest the event loop was held (perf_hooks histogram), beside the single block core's compileLibrary alone
+ *     would take for the same library.
+ *  2. The real sidecar (node sidecar/dist/cli.js serve) under 3101 load (autocannon) while it swaps: p50 / p99 / max
+ *     of the responses that completed during the swap window, beside those of the same run outside it.
+ *
+ * The 200,000-point library is made of real national codes only: each point takes the limit of a real national
+ * point (time_window pairs left out) and one of the 19,737 real codes in turn, so every code carries about ten
+ * points. A 2-core shared machine: compare figures within one run.
+ *
+ * Env: BENCH_POINTS (default 200000), BENCH_SECONDS (load run, default 12), BENCH_CONNECTIONS (default 10).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { compileLibrary, type KnowledgePoint, type LibraryData } from '@prealert/core';
+import { generateSigningKeys, readPrivateKey, type WrittenBundle, writeBundle } from '@prealert/rules-cache';
+import autocannon from 'autocannon';
+import { startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { LibraryHolder } from '../../sidecar/src/library-holder';
+import { createLogger } from '../../sidecar/src/logging';
+import { LibrarySync } from '../../sidecar/src/sync/library-sync';
+import { loadSyncConfig } from '../../sidecar/src/sync/sync-config';
+import { BundleFactory, tempDir, V2 } from '../../sidecar/test/sync-support';
+import { envelope3101, startSidecar } from '../sync-process';
+
+const POINTS = Number(process.env.BENCH_POINTS ?? 200_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const TOKEN = 'bench-admin-token-0123456789abcdef';
+
+function bigLibrary(national: LibraryData, version: string, changed = 0): LibraryData {
+  const templates = national.knowledgePoints.filter((kp) => kp.limit.kind !== 'time_window');
+  const codes = [...new Set(national.knowledgePoints.flatMap((kp) => kp.codes))].sort();
+  const points: KnowledgePoint[] = [];
+  for (let i = 0; i < POINTS; i++) {
+    const t = templates[i % templates.length]!;
+    // `changed` points get another limit text: what a provincial re-issue of a few points looks like.
+    const suffix = i < changed ? '（省级修订）' : '';
+    points.push({
+      ...t,
+      id: `big-${String(i).padStart(6, '0')}`,
+      codes: [codes[i % codes.length]!],
+      limitText: t.limitText + suffix,
+    });
+  }
+  return {
+    meta: { ...national.meta, version, createdAt: new Date(Date.now() + points.length + changed).toISOString() },
+    rules: national.rules,
+    knowledgePoints: points,
+  };
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const work = tempDir('bench-swap');
+  const factory = new BundleFactory(path.join(work, 'bundles'), generateSigningKeys(path.join(work, 'keys')));
+  const key = readPrivateKey(factory.keys.privateKeyFile);
+  process.stdout.write(`building bundles (national, ${POINTS} points full, ${POINTS} points + delta) …\n`);
+  const national = factory.library(V2, { revision: true });
+  const natBundle = factory.write('national', national);
+  const bigA = bigLibrary(national, 'big-a', 0);
+  const bigABundle = writeBundle({ library: bigA, privateKey: key, outDir: path.join(work, 'bundles', 'big-a') });
+  const bigB = bigLibrary(national, 'big-b', 1_000);
+  const bigBBundle = writeBundle({
+    library: bigB,
+    privateKey: key,
+    outDir: path.join(work, 'bundles', 'big-b'),
+    parentDir: bigABundle.dir,
+  });
+  // Back to the national library at the end: a newer bundle of it (a pulled bundle older than the active one is refused).
+  const natAgain = factory.write(
+    'national-again',
+    factory.library(`${V2}.1`, { revision: true, createdAt: new Date(Date.now() + 86_400_000).toISOString() }),
+  );
+  const size = (b: WrittenBundle) => `${(b.manifest.signed.library.size / 1e6).toFixed(1)} MB`;
+  process.stdout.write(
+    `  national ${size(natBundle)}, big-a ${size(bigABundle)}, big-b ${size(bigBBundle)} (delta ${(bigBBundle.manifest.signed.delta!.size / 1e6).toFixed(2)} MB)\n`,
+  );
+
+  // Core's compileLibrary alone, as one block: what a swap without slicing would hold the event loop for.
+  const blockStart = performance.now();
+  compileLibrary(bigA);
+  const compileBlockBig = performance.now() - blockStart;
+  const natStart = performance.now();
+  compileLibrary(national);
+  const compileBlockNat = performance.now() - natStart;
+
+  // ── 1. Activation in-process ───────────────────────────────────────────────────────────────────────────────
+  const platform = await startPlatform();
+  const holder = new LibraryHolder();
+  holder.swap(compileLibrary(national), { source: 'bundled' });
+  const sync = new LibrarySync({
+    config: loadSyncConfig({
+      PREALERT_SYNC_URL: platform.bundleUrl,
+      PREALERT_SYNC_PUBKEY: factory.keys.publicKeyFile,
+      PREALERT_SYNC_TIMEOUT_S: '120',
+    }),
+    dataDir: path.join(work, 'inprocess'),
+    holder,
+    logger: createLogger({ level: 'silent' }),
+    adminEnabled: false,
+  });
+  await sync.restore();
+  const rows: string[][] = [];
+  for (const [name, bundle, block] of [
+    ['national (3,491 points), full', natBundle, compileBlockNat],
+    [`${POINTS} points, full`, bigABundle, compileBlockBig],
+    [`${POINTS} points, delta (1,000 changed)`, bigBBundle, compileBlockBig],
+  ] as const) {
+    platform.publish(bundle.dir);
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    histogram.enable();
+    const outcome = await sync.pollNow();
+    histogram.disable();
+    if (outcome.outcome !== 'activated') throw new Error(`${name}: ${JSON.stringify(outcome)}`);
+    const r = outcome.report;
+    rows.push([name, r.path, ms(r.duration_ms), ms(histogram.max / 1e6), String(r.yields), ms(block)]);
+  }
+  await sync.stop();
+  process.stdout.write('\nactivation (download over loopback, verify, parse, compile, swap, store as last-good)\n');
+  process.stdout.write(
+    `${['library', 'path', 'wall time', 'longest event-loop stall', 'yields', 'compileLibrary as one block'].join(' | ')}\n`,
+  );
+  for (const row of rows) process.stdout.write(`${row.join(' | ')}\n`);
+
+  // ── 2. The sidecar under load while it swaps ─────────────────────────────────────────────────────────────────
+  platform.publish(natBundle.dir);
+  const sidecar = await startSidecar({
+    dataDir: path.join(work, 'sidecar'),
+    env: {
+      PREALERT_SYNC_URL: platform.bundleUrl,
+      PREALERT_SYNC_PUBKEY: factory.keys.publicKeyFile,
+      PREALERT_SYNC_INTERVAL_S: '3600',
+      PREALERT_SYNC_TIMEOUT_S: '120',
+      PREALERT_ADMIN_TOKEN: TOKEN,
+      PREALERT_LOG_LEVEL: 'warn',
+    },
+  });
+  try {
+    await sidecar.post('/v1/admin/sync', undefined, TOKEN);
+    const body = JSON.stringify(envelope3101('XL02BBE088E002010102180', '2'));
+    process.stdout.write(
+      `\nsidecar p99 under load (${CONNECTIONS} connections, ${SECONDS} s per run, 3101 with a firing line)\n`,
+    );
+    process.stdout.write(
+      `${['swap', 'during swap: n / p50 / p99 / max', 'rest of run: n / p50 / p99 / max', 'swap took'].join(' | ')}\n`,
+    );
+    for (const [name, bundle] of [
+      ['none (baseline)', undefined],
+      [`national -> ${POINTS} points (full)`, bigABundle],
+      [`${POINTS} -> ${POINTS} points (delta)`, bigBBundle],
+      [`${POINTS} points -> national (full)`, natAgain],
+    ] as const) {
+      const samples: { at: number; ms: number }[] = [];
+      const run = new Promise<autocannon.Result>((resolve, reject) => {
+        const instance = autocannon(
+          {
+            url: `${sidecar.url}/fsi/api/rsfComIfsService/callService`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+            connections: CONNECTIONS,
+            duration: SECONDS,
+          },
+          (error, finished) => (error ? reject(error) : resolve(finished)),
+        );
+        instance.on('response', (_client, _status, _bytes, responseTime) =>
+          samples.push({ at: Date.now(), ms: responseTime }),
+        );
+      });
+      let window: [number, number] | undefined;
+      const swap = (async () => {
+        if (!bundle) return;
+        await new Promise((r) => setTimeout(r, 2_000));
+        platform.publish(bundle.dir);
+        const start = Date.now();
+        const answer = await sidecar.post<{ outcome: string }>('/v1/admin/sync', undefined, TOKEN);
+        window = [start, Date.now()];
+        if (answer.body.outcome !== 'activated') throw new Error(`${name}: ${JSON.stringify(answer.body)}`);
+      })();
+      const result = await run;
+      await swap;
+      const inside = samples
+        .filter((s) => window && s.at >= window[0] && s.at <= window[1] + 50)
+        .map((s) => s.ms)
+        .sort((a, b) => a - b);
+      const outside = samples
+        .filter((s) => !window || s.at < window[0] || s.at > window[1] + 50)
+        .map((s) => s.ms)
+        .sort((a, b) => a - b);
+      const fig = (xs: number[]) =>
+        xs.length === 0
+          ? '-'
+          : `${xs.length} / ${ms(percentile(xs, 50))} / ${ms(percentile(xs, 99))} / ${ms(xs.at(-1)!)}`;
+      if (result.errors > 0 || result.non2xx > 0)
+        process.stdout.write(`  (${result.errors} errors, ${result.non2xx} non-2xx)\n`);
+      process.stdout.write(
+        `${[name, fig(inside), fig(outside), window ? ms(window[1] - window[0]) : '-'].join(' | ')}\n`,
+      );
+    }
+  } finally {
+    await sidecar.stop();
+    await platform.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,115 @@
+/**
+ * The doctor station when the workstation's sidecar hangs, in real headless Chromium: prescribing goes on
+ * (fail-open), a decision made meanwhile is kept and retried, and it reaches the sidecar once it answers again.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoServer, startDemoServer } from '../examples/web-his/demo-server.mjs';
+import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const artifacts = path.join(repoRoot, 'artifacts');
+
+let demo: DemoServer;
+let sidecar: RunningSidecar;
+let context: BrowserContext;
+let dataDir = '';
+let userDataDir = '';
+
+beforeAll(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-retry-'));
+  demo = await startDemoServer({ port: 0 });
+  sidecar = await startSidecar({
+    cli: path.join(repoRoot, 'sidecar/dist/cli.js'),
+    port: '0',
+    dataDir,
+    corsOrigins: [demo.url],
+  });
+  demo.setSidecarUrl(sidecar.url);
+  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 900 },
+    locale: 'zh-CN',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  if (sidecar?.child.exitCode === null) sidecar.child.kill('SIGCONT');
+  await sidecar?.stop();
+  await demo?.close();
+  for (const dir of [userDataDir, dataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const cardState = (page: Page) => page.locator('prealert-reminder li.card').first().locator('.state').textContent();
+
+describe('sidecar hangs while the doctor works', () => {
+  it('keeps prescribing going and delivers the decision made meanwhile', async () => {
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.locator('#demo-fill').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('4 条提醒'));
+    const taskId = await page.evaluate(() => document.body.dataset.taskId ?? '');
+    // Shorter than the default 3 s so the test does not wait long for the first attempt to give up.
+    await page.evaluate(() => document.querySelector('prealert-reminder')?.setAttribute('feedback-timeout', '500'));
+
+    sidecar.child.kill('SIGSTOP');
+    try {
+      await page.keyboard.press('F8');
+      await page.keyboard.press('m');
+      await page.waitForFunction(() =>
+        document.querySelector('prealert-reminder')?.shadowRoot?.querySelector('li.card .state.queued'),
+      );
+      expect(await cardState(page)).toMatch(/^未送达，自动重试中/);
+
+      // Prescribing goes on: the next edit is analysed, times out and the station says so without blocking.
+      await page.locator('#entry-item').focus();
+      await page.keyboard.type('地屈孕酮片');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('不可用'), null, {
+        timeout: 10_000,
+      });
+      expect(await page.locator('#order-rows tr[data-rx-id]').count()).toBe(6);
+      expect(await page.locator('prealert-reminder .notice').textContent()).toBe('医保提醒暂不可用，不影响继续开立');
+      await page.screenshot({ path: path.join(artifacts, 'e2e-09-sidecar-hung.png'), fullPage: true });
+      expect(
+        await page.evaluate(
+          () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback,
+        ),
+      ).toBe(1);
+    } finally {
+      sidecar.child.kill('SIGCONT');
+    }
+
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+      null,
+      { timeout: 15_000 },
+    );
+    const task = (await (await fetch(`${sidecar.url}/v1/tasks/${encodeURIComponent(taskId)}`)).json()) as {
+      results: { jr_id: string; rule_name: string }[];
+      dispositions: Record<string, { dspo_way: string }>;
+    };
+    const amino = task.results.find((r) => r.rule_name === '药品限就医方式')!;
+    expect(task.dispositions[amino.jr_id]).toMatchObject({ dspo_way: '2' });
+    await page.close();
+  }, 60_000);
+});

@@ -1,0 +1,119 @@
+/**
+ * The widget's classic-script bundle (dist/index.global.js, global `PrealertWidget`) in real headless Chromium,
+ * on the demo's minimal host page (examples/web-his/public/embed.html): how a HIS without a module build would
+ * embed it. Answers from the real sidecar.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoServer, startDemoServer } from '../examples/web-his/demo-server.mjs';
+import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+let demo: DemoServer;
+let sidecar: RunningSidecar;
+let context: BrowserContext;
+let dataDir = '';
+let userDataDir = '';
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-iife-'));
+  demo = await startDemoServer({ port: 0 });
+  sidecar = await startSidecar({
+    cli: path.join(repoRoot, 'sidecar/dist/cli.js'),
+    port: '0',
+    dataDir,
+    corsOrigins: [demo.url],
+  });
+  demo.setSidecarUrl(sidecar.url);
+  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  await sidecar?.stop();
+  await demo?.close();
+  for (const dir of [userDataDir, dataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('classic-script bundle', () => {
+  it('registers <prealert-reminder>, marks the host rows and records answers; a "block" warning cannot be continued', async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${demo.url}/embed.html`);
+    const globals = await page.evaluate(() => {
+      const lib = (window as unknown as { PrealertWidget?: Record<string, unknown> }).PrealertWidget;
+      return { keys: Object.keys(lib ?? {}).sort(), defined: customElements.get('prealert-reminder') !== undefined };
+    });
+    expect(globals.defined).toBe(true);
+    expect(globals.keys).toEqual(
+      expect.arrayContaining(['PrealertReminderElement', 'callService', 'defineReminderElement']),
+    );
+
+    // The page's own 3101 (through PrealertWidget.callService) answered with the real library's warnings.
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const taskId = await page.evaluate(() => document.body.dataset.taskId!);
+    const cards = page.locator('prealert-reminder li.card');
+    expect(await cards.locator('.rule').allTextContents()).toEqual(['药品限就医方式', '药品区分性别使用']);
+    expect(await cards.locator('.lines').first().textContent()).toBe('医嘱复方氨基酸注射液(18AA)（违规项）');
+
+    // A province may configure a rule to block (wf_impact "block"); the national library ships none.
+    const blockedJr = await page.evaluate((id) => {
+      const el = document.querySelector('prealert-reminder') as HTMLElement & {
+        currentResults: { jr_id: string; rule_name: string; wf_impact: string }[];
+        show(r: unknown, o: unknown): void;
+        focusFirst(): boolean;
+      };
+      const results = el.currentResults.map((r) =>
+        r.rule_name === '药品限就医方式' ? { ...r, wf_impact: 'block' } : r,
+      );
+      el.show(results, { infno: '3101', taskId: id });
+      el.focusFirst();
+      return results.find((r) => r.wf_impact === 'block')!.jr_id;
+    }, taskId);
+    expect(await page.getAttribute('tr[data-rx-id="EMBED-2"]', 'data-prealert-severity')).toBe('1');
+    expect(await page.getAttribute('tr[data-rx-id="EMBED-2"]', 'data-prealert-active')).toBe('true');
+    expect(await page.getAttribute('tr[data-rx-id="EMBED-1"]', 'data-prealert-severity')).toBe('2');
+
+    const blocked = page.locator('prealert-reminder li.card').first();
+    expect(await blocked.locator('.rule').textContent()).toBe('药品限就医方式');
+    expect(await blocked.locator('.impact').textContent()).toBe('不可继续执行，请返回修改');
+    expect(await blocked.locator('button.continue').isDisabled()).toBe(true);
+    await page.keyboard.press('c');
+    expect(await blocked.locator('.error').textContent()).toBe('此提醒不可继续执行，请返回修改');
+    await page.keyboard.press('1');
+    expect(await blocked.locator('form').isHidden()).toBe(true);
+
+    await page.keyboard.press('m'); // 返回修改: focus goes to the row's field
+    expect(await page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-rx-id'))).toBe(
+      'EMBED-2',
+    );
+    await page.waitForFunction(() => {
+      const el = document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number };
+      return el.pendingFeedback === 0;
+    });
+    const task = (await (await fetch(`${sidecar.url}/v1/tasks/${taskId}`)).json()) as {
+      dispositions: Record<string, { dspo_way: string }>;
+    };
+    expect(task.dispositions).toEqual({ [blockedJr]: expect.objectContaining({ dspo_way: '2' }) });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});

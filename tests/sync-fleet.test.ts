@@ -1,0 +1,214 @@
+/**
+ * IT staff's side, end to end with the built CLI and real sidecars on loopback: `prealert push` to several
+ * workstations (one trusting another key, one down), `prealert fleet status`; and the platform's 数据归集 receiver
+ * getting a sidecar's forwarded 3103 dispositions through injected failures, each exactly once.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProvincialPlatform, startPlatform } from '../examples/provincial-platform/src/platform-server';
+import { ADDED_BY_REVISION, BATCH_FILES, REVISION_FILE, tempDir, V1, V2, waitFor } from '../sidecar/test/sync-support';
+import { envelope3101, type NationalAnswer, prealert, type SidecarProcess, startSidecar } from './sync-process';
+
+const TOKEN = 'fleet-admin-token-0123456789abcdef';
+const work = tempDir('sync-fleet');
+const running: SidecarProcess[] = [];
+let v1Dir: string;
+let v2Dir: string;
+let hostsFile: string;
+const hosts: SidecarProcess[] = [];
+let deadPort: number;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const result = prealert(args, env);
+  if (result.code !== 0) throw new Error(`prealert ${args.join(' ')}: ${result.stderr}`);
+  return result;
+}
+
+beforeAll(async () => {
+  run(['keygen', '--out', path.join(work, 'keys')]);
+  run(['keygen', '--out', path.join(work, 'other-keys')]);
+  const key = path.join(work, 'keys', 'prealert-bundle.key');
+  v1Dir = path.join(work, 'v1');
+  v2Dir = path.join(work, 'v2');
+  run(['bundle', 'build', '--source', ...BATCH_FILES, '--version', V1, '--key', key, '--out', v1Dir]);
+  run([
+    'bundle',
+    'build',
+    '--source',
+    ...BATCH_FILES,
+    '--revision',
+    REVISION_FILE,
+    '--version',
+    V2,
+    '--key',
+    key,
+    '--out',
+    v2Dir,
+    '--parent',
+    v1Dir,
+  ]);
+  const trusting = {
+    PREALERT_ADMIN_TOKEN: TOKEN,
+    PREALERT_SYNC_PUBKEY: path.join(work, 'keys', 'prealert-bundle.pub'),
+  };
+  const stranger = {
+    PREALERT_ADMIN_TOKEN: TOKEN,
+    PREALERT_SYNC_PUBKEY: path.join(work, 'other-keys', 'prealert-bundle.pub'),
+  };
+  for (const [i, env] of [trusting, trusting, stranger].entries()) {
+    const sidecar = await startSidecar({ dataDir: path.join(work, `ws${i + 1}`), env });
+    running.push(sidecar);
+    hosts.push(sidecar);
+  }
+  deadPort = await freePort();
+  hostsFile = path.join(work, 'hosts.txt');
+  fs.writeFileSync(
+    hostsFile,
+    [
+      '# ward 3 workstations',
+      hosts[0]!.url,
+      hosts[1]!.url.replace('http://', ''),
+      `${hosts[2]!.url}   # trusts another key`,
+      '',
+      `127.0.0.1:${deadPort}`,
+    ].join('\n'),
+  );
+});
+
+afterAll(async () => {
+  for (const s of running) await s.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+function rowOf(table: string, host: string): string {
+  const row = table.split('\n').find((l) => l.includes(host));
+  if (!row) throw new Error(`no row for ${host} in\n${table}`);
+  return row;
+}
+
+describe('prealert push and fleet status', () => {
+  it('pushes to every host, reports each in a table, and fails when any host did', () => {
+    const result = prealert(['push', '--bundle', v1Dir, '--hosts', hostsFile, '--concurrency', '2', '--token', TOKEN]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/push nhsa-b1-17 .* 4\/4 hosts/);
+    const [h1, h2, h3] = hosts.map((h) => h.url.replace('http://', ''));
+    expect(rowOf(result.stdout, h1!)).toMatch(new RegExp(`${V2.replace(/[+.]/g, '\\$&')}.*${V1}\\s.*full.*ok`));
+    expect(rowOf(result.stdout, h2!)).toMatch(/full.*ok/);
+    expect(rowOf(result.stdout, h3!)).toMatch(/HTTP 422: .*untrusted key/);
+    expect(rowOf(result.stdout, `127.0.0.1:${deadPort}`)).toMatch(/not running/);
+    expect(result.stdout).toContain('2/4 hosts run nhsa-b1-17');
+  });
+
+  it('sends the delta to hosts that run its parent', () => {
+    const result = prealert(['push', '--bundle', v2Dir, '--hosts', hostsFile, '--token', TOKEN]);
+    expect(result.code).toBe(1);
+    const [h1, , h3] = hosts.map((h) => h.url.replace('http://', ''));
+    expect(rowOf(result.stdout, h1!)).toMatch(/nhsa-b1-17 .*nhsa-b1-17\+r2026\.01.*delta.*ok/);
+    expect(rowOf(result.stdout, h3!)).toMatch(/untrusted/);
+  });
+
+  it('refuses to push without a token', () => {
+    const result = prealert(['push', '--bundle', v2Dir, '--hosts', hostsFile], { PREALERT_ADMIN_TOKEN: '' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('an admin token is needed');
+  });
+
+  it("shows each host's version, last sync and health", async () => {
+    const result = prealert(['fleet', 'status', '--hosts', hostsFile, '--json']);
+    expect(result.code).toBe(1);
+    const states = JSON.parse(result.stdout) as {
+      host: string;
+      version: string | null;
+      source: string | null;
+      health: string;
+    }[];
+    expect(states.map((s) => [s.version, s.source, s.health])).toEqual([
+      [V2, 'push', 'ready'],
+      [V2, 'push', 'ready'],
+      [V2, 'bundled', 'ready'],
+      [null, null, 'unreachable'],
+    ]);
+    const table = prealert(['fleet', 'status', '--hosts', hostsFile]);
+    expect(table.stdout).toContain('3/4 hosts ready');
+    expect(rowOf(table.stdout, hosts[0]!.url.replace('http://', ''))).toMatch(/push.*never.*ready/);
+  });
+});
+
+describe('数据归集 through the platform simulator', () => {
+  let platform: ProvincialPlatform;
+  beforeAll(async () => {
+    platform = await startPlatform();
+  });
+  afterAll(async () => {
+    await platform.close();
+  });
+
+  it('receives a forwarded 3103 disposition once, through 5xx answers', async () => {
+    platform.inject({ kind: 'status', target: 'collect', status: 503, times: 2 });
+    const sidecar = await startSidecar({
+      dataDir: path.join(work, 'ws-collect'),
+      env: { PREALERT_PLATFORM_URL: platform.collectUrl },
+    });
+    running.push(sidecar);
+    const analysis = await sidecar.post<NationalAnswer>(
+      '/fsi/api/rsfComIfsService/callService',
+      envelope3101(ADDED_BY_REVISION.code, ADDED_BY_REVISION.gend, 'MDTRT-COLLECT-1'),
+    );
+    const jrId = analysis.body.output.result?.[0]?.jr_id;
+    expect(jrId).toBeTruthy();
+    const feedback = await sidecar.post<NationalAnswer>('/fsi/api/rsfComIfsService/callService', {
+      infno: '3103',
+      msgid: 'H44010000001202611201000009999',
+      mdtrtarea_admvs: '440100',
+      input: {
+        data: { warn_type: '1', warns: [{ warn_rslt_id: jrId, dspo_way: '1', dspo_way_rea: '患者病情需要，已告知' }] },
+      },
+    });
+    expect(feedback.body.infcode).toBe(0);
+    const uploads = await waitFor(
+      'the disposition at the platform',
+      () => {
+        const found = platform.uploads().filter((u) => u.kind === 'disposition');
+        return found.length > 0 ? found : undefined;
+      },
+      30_000,
+    );
+    expect(uploads).toHaveLength(1);
+    expect(JSON.stringify(uploads[0]!.body)).toContain(jrId!);
+    expect(platform.requests.filter((r) => r.target === 'collect' && r.status === 503)).toHaveLength(2);
+    // The patient's name never leaves the workstation.
+    expect(JSON.stringify(platform.uploads())).not.toContain('测试患者');
+    await sidecar.stop();
+  });
+
+  it('dedups by Idempotency-Key', async () => {
+    const send = () =>
+      fetch(platform.collectUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'fixed-key-1' },
+        body: JSON.stringify({ id: 'fixed-key-1', kind: 'daily_figures', payload: {} }),
+      }).then((r) => r.json() as Promise<{ duplicate: boolean }>);
+    expect(await send()).toMatchObject({ duplicate: false });
+    expect(await send()).toMatchObject({ duplicate: true });
+    expect(platform.uploads().find((u) => u.key === 'fixed-key-1')).toMatchObject({ deliveries: 2 });
+    const missing = await fetch(platform.collectUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(missing.status).toBe(400);
+  });
+});
