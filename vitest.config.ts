@@ -16,7 +16,14 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'rules-cache/test/**/*.test.ts', 'sidecar/test/**/*.test.ts', 'native-shim/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'rules-cache/test/**/*.test.ts',
+      'sidecar/test/**/*.test.ts',
+      'native-shim/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'tests/**/*.test.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

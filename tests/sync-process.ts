@@ -45,8 +45,17 @@ export async function startSidecar(options: {
   dataDir: string;
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** Log to this file instead of stdout (a bench does not want to parse a log line per request). */
+  logFile?: string;
 }): Promise<SidecarProcess> {
   assertBuilt();
+  if (options.logFile) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    fs.writeFileSync(
+      path.join(options.dataDir, 'prealert.config.json'),
+      JSON.stringify({ log: { level: 'info', file: options.logFile } }),
+    );
+  }
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('PREALERT_')) delete env[key];
   Object.assign(env, { PREALERT_LOG_LEVEL: 'info', ...options.env });
@@ -106,13 +115,15 @@ export async function startSidecar(options: {
       waiters.push({ test, resolve: done });
     });
   };
-  const listening = await Promise.race([
-    waitForLog('prealert sidecar listening', options.startTimeoutMs ?? 30_000),
+  const started = options.logFile
+    ? portFileUrl(options.dataDir, options.startTimeoutMs ?? 30_000)
+    : waitForLog('prealert sidecar listening', options.startTimeoutMs ?? 30_000).then((e) => String(e.url));
+  const url = await Promise.race([
+    started,
     exited.then(() => {
       throw new Error(`sidecar exited at start: ${stderr.join(' | ')}`);
     }),
   ]);
-  const url = String(listening.url);
   const call = async <T>(method: 'GET' | 'POST', route: string, body?: unknown, token?: string) => {
     const response = await fetch(`${url}${route}`, {
       method,
@@ -145,6 +156,22 @@ export async function startSidecar(options: {
       await exited;
     },
   };
+}
+
+/** The sidecar's URL once its port file names a port that answers /healthz. */
+async function portFileUrl(dataDir: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const port = Number(fs.readFileSync(path.join(dataDir, 'port'), 'utf8').split('\n')[0]);
+      const url = `http://127.0.0.1:${port}`;
+      if ((await fetch(`${url}/healthz`)).ok) return url;
+    } catch {
+      // Not yet.
+    }
+    if (Date.now() > deadline) throw new Error(`sidecar did not start within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Runs the built CLI (`pnpm prealert …` without pnpm's own output) and returns what it printed. */

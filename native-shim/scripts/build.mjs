@@ -27,6 +27,7 @@ const SHIM_SOURCES = [
   'http_exchange.c',
   'loopback_socket.c',
   'native_path.c',
+  'spool.c',
   'sync.c',
 ].map((f) => path.join(shimDir, 'src', f));
 const C_FLAGS = ['-O2', '-Wall', '-Wextra', '-Wpedantic', '-std=c11', `-DPREALERT_VERSION="${version}"`];

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "host_text.h"
 #include "native_path.h"
+#include "spool.h"
 #include "sync.h"
 
 #include <stdio.h>
@@ -17,6 +18,8 @@ typedef struct {
   int token_configured; /* set explicitly (possibly to ""): the port file's token is then ignored */
   native_path token_file;
   native_path data_dir; /* empty: the OS default */
+  native_path spool_dir; /* empty: <data dir>/spool */
+  long spool_max_bytes;  /* 0: 3103 calls that fail open are not spooled */
   breaker_settings breaker;
 } shim_config;
 
@@ -30,6 +33,7 @@ static void set_defaults(shim_config *config) {
   config->timeout_3102_ms = 1500;
   config->timeout_3103_ms = 800;
   config->timeout_other_ms = 1500;
+  config->spool_max_bytes = SPOOL_DEFAULT_MAX_BYTES;
   config->breaker.open_ms_after_connect_failure = 5000;
   config->breaker.timeouts_to_open = 3;
   config->breaker.open_ms_after_timeouts = 10000;
@@ -88,6 +92,11 @@ static config_set_result apply(shim_config *config, const char *name, const char
     if (native_path_from_utf8(&config->token_file, value) != 0) return CONFIG_BAD_VALUE;
   } else if (strcmp(name, "data_dir") == 0) {
     if (native_path_from_utf8(&config->data_dir, value) != 0) return CONFIG_BAD_VALUE;
+  } else if (strcmp(name, "spool_dir") == 0) {
+    if (native_path_from_utf8(&config->spool_dir, value) != 0) return CONFIG_BAD_VALUE;
+  } else if (strcmp(name, "spool_max_bytes") == 0) {
+    if (parse_int(value, 0, 999999999, &number) != 0) return CONFIG_BAD_VALUE;
+    config->spool_max_bytes = number;
   } else if (strcmp(name, "breaker_open_ms") == 0) {
     if (parse_int(value, 0, 600000, &number) != 0) return CONFIG_BAD_VALUE;
     config->breaker.open_ms_after_connect_failure = number;
@@ -149,6 +158,7 @@ static void apply_env(shim_config *config) {
   } names[] = {
       {"PREALERT_PORT", "port"},
       {"PREALERT_DATA_DIR", "data_dir"},
+      {"PREALERT_SPOOL_DIR", "spool_dir"},
       {"PREALERT_SHIM_TOKEN", "token"},
       {"PREALERT_TOKEN_FILE", "token_file"},
       {"PREALERT_CONNECT_TIMEOUT_MS", "connect_timeout_ms"},
@@ -244,4 +254,16 @@ void config_for_call(const char *infno, call_settings *settings) {
     if (settings->token[0] == '\0') strcpy(settings->token, file_token);
   }
   settings->port = (uint16_t)port;
+}
+
+void config_spool(native_path *directory, long *max_bytes) {
+  shim_mutex_lock(&lock);
+  *directory = current.spool_dir;
+  native_path data_dir = current.data_dir;
+  *max_bytes = current.spool_max_bytes;
+  shim_mutex_unlock(&lock);
+  if (!native_path_is_empty(directory)) return;
+  if (native_path_is_empty(&data_dir) && native_path_default_data_dir(&data_dir) != 0) return;
+  *directory = data_dir;
+  if (native_path_append(directory, "spool") != 0) directory->text[0] = 0;
 }

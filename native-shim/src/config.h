@@ -4,6 +4,7 @@
 #define PREALERT_CONFIG_H
 
 #include "breaker.h"
+#include "native_path.h"
 #include <stdint.h>
 
 #define DEFAULT_PORT 17311
@@ -30,5 +31,9 @@ config_set_result config_set(const char *name, const char *value);
    the sidecar's port file is read here (outside the lock), so a restarted sidecar on a new port is
    found without restarting the HIS; the token it carries is used when none was configured. */
 void config_for_call(const char *infno, call_settings *settings);
+
+/* Where and how much to spool a 3103 that failed open: spool_dir, else <data dir>/spool (empty when
+   neither can be found). Only called on that rare path, so the paths stay out of call_settings. */
+void config_spool(native_path *directory, long *max_bytes);
 
 #endif

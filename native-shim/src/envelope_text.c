@@ -19,11 +19,11 @@ static size_t finish(int written, size_t capacity) {
   return (size_t)written;
 }
 
-size_t failopen_envelope(char *text, size_t capacity, failopen_reason reason, long code) {
+size_t failopen_envelope(char *text, size_t capacity, failopen_reason reason, long code, int spooled) {
   int written = snprintf(text, capacity,
                          "{\"infcode\":0,\"err_msg\":\"\",\"output\":{\"result\":[]},"
-                         "\"shim\":{\"failopen\":true,\"reason\":\"%s\",\"code\":%ld}}",
-                         reason_name(reason), code);
+                         "\"shim\":{\"failopen\":true,\"reason\":\"%s\",\"code\":%ld%s}}",
+                         reason_name(reason), code, spooled ? ",\"spooled\":true" : "");
   return finish(written, capacity);
 }
 

@@ -16,8 +16,9 @@ typedef enum {
   FAILOPEN_RESPONSE_TOO_LARGE
 } failopen_reason;
 
-/* {"infcode":0,"err_msg":"","output":{"result":[]},"shim":{"failopen":true,"reason":"…","code":N}} */
-size_t failopen_envelope(char *text, size_t capacity, failopen_reason reason, long code);
+/* {"infcode":0,"err_msg":"","output":{"result":[]},"shim":{"failopen":true,"reason":"…","code":N}}, with
+   ,"spooled":true after the code when the request was kept for the sidecar to replay. */
+size_t failopen_envelope(char *text, size_t capacity, failopen_reason reason, long code, int spooled);
 
 /* {"infcode":-1,"err_msg":"<message>","output":{"result":[]},"shim":{"failopen":false,"reason":"caller_error","code":N}}
    message must be ASCII without quotes or backslashes. */

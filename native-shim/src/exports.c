@@ -8,6 +8,7 @@
 #include "envelope_text.h"
 #include "http_exchange.h"
 #include "loopback_socket.h"
+#include "spool.h"
 #include "sync.h"
 #include "version.h"
 
@@ -43,9 +44,27 @@ static void write_ascii(const flavour *f, void *output, const char *text, size_t
   }
 }
 
-static int fail_open(const flavour *f, void *output, failopen_reason reason, long code) {
+/* What a failed-open call needs to keep a 3103 for later: the request as it would have been sent. */
+typedef struct {
+  const char *infno;
+  const void *body;
+  size_t body_length;
+} unsent_request;
+
+/* A 3103 is the doctor's decision: answering infcode 0 without it reaching the sidecar would lose it,
+   so it goes to the spool. 3101/3102 are not kept: a late reminder helps nobody. */
+static int spool_if_decision(const flavour *f, const unsent_request *unsent) {
+  if (unsent == NULL || strcmp(unsent->infno, "3103") != 0) return 0;
+  native_path directory;
+  long max_bytes = 0;
+  config_spool(&directory, &max_bytes);
+  return spool_write(&directory, max_bytes, unsent->infno, f->charset, unsent->body, unsent->body_length);
+}
+
+static int fail_open(const flavour *f, void *output, failopen_reason reason, long code, const unsent_request *unsent) {
+  int spooled = spool_if_decision(f, unsent);
   char text[ENVELOPE_TEXT_MAX];
-  size_t length = failopen_envelope(text, sizeof(text), reason, code);
+  size_t length = failopen_envelope(text, sizeof(text), reason, code, spooled);
   write_ascii(f, output, text, length);
   return PREALERT_FAILOPEN;
 }
@@ -113,9 +132,10 @@ static int call(const flavour *f, const void *infno, const void *input, void *ou
   }
 
   shim_run_once(initialise);
+  unsent_request unsent = {infno_ascii, input, input_length_bytes(input, f->unit_size)};
   int64_t started = shim_now_ms();
   int64_t breaker_left = breaker_remaining_ms(started);
-  if (breaker_left > 0) return fail_open(f, output, FAILOPEN_BREAKER_OPEN, (long)breaker_left);
+  if (breaker_left > 0) return fail_open(f, output, FAILOPEN_BREAKER_OPEN, (long)breaker_left, &unsent);
 
   call_settings settings;
   config_for_call(infno_ascii, &settings);
@@ -128,7 +148,7 @@ static int call(const flavour *f, const void *infno, const void *input, void *ou
   request.charset = f->charset;
   request.token = settings.token;
   request.body = input;
-  request.body_length = input_length_bytes(input, f->unit_size);
+  request.body_length = unsent.body_length;
   request.connect_deadline_ms = started + settings.connect_timeout_ms;
   request.deadline_ms = started + settings.timeout_ms;
   request.response = (unsigned char *)output;
@@ -141,7 +161,7 @@ static int call(const flavour *f, const void *infno, const void *input, void *ou
     case EXCHANGE_ANSWERED:
       breaker_record_answer();
       if (!looks_like_envelope(request.response, result.response_length, f->unit_size)) {
-        return fail_open(f, output, FAILOPEN_BAD_RESPONSE, result.http_status);
+        return fail_open(f, output, FAILOPEN_BAD_RESPONSE, result.http_status, &unsent);
       }
       if (f->unit_size == 1) {
         ((char *)output)[result.response_length] = '\0';
@@ -151,21 +171,22 @@ static int call(const flavour *f, const void *infno, const void *input, void *ou
       return PREALERT_OK;
     case EXCHANGE_UNREACHABLE:
       breaker_record_connect_failure(shim_now_ms(), &settings.breaker);
-      return fail_open(f, output, FAILOPEN_SIDECAR_UNREACHABLE, result.detail);
+      return fail_open(f, output, FAILOPEN_SIDECAR_UNREACHABLE, result.detail, &unsent);
     case EXCHANGE_TIMEOUT:
       breaker_record_timeout(shim_now_ms(), &settings.breaker);
-      return fail_open(f, output, FAILOPEN_SIDECAR_TIMEOUT, result.detail);
+      return fail_open(f, output, FAILOPEN_SIDECAR_TIMEOUT, result.detail, &unsent);
     case EXCHANGE_TOO_LARGE: {
       breaker_record_answer();
       /* The code tells the integrator how large a buffer would have held the answer, in its units. */
       long needed = result.detail > 0 ? result.detail / (long)f->unit_size + 1 : 0;
-      return fail_open(f, output, FAILOPEN_RESPONSE_TOO_LARGE, needed);
+      /* The sidecar did answer (a 3103 is stored before its answer is sent): nothing to keep. */
+      return fail_open(f, output, FAILOPEN_RESPONSE_TOO_LARGE, needed, NULL);
     }
     case EXCHANGE_BAD_RESPONSE:
       breaker_record_answer();
-      return fail_open(f, output, FAILOPEN_BAD_RESPONSE, result.detail);
+      return fail_open(f, output, FAILOPEN_BAD_RESPONSE, result.detail, &unsent);
   }
-  return fail_open(f, output, FAILOPEN_BAD_RESPONSE, 0);
+  return fail_open(f, output, FAILOPEN_BAD_RESPONSE, 0, &unsent);
 }
 
 PREALERT_API int PREALERT_CALL prealert_call(const char *infno, const char *input_utf8, char *output,

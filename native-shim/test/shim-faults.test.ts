@@ -70,6 +70,8 @@ beforeAll(() => {
 beforeEach(() => {
   // Forget options and breaker state from the previous test.
   expect(shim.setOption('reset', 'all')).toBe(RC.ok);
+  // These 3103s must not land in the user's real spool; spooling is tested in spool.test.ts.
+  expect(shim.setOption('spool_max_bytes', '0')).toBe(RC.ok);
 });
 
 afterEach(async () => {

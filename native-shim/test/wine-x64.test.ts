@@ -89,6 +89,7 @@ describe('prealert.dll x64 under wine64', () => {
         'bad_infno',
         'failopen_unreachable',
         'failopen_breaker_w',
+        'spool_3103_w',
       ]) {
         expect(
           lines.some((l) => l.startsWith(`PASS ${check}`)),
@@ -97,6 +98,15 @@ describe('prealert.dll x64 under wine64', () => {
       }
       expect(stdout).toContain('ALL PASS');
       expect(stdout).toMatch(/VERSION prealert-shim \S+ proto=1 win-x64/);
+
+      // The DLL's spool (CreateFileW, FlushFileBuffers, MoveFileExW) left exactly one complete file.
+      const spooled = fs.readdirSync(path.join(work, 'spool'));
+      expect(spooled).toHaveLength(1);
+      expect(spooled[0]).toMatch(/^\d{15}-\d+-1-3103\.req$/);
+      const bytes = fs.readFileSync(path.join(work, 'spool', spooled[0]!));
+      const headEnd = bytes.indexOf('\n\n');
+      expect(bytes.subarray(0, headEnd).toString('latin1')).toMatch(/\ncharset: utf-16le\n/);
+      expect(bytes.subarray(headEnd + 2).toString('utf16le')).toBe('{"data":{"warn_type":"1","warns":[]}}');
 
       for (const flavour of ['utf8', 'gbk', 'w'] as const) {
         const answer = JSON.parse(

@@ -19,6 +19,7 @@ import { status } from './plugins/status';
 import { tasks } from './plugins/tasks';
 import { removePortFile, writePortFile } from './port-file';
 import { SidecarMetrics } from './sidecar-metrics';
+import { spoolReplay } from './spool/spool-replay';
 import { ComplianceFigures } from './stats/compliance-figures';
 import { type Db, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
@@ -131,6 +132,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   await app.register(tasks, { tasks: new TaskStore(db), recorder });
   await app.register(syncPlugin, { sync, adminToken: config.adminToken });
   await app.register(reminderUi);
+  await app.register(spoolReplay, { service, dispositions, dataDir: config.dataDir, logger });
   await app.register(
     async (admin) => {
       admin.addHook('onRequest', requireAdmin(config.adminToken));

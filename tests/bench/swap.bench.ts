@@ -17,10 +17,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { compileLibrary, type KnowledgePoint, type LibraryData } from '@prealert/core';
 import { generateSigningKeys, readPrivateKey, type WrittenBundle, writeBundle } from '@prealert/rules-cache';
 import autocannon from 'autocannon';
-import { startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
 import { LibraryHolder } from '../../sidecar/src/library-holder';
 import { createLogger } from '../../sidecar/src/logging';
 import { LibrarySync } from '../../sidecar/src/sync/library-sync';
@@ -39,14 +41,11 @@ function bigLibrary(national: LibraryData, version: string, changed = 0): Librar
   const points: KnowledgePoint[] = [];
   for (let i = 0; i < POINTS; i++) {
     const t = templates[i % templates.length]!;
+    // As many codes as the template names (at most 8), taken in turn from all the real ones.
+    const own = Array.from({ length: Math.min(8, t.codes.length) }, (_, j) => codes[(i * 7 + j) % codes.length]!);
     // `changed` points get another limit text: what a provincial re-issue of a few points looks like.
     const suffix = i < changed ? '（省级修订）' : '';
-    points.push({
-      ...t,
-      id: `big-${String(i).padStart(6, '0')}`,
-      codes: [codes[i % codes.length]!],
-      limitText: t.limitText + suffix,
-    });
+    points.push({ ...t, id: `big-${String(i).padStart(6, '0')}`, codes: own, limitText: t.limitText + suffix });
   }
   return {
     meta: { ...national.meta, version, createdAt: new Date(Date.now() + points.length + changed).toISOString() },
@@ -54,6 +53,10 @@ function bigLibrary(national: LibraryData, version: string, changed = 0): Librar
     knowledgePoints: points,
   };
 }
+
+/** A full collection between measurements, so one phase's garbage does not land in the next one's figures. */
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
@@ -96,123 +99,131 @@ async function main(): Promise<void> {
   compileLibrary(national);
   const compileBlockNat = performance.now() - natStart;
 
-  // ── 1. Activation in-process ───────────────────────────────────────────────────────────────────────────────
   const platform = await startPlatform();
-  const holder = new LibraryHolder();
-  holder.swap(compileLibrary(national), { source: 'bundled' });
-  const sync = new LibrarySync({
-    config: loadSyncConfig({
-      PREALERT_SYNC_URL: platform.bundleUrl,
-      PREALERT_SYNC_PUBKEY: factory.keys.publicKeyFile,
-      PREALERT_SYNC_TIMEOUT_S: '120',
-    }),
-    dataDir: path.join(work, 'inprocess'),
-    holder,
-    logger: createLogger({ level: 'silent' }),
-    adminEnabled: false,
-  });
-  await sync.restore();
-  const rows: string[][] = [];
-  for (const [name, bundle, block] of [
-    ['national (3,491 points), full', natBundle, compileBlockNat],
-    [`${POINTS} points, full`, bigABundle, compileBlockBig],
-    [`${POINTS} points, delta (1,000 changed)`, bigBBundle, compileBlockBig],
-  ] as const) {
-    platform.publish(bundle.dir);
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    histogram.enable();
-    const outcome = await sync.pollNow();
-    histogram.disable();
-    if (outcome.outcome !== 'activated') throw new Error(`${name}: ${JSON.stringify(outcome)}`);
-    const r = outcome.report;
-    rows.push([name, r.path, ms(r.duration_ms), ms(histogram.max / 1e6), String(r.yields), ms(block)]);
-  }
-  await sync.stop();
-  process.stdout.write('\nactivation (download over loopback, verify, parse, compile, swap, store as last-good)\n');
-  process.stdout.write(
-    `${['library', 'path', 'wall time', 'longest event-loop stall', 'yields', 'compileLibrary as one block'].join(' | ')}\n`,
-  );
-  for (const row of rows) process.stdout.write(`${row.join(' | ')}\n`);
-
-  // ── 2. The sidecar under load while it swaps ─────────────────────────────────────────────────────────────────
-  platform.publish(natBundle.dir);
-  const sidecar = await startSidecar({
-    dataDir: path.join(work, 'sidecar'),
-    env: {
-      PREALERT_SYNC_URL: platform.bundleUrl,
-      PREALERT_SYNC_PUBKEY: factory.keys.publicKeyFile,
-      PREALERT_SYNC_INTERVAL_S: '3600',
-      PREALERT_SYNC_TIMEOUT_S: '120',
-      PREALERT_ADMIN_TOKEN: TOKEN,
-      PREALERT_LOG_LEVEL: 'warn',
-    },
-  });
   try {
-    await sidecar.post('/v1/admin/sync', undefined, TOKEN);
-    const body = JSON.stringify(envelope3101('XL02BBE088E002010102180', '2'));
-    process.stdout.write(
-      `\nsidecar p99 under load (${CONNECTIONS} connections, ${SECONDS} s per run, 3101 with a firing line)\n`,
-    );
-    process.stdout.write(
-      `${['swap', 'during swap: n / p50 / p99 / max', 'rest of run: n / p50 / p99 / max', 'swap took'].join(' | ')}\n`,
-    );
-    for (const [name, bundle] of [
-      ['none (baseline)', undefined],
-      [`national -> ${POINTS} points (full)`, bigABundle],
-      [`${POINTS} -> ${POINTS} points (delta)`, bigBBundle],
-      [`${POINTS} points -> national (full)`, natAgain],
-    ] as const) {
-      const samples: { at: number; ms: number }[] = [];
-      const run = new Promise<autocannon.Result>((resolve, reject) => {
-        const instance = autocannon(
-          {
-            url: `${sidecar.url}/fsi/api/rsfComIfsService/callService`,
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-            connections: CONNECTIONS,
-            duration: SECONDS,
-          },
-          (error, finished) => (error ? reject(error) : resolve(finished)),
-        );
-        instance.on('response', (_client, _status, _bytes, responseTime) =>
-          samples.push({ at: Date.now(), ms: responseTime }),
-        );
-      });
-      let window: [number, number] | undefined;
-      const swap = (async () => {
-        if (!bundle) return;
-        await new Promise((r) => setTimeout(r, 2_000));
-        platform.publish(bundle.dir);
-        const start = Date.now();
-        const answer = await sidecar.post<{ outcome: string }>('/v1/admin/sync', undefined, TOKEN);
-        window = [start, Date.now()];
-        if (answer.body.outcome !== 'activated') throw new Error(`${name}: ${JSON.stringify(answer.body)}`);
-      })();
-      const result = await run;
-      await swap;
-      const inside = samples
-        .filter((s) => window && s.at >= window[0] && s.at <= window[1] + 50)
-        .map((s) => s.ms)
-        .sort((a, b) => a - b);
-      const outside = samples
-        .filter((s) => !window || s.at < window[0] || s.at > window[1] + 50)
-        .map((s) => s.ms)
-        .sort((a, b) => a - b);
-      const fig = (xs: number[]) =>
-        xs.length === 0
-          ? '-'
-          : `${xs.length} / ${ms(percentile(xs, 50))} / ${ms(percentile(xs, 99))} / ${ms(xs.at(-1)!)}`;
-      if (result.errors > 0 || result.non2xx > 0)
-        process.stdout.write(`  (${result.errors} errors, ${result.non2xx} non-2xx)\n`);
-      process.stdout.write(
-        `${[name, fig(inside), fig(outside), window ? ms(window[1] - window[0]) : '-'].join(' | ')}\n`,
-      );
-    }
+    await measure(platform);
   } finally {
-    await sidecar.stop();
     await platform.close();
     fs.rmSync(work, { recursive: true, force: true });
+  }
+
+  async function measure(platform: ProvincialPlatform): Promise<void> {
+    // ── 1. Activation in-process ───────────────────────────────────────────────────────────────────────────────
+    const holder = new LibraryHolder();
+    holder.swap(compileLibrary(national), { source: 'bundled' });
+    const sync = new LibrarySync({
+      config: loadSyncConfig({
+        PREALERT_SYNC_URL: platform.bundleUrl,
+        PREALERT_SYNC_PUBKEY: factory.keys.publicKeyFile,
+        PREALERT_SYNC_TIMEOUT_S: '120',
+      }),
+      dataDir: path.join(work, 'inprocess'),
+      holder,
+      logger: createLogger({ level: 'silent' }),
+      adminEnabled: false,
+    });
+    await sync.restore();
+    const rows: string[][] = [];
+    for (const [name, bundle, block] of [
+      ['national (3,491 points), full', natBundle, compileBlockNat],
+      [`${POINTS} points, full`, bigABundle, compileBlockBig],
+      [`${POINTS} points, delta (1,000 changed)`, bigBBundle, compileBlockBig],
+    ] as const) {
+      platform.publish(bundle.dir);
+      collectGarbage();
+      const histogram = monitorEventLoopDelay({ resolution: 1 });
+      histogram.enable();
+      const outcome = await sync.pollNow();
+      histogram.disable();
+      if (outcome.outcome !== 'activated') throw new Error(`${name}: ${JSON.stringify(outcome)}`);
+      const r = outcome.report;
+      rows.push([name, r.path, ms(r.duration_ms), ms(histogram.max / 1e6), String(r.yields), ms(block)]);
+    }
+    await sync.stop();
+    process.stdout.write('\nactivation (download over loopback, verify, parse, compile, swap, store as last-good)\n');
+    process.stdout.write(
+      `${['library', 'path', 'wall time', 'longest event-loop stall', 'yields', 'compileLibrary as one block'].join(' | ')}\n`,
+    );
+    for (const row of rows) process.stdout.write(`${row.join(' | ')}\n`);
+
+    // ── 2. The sidecar under load while it swaps ─────────────────────────────────────────────────────────────────
+    platform.publish(natBundle.dir);
+    const sidecar = await startSidecar({
+      dataDir: path.join(work, 'sidecar'),
+      env: {
+        PREALERT_SYNC_URL: platform.bundleUrl,
+        PREALERT_SYNC_PUBKEY: factory.keys.publicKeyFile,
+        PREALERT_SYNC_INTERVAL_S: '3600',
+        PREALERT_SYNC_TIMEOUT_S: '120',
+        PREALERT_ADMIN_TOKEN: TOKEN,
+      },
+      logFile: path.join(work, 'sidecar.log'),
+    });
+    try {
+      await sidecar.post('/v1/admin/sync', undefined, TOKEN);
+      const body = JSON.stringify(envelope3101('XL02BBE088E002010102180', '2'));
+      process.stdout.write(
+        `\nsidecar p99 under load (${CONNECTIONS} connections, ${SECONDS} s per run, 3101 with a firing line)\n`,
+      );
+      process.stdout.write(
+        `${['swap', 'during swap: n / p50 / p99 / max', 'rest of run: n / p50 / p99 / max', 'swap took'].join(' | ')}\n`,
+      );
+      for (const [name, bundle] of [
+        ['none (baseline)', undefined],
+        [`national -> ${POINTS} points (full)`, bigABundle],
+        [`${POINTS} -> ${POINTS} points (delta)`, bigBBundle],
+        [`${POINTS} points -> national (full)`, natAgain],
+      ] as const) {
+        const samples: { at: number; ms: number }[] = [];
+        const run = new Promise<autocannon.Result>((resolve, reject) => {
+          const instance = autocannon(
+            {
+              url: `${sidecar.url}/fsi/api/rsfComIfsService/callService`,
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body,
+              connections: CONNECTIONS,
+              duration: SECONDS,
+            },
+            (error, finished) => (error ? reject(error) : resolve(finished)),
+          );
+          instance.on('response', (_client, _status, _bytes, responseTime) =>
+            samples.push({ at: Date.now(), ms: responseTime }),
+          );
+        });
+        let window: [number, number] | undefined;
+        const swap = (async () => {
+          if (!bundle) return;
+          await new Promise((r) => setTimeout(r, 2_000));
+          platform.publish(bundle.dir);
+          const start = Date.now();
+          const answer = await sidecar.post<{ outcome: string }>('/v1/admin/sync', undefined, TOKEN);
+          window = [start, Date.now()];
+          if (answer.body.outcome !== 'activated') throw new Error(`${name}: ${JSON.stringify(answer.body)}`);
+        })();
+        const result = await run;
+        await swap;
+        const inside = samples
+          .filter((s) => window && s.at >= window[0] && s.at <= window[1] + 50)
+          .map((s) => s.ms)
+          .sort((a, b) => a - b);
+        const outside = samples
+          .filter((s) => !window || s.at < window[0] || s.at > window[1] + 50)
+          .map((s) => s.ms)
+          .sort((a, b) => a - b);
+        const fig = (xs: number[]) =>
+          xs.length === 0
+            ? '-'
+            : `${xs.length} / ${ms(percentile(xs, 50))} / ${ms(percentile(xs, 99))} / ${ms(xs.at(-1)!)}`;
+        if (result.errors > 0 || result.non2xx > 0)
+          process.stdout.write(`  (${result.errors} errors, ${result.non2xx} non-2xx)\n`);
+        process.stdout.write(
+          `${[name, fig(inside), fig(outside), window ? ms(window[1] - window[0]) : '-'].join(' | ')}\n`,
+        );
+      }
+    } finally {
+      await sidecar.stop();
+    }
   }
 }
 

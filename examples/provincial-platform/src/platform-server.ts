@@ -125,6 +125,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Prov
   const bundleDir = options.bundleDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-platform-'));
   fs.mkdirSync(bundleDir, { recursive: true });
   const faults = new FaultBoard();
+  // Files are read (and hashed for the ETag) once per version of the file, as a static server caches them: a test
+  // running the sidecar in this same process must not see the simulator's hashing of 100 MB as its own stall.
+  const cache = new Map<string, { mtimeMs: number; size: number; body: Buffer; etag: string }>();
+  const cached = (file: string) => {
+    const stat = fs.statSync(file);
+    let entry = cache.get(file);
+    if (!entry || entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
+      const body = fs.readFileSync(file);
+      entry = { mtimeMs: stat.mtimeMs, size: stat.size, body, etag: etagOf(body) };
+      cache.set(file, entry);
+    }
+    return entry;
+  };
+  const readCached = (file: string) => cached(file).body;
   const inbox = new UploadInbox();
   const requests: RequestRecord[] = [];
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
@@ -161,10 +175,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Prov
       record(request, target, 404, fault);
       return reply.code(404).send({ error: `no ${name}` });
     }
-    let body: Buffer = fs.readFileSync(file);
+    let body: Buffer = readCached(file);
     if (fault?.kind === 'bad_signature' && target === 'manifest') body = corruptSignature(body);
     if (fault?.kind === 'wrong_hash' && target !== 'manifest') body = corruptByte(body);
-    const etag = etagOf(body);
+    const etag = body === readCached(file) ? cached(file).etag : etagOf(body);
     reply
       .header('etag', etag)
       .header('last-modified', fs.statSync(file).mtime.toUTCString())
@@ -258,6 +272,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Prov
     const temp = path.join(bundleDir, `${MANIFEST_FILE}.tmp`);
     fs.copyFileSync(manifestFile, temp);
     fs.renameSync(temp, path.join(bundleDir, MANIFEST_FILE));
+    for (const name of fs.readdirSync(bundleDir)) cached(path.join(bundleDir, name));
   }
 
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });

@@ -156,6 +156,13 @@ int main(int argc, char **argv) {
   rc = call_w(L"3101", L"{}", out_w, CAPACITY);
   check(rc == PREALERT_FAILOPEN && wcsstr(out_w, L"\"reason\":\"breaker_open\"") != NULL, "failopen_breaker_w", NULL);
 
+  /* A 3103 that fails open is spooled: one file, renamed into place, in <dir>\spool. */
+  char spool_dir[600];
+  snprintf(spool_dir, sizeof(spool_dir), "%s\\spool", dir);
+  check(set_option("spool_dir", spool_dir) == PREALERT_OK, "set_option_spool_dir", spool_dir);
+  rc = call_w(L"3103", L"{\"data\":{\"warn_type\":\"1\",\"warns\":[]}}", out_w, CAPACITY);
+  check(rc == PREALERT_FAILOPEN && wcsstr(out_w, L"\"spooled\":true") != NULL, "spool_3103_w", NULL);
+
   printf(failures == 0 ? "ALL PASS\n" : "SOME FAILED\n");
   return failures == 0 ? 0 : 1;
 }

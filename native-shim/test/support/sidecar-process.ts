@@ -18,11 +18,14 @@ export interface RunningSidecar {
  * directory, and waits until it has written its port file and accepts connections: the same port file
  * the shim reads to find it.
  */
-export async function startSidecar(env: Record<string, string> = {}): Promise<RunningSidecar> {
+export async function startSidecar(
+  env: Record<string, string> = {},
+  options: { /** An existing data dir, kept on stop (default: a fresh one, removed on stop). */ dataDir?: string } = {},
+): Promise<RunningSidecar> {
   if (!fs.existsSync(SIDECAR_CLI)) {
     throw new Error(`${SIDECAR_CLI} is missing: run \`pnpm build\` at the repository root first`);
   }
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-shim-sidecar-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-shim-sidecar-'));
   const child: ChildProcess = spawn(process.execPath, [SIDECAR_CLI, 'serve'], {
     env: { ...process.env, PREALERT_PORT: '0', PREALERT_DATA_DIR: dataDir, PREALERT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,7 +46,7 @@ export async function startSidecar(env: Record<string, string> = {}): Promise<Ru
       await exited;
       clearTimeout(timer);
     }
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };
 
   const portFile = path.join(dataDir, 'port');

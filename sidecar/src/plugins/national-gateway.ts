@@ -1,10 +1,11 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestEnvelope, ResponseEnvelope } from '@prealert/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CharsetError, decodeBody, encodeBody, requestCharset } from '../national/body-charset';
 import { fitToCapacity } from '../national/capacity-fit';
 import type { NationalService } from '../national/national-service';
+import type { RequestFacts } from '../request-facts';
 import { secretMatcher } from '../secret-compare';
-import '../request-facts';
 
 export const CALL_SERVICE_ROUTE = '/fsi/api/rsfComIfsService/callService';
 export const SHIM_ROUTE = '/v1/yb/:infno';
@@ -47,32 +48,39 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
     void send(reply, answer.envelope, { charset: 'utf-8' });
   });
 
-  const handle = async (request: FastifyRequest, reply: FastifyReply, routeInfno: string | undefined) => {
+  /**
+   * One national request, independent of how it arrived: the headers and raw body in, the status, the bytes to
+   * send and the request facts out. Never throws for bad input.
+   */
+  const answer = async (
+    headers: IncomingHttpHeaders,
+    raw: unknown,
+    routeInfno: string | undefined,
+  ): Promise<Answered> => {
     const receivedAt = new Date();
     const startedAt = performance.now();
     let format: ReplyFormat = { charset: 'utf-8' };
-    const fail = (message: string, envelope?: RequestEnvelope, status = 200) => {
-      request.prealert = { infno: routeInfno ?? envelope?.infno ?? '-', ok: false };
-      return send(reply, service.error({ receivedAt, envelope }, message).envelope, format, status);
-    };
+    const fail = (message: string, envelope?: RequestEnvelope, status = 200): Answered => ({
+      facts: { infno: routeInfno ?? envelope?.infno ?? '-', ok: false },
+      ...render(service.error({ receivedAt, envelope }, message).envelope, format, status),
+    });
     try {
-      format = { charset: requestCharset(request.headers['content-type']) };
+      format = { charset: requestCharset(headers['content-type']) };
     } catch (error) {
       if (error instanceof CharsetError) return fail(error.message);
       throw error;
     }
-    const capacityHeader = request.headers['x-out-capacity'];
+    const capacityHeader = headers['x-out-capacity'];
     if (capacityHeader !== undefined) {
       const capacity = Number(capacityHeader);
       if (!Number.isInteger(capacity) || capacity <= 0)
         return fail(`X-Out-Capacity 应为正整数字节数 (收到 "${capacityHeader}")`);
       format.capacity = capacity;
     }
-    if (routeInfno !== undefined && tokenMatches && !tokenMatches(request.headers['x-prealert-token'])) {
+    if (routeInfno !== undefined && tokenMatches && !tokenMatches(headers['x-prealert-token'])) {
       return fail('X-Prealert-Token 缺失或不正确', undefined, 401);
     }
 
-    const raw = request.body;
     if (!Buffer.isBuffer(raw) || raw.length === 0) return fail('请求体为空: 应为国家接口报文 JSON');
     const json = decodeBody(raw, format.charset);
     let body: unknown;
@@ -105,24 +113,120 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
     if (envelope.input === undefined || envelope.input === null)
       return fail('input: 缺少必填字段 (交易输入)', envelope);
 
-    const answer = await service.handle({ infno: envelope.infno, envelope, json: forwardJson, receivedAt, startedAt });
-    request.prealert = { infno: envelope.infno, taskId: answer.taskId, ok: answer.ok };
-    return send(reply, answer.envelope, format);
+    const result = await service.handle({ infno: envelope.infno, envelope, json: forwardJson, receivedAt, startedAt });
+    return {
+      facts: { infno: envelope.infno, taskId: result.taskId, ok: result.ok },
+      ...render(result.envelope, format),
+    };
   };
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply, routeInfno: string | undefined) => {
+    const answered = await answer(request.headers, request.body, routeInfno);
+    request.prealert = answered.facts;
+    return reply.code(answered.status).header('content-type', answered.contentType).send(answered.payload);
+  };
+
+  /**
+   * The common case (a JSON body of declared length within the limit) skips fastify's body parsing and reply
+   * pipeline: read the bytes, answer, write the response directly. Hooks that ran before (CORS headers) and
+   * after (request log, metrics on finish) still apply. Anything unusual takes the regular route below.
+   */
+  app.addHook('onRequest', (request, reply, done) => {
+    const headers = request.headers;
+    const declared = headers['content-length'];
+    const type = headers['content-type'];
+    if (
+      request.method !== 'POST' ||
+      declared === undefined ||
+      headers['transfer-encoding'] !== undefined ||
+      type === undefined ||
+      !JSON_TYPE.test(type)
+    ) {
+      done();
+      return;
+    }
+    const length = Number(declared);
+    if (!Number.isInteger(length) || length <= 0 || length > options.bodyLimitBytes) {
+      done();
+      return;
+    }
+    const routeInfno = (request.params as { infno?: string } | undefined)?.infno;
+    reply.hijack();
+    done();
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const stream = request.raw;
+    const res = reply.raw;
+    stream.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      chunks.push(chunk);
+    });
+    stream.on('error', () => {
+      if (!res.headersSent) res.destroy();
+    });
+    stream.on('end', () => {
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
+      const reading =
+        received === length
+          ? answer(headers, body, routeInfno)
+          : Promise.reject(
+              Object.assign(new Error('content length mismatch'), { code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' }),
+            );
+      reading
+        .catch((error: Error & { code?: string }) => {
+          request.prealert = { infno: routeInfno ?? '-', ok: false };
+          const failed = service.error({ receivedAt: new Date() }, `请求无法读取 (${error.code ?? error.name})`);
+          return { facts: request.prealert, ...render(failed.envelope, { charset: 'utf-8' }) };
+        })
+        .then((answered) => {
+          request.prealert = answered.facts;
+          const replyHeaders = reply.getHeaders();
+          for (const name in replyHeaders) {
+            const value = replyHeaders[name];
+            if (value !== undefined) res.setHeader(name, value);
+          }
+          res.writeHead(answered.status, {
+            'content-type': answered.contentType,
+            'content-length':
+              typeof answered.payload === 'string' ? Buffer.byteLength(answered.payload) : answered.payload.length,
+          });
+          res.end(answered.payload);
+        })
+        .catch(() => {
+          // The connection went away while answering: nobody is left to tell.
+          res.destroy();
+        });
+    });
+  });
 
   app.post(CALL_SERVICE_ROUTE, (request, reply) => handle(request, reply, undefined));
   app.post<{ Params: { infno: string } }>(SHIM_ROUTE, (request, reply) => handle(request, reply, request.params.infno));
 }
 
-function send(reply: FastifyReply, envelope: ResponseEnvelope, format: ReplyFormat, status = 200): FastifyReply {
+interface Answered {
+  facts: RequestFacts;
+  status: number;
+  contentType: string;
+  payload: Buffer | string;
+}
+
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+function render(envelope: ResponseEnvelope, format: ReplyFormat, status = 200): Omit<Answered, 'facts'> {
   const text =
     format.capacity === undefined
       ? JSON.stringify(envelope)
       : fitToCapacity(envelope as Parameters<typeof fitToCapacity>[0], format.charset, format.capacity);
-  return reply
-    .code(status)
-    .header('content-type', `application/json; charset=${format.charset}`)
-    .send(encodeBody(text, format.charset));
+  return {
+    status,
+    contentType: `application/json; charset=${format.charset}`,
+    payload: encodeBody(text, format.charset),
+  };
+}
+
+function send(reply: FastifyReply, envelope: ResponseEnvelope, format: ReplyFormat, status = 200): FastifyReply {
+  const rendered = render(envelope, format, status);
+  return reply.code(rendered.status).header('content-type', rendered.contentType).send(rendered.payload);
 }
 
 function infnoOf(request: FastifyRequest): string {

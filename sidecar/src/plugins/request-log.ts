@@ -13,7 +13,8 @@ export async function requestLog(
 ): Promise<void> {
   const { logger, metrics } = options;
   app.decorateRequest('prealert', null);
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     const ms = reply.elapsedTime;
     const facts = request.prealert;
     const route = request.routeOptions.url ?? 'unmatched';
@@ -35,6 +36,7 @@ export async function requestLog(
         'request',
       );
     }
+    done();
   });
 }
 (requestLog as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

@@ -194,11 +194,12 @@ export class LastGoodStore {
       finish: async () => {
         await close();
         if (failure) throw failure;
-        const fd = fs.openSync(libraryFile, 'r+');
+        // On the thread pool: flushing 100 MB to disk must not hold the event loop (it does, synchronously).
+        const handle = await fs.promises.open(libraryFile, 'r+');
         try {
-          fs.fsyncSync(fd);
+          await handle.sync();
         } finally {
-          fs.closeSync(fd);
+          await handle.close();
         }
       },
       discard: () => {

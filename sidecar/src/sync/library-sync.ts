@@ -272,11 +272,13 @@ export class LibrarySync {
     this.nextPollAt = this.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.pollNow().then(() =>
-        this.schedule(this.failures > 0 ? backoff(this.config, this.failures) : jittered(this.config.intervalMs)),
-      );
+      void this.pollNow().then(() => this.scheduleNext());
     }, delayMs);
     this.timer.unref();
+  }
+
+  private scheduleNext(): void {
+    this.schedule(this.failures > 0 ? backoff(this.config, this.failures) : jittered(this.config.intervalMs));
   }
 
   /**
@@ -288,7 +290,10 @@ export class LibrarySync {
     this.polling ??= this.poll().finally(() => {
       this.polling = undefined;
     });
-    return this.polling;
+    const outcome = await this.polling;
+    // A poll asked for counts as the timer's: the next one is an interval (or a backoff) away.
+    if (options.fresh && this.timer) this.scheduleNext();
+    return outcome;
   }
 
   private async poll(): Promise<PollOutcome> {

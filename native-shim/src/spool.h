@@ -1,0 +1,20 @@
+/* The 3103 spool: when a doctor's decision cannot reach the sidecar, the shim still answers infcode 0
+   (prescribing must go on), so the decision is kept on disk and the sidecar replays it when it runs
+   again (sidecar/src/spool/spool-replay.ts). One file per call, written under a temporary name,
+   flushed and then renamed, so a reader never sees half a file. */
+#ifndef PREALERT_SPOOL_H
+#define PREALERT_SPOOL_H
+
+#include "native_path.h"
+#include <stddef.h>
+
+#define SPOOL_DEFAULT_MAX_BYTES (5L * 1024 * 1024)
+
+/* Writes one spool file into directory (created when missing, with its parent) holding the request
+   exactly as it would have been sent, labelled with its charset. Returns 1 when the file is in place,
+   0 when it was not written: spooling disabled (max_bytes 0), the directory already holds max_bytes or
+   more with this file, or any I/O error. Never blocks on other threads. */
+int spool_write(const native_path *directory, long max_bytes, const char *infno, const char *charset,
+                const void *body, size_t body_length);
+
+#endif

@@ -1,0 +1,201 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { RequestEnvelope } from '@prealert/core';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../logging';
+import { CharsetError, decodeBody, requestCharset } from '../national/body-charset';
+import type { NationalService } from '../national/national-service';
+import type { DispositionStore } from '../store/dispositions';
+import { parseSpoolFile, SPOOL_FILE_SUFFIX, SPOOL_TEMP_SUFFIX, SpoolFileError } from './spool-file';
+
+export const SPOOL_DIR_NAME = 'spool';
+export const REJECTED_DIR_NAME = 'rejected';
+const DEFAULT_INTERVAL_MS = 3000;
+/** A temp file this old was left by a shim that died mid-write: it will never be renamed. */
+const STALE_TEMP_MS = 3600_000;
+
+export interface SpoolReplayOptions {
+  service: NationalService;
+  dispositions: DispositionStore;
+  dataDir: string;
+  logger: Logger;
+  /** Where the shim spools (default `<data dir>/spool`, as the shim's default). */
+  spoolDir?: string;
+  intervalMs?: number;
+}
+
+export interface ReplayPass {
+  replayed: number;
+  rejected: number;
+  /** Left in place for the next pass (the service threw: the database may be busy). */
+  kept: number;
+}
+
+type Disposition = { done: true } | { done: false; reason: string };
+
+/**
+ * Replays the 3103 decisions the native shim spooled while this sidecar was unreachable, through the same service
+ * the HTTP route uses. A file is deleted only once its decisions are durably stored (DispositionStore.record is
+ * fsynced); a file that can never be stored (unreadable, schema error, unknown jr_id) goes to `rejected/`.
+ * Replaying twice is harmless: a repeated decision is a no-op.
+ */
+export class SpoolReplayer {
+  private readonly spoolDir: string;
+  private running: Promise<ReplayPass> | undefined;
+
+  constructor(private readonly options: SpoolReplayOptions) {
+    this.spoolDir = options.spoolDir ?? path.join(options.dataDir, SPOOL_DIR_NAME);
+  }
+
+  /** One pass over the spool, oldest first; concurrent callers share the pass in progress. */
+  replayAll(): Promise<ReplayPass> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Resolves once the pass in progress, if any, has finished (so the database is not closed under it). */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
+  private async pass(): Promise<ReplayPass> {
+    const outcome: ReplayPass = { replayed: 0, rejected: 0, kept: 0 };
+    let names: string[];
+    try {
+      names = await fs.readdir(this.spoolDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return outcome;
+      throw error;
+    }
+    // File names start with the zero-padded time: sorted, a doctor's later decision is replayed after the earlier.
+    for (const name of names.sort()) {
+      if (name.endsWith(SPOOL_TEMP_SUFFIX)) await this.removeIfStale(name);
+      if (!name.endsWith(SPOOL_FILE_SUFFIX)) continue;
+      const file = path.join(this.spoolDir, name);
+      let disposition: Disposition;
+      try {
+        disposition = await this.replayFile(file);
+      } catch (error) {
+        outcome.kept++;
+        this.options.logger.error(
+          { err: error, file: name },
+          'replaying a spooled 3103 failed; kept for the next pass',
+        );
+        continue;
+      }
+      if (disposition.done) {
+        await fs.rm(file, { force: true });
+        outcome.replayed++;
+      } else {
+        await this.reject(name, disposition.reason);
+        outcome.rejected++;
+      }
+    }
+    if (outcome.replayed + outcome.rejected + outcome.kept > 0) {
+      this.options.logger.info({ ...outcome, spool_dir: this.spoolDir }, 'spooled 3103 decisions replayed');
+    }
+    return outcome;
+  }
+
+  private async replayFile(file: string): Promise<Disposition> {
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file);
+    } catch (error) {
+      // Another pass (or another sidecar on this data dir) already took it.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { done: true };
+      throw error;
+    }
+    let envelope: RequestEnvelope;
+    let json: string;
+    let spooledAt: Date;
+    try {
+      const spooled = parseSpoolFile(bytes);
+      if (spooled.infno !== '3103') return { done: false, reason: `infno ${spooled.infno}: only 3103 is spooled` };
+      spooledAt = spooled.spooledAt;
+      json = decodeBody(spooled.body, requestCharset(`application/json; charset=${spooled.charset}`));
+      const parsed = toEnvelope(JSON.parse(json) as unknown, spooled.infno);
+      if (typeof parsed === 'string') return { done: false, reason: parsed };
+      envelope = parsed;
+    } catch (error) {
+      if (error instanceof SpoolFileError || error instanceof CharsetError || error instanceof SyntaxError) {
+        return { done: false, reason: error.message };
+      }
+      throw error;
+    }
+    if (this.dropSuperseded(envelope, spooledAt)) return { done: true };
+    const answer = await this.options.service.handle({
+      infno: '3103',
+      envelope,
+      json,
+      receivedAt: spooledAt,
+      startedAt: performance.now(),
+    });
+    if (answer.ok) return { done: true };
+    return { done: false, reason: answer.envelope.err_msg || 'infcode -1' };
+  }
+
+  /**
+   * Removes decisions the doctor changed again after this one was spooled (the sidecar was back for the later call):
+   * replaying the older one would overwrite the newer. Returns true when nothing is left to store.
+   */
+  private dropSuperseded(envelope: RequestEnvelope, spooledAt: Date): boolean {
+    const data = (envelope.input as { data?: { warns?: unknown } } | undefined)?.data;
+    if (!data || !Array.isArray(data.warns) || data.warns.length === 0) return false;
+    const kept = data.warns.filter((warn: unknown) => {
+      const id = (warn as { warn_rslt_id?: unknown } | null)?.warn_rslt_id;
+      if (typeof id !== 'string') return true; // the service names the bad field
+      const stored = this.options.dispositions.get(id);
+      return !stored || stored.at <= spooledAt.getTime();
+    });
+    data.warns = kept;
+    return kept.length === 0;
+  }
+
+  private async reject(name: string, reason: string): Promise<void> {
+    const rejectedDir = path.join(this.spoolDir, REJECTED_DIR_NAME);
+    await fs.mkdir(rejectedDir, { recursive: true });
+    await fs.rename(path.join(this.spoolDir, name), path.join(rejectedDir, name));
+    this.options.logger.warn({ file: name, reason }, 'spooled 3103 cannot be stored; moved to spool/rejected');
+  }
+
+  private async removeIfStale(name: string): Promise<void> {
+    const file = path.join(this.spoolDir, name);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > STALE_TEMP_MS) await fs.rm(file, { force: true });
+  }
+}
+
+/** As the shim route reads a body: the whole envelope, or only its input. A string names what is wrong. */
+function toEnvelope(body: unknown, infno: string): RequestEnvelope | string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return '请求体应为 JSON 对象';
+  const record = body as Record<string, unknown>;
+  if (!('input' in record)) return { infno, input: record } as RequestEnvelope;
+  const envelope = record as RequestEnvelope;
+  if (envelope.infno !== undefined && String(envelope.infno) !== infno) {
+    return `infno: 报文中的 "${String(envelope.infno)}" 与 ${infno} 不一致`;
+  }
+  envelope.infno = infno;
+  return envelope;
+}
+
+/** Registers the replayer: a pass when the server is ready, then every few seconds until it closes. */
+export async function spoolReplay(app: FastifyInstance, options: SpoolReplayOptions): Promise<void> {
+  const replayer = new SpoolReplayer(options);
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    replayer.replayAll().catch((error: unknown) => options.logger.error({ err: error }, 'spool replay pass failed'));
+  };
+  // Not awaited: a full spool must not delay the start, and the HTTP route answers meanwhile.
+  app.addHook('onReady', async () => {
+    tick();
+    timer = setInterval(tick, options.intervalMs ?? DEFAULT_INTERVAL_MS);
+    timer.unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await replayer.idle();
+  });
+}
