@@ -18,7 +18,14 @@ import {
   V2,
   waitFor,
 } from '../sidecar/test/sync-support';
-import { firedRules, prealert, type SidecarProcess, startSidecar } from './sync-process';
+import {
+  envelope3101,
+  firedRules,
+  type NationalAnswer,
+  prealert,
+  type SidecarProcess,
+  startSidecar,
+} from './sync-process';
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef';
 const SEX_RULE = 'GZ10000301004000';
@@ -237,6 +244,24 @@ describe('a workstation following the platform', () => {
     expect(ready.body.reason).toMatch(/not confirmed current .*HTTP 502/);
     expect((await status(a)).sync.stale).toBe(true);
     expect(await firedRules(a, ADDED_BY_REVISION.code, ADDED_BY_REVISION.gend)).toEqual([]);
+    await a.stop();
+  });
+
+  it('with PREALERT_SYNC_WHEN_STALE=refuse, a stale library is not ready and 3101 answers infcode -1', async () => {
+    platform.inject({ kind: 'status', status: 502 });
+    a = await start(dataDir, syncEnv({ PREALERT_SYNC_MAX_AGE_S: '2', PREALERT_SYNC_WHEN_STALE: 'refuse' }));
+    const ready = await waitFor('readyz refusing', async () => {
+      const r = await a.get<{ status: string }>('/readyz');
+      return r.status === 503 ? r : undefined;
+    });
+    platform.clearFaults();
+    expect(ready.status).toBe(503);
+    const answer = await a.post<NationalAnswer>(
+      '/fsi/api/rsfComIfsService/callService',
+      envelope3101(ADDED_BY_REVISION.code, ADDED_BY_REVISION.gend),
+    );
+    expect(answer.body.infcode).toBe(-1);
+    expect(String((answer.body as { err_msg?: string }).err_msg)).toContain('规则库已过期');
     await a.stop();
   });
 });

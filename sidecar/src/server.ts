@@ -106,6 +106,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     evaluator: config.evaluator,
     upstream,
     onDispositions: () => forwarder?.kick(),
+    staleness: () => sync.staleness(),
   });
 
   const app = Fastify({

@@ -29,7 +29,10 @@ afterAll(() => fs.rmSync(bundles.dir, { recursive: true, force: true }));
 
 const started: SidecarServer[] = [];
 afterEach(async () => {
-  for (const s of started.splice(0)) await s.close();
+  for (const s of started.splice(0)) {
+    await s.close();
+    fs.rmSync(s.config.dataDir, { recursive: true, force: true });
+  }
   clearSyncEnv();
 });
 

@@ -20,6 +20,12 @@ let v1: WrittenBundle;
 let v2: WrittenBundle;
 let v3: WrittenBundle;
 const syncs: LibrarySync[] = [];
+const dataDirs: string[] = [];
+function freshDataDir(name: string): string {
+  const dir = tempDir(name);
+  dataDirs.push(dir);
+  return dir;
+}
 
 beforeAll(async () => {
   bundles = new BundleFactory();
@@ -37,6 +43,7 @@ afterAll(async () => {
   for (const s of syncs) await s.stop();
   await platform?.close();
   fs.rmSync(bundles.dir, { recursive: true, force: true });
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function newSync(dataDir: string, env: Record<string, string> = {}, adminEnabled = false) {
@@ -75,7 +82,7 @@ function requestsSince(n: number) {
 }
 
 describe('pulling bundles from the platform', () => {
-  const dataDir = tempDir('pull');
+  const dataDir = freshDataDir('pull');
   let holder: LibraryHolder;
   let sync: LibrarySync;
 
@@ -216,7 +223,10 @@ describe('staleness', () => {
   it('a library not confirmed within the maximum age is stale; serving or not is configurable', async () => {
     platform.clearFaults();
     platform.publish(v1.dir);
-    const { sync } = newSync(tempDir('stale'), { PREALERT_SYNC_MAX_AGE_S: '1', PREALERT_SYNC_WHEN_STALE: 'refuse' });
+    const { sync } = newSync(freshDataDir('stale'), {
+      PREALERT_SYNC_MAX_AGE_S: '1',
+      PREALERT_SYNC_WHEN_STALE: 'refuse',
+    });
     await sync.restore();
     // The bundled library is from January: never confirmed, so stale from the start.
     expect(sync.staleness()).toMatchObject({ stale: true, serving: false });
@@ -237,7 +247,7 @@ describe('polling by itself', () => {
   it('polls on its interval, backs off on errors and recovers', async () => {
     platform.clearFaults();
     platform.publish(v2.dir);
-    const { holder, sync } = newSync(tempDir('timer'), {
+    const { holder, sync } = newSync(freshDataDir('timer'), {
       PREALERT_SYNC_INTERVAL_S: '0.2',
       PREALERT_SYNC_RETRY_MIN_S: '0.2',
       PREALERT_SYNC_RETRY_MAX_S: '0.4',

@@ -122,6 +122,7 @@ async function sendBody(request: FastifyRequest, reply: FastifyReply, body: Buff
  * and injects the faults a real network and a real publisher produce.
  */
 export async function startPlatform(options: PlatformOptions = {}): Promise<ProvincialPlatform> {
+  const ownDir = options.bundleDir === undefined;
   const bundleDir = options.bundleDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-platform-'));
   fs.mkdirSync(bundleDir, { recursive: true });
   const faults = new FaultBoard();
@@ -295,6 +296,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Prov
     uploads: () => inbox.list(),
     close: async () => {
       await app.close();
+      if (ownDir) fs.rmSync(bundleDir, { recursive: true, force: true });
     },
   };
 }

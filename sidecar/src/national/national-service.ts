@@ -54,6 +54,8 @@ export interface NationalServiceDeps {
   upstream?: ProvincialGateway;
   /** Called after dispositions were stored (the platform forwarder delivers them). */
   onDispositions?: () => void;
+  /** Whether the active library may still be used (PREALERT_SYNC_WHEN_STALE=refuse turns a stale one off). */
+  staleness?: () => { serving: boolean; reason: string | null };
 }
 
 /** 3101/3102/3103 behind the HTTP routes: national envelope in, national envelope out, never a throw for bad input. */
@@ -95,6 +97,10 @@ export class NationalService {
         call,
         `规则库未加载，暂不能分析${this.deps.holder.loadError ? `: ${this.deps.holder.loadError}` : ''}`,
       );
+    }
+    const staleness = this.deps.staleness?.();
+    if (staleness && !staleness.serving) {
+      return this.error(call, `规则库已过期，按配置暂停分析${staleness.reason ? `: ${staleness.reason}` : ''}`);
     }
     const input = validateAnalysisInput(call.envelope.input);
     if (!input.ok) return this.error(call, input.message);

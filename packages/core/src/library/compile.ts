@@ -18,51 +18,30 @@ export interface CompiledRule {
   scenes: number;
 }
 
+type CodeIndex = Map<string, PointEntry | PointEntry[]>;
+
 /**
  * The library as the evaluator reads it: one Map from national code to the points that name it, built once when a
  * library is activated, so a request costs one lookup per order line whatever the size of the library.
  */
 export class CompiledLibrary {
-  readonly meta: LibraryMeta;
   readonly ruleCount: number;
-  readonly knowledgePointCount: number;
   readonly codeCount: number;
   /** Rules decided per prescription/encounter rather than per code (data_quality, …), enabled ones only. */
   readonly ruleLevel: readonly CompiledRule[];
-  private readonly byCode: Map<string, PointEntry | PointEntry[]>;
-  private readonly rulesById: Map<string, Rule>;
 
-  constructor(data: LibraryData) {
-    this.meta = data.meta;
-    this.rulesById = new Map();
-    for (const rule of data.rules) this.rulesById.set(rule.id, rule);
-    this.ruleCount = data.rules.length;
-    this.knowledgePointCount = data.knowledgePoints.length;
-    this.ruleLevel = data.rules
+  /** Use compileLibrary or CompiledLibraryBuilder. */
+  constructor(
+    readonly meta: LibraryMeta,
+    private readonly rulesById: ReadonlyMap<string, Rule>,
+    private readonly byCode: CodeIndex,
+    readonly knowledgePointCount: number,
+  ) {
+    this.ruleCount = rulesById.size;
+    this.codeCount = byCode.size;
+    this.ruleLevel = [...rulesById.values()]
       .filter((r) => r.enabled && RULE_LEVEL_KINDS.has(r.kind))
       .map((rule) => ({ rule, scenes: sceneMask(rule.scenes) }));
-    const byCode = new Map<string, PointEntry | PointEntry[]>();
-    for (const kp of data.knowledgePoints) {
-      const rule = this.rulesById.get(kp.ruleId);
-      if (!rule) throw new Error(`knowledge point ${kp.id} names unknown rule ${kp.ruleId}`);
-      const entry: PointEntry = {
-        kp,
-        rule,
-        scenes: sceneMask(rule.scenes),
-        fromDay: kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity,
-        toDay: kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity,
-      };
-      // One entry per point, shared by all its codes: the index costs one Map slot per code, not an object.
-      for (const code of kp.codes) {
-        const existing = byCode.get(code);
-        if (existing === undefined) byCode.set(code, entry);
-        else if (Array.isArray(existing)) {
-          if (!existing.includes(entry)) existing.push(entry);
-        } else if (existing !== entry) byCode.set(code, [existing, entry]);
-      }
-    }
-    this.byCode = byCode;
-    this.codeCount = byCode.size;
   }
 
   /** The points naming a national code: undefined, one entry, or several. */
@@ -79,6 +58,62 @@ export class CompiledLibrary {
   }
 }
 
+/**
+ * Builds a CompiledLibrary from points added in any number of slices, so a caller (library activation in the
+ * sidecar) can yield to requests between slices instead of holding the event loop for a 200,000-point compile.
+ * The result is the same as compileLibrary over all points in the order they were added.
+ */
+export class CompiledLibraryBuilder {
+  private readonly rulesById = new Map<string, Rule>();
+  private readonly byCode: CodeIndex = new Map();
+  private readonly sceneMasks = new Map<Rule, number>();
+  private count = 0;
+  private finished = false;
+
+  constructor(
+    private readonly meta: LibraryMeta,
+    rules: readonly Rule[],
+  ) {
+    for (const rule of rules) {
+      this.rulesById.set(rule.id, rule);
+      this.sceneMasks.set(rule, sceneMask(rule.scenes));
+    }
+  }
+
+  /** Adds points; throws naming the point when it refers to a rule the library does not have. */
+  add(points: readonly KnowledgePoint[]): void {
+    if (this.finished) throw new Error('CompiledLibraryBuilder: add after finish');
+    const byCode = this.byCode;
+    for (const kp of points) {
+      const rule = this.rulesById.get(kp.ruleId);
+      if (!rule) throw new Error(`knowledge point ${kp.id} names unknown rule ${kp.ruleId}`);
+      const entry: PointEntry = {
+        kp,
+        rule,
+        scenes: this.sceneMasks.get(rule)!,
+        fromDay: kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity,
+        toDay: kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity,
+      };
+      // One entry per point, shared by all its codes: the index costs one Map slot per code, not an object.
+      for (const code of kp.codes) {
+        const existing = byCode.get(code);
+        if (existing === undefined) byCode.set(code, entry);
+        else if (Array.isArray(existing)) {
+          if (!existing.includes(entry)) existing.push(entry);
+        } else if (existing !== entry) byCode.set(code, [existing, entry]);
+      }
+    }
+    this.count += points.length;
+  }
+
+  finish(): CompiledLibrary {
+    this.finished = true;
+    return new CompiledLibrary(this.meta, this.rulesById, this.byCode, this.count);
+  }
+}
+
 export function compileLibrary(data: LibraryData): CompiledLibrary {
-  return new CompiledLibrary(data);
+  const builder = new CompiledLibraryBuilder(data.meta, data.rules);
+  builder.add(data.knowledgePoints);
+  return builder.finish();
 }
