@@ -9,22 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const artifacts = path.join(repoRoot, 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Stats {
   totals: { reminders: number; complied: number; continued: number; pending: number; compliance_rate: number };
@@ -92,17 +82,9 @@ function focused(page: Page) {
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(artifacts, name), fullPage: true });
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error('Chromium missing: run scripts/install-browser.sh');
   fs.mkdirSync(artifacts, { recursive: true });
   await startDemo();
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 },
-    locale: 'zh-CN',
-  });
+  ({ context, profileDir: userDataDir } = await launchChromium());
 }, 120_000);
 
 afterAll(async () => {

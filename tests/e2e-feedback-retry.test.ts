@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, startDemoServer } from '../examples/web-his/demo-server.mjs';
 import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
+import { launchChromium } from './support/chromium';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const artifacts = path.join(repoRoot, 'artifacts');
@@ -30,23 +31,7 @@ beforeAll(async () => {
     corsOrigins: [demo.url],
   });
   demo.setSidecarUrl(sidecar.url);
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1440, height: 900 },
-    locale: 'zh-CN',
-  });
+  ({ context, profileDir: userDataDir } = await launchChromium());
 }, 120_000);
 
 afterAll(async () => {

@@ -50,12 +50,14 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
         if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
           return reply.code(415).send({ error: `send the bundle as ${PUSH_CONTENT_TYPES.join(' or ')}` });
         }
+        // One reader for the whole upload, so that whatever the handler leaves unread can be drained through it.
+        const chunks = body[Symbol.asyncIterator]();
         let answer: unknown;
         let failure: unknown;
         try {
           if (!sync.pushEnabled)
             throw new SyncRequestError('push is disabled: no trusted key (PREALERT_SYNC_PUBKEY)', 403);
-          const { first, rest } = await splitFirstLine(body, MAX_MANIFEST_BYTES);
+          const { first, rest } = await splitFirstLine({ [Symbol.asyncIterator]: () => chunks }, MAX_MANIFEST_BYTES);
           const outcome = await sync.push(first, part as PayloadKind, async (onChunk) => {
             for await (const chunk of rest) await onChunk(chunk);
           });
@@ -63,11 +65,15 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
         } catch (error) {
           failure = error;
         }
+        // Answered before the whole upload was read (refused, or already current): the rest is drained before
+        // answering, since a pusher still writing when the answer and a close arrive sees EPIPE instead of the
+        // reason. Through the same reader: resume() does nothing while the iterator's 'readable' listener is on.
         if (!request.raw.readableEnded) {
-          // Answered before the whole upload was read (refused, or already current): the rest is not worth
-          // receiving, and a half-read body must not be left on a keep-alive connection.
-          reply.header('connection', 'close');
-          request.raw.resume();
+          try {
+            while (!(await chunks.next()).done) {}
+          } catch {
+            // The pusher went away; there is nobody left to answer.
+          }
         }
         return failure === undefined ? answer : refuse(reply, failure);
       });
