@@ -1,10 +1,14 @@
 // What the native shim adds to a call: the same 3101 request to the same real sidecar, once through
 // the shim (prealert_call, timed in C++ around the call) and once as a direct HTTP POST from Node,
 // interleaved so both see the same machine load. Also the fail-open paths. Prints p50/p99; compare
-// the ratios within one run (the machine is shared).
+// the ratios within one run (the machine is shared). Then what keeping a failed-open 3103 on the disk
+// (the spool: write, fsync, rename, fsync of the directory) adds to the doctor's wait.
 //   npx tsx native-shim/bench/shim-latency.bench.ts [calls]
+import fs from 'node:fs';
 import http from 'node:http';
-import { maleOnlyDrugs, request3101 } from '../test/support/national-requests';
+import os from 'node:os';
+import path from 'node:path';
+import { maleOnlyDrugs, request3101, request3103 } from '../test/support/national-requests';
 import { loadShim, RC } from '../test/support/shim-addon';
 import { closedPort, startSidecar } from '../test/support/sidecar-process';
 
@@ -115,8 +119,57 @@ async function main(): Promise<void> {
     const breaker: number[] = [];
     for (let i = 0; i < CALLS; i++) breaker.push((await shim.call('utf8', infno, body, 65536)).elapsedMs);
     summary('fail-open, breaker_open', breaker);
+
+    await spoolCost(shim, CALLS);
   } finally {
     await sidecar.stop();
+  }
+}
+
+/**
+ * A 3103 that fails open is written to the spool before the shim answers. Measured on the refused-connect
+ * path (breaker off) with the spool off, on, and on over a spool that already holds 2000 decisions (the
+ * shim lists the directory once and then keeps its size in memory, so that should cost the same).
+ */
+async function spoolCost(shim: ReturnType<typeof loadShim>, calls: number): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-bench-spool-'));
+  const infno = Buffer.from('3103');
+  const body = Buffer.from(JSON.stringify(request3103(['JR-BENCH-0001'], '1')));
+  const run = async (label: string): Promise<{ p50: number; p99: number }> => {
+    const samples: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const outcome = await shim.call('utf8', infno, body, 65536);
+      const text = outcome.output.toString();
+      if (outcome.rc !== RC.failOpen) throw new Error(`expected a fail-open: ${text}`);
+      const spooled = text.includes('"spooled":true');
+      if (spooled !== label.includes('spool on')) throw new Error(`${label}: unexpected answer ${text}`);
+      samples.push(outcome.elapsedMs);
+    }
+    return summary(label, samples);
+  };
+  try {
+    shim.setOption('reset', 'all');
+    shim.setOption('data_dir', dataDir);
+    shim.setOption('port', String(await closedPort()));
+    shim.setOption('breaker_open_ms', '0');
+    console.log(`
+3103 fail-open (refused connect) and the spool, ${calls} calls each, in ${os.tmpdir()}`);
+    shim.setOption('spool_max_bytes', '0');
+    const off = await run('3103 fail-open, spool off');
+    shim.setOption('spool_max_bytes', String(500 * 1024 * 1024));
+    const on = await run('3103 fail-open, spool on (fsync)');
+    const spool = path.join(dataDir, 'spool');
+    for (const file of fs.readdirSync(spool)) fs.rmSync(path.join(spool, file));
+    for (let i = 0; i < 2000; i++)
+      fs.writeFileSync(path.join(spool, `${String(i).padStart(15, '0')}-1-${i}-3103.req`), 'x'.repeat(600));
+    shim.setOption('spool_dir', spool); // a "new" directory for the shim: listed once on the first call
+    const full = await run('3103 fail-open, spool on, 2000 files already');
+    console.log(
+      `spool write adds: p50 ${(on.p50 - off.p50).toFixed(3)} ms, p99 ${(on.p99 - off.p99).toFixed(3)} ms; ` +
+        `with 2000 files: p50 ${(full.p50 - off.p50).toFixed(3)} ms, p99 ${(full.p99 - off.p99).toFixed(3)} ms\n`,
+    );
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -151,6 +151,7 @@ static int call(const flavour *f, const void *infno, const void *input, void *ou
   request.body_length = unsent.body_length;
   request.connect_deadline_ms = started + settings.connect_timeout_ms;
   request.deadline_ms = started + settings.timeout_ms;
+  request.timeout_ms = settings.timeout_ms;
   request.response = (unsigned char *)output;
   request.response_capacity = body_capacity;
 

@@ -1,5 +1,4 @@
 #include "http_exchange.h"
-#include "clock.h"
 #include "loopback_socket.h"
 
 #include <stdio.h>
@@ -51,11 +50,12 @@ static void fail(exchange_result *result, exchange_outcome outcome, long detail)
   result->detail = detail;
 }
 
-/* A connect failure is "unreachable"; a deadline passing once connected is a timeout. */
-static void fail_io(exchange_result *result, socket_status status, int os_error, const exchange_request *request,
-                    int64_t started_ms) {
+/* A connect failure is "unreachable"; a deadline passing once connected is a timeout. The code is the
+   configured budget, not a difference of clock readings: the deadline was fixed before the settings and
+   port file were read, so a difference would report a few ms less than the integrator configured. */
+static void fail_io(exchange_result *result, socket_status status, int os_error, const exchange_request *request) {
   if (status == SOCKET_TIMEOUT) {
-    fail(result, EXCHANGE_TIMEOUT, (long)(request->deadline_ms - started_ms));
+    fail(result, EXCHANGE_TIMEOUT, (long)request->timeout_ms);
   } else {
     fail(result, EXCHANGE_BAD_RESPONSE, -(long)os_error); /* negative: an OS error, not an HTTP status */
   }
@@ -64,7 +64,6 @@ static void fail_io(exchange_result *result, socket_status status, int os_error,
 static int is_handed_on(int status) { return status == 200 || status == 400 || status == 422; }
 
 void http_exchange(const exchange_request *request, exchange_result *result) {
-  int64_t started_ms = shim_now_ms();
   memset(result, 0, sizeof(*result));
 
   char head[1024];
@@ -100,7 +99,7 @@ void http_exchange(const exchange_request *request, exchange_result *result) {
   if (status == SOCKET_DONE) status = loopback_send_all(s, request->body, request->body_length, request->deadline_ms, &os_error);
   if (status == SOCKET_TIMEOUT) {
     loopback_close(s);
-    fail_io(result, status, os_error, request, started_ms);
+    fail_io(result, status, os_error, request);
     return;
   }
   /* A send error can mean the sidecar already answered (say, 413) and closed: read that answer. */
@@ -119,7 +118,7 @@ void http_exchange(const exchange_request *request, exchange_result *result) {
         loopback_receive(s, headers + header_bytes, HEADER_LIMIT - header_bytes, request->deadline_ms, &got, &os_error);
     if (received != SOCKET_DONE) {
       loopback_close(s);
-      fail_io(result, received, os_error, request, started_ms);
+      fail_io(result, received, os_error, request);
       return;
     }
     if (got == 0) {
@@ -183,7 +182,7 @@ void http_exchange(const exchange_request *request, exchange_result *result) {
     socket_status received = loopback_receive(s, target, target_size, request->deadline_ms, &got, &os_error);
     if (received != SOCKET_DONE) {
       loopback_close(s);
-      fail_io(result, received, os_error, request, started_ms);
+      fail_io(result, received, os_error, request);
       return;
     }
     if (got == 0) break;

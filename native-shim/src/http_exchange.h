@@ -15,6 +15,7 @@ typedef struct {
   size_t body_length;
   int64_t connect_deadline_ms;
   int64_t deadline_ms;
+  int timeout_ms; /* the configured budget deadline_ms was computed from; reported on a timeout */
   /* The response body goes straight into the caller's buffer, never past body_capacity bytes; the
      same number is announced as X-Out-Capacity so the sidecar can make its answer fit. */
   unsigned char *response;
@@ -24,7 +25,7 @@ typedef struct {
 typedef enum {
   EXCHANGE_ANSWERED,     /* a 200/400/422 answer with a body; response_length is set */
   EXCHANGE_UNREACHABLE,  /* could not connect: detail is the OS error, or -1 when the connect deadline passed */
-  EXCHANGE_TIMEOUT,      /* connected, but the answer did not arrive in time: detail is the budget in ms */
+  EXCHANGE_TIMEOUT,      /* connected, but the answer did not arrive in time: detail is timeout_ms */
   EXCHANGE_BAD_RESPONSE, /* not an answer to hand on: detail is the HTTP status, minus the OS error, or 0 */
   EXCHANGE_TOO_LARGE     /* the body does not fit: detail is the body size when announced, else 0 */
 } exchange_outcome;

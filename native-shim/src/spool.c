@@ -1,4 +1,6 @@
 #include "spool.h"
+#include "clock.h"
+#include "sync.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -180,6 +182,56 @@ static int ensure_directory(const native_path *directory) {
   return make_directory(directory);
 }
 
+/* What the spool directory holds, as this process last knew it. Listing the directory on every 3103
+   would cost the doctor's UI thread time growing with the spool (one stat per file on POSIX), so the
+   listing is done once and then kept up to date with the files this process writes. It is listed
+   again when the estimate is a minute old (other HIS processes write there too, and the sidecar
+   empties it on replay) and, at most once a second, when the estimate says the cap is reached (the
+   sidecar may have drained it since). The lock guards these fields only, never I/O. */
+#define USAGE_STALE_MS 60000
+#define FULL_RECHECK_MS 1000
+
+static shim_mutex usage_lock = SHIM_MUTEX_INIT;
+static native_path usage_directory;
+static long long usage_bytes = -1; /* -1: not listed yet */
+static int64_t usage_listed_ms;
+
+static int same_directory(const native_path *a, const native_path *b) {
+#if defined(_WIN32)
+  return wcscmp(a->text, b->text) == 0;
+#else
+  return strcmp(a->text, b->text) == 0;
+#endif
+}
+
+/* Bytes in the directory (an estimate, see above) that a file of `incoming` bytes would join; -1 when it
+   cannot be listed. */
+static long long spool_usage(const native_path *directory, long long incoming, long max_bytes) {
+  int64_t now = shim_now_ms();
+  shim_mutex_lock(&usage_lock);
+  int known = usage_bytes >= 0 && same_directory(&usage_directory, directory);
+  long long estimate = usage_bytes;
+  int64_t age = now - usage_listed_ms;
+  shim_mutex_unlock(&usage_lock);
+  int looks_full = known && estimate + incoming > max_bytes;
+  if (known && age < USAGE_STALE_MS && (!looks_full || age < FULL_RECHECK_MS)) return estimate;
+
+  long long listed = directory_bytes(directory);
+  if (listed < 0) return -1;
+  shim_mutex_lock(&usage_lock);
+  usage_directory = *directory;
+  usage_bytes = listed;
+  usage_listed_ms = now;
+  shim_mutex_unlock(&usage_lock);
+  return listed;
+}
+
+static void spool_usage_add(const native_path *directory, long long bytes) {
+  shim_mutex_lock(&usage_lock);
+  if (usage_bytes >= 0 && same_directory(&usage_directory, directory)) usage_bytes += bytes;
+  shim_mutex_unlock(&usage_lock);
+}
+
 int spool_write(const native_path *directory, long max_bytes, const char *infno, const char *charset,
                 const void *body, size_t body_length) {
   if (max_bytes <= 0 || native_path_is_empty(directory)) return 0;
@@ -192,10 +244,11 @@ int spool_write(const native_path *directory, long max_bytes, const char *infno,
                              charset, (long long)now, (unsigned long)body_length);
   if (head_length <= 0 || head_length >= (int)sizeof(head)) return 0;
 
-  /* Checked without a lock, so concurrent callers can overshoot by their own files: the cap is a bound
-     on disk use, not an exact quota. */
-  long long used = directory_bytes(directory);
-  if (used < 0 || used + head_length + (long long)body_length > max_bytes) return 0;
+  /* An estimate, and concurrent callers (threads or other processes) can overshoot by their own files:
+     the cap is a bound on disk use, not an exact quota. */
+  long long file_bytes = head_length + (long long)body_length;
+  long long used = spool_usage(directory, file_bytes, max_bytes);
+  if (used < 0 || used + file_bytes > max_bytes) return 0;
 
   /* Names sort by time, so the sidecar replays a doctor's decisions in the order they were made. */
   char name[96];
@@ -205,5 +258,7 @@ int spool_write(const native_path *directory, long max_bytes, const char *infno,
   native_path final_path = *directory;
   native_path temp_path = *directory;
   if (native_path_append(&final_path, name) != 0 || native_path_append(&temp_path, temp_name) != 0) return 0;
-  return write_durably(&temp_path, &final_path, head, (size_t)head_length, body, body_length) == 0 ? 1 : 0;
+  if (write_durably(&temp_path, &final_path, head, (size_t)head_length, body, body_length) != 0) return 0;
+  spool_usage_add(directory, file_bytes);
+  return 1;
 }

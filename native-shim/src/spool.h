@@ -13,7 +13,10 @@
 /* Writes one spool file into directory (created when missing, with its parent) holding the request
    exactly as it would have been sent, labelled with its charset. Returns 1 when the file is in place,
    0 when it was not written: spooling disabled (max_bytes 0), the directory already holds max_bytes or
-   more with this file, or any I/O error. Never blocks on other threads. */
+   more with this file (an estimate kept in memory, see spool.c), or any I/O error. Runs on the caller's
+   thread and returns once the file and its name are on the disk (write, fsync, rename, fsync of the
+   directory): a decision answered with infcode 0 must survive a crash. Never waits for other threads'
+   I/O; `pnpm bench:shim` prints what it costs. */
 int spool_write(const native_path *directory, long max_bytes, const char *infno, const char *charset,
                 const void *body, size_t body_length);
 

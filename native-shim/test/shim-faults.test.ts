@@ -114,6 +114,79 @@ describe('nothing listens on the port', () => {
   });
 });
 
+describe('with the 3103 spool on (its default)', () => {
+  let dataDir = '';
+  const spooledFiles = () => fs.readdirSync(path.join(dataDir, 'spool')).filter((f) => f.endsWith('-3103.req'));
+
+  beforeEach(() => {
+    // Back to the defaults (spool on, 5 MB), only with a data dir of the test's own instead of the user's.
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-shim-spool-on-'));
+    expect(shim.setOption('reset', 'all')).toBe(RC.ok);
+    expect(shim.setOption('data_dir', dataDir)).toBe(RC.ok);
+  });
+
+  afterEach(() => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const decision =
+    '{"infno":"3103","input":{"data":{"warn_type":"1","warns":[{"warn_rslt_id":"JR-1","dspo_way":"2"}]}}}';
+
+  it.each(FLAVOURS)(
+    '%s: a 3103 to a closed port is kept on the disk and still fails open in under 50 ms',
+    async (f) => {
+      setOptions({ port: await closedPort() });
+      const refused = await call(f, '3103', 4096, decision);
+      expect(expectFailOpenSpooled(f, refused, 'sidecar_unreachable').code).toBe(111);
+      expect(refused.elapsedMs).toBeLessThan(50);
+      // The breaker is open now: that answer, too, keeps the decision and stays fast.
+      const blocked = await call(f, '3103', 4096, decision);
+      expectFailOpenSpooled(f, blocked, 'breaker_open');
+      expect(blocked.elapsedMs).toBeLessThan(50);
+      expect(spooledFiles()).toHaveLength(2);
+    },
+  );
+
+  it('a spool already holding many decisions does not slow the next one down', async () => {
+    // 2000 files from earlier failures (a day of a sidecar down on a busy station): listed once, not per call.
+    const spool = path.join(dataDir, 'spool');
+    fs.mkdirSync(spool);
+    const padding = 'x'.repeat(600);
+    for (let i = 0; i < 2000; i++) {
+      fs.writeFileSync(path.join(spool, `${String(i).padStart(15, '0')}-1-${i}-3103.req`), padding);
+    }
+    setOptions({ port: await closedPort(), breaker_open_ms: 0 });
+    const outcomes: CallOutcome[] = [];
+    for (let i = 0; i < 20; i++) outcomes.push(await call('utf8', '3103', 4096, decision));
+    for (const outcome of outcomes) {
+      expectFailOpenSpooled('utf8', outcome, 'sidecar_unreachable');
+      expect(outcome.elapsedMs).toBeLessThan(50);
+    }
+    expect(spooledFiles()).toHaveLength(2020);
+  });
+
+  it('the cap still holds: once the spool is full, a 3103 fails open without being kept', async () => {
+    setOptions({ port: await closedPort(), breaker_open_ms: 0 });
+    expectFailOpenSpooled('utf8', await call('utf8', '3103', 4096, decision), 'sidecar_unreachable');
+    const used = fs.statSync(path.join(dataDir, 'spool', spooledFiles()[0]!)).size;
+    setOptions({ spool_max_bytes: used * 2 + 10 });
+    expectFailOpenSpooled('utf8', await call('utf8', '3103', 4096, decision), 'sidecar_unreachable');
+    const refused = await call('utf8', '3103', 4096, decision);
+    expect(expectFailOpen('utf8', refused, 'sidecar_unreachable').shim).not.toHaveProperty('spooled');
+    expect(spooledFiles()).toHaveLength(2);
+  });
+});
+
+/** A fail-open answer that says the decision was spooled (the contract's envelope plus `spooled: true`). */
+function expectFailOpenSpooled(flavour: Flavour, outcome: CallOutcome, reason: string) {
+  expect(outcome.rc).toBe(RC.failOpen);
+  expect(outcome.guardIntact).toBe(true);
+  const answer = parseAnswer<FailOpen & { shim: { spooled?: boolean } }>(flavour, outcome);
+  expect(answer).toMatchObject({ infcode: 0, err_msg: '', output: { result: [] } });
+  expect(answer.shim).toMatchObject({ failopen: true, reason, spooled: true });
+  return answer.shim;
+}
+
 describe('a sidecar that does not accept connections', () => {
   it('connect deadline (150 ms by default): sidecar_unreachable with code -1', async (ctx) => {
     // A listening socket that never calls accept(), with its one-slot backlog filled: the kernel then

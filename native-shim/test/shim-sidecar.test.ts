@@ -224,3 +224,63 @@ describe('a sidecar that requires the shim token', () => {
     });
   });
 });
+
+/**
+ * How late a deadline may be observed: the shim's own overshoot is under 1 ms (poll returns at the deadline);
+ * the rest is the OS scheduling a runnable thread on a shared 2-core machine (see shim-faults.test.ts).
+ */
+const DEADLINE_SLACK_MS = 100;
+
+describe('the real sidecar hangs (SIGSTOP)', () => {
+  it('fails open at the deadline, not later, and answers normally once the sidecar runs again', async () => {
+    const lines = [drugs[0]!];
+    const warm = answered('utf8', await call('utf8', '3101', request3101(lines, { patnId: 'P-HUNG' })));
+    const jrId = warm.output.result?.find((r) => r.rule_id === SEX_RULE)?.jr_id ?? '';
+    expect(jrId).not.toBe('');
+    const spoolDir = path.join(sidecar.dataDir, 'spool');
+    const decisionFiles = () =>
+      fs.existsSync(spoolDir) ? fs.readdirSync(spoolDir).filter((f) => f.endsWith('-3103.req')) : [];
+    const spooledBefore = decisionFiles().length;
+
+    // A frozen process still has its listening socket: the kernel accepts the connection, nobody answers.
+    sidecar.child.kill('SIGSTOP');
+    let analysis: CallOutcome;
+    let decision: CallOutcome;
+    try {
+      analysis = await call('gbk', '3101', request3101(lines, { patnId: 'P-HUNG' }));
+      decision = await call('w', '3103', request3103([jrId], '2'));
+      // Read while the sidecar is frozen: once thawed it replays (and empties) the spool on its own.
+      expect(decisionFiles().length).toBe(spooledBefore + 1);
+    } finally {
+      sidecar.child.kill('SIGCONT');
+    }
+    // The default deadlines: 1.5 s for 3101, 0.8 s for 3103 (its spool write included).
+    for (const [flavour, outcome, budget] of [
+      ['gbk', analysis, 1500],
+      ['w', decision, 800],
+    ] as const) {
+      expect(outcome.rc).toBe(RC.failOpen);
+      expect(outcome.guardIntact).toBe(true);
+      const answer = parseAnswer<ResponseEnvelope>(flavour, outcome);
+      expect(answer).toMatchObject({ infcode: 0, output: { result: [] } });
+      expect(answer.shim).toMatchObject({ failopen: true, reason: 'sidecar_timeout', code: budget });
+      expect(outcome.elapsedMs).toBeGreaterThanOrEqual(budget - 1);
+      expect(outcome.elapsedMs).toBeLessThan(budget + DEADLINE_SLACK_MS);
+    }
+    // Answered infcode 0 without reaching the sidecar, so the doctor's 3103 went to the (default) spool.
+    expect(parseAnswer<{ shim: { spooled?: boolean } }>('w', decision).shim.spooled).toBe(true);
+
+    // Thawed: the next call gets the real warnings (two timeouts do not open the breaker; three would).
+    const after = answered('utf8', await call('utf8', '3101', request3101(lines, { patnId: 'P-THAWED' })));
+    expect(after.output.result?.some((r) => r.rule_id === SEX_RULE && r.patn_id === 'P-THAWED')).toBe(true);
+    // And the decision made during the hang reaches the task through the sidecar's spool replay.
+    const deadline = Date.now() + 20_000;
+    let dispositions: Record<string, { dspo_way: string }> = {};
+    while (dispositions[jrId] === undefined && Date.now() < deadline) {
+      const task = await fetch(`http://127.0.0.1:${sidecar.port}/v1/tasks/T-P-HUNG`);
+      dispositions = ((await task.json()) as { dispositions?: typeof dispositions }).dispositions ?? {};
+      if (dispositions[jrId] === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(dispositions[jrId], sidecar.log()).toMatchObject({ dspo_way: '2' });
+  });
+});

@@ -7,6 +7,8 @@ import { SIDECAR_CLI } from './paths';
 
 export interface RunningSidecar {
   port: number;
+  /** The sidecar's process, e.g. to freeze it with SIGSTOP (a hung sidecar) and thaw it with SIGCONT. */
+  child: ChildProcess;
   dataDir: string;
   /** Everything the sidecar printed, for failure messages. */
   log(): string;
@@ -41,6 +43,7 @@ export async function startSidecar(
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT'); // a frozen sidecar would never act on the SIGTERM
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
@@ -55,7 +58,7 @@ export async function startSidecar(
     if (child.exitCode !== null) break;
     const port = Number(fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8').split('\n')[0] : Number.NaN);
     if (Number.isInteger(port) && port > 0 && (await accepts(port))) {
-      return { port, dataDir, log: () => output, stop };
+      return { port, child, dataDir, log: () => output, stop };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
