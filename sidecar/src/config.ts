@@ -14,8 +14,10 @@ export interface UpstreamGatewayConfig {
   url?: string;
   /** The whole budget for the upstream answer; the local answer never waits longer than this. */
   timeoutMs: number;
-  /** Static headers the gateway needs (x-tif-paasid …). */
+  /** Static headers the gateway needs. */
   headers: Record<string, string>;
+  /** The national TIF gateway's credentials: each request is then signed (x-tif-* headers, tif-signature.ts). */
+  tif?: { paasId: string; token: string };
 }
 
 export interface PlatformConfig {
@@ -78,7 +80,9 @@ function defaults(dataDir: string): SidecarConfig {
 /** Defaults < config file < environment < command line. */
 export function loadConfig(sources: ConfigSources = {}): SidecarConfig {
   const env = sources.env ?? process.env;
-  const dataDirBeforeFile = path.resolve(sources.overrides?.dataDir ?? env.PREALERT_DATA_DIR ?? defaultDataDir());
+  const dataDirBeforeFile = path.resolve(
+    sources.overrides?.dataDir ?? env.PREALERT_DATA_DIR ?? defaultDataDir(process.platform, env),
+  );
   const explicitFile = sources.configFile ?? env.PREALERT_CONFIG;
   const file = explicitFile ? path.resolve(explicitFile) : path.join(dataDirBeforeFile, CONFIG_FILE_NAME);
 
@@ -152,6 +156,13 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     if (up.url !== undefined) config.upstream.url = httpUrl(up.url, field('upstream.url'));
     if (up.timeoutMs !== undefined) config.upstream.timeoutMs = positiveInt(up.timeoutMs, field('upstream.timeoutMs'));
     if (up.headers !== undefined) config.upstream.headers = headers(up.headers, field('upstream.headers'));
+    if (up.tif !== undefined) {
+      const tif = record(up.tif, field('upstream.tif'));
+      config.upstream.tif = {
+        paasId: str(tif.paasId, field('upstream.tif.paasId')),
+        token: str(tif.token, field('upstream.tif.token')),
+      };
+    }
   }
   if (raw.platform !== undefined) {
     const pf = record(raw.platform, field('platform'));
@@ -179,6 +190,12 @@ function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
       .filter(Boolean);
   }
   if (env.PREALERT_UPSTREAM_URL) config.upstream.url = httpUrl(env.PREALERT_UPSTREAM_URL, 'PREALERT_UPSTREAM_URL');
+  if (env.PREALERT_UPSTREAM_PAAS_ID || env.PREALERT_UPSTREAM_PAAS_TOKEN) {
+    config.upstream.tif = {
+      paasId: str(env.PREALERT_UPSTREAM_PAAS_ID, 'PREALERT_UPSTREAM_PAAS_ID'),
+      token: str(env.PREALERT_UPSTREAM_PAAS_TOKEN, 'PREALERT_UPSTREAM_PAAS_TOKEN'),
+    };
+  }
   if (env.PREALERT_PLATFORM_URL) config.platform.url = httpUrl(env.PREALERT_PLATFORM_URL, 'PREALERT_PLATFORM_URL');
 }
 

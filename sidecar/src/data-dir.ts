@@ -3,17 +3,22 @@ import path from 'node:path';
 
 /**
  * Where a workstation keeps its data, by the conventions of each OS: per user, so that several doctors sharing
- * one Windows terminal server (RDS/Citrix) each get their own records, port file and secret.
+ * one Windows terminal server (RDS/Citrix) each get their own records, port file and secret. A sidecar installed
+ * as a machine-wide service (PREALERT_DATA_SCOPE=machine) keeps one store for the machine instead: under
+ * %ProgramData% on Windows (a service running as LocalSystem has no useful per-user folder), /var/lib elsewhere.
  */
 export function defaultDataDir(
   platform: NodeJS.Platform = process.platform,
   env: NodeJS.ProcessEnv = process.env,
   home: string = os.homedir(),
 ): string {
+  const machine = env.PREALERT_DATA_SCOPE === 'machine';
   if (platform === 'win32') {
+    if (machine) return path.win32.join(env.ProgramData || env.PROGRAMDATA || 'C:\\ProgramData', 'prealert');
     const localAppData = env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local');
     return path.win32.join(localAppData, 'prealert');
   }
+  if (machine) return platform === 'darwin' ? '/Library/Application Support/prealert' : '/var/lib/prealert';
   if (platform === 'darwin') return path.posix.join(home, 'Library', 'Application Support', 'prealert');
   const xdg = env.XDG_DATA_HOME;
   // XDG says a relative XDG_DATA_HOME is invalid and must be ignored.

@@ -18,12 +18,29 @@ export const PATIENT_FIELDS: ReadonlySet<string> = new Set([
 
 const CENSOR = '[redacted]';
 
+/** A 居民身份证 number (18 characters, a plausible birth date inside), wherever it appears in free text. */
+const ID_NUMBER = /(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])/g;
+
+/** Free text (an upstream err_msg, an error message) with identity numbers masked. */
+export function maskIdNumbers(text: string): string {
+  return text.replace(ID_NUMBER, CENSOR);
+}
+
 /**
  * Replaces patient fields at any depth, so a log call that passes a request fragment (or a whole envelope by
- * mistake) never prints them. Copies only what it changes.
+ * mistake) never prints them, and masks identity numbers inside text and error messages (a gateway's err_msg
+ * may quote one). A name inside free text cannot be recognised; the log holds no request text besides such
+ * gateway messages. Copies only what it changes.
  */
 export function redactPatientFields(value: unknown, depth = 0): unknown {
-  if (typeof value !== 'object' || value === null || depth > 12 || value instanceof Error) return value;
+  if (typeof value === 'string') return maskIdNumbers(value);
+  if (value instanceof Error) {
+    const message = maskIdNumbers(value.message);
+    const stack = value.stack === undefined ? undefined : maskIdNumbers(value.stack);
+    if (message === value.message && stack === value.stack) return value;
+    return { type: value.name, message, stack, code: (value as { code?: unknown }).code };
+  }
+  if (typeof value !== 'object' || value === null || depth > 12) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     value.forEach((item, i) => {

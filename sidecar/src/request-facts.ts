@@ -4,6 +4,8 @@ export interface RequestFacts {
   taskId?: string;
   /** false when a national request was answered with infcode -1. */
   ok: boolean;
+  /** The err_msg of a failed national request, shortened: the log line then says why without a lookup. */
+  error?: string;
 }
 
 declare module 'fastify' {

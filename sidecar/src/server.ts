@@ -70,7 +70,9 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   const outbox = new OutboxStore(db);
   const recorder = new AnalysisRecorder(db, pseudonyms, {
     onError: (error, pending) =>
-      logger.error({ err: error, pending }, 'writing 3101/3102 records failed; kept in memory'),
+      pending < 0
+        ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
+        : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; retrying them one by one'),
   });
   const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
   const figures = new ComplianceFigures(db);
@@ -125,7 +127,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
   await app.register(requestLog, { logger: requestLogger, metrics });
   await app.register(cors, { origins: config.corsOrigins });
-  await app.register(nationalGateway, { service, bodyLimitBytes: config.bodyLimitBytes, shimToken: config.shimToken });
+  await app.register(nationalGateway, {
+    service,
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    shimToken: config.shimToken,
+    allowedOrigins: config.corsOrigins,
+  });
   await app.register(health, { holder, sync });
   await app.register(status, { holder, db, recorder, outbox, metrics, startedAt, sync });
   await app.register(metricsRoute, { metrics });

@@ -3,6 +3,8 @@ import type { LibraryInfo } from './library-holder';
 
 type Child<T> = T extends { labels: (...args: never[]) => infer C } ? C : never;
 
+const KNOWN_INFNO: ReadonlySet<string> = new Set(['3101', '3102', '3103', '-']);
+
 /**
  * The Prometheus metrics. Label children are resolved once and cached, so the request path does a Map lookup
  * and an increment rather than prom-client's per-call label hashing.
@@ -65,7 +67,10 @@ export class SidecarMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'prealert_' });
   }
 
-  request(route: string, infno: string, ok: boolean, seconds: number): void {
+  request(route: string, calledInfno: string, ok: boolean, seconds: number): void {
+    // The caller chooses infno: anything but the national codes served here shares one label value, so a client
+    // sending random codes cannot grow the series (or this process's memory) without bound.
+    const infno = KNOWN_INFNO.has(calledInfno) ? calledInfno : 'other';
     const key = `${route}\u0000${infno}\u0000${ok}`;
     let counter = this.requestChildren.get(key);
     if (counter === undefined) {

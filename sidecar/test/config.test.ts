@@ -11,6 +11,10 @@ describe('data dir per OS convention', () => {
       'C:\\Users\\doc\\AppData\\Local\\prealert',
     );
     expect(defaultDataDir('win32', {}, 'C:\\Users\\doc')).toBe('C:\\Users\\doc\\AppData\\Local\\prealert');
+    expect(defaultDataDir('win32', { PREALERT_DATA_SCOPE: 'machine', ProgramData: 'D:\\ProgramData' }, 'C:\\x')).toBe(
+      'D:\\ProgramData\\prealert',
+    );
+    expect(defaultDataDir('linux', { PREALERT_DATA_SCOPE: 'machine' }, '/home/doc')).toBe('/var/lib/prealert');
   });
   it('Linux (UOS, Kylin): $XDG_DATA_HOME/prealert, else ~/.local/share/prealert', () => {
     expect(defaultDataDir('linux', { XDG_DATA_HOME: '/data/xdg' }, '/home/doc')).toBe('/data/xdg/prealert');

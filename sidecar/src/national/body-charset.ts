@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 /** Charsets a HIS or the native shim labels its bytes with. GBK is read as GB18030, its superset (生僻字). */
@@ -29,6 +30,16 @@ export function requestCharset(contentType: string | undefined): string {
     throw new CharsetError(`Content-Type charset "${match[1]}" is not supported (use utf-8, gbk, gb18030 or utf-16le)`);
   }
   return canonical;
+}
+
+/**
+ * The body as text, and the charset it really was in. Many desktop HIS send GBK without saying so (or labelled
+ * UTF-8): bytes that are not valid UTF-8 are then read as GB18030 instead of becoming U+FFFD in stored names,
+ * and the answer goes back in the same charset.
+ */
+export function decodeRequestBody(body: Buffer, charset: string): { text: string; charset: string } {
+  if (charset === 'utf-8' && !isUtf8(body)) return { text: decodeBody(body, 'gbk'), charset: 'gbk' };
+  return { text: decodeBody(body, charset), charset };
 }
 
 export function decodeBody(body: Buffer, charset: string): string {

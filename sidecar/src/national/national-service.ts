@@ -72,7 +72,10 @@ export class NationalService {
       case '3103':
         return this.feedback(call);
       default:
-        return this.error(call, `infno "${call.infno}" 不支持: 本服务只处理 3101、3102、3103`);
+        return this.error(
+          call,
+          `infno "${call.infno.length > 20 ? `${call.infno.slice(0, 20)}…` : call.infno}" 不支持: 本服务只处理 3101、3102、3103`,
+        );
     }
   }
 

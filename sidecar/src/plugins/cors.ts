@@ -25,7 +25,9 @@ export async function cors(app: FastifyInstance, options: { origins: readonly st
   await app.register(fastifyCors, {
     origin: any ? true : [...allowed],
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'X-Out-Capacity', 'X-Prealert-Token', 'Authorization'],
+    // No fixed list: the headers a preflight asks for are allowed, so a B/S HIS that also sends its gateway's
+    // x-tif-* signature headers works by changing only its base URL.
+    allowedHeaders: undefined,
     maxAge: 600,
   });
 }

@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestEnvelope, ResponseEnvelope } from '@prealert/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CharsetError, decodeBody, encodeBody, requestCharset } from '../national/body-charset';
+import type { Logger } from '../logging';
+import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from '../national/body-charset';
 import { fitToCapacity } from '../national/capacity-fit';
-import type { NationalService } from '../national/national-service';
+import type { NationalAnswer, NationalService } from '../national/national-service';
 import type { RequestFacts } from '../request-facts';
 import { secretMatcher } from '../secret-compare';
 
@@ -12,9 +13,12 @@ export const SHIM_ROUTE = '/v1/yb/:infno';
 
 export interface NationalGatewayOptions {
   service: NationalService;
+  logger: Logger;
   bodyLimitBytes: number;
   /** Required as X-Prealert-Token on the shim route when set. */
   shimToken?: string;
+  /** Browser origins (the CORS list) allowed to call the national routes; "*" allows any. */
+  allowedOrigins: readonly string[];
 }
 
 interface ReplyFormat {
@@ -27,8 +31,16 @@ interface ReplyFormat {
  * gets a national envelope with HTTP 200 and infcode -1 naming the problem, as the provincial gateway answers.
  */
 export async function nationalGateway(app: FastifyInstance, options: NationalGatewayOptions): Promise<void> {
-  const { service } = options;
+  const { service, logger } = options;
   const tokenMatches = options.shimToken ? secretMatcher(options.shimToken) : undefined;
+  const anyOrigin = options.allowedOrigins.includes('*');
+  const origins = new Set(options.allowedOrigins);
+  const originAllowed = (headers: IncomingHttpHeaders): boolean => {
+    const origin = headers.origin;
+    if (origin === undefined || anyOrigin || origins.has(origin)) return true;
+    // The sidecar's own pages (the reminder UI) post from the sidecar's own origin.
+    return origin === `http://${headers.host}`;
+  };
 
   // Bodies stay raw bytes here: the charset decides how to decode them, and a JSON error must become an envelope.
   app.removeAllContentTypeParsers();
@@ -43,7 +55,7 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
         : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? `Content-Type "${request.headers['content-type'] ?? ''}" 无效: 应为 application/json; charset=utf-8`
           : `请求无法读取 (${error.code ?? error.name})`;
-    request.prealert = { infno: infnoOf(request), ok: false };
+    request.prealert = { infno: infnoOf(request), ok: false, error: shorten(message) };
     const answer = service.error({ receivedAt: new Date() }, message);
     void send(reply, answer.envelope, { charset: 'utf-8' });
   });
@@ -61,7 +73,7 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
     const startedAt = performance.now();
     let format: ReplyFormat = { charset: 'utf-8' };
     const fail = (message: string, envelope?: RequestEnvelope, status = 200): Answered => ({
-      facts: { infno: routeInfno ?? envelope?.infno ?? '-', ok: false },
+      facts: { infno: routeInfno ?? envelope?.infno ?? '-', ok: false, error: shorten(message) },
       ...render(service.error({ receivedAt, envelope }, message).envelope, format, status),
     });
     try {
@@ -77,17 +89,30 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
         return fail(`X-Out-Capacity 应为正整数字节数 (收到 "${capacityHeader}")`);
       format.capacity = capacity;
     }
+    if (!originAllowed(headers)) {
+      // A page the hospital did not list may not write reminders or decisions, even through a "simple" request
+      // that a browser sends without a CORS preflight (text/plain, forms). Desktop HIS send no Origin.
+      return fail(
+        `Origin "${shorten(String(headers.origin))}" 未获准调用本服务 (PREALERT_CORS_ORIGINS)`,
+        undefined,
+        403,
+      );
+    }
     if (routeInfno !== undefined && tokenMatches && !tokenMatches(headers['x-prealert-token'])) {
       return fail('X-Prealert-Token 缺失或不正确', undefined, 401);
     }
 
     if (!Buffer.isBuffer(raw) || raw.length === 0) return fail('请求体为空: 应为国家接口报文 JSON');
-    const json = decodeBody(raw, format.charset);
+    const decoded = decodeRequestBody(raw, format.charset);
+    format.charset = decoded.charset;
+    const json = decoded.text;
     let body: unknown;
     try {
       body = JSON.parse(json);
     } catch (error) {
-      return fail(`请求体不是合法的 JSON (${format.charset}): ${(error as Error).message}`);
+      // V8 quotes a piece of the body in some messages; it may be patient data, and this text reaches the log.
+      const reason = (error as Error).message.replace(/, ".*" is not valid JSON$/s, ' is not valid JSON');
+      return fail(`请求体不是合法的 JSON (${format.charset}): ${reason}`);
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('请求体应为 JSON 对象');
 
@@ -113,9 +138,21 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
     if (envelope.input === undefined || envelope.input === null)
       return fail('input: 缺少必填字段 (交易输入)', envelope);
 
-    const result = await service.handle({ infno: envelope.infno, envelope, json: forwardJson, receivedAt, startedAt });
+    let result: NationalAnswer;
+    try {
+      result = await service.handle({ infno: envelope.infno, envelope, json: forwardJson, receivedAt, startedAt });
+    } catch (error) {
+      // Not the caller's fault (a full disk, a bug): said as such, and logged with the cause for IT staff.
+      logger.error({ err: error, infno: envelope.infno }, 'national request failed inside the sidecar');
+      return fail(`prealert 内部错误，请稍后重试 (${(error as Error)?.name ?? 'Error'})`, envelope);
+    }
     return {
-      facts: { infno: envelope.infno, taskId: result.taskId, ok: result.ok },
+      facts: {
+        infno: envelope.infno,
+        taskId: result.taskId,
+        ok: result.ok,
+        ...(result.ok ? {} : { error: shorten(String(result.envelope.err_msg ?? '')) }),
+      },
       ...render(result.envelope, format),
     };
   };
@@ -174,8 +211,9 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
             );
       reading
         .catch((error: Error & { code?: string }) => {
-          request.prealert = { infno: routeInfno ?? '-', ok: false };
-          const failed = service.error({ receivedAt: new Date() }, `请求无法读取 (${error.code ?? error.name})`);
+          const message = `请求无法读取 (${error.code ?? error.name})`;
+          request.prealert = { infno: routeInfno ?? '-', ok: false, error: message };
+          const failed = service.error({ receivedAt: new Date() }, message);
           return { facts: request.prealert, ...render(failed.envelope, { charset: 'utf-8' }) };
         })
         .then((answered) => {
@@ -227,6 +265,11 @@ function render(envelope: ResponseEnvelope, format: ReplyFormat, status = 200): 
 function send(reply: FastifyReply, envelope: ResponseEnvelope, format: ReplyFormat, status = 200): FastifyReply {
   const rendered = render(envelope, format, status);
   return reply.code(rendered.status).header('content-type', rendered.contentType).send(rendered.payload);
+}
+
+/** err_msg on the request log line: enough to tell why, bounded whatever the caller sent. */
+function shorten(message: string): string {
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
 }
 
 function infnoOf(request: FastifyRequest): string {

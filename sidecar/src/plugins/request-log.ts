@@ -31,6 +31,7 @@ export async function requestLog(
           infno: facts?.infno,
           task_id: facts?.taskId,
           ok: facts?.ok,
+          err_msg: facts?.error,
           ms: Math.round(ms * 100) / 100,
         },
         'request',

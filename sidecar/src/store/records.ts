@@ -20,9 +20,18 @@ export interface AnalysisRecord {
 }
 
 export interface RecorderOptions {
+  /** A write failed; `pending` records are held for the next flush, or -1 when one record was dropped as unwritable. */
   onError?: (error: unknown, pending: number) => void;
   /** Records held in memory while the disk refuses writes; older ones beyond this are dropped (and counted). */
   maxPending?: number;
+}
+
+/** SQLite's codes for a disk or lock problem, which may pass; anything else is the record's own fault. */
+const STORAGE_TROUBLE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOCOL)/;
+
+function isStorageTrouble(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORAGE_TROUBLE.test(code);
 }
 
 /** Bodies remembered per jr_id so a re-analysed encounter reuses its stored result bodies instead of writing them again. */
@@ -153,14 +162,30 @@ export class AnalysisRecorder {
       // The transaction rolled back; what was cached during it may not exist.
       this.bodies.clear();
       this.knownReminders.clear();
-      // Keep the records for the next flush (a full disk may recover), but bounded.
-      this.queue = batch.concat(this.queue);
+      this.onError(error, this.queue.length + batch.length);
+      // One at a time: a record the database refuses on its own account is dropped, so that it cannot hold back
+      // every record after it; records refused because of the disk are kept for the next flush (it may recover).
+      const kept: AnalysisRecord[] = [];
+      for (const record of batch) {
+        try {
+          this.writeBatch([record]);
+          this.written++;
+        } catch (recordError) {
+          this.bodies.clear();
+          this.knownReminders.clear();
+          if (isStorageTrouble(recordError)) kept.push(record);
+          else {
+            this.dropped++;
+            this.onError(recordError, -1);
+          }
+        }
+      }
+      this.queue = kept.concat(this.queue);
       const excess = this.queue.length - this.maxPending;
       if (excess > 0) {
         this.queue.splice(0, excess);
         this.dropped += excess;
       }
-      this.onError(error, this.queue.length);
     }
   }
 

@@ -1,6 +1,7 @@
 import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
 import { Agent, request } from 'undici';
 import type { UpstreamGatewayConfig } from '../config';
+import { tifHeaders } from './tif-signature';
 
 export type UpstreamOutcome =
   | { ok: true; results: JudgeResultDto[] }
@@ -43,7 +44,11 @@ export class ProvincialGateway {
       method: 'POST',
       dispatcher: this.agent,
       signal,
-      headers: { ...this.config.headers, 'content-type': 'application/json; charset=utf-8' },
+      headers: {
+        ...this.config.headers,
+        ...(this.config.tif ? tifHeaders(this.config.tif) : {}),
+        'content-type': 'application/json; charset=utf-8',
+      },
       body: envelopeJson,
     });
     const text = await response.body.text();
@@ -81,22 +86,50 @@ export class ProvincialGateway {
   }
 }
 
+const WORKFLOW_IMPACTS: ReadonlySet<string> = new Set(['notice', 'confirm', 'reason', 'block']);
+
+/** A field of the gateway's answer as text: whatever it sent (a number, null, nothing) becomes a string. */
+function text(value: unknown): string {
+  return value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The gateway's result rebuilt from the national fields only, each coerced to its national type: a result that
+ * lacks a rule name or sends numbers as text is still shown and recorded, and nothing the gateway adds beyond the
+ * contract (names, ID numbers) is kept.
+ */
 function normaliseUpstreamResult(item: Record<string, unknown>): JudgeResultDto {
-  const sev = String(item.sev_deg ?? '3');
+  const sev = text(item.sev_deg);
   const sevDeg = sev === '1' || sev === '2' ? sev : '3';
-  const details = Array.isArray(item.judge_result_detail_dtos)
-    ? item.judge_result_detail_dtos
-    : item.judge_result_detail_dtos
-      ? [item.judge_result_detail_dtos]
-      : [];
+  const rawDetails = item.judge_result_detail_dtos;
+  const details = (Array.isArray(rawDetails) ? rawDetails : rawDetails ? [rawDetails] : []).filter(
+    (d): d is Record<string, unknown> => typeof d === 'object' && d !== null,
+  );
+  const impact = text(item.wf_impact);
   return {
-    ...(item as unknown as JudgeResultDto),
+    jr_id: text(item.jr_id),
+    rule_id: text(item.rule_id),
+    rule_name: text(item.rule_name),
+    vola_cont: text(item.vola_cont),
+    patn_id: text(item.patn_id),
+    mdtrt_id: text(item.mdtrt_id),
+    judge_result_detail_dtos: details.map((d) => ({
+      jrd_id: text(d.jrd_id),
+      patn_id: text(d.patn_id),
+      mdtrt_id: text(d.mdtrt_id),
+      rx_id: text(d.rx_id),
+      vola_item_type: text(d.vola_item_type) === '2' ? '2' : '1',
+      vola_amt: Number(d.vola_amt) || 0,
+    })),
     vola_amt: Number(item.vola_amt) || 0,
+    vola_amt_stas: text(item.vola_amt_stas) === '0' ? '0' : '1',
     sev_deg: sevDeg,
-    judge_result_detail_dtos: details as JudgeResultDto['judge_result_detail_dtos'],
+    vola_evid: text(item.vola_evid),
+    vola_bhvr_type: text(item.vola_bhvr_type),
+    task_id: text(item.task_id),
     // rules.md default impact; the gateway does not say.
-    wf_impact: (item.wf_impact as WorkflowImpact | undefined) ?? (sevDeg === '3' ? 'confirm' : 'reason'),
-    kp_id: typeof item.kp_id === 'string' ? item.kp_id : '',
+    wf_impact: WORKFLOW_IMPACTS.has(impact) ? (impact as WorkflowImpact) : sevDeg === '3' ? 'confirm' : 'reason',
+    kp_id: text(item.kp_id),
   };
 }
 

@@ -1,0 +1,286 @@
+/**
+ * The national route against what goes wrong in the field: failures inside the sidecar, pages that are not the
+ * hospital's, GBK bytes without a label, gateway answers outside the contract, clients sending arbitrary infno,
+ * and the province's signed TIF gateway. Each runs a real sidecar with a real SQLite file.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import iconv from 'iconv-lite';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskIdNumbers, redactPatientFields } from '../src/logging';
+import { PatientPseudonymizer } from '../src/patient-pseudonym';
+import { openDatabase } from '../src/store/database';
+import { AnalysisRecorder } from '../src/store/records';
+import { tifHeaders } from '../src/upstream/tif-signature';
+import { analysisEnvelope, feedbackEnvelope, nationalItems } from './fixtures/his-requests';
+import { callService, tempDataDir, testServer } from './helpers/test-server';
+
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
+describe('a failure inside the sidecar', () => {
+  it('answers infcode -1 saying it is an internal error (not a bad request) and logs the cause', async () => {
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({}, { logger });
+    const first = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-1' }));
+    expect(first.body.infcode).toBe(0);
+    const jrId = first.body.output.result![0]!.jr_id;
+    // The records database goes away under the service (a disk pulled, a file locked by an antivirus scan).
+    server.db.close();
+    const reply = await callService(server, feedbackEnvelope([{ jrId, way: '2' }]));
+    expect(reply.status).toBe(200);
+    expect(reply.body.infcode).toBe(-1);
+    expect(reply.body.err_msg).toMatch(/^prealert 内部错误，请稍后重试 \(\w+\)$/);
+    expect(reply.raw.toString('utf8')).not.toMatch(/at \w+ \(/);
+    const logged = lines.find((l) => l.msg === 'national request failed inside the sidecar');
+    expect(logged).toBeDefined();
+    expect((logged!.err as { message: string }).message).toMatch(/database/i);
+    const requestLine = lines.filter((l) => l.msg === 'request').at(-1)!;
+    expect(requestLine).toMatchObject({ ok: false, infno: '3103' });
+    expect(String(requestLine.err_msg)).toContain('内部错误');
+    await server.app.close();
+  });
+});
+
+describe('browser origins on the national route', () => {
+  const demo = 'http://127.0.0.1:5174';
+  let server: Awaited<ReturnType<typeof testServer>>;
+  beforeAll(async () => {
+    server = await testServer({ corsOrigins: [demo] });
+  });
+  afterAll(() => server.close());
+
+  it('refuses a page that is not listed, even as a "simple" text/plain POST, and records nothing', async () => {
+    const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-ORIGIN' }), {
+      headers: { origin: 'https://ads.example.com', 'content-type': 'text/plain' },
+    });
+    expect(reply.status).toBe(403);
+    expect(reply.body.infcode).toBe(-1);
+    expect(reply.body.err_msg).toContain('https://ads.example.com');
+    const counts = (await server.app.inject({ url: '/v1/status' })).json() as { counts: { tasks: number } };
+    expect(counts.counts.tasks).toBe(0);
+  });
+
+  it('answers the listed page, its own pages and desktop clients that send no Origin', async () => {
+    for (const headers of [{ origin: demo }, { origin: 'http://localhost:80' }, {}]) {
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-ORIGIN-OK' }), { headers });
+      expect(reply.body.infcode, JSON.stringify(headers)).toBe(0);
+    }
+  });
+});
+
+describe('GBK bytes without a charset label', () => {
+  it('are read as GB18030 (names intact) and answered in GBK', async () => {
+    const server = await testServer();
+    try {
+      const { maleOnly } = nationalItems();
+      const envelope = analysisEnvelope({ encounterId: 'MZ-H-GBK', firing: 1, deptName: '泌尿外科门诊' });
+      const bytes = iconv.encode(JSON.stringify(envelope), 'gb18030');
+      const reply = await server.app.inject({
+        method: 'POST',
+        url: '/fsi/api/rsfComIfsService/callService',
+        headers: { 'content-type': 'application/json' },
+        payload: bytes,
+      });
+      expect(reply.headers['content-type']).toBe('application/json; charset=gbk');
+      const body = JSON.parse(iconv.decode(reply.rawPayload, 'gb18030')) as {
+        infcode: number;
+        output: { result: { vola_cont: string }[] };
+      };
+      expect(body.infcode).toBe(0);
+      expect(body.output.result[0]!.vola_cont).toContain(maleOnly[0]!.name);
+      expect(body.output.result[0]!.vola_cont).not.toContain('\uFFFD');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('bounded echoes of what the client chose', () => {
+  it('an arbitrary infno is one metrics series ("other") and is shortened in err_msg', async () => {
+    const server = await testServer();
+    try {
+      for (let i = 0; i < 5; i++) {
+        const infno = `X${i}${'9'.repeat(300)}`;
+        const reply = await callService(server, { infno, input: { data: {} } });
+        expect(reply.body.infcode).toBe(-1);
+        expect(reply.body.err_msg.length).toBeLessThan(80);
+      }
+      const metrics = (await server.app.inject({ url: '/metrics' })).body;
+      expect(metrics).toMatch(/prealert_requests_total\{[^}]*infno="other"[^}]*\} 5/);
+      expect(metrics).not.toContain('X0999');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('broken JSON is named without quoting the body (it may hold a patient name)', async () => {
+    const server = await testServer();
+    try {
+      const reply = await callService(server, '{"infno":"3101","input":{"patn_name":"王测试" oops');
+      expect(reply.body.infcode).toBe(-1);
+      expect(reply.body.err_msg).toContain('不是合法的 JSON');
+      expect(reply.body.err_msg).not.toContain('王测试');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('results from the provincial gateway outside the contract', () => {
+  let gateway: http.Server;
+  let url: string;
+  const seen: http.IncomingHttpHeaders[] = [];
+  let output: unknown;
+  beforeAll(async () => {
+    gateway = http.createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ infcode: '0', err_msg: '', output }));
+      });
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    gateway.closeAllConnections();
+    await new Promise((resolve) => gateway.close(resolve));
+  });
+
+  it('are coerced, stored without extra patient fields, and never stop the recording of later answers', async () => {
+    const server = await testServer({
+      upstream: { url, timeoutMs: 2_000, tif: { paasId: 'hosp-44010600123', token: 'tif-secret-token' } },
+    });
+    try {
+      output = {
+        result: {
+          jr_id: 'UP-ODD-1',
+          rule_id: 90210,
+          rule_name: null,
+          patn_id: 'p1',
+          patn_name: '王测试',
+          certno: '440106197806211234',
+          mdtrt_id: 'MZ-H-UP',
+          judge_result_detail_dtos: null,
+          vola_amt: '8.5',
+          sev_deg: 2,
+        },
+      };
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-UP' }));
+      expect(reply.body.infcode).toBe(0);
+      const odd = reply.body.output.result!.find((r) => r.jr_id === 'UP-ODD-1')!;
+      expect(odd).toMatchObject({ rule_id: '90210', rule_name: '', sev_deg: '2', vola_amt: 8.5, wf_impact: 'reason' });
+      expect(odd).not.toHaveProperty('patn_name');
+      // Recorded: the doctor can answer it, and the local reminders of a later request are recorded as well.
+      output = { result: [] };
+      const later = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-UP-2' }));
+      const fb = await callService(
+        server,
+        feedbackEnvelope([
+          { jrId: 'UP-ODD-1', way: '2' },
+          { jrId: later.body.output.result![0]!.jr_id, way: '2' },
+        ]),
+      );
+      expect(fb.body.infcode).toBe(0);
+      const stored = server.db.prepare('SELECT json FROM result_bodies').pluck().all() as string[];
+      expect(stored.join('\n')).not.toContain('王测试');
+      expect(stored.join('\n')).not.toContain('440106197806211234');
+      // Every call to the TIF gateway was signed afresh.
+      const [a, b] = seen.slice(-2);
+      for (const h of [a!, b!]) {
+        const expected = createHash('sha256')
+          .update(`${h['x-tif-timestamp']}tif-secret-token${h['x-tif-nonce']}${h['x-tif-timestamp']}`)
+          .digest('hex');
+        expect(h['x-tif-paasid']).toBe('hosp-44010600123');
+        expect(h['x-tif-signature']).toBe(expected);
+        expect(Math.abs(Number(h['x-tif-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+      }
+      expect(a!['x-tif-nonce']).not.toBe(b!['x-tif-nonce']);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the recorder', () => {
+  it('drops a record the database refuses on its own account and writes the rest of its batch', async () => {
+    const dir = tempDataDir();
+    const db = openDatabase(dir);
+    const errors: number[] = [];
+    const recorder = new AnalysisRecorder(db, new PatientPseudonymizer(Buffer.alloc(32, 7)), {
+      onError: (_e, pending) => errors.push(pending),
+    });
+    const record = (taskId: string, ruleId: unknown) => ({
+      taskId,
+      infno: '3101' as const,
+      scenes: [2],
+      receivedAt: new Date('2026-03-15T01:30:00Z'),
+      elapsedUs: 50,
+      libraryVersion: 'test',
+      results: [
+        {
+          jr_id: `JR-${taskId}`,
+          rule_id: ruleId as string,
+          rule_name: '区分性别使用',
+          vola_cont: '',
+          patn_id: 'p',
+          mdtrt_id: 'M',
+          judge_result_detail_dtos: [],
+          vola_amt: 1,
+          vola_amt_stas: '1' as const,
+          sev_deg: '2' as const,
+          vola_evid: '',
+          vola_bhvr_type: '1',
+          task_id: taskId,
+          wf_impact: 'reason' as const,
+          kp_id: '',
+        },
+      ],
+      findings: [],
+      encounters: [],
+    });
+    recorder.enqueue(record('T1', 'GZ10000301004000'));
+    // Not bindable: better-sqlite3 refuses the statement (a NULL would only be skipped by INSERT OR IGNORE).
+    recorder.enqueue(record('T2', { code: 'GZ10000301004000' }));
+    recorder.enqueue(record('T3', 'GZ10000301004000'));
+    recorder.flush();
+    expect(recorder.written).toBe(2);
+    expect(recorder.dropped).toBe(1);
+    expect(recorder.pending).toBe(0);
+    expect(errors).toContain(-1);
+    expect(db.prepare('SELECT task_id FROM tasks ORDER BY task_id').pluck().all()).toEqual(['T1', 'T3']);
+    db.close();
+  });
+});
+
+describe('log redaction of free text', () => {
+  it('masks identity numbers inside strings and error messages, and leaves other text alone', () => {
+    expect(maskIdNumbers('参保人 440106197806211234 不存在')).toBe('参保人 [redacted] 不存在');
+    expect(maskIdNumbers('任务 T-20260315093000123456')).toBe('任务 T-20260315093000123456');
+    const redacted = redactPatientFields({
+      detail: 'infcode -1: 44010619780621123X 未参保',
+      err: new Error('certno 440106197806211234 invalid'),
+    }) as { detail: string; err: { message: string } };
+    expect(redacted.detail).toBe('infcode -1: [redacted] 未参保');
+    expect(redacted.err.message).toBe('certno [redacted] invalid');
+  });
+
+  it('signs TIF headers as SHA-256(timestamp + token + nonce + timestamp)', () => {
+    const h = tifHeaders({ paasId: 'p', token: 'secret' }, 1_773_540_000_123, 'n0nce');
+    expect(h['x-tif-timestamp']).toBe('1773540000');
+    expect(h['x-tif-signature']).toBe(createHash('sha256').update('1773540000secretn0nce1773540000').digest('hex'));
+  });
+});
