@@ -7,6 +7,7 @@ import {
   BUNDLE_TYPE,
   BundleError,
   type BundleManifest,
+  checkRegion,
   generateSigningKeys,
   manifestText,
   readPrivateKey,
@@ -120,5 +121,25 @@ describe('keys and signed manifests', () => {
     expect(ids).toEqual([keys.keyId, other.keyId]);
     const signed = manifestText(signManifest(manifest, readPrivateKey(other.privateKeyFile)));
     expect(verifyManifest(signed, readPublicKeys(both)).keyId).toBe(other.keyId);
+  });
+
+  it('accepts a manifest when any trusted signature verifies, even if another trusted one does not (rotation)', () => {
+    const both = [...trusted, ...readPublicKeys(other.publicKeyFile)];
+    const byOld = signManifest(manifest, privateKey).signatures[0]!;
+    // The new key's signature is corrupt (say, made over an earlier draft); the old key's still vouches for it.
+    const broken = { ...signManifest(manifest, readPrivateKey(other.privateKeyFile)).signatures[0]!, sig: byOld.sig };
+    const text = JSON.stringify({ signed: manifest, signatures: [broken, byOld] });
+    expect(verifyManifest(text, both).keyId).toBe(keys.keyId);
+    // With only the corrupt one, it is refused as altered.
+    const alone = JSON.stringify({ signed: manifest, signatures: [broken] });
+    expect(rejection(() => verifyManifest(alone, both)).message).toMatch(/does not verify/);
+  });
+
+  it('refuses a bundle for another region when a region is expected', () => {
+    expect(() => checkRegion(manifest, undefined)).not.toThrow();
+    expect(() => checkRegion(manifest, 'national')).not.toThrow();
+    const error = rejection(() => checkRegion(manifest, '440000'));
+    expect(error.code).toBe('wrong_region');
+    expect(error.message).toMatch(/"national".*"440000".*PREALERT_SYNC_REGION/);
   });
 });

@@ -28,4 +28,10 @@ export type BundleErrorCode =
   /** A delta does not start from the library it is applied to. */
   | 'wrong_parent'
   /** A key or bundle file cannot be read. */
-  | 'io';
+  | 'io'
+  /** The bundle is for another region than the one this workstation is configured for. */
+  | 'wrong_region'
+  /** The bundle is older than one already taken, or dated in the future (a replay, or a publisher's bad clock). */
+  | 'bad_date'
+  /** A file is larger than the workstation accepts (PREALERT_SYNC_MAX_BYTES). */
+  | 'too_large';

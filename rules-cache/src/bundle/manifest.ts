@@ -122,7 +122,10 @@ export function verifyManifest(
   }
   const byId = new Map(trusted.map((k) => [k.id, k]));
   const unknown: string[] = [];
+  const failed: string[] = [];
   let verifiedBy: string | undefined;
+  // Any one trusted signature that verifies is enough: during a key rotation a manifest carries the old key's
+  // signature and the new one's, and a workstation may trust a key whose signature is not the one that checks out.
   for (const entry of signatures) {
     if (!isRecord(entry) || typeof entry.key_id !== 'string' || typeof entry.sig !== 'string') continue;
     const key = byId.get(entry.key_id);
@@ -134,17 +137,15 @@ export function verifyManifest(
       verifiedBy = key.id;
       break;
     }
-    throw new BundleError(
-      `signature by key ${key.id} does not verify (altered or corrupt)`,
-      'untrusted',
-      `${file} signatures`,
-    );
+    failed.push(key.id);
   }
   if (!verifiedBy) {
     throw new BundleError(
-      unknown.length > 0
-        ? `signed only by untrusted key(s) ${unknown.join(', ')}; trusted: ${trusted.map((k) => k.id).join(', ')}`
-        : 'has no usable signature',
+      failed.length > 0
+        ? `signature by key ${failed.join(', ')} does not verify (altered or corrupt)`
+        : unknown.length > 0
+          ? `signed only by untrusted key(s) ${unknown.join(', ')}; trusted: ${trusted.map((k) => k.id).join(', ')}`
+          : 'has no usable signature',
       'untrusted',
       `${file} signatures`,
     );
@@ -224,6 +225,16 @@ function checkFile(value: unknown, where: string): void {
     'must be a sha256 (64 hex digits)',
   );
   need(Number.isInteger(entry.size) && (entry.size as number) > 0, `${where}.size`, 'must be a byte count');
+}
+
+/** Refuses a bundle made for another region than `expected` (when one is configured). */
+export function checkRegion(manifest: BundleManifest, expected: string | undefined, file = MANIFEST_FILE): void {
+  if (expected === undefined || manifest.region === expected) return;
+  throw new BundleError(
+    `is for region ${JSON.stringify(manifest.region)}, this workstation takes ${JSON.stringify(expected)} (PREALERT_SYNC_REGION)`,
+    'wrong_region',
+    `${file} signed.region`,
+  );
 }
 
 /**

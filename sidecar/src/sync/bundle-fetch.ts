@@ -61,20 +61,24 @@ export async function fetchManifest(
 
 /**
  * Streams a bundle file to `onChunk`, awaiting it per chunk (the caller hashes, parses and stages each one, and
- * pauses to let requests run). `timeoutMs` bounds the wait for headers and any silence within the body.
+ * pauses to let requests run). `timeoutMs` bounds the wait for headers and any silence within the body;
+ * `deadlineMs` bounds the whole download, so a body trickling in just fast enough never to be silent still ends.
  */
 export async function streamFile(
   agent: Agent,
   url: string,
-  maxBytes: number,
-  timeoutMs: number,
+  limits: { maxBytes: number; timeoutMs: number; deadlineMs: number },
   onChunk: (chunk: Buffer) => Promise<void> | void,
 ): Promise<void> {
+  const { maxBytes, timeoutMs, deadlineMs } = limits;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), deadlineMs);
   try {
     const response = await request(url, {
       dispatcher: agent,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
+      signal: deadline.signal,
     });
     if (response.statusCode !== 200) {
       await response.body.dump();
@@ -88,6 +92,13 @@ export async function streamFile(
     for await (const chunk of response.body) await onChunk(chunk as Buffer);
   } catch (error) {
     if (error instanceof Error && error.name === 'BundleError') throw error;
+    if (deadline.signal.aborted) {
+      throw new FetchError(
+        `GET ${url}: not received within ${deadlineMs / 1000} s (PREALERT_SYNC_DOWNLOAD_DEADLINE_S)`,
+      );
+    }
     throw describe(error, url, timeoutMs);
+  } finally {
+    clearTimeout(timer);
   }
 }

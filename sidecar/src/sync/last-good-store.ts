@@ -60,16 +60,22 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** Writes JSON so that after a crash the file holds either the old content or the new, never a mix. */
-function writeJsonAtomically(file: string, value: unknown): void {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(temp, 'w', 0o600);
+/** Writes a file and flushes it to disk before returning. */
+function writeDurably(file: string, bytes: Uint8Array | string): void {
+  const fd = fs.openSync(file, 'w', 0o600);
   try {
-    fs.writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+    if (typeof bytes === 'string') fs.writeSync(fd, bytes);
+    else fs.writeSync(fd, bytes);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Writes JSON so that after a crash the file holds either the old content or the new, never a mix. */
+function writeJsonAtomically(file: string, value: unknown): void {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeDurably(temp, `${JSON.stringify(value, null, 2)}\n`);
   fs.renameSync(temp, file);
   fsyncDir(path.dirname(file));
 }
@@ -170,7 +176,7 @@ export class LastGoodStore {
   stage(manifest: Uint8Array): Staging {
     const dir = path.join(this.dir, STAGING_DIR, `${Date.now()}-${randomBytes(4).toString('hex')}`);
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, STORED_MANIFEST_FILE), manifest, { mode: 0o600 });
+    writeDurably(path.join(dir, STORED_MANIFEST_FILE), manifest);
     const libraryFile = path.join(dir, STORED_LIBRARY_FILE);
     const stream = fs.createWriteStream(libraryFile, { mode: 0o600 });
     let failure: Error | undefined;
@@ -220,8 +226,12 @@ export class LastGoodStore {
     const target = path.join(this.dir, VERSIONS_DIR, version.sha256!);
     if (fs.existsSync(target)) staging.discard();
     else {
+      // The staging directory's entries first, then the rename in versions/: after a power cut state.json never
+      // names a directory whose files did not make it to disk.
+      fsyncDir(staging.dir);
       fs.renameSync(staging.dir, target);
       fsyncDir(path.dirname(target));
+      fsyncDir(path.dirname(staging.dir));
     }
     const outgoing = this.state.current;
     this.writeState({
@@ -241,6 +251,21 @@ export class LastGoodStore {
     const current = this.state.current;
     if (current && (current.sha256 !== null || current.version === version.version)) return;
     this.writeState({ ...this.state, current: version });
+  }
+
+  /**
+   * The current version could not be loaded at start and `running` (the previous one, or the bundled library) is
+   * active instead: it becomes current with nothing before it, and the damaged files go, so the platform's copy is
+   * downloaded again rather than found "already stored".
+   */
+  replaceUnusable(running: StoredVersion): void {
+    this.writeState({
+      ...this.state,
+      current: running,
+      previous: null,
+      held_back: this.state.held_back.filter((sha) => sha !== running.sha256),
+    });
+    this.prune();
   }
 
   /** Previous becomes current and the other way round; the version left is held back from the poller. */

@@ -6,6 +6,7 @@ import {
   type BundleManifest,
   checkHeaderAgainstManifest,
   checkLibraryAgainstManifest,
+  checkRegion,
   DeltaReader,
   expectDigest,
   LibraryReader,
@@ -143,7 +144,8 @@ export class LibrarySync {
   private agent: Agent | undefined;
   private memory: PollMemory = {};
   private active: StoredVersion | undefined;
-  private lastError: { message: string; at: number } | undefined;
+  /** `push`: a refused push, which a later successful push clears (a poll clears any). */
+  private lastError: { message: string; at: number; from?: 'push' } | undefined;
   private failures = 0;
   private lastAttemptAt: number | undefined;
   private nextPollAt: number | undefined;
@@ -202,8 +204,10 @@ export class LibrarySync {
             { version: candidate.version, ms: Math.round(performance.now() - started) },
             'started with the last-good library',
           );
-          if (candidate !== current)
+          if (candidate !== current) {
+            this.forgetUnusable(candidate);
             this.recordError(new Error(`last-good ${current.version} is unusable; running ${candidate.version}`));
+          }
           return;
         } catch (error) {
           this.logger.error({ err: error, version: candidate.version }, 'stored library is unusable');
@@ -214,7 +218,23 @@ export class LibrarySync {
     if (running) {
       this.active = this.bundledEntry(running.compiled, running.info.activated_at);
       if (!current || current.sha256 === null) this.store.recordBundled(this.active);
+      else this.forgetUnusable(this.active);
     }
+  }
+
+  /**
+   * The stored current version could not be loaded and `running` took its place. The store is told (otherwise the
+   * next activation would keep the damaged version as previous and prune the one running), and the saved ETag is
+   * dropped: it names the damaged version's manifest, so every poll would get a 304 and never fetch it again.
+   */
+  private forgetUnusable(running: StoredVersion): void {
+    try {
+      this.store.replaceUnusable(running);
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not record the fallback in the last-good store');
+    }
+    delete this.memory.etag;
+    this.savePollMemory();
   }
 
   private bundledEntry(compiled: CompiledLibrary, activatedAt: string): StoredVersion {
@@ -309,6 +329,8 @@ export class LibrarySync {
       }
       const verified = verifyManifest(fetched.bytes, this.trustedKeys, url);
       const m = verified.manifest;
+      checkRegion(m, this.config.region, url);
+      this.checkNotFuture(m, url);
       this.available = { version: m.version, sha256: m.library.sha256, created_at: m.created_at };
       if (m.library.sha256 === this.active?.sha256) {
         this.succeeded(fetched.etag);
@@ -318,16 +340,16 @@ export class LibrarySync {
         this.succeeded(fetched.etag);
         return { outcome: 'held_back', version: m.version };
       }
-      const newest = this.memory.pulled_created_at;
-      if (newest && Date.parse(m.created_at) < Date.parse(newest)) {
+      const newest = this.newestTaken();
+      if (newest !== undefined && Date.parse(m.created_at) < newest) {
         throw new BundleError(
-          `offers ${m.version} created ${m.created_at}, older than the ${newest} bundle already pulled (a replayed manifest?)`,
-          'bad_manifest',
+          `offers ${m.version} created ${m.created_at}, older than the ${new Date(newest).toISOString()} bundle already taken (a replayed manifest?)`,
+          'bad_date',
           url,
         );
       }
+      this.checkSize(m, url);
       const report = await this.exclusive(() => this.activateFromPlatform(verified, fetched.bytes, url));
-      this.memory.pulled_created_at = m.created_at;
       this.succeeded(fetched.etag);
       return { outcome: 'activated', report };
     } catch (error) {
@@ -338,6 +360,47 @@ export class LibrarySync {
         'library sync failed; the active library stays',
       );
       return { outcome: 'failed', error: message(error) };
+    }
+  }
+
+  /** created_at of the newest bundle taken (pulled or pushed); a mark in the future (a misdated bundle taken by an older prealert) is ignored. */
+  private newestTaken(): number | undefined {
+    const mark = this.memory.pulled_created_at ? Date.parse(this.memory.pulled_created_at) : Number.NaN;
+    if (Number.isNaN(mark) || mark > this.now() + this.config.maxClockSkewMs) return undefined;
+    return mark;
+  }
+
+  private noteTaken(createdAt: string): void {
+    const newest = this.newestTaken();
+    if (newest === undefined || Date.parse(createdAt) > newest) this.memory.pulled_created_at = createdAt;
+    this.savePollMemory();
+  }
+
+  /** A bundle dated ahead of this clock would block every later one (they look older): refused, not taken. */
+  private checkNotFuture(m: BundleManifest, where: string): void {
+    const ahead = Date.parse(m.created_at) - this.now();
+    if (ahead <= this.config.maxClockSkewMs) return;
+    throw new BundleError(
+      `created_at ${m.created_at} is ${Math.round(ahead / 60_000)} min ahead of this workstation's clock (at most ${Math.round(this.config.maxClockSkewMs / 60_000)} min allowed): the publisher's or this clock is wrong`,
+      'bad_date',
+      `${where} signed.created_at`,
+    );
+  }
+
+  /** Refused before any byte is fetched: the library (received whole or rebuilt from a delta) is stored and held in memory. */
+  private checkSize(m: BundleManifest, where: string): void {
+    const max = this.config.maxBundleBytes;
+    for (const [field, size] of [
+      ['library', m.library.size],
+      ['delta', m.delta?.size ?? 0],
+    ] as const) {
+      if (size > max) {
+        throw new BundleError(
+          `${field} is ${size} bytes, more than the ${max} this workstation accepts (PREALERT_SYNC_MAX_BYTES)`,
+          'too_large',
+          `${where} signed.${field}.size`,
+        );
+      }
     }
   }
 
@@ -357,8 +420,8 @@ export class LibrarySync {
     }
   }
 
-  private recordError(error: unknown): void {
-    this.lastError = { message: message(error), at: this.now() };
+  private recordError(error: unknown, from?: 'push'): void {
+    this.lastError = { message: message(error), at: this.now(), ...(from ? { from } : {}) };
   }
 
   /** Runs activations and rollbacks one at a time. */
@@ -377,7 +440,12 @@ export class LibrarySync {
     const pipe =
       (file: string, size: number): PayloadPipe =>
       (onChunk) =>
-        streamFile(this.agent!, new URL(file, url).toString(), size, this.config.timeoutMs, onChunk);
+        streamFile(
+          this.agent!,
+          new URL(file, url).toString(),
+          { maxBytes: size, timeoutMs: this.config.timeoutMs, deadlineMs: this.config.downloadDeadlineMs },
+          onChunk,
+        );
     let deltaError: string | undefined;
     if (m.delta && this.canApplyDelta(m)) {
       try {
@@ -491,6 +559,13 @@ export class LibrarySync {
         key_id: verified.keyId,
       };
       this.active = entry;
+      if (this.config.testPauseBeforeCommitMs) {
+        this.logger.warn(
+          { version: m.version, ms: this.config.testPauseBeforeCommitMs },
+          'test: pausing before commit',
+        );
+        await new Promise((resolve) => setTimeout(resolve, this.config.testPauseBeforeCommitMs));
+      }
       try {
         this.store.commit(staging, entry);
       } catch (error) {
@@ -510,6 +585,8 @@ export class LibrarySync {
         yields: slicer.yields,
         at: entry.activated_at,
       };
+      this.noteTaken(m.created_at);
+      if (source === 'push' && this.lastError?.from === 'push') this.lastError = undefined;
       this.lastActivation = report;
       this.logger.info(report, 'library activated');
       return report;
@@ -531,6 +608,14 @@ export class LibrarySync {
     }
     const verified = verifyManifest(manifestBytes, this.trustedKeys, 'pushed manifest');
     const m = verified.manifest;
+    try {
+      checkRegion(m, this.config.region, 'pushed manifest');
+      this.checkNotFuture(m, 'pushed manifest');
+      this.checkSize(m, 'pushed manifest');
+    } catch (error) {
+      this.recordError(error, 'push');
+      throw error;
+    }
     if (m.library.sha256 === this.active?.sha256) return { outcome: 'current', version: m.version };
     if (kind === 'delta' && !(m.delta && this.canApplyDelta(m))) {
       throw new SyncRequestError(
@@ -582,11 +667,16 @@ export class LibrarySync {
     });
   }
 
-  /** Whether the library is older than the configured maximum age, counted from the last time it was confirmed current. */
+  /**
+   * Whether the library went unconfirmed for longer than the configured maximum age. Confirmed current means a
+   * successful poll (a 304 included) or an activation (pulled, pushed or rolled back to); when the bundle was made
+   * says nothing about whether it is still the one to run, so created_at does not count.
+   */
   staleness(): { stale: boolean; reason: string | null; serving: boolean } {
     const maxAge = this.config.maxAgeMs;
     if (maxAge === undefined || !this.active) return { stale: false, reason: null, serving: true };
-    const times = [this.memory.last_ok_at, this.active.created_at];
+    const times = [this.memory.last_ok_at];
+    // Starting on the bundled library is no confirmation: it ships with prealert and may be months old.
     if (this.active.origin !== 'bundled') times.push(this.active.activated_at);
     const confirmed = Math.max(...times.map((t) => (t ? Date.parse(t) : Number.NaN)).filter((t) => !Number.isNaN(t)));
     const age = this.now() - confirmed;

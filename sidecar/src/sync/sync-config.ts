@@ -22,8 +22,19 @@ export interface SyncConfig {
   stalePolicy: StalePolicy;
   /** Budget for one HTTP exchange (headers and body) with the platform. */
   timeoutMs: number;
-  /** Largest library or delta file accepted, in bytes. */
+  /** Largest library or delta file accepted, in bytes (checked against the signed manifest before downloading). */
   maxBundleBytes: number;
+  /** Budget for a whole library or delta download, however steadily it trickles in. */
+  downloadDeadlineMs: number;
+  /** When set, only bundles whose manifest names this region are taken (pull and push). */
+  region?: string;
+  /** How far ahead of this clock a bundle's created_at may be before it is refused as misdated. */
+  maxClockSkewMs: number;
+  /**
+   * TEST ONLY (PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS): sleep this long after a new library is swapped in and before
+   * it is recorded as last-good, so a test can kill -9 the sidecar at exactly that point. Never set it in production.
+   */
+  testPauseBeforeCommitMs?: number;
 }
 
 const DEFAULT_INTERVAL_S = 300;
@@ -37,6 +48,26 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZe
     throw new ConfigError(
       `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds (got ${JSON.stringify(raw)})`,
     );
+  }
+  return n;
+}
+
+function byteCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new ConfigError(`${name} must be a positive whole number of bytes (got ${JSON.stringify(raw)})`);
+  }
+  return n;
+}
+
+function milliseconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new ConfigError(`${name} must be a non-negative number of milliseconds (got ${JSON.stringify(raw)})`);
   }
   return n;
 }
@@ -75,6 +106,8 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig
   if (policy !== 'serve' && policy !== 'refuse') {
     throw new ConfigError(`PREALERT_SYNC_WHEN_STALE must be serve or refuse (got ${JSON.stringify(policy)})`);
   }
+  const region = env.PREALERT_SYNC_REGION?.trim() || undefined;
+  const pauseBeforeCommit = milliseconds(env, 'PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS');
   const retryMinS = seconds(env, 'PREALERT_SYNC_RETRY_MIN_S', Math.min(intervalS, 10));
   const retryMaxS = seconds(env, 'PREALERT_SYNC_RETRY_MAX_S', Math.max(intervalS, 900));
   return {
@@ -86,16 +119,24 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig
     ...(maxAgeS > 0 ? { maxAgeMs: maxAgeS * 1000 } : {}),
     stalePolicy: policy,
     timeoutMs: seconds(env, 'PREALERT_SYNC_TIMEOUT_S', 120) * 1000,
-    maxBundleBytes: seconds(env, 'PREALERT_SYNC_MAX_BYTES', 512 * 1024 * 1024),
+    maxBundleBytes: byteCount(env, 'PREALERT_SYNC_MAX_BYTES', 512 * 1024 * 1024),
+    downloadDeadlineMs: seconds(env, 'PREALERT_SYNC_DOWNLOAD_DEADLINE_S', 1800) * 1000,
+    maxClockSkewMs: seconds(env, 'PREALERT_SYNC_MAX_CLOCK_SKEW_S', 600, true) * 1000,
+    ...(region ? { region } : {}),
+    ...(pauseBeforeCommit ? { testPauseBeforeCommitMs: pauseBeforeCommit } : {}),
   };
 }
 
 /** Delay before the next poll: the interval ±10 %, so a fleet started together does not poll in step. */
-export function jittered(ms: number, spread = 0.1): number {
-  return Math.round(ms * (1 - spread + Math.random() * 2 * spread));
+export function jittered(ms: number, spread = 0.1, random: () => number = Math.random): number {
+  return Math.round(ms * (1 - spread + random() * 2 * spread));
 }
 
 /** Delay after the n-th failure in a row: retryMin·2^(n-1) capped at retryMax, ±20 %. */
-export function backoff(config: Pick<SyncConfig, 'retryMinMs' | 'retryMaxMs'>, failures: number): number {
-  return jittered(Math.min(config.retryMaxMs, config.retryMinMs * 2 ** Math.min(30, failures - 1)), 0.2);
+export function backoff(
+  config: Pick<SyncConfig, 'retryMinMs' | 'retryMaxMs'>,
+  failures: number,
+  random: () => number = Math.random,
+): number {
+  return jittered(Math.min(config.retryMaxMs, config.retryMinMs * 2 ** Math.min(30, failures - 1)), 0.2, random);
 }

@@ -1,0 +1,320 @@
+/**
+ * What the sync refuses or recovers from: a damaged last-good at start, a bundle for another region, misdated
+ * bundles, oversized bundles and downloads that never end; and how staleness is counted. Real bundles from the
+ * NHSA files, the provincial platform simulator on loopback, a real data directory.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { compileLibrary } from '@prealert/core';
+import { loadNationalLibrary, type WrittenBundle } from '@prealert/rules-cache';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { LibraryHolder } from '../src/library-holder';
+import { createLogger } from '../src/logging';
+import { LibrarySync, type PayloadPipe } from '../src/sync/library-sync';
+import { backoff, jittered, loadSyncConfig } from '../src/sync/sync-config';
+import { BundleFactory, tempDir, V1, V2 } from './sync-support';
+
+const logger = createLogger({ level: 'silent' });
+const bundled = loadNationalLibrary();
+
+let platform: ProvincialPlatform;
+let bundles: BundleFactory;
+let v1: WrittenBundle;
+/** The revision as a full bundle only (no delta): what a re-download after damage has to fetch. */
+let v2: WrittenBundle;
+const syncs: LibrarySync[] = [];
+const dataDirs: string[] = [];
+
+function freshDataDir(name: string): string {
+  const dir = tempDir(name);
+  dataDirs.push(dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  bundles = new BundleFactory();
+  v1 = bundles.write('v1', bundles.library(V1));
+  v2 = bundles.write('v2', bundles.library(V2, { revision: true }));
+  platform = await startPlatform();
+});
+
+afterAll(async () => {
+  for (const s of syncs) await s.stop();
+  await platform?.close();
+  fs.rmSync(bundles.dir, { recursive: true, force: true });
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function newSync(
+  dataDir: string,
+  env: Record<string, string> = {},
+  options: { adminEnabled?: boolean; now?: () => number } = {},
+) {
+  const holder = new LibraryHolder();
+  holder.swap(compileLibrary(bundled), { source: 'bundled' });
+  const sync = new LibrarySync({
+    config: loadSyncConfig({
+      PREALERT_SYNC_URL: platform.bundleUrl,
+      PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile,
+      PREALERT_SYNC_TIMEOUT_S: '5',
+      ...env,
+    }),
+    dataDir,
+    holder,
+    logger,
+    adminEnabled: options.adminEnabled ?? false,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  syncs.push(sync);
+  return { holder, sync };
+}
+
+function requestsSince(n: number) {
+  return platform.requests.slice(n).map((r) => `${r.target} ${r.status}`);
+}
+
+/** A bundle directory pushed as the admin endpoint would hand it over: manifest bytes, then the library file. */
+function pushParts(bundle: WrittenBundle): { manifest: Buffer; pipe: PayloadPipe } {
+  const manifest = fs.readFileSync(path.join(bundle.dir, 'manifest.json'));
+  const pipe: PayloadPipe = async (onChunk) => {
+    for await (const chunk of fs.createReadStream(path.join(bundle.dir, bundle.libraryFile))) {
+      await onChunk(chunk as Buffer);
+    }
+  };
+  return { manifest, pipe };
+}
+
+describe('a damaged last-good at start', () => {
+  it('runs the version before, re-downloads the damaged one on the next poll, and can roll back', async () => {
+    platform.clearFaults();
+    const dataDir = freshDataDir('damaged');
+    const first = newSync(dataDir);
+    await first.sync.restore();
+    platform.publish(v1.dir);
+    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: V1 } });
+    platform.publish(v2.dir);
+    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: V2 } });
+    expect(await first.sync.pollNow()).toEqual({ outcome: 'not_modified' });
+    await first.sync.stop();
+    const damaged = first.sync.store.files(first.sync.store.current!)!.library;
+    const bytes = fs.readFileSync(damaged);
+    fs.writeFileSync(damaged, bytes.subarray(0, bytes.length - 10));
+
+    const { holder, sync } = newSync(dataDir);
+    await sync.restore();
+    expect(holder.get()!.info).toMatchObject({ version: V1, source: 'last-good' });
+    // The store names what runs, and the damaged version is gone (not kept as "previous" to roll back to).
+    expect(sync.store.current).toMatchObject({ version: V1 });
+    expect(sync.store.previous).toBeNull();
+    expect(fs.readdirSync(path.join(sync.store.dir, 'versions'))).toEqual([v1.manifest.signed.library.sha256]);
+    const before = sync.status();
+    expect(before.current_etag).toBeNull();
+    expect(before.last_error).toMatch(/unusable/);
+
+    const mark = platform.requests.length;
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: V2, path: 'full' } });
+    expect(requestsSince(mark)).toEqual(['manifest 200', 'library 200']);
+    const after = sync.status();
+    expect(after).toMatchObject({ last_error: null, library: { version: V2 }, previous: { version: V1 } });
+    expect(fs.readFileSync(sync.store.files(sync.store.current!)!.library)).toEqual(
+      fs.readFileSync(path.join(v2.dir, v2.libraryFile)),
+    );
+
+    expect(await sync.rollback()).toMatchObject({ version_before: V2, version: V1, path: 'stored' });
+    expect(holder.get()!.info).toMatchObject({ version: V1, source: 'rollback' });
+  });
+
+  it('falls back to the bundled library when both stored versions are damaged, and records that', async () => {
+    platform.clearFaults();
+    const dataDir = freshDataDir('damaged-both');
+    const first = newSync(dataDir);
+    await first.sync.restore();
+    platform.publish(v1.dir);
+    await first.sync.pollNow();
+    platform.publish(v2.dir);
+    await first.sync.pollNow();
+    await first.sync.stop();
+    for (const entry of [first.sync.store.current!, first.sync.store.previous!]) {
+      fs.writeFileSync(first.sync.store.files(entry)!.library, 'not a library\n');
+    }
+    const { holder, sync } = newSync(dataDir);
+    await sync.restore();
+    expect(holder.get()!.info.source).toBe('bundled');
+    expect(sync.store.current).toMatchObject({ sha256: null, origin: 'bundled' });
+    expect(fs.readdirSync(path.join(sync.store.dir, 'versions'))).toEqual([]);
+    expect(sync.status().current_etag).toBeNull();
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: V2 } });
+  });
+});
+
+describe('region', () => {
+  it('refuses a pulled bundle for another region before downloading it, and says so in status', async () => {
+    platform.clearFaults();
+    platform.publish(v1.dir);
+    const { holder, sync } = newSync(freshDataDir('region'), { PREALERT_SYNC_REGION: '440000' });
+    await sync.restore();
+    const mark = platform.requests.length;
+    const outcome = await sync.pollNow();
+    expect(outcome).toMatchObject({ outcome: 'failed' });
+    expect(requestsSince(mark)).toEqual(['manifest 200']);
+    expect(holder.get()!.info.source).toBe('bundled');
+    expect(sync.status().last_error).toMatch(/region "national", this workstation takes "440000"/);
+  });
+
+  it('refuses a pushed bundle for another region, and says so in status', async () => {
+    const { holder, sync } = newSync(
+      freshDataDir('region-push'),
+      { PREALERT_SYNC_URL: '', PREALERT_SYNC_REGION: '440000' },
+      { adminEnabled: true },
+    );
+    await sync.restore();
+    const { manifest, pipe } = pushParts(v1);
+    await expect(sync.push(manifest, 'full', pipe)).rejects.toThrow(/region "national".*PREALERT_SYNC_REGION/);
+    expect(holder.get()!.info.source).toBe('bundled');
+    expect(sync.status().last_error).toMatch(/region "national"/);
+  });
+
+  it('takes a bundle of the configured region', async () => {
+    platform.publish(v1.dir);
+    const { sync } = newSync(freshDataDir('region-ok'), { PREALERT_SYNC_REGION: 'national' });
+    await sync.restore();
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: V1 } });
+  });
+});
+
+describe('dates', () => {
+  it('refuses a bundle dated in the future, and it does not block the next one', async () => {
+    platform.clearFaults();
+    const future = bundles.write(
+      'future',
+      bundles.library('nhsa-future', { createdAt: new Date(Date.now() + 86_400_000).toISOString() }),
+    );
+    const { holder, sync } = newSync(freshDataDir('future'));
+    await sync.restore();
+    platform.publish(future.dir);
+    const outcome = await sync.pollNow();
+    expect(outcome).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(/ahead of this workstation's clock/),
+    });
+    expect(holder.get()!.info.source).toBe('bundled');
+    const later = bundles.write('after-future', bundles.library('nhsa-after-future'));
+    platform.publish(later.dir);
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: 'nhsa-after-future' } });
+  });
+
+  it('a pushed bundle moves the replay mark: an older one offered later is refused', async () => {
+    const older = bundles.write('older', bundles.library('nhsa-older'));
+    const newer = bundles.write('newer', bundles.library('nhsa-newer'));
+    const { holder, sync } = newSync(freshDataDir('push-mark'), {}, { adminEnabled: true });
+    await sync.restore();
+    const { manifest, pipe } = pushParts(newer);
+    expect(await sync.push(manifest, 'full', pipe)).toMatchObject({ outcome: 'activated' });
+    platform.publish(older.dir);
+    const outcome = await sync.pollNow();
+    expect(outcome).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/older than .* already taken/) });
+    expect(holder.get()!.info.version).toBe('nhsa-newer');
+  });
+
+  it('counts staleness from the last confirmation (a poll, 304 included, or an activation), not from created_at', async () => {
+    platform.clearFaults();
+    // Made 5 minutes "ahead" (clock skew within the allowance): created_at later than the activation.
+    const skewed = bundles.write(
+      'skewed',
+      bundles.library('nhsa-skewed', { createdAt: new Date(Date.now() + 5 * 60_000).toISOString() }),
+    );
+    let clock = Date.now();
+    const start = clock;
+    const { sync } = newSync(freshDataDir('stale-count'), { PREALERT_SYNC_MAX_AGE_S: '3600' }, { now: () => clock });
+    await sync.restore();
+    platform.publish(skewed.dir);
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'activated' });
+    clock = start + 50 * 60_000;
+    expect(sync.staleness().stale).toBe(false);
+    expect(await sync.pollNow()).toEqual({ outcome: 'not_modified' });
+    clock = start + 100 * 60_000;
+    // 100 minutes after the activation, but 50 after the 304: still confirmed.
+    expect(sync.staleness().stale).toBe(false);
+    platform.inject({ kind: 'status', status: 502 });
+    await sync.pollNow();
+    platform.clearFaults();
+    clock = start + 111 * 60_000;
+    expect(sync.staleness()).toMatchObject({ stale: true, reason: expect.stringMatching(/HTTP 502/) });
+
+    // A library activated 64 minutes ago whose created_at is 59 minutes ago: stale (created_at is no confirmation).
+    clock = Date.now();
+    const second = newSync(freshDataDir('stale-created'), { PREALERT_SYNC_MAX_AGE_S: '3600' }, { now: () => clock });
+    await second.sync.restore();
+    const fresh = bundles.write(
+      'skewed-2',
+      bundles.library('nhsa-skewed-2', { createdAt: new Date(clock + 5 * 60_000).toISOString() }),
+    );
+    platform.publish(fresh.dir);
+    expect(await second.sync.pollNow()).toMatchObject({ outcome: 'activated' });
+    platform.inject({ kind: 'status', status: 502 });
+    clock += 64 * 60_000;
+    await second.sync.pollNow();
+    platform.clearFaults();
+    expect(second.sync.staleness().stale).toBe(true);
+  });
+});
+
+describe('size and time limits', () => {
+  it('refuses a library larger than PREALERT_SYNC_MAX_BYTES before downloading it', async () => {
+    platform.clearFaults();
+    platform.publish(v1.dir);
+    const { holder, sync } = newSync(freshDataDir('max-bytes'), { PREALERT_SYNC_MAX_BYTES: '100000' });
+    await sync.restore();
+    const mark = platform.requests.length;
+    const outcome = await sync.pollNow();
+    expect(outcome).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(/library is \d+ bytes, more than the 100000 .*PREALERT_SYNC_MAX_BYTES/),
+    });
+    expect(requestsSince(mark)).toEqual(['manifest 200']);
+    expect(holder.get()!.info.source).toBe('bundled');
+  });
+
+  it('rejects a byte limit that is not a whole number of bytes, naming the variable', () => {
+    expect(() => loadSyncConfig({ PREALERT_SYNC_MAX_BYTES: '1.5' })).toThrow(
+      /PREALERT_SYNC_MAX_BYTES must be a positive whole number of bytes/,
+    );
+  });
+
+  it('gives up a download that trickles on past the deadline, though it is never silent', async () => {
+    platform.clearFaults();
+    platform.publish(v2.dir);
+    // 200 kB/s, in pieces every 100 ms: never silent for the 5 s timeout, but 2.3 MB take over 10 s.
+    platform.inject({ kind: 'slow', target: 'payload', bytesPerSecond: 200_000 });
+    const { holder, sync } = newSync(freshDataDir('deadline'), { PREALERT_SYNC_DOWNLOAD_DEADLINE_S: '1' });
+    await sync.restore();
+    const outcome = await sync.pollNow();
+    platform.clearFaults();
+    expect(outcome).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(/not received within 1 s .*PREALERT_SYNC_DOWNLOAD_DEADLINE_S/),
+    });
+    expect(holder.get()!.info.source).toBe('bundled');
+    expect(fs.readdirSync(path.join(sync.store.dir, 'staging'))).toEqual([]);
+  });
+});
+
+describe('retry delays', () => {
+  const config = { retryMinMs: 1_000, retryMaxMs: 60_000 };
+
+  it('double per failure up to the maximum', () => {
+    const middle = () => 0.5;
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoff(config, n, middle))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000,
+    ]);
+  });
+
+  it('spread ±20 % by the random draw, and the interval ±10 %', () => {
+    expect(backoff(config, 3, () => 0)).toBe(3_200);
+    expect(backoff(config, 3, () => 1)).toBe(4_800);
+    expect(backoff(config, 3, () => 0.25)).toBe(3_600);
+    expect(jittered(300_000, 0.1, () => 0)).toBe(270_000);
+    expect(jittered(300_000, 0.1, () => 1)).toBe(330_000);
+  });
+});
