@@ -10,7 +10,12 @@
  * log on (to a file), metrics on. Latency percentiles are computed from every response's own timing
  * (autocannon's histogram has 1 ms resolution, too coarse for loopback).
  *
- * Env: BENCH_SECONDS (per measured run, default 8), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10).
+ * The requests cycle through BENCH_ENCOUNTERS different encounters (a doctor station's day of patients), so the
+ * sidecar records new reminders and re-analyses known ones, as it does in a clinic, instead of one repeated
+ * request whose records are all known after the first.
+ *
+ * Env: BENCH_SECONDS (per measured run, default 8), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10),
+ * BENCH_ENCOUNTERS (default 100).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +29,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const encounters = Number(process.env.BENCH_ENCOUNTERS ?? 100);
 const ROUTE = '/fsi/api/rsfComIfsService/callService';
 
 interface RunFigures {
@@ -68,7 +74,12 @@ async function main(): Promise<void> {
   };
   process.on('exit', stopAll);
   try {
-    const body = JSON.stringify(analysisEnvelope({ encounterId: 'MZ-BENCH-0001', lines: 50, firing: 5 }));
+    const bodies = Array.from({ length: encounters }, (_, i) =>
+      JSON.stringify(
+        analysisEnvelope({ encounterId: `MZ-BENCH-${String(i + 1).padStart(4, '0')}`, lines: 50, firing: 5 }),
+      ),
+    );
+    const body = bodies[0]!;
 
     const sidecarLog = fs.openSync(path.join(work, 'sidecar.log'), 'a');
     const sidecar = spawn(
@@ -102,16 +113,16 @@ async function main(): Promise<void> {
     const bareUrl = `http://127.0.0.1:${barePort}`;
 
     console.log(
-      `request ${body.length} bytes (50 lines), answer ${answer.length} bytes (${parsed.output.result.length} results); ` +
-        `${connections} connections, ${rounds} rounds × ${seconds} s each, node ${process.version}, ${os.cpus().length} cpus`,
+      `request ${body.length} bytes (50 lines, ${encounters} encounters in turn), answer ${answer.length} bytes ` +
+        `(${parsed.output.result.length} results); ${connections} connections, ${rounds} rounds × ${seconds} s each, node ${process.version}, ${os.cpus().length} cpus`,
     );
-    await load(bareUrl, body, 2);
-    await load(sidecarUrl, body, 2);
+    await load(bareUrl, bodies, 2);
+    await load(sidecarUrl, bodies, 2);
     const bareRuns: RunFigures[] = [];
     const sidecarRuns: RunFigures[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const b = await load(bareUrl, body, seconds, () => bareCpu(bareUrl));
-      const s = await load(sidecarUrl, body, seconds, () => sidecarCpu(sidecarUrl));
+      const b = await load(bareUrl, bodies, seconds, () => bareCpu(bareUrl));
+      const s = await load(sidecarUrl, bodies, seconds, () => sidecarCpu(sidecarUrl));
       bareRuns.push(b);
       sidecarRuns.push(s);
       console.log(`round ${round}: bare    ${describe(b)}`);
@@ -154,11 +165,12 @@ async function sidecarCpu(url: string): Promise<number> {
 
 async function load(
   url: string,
-  body: string,
+  bodies: readonly string[],
   durationSeconds: number,
   cpuSeconds: () => Promise<number> = async () => 0,
 ): Promise<RunFigures> {
   const latencies: number[] = [];
+  let next = -1;
   const cpuBefore = await cpuSeconds();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -166,7 +178,14 @@ async function load(
         url: `${url}${ROUTE}`,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body,
+        requests: [
+          {
+            setupRequest: (request) => {
+              next = (next + 1) % bodies.length;
+              return { ...request, body: bodies[next] };
+            },
+          },
+        ],
         connections,
         pipelining: 1,
         duration: durationSeconds,
