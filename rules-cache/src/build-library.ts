@@ -1,8 +1,15 @@
-import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule } from '@prealert/core';
+import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule, Severity } from '@prealert/core';
 import { stableHash } from '@prealert/core';
 import { parseLimit } from './limit-parser';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
-import { type FrameworkRule, LOCAL_RULE_IDS, makeRule, ruleClassOf, seedRules } from './rule-catalogue';
+import {
+  defaultSeverityOf,
+  type FrameworkRule,
+  LOCAL_RULE_IDS,
+  makeRule,
+  ruleClassOf,
+  seedRules,
+} from './rule-catalogue';
 
 export interface BuildOptions {
   meta: LibraryMeta;
@@ -20,6 +27,17 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 function ruleIdFor(record: PublishedRecord): string {
   if (record.gz_code) return record.gz_code;
   return LOCAL_RULE_IDS[record.rule_name] ?? `PA-${stableHash(record.rule_name).slice(0, 12).toUpperCase()}`;
+}
+
+/**
+ * A rule takes its kind (and default severity) from its first record, but one rule can hold points of several kinds
+ * (医疗服务项目限支付疗程: a pay-days limit and an interval limit read from one prose limit). A point of another
+ * kind carries its own kind's default severity.
+ */
+function pointSeverity(rule: Rule, kind: CheckKind): { severity?: Severity } {
+  if (kind === rule.kind) return {};
+  const severity = defaultSeverityOf(rule.id, kind);
+  return severity === rule.severity ? {} : { severity };
 }
 
 function replaceKey(record: PublishedRecord): string {
@@ -71,16 +89,15 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       continue;
     }
     const ruleId = ruleIdFor(record);
-    if (!rules.has(ruleId)) {
-      rules.set(
-        ruleId,
-        makeRule({
-          id: ruleId,
-          name: framework.get(ruleId)?.name ?? record.rule_name,
-          kind: parsed.kind as CheckKind,
-          ruleClass: ruleClassOf(record.gz_code, framework),
-        }),
-      );
+    let rule = rules.get(ruleId);
+    if (!rule) {
+      rule = makeRule({
+        id: ruleId,
+        name: framework.get(ruleId)?.name ?? record.rule_name,
+        kind: parsed.kind as CheckKind,
+        ruleClass: ruleClassOf(record.gz_code, framework),
+      });
+      rules.set(ruleId, rule);
     }
     const baseKey = `${record.rule_name}\u0001${record.item_name}`;
     parsed.limits.forEach((limit, i) => {
@@ -96,6 +113,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
         itemType: record.item_type ?? '',
         codes: record.codes.map((c) => c.trim()),
         limit,
+        ...pointSeverity(rule, limit.kind),
         limitText: record.limit_value === null || record.limit_value === undefined ? '' : String(record.limit_value),
         basis: record.basis ?? '',
         source: file,

@@ -40,7 +40,8 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
       if (value === '儿童') return one('age_group', { kind: 'age_group', group: 'child' });
       return fail('年龄组应为 新生儿 / 婴幼儿 / 儿童');
     case 'age_range': {
-      if (value === '法定就业年龄') return one('age_range', { kind: 'age_range', minYears: 16, maxYears: 60 });
+      // The legal working age is a setting (EvaluatorConfig.employmentAge), not a number frozen at import.
+      if (value === '法定就业年龄') return one('age_range', { kind: 'age_range', range: 'employment_age' });
       const m =
         /\[?\s*(\d+)\s*[,，\-–~至]\s*(\d+)\s*\]?/.exec(value) ?? /限\s*(\d+)\s*[-–~至]\s*(\d+)\s*岁/.exec(basis);
       if (m) return one('age_range', { kind: 'age_range', minYears: Number(m[1]), maxYears: Number(m[2]) });

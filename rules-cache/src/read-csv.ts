@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { isPairKind, recordIssues } from './check-record';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 
 /** Columns of the local-additions CSV: one row per national code; rows of one point share every other column. */
@@ -16,22 +17,44 @@ export const CSV_COLUMNS = [
 ] as const;
 const REQUIRED = ['rule_name', 'item_name', 'limit_type', 'code'] as const;
 
+interface ParsedRow {
+  record: Record<string, string>;
+  info: { lines: number };
+  raw: string;
+}
+
+/**
+ * The line a record starts on. csv-parse reports the line a record ends on; a quoted field may hold line breaks,
+ * and the raw text also carries the blank lines skipped before the record.
+ */
+function startLine(row: ParsedRow): number {
+  const own = row.raw.replace(/^\n+/, '').replace(/\n$/, '');
+  let breaks = 0;
+  for (let i = 0; i < own.length; i++) if (own.charCodeAt(i) === 10) breaks++;
+  return row.info.lines - breaks;
+}
+
 /**
  * Reads the CSV form (UTF-8, optional BOM, header row). Rows with the same point columns become one knowledge point
- * whose codes keep row order (so a duplicate-charge pair is A then B).
+ * whose codes keep row order (so a duplicate-charge pair is A then B). Every row is checked in this one pass (required
+ * columns, limit, dates, pair size) and reported by its line in the file; a file with any bad row imports nothing.
  */
 export function readCsv(text: string, file: string): ImportResult<RecordSource> {
-  let rows: Record<string, string>[];
+  let parsed: ParsedRow[];
   try {
-    rows = parse(text, {
+    // csv-parse miscounts lines on CRLF input; with LF only, its line numbers are the file's.
+    parsed = parse(text.replace(/\r\n?/g, '\n'), {
       columns: (header: string[]) => header.map((h) => h.trim()),
       bom: true,
       skip_empty_lines: true,
       trim: true,
+      info: true,
+      raw: true,
     });
   } catch (e) {
     return { ok: false, issues: [{ file, row: 0, message: `CSV 无法解析：${(e as Error).message}` }] };
   }
+  const rows = parsed.map((p) => p.record);
   const issues: ImportIssue[] = [];
   const header = rows.length > 0 ? Object.keys(rows[0]!) : [];
   for (const col of REQUIRED) {
@@ -40,10 +63,15 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
   if (issues.length > 0) return { ok: false, issues };
   const groups = new Map<string, { row: number; record: PublishedRecord }>();
   rows.forEach((r, i) => {
-    const row = i + 2; // line 1 is the header
+    const row = startLine(parsed[i]!);
     const missing = REQUIRED.filter((c) => !r[c]);
     for (const field of missing) issues.push({ file, row, field, message: '缺少必填字段' });
     if (missing.length > 0) return;
+    const bad = recordIssues(r as PublishedRecord & Record<string, string>, file, row);
+    if (bad.length > 0) {
+      issues.push(...bad);
+      return;
+    }
     const key = [
       r.rule_name,
       r.gz_code,
@@ -73,5 +101,9 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
     if (r.effective_to) record.effective_to = r.effective_to;
     groups.set(key, { row, record });
   });
+  for (const { row, record } of groups.values()) {
+    if (isPairKind(record.limit_type) && record.codes.length !== 2)
+      issues.push({ file, row, field: 'code', message: '重复收费项目对应为 A、B 两行（两个编码）' });
+  }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: { file, records: [...groups.values()] } };
 }

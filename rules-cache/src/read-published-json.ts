@@ -1,3 +1,4 @@
+import { isPairKind, recordIssues } from './check-record';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -41,7 +42,13 @@ export function readPublishedJson(text: string, file: string): ImportResult<Reco
       issues.push({ file, row, field: 'codes', message: 'codes 应为非空的国家编码数组' });
       return;
     }
-    if (good) records.push({ row, record: raw as unknown as PublishedRecord });
+    if (!good) return;
+    const record = raw as unknown as PublishedRecord;
+    const bad = recordIssues(record, file, row);
+    if (isPairKind(record.limit_type) && codes.length !== 2)
+      bad.push({ file, row, field: 'codes', message: '重复收费项目对应为 [A, B] 两个编码' });
+    if (bad.length > 0) issues.push(...bad);
+    else records.push({ row, record });
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: { file, records } };
 }

@@ -66,6 +66,11 @@ export function ruleClassOf(code: string | null | undefined, framework: Readonly
   return (code && CLASS_BY_PREFIX[code.charAt(7)]) || '政策类';
 }
 
+/** 药品限儿童使用 is a 政策类 rule: 明确违规 rather than 可疑 (rules.md, age_group). */
+export function defaultSeverityOf(ruleId: string, kind: CheckKind): Severity {
+  return ruleId === 'GZ10000101007000' ? 1 : DEFAULT_SEVERITY[kind];
+}
+
 export function makeRule(input: {
   id: string;
   name: string;
@@ -74,8 +79,7 @@ export function makeRule(input: {
   severity?: Severity;
   params?: Record<string, unknown>;
 }): Rule {
-  // 药品限儿童使用 is a 政策类 rule: 明确违规 rather than 可疑 (rules.md, age_group).
-  const severity = input.severity ?? (input.id === 'GZ10000101007000' ? 1 : DEFAULT_SEVERITY[input.kind]);
+  const severity = input.severity ?? defaultSeverityOf(input.id, input.kind);
   const rule: Rule = {
     id: input.id,
     name: input.name,

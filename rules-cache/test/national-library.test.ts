@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileLibrary } from '@prealert/core';
 import {
-  buildLibrary,
   loadNationalLibrary,
   NATIONAL_VERSION,
   NATIONAL_VERSION_PUBLISHED,
@@ -99,22 +98,27 @@ describe('published JSON import', () => {
     expect(readPublishedJson('{"knowledge_points": [', 'x.json').ok).toBe(false);
   });
 
-  it('an unknown limit_type in one row fails the whole build', () => {
+  it('an unknown limit_type in one row is reported while reading, and nothing is read', () => {
     const source = readPublishedJson(
       JSON.stringify([
         { rule_name: 'a', item_name: 'b', limit_type: 'sex', limit_value: '男', codes: ['XL02BBA326A001010102180'] },
         { rule_name: 'a', item_name: 'c', limit_type: 'colour', limit_value: '红', codes: ['XL02BBA326A001010178537'] },
+        {
+          rule_name: 'a',
+          item_name: 'd',
+          limit_type: 'sex',
+          limit_value: '女',
+          codes: ['ZD03AAA0043010100166'],
+          effective_from: '2026-02-30',
+        },
       ]),
       'local.json',
     );
-    expect(source.ok).toBe(true);
-    if (!source.ok) return;
-    const built = buildLibrary({
-      meta: { version: 'v', region: 'r', createdAt: 'c' },
-      sources: [source.value],
-      framework: [],
-    });
-    expect(built.ok).toBe(false);
-    if (!built.ok) expect(built.issues[0]).toMatchObject({ file: 'local.json', row: 2 });
+    expect(source.ok).toBe(false);
+    if (!source.ok)
+      expect(source.issues.map((i) => [i.row, i.field])).toEqual([
+        [2, 'limit_value'],
+        [3, 'effective_from'],
+      ]);
   });
 });

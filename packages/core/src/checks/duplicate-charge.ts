@@ -20,9 +20,13 @@ function together(a: Line, b: Line, w: Window): boolean {
 const WINDOW_TEXT = { day: '同一天', visit: '同一次就诊', same_hour: '同一小时', hours: '' } as const;
 
 /**
- * 医疗服务项目重复收费 (A×B): A includes B (项目内涵), so B charged inside the window is the duplicate. B's current
- * lines are flagged (涉及项: the A lines). When only A is new and B was already charged, the new A line is flagged
- * with the duplicated B amount, because that is the charge the doctor is adding now.
+ * 医疗服务项目重复收费 (A×B): A includes B (项目内涵), so B charged inside the window is the duplicate. As rules.md
+ * says, B's current lines are flagged (违规项) and the A lines are 涉及项.
+ *
+ * Deliberate deviation from rules.md: when B was already charged (a context line) and only A is new, there is no
+ * current B line to flag, and rules.md would stay silent although the doctor is adding the charge that duplicates B
+ * now. The new A line is flagged (违规项) with B's amount, the charged B line is 涉及项, and the message says that A
+ * is being added after B was charged, so the reminder is not mistaken for the usual "B is the duplicate" case.
  */
 export const checkDuplicateCharge: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
@@ -43,11 +47,12 @@ export const checkDuplicateCharge: PointCheck = (entry, lines) => {
   const windowText = limit.window === 'hours' ? `${limit.hours} 小时内` : WINDOW_TEXT[limit.window];
   const fact = `【${nameA}】与【${nameB}】${windowText}同时收费`;
   const message = `${fact}，【${nameA}】已包含【${nameB}】的内涵，【${nameB}】属重复收费。`;
+  const afterBMessage = `${fact}：【${nameB}】已收费，本次新增的【${nameA}】已包含【${nameB}】的内涵，与已收的【${nameB}】重复收费。`;
   const hits: Hit[] = [];
-  const hitFor = (line: Line) => {
+  const hitFor = (line: Line, text: string) => {
     let hit = hits.find((h) => h.encounter === line.encounter);
     if (!hit) {
-      hit = { encounter: line.encounter, flagged: [], involved: [], message, fact, amountComputed: true };
+      hit = { encounter: line.encounter, flagged: [], involved: [], message: text, fact, amountComputed: true };
       hits.push(hit);
     }
     return hit;
@@ -56,16 +61,18 @@ export const checkDuplicateCharge: PointCheck = (entry, lines) => {
     const partners = aLines.filter((a) => together(a, b, limit));
     if (partners.length === 0) continue;
     if (b.current) {
-      const hit = hitFor(b);
+      const hit = hitFor(b, message);
       hit.flagged.push({ line: b, amount: b.amount });
+      if (!b.amountKnown) hit.amountComputed = false;
       for (const a of partners) if (!hit.involved.includes(a)) hit.involved.push(a);
     } else {
       for (const a of partners) {
         if (!a.current) continue;
-        const hit = hitFor(a);
+        const hit = hitFor(a, afterBMessage);
         const flagged = hit.flagged.find((f) => f.line === a);
         if (flagged) continue;
         hit.flagged.push({ line: a, amount: b.amount });
+        if (!b.amountKnown) hit.amountComputed = false;
         if (!hit.involved.includes(b)) hit.involved.push(b);
       }
     }

@@ -20,6 +20,7 @@ export interface Hit {
   message: string;
   /** The patient/encounter fact that breaks the limit, for rule message templates. */
   fact: string;
+  /** False when a flagged line's amount could not be computed (no sumamt and no pric): vola_amt_stas 0. */
   amountComputed: boolean;
   /** Distinguishes several findings of one rule-level rule in one encounter (part of jr_id). */
   discriminator?: string;
@@ -65,6 +66,7 @@ export function flagCurrentLines(
       hits.push(hit);
     }
     hit.flagged.push({ line, amount: line.amount });
+    if (!line.amountKnown) hit.amountComputed = false;
   }
   return hits;
 }

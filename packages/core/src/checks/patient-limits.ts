@@ -47,18 +47,17 @@ export const checkAgeGroup: PointCheck = (entry, lines, ctx) => {
 };
 
 /** 医疗服务项目限年龄: age outside an inclusive range of full years. */
-export const checkAgeRange: PointCheck = (entry, lines) => {
+export const checkAgeRange: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'age_range') return undefined;
+  const { minYears, maxYears } = 'range' in limit ? ctx.config.employmentAge : limit;
   return flagCurrentLines(
     lines,
     (line) => {
       const years = ageYearsAt(line);
-      return years !== undefined && (years < limit.minYears || years > limit.maxYears)
-        ? `患者年龄 ${years} 周岁`
-        : undefined;
+      return years !== undefined && (years < minYears || years > maxYears) ? `患者年龄 ${years} 周岁` : undefined;
     },
     (fact, line) =>
-      `${itemLabel(entry, line)}限 ${limit.minYears}–${limit.maxYears} 周岁${entry.kp.limitText && !/\d/.test(entry.kp.limitText) ? `（${entry.kp.limitText}）` : ''}使用，${fact}。`,
+      `${itemLabel(entry, line)}限 ${minYears}–${maxYears} 周岁${entry.kp.limitText && !/\d/.test(entry.kp.limitText) ? `（${entry.kp.limitText}）` : ''}使用，${fact}。`,
   );
 };

@@ -8,15 +8,17 @@ function round2(n: number): number {
 }
 
 function byTime(a: Line, b: Line): number {
-  return a.beginMinutes - b.beginMinutes || (a.current === b.current ? a.index - b.index : a.current ? 1 : -1);
+  return a.beginMinutes - b.beginMinutes || a.index - b.index;
 }
 
-function addFlag(hits: Hit[], line: Line, amount: number, message: string, fact: string): void {
+/** `byPrice`: the amount is an excess quantity × pric, so it is known only where pric was sent. */
+function addFlag(hits: Hit[], line: Line, amount: number, message: string, fact: string, byPrice: boolean): void {
   let hit = hits.find((h) => h.encounter === line.encounter);
   if (!hit) {
     hit = { encounter: line.encounter, flagged: [], involved: [], message, fact, amountComputed: true };
     hits.push(hit);
   }
+  if (!(byPrice ? line.priceKnown : line.amountKnown)) hit.amountComputed = false;
   const existing = hit.flagged.find((f: FlaggedLine) => f.line === line);
   if (existing) existing.amount = round2(existing.amount + amount);
   else hit.flagged.push({ line, amount: round2(amount) });
@@ -47,7 +49,7 @@ export const checkMaxPayDays: PointCheck = (entry, lines) => {
   const message = `${itemLabel(entry)}支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[limit.days]!)} 起超出。`;
   const hits: Hit[] = [];
   for (const line of lines)
-    if (line.current && line.lastDay > lastAllowed) addFlag(hits, line, line.amount, message, fact);
+    if (line.current && line.lastDay > lastAllowed) addFlag(hits, line, line.amount, message, fact, false);
   if (hits.length === 0) return undefined;
   involveRest(hits, lines);
   return hits;
@@ -55,7 +57,8 @@ export const checkMaxPayDays: PointCheck = (entry, lines) => {
 
 /**
  * 医疗服务项目限定频次 (1/日, 24/小时): the summed quantity of the point's codes on one calendar day exceeds the
- * limit. The latest lines of the day carry the excess; amount = excess quantity × price.
+ * limit. Context lines are already charged, so they use up the allowance first; the excess falls on the current
+ * lines of the day, latest first (amount = excess quantity × price). Context lines are never flagged.
  */
 export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
@@ -69,19 +72,23 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
   const hits: Hit[] = [];
   const unit = limit.per === 'hour' ? '小时' : '次';
   for (const [day, dayLines] of perDay) {
-    if (!dayLines.some((l) => l.current)) continue;
     let total = 0;
-    for (const l of dayLines) total += l.qty;
-    if (total <= limit.qty) continue;
+    let currentQty = 0;
+    for (const l of dayLines) {
+      total += l.qty;
+      if (l.current) currentQty += l.qty;
+    }
+    if (currentQty === 0 || total <= limit.qty) continue;
     const fact = `${formatDay(day)} 累计 ${round2(total)}${unit}`;
     const message = `${itemLabel(entry)}限定频次 ${entry.kp.limitText || `${limit.qty}/日`}，${fact}，超出 ${round2(total - limit.qty)}${unit}。`;
-    let excess = total - limit.qty;
-    dayLines.sort(byTime);
-    for (let i = dayLines.length - 1; i >= 0 && excess > 0; i--) {
-      const l = dayLines[i]!;
+    // What the current lines add beyond what is left after the context lines.
+    let excess = Math.min(total - limit.qty, currentQty);
+    const current = dayLines.filter((l) => l.current).sort(byTime);
+    for (let i = current.length - 1; i >= 0 && excess > 0; i--) {
+      const l = current[i]!;
       const part = Math.min(l.qty, excess);
       excess -= part;
-      if (l.current && part > 0) addFlag(hits, l, part * l.price, message, fact);
+      if (part > 0) addFlag(hits, l, part * l.price, message, fact, true);
     }
   }
   if (hits.length === 0) return undefined;
@@ -91,20 +98,23 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
 
 /**
  * 医疗服务项目周期超频次 (1/7天): in the N-day window ending on a current line's day, the summed quantity exceeds
- * the limit. Lines are taken in time order; the part of a current line beyond the limit is its excess.
+ * the limit. Every context line in the window counts (whatever its time of day: it is already charged), and so do
+ * the current lines before this one; the part of a current line beyond the limit is its excess.
  */
 export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'max_qty_per_n_days') return undefined;
-  const sorted = [...lines].sort(byTime);
+  const current = lines.filter((l) => l.current).sort(byTime);
   const hits: Hit[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const line = sorted[i]!;
-    if (!line.current) continue;
+  for (let i = 0; i < current.length; i++) {
+    const line = current[i]!;
     const windowStart = line.beginDay - limit.days + 1;
     let before = 0;
+    for (const other of lines) {
+      if (!other.current && other.beginDay >= windowStart && other.beginDay <= line.beginDay) before += other.qty;
+    }
     for (let j = 0; j < i; j++) {
-      const other = sorted[j]!;
+      const other = current[j]!;
       if (other.beginDay >= windowStart) before += other.qty;
     }
     const total = before + line.qty;
@@ -117,6 +127,7 @@ export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
       excess * line.price,
       `${itemLabel(entry, line)}限 ${limit.days} 天内 ${limit.qty} 次，${fact}。`,
       fact,
+      true,
     );
   }
   if (hits.length === 0) return undefined;

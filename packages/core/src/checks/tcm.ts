@@ -48,7 +48,7 @@ export function checkTcmSinglePrescriptions(
           involved: [],
           message: `中药饮片处方 ${rxno} ${fact}：${names}，统筹基金不予支付。`,
           fact,
-          amountComputed: true,
+          amountComputed: rxLines.every((l) => l.amountKnown),
           discriminator: rxno,
         },
       });

@@ -1,6 +1,14 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parseLocalMinutes } from '../normalize/dates';
+import { parseScenes } from '../normalize/scenes';
 import type { AnalysisInput, FeedbackInput, RequestEnvelope } from './national-types';
-import { analysisInputSchema, feedbackInputSchema, requestEnvelopeSchema } from './schemas';
+import {
+  analysisInputSchema,
+  encounterSchema,
+  feedbackInputSchema,
+  orderSchema,
+  requestEnvelopeSchema,
+} from './schemas';
 
 export interface FieldError {
   /** Dotted path from the envelope root, e.g. "input.data.patient_dtos[0].brdy". */
@@ -39,6 +47,26 @@ function asList(holder: Json, key: string): unknown[] | undefined {
   return undefined;
 }
 
+type SchemaProperties = Record<string, { type?: string }>;
+
+function optionalNumbers(schema: { properties: object; required?: readonly string[] }): string[] {
+  const required = new Set<string>(schema.required ?? []);
+  return Object.entries(schema.properties as SchemaProperties)
+    .filter(([key, p]) => p.type === 'number' && !required.has(key))
+    .map(([key]) => key);
+}
+
+/** Optional numeric fields a HIS may send as "" or null when unused (ownpay_amt: ""): they mean "not sent". */
+const ORDER_OPTIONAL_NUMBERS = optionalNumbers(orderSchema);
+const ENCOUNTER_OPTIONAL_NUMBERS = optionalNumbers(encounterSchema);
+
+function blankToAbsent(holder: Json, keys: readonly string[]): void {
+  for (const key of keys) {
+    const v = holder[key];
+    if (v === null || (typeof v === 'string' && v.trim() === '')) delete holder[key];
+  }
+}
+
 function tolerateAnalysis(input: unknown): void {
   if (!isObject(input) || !isObject(input.data)) return;
   const data = input.data;
@@ -48,11 +76,58 @@ function tolerateAnalysis(input: unknown): void {
     if (!isObject(patient)) continue;
     for (const encounter of asList(patient, 'fsi_encounter_dtos') ?? []) {
       if (!isObject(encounter)) continue;
+      blankToAbsent(encounter, ENCOUNTER_OPTIONAL_NUMBERS);
       asList(encounter, 'fsi_diagnose_dtos');
-      asList(encounter, 'fsi_order_dtos');
       asList(encounter, 'fsi_operation_dtos');
+      for (const order of asList(encounter, 'fsi_order_dtos') ?? []) {
+        if (isObject(order)) blankToAbsent(order, ORDER_OPTIONAL_NUMBERS);
+      }
     }
   }
+}
+
+function dateError(holder: Json, key: string, path: string, errors: FieldError[]): void {
+  const v = holder[key];
+  if (v === undefined || v === null) return;
+  const text = String(v).trim();
+  if (text !== '' && Number.isNaN(parseLocalMinutes(text)))
+    errors.push({ path: `${path}.${key}`, message: dateMessage(v) });
+}
+
+export function dateMessage(value: unknown): string {
+  return `日期格式错误 ${JSON.stringify(value)}，应为 yyyy-MM-dd HH:mm:ss 或 yyyy-MM-dd`;
+}
+
+/**
+ * The checks the schema cannot express (trig_scen values, real dates), run over whatever shape the input has, so a
+ * request that also fails the schema gets every bad field named in the same answer.
+ */
+function semanticErrors(input: unknown, basePath: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!isObject(input) || !isObject(input.data)) return errors;
+  const data = input.data;
+  const scenes = parseScenes(data.trig_scen, '3101', `${basePath}.data.trig_scen`);
+  if (!Array.isArray(scenes)) errors.push(scenes);
+  const patients = Array.isArray(data.patient_dtos) ? data.patient_dtos : [];
+  patients.forEach((patient: unknown, i: number) => {
+    if (!isObject(patient)) return;
+    const pPath = `${basePath}.data.patient_dtos[${i}]`;
+    dateError(patient, 'brdy', pPath, errors);
+    const encounters = Array.isArray(patient.fsi_encounter_dtos) ? patient.fsi_encounter_dtos : [];
+    encounters.forEach((encounter: unknown, j: number) => {
+      if (!isObject(encounter)) return;
+      const ePath = `${pPath}.fsi_encounter_dtos[${j}]`;
+      dateError(encounter, 'adm_date', ePath, errors);
+      const orders = Array.isArray(encounter.fsi_order_dtos) ? encounter.fsi_order_dtos : [];
+      orders.forEach((order: unknown, k: number) => {
+        if (!isObject(order)) return;
+        const oPath = `${ePath}.fsi_order_dtos[${k}]`;
+        dateError(order, 'drord_begn_date', oPath, errors);
+        dateError(order, 'drord_stop_date', oPath, errors);
+      });
+    });
+  });
+  return errors;
 }
 
 function pathOf(base: string, error: ErrorObject): string {
@@ -61,7 +136,8 @@ function pathOf(base: string, error: ErrorObject): string {
     path += /^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`;
   }
   if (error.keyword === 'required') path += `.${(error.params as { missingProperty: string }).missingProperty}`;
-  return path;
+  // Paths from the envelope root have no base: "infno", not ".infno".
+  return path.startsWith('.') ? path.slice(1) : path || '(body)';
 }
 
 function messageOf(error: ErrorObject): string {
@@ -83,19 +159,23 @@ function messageOf(error: ErrorObject): string {
   }
 }
 
+/** At most this many errors are spelled out in err_msg; the rest are counted. `errors` always holds all of them. */
+export const SHOWN_FIELD_ERRORS = 20;
+
 export function formatFieldErrors(errors: readonly FieldError[]): string {
-  const shown = errors.slice(0, 20).map((e) => `${e.path}: ${e.message}`);
-  if (errors.length > 20) shown.push(`…另有 ${errors.length - 20} 处错误`);
-  return `入参校验失败: ${shown.join('; ')}`;
+  const shown = errors.slice(0, SHOWN_FIELD_ERRORS).map((e) => `${e.path}: ${e.message}`);
+  if (errors.length > SHOWN_FIELD_ERRORS) shown.push(`…另有 ${errors.length - SHOWN_FIELD_ERRORS} 处错误未列出`);
+  return `入参校验失败（共 ${errors.length} 处）: ${shown.join('; ')}`;
 }
 
-function run<T>(check: ValidateFunction, value: unknown, basePath: string): Validation<T> {
-  if (check(value)) return { ok: true, value: value as T };
+/** The field errors of a failed ajv check, one per path and message, anyOf branches folded into their summary. */
+export function fieldErrorsOf(check: ValidateFunction, basePath: string): FieldError[] {
   const seen = new Set<string>();
   const errors: FieldError[] = [];
   for (const e of check.errors ?? []) {
     // anyOf failures repeat once per branch; the summary error carries the path.
-    if (e.schemaPath.includes('/anyOf/')) continue;
+    // if/then/else failures are summarised by the error inside the branch.
+    if (e.schemaPath.includes('/anyOf/') || e.keyword === 'if') continue;
     const fieldError = { path: pathOf(basePath, e), message: messageOf(e) };
     const key = `${fieldError.path}|${fieldError.message}`;
     if (!seen.has(key)) {
@@ -103,6 +183,12 @@ function run<T>(check: ValidateFunction, value: unknown, basePath: string): Vali
       errors.push(fieldError);
     }
   }
+  return errors;
+}
+
+function run<T>(check: ValidateFunction, value: unknown, basePath: string): Validation<T> {
+  if (check(value)) return { ok: true, value: value as T };
+  const errors = fieldErrorsOf(check, basePath);
   return { ok: false, errors, message: formatFieldErrors(errors) };
 }
 
@@ -115,10 +201,31 @@ export function validateRequestEnvelope(body: unknown): Validation<RequestEnvelo
   return run<RequestEnvelope>(checkEnvelope, body, '');
 }
 
-/** Validates (and coerces in place) a 3101/3102 `input`. */
+/**
+ * Validates (and coerces in place) a 3101/3102 `input`. When the schema fails, the answer also names every bad
+ * trig_scen and date, so one round trip lists all that is wrong; on success those are checked (once) by analyze.
+ */
 export function validateAnalysisInput(input: unknown, basePath = 'input'): Validation<AnalysisInput> {
   tolerateAnalysis(input);
-  return run<AnalysisInput>(checkAnalysis, input, basePath);
+  const result = run<AnalysisInput>(checkAnalysis, input, basePath);
+  if (result.ok) return result;
+  const errors = mergeErrors(result.errors, semanticErrors(input, basePath));
+  return { ok: false, errors, message: formatFieldErrors(errors) };
+}
+
+/** Joins error lists, one entry per path and message, in order. */
+export function mergeErrors(...lists: readonly (readonly FieldError[])[]): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const list of lists) {
+    for (const e of list) {
+      const key = `${e.path}|${e.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(e);
+    }
+  }
+  return out;
 }
 
 /** Validates (and coerces in place) a 3103 `input`. */

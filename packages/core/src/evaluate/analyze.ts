@@ -60,6 +60,11 @@ function configOf(partial: AnalyzeOptions['config']): EvaluatorConfig {
   return config;
 }
 
+/** rules.md: `reason` for sev_deg 1 and 2, `confirm` for 3. */
+function defaultImpact(severity: Severity): WorkflowImpact {
+  return severity === 3 ? 'confirm' : 'reason';
+}
+
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
@@ -79,8 +84,15 @@ function toFinding(
   const effective = effectiveRule(rule, config);
   let severity: Severity = effective.severity;
   let impact: WorkflowImpact = effective.impact;
+  const override = config.ruleOverrides[rule.id];
+  if (kp?.severity !== undefined && override?.severity === undefined) {
+    severity = kp.severity;
+    // The impact follows the point's severity unless the rule or the workstation chose one of its own.
+    if (override?.impact === undefined && rule.impact === defaultImpact(rule.severity))
+      impact = defaultImpact(severity);
+  }
   const textOnly = kp !== undefined && isTextOnlyIndication(kp.limit);
-  if (textOnly && !config.ruleOverrides[rule.id]?.severity) {
+  if (textOnly && !override?.severity) {
     severity = 3;
     impact = 'confirm';
   }
@@ -233,10 +245,13 @@ export function evaluate(
 /** 3101/3102 end to end on a validated input: scenes, normalisation, evaluation, national output. */
 export function analyze(library: CompiledLibrary, input: AnalysisInput, options: AnalyzeOptions): AnalyzeOutcome {
   const scenes = parseScenes(input.data.trig_scen, options.infno);
-  if (!Array.isArray(scenes)) return { ok: false, errors: [scenes], message: formatFieldErrors([scenes]) };
   const now = localTimeOf(options.now);
   const normalized = normalizeAnalysis(input, now);
-  if (!normalized.ok) return { ok: false, errors: normalized.errors, message: formatFieldErrors(normalized.errors) };
+  // A bad trig_scen and bad dates are reported together: the caller fixes everything in one round trip.
+  if (!Array.isArray(scenes) || !normalized.ok) {
+    const errors = [...(Array.isArray(scenes) ? [] : [scenes]), ...(normalized.ok ? [] : normalized.errors)];
+    return { ok: false, errors, message: formatFieldErrors(errors) };
+  }
   const request = normalized.request;
   const findings = evaluate(library, request, scenes, configOf(options.config), now);
   const taskId = request.taskId;

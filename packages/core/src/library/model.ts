@@ -58,6 +58,8 @@ export type Limit =
   | { kind: 'sex'; sex: 'male' | 'female' }
   | { kind: 'age_group'; group: 'neonate' | 'infant' | 'child' }
   | { kind: 'age_range'; minYears: number; maxYears: number }
+  /** 法定就业年龄: the range is the workstation's `employmentAge` setting, read when the point is evaluated. */
+  | { kind: 'age_range'; range: 'employment_age' }
   | { kind: 'insurance_type'; insurance: 'work_injury' | 'maternity' }
   | { kind: 'visit_type'; allowEmergency: boolean }
   | { kind: 'min_hospital_level'; level: 1 | 2 | 3 }
@@ -84,6 +86,11 @@ export interface KnowledgePoint {
   /** National codes (hilist_code) it covers; for time_window pairs exactly [A, B]. */
   codes: string[];
   limit: Limit;
+  /**
+   * Default severity of this point's own kind where it differs from its rule's (a rule whose published points mix
+   * kinds, e.g. 医疗服务项目限支付疗程: pay days at 1, an interval limit at 2). A per-rule override still wins.
+   */
+  severity?: Severity;
   /** limit_value as published, for messages. */
   limitText: string;
   /** 逻辑依据, returned as vola_evid. */

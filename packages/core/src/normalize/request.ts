@@ -1,5 +1,5 @@
 import type { AnalysisInput, EncounterDto, OrderDto, PatientDto } from '../envelope/national-types';
-import type { FieldError } from '../envelope/validate';
+import { dateMessage, type FieldError } from '../envelope/validate';
 import { fullYears, type LocalTime, parseLocalMinutes, parseLocalTime } from './dates';
 
 export type Sex = 'male' | 'female';
@@ -17,10 +17,17 @@ export interface Line {
   price: number;
   listPrice: number;
   amount: number;
+  /** sumamt was sent, or can be computed from pric (vola_amt_stas 0 otherwise). */
+  amountKnown: boolean;
+  /** pric was sent, so an excess quantity has a price. */
+  priceKnown: boolean;
   /** Begin time in Shanghai wall-clock minutes and its calendar day. */
   beginMinutes: number;
   beginDay: number;
-  /** Last calendar day the order runs (begin day for one-off orders). */
+  /**
+   * Last calendar day the order runs: the stop day of a long-term order, the request day for a long-term order with
+   * no stop date yet (it is still running), the begin day for a one-off order.
+   */
   lastDay: number;
   current: boolean;
   unit: string;
@@ -77,7 +84,7 @@ function sexOf(gend: unknown): Sex | undefined {
 }
 
 function invalidDate(value: unknown, path: string, errors: FieldError[]): void {
-  errors.push({ path, message: `日期格式错误 ${JSON.stringify(value)}，应为 yyyy-MM-dd HH:mm:ss 或 yyyy-MM-dd` });
+  errors.push({ path, message: dateMessage(value) });
 }
 
 // The lines of one request mostly share a handful of timestamps: remembering the last one parsed saves the parse.
@@ -115,6 +122,7 @@ function normalizeLine(
   index: number,
   encounter: Encounter,
   fallbackMinutes: number,
+  today: number,
   basePath: string,
   errors: FieldError[],
 ): Line {
@@ -123,10 +131,16 @@ function normalizeLine(
   const stopMinutes = minutesOf(dto.drord_stop_date, `${basePath}.drord_stop_date`, errors);
   const beginDay = Math.floor(beginMinutes / 1440);
   const stopDay = Math.floor(stopMinutes / 1440);
-  // A long-term order runs until its stop date; a one-off order counts its begin day only.
-  const lastDay = stopDay > beginDay && dto.long_drord_flag === '1' ? stopDay : beginDay;
+  // A long-term order runs until its stop date, or while it has none, up to the request day; a one-off order counts
+  // its begin day only.
+  let lastDay = beginDay;
+  if (dto.long_drord_flag === '1') {
+    if (Number.isNaN(stopMinutes)) lastDay = Math.max(today, beginDay);
+    else if (stopDay > beginDay) lastDay = stopDay;
+  }
   const qty = dto.cnt ?? 0;
   const price = dto.pric ?? 0;
+  const priceKnown = dto.pric !== undefined;
   return {
     index,
     rxId: dto.rx_id,
@@ -138,6 +152,8 @@ function normalizeLine(
     price,
     listPrice: dto.hilist_pric ?? 0,
     amount: dto.sumamt ?? Math.round(qty * price * 100) / 100,
+    amountKnown: dto.sumamt !== undefined || priceKnown,
+    priceKnown,
     beginMinutes,
     beginDay,
     lastDay,
@@ -201,7 +217,7 @@ function normalizeEncounter(
   const fallback = (adm ?? now).minutes;
   const orders = dto.fsi_order_dtos;
   for (let i = 0; i < orders.length; i++) {
-    const line = normalizeLine(orders[i]!, i, encounter, fallback, `${basePath}.fsi_order_dtos[${i}]`, errors);
+    const line = normalizeLine(orders[i]!, i, encounter, fallback, now.day, `${basePath}.fsi_order_dtos[${i}]`, errors);
     encounter.lines.push(line);
     if (line.current) encounter.hasCurrent = true;
   }

@@ -1,0 +1,112 @@
+import { analyze, validateAnalysisInput } from '@prealert/core';
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { analysisInput, resultsOf, run } from './support/requests';
+
+const lib = nationalLibrary();
+const SEX_DRUG = 'GZ10000301004000';
+const FREQ = 'GZ10000102014000';
+const APALUTAMIDE = 'XL02BBA326A001010102180'; // 阿帕他胺片, male only
+const INPATIENT_VISIT_FEE = '001102000050000'; // 住院诊查费, 1/日
+const NOW = new Date('2026-11-20T06:00:00Z');
+
+type Order = Record<string, unknown>;
+function ordersOf(input: ReturnType<typeof analysisInput>): Order[] {
+  return input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos as unknown as Order[];
+}
+
+describe('"" and null in optional numeric fields mean "not sent"', () => {
+  it('a real HIS line with ownpay_amt "" and selfpay_amt null is accepted and evaluated', () => {
+    const input = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE, cnt: 2, pric: 120.5 }] });
+    Object.assign(ordersOf(input)[0]!, { ownpay_amt: '', selfpay_amt: null, hilist_pric: '  ' });
+    const encounter = input.data.patient_dtos[0]!.fsi_encounter_dtos[0]! as unknown as Order;
+    encounter.medfee_sumamt = '';
+    const [r] = resultsOf(run(lib, input), SEX_DRUG);
+    expect(r!.vola_amt).toBe(241);
+    expect(r!.vola_amt_stas).toBe('1');
+  });
+
+  it('sumamt null and pric "": the line is flagged but the amount cannot be computed (vola_amt_stas 0)', () => {
+    const input = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE, rx_id: 'L1' }] });
+    Object.assign(ordersOf(input)[0]!, { sumamt: null, pric: '' });
+    const [r] = resultsOf(run(lib, input), SEX_DRUG);
+    expect(r!.vola_amt).toBe(0);
+    expect(r!.vola_amt_stas).toBe('0');
+  });
+
+  it('sumamt absent but pric sent: the amount is cnt × pric and counts as computed', () => {
+    const input = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE, cnt: 3, pric: 10 }] });
+    Object.assign(ordersOf(input)[0]!, { sumamt: '' });
+    const [r] = resultsOf(run(lib, input), SEX_DRUG);
+    expect(r!.vola_amt).toBe(30);
+    expect(r!.vola_amt_stas).toBe('1');
+  });
+
+  it('a frequency excess with no pric has no amount (vola_amt_stas 0); with pric it is computed', () => {
+    const input = analysisInput({ lines: [{ code: INPATIENT_VISIT_FEE, cnt: 2 }] });
+    Object.assign(ordersOf(input)[0]!, { pric: null, sumamt: 24 });
+    const [r] = resultsOf(run(lib, input), FREQ);
+    expect(r!.vola_amt_stas).toBe('0');
+    const priced = resultsOf(run(lib, { lines: [{ code: INPATIENT_VISIT_FEE, cnt: 2, pric: 12 }] }), FREQ);
+    expect(priced[0]!.vola_amt_stas).toBe('1');
+    expect(priced[0]!.vola_amt).toBe(12);
+  });
+
+  it('a number field that is neither blank nor a number is still an error naming it', () => {
+    const input = analysisInput({ lines: [{ code: APALUTAMIDE }] });
+    Object.assign(ordersOf(input)[0]!, { cnt: 'two' });
+    const v = validateAnalysisInput(input);
+    expect(v.ok).toBe(false);
+    if (!v.ok)
+      expect(v.errors.map((e) => e.path)).toEqual([
+        'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].cnt',
+      ]);
+  });
+});
+
+describe('a bad request names every bad field in one answer', () => {
+  it('schema errors, trig_scen and dates together', () => {
+    const input = analysisInput({ trig_scen: '23', brdy: '1980-02-30', lines: [{ code: APALUTAMIDE }, { code: '' }] });
+    const orders = ordersOf(input);
+    delete orders[0]!.rx_id;
+    orders[1]!.drord_begn_date = '2026/11/20';
+    const v = validateAnalysisInput(input);
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    const base = 'input.data.patient_dtos[0]';
+    const order = (i: number) => `${base}.fsi_encounter_dtos[0].fsi_order_dtos[${i}]`;
+    expect(v.errors.map((e) => e.path)).toEqual([
+      `${order(0)}.rx_id`,
+      `${order(1)}.hilist_code`,
+      'input.data.trig_scen',
+      `${base}.brdy`,
+      `${order(1)}.drord_begn_date`,
+    ]);
+    expect(v.message).toContain('共 5 处');
+  });
+
+  it('a schema-valid request with a bad trig_scen and a bad date gets both from analyze', () => {
+    const input = analysisInput({ trig_scen: '0', adm_date: 'yesterday', lines: [{ code: APALUTAMIDE }] });
+    const v = validateAnalysisInput(input);
+    expect(v.ok).toBe(true);
+    if (!v.ok) return;
+    const out = analyze(lib, v.value, { infno: '3101', now: NOW });
+    expect(out.ok).toBe(false);
+    if (!out.ok)
+      expect(out.errors.map((e) => e.path)).toEqual([
+        'input.data.trig_scen',
+        'input.data.patient_dtos[0].fsi_encounter_dtos[0].adm_date',
+      ]);
+  });
+
+  it('past 20 errors the message counts the rest; errors holds them all', () => {
+    const input = analysisInput({ lines: Array.from({ length: 25 }, () => ({ code: APALUTAMIDE })) });
+    for (const o of ordersOf(input)) delete o.rx_id;
+    const v = validateAnalysisInput(input);
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    expect(v.errors).toHaveLength(25);
+    expect(v.message).toContain('共 25 处');
+    expect(v.message).toContain('另有 5 处错误未列出');
+  });
+});
