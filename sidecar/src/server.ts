@@ -6,7 +6,8 @@ import { LibraryHolder } from './library-holder';
 import { createLoggers, type Logger } from './logging';
 import { NationalService } from './national/national-service';
 import { queueDailyFigures } from './outbox/daily-figures';
-import { PlatformForwarder } from './outbox/platform-forwarder';
+import { OutboxForwarder } from './outbox/outbox-forwarder';
+import { platformDestination } from './outbox/platform-forwarder';
 import { loadInstallSecret, PatientPseudonymizer } from './patient-pseudonym';
 import { requireAdmin } from './plugins/admin-auth';
 import { cors } from './plugins/cors';
@@ -95,9 +96,10 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   const upstream = config.upstream.url
     ? new ProvincialGateway({ ...config.upstream, url: config.upstream.url })
     : undefined;
-  const forwarder = config.platform.url
-    ? new PlatformForwarder(outbox, { ...config.platform, url: config.platform.url }, logger)
-    : undefined;
+  const forwarders = [
+    ...(config.platform.url ? [platformDestination({ ...config.platform, url: config.platform.url })] : []),
+    ...(upstream ? [upstream.feedbackDestination()] : []),
+  ].map((destination) => new OutboxForwarder(outbox, destination, logger));
   const service = new NationalService({
     holder,
     recorder,
@@ -107,7 +109,9 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     admdvs: config.admdvs,
     evaluator: config.evaluator,
     upstream,
-    onDispositions: () => forwarder?.kick(),
+    onDispositions: () => {
+      for (const forwarder of forwarders) forwarder.kick();
+    },
     staleness: () => sync.staleness(),
   });
 
@@ -147,8 +151,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       admin.addHook('onRequest', requireAdmin(config.adminToken));
       admin.post('/outbox/retry', async () => {
         outbox.retryAllNow(Date.now());
-        forwarder?.kick();
-        return { pending: outbox.pending(), forwarding: forwarder !== undefined };
+        for (const forwarder of forwarders) forwarder.kick();
+        return { pending: outbox.pending(), forwarding: forwarders.length > 0 };
       });
       for (const plugin of options.adminPlugins ?? []) await admin.register(plugin);
     },
@@ -158,7 +162,9 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   const queueFigures = () => {
     try {
       recorder.flush();
-      if (queueDailyFigures(db, figures, outbox, pseudonyms.installId).length > 0) forwarder?.kick();
+      if (queueDailyFigures(db, figures, outbox, pseudonyms.installId).length > 0) {
+        for (const forwarder of forwarders) forwarder.kick();
+      }
     } catch (error) {
       logger.error({ err: error }, 'queueing daily figures failed');
     }
@@ -182,7 +188,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       listening = { port };
       writePortFile(config.dataDir, port, config.shimToken);
       setImmediate(queueFigures);
-      forwarder?.start();
+      for (const forwarder of forwarders) forwarder.start();
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       logger.info(
         { url, data_dir: config.dataDir, library: holder.get()?.info.version ?? null },
@@ -193,7 +199,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     close() {
       closing ??= (async () => {
         clearInterval(figuresTimer);
-        await forwarder?.stop();
+        await Promise.all(forwarders.map((forwarder) => forwarder.stop()));
         await app.close();
         recorder.flush();
         await upstream?.close();

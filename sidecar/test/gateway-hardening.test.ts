@@ -73,7 +73,8 @@ describe('browser origins on the national route', () => {
   });
 
   it('answers the listed page, its own pages and desktop clients that send no Origin', async () => {
-    for (const headers of [{ origin: demo }, { origin: 'http://localhost:80' }, {}]) {
+    const variants: Record<string, string>[] = [{ origin: demo }, { origin: 'http://localhost:80' }, {}];
+    for (const headers of variants) {
       const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-ORIGIN-OK' }), { headers });
       expect(reply.body.infcode, JSON.stringify(headers)).toBe(0);
     }

@@ -96,6 +96,73 @@ describe('provincial gateway (upstream)', () => {
     });
   });
 
+  it("sends the doctor's decisions on the gateway's own results back to it as a 3103, through failures", async () => {
+    const server = await testServer({
+      upstream: { url: gatewayUrl, timeoutMs: 2_000, headers: { 'x-tif-paasid': 'test-paas' } },
+    });
+    try {
+      const upstreamResult = {
+        jr_id: 'UP-FB-1',
+        rule_id: 'R01',
+        rule_name: '配伍禁忌',
+        vola_cont: '患者处方中存在配伍禁忌的药品【A药】、【B药】。',
+        patn_id: 'p',
+        mdtrt_id: 'MZ-U-FB',
+        judge_result_detail_dtos: [],
+        vola_amt: 0,
+        vola_amt_stas: '1',
+        sev_deg: '2',
+        vola_evid: '',
+        vola_bhvr_type: '1',
+        task_id: 'T-MZ-U-FB',
+      };
+      behaviour = (_body, res) => answer(res, { result: [upstreamResult] });
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-FB' }));
+      const local = reply.body.output.result!.find((r) => r.jr_id !== 'UP-FB-1')!;
+      // The gateway is down for the first 3103 it gets: the outbox retries.
+      let refusals = 1;
+      behaviour = (body, res) => {
+        if (body.infno === '3103' && refusals-- > 0) {
+          res.statusCode = 502;
+          res.end();
+          return;
+        }
+        answer(res, {});
+      };
+      received.length = 0;
+      await server.listen();
+      const fb = await callService(
+        server,
+        feedbackEnvelope([
+          { jrId: 'UP-FB-1', way: '1', reason: '临床必需' },
+          { jrId: local.jr_id, way: '2' },
+        ]),
+      );
+      expect(fb.body.infcode).toBe(0);
+      const deadline = Date.now() + 10_000;
+      while (received.filter((r) => r.body.infno === '3103').length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const sent = received.filter((r) => r.body.infno === '3103');
+      expect(sent).toHaveLength(2);
+      expect(sent[1]!.body).toMatchObject({
+        infno: '3103',
+        fixmedins_code: 'H44010600123',
+        input: {
+          data: { warn_type: '1', warns: [{ warn_rslt_id: 'UP-FB-1', dspo_way: '1', dspo_way_rea: '临床必需' }] },
+        },
+      });
+      expect(sent[1]!.headers['x-tif-paasid']).toBe('test-paas');
+      const pending = server.db
+        .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL")
+        .pluck()
+        .get();
+      expect(pending).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a gateway slower than the budget does not delay the local answer beyond it', async () => {
     await withSidecar(300, async (server) => {
       behaviour = (_body, res) => setTimeout(() => answer(res, { result: [] }), 3_000);

@@ -174,7 +174,9 @@ export class NationalService {
     // All or nothing: a rejected 3103 stores none of its decisions.
     if (problems.length > 0) return this.error(call, `反馈校验失败: ${problems.join('; ')}`);
 
-    const outcome = this.deps.dispositions.record(decisions, call.receivedAt);
+    // The decisions on the gateway's results go back to it with the HIS's own envelope header.
+    const { input: _input, ...header } = call.envelope;
+    const outcome = this.deps.dispositions.record(decisions, call.receivedAt, this.deps.upstream ? header : undefined);
     if (outcome.changed > 0) this.deps.onDispositions?.();
     return { ok: true, envelope: successEnvelope({}, this.envelopeOptions(call)) };
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowImpact } from '@prealert/core';
+import type { UpstreamFeedback } from '../upstream/provincial-gateway';
 import { type Db, durably } from './database';
 import type { OutboxStore } from './outbox';
 
@@ -98,13 +99,16 @@ export class DispositionStore {
 
   /**
    * Stores the decisions and their outbox entries in one fsynced transaction: when this returns, a crash
-   * loses none of them. Inputs must have been checked against `reminder()` by the caller.
+   * loses none of them. Inputs must have been checked against `reminder()` by the caller. With `upstreamHeader`
+   * (a provincial gateway is configured), decisions on the gateway's own results are also queued for it as a
+   * 3103 carrying that envelope header.
    */
-  record(inputs: readonly DispositionInput[], at: Date): RecordOutcome {
+  record(inputs: readonly DispositionInput[], at: Date, upstreamHeader?: Record<string, unknown>): RecordOutcome {
     const now = at.getTime();
     const outcome = durably(this.db, () => {
       let changed = 0;
       let unchanged = 0;
+      const forUpstream: UpstreamFeedback['data']['warns'] = [];
       for (const input of inputs) {
         const current = this.get(input.jrId);
         if (
@@ -120,6 +124,9 @@ export class DispositionStore {
           this.upsert.get(input.jrId, input.way, input.reason, input.warnType, now) as { revision: number }
         ).revision;
         const reminder = this.reminder(input.jrId);
+        if (upstreamHeader && reminder?.source === 'upstream') {
+          forUpstream.push({ warn_rslt_id: input.jrId, dspo_way: input.way, dspo_way_rea: input.reason });
+        }
         this.outbox.add(
           randomUUID(),
           'disposition',
@@ -144,6 +151,13 @@ export class DispositionStore {
           now,
         );
         changed++;
+      }
+      if (upstreamHeader && forUpstream.length > 0) {
+        const feedback: UpstreamFeedback = {
+          header: upstreamHeader,
+          data: { warn_type: inputs[0]!.warnType, warns: forUpstream },
+        };
+        this.outbox.add(randomUUID(), 'upstream_feedback', feedback, now);
       }
       return { changed, unchanged };
     });

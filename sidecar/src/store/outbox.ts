@@ -1,6 +1,7 @@
 import type { Db } from './database';
 
-export type OutboxKind = 'disposition' | 'daily_figures';
+/** disposition and daily_figures go to the 数据归集 platform; upstream_feedback is a 3103 for the provincial gateway. */
+export type OutboxKind = 'disposition' | 'daily_figures' | 'upstream_feedback';
 
 export interface OutboxEntry {
   id: string;
@@ -10,7 +11,10 @@ export interface OutboxEntry {
   attempts: number;
 }
 
-/** The durable queue of what goes to the 数据归集 platform. Rows are written in the same transaction as their cause. */
+/**
+ * The durable queue of what leaves the workstation (the 数据归集 platform, the provincial gateway). Rows are
+ * written in the same transaction as their cause.
+ */
 export class OutboxStore {
   private readonly insert;
   private readonly selectDue;
@@ -27,7 +31,8 @@ export class OutboxStore {
     );
     this.selectDue = db.prepare(
       `SELECT id, kind, payload, created_at AS createdAt, attempts FROM outbox
-       WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY created_at, id LIMIT ?`,
+       WHERE delivered_at IS NULL AND next_attempt_at <= ? AND kind IN (SELECT value FROM json_each(?))
+       ORDER BY created_at, id LIMIT ?`,
     );
     this.delivered = db.prepare(
       'UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?',
@@ -36,7 +41,12 @@ export class OutboxStore {
       'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
     );
     this.countPending = db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').pluck();
-    this.nextDueAt = db.prepare('SELECT MIN(next_attempt_at) FROM outbox WHERE delivered_at IS NULL').pluck();
+    this.nextDueAt = db
+      .prepare(
+        `SELECT MIN(next_attempt_at) FROM outbox
+         WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?))`,
+      )
+      .pluck();
     this.exists = db.prepare('SELECT 1 FROM outbox WHERE id = ?').pluck();
     this.retryNow = db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL');
   }
@@ -50,8 +60,8 @@ export class OutboxStore {
     return this.exists.get(id) !== undefined;
   }
 
-  due(now: number, limit: number): OutboxEntry[] {
-    return this.selectDue.all(now, limit) as OutboxEntry[];
+  due(now: number, limit: number, kinds: readonly OutboxKind[]): OutboxEntry[] {
+    return this.selectDue.all(now, JSON.stringify(kinds), limit) as OutboxEntry[];
   }
 
   markDelivered(id: string, now: number): void {
@@ -71,8 +81,8 @@ export class OutboxStore {
     return this.countPending.get() as number;
   }
 
-  /** Epoch ms of the earliest pending entry's next attempt, or undefined when nothing is pending. */
-  nextAttemptAt(): number | undefined {
-    return (this.nextDueAt.get() as number | null) ?? undefined;
+  /** Epoch ms of the earliest pending entry's next attempt, or undefined when nothing of these kinds is pending. */
+  nextAttemptAt(kinds: readonly OutboxKind[]): number | undefined {
+    return (this.nextDueAt.get(JSON.stringify(kinds)) as number | null) ?? undefined;
   }
 }

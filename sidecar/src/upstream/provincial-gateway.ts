@@ -1,6 +1,8 @@
 import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
 import { Agent, request } from 'undici';
 import type { UpstreamGatewayConfig } from '../config';
+import type { OutboxDestination } from '../outbox/outbox-forwarder';
+import type { OutboxEntry } from '../store/outbox';
 import { tifHeaders } from './tif-signature';
 
 export type UpstreamOutcome =
@@ -12,6 +14,13 @@ export type UpstreamOutcome =
     };
 
 const CALL_SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
+const FEEDBACK_TIMEOUT_MS = 10_000;
+
+/** An outbox entry of kind upstream_feedback: the HIS's 3103 header and the decisions on the gateway's results. */
+export interface UpstreamFeedback {
+  header: Record<string, unknown>;
+  data: { warn_type: string; warns: { warn_rslt_id: string; dspo_way: string; dspo_way_rea: string }[] };
+}
 
 /**
  * The provincial gateway, asked in parallel with the local evaluation. Its answer is awaited only within the
@@ -79,6 +88,46 @@ export class ProvincialGateway {
       }
     }
     return { ok: true, results };
+  }
+
+  /**
+   * The gateway as the destination of the doctor's decisions on its own results (3103), so the province sees
+   * them as it would without prealert. Delivered from the outbox: durable, retried with backoff.
+   */
+  feedbackDestination(): OutboxDestination {
+    return {
+      name: 'upstream gateway 3103',
+      kinds: ['upstream_feedback'],
+      retryMinMs: 1_000,
+      retryMaxMs: 300_000,
+      deliver: (entry: OutboxEntry) => this.sendFeedback(JSON.parse(entry.payload) as UpstreamFeedback),
+      close: async () => {},
+    };
+  }
+
+  private async sendFeedback(feedback: UpstreamFeedback): Promise<string | undefined> {
+    const response = await request(this.url, {
+      method: 'POST',
+      dispatcher: this.agent,
+      signal: AbortSignal.timeout(FEEDBACK_TIMEOUT_MS),
+      headers: {
+        ...this.config.headers,
+        ...(this.config.tif ? tifHeaders(this.config.tif) : {}),
+        'content-type': 'application/json; charset=utf-8',
+      },
+      body: JSON.stringify({ ...feedback.header, infno: '3103', input: { data: feedback.data } }),
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) return `HTTP ${response.statusCode}`;
+    let answer: { infcode?: unknown; err_msg?: unknown };
+    try {
+      answer = JSON.parse(text) as typeof answer;
+    } catch {
+      return 'answer is not JSON';
+    }
+    return Number(answer.infcode) === 0
+      ? undefined
+      : `infcode ${String(answer.infcode)}: ${String(answer.err_msg ?? '')}`;
   }
 
   close(): Promise<void> {

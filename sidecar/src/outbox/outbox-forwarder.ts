@@ -1,0 +1,115 @@
+import type { Logger } from '../logging';
+import type { OutboxEntry, OutboxKind, OutboxStore } from '../store/outbox';
+
+const BATCH = 50;
+const IDLE_POLL_MS = 30_000;
+
+/** Where some kinds of outbox entry go. `deliver` resolves to undefined when the receiver took the entry. */
+export interface OutboxDestination {
+  /** For log lines. */
+  readonly name: string;
+  readonly kinds: readonly OutboxKind[];
+  readonly retryMinMs: number;
+  readonly retryMaxMs: number;
+  deliver(entry: OutboxEntry): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Delivers outbox entries of its destination's kinds, oldest first. Failures back off exponentially with jitter,
+ * per entry; an entry stays in the database until the destination took it, so a crash or an outage loses nothing
+ * and a retry after a lost acknowledgement is the receiver's to dedup (each entry keeps its id).
+ */
+export class OutboxForwarder {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly outbox: OutboxStore,
+    private readonly destination: OutboxDestination,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(): void {
+    this.kick();
+  }
+
+  /** Deliver soon (new entries were added). */
+  kick(): void {
+    if (this.stopped) return;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.destination.close();
+  }
+
+  /** One pass over what is due; resolves when done. Exposed for tests and the admin retry endpoint. */
+  deliverDue(): Promise<void> {
+    if (!this.running) {
+      this.running = this.pass().finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.scheduleNext();
+      });
+    }
+    return this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.deliverDue(), delayMs);
+    this.timer.unref();
+  }
+
+  private scheduleNext(): void {
+    const next = this.outbox.nextAttemptAt(this.destination.kinds);
+    const delay = next === undefined ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, next - this.now()));
+    this.schedule(delay);
+  }
+
+  private async pass(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const due = this.outbox.due(this.now(), BATCH, this.destination.kinds);
+      if (due.length === 0) return;
+      let failures = 0;
+      for (const entry of due) {
+        if (this.stopped) return;
+        if (!(await this.deliver(entry))) failures++;
+      }
+      // A receiver that refuses everything is not hammered: wait for the backoff timer instead.
+      if (failures === due.length) return;
+    }
+  }
+
+  private async deliver(entry: OutboxEntry): Promise<boolean> {
+    let failure: string | undefined;
+    try {
+      failure = await this.destination.deliver(entry);
+    } catch (error) {
+      failure = (error as Error).message ?? String(error);
+    }
+    if (failure === undefined) {
+      this.outbox.markDelivered(entry.id, this.now());
+      return true;
+    }
+    const { retryMinMs, retryMaxMs } = this.destination;
+    this.outbox.markFailed(entry.id, this.now() + backoffMs(entry.attempts + 1, retryMinMs, retryMaxMs), failure);
+    this.logger.warn(
+      { outbox_id: entry.id, kind: entry.kind, attempts: entry.attempts + 1, error: failure },
+      `${this.destination.name} delivery failed`,
+    );
+    return false;
+  }
+}
+
+/** min·2^(attempt-1), capped at max, with ±20 % jitter so many workstations do not retry in step. */
+export function backoffMs(attempt: number, minMs: number, maxMs: number): number {
+  const base = Math.min(maxMs, minMs * 2 ** Math.min(30, attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
