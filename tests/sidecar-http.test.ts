@@ -68,6 +68,35 @@ describe('sidecar over HTTP', () => {
     expect(JSON.parse(answer).infcode).toBe(0);
   });
 
+  it('answers an oversized chunked body (no Content-Length) with infcode -1, and stays up', async () => {
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = http.request(
+        `${sidecar.url}${CALL_SERVICE}`,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+        },
+      );
+      // The server may answer and close before all of it is sent.
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+      });
+      const piece = Buffer.alloc(256 * 1024, 0x20);
+      request.write('{"infno":"3101","input":"');
+      for (let i = 0; i < 20; i++) request.write(piece);
+      request.end('"}');
+    });
+    expect(status).toBe(200);
+    const answer = JSON.parse(text) as { infcode: number; err_msg: string };
+    expect(answer.infcode).toBe(-1);
+    expect(answer.err_msg).toMatch(/请求体超过 \d+ 字节上限/);
+    expect((await post(`${sidecar.url}${CALL_SERVICE}`, envelope('MZ-IT-AFTER-BIG'))).infcode).toBe(0);
+  });
+
   it('answers the shim route in GBK when asked in GBK, within X-Out-Capacity', async () => {
     const bytes = iconv.encode(
       JSON.stringify((envelope('MZ-IT-C', { lines: 12, firing: 8 }) as { input: unknown }).input),
