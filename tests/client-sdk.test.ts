@@ -265,6 +265,52 @@ describe('fail-open', () => {
     }
   });
 
+  it('sends a new decision first while older ones are queued, resends those in the background, never over it', async () => {
+    // A sidecar of its own on a fixed port, restarted on the same port and data dir: "down, then back".
+    const port = await closedPort();
+    const ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-client-queue-'));
+    const start = () => startSidecar({ cli: sidecarCli, port: String(port), dataDir: ownDir, corsOrigins: [] });
+    let own = await start();
+    const queueing = new PrealertClient({ baseUrl: own.url, breaker: false });
+    try {
+      const warm = await queueing.analyze(demoRequest('QUEUE-1'));
+      expect(warm.status).toBe('ok');
+      const jr = (rule: string) => warm.results.find((r) => r.rule_name === rule)!.jr_id;
+      const [amino, child, sex] = [jr('药品限就医方式'), jr('药品儿童专用'), jr('药品区分性别使用')];
+
+      await own.stop();
+      const whileDown = [
+        await queueing.decide(warm, [{ jrId: amino, disposition: 'continue', reason: '临床必需' }]),
+        await queueing.decide(warm, [{ jrId: child, disposition: 'modify' }]),
+        await queueing.decide(warm, [{ jrId: sex, disposition: 'continue', reason: '已知情同意' }]),
+      ];
+      for (const result of whileDown) expect(result).toMatchObject({ status: 'fail_open', queued: true });
+      expect(queueing.queuedFeedback).toBe(3);
+
+      own = await start();
+      // The doctor changes their mind on the first warning. This answer goes out at once: feedback() resolves
+      // before any queued 3103 has been answered (they need I/O, which cannot run before this continuation).
+      const changed = await queueing.decide(warm, [{ jrId: amino, disposition: 'modify' }]);
+      expect(changed).toMatchObject({ status: 'ok', queued: false });
+      // The older answer to the same warning was dropped from the queue; the other two are being resent.
+      expect(queueing.queuedFeedback).toBe(2);
+
+      expect(await queueing.flushFeedback()).toBe(2);
+      expect(queueing.queuedFeedback).toBe(0);
+      const response = await fetch(`${own.url}/v1/tasks/QUEUE-1`);
+      const { dispositions } = (await response.json()) as {
+        dispositions: Record<string, { dspo_way: string; dspo_way_rea: string }>;
+      };
+      expect(dispositions[amino]).toMatchObject({ dspo_way: '2' }); // not overwritten by the queued 继续执行
+      expect(dispositions[child]).toMatchObject({ dspo_way: '2' });
+      expect(dispositions[sex]).toMatchObject({ dspo_way: '1', dspo_way_rea: '已知情同意' });
+    } finally {
+      await queueing.close();
+      await own.stop();
+      fs.rmSync(ownDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('treats a response that is not a national envelope, or too large, as fail-open', async () => {
     const bodies = new Map<string, { status: number; body: string }>([
       ['/html/fsi/api/rsfComIfsService/callService', { status: 502, body: '<html>Bad Gateway</html>' }],

@@ -50,8 +50,10 @@ export class PrealertClient {
   private readonly maxQueued: number;
   private readonly queue: FeedbackData[] = [];
   private flushing: Promise<number> | undefined;
+  /** The queued 3103 being resent right now, and its request. */
+  private resending: { data: FeedbackData; done: Promise<unknown> } | undefined;
   private dropped = 0;
-  private lastFailOpen: FailOpen | undefined;
+  private closed = false;
 
   constructor(private readonly options: PrealertClientOptions) {
     let origin: URL;
@@ -124,23 +126,33 @@ export class PrealertClient {
     };
   }
 
-  /** 3103. A 3103 that fails open is kept and resent before later calls, so a decision is not lost to a restart. */
+  /**
+   * 3103. The decision goes out at once, within its own deadline, whatever is queued: the doctor never waits
+   * for older decisions. One that fails open is queued in this client's memory and resent in the background
+   * after the next call that reaches the sidecar (or by `flushFeedback()`). The queue survives a sidecar that
+   * is down, hung or restarted, not a restart of the HIS: decisions still queued then are lost.
+   */
   async feedback(input: FeedbackInputLike, options: CallOptions = {}): Promise<FeedbackResult> {
     const checked = checkFeedback(input);
     if (!checked.ok) return { status: 'rejected', sent: 0, error: checked.message, queued: false, elapsedMs: 0 };
-    const sent = checked.value.warns.length;
-    if (this.queue.length > 0) {
-      const started = performance.now();
-      await this.flushFeedback();
-      if (this.queue.length > 0) {
-        // Still undeliverable: queue behind the others so the sidecar records decisions in the order they were made.
-        const failOpen = this.lastFailOpen ?? { reason: 'sidecar_unreachable', detail: 'earlier feedback undelivered' };
-        const elapsedMs = Math.round(performance.now() - started);
-        return { status: 'fail_open', sent, failOpen, queued: this.enqueue(checked.value), elapsedMs };
-      }
+    const data = checked.value;
+    // An older answer to the same warning already on the wire must land first, or it would overwrite this one.
+    // That is one request at most, within its own deadline.
+    const started = performance.now();
+    if (this.resending && sharesWarning(this.resending.data, data)) await this.resending.done;
+    const waitedMs = Math.round(performance.now() - started);
+
+    const result = await this.sendFeedback(data, options);
+    result.elapsedMs += waitedMs;
+    if (result.status === 'fail_open') {
+      // Behind the others, so when the sidecar is back it records the decisions in the order they were made.
+      result.queued = this.enqueue(data);
+      return result;
     }
-    const result = await this.sendFeedback(checked.value, options);
-    if (result.status === 'fail_open') result.queued = this.enqueue(checked.value);
+    // Recorded (or refused: the sidecar is reachable either way). Older queued answers to the same warnings
+    // must not be resent over it; the rest go out now, in the background.
+    if (result.status === 'ok') this.dropSuperseded(data);
+    this.drainQueueSoon();
     return result;
   }
 
@@ -170,21 +182,46 @@ export class PrealertClient {
     return this.flushing;
   }
 
+  /** Stops resending queued 3103s and closes the connections. Decisions still queued are lost. */
   close(): Promise<void> {
+    this.closed = true;
     return this.transport.close();
   }
 
+  /**
+   * One request at a time, each within the 3103 deadline, stopping at the first that fails again: the
+   * background resend never holds more than one connection or outlives a sidecar that went away again.
+   */
   private async drainQueue(): Promise<number> {
     let delivered = 0;
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.closed) {
       const next = this.queue[0]!;
-      const result = await this.sendFeedback(next, {});
+      const sending = this.sendFeedback(next, {});
+      this.resending = { data: next, done: sending };
+      const result = await sending.finally(() => {
+        this.resending = undefined;
+      });
       if (result.status === 'fail_open') break;
-      // A rejected 3103 will never be accepted; keeping it would block the queue forever.
-      this.queue.shift();
+      // A rejected 3103 will never be accepted; keeping it would block the queue forever. The entry may have
+      // been narrowed or removed meanwhile by a newer decision, hence by identity.
+      const index = this.queue.indexOf(next);
+      if (index >= 0) this.queue.splice(index, 1);
       if (result.status === 'ok') delivered += 1;
     }
     return delivered;
+  }
+
+  /** Removes from the queue the answers to warnings that `newer` has just answered again. */
+  private dropSuperseded(newer: FeedbackData): void {
+    const answered = new Set(newer.warns.map((w) => w.warn_rslt_id));
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const queued = this.queue[i]!;
+      if (this.resending?.data === queued) continue; // on the wire already; it was sent before `newer`
+      const warns = queued.warns.filter((w) => !answered.has(w.warn_rslt_id));
+      if (warns.length === queued.warns.length) continue;
+      if (warns.length === 0) this.queue.splice(i, 1);
+      else this.queue[i] = { ...queued, warns };
+    }
   }
 
   private drainQueueSoon(): void {
@@ -253,7 +290,6 @@ export class PrealertClient {
 
   private reportFailOpen(infno: string, reason: FailOpen['reason'], detail: string): FailOpen {
     const failOpen = { reason, detail };
-    this.lastFailOpen = failOpen;
     try {
       this.options.onFailOpen?.({ infno, failOpen });
     } catch {
@@ -261,6 +297,11 @@ export class PrealertClient {
     }
     return failOpen;
   }
+}
+
+function sharesWarning(a: FeedbackData, b: FeedbackData): boolean {
+  const ids = new Set(a.warns.map((w) => w.warn_rslt_id));
+  return b.warns.some((w) => ids.has(w.warn_rslt_id));
 }
 
 export function createPrealertClient(options: PrealertClientOptions): PrealertClient {

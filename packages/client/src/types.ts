@@ -92,7 +92,10 @@ export interface FeedbackResult {
   sent: number;
   failOpen?: FailOpen;
   error?: string;
-  /** The 3103 stays queued in this client and is resent before the next call (fail-open only). */
+  /**
+   * The 3103 stays queued in this client's memory (fail-open only) and is resent in the background after the
+   * next call that reaches the sidecar, or by `flushFeedback()`. Lost if the HIS itself restarts first.
+   */
   queued: boolean;
   elapsedMs: number;
   response?: ResponseEnvelope<unknown>;
