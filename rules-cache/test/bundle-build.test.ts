@@ -132,7 +132,11 @@ describe('bundle directory', () => {
     const result = libraryFromFiles({ meta: meta('local-1'), sources: [csv] });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.issues).toEqual([expect.objectContaining({ file: csv, row: 4, field: 'item_name' })]);
+    // Row 3: 不详 is no sex the check knows; row 4: the item name is missing. Both are reported, not just the first.
+    expect(result.issues).toEqual([
+      expect.objectContaining({ file: csv, row: 3, field: 'limit_value' }),
+      expect.objectContaining({ file: csv, row: 4, field: 'item_name' }),
+    ]);
     const limit = libraryFromFiles({
       meta: meta('local-1'),
       sources: [path.join(tmp, 'missing.json'), csv.replace('local', 'nope')],

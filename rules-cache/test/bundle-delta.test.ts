@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import {
   applyDelta,
   BundleError,
+  DeltaMerger,
   DeltaReader,
   diffLibraries,
   LibraryReader,
+  LineSplitter,
   libraryLines,
   libraryText,
   loadNationalLibrary,
@@ -72,5 +74,36 @@ describe('delta between the published national library and the 2026-01 revision'
     [lines[2], lines[3]] = [lines[3]!, lines[2]!];
     const reader = new DeltaReader('delta.ndjson');
     expect(() => reader.write(Buffer.from(libraryText(lines)))).toThrow(BundleError);
+  });
+
+  it('streamed from the parent file in odd-sized pieces, merges to the same bytes as applyDelta', async () => {
+    for (const [parent, child] of [
+      [published, revised],
+      [published, published.filter((_, i) => i !== 50 && i !== published.length - 1)],
+      [revised, [...published, revised.at(-1)!.replace(/"id":"([^"]+)"/, '"id":"zz$1"')]],
+    ] as const) {
+      const { parsed } = deltaOf([...parent], [...child]);
+      const expected = libraryText(await apply([...parent], parsed));
+      const out: Buffer[] = [];
+      const merger = new DeltaMerger(parsed, (bytes) => out.push(Buffer.from(bytes)));
+      const splitter = new LineSplitter('parent', (bytes, lineNo) => merger.parentLine(bytes, lineNo));
+      const bytes = Buffer.from(libraryText(parent));
+      for (let offset = 0; offset < bytes.length; offset += 7_777)
+        splitter.write(bytes.subarray(offset, offset + 7_777));
+      splitter.end();
+      merger.end();
+      expect(Buffer.concat(out).toString('utf8')).toBe(expected);
+    }
+  });
+
+  it('streamed, refuses a delta deleting what the parent does not have', () => {
+    const smaller = published.filter((_, i) => i !== 50);
+    const removal = deltaOf(published, smaller);
+    const merger = new DeltaMerger(removal.parsed, () => undefined);
+    const splitter = new LineSplitter('parent', (bytes, lineNo) => merger.parentLine(bytes, lineNo));
+    expect(() => {
+      splitter.write(Buffer.from(libraryText(smaller)));
+      merger.end();
+    }).toThrow(/deletes .* which the parent does not have/);
   });
 });

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LibraryData } from '@prealert/core';
 import {
   type GeneratedKeys,
@@ -15,7 +16,9 @@ import {
   writeBundle,
 } from '@prealert/rules-cache';
 
-export const NHSA_DIR = '/work/shared/data/nhsa';
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The shared data sits beside the checkout (CI clones into another folder with shared/ next to it). */
+export const NHSA_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'nhsa');
 export const BATCH_FILES = [
   'first_batch_knowledge_points.json',
   'batches_2_8_knowledge_points.json',

@@ -12,7 +12,12 @@
  * point (time_window pairs left out) and one of the 19,737 real codes in turn, so every code carries about ten
  * points. A 2-core shared machine: compare figures within one run.
  *
- * Env: BENCH_POINTS (default 200000), BENCH_SECONDS (load run, default 12), BENCH_CONNECTIONS (default 10).
+ * Env: BENCH_POINTS (default 200000), BENCH_SECONDS (load run, default 12), BENCH_CONNECTIONS (default 10),
+ * BENCH_ONLY=activation (part 1 alone, for quick iterations).
+ *
+ * Ends with one line to compare runs by:
+ *   bench-swap: act_national_ms=… act_200k_ms=… act_200k_delta_ms=… p99_base_ms=… p99_swap_ms=… p99_ratio=…
+ * where p99_swap_ms is the worst p99 of the swap windows and p99_ratio that over the baseline p99 of the same run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +41,16 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const TOKEN = 'bench-admin-token-0123456789abcdef';
 /** The swap window runs on this long after activation: dropping the old library's garbage belongs to the swap. */
 const AFTER_MS = 1_000;
+const ONLY_ACTIVATION = process.env.BENCH_ONLY === 'activation';
+
+/** What the summary line reports; filled in as the parts run. */
+const summary = {
+  act_national_ms: Number.NaN,
+  act_200k_ms: Number.NaN,
+  act_200k_delta_ms: Number.NaN,
+  p99_base_ms: Number.NaN,
+  p99_swap_ms: Number.NaN,
+};
 
 function bigLibrary(national: LibraryData, version: string, changed = 0): LibraryData {
   const templates = national.knowledgePoints.filter((kp) => kp.limit.kind !== 'time_window');
@@ -83,10 +98,11 @@ async function main(): Promise<void> {
     outDir: path.join(work, 'bundles', 'big-b'),
     parentDir: bigABundle.dir,
   });
-  // Back to the national library at the end: a newer bundle of it (a pulled bundle older than the active one is refused).
+  // Back to the national library at the end: a newer bundle of it (a pulled bundle older than the active one is
+  // refused), 5 minutes ahead, within the allowed clock skew.
   const natAgain = factory.write(
     'national-again',
-    factory.library(`${V2}.1`, { revision: true, createdAt: new Date(Date.now() + 86_400_000).toISOString() }),
+    factory.library(`${V2}.1`, { revision: true, createdAt: new Date(Date.now() + 300_000).toISOString() }),
   );
   const size = (b: WrittenBundle) => `${(b.manifest.signed.library.size / 1e6).toFixed(1)} MB`;
   process.stdout.write(
@@ -104,6 +120,10 @@ async function main(): Promise<void> {
   const platform = await startPlatform();
   try {
     await measure(platform);
+    const n = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+    process.stdout.write(
+      `\nbench-swap: act_national_ms=${n(summary.act_national_ms)} act_200k_ms=${n(summary.act_200k_ms)} act_200k_delta_ms=${n(summary.act_200k_delta_ms)} p99_base_ms=${n(summary.p99_base_ms)} p99_swap_ms=${n(summary.p99_swap_ms)} p99_ratio=${(summary.p99_swap_ms / summary.p99_base_ms).toFixed(2)}\n`,
+    );
   } finally {
     await platform.close();
     fs.rmSync(work, { recursive: true, force: true });
@@ -126,10 +146,10 @@ async function main(): Promise<void> {
     });
     await sync.restore();
     const rows: string[][] = [];
-    for (const [name, bundle, block] of [
-      ['national (3,491 points), full', natBundle, compileBlockNat],
-      [`${POINTS} points, full`, bigABundle, compileBlockBig],
-      [`${POINTS} points, delta (1,000 changed)`, bigBBundle, compileBlockBig],
+    for (const [name, bundle, block, field] of [
+      ['national (3,491 points), full', natBundle, compileBlockNat, 'act_national_ms'],
+      [`${POINTS} points, full`, bigABundle, compileBlockBig, 'act_200k_ms'],
+      [`${POINTS} points, delta (1,000 changed)`, bigBBundle, compileBlockBig, 'act_200k_delta_ms'],
     ] as const) {
       platform.publish(bundle.dir);
       collectGarbage();
@@ -139,6 +159,7 @@ async function main(): Promise<void> {
       histogram.disable();
       if (outcome.outcome !== 'activated') throw new Error(`${name}: ${JSON.stringify(outcome)}`);
       const r = outcome.report;
+      summary[field] = r.duration_ms;
       rows.push([name, r.path, ms(r.duration_ms), ms(histogram.max / 1e6), String(r.yields), ms(block)]);
     }
     await sync.stop();
@@ -147,6 +168,7 @@ async function main(): Promise<void> {
       `${['library', 'path', 'wall time', 'longest event-loop stall', 'yields', 'compileLibrary as one block'].join(' | ')}\n`,
     );
     for (const row of rows) process.stdout.write(`${row.join(' | ')}\n`);
+    if (ONLY_ACTIVATION) return;
 
     // ── 2. The sidecar under load while it swaps ─────────────────────────────────────────────────────────────────
     platform.publish(natBundle.dir);
@@ -214,6 +236,10 @@ async function main(): Promise<void> {
           .filter((s) => !window || s.at < window[0] || s.at > window[1] + AFTER_MS)
           .map((s) => s.ms)
           .sort((a, b) => a - b);
+        if (!bundle) summary.p99_base_ms = percentile(outside, 99);
+        else if (inside.length > 0 && !(percentile(inside, 99) <= summary.p99_swap_ms)) {
+          summary.p99_swap_ms = percentile(inside, 99);
+        }
         const fig = (xs: number[]) =>
           xs.length === 0
             ? '-'

@@ -230,3 +230,80 @@ export async function applyDelta(
     k++;
   }
 }
+
+/** Up to where the key of a canonical line is read without decoding the whole line (ids are short). */
+const KEY_PREFIX_BYTES = 256;
+
+function keyOfBytes(line: Buffer): RecordKey | undefined {
+  if (line.length > KEY_PREFIX_BYTES) {
+    const key = scanKey(line.toString('utf8', 0, KEY_PREFIX_BYTES));
+    if (key) return key;
+  }
+  return scanKey(line.toString('utf8'));
+}
+
+/**
+ * `applyDelta` for a parent that streams in as bytes: fed the parent's lines one at a time (from a LineSplitter
+ * over the stored file), it hands the result's lines to `emit` as bytes, newline included. Parent lines are never
+ * decoded beyond their key and never held: merging into a 200,000-point library costs one pass over its bytes,
+ * with nothing more than the line in hand kept alive.
+ */
+export class DeltaMerger {
+  private k = 0;
+  private started = false;
+  private readonly newline = Buffer.from('\n');
+
+  constructor(
+    private readonly delta: ParsedDelta,
+    private readonly emit: (bytes: Buffer) => void,
+  ) {}
+
+  private begin(): void {
+    if (this.started) return;
+    this.started = true;
+    this.emitLine(this.delta.libraryHeader);
+  }
+
+  private emitLine(line: string): void {
+    this.emit(Buffer.from(`${line}\n`, 'utf8'));
+  }
+
+  /** Ops before `key` (puts are emitted; a delete of a line the parent does not have is an error). */
+  private opsBefore(key: RecordKey | undefined): void {
+    const { ops } = this.delta;
+    while (this.k < ops.length) {
+      const op = ops[this.k]!;
+      if (key && compareKeys(op.key, key) >= 0) return;
+      if (op.line === undefined) {
+        throw new BundleError(`deletes ${op.key.id}, which the parent does not have`, 'wrong_parent');
+      }
+      this.emitLine(op.line);
+      this.k++;
+    }
+  }
+
+  /** One parent line (without its newline); `lineNo` counts from 1, the parent's header. */
+  parentLine(bytes: Buffer, lineNo: number): void {
+    this.begin();
+    if (lineNo === 1) return;
+    const key = keyOfBytes(bytes);
+    if (!key) {
+      throw new BundleError('the parent library has a line that is not canonical', 'wrong_parent', `parent:${lineNo}`);
+    }
+    this.opsBefore(key);
+    const op = this.delta.ops[this.k];
+    if (op && compareKeys(op.key, key) === 0) {
+      if (op.line !== undefined) this.emitLine(op.line);
+      this.k++;
+      return;
+    }
+    this.emit(bytes);
+    this.emit(this.newline);
+  }
+
+  /** After the parent's last line: the ops past its end. */
+  end(): void {
+    this.begin();
+    this.opsBefore(undefined);
+  }
+}

@@ -41,6 +41,7 @@ const VERSIONS_DIR = 'versions';
 const STAGING_DIR = 'staging';
 export const STORED_LIBRARY_FILE = 'library.ndjson';
 export const STORED_MANIFEST_FILE = 'manifest.json';
+const WRITE_BLOCK_BYTES = 256 * 1024;
 
 function emptyState(): StoreState {
   return { format: 1, current: null, previous: null, held_back: [] };
@@ -184,6 +185,16 @@ export class LastGoodStore {
       failure = error;
     });
     let closed = false;
+    // Small pieces are gathered into blocks: every write is a round trip to the thread pool.
+    let gathered: Uint8Array[] = [];
+    let gatheredBytes = 0;
+    const writeGathered = async () => {
+      if (gatheredBytes === 0) return;
+      const block = gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, gatheredBytes);
+      gathered = [];
+      gatheredBytes = 0;
+      if (!stream.write(block)) await once(stream, 'drain');
+    };
     const close = () =>
       new Promise<void>((resolve, reject) => {
         if (closed) return resolve();
@@ -195,9 +206,13 @@ export class LastGoodStore {
       libraryFile,
       write: async (chunk) => {
         if (failure) throw failure;
-        if (!stream.write(chunk)) await once(stream, 'drain');
+        gathered.push(chunk);
+        gatheredBytes += chunk.byteLength;
+        if (gatheredBytes >= WRITE_BLOCK_BYTES) await writeGathered();
       },
       finish: async () => {
+        if (failure) throw failure;
+        await writeGathered();
         await close();
         if (failure) throw failure;
         // On the thread pool: flushing 100 MB to disk must not hold the event loop (it does, synchronously).
