@@ -271,8 +271,19 @@ describe('demo doctor station in Chromium', () => {
     expect((await focused(reminderPage)).cardRule).toBe('药品区分性别使用');
     await reminderPage.keyboard.press('2');
     await reminderPage.keyboard.press('Enter');
+    // "Done" (title, status, the message to the host) only once the sidecar acknowledged every answer.
     await reminderPage.waitForFunction(() => document.title === '医保提醒：已处理');
-    expect(await reminderPage.locator('#page-status').textContent()).toContain('全部提醒已处理');
+    expect(await reminderPage.locator('#page-status').textContent()).toBe('全部提醒已处理并记录，可以关闭此窗口。');
+    expect(
+      await reminderPage.evaluate(
+        () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback,
+      ),
+    ).toBe(0);
+    expect(await reminderPage.locator('prealert-reminder li.card .state').allTextContents()).toEqual([
+      '已记录',
+      '已记录',
+      '已记录',
+    ]);
     await shot(reminderPage, 'e2e-08-reminder-page-done.png');
 
     const task = await getJson<TaskView>(`${sidecarUrl}/v1/tasks/${encodeURIComponent(taskAfterEdit)}`);

@@ -8,7 +8,8 @@ export default defineConfig({
   globalName: 'PrealertWidget',
   platform: 'browser',
   target: ['es2020', 'chrome80', 'firefox78', 'safari14'],
-  dts: { entry: { index: 'src/index.ts' }, resolve: true },
+  // Only core's types are inlined (the published package has no dependencies); its own dependencies stay out.
+  dts: { entry: { index: 'src/index.ts' }, resolve: ['@prealert/core'] },
   sourcemap: true,
   splitting: true,
   clean: true,

@@ -26,6 +26,7 @@ export class FeedbackSender {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private failures = 0;
   private disposed = false;
+  private suspended = false;
 
   constructor(
     private readonly callOptions: () => ServiceCallOptions,
@@ -55,16 +56,34 @@ export class FeedbackSender {
     void this.pump();
   }
 
+  /** Stops retrying (no timer left behind) but keeps the queue; resume() sends it again. */
+  suspend(): void {
+    this.suspended = true;
+    this.clearRetry();
+  }
+
+  resume(): void {
+    if (!this.suspended) return;
+    this.suspended = false;
+    if (this.queue.length > 0) this.retryNow();
+  }
+
+  /** For good: nothing is sent or retried any more. */
   dispose(): void {
     this.disposed = true;
+    this.clearRetry();
+  }
+
+  private clearRetry(): void {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   private async pump(): Promise<void> {
-    if (this.running || this.disposed) return;
+    if (this.running || this.disposed || this.suspended) return;
     this.running = true;
     try {
-      while (this.queue.length > 0 && !this.disposed) {
+      while (this.queue.length > 0 && !this.disposed && !this.suspended) {
         const item = this.queue[0]!;
         const input = {
           data: {
@@ -77,6 +96,7 @@ export class FeedbackSender {
           this.listener(item, 'queued', FAILURE_LABELS[outcome.reason]);
           const delay = RETRY_DELAYS_MS[Math.min(this.failures, RETRY_DELAYS_MS.length - 1)]!;
           this.failures += 1;
+          if (this.suspended || this.disposed) return;
           this.retryTimer = setTimeout(() => {
             this.retryTimer = undefined;
             void this.pump();

@@ -12,7 +12,13 @@ export {
 export { composeReason, MAX_REASON_LENGTH, type ReasonCheck, type ReasonInput } from './reason';
 export { defineReminderElement, PrealertReminderElement, REMINDER_TAG } from './reminder-element';
 export { ensureRowStyles, ROW_STYLES, RowHighlighter, type RowResolver } from './row-highlighter';
-export { callService, SERVICE_PATH, type ServiceCallOptions, type ServiceOutcome } from './service-call';
+export {
+  callService,
+  DEFAULT_TIMEOUTS_MS,
+  SERVICE_PATH,
+  type ServiceCallOptions,
+  type ServiceOutcome,
+} from './service-call';
 export type * from './types';
 
 // Dropping the bundle into a page is enough to use <prealert-reminder>.

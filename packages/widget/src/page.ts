@@ -109,10 +109,21 @@ async function start(): Promise<void> {
     const stage = task.infno === '3102' ? '事中' : '事前';
     meta.textContent = `${stage}提醒 · 任务 ${task.task_id}${task.created_at ? ` · ${localTime(task.created_at)}` : ''}`;
   }
+  // Answered is not yet recorded: the page says "done" (and tells the host it may close it) only once the
+  // sidecar has acknowledged every 3103, so a HIS that closes its embedded browser then loses nothing.
+  reminder.addEventListener('prealert-answered', () => {
+    if (reminder.pendingFeedback > 0) setStatus('全部提醒已处理，正在记录，请稍候…');
+  });
   reminder.addEventListener('prealert-complete', () => {
     document.title = '医保提醒：已处理';
     setStatus('全部提醒已处理并记录，可以关闭此窗口。', 'done');
     notifyHost({ type: 'prealert-complete', taskId: task.task_id, settled: task.results.length });
+  });
+  reminder.addEventListener('prealert-decision', () => {
+    // A changed answer after "done": not done again until the new 3103 is recorded.
+    if (byId('page-status')?.dataset.kind !== 'done') return;
+    document.title = `医保提醒（${task.results.length} 条）`;
+    setStatus('');
   });
   reminder.addEventListener('prealert-feedback-error', () => {
     setStatus('部分处理结果暂未送达，页面会自动重试，请勿关闭。', 'error');

@@ -2,7 +2,7 @@ import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
 import { composeReason } from './reason';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
-import type { ServiceCallOptions } from './service-call';
+import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
 import { REMINDER_STYLES } from './styles';
 import type {
   DecisionEventDetail,
@@ -52,14 +52,16 @@ function deepActiveElement(doc: Document): Element | null {
 
 /**
  * `<prealert-reminder>`: shows the warnings of one 3101/3102 answer next to the HIS's order table and
- * records the doctor's answer to each as a 3103. Keyboard: F8 (configurable) jumps in, ↑/↓ moves between
- * warnings, M 返回修改, C 继续执行, 1–9 picks a reason, Enter confirms, Esc cancels.
+ * records the doctor's answer to each as a 3103. Keyboard: F8 (configurable) jumps in, Tab / Shift+Tab and
+ * ↑/↓ move between warnings (the list is one Tab stop per warning, its buttons are not), ←/→ move between a
+ * warning's buttons, M 返回修改, C 继续执行, 1–9 picks a reason, Enter confirms, Esc cancels.
  *
  * Attributes: sidecar, reasons, other-reason, row-selector, hotkey, heading, no-row-style, feedback-timeout.
  * Properties: lineLabel, rowResolver, envelope. Methods: show(), showChecking(), showUnavailable(), clear(), focusFirst(),
  * refreshRows(), decide().
  * Events (bubbling, composed): prealert-decision, prealert-recorded, prealert-feedback-error, prealert-modify
- * (cancelable: default focuses the row), prealert-highlight, prealert-complete.
+ * (cancelable: default focuses the row), prealert-highlight, prealert-answered (every warning has an answer,
+ * some may still be on their way), prealert-complete (every answer is recorded by the sidecar).
  */
 export class PrealertReminderElement extends ElementBase {
   static get observedAttributes(): string[] {
@@ -91,6 +93,7 @@ export class PrealertReminderElement extends ElementBase {
   private phase: Phase = 'idle';
   private activeJrId: string | undefined;
   private returnFocusTo: Element | null = null;
+  private answeredAnnounced = false;
   private completeAnnounced = false;
   private versions = 0;
   private readonly onDocumentKeydown = (event: KeyboardEvent) => this.handleHotkey(event);
@@ -140,6 +143,7 @@ export class PrealertReminderElement extends ElementBase {
 
   connectedCallback(): void {
     this.ownerDocument.addEventListener('keydown', this.onDocumentKeydown, true);
+    this.sender.resume();
     if (!this.hasAttribute('no-row-style')) ensureRowStyles(this.getRootNode() as Document | ShadowRoot);
     this.refreshHighlights();
   }
@@ -147,6 +151,9 @@ export class PrealertReminderElement extends ElementBase {
   disconnectedCallback(): void {
     this.ownerDocument.removeEventListener('keydown', this.onDocumentKeydown, true);
     this.highlighter.clear();
+    // No retry timers for a detached element. Undelivered answers stay queued (pendingFeedback) and go
+    // out again if the host re-attaches the element, e.g. after moving it in its layout.
+    this.sender.suspend();
   }
 
   attributeChangedCallback(): void {
@@ -185,10 +192,14 @@ export class PrealertReminderElement extends ElementBase {
     this.results = [...results].sort(severityOrder);
     this.phase = 'shown';
     const fresh = this.results.filter((r) => !previousIds.has(r.jr_id));
-    if (fresh.length > 0) this.completeAnnounced = false;
+    if (fresh.length > 0) {
+      this.answeredAnnounced = false;
+      this.completeAnnounced = false;
+    }
     this.render();
     if (fresh.length > 0) this.announce(`新增医保提醒 ${fresh.length} 条。${this.countsText()}`);
     else if (this.results.length === 0 && previousIds.size > 0) this.announce('医保提醒已全部消除');
+    this.checkAnswered();
     this.checkComplete();
   }
 
@@ -214,7 +225,7 @@ export class PrealertReminderElement extends ElementBase {
 
   /** Moves focus to the first undecided warning (or the first one). Returns false when there is none. */
   focusFirst(): boolean {
-    const target = this.results.find((r) => !this.isSettled(r.jr_id)) ?? this.results[0];
+    const target = this.results.find((r) => !this.isAnswered(r.jr_id)) ?? this.results[0];
     if (!target) return false;
     this.focusCard(target.jr_id);
     return true;
@@ -277,7 +288,7 @@ export class PrealertReminderElement extends ElementBase {
   private render(): void {
     this.heading.textContent = this.getAttribute('heading') ?? '医保智能提醒';
     const hotkey = this.hotkey ? `${this.hotkey} 进入提醒 · ` : '';
-    this.hints.textContent = `${hotkey}↑↓ 切换 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认 · Esc 取消`;
+    this.hints.textContent = `${hotkey}Tab/↑↓ 切换 · ←→ 按钮 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认 · Esc 取消`;
     this.renderCounts();
     this.renderNotice();
     this.renderCards();
@@ -348,8 +359,8 @@ export class PrealertReminderElement extends ElementBase {
   private renderProgress(): void {
     const parts: string[] = [];
     if (this.results.length > 0) {
-      const settled = this.results.filter((r) => this.isSettled(r.jr_id)).length;
-      parts.push(`已处理 ${settled}/${this.results.length}`);
+      const answered = this.results.filter((r) => this.isAnswered(r.jr_id)).length;
+      parts.push(`已处理 ${answered}/${this.results.length}`);
     }
     // Decisions still on their way stay visible even when the warnings are gone (sidecar down, edit).
     const waiting = this.sender.pending;
@@ -359,7 +370,7 @@ export class PrealertReminderElement extends ElementBase {
 
   private updateRovingTabIndex(): void {
     const activeId =
-      this.activeJrId ?? this.results.find((r) => !this.isSettled(r.jr_id))?.jr_id ?? this.results[0]?.jr_id;
+      this.activeJrId ?? this.results.find((r) => !this.isAnswered(r.jr_id))?.jr_id ?? this.results[0]?.jr_id;
     for (const [jrId, card] of this.cards) card.root.tabIndex = jrId === activeId ? 0 : -1;
   }
 
@@ -475,13 +486,32 @@ export class PrealertReminderElement extends ElementBase {
     if (digit !== undefined) {
       if (card.result.wf_impact === 'block') return;
       event.preventDefault();
-      if (this.isSettled(card.jrId) && !card.formOpen) this.reopen(card);
+      if (this.isAnswered(card.jrId) && !card.formOpen) this.reopen(card);
       if (!card.formOpen) this.openContinue(card, digit);
       else card.selectPick(digit);
       return;
     }
-    if (inForm) return; // arrows belong to the radio group there
+    if (inForm) return; // arrows and Tab belong to the form there
     switch (event.key) {
+      case 'Tab': {
+        // One Tab stop per warning: the buttons are reached with ←/→ or their shortcut keys. An open reason
+        // form comes next in the Tab order; past the first or last warning, Tab leaves the panel.
+        if (card.formOpen) return;
+        const index = this.results.findIndex((r) => r.jr_id === card.jrId);
+        const next = this.results[index + (event.shiftKey ? -1 : 1)];
+        if (!next) return;
+        event.preventDefault();
+        this.focusCard(next.jr_id);
+        return;
+      }
+      case 'ArrowRight':
+      case 'ArrowLeft': {
+        event.preventDefault();
+        const stops: HTMLElement[] = [card.root, ...card.buttonsInReach()];
+        const at = Math.max(0, stops.indexOf(target as HTMLElement));
+        stops[(at + (event.key === 'ArrowRight' ? 1 : -1) + stops.length) % stops.length]?.focus();
+        return;
+      }
       case 'ArrowDown':
       case 'ArrowUp': {
         event.preventDefault();
@@ -503,7 +533,7 @@ export class PrealertReminderElement extends ElementBase {
       case 'c':
       case 'C':
         event.preventDefault();
-        if (this.isSettled(card.jrId)) this.reopen(card);
+        if (this.isAnswered(card.jrId)) this.reopen(card);
         this.openContinue(card);
         return;
       default:
@@ -584,6 +614,9 @@ export class PrealertReminderElement extends ElementBase {
       version: ++this.versions,
     };
     this.decisionsByJr.set(card.jrId, decision);
+    // A changed answer is a new 3103: "all answered" and "all recorded" are announced again for it.
+    this.answeredAnnounced = false;
+    this.completeAnnounced = false;
     card.closeForm();
     card.showDecision(decision);
     this.renderProgress();
@@ -604,11 +637,11 @@ export class PrealertReminderElement extends ElementBase {
       const proceed = this.emit('prealert-modify', modify, true);
       if (proceed && this.focusRow(rxIds)) {
         this.returnFocusTo = null;
-        this.checkComplete();
+        this.checkAnswered();
         return;
       }
     }
-    if (!this.checkComplete()) this.focusNextUndecided(card.jrId);
+    if (!this.checkAnswered()) this.focusNextUndecided(card.jrId);
   }
 
   private focusRow(rxIds: readonly string[]): boolean {
@@ -631,28 +664,48 @@ export class PrealertReminderElement extends ElementBase {
   private focusNextUndecided(fromJrId: string): void {
     const index = this.results.findIndex((r) => r.jr_id === fromJrId);
     const ordered = [...this.results.slice(index + 1), ...this.results.slice(0, index + 1)];
-    const next = ordered.find((r) => !this.isSettled(r.jr_id));
+    const next = ordered.find((r) => !this.isAnswered(r.jr_id));
     if (next) this.focusCard(next.jr_id);
   }
 
-  /** A warning is settled once the doctor answered it and the answer was not refused by the sidecar. */
-  private isSettled(jrId: string): boolean {
+  /** The doctor answered the warning and the sidecar did not refuse the answer (it may still be on its way). */
+  private isAnswered(jrId: string): boolean {
     const decision = this.decisionsByJr.get(jrId);
     return decision !== undefined && decision.delivery !== 'rejected';
   }
 
-  private checkComplete(): boolean {
-    if (this.results.length === 0 || !this.results.every((r) => this.isSettled(r.jr_id))) return false;
-    if (this.completeAnnounced) return true;
-    this.completeAnnounced = true;
-    this.announce('全部提醒已处理');
-    this.emit('prealert-complete', {
-      taskId: this.taskIdValue,
-      decisions: this.results.map((r) => this.decisions.find((d) => d.jrId === r.jr_id)),
-    });
+  /** The sidecar acknowledged the answer (3103 infcode 0): only now is it safe to close the page. */
+  private isRecorded(jrId: string): boolean {
+    return this.decisionsByJr.get(jrId)?.delivery === 'recorded';
+  }
+
+  private decisionsInOrder(): (WarningDecision | undefined)[] {
+    const decisions = this.decisions;
+    return this.results.map((r) => decisions.find((d) => d.jrId === r.jr_id));
+  }
+
+  /** Every warning has an answer: the doctor is done, focus goes back to where F8 came from. */
+  private checkAnswered(): boolean {
+    if (this.results.length === 0 || !this.results.every((r) => this.isAnswered(r.jr_id))) return false;
+    if (this.answeredAnnounced) return true;
+    this.answeredAnnounced = true;
+    this.emit('prealert-answered', { taskId: this.taskIdValue, decisions: this.decisionsInOrder() });
     const back = this.returnFocusTo;
     this.returnFocusTo = null;
     if (back instanceof HTMLElement && back.isConnected && this.shadow.activeElement) back.focus();
+    return true;
+  }
+
+  /**
+   * Every answer is recorded by the sidecar. A host that closes its embedded browser on this event loses
+   * nothing; closing on prealert-answered could drop 3103s still in flight or waiting for a retry.
+   */
+  private checkComplete(): boolean {
+    if (this.results.length === 0 || !this.results.every((r) => this.isRecorded(r.jr_id))) return false;
+    if (this.completeAnnounced) return true;
+    this.completeAnnounced = true;
+    this.announce('全部提醒已处理并记录');
+    this.emit('prealert-complete', { taskId: this.taskIdValue, decisions: this.decisionsInOrder() });
     return true;
   }
 
@@ -666,9 +719,11 @@ export class PrealertReminderElement extends ElementBase {
     this.renderProgress();
     if (state === 'recorded') {
       this.emit('prealert-recorded', { jrId: item.jrId, disposition: decision.disposition, reason: decision.reason });
+      this.checkComplete();
     } else if (state === 'rejected' || state === 'queued') {
       this.emit('prealert-feedback-error', { jrId: item.jrId, state, error });
       if (state === 'rejected') {
+        this.answeredAnnounced = false;
         this.completeAnnounced = false;
         this.cards.get(item.jrId)?.root.classList.remove('decided');
       }
@@ -676,10 +731,11 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   private callOptions(): ServiceCallOptions {
-    const timeout = Number(this.getAttribute('feedback-timeout'));
+    const timeout = Number(this.getAttribute('feedback-timeout') ?? Number.NaN);
     return {
       sidecar: this.getAttribute('sidecar') ?? '',
-      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 3000,
+      // The shim's and the SDK's 3103 budget: a decision waits no longer here than it would there.
+      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUTS_MS['3103'],
       envelope: this.envelope,
     };
   }

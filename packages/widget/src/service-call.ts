@@ -8,9 +8,13 @@ export type ServiceOutcome =
   | { kind: 'rejected'; message: string; body: Record<string, unknown> }
   | { kind: 'failed'; reason: 'sidecar_unreachable' | 'sidecar_timeout' | 'bad_response'; detail: string };
 
+/** The native shim's and the client SDK's defaults: 3101/3102 1.5 s, 3103 0.8 s. */
+export const DEFAULT_TIMEOUTS_MS = { analysis: 1500, '3103': 800 } as const;
+
 export interface ServiceCallOptions {
   /** Sidecar origin, e.g. `http://127.0.0.1:17311`; empty = same origin as the page. */
   sidecar?: string;
+  /** Default: 800 ms for 3103, 1500 ms otherwise (as the shim and the SDK). */
   timeoutMs?: number;
   envelope?: FeedbackEnvelopeFields;
   signal?: AbortSignal;
@@ -26,7 +30,8 @@ export async function callService(
   options: ServiceCallOptions = {},
 ): Promise<ServiceOutcome> {
   const controller = new AbortController();
-  const timeoutMs = options.timeoutMs ?? 3000;
+  const timeoutMs =
+    options.timeoutMs ?? (infno === '3103' ? DEFAULT_TIMEOUTS_MS['3103'] : DEFAULT_TIMEOUTS_MS.analysis);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

@@ -95,6 +95,9 @@ export class WarningCard {
     this.continueButton.setAttribute('aria-keyshortcuts', 'C');
     this.continueButton.append(keyHint(doc, 'C'));
     actions.append(this.modifyButton, this.continueButton);
+    // Roving focus: the warning is the Tab stop, its buttons are reached with ←/→ or M / C.
+    this.modifyButton.tabIndex = -1;
+    this.continueButton.tabIndex = -1;
 
     this.form = element(doc, 'form', 'reason-form');
     this.form.hidden = true;
@@ -127,6 +130,7 @@ export class WarningCard {
     this.outcomeState.setAttribute('role', 'status');
     this.changeButton = element(doc, 'button', 'change', '更改');
     this.changeButton.type = 'button';
+    this.changeButton.tabIndex = -1;
     this.outcome.append(this.outcomeText, this.outcomeState, this.changeButton);
 
     this.root.append(this.head, this.content, this.evidence, this.lines, this.impact, actions, this.form, this.outcome);
@@ -138,6 +142,13 @@ export class WarningCard {
 
   get formOpen(): boolean {
     return !this.form.hidden;
+  }
+
+  /** The buttons ←/→ move between: 返回修改 / 继续执行 while unanswered, 更改 once answered. */
+  buttonsInReach(): HTMLButtonElement[] {
+    const decided = this.root.classList.contains('decided');
+    const buttons = decided ? [this.changeButton] : [this.modifyButton, this.continueButton];
+    return buttons.filter((button) => !button.disabled && !button.hidden);
   }
 
   update(result: JudgeResultDto, lineLabel: LineLabel, reasons: readonly string[], otherReason: string): void {

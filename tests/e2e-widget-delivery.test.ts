@@ -1,0 +1,210 @@
+/**
+ * <prealert-reminder> on the demo's minimal host page (examples/web-his/public/embed.html) in real headless
+ * Chromium against the real sidecar: the Tab order (one stop per warning, buttons by ←/→), "complete" only once
+ * the sidecar has recorded every answer, and no retries from an element the host removed.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoServer, startDemoServer } from '../examples/web-his/demo-server.mjs';
+import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
+import { launchChromium } from './support/chromium';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+let demo: DemoServer;
+let sidecar: RunningSidecar;
+let context: BrowserContext;
+let dataDir = '';
+let userDataDir = '';
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-delivery-'));
+  demo = await startDemoServer({ port: 0 });
+  sidecar = await startSidecar({
+    cli: path.join(repoRoot, 'sidecar/dist/cli.js'),
+    port: '0',
+    dataDir,
+    corsOrigins: [demo.url],
+  });
+  demo.setSidecarUrl(sidecar.url);
+  ({ context, profileDir: userDataDir } = await launchChromium());
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  if (sidecar?.child.exitCode === null) sidecar.child.kill('SIGCONT');
+  await sidecar?.stop();
+  await demo?.close();
+  for (const dir of [userDataDir, dataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The embed page with its two warnings (药品限就医方式, 药品区分性别使用) shown; returns its task_id. */
+async function openEmbed(page: Page): Promise<string> {
+  await page.goto(`${demo.url}/embed.html`);
+  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+  await page.locator('prealert-reminder li.card').nth(1).waitFor();
+  return page.evaluate(() => document.body.dataset.taskId!);
+}
+
+/** What has keyboard focus inside the widget. */
+function focused(page: Page) {
+  return page.evaluate(() => {
+    let active: Element | null = document.activeElement;
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    const card = active?.closest('li.card');
+    return {
+      tag: active?.tagName.toLowerCase() ?? '',
+      className: active?.className ?? '',
+      cardRule: card?.querySelector('.rule')?.textContent ?? '',
+    };
+  });
+}
+
+type Reminder = HTMLElement & {
+  pendingFeedback: number;
+  currentResults: { jr_id: string; rule_name: string }[];
+  decide(jrId: string, disposition: 'continue' | 'modify', reason?: string): string | undefined;
+};
+
+async function taskDispositions(taskId: string): Promise<Record<string, { dspo_way: string }>> {
+  const response = await fetch(`${sidecar.url}/v1/tasks/${encodeURIComponent(taskId)}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { dispositions: Record<string, { dspo_way: string }> }).dispositions;
+}
+
+describe('keyboard: one Tab stop per warning', () => {
+  it('Tab and Shift+Tab move between warnings, ←/→ between the warning and its buttons', async () => {
+    const page = await context.newPage();
+    await openEmbed(page);
+    const tabbableButtons = await page.evaluate(() =>
+      [
+        ...(document
+          .querySelector('prealert-reminder')
+          ?.shadowRoot?.querySelectorAll('li.card .actions button, li.card .outcome button') ?? []),
+      ]
+        .filter((b) => (b as HTMLButtonElement).tabIndex >= 0)
+        .map((b) => b.textContent),
+    );
+    expect(tabbableButtons).toEqual([]);
+
+    await page.keyboard.press('F8');
+    expect(await focused(page)).toMatchObject({ tag: 'li', cardRule: '药品限就医方式' });
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatchObject({ tag: 'li', cardRule: '药品区分性别使用' });
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused(page)).toMatchObject({ tag: 'li', cardRule: '药品限就医方式' });
+
+    await page.keyboard.press('ArrowRight');
+    expect(await focused(page)).toMatchObject({ tag: 'button', className: 'modify', cardRule: '药品限就医方式' });
+    await page.keyboard.press('ArrowRight');
+    expect(await focused(page)).toMatchObject({ tag: 'button', className: 'continue' });
+    await page.keyboard.press('ArrowLeft');
+    expect(await focused(page)).toMatchObject({ tag: 'button', className: 'modify' });
+    await page.keyboard.press('ArrowLeft');
+    expect(await focused(page)).toMatchObject({ tag: 'li', cardRule: '药品限就医方式' });
+
+    // From a button, Tab still goes to the next warning, not to the button next to it.
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatchObject({ tag: 'li', cardRule: '药品区分性别使用' });
+    // Past the last warning, Tab leaves the panel.
+    await page.keyboard.press('Tab');
+    expect((await focused(page)).cardRule).toBe('');
+    await page.close();
+  }, 60_000);
+});
+
+describe('"complete" means recorded', () => {
+  it('announces prealert-answered at the last answer, prealert-complete only once the sidecar recorded both', async () => {
+    const page = await context.newPage();
+    const taskId = await openEmbed(page);
+    await page.evaluate(() => {
+      const el = document.querySelector('prealert-reminder') as Reminder;
+      const log: string[] = [];
+      (window as unknown as { events: string[] }).events = log;
+      el.addEventListener('prealert-answered', () => log.push(`answered pending=${el.pendingFeedback}`));
+      el.addEventListener('prealert-complete', () => log.push(`complete pending=${el.pendingFeedback}`));
+    });
+    const events = () => page.evaluate(() => (window as unknown as { events: string[] }).events.slice());
+
+    sidecar.child.kill('SIGSTOP');
+    try {
+      await page.evaluate(() => {
+        const el = document.querySelector('prealert-reminder') as Reminder;
+        for (const result of el.currentResults) el.decide(result.jr_id, 'modify');
+      });
+      expect(await events()).toEqual(['answered pending=2']);
+      // The first 3103 times out (800 ms by default) and waits for a retry: still not complete.
+      await page.waitForFunction(
+        () => document.querySelector('prealert-reminder')?.shadowRoot?.querySelector('li.card .state.queued'),
+        null,
+        { timeout: 10_000 },
+      );
+      expect(await events()).toEqual(['answered pending=2']);
+    } finally {
+      sidecar.child.kill('SIGCONT');
+    }
+
+    await page.waitForFunction(() => (window as unknown as { events: string[] }).events.length === 2, null, {
+      timeout: 20_000,
+    });
+    expect(await events()).toEqual(['answered pending=2', 'complete pending=0']);
+    const dispositions = await taskDispositions(taskId);
+    expect(Object.values(dispositions).map((d) => d.dspo_way)).toEqual(['2', '2']);
+    await page.close();
+  }, 60_000);
+});
+
+describe('an element the host removes', () => {
+  it('stops retrying while detached and delivers the queued answer when attached again', async () => {
+    const page = await context.newPage();
+    const taskId = await openEmbed(page);
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    let attempts = 0;
+    page.on('request', (request) => {
+      if (request.url().startsWith(`http://127.0.0.1:${deadPort}/`)) attempts += 1;
+    });
+
+    const jrId = await page.evaluate((port) => {
+      const el = document.querySelector('prealert-reminder') as Reminder;
+      el.setAttribute('sidecar', `http://127.0.0.1:${port}`);
+      const first = el.currentResults[0]!;
+      el.decide(first.jr_id, 'modify');
+      return first.jr_id;
+    }, deadPort);
+    await page.waitForFunction(() =>
+      document.querySelector('prealert-reminder')?.shadowRoot?.querySelector('li.card .state.queued'),
+    );
+    await page.evaluate(() => {
+      (window as unknown as { detached: Element }).detached = document.querySelector('prealert-reminder')!;
+      document.querySelector('prealert-reminder')!.remove();
+    });
+    const beforeWait = attempts;
+    expect(beforeWait).toBeGreaterThanOrEqual(1);
+    // Retries come after 1 s, then 2 s: a detached element that kept its timers would try again within 3.5 s.
+    await page.waitForTimeout(3500);
+    expect(attempts).toBe(beforeWait);
+    expect(
+      await page.evaluate(() => ((window as unknown as { detached: Reminder }).detached as Reminder).pendingFeedback),
+    ).toBe(1);
+
+    await page.evaluate((url) => {
+      const el = (window as unknown as { detached: Reminder }).detached;
+      el.setAttribute('sidecar', url);
+      document.body.append(el);
+    }, sidecar.url);
+    await page.waitForFunction(
+      () => (document.querySelector('prealert-reminder') as Reminder | null)?.pendingFeedback === 0,
+      null,
+      { timeout: 10_000 },
+    );
+    expect((await taskDispositions(taskId))[jrId]).toMatchObject({ dspo_way: '2' });
+    await page.close();
+  }, 60_000);
+});
