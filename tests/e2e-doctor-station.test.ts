@@ -79,6 +79,24 @@ function focused(page: Page) {
   });
 }
 
+/** What chart.js drew on the figures page (its own record of the chart, read through the page's global). */
+function chartData(page: Page) {
+  return page.evaluate(() => {
+    interface DrawnChart {
+      options: { plugins?: { title?: { text?: string } } };
+      data: { labels?: unknown[]; datasets: { label?: string; data: (number | null)[] }[] };
+    }
+    const lib = (globalThis as unknown as { Chart: { getChart(canvas: Element | null): DrawnChart | undefined } })
+      .Chart;
+    const drawn = lib.getChart(document.getElementById('chart'));
+    return {
+      title: drawn?.options.plugins?.title?.text ?? '',
+      labels: drawn?.data.labels?.length ?? 0,
+      datasets: (drawn?.data.datasets ?? []).map((d) => ({ label: d.label ?? '', data: d.data })),
+    };
+  });
+}
+
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(artifacts, name), fullPage: true });
 
 beforeAll(async () => {
@@ -243,7 +261,41 @@ describe('demo doctor station in Chromium', () => {
     );
     const child = ruleRows.find((r) => r[1] === '药品儿童专用');
     expect(child?.[4]).toBe('1'); // 遵从人次
+    expect(await figures.evaluate(() => document.body.dataset.chartKind)).toBe('comparison');
     await shot(figures, 'e2e-06-figures-by-rule.png');
+
+    // 遵从率 over time for one rule: the chart becomes that rule's series, one point per day of the period.
+    const childKey = child![0]!;
+    await figures.selectOption('#subject', childKey);
+    await figures.waitForFunction(
+      (key) => document.body.dataset.chartKind === 'series' && document.body.dataset.chartSubject === key,
+      childKey,
+    );
+    const trend = await chartData(figures);
+    expect(trend.title).toBe(`规则：药品儿童专用（${childKey}）`);
+    expect(trend.labels).toBe(30);
+    expect(trend.datasets.map((d) => d.label)).toEqual(['遵从（返回修改）', '继续执行', '待处理', '遵从率（人次）']);
+    const sum = (label: string) =>
+      trend.datasets.find((d) => d.label === label)!.data.reduce<number>((a, v) => a + (v ?? 0), 0);
+    expect(sum('遵从（返回修改）')).toBe(1);
+    expect(sum('继续执行')).toBe(0);
+    const ratePoints = trend.datasets.find((d) => d.label === '遵从率（人次）')!.data.filter((v) => v !== null);
+    expect(ratePoints).toEqual([Number(child![8]!.replace('%', ''))]);
+    await shot(figures, 'e2e-06b-figures-rule-trend.png');
+
+    // The same series in money: 提醒金额 and 遵从金额 add up to the rule's row of the table.
+    await figures.locator('input[name="measure"][value="count"]').focus();
+    await figures.keyboard.press('ArrowRight'); // 人次 → 金额
+    await figures.waitForFunction(() => document.body.dataset.chartMeasure === 'amount');
+    const money = await chartData(figures);
+    const yuan = (cell: string | null | undefined) => Number(String(cell).replace('¥', ''));
+    const total = (label: string) =>
+      money.datasets.find((d) => d.label === label)!.data.reduce<number>((a, v) => a + (v ?? 0), 0);
+    expect(money.datasets.map((d) => d.label)).toEqual(['提醒金额', '遵从金额', '遵从率（人次）']);
+    expect(total('提醒金额')).toBeCloseTo(yuan(child![3]), 2);
+    expect(total('遵从金额')).toBeCloseTo(yuan(child![5]), 2);
+    expect(total('遵从金额')).toBeGreaterThan(0);
+    await shot(figures, 'e2e-06c-figures-rule-amounts.png');
 
     const csvHref = await figures.locator('#csv').getAttribute('href');
     expect(csvHref).toContain(`${sidecarUrl}/v1/stats.csv?`);

@@ -1,24 +1,36 @@
 /**
  * 医保办 figures: 提醒人次/金额 and 遵从率 by day, rule, department or doctor, from the sidecar's
- * GET /v1/stats (the same figures the CSV export and the platform upload use).
+ * GET /v1/stats (the same figures the CSV export and the platform upload use). Over time for the whole
+ * hospital (by=day), or for one chosen rule, department or doctor: /v1/stats has no filter for one key, so
+ * that series is put together here from one by=<dimension> query per day of the range.
  */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const KEY_HEADS = { day: '日期', rule: '规则编码', dept: '科室编码', doctor: '医生编码' };
+const DIM_NAMES = { rule: '规则', dept: '科室', doctor: '医生' };
+/** A per-key series costs one local query per day: a quarter at most, or the page would hammer the sidecar. */
+const MAX_SERIES_DAYS = 93;
+const SERIES_CONCURRENCY = 4;
 const money = (n) => `¥${Number(n).toFixed(2)}`;
 const percent = (rate) => `${(Number(rate) * 100).toFixed(1)}%`;
 const pad = (n) => String(n).padStart(2, '0');
 const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const COLOURS = { complied: '#2e7d32', continued: '#ef6c00', pending: '#b0bec5', amount: '#90a4ae', rate: '#1565c0' };
 
 let sidecar = '';
 /** @type {import('chart.js').Chart | undefined} */
 let chart;
+/** Only the latest load() may draw: an older one still waiting for its answers is dropped. */
+let loads = 0;
 
 function query() {
-  const by =
-    /** @type {HTMLInputElement | null} */ (document.querySelector('input[name="by"]:checked'))?.value ?? 'day';
+  const checked = (name, fallback) =>
+    /** @type {HTMLInputElement | null} */ (document.querySelector(`input[name="${name}"]:checked`))?.value ?? fallback;
+  const by = checked('by', 'day');
+  const measure = checked('measure', 'count');
   const from = /** @type {HTMLInputElement} */ ($('from')).value;
   const to = /** @type {HTMLInputElement} */ ($('to')).value;
-  return { by, from, to, search: new URLSearchParams({ from, to, by }).toString() };
+  const subject = by === 'day' ? '' : /** @type {HTMLSelectElement} */ ($('subject')).value;
+  return { by, from, to, measure, subject, search: new URLSearchParams({ from, to, by }).toString() };
 }
 
 function setStatus(text, kind = '') {
@@ -72,116 +84,195 @@ function renderTable(report) {
   $('stats-rows').replaceChildren(...rows);
 }
 
+/** The rule, department or doctor whose course over time is charted; "" compares them over the period. */
+function renderSubjects(report) {
+  const select = /** @type {HTMLSelectElement} */ ($('subject'));
+  const label = /** @type {HTMLElement} */ ($('subject-label'));
+  label.hidden = report.by === 'day';
+  if (report.by === 'day') return;
+  const previous = select.value;
+  const all = new Option(`全部${DIM_NAMES[report.by]}（期间对比）`, '');
+  const options = report.rows.map(
+    (row) => new Option(row.label === row.key ? row.key : `${row.label}（${row.key}）`, row.key),
+  );
+  select.replaceChildren(all, ...options);
+  select.value = report.rows.some((row) => row.key === previous) ? previous : '';
+}
+
+const emptyFigures = () => ({
+  reminders: 0,
+  reminder_amount: 0,
+  complied: 0,
+  complied_amount: 0,
+  continued: 0,
+  pending: 0,
+  compliance_rate: 0,
+});
+
+/** Every day from..to (inclusive), as yyyy-MM-dd. */
+function daysOf(from, to) {
+  const days = [];
+  const day = new Date(`${from}T00:00:00`);
+  const last = new Date(`${to}T00:00:00`);
+  while (day <= last && days.length <= 370) {
+    days.push(isoDay(day));
+    day.setDate(day.getDate() + 1);
+  }
+  return days;
+}
+
 /** Every day of the range, so the time axis has no holes (days without reminders show as empty). */
 function dayRows(report) {
   const byKey = new Map(report.rows.map((row) => [row.key, row]));
-  const rows = [];
-  const day = new Date(`${report.from}T00:00:00`);
-  const last = new Date(`${report.to}T00:00:00`);
-  while (day <= last && rows.length < 370) {
-    const key = isoDay(day);
-    rows.push(
-      byKey.get(key) ?? { key, label: key, reminders: 0, complied: 0, continued: 0, pending: 0, compliance_rate: null },
-    );
-    day.setDate(day.getDate() + 1);
+  return daysOf(report.from, report.to).map((key) => byKey.get(key) ?? { key, label: key, ...emptyFigures() });
+}
+
+async function fetchReport(params) {
+  const response = await fetch(`${sidecar}/v1/stats?${new URLSearchParams(params)}`);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body;
+}
+
+/** One key's figures per day: a by=<dimension> query for each day, a few at a time. */
+async function subjectRows(q) {
+  const days = daysOf(q.from, q.to);
+  if (days.length > MAX_SERIES_DAYS) {
+    throw new RangeError(`单个${DIM_NAMES[q.by]}的趋势最多显示 ${MAX_SERIES_DAYS} 天，请缩短日期范围`);
   }
+  const rows = new Array(days.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < days.length) {
+      const index = next++;
+      const day = days[index];
+      const report = await fetchReport({ from: day, to: day, by: q.by });
+      const row = report.rows.find((r) => r.key === q.subject);
+      rows[index] = { ...(row ?? emptyFigures()), key: day, label: day };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SERIES_CONCURRENCY, days.length) }, worker));
   return rows;
 }
 
-function renderChart(report) {
-  const Chart = /** @type {typeof import('chart.js').Chart | undefined} */ (globalThis.Chart);
-  if (!Chart) return;
-  const byDay = report.by === 'day';
-  const rows = byDay ? dayRows(report) : report.rows;
-  const bars = [
-    { label: '遵从（返回修改）', data: rows.map((r) => r.complied), backgroundColor: '#2e7d32' },
-    { label: '继续执行', data: rows.map((r) => r.continued), backgroundColor: '#ef6c00' },
-    { label: '待处理', data: rows.map((r) => r.pending), backgroundColor: '#b0bec5' },
-  ].map((set) => ({ ...set, type: 'bar', stack: 'n', order: 2, ...(byDay ? { yAxisID: 'count' } : {}) }));
-  chart?.destroy();
-  if (byDay) {
-    // Over time: stacked bars per day, 遵从率 as a line on its own axis (no point on days without reminders).
-    const rate = {
-      type: 'line',
-      label: '遵从率',
-      data: rows.map((r) => (r.reminders > 0 ? Math.round(r.compliance_rate * 1000) / 10 : null)),
-      borderColor: '#1565c0',
-      backgroundColor: '#1565c0',
-      pointRadius: 4,
-      spanGaps: true,
-      yAxisID: 'rate',
-      order: 1,
-    };
-    chart = new Chart(/** @type {HTMLCanvasElement} */ ($('chart')), {
-      data: { labels: rows.map((r) => r.key.slice(5)), datasets: [...bars, rate] },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        animation: false,
-        plugins: { legend: { position: 'bottom' } },
-        scales: {
-          x: { stacked: true },
-          count: {
-            stacked: true,
-            beginAtZero: true,
-            position: 'left',
-            title: { display: true, text: '提醒人次' },
-            ticks: { precision: 0 },
-          },
-          rate: {
-            beginAtZero: true,
-            max: 100,
-            position: 'right',
-            title: { display: true, text: '遵从率 %' },
-            grid: { drawOnChartArea: false },
-          },
-        },
-      },
-    });
-    return;
-  }
-  // By rule, department or doctor: one horizontal stacked bar each, the rate in its label.
-  const labels = rows.map((r) => `${r.label || r.key}（遵从率 ${percent(r.compliance_rate)}）`);
-  chart = new Chart(/** @type {HTMLCanvasElement} */ ($('chart')), {
-    data: { labels, datasets: bars },
+/** The datasets of one measure: 人次 stacked by outcome, or 提醒金额 next to 遵从金额. */
+function measureDatasets(rows, measure, axis) {
+  const sets =
+    measure === 'amount'
+      ? [
+          { label: '提醒金额', data: rows.map((r) => r.reminder_amount), backgroundColor: COLOURS.amount },
+          { label: '遵从金额', data: rows.map((r) => r.complied_amount), backgroundColor: COLOURS.complied },
+        ]
+      : [
+          { label: '遵从（返回修改）', data: rows.map((r) => r.complied), backgroundColor: COLOURS.complied },
+          { label: '继续执行', data: rows.map((r) => r.continued), backgroundColor: COLOURS.continued },
+          { label: '待处理', data: rows.map((r) => r.pending), backgroundColor: COLOURS.pending },
+        ];
+  const stacked = measure !== 'amount';
+  return sets.map((set) => ({ ...set, type: 'bar', order: 2, ...(stacked ? { stack: 'n' } : {}), ...axis }));
+}
+
+const valueAxis = (measure) =>
+  measure === 'amount'
+    ? { beginAtZero: true, title: { display: true, text: '金额（元）' }, ticks: { callback: (v) => money(v) } }
+    : { beginAtZero: true, stacked: true, title: { display: true, text: '提醒人次' }, ticks: { precision: 0 } };
+
+/** Over time: bars per day, 遵从率 as a line on its own axis (no point on days without reminders). */
+function drawSeries(Chart, rows, measure, title) {
+  const rate = {
+    type: 'line',
+    label: '遵从率（人次）',
+    data: rows.map((r) => (r.reminders > 0 ? Math.round(r.compliance_rate * 1000) / 10 : null)),
+    borderColor: COLOURS.rate,
+    backgroundColor: COLOURS.rate,
+    pointRadius: 4,
+    spanGaps: true,
+    yAxisID: 'rate',
+    order: 1,
+  };
+  return new Chart(/** @type {HTMLCanvasElement} */ ($('chart')), {
+    data: {
+      labels: rows.map((r) => r.key.slice(5)),
+      datasets: [...measureDatasets(rows, measure, { yAxisID: 'value' }), rate],
+    },
     options: {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      indexAxis: 'y',
-      plugins: { legend: { position: 'bottom' } },
+      plugins: { legend: { position: 'bottom' }, title: { display: true, text: title } },
       scales: {
-        x: {
-          stacked: true,
+        x: { stacked: measure !== 'amount' },
+        value: { ...valueAxis(measure), position: 'left' },
+        rate: {
           beginAtZero: true,
-          position: 'bottom',
-          title: { display: true, text: '提醒人次' },
-          ticks: { precision: 0 },
+          max: 100,
+          position: 'right',
+          title: { display: true, text: '遵从率 %' },
+          grid: { drawOnChartArea: false },
         },
-        y: { stacked: true },
       },
     },
   });
 }
 
+/** By rule, department or doctor over the whole period: one horizontal bar each, the rate in its label. */
+function drawComparison(Chart, report, measure) {
+  const labels = report.rows.map((r) => `${r.label || r.key}（遵从率 ${percent(r.compliance_rate)}）`);
+  return new Chart(/** @type {HTMLCanvasElement} */ ($('chart')), {
+    data: { labels, datasets: measureDatasets(report.rows, measure, {}) },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      indexAxis: 'y',
+      plugins: {
+        legend: { position: 'bottom' },
+        title: { display: true, text: `各${DIM_NAMES[report.by]}期间合计（选择上方对象看趋势）` },
+      },
+      scales: { x: { ...valueAxis(measure), position: 'bottom' }, y: { stacked: measure !== 'amount' } },
+    },
+  });
+}
+
 async function load() {
-  const q = query();
+  const mine = ++loads;
+  let q = query();
   /** @type {HTMLAnchorElement} */ ($('csv')).href = `${sidecar}/v1/stats.csv?${q.search}`;
   setStatus('正在读取…');
   try {
-    const response = await fetch(`${sidecar}/v1/stats?${q.search}`);
-    const body = await response.json();
-    if (!response.ok) {
-      setStatus(`查询失败：${body.error ?? response.status}`, 'down');
-      return;
+    const report = await fetchReport({ from: q.from, to: q.to, by: q.by });
+    if (mine !== loads) return;
+    renderTotals(report.totals);
+    renderTable(report);
+    renderSubjects(report);
+    q = query(); // the subject list may have changed with the period
+    const series = report.by === 'day' ? dayRows(report) : q.subject ? await subjectRows(q) : undefined;
+    if (mine !== loads) return;
+    const Chart = /** @type {typeof import('chart.js').Chart | undefined} */ (globalThis.Chart);
+    chart?.destroy();
+    chart = undefined;
+    if (Chart) {
+      const subjectName = /** @type {HTMLSelectElement} */ ($('subject')).selectedOptions[0]?.text ?? q.subject;
+      const title = report.by === 'day' ? '全院' : `${DIM_NAMES[report.by]}：${subjectName}`;
+      chart = series ? drawSeries(Chart, series, q.measure, title) : drawComparison(Chart, report, q.measure);
     }
-    renderTotals(body.totals);
-    renderTable(body);
-    renderChart(body);
-    document.body.dataset.loadedBy = body.by;
-    setStatus(`${body.from} 至 ${body.to}，更新于 ${new Date().toLocaleTimeString('zh-CN', { hour12: false })}`);
-  } catch {
-    setStatus('无法连接本机医保提醒服务（sidecar）', 'down');
+    Object.assign(document.body.dataset, {
+      loadedBy: report.by,
+      chartKind: series ? 'series' : 'comparison',
+      chartSubject: q.subject,
+      chartMeasure: q.measure,
+    });
+    setStatus(`${report.from} 至 ${report.to}，更新于 ${new Date().toLocaleTimeString('zh-CN', { hour12: false })}`);
+  } catch (error) {
+    if (mine !== loads) return;
+    setStatus(
+      error instanceof RangeError
+        ? error.message
+        : error instanceof TypeError
+          ? '无法连接本机医保提醒服务（sidecar）'
+          : `查询失败：${error instanceof Error ? error.message : String(error)}`,
+      'down',
+    );
   }
 }
 
@@ -200,8 +291,9 @@ async function start() {
     event.preventDefault();
     void load();
   });
-  for (const radio of document.querySelectorAll('input[name="by"]'))
+  for (const radio of document.querySelectorAll('input[name="by"], input[name="measure"]'))
     radio.addEventListener('change', () => void load());
+  $('subject').addEventListener('change', () => void load());
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') void load();
   });
