@@ -287,6 +287,95 @@ describe('a workstation taking the revision as a full library', () => {
   });
 });
 
+describe('kill -9 after the swap, before the new library is recorded as last-good', () => {
+  it('restarts on the last-good library, then takes the new one again', async () => {
+    const own = await startPlatform();
+    const dataDir = path.join(work, 'workstation-c');
+    try {
+      own.publish(dirs.v1);
+      const env = { ...syncEnv(), PREALERT_SYNC_URL: own.bundleUrl, PREALERT_SYNC_INTERVAL_S: '3600' };
+      const first = await start(dataDir, env);
+      await first.post('/v1/admin/sync', undefined, TOKEN);
+      await versionIs(first, V1);
+      await first.stop();
+
+      // Test-only hook: the activation sleeps between the swap and the commit of last-good, to be killed there.
+      const c = await start(dataDir, { ...env, PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS: '60000' });
+      own.publish(dirs.v2full);
+      void c.post('/v1/admin/sync', undefined, TOKEN).catch(() => undefined);
+      await c.waitForLog('test: pausing before commit', 20_000, (e) => e.version === V2);
+      // Swapped in and answering with the revision, but not yet recorded: staged files, state.json still on v1.
+      expect(await firedRules(c, ADDED_BY_REVISION.code, ADDED_BY_REVISION.gend)).toEqual([SEX_RULE]);
+      const staging = path.join(dataDir, 'library', 'staging');
+      expect(fs.readdirSync(staging)).toHaveLength(1);
+      await c.kill9();
+
+      const offline = await start(dataDir, { PREALERT_SYNC_PUBKEY: syncEnv().PREALERT_SYNC_PUBKEY! });
+      expect((await status(offline)).library).toMatchObject({ version: V1, source: 'last-good' });
+      expect(await firedRules(offline, ADDED_BY_REVISION.code, ADDED_BY_REVISION.gend)).toEqual([]);
+      expect(offline.logs.some((l) => l.msg === 'cleaned up after an interrupted activation')).toBe(true);
+      expect(fs.readdirSync(staging)).toEqual([]);
+      await offline.stop();
+
+      const again = await start(dataDir, env);
+      await again.post('/v1/admin/sync', undefined, TOKEN);
+      const s = await versionIs(again, V2);
+      expect(s.sync).toMatchObject({ last_error: null, library: { version: V2 } });
+      await again.stop();
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('answers under load while the library is swapped', () => {
+  it("every answer is entirely the old library's or entirely the new one's", async () => {
+    const own = await startPlatform();
+    try {
+      own.publish(dirs.v1);
+      const env = { ...syncEnv(), PREALERT_SYNC_URL: own.bundleUrl, PREALERT_SYNC_INTERVAL_S: '3600' };
+      const d = await start(path.join(work, 'workstation-d'), env);
+      await d.post('/v1/admin/sync', undefined, TOKEN);
+      await versionIs(d, V1);
+      // 恩扎卢胺 for a woman fires under the revision only. Each answer (rule ids and messages) is compared whole.
+      const ask = async () => {
+        const answer = await d.post<NationalAnswer>(
+          '/fsi/api/rsfComIfsService/callService',
+          envelope3101(ADDED_BY_REVISION.code, ADDED_BY_REVISION.gend),
+        );
+        if (answer.body.infcode !== 0) throw new Error(`3101 failed: ${answer.body.err_msg}`);
+        return JSON.stringify((answer.body.output.result ?? []).map((r) => [r.rule_id, r.vola_cont]));
+      };
+      const before = await ask();
+      const seen = new Map<string, number>();
+      let swapping = true;
+      const hammer = async () => {
+        while (swapping) {
+          const outcome = await ask();
+          seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
+        }
+      };
+      const workers = Array.from({ length: 8 }, hammer);
+      own.publish(dirs.v2full);
+      const swapped = await d.post<{ outcome: string }>('/v1/admin/sync', undefined, TOKEN);
+      await new Promise((r) => setTimeout(r, 300));
+      swapping = false;
+      await Promise.all(workers);
+      expect(swapped.body.outcome).toBe('activated');
+      const after = await ask();
+      expect(before).not.toBe(after);
+      expect(JSON.parse(before)).toEqual([]);
+      expect(JSON.parse(after).map((r: string[]) => r[0])).toEqual([SEX_RULE]);
+      // Only the two outcomes, and both were seen while the swap ran.
+      expect([...seen.keys()].sort()).toEqual([before, after].sort());
+      expect([...seen.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(20);
+      await d.stop();
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

@@ -13,7 +13,8 @@
  * points. A 2-core shared machine: compare figures within one run.
  *
  * Env: BENCH_POINTS (default 200000), BENCH_SECONDS (load run, default 12), BENCH_CONNECTIONS (default 10),
- * BENCH_ONLY=activation (part 1 alone, for quick iterations).
+ * BENCH_ONLY=activation (part 1 alone, for quick iterations), BENCH_SIDECAR_NODE_OPTIONS (NODE_OPTIONS for the sidecar of
+ * part 2, e.g. --max-semi-space-size=2 to compare young-generation pause sizes).
  *
  * Ends with one line to compare runs by:
  *   bench-swap: act_national_ms=… act_200k_ms=… act_200k_delta_ms=… p99_base_ms=… p99_swap_ms=… p99_ratio=…
@@ -180,6 +181,7 @@ async function main(): Promise<void> {
         PREALERT_SYNC_INTERVAL_S: '3600',
         PREALERT_SYNC_TIMEOUT_S: '120',
         PREALERT_ADMIN_TOKEN: TOKEN,
+        ...(process.env.BENCH_SIDECAR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SIDECAR_NODE_OPTIONS } : {}),
       },
       logFile: path.join(work, 'sidecar.log'),
     });
