@@ -56,26 +56,26 @@ function push(problems: Problem[], key: string, line: Line): Problem {
 
 function problemsOf(encounter: Encounter): Problem[] {
   const problems: Problem[] = [];
-  // Identical lines (same code, day, amount, quantity) are found through a numeric fingerprint: a Map keyed by
-  // numbers is several times cheaper than one keyed by the 20–27 character codes.
-  const byFingerprint = new Map<number, Line | Line[]>();
+  // Identical lines (same code, day, amount, quantity), grouped by code. The code strings were hashed already by the
+  // library lookup of the same line, so keying by them costs no new hashing; equal codes are then few to compare.
+  const byCode = new Map<string, Line | Line[]>();
   for (const line of encounter.lines) {
     const c = line.code;
-    const n = c.length;
-    const fingerprint =
-      ((c.charCodeAt(n - 1) * 31 + c.charCodeAt(n - 2)) * 31 + c.charCodeAt(n - 5)) * 31 +
-      n +
-      line.beginDay * 7919 +
-      Math.round(line.amount * 100) * 104729;
-    const seen = byFingerprint.get(fingerprint);
-    if (seen === undefined) byFingerprint.set(fingerprint, line);
+    const seen = byCode.get(c);
+    if (seen === undefined) byCode.set(c, line);
     else {
       const candidates = Array.isArray(seen) ? seen : [seen];
-      const twin = candidates.find(
-        (e) => e.code === c && e.beginDay === line.beginDay && e.amount === line.amount && e.qty === line.qty,
-      );
-      if (twin === undefined) byFingerprint.set(fingerprint, [...candidates, line]);
-      else if (line.current) push(problems, 'identical-line', line);
+      let twin = false;
+      for (const e of candidates) {
+        if (e.beginDay === line.beginDay && e.amount === line.amount && e.qty === line.qty) {
+          twin = true;
+          break;
+        }
+      }
+      if (twin) {
+        if (line.current) push(problems, 'identical-line', line);
+      } else if (Array.isArray(seen)) seen.push(line);
+      else byCode.set(c, [seen, line]);
     }
     if (!line.current) continue;
     if (!codeLooksRight(line)) push(problems, 'hilist-code', line);

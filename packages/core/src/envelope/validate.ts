@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseLocalMinutes } from '../normalize/dates';
 import { parseScenes } from '../normalize/scenes';
+import { fastCheckAnalysis, isBlank } from './fast-validate';
 import type { AnalysisInput, FeedbackInput, RequestEnvelope } from './national-types';
 import {
   analysisInputSchema,
@@ -63,11 +64,13 @@ const ENCOUNTER_OPTIONAL_NUMBERS = optionalNumbers(encounterSchema);
 function blankToAbsent(holder: Json, keys: readonly string[]): void {
   for (const key of keys) {
     const v = holder[key];
-    if (v === null || (typeof v === 'string' && v.trim() === '')) delete holder[key];
+    // undefined rather than delete: the same as the fast walk leaves, and no dictionary-mode object.
+    if (v === null || (typeof v === 'string' && isBlank(v))) holder[key] = undefined;
   }
 }
 
-function tolerateAnalysis(input: unknown): void {
+/** Single objects where lists belong, "" for empty lists, a numeric trig_scen. Idempotent; mutates in place. */
+export function tolerateAnalysis(input: unknown): void {
   if (!isObject(input) || !isObject(input.data)) return;
   const data = input.data;
   if (data.rule_ids === '' || data.rule_ids === null) data.rule_ids = [];
@@ -76,12 +79,23 @@ function tolerateAnalysis(input: unknown): void {
     if (!isObject(patient)) continue;
     for (const encounter of asList(patient, 'fsi_encounter_dtos') ?? []) {
       if (!isObject(encounter)) continue;
-      blankToAbsent(encounter, ENCOUNTER_OPTIONAL_NUMBERS);
       asList(encounter, 'fsi_diagnose_dtos');
       asList(encounter, 'fsi_operation_dtos');
-      for (const order of asList(encounter, 'fsi_order_dtos') ?? []) {
-        if (isObject(order)) blankToAbsent(order, ORDER_OPTIONAL_NUMBERS);
-      }
+      asList(encounter, 'fsi_order_dtos');
+    }
+  }
+}
+
+/** The fast walk drops blank optional numbers itself; before ajv they are dropped here. */
+function blankNumbersToAbsent(input: unknown): void {
+  if (!isObject(input) || !isObject(input.data) || !Array.isArray(input.data.patient_dtos)) return;
+  for (const patient of input.data.patient_dtos) {
+    if (!isObject(patient) || !Array.isArray(patient.fsi_encounter_dtos)) continue;
+    for (const encounter of patient.fsi_encounter_dtos) {
+      if (!isObject(encounter)) continue;
+      blankToAbsent(encounter, ENCOUNTER_OPTIONAL_NUMBERS);
+      if (!Array.isArray(encounter.fsi_order_dtos)) continue;
+      for (const order of encounter.fsi_order_dtos) if (isObject(order)) blankToAbsent(order, ORDER_OPTIONAL_NUMBERS);
     }
   }
 }
@@ -207,6 +221,17 @@ export function validateRequestEnvelope(body: unknown): Validation<RequestEnvelo
  */
 export function validateAnalysisInput(input: unknown, basePath = 'input'): Validation<AnalysisInput> {
   tolerateAnalysis(input);
+  if (fastCheckAnalysis(input)) return { ok: true, value: input as AnalysisInput };
+  return validateAnalysisInputByAjv(input, basePath);
+}
+
+/**
+ * The schema path alone (after the list tolerance): what validateAnalysisInput falls back to when the fast walk is
+ * not sure. Exported so a test can hold the two to the same verdicts and the same coerced values.
+ */
+export function validateAnalysisInputByAjv(input: unknown, basePath = 'input'): Validation<AnalysisInput> {
+  tolerateAnalysis(input);
+  blankNumbersToAbsent(input);
   const result = run<AnalysisInput>(checkAnalysis, input, basePath);
   if (result.ok) return result;
   const errors = mergeErrors(result.errors, semanticErrors(input, basePath));

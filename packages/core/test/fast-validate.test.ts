@@ -1,0 +1,128 @@
+import {
+  diagnoseSchema,
+  encounterSchema,
+  orderSchema,
+  patientSchema,
+  tolerateAnalysis,
+  validateAnalysisInput,
+  validateAnalysisInputByAjv,
+} from '@prealert/core';
+import { describe, expect, it } from 'vitest';
+import { fastCheckAnalysis } from '../src/envelope/fast-validate';
+import { analysisInput } from './support/requests';
+
+type Json = Record<string, unknown>;
+
+const APALUTAMIDE = 'XL02BBA326A001010102180';
+const EJIAO = 'T001700233';
+const VISIT_FEE = '001102000050000';
+
+function baseInputs(): Json[] {
+  return [
+    analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE, cnt: '2', pric: '100.50', sumamt: '201.00' }] }),
+    analysisInput({
+      lines: [
+        { code: EJIAO, type: '102', cnt: 10, pric: 3 },
+        { code: VISIT_FEE, cnt: ' 1 ', pric: '0x10', current: false },
+      ],
+      history: [{ mdtrt_id: 'OLD', lines: [{ code: APALUTAMIDE, date: '2026-10-01' }] }],
+    }),
+  ] as unknown as Json[];
+}
+
+/** Where each field lives in the base input, with its schema. */
+function holders(input: Json): { name: string; holder: Json; schema: { properties: object } }[] {
+  const data = input.data as Json;
+  const patient = (data.patient_dtos as Json[])[0]!;
+  const encounter = (patient.fsi_encounter_dtos as Json[])[0]!;
+  return [
+    { name: 'order', holder: (encounter.fsi_order_dtos as Json[])[0]!, schema: orderSchema },
+    { name: 'diagnose', holder: (encounter.fsi_diagnose_dtos as Json[])[0]!, schema: diagnoseSchema },
+    { name: 'encounter', holder: encounter, schema: encounterSchema },
+    { name: 'patient', holder: patient, schema: patientSchema },
+  ];
+}
+
+const VALUES: unknown[] = [undefined, '', '   ', null, 0, 12.5, '12.5', ' 3 ', '0x10', 'abc', true, false, {}, [], [1]];
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+/** Runs the production path and ajv alone on copies of one input; they must agree on verdict, errors and values. */
+function agree(input: Json, label: string): boolean {
+  const viaFast = clone(input);
+  const viaAjv = clone(input);
+  const a = validateAnalysisInput(viaFast);
+  const b = validateAnalysisInputByAjv(viaAjv);
+  expect(a.ok, label).toBe(b.ok);
+  if (!a.ok && !b.ok) expect(a.errors, label).toEqual(b.errors);
+  expect(viaFast, label).toEqual(viaAjv);
+  // The fast walk alone: never "valid" where ajv is not, and when valid it leaves what ajv leaves.
+  const fastOnly = clone(input);
+  tolerateAnalysis(fastOnly);
+  const sure = fastCheckAnalysis(fastOnly);
+  if (sure) {
+    expect(b.ok, label).toBe(true);
+    expect(fastOnly, label).toEqual(viaAjv);
+  }
+  return sure;
+}
+
+describe('the hand-written validator agrees with ajv', () => {
+  it('accepts the realistic inputs itself (no fallback) and coerces them exactly as ajv does', () => {
+    for (const [i, input] of baseInputs().entries()) expect(agree(input, `base ${i}`), `base ${i}`).toBe(true);
+  });
+
+  it('every field of every schema, set to each kind of value, gets the same verdict, errors and coerced values', () => {
+    let cases = 0;
+    for (const base of baseInputs()) {
+      for (const { name, schema } of holders(base)) {
+        for (const key of Object.keys(schema.properties)) {
+          for (const value of VALUES) {
+            const input = clone(base);
+            const target = holders(input).find((h) => h.name === name)!.holder;
+            if (value === undefined) delete target[key];
+            else target[key] = clone(value);
+            agree(input, `${name}.${key} = ${JSON.stringify(value)}`);
+            cases++;
+          }
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(1000);
+  });
+
+  it('visits every string and number field of the schemas: an object there is never taken as valid', () => {
+    for (const { name, schema } of holders(baseInputs()[0]!)) {
+      for (const [key, prop] of Object.entries(schema.properties as Record<string, { type?: string }>)) {
+        if (prop.type !== 'string' && prop.type !== 'number') continue;
+        const input = baseInputs()[0]!;
+        holders(input).find((h) => h.name === name)!.holder[key] = { not: 'a scalar' };
+        expect(fastCheckAnalysis(input), `${name}.${key}`).toBe(false);
+        expect(validateAnalysisInputByAjv(clone(input)).ok, `${name}.${key}`).toBe(false);
+      }
+    }
+  });
+
+  it('request-level shapes: trig_scen and rule_ids forms, missing and empty lists', () => {
+    const variants: [string, (d: Json) => void][] = [
+      ['trig_scen list of numbers', (d) => (d.trig_scen = [1, 5])],
+      ['trig_scen null', (d) => (d.trig_scen = null)],
+      ['trig_scen object', (d) => (d.trig_scen = {})],
+      ['rule_ids number', (d) => (d.rule_ids = 5)],
+      ['rule_ids list', (d) => (d.rule_ids = ['GZ10000301004000'])],
+      ['no patients', (d) => (d.patient_dtos = [])],
+      ['patient not an object', (d) => (d.patient_dtos = ['x'])],
+      ['task_id number', (d) => (d.task_id = 42)],
+      ['no data', (d) => delete d.patient_dtos],
+    ];
+    for (const [label, change] of variants) {
+      const input = baseInputs()[0]!;
+      change(input.data as Json);
+      agree(input, label);
+    }
+    agree({ data: 'x' } as Json, 'data not an object');
+    agree({} as Json, 'empty');
+  });
+});
