@@ -80,11 +80,12 @@ describe('CORS for a browser-based doctor station', () => {
         headers: {
           origin: 'http://his.example.org:8080',
           'access-control-request-method': 'POST',
-          'access-control-request-headers': 'content-type',
+          'access-control-request-headers': 'content-type, x-tif-signature',
           'access-control-request-private-network': 'true',
         },
       });
       expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-headers']).toBe('content-type, x-tif-signature');
       expect(preflight.headers['access-control-allow-origin']).toBe('http://his.example.org:8080');
       expect(preflight.headers['access-control-allow-private-network']).toBe('true');
       expect(String(preflight.headers['access-control-allow-methods'])).toContain('POST');

@@ -25,9 +25,9 @@ export async function cors(app: FastifyInstance, options: { origins: readonly st
   await app.register(fastifyCors, {
     origin: any ? true : [...allowed],
     methods: ['GET', 'POST', 'OPTIONS'],
-    // No fixed list: the headers a preflight asks for are allowed, so a B/S HIS that also sends its gateway's
-    // x-tif-* signature headers works by changing only its base URL.
-    allowedHeaders: undefined,
+    // No allowedHeaders: the headers a preflight asks for are echoed back, so a B/S HIS that also sends its
+    // gateway's x-tif-* signature headers works by changing only its base URL. (Passing `undefined` would not do
+    // this: it replaces the plugin's default of echoing with an empty list.)
     maxAge: 600,
   });
 }
