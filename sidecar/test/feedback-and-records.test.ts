@@ -216,6 +216,16 @@ describe('compliance figures', () => {
       const byDay = JSON.parse((await fresh.app.inject({ url: '/v1/stats' })).payload);
       expect(byDay.rows).toHaveLength(1);
       expect(byDay.rows[0].reminders).toBe(4);
+      // One doctor's figures over time (the 医保办 page's per-doctor series).
+      const oneDoctor = JSON.parse((await fresh.app.inject({ url: '/v1/stats?by=day&doctor=DR2' })).payload);
+      expect(oneDoctor.filter).toEqual({ doctor: 'DR2' });
+      expect(oneDoctor.rows).toEqual([expect.objectContaining({ reminders: 1, complied: 1, compliance_rate: 1 })]);
+      expect(oneDoctor.totals.reminders).toBe(1);
+      const oneDept = JSON.parse((await fresh.app.inject({ url: '/v1/stats?by=rule&dept=D1' })).payload);
+      expect(oneDept.totals).toMatchObject({ reminders: 3, complied: 1, continued: 1, pending: 1 });
+      const nobody = JSON.parse((await fresh.app.inject({ url: '/v1/stats?by=day&rule=GZ00000000000000' })).payload);
+      expect(nobody.totals.reminders).toBe(0);
+      expect(nobody.rows).toEqual([]);
 
       const csv = await fresh.app.inject({ url: '/v1/stats.csv?by=dept' });
       expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -237,6 +247,7 @@ describe('compliance figures', () => {
       ['to=yesterday', /to must be a date/],
       ['by=ward', /by must be one of day, rule, dept, doctor/],
       ['from=2026-03-02&to=2026-03-01', /is after to/],
+      [`doctor=${'D'.repeat(65)}`, /doctor must be one code/],
     ] as const) {
       const response = await server.app.inject({ url: `/v1/stats?${query}` });
       expect(response.statusCode).toBe(400);

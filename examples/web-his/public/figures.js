@@ -1,15 +1,11 @@
 /**
  * 医保办 figures: 提醒人次/金额 and 遵从率 by day, rule, department or doctor, from the sidecar's
  * GET /v1/stats (the same figures the CSV export and the platform upload use). Over time for the whole
- * hospital (by=day), or for one chosen rule, department or doctor: /v1/stats has no filter for one key, so
- * that series is put together here from one by=<dimension> query per day of the range.
+ * hospital (by=day), or for one chosen rule, department or doctor (by=day narrowed with rule=/dept=/doctor=).
  */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const KEY_HEADS = { day: '日期', rule: '规则编码', dept: '科室编码', doctor: '医生编码' };
 const DIM_NAMES = { rule: '规则', dept: '科室', doctor: '医生' };
-/** A per-key series costs one local query per day: a quarter at most, or the page would hammer the sidecar. */
-const MAX_SERIES_DAYS = 93;
-const SERIES_CONCURRENCY = 4;
 const money = (n) => `¥${Number(n).toFixed(2)}`;
 const percent = (rate) => `${(Number(rate) * 100).toFixed(1)}%`;
 const pad = (n) => String(n).padStart(2, '0');
@@ -134,25 +130,9 @@ async function fetchReport(params) {
   return body;
 }
 
-/** One key's figures per day: a by=<dimension> query for each day, a few at a time. */
+/** One rule's, department's or doctor's figures per day: by=day narrowed to that key. */
 async function subjectRows(q) {
-  const days = daysOf(q.from, q.to);
-  if (days.length > MAX_SERIES_DAYS) {
-    throw new RangeError(`单个${DIM_NAMES[q.by]}的趋势最多显示 ${MAX_SERIES_DAYS} 天，请缩短日期范围`);
-  }
-  const rows = new Array(days.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < days.length) {
-      const index = next++;
-      const day = days[index];
-      const report = await fetchReport({ from: day, to: day, by: q.by });
-      const row = report.rows.find((r) => r.key === q.subject);
-      rows[index] = { ...(row ?? emptyFigures()), key: day, label: day };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SERIES_CONCURRENCY, days.length) }, worker));
-  return rows;
+  return dayRows(await fetchReport({ from: q.from, to: q.to, by: 'day', [q.by]: q.subject }));
 }
 
 /** The datasets of one measure: 人次 stacked by outcome, or 提醒金额 next to 遵从金额. */
@@ -266,11 +246,9 @@ async function load() {
   } catch (error) {
     if (mine !== loads) return;
     setStatus(
-      error instanceof RangeError
-        ? error.message
-        : error instanceof TypeError
-          ? '无法连接本机医保提醒服务（sidecar）'
-          : `查询失败：${error instanceof Error ? error.message : String(error)}`,
+      error instanceof TypeError
+        ? '无法连接本机医保提醒服务（sidecar）'
+        : `查询失败：${error instanceof Error ? error.message : String(error)}`,
       'down',
     );
   }

@@ -10,6 +10,9 @@ interface StatsOptions {
   from?: string;
   to?: string;
   by?: string;
+  rule?: string;
+  dept?: string;
+  doctor?: string;
   format: string;
   dataDir?: string;
   config?: string;
@@ -22,6 +25,9 @@ export function registerStats(program: Command): void {
     .option('--from <yyyy-MM-dd>', 'first day (default: 29 days before --to)')
     .option('--to <yyyy-MM-dd>', 'last day (default: today, Asia/Shanghai)')
     .option('--by <dimension>', 'day | rule | dept | doctor', 'day')
+    .option('--rule <rule_id>', 'only this rule')
+    .option('--dept <code>', 'only this department')
+    .option('--doctor <code>', 'only this doctor')
     .option('--format <format>', 'table | csv | json', 'table')
     .option('-d, --data-dir <dir>', 'data directory (default per OS, or PREALERT_DATA_DIR)')
     .option('-c, --config <file>', 'config file')
@@ -30,7 +36,14 @@ export function registerStats(program: Command): void {
         throw new Error(`--format must be table, csv or json (got "${options.format}")`);
       }
       const config = loadConfig({ configFile: options.config, overrides: { dataDir: options.dataDir } });
-      const query = parseStatsQuery({ from: options.from, to: options.to, by: options.by });
+      const query = parseStatsQuery({
+        from: options.from,
+        to: options.to,
+        by: options.by,
+        rule: options.rule,
+        dept: options.dept,
+        doctor: options.doctor,
+      });
       // Read-only, so it can run beside a serving sidecar (WAL lets readers and the writer proceed together).
       let db: ReturnType<typeof openDatabase>;
       try {
@@ -39,7 +52,7 @@ export function registerStats(program: Command): void {
         throw new Error(`no records database in ${config.dataDir} (${(error as Error).message})`);
       }
       try {
-        const report = new ComplianceFigures(db).report(query.from, query.to, query.by);
+        const report = new ComplianceFigures(db).report(query.from, query.to, query.by, query.filter);
         if (options.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else if (options.format === 'csv') process.stdout.write(figuresCsv(report));
         else process.stdout.write(`${figuresTable(report)}\n`);

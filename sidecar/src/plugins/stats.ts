@@ -4,15 +4,18 @@ import { figuresCsv } from '../stats/figures-csv';
 import { parseStatsQuery, type StatsQuery, StatsQueryError } from '../stats/stats-query';
 import type { AnalysisRecorder } from '../store/records';
 
-/** GET /v1/stats and /v1/stats.csv: the pilot notice's compliance figures by day, rule, dept or doctor. */
+/**
+ * GET /v1/stats and /v1/stats.csv: the pilot notice's compliance figures by day, rule, dept or doctor, optionally
+ * narrowed to one rule, dept and/or doctor (`?by=day&doctor=D001`: one doctor's figures over time).
+ */
 export async function stats(
   app: FastifyInstance,
   options: { figures: ComplianceFigures; recorder: AnalysisRecorder },
 ): Promise<void> {
   const report = (query: StatsQuery): StatsReport => {
-    const { from, to, by } = parseStatsQuery(query);
+    const { from, to, by, filter } = parseStatsQuery(query);
     options.recorder.flush();
-    return options.figures.report(from, to, by);
+    return options.figures.report(from, to, by, filter);
   };
   const badQuery = (error: unknown, reply: FastifyReply) => {
     if (error instanceof StatsQueryError) return reply.code(400).send({ error: error.message });

@@ -27,10 +27,18 @@ export interface StatsRow extends Figures {
   label: string;
 }
 
+/** Narrows the figures to one rule, department and/or doctor (e.g. one doctor's figures by day). */
+export interface StatsFilter {
+  rule?: string;
+  dept?: string;
+  doctor?: string;
+}
+
 export interface StatsReport {
   from: string;
   to: string;
   by: StatsDimension;
+  filter: StatsFilter;
   totals: Figures;
   rows: StatsRow[];
 }
@@ -50,7 +58,19 @@ const AGGREGATES = `
   TOTAL(d.dspo_way = '1') AS continued,
   TOTAL(d.jr_id IS NULL) AS pending`;
 
-const FROM = 'FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id WHERE r.day BETWEEN ? AND ?';
+const FROM = `FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
+  WHERE r.day BETWEEN @from AND @to
+    AND (@rule IS NULL OR r.rule_id = @rule)
+    AND (@dept IS NULL OR r.dept_code = @dept)
+    AND (@doctor IS NULL OR r.doctor_code = @doctor)`;
+
+interface QueryParams {
+  from: string;
+  to: string;
+  rule: string | null;
+  dept: string | null;
+  doctor: string | null;
+}
 
 interface RawFigures {
   reminders: number;
@@ -62,31 +82,38 @@ interface RawFigures {
 }
 
 export class ComplianceFigures {
-  private readonly byDimension: Record<StatsDimension, Statement<[string, string]>>;
-  private readonly total: Statement<[string, string]>;
+  private readonly byDimension: Record<StatsDimension, Statement<[QueryParams]>>;
+  private readonly total: Statement<[QueryParams]>;
 
   constructor(db: Db) {
-    this.total = db.prepare<[string, string]>(`SELECT ${AGGREGATES} ${FROM}`);
+    this.total = db.prepare<[QueryParams]>(`SELECT ${AGGREGATES} ${FROM}`);
     this.byDimension = Object.fromEntries(
       STATS_DIMENSIONS.map((by) => {
         const g = GROUPING[by];
         return [
           by,
-          db.prepare<[string, string]>(
+          db.prepare<[QueryParams]>(
             `SELECT ${g.key} AS key, ${g.label} AS label, ${AGGREGATES} ${FROM} GROUP BY key ORDER BY ${g.order}`,
           ),
         ];
       }),
-    ) as Record<StatsDimension, Statement<[string, string]>>;
+    ) as Record<StatsDimension, Statement<[QueryParams]>>;
   }
 
-  /** Figures for the inclusive day range [from, to] (yyyy-MM-dd, Asia/Shanghai). */
-  report(from: string, to: string, by: StatsDimension): StatsReport {
-    const totals = finish(this.total.get(from, to) as RawFigures);
-    const rows = (this.byDimension[by].all(from, to) as (RawFigures & { key: string; label: string | null })[]).map(
+  /** Figures for the inclusive day range [from, to] (yyyy-MM-dd, Asia/Shanghai), optionally narrowed. */
+  report(from: string, to: string, by: StatsDimension, filter: StatsFilter = {}): StatsReport {
+    const params: QueryParams = {
+      from,
+      to,
+      rule: filter.rule ?? null,
+      dept: filter.dept ?? null,
+      doctor: filter.doctor ?? null,
+    };
+    const totals = finish(this.total.get(params) as RawFigures);
+    const rows = (this.byDimension[by].all(params) as (RawFigures & { key: string; label: string | null })[]).map(
       (row) => ({ key: row.key, label: row.label || row.key, ...finish(row) }),
     );
-    return { from, to, by, totals, rows };
+    return { from, to, by, filter, totals, rows };
   }
 }
 

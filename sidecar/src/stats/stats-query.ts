@@ -1,18 +1,27 @@
-import { STATS_DIMENSIONS, type StatsDimension } from './compliance-figures';
+import { STATS_DIMENSIONS, type StatsDimension, type StatsFilter } from './compliance-figures';
 import { addDays, isDay, shanghaiDay } from './days';
 
 export interface StatsQuery {
   from?: string;
   to?: string;
   by?: string;
+  rule?: string;
+  dept?: string;
+  doctor?: string;
 }
 
 export class StatsQueryError extends Error {
   override name = 'StatsQueryError';
 }
 
-/** Reads from/to/by with the defaults: the last 30 days up to today (Asia/Shanghai), by day. */
-export function parseStatsQuery(query: StatsQuery, now = Date.now()): { from: string; to: string; by: StatsDimension } {
+/**
+ * Reads from/to/by with the defaults (the last 30 days up to today, Asia/Shanghai, by day) and the optional
+ * rule/dept/doctor filter.
+ */
+export function parseStatsQuery(
+  query: StatsQuery,
+  now = Date.now(),
+): { from: string; to: string; by: StatsDimension; filter: StatsFilter } {
   const to = query.to ?? shanghaiDay(now);
   if (!isDay(to)) throw new StatsQueryError(`to must be a date yyyy-MM-dd (got "${to}")`);
   const from = query.from ?? addDays(to, -29);
@@ -21,5 +30,13 @@ export function parseStatsQuery(query: StatsQuery, now = Date.now()): { from: st
   const by = (query.by ?? 'day') as StatsDimension;
   if (!STATS_DIMENSIONS.includes(by))
     throw new StatsQueryError(`by must be one of ${STATS_DIMENSIONS.join(', ')} (got "${by}")`);
-  return { from, to, by };
+  const filter: StatsFilter = {};
+  for (const name of ['rule', 'dept', 'doctor'] as const) {
+    const value = query[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '' || value.length > 64)
+      throw new StatsQueryError(`${name} must be one code of at most 64 characters`);
+    filter[name] = value;
+  }
+  return { from, to, by, filter };
 }
