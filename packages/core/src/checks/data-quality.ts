@@ -1,5 +1,6 @@
 import type { Encounter, Line } from '../normalize/request';
 import type { Hit, RuleCheck } from './hit';
+import { KeyGroups, textKey } from './key-groups';
 
 /** ICD-10 (医保版) and 中医病证 codes: a letter, then digits/letters, optional dotted extension ("I63.900x001"). */
 const DIAGNOSIS_CODE = /^[A-Z][0-9A-Z]{2}[0-9A-Za-z.+-]{0,16}$/;
@@ -54,28 +55,27 @@ function push(problems: Problem[], key: string, line: Line): Problem {
   return p;
 }
 
+const twins = new KeyGroups();
+
 function problemsOf(encounter: Encounter): Problem[] {
   const problems: Problem[] = [];
-  // Identical lines (same code, day, amount, quantity), grouped by code. The code strings were hashed already by the
-  // library lookup of the same line, so keying by them costs no new hashing; equal codes are then few to compare.
-  const byCode = new Map<string, Line | Line[]>();
-  for (const line of encounter.lines) {
+  // Identical lines (same code, day, amount, quantity): grouped by a hash of all four, then compared exactly.
+  const lines = encounter.lines;
+  twins.begin(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     const c = line.code;
-    const seen = byCode.get(c);
-    if (seen === undefined) byCode.set(c, line);
-    else {
-      const candidates = Array.isArray(seen) ? seen : [seen];
-      let twin = false;
-      for (const e of candidates) {
-        if (e.beginDay === line.beginDay && e.amount === line.amount && e.qty === line.qty) {
-          twin = true;
-          break;
-        }
-      }
-      if (twin) {
+    const seed =
+      0x811c9dc5 ^
+      Math.imul(line.beginDay, 0x27d4eb2d) ^
+      Math.imul(Math.round(line.amount * 100), 0x165667b1) ^
+      Math.imul(Math.round(line.qty * 1000), 0x61c88647);
+    for (let j = twins.add(textKey(c, seed), i); j >= 0; j = twins.before(j)) {
+      const e = lines[j]!;
+      if (e.code === c && e.beginDay === line.beginDay && e.amount === line.amount && e.qty === line.qty) {
         if (line.current) push(problems, 'identical-line', line);
-      } else if (Array.isArray(seen)) seen.push(line);
-      else byCode.set(c, [seen, line]);
+        break;
+      }
     }
     if (!line.current) continue;
     if (!codeLooksRight(line)) push(problems, 'hilist-code', line);

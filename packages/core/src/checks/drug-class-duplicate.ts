@@ -1,37 +1,42 @@
 import type { Line } from '../normalize/request';
 import { atcClass, atcClassKey, isWesternDrugCode, sameGeneric } from './drug-codes';
 import type { Hit, RuleCheck } from './hit';
+import { KeyGroups } from './key-groups';
 
 /**
  * 重复开药 (同类药品): two or more active drugs of one ATC level-4 class with different generic names, at least one
  * of them current. Active = current lines plus context lines of the encounter whose order still runs today.
  */
+const classes = new KeyGroups();
+
+/** The lines of one class in encounter order, from the latest one added. */
+function classLines(lines: readonly Line[], latest: number): Line[] {
+  const group: Line[] = [];
+  for (let i = latest; i >= 0; i = classes.before(i)) group.push(lines[i]!);
+  return group.reverse();
+}
+
 export const checkDrugClassDuplicate: RuleCheck = (_rule, patient, ctx) => {
   let hits: Hit[] | undefined;
   for (const encounter of patient.encounters) {
     if (!encounter.hasCurrent) continue;
-    let byClass: Map<number, Line | Line[]> | undefined;
-    let first: Line | undefined;
-    for (const line of encounter.lines) {
+    const lines = encounter.lines;
+    // Keys of the classes that have a second active drug, in the order they got it.
+    let shared: number[] | undefined;
+    classes.begin(lines.length);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       if ((!line.current && line.lastDay < ctx.now.day) || !isWesternDrugCode(line.code)) continue;
-      // Most encounters hold one or no western drug: build the map only once a second one appears.
-      if (first === undefined) {
-        first = line;
-        continue;
-      }
-      if (byClass === undefined) {
-        byClass = new Map();
-        byClass.set(atcClassKey(first.code), first);
-      }
       const key = atcClassKey(line.code);
-      const seen = byClass.get(key);
-      if (seen === undefined) byClass.set(key, line);
-      else if (Array.isArray(seen)) seen.push(line);
-      else byClass.set(key, [seen, line]);
+      const previous = classes.add(key, i);
+      if (previous >= 0 && classes.before(previous) < 0) {
+        shared ??= [];
+        shared.push(key);
+      }
     }
-    if (byClass === undefined) continue;
-    for (const group of byClass.values()) {
-      if (!Array.isArray(group)) continue;
+    if (shared === undefined) continue;
+    for (const key of shared) {
+      const group = classLines(lines, classes.latest(key));
       const a = group[0]!;
       const distinctGeneric = group.some((b) => !sameGeneric(a.code, b.code));
       if (!distinctGeneric || !group.some((l) => l.current)) continue;

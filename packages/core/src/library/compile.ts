@@ -1,5 +1,6 @@
 import { parseLocalTime } from '../normalize/dates';
 import { sceneMask } from '../normalize/scenes';
+import { CodeIndex } from './code-index';
 import { type KnowledgePoint, type LibraryData, type LibraryMeta, RULE_LEVEL_KINDS, type Rule } from './model';
 
 /** A knowledge point joined with its rule, as the evaluator meets it through the code index. */
@@ -17,8 +18,6 @@ export interface CompiledRule {
   rule: Rule;
   scenes: number;
 }
-
-type CodeIndex = Map<string, PointEntry | PointEntry[]>;
 
 /**
  * The library as the evaluator reads it: one Map from national code to the points that name it, built once when a
@@ -65,7 +64,7 @@ export class CompiledLibrary {
  */
 export class CompiledLibraryBuilder {
   private readonly rulesById = new Map<string, Rule>();
-  private readonly byCode: CodeIndex = new Map();
+  private readonly byCode = new CodeIndex();
   private readonly sceneMasks = new Map<Rule, number>();
   private count = 0;
   private finished = false;

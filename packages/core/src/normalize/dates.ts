@@ -96,7 +96,8 @@ export function parseLocalMinutes(text: string): number {
   return daysFromCivil(year, month, dom) * 1440 + hh * 60 + mi;
 }
 
-function fromMinutes(minutes: number): LocalTime {
+/** The calendar reading of wall-clock minutes. */
+export function localTimeOfMinutes(minutes: number): LocalTime {
   const day = Math.floor(minutes / 1440);
   const civil = civilFromDays(day);
   return { minutes, day, year: civil.year, month: civil.month, dayOfMonth: civil.dayOfMonth };
@@ -105,12 +106,12 @@ function fromMinutes(minutes: number): LocalTime {
 /** Like parseLocalMinutes, with the calendar fields; undefined when the text is not a real date. */
 export function parseLocalTime(text: string): LocalTime | undefined {
   const minutes = parseLocalMinutes(text);
-  return Number.isNaN(minutes) ? undefined : fromMinutes(minutes);
+  return Number.isNaN(minutes) ? undefined : localTimeOfMinutes(minutes);
 }
 
 /** The Shanghai wall-clock reading of an instant. */
 export function localTimeOf(instant: Date): LocalTime {
-  return fromMinutes(Math.floor((instant.getTime() + SHANGHAI_OFFSET_MS) / 60000));
+  return localTimeOfMinutes(Math.floor((instant.getTime() + SHANGHAI_OFFSET_MS) / 60000));
 }
 
 /** Full years (周岁) between a birth date and a later day. */

@@ -1,6 +1,6 @@
 import type { AnalysisInput, EncounterDto, OrderDto, PatientDto } from '../envelope/national-types';
 import { dateMessage, type FieldError } from '../envelope/validate';
-import { fullYears, type LocalTime, parseLocalMinutes, parseLocalTime } from './dates';
+import { fullYears, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 
 export type Sex = 'male' | 'female';
 
@@ -83,8 +83,32 @@ function sexOf(gend: unknown): Sex | undefined {
   return g === '1' ? 'male' : g === '2' ? 'female' : undefined;
 }
 
-function invalidDate(value: unknown, path: string, errors: FieldError[]): void {
-  errors.push({ path, message: dateMessage(value) });
+/**
+ * Where a field sits: `${base}.${field}`, or `${base}.fsi_order_dtos[${order}].${field}` for an order line. Built
+ * only when there is an error to report: on the happy path no path string is made.
+ */
+interface FieldAt {
+  base: string;
+  order: number;
+  field: string;
+}
+
+function pathOf(at: FieldAt): string {
+  return at.order < 0 ? `${at.base}.${at.field}` : `${at.base}.fsi_order_dtos[${at.order}].${at.field}`;
+}
+
+function invalidDate(value: unknown, at: FieldAt, errors: FieldError[]): void {
+  errors.push({ path: pathOf(at), message: dateMessage(value) });
+}
+
+// One reusable locator: filled in before each date is read, copied into a path only on error.
+const here: FieldAt = { base: '', order: -1, field: '' };
+
+function at(base: string, order: number, field: string): FieldAt {
+  here.base = base;
+  here.order = order;
+  here.field = field;
+  return here;
 }
 
 // The lines of one request mostly share a handful of timestamps: remembering the last one parsed saves the parse.
@@ -92,7 +116,7 @@ let lastText = '';
 let lastMinutes = Number.NaN;
 
 /** Minutes of a date field; NaN when absent (empty), recording an error when present but malformed. */
-function minutesOf(raw: unknown, path: string, errors: FieldError[]): number {
+function minutesOf(raw: unknown, where: FieldAt, errors: FieldError[]): number {
   if (raw === undefined || raw === null || raw === '') return Number.NaN;
   const value = typeof raw === 'string' ? raw : String(raw);
   if (value === lastText) return lastMinutes;
@@ -106,14 +130,14 @@ function minutesOf(raw: unknown, path: string, errors: FieldError[]): number {
     const trimmed = value.trim();
     if (trimmed === '') return Number.NaN;
     minutes = parseLocalMinutes(trimmed);
-    if (Number.isNaN(minutes)) invalidDate(value, path, errors);
+    if (Number.isNaN(minutes)) invalidDate(value, where, errors);
   }
   return minutes;
 }
 
-function time(raw: unknown, path: string, errors: FieldError[]): LocalTime | undefined {
-  const minutes = minutesOf(raw, path, errors);
-  return Number.isNaN(minutes) ? undefined : parseLocalTime(typeof raw === 'string' ? raw.trim() : String(raw));
+function time(raw: unknown, where: FieldAt, errors: FieldError[]): LocalTime | undefined {
+  const minutes = minutesOf(raw, where, errors);
+  return Number.isNaN(minutes) ? undefined : localTimeOfMinutes(minutes);
 }
 
 /** ajv has already coerced the declared fields to strings/numbers; `?? ''` is all the defaulting they need. */
@@ -123,12 +147,12 @@ function normalizeLine(
   encounter: Encounter,
   fallbackMinutes: number,
   today: number,
-  basePath: string,
+  encounterPath: string,
   errors: FieldError[],
 ): Line {
-  let beginMinutes = minutesOf(dto.drord_begn_date, `${basePath}.drord_begn_date`, errors);
+  let beginMinutes = minutesOf(dto.drord_begn_date, at(encounterPath, index, 'drord_begn_date'), errors);
   if (Number.isNaN(beginMinutes)) beginMinutes = fallbackMinutes;
-  const stopMinutes = minutesOf(dto.drord_stop_date, `${basePath}.drord_stop_date`, errors);
+  const stopMinutes = minutesOf(dto.drord_stop_date, at(encounterPath, index, 'drord_stop_date'), errors);
   const beginDay = Math.floor(beginMinutes / 1440);
   const stopDay = Math.floor(stopMinutes / 1440);
   // A long-term order runs until its stop date, or while it has none, up to the request day; a one-off order counts
@@ -188,7 +212,7 @@ function normalizeEncounter(
   basePath: string,
   errors: FieldError[],
 ): Encounter {
-  const adm = time(dto.adm_date, `${basePath}.adm_date`, errors);
+  const adm = time(dto.adm_date, at(basePath, -1, 'adm_date'), errors);
   const diagnoses: string[] = [];
   const main = text(dto.dscg_main_dise_codg).trim();
   if (main) diagnoses.push(main);
@@ -217,7 +241,7 @@ function normalizeEncounter(
   const fallback = (adm ?? now).minutes;
   const orders = dto.fsi_order_dtos;
   for (let i = 0; i < orders.length; i++) {
-    const line = normalizeLine(orders[i]!, i, encounter, fallback, now.day, `${basePath}.fsi_order_dtos[${i}]`, errors);
+    const line = normalizeLine(orders[i]!, i, encounter, fallback, now.day, basePath, errors);
     encounter.lines.push(line);
     if (line.current) encounter.hasCurrent = true;
   }
@@ -228,7 +252,7 @@ function normalizePatient(dto: PatientDto, now: LocalTime, basePath: string, err
   const patient: Patient = {
     id: dto.patn_id,
     sex: sexOf(dto.gend),
-    birth: time(dto.brdy, `${basePath}.brdy`, errors),
+    birth: time(dto.brdy, at(basePath, -1, 'brdy'), errors),
     encounters: [],
     lines: [],
   };
