@@ -13,7 +13,7 @@
  * points. A 2-core shared machine: compare figures within one run.
  *
  * Env: BENCH_POINTS (default 200000), BENCH_SECONDS (load run, default 12), BENCH_CONNECTIONS (default 10),
- * BENCH_ONLY=activation (part 1 alone, for quick iterations), BENCH_SIDECAR_NODE_OPTIONS (NODE_OPTIONS for the sidecar of
+ * PREALERT_SYNC_ACTIVATION_REST_MS (passed to both parts' sync), BENCH_ONLY=activation (part 1 alone, for quick iterations), BENCH_SIDECAR_NODE_OPTIONS (NODE_OPTIONS for the sidecar of
  * part 2, e.g. --max-semi-space-size=2 to compare young-generation pause sizes).
  *
  * Ends with one line to compare runs by:
@@ -139,6 +139,9 @@ async function main(): Promise<void> {
         PREALERT_SYNC_URL: platform.bundleUrl,
         PREALERT_SYNC_PUBKEY: factory.keys.publicKeyFile,
         PREALERT_SYNC_TIMEOUT_S: '120',
+        ...(process.env.PREALERT_SYNC_ACTIVATION_REST_MS
+          ? { PREALERT_SYNC_ACTIVATION_REST_MS: process.env.PREALERT_SYNC_ACTIVATION_REST_MS }
+          : {}),
       }),
       dataDir: path.join(work, 'inprocess'),
       holder,
@@ -181,6 +184,9 @@ async function main(): Promise<void> {
         PREALERT_SYNC_INTERVAL_S: '3600',
         PREALERT_SYNC_TIMEOUT_S: '120',
         PREALERT_ADMIN_TOKEN: TOKEN,
+        ...(process.env.PREALERT_SYNC_ACTIVATION_REST_MS
+          ? { PREALERT_SYNC_ACTIVATION_REST_MS: process.env.PREALERT_SYNC_ACTIVATION_REST_MS }
+          : {}),
         ...(process.env.BENCH_SIDECAR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SIDECAR_NODE_OPTIONS } : {}),
       },
       logFile: path.join(work, 'sidecar.log'),

@@ -112,6 +112,8 @@ export interface LibrarySyncOptions {
   now?: () => number;
   /** Longest stretch an activation holds the event loop, in ms (a slice then runs on to its next pause). */
   sliceMs?: number;
+  /** How long an activation stays away from the event loop after each slice, in ms (0: one turn of the loop). */
+  restMs?: number;
 }
 
 /**
@@ -162,6 +164,7 @@ export class LibrarySync {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly sliceMs: number;
+  private readonly restMs: number;
   private readonly loadBundled: () => LibraryData;
   private readonly adminEnabled: boolean;
   private agent: Agent | undefined;
@@ -187,6 +190,7 @@ export class LibrarySync {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+    this.restMs = options.restMs ?? options.config.activationRestMs;
     this.loadBundled = options.loadBundled ?? (() => loadNationalLibrary());
     this.adminEnabled = options.adminEnabled;
     this.trustedKeys = loadKeys(options.config.publicKeyFiles);
@@ -220,7 +224,7 @@ export class LibrarySync {
       for (const candidate of previous?.sha256 ? [current, previous] : [current]) {
         try {
           const started = performance.now();
-          const compiled = await this.loadStored(candidate, new Slicer(this.sliceMs));
+          const compiled = await this.loadStored(candidate, new Slicer(this.sliceMs, this.restMs));
           this.holder.swap(compiled, { source: 'last-good' });
           this.active = candidate;
           this.logger.info(
@@ -530,7 +534,7 @@ export class LibrarySync {
   ): Promise<ActivationReport> {
     const m = verified.manifest;
     const started = performance.now();
-    const slicer = new Slicer(this.sliceMs);
+    const slicer = new Slicer(this.sliceMs, this.restMs);
     this.activating = m.version;
     this.logger.info({ version: m.version, path: kind, source }, 'activating library');
     // The manifest is kept verbatim, signatures and all: a restart verifies the stored library like a received one.
@@ -666,7 +670,7 @@ export class LibrarySync {
       if (!target || !this.store.current)
         throw new SyncRequestError('there is no previous library version to roll back to', 409);
       const started = performance.now();
-      const slicer = new Slicer(this.sliceMs);
+      const slicer = new Slicer(this.sliceMs, this.restMs);
       const compiled =
         target.sha256 === null
           ? (await compileInSlices(this.loadBundled(), () => slicer.pause())).library

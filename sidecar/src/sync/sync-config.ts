@@ -28,6 +28,12 @@ export interface SyncConfig {
   downloadDeadlineMs: number;
   /** When set, only bundles whose manifest names this region are taken (pull and push). */
   region?: string;
+  /**
+   * After each 2 ms slice of activation work, how long the activation stays off the event loop (ms). Under a
+   * saturating load every slice is latency added to queued requests; resting between slices keeps a background
+   * swap to a share of the loop (0: back on the next turn, fastest when idle).
+   */
+  activationRestMs: number;
   /** How far ahead of this clock a bundle's created_at may be before it is refused as misdated. */
   maxClockSkewMs: number;
   /**
@@ -121,6 +127,7 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig
     timeoutMs: seconds(env, 'PREALERT_SYNC_TIMEOUT_S', 120) * 1000,
     maxBundleBytes: byteCount(env, 'PREALERT_SYNC_MAX_BYTES', 512 * 1024 * 1024),
     downloadDeadlineMs: seconds(env, 'PREALERT_SYNC_DOWNLOAD_DEADLINE_S', 1800) * 1000,
+    activationRestMs: milliseconds(env, 'PREALERT_SYNC_ACTIVATION_REST_MS') ?? 2,
     maxClockSkewMs: seconds(env, 'PREALERT_SYNC_MAX_CLOCK_SKEW_S', 600, true) * 1000,
     ...(region ? { region } : {}),
     ...(pauseBeforeCommit ? { testPauseBeforeCommitMs: pauseBeforeCommit } : {}),
