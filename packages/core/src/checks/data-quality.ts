@@ -1,6 +1,6 @@
 import type { Encounter, Line } from '../normalize/request';
 import type { Hit, RuleCheck } from './hit';
-import { KeyGroups, textKey } from './key-groups';
+import { KeyGroups } from './key-groups';
 
 /** ICD-10 (医保版) and 中医病证 codes: a letter, then digits/letters, optional dotted extension ("I63.900x001"). */
 const DIAGNOSIS_CODE = /^[A-Z][0-9A-Z]{2}[0-9A-Za-z.+-]{0,16}$/;
@@ -65,12 +65,12 @@ function problemsOf(encounter: Encounter): Problem[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const c = line.code;
-    const seed =
-      0x811c9dc5 ^
+    const key =
+      line.codeHash ^
       Math.imul(line.beginDay, 0x27d4eb2d) ^
       Math.imul(Math.round(line.amount * 100), 0x165667b1) ^
       Math.imul(Math.round(line.qty * 1000), 0x61c88647);
-    for (let j = twins.add(textKey(c, seed), i); j >= 0; j = twins.before(j)) {
+    for (let j = twins.add(key, i); j >= 0; j = twins.before(j)) {
       const e = lines[j]!;
       if (e.code === c && e.beginDay === line.beginDay && e.amount === line.amount && e.qty === line.qty) {
         if (line.current) push(problems, 'identical-line', line);

@@ -209,7 +209,7 @@ export function evaluate(
       else matches.set(entry.kp, { entry, lines: [line] });
     };
     for (const line of patient.lines) {
-      const found = library.lookup(line.code);
+      const found = library.lookupHashed(line.code, line.codeHash);
       if (found === undefined) continue;
       if (Array.isArray(found)) for (const entry of found) add(entry, line);
       else add(found, line);

@@ -14,12 +14,18 @@ export interface EffectiveRule {
 const cache = new WeakMap<EvaluatorConfig, Map<Rule, EffectiveRule>>();
 
 /** Overrides are few and static per config object, so each rule is resolved once per config, not per request. */
+// A workstation evaluates with one config: remembering the last one skips the WeakMap on every call.
+let lastConfig: EvaluatorConfig | undefined;
+let lastPerConfig: Map<Rule, EffectiveRule> | undefined;
+
 export function effectiveRule(rule: Rule, config: EvaluatorConfig): EffectiveRule {
-  let perConfig = cache.get(config);
+  let perConfig = config === lastConfig ? lastPerConfig : cache.get(config);
   if (!perConfig) {
     perConfig = new Map();
     cache.set(config, perConfig);
   }
+  lastConfig = config;
+  lastPerConfig = perConfig;
   let effective = perConfig.get(rule);
   if (!effective) {
     const o = config.ruleOverrides[rule.id];

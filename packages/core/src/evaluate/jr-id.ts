@@ -51,20 +51,56 @@ function hex96(a: number, b: number, c: number): string {
   );
 }
 
-export function stableHash(text: string): string {
-  // Three differently seeded FNV-1a lanes in one pass over the text.
-  let a = (0x811c9dc5 ^ 0x9e3779b9) >>> 0;
-  let b = (0x811c9dc5 ^ 0x7f4a7c15) >>> 0;
-  let c = (0x811c9dc5 ^ 0x2545f491) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    a = Math.imul(a ^ ch, 0x01000193);
-    b = Math.imul(b ^ ch, 0x01000193);
-    c = Math.imul(c ^ ch, 0x01000193);
+/** Three differently seeded FNV-1a lanes, fed part by part (a concatenated text would be built and flattened). */
+class Lanes {
+  a = (0x811c9dc5 ^ 0x9e3779b9) >>> 0;
+  b = (0x811c9dc5 ^ 0x7f4a7c15) >>> 0;
+  c = (0x811c9dc5 ^ 0x2545f491) >>> 0;
+
+  reset(): this {
+    this.a = (0x811c9dc5 ^ 0x9e3779b9) >>> 0;
+    this.b = (0x811c9dc5 ^ 0x7f4a7c15) >>> 0;
+    this.c = (0x811c9dc5 ^ 0x2545f491) >>> 0;
+    return this;
   }
-  return hex96(fmix(a), fmix(b), fmix(c));
+
+  char(ch: number): void {
+    this.a = Math.imul(this.a ^ ch, 0x01000193);
+    this.b = Math.imul(this.b ^ ch, 0x01000193);
+    this.c = Math.imul(this.c ^ ch, 0x01000193);
+  }
+
+  text(text: string): void {
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      a = Math.imul(a ^ ch, 0x01000193);
+      b = Math.imul(b ^ ch, 0x01000193);
+      c = Math.imul(c ^ ch, 0x01000193);
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+  }
+
+  digest(): string {
+    return hex96(fmix(this.a), fmix(this.b), fmix(this.c));
+  }
 }
 
+const lanes = new Lanes();
+
+export function stableHash(text: string): string {
+  lanes.reset().text(text);
+  return lanes.digest();
+}
+
+/**
+ * `JR` + the hash of version, rule, point, encounter and the sorted rx_ids, separated by U+0001 (rx_ids by commas):
+ * the same id as hashing that text joined, without joining it.
+ */
 export function judgeResultId(parts: {
   libraryVersion: string;
   ruleId: string;
@@ -72,6 +108,19 @@ export function judgeResultId(parts: {
   encounterId: string;
   rxIds: readonly string[];
 }): string {
-  const rx = [...parts.rxIds].sort().join(',');
-  return `JR${stableHash(`${parts.libraryVersion}\u0001${parts.ruleId}\u0001${parts.pointKey}\u0001${parts.encounterId}\u0001${rx}`)}`;
+  const h = lanes.reset();
+  h.text(parts.libraryVersion);
+  h.char(1);
+  h.text(parts.ruleId);
+  h.char(1);
+  h.text(parts.pointKey);
+  h.char(1);
+  h.text(parts.encounterId);
+  h.char(1);
+  const rx = parts.rxIds.length > 1 ? [...parts.rxIds].sort() : parts.rxIds;
+  for (let i = 0; i < rx.length; i++) {
+    if (i > 0) h.char(44);
+    h.text(rx[i]!);
+  }
+  return `JR${h.digest()}`;
 }

@@ -2,8 +2,8 @@ import type { PointEntry } from './compile';
 
 export type IndexValue = PointEntry | PointEntry[];
 
-/** 32-bit FNV-1a over the code's characters. */
-function hashOf(code: string): number {
+/** 32-bit FNV-1a over the code's characters: the index's hash, also kept on each order line (Line.codeHash). */
+export function codeHashOf(code: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 0x01000193);
   return h | 0;
@@ -37,7 +37,11 @@ export class CodeIndex {
   }
 
   get(code: string): IndexValue | undefined {
-    const h = hashOf(code);
+    return this.getHashed(code, codeHashOf(code));
+  }
+
+  /** get() with the code's hash already computed (codeHashOf). */
+  getHashed(code: string, h: number): IndexValue | undefined {
     const slots = this.slots;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
@@ -49,7 +53,7 @@ export class CodeIndex {
 
   set(code: string, value: IndexValue): void {
     if ((this.codes.length + 1) * 2 > this.mask + 1) this.grow();
-    const h = hashOf(code);
+    const h = codeHashOf(code);
     const slots = this.slots;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {

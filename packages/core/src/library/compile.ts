@@ -48,6 +48,11 @@ export class CompiledLibrary {
     return this.byCode.get(code);
   }
 
+  /** lookup() for an order line, whose code was hashed once when it was read (Line.codeHash). */
+  lookupHashed(code: string, hash: number): PointEntry | PointEntry[] | undefined {
+    return this.byCode.getHashed(code, hash);
+  }
+
   rule(id: string): Rule | undefined {
     return this.rulesById.get(id);
   }

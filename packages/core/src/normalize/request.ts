@@ -1,5 +1,6 @@
 import type { AnalysisInput, EncounterDto, OrderDto, PatientDto } from '../envelope/national-types';
 import { dateMessage, type FieldError } from '../envelope/validate';
+import { codeHashOf } from '../library/code-index';
 import { fullYears, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 
 export type Sex = 'male' | 'female';
@@ -11,6 +12,8 @@ export interface Line {
   rxId: string;
   rxno: string;
   code: string;
+  /** codeHashOf(code): hashed once, used by the code index and the identical-line check. */
+  codeHash: number;
   name: string;
   listType: string;
   qty: number;
@@ -170,6 +173,7 @@ function normalizeLine(
     rxId: dto.rx_id,
     rxno: dto.rxno ?? '',
     code: dto.hilist_code,
+    codeHash: codeHashOf(dto.hilist_code),
     name: dto.hilist_name || dto.hosplist_name || dto.hilist_code,
     listType: dto.hilist_type ?? '',
     qty,
