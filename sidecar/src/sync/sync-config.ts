@@ -31,7 +31,8 @@ export interface SyncConfig {
   /**
    * After each 2 ms slice of activation work, how long the activation stays off the event loop (ms). Under a
    * saturating load every slice is latency added to queued requests; resting between slices keeps a background
-   * swap to a share of the loop (0: back on the next turn, fastest when idle).
+   * swap to a share of the loop (0, the default: back on the next turn, fastest when idle; on a 2-core machine
+   * under load, 2 ms made swaps 1.5-2x longer without a measurable p99 gain, see tests/bench/swap.bench.ts).
    */
   activationRestMs: number;
   /** How far ahead of this clock a bundle's created_at may be before it is refused as misdated. */
@@ -127,7 +128,7 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig
     timeoutMs: seconds(env, 'PREALERT_SYNC_TIMEOUT_S', 120) * 1000,
     maxBundleBytes: byteCount(env, 'PREALERT_SYNC_MAX_BYTES', 512 * 1024 * 1024),
     downloadDeadlineMs: seconds(env, 'PREALERT_SYNC_DOWNLOAD_DEADLINE_S', 1800) * 1000,
-    activationRestMs: milliseconds(env, 'PREALERT_SYNC_ACTIVATION_REST_MS') ?? 2,
+    activationRestMs: milliseconds(env, 'PREALERT_SYNC_ACTIVATION_REST_MS') ?? 0,
     maxClockSkewMs: seconds(env, 'PREALERT_SYNC_MAX_CLOCK_SKEW_S', 600, true) * 1000,
     ...(region ? { region } : {}),
     ...(pauseBeforeCommit ? { testPauseBeforeCommitMs: pauseBeforeCommit } : {}),
