@@ -101,5 +101,12 @@ describe('library file', () => {
     broken[100] = canonicalJson(point);
     const bad = errorOf(() => readAll([Buffer.from(libraryText(broken))]));
     expect(bad.message).toContain('library.ndjson:101 kp.codes');
+
+    const badSeverity = [...lines];
+    const severe = JSON.parse(badSeverity[100]!) as { id: string; kp: { severity?: unknown } };
+    severe.kp.severity = 4;
+    badSeverity[100] = canonicalJson(severe);
+    const wrong = errorOf(() => readAll([Buffer.from(libraryText(badSeverity))]));
+    expect(wrong.message).toContain('library.ndjson:101 kp.severity');
   });
 });

@@ -170,5 +170,7 @@ function checkPoint(value: unknown, where: string): KnowledgePoint {
     fail(where, 'limit', 'must be an object whose kind is a known kind of check');
   }
   if (value.batch !== undefined && !Number.isInteger(value.batch)) fail(where, 'batch', 'must be an integer');
+  if (value.severity !== undefined && value.severity !== 1 && value.severity !== 2 && value.severity !== 3)
+    fail(where, 'severity', 'must be 1, 2 or 3');
   return value as unknown as KnowledgePoint;
 }
