@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import type { AnalysisInput } from '@prealert/core';
+import { loadNationalLibrary } from '@prealert/rules-cache';
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { analysisInput, type LineSpec, type RequestSpec, resultsOf, run } from './support/requests';
+
+/**
+ * Pins the whole 3101 output (every field of every result, jr_ids included) for a deterministic set of requests built
+ * from real national codes, so that work on the evaluator's speed cannot change what it answers: a stored jr_id must
+ * stay byte-identical, and so must every message, amount, severity and order. The pinned values were recorded from
+ * the evaluator before its hot path was restructured; a deliberate change of behaviour updates them in the same
+ * commit, with the reason.
+ */
+const lib = nationalLibrary();
+const national = loadNationalLibrary();
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Every code a national point names, in library order; plus the drug codes, for class duplicates.
+const pointCodes = national.knowledgePoints.flatMap((kp) => kp.codes);
+const drugCodes = pointCodes.filter((c) => c.startsWith('X'));
+
+function pick<T>(random: () => number, list: readonly T[]): T {
+  return list[Math.floor(random() * list.length)]!;
+}
+
+const DATES = ['2026-11-20 09:00:00', '2026-11-19 10:30:00', '2026-11-20 09:00:00', '2026-11-01 08:00:00'];
+
+/** One request: a current encounter with mixed lines and, every other request, an earlier encounter as history. */
+function request(seed: number): AnalysisInput {
+  const random = rng(seed);
+  const lines: LineSpec[] = [];
+  const count = 3 + Math.floor(random() * 40);
+  for (let i = 0; i < count; i++) {
+    const r = random();
+    const code = r < 0.5 ? pick(random, pointCodes) : pick(random, drugCodes);
+    const spec: LineSpec = {
+      code,
+      rx_id: `RX${seed}-${i}`,
+      rxno: `CF${Math.floor(i / (3 + (seed % 5)))}`,
+      cnt: 1 + Math.floor(random() * 4),
+      pric: random() < 0.1 ? '' : (Math.floor(random() * 10000) / 100).toFixed(2),
+      date: pick(random, DATES),
+      current: random() > 0.15,
+    };
+    if (random() < 0.1) spec.long = true;
+    if (spec.long && random() < 0.5) spec.stop = '2026-11-25 09:00:00';
+    if (random() < 0.05) spec.doctor = '';
+    if (random() < 0.05) spec.unit = 'kg';
+    if (random() < 0.05) spec.title = '231';
+    lines.push(spec);
+    // Identical lines (same code, day, amount and quantity) now and then.
+    if (random() < 0.05) lines.push({ ...spec, rx_id: `RX${seed}-${i}b` });
+  }
+  const spec: RequestSpec = {
+    gend: pick(random, ['1', '2', '']),
+    brdy: pick(random, ['1986-03-02', '2024-05-01', '2026-11-10', '1950-01-01', '2015-07-20']),
+    med_mdtrt_type: pick(random, ['1', '2', '3']),
+    med_type: pick(random, ['11', '21', '14', '52']),
+    insutype: pick(random, ['310', '390', '410']),
+    medins_lv: pick(random, ['1', '2', '3']),
+    diagnoses: pick(random, [['J06.900'], ['C61.x00', 'I10.x00'], [], ['bad code']]),
+    lines,
+  };
+  if (seed % 2 === 0) {
+    spec.history = [
+      {
+        mdtrt_id: 'MDTRT-0',
+        lines: lines.slice(0, 5).map((l, i) => ({ ...l, rx_id: `H${seed}-${i}`, date: '2026-11-10 09:00:00' })),
+      },
+    ];
+  }
+  const input = analysisInput(spec);
+  (input.data as { task_id: string }).task_id = `TASK-${seed}`;
+  return input;
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+describe('pinned output', () => {
+  it('answers 60 mixed requests on the national library exactly as recorded', () => {
+    const outputs = [];
+    let results = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const outcome = run(lib, request(seed));
+      const result = resultsOf(outcome);
+      results += result.length;
+      outputs.push(result);
+    }
+    // The requests must exercise the evaluator, not pass through it.
+    expect(results).toBe(PINNED.results);
+    expect(new Set(outputs.flat().map((r) => r.rule_id)).size).toBe(PINNED.rules);
+    expect(
+      outputs
+        .flat()
+        .slice(0, 4)
+        .map((r) => r.jr_id),
+    ).toEqual(PINNED.firstIds);
+    expect(digest(outputs)).toBe(PINNED.digest);
+  });
+});
+
+const PINNED = {
+  results: 814,
+  rules: 17,
+  firstIds: [
+    'JRad49df792de1ec6f99c83732',
+    'JRd40facc6ac62778eea39cfa8',
+    'JR77c863eda6d70e6c685bb642',
+    'JR919311930b822ec53aa6ae62',
+  ],
+  digest: '74eb56f6d9c54310c35e9759d569b4cc717ad1be1d31d475ed096c29fe43a104',
+};
