@@ -166,6 +166,55 @@ export function toJudgeResult(f: Finding, taskId: string): JudgeResultDto {
   };
 }
 
+/**
+ * What the rules of one request run under. Evaluation is synchronous, so one module-level instance serves every
+ * call (set at the start of evaluate); the helpers below read it instead of closing over per-call locals, which
+ * would allocate two closures per request (and, under tsx, name each one through Object.defineProperty).
+ */
+const runState: { config: EvaluatorConfig; scenes: number; ruleFilter: Set<string> | undefined } = {
+  config: resolveConfig(),
+  scenes: 0,
+  ruleFilter: undefined,
+};
+
+function runs(rule: Rule): boolean {
+  const e = effectiveRule(rule, runState.config);
+  return e.enabled && (e.scenes & runState.scenes) !== 0 && (!runState.ruleFilter || runState.ruleFilter.has(rule.id));
+}
+
+/** The lines of one patient matched to the points that name their codes. */
+class PatientMatches {
+  readonly byPoint = new Map<KnowledgePoint, Match>();
+  tcmSingle: Map<Line, PointEntry> | undefined = undefined;
+  surgeryGroups: Map<string, Line[]> | undefined = undefined;
+
+  add(entry: PointEntry, line: Line): void {
+    if (line.beginDay < entry.fromDay || line.beginDay > entry.toDay || !runs(entry.rule)) return;
+    const limit = entry.kp.limit;
+    if (limit.kind === 'tcm_single_not_paid') {
+      if (line.current) {
+        this.tcmSingle ??= new Map();
+        this.tcmSingle.set(line, entry);
+      }
+      return;
+    }
+    if (limit.kind === 'same_incision_group') {
+      this.surgeryGroups ??= new Map();
+      const group = this.surgeryGroups.get(limit.group);
+      if (group) group.push(line);
+      else this.surgeryGroups.set(limit.group, [line]);
+    }
+    const match = this.byPoint.get(entry.kp);
+    if (match) match.lines.push(line);
+    else this.byPoint.set(entry.kp, { entry, lines: [line] });
+  }
+}
+
+function hasCurrentLine(lines: readonly Line[]): boolean {
+  for (let i = 0; i < lines.length; i++) if (lines[i]!.current) return true;
+  return false;
+}
+
 /** Evaluates a normalised request. Cost: one index lookup per order line, plus the checks of the points that match. */
 export function evaluate(
   library: CompiledLibrary,
@@ -174,58 +223,38 @@ export function evaluate(
   config: EvaluatorConfig,
   now: LocalTime,
 ): Finding[] {
-  const requestScenes = sceneMask(scenes);
-  const ruleFilter = request.ruleIds.length > 0 ? new Set(request.ruleIds) : undefined;
+  runState.config = config;
+  runState.scenes = sceneMask(scenes);
+  runState.ruleFilter = request.ruleIds.length > 0 ? new Set(request.ruleIds) : undefined;
   const ctx: CheckContext = { config, now };
   const findings: Finding[] = [];
-  const runs = (rule: Rule): boolean => {
-    const e = effectiveRule(rule, config);
-    return e.enabled && (e.scenes & requestScenes) !== 0 && (!ruleFilter || ruleFilter.has(rule.id));
-  };
 
   for (const patient of request.patients) {
-    if (!patient.encounters.some((e) => e.hasCurrent)) continue;
-    const matches = new Map<KnowledgePoint, Match>();
-    let tcmSingle: Map<Line, PointEntry> | undefined;
-    let surgeryGroups: Map<string, Line[]> | undefined;
-    const add = (entry: PointEntry, line: Line) => {
-      if (line.beginDay < entry.fromDay || line.beginDay > entry.toDay || !runs(entry.rule)) return;
-      const kind = entry.kp.limit.kind;
-      if (kind === 'tcm_single_not_paid') {
-        if (line.current) {
-          tcmSingle ??= new Map();
-          tcmSingle.set(line, entry);
-        }
-        return;
-      }
-      if (kind === 'same_incision_group' && entry.kp.limit.kind === 'same_incision_group') {
-        surgeryGroups ??= new Map();
-        const group = surgeryGroups.get(entry.kp.limit.group);
-        if (group) group.push(line);
-        else surgeryGroups.set(entry.kp.limit.group, [line]);
-      }
-      const match = matches.get(entry.kp);
-      if (match) match.lines.push(line);
-      else matches.set(entry.kp, { entry, lines: [line] });
-    };
-    for (const line of patient.lines) {
+    let current = false;
+    for (const e of patient.encounters) if (e.hasCurrent) current = true;
+    if (!current) continue;
+    const matches = new PatientMatches();
+    const lines = patient.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       const found = library.lookupHashed(line.code, line.codeHash);
       if (found === undefined) continue;
-      if (Array.isArray(found)) for (const entry of found) add(entry, line);
-      else add(found, line);
+      if (Array.isArray(found)) for (const entry of found) matches.add(entry, line);
+      else matches.add(found, line);
     }
 
-    for (const { entry, lines } of matches.values()) {
-      const check = POINT_CHECKS[entry.kp.limit.kind];
+    for (const { entry, lines } of matches.byPoint.values()) {
+      const limit = entry.kp.limit;
+      const check = POINT_CHECKS[limit.kind];
       if (!check) continue;
       let input: readonly Line[] = lines;
-      if (entry.kp.limit.kind === 'same_incision_group') input = surgeryGroups?.get(entry.kp.limit.group) ?? lines;
-      else if (!lines.some((l) => l.current)) continue;
+      if (limit.kind === 'same_incision_group') input = matches.surgeryGroups?.get(limit.group) ?? lines;
+      else if (!hasCurrentLine(lines)) continue;
       const hits = check(entry, input, ctx);
       if (hits) for (const hit of hits) findings.push(toFinding(library, entry.rule, entry.kp, hit, config));
     }
-    if (tcmSingle) {
-      for (const { entry, hit } of checkTcmSinglePrescriptions(patient, tcmSingle)) {
+    if (matches.tcmSingle) {
+      for (const { entry, hit } of checkTcmSinglePrescriptions(patient, matches.tcmSingle)) {
         findings.push(toFinding(library, entry.rule, entry.kp, hit, config));
       }
     }
@@ -235,11 +264,15 @@ export function evaluate(
       if (hits) for (const hit of hits) findings.push(toFinding(library, rule, undefined, hit, config));
     }
   }
-  findings.sort(
-    (a, b) =>
-      a.severity - b.severity || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (a.jrId < b.jrId ? -1 : 1),
-  );
+  if (findings.length > 1) findings.sort(byOutputOrder);
   return findings;
+}
+
+/** Output order: severity, then rule, then jr_id. */
+function byOutputOrder(a: Finding, b: Finding): number {
+  return (
+    a.severity - b.severity || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (a.jrId < b.jrId ? -1 : 1)
+  );
 }
 
 /** 3101/3102 end to end on a validated input: scenes, normalisation, evaluation, national output. */

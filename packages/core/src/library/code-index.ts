@@ -2,10 +2,29 @@ import type { PointEntry } from './compile';
 
 export type IndexValue = PointEntry | PointEntry[];
 
-/** 32-bit FNV-1a over the code's characters: the index's hash, also kept on each order line (Line.codeHash). */
+/**
+ * The index's hash, also kept on each order line (Line.codeHash). FNV-1a one character per step is bound by the
+ * latency of its multiply chain (23 dependent steps for a 西药 code, ~1.4 µs over a 50-line request); here two
+ * independent lanes each take two characters (all 16 bits of each) per multiply, and a murmur finaliser brings the
+ * high bits down into the low bits the table masks with. Any well-spread hash will do: codes are always compared
+ * exactly, and the table is rebuilt from the codes whenever a library is compiled.
+ */
 export function codeHashOf(code: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 0x01000193);
+  const n = code.length;
+  let a = 0x811c9dc5 ^ n;
+  let b = 0x2545f491;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    a = Math.imul(a ^ (code.charCodeAt(i) | (code.charCodeAt(i + 1) << 16)), 0x01000193);
+    b = Math.imul(b ^ (code.charCodeAt(i + 2) | (code.charCodeAt(i + 3) << 16)), 0x01000193);
+  }
+  for (; i < n; i++) a = Math.imul(a ^ code.charCodeAt(i), 0x01000193);
+  let h = a ^ Math.imul(b, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h | 0;
 }
 
