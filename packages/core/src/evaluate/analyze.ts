@@ -18,7 +18,7 @@ import { type Line, type NormalizedRequest, normalizeAnalysis } from '../normali
 import { parseScenes, sceneMask } from '../normalize/scenes';
 import { type EvaluatorConfig, resolveConfig } from './config';
 import { effectiveRule } from './effective-rules';
-import type { Finding } from './finding';
+import type { Finding, FindingLine } from './finding';
 import { judgeResultId } from './jr-id';
 
 export interface AnalyzeOptions {
@@ -97,8 +97,19 @@ function toFinding(
     impact = 'confirm';
   }
   const flagged = hit.flagged;
+  const involved = hit.involved;
   let amount = 0;
-  for (const f of flagged) amount += textOnly ? 0 : f.amount;
+  const rxIds: string[] = new Array(flagged.length);
+  const lines: FindingLine[] = new Array(flagged.length + involved.length);
+  for (let i = 0; i < flagged.length; i++) {
+    const f = flagged[i]!;
+    if (!textOnly) amount += f.amount;
+    rxIds[i] = f.line.rxId;
+    lines[i] = { rxId: f.line.rxId, itemType: 1, amount: textOnly ? 0 : round2(f.amount) };
+  }
+  for (let i = 0; i < involved.length; i++) {
+    lines[flagged.length + i] = { rxId: involved[i]!.rxId, itemType: 2, amount: 0 };
+  }
   const first = flagged[0]?.line;
   const encounter = hit.encounter;
   const pointKey = (kp?.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');
@@ -114,7 +125,7 @@ function toFinding(
       ruleId: rule.id,
       pointKey,
       encounterId: encounter.id,
-      rxIds: flagged.map((f) => f.line.rxId),
+      rxIds,
     }),
     ruleId: rule.id,
     ruleName: rule.name,
@@ -130,13 +141,26 @@ function toFinding(
     deptName: first?.deptName ?? encounter.deptName,
     doctorCode: first?.doctorCode ?? encounter.doctorCode,
     doctorName: first?.doctorName ?? '',
-    lines: [
-      ...flagged.map((f) => ({ rxId: f.line.rxId, itemType: 1 as const, amount: textOnly ? 0 : round2(f.amount) })),
-      ...hit.involved.map((l) => ({ rxId: l.rxId, itemType: 2 as const, amount: 0 })),
-    ],
+    lines,
     message,
     evidence: kp?.basis || kp?.limitText || rule.name,
   };
+}
+
+function detailsOf(f: Finding): JudgeResultDto['judge_result_detail_dtos'] {
+  const details: JudgeResultDto['judge_result_detail_dtos'] = new Array(f.lines.length);
+  for (let i = 0; i < f.lines.length; i++) {
+    const l = f.lines[i]!;
+    details[i] = {
+      jrd_id: `${f.jrId}-${i + 1}`,
+      patn_id: f.patientId,
+      mdtrt_id: f.encounterId,
+      rx_id: l.rxId,
+      vola_item_type: l.itemType === 1 ? '1' : '2',
+      vola_amt: l.amount,
+    };
+  }
+  return details;
 }
 
 export function toJudgeResult(f: Finding, taskId: string): JudgeResultDto {
@@ -147,14 +171,7 @@ export function toJudgeResult(f: Finding, taskId: string): JudgeResultDto {
     vola_cont: f.message,
     patn_id: f.patientId,
     mdtrt_id: f.encounterId,
-    judge_result_detail_dtos: f.lines.map((l, i) => ({
-      jrd_id: `${f.jrId}-${i + 1}`,
-      patn_id: f.patientId,
-      mdtrt_id: f.encounterId,
-      rx_id: l.rxId,
-      vola_item_type: l.itemType === 1 ? '1' : '2',
-      vola_amt: l.amount,
-    })),
+    judge_result_detail_dtos: detailsOf(f),
     vola_amt: f.amount,
     vola_amt_stas: f.amountComputed ? '1' : '0',
     sev_deg: String(f.severity) as '1' | '2' | '3',

@@ -143,6 +143,61 @@ function time(raw: unknown, where: FieldAt, errors: FieldError[]): LocalTime | u
   return Number.isNaN(minutes) ? undefined : localTimeOfMinutes(minutes);
 }
 
+/**
+ * An order line as the evaluator reads it. The fields every encounter-wide check reads on every line are computed
+ * once here; the ones only a finding (or a check of a matched point) reads — names, list price, unit, ordering
+ * department name, doctor name and title — are read from the order when asked, since most lines of a request match
+ * no point and never produce a finding. One class, so every line has the same shape.
+ */
+class OrderLine implements Line {
+  constructor(
+    readonly index: number,
+    readonly rxId: string,
+    readonly rxno: string,
+    readonly code: string,
+    readonly codeHash: number,
+    readonly listType: string,
+    readonly qty: number,
+    readonly price: number,
+    readonly amount: number,
+    readonly amountKnown: boolean,
+    readonly priceKnown: boolean,
+    readonly beginMinutes: number,
+    readonly beginDay: number,
+    readonly lastDay: number,
+    public current: boolean,
+    readonly deptCode: string,
+    readonly doctorCode: string,
+    readonly encounter: Encounter,
+    readonly dto: OrderDto,
+  ) {}
+
+  get name(): string {
+    const dto = this.dto;
+    return dto.hilist_name || dto.hosplist_name || dto.hilist_code;
+  }
+
+  get listPrice(): number {
+    return this.dto.hilist_pric ?? 0;
+  }
+
+  get unit(): string {
+    return this.dto.spec_unt ?? '';
+  }
+
+  get deptName(): string {
+    return this.dto.drord_dept_name || this.encounter.deptName;
+  }
+
+  get doctorName(): string {
+    return this.dto.drord_dr_name ?? '';
+  }
+
+  get doctorTitle(): string {
+    return this.dto.drord_dr_profttl ?? '';
+  }
+}
+
 /** ajv has already coerced the declared fields to strings/numbers; `?? ''` is all the defaulting they need. */
 function normalizeLine(
   dto: OrderDto,
@@ -168,33 +223,28 @@ function normalizeLine(
   const qty = dto.cnt ?? 0;
   const price = dto.pric ?? 0;
   const priceKnown = dto.pric !== undefined;
-  return {
+  const code = dto.hilist_code;
+  return new OrderLine(
     index,
-    rxId: dto.rx_id,
-    rxno: dto.rxno ?? '',
-    code: dto.hilist_code,
-    codeHash: codeHashOf(dto.hilist_code),
-    name: dto.hilist_name || dto.hosplist_name || dto.hilist_code,
-    listType: dto.hilist_type ?? '',
+    dto.rx_id,
+    dto.rxno ?? '',
+    code,
+    codeHashOf(code),
+    dto.hilist_type ?? '',
     qty,
     price,
-    listPrice: dto.hilist_pric ?? 0,
-    amount: dto.sumamt ?? Math.round(qty * price * 100) / 100,
-    amountKnown: dto.sumamt !== undefined || priceKnown,
+    dto.sumamt ?? Math.round(qty * price * 100) / 100,
+    dto.sumamt !== undefined || priceKnown,
     priceKnown,
     beginMinutes,
     beginDay,
     lastDay,
-    current: dto.curr_drord_flag !== '0',
-    unit: dto.spec_unt ?? '',
-    deptCode: dto.drord_dept_codg || encounter.deptCode,
-    deptName: dto.drord_dept_name || encounter.deptName,
-    doctorCode: dto.drord_dr_codg || encounter.doctorCode,
-    doctorName: dto.drord_dr_name ?? '',
-    doctorTitle: dto.drord_dr_profttl ?? '',
+    dto.curr_drord_flag !== '0',
+    dto.drord_dept_codg || encounter.deptCode,
+    dto.drord_dr_codg || encounter.doctorCode,
     encounter,
     dto,
-  };
+  );
 }
 
 /** Full years (周岁) on the line's day; undefined without a birth date. Computed only by the checks that need it. */
@@ -271,7 +321,9 @@ function normalizePatient(dto: PatientDto, now: LocalTime, basePath: string, err
       encounter.hasCurrent = false;
     }
     patient.encounters.push(encounter);
-    for (const line of encounter.lines) patient.lines.push(line);
+    // One encounter (the usual request): the patient's lines are its lines, shared; nothing edits either list later.
+    if (encounters.length === 1) patient.lines = encounter.lines;
+    else for (const line of encounter.lines) patient.lines.push(line);
   }
   return patient;
 }
