@@ -217,6 +217,48 @@ describe('results from the provincial gateway outside the contract', () => {
 });
 
 describe('the recorder', () => {
+  it('stores a result body once while it comes back unchanged, and again when it changes', async () => {
+    const server = await testServer();
+    try {
+      const bodies = () => server.db.prepare('SELECT COUNT(*) FROM result_bodies').pluck().get() as number;
+      const envelope = analysisEnvelope({ encounterId: 'MZ-H-BODY', firing: 2 });
+      const first = await callService(server, envelope);
+      expect(first.body.output.result).toHaveLength(2);
+      await server.app.inject({ url: '/v1/status' }); // writes the queued records
+      expect(bodies()).toBe(2);
+      await callService(server, {
+        ...envelope,
+        input: { data: { ...(envelope.input as { data: object }).data, task_id: 'again' } },
+      });
+      await server.app.inject({ url: '/v1/status' });
+      expect(bodies()).toBe(2);
+      // The doctor raises the quantity of the first flagged line: its warning's amount changes, the other's not.
+      const edited = structuredClone(envelope) as {
+        input: {
+          data: {
+            task_id: string;
+            patient_dtos: { fsi_encounter_dtos: { fsi_order_dtos: Record<string, string>[] }[] }[];
+          };
+        };
+      };
+      edited.input.data.task_id = 'edited';
+      const line = edited.input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos[0]!;
+      line.cnt = '9';
+      line.sumamt = (Number(line.pric) * 9).toFixed(2);
+      const third = await callService(server, edited);
+      expect(third.body.output.result!.map((r) => r.jr_id)).toEqual(first.body.output.result!.map((r) => r.jr_id));
+      await server.app.inject({ url: '/v1/status' });
+      expect(bodies()).toBe(3);
+      const task = (await server.app.inject({ url: '/v1/tasks/edited' })).json() as {
+        results: { jr_id: string; vola_amt: number }[];
+      };
+      expect(task.results.map((r) => r.vola_amt)).toEqual(third.body.output.result!.map((r) => r.vola_amt));
+      expect(task.results.map((r) => r.vola_amt)).toContain(Number(line.sumamt));
+    } finally {
+      await server.close();
+    }
+  });
+
   it('drops a record the database refuses on its own account and writes the rest of its batch', async () => {
     const dir = tempDataDir();
     const db = openDatabase(dir);

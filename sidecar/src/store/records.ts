@@ -26,6 +26,51 @@ export interface RecorderOptions {
   maxPending?: number;
 }
 
+type Fields = Readonly<Record<string, unknown>>;
+
+interface StoredBody {
+  id: number;
+  /** The result's own fields (details aside), copied: results are not the recorder's to keep. */
+  fields: Fields;
+  fieldCount: number;
+  details: readonly Fields[];
+}
+
+function storedBody(r: JudgeResultDto, id: number): StoredBody {
+  const fields: Record<string, unknown> = { ...r };
+  delete fields.judge_result_detail_dtos;
+  return {
+    id,
+    fields,
+    fieldCount: Object.keys(fields).length,
+    details: (r.judge_result_detail_dtos ?? []).map((d) => ({ ...d })),
+  };
+}
+
+/** Whether `r` would be stored as the same body (task_id is not part of it; patn_id maps to the same key). */
+function sameBody(stored: StoredBody, r: JudgeResultDto): boolean {
+  let count = 0;
+  for (const key in r) {
+    if (key === 'judge_result_detail_dtos') continue;
+    count++;
+    if (key !== 'task_id' && stored.fields[key] !== (r as unknown as Fields)[key]) return false;
+  }
+  if (count !== stored.fieldCount) return false;
+  const details = r.judge_result_detail_dtos ?? [];
+  if (details.length !== stored.details.length) return false;
+  for (let i = 0; i < details.length; i++) {
+    const a = stored.details[i]!;
+    const b = details[i] as unknown as Fields;
+    let n = 0;
+    for (const key in b) {
+      n++;
+      if (a[key] !== b[key]) return false;
+    }
+    if (n !== Object.keys(a).length) return false;
+  }
+  return true;
+}
+
 /** SQLite's codes for a disk or lock problem, which may pass; anything else is the record's own fault. */
 const STORAGE_TROUBLE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOCOL)/;
 
@@ -51,8 +96,8 @@ export class AnalysisRecorder {
   private readonly writeBatch: (batch: readonly AnalysisRecord[]) => void;
   private readonly maxPending: number;
   private readonly onError: (error: unknown, pending: number) => void;
-  /** jr_id → the last body stored for it. */
-  private readonly bodies = new Map<string, { json: string; id: number }>();
+  /** jr_id → (a copy of) the last result stored for it, and its row id. */
+  private readonly bodies = new Map<string, StoredBody>();
   private readonly patientKeys = new Map<string, string>();
   private readonly knownReminders = new Set<string>();
   /** Records written since start. */
@@ -199,16 +244,18 @@ export class AnalysisRecorder {
     return key;
   }
 
-  /** The id of this result's stored body, storing it when it differs from the last one stored for its jr_id. */
+  /**
+   * The id of this result's stored body, storing it when it differs from the last one stored for its jr_id. A
+   * re-analysed encounter mostly answers the same results again: comparing them field by field costs far less
+   * than serialising each one to find out.
+   */
   private bodyId(r: JudgeResultDto, insertBody: Statement<[string, string]>): number {
-    const json = this.bodyJson(r);
-    let body = this.bodies.get(r.jr_id);
-    if (body === undefined || body.json !== json) {
-      body = { json, id: Number(insertBody.run(r.jr_id, json).lastInsertRowid) };
-      if (this.bodies.size >= BODY_CACHE_LIMIT) this.bodies.clear();
-      this.bodies.set(r.jr_id, body);
-    }
-    return body.id;
+    const known = this.bodies.get(r.jr_id);
+    if (known !== undefined && sameBody(known, r)) return known.id;
+    const id = Number(insertBody.run(r.jr_id, this.bodyJson(r)).lastInsertRowid);
+    if (this.bodies.size >= BODY_CACHE_LIMIT) this.bodies.clear();
+    this.bodies.set(r.jr_id, storedBody(r, id));
+    return id;
   }
 
   /** The stored form of a result: patn_id pseudonymised, task_id blank (the task row holds it; see TaskStore). */
