@@ -3,44 +3,26 @@
  * (fail-open), a decision made meanwhile is kept and retried, and it reaches the sidecar once it answers again.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoServer, startDemoServer } from '../examples/web-his/demo-server.mjs';
-import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
-import { launchChromium } from './support/chromium';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const artifacts = path.join(repoRoot, 'artifacts');
 
-let demo: DemoServer;
-let sidecar: RunningSidecar;
-let context: BrowserContext;
-let dataDir = '';
-let userDataDir = '';
+let stack: DemoStack;
+let demo: DemoStack['demo'];
+let sidecar: DemoStack['sidecar'];
+let context: DemoStack['context'];
 
 beforeAll(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-retry-'));
-  demo = await startDemoServer({ port: 0 });
-  sidecar = await startSidecar({
-    cli: path.join(repoRoot, 'sidecar/dist/cli.js'),
-    port: '0',
-    dataDir,
-    corsOrigins: [demo.url],
-  });
-  demo.setSidecarUrl(sidecar.url);
-  ({ context, profileDir: userDataDir } = await launchChromium());
+  stack = await startDemoStack('retry');
+  ({ demo, sidecar, context } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  await context?.close();
-  if (sidecar?.child.exitCode === null) sidecar.child.kill('SIGCONT');
-  await sidecar?.stop();
-  await demo?.close();
-  for (const dir of [userDataDir, dataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 const cardState = (page: Page) => page.locator('prealert-reminder li.card').first().locator('.state').textContent();
 

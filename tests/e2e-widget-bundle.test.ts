@@ -3,41 +3,20 @@
  * on the demo's minimal host page (examples/web-his/public/embed.html): how a HIS without a module build would
  * embed it. Answers from the real sidecar.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoServer, startDemoServer } from '../examples/web-his/demo-server.mjs';
-import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
-import { launchChromium } from './support/chromium';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
 
-const repoRoot = path.resolve(import.meta.dirname, '..');
-let demo: DemoServer;
-let sidecar: RunningSidecar;
-let context: BrowserContext;
-let dataDir = '';
-let userDataDir = '';
+let stack: DemoStack;
+let demo: DemoStack['demo'];
+let sidecar: DemoStack['sidecar'];
+let context: DemoStack['context'];
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-iife-'));
-  demo = await startDemoServer({ port: 0 });
-  sidecar = await startSidecar({
-    cli: path.join(repoRoot, 'sidecar/dist/cli.js'),
-    port: '0',
-    dataDir,
-    corsOrigins: [demo.url],
-  });
-  demo.setSidecarUrl(sidecar.url);
-  ({ context, profileDir: userDataDir } = await launchChromium());
+  stack = await startDemoStack('iife');
+  ({ demo, sidecar, context } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  await context?.close();
-  await sidecar?.stop();
-  await demo?.close();
-  for (const dir of [userDataDir, dataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 describe('classic-script bundle', () => {
   it('registers <prealert-reminder>, marks the host rows and records answers; a "block" warning cannot be continued', async () => {

@@ -3,43 +3,22 @@
  * Chromium against the real sidecar: the Tab order (one stop per warning, buttons by ←/→), "complete" only once
  * the sidecar has recorded every answer, and no retries from an element the host removed.
  */
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoServer, startDemoServer } from '../examples/web-his/demo-server.mjs';
-import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
-import { launchChromium } from './support/chromium';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
 
-const repoRoot = path.resolve(import.meta.dirname, '..');
-let demo: DemoServer;
-let sidecar: RunningSidecar;
-let context: BrowserContext;
-let dataDir = '';
-let userDataDir = '';
+let stack: DemoStack;
+let demo: DemoStack['demo'];
+let sidecar: DemoStack['sidecar'];
+let context: DemoStack['context'];
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-delivery-'));
-  demo = await startDemoServer({ port: 0 });
-  sidecar = await startSidecar({
-    cli: path.join(repoRoot, 'sidecar/dist/cli.js'),
-    port: '0',
-    dataDir,
-    corsOrigins: [demo.url],
-  });
-  demo.setSidecarUrl(sidecar.url);
-  ({ context, profileDir: userDataDir } = await launchChromium());
+  stack = await startDemoStack('delivery');
+  ({ demo, sidecar, context } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  await context?.close();
-  if (sidecar?.child.exitCode === null) sidecar.child.kill('SIGCONT');
-  await sidecar?.stop();
-  await demo?.close();
-  for (const dir of [userDataDir, dataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 /** The embed page with its two warnings (药品限就医方式, 药品区分性别使用) shown; returns its task_id. */
 async function openEmbed(page: Page): Promise<string> {
