@@ -112,6 +112,29 @@ describe('pinned output', () => {
   });
 });
 
+describe('date errors name their field', () => {
+  it('in a later patient, a later encounter and a later order line', () => {
+    const input = request(2);
+    const data = input.data as unknown as { patient_dtos: Record<string, unknown>[] };
+    const second = structuredClone(data.patient_dtos[0]!) as {
+      brdy: string;
+      fsi_encounter_dtos: { adm_date: string; fsi_order_dtos: { drord_stop_date: string }[] }[];
+    };
+    second.brdy = '1986-13-40';
+    second.fsi_encounter_dtos[1]!.adm_date = 'yesterday';
+    second.fsi_encounter_dtos[1]!.fsi_order_dtos[2]!.drord_stop_date = '2026-11-31 09:00:00';
+    data.patient_dtos.push(second);
+    const outcome = run(lib, input);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.errors.map((e) => e.path)).toEqual([
+      'input.data.patient_dtos[1].brdy',
+      'input.data.patient_dtos[1].fsi_encounter_dtos[1].adm_date',
+      'input.data.patient_dtos[1].fsi_encounter_dtos[1].fsi_order_dtos[2].drord_stop_date',
+    ]);
+  });
+});
+
 const PINNED = {
   results: 814,
   rules: 17,

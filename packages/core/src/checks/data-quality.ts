@@ -82,11 +82,17 @@ function problemsOf(encounter: Encounter): Problem[] {
     if (line.listType === '102' && line.unit !== '' && !GRAM_UNITS.has(line.unit)) push(problems, 'herb-unit', line);
     if (line.doctorCode === '' || line.deptCode === '') push(problems, 'doctor-dept', line);
   }
-  const badDiagnoses = encounter.diagnoses.filter((d) => !DIAGNOSIS_CODE.test(d));
-  if (encounter.diagnoses.length === 0 || badDiagnoses.length > 0) {
+  let badDiagnoses: string[] | undefined;
+  for (const d of encounter.diagnoses) {
+    if (!DIAGNOSIS_CODE.test(d)) (badDiagnoses ??= []).push(d);
+  }
+  if (encounter.diagnoses.length === 0 || badDiagnoses !== undefined) {
     problems.unshift({
       key: encounter.diagnoses.length === 0 ? 'diagnosis-missing' : 'diagnosis-malformed',
-      fact: encounter.diagnoses.length === 0 ? '本次就诊未传诊断编码' : `诊断编码格式错误：${badDiagnoses.join('、')}`,
+      fact:
+        encounter.diagnoses.length === 0
+          ? '本次就诊未传诊断编码'
+          : `诊断编码格式错误：${(badDiagnoses ?? []).join('、')}`,
       lines: encounter.lines.filter((l) => l.current),
     });
   }

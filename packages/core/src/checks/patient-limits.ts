@@ -1,3 +1,4 @@
+import type { EvaluatorConfig } from '../evaluate/config';
 import { ageDaysAt, ageYearsAt } from '../normalize/request';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
@@ -23,12 +24,6 @@ export const checkAgeGroup: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'age_group') return undefined;
   const c = ctx.config.ageCeilings;
-  const label =
-    limit.group === 'neonate'
-      ? `新生儿（出生 ${c.neonateMaxDays} 天内）`
-      : limit.group === 'infant'
-        ? `婴幼儿（不满 ${c.infantBelowYears} 周岁）`
-        : `儿童（${c.childMaxYears} 周岁及以下）`;
   return flagCurrentLines(
     lines,
     (line) => {
@@ -42,9 +37,18 @@ export const checkAgeGroup: PointCheck = (entry, lines, ctx) => {
       const over = limit.group === 'infant' ? years >= c.infantBelowYears : years > c.childMaxYears;
       return over ? `患者年龄 ${years} 周岁` : undefined;
     },
-    (fact, line) => `${itemLabel(entry, line)}限${label}使用，${fact}。`,
+    (fact, line) => `${itemLabel(entry, line)}限${ageGroupLabel(limit.group, c)}使用，${fact}。`,
   );
 };
+
+/** The group as the message names it; built only for a finding. */
+function ageGroupLabel(group: 'neonate' | 'infant' | 'child', c: EvaluatorConfig['ageCeilings']): string {
+  return group === 'neonate'
+    ? `新生儿（出生 ${c.neonateMaxDays} 天内）`
+    : group === 'infant'
+      ? `婴幼儿（不满 ${c.infantBelowYears} 周岁）`
+      : `儿童（${c.childMaxYears} 周岁及以下）`;
+}
 
 /** 医疗服务项目限年龄: age outside an inclusive range of full years. */
 export const checkAgeRange: PointCheck = (entry, lines, ctx) => {

@@ -87,28 +87,33 @@ function sexOf(gend: unknown): Sex | undefined {
 }
 
 /**
- * Where a field sits: `${base}.${field}`, or `${base}.fsi_order_dtos[${order}].${field}` for an order line. Built
- * only when there is an error to report: on the happy path no path string is made.
+ * Where a field sits: `input.data.patient_dtos[p]`, then `.fsi_encounter_dtos[e]` for an encounter's field, then
+ * `.fsi_order_dtos[o]` for an order line's, then `.field`. Kept as numbers and built into a path only when there is
+ * an error to report: on the happy path no path string is made.
  */
 interface FieldAt {
-  base: string;
+  patient: number;
+  encounter: number;
   order: number;
   field: string;
 }
 
 function pathOf(at: FieldAt): string {
-  return at.order < 0 ? `${at.base}.${at.field}` : `${at.base}.fsi_order_dtos[${at.order}].${at.field}`;
+  let path = `input.data.patient_dtos[${at.patient}]`;
+  if (at.encounter >= 0) path += `.fsi_encounter_dtos[${at.encounter}]`;
+  if (at.order >= 0) path += `.fsi_order_dtos[${at.order}]`;
+  return `${path}.${at.field}`;
 }
 
 function invalidDate(value: unknown, at: FieldAt, errors: FieldError[]): void {
   errors.push({ path: pathOf(at), message: dateMessage(value) });
 }
 
-// One reusable locator: filled in before each date is read, copied into a path only on error.
-const here: FieldAt = { base: '', order: -1, field: '' };
+// One reusable locator: the walk sets the patient and encounter it is in, each read sets the rest; copied into a
+// path only on error. Normalisation is synchronous, so one module-level instance is safe.
+const here: FieldAt = { patient: 0, encounter: -1, order: -1, field: '' };
 
-function at(base: string, order: number, field: string): FieldAt {
-  here.base = base;
+function at(order: number, field: string): FieldAt {
   here.order = order;
   here.field = field;
   return here;
@@ -205,12 +210,11 @@ function normalizeLine(
   encounter: Encounter,
   fallbackMinutes: number,
   today: number,
-  encounterPath: string,
   errors: FieldError[],
 ): Line {
-  let beginMinutes = minutesOf(dto.drord_begn_date, at(encounterPath, index, 'drord_begn_date'), errors);
+  let beginMinutes = minutesOf(dto.drord_begn_date, at(index, 'drord_begn_date'), errors);
   if (Number.isNaN(beginMinutes)) beginMinutes = fallbackMinutes;
-  const stopMinutes = minutesOf(dto.drord_stop_date, at(encounterPath, index, 'drord_stop_date'), errors);
+  const stopMinutes = minutesOf(dto.drord_stop_date, at(index, 'drord_stop_date'), errors);
   const beginDay = Math.floor(beginMinutes / 1440);
   const stopDay = Math.floor(stopMinutes / 1440);
   // A long-term order runs until its stop date, or while it has none, up to the request day; a one-off order counts
@@ -259,14 +263,8 @@ export function ageDaysAt(line: Line): number | undefined {
   return birth === undefined ? undefined : line.beginDay - birth.day;
 }
 
-function normalizeEncounter(
-  dto: EncounterDto,
-  patient: Patient,
-  now: LocalTime,
-  basePath: string,
-  errors: FieldError[],
-): Encounter {
-  const adm = time(dto.adm_date, at(basePath, -1, 'adm_date'), errors);
+function normalizeEncounter(dto: EncounterDto, patient: Patient, now: LocalTime, errors: FieldError[]): Encounter {
+  const adm = time(dto.adm_date, at(-1, 'adm_date'), errors);
   const diagnoses: string[] = [];
   const main = text(dto.dscg_main_dise_codg).trim();
   if (main) diagnoses.push(main);
@@ -295,24 +293,27 @@ function normalizeEncounter(
   const fallback = (adm ?? now).minutes;
   const orders = dto.fsi_order_dtos;
   for (let i = 0; i < orders.length; i++) {
-    const line = normalizeLine(orders[i]!, i, encounter, fallback, now.day, basePath, errors);
+    const line = normalizeLine(orders[i]!, i, encounter, fallback, now.day, errors);
     encounter.lines.push(line);
     if (line.current) encounter.hasCurrent = true;
   }
   return encounter;
 }
 
-function normalizePatient(dto: PatientDto, now: LocalTime, basePath: string, errors: FieldError[]): Patient {
+function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors: FieldError[]): Patient {
+  here.patient = index;
+  here.encounter = -1;
   const patient: Patient = {
     id: dto.patn_id,
     sex: sexOf(dto.gend),
-    birth: time(dto.brdy, at(basePath, -1, 'brdy'), errors),
+    birth: time(dto.brdy, at(-1, 'brdy'), errors),
     encounters: [],
     lines: [],
   };
   const encounters = dto.fsi_encounter_dtos;
   for (let i = 0; i < encounters.length; i++) {
-    const encounter = normalizeEncounter(encounters[i]!, patient, now, `${basePath}.fsi_encounter_dtos[${i}]`, errors);
+    here.encounter = i;
+    const encounter = normalizeEncounter(encounters[i]!, patient, now, errors);
     // Only the encounter named by curr_mdtrt_id (or, without one, every encounter) can hold current lines; lines of
     // earlier encounters sent for history are context whatever their flag says.
     const curr = text(dto.curr_mdtrt_id);
@@ -336,7 +337,7 @@ export function normalizeAnalysis(input: AnalysisInput, now: LocalTime): Normali
   const data = input.data;
   const patients: Patient[] = [];
   for (let i = 0; i < data.patient_dtos.length; i++) {
-    patients.push(normalizePatient(data.patient_dtos[i]!, now, `input.data.patient_dtos[${i}]`, errors));
+    patients.push(normalizePatient(data.patient_dtos[i]!, now, i, errors));
   }
   if (errors.length > 0) return { ok: false, errors };
   const ruleIds = Array.isArray(data.rule_ids) ? data.rule_ids.map(text).filter((s) => s !== '') : [];

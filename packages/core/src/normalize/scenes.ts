@@ -32,6 +32,11 @@ export function parseScenes(
   if (raw === undefined || raw === null || raw === '' || (Array.isArray(raw) && raw.length === 0)) {
     return [...(infno === '3102' ? IN_SCENES : PRE_SCENES)];
   }
+  // The usual request names one scene as one digit ("2"): answered without the split and its regex.
+  if (typeof raw === 'string' && raw.length === 1) {
+    const digit = raw.charCodeAt(0) - 48;
+    if (digit >= 1 && digit <= 9) return [digit];
+  }
   const parts: unknown[] = Array.isArray(raw) ? raw : typeof raw === 'number' ? [raw] : String(raw).split(/[,，\s]+/);
   const scenes: number[] = [];
   for (const part of parts) {
