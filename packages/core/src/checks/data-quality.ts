@@ -84,7 +84,9 @@ function problemsOf(encounter: Encounter): Problem[] {
   }
   let badDiagnoses: string[] | undefined;
   for (const d of encounter.diagnoses) {
-    if (!DIAGNOSIS_CODE.test(d)) (badDiagnoses ??= []).push(d);
+    if (DIAGNOSIS_CODE.test(d)) continue;
+    badDiagnoses ??= [];
+    badDiagnoses.push(d);
   }
   if (encounter.diagnoses.length === 0 || badDiagnoses !== undefined) {
     problems.unshift({
