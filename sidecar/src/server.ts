@@ -81,17 +81,20 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
   const holder = new LibraryHolder();
   holder.onSwap((active) => metrics.libraryActivated(active.info));
-  try {
-    const source = options.library ?? loadNationalLibrary;
-    const data = typeof source === 'function' ? source() : source;
-    holder.swap(compileLibrary(data), { source: options.librarySource ?? 'bundled' });
-  } catch (error) {
-    // The service still starts: /healthz answers, /readyz says why it is not ready, 3101 answers infcode -1.
-    holder.loadError = (error as Error).message ?? String(error);
-    logger.error({ err: error }, 'library could not be loaded');
-  }
-  // Library sync and push (PREALERT_SYNC_*): restores the last-good library when registered, below.
+  // Library sync and push (PREALERT_SYNC_*): restores the last-good library when registered, below. With one on
+  // disk, compiling the bundled library first would only be thrown away.
   const sync = createLibrarySync({ config, holder, logger });
+  if (options.library !== undefined || !sync.hasStoredLibrary()) {
+    try {
+      const source = options.library ?? loadNationalLibrary;
+      const data = typeof source === 'function' ? source() : source;
+      holder.swap(compileLibrary(data), { source: options.librarySource ?? 'bundled' });
+    } catch (error) {
+      // The service still starts: /healthz answers, /readyz says why it is not ready, 3101 answers infcode -1.
+      holder.loadError = (error as Error).message ?? String(error);
+      logger.error({ err: error }, 'library could not be loaded');
+    }
+  }
 
   const upstream = config.upstream.url
     ? new ProvincialGateway({ ...config.upstream, url: config.upstream.url })

@@ -49,10 +49,11 @@ afterAll(async () => {
 function newSync(
   dataDir: string,
   env: Record<string, string> = {},
-  options: { adminEnabled?: boolean; now?: () => number } = {},
+  options: { adminEnabled?: boolean; now?: () => number; startEmpty?: boolean } = {},
 ) {
   const holder = new LibraryHolder();
-  holder.swap(compileLibrary(bundled), { source: 'bundled' });
+  // startEmpty: as the sidecar starts when a last-good library is stored (the bundled one is not compiled).
+  if (!options.startEmpty) holder.swap(compileLibrary(bundled), { source: 'bundled' });
   const sync = new LibrarySync({
     config: loadSyncConfig({
       PREALERT_SYNC_URL: platform.bundleUrl,
@@ -145,6 +146,30 @@ describe('a damaged last-good at start', () => {
     expect(fs.readdirSync(path.join(sync.store.dir, 'versions'))).toEqual([]);
     expect(sync.status().current_etag).toBeNull();
     expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: V2 } });
+  });
+
+  it('a start that left the bundled library uncompiled for last-good compiles it only when last-good is unusable', async () => {
+    platform.clearFaults();
+    const dataDir = freshDataDir('deferred-bundled');
+    const first = newSync(dataDir);
+    expect(first.sync.hasStoredLibrary()).toBe(false);
+    await first.sync.restore();
+    platform.publish(v1.dir);
+    await first.sync.pollNow();
+    await first.sync.stop();
+
+    const healthy = newSync(dataDir, {}, { startEmpty: true });
+    expect(healthy.sync.hasStoredLibrary()).toBe(true);
+    await healthy.sync.restore();
+    expect(healthy.holder.get()!.info).toMatchObject({ version: V1, source: 'last-good' });
+    await healthy.sync.stop();
+
+    fs.writeFileSync(healthy.sync.store.files(healthy.sync.store.current!)!.library, 'not a library\n');
+    const { holder, sync } = newSync(dataDir, {}, { startEmpty: true });
+    await sync.restore();
+    expect(holder.get()!.info.source).toBe('bundled');
+    expect(holder.loadError).toBeUndefined();
+    expect(sync.store.current).toMatchObject({ sha256: null, origin: 'bundled' });
   });
 });
 

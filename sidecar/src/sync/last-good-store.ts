@@ -159,6 +159,12 @@ export class LastGoodStore {
     return this.state.current;
   }
 
+  /** Whether state.json names a stored (not bundled) current version; reads only that file. */
+  peekCurrent(): boolean {
+    const raw = readJson(path.join(this.dir, STATE_FILE)) as Partial<StoreState> | undefined;
+    return isVersion(raw?.current) && typeof raw.current.sha256 === 'string';
+  }
+
   get previous(): StoredVersion | null {
     return this.state.previous;
   }

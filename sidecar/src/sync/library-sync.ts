@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { CompiledLibrary, LibraryData } from '@prealert/core';
+import { type CompiledLibrary, compileLibrary, type LibraryData } from '@prealert/core';
 import {
   BundleError,
   type BundleManifest,
@@ -202,8 +202,16 @@ export class LibrarySync {
   }
 
   /**
+   * Whether a last-good library is on disk, read without touching the store: the sidecar then leaves the bundled
+   * library uncompiled at start, since `restore()` replaces it straight away.
+   */
+  hasStoredLibrary(): boolean {
+    return this.store.peekCurrent();
+  }
+
+  /**
    * At start: the last-good library if there is one (falling back to the one before it if it is damaged),
-   * otherwise the bundled national library that is already active.
+   * otherwise the bundled national library, active already or compiled here when the start left it out.
    */
   async restore(): Promise<void> {
     const { recovered } = this.store.open();
@@ -213,7 +221,7 @@ export class LibrarySync {
       // Another platform (or none): its ETag and replay mark mean nothing here.
       this.memory = this.config.manifestUrl ? { manifest_url: this.config.manifestUrl } : {};
     }
-    const running = this.holder.get();
+    let running = this.holder.get();
     if (running && running.info.source !== 'bundled') {
       // The embedding application chose the library itself.
       this.active = this.bundledEntry(running.compiled, running.info.activated_at);
@@ -240,6 +248,17 @@ export class LibrarySync {
           this.logger.error({ err: error, version: candidate.version }, 'stored library is unusable');
           this.recordError(new Error(`stored library ${candidate.version} is unusable: ${message(error)}`));
         }
+      }
+    }
+    // Nothing running and no load error: the start left the bundled library out for the last-good one (see
+    // hasStoredLibrary), which turned out unusable. A start whose library failed to load stays without one.
+    if (!running && this.holder.loadError === undefined) {
+      try {
+        this.holder.swap(compileLibrary(this.loadBundled()), { source: 'bundled' });
+        running = this.holder.get();
+      } catch (error) {
+        this.holder.loadError = message(error);
+        this.logger.error({ err: error }, 'library could not be loaded');
       }
     }
     if (running) {
