@@ -78,20 +78,15 @@ export interface Loggers {
 }
 
 export function createLoggers(options: LoggingOptions): Loggers {
-  const destination = (minLength: number) =>
-    pino.destination({ dest: options.file ?? 1, sync: false, minLength, mkdir: options.file !== undefined });
+  // Asynchronous writes keep logging off the request path; the destination is flushed on shutdown.
+  const destination = pino.destination({ dest: options.file ?? 1, sync: false, mkdir: options.file !== undefined });
   const common = { level: options.level, base: { name: 'prealert' }, timestamp: pino.stdTimeFunctions.isoTime };
-  // Asynchronous writes keep logging off the request path. The per-request lines are also written 4 KiB at a
-  // time rather than one write(2) each (a timer writes what is buffered every second; shutdown flushes); events
-  // and errors go out at once on their own stream, so a crash right after one still leaves it in the log.
-  const requestLines = destination(4096);
-  setInterval(() => requestLines.flush(), 1000).unref();
   return {
     logger: pino(
       { ...common, formatters: { log: (object) => redactPatientFields(object) as Record<string, unknown> } },
-      destination(0),
+      destination,
     ),
-    requestLogger: pino(common, requestLines),
+    requestLogger: pino(common, destination),
   };
 }
 

@@ -209,7 +209,6 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         if (listening) removePortFile(config.dataDir, listening.port);
         db.close();
         logger.flush();
-        if (requestLogger !== logger) requestLogger.flush();
       })();
       return closing;
     },
