@@ -18,10 +18,17 @@ function prescriptionsOver(lines: readonly Line[], max: number): string[] | unde
   if (running.length < lines.length) running = new Int32Array(lines.length * 2);
   prescriptions.begin(lines.length);
   let over: string[] | undefined;
+  // The lines of one prescription usually come together: its number is hashed once per run of lines, not per line.
+  let lastRxno = '';
+  let lastKey = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line.current || line.rxno === '' || !isCountedDrug(line)) continue;
-    let previous = prescriptions.add(textKey(line.rxno), i);
+    if (line.rxno !== lastRxno) {
+      lastRxno = line.rxno;
+      lastKey = textKey(lastRxno);
+    }
+    let previous = prescriptions.add(lastKey, i);
     // Two prescription numbers with one hash: skip the other number's lines in the chain.
     while (previous >= 0 && lines[previous]!.rxno !== line.rxno) previous = prescriptions.before(previous);
     const count = previous >= 0 ? running[previous]! + 1 : 1;
