@@ -43,7 +43,10 @@ export function decodeRequestBody(body: Buffer, charset: string): { text: string
 }
 
 export function decodeBody(body: Buffer, charset: string): string {
-  if (charset === 'utf-8') return body.toString('utf8').replace(/^\uFEFF/, '');
+  if (charset === 'utf-8') {
+    const text = body.toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  }
   // Encoded with GBK, decoded with GB18030: identical for every GBK byte sequence, and 4-byte 生僻字 survive.
   const decoded = iconv.decode(body, charset === 'gbk' ? 'gb18030' : charset);
   return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
