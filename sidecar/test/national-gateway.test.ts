@@ -63,6 +63,12 @@ describe('bad input: infcode -1 with HTTP 200, naming the problem, never a stack
     expectNationalError(await callService(server, '{"infno":"3101","input":{'), /不是合法的 JSON/);
   });
 
+  it('a UTF-8 body that starts with a byte-order mark (Windows Notepad, some .NET writers)', async () => {
+    const reply = await callService(server, `\uFEFF${JSON.stringify(analysisEnvelope({ encounterId: 'MZ-BOM' }))}`);
+    expect(reply.body.infcode).toBe(0);
+    expect(reply.body.output.result).toHaveLength(2);
+  });
+
   it('an empty body', async () => {
     expectNationalError(await callService(server, ''), /请求体为空/);
   });
