@@ -199,9 +199,14 @@ function runs(rule: Rule): boolean {
   return e.enabled && (e.scenes & runState.scenes) !== 0 && (!runState.ruleFilter || runState.ruleFilter.has(rule.id));
 }
 
-/** The lines of one patient matched to the points that name their codes. */
+/**
+ * The lines of one patient matched to the points that name their codes, in the order the points were first met. A
+ * request matches a handful of points: they are found by a scan of that short list, and through a Map only once
+ * there are many (creating a Map and hashing each point into it cost more than the scan for a few).
+ */
 class PatientMatches {
-  readonly byPoint = new Map<KnowledgePoint, Match>();
+  readonly list: Match[] = [];
+  private byPoint: Map<KnowledgePoint, Match> | undefined = undefined;
   tcmSingle: Map<Line, PointEntry> | undefined = undefined;
   surgeryGroups: Map<string, Line[]> | undefined = undefined;
 
@@ -221,9 +226,25 @@ class PatientMatches {
       if (group) group.push(line);
       else this.surgeryGroups.set(limit.group, [line]);
     }
-    const match = this.byPoint.get(entry.kp);
-    if (match) match.lines.push(line);
-    else this.byPoint.set(entry.kp, { entry, lines: [line] });
+    const match = this.find(entry.kp);
+    if (match) {
+      match.lines.push(line);
+      return;
+    }
+    const created: Match = { entry, lines: [line] };
+    this.list.push(created);
+    if (this.byPoint) this.byPoint.set(entry.kp, created);
+    else if (this.list.length > 16) {
+      this.byPoint = new Map();
+      for (const m of this.list) this.byPoint.set(m.entry.kp, m);
+    }
+  }
+
+  private find(kp: KnowledgePoint): Match | undefined {
+    if (this.byPoint) return this.byPoint.get(kp);
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i]!.entry.kp === kp) return list[i];
+    return undefined;
   }
 }
 
@@ -260,7 +281,7 @@ export function evaluate(
       else matches.add(found, line);
     }
 
-    for (const { entry, lines } of matches.byPoint.values()) {
+    for (const { entry, lines } of matches.list) {
       const limit = entry.kp.limit;
       const check = POINT_CHECKS[limit.kind];
       if (!check) continue;
