@@ -53,7 +53,13 @@ export function flagCurrentLines(
     const fact = factOf(line);
     if (fact === undefined) continue;
     hits ??= [];
-    let hit = hits.find((h) => h.encounter === line.encounter);
+    let hit: Hit | undefined;
+    for (let i = 0; i < hits.length; i++) {
+      if (hits[i]!.encounter === line.encounter) {
+        hit = hits[i];
+        break;
+      }
+    }
     if (!hit) {
       hit = {
         encounter: line.encounter,

@@ -84,7 +84,7 @@ function toFinding(
   const effective = effectiveRule(rule, config);
   let severity: Severity = effective.severity;
   let impact: WorkflowImpact = effective.impact;
-  const override = config.ruleOverrides[rule.id];
+  const override = effective.override;
   if (kp?.severity !== undefined && override?.severity === undefined) {
     severity = kp.severity;
     // The impact follows the point's severity unless the rule or the workstation chose one of its own.

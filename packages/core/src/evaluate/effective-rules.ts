@@ -9,6 +9,8 @@ export interface EffectiveRule {
   severity: Severity;
   impact: WorkflowImpact;
   scenes: number;
+  /** The workstation's override of the rule, if any (read once per rule and config, like the rest). */
+  override: EvaluatorConfig['ruleOverrides'][string] | undefined;
 }
 
 const cache = new WeakMap<EvaluatorConfig, Map<Rule, EffectiveRule>>();
@@ -34,6 +36,7 @@ export function effectiveRule(rule: Rule, config: EvaluatorConfig): EffectiveRul
       severity: o?.severity ?? rule.severity,
       impact: o?.impact ?? rule.impact,
       scenes: sceneMask(o?.scenes ?? rule.scenes),
+      override: o,
     };
     perConfig.set(rule, effective);
   }
