@@ -302,50 +302,12 @@ export function evaluate(
       if (hits) for (const hit of hits) findings.push(toFinding(library, rule, undefined, hit, config));
     }
   }
-  sortFindings(findings);
+  if (findings.length > 1) findings.sort(byOutputOrder);
   return findings;
 }
 
-/**
- * findings.sort(byOutputOrder), in place. Below 64 findings (every real request) it takes V8's TimSort steps for such
- * an array (a single run: the leading ascending or strictly descending run, the descending one reversed, then binary
- * insertion of the rest) without the copy into a work array and the generic calls of the comparator. The same steps
- * matter: two findings with one jr_id compare as "after" both ways, and only the same steps order them the same way.
- */
-export function sortFindings(a: Finding[]): void {
-  const n = a.length;
-  if (n < 2) return;
-  if (n >= 64) {
-    a.sort(byOutputOrder);
-    return;
-  }
-  let run = 2;
-  if (byOutputOrder(a[1]!, a[0]!) < 0) {
-    while (run < n && byOutputOrder(a[run]!, a[run - 1]!) < 0) run++;
-    for (let lo = 0, hi = run - 1; lo < hi; lo++, hi--) {
-      const t = a[lo]!;
-      a[lo] = a[hi]!;
-      a[hi] = t;
-    }
-  } else {
-    while (run < n && byOutputOrder(a[run]!, a[run - 1]!) >= 0) run++;
-  }
-  for (let start = run; start < n; start++) {
-    const pivot = a[start]!;
-    let left = 0;
-    let right = start;
-    while (left < right) {
-      const mid = left + ((right - left) >> 1);
-      if (byOutputOrder(pivot, a[mid]!) < 0) right = mid;
-      else left = mid + 1;
-    }
-    for (let p = start; p > left; p--) a[p] = a[p - 1]!;
-    a[left] = pivot;
-  }
-}
-
 /** Output order: severity, then rule, then jr_id. */
-export function byOutputOrder(a: Finding, b: Finding): number {
+function byOutputOrder(a: Finding, b: Finding): number {
   return (
     a.severity - b.severity || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (a.jrId < b.jrId ? -1 : 1)
   );
