@@ -35,6 +35,11 @@ function requestBody(lines: number, hitCodes: readonly string[], seed: number, h
     const code = hit
       ? hitCodes[Math.floor(random() * hitCodes.length)]!
       : syntheticDrugCode(900_000_000 + Math.floor(random() * 1e6));
+    // Amounts differ from line to line as in a real prescription (a request of identical amounts would let the
+    // validator's repeated-value shortcut answer every line).
+    const price = (5 + Math.floor(random() * 9000) / 100).toFixed(2);
+    const count = 1 + Math.floor(random() * 3);
+    const sum = (Number(price) * count).toFixed(2);
     orders.push({
       rx_id: `RX${seed}-${i}`,
       rxno: `CF${Math.floor(i / 5)}`,
@@ -45,14 +50,14 @@ function requestBody(lines: number, hitCodes: readonly string[], seed: number, h
       hilist_code: code,
       hilist_name: `药品${i}`,
       hilist_lv: '1',
-      hilist_pric: '12.5',
+      hilist_pric: price,
       hosplist_code: `H${i}`,
       hosplist_name: `药品${i}`,
-      cnt: '1',
-      pric: '12.5',
-      sumamt: '12.5',
-      ownpay_amt: '0',
-      selfpay_amt: '0',
+      cnt: String(count),
+      pric: price,
+      sumamt: sum,
+      ownpay_amt: '0.00',
+      selfpay_amt: (Number(sum) * 0.1).toFixed(2),
       spec: '10mg',
       spec_unt: listTypeOf(code) === '102' ? 'g' : '盒',
       drord_begn_date: '2026-11-20 09:00:00',
