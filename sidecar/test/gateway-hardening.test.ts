@@ -51,6 +51,24 @@ describe('a failure inside the sidecar', () => {
     expect(String(requestLine.err_msg)).toContain('内部错误');
     await server.app.close();
   });
+
+  it('says on the request log line why a request failed, with identity numbers masked', async () => {
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({}, { logger });
+    const envelope = analysisEnvelope({ encounterId: 'MZ-H-ID' }) as {
+      input: { data: { patient_dtos: { brdy: string }[] } };
+    };
+    // An ID number typed into the birth-date field: the answer names the field and the value it got.
+    envelope.input.data.patient_dtos[0]!.brdy = '440106197806211234';
+    const reply = await callService(server, envelope);
+    expect(reply.body.infcode).toBe(-1);
+    expect(reply.body.err_msg).toContain('brdy');
+    expect(reply.body.err_msg).toContain('440106197806211234');
+    const requestLine = lines.filter((l) => l.msg === 'request').at(-1)!;
+    expect(String(requestLine.err_msg)).toContain('brdy');
+    expect(JSON.stringify(lines)).not.toContain('440106197806211234');
+    await server.close();
+  });
 });
 
 describe('browser origins on the national route', () => {
@@ -60,6 +78,14 @@ describe('browser origins on the national route', () => {
     server = await testServer({ corsOrigins: [demo] });
   });
   afterAll(() => server.close());
+
+  it('refuses a rebound domain that names itself in both Host and Origin', async () => {
+    const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-REBIND' }), {
+      headers: { host: 'rebind.example.com:17311', origin: 'http://rebind.example.com:17311' },
+    });
+    expect(reply.status).toBe(403);
+    expect(reply.body.infcode).toBe(-1);
+  });
 
   it('refuses a page that is not listed, even as a "simple" text/plain POST, and records nothing', async () => {
     const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-ORIGIN' }), {
@@ -129,10 +155,17 @@ describe('bounded echoes of what the client chose', () => {
   it('broken JSON is named without quoting the body (it may hold a patient name)', async () => {
     const server = await testServer();
     try {
-      const reply = await callService(server, '{"infno":"3101","input":{"patn_name":"王测试" oops');
-      expect(reply.body.infcode).toBe(-1);
-      expect(reply.body.err_msg).toContain('不是合法的 JSON');
-      expect(reply.body.err_msg).not.toContain('王测试');
+      // V8 quotes the text around the error in its message ("...王测试","x":undefined}" is not valid JSON).
+      for (const body of [
+        '{"infno":"3101","input":{"patn_name":"王测试","x":undefined}}',
+        '{"patn_name":"王测试","x":undefined}',
+        '{"infno":"3101","input":{"patn_name":"王测试" oops',
+      ]) {
+        const reply = await callService(server, body);
+        expect(reply.body.infcode).toBe(-1);
+        expect(reply.body.err_msg).toContain('不是合法的 JSON');
+        expect(reply.body.err_msg).not.toContain('王测试');
+      }
     } finally {
       await server.close();
     }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestEnvelope, ResponseEnvelope } from '@prealert/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../logging';
+import { type Logger, maskIdNumbers } from '../logging';
 import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from '../national/body-charset';
 import { fitToCapacity } from '../national/capacity-fit';
 import type { NationalAnswer, NationalService } from '../national/national-service';
@@ -38,8 +38,9 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
   const originAllowed = (headers: IncomingHttpHeaders): boolean => {
     const origin = headers.origin;
     if (origin === undefined || anyOrigin || origins.has(origin)) return true;
-    // The sidecar's own pages (the reminder UI) post from the sidecar's own origin.
-    return origin === `http://${headers.host}`;
+    // The sidecar's own pages (the reminder UI) post from its own origin. Only under a loopback name: with DNS
+    // rebinding a page's Host and Origin both name the attacker's domain, which must not count as "own".
+    return isLoopbackHost(headers.host) && origin === `http://${headers.host}`;
   };
 
   // Bodies stay raw bytes here: the charset decides how to decode them, and a JSON error must become an envelope.
@@ -110,9 +111,10 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
     try {
       body = JSON.parse(json);
     } catch (error) {
-      // V8 quotes a piece of the body in some messages; it may be patient data, and this text reaches the log.
-      const reason = (error as Error).message.replace(/, ".*" is not valid JSON$/s, ' is not valid JSON');
-      return fail(`请求体不是合法的 JSON (${format.charset}): ${reason}`);
+      // Only where, never V8's message: it quotes pieces of the body, which may be a patient's name, and err_msg
+      // reaches the log.
+      const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+      return fail(`请求体不是合法的 JSON (${format.charset})${position === undefined ? '' : `，位置 ${position}`}`);
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('请求体应为 JSON 对象');
 
@@ -267,9 +269,19 @@ function send(reply: FastifyReply, envelope: ResponseEnvelope, format: ReplyForm
   return reply.code(rendered.status).header('content-type', rendered.contentType).send(rendered.payload);
 }
 
-/** err_msg on the request log line: enough to tell why, bounded whatever the caller sent. */
+/**
+ * err_msg for the request log line: enough to tell why, bounded whatever the caller sent, and with identity
+ * numbers masked (a field error may quote a value, and that line skips the field redaction).
+ */
 function shorten(message: string): string {
-  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
+  const masked = maskIdNumbers(message);
+  return masked.length > 200 ? `${masked.slice(0, 200)}…` : masked;
+}
+
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+
+function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST.test(host);
 }
 
 function infnoOf(request: FastifyRequest): string {

@@ -208,23 +208,9 @@ export class AnalysisRecorder {
       this.bodies.clear();
       this.knownReminders.clear();
       this.onError(error, this.queue.length + batch.length);
-      // One at a time: a record the database refuses on its own account is dropped, so that it cannot hold back
-      // every record after it; records refused because of the disk are kept for the next flush (it may recover).
-      const kept: AnalysisRecord[] = [];
-      for (const record of batch) {
-        try {
-          this.writeBatch([record]);
-          this.written++;
-        } catch (recordError) {
-          this.bodies.clear();
-          this.knownReminders.clear();
-          if (isStorageTrouble(recordError)) kept.push(record);
-          else {
-            this.dropped++;
-            this.onError(recordError, -1);
-          }
-        }
-      }
+      // A disk or lock problem: the batch waits for the next flush (the disk may recover); trying its records one
+      // by one would only fail the same way.
+      const kept = isStorageTrouble(error) ? batch : this.writeOneByOne(batch);
       this.queue = kept.concat(this.queue);
       const excess = this.queue.length - this.maxPending;
       if (excess > 0) {
@@ -232,6 +218,29 @@ export class AnalysisRecorder {
         this.dropped += excess;
       }
     }
+  }
+
+  /**
+   * After a batch failed for no disk reason: a record the database refuses on its own account is dropped, so
+   * that it cannot hold back every record after it. Returns the records refused because of the disk.
+   */
+  private writeOneByOne(batch: readonly AnalysisRecord[]): AnalysisRecord[] {
+    const kept: AnalysisRecord[] = [];
+    for (const record of batch) {
+      try {
+        this.writeBatch([record]);
+        this.written++;
+      } catch (error) {
+        this.bodies.clear();
+        this.knownReminders.clear();
+        if (isStorageTrouble(error)) kept.push(record);
+        else {
+          this.dropped++;
+          this.onError(error, -1);
+        }
+      }
+    }
+    return kept;
   }
 
   private patientKey(patientId: string): string {
