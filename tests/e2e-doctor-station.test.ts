@@ -126,6 +126,8 @@ describe('demo doctor station in Chromium', () => {
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${demoUrl}/`);
+    // The station reads its configuration before it puts the cursor in the entry field: typing must wait for that.
+    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
     expect((await focused(page)).id).toBe('entry-item');
 
     statsBefore = await getJson<Stats>(`${sidecarUrl}/v1/stats?by=rule`);
