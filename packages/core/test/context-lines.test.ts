@@ -167,4 +167,33 @@ describe('time_window: who is 违规项', () => {
     expect(r!.vola_amt).toBe(15);
     expect(r!.vola_cont).toContain('【急诊诊查费】已收费，本次新增的【急诊监护费】');
   });
+
+  it('B charged, then A and B both new: the new B is the duplicate with A 涉及项; A is not flagged as well', () => {
+    const out = run(lib, {
+      lines: [
+        { code: ER_CONSULT, rx_id: 'B0', current: false, pric: 15, date: '2026-11-20 08:00:00' },
+        { code: ER_MONITOR, rx_id: 'A1', pric: 40, date: '2026-11-20 10:00:00' },
+        { code: ER_CONSULT, rx_id: 'B1', pric: 15, date: '2026-11-20 10:00:00' },
+      ],
+    });
+    const results = resultsOf(out, DUPLICATE);
+    expect(results).toHaveLength(1);
+    expect(flaggedRx(results[0]!)).toEqual(['B1']);
+    expect(involvedRx(results[0]!)).toEqual(['A1']);
+    expect(results[0]!.vola_cont).toContain('【急诊诊查费】属重复收费');
+  });
+
+  it('A charged twice in one visit (A, B charged; a second A new): the new A is flagged against the charged B', () => {
+    const out = run(lib, {
+      lines: [
+        { code: ER_MONITOR, rx_id: 'A0', current: false, pric: 40, date: '2026-11-20 08:00:00' },
+        { code: ER_CONSULT, rx_id: 'B0', current: false, pric: 15, date: '2026-11-20 08:00:00' },
+        { code: ER_MONITOR, rx_id: 'A1', pric: 40, date: '2026-11-20 10:00:00' },
+      ],
+    });
+    const results = resultsOf(out, DUPLICATE);
+    expect(results).toHaveLength(1);
+    expect(flaggedRx(results[0]!)).toEqual(['A1']);
+    expect(involvedRx(results[0]!)).toEqual(['B0']);
+  });
 });

@@ -48,8 +48,12 @@ export const checkDuplicateCharge: PointCheck = (entry, lines) => {
   const fact = `【${nameA}】与【${nameB}】${windowText}同时收费`;
   const message = `${fact}，【${nameA}】已包含【${nameB}】的内涵，【${nameB}】属重复收费。`;
   const afterBMessage = `${fact}：【${nameB}】已收费，本次新增的【${nameA}】已包含【${nameB}】的内涵，与已收的【${nameB}】重复收费。`;
-  const hits: Hit[] = [];
-  const hitFor = (line: Line, text: string) => {
+  // The usual case first: a current B inside the window of an A is the duplicate. The A lines it names are then
+  // accounted for, and only a new A with no current B beside it is flagged against an already charged B.
+  const duplicates: Hit[] = [];
+  const afterB: Hit[] = [];
+  // The two cases flag different lines (B, or the new A), so their results have different jr_ids.
+  const hitFor = (hits: Hit[], line: Line, text: string) => {
     let hit = hits.find((h) => h.encounter === line.encounter);
     if (!hit) {
       hit = { encounter: line.encounter, flagged: [], involved: [], message: text, fact, amountComputed: true };
@@ -57,25 +61,30 @@ export const checkDuplicateCharge: PointCheck = (entry, lines) => {
     }
     return hit;
   };
+  const covered = new Set<Line>();
   for (const b of bLines) {
+    if (!b.current) continue;
     const partners = aLines.filter((a) => together(a, b, limit));
     if (partners.length === 0) continue;
-    if (b.current) {
-      const hit = hitFor(b, message);
-      hit.flagged.push({ line: b, amount: b.amount });
-      if (!b.amountKnown) hit.amountComputed = false;
-      for (const a of partners) if (!hit.involved.includes(a)) hit.involved.push(a);
-    } else {
-      for (const a of partners) {
-        if (!a.current) continue;
-        const hit = hitFor(a, afterBMessage);
-        const flagged = hit.flagged.find((f) => f.line === a);
-        if (flagged) continue;
-        hit.flagged.push({ line: a, amount: b.amount });
-        if (!b.amountKnown) hit.amountComputed = false;
-        if (!hit.involved.includes(b)) hit.involved.push(b);
-      }
+    const hit = hitFor(duplicates, b, message);
+    hit.flagged.push({ line: b, amount: b.amount });
+    if (!b.amountKnown) hit.amountComputed = false;
+    for (const a of partners) {
+      if (!hit.involved.includes(a)) hit.involved.push(a);
+      covered.add(a);
     }
   }
+  for (const b of bLines) {
+    if (b.current) continue;
+    for (const a of aLines) {
+      if (!a.current || covered.has(a) || !together(a, b, limit)) continue;
+      const hit = hitFor(afterB, a, afterBMessage);
+      if (hit.flagged.some((f) => f.line === a)) continue;
+      hit.flagged.push({ line: a, amount: b.amount });
+      if (!b.amountKnown) hit.amountComputed = false;
+      if (!hit.involved.includes(b)) hit.involved.push(b);
+    }
+  }
+  const hits = duplicates.concat(afterB);
   return hits.length > 0 ? hits : undefined;
 };
