@@ -1,4 +1,4 @@
-import type { CompiledLibrary } from '@prealert/core';
+import { type CompiledLibrary, compileLibrary, type LibraryData } from '@prealert/core';
 
 export interface LibraryInfo {
   version: string;
@@ -44,6 +44,21 @@ export class LibraryHolder {
     this.loadError = undefined;
     for (const listener of this.listeners) listener(active);
     return active;
+  }
+
+  /**
+   * Loads, compiles and activates a library at start. A failure leaves the holder empty with `loadError` saying
+   * why, and is returned: the service still starts (/healthz answers, /readyz says why it is not ready, 3101
+   * answers infcode -1).
+   */
+  load(data: () => LibraryData, source: string): unknown {
+    try {
+      this.swap(compileLibrary(data()), { source });
+      return undefined;
+    } catch (error) {
+      this.loadError = error instanceof Error ? error.message : String(error);
+      return error;
+    }
   }
 
   /** Called after every swap (metrics use it to publish the library version). */

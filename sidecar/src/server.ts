@@ -1,4 +1,4 @@
-import { compileLibrary, type LibraryData } from '@prealert/core';
+import type { LibraryData } from '@prealert/core';
 import { loadNationalLibrary } from '@prealert/rules-cache';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { SidecarConfig } from './config';
@@ -85,15 +85,12 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   // disk, compiling the bundled library first would only be thrown away.
   const sync = createLibrarySync({ config, holder, logger });
   if (options.library !== undefined || !sync.hasStoredLibrary()) {
-    try {
-      const source = options.library ?? loadNationalLibrary;
-      const data = typeof source === 'function' ? source() : source;
-      holder.swap(compileLibrary(data), { source: options.librarySource ?? 'bundled' });
-    } catch (error) {
-      // The service still starts: /healthz answers, /readyz says why it is not ready, 3101 answers infcode -1.
-      holder.loadError = (error as Error).message ?? String(error);
-      logger.error({ err: error }, 'library could not be loaded');
-    }
+    const source = options.library ?? loadNationalLibrary;
+    const failure = holder.load(
+      typeof source === 'function' ? source : () => source,
+      options.librarySource ?? 'bundled',
+    );
+    if (failure !== undefined) logger.error({ err: failure }, 'library could not be loaded');
   }
 
   const upstream = config.upstream.url

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging';
 import { queueDailyFigures } from '../src/outbox/daily-figures';
-import { backoffMs, OutboxForwarder } from '../src/outbox/outbox-forwarder';
+import { OutboxForwarder } from '../src/outbox/outbox-forwarder';
 import { platformDestination } from '../src/outbox/platform-forwarder';
 import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import { ComplianceFigures } from '../src/stats/compliance-figures';
@@ -127,19 +127,6 @@ describe('outbox to the 数据归集 platform', () => {
     expect(deliveries[1]!.body).toEqual(deliveries[0]!.body);
     expect(deliveries[0]!.body.id).toBe('entry-1');
     db.close();
-  });
-
-  it('backs off exponentially with jitter up to the cap', () => {
-    for (const [attempt, base] of [
-      [1, 1000],
-      [2, 2000],
-      [5, 16000],
-      [30, 60000],
-    ] as const) {
-      const delay = backoffMs(attempt, 1000, 60000);
-      expect(delay).toBeGreaterThanOrEqual(base * 0.8);
-      expect(delay).toBeLessThanOrEqual(base * 1.2);
-    }
   });
 
   it('queues the daily figures of each finished day once', async () => {

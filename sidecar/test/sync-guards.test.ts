@@ -9,10 +9,11 @@ import { compileLibrary } from '@prealert/core';
 import { loadNationalLibrary, type WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { backoff, jittered } from '../src/backoff';
 import { LibraryHolder } from '../src/library-holder';
 import { createLogger } from '../src/logging';
 import { LibrarySync, type PayloadPipe } from '../src/sync/library-sync';
-import { backoff, jittered, loadSyncConfig } from '../src/sync/sync-config';
+import { loadSyncConfig } from '../src/sync/sync-config';
 import { BundleFactory, tempDir, V1, V2 } from './sync-support';
 
 const logger = createLogger({ level: 'silent' });

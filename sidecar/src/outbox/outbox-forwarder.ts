@@ -1,3 +1,4 @@
+import { backoff } from '../backoff';
 import type { Logger } from '../logging';
 import type { OutboxEntry, OutboxKind, OutboxStore } from '../store/outbox';
 
@@ -98,18 +99,12 @@ export class OutboxForwarder {
       this.outbox.markDelivered(entry.id, this.now());
       return true;
     }
-    const { retryMinMs, retryMaxMs } = this.destination;
-    this.outbox.markFailed(entry.id, this.now() + backoffMs(entry.attempts + 1, retryMinMs, retryMaxMs), failure);
+    // Jittered so that many workstations do not retry in step.
+    this.outbox.markFailed(entry.id, this.now() + backoff(this.destination, entry.attempts + 1), failure);
     this.logger.warn(
       { outbox_id: entry.id, kind: entry.kind, attempts: entry.attempts + 1, error: failure },
       `${this.destination.name} delivery failed`,
     );
     return false;
   }
-}
-
-/** min·2^(attempt-1), capped at max, with ±20 % jitter so many workstations do not retry in step. */
-export function backoffMs(attempt: number, minMs: number, maxMs: number): number {
-  const base = Math.min(maxMs, minMs * 2 ** Math.min(30, attempt - 1));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { type CompiledLibrary, compileLibrary, type LibraryData } from '@prealert/core';
+import type { CompiledLibrary, LibraryData } from '@prealert/core';
 import {
   BundleError,
   type BundleManifest,
@@ -22,13 +22,14 @@ import {
   verifyManifest,
 } from '@prealert/rules-cache';
 import { Agent } from 'undici';
+import { backoff, jittered } from '../backoff';
 import { ConfigError } from '../config';
 import type { LibraryHolder } from '../library-holder';
 import type { Logger } from '../logging';
 import { fetchManifest, streamFile } from './bundle-fetch';
 import { compileInSlices } from './compile-in-slices';
 import { LastGoodStore, type LibrarySource, type PollMemory, type StoredVersion } from './last-good-store';
-import { backoff, jittered, type SyncConfig } from './sync-config';
+import type { SyncConfig } from './sync-config';
 
 export type PayloadKind = 'full' | 'delta';
 
@@ -253,13 +254,9 @@ export class LibrarySync {
     // Nothing running and no load error: the start left the bundled library out for the last-good one (see
     // hasStoredLibrary), which turned out unusable. A start whose library failed to load stays without one.
     if (!running && this.holder.loadError === undefined) {
-      try {
-        this.holder.swap(compileLibrary(this.loadBundled()), { source: 'bundled' });
-        running = this.holder.get();
-      } catch (error) {
-        this.holder.loadError = message(error);
-        this.logger.error({ err: error }, 'library could not be loaded');
-      }
+      const failure = this.holder.load(this.loadBundled, 'bundled');
+      if (failure !== undefined) this.logger.error({ err: failure }, 'library could not be loaded');
+      running = this.holder.get();
     }
     if (running) {
       this.active = this.bundledEntry(running.compiled, running.info.activated_at);

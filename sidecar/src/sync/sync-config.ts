@@ -134,17 +134,3 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig
     ...(pauseBeforeCommit ? { testPauseBeforeCommitMs: pauseBeforeCommit } : {}),
   };
 }
-
-/** Delay before the next poll: the interval ±10 %, so a fleet started together does not poll in step. */
-export function jittered(ms: number, spread = 0.1, random: () => number = Math.random): number {
-  return Math.round(ms * (1 - spread + random() * 2 * spread));
-}
-
-/** Delay after the n-th failure in a row: retryMin·2^(n-1) capped at retryMax, ±20 %. */
-export function backoff(
-  config: Pick<SyncConfig, 'retryMinMs' | 'retryMaxMs'>,
-  failures: number,
-  random: () => number = Math.random,
-): number {
-  return jittered(Math.min(config.retryMaxMs, config.retryMinMs * 2 ** Math.min(30, failures - 1)), 0.2, random);
-}
