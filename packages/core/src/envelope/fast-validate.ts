@@ -31,10 +31,6 @@ export function isBlank(s: string): boolean {
   return true;
 }
 
-/** The last numeric string parsed per field slot, and its number. */
-const lastText: (string | undefined)[] = new Array(8).fill(undefined);
-const lastNumber: number[] = new Array(8).fill(0);
-
 /** Marks a value that is not a number and cannot become one. */
 const NOT_A_NUMBER = Symbol('not a number');
 
@@ -42,16 +38,11 @@ const NOT_A_NUMBER = Symbol('not a number');
  * An optional number that is not already a number: "" / null mean not sent (undefined); a numeric string becomes
  * its number the way ajv does (`s && s == +s`, which for a non-empty string is exactly "+s is not NaN").
  */
-export function optionalNumber(v: unknown, slot = 0): number | undefined | typeof NOT_A_NUMBER {
+function optionalNumber(v: unknown): number | undefined | typeof NOT_A_NUMBER {
   if (typeof v === 'string') {
-    // The lines of a request repeat a few amounts ("12.50", "1", "0"); a string compare is far cheaper than a parse.
-    if (v === lastText[slot]) return lastNumber[slot];
     if (isBlank(v)) return undefined;
     const n = +v;
-    if (Number.isNaN(n)) return NOT_A_NUMBER;
-    lastText[slot] = v;
-    lastNumber[slot] = n;
-    return n;
+    return Number.isNaN(n) ? NOT_A_NUMBER : n;
   }
   if (v === null) return undefined;
   if (typeof v === 'boolean') return +v;
@@ -73,37 +64,37 @@ function id(o: Json, key: string, v: unknown): boolean {
 function orderNumbersOk(o: Json): boolean {
   let v = o.hilist_pric;
   if (v !== undefined && typeof v !== 'number') {
-    v = optionalNumber(v, 0);
+    v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.hilist_pric = v;
   }
   v = o.cnt;
   if (v !== undefined && typeof v !== 'number') {
-    v = optionalNumber(v, 1);
+    v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.cnt = v;
   }
   v = o.pric;
   if (v !== undefined && typeof v !== 'number') {
-    v = optionalNumber(v, 2);
+    v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.pric = v;
   }
   v = o.sumamt;
   if (v !== undefined && typeof v !== 'number') {
-    v = optionalNumber(v, 3);
+    v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.sumamt = v;
   }
   v = o.ownpay_amt;
   if (v !== undefined && typeof v !== 'number') {
-    v = optionalNumber(v, 4);
+    v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.ownpay_amt = v;
   }
   v = o.selfpay_amt;
   if (v !== undefined && typeof v !== 'number') {
-    v = optionalNumber(v, 5);
+    v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.selfpay_amt = v;
   }
@@ -173,7 +164,7 @@ function encounterFieldsOk(e: Json): boolean {
 function encounterNumbersOk(e: Json): boolean {
   let v = e.medfee_sumamt;
   if (v !== undefined && typeof v !== 'number') {
-    v = optionalNumber(v, 6);
+    v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     e.medfee_sumamt = v;
   }
