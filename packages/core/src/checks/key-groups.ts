@@ -74,10 +74,3 @@ export class KeyGroups {
     return this.previous[index]!;
   }
 }
-
-/** A 32-bit FNV-1a hash of a string, for keys that are text (codes, prescription numbers). */
-export function textKey(text: string, seed = 0x811c9dc5): number {
-  let h = seed;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h | 0;
-}

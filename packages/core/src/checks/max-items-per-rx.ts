@@ -1,7 +1,6 @@
 import type { Line } from '../normalize/request';
 import { isOutpatient } from './encounter-limits';
 import type { Hit, RuleCheck } from './hit';
-import { KeyGroups, textKey } from './key-groups';
 
 function isCountedDrug(line: Line): boolean {
   // 西药、中成药 (101), 自制剂 (103), 民族药 (104); 饮片 are counted per 剂, not per 种.
@@ -9,30 +8,14 @@ function isCountedDrug(line: Line): boolean {
   return t === '101' || t === '103' || t === '104';
 }
 
-const prescriptions = new KeyGroups();
-/** Per line: how many counted lines of its prescription up to and including it. */
-let running = new Int32Array(64);
-
 /** The prescriptions (rxno) with more than `max` counted current lines, in the order they passed it. */
 function prescriptionsOver(lines: readonly Line[], max: number): string[] | undefined {
-  if (running.length < lines.length) running = new Int32Array(lines.length * 2);
-  prescriptions.begin(lines.length);
+  const counts = new Map<string, number>();
   let over: string[] | undefined;
-  // The lines of one prescription usually come together: its number is hashed once per run of lines, not per line.
-  let lastRxno = '';
-  let lastKey = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+  for (const line of lines) {
     if (!line.current || line.rxno === '' || !isCountedDrug(line)) continue;
-    if (line.rxno !== lastRxno) {
-      lastRxno = line.rxno;
-      lastKey = textKey(lastRxno);
-    }
-    let previous = prescriptions.add(lastKey, i);
-    // Two prescription numbers with one hash: skip the other number's lines in the chain.
-    while (previous >= 0 && lines[previous]!.rxno !== line.rxno) previous = prescriptions.before(previous);
-    const count = previous >= 0 ? running[previous]! + 1 : 1;
-    running[i] = count;
+    const count = (counts.get(line.rxno) ?? 0) + 1;
+    counts.set(line.rxno, count);
     if (count === max + 1) {
       over ??= [];
       over.push(line.rxno);
