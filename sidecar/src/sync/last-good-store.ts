@@ -107,7 +107,8 @@ export interface Staging {
   write(chunk: Uint8Array): Promise<void>;
   /** Flushes and fsyncs the library file. */
   finish(): Promise<void>;
-  discard(): void;
+  /** Removes the staged files, once the library file's stream has let go of them. */
+  discard(): Promise<void>;
 }
 
 /**
@@ -229,11 +230,14 @@ export class LastGoodStore {
           await handle.close();
         }
       },
-      discard: () => {
+      discard: async () => {
         if (!closed) {
           closed = true;
           stream.destroy();
         }
+        // An open still in flight would create the library file after the directory was listed for removal
+        // (ENOTEMPTY): wait until the stream has closed.
+        if (!stream.closed) await once(stream, 'close');
         fs.rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -245,7 +249,8 @@ export class LastGoodStore {
    */
   commit(staging: Staging, version: StoredVersion): void {
     const target = path.join(this.dir, VERSIONS_DIR, version.sha256!);
-    if (fs.existsSync(target)) staging.discard();
+    // Finished and closed: the removal happens before discard() returns its promise.
+    if (fs.existsSync(target)) void staging.discard();
     else {
       // The staging directory's entries first, then the rename in versions/: after a power cut state.json never
       // names a directory whose files did not make it to disk.

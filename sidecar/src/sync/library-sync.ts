@@ -643,7 +643,10 @@ export class LibrarySync {
       this.logger.info(report, 'library activated');
       return report;
     } catch (error) {
-      staging.discard();
+      // Cleaning up must not replace the reason the activation failed; a restart removes whatever is left.
+      await staging
+        .discard()
+        .catch((cleanup: unknown) => this.logger.warn({ err: cleanup }, 'could not remove a staged library'));
       throw error;
     } finally {
       this.activating = undefined;
