@@ -8,7 +8,7 @@ import {
   validateAnalysisInputByAjv,
 } from '@prealert/core';
 import { describe, expect, it } from 'vitest';
-import { fastCheckAnalysis } from '../src/envelope/fast-validate';
+import { decimalNumber, fastCheckAnalysis } from '../src/envelope/fast-validate';
 import { analysisInput } from './support/requests';
 
 type Json = Record<string, unknown>;
@@ -124,5 +124,58 @@ describe('the hand-written validator agrees with ajv', () => {
     }
     agree({ data: 'x' } as Json, 'data not an object');
     agree({} as Json, 'empty');
+  });
+});
+
+describe('decimalNumber gives exactly the double `+s` gives', () => {
+  it('for amounts and counts as HIS clients print them, and every shape it leaves to `+s`', () => {
+    const samples: string[] = [
+      '0',
+      '-0',
+      '0.00',
+      '12.50',
+      '-1.5',
+      '00012',
+      '3',
+      '0.1',
+      '0.3',
+      '2.675',
+      '1.005',
+      '999999999999999',
+      '99999999999999.9',
+      '9999999999999999',
+      '0.1234567890123456789',
+      '123456789012345678',
+      '1.',
+      '.5',
+      '-',
+      '--1',
+      '1e3',
+      '1E-2',
+      ' 1',
+      '1 ',
+      '0x10',
+      '0b1',
+      'Infinity',
+      '-Infinity',
+      '1,5',
+      '１２',
+      '1.2.3',
+      'abc',
+      '+5',
+      '٣',
+    ];
+    // Every cent amount up to 100,000.00 with 0–3 decimals, and negatives: the whole range a price field takes.
+    for (let cents = 0; cents <= 10_000_000; cents += 7) {
+      const text = (cents / 100).toFixed(cents % 4);
+      samples.push(text, `-${text}`);
+    }
+    let mismatches = 0;
+    for (const s of samples) if (!Object.is(decimalNumber(s), +s)) mismatches++;
+    expect(mismatches).toBe(0);
+    expect(Object.is(decimalNumber('-0'), -0)).toBe(true);
+    expect(decimalNumber('12.50')).toBe(12.5);
+    expect(decimalNumber('1e3')).toBe(1000);
+    expect(decimalNumber('abc')).toBeNaN();
   });
 });
