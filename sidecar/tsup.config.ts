@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
+  // The packing worker is its own file: library-packer starts it as dist/packing-worker.js.
+  entry: { index: 'src/index.ts', cli: 'src/cli.ts', 'packing-worker': 'src/sync/packing-worker.ts' },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   sourcemap: true,

@@ -46,7 +46,7 @@ afterAll(async () => {
   for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function newSync(dataDir: string, env: Record<string, string> = {}, adminEnabled = false) {
+function newSync(dataDir: string, env: Record<string, string> = {}, adminEnabled = false, useWorker = true) {
   const holder = new LibraryHolder();
   holder.swap(compileLibrary(bundled), { source: 'bundled' });
   const sync = new LibrarySync({
@@ -60,6 +60,7 @@ function newSync(dataDir: string, env: Record<string, string> = {}, adminEnabled
     holder,
     logger,
     adminEnabled,
+    useWorker,
   });
   syncs.push(sync);
   return { holder, sync };
@@ -101,7 +102,10 @@ describe('pulling bundles from the platform', () => {
     platform.publish(v1.dir);
     const mark = platform.requests.length;
     const outcome = await sync.pollNow();
-    expect(outcome).toMatchObject({ outcome: 'activated', report: { version: V1, path: 'full', version_before: V2 } });
+    expect(outcome).toMatchObject({
+      outcome: 'activated',
+      report: { version: V1, path: 'full', version_before: V2, reader: 'worker' },
+    });
     expect(holder.get()!.info).toMatchObject({ version: V1, source: 'sync' });
     expect(firesForWoman(holder)).toBe(false);
     expect(fires(holder, DROPPED_BY_REVISION)).toBe(true);
@@ -119,7 +123,7 @@ describe('pulling bundles from the platform', () => {
     platform.publish(v2.dir);
     const mark = platform.requests.length;
     const outcome = await sync.pollNow();
-    expect(outcome).toMatchObject({ outcome: 'activated', report: { version: V2, path: 'delta' } });
+    expect(outcome).toMatchObject({ outcome: 'activated', report: { version: V2, path: 'delta', reader: 'worker' } });
     const report = (outcome as Extract<PollOutcome, { outcome: 'activated' }>).report;
     expect(report.bytes_received).toBe(v2.manifest.signed.delta!.size);
     expect(requestsSince(mark)).toEqual(['manifest 200', 'delta 200']);
@@ -128,6 +132,25 @@ describe('pulling bundles from the platform', () => {
     // The stored library is the full file, byte for byte, though only the delta travelled.
     const stored = fs.readFileSync(sync.store.files(sync.store.current!)!.library);
     expect(stored.equals(fs.readFileSync(path.join(v2.dir, v2.libraryFile)))).toBe(true);
+  });
+
+  it('reads the library on its own thread, in slices, when told not to start a worker: same versions, same answers', async () => {
+    const { holder: own, sync: inThread } = newSync(freshDataDir('pull-in-thread'), {}, false, false);
+    await inThread.restore();
+    platform.publish(v1.dir);
+    expect(await inThread.pollNow()).toMatchObject({
+      outcome: 'activated',
+      report: { version: V1, path: 'full', reader: 'in-thread' },
+    });
+    expect(firesForWoman(own)).toBe(false);
+    expect(fires(own, DROPPED_BY_REVISION)).toBe(true);
+    platform.publish(v2.dir);
+    expect(await inThread.pollNow()).toMatchObject({
+      outcome: 'activated',
+      report: { version: V2, path: 'delta', reader: 'in-thread' },
+    });
+    expect(firesForWoman(own)).toBe(true);
+    expect(fires(own, DROPPED_BY_REVISION)).toBe(false);
   });
 
   const faults = [

@@ -28,10 +28,10 @@ function version(n: number): StoredVersion {
 }
 
 async function stageAndCommit(store: LastGoodStore, v: StoredVersion): Promise<void> {
-  const staging = store.stage(Buffer.from(`{"manifest":"${v.version}"}`));
+  const staging = await store.stage(Buffer.from(`{"manifest":"${v.version}"}`));
   await staging.write(Buffer.from(`library ${v.version}\n`));
   await staging.finish();
-  store.commit(staging, v);
+  await store.commit(staging, v);
 }
 
 describe('last-good store', () => {
@@ -54,7 +54,7 @@ describe('last-good store', () => {
     const stateBefore = fs.readFileSync(path.join(store.dir, 'state.json'), 'utf8');
 
     // Crash while receiving: a half-written staging directory.
-    const staging = store.stage(Buffer.from('{}'));
+    const staging = await store.stage(Buffer.from('{}'));
     await staging.write(Buffer.from('half a libr'));
     // Crash between moving the new version in and replacing state.json.
     const orphan = path.join(store.dir, 'versions', version(2).sha256!);

@@ -18,7 +18,8 @@
  *
  * Ends with one line to compare runs by:
  *   bench-swap: act_national_ms=… act_200k_ms=… act_200k_delta_ms=… p99_base_ms=… p99_swap_ms=… p99_ratio=…
- * where p99_swap_ms is the worst p99 of the swap windows and p99_ratio that over the baseline p99 of the same run.
+ * where p99_ratio is the worst, over the swaps, of the p99 during the swap window over the steady p99 (same run, no
+ * swap) of the slower of the two libraries swapped between; p99_swap_ms and p99_base_ms are that swap's two figures.
  * The line before it (bench-swap-extra) gives the 200k -> 200k full activation, the fair comparison for the delta.
  */
 import fs from 'node:fs';
@@ -208,11 +209,17 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${['swap', 'during swap (+1 s): n / p50 / p99 / max', 'rest of run: n / p50 / p99 / max', 'swap took'].join(' | ')}\n`,
       );
-      for (const [name, bundle] of [
-        ['none (baseline)', undefined],
-        [`national -> ${POINTS} points (full)`, bigABundle],
-        [`${POINTS} -> ${POINTS} points (delta)`, bigBBundle],
-        [`${POINTS} points -> national (full)`, natAgain],
+      // Each swap is compared with the steady p99 of the libraries it swaps between (the larger of the two): a
+      // 200,000-point library that names each code in ~80 points is slower per request than the national one
+      // whatever a swap does, and that is the library's cost, not the swap's.
+      const steady: Record<string, number> = {};
+      const windows: { from: string; to: string; p99: number }[] = [];
+      for (const [name, bundle, from, to] of [
+        ['none (national, baseline)', undefined, 'national', 'national'],
+        [`national -> ${POINTS} points (full)`, bigABundle, 'national', 'big'],
+        [`none (${POINTS} points, baseline)`, undefined, 'big', 'big'],
+        [`${POINTS} -> ${POINTS} points (delta)`, bigBBundle, 'big', 'big'],
+        [`${POINTS} points -> national (full)`, natAgain, 'big', 'national'],
       ] as const) {
         // Published before the load starts: copying and hashing 120 MB here would stall the load generator itself.
         if (bundle) platform.publish(bundle.dir);
@@ -252,10 +259,8 @@ async function main(): Promise<void> {
           .filter((s) => !window || s.at < window[0] || s.at > window[1] + AFTER_MS)
           .map((s) => s.ms)
           .sort((a, b) => a - b);
-        if (!bundle) summary.p99_base_ms = percentile(outside, 99);
-        else if (inside.length > 0 && !(percentile(inside, 99) <= summary.p99_swap_ms)) {
-          summary.p99_swap_ms = percentile(inside, 99);
-        }
+        if (!bundle) steady[from] = percentile(outside, 99);
+        else if (inside.length > 0) windows.push({ from, to, p99: percentile(inside, 99) });
         const fig = (xs: number[]) =>
           xs.length === 0
             ? '-'
@@ -265,6 +270,13 @@ async function main(): Promise<void> {
         process.stdout.write(
           `${[name, fig(inside), fig(outside), window ? ms(window[1] - window[0]) : '-'].join(' | ')}\n`,
         );
+      }
+      for (const w of windows) {
+        const base = Math.max(steady[w.from]!, steady[w.to]!);
+        if (!(w.p99 / base <= summary.p99_swap_ms / summary.p99_base_ms)) {
+          summary.p99_swap_ms = w.p99;
+          summary.p99_base_ms = base;
+        }
       }
     } finally {
       await sidecar.stop();

@@ -8,6 +8,7 @@ export * from './evaluate/analyze';
 export * from './evaluate/config';
 export * from './evaluate/finding';
 export * from './evaluate/jr-id';
+export * from './library/code-table';
 export * from './library/compile';
 export * from './library/model';
 export * from './normalize/dates';

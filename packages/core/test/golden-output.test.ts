@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AnalysisInput } from '@prealert/core';
-import { loadNationalLibrary } from '@prealert/rules-cache';
+import { LibraryReader, libraryLines, libraryText, loadNationalLibrary, unpackLibrary } from '@prealert/rules-cache';
 import { describe, expect, it } from 'vitest';
 import { nationalLibrary } from './support/national';
 import { analysisInput, type LineSpec, type RequestSpec, resultsOf, run } from './support/requests';
@@ -89,12 +89,24 @@ function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
 
+/** The national library as a sync activation builds it: read from its bundle file into a packed, lazy library. */
+function packedNational() {
+  const bytes = Buffer.from(libraryText(libraryLines(national)));
+  const reader = new LibraryReader('library.ndjson', bytes.length, { packed: true });
+  for (let offset = 0; offset < bytes.length; offset += 4096) reader.write(bytes.subarray(offset, offset + 4096));
+  return unpackLibrary(reader.endPacked().packed);
+}
+
 describe('pinned output', () => {
-  it('answers 60 mixed requests on the national library exactly as recorded', () => {
+  it.each([
+    ['compiled', () => lib],
+    ['packed (decoded on first use)', packedNational],
+  ])('answers 60 mixed requests on the national library exactly as recorded: %s', (_name, library) => {
+    const target = library();
     const outputs = [];
     let results = 0;
     for (let seed = 1; seed <= 60; seed++) {
-      const outcome = run(lib, request(seed));
+      const outcome = run(target, request(seed));
       const result = resultsOf(outcome);
       results += result.length;
       outputs.push(result);

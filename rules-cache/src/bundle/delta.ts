@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BundleError } from './bundle-error';
 import { canonicalJson } from './canonical-json';
+import { readFileChunks } from './file-chunks';
 import { compareKeys, type RecordKey, Section, scanKey } from './library-lines';
 import { LineSplitter } from './line-splitter';
 
@@ -306,4 +307,39 @@ export class DeltaMerger {
     this.begin();
     this.opsBefore(undefined);
   }
+}
+
+/**
+ * Streams a stored parent library file through a delta: `out` receives the new library's bytes a block at a time
+ * (one block per piece of the parent read), and `pause` runs between pieces (see Slicer). Nothing of the parent is
+ * held beyond the piece in hand.
+ */
+export async function mergeDeltaFile(
+  parentFile: string,
+  delta: ParsedDelta,
+  out: (bytes: Buffer) => Promise<void> | void,
+  pause: () => Promise<void> | undefined = () => undefined,
+  sizes: { readBytes?: number; pieceBytes?: number } = {},
+): Promise<void> {
+  let pending: Buffer[] = [];
+  const merger = new DeltaMerger(delta, (bytes) => pending.push(bytes));
+  const splitter = new LineSplitter(parentFile, (bytes, lineNo) => merger.parentLine(bytes, lineNo));
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    pending = [];
+    await out(bytes);
+  };
+  await readFileChunks(
+    parentFile,
+    (chunk) => splitter.write(chunk),
+    async () => {
+      await flush();
+      await pause();
+    },
+    sizes,
+  );
+  splitter.end();
+  merger.end();
+  await flush();
 }

@@ -7,6 +7,7 @@ export * from './library-lines';
 export * from './library-reader';
 export * from './line-splitter';
 export * from './manifest';
+export * from './packed-library';
 export * from './slicer';
 export * from './source-files';
 export * from './verify-bundle';

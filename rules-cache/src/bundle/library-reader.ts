@@ -1,5 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { KnowledgePoint, LibraryData, LibraryMeta, Rule } from '@prealert/core';
+import {
+  type CodeTable,
+  CodeTableBuilder,
+  type KnowledgePoint,
+  type LibraryData,
+  type LibraryMeta,
+  type Rule,
+} from '@prealert/core';
 import { BundleError } from './bundle-error';
 import { compareKeys, parseLibraryLine, type RecordKey, Section } from './library-lines';
 import { LineSplitter } from './line-splitter';
@@ -20,6 +27,53 @@ export interface LibraryReadResult extends LibraryDigest {
 }
 
 /**
+ * A library as bytes and typed arrays only, so a worker thread can read it and hand it over by transfer: the
+ * rules (a few dozen) as objects, each knowledge point as its line's bytes, and the code table that finds them.
+ * unpackLibrary turns it into the evaluator's library without decoding any point.
+ */
+export interface PackedLibrary {
+  meta: LibraryMeta;
+  rules: Rule[];
+  table: CodeTable;
+  /** Point n is the library line pointBytes[pointStart[n] … pointStart[n + 1]) (UTF-8 JSON, no newline). */
+  pointBytes: Uint8Array;
+  pointStart: Int32Array;
+  pointCount: number;
+}
+
+export interface PackedReadResult extends LibraryDigest {
+  packed: PackedLibrary;
+}
+
+/** Point lines appended one after another into one growing block (no object per line). */
+class ByteBlock {
+  private bytes: Uint8Array;
+  private used = 0;
+  private readonly starts: number[] = [0];
+
+  constructor(expected: number) {
+    this.bytes = new Uint8Array(Number.isFinite(expected) ? expected : 1 << 20);
+  }
+
+  append(line: Uint8Array): void {
+    if (this.used + line.byteLength > this.bytes.byteLength) {
+      const grown = new Uint8Array(Math.max(this.bytes.byteLength * 2, this.used + line.byteLength));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    this.bytes.set(line, this.used);
+    this.used += line.byteLength;
+    this.starts.push(this.used);
+  }
+
+  finish(): { pointBytes: Uint8Array; pointStart: Int32Array } {
+    // Keep the one buffer unless most of it is unused (it is sized by the file, which also holds header and rules).
+    const pointBytes = this.used * 4 < this.bytes.byteLength * 3 ? this.bytes.slice(0, this.used) : this.bytes;
+    return { pointBytes: pointBytes.subarray(0, this.used), pointStart: Int32Array.from(this.starts) };
+  }
+}
+
+/**
  * Parses a library file as its bytes arrive, hashing them on the way. Each call handles one chunk, so a caller
  * that feeds chunks from a socket or a file stream never holds the event loop for long, however big the library.
  */
@@ -33,11 +87,17 @@ export class LibraryReader {
   private readonly rules: Rule[] = [];
   private readonly points: KnowledgePoint[] = [];
   private last: RecordKey = { section: Section.Header, id: '' };
+  /** Packed mode: points kept as bytes plus a code table instead of objects. */
+  private readonly packing: { block: ByteBlock; table: CodeTableBuilder; ruleIds: Set<string> } | undefined;
 
   constructor(
     private readonly file: string,
     private readonly maxBytes = Number.POSITIVE_INFINITY,
+    options: { packed?: boolean } = {},
   ) {
+    this.packing = options.packed
+      ? { block: new ByteBlock(maxBytes), table: new CodeTableBuilder(), ruleIds: new Set() }
+      : undefined;
     this.splitter = new LineSplitter(file, (bytes, lineNo) => this.line(bytes, lineNo));
   }
 
@@ -71,22 +131,57 @@ export class LibraryReader {
     this.last = { section: record.section, id: record.id };
     if (record.section === Section.Rule) {
       this.rules.push(record.rule);
+      this.packing?.ruleIds.add(record.rule.id);
       this.rulesHash.update(bytes).update('\n');
     } else {
-      this.points.push(record.point);
+      const packing = this.packing;
+      if (packing) {
+        // What compiling would refuse is refused here, where the points are read: decoding later cannot fail.
+        if (!packing.ruleIds.has(record.point.ruleId)) {
+          throw new BundleError(
+            `knowledge point ${record.id} names unknown rule ${record.point.ruleId}`,
+            'bad_content',
+            where,
+          );
+        }
+        packing.table.add(record.point.codes);
+        packing.block.append(bytes);
+      } else this.points.push(record.point);
       this.pointsHash.update(bytes).update('\n');
     }
   }
 
   end(): LibraryReadResult {
+    if (this.packing) throw new Error('LibraryReader: a packed reader ends with endPacked()');
+    const digest = this.digest(this.points.length);
+    return { ...digest, data: { meta: this.meta!, rules: this.rules, knowledgePoints: this.points } };
+  }
+
+  /** The end of a reader made with `packed: true`. */
+  endPacked(): PackedReadResult {
+    const packing = this.packing;
+    if (!packing) throw new Error('LibraryReader: endPacked() needs a reader made with packed: true');
+    const digest = this.digest(packing.table.pointCount);
+    const { pointBytes, pointStart } = packing.block.finish();
+    const packed: PackedLibrary = {
+      meta: this.meta!,
+      rules: this.rules,
+      table: packing.table.finish(),
+      pointBytes,
+      pointStart,
+      pointCount: packing.table.pointCount,
+    };
+    return { ...digest, packed };
+  }
+
+  private digest(knowledgePoints: number): LibraryDigest {
     this.splitter.end();
     if (!this.meta) throw new BundleError('is empty', 'truncated', this.file);
     return {
-      data: { meta: this.meta, rules: this.rules, knowledgePoints: this.points },
       sha256: this.hash.digest('hex'),
       size: this.size,
       rules: this.rules.length,
-      knowledgePoints: this.points.length,
+      knowledgePoints,
       rulesSha256: this.rulesHash.digest('hex'),
       knowledgePointsSha256: this.pointsHash.digest('hex'),
     };

@@ -73,6 +73,36 @@ function writeDurably(file: string, bytes: Uint8Array | string): void {
   }
 }
 
+/** fsyncDir on the thread pool. */
+async function fsyncDirAsync(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Not supported here.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * writeJsonAtomically on the thread pool. Right after a 100 MB library was written, an fsync waits for the disk to
+ * take all of it: on the event loop that held every request for tens of milliseconds.
+ */
+async function writeJsonAtomicallyAsync(file: string, value: unknown): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await fs.promises.open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.promises.rename(temp, file);
+  await fsyncDirAsync(path.dirname(file));
+}
+
 /** Writes JSON so that after a crash the file holds either the old content or the new, never a mix. */
 function writeJsonAtomically(file: string, value: unknown): void {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -181,16 +211,29 @@ export class LastGoodStore {
     return { library: path.join(dir, STORED_LIBRARY_FILE), manifest: path.join(dir, STORED_MANIFEST_FILE) };
   }
 
-  stage(manifest: Uint8Array): Staging {
+  async stage(manifest: Uint8Array): Promise<Staging> {
     const dir = path.join(this.dir, STAGING_DIR, `${Date.now()}-${randomBytes(4).toString('hex')}`);
-    fs.mkdirSync(dir, { recursive: true });
-    writeDurably(path.join(dir, STORED_MANIFEST_FILE), manifest);
+    await fs.promises.mkdir(dir, { recursive: true });
+    // On the thread pool: an fsync waits for whatever the disk is still writing (a previous 100 MB library).
+    const handle = await fs.promises.open(path.join(dir, STORED_MANIFEST_FILE), 'w', 0o600);
+    try {
+      await handle.writeFile(manifest);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     const libraryFile = path.join(dir, STORED_LIBRARY_FILE);
-    const stream = fs.createWriteStream(libraryFile, { mode: 0o600 });
+    // Opened on the first write: a library read on a worker thread is written there, straight to libraryFile.
+    let stream: fs.WriteStream | undefined;
     let failure: Error | undefined;
-    stream.on('error', (error) => {
-      failure = error;
-    });
+    const open = (): fs.WriteStream => {
+      if (stream) return stream;
+      stream = fs.createWriteStream(libraryFile, { mode: 0o600 });
+      stream.on('error', (error) => {
+        failure = error;
+      });
+      return stream;
+    };
     let closed = false;
     // Small pieces are gathered into blocks: every write is a round trip to the thread pool.
     let gathered: Uint8Array[] = [];
@@ -200,11 +243,12 @@ export class LastGoodStore {
       const block = gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, gatheredBytes);
       gathered = [];
       gatheredBytes = 0;
-      if (!stream.write(block)) await once(stream, 'drain');
+      const out = open();
+      if (!out.write(block)) await once(out, 'drain');
     };
     const close = () =>
       new Promise<void>((resolve, reject) => {
-        if (closed) return resolve();
+        if (closed || !stream) return resolve();
         closed = true;
         stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
       });
@@ -231,14 +275,14 @@ export class LastGoodStore {
         }
       },
       discard: async () => {
-        if (!closed) {
+        if (stream && !closed) {
           closed = true;
           stream.destroy();
         }
         // An open still in flight would create the library file after the directory was listed for removal
         // (ENOTEMPTY): wait until the stream has closed.
-        if (!stream.closed) await once(stream, 'close');
-        fs.rmSync(dir, { recursive: true, force: true });
+        if (stream && !stream.closed) await once(stream, 'close');
+        await fs.promises.rm(dir, { recursive: true, force: true });
       },
     };
   }
@@ -247,26 +291,29 @@ export class LastGoodStore {
    * Makes a staged library the current one (the one it replaces becomes previous). Called only after the library
    * was swapped in: until state.json is replaced, a restart comes back to the version before.
    */
-  commit(staging: Staging, version: StoredVersion): void {
+  async commit(staging: Staging, version: StoredVersion): Promise<void> {
+    // All on the thread pool: the flushes and the removal of a replaced 100 MB version take tens of milliseconds,
+    // which on the event loop would land on the requests of the moment.
     const target = path.join(this.dir, VERSIONS_DIR, version.sha256!);
-    // Finished and closed: the removal happens before discard() returns its promise.
-    if (fs.existsSync(target)) void staging.discard();
+    if (fs.existsSync(target)) await staging.discard();
     else {
       // The staging directory's entries first, then the rename in versions/: after a power cut state.json never
       // names a directory whose files did not make it to disk.
-      fsyncDir(staging.dir);
-      fs.renameSync(staging.dir, target);
-      fsyncDir(path.dirname(target));
-      fsyncDir(path.dirname(staging.dir));
+      await fsyncDirAsync(staging.dir);
+      await fs.promises.rename(staging.dir, target);
+      await fsyncDirAsync(path.dirname(target));
+      await fsyncDirAsync(path.dirname(staging.dir));
     }
     const outgoing = this.state.current;
-    this.writeState({
+    const state: StoreState = {
       ...this.state,
       current: version,
       previous: outgoing && outgoing.sha256 !== version.sha256 ? outgoing : this.state.previous,
       held_back: this.state.held_back.filter((sha) => sha !== version.sha256),
-    });
-    this.prune();
+    };
+    await writeJsonAtomicallyAsync(path.join(this.dir, STATE_FILE), state);
+    this.state = state;
+    await Promise.all(this.unnamed().map((dir) => fs.promises.rm(dir, { recursive: true, force: true })));
   }
 
   /**
@@ -311,8 +358,8 @@ export class LastGoodStore {
     return typeof raw === 'object' && raw !== null ? (raw as PollMemory) : {};
   }
 
-  writePollMemory(memory: PollMemory): void {
-    writeJsonAtomically(path.join(this.dir, POLL_FILE), memory);
+  writePollMemory(memory: PollMemory): Promise<void> {
+    return writeJsonAtomicallyAsync(path.join(this.dir, POLL_FILE), memory);
   }
 
   private writeState(state: StoreState): void {
@@ -322,15 +369,21 @@ export class LastGoodStore {
 
   /** Removes stored versions state.json no longer names. */
   private prune(): string[] {
-    const keep = new Set([this.state.current?.sha256, this.state.previous?.sha256].filter(Boolean));
     const removed: string[] = [];
-    const versions = path.join(this.dir, VERSIONS_DIR);
-    for (const name of fs.readdirSync(versions)) {
-      if (!keep.has(name)) {
-        fs.rmSync(path.join(versions, name), { recursive: true, force: true });
-        removed.push(`${VERSIONS_DIR}/${name}`);
-      }
+    for (const dir of this.unnamed()) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(`${VERSIONS_DIR}/${path.basename(dir)}`);
     }
     return removed;
+  }
+
+  /** The stored version directories state.json no longer names. */
+  private unnamed(): string[] {
+    const keep = new Set([this.state.current?.sha256, this.state.previous?.sha256].filter(Boolean));
+    const versions = path.join(this.dir, VERSIONS_DIR);
+    return fs
+      .readdirSync(versions)
+      .filter((name) => !keep.has(name))
+      .map((name) => path.join(versions, name));
   }
 }

@@ -6,18 +6,14 @@ import {
   checkHeaderAgainstManifest,
   checkLibraryAgainstManifest,
   checkRegion,
-  DeltaMerger,
   DeltaReader,
   expectDigest,
-  LibraryReader,
-  LineSplitter,
   loadNationalLibrary,
-  type ParsedDelta,
-  readFileChunks,
   readManifestUnverified,
   readPublicKeys,
   Slicer,
   type TrustedKey,
+  unpackLibrary,
   type VerifiedManifest,
   verifyManifest,
 } from '@prealert/rules-cache';
@@ -28,13 +24,27 @@ import type { LibraryHolder } from '../library-holder';
 import type { Logger } from '../logging';
 import { fetchManifest, streamFile } from './bundle-fetch';
 import { compileInSlices } from './compile-in-slices';
-import { LastGoodStore, type LibrarySource, type PollMemory, type StoredVersion } from './last-good-store';
+import {
+  LastGoodStore,
+  type LibrarySource,
+  type PollMemory,
+  type Staging,
+  type StoredVersion,
+} from './last-good-store';
+import { type LibraryPacker, openLibraryPacker } from './library-packer';
+import type { DownloadLimits } from './packing-protocol';
 import type { SyncConfig } from './sync-config';
 
 export type PayloadKind = 'full' | 'delta';
 
 /** Bytes of a library or delta file, handed over chunk by chunk. */
 export type PayloadPipe = (onChunk: (chunk: Buffer) => Promise<void>) => Promise<void>;
+
+/**
+ * Where an activation's file comes from: bytes handed over (a push), or a download, which the library worker makes
+ * itself so that none of a 100 MB library passes through the thread that answers requests.
+ */
+export type Payload = { pipe: PayloadPipe } | { url: string; limits: DownloadLimits };
 
 export interface ActivationReport {
   version_before: string | null;
@@ -48,6 +58,8 @@ export interface ActivationReport {
   duration_ms: number;
   /** Times the activation gave the event loop back to requests. */
   yields: number;
+  /** Where the library file was read and checked: a worker thread, or this one when none could start. */
+  reader?: 'worker' | 'in-thread';
   at: string;
   /** When a delta was tried first and failed, why (the full library was used instead). */
   delta_error?: string;
@@ -115,6 +127,8 @@ export interface LibrarySyncOptions {
   sliceMs?: number;
   /** How long an activation stays away from the event loop after each slice, in ms (0: one turn of the loop). */
   restMs?: number;
+  /** Read libraries on a worker thread (default); false reads them on this thread, in slices. */
+  useWorker?: boolean;
 }
 
 /**
@@ -122,22 +136,6 @@ export interface LibrarySyncOptions {
  * waits no longer than the sidecar's own p99 for it.
  */
 const DEFAULT_SLICE_MS = 2;
-/** Bytes parsed (JSON, checks, hashes) between two pauses: about 25 library lines, well under a millisecond. */
-const PIECE_BYTES = 16 * 1024;
-/** Stored files are read in blocks this big: each read is a round trip to the thread pool, costly in the thousands. */
-const READ_BYTES = 256 * 1024;
-
-/** Hands `chunk` to `take` in pieces of at most PIECE_BYTES, pausing between them. */
-async function inPieces(
-  chunk: Buffer,
-  take: (piece: Buffer) => void,
-  pause: () => Promise<void> | undefined,
-): Promise<void> {
-  for (let offset = 0; offset < chunk.length; offset += PIECE_BYTES) {
-    take(chunk.subarray(offset, offset + PIECE_BYTES));
-    await pause();
-  }
-}
 
 function loadKeys(files: readonly string[]): TrustedKey[] {
   try {
@@ -166,6 +164,7 @@ export class LibrarySync {
   private readonly now: () => number;
   private readonly sliceMs: number;
   private readonly restMs: number;
+  private readonly useWorker: boolean;
   private readonly loadBundled: () => LibraryData;
   private readonly adminEnabled: boolean;
   private agent: Agent | undefined;
@@ -184,6 +183,7 @@ export class LibrarySync {
   private exclusiveTail: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  private memoryWrite: Promise<void> = Promise.resolve();
 
   constructor(options: LibrarySyncOptions) {
     this.config = options.config;
@@ -192,6 +192,7 @@ export class LibrarySync {
     this.now = options.now ?? Date.now;
     this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
     this.restMs = options.restMs ?? options.config.activationRestMs;
+    this.useWorker = options.useWorker ?? true;
     this.loadBundled = options.loadBundled ?? (() => loadNationalLibrary());
     this.adminEnabled = options.adminEnabled;
     this.trustedKeys = loadKeys(options.config.publicKeyFiles);
@@ -299,17 +300,30 @@ export class LibrarySync {
       this.trustedKeys.length > 0
         ? verifyManifest(text, this.trustedKeys, files.manifest).manifest
         : readManifestUnverified(text, files.manifest);
-    const reader = new LibraryReader(files.library, manifest.library.size);
-    await readFileChunks(
-      files.library,
-      (chunk) => reader.write(chunk),
-      () => slicer.pause(),
-      { readBytes: READ_BYTES, pieceBytes: PIECE_BYTES },
-    );
-    const read = reader.end();
-    checkLibraryAgainstManifest(files.library, read, manifest);
-    checkHeaderAgainstManifest(files.library, read.data.meta, manifest);
-    return (await compileInSlices(read.data, () => slicer.pause())).library;
+    const packer = await this.openLibraryPacker(files.library, manifest.library.size, slicer);
+    try {
+      const read = await packer.readFile(files.library);
+      checkLibraryAgainstManifest(files.library, read, manifest);
+      checkHeaderAgainstManifest(files.library, read.packed.meta, manifest);
+      return unpackLibrary(read.packed);
+    } finally {
+      await packer.close();
+    }
+  }
+
+  /** Where a library is received and packed: a worker thread unless the options say otherwise (see library-packer). */
+  private openLibraryPacker(file: string, maxBytes: number, slicer: Slicer, staging?: Staging) {
+    return openLibraryPacker({
+      file,
+      maxBytes,
+      slicer,
+      logger: this.logger,
+      useWorker: this.useWorker,
+      sliceMs: this.sliceMs,
+      restMs: this.restMs,
+      ...(staging ? { staging } : {}),
+      ...(this.agent ? { agent: this.agent } : {}),
+    });
   }
 
   startPolling(): void {
@@ -325,6 +339,7 @@ export class LibrarySync {
       this.timer = undefined;
       await this.polling?.catch(() => undefined);
       await this.exclusiveTail.catch(() => undefined);
+      await this.memoryWrite;
       await this.agent?.close();
     })();
     return this.stopping;
@@ -456,12 +471,15 @@ export class LibrarySync {
     this.savePollMemory();
   }
 
+  /**
+   * Saves the poll memory on the thread pool, one write after the other: its fsync would otherwise hold requests
+   * while the disk still writes a library just received.
+   */
   private savePollMemory(): void {
-    try {
-      this.store.writePollMemory(this.memory);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'could not save the sync state');
-    }
+    const snapshot = { ...this.memory };
+    this.memoryWrite = this.memoryWrite
+      .then(() => this.store.writePollMemory(snapshot))
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not save the sync state'));
   }
 
   private recordError(error: unknown, from?: 'push'): void {
@@ -481,25 +499,21 @@ export class LibrarySync {
     url: string,
   ): Promise<ActivationReport> {
     const m = verified.manifest;
-    const pipe =
-      (file: string, size: number): PayloadPipe =>
-      (onChunk) =>
-        streamFile(
-          this.agent!,
-          new URL(file, url).toString(),
-          { maxBytes: size, timeoutMs: this.config.timeoutMs, deadlineMs: this.config.downloadDeadlineMs },
-          onChunk,
-        );
+    const download = (file: string, size: number): Payload => ({
+      url: new URL(file, url).toString(),
+      limits: { maxBytes: size, timeoutMs: this.config.timeoutMs, deadlineMs: this.config.downloadDeadlineMs },
+    });
     let deltaError: string | undefined;
     if (m.delta && this.canApplyDelta(m)) {
       try {
-        return await this.activate(verified, manifestBytes, 'delta', pipe(m.delta.file, m.delta.size), 'sync');
+        return await this.activate(verified, manifestBytes, 'delta', download(m.delta.file, m.delta.size), 'sync');
       } catch (error) {
         deltaError = message(error);
         this.logger.warn({ err: deltaError, version: m.version }, 'delta failed; fetching the full library');
       }
     }
-    const report = await this.activate(verified, manifestBytes, 'full', pipe(m.library.file, m.library.size), 'sync');
+    const full = download(m.library.file, m.library.size);
+    const report = await this.activate(verified, manifestBytes, 'full', full, 'sync');
     return deltaError ? { ...report, delta_error: deltaError } : report;
   }
 
@@ -510,42 +524,12 @@ export class LibrarySync {
     return files !== undefined && fs.existsSync(files.library);
   }
 
-  /**
-   * Streams the active library's stored file through the delta, into `out` (the new library's reader and staging
-   * file) a file piece at a time: no line of the parent is kept, and none is decoded past its key.
-   */
-  private async mergeDelta(delta: ParsedDelta, out: (bytes: Buffer) => Promise<void>, slicer: Slicer): Promise<void> {
-    const files = this.active && this.store.files(this.active);
-    if (!files) throw new BundleError('the active library is not in the store', 'wrong_parent');
-    let pending: Buffer[] = [];
-    const merger = new DeltaMerger(delta, (bytes) => pending.push(bytes));
-    const splitter = new LineSplitter(files.library, (bytes, lineNo) => merger.parentLine(bytes, lineNo));
-    const flush = async () => {
-      if (pending.length === 0) return;
-      const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-      pending = [];
-      await out(bytes);
-    };
-    await readFileChunks(
-      files.library,
-      (chunk) => splitter.write(chunk),
-      async () => {
-        await flush();
-        await slicer.pause();
-      },
-      { readBytes: READ_BYTES, pieceBytes: PIECE_BYTES },
-    );
-    splitter.end();
-    merger.end();
-    await flush();
-  }
-
   /** Receive, verify, compile, swap, then record as last-good. Nothing changes unless every check passes. */
   private async activate(
     verified: VerifiedManifest,
     manifestBytes: Buffer,
     kind: PayloadKind,
-    pipe: PayloadPipe,
+    payload: Payload,
     source: 'sync' | 'push',
   ): Promise<ActivationReport> {
     const m = verified.manifest;
@@ -554,52 +538,46 @@ export class LibrarySync {
     this.activating = m.version;
     this.logger.info({ version: m.version, path: kind, source }, 'activating library');
     // The manifest is kept verbatim, signatures and all: a restart verifies the stored library like a received one.
-    const staging = this.store.stage(manifestBytes);
+    const staging = await this.store.stage(manifestBytes);
     let received = 0;
+    let reader: LibraryPacker | undefined;
     try {
-      const reader = new LibraryReader(m.library.file, m.library.size);
+      reader = await this.openLibraryPacker(m.library.file, m.library.size, slicer, staging);
+      const packer = reader;
       if (kind === 'full') {
-        await pipe(async (chunk) => {
-          received += chunk.length;
-          await inPieces(
-            chunk,
-            (piece) => reader.write(piece),
-            () => slicer.pause(),
-          );
-          await staging.write(chunk);
-        });
+        if ('url' in payload) received = await packer.download(payload.url, payload.limits);
+        else {
+          await payload.pipe(async (chunk) => {
+            received += chunk.length;
+            await packer.write(chunk);
+          });
+        }
       } else {
         const entry = m.delta!;
         const deltaReader = new DeltaReader(entry.file, entry.size);
-        await pipe(async (chunk) => {
+        // A delta is small (the changed lines): it is received here, and the merge runs with the packer.
+        const take = async (chunk: Buffer) => {
           received += chunk.length;
           deltaReader.write(chunk);
           await slicer.pause();
-        });
+        };
+        if ('url' in payload) await streamFile(this.agent!, payload.url, payload.limits, take);
+        else await payload.pipe(take);
         const delta = deltaReader.end();
         expectDigest(entry.file, delta, entry);
         if (delta.header.from_sha256 !== this.active?.sha256 || delta.header.to_sha256 !== m.library.sha256) {
           throw new BundleError('does not lead from the active library to the offered one', 'wrong_parent', entry.file);
         }
-        await this.mergeDelta(
-          delta,
-          async (bytes) => {
-            reader.write(bytes);
-            await staging.write(bytes);
-          },
-          slicer,
-        );
+        const parent = this.active && this.store.files(this.active);
+        if (!parent) throw new BundleError('the active library is not in the store', 'wrong_parent');
+        await packer.mergeDelta(parent.library, delta);
       }
-      const read = reader.end();
+      const read = await packer.end();
       checkLibraryAgainstManifest(m.library.file, read, m);
-      checkHeaderAgainstManifest(m.library.file, read.data.meta, m);
+      checkHeaderAgainstManifest(m.library.file, read.packed.meta, m);
       await staging.finish();
-      let compiled: CompiledLibrary;
-      try {
-        compiled = (await compileInSlices(read.data, () => slicer.pause())).library;
-      } catch (error) {
-        throw new BundleError(`does not compile: ${message(error)}`, 'bad_content', m.library.file);
-      }
+      // Every point was checked against the rules as it was read: the packed library cannot fail to compile.
+      const compiled = unpackLibrary(read.packed);
       const before = this.holder.get()?.info.version ?? null;
       this.holder.swap(compiled, { source });
       const entry: StoredVersion = {
@@ -611,20 +589,7 @@ export class LibrarySync {
         key_id: verified.keyId,
       };
       this.active = entry;
-      if (this.config.testPauseBeforeCommitMs) {
-        this.logger.warn(
-          { version: m.version, ms: this.config.testPauseBeforeCommitMs },
-          'test: pausing before commit',
-        );
-        await new Promise((resolve) => setTimeout(resolve, this.config.testPauseBeforeCommitMs));
-      }
-      try {
-        this.store.commit(staging, entry);
-      } catch (error) {
-        // Active now, but a restart would come back to the previous last-good: say so.
-        this.logger.error({ err: error, version: m.version }, 'library is active but could not be saved as last-good');
-        this.recordError(new Error(`${m.version} is active but could not be saved as last-good: ${message(error)}`));
-      }
+      // Status tells of the new library from the moment it answers, not only once it is stored.
       const report: ActivationReport = {
         version_before: before,
         version: m.version,
@@ -635,15 +600,31 @@ export class LibrarySync {
         knowledge_points: compiled.knowledgePointCount,
         duration_ms: Math.round(performance.now() - started),
         yields: slicer.yields,
+        reader: reader.where,
         at: entry.activated_at,
       };
       this.noteTaken(m.created_at);
-      if (source === 'push' && this.lastError?.from === 'push') this.lastError = undefined;
+      if (source === 'sync' || this.lastError?.from === 'push') this.lastError = undefined;
       this.lastActivation = report;
+      if (this.config.testPauseBeforeCommitMs) {
+        this.logger.warn(
+          { version: m.version, ms: this.config.testPauseBeforeCommitMs },
+          'test: pausing before commit',
+        );
+        await new Promise((resolve) => setTimeout(resolve, this.config.testPauseBeforeCommitMs));
+      }
+      try {
+        await this.store.commit(staging, entry);
+      } catch (error) {
+        // Active now, but a restart would come back to the previous last-good: say so.
+        this.logger.error({ err: error, version: m.version }, 'library is active but could not be saved as last-good');
+        this.recordError(new Error(`${m.version} is active but could not be saved as last-good: ${message(error)}`));
+      }
       this.logger.info(report, 'library activated');
       return report;
     } catch (error) {
       // Cleaning up must not replace the reason the activation failed; a restart removes whatever is left.
+      await reader?.close();
       await staging
         .discard()
         .catch((cleanup: unknown) => this.logger.warn({ err: cleanup }, 'could not remove a staged library'));
@@ -678,7 +659,7 @@ export class LibrarySync {
         409,
       );
     }
-    const report = await this.exclusive(() => this.activate(verified, manifestBytes, kind, pipe, 'push'));
+    const report = await this.exclusive(() => this.activate(verified, manifestBytes, kind, { pipe }, 'push'));
     return { outcome: 'activated', report };
   }
 

@@ -2,6 +2,13 @@ import type { PointEntry } from './compile';
 
 export type IndexValue = PointEntry | PointEntry[];
 
+/** What the evaluator asks of a code index, eager (CodeIndex) or decoding on first use (LazyCodeIndex). */
+export interface CodeLookup {
+  readonly size: number;
+  /** The points naming `code`, whose hash (codeHashOf) the caller computed once. */
+  getHashed(code: string, hash: number): IndexValue | undefined;
+}
+
 /**
  * The index's hash, also kept on each order line (Line.codeHash): the code's length and its last 16 characters.
  * Reading a character costs ~2 ns here and this runs for every line of every request, so the hash reads what tells
@@ -37,7 +44,7 @@ export function codeHashOf(code: string): number {
  * runtime calls); hashing the 9–27 characters here and comparing with === costs a fraction of that, and the table
  * takes no more memory than the Map did.
  */
-export class CodeIndex {
+export class CodeIndex implements CodeLookup {
   private mask: number;
   /**
    * Two ints per slot: entry number + 1 (0 = empty) and the code's hash, side by side so a probe reads one cache

@@ -1,6 +1,8 @@
 import { parseLocalTime } from '../normalize/dates';
 import { sceneMask } from '../normalize/scenes';
-import { CodeIndex } from './code-index';
+import { CodeIndex, type CodeLookup, codeHashOf } from './code-index';
+import type { CodeTable } from './code-table';
+import { LazyCodeIndex } from './lazy-code-index';
 import { type KnowledgePoint, type LibraryData, type LibraryMeta, RULE_LEVEL_KINDS, type Rule } from './model';
 
 /** A knowledge point joined with its rule, as the evaluator meets it through the code index. */
@@ -33,7 +35,7 @@ export class CompiledLibrary {
   constructor(
     readonly meta: LibraryMeta,
     private readonly rulesById: ReadonlyMap<string, Rule>,
-    private readonly byCode: CodeIndex,
+    private readonly byCode: CodeLookup,
     readonly knowledgePointCount: number,
   ) {
     this.ruleCount = rulesById.size;
@@ -45,7 +47,7 @@ export class CompiledLibrary {
 
   /** The points naming a national code: undefined, one entry, or several. */
   lookup(code: string): PointEntry | PointEntry[] | undefined {
-    return this.byCode.get(code);
+    return this.byCode.getHashed(code, codeHashOf(code));
   }
 
   /** lookup() for an order line, whose code was hashed once when it was read (Line.codeHash). */
@@ -60,6 +62,16 @@ export class CompiledLibrary {
   rules(): readonly Rule[] {
     return [...this.rulesById.values()];
   }
+}
+
+function pointEntry(kp: KnowledgePoint, rule: Rule, scenes: number): PointEntry {
+  return {
+    kp,
+    rule,
+    scenes,
+    fromDay: kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity,
+    toDay: kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity,
+  };
 }
 
 /**
@@ -91,13 +103,7 @@ export class CompiledLibraryBuilder {
     for (const kp of points) {
       const rule = this.rulesById.get(kp.ruleId);
       if (!rule) throw new Error(`knowledge point ${kp.id} names unknown rule ${kp.ruleId}`);
-      const entry: PointEntry = {
-        kp,
-        rule,
-        scenes: this.sceneMasks.get(rule)!,
-        fromDay: kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity,
-        toDay: kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity,
-      };
+      const entry = pointEntry(kp, rule, this.sceneMasks.get(rule)!);
       // One entry per point, shared by all its codes: the index costs one Map slot per code, not an object.
       for (const code of kp.codes) {
         const existing = byCode.get(code);
@@ -120,4 +126,31 @@ export function compileLibrary(data: LibraryData): CompiledLibrary {
   const builder = new CompiledLibraryBuilder(data.meta, data.rules);
   builder.add(data.knowledgePoints);
   return builder.finish();
+}
+
+/**
+ * A CompiledLibrary over a CodeTable (built where the library was read, typically a worker thread) whose points are
+ * decoded on first use by `pointAt`. Evaluates exactly as compileLibrary over the same points; the caller vouches
+ * that every point names one of `rules` (checked when the table was built), and `pointAt` throws if one does not.
+ */
+export function lazyLibrary(
+  meta: LibraryMeta,
+  rules: readonly Rule[],
+  table: CodeTable,
+  pointCount: number,
+  pointAt: (point: number) => KnowledgePoint,
+): CompiledLibrary {
+  const rulesById = new Map<string, Rule>();
+  const sceneMasks = new Map<Rule, number>();
+  for (const rule of rules) {
+    rulesById.set(rule.id, rule);
+    sceneMasks.set(rule, sceneMask(rule.scenes));
+  }
+  const index = new LazyCodeIndex(table, pointCount, (point) => {
+    const kp = pointAt(point);
+    const rule = rulesById.get(kp.ruleId);
+    if (!rule) throw new Error(`knowledge point ${kp.id} names unknown rule ${kp.ruleId}`);
+    return pointEntry(kp, rule, sceneMasks.get(rule)!);
+  });
+  return new CompiledLibrary(meta, rulesById, index, pointCount);
 }

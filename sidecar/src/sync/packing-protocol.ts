@@ -1,0 +1,50 @@
+import type { PackedReadResult, ParsedDelta } from '@prealert/rules-cache';
+
+/** Limits of one download (see bundle-fetch's streamFile). */
+export interface DownloadLimits {
+  maxBytes: number;
+  timeoutMs: number;
+  deadlineMs: number;
+}
+
+/** What the library-sync thread sends the packing worker. */
+export type ToPacker =
+  /** The next bytes of the library file (a pushed bundle), transferred. */
+  | { type: 'chunk'; bytes: Uint8Array }
+  /** Download the library file from the platform; answered by 'received'. */
+  | { type: 'download'; url: string; limits: DownloadLimits }
+  /** Merge the stored parent library with the delta into the library's bytes; answered by 'received'. */
+  | { type: 'delta'; parentFile: string; delta: ParsedDelta }
+  /** Read this file from disk as the whole library (a stored last-good), then end. */
+  | { type: 'file'; path: string }
+  | { type: 'end' };
+
+/** A failure inside the worker, as plain data: the error's kind, code and where survive the thread boundary. */
+export interface PackerFailure {
+  name: string;
+  message: string;
+  code?: string;
+  where?: string;
+}
+
+/** What the packing worker answers. */
+export type FromPacker =
+  | { type: 'ready' }
+  /** `bytes` more of the library have been read (flow control: the sender keeps a bounded amount in flight). */
+  | { type: 'ack'; bytes: number }
+  /** A download or a delta merge is complete: `bytes` of library were read. */
+  | { type: 'received'; bytes: number }
+  | { type: 'done'; result: PackedReadResult }
+  | { type: 'failed'; error: PackerFailure };
+
+export interface PackerOptions {
+  /** The file name errors are reported against (the bundle's library file). */
+  file: string;
+  /** The size the signed manifest gives: more bytes than that is refused as they arrive. */
+  maxBytes: number;
+  /** Where the received library's bytes are written (the staging file); none when reading a stored file. */
+  stagingFile?: string;
+  /** After each `sliceMs` of work the worker rests this long (PREALERT_SYNC_ACTIVATION_REST_MS); 0: never. */
+  restMs: number;
+  sliceMs: number;
+}
