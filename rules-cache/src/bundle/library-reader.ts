@@ -52,10 +52,14 @@ class ByteBlock {
   private readonly starts: number[] = [0];
 
   constructor(expected: number) {
-    this.bytes = new Uint8Array(Number.isFinite(expected) ? expected : 1 << 20);
+    this.bytes = new Uint8Array(Number.isFinite(expected) && expected <= 0x7fffffff ? expected : 1 << 20);
   }
 
   append(line: Uint8Array): void {
+    // Offsets are Int32: a library's points beyond 2 GiB are refused here rather than misread later.
+    if (this.used + line.byteLength > 0x7fffffff) {
+      throw new BundleError('holds more than 2 GiB of knowledge points', 'too_large');
+    }
     if (this.used + line.byteLength > this.bytes.byteLength) {
       const grown = new Uint8Array(Math.max(this.bytes.byteLength * 2, this.used + line.byteLength));
       grown.set(this.bytes.subarray(0, this.used));

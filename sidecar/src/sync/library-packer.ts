@@ -15,7 +15,14 @@ import type { Agent } from 'undici';
 import type { Logger } from '../logging';
 import { FetchError, streamFile } from './bundle-fetch';
 import type { Staging } from './last-good-store';
-import type { DownloadLimits, FromPacker, PackerFailure, PackerOptions, ToPacker } from './packing-protocol';
+import {
+  type DownloadLimits,
+  type FromPacker,
+  PACKER_PROTOCOL,
+  type PackerFailure,
+  type PackerOptions,
+  type ToPacker,
+} from './packing-protocol';
 
 /**
  * Receives a library for activation — downloaded, pushed chunk by chunk, merged from a delta, or read back from the
@@ -46,6 +53,8 @@ const IN_FLIGHT_BYTES = 4 << 20;
 const PIECE_BYTES = 16 * 1024;
 /** Stored files are read in blocks this big: each read is a round trip to the thread pool, costly in the thousands. */
 const READ_BYTES = 256 * 1024;
+/** A worker not started by then is given up for this activation (it runs on this thread instead). */
+const START_TIMEOUT_MS = 10_000;
 
 /**
  * The worker's file: dist/packing-worker.js beside the built bundle. Running from source (vitest, tsx), the same
@@ -103,8 +112,10 @@ class WorkerPacker implements LibraryPacker {
       case 'done': {
         const waiter = this.finished;
         this.finished = undefined;
-        void this.close();
         waiter?.resolve(message.result);
+        // Done: nothing waits any more, so closing rejects nobody.
+        this.failure ??= new Error('library worker finished');
+        void this.close();
         break;
       }
       case 'failed':
@@ -125,7 +136,7 @@ class WorkerPacker implements LibraryPacker {
     for (const waiter of [this.received, this.finished]) waiter?.reject(error);
     this.received = undefined;
     this.finished = undefined;
-    void this.close();
+    if (!this.closed) void this.close();
   }
 
   async write(chunk: Uint8Array): Promise<void> {
@@ -165,6 +176,8 @@ class WorkerPacker implements LibraryPacker {
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      // Whoever still waits (an unfinished activation being abandoned) hears so, rather than waiting for ever.
+      if (!this.failure) this.fail(new Error('library worker closed'));
       this.stopped = this.worker.terminate().then(() => undefined);
     }
     return this.stopped;
@@ -263,21 +276,29 @@ export async function openLibraryPacker(options: OpenPackerOptions): Promise<Lib
     ...(staging ? { stagingFile: staging.libraryFile } : {}),
   };
   const script = useWorker ? workerScript() : undefined;
+  if (useWorker && !script) logger.warn('library worker script missing; reading the library on the main thread');
   if (script) {
     let worker: Worker | undefined;
     try {
       worker = new Worker(script, { workerData: packer });
       const started = worker;
-      await new Promise<void>((resolve, reject) => {
+      const ready = await new Promise<Extract<FromPacker, { type: 'ready' }>>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
         const onExit = (code: number) => reject(new Error(`exited with code ${code}`));
         started
-          .once('message', () => {
+          .once('message', (message: FromPacker) => {
+            clearTimeout(timer);
             started.off('error', reject).off('exit', onExit);
-            resolve();
+            if (message.type === 'ready') resolve(message);
+            else reject(new Error(`said ${message.type} before ready`));
           })
           .once('error', reject)
           .once('exit', onExit);
       });
+      if (ready.protocol !== PACKER_PROTOCOL) {
+        throw new Error(`speaks protocol ${ready.protocol}, not ${PACKER_PROTOCOL} (a worker file from another build)`);
+      }
+      if (!ready.lowPriority) logger.debug('library worker runs at normal priority, with a duty cycle');
       return new WorkerPacker(started);
     } catch (error) {
       void worker?.terminate();

@@ -537,11 +537,12 @@ export class LibrarySync {
     const slicer = new Slicer(this.sliceMs, this.restMs);
     this.activating = m.version;
     this.logger.info({ version: m.version, path: kind, source }, 'activating library');
-    // The manifest is kept verbatim, signatures and all: a restart verifies the stored library like a received one.
-    const staging = await this.store.stage(manifestBytes);
+    let staging: Staging | undefined;
     let received = 0;
     let reader: LibraryPacker | undefined;
     try {
+      // The manifest is kept verbatim, signatures and all: a restart verifies the stored library like a received one.
+      staging = await this.store.stage(manifestBytes);
       reader = await this.openLibraryPacker(m.library.file, m.library.size, slicer, staging);
       const packer = reader;
       if (kind === 'full') {
@@ -603,7 +604,6 @@ export class LibrarySync {
         reader: reader.where,
         at: entry.activated_at,
       };
-      this.noteTaken(m.created_at);
       if (source === 'sync' || this.lastError?.from === 'push') this.lastError = undefined;
       this.lastActivation = report;
       if (this.config.testPauseBeforeCommitMs) {
@@ -620,13 +620,15 @@ export class LibrarySync {
         this.logger.error({ err: error, version: m.version }, 'library is active but could not be saved as last-good');
         this.recordError(new Error(`${m.version} is active but could not be saved as last-good: ${message(error)}`));
       }
+      // Only now: a crash before the commit restarts on the previous version, which must not refuse older bundles.
+      this.noteTaken(m.created_at);
       this.logger.info(report, 'library activated');
       return report;
     } catch (error) {
       // Cleaning up must not replace the reason the activation failed; a restart removes whatever is left.
       await reader?.close();
       await staging
-        .discard()
+        ?.discard()
         .catch((cleanup: unknown) => this.logger.warn({ err: cleanup }, 'could not remove a staged library'));
       throw error;
     } finally {

@@ -27,9 +27,16 @@ export interface PackerFailure {
   where?: string;
 }
 
+/**
+ * Bumped whenever these messages change: a worker file from another build (a stale dist while developing) says a
+ * different number in 'ready' and is not used.
+ */
+export const PACKER_PROTOCOL = 2;
+
 /** What the packing worker answers. */
 export type FromPacker =
-  | { type: 'ready' }
+  /** Started; `lowPriority`: its thread's priority was lowered (else it keeps a duty cycle by default). */
+  | { type: 'ready'; protocol: number; lowPriority: boolean }
   /** `bytes` more of the library have been read (flow control: the sender keeps a bounded amount in flight). */
   | { type: 'ack'; bytes: number }
   /** A download or a delta merge is complete: `bytes` of library were read. */

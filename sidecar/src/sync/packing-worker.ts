@@ -11,7 +11,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BundleError, LibraryReader, mergeDeltaFile, packedLibraryBuffers } from '@prealert/rules-cache';
 import { Agent } from 'undici';
 import { streamFile } from './bundle-fetch';
-import type { FromPacker, PackerFailure, PackerOptions, ToPacker } from './packing-protocol';
+import {
+  type FromPacker,
+  PACKER_PROTOCOL,
+  type PackerFailure,
+  type PackerOptions,
+  type ToPacker,
+} from './packing-protocol';
 
 const FILE_READ_BYTES = 1 << 20;
 /** Work between two looks at the clock (the duty cycle below): a few library lines. */
@@ -22,13 +28,16 @@ const PIECE_BYTES = 64 * 1024;
  * (Windows sets priority per process) the worker keeps the normal priority: a whole-process change would slow
  * the requests it is meant to spare.
  */
-function lowerOwnPriority(): void {
-  if (process.platform !== 'linux') return;
+function lowerOwnPriority(): boolean {
+  if (process.platform !== 'linux') return false;
   try {
     const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, os.constants.priority.PRIORITY_LOW);
+    if (!Number.isInteger(tid) || tid <= 0) return false;
+    os.setPriority(tid, os.constants.priority.PRIORITY_LOW);
+    return true;
   } catch {
     // No /proc (a container without it) or not permitted: run at normal priority.
+    return false;
   }
 }
 
@@ -79,12 +88,13 @@ function dutyCycle(sliceMs: number, restMs: number): () => void {
 }
 
 function main(port: NonNullable<typeof parentPort>): void {
-  lowerOwnPriority();
+  const lowPriority = lowerOwnPriority();
   const options = workerData as PackerOptions;
   const reader = new LibraryReader(options.file, options.maxBytes, { packed: true });
   const staging = new StagingFile(options.stagingFile);
   const send = (message: FromPacker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
-  const rest = dutyCycle(options.sliceMs, options.restMs);
+  // Where the thread keeps the normal priority, it works at most half the time unless configured otherwise.
+  const rest = dutyCycle(options.sliceMs, options.restMs > 0 || lowPriority ? options.restMs : options.sliceMs);
   const take = (bytes: Uint8Array) => {
     for (let offset = 0; offset < bytes.byteLength; offset += PIECE_BYTES) {
       const piece = bytes.subarray(offset, offset + PIECE_BYTES);
@@ -135,7 +145,7 @@ function main(port: NonNullable<typeof parentPort>): void {
       fail(error);
     }
   });
-  send({ type: 'ready' });
+  send({ type: 'ready', protocol: PACKER_PROTOCOL, lowPriority });
 }
 
 function readWholeFile(file: string, onChunk: (chunk: Uint8Array) => void): void {
@@ -149,7 +159,12 @@ function readWholeFile(file: string, onChunk: (chunk: Uint8Array) => void): void
     for (;;) {
       // A fresh block each time: the reader keeps a view of a line cut off at the end of a block.
       const buffer = Buffer.allocUnsafe(FILE_READ_BYTES);
-      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      let n: number;
+      try {
+        n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      } catch (error) {
+        throw new BundleError(`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'io', file);
+      }
       if (n === 0) break;
       onChunk(buffer.subarray(0, n));
     }
