@@ -75,6 +75,19 @@ describe('the library packer', () => {
     expect(out.ok && out.output.result.map((r) => r.rule_name)).toEqual(['药品区分性别使用']);
   });
 
+  it.runIf(process.platform === 'linux')('runs on a thread at the lowest priority (nice 19) on Linux', async () => {
+    const packer = await openLibraryPacker({ file: 'library.ndjson', maxBytes: 10, slicer: new Slicer(2), logger });
+    try {
+      const tid = packer.lowPriorityThread;
+      expect(tid).toBeGreaterThan(0);
+      // /proc/<pid>/task/<tid>/stat: the 19th field is the nice value (after the command name in parentheses).
+      const stat = fs.readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+      expect(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]).toBe('19');
+    } finally {
+      await packer.close();
+    }
+  });
+
   it('a bad line fails the worker with the file and line named, as a BundleError', async () => {
     const lines = bytes.toString('utf8').split('\n');
     lines[100] = '{"id":"broken"';

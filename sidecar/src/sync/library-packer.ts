@@ -33,6 +33,8 @@ import {
 export interface LibraryPacker {
   /** Where the work runs, for the activation report and logs. */
   readonly where: 'worker' | 'in-thread';
+  /** Linux: the worker's thread id, whose priority it lowered (so a test can see the nice value). */
+  readonly lowPriorityThread?: number;
   /** The next bytes of a library arriving from elsewhere (a pushed bundle). */
   write(chunk: Uint8Array): Promise<void>;
   /** Downloads the library file; resolves with the bytes received. */
@@ -89,7 +91,10 @@ class WorkerPacker implements LibraryPacker {
   private closed = false;
   private stopped: Promise<void> = Promise.resolve();
 
-  constructor(private readonly worker: Worker) {
+  constructor(
+    private readonly worker: Worker,
+    readonly lowPriorityThread: number | undefined,
+  ) {
     worker.on('message', (message: FromPacker) => this.receive(message));
     worker.on('error', (error) => this.fail(new Error(`library worker: ${error.message}`)));
     worker.on('exit', (code) => {
@@ -299,7 +304,7 @@ export async function openLibraryPacker(options: OpenPackerOptions): Promise<Lib
         throw new Error(`speaks protocol ${ready.protocol}, not ${PACKER_PROTOCOL} (a worker file from another build)`);
       }
       if (!ready.lowPriority) logger.debug('library worker runs at normal priority, with a duty cycle');
-      return new WorkerPacker(started);
+      return new WorkerPacker(started, ready.lowPriority ? ready.tid : undefined);
     } catch (error) {
       void worker?.terminate();
       logger.warn({ err: error }, 'library worker could not start; reading the library on the main thread');

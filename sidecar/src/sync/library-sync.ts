@@ -409,7 +409,11 @@ export class LibrarySync {
       }
       this.checkSize(m, url);
       const report = await this.exclusive(() => this.activateFromPlatform(verified, fetched.bytes, url));
+      // Activation clears the error it replaces when it swaps; one left now is that it could not be stored as
+      // last-good, which the poll's success must not hide.
+      const unsaved = this.lastError;
       this.succeeded(fetched.etag);
+      this.lastError = unsaved;
       return { outcome: 'activated', report };
     } catch (error) {
       this.recordError(error);

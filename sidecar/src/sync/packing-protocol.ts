@@ -36,7 +36,7 @@ export const PACKER_PROTOCOL = 2;
 /** What the packing worker answers. */
 export type FromPacker =
   /** Started; `lowPriority`: its thread's priority was lowered (else it keeps a duty cycle by default). */
-  | { type: 'ready'; protocol: number; lowPriority: boolean }
+  | { type: 'ready'; protocol: number; lowPriority: boolean; tid?: number }
   /** `bytes` more of the library have been read (flow control: the sender keeps a bounded amount in flight). */
   | { type: 'ack'; bytes: number }
   /** A download or a delta merge is complete: `bytes` of library were read. */

@@ -28,16 +28,16 @@ const PIECE_BYTES = 64 * 1024;
  * (Windows sets priority per process) the worker keeps the normal priority: a whole-process change would slow
  * the requests it is meant to spare.
  */
-function lowerOwnPriority(): boolean {
-  if (process.platform !== 'linux') return false;
+function lowerOwnPriority(): { lowPriority: boolean; tid?: number } {
+  if (process.platform !== 'linux') return { lowPriority: false };
   try {
     const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return false;
+    if (!Number.isInteger(tid) || tid <= 0) return { lowPriority: false };
     os.setPriority(tid, os.constants.priority.PRIORITY_LOW);
-    return true;
+    return { lowPriority: true, tid };
   } catch {
     // No /proc (a container without it) or not permitted: run at normal priority.
-    return false;
+    return { lowPriority: false };
   }
 }
 
@@ -88,7 +88,8 @@ function dutyCycle(sliceMs: number, restMs: number): () => void {
 }
 
 function main(port: NonNullable<typeof parentPort>): void {
-  const lowPriority = lowerOwnPriority();
+  const priority = lowerOwnPriority();
+  const lowPriority = priority.lowPriority;
   const options = workerData as PackerOptions;
   const reader = new LibraryReader(options.file, options.maxBytes, { packed: true });
   const staging = new StagingFile(options.stagingFile);
@@ -145,7 +146,7 @@ function main(port: NonNullable<typeof parentPort>): void {
       fail(error);
     }
   });
-  send({ type: 'ready', protocol: PACKER_PROTOCOL, lowPriority });
+  send({ type: 'ready', protocol: PACKER_PROTOCOL, ...priority });
 }
 
 function readWholeFile(file: string, onChunk: (chunk: Uint8Array) => void): void {
