@@ -1,4 +1,4 @@
-import type { LibraryData } from '@prealert/core';
+import { compileValidators, type LibraryData } from '@prealert/core';
 import { loadNationalLibrary } from '@prealert/rules-cache';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { SidecarConfig } from './config';
@@ -65,6 +65,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     ? { logger: options.logger, requestLogger: options.logger }
     : createLoggers(config.log);
   const startedAt = Date.now();
+  // Schema validators compiled before the first request arrives, not during it.
+  compileValidators();
 
   const db = openDatabase(config.dataDir);
   const pseudonyms = new PatientPseudonymizer(loadInstallSecret(config.dataDir));

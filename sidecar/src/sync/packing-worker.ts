@@ -9,9 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BundleError, LibraryReader, mergeDeltaFile, packedLibraryBuffers } from '@prealert/rules-cache';
-import { Agent } from 'undici';
-import { streamFile } from './bundle-fetch';
 import {
+  type DownloadLimits,
   type FromPacker,
   PACKER_PROTOCOL,
   type PackerFailure,
@@ -122,13 +121,13 @@ function main(port: NonNullable<typeof parentPort>): void {
           take(message.bytes);
           send({ type: 'ack', bytes: message.bytes.byteLength });
           break;
-        case 'download': {
-          const agent = new Agent({ connections: 1 });
-          streamFile(agent, message.url, message.limits, take)
-            .then(() => send({ type: 'received', bytes: reader.bytes }), fail)
-            .finally(() => void agent.close());
+        case 'download':
+          // Loaded only here: undici is a third of the worker's start-up, and restoring last-good never needs it.
+          void download(message.url, message.limits, take).then(
+            () => send({ type: 'received', bytes: reader.bytes }),
+            fail,
+          );
           break;
-        }
         case 'delta':
           mergeDeltaFile(message.parentFile, message.delta, take).then(
             () => send({ type: 'received', bytes: reader.bytes }),
@@ -147,6 +146,16 @@ function main(port: NonNullable<typeof parentPort>): void {
     }
   });
   send({ type: 'ready', protocol: PACKER_PROTOCOL, ...priority });
+}
+
+async function download(url: string, limits: DownloadLimits, take: (bytes: Uint8Array) => void): Promise<void> {
+  const [{ Agent }, { streamFile }] = await Promise.all([import('undici'), import('./bundle-fetch')]);
+  const agent = new Agent({ connections: 1 });
+  try {
+    await streamFile(agent, url, limits, take);
+  } finally {
+    await agent.close();
+  }
 }
 
 function readWholeFile(file: string, onChunk: (chunk: Uint8Array) => void): void {

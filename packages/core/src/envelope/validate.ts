@@ -19,12 +19,31 @@ export interface FieldError {
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: FieldError[]; message: string };
 
-// One Ajv instance, schemas compiled once at module load. coerceTypes turns "12.50" into 12.5 and 1 into "1", which
-// is exactly the tolerance the national clients need (3101-3103.md §6.6).
-const ajv = new Ajv({ allErrors: true, coerceTypes: true, strict: false });
-const checkAnalysis: ValidateFunction = ajv.compile(analysisInputSchema);
-const checkFeedback: ValidateFunction = ajv.compile(feedbackInputSchema);
-const checkEnvelope: ValidateFunction = ajv.compile(requestEnvelopeSchema);
+// One Ajv instance, each schema compiled once. coerceTypes turns "12.50" into 12.5 and 1 into "1", which is exactly
+// the tolerance the national clients need (3101-3103.md §6.6). Compiled on first use, not at import: importing core
+// (a library worker, a CLI command) then costs no schema compilation it never uses.
+interface Validators {
+  analysis: ValidateFunction;
+  feedback: ValidateFunction;
+  envelope: ValidateFunction;
+}
+let validators: Validators | undefined;
+
+/** Compiles the request validators now (a server calls it at start, so its first request does not pay for it). */
+export function compileValidators(): void {
+  if (validators) return;
+  const ajv = new Ajv({ allErrors: true, coerceTypes: true, strict: false });
+  validators = {
+    analysis: ajv.compile(analysisInputSchema),
+    feedback: ajv.compile(feedbackInputSchema),
+    envelope: ajv.compile(requestEnvelopeSchema),
+  };
+}
+
+function compiled(): Validators {
+  compileValidators();
+  return validators!;
+}
 
 type Json = Record<string, unknown>;
 
@@ -212,7 +231,7 @@ export function validateRequestEnvelope(body: unknown): Validation<RequestEnvelo
     return { ok: false, errors, message: formatFieldErrors(errors) };
   }
   if (typeof body.infno === 'number') body.infno = String(body.infno);
-  return run<RequestEnvelope>(checkEnvelope, body, '');
+  return run<RequestEnvelope>(compiled().envelope, body, '');
 }
 
 /**
@@ -232,7 +251,7 @@ export function validateAnalysisInput(input: unknown, basePath = 'input'): Valid
 export function validateAnalysisInputByAjv(input: unknown, basePath = 'input'): Validation<AnalysisInput> {
   tolerateAnalysis(input);
   blankNumbersToAbsent(input);
-  const result = run<AnalysisInput>(checkAnalysis, input, basePath);
+  const result = run<AnalysisInput>(compiled().analysis, input, basePath);
   if (result.ok) return result;
   const errors = mergeErrors(result.errors, semanticErrors(input, basePath));
   return { ok: false, errors, message: formatFieldErrors(errors) };
@@ -259,5 +278,5 @@ export function validateFeedbackInput(input: unknown, basePath = 'input'): Valid
     asList(input.data, 'warns');
     if (typeof input.data.warn_type === 'number') input.data.warn_type = String(input.data.warn_type);
   }
-  return run<FeedbackInput>(checkFeedback, input, basePath);
+  return run<FeedbackInput>(compiled().feedback, input, basePath);
 }
