@@ -310,9 +310,40 @@ export class DeltaMerger {
 }
 
 /**
+ * A stored parent library file, fed in chunks by whoever reads it, merged with a delta: after each chunk, `take()`
+ * gives the new library's bytes so far (or undefined). Nothing of the parent is held beyond the chunk in hand.
+ */
+export class ParentFileMerge {
+  private pending: Buffer[] = [];
+  private readonly merger: DeltaMerger;
+  private readonly splitter: LineSplitter;
+
+  constructor(parentFile: string, delta: ParsedDelta) {
+    this.merger = new DeltaMerger(delta, (bytes) => this.pending.push(bytes));
+    this.splitter = new LineSplitter(parentFile, (bytes, lineNo) => this.merger.parentLine(bytes, lineNo));
+  }
+
+  write(chunk: Uint8Array): void {
+    this.splitter.write(chunk);
+  }
+
+  /** After the parent's last chunk: the ops past its end (then `take()` the rest). */
+  end(): void {
+    this.splitter.end();
+    this.merger.end();
+  }
+
+  take(): Buffer | undefined {
+    if (this.pending.length === 0) return undefined;
+    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    return bytes;
+  }
+}
+
+/**
  * Streams a stored parent library file through a delta: `out` receives the new library's bytes a block at a time
- * (one block per piece of the parent read), and `pause` runs between pieces (see Slicer). Nothing of the parent is
- * held beyond the piece in hand.
+ * (one block per piece of the parent read), and `pause` runs between pieces (see Slicer).
  */
 export async function mergeDeltaFile(
   parentFile: string,
@@ -321,25 +352,20 @@ export async function mergeDeltaFile(
   pause: () => Promise<void> | undefined = () => undefined,
   sizes: { readBytes?: number; pieceBytes?: number } = {},
 ): Promise<void> {
-  let pending: Buffer[] = [];
-  const merger = new DeltaMerger(delta, (bytes) => pending.push(bytes));
-  const splitter = new LineSplitter(parentFile, (bytes, lineNo) => merger.parentLine(bytes, lineNo));
+  const merge = new ParentFileMerge(parentFile, delta);
   const flush = async () => {
-    if (pending.length === 0) return;
-    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-    pending = [];
-    await out(bytes);
+    const bytes = merge.take();
+    if (bytes) await out(bytes);
   };
   await readFileChunks(
     parentFile,
-    (chunk) => splitter.write(chunk),
+    (chunk) => merge.write(chunk),
     async () => {
       await flush();
       await pause();
     },
     sizes,
   );
-  splitter.end();
-  merger.end();
+  merge.end();
   await flush();
 }

@@ -10,9 +10,8 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   BundleError,
-  DeltaMerger,
   LibraryReader,
-  LineSplitter,
+  ParentFileMerge,
   type ParsedDelta,
   packedLibraryBuffers,
 } from '@prealert/rules-cache';
@@ -158,21 +157,16 @@ function main(port: NonNullable<typeof parentPort>): void {
  * not on the process's shared thread pool at normal priority (2,000 reads of a 100 MB parent, each a copy).
  */
 function mergeDelta(parentFile: string, delta: ParsedDelta, take: (bytes: Uint8Array) => void): void {
-  let pending: Buffer[] = [];
-  const merger = new DeltaMerger(delta, (bytes) => pending.push(bytes));
-  const splitter = new LineSplitter(parentFile, (bytes, lineNo) => merger.parentLine(bytes, lineNo));
+  const merge = new ParentFileMerge(parentFile, delta);
   const flush = () => {
-    if (pending.length === 0) return;
-    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-    pending = [];
-    take(bytes);
+    const bytes = merge.take();
+    if (bytes) take(bytes);
   };
   readWholeFile(parentFile, (chunk) => {
-    splitter.write(chunk);
+    merge.write(chunk);
     flush();
   });
-  splitter.end();
-  merger.end();
+  merge.end();
   flush();
 }
 
