@@ -1,8 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // The packing worker is its own file: library-packer starts it as dist/packing-worker.js.
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts', 'packing-worker': 'src/sync/packing-worker.ts' },
+  // The workers are their own files: library-packer starts dist/packing-worker.js, wal-checkpointer
+  // dist/checkpoint-worker.js.
+  entry: {
+    index: 'src/index.ts',
+    cli: 'src/cli.ts',
+    'packing-worker': 'src/sync/packing-worker.ts',
+    'checkpoint-worker': 'src/store/checkpoint-worker.ts',
+  },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   sourcemap: true,

@@ -27,6 +27,7 @@ import { DispositionStore } from './store/dispositions';
 import { OutboxStore } from './store/outbox';
 import { AnalysisRecorder } from './store/records';
 import { TaskStore } from './store/tasks';
+import { startWalCheckpointer } from './store/wal-checkpointer';
 import { createLibrarySync } from './sync/create-library-sync';
 import { syncPlugin } from './sync/sync-plugin';
 import { reminderUi } from './ui/reminder-ui';
@@ -69,6 +70,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   compileValidators();
 
   const db = openDatabase(config.dataDir);
+  const checkpointer = await startWalCheckpointer(db, logger);
   const pseudonyms = new PatientPseudonymizer(loadInstallSecret(config.dataDir));
   const outbox = new OutboxStore(db);
   const recorder = new AnalysisRecorder(db, pseudonyms, {
@@ -206,6 +208,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         recorder.flush();
         await upstream?.close();
         if (listening) removePortFile(config.dataDir, listening.port);
+        await checkpointer.close();
         db.close();
         logger.flush();
       })();
