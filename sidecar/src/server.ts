@@ -1,9 +1,12 @@
+import http from 'node:http';
 import { compileValidators, type LibraryData } from '@prealert/core';
 import { loadNationalLibrary } from '@prealert/rules-cache';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { SidecarConfig } from './config';
 import { LibraryHolder } from './library-holder';
 import { createLoggers, type Logger } from './logging';
+import { directLane } from './national/direct-lane';
+import { createNationalAnswerer } from './national/national-answerer';
 import { NationalService } from './national/national-service';
 import { queueDailyFigures } from './outbox/daily-figures';
 import { OutboxForwarder } from './outbox/outbox-forwarder';
@@ -14,7 +17,7 @@ import { cors } from './plugins/cors';
 import { health } from './plugins/health';
 import { metricsRoute } from './plugins/metrics';
 import { nationalGateway } from './plugins/national-gateway';
-import { requestLog } from './plugins/request-log';
+import { nextRequestId, requestLog, requestReporter } from './plugins/request-log';
 import { stats } from './plugins/stats';
 import { status } from './plugins/status';
 import { tasks } from './plugins/tasks';
@@ -119,10 +122,43 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     staleness: () => sync.staleness(),
   });
 
+  const answerer = createNationalAnswerer({
+    service,
+    logger,
+    shimToken: config.shimToken,
+    allowedOrigins: config.corsOrigins,
+  });
+  const report = requestReporter(requestLogger, metrics);
+  let appClosing = false;
+  const lane = directLane({
+    answerer,
+    service,
+    bodyLimitBytes: config.bodyLimitBytes,
+    report,
+    nextRequestId,
+    closing: () => appClosing,
+  });
   const app = Fastify({
     logger: false,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    genReqId: nextRequestId,
+    // fastify's own server, with the direct lane for national calls in front of its handler.
+    serverFactory: (handler, options) => {
+      const server = http.createServer((req, res) => {
+        if (!lane(req, res)) handler(req, res);
+      });
+      // What fastify sets on a server it creates itself (lib/server.js), from its resolved options.
+      const timeouts = options as { keepAliveTimeout?: unknown; requestTimeout?: unknown; connectionTimeout?: unknown };
+      if (typeof timeouts.keepAliveTimeout === 'number') server.keepAliveTimeout = timeouts.keepAliveTimeout;
+      if (typeof timeouts.requestTimeout === 'number') server.requestTimeout = timeouts.requestTimeout;
+      if (typeof timeouts.connectionTimeout === 'number') server.setTimeout(timeouts.connectionTimeout);
+      return server;
+    },
+  });
+  app.addHook('preClose', (done) => {
+    appClosing = true;
+    done();
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: `no route ${request.method} ${request.url}` }),
@@ -133,15 +169,9 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     return reply.code(code).send({ error: code >= 500 ? 'internal error' : error.message });
   });
 
-  await app.register(requestLog, { logger: requestLogger, metrics });
+  await app.register(requestLog, { report });
   await app.register(cors, { origins: config.corsOrigins });
-  await app.register(nationalGateway, {
-    service,
-    logger,
-    bodyLimitBytes: config.bodyLimitBytes,
-    shimToken: config.shimToken,
-    allowedOrigins: config.corsOrigins,
-  });
+  await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
   await app.register(health, { holder, sync });
   await app.register(status, { holder, db, recorder, outbox, metrics, startedAt, sync });
   await app.register(metricsRoute, { metrics });

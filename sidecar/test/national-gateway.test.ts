@@ -1,229 +1,268 @@
+import { Writable } from 'node:stream';
 import iconv from 'iconv-lite';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { analysisEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
-import { callService, testServer } from './helpers/test-server';
+import { callOverHttp, callService, testServer } from './helpers/test-server';
 
 let server: SidecarServer;
+/** The request log lines of `server`. */
+const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  server = await testServer({ bodyLimitBytes: 200_000 });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logLines.push(JSON.parse(line));
+      done();
+    },
+  });
+  server = await testServer({ bodyLimitBytes: 200_000 }, { logger: pino({ level: 'info' }, sink) });
+  await server.listen();
 });
 afterAll(async () => {
   await server.close();
 });
 
-describe('3101 / 3102 on the national route', () => {
-  it('answers the national envelope with one result per firing line', async () => {
-    const { status, body } = await callService(
-      server,
-      analysisEnvelope({ encounterId: 'MZ-G-1', firing: 2, lines: 8 }),
-    );
-    expect(status).toBe(200);
-    expect(body.infcode).toBe(0);
-    expect(body.err_msg).toBe('');
-    expect(body.inf_refmsgid).toMatch(/^440106\d{14}\d{10}$/);
-    expect(body.refmsg_time).toMatch(/^\d{17}$/);
-    expect(body.output.result).toHaveLength(2);
-    for (const r of body.output.result ?? []) {
-      expect(r.rule_id).toBe(SEX_RULE_DRUG);
-      expect(r.sev_deg).toBe('2');
-      expect(r.mdtrt_id).toBe('MZ-G-1');
-      expect(r.task_id).toBe('T-MZ-G-1');
-      expect(r.wf_impact).toBe('reason');
-    }
-  });
-
-  it('accepts single objects where the spec says 集合, and 3102 with a 事中 scene', async () => {
-    const { body } = await callService(
-      server,
-      analysisEnvelope({ infno: '3102', encounterId: 'MZ-G-2', singleObjects: true }),
-    );
-    expect(body.infcode).toBe(0);
-    expect(body.output.result).toHaveLength(2);
-  });
-
-  it('answers an empty list when nothing fires', async () => {
-    const { body } = await callService(server, analysisEnvelope({ encounterId: 'MZ-G-3', firing: 0 }));
-    expect(body.infcode).toBe(0);
-    expect(body.output.result).toEqual([]);
-  });
-});
-
-describe('bad input: infcode -1 with HTTP 200, naming the problem, never a stack trace', () => {
-  const expectNationalError = (reply: Awaited<ReturnType<typeof callService>>, pattern: RegExp) => {
-    expect(reply.status).toBe(200);
-    expect(reply.body.infcode).toBe(-1);
-    expect(reply.body.err_msg).toMatch(pattern);
-    expect(reply.body.output).toEqual({});
-    expect(reply.raw.toString()).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
-  };
-
-  it('malformed JSON', async () => {
-    expectNationalError(await callService(server, '{"infno":"3101","input":{'), /不是合法的 JSON/);
-  });
-
-  it('a UTF-8 body that starts with a byte-order mark (Windows Notepad, some .NET writers)', async () => {
-    const reply = await callService(server, `\uFEFF${JSON.stringify(analysisEnvelope({ encounterId: 'MZ-BOM' }))}`);
-    expect(reply.body.infcode).toBe(0);
-    expect(reply.body.output.result).toHaveLength(2);
-  });
-
-  it('an empty body', async () => {
-    expectNationalError(await callService(server, ''), /请求体为空/);
-  });
-
-  it('a JSON array instead of an object', async () => {
-    expectNationalError(await callService(server, '[1,2]'), /JSON 对象/);
-  });
-
-  it('an unknown infno', async () => {
-    expectNationalError(await callService(server, { infno: '2201', input: { data: {} } }), /infno "2201" 不支持/);
-  });
-
-  it('a missing infno or input', async () => {
-    expectNationalError(await callService(server, { input: { data: {} } }), /^infno: /);
-    expectNationalError(await callService(server, { infno: '3101' }), /^input: /);
-  });
-
-  it('a schema error names the field path', async () => {
-    const envelope = analysisEnvelope({ encounterId: 'MZ-G-4' }) as {
-      input: { data: { patient_dtos: Record<string, unknown>[] } };
-    };
-    delete envelope.input.data.patient_dtos[0]!.fsi_encounter_dtos;
-    expectNationalError(await callService(server, envelope), /input\.data\.patient_dtos\[0\]\.fsi_encounter_dtos/);
-  });
-
-  it('a malformed date names the field path', async () => {
-    const envelope = analysisEnvelope({ encounterId: 'MZ-G-5' }) as {
-      input: { data: { patient_dtos: Record<string, unknown>[] } };
-    };
-    envelope.input.data.patient_dtos[0]!.brdy = '21/06/1978';
-    expectNationalError(await callService(server, envelope), /brdy/);
-  });
-
-  it('an oversized body', async () => {
-    const big = analysisEnvelope({ encounterId: 'MZ-G-6' }) as Record<string, unknown>;
-    big.padding = 'x'.repeat(250_000);
-    expectNationalError(await callService(server, big), /超过 200000 字节/);
-  });
-
-  it('an unsupported charset', async () => {
-    const reply = await callService(server, analysisEnvelope(), {
-      headers: { 'content-type': 'application/json; charset=big5' },
+// Every case runs twice: injected into fastify's routes, and over a socket, where a desktop HIS's call takes the
+// direct lane in front of fastify. Both must answer alike.
+describe.each([
+  { lane: 'fastify', call: callService },
+  { lane: 'direct', call: callOverHttp },
+])('over the $lane lane', ({ lane, call }) => {
+  describe('3101 / 3102 on the national route', () => {
+    it('answers the national envelope with one result per firing line', async () => {
+      const { status, body } = await call(server, analysisEnvelope({ encounterId: 'MZ-G-1', firing: 2, lines: 8 }));
+      expect(status).toBe(200);
+      expect(body.infcode).toBe(0);
+      expect(body.err_msg).toBe('');
+      expect(body.inf_refmsgid).toMatch(/^440106\d{14}\d{10}$/);
+      expect(body.refmsg_time).toMatch(/^\d{17}$/);
+      expect(body.output.result).toHaveLength(2);
+      for (const r of body.output.result ?? []) {
+        expect(r.rule_id).toBe(SEX_RULE_DRUG);
+        expect(r.sev_deg).toBe('2');
+        expect(r.mdtrt_id).toBe('MZ-G-1');
+        expect(r.task_id).toBe('T-MZ-G-1');
+        expect(r.wf_impact).toBe('reason');
+      }
     });
-    expectNationalError(reply, /charset "big5" is not supported/);
+
+    it('accepts single objects where the spec says 集合, and 3102 with a 事中 scene', async () => {
+      const { body } = await call(
+        server,
+        analysisEnvelope({ infno: '3102', encounterId: 'MZ-G-2', singleObjects: true }),
+      );
+      expect(body.infcode).toBe(0);
+      expect(body.output.result).toHaveLength(2);
+    });
+
+    it('answers an empty list when nothing fires', async () => {
+      const { body } = await call(server, analysisEnvelope({ encounterId: 'MZ-G-3', firing: 0 }));
+      expect(body.infcode).toBe(0);
+      expect(body.output.result).toEqual([]);
+    });
   });
 
-  it('a body sent without Content-Type, or labelled text/plain or form data, is still read as JSON', async () => {
-    const payload = JSON.stringify(analysisEnvelope({ encounterId: 'MZ-G-7' }));
-    const url = '/fsi/api/rsfComIfsService/callService';
-    const bare = await server.app.inject({ method: 'POST', url, payload });
-    expect(JSON.parse(bare.payload)).toMatchObject({ infcode: 0, err_msg: '' });
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded; charset=UTF-8']) {
-      const labelled = await server.app.inject({ method: 'POST', url, payload, headers: { 'content-type': type } });
-      expect(JSON.parse(labelled.payload)).toMatchObject({ infcode: 0, err_msg: '' });
-    }
-  });
-
-  it('an unparseable Content-Type', async () => {
-    const reply = await callService(server, analysisEnvelope(), { headers: { 'content-type': 'json' } });
-    expectNationalError(reply, /Content-Type "json" 无效/);
-  });
-});
-
-describe('the shim route /v1/yb/:infno', () => {
-  it('takes only the input and answers in GB18030 when the request is GB18030, 生僻字 intact', async () => {
-    const envelope = analysisEnvelope({ encounterId: 'MZ-G-8', deptName: '𠀀科门诊', deptCode: 'RARE01' }) as {
-      input: unknown;
+  describe('bad input: infcode -1 with HTTP 200, naming the problem, never a stack trace', () => {
+    const expectNationalError = (reply: Awaited<ReturnType<typeof callService>>, pattern: RegExp) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body.infcode).toBe(-1);
+      expect(reply.body.err_msg).toMatch(pattern);
+      expect(reply.body.output).toEqual({});
+      expect(reply.raw.toString()).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
     };
-    const bytes = iconv.encode(JSON.stringify(envelope.input), 'gb18030');
-    const reply = await callService(server, bytes, {
-      url: '/v1/yb/3101',
-      headers: { 'content-type': 'application/json; charset=gb18030' },
+
+    it('malformed JSON', async () => {
+      expectNationalError(await call(server, '{"infno":"3101","input":{'), /不是合法的 JSON/);
     });
-    expect(reply.headers['content-type']).toBe('application/json; charset=gb18030');
-    const body = JSON.parse(iconv.decode(reply.raw, 'gb18030'));
-    expect(body.infcode).toBe(0);
-    expect(body.output.result[0].vola_cont).toMatch(/限男性使用/);
-    const stats = await server.app.inject({ url: '/v1/stats?by=dept&from=2000-01-01&to=2100-01-01' });
-    expect(JSON.parse(stats.payload).rows).toContainEqual(
-      expect.objectContaining({ key: 'RARE01', label: '𠀀科门诊' }),
-    );
-  });
 
-  it('answers UTF-16LE for UTF-16LE', async () => {
-    const bytes = iconv.encode(JSON.stringify(analysisEnvelope({ encounterId: 'MZ-G-9' })), 'utf-16le');
-    const reply = await callService(server, bytes, {
-      url: '/v1/yb/3101',
-      headers: { 'content-type': 'application/json; charset=utf-16le' },
-    });
-    const body = JSON.parse(iconv.decode(reply.raw, 'utf-16le'));
-    expect(body.infcode).toBe(0);
-    expect(body.output.result).toHaveLength(2);
-  });
-
-  it('rejects an envelope whose infno contradicts the route', async () => {
-    const reply = await callService(server, analysisEnvelope(), { url: '/v1/yb/3103' });
-    expect(reply.body.infcode).toBe(-1);
-    expect(reply.body.err_msg).toMatch(/infno: 报文中的 "3101" 与地址中的 3103 不一致/);
-  });
-
-  it('fits X-Out-Capacity: trims, keeps the most severe results and the envelope valid', async () => {
-    const envelope = analysisEnvelope({ encounterId: 'MZ-G-10', lines: 20, firing: 12 });
-    const full = await callService(server, envelope, { url: '/v1/yb/3101' });
-    const fullSize = full.raw.length;
-    expect(full.body.output.result!.length).toBe(12);
-    for (const capacity of [Math.floor(fullSize * 0.6), Math.floor(fullSize * 0.3), 900]) {
-      const reply = await callService(server, envelope, {
-        url: '/v1/yb/3101',
-        headers: { 'x-out-capacity': String(capacity) },
-      });
-      expect(reply.raw.length).toBeLessThanOrEqual(capacity);
+    it('a UTF-8 body that starts with a byte-order mark (Windows Notepad, some .NET writers)', async () => {
+      const reply = await call(server, `\uFEFF${JSON.stringify(analysisEnvelope({ encounterId: 'MZ-BOM' }))}`);
       expect(reply.body.infcode).toBe(0);
-      expect(reply.body.output.truncated).toBe(true);
-      expect(reply.body.output.result!.length).toBeGreaterThan(0);
-      const fullIds = new Set(full.body.output.result!.map((r) => r.jr_id));
-      for (const r of reply.body.output.result!) expect(fullIds.has(r.jr_id)).toBe(true);
-    }
-    const tiny = await callService(server, envelope, { url: '/v1/yb/3101', headers: { 'x-out-capacity': '120' } });
-    expect(tiny.raw.length).toBeLessThanOrEqual(120);
-    expect(tiny.body).toEqual({ infcode: 0, err_msg: '', output: { result: [], truncated: true } });
+      expect(reply.body.output.result).toHaveLength(2);
+    });
+
+    it('an empty body', async () => {
+      expectNationalError(await call(server, ''), /请求体为空/);
+    });
+
+    it('a JSON array instead of an object', async () => {
+      expectNationalError(await call(server, '[1,2]'), /JSON 对象/);
+    });
+
+    it('an unknown infno', async () => {
+      expectNationalError(await call(server, { infno: '2201', input: { data: {} } }), /infno "2201" 不支持/);
+    });
+
+    it('a missing infno or input', async () => {
+      expectNationalError(await call(server, { input: { data: {} } }), /^infno: /);
+      expectNationalError(await call(server, { infno: '3101' }), /^input: /);
+    });
+
+    it('a schema error names the field path', async () => {
+      const envelope = analysisEnvelope({ encounterId: 'MZ-G-4' }) as {
+        input: { data: { patient_dtos: Record<string, unknown>[] } };
+      };
+      delete envelope.input.data.patient_dtos[0]!.fsi_encounter_dtos;
+      expectNationalError(await call(server, envelope), /input\.data\.patient_dtos\[0\]\.fsi_encounter_dtos/);
+    });
+
+    it('a malformed date names the field path', async () => {
+      const envelope = analysisEnvelope({ encounterId: 'MZ-G-5' }) as {
+        input: { data: { patient_dtos: Record<string, unknown>[] } };
+      };
+      envelope.input.data.patient_dtos[0]!.brdy = '21/06/1978';
+      expectNationalError(await call(server, envelope), /brdy/);
+    });
+
+    it('an oversized body', async () => {
+      const big = analysisEnvelope({ encounterId: 'MZ-G-6' }) as Record<string, unknown>;
+      big.padding = 'x'.repeat(250_000);
+      expectNationalError(await call(server, big), /超过 200000 字节/);
+    });
+
+    it('an unsupported charset', async () => {
+      const reply = await call(server, analysisEnvelope(), {
+        headers: { 'content-type': 'application/json; charset=big5' },
+      });
+      expectNationalError(reply, /charset "big5" is not supported/);
+    });
+
+    it('a body sent without Content-Type, or labelled text/plain or form data, is still read as JSON', async () => {
+      const payload = JSON.stringify(analysisEnvelope({ encounterId: 'MZ-G-7' }));
+      const url = '/fsi/api/rsfComIfsService/callService';
+      const bare = await server.app.inject({ method: 'POST', url, payload });
+      expect(JSON.parse(bare.payload)).toMatchObject({ infcode: 0, err_msg: '' });
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded; charset=UTF-8']) {
+        const labelled = await server.app.inject({ method: 'POST', url, payload, headers: { 'content-type': type } });
+        expect(JSON.parse(labelled.payload)).toMatchObject({ infcode: 0, err_msg: '' });
+      }
+    });
+
+    it('an unparseable Content-Type', async () => {
+      const reply = await call(server, analysisEnvelope(), { headers: { 'content-type': 'json' } });
+      expectNationalError(reply, /Content-Type "json" 无效/);
+    });
   });
 
-  it('rejects a malformed X-Out-Capacity', async () => {
-    const reply = await callService(server, analysisEnvelope(), {
-      url: '/v1/yb/3101',
-      headers: { 'x-out-capacity': 'lots' },
+  describe('the shim route /v1/yb/:infno', () => {
+    it('takes only the input and answers in GB18030 when the request is GB18030, 生僻字 intact', async () => {
+      const envelope = analysisEnvelope({ encounterId: 'MZ-G-8', deptName: '𠀀科门诊', deptCode: 'RARE01' }) as {
+        input: unknown;
+      };
+      const bytes = iconv.encode(JSON.stringify(envelope.input), 'gb18030');
+      const reply = await call(server, bytes, {
+        url: '/v1/yb/3101',
+        headers: { 'content-type': 'application/json; charset=gb18030' },
+      });
+      expect(reply.headers['content-type']).toBe('application/json; charset=gb18030');
+      const body = JSON.parse(iconv.decode(reply.raw, 'gb18030'));
+      expect(body.infcode).toBe(0);
+      expect(body.output.result[0].vola_cont).toMatch(/限男性使用/);
+      const stats = await server.app.inject({ url: '/v1/stats?by=dept&from=2000-01-01&to=2100-01-01' });
+      expect(JSON.parse(stats.payload).rows).toContainEqual(
+        expect.objectContaining({ key: 'RARE01', label: '𠀀科门诊' }),
+      );
     });
-    expect(reply.body.infcode).toBe(-1);
-    expect(reply.body.err_msg).toMatch(/X-Out-Capacity/);
+
+    it('answers UTF-16LE for UTF-16LE', async () => {
+      const bytes = iconv.encode(JSON.stringify(analysisEnvelope({ encounterId: 'MZ-G-9' })), 'utf-16le');
+      const reply = await call(server, bytes, {
+        url: '/v1/yb/3101',
+        headers: { 'content-type': 'application/json; charset=utf-16le' },
+      });
+      const body = JSON.parse(iconv.decode(reply.raw, 'utf-16le'));
+      expect(body.infcode).toBe(0);
+      expect(body.output.result).toHaveLength(2);
+    });
+
+    it('rejects an envelope whose infno contradicts the route', async () => {
+      const reply = await call(server, analysisEnvelope(), { url: '/v1/yb/3103' });
+      expect(reply.body.infcode).toBe(-1);
+      expect(reply.body.err_msg).toMatch(/infno: 报文中的 "3101" 与地址中的 3103 不一致/);
+    });
+
+    it('fits X-Out-Capacity: trims, keeps the most severe results and the envelope valid', async () => {
+      const envelope = analysisEnvelope({ encounterId: 'MZ-G-10', lines: 20, firing: 12 });
+      const full = await call(server, envelope, { url: '/v1/yb/3101' });
+      const fullSize = full.raw.length;
+      expect(full.body.output.result!.length).toBe(12);
+      for (const capacity of [Math.floor(fullSize * 0.6), Math.floor(fullSize * 0.3), 900]) {
+        const reply = await call(server, envelope, {
+          url: '/v1/yb/3101',
+          headers: { 'x-out-capacity': String(capacity) },
+        });
+        expect(reply.raw.length).toBeLessThanOrEqual(capacity);
+        expect(reply.body.infcode).toBe(0);
+        expect(reply.body.output.truncated).toBe(true);
+        expect(reply.body.output.result!.length).toBeGreaterThan(0);
+        const fullIds = new Set(full.body.output.result!.map((r) => r.jr_id));
+        for (const r of reply.body.output.result!) expect(fullIds.has(r.jr_id)).toBe(true);
+      }
+      const tiny = await call(server, envelope, { url: '/v1/yb/3101', headers: { 'x-out-capacity': '120' } });
+      expect(tiny.raw.length).toBeLessThanOrEqual(120);
+      expect(tiny.body).toEqual({ infcode: 0, err_msg: '', output: { result: [], truncated: true } });
+    });
+
+    it('rejects a malformed X-Out-Capacity', async () => {
+      const reply = await call(server, analysisEnvelope(), {
+        url: '/v1/yb/3101',
+        headers: { 'x-out-capacity': 'lots' },
+      });
+      expect(reply.body.infcode).toBe(-1);
+      expect(reply.body.err_msg).toMatch(/X-Out-Capacity/);
+    });
+  });
+
+  describe('shim token', () => {
+    it('is required on /v1/yb/* when configured, and written to the port file', async () => {
+      const token = 'shim-token-0123456789abcdef';
+      const guarded = await testServer({ shimToken: token });
+      try {
+        const { port } = await guarded.listen();
+        const without = await call(guarded, analysisEnvelope(), { url: '/v1/yb/3101' });
+        expect(without.status).toBe(401);
+        expect(without.body.infcode).toBe(-1);
+        const wrong = await call(guarded, analysisEnvelope(), {
+          url: '/v1/yb/3101',
+          headers: { 'x-prealert-token': `${token}x` },
+        });
+        expect(wrong.status).toBe(401);
+        const right = await call(guarded, analysisEnvelope(), {
+          url: '/v1/yb/3101',
+          headers: { 'x-prealert-token': token },
+        });
+        expect(right.body.infcode).toBe(0);
+        const { readPortFile } = await import('../src/port-file');
+        expect(readPortFile(guarded.dataDir)).toEqual({ port, token });
+      } finally {
+        await guarded.close();
+      }
+    });
   });
 });
 
-describe('shim token', () => {
-  it('is required on /v1/yb/* when configured, and written to the port file', async () => {
-    const token = 'shim-token-0123456789abcdef';
-    const guarded = await testServer({ shimToken: token });
-    try {
-      const without = await callService(guarded, analysisEnvelope(), { url: '/v1/yb/3101' });
-      expect(without.status).toBe(401);
-      expect(without.body.infcode).toBe(-1);
-      const wrong = await callService(guarded, analysisEnvelope(), {
-        url: '/v1/yb/3101',
-        headers: { 'x-prealert-token': `${token}x` },
-      });
-      expect(wrong.status).toBe(401);
-      const right = await callService(guarded, analysisEnvelope(), {
-        url: '/v1/yb/3101',
-        headers: { 'x-prealert-token': token },
-      });
-      expect(right.body.infcode).toBe(0);
-      const { port } = await guarded.listen();
-      const { readPortFile } = await import('../src/port-file');
-      expect(readPortFile(guarded.dataDir)).toEqual({ port, token });
-    } finally {
-      await guarded.close();
-    }
+describe('the direct lane', () => {
+  it('answers desktop HIS calls, and leaves browser calls and bodies without a declared type to fastify', async () => {
+    logLines.length = 0;
+    const envelope = analysisEnvelope({ encounterId: 'MZ-LANE-1' });
+    const direct = await callOverHttp(server, envelope);
+    const shim = await callOverHttp(server, (envelope as { input: unknown }).input, { url: '/v1/yb/3101' });
+    const untyped = await callOverHttp(server, envelope, { headers: { 'content-type': 'text/plain' } });
+    const browser = await callOverHttp(server, envelope, { headers: { origin: 'https://his.example.org' } });
+    expect([direct, shim, untyped].map((r) => r.body.infcode)).toEqual([0, 0, 0]);
+    // An origin not in the CORS list: refused, whichever path answers.
+    expect(browser.status).toBe(403);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lanes = logLines.filter((l) => l.msg === 'request').map((l) => [l.route, l.lane, l.task_id ?? null]);
+    expect(lanes).toEqual([
+      ['/fsi/api/rsfComIfsService/callService', 'direct', 'T-MZ-LANE-1'],
+      ['/v1/yb/:infno', 'direct', 'T-MZ-LANE-1'],
+      ['/fsi/api/rsfComIfsService/callService', 'fastify', 'T-MZ-LANE-1'],
+      ['/fsi/api/rsfComIfsService/callService', 'fastify', null],
+    ]);
+    const ids = logLines.filter((l) => l.msg === 'request').map((l) => l.req_id);
+    expect(new Set(ids).size).toBe(4);
   });
 });

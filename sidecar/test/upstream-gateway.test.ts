@@ -153,11 +153,14 @@ describe('provincial gateway (upstream)', () => {
         },
       });
       expect(sent[1]!.headers['x-tif-paasid']).toBe('test-paas');
-      const pending = server.db
-        .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL")
-        .pluck()
-        .get();
-      expect(pending).toBe(0);
+      // The gateway has the request; the outbox marks it delivered once the gateway's answer is back.
+      const pending = () =>
+        server.db
+          .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL")
+          .pluck()
+          .get();
+      while (pending() !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(pending()).toBe(0);
     } finally {
       await server.close();
     }

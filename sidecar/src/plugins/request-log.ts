@@ -1,31 +1,38 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../logging';
+import type { RequestFacts } from '../request-facts';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import '../request-facts';
 
+/** A request once answered: what its log line and metrics observation say. */
+export interface RequestOutcome {
+  reqId: string;
+  method: string;
+  /** The route pattern, never the URL as sent (no query strings or path parameters in metrics labels). */
+  route: string;
+  status: number;
+  facts: RequestFacts | null;
+  ms: number;
+  /** Which path answered: the direct national lane, or fastify's routes. */
+  lane: 'direct' | 'fastify';
+}
+
+export type RequestReporter = (outcome: RequestOutcome) => void;
+
 /**
  * One log line and one metrics observation per request, after the response went out. The line carries the route
- * pattern, the task id and the time taken; never a body, so no patient data can reach the log from here.
+ * pattern, the task id and the time taken; never a body, so no patient data can reach the log from here. Shared by
+ * fastify's routes (the hook below) and the direct national lane.
  */
-export async function requestLog(
-  app: FastifyInstance,
-  options: { logger: Logger; metrics: SidecarMetrics },
-): Promise<void> {
-  const { logger, metrics } = options;
-  app.decorateRequest('prealert', null);
-  // Callback style: no promise per request.
-  app.addHook('onResponse', (request, reply, done) => {
-    const ms = reply.elapsedTime;
-    const facts = request.prealert;
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
+export function requestReporter(logger: Logger, metrics: SidecarMetrics): RequestReporter {
+  return ({ reqId, method, route, status, facts, ms, lane }) => {
     if (facts) metrics.nationalRequests++;
     metrics.request(route, facts?.infno ?? '-', status < 400 && (facts?.ok ?? true), ms / 1000);
     if (logger.isLevelEnabled('info')) {
       logger.info(
         {
-          req_id: request.id,
-          method: request.method,
+          req_id: reqId,
+          method,
           route,
           status,
           infno: facts?.infno,
@@ -33,10 +40,37 @@ export async function requestLog(
           ok: facts?.ok,
           err_msg: facts?.error,
           ms: Math.round(ms * 100) / 100,
+          lane,
         },
         'request',
       );
     }
+  };
+}
+
+const MAX_SMI = 2147483647;
+let lastRequestId = 0;
+
+/** Request ids as fastify makes them ("req-1b"), from one counter for fastify's routes and the direct lane. */
+export function nextRequestId(): string {
+  lastRequestId = (lastRequestId + 1) & MAX_SMI;
+  return `req-${lastRequestId.toString(36)}`;
+}
+
+export async function requestLog(app: FastifyInstance, options: { report: RequestReporter }): Promise<void> {
+  const { report } = options;
+  app.decorateRequest('prealert', null);
+  // Callback style: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
+    report({
+      reqId: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      facts: request.prealert,
+      ms: reply.elapsedTime,
+      lane: 'fastify',
+    });
     done();
   });
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type SidecarConfig } from '../../src/config';
@@ -65,4 +66,48 @@ export async function callService(
     parsed = undefined as unknown as NationalReply;
   }
   return { status: response.statusCode, body: parsed, raw, headers: response.headers };
+}
+
+/**
+ * callService over a real socket: the server must be listening. Desktop HIS calls take the direct lane there
+ * (national/direct-lane.ts); callService's in-process injection always takes fastify's routes.
+ */
+export async function callOverHttp(
+  server: SidecarServer,
+  body: unknown,
+  options: { url?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: NationalReply; raw: Buffer; headers: Record<string, unknown> }> {
+  const address = server.app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('the test server is not listening');
+  const payload = Buffer.from(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
+  const response = await new Promise<{ status: number; raw: Buffer; headers: Record<string, unknown> }>(
+    (resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: address.port,
+          method: 'POST',
+          path: options.url ?? '/fsi/api/rsfComIfsService/callService',
+          headers: { 'content-type': 'application/json', ...options.headers, 'content-length': payload.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, raw: Buffer.concat(chunks), headers: res.headers }),
+          );
+          res.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(payload);
+    },
+  );
+  let parsed: NationalReply;
+  try {
+    parsed = JSON.parse(response.raw.toString('utf8')) as NationalReply;
+  } catch {
+    parsed = undefined as unknown as NationalReply;
+  }
+  return { ...response, body: parsed };
 }

@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestReporter } from '../plugins/request-log';
+import { type NationalAnswerer, render, shortenError } from './national-answerer';
+import type { NationalService } from './national-service';
+
+export const CALL_SERVICE_ROUTE = '/fsi/api/rsfComIfsService/callService';
+export const SHIM_ROUTE = '/v1/yb/:infno';
+const SHIM_PREFIX = '/v1/yb/';
+const SIMPLE_INFNO = /^[0-9A-Za-z]{1,20}$/;
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+export interface DirectLaneOptions {
+  answerer: NationalAnswerer;
+  service: NationalService;
+  bodyLimitBytes: number;
+  report: RequestReporter;
+  nextRequestId: () => string;
+  /** True once the server is closing: requests then go to fastify, which answers 503. */
+  closing: () => boolean;
+}
+
+/** Takes a request (true) or leaves it to fastify (false). */
+export type DirectLane = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
+ * The HIS's national calls straight from node:http to the answerer, in front of fastify. They are nearly all the
+ * sidecar's traffic, and fastify's request and reply objects, routing and hooks cost as much per call as the
+ * sidecar's own recording. Taken here: a POST to the national or shim route with a declared length within the limit
+ * and a JSON content type, from a desktop HIS (no Origin header). Everything else — browser calls that need CORS
+ * headers, chunked or oversized bodies, other routes — goes to fastify, which answers the same through the same
+ * answerer (plugins/national-gateway.ts). The log line and metrics are the same either way.
+ */
+export function directLane(options: DirectLaneOptions): DirectLane {
+  const { answerer, service, report, bodyLimitBytes } = options;
+  return (req, res) => {
+    if (req.method !== 'POST') return false;
+    const url = req.url;
+    let route: string;
+    let routeInfno: string | undefined;
+    if (url === CALL_SERVICE_ROUTE) route = CALL_SERVICE_ROUTE;
+    else if (url?.startsWith(SHIM_PREFIX) && SIMPLE_INFNO.test(url.slice(SHIM_PREFIX.length))) {
+      route = SHIM_ROUTE;
+      routeInfno = url.slice(SHIM_PREFIX.length);
+    } else return false;
+    const headers = req.headers;
+    const type = headers['content-type'];
+    const declared = headers['content-length'];
+    if (
+      headers.origin !== undefined ||
+      headers['transfer-encoding'] !== undefined ||
+      type === undefined ||
+      !JSON_TYPE.test(type) ||
+      declared === undefined
+    )
+      return false;
+    const length = Number(declared);
+    if (!Number.isInteger(length) || length <= 0 || length > bodyLimitBytes || options.closing()) return false;
+
+    const startedAt = performance.now();
+    const reqId = options.nextRequestId();
+    const chunks: Buffer[] = [];
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      chunks.push(chunk);
+    });
+    req.on('error', () => {
+      if (!res.headersSent) res.destroy();
+    });
+    req.on('end', () => {
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
+      // node:http ends a body at its declared length; a shorter one never ends. Checked all the same.
+      const answering =
+        received === length ? answerer(headers, body, routeInfno) : Promise.reject(new Error('content length'));
+      answering
+        .catch((error: Error & { code?: string }) => {
+          const message = `请求无法读取 (${error.code ?? error.name})`;
+          const failed = service.error({ receivedAt: new Date() }, message);
+          return {
+            facts: { infno: routeInfno ?? '-', ok: false, error: shortenError(message) },
+            ...render(failed.envelope),
+          };
+        })
+        .then((answered) => {
+          const payload = answered.payload;
+          res.writeHead(answered.status, {
+            'content-type': answered.contentType,
+            'content-length': typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length,
+          });
+          res.end(payload);
+          report({
+            reqId,
+            method: 'POST',
+            route,
+            status: answered.status,
+            facts: answered.facts,
+            ms: performance.now() - startedAt,
+            lane: 'direct',
+          });
+        })
+        .catch(() => {
+          // The connection went away while answering: nobody is left to tell.
+          res.destroy();
+        });
+    });
+    return true;
+  };
+}

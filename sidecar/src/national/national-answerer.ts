@@ -1,0 +1,177 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestEnvelope, ResponseEnvelope } from '@prealert/core';
+import { type Logger, maskIdNumbers } from '../logging';
+import type { RequestFacts } from '../request-facts';
+import { secretMatcher } from '../secret-compare';
+import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from './body-charset';
+import { fitToCapacity } from './capacity-fit';
+import type { NationalAnswer, NationalService } from './national-service';
+
+export interface NationalAnswererOptions {
+  service: NationalService;
+  logger: Logger;
+  /** Required as X-Prealert-Token on the shim route when set. */
+  shimToken?: string;
+  /** Browser origins (the CORS list) allowed to call the national routes; "*" allows any. */
+  allowedOrigins: readonly string[];
+}
+
+/** A national request answered: what to send, and what the request log and metrics say of it. */
+export interface Answered {
+  facts: RequestFacts;
+  status: number;
+  contentType: string;
+  payload: Buffer | string;
+}
+
+interface ReplyFormat {
+  charset: string;
+  capacity?: number;
+}
+
+/**
+ * One national request, independent of how it arrived (fastify's route or the sidecar's direct lane): the
+ * headers and raw body in, the status, bytes and request facts out. `routeInfno` is the shim route's infno, absent
+ * on the national route. Never throws for bad input.
+ */
+export type NationalAnswerer = (
+  headers: IncomingHttpHeaders,
+  raw: unknown,
+  routeInfno: string | undefined,
+) => Promise<Answered>;
+
+export function createNationalAnswerer(options: NationalAnswererOptions): NationalAnswerer {
+  const { service, logger } = options;
+  const tokenMatches = options.shimToken ? secretMatcher(options.shimToken) : undefined;
+  const anyOrigin = options.allowedOrigins.includes('*');
+  const origins = new Set(options.allowedOrigins);
+  const originAllowed = (headers: IncomingHttpHeaders): boolean => {
+    const origin = headers.origin;
+    if (origin === undefined || anyOrigin || origins.has(origin)) return true;
+    // The sidecar's own pages (the reminder UI) post from its own origin. Only under a loopback name: with DNS
+    // rebinding a page's Host and Origin both name the attacker's domain, which must not count as "own".
+    return isLoopbackHost(headers.host) && origin === `http://${headers.host}`;
+  };
+
+  return async (headers, raw, routeInfno) => {
+    const receivedAt = new Date();
+    const startedAt = performance.now();
+    let format: ReplyFormat = { charset: 'utf-8' };
+    const fail = (message: string, envelope?: RequestEnvelope, status = 200): Answered => ({
+      facts: { infno: routeInfno ?? envelope?.infno ?? '-', ok: false, error: shortenError(message) },
+      ...render(service.error({ receivedAt, envelope }, message).envelope, format, status),
+    });
+    try {
+      format = { charset: requestCharset(headers['content-type']) };
+    } catch (error) {
+      if (error instanceof CharsetError) return fail(error.message);
+      throw error;
+    }
+    const capacityHeader = headers['x-out-capacity'];
+    if (capacityHeader !== undefined) {
+      const capacity = Number(capacityHeader);
+      if (!Number.isInteger(capacity) || capacity <= 0)
+        return fail(`X-Out-Capacity 应为正整数字节数 (收到 "${capacityHeader}")`);
+      format.capacity = capacity;
+    }
+    if (!originAllowed(headers)) {
+      // A page the hospital did not list may not write reminders or decisions, even through a "simple" request
+      // that a browser sends without a CORS preflight (text/plain, forms). Desktop HIS send no Origin.
+      return fail(
+        `Origin "${shortenError(String(headers.origin))}" 未获准调用本服务 (PREALERT_CORS_ORIGINS)`,
+        undefined,
+        403,
+      );
+    }
+    if (routeInfno !== undefined && tokenMatches && !tokenMatches(headers['x-prealert-token'])) {
+      return fail('X-Prealert-Token 缺失或不正确', undefined, 401);
+    }
+
+    if (!Buffer.isBuffer(raw) || raw.length === 0) return fail('请求体为空: 应为国家接口报文 JSON');
+    const decoded = decodeRequestBody(raw, format.charset);
+    format.charset = decoded.charset;
+    const json = decoded.text;
+    let body: unknown;
+    try {
+      body = JSON.parse(json);
+    } catch (error) {
+      // Only where, never V8's message: it quotes pieces of the body, which may be a patient's name, and err_msg
+      // reaches the log.
+      const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+      return fail(`请求体不是合法的 JSON (${format.charset})${position === undefined ? '' : `，位置 ${position}`}`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('请求体应为 JSON 对象');
+
+    let envelope: RequestEnvelope;
+    let forwardJson = json;
+    const record = body as Record<string, unknown>;
+    if (routeInfno === undefined || 'input' in record) {
+      envelope = record as RequestEnvelope;
+      if (routeInfno !== undefined) {
+        if (envelope.infno === undefined) envelope.infno = routeInfno;
+        else if (String(envelope.infno) !== routeInfno) {
+          return fail(`infno: 报文中的 "${String(envelope.infno)}" 与地址中的 ${routeInfno} 不一致`, envelope);
+        }
+      }
+    } else {
+      // The shim may send only the envelope's input; the national gateway needs the whole envelope.
+      envelope = { infno: routeInfno, input: record };
+      forwardJson = JSON.stringify(envelope);
+    }
+    if (typeof envelope.infno === 'number') envelope.infno = String(envelope.infno);
+    if (typeof envelope.infno !== 'string' || envelope.infno === '')
+      return fail('infno: 缺少必填字段 (交易编号)', envelope);
+    if (envelope.input === undefined || envelope.input === null)
+      return fail('input: 缺少必填字段 (交易输入)', envelope);
+
+    let result: NationalAnswer;
+    try {
+      result = await service.handle({ infno: envelope.infno, envelope, json: forwardJson, receivedAt, startedAt });
+    } catch (error) {
+      // Not the caller's fault (a full disk, a bug): said as such, and logged with the cause for IT staff.
+      logger.error({ err: error, infno: envelope.infno }, 'national request failed inside the sidecar');
+      return fail(`prealert 内部错误，请稍后重试 (${(error as Error)?.name ?? 'Error'})`, envelope);
+    }
+    return {
+      facts: {
+        infno: envelope.infno,
+        taskId: result.taskId,
+        ok: result.ok,
+        ...(result.ok ? {} : { error: shortenError(String(result.envelope.err_msg ?? '')) }),
+      },
+      ...render(result.envelope, format),
+    };
+  };
+}
+
+/** The national envelope as bytes in the caller's charset, cut to its buffer when it declared one (X-Out-Capacity). */
+export function render(
+  envelope: ResponseEnvelope,
+  format: ReplyFormat = { charset: 'utf-8' },
+  status = 200,
+): Omit<Answered, 'facts'> {
+  const text =
+    format.capacity === undefined
+      ? JSON.stringify(envelope)
+      : fitToCapacity(envelope as Parameters<typeof fitToCapacity>[0], format.charset, format.capacity);
+  return {
+    status,
+    contentType: `application/json; charset=${format.charset}`,
+    payload: encodeBody(text, format.charset),
+  };
+}
+
+/**
+ * err_msg for the request log line: enough to tell why, bounded whatever the caller sent, and with identity
+ * numbers masked (a field error may quote a value, and that line skips the field redaction).
+ */
+export function shortenError(message: string): string {
+  const masked = maskIdNumbers(message);
+  return masked.length > 200 ? `${masked.slice(0, 200)}…` : masked;
+}
+
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+
+function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST.test(host);
+}
