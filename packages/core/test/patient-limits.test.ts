@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { AnalysisInput } from '../src/envelope/national-types';
 import { nationalLibrary } from './support/national';
-import { flaggedRx, resultsOf, run } from './support/requests';
+import { analysisInput, flaggedRx, resultsOf, run } from './support/requests';
 
 const lib = nationalLibrary();
 const SEX_DRUG = 'GZ10000301004000';
@@ -123,5 +124,41 @@ describe('age_range (法定就业年龄 16–60)', () => {
     const [r] = age('1965-11-20'); // 61
     expect(r!.sev_deg).toBe('1');
     expect(r!.vola_cont).toContain('61 周岁');
+  });
+});
+
+describe('several patients in one request', () => {
+  it('matches each patient’s lines to the same points separately, the sex of each deciding for its own lines', () => {
+    const one = analysisInput({ gend: '2', mdtrt_id: 'M-A', lines: [{ code: APALUTAMIDE, rx_id: 'A1' }] });
+    const two = analysisInput({
+      gend: '1',
+      mdtrt_id: 'M-B',
+      lines: [
+        { code: APALUTAMIDE, rx_id: 'B1' },
+        { code: AIFU_PILL, rx_id: 'B2' },
+      ],
+    });
+    const three = analysisInput({
+      gend: '2',
+      mdtrt_id: 'M-C',
+      lines: [
+        { code: AIFU_PILL, rx_id: 'C1' },
+        { code: APALUTAMIDE, rx_id: 'C2' },
+        { code: APALUTAMIDE, rx_id: 'C3', date: '2026-11-20 10:00:00' },
+      ],
+    });
+    const patients = [one, two, three].map((input, i) => ({
+      ...input.data.patient_dtos[0]!,
+      patn_id: `PSN-${i}`,
+    }));
+    const input = { data: { ...one.data, patient_dtos: patients } } as AnalysisInput;
+    const results = resultsOf(run(lib, input), SEX_DRUG);
+    expect(results.map((r) => [r.mdtrt_id, flaggedRx(r)]).sort()).toEqual([
+      ['M-A', ['A1']],
+      ['M-B', ['B2']],
+      ['M-C', ['C2', 'C3']],
+    ]);
+    // The same request again: nothing carried over from the first evaluation.
+    expect(resultsOf(run(lib, structuredClone(input)), SEX_DRUG)).toHaveLength(3);
   });
 });

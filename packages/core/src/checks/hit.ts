@@ -31,7 +31,10 @@ export interface CheckContext {
   now: LocalTime;
 }
 
-/** A check driven by the code index: it sees the lines of one patient whose codes a knowledge point names. */
+/**
+ * A check driven by the code index: it sees the lines of one patient whose codes a knowledge point names (never
+ * lines of two patients: a check may read patient facts from the first line).
+ */
 export type PointCheck = (entry: PointEntry, lines: readonly Line[], ctx: CheckContext) => Hit[] | undefined;
 
 /** A check of a rule that has no knowledge points: it sees the whole patient. */

@@ -9,6 +9,9 @@ const SEX_NAME = { male: '男', female: '女' } as const;
 export const checkSex: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'sex') return undefined;
+  // The lines are one patient's: most requests are decided here, before any line is looked at.
+  const patientSex = lines[0]?.encounter.patient.sex;
+  if (patientSex === undefined || patientSex === limit.sex) return undefined;
   return flagCurrentLines(
     lines,
     (line) => {

@@ -188,10 +188,17 @@ export function toJudgeResult(f: Finding, taskId: string): JudgeResultDto {
  * call (set at the start of evaluate); the helpers below read it instead of closing over per-call locals, which
  * would allocate two closures per request (and, under tsx, name each one through Object.defineProperty).
  */
-const runState: { config: EvaluatorConfig; scenes: number; ruleFilter: Set<string> | undefined } = {
+const runState: {
+  config: EvaluatorConfig;
+  scenes: number;
+  ruleFilter: Set<string> | undefined;
+  /** Per rule slot (PointEntry.ruleSlot): 0 not yet asked in this request, 1 runs, 2 does not. */
+  ruleRuns: Uint8Array;
+} = {
   config: resolveConfig(),
   scenes: 0,
   ruleFilter: undefined,
+  ruleRuns: new Uint8Array(128),
 };
 
 function runs(rule: Rule): boolean {
@@ -199,19 +206,36 @@ function runs(rule: Rule): boolean {
   return e.enabled && (e.scenes & runState.scenes) !== 0 && (!runState.ruleFilter || runState.ruleFilter.has(rule.id));
 }
 
+/** runs() for a point's rule, asked once per rule and request: a request's lines meet few rules, many times. */
+function entryRuns(entry: PointEntry): boolean {
+  const known = runState.ruleRuns[entry.ruleSlot];
+  if (known !== 0) return known === 1;
+  const yes = runs(entry.rule);
+  runState.ruleRuns[entry.ruleSlot] = yes ? 1 : 2;
+  return yes;
+}
+
+/** Draws the stamp that tells one patient's matches from every earlier one's (PointEntry.matchStamp). */
+let lastMatchStamp = 0;
+
 /**
- * The lines of one patient matched to the points that name their codes, in the order the points were first met. A
- * request matches a handful of points: they are found by a scan of that short list, and through a Map only once
- * there are many (creating a Map and hashing each point into it cost more than the scan for a few).
+ * The lines of one patient matched to the points that name their codes, in the order the points were first met.
+ * A point's match is found through the point's own scratch fields (PointEntry.matchStamp/matchIndex), stamped with
+ * this patient's number: no Map and no search, however many points a request meets.
  */
 class PatientMatches {
   readonly list: Match[] = [];
-  private byPoint: Map<KnowledgePoint, Match> | undefined = undefined;
+  private readonly stamp: number;
   tcmSingle: Map<Line, PointEntry> | undefined = undefined;
   surgeryGroups: Map<string, Line[]> | undefined = undefined;
 
+  constructor() {
+    lastMatchStamp = lastMatchStamp === 0x7fffffff ? 1 : lastMatchStamp + 1;
+    this.stamp = lastMatchStamp;
+  }
+
   add(entry: PointEntry, line: Line): void {
-    if (line.beginDay < entry.fromDay || line.beginDay > entry.toDay || !runs(entry.rule)) return;
+    if (line.beginDay < entry.fromDay || line.beginDay > entry.toDay || !entryRuns(entry)) return;
     const limit = entry.kp.limit;
     if (limit.kind === 'tcm_single_not_paid') {
       if (line.current) {
@@ -226,25 +250,13 @@ class PatientMatches {
       if (group) group.push(line);
       else this.surgeryGroups.set(limit.group, [line]);
     }
-    const match = this.find(entry.kp);
-    if (match) {
-      match.lines.push(line);
+    if (entry.matchStamp === this.stamp) {
+      this.list[entry.matchIndex]!.lines.push(line);
       return;
     }
-    const created: Match = { entry, lines: [line] };
-    this.list.push(created);
-    if (this.byPoint) this.byPoint.set(entry.kp, created);
-    else if (this.list.length > 16) {
-      this.byPoint = new Map();
-      for (const m of this.list) this.byPoint.set(m.entry.kp, m);
-    }
-  }
-
-  private find(kp: KnowledgePoint): Match | undefined {
-    if (this.byPoint) return this.byPoint.get(kp);
-    const list = this.list;
-    for (let i = 0; i < list.length; i++) if (list[i]!.entry.kp === kp) return list[i];
-    return undefined;
+    entry.matchStamp = this.stamp;
+    entry.matchIndex = this.list.length;
+    this.list.push({ entry, lines: [line] });
   }
 }
 
@@ -264,6 +276,8 @@ export function evaluate(
   runState.config = config;
   runState.scenes = sceneMask(scenes);
   runState.ruleFilter = request.ruleIds.length > 0 ? new Set(request.ruleIds) : undefined;
+  if (runState.ruleRuns.length < library.ruleCount) runState.ruleRuns = new Uint8Array(library.ruleCount * 2);
+  else runState.ruleRuns.fill(0, 0, library.ruleCount);
   const ctx: CheckContext = { config, now };
   const findings: Finding[] = [];
 

@@ -14,6 +14,14 @@ export interface PointEntry {
   /** Effective range as day numbers (inclusive); ±Infinity when open. */
   fromDay: number;
   toDay: number;
+  /** The rule's place in its library (0 … ruleCount-1): the evaluator keeps per-request facts of rules by it. */
+  ruleSlot: number;
+  /**
+   * Scratch for the evaluator, which is synchronous: the patient whose lines this point matched last (a number the
+   * evaluator draws per patient) and the place of that match in its list. Saves a Map per request.
+   */
+  matchStamp: number;
+  matchIndex: number;
 }
 
 export interface CompiledRule {
@@ -64,14 +72,37 @@ export class CompiledLibrary {
   }
 }
 
-function pointEntry(kp: KnowledgePoint, rule: Rule, scenes: number): PointEntry {
-  return {
-    kp,
-    rule,
-    scenes,
-    fromDay: kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity,
-    toDay: kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity,
-  };
+/** A library's rules by id, with each rule's slot (its place in the order given) and trig_scen mask. */
+class RuleTable {
+  readonly byId = new Map<string, Rule>();
+  private readonly slots = new Map<Rule, { slot: number; scenes: number }>();
+
+  constructor(rules: readonly Rule[]) {
+    for (const rule of rules) {
+      const known = this.byId.get(rule.id);
+      if (known) this.slots.delete(known);
+      this.byId.set(rule.id, rule);
+    }
+    let slot = 0;
+    for (const rule of this.byId.values()) this.slots.set(rule, { slot: slot++, scenes: sceneMask(rule.scenes) });
+  }
+
+  /** The entry of `kp`; throws naming the point when its rule is not in the library. */
+  entry(kp: KnowledgePoint): PointEntry {
+    const rule = this.byId.get(kp.ruleId);
+    if (!rule) throw new Error(`knowledge point ${kp.id} names unknown rule ${kp.ruleId}`);
+    const { slot, scenes } = this.slots.get(rule)!;
+    return {
+      kp,
+      rule,
+      scenes,
+      fromDay: kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity,
+      toDay: kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity,
+      ruleSlot: slot,
+      matchStamp: 0,
+      matchIndex: 0,
+    };
+  }
 }
 
 /**
@@ -80,9 +111,8 @@ function pointEntry(kp: KnowledgePoint, rule: Rule, scenes: number): PointEntry 
  * The result is the same as compileLibrary over all points in the order they were added.
  */
 export class CompiledLibraryBuilder {
-  private readonly rulesById = new Map<string, Rule>();
+  private readonly rules: RuleTable;
   private readonly byCode = new CodeIndex();
-  private readonly sceneMasks = new Map<Rule, number>();
   private count = 0;
   private finished = false;
 
@@ -90,10 +120,7 @@ export class CompiledLibraryBuilder {
     private readonly meta: LibraryMeta,
     rules: readonly Rule[],
   ) {
-    for (const rule of rules) {
-      this.rulesById.set(rule.id, rule);
-      this.sceneMasks.set(rule, sceneMask(rule.scenes));
-    }
+    this.rules = new RuleTable(rules);
   }
 
   /** Adds points; throws naming the point when it refers to a rule the library does not have. */
@@ -101,9 +128,7 @@ export class CompiledLibraryBuilder {
     if (this.finished) throw new Error('CompiledLibraryBuilder: add after finish');
     const byCode = this.byCode;
     for (const kp of points) {
-      const rule = this.rulesById.get(kp.ruleId);
-      if (!rule) throw new Error(`knowledge point ${kp.id} names unknown rule ${kp.ruleId}`);
-      const entry = pointEntry(kp, rule, this.sceneMasks.get(rule)!);
+      const entry = this.rules.entry(kp);
       // One entry per point, shared by all its codes: the index costs one Map slot per code, not an object.
       for (const code of kp.codes) {
         const existing = byCode.get(code);
@@ -118,7 +143,7 @@ export class CompiledLibraryBuilder {
 
   finish(): CompiledLibrary {
     this.finished = true;
-    return new CompiledLibrary(this.meta, this.rulesById, this.byCode, this.count);
+    return new CompiledLibrary(this.meta, this.rules.byId, this.byCode, this.count);
   }
 }
 
@@ -140,17 +165,7 @@ export function lazyLibrary(
   pointCount: number,
   pointAt: (point: number) => KnowledgePoint,
 ): CompiledLibrary {
-  const rulesById = new Map<string, Rule>();
-  const sceneMasks = new Map<Rule, number>();
-  for (const rule of rules) {
-    rulesById.set(rule.id, rule);
-    sceneMasks.set(rule, sceneMask(rule.scenes));
-  }
-  const index = new LazyCodeIndex(table, pointCount, (point) => {
-    const kp = pointAt(point);
-    const rule = rulesById.get(kp.ruleId);
-    if (!rule) throw new Error(`knowledge point ${kp.id} names unknown rule ${kp.ruleId}`);
-    return pointEntry(kp, rule, sceneMasks.get(rule)!);
-  });
-  return new CompiledLibrary(meta, rulesById, index, pointCount);
+  const ruleTable = new RuleTable(rules);
+  const index = new LazyCodeIndex(table, pointCount, (point) => ruleTable.entry(pointAt(point)));
+  return new CompiledLibrary(meta, ruleTable.byId, index, pointCount);
 }
