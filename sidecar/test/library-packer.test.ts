@@ -15,6 +15,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analysisInput } from '../../packages/core/test/support/requests';
 import { type LibraryPacker, openLibraryPacker } from '../src/sync/library-packer';
+import { watchingMainThreadLoad } from '../src/sync/main-thread-load';
 import { ADDED_BY_REVISION, tempDir } from './sync-support';
 
 const logger = pino({ level: 'silent' });
@@ -36,6 +37,29 @@ function staging(name: string) {
     },
     discard: async () => undefined,
   };
+}
+
+/** Keeps this thread busy for `ms`, without a turn of its event loop. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+/**
+ * Runs `work` while this thread is busy in bursts of a few ms, its event loop turning between them (timers fire,
+ * messages arrive) as under a stream of requests. Busy from before the work starts, so the worker's first look
+ * already finds a busy sample.
+ */
+async function whileBusy<T>(work: () => Promise<T>): Promise<T> {
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  for (const end = performance.now() + 20; performance.now() < end; await turn()) spin(4);
+  let settled = false;
+  const running = work().finally(() => (settled = true));
+  while (!settled) {
+    spin(4);
+    await turn();
+  }
+  return running;
 }
 
 async function feed(packer: LibraryPacker, input: Buffer, chunk = 100_000): Promise<void> {
@@ -110,6 +134,8 @@ describe('the library packer', () => {
     expect((failure as BundleError).code).toBe('bad_content');
     expect((failure as Error).message).toMatch(/^library\.ndjson:101: not JSON/);
     await packer.close();
+    // A failed worker no longer has this thread sample its load: no timer is left behind.
+    expect(watchingMainThreadLoad()).toBe(false);
   });
 
   it('closing it mid-download answers the waiting download instead of leaving it pending', async () => {
@@ -129,9 +155,70 @@ describe('the library packer', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await packer.close();
       await answered;
+      expect(watchingMainThreadLoad()).toBe(false);
     } finally {
       hung.closeAllConnections();
       await new Promise((resolve) => hung.close(resolve));
     }
+  });
+
+  describe('rests while this thread is busy', () => {
+    const libraryFile = path.join(dir, 'stored.ndjson');
+    fs.writeFileSync(libraryFile, bytes);
+    const open = (name: string) =>
+      openLibraryPacker({
+        file: 'library.ndjson',
+        maxBytes: bytes.length,
+        slicer: new Slicer(2),
+        logger,
+        staging: staging(name),
+      });
+
+    it('rests for requests only while this thread is busy: not at all while it is idle', async () => {
+      const idlePacker = await open('idle');
+      expect(idlePacker.where).toBe('worker');
+      await idlePacker.readFile(libraryFile);
+      const idle = idlePacker.rest!;
+      expect(watchingMainThreadLoad()).toBe(false);
+
+      const busyPacker = await open('busy');
+      const read = await whileBusy(() => busyPacker.readFile(libraryFile));
+      const busy = busyPacker.rest!;
+      expect(read.size).toBe(bytes.length);
+      expect(watchingMainThreadLoad()).toBe(false);
+
+      // Counters, not wall times: the machine running the test may be busy with anything else.
+      const rests = JSON.stringify({ idle, busy });
+      expect(idle.slices, rests).toBeGreaterThan(0);
+      expect(busy.slices, rests).toBeGreaterThan(0);
+      // Up to 8 ms after every slice; less than half of that on average means it went back to work while busy.
+      expect(busy.busyMs, rests).toBeGreaterThan(busy.slices * 3);
+      // Idle: no rest, but for the odd sample delayed past its staleness by a scheduler busy with other processes.
+      expect(idle.busyMs, rests).toBeLessThan(Math.max(busy.busyMs / 10, idle.slices));
+      // Where its priority could not be lowered the worker also keeps a fixed duty cycle (not counted as busy).
+      if (idlePacker.lowPriorityThread !== undefined) expect(idle.fixedMs + busy.fixedMs).toBe(0);
+    });
+
+    it('still finishes while this thread never turns its event loop: a stale sample counts as busy, the rest is bounded', async () => {
+      const packer = await open('blocked');
+      const stagingFile = path.join(dir, 'blocked.ndjson');
+      const size = () => (fs.existsSync(stagingFile) ? fs.statSync(stagingFile).size : 0);
+      // From here until the worker has written the whole library, this thread's event loop never turns: its last
+      // sample said idle, and only its age tells the worker otherwise. A worker resting for as long as this thread
+      // is busy would never finish.
+      spin(30);
+      const packed = packer.readFile(libraryFile);
+      const deadline = performance.now() + 25_000;
+      while (size() < bytes.length) {
+        if (performance.now() > deadline) throw new Error(`the worker wrote ${size()} of ${bytes.length} bytes`);
+        spin(1);
+      }
+      const read = await packed;
+      expect(read.size).toBe(bytes.length);
+      const rest = packer.rest!;
+      expect(rest.slices, JSON.stringify(rest)).toBeGreaterThan(0);
+      expect(rest.busyMs, JSON.stringify(rest)).toBeGreaterThan(rest.slices * 3);
+      expect(watchingMainThreadLoad()).toBe(false);
+    });
   });
 });

@@ -15,6 +15,7 @@ import type { Agent } from 'undici';
 import type { Logger } from '../logging';
 import { FetchError, streamFile } from './bundle-fetch';
 import type { Staging } from './last-good-store';
+import { type MainThreadLoadWatch, watchMainThreadLoad } from './main-thread-load';
 import {
   type DownloadLimits,
   type FromPacker,
@@ -22,6 +23,7 @@ import {
   type PackerFailure,
   type PackerOptions,
   type ToPacker,
+  type WorkerRest,
 } from './packing-protocol';
 
 /**
@@ -35,6 +37,8 @@ export interface LibraryPacker {
   readonly where: 'worker' | 'in-thread';
   /** Linux: the worker's thread id, whose priority it lowered (so a test can see the nice value). */
   readonly lowPriorityThread?: number;
+  /** Once the library is packed on a worker: how long the worker rested (its duty cycle, and for busy requests). */
+  readonly rest: WorkerRest | undefined;
   /** The next bytes of a library arriving from elsewhere (a pushed bundle). */
   write(chunk: Uint8Array): Promise<void>;
   /** Downloads the library file; resolves with the bytes received. */
@@ -90,10 +94,12 @@ class WorkerPacker implements LibraryPacker {
   private finished: Waiter<PackedReadResult> | undefined;
   private closed = false;
   private stopped: Promise<void> = Promise.resolve();
+  private rested: WorkerRest | undefined;
 
   constructor(
     private readonly worker: Worker,
     readonly lowPriorityThread: number | undefined,
+    private readonly load: MainThreadLoadWatch,
   ) {
     worker.on('message', (message: FromPacker) => this.receive(message));
     worker.on('error', (error) => this.fail(new Error(`library worker: ${error.message}`)));
@@ -115,6 +121,7 @@ class WorkerPacker implements LibraryPacker {
         break;
       }
       case 'done': {
+        this.rested = message.rest;
         const waiter = this.finished;
         this.finished = undefined;
         waiter?.resolve(message.result);
@@ -126,6 +133,10 @@ class WorkerPacker implements LibraryPacker {
       case 'failed':
         this.fail(errorOf(message.error));
     }
+  }
+
+  get rest(): WorkerRest | undefined {
+    return this.rested;
   }
 
   private wakeWriter(): void {
@@ -183,6 +194,7 @@ class WorkerPacker implements LibraryPacker {
       this.closed = true;
       // Whoever still waits (an unfinished activation being abandoned) hears so, rather than waiting for ever.
       if (!this.failure) this.fail(new Error('library worker closed'));
+      this.load.release();
       this.stopped = this.worker.terminate().then(() => undefined);
     }
     return this.stopped;
@@ -192,6 +204,7 @@ class WorkerPacker implements LibraryPacker {
 /** The same work on this thread, pausing between pieces: what runs when no worker can be started. */
 class InThreadPacker implements LibraryPacker {
   readonly where = 'in-thread' as const;
+  readonly rest = undefined;
   private readonly reader: LibraryReader;
 
   constructor(
@@ -262,7 +275,10 @@ export interface OpenPackerOptions {
   agent?: Agent;
   /** Start a worker (default); false keeps everything on this thread. */
   useWorker?: boolean;
-  /** The worker's duty cycle (see packing-worker): work sliceMs, then rest restMs. */
+  /**
+   * The worker's duty cycle (see packing-worker): work sliceMs, then rest restMs; and while this thread is busy,
+   * rest on, up to 8 ms per slice in all.
+   */
   sliceMs?: number;
   restMs?: number;
 }
@@ -284,8 +300,10 @@ export async function openLibraryPacker(options: OpenPackerOptions): Promise<Lib
   if (useWorker && !script) logger.warn('library worker script missing; reading the library on the main thread');
   if (script) {
     let worker: Worker | undefined;
+    // Sampled from before the worker starts, so its first look finds a fresh sample; released when it stops.
+    const load = watchMainThreadLoad();
     try {
-      worker = new Worker(script, { workerData: packer });
+      worker = new Worker(script, { workerData: { ...packer, mainThreadLoad: load.buffer } satisfies PackerOptions });
       const started = worker;
       const ready = await new Promise<Extract<FromPacker, { type: 'ready' }>>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
@@ -304,8 +322,9 @@ export async function openLibraryPacker(options: OpenPackerOptions): Promise<Lib
         throw new Error(`speaks protocol ${ready.protocol}, not ${PACKER_PROTOCOL} (a worker file from another build)`);
       }
       if (!ready.lowPriority) logger.debug('library worker runs at normal priority, with a duty cycle');
-      return new WorkerPacker(started, ready.lowPriority ? ready.tid : undefined);
+      return new WorkerPacker(started, ready.lowPriority ? ready.tid : undefined, load);
     } catch (error) {
+      load.release();
       void worker?.terminate();
       logger.warn({ err: error }, 'library worker could not start; reading the library on the main thread');
     }

@@ -60,6 +60,8 @@ export interface ActivationReport {
   yields: number;
   /** Where the library file was read and checked: a worker thread, or this one when none could start. */
   reader?: 'worker' | 'in-thread';
+  /** How long the worker rested: `busy_ms` while requests kept this thread busy (`fixed_ms`: its duty cycle). */
+  worker_rest?: { slices: number; fixed_ms: number; busy_ms: number };
   at: string;
   /** When a delta was tried first and failed, why (the full library was used instead). */
   delta_error?: string;
@@ -606,6 +608,9 @@ export class LibrarySync {
         duration_ms: Math.round(performance.now() - started),
         yields: slicer.yields,
         reader: reader.where,
+        ...(reader.rest
+          ? { worker_rest: { slices: reader.rest.slices, fixed_ms: reader.rest.fixedMs, busy_ms: reader.rest.busyMs } }
+          : {}),
         at: entry.activated_at,
       };
       if (source === 'sync' || this.lastError?.from === 'push') this.lastError = undefined;

@@ -31,7 +31,7 @@ export interface PackerFailure {
  * Bumped whenever these messages change: a worker file from another build (a stale dist while developing) says a
  * different number in 'ready' and is not used.
  */
-export const PACKER_PROTOCOL = 2;
+export const PACKER_PROTOCOL = 3;
 
 /** What the packing worker answers. */
 export type FromPacker =
@@ -41,7 +41,7 @@ export type FromPacker =
   | { type: 'ack'; bytes: number }
   /** A download or a delta merge is complete: `bytes` of library were read. */
   | { type: 'received'; bytes: number }
-  | { type: 'done'; result: PackedReadResult }
+  | { type: 'done'; result: PackedReadResult; rest: WorkerRest }
   | { type: 'failed'; error: PackerFailure };
 
 export interface PackerOptions {
@@ -54,4 +54,27 @@ export interface PackerOptions {
   /** After each `sliceMs` of work the worker rests this long (PREALERT_SYNC_ACTIVATION_REST_MS); 0: never. */
   restMs: number;
   sliceMs: number;
+  /** The request thread's load (main-thread-load): while it is busy the worker rests longer; none: never. */
+  mainThreadLoad?: SharedArrayBuffer;
 }
+
+/** How long the worker rested, for the activation report: the fixed duty cycle, and for a busy request thread. */
+export interface WorkerRest {
+  /** Slices of work that ended in a look at whether to rest. */
+  slices: number;
+  /** Rested for the fixed duty cycle (PREALERT_SYNC_ACTIVATION_REST_MS, or its default at normal priority), ms. */
+  fixedMs: number;
+  /** Rested on because the request thread was busy, ms. */
+  busyMs: number;
+}
+
+/**
+ * The cells of `mainThreadLoad` (an Int32Array): the request thread writes a sample every few ms, the worker reads
+ * them. SEQUENCE counts samples (the worker waits on it, and each sample wakes it); STAMP is the sample's
+ * `Date.now()` truncated to 32 bits (an age is the difference, modulo 2^32: no shared epoch needed); UTILIZATION is
+ * the event loop's utilization since the previous sample, per mille.
+ */
+export const LOAD_SEQUENCE = 0;
+export const LOAD_STAMP = 1;
+export const LOAD_UTILIZATION = 2;
+export const LOAD_CELLS = 3;
