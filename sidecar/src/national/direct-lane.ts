@@ -82,11 +82,9 @@ export function directLane(options: DirectLaneOptions): DirectLane {
           };
         })
         .then((answered) => {
-          const payload = answered.payload;
-          res.writeHead(answered.status, {
-            'content-type': answered.contentType,
-            'content-length': typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length,
-          });
+          // Encoded once here: the length comes from the bytes, and the socket gets bytes, not a string to encode.
+          const payload = typeof answered.payload === 'string' ? Buffer.from(answered.payload) : answered.payload;
+          res.writeHead(answered.status, { 'content-type': answered.contentType, 'content-length': payload.length });
           res.end(payload);
           report({
             reqId,
