@@ -28,6 +28,7 @@ import { ComplianceFigures } from './stats/compliance-figures';
 import { type Db, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
 import { OutboxStore } from './store/outbox';
+import { openRecordSink } from './store/record-sink';
 import { AnalysisRecorder } from './store/records';
 import { TaskStore } from './store/tasks';
 import { startWalCheckpointer } from './store/wal-checkpointer';
@@ -76,11 +77,11 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   const checkpointer = await startWalCheckpointer(db, logger);
   const pseudonyms = new PatientPseudonymizer(loadInstallSecret(config.dataDir));
   const outbox = new OutboxStore(db);
-  const recorder = new AnalysisRecorder(db, pseudonyms, {
+  const recorder = new AnalysisRecorder(db, pseudonyms, await openRecordSink(db, logger), {
     onError: (error, pending) =>
       pending < 0
         ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
-        : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; retrying them one by one'),
+        : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
   });
   const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
   const figures = new ComplianceFigures(db);
@@ -193,9 +194,9 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     { prefix: '/v1/admin' },
   );
 
-  const queueFigures = () => {
+  const queueFigures = async () => {
     try {
-      recorder.flush();
+      await recorder.flush();
       if (queueDailyFigures(db, figures, outbox, pseudonyms.installId).length > 0) {
         for (const forwarder of forwarders) forwarder.kick();
       }
@@ -203,7 +204,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       logger.error({ err: error }, 'queueing daily figures failed');
     }
   };
-  const figuresTimer = setInterval(queueFigures, DAILY_FIGURES_EVERY_MS);
+  const figuresTimer = setInterval(() => void queueFigures(), DAILY_FIGURES_EVERY_MS);
   figuresTimer.unref();
 
   let listening: { port: number } | undefined;
@@ -221,7 +222,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       const port = typeof address === 'object' && address ? address.port : config.port;
       listening = { port };
       writePortFile(config.dataDir, port, config.shimToken);
-      setImmediate(queueFigures);
+      setImmediate(() => void queueFigures());
       for (const forwarder of forwarders) forwarder.start();
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       logger.info(
@@ -235,7 +236,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         clearInterval(figuresTimer);
         await Promise.all(forwarders.map((forwarder) => forwarder.stop()));
         await app.close();
-        recorder.flush();
+        await recorder.close();
         await upstream?.close();
         if (listening) removePortFile(config.dataDir, listening.port);
         await checkpointer.close();

@@ -11,12 +11,9 @@ import iconv from 'iconv-lite';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskIdNumbers, redactPatientFields } from '../src/logging';
-import { PatientPseudonymizer } from '../src/patient-pseudonym';
-import { openDatabase } from '../src/store/database';
-import { AnalysisRecorder } from '../src/store/records';
 import { tifHeaders } from '../src/upstream/tif-signature';
 import { analysisEnvelope, feedbackEnvelope, nationalItems } from './fixtures/his-requests';
-import { callService, tempDataDir, testServer } from './helpers/test-server';
+import { callService, testServer } from './helpers/test-server';
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -290,55 +287,6 @@ describe('the recorder', () => {
     } finally {
       await server.close();
     }
-  });
-
-  it('drops a record the database refuses on its own account and writes the rest of its batch', async () => {
-    const dir = tempDataDir();
-    const db = openDatabase(dir);
-    const errors: number[] = [];
-    const recorder = new AnalysisRecorder(db, new PatientPseudonymizer(Buffer.alloc(32, 7)), {
-      onError: (_e, pending) => errors.push(pending),
-    });
-    const record = (taskId: string, ruleId: unknown) => ({
-      taskId,
-      infno: '3101' as const,
-      scenes: [2],
-      receivedAt: new Date('2026-03-15T01:30:00Z'),
-      elapsedUs: 50,
-      libraryVersion: 'test',
-      results: [
-        {
-          jr_id: `JR-${taskId}`,
-          rule_id: ruleId as string,
-          rule_name: '区分性别使用',
-          vola_cont: '',
-          patn_id: 'p',
-          mdtrt_id: 'M',
-          judge_result_detail_dtos: [],
-          vola_amt: 1,
-          vola_amt_stas: '1' as const,
-          sev_deg: '2' as const,
-          vola_evid: '',
-          vola_bhvr_type: '1',
-          task_id: taskId,
-          wf_impact: 'reason' as const,
-          kp_id: '',
-        },
-      ],
-      findings: [],
-      encounters: [],
-    });
-    recorder.enqueue(record('T1', 'GZ10000301004000'));
-    // Not bindable: better-sqlite3 refuses the statement (a NULL would only be skipped by INSERT OR IGNORE).
-    recorder.enqueue(record('T2', { code: 'GZ10000301004000' }));
-    recorder.enqueue(record('T3', 'GZ10000301004000'));
-    recorder.flush();
-    expect(recorder.written).toBe(2);
-    expect(recorder.dropped).toBe(1);
-    expect(recorder.pending).toBe(0);
-    expect(errors).toContain(-1);
-    expect(db.prepare('SELECT task_id FROM tasks ORDER BY task_id').pluck().all()).toEqual(['T1', 'T3']);
-    db.close();
   });
 });
 

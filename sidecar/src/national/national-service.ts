@@ -152,7 +152,7 @@ export class NationalService {
     const input = validateFeedbackInput(call.envelope.input);
     if (!input.ok) return this.error(call, input.message);
     // 3101 answers are written in batches; the jr_ids this 3103 answers must be on disk before they are looked up.
-    this.deps.recorder.flush();
+    await this.deps.recorder.flush();
 
     const { warn_type: warnType, warns } = input.value.data;
     const problems: string[] = [];

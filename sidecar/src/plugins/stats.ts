@@ -12,9 +12,9 @@ export async function stats(
   app: FastifyInstance,
   options: { figures: ComplianceFigures; recorder: AnalysisRecorder },
 ): Promise<void> {
-  const report = (query: StatsQuery): StatsReport => {
+  const report = async (query: StatsQuery): Promise<StatsReport> => {
     const { from, to, by, filter } = parseStatsQuery(query);
-    options.recorder.flush();
+    await options.recorder.flush();
     return options.figures.report(from, to, by, filter);
   };
   const badQuery = (error: unknown, reply: FastifyReply) => {
@@ -23,14 +23,14 @@ export async function stats(
   };
   app.get<{ Querystring: StatsQuery }>('/v1/stats', async (request, reply) => {
     try {
-      return report(request.query);
+      return await report(request.query);
     } catch (error) {
       return badQuery(error, reply);
     }
   });
   app.get<{ Querystring: StatsQuery }>('/v1/stats.csv', async (request, reply) => {
     try {
-      const r = report(request.query);
+      const r = await report(request.query);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="prealert-stats-${r.by}-${r.from}-${r.to}.csv"`)

@@ -23,7 +23,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
             (SELECT COUNT(*) FROM dispositions) AS dispositions`,
   );
   app.get('/v1/status', async () => {
-    options.recorder.flush();
+    await options.recorder.flush();
     const active = options.holder.get();
     return {
       status: active ? 'ready' : 'not_ready',

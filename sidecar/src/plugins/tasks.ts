@@ -8,7 +8,7 @@ export async function tasks(
   options: { tasks: TaskStore; recorder: AnalysisRecorder },
 ): Promise<void> {
   app.get<{ Params: { task_id: string } }>('/v1/tasks/:task_id', async (request, reply) => {
-    options.recorder.flush();
+    await options.recorder.flush();
     const task = options.tasks.find(request.params.task_id);
     if (!task) return reply.code(404).send({ error: `no answer recorded for task_id "${request.params.task_id}"` });
     return task;

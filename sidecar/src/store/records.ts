@@ -1,8 +1,9 @@
 import type { EncounterSummary, Finding, JudgeResultDto } from '@prealert/core';
-import type { Statement } from 'better-sqlite3';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import { shanghaiDay } from '../stats/days';
 import type { Db } from './database';
+import type { RecordRows, ReminderRow, WriteOutcome } from './record-rows';
+import type { RecordSink } from './record-sink';
 
 /** Everything about one 3101/3102 answer that is kept. Held by reference until flushed: no copying on the request path. */
 export interface AnalysisRecord {
@@ -22,8 +23,6 @@ export interface AnalysisRecord {
 export interface RecorderOptions {
   /** A write failed; `pending` records are held for the next flush, or -1 when one record was dropped as unwritable. */
   onError?: (error: unknown, pending: number) => void;
-  /** Records held in memory while the disk refuses writes; older ones beyond this are dropped (and counted). */
-  maxPending?: number;
 }
 
 type Fields = Readonly<Record<string, unknown>>;
@@ -71,14 +70,6 @@ function sameBody(stored: StoredBody, r: JudgeResultDto): boolean {
   return true;
 }
 
-/** SQLite's codes for a disk or lock problem, which may pass; anything else is the record's own fault. */
-const STORAGE_TROUBLE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|NOMEM|PROTOCOL)/;
-
-function isStorageTrouble(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && STORAGE_TROUBLE.test(code);
-}
-
 /** Bodies remembered per jr_id so a re-analysed encounter reuses its stored result bodies instead of writing them again. */
 const BODY_CACHE_LIMIT = 20_000;
 /** jr_ids known to be in `reminders` already: a repeat answer then costs no statement at all. */
@@ -95,118 +86,70 @@ const PSEUDONYM_CACHE_LIMIT = 5_000;
 export const RECORD_FLUSH_DELAY_MS = 5;
 /** A batch this large is written at the next turn without waiting out the delay. */
 const RECORD_BATCH_LIMIT = 64;
+/** After a disk or lock problem held records back, they are tried again this soon even if nothing new comes. */
+const HELD_RETRY_MS = 1000;
 
 /**
- * Records 3101/3102 answers in batches: `enqueue` only appends to a queue, and one transaction writes whatever
- * accumulated within RECORD_FLUSH_DELAY_MS, so the answer never waits for SQLite. Anything that reads records
- * (3103, task lookups, stats, shutdown) calls `flush()` first.
+ * Records 3101/3102 answers in batches: `enqueue` only appends to a queue; within RECORD_FLUSH_DELAY_MS the queued
+ * records become rows (ids, pseudonymised patients, result bodies not stored before, reminders seen for the first
+ * time) and go to the sink, which writes them in one transaction, on its own thread where it can (record-sink.ts).
+ * The answer never waits for SQLite. Anything that reads records (3103, task lookups, stats, shutdown) awaits
+ * `flush()` first.
  */
 export class AnalysisRecorder {
   private queue: AnalysisRecord[] = [];
   private scheduled: NodeJS.Timeout | undefined;
   private scheduledSoon: NodeJS.Immediate | undefined;
-  private readonly writeBatch: (batch: readonly AnalysisRecord[]) => void;
-  private readonly maxPending: number;
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly onError: (error: unknown, pending: number) => void;
   /** jr_id → (a copy of) the last result stored for it, and its row id. */
   private readonly bodies = new Map<string, StoredBody>();
   private readonly patientKeys = new Map<string, string>();
   private readonly knownReminders = new Set<string>();
+  private lastTaskId: number;
+  private lastBodyId: number;
+  /** Records handed to the sink and not yet answered for. */
+  private inFlight = 0;
+  /** Records the sink holds after a disk or lock problem. */
+  private held = 0;
+  /** The last write handed to the sink: every earlier one has been answered when it has. */
+  private lastWrite: Promise<unknown> = Promise.resolve();
   /** Records written since start. */
   written = 0;
-  /** Records lost because the disk kept refusing writes. */
+  /** Records lost: refused by the database, or beyond the held limit while the disk kept refusing writes. */
   dropped = 0;
 
   constructor(
     db: Db,
     private readonly pseudonyms: PatientPseudonymizer,
+    private readonly sink: RecordSink,
     options: RecorderOptions = {},
   ) {
-    this.maxPending = options.maxPending ?? 50_000;
     this.onError = options.onError ?? (() => {});
-    const insertTask = db.prepare(
-      `INSERT INTO tasks (task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insertBody = db.prepare<[string, string]>('INSERT INTO result_bodies (jr_id, json) VALUES (?, ?)');
-    // First sighting wins: a reminder is dated and attributed by when it was first shown.
-    const insertReminder = db.prepare(
-      `INSERT OR IGNORE INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity, impact,
-         amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-
-    this.writeBatch = db.transaction((batch: readonly AnalysisRecord[]) => {
-      for (const record of batch) {
-        const at = record.receivedAt.getTime();
-        const encounters = record.encounters.map((e) => [
-          e.encounterId,
-          this.patientKey(e.patientId),
-          e.deptCode,
-          e.doctorCode,
-          e.medType,
-        ]);
-        const results = record.results.map((r) => [
-          r.jr_id,
-          r.rule_id,
-          Number(r.sev_deg),
-          r.vola_amt,
-          this.bodyId(r, insertBody),
-        ]);
-        const taskRow = insertTask.run(
-          record.taskId,
-          record.infno,
-          record.scenes.join(','),
-          at,
-          Math.round(record.elapsedUs),
-          record.libraryVersion,
-          JSON.stringify(encounters),
-          JSON.stringify(results),
-        ).lastInsertRowid;
-        for (const r of record.results) {
-          if (this.knownReminders.has(r.jr_id)) continue;
-          const f = record.findings.find((finding) => finding.jrId === r.jr_id);
-          const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === r.mdtrt_id);
-          insertReminder.run(
-            r.jr_id,
-            taskRow,
-            shanghaiDay(at),
-            at,
-            record.infno,
-            r.rule_id,
-            r.rule_name,
-            r.kp_id ?? '',
-            Number(r.sev_deg),
-            r.wf_impact ?? 'reason',
-            r.vola_amt,
-            r.mdtrt_id ?? '',
-            this.patientKey(r.patn_id ?? ''),
-            f?.deptCode ?? e?.deptCode ?? '',
-            f?.deptName ?? '',
-            f?.doctorCode ?? e?.doctorCode ?? '',
-            f?.doctorName ?? '',
-            f ? 'local' : 'upstream',
-          );
-          if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();
-          this.knownReminders.add(r.jr_id);
-        }
-      }
-    });
+    // Ids are the recorder's to give: rows then go to the sink without waiting for each other's inserts.
+    this.lastTaskId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM tasks').pluck().get() as number;
+    this.lastBodyId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM result_bodies').pluck().get() as number;
   }
 
   enqueue(record: AnalysisRecord): void {
     this.queue.push(record);
-    if (this.scheduled === undefined) this.scheduled = setTimeout(() => this.flush(), RECORD_FLUSH_DELAY_MS);
+    if (this.scheduled === undefined) this.scheduled = setTimeout(() => void this.flush(), RECORD_FLUSH_DELAY_MS);
     if (this.queue.length >= RECORD_BATCH_LIMIT && this.scheduledSoon === undefined)
-      this.scheduledSoon = setImmediate(() => this.flush());
+      this.scheduledSoon = setImmediate(() => void this.flush());
   }
 
+  /** Records not yet written: queued, being written, or held after a disk problem. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.inFlight + this.held;
   }
 
-  /** Writes everything queued, synchronously. Safe to call at any time. */
-  flush(): void {
+  /** Where the records are written (for status): the record writer thread, or this one. */
+  get writerThread(): RecordSink['where'] {
+    return this.sink.where;
+  }
+
+  /** Hands everything queued to the sink; resolves once it (and every earlier write) has been answered for. */
+  flush(): Promise<void> {
     if (this.scheduled !== undefined) {
       clearTimeout(this.scheduled);
       this.scheduled = undefined;
@@ -215,50 +158,113 @@ export class AnalysisRecorder {
       clearImmediate(this.scheduledSoon);
       this.scheduledSoon = undefined;
     }
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 && this.held === 0) return this.lastWrite.then(() => undefined);
     const batch = this.queue;
     this.queue = [];
-    try {
-      this.writeBatch(batch);
-      this.written += batch.length;
-    } catch (error) {
-      // The transaction rolled back; what was cached during it may not exist.
+    const rows: RecordRows[] = [];
+    for (const record of batch) {
+      try {
+        rows.push(this.rowsOf(record));
+      } catch (error) {
+        this.dropped++;
+        this.onError(error, -1);
+      }
+    }
+    this.inFlight += rows.length;
+    const write = this.sink.write(rows).then((outcome) => this.settle(rows.length, outcome));
+    this.lastWrite = write;
+    return write;
+  }
+
+  /** Writes what is queued and stops the sink (its thread, if any). */
+  async close(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    await this.flush();
+    await this.sink.close();
+  }
+
+  private settle(sent: number, outcome: WriteOutcome): void {
+    this.inFlight -= sent;
+    this.written += outcome.written;
+    this.dropped += outcome.dropped;
+    this.held = outcome.held;
+    if (outcome.dropped > 0 || outcome.held > 0) {
+      // What was cached for rows that never made it may not exist: bodies and reminders are stored again.
       this.bodies.clear();
       this.knownReminders.clear();
-      this.onError(error, this.queue.length + batch.length);
-      // A disk or lock problem: the batch waits for the next flush (the disk may recover); trying its records one
-      // by one would only fail the same way.
-      const kept = isStorageTrouble(error) ? batch : this.writeOneByOne(batch);
-      this.queue = kept.concat(this.queue);
-      const excess = this.queue.length - this.maxPending;
-      if (excess > 0) {
-        this.queue.splice(0, excess);
-        this.dropped += excess;
-      }
+    }
+    if (outcome.dropError) this.onError(errorOf(outcome.dropError), -1);
+    if (outcome.error && outcome.held > 0) this.onError(errorOf(outcome.error), this.pending);
+    if (outcome.held > 0 && this.retryTimer === undefined) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.flush();
+      }, HELD_RETRY_MS);
+      this.retryTimer.unref();
     }
   }
 
-  /**
-   * After a batch failed for no disk reason: a record the database refuses on its own account is dropped, so
-   * that it cannot hold back every record after it. Returns the records refused because of the disk.
-   */
-  private writeOneByOne(batch: readonly AnalysisRecord[]): AnalysisRecord[] {
-    const kept: AnalysisRecord[] = [];
-    for (const record of batch) {
-      try {
-        this.writeBatch([record]);
-        this.written++;
-      } catch (error) {
-        this.bodies.clear();
-        this.knownReminders.clear();
-        if (isStorageTrouble(error)) kept.push(record);
-        else {
-          this.dropped++;
-          this.onError(error, -1);
-        }
-      }
+  private rowsOf(record: AnalysisRecord): RecordRows {
+    const at = record.receivedAt.getTime();
+    const taskRow = ++this.lastTaskId;
+    const bodies: RecordRows['bodies'] = [];
+    const encounters = record.encounters.map((e) => [
+      e.encounterId,
+      this.patientKey(e.patientId),
+      e.deptCode,
+      e.doctorCode,
+      e.medType,
+    ]);
+    const results = record.results.map((r) => [
+      r.jr_id,
+      r.rule_id,
+      Number(r.sev_deg),
+      r.vola_amt,
+      this.bodyId(r, bodies),
+    ]);
+    const reminders: ReminderRow[] = [];
+    for (const r of record.results) {
+      if (this.knownReminders.has(r.jr_id)) continue;
+      const f = record.findings.find((finding) => finding.jrId === r.jr_id);
+      const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === r.mdtrt_id);
+      reminders.push([
+        r.jr_id,
+        taskRow,
+        shanghaiDay(at),
+        at,
+        record.infno,
+        r.rule_id,
+        r.rule_name,
+        r.kp_id ?? '',
+        Number(r.sev_deg),
+        r.wf_impact ?? 'reason',
+        r.vola_amt,
+        r.mdtrt_id ?? '',
+        this.patientKey(r.patn_id ?? ''),
+        f?.deptCode ?? e?.deptCode ?? '',
+        f?.deptName ?? '',
+        f?.doctorCode ?? e?.doctorCode ?? '',
+        f?.doctorName ?? '',
+        f ? 'local' : 'upstream',
+      ]);
+      if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();
+      this.knownReminders.add(r.jr_id);
     }
-    return kept;
+    return {
+      task: [
+        taskRow,
+        record.taskId,
+        record.infno,
+        record.scenes.join(','),
+        at,
+        Math.round(record.elapsedUs),
+        record.libraryVersion,
+        JSON.stringify(encounters),
+        JSON.stringify(results),
+      ],
+      bodies,
+      reminders,
+    };
   }
 
   private patientKey(patientId: string): string {
@@ -272,14 +278,15 @@ export class AnalysisRecorder {
   }
 
   /**
-   * The id of this result's stored body, storing it when it differs from the last one stored for its jr_id. A
-   * re-analysed encounter mostly answers the same results again: comparing them field by field costs far less
-   * than serialising each one to find out.
+   * The id of this result's stored body, adding a body row when it differs from the last one stored for its
+   * jr_id. A re-analysed encounter mostly answers the same results again: comparing them field by field costs far
+   * less than serialising each one to find out.
    */
-  private bodyId(r: JudgeResultDto, insertBody: Statement<[string, string]>): number {
+  private bodyId(r: JudgeResultDto, bodies: RecordRows['bodies']): number {
     const known = this.bodies.get(r.jr_id);
     if (known !== undefined && sameBody(known, r)) return known.id;
-    const id = Number(insertBody.run(r.jr_id, this.bodyJson(r)).lastInsertRowid);
+    const id = ++this.lastBodyId;
+    bodies.push([id, r.jr_id, this.bodyJson(r)]);
     if (this.bodies.size >= BODY_CACHE_LIMIT) this.bodies.clear();
     this.bodies.set(r.jr_id, storedBody(r, id));
     return id;
@@ -297,4 +304,9 @@ export class AnalysisRecorder {
       })),
     });
   }
+}
+
+/** An error as the sink reported it, with SQLite's code kept for the log. */
+function errorOf(reported: { message: string; code?: string }): Error {
+  return Object.assign(new Error(reported.message), reported.code ? { code: reported.code } : {});
 }

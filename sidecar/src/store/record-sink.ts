@@ -1,0 +1,162 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logging';
+import type { Db } from './database';
+import { type RecordRows, RecordRowWriter, type WriteOutcome } from './record-rows';
+
+/** Bumped whenever a message changes shape: a worker file from another build is then refused. */
+export const RECORD_WRITER_PROTOCOL = 1;
+
+export interface RecordWriterOptions {
+  /** The records database (the worker opens its own connection to it). */
+  file: string;
+  maxHeld: number;
+}
+
+export type ToRecordWriter = { type: 'write'; seq: number; records: RecordRows[] } | { type: 'close' };
+export type FromRecordWriter =
+  | { type: 'ready'; protocol: number }
+  | { type: 'written'; seq: number; outcome: WriteOutcome }
+  | { type: 'failed'; message: string }
+  | { type: 'closed' };
+
+/** Where record rows are written: on a worker thread with its own connection, or on this thread. */
+export interface RecordSink {
+  readonly where: 'worker' | 'in-thread';
+  /** Writes the rows (after any held from an earlier write); resolves with what happened to them. */
+  write(records: RecordRows[]): Promise<WriteOutcome>;
+  close(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 10_000;
+
+function workerScript(): URL | undefined {
+  const url = new URL(
+    import.meta.url.endsWith('.ts') ? '../../dist/record-writer-worker.js' : './record-writer-worker.js',
+    import.meta.url,
+  );
+  return existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+/** Writes on this thread, synchronously, with the sidecar's own connection. */
+export class InThreadRecordSink implements RecordSink {
+  readonly where = 'in-thread' as const;
+  private readonly writer: RecordRowWriter;
+
+  constructor(db: Db, maxHeld: number) {
+    this.writer = new RecordRowWriter(db, maxHeld);
+  }
+
+  write(records: RecordRows[]): Promise<WriteOutcome> {
+    return Promise.resolve(this.writer.write(records));
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * A sink for the request thread that writes nothing there: SQLite's inserts and commits (and any wait for the disk
+ * or for a lock) happen on a worker thread with its own connection, and only plain rows cross over. Where the
+ * worker cannot start, or stops, the rows are written on this thread instead (`fallback`); rows the worker may have
+ * written already are then refused by their ids, never written twice.
+ */
+class WorkerRecordSink implements RecordSink {
+  readonly where = 'worker' as const;
+  private seq = 0;
+  private readonly waiting = new Map<number, { records: RecordRows[]; resolve: (o: WriteOutcome) => void }>();
+  private stopped: RecordSink | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly fallback: () => RecordSink,
+    private readonly logger: Logger,
+  ) {
+    worker.unref();
+    worker.on('message', (message: FromRecordWriter) => {
+      if (message.type !== 'written') return;
+      const waiter = this.waiting.get(message.seq);
+      this.waiting.delete(message.seq);
+      waiter?.resolve(message.outcome);
+    });
+    worker.on('error', (error) => this.stop(error));
+    worker.on('exit', (code) => {
+      if (!this.closing) this.stop(new Error(`exited with code ${code}`));
+    });
+  }
+
+  private stop(error: unknown): void {
+    if (this.stopped) return;
+    this.logger.error({ err: error }, 'record writer thread stopped; writing 3101/3102 records on the main thread');
+    const sink = this.fallback();
+    this.stopped = sink;
+    for (const [, waiter] of this.waiting) void sink.write(waiter.records).then(waiter.resolve);
+    this.waiting.clear();
+  }
+
+  write(records: RecordRows[]): Promise<WriteOutcome> {
+    if (this.stopped) return this.stopped.write(records);
+    const seq = ++this.seq;
+    return new Promise<WriteOutcome>((resolve) => {
+      this.waiting.set(seq, { records, resolve });
+      this.worker.postMessage({ type: 'write', seq, records } satisfies ToRecordWriter);
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.stopped) return this.stopped.close();
+    this.closing ??= new Promise<void>((resolve) => {
+      // Messages are handled in order: every write posted before this one is answered before the worker closes.
+      const timer = setTimeout(() => void this.worker.terminate().then(() => resolve()), 10_000);
+      this.worker.on('message', (message: FromRecordWriter) => {
+        if (message.type !== 'closed') return;
+        clearTimeout(timer);
+        void this.worker.terminate().then(() => resolve());
+      });
+      this.worker.postMessage({ type: 'close' } satisfies ToRecordWriter);
+    });
+    return this.closing;
+  }
+}
+
+/** The record writer thread, or this thread where it cannot run (its file missing from a repackaged install). */
+export async function openRecordSink(
+  db: Db,
+  logger: Logger,
+  options: { useWorker?: boolean; maxHeld?: number } = {},
+): Promise<RecordSink> {
+  const maxHeld = options.maxHeld ?? 50_000;
+  const inThread = () => new InThreadRecordSink(db, maxHeld);
+  const script = options.useWorker === false ? undefined : workerScript();
+  if (!script) {
+    if (options.useWorker !== false) logger.warn('record writer script missing; writing records on the main thread');
+    return inThread();
+  }
+  let worker: Worker | undefined;
+  try {
+    worker = new Worker(script, { workerData: { file: db.name, maxHeld } satisfies RecordWriterOptions });
+    const started = worker;
+    await new Promise<void>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`exited with code ${code}`));
+      const timer = setTimeout(() => reject(new Error(`not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      started
+        .once('message', (message: FromRecordWriter) => {
+          clearTimeout(timer);
+          started.off('error', reject).off('exit', onExit);
+          if (message.type === 'failed') reject(new Error(message.message));
+          else if (message.type !== 'ready') reject(new Error(`said ${message.type} before ready`));
+          else if (message.protocol !== RECORD_WRITER_PROTOCOL)
+            reject(new Error(`speaks protocol ${message.protocol}, not ${RECORD_WRITER_PROTOCOL}`));
+          else resolve();
+        })
+        .once('error', reject)
+        .once('exit', onExit);
+    });
+    return new WorkerRecordSink(started, inThread, logger);
+  } catch (error) {
+    void worker?.terminate();
+    logger.warn({ err: error }, 'record writer thread could not start; writing records on the main thread');
+    return inThread();
+  }
+}
