@@ -174,7 +174,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   await app.register(cors, { origins: config.corsOrigins });
   await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
   await app.register(health, { holder, sync });
-  await app.register(status, { holder, db, recorder, outbox, metrics, startedAt, sync });
+  await app.register(status, { holder, db, recorder, outbox, metrics, checkpointer, startedAt, sync });
   await app.register(metricsRoute, { metrics });
   await app.register(stats, { figures, recorder });
   await app.register(tasks, { tasks: new TaskStore(db), recorder });

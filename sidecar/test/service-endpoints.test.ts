@@ -16,7 +16,15 @@ describe('health, readiness and status', () => {
       expect(status.library.rules).toBeGreaterThan(20);
       expect(Date.parse(status.library.activated_at)).not.toBeNaN();
       expect(status.uptime_s).toBeGreaterThanOrEqual(0);
-      expect(status.counts).toMatchObject({ tasks: 1, reminders: 2, dispositions: 0, national_requests: 1 });
+      expect(status.counts).toMatchObject({
+        tasks: 1,
+        reminders: 2,
+        dispositions: 0,
+        national_requests: 1,
+        records_pending: 0,
+      });
+      // Built sidecar (dist/*-worker.js present): both on their own threads.
+      expect(status.storage).toEqual({ records: 'worker', checkpoints: 'worker' });
     } finally {
       await server.close();
     }

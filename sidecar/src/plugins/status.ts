@@ -4,6 +4,7 @@ import type { SidecarMetrics } from '../sidecar-metrics';
 import type { Db } from '../store/database';
 import type { OutboxStore } from '../store/outbox';
 import type { AnalysisRecorder } from '../store/records';
+import type { WalCheckpointer } from '../store/wal-checkpointer';
 import type { LibrarySync } from '../sync/library-sync';
 
 export interface StatusOptions {
@@ -12,6 +13,7 @@ export interface StatusOptions {
   recorder: AnalysisRecorder;
   outbox: OutboxStore;
   metrics: SidecarMetrics;
+  checkpointer: Pick<WalCheckpointer, 'where'>;
   startedAt: number;
   /** Library sync: adds the `sync` block. */
   sync?: Pick<LibrarySync, 'status'>;
@@ -35,7 +37,11 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
         national_requests: options.metrics.nationalRequests,
         outbox_pending: options.outbox.pending(),
         records_dropped: options.recorder.dropped,
+        records_pending: options.recorder.pending,
       },
+      // Where the records database is written and checkpointed: "worker" threads, or the request thread where a
+      // worker could not run (IT staff: a repackaged install missing dist/*-worker.js).
+      storage: { records: options.recorder.writerThread, checkpoints: options.checkpointer.where },
       ...(options.sync ? { sync: options.sync.status() } : {}),
     };
   });
