@@ -29,7 +29,7 @@ afterAll(async () => {
 describe.each([
   { lane: 'fastify', call: callService },
   { lane: 'direct', call: callOverHttp },
-])('over the $lane lane', ({ lane, call }) => {
+])('over the $lane lane', ({ call }) => {
   describe('3101 / 3102 on the national route', () => {
     it('answers the national envelope with one result per firing line', async () => {
       const { status, body } = await call(server, analysisEnvelope({ encounterId: 'MZ-G-1', firing: 2, lines: 8 }));
