@@ -103,58 +103,133 @@ describe.each([{ useWorker: true }, { useWorker: false }])(
       const first = new AnalysisRecorder(db, pseudonyms, await openRecordSink(db, logger, { useWorker }));
       first.enqueue(record('A'));
       await first.close();
+      const startedAt = Date.now();
       const second = new AnalysisRecorder(db, pseudonyms, await openRecordSink(db, logger, { useWorker }));
       second.enqueue(record('B'));
       await second.close();
       expect(second.written).toBe(1);
-      expect(db.prepare('SELECT id, task_id FROM tasks ORDER BY id').all()).toEqual([
-        { id: 1, task_id: 'A' },
-        { id: 2, task_id: 'B' },
-      ]);
+      const ids = db.prepare('SELECT id, task_id FROM tasks ORDER BY id').all() as { id: number; task_id: string }[];
+      expect(ids.map((r) => r.task_id)).toEqual(['A', 'B']);
+      // Past what was stored, and past the start time in ms × 1000 (a predecessor still writing counts up below).
+      expect(ids[1]!.id).toBeGreaterThan(ids[0]!.id);
+      expect(ids[1]!.id).toBeGreaterThanOrEqual(startedAt * 1000);
       db.close();
     });
   },
 );
 
+describe('answers that share bodies and reminders', () => {
+  it.each([{ useWorker: true }, { useWorker: false }])(
+    'a refused answer does not take the body or reminder of an answer it shares one with (writer thread: $useWorker)',
+    async ({ useWorker }) => {
+      const db = database();
+      const recorder = new AnalysisRecorder(db, pseudonyms, await openRecordSink(db, logger, { useWorker }));
+      const good = record('T1').results[0]!;
+      // T1 carries X (fine) and a result the database refuses; T2, in the same batch, answers X again.
+      recorder.enqueue({
+        ...record('T1'),
+        results: [
+          { ...good, jr_id: 'X' },
+          { ...good, jr_id: 'Y', rule_id: { bad: true } as unknown as string },
+        ],
+      });
+      recorder.enqueue({ ...record('T2'), results: [{ ...good, jr_id: 'X', task_id: 'T2' }] });
+      await recorder.flush();
+      expect([recorder.written, recorder.dropped]).toEqual([1, 1]);
+      const task = db.prepare("SELECT results FROM tasks WHERE task_id = 'T2'").pluck().get() as string;
+      const bodyId = (JSON.parse(task) as [string, string, number, number, number][])[0]![4];
+      expect(db.prepare('SELECT jr_id FROM result_bodies WHERE id = ?').pluck().get(bodyId)).toBe('X');
+      expect(db.prepare('SELECT jr_id FROM reminders').pluck().all()).toEqual(['X']);
+      // After a refusal the recorder forgets what it knew to be stored (X is stored once more), then shares again.
+      const bodies = () => db.prepare('SELECT COUNT(*) FROM result_bodies').pluck().get() as number;
+      recorder.enqueue({ ...record('T3'), results: [{ ...good, jr_id: 'X', task_id: 'T3' }] });
+      await recorder.flush();
+      const afterT3 = bodies();
+      recorder.enqueue({ ...record('T4'), results: [{ ...good, jr_id: 'X', task_id: 'T4' }] });
+      recorder.enqueue({ ...record('T5'), results: [{ ...good, jr_id: 'X', task_id: 'T5' }] });
+      await recorder.flush();
+      expect(afterT3).toBeLessThanOrEqual(2);
+      expect(bodies()).toBe(afterT3);
+      expect(db.prepare('SELECT COUNT(*) FROM reminders').pluck().get()).toBe(1);
+      await recorder.close();
+      db.close();
+    },
+  );
+});
+
 describe('the record writer thread', () => {
-  it('when it stops, the records go on being written here, none twice', async () => {
+  it('keeps rows a lock refused on this thread: written after the lock goes, even when the thread has stopped', async () => {
     const db = database();
-    const sink = await openRecordSink(db, logger);
-    expect(sink.where).toBe('worker');
+    const errors: number[] = [];
+    const sink = await openRecordSink(db, logger, { busyTimeoutMs: 20 });
+    const recorder = new AnalysisRecorder(db, pseudonyms, sink, { onError: (_e, pending) => errors.push(pending) });
+    // A 3103 on this thread holds the write lock longer than the writer waits for it.
+    db.exec('BEGIN IMMEDIATE');
+    for (let i = 0; i < 5; i++) recorder.enqueue(record(`L${i}`));
+    await recorder.flush();
+    expect(recorder.pending).toBe(5);
+    expect(errors).toContain(5);
+    await (sink as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    db.exec('COMMIT');
+    recorder.enqueue(record('L5'));
+    await recorder.flush();
+    expect([recorder.written, recorder.dropped, recorder.pending]).toEqual([6, 0, 0]);
+    const written = db.prepare('SELECT task_id FROM tasks ORDER BY id').pluck().all();
+    expect(written).toEqual(['L0', 'L1', 'L2', 'L3', 'L4', 'L5']);
+    await recorder.close();
+    db.close();
+  });
+
+  it('when it stops with a write unanswered, that write is done here', async () => {
+    const db = database();
+    const sink = await openRecordSink(db, logger, { busyTimeoutMs: 500 });
     const recorder = new AnalysisRecorder(db, pseudonyms, sink);
     for (let i = 0; i < 10; i++) recorder.enqueue(record(`W${i}`));
-    // Stopped while a batch is on its way: that batch is written here, or refused by its ids if the thread wrote it.
-    const inFlight = recorder.flush();
-    await (sink as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-    await inFlight;
-    for (let i = 0; i < 10; i++) recorder.enqueue(record(`M${i}`));
     await recorder.flush();
-    expect(recorder.pending).toBe(0);
+    // The thread cannot write while this one holds the lock: the next write stays unanswered until it stops.
+    db.exec('BEGIN IMMEDIATE');
+    for (let i = 0; i < 10; i++) recorder.enqueue(record(`M${i}`));
+    const unanswered = recorder.flush();
+    await (sink as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    db.exec('COMMIT');
+    await unanswered;
+    await recorder.flush();
+    expect([recorder.written, recorder.dropped, recorder.pending]).toEqual([20, 0, 0]);
     expect(db.prepare('SELECT COUNT(*) FROM tasks').pluck().get()).toBe(20);
-    expect(db.prepare('SELECT COUNT(DISTINCT task_id) FROM tasks').pluck().get()).toBe(20);
     await recorder.close();
     db.close();
   });
 });
 
 describe('RecordRowWriter', () => {
-  it('holds a batch the disk refuses and writes it before the next one', () => {
+  const rows = (from: number, n: number): RecordRows[] =>
+    Array.from({ length: n }, (_, i) => ({
+      task: [from + i, `T${from + i}`, '3101', '2', 0, 1, 'v', '[]', 'x'.repeat(4000)],
+      bodies: [],
+      reminders: [],
+    }));
+
+  it('gives back a batch the disk refuses, to be handed in again', () => {
     const db = database();
     const writer = new RecordRowWriter(db);
-    const rows = (from: number, n: number): RecordRows[] =>
-      Array.from({ length: n }, (_, i) => ({
-        task: [from + i, `T${from + i}`, '3101', '2', 0, 1, 'v', '[]', 'x'.repeat(4000)],
-        bodies: [],
-        reminders: [],
-      }));
     const pages = db.pragma('page_count', { simple: true }) as number;
     // A full disk, as SQLite sees one: no page may be added.
     db.pragma(`max_page_count = ${pages}`);
     const refused = writer.write(rows(1, 5));
-    expect(refused).toMatchObject({ written: 0, dropped: 0, held: 5, error: { code: 'SQLITE_FULL' } });
+    expect(refused).toMatchObject({ written: 0, dropped: 0, error: { code: 'SQLITE_FULL' } });
+    expect(refused.held.map((r) => r.task[1])).toEqual(['T1', 'T2', 'T3', 'T4', 'T5']);
     db.pragma('max_page_count = 1073741823');
-    expect(writer.write(rows(6, 2))).toMatchObject({ written: 7, dropped: 0, held: 0 });
+    expect(writer.write([...refused.held, ...rows(6, 2)])).toMatchObject({ written: 7, dropped: 0, held: [] });
     expect(db.prepare('SELECT COUNT(*) FROM tasks').pluck().get()).toBe(7);
+    db.close();
+  });
+
+  it('counts a record whose task row is already there as written, not as refused', () => {
+    const db = database();
+    const writer = new RecordRowWriter(db);
+    expect(writer.write(rows(1, 3))).toMatchObject({ written: 3, dropped: 0 });
+    expect(writer.write([...rows(1, 3), ...rows(4, 1)])).toMatchObject({ written: 4, dropped: 0, held: [] });
+    expect(db.prepare('SELECT COUNT(*) FROM tasks').pluck().get()).toBe(4);
     db.close();
   });
 });

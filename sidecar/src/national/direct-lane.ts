@@ -84,17 +84,32 @@ export function directLane(options: DirectLaneOptions): DirectLane {
         .then((answered) => {
           // Encoded once here: the length comes from the bytes, and the socket gets bytes, not a string to encode.
           const payload = typeof answered.payload === 'string' ? Buffer.from(answered.payload) : answered.payload;
-          res.writeHead(answered.status, { 'content-type': answered.contentType, 'content-length': payload.length });
-          res.end(payload);
-          report({
-            reqId,
-            method: 'POST',
-            route,
-            status: answered.status,
-            facts: answered.facts,
-            ms: performance.now() - startedAt,
-            lane: 'direct',
+          const head: Record<string, string | number> = {
+            'content-type': answered.contentType,
+            'content-length': payload.length,
+          };
+          // Shutting down: the HIS opens a new connection for its next call instead of the server waiting out
+          // the keep-alive timeout for this one (fastify does the same for requests it answers while closing).
+          if (options.closing()) head.connection = 'close';
+          // Logged once the answer is out, as fastify's onResponse does; a client gone by then is not logged as
+          // answered.
+          res.once('finish', () => {
+            try {
+              report({
+                reqId,
+                method: 'POST',
+                route,
+                status: answered.status,
+                facts: answered.facts,
+                ms: performance.now() - startedAt,
+                lane: 'direct',
+              });
+            } catch {
+              // The log line and metrics must never take a connection down.
+            }
           });
+          res.writeHead(answered.status, head);
+          res.end(payload);
         })
         .catch(() => {
           // The connection went away while answering: nobody is left to tell.

@@ -36,13 +36,14 @@ export type ReminderRow = [
   string,
 ];
 
-/** What one write did: records written, records dropped as unwritable, and the error that stopped it if any. */
+/** What one write did with its records. */
 export interface WriteOutcome {
   written: number;
   /** Records the database refused on their own account (not for a disk or lock problem): never retried. */
   dropped: number;
-  /** Records held for the next write because the disk or a lock refused them; older ones beyond the limit dropped. */
-  held: number;
+  /** Records a disk or lock problem refused: the caller keeps them and hands them in again later. */
+  held: RecordRows[];
+  /** The error that stopped the batch, if any. */
   error?: { message: string; code?: string };
   /** The first refused record's error, when records were dropped. */
   dropError?: { message: string; code?: string };
@@ -65,29 +66,31 @@ function describe(error: unknown): { message: string; code?: string } {
 }
 
 /**
- * Writes record rows in one transaction per call. Records a disk or lock problem refused are held and written
- * before the next call's; a record the database refuses on its own account is dropped so that it cannot hold back
- * every record after it.
+ * Writes record rows, one transaction per call. Keeps nothing between calls: rows a disk or lock problem refused
+ * go back to the caller (AnalysisRecorder keeps them on the request thread, so they survive a writer thread that
+ * stops). A record the database refuses on its own account is dropped, so that it cannot hold back every record
+ * after it; a record whose task row is already there (a batch written again after its writer thread stopped
+ * before answering) counts as written.
  */
 export class RecordRowWriter {
   private readonly writeAll: (records: readonly RecordRows[]) => void;
-  private held: RecordRows[] = [];
+  private readonly taskIdAt: (id: number) => string | undefined;
 
-  constructor(
-    db: Db,
-    private readonly maxHeld = 50_000,
-  ) {
+  constructor(db: Db) {
     const insertTask = db.prepare(
       `INSERT INTO tasks (id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const insertBody = db.prepare('INSERT INTO result_bodies (id, jr_id, json) VALUES (?, ?, ?)');
+    // OR IGNORE: a later answer whose rows were built before this body was confirmed written carries it again.
+    const insertBody = db.prepare('INSERT OR IGNORE INTO result_bodies (id, jr_id, json) VALUES (?, ?, ?)');
     // First sighting wins: a reminder is dated and attributed by when it was first shown.
     const insertReminder = db.prepare(
       `INSERT OR IGNORE INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity,
          impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const taskAt = db.prepare<[number], string>('SELECT task_id FROM tasks WHERE id = ?').pluck();
+    this.taskIdAt = (id) => taskAt.get(id);
     this.writeAll = db.transaction((records: readonly RecordRows[]) => {
       for (const record of records) {
         insertTask.run(record.task);
@@ -97,46 +100,35 @@ export class RecordRowWriter {
     });
   }
 
-  /** Records held after a disk or lock problem, waiting for the next write. */
-  get holding(): number {
-    return this.held.length;
-  }
-
   write(records: readonly RecordRows[]): WriteOutcome {
-    const batch = this.held.length > 0 ? this.held.concat(records) : records;
-    this.held = [];
-    if (batch.length === 0) return { written: 0, dropped: 0, held: 0 };
+    if (records.length === 0) return { written: 0, dropped: 0, held: [] };
     try {
-      this.writeAll(batch);
-      return { written: batch.length, dropped: 0, held: 0 };
+      this.writeAll(records);
+      return { written: records.length, dropped: 0, held: [] };
     } catch (error) {
-      // A disk or lock problem: the batch waits for the next write (the disk may recover); trying its records one
-      // by one would only fail the same way.
-      const outcome: WriteOutcome = { written: 0, dropped: 0, held: 0, error: describe(error) };
-      if (isStorageTrouble(error)) this.held = batch.slice();
-      else this.oneByOne(batch, outcome);
-      const excess = this.held.length - this.maxHeld;
-      if (excess > 0) {
-        this.held.splice(0, excess);
-        outcome.dropped += excess;
+      // A disk or lock problem: the batch waits (the disk may recover); trying its records one by one would only
+      // fail the same way.
+      if (isStorageTrouble(error)) return { written: 0, dropped: 0, held: records.slice(), error: describe(error) };
+      const outcome: WriteOutcome = { written: 0, dropped: 0, held: [], error: describe(error) };
+      for (const record of records) {
+        try {
+          this.writeAll([record]);
+          outcome.written++;
+        } catch (one) {
+          if (isStorageTrouble(one)) outcome.held.push(record);
+          else if (this.alreadyWritten(record, one)) outcome.written++;
+          else {
+            outcome.dropped++;
+            outcome.dropError ??= describe(one);
+          }
+        }
       }
-      outcome.held = this.held.length;
       return outcome;
     }
   }
 
-  private oneByOne(batch: readonly RecordRows[], outcome: WriteOutcome): void {
-    for (const record of batch) {
-      try {
-        this.writeAll([record]);
-        outcome.written++;
-      } catch (error) {
-        if (isStorageTrouble(error)) this.held.push(record);
-        else {
-          outcome.dropped++;
-          outcome.dropError ??= describe(error);
-        }
-      }
-    }
+  private alreadyWritten(record: RecordRows, error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && this.taskIdAt(record.task[0]) === record.task[1];
   }
 }

@@ -11,7 +11,8 @@ export const RECORD_WRITER_PROTOCOL = 1;
 export interface RecordWriterOptions {
   /** The records database (the worker opens its own connection to it). */
   file: string;
-  maxHeld: number;
+  /** How long a write waits for a lock another connection holds (a 3103 on the request thread) before it is held. */
+  busyTimeoutMs: number;
 }
 
 export type ToRecordWriter = { type: 'write'; seq: number; records: RecordRows[] } | { type: 'close' };
@@ -24,7 +25,7 @@ export type FromRecordWriter =
 /** Where record rows are written: on a worker thread with its own connection, or on this thread. */
 export interface RecordSink {
   readonly where: 'worker' | 'in-thread';
-  /** Writes the rows (after any held from an earlier write); resolves with what happened to them. */
+  /** Writes the rows in one transaction; resolves with what happened to them (rows held go back to the caller). */
   write(records: RecordRows[]): Promise<WriteOutcome>;
   close(): Promise<void>;
 }
@@ -44,8 +45,8 @@ export class InThreadRecordSink implements RecordSink {
   readonly where = 'in-thread' as const;
   private readonly writer: RecordRowWriter;
 
-  constructor(db: Db, maxHeld: number) {
-    this.writer = new RecordRowWriter(db, maxHeld);
+  constructor(db: Db) {
+    this.writer = new RecordRowWriter(db);
   }
 
   write(records: RecordRows[]): Promise<WriteOutcome> {
@@ -58,8 +59,9 @@ export class InThreadRecordSink implements RecordSink {
 /**
  * A sink for the request thread that writes nothing there: SQLite's inserts and commits (and any wait for the disk
  * or for a lock) happen on a worker thread with its own connection, and only plain rows cross over. Where the
- * worker cannot start, or stops, the rows are written on this thread instead (`fallback`); rows the worker may have
- * written already are then refused by their ids, never written twice.
+ * worker cannot start, or stops, the rows are written on this thread instead (`fallback`): the writes it had not
+ * answered are written again there, and a record the worker had written already counts as written (its task row
+ * is found by id), never twice.
  */
 class WorkerRecordSink implements RecordSink {
   readonly where = 'worker' as const;
@@ -124,10 +126,9 @@ class WorkerRecordSink implements RecordSink {
 export async function openRecordSink(
   db: Db,
   logger: Logger,
-  options: { useWorker?: boolean; maxHeld?: number } = {},
+  options: { useWorker?: boolean; busyTimeoutMs?: number } = {},
 ): Promise<RecordSink> {
-  const maxHeld = options.maxHeld ?? 50_000;
-  const inThread = () => new InThreadRecordSink(db, maxHeld);
+  const inThread = () => new InThreadRecordSink(db);
   const script = options.useWorker === false ? undefined : workerScript();
   if (!script) {
     if (options.useWorker !== false) logger.warn('record writer script missing; writing records on the main thread');
@@ -135,7 +136,9 @@ export async function openRecordSink(
   }
   let worker: Worker | undefined;
   try {
-    worker = new Worker(script, { workerData: { file: db.name, maxHeld } satisfies RecordWriterOptions });
+    worker = new Worker(script, {
+      workerData: { file: db.name, busyTimeoutMs: options.busyTimeoutMs ?? 5000 } satisfies RecordWriterOptions,
+    });
     const started = worker;
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`exited with code ${code}`));

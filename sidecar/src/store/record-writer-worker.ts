@@ -19,13 +19,13 @@ function main(port: NonNullable<typeof parentPort>): void {
   let writer: RecordRowWriter;
   try {
     db = new Database(options.file, { fileMustExist: true });
-    // A write lock held by the request thread (a 3103) is waited for, as there.
-    db.pragma('busy_timeout = 5000');
+    // A write lock held by the request thread (a 3103) is waited for; past this the rows go back, held.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     // SQLite's automatic checkpoint stays on for this connection: when a commit here takes the WAL past 1,000
     // pages, the copy happens on this thread, which is the point of it.
-    writer = new RecordRowWriter(db, options.maxHeld);
+    writer = new RecordRowWriter(db);
   } catch (error) {
     send({ type: 'failed', message: (error as Error)?.message ?? String(error) });
     return;

@@ -29,17 +29,20 @@ type Fields = Readonly<Record<string, unknown>>;
 
 interface StoredBody {
   id: number;
+  /** The write (AnalysisRecorder's sequence) whose rows first carried it. */
+  seq: number;
   /** The result's own fields (details aside), copied: results are not the recorder's to keep. */
   fields: Fields;
   fieldCount: number;
   details: readonly Fields[];
 }
 
-function storedBody(r: JudgeResultDto, id: number): StoredBody {
+function storedBody(r: JudgeResultDto, id: number, seq: number): StoredBody {
   const fields: Record<string, unknown> = { ...r };
   delete fields.judge_result_detail_dtos;
   return {
     id,
+    seq,
     fields,
     fieldCount: Object.keys(fields).length,
     details: (r.judge_result_detail_dtos ?? []).map((d) => ({ ...d })),
@@ -86,15 +89,24 @@ const PSEUDONYM_CACHE_LIMIT = 5_000;
 export const RECORD_FLUSH_DELAY_MS = 5;
 /** A batch this large is written at the next turn without waiting out the delay. */
 const RECORD_BATCH_LIMIT = 64;
+/** Records per transaction: a long transaction would hold the write lock a 3103 on the request thread waits for. */
+const RECORDS_PER_WRITE = 500;
 /** After a disk or lock problem held records back, they are tried again this soon even if nothing new comes. */
 const HELD_RETRY_MS = 1000;
+/** Records kept while the disk refuses writes; older ones beyond this are dropped (and counted). */
+const MAX_HELD = 50_000;
 
 /**
  * Records 3101/3102 answers in batches: `enqueue` only appends to a queue; within RECORD_FLUSH_DELAY_MS the queued
  * records become rows (ids, pseudonymised patients, result bodies not stored before, reminders seen for the first
- * time) and go to the sink, which writes them in one transaction, on its own thread where it can (record-sink.ts).
- * The answer never waits for SQLite. Anything that reads records (3103, task lookups, stats, shutdown) awaits
- * `flush()` first.
+ * time) and go to the sink, which writes them, on its own thread where it can (record-sink.ts). The answer never
+ * waits for SQLite. Anything that reads records (3103, task lookups, stats, shutdown) awaits `flush()` first.
+ *
+ * Rows are built before the rows they refer to are known to be written. A body or reminder first carried by a write
+ * that has not yet been confirmed (every earlier write written whole, nothing held or dropped) is carried again by
+ * later rows (INSERT OR IGNORE): whichever write lands first stores it, and a record the database refuses cannot
+ * leave a later one pointing at a body or reminder that never was. Rows a disk or lock problem refused stay here,
+ * not with the writer, and go again with the next write.
  */
 export class AnalysisRecorder {
   private queue: AnalysisRecord[] = [];
@@ -102,21 +114,27 @@ export class AnalysisRecorder {
   private scheduledSoon: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly onError: (error: unknown, pending: number) => void;
-  /** jr_id → (a copy of) the last result stored for it, and its row id. */
+  /** jr_id → (a copy of) the last result stored for it, its row id and the write that carried it. */
   private readonly bodies = new Map<string, StoredBody>();
+  /** Body rows of writes not yet confirmed, by id: carried again by later rows until confirmed. */
+  private readonly unconfirmedBodies = new Map<number, { seq: number; row: RecordRows['bodies'][number] }>();
   private readonly patientKeys = new Map<string, string>();
-  private readonly knownReminders = new Set<string>();
+  /** jr_id → the write that carried its reminder row. */
+  private readonly knownReminders = new Map<string, number>();
   private lastTaskId: number;
   private lastBodyId: number;
+  /** Writes handed to the sink, and the latest up to which everything is known to be written. */
+  private writeSeq = 0;
+  private confirmedSeq = 0;
   /** Records handed to the sink and not yet answered for. */
   private inFlight = 0;
-  /** Records the sink holds after a disk or lock problem. */
-  private held = 0;
+  /** Rows a disk or lock problem refused, oldest first: written before anything newer. */
+  private held: RecordRows[] = [];
   /** The last write handed to the sink: every earlier one has been answered when it has. */
-  private lastWrite: Promise<unknown> = Promise.resolve();
+  private lastWrite: Promise<void> = Promise.resolve();
   /** Records written since start. */
   written = 0;
-  /** Records lost: refused by the database, or beyond the held limit while the disk kept refusing writes. */
+  /** Records lost: refused by the database, or beyond MAX_HELD while the disk kept refusing writes. */
   dropped = 0;
 
   constructor(
@@ -126,9 +144,14 @@ export class AnalysisRecorder {
     options: RecorderOptions = {},
   ) {
     this.onError = options.onError ?? (() => {});
-    // Ids are the recorder's to give: rows then go to the sink without waiting for each other's inserts.
-    this.lastTaskId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM tasks').pluck().get() as number;
-    this.lastBodyId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM result_bodies').pluck().get() as number;
+    // Ids are the recorder's to give, so rows go to the sink without waiting for each other's inserts. They start
+    // past what is stored and past the start time in ms × 1000: a sidecar still finishing its last answers while
+    // its successor starts on the same data dir (a restart) counts up from below, far from the new one's ids.
+    const base = Date.now() * 1000;
+    const maxTask = db.prepare('SELECT COALESCE(MAX(id), 0) FROM tasks').pluck().get() as number;
+    const maxBody = db.prepare('SELECT COALESCE(MAX(id), 0) FROM result_bodies').pluck().get() as number;
+    this.lastTaskId = Math.max(maxTask, base);
+    this.lastBodyId = Math.max(maxBody, base);
   }
 
   enqueue(record: AnalysisRecord): void {
@@ -140,7 +163,7 @@ export class AnalysisRecorder {
 
   /** Records not yet written: queued, being written, or held after a disk problem. */
   get pending(): number {
-    return this.queue.length + this.inFlight + this.held;
+    return this.queue.length + this.inFlight + this.held.length;
   }
 
   /** Where the records are written (for status): the record writer thread, or this one. */
@@ -148,7 +171,10 @@ export class AnalysisRecorder {
     return this.sink.where;
   }
 
-  /** Hands everything queued to the sink; resolves once it (and every earlier write) has been answered for. */
+  /**
+   * Hands everything queued (after anything held) to the sink; resolves once it, and every earlier write, has been
+   * answered for. Never rejects.
+   */
   flush(): Promise<void> {
     if (this.scheduled !== undefined) {
       clearTimeout(this.scheduled);
@@ -158,44 +184,69 @@ export class AnalysisRecorder {
       clearImmediate(this.scheduledSoon);
       this.scheduledSoon = undefined;
     }
-    if (this.queue.length === 0 && this.held === 0) return this.lastWrite.then(() => undefined);
+    if (this.queue.length === 0 && this.held.length === 0) return this.lastWrite;
     const batch = this.queue;
     this.queue = [];
-    const rows: RecordRows[] = [];
+    const rows = this.held;
+    this.held = [];
     for (const record of batch) {
+      // The write these rows go out with; bodies and reminders remember it (see the class comment).
+      const seq = this.writeSeq + 1 + Math.floor(rows.length / RECORDS_PER_WRITE);
       try {
-        rows.push(this.rowsOf(record));
+        rows.push(this.rowsOf(record, seq));
       } catch (error) {
         this.dropped++;
-        this.onError(error, -1);
+        this.report(error, -1);
       }
     }
-    this.inFlight += rows.length;
-    const write = this.sink.write(rows).then((outcome) => this.settle(rows.length, outcome));
-    this.lastWrite = write;
-    return write;
+    for (let from = 0; from < rows.length; from += RECORDS_PER_WRITE) {
+      const part = rows.slice(from, from + RECORDS_PER_WRITE);
+      const seq = ++this.writeSeq;
+      this.inFlight += part.length;
+      this.lastWrite = this.sink.write(part).then(
+        (outcome) => this.settle(seq, part.length, outcome),
+        // Rows that cannot even be handed over (not cloneable): never retried, they would fail the same way.
+        (error: unknown) =>
+          this.settle(seq, part.length, {
+            written: 0,
+            dropped: part.length,
+            held: [],
+            dropError: describeError(error),
+          }),
+      );
+    }
+    return this.lastWrite;
   }
 
-  /** Writes what is queued and stops the sink (its thread, if any). */
+  /** Writes what is queued and stops the sink (its thread, if any). Rows still held by a disk problem are lost. */
   async close(): Promise<void> {
     clearTimeout(this.retryTimer);
     await this.flush();
+    if (this.held.length > 0) this.report(new Error(`${this.held.length} records held at shutdown`), -1);
     await this.sink.close();
   }
 
-  private settle(sent: number, outcome: WriteOutcome): void {
+  private settle(seq: number, sent: number, outcome: WriteOutcome): void {
     this.inFlight -= sent;
     this.written += outcome.written;
     this.dropped += outcome.dropped;
-    this.held = outcome.held;
-    if (outcome.dropped > 0 || outcome.held > 0) {
-      // What was cached for rows that never made it may not exist: bodies and reminders are stored again.
-      this.bodies.clear();
-      this.knownReminders.clear();
+    if (outcome.held.length > 0) {
+      this.held = outcome.held.concat(this.held);
+      const excess = this.held.length - MAX_HELD;
+      if (excess > 0) {
+        this.held.splice(0, excess);
+        this.dropped += excess;
+        this.forgetStored();
+      }
     }
-    if (outcome.dropError) this.onError(errorOf(outcome.dropError), -1);
-    if (outcome.error && outcome.held > 0) this.onError(errorOf(outcome.error), this.pending);
-    if (outcome.held > 0 && this.retryTimer === undefined) {
+    if (outcome.dropped > 0) this.forgetStored();
+    else if (this.held.length === 0 && seq > this.confirmedSeq) {
+      this.confirmedSeq = seq;
+      for (const [id, body] of this.unconfirmedBodies) if (body.seq <= seq) this.unconfirmedBodies.delete(id);
+    }
+    if (outcome.dropError) this.report(errorOf(outcome.dropError), -1);
+    if (outcome.error && outcome.held.length > 0) this.report(errorOf(outcome.error), this.pending);
+    if (this.held.length > 0 && this.retryTimer === undefined) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         void this.flush();
@@ -204,7 +255,22 @@ export class AnalysisRecorder {
     }
   }
 
-  private rowsOf(record: AnalysisRecord): RecordRows {
+  /** Rows were lost: what was remembered as stored may not be, so bodies and reminders are written afresh. */
+  private forgetStored(): void {
+    this.bodies.clear();
+    this.unconfirmedBodies.clear();
+    this.knownReminders.clear();
+  }
+
+  private report(error: unknown, pending: number): void {
+    try {
+      this.onError(error, pending);
+    } catch {
+      // A failing error callback must not stop the records.
+    }
+  }
+
+  private rowsOf(record: AnalysisRecord, seq: number): RecordRows {
     const at = record.receivedAt.getTime();
     const taskRow = ++this.lastTaskId;
     const bodies: RecordRows['bodies'] = [];
@@ -220,11 +286,12 @@ export class AnalysisRecorder {
       r.rule_id,
       Number(r.sev_deg),
       r.vola_amt,
-      this.bodyId(r, bodies),
+      this.bodyId(r, bodies, seq),
     ]);
     const reminders: ReminderRow[] = [];
     for (const r of record.results) {
-      if (this.knownReminders.has(r.jr_id)) continue;
+      const known = this.knownReminders.get(r.jr_id);
+      if (known !== undefined && known <= this.confirmedSeq) continue;
       const f = record.findings.find((finding) => finding.jrId === r.jr_id);
       const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === r.mdtrt_id);
       reminders.push([
@@ -247,8 +314,10 @@ export class AnalysisRecorder {
         f?.doctorName ?? '',
         f ? 'local' : 'upstream',
       ]);
-      if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();
-      this.knownReminders.add(r.jr_id);
+      if (known === undefined) {
+        if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();
+        this.knownReminders.set(r.jr_id, seq);
+      }
     }
     return {
       task: [
@@ -279,16 +348,24 @@ export class AnalysisRecorder {
 
   /**
    * The id of this result's stored body, adding a body row when it differs from the last one stored for its
-   * jr_id. A re-analysed encounter mostly answers the same results again: comparing them field by field costs far
-   * less than serialising each one to find out.
+   * jr_id (or carrying that one again while its write is unconfirmed). A re-analysed encounter mostly answers the
+   * same results again: comparing them field by field costs far less than serialising each one to find out.
    */
-  private bodyId(r: JudgeResultDto, bodies: RecordRows['bodies']): number {
+  private bodyId(r: JudgeResultDto, bodies: RecordRows['bodies'], seq: number): number {
     const known = this.bodies.get(r.jr_id);
-    if (known !== undefined && sameBody(known, r)) return known.id;
+    if (known !== undefined && sameBody(known, r)) {
+      if (known.seq > this.confirmedSeq) {
+        const unconfirmed = this.unconfirmedBodies.get(known.id);
+        if (unconfirmed !== undefined) bodies.push(unconfirmed.row);
+      }
+      return known.id;
+    }
     const id = ++this.lastBodyId;
-    bodies.push([id, r.jr_id, this.bodyJson(r)]);
+    const row: RecordRows['bodies'][number] = [id, r.jr_id, this.bodyJson(r)];
+    bodies.push(row);
+    this.unconfirmedBodies.set(id, { seq, row });
     if (this.bodies.size >= BODY_CACHE_LIMIT) this.bodies.clear();
-    this.bodies.set(r.jr_id, storedBody(r, id));
+    this.bodies.set(r.jr_id, storedBody(r, id, seq));
     return id;
   }
 
@@ -304,6 +381,14 @@ export class AnalysisRecorder {
       })),
     });
   }
+}
+
+function describeError(error: unknown): { message: string; code?: string } {
+  const e = error as { message?: unknown; code?: unknown } | null;
+  return {
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+  };
 }
 
 /** An error as the sink reported it, with SQLite's code kept for the log. */

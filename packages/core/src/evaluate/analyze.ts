@@ -230,8 +230,8 @@ class PatientMatches {
   surgeryGroups: Map<string, Line[]> | undefined = undefined;
 
   constructor() {
-    lastMatchStamp = lastMatchStamp === 0x7fffffff ? 1 : lastMatchStamp + 1;
-    this.stamp = lastMatchStamp;
+    // Never wraps: a double counts exactly to 2^53, and a stamp drawn twice could match a point's stale one.
+    this.stamp = ++lastMatchStamp;
   }
 
   add(entry: PointEntry, line: Line): void {
