@@ -19,7 +19,7 @@ import { parseScenes, sceneMask } from '../normalize/scenes';
 import { type EvaluatorConfig, resolveConfig } from './config';
 import { effectiveRule } from './effective-rules';
 import type { Finding, FindingLine } from './finding';
-import { judgeResultId } from './jr-id';
+import { judgeResultId, judgeResultIdAfter, judgeResultPrefix } from './jr-id';
 
 export interface AnalyzeOptions {
   infno: '3101' | '3102';
@@ -77,10 +77,11 @@ interface Match {
 function toFinding(
   library: CompiledLibrary,
   rule: Rule,
-  kp: KnowledgePoint | undefined,
+  entry: PointEntry | undefined,
   hit: Hit,
   config: EvaluatorConfig,
 ): Finding {
+  const kp = entry?.kp;
   const effective = effectiveRule(rule, config);
   let severity: Severity = effective.severity;
   let impact: WorkflowImpact = effective.impact;
@@ -112,7 +113,7 @@ function toFinding(
   }
   const first = flagged[0]?.line;
   const encounter = hit.encounter;
-  const pointKey = (kp?.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');
+
   const message = rule.message
     ? rule.message
         .replaceAll('{item}', kp?.itemName ?? first?.name ?? '')
@@ -120,13 +121,7 @@ function toFinding(
         .replaceAll('{fact}', hit.fact)
     : hit.message;
   return {
-    jrId: judgeResultId({
-      libraryVersion: library.meta.version,
-      ruleId: rule.id,
-      pointKey,
-      encounterId: encounter.id,
-      rxIds,
-    }),
+    jrId: jrIdOf(library, rule, entry, hit, rxIds),
     ruleId: rule.id,
     ruleName: rule.name,
     ruleClass: rule.ruleClass,
@@ -145,6 +140,23 @@ function toFinding(
     message,
     evidence: kp?.basis || kp?.limitText || rule.name,
   };
+}
+
+/** The point's part of the hash is computed once per point and library; a rule-level finding hashes it all. */
+function jrIdOf(
+  library: CompiledLibrary,
+  rule: Rule,
+  entry: PointEntry | undefined,
+  hit: Hit,
+  rxIds: readonly string[],
+): string {
+  const encounterId = hit.encounter.id;
+  if (entry !== undefined && !hit.discriminator) {
+    entry.jrPrefix ??= judgeResultPrefix(library.meta.version, rule.id, entry.kp.id);
+    return judgeResultIdAfter(entry.jrPrefix, encounterId, rxIds);
+  }
+  const pointKey = (entry?.kp.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');
+  return judgeResultId({ libraryVersion: library.meta.version, ruleId: rule.id, pointKey, encounterId, rxIds });
 }
 
 function detailsOf(f: Finding): JudgeResultDto['judge_result_detail_dtos'] {
@@ -303,11 +315,11 @@ export function evaluate(
       if (limit.kind === 'same_incision_group') input = matches.surgeryGroups?.get(limit.group) ?? lines;
       else if (!hasCurrentLine(lines)) continue;
       const hits = check(entry, input, ctx);
-      if (hits) for (const hit of hits) findings.push(toFinding(library, entry.rule, entry.kp, hit, config));
+      if (hits) for (const hit of hits) findings.push(toFinding(library, entry.rule, entry, hit, config));
     }
     if (matches.tcmSingle) {
       for (const { entry, hit } of checkTcmSinglePrescriptions(patient, matches.tcmSingle)) {
-        findings.push(toFinding(library, entry.rule, entry.kp, hit, config));
+        findings.push(toFinding(library, entry.rule, entry, hit, config));
       }
     }
     for (const { rule } of library.ruleLevel) {

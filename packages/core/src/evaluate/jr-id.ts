@@ -97,6 +97,41 @@ export function stableHash(text: string): string {
   return lanes.digest();
 }
 
+/** The three lanes after version, rule and point: what every result of one point in one library starts with. */
+export interface JudgeResultPrefix {
+  a: number;
+  b: number;
+  c: number;
+}
+
+/** The lanes after `version \u0001 rule \u0001 point \u0001`, to be finished per result by judgeResultIdAfter. */
+export function judgeResultPrefix(libraryVersion: string, ruleId: string, pointKey: string): JudgeResultPrefix {
+  const h = lanes.reset();
+  h.text(libraryVersion);
+  h.char(1);
+  h.text(ruleId);
+  h.char(1);
+  h.text(pointKey);
+  h.char(1);
+  return { a: h.a, b: h.b, c: h.c };
+}
+
+/** judgeResultId from a prefix (judgeResultPrefix): the same id, hashing only the encounter and the rx_ids. */
+export function judgeResultIdAfter(prefix: JudgeResultPrefix, encounterId: string, rxIds: readonly string[]): string {
+  const h = lanes;
+  h.a = prefix.a;
+  h.b = prefix.b;
+  h.c = prefix.c;
+  h.text(encounterId);
+  h.char(1);
+  const rx = rxIds.length > 1 ? [...rxIds].sort() : rxIds;
+  for (let i = 0; i < rx.length; i++) {
+    if (i > 0) h.char(44);
+    h.text(rx[i]!);
+  }
+  return `JR${h.digest()}`;
+}
+
 /**
  * `JR` + the hash of version, rule, point, encounter and the sorted rx_ids, separated by U+0001 (rx_ids by commas):
  * the same id as hashing that text joined, without joining it.
@@ -108,19 +143,9 @@ export function judgeResultId(parts: {
   encounterId: string;
   rxIds: readonly string[];
 }): string {
-  const h = lanes.reset();
-  h.text(parts.libraryVersion);
-  h.char(1);
-  h.text(parts.ruleId);
-  h.char(1);
-  h.text(parts.pointKey);
-  h.char(1);
-  h.text(parts.encounterId);
-  h.char(1);
-  const rx = parts.rxIds.length > 1 ? [...parts.rxIds].sort() : parts.rxIds;
-  for (let i = 0; i < rx.length; i++) {
-    if (i > 0) h.char(44);
-    h.text(rx[i]!);
-  }
-  return `JR${h.digest()}`;
+  return judgeResultIdAfter(
+    judgeResultPrefix(parts.libraryVersion, parts.ruleId, parts.pointKey),
+    parts.encounterId,
+    parts.rxIds,
+  );
 }

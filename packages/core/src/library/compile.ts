@@ -22,6 +22,11 @@ export interface PointEntry {
    */
   matchStamp: number;
   matchIndex: number;
+  /**
+   * The jr_id hash lanes after this point's library version, rule and point id (see jr-id.ts), computed by the
+   * first result of the point: every later one hashes only its encounter and lines.
+   */
+  jrPrefix: { a: number; b: number; c: number } | undefined;
 }
 
 export interface CompiledRule {
@@ -101,6 +106,7 @@ class RuleTable {
       ruleSlot: slot,
       matchStamp: 0,
       matchIndex: 0,
+      jrPrefix: undefined,
     };
   }
 }
