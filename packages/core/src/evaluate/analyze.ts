@@ -12,7 +12,7 @@ import type {
 import type { FieldError } from '../envelope/validate';
 import { formatFieldErrors } from '../envelope/validate';
 import type { CompiledLibrary, PointEntry } from '../library/compile';
-import type { KnowledgePoint, Rule } from '../library/model';
+import type { Rule } from '../library/model';
 import { type LocalTime, localTimeOf } from '../normalize/dates';
 import { type Line, type NormalizedRequest, normalizeAnalysis } from '../normalize/request';
 import { parseScenes, sceneMask } from '../normalize/scenes';
