@@ -91,9 +91,11 @@ const BUSY_PER_MILLE = 500;
 /**
  * A sample this old means the request thread has been inside one task since (a long synchronous job, or starved of
  * the CPU): as busy as can be, though its last sample cannot say so. Samples come every LOAD_SAMPLE_MS (5) when
- * its loop turns; a request being answered delays one by a few ms.
+ * its loop turns; a request being answered delays one by a few ms, and where the system timer ticks every
+ * 15.6 ms (Windows by default) a 5 ms interval fires only that often: an idle sidecar's samples must not read as
+ * stale there.
  */
-const STALE_MS = 20;
+const STALE_MS = 50;
 /**
  * The longest rest after a slice of work, fixed and for a busy request thread together (unless the fixed rest is
  * longer). The worker thus works at least sliceMs in every sliceMs + MAX_REST_MS: at most 5 times its idle time
