@@ -21,6 +21,8 @@
  * where p99_ratio is the worst, over the swaps, of the p99 during the swap window over the steady p99 (same run, no
  * swap) of the slower of the two libraries swapped between; p99_swap_ms and p99_base_ms are that swap's two figures.
  * The line before it (bench-swap-extra) gives the 200k -> 200k full activation, the fair comparison for the delta.
+ * A table before those sets each swap window's p99 beside the p99s of all windows of the same length in the steady
+ * run (median and worst): a window of a few thousand responses is decided by any one stall inside it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -218,7 +220,9 @@ async function main(): Promise<void> {
       // 200,000-point library that names each code in ~80 points is slower per request than the national one
       // whatever a swap does, and that is the library's cost, not the swap's.
       const steady: Record<string, number> = {};
-      const windows: { from: string; to: string; p99: number }[] = [];
+      /** Each steady run's responses, for the p99 of windows as long as a swap's (see below). */
+      const steadySamples: Record<string, { at: number; ms: number }[]> = {};
+      const windows: { name: string; from: string; to: string; p99: number; lengthMs: number }[] = [];
       for (const [name, bundle, from, to] of [
         ['none (national, baseline)', undefined, 'national', 'national'],
         [`national -> ${POINTS} points (full)`, bigABundle, 'national', 'big'],
@@ -264,8 +268,12 @@ async function main(): Promise<void> {
           .filter((s) => !window || s.at < window[0] || s.at > window[1] + AFTER_MS)
           .map((s) => s.ms)
           .sort((a, b) => a - b);
-        if (!bundle) steady[from] = percentile(outside, 99);
-        else if (inside.length > 0) windows.push({ from, to, p99: percentile(inside, 99) });
+        if (!bundle) {
+          steady[from] = percentile(outside, 99);
+          steadySamples[from] = samples;
+        } else if (inside.length > 0 && window) {
+          windows.push({ name, from, to, p99: percentile(inside, 99), lengthMs: window[1] + AFTER_MS - window[0] });
+        }
         const fig = (xs: number[]) =>
           xs.length === 0
             ? '-'
@@ -274,6 +282,19 @@ async function main(): Promise<void> {
           process.stdout.write(`  (${result.errors} errors, ${result.non2xx} non-2xx)\n`);
         process.stdout.write(
           `${[name, fig(inside), fig(outside), window ? ms(window[1] - window[0]) : '-'].join(' | ')}\n`,
+        );
+      }
+      // A swap window holds a few thousand responses: one ordinary stall (a major GC, the machine's other load)
+      // falling inside it decides its p99, where the whole steady run dilutes it. So each swap is also set beside
+      // the p99s of every window of the same length in the steady run of the slower library (sliding by 250 ms):
+      // their median and worst.
+      process.stdout.write('\nswap window p99 beside same-length windows of the steady run (slower library)\n');
+      process.stdout.write(`${['swap', 'window', 'swap p99', 'steady windows: median p99 / worst p99'].join(' | ')}\n`);
+      for (const w of windows) {
+        const slower = steady[w.from]! >= steady[w.to]! ? w.from : w.to;
+        const p99s = windowP99s(steadySamples[slower] ?? [], w.lengthMs);
+        process.stdout.write(
+          `${[w.name, ms(w.lengthMs), ms(w.p99), p99s.length ? `${ms(percentile(p99s, 50))} / ${ms(p99s.at(-1)!)}` : '-'].join(' | ')}\n`,
         );
       }
       for (const w of windows) {
@@ -287,6 +308,22 @@ async function main(): Promise<void> {
       await sidecar.stop();
     }
   }
+}
+
+/** The p99 of every window of `lengthMs` over a run's responses, sliding by 250 ms, sorted; the first and last second left out. */
+function windowP99s(samples: readonly { at: number; ms: number }[], lengthMs: number): number[] {
+  if (samples.length === 0) return [];
+  const first = samples[0]!.at + 1_000;
+  const last = samples.at(-1)!.at - 1_000;
+  const out: number[] = [];
+  for (let start = first; start + lengthMs <= last; start += 250) {
+    const inside = samples
+      .filter((s) => s.at >= start && s.at <= start + lengthMs)
+      .map((s) => s.ms)
+      .sort((a, b) => a - b);
+    if (inside.length > 0) out.push(percentile(inside, 99));
+  }
+  return out.sort((a, b) => a - b);
 }
 
 main().catch((error: unknown) => {
