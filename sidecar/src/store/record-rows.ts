@@ -57,7 +57,8 @@ function isStorageTrouble(error: unknown): boolean {
   return typeof code === 'string' && STORAGE_TROUBLE.test(code);
 }
 
-function describe(error: unknown): { message: string; code?: string } {
+/** An error as plain data (it crosses threads): its message and SQLite's code, if any. */
+export function describeError(error: unknown): { message: string; code?: string } {
   const e = error as { message?: unknown; code?: unknown } | null;
   return {
     message: typeof e?.message === 'string' ? e.message : String(error),
@@ -108,8 +109,9 @@ export class RecordRowWriter {
     } catch (error) {
       // A disk or lock problem: the batch waits (the disk may recover); trying its records one by one would only
       // fail the same way.
-      if (isStorageTrouble(error)) return { written: 0, dropped: 0, held: records.slice(), error: describe(error) };
-      const outcome: WriteOutcome = { written: 0, dropped: 0, held: [], error: describe(error) };
+      if (isStorageTrouble(error))
+        return { written: 0, dropped: 0, held: records.slice(), error: describeError(error) };
+      const outcome: WriteOutcome = { written: 0, dropped: 0, held: [], error: describeError(error) };
       for (const record of records) {
         try {
           this.writeAll([record]);
@@ -119,7 +121,7 @@ export class RecordRowWriter {
           else if (this.alreadyWritten(record, one)) outcome.written++;
           else {
             outcome.dropped++;
-            outcome.dropError ??= describe(one);
+            outcome.dropError ??= describeError(one);
           }
         }
       }

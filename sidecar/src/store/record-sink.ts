@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging';
+import { startWorker, workerScript } from '../worker-start';
 import type { Db } from './database';
 import { type RecordRows, RecordRowWriter, type WriteOutcome } from './record-rows';
 
@@ -28,16 +27,6 @@ export interface RecordSink {
   /** Writes the rows in one transaction; resolves with what happened to them (rows held go back to the caller). */
   write(records: RecordRows[]): Promise<WriteOutcome>;
   close(): Promise<void>;
-}
-
-const START_TIMEOUT_MS = 10_000;
-
-function workerScript(): URL | undefined {
-  const url = new URL(
-    import.meta.url.endsWith('.ts') ? '../../dist/record-writer-worker.js' : './record-writer-worker.js',
-    import.meta.url,
-  );
-  return existsSync(fileURLToPath(url)) ? url : undefined;
 }
 
 /** Writes on this thread, synchronously, with the sidecar's own connection. */
@@ -129,36 +118,15 @@ export async function openRecordSink(
   options: { useWorker?: boolean; busyTimeoutMs?: number } = {},
 ): Promise<RecordSink> {
   const inThread = () => new InThreadRecordSink(db);
-  const script = options.useWorker === false ? undefined : workerScript();
+  const script = options.useWorker === false ? undefined : workerScript('record-writer-worker');
   if (!script) {
     if (options.useWorker !== false) logger.warn('record writer script missing; writing records on the main thread');
     return inThread();
   }
-  let worker: Worker | undefined;
   try {
-    worker = new Worker(script, {
-      workerData: { file: db.name, busyTimeoutMs: options.busyTimeoutMs ?? 5000 } satisfies RecordWriterOptions,
-    });
-    const started = worker;
-    await new Promise<void>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`exited with code ${code}`));
-      const timer = setTimeout(() => reject(new Error(`not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-      started
-        .once('message', (message: FromRecordWriter) => {
-          clearTimeout(timer);
-          started.off('error', reject).off('exit', onExit);
-          if (message.type === 'failed') reject(new Error(message.message));
-          else if (message.type !== 'ready') reject(new Error(`said ${message.type} before ready`));
-          else if (message.protocol !== RECORD_WRITER_PROTOCOL)
-            reject(new Error(`speaks protocol ${message.protocol}, not ${RECORD_WRITER_PROTOCOL}`));
-          else resolve();
-        })
-        .once('error', reject)
-        .once('exit', onExit);
-    });
-    return new WorkerRecordSink(started, inThread, logger);
+    const workerData: RecordWriterOptions = { file: db.name, busyTimeoutMs: options.busyTimeoutMs ?? 5000 };
+    return new WorkerRecordSink(await startWorker(script, workerData, RECORD_WRITER_PROTOCOL), inThread, logger);
   } catch (error) {
-    void worker?.terminate();
     logger.warn({ err: error }, 'record writer thread could not start; writing records on the main thread');
     return inThread();
   }

@@ -2,7 +2,7 @@ import type { EncounterSummary, Finding, JudgeResultDto } from '@prealert/core';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import { shanghaiDay } from '../stats/days';
 import type { Db } from './database';
-import type { RecordRows, ReminderRow, WriteOutcome } from './record-rows';
+import { describeError, type RecordRows, type ReminderRow, type WriteOutcome } from './record-rows';
 import type { RecordSink } from './record-sink';
 
 /** Everything about one 3101/3102 answer that is kept. Held by reference until flushed: no copying on the request path. */
@@ -381,14 +381,6 @@ export class AnalysisRecorder {
       })),
     });
   }
-}
-
-function describeError(error: unknown): { message: string; code?: string } {
-  const e = error as { message?: unknown; code?: unknown } | null;
-  return {
-    message: typeof e?.message === 'string' ? e.message : String(error),
-    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-  };
 }
 
 /** An error as the sink reported it, with SQLite's code kept for the log. */

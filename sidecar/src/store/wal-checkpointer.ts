@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging';
+import { startWorker, workerScript } from '../worker-start';
 import {
   CHECKPOINT_PROTOCOL,
   type CheckpointerOptions,
@@ -12,7 +11,6 @@ import type { Db } from './database';
 
 /** SQLite's default: checkpoint inside the commit that takes the WAL past this many pages. */
 const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
-const START_TIMEOUT_MS = 10_000;
 
 export interface WalCheckpointer {
   /** "worker": checkpoints run on their own thread; "inline": SQLite's own, inside commits (the worker could not start). */
@@ -22,14 +20,6 @@ export interface WalCheckpointer {
   readonly last: CheckpointRun | undefined;
   /** Stops checkpointing (a last TRUNCATE on the worker). Call before closing the database. */
   close(): Promise<void>;
-}
-
-function workerScript(): URL | undefined {
-  const url = new URL(
-    import.meta.url.endsWith('.ts') ? '../../dist/checkpoint-worker.js' : './checkpoint-worker.js',
-    import.meta.url,
-  );
-  return existsSync(fileURLToPath(url)) ? url : undefined;
 }
 
 /**
@@ -47,35 +37,16 @@ export async function startWalCheckpointer(
     db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
     return { where: 'inline', runs: 0, last: undefined, close: async () => {} };
   };
-  const script = options.useWorker === false ? undefined : workerScript();
+  const script = options.useWorker === false ? undefined : workerScript('checkpoint-worker');
   if (!script) {
     if (options.useWorker !== false)
       logger.warn('WAL checkpoint worker script missing; SQLite checkpoints inside commits');
     return inline();
   }
   const workerOptions: CheckpointerOptions = { file: db.name, intervalMs: options.intervalMs ?? 1000 };
-  let worker: Worker | undefined;
   try {
-    worker = new Worker(script, { workerData: workerOptions });
-    const started = worker;
-    await new Promise<void>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`exited with code ${code}`));
-      const timer = setTimeout(() => reject(new Error(`not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-      started
-        .once('message', (message: FromCheckpointer) => {
-          clearTimeout(timer);
-          started.off('error', reject).off('exit', onExit);
-          if (message.type !== 'ready') reject(new Error(`said ${message.type} before ready`));
-          else if (message.protocol !== CHECKPOINT_PROTOCOL)
-            reject(new Error(`speaks protocol ${message.protocol}, not ${CHECKPOINT_PROTOCOL}`));
-          else resolve();
-        })
-        .once('error', reject)
-        .once('exit', onExit);
-    });
-    return new WorkerCheckpointer(db, started, logger);
+    return new WorkerCheckpointer(db, await startWorker(script, workerOptions, CHECKPOINT_PROTOCOL), logger);
   } catch (error) {
-    void worker?.terminate();
     logger.warn({ err: error }, 'WAL checkpoint worker could not start; SQLite checkpoints inside commits');
     return inline();
   }
