@@ -93,6 +93,12 @@ describe('the library packer', () => {
     const { packed: b, ...digestB } = inThread!;
     expect(digestA).toEqual(digestB);
     expect(Buffer.from(a.pointBytes).equals(Buffer.from(b.pointBytes))).toBe(true);
+    expect(Buffer.from(a.table.slots.buffer).equals(Buffer.from(b.table.slots.buffer))).toBe(true);
+    // From the worker the arrays are shared with it, not transferred (no external-memory collections here).
+    for (const array of [a.pointBytes, a.pointStart, a.table.slots, a.table.codeChars, a.table.pointRefs]) {
+      expect(array.buffer).toBeInstanceOf(SharedArrayBuffer);
+    }
+    expect(b.pointBytes.buffer).toBeInstanceOf(ArrayBuffer);
     // The library that arrived from the worker answers a prescription.
     const input = analysisInput({ gend: '2', lines: [{ code: ADDED_BY_REVISION.code }] });
     const out = analyze(unpackLibrary(a), input, { infno: '3101', now: new Date('2026-11-20T10:00:00+08:00') });

@@ -15,11 +15,12 @@ export function unpackLibrary(packed: PackedLibrary): CompiledLibrary {
   });
 }
 
-/** The buffers of a packed library, for a postMessage transfer list. */
+/** The buffers of a packed library, for a postMessage transfer list (shared ones are shared, not transferred). */
 export function packedLibraryBuffers(packed: PackedLibrary): ArrayBuffer[] {
-  return [
+  const buffers: ArrayBufferLike[] = [
     ...codeTableBuffers(packed.table),
-    packed.pointBytes.buffer as ArrayBuffer,
-    packed.pointStart.buffer as ArrayBuffer,
+    packed.pointBytes.buffer,
+    packed.pointStart.buffer,
   ];
+  return buffers.filter((b): b is ArrayBuffer => !(b instanceof SharedArrayBuffer));
 }

@@ -145,7 +145,8 @@ function restPolicy(sliceMs: number, fixedRestMs: number, load: Int32Array | und
 export function runPacker(port: MessagePort, priority: { lowPriority: boolean; tid?: number }): void {
   const lowPriority = priority.lowPriority;
   const options = workerData as PackerOptions;
-  const reader = new LibraryReader(options.file, options.maxBytes, { packed: true });
+  // Shared, not transferred: see LibraryReader's shared option (a transfer costs the request thread collections).
+  const reader = new LibraryReader(options.file, options.maxBytes, { packed: true, shared: true });
   const staging = new StagingFile(options.stagingFile);
   const send = (message: FromPacker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   // Where the thread keeps the normal priority, it works at most half the time unless configured otherwise: the

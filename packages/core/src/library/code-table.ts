@@ -16,11 +16,9 @@ export interface CodeTable {
   refStart: Int32Array;
 }
 
-/** The buffers of a table, for a postMessage transfer list. */
-export function codeTableBuffers(table: CodeTable): ArrayBuffer[] {
-  return [table.slots, table.codeChars, table.codeStart, table.pointRefs, table.refStart].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
+/** The buffers of a table (ArrayBuffers to transfer, or SharedArrayBuffers to share). */
+export function codeTableBuffers(table: CodeTable): ArrayBufferLike[] {
+  return [table.slots, table.codeChars, table.codeStart, table.pointRefs, table.refStart].map((a) => a.buffer);
 }
 
 /** Collects the codes of points numbered 0, 1, 2, … and packs them into a CodeTable. */
