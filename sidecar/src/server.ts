@@ -74,10 +74,11 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   compileValidators();
 
   const db = openDatabase(config.dataDir);
-  const checkpointer = await startWalCheckpointer(db, logger);
+  // Both threads start together: each takes tens of milliseconds to come up.
+  const [checkpointer, recordSink] = await Promise.all([startWalCheckpointer(db, logger), openRecordSink(db, logger)]);
   const pseudonyms = new PatientPseudonymizer(loadInstallSecret(config.dataDir));
   const outbox = new OutboxStore(db);
-  const recorder = new AnalysisRecorder(db, pseudonyms, await openRecordSink(db, logger), {
+  const recorder = new AnalysisRecorder(db, pseudonyms, recordSink, {
     onError: (error, pending) =>
       pending < 0
         ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')

@@ -6,34 +6,44 @@ import type { Db } from './database';
  * thread by structured clone. Row ids are chosen by the recorder, so no row waits for another's insert.
  */
 export interface RecordRows {
-  /** tasks: id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results. */
-  task: [number, string, string, string, number, number, string, string, string];
-  /** result_bodies: id, jr_id, json — only bodies not stored before. */
-  bodies: [number, string, string][];
-  /** reminders (INSERT OR IGNORE): jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity,
-   *  impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source. */
+  /** A tasks row. */
+  task: [
+    id: number,
+    taskId: string,
+    infno: string,
+    trigScen: string,
+    createdAt: number,
+    elapsedUs: number,
+    libraryVersion: string,
+    encounters: string,
+    results: string,
+  ];
+  /** result_bodies rows: only bodies not stored before (or not yet confirmed stored). */
+  bodies: [id: number, jrId: string, json: string][];
+  /** reminders rows (INSERT OR IGNORE). */
   reminders: ReminderRow[];
 }
 
+/** A reminders row, in the table's column order. */
 export type ReminderRow = [
-  string,
-  number,
-  string,
-  number,
-  string,
-  string,
-  string,
-  string,
-  number,
-  string,
-  number,
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
+  jrId: string,
+  firstTask: number,
+  day: string,
+  firstAt: number,
+  infno: string,
+  ruleId: string,
+  ruleName: string,
+  kpId: string,
+  severity: number,
+  impact: string,
+  amount: number,
+  mdtrtId: string,
+  patientKey: string,
+  deptCode: string,
+  deptName: string,
+  doctorCode: string,
+  doctorName: string,
+  source: string,
 ];
 
 /** What one write did with its records. */
