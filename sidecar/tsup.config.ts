@@ -2,13 +2,14 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // The workers are their own files: library-packer starts dist/packing-worker.js, wal-checkpointer
-  // dist/checkpoint-worker.js, record-sink dist/record-writer-worker.js.
+  // dist/checkpoint-worker.js, record-sink dist/record-writer-worker.js, analysis-thread dist/analysis-worker.js.
   entry: {
     index: 'src/index.ts',
     cli: 'src/cli.ts',
     'packing-worker': 'src/sync/packing-worker.ts',
     'checkpoint-worker': 'src/store/checkpoint-worker.ts',
     'record-writer-worker': 'src/store/record-writer-worker.ts',
+    'analysis-worker': 'src/analysis/analysis-worker.ts',
   },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },

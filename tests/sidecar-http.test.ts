@@ -180,13 +180,19 @@ describe('sidecar over HTTP', () => {
       `${sidecar.url}${CALL_SERVICE}`,
       `{"infno":"3101","input":{"data":{"patient_dtos":[{"patn_id":"${PATIENT_ID}","patn_name":"${PATIENT_NAME}"}]}}}`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const lines = sidecar
-      .output()
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const line = lines.find((l) => l.task_id === 'TASK-IT-E');
+    // Log lines go out in blocks, at least every half second.
+    const logged = () =>
+      sidecar
+        .output()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const deadline = Date.now() + 5_000;
+    while (!(logged().some((l) => l.task_id === 'TASK-IT-E') && logged().some((l) => l.ok === false))) {
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const line = logged().find((l) => l.task_id === 'TASK-IT-E');
     expect(line).toMatchObject({ msg: 'request', route: CALL_SERVICE, infno: '3101', status: 200, ok: true });
     expect(typeof line!.ms).toBe('number');
     expect(sidecar.output()).not.toContain(PATIENT_ID);

@@ -135,7 +135,8 @@ describe('a 3103 that fails open is spooled and replayed', () => {
     expect(rejected()).toContain('000000000000001-1-1-3103.req');
     const rejectedUnknown = rejected().find((f) => f !== '000000000000001-1-1-3103.req')!;
     expect(fs.readFileSync(path.join(spoolDir, 'rejected', rejectedUnknown), 'utf8')).toContain('JR-NEVER-ANSWERED');
-    expect(sidecar.log()).toContain('moved to spool/rejected');
+    // Log lines go out in blocks, at least every half second.
+    await expect.poll(() => sidecar!.log(), { timeout: 5_000 }).toContain('moved to spool/rejected');
 
     const response = await fetch(`http://127.0.0.1:${sidecar.port}/v1/tasks/${taskId}`);
     expect(response.status).toBe(200);

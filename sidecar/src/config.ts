@@ -48,6 +48,11 @@ export interface SidecarConfig {
   upstream: UpstreamGatewayConfig;
   platform: PlatformConfig;
   evaluator: Partial<EvaluatorConfig>;
+  /**
+   * Evaluate 3101/3102 on a worker thread beside the request thread (default on). Off: the request thread does
+   * everything, as it also does whenever the worker is not available.
+   */
+  analysisThread: boolean;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +79,7 @@ function defaults(dataDir: string): SidecarConfig {
     upstream: { timeoutMs: 800, headers: {} },
     platform: { headers: {}, retryMinMs: 1_000, retryMaxMs: 5 * 60_000 },
     evaluator: {},
+    analysisThread: true,
   };
 }
 
@@ -129,6 +135,7 @@ const FILE_KEYS = new Set([
   'upstream',
   'platform',
   'evaluator',
+  'analysisThread',
   '$schema',
 ]);
 
@@ -175,6 +182,7 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
   }
   if (raw.evaluator !== undefined)
     config.evaluator = record(raw.evaluator, field('evaluator')) as Partial<EvaluatorConfig>;
+  if (raw.analysisThread !== undefined) config.analysisThread = onOff(raw.analysisThread, field('analysisThread'));
 }
 
 function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
@@ -197,6 +205,14 @@ function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
     };
   }
   if (env.PREALERT_PLATFORM_URL) config.platform.url = httpUrl(env.PREALERT_PLATFORM_URL, 'PREALERT_PLATFORM_URL');
+  if (env.PREALERT_ANALYSIS_THREAD)
+    config.analysisThread = onOff(env.PREALERT_ANALYSIS_THREAD, 'PREALERT_ANALYSIS_THREAD');
+}
+
+function onOff(value: unknown, name: string): boolean {
+  if (value === true || value === 'on' || value === '1' || value === 'true') return true;
+  if (value === false || value === 'off' || value === '0' || value === 'false') return false;
+  throw new ConfigError(`${name} must be on or off (true/false, 1/0), not ${JSON.stringify(value)}`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { type CompiledLibrary, compileLibrary, type LibraryData } from '@prealert/core';
+import type { PackedLibrary } from '@prealert/rules-cache';
 
 export interface LibraryInfo {
   version: string;
@@ -10,9 +11,17 @@ export interface LibraryInfo {
   rules: number;
 }
 
+/**
+ * What a library was built from, so another thread can build the same one: a packed library (its arrays are
+ * shared with that thread when they are SharedArrayBuffers) or the library data itself.
+ */
+export type LibraryOrigin = { kind: 'packed'; packed: PackedLibrary } | { kind: 'data'; data: LibraryData };
+
 export interface ActiveLibrary {
   readonly compiled: CompiledLibrary;
   readonly info: LibraryInfo;
+  /** Absent for a library handed over already compiled: only this thread can then evaluate on it. */
+  readonly origin?: LibraryOrigin;
 }
 
 /**
@@ -29,9 +38,13 @@ export class LibraryHolder {
     return this.active;
   }
 
-  swap(compiled: CompiledLibrary, info: { source: string; activatedAt?: Date }): ActiveLibrary {
+  swap(
+    compiled: CompiledLibrary,
+    info: { source: string; activatedAt?: Date; origin?: LibraryOrigin | undefined },
+  ): ActiveLibrary {
     const active: ActiveLibrary = {
       compiled,
+      ...(info.origin ? { origin: info.origin } : {}),
       info: {
         version: compiled.meta.version,
         source: info.source,
@@ -53,7 +66,8 @@ export class LibraryHolder {
    */
   load(data: () => LibraryData, source: string): unknown {
     try {
-      this.swap(compileLibrary(data()), { source });
+      const loaded = data();
+      this.swap(compileLibrary(loaded), { source, origin: { kind: 'data', data: loaded } });
       return undefined;
     } catch (error) {
       this.loadError = error instanceof Error ? error.message : String(error);

@@ -77,9 +77,20 @@ export interface Loggers {
   requestLogger: Logger;
 }
 
+const LOG_WRITE_BYTES = 4096;
+const LOG_FLUSH_MS = 500;
+
 export function createLoggers(options: LoggingOptions): Loggers {
-  // Asynchronous writes keep logging off the request path; the destination is flushed on shutdown.
-  const destination = pino.destination({ dest: options.file ?? 1, sync: false, mkdir: options.file !== undefined });
+  // Asynchronous writes keep logging off the request path; the destination is flushed on shutdown. Lines are
+  // written 4 kB at a time (a write call per request line cost the request thread more than building the line), and
+  // at least every half second, so a quiet workstation's log is never more than that behind.
+  const destination = pino.destination({
+    dest: options.file ?? 1,
+    sync: false,
+    mkdir: options.file !== undefined,
+    minLength: LOG_WRITE_BYTES,
+    periodicFlush: LOG_FLUSH_MS,
+  });
   const common = { level: options.level, base: { name: 'prealert' }, timestamp: pino.stdTimeFunctions.isoTime };
   return {
     logger: pino(

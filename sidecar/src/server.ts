@@ -2,11 +2,13 @@ import http from 'node:http';
 import { compileValidators, type LibraryData } from '@prealert/core';
 import { loadNationalLibrary } from '@prealert/rules-cache';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { sharedSerials } from './analysis/analysis-protocol';
+import { AnalysisThread } from './analysis/analysis-thread';
 import type { SidecarConfig } from './config';
 import { LibraryHolder } from './library-holder';
 import { createLoggers, type Logger } from './logging';
 import { directLane } from './national/direct-lane';
-import { createNationalAnswerer } from './national/national-answerer';
+import { createNationalAnswerer, render } from './national/national-answerer';
 import { NationalService } from './national/national-service';
 import { queueDailyFigures } from './outbox/daily-figures';
 import { OutboxForwarder } from './outbox/outbox-forwarder';
@@ -57,6 +59,8 @@ export interface SidecarServer {
   holder: LibraryHolder;
   db: Db;
   logger: Logger;
+  /** The thread 3101/3102 are evaluated on; undefined when the request thread does it all. */
+  analysis: AnalysisThread | undefined;
   /** Listens on config.host:config.port (0 = any free port) and writes `<data dir>/port`. */
   listen(): Promise<{ host: string; port: number; url: string }>;
   /** Stops accepting, finishes in-flight requests, writes queued records, closes the database. */
@@ -90,6 +94,29 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
   const holder = new LibraryHolder();
   holder.onSwap((active) => metrics.libraryActivated(active.info));
+  const serials = new SharedArrayBuffer(4);
+  // Started now, so its start-up overlaps the library's load below; it follows the library from here on.
+  const analysisStarting = config.analysisThread
+    ? AnalysisThread.start({
+        holder,
+        dispositions,
+        recorder,
+        metrics,
+        logger,
+        admdvs: config.admdvs,
+        evaluator: config.evaluator,
+        shimToken: config.shimToken,
+        allowedOrigins: config.corsOrigins,
+        serials,
+        lostAnswer: (routeInfno, arrival) => {
+          const message = 'prealert 内部错误: 分析线程中断，请重试';
+          return {
+            facts: { infno: routeInfno ?? '-', ok: false, error: message },
+            ...render(service.error({ receivedAt: arrival.receivedAt }, message).envelope),
+          };
+        },
+      })
+    : undefined;
   // Library sync and push (PREALERT_SYNC_*): restores the last-good library when registered, below. With one on
   // disk, compiling the bundled library first would only be thrown away.
   const sync = createLibrarySync({ config, holder, logger });
@@ -112,24 +139,34 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   const service = new NationalService({
     holder,
     recorder,
-    dispositions,
+    priorContinued: (jrId) => dispositions.priorContinued(jrId),
     metrics,
     logger,
     admdvs: config.admdvs,
     evaluator: config.evaluator,
     upstream,
-    onDispositions: () => {
-      for (const forwarder of forwarders) forwarder.kick();
-    },
     staleness: () => sync.staleness(),
+    nextSerial: sharedSerials(serials),
+    feedback: {
+      recorder,
+      dispositions,
+      onDispositions: () => {
+        for (const forwarder of forwarders) forwarder.kick();
+      },
+    },
   });
 
-  const answerer = createNationalAnswerer({
+  const ownAnswerer = createNationalAnswerer({
     service,
     logger,
     shimToken: config.shimToken,
     allowedOrigins: config.corsOrigins,
   });
+  const analysis = await analysisStarting;
+  // The upstream gateway's answer is merged on this thread, and a stale library refused here.
+  const answerer = analysis
+    ? analysis.answerer(ownAnswerer, () => upstream === undefined && sync.staleness().serving)
+    : ownAnswerer;
   const report = requestReporter(requestLogger, metrics);
   let appClosing = false;
   const lane = directLane({
@@ -175,7 +212,17 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   await app.register(cors, { origins: config.corsOrigins });
   await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
   await app.register(health, { holder, sync });
-  await app.register(status, { holder, db, recorder, outbox, metrics, checkpointer, startedAt, sync });
+  await app.register(status, {
+    holder,
+    db,
+    recorder,
+    outbox,
+    metrics,
+    checkpointer,
+    startedAt,
+    sync,
+    analysis: () => analysis?.status() ?? null,
+  });
   await app.register(metricsRoute, { metrics });
   await app.register(stats, { figures, recorder });
   await app.register(tasks, { tasks: new TaskStore(db), recorder });
@@ -217,6 +264,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     holder,
     db,
     logger,
+    analysis,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();
@@ -237,12 +285,14 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         clearInterval(figuresTimer);
         await Promise.all(forwarders.map((forwarder) => forwarder.stop()));
         await app.close();
+        await analysis?.close();
         await recorder.close();
         await upstream?.close();
         if (listening) removePortFile(config.dataDir, listening.port);
         await checkpointer.close();
         db.close();
-        logger.flush();
+        // Log lines are written in blocks (logging.ts): the last ones go out before the process may exit.
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
       })();
       return closing;
     },

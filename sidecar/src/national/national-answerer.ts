@@ -5,11 +5,11 @@ import type { RequestFacts } from '../request-facts';
 import { secretMatcher } from '../secret-compare';
 import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from './body-charset';
 import { fitToCapacity } from './capacity-fit';
-import type { NationalAnswer, NationalService } from './national-service';
+import { AnsweredElsewhere, type NationalAnswer, type NationalService } from './national-service';
 
 export interface NationalAnswererOptions {
-  service: NationalService;
-  logger: Logger;
+  service: Pick<NationalService, 'handle' | 'error'>;
+  logger: Pick<Logger, 'error'>;
   /** Required as X-Prealert-Token on the shim route when set. */
   shimToken?: string;
   /** Browser origins (the CORS list) allowed to call the national routes; "*" allows any. */
@@ -29,6 +29,13 @@ interface ReplyFormat {
   capacity?: number;
 }
 
+/** When a request arrived: its answer and its record are dated from here, wherever it is answered. */
+export interface Arrival {
+  receivedAt: Date;
+  /** performance.now() of the answering thread at arrival. */
+  startedAt: number;
+}
+
 /**
  * One national request, independent of how it arrived (fastify's route or the sidecar's direct lane): the
  * headers and raw body in, the status, bytes and request facts out. `routeInfno` is the shim route's infno, absent
@@ -38,6 +45,7 @@ export type NationalAnswerer = (
   headers: IncomingHttpHeaders,
   raw: unknown,
   routeInfno: string | undefined,
+  arrival?: Arrival,
 ) => Promise<Answered>;
 
 export function createNationalAnswerer(options: NationalAnswererOptions): NationalAnswerer {
@@ -53,9 +61,9 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     return isLoopbackHost(headers.host) && origin === `http://${headers.host}`;
   };
 
-  return async (headers, raw, routeInfno) => {
-    const receivedAt = new Date();
-    const startedAt = performance.now();
+  return async (headers, raw, routeInfno, arrival) => {
+    const receivedAt = arrival?.receivedAt ?? new Date();
+    const startedAt = arrival?.startedAt ?? performance.now();
     let format: ReplyFormat = { charset: 'utf-8' };
     const fail = (message: string, envelope?: RequestEnvelope, status = 200): Answered => ({
       facts: { infno: routeInfno ?? envelope?.infno ?? '-', ok: false, error: shortenError(message) },
@@ -128,6 +136,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     try {
       result = await service.handle({ infno: envelope.infno, envelope, json: forwardJson, receivedAt, startedAt });
     } catch (error) {
+      if (error instanceof AnsweredElsewhere) throw error;
       // Not the caller's fault (a full disk, a bug): said as such, and logged with the cause for IT staff.
       logger.error({ err: error, infno: envelope.infno }, 'national request failed inside the sidecar');
       return fail(`prealert 内部错误，请稍后重试 (${(error as Error)?.name ?? 'Error'})`, envelope);

@@ -43,26 +43,48 @@ export interface NationalAnswer {
   taskId?: string;
 }
 
+/** What 3101/3102 needs: the library, somewhere to record answers, and the doctor's earlier decisions. */
 export interface NationalServiceDeps {
-  holder: LibraryHolder;
-  recorder: AnalysisRecorder;
-  dispositions: DispositionStore;
-  metrics: SidecarMetrics;
-  logger: Logger;
+  holder: Pick<LibraryHolder, 'get' | 'loadError'>;
+  recorder: Pick<AnalysisRecorder, 'enqueue'>;
+  /** The doctor's earlier "continue" on a reminder (DispositionStore, or the analysis thread's copy of its set). */
+  priorContinued: (jrId: string) => { reason: string } | undefined;
+  metrics: Pick<SidecarMetrics, 'ruleHit'>;
+  logger: Pick<Logger, 'warn'>;
   admdvs: string;
   evaluator: Partial<EvaluatorConfig>;
   upstream?: ProvincialGateway;
-  /** Called after dispositions were stored (the platform forwarder delivers them). */
-  onDispositions?: () => void;
   /** Whether the active library may still be used (PREALERT_SYNC_WHEN_STALE=refuse turns a stale one off). */
   staleness?: () => { serving: boolean; reason: string | null };
+  /** The next response serial (inf_refmsgid), shared by every thread that answers. Default: this service's own. */
+  nextSerial?: () => number;
+  /** What 3103 needs. Without it, 3103 throws AnsweredElsewhere (the analysis thread hands it back). */
+  feedback?: FeedbackDeps;
+}
+
+export interface FeedbackDeps {
+  recorder: Pick<AnalysisRecorder, 'flush'>;
+  dispositions: Pick<DispositionStore, 'reminder' | 'record'>;
+  /** Called after dispositions were stored (the platform forwarder delivers them). */
+  onDispositions?: () => void;
+}
+
+/** Thrown for a call this service does not answer (3103 on the analysis thread): the request thread answers it. */
+export class AnsweredElsewhere extends Error {
+  constructor(readonly infno: string) {
+    super(`${infno} is answered on the request thread`);
+    this.name = 'AnsweredElsewhere';
+  }
 }
 
 /** 3101/3102/3103 behind the HTTP routes: national envelope in, national envelope out, never a throw for bad input. */
 export class NationalService {
-  private serial = 0;
+  private readonly nextSerial: () => number;
 
-  constructor(private readonly deps: NationalServiceDeps) {}
+  constructor(private readonly deps: NationalServiceDeps) {
+    let serial = 0;
+    this.nextSerial = deps.nextSerial ?? (() => (serial = (serial + 1) % 1e10));
+  }
 
   async handle(call: NationalCall): Promise<NationalAnswer> {
     switch (call.infno) {
@@ -70,7 +92,8 @@ export class NationalService {
       case '3102':
         return this.analysis(call, call.infno);
       case '3103':
-        return this.feedback(call);
+        if (!this.deps.feedback) throw new AnsweredElsewhere(call.infno);
+        return this.feedback(call, this.deps.feedback);
       default:
         return this.error(
           call,
@@ -85,11 +108,10 @@ export class NationalService {
 
   private envelopeOptions(call: { receivedAt: Date; envelope?: RequestEnvelope | undefined }) {
     const area = call.envelope?.mdtrtarea_admvs;
-    this.serial = (this.serial + 1) % 1e10;
     return {
       receivedAt: call.receivedAt,
       admdvs: typeof area === 'string' && /^\d{6}$/.test(area) ? area : this.deps.admdvs,
-      serial: this.serial,
+      serial: this.nextSerial(),
     };
   }
 
@@ -125,7 +147,7 @@ export class NationalService {
     for (const r of results) {
       this.deps.metrics.ruleHit(r.rule_id);
       if (r.wf_impact === 'block') continue;
-      const prior = this.deps.dispositions.priorContinued(r.jr_id);
+      const prior = this.deps.priorContinued(r.jr_id);
       if (prior) {
         r.dspo_way = '1';
         r.dspo_way_rea = prior.reason;
@@ -148,18 +170,18 @@ export class NationalService {
     return { ok: true, envelope, taskId: outcome.taskId };
   }
 
-  private async feedback(call: NationalCall): Promise<NationalAnswer> {
+  private async feedback(call: NationalCall, deps: FeedbackDeps): Promise<NationalAnswer> {
     const input = validateFeedbackInput(call.envelope.input);
     if (!input.ok) return this.error(call, input.message);
     // 3101 answers are written in batches; the jr_ids this 3103 answers must be on disk before they are looked up.
-    await this.deps.recorder.flush();
+    await deps.recorder.flush();
 
     const { warn_type: warnType, warns } = input.value.data;
     const problems: string[] = [];
     const decisions: DispositionInput[] = [];
     warns.forEach((warn, i) => {
       const at = `input.data.warns[${i}]`;
-      const reminder = this.deps.dispositions.reminder(warn.warn_rslt_id);
+      const reminder = deps.dispositions.reminder(warn.warn_rslt_id);
       const reason = (warn.dspo_way_rea ?? '').trim();
       if (!reminder) {
         problems.push(`${at}.warn_rslt_id: 未知的提醒结果ID "${warn.warn_rslt_id}"，不是本机 3101/3102 返回的 jr_id`);
@@ -176,8 +198,8 @@ export class NationalService {
 
     // The decisions on the gateway's results go back to it with the HIS's own envelope header.
     const { input: _input, ...header } = call.envelope;
-    const outcome = this.deps.dispositions.record(decisions, call.receivedAt, this.deps.upstream ? header : undefined);
-    if (outcome.changed > 0) this.deps.onDispositions?.();
+    const outcome = deps.dispositions.record(decisions, call.receivedAt, this.deps.upstream ? header : undefined);
+    if (outcome.changed > 0) deps.onDispositions?.();
     return { ok: true, envelope: successEnvelope({}, this.envelopeOptions(call)) };
   }
 }

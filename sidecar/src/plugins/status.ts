@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { AnalysisThreadStatus } from '../analysis/analysis-thread';
 import type { LibraryHolder } from '../library-holder';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { Db } from '../store/database';
@@ -17,6 +18,8 @@ export interface StatusOptions {
   startedAt: number;
   /** Library sync: adds the `sync` block. */
   sync?: Pick<LibrarySync, 'status'>;
+  /** The analysis thread's status; null when 3101/3102 are evaluated on the request thread only. */
+  analysis?: () => AnalysisThreadStatus | null;
 }
 
 export async function status(app: FastifyInstance, options: StatusOptions): Promise<void> {
@@ -42,6 +45,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
       // Where the records database is written and checkpointed: "worker" threads, or the request thread where a
       // worker could not run (IT staff: a repackaged install missing dist/*-worker.js).
       storage: { records: options.recorder.writerThread, checkpoints: options.checkpointer.where },
+      analysis: options.analysis?.() ?? null,
       ...(options.sync ? { sync: options.sync.status() } : {}),
     };
   });

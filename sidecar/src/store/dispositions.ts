@@ -54,6 +54,7 @@ export class DispositionStore {
    * from memory; the database is asked only on a hit.
    */
   private readonly continued: Set<string>;
+  private readonly continuedListeners = new Set<(jrId: string, reason: string | undefined) => void>();
 
   constructor(
     private readonly db: Db,
@@ -95,6 +96,18 @@ export class DispositionStore {
   priorContinued(jrId: string): StoredDisposition | undefined {
     if (!this.continued.has(jrId)) return undefined;
     return this.selectContinued.get(jrId) as StoredDisposition | undefined;
+  }
+
+  /** Every stored "continue", jr_id → reason: the start of another thread's copy (see onContinuedChange). */
+  continuedReasons(): Map<string, string> {
+    const rows = this.db.prepare("SELECT jr_id, dspo_way_rea FROM dispositions WHERE dspo_way = '1'").raw().all();
+    return new Map(rows as [string, string][]);
+  }
+
+  /** Called, once the decision is durable, with each reminder's reason to continue, or undefined when it no longer is. */
+  onContinuedChange(listener: (jrId: string, reason: string | undefined) => void): () => void {
+    this.continuedListeners.add(listener);
+    return () => this.continuedListeners.delete(listener);
   }
 
   /**
@@ -164,6 +177,8 @@ export class DispositionStore {
     for (const input of inputs) {
       if (input.way === '1') this.continued.add(input.jrId);
       else this.continued.delete(input.jrId);
+      for (const listener of this.continuedListeners)
+        listener(input.jrId, input.way === '1' ? input.reason : undefined);
     }
     return outcome;
   }

@@ -6,6 +6,9 @@ import { describeError, type RecordRows, type ReminderRow, type WriteOutcome } f
 import type { RecordSink } from './record-sink';
 
 /** Everything about one 3101/3102 answer that is kept. Held by reference until flushed: no copying on the request path. */
+/** What the recorder reads of a finding. */
+export type RecordedFinding = Pick<Finding, 'jrId' | 'deptCode' | 'deptName' | 'doctorCode' | 'doctorName'>;
+
 export interface AnalysisRecord {
   taskId: string;
   infno: '3101' | '3102';
@@ -16,7 +19,7 @@ export interface AnalysisRecord {
   /** result[] exactly as answered (local and upstream merged, prior decisions marked). */
   results: readonly JudgeResultDto[];
   /** Local findings, for the department and doctor names a national result does not carry. */
-  findings: readonly Finding[];
+  findings: readonly RecordedFinding[];
   encounters: readonly EncounterSummary[];
 }
 

@@ -9,6 +9,7 @@ import {
   DeltaReader,
   expectDigest,
   loadNationalLibrary,
+  type PackedLibrary,
   readManifestUnverified,
   readPublicKeys,
   Slicer,
@@ -20,7 +21,7 @@ import {
 import { Agent } from 'undici';
 import { backoff, jittered } from '../backoff';
 import { ConfigError } from '../config';
-import type { LibraryHolder } from '../library-holder';
+import type { LibraryHolder, LibraryOrigin } from '../library-holder';
 import type { Logger } from '../logging';
 import { fetchManifest, streamFile } from './bundle-fetch';
 import { compileInSlices } from './compile-in-slices';
@@ -147,6 +148,16 @@ function loadKeys(files: readonly string[]): TrustedKey[] {
   }
 }
 
+/** A library ready to activate, with what it was built from (see LibraryOrigin). */
+interface Unpacked {
+  compiled: CompiledLibrary;
+  origin: LibraryOrigin;
+}
+
+function unpacked(packed: PackedLibrary): Unpacked {
+  return { compiled: unpackLibrary(packed), origin: { kind: 'packed', packed } };
+}
+
 function message(error: unknown): string {
   return (error as Error).message ?? String(error);
 }
@@ -236,8 +247,8 @@ export class LibrarySync {
       for (const candidate of previous?.sha256 ? [current, previous] : [current]) {
         try {
           const started = performance.now();
-          const compiled = await this.loadStored(candidate, new Slicer(this.sliceMs, this.restMs));
-          this.holder.swap(compiled, { source: 'last-good' });
+          const { compiled, origin } = await this.loadStored(candidate, new Slicer(this.sliceMs, this.restMs));
+          this.holder.swap(compiled, { source: 'last-good', origin });
           this.active = candidate;
           this.logger.info(
             { version: candidate.version, ms: Math.round(performance.now() - started) },
@@ -293,8 +304,14 @@ export class LibrarySync {
     };
   }
 
+  private async compileBundled(slicer: Slicer): Promise<Unpacked> {
+    const data = this.loadBundled();
+    const { library } = await compileInSlices(data, () => slicer.pause());
+    return { compiled: library, origin: { kind: 'data', data } };
+  }
+
   /** Reads a stored library back, checking it against its signed manifest as if it had just been received. */
-  private async loadStored(entry: StoredVersion, slicer: Slicer): Promise<CompiledLibrary> {
+  private async loadStored(entry: StoredVersion, slicer: Slicer): Promise<Unpacked> {
     const files = this.store.files(entry);
     if (!files) throw new Error(`${entry.version} has no stored files`);
     const text = fs.readFileSync(files.manifest);
@@ -307,7 +324,7 @@ export class LibrarySync {
       const read = await packer.readFile(files.library);
       checkLibraryAgainstManifest(files.library, read, manifest);
       checkHeaderAgainstManifest(files.library, read.packed.meta, manifest);
-      return unpackLibrary(read.packed);
+      return unpacked(read.packed);
     } finally {
       await packer.close();
     }
@@ -584,9 +601,9 @@ export class LibrarySync {
       checkHeaderAgainstManifest(m.library.file, read.packed.meta, m);
       await staging.finish();
       // Every point was checked against the rules as it was read: the packed library cannot fail to compile.
-      const compiled = unpackLibrary(read.packed);
+      const { compiled, origin } = unpacked(read.packed);
       const before = this.holder.get()?.info.version ?? null;
-      this.holder.swap(compiled, { source });
+      this.holder.swap(compiled, { source, origin });
       const entry: StoredVersion = {
         version: m.version,
         sha256: m.library.sha256,
@@ -682,15 +699,13 @@ export class LibrarySync {
         throw new SyncRequestError('there is no previous library version to roll back to', 409);
       const started = performance.now();
       const slicer = new Slicer(this.sliceMs, this.restMs);
-      const compiled =
-        target.sha256 === null
-          ? (await compileInSlices(this.loadBundled(), () => slicer.pause())).library
-          : await this.loadStored(target, slicer);
+      const { compiled, origin } =
+        target.sha256 === null ? await this.compileBundled(slicer) : await this.loadStored(target, slicer);
       if (compiled.meta.version !== target.version) {
         throw new Error(`the bundled library is ${compiled.meta.version} now, not ${target.version}`);
       }
       const before = this.holder.get()?.info.version ?? null;
-      this.holder.swap(compiled, { source: 'rollback' });
+      this.holder.swap(compiled, { source: 'rollback', origin });
       const { to } = this.store.swapForRollback(new Date(this.now()).toISOString());
       this.active = to;
       // Re-read the platform's manifest on the next poll (no If-None-Match), so status shows what is held back.

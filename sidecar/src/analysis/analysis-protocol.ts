@@ -1,0 +1,63 @@
+import type { EvaluatorConfig } from '@prealert/core';
+import type { LibraryInfo, LibraryOrigin } from '../library-holder';
+import type { RequestFacts } from '../request-facts';
+import type { AnalysisRecord } from '../store/records';
+import type { StartMessage } from '../worker-start';
+
+/** Bumped whenever a message below changes: a worker file from another build is refused at start. */
+export const ANALYSIS_PROTOCOL = 1;
+
+export interface AnalysisWorkerData {
+  admdvs: string;
+  evaluator: Partial<EvaluatorConfig>;
+  shimToken?: string;
+  allowedOrigins: readonly string[];
+  /** One Int32 shared with the request thread: the response serial (inf_refmsgid) both threads count on. */
+  serials: SharedArrayBuffer;
+  /** The doctor's stored "continue" decisions at start, jr_id → reason. */
+  continued: Map<string, string>;
+}
+
+/** The request headers the answerer reads; nothing else crosses to the analysis thread. */
+export const FORWARDED_HEADERS = ['content-type', 'x-out-capacity', 'origin', 'host', 'x-prealert-token'] as const;
+export type ForwardedHeaders = Partial<Record<(typeof FORWARDED_HEADERS)[number], string>>;
+
+export type ToAnalysisWorker =
+  /** Evaluate on this library from the next request on; answered with `library` and the same generation. */
+  | { type: 'library'; generation: number; origin: LibraryOrigin; info: LibraryInfo }
+  /** A decision stored on the request thread: the reminder's reason to continue, or undefined when it no longer is. */
+  | { type: 'continued'; jrId: string; reason: string | undefined }
+  | {
+      type: 'answer';
+      id: number;
+      headers: ForwardedHeaders;
+      body: Uint8Array;
+      routeInfno: string | undefined;
+      /** Epoch ms of arrival (Date) and high-resolution epoch ms (timeOrigin + now) for the time taken. */
+      receivedAt: number;
+      startedAtEpoch: number;
+    };
+
+export type FromAnalysisWorker =
+  | StartMessage
+  | { type: 'library'; generation: number; error?: string }
+  | {
+      type: 'answered';
+      id: number;
+      status: number;
+      contentType: string;
+      /** A string in UTF-8 (encoded as it is written), bytes in other charsets. */
+      payload: string | Uint8Array;
+      facts: RequestFacts;
+      /** Findings cut to what the recorder reads (RecordedFinding). */
+      record?: AnalysisRecord;
+    }
+  /** Not for this thread (3103, or no library here): the request thread answers it, from its body sent back. */
+  | { type: 'elsewhere'; id: number; body: Uint8Array }
+  | { type: 'log'; level: 'warn' | 'error'; fields: Record<string, unknown>; message: string };
+
+/** Response serials (inf_refmsgid's last 10 digits) counted on one shared Int32, from whichever thread answers. */
+export function sharedSerials(buffer: SharedArrayBuffer): () => number {
+  const counter = new Int32Array(buffer);
+  return () => ((Atomics.add(counter, 0, 1) + 1) >>> 0) % 1e10;
+}

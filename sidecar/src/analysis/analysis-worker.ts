@@ -1,0 +1,135 @@
+/**
+ * The analysis thread (analysis-thread.ts): answers 3101/3102 from the raw request bytes — decode, JSON parse,
+ * validation, evaluation, the answer's bytes — on its own copy of the active library, so the request thread only
+ * moves bytes and records. It runs the same answerer and service as the request thread; what needs the database
+ * (3103, recording) stays there.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileLibrary, compileValidators } from '@prealert/core';
+import { unpackLibrary } from '@prealert/rules-cache';
+import { LibraryHolder } from '../library-holder';
+import { createNationalAnswerer } from '../national/national-answerer';
+import { AnsweredElsewhere, NationalService } from '../national/national-service';
+import type { AnalysisRecord } from '../store/records';
+import {
+  ANALYSIS_PROTOCOL,
+  type AnalysisWorkerData,
+  type FromAnalysisWorker,
+  sharedSerials,
+  type ToAnalysisWorker,
+} from './analysis-protocol';
+
+function main(port: NonNullable<typeof parentPort>): void {
+  const data = workerData as AnalysisWorkerData;
+  const send = (message: FromAnalysisWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
+  const handBack = (id: number, body: Uint8Array) =>
+    send({ type: 'elsewhere', id, body }, [body.buffer as ArrayBuffer]);
+  const log =
+    (level: 'warn' | 'error') =>
+    (fields: unknown, message?: string): void => {
+      const asFields = typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : {};
+      try {
+        send({ type: 'log', level, fields: asFields, message: message ?? String(fields) });
+      } catch {
+        // Something in the fields does not cross threads: the message alone still does.
+        send({ type: 'log', level, fields: {}, message: message ?? '' });
+      }
+    };
+
+  compileValidators();
+  const holder = new LibraryHolder();
+  const continued = data.continued;
+  // Keyed by task id: the answerer says which task it answered, and the record of that task goes back with it.
+  const records = new Map<string, AnalysisRecord>();
+  const service = new NationalService({
+    holder,
+    recorder: { enqueue: (record) => records.set(record.taskId, record) },
+    priorContinued: (jrId) => {
+      const reason = continued.get(jrId);
+      return reason === undefined ? undefined : { reason };
+    },
+    // Counted by the request thread from the record, which lists every result answered.
+    metrics: { ruleHit: () => {} },
+    logger: { warn: log('warn') },
+    admdvs: data.admdvs,
+    evaluator: data.evaluator,
+    nextSerial: sharedSerials(data.serials),
+  });
+  const answerer = createNationalAnswerer({
+    service,
+    logger: { error: log('error') },
+    ...(data.shimToken ? { shimToken: data.shimToken } : {}),
+    allowedOrigins: data.allowedOrigins,
+  });
+
+  const answer = (message: Extract<ToAnalysisWorker, { type: 'answer' }>): void => {
+    const { id } = message;
+    if (!holder.get()) {
+      handBack(id, message.body);
+      return;
+    }
+    const body = Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
+    const arrival = {
+      receivedAt: new Date(message.receivedAt),
+      startedAt: message.startedAtEpoch - performance.timeOrigin,
+    };
+    answerer(message.headers, body, message.routeInfno, arrival).then(
+      (answered) => {
+        const taskId = answered.facts.taskId;
+        const record = taskId === undefined ? undefined : records.get(taskId);
+        if (taskId !== undefined) records.delete(taskId);
+        // Copied, not transferred: every ArrayBuffer transferred in adds to the request thread's external memory,
+        // and at 2,000 answers/s V8 answered that with a full collection there every quarter second.
+        send({
+          type: 'answered',
+          id,
+          status: answered.status,
+          contentType: answered.contentType,
+          payload: answered.payload,
+          facts: answered.facts,
+          ...(record ? { record: { ...record, findings: record.findings.map(recordedFinding) } } : {}),
+        });
+      },
+      (error: unknown) => {
+        if (!(error instanceof AnsweredElsewhere)) log('error')({ err: error }, 'the analysis thread could not answer');
+        handBack(id, message.body);
+      },
+    );
+  };
+
+  port.on('message', (message: ToAnalysisWorker) => {
+    switch (message.type) {
+      case 'answer':
+        answer(message);
+        return;
+      case 'continued':
+        if (message.reason === undefined) continued.delete(message.jrId);
+        else continued.set(message.jrId, message.reason);
+        return;
+      case 'library': {
+        const { origin, generation, info } = message;
+        try {
+          const compiled = origin.kind === 'packed' ? unpackLibrary(origin.packed) : compileLibrary(origin.data);
+          holder.swap(compiled, { source: info.source, activatedAt: new Date(info.activated_at) });
+          send({ type: 'library', generation });
+        } catch (error) {
+          send({ type: 'library', generation, error: (error as Error)?.message ?? String(error) });
+        }
+        return;
+      }
+    }
+  });
+  send({ type: 'ready', protocol: ANALYSIS_PROTOCOL });
+}
+
+function recordedFinding(f: AnalysisRecord['findings'][number]): AnalysisRecord['findings'][number] {
+  return {
+    jrId: f.jrId,
+    deptCode: f.deptCode,
+    deptName: f.deptName,
+    doctorCode: f.doctorCode,
+    doctorName: f.doctorName,
+  };
+}
+
+if (parentPort) main(parentPort);

@@ -1,0 +1,135 @@
+import { loadNationalLibrary } from '@prealert/rules-cache';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
+import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
+import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
+
+type Server = Awaited<ReturnType<typeof testServer>>;
+
+async function analysisStatus(server: Server): Promise<AnalysisThreadStatus | null> {
+  const response = await server.app.inject({ method: 'GET', url: '/v1/status' });
+  return (response.json() as { analysis: AnalysisThreadStatus | null }).analysis;
+}
+
+/** Waits until the analysis thread holds the active library (it builds its copy after the request thread). */
+async function onWorker(server: Server): Promise<AnalysisThreadStatus> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const status = await analysisStatus(server);
+    if (status?.evaluating_on === 'worker') return status;
+    if (Date.now() > deadline) throw new Error(`still not evaluating on the worker: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The reply without what differs between any two answers (message id and times). */
+function comparable(reply: NationalReply): unknown {
+  const { inf_refmsgid: _id, refmsg_time: _t1, respond_time: _t2, ...rest } = reply;
+  return rest;
+}
+
+describe('3101/3102 on the analysis thread', () => {
+  let server: Server;
+  let onRequestThread: Server;
+
+  beforeAll(async () => {
+    [server, onRequestThread] = await Promise.all([testServer(), testServer({ analysisThread: false })]);
+    await Promise.all([server.listen(), onRequestThread.listen()]);
+    await onWorker(server);
+  });
+  afterAll(async () => {
+    await Promise.all([server.close(), onRequestThread.close()]);
+  });
+
+  it('answers on the worker exactly what the request thread answers, and records it there', async () => {
+    const before = (await analysisStatus(server))!.answered_on_worker;
+    for (const shape of [
+      { encounterId: 'MZ-AT-1', lines: 50, firing: 5 },
+      { encounterId: 'MZ-AT-2', singleObjects: true },
+      { encounterId: 'MZ-AT-3', infno: '3102' as const, firing: 0 },
+    ]) {
+      const [worker, own] = await Promise.all([
+        callOverHttp(server, analysisEnvelope(shape)),
+        callOverHttp(onRequestThread, analysisEnvelope(shape)),
+      ]);
+      expect(worker.body.infcode).toBe(0);
+      expect(comparable(worker.body)).toEqual(comparable(own.body));
+      expect(worker.headers['content-type']).toBe(own.headers['content-type']);
+    }
+    // A body the worker cannot parse gets the same named error as on the request thread.
+    const [badWorker, badOwn] = await Promise.all([
+      callOverHttp(server, '{"infno":"3101","input":'),
+      callOverHttp(onRequestThread, '{"infno":"3101","input":'),
+    ]);
+    expect(badWorker.body.infcode).toBe(-1);
+    expect(badWorker.body.err_msg).toBe(badOwn.body.err_msg);
+
+    const after = (await analysisStatus(server))!;
+    expect(after.answered_on_worker - before).toBe(4);
+    expect(await analysisStatus(onRequestThread)).toBeNull();
+    const task = server.db.prepare('SELECT infno, results FROM tasks WHERE task_id = ?');
+    await server.app.inject({ method: 'GET', url: '/v1/status' }); // waits for queued records
+    const recorded = task.get('T-MZ-AT-1') as { infno: string; results: string } | undefined;
+    expect(recorded?.infno).toBe('3101');
+    expect(JSON.parse(recorded!.results)).toHaveLength(5);
+  });
+
+  it('hands 3103 back to the request thread, and follows the doctor’s decisions for the next 3101', async () => {
+    const first = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-AT-4' }));
+    const [a, b] = first.body.output.result!;
+    const before = (await analysisStatus(server))!.handed_back;
+    const decided = await callOverHttp(server, feedbackEnvelope([{ jrId: a!.jr_id, way: '1', reason: '已核实' }]));
+    expect(decided.body.infcode).toBe(0);
+    expect((await analysisStatus(server))!.handed_back).toBe(before + 1);
+
+    const again = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-AT-4', taskId: 'T-MZ-AT-4b' }));
+    expect(again.body.output.result!.find((r) => r.jr_id === a!.jr_id)).toMatchObject({
+      dspo_way: '1',
+      dspo_way_rea: '已核实',
+      prior_dspo: true,
+    });
+    expect(again.body.output.result!.find((r) => r.jr_id === b!.jr_id)!.prior_dspo).toBeUndefined();
+    // Returned to modify after all: no longer settled.
+    await callOverHttp(server, feedbackEnvelope([{ jrId: a!.jr_id, way: '2' }]));
+    const third = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-AT-4', taskId: 'T-MZ-AT-4c' }));
+    expect(third.body.output.result!.find((r) => r.jr_id === a!.jr_id)!.prior_dspo).toBeUndefined();
+  });
+
+  it('follows a library swap: the next call is evaluated on the new library', async () => {
+    const envelope = analysisEnvelope({ encounterId: 'MZ-AT-5' });
+    const before = await callOverHttp(server, envelope);
+    expect(before.body.output.result!.some((r) => r.rule_id === SEX_RULE_DRUG)).toBe(true);
+    // The national library without its sex checks on drugs.
+    const national = loadNationalLibrary();
+    const withoutSexDrugs = {
+      ...national,
+      meta: { ...national.meta, version: `${national.meta.version}-nosex` },
+      knowledgePoints: national.knowledgePoints.filter((kp) => kp.ruleId !== SEX_RULE_DRUG),
+    };
+    server.holder.load(() => withoutSexDrugs, 'test');
+    // Until the worker has its copy, the request thread answers on the new library; after, the worker does.
+    const during = await callOverHttp(server, envelope);
+    expect(during.body.output.result!.some((r) => r.rule_id === SEX_RULE_DRUG)).toBe(false);
+    const status = await onWorker(server);
+    const after = await callOverHttp(server, envelope);
+    expect(after.body.output.result!.some((r) => r.rule_id === SEX_RULE_DRUG)).toBe(false);
+    expect((await analysisStatus(server))!.answered_on_worker).toBe(status.answered_on_worker + 1);
+    server.holder.load(() => national, 'bundled');
+    await onWorker(server);
+  });
+
+  it('keeps answering when the worker stops, and restarts it', async () => {
+    const before = (await analysisStatus(server))!;
+    await server.analysis!.crashForTest();
+    // Answered by the request thread meanwhile.
+    const meanwhile = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-AT-6' }));
+    expect(meanwhile.body.infcode).toBe(0);
+    expect(meanwhile.body.output.result).toHaveLength(2);
+    const back = await onWorker(server);
+    expect(back.restarts).toBe(before.restarts + 1);
+    expect(back.last_error).toMatch(/exited with code/);
+    const after = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-AT-7' }));
+    expect(after.body.output.result).toHaveLength(2);
+    expect((await analysisStatus(server))!.answered_on_worker).toBe(back.answered_on_worker + 1);
+  }, 20_000);
+});
