@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 
 const START_TIMEOUT_MS = 10_000;
 
@@ -21,13 +21,8 @@ export type StartMessage = { type: 'ready'; protocol: number } | { type: 'failed
  * Starts a worker and waits for its first message: `ready` with the expected protocol number (a worker file from
  * another build is refused), within 10 s. Rejects naming what went wrong, after terminating the worker.
  */
-export async function startWorker(
-  script: URL,
-  workerData: unknown,
-  protocol: number,
-  options: Pick<WorkerOptions, 'resourceLimits'> = {},
-): Promise<Worker> {
-  const worker = new Worker(script, { ...options, workerData });
+export async function startWorker(script: URL, workerData: unknown, protocol: number): Promise<Worker> {
+  const worker = new Worker(script, { workerData });
   try {
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`exited with code ${code}`));

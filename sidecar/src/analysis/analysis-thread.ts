@@ -203,9 +203,7 @@ export class AnalysisThread {
     };
     let worker: Worker;
     try {
-      worker = await startWorker(this.script, data, ANALYSIS_PROTOCOL, {
-        resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.YG ?? 48) },
-      });
+      worker = await startWorker(this.script, data, ANALYSIS_PROTOCOL);
     } catch (error) {
       this.decisionsWhileStarting = undefined;
       throw error;
