@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { analyze } from '@prealert/core';
 import {
   BundleError,
@@ -15,7 +16,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analysisInput } from '../../packages/core/test/support/requests';
 import { type LibraryPacker, openLibraryPacker } from '../src/sync/library-packer';
-import { watchingMainThreadLoad } from '../src/sync/main-thread-load';
+import { watchingMainThreadLoad, watchServingThread } from '../src/sync/main-thread-load';
 import { ADDED_BY_REVISION, tempDir } from './sync-support';
 
 const logger = pino({ level: 'silent' });
@@ -203,6 +204,28 @@ describe('the library packer', () => {
       expect(idle.busyMs, rests).toBeLessThan(Math.max(busy.busyMs / 10, idle.slices));
       // Where its priority could not be lowered the worker also keeps a fixed duty cycle (not counted as busy).
       if (idlePacker.lowPriorityThread !== undefined) expect(idle.fixedMs + busy.fixedMs).toBe(0);
+    });
+
+    it('rests while another thread answering requests is busy (the analysis thread), though this one is idle', async () => {
+      // Busy in 4 ms turns, as the analysis thread is under load.
+      const busyThread = new Worker(
+        `const end = () => performance.now();
+         const turn = () => { const until = end() + 4; while (end() < until); setImmediate(turn); };
+         turn();`,
+        { eval: true },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const unwatch = watchServingThread(() => busyThread.performance.eventLoopUtilization());
+      try {
+        const packer = await open('serving');
+        await packer.readFile(libraryFile);
+        const rest = packer.rest!;
+        expect(rest.slices, JSON.stringify(rest)).toBeGreaterThan(0);
+        expect(rest.busyMs, JSON.stringify(rest)).toBeGreaterThan(rest.slices * 3);
+      } finally {
+        unwatch();
+        await busyThread.terminate();
+      }
     });
 
     it('still finishes while this thread never turns its event loop: a stale sample counts as busy, the rest is bounded', async () => {

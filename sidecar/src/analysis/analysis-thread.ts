@@ -7,6 +7,7 @@ import type { Answered, Arrival, NationalAnswerer } from '../national/national-a
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionStore } from '../store/dispositions';
 import type { AnalysisRecorder } from '../store/records';
+import { watchServingThread } from '../sync/main-thread-load';
 import { startWorker, workerScript } from '../worker-start';
 import {
   ANALYSIS_PROTOCOL,
@@ -84,6 +85,8 @@ export class AnalysisThread {
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly counts = { answered: 0, handedBack: 0, lost: 0, restarts: 0 };
   private lastError: string | null = null;
+  /** Stops counting the worker's event loop in the load the library worker rests on. */
+  private unwatchLoad: (() => void) | undefined;
 
   private constructor(
     private readonly options: AnalysisThreadOptions,
@@ -181,6 +184,7 @@ export class AnalysisThread {
     }
     const worker = this.worker;
     this.worker = undefined;
+    this.unwatchLoad?.();
     this.loseAll();
     if (worker) await worker.terminate();
   }
@@ -215,6 +219,8 @@ export class AnalysisThread {
       return;
     }
     this.worker = worker;
+    // A library being packed yields to this thread too, not only to the request thread.
+    this.unwatchLoad = watchServingThread(() => worker.performance.eventLoopUtilization());
     for (const [jrId, reason] of missed) this.post({ type: 'continued', jrId, reason });
     worker.on('message', (message: FromAnalysisWorker) => this.receive(message));
     worker.on('error', (error) => {
@@ -306,6 +312,7 @@ export class AnalysisThread {
   private stopped(worker: Worker, code: number): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
+    this.unwatchLoad?.();
     this.workerGeneration = -1;
     this.loseAll();
     if (this.closed) return;

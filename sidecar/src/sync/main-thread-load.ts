@@ -1,8 +1,9 @@
 /**
- * How busy the sidecar's own thread is, published for the library worker. Even at nice 19 a worker packing a library
- * slows the requests on a loaded two-core workstation (it competes for caches and memory bandwidth, not for turns
- * on the CPU), so the worker rests while this thread is busy and works at full speed while it is idle. The worker
- * cannot measure this thread's event loop itself: this thread samples it and writes the samples to shared memory.
+ * How busy the threads that answer requests are, published for the library worker. Even at nice 19 a worker packing
+ * a library slows the requests on a loaded two-core workstation (it competes for caches and memory bandwidth, not
+ * for turns on the CPU), so the worker rests while the request thread or the analysis thread is busy and works at
+ * full speed while both are idle. The worker cannot measure their event loops itself: the request thread samples
+ * its own and the analysis thread's and writes the busier one to shared memory.
  */
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { LOAD_CELLS, LOAD_SEQUENCE, LOAD_STAMP, LOAD_UTILIZATION } from './packing-protocol';
@@ -26,6 +27,29 @@ let cells: Int32Array | undefined;
 let timer: NodeJS.Timeout | undefined;
 let previous: EventLoopUtilization | undefined;
 
+/** Another thread answering requests (the analysis thread), as its parent sees its event loop. */
+interface ServingThread {
+  utilization: () => EventLoopUtilization;
+  previous: EventLoopUtilization;
+}
+const servingThreads = new Set<ServingThread>();
+
+/**
+ * Counts another thread's event loop in (e.g. `worker.performance.eventLoopUtilization`) until the returned
+ * function is called.
+ */
+export function watchServingThread(utilization: () => EventLoopUtilization): () => void {
+  const thread: ServingThread = { utilization, previous: utilization() };
+  servingThreads.add(thread);
+  return () => servingThreads.delete(thread);
+}
+
+function busy(now: EventLoopUtilization, before: EventLoopUtilization): number {
+  const active = now.active - before.active;
+  const total = active + (now.idle - before.idle);
+  return total > 0 ? active / total : 0;
+}
+
 function publish(into: Int32Array, perMille: number): void {
   Atomics.store(into, LOAD_UTILIZATION, perMille);
   Atomics.store(into, LOAD_STAMP, Date.now() | 0);
@@ -37,8 +61,14 @@ function publish(into: Int32Array, perMille: number): void {
 function sample(): void {
   if (!cells || !previous) return;
   const now = performance.eventLoopUtilization();
-  publish(cells, Math.round(performance.eventLoopUtilization(now, previous).utilization * 1000));
+  let utilization = busy(now, previous);
   previous = now;
+  for (const thread of servingThreads) {
+    const current = thread.utilization();
+    utilization = Math.max(utilization, busy(current, thread.previous));
+    thread.previous = current;
+  }
+  publish(cells, Math.round(utilization * 1000));
 }
 
 /**
@@ -49,6 +79,7 @@ export function watchMainThreadLoad(): MainThreadLoadWatch {
   if (holds === 0 || !cells) {
     cells = new Int32Array(new SharedArrayBuffer(LOAD_CELLS * Int32Array.BYTES_PER_ELEMENT));
     previous = performance.eventLoopUtilization();
+    for (const thread of servingThreads) thread.previous = thread.utilization();
     // Fresh from the start: an old stamp would read as a thread stuck in a long task.
     publish(cells, 0);
     timer = setInterval(sample, LOAD_SAMPLE_MS);

@@ -54,7 +54,7 @@ export interface PackerOptions {
   /** After each `sliceMs` of work the worker rests this long (PREALERT_SYNC_ACTIVATION_REST_MS); 0: never. */
   restMs: number;
   sliceMs: number;
-  /** The request thread's load (main-thread-load): while it is busy the worker rests longer; none: never. */
+  /** The serving threads' load (main-thread-load): while one is busy the worker rests longer; none: never. */
   mainThreadLoad?: SharedArrayBuffer;
 }
 
