@@ -132,4 +132,28 @@ describe('3101/3102 on the analysis thread', () => {
     expect(after.body.output.result).toHaveLength(2);
     expect((await analysisStatus(server))!.answered_on_worker).toBe(back.answered_on_worker + 1);
   }, 20_000);
+
+  it('answers a call the worker held when it stopped with an error the HIS can go on from', async () => {
+    await onWorker(server);
+    const before = (await analysisStatus(server))!;
+    // Large enough (3,000 order lines) that the worker is still at it when it is stopped.
+    const big = analysisEnvelope({ encounterId: 'MZ-AT-8', lines: 50 }) as {
+      input: { data: { patient_dtos: { fsi_encounter_dtos: { fsi_order_dtos: Record<string, unknown>[] }[] }[] } };
+    };
+    const encounter = big.input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!;
+    encounter.fsi_order_dtos = Array.from({ length: 60 }, (_, copy) =>
+      encounter.fsi_order_dtos.map((order) => ({ ...order, rx_id: `${String(order.rx_id)}-${copy}` })),
+    ).flat();
+    const calling = callOverHttp(server, big);
+    while (server.analysis!.waiting === 0) await new Promise((resolve) => setImmediate(resolve));
+    await server.analysis!.crashForTest();
+    const lost = await calling;
+    expect(lost.status).toBe(200);
+    expect(lost.body.infcode).toBe(-1);
+    expect(lost.body.err_msg).toMatch(/分析线程中断，请重试/);
+    expect((await analysisStatus(server))!.lost).toBe(before.lost + 1);
+    // Nothing was recorded for it: the HIS was told it failed.
+    expect(server.db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE task_id = ?').get('T-MZ-AT-8')).toEqual({ n: 0 });
+    await onWorker(server);
+  }, 20_000);
 });

@@ -83,6 +83,7 @@ export class AnalysisThread {
   private closed = false;
   private restartDelayMs = RESTART_FIRST_MS;
   private restartTimer: NodeJS.Timeout | undefined;
+  private launchedAt = 0;
   private readonly counts = { answered: 0, handedBack: 0, lost: 0, restarts: 0 };
   private lastError: string | null = null;
   /** Stops counting the worker's event loop in the load the library worker rests on. */
@@ -148,7 +149,6 @@ export class AnalysisThread {
       const body = own ? raw : Uint8Array.prototype.slice.call(raw);
       const id = ++this.nextId;
       return new Promise<Answered>((resolve) => {
-        this.pending.set(id, { resolve, headers, routeInfno, arrival: at });
         const message: ToAnalysisWorker = {
           type: 'answer',
           id,
@@ -159,6 +159,8 @@ export class AnalysisThread {
           startedAtEpoch: performance.timeOrigin + at.startedAt,
         };
         worker.postMessage(message, [body.buffer as ArrayBuffer]);
+        // After the post: one that throws leaves nothing waiting here. The answer comes in a later turn.
+        this.pending.set(id, { resolve, headers, routeInfno, arrival: at });
       });
     };
   }
@@ -187,6 +189,11 @@ export class AnalysisThread {
     this.unwatchLoad?.();
     this.loseAll();
     if (worker) await worker.terminate();
+  }
+
+  /** Calls handed to the worker and not yet answered. */
+  get waiting(): number {
+    return this.pending.size;
   }
 
   /** Test hook: stops the worker as a crash would (it is restarted). */
@@ -219,15 +226,17 @@ export class AnalysisThread {
       return;
     }
     this.worker = worker;
+    this.launchedAt = Date.now();
     // A library being packed yields to this thread too, not only to the request thread.
     this.unwatchLoad = watchServingThread(() => worker.performance.eventLoopUtilization());
     for (const [jrId, reason] of missed) this.post({ type: 'continued', jrId, reason });
     worker.on('message', (message: FromAnalysisWorker) => this.receive(message));
+    let failure: string | undefined;
     worker.on('error', (error) => {
-      this.lastError = error.message;
+      failure = error.message;
       this.options.logger.error({ err: error }, 'the analysis thread failed');
     });
-    worker.once('exit', (code) => this.stopped(worker, code));
+    worker.once('exit', (code) => this.stopped(worker, failure ?? `exited with code ${code}`));
     worker.unref();
     const active = this.options.holder.get();
     if (active) this.follow(active);
@@ -309,16 +318,18 @@ export class AnalysisThread {
     }
   }
 
-  private stopped(worker: Worker, code: number): void {
+  private stopped(worker: Worker, why: string): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.unwatchLoad?.();
     this.workerGeneration = -1;
     this.loseAll();
     if (this.closed) return;
-    this.lastError ??= `exited with code ${code}`;
+    this.lastError = why;
+    // A worker that ran a good while before stopping starts again soon; one that keeps stopping, ever later.
+    if (Date.now() - this.launchedAt > RESTART_MAX_MS) this.restartDelayMs = RESTART_FIRST_MS;
     this.options.logger.error(
-      { code, restart_in_ms: this.restartDelayMs },
+      { reason: why, restart_in_ms: this.restartDelayMs },
       'the analysis thread stopped; the request thread answers until it is back',
     );
     this.scheduleRestart();
@@ -329,16 +340,11 @@ export class AnalysisThread {
     this.restartDelayMs = Math.min(RESTART_MAX_MS, delay * 2);
     this.restartTimer = setTimeout(() => {
       this.counts.restarts++;
-      this.launch().then(
-        () => {
-          this.restartDelayMs = RESTART_FIRST_MS;
-        },
-        (error: unknown) => {
-          this.lastError = (error as Error)?.message ?? String(error);
-          this.options.logger.error({ err: error }, 'the analysis thread did not restart');
-          if (!this.closed) this.scheduleRestart();
-        },
-      );
+      this.launch().catch((error: unknown) => {
+        this.lastError = (error as Error)?.message ?? String(error);
+        this.options.logger.error({ err: error }, 'the analysis thread did not restart');
+        if (!this.closed) this.scheduleRestart();
+      });
     }, delay);
     this.restartTimer.unref();
   }
