@@ -186,12 +186,13 @@ describe('the record writer thread', () => {
     const recorder = new AnalysisRecorder(db, pseudonyms, sink);
     for (let i = 0; i < 10; i++) recorder.enqueue(record(`W${i}`));
     await recorder.flush();
-    // The thread cannot write while this one holds the lock: the next write stays unanswered until it stops.
-    db.exec('BEGIN IMMEDIATE');
+    // A message the thread cannot handle kills it, with the next write queued behind it and never answered. (Not
+    // worker.terminate(): a thread stopped inside SQLite's busy wait aborts the whole process when SQLite returns,
+    // because better-sqlite3 can no longer create the error object.)
+    const worker = (sink as unknown as { worker: { postMessage(message: unknown): void } }).worker;
+    worker.postMessage({ type: 'write', seq: 0, records: null });
     for (let i = 0; i < 10; i++) recorder.enqueue(record(`M${i}`));
     const unanswered = recorder.flush();
-    await (sink as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-    db.exec('COMMIT');
     await unanswered;
     await recorder.flush();
     expect([recorder.written, recorder.dropped, recorder.pending]).toEqual([20, 0, 0]);

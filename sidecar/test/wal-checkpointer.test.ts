@@ -75,7 +75,9 @@ describe('WAL checkpoints off the request thread', () => {
     expect(inline.where).toBe('inline');
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
 
-    const checkpointer = await startWalCheckpointer(db, logger, { intervalMs: 25 });
+    // A long interval: the thread is idle when it is stopped below (a thread stopped inside a SQLite call can abort
+    // the process when the call returns).
+    const checkpointer = await startWalCheckpointer(db, logger, { intervalMs: 60_000 });
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     // The worker's thread ends without being asked (as if it crashed).
     const worker = (checkpointer as unknown as { worker: { terminate(): Promise<number> } }).worker;
