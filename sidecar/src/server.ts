@@ -8,7 +8,7 @@ import type { SidecarConfig } from './config';
 import { LibraryHolder } from './library-holder';
 import { createLoggers, type Logger } from './logging';
 import { directLane } from './national/direct-lane';
-import { createNationalAnswerer, render } from './national/national-answerer';
+import { createNationalAnswerer, failedAnswer } from './national/national-answerer';
 import { NationalService } from './national/national-service';
 import { queueDailyFigures } from './outbox/daily-figures';
 import { OutboxForwarder } from './outbox/outbox-forwarder';
@@ -108,13 +108,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         shimToken: config.shimToken,
         allowedOrigins: config.corsOrigins,
         serials,
-        lostAnswer: (routeInfno, arrival) => {
-          const message = 'prealert 内部错误: 分析线程中断，请重试';
-          return {
-            facts: { infno: routeInfno ?? '-', ok: false, error: message },
-            ...render(service.error({ receivedAt: arrival.receivedAt }, message).envelope),
-          };
-        },
+        lostAnswer: (routeInfno, arrival) =>
+          failedAnswer(service, 'prealert 内部错误: 分析线程中断，请重试', routeInfno, arrival.receivedAt),
       })
     : undefined;
   // Library sync and push (PREALERT_SYNC_*): restores the last-good library when registered, below. With one on

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestReporter } from '../plugins/request-log';
-import { type NationalAnswerer, render, shortenError } from './national-answerer';
+import { failedAnswer, type NationalAnswerer } from './national-answerer';
 import type { NationalService } from './national-service';
 
 export const CALL_SERVICE_ROUTE = '/fsi/api/rsfComIfsService/callService';
@@ -73,14 +73,9 @@ export function directLane(options: DirectLaneOptions): DirectLane {
       const answering =
         received === length ? answerer(headers, body, routeInfno) : Promise.reject(new Error('content length'));
       answering
-        .catch((error: Error & { code?: string }) => {
-          const message = `请求无法读取 (${error.code ?? error.name})`;
-          const failed = service.error({ receivedAt: new Date() }, message);
-          return {
-            facts: { infno: routeInfno ?? '-', ok: false, error: shortenError(message) },
-            ...render(failed.envelope),
-          };
-        })
+        .catch((error: Error & { code?: string }) =>
+          failedAnswer(service, `请求无法读取 (${error.code ?? error.name})`, routeInfno, new Date()),
+        )
         .then((answered) => {
           // Encoded once here: the length comes from the bytes, and the socket gets bytes, not a string to encode.
           const payload = typeof answered.payload === 'string' ? Buffer.from(answered.payload) : answered.payload;

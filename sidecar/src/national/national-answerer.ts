@@ -153,6 +153,22 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
   };
 }
 
+/**
+ * A call answered with an error before (or instead of) reaching the answerer: the body could not be read, or the
+ * analysis thread stopped while holding it. UTF-8, HTTP 200, as the gateway answers.
+ */
+export function failedAnswer(
+  service: Pick<NationalService, 'error'>,
+  message: string,
+  routeInfno: string | undefined,
+  receivedAt: Date,
+): Answered {
+  return {
+    facts: { infno: routeInfno ?? '-', ok: false, error: shortenError(message) },
+    ...render(service.error({ receivedAt }, message).envelope),
+  };
+}
+
 /** The national envelope as bytes in the caller's charset, cut to its buffer when it declared one (X-Out-Capacity). */
 export function render(
   envelope: ResponseEnvelope,
