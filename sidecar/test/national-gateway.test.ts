@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import iconv from 'iconv-lite';
 import pino from 'pino';
@@ -264,5 +265,39 @@ describe('the direct lane', () => {
     ]);
     const ids = logLines.filter((l) => l.msg === 'request').map((l) => l.req_id);
     expect(new Set(ids).size).toBe(4);
+  });
+
+  it('goes on when a client goes away mid-body or before its answer, and logs no answer it could not give', async () => {
+    const { port } = server.app.server.address() as net.AddressInfo;
+    const send = (text: string, keepOpenMs: number) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(text);
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, keepOpenMs);
+        });
+        socket.on('error', reject);
+      });
+    const request = (body: string, declared = Buffer.byteLength(body)) =>
+      `POST /fsi/api/rsfComIfsService/callService HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${declared}\r\n\r\n${body}`;
+    logLines.length = 0;
+    const half = JSON.stringify(analysisEnvelope({ encounterId: 'MZ-GONE-1' }));
+    // Half the declared body, then gone: never answered, never recorded.
+    await send(request(half.slice(0, half.length / 2), Buffer.byteLength(half)), 50);
+    // The whole body, gone at once: whatever happened to it, the sidecar answers the next call.
+    await send(request(JSON.stringify(analysisEnvelope({ encounterId: 'MZ-GONE-2' }))), 0);
+    const next = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-GONE-3' }));
+    expect(next.body.infcode).toBe(0);
+    expect(next.body.output.result!.some((r) => r.rule_id === SEX_RULE_DRUG)).toBe(true);
+    await server.app.inject({ method: 'GET', url: '/v1/status' }); // waits for queued records
+    const tasks = server.db.prepare('SELECT task_id FROM tasks WHERE task_id LIKE ?').pluck().all('T-MZ-GONE-%');
+    expect(tasks).not.toContain('T-MZ-GONE-1');
+    expect(tasks).toContain('T-MZ-GONE-3');
+    const logged = logLines.filter((l) => l.msg === 'request').map((l) => l.task_id);
+    expect(logged).not.toContain('T-MZ-GONE-1');
+    expect(logged).toContain('T-MZ-GONE-3');
   });
 });
