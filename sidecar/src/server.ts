@@ -78,218 +78,248 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   compileValidators();
 
   const db = openDatabase(config.dataDir);
-  // Both threads start together: each takes tens of milliseconds to come up.
-  const [checkpointer, recordSink] = await Promise.all([startWalCheckpointer(db, logger), openRecordSink(db, logger)]);
-  const pseudonyms = new PatientPseudonymizer(loadInstallSecret(config.dataDir));
-  const outbox = new OutboxStore(db);
-  const recorder = new AnalysisRecorder(db, pseudonyms, recordSink, {
-    onError: (error, pending) =>
-      pending < 0
-        ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
-        : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
-  });
-  const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
-  const figures = new ComplianceFigures(db);
-  const metrics = new SidecarMetrics({ recordsPending: () => recorder.pending, outboxPending: () => outbox.pending() });
-
-  const holder = new LibraryHolder();
-  holder.onSwap((active) => metrics.libraryActivated(active.info));
-  const serials = new SharedArrayBuffer(4);
-  // Started now, so its start-up overlaps the library's load below; it follows the library from here on.
-  const analysisStarting = config.analysisThread
-    ? AnalysisThread.start({
-        holder,
-        dispositions,
-        recorder,
-        metrics,
-        logger,
-        admdvs: config.admdvs,
-        evaluator: config.evaluator,
-        shimToken: config.shimToken,
-        allowedOrigins: config.corsOrigins,
-        serials,
-        lostAnswer: (routeInfno, arrival) =>
-          failedAnswer(service, 'prealert 内部错误: 分析线程中断，请重试', routeInfno, arrival.receivedAt),
-      })
-    : undefined;
-  // Library sync and push (PREALERT_SYNC_*): restores the last-good library when registered, below. With one on
-  // disk, compiling the bundled library first would only be thrown away.
-  const sync = createLibrarySync({ config, holder, logger });
-  if (options.library !== undefined || !sync.hasStoredLibrary()) {
-    const source = options.library ?? loadNationalLibrary;
-    const failure = holder.load(
-      typeof source === 'function' ? source : () => source,
-      options.librarySource ?? 'bundled',
+  // Whatever is started below is stopped again if the sidecar cannot be put together (a bad setting, a plugin that
+  // fails): an application that catches the error is left with no threads running and the database closed.
+  const undo: (() => unknown)[] = [() => db.close()];
+  try {
+    // Both threads start together: each takes tens of milliseconds to come up.
+    const [checkpointer, recordSink] = await Promise.all([
+      startWalCheckpointer(db, logger),
+      openRecordSink(db, logger),
+    ]);
+    undo.push(
+      () => checkpointer.close(),
+      () => recordSink.close(),
     );
-    if (failure !== undefined) logger.error({ err: failure }, 'library could not be loaded');
-  }
+    const pseudonyms = new PatientPseudonymizer(loadInstallSecret(config.dataDir));
+    const outbox = new OutboxStore(db);
+    const recorder = new AnalysisRecorder(db, pseudonyms, recordSink, {
+      onError: (error, pending) =>
+        pending < 0
+          ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
+          : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
+    });
+    const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
+    const figures = new ComplianceFigures(db);
+    const metrics = new SidecarMetrics({
+      recordsPending: () => recorder.pending,
+      outboxPending: () => outbox.pending(),
+    });
 
-  const upstream = config.upstream.url
-    ? new ProvincialGateway({ ...config.upstream, url: config.upstream.url })
-    : undefined;
-  const forwarders = [
-    ...(config.platform.url ? [platformDestination({ ...config.platform, url: config.platform.url })] : []),
-    ...(upstream ? [upstream.feedbackDestination()] : []),
-  ].map((destination) => new OutboxForwarder(outbox, destination, logger));
-  const service = new NationalService({
-    holder,
-    recorder,
-    priorContinued: (jrId) => dispositions.priorContinued(jrId),
-    metrics,
-    logger,
-    admdvs: config.admdvs,
-    evaluator: config.evaluator,
-    upstream,
-    staleness: () => sync.staleness(),
-    nextSerial: sharedSerials(serials),
-    feedback: {
-      recorder,
-      dispositions,
-      onDispositions: () => {
-        for (const forwarder of forwarders) forwarder.kick();
-      },
-    },
-  });
-
-  const ownAnswerer = createNationalAnswerer({
-    service,
-    logger,
-    shimToken: config.shimToken,
-    allowedOrigins: config.corsOrigins,
-  });
-  const analysis = await analysisStarting;
-  // The upstream gateway's answer is merged on this thread, and a stale library refused here.
-  const answerer = analysis
-    ? analysis.answerer(ownAnswerer, () => upstream === undefined && sync.staleness().serving)
-    : ownAnswerer;
-  const report = requestReporter(requestLogger, metrics);
-  let appClosing = false;
-  const lane = directLane({
-    answerer,
-    service,
-    bodyLimitBytes: config.bodyLimitBytes,
-    report,
-    nextRequestId,
-    closing: () => appClosing,
-  });
-  const app = Fastify({
-    logger: false,
-    bodyLimit: config.bodyLimitBytes,
-    return503OnClosing: true,
-    genReqId: nextRequestId,
-    // fastify's own server, with the direct lane for national calls in front of its handler.
-    serverFactory: (handler, options) => {
-      const server = http.createServer((req, res) => {
-        if (!lane(req, res)) handler(req, res);
-      });
-      // What fastify sets on a server it creates itself (lib/server.js), from its resolved options.
-      const timeouts = options as { keepAliveTimeout?: unknown; requestTimeout?: unknown; connectionTimeout?: unknown };
-      if (typeof timeouts.keepAliveTimeout === 'number') server.keepAliveTimeout = timeouts.keepAliveTimeout;
-      if (typeof timeouts.requestTimeout === 'number') server.requestTimeout = timeouts.requestTimeout;
-      if (typeof timeouts.connectionTimeout === 'number') server.setTimeout(timeouts.connectionTimeout);
-      return server;
-    },
-  });
-  app.addHook('preClose', (done) => {
-    appClosing = true;
-    done();
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: `no route ${request.method} ${request.url}` }),
-  );
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const code = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    if (code >= 500) logger.error({ err: error, route: request.routeOptions.url }, 'request failed');
-    return reply.code(code).send({ error: code >= 500 ? 'internal error' : error.message });
-  });
-
-  await app.register(requestLog, { report });
-  await app.register(cors, { origins: config.corsOrigins });
-  await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
-  await app.register(health, { holder, sync });
-  await app.register(status, {
-    holder,
-    db,
-    recorder,
-    outbox,
-    metrics,
-    checkpointer,
-    startedAt,
-    sync,
-    analysis: () => analysis?.status() ?? null,
-  });
-  await app.register(metricsRoute, { metrics });
-  await app.register(stats, { figures, recorder });
-  await app.register(tasks, { tasks: new TaskStore(db), recorder });
-  await app.register(syncPlugin, { sync, adminToken: config.adminToken });
-  await app.register(reminderUi);
-  await app.register(spoolReplay, { service, dispositions, dataDir: config.dataDir, logger });
-  await app.register(
-    async (admin) => {
-      admin.addHook('onRequest', requireAdmin(config.adminToken));
-      admin.post('/outbox/retry', async () => {
-        outbox.retryAllNow(Date.now());
-        for (const forwarder of forwarders) forwarder.kick();
-        return { pending: outbox.pending(), forwarding: forwarders.length > 0 };
-      });
-      for (const plugin of options.adminPlugins ?? []) await admin.register(plugin);
-    },
-    { prefix: '/v1/admin' },
-  );
-
-  const queueFigures = async () => {
-    try {
-      await recorder.flush();
-      if (queueDailyFigures(db, figures, outbox, pseudonyms.installId).length > 0) {
-        for (const forwarder of forwarders) forwarder.kick();
-      }
-    } catch (error) {
-      logger.error({ err: error }, 'queueing daily figures failed');
-    }
-  };
-  const figuresTimer = setInterval(() => void queueFigures(), DAILY_FIGURES_EVERY_MS);
-  figuresTimer.unref();
-
-  let listening: { port: number } | undefined;
-  let closing: Promise<void> | undefined;
-
-  return {
-    app,
-    config,
-    holder,
-    db,
-    logger,
-    analysis,
-    async listen() {
-      await app.listen({ host: config.host, port: config.port });
-      const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
-      listening = { port };
-      writePortFile(config.dataDir, port, config.shimToken);
-      setImmediate(() => void queueFigures());
-      for (const forwarder of forwarders) forwarder.start();
-      const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-      logger.info(
-        { url, data_dir: config.dataDir, library: holder.get()?.info.version ?? null },
-        'prealert sidecar listening',
+    const holder = new LibraryHolder();
+    holder.onSwap((active) => metrics.libraryActivated(active.info));
+    const serials = new SharedArrayBuffer(4);
+    // Started now, so its start-up overlaps the library's load below; it follows the library from here on.
+    const analysisStarting = config.analysisThread
+      ? AnalysisThread.start({
+          holder,
+          dispositions,
+          recorder,
+          metrics,
+          logger,
+          admdvs: config.admdvs,
+          evaluator: config.evaluator,
+          shimToken: config.shimToken,
+          allowedOrigins: config.corsOrigins,
+          serials,
+          lostAnswer: (routeInfno, arrival) =>
+            failedAnswer(service, 'prealert 内部错误: 分析线程中断，请重试', routeInfno, arrival.receivedAt),
+        })
+      : undefined;
+    undo.push(() => analysisStarting?.then((thread) => thread?.close()));
+    // Library sync and push (PREALERT_SYNC_*): restores the last-good library when registered, below. With one on
+    // disk, compiling the bundled library first would only be thrown away.
+    const sync = createLibrarySync({ config, holder, logger });
+    if (options.library !== undefined || !sync.hasStoredLibrary()) {
+      const source = options.library ?? loadNationalLibrary;
+      const failure = holder.load(
+        typeof source === 'function' ? source : () => source,
+        options.librarySource ?? 'bundled',
       );
-      return { host: config.host, port, url };
-    },
-    close() {
-      closing ??= (async () => {
-        clearInterval(figuresTimer);
-        await Promise.all(forwarders.map((forwarder) => forwarder.stop()));
-        await app.close();
-        await analysis?.close();
-        await recorder.close();
-        await upstream?.close();
-        if (listening) removePortFile(config.dataDir, listening.port);
-        await checkpointer.close();
-        db.close();
-        // Log lines are written in blocks (logging.ts): the last ones go out before the process may exit.
-        await new Promise<void>((resolve) => logger.flush(() => resolve()));
-      })();
-      return closing;
-    },
-  };
+      if (failure !== undefined) logger.error({ err: failure }, 'library could not be loaded');
+    }
+
+    const upstream = config.upstream.url
+      ? new ProvincialGateway({ ...config.upstream, url: config.upstream.url })
+      : undefined;
+    const forwarders = [
+      ...(config.platform.url ? [platformDestination({ ...config.platform, url: config.platform.url })] : []),
+      ...(upstream ? [upstream.feedbackDestination()] : []),
+    ].map((destination) => new OutboxForwarder(outbox, destination, logger));
+    const service = new NationalService({
+      holder,
+      recorder,
+      priorContinued: (jrId) => dispositions.priorContinued(jrId),
+      metrics,
+      logger,
+      admdvs: config.admdvs,
+      evaluator: config.evaluator,
+      upstream,
+      staleness: () => sync.staleness(),
+      nextSerial: sharedSerials(serials),
+      feedback: {
+        recorder,
+        dispositions,
+        onDispositions: () => {
+          for (const forwarder of forwarders) forwarder.kick();
+        },
+      },
+    });
+
+    const ownAnswerer = createNationalAnswerer({
+      service,
+      logger,
+      shimToken: config.shimToken,
+      allowedOrigins: config.corsOrigins,
+    });
+    const analysis = await analysisStarting;
+    // The upstream gateway's answer is merged on this thread, and a stale library refused here.
+    const answerer = analysis
+      ? analysis.answerer(ownAnswerer, () => upstream === undefined && sync.staleness().serving)
+      : ownAnswerer;
+    const report = requestReporter(requestLogger, metrics);
+    let appClosing = false;
+    const lane = directLane({
+      answerer,
+      service,
+      bodyLimitBytes: config.bodyLimitBytes,
+      report,
+      nextRequestId,
+      closing: () => appClosing,
+    });
+    const app = Fastify({
+      logger: false,
+      bodyLimit: config.bodyLimitBytes,
+      return503OnClosing: true,
+      genReqId: nextRequestId,
+      // fastify's own server, with the direct lane for national calls in front of its handler.
+      serverFactory: (handler, options) => {
+        const server = http.createServer((req, res) => {
+          if (!lane(req, res)) handler(req, res);
+        });
+        // What fastify sets on a server it creates itself (lib/server.js), from its resolved options.
+        const timeouts = options as {
+          keepAliveTimeout?: unknown;
+          requestTimeout?: unknown;
+          connectionTimeout?: unknown;
+        };
+        if (typeof timeouts.keepAliveTimeout === 'number') server.keepAliveTimeout = timeouts.keepAliveTimeout;
+        if (typeof timeouts.requestTimeout === 'number') server.requestTimeout = timeouts.requestTimeout;
+        if (typeof timeouts.connectionTimeout === 'number') server.setTimeout(timeouts.connectionTimeout);
+        return server;
+      },
+    });
+    undo.push(() => app.close());
+    app.addHook('preClose', (done) => {
+      appClosing = true;
+      done();
+    });
+    app.setNotFoundHandler((request, reply) =>
+      reply.code(404).send({ error: `no route ${request.method} ${request.url}` }),
+    );
+    app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+      const code = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+      if (code >= 500) logger.error({ err: error, route: request.routeOptions.url }, 'request failed');
+      return reply.code(code).send({ error: code >= 500 ? 'internal error' : error.message });
+    });
+
+    await app.register(requestLog, { report });
+    await app.register(cors, { origins: config.corsOrigins });
+    await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
+    await app.register(health, { holder, sync });
+    await app.register(status, {
+      holder,
+      db,
+      recorder,
+      outbox,
+      metrics,
+      checkpointer,
+      startedAt,
+      sync,
+      analysis: () => analysis?.status() ?? null,
+    });
+    await app.register(metricsRoute, { metrics });
+    await app.register(stats, { figures, recorder });
+    await app.register(tasks, { tasks: new TaskStore(db), recorder });
+    await app.register(syncPlugin, { sync, adminToken: config.adminToken });
+    await app.register(reminderUi);
+    await app.register(spoolReplay, { service, dispositions, dataDir: config.dataDir, logger });
+    await app.register(
+      async (admin) => {
+        admin.addHook('onRequest', requireAdmin(config.adminToken));
+        admin.post('/outbox/retry', async () => {
+          outbox.retryAllNow(Date.now());
+          for (const forwarder of forwarders) forwarder.kick();
+          return { pending: outbox.pending(), forwarding: forwarders.length > 0 };
+        });
+        for (const plugin of options.adminPlugins ?? []) await admin.register(plugin);
+      },
+      { prefix: '/v1/admin' },
+    );
+
+    const queueFigures = async () => {
+      try {
+        await recorder.flush();
+        if (queueDailyFigures(db, figures, outbox, pseudonyms.installId).length > 0) {
+          for (const forwarder of forwarders) forwarder.kick();
+        }
+      } catch (error) {
+        logger.error({ err: error }, 'queueing daily figures failed');
+      }
+    };
+    const figuresTimer = setInterval(() => void queueFigures(), DAILY_FIGURES_EVERY_MS);
+    figuresTimer.unref();
+
+    let listening: { port: number } | undefined;
+    let closing: Promise<void> | undefined;
+
+    return {
+      app,
+      config,
+      holder,
+      db,
+      logger,
+      analysis,
+      async listen() {
+        await app.listen({ host: config.host, port: config.port });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.port;
+        listening = { port };
+        writePortFile(config.dataDir, port, config.shimToken);
+        setImmediate(() => void queueFigures());
+        for (const forwarder of forwarders) forwarder.start();
+        const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+        logger.info(
+          { url, data_dir: config.dataDir, library: holder.get()?.info.version ?? null },
+          'prealert sidecar listening',
+        );
+        return { host: config.host, port, url };
+      },
+      close() {
+        closing ??= (async () => {
+          clearInterval(figuresTimer);
+          await Promise.all(forwarders.map((forwarder) => forwarder.stop()));
+          await app.close();
+          await analysis?.close();
+          await recorder.close();
+          await upstream?.close();
+          if (listening) removePortFile(config.dataDir, listening.port);
+          await checkpointer.close();
+          db.close();
+          // Log lines are written in blocks (logging.ts): the last ones go out before the process may exit.
+          await new Promise<void>((resolve) => logger.flush(() => resolve()));
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch {
+        // Already failing: the first error is the one to report.
+      }
+    }
+    throw error;
+  }
 }
