@@ -19,7 +19,7 @@ describe('a sidecar that cannot be put together', () => {
     await expect(testServer({ dataDir })).rejects.toBeInstanceOf(ConfigError);
     const file = path.join(dataDir, DATABASE_FILE_NAME);
     expect(fs.existsSync(file)).toBe(true);
-    // SQLite removes the WAL when the last connection closes: none of the four was left open.
+    // SQLite removes the WAL when the last connection closes: none of the three (this thread, record writer, checkpointer) was left open.
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
     expect(fs.existsSync(`${file}-shm`)).toBe(false);
 
