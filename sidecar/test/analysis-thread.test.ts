@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { loadNationalLibrary } from '@prealert/rules-cache';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
+import { DATABASE_FILE_NAME } from '../src/store/database';
 import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
 
@@ -20,6 +23,18 @@ async function onWorker(server: Server): Promise<AnalysisThreadStatus> {
     if (Date.now() > deadline) throw new Error(`still not evaluating on the worker: ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** 3,000 order lines: large enough that the worker is still at it a few milliseconds after it was handed over. */
+function bigEnvelope(encounterId: string): Record<string, unknown> {
+  const big = analysisEnvelope({ encounterId, lines: 50 }) as {
+    input: { data: { patient_dtos: { fsi_encounter_dtos: { fsi_order_dtos: Record<string, unknown>[] }[] }[] } };
+  };
+  const encounter = big.input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!;
+  encounter.fsi_order_dtos = Array.from({ length: 60 }, (_, copy) =>
+    encounter.fsi_order_dtos.map((order) => ({ ...order, rx_id: `${String(order.rx_id)}-${copy}` })),
+  ).flat();
+  return big;
 }
 
 /** The reply without what differs between any two answers (message id and times). */
@@ -136,15 +151,7 @@ describe('3101/3102 on the analysis thread', () => {
   it('answers a call the worker held when it stopped with an error the HIS can go on from', async () => {
     await onWorker(server);
     const before = (await analysisStatus(server))!;
-    // Large enough (3,000 order lines) that the worker is still at it when it is stopped.
-    const big = analysisEnvelope({ encounterId: 'MZ-AT-8', lines: 50 }) as {
-      input: { data: { patient_dtos: { fsi_encounter_dtos: { fsi_order_dtos: Record<string, unknown>[] }[] }[] } };
-    };
-    const encounter = big.input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!;
-    encounter.fsi_order_dtos = Array.from({ length: 60 }, (_, copy) =>
-      encounter.fsi_order_dtos.map((order) => ({ ...order, rx_id: `${String(order.rx_id)}-${copy}` })),
-    ).flat();
-    const calling = callOverHttp(server, big);
+    const calling = callOverHttp(server, bigEnvelope('MZ-AT-8'));
     while (server.analysis!.waiting === 0) await new Promise((resolve) => setImmediate(resolve));
     await server.analysis!.crashForTest();
     const lost = await calling;
@@ -155,5 +162,28 @@ describe('3101/3102 on the analysis thread', () => {
     // Nothing was recorded for it: the HIS was told it failed.
     expect(server.db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE task_id = ?').get('T-MZ-AT-8')).toEqual({ n: 0 });
     await onWorker(server);
+  }, 20_000);
+});
+
+describe('closing while the analysis thread holds a call', () => {
+  it('answers it, tells the HIS to reconnect (Connection: close), records it, and only then stops the thread', async () => {
+    const server = await testServer();
+    await server.listen();
+    await onWorker(server);
+    const calling = callOverHttp(server, bigEnvelope('MZ-AT-9'));
+    while (server.analysis!.waiting === 0) await new Promise((resolve) => setImmediate(resolve));
+    const closing = server.close();
+    const answer = await calling;
+    await closing;
+    expect(answer.status).toBe(200);
+    expect(answer.body.infcode).toBe(0);
+    expect(answer.headers.connection).toBe('close');
+    expect(server.analysis!.status().lost).toBe(0);
+    const db = new Database(path.join(server.dataDir, DATABASE_FILE_NAME), { readonly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE task_id = ?').get('T-MZ-AT-9')).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
   }, 20_000);
 });
