@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadNationalLibrary } from '@prealert/rules-cache';
 import Database from 'better-sqlite3';
+import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
 import { DATABASE_FILE_NAME } from '../src/store/database';
@@ -78,9 +79,26 @@ describe('3101/3102 on the analysis thread', () => {
     ]);
     expect(badWorker.body.infcode).toBe(-1);
     expect(badWorker.body.err_msg).toBe(badOwn.body.err_msg);
+    // Other charsets (decoded before the worker gets the body): labelled GBK, GBK labelled UTF-8, and one this
+    // sidecar does not read (the bytes go over and the worker names the charset). Same bytes back either way.
+    const gbk = iconv.encode(JSON.stringify(analysisEnvelope({ encounterId: 'MZ-AT-G' })), 'gb18030');
+    for (const [body, type] of [
+      [gbk, 'application/json; charset=gbk'],
+      [gbk, 'application/json; charset=utf-8'],
+      [gbk, 'application/json; charset=big5'],
+    ] as const) {
+      const [worker, own] = await Promise.all([
+        callOverHttp(server, body, { headers: { 'content-type': type } }),
+        callOverHttp(onRequestThread, body, { headers: { 'content-type': type } }),
+      ]);
+      expect(worker.headers['content-type'], type).toBe(own.headers['content-type']);
+      const decode = (raw: Buffer) =>
+        JSON.parse(iconv.decode(raw, String(own.headers['content-type']).includes('gbk') ? 'gb18030' : 'utf8'));
+      expect(comparable(decode(worker.raw)), type).toEqual(comparable(decode(own.raw)));
+    }
 
     const after = (await analysisStatus(server))!;
-    expect(after.answered_on_worker - before).toBe(4);
+    expect(after.answered_on_worker - before).toBe(7);
     expect(await analysisStatus(onRequestThread)).toBeNull();
     const task = server.db.prepare('SELECT infno, results FROM tasks WHERE task_id = ?');
     await server.app.inject({ method: 'GET', url: '/v1/status' }); // waits for queued records
