@@ -79,8 +79,8 @@ describe('3101/3102 on the analysis thread', () => {
     ]);
     expect(badWorker.body.infcode).toBe(-1);
     expect(badWorker.body.err_msg).toBe(badOwn.body.err_msg);
-    // Other charsets (decoded before the worker gets the body): labelled GBK, GBK labelled UTF-8, and one this
-    // sidecar does not read (the bytes go over and the worker names the charset). Same bytes back either way.
+    // Other charsets: labelled GBK, GBK labelled UTF-8, and one this sidecar does not read (the worker names the
+    // charset). Same bytes back either way.
     const gbk = iconv.encode(JSON.stringify(analysisEnvelope({ encounterId: 'MZ-AT-G' })), 'gb18030');
     for (const [body, type] of [
       [gbk, 'application/json; charset=gbk'],

@@ -1,6 +1,5 @@
 import type { EvaluatorConfig } from '@prealert/core';
 import type { LibraryInfo, LibraryOrigin } from '../library-holder';
-import type { DecodedBody } from '../national/national-answerer';
 import type { RequestFacts } from '../request-facts';
 import type { AnalysisRecord } from '../store/records';
 import type { StartMessage } from '../worker-start';
@@ -32,8 +31,7 @@ export type ToAnalysisWorker =
       type: 'answer';
       id: number;
       headers: ForwardedHeaders;
-      /** The body decoded by the request thread, or its bytes where that thread could not tell the charset. */
-      body: DecodedBody | Uint8Array;
+      body: Uint8Array;
       routeInfno: string | undefined;
       /** Epoch ms of arrival (Date) and high-resolution epoch ms (timeOrigin + now) for the time taken. */
       receivedAt: number;
@@ -55,7 +53,7 @@ export type FromAnalysisWorker =
       record?: AnalysisRecord;
     }
   /** Not for this thread (3103, or no library here): the request thread answers it, from its body sent back. */
-  | { type: 'elsewhere'; id: number; body: DecodedBody | Uint8Array }
+  | { type: 'elsewhere'; id: number; body: Uint8Array }
   | { type: 'log'; level: 'warn' | 'error'; fields: Record<string, unknown>; message: string };
 
 /** Response serials (inf_refmsgid's last 10 digits) counted on one shared Int32, from whichever thread answers. */

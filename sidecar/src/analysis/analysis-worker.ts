@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileLibrary, compileValidators } from '@prealert/core';
 import { unpackLibrary } from '@prealert/rules-cache';
 import { LibraryHolder } from '../library-holder';
-import { createNationalAnswerer, type DecodedBody } from '../national/national-answerer';
+import { createNationalAnswerer } from '../national/national-answerer';
 import { AnsweredElsewhere, NationalService } from '../national/national-service';
 import type { AnalysisRecord } from '../store/records';
 import {
@@ -22,8 +22,8 @@ import {
 function main(port: NonNullable<typeof parentPort>): void {
   const data = workerData as AnalysisWorkerData;
   const send = (message: FromAnalysisWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
-  const handBack = (id: number, body: Uint8Array | DecodedBody) =>
-    send({ type: 'elsewhere', id, body }, body instanceof Uint8Array ? [body.buffer as ArrayBuffer] : []);
+  const handBack = (id: number, body: Uint8Array) =>
+    send({ type: 'elsewhere', id, body }, [body.buffer as ArrayBuffer]);
   const log =
     (level: 'warn' | 'error') =>
     (fields: unknown, message?: string): void => {
@@ -68,14 +68,12 @@ function main(port: NonNullable<typeof parentPort>): void {
       handBack(id, message.body);
       return;
     }
-    const bytes = message.body instanceof Uint8Array ? message.body : undefined;
-    const raw = bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const decoded = bytes ? undefined : (message.body as DecodedBody);
+    const body = Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
     const arrival = {
       receivedAt: new Date(message.receivedAt),
       startedAt: message.startedAtEpoch - performance.timeOrigin,
     };
-    answerer(message.headers, raw, message.routeInfno, arrival, decoded).then(
+    answerer(message.headers, body, message.routeInfno, arrival).then(
       (answered) => {
         const taskId = answered.facts.taskId;
         const record = taskId === undefined ? undefined : records.get(taskId);

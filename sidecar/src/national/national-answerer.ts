@@ -36,24 +36,16 @@ export interface Arrival {
   startedAt: number;
 }
 
-/** A body already decoded (decodeRequestBody) by the thread that read it. */
-export interface DecodedBody {
-  text: string;
-  charset: string;
-}
-
 /**
  * One national request, independent of how it arrived (fastify's route or the sidecar's direct lane): the
  * headers and raw body in, the status, bytes and request facts out. `routeInfno` is the shim route's infno, absent
- * on the national route. `decoded`, when given, is the body as decodeRequestBody made it from `raw` and the
- * headers, and `raw` is then not read. Never throws for bad input.
+ * on the national route. Never throws for bad input.
  */
 export type NationalAnswerer = (
   headers: IncomingHttpHeaders,
   raw: unknown,
   routeInfno: string | undefined,
   arrival?: Arrival,
-  decoded?: DecodedBody,
 ) => Promise<Answered>;
 
 export function createNationalAnswerer(options: NationalAnswererOptions): NationalAnswerer {
@@ -69,7 +61,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     return isLoopbackHost(headers.host) && origin === `http://${headers.host}`;
   };
 
-  return async (headers, raw, routeInfno, arrival, predecoded) => {
+  return async (headers, raw, routeInfno, arrival) => {
     const receivedAt = arrival?.receivedAt ?? new Date();
     const startedAt = arrival?.startedAt ?? performance.now();
     let format: ReplyFormat = { charset: 'utf-8' };
@@ -103,10 +95,8 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
       return fail('X-Prealert-Token 缺失或不正确', undefined, 401);
     }
 
-    let decoded: DecodedBody;
-    if (predecoded) decoded = predecoded;
-    else if (!Buffer.isBuffer(raw) || raw.length === 0) return fail('请求体为空: 应为国家接口报文 JSON');
-    else decoded = decodeRequestBody(raw, format.charset);
+    if (!Buffer.isBuffer(raw) || raw.length === 0) return fail('请求体为空: 应为国家接口报文 JSON');
+    const decoded = decodeRequestBody(raw, format.charset);
     format.charset = decoded.charset;
     const json = decoded.text;
     let body: unknown;
