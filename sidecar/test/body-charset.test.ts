@@ -3,7 +3,7 @@
  * Chinese text); the text must be exactly what toString gives, for every kind of input.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeBody, decodeRequestBody } from '../src/national/body-charset';
+import { decodeBody, decodeRequestBody, utf8Bytes } from '../src/national/body-charset';
 import { analysisEnvelope } from './fixtures/his-requests';
 
 const envelope = JSON.stringify(analysisEnvelope({ encounterId: 'MZ-CHARSET-0001', lines: 20, firing: 3 }));
@@ -48,5 +48,19 @@ describe('decodeRequestBody', () => {
     const decoded = decodeRequestBody(asGbk, 'utf-8');
     expect(decoded.charset).toBe('gbk');
     expect(decoded.text.endsWith('王')).toBe(true);
+  });
+});
+
+describe('utf8Bytes', () => {
+  it('gives the bytes Buffer.from gives, for answers long and short, Chinese, astral and ASCII', () => {
+    const long = `${envelope}𠀀😀`;
+    for (const text of [long, envelope.replace(/[^ -~]/g, 'x'), '{"err_msg":"王"}', '']) {
+      expect(utf8Bytes(text).equals(Buffer.from(text))).toBe(true);
+    }
+  });
+
+  it('writes a lone surrogate as U+FFFD, as Buffer.from does', () => {
+    const text = `${envelope}\ud800`;
+    expect(utf8Bytes(text).equals(Buffer.from(text))).toBe(true);
   });
 });

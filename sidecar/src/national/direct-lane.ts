@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestReporter } from '../plugins/request-log';
+import { utf8Bytes } from './body-charset';
 import { failedAnswer, type NationalAnswerer } from './national-answerer';
 import type { NationalService } from './national-service';
 
@@ -78,7 +79,7 @@ export function directLane(options: DirectLaneOptions): DirectLane {
         )
         .then((answered) => {
           // Encoded once here: the length comes from the bytes, and the socket gets bytes, not a string to encode.
-          const payload = typeof answered.payload === 'string' ? Buffer.from(answered.payload) : answered.payload;
+          const payload = typeof answered.payload === 'string' ? utf8Bytes(answered.payload) : answered.payload;
           const head: Record<string, string | number> = {
             'content-type': answered.contentType,
             'content-length': payload.length,
