@@ -256,6 +256,16 @@ describe('the recorder', () => {
       expect(first.body.output.result).toHaveLength(2);
       await server.app.inject({ url: '/v1/status' }); // writes the queued records
       expect(bodies()).toBe(2);
+      // Stored without the patient's ID in clear (result and details) and without the task's id.
+      const patientId = (envelope.input as { data: { patient_dtos: { patn_id: string }[] } }).data.patient_dtos[0]!
+        .patn_id;
+      for (const json of server.db.prepare('SELECT json FROM result_bodies').pluck().all() as string[]) {
+        expect(json).not.toContain(patientId);
+        const stored = JSON.parse(json) as { task_id: string; patn_id: string; judge_result_detail_dtos: object[] };
+        expect(stored.task_id).toBe('');
+        expect(stored.patn_id).toMatch(/^[\w-]{16,}$/);
+        expect(stored.judge_result_detail_dtos).toContainEqual(expect.objectContaining({ patn_id: stored.patn_id }));
+      }
       await callService(server, {
         ...envelope,
         input: { data: { ...(envelope.input as { data: object }).data, task_id: 'again' } },

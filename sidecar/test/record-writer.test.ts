@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import type { JudgeResultDto } from '@prealert/core';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import { openDatabase } from '../src/store/database';
 import { type RecordRows, RecordRowWriter } from '../src/store/record-rows';
 import { openRecordSink } from '../src/store/record-sink';
+import { recordedResult } from '../src/store/recorded-result';
 import { type AnalysisRecord, AnalysisRecorder } from '../src/store/records';
 import { tempDataDir } from './helpers/test-server';
 
@@ -20,6 +22,26 @@ function database() {
   return openDatabase(dir);
 }
 
+function result(taskId: string, ruleId: unknown = 'GZ10000301004000'): JudgeResultDto {
+  return {
+    jr_id: `JR-${taskId}`,
+    rule_id: ruleId as string,
+    rule_name: '区分性别使用',
+    vola_cont: '',
+    patn_id: 'p',
+    mdtrt_id: 'M',
+    judge_result_detail_dtos: [],
+    vola_amt: 1,
+    vola_amt_stas: '1',
+    sev_deg: '2',
+    vola_evid: '',
+    vola_bhvr_type: '1',
+    task_id: taskId,
+    wf_impact: 'reason',
+    kp_id: '',
+  };
+}
+
 function record(taskId: string, ruleId: unknown = 'GZ10000301004000'): AnalysisRecord {
   return {
     taskId,
@@ -28,25 +50,7 @@ function record(taskId: string, ruleId: unknown = 'GZ10000301004000'): AnalysisR
     receivedAt: new Date('2026-03-15T01:30:00Z'),
     elapsedUs: 50,
     libraryVersion: 'test',
-    results: [
-      {
-        jr_id: `JR-${taskId}`,
-        rule_id: ruleId as string,
-        rule_name: '区分性别使用',
-        vola_cont: '',
-        patn_id: 'p',
-        mdtrt_id: 'M',
-        judge_result_detail_dtos: [],
-        vola_amt: 1,
-        vola_amt_stas: '1',
-        sev_deg: '2',
-        vola_evid: '',
-        vola_bhvr_type: '1',
-        task_id: taskId,
-        wf_impact: 'reason',
-        kp_id: '',
-      },
-    ],
+    results: [recordedResult(result(taskId, ruleId))],
     findings: [],
     encounters: [],
   };
@@ -124,16 +128,16 @@ describe('answers that share bodies and reminders', () => {
     async ({ useWorker }) => {
       const db = database();
       const recorder = new AnalysisRecorder(db, pseudonyms, await openRecordSink(db, logger, { useWorker }));
-      const good = record('T1').results[0]!;
+      const good = result('T1');
       // T1 carries X (fine) and a result the database refuses; T2, in the same batch, answers X again.
       recorder.enqueue({
         ...record('T1'),
         results: [
-          { ...good, jr_id: 'X' },
-          { ...good, jr_id: 'Y', rule_id: { bad: true } as unknown as string },
+          recordedResult({ ...good, jr_id: 'X' }),
+          recordedResult({ ...good, jr_id: 'Y', rule_id: { bad: true } as unknown as string }),
         ],
       });
-      recorder.enqueue({ ...record('T2'), results: [{ ...good, jr_id: 'X', task_id: 'T2' }] });
+      recorder.enqueue({ ...record('T2'), results: [recordedResult({ ...good, jr_id: 'X', task_id: 'T2' })] });
       await recorder.flush();
       expect([recorder.written, recorder.dropped]).toEqual([1, 1]);
       const task = db.prepare("SELECT results FROM tasks WHERE task_id = 'T2'").pluck().get() as string;
@@ -142,11 +146,11 @@ describe('answers that share bodies and reminders', () => {
       expect(db.prepare('SELECT jr_id FROM reminders').pluck().all()).toEqual(['X']);
       // After a refusal the recorder forgets what it knew to be stored (X is stored once more), then shares again.
       const bodies = () => db.prepare('SELECT COUNT(*) FROM result_bodies').pluck().get() as number;
-      recorder.enqueue({ ...record('T3'), results: [{ ...good, jr_id: 'X', task_id: 'T3' }] });
+      recorder.enqueue({ ...record('T3'), results: [recordedResult({ ...good, jr_id: 'X', task_id: 'T3' })] });
       await recorder.flush();
       const afterT3 = bodies();
-      recorder.enqueue({ ...record('T4'), results: [{ ...good, jr_id: 'X', task_id: 'T4' }] });
-      recorder.enqueue({ ...record('T5'), results: [{ ...good, jr_id: 'X', task_id: 'T5' }] });
+      recorder.enqueue({ ...record('T4'), results: [recordedResult({ ...good, jr_id: 'X', task_id: 'T4' })] });
+      recorder.enqueue({ ...record('T5'), results: [recordedResult({ ...good, jr_id: 'X', task_id: 'T5' })] });
       await recorder.flush();
       expect(afterT3).toBeLessThanOrEqual(2);
       expect(bodies()).toBe(afterT3);

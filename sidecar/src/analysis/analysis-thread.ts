@@ -260,7 +260,7 @@ export class AnalysisThread {
         if (!call) return;
         this.counts.answered++;
         if (message.record) {
-          for (const result of message.record.results) this.options.metrics.ruleHit(result.rule_id);
+          for (const result of message.record.results) this.options.metrics.ruleHit(result[1]);
           this.options.recorder.enqueue(message.record);
         }
         const { payload } = message;

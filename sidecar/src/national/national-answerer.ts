@@ -148,7 +148,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
         ok: result.ok,
         ...(result.ok ? {} : { error: shortenError(String(result.envelope.err_msg ?? '')) }),
       },
-      ...render(result.envelope, format),
+      ...render(result.envelope, format, 200, result.resultJson),
     };
   };
 }
@@ -174,16 +174,29 @@ export function render(
   envelope: ResponseEnvelope,
   format: ReplyFormat = { charset: 'utf-8' },
   status = 200,
+  resultJson?: readonly string[],
 ): Omit<Answered, 'facts'> {
   const text =
-    format.capacity === undefined
-      ? JSON.stringify(envelope)
-      : fitToCapacity(envelope as Parameters<typeof fitToCapacity>[0], format.charset, format.capacity);
+    format.capacity !== undefined
+      ? fitToCapacity(envelope as Parameters<typeof fitToCapacity>[0], format.charset, format.capacity)
+      : resultJson !== undefined
+        ? envelopeText(envelope, resultJson)
+        : JSON.stringify(envelope);
   return {
     status,
     contentType: `application/json; charset=${format.charset}`,
     payload: encodeBody(text, format.charset),
   };
+}
+
+/**
+ * JSON.stringify(envelope) for an answer whose results are already JSON (NationalAnswer.resultJson): the envelope
+ * is written with an empty result list, the last thing in it, and the results go in there.
+ */
+export function envelopeText(envelope: ResponseEnvelope, resultJson: readonly string[]): string {
+  const shell = JSON.stringify({ ...envelope, output: { ...(envelope.output as object), result: [] } });
+  if (!shell.endsWith('"result":[]}}')) return JSON.stringify(envelope);
+  return `${shell.slice(0, -3)}${resultJson.join(',')}]}}`;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { LibraryHolder } from '../library-holder';
 import type { Logger } from '../logging';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
+import { recordedResult } from '../store/recorded-result';
 import type { AnalysisRecorder } from '../store/records';
 import { mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 
@@ -41,6 +42,8 @@ export interface NationalAnswer {
   envelope: ResponseEnvelope;
   ok: boolean;
   taskId?: string;
+  /** envelope.output.result already written as JSON, one string per result: the answer is put together from them. */
+  resultJson?: readonly string[];
 }
 
 /** What 3101/3102 needs: the library, somewhere to record answers, and the doctor's earlier decisions. */
@@ -156,6 +159,8 @@ export class NationalService {
     }
 
     const envelope = successEnvelope({ ...outcome.output, result: results }, this.envelopeOptions(call));
+    // Each result is written as JSON once: the same text goes into the answer and to the recorder.
+    const resultJson = results.map((r) => JSON.stringify(r));
     this.deps.recorder.enqueue({
       taskId: outcome.taskId,
       infno,
@@ -163,11 +168,11 @@ export class NationalService {
       receivedAt: call.receivedAt,
       elapsedUs: (performance.now() - call.startedAt) * 1000,
       libraryVersion: active.info.version,
-      results,
+      results: results.map((r, i) => recordedResult(r, resultJson[i])),
       findings: outcome.findings,
       encounters: outcome.encounters,
     });
-    return { ok: true, envelope, taskId: outcome.taskId };
+    return { ok: true, envelope, taskId: outcome.taskId, resultJson };
   }
 
   private async feedback(call: NationalCall, deps: FeedbackDeps): Promise<NationalAnswer> {

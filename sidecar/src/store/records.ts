@@ -4,11 +4,12 @@ import { shanghaiDay } from '../stats/days';
 import type { Db } from './database';
 import { describeError, type RecordRows, type ReminderRow, type WriteOutcome } from './record-rows';
 import type { RecordSink } from './record-sink';
+import type { RecordedResult } from './recorded-result';
 
-/** Everything about one 3101/3102 answer that is kept. Held by reference until flushed: no copying on the request path. */
 /** What the recorder reads of a finding. */
 export type RecordedFinding = Pick<Finding, 'jrId' | 'deptCode' | 'deptName' | 'doctorCode' | 'doctorName'>;
 
+/** Everything about one 3101/3102 answer that is kept. Held by reference until flushed: no copying on the request path. */
 export interface AnalysisRecord {
   taskId: string;
   infno: '3101' | '3102';
@@ -17,7 +18,7 @@ export interface AnalysisRecord {
   elapsedUs: number;
   libraryVersion: string;
   /** result[] exactly as answered (local and upstream merged, prior decisions marked). */
-  results: readonly JudgeResultDto[];
+  results: readonly RecordedResult[];
   /** Local findings, for the department and doctor names a national result does not carry. */
   findings: readonly RecordedFinding[];
   encounters: readonly EncounterSummary[];
@@ -28,52 +29,19 @@ export interface RecorderOptions {
   onError?: (error: unknown, pending: number) => void;
 }
 
-type Fields = Readonly<Record<string, unknown>>;
-
 interface StoredBody {
   id: number;
   /** The write (AnalysisRecorder's sequence) whose rows first carried it. */
   seq: number;
-  /** The result's own fields (details aside), copied: results are not the recorder's to keep. */
-  fields: Fields;
-  fieldCount: number;
-  details: readonly Fields[];
+  /** The result's JSON as answered, its task_id blanked: equal for an unchanged result of any later task. */
+  sameness: string;
 }
 
-function storedBody(r: JudgeResultDto, id: number, seq: number): StoredBody {
-  const fields: Record<string, unknown> = { ...r };
-  delete fields.judge_result_detail_dtos;
-  return {
-    id,
-    seq,
-    fields,
-    fieldCount: Object.keys(fields).length,
-    details: (r.judge_result_detail_dtos ?? []).map((d) => ({ ...d })),
-  };
-}
-
-/** Whether `r` would be stored as the same body (task_id is not part of it; patn_id maps to the same key). */
-function sameBody(stored: StoredBody, r: JudgeResultDto): boolean {
-  let count = 0;
-  for (const key in r) {
-    if (key === 'judge_result_detail_dtos') continue;
-    count++;
-    if (key !== 'task_id' && stored.fields[key] !== (r as unknown as Fields)[key]) return false;
-  }
-  if (count !== stored.fieldCount) return false;
-  const details = r.judge_result_detail_dtos ?? [];
-  if (details.length !== stored.details.length) return false;
-  for (let i = 0; i < details.length; i++) {
-    const a = stored.details[i]!;
-    const b = details[i] as unknown as Fields;
-    let n = 0;
-    for (const key in b) {
-      n++;
-      if (a[key] !== b[key]) return false;
-    }
-    if (n !== Object.keys(a).length) return false;
-  }
-  return true;
+/** A result's JSON with its task_id blanked (a task row holds the task id; see TaskStore). */
+function withoutTaskId(result: RecordedResult): string {
+  const taskId = result[4];
+  const json = result[5];
+  return taskId === '' ? json : json.replace(`"task_id":${JSON.stringify(taskId)}`, '"task_id":""');
 }
 
 /** Bodies remembered per jr_id so a re-analysed encounter reuses its stored result bodies instead of writing them again. */
@@ -284,33 +252,29 @@ export class AnalysisRecorder {
       e.doctorCode,
       e.medType,
     ]);
-    const results = record.results.map((r) => [
-      r.jr_id,
-      r.rule_id,
-      Number(r.sev_deg),
-      r.vola_amt,
-      this.bodyId(r, bodies, seq),
-    ]);
+    const results = record.results.map((r) => [r[0], r[1], r[2], r[3], this.bodyId(r, bodies, seq)]);
     const reminders: ReminderRow[] = [];
     for (const r of record.results) {
-      const known = this.knownReminders.get(r.jr_id);
+      const jrId = r[0];
+      const known = this.knownReminders.get(jrId);
       if (known !== undefined && known <= this.confirmedSeq) continue;
-      const f = record.findings.find((finding) => finding.jrId === r.jr_id);
-      const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === r.mdtrt_id);
+      const answered = JSON.parse(r[5]) as JudgeResultDto;
+      const f = record.findings.find((finding) => finding.jrId === jrId);
+      const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === answered.mdtrt_id);
       reminders.push([
-        r.jr_id,
+        jrId,
         taskRow,
         shanghaiDay(at),
         at,
         record.infno,
-        r.rule_id,
-        r.rule_name,
-        r.kp_id ?? '',
-        Number(r.sev_deg),
-        r.wf_impact ?? 'reason',
-        r.vola_amt,
-        r.mdtrt_id ?? '',
-        this.patientKey(r.patn_id ?? ''),
+        r[1],
+        answered.rule_name,
+        answered.kp_id ?? '',
+        r[2],
+        answered.wf_impact ?? 'reason',
+        r[3],
+        answered.mdtrt_id ?? '',
+        this.patientKey(answered.patn_id ?? ''),
         f?.deptCode ?? e?.deptCode ?? '',
         f?.deptName ?? '',
         f?.doctorCode ?? e?.doctorCode ?? '',
@@ -319,7 +283,7 @@ export class AnalysisRecorder {
       ]);
       if (known === undefined) {
         if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();
-        this.knownReminders.set(r.jr_id, seq);
+        this.knownReminders.set(jrId, seq);
       }
     }
     return {
@@ -352,11 +316,13 @@ export class AnalysisRecorder {
   /**
    * The id of this result's stored body, adding a body row when it differs from the last one stored for its
    * jr_id (or carrying that one again while its write is unconfirmed). A re-analysed encounter mostly answers the
-   * same results again: comparing them field by field costs far less than serialising each one to find out.
+   * same results again: its JSON, task id aside, is then the same string, and nothing is parsed or serialised.
    */
-  private bodyId(r: JudgeResultDto, bodies: RecordRows['bodies'], seq: number): number {
-    const known = this.bodies.get(r.jr_id);
-    if (known !== undefined && sameBody(known, r)) {
+  private bodyId(r: RecordedResult, bodies: RecordRows['bodies'], seq: number): number {
+    const jrId = r[0];
+    const sameness = withoutTaskId(r);
+    const known = this.bodies.get(jrId);
+    if (known !== undefined && known.sameness === sameness) {
       if (known.seq > this.confirmedSeq) {
         const unconfirmed = this.unconfirmedBodies.get(known.id);
         if (unconfirmed !== undefined) bodies.push(unconfirmed.row);
@@ -364,11 +330,11 @@ export class AnalysisRecorder {
       return known.id;
     }
     const id = ++this.lastBodyId;
-    const row: RecordRows['bodies'][number] = [id, r.jr_id, this.bodyJson(r)];
+    const row: RecordRows['bodies'][number] = [id, jrId, this.bodyJson(JSON.parse(r[5]) as JudgeResultDto)];
     bodies.push(row);
     this.unconfirmedBodies.set(id, { seq, row });
     if (this.bodies.size >= BODY_CACHE_LIMIT) this.bodies.clear();
-    this.bodies.set(r.jr_id, storedBody(r, id, seq));
+    this.bodies.set(jrId, { id, seq, sameness });
     return id;
   }
 
