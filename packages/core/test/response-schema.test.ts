@@ -1,4 +1,5 @@
 import {
+  compactTimestamp,
   errorEnvelope,
   successEnvelope,
   validateAnalysisOutput,
@@ -63,5 +64,35 @@ describe('response envelope and 3101/3102 output schemas', () => {
     const answer = { ...ownAnswer(), infcode: '0' };
     validateAnalysisResponse(answer);
     expect(answer.infcode).toBe('0');
+  });
+});
+
+describe('compactTimestamp (refmsg_time, respond_time, inf_refmsgid)', () => {
+  it('writes Shanghai wall-clock time, across a day and a year in Shanghai, with milliseconds padded', () => {
+    expect(compactTimestamp(new Date('2026-12-31T15:59:59.007Z'))).toBe('20261231235959007');
+    expect(compactTimestamp(new Date('2026-12-31T16:00:00.040Z'))).toBe('20270101000000040');
+    expect(compactTimestamp(new Date('2026-12-31T16:00:00.999Z'))).toBe('20270101000000999');
+    expect(compactTimestamp(new Date('2026-12-31T16:00:00.999Z'), false)).toBe('20270101000000');
+    // Back to an earlier second after a later one: nothing of the later one is reused.
+    expect(compactTimestamp(new Date('2026-03-15T01:30:00.000Z'))).toBe('20260315093000000');
+  });
+
+  it('agrees with a formatter built on Intl for random instants', () => {
+    const intl = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Shanghai',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    for (let i = 0; i < 500; i++) {
+      const at = new Date(Date.UTC(2000, 0, 1) + Math.floor(Math.random() * 40 * 365 * 86_400_000));
+      const p = Object.fromEntries(intl.formatToParts(at).map((x) => [x.type, x.value]));
+      const expected = `${p.year}${p.month}${p.day}${p.hour}${p.minute}${p.second}${String(at.getUTCMilliseconds()).padStart(3, '0')}`;
+      expect(compactTimestamp(at)).toBe(expected);
+    }
   });
 });

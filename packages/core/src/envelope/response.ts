@@ -9,12 +9,35 @@ export interface ResponseOptions {
   respondedAt?: Date;
 }
 
+const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000;
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+// Every answer writes three timestamps, and the answers of one second share their first fourteen digits: the
+// digits of the last second formatted are kept.
+let lastSecond = Number.NaN;
+let lastSecondText = '';
+
+/** yyyyMMddHHmmss of the second that starts at `second` × 1000 ms since the epoch, in Shanghai time. */
+function secondText(second: number): string {
+  if (second !== lastSecond) {
+    const d = new Date(second * 1000 + SHANGHAI_OFFSET_MS);
+    lastSecondText = `${d.getUTCFullYear()}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}`;
+    lastSecond = second;
+  }
+  return lastSecondText;
+}
+
 /** yyyyMMddHHmmssSSS in Shanghai time, as refmsg_time / respond_time are written. */
 export function compactTimestamp(at: Date, withMillis = true): string {
-  const d = new Date(at.getTime() + 8 * 3600 * 1000);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  const base = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
-  return withMillis ? `${base}${p(d.getUTCMilliseconds(), 3)}` : base;
+  const ms = at.getTime();
+  const second = Math.floor(ms / 1000);
+  const base = secondText(second);
+  if (!withMillis) return base;
+  const milli = ms - second * 1000;
+  return `${base}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
 }
 
 function header(opts: ResponseOptions) {
