@@ -5,7 +5,8 @@
 import { successEnvelope } from '@prealert/core';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { envelopeText, render } from '../src/national/national-answerer';
+import { envelopeText } from '../src/national/envelope-text';
+import { render } from '../src/national/national-answerer';
 
 const results = [
   {
@@ -55,5 +56,17 @@ describe('envelopeText', () => {
     expect(render(envelope, { charset: 'utf-8' }, 200, parts).payload).toBe(JSON.stringify(envelope));
     const gbk = render(envelope, { charset: 'gbk' }, 200, parts).payload as Buffer;
     expect(iconv.decode(gbk, 'gb18030')).toBe(JSON.stringify(envelope));
+  });
+
+  it('gives the same bytes as before through a caller-sized buffer (X-Out-Capacity), roomy or tight', () => {
+    const envelope = successEnvelope({ result: results }, { receivedAt: new Date('2026-03-15T01:30:00Z') });
+    const parts = results.map((r) => JSON.stringify(r));
+    for (const capacity of [100_000, 600, 300, 50]) {
+      const format = { charset: 'utf-8', capacity };
+      expect(render(envelope, format, 200, parts).payload).toBe(render(envelope, format).payload);
+    }
+    expect(render(envelope, { charset: 'utf-8', capacity: 100_000 }, 200, parts).payload).toBe(
+      JSON.stringify(envelope),
+    );
   });
 });

@@ -161,6 +161,63 @@ describe('answers that share bodies and reminders', () => {
   );
 });
 
+describe('result bodies across tasks', () => {
+  it.each([
+    { label: 'plain', taskIds: ['T1', 'T2', 'T3'] },
+    { label: 'needing escapes', taskIds: ['任务"1"', 'T\\2\n', '任务\u00003'] },
+  ])('are stored once while a result comes back unchanged under new task ids ($label)', async ({ taskIds }) => {
+    const db = database();
+    const recorder = new AnalysisRecorder(db, pseudonyms, await openRecordSink(db, logger, { useWorker: false }));
+    for (const taskId of taskIds) {
+      recorder.enqueue({ ...record(taskId), results: [recordedResult({ ...result(taskId), jr_id: 'X' })] });
+      await recorder.flush();
+    }
+    const stored = db.prepare('SELECT json FROM result_bodies').pluck().all() as string[];
+    expect(stored).toHaveLength(1);
+    expect(JSON.parse(stored[0]!)).toMatchObject({ jr_id: 'X', task_id: '' });
+    // A changed amount is a new body.
+    const changed = { ...result('T9'), jr_id: 'X', vola_amt: 2 };
+    recorder.enqueue({ ...record('T9'), results: [recordedResult(changed)] });
+    await recorder.close();
+    expect(db.prepare('SELECT COUNT(*) FROM result_bodies').pluck().get()).toBe(2);
+    db.close();
+  });
+
+  it("blank only the result's own task id when a field inside it repeats the id", async () => {
+    const db = database();
+    const recorder = new AnalysisRecorder(db, pseudonyms, await openRecordSink(db, logger, { useWorker: false }));
+    for (const taskId of ['T1', 'T2']) {
+      const answered = {
+        ...result(taskId),
+        jr_id: 'X',
+        judge_result_detail_dtos: [
+          {
+            jrd_id: 'X-1',
+            patn_id: 'p',
+            mdtrt_id: 'M',
+            rx_id: 'R1',
+            vola_item_type: '1' as const,
+            vola_amt: 1,
+            task_id: taskId,
+          },
+        ],
+      };
+      recorder.enqueue({ ...record(taskId), results: [recordedResult(answered)] });
+      await recorder.flush();
+    }
+    // The detail's own task_id differs between the tasks, so each task stores its body, as it always has.
+    const stored = (db.prepare('SELECT json FROM result_bodies ORDER BY id').pluck().all() as string[]).map(
+      (json) => JSON.parse(json) as { task_id: string; judge_result_detail_dtos: { task_id: string }[] },
+    );
+    expect(stored.map((b) => [b.task_id, b.judge_result_detail_dtos[0]!.task_id])).toEqual([
+      ['', 'T1'],
+      ['', 'T2'],
+    ]);
+    await recorder.close();
+    db.close();
+  });
+});
+
 describe('the record writer thread', () => {
   it('keeps rows a lock refused on this thread: written after the lock goes, even when the thread has stopped', async () => {
     const db = database();

@@ -88,8 +88,13 @@ describe('compactTimestamp (refmsg_time, respond_time, inf_refmsgid)', () => {
       minute: '2-digit',
       second: '2-digit',
     });
+    let seed = 20261129;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     for (let i = 0; i < 500; i++) {
-      const at = new Date(Date.UTC(2000, 0, 1) + Math.floor(Math.random() * 40 * 365 * 86_400_000));
+      const at = new Date(Date.UTC(2000, 0, 1) + Math.floor(next() * 40 * 365 * 86_400_000));
       const p = Object.fromEntries(intl.formatToParts(at).map((x) => [x.type, x.value]));
       const expected = `${p.year}${p.month}${p.day}${p.hour}${p.minute}${p.second}${String(at.getUTCMilliseconds()).padStart(3, '0')}`;
       expect(compactTimestamp(at)).toBe(expected);

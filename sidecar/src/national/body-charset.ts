@@ -42,8 +42,8 @@ export function decodeRequestBody(body: Buffer, charset: string): { text: string
   return { text: decodeBody(body, charset), charset };
 }
 
-/** Below this size the decoder choice makes no measurable difference. */
-const TRANSCODE_FROM_BYTES = 1024;
+/** Below this length (bytes to decode, characters to encode) the converter makes no measurable difference. */
+const TRANSCODE_FROM_LENGTH = 1024;
 
 /**
  * UTF-8 bytes as text. Buffer#toString decodes UTF-8 that is not pure ASCII one character at a time: 62 µs for
@@ -52,7 +52,7 @@ const TRANSCODE_FROM_BYTES = 1024;
  * still; bytes that are not valid UTF-8 (ICU refuses them) too, for its U+FFFD replacement.
  */
 function utf8Text(body: Buffer): string {
-  if (body.length < TRANSCODE_FROM_BYTES || typeof transcode !== 'function' || isAscii(body)) {
+  if (body.length < TRANSCODE_FROM_LENGTH || typeof transcode !== 'function' || isAscii(body)) {
     return body.toString('utf8');
   }
   try {
@@ -79,7 +79,7 @@ export function decodeBody(body: Buffer, charset: string): string {
  * writes), go through Buffer.from.
  */
 export function utf8Bytes(text: string): Buffer {
-  if (text.length < TRANSCODE_FROM_BYTES || typeof transcode !== 'function') return Buffer.from(text);
+  if (text.length < TRANSCODE_FROM_LENGTH || typeof transcode !== 'function') return Buffer.from(text);
   try {
     return transcode(Buffer.from(text, 'ucs2'), 'ucs2', 'utf8');
   } catch {

@@ -1,5 +1,6 @@
 import type { JudgeResultDto, ResponseEnvelope } from '@prealert/core';
 import { encodedLength } from './body-charset';
+import { envelopeText, spliceResults } from './envelope-text';
 
 /** The reply when not even an empty result list fits: still a valid national envelope, pure ASCII. */
 export const TINY_ENVELOPE = '{"infcode":0,"err_msg":"","output":{"result":[],"truncated":true}}';
@@ -11,8 +12,14 @@ type Envelope = ResponseEnvelope<{ result?: JudgeResultDto[]; truncated?: boolea
  * buffer). First every result is shortened (basis text, long messages, 涉及项 lines) so that as many jr_ids as
  * possible survive for the 3103; only then are whole results dropped, lowest severity first.
  */
-export function fitToCapacity(envelope: Envelope, charset: string, capacity: number): string {
-  const full = JSON.stringify(envelope);
+export function fitToCapacity(
+  envelope: Envelope,
+  charset: string,
+  capacity: number,
+  /** The results already written as JSON (NationalAnswer.resultJson), so the whole answer is not written twice. */
+  resultJson?: readonly string[],
+): string {
+  const full = resultJson ? envelopeText(envelope as ResponseEnvelope, resultJson) : JSON.stringify(envelope);
   if (encodedLength(full, charset) <= capacity) return full;
 
   const results = envelope.output?.result ?? [];
@@ -47,13 +54,6 @@ export function fitToCapacity(envelope: Envelope, charset: string, capacity: num
     }
   }
   return base;
-}
-
-/** Puts pre-serialised results into the empty `"result":[]` of the base envelope. */
-function spliceResults(base: string, results: string[]): string {
-  const marker = '"result":[]';
-  const at = base.indexOf(marker);
-  return `${base.slice(0, at)}"result":[${results.join(',')}]${base.slice(at + marker.length)}`;
 }
 
 function shortenLightly(r: JudgeResultDto): JudgeResultDto {

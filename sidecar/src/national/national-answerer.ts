@@ -5,6 +5,7 @@ import type { RequestFacts } from '../request-facts';
 import { secretMatcher } from '../secret-compare';
 import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from './body-charset';
 import { fitToCapacity } from './capacity-fit';
+import { envelopeText } from './envelope-text';
 import { AnsweredElsewhere, type NationalAnswer, type NationalService } from './national-service';
 
 export interface NationalAnswererOptions {
@@ -178,7 +179,7 @@ export function render(
 ): Omit<Answered, 'facts'> {
   const text =
     format.capacity !== undefined
-      ? fitToCapacity(envelope as Parameters<typeof fitToCapacity>[0], format.charset, format.capacity)
+      ? fitToCapacity(envelope as Parameters<typeof fitToCapacity>[0], format.charset, format.capacity, resultJson)
       : resultJson !== undefined
         ? envelopeText(envelope, resultJson)
         : JSON.stringify(envelope);
@@ -187,16 +188,6 @@ export function render(
     contentType: `application/json; charset=${format.charset}`,
     payload: encodeBody(text, format.charset),
   };
-}
-
-/**
- * JSON.stringify(envelope) for an answer whose results are already JSON (NationalAnswer.resultJson): the envelope
- * is written with an empty result list, the last thing in it, and the results go in there.
- */
-export function envelopeText(envelope: ResponseEnvelope, resultJson: readonly string[]): string {
-  const shell = JSON.stringify({ ...envelope, output: { ...(envelope.output as object), result: [] } });
-  if (!shell.endsWith('"result":[]}}')) return JSON.stringify(envelope);
-  return `${shell.slice(0, -3)}${resultJson.join(',')}]}}`;
 }
 
 /**

@@ -159,7 +159,7 @@ export class NationalService {
     }
 
     const envelope = successEnvelope({ ...outcome.output, result: results }, this.envelopeOptions(call));
-    // Each result is written as JSON once: the same text goes into the answer and to the recorder.
+    // Each result is written as JSON once: the answer is put together from the same text the recorder gets.
     const resultJson = results.map((r) => JSON.stringify(r));
     this.deps.recorder.enqueue({
       taskId: outcome.taskId,

@@ -37,11 +37,22 @@ interface StoredBody {
   sameness: string;
 }
 
-/** A result's JSON with its task_id blanked (a task row holds the task id; see TaskStore). */
+/**
+ * A result's JSON with its task_id blanked (a task row holds the task id; see TaskStore). The needle is written by
+ * the same JSON.stringify as the result, so it matches however the id is escaped; when it occurs more than once
+ * (a field of an upstream result that repeats the task id) the result is parsed and blanked as an object instead.
+ */
 function withoutTaskId(result: RecordedResult): string {
   const taskId = result[4];
   const json = result[5];
-  return taskId === '' ? json : json.replace(`"task_id":${JSON.stringify(taskId)}`, '"task_id":""');
+  if (taskId === '') return json;
+  const needle = `"task_id":${JSON.stringify(taskId)}`;
+  const at = json.indexOf(needle);
+  if (at < 0) return json;
+  if (json.includes(needle, at + needle.length)) {
+    return JSON.stringify({ ...(JSON.parse(json) as Record<string, unknown>), task_id: '' });
+  }
+  return `${json.slice(0, at)}"task_id":""${json.slice(at + needle.length)}`;
 }
 
 /** Bodies remembered per jr_id so a re-analysed encounter reuses its stored result bodies instead of writing them again. */
@@ -85,7 +96,7 @@ export class AnalysisRecorder {
   private scheduledSoon: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly onError: (error: unknown, pending: number) => void;
-  /** jr_id → (a copy of) the last result stored for it, its row id and the write that carried it. */
+  /** jr_id → the last body stored for it (its JSON as answered, task id blanked), its row id and the write that carried it. */
   private readonly bodies = new Map<string, StoredBody>();
   /** Body rows of writes not yet confirmed, by id: carried again by later rows until confirmed. */
   private readonly unconfirmedBodies = new Map<number, { seq: number; row: RecordRows['bodies'][number] }>();
@@ -252,15 +263,25 @@ export class AnalysisRecorder {
       e.doctorCode,
       e.medType,
     ]);
-    const results = record.results.map((r) => [r[0], r[1], r[2], r[3], this.bodyId(r, bodies, seq)]);
+    // A result is parsed only for a body or reminder not stored before, and then once for both.
+    const parsed = new Map<RecordedResult, JudgeResultDto>();
+    const answered = (r: RecordedResult): JudgeResultDto => {
+      let result = parsed.get(r);
+      if (result === undefined) {
+        result = JSON.parse(r[5]) as JudgeResultDto;
+        parsed.set(r, result);
+      }
+      return result;
+    };
+    const results = record.results.map((r) => [r[0], r[1], r[2], r[3], this.bodyId(r, bodies, seq, answered)]);
     const reminders: ReminderRow[] = [];
     for (const r of record.results) {
       const jrId = r[0];
       const known = this.knownReminders.get(jrId);
       if (known !== undefined && known <= this.confirmedSeq) continue;
-      const answered = JSON.parse(r[5]) as JudgeResultDto;
+      const result = answered(r);
       const f = record.findings.find((finding) => finding.jrId === jrId);
-      const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === answered.mdtrt_id);
+      const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === result.mdtrt_id);
       reminders.push([
         jrId,
         taskRow,
@@ -268,13 +289,13 @@ export class AnalysisRecorder {
         at,
         record.infno,
         r[1],
-        answered.rule_name,
-        answered.kp_id ?? '',
+        result.rule_name,
+        result.kp_id ?? '',
         r[2],
-        answered.wf_impact ?? 'reason',
+        result.wf_impact ?? 'reason',
         r[3],
-        answered.mdtrt_id ?? '',
-        this.patientKey(answered.patn_id ?? ''),
+        result.mdtrt_id ?? '',
+        this.patientKey(result.patn_id ?? ''),
         f?.deptCode ?? e?.deptCode ?? '',
         f?.deptName ?? '',
         f?.doctorCode ?? e?.doctorCode ?? '',
@@ -318,7 +339,12 @@ export class AnalysisRecorder {
    * jr_id (or carrying that one again while its write is unconfirmed). A re-analysed encounter mostly answers the
    * same results again: its JSON, task id aside, is then the same string, and nothing is parsed or serialised.
    */
-  private bodyId(r: RecordedResult, bodies: RecordRows['bodies'], seq: number): number {
+  private bodyId(
+    r: RecordedResult,
+    bodies: RecordRows['bodies'],
+    seq: number,
+    answered: (r: RecordedResult) => JudgeResultDto,
+  ): number {
     const jrId = r[0];
     const sameness = withoutTaskId(r);
     const known = this.bodies.get(jrId);
@@ -330,7 +356,7 @@ export class AnalysisRecorder {
       return known.id;
     }
     const id = ++this.lastBodyId;
-    const row: RecordRows['bodies'][number] = [id, jrId, this.bodyJson(JSON.parse(r[5]) as JudgeResultDto)];
+    const row: RecordRows['bodies'][number] = [id, jrId, this.bodyJson(answered(r))];
     bodies.push(row);
     this.unconfirmedBodies.set(id, { seq, row });
     if (this.bodies.size >= BODY_CACHE_LIMIT) this.bodies.clear();
