@@ -1,11 +1,12 @@
 import type { JudgeResultDto } from '@prealert/core';
 
 /**
- * One answered result as the recorder takes it: the columns it indexes, and the result itself as JSON text, as the
- * answer carries it (an answer cut to a caller's buffer carries it shortened, and the record keeps it whole). From the analysis thread a result crosses as five values and one string instead of
- * an object of some twenty strings: cloning the objects and rebuilding them on the request thread cost about 30 µs
- * per answer, more than recording it. The recorder reads the rest of a result (names, patient) from the JSON, and
- * only for a reminder or a body it has not stored before.
+ * One answered result as the recorder takes it: the columns it indexes, and the result itself as JSON text as the
+ * answer carries it (an answer cut to a caller's buffer carries it shortened; the record keeps it whole). From the
+ * analysis thread a result crosses as five values and one string instead of an object of some twenty strings:
+ * cloning the objects and rebuilding them on the request thread cost about 30 µs per answer, more than recording
+ * it. The recorder reads the rest of a result (names, patient) from the JSON, and only for a reminder or a body it
+ * has not stored before.
  */
 export type RecordedResult = readonly [
   jrId: string,

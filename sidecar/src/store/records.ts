@@ -96,7 +96,7 @@ export class AnalysisRecorder {
   private scheduledSoon: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly onError: (error: unknown, pending: number) => void;
-  /** jr_id → the last body stored for it (its JSON as answered, task id blanked), its row id and the write that carried it. */
+  /** jr_id → its last stored body (the JSON as answered, task id blanked), its row id and the write that carried it. */
   private readonly bodies = new Map<string, StoredBody>();
   /** Body rows of writes not yet confirmed, by id: carried again by later rows until confirmed. */
   private readonly unconfirmedBodies = new Map<number, { seq: number; row: RecordRows['bodies'][number] }>();
