@@ -175,11 +175,17 @@ describe('result bodies across tasks', () => {
     const stored = db.prepare('SELECT json FROM result_bodies').pluck().all() as string[];
     expect(stored).toHaveLength(1);
     expect(JSON.parse(stored[0]!)).toMatchObject({ jr_id: 'X', task_id: '' });
-    // A changed amount is a new body.
+    // A change before the task id (the amount) or after it (a prior "continue" marked, then its reason, of the
+    // same length) is a new body; the same again under another task id is not.
     const changed = { ...result('T9'), jr_id: 'X', vola_amt: 2 };
     recorder.enqueue({ ...record('T9'), results: [recordedResult(changed)] });
+    const marked = { ...changed, task_id: 'T10', dspo_way: '1', dspo_way_rea: '已确认' };
+    recorder.enqueue({ ...record('T10'), results: [recordedResult(marked)] });
+    const reason = { ...marked, task_id: 'T11', dspo_way_rea: '已核对' };
+    recorder.enqueue({ ...record('T11'), results: [recordedResult(reason)] });
+    recorder.enqueue({ ...record('T12'), results: [recordedResult({ ...reason, task_id: 'T12' })] });
     await recorder.close();
-    expect(db.prepare('SELECT COUNT(*) FROM result_bodies').pluck().get()).toBe(2);
+    expect(db.prepare('SELECT COUNT(*) FROM result_bodies').pluck().get()).toBe(4);
     db.close();
   });
 
