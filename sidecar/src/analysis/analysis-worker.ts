@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileLibrary, compileValidators } from '@prealert/core';
 import { unpackLibrary } from '@prealert/rules-cache';
 import { LibraryHolder } from '../library-holder';
+import { utf8Bytes } from '../national/body-charset';
 import { createNationalAnswerer } from '../national/national-answerer';
 import { AnsweredElsewhere, NationalService } from '../national/national-service';
 import type { AnalysisRecord } from '../store/records';
@@ -85,7 +86,7 @@ function main(port: NonNullable<typeof parentPort>): void {
           id,
           status: answered.status,
           contentType: answered.contentType,
-          payload: answered.payload,
+          payload: answerBytes(answered.payload),
           facts: answered.facts,
           ...(record ? { record: { ...record, findings: record.findings.map(recordedFinding) } } : {}),
         });
@@ -121,6 +122,22 @@ function main(port: NonNullable<typeof parentPort>): void {
   });
   send({ type: 'ready', protocol: ANALYSIS_PROTOCOL });
 }
+
+/**
+ * A long UTF-8 answer goes over as its bytes, encoded here: as a two-byte string (Chinese rule names) it was the
+ * largest thing the request thread allocated per call, and its young generation then filled a quarter sooner. The
+ * bytes are cloned with their whole ArrayBuffer, so they get one of their own, never a slice of Buffer's pool.
+ */
+function answerBytes(payload: Buffer | string): Uint8Array | string {
+  if (typeof payload === 'string' && payload.length < LONG_ANSWER) return payload;
+  const bytes = typeof payload === 'string' ? utf8Bytes(payload) : payload;
+  return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length
+    ? bytes
+    : Uint8Array.prototype.slice.call(bytes);
+}
+
+/** Answers shorter than this (errors, no results) go over as text: cheap to clone, and not worth a buffer. */
+const LONG_ANSWER = 1024;
 
 function recordedFinding(f: AnalysisRecord['findings'][number]): AnalysisRecord['findings'][number] {
   return {
