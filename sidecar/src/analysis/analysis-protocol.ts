@@ -46,7 +46,7 @@ export type FromAnalysisWorker =
       id: number;
       status: number;
       contentType: string;
-      /** A string in UTF-8 (encoded as it is written), bytes in other charsets. */
+      /** Bytes, or text for a short UTF-8 answer (encoded as it is written). */
       payload: string | Uint8Array;
       facts: RequestFacts;
       /** Findings cut to what the recorder reads (RecordedFinding). */
@@ -60,4 +60,16 @@ export type FromAnalysisWorker =
 export function sharedSerials(buffer: SharedArrayBuffer): () => number {
   const counter = new Int32Array(buffer);
   return () => ((Atomics.add(counter, 0, 1) + 1) >>> 0) % 1e10;
+}
+
+/**
+ * Bytes in an ArrayBuffer of their own, as they cross between the threads: a view is sent with its whole buffer
+ * (cloned or transferred), so a slice of a larger one, or of Buffer's pool, is copied out first.
+ */
+export function ownedBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 &&
+    bytes.buffer.byteLength === bytes.length &&
+    !(bytes.buffer instanceof SharedArrayBuffer)
+    ? bytes
+    : Uint8Array.prototype.slice.call(bytes);
 }

@@ -15,6 +15,7 @@ import {
   FORWARDED_HEADERS,
   type ForwardedHeaders,
   type FromAnalysisWorker,
+  ownedBytes,
   type ToAnalysisWorker,
 } from './analysis-protocol';
 
@@ -142,11 +143,8 @@ export class AnalysisThread {
       const at: Arrival = arrival ?? { receivedAt: new Date(), startedAt: performance.now() };
       // Transferred, and no reference kept: a body held here while the worker answers survives this thread's
       // scavenges and is promoted, and 40 kB bodies promoted at 2,000 calls/s had V8 run a full collection every
-      // quarter second (external memory pressure). The socket's buffer is usually the body exactly; anything
-      // else (a slice of a larger one, a joined or pooled one) is copied into its own first.
-      const own =
-        raw.byteOffset === 0 && raw.buffer.byteLength === raw.length && !(raw.buffer instanceof SharedArrayBuffer);
-      const body = own ? raw : Uint8Array.prototype.slice.call(raw);
+      // quarter second (external memory pressure). The socket's buffer is usually the body exactly.
+      const body = ownedBytes(raw);
       const id = ++this.nextId;
       return new Promise<Answered>((resolve) => {
         const message: ToAnalysisWorker = {

@@ -16,6 +16,7 @@ import {
   ANALYSIS_PROTOCOL,
   type AnalysisWorkerData,
   type FromAnalysisWorker,
+  ownedBytes,
   sharedSerials,
   type ToAnalysisWorker,
 } from './analysis-protocol';
@@ -125,15 +126,11 @@ function main(port: NonNullable<typeof parentPort>): void {
 
 /**
  * A long UTF-8 answer goes over as its bytes, encoded here: as a two-byte string (Chinese rule names) it was the
- * largest thing the request thread allocated per call, and its young generation then filled a quarter sooner. The
- * bytes are cloned with their whole ArrayBuffer, so they get one of their own, never a slice of Buffer's pool.
+ * largest thing the request thread allocated per call, and its young generation then filled a quarter sooner.
  */
 function answerBytes(payload: Buffer | string): Uint8Array | string {
   if (typeof payload === 'string' && payload.length < LONG_ANSWER) return payload;
-  const bytes = typeof payload === 'string' ? utf8Bytes(payload) : payload;
-  return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length
-    ? bytes
-    : Uint8Array.prototype.slice.call(bytes);
+  return ownedBytes(typeof payload === 'string' ? utf8Bytes(payload) : payload);
 }
 
 /** Answers shorter than this (errors, no results) go over as text: cheap to clone, and not worth a buffer. */
