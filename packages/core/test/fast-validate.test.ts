@@ -164,6 +164,23 @@ describe('decimalNumber gives exactly the double `+s` gives', () => {
       'abc',
       '+5',
       '٣',
+      '.50',
+      '-.5',
+      '-1.',
+      '1..5',
+      '1.5.',
+      '12.5a',
+      'a2.50',
+      '-',
+      '.',
+      '..',
+      '-.',
+      '1.-5',
+      '12.-5',
+      '9999999999999.99',
+      '99999999999999.99',
+      '-9999999999999.99',
+      '999999999999999.9',
     ];
     // Every cent amount up to 100,000.00 with 0–3 decimals, and negatives: the whole range a price field takes.
     for (let cents = 0; cents <= 10_000_000; cents += 7) {
