@@ -1,7 +1,7 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { encodedLength } from '../src/national/body-charset';
-import { fitToCapacity, TINY_ENVELOPE } from '../src/national/capacity-fit';
+import { fitToCapacity, TINY_ENVELOPE, TINY_ERROR_ENVELOPE } from '../src/national/capacity-fit';
 
 const result = (i: number, sev: '1' | '2' | '3') => ({
   jr_id: `jr-${i}`,
@@ -74,5 +74,45 @@ describe('fitToCapacity', () => {
 
   it('answers the tiny envelope when not even an empty list fits', () => {
     expect(fitToCapacity(envelope(), 'utf-8', 100)).toBe(TINY_ENVELOPE);
+  });
+
+  // A 3103 refused (a reason missing for one of many warnings) must not read as accepted through a small buffer.
+  const failure = () => ({
+    infcode: -1,
+    inf_refmsgid: '440106202603150930000000000001',
+    refmsg_time: '20260315093000000',
+    respond_time: '20260315093000001',
+    err_msg: Array.from({ length: 11 }, (_, i) => `warns[${i}]：继续执行须填写理由（dspo_way_rea）`).join('；'),
+    output: {},
+  });
+
+  for (const charset of ['utf-8', 'gb18030', 'utf-16le']) {
+    it(`keeps a failure a failure at every capacity in ${charset}, cutting only its message`, () => {
+      const full = encodedLength(JSON.stringify(failure()), charset);
+      expect(fitToCapacity(failure(), charset, full)).toBe(JSON.stringify(failure()));
+      let previous = Number.POSITIVE_INFINITY;
+      for (let capacity = full - 1; capacity >= 20; capacity -= 13) {
+        const text = fitToCapacity(failure(), charset, capacity);
+        const parsed = JSON.parse(text);
+        expect(parsed.infcode, `capacity ${capacity}`).toBe(-1);
+        expect(parsed.output).toEqual({});
+        if (text === TINY_ERROR_ENVELOPE) continue;
+        expect(iconv.encode(text, charset === 'utf-8' ? 'utf8' : charset).length).toBeLessThanOrEqual(capacity);
+        expect(failure().err_msg.startsWith(parsed.err_msg.replace(/…$/, ''))).toBe(true);
+        expect(parsed.err_msg.length).toBeLessThanOrEqual(previous);
+        previous = parsed.err_msg.length;
+        // The longest head that fits: one more character would not.
+        const head = parsed.err_msg.replace(/…$/, '');
+        if (head.length > 0 && head.length < failure().err_msg.length - 1) {
+          const longer = JSON.stringify({ ...failure(), err_msg: `${failure().err_msg.slice(0, head.length + 1)}…` });
+          expect(encodedLength(longer, charset)).toBeGreaterThan(capacity);
+        }
+      }
+    });
+  }
+
+  it('answers the tiny failure when not even an empty message fits', () => {
+    expect(fitToCapacity(failure(), 'utf-8', 60)).toBe(TINY_ERROR_ENVELOPE);
+    expect(JSON.parse(TINY_ERROR_ENVELOPE).infcode).toBe(-1);
   });
 });

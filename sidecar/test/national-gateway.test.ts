@@ -4,7 +4,7 @@ import iconv from 'iconv-lite';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
-import { analysisEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
+import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
 import { callOverHttp, callService, testServer } from './helpers/test-server';
 
 let server: SidecarServer;
@@ -231,6 +231,31 @@ describe.each([
       const tiny = await call(server, envelope, { url: '/v1/yb/3101', headers: { 'x-out-capacity': '120' } });
       expect(tiny.raw.length).toBeLessThanOrEqual(120);
       expect(tiny.body).toEqual({ infcode: 0, err_msg: '', output: { result: [], truncated: true } });
+    });
+
+    it('keeps a refused 3103 refused through a small buffer, its message cut, nothing stored', async () => {
+      const first = await call(server, analysisEnvelope({ encounterId: 'MZ-G-11', firing: 8, lines: 12 }));
+      const ids = first.body.output.result!.map((r) => r.jr_id);
+      expect(ids).toHaveLength(8);
+      // Continued without the reason the rule asks for: refused whole, with one line per warning in err_msg.
+      const continued = feedbackEnvelope(ids.map((jrId) => ({ jrId, way: '1' as const })));
+      const roomy = await call(server, continued, { url: '/v1/yb/3103' });
+      expect(roomy.body.infcode).toBe(-1);
+      expect(roomy.raw.length).toBeGreaterThan(700);
+      for (const capacity of [700, 300, 120]) {
+        const reply = await call(server, continued, {
+          url: '/v1/yb/3103',
+          headers: { 'x-out-capacity': String(capacity) },
+        });
+        expect(reply.raw.length).toBeLessThanOrEqual(capacity);
+        expect(reply.body.infcode, `capacity ${capacity}`).toBe(-1);
+        expect(roomy.body.err_msg.startsWith(reply.body.err_msg.replace(/…$/, ''))).toBe(true);
+      }
+      const stored = server.db
+        .prepare(`SELECT COUNT(*) FROM dispositions WHERE jr_id IN (${ids.map(() => '?').join(',')})`)
+        .pluck()
+        .get(...ids);
+      expect(stored).toBe(0);
     });
 
     it('rejects a malformed X-Out-Capacity', async () => {

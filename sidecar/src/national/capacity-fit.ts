@@ -5,6 +5,9 @@ import { envelopeText, spliceResults } from './envelope-text';
 /** The reply when not even an empty result list fits: still a valid national envelope, pure ASCII. */
 export const TINY_ENVELOPE = '{"infcode":0,"err_msg":"","output":{"result":[],"truncated":true}}';
 
+/** The reply to a failed call when not even its envelope with an empty err_msg fits: still a failure, pure ASCII. */
+export const TINY_ERROR_ENVELOPE = '{"infcode":-1,"err_msg":"","output":{}}';
+
 type Envelope = ResponseEnvelope<{ result?: JudgeResultDto[]; truncated?: boolean; [key: string]: unknown }>;
 
 /**
@@ -21,6 +24,9 @@ export function fitToCapacity(
 ): string {
   const full = resultJson ? envelopeText(envelope as ResponseEnvelope, resultJson) : JSON.stringify(envelope);
   if (encodedLength(full, charset) <= capacity) return full;
+  // A failure must never shrink into a success: a 3103 refused for a missing reason would read as accepted, and a
+  // 3101 the sidecar could not answer as "no violations". Only its message is cut.
+  if (envelope.infcode !== 0) return fitError(envelope, charset, capacity);
 
   const results = envelope.output?.result ?? [];
   const base = JSON.stringify({ ...envelope, output: { ...envelope.output, result: [], truncated: true } });
@@ -54,6 +60,27 @@ export function fitToCapacity(
     }
   }
   return base;
+}
+
+/** The failure with err_msg cut (…) to the longest head that fits; TINY_ERROR_ENVELOPE when none does. */
+function fitError(envelope: Envelope, charset: string, capacity: number): string {
+  const message = envelope.err_msg ?? '';
+  const withMessage = (length: number) =>
+    JSON.stringify({ ...envelope, err_msg: length === 0 ? '' : `${message.slice(0, length)}…` });
+  let best = withMessage(0);
+  if (encodedLength(best, charset) > capacity) return TINY_ERROR_ENVELOPE;
+  // The encoded size grows with the head's length: the longest head that fits is found by bisection.
+  let low = 1;
+  let high = message.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const text = withMessage(middle);
+    if (encodedLength(text, charset) <= capacity) {
+      best = text;
+      low = middle + 1;
+    } else high = middle - 1;
+  }
+  return best;
 }
 
 function shortenLightly(r: JudgeResultDto): JudgeResultDto {
