@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging';
 import { queueDailyFigures } from '../src/outbox/daily-figures';
@@ -126,6 +127,42 @@ describe('outbox to the 数据归集 platform', () => {
     // The same entry both times, id included: a receiver that dedups by id keeps one.
     expect(deliveries[1]!.body).toEqual(deliveries[0]!.body);
     expect(deliveries[0]!.body.id).toBe('entry-1');
+    db.close();
+  });
+
+  it('goes on when the database refuses the outbox bookkeeping, and delivers once it takes writes again', async () => {
+    const db = openDatabase(tempDataDir());
+    const outbox = new OutboxStore(db);
+    outbox.add('entry-full-disk', 'disposition', { n: 1 }, Date.now());
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    // The disk is full: neither a failure nor a delivery can be marked, nor the next attempt read.
+    const full = () => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    };
+    const store = outbox as unknown as Record<'markFailed' | 'markDelivered' | 'nextAttemptAt', unknown>;
+    const saved = {
+      markFailed: store.markFailed,
+      markDelivered: store.markDelivered,
+      nextAttemptAt: store.nextAttemptAt,
+    };
+    Object.assign(store, { markFailed: full, markDelivered: full, nextAttemptAt: full });
+    const forwarder = new OutboxForwarder(
+      outbox,
+      platformDestination({ url: receiverUrl, headers: {}, retryMinMs: 10, retryMaxMs: 20 }),
+      logger,
+    );
+    deliveries.length = 0;
+    failNext = 1;
+    await forwarder.deliverDue(); // refused by the receiver, then markFailed throws: resolves all the same
+    await forwarder.deliverDue(); // taken by the receiver, then markDelivered throws
+    expect(lines.filter((l) => l.level === 50 && /database refused/.test(l.msg))).toHaveLength(2);
+    // The disk has room again: the entry goes once more under the same id (the receiver dedups), then is marked.
+    Object.assign(store, saved);
+    await forwarder.deliverDue();
+    await forwarder.stop();
+    expect(deliveries.map((d) => d.key)).toEqual(['entry-full-disk', 'entry-full-disk']);
+    expect(outbox.pending()).toBe(0);
     db.close();
   });
 

@@ -25,6 +25,8 @@ export class OutboxForwarder {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Passes in a row that the outbox's own table refused (disk full, I/O error): they back off like deliveries. */
+  private storeFailures = 0;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -50,13 +52,31 @@ export class OutboxForwarder {
     await this.destination.close();
   }
 
-  /** One pass over what is due; resolves when done. Exposed for tests and the admin retry endpoint. */
+  /**
+   * One pass over what is due; resolves when done, never rejects. Exposed for tests and the admin retry endpoint.
+   * When the database refuses the outbox's bookkeeping, nothing is lost (an entry stays until marked delivered; one
+   * delivered but not marked goes again under its id) and the sidecar must go on answering 3101: the failure is
+   * logged and the pass tried again later, where an unhandled rejection would have ended the process.
+   */
   deliverDue(): Promise<void> {
     if (!this.running) {
-      this.running = this.pass().finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.scheduleNext();
-      });
+      this.running = this.pass()
+        .then(
+          () => {
+            this.storeFailures = 0;
+          },
+          (error: unknown) => {
+            this.storeFailures++;
+            this.logger.error(
+              { err: error, failures: this.storeFailures },
+              `${this.destination.name} outbox: the database refused a read or write; trying again later`,
+            );
+          },
+        )
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.scheduleNext();
+        });
     }
     return this.running;
   }
@@ -68,7 +88,18 @@ export class OutboxForwarder {
   }
 
   private scheduleNext(): void {
-    const next = this.outbox.nextAttemptAt(this.destination.kinds);
+    if (this.storeFailures > 0) {
+      this.schedule(Math.min(IDLE_POLL_MS, backoff(this.destination, this.storeFailures)));
+      return;
+    }
+    let next: number | undefined;
+    try {
+      next = this.outbox.nextAttemptAt(this.destination.kinds);
+    } catch (error) {
+      this.logger.error({ err: error }, `${this.destination.name} outbox: the database refused a read`);
+      this.schedule(IDLE_POLL_MS);
+      return;
+    }
     const delay = next === undefined ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, next - this.now()));
     this.schedule(delay);
   }
