@@ -10,20 +10,66 @@ export const SECRET_FILE_NAME = 'install.secret';
  */
 export function loadInstallSecret(dataDir: string): Buffer {
   const file = path.join(dataDir, SECRET_FILE_NAME);
+  let text: string | undefined;
   try {
-    return decodeSecret(fs.readFileSync(file, 'utf8'), file);
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
-  const fresh = randomBytes(32).toString('hex');
-  try {
-    // 'wx' fails if another process created it in the meantime; then theirs wins and is read back.
-    fs.writeFileSync(file, `${fresh}\n`, { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
+  if (text !== undefined && text.trim() !== '') return decodeSecret(text, file);
+  // Absent, or empty: an earlier version wrote it in place, and a power cut during the first start could leave it
+  // empty, after which no start would succeed. An empty file holds no secret to keep, so a new one replaces it.
+  createSecret(dataDir, file, text !== undefined);
   return decodeSecret(fs.readFileSync(file, 'utf8'), file);
+}
+
+/**
+ * Writes a fresh secret to a file of its own, flushed to disk, and only then gives it the real name, so the name
+ * never points at a partial secret. A hard link keeps the first writer's secret when two processes start at once
+ * (the second link fails and the second process reads the first one's); `replace` (an empty file is there) renames
+ * over it instead. The directory entry is flushed too where the platform allows it.
+ */
+function createSecret(dataDir: string, file: string, replace: boolean): void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(temp, 'wx', 0o600);
+  try {
+    fs.writeSync(fd, `${randomBytes(32).toString('hex')}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    if (replace) fs.renameSync(temp, file);
+    else linkOnce(temp, file);
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+  flushDirectory(dataDir);
+}
+
+function linkOnce(temp: string, file: string): void {
+  try {
+    fs.linkSync(temp, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    // A file system without hard links: rename, unless another process got there first.
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+    if (!fs.existsSync(file)) fs.renameSync(temp, file);
+  }
+}
+
+function flushDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Windows cannot open a directory this way; NTFS journals the rename itself.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 function decodeSecret(text: string, file: string): Buffer {
