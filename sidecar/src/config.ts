@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EvaluatorConfig } from '@prealert/core';
+import { checkEvaluatorConfig, type EvaluatorConfig } from '@prealert/core';
 import { defaultDataDir } from './data-dir';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -180,8 +180,15 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     if (pf.retryMaxMs !== undefined)
       config.platform.retryMaxMs = positiveInt(pf.retryMaxMs, field('platform.retryMaxMs'));
   }
-  if (raw.evaluator !== undefined)
-    config.evaluator = record(raw.evaluator, field('evaluator')) as Partial<EvaluatorConfig>;
+  if (raw.evaluator !== undefined) {
+    const errors = checkEvaluatorConfig(record(raw.evaluator, field('evaluator')), 'evaluator');
+    if (errors.length > 0) {
+      const first = errors[0]!;
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+      throw new ConfigError(`${field(first.path)} ${first.message}${more}`);
+    }
+    config.evaluator = raw.evaluator as Partial<EvaluatorConfig>;
+  }
   if (raw.analysisThread !== undefined) config.analysisThread = onOff(raw.analysisThread, field('analysisThread'));
 }
 

@@ -66,6 +66,31 @@ describe('config: defaults < file < environment < command line', () => {
     expect(attempt('{"adminToken": "short"}')).toThrow(/adminToken must be at least 16 characters/);
     expect(attempt('{"upstream": {"url": "ftp://x"}}')).toThrow(/upstream.url must be an http\(s\) URL/);
     expect(attempt('{"log": {"level": "loud"}}')).toThrow(/log.level must be one of/);
+    // The evaluator block: a typo or a value outside the national ones stops the start, naming the path.
+    expect(attempt('{"evaluator": {"ruleOverrides": {"GZ10000301004000": {"impact": "blok"}}}}')).toThrow(
+      /evaluator\.ruleOverrides\.GZ10000301004000\.impact must be one of "notice", "confirm", "reason", "block"/,
+    );
+    expect(attempt('{"evaluator": {"ruleOverides": {}}}')).toThrow(/evaluator\.ruleOverides is not a known setting/);
+    expect(attempt('{"evaluator": {"ruleOverrides": {"GZ10000301004000": {"severity": 4}}}}')).toThrow(
+      /evaluator\.ruleOverrides\.GZ10000301004000\.severity must be one of 1, 2, 3/,
+    );
+    expect(attempt('{"evaluator": {"ruleOverrides": {"GZ10000301004000": {"scenes": [2, 11]}}}}')).toThrow(
+      /evaluator\.ruleOverrides\.GZ10000301004000\.scenes\[1\] must be <= 10/,
+    );
+    expect(attempt('{"evaluator": {"ageCeilings": {"childMaxYears": "14"}}}')).toThrow(
+      /evaluator\.ageCeilings\.childMaxYears must be integer/,
+    );
+    expect(attempt('{"evaluator": {"hospitalLevel": 2, "medinsLevelMap": {"A": 4}}}')).toThrow(
+      /evaluator\.medinsLevelMap\.A must be one of 1, 2, 3/,
+    );
+    expect(attempt('{"evaluator": []}')).toThrow(/evaluator must be an object/);
+    const good = {
+      ruleOverrides: { GZ10000301004000: { impact: 'confirm', severity: 3, scenes: [1, 2], enabled: true } },
+      ageCeilings: { childMaxYears: 12 },
+      hospitalLevel: 3,
+      internetVisit: { medTypes: ['9901'], deptCodes: ['HLW'] },
+    };
+    expect(attempt(JSON.stringify({ evaluator: good }))().evaluator).toEqual(good);
     expect(attempt('{"port": ')).toThrow(ConfigError);
     expect(() =>
       loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_PORT: 'abc' }, configFile: undefined }),

@@ -6,6 +6,7 @@ export * from './envelope/schemas';
 export * from './envelope/validate';
 export * from './evaluate/analyze';
 export * from './evaluate/config';
+export * from './evaluate/config-schema';
 export * from './evaluate/finding';
 export * from './evaluate/jr-id';
 export * from './library/code-table';
