@@ -17,6 +17,7 @@ import { loadInstallSecret, PatientPseudonymizer } from './patient-pseudonym';
 import { requireAdmin } from './plugins/admin-auth';
 import { cors } from './plugins/cors';
 import { health } from './plugins/health';
+import { hostGuard } from './plugins/host-guard';
 import { metricsRoute } from './plugins/metrics';
 import { nationalGateway } from './plugins/national-gateway';
 import { nextRequestId, requestLog, requestReporter } from './plugins/request-log';
@@ -224,6 +225,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     });
 
     await app.register(requestLog, { report });
+    await app.register(hostGuard, { listenHost: config.host });
     await app.register(cors, { origins: config.corsOrigins });
     await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
     await app.register(health, { holder, sync });

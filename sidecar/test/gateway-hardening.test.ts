@@ -104,6 +104,56 @@ describe('browser origins on the national route', () => {
   });
 });
 
+describe('a rebound domain on the other routes (DNS rebinding)', () => {
+  let server: Awaited<ReturnType<typeof testServer>>;
+  beforeAll(async () => {
+    server = await testServer({});
+    await server.listen();
+  });
+  afterAll(() => server.close());
+
+  it('reads nothing of tasks, figures or status under a foreign Host, over a real socket', async () => {
+    const first = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-REBIND-2' }));
+    expect(first.body.infcode).toBe(0);
+    const { port } = server.app.server.address() as AddressInfo;
+    const get = (url: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: url, headers: { host } }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          })
+          .on('error', reject);
+      });
+    const urls = ['/v1/tasks/T-MZ-H-REBIND-2', '/v1/stats?by=doctor', '/v1/status', '/metrics', '/healthz'];
+    for (const url of urls) {
+      const foreign = await get(url, `rebind.example.com:${port}`);
+      expect(foreign.status, url).toBe(403);
+      expect(foreign.body).not.toContain('MZ-H-REBIND-2');
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+        expect((await get(url, host)).status, `${url} as ${host}`).toBe(200);
+      }
+    }
+    // The national route stays open to any Host without an Origin: a HIS may reach the drop-in under the
+    // provincial gateway's own name, mapped to 127.0.0.1 in its hosts file.
+    const mapped = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-REBIND-3' }), {
+      headers: { host: 'hisgw.example.gov.cn:17311' },
+    });
+    expect(mapped.body.infcode).toBe(0);
+  });
+
+  it('refuses no Host when the hospital chose to listen beyond loopback', async () => {
+    const open = await testServer({ host: '0.0.0.0' });
+    try {
+      const reply = await open.app.inject({ url: '/healthz', headers: { host: 'ws-0231.hospital.local:17311' } });
+      expect(reply.statusCode).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
 describe('GBK bytes without a charset label', () => {
   it('are read as GB18030 (names intact) and answered in GBK', async () => {
     const server = await testServer();

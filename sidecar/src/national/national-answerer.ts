@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestEnvelope, ResponseEnvelope } from '@prealert/core';
 import { type Logger, maskIdNumbers } from '../logging';
+import { isLoopbackHost } from '../loopback-host';
 import type { RequestFacts } from '../request-facts';
 import { secretMatcher } from '../secret-compare';
 import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from './body-charset';
@@ -197,10 +198,4 @@ export function render(
 export function shortenError(message: string): string {
   const masked = maskIdNumbers(message);
   return masked.length > 200 ? `${masked.slice(0, 200)}…` : masked;
-}
-
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
-
-function isLoopbackHost(host: string | undefined): boolean {
-  return host !== undefined && LOOPBACK_HOST.test(host);
 }
