@@ -18,8 +18,13 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** A headless Chromium with a new empty profile (removed by the caller), Chinese locale, desktop-sized window. */
-export async function launchChromium(): Promise<{ context: BrowserContext; profileDir: string }> {
+/**
+ * A headless Chromium with a new empty profile (removed by the caller), Chinese locale, desktop-sized window, in
+ * this machine's time zone unless `timezoneId` names another.
+ */
+export async function launchChromium(
+  options: { timezoneId?: string } = {},
+): Promise<{ context: BrowserContext; profileDir: string }> {
   if (!fs.existsSync(CHROMIUM)) throw new Error('Chromium missing: run scripts/install-browser.sh');
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -28,6 +33,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; profi
     args: CHROMIUM_ARGS,
     viewport: { width: 1440, height: 900 },
     locale: 'zh-CN',
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
   });
   return { context, profileDir: userDataDir };
 }

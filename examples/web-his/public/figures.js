@@ -10,6 +10,22 @@ const money = (n) => `¥${Number(n).toFixed(2)}`;
 const percent = (rate) => `${(Number(rate) * 100).toFixed(1)}%`;
 const pad = (n) => String(n).padStart(2, '0');
 const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+/**
+ * Today as the sidecar counts days: in China's time (Asia/Shanghai), whatever zone this browser is set to. Taken
+ * from the browser's own clock, a browser outside UTC+8 (a vendor's test machine) would end the default range a day
+ * early for eight hours of every day, leaving that day's reminders out.
+ */
+function chinaToday() {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date());
+  const part = (type) => parts.find((p) => p.type === type)?.value;
+  return new Date(`${part('year')}-${part('month')}-${part('day')}T00:00:00`);
+}
 const COLOURS = { complied: '#2e7d32', continued: '#ef6c00', pending: '#b0bec5', amount: '#90a4ae', rate: '#1565c0' };
 
 let sidecar = '';
@@ -260,7 +276,7 @@ async function start() {
   } catch {
     setStatus('读取演示配置失败', 'down');
   }
-  const today = new Date();
+  const today = chinaToday();
   const monthAgo = new Date(today);
   monthAgo.setDate(today.getDate() - 29);
   /** @type {HTMLInputElement} */ ($('from')).value = isoDay(monthAgo);
