@@ -233,6 +233,27 @@ describe.each([
       expect(tiny.body).toEqual({ infcode: 0, err_msg: '', output: { result: [], truncated: true } });
     });
 
+    it('records as reminders only the results a small buffer carried, so the figures count what was shown', async () => {
+      // The size of the whole answer, from another encounter (answers of one encounter share their jr_ids).
+      const sized = await call(server, analysisEnvelope({ encounterId: 'MZ-G-12-SIZE', lines: 20, firing: 12 }), {
+        url: '/v1/yb/3101',
+      });
+      expect(sized.body.output.result).toHaveLength(12);
+      const cut = await call(server, analysisEnvelope({ encounterId: 'MZ-G-12', lines: 20, firing: 12 }), {
+        url: '/v1/yb/3101',
+        headers: { 'x-out-capacity': String(Math.floor(sized.raw.length * 0.3)) },
+      });
+      const shown = cut.body.output.result!.map((r) => r.jr_id).sort();
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.length).toBeLessThan(12);
+      await server.app.inject({ url: '/v1/status' }); // waits for queued records
+      const task = (await server.app.inject({ url: '/v1/tasks/T-MZ-G-12' })).json() as { results: { jr_id: string }[] };
+      expect(task.results.map((r) => r.jr_id).sort()).toEqual(shown);
+      const reminders = server.db.prepare('SELECT jr_id FROM reminders WHERE mdtrt_id = ? ORDER BY jr_id').pluck();
+      expect(reminders.all('MZ-G-12')).toEqual(shown);
+      expect(reminders.all('MZ-G-12-SIZE')).toHaveLength(12);
+    });
+
     it('keeps a refused 3103 refused through a small buffer, its message cut, nothing stored', async () => {
       const first = await call(server, analysisEnvelope({ encounterId: 'MZ-G-11', firing: 8, lines: 12 }));
       const ids = first.body.output.result!.map((r) => r.jr_id);

@@ -10,29 +10,46 @@ export const TINY_ERROR_ENVELOPE = '{"infcode":-1,"err_msg":"","output":{}}';
 
 type Envelope = ResponseEnvelope<{ result?: JudgeResultDto[]; truncated?: boolean; [key: string]: unknown }>;
 
+/** An answer fitted to a caller's buffer, and which of its results made it in (by index). */
+export interface FittedAnswer {
+  text: string;
+  /** Indices of the results the text carries (shortened or not); undefined when it carries them all unchanged. */
+  kept: readonly number[] | undefined;
+}
+
+/** fitAnswer's text. */
+export function fitToCapacity(
+  envelope: Envelope,
+  charset: string,
+  capacity: number,
+  resultJson?: readonly string[],
+): string {
+  return fitAnswer(envelope, charset, capacity, resultJson).text;
+}
+
 /**
  * Serialises `envelope` so that it fits `capacity` bytes once encoded in `charset` (the native shim's caller-owned
  * buffer). First every result is shortened (basis text, long messages, 涉及项 lines) so that as many jr_ids as
  * possible survive for the 3103; only then are whole results dropped, lowest severity first.
  */
-export function fitToCapacity(
+export function fitAnswer(
   envelope: Envelope,
   charset: string,
   capacity: number,
   /** The results already written as JSON (NationalAnswer.resultJson), so the whole answer is not written twice. */
   resultJson?: readonly string[],
-): string {
+): FittedAnswer {
   const full = resultJson ? envelopeText(envelope as ResponseEnvelope, resultJson) : JSON.stringify(envelope);
-  if (encodedLength(full, charset) <= capacity) return full;
+  if (encodedLength(full, charset) <= capacity) return { text: full, kept: undefined };
   // A failure must never shrink into a success: a 3103 refused for a missing reason would read as accepted, and a
   // 3101 the sidecar could not answer as "no violations". Only its message is cut.
-  if (envelope.infcode !== 0) return fitError(envelope, charset, capacity);
+  if (envelope.infcode !== 0) return { text: fitError(envelope, charset, capacity), kept: [] };
 
   const results = envelope.output?.result ?? [];
   const base = JSON.stringify({ ...envelope, output: { ...envelope.output, result: [], truncated: true } });
   const baseSize = encodedLength(base, charset);
   // Below even that the shim reports response_too_large itself; it still gets a well-formed answer.
-  if (baseSize > capacity) return TINY_ENVELOPE;
+  if (baseSize > capacity) return { text: TINY_ENVELOPE, kept: [] };
 
   for (const shorten of [shortenLightly, shortenHard]) {
     const shortened = results.map(shorten);
@@ -55,11 +72,18 @@ export function fitToCapacity(
       }
     }
     if (total <= capacity) {
-      const kept = json.filter((_, i) => keep[i]);
-      return spliceResults(base, kept);
+      const kept: number[] = [];
+      for (let i = 0; i < keep.length; i++) if (keep[i]) kept.push(i);
+      return {
+        text: spliceResults(
+          base,
+          kept.map((i) => json[i]!),
+        ),
+        kept,
+      };
     }
   }
-  return base;
+  return { text: base, kept: [] };
 }
 
 /** The failure with err_msg cut (…) to the longest head that fits; TINY_ERROR_ENVELOPE when none does. */

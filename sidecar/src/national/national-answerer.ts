@@ -136,7 +136,14 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
 
     let result: NationalAnswer;
     try {
-      result = await service.handle({ infno: envelope.infno, envelope, json: forwardJson, receivedAt, startedAt });
+      result = await service.handle({
+        infno: envelope.infno,
+        envelope,
+        json: forwardJson,
+        receivedAt,
+        startedAt,
+        format,
+      });
     } catch (error) {
       if (error instanceof AnsweredElsewhere) throw error;
       // Not the caller's fault (a full disk, a bug): said as such, and logged with the cause for IT staff.
@@ -150,7 +157,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
         ok: result.ok,
         ...(result.ok ? {} : { error: shortenError(String(result.envelope.err_msg ?? '')) }),
       },
-      ...render(result.envelope, format, 200, result.resultJson),
+      ...render(result.envelope, format, 200, result.resultJson, result.fittedText),
     };
   };
 }
@@ -177,13 +184,17 @@ export function render(
   format: ReplyFormat = { charset: 'utf-8' },
   status = 200,
   resultJson?: readonly string[],
+  /** The answer already fitted to format.capacity by the service (NationalAnswer.fittedText). */
+  fittedText?: string,
 ): Omit<Answered, 'facts'> {
   const text =
-    format.capacity !== undefined
-      ? fitToCapacity(envelope as Parameters<typeof fitToCapacity>[0], format.charset, format.capacity, resultJson)
-      : resultJson !== undefined
-        ? envelopeText(envelope, resultJson)
-        : JSON.stringify(envelope);
+    fittedText !== undefined
+      ? fittedText
+      : format.capacity !== undefined
+        ? fitToCapacity(envelope as Parameters<typeof fitToCapacity>[0], format.charset, format.capacity, resultJson)
+        : resultJson !== undefined
+          ? envelopeText(envelope, resultJson)
+          : JSON.stringify(envelope);
   return {
     status,
     contentType: `application/json; charset=${format.charset}`,

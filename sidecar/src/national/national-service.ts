@@ -16,6 +16,7 @@ import type { DispositionInput, DispositionStore } from '../store/dispositions';
 import { recordedResult } from '../store/recorded-result';
 import type { AnalysisRecorder } from '../store/records';
 import { mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
+import { fitAnswer } from './capacity-fit';
 
 /**
  * prealert's extension fields on a result the doctor already continued in this encounter (same jr_id): the HIS
@@ -36,6 +37,12 @@ export interface NationalCall {
   receivedAt: Date;
   /** performance.now() when the request arrived, for the recorded time taken. */
   startedAt: number;
+  /**
+   * The caller's charset and, when it declared one (X-Out-Capacity, the native shim), the size of its buffer: a
+   * 3101/3102 answer is then fitted here, before it is recorded, so that only results the doctor is shown become
+   * reminders. A result cut for space is never answered with 3103 and would stay pending in the figures for ever.
+   */
+  format?: { charset: string; capacity?: number };
 }
 
 export interface NationalAnswer {
@@ -44,6 +51,8 @@ export interface NationalAnswer {
   taskId?: string;
   /** envelope.output.result already written as JSON, one string per result: the answer is put together from them. */
   resultJson?: readonly string[];
+  /** The answer already fitted to the caller's buffer (NationalCall.format.capacity), as it goes out. */
+  fittedText?: string;
 }
 
 /** What 3101/3102 needs: the library, somewhere to record answers, and the doctor's earlier decisions. */
@@ -161,6 +170,9 @@ export class NationalService {
     const envelope = successEnvelope({ ...outcome.output, result: results }, this.envelopeOptions(call));
     // Each result is written as JSON once: the answer is put together from the same text the recorder gets.
     const resultJson = results.map((r) => JSON.stringify(r));
+    const capacity = call.format?.capacity;
+    const fitted = capacity === undefined ? undefined : fitAnswer(envelope, call.format!.charset, capacity, resultJson);
+    const shown = fitted?.kept ?? results.map((_, i) => i);
     this.deps.recorder.enqueue({
       taskId: outcome.taskId,
       infno,
@@ -168,11 +180,11 @@ export class NationalService {
       receivedAt: call.receivedAt,
       elapsedUs: (performance.now() - call.startedAt) * 1000,
       libraryVersion: active.info.version,
-      results: results.map((r, i) => recordedResult(r, resultJson[i])),
+      results: shown.map((i) => recordedResult(results[i]!, resultJson[i])),
       findings: outcome.findings,
       encounters: outcome.encounters,
     });
-    return { ok: true, envelope, taskId: outcome.taskId, resultJson };
+    return { ok: true, envelope, taskId: outcome.taskId, resultJson, fittedText: fitted?.text };
   }
 
   private async feedback(call: NationalCall, deps: FeedbackDeps): Promise<NationalAnswer> {
