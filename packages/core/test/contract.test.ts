@@ -70,6 +70,27 @@ describe('rejection names every bad field', () => {
     ]);
   });
 
+  it('reads fractional seconds (.S to .SSS) and refuses anything else after the seconds, naming the field', () => {
+    for (const date of ['2026-11-20 09:00:00.5', '2026-11-20 09:00:00.50', '2026-11-20T09:00:00.500']) {
+      expect(run(lib, { lines: [{ code: APALUTAMIDE, date }] }).ok, date).toBe(true);
+    }
+    // "…Z" is UTC, 8 hours behind the Shanghai wall clock the national times are in: never read as wall clock.
+    for (const date of [
+      '2026-11-20 23:30:00.000Z',
+      '2026-11-20 09:00:00.5garbage',
+      '2026-11-20 09:00:00.',
+      '2026-11-20 09:00:00.0000',
+    ]) {
+      const out = run(lib, { lines: [{ code: APALUTAMIDE, date }] });
+      expect(out.ok, date).toBe(false);
+      if (!out.ok) {
+        expect(out.errors.map((e) => e.path)).toEqual([
+          'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].drord_begn_date',
+        ]);
+      }
+    }
+  });
+
   it('trig_scen outside 1–10 is rejected', () => {
     const out = run(lib, { trig_scen: '23', lines: [{ code: APALUTAMIDE }] });
     expect(out.ok).toBe(false);

@@ -78,7 +78,9 @@ export function parseLocalMinutes(text: string): number {
       if (len >= 19) {
         if (text.charCodeAt(16) !== 58) return Number.NaN;
         ss = digits(text, 17, 2);
-        if (len > 19 && text.charCodeAt(19) !== 46) return Number.NaN;
+        // ".SSS" (1–3 digits) and nothing after: "…00.000Z" is UTC, 8 hours off the wall clock, and is refused.
+        if (len > 19 && (text.charCodeAt(19) !== 46 || len > 23 || len === 20 || digits(text, 20, len - 20) < 0))
+          return Number.NaN;
       } else if (len !== 16) return Number.NaN;
     }
   } else if ((len === 8 || len === 14) && digits(text, 0, 8) >= 0) {
