@@ -41,6 +41,16 @@ describe('tcm_single_not_paid', () => {
     expect(resultsOf(alone, TCM_SINGLE)).toHaveLength(1);
   });
 
+  it('gives the prescription the same jr_id and kp_id whatever the order of its lines', () => {
+    const clove = { code: CLOVE, rx_id: 'C1', rxno: 'ZY1', type: '102' };
+    const ginseng = { code: GINSENG_SLICE, rx_id: 'C2', rxno: 'ZY1', type: '102' };
+    const [a] = resultsOf(run(lib, { lines: [clove, ginseng] }), TCM_SINGLE);
+    const [b] = resultsOf(run(lib, { lines: [ginseng, clove] }), TCM_SINGLE);
+    expect(a!.kp_id).not.toBe('');
+    expect(b!.jr_id).toBe(a!.jr_id);
+    expect(b!.kp_id).toBe(a!.kp_id);
+  });
+
   it('a listed piece inside a compound prescription with an unlisted piece passes', () => {
     const out = run(lib, {
       lines: [

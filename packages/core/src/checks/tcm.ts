@@ -37,7 +37,14 @@ export function checkTcmSinglePrescriptions(
     }
     for (const [rxno, rxLines] of byRx) {
       if (!rxLines.every((l) => listed.has(l))) continue;
-      const entry = listed.get(rxLines[0]!)!;
+      // The result is the point's whose id comes first, not the first line's: a HIS that sends the same
+      // prescription with its lines in another order must get the same jr_id (and kp_id), or a 3103 already given
+      // for it no longer matches.
+      let entry = listed.get(rxLines[0]!)!;
+      for (const line of rxLines) {
+        const candidate = listed.get(line)!;
+        if (candidate.kp.id < entry.kp.id) entry = candidate;
+      }
       const names = rxLines.map((l) => `【${listed.get(l)!.kp.itemName || l.name}】`).join('');
       const fact = rxLines.length === 1 ? '单味使用' : '全部由单方不予支付的饮片组成';
       out.push({
