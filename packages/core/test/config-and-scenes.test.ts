@@ -66,6 +66,27 @@ describe('trigger scenes', () => {
   });
 });
 
+describe("the workstation's severity and impact", () => {
+  const INDICATION = 'GZ10000101008000';
+  const APREPITANT_INJ = 'XA04ADA285B002010102180'; // 阿瑞匹坦注射液, 限放化疗 (text only)
+  const female = { gend: '2', lines: [{ code: APALUTAMIDE }] };
+
+  it('an impact set for a rule holds, a text-only indication included', () => {
+    const text = { lines: [{ code: APREPITANT_INJ }] };
+    expect(resultsOf(run(lib, text), INDICATION)[0]).toMatchObject({ sev_deg: '3', wf_impact: 'confirm' });
+    const blocked = run(lib, text, { ruleOverrides: { [INDICATION]: { impact: 'block' } } });
+    expect(resultsOf(blocked, INDICATION)[0]).toMatchObject({ sev_deg: '3', wf_impact: 'block' });
+  });
+
+  it('a severity set without an impact brings the default impact of that severity', () => {
+    expect(resultsOf(run(lib, female), SEX_DRUG)[0]).toMatchObject({ sev_deg: '2', wf_impact: 'reason' });
+    const milder = run(lib, female, { ruleOverrides: { [SEX_DRUG]: { severity: 3 } } });
+    expect(resultsOf(milder, SEX_DRUG)[0]).toMatchObject({ sev_deg: '3', wf_impact: 'confirm' });
+    const both = run(lib, female, { ruleOverrides: { [SEX_DRUG]: { severity: 3, impact: 'notice' } } });
+    expect(resultsOf(both, SEX_DRUG)[0]).toMatchObject({ sev_deg: '3', wf_impact: 'notice' });
+  });
+});
+
 describe('tcm_not_paid does not fire', () => {
   it('for a piece that is paid inside a compound, nor for a never-paid piece already charged (context)', () => {
     const out = run(lib, {

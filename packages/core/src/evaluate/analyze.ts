@@ -82,21 +82,16 @@ function toFinding(
   config: EvaluatorConfig,
 ): Finding {
   const kp = entry?.kp;
-  const effective = effectiveRule(rule, config);
-  let severity: Severity = effective.severity;
-  let impact: WorkflowImpact = effective.impact;
-  const override = effective.override;
-  if (kp?.severity !== undefined && override?.severity === undefined) {
-    severity = kp.severity;
-    // The impact follows the point's severity unless the rule or the workstation chose one of its own.
-    if (override?.impact === undefined && rule.impact === defaultImpact(rule.severity))
-      impact = defaultImpact(severity);
-  }
+  const override = effectiveRule(rule, config).override;
   const textOnly = kp !== undefined && isTextOnlyIndication(kp.limit);
-  if (textOnly && !override?.severity) {
-    severity = 3;
-    impact = 'confirm';
-  }
+  // The workstation's choice first; else a text-only indication is a 轻度可疑 reminder, else the point's severity,
+  // else the rule's.
+  const severity: Severity = override?.severity ?? (textOnly ? 3 : (kp?.severity ?? rule.severity));
+  // The impact: the workstation's, else one the library chose for the rule (not its severity's default), else the
+  // default of the severity in force (rules.md: reason for 1 and 2, confirm for 3) — so a severity changed by the
+  // workstation or the point brings its impact along. A text-only indication only asks for confirmation.
+  const ruleChoseImpact = !textOnly && rule.impact !== defaultImpact(rule.severity);
+  const impact: WorkflowImpact = override?.impact ?? (ruleChoseImpact ? rule.impact : defaultImpact(severity));
   const flagged = hit.flagged;
   const involved = hit.involved;
   let amount = 0;
