@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nationalLibrary } from './support/national';
-import { flaggedRx, involvedRx, resultsOf, run } from './support/requests';
+import { analysisInput, flaggedRx, involvedRx, resultsOf, run } from './support/requests';
 
 const lib = nationalLibrary();
 const PAY_DAYS = 'GZ10000101010000';
@@ -78,6 +78,34 @@ describe('max_qty_per_period', () => {
       ],
     });
     expect(resultsOf(out, FREQ)).toEqual([]);
+  });
+
+  it('a line sent without cnt counts as one unit, and its amount as not computed', () => {
+    const withoutCount = (spec: Parameters<typeof analysisInput>[0]) => {
+      const input = analysisInput(spec);
+      const orders = (
+        input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos as unknown as Record<string, unknown>[]
+      ).filter((o) => o.rx_id === 'NOCNT');
+      for (const o of orders) {
+        delete o.cnt;
+        delete o.sumamt;
+      }
+      return input;
+    };
+    const alone = run(lib, withoutCount({ lines: [{ code: INPATIENT_VISIT_FEE, rx_id: 'NOCNT', pric: 12 }] }));
+    expect(resultsOf(alone, FREQ)).toEqual([]);
+    const twice = run(
+      lib,
+      withoutCount({
+        lines: [
+          { code: INPATIENT_VISIT_FEE, rx_id: 'F1', cnt: 1, pric: 12, date: '2026-11-20 08:00:00', current: false },
+          { code: INPATIENT_VISIT_FEE, rx_id: 'NOCNT', pric: 12, date: '2026-11-20 15:00:00' },
+        ],
+      }),
+    );
+    const [r] = resultsOf(twice, FREQ);
+    expect(flaggedRx(r!)).toEqual(['NOCNT']);
+    expect(r!.vola_amt_stas).toBe('0');
   });
 
   it('24/小时 allows 24 hours a day: 24 passes, 25 flags one hour', () => {

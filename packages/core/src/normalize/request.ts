@@ -22,7 +22,7 @@ export interface Line {
   amount: number;
   /** sumamt was sent, or can be computed from pric (vola_amt_stas 0 otherwise). */
   amountKnown: boolean;
-  /** pric was sent, so an excess quantity has a price. */
+  /** pric and cnt were sent, so an excess quantity has an amount (and sumamt can be computed). */
   priceKnown: boolean;
   /** Begin time in Shanghai wall-clock minutes and its calendar day. */
   beginMinutes: number;
@@ -224,9 +224,13 @@ function normalizeLine(
     if (Number.isNaN(stopMinutes)) lastDay = Math.max(today, beginDay);
     else if (stopDay > beginDay) lastDay = stopDay;
   }
-  const qty = dto.cnt ?? 0;
+  // cnt is required (数量) but not always sent. An order line is at least one unit, so a line without it counts as 1
+  // for the quantity limits (a lower bound: what exceeds with 1 exceeds with any real count), and an amount that
+  // needs the count is not known (vola_amt_stas 0). Counting it as 0 hid the line from every frequency limit.
+  const qtySent = dto.cnt !== undefined;
+  const qty = dto.cnt ?? 1;
   const price = dto.pric ?? 0;
-  const priceKnown = dto.pric !== undefined;
+  const priceKnown = dto.pric !== undefined && qtySent;
   const code = dto.hilist_code;
   return new OrderLine(
     index,
@@ -237,7 +241,7 @@ function normalizeLine(
     dto.hilist_type ?? '',
     qty,
     price,
-    dto.sumamt ?? Math.round(qty * price * 100) / 100,
+    dto.sumamt ?? (priceKnown ? Math.round(qty * price * 100) / 100 : 0),
     dto.sumamt !== undefined || priceKnown,
     priceKnown,
     beginMinutes,
