@@ -136,6 +136,35 @@ describe('output and jr_id', () => {
     input.data.rule_ids = ['GZ10000101008000'];
     expect(resultsOf(run(lib, input)).map((r) => r.rule_id)).toEqual(['GZ10000101008000']);
     expect(resultsOf(run(lib, { gend: '1', lines: [{ code: '001102000050000' }] }))).toEqual([]);
+    // One string, as some clients send the 集合: split on commas (and the full-width ones).
+    const listed = analysisInput(spec);
+    (listed.data as { rule_ids: unknown }).rule_ids = 'GZ10000301004000， GZ10000101008000';
+    expect(
+      resultsOf(run(lib, listed))
+        .map((r) => r.rule_id)
+        .sort(),
+    ).toEqual(['GZ10000101008000', 'GZ10000301004000']);
+    const one = analysisInput(spec);
+    (one.data as { rule_ids: unknown }).rule_ids = 'GZ10000101008000';
+    expect(resultsOf(run(lib, one)).map((r) => r.rule_id)).toEqual(['GZ10000101008000']);
+  });
+
+  it('a birth date after the request is an error naming brdy; a line dated before the birth has no age', () => {
+    const future = run(lib, { brdy: '2026-11-21', lines: [{ code: APALUTAMIDE }] });
+    expect(future.ok).toBe(false);
+    if (!future.ok) {
+      expect(future.errors.map((e) => e.path)).toEqual(['input.data.patient_dtos[0].brdy']);
+      expect(future.message).toContain('晚于请求日期 2026-11-20');
+    }
+    // 职业功能训练 (法定就业年龄 16–60) on a line dated the day before a newborn's birth: no "-1 周岁" reminder.
+    const beforeBirth = run(lib, {
+      brdy: '2026-11-20',
+      lines: [{ code: '003402000320000', date: '2026-11-19 09:00:00' }],
+    });
+    expect(resultsOf(beforeBirth).filter((r) => r.vola_cont.includes('-1 周岁'))).toEqual([]);
+    expect(resultsOf(beforeBirth, 'PA-SVC-AGE-RANGE')).toEqual([]);
+    const newborn = run(lib, { brdy: '2026-11-20', lines: [{ code: '003402000320000', date: '2026-11-20 09:00:00' }] });
+    expect(resultsOf(newborn, 'PA-SVC-AGE-RANGE')[0]!.vola_cont).toContain('0 周岁');
   });
 
   it('a rule switched off for the workstation does not run', () => {

@@ -1,7 +1,7 @@
 import type { AnalysisInput, EncounterDto, OrderDto, PatientDto } from '../envelope/national-types';
 import { dateMessage, type FieldError } from '../envelope/validate';
 import { codeHashOf } from '../library/code-index';
-import { fullYears, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
+import { formatDay, fullYears, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 
 export type Sex = 'male' | 'female';
 
@@ -258,13 +258,14 @@ function normalizeLine(
 /** Full years (周岁) on the line's day; undefined without a birth date. Computed only by the checks that need it. */
 export function ageYearsAt(line: Line): number | undefined {
   const birth = line.encounter.patient.birth;
-  return birth === undefined ? undefined : fullYears(birth, line.beginDay);
+  // A line dated before the birth (a mother's charges sent on the newborn's record) has no age to decide on.
+  return birth === undefined || line.beginDay < birth.day ? undefined : fullYears(birth, line.beginDay);
 }
 
 /** Days since birth on the line's day (neonatal limits). */
 export function ageDaysAt(line: Line): number | undefined {
   const birth = line.encounter.patient.birth;
-  return birth === undefined ? undefined : line.beginDay - birth.day;
+  return birth === undefined || line.beginDay < birth.day ? undefined : line.beginDay - birth.day;
 }
 
 function normalizeEncounter(dto: EncounterDto, patient: Patient, now: LocalTime, errors: FieldError[]): Encounter {
@@ -314,6 +315,13 @@ function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors
     encounters: [],
     lines: [],
   };
+  // Born after the request: a wrong date, not a patient of -1 years (every age limit would decide on it).
+  if (patient.birth !== undefined && patient.birth.day > now.day) {
+    errors.push({
+      path: pathOf(at(-1, 'brdy')),
+      message: `出生日期 ${String(dto.brdy)} 晚于请求日期 ${formatDay(now.day)}`,
+    });
+  }
   const encounters = dto.fsi_encounter_dtos;
   for (let i = 0; i < encounters.length; i++) {
     here.encounter = i;
@@ -344,6 +352,9 @@ export function normalizeAnalysis(input: AnalysisInput, now: LocalTime): Normali
     patients.push(normalizePatient(data.patient_dtos[i]!, now, i, errors));
   }
   if (errors.length > 0) return { ok: false, errors };
-  const ruleIds = Array.isArray(data.rule_ids) ? data.rule_ids.map(text).filter((s) => s !== '') : [];
+  // A list, or as some clients send it, one string ("GZ…,GZ…"); "" and [] mean every rule.
+  const ruleIds = (
+    Array.isArray(data.rule_ids) ? data.rule_ids.map(text) : text(data.rule_ids).split(/[,，;；\s]+/)
+  ).filter((s) => s !== '');
   return { ok: true, request: { taskId: text(data.task_id), patients, ruleIds } };
 }
