@@ -70,6 +70,23 @@ describe('rejection names every bad field', () => {
     ]);
   });
 
+  it('an amount or count beyond any real one ("1e400" is Infinity once read) is an error naming the field', () => {
+    for (const cnt of ['1e400', 1e400, '-1e16']) {
+      const input = analysisInput({ lines: [{ code: APALUTAMIDE }] });
+      const order = (
+        input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos as unknown as Record<string, unknown>[]
+      )[0]!;
+      order.cnt = cnt;
+      const v = validateAnalysisInput(input);
+      expect(v.ok, String(cnt)).toBe(false);
+      if (!v.ok) {
+        expect(v.errors).toEqual([
+          { path: 'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].cnt', message: '数值超出范围' },
+        ]);
+      }
+    }
+  });
+
   it('reads fractional seconds (.S to .SSS) and refuses anything else after the seconds, naming the field', () => {
     for (const date of ['2026-11-20 09:00:00.5', '2026-11-20 09:00:00.50', '2026-11-20T09:00:00.500']) {
       expect(run(lib, { lines: [{ code: APALUTAMIDE, date }] }).ok, date).toBe(true);

@@ -43,7 +43,29 @@ function holders(input: Json): { name: string; holder: Json; schema: { propertie
   ];
 }
 
-const VALUES: unknown[] = [undefined, '', '   ', null, 0, 12.5, '12.5', ' 3 ', '0x10', 'abc', true, false, {}, [], [1]];
+const VALUES: unknown[] = [
+  undefined,
+  '',
+  '   ',
+  null,
+  0,
+  12.5,
+  '12.5',
+  ' 3 ',
+  '0x10',
+  'abc',
+  true,
+  false,
+  {},
+  [],
+  [1],
+  '1e400',
+  1e400,
+  '-1e16',
+  1e15,
+  '999999999999999',
+  2e15,
+];
 
 function clone<T>(v: T): T {
   return structuredClone(v);

@@ -31,6 +31,11 @@ export function isBlank(s: string): boolean {
   return true;
 }
 
+/** The schema's bounds of a number (schemas.ts): false for NaN and ±Infinity too. */
+function inBounds(n: number): boolean {
+  return n >= -1e15 && n <= 1e15;
+}
+
 /** Marks a value that is not a number and cannot become one. */
 const NOT_A_NUMBER = Symbol('not a number');
 
@@ -104,7 +109,8 @@ function optionalNumber(v: unknown): number | undefined | typeof NOT_A_NUMBER {
   if (typeof v === 'string') {
     if (isBlank(v)) return undefined;
     const n = decimalNumber(v);
-    return Number.isNaN(n) ? NOT_A_NUMBER : n;
+    // Outside the schema's bounds (Infinity from "1e400" included): not sure, so ajv names the field.
+    return inBounds(n) ? n : NOT_A_NUMBER;
   }
   if (v === null) return undefined;
   if (typeof v === 'boolean') return +v;
@@ -125,37 +131,49 @@ function id(o: Json, key: string, v: unknown): boolean {
 /** Numbers are written back with literal names too: real clients send "12.50" on every line. */
 function orderNumbersOk(o: Json): boolean {
   let v = o.hilist_pric;
-  if (v !== undefined && typeof v !== 'number') {
+  if (typeof v === 'number') {
+    if (!inBounds(v)) return false;
+  } else if (v !== undefined) {
     v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.hilist_pric = v;
   }
   v = o.cnt;
-  if (v !== undefined && typeof v !== 'number') {
+  if (typeof v === 'number') {
+    if (!inBounds(v)) return false;
+  } else if (v !== undefined) {
     v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.cnt = v;
   }
   v = o.pric;
-  if (v !== undefined && typeof v !== 'number') {
+  if (typeof v === 'number') {
+    if (!inBounds(v)) return false;
+  } else if (v !== undefined) {
     v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.pric = v;
   }
   v = o.sumamt;
-  if (v !== undefined && typeof v !== 'number') {
+  if (typeof v === 'number') {
+    if (!inBounds(v)) return false;
+  } else if (v !== undefined) {
     v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.sumamt = v;
   }
   v = o.ownpay_amt;
-  if (v !== undefined && typeof v !== 'number') {
+  if (typeof v === 'number') {
+    if (!inBounds(v)) return false;
+  } else if (v !== undefined) {
     v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.ownpay_amt = v;
   }
   v = o.selfpay_amt;
-  if (v !== undefined && typeof v !== 'number') {
+  if (typeof v === 'number') {
+    if (!inBounds(v)) return false;
+  } else if (v !== undefined) {
     v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     o.selfpay_amt = v;
@@ -225,7 +243,9 @@ function encounterFieldsOk(e: Json): boolean {
 
 function encounterNumbersOk(e: Json): boolean {
   let v = e.medfee_sumamt;
-  if (v !== undefined && typeof v !== 'number') {
+  if (typeof v === 'number') {
+    if (!inBounds(v)) return false;
+  } else if (v !== undefined) {
     v = optionalNumber(v);
     if (v === NOT_A_NUMBER) return false;
     e.medfee_sumamt = v;

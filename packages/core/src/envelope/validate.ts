@@ -187,6 +187,9 @@ function messageOf(error: ErrorObject): string {
       return `长度超过 ${(error.params as { limit: number }).limit}`;
     case 'enum':
       return `取值应为 ${(error.params as { allowedValues: unknown[] }).allowedValues.join(' / ')}`;
+    case 'maximum':
+    case 'minimum':
+      return '数值超出范围';
     default:
       return error.message ?? '格式错误';
   }
