@@ -38,9 +38,30 @@ describe('embedded national library', () => {
     const batch1 = published.knowledgePoints.filter((kp) => kp.batch === 1);
     expect(batch1).toHaveLength(1183);
     expect(batch1.reduce((n, kp) => n + kp.codes.length, 0)).toBe(11290);
-    // 1,183 + 1,509 + 795 records; the 11 prose pay-day points of batch 8 yield one extra limit each where they name an interval.
+    // 1,183 + 1,509 + 795 records; 4 prose pay-day points of batch 8 also name an interval, which is a point of its own.
     const records = 1183 + 1509 + 795;
-    expect(published.knowledgePoints.length).toBeGreaterThanOrEqual(records);
+    expect(published.knowledgePoints.length).toBe(records + 4);
+    // Every published point lands in a kind: a parser change that drops or re-files points shows here.
+    const kinds: Record<string, number> = {};
+    for (const kp of published.knowledgePoints) kinds[kp.limit.kind] = (kinds[kp.limit.kind] ?? 0) + 1;
+    expect(kinds).toEqual({
+      sex: 871,
+      age_group: 312,
+      age_range: 1,
+      insurance_type: 12,
+      visit_type: 35,
+      min_hospital_level: 61,
+      max_pay_days: 41,
+      max_qty_per_period: 67,
+      max_qty_per_n_days: 18,
+      time_window: 900,
+      same_incision_group: 378,
+      indication: 510,
+      second_line: 110,
+      internet_visit: 22,
+      tcm_single_not_paid: 116,
+      tcm_not_paid: 37,
+    });
 
     const revised = loadNationalLibrary();
     expect(revised.meta.version).toBe(NATIONAL_VERSION);
