@@ -98,6 +98,25 @@ describe('data_quality', () => {
     expect(found).toContain('重复录入');
   });
 
+  it('a line without hilist_code is reminded about, and the rest of the request is still evaluated', () => {
+    const input = analysisInput({
+      gend: '2',
+      lines: [
+        { code: 'XL02BBA326A001010102180', rx_id: 'MALE-ONLY' },
+        { code: '', rx_id: 'EMPTY' },
+        { code: 'XL02BBA326A001010102180', rx_id: 'ABSENT' },
+      ],
+    });
+    delete (input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos[2] as { hilist_code?: string })
+      .hilist_code;
+    const out = run(lib, input);
+    const [quality] = resultsOf(out, DATA_QUALITY);
+    expect(flaggedRx(quality!).sort()).toEqual(['ABSENT', 'EMPTY']);
+    expect(quality!.vola_cont).toContain('医保目录代码缺失');
+    expect(quality!.vola_cont).toContain('未传');
+    expect(resultsOf(out, 'GZ10000301004000').map(flaggedRx)).toEqual([['MALE-ONLY']]);
+  });
+
   it('a line without doctor falls back to the encounter doctor; with neither it is flagged', () => {
     expect(messages({ lines: [{ code: APALUTAMIDE, doctor: '' }] })).toEqual([]);
     const input = analysisInput({ lines: [{ code: APALUTAMIDE, doctor: '', rx_id: 'ND' }] });

@@ -100,7 +100,8 @@ function problemsOf(encounter: Encounter): Problem[] {
   }
   for (const p of problems) {
     const names = (f: (l: Line) => string) => [...new Set(p.lines.map(f))].join('、');
-    if (p.key === 'hilist-code') p.fact = `医保目录代码与目录类别不符：${names((l) => `${l.name}(${l.code})`)}`;
+    if (p.key === 'hilist-code')
+      p.fact = `医保目录代码缺失或与目录类别不符：${names((l) => `${l.name}(${l.code || '未传'})`)}`;
     else if (p.key === 'herb-unit') p.fact = `中药饮片数量单位应为克：${names((l) => `${l.name}(${l.unit})`)}`;
     else if (p.key === 'doctor-dept') p.fact = '医嘱缺少开单医生或科室';
     else if (p.key === 'identical-line') p.fact = `同一项目同日同金额重复录入：${names((l) => l.name)}`;

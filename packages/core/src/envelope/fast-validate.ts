@@ -186,7 +186,7 @@ function orderNumbersOk(o: Json): boolean {
 function orderOk(o: Json): boolean {
   return (
     id(o, 'rx_id', o.rx_id) &&
-    id(o, 'hilist_code', o.hilist_code) &&
+    str(o, 'hilist_code', o.hilist_code) &&
     str(o, 'rxno', o.rxno) &&
     str(o, 'grpno', o.grpno) &&
     str(o, 'long_drord_flag', o.long_drord_flag) &&

@@ -58,7 +58,8 @@ export interface OrderDto {
   hilist_type?: string;
   chrg_type?: string;
   drord_bhvr?: string;
-  hilist_code: string;
+  /** Missing or "": a data-quality reminder (结算明细信息异常) on the line. */
+  hilist_code?: string;
   hilist_name?: string;
   hilist_dosform?: string;
   hilist_lv?: string;

@@ -24,7 +24,8 @@ export const diagnoseSchema = {
 
 export const orderSchema = {
   type: 'object',
-  required: ['rx_id', 'hilist_code'],
+  // hilist_code may be missing: rules.md makes that a 结算明细信息异常 reminder on the line, not a refused request.
+  required: ['rx_id'],
   properties: {
     rx_id: { type: 'string', minLength: 1 },
     rxno: str,
@@ -33,7 +34,7 @@ export const orderSchema = {
     hilist_type: str,
     chrg_type: str,
     drord_bhvr: str,
-    hilist_code: { type: 'string', minLength: 1 },
+    hilist_code: str,
     hilist_name: str,
     hilist_lv: str,
     hilist_pric: num,

@@ -179,7 +179,7 @@ class OrderLine implements Line {
 
   get name(): string {
     const dto = this.dto;
-    return dto.hilist_name || dto.hosplist_name || dto.hilist_code;
+    return dto.hilist_name || dto.hosplist_name || dto.hilist_code || '';
   }
 
   get listPrice(): number {
@@ -231,7 +231,7 @@ function normalizeLine(
   const qty = dto.cnt ?? 1;
   const price = dto.pric ?? 0;
   const priceKnown = dto.pric !== undefined && qtySent;
-  const code = dto.hilist_code;
+  const code = dto.hilist_code ?? '';
   return new OrderLine(
     index,
     dto.rx_id,
