@@ -87,6 +87,22 @@ describe("the workstation's severity and impact", () => {
   });
 });
 
+describe('a rule its library ships switched off', () => {
+  it('runs once the workstation switches it on, for rule-level checks too', () => {
+    const data = loadNationalLibrary();
+    const DATA_QUALITY = 'GZ10000201002000';
+    const off = compileLibrary({
+      ...data,
+      rules: data.rules.map((r) => (r.id === DATA_QUALITY ? { ...r, enabled: false } : r)),
+    });
+    // A line whose hilist_code does not fit its hilist_type: a data-quality reminder when the rule runs.
+    const spec = { lines: [{ code: '003310010140000', type: '101', rx_id: 'BAD' }] };
+    expect(resultsOf(run(off, spec), DATA_QUALITY)).toEqual([]);
+    const on = run(off, spec, { ruleOverrides: { [DATA_QUALITY]: { enabled: true } } });
+    expect(resultsOf(on, DATA_QUALITY).map(flaggedRx)).toEqual([['BAD']]);
+  });
+});
+
 describe('tcm_not_paid does not fire', () => {
   it('for a piece that is paid inside a compound, nor for a never-paid piece already charged (context)', () => {
     const out = run(lib, {

@@ -53,8 +53,10 @@ export class CompiledLibrary {
   ) {
     this.ruleCount = rulesById.size;
     this.codeCount = byCode.size;
+    // Disabled rules stay listed: whether one runs is decided per request (runs(), analyze.ts), where a
+    // workstation's override can switch on a rule its library ships switched off.
     this.ruleLevel = [...rulesById.values()]
-      .filter((r) => r.enabled && RULE_LEVEL_KINDS.has(r.kind))
+      .filter((r) => RULE_LEVEL_KINDS.has(r.kind))
       .map((rule) => ({ rule, scenes: sceneMask(rule.scenes) }));
   }
 
