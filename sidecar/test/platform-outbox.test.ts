@@ -166,6 +166,33 @@ describe('outbox to the 数据归集 platform', () => {
     db.close();
   });
 
+  it('forgets its own entries delivered over 90 days ago, keeping newer and pending ones and other kinds', async () => {
+    const db = openDatabase(tempDataDir());
+    const outbox = new OutboxStore(db);
+    const now = Date.parse('2026-11-29T08:00:00Z');
+    const day = 24 * 3600_000;
+    outbox.add('old-delivered', 'disposition', {}, now - 200 * day);
+    outbox.add('recent-delivered', 'disposition', {}, now - 100 * day);
+    outbox.add('old-pending', 'disposition', {}, now - 200 * day);
+    outbox.add('old-upstream', 'upstream_feedback', {}, now - 200 * day);
+    outbox.markDelivered('old-delivered', now - 91 * day);
+    outbox.markDelivered('recent-delivered', now - 89 * day);
+    outbox.markDelivered('old-upstream', now - 91 * day);
+    db.prepare("UPDATE outbox SET next_attempt_at = ? WHERE id = 'old-pending'").run(now + day);
+    const forwarder = new OutboxForwarder(
+      outbox,
+      platformDestination({ url: receiverUrl, headers: {}, retryMinMs: 10, retryMaxMs: 10 }),
+      createLogger({ level: 'silent' }),
+      () => now,
+    );
+    await forwarder.deliverDue();
+    await forwarder.stop();
+    const ids = db.prepare('SELECT id FROM outbox ORDER BY id').pluck().all();
+    // The upstream gateway's entries are its own forwarder's to forget.
+    expect(ids).toEqual(['old-pending', 'old-upstream', 'recent-delivered']);
+    db.close();
+  });
+
   it('queues the daily figures of each finished day once', async () => {
     const server = await testServer();
     try {

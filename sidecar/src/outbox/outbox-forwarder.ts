@@ -4,6 +4,13 @@ import type { OutboxEntry, OutboxKind, OutboxStore } from '../store/outbox';
 
 const BATCH = 50;
 const IDLE_POLL_MS = 30_000;
+/**
+ * Delivered entries are kept this long (for IT staff asking what went out), then forgotten, so that a workstation's
+ * database does not grow with every decision for years. Longer than the days whose figures may still be queued
+ * (daily-figures.ts looks back 30 days and skips a day whose entry is still here).
+ */
+export const DELIVERED_RETENTION_MS = 90 * 24 * 3600_000;
+const PRUNE_EVERY_MS = 24 * 3600_000;
 
 /** Where some kinds of outbox entry go. `deliver` resolves to undefined when the receiver took the entry. */
 export interface OutboxDestination {
@@ -27,6 +34,7 @@ export class OutboxForwarder {
   private stopped = false;
   /** Passes in a row that the outbox's own table refused (disk full, I/O error): they back off like deliveries. */
   private storeFailures = 0;
+  private lastPrunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -105,6 +113,16 @@ export class OutboxForwarder {
   }
 
   private async pass(): Promise<void> {
+    const now = this.now();
+    if (now - this.lastPrunedAt >= PRUNE_EVERY_MS) {
+      const forgotten = this.outbox.pruneDelivered(now - DELIVERED_RETENTION_MS, this.destination.kinds);
+      this.lastPrunedAt = now;
+      if (forgotten > 0)
+        this.logger.info(
+          { forgotten },
+          `${this.destination.name} outbox: entries delivered over 90 days ago forgotten`,
+        );
+    }
     for (;;) {
       if (this.stopped) return;
       const due = this.outbox.due(this.now(), BATCH, this.destination.kinds);

@@ -24,6 +24,7 @@ export class OutboxStore {
   private readonly nextDueAt;
   private readonly exists;
   private readonly retryNow;
+  private readonly prune;
 
   constructor(db: Db) {
     this.insert = db.prepare(
@@ -49,6 +50,7 @@ export class OutboxStore {
       .pluck();
     this.exists = db.prepare('SELECT 1 FROM outbox WHERE id = ?').pluck();
     this.retryNow = db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL');
+    this.prune = db.prepare('DELETE FROM outbox WHERE delivered_at < ? AND kind IN (SELECT value FROM json_each(?))');
   }
 
   /** Adds an entry unless one with this id exists; returns whether it was added. */
@@ -75,6 +77,11 @@ export class OutboxStore {
   /** Makes every pending entry due now (after the platform was fixed). */
   retryAllNow(now: number): void {
     this.retryNow.run(now);
+  }
+
+  /** Forgets entries of these kinds delivered before `before` (epoch ms); returns how many. Pending ones stay. */
+  pruneDelivered(before: number, kinds: readonly OutboxKind[]): number {
+    return this.prune.run(before, JSON.stringify(kinds)).changes;
   }
 
   pending(): number {
