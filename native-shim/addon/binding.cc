@@ -38,6 +38,7 @@ struct CallSpec {
   bool null_infno = false;
   bool null_input = false;
   bool null_output = false;
+  bool same_buffer = false;          // the input is placed in the output buffer and passed as both
   std::vector<unsigned char> infno;  // NUL-terminated in the flavour's units
   std::vector<unsigned char> input;  // likewise
   int capacity = 0;                  // in the flavour's units
@@ -65,6 +66,10 @@ CallOutcome RunCall(const Library &lib, const CallSpec &spec) {
   const void *infno = spec.null_infno ? nullptr : spec.infno.data();
   const void *input = spec.null_input ? nullptr : spec.input.data();
   void *output = spec.null_output ? nullptr : buffer;
+  if (spec.same_buffer && !spec.null_input && !spec.null_output && spec.input.size() <= capacity_bytes) {
+    std::memcpy(buffer, spec.input.data(), spec.input.size());
+    input = buffer;
+  }
 
   auto started = std::chrono::steady_clock::now();
   switch (spec.flavour) {
@@ -188,6 +193,7 @@ CallSpec ParseSpec(const Napi::CallbackInfo &info) {
   if (!spec.null_input) spec.input = TerminatedCopy(info[2], spec.flavour);
   spec.capacity = info[3].As<Napi::Number>().Int32Value();
   spec.null_output = info.Length() > 4 && info[4].ToBoolean().Value();
+  spec.same_buffer = info.Length() > 5 && info[5].ToBoolean().Value();
   if (spec.capacity > (64 << 20)) throw Napi::RangeError::New(info.Env(), "capacity above 64 Mi units");
   return spec;
 }

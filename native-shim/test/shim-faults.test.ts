@@ -147,6 +147,22 @@ describe('with the 3103 spool on (its default)', () => {
     },
   );
 
+  it.each(FLAVOURS)(
+    '%s: a 3103 passed in the buffer its answer is written to is kept as sent when the answer is cut short',
+    async (f) => {
+      // Legacy HIS code often hands one buffer as both input and output; the answer's first bytes arrive in it
+      // before the cut makes the call fail open and keep the decision.
+      const cut = await peer(rawPeer(`HTTP/1.0 200 OK\r\nContent-Length: 200\r\n\r\n${OK_ENVELOPE}`));
+      setOptions({ port: cut.port });
+      const outcome = await shim.call(f, encodeFor(f, '3103'), encodeFor(f, decision), 4096, false, true);
+      expectFailOpenSpooled(f, outcome, 'bad_response');
+      const [file] = spooledFiles();
+      const kept = fs.readFileSync(path.join(dataDir, 'spool', file!));
+      expect(kept.includes(encodeFor(f, decision))).toBe(true);
+      expect(kept.includes(encodeFor(f, OK_ENVELOPE.slice(0, 20)))).toBe(false);
+    },
+  );
+
   it('a spool already holding many decisions does not slow the next one down', async () => {
     // 2000 files from earlier failures (a day of a sidecar down on a busy station): listed once, not per call.
     const spool = path.join(dataDir, 'spool');

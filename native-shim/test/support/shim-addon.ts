@@ -27,6 +27,8 @@ export interface ShimLibrary {
     input: Buffer | null,
     capacity: number,
     nullOutput?: boolean,
+    /** Put the input in the output buffer and pass that one buffer as both, as some HIS code does. */
+    sameBuffer?: boolean,
   ): Promise<CallOutcome>;
   /** threads native threads each making `calls` calls at once. */
   hammer(
