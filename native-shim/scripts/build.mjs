@@ -167,7 +167,7 @@ function buildWindows(arch, triplet) {
     path.join(exampleDir, 'shim_loader.c'),
     path.join(exampleDir, 'json_scan.c'),
   ]);
-  run(`${triplet}-gcc`, [...exeFlags, '-o', exes[1], path.join(shimDir, 'test', 'c', 'wine_smoke.c')]);
+  run(`${triplet}-gcc`, [...exeFlags, '-o', exes[1], path.join(shimDir, 'test', 'c', 'wine_smoke.c'), '-lws2_32']);
   console.log(`native-shim: built ${path.relative(shimDir, outDir)}/{prealert.dll,his_desktop.exe,wine_smoke.exe}`);
 }
 

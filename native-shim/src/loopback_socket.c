@@ -41,6 +41,9 @@ static int remaining_ms(int64_t deadline_ms) {
 static wait_result wait_ready(shim_socket s, int direction, int64_t deadline_ms, int *os_error) {
   for (;;) {
     int timeout = remaining_ms(deadline_ms);
+    /* Checked before every wait, not only after an idle one: a socket that keeps reporting ready with nothing to
+       read (Windows reports urgent data in the except set while recv says WSAEWOULDBLOCK) must still give up. */
+    if (timeout == 0) return WAIT_EXPIRED;
 #if defined(_WIN32)
     fd_set readable, writable, failed;
     FD_ZERO(&readable);
@@ -120,6 +123,13 @@ socket_status loopback_connect(uint16_t port, int64_t deadline_ms, shim_socket *
   *os_error = 0;
 #if defined(_WIN32)
   shim_socket s = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+  if (s == INVALID_SOCKET && WSAGetLastError() == WSANOTINITIALISED) {
+    /* Another DLL in the host called WSACleanup once too often and took our WSAStartup with it: without a new
+       one every later call would fail open until the HIS restarts. */
+    WSADATA data;
+    if (WSAStartup(MAKEWORD(2, 2), &data) == 0)
+      s = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+  }
   if (s == INVALID_SOCKET) s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP); /* before Windows 7 SP1 */
 #else
   shim_socket s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -84,6 +84,7 @@ describe('prealert.dll x64 under wine64', () => {
         'call_utf8',
         'call_gbk',
         'call_w',
+        'after_wsacleanup',
         'small_buffer',
         'null_output',
         'bad_infno',

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <winsock2.h>
 #include <windows.h>
 
 typedef int(PREALERT_CALL *narrow_fn)(const char *, const char *, char *, int);
@@ -134,6 +135,14 @@ int main(int argc, char **argv) {
   snprintf(detail, sizeof(detail), "rc=%d", rc);
   check(rc == PREALERT_OK, "call_w", detail);
   write_file(dir, "out_w.bin", out_w, wcslen(out_w) * sizeof(wchar_t));
+
+  /* Another DLL in the host calls WSACleanup once too often (taking the shim's WSAStartup with it): the next call
+     must still reach the sidecar. */
+  WSACleanup();
+  req = read_file(dir, "req_utf8.bin", &length, 1);
+  rc = req ? call_utf8("3101", req, out, CAPACITY) : -100;
+  snprintf(detail, sizeof(detail), "rc=%d", rc);
+  check(rc == PREALERT_OK, "after_wsacleanup", detail);
 
   /* Caller errors: negative, and nothing written past a small buffer. */
   char small[16];
