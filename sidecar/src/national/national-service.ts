@@ -170,8 +170,9 @@ export class NationalService {
     const envelope = successEnvelope({ ...outcome.output, result: results }, this.envelopeOptions(call));
     // Each result is written as JSON once: the answer is put together from the same text the recorder gets.
     const resultJson = results.map((r) => JSON.stringify(r));
-    const capacity = call.format?.capacity;
-    const fitted = capacity === undefined ? undefined : fitAnswer(envelope, call.format!.charset, capacity, resultJson);
+    const format = call.format;
+    const fitted =
+      format?.capacity === undefined ? undefined : fitAnswer(envelope, format.charset, format.capacity, resultJson);
     const shown = fitted?.kept ?? results.map((_, i) => i);
     this.deps.recorder.enqueue({
       taskId: outcome.taskId,
