@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the native shim's Windows lanes need, when missing and when root:
-#   1. Debian's mingw-w64 cross compilers (both DLLs) and wine64 (runs the x64 DLL's tests);
+#   1. Debian's mingw-w64 cross compilers (both DLLs), wine64 (runs the x64 DLL's tests) and the locale
+#      sources (a zh_CN.UTF-8 locale compiled by the tests gives wine a Chinese ANSI code page);
 #   2. wine32 in an i386 debootstrap chroot (runs the x86 __stdcall DLL's tests), because wine32
 #      cannot be installed next to wine64 through i386 multiarch on this Debian (native-shim/README.md).
 #      About 2 minutes and 1.2 GB the first time; PREALERT_SKIP_WINE32=1 leaves it out.
@@ -9,17 +10,18 @@
 set -u
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(gcc-mingw-w64-i686 gcc-mingw-w64-x86-64 wine wine64)
+packages=(gcc-mingw-w64-i686 gcc-mingw-w64-x86-64 wine wine64 locales)
 
 have_all() {
   command -v i686-w64-mingw32-gcc >/dev/null 2>&1 &&
     command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 &&
-    [ -x /usr/lib/wine/wine64 ]
+    [ -x /usr/lib/wine/wine64 ] &&
+    command -v localedef >/dev/null 2>&1 && [ -e /usr/share/i18n/locales/zh_CN ]
 }
 
 install_packages() {
   if have_all; then
-    echo "install-shim-toolchain: OK (mingw-w64 i686 + x86_64 and wine64 already present)"
+    echo "install-shim-toolchain: OK (mingw-w64 i686 + x86_64, wine64 and the locale sources already present)"
     return 0
   fi
   if [ "$(id -u)" != "0" ]; then

@@ -120,15 +120,28 @@ static char *trim(char *text) {
 }
 
 /* prealert.ini: "name = value" lines with the option names; [sections], ; and # comments are ignored,
-   as are lines that do not parse (the ini cannot report errors, and must never stop the HIS). */
+   as are lines that do not parse (the ini cannot report errors, and must never stop the HIS). Notepad on a
+   Chinese Windows saves it as ANSI (GBK), as UTF-8 with or without a byte-order mark, or as "Unicode"
+   (UTF-16LE with one): the mark decides, and without one the whole file is read as UTF-8 or as GBK. */
 static void apply_ini(shim_config *config) {
   native_path ini;
   if (native_path_module_directory(&ini) != 0 || native_path_append(&ini, "prealert.ini") != 0) return;
-  static char text[16384];
-  if (native_path_read_small_file(&ini, text, sizeof(text)) < 0) return;
-  char *cursor = text;
-  if ((unsigned char)cursor[0] == 0xEF && (unsigned char)cursor[1] == 0xBB && (unsigned char)cursor[2] == 0xBF) {
+  static char raw[16384];
+  static char decoded[3 * sizeof(raw) / 2];
+  long length = native_path_read_small_file(&ini, raw, sizeof(raw));
+  if (length < 0) return;
+  const unsigned char *bytes = (const unsigned char *)raw;
+  char *cursor = raw;
+  int utf8;
+  if (length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE) {
+    if (host_text_utf16le_to_utf8(bytes + 2, (size_t)length - 2, decoded, sizeof(decoded)) != 0) return;
+    cursor = decoded;
+    utf8 = 1;
+  } else if (length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) {
     cursor += 3;
+    utf8 = 1;
+  } else {
+    utf8 = host_text_is_utf8(raw);
   }
   while (*cursor) {
     char *line = cursor;
@@ -145,8 +158,11 @@ static void apply_ini(shim_config *config) {
     if (equals == NULL) continue;
     *equals = '\0';
     char *name = trim(line);
+    char *text = trim(equals + 1);
     char value[1024];
-    if (host_text_to_utf8(trim(equals + 1), value, sizeof(value)) != 0) continue;
+    int read = utf8 ? host_text_copy_utf8(text, value, sizeof(value))
+                    : host_text_ansi_to_utf8(text, value, sizeof(value));
+    if (read != 0) continue;
     apply(config, name, value);
   }
 }

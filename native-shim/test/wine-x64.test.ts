@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShim } from './support/build-once';
 import { maleOnlyDrugs, type ResponseEnvelope, request3101 } from './support/national-requests';
@@ -134,6 +135,91 @@ describe('prealert.dll x64 under wine64', () => {
     expect(stdout).toContain('3103 rc=0 infcode=0');
     expect(stdout).toContain('prescription saved');
   }, 120_000);
+});
+
+describe('prealert.dll x64 on a Chinese Windows (ANSI code page 936)', () => {
+  // "医院" in GBK is D2 BD D4 BA: two valid two-byte UTF-8 sequences, so a shim that takes any valid UTF-8
+  // as UTF-8 reads the directory as "ҽԺ" and never finds the sidecar's port file.
+  const DIR_NAME = '医院';
+  const TOKEN = 'shim-token-ini-5d0e9b21c7';
+  const notepadSaves = {
+    ansi: (text: string) => iconv.encode(text, 'gbk'),
+    utf8: (text: string) => Buffer.from(text, 'utf8'),
+    utf8_bom: (text: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]),
+    unicode: (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+  };
+
+  async function answered3101(guarded: RunningSidecar): Promise<number> {
+    const metrics = await (await fetch(`http://127.0.0.1:${guarded.port}/metrics`)).text();
+    let total = 0;
+    for (const line of metrics.split('\n')) {
+      if (line.startsWith('prealert_requests_total{') && line.includes('infno="3101"'))
+        total += Number(line.split(' ')[1]);
+    }
+    return total;
+  }
+
+  it('finds a data dir named in Chinese through prealert.ini saved as ANSI, UTF-8, UTF-8 with BOM or Unicode, and through --data-dir', async (ctx) => {
+    if (skipReason || !prefix) return ctx.skip(skipReason);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-wine-ini-'));
+    // Wine takes the ANSI code page from the Unix locale, and maps Chinese file names only in a UTF-8 one: a
+    // zh_CN.UTF-8 locale compiled here (glibc's LOCPATH) gives both without touching the system's locales.
+    const locales = path.join(work, 'locales');
+    fs.mkdirSync(locales);
+    const compiled = spawnSync('localedef', ['-i', 'zh_CN', '-f', 'UTF-8', path.join(locales, 'zh_CN.UTF-8')], {
+      encoding: 'utf8',
+    });
+    if (compiled.status !== 0 && !fs.existsSync(path.join(locales, 'zh_CN.UTF-8', 'LC_CTYPE'))) {
+      fs.rmSync(work, { recursive: true, force: true });
+      const reason = `cannot compile the zh_CN.UTF-8 locale (localedef: ${compiled.error?.message ?? compiled.stderr.trim().slice(-200)}); install Debian's locales package`;
+      console.log(`SKIPPED: ${reason}`);
+      return ctx.skip(reason);
+    }
+    const dataDir = path.join(work, DIR_NAME);
+    fs.mkdirSync(dataDir);
+    // The sidecar wants a token, which only its port file in that directory tells: a shim that misreads the
+    // directory cannot get an answer from it, even if another sidecar happens to listen on the default port.
+    const guarded = await startSidecar({ PREALERT_SHIM_TOKEN: TOKEN }, { dataDir });
+    try {
+      const { dll, example } = paths('x64');
+      const station = path.join(work, 'station');
+      fs.mkdirSync(station);
+      fs.copyFileSync(dll, path.join(station, 'prealert.dll'));
+      fs.copyFileSync(example, path.join(station, 'his_desktop.exe'));
+      const chinese = {
+        LOCPATH: locales,
+        LC_ALL: 'zh_CN.UTF-8',
+        PREALERT_PORT: '',
+        PREALERT_DATA_DIR: '',
+        PREALERT_SHIM_TOKEN: '',
+      };
+      for (const [save, encode] of Object.entries(notepadSaves)) {
+        fs.writeFileSync(
+          path.join(station, 'prealert.ini'),
+          encode(`; 医保事前提醒\r\n[prealert]\r\ndata_dir = ${winePath(dataDir)}\r\n`),
+        );
+        const before = await answered3101(guarded);
+        const run = await prefix.run(WINE64, [winePath(path.join(station, 'his_desktop.exe'))], 120_000, chinese);
+        const stdout = decodeFrom('gbk', run.stdout);
+        expect(stdout, `prealert.ini saved as ${save}`).toContain('3101 rc=0 infcode=0');
+        expect(await answered3101(guarded), `prealert.ini saved as ${save}`).toBe(before + 1);
+      }
+      // An ANSI program's argv is GBK: the option setter reads it the same way.
+      fs.rmSync(path.join(station, 'prealert.ini'));
+      const before = await answered3101(guarded);
+      const run = await prefix.run(
+        WINE64,
+        [winePath(path.join(station, 'his_desktop.exe')), '--data-dir', winePath(dataDir)],
+        120_000,
+        chinese,
+      );
+      expect(decodeFrom('gbk', run.stdout), '--data-dir').toContain('3101 rc=0 infcode=0');
+      expect(await answered3101(guarded), '--data-dir').toBe(before + 1);
+    } finally {
+      await guarded.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 describe('prealert.dll x86 (__stdcall) under 32-bit wine', () => {
