@@ -83,3 +83,60 @@ describe('classic-script bundle', () => {
     await page.close();
   }, 60_000);
 });
+
+describe('on the Chromium the bundle targets (chrome80)', () => {
+  // HIS shells still embed Chromium 80–85. Without the two DOM/String methods those lack, both bundles must render
+  // and record: the classic script on the host page and the sidecar's own reminder page (the ESM build).
+  const chromium80 = () => {
+    for (const proto of [Element.prototype, Document.prototype, DocumentFragment.prototype])
+      delete (proto as unknown as Record<string, unknown>).replaceChildren; // Chrome 86
+    delete (String.prototype as unknown as Record<string, unknown>).replaceAll; // Chrome 85
+  };
+
+  it('renders the warnings and records an answer on the host page and on the sidecar page', async () => {
+    const page = await context.newPage();
+    await page.addInitScript(chromium80);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined, null, { timeout: 10_000 });
+    const taskId = await page.evaluate(() => document.body.dataset.taskId!);
+    expect(await page.evaluate(() => typeof ''.replaceAll)).toBe('undefined');
+    expect(errors).toEqual([]);
+    const cards = page.locator('prealert-reminder li.card');
+    expect(await cards.locator('.rule').allTextContents()).toEqual(['药品限就医方式', '药品区分性别使用']);
+    expect(await cards.first().locator('.lines').textContent()).toBe('医嘱复方氨基酸注射液(18AA)（违规项）');
+    expect(await page.getAttribute('tr[data-rx-id="EMBED-2"]', 'data-prealert-severity')).toBe('1');
+
+    await page.keyboard.press('F8');
+    await page.keyboard.press('m');
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+    );
+    const recorded = (await (await fetch(`${sidecar.url}/v1/tasks/${taskId}`)).json()) as {
+      dispositions: Record<string, { dspo_way: string }>;
+    };
+    expect(Object.values(recorded.dispositions).map((d) => d.dspo_way)).toEqual(['2']);
+
+    const own = await context.newPage();
+    await own.addInitScript(chromium80);
+    own.on('pageerror', (error) => errors.push(`reminder page: ${error.message}`));
+    await own.goto(`${sidecar.url}/ui/reminder/${encodeURIComponent(taskId)}`);
+    const ownCards = own.locator('prealert-reminder li.card');
+    await ownCards.nth(1).waitFor();
+    expect(await ownCards.locator('.rule').allTextContents()).toEqual(['药品限就医方式', '药品区分性别使用']);
+    await own.keyboard.press('m'); // the page focuses the first unanswered warning: 药品区分性别使用
+    await own.waitForFunction(
+      () =>
+        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+    );
+    const both = (await (await fetch(`${sidecar.url}/v1/tasks/${taskId}`)).json()) as {
+      dispositions: Record<string, { dspo_way: string }>;
+    };
+    expect(Object.keys(both.dispositions)).toHaveLength(2);
+    expect(errors).toEqual([]);
+    await own.close();
+    await page.close();
+  }, 60_000);
+});

@@ -12,7 +12,7 @@ export function buildEnvelope(infno: string, input: unknown, fields: FeedbackEnv
   const institution = (fields.fixmedins_code ?? '').slice(0, 12).padEnd(12, '0');
   return {
     infno,
-    msgid: `${institution}${date.replaceAll('-', '')}${time.replaceAll(':', '')}${pad(sequence, 4)}`,
+    msgid: `${institution}${date.replace(/-/g, '')}${time.replace(/:/g, '')}${pad(sequence, 4)}`,
     mdtrtarea_admvs: fields.mdtrtarea_admvs ?? '',
     insuplc_admdvs: '',
     recer_sys_code: 'PREALERT',

@@ -1,3 +1,4 @@
+import { setChildren } from './dom';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
 import { composeReason } from './reason';
@@ -307,7 +308,7 @@ export class PrealertReminderElement extends ElementBase {
         badge.textContent = `${SEVERITY_LABELS[sev]} ${counts[sev]}`;
         return badge;
       });
-    this.counts.replaceChildren(...badges);
+    setChildren(this.counts, badges);
   }
 
   private renderNotice(): void {
@@ -398,7 +399,8 @@ export class PrealertReminderElement extends ElementBase {
     const escaped = typeof CSS !== 'undefined' && CSS.escape ? CSS.escape(rxId) : rxId.replace(/["\\]/g, '\\$&');
     const root = this.getRootNode() as Document | ShadowRoot;
     try {
-      return root.querySelector(template.replaceAll('{rx_id}', escaped));
+      // Not replaceAll (Chrome 85, after the chrome80 target), nor replace(): a `$&` in an id would be expanded.
+      return root.querySelector(template.split('{rx_id}').join(escaped));
     } catch {
       return null;
     }

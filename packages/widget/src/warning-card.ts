@@ -1,3 +1,4 @@
+import { setChildren } from './dom';
 import { formatAmount, IMPACT_HINTS, SEVERITY_LABELS } from './labels';
 import { MAX_REASON_LENGTH } from './reason';
 import type { JudgeResultDto, WarningDecision } from './types';
@@ -160,7 +161,7 @@ export class WarningCard {
     this.rule.textContent = result.rule_name || result.rule_id;
     this.amount.textContent = result.vola_amt_stas === '0' ? '金额待核' : formatAmount(result.vola_amt);
     this.content.textContent = result.vola_cont;
-    this.evidence.replaceChildren(element(this.doc, 'span', 'label', '依据'), result.vola_evid || '—');
+    setChildren(this.evidence, [element(this.doc, 'span', 'label', '依据'), result.vola_evid || '—']);
     this.evidence.title = result.vola_evid;
     this.renderLines(lineLabel);
     const blocked = result.wf_impact === 'block';
@@ -234,7 +235,7 @@ export class WarningCard {
       parts.push(violation ? '（违规项）' : '（涉及项）');
     }
     if (seen.size === 0) parts.push('—');
-    this.lines.replaceChildren(...parts);
+    setChildren(this.lines, parts);
   }
 
   private renderPicks(reasons: readonly string[], otherReason: string): void {
@@ -249,8 +250,9 @@ export class WarningCard {
       input.value = reason;
       return input;
     });
-    this.picks.replaceChildren(
-      ...this.pickInputs.map((input, index) => {
+    setChildren(
+      this.picks,
+      this.pickInputs.map((input, index) => {
         const label = element(this.doc, 'label');
         const hint = index < 9 ? [keyHint(this.doc, String(index + 1))] : [];
         label.append(input, ...hint, input.value);
