@@ -187,3 +187,65 @@ describe('an element the host removes', () => {
     await page.close();
   }, 60_000);
 });
+
+describe('返回修改 answers the analysis it was given on', () => {
+  it('asks again when the next analysis still finds the warning, on the station and on the sidecar page', async () => {
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    await page.evaluate(() => {
+      const log: string[] = [];
+      (window as unknown as { events: string[] }).events = log;
+      for (const type of ['prealert-answered', 'prealert-complete'])
+        document.addEventListener(type, (event) => log.push(`${type} ${(event as CustomEvent).detail.taskId}`));
+    });
+    const events = () => page.evaluate(() => (window as unknown as { events: string[] }).events.slice());
+    const progress = () => page.locator('prealert-reminder .progress').textContent();
+    const card = page.locator('prealert-reminder li.card');
+
+    // An adult given a children-only drug: 药品儿童专用, continuing needs a reason (wf_impact "reason").
+    await page.keyboard.type('小儿布洛芬栓');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('1 条提醒'), null, {
+      timeout: 10_000,
+    });
+    const first = await page.evaluate(() => document.body.dataset.taskId!);
+    await page.keyboard.press('F8');
+    await page.keyboard.press('m'); // 返回修改: focus goes to the line's quantity
+    await page.waitForFunction(
+      () => (document.querySelector('prealert-reminder') as Reminder | null)?.pendingFeedback === 0,
+    );
+    expect(await events()).toEqual([`prealert-answered ${first}`, `prealert-complete ${first}`]);
+    expect(await progress()).toBe('已处理 1/1');
+
+    // The doctor changes only the quantity: the next analysis finds the same warning (same jr_id).
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('2');
+    await page.keyboard.press('Tab');
+    await page.waitForFunction((old) => document.body.dataset.taskId !== old, first, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('1 条提醒'));
+    const second = await page.evaluate(() => document.body.dataset.taskId!);
+    expect(await progress()).toBe('已处理 0/1');
+    expect(await card.evaluate((li) => li.classList.contains('decided'))).toBe(false);
+    expect(await card.locator('.outcome').isHidden()).toBe(true);
+    expect(await events()).toEqual([`prealert-answered ${first}`, `prealert-complete ${first}`]);
+    // And continuing still needs its reason.
+    await page.keyboard.press('F8');
+    await page.keyboard.press('c');
+    await page.keyboard.press('Enter');
+    expect(await card.locator('.error').textContent()).toBe('继续执行须选择或填写理由');
+
+    // The sidecar keeps the 返回修改 under the jr_id; its page for the new analysis must not count it either,
+    // while its page for the analysis it was given on still does.
+    const secondPage = await context.newPage();
+    await secondPage.goto(`${sidecar.url}/ui/reminder/${encodeURIComponent(second)}`);
+    await secondPage.locator('prealert-reminder li.card').waitFor();
+    expect(await secondPage.locator('prealert-reminder .progress').textContent()).toBe('已处理 0/1');
+    expect(await secondPage.title()).not.toBe('医保提醒：已处理');
+    const firstPage = await context.newPage();
+    await firstPage.goto(`${sidecar.url}/ui/reminder/${encodeURIComponent(first)}`);
+    await firstPage.waitForFunction(() => document.title === '医保提醒：已处理', null, { timeout: 10_000 });
+    expect(await firstPage.locator('prealert-reminder .progress').textContent()).toBe('已处理 1/1');
+    await Promise.all([firstPage.close(), secondPage.close(), page.close()]);
+  }, 60_000);
+});

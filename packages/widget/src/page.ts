@@ -132,7 +132,12 @@ async function start(): Promise<void> {
     if (reminder.pendingFeedback === 0 && byId('page-status')?.dataset.kind === 'error') setStatus('');
   });
   document.title = task.results.length > 0 ? `医保提醒（${task.results.length} 条）` : '医保提醒：无';
-  reminder.show(task.results ?? [], { infno: task.infno, taskId: task.task_id, dispositions: task.dispositions ?? {} });
+  reminder.show(task.results ?? [], {
+    infno: task.infno,
+    taskId: task.task_id,
+    dispositions: task.dispositions ?? {},
+    ...(task.created_at ? { taskCreatedAt: task.created_at } : {}),
+  });
   if (task.results.length === 0) setStatus('本次没有医保提醒，可以关闭此窗口。', 'done');
   else reminder.focusFirst();
 

@@ -27,6 +27,8 @@ type PriorAnswered = JudgeResultDto & { prior_dspo?: boolean; dspo_way?: string;
 
 interface TrackedDecision extends WarningDecision {
   version: number;
+  /** The analysis (task_id) the decision was made on; undefined for one recorded before the task shown. */
+  forTask: string | undefined;
 }
 
 // Lets the module be imported (for types, tests, SSR) where there is no DOM; it is only defined in a browser.
@@ -164,10 +166,15 @@ export class PrealertReminderElement extends ElementBase {
   /** Shows the warnings of one analysis; decisions already made for the same jr_id are kept. */
   show(results: readonly JudgeResultDto[], options: ShowOptions = {}): void {
     this.infno = options.infno ?? this.infno;
+    const previousTask = this.taskIdValue;
     this.taskIdValue = options.taskId ?? this.taskIdValue;
+    const taskCreated = options.taskCreatedAt ? Date.parse(options.taskCreatedAt) : Number.NaN;
     for (const [jrId, recorded] of Object.entries(options.dispositions ?? {})) {
       const known = this.decisionsByJr.get(jrId);
       if (known && known.delivery !== 'recorded') continue;
+      // The sidecar keeps one decision per jr_id, whichever analysis it was given on: one older than this task
+      // was given on an earlier analysis.
+      const earlier = recorded.at !== undefined && Date.parse(recorded.at) < taskCreated;
       this.decisionsByJr.set(jrId, {
         jrId,
         disposition: recorded.dspo_way === '1' ? 'continue' : 'modify',
@@ -175,6 +182,7 @@ export class PrealertReminderElement extends ElementBase {
         delivery: 'recorded',
         at: recorded.at ?? new Date().toISOString(),
         version: ++this.versions,
+        forTask: earlier ? undefined : this.taskIdValue,
       });
     }
     for (const result of results as readonly PriorAnswered[]) {
@@ -187,13 +195,15 @@ export class PrealertReminderElement extends ElementBase {
         delivery: 'recorded',
         at: new Date().toISOString(),
         version: ++this.versions,
+        forTask: this.taskOf(result),
       });
     }
     const previousIds = new Set(this.results.map((r) => r.jr_id));
     this.results = [...results].sort(severityOrder);
     this.phase = 'shown';
     const fresh = this.results.filter((r) => !previousIds.has(r.jr_id));
-    if (fresh.length > 0) {
+    // A new analysis is answered (and announced) on its own, even where every warning is one seen before.
+    if (fresh.length > 0 || this.taskIdValue !== previousTask) {
       this.answeredAnnounced = false;
       this.completeAnnounced = false;
     }
@@ -250,7 +260,7 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   get decisions(): WarningDecision[] {
-    return [...this.decisionsByJr.values()].map(({ version: _version, ...decision }) => decision);
+    return [...this.decisionsByJr.values()].map(({ version: _version, forTask: _forTask, ...decision }) => decision);
   }
 
   /** 3103s waiting for the sidecar. */
@@ -343,7 +353,7 @@ export class PrealertReminderElement extends ElementBase {
         this.cards.set(result.jr_id, card);
       }
       card.update(result, lineLabel, this.reasons, this.otherReason);
-      card.showDecision(this.decisionsByJr.get(result.jr_id));
+      card.showDecision(this.answerOf(result));
       const expectedPosition: Element | null = previous ? previous.nextElementSibling : this.list.firstElementChild;
       if (expectedPosition !== card.root) {
         if (previous) previous.after(card.root);
@@ -614,6 +624,7 @@ export class PrealertReminderElement extends ElementBase {
       delivery: 'sending',
       at: new Date().toISOString(),
       version: ++this.versions,
+      forTask: this.taskOf(card.result),
     };
     this.decisionsByJr.set(card.jrId, decision);
     // A changed answer is a new 3103: "all answered" and "all recorded" are announced again for it.
@@ -670,20 +681,43 @@ export class PrealertReminderElement extends ElementBase {
     if (next) this.focusCard(next.jr_id);
   }
 
+  /** The analysis a shown warning belongs to. */
+  private taskOf(result: JudgeResultDto): string {
+    return result.task_id || this.taskIdValue;
+  }
+
+  /**
+   * The decision that answers the warning as shown now. 返回修改 answers only the analysis it was made on: when a
+   * later analysis still finds the warning, the order was not changed enough (or not at all) and the doctor must
+   * answer again; counting the old 返回修改 would let a `block` or a required reason through. 继续执行 carries over,
+   * as the sidecar carries it (prior_dspo).
+   */
+  private answerOf(result: JudgeResultDto): TrackedDecision | undefined {
+    const decision = this.decisionsByJr.get(result.jr_id);
+    if (decision?.disposition === 'modify' && decision.forTask !== this.taskOf(result)) return undefined;
+    return decision;
+  }
+
   /** The doctor answered the warning and the sidecar did not refuse the answer (it may still be on its way). */
   private isAnswered(jrId: string): boolean {
-    const decision = this.decisionsByJr.get(jrId);
+    const result = this.cards.get(jrId)?.result;
+    const decision = result ? this.answerOf(result) : undefined;
     return decision !== undefined && decision.delivery !== 'rejected';
   }
 
   /** The sidecar acknowledged the answer (3103 infcode 0): only now is it safe to close the page. */
   private isRecorded(jrId: string): boolean {
-    return this.decisionsByJr.get(jrId)?.delivery === 'recorded';
+    const result = this.cards.get(jrId)?.result;
+    return (result ? this.answerOf(result) : undefined)?.delivery === 'recorded';
   }
 
   private decisionsInOrder(): (WarningDecision | undefined)[] {
-    const decisions = this.decisions;
-    return this.results.map((r) => decisions.find((d) => d.jrId === r.jr_id));
+    return this.results.map((r) => {
+      const decision = this.answerOf(r);
+      if (!decision) return undefined;
+      const { version: _version, forTask: _forTask, ...shown } = decision;
+      return shown;
+    });
   }
 
   /** Every warning has an answer: the doctor is done, focus goes back to where F8 came from. */
@@ -717,7 +751,8 @@ export class PrealertReminderElement extends ElementBase {
     decision.delivery = state;
     if (error === undefined) delete decision.deliveryError;
     else decision.deliveryError = error;
-    this.cards.get(item.jrId)?.showDecision(decision);
+    const card = this.cards.get(item.jrId);
+    card?.showDecision(this.answerOf(card.result));
     this.renderProgress();
     if (state === 'recorded') {
       this.emit('prealert-recorded', { jrId: item.jrId, disposition: decision.disposition, reason: decision.reason });

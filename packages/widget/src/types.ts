@@ -33,6 +33,11 @@ export interface ShowOptions {
   taskId?: string;
   /** Decisions made earlier (e.g. in another window), keyed by jr_id. */
   dispositions?: Record<string, RecordedDisposition>;
+  /**
+   * When the sidecar answered this analysis (GET /v1/tasks `created_at`). A 返回修改 in `dispositions` recorded
+   * before it was given on an earlier analysis and does not answer this one.
+   */
+  taskCreatedAt?: string;
 }
 
 /** Header fields of the 3103 envelope (national names). */
