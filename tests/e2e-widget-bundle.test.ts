@@ -110,14 +110,10 @@ describe('on the Chromium the bundle targets (chrome80)', () => {
 
     await page.keyboard.press('F8');
     await page.keyboard.press('m');
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+    await page.waitForFunction(() =>
+      document.querySelector('prealert-reminder')?.shadowRoot?.querySelector('li.card .state.recorded'),
     );
-    const recorded = (await (await fetch(`${sidecar.url}/v1/tasks/${taskId}`)).json()) as {
-      dispositions: Record<string, { dspo_way: string }>;
-    };
-    expect(Object.values(recorded.dispositions).map((d) => d.dspo_way)).toEqual(['2']);
+    expect(await cards.locator('.state').allTextContents()).toEqual(['已记录', '']);
 
     const own = await context.newPage();
     await own.addInitScript(chromium80);
@@ -126,15 +122,21 @@ describe('on the Chromium the bundle targets (chrome80)', () => {
     const ownCards = own.locator('prealert-reminder li.card');
     await ownCards.nth(1).waitFor();
     expect(await ownCards.locator('.rule').allTextContents()).toEqual(['药品限就医方式', '药品区分性别使用']);
-    await own.keyboard.press('m'); // the page focuses the first unanswered warning: 药品区分性别使用
+    await ownCards.nth(1).focus();
+    await own.keyboard.press('c');
+    await own.keyboard.press('1');
+    await own.keyboard.press('Enter');
     await own.waitForFunction(
       () =>
-        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+        document.querySelector('prealert-reminder')?.shadowRoot?.querySelectorAll('li.card .state')[1]?.textContent ===
+        '已记录',
     );
-    const both = (await (await fetch(`${sidecar.url}/v1/tasks/${taskId}`)).json()) as {
-      dispositions: Record<string, { dspo_way: string }>;
+    const recorded = (await (await fetch(`${sidecar.url}/v1/tasks/${taskId}`)).json()) as {
+      results: { jr_id: string; rule_name: string }[];
+      dispositions: Record<string, { dspo_way: string; dspo_way_rea: string }>;
     };
-    expect(Object.keys(both.dispositions)).toHaveLength(2);
+    const sex = recorded.results.find((r) => r.rule_name === '药品区分性别使用')!.jr_id;
+    expect(recorded.dispositions[sex]).toMatchObject({ dspo_way: '1', dspo_way_rea: '临床必需' });
     expect(errors).toEqual([]);
     await own.close();
     await page.close();
