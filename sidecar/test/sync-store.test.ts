@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LastGoodStore, type StoredVersion } from '../src/sync/last-good-store';
-import { tempDir } from './sync-support';
+import { blockWrites, tempDir } from './sync-support';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -96,6 +96,23 @@ describe('last-good store', () => {
   it('refuses a rollback with nothing to go back to', () => {
     const { store } = fresh();
     expect(() => store.swapForRollback(new Date().toISOString())).toThrow(/no previous library version/);
+  });
+
+  it('saves a version while its directory is held for a moment (an antivirus scan on Windows)', async (ctx) => {
+    const { store } = fresh();
+    await stageAndCommit(store, version(1));
+    const versions = path.join(store.dir, 'versions');
+    const undo = blockWrites(versions);
+    if (!undo) return ctx.skip();
+    const held = setTimeout(undo, 300);
+    try {
+      await stageAndCommit(store, version(2));
+    } finally {
+      clearTimeout(held);
+      undo();
+    }
+    expect(store.current?.version).toBe('v2');
+    expect(fs.readFileSync(store.files(version(2))!.library, 'utf8')).toBe('library v2\n');
   });
 
   it('does not delete stored versions when state.json is unreadable', async () => {

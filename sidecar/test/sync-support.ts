@@ -2,6 +2,7 @@
  * Shared by the sync tests: real keys, bundles built from the real NHSA files, and the provincial platform
  * simulator on loopback.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,4 +113,39 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Makes a directory refuse new entries, as Windows does while an antivirus scanner holds it: immutable (chattr +i,
+ * which fails a rename into it with EPERM) when the tests run as root, read-only (EACCES) otherwise. Returns the
+ * undo, or undefined when neither takes effect on this machine.
+ */
+export function blockWrites(dir: string): (() => void) | undefined {
+  const probe = path.join(dir, '.probe');
+  const blocked = () => {
+    try {
+      fs.writeFileSync(probe, '');
+      fs.rmSync(probe);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  const ways = [
+    {
+      block: () => execFileSync('chattr', ['+i', dir], { stdio: 'ignore' }),
+      undo: () => execFileSync('chattr', ['-i', dir], { stdio: 'ignore' }),
+    },
+    { block: () => fs.chmodSync(dir, 0o555), undo: () => fs.chmodSync(dir, 0o755) },
+  ];
+  for (const way of ways) {
+    try {
+      way.block();
+    } catch {
+      continue;
+    }
+    if (blocked()) return way.undo;
+    way.undo();
+  }
+  return undefined;
 }

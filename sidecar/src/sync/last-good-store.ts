@@ -29,6 +29,11 @@ export interface StoreState {
 export interface PollMemory {
   manifest_url?: string;
   etag?: string;
+  /**
+   * sha256 of the library the manifest behind `etag` offered. A 304 only means "still that manifest": after a
+   * restart that runs another library (the new one could not be saved, a fallback) the ETag must not be sent.
+   */
+  etag_sha256?: string;
   last_ok_at?: string;
   /** created_at of the newest bundle ever pulled: an older signed manifest served later is a replay. */
   pulled_created_at?: string;
@@ -42,6 +47,45 @@ const STAGING_DIR = 'staging';
 export const STORED_LIBRARY_FILE = 'library.ndjson';
 export const STORED_MANIFEST_FILE = 'manifest.json';
 const WRITE_BLOCK_BYTES = 256 * 1024;
+
+/**
+ * Errors Windows reports while another process (an antivirus scan, the indexer, a backup agent) holds a file or
+ * directory for a moment: worth another try shortly after.
+ */
+const TRANSIENT_CODES = new Set(['EPERM', 'EBUSY', 'EACCES']);
+const RETRY_DELAYS_MS = [50, 100, 200, 400, 800];
+
+function isTransient(error: unknown): boolean {
+  return TRANSIENT_CODES.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
+async function retryingTransient<T>(operation: () => Promise<T>): Promise<T> {
+  for (const delay of RETRY_DELAYS_MS) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return operation();
+}
+
+/** retryingTransient for the synchronous writes (start, rollback): the waits block, but only after a failure. */
+function retryingTransientSync<T>(operation: () => T): T {
+  for (const delay of RETRY_DELAYS_MS) {
+    try {
+      return operation();
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
+    }
+  }
+  return operation();
+}
+
+/** rm's own retries cover what Windows reports for a directory still held open (EBUSY, EPERM, ENOTEMPTY). */
+const RM_OPTIONS = { recursive: true, force: true, maxRetries: RETRY_DELAYS_MS.length, retryDelay: 100 } as const;
 
 function emptyState(): StoreState {
   return { format: 1, current: null, previous: null, held_back: [] };
@@ -99,7 +143,7 @@ async function writeJsonAtomicallyAsync(file: string, value: unknown): Promise<v
   } finally {
     await handle.close();
   }
-  await fs.promises.rename(temp, file);
+  await retryingTransient(() => fs.promises.rename(temp, file));
   await fsyncDirAsync(path.dirname(file));
 }
 
@@ -107,7 +151,7 @@ async function writeJsonAtomicallyAsync(file: string, value: unknown): Promise<v
 function writeJsonAtomically(file: string, value: unknown): void {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeDurably(temp, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(temp, file);
+  retryingTransientSync(() => fs.renameSync(temp, file));
   fsyncDir(path.dirname(file));
 }
 
@@ -300,7 +344,7 @@ export class LastGoodStore {
       // The staging directory's entries first, then the rename in versions/: after a power cut state.json never
       // names a directory whose files did not make it to disk.
       await fsyncDirAsync(staging.dir);
-      await fs.promises.rename(staging.dir, target);
+      await retryingTransient(() => fs.promises.rename(staging.dir, target));
       await fsyncDirAsync(path.dirname(target));
       await fsyncDirAsync(path.dirname(staging.dir));
     }
@@ -313,7 +357,7 @@ export class LastGoodStore {
     };
     await writeJsonAtomicallyAsync(path.join(this.dir, STATE_FILE), state);
     this.state = state;
-    await Promise.all(this.unnamed().map((dir) => fs.promises.rm(dir, { recursive: true, force: true })));
+    await Promise.all(this.unnamed().map((dir) => fs.promises.rm(dir, RM_OPTIONS)));
   }
 
   /**
@@ -341,9 +385,21 @@ export class LastGoodStore {
     this.prune();
   }
 
-  /** Previous becomes current and the other way round; the version left is held back from the poller. */
-  swapForRollback(activatedAt: string): { from: StoredVersion; to: StoredVersion } {
+  /**
+   * Previous becomes current and the other way round; the version left is held back from the poller. `unsaved`:
+   * the running version, activated but never saved here; the version before it is then the current one, which
+   * stays current (its previous too) while the unsaved one is held back.
+   */
+  swapForRollback(activatedAt: string, unsaved?: StoredVersion): { from: StoredVersion; to: StoredVersion } {
     const { current, previous } = this.state;
+    if (unsaved && current && unsaved.sha256 !== current.sha256) {
+      const to = { ...current, activated_at: activatedAt };
+      const held = new Set(this.state.held_back);
+      if (unsaved.sha256) held.add(unsaved.sha256);
+      if (to.sha256) held.delete(to.sha256);
+      this.writeState({ ...this.state, current: to, held_back: [...held] });
+      return { from: unsaved, to };
+    }
     if (!previous || !current) throw new Error('there is no previous library version to roll back to');
     const to = { ...previous, activated_at: activatedAt };
     const held = new Set(this.state.held_back);
@@ -371,7 +427,7 @@ export class LastGoodStore {
   private prune(): string[] {
     const removed: string[] = [];
     for (const dir of this.unnamed()) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dir, RM_OPTIONS);
       removed.push(`${VERSIONS_DIR}/${path.basename(dir)}`);
     }
     return removed;

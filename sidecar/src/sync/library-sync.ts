@@ -183,6 +183,11 @@ export class LibrarySync {
   private agent: Agent | undefined;
   private memory: PollMemory = {};
   private active: StoredVersion | undefined;
+  /**
+   * The running version when it is active but could not be saved as last-good: a restart runs the store's current
+   * version instead, which is therefore the one before it (for status and a rollback).
+   */
+  private unsaved: { version: StoredVersion; message: string; at: number } | undefined;
   /** `push`: a refused push, which a later successful push clears (a poll clears any). */
   private lastError: { message: string; at: number; from?: 'push' } | undefined;
   private failures = 0;
@@ -212,6 +217,11 @@ export class LibrarySync {
     this.store = new LastGoodStore(options.dataDir);
   }
 
+  /** The activation that could not be saved, while it is still the one running. */
+  private get runningUnsaved(): { version: StoredVersion; message: string; at: number } | undefined {
+    return this.unsaved && this.unsaved.version === this.active ? this.unsaved : undefined;
+  }
+
   get pushEnabled(): boolean {
     return this.adminEnabled && this.trustedKeys.length > 0;
   }
@@ -229,6 +239,21 @@ export class LibrarySync {
    * otherwise the bundled national library, active already or compiled here when the start left it out.
    */
   async restore(): Promise<void> {
+    await this.restoreLibrary();
+    const offered = this.memory.etag_sha256;
+    if (
+      this.memory.etag !== undefined &&
+      (offered === undefined || (offered !== this.active?.sha256 && !this.store.heldBack.includes(offered)))
+    ) {
+      // The ETag names a manifest offering another library than the one this start runs (it was activated but
+      // never saved, or it could not be loaded): a 304 would keep this workstation on the old one for good.
+      delete this.memory.etag;
+      delete this.memory.etag_sha256;
+      this.savePollMemory();
+    }
+  }
+
+  private async restoreLibrary(): Promise<void> {
     const { recovered } = this.store.open();
     if (recovered.length > 0) this.logger.warn({ removed: recovered }, 'cleaned up after an interrupted activation');
     this.memory = this.store.readPollMemory();
@@ -411,11 +436,11 @@ export class LibrarySync {
       this.checkNotFuture(m, url);
       this.available = { version: m.version, sha256: m.library.sha256, created_at: m.created_at };
       if (m.library.sha256 === this.active?.sha256) {
-        this.succeeded(fetched.etag);
+        this.succeeded(fetched.etag, m.library.sha256);
         return { outcome: 'current', version: m.version };
       }
       if (this.store.heldBack.includes(m.library.sha256)) {
-        this.succeeded(fetched.etag);
+        this.succeeded(fetched.etag, m.library.sha256);
         return { outcome: 'held_back', version: m.version };
       }
       const newest = this.newestTaken();
@@ -428,11 +453,7 @@ export class LibrarySync {
       }
       this.checkSize(m, url);
       const report = await this.exclusive(() => this.activateFromPlatform(verified, fetched.bytes, url));
-      // Activation clears the error it replaces when it swaps; one left now is that it could not be stored as
-      // last-good, which the poll's success must not hide.
-      const unsaved = this.lastError;
-      this.succeeded(fetched.etag);
-      this.lastError = unsaved;
+      this.succeeded(fetched.etag, m.library.sha256);
       return { outcome: 'activated', report };
     } catch (error) {
       this.recordError(error);
@@ -486,11 +507,15 @@ export class LibrarySync {
     }
   }
 
-  private succeeded(etag?: string): void {
+  private succeeded(etag?: string, offered?: string): void {
     this.failures = 0;
     this.lastError = undefined;
     this.memory.last_ok_at = new Date(this.now()).toISOString();
-    if (etag !== undefined) this.memory.etag = etag;
+    if (etag !== undefined) {
+      this.memory.etag = etag;
+      if (offered === undefined) delete this.memory.etag_sha256;
+      else this.memory.etag_sha256 = offered;
+    }
     this.savePollMemory();
   }
 
@@ -641,10 +666,24 @@ export class LibrarySync {
       }
       try {
         await this.store.commit(staging, entry);
+        this.unsaved = undefined;
       } catch (error) {
-        // Active now, but a restart would come back to the previous last-good: say so.
         this.logger.error({ err: error, version: m.version }, 'library is active but could not be saved as last-good');
-        this.recordError(new Error(`${m.version} is active but could not be saved as last-good: ${message(error)}`));
+        if (this.store.current?.sha256 === entry.sha256) {
+          this.recordError(new Error(`${m.version} is active but could not be saved as last-good: ${message(error)}`));
+        } else {
+          // Active now, but a restart comes back to the store's current version: said in status until a later
+          // activation or a rollback is saved (a poll's success does not hide it).
+          const restartRuns = this.store.current?.version ?? 'the bundled library';
+          this.unsaved = {
+            version: entry,
+            message: `${m.version} is active but could not be saved as last-good (a restart runs ${restartRuns}): ${message(error)}`,
+            at: this.now(),
+          };
+          await staging
+            .discard()
+            .catch((cleanup: unknown) => this.logger.warn({ err: cleanup }, 'could not remove a staged library'));
+        }
       }
       // Only now: a crash before the commit restarts on the previous version, which must not refuse older bundles.
       this.noteTaken(m.created_at);
@@ -694,7 +733,8 @@ export class LibrarySync {
   /** Reactivates the previous version; the one left is held back from the poller. */
   rollback(): Promise<ActivationReport> {
     return this.exclusive(async () => {
-      const target = this.store.previous;
+      const unsaved = this.runningUnsaved?.version;
+      const target = unsaved ? this.store.current : this.store.previous;
       if (!target || !this.store.current)
         throw new SyncRequestError('there is no previous library version to roll back to', 409);
       const started = performance.now();
@@ -706,10 +746,12 @@ export class LibrarySync {
       }
       const before = this.holder.get()?.info.version ?? null;
       this.holder.swap(compiled, { source: 'rollback', origin });
-      const { to } = this.store.swapForRollback(new Date(this.now()).toISOString());
+      const { to } = this.store.swapForRollback(new Date(this.now()).toISOString(), unsaved);
       this.active = to;
+      this.unsaved = undefined;
       // Re-read the platform's manifest on the next poll (no If-None-Match), so status shows what is held back.
       delete this.memory.etag;
+      delete this.memory.etag_sha256;
       this.savePollMemory();
       const report: ActivationReport = {
         version_before: before,
@@ -757,7 +799,9 @@ export class LibrarySync {
     const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
     const staleness = this.staleness();
     const active = this.active;
-    const previous = this.store.previous;
+    const unsaved = this.runningUnsaved;
+    const previous = unsaved ? this.store.current : this.store.previous;
+    const error = this.lastError ?? unsaved;
     const heldVersions = this.store.heldBack.map((sha) =>
       this.available?.sha256 === sha
         ? this.available.version
@@ -768,8 +812,8 @@ export class LibrarySync {
     return {
       url: this.config.url ?? null,
       last_ok_at: this.memory.last_ok_at ?? null,
-      last_error: this.lastError?.message ?? null,
-      last_error_at: iso(this.lastError?.at),
+      last_error: error?.message ?? null,
+      last_error_at: iso(error?.at),
       current_etag: this.memory.etag ?? null,
       stale: staleness.stale,
       stale_reason: staleness.reason,

@@ -1,0 +1,132 @@
+/**
+ * The last-good store when the disk does not do what it is told (a directory held by an antivirus scanner on a
+ * Windows workstation) and when a stored version cannot be loaded at start. Real bundles from the NHSA files, the
+ * provincial platform simulator on loopback, a real data directory; the blocked directory is a real one.
+ */
+import fs from 'node:fs';
+import { compileLibrary } from '@prealert/core';
+import { loadNationalLibrary, type WrittenBundle } from '@prealert/rules-cache';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { LibraryHolder } from '../src/library-holder';
+import { createLogger } from '../src/logging';
+import { LibrarySync } from '../src/sync/library-sync';
+import { loadSyncConfig } from '../src/sync/sync-config';
+import { BundleFactory, blockWrites, tempDir } from './sync-support';
+
+const logger = createLogger({ level: 'silent' });
+const bundled = loadNationalLibrary();
+const A = 'prov-a';
+const B = 'prov-b';
+
+let platform: ProvincialPlatform;
+let bundles: BundleFactory;
+let a: WrittenBundle;
+let b: WrittenBundle;
+const syncs: LibrarySync[] = [];
+const dataDirs: string[] = [];
+
+function freshDataDir(name: string): string {
+  const dir = tempDir(name);
+  dataDirs.push(dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  bundles = new BundleFactory();
+  a = bundles.write('a', bundles.library(A));
+  b = bundles.write('b', bundles.library(B, { revision: true }));
+  platform = await startPlatform();
+});
+
+afterAll(async () => {
+  for (const s of syncs) await s.stop();
+  await platform?.close();
+  fs.rmSync(bundles.dir, { recursive: true, force: true });
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function newSync(dataDir: string, env: Record<string, string> = {}, options: { startEmpty?: boolean } = {}) {
+  const holder = new LibraryHolder();
+  // startEmpty: as the sidecar starts when a last-good library is stored (the bundled one is not compiled).
+  if (!options.startEmpty) holder.swap(compileLibrary(bundled), { source: 'bundled' });
+  const sync = new LibrarySync({
+    config: loadSyncConfig({
+      PREALERT_SYNC_URL: platform.bundleUrl,
+      PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile,
+      PREALERT_SYNC_TIMEOUT_S: '5',
+      ...env,
+    }),
+    dataDir,
+    holder,
+    logger,
+    adminEnabled: true,
+    useWorker: false,
+  });
+  syncs.push(sync);
+  return { holder, sync };
+}
+
+function requestsSince(n: number) {
+  return platform.requests.slice(n).map((r) => `${r.target} ${r.status}`);
+}
+
+/** A sync that pulled A (saved), then B while the store's versions directory refused it: B runs, unsaved. */
+async function runningUnsaved(name: string): Promise<(ReturnType<typeof newSync> & { dataDir: string }) | undefined> {
+  platform.clearFaults();
+  const dataDir = freshDataDir(name);
+  const first = newSync(dataDir);
+  await first.sync.restore();
+  platform.publish(a.dir);
+  expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: A } });
+  platform.publish(b.dir);
+  const undo = blockWrites(`${first.sync.store.dir}/versions`);
+  if (!undo) return undefined;
+  try {
+    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+  } finally {
+    undo();
+  }
+  return { ...first, dataDir };
+}
+
+describe('a new library that cannot be saved as last-good', () => {
+  it('says so while it runs; after a restart the old one runs and the next poll takes the new one again', async (ctx) => {
+    const first = await runningUnsaved('unsaved-restart');
+    if (!first) return ctx.skip();
+    expect(first.holder.get()!.info.version).toBe(B);
+    expect(first.sync.store.current).toMatchObject({ version: A });
+    // A 304 is a successful poll: it must not hide that a restart would go back to A.
+    expect(await first.sync.pollNow()).toEqual({ outcome: 'not_modified' });
+    expect(first.sync.status()).toMatchObject({
+      library: { version: B },
+      previous: { version: A },
+      last_error: expect.stringMatching(
+        /prov-b is active but could not be saved as last-good \(a restart runs prov-a\)/,
+      ),
+    });
+    await first.sync.stop();
+
+    // The workstation reboots; the scanner has let go.
+    const { holder, sync } = newSync(first.dataDir, {}, { startEmpty: true });
+    await sync.restore();
+    expect(holder.get()!.info).toMatchObject({ version: A, source: 'last-good' });
+    expect(sync.status().current_etag).toBeNull();
+    const mark = platform.requests.length;
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+    expect(requestsSince(mark)).toEqual(['manifest 200', 'library 200']);
+    expect(sync.store.current).toMatchObject({ version: B });
+    expect(sync.status()).toMatchObject({ last_error: null, previous: { version: A } });
+  });
+
+  it('rolls back to the version a restart would run, and holds the unsaved one back', async (ctx) => {
+    const first = await runningUnsaved('unsaved-rollback');
+    if (!first) return ctx.skip();
+    const { holder, sync } = first;
+    expect(await sync.rollback()).toMatchObject({ version_before: B, version: A, path: 'stored' });
+    expect(holder.get()!.info).toMatchObject({ version: A, source: 'rollback' });
+    expect(sync.store.current).toMatchObject({ version: A });
+    expect(sync.status()).toMatchObject({ library: { version: A }, last_error: null, held_back: [B] });
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'held_back', version: B });
+  });
+});
