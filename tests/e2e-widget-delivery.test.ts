@@ -249,3 +249,63 @@ describe('返回修改 answers the analysis it was given on', () => {
     await Promise.all([firstPage.close(), secondPage.close(), page.close()]);
   }, 60_000);
 });
+
+describe('one decision, one 3103', () => {
+  it('sends nothing more for a held key, or for the same answer given again on an answered warning', async () => {
+    const page = await context.newPage();
+    const taskId = await openEmbed(page);
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(sidecar.url) || request.method() !== 'POST') return;
+      const envelope = JSON.parse(request.postData() ?? '{}') as {
+        infno: string;
+        input: { data: { warns: { dspo_way: string; dspo_way_rea: string }[] } };
+      };
+      if (envelope.infno === '3103')
+        sent.push(envelope.input.data.warns.map((w) => `${w.dspo_way}${w.dspo_way_rea}`).join(','));
+    });
+    // The host keeps focus in the panel after 返回修改 (its own table handles the edit).
+    await page.evaluate(() =>
+      document.querySelector('prealert-reminder')!.addEventListener('prealert-modify', (e) => e.preventDefault()),
+    );
+    const cards = page.locator('prealert-reminder li.card');
+    const settled = () =>
+      page.waitForFunction(
+        () => (document.querySelector('prealert-reminder') as Reminder | null)?.pendingFeedback === 0,
+      );
+
+    await page.keyboard.press('F8');
+    // M held down: the key repeats.
+    await page.keyboard.down('m');
+    await page.keyboard.down('m');
+    await page.keyboard.down('m');
+    await page.keyboard.up('m');
+    await settled();
+    // M again on the warning already answered 返回修改.
+    await cards.first().focus();
+    await page.keyboard.press('m');
+    await settled();
+
+    // 继续执行 with quick reason 1, then the same again through C, 1, Enter on the answered warning.
+    for (let round = 0; round < 2; round++) {
+      await cards.nth(1).focus();
+      await page.keyboard.press('c');
+      await page.keyboard.press('1');
+      await page.keyboard.press('Enter');
+      await settled();
+    }
+    expect(await cards.locator('.state').allTextContents()).toEqual(['已记录', '已记录']);
+    expect(sent).toEqual(['2', '1临床必需']);
+
+    // A different answer is a new decision and goes out.
+    await cards.first().focus();
+    await page.keyboard.press('c');
+    await page.keyboard.press('2');
+    await page.keyboard.press('Enter');
+    await settled();
+    expect(sent).toEqual(['2', '1临床必需', '1已知情同意']);
+    const dispositions = await taskDispositions(taskId);
+    expect(Object.values(dispositions).map((d) => d.dspo_way)).toEqual(['1', '1']);
+    await page.close();
+  }, 60_000);
+});

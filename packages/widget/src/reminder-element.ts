@@ -489,6 +489,11 @@ export class PrealertReminderElement extends ElementBase {
       return;
     }
     if (inText) return;
+    // A key held down repeats: one press is one decision. Arrows and Tab may repeat to move along.
+    if (event.repeat && /^([1-9mMcC]|Enter)$/.test(event.key)) {
+      event.preventDefault();
+      return;
+    }
     if (event.key === 'Enter' && inForm && !(target instanceof HTMLButtonElement)) {
       event.preventDefault();
       this.submitContinue(card);
@@ -617,6 +622,20 @@ export class PrealertReminderElement extends ElementBase {
 
   private record(card: WarningCard, disposition: Disposition, reason: string): void {
     if (disposition === 'continue' && card.result.wf_impact === 'block') return;
+    const current = this.answerOf(card.result);
+    if (
+      current &&
+      current.delivery !== 'rejected' &&
+      current.disposition === disposition &&
+      current.reason === reason
+    ) {
+      // The same answer again (M on a warning already sent back, C + the same reason): the 3103 already sent or
+      // queued says it. Only the form closes and 返回修改 takes the doctor to the line again.
+      card.closeForm();
+      card.showDecision(current);
+      if (disposition === 'modify') this.goToLines(card);
+      return;
+    }
     const decision: TrackedDecision = {
       jrId: card.jrId,
       disposition,
@@ -644,17 +663,21 @@ export class PrealertReminderElement extends ElementBase {
     });
     this.announce(disposition === 'continue' ? '已选择继续执行' : '已选择返回修改');
 
-    if (disposition === 'modify') {
-      const rxIds = card.result.judge_result_detail_dtos.filter((d) => d.vola_item_type !== '2').map((d) => d.rx_id);
-      const modify: ModifyEventDetail = { jrId: card.jrId, rxIds, result: card.result };
-      const proceed = this.emit('prealert-modify', modify, true);
-      if (proceed && this.focusRow(rxIds)) {
-        this.returnFocusTo = null;
-        this.checkAnswered();
-        return;
-      }
+    if (disposition === 'modify' && this.goToLines(card)) {
+      this.checkAnswered();
+      return;
     }
     if (!this.checkAnswered()) this.focusNextUndecided(card.jrId);
+  }
+
+  /** 返回修改: tells the host, and unless it moves focus itself, focuses the line to change. True when focused. */
+  private goToLines(card: WarningCard): boolean {
+    const rxIds = card.result.judge_result_detail_dtos.filter((d) => d.vola_item_type !== '2').map((d) => d.rx_id);
+    const modify: ModifyEventDetail = { jrId: card.jrId, rxIds, result: card.result };
+    const proceed = this.emit('prealert-modify', modify, true);
+    if (!proceed || !this.focusRow(rxIds)) return false;
+    this.returnFocusTo = null;
+    return true;
   }
 
   private focusRow(rxIds: readonly string[]): boolean {
