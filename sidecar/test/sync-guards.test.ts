@@ -14,7 +14,7 @@ import { LibraryHolder } from '../src/library-holder';
 import { createLogger } from '../src/logging';
 import { LibrarySync, type PayloadPipe } from '../src/sync/library-sync';
 import { loadSyncConfig } from '../src/sync/sync-config';
-import { BundleFactory, tempDir, V1, V2 } from './sync-support';
+import { BundleFactory, tempDir, V1, V2, waitFor } from './sync-support';
 
 const logger = createLogger({ level: 'silent' });
 const bundled = loadNationalLibrary();
@@ -241,6 +241,37 @@ describe('dates', () => {
     const outcome = await sync.pollNow();
     expect(outcome).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/older than .* already taken/) });
     expect(holder.get()!.info.version).toBe('nhsa-newer');
+  });
+
+  it('a poll that read an older manifest while an IT push was activating does not replace the pushed library', async () => {
+    platform.clearFaults();
+    const older = bundles.write('race-older', bundles.library('nhsa-race-older'));
+    const newer = bundles.write('race-newer', bundles.library('nhsa-race-newer'));
+    const { holder, sync } = newSync(freshDataDir('push-poll-race'), {}, { adminEnabled: true });
+    await sync.restore();
+    platform.publish(older.dir);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { manifest, pipe } = pushParts(newer);
+    // The push takes the activation lock at once and then waits for its bytes.
+    const pushing = sync.push(manifest, 'full', async (onChunk) => {
+      await held;
+      await pipe(onChunk);
+    });
+    const polling = sync.pollNow();
+    // `available` is set just before the poll's checks, which pass (nothing newer is taken yet) and then wait for
+    // the lock in the same turn.
+    await waitFor('the poll to read the platform manifest', () => sync.status().available ?? undefined);
+    release();
+    expect(await pushing).toMatchObject({ outcome: 'activated', report: { version: 'nhsa-race-newer' } });
+    expect(await polling).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(/offers nhsa-race-older .* older than .* already taken/),
+    });
+    expect(holder.get()!.info.version).toBe('nhsa-race-newer');
+    expect(sync.store.current).toMatchObject({ version: 'nhsa-race-newer' });
   });
 
   it('counts staleness from the last confirmation (a poll, 304 included, or an activation), not from created_at', async () => {

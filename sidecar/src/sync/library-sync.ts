@@ -435,26 +435,24 @@ export class LibrarySync {
       checkRegion(m, this.config.region, url);
       this.checkNotFuture(m, url);
       this.available = { version: m.version, sha256: m.library.sha256, created_at: m.created_at };
-      if (m.library.sha256 === this.active?.sha256) {
+      const settled = this.notToActivate(m, url);
+      if (settled) {
         this.succeeded(fetched.etag, m.library.sha256);
-        return { outcome: 'current', version: m.version };
-      }
-      if (this.store.heldBack.includes(m.library.sha256)) {
-        this.succeeded(fetched.etag, m.library.sha256);
-        return { outcome: 'held_back', version: m.version };
-      }
-      const newest = this.newestTaken();
-      if (newest !== undefined && Date.parse(m.created_at) < newest) {
-        throw new BundleError(
-          `offers ${m.version} created ${m.created_at}, older than the ${new Date(newest).toISOString()} bundle already taken (a replayed manifest?)`,
-          'bad_date',
-          url,
-        );
+        return settled;
       }
       this.checkSize(m, url);
-      const report = await this.exclusive(() => this.activateFromPlatform(verified, fetched.bytes, url));
+      const outcome = await this.exclusive(
+        async (): Promise<PollOutcome> =>
+          // Again under the lock: a push or a rollback that ran while this poll waited for it may have changed
+          // what runs and how new a bundle must be (without this, the platform's older library replaced a newer
+          // one IT had just pushed).
+          this.notToActivate(m, url) ?? {
+            outcome: 'activated',
+            report: await this.activateFromPlatform(verified, fetched.bytes, url),
+          },
+      );
       this.succeeded(fetched.etag, m.library.sha256);
-      return { outcome: 'activated', report };
+      return outcome;
     } catch (error) {
       this.recordError(error);
       this.failures++;
@@ -464,6 +462,21 @@ export class LibrarySync {
       );
       return { outcome: 'failed', error: message(error) };
     }
+  }
+
+  /** Why the platform's library is not activated: it runs already, IT held it back, or it is older (a replay). */
+  private notToActivate(m: BundleManifest, url: string): PollOutcome | undefined {
+    if (m.library.sha256 === this.active?.sha256) return { outcome: 'current', version: m.version };
+    if (this.store.heldBack.includes(m.library.sha256)) return { outcome: 'held_back', version: m.version };
+    const newest = this.newestTaken();
+    if (newest !== undefined && Date.parse(m.created_at) < newest) {
+      throw new BundleError(
+        `offers ${m.version} created ${m.created_at}, older than the ${new Date(newest).toISOString()} bundle already taken (a replayed manifest?)`,
+        'bad_date',
+        url,
+      );
+    }
+    return undefined;
   }
 
   /** created_at of the newest bundle taken (pulled or pushed); a mark in the future (a misdated bundle taken by an older prealert) is ignored. */
@@ -719,6 +732,20 @@ export class LibrarySync {
       this.recordError(error, 'push');
       throw error;
     }
+    const settled = this.pushSettled(m, kind);
+    if (settled) return settled;
+    // Again under the lock: an activation that ran while this push waited for it may have changed what runs.
+    return this.exclusive(
+      async (): Promise<PollOutcome> =>
+        this.pushSettled(m, kind) ?? {
+          outcome: 'activated',
+          report: await this.activate(verified, manifestBytes, kind, { pipe }, 'push'),
+        },
+    );
+  }
+
+  /** A pushed library that runs already; a delta that does not start from the one running is refused. */
+  private pushSettled(m: BundleManifest, kind: PayloadKind): PollOutcome | undefined {
     if (m.library.sha256 === this.active?.sha256) return { outcome: 'current', version: m.version };
     if (kind === 'delta' && !(m.delta && this.canApplyDelta(m))) {
       throw new SyncRequestError(
@@ -726,8 +753,7 @@ export class LibrarySync {
         409,
       );
     }
-    const report = await this.exclusive(() => this.activate(verified, manifestBytes, kind, { pipe }, 'push'));
-    return { outcome: 'activated', report };
+    return undefined;
   }
 
   /** Reactivates the previous version; the one left is held back from the poller. */
