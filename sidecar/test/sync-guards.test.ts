@@ -274,6 +274,38 @@ describe('dates', () => {
     expect(sync.store.current).toMatchObject({ version: 'nhsa-race-newer' });
   });
 
+  it('keeps refusing an older bundle when the platform address is written differently or sync.json is lost', async () => {
+    platform.clearFaults();
+    const older = bundles.write('replay-older', bundles.library('nhsa-replay-older'));
+    const newer = bundles.write('replay-newer', bundles.library('nhsa-replay-newer'));
+    const dataDir = freshDataDir('replay-address');
+    const first = newSync(dataDir);
+    await first.sync.restore();
+    platform.publish(newer.dir);
+    expect(await first.sync.pollNow()).toMatchObject({
+      outcome: 'activated',
+      report: { version: 'nhsa-replay-newer' },
+    });
+    await first.sync.stop();
+    // A lagging mirror, or a replayed signed manifest.
+    platform.publish(older.dir);
+    const refused = { outcome: 'failed', error: expect.stringMatching(/offers nhsa-replay-older .* already taken/) };
+
+    // IT writes the manifest's address out in full (the same platform): the replay mark was dropped with the URL.
+    const respelled = newSync(dataDir, { PREALERT_SYNC_URL: `${platform.bundleUrl}manifest.json?mirror=1` });
+    await respelled.sync.restore();
+    expect(await respelled.sync.pollNow()).toMatchObject(refused);
+    expect(respelled.holder.get()!.info.version).toBe('nhsa-replay-newer');
+    await respelled.sync.stop();
+
+    // sync.json gone (a cleanup tool, a damaged disk): the stored library's own date still counts.
+    fs.rmSync(path.join(dataDir, 'library', 'sync.json'));
+    const forgetful = newSync(dataDir);
+    await forgetful.sync.restore();
+    expect(await forgetful.sync.pollNow()).toMatchObject(refused);
+    expect(forgetful.holder.get()!.info.version).toBe('nhsa-replay-newer');
+  });
+
   it('counts staleness from the last confirmation (a poll, 304 included, or an activation), not from created_at', async () => {
     platform.clearFaults();
     // Made 5 minutes "ahead" (clock skew within the allowance): created_at later than the activation.

@@ -258,8 +258,14 @@ export class LibrarySync {
     if (recovered.length > 0) this.logger.warn({ removed: recovered }, 'cleaned up after an interrupted activation');
     this.memory = this.store.readPollMemory();
     if (this.memory.manifest_url !== this.config.manifestUrl) {
-      // Another platform (or none): its ETag and replay mark mean nothing here.
-      this.memory = this.config.manifestUrl ? { manifest_url: this.config.manifestUrl } : {};
+      // Another address (or none): its ETag and last success say nothing about this one. The replay mark stays:
+      // the same platform is often written another way (a host name for the IP, a mirror), and a bundle older
+      // than one taken is as suspect from any address.
+      const mark = this.memory.pulled_created_at;
+      this.memory = {
+        ...(this.config.manifestUrl ? { manifest_url: this.config.manifestUrl } : {}),
+        ...(mark ? { pulled_created_at: mark } : {}),
+      };
     }
     let running = this.holder.get();
     if (running && running.info.source !== 'bundled') {
@@ -479,16 +485,29 @@ export class LibrarySync {
     return undefined;
   }
 
-  /** created_at of the newest bundle taken (pulled or pushed); a mark in the future (a misdated bundle taken by an older prealert) is ignored. */
+  /**
+   * created_at of the newest bundle taken: the replay mark (pulled or pushed) or the stored current library, which
+   * holds when sync.json is lost. A date in the future (a misdated bundle taken by an older prealert) is ignored.
+   */
   private newestTaken(): number | undefined {
-    const mark = this.memory.pulled_created_at ? Date.parse(this.memory.pulled_created_at) : Number.NaN;
-    if (Number.isNaN(mark) || mark > this.now() + this.config.maxClockSkewMs) return undefined;
-    return mark;
+    const current = this.store.current;
+    const dates = [this.replayMark(), current?.sha256 ? this.notAhead(current.created_at) : undefined];
+    const known = dates.filter((t): t is number => t !== undefined);
+    return known.length > 0 ? Math.max(...known) : undefined;
+  }
+
+  private replayMark(): number | undefined {
+    return this.memory.pulled_created_at ? this.notAhead(this.memory.pulled_created_at) : undefined;
+  }
+
+  private notAhead(iso: string): number | undefined {
+    const t = Date.parse(iso);
+    return Number.isNaN(t) || t > this.now() + this.config.maxClockSkewMs ? undefined : t;
   }
 
   private noteTaken(createdAt: string): void {
-    const newest = this.newestTaken();
-    if (newest === undefined || Date.parse(createdAt) > newest) this.memory.pulled_created_at = createdAt;
+    const mark = this.replayMark();
+    if (mark === undefined || Date.parse(createdAt) > mark) this.memory.pulled_created_at = createdAt;
     this.savePollMemory();
   }
 
