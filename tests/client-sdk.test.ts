@@ -311,6 +311,49 @@ describe('fail-open', () => {
     }
   }, 60_000);
 
+  it("never lets an older queued answer reach the sidecar after the doctor's newer one", async () => {
+    // A sidecar of its own on a fixed port: down while the first decision is made, so that one is queued without
+    // ever reaching it.
+    const port = await closedPort();
+    const ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-client-order-'));
+    const start = () => startSidecar({ cli: sidecarCli, port: String(port), dataDir: ownDir, corsOrigins: [] });
+    let own = await start();
+    const ordered = new PrealertClient({ baseUrl: own.url, feedbackTimeoutMs: 3000, breaker: false });
+    try {
+      const warm = await ordered.analyze(demoRequest('ORDER-1'));
+      const sex = warm.results.find((r) => r.rule_name === '药品区分性别使用')!.jr_id;
+      await own.stop();
+      const first = await ordered.decide(warm, [{ jrId: sex, disposition: 'continue', reason: '已知情同意' }]);
+      expect(first).toMatchObject({ status: 'fail_open', queued: true });
+
+      own = await start();
+      // The doctor changes their mind just as the queue is resent (as after any 3101 that reaches the sidecar).
+      // The sidecar is frozen for a moment so both wait in its sockets; it records what it reads last.
+      own.child.kill('SIGSTOP');
+      let newer: ReturnType<PrealertClient['feedback']>;
+      let resent: Promise<number>;
+      try {
+        newer = ordered.decide(warm, [{ jrId: sex, disposition: 'modify' }]);
+        resent = ordered.flushFeedback();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      } finally {
+        own.child.kill('SIGCONT');
+      }
+      expect(await newer).toMatchObject({ status: 'ok' });
+      await resent;
+      await ordered.flushFeedback();
+      expect(ordered.queuedFeedback).toBe(0);
+      const response = await fetch(`${own.url}/v1/tasks/ORDER-1`);
+      const { dispositions } = (await response.json()) as { dispositions: Record<string, { dspo_way: string }> };
+      expect(dispositions[sex]).toMatchObject({ dspo_way: '2' });
+    } finally {
+      await ordered.close();
+      if (own.child.signalCode === null) own.child.kill('SIGCONT');
+      await own.stop();
+      fs.rmSync(ownDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('treats a response that is not a national envelope, or too large, as fail-open', async () => {
     const bodies = new Map<string, { status: number; body: string }>([
       ['/html/fsi/api/rsfComIfsService/callService', { status: 502, body: '<html>Bad Gateway</html>' }],

@@ -48,10 +48,14 @@ export class PrealertClient {
   private readonly analyzeTimeoutMs: number;
   private readonly feedbackTimeoutMs: number;
   private readonly maxQueued: number;
-  private readonly queue: FeedbackData[] = [];
+  private readonly queue: QueuedFeedback[] = [];
   private flushing: Promise<number> | undefined;
-  /** The queued 3103 being resent right now, and its request. */
-  private resending: { data: FeedbackData; done: Promise<unknown> } | undefined;
+  /** Numbers the decisions in the order feedback() was called. */
+  private decisionSeq = 0;
+  /** jr_id → number of the newest decision on it still queued or on its way; only that one may be sent. */
+  private readonly newest = new Map<string, number>();
+  /** jr_id → the 3103 carrying a decision on it now on the wire (settles, never rejects). */
+  private readonly onWire = new Map<string, Promise<unknown>>();
   private dropped = 0;
   private closed = false;
 
@@ -136,22 +140,22 @@ export class PrealertClient {
     const checked = checkFeedback(input);
     if (!checked.ok) return { status: 'rejected', sent: 0, error: checked.message, queued: false, elapsedMs: 0 };
     const data = checked.value;
-    // An older answer to the same warning already on the wire must land first, or it would overwrite this one.
-    // That is one request at most, within its own deadline.
-    const started = performance.now();
-    if (this.resending && sharesWarning(this.resending.data, data)) await this.resending.done;
-    const waitedMs = Math.round(performance.now() - started);
+    const seq = ++this.decisionSeq;
+    for (const warn of data.warns) this.newest.set(warn.warn_rslt_id, seq);
+    // Before anything is sent: an older queued answer to these warnings must never go out after this one.
+    this.dropSuperseded();
 
-    const result = await this.sendFeedback(data, options);
-    result.elapsedMs += waitedMs;
+    const started = performance.now();
+    // Waits for an older answer to the same warnings already on the wire (a resend, or a concurrent call), which
+    // would otherwise overwrite this one if it arrived later: at most one request each, within its deadline.
+    const result = await this.onWireInOrder(data, () => this.sendFeedback(data, options));
+    result.elapsedMs = Math.round(performance.now() - started);
     if (result.status === 'fail_open') {
       // Behind the others, so when the sidecar is back it records the decisions in the order they were made.
-      result.queued = this.enqueue(data);
+      result.queued = this.enqueue({ data, seq });
       return result;
     }
-    // Recorded (or refused: the sidecar is reachable either way). Older queued answers to the same warnings
-    // must not be resent over it; the rest go out now, in the background.
-    if (result.status === 'ok') this.dropSuperseded(data);
+    this.settled(data, seq);
     this.drainQueueSoon();
     return result;
   }
@@ -195,44 +199,77 @@ export class PrealertClient {
   private async drainQueue(): Promise<number> {
     let delivered = 0;
     while (this.queue.length > 0 && !this.closed) {
-      const next = this.queue[0]!;
-      const sending = this.sendFeedback(next, {});
-      this.resending = { data: next, done: sending };
-      const result = await sending.finally(() => {
-        this.resending = undefined;
-      });
+      // Checked again before each resend: the doctor may have answered one of its warnings since.
+      this.dropSuperseded();
+      const next = this.queue[0];
+      if (!next) break;
+      const data = next.data;
+      const result = await this.onWireInOrder(data, () => this.sendFeedback(data, {}));
       if (result.status === 'fail_open') break;
       // A rejected 3103 will never be accepted; keeping it would block the queue forever. The entry may have
       // been narrowed or removed meanwhile by a newer decision, hence by identity.
       const index = this.queue.indexOf(next);
       if (index >= 0) this.queue.splice(index, 1);
+      this.settled(data, next.seq);
       if (result.status === 'ok') delivered += 1;
     }
     return delivered;
   }
 
-  /** Removes from the queue the answers to warnings that `newer` has just answered again. */
-  private dropSuperseded(newer: FeedbackData): void {
-    const answered = new Set(newer.warns.map((w) => w.warn_rslt_id));
+  /**
+   * Sends once every earlier 3103 on the same warnings has been answered, so the sidecar (last write wins)
+   * records the decisions on a warning in the order they were made.
+   */
+  private async onWireInOrder(data: FeedbackData, send: () => Promise<FeedbackResult>): Promise<FeedbackResult> {
+    const ids = [...new Set(data.warns.map((w) => w.warn_rslt_id))];
+    const earlier = ids.map((id) => this.onWire.get(id)).filter((p): p is Promise<unknown> => p !== undefined);
+    const sending = Promise.all(earlier).then(send);
+    const done = sending.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const id of ids) this.onWire.set(id, done);
+    try {
+      return await sending;
+    } finally {
+      for (const id of ids) if (this.onWire.get(id) === done) this.onWire.delete(id);
+    }
+  }
+
+  /** Narrows or removes queued answers to warnings the doctor has answered again since. */
+  private dropSuperseded(): void {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const queued = this.queue[i]!;
-      if (this.resending?.data === queued) continue; // on the wire already; it was sent before `newer`
-      const warns = queued.warns.filter((w) => !answered.has(w.warn_rslt_id));
-      if (warns.length === queued.warns.length) continue;
+      const warns = queued.data.warns.filter((w) => this.newest.get(w.warn_rslt_id) === queued.seq);
+      if (warns.length === queued.data.warns.length) continue;
+      // In place: a resend under way finds its entry by identity.
       if (warns.length === 0) this.queue.splice(i, 1);
-      else this.queue[i] = { ...queued, warns };
+      else queued.data = { ...queued.data, warns };
     }
+  }
+
+  /** The decision numbered `seq` left the client (recorded, refused or dropped): forget it as the newest. */
+  private settled(data: FeedbackData, seq: number): void {
+    for (const warn of data.warns)
+      if (this.newest.get(warn.warn_rslt_id) === seq) this.newest.delete(warn.warn_rslt_id);
   }
 
   private drainQueueSoon(): void {
     if (this.queue.length > 0) void this.flushFeedback();
   }
 
-  private enqueue(data: FeedbackData): boolean {
-    if (this.maxQueued === 0) return false;
-    this.queue.push(data);
+  private enqueue(entry: QueuedFeedback): boolean {
+    // Only what is still the newest answer: a decision made while this one was on the wire replaces it.
+    const warns = entry.data.warns.filter((w) => this.newest.get(w.warn_rslt_id) === entry.seq);
+    if (this.maxQueued === 0 || warns.length === 0) {
+      this.settled(entry.data, entry.seq);
+      return false;
+    }
+    if (warns.length < entry.data.warns.length) entry.data = { ...entry.data, warns };
+    this.queue.push(entry);
     while (this.queue.length > this.maxQueued) {
-      this.queue.shift();
+      const oldest = this.queue.shift()!;
+      this.settled(oldest.data, oldest.seq);
       this.dropped += 1;
     }
     return true;
@@ -299,9 +336,10 @@ export class PrealertClient {
   }
 }
 
-function sharesWarning(a: FeedbackData, b: FeedbackData): boolean {
-  const ids = new Set(a.warns.map((w) => w.warn_rslt_id));
-  return b.warns.some((w) => ids.has(w.warn_rslt_id));
+/** A 3103 that failed open, with the number of its decision (see PrealertClient.newest). */
+interface QueuedFeedback {
+  data: FeedbackData;
+  seq: number;
 }
 
 export function createPrealertClient(options: PrealertClientOptions): PrealertClient {

@@ -94,7 +94,8 @@ export interface FeedbackResult {
   error?: string;
   /**
    * The 3103 stays queued in this client's memory (fail-open only) and is resent in the background after the
-   * next call that reaches the sidecar, or by `flushFeedback()`. Lost if the HIS itself restarts first.
+   * next call that reaches the sidecar, or by `flushFeedback()`. Lost if the HIS itself restarts first. False on a
+   * fail-open whose warnings the doctor answered again meanwhile: the newer answer is the one that goes out.
    */
   queued: boolean;
   elapsedMs: number;
