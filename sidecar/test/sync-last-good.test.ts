@@ -4,8 +4,14 @@
  * provincial platform simulator on loopback, a real data directory; the blocked directory is a real one.
  */
 import fs from 'node:fs';
-import { compileLibrary } from '@prealert/core';
-import { loadNationalLibrary, type WrittenBundle } from '@prealert/rules-cache';
+import path from 'node:path';
+import { compileLibrary, type LibraryData } from '@prealert/core';
+import {
+  type GeneratedKeys,
+  generateSigningKeys,
+  loadNationalLibrary,
+  type WrittenBundle,
+} from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
 import { LibraryHolder } from '../src/library-holder';
@@ -23,6 +29,9 @@ let platform: ProvincialPlatform;
 let bundles: BundleFactory;
 let a: WrittenBundle;
 let b: WrittenBundle;
+let libraryB: LibraryData;
+/** The key a rotation moves to; the bundles above are signed with the one it retires. */
+let rotatedKeys: GeneratedKeys;
 const syncs: LibrarySync[] = [];
 const dataDirs: string[] = [];
 
@@ -35,7 +44,9 @@ function freshDataDir(name: string): string {
 beforeAll(async () => {
   bundles = new BundleFactory();
   a = bundles.write('a', bundles.library(A));
-  b = bundles.write('b', bundles.library(B, { revision: true }));
+  libraryB = bundles.library(B, { revision: true });
+  b = bundles.write('b', libraryB);
+  rotatedKeys = generateSigningKeys(path.join(bundles.dir, 'rotated-keys'));
   platform = await startPlatform();
 });
 
@@ -128,5 +139,70 @@ describe('a new library that cannot be saved as last-good', () => {
     expect(sync.store.current).toMatchObject({ version: A });
     expect(sync.status()).toMatchObject({ library: { version: A }, last_error: null, held_back: [B] });
     expect(await sync.pollNow()).toMatchObject({ outcome: 'held_back', version: B });
+  });
+});
+
+describe('a stored library that cannot be loaded at start, though its files are whole', () => {
+  /** A workstation that pulled A, then B, all signed with the key a rotation then retires. */
+  async function pulledBoth(name: string): Promise<{ dataDir: string; versions: string; stored: string[] }> {
+    platform.clearFaults();
+    const dataDir = freshDataDir(name);
+    const first = newSync(dataDir);
+    await first.sync.restore();
+    platform.publish(a.dir);
+    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: A } });
+    platform.publish(b.dir);
+    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+    await first.sync.stop();
+    const versions = path.join(first.sync.store.dir, 'versions');
+    return { dataDir, versions, stored: fs.readdirSync(versions).sort() };
+  }
+
+  it('keeps the files after a key rotation took its key out, and runs it again once the key is back', async () => {
+    const { dataDir, versions, stored } = await pulledBoth('key-rotation');
+    expect(stored).toHaveLength(2);
+
+    // The rotation ends: PREALERT_SYNC_PUBKEY names only the new key.
+    const rotated = newSync(dataDir, { PREALERT_SYNC_URL: '', PREALERT_SYNC_PUBKEY: rotatedKeys.publicKeyFile });
+    await rotated.sync.restore();
+    expect(rotated.holder.get()!.info.source).toBe('bundled');
+    expect(fs.readdirSync(versions).sort()).toEqual(stored);
+    expect(rotated.sync.store.current).toMatchObject({ version: B });
+    const status = rotated.sync.status();
+    expect(status.last_error).toMatch(/last-good prov-b is unusable; running .*prov-b cannot be loaded \(kept\)/);
+    expect(status.unusable).toEqual([
+      { version: B, sha256: b.manifest.signed.library.sha256, error: expect.stringMatching(/untrusted key/) },
+      { version: A, sha256: a.manifest.signed.library.sha256, error: expect.stringMatching(/untrusted key/) },
+    ]);
+    // Nothing that could be loaded ran before the fallback.
+    expect(status.previous).toBeNull();
+    await expect(rotated.sync.rollback()).rejects.toThrow(/no previous library version/);
+    await rotated.sync.stop();
+
+    // The old key goes back in (the rotation was premature): the workstation is where it was.
+    const back = newSync(dataDir, { PREALERT_SYNC_URL: '' }, { startEmpty: true });
+    await back.sync.restore();
+    expect(back.holder.get()!.info).toMatchObject({ version: B, source: 'last-good' });
+    expect(back.sync.status()).toMatchObject({ unusable: [], last_error: null, previous: { version: A } });
+  });
+
+  it("takes the platform's copy signed with the new key in place of the kept one, for good", async () => {
+    const { dataDir } = await pulledBoth('key-rotation-resigned');
+    const resigned = bundles.write('b-resigned', libraryB, undefined, rotatedKeys.privateKeyFile);
+    expect(resigned.manifest.signed.library.sha256).toBe(b.manifest.signed.library.sha256);
+    platform.publish(resigned.dir);
+
+    const env = { PREALERT_SYNC_PUBKEY: rotatedKeys.publicKeyFile };
+    const rotated = newSync(dataDir, env);
+    await rotated.sync.restore();
+    expect(rotated.holder.get()!.info.source).toBe('bundled');
+    expect(await rotated.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+    expect(rotated.sync.status()).toMatchObject({ unusable: [], previous: { origin: 'bundled' } });
+    await rotated.sync.stop();
+
+    const again = newSync(dataDir, env, { startEmpty: true });
+    await again.sync.restore();
+    expect(again.holder.get()!.info).toMatchObject({ version: B, source: 'last-good' });
+    expect(again.sync.status().last_error).toBeNull();
   });
 });

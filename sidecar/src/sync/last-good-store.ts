@@ -332,15 +332,25 @@ export class LastGoodStore {
   }
 
   /**
-   * Makes a staged library the current one (the one it replaces becomes previous). Called only after the library
-   * was swapped in: until state.json is replaced, a restart comes back to the version before.
+   * Makes a staged library the current one (the one it replaces becomes previous, or `ranBefore` when what ran was
+   * not the current one). Called only after the library was swapped in: until state.json is replaced, a restart
+   * comes back to the version before.
    */
-  async commit(staging: Staging, version: StoredVersion): Promise<void> {
+  async commit(staging: Staging, version: StoredVersion, ranBefore?: StoredVersion): Promise<void> {
     // All on the thread pool: the flushes and the removal of a replaced 100 MB version take tens of milliseconds,
     // which on the event loop would land on the requests of the moment.
     const target = path.join(this.dir, VERSIONS_DIR, version.sha256!);
-    if (fs.existsSync(target)) await staging.discard();
-    else {
+    if (fs.existsSync(target)) {
+      // Stored already (a version held back, or one a start could not load but kept: its manifest signed by a key
+      // no longer trusted, a file it could not read): the files just received and verified take its files' place,
+      // library first. The bytes are the same library either way, so a crash in between leaves it consistent.
+      for (const name of [STORED_LIBRARY_FILE, STORED_MANIFEST_FILE]) {
+        const from = path.join(staging.dir, name);
+        if (fs.existsSync(from)) await retryingTransient(() => fs.promises.rename(from, path.join(target, name)));
+      }
+      await fsyncDirAsync(target);
+      await staging.discard();
+    } else {
       // The staging directory's entries first, then the rename in versions/: after a power cut state.json never
       // names a directory whose files did not make it to disk.
       await fsyncDirAsync(staging.dir);
@@ -348,7 +358,7 @@ export class LastGoodStore {
       await fsyncDirAsync(path.dirname(target));
       await fsyncDirAsync(path.dirname(staging.dir));
     }
-    const outgoing = this.state.current;
+    const outgoing = ranBefore ?? this.state.current;
     const state: StoreState = {
       ...this.state,
       current: version,
@@ -371,16 +381,17 @@ export class LastGoodStore {
   }
 
   /**
-   * The current version could not be loaded at start and `running` (the previous one, or the bundled library) is
-   * active instead: it becomes current with nothing before it, and the damaged files go, so the platform's copy is
-   * downloaded again rather than found "already stored".
+   * A start found stored versions damaged: `keep` (in order: the versions still named, or the library running
+   * instead) become current and previous, and the damaged files go, so the platform's copy is downloaded again
+   * rather than found "already stored".
    */
-  replaceUnusable(running: StoredVersion): void {
+  replaceDamaged(keep: readonly StoredVersion[]): void {
+    const [current = null, previous = null] = keep;
     this.writeState({
       ...this.state,
-      current: running,
-      previous: null,
-      held_back: this.state.held_back.filter((sha) => sha !== running.sha256),
+      current,
+      previous,
+      held_back: this.state.held_back.filter((sha) => sha !== current?.sha256),
     });
     this.prune();
   }

@@ -97,6 +97,11 @@ export interface SyncStatus {
   previous: Pick<StoredVersion, 'version' | 'sha256' | 'origin'> | null;
   /** Versions IT rolled back from: the poller leaves them alone until the platform publishes another. */
   held_back: string[];
+  /**
+   * Stored versions this start could not load though they are not damaged (signed by a key no longer trusted, a
+   * file that could not be read): their files are kept, and a start that can load them runs them again.
+   */
+  unusable: UnusableVersion[];
   /** The latest version the platform offered. */
   available: { version: string; sha256: string; created_at: string } | null;
   activating: string | null;
@@ -158,6 +163,24 @@ function unpacked(packed: PackedLibrary): Unpacked {
   return { compiled: unpackLibrary(packed), origin: { kind: 'packed', packed } };
 }
 
+/** A stored version that could not be loaded at start, for a reason other than damage: kept on disk. */
+export interface UnusableVersion {
+  version: string;
+  sha256: string | null;
+  error: string;
+}
+
+/** Load failures that prove the stored files damaged; anything else (a key, a locked file) may pass. */
+const DAMAGE_CODES = new Set(['hash_mismatch', 'truncated', 'bad_content']);
+
+function damage(error: unknown): boolean {
+  return error instanceof BundleError && DAMAGE_CODES.has(error.code);
+}
+
+function isIn(unusable: readonly UnusableVersion[], v: StoredVersion): boolean {
+  return unusable.some((u) => u.sha256 === v.sha256);
+}
+
 function message(error: unknown): string {
   return (error as Error).message ?? String(error);
 }
@@ -188,6 +211,11 @@ export class LibrarySync {
    * version instead, which is therefore the one before it (for status and a rollback).
    */
   private unsaved: { version: StoredVersion; message: string; at: number } | undefined;
+  /**
+   * Stored versions the start could not load but kept (see restoreLibrary): the one running is then a fallback,
+   * with no previous of its own, and whatever is activated next has it as previous.
+   */
+  private unusable: UnusableVersion[] = [];
   /** `push`: a refused push, which a later successful push clears (a poll clears any). */
   private lastError: { message: string; at: number; from?: 'push' } | undefined;
   private failures = 0;
@@ -220,6 +248,14 @@ export class LibrarySync {
   /** The activation that could not be saved, while it is still the one running. */
   private get runningUnsaved(): { version: StoredVersion; message: string; at: number } | undefined {
     return this.unsaved && this.unsaved.version === this.active ? this.unsaved : undefined;
+  }
+
+  /** The version before the one running: what status calls previous and a rollback goes back to. */
+  private previousOfRunning(): StoredVersion | null {
+    if (this.runningUnsaved) return this.store.current;
+    // A fallback at start: the store's versions are the ones that could not be loaded.
+    if (this.unusable.length > 0) return null;
+    return this.store.previous;
   }
 
   get pushEnabled(): boolean {
@@ -274,6 +310,9 @@ export class LibrarySync {
       return;
     }
     const { current, previous } = this.store;
+    let loaded: StoredVersion | undefined;
+    const damaged: StoredVersion[] = [];
+    const unusable: UnusableVersion[] = [];
     if (current?.sha256) {
       for (const candidate of previous?.sha256 ? [current, previous] : [current]) {
         try {
@@ -281,48 +320,61 @@ export class LibrarySync {
           const { compiled, origin } = await this.loadStored(candidate, new Slicer(this.sliceMs, this.restMs));
           this.holder.swap(compiled, { source: 'last-good', origin });
           this.active = candidate;
+          loaded = candidate;
           this.logger.info(
             { version: candidate.version, ms: Math.round(performance.now() - started) },
             'started with the last-good library',
           );
-          if (candidate !== current) {
-            this.forgetUnusable(candidate);
-            this.recordError(new Error(`last-good ${current.version} is unusable; running ${candidate.version}`));
-          }
-          return;
+          break;
         } catch (error) {
-          this.logger.error({ err: error, version: candidate.version }, 'stored library is unusable');
-          this.recordError(new Error(`stored library ${candidate.version} is unusable: ${message(error)}`));
+          const isDamage = damage(error);
+          this.logger.error(
+            { err: error, version: candidate.version, files: isDamage ? 'removed' : 'kept' },
+            'stored library is unusable',
+          );
+          if (isDamage) damaged.push(candidate);
+          else unusable.push({ version: candidate.version, sha256: candidate.sha256, error: message(error) });
         }
       }
     }
     // Nothing running and no load error: the start left the bundled library out for the last-good one (see
     // hasStoredLibrary), which turned out unusable. A start whose library failed to load stays without one.
-    if (!running && this.holder.loadError === undefined) {
+    if (!loaded && !running && this.holder.loadError === undefined) {
       const failure = this.holder.load(this.loadBundled, 'bundled');
       if (failure !== undefined) this.logger.error({ err: failure }, 'library could not be loaded');
       running = this.holder.get();
     }
-    if (running) {
-      this.active = this.bundledEntry(running.compiled, running.info.activated_at);
-      if (!current || current.sha256 === null) this.store.recordBundled(this.active);
-      else this.forgetUnusable(this.active);
+    if (!loaded && running) this.active = this.bundledEntry(running.compiled, running.info.activated_at);
+    this.unusable = unusable;
+    if (!current || current.sha256 === null) {
+      if (this.active) this.store.recordBundled(this.active);
+      return;
     }
-  }
-
-  /**
-   * The stored current version could not be loaded and `running` took its place. The store is told (otherwise the
-   * next activation would keep the damaged version as previous and prune the one running), and the saved ETag is
-   * dropped: it names the damaged version's manifest, so every poll would get a 304 and never fetch it again.
-   */
-  private forgetUnusable(running: StoredVersion): void {
-    try {
-      this.store.replaceUnusable(running);
-    } catch (error) {
-      this.logger.error({ err: error }, 'could not record the fallback in the last-good store');
+    if (loaded === current) return;
+    // Damaged files go (the platform's copy is then downloaded again rather than found "already stored"), and the
+    // store is told, or the next activation would keep a damaged version as previous and prune the one running.
+    // A version that could not be loaded for another reason (a signing key taken out of PREALERT_SYNC_PUBKEY at the
+    // end of a key rotation, a file an antivirus held) keeps its place and its files: it runs again at the next
+    // start that can load it.
+    if (damaged.length > 0 && this.active) {
+      const keep = [current, previous].filter(
+        (v): v is StoredVersion => !!v?.sha256 && !damaged.includes(v) && (v === loaded || isIn(unusable, v)),
+      );
+      try {
+        this.store.replaceDamaged(keep.length > 0 ? keep : [this.active]);
+      } catch (error) {
+        this.logger.error({ err: error }, 'could not record the fallback in the last-good store');
+      }
     }
-    delete this.memory.etag;
-    this.savePollMemory();
+    const why = [
+      ...damaged.map((v) => `${v.version} is damaged (removed)`),
+      ...unusable.map((u) => `${u.version} cannot be loaded (kept): ${u.error}`),
+    ];
+    this.recordError(
+      new Error(
+        `last-good ${current.version} is unusable; running ${this.active?.version ?? 'no library'}: ${why.join('; ')}`,
+      ),
+    );
   }
 
   private bundledEntry(compiled: CompiledLibrary, activatedAt: string): StoredVersion {
@@ -669,6 +721,8 @@ export class LibrarySync {
         activated_at: new Date(this.now()).toISOString(),
         key_id: verified.keyId,
       };
+      // After a fallback at start, the version before this one is the fallback that ran, not the store's current.
+      const ranBefore = this.unusable.length > 0 && !this.runningUnsaved ? this.active : undefined;
       this.active = entry;
       // Status tells of the new library from the moment it answers, not only once it is stored.
       const report: ActivationReport = {
@@ -697,8 +751,9 @@ export class LibrarySync {
         await new Promise((resolve) => setTimeout(resolve, this.config.testPauseBeforeCommitMs));
       }
       try {
-        await this.store.commit(staging, entry);
+        await this.store.commit(staging, entry, ranBefore);
         this.unsaved = undefined;
+        this.unusable = [];
       } catch (error) {
         this.logger.error({ err: error, version: m.version }, 'library is active but could not be saved as last-good');
         if (this.store.current?.sha256 === entry.sha256) {
@@ -779,7 +834,7 @@ export class LibrarySync {
   rollback(): Promise<ActivationReport> {
     return this.exclusive(async () => {
       const unsaved = this.runningUnsaved?.version;
-      const target = unsaved ? this.store.current : this.store.previous;
+      const target = this.previousOfRunning();
       if (!target || !this.store.current)
         throw new SyncRequestError('there is no previous library version to roll back to', 409);
       const started = performance.now();
@@ -845,7 +900,7 @@ export class LibrarySync {
     const staleness = this.staleness();
     const active = this.active;
     const unsaved = this.runningUnsaved;
-    const previous = unsaved ? this.store.current : this.store.previous;
+    const previous = this.previousOfRunning();
     const error = this.lastError ?? unsaved;
     const heldVersions = this.store.heldBack.map((sha) =>
       this.available?.sha256 === sha
@@ -880,6 +935,7 @@ export class LibrarySync {
         : null,
       previous: previous ? { version: previous.version, sha256: previous.sha256, origin: previous.origin } : null,
       held_back: heldVersions,
+      unusable: this.unusable,
       available: this.available,
       activating: this.activating ?? null,
       last_activation: this.lastActivation ?? null,
