@@ -206,3 +206,38 @@ describe('a stored library that cannot be loaded at start, though its files are 
     expect(again.sync.status().last_error).toBeNull();
   });
 });
+
+describe('a rollback that cannot be saved', () => {
+  it('leaves the newer library running, and status and the store saying so', async (ctx) => {
+    platform.clearFaults();
+    const dataDir = freshDataDir('rollback-unsaved');
+    const { holder, sync } = newSync(dataDir);
+    await sync.restore();
+    platform.publish(a.dir);
+    await sync.pollNow();
+    platform.publish(b.dir);
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+    // state.json cannot be replaced while the store's folder is held.
+    const undo = blockWrites(sync.store.dir);
+    if (!undo) return ctx.skip();
+    const refused = await sync.rollback().then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    undo();
+    expect(holder.get()!.info).toMatchObject({ version: B, source: 'sync' });
+    expect(refused?.message).toMatch(
+      /the rollback to prov-a could not be saved, so prov-b keeps running: .*state\.json/,
+    );
+    expect(sync.status()).toMatchObject({ library: { version: B }, previous: { version: A }, held_back: [] });
+    expect(sync.store.current).toMatchObject({ version: B });
+
+    // Once the folder is free, the same rollback goes through.
+    expect(await sync.rollback()).toMatchObject({ version_before: B, version: A });
+    expect(holder.get()!.info).toMatchObject({ version: A, source: 'rollback' });
+    await sync.stop();
+    const again = newSync(dataDir, { PREALERT_SYNC_URL: '' }, { startEmpty: true });
+    await again.sync.restore();
+    expect(again.holder.get()!.info.version).toBe(A);
+  });
+});

@@ -845,8 +845,19 @@ export class LibrarySync {
         throw new Error(`the bundled library is ${compiled.meta.version} now, not ${target.version}`);
       }
       const before = this.holder.get()?.info.version ?? null;
+      // Saved before the switch: a save that fails leaves the running library, status and the store agreeing
+      // (switched first, the workstation ran the older library while status said the newer one, and a restart
+      // silently went back to the newer one).
+      let to: StoredVersion;
+      try {
+        ({ to } = this.store.swapForRollback(new Date(this.now()).toISOString(), unsaved));
+      } catch (error) {
+        this.logger.error({ err: error, version: target.version }, 'rollback could not be saved');
+        throw new Error(
+          `the rollback to ${target.version} could not be saved, so ${before ?? 'the running library'} keeps running: ${message(error)}`,
+        );
+      }
       this.holder.swap(compiled, { source: 'rollback', origin });
-      const { to } = this.store.swapForRollback(new Date(this.now()).toISOString(), unsaved);
       this.active = to;
       this.unsaved = undefined;
       // Re-read the platform's manifest on the next poll (no If-None-Match), so status shows what is held back.
