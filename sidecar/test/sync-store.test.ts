@@ -27,11 +27,11 @@ function version(n: number): StoredVersion {
   };
 }
 
-async function stageAndCommit(store: LastGoodStore, v: StoredVersion): Promise<void> {
+async function stageAndCommit(store: LastGoodStore, v: StoredVersion) {
   const staging = await store.stage(Buffer.from(`{"manifest":"${v.version}"}`));
   await staging.write(Buffer.from(`library ${v.version}\n`));
   await staging.finish();
-  await store.commit(staging, v);
+  return store.commit(staging, v);
 }
 
 describe('last-good store', () => {
@@ -113,6 +113,27 @@ describe('last-good store', () => {
     }
     expect(store.current?.version).toBe('v2');
     expect(fs.readFileSync(store.files(version(2))!.library, 'utf8')).toBe('library v2\n');
+  });
+
+  it('a replaced version that cannot be removed does not fail the save; the next start removes it', async (ctx) => {
+    const { dataDir, store } = fresh();
+    await stageAndCommit(store, version(1));
+    await stageAndCommit(store, version(2));
+    const replaced = path.join(store.dir, 'versions', version(1).sha256!);
+    const undo = blockWrites(replaced);
+    if (!undo) return ctx.skip();
+    let saved: Awaited<ReturnType<typeof stageAndCommit>>;
+    try {
+      saved = await stageAndCommit(store, version(3));
+    } finally {
+      undo();
+    }
+    expect(saved.notRemoved.map((n) => n.dir)).toEqual([replaced]);
+    expect(store.current?.version).toBe('v3');
+    expect(store.previous?.version).toBe('v2');
+    const reopened = new LastGoodStore(dataDir);
+    expect(reopened.open().recovered).toEqual([`versions/${version(1).sha256}`]);
+    expect(fs.existsSync(replaced)).toBe(false);
   });
 
   it('does not delete stored versions when state.json is unreadable', async () => {

@@ -336,7 +336,11 @@ export class LastGoodStore {
    * not the current one). Called only after the library was swapped in: until state.json is replaced, a restart
    * comes back to the version before.
    */
-  async commit(staging: Staging, version: StoredVersion, ranBefore?: StoredVersion): Promise<void> {
+  async commit(
+    staging: Staging,
+    version: StoredVersion,
+    ranBefore?: StoredVersion,
+  ): Promise<{ notRemoved: { dir: string; error: unknown }[] }> {
     // All on the thread pool: the flushes and the removal of a replaced 100 MB version take tens of milliseconds,
     // which on the event loop would land on the requests of the moment.
     const target = path.join(this.dir, VERSIONS_DIR, version.sha256!);
@@ -367,7 +371,17 @@ export class LastGoodStore {
     };
     await writeJsonAtomicallyAsync(path.join(this.dir, STATE_FILE), state);
     this.state = state;
-    await Promise.all(this.unnamed().map((dir) => fs.promises.rm(dir, RM_OPTIONS)));
+    // Saved from here on: a replaced version still held by another process is only disk space, which the next
+    // start (or commit) frees. Reported to the caller to log, never as a failed save.
+    const notRemoved: { dir: string; error: unknown }[] = [];
+    await Promise.all(
+      this.unnamed().map((dir) =>
+        fs.promises.rm(dir, RM_OPTIONS).catch((error: unknown) => {
+          notRemoved.push({ dir, error });
+        }),
+      ),
+    );
+    return { notRemoved };
   }
 
   /**

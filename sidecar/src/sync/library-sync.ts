@@ -751,7 +751,13 @@ export class LibrarySync {
         await new Promise((resolve) => setTimeout(resolve, this.config.testPauseBeforeCommitMs));
       }
       try {
-        await this.store.commit(staging, entry, ranBefore);
+        const { notRemoved } = await this.store.commit(staging, entry, ranBefore);
+        for (const { dir, error } of notRemoved) {
+          this.logger.warn(
+            { err: error, dir },
+            'a replaced library version could not be removed; the next start removes it',
+          );
+        }
         this.unsaved = undefined;
         this.unusable = [];
       } catch (error) {
