@@ -124,7 +124,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           allowedOrigins: config.corsOrigins,
           serials,
           lostAnswer: (routeInfno, arrival) =>
-            failedAnswer(service, 'prealert 内部错误: 分析线程中断，请重试', routeInfno, arrival.receivedAt),
+            failedAnswer(service, 'prealert 内部错误: 分析线程中断，请重试', routeInfno, arrival.receivedAt, true),
         })
       : undefined;
     undo.push(() => analysisStarting?.then((thread) => thread?.close()));

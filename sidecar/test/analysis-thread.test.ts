@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
+import { RETRY_FIELD } from '../src/national/national-answerer';
 import { DATABASE_FILE_NAME } from '../src/store/database';
 import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
@@ -176,6 +177,7 @@ describe('3101/3102 on the analysis thread', () => {
     expect(lost.status).toBe(200);
     expect(lost.body.infcode).toBe(-1);
     expect(lost.body.err_msg).toMatch(/分析线程中断，请重试/);
+    expect((lost.body as unknown as Record<string, unknown>)[RETRY_FIELD]).toBe(true);
     expect((await analysisStatus(server))!.lost).toBe(before.lost + 1);
     // Nothing was recorded for it: the HIS was told it failed.
     expect(server.db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE task_id = ?').get('T-MZ-AT-8')).toEqual({ n: 0 });

@@ -11,6 +11,7 @@ import iconv from 'iconv-lite';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskIdNumbers, redactPatientFields } from '../src/logging';
+import { RETRY_FIELD } from '../src/national/national-answerer';
 import { tifHeaders } from '../src/upstream/tif-signature';
 import { analysisEnvelope, feedbackEnvelope, nationalItems } from './fixtures/his-requests';
 import { callService, testServer } from './helpers/test-server';
@@ -39,6 +40,8 @@ describe('a failure inside the sidecar', () => {
     expect(reply.status).toBe(200);
     expect(reply.body.infcode).toBe(-1);
     expect(reply.body.err_msg).toMatch(/^prealert 内部错误，请稍后重试 \(\w+\)$/);
+    // Marked as passing, so the SDK and the widget keep the decision and send it again.
+    expect((reply.body as unknown as Record<string, unknown>)[RETRY_FIELD]).toBe(true);
     expect(reply.raw.toString('utf8')).not.toMatch(/at \w+ \(/);
     const logged = lines.find((l) => l.msg === 'national request failed inside the sidecar');
     expect(logged).toBeDefined();
@@ -61,6 +64,8 @@ describe('a failure inside the sidecar', () => {
     expect(reply.body.infcode).toBe(-1);
     expect(reply.body.err_msg).toContain('brdy');
     expect(reply.body.err_msg).toContain('440106197806211234');
+    // The request's own fault: sending it again would fail the same way.
+    expect(RETRY_FIELD in reply.body).toBe(false);
     const requestLine = lines.filter((l) => l.msg === 'request').at(-1)!;
     expect(String(requestLine.err_msg)).toContain('brdy');
     expect(JSON.stringify(lines)).not.toContain('440106197806211234');

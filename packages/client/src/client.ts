@@ -13,6 +13,7 @@ import type {
   CallOptions,
   FailOpen,
   FeedbackData,
+  FeedbackDropReason,
   FeedbackInputLike,
   FeedbackResult,
   PrealertClientOptions,
@@ -22,6 +23,9 @@ import type {
 export const DEFAULT_SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
 /** Whatever the configuration says, a doctor never waits longer than this (the shim's ceiling). */
 export const HARD_TIMEOUT_CEILING_MS = 5000;
+
+/** Waits between background resends while they keep failing (the last one repeats). */
+const RESEND_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
 
 const clampTimeout = (value: number | undefined, fallback: number): number => {
   const ms = value === undefined || !Number.isFinite(value) ? fallback : value;
@@ -58,6 +62,11 @@ export class PrealertClient {
   private readonly onWire = new Map<string, Promise<unknown>>();
   private dropped = 0;
   private closed = false;
+  /** Times in a row the sidecar answered a 3103 with its own passing failure, and the timer of the next resend. */
+  private sidecarErrors = 0;
+  private resendTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Until then calls that reach the sidecar do not start resends: it said it is failing, the timer retries. */
+  private resendNotBefore = 0;
 
   constructor(private readonly options: PrealertClientOptions) {
     let origin: URL;
@@ -107,13 +116,12 @@ export class PrealertClient {
       return { ...base, status: 'fail_open', failOpen: outcome.failOpen, elapsedMs: outcome.elapsedMs };
 
     const answer = parseAnswer(outcome.statusCode, outcome.body, true);
-    if (answer.kind === 'bad') {
-      return {
-        ...base,
-        status: 'fail_open',
-        failOpen: this.reportFailOpen(infno, 'bad_response', answer.detail),
-        elapsedMs: outcome.elapsedMs,
-      };
+    if (answer.kind === 'bad' || answer.kind === 'retry') {
+      const failOpen =
+        answer.kind === 'bad'
+          ? this.reportFailOpen(infno, 'bad_response', answer.detail)
+          : this.reportFailOpen(infno, 'sidecar_error', answer.message);
+      return { ...base, status: 'fail_open', failOpen, elapsedMs: outcome.elapsedMs };
     }
     this.drainQueueSoon();
     const response = answer.envelope as ResponseEnvelope<AnalysisOutput>;
@@ -132,9 +140,10 @@ export class PrealertClient {
 
   /**
    * 3103. The decision goes out at once, within its own deadline, whatever is queued: the doctor never waits
-   * for older decisions. One that fails open is queued in this client's memory and resent in the background
-   * after the next call that reaches the sidecar (or by `flushFeedback()`). The queue survives a sidecar that
-   * is down, hung or restarted, not a restart of the HIS: decisions still queued then are lost.
+   * for older decisions. One that fails open (no answer, or the sidecar's own passing failure) is queued in this
+   * client's memory and resent in the background, after the next call that reaches the sidecar and on a timer
+   * backing off up to a minute (or by `flushFeedback()`). The queue survives a sidecar that is down, hung or
+   * restarted, not a restart of the HIS: decisions still queued then are lost.
    */
   async feedback(input: FeedbackInputLike, options: CallOptions = {}): Promise<FeedbackResult> {
     const checked = checkFeedback(input);
@@ -153,9 +162,15 @@ export class PrealertClient {
     if (result.status === 'fail_open') {
       // Behind the others, so when the sidecar is back it records the decisions in the order they were made.
       result.queued = this.enqueue({ data, seq });
+      if (result.failOpen?.reason === 'sidecar_error') this.backOff();
       return result;
     }
     this.settled(data, seq);
+    if (result.status === 'ok') {
+      // A 3103 the sidecar took: it takes the queued ones too, now.
+      this.sidecarErrors = 0;
+      this.resendNotBefore = 0;
+    }
     this.drainQueueSoon();
     return result;
   }
@@ -170,15 +185,16 @@ export class PrealertClient {
     return this.queue.length;
   }
 
-  /** 3103s dropped because the queue was full (oldest first). */
+  /** Queued 3103s that left the queue undelivered: the queue was full, or the sidecar refused one resent. */
   get droppedFeedback(): number {
     return this.dropped;
   }
 
   /** Resends queued 3103s in order; stops at the first that fails again. Resolves with how many were delivered. */
   flushFeedback(): Promise<number> {
-    if (this.queue.length === 0) return Promise.resolve(0);
+    if (this.queue.length === 0 || this.closed) return Promise.resolve(0);
     if (!this.flushing) {
+      this.clearResendTimer();
       this.flushing = this.drainQueue().finally(() => {
         this.flushing = undefined;
       });
@@ -186,9 +202,16 @@ export class PrealertClient {
     return this.flushing;
   }
 
-  /** Stops resending queued 3103s and closes the connections. Decisions still queued are lost. */
+  /**
+   * Stops resending queued 3103s and closes the connections. Decisions still queued are lost, each reported to
+   * `onFeedbackDropped` (reason `closed`).
+   */
   close(): Promise<void> {
-    this.closed = true;
+    if (!this.closed) {
+      this.closed = true;
+      this.clearResendTimer();
+      for (const entry of this.queue) this.reportDropped(entry.data, 'closed');
+    }
     return this.transport.close();
   }
 
@@ -205,15 +228,53 @@ export class PrealertClient {
       if (!next) break;
       const data = next.data;
       const result = await this.onWireInOrder(data, () => this.sendFeedback(data, {}));
-      if (result.status === 'fail_open') break;
+      if (result.status === 'fail_open') {
+        if (result.failOpen?.reason === 'sidecar_error') this.backOff();
+        break;
+      }
+      this.sidecarErrors = 0;
       // A rejected 3103 will never be accepted; keeping it would block the queue forever. The entry may have
       // been narrowed or removed meanwhile by a newer decision, hence by identity.
       const index = this.queue.indexOf(next);
       if (index >= 0) this.queue.splice(index, 1);
       this.settled(data, next.seq);
       if (result.status === 'ok') delivered += 1;
+      else this.reportDropped(data, 'rejected', result.error);
     }
     return delivered;
+  }
+
+  /**
+   * The sidecar answered a 3103 with its own passing failure: the queue is resent on a timer, backing off, even if
+   * the HIS makes no further call. Calls that reach the sidecar meanwhile are no sign it would take it now, so they
+   * do not start a resend before the timer. (After no answer at all, the next call that gets one is the sign.)
+   */
+  private backOff(): void {
+    this.sidecarErrors += 1;
+    const delay = RESEND_DELAYS_MS[Math.min(this.sidecarErrors, RESEND_DELAYS_MS.length) - 1]!;
+    this.resendNotBefore = performance.now() + delay;
+    if (this.queue.length === 0 || this.closed) return;
+    this.clearResendTimer();
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = undefined;
+      void this.flushFeedback();
+    }, delay);
+    // A HIS process may exit with decisions queued (they are reported on close()); the timer must not hold it.
+    this.resendTimer.unref?.();
+  }
+
+  private clearResendTimer(): void {
+    if (this.resendTimer !== undefined) clearTimeout(this.resendTimer);
+    this.resendTimer = undefined;
+  }
+
+  private reportDropped(feedback: FeedbackData, reason: FeedbackDropReason, error?: string): void {
+    this.dropped += 1;
+    try {
+      this.options.onFeedbackDropped?.(error === undefined ? { feedback, reason } : { feedback, reason, error });
+    } catch {
+      // A logging hook must not stop the queue.
+    }
   }
 
   /**
@@ -255,7 +316,8 @@ export class PrealertClient {
   }
 
   private drainQueueSoon(): void {
-    if (this.queue.length > 0) void this.flushFeedback();
+    if (this.queue.length === 0 || this.flushing || performance.now() < this.resendNotBefore) return;
+    void this.flushFeedback();
   }
 
   private enqueue(entry: QueuedFeedback): boolean {
@@ -270,7 +332,7 @@ export class PrealertClient {
     while (this.queue.length > this.maxQueued) {
       const oldest = this.queue.shift()!;
       this.settled(oldest.data, oldest.seq);
-      this.dropped += 1;
+      this.reportDropped(oldest.data, 'queue_full');
     }
     return true;
   }
@@ -287,8 +349,11 @@ export class PrealertClient {
     if (outcome.kind === 'fail')
       return { status: 'fail_open', sent, failOpen: outcome.failOpen, queued: false, elapsedMs: outcome.elapsedMs };
     const answer = parseAnswer(outcome.statusCode, outcome.body, false);
-    if (answer.kind === 'bad') {
-      const failOpen = this.reportFailOpen('3103', 'bad_response', answer.detail);
+    if (answer.kind === 'bad' || answer.kind === 'retry') {
+      const failOpen =
+        answer.kind === 'bad'
+          ? this.reportFailOpen('3103', 'bad_response', answer.detail)
+          : this.reportFailOpen('3103', 'sidecar_error', answer.message);
       return { status: 'fail_open', sent, failOpen, queued: false, elapsedMs: outcome.elapsedMs };
     }
     if (answer.kind === 'rejected') {

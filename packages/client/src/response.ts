@@ -3,7 +3,15 @@ import type { JudgeResultDetailDto, JudgeResultDto, ResponseEnvelope } from './t
 export type ParsedAnswer =
   | { kind: 'ok'; envelope: ResponseEnvelope<unknown>; results: JudgeResultDto[]; truncated: boolean }
   | { kind: 'rejected'; envelope: ResponseEnvelope<unknown>; message: string }
+  /** The sidecar failed on its own for a moment (infcode -1 marked `prealert_retry`): the same call may succeed later. */
+  | { kind: 'retry'; envelope: ResponseEnvelope<unknown>; message: string }
   | { kind: 'bad'; detail: string };
+
+/**
+ * The sidecar's mark on an infcode -1 that is its own passing failure (a locked database, its analysis thread
+ * restarting), not the request's fault. National gateways never send it.
+ */
+export const RETRY_FIELD = 'prealert_retry';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -71,7 +79,8 @@ export function parseAnswer(statusCode: number, body: unknown, expectResults: bo
   if (!Number.isFinite(infcode)) return { kind: 'bad', detail: `HTTP ${statusCode}: infcode is not a number` };
   const envelope = body as unknown as ResponseEnvelope<unknown>;
   if (infcode !== 0) {
-    return { kind: 'rejected', envelope, message: text(body.err_msg) || `infcode ${infcode}` };
+    const message = text(body.err_msg) || `infcode ${infcode}`;
+    return { kind: body[RETRY_FIELD] === true ? 'retry' : 'rejected', envelope, message };
   }
   if (statusCode >= 400) return { kind: 'bad', detail: `HTTP ${statusCode} with infcode 0` };
   if (!expectResults) return { kind: 'ok', envelope, results: [], truncated: false };

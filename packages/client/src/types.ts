@@ -52,7 +52,12 @@ export type FailOpenReason =
   | 'breaker_open'
   | 'bad_response'
   | 'response_too_large'
-  | 'aborted';
+  | 'aborted'
+  /**
+   * The sidecar answered infcode -1 marked `prealert_retry`: it failed on its own for a moment (its database
+   * locked, its analysis thread restarting), not because of the request. `detail` is its err_msg.
+   */
+  | 'sidecar_error';
 
 export interface FailOpen {
   reason: FailOpenReason;
@@ -148,7 +153,16 @@ export interface PrealertClientOptions {
   connections?: number;
   /** Called on every fail-open, e.g. to log it. Must not throw. */
   onFailOpen?: (event: { infno: string; failOpen: FailOpen }) => void;
+  /**
+   * Called for each queued 3103 that leaves the queue undelivered, so no decision is lost unnoticed: the sidecar
+   * refused it when resent (`rejected`, with its err_msg), the queue was full (`queue_full`, oldest first), or
+   * close() was called with it still queued (`closed`). Not called for an answer the doctor replaced with a newer
+   * one. Must not throw.
+   */
+  onFeedbackDropped?: (event: { feedback: FeedbackData; reason: FeedbackDropReason; error?: string }) => void;
 }
+
+export type FeedbackDropReason = 'rejected' | 'queue_full' | 'closed';
 
 export type AnalyzeInputLike = AnalysisData | AnalysisInput;
 export type FeedbackInputLike = FeedbackData | FeedbackInput;

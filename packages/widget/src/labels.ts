@@ -21,8 +21,11 @@ export const DEFAULT_OTHER_REASON = '其他';
 export const formatAmount = (amount: number): string => `¥${amount.toFixed(2)}`;
 
 /** Why the sidecar gave no usable answer, as the doctor reads it. */
-export const FAILURE_LABELS: Readonly<Record<'sidecar_unreachable' | 'sidecar_timeout' | 'bad_response', string>> = {
+export const FAILURE_LABELS: Readonly<
+  Record<'sidecar_unreachable' | 'sidecar_timeout' | 'bad_response' | 'sidecar_error', string>
+> = {
   sidecar_unreachable: '无法连接本机医保提醒服务',
   sidecar_timeout: '本机医保提醒服务无应答',
   bad_response: '本机医保提醒服务应答异常',
+  sidecar_error: '本机医保提醒服务暂时出错',
 };

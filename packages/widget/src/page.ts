@@ -125,8 +125,15 @@ async function start(): Promise<void> {
     document.title = `医保提醒（${task.results.length} 条）`;
     setStatus('');
   });
-  reminder.addEventListener('prealert-feedback-error', () => {
-    setStatus('部分处理结果暂未送达，页面会自动重试，请勿关闭。', 'error');
+  reminder.addEventListener('prealert-feedback-error', (event) => {
+    // Only a queued answer is retried; a refused one is not, and its warning waits for a new answer.
+    const { state } = (event as CustomEvent<{ state: 'queued' | 'rejected' }>).detail;
+    setStatus(
+      state === 'rejected'
+        ? '有处理结果未能记录，请按提示重新处理该提醒。'
+        : '部分处理结果暂未送达，页面会自动重试，请勿关闭。',
+      'error',
+    );
   });
   reminder.addEventListener('prealert-recorded', () => {
     if (reminder.pendingFeedback === 0 && byId('page-status')?.dataset.kind === 'error') setStatus('');

@@ -6,7 +6,18 @@ export const SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
 export type ServiceOutcome =
   | { kind: 'ok'; body: Record<string, unknown> }
   | { kind: 'rejected'; message: string; body: Record<string, unknown> }
-  | { kind: 'failed'; reason: 'sidecar_unreachable' | 'sidecar_timeout' | 'bad_response'; detail: string };
+  | {
+      kind: 'failed';
+      /** sidecar_error: the sidecar failed on its own for a moment (infcode -1 marked `prealert_retry`). */
+      reason: 'sidecar_unreachable' | 'sidecar_timeout' | 'bad_response' | 'sidecar_error';
+      detail: string;
+    };
+
+/**
+ * The sidecar's mark on an infcode -1 that is its own passing failure (a locked database, its analysis thread
+ * restarting), not the request's fault: the same call may succeed later. National gateways never send it.
+ */
+export const RETRY_FIELD = 'prealert_retry';
 
 /** The native shim's and the client SDK's defaults: 3101/3102 1.5 s, 3103 0.8 s. */
 export const DEFAULT_TIMEOUTS_MS = { analysis: 1500, '3103': 800 } as const;
@@ -58,11 +69,9 @@ export async function callService(
     }
     const envelope = body as Record<string, unknown>;
     if (Number(envelope.infcode) !== 0) {
-      return {
-        kind: 'rejected',
-        message: String(envelope.err_msg ?? `infcode ${String(envelope.infcode)}`),
-        body: envelope,
-      };
+      const message = String(envelope.err_msg ?? `infcode ${String(envelope.infcode)}`);
+      if (envelope[RETRY_FIELD] === true) return { kind: 'failed', reason: 'sidecar_error', detail: message };
+      return { kind: 'rejected', message, body: envelope };
     }
     return { kind: 'ok', body: envelope };
   } catch (error) {

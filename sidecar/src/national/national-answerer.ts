@@ -18,6 +18,16 @@ export interface NationalAnswererOptions {
   allowedOrigins: readonly string[];
 }
 
+/**
+ * Set (true) on an infcode -1 answer when the failure was the sidecar's own and passing (its database locked or
+ * full for a moment, the analysis thread restarting), not the request's: the same request, sent again later, may
+ * well be accepted. The answer stays what the gateway would send (HTTP 200, infcode -1, err_msg); national clients
+ * ignore a field they do not know, prealert's SDK and widget keep such a 3103 and resend it. A field, not a
+ * Retry-After header: a page on another origin cannot read a header the CORS answer does not expose, and the native
+ * shim hands the HIS the body.
+ */
+export const RETRY_FIELD = 'prealert_retry';
+
 /** A national request answered: what to send, and what the request log and metrics say of it. */
 export interface Answered {
   facts: RequestFacts;
@@ -67,10 +77,13 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     const receivedAt = arrival?.receivedAt ?? new Date();
     const startedAt = arrival?.startedAt ?? performance.now();
     let format: ReplyFormat = { charset: 'utf-8' };
-    const fail = (message: string, envelope?: RequestEnvelope, status = 200): Answered => ({
-      facts: { infno: routeInfno ?? envelope?.infno ?? '-', ok: false, error: shortenError(message) },
-      ...render(service.error({ receivedAt, envelope }, message).envelope, format, status),
-    });
+    const fail = (message: string, envelope?: RequestEnvelope, status = 200, retry = false): Answered => {
+      const answer = service.error({ receivedAt, envelope }, message).envelope;
+      return {
+        facts: { infno: routeInfno ?? envelope?.infno ?? '-', ok: false, error: shortenError(message) },
+        ...render(retry ? { ...answer, [RETRY_FIELD]: true } : answer, format, status),
+      };
+    };
     try {
       format = { charset: requestCharset(headers['content-type']) };
     } catch (error) {
@@ -148,7 +161,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
       if (error instanceof AnsweredElsewhere) throw error;
       // Not the caller's fault (a full disk, a bug): said as such, and logged with the cause for IT staff.
       logger.error({ err: error, infno: envelope.infno }, 'national request failed inside the sidecar');
-      return fail(`prealert 内部错误，请稍后重试 (${(error as Error)?.name ?? 'Error'})`, envelope);
+      return fail(`prealert 内部错误，请稍后重试 (${(error as Error)?.name ?? 'Error'})`, envelope, 200, true);
     }
     return {
       facts: {
@@ -164,17 +177,20 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
 
 /**
  * A call answered with an error before (or instead of) reaching the answerer: the body could not be read, or the
- * analysis thread stopped while holding it. UTF-8, HTTP 200, as the gateway answers.
+ * analysis thread stopped while holding it (`retry`: the same call may succeed once it has restarted). UTF-8, HTTP
+ * 200, as the gateway answers.
  */
 export function failedAnswer(
   service: Pick<NationalService, 'error'>,
   message: string,
   routeInfno: string | undefined,
   receivedAt: Date,
+  retry = false,
 ): Answered {
+  const answer = service.error({ receivedAt }, message).envelope;
   return {
     facts: { infno: routeInfno ?? '-', ok: false, error: shortenError(message) },
-    ...render(service.error({ receivedAt }, message).envelope),
+    ...render(retry ? { ...answer, [RETRY_FIELD]: true } : answer),
   };
 }
 
