@@ -3,8 +3,8 @@ import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
-import { testServer } from './helpers/test-server';
-import { BundleFactory, provincialCsv, V1, V2 } from './sync-support';
+import { tempDataDir, testServer } from './helpers/test-server';
+import { BundleFactory, provincialCsv, smallDisk, V1, V2 } from './sync-support';
 
 const TOKEN = 'sync-admin-test-token-0123456789';
 let bundles: BundleFactory;
@@ -41,10 +41,10 @@ function clearSyncEnv(): void {
 }
 
 /** A real sidecar on a loopback port; sync settings come from PREALERT_SYNC_* as in production. */
-async function sidecar(env: Record<string, string>, adminToken?: string) {
+async function sidecar(env: Record<string, string>, adminToken?: string, dataDir?: string) {
   clearSyncEnv();
   Object.assign(process.env, env);
-  const server = await testServer(adminToken ? { adminToken } : {});
+  const server = await testServer({ ...(adminToken ? { adminToken } : {}), ...(dataDir ? { dataDir } : {}) });
   started.push(server);
   const { url } = await server.listen();
   return { server, url };
@@ -137,5 +137,67 @@ describe('admin push and rollback', () => {
     expect(await call(refusing.url, '/readyz')).toMatchObject({ status: 503, json: { status: 'degraded' } });
     const fresh = await sidecar({});
     expect(await call(fresh.url, '/readyz')).toMatchObject({ status: 200, json: { status: 'ready' } });
+  });
+});
+
+describe('what IT is told when a rollback or a push cannot be done', () => {
+  const keys = () => ({ PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile });
+  const push = (url: string, b: Buffer) => call(url, '/v1/admin/bundle', { body: b, token: TOKEN });
+  const rollback = (url: string) => call(url, '/v1/admin/rollback', { token: TOKEN });
+  async function stop(server: SidecarServer): Promise<void> {
+    started.splice(started.indexOf(server), 1);
+    await server.close();
+  }
+
+  it('a rollback to a bundled library an upgrade replaced, or to a version whose files are gone, says so (409)', async () => {
+    const dataDir = tempDataDir();
+    const first = await sidecar(keys(), TOKEN, dataDir);
+    expect((await push(first.url, body(v1.dir, v1.libraryFile))).status).toBe(200);
+    await stop(first.server);
+    // What an upgrade of prealert leaves: the previous version is the bundled library of the release before.
+    const stateFile = path.join(dataDir, 'library', 'state.json');
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    state.previous.version = 'nhsa-b1-17+r2025.06';
+    fs.writeFileSync(stateFile, JSON.stringify(state));
+    const upgraded = await sidecar(keys(), TOKEN, dataDir);
+    const replaced = await rollback(upgraded.url);
+    expect(replaced.status).toBe(409);
+    expect(replaced.json.error).toMatch(
+      /previous version nhsa-b1-17\+r2025\.06 was the national library bundled with an earlier prealert; this prealert bundles nhsa-b1-17\+r2026\.01/,
+    );
+    expect(await version(upgraded.url)).toBe(V1);
+
+    expect((await push(upgraded.url, body(v3.dir, v3.libraryFile))).status).toBe(200);
+    // The previous version's folder deleted by hand (a cleanup tool, an operator).
+    fs.rmSync(path.join(dataDir, 'library', 'versions', v1.manifest.signed.library.sha256), { recursive: true });
+    const gone = await rollback(upgraded.url);
+    expect(gone.status).toBe(409);
+    expect(gone.json.error).toMatch(/previous version nhsa-b1-17 cannot be loaded, so nothing was changed: .*ENOENT/);
+    expect(await version(upgraded.url)).toBe('prov44-2026.11');
+  });
+
+  it('a push onto a full disk is answered 507 naming it, and status keeps the reason', async (ctx) => {
+    const disk = smallDisk(512 * 1024);
+    if (!disk) return ctx.skip();
+    try {
+      const dataDir = tempDataDir();
+      // Received libraries are written to the staging folder first: here it is on a disk with no room for one.
+      fs.mkdirSync(path.join(dataDir, 'library'), { recursive: true });
+      fs.symlinkSync(disk.dir, path.join(dataDir, 'library', 'staging'));
+      const { url } = await sidecar(keys(), TOKEN, dataDir);
+      const full = await push(url, body(v1.dir, v1.libraryFile));
+      expect(full.status).toBe(507);
+      expect(full.json.error).toMatch(/pushed library could not be activated: the disk holding .* is full \(ENOSPC/);
+      expect(await version(url)).toBe(V2);
+      const status = (await call(url, '/v1/status')).json.sync!;
+      expect(status.last_error).toMatch(/is full \(ENOSPC/);
+      expect(fs.readdirSync(disk.dir)).toEqual([]);
+    } finally {
+      for (const s of started.splice(0)) {
+        await s.close();
+        fs.rmSync(s.config.dataDir, { recursive: true, force: true });
+      }
+      disk.release();
+    }
   });
 });

@@ -149,3 +149,24 @@ export function blockWrites(dir: string): (() => void) | undefined {
   }
   return undefined;
 }
+
+/**
+ * A real disk of `bytes` (a tmpfs mounted on a new directory), for a disk that fills up. Undefined where this
+ * machine does not let the tests mount one (not root).
+ */
+export function smallDisk(bytes: number): { dir: string; release: () => void } | undefined {
+  const dir = tempDir('small-disk');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'ignore' });
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return {
+    dir,
+    release: () => {
+      execFileSync('umount', [dir], { stdio: 'ignore' });
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -77,7 +77,9 @@ function workerScript(): URL | undefined {
 /** The error the worker reported, as the class the rest of sync words its status with. */
 function errorOf(failure: PackerFailure): Error {
   if (failure.name === 'FetchError') return new FetchError(failure.message);
-  if (failure.name !== 'BundleError' || !failure.code) return new Error(failure.message);
+  if (failure.name !== 'BundleError' || !failure.code) {
+    return Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
+  }
   const prefix = failure.where ? `${failure.where}: ` : '';
   const inner = prefix && failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : failure.message;
   return new BundleError(inner, failure.code as BundleErrorCode, failure.where);

@@ -110,7 +110,10 @@ export interface SyncStatus {
   push_enabled: boolean;
 }
 
-/** An error an admin caller made (HTTP 4xx), as opposed to a failure of the bundle itself. */
+/**
+ * An error the admin endpoints answer with its status code and message, as opposed to a failure of the bundle itself:
+ * 4xx for what the caller asked, 5xx for what this workstation could not do (IT needs to read which).
+ */
 export class SyncRequestError extends Error {
   override name = 'SyncRequestError';
   constructor(
@@ -802,16 +805,21 @@ export class LibrarySync {
     if (!this.pushEnabled) {
       throw new SyncRequestError('push is disabled: configure PREALERT_ADMIN_TOKEN and PREALERT_SYNC_PUBKEY', 403);
     }
+    try {
+      return await this.pushVerified(manifestBytes, kind, pipe);
+    } catch (error) {
+      const answer = this.pushFailure(error);
+      this.recordError(answer, 'push');
+      throw answer;
+    }
+  }
+
+  private async pushVerified(manifestBytes: Buffer, kind: PayloadKind, pipe: PayloadPipe): Promise<PollOutcome> {
     const verified = verifyManifest(manifestBytes, this.trustedKeys, 'pushed manifest');
     const m = verified.manifest;
-    try {
-      checkRegion(m, this.config.region, 'pushed manifest');
-      this.checkNotFuture(m, 'pushed manifest');
-      this.checkSize(m, 'pushed manifest');
-    } catch (error) {
-      this.recordError(error, 'push');
-      throw error;
-    }
+    checkRegion(m, this.config.region, 'pushed manifest');
+    this.checkNotFuture(m, 'pushed manifest');
+    this.checkSize(m, 'pushed manifest');
     const settled = this.pushSettled(m, kind);
     if (settled) return settled;
     // Again under the lock: an activation that ran while this push waited for it may have changed what runs.
@@ -822,6 +830,20 @@ export class LibrarySync {
           report: await this.activate(verified, manifestBytes, kind, { pipe }, 'push'),
         },
     );
+  }
+
+  /** What IT is answered when a push fails for a reason other than the bundle or the request (those say it). */
+  private pushFailure(error: unknown): unknown {
+    if (error instanceof SyncRequestError || error instanceof BundleError || error instanceof RangeError) return error;
+    return this.workstationError('the pushed library could not be activated', error);
+  }
+
+  /** A failure of this workstation, worded for IT: a full disk is 507, anything else 500 with its reason. */
+  private workstationError(what: string, error: unknown): SyncRequestError {
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+      return new SyncRequestError(`${what}: the disk holding ${this.store.dir} is full (${message(error)})`, 507);
+    }
+    return new SyncRequestError(`${what}: ${message(error)}`, 500);
   }
 
   /** A pushed library that runs already; a delta that does not start from the one running is refused. */
@@ -845,10 +867,22 @@ export class LibrarySync {
         throw new SyncRequestError('there is no previous library version to roll back to', 409);
       const started = performance.now();
       const slicer = new Slicer(this.sliceMs, this.restMs);
-      const { compiled, origin } =
-        target.sha256 === null ? await this.compileBundled(slicer) : await this.loadStored(target, slicer);
+      let loaded: Unpacked;
+      try {
+        loaded = target.sha256 === null ? await this.compileBundled(slicer) : await this.loadStored(target, slicer);
+      } catch (error) {
+        throw new SyncRequestError(
+          `the previous version ${target.version} cannot be loaded, so nothing was changed: ${message(error)}`,
+          409,
+        );
+      }
+      const { compiled, origin } = loaded;
       if (compiled.meta.version !== target.version) {
-        throw new Error(`the bundled library is ${compiled.meta.version} now, not ${target.version}`);
+        // An upgrade of prealert since: its bundled library is another version, and the old one is nowhere.
+        throw new SyncRequestError(
+          `the previous version ${target.version} was the national library bundled with an earlier prealert; this prealert bundles ${compiled.meta.version}, so there is nothing to roll back to (push ${target.version} to run it again)`,
+          409,
+        );
       }
       const before = this.holder.get()?.info.version ?? null;
       // Saved before the switch: a save that fails leaves the running library, status and the store agreeing
@@ -859,8 +893,9 @@ export class LibrarySync {
         ({ to } = this.store.swapForRollback(new Date(this.now()).toISOString(), unsaved));
       } catch (error) {
         this.logger.error({ err: error, version: target.version }, 'rollback could not be saved');
-        throw new Error(
-          `the rollback to ${target.version} could not be saved, so ${before ?? 'the running library'} keeps running: ${message(error)}`,
+        throw this.workstationError(
+          `the rollback to ${target.version} could not be saved, so ${before ?? 'the running library'} keeps running`,
+          error,
         );
       }
       this.holder.swap(compiled, { source: 'rollback', origin });

@@ -36,11 +36,16 @@ const PIECE_BYTES = 64 * 1024;
 
 function failureOf(error: unknown): PackerFailure {
   const e = error as Partial<BundleError> & Error;
-  return {
-    name: e?.name ?? 'Error',
-    message: e?.message ?? String(error),
-    ...(error instanceof BundleError ? { code: error.code, ...(error.where ? { where: error.where } : {}) } : {}),
-  };
+  const failure: PackerFailure = { name: e?.name ?? 'Error', message: e?.message ?? String(error) };
+  const systemCode = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (error instanceof BundleError) {
+    failure.code = error.code;
+    if (error.where) failure.where = error.where;
+  } else if (typeof systemCode === 'string') {
+    // A system error's code (ENOSPC: the disk is full) tells IT what to do about it.
+    failure.code = systemCode;
+  }
+  return failure;
 }
 
 /** The staging file, written synchronously: this thread has nothing else to do meanwhile. */
