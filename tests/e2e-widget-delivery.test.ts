@@ -6,6 +6,7 @@
 import net from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisEnvelope } from '../sidecar/test/fixtures/his-requests';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 
 let stack: DemoStack;
@@ -306,6 +307,73 @@ describe('one decision, one 3103', () => {
     expect(sent).toEqual(['2', '1临床必需', '1已知情同意']);
     const dispositions = await taskDispositions(taskId);
     expect(Object.values(dispositions).map((d) => d.dspo_way)).toEqual(['1', '1']);
+    await page.close();
+  }, 60_000);
+});
+
+describe('the next patient', () => {
+  it("reports only the shown warnings' answers and answers a plain show() as its own 3101", async () => {
+    const page = await context.newPage();
+    await openEmbed(page);
+    const sentWarnTypes: string[] = [];
+    page.on('request', (request) => {
+      const envelope = JSON.parse(request.postData() ?? '{}') as {
+        infno?: string;
+        input?: { data?: { warn_type?: string } };
+      };
+      if (envelope.infno === '3103') sentWarnTypes.push(envelope.input?.data?.warn_type ?? '');
+    });
+    const settled = () =>
+      page.waitForFunction(
+        () => (document.querySelector('prealert-reminder') as Reminder | null)?.pendingFeedback === 0,
+      );
+    await page.evaluate(() => {
+      const el = document.querySelector('prealert-reminder') as Reminder;
+      for (const result of el.currentResults) el.decide(result.jr_id, 'modify');
+    });
+    await settled();
+    sentWarnTypes.length = 0;
+
+    /** The sidecar's answer for another patient's encounter (its own 3101 or 3102). */
+    const analyse = async (encounterId: string, infno: '3101' | '3102') => {
+      const response = await fetch(`${sidecar.url}/fsi/api/rsfComIfsService/callService`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(analysisEnvelope({ encounterId, infno })),
+      });
+      return ((await response.json()) as { output: { result: { jr_id: string; task_id: string }[] } }).output.result;
+    };
+    type Shown = Reminder & {
+      show(results: unknown[], options?: Record<string, unknown>): void;
+      decisions: { jrId: string }[];
+      taskId: string;
+      warnType: string;
+    };
+
+    // Another patient on 事中 (3102): the first patient's answers are not this patient's.
+    const inpatient = await analyse('ZY-NEXT-1', '3102');
+    const afterInpatient = await page.evaluate((results) => {
+      const el = document.querySelector('prealert-reminder') as Shown;
+      el.show(results, { infno: '3102', taskId: results[0]!.task_id });
+      return { decisions: el.decisions.length, warnType: el.warnType };
+    }, inpatient);
+    expect(afterInpatient).toEqual({ decisions: 0, warnType: '2' });
+
+    // A third patient's 3101 shown without options: warn_type 1 and that analysis's task_id, not the last ones.
+    const outpatient = await analyse('MZ-NEXT-2', '3101');
+    const afterOutpatient = await page.evaluate((results) => {
+      const el = document.querySelector('prealert-reminder') as Shown;
+      el.show(results);
+      el.decide(results[0]!.jr_id, 'modify');
+      return { decisions: el.decisions.map((d) => d.jrId), warnType: el.warnType, taskId: el.taskId };
+    }, outpatient);
+    expect(afterOutpatient).toEqual({
+      decisions: [outpatient[0]!.jr_id],
+      warnType: '1',
+      taskId: outpatient[0]!.task_id,
+    });
+    await settled();
+    expect(sentWarnTypes).toEqual(['1']);
     await page.close();
   }, 60_000);
 });

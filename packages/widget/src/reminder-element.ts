@@ -29,6 +29,8 @@ interface TrackedDecision extends WarningDecision {
   version: number;
   /** The analysis (task_id) the decision was made on; undefined for one recorded before the task shown. */
   forTask: string | undefined;
+  /** mdtrt_id of the warning answered, when known: decisions of another encounter are let go. */
+  encounter: string | undefined;
 }
 
 // Lets the module be imported (for types, tests, SSR) where there is no DOM; it is only defined in a browser.
@@ -163,11 +165,16 @@ export class PrealertReminderElement extends ElementBase {
     this.render();
   }
 
-  /** Shows the warnings of one analysis; decisions already made for the same jr_id are kept. */
+  /**
+   * Shows the warnings of one analysis; decisions already made for the same jr_id are kept. `infno` defaults to
+   * 3101 and `taskId` to the results' task_id, never to an earlier call's: the next patient's 3103 must not go out
+   * with the last one's warn_type.
+   */
   show(results: readonly JudgeResultDto[], options: ShowOptions = {}): void {
-    this.infno = options.infno ?? this.infno;
+    this.infno = options.infno ?? '3101';
     const previousTask = this.taskIdValue;
-    this.taskIdValue = options.taskId ?? this.taskIdValue;
+    this.taskIdValue = options.taskId ?? results.find((r) => r.task_id)?.task_id ?? '';
+    const encounterOf = new Map(results.map((r) => [r.jr_id, r.mdtrt_id || undefined]));
     const taskCreated = options.taskCreatedAt ? Date.parse(options.taskCreatedAt) : Number.NaN;
     for (const [jrId, recorded] of Object.entries(options.dispositions ?? {})) {
       const known = this.decisionsByJr.get(jrId);
@@ -183,6 +190,7 @@ export class PrealertReminderElement extends ElementBase {
         at: recorded.at ?? new Date().toISOString(),
         version: ++this.versions,
         forTask: earlier ? undefined : this.taskIdValue,
+        encounter: encounterOf.get(jrId),
       });
     }
     for (const result of results as readonly PriorAnswered[]) {
@@ -196,8 +204,10 @@ export class PrealertReminderElement extends ElementBase {
         at: new Date().toISOString(),
         version: ++this.versions,
         forTask: this.taskOf(result),
+        encounter: result.mdtrt_id || undefined,
       });
     }
+    this.forgetOtherEncounters(results);
     const previousIds = new Set(this.results.map((r) => r.jr_id));
     this.results = [...results].sort(severityOrder);
     this.phase = 'shown';
@@ -259,8 +269,9 @@ export class PrealertReminderElement extends ElementBase {
     return this.results;
   }
 
+  /** The answers to the warnings shown now, in their order. */
   get decisions(): WarningDecision[] {
-    return [...this.decisionsByJr.values()].map(({ version: _version, forTask: _forTask, ...decision }) => decision);
+    return this.decisionsInOrder().filter((d): d is WarningDecision => d !== undefined);
   }
 
   /** 3103s waiting for the sidecar. */
@@ -644,6 +655,7 @@ export class PrealertReminderElement extends ElementBase {
       at: new Date().toISOString(),
       version: ++this.versions,
       forTask: this.taskOf(card.result),
+      encounter: card.result.mdtrt_id || undefined,
     };
     this.decisionsByJr.set(card.jrId, decision);
     // A changed answer is a new 3103: "all answered" and "all recorded" are announced again for it.
@@ -704,6 +716,21 @@ export class PrealertReminderElement extends ElementBase {
     if (next) this.focusCard(next.jr_id);
   }
 
+  /**
+   * Lets go of the settled decisions of encounters other than the ones shown (the doctor moved on to another
+   * patient), so they are neither kept for the whole shift nor reported as this patient's. Decisions still on their
+   * way stay until they settle.
+   */
+  private forgetOtherEncounters(results: readonly JudgeResultDto[]): void {
+    const shown = new Set(results.map((r) => r.mdtrt_id).filter((id) => id));
+    if (shown.size === 0) return;
+    for (const [jrId, decision] of this.decisionsByJr) {
+      const settled = decision.delivery === 'recorded' || decision.delivery === 'rejected';
+      if (settled && decision.encounter !== undefined && !shown.has(decision.encounter))
+        this.decisionsByJr.delete(jrId);
+    }
+  }
+
   /** The analysis a shown warning belongs to. */
   private taskOf(result: JudgeResultDto): string {
     return result.task_id || this.taskIdValue;
@@ -738,7 +765,7 @@ export class PrealertReminderElement extends ElementBase {
     return this.results.map((r) => {
       const decision = this.answerOf(r);
       if (!decision) return undefined;
-      const { version: _version, forTask: _forTask, ...shown } = decision;
+      const { version: _version, forTask: _forTask, encounter: _encounter, ...shown } = decision;
       return shown;
     });
   }

@@ -30,6 +30,7 @@ export interface RecordedDisposition {
 export interface ShowOptions {
   /** 3101 → warn_type 1, 3102 → warn_type 2. Default 3101. */
   infno?: '3101' | '3102' | string;
+  /** Default: the results' task_id (never an earlier show()'s). */
   taskId?: string;
   /** Decisions made earlier (e.g. in another window), keyed by jr_id. */
   dispositions?: Record<string, RecordedDisposition>;
