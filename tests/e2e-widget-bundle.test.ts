@@ -142,3 +142,39 @@ describe('on the Chromium the bundle targets (chrome80)', () => {
     await page.close();
   }, 60_000);
 });
+
+describe("inside an old HIS page's layout", () => {
+  it("does not inherit the page's cell alignment, wrapping, indent or letter spacing", async () => {
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined, null, { timeout: 10_000 });
+    // Many HIS pages lay out with tables: the panel ends up in a centred, non-wrapping, indented cell.
+    const styles = await page.evaluate(() => {
+      const el = document.querySelector('prealert-reminder')!;
+      const table = document.createElement('table');
+      table.innerHTML =
+        '<tr><td align="center" style="white-space:nowrap;text-indent:2em;letter-spacing:3px;font-style:italic;line-height:40px"></td></tr>';
+      document.body.append(table);
+      table.querySelector('td')!.append(el);
+      const content = el.shadowRoot!.querySelector('li.card .content')!;
+      const style = getComputedStyle(content);
+      return {
+        textAlign: style.textAlign,
+        whiteSpace: style.whiteSpace,
+        textIndent: style.textIndent,
+        letterSpacing: style.letterSpacing,
+        fontStyle: style.fontStyle,
+        lineHeight: style.lineHeight,
+      };
+    });
+    expect(styles).toEqual({
+      textAlign: 'start',
+      whiteSpace: 'normal',
+      textIndent: '0px',
+      letterSpacing: 'normal',
+      fontStyle: 'normal',
+      lineHeight: '21px', // the panel's own 14px/1.5
+    });
+    await page.close();
+  }, 60_000);
+});

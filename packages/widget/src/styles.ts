@@ -1,6 +1,9 @@
 /** Shadow-DOM styles of <prealert-reminder>. Host pages theme it through the custom properties on :host. */
 export const REMINDER_STYLES = `
+/* all: initial first: inherited properties of the host page (a centred, nowrap, indented table cell in many HIS
+   pages) must not reach the cards. The declarations after it and the custom properties still apply. */
 :host {
+  all: initial;
   --prealert-font: system-ui, "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif;
   --prealert-sev1: #b71c1c;
   --prealert-sev1-bg: #fdecea;
