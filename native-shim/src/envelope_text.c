@@ -10,6 +10,7 @@ static const char *reason_name(failopen_reason reason) {
     case FAILOPEN_BREAKER_OPEN: return "breaker_open";
     case FAILOPEN_BAD_RESPONSE: return "bad_response";
     case FAILOPEN_RESPONSE_TOO_LARGE: return "response_too_large";
+    case FAILOPEN_SIDECAR_ERROR: return "sidecar_error";
   }
   return "bad_response";
 }
@@ -42,6 +43,17 @@ static unsigned unit_at(const unsigned char *body, size_t index, size_t unit_siz
 
 static int is_space(unsigned c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xFEFF; }
 
+/* Whether the ASCII marker occurs in units [first, last). */
+static int contains_ascii(const unsigned char *body, size_t first, size_t last, size_t unit_size, const char *marker) {
+  size_t marker_units = strlen(marker);
+  for (size_t at = first; at + marker_units <= last; ++at) {
+    size_t k = 0;
+    while (k < marker_units && unit_at(body, at + k, unit_size) == (unsigned char)marker[k]) ++k;
+    if (k == marker_units) return 1;
+  }
+  return 0;
+}
+
 int looks_like_envelope(const unsigned char *body, size_t length, size_t unit_size) {
   if (unit_size == 0 || length % unit_size != 0) return 0;
   size_t units = length / unit_size;
@@ -50,12 +62,11 @@ int looks_like_envelope(const unsigned char *body, size_t length, size_t unit_si
   size_t last = units;
   while (last > first && is_space(unit_at(body, last - 1, unit_size))) --last;
   if (last - first < 2 || unit_at(body, first, unit_size) != '{' || unit_at(body, last - 1, unit_size) != '}') return 0;
-  static const char marker[] = "\"infcode\"";
-  size_t marker_units = sizeof(marker) - 1;
-  for (size_t at = first; at + marker_units <= last; ++at) {
-    size_t k = 0;
-    while (k < marker_units && unit_at(body, at + k, unit_size) == (unsigned char)marker[k]) ++k;
-    if (k == marker_units) return 1;
-  }
-  return 0;
+  return contains_ascii(body, first, last, unit_size, "\"infcode\"");
+}
+
+int carries_retry_mark(const unsigned char *body, size_t length, size_t unit_size) {
+  if (unit_size == 0) return 0;
+  /* The sidecar writes it with JSON.stringify: no spaces. */
+  return contains_ascii(body, 0, length / unit_size, unit_size, "\"prealert_retry\":true");
 }

@@ -13,7 +13,8 @@ typedef enum {
   FAILOPEN_SIDECAR_TIMEOUT,
   FAILOPEN_BREAKER_OPEN,
   FAILOPEN_BAD_RESPONSE,
-  FAILOPEN_RESPONSE_TOO_LARGE
+  FAILOPEN_RESPONSE_TOO_LARGE,
+  FAILOPEN_SIDECAR_ERROR
 } failopen_reason;
 
 /* {"infcode":0,"err_msg":"","output":{"result":[]},"shim":{"failopen":true,"reason":"…","code":N}}, with
@@ -27,5 +28,10 @@ size_t caller_error_envelope(char *text, size_t capacity, const char *message, i
 /* Whether a body in unit_size-byte little-endian code units looks like a JSON object that carries
    "infcode": enough to tell a national envelope from an HTML error page or a truncated body. */
 int looks_like_envelope(const unsigned char *body, size_t length, size_t unit_size);
+
+/* Whether an envelope carries the sidecar's "prealert_retry":true: a failure of the sidecar's own that passes
+   (its database locked or full for a moment, its analysis thread restarting), where the same request sent
+   later may well be accepted. */
+int carries_retry_mark(const unsigned char *body, size_t length, size_t unit_size);
 
 #endif

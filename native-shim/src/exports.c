@@ -185,6 +185,11 @@ static int exchange(const flavour *f, const char *infno_ascii, const void *input
       if (!looks_like_envelope(request.response, result.response_length, f->unit_size)) {
         return fail_open(f, output, FAILOPEN_BAD_RESPONSE, result.http_status, &unsent);
       }
+      /* The sidecar failed on its own for a moment: handing its infcode -1 on would let the HIS log a 3103 as
+         refused and drop the doctor's decision. Failing open keeps it in the spool, which the sidecar replays. */
+      if (carries_retry_mark(request.response, result.response_length, f->unit_size)) {
+        return fail_open(f, output, FAILOPEN_SIDECAR_ERROR, result.http_status, &unsent);
+      }
       if (f->unit_size == 1) {
         ((char *)output)[result.response_length] = '\0';
       } else {

@@ -148,6 +148,35 @@ describe('with the 3103 spool on (its default)', () => {
   );
 
   it.each(FLAVOURS)(
+    '%s: the sidecar failing on its own ("prealert_retry":true) fails open sidecar_error and keeps the 3103; a refusal is handed on',
+    async (f) => {
+      // What the sidecar answers when its database is locked or full for a moment, or its analysis thread
+      // restarts (sidecar/src/national/national-answerer.ts), in the caller's charset as it would.
+      const transient = JSON.stringify({
+        infcode: -1,
+        err_msg: 'prealert 内部错误，请稍后重试 (SqliteError)',
+        output: {},
+        prealert_retry: true,
+      });
+      const refusal = JSON.stringify({ infcode: -1, err_msg: 'warns[0].dspo_way_rea: 继续执行须填写理由', output: {} });
+      let answer = transient;
+      const sidecar = await peer(httpPeer((_req, res) => res.end(encodeFor(f, answer))));
+      setOptions({ port: sidecar.port });
+
+      expect(expectFailOpenSpooled(f, await call(f, '3103', 4096, decision), 'sidecar_error').code).toBe(200);
+      expect(spooledFiles()).toHaveLength(1);
+      // A 3101 is not kept (a late reminder helps nobody), but the HIS proceeds as on any other fail-open.
+      expectFailOpen(f, await call(f, '3101'), 'sidecar_error');
+      // A request the sidecar refuses is the HIS's to fix: handed on as answered, not kept.
+      answer = refusal;
+      const refused = await call(f, '3103', 4096, decision);
+      expect(refused.rc).toBe(RC.ok);
+      expect(parseAnswer<{ infcode: number; err_msg: string }>(f, refused)).toEqual(JSON.parse(refusal));
+      expect(spooledFiles()).toHaveLength(1);
+    },
+  );
+
+  it.each(FLAVOURS)(
     '%s: a 3103 passed in the buffer its answer is written to is kept as sent when the answer is cut short',
     async (f) => {
       // Legacy HIS code often hands one buffer as both input and output; the answer's first bytes arrive in it
