@@ -77,6 +77,28 @@ describe('3103 dispositions', () => {
     expect(row).toEqual({ dspo_way: '1', dspo_way_rea: '复核后继续', revision: 2 });
   });
 
+  it('dates a decision given again by its latest giving, so the reminder page of a later analysis sees it answered', async () => {
+    const [a] = await analyse('MZ-F-5', { taskId: 'T-MZ-F-5-first' });
+    await feedback([{ jrId: a!.jr_id, way: '2' }]);
+    const before = outboxCount();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await analyse('MZ-F-5', { taskId: 'T-MZ-F-5-again' });
+    const task = async () =>
+      JSON.parse((await server.app.inject({ url: '/v1/tasks/T-MZ-F-5-again' })).payload) as TaskView;
+    const shown = await task();
+    // The first 返回修改 predates this analysis: not an answer to it (the widget asks again).
+    expect(Date.parse(shown.dispositions[a!.jr_id]!.at)).toBeLessThan(Date.parse(shown.created_at));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await feedback([{ jrId: a!.jr_id, way: '2' }])).infcode).toBe(0);
+    const answered = await task();
+    expect(Date.parse(answered.dispositions[a!.jr_id]!.at)).toBeGreaterThan(Date.parse(answered.created_at));
+    // Still the same decision: no new revision, nothing more for the platform.
+    expect(server.db.prepare('SELECT revision FROM dispositions WHERE jr_id = ?').get(a!.jr_id)).toEqual({
+      revision: 1,
+    });
+    expect(outboxCount()).toBe(before);
+  });
+
   it('marks a warning already continued with a reason when it comes back in the same encounter', async () => {
     const [a, b] = await analyse('MZ-F-3');
     await feedback([{ jrId: a!.jr_id, way: '1', reason: '已与患者确认用药' }]);

@@ -48,6 +48,7 @@ export class DispositionStore {
   private readonly selectReminder;
   private readonly selectDisposition;
   private readonly selectContinued;
+  private readonly touch;
   private readonly upsert;
   /**
    * jr_ids the doctor chose to continue. Every 3101 checks each of its results against this, so it is answered
@@ -79,6 +80,8 @@ export class DispositionStore {
          warn_type = excluded.warn_type, at = excluded.at, revision = dispositions.revision + 1
        RETURNING revision`,
     );
+    // Never backwards: a spooled decision replayed late is older than the same answer given since.
+    this.touch = db.prepare('UPDATE dispositions SET at = MAX(at, ?) WHERE jr_id = ?');
     this.continued = new Set(
       db.prepare("SELECT jr_id FROM dispositions WHERE dspo_way = '1'").pluck().all() as string[],
     );
@@ -130,6 +133,10 @@ export class DispositionStore {
           current.reason === input.reason &&
           current.warnType === input.warnType
         ) {
+          // The same answer given again (a 返回修改 on the next analysis that still finds the warning) is not a new
+          // decision for the outbox, but it is dated by its latest giving: the reminder page counts a 返回修改 only
+          // when it is newer than the task it shows, and would otherwise ask again for what was just answered.
+          if (now > current.at) this.touch.run(now, input.jrId);
           unchanged++;
           continue;
         }
