@@ -18,9 +18,10 @@ export interface DemoStack {
 
 /**
  * What the browser tests run against: the demo doctor station on a free port, the built sidecar on another with a
- * fresh data dir and the station's origin allowed, and Debian's Chromium with a new profile.
+ * fresh data dir and the station's origin allowed, and Debian's Chromium with a new profile (in `timezoneId` when
+ * given, else this machine's zone).
  */
-export async function startDemoStack(name: string): Promise<DemoStack> {
+export async function startDemoStack(name: string, options: { timezoneId?: string } = {}): Promise<DemoStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `prealert-${name}-`));
   const demo = await startDemoServer({ port: 0 });
   const sidecar = await startSidecar({
@@ -30,7 +31,7 @@ export async function startDemoStack(name: string): Promise<DemoStack> {
     corsOrigins: [demo.url],
   });
   demo.setSidecarUrl(sidecar.url);
-  const { context, profileDir } = await launchChromium();
+  const { context, profileDir } = await launchChromium(options);
   return {
     demo,
     sidecar,

@@ -20,6 +20,8 @@ const state = {
   visit: /** @type {'outpatient' | 'inpatient'} */ (PATIENTS[0].visit),
   /** Orders per patient, so switching patients keeps what was typed; switching 门诊/住院 re-checks the same lines. */
   orderBook: new Map(),
+  /** When each visit (patient + 门诊/住院) began in this station: it dates the encounter for the whole visit. */
+  visitsOpened: new Map(),
   results: /** @type {import('@prealert/widget').JudgeResultDto[]} */ ([]),
   decisions: new Map(),
   nextLine: 1,
@@ -28,6 +30,24 @@ const state = {
 };
 
 const orderKey = () => state.patient.id;
+
+/**
+ * The moment the current visit began (the first time the station showed it). The encounter id is dated by it, not
+ * by the clock at each analysis: past midnight the mdtrt_id, and with it every jr_id, would change, and the answers
+ * the doctor gave before midnight would no longer apply to the same warnings.
+ */
+function visitOpened() {
+  const key = `${state.patient.id}|${state.visit}`;
+  let opened = state.visitsOpened.get(key);
+  if (!opened) {
+    opened = new Date();
+    state.visitsOpened.set(key, opened);
+  }
+  return opened;
+}
+
+/** The current visit's mdtrt_id (China's calendar day of visitOpened()). */
+const currentEncounter = () => encounterId(state.patient, state.visit, visitOpened());
 /** @returns {{ rxId: string, item: import('./demo-data.js').CatalogueItem, cnt: number }[]} */
 function orders() {
   let list = state.orderBook.get(orderKey());
@@ -57,7 +77,7 @@ function newTaskId() {
 function renderPatient() {
   const p = state.patient;
   const sex = p.gend === '1' ? '男' : '女';
-  const mdtrtId = encounterId(p, state.visit, new Date());
+  const mdtrtId = currentEncounter();
   $('patient-info').textContent =
     `${sex} · ${age(p.brdy)}岁 · ${VISITS[state.visit].label} · ${p.deptName} · 主诊断 ${p.diagnosis.code} ${p.diagnosis.name} · 就诊号 ${mdtrtId}`;
   for (const input of document.querySelectorAll('input[name="visit"]')) {
@@ -185,7 +205,7 @@ function setStatus(text, kind = '') {
 // ---- editing ----
 
 function addLine(item, cnt) {
-  const rxId = `${encounterId(state.patient, state.visit, new Date())}-${String(state.nextLine++).padStart(3, '0')}`;
+  const rxId = `${currentEncounter()}-${String(state.nextLine++).padStart(3, '0')}`;
   orders().push({ rxId, item, cnt });
   renderOrders();
   scheduleAnalysis();
@@ -252,6 +272,7 @@ async function runAnalysis() {
     orders: orders(),
     taskId,
     now: new Date(),
+    visitOpened: visitOpened(),
   });
   const outcome = await callService('3101', input, {
     sidecar: state.sidecar,
@@ -373,7 +394,7 @@ async function start() {
       const item = CATALOGUE.find((c) => c.code === line.code);
       if (item)
         orders().push({
-          rxId: `${encounterId(first, first.visit, new Date())}-${String(state.nextLine++).padStart(3, '0')}`,
+          rxId: `${currentEncounter()}-${String(state.nextLine++).padStart(3, '0')}`,
           item,
           cnt: line.cnt,
         });

@@ -3,6 +3,8 @@
  * GET /v1/stats (the same figures the CSV export and the platform upload use). Over time for the whole
  * hospital (by=day), or for one chosen rule, department or doctor (by=day narrowed with rule=/dept=/doctor=).
  */
+import { chinaToday } from './china-time.js';
+
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const KEY_HEADS = { day: '日期', rule: '规则编码', dept: '科室编码', doctor: '医生编码' };
 const DIM_NAMES = { rule: '规则', dept: '科室', doctor: '医生' };
@@ -11,21 +13,6 @@ const percent = (rate) => `${(Number(rate) * 100).toFixed(1)}%`;
 const pad = (n) => String(n).padStart(2, '0');
 const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
-/**
- * Today as the sidecar counts days: in China's time (Asia/Shanghai), whatever zone this browser is set to. Taken
- * from the browser's own clock, a browser outside UTC+8 (a vendor's test machine) would end the default range a day
- * early for eight hours of every day, leaving that day's reminders out.
- */
-function chinaToday() {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: 'Asia/Shanghai',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(new Date());
-  const part = (type) => parts.find((p) => p.type === type)?.value;
-  return new Date(`${part('year')}-${part('month')}-${part('day')}T00:00:00`);
-}
 const COLOURS = { complied: '#2e7d32', continued: '#ef6c00', pending: '#b0bec5', amount: '#90a4ae', rate: '#1565c0' };
 
 let sidecar = '';

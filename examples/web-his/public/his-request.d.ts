@@ -7,11 +7,13 @@ export const VISITS: Record<
   'outpatient' | 'inpatient',
   { label: string; medMdtrtType: string; medType: string; trigScen: string; prefix: string }
 >;
-export function encounterId(patient: DemoPatient, visit: 'outpatient' | 'inpatient', day: Date): string;
+export function encounterId(patient: DemoPatient, visit: 'outpatient' | 'inpatient', opened: Date): string;
 export function buildAnalysisInput(state: {
   patient: DemoPatient;
   visit: 'outpatient' | 'inpatient';
   orders: { rxId: string; item: CatalogueItem; cnt: number }[];
   taskId: string;
   now: Date;
+  /** When the visit began (default `now`): dates the encounter, whatever the clock says later. */
+  visitOpened?: Date;
 }): AnalysisInput;

@@ -1,20 +1,16 @@
 /**
  * Builds the national 3101 `input` from the demo station's state, the way a HIS does: every current line
- * (curr_drord_flag 1) with its unique rx_id, the encounter, the diagnosis and the patient.
+ * (curr_drord_flag 1) with its unique rx_id, the encounter, the diagnosis and the patient. Every date is written on
+ * China's clock (Asia/Shanghai), as the sidecar reads them, whatever zone the browser is in.
  */
+import { addDays, chinaDateTime, chinaDay } from './china-time.js';
 import { DOCTOR, HOSPITAL } from './demo-data.js';
 
-const pad = (n) => String(n).padStart(2, '0');
+/** "yyyy-MM-dd HH:mm:ss" of `date` on China's clock. */
+export const formatDateTime = chinaDateTime;
 
-/** @param {Date} date */
-export function formatDateTime(date) {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(
-    date.getMinutes(),
-  )}:${pad(date.getSeconds())}`;
-}
-
-/** @param {Date} date */
-export const formatDate = (date) => formatDateTime(date).slice(0, 10);
+/** "yyyy-MM-dd": China's calendar day of `date`. */
+export const formatDate = chinaDay;
 
 /** The visit kinds the demo switches between: national med_mdtrt_type / med_type, and the doctor-station scene. */
 export const VISITS = {
@@ -23,12 +19,15 @@ export const VISITS = {
 };
 
 /**
+ * The encounter (mdtrt_id) of a visit, dated by China's calendar day of `opened`, the moment the visit began. Give
+ * the same moment for the whole visit: every jr_id hashes the mdtrt_id, so an id that followed the clock would
+ * change at midnight and every answer the doctor gave before it would stop applying.
  * @param {import('./demo-data.js').DemoPatient} patient
  * @param {'outpatient' | 'inpatient'} visit
- * @param {Date} day
+ * @param {Date} opened
  */
-export function encounterId(patient, visit, day) {
-  return `${VISITS[visit].prefix}${formatDate(day).replaceAll('-', '')}-${patient.id}`;
+export function encounterId(patient, visit, opened) {
+  return `${VISITS[visit].prefix}${formatDate(opened).replaceAll('-', '')}-${patient.id}`;
 }
 
 /**
@@ -38,16 +37,18 @@ export function encounterId(patient, visit, day) {
  *   orders: { rxId: string, item: import('./demo-data.js').CatalogueItem, cnt: number }[],
  *   taskId: string,
  *   now: Date,
- * }} state
+ *   visitOpened?: Date,
+ * }} state `visitOpened`: when the visit began (default `now`), which dates the encounter.
  */
-export function buildAnalysisInput({ patient, visit, orders, taskId, now }) {
+export function buildAnalysisInput({ patient, visit, orders, taskId, now, visitOpened = now }) {
   const kind = VISITS[visit];
-  const mdtrtId = encounterId(patient, visit, now);
-  const admitted = new Date(now);
-  if (visit === 'inpatient') admitted.setDate(admitted.getDate() - 3);
-  admitted.setHours(8, 30, 0, 0);
-  const admDate = formatDateTime(admitted);
-  const orderTime = formatDateTime(now);
+  const mdtrtId = encounterId(patient, visit, visitOpened);
+  // Admitted at 08:30 China time: three days before an inpatient visit, on the day of an outpatient one (or when
+  // the visit began, if that was earlier: a night clinic).
+  const opened = chinaDateTime(visitOpened);
+  const admittedAt = `${addDays(opened.slice(0, 10), visit === 'inpatient' ? -3 : 0)} 08:30:00`;
+  const admDate = admittedAt < opened ? admittedAt : opened;
+  const orderTime = chinaDateTime(now);
   const lines = orders.map((order) => {
     const sumamt = Math.round(order.item.price * order.cnt * 100) / 100;
     return {
