@@ -23,7 +23,8 @@ const state = {
   /** When each visit (patient + 门诊/住院) began in this station: it dates the encounter for the whole visit. */
   visitsOpened: new Map(),
   results: /** @type {import('@prealert/widget').JudgeResultDto[]} */ ([]),
-  decisions: new Map(),
+  /** An edit whose 3101 has not answered yet: the warnings shown may be those of the order before it. */
+  checking: false,
   nextLine: 1,
   generation: 0,
   timer: /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined),
@@ -97,6 +98,28 @@ function lineWarnings(rxId) {
   return { flagged, involved };
 }
 
+/**
+ * Where the doctor's answer to a warning shown now stands, as the element counts it: its `decisions` list the
+ * answers to the warnings of the analysis shown (a 返回修改 answers only the analysis it was given on), and a 3103
+ * the sidecar refused is no answer.
+ * @returns {'open' | 'continue' | 'continue-pending' | 'modify' | 'refused'}
+ */
+function answerTo(jrId) {
+  const decision = reminder.decisions.find((d) => d.jrId === jrId);
+  if (!decision) return 'open';
+  if (decision.delivery === 'rejected') return 'refused';
+  if (decision.disposition === 'modify') return 'modify';
+  return decision.delivery === 'recorded' ? 'continue' : 'continue-pending';
+}
+
+const DECISION_BADGES = {
+  open: '',
+  continue: ' · 已继续',
+  'continue-pending': ' · 已继续（待送达）',
+  modify: ' · 待修改',
+  refused: ' · 处理未被接受',
+};
+
 function badgeFor(rxId) {
   const cell = document.createElement('td');
   cell.className = 'warn-cell';
@@ -104,8 +127,7 @@ function badgeFor(rxId) {
   for (const result of flagged) {
     const badge = document.createElement('span');
     badge.className = `badge sev-${result.sev_deg}`;
-    const decision = state.decisions.get(result.jr_id);
-    const suffix = decision ? (decision === 'continue' ? ' · 已继续' : ' · 待修改') : '';
+    const suffix = DECISION_BADGES[answerTo(result.jr_id)];
     badge.textContent = `${SEVERITY[result.sev_deg]}：${result.rule_name}${suffix}`;
     badge.title = result.vola_cont;
     cell.append(badge);
@@ -246,6 +268,7 @@ function addFromEntry() {
 function scheduleAnalysis() {
   clearTimeout(state.timer);
   state.generation += 1;
+  state.checking = true;
   if (orders().length > 0) {
     setStatus('正在检查医保规则…', 'busy');
     reminder.showChecking();
@@ -256,6 +279,7 @@ function scheduleAnalysis() {
 async function runAnalysis() {
   const generation = state.generation;
   if (orders().length === 0) {
+    state.checking = false;
     state.results = [];
     reminder.clear();
     setStatus('');
@@ -281,6 +305,7 @@ async function runAnalysis() {
   });
   // A slower answer to an older edit must not overwrite a newer one.
   if (generation !== state.generation) return;
+  state.checking = false;
   const ms = Math.round(performance.now() - started);
   if (outcome.kind !== 'ok') {
     $('task-id').textContent = '—';
@@ -326,6 +351,32 @@ function envelopeFields() {
     opter: DOCTOR.code,
     opter_name: DOCTOR.name,
   };
+}
+
+// ---- saving ----
+
+/**
+ * Whether the prescription may be saved as it is: only when every warning shown now is answered 继续执行 and the
+ * sidecar has not refused that answer. A 返回修改 means the doctor goes back and changes the order (the next
+ * analysis then no longer finds the warning, or asks again), so the order cannot be saved as it stands; a
+ * warning not answered, or whose 3103 the sidecar refused, is still open. A 继续执行 still on its way (the sidecar
+ * slow or away for a moment) counts: the element keeps resending it, and prescribing never waits for the sidecar.
+ * When the sidecar gave no answer at all, no warning is shown and saving goes ahead (fail-open).
+ */
+function saveMessage() {
+  if (state.checking) return '正在检查医保规则，请稍候再保存。';
+  const count = { open: 0, continue: 0, 'continue-pending': 0, modify: 0, refused: 0 };
+  for (const result of reminder.currentResults) count[answerTo(result.jr_id)] += 1;
+  const problems = [
+    count.modify > 0 ? `${count.modify} 条已选择返回修改，请先修改相应医嘱` : '',
+    count.open > 0 ? `${count.open} 条医保提醒未处理` : '',
+    count.refused > 0 ? `${count.refused} 条处理未被医保提醒服务接受，请重新处理` : '',
+  ].filter((text) => text !== '');
+  if (problems.length > 0) return `未保存：${problems.join('；')}。可按 F8 逐条处理。`;
+  const pending = count['continue-pending'];
+  return pending > 0
+    ? `医嘱已保存（演示，不写入任何系统）。${pending} 条继续执行的理由尚在送达，页面会自动重试。`
+    : '医嘱已保存（演示，不写入任何系统）。';
 }
 
 // ---- wiring ----
@@ -409,17 +460,13 @@ async function start() {
     scheduleAnalysis();
   });
   $('save').addEventListener('click', () => {
-    const open = state.results.filter((r) => !state.decisions.has(r.jr_id)).length;
-    $('save-msg').textContent =
-      open > 0
-        ? `尚有 ${open} 条医保提醒未处理（不阻断保存），可按 F8 逐条处理。`
-        : '医嘱已保存（演示，不写入任何系统）。';
+    $('save-msg').textContent = saveMessage();
   });
 
-  reminder.addEventListener('prealert-decision', (event) => {
-    state.decisions.set(event.detail.jrId, event.detail.disposition);
-    renderBadges();
-  });
+  // The answers change when the doctor decides, and again when the sidecar records or refuses a 3103.
+  for (const type of ['prealert-decision', 'prealert-recorded', 'prealert-feedback-error']) {
+    reminder.addEventListener(type, renderBadges);
+  }
 
   renderPatient();
   renderOrders();
