@@ -1,12 +1,28 @@
 // The smallest integration with the classic-script bundle: one 3101 for the rows above, shown next to them.
-(async () => {
+
+/**
+ * The warnings of a 3101 outcome, or why there are none to show. Only an answer that carries output.result is one:
+ * an envelope without it (a relay that kept only infcode 0) or a fail-open one passed on from the native shim
+ * (infcode 0, empty result, shim.failopen) does not say "no warnings", it says the check did not run.
+ */
+function warningsOf(outcome) {
+  if (outcome.kind === 'failed') return { unavailable: outcome.detail };
+  if (outcome.kind === 'rejected') return { unavailable: outcome.message };
+  const { output, shim } = outcome.body;
+  if (shim?.failopen) return { unavailable: `fail-open: ${shim.reason}` };
+  const result = output && typeof output === 'object' ? output.result : undefined;
+  if (Array.isArray(result)) return { results: result };
+  if (result && typeof result === 'object') return { results: [result] }; // one warning, sent as an object
+  return { unavailable: '应答中没有 output.result' };
+}
+
+/** One 3101 for the rows above, its warnings shown next to them (or why there are none). */
+async function check(reminder, now, taskId) {
   const { callService } = window.PrealertWidget;
-  const reminder = document.getElementById('reminder');
   const { sidecar } = await (await fetch('/config.json')).json();
   reminder.setAttribute('sidecar', sidecar);
   reminder.lineLabel = (rxId) => document.querySelector(`tr[data-rx-id="${CSS.escape(rxId)}"] td`)?.textContent;
 
-  const now = new Date();
   const pad = (n) => String(n).padStart(2, '0');
   const time = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}:00`;
   const line = (rx_id, hilist_code, hilist_name, pric) => ({
@@ -26,7 +42,6 @@
     drord_dr_name: '王医生',
     curr_drord_flag: '1',
   });
-  const taskId = `EMBED-${now.getTime()}`;
   const input = {
     data: {
       syscode: 'EMBED',
@@ -75,7 +90,21 @@
   };
   reminder.showChecking();
   const outcome = await callService('3101', input, { sidecar, timeoutMs: 1500 });
-  if (outcome.kind === 'ok') reminder.show(outcome.body.output.result ?? [], { infno: '3101', taskId });
-  else reminder.showUnavailable(outcome.kind === 'failed' ? outcome.detail : outcome.message);
-  document.body.dataset.taskId = taskId;
+  const { results, unavailable } = warningsOf(outcome);
+  if (results) reminder.show(results, { infno: '3101', taskId });
+  else reminder.showUnavailable(unavailable);
+}
+
+(async () => {
+  const reminder = document.getElementById('reminder');
+  const now = new Date();
+  const taskId = `EMBED-${now.getTime()}`;
+  try {
+    await check(reminder, now, taskId);
+  } catch (error) {
+    // Whatever went wrong (no configuration, a broken answer), the doctor sees it and goes on prescribing.
+    reminder.showUnavailable(error instanceof Error ? error.message : String(error));
+  } finally {
+    document.body.dataset.taskId = taskId;
+  }
 })();
