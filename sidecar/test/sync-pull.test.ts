@@ -9,7 +9,16 @@ import { LibraryHolder } from '../src/library-holder';
 import { createLogger } from '../src/logging';
 import { LibrarySync, type PollOutcome } from '../src/sync/library-sync';
 import { loadSyncConfig } from '../src/sync/sync-config';
-import { ADDED_BY_REVISION, BundleFactory, DROPPED_BY_REVISION, provincialCsv, tempDir, V1, V2 } from './sync-support';
+import {
+  ADDED_BY_REVISION,
+  BundleFactory,
+  DROPPED_BY_REVISION,
+  provincialCsv,
+  tempDir,
+  V1,
+  V2,
+  waitFor,
+} from './sync-support';
 
 const logger = createLogger({ level: 'silent' });
 const bundled = loadNationalLibrary();
@@ -289,5 +298,90 @@ describe('polling by itself', () => {
     expect(platform.requests.at(-1)).toMatchObject({ target: 'manifest', status: 304 });
     expect(sync.status().next_poll_at).not.toBeNull();
     await sync.stop();
+  });
+});
+
+describe('a bundle that fails verification the same way every time', () => {
+  const libraryGets = (since: number) => platform.requests.slice(since).filter((r) => r.target === 'library').length;
+
+  it('is downloaded three times, then skipped until the platform publishes another or IT asks', async () => {
+    platform.clearFaults();
+    const mangled = bundles.write('mangled', bundles.library('nhsa-mangled'));
+    const next = bundles.write('after-mangled', bundles.library('nhsa-after-mangled'));
+    const dataDir = freshDataDir('skip-mangled');
+    const first = newSync(dataDir);
+    await first.sync.restore();
+    platform.publish(mangled.dir);
+    // A proxy on the way changes a byte of the library file, every time.
+    platform.inject({ kind: 'wrong_hash', target: 'library' });
+    const mark = platform.requests.length;
+    for (let i = 1; i <= 3; i++) {
+      const outcome = await first.sync.pollNow();
+      expect(outcome).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/sha256 .* differs/) });
+      expect(libraryGets(mark)).toBe(i);
+    }
+    const skippedNow =
+      /nhsa-mangled \(library sha256 [0-9a-f]{12}…\) failed verification 3 times in a row \(hash_mismatch\), so it is not downloaded again until the platform publishes another bundle or IT asks for a sync/;
+    const third = first.sync.status().last_error;
+    const skipped = {
+      outcome: 'failed',
+      error: expect.stringMatching(/^skipped: nhsa-mangled .* [34] times in a row/),
+    };
+
+    // Only the manifest from now on, also after a restart.
+    let since = platform.requests.length;
+    const fourth = await first.sync.pollNow();
+    expect(requestsSince(since)).toEqual(['manifest 200']);
+    expect(fourth).toMatchObject(skipped);
+    expect(third).toMatch(skippedNow);
+    expect(first.sync.status()).toMatchObject({
+      last_error: expect.stringMatching(skippedNow),
+      library: { origin: 'bundled' },
+    });
+    await first.sync.stop();
+    const { holder, sync } = newSync(dataDir);
+    await sync.restore();
+    since = platform.requests.length;
+    expect(await sync.pollNow()).toMatchObject(skipped);
+    expect(requestsSince(since)).toEqual(['manifest 200']);
+
+    // IT asks for a sync (POST /v1/admin/sync): one more download, which fails the same way.
+    since = platform.requests.length;
+    expect(await sync.pollNow({ fresh: true })).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(/differs.* 4 times in a row/),
+    });
+    expect(requestsSince(since)).toEqual(['manifest 200', 'library 200']);
+    since = platform.requests.length;
+    expect(await sync.pollNow()).toMatchObject(skipped);
+    expect(requestsSince(since)).toEqual(['manifest 200']);
+
+    // The platform publishes another bundle: taken at the next poll.
+    platform.clearFaults();
+    platform.publish(next.dir);
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: 'nhsa-after-mangled' } });
+    expect(holder.get()!.info).toMatchObject({ version: 'nhsa-after-mangled', source: 'sync' });
+    expect(sync.status()).toMatchObject({ last_error: null, consecutive_failures: 0 });
+  });
+
+  it('a cut connection, an HTTP error or a timeout is retried with the whole download every time', async () => {
+    platform.clearFaults();
+    const flaky = bundles.write('flaky', bundles.library('nhsa-flaky'));
+    const { holder, sync } = newSync(freshDataDir('skip-transient'));
+    await sync.restore();
+    platform.publish(flaky.dir);
+    platform.inject({ kind: 'reset', target: 'library', times: 2 });
+    platform.inject({ kind: 'status', status: 503, target: 'library', times: 1 });
+    platform.inject({ kind: 'slow', delayMs: 2_500, target: 'library', times: 1 });
+    const mark = platform.requests.length;
+    for (let i = 1; i <= 4; i++) {
+      expect(await sync.pollNow()).toMatchObject({ outcome: 'failed' });
+      expect(sync.status().last_error).not.toMatch(/skipped|times in a row/);
+    }
+    // The platform records the slow answer once it has given it.
+    await waitFor('four library requests', () => (libraryGets(mark) === 4 ? true : undefined), 10_000);
+    expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: 'nhsa-flaky' } });
+    expect(libraryGets(mark)).toBe(5);
+    expect(holder.get()!.info.version).toBe('nhsa-flaky');
   });
 });

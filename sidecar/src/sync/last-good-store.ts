@@ -37,6 +37,23 @@ export interface PollMemory {
   last_ok_at?: string;
   /** created_at of the newest bundle ever pulled: an older signed manifest served later is a replay. */
   pulled_created_at?: string;
+  /**
+   * The platform's bundle whose download failed verification at the latest tries, the same way each time (a proxy
+   * that mangles or cuts it, a publisher's hash mismatch): after a few it is not downloaded again until the
+   * manifest changes or IT asks for a sync.
+   */
+  failed_bundle?: FailedBundle;
+}
+
+/** A platform bundle that failed verification `count` times in a row with the same `code`. */
+export interface FailedBundle {
+  version: string;
+  /** The library the manifest offered, and the manifest's ETag (absent when the platform sends none). */
+  sha256: string;
+  etag?: string;
+  code: string;
+  error: string;
+  count: number;
 }
 
 export const STORE_DIR = 'library';

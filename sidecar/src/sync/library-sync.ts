@@ -26,6 +26,7 @@ import type { Logger } from '../logging';
 import { fetchManifest, streamFile } from './bundle-fetch';
 import { compileInSlices } from './compile-in-slices';
 import {
+  type FailedBundle,
   LastGoodStore,
   type LibrarySource,
   type PollMemory,
@@ -178,6 +179,18 @@ const DAMAGE_CODES = new Set(['hash_mismatch', 'truncated', 'bad_content']);
 
 function damage(error: unknown): boolean {
   return error instanceof BundleError && DAMAGE_CODES.has(error.code);
+}
+
+/**
+ * Verification failures of the same platform bundle, the same way each time, after which it is not downloaded again
+ * until the manifest changes or IT asks: such a failure repeats (a proxy that mangles or cuts the file, a
+ * publisher's hash mismatch), and hundreds of workstations downloading it whole every retry fill the WAN link the
+ * 3101 gateway shares. Damage codes only: a network failure or a timeout keeps the normal backoff.
+ */
+const SKIP_AFTER_FAILURES = 3;
+
+function skippedNote(failed: FailedBundle): string {
+  return `${failed.version} (library sha256 ${failed.sha256.slice(0, 12)}…) failed verification ${failed.count} times in a row (${failed.code}), so it is not downloaded again until the platform publishes another bundle or IT asks for a sync (POST /v1/admin/sync)`;
 }
 
 function isIn(unusable: readonly UnusableVersion[], v: StoredVersion): boolean {
@@ -467,11 +480,12 @@ export class LibrarySync {
 
   /**
    * One poll now; a poll already running is joined, not doubled. `fresh` (an admin's "sync now") waits for a
-   * running poll and then starts one, so the answer reflects the platform as it is after the request came.
+   * running poll and then starts one, so the answer reflects the platform as it is after the request came, and
+   * downloads a bundle the poller skips after repeated verification failures once more.
    */
   async pollNow(options: { fresh?: boolean } = {}): Promise<PollOutcome> {
     if (options.fresh && this.polling) await this.polling;
-    this.polling ??= this.poll().finally(() => {
+    this.polling ??= this.poll(options.fresh === true).finally(() => {
       this.polling = undefined;
     });
     const outcome = await this.polling;
@@ -480,10 +494,12 @@ export class LibrarySync {
     return outcome;
   }
 
-  private async poll(): Promise<PollOutcome> {
+  private async poll(retrySkipped = false): Promise<PollOutcome> {
     const url = this.config.manifestUrl;
     if (!url || this.stopped) return { outcome: 'disabled' };
     this.lastAttemptAt = this.now();
+    /** Set once the bundle's files are being fetched: what failed then may be the bundle itself. */
+    let downloading: { manifest: BundleManifest; etag: string | undefined } | undefined;
     try {
       this.agent ??= new Agent({ keepAliveTimeout: 30_000, connections: 2 });
       const fetched = await fetchManifest(this.agent, url, this.memory.etag, this.config.timeoutMs);
@@ -502,19 +518,20 @@ export class LibrarySync {
         return settled;
       }
       this.checkSize(m, url);
-      const outcome = await this.exclusive(
-        async (): Promise<PollOutcome> =>
-          // Again under the lock: a push or a rollback that ran while this poll waited for it may have changed
-          // what runs and how new a bundle must be (without this, the platform's older library replaced a newer
-          // one IT had just pushed).
-          this.notToActivate(m, url) ?? {
-            outcome: 'activated',
-            report: await this.activateFromPlatform(verified, fetched.bytes, url),
-          },
-      );
+      this.checkNotSkipped(m, fetched.etag, retrySkipped);
+      const outcome = await this.exclusive(async (): Promise<PollOutcome> => {
+        // Again under the lock: a push or a rollback that ran while this poll waited for it may have changed
+        // what runs and how new a bundle must be (without this, the platform's older library replaced a newer
+        // one IT had just pushed).
+        const settledNow = this.notToActivate(m, url);
+        if (settledNow) return settledNow;
+        downloading = { manifest: m, etag: fetched.etag };
+        return { outcome: 'activated', report: await this.activateFromPlatform(verified, fetched.bytes, url) };
+      });
       this.succeeded(fetched.etag, m.library.sha256);
       return outcome;
-    } catch (error) {
+    } catch (caught) {
+      const error = downloading ? this.noteBundleFailure(downloading.manifest, downloading.etag, caught) : caught;
       this.recordError(error);
       this.failures++;
       this.logger.warn(
@@ -523,6 +540,48 @@ export class LibrarySync {
       );
       return { outcome: 'failed', error: message(error) };
     }
+  }
+
+  /**
+   * Refuses, before any byte of it is fetched, the bundle that failed verification the same way at the latest
+   * SKIP_AFTER_FAILURES tries, while the manifest still offers it (same library, same ETag); IT asking for a sync
+   * tries it once more. Another manifest forgets the failures.
+   */
+  private checkNotSkipped(m: BundleManifest, etag: string | undefined, retrySkipped: boolean): void {
+    const failed = this.memory.failed_bundle;
+    if (!failed) return;
+    if (failed.sha256 !== m.library.sha256 || failed.etag !== etag) {
+      delete this.memory.failed_bundle;
+      this.savePollMemory();
+      return;
+    }
+    if (retrySkipped || !(typeof failed.count === 'number' && failed.count >= SKIP_AFTER_FAILURES)) return;
+    throw new Error(`skipped: ${skippedNote(failed)}; last failure: ${failed.error}`);
+  }
+
+  /**
+   * Counts a failed download of the platform's bundle when the bundle itself failed verification (a network
+   * failure, a timeout or this workstation's disk says nothing about the bundle); returns the error to report,
+   * which says from the SKIP_AFTER_FAILURES-th identical failure on that the bundle is skipped.
+   */
+  private noteBundleFailure(m: BundleManifest, etag: string | undefined, error: unknown): unknown {
+    if (!damage(error)) return error;
+    const code = (error as BundleError).code;
+    const prior = this.memory.failed_bundle;
+    const same = prior?.sha256 === m.library.sha256 && prior.etag === etag && prior.code === code;
+    const failed: FailedBundle = {
+      version: m.version,
+      sha256: m.library.sha256,
+      ...(etag !== undefined ? { etag } : {}),
+      code,
+      error: message(error),
+      count: same && typeof prior.count === 'number' ? prior.count + 1 : 1,
+    };
+    this.memory.failed_bundle = failed;
+    this.savePollMemory();
+    if (failed.count < SKIP_AFTER_FAILURES) return error;
+    this.logger.warn({ version: m.version, sha256: m.library.sha256, code, failures: failed.count }, 'bundle skipped');
+    return new Error(`${message(error)}; ${skippedNote(failed)}`);
   }
 
   /** Why the platform's library is not activated: it runs already, IT held it back, or it is older (a replay). */
@@ -597,6 +656,8 @@ export class LibrarySync {
   private succeeded(etag?: string, offered?: string): void {
     this.failures = 0;
     this.lastError = undefined;
+    // The platform no longer offers a bundle that failed (a 304 is the manifest of the library taken before).
+    delete this.memory.failed_bundle;
     this.memory.last_ok_at = new Date(this.now()).toISOString();
     if (etag !== undefined) {
       this.memory.etag = etag;
