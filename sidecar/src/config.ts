@@ -139,6 +139,25 @@ const FILE_KEYS = new Set([
   '$schema',
 ]);
 
+/** The keys each nested block takes: a misspelt one ("timeoutMS") would otherwise be ignored without a word. */
+const BLOCK_KEYS: Record<string, ReadonlySet<string>> = {
+  log: new Set(['level', 'file']),
+  upstream: new Set(['url', 'timeoutMs', 'headers', 'tif']),
+  'upstream.tif': new Set(['paasId', 'token']),
+  platform: new Set(['url', 'headers', 'retryMinMs', 'retryMaxMs']),
+};
+
+function block(value: unknown, name: string, field: (name: string) => string): Record<string, unknown> {
+  const result = record(value, field(name));
+  const known = BLOCK_KEYS[name]!;
+  for (const key of Object.keys(result)) {
+    if (!known.has(key)) {
+      throw new ConfigError(`${field(`${name}.${key}`)} is not a known setting (${[...known].join(', ')})`);
+    }
+  }
+  return result;
+}
+
 function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: string): void {
   const field = (name: string) => `${path.basename(file)}: ${name}`;
   for (const key of Object.keys(raw)) {
@@ -154,17 +173,17 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
   if (raw.adminToken !== undefined) config.adminToken = token(raw.adminToken, field('adminToken'));
   if (raw.shimToken !== undefined) config.shimToken = token(raw.shimToken, field('shimToken'));
   if (raw.log !== undefined) {
-    const log = record(raw.log, field('log'));
+    const log = block(raw.log, 'log', field);
     if (log.level !== undefined) config.log.level = logLevel(log.level, field('log.level'));
     if (log.file !== undefined) config.log.file = path.resolve(path.dirname(file), str(log.file, field('log.file')));
   }
   if (raw.upstream !== undefined) {
-    const up = record(raw.upstream, field('upstream'));
+    const up = block(raw.upstream, 'upstream', field);
     if (up.url !== undefined) config.upstream.url = httpUrl(up.url, field('upstream.url'));
     if (up.timeoutMs !== undefined) config.upstream.timeoutMs = positiveInt(up.timeoutMs, field('upstream.timeoutMs'));
     if (up.headers !== undefined) config.upstream.headers = headers(up.headers, field('upstream.headers'));
     if (up.tif !== undefined) {
-      const tif = record(up.tif, field('upstream.tif'));
+      const tif = block(up.tif, 'upstream.tif', field);
       config.upstream.tif = {
         paasId: str(tif.paasId, field('upstream.tif.paasId')),
         token: str(tif.token, field('upstream.tif.token')),
@@ -172,7 +191,7 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     }
   }
   if (raw.platform !== undefined) {
-    const pf = record(raw.platform, field('platform'));
+    const pf = block(raw.platform, 'platform', field);
     if (pf.url !== undefined) config.platform.url = httpUrl(pf.url, field('platform.url'));
     if (pf.headers !== undefined) config.platform.headers = headers(pf.headers, field('platform.headers'));
     if (pf.retryMinMs !== undefined)

@@ -66,6 +66,15 @@ describe('config: defaults < file < environment < command line', () => {
     expect(attempt('{"adminToken": "short"}')).toThrow(/adminToken must be at least 16 characters/);
     expect(attempt('{"upstream": {"url": "ftp://x"}}')).toThrow(/upstream.url must be an http\(s\) URL/);
     expect(attempt('{"log": {"level": "loud"}}')).toThrow(/log.level must be one of/);
+    // A misspelt key inside a block stops the start too, where it used to be ignored (the default used instead).
+    expect(attempt('{"upstream": {"timeoutMS": 500}}')).toThrow(
+      /upstream\.timeoutMS is not a known setting \(url, timeoutMs, headers, tif\)/,
+    );
+    expect(attempt('{"log": {"lvl": "debug"}}')).toThrow(/log\.lvl is not a known setting/);
+    expect(attempt('{"platform": {"retryMin": 5}}')).toThrow(/platform\.retryMin is not a known setting/);
+    expect(attempt('{"upstream": {"tif": {"paasId": "a", "token": "b", "tokne": "c"}}}')).toThrow(
+      /upstream\.tif\.tokne is not a known setting/,
+    );
     // The evaluator block: a typo or a value outside the national ones stops the start, naming the path.
     expect(attempt('{"evaluator": {"ruleOverrides": {"GZ10000301004000": {"impact": "blok"}}}}')).toThrow(
       /evaluator\.ruleOverrides\.GZ10000301004000\.impact must be one of "notice", "confirm", "reason", "block"/,
