@@ -95,7 +95,9 @@ describe('the embed page', () => {
   }, 60_000);
 
   it('says so when it cannot read where the sidecar is', async () => {
-    const seen = await openEmbed((page) => page.route('**/config.json', (route) => route.abort()));
+    const seen = await openEmbed(async (page) => {
+      await page.route('**/config.json', (route) => route.abort());
+    });
     expect(seen).toMatchObject({ notice: UNAVAILABLE, cards: 0, errors: [] });
   }, 60_000);
 });
