@@ -20,6 +20,7 @@ import { health } from './plugins/health';
 import { hostGuard } from './plugins/host-guard';
 import { metricsRoute } from './plugins/metrics';
 import { nationalGateway } from './plugins/national-gateway';
+import { remoteRecordsGuard } from './plugins/remote-records-guard';
 import { nextRequestId, requestLog, requestReporter } from './plugins/request-log';
 import { stats } from './plugins/stats';
 import { status } from './plugins/status';
@@ -226,6 +227,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
     await app.register(requestLog, { report });
     await app.register(hostGuard, { listenHost: config.host });
+    await app.register(remoteRecordsGuard, { listenHost: config.host, adminToken: config.adminToken });
     await app.register(cors, { origins: config.corsOrigins });
     await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
     await app.register(health, { holder, sync });

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { Writable } from 'node:stream';
 import iconv from 'iconv-lite';
 import pino from 'pino';
@@ -105,6 +106,61 @@ describe('browser origins on the national route', () => {
     for (const headers of variants) {
       const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-ORIGIN-OK' }), { headers });
       expect(reply.body.infcode, JSON.stringify(headers)).toBe(0);
+    }
+  });
+});
+
+describe('records when the hospital listens beyond loopback', () => {
+  const TOKEN = 'admin-token-remote-7c2e41a9';
+  /** This machine's first address other machines could use: a request to it comes from it, not from loopback. */
+  const external = Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+
+  function get(host: string, port: number, url: string, headers: Record<string, string> = {}) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http
+        .get({ host, port, path: url, headers }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+  }
+
+  it('another machine reads tasks and figures only with the admin token; the workstation itself as before', async (ctx) => {
+    if (!external) return ctx.skip('this machine has no non-loopback IPv4 address to connect from');
+    const open = await testServer({ host: '0.0.0.0', adminToken: TOKEN });
+    const closed = await testServer({ host: '0.0.0.0' });
+    try {
+      await open.listen();
+      await closed.listen();
+      const first = await callService(open, analysisEnvelope({ encounterId: 'MZ-H-LAN-1', taskId: 'T-MZ-H-LAN-1' }));
+      expect(first.body.infcode).toBe(0);
+      const port = (open.app.server.address() as AddressInfo).port;
+      const records = ['/v1/tasks/T-MZ-H-LAN-1', '/v1/stats?by=doctor', '/v1/stats.csv'];
+      for (const url of records) {
+        const remote = await get(external, port, url);
+        expect(remote.status, `${url} from ${external}`).toBe(401);
+        expect(remote.body).not.toContain('MZ-H-LAN-1');
+        expect((await get(external, port, url, { authorization: 'Bearer wrong-token-000000000' })).status).toBe(401);
+        expect((await get(external, port, url, { authorization: `Bearer ${TOKEN}` })).status, url).toBe(200);
+        expect((await get('127.0.0.1', port, url)).status, `${url} from loopback`).toBe(200);
+      }
+      // What fleet status and monitoring read holds no patient's orders: open as before.
+      for (const url of ['/v1/status', '/healthz', '/metrics']) {
+        expect((await get(external, port, url)).status, url).toBe(200);
+      }
+      // Without an admin token nobody else reads them at all.
+      const closedPort = (closed.app.server.address() as AddressInfo).port;
+      const refused = await get(external, closedPort, '/v1/stats');
+      expect(refused.status).toBe(403);
+      expect(refused.body).toContain('admin token');
+      expect((await get('127.0.0.1', closedPort, '/v1/stats')).status).toBe(200);
+    } finally {
+      await open.close();
+      await closed.close();
     }
   });
 });

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { isLoopbackAddress } from '../loopback-host';
+import { secretMatcher } from '../secret-compare';
+
+/** Routes that read what was prescribed and decided on this workstation: results, reasons, doctors' figures. */
+const RECORD_ROUTES = new Set(['/v1/tasks/:task_id', '/v1/stats', '/v1/stats.csv']);
+
+/** A peer on this machine: 127.0.0.0/8, ::1, or an IPv4 loopback address in its IPv6-mapped form. */
+function isLocalPeer(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return isLoopbackAddress(address.startsWith('::ffff:') ? address.slice(7) : address);
+}
+
+/**
+ * A hospital that lets the sidecar listen beyond loopback (so IT can push libraries and read fleet status) has not
+ * thereby published its records to the ward's network: another machine reads tasks and figures only with the admin
+ * token, as it administers only with it. Processes on the workstation itself read them as before; the national
+ * routes, status, health and metrics (which hold no patient's orders) are left as they are.
+ */
+export async function remoteRecordsGuard(
+  app: FastifyInstance,
+  options: { listenHost: string; adminToken: string | undefined },
+): Promise<void> {
+  if (isLoopbackAddress(options.listenHost)) return;
+  const matches = options.adminToken ? secretMatcher(options.adminToken) : undefined;
+  app.addHook('onRequest', async (request, reply) => {
+    if (!RECORD_ROUTES.has(request.routeOptions.url ?? '') || isLocalPeer(request.socket.remoteAddress)) return;
+    if (!matches) {
+      return reply
+        .code(403)
+        .send({ error: 'records are readable from another machine only with an admin token (PREALERT_ADMIN_TOKEN)' });
+    }
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header) : null;
+    if (!match || !matches(match[1]!.trim())) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'admin token missing or wrong' });
+    }
+  });
+}
+// Hooks must reach every route, not only this plugin's own scope.
+(remoteRecordsGuard as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
