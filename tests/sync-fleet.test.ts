@@ -147,6 +147,27 @@ describe('prealert push and fleet status', () => {
   });
 });
 
+describe('prealert push of an older bundle', () => {
+  it('is refused by hosts running a newer library unless told --allow-older, and then says downgrade', () => {
+    const [h1, h2] = hosts.map((h) => h.url.replace('http://', ''));
+    const refused = prealert(['push', '--bundle', v1Dir, '--hosts', hostsFile, '--token', TOKEN]);
+    expect(refused.code).toBe(1);
+    for (const h of [h1!, h2!]) {
+      expect(rowOf(refused.stdout, h)).toMatch(
+        /HTTP 409: nhsa-b1-17 \(created .*\) is older than nhsa-b1-17\+r2026\.01 \(created .*\), which this workstation runs/,
+      );
+    }
+    expect(refused.stdout).toContain('0/4 hosts run nhsa-b1-17');
+
+    const allowed = prealert(['push', '--bundle', v1Dir, '--hosts', hostsFile, '--token', TOKEN, '--allow-older']);
+    expect(allowed.code).toBe(1);
+    for (const h of [h1!, h2!]) {
+      expect(rowOf(allowed.stdout, h)).toMatch(/nhsa-b1-17\+r2026\.01 .*nhsa-b1-17 .*full.*ok \(downgrade\)/);
+    }
+    expect(allowed.stdout).toContain('2/4 hosts run nhsa-b1-17');
+  });
+});
+
 describe('数据归集 through the platform simulator', () => {
   let platform: ProvincialPlatform;
   beforeAll(async () => {

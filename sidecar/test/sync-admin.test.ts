@@ -128,6 +128,56 @@ describe('admin push and rollback', () => {
     expect(await call(url, '/v1/admin/sync', { token: TOKEN })).toMatchObject({ json: { outcome: 'disabled' } });
   });
 
+  it('refuses a push older than the running library unless IT allows it, and takes the running one again as current', async () => {
+    const { url } = await sidecar({ PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile }, TOKEN);
+    const push = (b: Buffer, query = '') => call(url, `/v1/admin/bundle${query}`, { body: b, token: TOKEN });
+    const status = async () => (await call(url, '/v1/status')).json.sync!;
+    expect(await push(body(v3.dir, v3.libraryFile))).toMatchObject({ status: 200, json: { outcome: 'activated' } });
+    const newest = v3.manifest.signed;
+
+    // IT pushed the wrong directory: an older bundle.
+    const older = await push(body(v1.dir, v1.libraryFile));
+    expect(older.status).toBe(409);
+    expect(older.json.error).toBe(
+      `${V1} (created ${v1.manifest.signed.created_at}) is older than ${newest.version} (created ${newest.created_at}), which this workstation runs; nothing was changed. To run the older library anyway, push it with allow_older=1 (prealert push --allow-older)`,
+    );
+    expect(await version(url)).toBe(newest.version);
+    expect((await status()).last_error).toMatch(/is older than prov44-2026\.11/);
+    expect((await push(body(v1.dir, v1.libraryFile), '?allow_older=yes')).status).toBe(400);
+
+    // Allowed: taken, reported as a downgrade, and the newer one is held back from the poller as after a rollback.
+    const allowed = await push(body(v1.dir, v1.libraryFile), '?allow_older=1');
+    expect(allowed).toMatchObject({
+      status: 200,
+      json: {
+        outcome: 'activated',
+        report: { version_before: newest.version, version: V1, source: 'push', downgrade: true },
+      },
+    });
+    expect(await version(url)).toBe(V1);
+    const afterDowngrade = await status();
+    expect(afterDowngrade).toMatchObject({ held_back: [newest.version], previous: { version: newest.version } });
+    const activation = afterDowngrade.last_activation;
+
+    // The same push again, and a delta to the next version pushed twice: each taken once, then answered current.
+    expect(await push(body(v1.dir, v1.libraryFile), '?allow_older=1')).toMatchObject({
+      status: 200,
+      json: { outcome: 'current', version: V1 },
+    });
+    expect((await status()).last_activation).toEqual(activation);
+    const delta = await push(body(v2.dir, v2.deltaFile!), '?part=delta');
+    expect(delta).toMatchObject({
+      status: 200,
+      json: { outcome: 'activated', report: { version: V2, path: 'delta' } },
+    });
+    expect((delta.json.report as Record<string, unknown>).downgrade).toBeUndefined();
+    expect(await push(body(v2.dir, v2.deltaFile!), '?part=delta')).toMatchObject({
+      status: 200,
+      json: { outcome: 'current', version: V2 },
+    });
+    expect(await version(url)).toBe(V2);
+  });
+
   it('reports a stale library in /readyz, serving or refusing as configured', async () => {
     const serving = await sidecar({ PREALERT_SYNC_MAX_AGE_S: '60' });
     const ready = await call(serving.url, '/readyz');

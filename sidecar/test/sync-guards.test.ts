@@ -274,6 +274,55 @@ describe('dates', () => {
     expect(sync.store.current).toMatchObject({ version: 'nhsa-race-newer' });
   });
 
+  it('a push that waited for another push to finish is checked against the library that push left running', async () => {
+    const older = bundles.write('push-race-older', bundles.library('nhsa-push-race-older'));
+    const newer = bundles.write('push-race-newer', bundles.library('nhsa-push-race-newer'));
+    const { holder, sync } = newSync(freshDataDir('push-push-race'), {}, { adminEnabled: true });
+    await sync.restore();
+    /** The newer bundle pushed, held at its first byte until `release`; then the older one pushed behind it. */
+    async function race(allowOlder: boolean) {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const newerParts = pushParts(newer);
+      const pushingNewer = sync.push(newerParts.manifest, 'full', async (onChunk) => {
+        await held;
+        await newerParts.pipe(onChunk);
+      });
+      await waitFor('the newer push to take the lock', () => sync.status().activating ?? undefined);
+      const olderParts = pushParts(older);
+      // Checked before the lock against the library running now (older than both): it passes and queues.
+      const pushingOlder = sync.push(olderParts.manifest, 'full', olderParts.pipe, { allowOlder }).then(
+        (outcome) => ({ outcome }),
+        (error: unknown) => ({ error }),
+      );
+      release();
+      expect(await pushingNewer).toMatchObject({ outcome: 'activated', report: { version: 'nhsa-push-race-newer' } });
+      return pushingOlder;
+    }
+
+    const refused = await race(false);
+    expect(refused).toMatchObject({ error: { statusCode: 409 } });
+    expect(String((refused as { error: Error }).error.message)).toMatch(
+      /nhsa-push-race-older .* is older than nhsa-push-race-newer .* which this workstation runs; nothing was changed/,
+    );
+    expect(holder.get()!.info.version).toBe('nhsa-push-race-newer');
+    expect(sync.store.current).toMatchObject({ version: 'nhsa-push-race-newer' });
+
+    // Allowed, the downgrade is found under the lock too, and the newer library held back.
+    await sync.rollback();
+    const allowed = await race(true);
+    expect(allowed).toMatchObject({
+      outcome: {
+        outcome: 'activated',
+        report: { version_before: 'nhsa-push-race-newer', version: 'nhsa-push-race-older', downgrade: true },
+      },
+    });
+    expect(holder.get()!.info.version).toBe('nhsa-push-race-older');
+    expect(sync.store.heldBack).toEqual([newer.manifest.signed.library.sha256]);
+  });
+
   it('keeps refusing an older bundle when the platform address is written differently or sync.json is lost', async () => {
     platform.clearFaults();
     const older = bundles.write('replay-older', bundles.library('nhsa-replay-older'));

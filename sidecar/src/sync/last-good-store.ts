@@ -351,12 +351,14 @@ export class LastGoodStore {
   /**
    * Makes a staged library the current one (the one it replaces becomes previous, or `ranBefore` when what ran was
    * not the current one). Called only after the library was swapped in: until state.json is replaced, a restart
-   * comes back to the version before.
+   * comes back to the version before. `holdBack`: the sha256 of a version to hold back from the poller (the newer
+   * one an allowed downgrade replaced).
    */
   async commit(
     staging: Staging,
     version: StoredVersion,
     ranBefore?: StoredVersion,
+    holdBack?: string,
   ): Promise<{ notRemoved: { dir: string; error: unknown }[] }> {
     // All on the thread pool: the flushes and the removal of a replaced 100 MB version take tens of milliseconds,
     // which on the event loop would land on the requests of the moment.
@@ -384,7 +386,10 @@ export class LastGoodStore {
       ...this.state,
       current: version,
       previous: outgoing && outgoing.sha256 !== version.sha256 ? outgoing : this.state.previous,
-      held_back: this.state.held_back.filter((sha) => sha !== version.sha256),
+      held_back: [
+        ...this.state.held_back.filter((sha) => sha !== version.sha256 && sha !== holdBack),
+        ...(holdBack && holdBack !== version.sha256 ? [holdBack] : []),
+      ],
     };
     await writeJsonAtomicallyAsync(path.join(this.dir, STATE_FILE), state);
     this.state = state;

@@ -67,6 +67,11 @@ export interface ActivationReport {
   at: string;
   /** When a delta was tried first and failed, why (the full library was used instead). */
   delta_error?: string;
+  /**
+   * A push of a bundle older (by created_at) than the library it replaced, which IT allowed (allow_older): the
+   * replaced version is held back from the poller as after a rollback.
+   */
+  downgrade?: true;
 }
 
 export type PollOutcome =
@@ -727,6 +732,7 @@ export class LibrarySync {
     kind: PayloadKind,
     payload: Payload,
     source: 'sync' | 'push',
+    downgrade = false,
   ): Promise<ActivationReport> {
     const m = verified.manifest;
     const started = performance.now();
@@ -787,6 +793,8 @@ export class LibrarySync {
       };
       // After a fallback at start, the version before this one is the fallback that ran, not the store's current.
       const ranBefore = this.unusable.length > 0 && !this.runningUnsaved ? this.active : undefined;
+      // IT chose the older library: the poller must not bring the newer one straight back (as after a rollback).
+      const holdBack = downgrade ? (this.active?.sha256 ?? undefined) : undefined;
       this.active = entry;
       // Status tells of the new library from the moment it answers, not only once it is stored.
       const report: ActivationReport = {
@@ -804,6 +812,7 @@ export class LibrarySync {
           ? { worker_rest: { slices: reader.rest.slices, fixed_ms: reader.rest.fixedMs, busy_ms: reader.rest.busyMs } }
           : {}),
         at: entry.activated_at,
+        ...(downgrade ? { downgrade: true as const } : {}),
       };
       if (source === 'sync' || this.lastError?.from === 'push') this.lastError = undefined;
       this.lastActivation = report;
@@ -815,7 +824,7 @@ export class LibrarySync {
         await new Promise((resolve) => setTimeout(resolve, this.config.testPauseBeforeCommitMs));
       }
       try {
-        const { notRemoved } = await this.store.commit(staging, entry, ranBefore);
+        const { notRemoved } = await this.store.commit(staging, entry, ranBefore, holdBack);
         for (const { dir, error } of notRemoved) {
           this.logger.warn(
             { err: error, dir },
@@ -860,14 +869,20 @@ export class LibrarySync {
 
   /**
    * A bundle pushed by IT: the manifest (one line) and then the full library or the delta. Refused unless push is
-   * enabled and the manifest is signed by a trusted key.
+   * enabled and the manifest is signed by a trusted key. The library running already is not activated again; one
+   * older than it (by created_at: IT pushed the wrong directory?) only with `allowOlder`.
    */
-  async push(manifestBytes: Buffer, kind: PayloadKind, pipe: PayloadPipe): Promise<PollOutcome> {
+  async push(
+    manifestBytes: Buffer,
+    kind: PayloadKind,
+    pipe: PayloadPipe,
+    options: { allowOlder?: boolean } = {},
+  ): Promise<PollOutcome> {
     if (!this.pushEnabled) {
       throw new SyncRequestError('push is disabled: configure PREALERT_ADMIN_TOKEN and PREALERT_SYNC_PUBKEY', 403);
     }
     try {
-      return await this.pushVerified(manifestBytes, kind, pipe);
+      return await this.pushVerified(manifestBytes, kind, pipe, options.allowOlder === true);
     } catch (error) {
       const answer = this.pushFailure(error);
       this.recordError(answer, 'push');
@@ -875,22 +890,36 @@ export class LibrarySync {
     }
   }
 
-  private async pushVerified(manifestBytes: Buffer, kind: PayloadKind, pipe: PayloadPipe): Promise<PollOutcome> {
+  private async pushVerified(
+    manifestBytes: Buffer,
+    kind: PayloadKind,
+    pipe: PayloadPipe,
+    allowOlder: boolean,
+  ): Promise<PollOutcome> {
     const verified = verifyManifest(manifestBytes, this.trustedKeys, 'pushed manifest');
     const m = verified.manifest;
     checkRegion(m, this.config.region, 'pushed manifest');
     this.checkNotFuture(m, 'pushed manifest');
     this.checkSize(m, 'pushed manifest');
-    const settled = this.pushSettled(m, kind);
+    const settled = this.pushSettled(m, kind, allowOlder);
     if (settled) return settled;
-    // Again under the lock: an activation that ran while this push waited for it may have changed what runs.
-    return this.exclusive(
-      async (): Promise<PollOutcome> =>
-        this.pushSettled(m, kind) ?? {
-          outcome: 'activated',
-          report: await this.activate(verified, manifestBytes, kind, { pipe }, 'push'),
-        },
-    );
+    // Again under the lock: an activation that ran while this push waited for it may have changed what runs (the
+    // same library, pushed twice at once; a newer one that makes this push a downgrade).
+    return this.exclusive(async (): Promise<PollOutcome> => {
+      const settledNow = this.pushSettled(m, kind, allowOlder);
+      if (settledNow) return settledNow;
+      const downgrade = this.olderThanRunning(m);
+      return {
+        outcome: 'activated',
+        report: await this.activate(verified, manifestBytes, kind, { pipe }, 'push', downgrade),
+      };
+    });
+  }
+
+  /** Whether a bundle is older than the library running (by created_at): taking it would be a downgrade. */
+  private olderThanRunning(m: BundleManifest): boolean {
+    const running = this.active ? Date.parse(this.active.created_at) : Number.NaN;
+    return !Number.isNaN(running) && Date.parse(m.created_at) < running;
   }
 
   /** What IT is answered when a push fails for a reason other than the bundle or the request (those say it). */
@@ -907,9 +936,19 @@ export class LibrarySync {
     return new SyncRequestError(`${what}: ${message(error)}`, 500);
   }
 
-  /** A pushed library that runs already; a delta that does not start from the one running is refused. */
-  private pushSettled(m: BundleManifest, kind: PayloadKind): PollOutcome | undefined {
+  /**
+   * A pushed library that runs already (answered as current, nothing activated again); one older than the library
+   * running is refused unless IT allowed it; a delta that does not start from the one running is refused.
+   */
+  private pushSettled(m: BundleManifest, kind: PayloadKind, allowOlder: boolean): PollOutcome | undefined {
     if (m.library.sha256 === this.active?.sha256) return { outcome: 'current', version: m.version };
+    if (!allowOlder && this.olderThanRunning(m)) {
+      const running = this.active!;
+      throw new SyncRequestError(
+        `${m.version} (created ${m.created_at}) is older than ${running.version} (created ${running.created_at}), which this workstation runs; nothing was changed. To run the older library anyway, push it with allow_older=1 (prealert push --allow-older)`,
+        409,
+      );
+    }
     if (kind === 'delta' && !(m.delta && this.canApplyDelta(m))) {
       throw new SyncRequestError(
         `the delta starts from ${m.delta?.from_version ?? '(none)'}, this workstation runs ${this.active?.version ?? '(none)'}: push the full library`,

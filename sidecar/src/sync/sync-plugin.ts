@@ -21,10 +21,18 @@ function refuse(reply: FastifyReply, error: unknown): FastifyReply {
   throw error;
 }
 
+/** A yes/no query parameter: absent is no; undefined when it is neither. */
+function flag(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  return undefined;
+}
+
 /**
  * The sync side of the sidecar: restores the last-good library when registered, polls while the server runs, and
  * adds the admin endpoints (behind the admin token, like every /v1/admin route):
- *   POST /v1/admin/bundle[?part=delta]  a pushed bundle: manifest line, then the library (or delta) file
+ *   POST /v1/admin/bundle[?part=delta][&allow_older=1]  a pushed bundle: manifest line, then the library (or
+ *                                       delta) file; allow_older: take it though it is older than the one running
  *   POST /v1/admin/rollback             reactivate the previous version
  *   POST /v1/admin/sync                 poll the platform now
  */
@@ -41,10 +49,16 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
       admin.removeAllContentTypeParsers();
       admin.addContentTypeParser(PUSH_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
 
-      admin.post<{ Querystring: { part?: string } }>('/bundle', async (request, reply) => {
+      admin.post<{ Querystring: { part?: string; allow_older?: string } }>('/bundle', async (request, reply) => {
         const part = request.query.part ?? 'full';
         if (part !== 'full' && part !== 'delta') {
           return reply.code(400).send({ error: `part must be full or delta (got ${JSON.stringify(part)})` });
+        }
+        const allowOlder = flag(request.query.allow_older);
+        if (allowOlder === undefined) {
+          return reply
+            .code(400)
+            .send({ error: `allow_older must be 1 or 0 (got ${JSON.stringify(request.query.allow_older)})` });
         }
         const body = request.body as AsyncIterable<Uint8Array> | undefined;
         if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
@@ -58,9 +72,14 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
           if (!sync.pushEnabled)
             throw new SyncRequestError('push is disabled: no trusted key (PREALERT_SYNC_PUBKEY)', 403);
           const { first, rest } = await splitFirstLine({ [Symbol.asyncIterator]: () => chunks }, MAX_MANIFEST_BYTES);
-          const outcome = await sync.push(first, part as PayloadKind, async (onChunk) => {
-            for await (const chunk of rest) await onChunk(chunk);
-          });
+          const outcome = await sync.push(
+            first,
+            part as PayloadKind,
+            async (onChunk) => {
+              for await (const chunk of rest) await onChunk(chunk);
+            },
+            { allowOlder },
+          );
           answer = { ...outcome, library: sync.status().library };
         } catch (error) {
           failure = error;

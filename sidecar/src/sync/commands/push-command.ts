@@ -15,6 +15,7 @@ interface PushOptions {
   concurrency: string;
   token?: string;
   full?: boolean;
+  allowOlder?: boolean;
 }
 
 interface StatusBody {
@@ -27,6 +28,8 @@ interface PushResult {
   before?: string;
   after?: string;
   sent?: 'full' | 'delta' | 'nothing';
+  /** The host ran a newer library, which this push replaced (allowed with --allow-older). */
+  downgrade?: boolean;
   error?: string;
 }
 
@@ -39,6 +42,10 @@ export function registerPush(program: Command): void {
     .option('--concurrency <n>', 'hosts at a time', '8')
     .option('--token <token>', 'admin token of the workstations (default PREALERT_ADMIN_TOKEN)')
     .option('--full', 'always send the full library, never the delta')
+    .option(
+      '--allow-older',
+      'also where the host runs a newer library (by created_at): without it such hosts refuse the push (409)',
+    )
     .action(async (options: PushOptions) => {
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1)
@@ -76,7 +83,13 @@ export function registerPush(program: Command): void {
 
       const table = new Table({ head: ['host', 'before', 'after', 'sent', 'result'] });
       for (const r of results) {
-        table.push([r.host.name, r.before ?? '-', r.after ?? '-', r.sent ?? '-', r.error ?? 'ok']);
+        table.push([
+          r.host.name,
+          r.before ?? '-',
+          r.after ?? '-',
+          r.sent ?? '-',
+          r.error ?? (r.downgrade ? 'ok (downgrade)' : 'ok'),
+        ]);
       }
       process.stdout.write(
         `${table.toString()}\n${results.length - failed}/${results.length} hosts run ${manifest.version}\n`,
@@ -105,9 +118,10 @@ async function pushTo(
   }
   const answer = await callSidecar<PollOutcome & { library?: { version: string } }>(
     host.url,
-    `/v1/admin/bundle?part=${part}`,
+    `/v1/admin/bundle?part=${part}${options.allowOlder ? '&allow_older=1' : ''}`,
     { method: 'POST', token, body: Readable.from(body()), contentType: 'application/x-ndjson', timeoutMs: 600_000 },
   );
   if (answer.error) return { host, before, sent: part, error: answer.error };
-  return { host, before, after: answer.body?.library?.version, sent: part };
+  const downgrade = answer.body?.outcome === 'activated' && answer.body.report.downgrade === true;
+  return { host, before, after: answer.body?.library?.version, sent: part, ...(downgrade ? { downgrade } : {}) };
 }
