@@ -241,3 +241,68 @@ describe('a rollback that cannot be saved', () => {
     expect(again.holder.get()!.info.version).toBe(A);
   });
 });
+
+describe('a state.json that cannot be read', () => {
+  it('is rebuilt from the stored versions: the newest that loads runs, and no verifiable version is lost', async () => {
+    platform.clearFaults();
+    const dataDir = freshDataDir('state-unreadable');
+    const first = newSync(dataDir);
+    await first.sync.restore();
+    platform.publish(a.dir);
+    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: A } });
+    platform.publish(b.dir);
+    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+    await first.sync.stop();
+    const stateFile = path.join(dataDir, 'library', 'state.json');
+    const versionsDir = path.join(dataDir, 'library', 'versions');
+    const shaA = a.manifest.signed.library.sha256;
+    const shaB = b.manifest.signed.library.sha256;
+    expect(fs.readdirSync(versionsDir).sort()).toEqual([shaA, shaB].sort());
+    // A damaged disk: state.json's blocks read back as zeros.
+    fs.writeFileSync(stateFile, Buffer.alloc(fs.statSync(stateFile).size));
+
+    const second = newSync(dataDir);
+    await second.sync.restore();
+    expect(second.holder.get()!.info).toMatchObject({ version: B, source: 'last-good' });
+    expect(second.sync.store.current).toMatchObject({
+      version: B,
+      sha256: shaB,
+      created_at: b.manifest.signed.created_at,
+    });
+    expect(second.sync.store.previous).toMatchObject({ version: A, sha256: shaA });
+    expect(second.sync.status()).toMatchObject({
+      library: { version: B, sha256: shaB },
+      previous: { version: A },
+      last_error: expect.stringMatching(
+        /^state\.json could not be read; rebuilt from the 2 stored version\(s\): current prov-b \(created .*\), previous prov-a/,
+      ),
+    });
+    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8'))).toMatchObject({
+      current: { version: B, sha256: shaB },
+      previous: { version: A, sha256: shaA },
+    });
+    await second.sync.stop();
+
+    // The next start reads the rebuilt state: B again, both versions kept, nothing to report.
+    const third = newSync(dataDir, {}, { startEmpty: true });
+    await third.sync.restore();
+    expect(third.holder.get()!.info).toMatchObject({ version: B, source: 'last-good' });
+    expect(fs.readdirSync(versionsDir).sort()).toEqual([shaA, shaB].sort());
+    expect(third.sync.status().last_error).toBeNull();
+    await third.sync.stop();
+
+    // Unreadable again (cut short), and B's library damaged too: the newest that loads is A, and B's files go.
+    fs.writeFileSync(stateFile, '{"format":1,"current":{"vers');
+    const libraryB = path.join(versionsDir, shaB, 'library.ndjson');
+    fs.truncateSync(libraryB, fs.statSync(libraryB).size - 10);
+    const fourth = newSync(dataDir);
+    await fourth.sync.restore();
+    expect(fourth.holder.get()!.info).toMatchObject({ version: A, source: 'last-good' });
+    expect(fourth.sync.store.current).toMatchObject({ version: A, sha256: shaA });
+    expect(fourth.sync.store.previous).toBeNull();
+    expect(fs.readdirSync(versionsDir)).toEqual([shaA]);
+    expect(fourth.sync.status().last_error).toMatch(/rebuilt .*: current prov-a .*: prov-b is damaged \(removed\)/);
+    // The platform's B is downloaded again at the next poll.
+    expect(await fourth.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B, path: 'full' } });
+  });
+});

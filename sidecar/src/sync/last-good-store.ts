@@ -180,6 +180,27 @@ function readJson(file: string): unknown {
   }
 }
 
+/**
+ * state.json's content; undefined when it is missing or cannot be read or parsed (a moment's hold by another
+ * process is waited out, as for writes).
+ */
+function readState(file: string): Partial<StoreState> | undefined {
+  let text: string;
+  try {
+    text = retryingTransientSync(() => fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Partial<StoreState>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function isVersion(value: unknown): value is StoredVersion {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -216,8 +237,12 @@ export class LastGoodStore {
     this.dir = path.join(dataDir, STORE_DIR);
   }
 
-  /** Creates the directories, drops what an interrupted activation left behind, reads state.json. */
-  open(): { recovered: string[] } {
+  /**
+   * Creates the directories, drops what an interrupted activation left behind, reads state.json. `unreadable`:
+   * state.json is there but could not be read (only a damaged disk does this: it is replaced atomically); the
+   * store then names no version, and the stored versions are kept for the caller to rebuild it from (`rebuild`).
+   */
+  open(): { recovered: string[]; unreadable: boolean } {
     fs.mkdirSync(path.join(this.dir, VERSIONS_DIR), { recursive: true });
     const recovered: string[] = [];
     const staging = path.join(this.dir, STAGING_DIR);
@@ -234,17 +259,44 @@ export class LastGoodStore {
       }
     }
     const stateFile = path.join(this.dir, STATE_FILE);
-    const raw = readJson(stateFile) as Partial<StoreState> | undefined;
+    const raw = readState(stateFile);
     this.state = {
       format: 1,
       current: isVersion(raw?.current) ? raw.current : null,
       previous: isVersion(raw?.previous) ? raw.previous : null,
       held_back: Array.isArray(raw?.held_back) ? raw.held_back.filter((s): s is string => typeof s === 'string') : [],
     };
-    // An unreadable state.json (it is replaced atomically, so only a damaged disk does this) must not cost the
-    // stored versions as well: they are kept for an operator to look at.
-    if (raw !== undefined || !fs.existsSync(stateFile)) recovered.push(...this.prune());
-    return { recovered };
+    // An unreadable state.json must not cost the stored versions as well: they are kept, to rebuild it from.
+    const unreadable = raw === undefined && fs.existsSync(stateFile);
+    if (!unreadable) recovered.push(...this.prune());
+    return { recovered, unreadable };
+  }
+
+  /** The version directories on disk, named by their library's sha256, with when each was stored. */
+  storedVersions(): { sha256: string; manifest: string; storedAt: string }[] {
+    const versions = path.join(this.dir, VERSIONS_DIR);
+    const found: { sha256: string; manifest: string; storedAt: string }[] = [];
+    for (const name of fs.readdirSync(versions)) {
+      if (!/^[0-9a-f]{64}$/.test(name)) continue;
+      try {
+        // The directory was renamed into versions/ when its library was activated and saved.
+        const storedAt = fs.statSync(path.join(versions, name)).mtime.toISOString();
+        found.push({ sha256: name, manifest: path.join(versions, name, STORED_MANIFEST_FILE), storedAt });
+      } catch {
+        // Gone or unreadable: nothing to name.
+      }
+    }
+    return found;
+  }
+
+  /**
+   * A state.json that could not be read, written again from what the caller found on disk (see `open`). Held back
+   * versions are not known any more. The state is taken for this run even when it cannot be written (thrown).
+   */
+  rebuild(current: StoredVersion | null, previous: StoredVersion | null): void {
+    const state: StoreState = { format: 1, current, previous, held_back: [] };
+    this.state = state;
+    writeJsonAtomically(path.join(this.dir, STATE_FILE), state);
   }
 
   get current(): StoredVersion | null {
@@ -468,6 +520,11 @@ export class LastGoodStore {
   private writeState(state: StoreState): void {
     writeJsonAtomically(path.join(this.dir, STATE_FILE), state);
     this.state = state;
+  }
+
+  /** Removes the stored versions state.json does not name (after `rebuild`). */
+  removeUnnamed(): string[] {
+    return this.prune();
   }
 
   /** Removes stored versions state.json no longer names. */

@@ -311,7 +311,7 @@ export class LibrarySync {
   }
 
   private async restoreLibrary(): Promise<void> {
-    const { recovered } = this.store.open();
+    const { recovered, unreadable } = this.store.open();
     if (recovered.length > 0) this.logger.warn({ removed: recovered }, 'cleaned up after an interrupted activation');
     this.memory = this.store.readPollMemory();
     if (this.memory.manifest_url !== this.config.manifestUrl) {
@@ -330,32 +330,36 @@ export class LibrarySync {
       this.active = this.bundledEntry(running.compiled, running.info.activated_at);
       return;
     }
-    const { current, previous } = this.store;
+    let { current, previous } = this.store;
+    // state.json unreadable: every stored version is a candidate, newest first, and the state is rebuilt from
+    // what loads (the bundled library used to be recorded instead, and the next start deleted every version).
+    const rebuilding = unreadable ? this.rebuildCandidates() : undefined;
+    let candidates: StoredVersion[] = [];
+    if (rebuilding) candidates = rebuilding;
+    else if (current?.sha256) candidates = previous?.sha256 ? [current, previous] : [current];
     let loaded: StoredVersion | undefined;
     const damaged: StoredVersion[] = [];
     const unusable: UnusableVersion[] = [];
-    if (current?.sha256) {
-      for (const candidate of previous?.sha256 ? [current, previous] : [current]) {
-        try {
-          const started = performance.now();
-          const { compiled, origin } = await this.loadStored(candidate, new Slicer(this.sliceMs, this.restMs));
-          this.holder.swap(compiled, { source: 'last-good', origin });
-          this.active = candidate;
-          loaded = candidate;
-          this.logger.info(
-            { version: candidate.version, ms: Math.round(performance.now() - started) },
-            'started with the last-good library',
-          );
-          break;
-        } catch (error) {
-          const isDamage = damage(error);
-          this.logger.error(
-            { err: error, version: candidate.version, files: isDamage ? 'removed' : 'kept' },
-            'stored library is unusable',
-          );
-          if (isDamage) damaged.push(candidate);
-          else unusable.push({ version: candidate.version, sha256: candidate.sha256, error: message(error) });
-        }
+    for (const candidate of candidates) {
+      try {
+        const started = performance.now();
+        const { compiled, origin } = await this.loadStored(candidate, new Slicer(this.sliceMs, this.restMs));
+        this.holder.swap(compiled, { source: 'last-good', origin });
+        this.active = candidate;
+        loaded = candidate;
+        this.logger.info(
+          { version: candidate.version, ms: Math.round(performance.now() - started) },
+          'started with the last-good library',
+        );
+        break;
+      } catch (error) {
+        const isDamage = damage(error);
+        this.logger.error(
+          { err: error, version: candidate.version, files: isDamage ? 'removed' : 'kept' },
+          'stored library is unusable',
+        );
+        if (isDamage) damaged.push(candidate);
+        else unusable.push({ version: candidate.version, sha256: candidate.sha256, error: message(error) });
       }
     }
     // Nothing running and no load error: the start left the bundled library out for the last-good one (see
@@ -367,17 +371,34 @@ export class LibrarySync {
     }
     if (!loaded && running) this.active = this.bundledEntry(running.compiled, running.info.activated_at);
     this.unusable = unusable;
+    let rebuilt: string | undefined;
+    if (rebuilding) {
+      ({ current, previous } = this.rebuildState(rebuilding, damaged, loaded));
+      rebuilt = `state.json could not be read; rebuilt from the ${rebuilding.length} stored version(s): ${
+        current ? `current ${current.version} (created ${current.created_at})` : 'none verifiable'
+      }${previous ? `, previous ${previous.version}` : ''}; versions held back before are not known any more`;
+      this.logger.warn({ current: current?.version ?? null, previous: previous?.version ?? null }, rebuilt);
+    }
+    const why = [
+      ...damaged.map((v) => `${v.version} is damaged (removed)`),
+      ...unusable.map((u) => `${u.version} cannot be loaded (kept): ${u.error}`),
+    ];
+    const rebuiltWhy = rebuilt && `${rebuilt}${why.length > 0 ? `: ${why.join('; ')}` : ''}`;
     if (!current || current.sha256 === null) {
       if (this.active) this.store.recordBundled(this.active);
+      if (rebuiltWhy) this.recordError(new Error(`${rebuiltWhy}; running ${this.active?.version ?? 'no library'}`));
       return;
     }
-    if (loaded === current) return;
+    if (loaded === current) {
+      if (rebuiltWhy) this.recordError(new Error(rebuiltWhy));
+      return;
+    }
     // Damaged files go (the platform's copy is then downloaded again rather than found "already stored"), and the
     // store is told, or the next activation would keep a damaged version as previous and prune the one running.
     // A version that could not be loaded for another reason (a signing key taken out of PREALERT_SYNC_PUBKEY at the
     // end of a key rotation, a file an antivirus held) keeps its place and its files: it runs again at the next
-    // start that can load it.
-    if (damaged.length > 0 && this.active) {
+    // start that can load it. (A rebuilt state names no damaged version, and their files went with the rebuild.)
+    if (damaged.length > 0 && this.active && !rebuilding) {
       const keep = [current, previous].filter(
         (v): v is StoredVersion => !!v?.sha256 && !damaged.includes(v) && (v === loaded || isIn(unusable, v)),
       );
@@ -387,15 +408,70 @@ export class LibrarySync {
         this.logger.error({ err: error }, 'could not record the fallback in the last-good store');
       }
     }
-    const why = [
-      ...damaged.map((v) => `${v.version} is damaged (removed)`),
-      ...unusable.map((u) => `${u.version} cannot be loaded (kept): ${u.error}`),
-    ];
     this.recordError(
       new Error(
-        `last-good ${current.version} is unusable; running ${this.active?.version ?? 'no library'}: ${why.join('; ')}`,
+        `${rebuilt ? `${rebuilt}. ` : ''}last-good ${current.version} is unusable; running ${this.active?.version ?? 'no library'}: ${why.join('; ')}`,
       ),
     );
+  }
+
+  /**
+   * The stored versions, newest first by their manifest's created_at (then by when they were stored), for a start
+   * whose state.json could not be read. A version whose manifest cannot be read, or names another library than its
+   * directory, cannot be told apart: it is left out (and removed by the next start, as a version state.json does
+   * not name). Loading each (signature and hashes) is left to the start, as for the versions state.json names.
+   */
+  private rebuildCandidates(): StoredVersion[] {
+    const candidates: StoredVersion[] = [];
+    for (const { sha256, manifest: file, storedAt } of this.store.storedVersions()) {
+      try {
+        const m = readManifestUnverified(fs.readFileSync(file), file);
+        if (m.library.sha256 !== sha256) throw new Error(`names library ${m.library.sha256}, not its directory's`);
+        candidates.push({
+          version: m.version,
+          sha256,
+          // Not recorded anywhere else: a workstation that polls most likely pulled it.
+          origin: this.config.manifestUrl ? 'sync' : 'push',
+          created_at: m.created_at,
+          activated_at: storedAt,
+        });
+      } catch (error) {
+        this.logger.error({ err: error, sha256 }, 'a stored version cannot be named again: its manifest is unreadable');
+      }
+    }
+    const time = (iso: string) => {
+      const t = Date.parse(iso);
+      return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+    };
+    return candidates.sort(
+      (a, b) => time(b.created_at) - time(a.created_at) || time(b.activated_at) - time(a.activated_at),
+    );
+  }
+
+  /**
+   * Writes the rebuilt state: current is the newest version not found damaged (the one loaded, or a newer one that
+   * could not be loaded but is kept, as a start keeps it), previous the one loaded when it is not current, else the
+   * next one. Nothing verifiable: no stored version (the bundled library is recorded as at a first start).
+   */
+  private rebuildState(
+    candidates: readonly StoredVersion[],
+    damaged: readonly StoredVersion[],
+    loaded: StoredVersion | undefined,
+  ): { current: StoredVersion | null; previous: StoredVersion | null } {
+    const kept = candidates.filter((v) => !damaged.includes(v));
+    const current = kept[0] ?? null;
+    const previous = (loaded && loaded !== current ? loaded : kept[1]) ?? null;
+    try {
+      this.store.rebuild(current, previous);
+      // Damaged files go, as at any start (the platform's copy is then downloaded again).
+      if (damaged.length > 0) this.store.removeUnnamed();
+    } catch (error) {
+      this.logger.error(
+        { err: error },
+        'the rebuilt library state could not be saved; the next start rebuilds it again',
+      );
+    }
+    return { current, previous };
   }
 
   private bundledEntry(compiled: CompiledLibrary, activatedAt: string): StoredVersion {
