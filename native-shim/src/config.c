@@ -211,13 +211,39 @@ config_set_result config_set(const char *name, const char *value) {
   return result;
 }
 
+static int has_port_file(const native_path *directory) {
+  native_path file = *directory;
+  char text[16];
+  return native_path_append(&file, "port") == 0 && native_path_read_small_file(&file, text, sizeof(text)) > 0;
+}
+
+/* The sidecar's data dir, where its port file and the spool it replays are: the configured one; else the
+   user's own sidecar's (%LOCALAPPDATA%\prealert); else, on a workstation where IT installed one sidecar for
+   the whole machine (PREALERT_DATA_SCOPE=machine), its %ProgramData%\prealert. A running sidecar's port file
+   decides first; with none running, the folder that exists does, so a 3103 kept while that sidecar is down
+   goes where it will be replayed. Returns -1 when there is no directory to use. */
+static int sidecar_data_dir(const native_path *configured, native_path *out) {
+  if (!native_path_is_empty(configured)) {
+    *out = *configured;
+    return 0;
+  }
+  native_path user, machine;
+  int have_user = native_path_default_data_dir(&user) == 0;
+  int have_machine = native_path_machine_data_dir(&machine) == 0;
+  if (have_user && has_port_file(&user)) *out = user;
+  else if (have_machine && has_port_file(&machine)) *out = machine;
+  else if (have_user && native_path_is_directory(&user)) *out = user;
+  else if (have_machine && native_path_is_directory(&machine)) *out = machine;
+  else if (have_user) *out = user;
+  else return -1;
+  return 0;
+}
+
 /* The sidecar's port file (sidecar/src/port-file.ts): the port in decimal on the first line and, when
    the sidecar requires one, the shim token on the second. */
 static void read_port_file(const native_path *data_dir, int *port, char *token, size_t token_capacity) {
-  native_path file = *data_dir;
-  if (native_path_is_empty(&file)) {
-    if (native_path_default_data_dir(&file) != 0) return;
-  }
+  native_path file;
+  if (sidecar_data_dir(data_dir, &file) != 0) return;
   if (native_path_append(&file, "port") != 0) return;
   char text[1024];
   if (native_path_read_small_file(&file, text, sizeof(text)) <= 0) return;
@@ -279,7 +305,6 @@ void config_spool(native_path *directory, long *max_bytes) {
   *max_bytes = current.spool_max_bytes;
   shim_mutex_unlock(&lock);
   if (!native_path_is_empty(directory)) return;
-  if (native_path_is_empty(&data_dir) && native_path_default_data_dir(&data_dir) != 0) return;
-  *directory = data_dir;
+  if (sidecar_data_dir(&data_dir, directory) != 0) return;
   if (native_path_append(directory, "spool") != 0) directory->text[0] = 0;
 }

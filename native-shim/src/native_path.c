@@ -12,6 +12,7 @@ static const char module_anchor = 0;
 #else
 #  include <dlfcn.h>
 #  include <stdlib.h>
+#  include <sys/stat.h>
 #  define SEPARATOR '/'
 #endif
 
@@ -101,6 +102,20 @@ int native_path_default_data_dir(native_path *path) {
   return native_path_append(path, "prealert");
 }
 
+int native_path_machine_data_dir(native_path *path) {
+  DWORD n = GetEnvironmentVariableW(L"ProgramData", path->text, NATIVE_PATH_MAX);
+  if (n == 0 || n >= NATIVE_PATH_MAX) {
+    path->text[0] = 0;
+    return -1;
+  }
+  return native_path_append(path, "prealert");
+}
+
+int native_path_is_directory(const native_path *path) {
+  DWORD attributes = GetFileAttributesW(path->text);
+  return attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+}
+
 long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity) {
   buffer[0] = '\0';
   HANDLE file = CreateFileW(path->text, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
@@ -138,6 +153,13 @@ int native_path_default_data_dir(native_path *path) {
   }
   if (native_path_from_utf8(path, home) != 0) return -1;
   return native_path_append(path, ".local/share/prealert");
+}
+
+int native_path_machine_data_dir(native_path *path) { return native_path_from_utf8(path, "/var/lib/prealert"); }
+
+int native_path_is_directory(const native_path *path) {
+  struct stat info;
+  return stat(path->text, &info) == 0 && S_ISDIR(info.st_mode);
 }
 
 long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity) {

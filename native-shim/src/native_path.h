@@ -29,6 +29,11 @@ int native_path_module_directory(native_path *path);
 /* The sidecar's per-user data directory: %LOCALAPPDATA%\prealert on Windows,
    $XDG_DATA_HOME/prealert or ~/.local/share/prealert elsewhere (PREALERT_DATA_DIR is handled by config). */
 int native_path_default_data_dir(native_path *path);
+/* The data directory of a sidecar installed for the whole machine (PREALERT_DATA_SCOPE=machine):
+   %ProgramData%\prealert on Windows, /var/lib/prealert elsewhere. */
+int native_path_machine_data_dir(native_path *path);
+/* Whether the path names an existing directory. */
+int native_path_is_directory(const native_path *path);
 
 /* Reads at most capacity - 1 bytes and NUL-terminates; returns the byte count, or -1 if unreadable. */
 long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity);

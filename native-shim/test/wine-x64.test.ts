@@ -4,11 +4,13 @@
 // every check reads the program's own PASS/FAIL lines.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShim } from './support/build-once';
+import { httpPeer, type Peer } from './support/fault-peer';
 import { maleOnlyDrugs, type ResponseEnvelope, request3101 } from './support/national-requests';
 import { BUILD_DIR, windowsArtefacts as paths, SHIM_DIR } from './support/paths';
 import { closedPort, type RunningSidecar, startSidecar } from './support/sidecar-process';
@@ -217,6 +219,82 @@ describe('prealert.dll x64 on a Chinese Windows (ANSI code page 936)', () => {
       expect(await answered3101(guarded), '--data-dir').toBe(before + 1);
     } finally {
       await guarded.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
+describe('prealert.dll x64 with a sidecar installed for the whole machine', () => {
+  // IT may run one sidecar per workstation as a service (PREALERT_DATA_SCOPE=machine): its port file and the spool
+  // it replays are in %ProgramData%\prealert, and the doctor's own %LOCALAPPDATA%\prealert does not exist.
+  const TOKEN = 'shim-token-machine-8a1f03d6e2';
+
+  it('finds it through the ProgramData folder with no setting, and keeps a 3103 there while it is away', async (ctx) => {
+    if (skipReason || !prefix || !sidecar) return ctx.skip(skipReason);
+    const machineDir = path.join(prefix.dir, 'drive_c', 'ProgramData', 'prealert');
+    const users = path.join(prefix.dir, 'drive_c', 'users');
+    const userDirs = () =>
+      fs.existsSync(users) ? fs.readdirSync(users).map((u) => path.join(users, u, 'AppData', 'Local', 'prealert')) : [];
+    for (const dir of userDirs()) fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(machineDir, { recursive: true });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-wine-machine-'));
+    const station = path.join(work, 'station');
+    fs.mkdirSync(station);
+    const { dll, example } = paths('x64');
+    fs.copyFileSync(dll, path.join(station, 'prealert.dll'));
+    fs.copyFileSync(example, path.join(station, 'his_desktop.exe'));
+    const noSettings = { PREALERT_PORT: '', PREALERT_DATA_DIR: '', PREALERT_SHIM_TOKEN: '', PREALERT_SPOOL_DIR: '' };
+    const exe = winePath(path.join(station, 'his_desktop.exe'));
+    let relay: Peer | undefined;
+    try {
+      // Running: its port file there names the port and the token it requires.
+      const service = await startSidecar({ PREALERT_SHIM_TOKEN: TOKEN }, { dataDir: machineDir });
+      try {
+        const run = await prefix.run(WINE64, [exe], 120_000, noSettings);
+        const stdout = decodeFrom('gbk', run.stdout);
+        expect(stdout).toContain('3101 rc=0 infcode=0');
+        expect(stdout).toContain('3103 rc=0 infcode=0');
+      } finally {
+        await service.stop(); // a clean stop removes its port file; the folder stays
+      }
+      expect(fs.existsSync(path.join(machineDir, 'port'))).toBe(false);
+
+      // Away: the station reaches a relay (--port) that answers 3101 from another sidecar and drops the 3103.
+      // The decision must be kept where the machine's sidecar will replay it, not in a folder nobody reads.
+      relay = await httpPeer((request, response) => {
+        if (!request.url.endsWith('/3101')) {
+          response.destroy();
+          return;
+        }
+        const forwarded = http.request(
+          {
+            host: '127.0.0.1',
+            port: sidecar!.port,
+            path: request.url,
+            method: 'POST',
+            headers: Object.fromEntries(
+              ['content-type', 'x-out-capacity'].flatMap((h) =>
+                request.headers[h] ? [[h, String(request.headers[h])]] : [],
+              ),
+            ),
+          },
+          (answer) => {
+            response.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? '' });
+            answer.pipe(response);
+          },
+        );
+        forwarded.end(request.body);
+      });
+      const run = await prefix.run(WINE64, [exe, '--port', String(relay.port)], 120_000, noSettings);
+      const stdout = decodeFrom('gbk', run.stdout);
+      expect(stdout).toContain('3101 rc=0 infcode=0');
+      expect(stdout).toMatch(/3103 rc=1/);
+      const spooled = fs.readdirSync(path.join(machineDir, 'spool')).filter((f) => f.endsWith('-3103.req'));
+      expect(spooled).toHaveLength(1);
+      for (const dir of userDirs()) expect(fs.existsSync(dir), dir).toBe(false);
+    } finally {
+      await relay?.close();
+      fs.rmSync(machineDir, { recursive: true, force: true });
       fs.rmSync(work, { recursive: true, force: true });
     }
   }, 300_000);
