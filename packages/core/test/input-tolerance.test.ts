@@ -109,3 +109,24 @@ describe('a bad request names every bad field in one answer', () => {
     expect(v.message).toContain('另有 5 处错误未列出');
   });
 });
+
+describe('a national code sent padded, in lower case or in full-width characters', () => {
+  const AIFU_PILL = 'ZD03AAA0043010100166'; // 艾附暖宫丸, female only (batch 1)
+  const fullWidth = (code: string) => [...code].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join(''); // ＺＤ０３…
+
+  it.each([
+    ['padded as from a CHAR(30) column', `${AIFU_PILL}          `],
+    ['with a leading space', ` ${AIFU_PILL}`],
+    ['in lower case', AIFU_PILL.toLowerCase()],
+    ['in full-width characters', fullWidth(AIFU_PILL)],
+  ])('%s still meets its knowledge point', (_how, sent) => {
+    const results = resultsOf(run(lib, { gend: '1', lines: [{ code: sent }] }), SEX_DRUG);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.vola_cont).toContain('艾附暖宫丸');
+  });
+
+  it('a code written correctly is left as it is', () => {
+    expect(resultsOf(run(lib, { gend: '1', lines: [{ code: AIFU_PILL }] }), SEX_DRUG)).toHaveLength(1);
+    expect(resultsOf(run(lib, { gend: '2', lines: [{ code: ` ${AIFU_PILL} ` }] }), SEX_DRUG)).toHaveLength(0);
+  });
+});

@@ -203,6 +203,33 @@ class OrderLine implements Line {
   }
 }
 
+/** An upper-case letter or a digit: how every national code begins and ends. */
+function isCodeEdge(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+}
+
+/**
+ * A national code as the library spells it: full-width characters folded (ＺＤ０３…), every space removed (a HIS
+ * reading a CHAR(30) column sends the code padded), upper case. A code sent so would otherwise match no point, and
+ * the doctor would miss every warning on the line.
+ */
+function canonicalCode(code: string): string {
+  return code
+    .normalize('NFKC')
+    .replace(/[\s\u200b-\u200d\ufeff]/g, '')
+    .toUpperCase();
+}
+
+/**
+ * The line's code, made canonical only when its ends show it needs it: O(1) on the lines real clients send (a
+ * padded, lower-case or full-width code has a space, a lower-case letter or a wide character at an end).
+ */
+function lineCode(raw: string | undefined): string {
+  const code = raw ?? '';
+  if (code === '' || (isCodeEdge(code.charCodeAt(0)) && isCodeEdge(code.charCodeAt(code.length - 1)))) return code;
+  return canonicalCode(code);
+}
+
 /** ajv has already coerced the declared fields to strings/numbers; `?? ''` is all the defaulting they need. */
 function normalizeLine(
   dto: OrderDto,
@@ -231,7 +258,7 @@ function normalizeLine(
   const qty = dto.cnt ?? 1;
   const price = dto.pric ?? 0;
   const priceKnown = dto.pric !== undefined && qtySent;
-  const code = dto.hilist_code ?? '';
+  const code = lineCode(dto.hilist_code);
   return new OrderLine(
     index,
     dto.rx_id,
