@@ -44,6 +44,38 @@ function replaceKey(record: PublishedRecord): string {
   return `${record.rule_name}\u0001${record.item_name}`;
 }
 
+/** Kinds where one code rightly sits in several points of a rule: a surgery in several incision groups, pairs. */
+const SHARED_CODE_KINDS = new Set(['same_incision_group', 'time_window']);
+
+/**
+ * A revised point is the rule's word on its codes: an unrevised point of the same rule and limit type that names
+ * them too (the same drug published under a variant of its name: 小儿清热止咳口服液(小儿清热止咳合剂) beside the
+ * revised 小儿清热止咳合剂(小儿清热止咳口服液)) loses them, and goes when none is left; otherwise one order line
+ * would be warned twice, once by the outdated limit.
+ */
+function withoutRevisedCodes(
+  chosen: { file: string; row: number; record: PublishedRecord }[],
+  revised: ReadonlyMap<string, { record: PublishedRecord }>,
+): void {
+  const revisedCodes = new Map<string, Set<string>>();
+  for (const { record } of revised.values()) {
+    if (SHARED_CODE_KINDS.has(record.limit_type)) continue;
+    const group = `${record.rule_name}\u0001${record.limit_type}`;
+    const codes = revisedCodes.get(group) ?? new Set<string>();
+    revisedCodes.set(group, codes);
+    for (const code of record.codes) codes.add(code.trim());
+  }
+  for (let i = chosen.length - 1; i >= 0; i--) {
+    const { record } = chosen[i]!;
+    if (revised.get(replaceKey(record))?.record === record) continue;
+    const codes = revisedCodes.get(`${record.rule_name}\u0001${record.limit_type}`);
+    if (!codes || !record.codes.some((c) => codes.has(c.trim()))) continue;
+    const kept = record.codes.filter((c) => !codes.has(c.trim()));
+    if (kept.length === 0) chosen.splice(i, 1);
+    else chosen[i] = { ...chosen[i]!, record: { ...record, codes: kept } };
+  }
+}
+
 /**
  * Builds a complete library from published records. Every record is checked first; any issue (with file and row)
  * means no library at all, so a bad source never half-replaces a good one.
@@ -69,6 +101,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
     }
   }
   for (const [key, revision] of revised) if (!seen.has(key)) chosen.push(revision);
+  withoutRevisedCodes(chosen, revised);
 
   const rules = new Map<string, Rule>();
   const points: KnowledgePoint[] = [];

@@ -156,5 +156,5 @@ const PINNED = {
     'JR77c863eda6d70e6c685bb642',
     'JR919311930b822ec53aa6ae62',
   ],
-  digest: '74eb56f6d9c54310c35e9759d569b4cc717ad1be1d31d475ed096c29fe43a104',
+  digest: '6af4419e6496319a55ce7e0f9ac2c9269ac47578a102cbc47278aa00da534142',
 };
