@@ -1,0 +1,105 @@
+/**
+ * The local-additions CSV as hospital IT writes it in Excel on Chinese Windows: saved as GBK by 「CSV (逗号分隔)」,
+ * codes typed in lower case, full width or with stray spaces, long numbers mangled by Excel, and rows of commas
+ * only. Real files are written here and read through libraryFromFiles, as `prealert bundle build` reads them.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compileLibrary, type LibraryData } from '@prealert/core';
+import { libraryFromFiles } from '@prealert/rules-cache';
+import iconv from 'iconv-lite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resultsOf, run } from '../../packages/core/test/support/requests';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-local-csv-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const HEADER = 'rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code';
+/** Female-only drugs and a service of NHSA's first batch (shared/data/nhsa/first_batch_knowledge_points.json). */
+const AIFU = 'ZD03AAA0043010100166'; // 艾附暖宫丸
+const ANGONG = 'ZD01CAA0063010104080'; // 安宫止血颗粒
+const UTERUS = '002101030300000'; // 子宫造影
+const SEX_DRUG = '药品区分性别使用,GZ10000301004000,drug';
+const SEX_SERVICE = '医疗服务项目区分性别使用,GZ10000302004000,service';
+
+/** Writes the rows as Excel does (CRLF) in the given encoding and reads the file as the bundle CLI does. */
+function readForm(name: string, rows: string[], encoding: 'gbk' | 'utf8' | 'utf8-bom' = 'utf8') {
+  const file = path.join(tmp, name);
+  const text = `${[HEADER, ...rows].join('\r\n')}\r\n`;
+  const bytes =
+    encoding === 'gbk'
+      ? iconv.encode(text, 'gbk')
+      : Buffer.from(`${encoding === 'utf8-bom' ? '\ufeff' : ''}${text}`, 'utf8');
+  fs.writeFileSync(file, bytes);
+  const result = libraryFromFiles({
+    meta: { version: name.replace(/\W/g, '-'), region: 'H44010001', createdAt: '2026-11-20T08:00:00+08:00' },
+    sources: [file],
+  });
+  return { file, result };
+}
+
+function library(name: string, rows: string[], encoding?: 'gbk' | 'utf8' | 'utf8-bom'): LibraryData {
+  const { result } = readForm(name, rows, encoding);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.value;
+}
+
+/** The sex warnings a male patient's prescription of these codes gets from the library. */
+function maleWarnings(lib: LibraryData, codes: string[]) {
+  return resultsOf(run(compileLibrary(lib), { gend: '1', lines: codes.map((code) => ({ code })) }));
+}
+
+describe('local CSV from Excel', () => {
+  const rows = [
+    `${SEX_DRUG},艾附暖宫丸,sex,女,理气补血，暖宫调经。用于子宫虚寒，月经量少。,${AIFU}`,
+    `${SEX_SERVICE},子宫造影,sex,女,限女性,${UTERUS}`,
+  ];
+
+  it('reads a GBK file (Excel 「CSV (逗号分隔)」) with its names and basis intact', () => {
+    const lib = library('gbk.csv', rows, 'gbk');
+    const points = lib.knowledgePoints.map((p) => ({
+      rule: p.ruleId,
+      name: p.itemName,
+      basis: p.basis,
+      codes: p.codes,
+    }));
+    expect(points).toEqual([
+      {
+        rule: 'GZ10000301004000',
+        name: '艾附暖宫丸',
+        basis: '理气补血，暖宫调经。用于子宫虚寒，月经量少。',
+        codes: [AIFU],
+      },
+      { rule: 'GZ10000302004000', name: '子宫造影', basis: '限女性', codes: [UTERUS] },
+    ]);
+    // The same form saved as UTF-8, with or without BOM, is the same library.
+    const strip = (l: LibraryData) => l.knowledgePoints.map(({ source: _, ...p }) => p);
+    expect(strip(library('utf8.csv', rows))).toEqual(strip(lib));
+    expect(strip(library('utf8-bom.csv', rows, 'utf8-bom'))).toEqual(strip(lib));
+    const warnings = maleWarnings(lib, [AIFU]);
+    expect(warnings.map((w) => w.rule_id)).toEqual(['GZ10000301004000']);
+    expect(JSON.stringify(warnings[0])).toContain('艾附暖宫丸');
+  });
+
+  it('reports a bad row of a GBK file in readable Chinese, saying how the file was read', () => {
+    const { file, result } = readForm(
+      'gbk-bad.csv',
+      [...rows, `${SEX_DRUG},安宫止血颗粒,sex,不详,限女性,${ANGONG}`],
+      'gbk',
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual([
+      { file, row: 0, message: expect.stringContaining('GBK') },
+      { file, row: 4, field: 'limit_value', message: expect.stringContaining('"不详"') },
+    ]);
+    fs.writeFileSync(path.join(tmp, 'binary.csv'), Buffer.from([0x41, 0x81, 0x20, 0xff, 0x0a]));
+    const binary = libraryFromFiles({
+      meta: { version: 'b', region: 'H', createdAt: '2026-11-20T08:00:00+08:00' },
+      sources: [path.join(tmp, 'binary.csv')],
+    });
+    expect(binary.ok).toBe(false);
+    if (!binary.ok) expect(binary.issues[0]?.message).toContain('既不是 UTF-8 也不是 GBK');
+  });
+});
