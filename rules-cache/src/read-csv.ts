@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { isPairKind, recordIssues } from './check-record';
+import { codeProblem, normaliseCode } from './csv-code';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 
 /** Columns of the local-additions CSV: one row per national code; rows of one point share every other column. */
@@ -35,9 +36,10 @@ function startLine(row: ParsedRow): number {
 }
 
 /**
- * Reads the CSV form (UTF-8, optional BOM, header row). Rows with the same point columns become one knowledge point
- * whose codes keep row order (so a duplicate-charge pair is A then B). Every row is checked in this one pass (required
- * columns, limit, dates, pair size) and reported by its line in the file; a file with any bad row imports nothing.
+ * Reads the CSV form (already decoded text, optional BOM, header row). Rows with the same point columns become one
+ * knowledge point whose codes keep row order (so a duplicate-charge pair is A then B). Codes are normalised as requests
+ * carry them (full-width to ASCII, no spaces, upper case). Every row is checked in this one pass (required columns, code shape for its item type, limit, dates, pair
+ * size) and reported by its line in the file; a file with any bad row imports nothing.
  */
 export function readCsv(text: string, file: string): ImportResult<RecordSource> {
   let parsed: ParsedRow[];
@@ -64,10 +66,14 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
   const groups = new Map<string, { row: number; record: PublishedRecord }>();
   rows.forEach((r, i) => {
     const row = startLine(parsed[i]!);
+    if (r.code !== undefined) r.code = normaliseCode(r.code);
     const missing = REQUIRED.filter((c) => !r[c]);
     for (const field of missing) issues.push({ file, row, field, message: '缺少必填字段' });
     if (missing.length > 0) return;
-    const bad = recordIssues(r as PublishedRecord & Record<string, string>, file, row);
+    const bad: ImportIssue[] = [];
+    const codeIssue = codeProblem(r.code!, r.item_type ?? '');
+    if (codeIssue !== undefined) bad.push({ file, row, field: 'code', message: codeIssue });
+    bad.push(...recordIssues(r as PublishedRecord & Record<string, string>, file, row));
     if (bad.length > 0) {
       issues.push(...bad);
       return;

@@ -19,6 +19,8 @@ const HEADER = 'rule_name,gz_code,item_type,item_name,limit_type,limit_value,bas
 /** Female-only drugs and a service of NHSA's first batch (shared/data/nhsa/first_batch_knowledge_points.json). */
 const AIFU = 'ZD03AAA0043010100166'; // 艾附暖宫丸
 const ANGONG = 'ZD01CAA0063010104080'; // 安宫止血颗粒
+const AOTE = 'XJ02ACA397E001010184811'; // 奥特康唑胶囊
+const BAOFU = 'ZD02BAB0236010101985'; // 保妇康凝胶
 const UTERUS = '002101030300000'; // 子宫造影
 const SEX_DRUG = '药品区分性别使用,GZ10000301004000,drug';
 const SEX_SERVICE = '医疗服务项目区分性别使用,GZ10000302004000,service';
@@ -101,5 +103,37 @@ describe('local CSV from Excel', () => {
     });
     expect(binary.ok).toBe(false);
     if (!binary.ok) expect(binary.issues[0]?.message).toContain('既不是 UTF-8 也不是 GBK');
+  });
+
+  it('normalises codes typed in lower case, full width or with spaces, so the point fires on the national code', () => {
+    const lib = library('codes.csv', [
+      `${SEX_DRUG},艾附暖宫丸,sex,女,,${AIFU.toLowerCase()}`,
+      `${SEX_DRUG},安宫止血颗粒,sex,女,,${ANGONG.replace(/[0-9A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))}`,
+      `${SEX_DRUG},奥特康唑胶囊,sex,女,,"\u3000${AOTE.slice(0, 6)} ${AOTE.slice(6)}\u200b"`,
+      `${SEX_DRUG},保妇康凝胶,sex,女,,\u00a0${BAOFU}\u3000`,
+    ]);
+    expect(lib.knowledgePoints.map((p) => p.codes)).toEqual([[AIFU], [ANGONG], [AOTE], [BAOFU]]);
+    const warnings = maleWarnings(lib, [AIFU, ANGONG, AOTE, BAOFU]);
+    expect(warnings.map((w) => w.rule_id)).toEqual(Array(4).fill('GZ10000301004000'));
+  });
+
+  it('refuses codes Excel mangled or whose shape does not fit the item type, by file, row and field', () => {
+    const { file, result } = readForm('mangled.csv', [
+      `${SEX_SERVICE},子宫造影,sex,女,,1.201E+12`,
+      `${SEX_SERVICE},子宫输卵管碘油造影,sex,女,,2101030310000`,
+      `${SEX_DRUG},艾附暖宫丸,sex,女,,${AIFU.slice(0, -1)}`,
+      `${SEX_DRUG},奥特康唑胶囊,sex,女,,${UTERUS}`,
+      `${SEX_SERVICE},输精管造影,sex,男,,2101030`,
+      `${SEX_DRUG},保妇康凝胶,sex,女,,${BAOFU}`,
+    ]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual([
+      { file, row: 2, field: 'code', message: expect.stringContaining('Excel 科学计数法') },
+      { file, row: 3, field: 'code', message: expect.stringContaining('去掉了开头的 0') },
+      { file, row: 4, field: 'code', message: expect.stringContaining('与项目类别 drug 不符') },
+      { file, row: 5, field: 'code', message: expect.stringContaining('与项目类别 drug 不符') },
+      { file, row: 6, field: 'code', message: expect.stringContaining('与项目类别 service 不符') },
+    ]);
   });
 });
