@@ -37,8 +37,9 @@ function startLine(row: ParsedRow): number {
 
 /**
  * Reads the CSV form (already decoded text, optional BOM, header row). Rows with the same point columns become one
- * knowledge point whose codes keep row order (so a duplicate-charge pair is A then B). Codes are normalised as requests
- * carry them (full-width to ASCII, no spaces, upper case). Every row is checked in this one pass (required columns, code shape for its item type, limit, dates, pair
+ * knowledge point whose codes keep row order (so a duplicate-charge pair is A then B). Rows whose cells are all empty
+ * (Excel's `,,,,,,,`) are skipped. Codes are normalised as requests carry them (full-width to ASCII, no spaces, upper
+ * case). Every row is checked in this one pass (required columns, code shape for its item type, limit, dates, pair
  * size) and reported by its line in the file; a file with any bad row imports nothing.
  */
 export function readCsv(text: string, file: string): ImportResult<RecordSource> {
@@ -49,6 +50,8 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
       columns: (header: string[]) => header.map((h) => h.trim()),
       bom: true,
       skip_empty_lines: true,
+      // Excel saves rows it once touched as commas only; they are no rows of the form (line numbers stay the file's).
+      skip_records_with_empty_values: true,
       trim: true,
       info: true,
       raw: true,

@@ -136,4 +136,19 @@ describe('local CSV from Excel', () => {
       { file, row: 6, field: 'code', message: expect.stringContaining('与项目类别 service 不符') },
     ]);
   });
+
+  it('skips rows of commas only (Excel) and reports a later bad row by its line in the file', () => {
+    const empty = ',,,,,,,';
+    const lib = library('commas-ok.csv', [rows[0]!, empty, empty, rows[1]!, empty, empty]);
+    expect(lib.knowledgePoints.map((p) => p.itemName)).toEqual(['艾附暖宫丸', '子宫造影']);
+    const { file, result } = readForm('commas-bad.csv', [
+      rows[0]!,
+      empty,
+      ' , ,,,,,, ',
+      `${SEX_DRUG},安宫止血颗粒,sex,不详,,${ANGONG}`,
+      empty,
+    ]);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues).toEqual([expect.objectContaining({ file, row: 5, field: 'limit_value' })]);
+  });
 });
