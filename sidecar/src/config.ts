@@ -16,6 +16,11 @@ export interface UpstreamGatewayConfig {
   timeoutMs: number;
   /** Static headers the gateway needs. */
   headers: Record<string, string>;
+  /**
+   * Largest 3101/3102 answer read from the gateway, in bytes (default 1 MiB; the spec bounds output at 40,000
+   * characters). A larger one is refused (content-length) or abandoned at the cap, and the local answer goes out.
+   */
+  maxBodyBytes: number;
   /** The national TIF gateway's credentials: each request is then signed (x-tif-* headers, tif-signature.ts). */
   tif?: { paasId: string; token: string };
 }
@@ -76,7 +81,7 @@ function defaults(dataDir: string): SidecarConfig {
     admdvs: '000000',
     corsOrigins: [],
     log: { level: 'info' },
-    upstream: { timeoutMs: 800, headers: {} },
+    upstream: { timeoutMs: 800, headers: {}, maxBodyBytes: 1024 * 1024 },
     platform: { headers: {}, retryMinMs: 1_000, retryMaxMs: 5 * 60_000 },
     evaluator: {},
     analysisThread: true,
@@ -142,7 +147,7 @@ const FILE_KEYS = new Set([
 /** The keys each nested block takes: a misspelt one ("timeoutMS") would otherwise be ignored without a word. */
 const BLOCK_KEYS: Record<string, ReadonlySet<string>> = {
   log: new Set(['level', 'file']),
-  upstream: new Set(['url', 'timeoutMs', 'headers', 'tif']),
+  upstream: new Set(['url', 'timeoutMs', 'headers', 'maxBodyBytes', 'tif']),
   'upstream.tif': new Set(['paasId', 'token']),
   platform: new Set(['url', 'headers', 'retryMinMs', 'retryMaxMs']),
 };
@@ -182,6 +187,8 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     if (up.url !== undefined) config.upstream.url = httpUrl(up.url, field('upstream.url'));
     if (up.timeoutMs !== undefined) config.upstream.timeoutMs = positiveInt(up.timeoutMs, field('upstream.timeoutMs'));
     if (up.headers !== undefined) config.upstream.headers = headers(up.headers, field('upstream.headers'));
+    if (up.maxBodyBytes !== undefined)
+      config.upstream.maxBodyBytes = positiveInt(up.maxBodyBytes, field('upstream.maxBodyBytes'));
     if (up.tif !== undefined) {
       const tif = block(up.tif, 'upstream.tif', field);
       config.upstream.tif = {

@@ -142,7 +142,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     }
 
     const upstream = config.upstream.url
-      ? new ProvincialGateway({ ...config.upstream, url: config.upstream.url })
+      ? new ProvincialGateway({ ...config.upstream, url: config.upstream.url }, logger)
       : undefined;
     const forwarders = [
       ...(config.platform.url ? [platformDestination({ ...config.platform, url: config.platform.url })] : []),

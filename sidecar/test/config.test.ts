@@ -42,12 +42,13 @@ describe('config: defaults < file < environment < command line', () => {
         port: 18000,
         host: '0.0.0.0',
         corsOrigins: ['http://his.local'],
-        upstream: { url: 'http://gw.local/', timeoutMs: 500 },
+        upstream: { url: 'http://gw.local/', timeoutMs: 500, maxBodyBytes: 65536 },
       }),
     );
     const fromFile = loadConfig({ env: { PREALERT_DATA_DIR: dir } });
     expect(fromFile).toMatchObject({ port: 18000, host: '0.0.0.0', corsOrigins: ['http://his.local'] });
-    expect(fromFile.upstream).toMatchObject({ url: 'http://gw.local/', timeoutMs: 500 });
+    expect(fromFile.upstream).toMatchObject({ url: 'http://gw.local/', timeoutMs: 500, maxBodyBytes: 65536 });
+    expect(loadConfig({ env: {}, overrides: { dataDir: tempDataDir() } }).upstream.maxBodyBytes).toBe(1024 * 1024);
     const fromEnv = loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_PORT: '18001', PREALERT_HOST: '127.0.0.1' } });
     expect(fromEnv).toMatchObject({ port: 18001, host: '127.0.0.1' });
     const fromFlags = loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_PORT: '18001' }, overrides: { port: 0 } });
@@ -68,8 +69,12 @@ describe('config: defaults < file < environment < command line', () => {
     expect(attempt('{"log": {"level": "loud"}}')).toThrow(/log.level must be one of/);
     // A misspelt key inside a block stops the start too, where it used to be ignored (the default used instead).
     expect(attempt('{"upstream": {"timeoutMS": 500}}')).toThrow(
-      /upstream\.timeoutMS is not a known setting \(url, timeoutMs, headers, tif\)/,
+      /upstream\.timeoutMS is not a known setting \(url, timeoutMs, headers, maxBodyBytes, tif\)/,
     );
+    expect(attempt('{"upstream": {"maxBodyBytes": "1MB"}}')).toThrow(
+      /upstream\.maxBodyBytes must be a positive integer/,
+    );
+    expect(attempt('{"upstream": {"maxBodyBytes": 0}}')).toThrow(/upstream\.maxBodyBytes must be a positive integer/);
     expect(attempt('{"log": {"lvl": "debug"}}')).toThrow(/log\.lvl is not a known setting/);
     expect(attempt('{"platform": {"retryMin": 5}}')).toThrow(/platform\.retryMin is not a known setting/);
     expect(attempt('{"upstream": {"tif": {"paasId": "a", "token": "b", "tokne": "c"}}}')).toThrow(

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
@@ -207,6 +209,127 @@ describe('provincial gateway (upstream)', () => {
     try {
       const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-4' }));
       expect(reply.body.output.result).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** A gateway result of its own rule, flagging no line: mergeResults keeps each one with a distinct rule. */
+function upstreamResult(jrId: string, ruleId: string, encounterId: string) {
+  return {
+    jr_id: jrId,
+    rule_id: ruleId,
+    rule_name: '省级规则',
+    vola_cont: '省级网关的提醒',
+    patn_id: 'p',
+    mdtrt_id: encounterId,
+    judge_result_detail_dtos: [],
+    vola_amt: '0',
+    vola_amt_stas: '0',
+    sev_deg: '3',
+    vola_evid: '',
+    vola_bhvr_type: '1',
+    task_id: 'T-UP',
+  };
+}
+
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
+describe('provincial gateway answers beyond the contract', () => {
+  it('refuses an answer larger than upstream.maxBodyBytes, by its content-length or while it streams', async () => {
+    const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 10_000, maxBodyBytes: 64 * 1024 } });
+    try {
+      const head = `{"infcode":0,"err_msg":"","output":{"result":[${JSON.stringify(upstreamResult('UP-BIG-1', 'R-BIG', 'MZ-U-5'))}],"padding":"`;
+      const big = `${head}${' '.repeat(256 * 1024)}"}}`;
+      behaviour = (_body, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('content-length', Buffer.byteLength(big));
+        res.end(big);
+      };
+      const declared = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-5' }));
+      expect(declared.body.infcode).toBe(0);
+      expect(declared.body.output.result!.map((r) => r.jr_id)).not.toContain('UP-BIG-1');
+      expect(declared.body.output.result).toHaveLength(2);
+
+      // No content-length: 32 MiB streamed in 64 KiB chunks. The sidecar stops reading at the cap and closes the
+      // connection, so the gateway never gets to write the end; read whole, it would have been merged.
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let written = 0;
+      let finished = false;
+      let closed!: Promise<void>;
+      behaviour = (_body, res) => {
+        closed = new Promise((resolve) => res.on('close', () => resolve()));
+        res.setHeader('content-type', 'application/json');
+        res.write(head);
+        let n = 0;
+        const pump = () => {
+          while (n < 512) {
+            if (res.destroyed) return;
+            n++;
+            written += chunk.length;
+            if (!res.write(chunk)) {
+              res.once('drain', pump);
+              return;
+            }
+          }
+          res.end('"}}');
+          finished = true;
+        };
+        pump();
+      };
+      const streamed = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-5' }));
+      expect(streamed.body.infcode).toBe(0);
+      expect(streamed.body.output.result!.map((r) => r.jr_id)).not.toContain('UP-BIG-1');
+      await closed;
+      expect(finished).toBe(false);
+      expect(written).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('merges at most 200 results from one answer', async () => {
+    await withSidecar(5_000, async (server) => {
+      const many = Array.from({ length: 500 }, (_, i) => upstreamResult(`UP-MANY-${i}`, `R-MANY-${i}`, 'MZ-U-6'));
+      behaviour = (_body, res) => answer(res, { result: many });
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-6' }));
+      expect(reply.body.infcode).toBe(0);
+      const ids = reply.body.output.result!.map((r) => r.jr_id);
+      expect(ids.filter((id) => id.startsWith('UP-MANY-'))).toHaveLength(200);
+      expect(ids).toContain('UP-MANY-0');
+      expect(ids).not.toContain('UP-MANY-200');
+    });
+  });
+
+  it('uses an answer with infcode 0 and a message, and logs the message as a warning', async () => {
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 5_000 } }, { logger });
+    try {
+      behaviour = (_body, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            infcode: 0,
+            err_msg: 'FSI-签名错误',
+            output: { result: [upstreamResult('UP-MSG-1', 'R-MSG', 'MZ-U-7')] },
+          }),
+        );
+      };
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-7' }));
+      expect(reply.body.output.result!.map((r) => r.jr_id)).toContain('UP-MSG-1');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const warning = lines.find((l) => l.level === 40 && JSON.stringify(l).includes('FSI-签名错误'));
+      expect(warning).toBeDefined();
     } finally {
       await server.close();
     }

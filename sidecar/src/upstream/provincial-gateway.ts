@@ -1,5 +1,6 @@
 import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
-import { Agent, request } from 'undici';
+import type { Logger } from 'pino';
+import { Agent, type Dispatcher, request } from 'undici';
 import type { UpstreamGatewayConfig } from '../config';
 import type { OutboxDestination } from '../outbox/outbox-forwarder';
 import type { OutboxEntry } from '../store/outbox';
@@ -15,6 +16,20 @@ export type UpstreamOutcome =
 
 const CALL_SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
 const FEEDBACK_TIMEOUT_MS = 10_000;
+/**
+ * Results taken from one answer at most. The spec bounds an answer at 40,000 characters, which holds far fewer; a
+ * gateway sending more is broken, and merging them all would cost the request thread for nothing.
+ */
+export const MAX_UPSTREAM_RESULTS = 200;
+
+/** Thrown while reading an answer that is larger than upstream.maxBodyBytes; the read stops there. */
+class BodyTooLarge extends Error {}
+
+/** Stops reading a body and closes its connection; undici's "aborted" error then has a listener. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
 
 /** An outbox entry of kind upstream_feedback: the HIS's 3103 header and the decisions on the gateway's results. */
 export interface UpstreamFeedback {
@@ -30,7 +45,10 @@ export class ProvincialGateway {
   private readonly agent: Agent;
   private readonly url: string;
 
-  constructor(private readonly config: UpstreamGatewayConfig & { url: string }) {
+  constructor(
+    private readonly config: UpstreamGatewayConfig & { url: string },
+    private readonly logger?: Logger,
+  ) {
     const url = new URL(config.url);
     // A bare base URL means "the same national path there", as a HIS only changes its base URL.
     this.url =
@@ -42,6 +60,7 @@ export class ProvincialGateway {
   analyze(envelopeJson: string): Promise<UpstreamOutcome> {
     const signal = AbortSignal.timeout(this.config.timeoutMs);
     return this.call(envelopeJson, signal).catch((error: unknown): UpstreamOutcome => {
+      if (error instanceof BodyTooLarge) return { ok: false, reason: 'bad_response', detail: error.message };
       if (signal.aborted)
         return { ok: false, reason: 'timeout', detail: `no answer within ${this.config.timeoutMs} ms` };
       return { ok: false, reason: 'network_error', detail: (error as Error).message ?? String(error) };
@@ -60,8 +79,11 @@ export class ProvincialGateway {
       },
       body: envelopeJson,
     });
-    const text = await response.body.text();
-    if (response.statusCode !== 200) return { ok: false, reason: 'http_error', detail: `HTTP ${response.statusCode}` };
+    if (response.statusCode !== 200) {
+      await response.body.dump().catch(() => undefined);
+      return { ok: false, reason: 'http_error', detail: `HTTP ${response.statusCode}` };
+    }
+    const text = await this.readCapped(response);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -78,9 +100,23 @@ export class ProvincialGateway {
         detail: `infcode ${String(envelope.infcode)}: ${String(envelope.err_msg ?? '')}`,
       };
     }
+    // Success with a message ("FSI-签名错误" from a TIF gateway that still answers): used, but worth a look.
+    if (envelope.err_msg != null && String(envelope.err_msg).trim() !== '') {
+      this.logger?.warn(
+        { upstream_err_msg: String(envelope.err_msg).slice(0, 500) },
+        'upstream gateway answered infcode 0 with a message',
+      );
+    }
     // Some gateways answer a single object where the spec says a list (3101-3103.md §3).
     const raw = envelope.output?.result;
-    const list = raw == null ? [] : Array.isArray(raw) ? raw : [raw];
+    const all = raw == null ? [] : Array.isArray(raw) ? raw : [raw];
+    const list = all.length > MAX_UPSTREAM_RESULTS ? all.slice(0, MAX_UPSTREAM_RESULTS) : all;
+    if (list !== all) {
+      this.logger?.warn(
+        { upstream_results: all.length, kept: MAX_UPSTREAM_RESULTS },
+        'upstream gateway answered more results than are merged',
+      );
+    }
     const results: JudgeResultDto[] = [];
     for (const item of list) {
       if (typeof item === 'object' && item !== null && typeof (item as { jr_id?: unknown }).jr_id === 'string') {
@@ -88,6 +124,31 @@ export class ProvincialGateway {
       }
     }
     return { ok: true, results };
+  }
+
+  /**
+   * The answer's text, read at most upstream.maxBodyBytes: refused outright when content-length says more,
+   * otherwise counted while it streams and abandoned (the connection destroyed) at the cap. Without the cap a
+   * gateway answering hundreds of megabytes held the request thread past the budget and took gigabytes.
+   */
+  private async readCapped(response: Dispatcher.ResponseData): Promise<string> {
+    const cap = this.config.maxBodyBytes;
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > cap) {
+      discard(response.body);
+      throw new BodyTooLarge(`answer of ${declared} bytes exceeds upstream.maxBodyBytes (${cap})`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > cap) {
+        discard(response.body);
+        throw new BodyTooLarge(`answer exceeds upstream.maxBodyBytes (${cap}) while reading`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
   }
 
   /**
