@@ -1,9 +1,12 @@
 import type { CheckKind, Limit } from '@prealert/core';
 import { CHECK_KINDS } from '@prealert/core';
+import { readStatedAge } from './age-bounds';
 
 export type ParsedLimits = { ok: true; kind: CheckKind; limits: Limit[] } | { ok: false; error: string };
 
 const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
+
+const AGE_GROUPS = { 新生儿: 'neonate', 婴幼儿: 'infant', 儿童: 'child' } as const;
 
 function days(text: string): number | undefined {
   const m = /(\d+)\s*[天日]/.exec(text);
@@ -34,11 +37,17 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
       if (/^(男|男性|1|male)$/i.test(value)) return one('sex', { kind: 'sex', sex: 'male' });
       if (/^(女|女性|2|female)$/i.test(value)) return one('sex', { kind: 'sex', sex: 'female' });
       return fail('性别应为 男 或 女');
-    case 'age_group':
-      if (value === '新生儿') return one('age_group', { kind: 'age_group', group: 'neonate' });
-      if (value === '婴幼儿') return one('age_group', { kind: 'age_group', group: 'infant' });
-      if (value === '儿童') return one('age_group', { kind: 'age_group', group: 'child' });
-      return fail('年龄组应为 新生儿 / 婴幼儿 / 儿童');
+    case 'age_group': {
+      // 儿童, or a local 儿童（6-17岁）. A range the limit or else the basis states (限6-17岁, 5至12岁以下) is the
+      // point's own; without one the group's ceiling (a setting) applies.
+      const m = /^(新生儿|婴幼儿|儿童)\s*(.*)$/s.exec(value);
+      if (!m) return fail('年龄组应为 新生儿 / 婴幼儿 / 儿童');
+      const group = AGE_GROUPS[m[1] as keyof typeof AGE_GROUPS];
+      const own = m[2] ? readStatedAge(m[2]) : undefined;
+      if (m[2] && !own) return fail('年龄组后的年龄范围应如 儿童（6-17岁）');
+      const stated = own ?? readStatedAge(basis);
+      return one('age_group', { kind: 'age_group', group, ...stated });
+    }
     case 'age_range': {
       // The legal working age is a setting (EvaluatorConfig.employmentAge), not a number frozen at import.
       if (value === '法定就业年龄') return one('age_range', { kind: 'age_range', range: 'employment_age' });

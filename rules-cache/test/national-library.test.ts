@@ -6,6 +6,7 @@ import {
   NATIONAL_VERSION,
   NATIONAL_VERSION_PUBLISHED,
   nationalDataDir,
+  parseLimit,
   readFramework,
   readPublishedJson,
 } from '@prealert/rules-cache';
@@ -104,6 +105,53 @@ describe('embedded national library', () => {
     expect(lib.rule('GZ10000101001000')?.ruleClass).toBe('政策类');
     expect(lib.codeCount).toBeGreaterThan(11290);
     expect(lib.lookup('XL02BBA326A001010102180')).toBeDefined();
+  });
+});
+
+describe('age_group points: the range the basis states', () => {
+  it('reads the ages of every 儿童 point that states them, and no others', () => {
+    const y = (value: number, inclusive = true) => ({ value, unit: 'year', inclusive });
+    const stated: Record<string, unknown> = {};
+    for (const kp of loadNationalLibrary().knowledgePoints) {
+      if (kp.limit.kind !== 'age_group') continue;
+      const { kind: _kind, group: _group, ...range } = kp.limit;
+      if (Object.keys(range).length > 0) stated[kp.itemName] = range;
+    }
+    expect(stated).toEqual({
+      盐酸可乐定缓释片: { min: y(6), max: y(17) }, // 限6-17岁
+      波生坦分散片: { min: y(3), max: y(12) }, // 限3-12岁
+      '复方聚乙二醇(3350)电解质散': { min: y(2), max: y(11) }, // 限2岁至11岁
+      玛巴洛沙韦干混悬剂: { min: y(5), max: y(12, false) }, // 限5至12岁以下
+      硫酸氢司美替尼胶囊: { min: y(3) }, // 限3岁及3岁以上
+      孟鲁司特钠口溶膜: { min: y(1), max: y(14) }, // 限：1.1岁至14岁…；2.2岁至14岁…
+      '小儿多种维生素注射液(13)': { max: y(11, false) }, // 11周岁以下
+      消旋卡多曲颗粒: { min: { value: 1, unit: 'month', inclusive: true } }, // 用于1月以上婴儿和儿童
+    });
+    // 荆肤止痒颗粒 "疗程3至6天" is a course, not an age: the point keeps the group's ceiling.
+    const course = loadNationalLibrary().knowledgePoints.find((kp) => kp.itemName === '荆肤止痒颗粒')!;
+    expect(course.basis).toContain('疗程3至6天');
+    expect(course.limit).toEqual({ kind: 'age_group', group: 'child' });
+  });
+
+  it('reads ranges, bounds and units as written; a range in the limit itself wins over the basis', () => {
+    const read = (value: string, basis: string) => {
+      const r = parseLimit('age_group', value, basis);
+      return r.ok ? r.limits[0] : r.error;
+    };
+    const b = (value: number, unit: string, inclusive: boolean) => ({ value, unit, inclusive });
+    expect(read('儿童', '限2岁至<18岁儿童')).toMatchObject({ min: b(2, 'year', true), max: b(18, 'year', false) });
+    expect(read('儿童', '限12至＜18岁')).toMatchObject({ min: b(12, 'year', true), max: b(18, 'year', false) });
+    expect(read('儿童', '适用于 ≥ 6 岁儿童')).toMatchObject({ min: b(6, 'year', true) });
+    expect(read('儿童', '未满12周岁')).toMatchObject({ max: b(12, 'year', false) });
+    expect(read('儿童', '12岁及以下')).toMatchObject({ max: b(12, 'year', true) });
+    expect(read('婴幼儿', '限3月龄及以上')).toMatchObject({ group: 'infant', min: b(3, 'month', true) });
+    expect(read('新生儿', '出生7天以内')).toMatchObject({ group: 'neonate', max: b(7, 'day', false) });
+    expect(read('新生儿', '限2周以上新生儿')).toMatchObject({ min: b(14, 'day', true) });
+    expect(read('儿童（6-17岁）', '限3-12岁')).toMatchObject({ min: b(6, 'year', true), max: b(17, 'year', true) });
+    // Alternatives: an alternative without an age leaves the range open; durations are no ages.
+    expect(read('儿童', '限：1.50岁以上的AMD；2.糖尿病性黄斑水肿')).toEqual({ kind: 'age_group', group: 'child' });
+    expect(read('儿童', '用药3个月以上无效者；疗程7-14天')).toEqual({ kind: 'age_group', group: 'child' });
+    expect(read('儿童（很小）', '')).toMatch(/年龄范围/);
   });
 });
 

@@ -112,6 +112,78 @@ describe('age_group', () => {
   });
 });
 
+describe('age_group with the range its basis states', () => {
+  // All 药品限儿童使用 (GZ10000101007000, 政策类, sev 1) points of batch 1 whose basis states the ages.
+  const at = '2026-11-20 10:00:00';
+  /** Born on 2026-11-20 minus `years` years (and `days` more days): exactly that many full years on `at`. */
+  const born = (years: number, days = 0) => {
+    const d = new Date(Date.UTC(2026 - years, 10, 20 - days));
+    return d.toISOString().slice(0, 10);
+  };
+  const fires = (code: string, brdy: string, rule = CHILD_ONLY_POLICY) =>
+    resultsOf(run(lib, { brdy, lines: [{ code, date: at }] }), rule);
+  // 盐酸可乐定缓释片 限6-17岁, 波生坦分散片 限3-12岁, 复方聚乙二醇(3350)电解质散 限2岁至11岁,
+  // 玛巴洛沙韦干混悬剂 限5至12岁以下, 硫酸氢司美替尼胶囊 限3岁及3岁以上; 药品儿童专用 (CHILD_DRUG):
+  // 小儿多种维生素注射液(13) 11周岁以下, 消旋卡多曲颗粒 1月以上.
+  const CLONIDINE_ER = 'XN06BAK062A010010180923';
+  const BOSENTAN_DISP = 'XC02KXB144A006010103973';
+  const PEG_3350 = 'XA06ADF336P001010100233';
+  const BALOXAVIR_SUSP = 'XJ05AXM176X006010181735';
+  const SELUMETINIB = 'XL01EEQ180E001010178241';
+  const PAED_VITAMINS = 'XB05BAX241B002010103889';
+  const RACECADOTRIL = 'XA07XAX061N001010101521';
+
+  it('clonidine ER (限6-17岁): 16 does not fire, 4 does, 6 and 17 pass, a day short of 6 and 18 fire', () => {
+    expect(fires(CLONIDINE_ER, born(16))).toEqual([]);
+    const [r] = fires(CLONIDINE_ER, born(4));
+    expect(r!.sev_deg).toBe('1');
+    expect(r!.vola_cont).toBe('【盐酸可乐定缓释片】限儿童（6–17 周岁）使用，患者年龄 4 周岁。');
+    expect(r!.vola_evid).toContain('限6-17岁');
+    expect(fires(CLONIDINE_ER, born(6))).toEqual([]);
+    expect(fires(CLONIDINE_ER, born(6, -1))).toHaveLength(1); // 5 years 364 days
+    expect(fires(CLONIDINE_ER, born(17, 364))).toEqual([]); // 17, the day before turning 18
+    expect(fires(CLONIDINE_ER, born(18))[0]!.vola_cont).toContain('患者年龄 18 周岁');
+  });
+
+  it('bosentan dispersible (限3-12岁): 14 fires, 12 passes, 2 fires', () => {
+    const [r] = fires(BOSENTAN_DISP, born(14));
+    expect(r!.vola_cont).toBe('【波生坦分散片】限儿童（3–12 周岁）使用，患者年龄 14 周岁。');
+    expect(fires(BOSENTAN_DISP, born(12, 364))).toEqual([]);
+    expect(fires(BOSENTAN_DISP, born(3))).toEqual([]);
+    expect(fires(BOSENTAN_DISP, born(3, -1))).toHaveLength(1);
+  });
+
+  it('"2岁至11岁" includes both ends; "5至12岁以下" stops before 12', () => {
+    expect(fires(PEG_3350, born(2))).toEqual([]);
+    expect(fires(PEG_3350, born(11, 364))).toEqual([]);
+    expect(fires(PEG_3350, born(12))[0]!.vola_cont).toContain('限儿童（2–11 周岁）');
+    expect(fires(PEG_3350, born(2, -1))).toHaveLength(1);
+    expect(fires(BALOXAVIR_SUSP, born(5))).toEqual([]);
+    expect(fires(BALOXAVIR_SUSP, born(11, 364))).toEqual([]);
+    const [r] = fires(BALOXAVIR_SUSP, born(12));
+    expect(r!.vola_cont).toBe('【玛巴洛沙韦干混悬剂】限儿童（5 周岁及以上、不满 12 周岁）使用，患者年龄 12 周岁。');
+    expect(fires(BALOXAVIR_SUSP, born(5, -1))).toHaveLength(1);
+  });
+
+  it('a stated minimum keeps the 14-year ceiling, a stated "以下" maximum replaces it, no stated age keeps it', () => {
+    expect(fires(SELUMETINIB, born(3))).toEqual([]);
+    expect(fires(SELUMETINIB, born(14, 364))).toEqual([]);
+    expect(fires(SELUMETINIB, born(2, 364))[0]!.vola_cont).toContain('限儿童（3–14 周岁）');
+    expect(fires(SELUMETINIB, born(15))).toHaveLength(1);
+    expect(fires(PAED_VITAMINS, born(10, 364), CHILD_DRUG)).toEqual([]);
+    expect(fires(PAED_VITAMINS, born(11), CHILD_DRUG)[0]!.vola_cont).toContain('限儿童（不满 11 周岁）');
+    // 消旋卡多曲颗粒 "用于1月以上婴儿和儿童": full months.
+    expect(fires(RACECADOTRIL, '2026-10-20', CHILD_DRUG)).toEqual([]);
+    expect(fires(RACECADOTRIL, '2026-10-21', CHILD_DRUG)[0]!.vola_cont).toBe(
+      '【消旋卡多曲颗粒】限儿童（1 个月及以上、14 周岁及以下）使用，患者出生第 30 天。',
+    );
+    // Without a stated age the ceiling stays. 咪达唑仑口服溶液: 限：1.儿童诊断或治疗性操作前…；2.儿童术前镇静….
+    expect(fires(MIDAZOLAM_ORAL, born(14, 364))).toEqual([]);
+    expect(fires(MIDAZOLAM_ORAL, born(1))).toEqual([]);
+    expect(fires(MIDAZOLAM_ORAL, born(15))[0]!.vola_cont).toContain('限儿童（14 周岁及以下）');
+  });
+});
+
 describe('age_range (法定就业年龄 16–60)', () => {
   it('fires below 16 and above 60 full years, not at 16 or 60', () => {
     const at = '2026-11-20 10:00:00';

@@ -1,4 +1,6 @@
 import type { EvaluatorConfig } from '../evaluate/config';
+import type { AgeBound, Limit } from '../library/model';
+import { civilFromDays, fullYears, type LocalTime } from '../normalize/dates';
 import { ageDaysAt, ageYearsAt } from '../normalize/request';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
@@ -27,6 +29,7 @@ export const checkAgeGroup: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'age_group') return undefined;
   const c = ctx.config.ageCeilings;
+  if (limit.min !== undefined || limit.max !== undefined) return checkStatedAge(entry, lines, limit, c);
   return flagCurrentLines(
     lines,
     (line) => {
@@ -51,6 +54,75 @@ function ageGroupLabel(group: 'neonate' | 'infant' | 'child', c: EvaluatorConfig
     : group === 'infant'
       ? `婴幼儿（不满 ${c.infantBelowYears} 周岁）`
       : `儿童（${c.childMaxYears} 周岁及以下）`;
+}
+
+type AgeGroupLimit = Extract<Limit, { kind: 'age_group' }>;
+
+/**
+ * A point that states its own range (限6-17岁, 5至12岁以下, 3岁及以上): below its minimum or above its maximum, the
+ * group's ceiling standing in for a maximum it does not state.
+ */
+function checkStatedAge(
+  entry: Parameters<PointCheck>[0],
+  lines: Parameters<PointCheck>[1],
+  limit: AgeGroupLimit,
+  c: EvaluatorConfig['ageCeilings'],
+): ReturnType<PointCheck> {
+  const { min } = limit;
+  const max = limit.max ?? groupCeiling(limit.group, c);
+  return flagCurrentLines(
+    lines,
+    (line) => {
+      const birth = line.encounter.patient.birth;
+      const day = line.beginDay;
+      // A line dated before the birth (a mother's charges on the newborn's record) has no age to decide on.
+      if (birth === undefined || day < birth.day) return undefined;
+      if ((min === undefined || !below(ageIn(min.unit, birth, day), min)) && !above(ageIn(max.unit, birth, day), max))
+        return undefined;
+      const years = fullYears(birth, day);
+      if (years >= 1) return `患者年龄 ${years} 周岁`;
+      const months = ageIn('month', birth, day);
+      return months >= 1 ? `患者年龄 ${months} 个月` : `患者出生第 ${day - birth.day} 天`;
+    },
+    (fact, line) => `${itemLabel(entry, line)}限${GROUP_NAME[limit.group]}（${rangeLabel(min, max)}）使用，${fact}。`,
+  );
+}
+
+function above(age: number, max: AgeBound): boolean {
+  return max.inclusive ? age > max.value : age >= max.value;
+}
+
+function below(age: number, min: AgeBound): boolean {
+  return min.inclusive ? age < min.value : age <= min.value;
+}
+
+/** Full years, full months, or days since birth on a day. */
+function ageIn(unit: AgeBound['unit'], birth: LocalTime, day: number): number {
+  if (unit === 'year') return fullYears(birth, day);
+  if (unit === 'day') return day - birth.day;
+  const at = civilFromDays(day);
+  return (at.year - birth.year) * 12 + at.month - birth.month - (at.dayOfMonth < birth.dayOfMonth ? 1 : 0);
+}
+
+/** The group's ceiling as a bound: 新生儿 ≤ 28 days, 婴幼儿 < 3 years, 儿童 ≤ 14 years by default. */
+function groupCeiling(group: AgeGroupLimit['group'], c: EvaluatorConfig['ageCeilings']): AgeBound {
+  return group === 'neonate'
+    ? { value: c.neonateMaxDays, unit: 'day', inclusive: true }
+    : group === 'infant'
+      ? { value: c.infantBelowYears, unit: 'year', inclusive: false }
+      : { value: c.childMaxYears, unit: 'year', inclusive: true };
+}
+
+const GROUP_NAME = { neonate: '新生儿', infant: '婴幼儿', child: '儿童' } as const;
+const UNIT_NAME = { year: '周岁', month: '个月', day: '天' } as const;
+
+/** The range applied, for the message: 6–17 周岁; 5 周岁及以上、不满 12 周岁; 1 个月及以上、14 周岁及以下. */
+function rangeLabel(min: AgeBound | undefined, max: AgeBound): string {
+  const upper = `${max.inclusive ? '' : '不满 '}${max.value} ${UNIT_NAME[max.unit]}${max.inclusive ? '及以下' : ''}`;
+  if (min === undefined) return upper;
+  if (min.inclusive && max.inclusive && min.unit === max.unit)
+    return `${min.value}–${max.value} ${UNIT_NAME[max.unit]}`;
+  return `${min.inclusive ? '' : '超过 '}${min.value} ${UNIT_NAME[min.unit]}${min.inclusive ? '及以上' : ''}、${upper}`;
 }
 
 /** 医疗服务项目限年龄: age outside an inclusive range of full years. */

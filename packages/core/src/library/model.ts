@@ -53,10 +53,25 @@ export interface Rule {
   params?: Record<string, unknown>;
 }
 
+/**
+ * An age bound a point states in its basis or limit text (限6-17岁, 12岁以下, 1月以上): compared with the patient's
+ * full years (周岁), full months, or days since birth (the day of birth is day 0) on the line's day.
+ */
+export interface AgeBound {
+  value: number;
+  unit: 'year' | 'month' | 'day';
+  /** 6-17岁, 3岁及以上: the value itself is allowed. 12岁以下, 未满12岁, <18岁: it is not. */
+  inclusive: boolean;
+}
+
 /** The parsed, typed limit of a knowledge point, one shape per kind. */
 export type Limit =
   | { kind: 'sex'; sex: 'male' | 'female' }
-  | { kind: 'age_group'; group: 'neonate' | 'infant' | 'child' }
+  /**
+   * The group's ceiling (a setting) unless the point states its own range: `max` then replaces the ceiling, `min`
+   * adds a lower bound (限3-12岁 → 3 to 12; 3岁及以上 → 3 up to the ceiling; 11周岁以下 → under 11).
+   */
+  | { kind: 'age_group'; group: 'neonate' | 'infant' | 'child'; min?: AgeBound; max?: AgeBound }
   | { kind: 'age_range'; minYears: number; maxYears: number }
   /** 法定就业年龄: the range is the workstation's `employmentAge` setting, read when the point is evaluated. */
   | { kind: 'age_range'; range: 'employment_age' }
