@@ -15,7 +15,7 @@ import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
 import { recordedResult } from '../store/recorded-result';
 import type { AnalysisRecorder } from '../store/records';
-import { mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
+import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
 
 /**
@@ -147,10 +147,14 @@ export class NationalService {
     if (!outcome.ok) return this.error(call, outcome.message);
 
     let results: AnsweredResult[] = outcome.output.result;
+    let upstreamLinks: MergedResults['links'] | undefined;
     if (upstream) {
       const answer = await upstream;
-      if (answer.ok) results = mergeResults(results, answer.results);
-      else
+      if (answer.ok) {
+        const merged = mergeResults(results, answer.results);
+        results = merged.results;
+        if (merged.links.length > 0) upstreamLinks = merged.links;
+      } else
         this.deps.logger.warn(
           { task_id: outcome.taskId, upstream: answer.reason, detail: answer.detail },
           'upstream gateway answer not used',
@@ -184,6 +188,7 @@ export class NationalService {
       results: shown.map((i) => recordedResult(results[i]!, resultJson[i])),
       findings: outcome.findings,
       encounters: outcome.encounters,
+      upstreamLinks,
     });
     return { ok: true, envelope, taskId: outcome.taskId, resultJson, fittedText: fitted?.text };
   }

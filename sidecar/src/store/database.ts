@@ -82,6 +82,18 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
   `,
+  `
+  -- A provincial gateway's result id (its jr_id) and the reminder it is counted under: a result the local answer
+  -- already had (same rule and line) is counted under the local jr_id. A 3103 on that reminder goes back to the
+  -- gateway under the gateway's id; reported_revision is the decision's revision last queued for it there.
+  CREATE TABLE upstream_links (
+    gateway_jr_id     TEXT PRIMARY KEY,
+    jr_id             TEXT    NOT NULL,
+    seen_at           INTEGER NOT NULL,
+    reported_revision INTEGER
+  );
+  CREATE INDEX upstream_links_by_jr_id ON upstream_links (jr_id, seen_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -50,6 +50,10 @@ export class DispositionStore {
   private readonly selectContinued;
   private readonly touch;
   private readonly upsert;
+  private readonly linkedTo;
+  private readonly latestLink;
+  private readonly linkOf;
+  private readonly markReported;
   /**
    * jr_ids the doctor chose to continue. Every 3101 checks each of its results against this, so it is answered
    * from memory; the database is asked only on a hit.
@@ -65,11 +69,23 @@ export class DispositionStore {
     this.selectReminder = db.prepare(
       `SELECT jr_id AS jrId, infno, rule_id AS ruleId, rule_name AS ruleName, kp_id AS kpId, severity, impact, amount, day,
               dept_code AS deptCode, doctor_code AS doctorCode, source
-       FROM reminders WHERE jr_id = ?`,
+       FROM reminders WHERE jr_id = COALESCE((SELECT jr_id FROM upstream_links WHERE gateway_jr_id = ?), ?)`,
     );
     this.selectDisposition = db.prepare(
-      'SELECT dspo_way AS way, dspo_way_rea AS reason, warn_type AS warnType, at, revision FROM dispositions WHERE jr_id = ?',
+      `SELECT dspo_way AS way, dspo_way_rea AS reason, warn_type AS warnType, at, revision FROM dispositions
+       WHERE jr_id = COALESCE((SELECT jr_id FROM upstream_links WHERE gateway_jr_id = ?), ?)`,
     );
+    // A gateway's jr_id and the reminder it is counted under (upstream_links).
+    this.linkedTo = db.prepare<[string], string>('SELECT jr_id FROM upstream_links WHERE gateway_jr_id = ?').pluck();
+    this.latestLink = db.prepare<[string], UpstreamLink>(
+      `SELECT gateway_jr_id AS gatewayJrId, reported_revision AS reportedRevision FROM upstream_links
+       WHERE jr_id = ? ORDER BY seen_at DESC, rowid DESC LIMIT 1`,
+    );
+    this.linkOf = db.prepare<[string], UpstreamLink>(
+      `SELECT gateway_jr_id AS gatewayJrId, reported_revision AS reportedRevision FROM upstream_links
+       WHERE gateway_jr_id = ?`,
+    );
+    this.markReported = db.prepare('UPDATE upstream_links SET reported_revision = ? WHERE gateway_jr_id = ?');
     this.selectContinued = db.prepare(
       `SELECT dspo_way AS way, dspo_way_rea AS reason, warn_type AS warnType, at, revision FROM dispositions
        WHERE jr_id = ? AND dspo_way = '1'`,
@@ -87,12 +103,13 @@ export class DispositionStore {
     );
   }
 
+  /** The reminder this jr_id names: its own, or for a provincial gateway's jr_id the one it is counted under. */
   reminder(jrId: string): ReminderFacts | undefined {
-    return this.selectReminder.get(jrId) as ReminderFacts | undefined;
+    return this.selectReminder.get(jrId, jrId) as ReminderFacts | undefined;
   }
 
   get(jrId: string): StoredDisposition | undefined {
-    return this.selectDisposition.get(jrId) as StoredDisposition | undefined;
+    return this.selectDisposition.get(jrId, jrId) as StoredDisposition | undefined;
   }
 
   /** The doctor's earlier "continue" for this reminder, if any (3101 hot path: one indexed lookup). */
@@ -117,14 +134,19 @@ export class DispositionStore {
    * Stores the decisions and their outbox entries in one fsynced transaction: when this returns, a crash
    * loses none of them. Inputs must have been checked against `reminder()` by the caller. With `upstreamHeader`
    * (a provincial gateway is configured), decisions on the gateway's own results are also queued for it as a
-   * 3103 carrying that envelope header.
+   * 3103 carrying that envelope header (see upstreamWarns). A decision given under a gateway's jr_id is stored under
+   * the reminder that id is counted under.
    */
-  record(inputs: readonly DispositionInput[], at: Date, upstreamHeader?: Record<string, unknown>): RecordOutcome {
+  record(answered: readonly DispositionInput[], at: Date, upstreamHeader?: Record<string, unknown>): RecordOutcome {
+    const inputs = answered.map((input) => {
+      const jrId = this.linkedTo.get(input.jrId);
+      return jrId === undefined ? input : { ...input, jrId };
+    });
+    const changedIds = new Set<string>();
     const now = at.getTime();
     const outcome = durably(this.db, () => {
       let changed = 0;
       let unchanged = 0;
-      const forUpstream: UpstreamFeedback['data']['warns'] = [];
       for (const input of inputs) {
         const current = this.get(input.jrId);
         if (
@@ -144,9 +166,7 @@ export class DispositionStore {
           this.upsert.get(input.jrId, input.way, input.reason, input.warnType, now) as { revision: number }
         ).revision;
         const reminder = this.reminder(input.jrId);
-        if (upstreamHeader && reminder?.source === 'upstream') {
-          forUpstream.push({ warn_rslt_id: input.jrId, dspo_way: input.way, dspo_way_rea: input.reason });
-        }
+        changedIds.add(input.jrId);
         this.outbox.add(
           randomUUID(),
           'disposition',
@@ -172,6 +192,7 @@ export class DispositionStore {
         );
         changed++;
       }
+      const forUpstream = upstreamHeader ? this.upstreamWarns(answered, inputs, changedIds) : [];
       if (upstreamHeader && forUpstream.length > 0) {
         const feedback: UpstreamFeedback = {
           header: upstreamHeader,
@@ -189,4 +210,43 @@ export class DispositionStore {
     }
     return outcome;
   }
+
+  /**
+   * The decisions the gateway is to hear, each under the gateway's own jr_id: the one the doctor answered when it
+   * was the gateway's, else the latest one linked to the reminder (a warning both the gateway and prealert raised is
+   * answered under prealert's jr_id). A linked gateway id is sent once per revision of the decision, so the same
+   * answer given again after a re-analysis still reaches the gateway's result of that analysis. A result of the
+   * gateway recorded under its own jr_id, without a link, is sent when the decision changes.
+   */
+  private upstreamWarns(
+    answered: readonly DispositionInput[],
+    inputs: readonly DispositionInput[],
+    changedIds: ReadonlySet<string>,
+  ): UpstreamFeedback['data']['warns'] {
+    const warns: UpstreamFeedback['data']['warns'] = [];
+    const sent = new Set<string>();
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      const asked = answered[i]!.jrId;
+      const link = asked !== input.jrId ? this.linkOf.get(asked) : this.latestLink.get(input.jrId);
+      let target: string | undefined;
+      if (link) {
+        const revision = this.get(input.jrId)?.revision;
+        if (revision === undefined || link.reportedRevision === revision) continue;
+        this.markReported.run(revision, link.gatewayJrId);
+        target = link.gatewayJrId;
+      } else if (changedIds.has(input.jrId) && this.reminder(input.jrId)?.source === 'upstream') {
+        target = input.jrId;
+      }
+      if (target === undefined || sent.has(target)) continue;
+      sent.add(target);
+      warns.push({ warn_rslt_id: target, dspo_way: input.way, dspo_way_rea: input.reason });
+    }
+    return warns;
+  }
+}
+
+interface UpstreamLink {
+  gatewayJrId: string;
+  reportedRevision: number | null;
 }

@@ -22,6 +22,8 @@ export interface RecordRows {
   bodies: [id: number, jrId: string, json: string][];
   /** reminders rows (INSERT OR IGNORE). */
   reminders: ReminderRow[];
+  /** upstream_links rows: a gateway's jr_id and the reminder it is counted under, seen at this answer. */
+  links?: [gatewayJrId: string, jrId: string, seenAt: number][];
 }
 
 /** A reminders row, in the table's column order. */
@@ -100,6 +102,11 @@ export class RecordRowWriter {
          impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // The first reminder a gateway id was counted under stays; seen_at moves to its latest sighting.
+    const upsertLink = db.prepare(
+      `INSERT INTO upstream_links (gateway_jr_id, jr_id, seen_at) VALUES (?, ?, ?)
+       ON CONFLICT (gateway_jr_id) DO UPDATE SET seen_at = MAX(seen_at, excluded.seen_at)`,
+    );
     const taskAt = db.prepare<[number], string>('SELECT task_id FROM tasks WHERE id = ?').pluck();
     this.taskIdAt = (id) => taskAt.get(id);
     this.writeAll = db.transaction((records: readonly RecordRows[]) => {
@@ -107,6 +114,7 @@ export class RecordRowWriter {
         insertTask.run(record.task);
         for (const body of record.bodies) insertBody.run(body);
         for (const reminder of record.reminders) insertReminder.run(reminder);
+        if (record.links !== undefined) for (const link of record.links) upsertLink.run(link);
       }
     });
   }

@@ -22,6 +22,8 @@ export interface AnalysisRecord {
   /** Local findings, for the department and doctor names a national result does not carry. */
   findings: readonly RecordedFinding[];
   encounters: readonly EncounterSummary[];
+  /** The gateway's results counted under another jr_id, [gateway jr_id, jr_id] (mergeResults); none without upstream. */
+  upstreamLinks?: readonly (readonly [gatewayJrId: string, jrId: string])[] | undefined;
 }
 
 export interface RecorderOptions {
@@ -334,7 +336,7 @@ export class AnalysisRecorder {
         this.knownReminders.set(jrId, seq);
       }
     }
-    return {
+    const rows: RecordRows = {
       task: [
         taskRow,
         record.taskId,
@@ -349,6 +351,8 @@ export class AnalysisRecorder {
       bodies,
       reminders,
     };
+    if (record.upstreamLinks !== undefined) rows.links = record.upstreamLinks.map(([g, jrId]) => [g, jrId, at]);
+    return rows;
   }
 
   private patientKey(patientId: string): string {

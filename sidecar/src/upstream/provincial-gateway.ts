@@ -243,28 +243,45 @@ function normaliseUpstreamResult(item: Record<string, unknown>): JudgeResultDto 
   };
 }
 
+/** What mergeResults answers. */
+export interface MergedResults {
+  results: JudgeResultDto[];
+  /**
+   * [gateway jr_id, jr_id it is counted under], for each upstream result dropped as a duplicate: the answered result
+   * that already names its first (rule, flagged line) pair. Recorded (upstream_links), so that the doctor's 3103 on
+   * that result also goes back to the gateway under the gateway's own id.
+   */
+  links: [gatewayJrId: string, jrId: string][];
+}
+
 /**
  * Local results first; an upstream result is kept only if it names a (rule, flagged line) pair the local
  * answer does not already have.
  */
-export function mergeResults(local: JudgeResultDto[], upstream: readonly JudgeResultDto[]): JudgeResultDto[] {
-  if (upstream.length === 0) return local;
-  const seen = new Set<string>();
+export function mergeResults(local: JudgeResultDto[], upstream: readonly JudgeResultDto[]): MergedResults {
+  const links: MergedResults['links'] = [];
+  if (upstream.length === 0) return { results: local, links };
+  /** (rule, line) key → the jr_id of the answered result that names it first. */
+  const seen = new Map<string, string>();
   const keysOf = (r: JudgeResultDto): string[] => {
     const flagged = (r.judge_result_detail_dtos ?? []).filter((d) => String(d.vola_item_type) === '1' && d.rx_id);
     return flagged.length > 0
       ? flagged.map((d) => `${r.rule_id}\u0000line\u0000${d.rx_id}`)
       : [`${r.rule_id}\u0000encounter\u0000${r.mdtrt_id ?? ''}`];
   };
-  for (const r of local) for (const key of keysOf(r)) seen.add(key);
+  for (const r of local) for (const key of keysOf(r)) if (!seen.has(key)) seen.set(key, r.jr_id);
   const merged = local.slice();
   const ids = new Set(local.map((r) => r.jr_id));
   for (const r of upstream) {
+    if (ids.has(r.jr_id)) continue;
     const keys = keysOf(r);
-    if (ids.has(r.jr_id) || keys.every((k) => seen.has(k))) continue;
-    for (const k of keys) seen.add(k);
+    if (keys.every((k) => seen.has(k))) {
+      links.push([r.jr_id, seen.get(keys[0]!)!]);
+      continue;
+    }
+    for (const k of keys) if (!seen.has(k)) seen.set(k, r.jr_id);
     ids.add(r.jr_id);
     merged.push(r);
   }
-  return merged;
+  return { results: merged, links };
 }
