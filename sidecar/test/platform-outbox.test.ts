@@ -89,6 +89,31 @@ describe('outbox to the 数据归集 platform', () => {
     }
   });
 
+  it('a changed decision supersedes its earlier revision still waiting to go, so the platform ends with the newest', async () => {
+    deliveries.length = 0;
+    failNext = 1;
+    const server = await testServer({ platform: { url: receiverUrl, retryMinMs: 1_000, retryMaxMs: 1_000 } });
+    try {
+      await server.listen();
+      const jrId = (await callService(server, analysisEnvelope({ encounterId: 'MZ-O-9' }))).body.output.result![0]!
+        .jr_id;
+      await callService(server, feedbackEnvelope([{ jrId, way: '1', reason: '已核实' }]));
+      const attempts = () =>
+        server.db.prepare("SELECT COALESCE(SUM(attempts), 0) FROM outbox WHERE kind = 'disposition'").pluck().get();
+      // Revision 1 met a 503 and backs off about a second; the doctor's change to 返回修改 goes out meanwhile.
+      await until(() => attempts() === 1);
+      await callService(server, feedbackEnvelope([{ jrId, way: '2' }]));
+      await until(() => deliveries.length >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const arrived = deliveries.filter((d) => d.body.payload.warn_rslt_id === jrId).map((d) => d.body.payload);
+      expect(arrived.map((p) => [p.revision, p.dspo_way])).toEqual([[2, '2']]);
+      expect(deliveries[0]!.key).toMatch(new RegExp(`^disposition:[0-9a-f]{16}:${jrId}:r2$`));
+      expect(server.db.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL').pluck().get()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('keeps entries local without a platform URL and delivers them once one is configured', async () => {
     const dataDir = tempDataDir();
     const local = await testServer({ dataDir });

@@ -334,4 +334,58 @@ describe('provincial gateway answers beyond the contract', () => {
       await server.close();
     }
   });
+
+  it('a changed decision supersedes an earlier one still waiting to go, so the gateway ends with the newest', async () => {
+    const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 2_000 } });
+    try {
+      behaviour = (_body, res) =>
+        answer(res, {
+          result: [upstreamResult('UP-ORD-1', 'R-ORD-1', 'MZ-U-8'), upstreamResult('UP-ORD-2', 'R-ORD-2', 'MZ-U-8')],
+        });
+      await callService(server, analysisEnvelope({ encounterId: 'MZ-U-8' }));
+      // The first 3103 meets a 502 and backs off (about a second); the doctor's change goes out meanwhile.
+      let refusals = 1;
+      behaviour = (body, res) => {
+        if (body.infno === '3103' && refusals-- > 0) {
+          res.statusCode = 502;
+          res.end();
+          return;
+        }
+        answer(res, {});
+      };
+      received.length = 0;
+      await server.listen();
+      const sent = () => received.filter((r) => r.body.infno === '3103').map((r) => r.body.input);
+      await callService(
+        server,
+        feedbackEnvelope([
+          { jrId: 'UP-ORD-1', way: '1', reason: '临床必需' },
+          { jrId: 'UP-ORD-2', way: '1', reason: '临床必需' },
+        ]),
+      );
+      const deadline = Date.now() + 5_000;
+      while (sent().length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await callService(server, feedbackEnvelope([{ jrId: 'UP-ORD-1', way: '2' }]));
+      // Past the first entry's backoff (at most 1.2 s): whatever was to be retried has gone.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const delivered = sent().slice(1) as { data: { warns: { warn_rslt_id: string; dspo_way: string }[] } }[];
+      const last = new Map<string, string>();
+      for (const input of delivered) for (const w of input.data.warns) last.set(w.warn_rslt_id, w.dspo_way);
+      expect(last).toEqual(
+        new Map([
+          ['UP-ORD-1', '2'],
+          ['UP-ORD-2', '1'],
+        ]),
+      );
+      // The earlier 3103 went again carrying only the decision nobody changed.
+      expect(delivered.flatMap((i) => i.data.warns.filter((w) => w.warn_rslt_id === 'UP-ORD-1'))).toHaveLength(1);
+      const pending = server.db
+        .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL")
+        .pluck()
+        .get();
+      expect(pending).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
 });

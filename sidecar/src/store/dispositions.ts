@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowImpact } from '@prealert/core';
 import type { UpstreamFeedback } from '../upstream/provincial-gateway';
 import { type Db, durably } from './database';
-import type { OutboxStore } from './outbox';
+import { dispositionEntryId, type OutboxStore } from './outbox';
 
 /** What a 3103 needs to know about the reminder it answers. */
 export interface ReminderFacts {
@@ -168,7 +168,7 @@ export class DispositionStore {
         const reminder = this.reminder(input.jrId);
         changedIds.add(input.jrId);
         this.outbox.add(
-          randomUUID(),
+          dispositionEntryId(this.installId, input.jrId, revision),
           'disposition',
           {
             install_id: this.installId,

@@ -1,7 +1,19 @@
+import type { UpstreamFeedback } from '../upstream/provincial-gateway';
 import type { Db } from './database';
 
 /** disposition and daily_figures go to the 数据归集 platform; upstream_feedback is a 3103 for the provincial gateway. */
 export type OutboxKind = 'disposition' | 'daily_figures' | 'upstream_feedback';
+
+/**
+ * The id of a decision's entry for the platform: one per (install, reminder, revision), so a retry after a lost
+ * acknowledgement keeps its id, and the earlier revisions of a decision are found by their common prefix.
+ */
+export function dispositionEntryId(installId: string, jrId: string, revision: number): string {
+  return `${dispositionPrefix(installId, jrId)}${revision}`;
+}
+function dispositionPrefix(installId: string, jrId: string): string {
+  return `disposition:${installId}:${jrId}:r`;
+}
 
 export interface OutboxEntry {
   id: string;
@@ -25,6 +37,10 @@ export class OutboxStore {
   private readonly exists;
   private readonly retryNow;
   private readonly prune;
+  private readonly dropRevisions;
+  private readonly feedbackNaming;
+  private readonly rewrite;
+  private readonly drop;
 
   constructor(db: Db) {
     this.insert = db.prepare(
@@ -51,11 +67,53 @@ export class OutboxStore {
     this.exists = db.prepare('SELECT 1 FROM outbox WHERE id = ?').pluck();
     this.retryNow = db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL');
     this.prune = db.prepare('DELETE FROM outbox WHERE delivered_at < ? AND kind IN (SELECT value FROM json_each(?))');
+    // By primary key range (dispositionEntryId), then checked by content: a jr_id may itself contain ":r".
+    this.dropRevisions = db.prepare(
+      `DELETE FROM outbox WHERE id >= ? AND id < ? AND delivered_at IS NULL AND kind = 'disposition'
+         AND json_extract(payload, '$.warn_rslt_id') = ? AND json_extract(payload, '$.install_id') = ?`,
+    );
+    this.feedbackNaming = db.prepare<[string], { id: string; payload: string }>(
+      `SELECT id, payload FROM outbox WHERE delivered_at IS NULL AND kind = 'upstream_feedback'
+         AND EXISTS (SELECT 1 FROM json_each(payload, '$.data.warns') AS w
+                     WHERE json_extract(w.value, '$.warn_rslt_id') IN (SELECT value FROM json_each(?)))`,
+    );
+    this.rewrite = db.prepare('UPDATE outbox SET payload = ? WHERE id = ?');
+    this.drop = db.prepare('DELETE FROM outbox WHERE id = ?');
   }
 
-  /** Adds an entry unless one with this id exists; returns whether it was added. */
+  /**
+   * Adds an entry unless one with this id exists; returns whether it was added. A decision supersedes what is still
+   * undelivered of earlier ones on the same reminder, so a retried older decision (backing off after a failure)
+   * can never land after it: a 'disposition' (id from dispositionEntryId) drops the undelivered earlier revisions
+   * of its warn_rslt_id, and an 'upstream_feedback' takes its warn_rslt_ids out of undelivered earlier 3103s,
+   * dropping one left with none. Called inside the transaction that stores the decision.
+   */
   add(id: string, kind: OutboxKind, payload: unknown, now: number): boolean {
+    if (kind === 'disposition')
+      this.supersedeDisposition(id, payload as { install_id?: unknown; warn_rslt_id?: unknown });
+    else if (kind === 'upstream_feedback') this.supersedeFeedback(payload as UpstreamFeedback);
     return this.insert.run(id, kind, JSON.stringify(payload), now, now).changes === 1;
+  }
+
+  private supersedeDisposition(id: string, payload: { install_id?: unknown; warn_rslt_id?: unknown }): void {
+    if (typeof payload.install_id !== 'string' || typeof payload.warn_rslt_id !== 'string') return;
+    const prefix = dispositionPrefix(payload.install_id, payload.warn_rslt_id);
+    if (!id.startsWith(prefix)) return;
+    // Every id with the prefix: up to, not including, the prefix with its last character ("r") moved on by one.
+    this.dropRevisions.run(prefix, `${prefix.slice(0, -1)}s`, payload.warn_rslt_id, payload.install_id);
+  }
+
+  private supersedeFeedback(feedback: UpstreamFeedback): void {
+    const warns = (feedback as Partial<UpstreamFeedback> | undefined)?.data?.warns;
+    if (!Array.isArray(warns)) return;
+    const named = new Set(warns.map((w) => w.warn_rslt_id));
+    if (named.size === 0) return;
+    for (const row of this.feedbackNaming.all(JSON.stringify([...named]))) {
+      const earlier = JSON.parse(row.payload) as UpstreamFeedback;
+      const warns = earlier.data.warns.filter((w) => !named.has(w.warn_rslt_id));
+      if (warns.length === 0) this.drop.run(row.id);
+      else this.rewrite.run(JSON.stringify({ ...earlier, data: { ...earlier.data, warns } }), row.id);
+    }
   }
 
   has(id: string): boolean {
