@@ -118,3 +118,65 @@ describe('provincial gateway results prealert also raised', () => {
     });
   });
 });
+
+describe("the gateway's own warnings, with a fresh jr_id on every call", () => {
+  const warning = (call: number) => ({
+    jr_id: `GW-${call}`,
+    rule_id: 'R01',
+    rule_name: '配伍禁忌',
+    vola_cont: '患者处方中存在配伍禁忌的药品【A药】、【B药】。',
+    patn_id: 'p',
+    mdtrt_id: 'MZ-L-2',
+    judge_result_detail_dtos: [
+      { jrd_id: `d${call}`, patn_id: 'p', mdtrt_id: 'MZ-L-2', rx_id: 'MZ-L-2-003', vola_item_type: '1', vola_amt: 12 },
+    ],
+    vola_amt: 12,
+    vola_amt_stas: '1',
+    sev_deg: '2',
+    vola_evid: '',
+    vola_bhvr_type: '1',
+    task_id: 'T-GW',
+  });
+  const r01 = async (server: SidecarServer) => {
+    const stats = (await server.app.inject({ url: '/v1/stats?by=rule&rule=R01' })).json() as {
+      totals: { reminders: number; continued: number; pending: number };
+    };
+    return stats.totals;
+  };
+
+  it('count as one reminder, take the 3103 under any of their ids, and come back settled once continued', async () => {
+    await withSidecar(async (server) => {
+      feedback.length = 0;
+      results = (call) => [warning(call)];
+      await server.listen();
+      const shown: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-L-2' }));
+        expect(reply.body.output.result!.map((r) => r.jr_id)).toContain(`GW-${calls}`);
+        shown.push(`GW-${calls}`);
+      }
+      expect(await r01(server)).toMatchObject({ reminders: 1, pending: 1 });
+
+      // The doctor continues the warning as last shown; the gateway hears it under that id.
+      const fb = await callService(server, feedbackEnvelope([{ jrId: `GW-${calls}`, way: '1', reason: '临床必需' }]));
+      expect(fb.body.infcode).toBe(0);
+      expect(await r01(server)).toMatchObject({ reminders: 1, continued: 1, pending: 0 });
+      expect(await feedbackReceived(1)).toEqual([
+        [{ warn_rslt_id: `GW-${calls}`, dspo_way: '1', dspo_way_rea: '临床必需' }],
+      ]);
+
+      // Analysed again: the same warning, under the gateway's next id, comes back as already continued.
+      const again = (await callService(server, analysisEnvelope({ encounterId: 'MZ-L-2' }))).body.output.result!;
+      expect(again.find((r) => r.rule_id === 'R01')).toMatchObject({
+        jr_id: `GW-${calls}`,
+        dspo_way: '1',
+        dspo_way_rea: '临床必需',
+        prior_dspo: true,
+      });
+      // An older id the HIS still shows answers the same reminder.
+      const older = await callService(server, feedbackEnvelope([{ jrId: shown[0]!, way: '1', reason: '临床必需' }]));
+      expect(older.body.infcode).toBe(0);
+      expect(await r01(server)).toMatchObject({ reminders: 1, continued: 1, pending: 0 });
+    });
+  });
+});

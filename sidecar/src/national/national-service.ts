@@ -160,10 +160,12 @@ export class NationalService {
           'upstream gateway answer not used',
         );
     }
+    // A gateway's result is counted (and decided on) under the jr_id it is linked to.
+    const countedAs = upstreamLinks === undefined ? undefined : new Map(upstreamLinks);
     for (const r of results) {
       this.deps.metrics.ruleHit(r.rule_id);
       if (r.wf_impact === 'block') continue;
-      const prior = this.deps.priorContinued(r.jr_id);
+      const prior = this.deps.priorContinued(countedAs?.get(r.jr_id) ?? r.jr_id);
       if (prior) {
         r.dspo_way = '1';
         r.dspo_way_rea = prior.reason;

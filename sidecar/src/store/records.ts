@@ -304,12 +304,15 @@ export class AnalysisRecorder {
     };
     const results = record.results.map((r) => [r[0], r[1], r[2], r[3], this.bodyId(r, bodies, seq, answered)]);
     const reminders: ReminderRow[] = [];
+    // A gateway's result is counted under the jr_id it is linked to (mergeResults), not its own fresh one.
+    const countedAs = record.upstreamLinks === undefined ? undefined : new Map(record.upstreamLinks);
     for (const r of record.results) {
-      const jrId = r[0];
+      const answeredId = r[0];
+      const jrId = countedAs?.get(answeredId) ?? answeredId;
       const known = this.knownReminders.get(jrId);
       if (known !== undefined && known <= this.confirmedSeq) continue;
       const result = answered(r);
-      const f = record.findings.find((finding) => finding.jrId === jrId);
+      const f = record.findings.find((finding) => finding.jrId === answeredId);
       const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === result.mdtrt_id);
       reminders.push([
         jrId,

@@ -1,4 +1,4 @@
-import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
+import { type JudgeResultDto, stableHash, type WorkflowImpact } from '@prealert/core';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, request } from 'undici';
 import type { UpstreamGatewayConfig } from '../config';
@@ -247,9 +247,10 @@ function normaliseUpstreamResult(item: Record<string, unknown>): JudgeResultDto 
 export interface MergedResults {
   results: JudgeResultDto[];
   /**
-   * [gateway jr_id, jr_id it is counted under], for each upstream result dropped as a duplicate: the answered result
-   * that already names its first (rule, flagged line) pair. Recorded (upstream_links), so that the doctor's 3103 on
-   * that result also goes back to the gateway under the gateway's own id.
+   * [gateway jr_id, jr_id it is counted under], for each upstream result: a kept one under its upstreamReminderId
+   * (a gateway gives a fresh jr_id on every call), a dropped duplicate under the answered result that already names
+   * its first (rule, flagged line) pair. Recorded (upstream_links): reminders, prior decisions and the figures go
+   * through them, and the doctor's 3103 goes back to the gateway under the gateway's own id.
    */
   links: [gatewayJrId: string, jrId: string][];
 }
@@ -279,9 +280,24 @@ export function mergeResults(local: JudgeResultDto[], upstream: readonly JudgeRe
       links.push([r.jr_id, seen.get(keys[0]!)!]);
       continue;
     }
-    for (const k of keys) if (!seen.has(k)) seen.set(k, r.jr_id);
+    const counted = upstreamReminderId(r);
+    links.push([r.jr_id, counted]);
+    for (const k of keys) if (!seen.has(k)) seen.set(k, counted);
     ids.add(r.jr_id);
     merged.push(r);
   }
   return { results: merged, links };
+}
+
+/**
+ * The jr_id a gateway's result is counted under: `UP` + the hash of encounter, rule and sorted flagged rx_ids
+ * (prealert's own are `JR` + a hash that also covers library and point, jr-id.ts). The gateway's jr_id is "计算结果
+ * 记录的唯一ID", fresh on every call, so counting under it made each re-analysis a new reminder.
+ */
+export function upstreamReminderId(r: JudgeResultDto): string {
+  const rx = (r.judge_result_detail_dtos ?? [])
+    .filter((d) => String(d.vola_item_type) === '1' && d.rx_id)
+    .map((d) => d.rx_id)
+    .sort();
+  return `UP${stableHash(`${r.mdtrt_id ?? ''}\u0001${r.rule_id}\u0001${rx.join(',')}`)}`;
 }
