@@ -115,6 +115,11 @@ describe('provincial gateway results prealert also raised', () => {
         [`GW-DUP-${calls - 1}`, '1', '临床必需'],
         [`GW-DUP-${calls}`, '1', '临床必需'],
       ]);
+      // And it leaves at once, as a new decision does, not at the outbox's next idle round (30 s).
+      expect((await feedbackReceived(2)).map((sent) => sent[0]!.warn_rslt_id)).toEqual([
+        `GW-DUP-${calls - 1}`,
+        `GW-DUP-${calls}`,
+      ]);
     });
   });
 });

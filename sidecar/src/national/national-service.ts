@@ -224,7 +224,7 @@ export class NationalService {
     // The decisions on the gateway's results go back to it with the HIS's own envelope header.
     const { input: _input, ...header } = call.envelope;
     const outcome = deps.dispositions.record(decisions, call.receivedAt, this.deps.upstream ? header : undefined);
-    if (outcome.changed > 0) deps.onDispositions?.();
+    if (outcome.changed > 0 || outcome.queuedUpstream) deps.onDispositions?.();
     return { ok: true, envelope: successEnvelope({}, this.envelopeOptions(call)) };
   }
 }

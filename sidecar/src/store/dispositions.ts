@@ -42,6 +42,8 @@ export interface RecordOutcome {
   changed: number;
   /** Repeats of the decision already stored. */
   unchanged: number;
+  /** A 3103 was queued for the provincial gateway (a repeat may still owe one to a gateway id seen since). */
+  queuedUpstream: boolean;
 }
 
 export class DispositionStore {
@@ -200,7 +202,7 @@ export class DispositionStore {
         };
         this.outbox.add(randomUUID(), 'upstream_feedback', feedback, now);
       }
-      return { changed, unchanged };
+      return { changed, unchanged, queuedUpstream: forUpstream.length > 0 };
     });
     for (const input of inputs) {
       if (input.way === '1') this.continued.add(input.jrId);
