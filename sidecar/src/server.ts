@@ -247,7 +247,19 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     await app.register(tasks, { tasks: new TaskStore(db), recorder });
     await app.register(syncPlugin, { sync, adminToken: config.adminToken });
     await app.register(reminderUi);
-    await app.register(spoolReplay, { service, dispositions, dataDir: config.dataDir, logger });
+    // Decisions the shim spooled while the sidecar was down were made on the days they belong to: the figures wait
+    // for them to be in before a day is queued for the platform.
+    let spoolReplayed: () => void = () => undefined;
+    const spoolFirstPass = new Promise<void>((resolve) => {
+      spoolReplayed = resolve;
+    });
+    await app.register(spoolReplay, {
+      service,
+      dispositions,
+      dataDir: config.dataDir,
+      logger,
+      onFirstPass: () => spoolReplayed(),
+    });
     await app.register(
       async (admin) => {
         admin.addHook('onRequest', requireAdmin(config.adminToken));
@@ -263,6 +275,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
     const queueFigures = async () => {
       try {
+        await spoolFirstPass;
         await recorder.flush();
         if (queueDailyFigures(db, figures, outbox, pseudonyms.installId).length > 0) {
           for (const forwarder of forwarders) forwarder.kick();

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging';
@@ -8,6 +10,7 @@ import { OutboxForwarder } from '../src/outbox/outbox-forwarder';
 import { platformDestination } from '../src/outbox/platform-forwarder';
 import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import { ComplianceFigures } from '../src/stats/compliance-figures';
+import { shanghaiDay } from '../src/stats/days';
 import { openDatabase } from '../src/store/database';
 import { OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
@@ -240,6 +243,74 @@ describe('outbox to the 数据归集 platform', () => {
       expect(JSON.parse(row.payload)).toMatchObject({ day: queued[0], totals: { reminders: 2, pending: 2 } });
     } finally {
       await server.close();
+    }
+  });
+
+  it("queues a day's figures again, as the next revision, when a late 3103 changes them", async () => {
+    const server = await testServer();
+    try {
+      const results = (await callService(server, analysisEnvelope({ encounterId: 'MZ-O-4' }))).body.output.result!;
+      await server.app.inject({ url: '/v1/status' }); // flush records
+      const outbox = new OutboxStore(server.db);
+      const figures = new ComplianceFigures(server.db);
+      const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
+      const tomorrow = Date.now() + 86_400_000;
+      const [day] = queueDailyFigures(server.db, figures, outbox, installId, tomorrow);
+      // The doctor's decision arrives after the day was sent (replayed from the shim's spool, or given late).
+      expect((await callService(server, feedbackEnvelope([{ jrId: results[0]!.jr_id, way: '2' }]))).body.infcode).toBe(
+        0,
+      );
+      expect(queueDailyFigures(server.db, figures, outbox, installId, tomorrow)).toEqual([day]);
+      expect(queueDailyFigures(server.db, figures, outbox, installId, tomorrow)).toEqual([]);
+      const rows = server.db
+        .prepare("SELECT id, payload FROM outbox WHERE kind = 'daily_figures' ORDER BY id")
+        .all() as { id: string; payload: string }[];
+      expect(rows.map((r) => r.id)).toEqual([`figures:${installId}:${day}`, `figures:${installId}:${day}:r2`]);
+      expect(rows.map((r) => JSON.parse(r.payload) as { revision: number; totals: unknown })).toMatchObject([
+        { revision: 1, totals: { reminders: 2, complied: 0, pending: 2 } },
+        { revision: 2, totals: { reminders: 2, complied: 1, pending: 1 } },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('at start, queues yesterday only once the decisions the shim spooled for it are in', async () => {
+    const dataDir = tempDataDir();
+    const first = await testServer({ dataDir });
+    const yesterday = Date.now() - 86_400_000;
+    let jrIds: string[];
+    try {
+      const results = (await callService(first, analysisEnvelope({ encounterId: 'MZ-O-5' }))).body.output.result!;
+      jrIds = results.map((r) => r.jr_id);
+      await first.app.inject({ url: '/v1/status' }); // flush records
+      first.db.prepare('UPDATE reminders SET day = ?, first_at = ?').run(shanghaiDay(yesterday), yesterday);
+    } finally {
+      await first.close();
+    }
+    // Yesterday afternoon the sidecar was down and the native shim kept the doctor's 3103 in its spool.
+    const body = Buffer.from(JSON.stringify(feedbackEnvelope(jrIds.map((jrId) => ({ jrId, way: '2' })))));
+    const at = yesterday + 60_000;
+    fs.mkdirSync(path.join(dataDir, 'spool'), { recursive: true });
+    fs.writeFileSync(
+      path.join(dataDir, 'spool', `${String(at).padStart(16, '0')}-1.req`),
+      Buffer.concat([
+        Buffer.from(`prealert-spool 1\ninfno: 3103\ncharset: utf-8\ntime_ms: ${at}\nlength: ${body.length}\n\n`),
+        body,
+      ]),
+    );
+    const second = await testServer({ dataDir });
+    try {
+      await second.listen();
+      const queued = () =>
+        second.db.prepare("SELECT payload FROM outbox WHERE kind = 'daily_figures'").pluck().all() as string[];
+      const deadline = Date.now() + 10_000;
+      while (queued().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(queued().map((p) => (JSON.parse(p) as { totals: unknown }).totals)).toMatchObject([
+        { reminders: jrIds.length, complied: jrIds.length, pending: 0 },
+      ]);
+    } finally {
+      await second.close();
     }
   });
 });

@@ -22,6 +22,8 @@ export interface SpoolReplayOptions {
   /** Where the shim spools (default `<data dir>/spool`, as the shim's default). */
   spoolDir?: string;
   intervalMs?: number;
+  /** Called once the first pass has ended (stored, kept or failed): what waits for the spool to be in. */
+  onFirstPass?: () => void;
 }
 
 export interface ReplayPass {
@@ -185,8 +187,15 @@ function toEnvelope(body: unknown, infno: string): RequestEnvelope | string {
 export async function spoolReplay(app: FastifyInstance, options: SpoolReplayOptions): Promise<void> {
   const replayer = new SpoolReplayer(options);
   let timer: NodeJS.Timeout | undefined;
+  let first = true;
   const tick = () => {
-    replayer.replayAll().catch((error: unknown) => options.logger.error({ err: error }, 'spool replay pass failed'));
+    const pass = replayer
+      .replayAll()
+      .catch((error: unknown) => options.logger.error({ err: error }, 'spool replay pass failed'));
+    if (first) {
+      first = false;
+      void pass.finally(() => options.onFirstPass?.());
+    }
   };
   // Not awaited: a full spool must not delay the start, and the HTTP route answers meanwhile.
   app.addHook('onReady', async () => {
