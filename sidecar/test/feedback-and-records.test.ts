@@ -70,7 +70,14 @@ describe('3103 dispositions', () => {
     expect((await feedback(warns)).infcode).toBe(0);
     expect(outboxCount()).toBe(before + 2);
     expect((await feedback([{ jrId: a!.jr_id, way: '1', reason: '复核后继续' }])).infcode).toBe(0);
-    expect(outboxCount()).toBe(before + 3);
+    // The change is a new revision; it supersedes the first one, which (no platform here) had not gone yet.
+    expect(outboxCount()).toBe(before + 2);
+    expect(
+      server.db
+        .prepare("SELECT json_extract(payload, '$.revision') FROM outbox WHERE kind = 'disposition' AND id LIKE ?")
+        .pluck()
+        .all(`%:${a!.jr_id}:%`),
+    ).toEqual([2]);
     const row = server.db
       .prepare('SELECT dspo_way, dspo_way_rea, revision FROM dispositions WHERE jr_id = ?')
       .get(a!.jr_id);
