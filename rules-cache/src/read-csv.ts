@@ -70,6 +70,9 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
   rows.forEach((r, i) => {
     const row = startLine(parsed[i]!);
     if (r.code !== undefined) r.code = normaliseCode(r.code);
+    // The rule's national code, typed by hand ("gz10000301004000 "): cleaned like the codes, or the rule would not
+    // be found in the framework and the hospital's per-rule overrides would not apply to its points.
+    if (r.gz_code !== undefined) r.gz_code = normaliseCode(r.gz_code);
     const missing = REQUIRED.filter((c) => !r[c]);
     for (const field of missing) issues.push({ file, row, field, message: '缺少必填字段' });
     if (missing.length > 0) return;

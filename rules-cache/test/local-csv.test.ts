@@ -84,6 +84,12 @@ describe('local CSV from Excel', () => {
     expect(JSON.stringify(warnings[0])).toContain('艾附暖宫丸');
   });
 
+  it("takes a rule's national code typed in lower case or with spaces as that rule", () => {
+    const lib = library('gz-typed.csv', [`药品区分性别使用, gz10000301004000 ,drug,艾附暖宫丸,sex,女,,${AIFU}`]);
+    expect(lib.knowledgePoints.map((p) => p.ruleId)).toEqual(['GZ10000301004000']);
+    expect(lib.rules.find((r) => r.id === 'GZ10000301004000')?.name).toBe('药品区分性别使用');
+  });
+
   it('reports a bad row of a GBK file in readable Chinese, saying how the file was read', () => {
     const { file, result } = readForm(
       'gbk-bad.csv',
