@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackAddress } from '../loopback-host';
-import { secretMatcher } from '../secret-compare';
+import { requireAdmin } from './admin-auth';
 
 /** Routes that read what was prescribed and decided on this workstation: results, reasons, doctors' figures. */
 const RECORD_ROUTES = new Set(['/v1/tasks/:task_id', '/v1/stats', '/v1/stats.csv']);
@@ -22,19 +22,13 @@ export async function remoteRecordsGuard(
   options: { listenHost: string; adminToken: string | undefined },
 ): Promise<void> {
   if (isLoopbackAddress(options.listenHost)) return;
-  const matches = options.adminToken ? secretMatcher(options.adminToken) : undefined;
-  app.addHook('onRequest', async (request, reply) => {
+  const admin = requireAdmin(
+    options.adminToken,
+    'records are readable from another machine only with an admin token (PREALERT_ADMIN_TOKEN)',
+  );
+  app.addHook('onRequest', async function (request, reply) {
     if (!RECORD_ROUTES.has(request.routeOptions.url ?? '') || isLocalPeer(request.socket.remoteAddress)) return;
-    if (!matches) {
-      return reply
-        .code(403)
-        .send({ error: 'records are readable from another machine only with an admin token (PREALERT_ADMIN_TOKEN)' });
-    }
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header) : null;
-    if (!match || !matches(match[1]!.trim())) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'admin token missing or wrong' });
-    }
+    return admin.call(this, request, reply);
   });
 }
 // Hooks must reach every route, not only this plugin's own scope.
