@@ -5,33 +5,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { compileLibrary } from '@prealert/core';
-import { loadNationalLibrary, type WrittenBundle } from '@prealert/rules-cache';
+import type { WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
 import { backoff, jittered } from '../src/backoff';
-import { LibraryHolder } from '../src/library-holder';
-import { createLogger } from '../src/logging';
-import { LibrarySync, type PayloadPipe } from '../src/sync/library-sync';
+import type { PayloadPipe } from '../src/sync/library-sync';
 import { loadSyncConfig } from '../src/sync/sync-config';
-import { BundleFactory, tempDir, V1, V2, waitFor } from './sync-support';
-
-const logger = createLogger({ level: 'silent' });
-const bundled = loadNationalLibrary();
+import { BundleFactory, requestsAfter, V1, V2, Workstations, waitFor } from './sync-support';
 
 let platform: ProvincialPlatform;
 let bundles: BundleFactory;
 let v1: WrittenBundle;
 /** The revision as a full bundle only (no delta): what a re-download after damage has to fetch. */
 let v2: WrittenBundle;
-const syncs: LibrarySync[] = [];
-const dataDirs: string[] = [];
-
-function freshDataDir(name: string): string {
-  const dir = tempDir(name);
-  dataDirs.push(dir);
-  return dir;
-}
+const workstations = new Workstations();
+const freshDataDir = (name: string) => workstations.freshDataDir(name);
 
 beforeAll(async () => {
   bundles = new BundleFactory();
@@ -41,10 +29,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of syncs) await s.stop();
+  await workstations.cleanup();
   await platform?.close();
   fs.rmSync(bundles.dir, { recursive: true, force: true });
-  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function newSync(
@@ -52,28 +39,11 @@ function newSync(
   env: Record<string, string> = {},
   options: { adminEnabled?: boolean; now?: () => number; startEmpty?: boolean } = {},
 ) {
-  const holder = new LibraryHolder();
-  // startEmpty: as the sidecar starts when a last-good library is stored (the bundled one is not compiled).
-  if (!options.startEmpty) holder.swap(compileLibrary(bundled), { source: 'bundled' });
-  const sync = new LibrarySync({
-    config: loadSyncConfig({
-      PREALERT_SYNC_URL: platform.bundleUrl,
-      PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile,
-      PREALERT_SYNC_TIMEOUT_S: '5',
-      ...env,
-    }),
-    dataDir,
-    holder,
-    logger,
-    adminEnabled: options.adminEnabled ?? false,
-    ...(options.now ? { now: options.now } : {}),
-  });
-  syncs.push(sync);
-  return { holder, sync };
+  return workstations.follow(platform, bundles.keys, dataDir, { env, ...options });
 }
 
 function requestsSince(n: number) {
-  return platform.requests.slice(n).map((r) => `${r.target} ${r.status}`);
+  return requestsAfter(platform, n);
 }
 
 /** A bundle directory pushed as the admin endpoint would hand it over: manifest bytes, then the library file. */

@@ -5,23 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { compileLibrary, type LibraryData } from '@prealert/core';
-import {
-  type GeneratedKeys,
-  generateSigningKeys,
-  loadNationalLibrary,
-  type WrittenBundle,
-} from '@prealert/rules-cache';
+import type { LibraryData } from '@prealert/core';
+import { type GeneratedKeys, generateSigningKeys, type WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
-import { LibraryHolder } from '../src/library-holder';
-import { createLogger } from '../src/logging';
-import { LibrarySync } from '../src/sync/library-sync';
-import { loadSyncConfig } from '../src/sync/sync-config';
-import { BundleFactory, blockWrites, tempDir } from './sync-support';
+import { BundleFactory, blockWrites, requestsAfter, Workstations } from './sync-support';
 
-const logger = createLogger({ level: 'silent' });
-const bundled = loadNationalLibrary();
 const A = 'prov-a';
 const B = 'prov-b';
 
@@ -32,14 +21,8 @@ let b: WrittenBundle;
 let libraryB: LibraryData;
 /** The key a rotation moves to; the bundles above are signed with the one it retires. */
 let rotatedKeys: GeneratedKeys;
-const syncs: LibrarySync[] = [];
-const dataDirs: string[] = [];
-
-function freshDataDir(name: string): string {
-  const dir = tempDir(name);
-  dataDirs.push(dir);
-  return dir;
-}
+const workstations = new Workstations();
+const freshDataDir = (name: string) => workstations.freshDataDir(name);
 
 beforeAll(async () => {
   bundles = new BundleFactory();
@@ -51,35 +34,22 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of syncs) await s.stop();
+  await workstations.cleanup();
   await platform?.close();
   fs.rmSync(bundles.dir, { recursive: true, force: true });
-  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function newSync(dataDir: string, env: Record<string, string> = {}, options: { startEmpty?: boolean } = {}) {
-  const holder = new LibraryHolder();
-  // startEmpty: as the sidecar starts when a last-good library is stored (the bundled one is not compiled).
-  if (!options.startEmpty) holder.swap(compileLibrary(bundled), { source: 'bundled' });
-  const sync = new LibrarySync({
-    config: loadSyncConfig({
-      PREALERT_SYNC_URL: platform.bundleUrl,
-      PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile,
-      PREALERT_SYNC_TIMEOUT_S: '5',
-      ...env,
-    }),
-    dataDir,
-    holder,
-    logger,
+  return workstations.follow(platform, bundles.keys, dataDir, {
+    env,
     adminEnabled: true,
     useWorker: false,
+    ...options,
   });
-  syncs.push(sync);
-  return { holder, sync };
 }
 
 function requestsSince(n: number) {
-  return platform.requests.slice(n).map((r) => `${r.target} ${r.status}`);
+  return requestsAfter(platform, n);
 }
 
 /** A sync that pulled A (saved), then B while the store's versions directory refused it: B runs, unsaved. */

@@ -1,40 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { analyze, compileLibrary } from '@prealert/core';
-import { loadNationalLibrary, type WrittenBundle } from '@prealert/rules-cache';
+import { analyze } from '@prealert/core';
+import type { WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
 import { analysisInput } from '../../packages/core/test/support/requests';
-import { LibraryHolder } from '../src/library-holder';
-import { createLogger } from '../src/logging';
-import { LibrarySync, type PollOutcome } from '../src/sync/library-sync';
-import { loadSyncConfig } from '../src/sync/sync-config';
+import type { LibraryHolder } from '../src/library-holder';
+import type { LibrarySync, PollOutcome } from '../src/sync/library-sync';
 import {
   ADDED_BY_REVISION,
   BundleFactory,
   DROPPED_BY_REVISION,
   provincialCsv,
-  tempDir,
+  requestsAfter,
   V1,
   V2,
+  Workstations,
   waitFor,
 } from './sync-support';
-
-const logger = createLogger({ level: 'silent' });
-const bundled = loadNationalLibrary();
 
 let platform: ProvincialPlatform;
 let bundles: BundleFactory;
 let v1: WrittenBundle;
 let v2: WrittenBundle;
 let v3: WrittenBundle;
-const syncs: LibrarySync[] = [];
-const dataDirs: string[] = [];
-function freshDataDir(name: string): string {
-  const dir = tempDir(name);
-  dataDirs.push(dir);
-  return dir;
-}
+const workstations = new Workstations();
+const freshDataDir = (name: string) => workstations.freshDataDir(name);
 
 beforeAll(async () => {
   bundles = new BundleFactory();
@@ -49,30 +40,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of syncs) await s.stop();
+  await workstations.cleanup();
   await platform?.close();
   fs.rmSync(bundles.dir, { recursive: true, force: true });
-  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function newSync(dataDir: string, env: Record<string, string> = {}, adminEnabled = false, useWorker = true) {
-  const holder = new LibraryHolder();
-  holder.swap(compileLibrary(bundled), { source: 'bundled' });
-  const sync = new LibrarySync({
-    config: loadSyncConfig({
-      PREALERT_SYNC_URL: platform.bundleUrl,
-      PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile,
-      PREALERT_SYNC_TIMEOUT_S: '1',
-      ...env,
-    }),
-    dataDir,
-    holder,
-    logger,
-    adminEnabled,
-    useWorker,
-  });
-  syncs.push(sync);
-  return { holder, sync };
+  return workstations.follow(platform, bundles.keys, dataDir, { env, adminEnabled, useWorker, timeoutS: 1 });
 }
 
 /** The outcomes that tell the versions apart (see sync-support.ts). */
@@ -88,7 +62,7 @@ function firesForWoman(holder: LibraryHolder): boolean {
 }
 
 function requestsSince(n: number) {
-  return platform.requests.slice(n).map((r) => `${r.target} ${r.status}`);
+  return requestsAfter(platform, n);
 }
 
 describe('pulling bundles from the platform', () => {

@@ -7,15 +7,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LibraryData } from '@prealert/core';
+import { compileLibrary, type LibraryData } from '@prealert/core';
 import {
   type GeneratedKeys,
   generateSigningKeys,
   libraryFromFiles,
+  loadNationalLibrary,
   readPrivateKey,
   type WrittenBundle,
   writeBundle,
 } from '@prealert/rules-cache';
+import type { ProvincialPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { LibraryHolder } from '../src/library-holder';
+import { createLogger } from '../src/logging';
+import { LibrarySync } from '../src/sync/library-sync';
+import { loadSyncConfig } from '../src/sync/sync-config';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The shared data sits beside the checkout (CI clones into another folder with shared/ next to it). */
@@ -169,4 +175,71 @@ export function smallDisk(bytes: number): { dir: string; release: () => void } |
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface FollowOptions {
+  env?: Record<string, string>;
+  adminEnabled?: boolean;
+  useWorker?: boolean;
+  /** As the sidecar starts when a last-good library is stored: the bundled library is not compiled. */
+  startEmpty?: boolean;
+  now?: () => number;
+  /** PREALERT_SYNC_TIMEOUT_S (default 5). */
+  timeoutS?: number;
+}
+
+/**
+ * The sync tests' workstations: each follows the platform simulator with the test keys, as the sidecar sets it up;
+ * the data dirs and syncs made are stopped and removed together by cleanup().
+ */
+export class Workstations {
+  private readonly syncs: LibrarySync[] = [];
+  private readonly dataDirs: string[] = [];
+  private readonly logger = createLogger({ level: 'silent' });
+  private bundled: LibraryData | undefined;
+
+  freshDataDir(name: string): string {
+    const dir = tempDir(name);
+    this.dataDirs.push(dir);
+    return dir;
+  }
+
+  follow(
+    platform: ProvincialPlatform,
+    keys: GeneratedKeys,
+    dataDir: string,
+    options: FollowOptions = {},
+  ): { holder: LibraryHolder; sync: LibrarySync } {
+    const holder = new LibraryHolder();
+    if (!options.startEmpty) {
+      this.bundled ??= loadNationalLibrary();
+      holder.swap(compileLibrary(this.bundled), { source: 'bundled' });
+    }
+    const sync = new LibrarySync({
+      config: loadSyncConfig({
+        PREALERT_SYNC_URL: platform.bundleUrl,
+        PREALERT_SYNC_PUBKEY: keys.publicKeyFile,
+        PREALERT_SYNC_TIMEOUT_S: String(options.timeoutS ?? 5),
+        ...options.env,
+      }),
+      dataDir,
+      holder,
+      logger: this.logger,
+      adminEnabled: options.adminEnabled ?? false,
+      ...(options.useWorker !== undefined ? { useWorker: options.useWorker } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    this.syncs.push(sync);
+    return { holder, sync };
+  }
+
+  async cleanup(): Promise<void> {
+    for (const sync of this.syncs) await sync.stop();
+    for (const dir of this.dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The platform's requests after the first n, as "target status". */
+export function requestsAfter(platform: ProvincialPlatform, n: number): string[] {
+  return platform.requests.slice(n).map((r) => `${r.target} ${r.status}`);
 }
