@@ -1,9 +1,13 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
+import { DATABASE_FILE_NAME } from '../src/store/database';
+import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { callService, testServer } from './helpers/test-server';
 
@@ -330,6 +334,64 @@ describe('provincial gateway answers beyond the contract', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const warning = lines.find((l) => l.level === 40 && JSON.stringify(l).includes('FSI-签名错误'));
       expect(warning).toBeDefined();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("logs a gateway's message without the names of the request's patients", async () => {
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 5_000 } }, { logger });
+    try {
+      for (const infcode of [-1, 0]) {
+        behaviour = (_body, res) => {
+          res.setHeader('content-type', 'application/json');
+          res.end(
+            JSON.stringify({
+              infcode,
+              err_msg: `参保人欧阳明月(就诊ID MZ-U-NM)的就诊信息不存在，请核对欧阳明月的参保信息`,
+              output: { result: [] },
+            }),
+          );
+        };
+        lines.length = 0;
+        const reply = await callService(
+          server,
+          analysisEnvelope({ encounterId: 'MZ-U-NM', patientName: ' 欧阳明月 ' }),
+        );
+        expect(reply.body.infcode).toBe(0);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const warning = lines.find((l) => l.level === 40 && JSON.stringify(l).includes('就诊信息不存在'));
+        expect(warning, `infcode ${infcode}`).toBeDefined();
+        const logged = JSON.stringify(warning);
+        expect(logged).not.toContain('欧阳明月');
+        expect(logged).toContain('参保人[redacted](就诊ID MZ-U-NM)');
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("records a gateway's result without the patient's name, and answers it to the doctor as sent", async () => {
+    const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 5_000 } });
+    try {
+      const text = '参保人"司马相如"本年度已使用该药品超过限定天数';
+      behaviour = (_body, res) =>
+        answer(res, { result: [{ ...upstreamResult('UP-NAME-1', 'R-NAME', 'MZ-U-NAME'), vola_cont: text }] });
+      const reply = await callService(
+        server,
+        analysisEnvelope({ encounterId: 'MZ-U-NAME', taskId: 'T-MZ-U-NAME', patientName: '"司马相如"' }),
+      );
+      const shown = reply.body.output.result!.find((r) => r.jr_id === 'UP-NAME-1');
+      expect(shown?.vola_cont).toBe(text);
+      const task = JSON.parse((await server.app.inject({ url: '/v1/tasks/T-MZ-U-NAME' })).payload) as TaskView;
+      expect(task.results.find((r) => r.jr_id === 'UP-NAME-1')?.vola_cont).toBe(
+        '参保人[redacted]本年度已使用该药品超过限定天数',
+      );
+      for (const file of fs.readdirSync(server.dataDir).filter((f) => f.startsWith(DATABASE_FILE_NAME))) {
+        const bytes = fs.readFileSync(path.join(server.dataDir, file));
+        expect(bytes.includes(Buffer.from('司马相如')), file).toBe(false);
+      }
     } finally {
       await server.close();
     }

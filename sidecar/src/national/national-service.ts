@@ -15,6 +15,7 @@ import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
 import { recordedResult } from '../store/recorded-result';
 import type { AnalysisRecorder } from '../store/records';
+import { maskPatientNames, maskPatientNamesInJson, patientNamesOf } from '../upstream/patient-names';
 import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
 
@@ -147,6 +148,7 @@ export class NationalService {
     if (!outcome.ok) return this.error(call, outcome.message);
 
     let results: AnsweredResult[] = outcome.output.result;
+    const localCount = results.length;
     let upstreamLinks: MergedResults['links'] | undefined;
     if (upstream) {
       const answer = await upstream;
@@ -154,9 +156,18 @@ export class NationalService {
         const merged = mergeResults(results, answer.results);
         results = merged.results;
         if (merged.links.length > 0) upstreamLinks = merged.links;
+        if (answer.notice !== undefined)
+          this.deps.logger.warn(
+            { task_id: outcome.taskId, upstream_err_msg: maskPatientNames(answer.notice, patientNamesOf(input.value)) },
+            'upstream gateway answered infcode 0 with a message',
+          );
       } else
         this.deps.logger.warn(
-          { task_id: outcome.taskId, upstream: answer.reason, detail: answer.detail },
+          {
+            task_id: outcome.taskId,
+            upstream: answer.reason,
+            detail: maskPatientNames(answer.detail, patientNamesOf(input.value)),
+          },
           'upstream gateway answer not used',
         );
     }
@@ -180,6 +191,10 @@ export class NationalService {
     const fitted =
       format?.capacity === undefined ? undefined : fitAnswer(envelope, format.charset, format.capacity, resultJson);
     const shown = fitted?.kept ?? results.map((_, i) => i);
+    // The gateway's texts may name the patient ("参保人王某某…"): the doctor sees them as sent, the record does not.
+    const names = results.length > localCount ? patientNamesOf(input.value) : [];
+    const recordedJson = (i: number): string =>
+      i >= localCount && names.length > 0 ? maskPatientNamesInJson(resultJson[i]!, names) : resultJson[i]!;
     this.deps.recorder.enqueue({
       taskId: outcome.taskId,
       infno,
@@ -187,7 +202,7 @@ export class NationalService {
       receivedAt: call.receivedAt,
       elapsedUs: (performance.now() - call.startedAt) * 1000,
       libraryVersion: active.info.version,
-      results: shown.map((i) => recordedResult(results[i]!, resultJson[i])),
+      results: shown.map((i) => recordedResult(results[i]!, recordedJson(i))),
       findings: outcome.findings,
       encounters: outcome.encounters,
       upstreamLinks,

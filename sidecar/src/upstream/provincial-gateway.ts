@@ -7,7 +7,12 @@ import type { OutboxEntry } from '../store/outbox';
 import { tifHeaders } from './tif-signature';
 
 export type UpstreamOutcome =
-  | { ok: true; results: JudgeResultDto[] }
+  | {
+      ok: true;
+      results: JudgeResultDto[];
+      /** The err_msg of an answer that is still used (infcode 0): logged by the caller, who knows whose names to mask. */
+      notice?: string;
+    }
   | {
       ok: false;
       reason: 'timeout' | 'http_error' | 'bad_response' | 'gateway_error' | 'network_error';
@@ -101,12 +106,10 @@ export class ProvincialGateway {
       };
     }
     // Success with a message ("FSI-签名错误" from a TIF gateway that still answers): used, but worth a look.
-    if (envelope.err_msg != null && String(envelope.err_msg).trim() !== '') {
-      this.logger?.warn(
-        { upstream_err_msg: String(envelope.err_msg).slice(0, 500) },
-        'upstream gateway answered infcode 0 with a message',
-      );
-    }
+    const notice =
+      envelope.err_msg != null && String(envelope.err_msg).trim() !== ''
+        ? String(envelope.err_msg).slice(0, 500)
+        : undefined;
     // Some gateways answer a single object where the spec says a list (3101-3103.md §3).
     const raw = envelope.output?.result;
     const all = raw == null ? [] : Array.isArray(raw) ? raw : [raw];
@@ -123,7 +126,7 @@ export class ProvincialGateway {
         results.push(normaliseUpstreamResult(item as Record<string, unknown>));
       }
     }
-    return { ok: true, results };
+    return notice === undefined ? { ok: true, results } : { ok: true, results, notice };
   }
 
   /**
