@@ -42,6 +42,32 @@ describe('time_window duplicate charges (A includes B)', () => {
     expect(resultsOf(out, DUPLICATE)).toEqual([]);
   });
 
+  it('单日: a long-term A is charged on every day it runs, so a B on any of those days is the duplicate', () => {
+    // 重症监护 × 一般专项护理(口腔护理): the 24-hour ICU care includes the oral care.
+    const ICU = '001201000010000';
+    const ORAL_CARE = '001201000140100';
+    const icu = (stop?: string) => ({
+      code: ICU,
+      rx_id: 'ICU',
+      long: true,
+      current: false,
+      date: '2026-11-15 08:00:00',
+      ...(stop ? { stop } : {}),
+    });
+    const care = { code: ORAL_CARE, rx_id: 'CARE', date: '2026-11-20 10:00:00', pric: 8 };
+    const running = run(lib, { adm_date: '2026-11-15 07:00:00', lines: [icu(), care] });
+    const [r] = resultsOf(running, DUPLICATE);
+    expect(flaggedRx(r!)).toEqual(['CARE']);
+    expect(involvedRx(r!)).toEqual(['ICU']);
+    expect(r!.vola_amt).toBe(8);
+    // Stopped on the 20th: still charged that day. Stopped the day before: not.
+    expect(resultsOf(run(lib, { lines: [icu('2026-11-20 12:00:00'), care] }), DUPLICATE)).toHaveLength(1);
+    expect(resultsOf(run(lib, { lines: [icu('2026-11-19 12:00:00'), care] }), DUPLICATE)).toEqual([]);
+    // A one-off ICU line of the 15th is charged on the 15th only.
+    const once = { ...icu(), long: false };
+    expect(resultsOf(run(lib, { lines: [once, care] }), DUPLICATE)).toEqual([]);
+  });
+
   it('needs at least one current line; a new A against an already-charged B flags A with B’s amount', () => {
     const old = run(lib, {
       lines: [

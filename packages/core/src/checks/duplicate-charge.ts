@@ -7,7 +7,9 @@ type Window = Extract<PointEntry['kp']['limit'], { kind: 'time_window' }>;
 function together(a: Line, b: Line, w: Window): boolean {
   switch (w.window) {
     case 'day':
-      return a.beginDay === b.beginDay;
+      // A long-term order is charged on every day it runs (Line.lastDay), so a 重症监护 running since the 15th meets
+      // the 口腔护理 of the 20th; one-off lines run on their begin day only.
+      return a.beginDay <= b.lastDay && b.beginDay <= a.lastDay;
     case 'visit':
       return a.encounter === b.encounter;
     case 'same_hour':
