@@ -8,6 +8,8 @@ const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4,
 
 const AGE_GROUPS = { 新生儿: 'neonate', 婴幼儿: 'infant', 儿童: 'child' } as const;
 
+const ADULT_DOSING = /说明书[^。；;]{0,6}(包含|含有|有)成人(用法用量|剂量|用量)/;
+
 function days(text: string): number | undefined {
   const m = /(\d+)\s*[天日]/.exec(text);
   if (m) return Number(m[1]);
@@ -46,6 +48,8 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
       const own = m[2] ? readStatedAge(m[2]) : undefined;
       if (m[2] && !own) return fail('年龄组后的年龄范围应如 儿童（6-17岁）');
       const stated = own ?? readStatedAge(basis);
+      // Three 小儿… drugs of 药品儿童专用 carry this note: an adult taking them breaks no limit.
+      if (ADULT_DOSING.test(basis)) return one('age_group', { kind: 'age_group', group, ...stated, adultDosing: true });
       return one('age_group', { kind: 'age_group', group, ...stated });
     }
     case 'age_range': {

@@ -67,6 +67,15 @@ describe('age_group', () => {
     expect(r!.vola_cont).toContain('15 周岁');
   });
 
+  it('a 小儿 drug whose basis says the label gives adult dosing is not limited to children', () => {
+    // 小儿乳酸菌素片, 小儿硫酸庆大霉素颗粒, 小儿复方磺胺嘧啶颗粒: "（药品说明书包含成人用法用量）".
+    for (const code of ['XA07FAX121A001010102966', 'XJ01GBX119N001010105699', 'XJ01EEX110N001010102851']) {
+      expect(resultsOf(run(lib, { brdy: '1991-05-01', lines: [{ code }] }), CHILD_DRUG), code).toEqual([]);
+    }
+    // The same rule still fires for a 小儿 drug without that note.
+    expect(resultsOf(run(lib, { brdy: '1991-05-01', lines: [{ code: CHILD_SYRUP }] }), CHILD_DRUG)).toHaveLength(1);
+  });
+
   it('药品限儿童使用 is a 政策类 rule: 明确违规 (sev 1)', () => {
     const [r] = resultsOf(run(lib, { brdy: '1990-01-01', lines: [{ code: MIDAZOLAM_ORAL }] }), CHILD_ONLY_POLICY);
     expect(r!.sev_deg).toBe('1');

@@ -29,6 +29,7 @@ export const checkAgeGroup: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'age_group') return undefined;
   const c = ctx.config.ageCeilings;
+  if (limit.adultDosing && limit.min === undefined) return undefined;
   if (limit.min !== undefined || limit.max !== undefined) return checkStatedAge(entry, lines, limit, c);
   return flagCurrentLines(
     lines,
@@ -69,7 +70,7 @@ function checkStatedAge(
   c: EvaluatorConfig['ageCeilings'],
 ): ReturnType<PointCheck> {
   const { min } = limit;
-  const max = limit.max ?? groupCeiling(limit.group, c);
+  const max = limit.adultDosing ? NO_CEILING : (limit.max ?? groupCeiling(limit.group, c));
   return flagCurrentLines(
     lines,
     (line) => {
@@ -87,6 +88,9 @@ function checkStatedAge(
     (fact, line) => `${itemLabel(entry, line)}限${GROUP_NAME[limit.group]}（${rangeLabel(min, max)}）使用，${fact}。`,
   );
 }
+
+/** The ceiling of a point whose label gives adult dosing: none (rangeLabel leaves it out). */
+const NO_CEILING: AgeBound = { value: Number.POSITIVE_INFINITY, unit: 'year', inclusive: true };
 
 function above(age: number, max: AgeBound): boolean {
   return max.inclusive ? age > max.value : age >= max.value;
@@ -118,6 +122,8 @@ const UNIT_NAME = { year: '周岁', month: '个月', day: '天' } as const;
 
 /** The range applied, for the message: 6–17 周岁; 5 周岁及以上、不满 12 周岁; 1 个月及以上、14 周岁及以下. */
 function rangeLabel(min: AgeBound | undefined, max: AgeBound): string {
+  if (max === NO_CEILING && min !== undefined)
+    return `${min.inclusive ? '' : '超过 '}${min.value} ${UNIT_NAME[min.unit]}${min.inclusive ? '及以上' : ''}`;
   const upper = `${max.inclusive ? '' : '不满 '}${max.value} ${UNIT_NAME[max.unit]}${max.inclusive ? '及以下' : ''}`;
   if (min === undefined) return upper;
   if (min.inclusive && max.inclusive && min.unit === max.unit)

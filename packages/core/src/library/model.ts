@@ -71,7 +71,17 @@ export type Limit =
    * The group's ceiling (a setting) unless the point states its own range: `max` then replaces the ceiling, `min`
    * adds a lower bound (限3-12岁 → 3 to 12; 3岁及以上 → 3 up to the ceiling; 11周岁以下 → under 11).
    */
-  | { kind: 'age_group'; group: 'neonate' | 'infant' | 'child'; min?: AgeBound; max?: AgeBound }
+  | {
+      kind: 'age_group';
+      group: 'neonate' | 'infant' | 'child';
+      min?: AgeBound;
+      max?: AgeBound;
+      /**
+       * The basis says the label also gives adult dosing (药品说明书包含成人用法用量): the group names the product
+       * (小儿…), not a limit, so no ceiling applies; only a stated minimum would.
+       */
+      adultDosing?: true;
+    }
   | { kind: 'age_range'; minYears: number; maxYears: number }
   /** 法定就业年龄: the range is the workstation's `employmentAge` setting, read when the point is evaluated. */
   | { kind: 'age_range'; range: 'employment_age' }
