@@ -109,7 +109,7 @@ describe('embedded national library', () => {
 });
 
 describe('age_group points: the range the basis states', () => {
-  it('reads the ages of every 儿童 point that states them, and no others', () => {
+  it('reads the ages of every 儿童 point that states them (or that its label gives adult dosing), and no others', () => {
     const y = (value: number, inclusive = true) => ({ value, unit: 'year', inclusive });
     const stated: Record<string, unknown> = {};
     for (const kp of loadNationalLibrary().knowledgePoints) {
@@ -126,6 +126,10 @@ describe('age_group points: the range the basis states', () => {
       孟鲁司特钠口溶膜: { min: y(1), max: y(14) }, // 限：1.1岁至14岁…；2.2岁至14岁…
       '小儿多种维生素注射液(13)': { max: y(11, false) }, // 11周岁以下
       消旋卡多曲颗粒: { min: { value: 1, unit: 'month', inclusive: true } }, // 用于1月以上婴儿和儿童
+      // （药品说明书包含成人用法用量）: no ceiling.
+      小儿乳酸菌素片: { adultDosing: true },
+      小儿硫酸庆大霉素颗粒: { adultDosing: true },
+      小儿复方磺胺嘧啶颗粒: { adultDosing: true },
     });
     // 荆肤止痒颗粒 "疗程3至6天" is a course, not an age: the point keeps the group's ceiling.
     const course = loadNationalLibrary().knowledgePoints.find((kp) => kp.itemName === '荆肤止痒颗粒')!;
