@@ -146,6 +146,37 @@ describe('same_incision_group (事中 only)', () => {
     expect(r!.vola_amt).toBe(1000);
   });
 
+  it('the dearest item is the main one, charged in full, whatever order the HIS sends them in', () => {
+    const secondFirst = { ...second, date: '2026-11-20 08:30:00' };
+    const out = run(lib, { ...inpatient, trig_scen: '9', lines: [secondFirst, first] }, undefined, '3102');
+    const [r] = resultsOf(out, SURGERY);
+    expect(flaggedRx(r!)).toEqual(['S2']);
+    expect(involvedRx(r!)).toEqual(['S1']);
+    expect(r!.vola_amt).toBe(1000);
+  });
+
+  it('an operation is one day: a re-operation on another day is charged in full', () => {
+    const later = { ...second, date: '2026-11-23 10:00:00' };
+    const out = run(
+      lib,
+      { ...inpatient, trig_scen: '9', lines: [{ ...first, current: false }, later] },
+      undefined,
+      '3102',
+    );
+    expect(resultsOf(out, SURGERY)).toEqual([]);
+  });
+
+  it('a code in several incision groups is flagged once, its excess counted once', () => {
+    // 肠粘连松解术 is in four groups, two of them shared with 阑尾切除术 (胃肠, 经腹直肠).
+    const appendectomy = { code: '003310030220000', rx_id: 'AP', pric: 2000, date: '2026-11-20 09:00:00' };
+    const adhesiolysis = { code: '003310030080000', rx_id: 'AD', pric: 1500, date: '2026-11-20 09:40:00' };
+    const out = run(lib, { ...inpatient, trig_scen: '9', lines: [appendectomy, adhesiolysis] }, undefined, '3102');
+    const results = resultsOf(out, SURGERY);
+    expect(results).toHaveLength(1);
+    expect(flaggedRx(results[0]!)).toEqual(['AD']);
+    expect(results[0]!.vola_amt).toBe(750);
+  });
+
   it('a later item already at the discounted rate passes', () => {
     const out = run(
       lib,

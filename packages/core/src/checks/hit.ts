@@ -29,6 +29,11 @@ export interface Hit {
 export interface CheckContext {
   config: EvaluatorConfig;
   now: LocalTime;
+  /**
+   * The lines of the patient in hand that a surgery-discount point has flagged: a code in several incision groups
+   * has a point in each, and its line is flagged once. Set per patient, only when it has surgery lines.
+   */
+  surgeryFlagged?: Set<Line>;
 }
 
 /**

@@ -285,7 +285,7 @@ export function evaluate(
   runState.ruleFilter = request.ruleIds.length > 0 ? new Set(request.ruleIds) : undefined;
   if (runState.ruleRuns.length < library.ruleCount) runState.ruleRuns = new Uint8Array(library.ruleCount * 2);
   else runState.ruleRuns.fill(0, 0, library.ruleCount);
-  const ctx: CheckContext = { config, now };
+  const ctx: CheckContext = { config, now, surgeryFlagged: undefined };
   const findings: Finding[] = [];
 
   for (const patient of request.patients) {
@@ -302,6 +302,7 @@ export function evaluate(
       else matches.add(found, line);
     }
 
+    ctx.surgeryFlagged = matches.surgeryGroups ? new Set() : undefined;
     for (const { entry, lines } of matches.list) {
       const limit = entry.kp.limit;
       const check = POINT_CHECKS[limit.kind];
