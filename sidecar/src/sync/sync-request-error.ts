@@ -19,7 +19,7 @@ export class SyncRequestError extends Error {
  * the last-good store's directory, named when its disk is full.
  */
 export function workstationError(what: string, error: unknown, storeDir: string): SyncRequestError {
-  if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+  if ((error as NodeJS.ErrnoException | null | undefined)?.code === 'ENOSPC') {
     return new SyncRequestError(`${what}: the disk holding ${storeDir} is full (${message(error)})`, 507);
   }
   return new SyncRequestError(`${what}: ${message(error)}`, 500);
