@@ -19,6 +19,31 @@ function days(text: string): number | undefined {
   return undefined;
 }
 
+function cnNumber(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (text === '十') return 10;
+  const m = /^([一二两三四五六七八九])?十([一二三四五六七八九])?$/.exec(text);
+  if (m) return (m[1] ? CN_NUM[m[1]]! : 1) * 10 + (m[2] ? CN_NUM[m[2]]! : 0);
+  return CN_NUM[text];
+}
+
+/**
+ * What a pay-days limit counts, from its published limit and basis texts (see PayDaysCount in core's model):
+ * - a duration of treatment, 支付不超过12个月 / 支付不超过一年 / 总时间不超过90天 → a span (months for 个月 and 年);
+ * - 单次住院, or 住院方可支付，单次最多支付N天 → the current admission;
+ * - 新发, 发作 (限新发的急性缺血性脑卒中…在发作48小时内开始使用) or 一个疾病过程 → the current episode;
+ * - anything else (支付不超过14天) → nothing to add: rules.md's distinct days of use.
+ */
+function payDaysCount(text: string): Pick<Extract<Limit, { kind: 'max_pay_days' }>, 'count' | 'months'> {
+  const duration = /不超过\s*(\d+|[一二两三四五六七八九十]+)\s*(个月|年)/.exec(text);
+  const n = duration ? cnNumber(duration[1]!) : undefined;
+  if (n) return { count: 'span', months: duration![2] === '年' ? n * 12 : n };
+  if (/总时间/.test(text)) return { count: 'span' };
+  if (/单次住院|住院[^。；]*单次/.test(text)) return { count: 'admission' };
+  if (/新发|发作|一个疾病过程/.test(text)) return { count: 'episode' };
+  return {};
+}
+
 function codeList(text: string): string[] {
   return text
     .split(/[,，;；、|\s]+/)
@@ -76,15 +101,16 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
       return fail('医疗机构级别应为 一级 / 二级 / 三级');
     case 'max_pay_days': {
       const n = days(value);
-      return n ? one('max_pay_days', { kind: 'max_pay_days', days: n }) : fail('应为 N天');
+      if (!n) return fail('应为 N天');
+      return one('max_pay_days', { kind: 'max_pay_days', days: n, ...payDaysCount(`${value}\n${basis}`) });
     }
     case 'max_pay_days_text': {
-      // Published as prose (batch 8 services): the total course becomes max_pay_days, an interval or a weekly
-      // cap becomes max_qty_per_n_days.
+      // Published as prose (batch 8 services): the total course becomes max_pay_days (a span where it is a
+      // duration, 总时间 or 一年; an episode for 一个疾病过程), an interval or a weekly cap becomes max_qty_per_n_days.
       const limits: Limit[] = [];
       const total = /(?:不超过|最多)\s*(\d+\s*天|一年|1年)/.exec(value);
       const totalDays = total ? days(total[1]!) : undefined;
-      if (totalDays) limits.push({ kind: 'max_pay_days', days: totalDays });
+      if (totalDays) limits.push({ kind: 'max_pay_days', days: totalDays, ...payDaysCount(value) });
       const interval = /间隔[^\d]*(\d+)\s*天/.exec(value);
       if (interval) limits.push({ kind: 'max_qty_per_n_days', qty: 1, days: Number(interval[1]) });
       if (/每周最多[^\d一]*(?:一|1)次/.test(value)) limits.push({ kind: 'max_qty_per_n_days', qty: 1, days: 7 });

@@ -159,6 +159,92 @@ describe('age_group points: the range the basis states', () => {
   });
 });
 
+describe('pay-days points: what the text says is counted', () => {
+  it('files every national pay-days point as a span, an admission, an episode or plain distinct days', () => {
+    const counted: Record<string, string[]> = {};
+    for (const kp of loadNationalLibrary().knowledgePoints) {
+      if (kp.limit.kind !== 'max_pay_days') continue;
+      const { count = 'plain', months } = kp.limit;
+      counted[count] ??= [];
+      counted[count].push(`${kp.itemName} ${kp.limit.days}${months ? `/${months}个月` : ''}`);
+    }
+    expect(counted).toEqual({
+      // 支付不超过12个月, 支付不超过一年, 总时间不超过90天.
+      span: [
+        '帕妥珠单抗注射液 365/12个月',
+        '手功能评定 90',
+        '手功能评定(徒手) 90',
+        '手功能评定(仪器) 90',
+        '儿童听力障碍语言训练 365/12个月',
+      ],
+      // 住院方可支付，单次最多支付14天 (the 2026-01 revision's wording of 单次住院最多支付14天).
+      admission: [
+        '银杏二萜内酯葡胺注射液 14',
+        '银杏内酯注射液 14',
+        '注射用丹参多酚酸 14',
+        '注射用黄芪多糖 14',
+        '注射用益气复脉(冻干) 15',
+        '注射用重组人脑利钠肽 3',
+      ],
+      // 限新发的…, 在发作48小时内开始使用, 一个疾病过程.
+      episode: [
+        '奥扎格雷氨丁三醇注射用浓溶液 14',
+        '奥扎格雷钠注射液 14',
+        '丁苯酞氯化钠注射液 14',
+        '丁苯酞软胶囊 20',
+        '曲克芦丁注射液 14',
+        '依达拉奉右莰醇注射用浓溶液 14',
+        '注射用奥扎格雷钠 14',
+        '注射用曲克芦丁 14',
+        '注射用尤瑞克林 21',
+        '平衡功能训练 90',
+        '手功能训练 90',
+        '关节松动训练(大关节) 90',
+      ],
+      plain: [
+        '吡拉西坦注射液 14',
+        '葛根素注射液 14',
+        '磷酸川芎嗪注射液 14',
+        '磷酸川芎嗪注射液(供静脉注射用) 14',
+        '天麻素注射液 14',
+        '盐酸川芎嗪注射液 14',
+        '银杏达莫注射液 14',
+        '银杏叶提取物注射液 14',
+        '注射用吡拉西坦 14',
+        '注射用葛根素 14',
+        '注射用磷酸川芎嗪 14',
+        '注射用七叶皂苷钠 10',
+        '注射用天麻素 14',
+        '注射用盐酸川芎嗪 14',
+        '减重支持系统训练 30',
+        '轮椅功能训练 30',
+        '电动起立床训练 30',
+        '职业功能训练 90',
+      ],
+    });
+  });
+
+  it('reads the wording of the original batch 6 and of local limits alike', () => {
+    const read = (type: string, value: string, basis: string) => {
+      const r = parseLimit(type, value, basis);
+      return r.ok ? r.limits[0] : r.error;
+    };
+    expect(read('max_pay_days', '14天', '限…脑梗死恢复期患者，单次住院最多支付14天。')).toEqual({
+      kind: 'max_pay_days',
+      days: 14,
+      count: 'admission',
+    });
+    expect(read('max_pay_days', '730天', '支付不超过两年')).toMatchObject({ count: 'span', months: 24 });
+    expect(read('max_pay_days', '180天', '支付不超过六个月')).toMatchObject({ count: 'span', months: 6 });
+    expect(read('max_pay_days_text', '总时间不超过30天。', '')).toEqual({
+      kind: 'max_pay_days',
+      days: 30,
+      count: 'span',
+    });
+    expect(read('max_pay_days', '14天', '支付不超过14天。')).toEqual({ kind: 'max_pay_days', days: 14 });
+  });
+});
+
 describe('published JSON import', () => {
   it('reports bad rows with their numbers and yields nothing', () => {
     const text = JSON.stringify({

@@ -1,5 +1,8 @@
-import { formatDay } from '../normalize/dates';
+import type { PointEntry } from '../library/compile';
+import type { Limit } from '../library/model';
+import { addMonths, formatDay } from '../normalize/dates';
 import type { Line } from '../normalize/request';
+import { isOutpatient } from './encounter-limits';
 import type { FlaggedLine, Hit, PointCheck } from './hit';
 import { itemLabel } from './hit';
 
@@ -33,19 +36,56 @@ function involveRest(hits: Hit[], lines: readonly Line[]): void {
   }
 }
 
+/** Flags a line's days of use may run to: a long-term order from 1900 must not loop for a century. */
+const MAX_USE_DAYS = 4000;
+
+/** The distinct calendar days of use of `lines` (begin..last day of each), ascending. */
+function useDays(lines: readonly Line[], encounterId?: string): number[] {
+  const days = new Set<number>();
+  for (const line of lines) {
+    if (encounterId !== undefined && line.encounter.id !== encounterId) continue;
+    for (let d = line.beginDay; d <= line.lastDay && days.size <= MAX_USE_DAYS; d++) days.add(d);
+  }
+  return [...days].sort((a, b) => a - b);
+}
+
+/** Every unflagged line of the hit's patient that `counted` says was counted is 涉及项. */
+function involveCounted(hits: Hit[], lines: readonly Line[], counted: (line: Line) => boolean): void {
+  for (const hit of hits) {
+    for (const line of lines) {
+      if (
+        !hit.flagged.some((f) => f.line === line) &&
+        line.encounter.patient === hit.encounter.patient &&
+        counted(line)
+      )
+        hit.involved.push(line);
+    }
+  }
+}
+
+type PayDaysLimit = Extract<Limit, { kind: 'max_pay_days' }>;
+
 /**
- * 药品限支付疗程: distinct calendar days of use of the point's codes (current and context lines, begin..stop of
- * long-term orders) beyond the N-th day. Current lines that fall on a later day are flagged with their amount.
+ * 药品/医疗服务项目限支付疗程. What is counted depends on what the point's text says (Limit.count, read at import;
+ * a refinement of rules.md for these texts, see packages/core/README.md):
+ * - no count (支付不超过14天): rules.md's distinct calendar days of use of the point's codes over every line of the
+ *   patient (current and context, begin..stop of long-term orders) beyond the N-th day;
+ * - `span` (支付不超过12个月, 总时间不超过90天): the time since the first day of use;
+ * - `admission` (单次住院): the days of use within the current line's encounter;
+ * - `episode` (新发, 发作, 一个疾病过程): the days of use within the current episode.
+ * Current lines on days beyond the limit are flagged with their amount. One pass over the lines, plus a sort of the
+ * distinct days of use where days are counted.
  */
-export const checkMaxPayDays: PointCheck = (entry, lines) => {
+export const checkMaxPayDays: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'max_pay_days') return undefined;
-  const days = new Set<number>();
-  for (const line of lines) for (let d = line.beginDay; d <= line.lastDay && days.size <= 4000; d++) days.add(d);
-  if (days.size <= limit.days) return undefined;
-  const sorted = [...days].sort((a, b) => a - b);
+  if (limit.count === 'span') return paySpan(entry, limit, lines);
+  if (limit.count === 'admission') return payDaysPerAdmission(entry, limit, lines);
+  if (limit.count === 'episode') return payDaysPerEpisode(entry, limit, lines, ctx.config.payDays.episodeGapDays);
+  const sorted = useDays(lines);
+  if (sorted.length <= limit.days) return undefined;
   const lastAllowed = sorted[limit.days - 1]!;
-  const fact = `已用药 ${days.size} 天（${formatDay(sorted[0]!)} 起）`;
+  const fact = `已用药 ${sorted.length} 天（${formatDay(sorted[0]!)} 起）`;
   const message = `${itemLabel(entry)}支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[limit.days]!)} 起超出。`;
   const hits: Hit[] = [];
   for (const line of lines)
@@ -54,6 +94,112 @@ export const checkMaxPayDays: PointCheck = (entry, lines) => {
   involveRest(hits, lines);
   return hits;
 };
+
+/**
+ * A duration of treatment: the paid span is the N calendar days from the first day of use of the point's codes in
+ * any line, current or context, that day being day 1 (stated in months or years: up to the day before the same date
+ * `months` later). A current line running on day N+1 or later (N or more days after the first day) is beyond it,
+ * however few days of use the span held: three-weekly infusions or weekly sessions reach the end of the span too.
+ */
+function paySpan(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[]): Hit[] | undefined {
+  let first = Number.POSITIVE_INFINITY;
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const line of lines) {
+    if (line.beginDay < first) first = line.beginDay;
+    if (line.current && line.lastDay > latest) latest = line.lastDay;
+  }
+  const end = limit.months ? addMonths(first, limit.months) : first + limit.days;
+  if (latest < end) return undefined;
+  const span = limit.months ? `${limit.months} 个月` : `${limit.days} 天`;
+  const fact = limit.months
+    ? `自 ${formatDay(first)} 首次使用已满 ${span}`
+    : `自 ${formatDay(first)} 首次使用已满 ${span}（至 ${formatDay(latest)} 为第 ${latest - first + 1} 天）`;
+  const message = `${itemLabel(entry)}支付不超过 ${span}，${fact}，${formatDay(end)} 起超出。`;
+  const hits: Hit[] = [];
+  for (const line of lines)
+    if (line.current && line.lastDay >= end) addFlag(hits, line, line.amount, message, fact, false);
+  involveRest(hits, lines);
+  return hits;
+}
+
+/**
+ * 单次住院: the distinct days of use of the lines of the current line's own encounter (mdtrt_id), current and context
+ * (the earlier days of this admission); earlier admissions sent as history do not count.
+ */
+function payDaysPerAdmission(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[]): Hit[] | undefined {
+  let hits: Hit[] | undefined;
+  // Almost always one encounter holds current lines; another is counted on its own.
+  const done: string[] = [];
+  for (const line of lines) {
+    const encounter = line.encounter;
+    if (!line.current || done.includes(encounter.id)) continue;
+    done.push(encounter.id);
+    const sorted = useDays(lines, encounter.id);
+    if (sorted.length <= limit.days) continue;
+    const lastAllowed = sorted[limit.days - 1]!;
+    const stay = isOutpatient(encounter) ? '就诊' : '住院';
+    const fact = `本次${stay}已用药 ${sorted.length} 天（${formatDay(sorted[0]!)} 起）`;
+    const message = `${itemLabel(entry)}单次${stay}支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[limit.days]!)} 起超出。`;
+    const found: Hit[] = [];
+    for (const l of lines)
+      if (l.current && l.encounter.id === encounter.id && l.lastDay > lastAllowed)
+        addFlag(found, l, l.amount, message, fact, false);
+    if (found.length === 0) continue;
+    involveCounted(found, lines, (l) => l.encounter.id === encounter.id);
+    hits = hits ? hits.concat(found) : found;
+  }
+  return hits;
+}
+
+/**
+ * 新发 / 发作 / 一个疾病过程: the distinct days of use within the current episode. An episode is a run of days of use
+ * in which no pause (days in a row without use, current or context lines of any encounter) is longer than
+ * `gapDays` (EvaluatorConfig.payDays.episodeGapDays): a pause of exactly `gapDays` days keeps the episode, one day
+ * more starts a new one with the next use. Encounters do not bound it: a stroke treated in the emergency department
+ * and then on the ward, or rehabilitation continued after a transfer, is one episode; a course from an admission
+ * two years ago is not part of today's.
+ */
+function payDaysPerEpisode(
+  entry: PointEntry,
+  limit: PayDaysLimit,
+  lines: readonly Line[],
+  gapDays: number,
+): Hit[] | undefined {
+  const sorted = useDays(lines);
+  if (sorted.length <= limit.days) return undefined;
+  const hits: Hit[] = [];
+  // First and last day of each episode that flagged a line, for its 涉及项.
+  const flaggedRuns: number[] = [];
+  let runStart = 0;
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i < sorted.length && sorted[i]! - sorted[i - 1]! - 1 <= gapDays) continue;
+    // sorted[runStart .. i-1] is one episode.
+    const count = i - runStart;
+    if (count > limit.days) {
+      const from = sorted[runStart]!;
+      const to = sorted[i - 1]!;
+      const lastAllowed = sorted[runStart + limit.days - 1]!;
+      const fact = `本次病程（${formatDay(from)} 起，未停用超过 ${gapDays} 天）已用药 ${count} 天`;
+      const message = `${itemLabel(entry)}一个病程支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[runStart + limit.days]!)} 起超出。`;
+      let flagged = false;
+      for (const line of lines) {
+        if (line.current && line.beginDay >= from && line.beginDay <= to && line.lastDay > lastAllowed) {
+          addFlag(hits, line, line.amount, message, fact, false);
+          flagged = true;
+        }
+      }
+      if (flagged) flaggedRuns.push(from, to);
+    }
+    runStart = i;
+  }
+  if (hits.length === 0) return undefined;
+  involveCounted(hits, lines, (l) => {
+    for (let r = 0; r < flaggedRuns.length; r += 2)
+      if (l.beginDay >= flaggedRuns[r]! && l.beginDay <= flaggedRuns[r + 1]!) return true;
+    return false;
+  });
+  return hits;
+}
 
 /**
  * 医疗服务项目限定频次 (1/日, 24/小时): the summed quantity of the point's codes on one calendar day exceeds the

@@ -36,6 +36,11 @@ export const evaluatorConfigSchema = {
       additionalProperties: false,
       properties: { medTypes: codes, deptCodes: codes, medinsCodes: codes },
     },
+    payDays: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { episodeGapDays: wholeNumber },
+    },
     ruleOverrides: {
       type: 'object',
       additionalProperties: {

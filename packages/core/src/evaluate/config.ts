@@ -14,6 +14,13 @@ export interface EvaluatorConfig {
   medinsLevelMap: Record<string, 1 | 2 | 3>;
   /** What identifies an internet-hospital visit. */
   internetVisit: { medTypes: string[]; deptCodes: string[]; medinsCodes: string[] };
+  /**
+   * Pay-days limits that count one episode (新发 / 发作 / 一个疾病过程, Limit `count: 'episode'`): the episode is the
+   * run of days of use not broken by more than `episodeGapDays` days in a row without use. A stroke drug (started
+   * within 48 hours of onset, given daily for 14–21 days) or a rehabilitation course (sessions daily or weekly) that
+   * has not been used for over a month is not being continued: a new use starts a new episode.
+   */
+  payDays: { episodeGapDays: number };
   /** Per-rule overrides (三道防线: a gentler 事前 subset, local severities). */
   ruleOverrides: Record<
     string,
@@ -43,6 +50,7 @@ export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
     '33': 3,
   },
   internetVisit: { medTypes: ['9901'], deptCodes: [], medinsCodes: [] },
+  payDays: { episodeGapDays: 30 },
   ruleOverrides: {},
 };
 
@@ -56,6 +64,7 @@ export function resolveConfig(partial?: Partial<EvaluatorConfig>): EvaluatorConf
     insurance: { ...DEFAULT_EVALUATOR_CONFIG.insurance, ...partial.insurance },
     medinsLevelMap: { ...DEFAULT_EVALUATOR_CONFIG.medinsLevelMap, ...partial.medinsLevelMap },
     internetVisit: { ...DEFAULT_EVALUATOR_CONFIG.internetVisit, ...partial.internetVisit },
+    payDays: { ...DEFAULT_EVALUATOR_CONFIG.payDays, ...partial.payDays },
     ruleOverrides: { ...partial.ruleOverrides },
   };
 }

@@ -64,6 +64,18 @@ export interface AgeBound {
   inclusive: boolean;
 }
 
+/**
+ * What a pay-days limit counts, where its text says more than "支付不超过N天" (a refinement of rules.md, see
+ * packages/core/README.md):
+ * - `span`: a duration of treatment (支付不超过12个月, 支付不超过一年, 总时间不超过90天). Paid are the N calendar
+ *   days from the first day of use, that day included (with `months`: up to the day before the same date `months`
+ *   later); a current line running on a later day is beyond, however few days of use there were.
+ * - `admission`: 单次住院 (住院方可支付，单次最多支付N天): distinct days of use within the current line's encounter.
+ * - `episode`: 新发 / 发作 / 一个疾病过程: distinct days of use within the current episode, the run of use days not
+ *   broken by a pause longer than the evaluator's `payDays.episodeGapDays`.
+ */
+export type PayDaysCount = 'span' | 'admission' | 'episode';
+
 /** The parsed, typed limit of a knowledge point, one shape per kind. */
 export type Limit =
   | { kind: 'sex'; sex: 'male' | 'female' }
@@ -88,7 +100,11 @@ export type Limit =
   | { kind: 'insurance_type'; insurance: 'work_injury' | 'maternity' }
   | { kind: 'visit_type'; allowEmergency: boolean }
   | { kind: 'min_hospital_level'; level: 1 | 2 | 3 }
-  | { kind: 'max_pay_days'; days: number }
+  /**
+   * 限支付天数: N days, counted as `count` says. Absent: rules.md's count, the distinct calendar days of use of the
+   * point's codes over every line of the patient (current and context), beyond the N-th.
+   */
+  | { kind: 'max_pay_days'; days: number; count?: PayDaysCount; months?: number }
   | { kind: 'max_qty_per_period'; qty: number; per: 'day' | 'hour' }
   | { kind: 'max_qty_per_n_days'; qty: number; days: number }
   | { kind: 'time_window'; window: 'day' | 'visit' | 'hours' | 'same_hour'; hours: number }

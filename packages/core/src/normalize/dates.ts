@@ -124,6 +124,18 @@ export function fullYears(birth: LocalTime, day: number): number {
   return years;
 }
 
+/**
+ * The day number `months` calendar months after `day`: the same date of the month, or the month's last day where it
+ * has no such date (2026-01-31 + 1 month = 2026-02-28).
+ */
+export function addMonths(day: number, months: number): number {
+  const c = civilFromDays(day);
+  const index = c.year * 12 + (c.month - 1) + months;
+  const year = Math.floor(index / 12);
+  const month = index - year * 12 + 1;
+  return daysFromCivil(year, month, Math.min(c.dayOfMonth, daysInMonth(year, month)));
+}
+
 /** yyyy-MM-dd of a day number, for messages. */
 export function formatDay(day: number): string {
   const c = civilFromDays(day);
