@@ -8,6 +8,8 @@ const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4,
 
 const AGE_GROUPS = { 新生儿: 'neonate', 婴幼儿: 'infant', 儿童: 'child' } as const;
 
+const INPATIENT_ONLY = /住院(?:方可|方能|才可|才能)(?:支付|报销)/;
+
 const ADULT_DOSING = /说明书[^。；;]{0,6}(包含|含有|有)成人(用法用量|剂量|用量)/;
 
 function days(text: string): number | undefined {
@@ -102,7 +104,11 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
     case 'max_pay_days': {
       const n = days(value);
       if (!n) return fail('应为 N天');
-      return one('max_pay_days', { kind: 'max_pay_days', days: n, ...payDaysCount(`${value}\n${basis}`) });
+      const payDays: Limit = { kind: 'max_pay_days', days: n, ...payDaysCount(`${value}\n${basis}`) };
+      // "住院方可支付，单次最多支付14天" (six injections, 2026-01 wording): an outpatient use is not paid at all.
+      if (INPATIENT_ONLY.test(basis))
+        return { ok: true, kind: 'max_pay_days', limits: [payDays, { kind: 'visit_type', allowEmergency: false }] };
+      return one('max_pay_days', payDays);
     }
     case 'max_pay_days_text': {
       // Published as prose (batch 8 services): the total course becomes max_pay_days (a span where it is a

@@ -69,7 +69,21 @@ describe('embedded national library', () => {
     // One unrevised point names only codes a revised point of the same rule and kind now holds, under another
     // spelling of the drug (小儿清热止咳口服液(小儿清热止咳合剂) beside the revised 小儿清热止咳合剂(小儿清热止咳口服液)):
     // the revision is the rule's word on them, so that point goes and its codes meet one point each.
-    expect(revised.knowledgePoints.length).toBe(published.knowledgePoints.length - 1);
+    // Six revised pay-day points say "住院方可支付，单次最多支付N天": each also becomes a visit-type point (住院).
+    expect(revised.knowledgePoints.length).toBe(published.knowledgePoints.length - 1 + 6);
+    const inpatientOnly = revised.knowledgePoints.filter(
+      (kp) => kp.ruleId === 'GZ10000101010000' && kp.limit.kind === 'visit_type',
+    );
+    expect(inpatientOnly.map((kp) => kp.itemName).sort()).toEqual(
+      [
+        '注射用丹参多酚酸',
+        '注射用益气复脉(冻干)',
+        '注射用重组人脑利钠肽',
+        '注射用黄芪多糖',
+        '银杏二萜内酯葡胺注射液',
+        '银杏内酯注射液',
+      ].sort(),
+    );
     const namingCode = (lib: typeof published, code: string) =>
       lib.knowledgePoints.filter((kp) => kp.ruleId === 'GZ10000301002000' && kp.codes.includes(code));
     expect(namingCode(published, 'ZA06DAX0489010100430').map((kp) => kp.itemName)).toEqual([
@@ -94,7 +108,8 @@ describe('embedded national library', () => {
     const revisedPoints = revised.knowledgePoints.filter(
       (kp) => kp.source === 'revision_2026_01_knowledge_points.json',
     );
-    expect(revisedPoints).toHaveLength(397);
+    // 397 records; six of them also give a visit-type point (住院方可支付).
+    expect(revisedPoints).toHaveLength(397 + 6);
   });
 
   it('names rules from the 79-rule framework and compiles into a code index', () => {

@@ -84,3 +84,32 @@ describe('internet_visit', () => {
     expect(r!.vola_cont).toContain('互联网诊疗');
   });
 });
+
+describe('住院方可支付 in a pay-days basis', () => {
+  // 银杏内酯注射液 (2026-01): "限二级及以上医疗机构脑梗死恢复期患者，住院方可支付，单次最多支付14天。"
+  const GINKGOLIDE = 'ZA12HAY0759010106725';
+  const PAY_COURSE = 'GZ10000101010000';
+  const visitResults = (spec: Parameters<typeof run>[1]) =>
+    resultsOf(run(lib, spec), PAY_COURSE).filter((r) => r.vola_cont.includes('限住院患者使用'));
+
+  it('an outpatient or emergency use is 明确违规; an inpatient one is not', () => {
+    const [r] = visitResults({ lines: [{ code: GINKGOLIDE, rx_id: 'G1' }] });
+    expect(flaggedRx(r!)).toEqual(['G1']);
+    expect(r!.sev_deg).toBe('1');
+    expect(r!.vola_cont).toContain('本次为门诊就诊');
+    expect(visitResults({ med_type: '13', lines: [{ code: GINKGOLIDE }] })).toHaveLength(1);
+    expect(visitResults({ med_mdtrt_type: '2', med_type: '21', lines: [{ code: GINKGOLIDE }] })).toEqual([]);
+  });
+
+  it('is read from the basis only where it says so: 天麻素注射液 (支付不超过14天) has no visit limit', () => {
+    const GASTRODIN = 'XN07XXT050B002010100239';
+    expect(visitResults({ lines: [{ code: GASTRODIN }] })).toEqual([]);
+    // Its pay-days limit still applies to the outpatient.
+    const days = Array.from({ length: 15 }, (_, i) => ({
+      code: GASTRODIN,
+      current: i === 14,
+      date: `2026-11-${String(i + 6).padStart(2, '0')} 09:00:00`,
+    }));
+    expect(resultsOf(run(lib, { lines: days }), PAY_COURSE)).toHaveLength(1);
+  });
+});
