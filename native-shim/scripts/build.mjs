@@ -2,7 +2,8 @@
 // Builds the native shim and everything that exercises it, into native-shim/build/:
 //   <os>-<arch>/libprealert.so   gcc, always on Linux (the tests drive it through the Node addon)
 //   <os>-<arch>/his_desktop      the doctor-station example (examples/his-desktop-c)
-//   win-x86/, win-x64/           prealert.dll, his_desktop.exe, wine_smoke.exe: only when Debian's
+//   <os>-<arch>/load_per_call    test/c/load_per_call.c: dlopen, one call, dlclose, again
+//   win-x86/, win-x64/           prealert.dll, his_desktop.exe, wine_smoke.exe, load_per_call.exe: only when Debian's
 //                                mingw-w64 compilers are installed (scripts/install-shim-toolchain.sh)
 //   addon/build/Release/prealert_addon.node   node-gyp; loads the .so with dlopen
 // Nothing is rebuilt when every output is newer than every input. `--force` rebuilds anyway.
@@ -26,6 +27,7 @@ const SHIM_SOURCES = [
   'host_text.c',
   'http_exchange.c',
   'loopback_socket.c',
+  'module_pin.c',
   'native_path.c',
   'spool.c',
   'sync.c',
@@ -72,7 +74,8 @@ function buildLinux() {
   const outDir = path.join(buildDir, `${process.platform}-${process.arch}`);
   const library = path.join(outDir, 'libprealert.so');
   const example = path.join(outDir, 'his_desktop');
-  if (upToDate([library, example])) {
+  const loadPerCall = path.join(outDir, 'load_per_call');
+  if (upToDate([library, example, loadPerCall])) {
     console.log(`native-shim: ${path.relative(shimDir, library)} up to date`);
     return;
   }
@@ -84,6 +87,9 @@ function buildLinux() {
     '-shared',
     '-fvisibility=hidden',
     '-Wl,-z,defs',
+    // dlclose never unloads it: a HIS that dlopens the shim around every call keeps its breaker and settings
+    // (module_pin.h; on Windows the DLL pins itself at its first call).
+    '-Wl,-z,nodelete',
     '-Wl,-soname,libprealert.so',
     '-o',
     library,
@@ -105,13 +111,27 @@ function buildLinux() {
     path.join(exampleDir, 'json_scan.c'),
     '-ldl',
   ]);
-  console.log(`native-shim: built ${path.relative(shimDir, library)} and ${path.relative(shimDir, example)}`);
+  run('gcc', [
+    '-O2',
+    '-Wall',
+    '-Wextra',
+    '-std=c11',
+    '-I',
+    path.join(shimDir, 'include'),
+    '-o',
+    loadPerCall,
+    path.join(shimDir, 'test', 'c', 'load_per_call.c'),
+    '-ldl',
+  ]);
+  console.log(
+    `native-shim: built ${path.relative(shimDir, library)}, ${path.relative(shimDir, example)} and ${path.relative(shimDir, loadPerCall)}`,
+  );
 }
 
 function buildWindows(arch, triplet) {
   const outDir = path.join(buildDir, `win-${arch}`);
   const dll = path.join(outDir, 'prealert.dll');
-  const exes = ['his_desktop.exe', 'wine_smoke.exe'].map((f) => path.join(outDir, f));
+  const exes = ['his_desktop.exe', 'wine_smoke.exe', 'load_per_call.exe'].map((f) => path.join(outDir, f));
   if (!hasCommand(`${triplet}-gcc`)) {
     console.log(`native-shim: SKIPPED win-${arch}: ${triplet}-gcc not found (run scripts/install-shim-toolchain.sh)`);
     return;
@@ -168,7 +188,10 @@ function buildWindows(arch, triplet) {
     path.join(exampleDir, 'json_scan.c'),
   ]);
   run(`${triplet}-gcc`, [...exeFlags, '-o', exes[1], path.join(shimDir, 'test', 'c', 'wine_smoke.c'), '-lws2_32']);
-  console.log(`native-shim: built ${path.relative(shimDir, outDir)}/{prealert.dll,his_desktop.exe,wine_smoke.exe}`);
+  run(`${triplet}-gcc`, [...exeFlags, '-o', exes[2], path.join(shimDir, 'test', 'c', 'load_per_call.c')]);
+  console.log(
+    `native-shim: built ${path.relative(shimDir, outDir)}/{prealert.dll,his_desktop.exe,wine_smoke.exe,load_per_call.exe}`,
+  );
 }
 
 function buildAddon() {

@@ -8,6 +8,7 @@
 #include "envelope_text.h"
 #include "http_exchange.h"
 #include "loopback_socket.h"
+#include "module_pin.h"
 #include "spool.h"
 #include "sync.h"
 #include "version.h"
@@ -28,7 +29,10 @@ static const flavour UTF8 = {"prealert_call", "input_utf8", "utf-8", 1};
 static const flavour GB18030 = {"prealert_call_gbk", "input_gbk", "gb18030", 1};
 static const flavour UTF16 = {"prealert_call_w", "input", "utf-16le", 2};
 
+/* Runs once per process: pinning first means the breaker, this initialisation and the settings survive a HIS
+   that unloads the DLL after every call (see module_pin.h). */
 static void initialise(void) {
+  module_pin();
   loopback_startup();
   config_load();
 }

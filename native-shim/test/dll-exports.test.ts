@@ -1,6 +1,6 @@
 // The built binaries' tables, read with objdump: each export present and undecorated in both DLLs,
 // only system DLLs imported (no runtime to install), version info embedded; the .so exports the C ABI
-// and nothing else.
+// and nothing else, and is marked never to be unloaded.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -112,5 +112,11 @@ describe('libprealert.so', () => {
     expect(dump).toBeDefined();
     const defined = [...dump!.matchAll(/^\S+\s+g\s+DF\s+\.text\s+\S+\s+(?:\S+\s+)?(\S+)$/gm)].map((m) => m[1]!).sort();
     expect(defined).toEqual(EXPORTS);
+  });
+
+  it('is never unloaded by dlclose (-z nodelete), so a HIS that dlopens it per call keeps its breaker', () => {
+    const dynamic = objdump('readelf', ['-d', LINUX_LIBRARY]);
+    expect(dynamic).toBeDefined();
+    expect(dynamic).toMatch(/\(FLAGS_1\)\s+Flags:.*\bNODELETE\b/);
   });
 });

@@ -10,7 +10,8 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShim } from './support/build-once';
-import { httpPeer, type Peer } from './support/fault-peer';
+import { httpPeer, OK_ENVELOPE, type Peer, silentPeer } from './support/fault-peer';
+import { loadPerCallLines, loadPerCallReasons } from './support/load-per-call';
 import { maleOnlyDrugs, type ResponseEnvelope, request3101 } from './support/national-requests';
 import { BUILD_DIR, windowsArtefacts as paths, SHIM_DIR } from './support/paths';
 import { closedPort, type RunningSidecar, startSidecar } from './support/sidecar-process';
@@ -137,6 +138,46 @@ describe('prealert.dll x64 under wine64', () => {
     expect(stdout).toContain('3103 rc=0 infcode=0');
     expect(stdout).toContain('prescription saved');
   }, 120_000);
+
+  it('a HIS that loads and frees the DLL around every call: the breaker still opens (nothing listening, a hung sidecar) and answers still arrive', async (ctx) => {
+    if (skipReason || !prefix) return ctx.skip(skipReason);
+    const { dll, loadPerCall } = paths('x64');
+    const run = (port: number, calls: number) =>
+      prefix!.run(WINE64, [winePath(loadPerCall), winePath(dll), String(calls)], 120_000, {
+        PREALERT_PORT: String(port),
+      });
+    const refused = (await run(await closedPort(), 5)).stdout.toString();
+    console.log(`win-x64 prealert.dll, LoadLibrary/FreeLibrary around each call, nothing listening:\n${refused}`);
+    expect(refused).toContain('DONE');
+    expect(loadPerCallReasons(refused)).toEqual(['sidecar_unreachable', ...Array(4).fill('breaker_open')]);
+    // FreeLibrary left it loaded (pinned at its first call): what keeps the breaker.
+    expect(loadPerCallLines(refused).every((l) => l.loadedAfterUnload)).toBe(true);
+
+    const hung = await silentPeer();
+    try {
+      const stuck = (await run(hung.port, 6)).stdout.toString();
+      console.log(`win-x64 prealert.dll, LoadLibrary/FreeLibrary around each call, hung sidecar:\n${stuck}`);
+      expect(stuck).toContain('DONE');
+      expect(loadPerCallReasons(stuck)).toEqual([
+        ...Array(3).fill('sidecar_timeout'),
+        ...Array(3).fill('breaker_open'),
+      ]);
+    } finally {
+      await hung.close();
+    }
+
+    // Unloaded, the DLL took WS2_32 with it (this program does not import it) without a WSACleanup: under wine
+    // every later call then failed open (10038, WSAENOTSOCK) even though the sidecar answered.
+    const answering = await answeringPeer();
+    try {
+      const answered = (await run(answering.port, 4)).stdout.toString();
+      console.log(`win-x64 prealert.dll, LoadLibrary/FreeLibrary around each call, answering sidecar:\n${answered}`);
+      expect(answered).toContain('DONE');
+      expect(loadPerCallLines(answered).map((l) => l.rc)).toEqual([0, 0, 0, 0]);
+    } finally {
+      await answering.close();
+    }
+  }, 240_000);
 });
 
 describe('prealert.dll x64 on a Chinese Windows (ANSI code page 936)', () => {
@@ -300,22 +341,35 @@ describe('prealert.dll x64 with a sidecar installed for the whole machine', () =
   }, 300_000);
 });
 
+/** A peer answering every call with an empty national envelope. */
+function answeringPeer(): Promise<Peer> {
+  return httpPeer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    response.end(OK_ENVELOPE);
+  });
+}
+
+/** Why the x86 lane cannot run here, or undefined when it can. */
+function wine32Unavailable(): string | undefined {
+  // Debian's wine64 cannot run 32-bit programs (and still exits 0), and wine32 cannot be installed
+  // through i386 multiarch here: wine32 lives in a debootstrap chroot (scripts/wine32-chroot.sh).
+  const status = spawnSync('bash', [WINE32_CHROOT, 'status'], { encoding: 'utf8' }).stdout.trim();
+  if (status === 'READY' && process.getuid?.() === 0) return undefined;
+  const reason =
+    status !== 'READY'
+      ? 'no wine32 chroot (run native-shim/scripts/wine32-chroot.sh ensure, as root, or scripts/install-shim-toolchain.sh)'
+      : 'the wine32 chroot needs root to run';
+  console.log(
+    `SKIPPED: x86 lane: ${reason}; the x86 exports and their __stdcall returns are still checked by dll-exports.test.ts`,
+  );
+  return reason;
+}
+
 describe('prealert.dll x86 (__stdcall) under 32-bit wine', () => {
   it('every export works against the real sidecar (wine32 in an i386 chroot)', async (ctx) => {
     if (skipReason || !sidecar) return ctx.skip(skipReason);
-    // Debian's wine64 cannot run 32-bit programs (and still exits 0), and wine32 cannot be installed
-    // through i386 multiarch here: wine32 lives in a debootstrap chroot (scripts/wine32-chroot.sh).
-    const status = spawnSync('bash', [WINE32_CHROOT, 'status'], { encoding: 'utf8' }).stdout.trim();
-    if (status !== 'READY' || process.getuid?.() !== 0) {
-      const reason =
-        status !== 'READY'
-          ? 'no wine32 chroot (run native-shim/scripts/wine32-chroot.sh ensure, as root, or scripts/install-shim-toolchain.sh)'
-          : 'the wine32 chroot needs root to run';
-      console.log(
-        `SKIPPED: x86 lane: ${reason}; the x86 exports and their __stdcall returns are still checked by dll-exports.test.ts`,
-      );
-      return ctx.skip(reason);
-    }
+    const unavailable = wine32Unavailable();
+    if (unavailable) return ctx.skip(unavailable);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-wine32-io-'));
     try {
       const drug = maleOnlyDrugs()[0]!;
@@ -361,4 +415,55 @@ describe('prealert.dll x86 (__stdcall) under 32-bit wine', () => {
       fs.rmSync(work, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('a HIS that loads and frees the DLL around every call: the breaker still opens (nothing listening, a hung sidecar) and answers still arrive', async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const unavailable = wine32Unavailable();
+    if (unavailable) return ctx.skip(unavailable);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-wine32-load-'));
+    const hung = await silentPeer();
+    const answering = await answeringPeer();
+    try {
+      const run = async (port: number, calls: number) =>
+        (
+          await runCommand(
+            'bash',
+            [
+              WINE32_CHROOT,
+              'run',
+              BUILD_DIR,
+              work,
+              '--',
+              'Z:@RUN@\\build\\win-x86\\load_per_call.exe',
+              'Z:@RUN@\\build\\win-x86\\prealert.dll',
+              String(calls),
+            ],
+            { PREALERT_PORT: String(port) },
+            180_000,
+          )
+        ).stdout.toString();
+      const refused = await run(await closedPort(), 5);
+      console.log(`win-x86 prealert.dll, LoadLibrary/FreeLibrary around each call, nothing listening:\n${refused}`);
+      expect(refused).toContain('DONE');
+      expect(loadPerCallReasons(refused)).toEqual(['sidecar_unreachable', ...Array(4).fill('breaker_open')]);
+      expect(loadPerCallLines(refused).every((l) => l.loadedAfterUnload)).toBe(true);
+
+      const stuck = await run(hung.port, 6);
+      console.log(`win-x86 prealert.dll, LoadLibrary/FreeLibrary around each call, hung sidecar:\n${stuck}`);
+      expect(stuck).toContain('DONE');
+      expect(loadPerCallReasons(stuck)).toEqual([
+        ...Array(3).fill('sidecar_timeout'),
+        ...Array(3).fill('breaker_open'),
+      ]);
+
+      const answered = await run(answering.port, 4);
+      console.log(`win-x86 prealert.dll, LoadLibrary/FreeLibrary around each call, answering sidecar:\n${answered}`);
+      expect(answered).toContain('DONE');
+      expect(loadPerCallLines(answered).map((l) => l.rc)).toEqual([0, 0, 0, 0]);
+    } finally {
+      await hung.close();
+      await answering.close();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 360_000);
 });

@@ -17,5 +17,6 @@ export function windowsArtefacts(arch: 'x86' | 'x64') {
     dll: path.join(dir, 'prealert.dll'),
     smoke: path.join(dir, 'wine_smoke.exe'),
     example: path.join(dir, 'his_desktop.exe'),
+    loadPerCall: path.join(dir, 'load_per_call.exe'),
   };
 }
