@@ -105,6 +105,8 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
 
   const rules = new Map<string, Rule>();
   const points: KnowledgePoint[] = [];
+  /** Interval points read out of pay-days prose (评定间隔时间不短于14天), dropped if a point of their own says the same. */
+  const fromProse = new Set<KnowledgePoint>();
   const idCount = new Map<string, number>();
   for (const { file, row, record } of chosen) {
     const parsed = parseLimit(record.limit_type, record.limit_value, record.basis ?? '');
@@ -156,11 +158,32 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       if (record.published_at) point.publishedAt = record.published_at;
       if (record.effective_from) point.effectiveFrom = record.effective_from;
       if (record.effective_to) point.effectiveTo = record.effective_to;
+      if (i > 0 && parsed.kind === 'max_pay_days' && limit.kind === 'max_qty_per_n_days') fromProse.add(point);
       points.push(point);
     });
   }
   if (issues.length > 0) return { ok: false, issues };
+  withoutRestatedIntervals(points, fromProse);
   if (options.seedRules !== false)
     for (const rule of seedRules(framework)) if (!rules.has(rule.id)) rules.set(rule.id, rule);
   return { ok: true, value: { meta: options.meta, rules: [...rules.values()], knowledgePoints: points } };
+}
+
+/**
+ * Drops an interval read out of pay-days prose where a frequency point of its own (医疗服务项目周期超频次: 手功能评定
+ * "1/14天", 儿童听力障碍语言训练 "1/7天") limits the same codes the same way: otherwise one pair of sessions too close
+ * together gave the doctor two warnings, under two rules, for one fact.
+ */
+function withoutRestatedIntervals(points: KnowledgePoint[], fromProse: ReadonlySet<KnowledgePoint>): void {
+  if (fromProse.size === 0) return;
+  const key = (kp: KnowledgePoint) =>
+    kp.limit.kind === 'max_qty_per_n_days'
+      ? `${kp.limit.qty}/${kp.limit.days}\u0001${[...kp.codes].sort().join(',')}`
+      : '';
+  const stated = new Set<string>();
+  for (const kp of points) if (kp.limit.kind === 'max_qty_per_n_days' && !fromProse.has(kp)) stated.add(key(kp));
+  for (let i = points.length - 1; i >= 0; i--) {
+    const kp = points[i]!;
+    if (fromProse.has(kp) && stated.has(key(kp))) points.splice(i, 1);
+  }
 }

@@ -39,9 +39,14 @@ describe('embedded national library', () => {
     const batch1 = published.knowledgePoints.filter((kp) => kp.batch === 1);
     expect(batch1).toHaveLength(1183);
     expect(batch1.reduce((n, kp) => n + kp.codes.length, 0)).toBe(11290);
-    // 1,183 + 1,509 + 795 records; 4 prose pay-day points of batch 8 also name an interval, which is a point of its own.
+    // 1,183 + 1,509 + 795 records. 4 prose pay-day points of batch 8 also name an interval (评定间隔时间不短于14天,
+    // 每周最多支付一次), but each interval is also published as a 周期超频次 point of its own, which decides it alone.
     const records = 1183 + 1509 + 795;
-    expect(published.knowledgePoints.length).toBe(records + 4);
+    expect(published.knowledgePoints.length).toBe(records);
+    const frequency = (name: string) =>
+      published.knowledgePoints.filter((kp) => kp.itemName === name && kp.limit.kind === 'max_qty_per_n_days');
+    expect(frequency('手功能评定').map((kp) => kp.limitText)).toEqual(['1/14天']);
+    expect(frequency('儿童听力障碍语言训练').map((kp) => kp.limitText)).toEqual(['1/7天']);
     // Every published point lands in a kind: a parser change that drops or re-files points shows here.
     const kinds: Record<string, number> = {};
     for (const kp of published.knowledgePoints) kinds[kp.limit.kind] = (kinds[kp.limit.kind] ?? 0) + 1;
@@ -54,7 +59,7 @@ describe('embedded national library', () => {
       min_hospital_level: 61,
       max_pay_days: 41,
       max_qty_per_period: 67,
-      max_qty_per_n_days: 18,
+      max_qty_per_n_days: 14,
       time_window: 900,
       same_incision_group: 378,
       indication: 510,

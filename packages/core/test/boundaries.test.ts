@@ -66,15 +66,16 @@ describe('min_hospital_level (限三级)', () => {
 });
 
 describe('max_pay_days_text (手功能评定, batch 8 prose)', () => {
-  it('评定间隔不短于14天: a repeat 13 days after the last one fires, 14 days after passes', () => {
+  it('评定间隔不短于14天: a repeat 13 days after the last one fires, 14 days after passes; one warning, not two', () => {
+    // The prose's interval is also a 医疗服务项目周期超频次 point of its own (1/14天): that point decides, and the
+    // course rule does not repeat it.
     const first = { code: HAND_ASSESSMENT, date: day(1), current: false };
-    const [r] = resultsOf(
-      run(lib, { lines: [first, { code: HAND_ASSESSMENT, rx_id: 'H14', date: day(14) }] }),
-      SVC_PAY_DAYS,
-    );
+    const tooSoon = run(lib, { lines: [first, { code: HAND_ASSESSMENT, rx_id: 'H14', date: day(14) }] });
+    const [r] = resultsOf(tooSoon, N_DAYS);
     expect(flaggedRx(r!)).toEqual(['H14']);
     expect(r!.vola_cont).toContain('14 天内 1 次');
-    expect(resultsOf(run(lib, { lines: [first, { code: HAND_ASSESSMENT, date: day(15) }] }), SVC_PAY_DAYS)).toEqual([]);
+    expect(resultsOf(tooSoon)).toHaveLength(1);
+    expect(resultsOf(run(lib, { lines: [first, { code: HAND_ASSESSMENT, date: day(15) }] }), N_DAYS)).toEqual([]);
   });
 
   it('总时间不超过90天: the 90th day of use passes, the 91st is flagged', () => {

@@ -1,5 +1,5 @@
 import { compileLibrary } from '@prealert/core';
-import { loadNationalLibrary } from '@prealert/rules-cache';
+import { buildLibrary, loadNationalLibrary, readCsv, readFramework } from '@prealert/rules-cache';
 import { describe, expect, it } from 'vitest';
 import { nationalLibrary } from './support/national';
 import { flaggedRx, resultsOf, run } from './support/requests';
@@ -117,7 +117,24 @@ describe('tcm_not_paid does not fire', () => {
 
 describe('severity per knowledge point where one rule mixes kinds', () => {
   it('医疗服务项目限支付疗程: the 14-day interval point runs at sev 2, the 90-day course at the rule’s 1', () => {
-    const points = lib.lookup(HAND_ASSESSMENT);
+    // The prose record alone, as a library without the national 周期超频次 point that restates its interval (which
+    // the national import drops the interval for).
+    const source = readCsv(
+      `rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
+医疗服务项目限支付疗程,GZ10000102010000,service,手功能评定,max_pay_days_text,总时间不超过90天，评定间隔时间不短于14天。,,${HAND_ASSESSMENT}
+`,
+      'local.csv',
+    );
+    if (!source.ok) throw new Error(JSON.stringify(source.issues));
+    const built = buildLibrary({
+      meta: { version: 'local-1', region: 'H11010100001', createdAt: '2026-11-20T00:00:00+08:00' },
+      sources: [source.value],
+      framework: readFramework(),
+      seedRules: false,
+    });
+    if (!built.ok) throw new Error(JSON.stringify(built.issues));
+    const local = compileLibrary(built.value);
+    const points = local.lookup(HAND_ASSESSMENT);
     const entries = Array.isArray(points) ? points : points ? [points] : [];
     const interval = entries.find((e) => e.kp.limit.kind === 'max_qty_per_n_days')!;
     const course = entries.find((e) => e.kp.limit.kind === 'max_pay_days')!;
@@ -126,7 +143,7 @@ describe('severity per knowledge point where one rule mixes kinds', () => {
     expect(interval.kp.severity).toBe(2);
     expect(course.kp.severity).toBeUndefined();
     expect(course.rule.severity).toBe(1);
-    const twice = run(lib, {
+    const twice = run(local, {
       lines: [
         { code: HAND_ASSESSMENT, date: '2026-11-10 09:00:00', current: false },
         { code: HAND_ASSESSMENT, rx_id: 'HA', date: '2026-11-20 09:00:00' },
@@ -138,7 +155,7 @@ describe('severity per knowledge point where one rule mixes kinds', () => {
     expect(r!.wf_impact).toBe('reason');
     // A workstation override of the rule still wins over the point's default.
     const overridden = run(
-      lib,
+      local,
       {
         lines: [
           { code: HAND_ASSESSMENT, date: '2026-11-10 09:00:00', current: false },

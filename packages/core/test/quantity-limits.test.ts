@@ -133,13 +133,15 @@ describe('max_qty_per_n_days (1/7天)', () => {
         { code: HAND_ASSESSMENT, rx_id: 'HA', date: day(10) },
       ],
     });
-    expect(flaggedRx(resultsOf(twice, SVC_PAY_DAYS)[0]!)).toEqual(['HA']);
+    // The interval is decided once, by the 周期超频次 point that restates it (1/14天), not again by the course rule.
+    expect(flaggedRx(resultsOf(twice, N_DAYS)[0]!)).toEqual(['HA']);
+    expect(resultsOf(twice, SVC_PAY_DAYS)).toEqual([]);
     const spaced = run(lib, {
       lines: [
         { code: HAND_ASSESSMENT, date: day(1), current: false },
         { code: HAND_ASSESSMENT, date: day(15) },
       ],
     });
-    expect(resultsOf(spaced, SVC_PAY_DAYS)).toEqual([]);
+    expect(resultsOf(spaced)).toEqual([]);
   });
 });
