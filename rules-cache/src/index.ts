@@ -1,5 +1,6 @@
 export * from './build-library';
 export * from './bundle';
+export * from './first-line-classes';
 export * from './limit-parser';
 export * from './national';
 export * from './published-record';

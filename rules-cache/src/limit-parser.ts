@@ -1,10 +1,14 @@
 import type { CheckKind, Limit } from '@prealert/core';
 import { CHECK_KINDS } from '@prealert/core';
 import { readStatedAge } from './age-bounds';
+import { readFirstLine } from './first-line-classes';
 
 export type ParsedLimits = { ok: true; kind: CheckKind; limits: Limit[] } | { ok: false; error: string };
 
 const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
+
+const HAN = /\p{Script=Han}/u;
+const DRUG_CODE = /^(?:X[A-Z0-9]{22}|Z[A-Z0-9]{19})$/;
 
 const AGE_GROUPS = { 新生儿: 'neonate', 婴幼儿: 'infant', 儿童: 'child' } as const;
 
@@ -186,8 +190,20 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
         return one('doctor_title_limit', { kind: 'doctor_title_limit', minTitle: rank as 1 | 2 | 3 | 4 | 5 });
       return fail('职称应为 医士 / 医师 / 主治医师 / 副主任医师 / 主任医师 或 1–5');
     }
-    case 'second_line':
-      return one('second_line', { kind: 'second_line', firstLineCodes: value ? codeList(value) : [] });
+    case 'second_line': {
+      // limit_value: first-line codes (local rows), or words, which are read with the basis for the first-line
+      // therapy they name (first-line-classes.ts); national points have only the basis. In words, only national
+      // drug codes count as codes.
+      const words = HAN.test(value) ? value : '';
+      const tokens = value ? codeList(value) : [];
+      const firstLineCodes = words ? tokens.filter((t) => DRUG_CODE.test(t)) : tokens;
+      const { classes, therapy } = readFirstLine(`${words}\n${basis}`);
+      return one('second_line', {
+        kind: 'second_line',
+        firstLineCodes,
+        ...(classes.length > 0 && { firstLineClasses: classes, firstLineTherapy: therapy }),
+      });
+    }
     default:
       if ((CHECK_KINDS as readonly string[]).includes(limitType)) {
         return { ok: false, error: `limit_type ${limitType} 是规则级检查，不需要知识点` };

@@ -1,29 +1,74 @@
-import { atcClass, genericSegment } from './drug-codes';
+import type { Line } from '../normalize/request';
+import { atcClass, isWesternDrugCode, sameAtcClass, sameGeneric } from './drug-codes';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
 
+const NONE: readonly string[] = [];
+
+/** The code shows one of the prefixes (compared from the code's second character: ATC group, class, generic). */
+function showsClass(code: string, prefixes: readonly string[]): boolean {
+  for (let i = 0; i < prefixes.length; i++) if (code.startsWith(prefixes[i]!, 1)) return true;
+  return false;
+}
+
 /**
- * 药品限二线使用. With first-line codes: fires when no context line (earlier order or encounter) shows one.
- * Published points have none: then it fires unless a context line has another drug of the same ATC level-4 class.
+ * 药品限二线使用. With first-line codes or classes (the therapy the point's text names, read at import): fires when
+ * no context line (earlier order or encounter) shows one; a line of the drug itself (same class and generic name)
+ * does not show its own first line. With neither (a text that names no therapy the import can map, such as
+ * "限二线用药"): fires unless a context line has another drug of the same ATC level-4 class. Allocates nothing per
+ * line until it fires.
  */
 export const checkSecondLine: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'second_line') return undefined;
+  const codes = limit.firstLineCodes;
+  const classes = limit.firstLineClasses ?? NONE;
+  if (codes.length > 0 || classes.length > 0) {
+    let missing: string | undefined;
+    return flagCurrentLines(
+      lines,
+      (line) => {
+        if (firstLineShown(line, codes, classes)) return undefined;
+        missing ??= classes.length > 0 ? `未见${limit.firstLineTherapy ?? '一线药品'}使用记录` : '未见一线药品使用记录';
+        return missing;
+      },
+      (fact, line) => `${itemLabel(entry, line)}限二线使用（${entry.kp.basis}），${fact}。`,
+    );
+  }
   return flagCurrentLines(
     lines,
     (line) => {
+      if (!isWesternDrugCode(line.code)) return '未见一线药品使用记录';
       const history = line.encounter.patient.lines;
-      if (limit.firstLineCodes.length > 0) {
-        return history.some((h) => !h.current && limit.firstLineCodes.includes(h.code))
-          ? undefined
-          : '未见一线药品使用记录';
+      for (let i = 0; i < history.length; i++) {
+        const h = history[i]!;
+        if (
+          !h.current &&
+          isWesternDrugCode(h.code) &&
+          sameAtcClass(h.code, line.code) &&
+          !sameGeneric(h.code, line.code)
+        )
+          return undefined;
       }
-      const cls = atcClass(line.code);
-      if (cls === undefined) return '未见一线药品使用记录';
-      const generic = genericSegment(line.code);
-      const tried = history.some((h) => !h.current && atcClass(h.code) === cls && genericSegment(h.code) !== generic);
-      return tried ? undefined : `未见同类（${cls}）其他药品的既往使用记录`;
+      return `未见同类（${atcClass(line.code)}）其他药品的既往使用记录`;
     },
     (fact, line) => `${itemLabel(entry, line)}限二线使用（${entry.kp.basis}），${fact}。`,
   );
 };
+
+function firstLineShown(line: Line, codes: readonly string[], classes: readonly string[]): boolean {
+  const history = line.encounter.patient.lines;
+  for (let i = 0; i < history.length; i++) {
+    const h = history[i]!;
+    if (h.current) continue;
+    if (codes.length > 0 && codes.includes(h.code)) return true;
+    if (
+      classes.length > 0 &&
+      isWesternDrugCode(h.code) &&
+      showsClass(h.code, classes) &&
+      !(sameAtcClass(h.code, line.code) && sameGeneric(h.code, line.code))
+    )
+      return true;
+  }
+  return false;
+}

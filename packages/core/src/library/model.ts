@@ -115,7 +115,14 @@ export type Limit =
   | { kind: 'indication'; text: string; icdPrefixes: string[] }
   | { kind: 'dept_limit'; deptCodes: string[] }
   | { kind: 'doctor_title_limit'; minTitle: 1 | 2 | 3 | 4 | 5 }
-  | { kind: 'second_line'; firstLineCodes: string[] };
+  /**
+   * 药品限二线使用. `firstLineClasses`: prefixes of the national drug codes (from the code's second character: an ATC
+   * level-3 group, a level-4 class, or a class and generic-name segment) that show the first-line therapy the point's
+   * text names, and `firstLineTherapy` names it for the message (rules-cache reads both from the text at import).
+   * Absent when the text names none the import can map, and in libraries built before it did: then the point is
+   * read by its own ATC class (see checkSecondLine).
+   */
+  | { kind: 'second_line'; firstLineCodes: string[]; firstLineClasses?: string[]; firstLineTherapy?: string };
 
 /** A knowledge point of the 知识库. */
 export interface KnowledgePoint {
