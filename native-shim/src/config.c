@@ -239,24 +239,36 @@ static int sidecar_data_dir(const native_path *configured, native_path *out) {
   return 0;
 }
 
-/* The sidecar's port file (sidecar/src/port-file.ts): the port in decimal on the first line and, when
-   the sidecar requires one, the shim token on the second. */
-static void read_port_file(const native_path *data_dir, int *port, char *token, size_t token_capacity) {
-  native_path file;
-  if (sidecar_data_dir(data_dir, &file) != 0) return;
-  if (native_path_append(&file, "port") != 0) return;
+/* The sidecar's records database (sidecar/src/store/database.ts): a sidecar creates it in its data dir at every
+   start, before it listens and writes its port file there. */
+#define SIDECAR_DATABASE_FILE "prealert.sqlite"
+
+/* Reads the sidecar's port file (sidecar/src/port-file.ts): the port in decimal on the first line and, when the
+   sidecar requires one, the shim token on the second. Returns 1 when the data dir is a sidecar's (its records
+   database is there) but names no port: that sidecar is not running, because a running sidecar always has its
+   port file in its data dir. Otherwise 0. */
+static int read_port_file(const native_path *data_dir, int *port, char *token, size_t token_capacity) {
+  native_path directory;
+  if (sidecar_data_dir(data_dir, &directory) != 0) return 0;
+  native_path file = directory;
   char text[1024];
-  if (native_path_read_small_file(&file, text, sizeof(text)) <= 0) return;
+  text[0] = '\0';
+  if (native_path_append(&file, "port") != 0) return 0;
+  native_path_read_small_file(&file, text, sizeof(text));
 
   char *second_line = strchr(text, '\n');
   if (second_line != NULL) *second_line++ = '\0';
   int value = 0;
   if (parse_int(text, 1, 65535, &value) == 0) *port = value;
-  if (second_line == NULL) return;
-  char *end = strpbrk(second_line, "\r\n");
-  if (end != NULL) *end = '\0';
-  char *candidate = trim(second_line);
-  if (candidate[0] != '\0' && strlen(candidate) < token_capacity && is_valid_token(candidate)) strcpy(token, candidate);
+  if (second_line != NULL) {
+    char *end = strpbrk(second_line, "\r\n");
+    if (end != NULL) *end = '\0';
+    char *candidate = trim(second_line);
+    if (candidate[0] != '\0' && strlen(candidate) < token_capacity && is_valid_token(candidate)) strcpy(token, candidate);
+  }
+  if (*port != 0) return 0;
+  native_path database = directory;
+  return native_path_append(&database, SIDECAR_DATABASE_FILE) == 0 && native_path_is_file(&database);
 }
 
 static void read_token_file(const native_path *path, char *token) {
@@ -288,8 +300,11 @@ void config_for_call(const char *infno, call_settings *settings) {
   char file_token[TOKEN_MAX + 1] = "";
   if (port == 0 || !snapshot.token_configured) {
     int file_port = 0;
-    read_port_file(&snapshot.data_dir, &file_port, file_token, sizeof(file_token));
-    if (port == 0) port = file_port != 0 ? file_port : DEFAULT_PORT;
+    int sidecar_stopped = read_port_file(&snapshot.data_dir, &file_port, file_token, sizeof(file_token));
+    /* The fixed port is tried only when no sidecar's data dir says its sidecar is stopped. When one does, whatever
+       listens on the fixed port is not that sidecar: on a Remote Desktop (RDS/Citrix) server it is another user's,
+       where this user's patients would be recorded. Port 0 then tells the caller there is nothing to try. */
+    if (port == 0) port = file_port != 0 ? file_port : sidecar_stopped ? 0 : DEFAULT_PORT;
   }
   if (!snapshot.token_configured) {
     if (!native_path_is_empty(&snapshot.token_file)) read_token_file(&snapshot.token_file, settings->token);

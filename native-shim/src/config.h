@@ -12,7 +12,7 @@
 #define TOKEN_MAX 256
 
 typedef struct {
-  uint16_t port;
+  uint16_t port; /* 0: no sidecar to try (its data dir holds its database but no port file: it is not running) */
   int connect_timeout_ms;
   int timeout_ms;
   char token[TOKEN_MAX + 1]; /* "" when none */
@@ -29,7 +29,8 @@ config_set_result config_set(const char *name, const char *value);
 
 /* Everything one call needs, copied out under the lock. When no port was configured explicitly,
    the sidecar's port file is read here (outside the lock), so a restarted sidecar on a new port is
-   found without restarting the HIS; the token it carries is used when none was configured. */
+   found without restarting the HIS; the token it carries is used when none was configured. Without a
+   port file the port is DEFAULT_PORT, unless the data dir is a stopped sidecar's: then 0. */
 void config_for_call(const char *infno, call_settings *settings);
 
 /* Where and how much to spool a 3103 that failed open: spool_dir, else <data dir>/spool (empty when

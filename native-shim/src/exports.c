@@ -164,6 +164,10 @@ static int exchange(const flavour *f, const char *infno_ascii, const void *input
 
   call_settings settings;
   config_for_call(infno_ascii, &settings);
+  /* This user's sidecar is not running, and the fixed port could only reach someone else's: nothing is tried and
+     the breaker is left alone, so the port file is read again at the next call and a sidecar that starts is found
+     at once. */
+  if (settings.port == 0) return fail_open(f, output, FAILOPEN_SIDECAR_UNREACHABLE, 0, &unsent);
 
   /* The body may use every unit but the one the terminating NUL needs. */
   size_t body_capacity = ((size_t)capacity - 1) * f->unit_size;

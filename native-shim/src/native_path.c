@@ -116,6 +116,11 @@ int native_path_is_directory(const native_path *path) {
   return attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
 }
 
+int native_path_is_file(const native_path *path) {
+  DWORD attributes = GetFileAttributesW(path->text);
+  return attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY) == 0;
+}
+
 long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity) {
   buffer[0] = '\0';
   HANDLE file = CreateFileW(path->text, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
@@ -160,6 +165,11 @@ int native_path_machine_data_dir(native_path *path) { return native_path_from_ut
 int native_path_is_directory(const native_path *path) {
   struct stat info;
   return stat(path->text, &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+int native_path_is_file(const native_path *path) {
+  struct stat info;
+  return stat(path->text, &info) == 0 && !S_ISDIR(info.st_mode);
 }
 
 long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity) {

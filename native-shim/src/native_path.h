@@ -34,6 +34,8 @@ int native_path_default_data_dir(native_path *path);
 int native_path_machine_data_dir(native_path *path);
 /* Whether the path names an existing directory. */
 int native_path_is_directory(const native_path *path);
+/* Whether the path names an existing file (anything but a directory). */
+int native_path_is_file(const native_path *path);
 
 /* Reads at most capacity - 1 bytes and NUL-terminates; returns the byte count, or -1 if unreadable. */
 long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShim } from './support/build-once';
-import { httpPeer, OK_ENVELOPE, type Peer, silentPeer } from './support/fault-peer';
+import { httpPeer, httpPeerOn, OK_ENVELOPE, type Peer, silentPeer } from './support/fault-peer';
 import { loadPerCallLines, loadPerCallReasons } from './support/load-per-call';
 import { maleOnlyDrugs, type ResponseEnvelope, request3101 } from './support/national-requests';
 import { BUILD_DIR, windowsArtefacts as paths, SHIM_DIR } from './support/paths';
@@ -178,6 +178,51 @@ describe('prealert.dll x64 under wine64', () => {
       await answering.close();
     }
   }, 240_000);
+});
+
+describe('prealert.dll x64 for a doctor whose own sidecar is stopped', () => {
+  // On a Remote Desktop server another doctor's sidecar may hold the fixed port 17311 (fixed-port-fallback.test.ts
+  // has the story): a %LOCALAPPDATA%\\prealert holding a sidecar's records database but no port file says this
+  // doctor's sidecar is not running, so 17311 is not tried.
+  it('fails open without trying the fixed port 17311', async (ctx) => {
+    if (skipReason || !prefix) return ctx.skip(skipReason);
+    const users = path.join(prefix.dir, 'drive_c', 'users');
+    const dataDirs = fs
+      .readdirSync(users)
+      .filter((u) => u !== 'Public')
+      .map((u) => path.join(users, u, 'AppData', 'Local', 'prealert'));
+    expect(dataDirs.length).toBeGreaterThan(0);
+    const otherUser = await httpPeerOn(17311, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(OK_ENVELOPE);
+    });
+    try {
+      for (const dir of dataDirs) {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'prealert.sqlite'), ''); // what the sidecar leaves; the port file is gone
+        fs.rmSync(path.join(dir, 'port'), { force: true });
+      }
+      const { dll, loadPerCall } = paths('x64');
+      const run = await prefix.run(WINE64, [winePath(loadPerCall), winePath(dll), '2'], 120_000, {
+        PREALERT_PORT: '',
+        PREALERT_DATA_DIR: '',
+        PREALERT_SHIM_TOKEN: '',
+      });
+      const stdout = run.stdout.toString();
+      console.log(
+        `win-x64 prealert.dll, own sidecar stopped (port 17311 ${otherUser ? 'held by the test' : 'taken'}):\n${stdout}`,
+      );
+      expect(stdout).toContain('DONE');
+      expect(loadPerCallLines(stdout).map((l) => [l.reason, l.code])).toEqual([
+        ['sidecar_unreachable', '0'],
+        ['sidecar_unreachable', '0'],
+      ]);
+      expect(otherUser?.requests ?? []).toHaveLength(0);
+    } finally {
+      await otherUser?.close();
+      for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('prealert.dll x64 on a Chinese Windows (ANSI code page 936)', () => {

@@ -65,6 +65,29 @@ export async function httpPeer(respond: Responder): Promise<Peer> {
   return { port: await listen(server), requests, close };
 }
 
+/**
+ * An HTTP peer on a fixed port (the shim's fallback port 17311, standing for another user's sidecar), or undefined
+ * when that port is taken: the caller then says what it could not check.
+ */
+export async function httpPeerOn(port: number, respond: Responder): Promise<Peer | undefined> {
+  const requests: ReceivedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const received = { url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+      requests.push(received);
+      respond(received, res);
+    });
+  });
+  const close = tracked(server);
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  return bound ? { port, requests, close } : undefined;
+}
+
 /** Writes fixed bytes once the request has arrived, then closes: for answers no HTTP server would send. */
 export async function rawPeer(answer: Buffer | string): Promise<Peer> {
   const requests: ReceivedRequest[] = [];
