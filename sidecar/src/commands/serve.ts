@@ -42,6 +42,26 @@ export function registerServe(program: Command): void {
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
-      await server.listen();
+      try {
+        await server.listen();
+      } catch (error) {
+        // Without this the process stayed up with its database, workers and timers and listened nowhere: IT saw a
+        // running sidecar, and the shim fell back to a port that may be another user's (RDS).
+        server.logger.error({ err: error }, 'could not listen');
+        stopping = true;
+        await server.close().catch(() => undefined);
+        process.stderr.write(`prealert: ${listenFailure(error, config.host, config.port)}\n`);
+        process.exit(1);
+      }
     });
+}
+
+/** Why the sidecar cannot take its address, worded for IT. */
+export function listenFailure(error: unknown, host: string, port: number): string {
+  const code = (error as NodeJS.ErrnoException | null | undefined)?.code;
+  if (code === 'EADDRINUSE')
+    return `port ${port} on ${host} is already in use (another prealert sidecar, perhaps another user's on this machine, or another program): set PREALERT_PORT or "port" in the config to a free port, or 0 for any free port (the native shim finds it through the port file)`;
+  if (code === 'EACCES') return `not allowed to listen on ${host}:${port}: choose a port above 1023`;
+  if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine: check PREALERT_HOST or "host"`;
+  return `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
 }
