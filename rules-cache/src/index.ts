@@ -1,6 +1,7 @@
 export * from './build-library';
 export * from './bundle';
 export * from './first-line-classes';
+export * from './indication-diagnoses';
 export * from './limit-parser';
 export * from './national';
 export * from './published-record';

@@ -2,6 +2,7 @@ import type { CheckKind, Limit } from '@prealert/core';
 import { CHECK_KINDS } from '@prealert/core';
 import { readStatedAge } from './age-bounds';
 import { readFirstLine } from './first-line-classes';
+import { quietIcdPrefixes } from './indication-diagnoses';
 
 export type ParsedLimits = { ok: true; kind: CheckKind; limits: Limit[] } | { ok: false; error: string };
 
@@ -161,12 +162,17 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
     case 'internet_visit':
       return one('internet_visit', { kind: 'internet_visit' });
     case 'indication': {
-      // Local mappings may append ICD-10 prefixes: "限2型糖尿病患者。|E11" or "ICD:E11,E14".
+      // Local mappings may append ICD-10 prefixes: "限2型糖尿病患者。|E11" or "ICD:E11,E14". Without them, the
+      // diagnoses that wholly meet the restriction are read from its text (indication-diagnoses.ts): they silence
+      // the text-only reminder, nothing more.
       const [text, icd] = value.split(/\s*(?:\||ICD[:：])\s*/i);
+      const icdPrefixes = icd ? codeList(icd) : [];
+      const quiet = icdPrefixes.length === 0 ? quietIcdPrefixes((text ?? '').trim(), basis) : [];
       return one('indication', {
         kind: 'indication',
         text: (text ?? '').trim() || basis,
-        icdPrefixes: icd ? codeList(icd) : [],
+        icdPrefixes,
+        ...(quiet.length > 0 && { quietIcdPrefixes: quiet }),
       });
     }
     case 'dept_limit': {

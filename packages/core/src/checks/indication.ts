@@ -1,19 +1,38 @@
+import type { Line } from '../normalize/request';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
+
+const TEXT_ONLY_FACT = '限定支付适应症未能按诊断自动判断';
+const textOnlyFact = (): string => TEXT_ONLY_FACT;
+
+/** Whether a diagnosis of the line's encounter starts with one of the prefixes (allocates nothing). */
+function diagnosedWith(line: Line, prefixes: readonly string[]): boolean {
+  const diagnoses = line.encounter.diagnoses;
+  for (let i = 0; i < diagnoses.length; i++) {
+    const d = diagnoses[i]!;
+    for (let j = 0; j < prefixes.length; j++) if (d.startsWith(prefixes[j]!)) return true;
+  }
+  return false;
+}
 
 /**
  * 药品限适应症. With ICD-10 prefixes (a local mapping) it fires when no diagnosis of the encounter starts with one.
  * Published points carry the restriction as text only: then the reminder shows the restriction for the doctor to
- * confirm (the evaluator lowers severity/impact for these, see analyze.ts).
+ * confirm (the evaluator lowers severity/impact for these, see analyze.ts) — unless the import read from the text
+ * the diagnoses that wholly meet it (`quietIcdPrefixes`, rules-cache indication-diagnoses.ts) and a diagnosis of the
+ * line's encounter starts with one. Those prefixes only silence the reminder; they never make it a violation.
  */
 export const checkIndication: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'indication') return undefined;
   const restriction = limit.text || entry.kp.basis;
   if (limit.icdPrefixes.length === 0) {
+    const quiet = limit.quietIcdPrefixes;
     return flagCurrentLines(
       lines,
-      () => '限定支付适应症未能按诊断自动判断',
+      quiet === undefined || quiet.length === 0
+        ? textOnlyFact
+        : (line) => (diagnosedWith(line, quiet) ? undefined : TEXT_ONLY_FACT),
       (_fact, line) => `${itemLabel(entry, line)}为限适应症支付药品（${restriction}），请确认患者符合支付条件。`,
     );
   }

@@ -112,7 +112,14 @@ export type Limit =
   | { kind: 'tcm_not_paid' }
   | { kind: 'tcm_single_not_paid' }
   | { kind: 'internet_visit' }
-  | { kind: 'indication'; text: string; icdPrefixes: string[] }
+  /**
+   * 药品限适应症. `icdPrefixes`: a local mapping's ICD-10 prefixes (rules.md: no diagnosis of the encounter starts
+   * with one → sev 2). Without them the point is text-only: a reminder at sev 3 / confirm, unless a diagnosis of the
+   * encounter starts with one of `quietIcdPrefixes`, the diagnoses that wholly meet the restriction (rules-cache
+   * reads them from the text at import; they only silence the reminder, never escalate). Absent when the text is not
+   * wholly a diagnosis ICD-10 pins, and in libraries built before the import read them.
+   */
+  | { kind: 'indication'; text: string; icdPrefixes: string[]; quietIcdPrefixes?: string[] }
   | { kind: 'dept_limit'; deptCodes: string[] }
   | { kind: 'doctor_title_limit'; minTitle: 1 | 2 | 3 | 4 | 5 }
   /**

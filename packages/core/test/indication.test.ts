@@ -1,0 +1,106 @@
+import { compileLibrary } from '@prealert/core';
+import { buildLibrary, readCsv, readFramework } from '@prealert/rules-cache';
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { flaggedRx, resultsOf, run } from './support/requests';
+
+/**
+ * 药品限适应症 on the national library: a text-only point whose restriction is wholly a diagnosis (rules-cache
+ * indication-diagnoses.ts) is silent when a diagnosis of the encounter meets it, and reminds exactly as before when
+ * none does; a point whose text asks for more keeps reminding; a local mapping's prefixes still escalate.
+ */
+const lib = nationalLibrary();
+const INDICATION = 'GZ10000101008000';
+
+const METFORMIN_EMPAGLIFLOZIN = 'XA10BDE083A001010104522'; // 二甲双胍恩格列净片(Ⅲ), 限2型糖尿病患者。
+const IDEGASP = 'XA10ADD335B002010107103'; // 德谷门冬双胰岛素注射液, 限其他胰岛素或口服药难以控制的2型糖尿病患者。
+const DEXLANSOPRAZOLE_INJ = 'XA02BCY338B001010101425'; // 注射用右兰索拉唑, 限伴有出血的胃、十二指肠溃疡。
+const SACUBITRIL_ALLISARTAN = 'XC09DXS309A001010100553'; // 沙库巴曲阿利沙坦钙片, 限原发性高血压。
+const ULINASTATIN_INJ = 'XA16AXW071B014010100344'; // 注射用乌司他丁, 限急性胰腺炎、慢性复发性胰腺炎患者。
+const CALCIUM_ACETATE = 'XA12AAC067A001010100548'; // 醋酸钙片, 限高磷血症。
+
+function reminders(code: string, diagnoses: string[]) {
+  return resultsOf(run(lib, { diagnoses, lines: [{ code, rx_id: 'R1', pric: 50 }] }), INDICATION);
+}
+
+describe('indication: diagnoses read from the text only silence the reminder', () => {
+  it('a wholly diagnostic point is silent with the diagnosis, main or secondary, and reminds as before without it', () => {
+    expect(reminders(METFORMIN_EMPAGLIFLOZIN, ['E11.900'])).toEqual([]);
+    expect(reminders(METFORMIN_EMPAGLIFLOZIN, ['J06.900', 'E11.200x031'])).toEqual([]);
+    for (const diagnoses of [['J06.900'], ['E10.900'], []]) {
+      const [r, ...more] = reminders(METFORMIN_EMPAGLIFLOZIN, diagnoses);
+      expect(more).toEqual([]);
+      expect(r!.sev_deg).toBe('3');
+      expect(r!.wf_impact).toBe('confirm');
+      expect(r!.vola_amt).toBe(0);
+      expect(flaggedRx(r!)).toEqual(['R1']);
+      expect(r!.vola_cont).toBe(
+        '【二甲双胍恩格列净片(Ⅲ)】为限适应症支付药品（限2型糖尿病患者。），请确认患者符合支付条件。',
+      );
+    }
+  });
+
+  it('each table diagnosis is as narrow as its text: a neighbouring code still reminds', () => {
+    // Ulcer with haemorrhage (fourth character 4) against one without (9).
+    expect(reminders(DEXLANSOPRAZOLE_INJ, ['K25.400'])).toEqual([]);
+    expect(reminders(DEXLANSOPRAZOLE_INJ, ['K26.000'])).toEqual([]);
+    expect(reminders(DEXLANSOPRAZOLE_INJ, ['K25.900'])).toHaveLength(1);
+    // Essential hypertension (also with heart involvement) against secondary hypertension.
+    expect(reminders(SACUBITRIL_ALLISARTAN, ['I10.x00'])).toEqual([]);
+    expect(reminders(SACUBITRIL_ALLISARTAN, ['I11.900'])).toEqual([]);
+    expect(reminders(SACUBITRIL_ALLISARTAN, ['I15.900'])).toHaveLength(1);
+    // 急性胰腺炎 is pinned (K85); 慢性复发性胰腺炎 is not (K86.1 is any other chronic pancreatitis).
+    expect(reminders(ULINASTATIN_INJ, ['K85.900'])).toEqual([]);
+    expect(reminders(ULINASTATIN_INJ, ['K86.100'])).toHaveLength(1);
+    expect(reminders(CALCIUM_ACETATE, ['N18.500', 'E83.300'])).toEqual([]);
+    expect(reminders(CALCIUM_ACETATE, ['N18.500'])).toHaveLength(1);
+  });
+
+  it('a point whose text asks for more than a diagnosis still reminds with it', () => {
+    // One request, type 2 diabetes: the metformin combination is silent, 德谷门冬双胰岛素 (其他胰岛素或口服药难以控制的
+    // 2型糖尿病) is not.
+    const out = run(lib, {
+      diagnoses: ['E11.900'],
+      lines: [
+        { code: METFORMIN_EMPAGLIFLOZIN, rx_id: 'M' },
+        { code: IDEGASP, rx_id: 'I' },
+      ],
+    });
+    const [r, ...more] = resultsOf(out, INDICATION);
+    expect(more).toEqual([]);
+    expect(flaggedRx(r!)).toEqual(['I']);
+    expect(r!.sev_deg).toBe('3');
+    expect(r!.wf_impact).toBe('confirm');
+    expect(r!.vola_cont).toContain('限其他胰岛素或口服药难以控制的2型糖尿病患者');
+  });
+
+  it('a local mapping still escalates (sev 2, reason) where the text alone only reminds', () => {
+    const csv = `rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
+药品限适应症,GZ10000101008000,drug,二甲双胍恩格列净片(Ⅲ),indication,限2型糖尿病患者。|E11,限2型糖尿病患者。,${METFORMIN_EMPAGLIFLOZIN}
+`;
+    const source = readCsv(csv, 'local.csv');
+    if (!source.ok) throw new Error(JSON.stringify(source.issues));
+    const built = buildLibrary({
+      meta: { version: 'local-1', region: 'H11010100001', createdAt: '2026-11-20T00:00:00+08:00' },
+      sources: [source.value],
+      framework: readFramework(),
+      seedRules: false,
+    });
+    if (!built.ok) throw new Error(JSON.stringify(built.issues));
+    const local = compileLibrary(built.value);
+    const line = { code: METFORMIN_EMPAGLIFLOZIN, rx_id: 'R1', pric: 50 };
+
+    const [mapped] = resultsOf(run(local, { diagnoses: ['J06.900'], lines: [line] }), INDICATION);
+    expect(mapped!.sev_deg).toBe('2');
+    expect(mapped!.wf_impact).toBe('reason');
+    expect(mapped!.vola_amt).toBe(50);
+    expect(mapped!.vola_cont).toContain('本次诊断为 J06.900');
+    const [textOnly] = reminders(METFORMIN_EMPAGLIFLOZIN, ['J06.900']);
+    expect(textOnly!.sev_deg).toBe('3');
+    expect(textOnly!.wf_impact).toBe('confirm');
+
+    // With the diagnosis both are silent.
+    expect(resultsOf(run(local, { diagnoses: ['E11.900'], lines: [line] }), INDICATION)).toEqual([]);
+    expect(reminders(METFORMIN_EMPAGLIFLOZIN, ['E11.900'])).toEqual([]);
+  });
+});
