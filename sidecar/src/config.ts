@@ -9,6 +9,10 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 export const CONFIG_FILE_NAME = 'prealert.config.json';
 export const DEFAULT_PORT = 17311;
 
+/** A busy workstation logs a few MB a day at info (a line per request): two weeks in at most 15 files of 10 MiB. */
+export const DEFAULT_LOG_FILE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_LOG_KEEP_FILES = 14;
+
 export interface UpstreamGatewayConfig {
   /** Provincial gateway base URL or full callService URL; 3101/3102 are also sent there when set. */
   url?: string;
@@ -49,7 +53,14 @@ export interface SidecarConfig {
   adminToken?: string;
   /** When set, /v1/yb/* requires X-Prealert-Token and the token is written to the port file for the shim. */
   shimToken?: string;
-  log: { level: LogLevel; file?: string };
+  log: {
+    level: LogLevel;
+    file?: string;
+    /** With `file`: the file is rolled over at this size, and every day (logging.ts). */
+    maxFileBytes: number;
+    /** With `file`: rolled-over files kept beside the one being written; older ones are deleted. */
+    keepFiles: number;
+  };
   upstream: UpstreamGatewayConfig;
   platform: PlatformConfig;
   evaluator: Partial<EvaluatorConfig>;
@@ -80,7 +91,7 @@ function defaults(dataDir: string): SidecarConfig {
     bodyLimitBytes: 4 * 1024 * 1024,
     admdvs: '000000',
     corsOrigins: [],
-    log: { level: 'info' },
+    log: { level: 'info', maxFileBytes: DEFAULT_LOG_FILE_BYTES, keepFiles: DEFAULT_LOG_KEEP_FILES },
     upstream: { timeoutMs: 800, headers: {}, maxBodyBytes: 1024 * 1024 },
     platform: { headers: {}, retryMinMs: 1_000, retryMaxMs: 5 * 60_000 },
     evaluator: {},
@@ -146,7 +157,7 @@ const FILE_KEYS = new Set([
 
 /** The keys each nested block takes: a misspelt one ("timeoutMS") would otherwise be ignored without a word. */
 const BLOCK_KEYS: Record<string, ReadonlySet<string>> = {
-  log: new Set(['level', 'file']),
+  log: new Set(['level', 'file', 'maxFileBytes', 'keepFiles']),
   upstream: new Set(['url', 'timeoutMs', 'headers', 'maxBodyBytes', 'tif']),
   'upstream.tif': new Set(['paasId', 'token']),
   platform: new Set(['url', 'headers', 'retryMinMs', 'retryMaxMs']),
@@ -181,6 +192,9 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     const log = block(raw.log, 'log', field);
     if (log.level !== undefined) config.log.level = logLevel(log.level, field('log.level'));
     if (log.file !== undefined) config.log.file = path.resolve(path.dirname(file), str(log.file, field('log.file')));
+    if (log.maxFileBytes !== undefined)
+      config.log.maxFileBytes = atLeast(log.maxFileBytes, MIN_LOG_FILE_BYTES, field('log.maxFileBytes'));
+    if (log.keepFiles !== undefined) config.log.keepFiles = positiveInt(log.keepFiles, field('log.keepFiles'));
   }
   if (raw.upstream !== undefined) {
     const up = block(raw.upstream, 'upstream', field);
@@ -269,6 +283,14 @@ function positiveInt(value: unknown, name: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
     throw new ConfigError(`${name} must be a positive integer`);
+  return n;
+}
+/** A log file rolled over at a few kB would leave only minutes of history in keepFiles files. */
+const MIN_LOG_FILE_BYTES = 64 * 1024;
+function atLeast(value: unknown, min: number, name: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min)
+    throw new ConfigError(`${name} must be an integer of at least ${min}`);
   return n;
 }
 function checkPort(value: unknown, name: string): number {

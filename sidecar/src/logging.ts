@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
-import type { LogLevel } from './config';
+import { DEFAULT_LOG_FILE_BYTES, DEFAULT_LOG_KEEP_FILES, type LogLevel } from './config';
+import type { LogDestination } from './log-rotation';
 
 export type { Logger } from 'pino';
 
@@ -65,6 +66,10 @@ export interface LoggingOptions {
   level: LogLevel;
   /** Append to this file instead of stdout. */
   file?: string;
+  /** openLoggers: the file is rolled over at this size (and daily); default DEFAULT_LOG_FILE_BYTES. */
+  maxFileBytes?: number;
+  /** openLoggers: rolled-over files kept beside the one being written; default DEFAULT_LOG_KEEP_FILES. */
+  keepFiles?: number;
 }
 
 export interface Loggers {
@@ -80,6 +85,10 @@ export interface Loggers {
 const LOG_WRITE_BYTES = 4096;
 const LOG_FLUSH_MS = 500;
 
+/**
+ * Loggers writing to stdout, or appending to `file` as it is, never rolled over: for tools and tests. The sidecar
+ * opens its loggers with openLoggers.
+ */
 export function createLoggers(options: LoggingOptions): Loggers {
   // Asynchronous writes keep logging off the request path; the destination is flushed on shutdown. Lines are
   // written 4 kB at a time (a write call per request line cost the request thread more than building the line), and
@@ -91,7 +100,31 @@ export function createLoggers(options: LoggingOptions): Loggers {
     minLength: LOG_WRITE_BYTES,
     periodicFlush: LOG_FLUSH_MS,
   });
-  const common = { level: options.level, base: { name: 'prealert' }, timestamp: pino.stdTimeFunctions.isoTime };
+  return loggersOver(options.level, destination);
+}
+
+/**
+ * The sidecar's loggers: stdout, or with `file` a file rolled over every day and at maxFileBytes, of which the
+ * newest keepFiles rolled-over ones are kept (log-rotation.ts), written in the same blocks as createLoggers'.
+ */
+export async function openLoggers(options: LoggingOptions): Promise<Loggers> {
+  if (options.file === undefined) return createLoggers(options);
+  // Loaded only for a log file: pino-roll brings date-fns, some 100 ms to load, which stdout logging, the CLI and
+  // the worker threads (they import this module for its redaction) need not pay.
+  const { openRollingFile } = await import('./log-rotation');
+  const destination = await openRollingFile({
+    file: options.file,
+    maxFileBytes: options.maxFileBytes ?? DEFAULT_LOG_FILE_BYTES,
+    keepFiles: options.keepFiles ?? DEFAULT_LOG_KEEP_FILES,
+    minLength: LOG_WRITE_BYTES,
+    periodicFlush: LOG_FLUSH_MS,
+  });
+  return loggersOver(options.level, destination);
+}
+
+/** Both loggers over one destination, so their lines share its blocks and its order. */
+function loggersOver(level: LogLevel, destination: LogDestination): Loggers {
+  const common = { level, base: { name: 'prealert' }, timestamp: pino.stdTimeFunctions.isoTime };
   return {
     logger: pino(
       { ...common, formatters: { log: (object) => redactPatientFields(object) as Record<string, unknown> } },

@@ -6,7 +6,7 @@ import { sharedSerials } from './analysis/analysis-protocol';
 import { AnalysisThread } from './analysis/analysis-thread';
 import type { SidecarConfig } from './config';
 import { LibraryHolder } from './library-holder';
-import { createLoggers, type Logger } from './logging';
+import { type Logger, openLoggers } from './logging';
 import { directLane } from './national/direct-lane';
 import { createNationalAnswerer, failedAnswer } from './national/national-answerer';
 import { NationalService } from './national/national-service';
@@ -74,7 +74,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   const { config } = options;
   const { logger, requestLogger } = options.logger
     ? { logger: options.logger, requestLogger: options.logger }
-    : createLoggers(config.log);
+    : await openLoggers(config.log);
   const startedAt = Date.now();
   // Schema validators compiled before the first request arrives, not during it.
   compileValidators();

@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONFIG_FILE_NAME, loadConfig } from '../src/config';
+import { openLoggers } from '../src/logging';
+import { createServer, type SidecarServer } from '../src/server';
+import { tempDataDir } from './helpers/test-server';
+
+/** The files written for prealert.log (prealert.<day>.<n>.log), oldest first, with their sizes. */
+function rolled(dir: string): { name: string; size: number }[] {
+  return fs
+    .readdirSync(dir)
+    .map((name) => ({ name, match: /^prealert\.(\d{4}-\d{2}-\d{2})\.(\d+)\.log$/.exec(name) }))
+    .filter((f) => f.match !== null)
+    .sort((a, b) =>
+      a.match![1] === b.match![1] ? Number(a.match![2]) - Number(b.match![2]) : a.match![1]! < b.match![1]! ? -1 : 1,
+    )
+    .map(({ name }) => ({ name, size: fs.statSync(path.join(dir, name)).size }));
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
+let server: SidecarServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('log file rotation', () => {
+  it('rolls the log file over at its size and keeps the newest keepFiles, also of earlier runs', async () => {
+    const dir = path.join(tempDataDir(), 'logs');
+    fs.mkdirSync(dir);
+    // Files an earlier run left (a workstation switched off every evening never rolls over at midnight), the log
+    // file of a prealert before rotation, and someone else's file: only the first are prealert's to delete.
+    for (let day = 1; day <= 9; day++) fs.writeFileSync(path.join(dir, `prealert.2020-01-0${day}.1.log`), 'old\n');
+    fs.writeFileSync(path.join(dir, 'prealert.log'), 'before rotation\n');
+    fs.writeFileSync(path.join(dir, 'other.log'), 'not ours\n');
+
+    const maxFileBytes = 64 * 1024;
+    const keepFiles = 3;
+    const { logger, requestLogger } = await openLoggers({
+      level: 'info',
+      file: path.join(dir, 'prealert.log'),
+      maxFileBytes,
+      keepFiles,
+    });
+    // At the start, before any roll-over: the newest keepFiles of the earlier run's files and the new one stay.
+    await until(() => !fs.existsSync(path.join(dir, 'prealert.2020-01-01.1.log')), 'the sweep at the start');
+    expect(rolled(dir).map((f) => f.name)).toEqual([
+      'prealert.2020-01-07.1.log',
+      'prealert.2020-01-08.1.log',
+      'prealert.2020-01-09.1.log',
+      expect.stringMatching(/^prealert\.\d{4}-\d{2}-\d{2}\.1\.log$/),
+    ]);
+
+    // About 600 kB through both loggers, which share the file, a few lines at a time as requests come: some ten
+    // roll-overs at 64 kB.
+    for (let round = 0; round < 150; round++) {
+      for (let i = 0; i < 10; i++) {
+        logger.info({ round, i, patn_id: '44010000000001234567', pad: 'x'.repeat(200) }, 'redacted line');
+        requestLogger.info({ round, i, route: '/fsi/api/rsfComIfsService/callService', status: 200 }, 'request');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // A line shorter than a block waits up to half a second to go out, unless the logger is flushed (at shutdown).
+    const allText = () =>
+      rolled(dir)
+        .map((f) => fs.readFileSync(path.join(dir, f.name), 'utf8'))
+        .join('');
+    logger.info('the last line before shutdown');
+    const flushed = await new Promise<string>((resolve) => logger.flush(() => resolve(allText())));
+    expect(flushed).toContain('the last line before shutdown');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // old files are deleted after a roll-over, async
+
+    const files = rolled(dir);
+    // Rolled over many times (the numbering went on), and yet no more than keepFiles and the current file are left.
+    expect(Number(/\.(\d+)\.log$/.exec(files.at(-1)!.name)![1])).toBeGreaterThanOrEqual(6);
+    expect(files.length).toBeGreaterThanOrEqual(keepFiles);
+    expect(files.length).toBeLessThanOrEqual(keepFiles + 1);
+    expect(files.some((f) => f.name.startsWith('prealert.2020-'))).toBe(false);
+    for (const f of files) {
+      // None grew far past the size. pino-roll rolls over once the blocks written so far are out (sonic-boom's
+      // 'drain'), so a file takes what was written meanwhile: a few kB at the pace of requests (under a flood that
+      // never lets the buffer empty, more).
+      expect(f.size).toBeLessThan(2 * maxFileBytes);
+    }
+    const text = files.map((f) => fs.readFileSync(path.join(dir, f.name), 'utf8')).join('');
+    expect(text).toContain('"route":"/fsi/api/rsfComIfsService/callService"');
+    expect(text).toContain('"patn_id":"[redacted]"');
+    expect(text).not.toContain('44010000000001234567');
+    expect(fs.readFileSync(path.join(dir, 'prealert.log'), 'utf8')).toBe('before rotation\n');
+    expect(fs.readFileSync(path.join(dir, 'other.log'), 'utf8')).toBe('not ours\n');
+  });
+
+  it("writes the sidecar's log to the dated file and flushes it when the sidecar stops", async () => {
+    const dataDir = tempDataDir();
+    const file = path.join(dataDir, 'logs', 'prealert.log');
+    const base = loadConfig({ env: {}, overrides: { dataDir, port: 0 } });
+    server = await createServer({ config: { ...base, analysisThread: false, log: { ...base.log, file } } });
+    await server.listen();
+    server.logger.info({ marker: 'written just before stopping' }, 'last words');
+    await server.close();
+    server = undefined;
+    const [only, ...others] = rolled(path.dirname(file));
+    expect(others).toEqual([]);
+    const text = fs.readFileSync(path.join(path.dirname(file), only!.name), 'utf8');
+    expect(text).toContain('prealert sidecar listening');
+    expect(text).toContain('"marker":"written just before stopping"');
+    expect(fs.existsSync(file)).toBe(false);
+  });
+});
+
+describe('log.maxFileBytes and log.keepFiles settings', () => {
+  it('default to 10 MiB and 14 files, and name a bad value', () => {
+    const dir = tempDataDir();
+    const config = path.join(dir, CONFIG_FILE_NAME);
+    expect(loadConfig({ env: { PREALERT_DATA_DIR: dir } }).log).toEqual({
+      level: 'info',
+      maxFileBytes: 10 * 1024 * 1024,
+      keepFiles: 14,
+    });
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ log: { file: 'logs/prealert.log', maxFileBytes: 1048576, keepFiles: 30 } }),
+    );
+    expect(loadConfig({ env: { PREALERT_DATA_DIR: dir } }).log).toEqual({
+      level: 'info',
+      file: path.join(dir, 'logs', 'prealert.log'),
+      maxFileBytes: 1048576,
+      keepFiles: 30,
+    });
+    fs.writeFileSync(config, JSON.stringify({ log: { maxFileBytes: 1000 } }));
+    expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dir } })).toThrow(
+      'prealert.config.json: log.maxFileBytes must be an integer of at least 65536',
+    );
+    fs.writeFileSync(config, JSON.stringify({ log: { keepFiles: 0 } }));
+    expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dir } })).toThrow(
+      'prealert.config.json: log.keepFiles must be a positive integer',
+    );
+    fs.writeFileSync(config, JSON.stringify({ log: { maxFiles: 3 } }));
+    expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dir } })).toThrow(
+      'prealert.config.json: log.maxFiles is not a known setting (level, file, maxFileBytes, keepFiles)',
+    );
+  });
+});
