@@ -13,6 +13,20 @@ export const DEFAULT_PORT = 17311;
 export const DEFAULT_LOG_FILE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_LOG_KEEP_FILES = 14;
 
+/**
+ * Days of detailed records kept by default: 医保办 reads the figures for the current and the previous year, and the
+ * per-day summaries of pruned days (store/pruned-figures.ts) keep /v1/stats whole for those; the detail (tasks,
+ * result bodies, each reminder and decision) is needed for a 3103 and for looking up an answer, which a year and a
+ * month covers with room for late corrections. About 200 MB on a busy workstation (0.5 MB a day).
+ */
+export const DEFAULT_RETENTION_DAYS = 400;
+/**
+ * The shortest retention allowed besides 0 (keep for ever): the platform's daily figures are recomputed for the last
+ * 30 days (outbox/daily-figures.ts), and a 3103 the native shim spooled while the sidecar was down must still find
+ * its reminder when it is replayed.
+ */
+export const MIN_RETENTION_DAYS = 31;
+
 export interface UpstreamGatewayConfig {
   /** Provincial gateway base URL or full callService URL; 3101/3102 are also sent there when set. */
   url?: string;
@@ -61,6 +75,11 @@ export interface SidecarConfig {
     /** With `file`: rolled-over files kept beside the one being written; older ones are deleted. */
     keepFiles: number;
   };
+  /** The records database (store/retention.ts). */
+  records: {
+    /** Days of detailed records kept (0 = for ever); older ones are pruned daily, each day's figures kept. */
+    retentionDays: number;
+  };
   upstream: UpstreamGatewayConfig;
   platform: PlatformConfig;
   evaluator: Partial<EvaluatorConfig>;
@@ -92,6 +111,7 @@ function defaults(dataDir: string): SidecarConfig {
     admdvs: '000000',
     corsOrigins: [],
     log: { level: 'info', maxFileBytes: DEFAULT_LOG_FILE_BYTES, keepFiles: DEFAULT_LOG_KEEP_FILES },
+    records: { retentionDays: DEFAULT_RETENTION_DAYS },
     upstream: { timeoutMs: 800, headers: {}, maxBodyBytes: 1024 * 1024 },
     platform: { headers: {}, retryMinMs: 1_000, retryMaxMs: 5 * 60_000 },
     evaluator: {},
@@ -148,6 +168,7 @@ const FILE_KEYS = new Set([
   'adminToken',
   'shimToken',
   'log',
+  'records',
   'upstream',
   'platform',
   'evaluator',
@@ -158,6 +179,7 @@ const FILE_KEYS = new Set([
 /** The keys each nested block takes: a misspelt one ("timeoutMS") would otherwise be ignored without a word. */
 const BLOCK_KEYS: Record<string, ReadonlySet<string>> = {
   log: new Set(['level', 'file', 'maxFileBytes', 'keepFiles']),
+  records: new Set(['retentionDays']),
   upstream: new Set(['url', 'timeoutMs', 'headers', 'maxBodyBytes', 'tif']),
   'upstream.tif': new Set(['paasId', 'token']),
   platform: new Set(['url', 'headers', 'retryMinMs', 'retryMaxMs']),
@@ -195,6 +217,11 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     if (log.maxFileBytes !== undefined)
       config.log.maxFileBytes = atLeast(log.maxFileBytes, MIN_LOG_FILE_BYTES, field('log.maxFileBytes'));
     if (log.keepFiles !== undefined) config.log.keepFiles = positiveInt(log.keepFiles, field('log.keepFiles'));
+  }
+  if (raw.records !== undefined) {
+    const records = block(raw.records, 'records', field);
+    if (records.retentionDays !== undefined)
+      config.records.retentionDays = retentionDays(records.retentionDays, field('records.retentionDays'));
   }
   if (raw.upstream !== undefined) {
     const up = block(raw.upstream, 'upstream', field);
@@ -239,6 +266,11 @@ function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
   if (env.PREALERT_ADMIN_TOKEN) config.adminToken = token(env.PREALERT_ADMIN_TOKEN, 'PREALERT_ADMIN_TOKEN');
   if (env.PREALERT_SHIM_TOKEN) config.shimToken = token(env.PREALERT_SHIM_TOKEN, 'PREALERT_SHIM_TOKEN');
   if (env.PREALERT_LOG_LEVEL) config.log.level = logLevel(env.PREALERT_LOG_LEVEL, 'PREALERT_LOG_LEVEL');
+  if (env.PREALERT_RECORDS_RETENTION_DAYS)
+    config.records.retentionDays = retentionDays(
+      env.PREALERT_RECORDS_RETENTION_DAYS,
+      'PREALERT_RECORDS_RETENTION_DAYS',
+    );
   if (env.PREALERT_CORS_ORIGINS !== undefined) {
     config.corsOrigins = env.PREALERT_CORS_ORIGINS.split(',')
       .map((s) => s.trim())
@@ -291,6 +323,15 @@ function atLeast(value: unknown, min: number, name: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min)
     throw new ConfigError(`${name} must be an integer of at least ${min}`);
+  return n;
+}
+function retentionDays(value: unknown, name: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || (n !== 0 && n < MIN_RETENTION_DAYS)) {
+    throw new ConfigError(
+      `${name} must be 0 (keep for ever) or a whole number of days of at least ${MIN_RETENTION_DAYS} (got ${JSON.stringify(value)})`,
+    );
+  }
   return n;
 }
 function checkPort(value: unknown, name: string): number {

@@ -28,12 +28,13 @@ import { tasks } from './plugins/tasks';
 import { removePortFile, writePortFile } from './port-file';
 import { SidecarMetrics } from './sidecar-metrics';
 import { spoolReplay } from './spool/spool-replay';
-import { ComplianceFigures } from './stats/compliance-figures';
 import { type Db, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
 import { OutboxStore } from './store/outbox';
+import { FiguresWithPrunedDays } from './store/pruned-figures';
 import { openRecordSink } from './store/record-sink';
 import { AnalysisRecorder } from './store/records';
+import { RecordsRetention } from './store/retention';
 import { TaskStore } from './store/tasks';
 import { startWalCheckpointer } from './store/wal-checkpointer';
 import { createLibrarySync } from './sync/create-library-sync';
@@ -63,6 +64,8 @@ export interface SidecarServer {
   logger: Logger;
   /** The thread 3101/3102 are evaluated on; undefined when the request thread does it all. */
   analysis: AnalysisThread | undefined;
+  /** Prunes the records to config.records.retentionDays, daily once listening; prune() runs a pass now. */
+  retention: Pick<RecordsRetention, 'prune'>;
   /** Listens on config.host:config.port (0 = any free port) and writes `<data dir>/port`. */
   listen(): Promise<{ host: string; port: number; url: string }>;
   /** Stops accepting, finishes in-flight requests, writes queued records, closes the database. */
@@ -102,7 +105,16 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
     });
     const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
-    const figures = new ComplianceFigures(db);
+    // Days pruned by retention keep their figures (pruned-figures.ts).
+    const figures = new FiguresWithPrunedDays(db);
+    const retention = new RecordsRetention(db, {
+      retentionDays: config.records.retentionDays,
+      installId: pseudonyms.installId,
+      recorder,
+      dispositions,
+      logger,
+    });
+    undo.push(() => retention.close());
     const metrics = new SidecarMetrics({
       recordsPending: () => recorder.pending,
       outboxPending: () => outbox.pending(),
@@ -297,6 +309,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       db,
       logger,
       analysis,
+      retention,
       async listen() {
         await app.listen({ host: config.host, port: config.port });
         const address = app.server.address();
@@ -305,6 +318,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         writePortFile(config.dataDir, port, config.shimToken);
         setImmediate(() => void queueFigures());
         for (const forwarder of forwarders) forwarder.start();
+        retention.start();
         const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
         logger.info(
           { url, data_dir: config.dataDir, library: holder.get()?.info.version ?? null },
@@ -315,6 +329,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       close() {
         closing ??= (async () => {
           clearInterval(figuresTimer);
+          // A pass under way ends its batch before the recorder and the database close under it.
+          await retention.close();
           await Promise.all(forwarders.map((forwarder) => forwarder.stop()));
           await app.close();
           await analysis?.close();

@@ -126,6 +126,17 @@ export class DispositionStore {
     return new Map(rows as [string, string][]);
   }
 
+  /**
+   * The reminders retention.ts pruned, with their decisions: a "continue" among them no longer marks a later answer
+   * as decided (prior_dspo), here nor on the analysis thread, as the records that held it are gone.
+   */
+  forget(jrIds: readonly string[]): void {
+    for (const jrId of jrIds) {
+      if (!this.continued.delete(jrId)) continue;
+      for (const listener of this.continuedListeners) listener(jrId, undefined);
+    }
+  }
+
   /** Called, once the decision is durable, with each reminder's reason to continue, or undefined when it no longer is. */
   onContinuedChange(listener: (jrId: string, reason: string | undefined) => void): () => void {
     this.continuedListeners.add(listener);

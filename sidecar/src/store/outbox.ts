@@ -11,7 +11,8 @@ export type OutboxKind = 'disposition' | 'daily_figures' | 'upstream_feedback';
 export function dispositionEntryId(installId: string, jrId: string, revision: number): string {
   return `${dispositionPrefix(installId, jrId)}${revision}`;
 }
-function dispositionPrefix(installId: string, jrId: string): string {
+/** The common start of the ids of every revision of a decision's entries (retention.ts drops delivered ones). */
+export function dispositionPrefix(installId: string, jrId: string): string {
   return `disposition:${installId}:${jrId}:r`;
 }
 

@@ -177,6 +177,11 @@ export class AnalysisRecorder {
     return this.queue.length + this.inFlight + this.held.length;
   }
 
+  /** Records a disk or lock problem refused, waiting here to be written again. */
+  get heldRecords(): number {
+    return this.held.length;
+  }
+
   /** Where the records are written (for status): the record writer thread, or this one. */
   get writerThread(): RecordSink['where'] {
     return this.sink.where;
@@ -266,8 +271,11 @@ export class AnalysisRecorder {
     }
   }
 
-  /** Rows were lost: what was remembered as stored may not be, so bodies and reminders are written afresh. */
-  private forgetStored(): void {
+  /**
+   * What was remembered as stored may not be (rows were lost, or retention.ts is about to prune): from here on,
+   * rows carry their result bodies and reminders afresh (INSERT OR IGNORE) instead of referring to stored ones.
+   */
+  forgetStored(): void {
     this.bodies.clear();
     this.unconfirmedBodies.clear();
     this.knownReminders.clear();

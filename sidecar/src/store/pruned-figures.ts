@@ -1,0 +1,163 @@
+import type { Statement } from 'better-sqlite3';
+import {
+  ComplianceFigures,
+  type Figures,
+  STATS_DIMENSIONS,
+  type StatsDimension,
+  type StatsFilter,
+  type StatsReport,
+} from '../stats/compliance-figures';
+import type { Db } from './database';
+
+/**
+ * Adds the figures of these reminders (a JSON array of jr_ids, about to be pruned) to pruned_figures, per day, rule,
+ * department and doctor, counted as ComplianceFigures counts them: a reminder without a 3103 stays pending, as it
+ * did in the figures while it was kept (once pruned, no 3103 can name it any more).
+ */
+export function foldIntoPrunedFigures(db: Db): Statement<[string]> {
+  return db.prepare<[string]>(
+    `INSERT INTO pruned_figures (day, rule_id, dept_code, doctor_code, rule_name, dept_name, doctor_name,
+       reminders, reminder_amount, complied, complied_amount, continued, pending)
+     SELECT r.day, r.rule_id, r.dept_code, r.doctor_code, MAX(r.rule_name), MAX(r.dept_name), MAX(r.doctor_name),
+       COUNT(*), TOTAL(r.amount), COUNT(CASE WHEN d.dspo_way = '2' THEN 1 END),
+       TOTAL(CASE WHEN d.dspo_way = '2' THEN r.amount END), COUNT(CASE WHEN d.dspo_way = '1' THEN 1 END),
+       COUNT(CASE WHEN d.jr_id IS NULL THEN 1 END)
+     FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
+     WHERE r.jr_id IN (SELECT value FROM json_each(?))
+     GROUP BY r.day, r.rule_id, r.dept_code, r.doctor_code
+     ON CONFLICT (day, rule_id, dept_code, doctor_code) DO UPDATE SET
+       rule_name = MAX(rule_name, excluded.rule_name),
+       dept_name = MAX(dept_name, excluded.dept_name),
+       doctor_name = MAX(doctor_name, excluded.doctor_name),
+       reminders = reminders + excluded.reminders,
+       reminder_amount = reminder_amount + excluded.reminder_amount,
+       complied = complied + excluded.complied,
+       complied_amount = complied_amount + excluded.complied_amount,
+       continued = continued + excluded.continued,
+       pending = pending + excluded.pending`,
+  );
+}
+
+interface QueryParams {
+  from: string;
+  to: string;
+  rule: string | null;
+  dept: string | null;
+  doctor: string | null;
+}
+
+type RawRow = Omit<Figures, 'compliance_rate'> & { key: string; label: string | null };
+
+/** Per dimension: the group key and label over the kept reminders (r) and over the pruned figures (p). */
+const GROUPING: Record<StatsDimension, { kept: [string, string]; pruned: [string, string]; order: string }> = {
+  day: { kept: ['r.day', 'r.day'], pruned: ['p.day', 'p.day'], order: 'key' },
+  rule: {
+    kept: ['r.rule_id', 'MAX(r.rule_name)'],
+    pruned: ['p.rule_id', 'MAX(p.rule_name)'],
+    order: 'reminders DESC, key',
+  },
+  dept: {
+    kept: ['r.dept_code', 'MAX(r.dept_name)'],
+    pruned: ['p.dept_code', 'MAX(p.dept_name)'],
+    order: 'reminders DESC, key',
+  },
+  doctor: {
+    kept: ['r.doctor_code', 'MAX(r.doctor_name)'],
+    pruned: ['p.doctor_code', 'MAX(p.doctor_name)'],
+    order: 'reminders DESC, key',
+  },
+};
+
+/** The kept reminders' figures, as ComplianceFigures computes them, and the pruned days' sums, side by side. */
+function bothParts(key: [string, string] | undefined, pruned: [string, string] | undefined): string {
+  const keptKey = key ? `${key[0]} AS key, ${key[1]} AS label,` : '';
+  const prunedKey = pruned ? `${pruned[0]} AS key, ${pruned[1]} AS label,` : '';
+  return `
+    SELECT ${keptKey} COUNT(*) AS reminders, TOTAL(r.amount) AS reminder_amount,
+      TOTAL(d.dspo_way = '2') AS complied, TOTAL(CASE WHEN d.dspo_way = '2' THEN r.amount END) AS complied_amount,
+      TOTAL(d.dspo_way = '1') AS continued, TOTAL(d.jr_id IS NULL) AS pending
+    FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
+    WHERE r.day BETWEEN @from AND @to
+      AND (@rule IS NULL OR r.rule_id = @rule) AND (@dept IS NULL OR r.dept_code = @dept)
+      AND (@doctor IS NULL OR r.doctor_code = @doctor)
+    ${key ? 'GROUP BY key' : ''}
+    UNION ALL
+    SELECT ${prunedKey} TOTAL(p.reminders), TOTAL(p.reminder_amount), TOTAL(p.complied), TOTAL(p.complied_amount),
+      TOTAL(p.continued), TOTAL(p.pending)
+    FROM pruned_figures p
+    WHERE p.day BETWEEN @from AND @to
+      AND (@rule IS NULL OR p.rule_id = @rule) AND (@dept IS NULL OR p.dept_code = @dept)
+      AND (@doctor IS NULL OR p.doctor_code = @doctor)
+    ${pruned ? 'GROUP BY key' : ''}`;
+}
+
+const SUMS = `TOTAL(reminders) AS reminders, TOTAL(reminder_amount) AS reminder_amount, TOTAL(complied) AS complied,
+  TOTAL(complied_amount) AS complied_amount, TOTAL(continued) AS continued, TOTAL(pending) AS pending`;
+
+/**
+ * The compliance figures with the days retention.ts pruned: their reminders are gone, their figures are kept in
+ * pruned_figures at the finest grain a report groups or filters by. A report that reaches no pruned day is
+ * ComplianceFigures' own, unchanged; one that does adds the pruned figures to the kept reminders' group by group
+ * (a day may be pruned in part: reminders still answered or decided within the window are kept).
+ */
+export class FiguresWithPrunedDays extends ComplianceFigures {
+  private readonly prunedIn: Statement<[string, string], number>;
+  private readonly withPrunedTotal: Statement<[QueryParams], RawRow>;
+  private readonly withPrunedBy: Record<StatsDimension, Statement<[QueryParams], RawRow>>;
+
+  constructor(db: Db) {
+    super(db);
+    this.prunedIn = db
+      .prepare<[string, string], number>('SELECT 1 FROM pruned_figures WHERE day BETWEEN ? AND ? LIMIT 1')
+      .pluck();
+    this.withPrunedTotal = db.prepare<[QueryParams], RawRow>(
+      `SELECT ${SUMS} FROM (${bothParts(undefined, undefined)})`,
+    );
+    this.withPrunedBy = Object.fromEntries(
+      STATS_DIMENSIONS.map((by) => {
+        const g = GROUPING[by];
+        return [
+          by,
+          db.prepare<[QueryParams], RawRow>(
+            `SELECT key, MAX(label) AS label, ${SUMS} FROM (${bothParts(g.kept, g.pruned)})
+             GROUP BY key ORDER BY ${g.order}`,
+          ),
+        ];
+      }),
+    ) as Record<StatsDimension, Statement<[QueryParams], RawRow>>;
+  }
+
+  override report(from: string, to: string, by: StatsDimension, filter: StatsFilter = {}): StatsReport {
+    if (this.prunedIn.get(from, to) === undefined) return super.report(from, to, by, filter);
+    const params: QueryParams = {
+      from,
+      to,
+      rule: filter.rule ?? null,
+      dept: filter.dept ?? null,
+      doctor: filter.doctor ?? null,
+    };
+    const totals = finish(this.withPrunedTotal.get(params)!);
+    const rows = this.withPrunedBy[by]
+      .all(params)
+      .map((row) => ({ key: row.key, label: row.label || row.key, ...finish(row) }));
+    return { from, to, by, filter, totals, rows };
+  }
+}
+
+/** As ComplianceFigures finishes its figures: money to the fen, the rate to four places. */
+function finish(raw: Omit<Figures, 'compliance_rate'>): Figures {
+  const reminders = raw.reminders;
+  return {
+    reminders,
+    reminder_amount: money(raw.reminder_amount),
+    complied: raw.complied,
+    complied_amount: money(raw.complied_amount),
+    continued: raw.continued,
+    pending: raw.pending,
+    compliance_rate: reminders === 0 ? 0 : Math.round((raw.complied / reminders) * 10_000) / 10_000,
+  };
+}
+
+function money(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,347 @@
+import type { Logger } from '../logging';
+import { DELIVERED_RETENTION_MS } from '../outbox/outbox-forwarder';
+import { addDays, shanghaiDay } from '../stats/days';
+import { AnswerSightings } from './answer-sightings';
+import type { Db } from './database';
+import type { DispositionStore } from './dispositions';
+import { dispositionPrefix } from './outbox';
+import { foldIntoPrunedFigures } from './pruned-figures';
+import type { AnalysisRecorder } from './records';
+
+/**
+ * The first pass waits this long after the start: the workstation is busy starting the HIS then, and a sidecar
+ * still finishing its last answers during a restart has stopped by then (answer-sightings.ts).
+ */
+const FIRST_PASS_DELAY_MS = 60_000;
+const PASS_EVERY_MS = 24 * 3600_000;
+// Rows per transaction, each batch holding the request thread (and the write lock) for a few milliseconds. Measured
+// on a 250 MB database with 200 days to prune (200,000 answers, 67,000 reminders), checkpoints on their own thread as
+// in the sidecar: the pass took 4 s, the event loop's longest wait was 9 ms (p99 3.6 ms). A day's pass: 20-40 ms.
+const REMINDERS_PER_BATCH = 100;
+const TASKS_PER_BATCH = 200;
+const LINKS_PER_BATCH = 1000;
+const OUTBOX_PER_BATCH = 500;
+
+/** Rows removed by one pass, per table. Counts only: nothing about a patient or an answer is logged. */
+export interface PruneCounts {
+  reminders: number;
+  dispositions: number;
+  tasks: number;
+  result_bodies: number;
+  upstream_links: number;
+  outbox: number;
+}
+
+export interface PruneReport extends PruneCounts {
+  /** The first day kept (Asia/Shanghai): records of the days before it were pruned. */
+  kept_from: string;
+  ms: number;
+}
+
+export interface RetentionOptions {
+  /** Days of detailed records kept; 0 keeps everything. */
+  retentionDays: number;
+  installId: string;
+  recorder: Pick<AnalysisRecorder, 'forgetStored' | 'flush' | 'heldRecords'>;
+  dispositions: Pick<DispositionStore, 'forget'>;
+  logger: Logger;
+}
+
+interface Cutoff {
+  /** Days before this one are pruned. */
+  day: string;
+  /** Its first millisecond (Asia/Shanghai midnight). */
+  ms: number;
+}
+
+/**
+ * Prunes the records database to the last `retentionDays` days, a minute after the start and then daily, in small
+ * transactions on the request thread's connection (between them, requests go on). What is removed, and what stays:
+ *
+ * - A reminder dated before the window goes, with its decision and its upstream_links, unless it is still in use
+ *   within the window: answered again (reminder_seen; upstream_links.seen_at for a gateway's jr_id) or decided
+ *   (dispositions.at) since the window began. A 3103 may name any jr_id answered within the window. Its figures are
+ *   first added to pruned_figures, which /v1/stats still reports (pruned-figures.ts).
+ * - A task (one 3101/3102 answer) from before the window goes, but for the first answer of a reminder that stays
+ *   (reminders.first_task refers to it); with it the result bodies no answer within the window gave (body_seen).
+ * - An upstream link last seen before the window goes, but for the latest one of a reminder that stays: a later
+ *   decision on it is sent to the gateway under that id.
+ * - An outbox entry goes once delivered, and no earlier than the window and the 90 days its forwarder keeps it
+ *   (outbox-forwarder.ts); an entry not yet delivered never goes. A pruned reminder's delivered decision entries
+ *   go with it, so that a decision on the same jr_id answered again later is not taken for one already sent.
+ *
+ * Before the first reminder or body goes, the recorder forgets which it had stored (it would refer to them in new
+ * rows without writing them) and everything it built before is written; each transaction then first reads the
+ * tasks written since (answer-sightings.ts), so an answer written a moment ago keeps what it refers to.
+ *
+ * No VACUUM: the pages freed are reused by the next days' records, so once a workstation has kept its window the
+ * file stops growing, and giving the pages back to the disk would only have it grow again. auto_vacuum cannot be
+ * switched on in an existing database without a full VACUUM (the whole file rewritten, twice its size on disk, every
+ * other connection locked out meanwhile), and incremental_vacuum in WAL mode writes every page it moves to the WAL
+ * and again to the file. IT can reclaim the space once after the first pass of an old database with the sidecar
+ * stopped (README).
+ */
+export class RecordsRetention {
+  private readonly sightings: AnswerSightings;
+  private readonly reminderBatch;
+  private readonly anyOldReminder;
+  private readonly fold;
+  private readonly deleteDispositions;
+  private readonly deleteLinksOf;
+  private readonly deleteSeen;
+  private readonly deleteReminders;
+  private readonly deleteDeliveredDecisions;
+  private readonly taskBatch;
+  private readonly taskAges;
+  private readonly keptFirstTasks;
+  private readonly deleteTasks;
+  private readonly deleteBodies;
+  private readonly deleteBodiesSeen;
+  private readonly linkBatch;
+  private readonly deleteLinks;
+  private readonly deleteDelivered;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<PruneReport | undefined> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: RetentionOptions,
+  ) {
+    this.sightings = new AnswerSightings(db);
+    const live = `(EXISTS (SELECT 1 FROM reminder_seen s WHERE s.jr_id = r.jr_id AND s.day >= @day)
+      OR EXISTS (SELECT 1 FROM dispositions d WHERE d.jr_id = r.jr_id AND d.at >= @ms)
+      OR EXISTS (SELECT 1 FROM upstream_links l WHERE l.jr_id = r.jr_id AND l.seen_at >= @ms))`;
+    // In (day, rowid) order, the reminders_by_day index's own.
+    this.reminderBatch = db.prepare<
+      Cutoff & { afterDay: string; afterRow: number; limit: number },
+      { row: number; day: string; jrId: string; live: number }
+    >(
+      `SELECT r.rowid AS row, r.day AS day, r.jr_id AS jrId, ${live} AS live FROM reminders r
+       WHERE r.day < @day AND (r.day, r.rowid) > (@afterDay, @afterRow)
+       ORDER BY r.day, r.rowid LIMIT @limit`,
+    );
+    this.anyOldReminder = db
+      .prepare<Cutoff, number>(`SELECT 1 FROM reminders r WHERE r.day < @day AND NOT ${live} LIMIT 1`)
+      .pluck();
+    this.fold = foldIntoPrunedFigures(db);
+    const inList = 'IN (SELECT value FROM json_each(?))';
+    this.deleteDispositions = db.prepare<[string]>(`DELETE FROM dispositions WHERE jr_id ${inList}`);
+    this.deleteLinksOf = db.prepare<[string]>(`DELETE FROM upstream_links WHERE jr_id ${inList}`);
+    this.deleteSeen = db.prepare<[string]>(`DELETE FROM reminder_seen WHERE jr_id ${inList}`);
+    this.deleteReminders = db.prepare<[string]>(`DELETE FROM reminders WHERE jr_id ${inList}`);
+    // By primary key range, as OutboxStore finds a decision's revisions.
+    this.deleteDeliveredDecisions = db.prepare<[string, string]>(
+      'DELETE FROM outbox WHERE id >= ? AND id < ? AND delivered_at IS NOT NULL',
+    );
+    this.taskBatch = db.prepare<[number, number], { id: number; createdAt: number; results: string }>(
+      'SELECT id, created_at AS createdAt, results FROM tasks WHERE id > ? ORDER BY id LIMIT ?',
+    );
+    this.taskAges = db.prepare<[number, number], { id: number; createdAt: number }>(
+      'SELECT id, created_at AS createdAt FROM tasks WHERE id > ? ORDER BY id LIMIT ?',
+    );
+    this.keptFirstTasks = db.prepare<[string], number>('SELECT first_task FROM reminders WHERE day < ?').pluck();
+    this.deleteTasks = db.prepare<[string]>(`DELETE FROM tasks WHERE id ${inList}`);
+    this.deleteBodies = db.prepare<{ ids: string; day: string }>(
+      `DELETE FROM result_bodies WHERE id IN (SELECT value FROM json_each(@ids))
+         AND NOT EXISTS (SELECT 1 FROM body_seen s WHERE s.id = result_bodies.id AND s.day >= @day)`,
+    );
+    this.deleteBodiesSeen = db.prepare<{ ids: string; day: string }>(
+      'DELETE FROM body_seen WHERE id IN (SELECT value FROM json_each(@ids)) AND day < @day',
+    );
+    this.linkBatch = db.prepare<[number, number], { row: number; seenAt: number }>(
+      'SELECT rowid AS row, seen_at AS seenAt FROM upstream_links WHERE rowid > ? ORDER BY rowid LIMIT ?',
+    );
+    this.deleteLinks = db.prepare<{ rows: string; ms: number }>(
+      `DELETE FROM upstream_links WHERE rowid IN (SELECT value FROM json_each(@rows)) AND seen_at < @ms
+         AND (NOT EXISTS (SELECT 1 FROM reminders r WHERE r.jr_id = upstream_links.jr_id)
+              OR EXISTS (SELECT 1 FROM upstream_links n
+                         WHERE n.jr_id = upstream_links.jr_id AND n.seen_at > upstream_links.seen_at))`,
+    );
+    this.deleteDelivered = db.prepare<[number, number]>(
+      'DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox WHERE delivered_at < ? LIMIT ?)',
+    );
+  }
+
+  /** Runs a pass a minute from now and then every day (nothing when retentionDays is 0). */
+  start(): void {
+    if (this.options.retentionDays === 0 || this.stopping) return;
+    const next = (delay: number) => {
+      this.timer = setTimeout(() => {
+        void this.prune().finally(() => {
+          if (!this.stopping) next(PASS_EVERY_MS);
+        });
+      }, delay);
+      this.timer.unref();
+    };
+    next(FIRST_PASS_DELAY_MS);
+  }
+
+  /** Stops the schedule; waits for a pass under way to end its current batch. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /**
+   * One pass (shared with one already under way); resolves with what it removed, or undefined when retention is
+   * off, the sidecar is stopping, or the pass failed or was put off (logged). Never rejects.
+   */
+  prune(now = Date.now()): Promise<PruneReport | undefined> {
+    if (this.options.retentionDays === 0 || this.stopping) return Promise.resolve(undefined);
+    this.running ??= this.pass(now)
+      .catch((error: unknown) => {
+        this.options.logger.error({ err: error }, 'pruning old records failed; trying again tomorrow');
+        return undefined;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private async pass(now: number): Promise<PruneReport | undefined> {
+    const started = Date.now();
+    const keptFrom = addDays(shanghaiDay(now), -this.options.retentionDays);
+    const cutoff: Cutoff = { day: keptFrom, ms: Date.parse(`${keptFrom}T00:00:00+08:00`) };
+    const counts: PruneCounts = {
+      reminders: 0,
+      dispositions: 0,
+      tasks: 0,
+      result_bodies: 0,
+      upstream_links: 0,
+      outbox: 0,
+    };
+    while (this.sightings.readBatch()) if (!(await this.breather())) return undefined;
+
+    if (this.anyOldReminder.get(cutoff) !== undefined || this.anyOldTask(cutoff)) {
+      this.options.recorder.forgetStored();
+      await this.options.recorder.flush();
+      if (this.options.recorder.heldRecords > 0) {
+        // Those rows were built while the recorder still referred to stored reminders and bodies.
+        this.options.logger.warn('records are waiting for the disk; pruning old records put off until tomorrow');
+        return undefined;
+      }
+      if (!(await this.pruneReminders(cutoff, counts))) return undefined;
+      if (!(await this.pruneTasks(cutoff, counts))) return undefined;
+    }
+    if (!(await this.pruneLinks(cutoff, counts))) return undefined;
+    const deliveredBefore = Math.min(cutoff.ms, now - DELIVERED_RETENTION_MS);
+    for (;;) {
+      const removed = this.deleteDelivered.run(deliveredBefore, OUTBOX_PER_BATCH);
+      counts.outbox += removed.changes;
+      if (removed.changes < OUTBOX_PER_BATCH || !(await this.breather())) break;
+    }
+
+    const report: PruneReport = { kept_from: keptFrom, ...counts, ms: Date.now() - started };
+    const removed = Object.values(counts).some((n) => n > 0);
+    if (removed) this.options.logger.info(report, `records older than ${this.options.retentionDays} days pruned`);
+    return report;
+  }
+
+  private async pruneReminders(cutoff: Cutoff, counts: PruneCounts): Promise<boolean> {
+    let after = { afterDay: '', afterRow: 0 };
+    for (;;) {
+      const pruned = this.db
+        .transaction(() => {
+          this.sightings.readAll();
+          const batch = this.reminderBatch.all({ ...cutoff, ...after, limit: REMINDERS_PER_BATCH });
+          const last = batch.at(-1);
+          if (last === undefined) return undefined;
+          after = { afterDay: last.day, afterRow: last.row };
+          const gone = batch.filter((r) => r.live === 0).map((r) => r.jrId);
+          if (gone.length === 0) return gone;
+          const ids = JSON.stringify(gone);
+          this.fold.run(ids);
+          counts.dispositions += this.deleteDispositions.run(ids).changes;
+          counts.upstream_links += this.deleteLinksOf.run(ids).changes;
+          this.deleteSeen.run(ids);
+          counts.reminders += this.deleteReminders.run(ids).changes;
+          for (const jrId of gone) {
+            const prefix = dispositionPrefix(this.options.installId, jrId);
+            counts.outbox += this.deleteDeliveredDecisions.run(prefix, `${prefix.slice(0, -1)}s`).changes;
+          }
+          return gone;
+        })
+        .immediate();
+      if (pruned === undefined) return true;
+      this.options.dispositions.forget(pruned);
+      if (!(await this.breather())) return false;
+    }
+  }
+
+  private async pruneTasks(cutoff: Cutoff, counts: PruneCounts): Promise<boolean> {
+    let after = 0;
+    for (;;) {
+      const more = this.db
+        .transaction(() => {
+          this.sightings.readAll();
+          const batch = this.taskBatch.all(after, TASKS_PER_BATCH);
+          if (batch.length === 0) return false;
+          after = batch.at(-1)!.id;
+          const old = batch.filter((t) => t.createdAt < cutoff.ms);
+          if (old.length === 0) return false;
+          const kept = new Set(this.keptFirstTasks.all(cutoff.day));
+          const gone = old.filter((t) => !kept.has(t.id));
+          if (gone.length === 0) return true;
+          const bodies = new Set<number>();
+          for (const task of gone) {
+            for (const result of JSON.parse(task.results) as [string, string, number, number, number][]) {
+              bodies.add(result[4]);
+            }
+          }
+          counts.tasks += this.deleteTasks.run(JSON.stringify(gone.map((t) => t.id))).changes;
+          const ids = JSON.stringify([...bodies]);
+          counts.result_bodies += this.deleteBodies.run({ ids, day: cutoff.day }).changes;
+          this.deleteBodiesSeen.run({ ids, day: cutoff.day });
+          return true;
+        })
+        .immediate();
+      if (!more) return true;
+      if (!(await this.breather())) return false;
+    }
+  }
+
+  private async pruneLinks(cutoff: Cutoff, counts: PruneCounts): Promise<boolean> {
+    let after = 0;
+    for (;;) {
+      const more = this.db
+        .transaction(() => {
+          const batch = this.linkBatch.all(after, LINKS_PER_BATCH);
+          if (batch.length === 0) return false;
+          after = batch.at(-1)!.row;
+          const old = batch.filter((l) => l.seenAt < cutoff.ms).map((l) => l.row);
+          if (old.length === 0) return false;
+          counts.upstream_links += this.deleteLinks.run({ rows: JSON.stringify(old), ms: cutoff.ms }).changes;
+          return true;
+        })
+        .immediate();
+      if (!more) return true;
+      if (!(await this.breather())) return false;
+    }
+  }
+
+  /**
+   * Whether a task from before the window can go (not the first answer of a reminder that stays). Tasks are read
+   * in id order, which is the order they were written in, until a batch holds none from before the window.
+   */
+  private anyOldTask(cutoff: Cutoff): boolean {
+    const kept = new Set(this.keptFirstTasks.all(cutoff.day));
+    let after = 0;
+    for (;;) {
+      const batch = this.taskAges.all(after, TASKS_PER_BATCH);
+      if (batch.length === 0) return false;
+      after = batch.at(-1)!.id;
+      const old = batch.filter((t) => t.createdAt < cutoff.ms);
+      if (old.some((t) => !kept.has(t.id))) return true;
+      if (old.length === 0) return false;
+    }
+  }
+
+  /** Lets requests in between two batches; false when the sidecar is stopping. */
+  private async breather(): Promise<boolean> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return !this.stopping;
+  }
+}
