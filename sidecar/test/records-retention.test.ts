@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { addDays, shanghaiDay } from '../src/stats/days';
 import type { Db } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { CLI } from './helpers/spawn-sidecar';
 import { callService, tempDataDir, testServer } from './helpers/test-server';
 
 const DAY_MS = 86_400_000;
@@ -177,6 +179,17 @@ describe('records retention', () => {
     expect(await allStats(s, today, today)).toEqual(todayBefore);
     expect(await allStats(s, oldDay, oldDay)).toEqual(oldDayBefore);
     expect(await allStats(s, oldDay, today)).toEqual(statsBefore);
+    // And `prealert stats` (the built CLI, reading the same database) reports the pruned day as before too.
+    expect(fs.existsSync(CLI), 'run pnpm build first').toBe(true);
+    const cli = spawnSync(
+      process.execPath,
+      [CLI, 'stats', '--from', oldDay, '--to', oldDay, '--by', 'rule', '--format', 'json', '--data-dir', s.dataDir],
+      { encoding: 'utf8' },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    const overHttp = (await get<{ totals: unknown }>(s, `/v1/stats?from=${oldDay}&to=${oldDay}&by=rule`)).body;
+    expect((JSON.parse(cli.stdout) as { totals: unknown }).totals).toEqual(overHttp.totals);
+    expect((overHttp.totals as { reminders: number }).reminders).toBeGreaterThan(0);
 
     // A 3103 for a reminder kept still works, also the long stay's first-day reminder; one pruned is unknown now.
     expect(await feedback(s, [{ jrId: longStay[0]!, way: '1', reason: '长期医嘱，已核实' }])).toBe(0);

@@ -5,6 +5,7 @@ import { ComplianceFigures, type Figures, type StatsReport } from '../stats/comp
 import { figuresCsv } from '../stats/figures-csv';
 import { parseStatsQuery } from '../stats/stats-query';
 import { openDatabase } from '../store/database';
+import { FiguresWithPrunedDays } from '../store/pruned-figures';
 
 interface StatsOptions {
   from?: string;
@@ -52,7 +53,13 @@ export function registerStats(program: Command): void {
         throw new Error(`no records database in ${config.dataDir} (${(error as Error).message})`);
       }
       try {
-        const report = new ComplianceFigures(db).report(query.from, query.to, query.by, query.filter);
+        // Days the records retention pruned are served from their kept figures, as /v1/stats serves them.
+        const prunedKept = db
+          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pruned_figures'")
+          .pluck()
+          .get();
+        const figures = prunedKept ? new FiguresWithPrunedDays(db) : new ComplianceFigures(db);
+        const report = figures.report(query.from, query.to, query.by, query.filter);
         if (options.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else if (options.format === 'csv') process.stdout.write(figuresCsv(report));
         else process.stdout.write(`${figuresTable(report)}\n`);
