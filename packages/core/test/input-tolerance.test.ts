@@ -98,6 +98,29 @@ describe('a bad request names every bad field in one answer', () => {
       ]);
   });
 
+  // Found by fuzz-input.test.ts: String() of a JSON object with a "toString" key throws ("Cannot convert object to
+  // primitive value"), and validation called it on a date field and on trig_scen, so the request got a stack trace.
+  it('a date or trig_scen sent as a JSON object with a "toString" key is a named error, not a throw', () => {
+    const base = 'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0]';
+    const odd = () => JSON.parse('{"toString":1}');
+    const dated = analysisInput({ lines: [{ code: APALUTAMIDE }] });
+    ordersOf(dated)[0]!.drord_begn_date = odd();
+    const v = validateAnalysisInput(dated);
+    expect(v.ok).toBe(false);
+    if (!v.ok) expect(v.errors).toEqual([{ path: `${base}.drord_begn_date`, message: '类型应为 string' }]);
+
+    for (const scene of [odd(), [odd()], ['2', ['3']]]) {
+      const input = analysisInput({ lines: [{ code: APALUTAMIDE }] });
+      (input.data as { trig_scen: unknown }).trig_scen = scene;
+      const checked = validateAnalysisInput(input);
+      expect(checked.ok, JSON.stringify(scene)).toBe(false);
+      if (!checked.ok) {
+        expect(checked.errors.map((e) => e.path)).toContain('input.data.trig_scen');
+        expect(checked.message).toMatch(/input\.data\.trig_scen: 触发场景应为 1–10 的代码/);
+      }
+    }
+  });
+
   it('past 20 errors the message counts the rest; errors holds them all', () => {
     const input = analysisInput({ lines: Array.from({ length: 25 }, () => ({ code: APALUTAMIDE })) });
     for (const o of ordersOf(input)) delete o.rx_id;

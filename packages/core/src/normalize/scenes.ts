@@ -37,9 +37,13 @@ export function parseScenes(
     const digit = raw.charCodeAt(0) - 48;
     if (digit >= 1 && digit <= 9) return [digit];
   }
-  const parts: unknown[] = Array.isArray(raw) ? raw : typeof raw === 'number' ? [raw] : String(raw).split(/[,，\s]+/);
+  // An object or a list is no scene (a list's items included); String() of a JSON object with a "toString" key
+  // would even throw. Anything else is read as text.
+  if (typeof raw === 'object' && !Array.isArray(raw)) return notScenes(raw, path);
+  const parts: unknown[] = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(/[,，\s]+/) : [raw];
   const scenes: number[] = [];
   for (const part of parts) {
+    if (typeof part === 'object' && part !== null) return notScenes(part, path);
     const text = String(part).trim();
     if (text === '') continue;
     const n = Number(text);
@@ -49,6 +53,12 @@ export function parseScenes(
     if (!scenes.includes(n)) scenes.push(n);
   }
   return scenes.length > 0 ? scenes : [...(infno === '3102' ? IN_SCENES : PRE_SCENES)];
+}
+
+/** The error for a trig_scen (or an item of its list) that is a JSON object or a list. */
+function notScenes(value: object, path: string): FieldError {
+  const kind = Array.isArray(value) ? '嵌套集合' : 'JSON 对象';
+  return { path, message: `触发场景应为 1–10 的代码（文本、数字或其集合），不能是${kind}` };
 }
 
 /** Bit mask of scenes, so "does this rule run here" is one AND on the hot path. */
