@@ -134,6 +134,8 @@ describe('the hand-written validator agrees with ajv', () => {
       ['trig_scen object', (d) => (d.trig_scen = {})],
       ['rule_ids number', (d) => (d.rule_ids = 5)],
       ['rule_ids list', (d) => (d.rule_ids = ['GZ10000301004000'])],
+      ['rule_ids list of numbers and null', (d) => (d.rule_ids = [10000301004000, null, true])],
+      ['rule_ids list holding an object', (d) => (d.rule_ids = ['GZ10000301004000', {}])],
       ['no patients', (d) => (d.patient_dtos = [])],
       ['patient not an object', (d) => (d.patient_dtos = ['x'])],
       ['task_id number', (d) => (d.task_id = 42)],

@@ -121,6 +121,25 @@ describe('a bad request names every bad field in one answer', () => {
     }
   });
 
+  // Found by fuzz-input.test.ts: rule_ids took a list of anything, and normalisation printed each item with
+  // String(), which throws for a JSON object with a "toString" key; a plain object became the rule filter
+  // "[object Object]", which silently turned every rule off.
+  it('rule_ids holding an object or a list is an error naming rule_ids; numbers are read as ids', () => {
+    for (const items of ['[{"toString":null}]', '[{}]', '["GZ10000301004000", ["GZ10000301004000"]]']) {
+      const input = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE }] });
+      (input.data as { rule_ids: unknown }).rule_ids = JSON.parse(items);
+      const v = validateAnalysisInput(input);
+      expect(v.ok, items).toBe(false);
+      if (!v.ok)
+        expect(v.errors, items).toEqual([{ path: 'input.data.rule_ids', message: '类型不符合允许的任一形式' }]);
+    }
+    const input = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE }] });
+    (input.data as { rule_ids: unknown }).rule_ids = [10000301004000, null, 'GZ10000301004000'];
+    expect(validateAnalysisInput(input).ok).toBe(true);
+    expect(input.data.rule_ids).toEqual(['10000301004000', '', 'GZ10000301004000']);
+    expect(resultsOf(run(lib, input), SEX_DRUG)).toHaveLength(1);
+  });
+
   it('past 20 errors the message counts the rest; errors holds them all', () => {
     const input = analysisInput({ lines: Array.from({ length: 25 }, () => ({ code: APALUTAMIDE })) });
     for (const o of ordersOf(input)) delete o.rx_id;

@@ -289,6 +289,19 @@ function encounterOk(e: Json): boolean {
   return operations === undefined || objectList(operations, 0);
 }
 
+/** trig_scen and rule_ids: absent, a string, or a list of strings (items coerced as ajv does). */
+function stringOrStrings(v: unknown): boolean {
+  if (v === undefined || typeof v === 'string') return true;
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const s = v[i];
+    if (typeof s === 'number' || typeof s === 'boolean') v[i] = `${s}`;
+    else if (s === null) v[i] = '';
+    else if (typeof s !== 'string') return false;
+  }
+  return true;
+}
+
 /**
  * True when a tolerated 3101/3102 `input` is valid (and now coerced, exactly as ajv would have left it); false when
  * it is not, or when this walk is not sure: then ajv decides and names the fields.
@@ -297,18 +310,7 @@ export function fastCheckAnalysis(input: unknown): boolean {
   if (!isObject(input) || !isObject(input.data)) return false;
   const data = input.data;
   if (!dataFieldsOk(data)) return false;
-  const scen = data.trig_scen;
-  if (scen !== undefined && typeof scen !== 'string') {
-    if (!Array.isArray(scen)) return false;
-    for (let i = 0; i < scen.length; i++) {
-      const s = scen[i];
-      if (typeof s === 'number' || typeof s === 'boolean') scen[i] = `${s}`;
-      else if (s === null) scen[i] = '';
-      else if (typeof s !== 'string') return false;
-    }
-  }
-  const ruleIds = data.rule_ids;
-  if (ruleIds !== undefined && typeof ruleIds !== 'string' && !Array.isArray(ruleIds)) return false;
+  if (!stringOrStrings(data.trig_scen) || !stringOrStrings(data.rule_ids)) return false;
   const patients = data.patient_dtos;
   if (!objectList(patients, 1)) return false;
   for (const p of patients) {

@@ -7,7 +7,9 @@ const str = { type: 'string' } as const;
 // Bounded so that "1e400" (Infinity once coerced) and other absurd amounts are named as errors: national amounts
 // are 数值 16,2, counts 6,2, far inside this.
 const num = { type: 'number', minimum: -1e15, maximum: 1e15 } as const;
-const strOrEmptyList = { anyOf: [{ type: 'string' }, { type: 'array' }, { type: 'null' }] } as const;
+// rule_ids: one string ("GZ…,GZ…"), a list of them, or nothing. A list's items are ids: a number is coerced to its
+// text, an object or a list is an error naming the item (it used to pass, and normalisation printed it).
+const strOrList = { anyOf: [{ type: 'string' }, { type: 'array', items: str }, { type: 'null' }] } as const;
 
 export const diagnoseSchema = {
   type: 'object',
@@ -106,7 +108,7 @@ export const analysisInputSchema = {
         syscode: str,
         task_id: str,
         trig_scen: { anyOf: [{ type: 'string' }, { type: 'array', items: str }] },
-        rule_ids: strOrEmptyList,
+        rule_ids: strOrList,
         patient_dtos: { type: 'array', minItems: 1, items: patientSchema },
       },
     },

@@ -192,6 +192,9 @@ function messageOf(error: ErrorObject): string {
     case 'maximum':
     case 'minimum':
       return '数值超出范围';
+    case 'anyOf':
+      // trig_scen and rule_ids (text or a list of text), amounts of an answer (number or numeric text).
+      return '类型不符合允许的任一形式';
     default:
       return error.message ?? '格式错误';
   }
