@@ -1,5 +1,6 @@
 import { analyze, validateAnalysisInput } from '@prealert/core';
 import { describe, expect, it } from 'vitest';
+import { type Level, mutate, SPEC_FIELDS, sparse } from './support/fuzz';
 import { nationalLibrary } from './support/national';
 import { analysisInput, resultsOf, run } from './support/requests';
 
@@ -170,5 +171,56 @@ describe('a national code sent padded, in lower case or in full-width characters
   it('a code written correctly is left as it is', () => {
     expect(resultsOf(run(lib, { gend: '1', lines: [{ code: AIFU_PILL }] }), SEX_DRUG)).toHaveLength(1);
     expect(resultsOf(run(lib, { gend: '2', lines: [{ code: ` ${AIFU_PILL} ` }] }), SEX_DRUG)).toHaveLength(0);
+  });
+});
+
+// Found by fuzz-input.test.ts: the evaluator read three fields the schema did not declare (hosplist_name as a line's
+// name where hilist_name is blank, dscg_dept_codg/name as the department where adm_dept_codg/name are blank), so they
+// reached it as whatever JSON the HIS sent, and printing one that is an object with a "toString" key threw.
+describe('fields the evaluator reads are validated like the rest', () => {
+  const odd = () => JSON.parse('{"toString":1}');
+  const encounterPath = 'input.data.patient_dtos[0].fsi_encounter_dtos[0]';
+
+  it('a blank department with dscg_dept_codg or dscg_dept_name as an object is refused naming the field', () => {
+    for (const field of ['dscg_dept_codg', 'dscg_dept_name']) {
+      const input = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE }] });
+      const encounter = input.data.patient_dtos[0]!.fsi_encounter_dtos[0]! as unknown as Order;
+      Object.assign(encounter, { adm_dept_codg: '', adm_dept_name: '', [field]: odd() });
+      const v = validateAnalysisInput(input);
+      expect(v.ok, field).toBe(false);
+      if (!v.ok) expect(v.errors).toEqual([{ path: `${encounterPath}.${field}`, message: '类型应为 string' }]);
+    }
+  });
+
+  it('a blank hilist_name with hosplist_name as an object is refused naming it; as a number it is the name', () => {
+    const input = analysisInput({ lines: [{ code: '' }] });
+    Object.assign(ordersOf(input)[0]!, { hilist_name: '', hosplist_name: odd() });
+    const v = validateAnalysisInput(input);
+    expect(v.ok).toBe(false);
+    if (!v.ok)
+      expect(v.errors).toEqual([
+        { path: `${encounterPath}.fsi_order_dtos[0].hosplist_name`, message: '类型应为 string' },
+      ]);
+
+    const numbered = analysisInput({ lines: [{ code: '' }] });
+    Object.assign(ordersOf(numbered)[0]!, { hilist_name: '', hosplist_name: 5 });
+    const [r] = resultsOf(run(lib, numbered), 'GZ10000201002000');
+    expect(r!.vola_cont).toContain('5(未传)');
+  });
+
+  it('any field of the interface holding an object that cannot be printed never makes validate or analyze throw', () => {
+    // Sparse (names, departments, doctors blank): whatever stands in for a blank field is read too.
+    const base = sparse(analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE }, { code: '' }] })) as unknown as Order;
+    for (const [level, fields] of Object.entries(SPEC_FIELDS)) {
+      fields.forEach((field, i) => {
+        for (const value of [odd(), [odd()]]) {
+          const input = mutate({ input: base }, [{ op: 'retype', level: level as Level, field: i, value }]).input;
+          const v = validateAnalysisInput(input);
+          if (!v.ok) continue;
+          const out = analyze(lib, v.value, { infno: '3101', now: NOW });
+          expect(out.ok || out.errors.length > 0, `${level}.${field}`).toBe(true);
+        }
+      });
+    }
   });
 });

@@ -195,6 +195,7 @@ function orderOk(o: Json): boolean {
     str(o, 'drord_bhvr', o.drord_bhvr) &&
     str(o, 'hilist_name', o.hilist_name) &&
     str(o, 'hilist_lv', o.hilist_lv) &&
+    str(o, 'hosplist_name', o.hosplist_name) &&
     orderNumbersOk(o) &&
     str(o, 'spec', o.spec) &&
     str(o, 'spec_unt', o.spec_unt) &&
@@ -233,6 +234,8 @@ function encounterFieldsOk(e: Json): boolean {
     str(e, 'dr_codg', e.dr_codg) &&
     str(e, 'adm_dept_codg', e.adm_dept_codg) &&
     str(e, 'adm_dept_name', e.adm_dept_name) &&
+    str(e, 'dscg_dept_codg', e.dscg_dept_codg) &&
+    str(e, 'dscg_dept_name', e.dscg_dept_name) &&
     str(e, 'med_mdtrt_type', e.med_mdtrt_type) &&
     str(e, 'med_type', e.med_type) &&
     str(e, 'insutype', e.insutype) &&

@@ -1,6 +1,8 @@
 /**
  * JSON Schemas of what prealert needs to evaluate. They are deliberately loose where real clients differ (extra
  * provincial fields pass, numbers may be strings) and strict where evaluation would otherwise guess (ids, codes).
+ * Every field the evaluator reads is declared here, so that it reads only what the schema let through: a field left
+ * out passes as whatever JSON the client sent (an object whose String() throws included).
  */
 
 const str = { type: 'string' } as const;
@@ -8,7 +10,7 @@ const str = { type: 'string' } as const;
 // are 数值 16,2, counts 6,2, far inside this.
 const num = { type: 'number', minimum: -1e15, maximum: 1e15 } as const;
 // rule_ids: one string ("GZ…,GZ…"), a list of them, or nothing. A list's items are ids: a number is coerced to its
-// text, an object or a list is an error naming the item (it used to pass, and normalisation printed it).
+// text, an object or a list in it is an error naming rule_ids (it used to pass, and normalisation printed it).
 const strOrList = { anyOf: [{ type: 'string' }, { type: 'array', items: str }, { type: 'null' }] } as const;
 
 export const diagnoseSchema = {
@@ -39,6 +41,9 @@ export const orderSchema = {
     hilist_code: str,
     hilist_name: str,
     hilist_lv: str,
+    // Read as the line's name where hilist_name is blank: declared so that only text (or a number, coerced) gets
+    // there, never an object that cannot be printed.
+    hosplist_name: str,
     hilist_pric: num,
     cnt: num,
     pric: num,
@@ -71,6 +76,9 @@ export const encounterSchema = {
     dr_codg: str,
     adm_dept_codg: str,
     adm_dept_name: str,
+    // The department where adm_dept_codg/name are blank.
+    dscg_dept_codg: str,
+    dscg_dept_name: str,
     med_mdtrt_type: str,
     med_type: str,
     insutype: str,
