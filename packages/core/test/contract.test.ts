@@ -147,6 +147,23 @@ describe('output and jr_id', () => {
     expect(first.judge_result_detail_dtos[0]!.jrd_id).toBe(`${first.jr_id}-1`);
   });
 
+  // Found by fuzz-input.test.ts: a request listing one encounter twice (or its patient twice) was answered with
+  // every result twice under the same jr_id; a HIS that stores results by jr_id fails on the second.
+  it('an encounter or a patient sent twice is answered with each jr_id once', () => {
+    const once = resultsOf(run(lib, { gend: '2', lines: [{ code: APALUTAMIDE, rx_id: 'L1' }] }));
+    expect(once.length).toBeGreaterThan(0);
+    const encounterTwice = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE, rx_id: 'L1' }] });
+    const encounters = encounterTwice.data.patient_dtos[0]!.fsi_encounter_dtos;
+    encounters.push(structuredClone(encounters[0]!));
+    const patientTwice = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE, rx_id: 'L1' }] });
+    patientTwice.data.patient_dtos.push(structuredClone(patientTwice.data.patient_dtos[0]!));
+    for (const input of [encounterTwice, patientTwice]) {
+      const results = resultsOf(run(lib, input));
+      expect(results.map((r) => r.jr_id)).toEqual(once.map((r) => r.jr_id));
+      expect(results.map((r) => r.rule_id)).toEqual(once.map((r) => r.rule_id));
+    }
+  });
+
   it('rule_ids narrows the rules that run; an empty result means nothing fired', () => {
     const spec = { gend: '2', lines: [{ code: APALUTAMIDE }] };
     const input = analysisInput(spec);

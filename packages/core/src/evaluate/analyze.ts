@@ -324,15 +324,34 @@ export function evaluate(
       if (hits) for (const hit of hits) findings.push(toFinding(library, rule, undefined, hit, config));
     }
   }
-  if (findings.length > 1) findings.sort(byOutputOrder);
+  if (findings.length > 1) {
+    findings.sort(byOutputOrder);
+    dropRepeatedJrIds(findings);
+  }
   return findings;
 }
 
 /** Output order: severity, then rule, then jr_id. */
 function byOutputOrder(a: Finding, b: Finding): number {
   return (
-    a.severity - b.severity || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (a.jrId < b.jrId ? -1 : 1)
+    a.severity - b.severity ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
+    (a.jrId < b.jrId ? -1 : a.jrId > b.jrId ? 1 : 0)
   );
+}
+
+/**
+ * One result per jr_id (违规标识, the id a 3103 answers): a request that lists one encounter twice (in one patient,
+ * or the patient twice) gives the same finding once per copy, under the same jr_id, since the id is made of the
+ * rule, point, encounter and flagged rx_ids. Sorted, such findings are adjacent; the first is kept.
+ */
+function dropRepeatedJrIds(findings: Finding[]): void {
+  let kept = 1;
+  for (let i = 1; i < findings.length; i++) {
+    const f = findings[i]!;
+    if (f.jrId !== findings[kept - 1]!.jrId) findings[kept++] = f;
+  }
+  findings.length = kept;
 }
 
 /** 3101/3102 end to end on a validated input: scenes, normalisation, evaluation, national output. */
