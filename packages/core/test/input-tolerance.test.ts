@@ -141,6 +141,30 @@ describe('a bad request names every bad field in one answer', () => {
     expect(resultsOf(run(lib, input), SEX_DRUG)).toHaveLength(1);
   });
 
+  // Found by fuzz-input.test.ts: a bad date or trig_scen was quoted whole in its error, so a HIS that sent 40,000
+  // characters there got them all back in err_msg (字符 200 in the contract).
+  it('a huge bad value is quoted by its first 40 characters', () => {
+    const date = '2026-03-15 09:30:00'.repeat(2_000);
+    const input = analysisInput({ trig_scen: '7'.repeat(50_000), lines: [{ code: APALUTAMIDE, date }] });
+    const v = validateAnalysisInput(input);
+    expect(v.ok).toBe(true);
+    if (!v.ok) return;
+    const out = analyze(lib, v.value, { infno: '3101', now: NOW });
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.errors.map((e) => e.message)).toEqual([
+      `触发场景 "${'7'.repeat(40)}"… 无效，应为 1–10（可用英文逗号分隔多个）`,
+      `日期格式错误 "${date.slice(0, 40)}"…，应为 yyyy-MM-dd HH:mm:ss 或 yyyy-MM-dd`,
+    ]);
+    expect(out.message.length).toBeLessThan(400);
+    // A short value is quoted whole, and 𠀀 (two UTF-16 units) is never cut in half.
+    const wide = analysisInput({ lines: [{ code: APALUTAMIDE, date: `${'x'.repeat(39)}𠀀${'x'.repeat(10)}` }] });
+    const checked = validateAnalysisInput(wide);
+    const wideOut = checked.ok ? analyze(lib, checked.value, { infno: '3101', now: NOW }) : checked;
+    expect(wideOut.ok).toBe(false);
+    if (!wideOut.ok) expect(wideOut.errors[0]!.message).toContain(`"${'x'.repeat(39)}"…`);
+  });
+
   it('past 20 errors the message counts the rest; errors holds them all', () => {
     const input = analysisInput({ lines: Array.from({ length: 25 }, () => ({ code: APALUTAMIDE })) });
     for (const o of ordersOf(input)) delete o.rx_id;

@@ -3,6 +3,7 @@ import { parseLocalMinutes } from '../normalize/dates';
 import { parseScenes } from '../normalize/scenes';
 import { fastCheckAnalysis, isBlank } from './fast-validate';
 import type { AnalysisInput, FeedbackInput, RequestEnvelope } from './national-types';
+import { quoteValue } from './quote-value';
 import {
   analysisInputSchema,
   encounterSchema,
@@ -10,6 +11,9 @@ import {
   orderSchema,
   requestEnvelopeSchema,
 } from './schemas';
+
+/** How an error quotes a bad value. */
+export { QUOTED_CHARS, quoteValue } from './quote-value';
 
 export interface FieldError {
   /** Dotted path from the envelope root, e.g. "input.data.patient_dtos[0].brdy". */
@@ -130,7 +134,7 @@ function dateError(holder: Json, key: string, path: string, errors: FieldError[]
 }
 
 export function dateMessage(value: unknown): string {
-  return `日期格式错误 ${JSON.stringify(value)}，应为 yyyy-MM-dd HH:mm:ss 或 yyyy-MM-dd`;
+  return `日期格式错误 ${quoteValue(value)}，应为 yyyy-MM-dd HH:mm:ss 或 yyyy-MM-dd`;
 }
 
 /**

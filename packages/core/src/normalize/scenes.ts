@@ -1,3 +1,4 @@
+import { quoteValue } from '../envelope/quote-value';
 import type { FieldError } from '../envelope/validate';
 
 export type Stage = '事前' | '事中';
@@ -48,7 +49,7 @@ export function parseScenes(
     if (text === '') continue;
     const n = Number(text);
     if (!Number.isInteger(n) || n < 1 || n > 10) {
-      return { path, message: `触发场景 ${JSON.stringify(text)} 无效，应为 1–10（可用英文逗号分隔多个）` };
+      return { path, message: `触发场景 ${quoteValue(text)} 无效，应为 1–10（可用英文逗号分隔多个）` };
     }
     if (!scenes.includes(n)) scenes.push(n);
   }
