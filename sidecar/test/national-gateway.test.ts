@@ -157,6 +157,18 @@ describe.each([
       expectNationalError(reply, /charset "big5" is not supported/);
     });
 
+    // Found by fuzz-gateway.test.ts: the charset was refused before X-Out-Capacity was read, so the refusal came
+    // back whole (240 bytes) into a caller's smaller buffer.
+    it('an unsupported charset is answered within the buffer the caller declared (X-Out-Capacity)', async () => {
+      const reply = await call(server, analysisEnvelope(), {
+        headers: { 'content-type': 'application/json; charset=big5', 'x-out-capacity': '200' },
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.raw.length).toBeLessThanOrEqual(200);
+      expect(reply.body.infcode).toBe(-1);
+      expect(reply.body.err_msg).toMatch(/^Content-Type charset "big5".*…$/);
+    });
+
     it('a body sent without Content-Type, or labelled text/plain or form data, is still read as JSON', async () => {
       const payload = JSON.stringify(analysisEnvelope({ encounterId: 'MZ-G-7' }));
       const url = '/fsi/api/rsfComIfsService/callService';

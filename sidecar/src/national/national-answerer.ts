@@ -76,7 +76,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
   return async (headers, raw, routeInfno, arrival) => {
     const receivedAt = arrival?.receivedAt ?? new Date();
     const startedAt = arrival?.startedAt ?? performance.now();
-    let format: ReplyFormat = { charset: 'utf-8' };
+    const format: ReplyFormat = { charset: 'utf-8' };
     const fail = (message: string, envelope?: RequestEnvelope, status = 200, retry = false): Answered => {
       const answer = service.error({ receivedAt, envelope }, message).envelope;
       return {
@@ -84,18 +84,19 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
         ...render(retry ? { ...answer, [RETRY_FIELD]: true } : answer, format, status),
       };
     };
-    try {
-      format = { charset: requestCharset(headers['content-type']) };
-    } catch (error) {
-      if (error instanceof CharsetError) return fail(error.message);
-      throw error;
-    }
+    // The caller's buffer first: an unsupported charset is then answered within it too (in UTF-8).
     const capacityHeader = headers['x-out-capacity'];
     if (capacityHeader !== undefined) {
       const capacity = Number(capacityHeader);
       if (!Number.isInteger(capacity) || capacity <= 0)
-        return fail(`X-Out-Capacity 应为正整数字节数 (收到 "${capacityHeader}")`);
+        return fail(`X-Out-Capacity 应为正整数字节数 (收到 "${shortenError(String(capacityHeader))}")`);
       format.capacity = capacity;
+    }
+    try {
+      format.charset = requestCharset(headers['content-type']);
+    } catch (error) {
+      if (error instanceof CharsetError) return fail(error.message);
+      throw error;
     }
     if (!originAllowed(headers)) {
       // A page the hospital did not list may not write reminders or decisions, even through a "simple" request
