@@ -223,6 +223,21 @@ describe.each([
       expect(reply.body.err_msg).toMatch(/infno: 报文中的 "3101" 与地址中的 3103 不一致/);
     });
 
+    // Found by fuzz-gateway.test.ts: the infno sent was compared with the route's through String(), which throws
+    // for a JSON object with a "toString" key; the HIS got "请求无法读取 (TypeError)" or the internal-error answer.
+    it('names an infno sent as a JSON object, on the shim route and on the national route', async () => {
+      const odd = { ...analysisEnvelope(), infno: JSON.parse('{"toString":1}') };
+      const shim = await call(server, odd, { url: '/v1/yb/3101' });
+      expect(shim.status).toBe(200);
+      expect(shim.body.infcode).toBe(-1);
+      expect(shim.body.err_msg).toBe('infno: 报文中的 JSON 对象 与地址中的 3101 不一致');
+      const national = await call(server, odd);
+      expect(national.body.infcode).toBe(-1);
+      expect(national.body.err_msg).toBe('infno: 类型应为 string (交易编号)');
+      const numbered = await call(server, { ...analysisEnvelope(), infno: 3101 }, { url: '/v1/yb/3101' });
+      expect(numbered.body.infcode).toBe(0);
+    });
+
     it('fits X-Out-Capacity: trims, keeps the most severe results and the envelope valid', async () => {
       const envelope = analysisEnvelope({ encounterId: 'MZ-G-10', lines: 20, firing: 12 });
       const full = await call(server, envelope, { url: '/v1/yb/3101' });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RequestEnvelope, ResponseEnvelope } from '@prealert/core';
+import { quoteValue, type RequestEnvelope, type ResponseEnvelope } from '@prealert/core';
 import { type Logger, maskIdNumbers } from '../logging';
 import { isLoopbackHost } from '../loopback-host';
 import type { RequestFacts } from '../request-facts';
@@ -132,9 +132,12 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     if (routeInfno === undefined || 'input' in record) {
       envelope = record as RequestEnvelope;
       if (routeInfno !== undefined) {
-        if (envelope.infno === undefined) envelope.infno = routeInfno;
-        else if (String(envelope.infno) !== routeInfno) {
-          return fail(`infno: 报文中的 "${String(envelope.infno)}" 与地址中的 ${routeInfno} 不一致`, envelope);
+        // Compared as text (a number too); never String() of whatever was sent: of a JSON object with a
+        // "toString" key it throws.
+        const sent = typeof envelope.infno === 'number' ? String(envelope.infno) : envelope.infno;
+        if (sent === undefined) envelope.infno = routeInfno;
+        else if (sent !== routeInfno) {
+          return fail(`infno: 报文中的 ${quoteValue(sent)} 与地址中的 ${routeInfno} 不一致`, envelope);
         }
       }
     } else {
@@ -143,8 +146,10 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
       forwardJson = JSON.stringify(envelope);
     }
     if (typeof envelope.infno === 'number') envelope.infno = String(envelope.infno);
-    if (typeof envelope.infno !== 'string' || envelope.infno === '')
-      return fail('infno: 缺少必填字段 (交易编号)', envelope);
+    if (typeof envelope.infno !== 'string' || envelope.infno === '') {
+      const missing = envelope.infno === undefined || envelope.infno === null || envelope.infno === '';
+      return fail(`infno: ${missing ? '缺少必填字段' : '类型应为 string'} (交易编号)`, envelope);
+    }
     if (envelope.input === undefined || envelope.input === null)
       return fail('input: 缺少必填字段 (交易输入)', envelope);
 
