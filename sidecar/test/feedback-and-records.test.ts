@@ -44,6 +44,21 @@ describe('3103 dispositions', () => {
     expect(reply.err_msg).toMatch(/input\.data\.warns\[0\]\.warn_rslt_id: 未知的提醒结果ID "no-such-jr-id"/);
   });
 
+  // Found by fuzz-gateway.test.ts: an unknown warn_rslt_id was quoted whole, and every problem of a 3103 listed, so
+  // a HIS that sent 40,000 characters there, or a thousand unknown ids, got all of it back in err_msg.
+  it('quotes at most 40 characters of an unknown jr_id and lists at most 20 problems', async () => {
+    const long = await feedback([{ jrId: 'J'.repeat(40_000), way: '2' }]);
+    expect(long.infcode).toBe(-1);
+    expect(long.err_msg).toBe(
+      `反馈校验失败: input.data.warns[0].warn_rslt_id: 未知的提醒结果ID "${'J'.repeat(40)}"…，不是本机 3101/3102 返回的 jr_id`,
+    );
+    const many = await feedback(Array.from({ length: 25 }, (_, i) => ({ jrId: `no-such-${i}`, way: '2' as const })));
+    expect(many.infcode).toBe(-1);
+    expect(many.err_msg).toContain('input.data.warns[19].warn_rslt_id');
+    expect(many.err_msg).not.toContain('input.data.warns[20]');
+    expect(many.err_msg).toMatch(/…另有 5 处错误未列出$/);
+  });
+
   it('requires a reason to continue where the rule asks for one, and stores nothing of a rejected 3103', async () => {
     const [a, b] = await analyse('MZ-F-1');
     const before = outboxCount();

@@ -3,8 +3,10 @@ import {
   type EvaluatorConfig,
   errorEnvelope,
   type JudgeResultDto,
+  quoteValue,
   type RequestEnvelope,
   type ResponseEnvelope,
+  SHOWN_FIELD_ERRORS,
   successEnvelope,
   validateAnalysisInput,
   validateFeedbackInput,
@@ -224,7 +226,9 @@ export class NationalService {
       const reminder = deps.dispositions.reminder(warn.warn_rslt_id);
       const reason = (warn.dspo_way_rea ?? '').trim();
       if (!reminder) {
-        problems.push(`${at}.warn_rslt_id: 未知的提醒结果ID "${warn.warn_rslt_id}"，不是本机 3101/3102 返回的 jr_id`);
+        problems.push(
+          `${at}.warn_rslt_id: 未知的提醒结果ID ${quoteValue(warn.warn_rslt_id)}，不是本机 3101/3102 返回的 jr_id`,
+        );
       } else if (warn.dspo_way === '1' && reminder.impact === 'block') {
         problems.push(`${at}.dspo_way: 规则 ${reminder.ruleId}（${reminder.ruleName}）禁止继续执行，只能返回修改(2)`);
       } else if (warn.dspo_way === '1' && reminder.impact === 'reason' && reason === '') {
@@ -234,7 +238,12 @@ export class NationalService {
       }
     });
     // All or nothing: a rejected 3103 stores none of its decisions.
-    if (problems.length > 0) return this.error(call, `反馈校验失败: ${problems.join('; ')}`);
+    if (problems.length > 0) {
+      // As a 3101's field errors: the first SHOWN_FIELD_ERRORS spelled out, the rest counted.
+      const shown = problems.slice(0, SHOWN_FIELD_ERRORS);
+      if (problems.length > shown.length) shown.push(`…另有 ${problems.length - shown.length} 处错误未列出`);
+      return this.error(call, `反馈校验失败: ${shown.join('; ')}`);
+    }
 
     // The decisions on the gateway's results go back to it with the HIS's own envelope header.
     const { input: _input, ...header } = call.envelope;
