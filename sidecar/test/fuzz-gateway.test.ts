@@ -324,6 +324,7 @@ describe('fuzz: the national route over HTTP answers every mutated or broken req
           const before = dispositions();
           const reply = await send(bytes, c.transport, infno);
           expectNationalAnswer(reply, c.transport);
+          expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
 
           const ok = reply.body.infcode === 0;
           if (ok) seen.ok++;

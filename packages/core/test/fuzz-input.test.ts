@@ -137,6 +137,8 @@ describe('fuzz: validate → analyze never throws on mutated real envelopes, and
         fc.property(plans(BASES.length), fc.constantFrom<'3101' | '3102'>('3101', '3102'), (plan, infno) => {
           const input = parsedInput(inputText(plan));
           const valid = validateAnalysisInput(input);
+          // "__proto__" and "constructor" keys stay data: nothing reaches Object.prototype.
+          expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
           if (!valid.ok) {
             seen.refused++;
             expectNamedErrors(valid, 'validate');
