@@ -213,10 +213,13 @@ async function jsonRulesEngineRatio(
   national: LibraryData,
 ): Promise<{ jreUs: number; prealertUs: number; ratio: number; points: number }> {
   const kinds = new Set(['sex', 'age_group', 'visit_type']);
+  const points = national.knowledgePoints.filter((kp) => kinds.has(kp.limit.kind));
+  // The points' own rules: a visit-type point may sit in a rule of another kind (住院方可支付 in 药品限支付疗程).
+  const ruleIds = new Set(points.map((kp) => kp.ruleId));
   const subset: LibraryData = {
     meta: { ...national.meta, version: 'subset' },
-    rules: national.rules.filter((r) => kinds.has(r.kind)),
-    knowledgePoints: national.knowledgePoints.filter((kp) => kinds.has(kp.limit.kind)),
+    rules: national.rules.filter((r) => ruleIds.has(r.id)),
+    knowledgePoints: points,
   };
   const engine = new Engine([], { allowUndefinedFacts: true });
   for (const kp of subset.knowledgePoints) {
