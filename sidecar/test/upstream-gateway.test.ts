@@ -397,6 +397,43 @@ describe('provincial gateway answers beyond the contract', () => {
     }
   });
 
+  it('masks a patient\'s name only inside the gateway result\'s texts, so a name like "12" keeps the record and its 3103', async () => {
+    const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 5_000 } });
+    try {
+      for (const patientName of ['12', 'id', 'null']) {
+        const encounterId = `MZ-U-JS-${patientName}`;
+        const taskId = `T-${encounterId}`;
+        const jrId = `UP-JS-${patientName}`;
+        behaviour = (body, res) => {
+          if (body.infno !== '3101') return answer(res, {});
+          answer(res, {
+            result: [
+              {
+                ...upstreamResult(jrId, `R-JS-${patientName}`, encounterId),
+                vola_cont: `参保人${patientName}超量`,
+                judge_result_detail_dtos: [
+                  { jrd_id: 'd1', patn_id: 'p', mdtrt_id: encounterId, rx_id: `${encounterId}-003`, vola_amt: 12 },
+                ],
+                vola_amt: 12,
+              },
+            ],
+          });
+        };
+        const reply = await callService(server, analysisEnvelope({ encounterId, taskId, patientName }));
+        expect(reply.body.output.result!.map((r) => r.jr_id)).toContain(jrId);
+        const task = await server.app.inject({ url: `/v1/tasks/${taskId}` });
+        expect(task.statusCode, patientName).toBe(200);
+        const recorded = (JSON.parse(task.payload) as TaskView).results.find((r) => r.jr_id === jrId);
+        expect(recorded?.vola_cont, patientName).toBe('参保人[redacted]超量');
+        expect(recorded?.vola_amt, patientName).toBe(12);
+        const feedback = (await callService(server, feedbackEnvelope([{ jrId, way: '2' }]))).body;
+        expect(feedback.infcode, `${patientName}: ${feedback.err_msg}`).toBe(0);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a changed decision supersedes an earlier one still waiting to go, so the gateway ends with the newest', async () => {
     const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 2_000 } });
     try {

@@ -24,10 +24,33 @@ export function maskPatientNames(text: string, names: readonly string[]): string
   return masked;
 }
 
-/** maskPatientNames on JSON text: each name is looked for as JSON writes it, so the text stays valid JSON. */
+/**
+ * maskPatientNames on JSON text, inside its string values only: the text is parsed, each string value masked and
+ * the result written again. Replacing in the raw text would also hit its syntax and numbers (a HIS that fills
+ * patn_name with "12" turned `"vola_amt":12` into `"vola_amt":[redacted]`), and the record was then dropped.
+ * Identifiers (keys ending in "_id": jr_id, rule_id, mdtrt_id, rx_id…) are kept as sent: they are codes, not text
+ * about the patient, and the record is looked up and linked by them.
+ */
 export function maskPatientNamesInJson(json: string, names: readonly string[]): string {
-  return maskPatientNames(
-    json,
-    names.map((name) => JSON.stringify(name).slice(1, -1)),
-  );
+  if (names.length === 0) return json;
+  return JSON.stringify(maskStrings(JSON.parse(json) as unknown, names));
+}
+
+function maskStrings(value: unknown, names: readonly string[], key = ''): unknown {
+  if (typeof value === 'string') return key.endsWith('_id') ? value : maskPatientNames(value, names);
+  if (Array.isArray(value)) return value.map((v) => maskStrings(v, names, key));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      // Defined as an own property, so a "__proto__" key stays data and does not reach a prototype.
+      Object.defineProperty(out, k, {
+        value: maskStrings(v, names, k),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return value;
 }
