@@ -434,6 +434,40 @@ describe('provincial gateway answers beyond the contract', () => {
     }
   });
 
+  it("keeps only the infcode of a gateway's 3103 refusal, whose err_msg may name the patient, in the log and outbox", async () => {
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 5_000 } }, { logger });
+    try {
+      behaviour = (body, res) => {
+        if (body.infno !== '3101') {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ infcode: -1, err_msg: '参保人王测试的预警结果不存在' }));
+          return;
+        }
+        answer(res, { result: [upstreamResult('UP-REF-1', 'R-REF', 'MZ-U-REF')] });
+      };
+      await callService(server, analysisEnvelope({ encounterId: 'MZ-U-REF' }));
+      await server.listen();
+      const fb = await callService(server, feedbackEnvelope([{ jrId: 'UP-REF-1', way: '2' }]));
+      expect(fb.body.infcode).toBe(0);
+      const lastError = () =>
+        server.db
+          .prepare("SELECT last_error FROM outbox WHERE kind = 'upstream_feedback' AND last_error IS NOT NULL")
+          .pluck()
+          .get() as string | undefined;
+      const deadline = Date.now() + 10_000;
+      while (lastError() === undefined && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(lastError()).toBe("infcode -1 (the gateway's err_msg is withheld: it may name a patient)");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const logged = lines.filter((l) => JSON.stringify(l).includes('infcode -1'));
+      expect(logged.length).toBeGreaterThan(0);
+      expect(lines.filter((l) => JSON.stringify(l).includes('王测试'))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a changed decision supersedes an earlier one still waiting to go, so the gateway ends with the newest', async () => {
     const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 2_000 } });
     try {

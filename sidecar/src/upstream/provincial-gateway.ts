@@ -189,14 +189,27 @@ export class ProvincialGateway {
     } catch {
       return 'answer is not JSON';
     }
-    return Number(answer.infcode) === 0
-      ? undefined
-      : `infcode ${String(answer.infcode)}: ${String(answer.err_msg ?? '')}`;
+    if (Number(answer.infcode) === 0) return undefined;
+    // The outbox logs this on every retry and keeps it in last_error. A refusal's err_msg is free text that may
+    // name the patient ("参保人王某某的预警结果不存在"), and on this path the names are not known (the records hold
+    // only pseudonyms), so it cannot be masked: only the code is kept.
+    const message =
+      answer.err_msg === undefined || answer.err_msg === null || answer.err_msg === ''
+        ? ''
+        : " (the gateway's err_msg is withheld: it may name a patient)";
+    return `infcode ${infcodeText(answer.infcode)}${message}`;
   }
 
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/** A gateway's infcode as text, when it is a short number; anything else it sent is not quoted. */
+function infcodeText(infcode: unknown): string {
+  if (typeof infcode === 'number' && Number.isInteger(infcode) && Math.abs(infcode) < 1e6) return String(infcode);
+  if (typeof infcode === 'string' && /^-?\d{1,6}$/.test(infcode.trim())) return infcode.trim();
+  return '(not a number)';
 }
 
 const WORKFLOW_IMPACTS: ReadonlySet<string> = new Set(['notice', 'confirm', 'reason', 'block']);
