@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { RequestEnvelope } from '@prealert/core';
+import { quoteValue, type RequestEnvelope } from '@prealert/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../logging';
 import { CharsetError, decodeBody, requestCharset } from '../national/body-charset';
@@ -118,7 +118,15 @@ export class SpoolReplayer {
       if (spooled.infno !== '3103') return { done: false, reason: `infno ${spooled.infno}: only 3103 is spooled` };
       spooledAt = spooled.spooledAt;
       json = decodeBody(spooled.body, requestCharset(`application/json; charset=${spooled.charset}`));
-      const parsed = toEnvelope(JSON.parse(json) as unknown, spooled.infno);
+      const body = JSON.parse(json) as unknown;
+      let parsed: RequestEnvelope | string;
+      try {
+        parsed = toEnvelope(body, spooled.infno);
+      } catch (error) {
+        // Whatever the file holds, reading it as an envelope throwing means it never will be one: retrying every
+        // few seconds would only repeat the stack in the log.
+        parsed = `报文无法读取为请求 (${error instanceof Error ? error.name : 'error'})`;
+      }
       if (typeof parsed === 'string') return { done: false, reason: parsed };
       envelope = parsed;
     } catch (error) {
@@ -176,9 +184,10 @@ function toEnvelope(body: unknown, infno: string): RequestEnvelope | string {
   const record = body as Record<string, unknown>;
   if (!('input' in record)) return { infno, input: record } as RequestEnvelope;
   const envelope = record as RequestEnvelope;
-  if (envelope.infno !== undefined && String(envelope.infno) !== infno) {
-    return `infno: 报文中的 "${String(envelope.infno)}" 与 ${infno} 不一致`;
-  }
+  // Compared as text (a number too), as the shim route does; never String() of whatever was spooled: of a JSON
+  // object with a "toString" key it throws.
+  const sent: unknown = typeof envelope.infno === 'number' ? String(envelope.infno) : envelope.infno;
+  if (sent !== undefined && sent !== infno) return `infno: 报文中的 ${quoteValue(sent)} 与 ${infno} 不一致`;
   envelope.infno = infno;
   return envelope;
 }
