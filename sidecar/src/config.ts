@@ -213,9 +213,9 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
   if (raw.log !== undefined) {
     const log = block(raw.log, 'log', field);
     if (log.level !== undefined) config.log.level = logLevel(log.level, field('log.level'));
-    if (log.file !== undefined) config.log.file = path.resolve(path.dirname(file), str(log.file, field('log.file')));
+    if (log.file !== undefined) config.log.file = logFile(log.file, path.dirname(file), field('log.file'));
     if (log.maxFileBytes !== undefined)
-      config.log.maxFileBytes = atLeast(log.maxFileBytes, MIN_LOG_FILE_BYTES, field('log.maxFileBytes'));
+      config.log.maxFileBytes = logFileBytes(log.maxFileBytes, field('log.maxFileBytes'));
     if (log.keepFiles !== undefined) config.log.keepFiles = positiveInt(log.keepFiles, field('log.keepFiles'));
   }
   if (raw.records !== undefined) {
@@ -319,11 +319,34 @@ function positiveInt(value: unknown, name: string): number {
 }
 /** A log file rolled over at a few kB would leave only minutes of history in keepFiles files. */
 const MIN_LOG_FILE_BYTES = 64 * 1024;
-function atLeast(value: unknown, min: number, name: string): number {
+/**
+ * pino-roll is given the size as `${n}b` and reads it with /^[\d.]+/: a number JavaScript writes with an exponent
+ * (1e21 and up) is refused there, at start. A log file of a terabyte is no limit anyway.
+ */
+const MAX_LOG_FILE_BYTES = 2 ** 40;
+function logFileBytes(value: unknown, name: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min)
-    throw new ConfigError(`${name} must be an integer of at least ${min}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < MIN_LOG_FILE_BYTES || n > MAX_LOG_FILE_BYTES) {
+    throw new ConfigError(
+      `${name} must be an integer from ${MIN_LOG_FILE_BYTES} to ${MAX_LOG_FILE_BYTES} (got ${JSON.stringify(value)})`,
+    );
+  }
   return n;
+}
+/**
+ * The log file's path, resolved against the config file's folder and checked as pino-roll will check it when the
+ * sidecar starts (its validateFileName, on the whole path): none of < > " | ? * or NUL, and no ":" but a drive
+ * letter's. Refused here, the error names the field instead of the sidecar failing to start.
+ */
+function logFile(value: unknown, base: string, name: string): string {
+  const resolved = path.resolve(base, str(value, name));
+  const checked = resolved.replace(/^[A-Za-z]:/, '');
+  if (/[<>"|?*\0:]/.test(checked)) {
+    throw new ConfigError(
+      `${name} must not hold < > " | ? * : or NUL (but a drive letter's ":"): the log rotation refuses such a path (got ${JSON.stringify(resolved)})`,
+    );
+  }
+  return resolved;
 }
 function retentionDays(value: unknown, name: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;

@@ -134,7 +134,7 @@ describe('log.maxFileBytes and log.keepFiles settings', () => {
     });
     fs.writeFileSync(config, JSON.stringify({ log: { maxFileBytes: 1000 } }));
     expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dir } })).toThrow(
-      'prealert.config.json: log.maxFileBytes must be an integer of at least 65536',
+      'prealert.config.json: log.maxFileBytes must be an integer from 65536 to 1099511627776 (got 1000)',
     );
     fs.writeFileSync(config, JSON.stringify({ log: { keepFiles: 0 } }));
     expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dir } })).toThrow(
@@ -144,5 +144,29 @@ describe('log.maxFileBytes and log.keepFiles settings', () => {
     expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dir } })).toThrow(
       'prealert.config.json: log.maxFiles is not a known setting (level, file, maxFileBytes, keepFiles)',
     );
+  });
+
+  it('refuses at load a size or a file name the log rotation would refuse at start, and opens what it accepts', async () => {
+    const dir = tempDataDir();
+    const config = path.join(dir, CONFIG_FILE_NAME);
+    const load = (log: Record<string, unknown>) => {
+      fs.writeFileSync(config, JSON.stringify({ log }));
+      return loadConfig({ env: { PREALERT_DATA_DIR: dir } });
+    };
+    // Written "1e+21b" for pino-roll, which then refused to start.
+    expect(() => load({ file: 'prealert.log', maxFileBytes: 1e21 })).toThrow(
+      'prealert.config.json: log.maxFileBytes must be an integer from 65536 to 1099511627776 (got 1e+21)',
+    );
+    for (const name of ['pre:alert.log', 'prealert?.log', 'logs|x/prealert.log']) {
+      expect(() => load({ file: name }), name).toThrow(
+        /^prealert\.config\.json: log\.file must not hold < > " \| \? \* : or NUL/,
+      );
+    }
+    // The largest size allowed is one pino-roll takes: the loggers open and write.
+    const largest = load({ file: 'logs/prealert.log', maxFileBytes: 2 ** 40 });
+    const loggers = await openLoggers(largest.log);
+    loggers.logger.info('opened');
+    await new Promise<void>((resolve) => loggers.logger.flush(() => resolve()));
+    expect(rolled(path.join(dir, 'logs')).length).toBe(1);
   });
 });
