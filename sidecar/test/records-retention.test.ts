@@ -210,6 +210,9 @@ describe('records retention', () => {
     expect((await results(s, 'MZ-AGAIN', 'T-AGAIN-1b', who))[1]).toMatchObject({ prior_dspo: true });
     await get(s, '/v1/stats');
     ageRecords(s.db, 500);
+    // The workstation answers today: pruning goes no further than the window of the last answer written.
+    await analyse(s, 'MZ-TODAY', 'T-TODAY', { deptCode: 'K2', doctorCode: 'D2' });
+    await get(s, '/v1/stats');
     expect(await s.retention.prune()).toMatchObject({ reminders: 2, tasks: 2, dispositions: 1 });
 
     // The same encounter under the same library gives the same jr_ids. The recorder had them as stored: without
@@ -225,9 +228,9 @@ describe('records retention', () => {
     expect(task.dispositions[first[0]!]).toMatchObject({ dspo_way: '2' });
     const today = shanghaiDay(Date.now());
     expect((await get<{ totals: unknown }>(s, `/v1/stats?from=${today}&to=${today}`)).body.totals).toMatchObject({
-      reminders: 2,
+      reminders: 4,
       complied: 1,
-      pending: 1,
+      pending: 3,
     });
   });
 
@@ -244,8 +247,10 @@ describe('records retention', () => {
     expect((await get(server, '/v1/tasks/T-KEEP')).status).toBe(200);
     expect(count(server.db, 'SELECT COUNT(*) FROM reminders')).toBe(2);
     await server.close();
-    // The same database with a window: pruned at the first pass.
+    // The same database with a window, once the workstation answers again: pruned at the first pass.
     server = await testServer({ dataDir, records: { retentionDays: 31 } });
+    await analyse(server, 'MZ-TODAY', 'T-TODAY', { deptCode: 'K1', doctorCode: 'D1' });
+    await get(server, '/v1/stats');
     expect(await server.retention.prune()).toMatchObject({ reminders: 2, tasks: 1 });
     expect((await get(server, '/v1/tasks/T-KEEP')).status).toBe(404);
   });

@@ -21,6 +21,8 @@ const REMINDERS_PER_BATCH = 100;
 const TASKS_PER_BATCH = 200;
 const LINKS_PER_BATCH = 1000;
 const OUTBOX_PER_BATCH = 500;
+/** The most a pass moves the cutoff beyond the last one applied (a pass runs daily, and a minute after each start). */
+const MAX_CUTOFF_STEP_DAYS = 2;
 
 /** Rows removed by one pass, per table. Counts only: nothing about a patient or an answer is logged. */
 export interface PruneCounts {
@@ -100,6 +102,9 @@ export class RecordsRetention {
   private readonly linkBatch;
   private readonly deleteLinks;
   private readonly deleteDelivered;
+  private readonly latestTaskAt;
+  private readonly appliedCutoff;
+  private readonly saveCutoff;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PruneReport | undefined> | undefined;
   private stopping = false;
@@ -161,6 +166,16 @@ export class RecordsRetention {
     this.deleteDelivered = db.prepare<[number, number]>(
       'DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox WHERE delivered_at < ? LIMIT ?)',
     );
+    // The task written last (ids only grow): its time, not the largest created_at, as a clock set back since then
+    // would otherwise leave a task stamped in the future the measure of every later pass.
+    this.latestTaskAt = db.prepare<[], number>('SELECT created_at FROM tasks ORDER BY id DESC LIMIT 1').pluck();
+    this.appliedCutoff = db
+      .prepare<[], number>("SELECT value FROM retention_progress WHERE name = 'cutoff_ms'")
+      .pluck();
+    this.saveCutoff = db.prepare<[number]>(
+      `INSERT INTO retention_progress (name, value) VALUES ('cutoff_ms', ?)
+       ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)`,
+    );
   }
 
   /** Runs a pass a minute from now and then every day (nothing when retentionDays is 0). */
@@ -201,10 +216,50 @@ export class RecordsRetention {
     return this.running;
   }
 
+  /**
+   * The first day kept. Pruning cannot be undone, and a clock read wrong at a pass (a BIOS battery, a bad NTP
+   * answer) would otherwise prune everything before a day years ahead, so the day the clock gives is held back to
+   * the window of the task written last (a clock ahead only now), and, once a pass has pruned, to two days beyond
+   * the cutoff it applied (a clock that was ahead while the tasks were written too). The first pass of a database
+   * never pruned (or whose last task is older than the window: a workstation long unused) has no cutoff of its own
+   * yet and prunes its backlog in one go. Undefined when no task was ever written: nothing to measure by, and
+   * nothing a reminder or an answer could have left.
+   */
+  private cutoff(now: number): { cutoff: Cutoff; store: boolean } | undefined {
+    const days = this.options.retentionDays;
+    const wanted = addDays(shanghaiDay(now), -days);
+    const latest = this.latestTaskAt.get();
+    if (latest === undefined) return undefined;
+    const byTasks = addDays(shanghaiDay(latest), -days);
+    const applied = this.appliedCutoff.get();
+    const byStep = applied === undefined ? undefined : addDays(shanghaiDay(applied), MAX_CUTOFF_STEP_DAYS);
+    let day = wanted;
+    if (byTasks < day) day = byTasks;
+    if (byStep !== undefined && byStep < day) day = byStep;
+    // (A pass soon after midnight, before the day's first answer, is held back a day: that is no news.)
+    if (day < addDays(wanted, -1)) {
+      this.options.logger.warn(
+        {
+          wanted_kept_from: wanted,
+          kept_from: day,
+          last_task_day: shanghaiDay(latest),
+          last_applied_cutoff: applied === undefined ? null : shanghaiDay(applied),
+        },
+        `the clock is ahead of the records (or none were written lately); pruning only the records before ${day}`,
+      );
+    }
+    const ms = Date.parse(`${day}T00:00:00+08:00`);
+    // A cutoff held back by the last task alone, on a database never pruned, is not stored as applied: the records
+    // of a workstation long unused are pruned in one go once it answers again.
+    return { cutoff: { day, ms }, store: applied !== undefined || day === wanted };
+  }
+
   private async pass(now: number): Promise<PruneReport | undefined> {
     const started = Date.now();
-    const keptFrom = addDays(shanghaiDay(now), -this.options.retentionDays);
-    const cutoff: Cutoff = { day: keptFrom, ms: Date.parse(`${keptFrom}T00:00:00+08:00`) };
+    const guarded = this.cutoff(now);
+    if (guarded === undefined) return undefined;
+    const { cutoff, store } = guarded;
+    const keptFrom = cutoff.day;
     const counts: PruneCounts = {
       reminders: 0,
       dispositions: 0,
@@ -215,7 +270,8 @@ export class RecordsRetention {
     };
     while (this.sightings.readBatch()) if (!(await this.breather())) return undefined;
 
-    if (this.anyOldReminder.get(cutoff) !== undefined || this.anyOldTask(cutoff)) {
+    const anyOld = this.anyOldReminder.get(cutoff) !== undefined || this.anyOldTask(cutoff);
+    if (anyOld) {
       this.options.recorder.forgetStored();
       await this.options.recorder.flush();
       if (this.options.recorder.heldRecords > 0) {
@@ -223,10 +279,14 @@ export class RecordsRetention {
         this.options.logger.warn('records are waiting for the disk; pruning old records put off until tomorrow');
         return undefined;
       }
+    }
+    if (store) this.saveCutoff.run(cutoff.ms);
+    if (anyOld) {
       if (!(await this.pruneReminders(cutoff, counts))) return undefined;
       if (!(await this.pruneTasks(cutoff, counts))) return undefined;
     }
     if (!(await this.pruneLinks(cutoff, counts))) return undefined;
+    // By the guarded cutoff as well: a delivered entry goes no earlier than the records it was about.
     const deliveredBefore = Math.min(cutoff.ms, now - DELIVERED_RETENTION_MS);
     for (;;) {
       const removed = this.deleteDelivered.run(deliveredBefore, OUTBOX_PER_BATCH);

@@ -1,0 +1,118 @@
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SidecarServer } from '../src/server';
+import { addDays, shanghaiDay } from '../src/stats/days';
+import type { Db } from '../src/store/database';
+import type { TaskView } from '../src/store/tasks';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { callService, testServer } from './helpers/test-server';
+
+const DAY_MS = 86_400_000;
+const YEAR_MS = 365 * DAY_MS;
+
+let server: (SidecarServer & { dataDir: string }) | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A 3101 with two warnings answered by `s` (written to the database before this returns): their jr_ids. */
+async function analyse(s: SidecarServer, encounterId: string, taskId: string): Promise<string[]> {
+  const reply = await callService(
+    s,
+    analysisEnvelope({ encounterId, taskId, deptCode: 'K', doctorCode: 'D', deptName: '科室', doctorName: '医生' }),
+  );
+  expect(reply.body.infcode).toBe(0);
+  expect(reply.body.output.result).toHaveLength(2);
+  await s.app.inject({ url: '/v1/stats' }); // everything queued is written
+  return reply.body.output.result!.map((r) => r.jr_id);
+}
+
+async function feedback(s: SidecarServer, warns: Parameters<typeof feedbackEnvelope>[0]): Promise<number> {
+  return (await callService(s, feedbackEnvelope(warns))).body.infcode;
+}
+
+async function task(s: SidecarServer, taskId: string): Promise<{ status: number; body: TaskView }> {
+  const response = await s.app.inject({ url: `/v1/tasks/${taskId}` });
+  return { status: response.statusCode, body: JSON.parse(response.payload) as TaskView };
+}
+
+/** Moves every record stored so far `days` into the past (as records-retention.test.ts does). */
+function ageRecords(db: Db, days: number): void {
+  const ms = days * DAY_MS;
+  db.transaction(() => {
+    db.prepare('UPDATE tasks SET created_at = created_at - ?').run(ms);
+    db.prepare(
+      "UPDATE reminders SET first_at = first_at - @ms, day = date((first_at - @ms + 28800000) / 1000, 'unixepoch')",
+    ).run({ ms });
+    db.prepare('UPDATE dispositions SET at = at - ?').run(ms);
+    db.prepare('UPDATE upstream_links SET seen_at = seen_at - ?').run(ms);
+    db.prepare(
+      'UPDATE outbox SET created_at = created_at - @ms, next_attempt_at = next_attempt_at - @ms, delivered_at = delivered_at - @ms',
+    ).run({ ms });
+  })();
+}
+
+function count(db: Db, sql: string, ...params: unknown[]): number {
+  return db
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
+}
+
+/** A logger keeping its warnings, to see what a pass said. */
+function warningsLogger(): { logger: pino.Logger; lines: { msg: string; [key: string]: unknown }[] } {
+  const lines: { msg: string }[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+describe('records retention with a clock read wrong at a pass', () => {
+  it('prunes nothing answered within the window of the last answer written when the clock jumps years ahead', async () => {
+    const { logger, lines } = warningsLogger();
+    server = await testServer({ records: { retentionDays: 400 } }, { logger });
+    const s = server;
+    const ids = await analyse(s, 'MZ-NOW', 'T-NOW');
+    const today = shanghaiDay(Date.now());
+
+    // The workstation's clock reads two years ahead at the daily pass (a BIOS or NTP error), then is corrected.
+    const report = await s.retention.prune(Date.now() + 2 * YEAR_MS);
+    expect(report).toMatchObject({ kept_from: addDays(today, -400), reminders: 0, tasks: 0, result_bodies: 0 });
+    expect((await task(s, 'T-NOW')).status).toBe(200);
+    expect(count(s.db, 'SELECT COUNT(*) FROM reminders')).toBe(2);
+    expect(await feedback(s, [{ jrId: ids[0]!, way: '2' }])).toBe(0);
+    const warning = lines.find((l) => l.msg.startsWith('the clock is ahead of the records'));
+    expect(warning).toMatchObject({ kept_from: addDays(today, -400), last_task_day: today });
+    // Dates only: nothing about a patient or an answer.
+    expect(JSON.stringify(warning)).not.toContain(ids[0]!);
+  });
+
+  it('prunes an old backlog in one go at the first pass, then moves the cutoff at most two days a pass', async () => {
+    const { logger, lines } = warningsLogger();
+    server = await testServer({ records: { retentionDays: 400 } }, { logger });
+    const s = server;
+    await analyse(s, 'MZ-500', 'T-500');
+    ageRecords(s.db, 200);
+    await analyse(s, 'MZ-300', 'T-300');
+    ageRecords(s.db, 300); // T-500 is 500 days old, T-300 300 days
+    await analyse(s, 'MZ-TODAY', 'T-TODAY');
+    const today = shanghaiDay(Date.now());
+
+    // The first pass of a database never pruned takes its whole backlog.
+    expect(await s.retention.prune()).toMatchObject({ kept_from: addDays(today, -400), reminders: 2, tasks: 1 });
+    expect((await task(s, 'T-500')).status).toBe(404);
+
+    // Then the clock runs two years ahead, while answering too: the task written last is dated in the future.
+    await analyse(s, 'MZ-AHEAD', 'T-AHEAD');
+    s.db.prepare("UPDATE tasks SET created_at = created_at + ? WHERE task_id = 'T-AHEAD'").run(2 * YEAR_MS);
+    const ahead = Date.now() + 2 * YEAR_MS;
+    expect(await s.retention.prune(ahead)).toMatchObject({ kept_from: addDays(today, -398), reminders: 0, tasks: 0 });
+    expect(await s.retention.prune(ahead)).toMatchObject({ kept_from: addDays(today, -396), reminders: 0, tasks: 0 });
+    expect((await task(s, 'T-300')).status).toBe(200);
+    expect(count(s.db, 'SELECT COUNT(*) FROM reminders')).toBe(6);
+    expect(lines.filter((l) => l.msg.startsWith('the clock is ahead of the records'))).toHaveLength(2);
+    // The clock corrected: the cutoff applied never goes back, and today's pass is today's.
+    expect(await s.retention.prune()).toMatchObject({ kept_from: addDays(today, -400) });
+    expect(lines).toHaveLength(2);
+  });
+});
