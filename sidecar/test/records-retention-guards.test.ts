@@ -116,3 +116,30 @@ describe('records retention with a clock read wrong at a pass', () => {
     expect(lines).toHaveLength(2);
   });
 });
+
+describe('records retention and the result bodies of a kept first answer', () => {
+  it('keeps the bodies a kept answer refers to when an answer of the same day giving them is pruned', async () => {
+    server = await testServer({ records: { retentionDays: 400 } });
+    const s = server;
+    const ids = await analyse(s, 'MZ-LATE', 'T-LATE-1');
+    // Analysed again that day: the same results, the same result bodies.
+    expect(await analyse(s, 'MZ-LATE', 'T-LATE-1b')).toEqual(ids);
+    ageRecords(s.db, 500);
+    await analyse(s, 'MZ-TODAY', 'T-TODAY');
+    // A late decision today keeps its reminder, and with it the reminder's first answer T-LATE-1; T-LATE-1b goes.
+    expect(await feedback(s, [{ jrId: ids[0]!, way: '2' }])).toBe(0);
+    const before = (await task(s, 'T-LATE-1')).body;
+    expect(before.results.map((r) => typeof r.rule_name)).toEqual(['string', 'string']);
+
+    expect(await s.retention.prune()).toMatchObject({ reminders: 1, tasks: 1 });
+    expect((await task(s, 'T-LATE-1b')).status).toBe(404);
+    expect((await task(s, 'T-LATE-1')).body).toEqual(before);
+    const withoutBody = `SELECT COUNT(*) FROM tasks t, json_each(t.results) j
+      WHERE NOT EXISTS (SELECT 1 FROM result_bodies b WHERE b.id = json_extract(j.value, '$[4]'))`;
+    expect(count(s.db, withoutBody)).toBe(0);
+    // Once its reminder goes too (nothing keeps it in the window any more), the answer goes with its bodies.
+    s.db.prepare('UPDATE dispositions SET at = at - ?').run(500 * DAY_MS);
+    expect(await s.retention.prune()).toMatchObject({ reminders: 1, tasks: 1, result_bodies: 2 });
+    expect(count(s.db, withoutBody)).toBe(0);
+  });
+});

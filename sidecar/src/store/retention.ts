@@ -65,7 +65,8 @@ interface Cutoff {
  *   (dispositions.at) since the window began. A 3103 may name any jr_id answered within the window. Its figures are
  *   first added to pruned_figures, which /v1/stats still reports (pruned-figures.ts).
  * - A task (one 3101/3102 answer) from before the window goes, but for the first answer of a reminder that stays
- *   (reminders.first_task refers to it); with it the result bodies no answer within the window gave (body_seen).
+ *   (reminders.first_task refers to it); with it the result bodies no answer within the window gave (body_seen)
+ *   and no answer kept from before it refers to.
  * - An upstream link last seen before the window goes, but for the latest one of a reminder that stays: a later
  *   decision on it is sent to the gateway under that id.
  * - An outbox entry goes once delivered, and no earlier than the window and the 90 days its forwarder keeps it
@@ -96,6 +97,7 @@ export class RecordsRetention {
   private readonly taskBatch;
   private readonly taskAges;
   private readonly keptFirstTasks;
+  private readonly keptFirstBodies;
   private readonly deleteTasks;
   private readonly deleteBodies;
   private readonly deleteBodiesSeen;
@@ -146,6 +148,16 @@ export class RecordsRetention {
       'SELECT id, created_at AS createdAt FROM tasks WHERE id > ? ORDER BY id LIMIT ?',
     );
     this.keptFirstTasks = db.prepare<[string], number>('SELECT first_task FROM reminders WHERE day < ?').pluck();
+    // The result bodies those kept first answers refer to. A body's body_seen day is the latest day of an answer
+    // that gave it, so a body of a kept answer from before the window can look unused: an answer of the same day
+    // giving it too may be pruned.
+    this.keptFirstBodies = db
+      .prepare<[string], number>(
+        `SELECT DISTINCT json_extract(j.value, '$[4]') FROM reminders r JOIN tasks t ON t.id = r.first_task,
+           json_each(t.results) j
+         WHERE r.day < ?`,
+      )
+      .pluck();
     this.deleteTasks = db.prepare<[string]>(`DELETE FROM tasks WHERE id ${inList}`);
     this.deleteBodies = db.prepare<{ ids: string; day: string }>(
       `DELETE FROM result_bodies WHERE id IN (SELECT value FROM json_each(@ids))
@@ -351,6 +363,9 @@ export class RecordsRetention {
               bodies.add(result[4]);
             }
           }
+          // Never a body a remaining answer refers to: one within the window is in body_seen from its day on, one
+          // kept from before it is the first answer of a reminder kept.
+          for (const body of this.keptFirstBodies.all(cutoff.day)) bodies.delete(body);
           counts.tasks += this.deleteTasks.run(JSON.stringify(gone.map((t) => t.id))).changes;
           const ids = JSON.stringify([...bodies]);
           counts.result_bodies += this.deleteBodies.run({ ids, day: cutoff.day }).changes;
