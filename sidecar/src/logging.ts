@@ -134,6 +134,62 @@ function loggersOver(level: LogLevel, destination: LogDestination): Loggers {
   };
 }
 
+/** The parts of a sonic-boom destination (pino.destination, pino-roll) that flushLog uses. */
+interface BufferedDestination {
+  flush(cb: (error?: Error) => void): void;
+  flushSync(): void;
+  destroyed?: boolean;
+  fd: number;
+  /** sonic-boom's: an asynchronous write of a block is in flight. */
+  _writing?: boolean;
+  once(event: 'ready' | 'error', listener: () => void): unknown;
+}
+
+function bufferedDestination(stream: unknown): BufferedDestination | undefined {
+  const s = stream as Partial<BufferedDestination> | null;
+  return s && typeof s.flush === 'function' && typeof s.flushSync === 'function' && typeof s.fd === 'number'
+    ? (s as BufferedDestination)
+    : undefined;
+}
+
+/**
+ * Resolves once every line `logger` has taken is written to its destination: for the last lines before the process
+ * exits. `logger.flush(cb)` is not enough: sonic-boom calls back at the next 'drain', and when a block write is in
+ * flight that comes as soon as that block is out, with the lines logged after it still in the buffer (below the
+ * block size), so they were lost at exit. Here the flush waits for the write in flight, then, with none in flight,
+ * writes what is left synchronously (flushSync: never while a write is in flight, which would reorder lines). Only
+ * for shutdown: during normal operation the writes stay asynchronous, off the request path.
+ */
+export async function flushLog(logger: Logger): Promise<void> {
+  const destination = bufferedDestination((logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym]);
+  if (!destination) {
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    return;
+  }
+  if (destination.destroyed) return;
+  if (destination.fd < 0) {
+    // Still opening: its first write waits for the file; a file that cannot be opened has nothing to flush.
+    const opened = await new Promise<boolean>((resolve) => {
+      destination.once('ready', () => resolve(true));
+      destination.once('error', () => resolve(false));
+    });
+    if (!opened) return;
+  }
+  // A periodic flush may start another block write between the drain and this callback: wait for that one too.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const error = await new Promise<Error | undefined>((resolve) => destination.flush((e) => resolve(e ?? undefined)));
+    if (destination.destroyed) return;
+    if (error !== undefined && destination._writing) return; // the file failed (disk full): nothing more to do
+    if (destination._writing) continue;
+    try {
+      destination.flushSync();
+    } catch {
+      // The file cannot be written (told on stderr by the destination's error listener): nothing more to do.
+    }
+    return;
+  }
+}
+
 export function createLogger(options: LoggingOptions): Logger {
   return createLoggers(options).logger;
 }

@@ -6,7 +6,7 @@ import { sharedSerials } from './analysis/analysis-protocol';
 import { AnalysisThread } from './analysis/analysis-thread';
 import type { SidecarConfig } from './config';
 import { LibraryHolder } from './library-holder';
-import { type Logger, openLoggers } from './logging';
+import { flushLog, type Logger, openLoggers } from './logging';
 import { directLane } from './national/direct-lane';
 import { createNationalAnswerer, failedAnswer } from './national/national-answerer';
 import { NationalService } from './national/national-service';
@@ -340,7 +340,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           await checkpointer.close();
           db.close();
           // Log lines are written in blocks (logging.ts): the last ones go out before the process may exit.
-          await new Promise<void>((resolve) => logger.flush(() => resolve()));
+          await flushLog(logger);
         })();
         return closing;
       },
