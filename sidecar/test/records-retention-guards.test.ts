@@ -1,5 +1,7 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { addDays, shanghaiDay } from '../src/stats/days';
 import type { Db } from '../src/store/database';
@@ -141,5 +143,72 @@ describe('records retention and the result bodies of a kept first answer', () =>
     s.db.prepare('UPDATE dispositions SET at = at - ?').run(500 * DAY_MS);
     expect(await s.retention.prune()).toMatchObject({ reminders: 1, tasks: 1, result_bodies: 2 });
     expect(count(s.db, withoutBody)).toBe(0);
+  });
+});
+
+describe('records retention and the decisions sent to the 数据归集 platform', () => {
+  const received: { key: string; revision: number | undefined }[] = [];
+  let platform: http.Server;
+  let url = '';
+  beforeAll(async () => {
+    platform = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          kind: string;
+          payload: { revision?: number };
+        };
+        if (body.kind === 'disposition') {
+          received.push({ key: String(req.headers['idempotency-key']), revision: body.payload.revision });
+        }
+        res.setHeader('content-type', 'application/json');
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => platform.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(platform.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    platform.closeAllConnections();
+    await new Promise((resolve) => platform.close(resolve));
+  });
+
+  const until = async (done: () => boolean) => {
+    for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(done()).toBe(true);
+  };
+
+  it("sends a decision on a jr_id answered again after its reminder was pruned under a new revision's id", async () => {
+    server = await testServer({ records: { retentionDays: 400 }, platform: { url, retryMinMs: 50, retryMaxMs: 200 } });
+    const s = server;
+    const ids = await analyse(s, 'ZY-AGAIN', 'T-AGAIN-1');
+    expect(await feedback(s, [{ jrId: ids[0]!, way: '2' }])).toBe(0);
+    expect(await feedback(s, [{ jrId: ids[0]!, way: '1', reason: '已核实' }])).toBe(0);
+    await until(() => count(s.db, 'SELECT COUNT(*) FROM outbox WHERE delivered_at IS NOT NULL') >= 1);
+    await until(() => received.some((r) => r.revision === 2));
+    ageRecords(s.db, 500);
+    await analyse(s, 'MZ-TODAY', 'T-TODAY');
+    expect(await s.retention.prune()).toMatchObject({ reminders: 2, dispositions: 1 });
+
+    // The same stay under the same library: the same jr_ids, a reminder written afresh, decided again.
+    expect(await analyse(s, 'ZY-AGAIN', 'T-AGAIN-2')).toEqual(ids);
+    const sent = received.length;
+    expect(await feedback(s, [{ jrId: ids[0]!, way: '2' }])).toBe(0);
+    await until(() => received.length > sent);
+    // Under its id of old, the platform would take it for the decision it already has and drop it.
+    const keys = received.map((r) => r.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(received.at(-1)).toMatchObject({ key: expect.stringMatching(/:r3$/), revision: 3 });
+    // And across a second pruning of it.
+    ageRecords(s.db, 500);
+    await analyse(s, 'MZ-TODAY-2', 'T-TODAY-2');
+    expect(await s.retention.prune()).toMatchObject({ dispositions: 1 });
+    expect(await analyse(s, 'ZY-AGAIN', 'T-AGAIN-3')).toEqual(ids);
+    const sentBefore = received.length;
+    expect(await feedback(s, [{ jrId: ids[0]!, way: '1', reason: '复核' }])).toBe(0);
+    await until(() => received.length > sentBefore);
+    expect(new Set(received.map((r) => r.key)).size).toBe(received.length);
+    expect(received.at(-1)).toMatchObject({ revision: 4 });
   });
 });

@@ -134,6 +134,15 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (day, rule_id, dept_code, doctor_code)
   ) WITHOUT ROWID;
   `,
+  `
+  -- The last revision of a decision whose reminder retention.ts pruned. The same jr_id can be answered and decided
+  -- again (the same encounter under the same library); its decision goes on from this revision, so that its outbox
+  -- id (dispositionEntryId) is never one the platform already received and would take for a repeat.
+  CREATE TABLE disposition_revisions (
+    jr_id    TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

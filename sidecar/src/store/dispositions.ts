@@ -92,8 +92,10 @@ export class DispositionStore {
       `SELECT dspo_way AS way, dspo_way_rea AS reason, warn_type AS warnType, at, revision FROM dispositions
        WHERE jr_id = ? AND dspo_way = '1'`,
     );
+    // A decision on a jr_id whose reminder was pruned with a decision goes on from that decision's revision.
     this.upsert = db.prepare(
-      `INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision) VALUES (?, ?, ?, ?, ?, 1)
+      `INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision)
+       VALUES (?, ?, ?, ?, ?, COALESCE((SELECT revision FROM disposition_revisions WHERE jr_id = ?), 0) + 1)
        ON CONFLICT (jr_id) DO UPDATE SET dspo_way = excluded.dspo_way, dspo_way_rea = excluded.dspo_way_rea,
          warn_type = excluded.warn_type, at = excluded.at, revision = dispositions.revision + 1
        RETURNING revision`,
@@ -176,7 +178,9 @@ export class DispositionStore {
           continue;
         }
         const revision = (
-          this.upsert.get(input.jrId, input.way, input.reason, input.warnType, now) as { revision: number }
+          this.upsert.get(input.jrId, input.way, input.reason, input.warnType, now, input.jrId) as {
+            revision: number;
+          }
         ).revision;
         const reminder = this.reminder(input.jrId);
         changedIds.add(input.jrId);

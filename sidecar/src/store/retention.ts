@@ -71,7 +71,8 @@ interface Cutoff {
  *   decision on it is sent to the gateway under that id.
  * - An outbox entry goes once delivered, and no earlier than the window and the 90 days its forwarder keeps it
  *   (outbox-forwarder.ts); an entry not yet delivered never goes. A pruned reminder's delivered decision entries
- *   go with it, so that a decision on the same jr_id answered again later is not taken for one already sent.
+ *   go with it. Its decision's last revision is kept (disposition_revisions): a decision on the same jr_id answered
+ *   again later goes on from it, so its entry's id is never one the platform already received.
  *
  * Before the first reminder or body goes, the recorder forgets which it had stored (it would refer to them in new
  * rows without writing them) and everything it built before is written; each transaction then first reads the
@@ -90,6 +91,7 @@ export class RecordsRetention {
   private readonly anyOldReminder;
   private readonly fold;
   private readonly deleteDispositions;
+  private readonly keepRevisions;
   private readonly deleteLinksOf;
   private readonly deleteSeen;
   private readonly deleteReminders;
@@ -134,6 +136,11 @@ export class RecordsRetention {
     this.fold = foldIntoPrunedFigures(db);
     const inList = 'IN (SELECT value FROM json_each(?))';
     this.deleteDispositions = db.prepare<[string]>(`DELETE FROM dispositions WHERE jr_id ${inList}`);
+    this.keepRevisions = db.prepare<[string]>(
+      `INSERT INTO disposition_revisions (jr_id, revision)
+       SELECT jr_id, revision FROM dispositions WHERE jr_id ${inList}
+       ON CONFLICT (jr_id) DO UPDATE SET revision = MAX(revision, excluded.revision)`,
+    );
     this.deleteLinksOf = db.prepare<[string]>(`DELETE FROM upstream_links WHERE jr_id ${inList}`);
     this.deleteSeen = db.prepare<[string]>(`DELETE FROM reminder_seen WHERE jr_id ${inList}`);
     this.deleteReminders = db.prepare<[string]>(`DELETE FROM reminders WHERE jr_id ${inList}`);
@@ -326,6 +333,7 @@ export class RecordsRetention {
           if (gone.length === 0) return gone;
           const ids = JSON.stringify(gone);
           this.fold.run(ids);
+          this.keepRevisions.run(ids);
           counts.dispositions += this.deleteDispositions.run(ids).changes;
           counts.upstream_links += this.deleteLinksOf.run(ids).changes;
           this.deleteSeen.run(ids);
