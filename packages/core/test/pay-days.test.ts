@@ -176,12 +176,13 @@ describe('durations of treatment (个月, 一年, 总时间): the span since the
 
   it('帕妥珠单抗: a line on the day before the same date 12 months later passes, on that date it is flagged', () => {
     const first = { code: PERTUZUMAB, current: false };
-    expect(
-      payDayResults(withHistory({ code: PERTUZUMAB, date: at(TODAY) }, [{ ...first, date: '2025-11-21 09:00:00' }])),
-    ).toEqual([]);
-    const [r] = payDayResults(
-      withHistory({ code: PERTUZUMAB, rx_id: 'NOW', date: at(TODAY) }, [{ ...first, date: '2025-11-20 09:00:00' }]),
-    );
+    // One course: infusions every three weeks since the first one (a year without any would start a new course).
+    const since = (day: number) => [
+      { ...first, date: at(day) },
+      ...every(PERTUZUMAB, TODAY, 21, Math.floor((TODAY - day - 1) / 21)),
+    ];
+    expect(payDayResults(withHistory({ code: PERTUZUMAB, date: at(TODAY) }, since(d('2025-11-21'))))).toEqual([]);
+    const [r] = payDayResults(withHistory({ code: PERTUZUMAB, rx_id: 'NOW', date: at(TODAY) }, since(d('2025-11-20'))));
     expect(flaggedRx(r!)).toEqual(['NOW']);
     expect(r!.vola_cont).toContain('自 2025-11-20 首次使用已满 12 个月，2026-11-20 起超出');
   });
@@ -212,15 +213,14 @@ describe('durations of treatment (个月, 一年, 总时间): the span since the
 
   it('手功能评定: 89 days after the first assessment (day 90) passes, 90 days after (day 91) is flagged', () => {
     const first = { code: HAND_ASSESSMENT, current: false };
+    // One course: an assessment every 14 days since the first (a pause as long as the course starts a new one).
+    const since = (day: number) => [{ ...first, date: at(day) }, ...every(HAND_ASSESSMENT, TODAY, 14, 5)];
     // 2026-08-23 + 89 days = 2026-11-20.
     expect(
-      payDayResults(
-        withHistory({ code: HAND_ASSESSMENT, date: at(TODAY) }, [{ ...first, date: at(TODAY - 89) }]),
-        SVC_PAY_DAYS,
-      ),
+      payDayResults(withHistory({ code: HAND_ASSESSMENT, date: at(TODAY) }, since(TODAY - 89)), SVC_PAY_DAYS),
     ).toEqual([]);
     const [r] = payDayResults(
-      withHistory({ code: HAND_ASSESSMENT, rx_id: 'NOW', date: at(TODAY) }, [{ ...first, date: at(TODAY - 90) }]),
+      withHistory({ code: HAND_ASSESSMENT, rx_id: 'NOW', date: at(TODAY) }, since(TODAY - 90)),
       SVC_PAY_DAYS,
     );
     expect(flaggedRx(r!)).toEqual(['NOW']);
@@ -248,5 +248,39 @@ describe('a plain limit (支付不超过14天) still counts distinct days over e
     expect(
       payDayResults(withHistory({ code: GASTRODIN, date: at(TODAY) }, [course(GASTRODIN, '2024-03-01', '2024-03-13')])),
     ).toEqual([]);
+  });
+});
+
+describe('courses and orders of earlier encounters', () => {
+  it('a span starts again after a pause as long as the span: a 2025 wrist course does not make a stroke day 630', () => {
+    const history: LineSpec[] = [
+      { code: HAND_ASSESSMENT, current: false, date: '2025-03-01 09:00:00' },
+      { code: HAND_ASSESSMENT, current: false, date: '2025-03-20 09:00:00' },
+    ];
+    expect(payDayResults(withHistory({ code: HAND_ASSESSMENT, date: at(TODAY) }, history), SVC_PAY_DAYS)).toEqual([]);
+  });
+
+  it('an open long-term order of an earlier admission ended with it, not today', () => {
+    // Sent without a stop date: the 2024 admission's order ran until that admission ended (its discharge day).
+    const open: LineSpec = { code: EDARAVONE_DEXBORNEOL, long: true, current: false, date: '2024-03-01 09:00:00' };
+    const admission = (dscg_date: string): RequestSpec => ({
+      ...inpatient,
+      lines: [{ code: EDARAVONE_DEXBORNEOL, rx_id: 'NOW', date: at(TODAY) }],
+      history: [{ mdtrt_id: 'MDTRT-0', lines: [open], adm_date: '2024-03-01 08:00:00', dscg_date }],
+    });
+    // Discharged on the 12th: 12 days of use then, and a new stroke's first dose today.
+    expect(payDayResults(admission('2024-03-12 10:00:00'))).toEqual([]);
+    // No discharge date known: the order counts its begin day only.
+    expect(payDayResults(admission(''))).toEqual([]);
+    // The duplicate-charge pair of 重症监护 (an open order of that admission) and today's 口腔护理: nothing.
+    const icu: LineSpec = { code: '001201000010000', long: true, current: false, date: '2024-03-01 09:00:00' };
+    const care: RequestSpec = {
+      ...inpatient,
+      lines: [{ code: '001201000140100', date: at(TODAY) }],
+      history: [
+        { mdtrt_id: 'MDTRT-0', lines: [icu], adm_date: '2024-03-01 08:00:00', dscg_date: '2024-03-12 10:00:00' },
+      ],
+    };
+    expect(resultsOf(run(lib, care), 'GZ10000102012000')).toEqual([]);
   });
 });

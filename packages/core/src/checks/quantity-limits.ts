@@ -102,13 +102,16 @@ export const checkMaxPayDays: PointCheck = (entry, lines, ctx) => {
  * however few days of use the span held: three-weekly infusions or weekly sessions reach the end of the span too.
  */
 function paySpan(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[]): Hit[] | undefined {
-  let first = Number.POSITIVE_INFINITY;
   let latest = Number.NEGATIVE_INFINITY;
-  for (const line of lines) {
-    if (line.beginDay < first) first = line.beginDay;
-    if (line.current && line.lastDay > latest) latest = line.lastDay;
-  }
-  const end = limit.months ? addMonths(first, limit.months) : first + limit.days;
+  for (const line of lines) if (line.current && line.lastDay > latest) latest = line.lastDay;
+  const spanEnd = (from: number) => (limit.months ? addMonths(from, limit.months) : from + limit.days);
+  // The course in hand: a use on a day the span begun at the previous use would already have ended starts a new one
+  // (no pause inside one course outlasts the whole course). Counting from the patient's very first use flagged a
+  // stroke's first 手功能评定 as day 630 of the wrist course of 2025.
+  const days = useDays(lines);
+  let first = days[0]!;
+  for (let i = 1; i < days.length && days[i]! <= latest; i++) if (days[i]! >= spanEnd(days[i - 1]!)) first = days[i]!;
+  const end = spanEnd(first);
   if (latest < end) return undefined;
   const span = limit.months ? `${limit.months} 个月` : `${limit.days} 天`;
   const fact = limit.months
@@ -118,7 +121,7 @@ function paySpan(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[])
   const hits: Hit[] = [];
   for (const line of lines)
     if (line.current && line.lastDay >= end) addFlag(hits, line, line.amount, message, fact, false);
-  involveRest(hits, lines);
+  involveCounted(hits, lines, (line) => line.lastDay >= first);
   return hits;
 }
 

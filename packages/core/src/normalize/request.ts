@@ -169,7 +169,8 @@ class OrderLine implements Line {
     readonly priceKnown: boolean,
     readonly beginMinutes: number,
     readonly beginDay: number,
-    readonly lastDay: number,
+    /** Set once more by normalizePatient for an open long-term order of an earlier encounter (endOpenOrders). */
+    public lastDay: number,
     public current: boolean,
     readonly deptCode: string,
     readonly doctorCode: string,
@@ -360,12 +361,29 @@ function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors
       for (const line of encounter.lines) line.current = false;
       encounter.hasCurrent = false;
     }
+    if (!encounter.hasCurrent && encounters.length > 1) endOpenOrders(encounter, now.day);
     patient.encounters.push(encounter);
     // One encounter (the usual request): the patient's lines are its lines, shared; nothing edits either list later.
     if (encounters.length === 1) patient.lines = encounter.lines;
     else for (const line of encounter.lines) patient.lines.push(line);
   }
   return patient;
+}
+
+/**
+ * An earlier encounter sent for history: its long-term orders without a stop date ran until it ended, not until
+ * today (normalizeLine's reading for the encounter in hand). They end on its discharge day when that is a real day
+ * between their begin day and today, else on their begin day: counting an open order of a 2024 admission as running
+ * ever since made a new stroke's first dose day 995 of one course, and an old ICU order meet today's oral care.
+ */
+function endOpenOrders(encounter: Encounter, today: number): void {
+  const discharge = parseLocalMinutes(text(encounter.dto.dscg_date).trim());
+  const dischargeDay = Number.isNaN(discharge) ? Number.NaN : Math.floor(discharge / 1440);
+  for (const line of encounter.lines) {
+    const dto = line.dto;
+    if (dto.long_drord_flag !== '1' || text(dto.drord_stop_date).trim() !== '') continue;
+    (line as OrderLine).lastDay = dischargeDay >= line.beginDay && dischargeDay <= today ? dischargeDay : line.beginDay;
+  }
 }
 
 export type Normalization = { ok: true; request: NormalizedRequest } | { ok: false; errors: FieldError[] };

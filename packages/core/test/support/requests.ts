@@ -40,7 +40,8 @@ export interface RequestSpec {
   trig_scen?: string;
   mdtrt_id?: string;
   lines: LineSpec[];
-  history?: { mdtrt_id: string; lines: LineSpec[] }[];
+  /** Earlier encounters sent for history; their admission and discharge default to the request's adm_date. */
+  history?: { mdtrt_id: string; lines: LineSpec[]; adm_date?: string; dscg_date?: string }[];
 }
 
 let counter = 0;
@@ -80,7 +81,7 @@ function order(l: LineSpec, i: number, defaults: { dept: string; doctor: string 
   };
 }
 
-function encounter(spec: RequestSpec, id: string, lines: LineSpec[]) {
+function encounter(spec: RequestSpec, id: string, lines: LineSpec[], dates: { adm?: string; dscg?: string } = {}) {
   const defaults = { dept: 'A03', doctor: 'D110000000001' };
   return {
     mdtrt_id: id,
@@ -89,8 +90,8 @@ function encounter(spec: RequestSpec, id: string, lines: LineSpec[]) {
     medins_admdvs: '110101',
     medins_type: '1',
     medins_lv: spec.medins_lv ?? '3',
-    adm_date: spec.adm_date ?? '2026-11-20 08:30:00',
-    dscg_date: spec.adm_date ?? '2026-11-20 08:30:00',
+    adm_date: dates.adm ?? spec.adm_date ?? '2026-11-20 08:30:00',
+    dscg_date: dates.dscg ?? dates.adm ?? spec.adm_date ?? '2026-11-20 08:30:00',
     dscg_main_dise_codg: (spec.diagnoses ?? ['J06.900'])[0] ?? '',
     dscg_main_dise_name: '诊断',
     fsi_diagnose_dtos: (spec.diagnoses ?? ['J06.900']).map((code, i) => ({
@@ -142,7 +143,9 @@ export function analysisInput(spec: RequestSpec): AnalysisInput {
           fsi_his_data_dto: '',
           fsi_encounter_dtos: [
             encounter(spec, id, spec.lines),
-            ...(spec.history ?? []).map((h) => encounter(spec, h.mdtrt_id, h.lines)),
+            ...(spec.history ?? []).map((h) =>
+              encounter(spec, h.mdtrt_id, h.lines, { adm: h.adm_date, dscg: h.dscg_date }),
+            ),
           ],
         },
       ],
