@@ -163,6 +163,17 @@ describe('a bad request names every bad field in one answer', () => {
     const wideOut = checked.ok ? analyze(lib, checked.value, { infno: '3101', now: NOW }) : checked;
     expect(wideOut.ok).toBe(false);
     if (!wideOut.ok) expect(wideOut.errors[0]!.message).toContain(`"${'x'.repeat(39)}"…`);
+    // Characters JSON quotes as six (\u0001, a lone surrogate) count as six: the quote stays within 40.
+    const control = analysisInput({ lines: [{ code: APALUTAMIDE, date: '\u0001'.repeat(50) }] });
+    const checkedControl = validateAnalysisInput(control);
+    const controlOut = checkedControl.ok
+      ? analyze(lib, checkedControl.value, { infno: '3101', now: NOW })
+      : checkedControl;
+    expect(controlOut.ok).toBe(false);
+    if (!controlOut.ok) {
+      expect(controlOut.errors[0]!.message).toContain(`"${'\\u0001'.repeat(6)}"…`);
+      expect(controlOut.errors[0]!.message.length).toBeLessThanOrEqual(200);
+    }
   });
 
   it('past 20 errors the message counts the rest; errors holds them all', () => {

@@ -10,8 +10,15 @@ export const QUOTED_CHARS = 40;
 export function quoteValue(value: unknown): string {
   if (typeof value === 'object' && value !== null) return Array.isArray(value) ? '集合(数组)' : 'JSON 对象';
   if (typeof value !== 'string') return String(value);
-  if (value.length <= QUOTED_CHARS) return JSON.stringify(value);
-  // Not between the two halves of a surrogate pair.
-  const end = QUOTED_CHARS - (/[\ud800-\udbff]/.test(value.charAt(QUOTED_CHARS - 1)) ? 1 : 0);
-  return `${JSON.stringify(value.slice(0, end))}…`;
+  const whole = JSON.stringify(value);
+  if (whole.length <= QUOTED_CHARS + 2) return whole;
+  // Cut the quoted text, not the value: a control character or a lone surrogate is quoted as six characters
+  // (\u0001), so 40 of them made a 240-character quote. Never inside an escape or a surrogate pair.
+  let quoted = '';
+  for (const char of value) {
+    const escaped = JSON.stringify(char).slice(1, -1);
+    if (quoted.length + escaped.length > QUOTED_CHARS) break;
+    quoted += escaped;
+  }
+  return `"${quoted}"…`;
 }
