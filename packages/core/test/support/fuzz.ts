@@ -268,9 +268,12 @@ export const fuzzValue: fc.Arbitrary<FuzzValue> = fc.oneof(
   },
   // Objects whose String() throws (no callable toString or valueOf), where code may print a value it did not check.
   { arbitrary: fc.constantFrom<FuzzValue>(...UNPRINTABLE.map((t) => JSON.parse(t))), weight: 2 },
+  // At most 600 deep: the differential test compares trees with toEqual, whose recursion overflowed a vitest worker's
+  // stack on a 2,459-deep array now and then (the product code is not recursive there; the sidecar's HTTP fuzz test
+  // sends bodies nested 200,000 deep).
   {
     arbitrary: fc
-      .tuple(fc.constantFrom<'array' | 'object'>('array', 'object'), fc.integer({ min: 2, max: 3_000 }))
+      .tuple(fc.constantFrom<'array' | 'object'>('array', 'object'), fc.integer({ min: 2, max: 600 }))
       .map(([kind, depth]) => new Nested(kind, depth)),
     weight: 1,
   },
