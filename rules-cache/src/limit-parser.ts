@@ -15,7 +15,8 @@ const AGE_GROUPS = { 新生儿: 'neonate', 婴幼儿: 'infant', 儿童: 'child' 
 
 const INPATIENT_ONLY = /住院(?:方可|方能|才可|才能)(?:支付|报销)/;
 
-const ADULT_DOSING = /说明书[^。；;]{0,6}(包含|含有|有)成人(用法用量|剂量|用量)/;
+/** 说明书包含成人用法用量, not its negation (说明书没有/未包含/不含成人用法用量). */
+const ADULT_DOSING = /说明书(?:[^。；;没未不无]{0,6})(?<![没未不无])(包含|含有|有)成人(用法用量|剂量|用量)/;
 
 function days(text: string): number | undefined {
   const m = /(\d+)\s*[天日]/.exec(text);
@@ -42,10 +43,12 @@ function cnNumber(text: string): number | undefined {
  * - anything else (支付不超过14天) → nothing to add: rules.md's distinct days of use.
  */
 function payDaysCount(text: string): Pick<Extract<Limit, { kind: 'max_pay_days' }>, 'count' | 'months'> {
-  const duration = /不超过\s*(\d+|[一二两三四五六七八九十]+)\s*(个月|年)/.exec(text);
+  // Only what is paid: "限发病不超过6个月的患者，支付不超过14天" limits the patient, not the course.
+  const duration = /支付(?:时间)?不超过\s*(\d+|[一二两三四五六七八九十]+)\s*(个月|年)/.exec(text);
   const n = duration ? cnNumber(duration[1]!) : undefined;
   if (n) return { count: 'span', months: duration![2] === '年' ? n * 12 : n };
-  if (/总时间/.test(text)) return { count: 'span' };
+  // 总时间 of the course in days ("总时间不超过90天"), not of a session ("每日训练总时间不超过2小时").
+  if (/总时间\s*不超过\s*\d+\s*天/.test(text)) return { count: 'span' };
   if (/单次住院|住院[^。；]*单次/.test(text)) return { count: 'admission' };
   if (/新发|发作|一个疾病过程/.test(text)) return { count: 'episode' };
   return {};

@@ -262,6 +262,27 @@ describe('pay-days points: what the text says is counted', () => {
       count: 'span',
     });
     expect(read('max_pay_days', '14天', '支付不超过14天。')).toEqual({ kind: 'max_pay_days', days: 14 });
+    // A duration that limits the patient or a session, not what is paid, is no span.
+    expect(read('max_pay_days', '14天', '限发病不超过6个月的患者，支付不超过14天')).toEqual({
+      kind: 'max_pay_days',
+      days: 14,
+    });
+    expect(read('max_pay_days_text', '每日训练总时间不超过2小时，支付不超过30天', '')).toEqual({
+      kind: 'max_pay_days',
+      days: 30,
+    });
+  });
+
+  it('reads "说明书包含成人用法用量" as adult dosing, and not its negation', () => {
+    const adult = (basis: string) => {
+      const r = parseLimit('age_group', '儿童', basis);
+      return r.ok && r.limits[0]!.kind === 'age_group' ? (r.limits[0]!.adultDosing ?? false) : r;
+    };
+    expect(adult('（药品说明书包含成人用法用量）')).toBe(true);
+    expect(adult('说明书中包含成人剂量')).toBe(true);
+    expect(adult('药品说明书没有成人用法用量')).toBe(false);
+    expect(adult('说明书中未包含成人剂量')).toBe(false);
+    expect(adult('说明书不含成人用量')).toBe(false);
   });
 });
 
