@@ -162,6 +162,13 @@ describe('output and jr_id', () => {
       expect(results.map((r) => r.jr_id)).toEqual(once.map((r) => r.jr_id));
       expect(results.map((r) => r.rule_id)).toEqual(once.map((r) => r.rule_id));
     }
+    // Its quantities are not added up twice either: 住院诊查费 (1/日) once a day is within its limit.
+    const visitFee = { med_mdtrt_type: '2', med_type: '21', lines: [{ code: '001102000050000', cnt: 1 }] };
+    expect(resultsOf(run(lib, visitFee))).toEqual([]);
+    const feeTwice = analysisInput(visitFee);
+    const feeEncounters = feeTwice.data.patient_dtos[0]!.fsi_encounter_dtos;
+    feeEncounters.push(structuredClone(feeEncounters[0]!));
+    expect(resultsOf(run(lib, feeTwice))).toEqual([]);
   });
 
   it('rule_ids narrows the rules that run; an empty result means nothing fired', () => {

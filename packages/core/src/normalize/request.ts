@@ -353,6 +353,9 @@ function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors
   const encounters = dto.fsi_encounter_dtos;
   for (let i = 0; i < encounters.length; i++) {
     here.encounter = i;
+    // The same encounter listed again (a HIS that appends the current visit to its history list) is one encounter:
+    // read twice, its quantities added up twice (住院诊查费 1 a day became 2) and its results came twice.
+    if (i > 0 && repeatsEarlier(encounters, i)) continue;
     const encounter = normalizeEncounter(encounters[i]!, patient, now, errors);
     // Only the encounter named by curr_mdtrt_id (or, without one, every encounter) can hold current lines; lines of
     // earlier encounters sent for history are context whatever their flag says.
@@ -368,6 +371,12 @@ function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors
     else for (const line of encounter.lines) patient.lines.push(line);
   }
   return patient;
+}
+
+function repeatsEarlier(encounters: readonly EncounterDto[], i: number): boolean {
+  const id = encounters[i]!.mdtrt_id;
+  for (let j = 0; j < i; j++) if (encounters[j]!.mdtrt_id === id) return true;
+  return false;
 }
 
 /**
