@@ -4,12 +4,11 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { addDays, shanghaiDay } from '../src/stats/days';
-import type { Db } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { analysisEnvelope } from './fixtures/his-requests';
 import { callService, testServer } from './helpers/test-server';
+import { ageRecords, count, DAY_MS, feedback } from './retention-support';
 
-const DAY_MS = 86_400_000;
 const YEAR_MS = 365 * DAY_MS;
 
 let server: (SidecarServer & { dataDir: string }) | undefined;
@@ -30,36 +29,9 @@ async function analyse(s: SidecarServer, encounterId: string, taskId: string): P
   return reply.body.output.result!.map((r) => r.jr_id);
 }
 
-async function feedback(s: SidecarServer, warns: Parameters<typeof feedbackEnvelope>[0]): Promise<number> {
-  return (await callService(s, feedbackEnvelope(warns))).body.infcode;
-}
-
 async function task(s: SidecarServer, taskId: string): Promise<{ status: number; body: TaskView }> {
   const response = await s.app.inject({ url: `/v1/tasks/${taskId}` });
   return { status: response.statusCode, body: JSON.parse(response.payload) as TaskView };
-}
-
-/** Moves every record stored so far `days` into the past (as records-retention.test.ts does). */
-function ageRecords(db: Db, days: number): void {
-  const ms = days * DAY_MS;
-  db.transaction(() => {
-    db.prepare('UPDATE tasks SET created_at = created_at - ?').run(ms);
-    db.prepare(
-      "UPDATE reminders SET first_at = first_at - @ms, day = date((first_at - @ms + 28800000) / 1000, 'unixepoch')",
-    ).run({ ms });
-    db.prepare('UPDATE dispositions SET at = at - ?').run(ms);
-    db.prepare('UPDATE upstream_links SET seen_at = seen_at - ?').run(ms);
-    db.prepare(
-      'UPDATE outbox SET created_at = created_at - @ms, next_attempt_at = next_attempt_at - @ms, delivered_at = delivered_at - @ms',
-    ).run({ ms });
-  })();
-}
-
-function count(db: Db, sql: string, ...params: unknown[]): number {
-  return db
-    .prepare(sql)
-    .pluck()
-    .get(...params) as number;
 }
 
 /** A logger keeping its warnings, to see what a pass said. */

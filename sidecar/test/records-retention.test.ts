@@ -7,13 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME, ConfigError, DEFAULT_RETENTION_DAYS, loadConfig } from '../src/config';
 import type { SidecarServer } from '../src/server';
 import { addDays, shanghaiDay } from '../src/stats/days';
-import type { Db } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { analysisEnvelope } from './fixtures/his-requests';
 import { CLI } from './helpers/spawn-sidecar';
 import { callService, tempDataDir, testServer } from './helpers/test-server';
-
-const DAY_MS = 86_400_000;
+import { ageRecords, count, feedback } from './retention-support';
 
 let server: (SidecarServer & { dataDir: string }) | undefined;
 afterEach(async () => {
@@ -47,10 +45,6 @@ async function analyse(...args: Parameters<typeof results>): Promise<string[]> {
   return (await results(...args)).map((r) => r.jr_id);
 }
 
-async function feedback(s: SidecarServer, warns: Parameters<typeof feedbackEnvelope>[0]): Promise<number> {
-  return (await callService(s, feedbackEnvelope(warns))).body.infcode;
-}
-
 async function get<T>(s: SidecarServer, url: string): Promise<{ status: number; body: T }> {
   const response = await s.app.inject({ url });
   return { status: response.statusCode, body: JSON.parse(response.payload) as T };
@@ -65,32 +59,6 @@ async function allStats(s: SidecarServer, from: string, to: string): Promise<unk
     reports.push((await get(s, `/v1/stats?from=${from}&to=${to}&by=${by}&dept=K-NEW`)).body);
   }
   return reports;
-}
-
-/**
- * Moves every record stored so far `days` into the past, as if the workstation had answered and recorded them
- * then: the rows are the sidecar's own, written by it into its real database file; only their dates change.
- */
-function ageRecords(db: Db, days: number): void {
-  const ms = days * DAY_MS;
-  db.transaction(() => {
-    db.prepare('UPDATE tasks SET created_at = created_at - ?').run(ms);
-    db.prepare(
-      "UPDATE reminders SET first_at = first_at - @ms, day = date((first_at - @ms + 28800000) / 1000, 'unixepoch')",
-    ).run({ ms });
-    db.prepare('UPDATE dispositions SET at = at - ?').run(ms);
-    db.prepare('UPDATE upstream_links SET seen_at = seen_at - ?').run(ms);
-    db.prepare(
-      'UPDATE outbox SET created_at = created_at - @ms, next_attempt_at = next_attempt_at - @ms, delivered_at = delivered_at - @ms',
-    ).run({ ms });
-  })();
-}
-
-function count(db: Db, sql: string, ...params: unknown[]): number {
-  return db
-    .prepare(sql)
-    .pluck()
-    .get(...params) as number;
 }
 
 describe('records retention', () => {
