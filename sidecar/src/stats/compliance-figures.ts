@@ -64,7 +64,8 @@ const FROM = `FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
     AND (@dept IS NULL OR r.dept_code = @dept)
     AND (@doctor IS NULL OR r.doctor_code = @doctor)`;
 
-interface QueryParams {
+/** The named parameters of a report's statements. */
+export interface QueryParams {
   from: string;
   to: string;
   rule: string | null;
@@ -102,22 +103,21 @@ export class ComplianceFigures {
 
   /** Figures for the inclusive day range [from, to] (yyyy-MM-dd, Asia/Shanghai), optionally narrowed. */
   report(from: string, to: string, by: StatsDimension, filter: StatsFilter = {}): StatsReport {
-    const params: QueryParams = {
-      from,
-      to,
-      rule: filter.rule ?? null,
-      dept: filter.dept ?? null,
-      doctor: filter.doctor ?? null,
-    };
-    const totals = finish(this.total.get(params) as RawFigures);
+    const params = queryParams(from, to, filter);
+    const totals = finishFigures(this.total.get(params) as RawFigures);
     const rows = (this.byDimension[by].all(params) as (RawFigures & { key: string; label: string | null })[]).map(
-      (row) => ({ key: row.key, label: row.label || row.key, ...finish(row) }),
+      (row) => ({ key: row.key, label: row.label || row.key, ...finishFigures(row) }),
     );
     return { from, to, by, filter, totals, rows };
   }
 }
 
-function finish(raw: RawFigures): Figures {
+export function queryParams(from: string, to: string, filter: StatsFilter): QueryParams {
+  return { from, to, rule: filter.rule ?? null, dept: filter.dept ?? null, doctor: filter.doctor ?? null };
+}
+
+/** Sums as the database gives them, finished: money to the fen, the rate to four places. */
+export function finishFigures(raw: Omit<Figures, 'compliance_rate'>): Figures {
   const reminders = raw.reminders;
   return {
     reminders,

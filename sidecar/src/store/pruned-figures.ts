@@ -2,6 +2,9 @@ import type { Statement } from 'better-sqlite3';
 import {
   ComplianceFigures,
   type Figures,
+  finishFigures,
+  type QueryParams,
+  queryParams,
   STATS_DIMENSIONS,
   type StatsDimension,
   type StatsFilter,
@@ -36,14 +39,6 @@ export function foldIntoPrunedFigures(db: Db): Statement<[string]> {
        continued = continued + excluded.continued,
        pending = pending + excluded.pending`,
   );
-}
-
-interface QueryParams {
-  from: string;
-  to: string;
-  rule: string | null;
-  dept: string | null;
-  doctor: string | null;
 }
 
 type RawRow = Omit<Figures, 'compliance_rate'> & { key: string; label: string | null };
@@ -129,35 +124,11 @@ export class FiguresWithPrunedDays extends ComplianceFigures {
 
   override report(from: string, to: string, by: StatsDimension, filter: StatsFilter = {}): StatsReport {
     if (this.prunedIn.get(from, to) === undefined) return super.report(from, to, by, filter);
-    const params: QueryParams = {
-      from,
-      to,
-      rule: filter.rule ?? null,
-      dept: filter.dept ?? null,
-      doctor: filter.doctor ?? null,
-    };
-    const totals = finish(this.withPrunedTotal.get(params)!);
+    const params: QueryParams = queryParams(from, to, filter);
+    const totals = finishFigures(this.withPrunedTotal.get(params)!);
     const rows = this.withPrunedBy[by]
       .all(params)
-      .map((row) => ({ key: row.key, label: row.label || row.key, ...finish(row) }));
+      .map((row) => ({ key: row.key, label: row.label || row.key, ...finishFigures(row) }));
     return { from, to, by, filter, totals, rows };
   }
-}
-
-/** As ComplianceFigures finishes its figures: money to the fen, the rate to four places. */
-function finish(raw: Omit<Figures, 'compliance_rate'>): Figures {
-  const reminders = raw.reminders;
-  return {
-    reminders,
-    reminder_amount: money(raw.reminder_amount),
-    complied: raw.complied,
-    complied_amount: money(raw.complied_amount),
-    continued: raw.continued,
-    pending: raw.pending,
-    compliance_rate: reminders === 0 ? 0 : Math.round((raw.complied / reminders) * 10_000) / 10_000,
-  };
-}
-
-function money(value: number): number {
-  return Math.round(value * 100) / 100;
 }
