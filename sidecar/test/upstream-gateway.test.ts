@@ -51,6 +51,19 @@ const answer = (res: http.ServerResponse, output: unknown) => {
   res.end(JSON.stringify({ infcode: 0, inf_refmsgid: 'x', refmsg_time: '', respond_time: '', err_msg: '', output }));
 };
 
+/** A gateway that answers 502 to the first 3103 it gets (the outbox then backs off) and accepts everything after. */
+function refusingFirst3103(): typeof behaviour {
+  let refusals = 1;
+  return (body, res) => {
+    if (body.infno === '3103' && refusals-- > 0) {
+      res.statusCode = 502;
+      res.end();
+      return;
+    }
+    answer(res, {});
+  };
+}
+
 describe('provincial gateway (upstream)', () => {
   it('forwards the envelope to the national path and merges new results, dropping duplicates by rule and line', async () => {
     await withSidecar(2_000, async (server) => {
@@ -126,15 +139,7 @@ describe('provincial gateway (upstream)', () => {
       const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-FB' }));
       const local = reply.body.output.result!.find((r) => r.jr_id !== 'UP-FB-1')!;
       // The gateway is down for the first 3103 it gets: the outbox retries.
-      let refusals = 1;
-      behaviour = (body, res) => {
-        if (body.infno === '3103' && refusals-- > 0) {
-          res.statusCode = 502;
-          res.end();
-          return;
-        }
-        answer(res, {});
-      };
+      behaviour = refusingFirst3103();
       received.length = 0;
       await server.listen();
       const fb = await callService(
@@ -477,15 +482,7 @@ describe('provincial gateway answers beyond the contract', () => {
         });
       await callService(server, analysisEnvelope({ encounterId: 'MZ-U-8' }));
       // The first 3103 meets a 502 and backs off (about a second); the doctor's change goes out meanwhile.
-      let refusals = 1;
-      behaviour = (body, res) => {
-        if (body.infno === '3103' && refusals-- > 0) {
-          res.statusCode = 502;
-          res.end();
-          return;
-        }
-        answer(res, {});
-      };
+      behaviour = refusingFirst3103();
       received.length = 0;
       await server.listen();
       const sent = () => received.filter((r) => r.body.infno === '3103').map((r) => r.body.input);
