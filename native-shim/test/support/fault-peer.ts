@@ -49,8 +49,8 @@ export async function silentPeer(): Promise<Peer> {
 
 export type Responder = (request: ReceivedRequest, response: http.ServerResponse) => void;
 
-/** An HTTP peer whose answer the test decides (late, wrong status, oversized …). */
-export async function httpPeer(respond: Responder): Promise<Peer> {
+/** An HTTP server that keeps every request it reads and lets `respond` answer it. */
+function recordingServer(respond: Responder): { server: http.Server; requests: ReceivedRequest[] } {
   const requests: ReceivedRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -61,6 +61,12 @@ export async function httpPeer(respond: Responder): Promise<Peer> {
       respond(received, res);
     });
   });
+  return { server, requests };
+}
+
+/** An HTTP peer whose answer the test decides (late, wrong status, oversized …). */
+export async function httpPeer(respond: Responder): Promise<Peer> {
+  const { server, requests } = recordingServer(respond);
   const close = tracked(server);
   return { port: await listen(server), requests, close };
 }
@@ -70,16 +76,7 @@ export async function httpPeer(respond: Responder): Promise<Peer> {
  * when that port is taken: the caller then says what it could not check.
  */
 export async function httpPeerOn(port: number, respond: Responder): Promise<Peer | undefined> {
-  const requests: ReceivedRequest[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const received = { url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
-      requests.push(received);
-      respond(received, res);
-    });
-  });
+  const { server, requests } = recordingServer(respond);
   const close = tracked(server);
   const bound = await new Promise<boolean>((resolve) => {
     server.once('error', () => resolve(false));
