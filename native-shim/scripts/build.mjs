@@ -97,32 +97,25 @@ function buildLinux() {
     '-pthread',
     '-ldl',
   ]);
-  run('gcc', [
-    '-O2',
-    '-Wall',
-    '-Wextra',
-    '-std=c11',
-    '-I',
-    path.join(shimDir, 'include'),
-    '-o',
+  // The programs that load the shim at run time (dlopen), as a HIS does.
+  const program = (output, sources) =>
+    run('gcc', [
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-std=c11',
+      '-I',
+      path.join(shimDir, 'include'),
+      '-o',
+      output,
+      ...sources,
+      '-ldl',
+    ]);
+  program(
     example,
-    path.join(exampleDir, 'his_desktop.c'),
-    path.join(exampleDir, 'shim_loader.c'),
-    path.join(exampleDir, 'json_scan.c'),
-    '-ldl',
-  ]);
-  run('gcc', [
-    '-O2',
-    '-Wall',
-    '-Wextra',
-    '-std=c11',
-    '-I',
-    path.join(shimDir, 'include'),
-    '-o',
-    loadPerCall,
-    path.join(shimDir, 'test', 'c', 'load_per_call.c'),
-    '-ldl',
-  ]);
+    ['his_desktop.c', 'shim_loader.c', 'json_scan.c'].map((f) => path.join(exampleDir, f)),
+  );
+  program(loadPerCall, [path.join(shimDir, 'test', 'c', 'load_per_call.c')]);
   console.log(
     `native-shim: built ${path.relative(shimDir, library)}, ${path.relative(shimDir, example)} and ${path.relative(shimDir, loadPerCall)}`,
   );
