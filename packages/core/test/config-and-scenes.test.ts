@@ -1,6 +1,7 @@
 import { compileLibrary } from '@prealert/core';
-import { buildLibrary, loadNationalLibrary, readCsv, readFramework } from '@prealert/rules-cache';
+import { loadNationalLibrary } from '@prealert/rules-cache';
 import { describe, expect, it } from 'vitest';
+import { localLibrary } from './support/local-library';
 import { nationalLibrary } from './support/national';
 import { flaggedRx, resultsOf, run } from './support/requests';
 
@@ -119,21 +120,9 @@ describe('severity per knowledge point where one rule mixes kinds', () => {
   it('医疗服务项目限支付疗程: the 14-day interval point runs at sev 2, the 90-day course at the rule’s 1', () => {
     // The prose record alone, as a library without the national 周期超频次 point that restates its interval (which
     // the national import drops the interval for).
-    const source = readCsv(
-      `rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
+    const local = localLibrary(`rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
 医疗服务项目限支付疗程,GZ10000102010000,service,手功能评定,max_pay_days_text,总时间不超过90天，评定间隔时间不短于14天。,,${HAND_ASSESSMENT}
-`,
-      'local.csv',
-    );
-    if (!source.ok) throw new Error(JSON.stringify(source.issues));
-    const built = buildLibrary({
-      meta: { version: 'local-1', region: 'H11010100001', createdAt: '2026-11-20T00:00:00+08:00' },
-      sources: [source.value],
-      framework: readFramework(),
-      seedRules: false,
-    });
-    if (!built.ok) throw new Error(JSON.stringify(built.issues));
-    const local = compileLibrary(built.value);
+`);
     const points = local.lookup(HAND_ASSESSMENT);
     const entries = Array.isArray(points) ? points : points ? [points] : [];
     const interval = entries.find((e) => e.kp.limit.kind === 'max_qty_per_n_days')!;

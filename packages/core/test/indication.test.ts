@@ -1,6 +1,5 @@
-import { compileLibrary } from '@prealert/core';
-import { buildLibrary, readCsv, readFramework } from '@prealert/rules-cache';
 import { describe, expect, it } from 'vitest';
+import { localLibrary } from './support/local-library';
 import { nationalLibrary } from './support/national';
 import { flaggedRx, resultsOf, run } from './support/requests';
 
@@ -78,16 +77,7 @@ describe('indication: diagnoses read from the text only silence the reminder', (
     const csv = `rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
 药品限适应症,GZ10000101008000,drug,二甲双胍恩格列净片(Ⅲ),indication,限2型糖尿病患者。|E11,限2型糖尿病患者。,${METFORMIN_EMPAGLIFLOZIN}
 `;
-    const source = readCsv(csv, 'local.csv');
-    if (!source.ok) throw new Error(JSON.stringify(source.issues));
-    const built = buildLibrary({
-      meta: { version: 'local-1', region: 'H11010100001', createdAt: '2026-11-20T00:00:00+08:00' },
-      sources: [source.value],
-      framework: readFramework(),
-      seedRules: false,
-    });
-    if (!built.ok) throw new Error(JSON.stringify(built.issues));
-    const local = compileLibrary(built.value);
+    const local = localLibrary(csv);
     const line = { code: METFORMIN_EMPAGLIFLOZIN, rx_id: 'R1', pric: 50 };
 
     const [mapped] = resultsOf(run(local, { diagnoses: ['J06.900'], lines: [line] }), INDICATION);

@@ -1,6 +1,6 @@
-import { compileLibrary } from '@prealert/core';
 import { buildLibrary, readCsv, readFramework } from '@prealert/rules-cache';
 import { describe, expect, it } from 'vitest';
+import { localLibrary } from './support/local-library';
 import { resultsOf, run } from './support/requests';
 
 // A hospital's local additions in the CSV form, on real national codes.
@@ -12,20 +12,7 @@ const CSV = `rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,
 医疗服务项目限年龄,,service,职业功能训练,age_range,"[18,55]",,003402000320000
 `;
 
-function localLibrary() {
-  const source = readCsv(CSV, 'local.csv');
-  if (!source.ok) throw new Error(JSON.stringify(source.issues));
-  const built = buildLibrary({
-    meta: { version: 'local-1', region: 'H11010100001', createdAt: '2026-11-20T00:00:00+08:00' },
-    sources: [source.value],
-    framework: readFramework(),
-    seedRules: false,
-  });
-  if (!built.ok) throw new Error(JSON.stringify(built.issues));
-  return compileLibrary(built.value);
-}
-
-const lib = localLibrary();
+const lib = localLibrary(CSV);
 
 describe('kinds supplied by local libraries', () => {
   it('dept_limit: an ordering department outside the list fires', () => {
