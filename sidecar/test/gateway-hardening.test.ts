@@ -7,26 +7,14 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { Writable } from 'node:stream';
 import iconv from 'iconv-lite';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskIdNumbers, redactPatientFields } from '../src/logging';
 import { RETRY_FIELD } from '../src/national/national-answerer';
 import { tifHeaders } from '../src/upstream/tif-signature';
 import { analysisEnvelope, feedbackEnvelope, nationalItems } from './fixtures/his-requests';
+import { capturingLogger } from './helpers/capturing-logger';
 import { callService, testServer } from './helpers/test-server';
-
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
 
 describe('a failure inside the sidecar', () => {
   it('answers infcode -1 saying it is an internal error (not a bad request) and logs the cause', async () => {

@@ -1,24 +1,19 @@
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import iconv from 'iconv-lite';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
+import { capturingLogger } from './helpers/capturing-logger';
 import { callOverHttp, callService, testServer } from './helpers/test-server';
 
 let server: SidecarServer;
 /** The request log lines of `server`. */
-const logLines: Record<string, unknown>[] = [];
+let logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logLines.push(JSON.parse(line));
-      done();
-    },
-  });
-  server = await testServer({ bodyLimitBytes: 200_000 }, { logger: pino({ level: 'info' }, sink) });
+  const { logger, lines } = capturingLogger();
+  logLines = lines;
+  server = await testServer({ bodyLimitBytes: 200_000 }, { logger });
   await server.listen();
 });
 afterAll(async () => {

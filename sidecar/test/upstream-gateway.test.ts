@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { DATABASE_FILE_NAME } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { capturingLogger } from './helpers/capturing-logger';
 import { callService, testServer } from './helpers/test-server';
 
 /** A stand-in provincial gateway on loopback whose behaviour each test sets. */
@@ -241,17 +240,6 @@ function upstreamResult(jrId: string, ruleId: string, encounterId: string) {
     vola_bhvr_type: '1',
     task_id: 'T-UP',
   };
-}
-
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
 }
 
 describe('provincial gateway answers beyond the contract', () => {
