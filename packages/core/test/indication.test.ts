@@ -93,4 +93,32 @@ describe('indication: diagnoses read from the text only silence the reminder', (
     expect(resultsOf(run(local, { diagnoses: ['E11.900'], lines: [line] }), INDICATION)).toEqual([]);
     expect(reminders(METFORMIN_EMPAGLIFLOZIN, ['E11.900'])).toEqual([]);
   });
+
+  it('diagnosis codes are compared whatever form the HIS sends them in', () => {
+    // Dotless, lower case, full-width and with spaces: all the same category as E83.3 / E11.
+    for (const sent of ['E833', 'e83.300', 'Ｅ８３．３００', ' E83.3 ']) {
+      expect(reminders(CALCIUM_ACETATE, ['N18.500', sent]), sent).toEqual([]);
+    }
+    expect(reminders(METFORMIN_EMPAGLIFLOZIN, ['E11900x001'])).toEqual([]);
+    // Dotless codes of a neighbouring subcategory still remind: the dot goes after the category, not anywhere.
+    expect(reminders(CALCIUM_ACETATE, ['E835'])).toHaveLength(1);
+    expect(reminders(DEXLANSOPRAZOLE_INJ, ['K259'])).toHaveLength(1);
+    expect(reminders(DEXLANSOPRAZOLE_INJ, ['K254'])).toEqual([]);
+  });
+
+  it('a local mapping matches dotless diagnoses, and its own dotless prefixes, instead of escalating', () => {
+    const csv = `rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
+药品限适应症,GZ10000101008000,drug,醋酸钙片,indication,限高磷血症。|E833,限高磷血症。,${CALCIUM_ACETATE}
+`;
+    const local = localLibrary(csv);
+    const line = { code: CALCIUM_ACETATE, rx_id: 'R1', pric: 50 };
+    for (const sent of ['E83.300', 'E83300', 'e833']) {
+      expect(resultsOf(run(local, { diagnoses: [sent], lines: [line] }), INDICATION), sent).toEqual([]);
+    }
+    const [other] = resultsOf(run(local, { diagnoses: ['E83.500'], lines: [line] }), INDICATION);
+    expect(other!.sev_deg).toBe('2');
+    // The message quotes the code as the HIS sent it.
+    const [sentAsIs] = resultsOf(run(local, { diagnoses: ['e835'], lines: [line] }), INDICATION);
+    expect(sentAsIs!.vola_cont).toContain('本次诊断为 e835');
+  });
 });

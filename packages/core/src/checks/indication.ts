@@ -1,3 +1,4 @@
+import { anyStartsWith, diagnosisPrefixKeys } from '../normalize/diagnosis-code';
 import type { Line } from '../normalize/request';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
@@ -5,14 +6,9 @@ import { flagCurrentLines, itemLabel } from './hit';
 const TEXT_ONLY_FACT = '限定支付适应症未能按诊断自动判断';
 const textOnlyFact = (): string => TEXT_ONLY_FACT;
 
-/** Whether a diagnosis of the line's encounter starts with one of the prefixes (allocates nothing). */
+/** Whether a diagnosis of the line's encounter starts with one of the prefixes, both compared as diagnosisKey. */
 function diagnosedWith(line: Line, prefixes: readonly string[]): boolean {
-  const diagnoses = line.encounter.diagnoses;
-  for (let i = 0; i < diagnoses.length; i++) {
-    const d = diagnoses[i]!;
-    for (let j = 0; j < prefixes.length; j++) if (d.startsWith(prefixes[j]!)) return true;
-  }
-  return false;
+  return anyStartsWith(line.encounter.diagnosisKeys, diagnosisPrefixKeys(prefixes));
 }
 
 /**
@@ -39,9 +35,9 @@ export const checkIndication: PointCheck = (entry, lines) => {
   return flagCurrentLines(
     lines,
     (line) => {
+      if (diagnosedWith(line, limit.icdPrefixes)) return undefined;
       const diagnoses = line.encounter.diagnoses;
-      const matched = diagnoses.some((d) => limit.icdPrefixes.some((p) => d.startsWith(p)));
-      return matched ? undefined : `本次诊断为 ${diagnoses.length > 0 ? diagnoses.join('、') : '（无）'}`;
+      return `本次诊断为 ${diagnoses.length > 0 ? diagnoses.join('、') : '（无）'}`;
     },
     (fact, line) => `${itemLabel(entry, line)}限适应症：${restriction}${fact}，不在限定范围。`,
   );

@@ -2,6 +2,7 @@ import type { AnalysisInput, EncounterDto, OrderDto, PatientDto } from '../envel
 import { dateMessage, type FieldError } from '../envelope/validate';
 import { codeHashOf } from '../library/code-index';
 import { formatDay, fullYears, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
+import { diagnosisKey } from './diagnosis-code';
 
 export type Sex = 'male' | 'female';
 
@@ -55,7 +56,10 @@ export interface Encounter {
   deptName: string;
   doctorCode: string;
   admDay: number;
+  /** The diagnosis codes as sent (main first, each once), for messages and the data-quality check. */
   diagnoses: string[];
+  /** The same codes as compared (diagnosisKey): prefix matches read these. */
+  diagnosisKeys: string[];
   diagnosisDtoCount: number;
   lines: Line[];
   hasCurrent: boolean;
@@ -318,6 +322,7 @@ function normalizeEncounter(dto: EncounterDto, patient: Patient, now: LocalTime,
     doctorCode: text(dto.dr_codg),
     admDay: (adm ?? now).day,
     diagnoses,
+    diagnosisKeys: diagnoses.map(diagnosisKey),
     diagnosisDtoCount: dto.fsi_diagnose_dtos?.length ?? 0,
     lines: [],
     hasCurrent: false,
