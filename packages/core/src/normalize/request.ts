@@ -3,6 +3,7 @@ import { dateMessage, type FieldError } from '../envelope/validate';
 import { codeHashOf } from '../library/code-index';
 import { formatDay, fullYears, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 import { diagnosisKey } from './diagnosis-code';
+import { isReversal, netReversals } from './reversals';
 
 export type Sex = 'male' | 'female';
 
@@ -330,12 +331,44 @@ function normalizeEncounter(dto: EncounterDto, patient: Patient, now: LocalTime,
   };
   const fallback = (adm ?? now).minutes;
   const orders = dto.fsi_order_dtos;
+  let reversals = false;
   for (let i = 0; i < orders.length; i++) {
     const line = normalizeLine(orders[i]!, i, encounter, fallback, now.day, errors);
     encounter.lines.push(line);
-    if (line.current) encounter.hasCurrent = true;
+    if (isReversal(line)) reversals = true;
+    else if (line.current) encounter.hasCurrent = true;
+  }
+  if (reversals) {
+    encounter.lines = netReversals(encounter.lines, reducedLine);
+    encounter.hasCurrent = encounter.lines.some((l) => l.current);
   }
   return encounter;
+}
+
+/** The line with part of it reversed (netReversals): the same order, less quantity and amount. */
+function reducedLine(line: Line, qty: number, amount: number): Line {
+  const l = line as OrderLine;
+  return new OrderLine(
+    l.index,
+    l.rxId,
+    l.rxno,
+    l.code,
+    l.codeHash,
+    l.listType,
+    qty,
+    l.price,
+    amount,
+    l.amountKnown,
+    l.priceKnown,
+    l.beginMinutes,
+    l.beginDay,
+    l.lastDay,
+    l.current,
+    l.deptCode,
+    l.doctorCode,
+    l.encounter,
+    l.dto,
+  );
 }
 
 function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors: FieldError[]): Patient {
