@@ -1,3 +1,4 @@
+import { analyze, validateAnalysisInput } from '@prealert/core';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisInput } from '../src/envelope/national-types';
 import { nationalLibrary } from './support/national';
@@ -108,9 +109,19 @@ describe('age_group', () => {
     expect(resultsOf(out, CHILD_DRUG)).toEqual([]);
   });
 
-  it('does not fire without a birth date', () => {
-    const out = run(lib, { brdy: '', lines: [{ code: CHILD_SYRUP }] });
-    expect(resultsOf(out, CHILD_DRUG)).toEqual([]);
+  it('a missing birth date is an error naming brdy, not a silent skip of every age limit', () => {
+    for (const brdy of ['', null, undefined]) {
+      const input = analysisInput({ lines: [{ code: CHILD_SYRUP }] });
+      const patient = input.data.patient_dtos[0] as unknown as Record<string, unknown>;
+      if (brdy === undefined) delete patient.brdy;
+      else patient.brdy = brdy;
+      const valid = validateAnalysisInput(input);
+      expect(valid.ok).toBe(true);
+      if (!valid.ok) continue;
+      const out = analyze(lib, valid.value, { infno: '3101', now: new Date('2026-11-20T06:00:00Z') });
+      expect(out.ok, String(brdy)).toBe(false);
+      if (!out.ok) expect(out.message).toContain('input.data.patient_dtos[0].brdy');
+    }
   });
 
   it('takes configured ceilings', () => {
