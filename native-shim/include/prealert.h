@@ -85,7 +85,7 @@ PREALERT_API const char *PREALERT_CALL prealert_version(void);
  *   breaker_timeout_open_ms  how long it then stays open (default 10000)
  *   breaker              "reset" closes the breaker now
  *   reset                "all" forgets every set_option and re-reads environment and prealert.ini
- * Every deadline is capped at 5000 ms. Returns PREALERT_OK or PREALERT_E_OPTION / PREALERT_E_NULL_ARGUMENT.
+ * Every deadline is capped at 5000 ms: a larger one (10000, as for the gateway) is set to 5000. Returns PREALERT_OK or PREALERT_E_OPTION / PREALERT_E_NULL_ARGUMENT.
  */
 PREALERT_API int PREALERT_CALL prealert_set_option(const char *name, const char *value);
 

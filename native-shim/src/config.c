@@ -64,20 +64,29 @@ static int is_valid_token(const char *token) {
   return 1;
 }
 
+/* A deadline in ms: any positive number, capped at DEADLINE_CEILING_MS. Insurance-DLL integrators copy the gateway's
+   10 s timeout; refusing it (-4) left their call on the old value, which a HIS that ignores the return code never
+   notices, where the cap is what the header promises and keeps a hung sidecar from holding prescribing longer. */
+static int parse_deadline(const char *value, int *number) {
+  if (parse_int(value, 1, 999999999, number) != 0) return -1;
+  if (*number > DEADLINE_CEILING_MS) *number = DEADLINE_CEILING_MS;
+  return 0;
+}
+
 static config_set_result apply(shim_config *config, const char *name, const char *value) {
   int number = 0;
   if (strcmp(name, "port") == 0) {
     if (parse_int(value, 1, 65535, &number) != 0) return CONFIG_BAD_VALUE;
     config->port = number;
   } else if (strcmp(name, "connect_timeout_ms") == 0) {
-    if (parse_int(value, 1, DEADLINE_CEILING_MS, &number) != 0) return CONFIG_BAD_VALUE;
+    if (parse_deadline(value, &number) != 0) return CONFIG_BAD_VALUE;
     config->connect_timeout_ms = number;
   } else if (strcmp(name, "timeout_ms") == 0) {
-    if (parse_int(value, 1, DEADLINE_CEILING_MS, &number) != 0) return CONFIG_BAD_VALUE;
+    if (parse_deadline(value, &number) != 0) return CONFIG_BAD_VALUE;
     config->timeout_3101_ms = config->timeout_3102_ms = config->timeout_3103_ms = config->timeout_other_ms = number;
   } else if (strcmp(name, "timeout_ms_3101") == 0 || strcmp(name, "timeout_ms_3102") == 0 ||
              strcmp(name, "timeout_ms_3103") == 0 || strcmp(name, "timeout_ms_other") == 0) {
-    if (parse_int(value, 1, DEADLINE_CEILING_MS, &number) != 0) return CONFIG_BAD_VALUE;
+    if (parse_deadline(value, &number) != 0) return CONFIG_BAD_VALUE;
     const char *which = name + strlen("timeout_ms_");
     int *target = strcmp(which, "3101") == 0   ? &config->timeout_3101_ms
                   : strcmp(which, "3102") == 0 ? &config->timeout_3102_ms

@@ -280,6 +280,17 @@ describe('a slow sidecar', () => {
     expect(outcome.elapsedMs).toBeLessThan(300 + DEADLINE_SLACK_MS);
   });
 
+  it("a deadline above 5000 ms (the gateway's 10 s) is taken as 5000, not refused", async () => {
+    const silent = await peer(silentPeer());
+    setOptions({ port: silent.port, breaker_timeouts: 10 });
+    expect(shim.setOption('timeout_ms', '10000')).toBe(RC.ok);
+    expect(shim.setOption('connect_timeout_ms', '10000')).toBe(RC.ok);
+    const outcome = await call('utf8', '3101');
+    expect(expectFailOpen('utf8', outcome, 'sidecar_timeout').shim.code).toBe(5000);
+    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(4999);
+    expect(outcome.elapsedMs).toBeLessThan(5000 + DEADLINE_SLACK_MS);
+  });
+
   it('default deadlines: 1.5 s for 3101 and 3102, 0.8 s for 3103', async () => {
     const silent = await peer(silentPeer());
     setOptions({ port: silent.port, breaker_timeouts: 10 });
@@ -610,7 +621,8 @@ describe('prealert_set_option', () => {
     ['port', '80a'],
     ['port', ''],
     ['connect_timeout_ms', '0'],
-    ['timeout_ms', '5001'],
+    ['timeout_ms', '0'],
+    ['timeout_ms', '10s'],
     ['timeout_ms_3103', '-1'],
     ['breaker_timeouts', '0'],
     ['breaker', 'open'],
