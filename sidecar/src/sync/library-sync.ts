@@ -330,7 +330,8 @@ export class LibrarySync {
   private notToActivate(m: BundleManifest, url: string): PollOutcome | undefined {
     if (m.library.sha256 === this.active?.sha256) return { outcome: 'current', version: m.version };
     if (this.store.heldBack.includes(m.library.sha256)) return { outcome: 'held_back', version: m.version };
-    this.replay.checkNotReplayed(m, url, this.memory, this.store.current);
+    // The running library counts even when it could not be saved: the platform's older one would be a step back.
+    this.replay.checkNotReplayed(m, url, this.memory, [this.store.current, this.active]);
     return undefined;
   }
 
@@ -503,9 +504,12 @@ export class LibrarySync {
             .catch((cleanup: unknown) => this.logger.warn({ err: cleanup }, 'could not remove a staged library'));
         }
       }
-      // Only now: a crash before the commit restarts on the previous version, which must not refuse older bundles.
-      this.replay.noteTaken(this.memory, m.created_at);
-      this.memoryFile.save();
+      // Only now, and only once saved: a restart (after a crash before the commit, or a save that failed) runs the
+      // version before, which must not refuse the platform's bundles newer than it.
+      if (this.store.current?.sha256 === entry.sha256) {
+        this.replay.noteTaken(this.memory, m.created_at);
+        this.memoryFile.save();
+      }
       this.logger.info(report, 'library activated');
       return report;
     } catch (error) {

@@ -24,9 +24,17 @@ export class ReplayGuard {
     );
   }
 
-  /** Refuses a bundle older than the newest one taken: a replay. `current`: the last-good store's current version. */
-  checkNotReplayed(m: BundleManifest, url: string, memory: PollMemory, current: StoredVersion | null): void {
-    const newest = this.newestTaken(memory, current);
+  /**
+   * Refuses a bundle older than the newest one taken: a replay. `held`: the last-good store's current version and
+   * the one running, which may not be saved (see noteTaken).
+   */
+  checkNotReplayed(
+    m: BundleManifest,
+    url: string,
+    memory: PollMemory,
+    held: readonly (StoredVersion | null | undefined)[],
+  ): void {
+    const newest = this.newestTaken(memory, held);
     if (newest !== undefined && Date.parse(m.created_at) < newest) {
       throw new BundleError(
         `offers ${m.version} created ${m.created_at}, older than the ${new Date(newest).toISOString()} bundle already taken (a replayed manifest?)`,
@@ -36,18 +44,22 @@ export class ReplayGuard {
     }
   }
 
-  /** Moves the replay mark to a bundle just taken, when it is newer; the caller saves the memory. */
+  /**
+   * Moves the replay mark to a bundle just taken, when it is newer; the caller saves the memory. Only for a bundle
+   * saved as last-good: a restart runs the saved library, and a mark moved by one that was lost refused the
+   * platform's bundles between the two as replays, though they are newer than anything the workstation kept.
+   */
   noteTaken(memory: PollMemory, createdAt: string): void {
     const mark = this.replayMark(memory);
     if (mark === undefined || Date.parse(createdAt) > mark) memory.pulled_created_at = createdAt;
   }
 
   /**
-   * created_at of the newest bundle taken: the replay mark (pulled or pushed) or the stored current library, which
-   * holds when sync.json is lost. A date in the future (a misdated bundle taken by an older prealert) is ignored.
+   * created_at of the newest bundle taken: the replay mark (pulled or pushed) or a library held (the stored current
+   * one holds when sync.json is lost). A date in the future (a misdated bundle taken by an older prealert) is ignored.
    */
-  private newestTaken(memory: PollMemory, current: StoredVersion | null): number | undefined {
-    const dates = [this.replayMark(memory), current?.sha256 ? this.notAhead(current.created_at) : undefined];
+  private newestTaken(memory: PollMemory, held: readonly (StoredVersion | null | undefined)[]): number | undefined {
+    const dates = [this.replayMark(memory), ...held.map((v) => (v?.sha256 ? this.notAhead(v.created_at) : undefined))];
     const known = dates.filter((t): t is number => t !== undefined);
     return known.length > 0 ? Math.max(...known) : undefined;
   }
