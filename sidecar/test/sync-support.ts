@@ -19,7 +19,7 @@ import {
 } from '@prealert/rules-cache';
 import type { ProvincialPlatform } from '../../examples/provincial-platform/src/platform-server';
 import { LibraryHolder } from '../src/library-holder';
-import { createLogger } from '../src/logging';
+import { createLogger, type Logger } from '../src/logging';
 import { LibrarySync } from '../src/sync/library-sync';
 import { loadSyncConfig } from '../src/sync/sync-config';
 
@@ -186,6 +186,8 @@ export interface FollowOptions {
   now?: () => number;
   /** PREALERT_SYNC_TIMEOUT_S (default 5). */
   timeoutS?: number;
+  /** Where the sync logs (default: nowhere), for a test that reads what it said. */
+  logger?: Logger;
 }
 
 /**
@@ -224,7 +226,7 @@ export class Workstations {
       }),
       dataDir,
       holder,
-      logger: this.logger,
+      logger: options.logger ?? this.logger,
       adminEnabled: options.adminEnabled ?? false,
       ...(options.useWorker !== undefined ? { useWorker: options.useWorker } : {}),
       ...(options.now ? { now: options.now } : {}),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { CompiledLibrary, LibraryData } from '@prealert/core';
 import {
+  BundleError,
   checkHeaderAgainstManifest,
   checkLibraryAgainstManifest,
   type PackedLibrary,
@@ -47,7 +48,7 @@ export async function compileBundled(loadBundled: () => LibraryData, slicer: Sli
 
 /**
  * Reads a stored library back, checking it against its signed manifest as if it had just been received (with no
- * trusted key configured, the manifest is read unverified).
+ * trusted key configured, the manifest is read unverified), and the manifest against the sha256 the store recorded.
  */
 export async function loadStoredLibrary(
   entry: StoredVersion,
@@ -63,6 +64,15 @@ export async function loadStoredLibrary(
     trustedKeys.length > 0
       ? verifyManifest(text, trustedKeys, files.manifest).manifest
       : readManifestUnverified(text, files.manifest);
+  // The library's bytes are checked against this manifest below, so the manifest must name the library recorded
+  // when it was stored: with no trusted key, an edited library with a manifest written to match loaded silently.
+  if (manifest.library.sha256 !== entry.sha256) {
+    throw new BundleError(
+      `names library ${manifest.library.sha256}, not the ${entry.sha256} recorded when it was stored`,
+      'hash_mismatch',
+      files.manifest,
+    );
+  }
   const packer = await openPacker(files.library, manifest.library.size, slicer);
   try {
     const read = await packer.readFile(files.library);
