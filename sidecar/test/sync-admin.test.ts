@@ -178,13 +178,26 @@ describe('admin push and rollback', () => {
     expect(await version(url)).toBe(V2);
   });
 
+  /** The data dir of a workstation that started with a maximum age two minutes ago and never reached its platform. */
+  function installedMinutesAgo(): string {
+    const dataDir = tempDataDir();
+    fs.mkdirSync(path.join(dataDir, 'library'));
+    const since = new Date(Date.now() - 120_000).toISOString();
+    fs.writeFileSync(path.join(dataDir, 'library', 'sync.json'), JSON.stringify({ age_counted_from: since }));
+    return dataDir;
+  }
+
   it('reports a stale library in /readyz, serving or refusing as configured', async () => {
-    const serving = await sidecar({ PREALERT_SYNC_MAX_AGE_S: '60' });
+    const serving = await sidecar({ PREALERT_SYNC_MAX_AGE_S: '60' }, undefined, installedMinutesAgo());
     const ready = await call(serving.url, '/readyz');
     expect(ready).toMatchObject({ status: 200, json: { status: 'degraded' } });
     expect(String(ready.json.reason)).toMatch(/not confirmed current/);
-    const refusing = await sidecar({ PREALERT_SYNC_MAX_AGE_S: '60', PREALERT_SYNC_WHEN_STALE: 'refuse' });
+    const refuse = { PREALERT_SYNC_MAX_AGE_S: '60', PREALERT_SYNC_WHEN_STALE: 'refuse' };
+    const refusing = await sidecar(refuse, undefined, installedMinutesAgo());
     expect(await call(refusing.url, '/readyz')).toMatchObject({ status: 503, json: { status: 'degraded' } });
+    // Just installed: the bundled library's maximum age counts from this first start.
+    const installed = await sidecar(refuse);
+    expect(await call(installed.url, '/readyz')).toMatchObject({ status: 200, json: { status: 'ready' } });
     const fresh = await sidecar({});
     expect(await call(fresh.url, '/readyz')).toMatchObject({ status: 200, json: { status: 'ready' } });
   });

@@ -35,6 +35,11 @@ export interface PollMemory {
    */
   etag_sha256?: string;
   last_ok_at?: string;
+  /**
+   * The first start with a maximum library age (PREALERT_SYNC_MAX_AGE_S): the bundled library, never confirmed by
+   * a poll, is as old as that (see staleness.ts).
+   */
+  age_counted_from?: string;
   /** created_at of the newest bundle ever pulled: an older signed manifest served later is a replay. */
   pulled_created_at?: string;
   /**

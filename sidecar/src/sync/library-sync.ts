@@ -27,7 +27,7 @@ import { olderThanRunning, pushFailure, pushSettled } from './push-checks';
 import { memoryForUrl, ReplayGuard } from './replay-guard';
 import { restoreAtStart } from './restore-at-start';
 import { heldBackNames, loadRollbackTarget } from './rollback';
-import { type Staleness, stalenessOf } from './staleness';
+import { countAgeFrom, type Staleness, stalenessOf } from './staleness';
 import type { SyncConfig } from './sync-config';
 import { SyncRequestError, workstationError } from './sync-request-error';
 import type {
@@ -178,6 +178,7 @@ export class LibrarySync {
    */
   async restore(): Promise<void> {
     await this.restoreLibrary();
+    if (countAgeFrom(this.memory, this.config, this.now)) this.memoryFile.save();
     if (this.memoryFile.etagOffersAnother(this.active?.sha256, this.store.heldBack)) {
       // The ETag names a manifest offering another library than the one this start runs (it was activated but
       // never saved, or it could not be loaded): a 304 would keep this workstation on the old one for good.
@@ -631,6 +632,7 @@ export class LibrarySync {
       config: this.config,
       active: this.active,
       lastOkAt: this.memory.last_ok_at,
+      ageCountedFrom: this.memory.age_counted_from,
       lastError: this.lastError?.message,
       now: this.now,
     });

@@ -83,8 +83,11 @@ export class ReplayGuard {
 export function memoryForUrl(memory: PollMemory, manifestUrl: string | undefined): PollMemory {
   if (memory.manifest_url === manifestUrl) return memory;
   const mark = memory.pulled_created_at;
+  // Kept as well: writing the address another way must not give a never-confirmed library a fresh maximum age.
+  const counted = memory.age_counted_from;
   return {
     ...(manifestUrl ? { manifest_url: manifestUrl } : {}),
     ...(mark ? { pulled_created_at: mark } : {}),
+    ...(counted ? { age_counted_from: counted } : {}),
   };
 }

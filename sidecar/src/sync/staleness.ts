@@ -1,4 +1,4 @@
-import type { StoredVersion } from './last-good-store';
+import type { PollMemory, StoredVersion } from './last-good-store';
 import type { SyncConfig } from './sync-config';
 
 export interface Staleness {
@@ -13,6 +13,8 @@ export interface StalenessInput {
   active: StoredVersion | undefined;
   /** The last successful poll (a 304 included), from the poll memory. */
   lastOkAt: string | undefined;
+  /** The first start with a maximum age (PollMemory.age_counted_from): the bundled library's age counts from it. */
+  ageCountedFrom: string | undefined;
   /** The latest sync error still standing, named in the reason. */
   lastError: string | undefined;
   now: () => number;
@@ -28,8 +30,10 @@ export function stalenessOf(input: StalenessInput): Staleness {
   const maxAge = config.maxAgeMs;
   if (maxAge === undefined || !active) return { stale: false, reason: null, serving: true };
   const times = [input.lastOkAt];
-  // Starting on the bundled library is no confirmation: it ships with prealert and may be months old.
-  if (active.origin !== 'bundled') times.push(active.activated_at);
+  // Starting on the bundled library is no confirmation: it ships with prealert and may be months old. Its age
+  // counts from the first start that had a maximum age instead, so a workstation just installed (or just given a
+  // maximum age) answers until the platform has had that long to reach it, and a restart does not reset the count.
+  times.push(active.origin === 'bundled' ? input.ageCountedFrom : active.activated_at);
   const confirmed = Math.max(...times.map((t) => (t ? Date.parse(t) : Number.NaN)).filter((t) => !Number.isNaN(t)));
   const age = input.now() - confirmed;
   if (!(age > maxAge)) return { stale: false, reason: null, serving: true };
@@ -41,4 +45,22 @@ export function stalenessOf(input: StalenessInput): Staleness {
     }`,
     serving: config.stalePolicy === 'serve',
   };
+}
+
+/**
+ * Starts the bundled library's age count at the first start with a maximum age, and forgets it when there is none
+ * (a maximum age configured again later counts afresh). Returns whether the memory changed (the caller saves it).
+ */
+export function countAgeFrom(memory: PollMemory, config: Pick<SyncConfig, 'maxAgeMs'>, now: () => number): boolean {
+  if (config.maxAgeMs === undefined) {
+    if (memory.age_counted_from === undefined) return false;
+    delete memory.age_counted_from;
+    return true;
+  }
+  // A count dated ahead (the clock was wrong at that start and set right since) would keep the library fresh for as
+  // long: it starts again now.
+  const from = Date.parse(memory.age_counted_from ?? '');
+  if (!Number.isNaN(from) && from <= now()) return false;
+  memory.age_counted_from = new Date(now()).toISOString();
+  return true;
 }
