@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { addHeldBackMarks, addHeldBackMarksAsync, dropStaleHeldBackMarks, readHeldBackMarks } from './held-back-marks';
 
 /** Where a library in the store came from. */
 export type LibrarySource = 'bundled' | 'sync' | 'push' | 'rollback' | 'last-good';
@@ -265,16 +266,29 @@ export class LastGoodStore {
     }
     const stateFile = path.join(this.dir, STATE_FILE);
     const raw = readState(stateFile);
+    // state.json is the record; the held-back marks stand in for its list only when it cannot be read (or is gone),
+    // so that a damaged state.json does not let the poller bring back what IT rolled back from.
+    let heldBack = readHeldBackMarks(this.dir);
+    if (raw !== undefined) {
+      heldBack = Array.isArray(raw.held_back) ? raw.held_back.filter((s): s is string => typeof s === 'string') : [];
+      this.markHeldBack(heldBack);
+    }
     this.state = {
       format: 1,
       current: isVersion(raw?.current) ? raw.current : null,
       previous: isVersion(raw?.previous) ? raw.previous : null,
-      held_back: Array.isArray(raw?.held_back) ? raw.held_back.filter((s): s is string => typeof s === 'string') : [],
+      held_back: heldBack,
     };
     // An unreadable state.json must not cost the stored versions as well: they are kept, to rebuild it from.
     const unreadable = raw === undefined && fs.existsSync(stateFile);
     if (!unreadable) recovered.push(...this.prune());
     return { recovered, unreadable };
+  }
+
+  /** The marks made to agree with a state.json just read (one written before the marks existed has none). */
+  private markHeldBack(heldBack: readonly string[]): void {
+    // Not written: again with the next state or start; until then state.json alone holds the list, as it always did.
+    if (addHeldBackMarks(this.dir, heldBack)) dropStaleHeldBackMarks(this.dir, heldBack);
   }
 
   /** The version directories on disk, named by their library's sha256, with when each was stored. */
@@ -295,13 +309,13 @@ export class LastGoodStore {
   }
 
   /**
-   * A state.json that could not be read, written again from what the caller found on disk (see `open`). Held back
-   * versions are not known any more. The state is taken for this run even when it cannot be written (thrown).
+   * A state.json that could not be read, written again from what the caller found on disk (see `open`); the held
+   * back versions are the marked ones. The state is taken for this run even when it cannot be written (thrown).
    */
   rebuild(current: StoredVersion | null, previous: StoredVersion | null): void {
-    const state: StoreState = { format: 1, current, previous, held_back: [] };
+    const state: StoreState = { format: 1, current, previous, held_back: [...this.state.held_back] };
     this.state = state;
-    writeJsonAtomically(path.join(this.dir, STATE_FILE), state);
+    this.writeState(state);
   }
 
   get current(): StoredVersion | null {
@@ -448,8 +462,10 @@ export class LastGoodStore {
         ...(holdBack && holdBack !== version.sha256 ? [holdBack] : []),
       ],
     };
+    await addHeldBackMarksAsync(this.dir, state.held_back);
     await writeJsonAtomicallyAsync(path.join(this.dir, STATE_FILE), state);
     this.state = state;
+    dropStaleHeldBackMarks(this.dir, state.held_back);
     // Saved from here on: a replaced version still held by another process is only disk space, which the next
     // start (or commit) frees. Reported to the caller to log, never as a failed save.
     const notRemoved: { dir: string; error: unknown }[] = [];
@@ -523,8 +539,10 @@ export class LastGoodStore {
   }
 
   private writeState(state: StoreState): void {
+    addHeldBackMarks(this.dir, state.held_back);
     writeJsonAtomically(path.join(this.dir, STATE_FILE), state);
     this.state = state;
+    dropStaleHeldBackMarks(this.dir, state.held_back);
   }
 
   /** Removes the stored versions state.json does not name (after `rebuild`). */

@@ -5,7 +5,7 @@ import { damage } from './damage';
 import { message } from './error-message';
 import type { LastGoodStore, StoredVersion } from './last-good-store';
 import { bundledEntry, type Unpacked } from './library-loading';
-import { rebuildCandidates, rebuildState, rebuiltNote } from './state-rebuild';
+import { rebuildCandidates, rebuildState, rebuiltNote, splitHeldBack } from './state-rebuild';
 import type { UnusableVersion } from './sync-types';
 
 export interface StartRestoreOptions {
@@ -52,8 +52,9 @@ export async function restoreAtStart(options: StartRestoreOptions): Promise<Star
   // state.json unreadable: every stored version is a candidate, newest first, and the state is rebuilt from
   // what loads (the bundled library used to be recorded instead, and the next start deleted every version).
   const rebuilding = options.unreadable ? rebuildCandidates(store, options.manifestUrl, logger) : undefined;
+  const split = rebuilding ? splitHeldBack(rebuilding, store.heldBack) : undefined;
   let candidates: StoredVersion[] = [];
-  if (rebuilding) candidates = rebuilding;
+  if (split) candidates = split.runnable;
   else if (current?.sha256) candidates = previous?.sha256 ? [current, previous] : [current];
   let active: StoredVersion | undefined;
   let loaded: StoredVersion | undefined;
@@ -91,8 +92,8 @@ export async function restoreAtStart(options: StartRestoreOptions): Promise<Star
   if (!loaded && running) active = bundledEntry(running.compiled, running.info.activated_at);
   let rebuilt: string | undefined;
   if (rebuilding) {
-    ({ current, previous } = rebuildState(store, logger, rebuilding, damaged, loaded));
-    rebuilt = rebuiltNote(rebuilding.length, current, previous);
+    ({ current, previous } = rebuildState(store, logger, candidates, damaged, loaded, split?.held));
+    rebuilt = rebuiltNote(rebuilding.length, current, previous, store.heldBack.length);
     logger.warn({ current: current?.version ?? null, previous: previous?.version ?? null }, rebuilt);
   }
   const why = [

@@ -42,9 +42,22 @@ export function rebuildCandidates(
 }
 
 /**
- * Writes the rebuilt state: current is the newest version not found damaged (the one loaded, or a newer one that
- * could not be loaded but is kept, as a start keeps it), previous the one loaded when it is not current, else the
- * next one. Nothing verifiable: no stored version (the bundled library is recorded as at a first start).
+ * The candidates a rebuilt start may run, and the ones IT held back (still held back: see held-back-marks), which
+ * it must not: the newest stored version is often the very one IT rolled back from.
+ */
+export function splitHeldBack(
+  candidates: readonly StoredVersion[],
+  heldBack: readonly string[],
+): { runnable: StoredVersion[]; held: StoredVersion[] } {
+  const isHeld = (v: StoredVersion) => v.sha256 !== null && heldBack.includes(v.sha256);
+  return { runnable: candidates.filter((v) => !isHeld(v)), held: candidates.filter(isHeld) };
+}
+
+/**
+ * Writes the rebuilt state: current is the newest runnable version not found damaged (the one loaded, or a newer
+ * one that could not be loaded but is kept, as a start keeps it), previous the one loaded when it is not current,
+ * else the next one, else a held-back one (what IT rolled back from stays the version to roll back to). Nothing
+ * runnable and verifiable: no stored current version (the bundled library is recorded as at a first start).
  */
 export function rebuildState(
   store: LastGoodStore,
@@ -52,10 +65,11 @@ export function rebuildState(
   candidates: readonly StoredVersion[],
   damaged: readonly StoredVersion[],
   loaded: StoredVersion | undefined,
+  held: readonly StoredVersion[] = [],
 ): { current: StoredVersion | null; previous: StoredVersion | null } {
   const kept = candidates.filter((v) => !damaged.includes(v));
   const current = kept[0] ?? null;
-  const previous = (loaded && loaded !== current ? loaded : kept[1]) ?? null;
+  const previous = (loaded && loaded !== current ? loaded : kept[1]) ?? held[0] ?? null;
   try {
     store.rebuild(current, previous);
     // Damaged files go, as at any start (the platform's copy is then downloaded again).
@@ -67,8 +81,13 @@ export function rebuildState(
 }
 
 /** What status and the log say of a rebuild: from how many versions, and what it made current and previous. */
-export function rebuiltNote(candidates: number, current: StoredVersion | null, previous: StoredVersion | null): string {
+export function rebuiltNote(
+  candidates: number,
+  current: StoredVersion | null,
+  previous: StoredVersion | null,
+  heldBack: number,
+): string {
   return `state.json could not be read; rebuilt from the ${candidates} stored version(s): ${
     current ? `current ${current.version} (created ${current.created_at})` : 'none verifiable'
-  }${previous ? `, previous ${previous.version}` : ''}; versions held back before are not known any more`;
+  }${previous ? `, previous ${previous.version}` : ''}; ${heldBack} version(s) held back by IT kept held back`;
 }

@@ -1,0 +1,129 @@
+/**
+ * The versions IT rolled back from (held back from the poller) when state.json cannot be read at the next start (a
+ * damaged disk: zeros, cut short). Real bundles from the NHSA files pulled from the provincial platform simulator on
+ * loopback into a real data directory; state.json is damaged on disk.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WrittenBundle } from '@prealert/rules-cache';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import type { PayloadPipe } from '../src/sync/library-sync';
+import { BundleFactory, Workstations } from './sync-support';
+
+const A = 'prov-held-a';
+const B = 'prov-held-b';
+const C = 'prov-held-c';
+
+let platform: ProvincialPlatform;
+let bundles: BundleFactory;
+let a: WrittenBundle;
+/** The bad bundle IT rolls back from; the platform keeps offering it. */
+let b: WrittenBundle;
+/** Pushed by IT after the rollback: created between A and B, so B is no longer stored once C is saved. */
+let c: WrittenBundle;
+const workstations = new Workstations();
+
+beforeAll(async () => {
+  bundles = new BundleFactory();
+  a = bundles.write('a', bundles.library(A));
+  c = bundles.write('c', bundles.library(C));
+  b = bundles.write('b', bundles.library(B, { revision: true }));
+  platform = await startPlatform();
+});
+
+afterAll(async () => {
+  await workstations.cleanup();
+  await platform?.close();
+  fs.rmSync(bundles.dir, { recursive: true, force: true });
+});
+
+function newSync(dataDir: string, options: { startEmpty?: boolean } = {}) {
+  return workstations.follow(platform, bundles.keys, dataDir, { useWorker: false, adminEnabled: true, ...options });
+}
+
+/** A workstation that pulled A, then B, and that IT rolled back to A: B is held back. Stopped. */
+async function rolledBack(name: string): Promise<string> {
+  platform.clearFaults();
+  const dataDir = workstations.freshDataDir(name);
+  const { sync } = newSync(dataDir);
+  await sync.restore();
+  platform.publish(a.dir);
+  expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: A } });
+  platform.publish(b.dir);
+  expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+  expect(await sync.rollback()).toMatchObject({ version_before: B, version: A });
+  expect(await sync.pollNow()).toMatchObject({ outcome: 'held_back', version: B });
+  await sync.stop();
+  return dataDir;
+}
+
+describe('a state.json that cannot be read after IT rolled back', () => {
+  for (const [damage, write] of [
+    ['cut short', (file: string) => fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40))],
+    ['zeroed', (file: string) => fs.writeFileSync(file, Buffer.alloc(fs.statSync(file).size))],
+  ] as const) {
+    it(`(${damage}) keeps the rolled-back version held back: not run at start, not activated by the next poll`, async () => {
+      const dataDir = await rolledBack(`held-back-${damage.replace(' ', '-')}`);
+      const shaB = b.manifest.signed.library.sha256;
+      write(path.join(dataDir, 'library', 'state.json'));
+
+      const { holder, sync } = newSync(dataDir, { startEmpty: true });
+      await sync.restore();
+      expect(holder.get()!.info).toMatchObject({ version: A, source: 'last-good' });
+      expect(sync.store.heldBack).toEqual([shaB]);
+      expect(sync.store.current).toMatchObject({ version: A });
+      // B stays the version to roll back to, as before the damage.
+      expect(sync.store.previous).toMatchObject({ version: B });
+      expect(sync.status().last_error).toMatch(/^state\.json could not be read; rebuilt .*current prov-held-a/);
+      // The ETag of the manifest offering B is kept (B is held back, so its 304 changes nothing)...
+      expect(await sync.pollNow()).toEqual({ outcome: 'not_modified' });
+      expect(holder.get()!.info.version).toBe(A);
+      expect(sync.status()).toMatchObject({ library: { version: A }, held_back: [B] });
+      await sync.stop();
+
+      // The rebuilt state.json holds the list again: the next start reads it as any start does.
+      const again = newSync(dataDir, { startEmpty: true });
+      await again.sync.restore();
+      expect(again.holder.get()!.info.version).toBe(A);
+      expect(again.sync.status()).toMatchObject({ last_error: null, held_back: [B] });
+      // ...and a poll that reads the manifest whole (written with another address, the ETag is not sent) finds B
+      // held back.
+      await again.sync.stop();
+      const respelled = workstations.follow(platform, bundles.keys, dataDir, {
+        env: { PREALERT_SYNC_URL: `${platform.bundleUrl}manifest.json?mirror=1` },
+        useWorker: false,
+        startEmpty: true,
+      });
+      await respelled.sync.restore();
+      expect(await respelled.sync.pollNow()).toMatchObject({ outcome: 'held_back', version: B });
+      expect(respelled.holder.get()!.info.version).toBe(A);
+    });
+  }
+});
+
+describe('a state.json that cannot be read after IT rolled back and then pushed another library', () => {
+  it('keeps the rolled-back version held back though its files are gone: the next poll does not activate it', async () => {
+    const dataDir = await rolledBack('held-back-pruned');
+    const first = newSync(dataDir, { startEmpty: true });
+    await first.sync.restore();
+    const manifest = fs.readFileSync(path.join(c.dir, 'manifest.json'));
+    const pipe: PayloadPipe = async (onChunk) => {
+      for await (const chunk of fs.createReadStream(path.join(c.dir, c.libraryFile))) await onChunk(chunk as Buffer);
+    };
+    expect(await first.sync.push(manifest, 'full', pipe)).toMatchObject({ outcome: 'activated' });
+    await first.sync.stop();
+    const versions = path.join(dataDir, 'library', 'versions');
+    expect(fs.readdirSync(versions)).not.toContain(b.manifest.signed.library.sha256);
+    fs.writeFileSync(path.join(dataDir, 'library', 'state.json'), '{"format":1,"current":{"vers');
+
+    const { holder, sync } = newSync(dataDir, { startEmpty: true });
+    await sync.restore();
+    expect(holder.get()!.info).toMatchObject({ version: C, source: 'last-good' });
+    expect(sync.store.heldBack).toEqual([b.manifest.signed.library.sha256]);
+    // Its ETag is kept, as B is held back; without the list the start forgot it and the poll took B again.
+    expect(await sync.pollNow()).toEqual({ outcome: 'not_modified' });
+    expect(holder.get()!.info.version).toBe(C);
+    expect(sync.status().held_back).toHaveLength(1);
+  });
+});
