@@ -89,5 +89,5 @@ export function rebuiltNote(
 ): string {
   return `state.json could not be read; rebuilt from the ${candidates} stored version(s): ${
     current ? `current ${current.version} (created ${current.created_at})` : 'none verifiable'
-  }${previous ? `, previous ${previous.version}` : ''}; ${heldBack} version(s) held back by IT kept held back`;
+  }${previous ? `, previous ${previous.version}` : ''}${heldBack > 0 ? `; ${heldBack} version(s) IT held back stay held back` : ''}`;
 }
