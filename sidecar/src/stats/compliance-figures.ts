@@ -5,7 +5,7 @@ import type { Db } from '../store/database';
 export interface Figures {
   /** 提醒人次 */
   reminders: number;
-  /** 提醒金额 */
+  /** 提醒金额: per reminder, the amount of the latest answer the doctor's decision applies to (sidecar/README.md). */
   reminder_amount: number;
   /** 遵从人次: the doctor returned to modify (dspo_way 2). */
   complied: number;

@@ -143,6 +143,13 @@ const MIGRATIONS: readonly string[] = [
     revision INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- The latest answer of a reminder (the same jr_id answered again, its quantity changed): its amount and when it was
+  -- received; NULL while the first answer is the latest. reminders.amount is the amount the figures count, that of
+  -- the latest answer the doctor's decision applies to (record-rows.ts, dispositions.ts).
+  ALTER TABLE reminders ADD COLUMN answered_amount REAL;
+  ALTER TABLE reminders ADD COLUMN answered_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

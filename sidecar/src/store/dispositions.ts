@@ -51,6 +51,7 @@ export class DispositionStore {
   private readonly selectDisposition;
   private readonly selectContinued;
   private readonly touch;
+  private readonly settleAmount;
   private readonly upsert;
   private readonly linkedTo;
   private readonly latestLink;
@@ -102,6 +103,14 @@ export class DispositionStore {
     );
     // Never backwards: a spooled decision replayed late is older than the same answer given since.
     this.touch = db.prepare('UPDATE dispositions SET at = MAX(at, ?) WHERE jr_id = ?');
+    // A decision is on the latest answer the doctor saw (the quantity may have changed since the first), so the
+    // figures count that answer's amount. A 返回修改 replayed from the spool, dated before the latest answer, did
+    // not see it: its amount stays. A 继续执行 carries over to later answers anyway (record-rows.ts).
+    this.settleAmount = db.prepare<{ jrId: string; way: string; at: number }>(
+      `UPDATE reminders SET amount = answered_amount
+       WHERE jr_id = @jrId AND answered_amount IS NOT NULL AND amount <> answered_amount
+         AND (@way = '1' OR answered_at <= @at)`,
+    );
     this.continued = new Set(
       db.prepare("SELECT jr_id FROM dispositions WHERE dspo_way = '1'").pluck().all() as string[],
     );
@@ -163,6 +172,7 @@ export class DispositionStore {
       let changed = 0;
       let unchanged = 0;
       for (const input of inputs) {
+        this.settleAmount.run({ jrId: input.jrId, way: input.way, at: now });
         const current = this.get(input.jrId);
         if (
           current &&

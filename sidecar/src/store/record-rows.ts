@@ -20,7 +20,7 @@ export interface RecordRows {
   ];
   /** result_bodies rows: only bodies not stored before (or not yet confirmed stored). */
   bodies: [id: number, jrId: string, json: string][];
-  /** reminders rows (INSERT OR IGNORE). */
+  /** reminders rows: a new jr_id, or the latest answer of a known one (its amount; see RecordRowWriter). */
   reminders: ReminderRow[];
   /** upstream_links rows: a gateway's jr_id and the reminder it is counted under, seen at this answer. */
   links?: [gatewayJrId: string, jrId: string, seenAt: number][];
@@ -96,11 +96,23 @@ export class RecordRowWriter {
     );
     // OR IGNORE: a later answer whose rows were built before this body was confirmed written carries it again.
     const insertBody = db.prepare('INSERT OR IGNORE INTO result_bodies (id, jr_id, json) VALUES (?, ?, ?)');
-    // First sighting wins: a reminder is dated and attributed by when it was first shown.
+    // First sighting wins for the date and attribution: a reminder is dated and attributed by when it was first
+    // shown. Its amount follows the latest answer (the quantity changed, same jr_id), as that is what the doctor's
+    // decision is about: a 继续执行 carries over to later answers (they come back prior_dspo, nobody is asked again),
+    // and an undecided warning is at stake at its latest amount. A 返回修改 given before this answer was a decision
+    // on the earlier amount; it stays until a 3103 on this answer (DispositionStore.record). Compared by time, not
+    // write order, so a row carried again or written late never moves the amount back.
     const insertReminder = db.prepare(
-      `INSERT OR IGNORE INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity,
+      `INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity,
          impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (jr_id) DO UPDATE SET
+         answered_amount = excluded.amount,
+         answered_at = excluded.first_at,
+         amount = CASE WHEN EXISTS (SELECT 1 FROM dispositions d
+                                    WHERE d.jr_id = excluded.jr_id AND d.dspo_way = '2' AND d.at <= excluded.first_at)
+                  THEN reminders.amount ELSE excluded.amount END
+       WHERE excluded.first_at >= COALESCE(reminders.answered_at, reminders.first_at)`,
     );
     // The first reminder a gateway id was counted under stays; seen_at moves to its latest sighting.
     const upsertLink = db.prepare(

@@ -31,6 +31,11 @@ export interface RecorderOptions {
   onError?: (error: unknown, pending: number) => void;
 }
 
+interface KnownReminder {
+  seq: number;
+  amount: number;
+}
+
 interface StoredBody {
   id: number;
   /** The write (AnalysisRecorder's sequence) whose rows first carried it. */
@@ -110,7 +115,7 @@ const MAX_HELD = 50_000;
 /**
  * Records 3101/3102 answers in batches: `enqueue` only appends to a queue; within RECORD_FLUSH_DELAY_MS the queued
  * records become rows (ids, pseudonymised patients, result bodies not stored before, reminders seen for the first
- * time) and go to the sink, which writes them, on its own thread where it can (record-sink.ts). The answer never
+ * time or with another amount) and go to the sink, which writes them, on its own thread where it can (record-sink.ts). The answer never
  * waits for SQLite. Anything that reads records (3103, task lookups, stats, shutdown) awaits `flush()` first.
  *
  * Rows are built before the rows they refer to are known to be written. A body or reminder first carried by a write
@@ -130,8 +135,8 @@ export class AnalysisRecorder {
   /** Body rows of writes not yet confirmed, by id: carried again by later rows until confirmed. */
   private readonly unconfirmedBodies = new Map<number, { seq: number; row: RecordRows['bodies'][number] }>();
   private readonly patientKeys = new Map<string, string>();
-  /** jr_id → the write that carried its reminder row. */
-  private readonly knownReminders = new Map<string, number>();
+  /** jr_id → the write that carried its reminder row, and the amount it was last answered with. */
+  private readonly knownReminders = new Map<string, KnownReminder>();
   private lastTaskId: number;
   private lastBodyId: number;
   /** Writes handed to the sink, and the latest up to which everything is known to be written. */
@@ -318,7 +323,8 @@ export class AnalysisRecorder {
       const answeredId = r[0];
       const jrId = countedAs?.get(answeredId) ?? answeredId;
       const known = this.knownReminders.get(jrId);
-      if (known !== undefined && known <= this.confirmedSeq) continue;
+      // A changed amount (the quantity changed, same jr_id) is carried to the row: the figures may count it.
+      if (known !== undefined && known.seq <= this.confirmedSeq && known.amount === r[3]) continue;
       const result = answered(r);
       const f = record.findings.find((finding) => finding.jrId === answeredId);
       const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === result.mdtrt_id);
@@ -344,7 +350,10 @@ export class AnalysisRecorder {
       ]);
       if (known === undefined) {
         if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();
-        this.knownReminders.set(jrId, seq);
+        this.knownReminders.set(jrId, { seq, amount: r[3] });
+      } else if (known.amount !== r[3]) {
+        known.seq = seq;
+        known.amount = r[3];
       }
     }
     const rows: RecordRows = {
