@@ -332,6 +332,64 @@ describe('provincial gateway answers beyond the contract', () => {
     }
   });
 
+  it('reads amounts as gateways write them, and marks one it cannot read as not computed with one warning', async () => {
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 5_000 } }, { logger });
+    try {
+      const enc = 'MZ-U-AMT';
+      const result = (id: string, amount: unknown, detailAmount: unknown = '0') => ({
+        ...upstreamResult(`UP-AMT-${id}`, `R-AMT-${id}`, enc),
+        vola_amt: amount,
+        vola_amt_stas: '1',
+        judge_result_detail_dtos: [
+          { jrd_id: `d-${id}`, patn_id: 'p', mdtrt_id: enc, rx_id: '', vola_item_type: '2', vola_amt: detailAmount },
+        ],
+      });
+      behaviour = (_body, res) =>
+        answer(res, {
+          result: [
+            result('GROUPED', '1,234.50'),
+            result('WIDE', ' ￥１２．３０ '),
+            result('NUMBER', 7.5),
+            // A decimal comma or words are not read as some other number; no amount at all is not computed either,
+            // but nothing was garbled: no warning for it.
+            result('COMMA', '12,5'),
+            result('TEXT', '约30元', '约30元'),
+            result('NONE', null),
+          ],
+        });
+      const reply = await callService(server, analysisEnvelope({ encounterId: enc, patientName: '欧阳明月' }));
+      expect(reply.body.infcode).toBe(0);
+      const shown = new Map(reply.body.output.result!.map((r) => [r.jr_id, r]));
+      expect(shown.get('UP-AMT-GROUPED')).toMatchObject({ vola_amt: 1234.5, vola_amt_stas: '1' });
+      expect(shown.get('UP-AMT-WIDE')).toMatchObject({ vola_amt: 12.3, vola_amt_stas: '1' });
+      expect(shown.get('UP-AMT-NUMBER')).toMatchObject({ vola_amt: 7.5, vola_amt_stas: '1' });
+      expect(shown.get('UP-AMT-COMMA')).toMatchObject({ vola_amt: 0, vola_amt_stas: '0' });
+      expect(shown.get('UP-AMT-TEXT')).toMatchObject({ vola_amt: 0, vola_amt_stas: '0' });
+      expect(shown.get('UP-AMT-NONE')).toMatchObject({ vola_amt: 0, vola_amt_stas: '0' });
+
+      // One line for the answer, naming the fields; nothing of the patient or of what the gateway wrote there.
+      const warnings = lines.filter((l) => l.level === 40 && 'unreadable_fields' in l);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.unreadable_fields).toEqual([
+        'output.result[].vola_amt',
+        'output.result[].judge_result_detail_dtos[].vola_amt',
+      ]);
+      const logged = JSON.stringify(lines);
+      for (const secret of ['欧阳明月', '44010000000001234567', '12,5', '约30元']) expect(logged).not.toContain(secret);
+
+      const byRule = JSON.parse((await server.app.inject({ url: '/v1/stats?by=rule' })).payload) as {
+        rows: { key: string; reminders: number; reminder_amount: number }[];
+      };
+      const amountOf = (rule: string) => byRule.rows.find((r) => r.key === rule)?.reminder_amount;
+      expect(amountOf('R-AMT-GROUPED')).toBe(1234.5);
+      expect(amountOf('R-AMT-WIDE')).toBe(12.3);
+      expect(amountOf('R-AMT-COMMA')).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("logs a gateway's message without the names of the request's patients", async () => {
     const { logger, lines } = capturingLogger();
     const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 5_000 } }, { logger });

@@ -4,6 +4,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type { UpstreamGatewayConfig } from '../config';
 import type { OutboxDestination } from '../outbox/outbox-forwarder';
 import type { OutboxEntry } from '../store/outbox';
+import { parseGatewayAmount } from './gateway-amount';
 import { tifHeaders } from './tif-signature';
 
 export type UpstreamOutcome =
@@ -121,10 +122,18 @@ export class ProvincialGateway {
       );
     }
     const results: JudgeResultDto[] = [];
+    const unreadable = new Set<string>();
     for (const item of list) {
       if (typeof item === 'object' && item !== null && typeof (item as { jr_id?: unknown }).jr_id === 'string') {
-        results.push(normaliseUpstreamResult(item as Record<string, unknown>));
+        results.push(normaliseUpstreamResult(item as Record<string, unknown>, unreadable));
       }
+    }
+    if (unreadable.size > 0) {
+      // Field names only: the value itself is the gateway's free text, which could carry anything.
+      this.logger?.warn(
+        { unreadable_fields: [...unreadable] },
+        'upstream gateway sent amounts that are not numbers; recorded as 0, not computed (vola_amt_stas 0)',
+      );
     }
     return notice === undefined ? { ok: true, results } : { ok: true, results, notice };
   }
@@ -224,7 +233,7 @@ function text(value: unknown): string {
  * lacks a rule name or sends numbers as text is still shown and recorded, and nothing the gateway adds beyond the
  * contract (names, ID numbers) is kept.
  */
-function normaliseUpstreamResult(item: Record<string, unknown>): JudgeResultDto {
+function normaliseUpstreamResult(item: Record<string, unknown>, unreadable: Set<string>): JudgeResultDto {
   const sev = text(item.sev_deg);
   const sevDeg = sev === '1' || sev === '2' ? sev : '3';
   const rawDetails = item.judge_result_detail_dtos;
@@ -232,6 +241,7 @@ function normaliseUpstreamResult(item: Record<string, unknown>): JudgeResultDto 
     (d): d is Record<string, unknown> => typeof d === 'object' && d !== null,
   );
   const impact = text(item.wf_impact);
+  const amount = amountOf(item.vola_amt, 'output.result[].vola_amt', unreadable);
   return {
     jr_id: text(item.jr_id),
     rule_id: text(item.rule_id),
@@ -245,10 +255,11 @@ function normaliseUpstreamResult(item: Record<string, unknown>): JudgeResultDto 
       mdtrt_id: text(d.mdtrt_id),
       rx_id: text(d.rx_id),
       vola_item_type: text(d.vola_item_type) === '2' ? '2' : '1',
-      vola_amt: Number(d.vola_amt) || 0,
+      vola_amt: amountOf(d.vola_amt, 'output.result[].judge_result_detail_dtos[].vola_amt', unreadable) ?? 0,
     })),
-    vola_amt: Number(item.vola_amt) || 0,
-    vola_amt_stas: text(item.vola_amt_stas) === '0' ? '0' : '1',
+    vola_amt: amount ?? 0,
+    // An amount the gateway did not give, or gave in a form not read, is not computed: 0 would pass for a real 0.
+    vola_amt_stas: amount === undefined || text(item.vola_amt_stas) === '0' ? '0' : '1',
     sev_deg: sevDeg,
     vola_evid: text(item.vola_evid),
     vola_bhvr_type: text(item.vola_bhvr_type),
@@ -257,6 +268,14 @@ function normaliseUpstreamResult(item: Record<string, unknown>): JudgeResultDto 
     wf_impact: WORKFLOW_IMPACTS.has(impact) ? (impact as WorkflowImpact) : sevDeg === '3' ? 'confirm' : 'reason',
     kp_id: text(item.kp_id),
   };
+}
+
+/** The amount, or undefined when none was sent or it cannot be read (then `field` is noted in `unreadable`). */
+function amountOf(value: unknown, field: string, unreadable: Set<string>): number | undefined {
+  const amount = parseGatewayAmount(value);
+  if (amount.readable) return amount.value;
+  if (amount.sent) unreadable.add(field);
+  return undefined;
 }
 
 /** What mergeResults answers. */
