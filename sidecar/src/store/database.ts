@@ -144,8 +144,8 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
   `
-  -- The latest answer of a reminder (the same jr_id answered again, its quantity changed): its amount and when it was
-  -- received; NULL while the first answer is the latest. reminders.amount is the amount the figures count, that of
+  -- The latest amount a reminder was answered with (the same jr_id answered again, its quantity changed) and when
+  -- that answer was received; NULL while it is the first answer's. reminders.amount is the amount the figures count, that of
   -- the latest answer the doctor's decision applies to (record-rows.ts, dispositions.ts).
   ALTER TABLE reminders ADD COLUMN answered_amount REAL;
   ALTER TABLE reminders ADD COLUMN answered_at INTEGER;

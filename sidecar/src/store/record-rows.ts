@@ -101,7 +101,8 @@ export class RecordRowWriter {
     // decision is about: a 继续执行 carries over to later answers (they come back prior_dspo, nobody is asked again),
     // and an undecided warning is at stake at its latest amount. A 返回修改 given before this answer was a decision
     // on the earlier amount; it stays until a 3103 on this answer (DispositionStore.record). Compared by time, not
-    // write order, so a row carried again or written late never moves the amount back.
+    // write order, so a row written late never moves the amount back; a row carried again with the same amount (an
+    // unconfirmed write's, see AnalysisRecorder) changes nothing and rewrites nothing.
     const insertReminder = db.prepare(
       `INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity,
          impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
@@ -112,7 +113,8 @@ export class RecordRowWriter {
          amount = CASE WHEN EXISTS (SELECT 1 FROM dispositions d
                                     WHERE d.jr_id = excluded.jr_id AND d.dspo_way = '2' AND d.at <= excluded.first_at)
                   THEN reminders.amount ELSE excluded.amount END
-       WHERE excluded.first_at >= COALESCE(reminders.answered_at, reminders.first_at)`,
+       WHERE excluded.amount IS NOT COALESCE(reminders.answered_amount, reminders.amount)
+         AND excluded.first_at >= COALESCE(reminders.answered_at, reminders.first_at)`,
     );
     // The first reminder a gateway id was counted under stays; seen_at moves to its latest sighting.
     const upsertLink = db.prepare(
