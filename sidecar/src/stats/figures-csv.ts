@@ -20,7 +20,10 @@ export function figuresCsv(report: StatsReport): string {
     '遵从率',
   ];
   const lines = [header.map(cell).join(',')];
-  for (const row of report.rows) lines.push([row.key, row.label, ...figureCells(row)].map(cell).join(','));
+  const keyCell = report.by === 'dept' || report.by === 'doctor' ? codeCell : cell;
+  for (const row of report.rows) {
+    lines.push([keyCell(row.key), ...[row.label, ...figureCells(row)].map(cell)].join(','));
+  }
   lines.push(['合计', `${report.from}~${report.to}`, ...figureCells(report.totals)].map(cell).join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
@@ -35,6 +38,16 @@ function figureCells(f: Figures): (string | number)[] {
     f.pending,
     f.compliance_rate.toFixed(4),
   ];
+}
+
+/**
+ * A department or doctor code. Excel reads a cell of digits as a number: 科室 0301 became 301 and a 12-digit 工号
+ * 1.23457E+11, so the 医保办's sheet named departments and doctors that do not exist. Such a code is written as the
+ * text formula ="0301", which Excel shows as 0301; any other code as a plain cell.
+ */
+function codeCell(code: string): string {
+  if (/^\d+$/.test(code) && (code.startsWith('0') || code.length > 11)) return `"=""${code}"""`;
+  return cell(code);
 }
 
 function cell(value: string | number): string {
