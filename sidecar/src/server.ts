@@ -136,8 +136,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           shimToken: config.shimToken,
           allowedOrigins: config.corsOrigins,
           serials,
-          lostAnswer: (routeInfno, arrival) =>
-            failedAnswer(service, 'prealert 内部错误: 分析线程中断，请重试', routeInfno, arrival.receivedAt, true),
+          lostAnswer: (route, arrival) =>
+            failedAnswer(service, 'prealert 内部错误: 分析线程中断，请重试', route, arrival.receivedAt, true),
         })
       : undefined;
     undo.push(() => analysisStarting?.then((thread) => thread?.close()));
@@ -228,9 +228,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       appClosing = true;
       done();
     });
-    app.setNotFoundHandler((request, reply) =>
-      reply.code(404).send({ error: `no route ${request.method} ${request.url}` }),
-    );
+    // The not-found answer is nationalGateway's: a POST to a wrong path gets a national envelope there.
     app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
       const code = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       if (code >= 500) logger.error({ err: error, route: request.routeOptions.url }, 'request failed');

@@ -1,11 +1,12 @@
 import type { EvaluatorConfig } from '@prealert/core';
 import type { LibraryInfo, LibraryOrigin } from '../library-holder';
+import type { NationalRoute } from '../national/national-routes';
 import type { RequestFacts } from '../request-facts';
 import type { AnalysisRecord } from '../store/records';
 import type { StartMessage } from '../worker-start';
 
 /** Bumped whenever a message below changes: a worker file from another build is refused at start. */
-export const ANALYSIS_PROTOCOL = 1;
+export const ANALYSIS_PROTOCOL = 2;
 
 export interface AnalysisWorkerData {
   admdvs: string;
@@ -32,7 +33,7 @@ export type ToAnalysisWorker =
       id: number;
       headers: ForwardedHeaders;
       body: Uint8Array;
-      routeInfno: string | undefined;
+      route: NationalRoute;
       /** Epoch ms of arrival (Date) and high-resolution epoch ms (timeOrigin + now) for the time taken. */
       receivedAt: number;
       startedAtEpoch: number;

@@ -4,6 +4,7 @@ import type { EvaluatorConfig } from '@prealert/core';
 import type { ActiveLibrary, LibraryHolder } from '../library-holder';
 import type { Logger } from '../logging';
 import type { Answered, Arrival, NationalAnswerer } from '../national/national-answerer';
+import type { NationalRoute } from '../national/national-routes';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionStore } from '../store/dispositions';
 import type { AnalysisRecorder } from '../store/records';
@@ -39,7 +40,7 @@ export interface AnalysisThreadOptions {
    * The answer to a call the worker held when it stopped: its body went to the worker, so it can be neither
    * evaluated nor handed back (an error envelope, so the HIS goes on).
    */
-  lostAnswer: (routeInfno: string | undefined, arrival: Arrival) => Answered;
+  lostAnswer: (route: NationalRoute, arrival: Arrival) => Answered;
 }
 
 /** /v1/status `analysis`: where 3101/3102 are evaluated and how many each way since start. */
@@ -58,7 +59,7 @@ export interface AnalysisThreadStatus {
 interface Pending {
   resolve: (answered: Promise<Answered>) => void;
   headers: IncomingHttpHeaders;
-  routeInfno: string | undefined;
+  route: NationalRoute;
   arrival: Arrival;
 }
 
@@ -129,7 +130,7 @@ export class AnalysisThread {
    */
   answerer(fallback: NationalAnswerer, usable: () => boolean): NationalAnswerer {
     this.fallback = fallback;
-    return (headers, raw, routeInfno, arrival) => {
+    return (headers, raw, route, arrival) => {
       const worker = this.worker;
       if (
         !worker ||
@@ -138,7 +139,7 @@ export class AnalysisThread {
         raw.length === 0 ||
         !usable()
       ) {
-        return fallback(headers, raw, routeInfno, arrival);
+        return fallback(headers, raw, route, arrival);
       }
       const at: Arrival = arrival ?? { receivedAt: new Date(), startedAt: performance.now() };
       // Transferred, and no reference kept: a body held here while the worker answers survives this thread's
@@ -152,13 +153,13 @@ export class AnalysisThread {
           id,
           headers: forwardedHeaders(headers),
           body,
-          routeInfno,
+          route,
           receivedAt: at.receivedAt.getTime(),
           startedAtEpoch: performance.timeOrigin + at.startedAt,
         };
         worker.postMessage(message, [body.buffer as ArrayBuffer]);
         // After the post: one that throws leaves nothing waiting here. The answer comes in a later turn.
-        this.pending.set(id, { resolve, headers, routeInfno, arrival: at });
+        this.pending.set(id, { resolve, headers, route, arrival: at });
       });
     };
   }
@@ -284,8 +285,8 @@ export class AnalysisThread {
         const fallback = this.fallback;
         call.resolve(
           fallback
-            ? fallback(call.headers, raw, call.routeInfno, call.arrival)
-            : Promise.resolve(this.options.lostAnswer(call.routeInfno, call.arrival)),
+            ? fallback(call.headers, raw, call.route, call.arrival)
+            : Promise.resolve(this.options.lostAnswer(call.route, call.arrival)),
         );
         return;
       }
@@ -312,7 +313,7 @@ export class AnalysisThread {
     this.pending.clear();
     for (const call of calls) {
       this.counts.lost++;
-      call.resolve(Promise.resolve(this.options.lostAnswer(call.routeInfno, call.arrival)));
+      call.resolve(Promise.resolve(this.options.lostAnswer(call.route, call.arrival)));
     }
   }
 

@@ -75,7 +75,7 @@ function main(port: NonNullable<typeof parentPort>): void {
       receivedAt: new Date(message.receivedAt),
       startedAt: message.startedAtEpoch - performance.timeOrigin,
     };
-    answerer(message.headers, body, message.routeInfno, arrival).then(
+    answerer(message.headers, body, message.route, arrival).then(
       (answered) => {
         const taskId = answered.facts.taskId;
         const record = taskId === undefined ? undefined : records.get(taskId);

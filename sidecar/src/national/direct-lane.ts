@@ -2,12 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestReporter } from '../plugins/request-log';
 import { utf8Bytes } from './body-charset';
 import { failedAnswer, type NationalAnswerer } from './national-answerer';
+import { matchNationalUrl } from './national-routes';
 import type { NationalService } from './national-service';
 
-export const CALL_SERVICE_ROUTE = '/fsi/api/rsfComIfsService/callService';
-export const SHIM_ROUTE = '/v1/yb/:infno';
-const SHIM_PREFIX = '/v1/yb/';
-const SIMPLE_INFNO = /^[0-9A-Za-z]{1,20}$/;
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 export interface DirectLaneOptions {
@@ -26,7 +23,7 @@ export type DirectLane = (req: IncomingMessage, res: ServerResponse) => boolean;
 /**
  * The HIS's national calls straight from node:http to the answerer, in front of fastify. They are nearly all the
  * sidecar's traffic, and fastify's request and reply objects, routing and hooks cost as much per call as the
- * sidecar's own recording. Taken here: a POST to the national or shim route with a declared length within the limit
+ * sidecar's own recording. Taken here: a POST to a national or the shim route (national-routes.ts) with a declared length within the limit
  * and a JSON content type, from a desktop HIS (no Origin header). Everything else — browser calls that need CORS
  * headers, chunked or oversized bodies, other routes — goes to fastify, which answers the same through the same
  * answerer (plugins/national-gateway.ts). The log line and metrics are the same either way.
@@ -35,14 +32,9 @@ export function directLane(options: DirectLaneOptions): DirectLane {
   const { answerer, service, report, bodyLimitBytes } = options;
   return (req, res) => {
     if (req.method !== 'POST') return false;
-    const url = req.url;
-    let route: string;
-    let routeInfno: string | undefined;
-    if (url === CALL_SERVICE_ROUTE) route = CALL_SERVICE_ROUTE;
-    else if (url?.startsWith(SHIM_PREFIX) && SIMPLE_INFNO.test(url.slice(SHIM_PREFIX.length))) {
-      route = SHIM_ROUTE;
-      routeInfno = url.slice(SHIM_PREFIX.length);
-    } else return false;
+    const matched = req.url === undefined ? undefined : matchNationalUrl(req.url);
+    if (!matched) return false;
+    const { pattern, route } = matched;
     const headers = req.headers;
     const type = headers['content-type'];
     const declared = headers['content-length'];
@@ -72,10 +64,10 @@ export function directLane(options: DirectLaneOptions): DirectLane {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
       // node:http ends a body at its declared length; a shorter one never ends. Checked all the same.
       const answering =
-        received === length ? answerer(headers, body, routeInfno) : Promise.reject(new Error('content length'));
+        received === length ? answerer(headers, body, route) : Promise.reject(new Error('content length'));
       answering
         .catch((error: Error & { code?: string }) =>
-          failedAnswer(service, `请求无法读取 (${error.code ?? error.name})`, routeInfno, new Date()),
+          failedAnswer(service, `请求无法读取 (${error.code ?? error.name})`, route, new Date()),
         )
         .then((answered) => {
           // Encoded once here: the length comes from the bytes, and the socket gets bytes, not a string to encode.
@@ -100,7 +92,7 @@ export function directLane(options: DirectLaneOptions): DirectLane {
               report({
                 reqId,
                 method: 'POST',
-                route,
+                route: pattern,
                 status: answered.status,
                 facts: answered.facts,
                 ms: performance.now() - startedAt,

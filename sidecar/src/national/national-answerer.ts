@@ -7,6 +7,7 @@ import { secretMatcher } from '../secret-compare';
 import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from './body-charset';
 import { fitToCapacity } from './capacity-fit';
 import { envelopeText } from './envelope-text';
+import type { NationalRoute } from './national-routes';
 import { AnsweredElsewhere, type NationalAnswer, type NationalService } from './national-service';
 
 export interface NationalAnswererOptions {
@@ -50,13 +51,13 @@ export interface Arrival {
 
 /**
  * One national request, independent of how it arrived (fastify's route or the sidecar's direct lane): the
- * headers and raw body in, the status, bytes and request facts out. `routeInfno` is the shim route's infno, absent
- * on the national route. Never throws for bad input.
+ * headers and raw body in, the status, bytes and request facts out. `route` says which national route took it and
+ * what infno its path carries. Never throws for bad input.
  */
 export type NationalAnswerer = (
   headers: IncomingHttpHeaders,
   raw: unknown,
-  routeInfno: string | undefined,
+  route: NationalRoute,
   arrival?: Arrival,
 ) => Promise<Answered>;
 
@@ -73,7 +74,8 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     return isLoopbackHost(headers.host) && origin === `http://${headers.host}`;
   };
 
-  return async (headers, raw, routeInfno, arrival) => {
+  return async (headers, raw, route, arrival) => {
+    const routeInfno = route.infno;
     const receivedAt = arrival?.receivedAt ?? new Date();
     const startedAt = arrival?.startedAt ?? performance.now();
     const format: ReplyFormat = { charset: 'utf-8' };
@@ -107,7 +109,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
         403,
       );
     }
-    if (routeInfno !== undefined && tokenMatches && !tokenMatches(headers['x-prealert-token'])) {
+    if (route.kind === 'shim' && tokenMatches && !tokenMatches(headers['x-prealert-token'])) {
       return fail('X-Prealert-Token 缺失或不正确', undefined, 401);
     }
 
@@ -129,7 +131,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     let envelope: RequestEnvelope;
     let forwardJson = json;
     const record = body as Record<string, unknown>;
-    if (routeInfno === undefined || 'input' in record) {
+    if (route.kind === 'gateway' || 'input' in record) {
       envelope = record as RequestEnvelope;
       if (routeInfno !== undefined) {
         // Compared as text (a number too); never String() of whatever was sent: of a JSON object with a
@@ -142,7 +144,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
       }
     } else {
       // The shim may send only the envelope's input; the national gateway needs the whole envelope.
-      envelope = { infno: routeInfno, input: record };
+      envelope = { infno: route.infno, input: record };
       forwardJson = JSON.stringify(envelope);
     }
     if (typeof envelope.infno === 'number') envelope.infno = String(envelope.infno);
@@ -189,13 +191,13 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
 export function failedAnswer(
   service: Pick<NationalService, 'error'>,
   message: string,
-  routeInfno: string | undefined,
+  route: NationalRoute,
   receivedAt: Date,
   retry = false,
 ): Answered {
   const answer = service.error({ receivedAt }, message).envelope;
   return {
-    facts: { infno: routeInfno ?? '-', ok: false, error: shortenError(message) },
+    facts: { infno: route.infno ?? '-', ok: false, error: shortenError(message) },
     ...render(retry ? { ...answer, [RETRY_FIELD]: true } : answer),
   };
 }

@@ -1,6 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CALL_SERVICE_ROUTE, SHIM_ROUTE } from '../national/direct-lane';
-import { type NationalAnswerer, render, shortenError } from '../national/national-answerer';
+import { CharsetError, decodeRequestBody, requestCharset } from '../national/body-charset';
+import { type Answered, type NationalAnswerer, render, shortenError } from '../national/national-answerer';
+import {
+  CALL_SERVICE_INFNO_ROUTE,
+  CALL_SERVICE_ROUTE,
+  CALL_SERVICE_SLASH_ROUTE,
+  GATEWAY,
+  type NationalRoute,
+  PATH_INFNO,
+  SHIM_ROUTE,
+  unknownPathMessage,
+} from '../national/national-routes';
 import type { NationalService } from '../national/national-service';
 
 export { CALL_SERVICE_ROUTE, SHIM_ROUTE };
@@ -11,11 +21,21 @@ export interface NationalGatewayOptions {
   bodyLimitBytes: number;
 }
 
+/** The sidecar's own API: its clients (prealert push, fleet status) read `{"error"}`, not a national envelope. */
+const ADMIN_PREFIX = '/v1/admin/';
+
 /**
  * The national routes. Whatever arrives (wrong charset, broken JSON, oversized body, unknown infno), the caller
  * gets a national envelope with HTTP 200 and infcode -1 naming the problem, as the provincial gateway answers.
  * Over a socket, most national calls never reach these routes: the direct lane (national/direct-lane.ts) answers
  * them with the same answerer. Here come browser calls (CORS), unusual bodies, and in-process injection.
+ *
+ * Also the sidecar's not-found answer (registered here so that it reads bodies as raw bytes, as the national
+ * routes do: the root's JSON parser would answer a broken body with a 400 first). A POST to a path no route takes
+ * is most likely a HIS with a mistyped base URL, and a HIS that reads the body into a class whose infcode
+ * defaults to 0 takes `{"error"}` for "no violations": it gets a national envelope, infcode -1 naming the path and
+ * the right one. HTTP 404 all the same: the path does not exist, a HIS that looks at the status sees a failed
+ * call either way, and IT's monitoring and the request log see a wrong URL instead of a busy gateway.
  */
 export async function nationalGateway(app: FastifyInstance, options: NationalGatewayOptions): Promise<void> {
   const { service, answerer } = options;
@@ -26,7 +46,13 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
     done(null, body);
   });
 
+  const send = (request: FastifyRequest, reply: FastifyReply, answered: Answered) => {
+    request.prealert = answered.facts;
+    return reply.code(answered.status).header('content-type', answered.contentType).send(answered.payload);
+  };
+
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (isUnknownNationalPost(request)) return send(request, reply, unknownPath(service, request));
     const message =
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? `请求体超过 ${options.bodyLimitBytes} 字节上限`
@@ -38,14 +64,49 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
     return reply.code(rendered.status).header('content-type', rendered.contentType).send(rendered.payload);
   });
 
-  const handle = async (request: FastifyRequest, reply: FastifyReply, routeInfno: string | undefined) => {
-    const answered = await answerer(request.headers, request.body, routeInfno);
-    request.prealert = answered.facts;
-    return reply.code(answered.status).header('content-type', answered.contentType).send(answered.payload);
-  };
+  app.setNotFoundHandler((request, reply) => {
+    if (isUnknownNationalPost(request)) return send(request, reply, unknownPath(service, request));
+    return reply.code(404).send({ error: `no route ${request.method} ${request.url}` });
+  });
 
-  app.post(CALL_SERVICE_ROUTE, (request, reply) => handle(request, reply, undefined));
-  app.post<{ Params: { infno: string } }>(SHIM_ROUTE, (request, reply) => handle(request, reply, request.params.infno));
+  const handle = async (request: FastifyRequest, reply: FastifyReply, route: NationalRoute) =>
+    send(request, reply, await answerer(request.headers, request.body, route));
+
+  app.post(CALL_SERVICE_ROUTE, (request, reply) => handle(request, reply, GATEWAY));
+  app.post(CALL_SERVICE_SLASH_ROUTE, (request, reply) => handle(request, reply, GATEWAY));
+  // An infno that is not letters and digits (`callService%2F..`, `/v1/yb/`) means a wrong path, as on the direct lane.
+  app.post<{ Params: { infno: string } }>(CALL_SERVICE_INFNO_ROUTE, (request, reply) => {
+    const { infno } = request.params;
+    if (!PATH_INFNO.test(infno)) return send(request, reply, unknownPath(service, request));
+    return handle(request, reply, { kind: 'gateway', infno });
+  });
+  app.post<{ Params: { infno: string } }>(SHIM_ROUTE, (request, reply) => {
+    const { infno } = request.params;
+    if (!PATH_INFNO.test(infno)) return send(request, reply, unknownPath(service, request));
+    return handle(request, reply, { kind: 'shim', infno });
+  });
+}
+
+/** A POST that no route took, outside the sidecar's admin API. */
+export function isUnknownNationalPost(request: FastifyRequest): boolean {
+  return request.method === 'POST' && request.routeOptions.url === undefined && !request.url.startsWith(ADMIN_PREFIX);
+}
+
+/** HTTP 404 with infcode -1, in the charset the request was in (as labelled, or GBK found in its bytes). */
+function unknownPath(service: NationalService, request: FastifyRequest): Answered {
+  const message = unknownPathMessage(request.method, request.url);
+  let charset = 'utf-8';
+  try {
+    charset = requestCharset(request.headers['content-type']);
+  } catch (error) {
+    if (!(error instanceof CharsetError)) throw error;
+  }
+  if (Buffer.isBuffer(request.body) && request.body.length > 0)
+    charset = decodeRequestBody(request.body, charset).charset;
+  return {
+    facts: { infno: '-', ok: false, error: shortenError(message) },
+    ...render(service.error({ receivedAt: new Date() }, message).envelope, { charset }, 404),
+  };
 }
 
 function infnoOf(request: FastifyRequest): string {
