@@ -20,6 +20,7 @@ import type { AnalysisRecorder } from '../store/records';
 import { maskPatientNames, maskPatientNamesInJson, patientNamesOf } from '../upstream/patient-names';
 import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
+import { recordedTaskId, TASK_ID_FIELD } from './recorded-task-id';
 
 /**
  * prealert's extension fields on a result the doctor already continued in this encounter (same jr_id): the HIS
@@ -148,6 +149,8 @@ export class NationalService {
     const upstream = this.deps.upstream?.analyze(call.json);
     const outcome = analyze(active.compiled, input.value, { infno, now: call.receivedAt, config: this.deps.evaluator });
     if (!outcome.ok) return this.error(call, outcome.message);
+    // Results echo the request's task_id (the spec's 原样返回); the record, and the client's way back to it, need one.
+    const taskId = recordedTaskId(outcome.taskId, call.envelope.msgid);
 
     let results: AnsweredResult[] = outcome.output.result;
     const localCount = results.length;
@@ -160,13 +163,13 @@ export class NationalService {
         if (merged.links.length > 0) upstreamLinks = merged.links;
         if (answer.notice !== undefined)
           this.deps.logger.warn(
-            { task_id: outcome.taskId, upstream_err_msg: maskPatientNames(answer.notice, patientNamesOf(input.value)) },
+            { task_id: taskId, upstream_err_msg: maskPatientNames(answer.notice, patientNamesOf(input.value)) },
             'upstream gateway answered infcode 0 with a message',
           );
       } else
         this.deps.logger.warn(
           {
-            task_id: outcome.taskId,
+            task_id: taskId,
             upstream: answer.reason,
             detail: maskPatientNames(answer.detail, patientNamesOf(input.value)),
           },
@@ -186,7 +189,8 @@ export class NationalService {
       }
     }
 
-    const envelope = successEnvelope({ ...outcome.output, result: results }, this.envelopeOptions(call));
+    const answered = successEnvelope({ ...outcome.output, result: results }, this.envelopeOptions(call));
+    const envelope = taskId === outcome.taskId ? answered : { ...answered, [TASK_ID_FIELD]: taskId };
     // Each result is written as JSON once: the answer is put together from the same text the recorder gets.
     const resultJson = results.map((r) => JSON.stringify(r));
     const format = call.format;
@@ -198,7 +202,7 @@ export class NationalService {
     const recordedJson = (i: number): string =>
       i >= localCount && names.length > 0 ? maskPatientNamesInJson(resultJson[i]!, names) : resultJson[i]!;
     this.deps.recorder.enqueue({
-      taskId: outcome.taskId,
+      taskId,
       infno,
       scenes: outcome.scenes,
       receivedAt: call.receivedAt,
@@ -209,7 +213,7 @@ export class NationalService {
       encounters: outcome.encounters,
       upstreamLinks,
     });
-    return { ok: true, envelope, taskId: outcome.taskId, resultJson, fittedText: fitted?.text };
+    return { ok: true, envelope, taskId, resultJson, fittedText: fitted?.text };
   }
 
   private async feedback(call: NationalCall, deps: FeedbackDeps): Promise<NationalAnswer> {
