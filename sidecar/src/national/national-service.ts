@@ -2,6 +2,8 @@ import {
   analyze,
   type EvaluatorConfig,
   errorEnvelope,
+  type FieldError,
+  formatFieldErrors,
   type JudgeResultDto,
   quoteValue,
   type RequestEnvelope,
@@ -20,6 +22,7 @@ import type { AnalysisRecorder } from '../store/records';
 import { maskPatientNames, maskPatientNamesInJson, patientNamesOf } from '../upstream/patient-names';
 import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
+import { fromHainan } from './hainan-variant';
 import { recordedTaskId, TASK_ID_FIELD } from './recorded-task-id';
 
 /**
@@ -110,12 +113,20 @@ export class NationalService {
       case '3103':
         if (!this.deps.feedback) throw new AnsweredElsewhere(call.infno);
         return this.feedback(call, this.deps.feedback);
-      default:
-        return this.error(
-          call,
-          `infno "${call.infno.length > 20 ? `${call.infno.slice(0, 20)}…` : call.infno}" 不支持: 本服务只处理 3101、3102、3103`,
-        );
     }
+    const hainan = fromHainan(call.infno, call.envelope.input);
+    if (hainan) {
+      // The gateway is still sent the call as received (call.json): a Hainan HIS's upstream speaks 3660.
+      return this.analysis(
+        { ...call, envelope: { ...call.envelope, input: hainan.input } },
+        hainan.infno,
+        hainan.pathAsSent,
+      );
+    }
+    return this.error(
+      call,
+      `infno "${call.infno.length > 20 ? `${call.infno.slice(0, 20)}…` : call.infno}" 不支持: 本服务只处理 3101、3102、3103（及海南 3660、3661）`,
+    );
   }
 
   error(call: { receivedAt: Date; envelope?: RequestEnvelope | undefined }, message: string): NationalAnswer {
@@ -131,7 +142,19 @@ export class NationalService {
     };
   }
 
-  private async analysis(call: NationalCall, infno: '3101' | '3102'): Promise<NationalAnswer> {
+  /** `pathAsSent`: field errors' paths as the client wrote them, where it wrote a variant (hainan-variant.ts). */
+  private async analysis(
+    call: NationalCall,
+    infno: '3101' | '3102',
+    pathAsSent?: (path: string) => string,
+  ): Promise<NationalAnswer> {
+    const failed = (failure: { errors: FieldError[]; message: string }): NationalAnswer =>
+      this.error(
+        call,
+        pathAsSent
+          ? formatFieldErrors(failure.errors.map((e) => ({ ...e, path: pathAsSent(e.path) })))
+          : failure.message,
+      );
     const active = this.deps.holder.get();
     if (!active) {
       return this.error(
@@ -144,11 +167,11 @@ export class NationalService {
       return this.error(call, `规则库已过期，按配置暂停分析${staleness.reason ? `: ${staleness.reason}` : ''}`);
     }
     const input = validateAnalysisInput(call.envelope.input);
-    if (!input.ok) return this.error(call, input.message);
+    if (!input.ok) return failed(input);
     // Asked before the local evaluation starts, so the two overlap.
     const upstream = this.deps.upstream?.analyze(call.json);
     const outcome = analyze(active.compiled, input.value, { infno, now: call.receivedAt, config: this.deps.evaluator });
-    if (!outcome.ok) return this.error(call, outcome.message);
+    if (!outcome.ok) return failed(outcome);
     // Results echo the request's task_id (the spec's 原样返回); the record, and the client's way back to it, need one.
     const taskId = recordedTaskId(outcome.taskId, call.envelope.msgid);
 
