@@ -198,3 +198,19 @@ describe('other routes keep their answers', () => {
     expect(reply.status).toBe(200);
   });
 });
+
+// Last: it stops the sidecar to read its whole log (lines are written in blocks; the rest at shutdown).
+describe('the direct lane', () => {
+  it('takes the accepted spellings, as it takes the gateway path', async () => {
+    await sidecar.stop();
+    const lanes = new Map<string, Set<string>>();
+    for (const line of sidecar.output().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as { msg?: string; route?: string; lane?: string };
+      if (entry.msg !== 'request' || entry.route === undefined || entry.lane === undefined) continue;
+      lanes.set(entry.route, (lanes.get(entry.route) ?? new Set()).add(entry.lane));
+    }
+    expect([...(lanes.get(`${GATEWAY}/`) ?? [])]).toEqual(['direct']);
+    expect([...(lanes.get(`${GATEWAY}:infno`) ?? [])]).toEqual(['direct']);
+  });
+});

@@ -23,10 +23,10 @@ export type DirectLane = (req: IncomingMessage, res: ServerResponse) => boolean;
 /**
  * The HIS's national calls straight from node:http to the answerer, in front of fastify. They are nearly all the
  * sidecar's traffic, and fastify's request and reply objects, routing and hooks cost as much per call as the
- * sidecar's own recording. Taken here: a POST to a national or the shim route (national-routes.ts) with a declared length within the limit
- * and a JSON content type, from a desktop HIS (no Origin header). Everything else — browser calls that need CORS
- * headers, chunked or oversized bodies, other routes — goes to fastify, which answers the same through the same
- * answerer (plugins/national-gateway.ts). The log line and metrics are the same either way.
+ * sidecar's own recording. Taken here: a POST to a national or the shim route (national-routes.ts) with a declared
+ * length within the limit and a JSON content type, from a desktop HIS (no Origin header). Everything else — browser
+ * calls that need CORS headers, chunked or oversized bodies, other routes — goes to fastify, which answers the same
+ * through the same answerer (plugins/national-gateway.ts). The log line and metrics are the same either way.
  */
 export function directLane(options: DirectLaneOptions): DirectLane {
   const { answerer, service, report, bodyLimitBytes } = options;

@@ -8,9 +8,10 @@ import { isUnknownNationalPost } from './national-gateway';
  * so the browser neither sends a CORS preflight nor an Origin on a GET, and could read /v1/tasks (results, reasons)
  * and /v1/stats (doctors' figures). Such a request names the page's domain in Host: while the sidecar listens on
  * loopback only, every other route answers only requests that name it by a loopback name. The national routes
- * (national-routes.ts), and the not-found answer to a POST, are left open to any Host (a drop-in for the gateway may be reached under the gateway's name) and refuse foreign
- * origins themselves (national-answerer.ts). Listening beyond loopback is a deliberate choice of the hospital's,
- * whose clients may use any of the machine's names; then no Host is refused.
+ * (national-routes.ts) and the not-found answer to a POST are left open to any Host (a drop-in for the gateway may be
+ * reached under the gateway's name); the national routes refuse foreign origins themselves (national-answerer.ts).
+ * Listening beyond loopback is a deliberate choice of the hospital's, whose clients may use any of the machine's
+ * names; then no Host is refused.
  */
 export async function hostGuard(app: FastifyInstance, options: { listenHost: string }): Promise<void> {
   if (!isLoopbackAddress(options.listenHost)) return;
