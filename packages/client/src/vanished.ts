@@ -1,0 +1,146 @@
+import type { JudgeResultDto } from './types';
+
+/*
+ * Environment-free (no Node, no DOM): the widget bundles this same module, so the SDK and <prealert-reminder> judge a
+ * vanished warning by one rule.
+ */
+
+/** One analysis as the tracker needs it: what was sent and what came back. An SDK `AnalyzeResult` plus `request`. */
+export interface AnalysisSnapshot {
+  /** 3101 (default) or 3102. */
+  infno?: string;
+  /** The 3101/3102 `input` sent, or its `data`. */
+  request: unknown;
+  results: readonly JudgeResultDto[];
+  /** An SDK result's status: only an answer (`ok`, the default) tells which warnings are gone. */
+  status?: string;
+  /** The sidecar cut the list to fit: a warning missing from it may only have been cut. */
+  truncated?: boolean;
+}
+
+/** One encounter of a request: its lines (rx_id → rxno) and its prescriptions. */
+interface EncounterScope {
+  lines: Map<string, string | undefined>;
+  prescriptions: Set<string>;
+}
+
+interface RequestScope {
+  /** infno, trig_scen and rule_ids: a warning may vanish only because another set of rules ran. */
+  scene: string;
+  encounters: Map<string, EncounterScope>;
+}
+
+interface OpenWarning {
+  result: JudgeResultDto;
+  scene: string;
+  /** Every line the warning names (违规项 and 涉及项), with its rxno when the request gave one. */
+  lines: Map<string, string | undefined>;
+}
+
+/** prealert's mark on a result the doctor already continued in this encounter. */
+type MaybeContinued = JudgeResultDto & { prior_dspo?: boolean; dspo_way?: string };
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The sidecar takes a single object where a list belongs, and "" for an empty list: so does this. */
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : isRecord(value) ? [value] : []);
+
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' || typeof value === 'number' ? String(value).trim() || undefined : undefined;
+
+const setKey = (value: unknown): string =>
+  (Array.isArray(value) ? value.map(String) : String(value ?? '').split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .sort()
+    .join(',');
+
+function readScope(infno: string, request: unknown): RequestScope | undefined {
+  const data = isRecord(request) && isRecord(request.data) ? request.data : request;
+  if (!isRecord(data) || data.patient_dtos === undefined) return undefined;
+  const encounters = new Map<string, EncounterScope>();
+  for (const patient of listOf(data.patient_dtos)) {
+    if (!isRecord(patient)) continue;
+    for (const encounter of listOf(patient.fsi_encounter_dtos)) {
+      const mdtrtId = isRecord(encounter) ? text(encounter.mdtrt_id) : undefined;
+      if (!isRecord(encounter) || mdtrtId === undefined) continue;
+      const scope = encounters.get(mdtrtId) ?? { lines: new Map(), prescriptions: new Set<string>() };
+      for (const order of listOf(encounter.fsi_order_dtos)) {
+        const rxId = isRecord(order) ? text(order.rx_id) : undefined;
+        if (!isRecord(order) || rxId === undefined) continue;
+        const rxno = text(order.rxno);
+        scope.lines.set(rxId, rxno);
+        if (rxno !== undefined) scope.prescriptions.add(rxno);
+      }
+      encounters.set(mdtrtId, scope);
+    }
+  }
+  return { scene: `${infno}|${setKey(data.trig_scen)}|${setKey(data.rule_ids)}`, encounters };
+}
+
+const linesOf = (result: JudgeResultDto): string[] =>
+  [...new Set((result.judge_result_detail_dtos ?? []).map((d) => text(d.rx_id)))].filter(
+    (rxId): rxId is string => rxId !== undefined,
+  );
+
+/** Same rule, same encounter, same lines: the warning under another jr_id (a rules update), not a resolved one. */
+const sameWarning = (a: JudgeResultDto, b: JudgeResultDto): boolean =>
+  a.rule_id === b.rule_id && a.mdtrt_id === b.mdtrt_id && linesOf(a).sort().join(',') === linesOf(b).sort().join(',');
+
+/**
+ * The lines of the warning are all accounted for by the new request: each is still sent (and no longer flagged), or
+ * was deleted from a prescription the request still sends. A line whose whole prescription is missing may simply not
+ * have been sent this time (the HIS checks another prescription), so the warning is not taken as resolved.
+ */
+function accountedFor(warning: OpenWarning, encounter: EncounterScope): boolean {
+  for (const [rxId, rxno] of warning.lines) {
+    if (encounter.lines.has(rxId)) continue;
+    if (rxno === undefined || !encounter.prescriptions.has(rxno)) return false;
+  }
+  return true;
+}
+
+/**
+ * Finds the warnings the doctor resolved by editing the order instead of answering them. Feed it every analysis of
+ * the doctor's station in order; `next()` returns the warnings shown earlier in the same encounter and scene
+ * (infno, trig_scen, rule_ids) that this analysis no longer returns although it still covers their lines. Those were
+ * sent back and modified: answer them with 3103 dspo_way 2 unless the doctor already answered them. Warnings of
+ * encounters the request no longer contains are forgotten.
+ */
+export class VanishedWarnings {
+  private readonly open = new Map<string, OpenWarning>();
+
+  next(analysis: AnalysisSnapshot): JudgeResultDto[] {
+    if ((analysis.status ?? 'ok') !== 'ok') return [];
+    const scope = readScope(analysis.infno ?? '3101', analysis.request);
+    if (!scope) return [];
+    const returned = new Set(analysis.results.map((r) => r.jr_id));
+    const resolved: JudgeResultDto[] = [];
+    for (const [jrId, warning] of this.open) {
+      const encounter = scope.encounters.get(warning.result.mdtrt_id);
+      if (!encounter) {
+        this.open.delete(jrId);
+        continue;
+      }
+      if (returned.has(jrId) || warning.scene !== scope.scene || analysis.truncated) continue;
+      if (!accountedFor(warning, encounter) || analysis.results.some((r) => sameWarning(r, warning.result))) continue;
+      this.open.delete(jrId);
+      resolved.push(warning.result);
+    }
+    for (const result of analysis.results as readonly MaybeContinued[]) {
+      // Continued earlier (the sidecar says so): the doctor's answer stands whatever happens to the warning.
+      if (result.prior_dspo === true && result.dspo_way === '1') {
+        this.open.delete(result.jr_id);
+        continue;
+      }
+      const lines = scope.encounters.get(result.mdtrt_id)?.lines;
+      this.open.set(result.jr_id, {
+        result,
+        scene: scope.scene,
+        lines: new Map(linesOf(result).map((rxId) => [rxId, lines?.get(rxId)])),
+      });
+    }
+    return resolved;
+  }
+}
