@@ -38,7 +38,10 @@ function analysesOf(page: Page): Encounter[] {
   return sent;
 }
 
-type Reminder = HTMLElement & { pendingFeedback: number; currentResults: { jr_id: string; rule_name: string }[] };
+type Reminder = HTMLElement & {
+  pendingFeedback: number;
+  currentResults: readonly { jr_id: string; rule_name: string }[];
+};
 
 const status = (page: Page, text: string) =>
   page.waitForFunction((t) => document.querySelector('#check-status')?.textContent?.includes(t), text, {

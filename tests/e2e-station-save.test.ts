@@ -30,7 +30,7 @@ afterAll(async () => {
 
 type Reminder = HTMLElement & {
   pendingFeedback: number;
-  currentResults: { jr_id: string; rule_name: string }[];
+  currentResults: readonly { jr_id: string; rule_name: string }[];
   decide(jrId: string, disposition: 'continue' | 'modify', reason?: string): string | undefined;
 };
 

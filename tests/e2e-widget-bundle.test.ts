@@ -43,7 +43,7 @@ describe('classic-script bundle', () => {
     // A province may configure a rule to block (wf_impact "block"); the national library ships none.
     const blockedJr = await page.evaluate((id) => {
       const el = document.querySelector('prealert-reminder') as HTMLElement & {
-        currentResults: { jr_id: string; rule_name: string; wf_impact: string }[];
+        currentResults: readonly { jr_id: string; rule_name: string; wf_impact: string }[];
         show(r: unknown, o: unknown): void;
         focusFirst(): boolean;
       };

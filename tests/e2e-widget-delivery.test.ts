@@ -45,7 +45,7 @@ function focused(page: Page) {
 
 type Reminder = HTMLElement & {
   pendingFeedback: number;
-  currentResults: { jr_id: string; rule_name: string }[];
+  currentResults: readonly { jr_id: string; rule_name: string }[];
   decide(jrId: string, disposition: 'continue' | 'modify', reason?: string): string | undefined;
 };
 

@@ -17,7 +17,9 @@ export {
   DEFAULT_TIMEOUTS_MS,
   SERVICE_PATH,
   type ServiceCallOptions,
+  type ServiceEnvelope,
   type ServiceOutcome,
+  type ServiceOutput,
 } from './service-call';
 export type * from './types';
 

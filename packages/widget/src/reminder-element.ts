@@ -1,3 +1,5 @@
+// The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
+import { VanishedWarnings } from '../../client/src/vanished';
 import { setChildren } from './dom';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
@@ -13,6 +15,7 @@ import type {
   HighlightEventDetail,
   JudgeResultDto,
   ModifyEventDetail,
+  ResolvedEventDetail,
   ShowOptions,
   WarningDecision,
 } from './types';
@@ -92,6 +95,7 @@ export class PrealertReminderElement extends ElementBase {
   private readonly decisionsByJr = new Map<string, TrackedDecision>();
   private readonly sender: FeedbackSender;
   private readonly highlighter: RowHighlighter;
+  private readonly vanished = new VanishedWarnings();
   private results: JudgeResultDto[] = [];
   private infno = '3101';
   private taskIdValue = '';
@@ -206,6 +210,10 @@ export class PrealertReminderElement extends ElementBase {
         forTask: this.taskOf(result),
         encounter: result.mdtrt_id || undefined,
       });
+    }
+    if (options.request !== undefined) {
+      const analysis = { infno: this.infno, request: options.request, results, truncated: options.truncated === true };
+      this.reportResolved(this.vanished.next(analysis));
     }
     this.forgetOtherEncounters(results);
     const previousIds = new Set(this.results.map((r) => r.jr_id));
@@ -682,6 +690,42 @@ export class PrealertReminderElement extends ElementBase {
     if (!this.checkAnswered()) this.focusNextUndecided(card.jrId);
   }
 
+  /**
+   * 3103 返回修改 for the warnings an edit of the order resolved before the doctor answered them: otherwise they stay
+   * 未反馈 for good and lower the 遵从率, though the doctor did return and modify. They go through the same queue as
+   * the doctor's own answers (retried until recorded). One already answered needs nothing: a 返回修改 said so, and a
+   * 继续执行 stands.
+   */
+  private reportResolved(resolved: readonly JudgeResultDto[]): void {
+    const unanswered = resolved.filter((result) => {
+      const decision = this.decisionsByJr.get(result.jr_id);
+      return decision === undefined || decision.delivery === 'rejected';
+    });
+    if (unanswered.length === 0) return;
+    for (const result of unanswered) {
+      const decision: TrackedDecision = {
+        jrId: result.jr_id,
+        disposition: 'modify',
+        reason: '',
+        delivery: 'sending',
+        at: new Date().toISOString(),
+        version: ++this.versions,
+        forTask: this.taskOf(result),
+        encounter: result.mdtrt_id || undefined,
+      };
+      this.decisionsByJr.set(result.jr_id, decision);
+      this.sender.send({
+        jrId: result.jr_id,
+        version: decision.version,
+        warnType: this.warnType,
+        dspoWay: '2',
+        reason: '',
+      });
+    }
+    const detail: ResolvedEventDetail = { taskId: this.taskIdValue, results: unanswered };
+    this.emit('prealert-resolved', detail);
+  }
+
   /** 返回修改: tells the host, and unless it moves focus itself, focuses the line to change. True when focused. */
   private goToLines(card: WarningCard): boolean {
     const rxIds = card.result.judge_result_detail_dtos.filter((d) => d.vola_item_type !== '2').map((d) => d.rx_id);
@@ -829,6 +873,12 @@ export class PrealertReminderElement extends ElementBase {
 
   private emit(type: string, detail: unknown, cancelable = false): boolean {
     return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'prealert-reminder': PrealertReminderElement;
   }
 }
 

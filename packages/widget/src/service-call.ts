@@ -1,11 +1,26 @@
 import { buildEnvelope } from './envelope';
-import type { FeedbackEnvelopeFields } from './types';
+import type { FeedbackEnvelopeFields, JudgeResultDto } from './types';
 
 export const SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
 
+/** `output` of the sidecar's answer: for 3101/3102 the warnings (a list) and whether it was cut to fit. */
+export interface ServiceOutput {
+  result?: JudgeResultDto[];
+  truncated?: boolean;
+  [field: string]: unknown;
+}
+
+/** The national answer envelope (infcode 0 or -1, err_msg, output), plus whatever else the sidecar adds. */
+export interface ServiceEnvelope {
+  infcode: number | string;
+  err_msg?: string;
+  output?: ServiceOutput;
+  [field: string]: unknown;
+}
+
 export type ServiceOutcome =
-  | { kind: 'ok'; body: Record<string, unknown> }
-  | { kind: 'rejected'; message: string; body: Record<string, unknown> }
+  | { kind: 'ok'; body: ServiceEnvelope }
+  | { kind: 'rejected'; message: string; body: ServiceEnvelope }
   | {
       kind: 'failed';
       /** sidecar_error: the sidecar failed on its own for a moment (infcode -1 marked `prealert_retry`). */
@@ -67,7 +82,7 @@ export async function callService(
     if (typeof body !== 'object' || body === null || !('infcode' in body)) {
       return { kind: 'failed', reason: 'bad_response', detail: `HTTP ${response.status}: not a national envelope` };
     }
-    const envelope = body as Record<string, unknown>;
+    const envelope = body as ServiceEnvelope;
     if (Number(envelope.infcode) !== 0) {
       const message = String(envelope.err_msg ?? `infcode ${String(envelope.infcode)}`);
       if (envelope[RETRY_FIELD] === true) return { kind: 'failed', reason: 'sidecar_error', detail: message };

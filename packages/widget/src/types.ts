@@ -1,6 +1,12 @@
-import type { JudgeResultDto } from '@prealert/core';
+import type { AnalysisData, AnalysisInput, JudgeResultDto } from '@prealert/core';
 
-export type { JudgeResultDetailDto, JudgeResultDto, WorkflowImpact } from '@prealert/core';
+export type {
+  AnalysisData,
+  AnalysisInput,
+  JudgeResultDetailDto,
+  JudgeResultDto,
+  WorkflowImpact,
+} from '@prealert/core';
 
 /** 继续执行 (3103 dspo_way 1) or 返回修改 (dspo_way 2). */
 export type Disposition = 'continue' | 'modify';
@@ -39,6 +45,21 @@ export interface ShowOptions {
    * before it was given on an earlier analysis and does not answer this one.
    */
   taskCreatedAt?: string;
+  /**
+   * The 3101/3102 `input` (or its `data`) these results answer. With it, a warning shown on an earlier analysis of the
+   * same encounter and scene that this one no longer returns, though its lines are still sent or were deleted from a
+   * prescription still sent, is reported as 返回修改 (3103 dspo_way 2) unless the doctor answered it.
+   */
+  request?: AnalysisData | AnalysisInput;
+  /** The answer was cut to fit (`output.truncated`): a warning missing from it is not taken as resolved. */
+  truncated?: boolean;
+}
+
+export interface ResolvedEventDetail {
+  /** The analysis that no longer returns them. */
+  taskId: string;
+  /** The warnings reported as 返回修改 because an edit of the order resolved them. */
+  results: JudgeResultDto[];
 }
 
 /** Header fields of the 3103 envelope (national names). */

@@ -1,0 +1,217 @@
+/**
+ * Warnings the doctor resolved by editing the order, in real headless Chromium against the real sidecar: the host
+ * page re-analyses after each edit with the widget's own callService and passes the request to show(), as the widget
+ * README says. A warning the edit made vanish is answered 返回修改 by the widget, so the 医保办's figures count it as
+ * 遵从 instead of 未反馈 for ever; one still returned, or one whose prescription the HIS simply did not send this time,
+ * is not answered for the doctor.
+ */
+import type { AnalysisInput } from '@prealert/core';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOGUE, type DemoPatient, PATIENTS } from '../examples/web-his/public/demo-data.js';
+import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
+
+let stack: DemoStack;
+let demo: DemoStack['demo'];
+let sidecar: DemoStack['sidecar'];
+let context: DemoStack['context'];
+
+beforeAll(async () => {
+  stack = await startDemoStack('resolved');
+  ({ demo, sidecar, context } = stack);
+}, 120_000);
+
+afterAll(() => stack?.stop());
+
+const TADALAFIL = 'XG04BET001A001010100299'; // 限男性: 药品区分性别使用 for this woman
+const CHILD_IBUPROFEN = 'XM01AEX094D001010101792'; // 药品儿童专用 for an adult
+const AMINO_ACIDS = 'XB05BAF150B002010100269'; // 限住院: 药品限就医方式 in an outpatient visit
+const OGTT = '003102050010100'; // includes the glucose test: 医疗服务项目重复收费 with 葡萄糖测定
+const GLUCOSE = '002503020010000';
+const DYDROGESTERONE = 'XG03DBD084A001010102180'; // 限女性: nothing fires for her
+
+interface Line {
+  rxId: string;
+  code: string;
+}
+
+/** The demo station's request for a patient of our own (her own encounter), one line per entry. */
+function request(patientId: string, taskId: string, lines: readonly Line[]): AnalysisInput {
+  const patient: DemoPatient = { ...PATIENTS[0]!, id: patientId };
+  return buildAnalysisInput({
+    patient,
+    visit: 'outpatient',
+    orders: lines.map((line) => ({ rxId: line.rxId, item: CATALOGUE.find((c) => c.code === line.code)!, cnt: 1 })),
+    taskId,
+    now: new Date(),
+  });
+}
+
+/** Puts each line in the prescription (rxno) named for it, as a HIS with several prescriptions per visit does. */
+function inPrescriptions(input: AnalysisInput, rxnoByRxId: Record<string, string>): AnalysisInput {
+  for (const order of input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos)
+    order.rxno = rxnoByRxId[order.rx_id] ?? order.rxno;
+  return input;
+}
+
+interface Shown {
+  rules: string[];
+  jrIds: Record<string, string>;
+  /** 3103s queued right after show(): the ones the widget sent for the doctor. */
+  pendingAfterShow: number;
+}
+
+/** The host's re-analysis: its 3101 through the widget's callService, the answer shown with its request. */
+function analyse(page: Page, input: AnalysisInput): Promise<Shown> {
+  return page.evaluate(async (analysed) => {
+    type Result = { jr_id: string; rule_name: string };
+    type Outcome = { kind: string; body?: { output?: { result?: Result[]; truncated?: boolean } } };
+    type Reminder = HTMLElement & {
+      pendingFeedback: number;
+      show(results: readonly Result[], options: Record<string, unknown>): void;
+    };
+    const lib = (window as unknown as { PrealertWidget: { callService: (...args: unknown[]) => Promise<Outcome> } })
+      .PrealertWidget;
+    const el = document.querySelector('prealert-reminder') as Reminder;
+    const sidecarUrl = el.getAttribute('sidecar');
+    const outcome = await lib.callService('3101', analysed, { sidecar: sidecarUrl, timeoutMs: 5000 });
+    if (outcome.kind !== 'ok') throw new Error(`3101 ${outcome.kind}`);
+    const results = outcome.body?.output?.result ?? [];
+    el.show(results, {
+      infno: '3101',
+      taskId: analysed.data.task_id,
+      request: analysed,
+      truncated: outcome.body?.output?.truncated === true,
+    });
+    return {
+      rules: results.map((r) => r.rule_name).sort(),
+      jrIds: Object.fromEntries(results.map((r) => [r.rule_name, r.jr_id])),
+      pendingAfterShow: el.pendingFeedback,
+    };
+  }, input);
+}
+
+interface Figures {
+  reminders: number;
+  complied: number;
+  continued: number;
+  pending: number;
+}
+
+async function totals(): Promise<Figures> {
+  const response = await fetch(`${sidecar.url}/v1/stats`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { totals: Figures }).totals;
+}
+
+async function dispositions(taskId: string): Promise<Record<string, { dspo_way: string }>> {
+  const response = await fetch(`${sidecar.url}/v1/tasks/${encodeURIComponent(taskId)}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { dispositions: Record<string, { dspo_way: string }> }).dispositions;
+}
+
+/** The embed page with the widget loaded and its own first check done (its warnings are not ours). */
+interface Sent3103 {
+  warn_type: string;
+  warns: { warn_rslt_id: string; dspo_way: string; dspo_way_rea: string }[];
+}
+
+async function openHost(): Promise<{ page: Page; sent3103: Sent3103[] }> {
+  const page = await context.newPage();
+  const sent3103: Sent3103[] = [];
+  page.on('request', (req) => {
+    const body = req.postData();
+    if (req.method() !== 'POST' || !body) return;
+    const envelope = JSON.parse(body) as { infno?: string; input?: { data?: Sent3103 } };
+    if (envelope.infno === '3103' && envelope.input?.data) sent3103.push(envelope.input.data);
+  });
+  await page.goto(`${demo.url}/embed.html`);
+  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+  return { page, sent3103 };
+}
+
+const delivered = (page: Page) =>
+  page.waitForFunction(
+    () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+  );
+
+describe('a warning an edit resolved', () => {
+  it('is answered 返回修改 (warn_type 1), so the figures count it as 遵从 and nothing stays pending', async () => {
+    const { page, sent3103 } = await openHost();
+    const before = await totals();
+    const lines: Line[] = [
+      { rxId: 'R1-TADALAFIL', code: TADALAFIL },
+      { rxId: 'R1-CHILD', code: CHILD_IBUPROFEN },
+      { rxId: 'R1-AMINO', code: AMINO_ACIDS },
+      { rxId: 'R1-OGTT', code: OGTT },
+      { rxId: 'R1-GLUCOSE', code: GLUCOSE },
+    ];
+    const first = await analyse(page, request('RESOLVED-1', 'RESOLVED-1-T1', lines));
+    expect(first.rules).toEqual(['医疗服务项目重复收费', '药品儿童专用', '药品区分性别使用', '药品限就医方式']);
+
+    // The doctor deletes 他达拉非片 and changes the child's suppository to another drug on the same line, without
+    // pressing M; the station re-analyses and she sends the two warnings left back with M.
+    const edited = lines
+      .filter((line) => line.code !== TADALAFIL)
+      .map((line) => (line.code === CHILD_IBUPROFEN ? { ...line, code: DYDROGESTERONE } : line));
+    const second = await analyse(page, request('RESOLVED-1', 'RESOLVED-1-T2', edited));
+    expect(second.rules).toEqual(['医疗服务项目重复收费', '药品限就医方式']);
+    await page.evaluate((jrIds) => {
+      const el = document.querySelector('prealert-reminder') as unknown as { decide(jrId: string, d: string): void };
+      for (const jrId of jrIds) el.decide(jrId, 'modify');
+    }, Object.values(second.jrIds));
+    await delivered(page);
+
+    const after = await totals();
+    expect({
+      reminders: after.reminders - before.reminders,
+      complied: after.complied - before.complied,
+      continued: after.continued - before.continued,
+      pending: after.pending - before.pending,
+    }).toEqual({ reminders: 4, complied: 4, continued: 0, pending: 0 });
+    const vanished = [first.jrIds.药品区分性别使用!, first.jrIds.药品儿童专用!];
+    const recorded = await dispositions('RESOLVED-1-T1');
+    expect(Object.keys(recorded).sort()).toEqual(Object.values(first.jrIds).sort());
+    for (const jrId of vanished) expect(recorded[jrId]).toMatchObject({ dspo_way: '2' });
+    const forVanished = sent3103.filter((data) => data.warns.some((w) => vanished.includes(w.warn_rslt_id)));
+    expect(forVanished).toHaveLength(2);
+    expect(forVanished).toEqual(
+      expect.arrayContaining(
+        vanished.map((jrId) => ({ warn_type: '1', warns: [{ warn_rslt_id: jrId, dspo_way: '2', dspo_way_rea: '' }] })),
+      ),
+    );
+    await page.close();
+  }, 60_000);
+});
+
+describe('a warning not resolved by an edit', () => {
+  it('is not answered for the doctor: neither one still returned nor one whose prescription was not sent', async () => {
+    const { page, sent3103 } = await openHost();
+    const before = await totals();
+    const prescriptions = { 'R2-TADALAFIL': 'CF-A', 'R2-CHILD': 'CF-B' };
+    const both: Line[] = [
+      { rxId: 'R2-TADALAFIL', code: TADALAFIL },
+      { rxId: 'R2-CHILD', code: CHILD_IBUPROFEN },
+    ];
+    const first = await analyse(page, inPrescriptions(request('RESOLVED-2', 'RESOLVED-2-T1', both), prescriptions));
+    expect(first.rules).toEqual(['药品儿童专用', '药品区分性别使用']);
+
+    // The doctor edits prescription A (another line added to it); the HIS checks prescription A only this time.
+    const onlyA = inPrescriptions(
+      request('RESOLVED-2', 'RESOLVED-2-T2', [both[0]!, { rxId: 'R2-DYDROGESTERONE', code: DYDROGESTERONE }]),
+      { ...prescriptions, 'R2-DYDROGESTERONE': 'CF-A' },
+    );
+    const second = await analyse(page, onlyA);
+    expect(second.rules).toEqual(['药品区分性别使用']);
+    expect(second.jrIds.药品区分性别使用).toBe(first.jrIds.药品区分性别使用);
+    expect(second.pendingAfterShow).toBe(0);
+
+    const after = await totals();
+    expect(after.pending - before.pending).toBe(2);
+    expect(after.complied - before.complied).toBe(0);
+    expect(await dispositions('RESOLVED-2-T1')).toEqual({});
+    expect(sent3103).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
