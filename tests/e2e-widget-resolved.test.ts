@@ -215,3 +215,37 @@ describe('a warning not resolved by an edit', () => {
     await page.close();
   }, 60_000);
 });
+
+describe('on the demo doctor station', () => {
+  it('answers 返回修改 for the warning of a line the doctor deleted without answering it', async () => {
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    for (const name of ['他达拉非片', '小儿布洛芬栓']) {
+      await page.keyboard.type(name);
+      await page.keyboard.press('Enter');
+    }
+    const status = (text: string) =>
+      page.waitForFunction((t) => document.querySelector('#check-status')?.textContent?.includes(t), text, {
+        timeout: 10_000,
+      });
+    await status('2 条提醒');
+    const firstTask = await page.evaluate(() => document.body.dataset.taskId!);
+    const jrIds = await page.evaluate(() =>
+      Object.fromEntries(
+        (
+          document.querySelector('prealert-reminder') as unknown as {
+            currentResults: readonly { jr_id: string; rule_name: string }[];
+          }
+        ).currentResults.map((r) => [r.rule_name, r.jr_id]),
+      ),
+    );
+
+    await page.getByRole('button', { name: '删除 他达拉非片' }).click();
+    await status('1 条提醒');
+    await delivered(page);
+    const recorded = await dispositions(firstTask);
+    expect(recorded).toEqual({ [jrIds.药品区分性别使用!]: expect.objectContaining({ dspo_way: '2' }) });
+    await page.close();
+  }, 60_000);
+});

@@ -328,7 +328,8 @@ async function runAnalysis() {
   const output = outcome.body.output ?? {};
   const raw = output.result;
   state.results = Array.isArray(raw) ? raw : raw ? [raw] : [];
-  reminder.show(state.results, { infno: '3101', taskId });
+  // With the request, a warning this edit made vanish before the doctor answered it is answered 返回修改 by the widget.
+  reminder.show(state.results, { infno: '3101', taskId, request: input, truncated: output.truncated === true });
   $('task-id').textContent = taskId;
   const page = /** @type {HTMLAnchorElement} */ ($('task-page'));
   page.href = `${state.sidecar}/ui/reminder/${encodeURIComponent(taskId)}`;
