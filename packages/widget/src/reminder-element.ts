@@ -69,7 +69,8 @@ function deepActiveElement(doc: Document): Element | null {
  * refreshRows(), decide().
  * Events (bubbling, composed): prealert-decision, prealert-recorded, prealert-feedback-error, prealert-modify
  * (cancelable: default focuses the row), prealert-highlight, prealert-answered (every warning has an answer,
- * some may still be on their way), prealert-complete (every answer is recorded by the sidecar).
+ * some may still be on their way), prealert-complete (every answer is recorded by the sidecar), prealert-resolved
+ * (warnings an edit resolved, answered 返回修改 for the doctor; show() with `request`).
  */
 export class PrealertReminderElement extends ElementBase {
   static get observedAttributes(): string[] {
