@@ -128,8 +128,19 @@ async function openHost(): Promise<{ page: Page; sent3103: Sent3103[] }> {
   });
   await page.goto(`${demo.url}/embed.html`);
   await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+  await page.evaluate(() => {
+    const log: { taskId: string; jrIds: string[] }[] = [];
+    (window as unknown as { resolvedEvents: typeof log }).resolvedEvents = log;
+    document.addEventListener('prealert-resolved', (event) => {
+      const detail = (event as CustomEvent<{ taskId: string; results: { jr_id: string }[] }>).detail;
+      log.push({ taskId: detail.taskId, jrIds: detail.results.map((r) => r.jr_id).sort() });
+    });
+  });
   return { page, sent3103 };
 }
+
+const resolvedEvents = (page: Page) =>
+  page.evaluate(() => (window as unknown as { resolvedEvents: { taskId: string; jrIds: string[] }[] }).resolvedEvents);
 
 const delivered = (page: Page) =>
   page.waitForFunction(
@@ -171,6 +182,7 @@ describe('a warning an edit resolved', () => {
       pending: after.pending - before.pending,
     }).toEqual({ reminders: 4, complied: 4, continued: 0, pending: 0 });
     const vanished = [first.jrIds.药品区分性别使用!, first.jrIds.药品儿童专用!];
+    expect(await resolvedEvents(page)).toEqual([{ taskId: 'RESOLVED-1-T2', jrIds: [...vanished].sort() }]);
     const recorded = await dispositions('RESOLVED-1-T1');
     expect(Object.keys(recorded).sort()).toEqual(Object.values(first.jrIds).sort());
     for (const jrId of vanished) expect(recorded[jrId]).toMatchObject({ dspo_way: '2' });
@@ -212,6 +224,7 @@ describe('a warning not resolved by an edit', () => {
     expect(after.complied - before.complied).toBe(0);
     expect(await dispositions('RESOLVED-2-T1')).toEqual({});
     expect(sent3103).toEqual([]);
+    expect(await resolvedEvents(page)).toEqual([]);
     await page.close();
   }, 60_000);
 });
