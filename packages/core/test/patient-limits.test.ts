@@ -1,4 +1,3 @@
-import { analyze, validateAnalysisInput } from '@prealert/core';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisInput } from '../src/envelope/national-types';
 import { nationalLibrary } from './support/national';
@@ -109,19 +108,24 @@ describe('age_group', () => {
     expect(resultsOf(out, CHILD_DRUG)).toEqual([]);
   });
 
-  it('a missing birth date is an error naming brdy, not a silent skip of every age limit', () => {
+  it('a missing birth date decides no age limit and says so (data_quality), without refusing the request', () => {
     for (const brdy of ['', null, undefined]) {
       const input = analysisInput({ lines: [{ code: CHILD_SYRUP }] });
       const patient = input.data.patient_dtos[0] as unknown as Record<string, unknown>;
       if (brdy === undefined) delete patient.brdy;
       else patient.brdy = brdy;
-      const valid = validateAnalysisInput(input);
-      expect(valid.ok).toBe(true);
-      if (!valid.ok) continue;
-      const out = analyze(lib, valid.value, { infno: '3101', now: new Date('2026-11-20T06:00:00Z') });
-      expect(out.ok, String(brdy)).toBe(false);
-      if (!out.ok) expect(out.message).toContain('input.data.patient_dtos[0].brdy');
+      const out = run(lib, input);
+      expect(resultsOf(out, CHILD_DRUG), String(brdy)).toEqual([]);
+      const quality = resultsOf(out, 'GZ10000201002000').map((r) => r.vola_cont);
+      expect(quality, String(brdy)).toContain('数据质量：未传出生日期，年龄限定无法判断。');
     }
+    // With a birth date there is no such reminder.
+    const dated = run(lib, { brdy: '2010-01-01', lines: [{ code: CHILD_SYRUP }] });
+    expect(
+      resultsOf(dated, 'GZ10000201002000')
+        .map((r) => r.vola_cont)
+        .join(),
+    ).not.toContain('出生日期');
   });
 
   it('takes configured ceilings', () => {

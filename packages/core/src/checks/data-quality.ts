@@ -98,6 +98,16 @@ function problemsOf(encounter: Encounter): Problem[] {
       lines: encounter.lines.filter((l) => l.current),
     });
   }
+  // brdy is required (3101-3103.md 2.2) but some HIS mappings lose it. Without it no age limit (儿童, 新生儿, 就业年龄 …)
+  // can be decided; said here rather than refused, so one patient of a 3102 batch does not cost the others their
+  // reminders, and not skipped without a word (rules.md). A malformed brdy is still an error naming the field.
+  if (encounter.patient.birth === undefined) {
+    problems.push({
+      key: 'birth-missing',
+      fact: '未传出生日期，年龄限定无法判断',
+      lines: encounter.lines.filter((l) => l.current),
+    });
+  }
   for (const p of problems) {
     const names = (f: (l: Line) => string) => [...new Set(p.lines.map(f))].join('、');
     if (p.key === 'hilist-code')

@@ -381,12 +381,6 @@ function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors
     encounters: [],
     lines: [],
   };
-  // brdy is required (3101-3103.md 2.2, Y): without it every age limit (儿童, 新生儿, 就业年龄 …) would be skipped
-  // without a word, and a HIS that lost the field in its mapping would never know (rules.md: a missing or malformed
-  // required field is an error naming it, not a silent skip).
-  if (patient.birth === undefined && !errors.some((e) => e.path === pathOf(at(-1, 'brdy')))) {
-    errors.push({ path: pathOf(at(-1, 'brdy')), message: '缺少出生日期（必填，yyyy-MM-dd）' });
-  }
   // Born after the request: a wrong date, not a patient of -1 years (every age limit would decide on it).
   if (patient.birth !== undefined && patient.birth.day > now.day) {
     errors.push({
