@@ -1,11 +1,13 @@
 import type { Line } from '../normalize/request';
-import { atcClass, atcClassKey, isWesternDrugCode, sameGeneric } from './drug-codes';
+import { atcClass, duplicateClassKey, isWesternDrugCode, sameGeneric } from './drug-codes';
 import type { Hit, RuleCheck } from './hit';
 import { KeyGroups } from './key-groups';
 
 /**
  * 重复开药 (同类药品): two or more active drugs of one ATC level-4 class with different generic names, at least one
- * of them current. Active = current lines plus context lines of the encounter whose order still runs today.
+ * of them current. Active = current lines plus context lines of the encounter whose order still runs today. Classes
+ * whose members are combined by design (B01AC but its prostacyclin agonists, B05BB, B05XA) and the N07XX catch-all
+ * are not compared (duplicateClassKey; a refinement of rules.md, see packages/core/README.md).
  */
 const classes = new KeyGroups();
 
@@ -27,7 +29,8 @@ export const checkDrugClassDuplicate: RuleCheck = (_rule, patient, ctx) => {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if ((!line.current && line.lastDay < ctx.now.day) || !isWesternDrugCode(line.code)) continue;
-      const key = atcClassKey(line.code);
+      const key = duplicateClassKey(line.code);
+      if (key === undefined) continue;
       const previous = classes.add(key, i);
       if (previous >= 0 && classes.before(previous) < 0) {
         shared ??= [];

@@ -34,3 +34,39 @@ export function atcClassKey(code: string): number {
   }
   return key;
 }
+
+/**
+ * ATC level-4 classes whose different members are not alike enough to be a duplicate (重复开药):
+ * - combined by design, so two of them are a regimen: B01AC 血小板聚集抑制剂 (aspirin with clopidogrel or
+ *   ticagrelor is dual antiplatelet therapy for up to 12 months after PCI or a minor stroke, tirofiban is added to
+ *   it during PCI), B05BB 电解质溶液 (0.9% NaCl, glucose-saline, Ringer's: the solvents of different infusions of
+ *   one day) and B05XA 电解质添加剂 (10% KCl and 10% NaCl added to one infusion);
+ * - a catch-all whose members share no mechanism: N07XX 其他神经系统药物 (丁苯酞, 依达拉奉右莰醇, 尤瑞克林,
+ *   吡拉西坦, 天麻素; the first three are given together after a stroke).
+ * Not every class ending in X: in the national codes R05XX holds paracetamol cold remedies, A02BX the
+ * potassium-competitive acid blockers, C09DX the two 沙库巴曲 combinations, B02BX the thrombopoietin agonists, C10AX
+ * the PCSK9 antibodies: two of any of these are a real duplicate. Nor B05BA 肠外营养液: its many amino-acid and
+ * fat-emulsion products make two of one kind a real duplicate too.
+ */
+const NOT_ALIKE_CLASSES: ReadonlySet<number> = new Set(
+  ['XB01AC', 'XB05BB', 'XB05XA', 'XN07XX'].map((c) => atcClassKey(c)),
+);
+
+const B01AC = atcClassKey('XB01AC');
+
+/**
+ * The prostacyclin-pathway drugs ATC also files under B01AC, by generic-name segment: 贝前列素 B040, 司来帕格 S270,
+ * 曲前列尼尔 Q158. They treat pulmonary arterial hypertension through one receptor and are not combined, so two of
+ * them stay a duplicate.
+ */
+const PROSTACYCLIN_AGONISTS: readonly string[] = ['B040', 'S270', 'Q158'];
+
+/**
+ * The key under which a western drug is compared for 重复开药 (its ATC level-4 class, atcClassKey), or undefined
+ * when its class is one of NOT_ALIKE_CLASSES.
+ */
+export function duplicateClassKey(code: string): number | undefined {
+  const key = atcClassKey(code);
+  if (!NOT_ALIKE_CLASSES.has(key)) return key;
+  return key === B01AC && PROSTACYCLIN_AGONISTS.includes(genericSegment(code)) ? key : undefined;
+}
