@@ -11,6 +11,8 @@ const N_DAYS = 'PA-SVC-QTY-PER-N-DAYS';
 const OZAGREL = 'XB01AXA223B002010100156'; // 奥扎格雷钠注射液, 支付不超过14天
 const INPATIENT_VISIT_FEE = '001102000050000'; // 住院诊查费, 1/日
 const EEG_VIDEO = '003101000050000'; // 脑电图录象监测, 24/小时
+const ECG_MONITOR = '003107010220000'; // 心电监测, 24/小时
+const WARD_BED = '001109000010000'; // 普通病房床位费, 1/日
 const FRUCTOSAMINE = '002503020020000'; // 血清果糖胺测定, 1/7天
 const HAND_ASSESSMENT = '003402000050000'; // 手功能评定: 总时间不超过90天，评定间隔时间不短于14天
 
@@ -112,6 +114,66 @@ describe('max_qty_per_period', () => {
     expect(resultsOf(run(lib, { lines: [{ code: EEG_VIDEO, cnt: 24, pric: 50 }] }), FREQ)).toEqual([]);
     const [r] = resultsOf(run(lib, { lines: [{ code: EEG_VIDEO, cnt: 25, pric: 50 }] }), FREQ);
     expect(r!.vola_amt).toBe(50);
+  });
+});
+
+describe('max_qty_per_period on a line that runs over several days', () => {
+  const inpatient = { med_mdtrt_type: '2', med_type: '21', adm_date: '2026-11-18 10:00:00' };
+  // One long-term line for the stay so far, 11-18 10:00 to its stop on 11-20: three calendar days.
+  const run3 = (code: string, cnt: number, pric: number, stop = '2026-11-20 23:59:59') =>
+    resultsOf(
+      run(lib, {
+        ...inpatient,
+        lines: [{ code, rx_id: 'RUN', cnt, pric, long: true, date: '2026-11-18 10:00:00', stop }],
+      }),
+      FREQ,
+    );
+
+  it('心电监测 72 hours over three days is 24 a day and passes; 73 exceeds by a third of an hour each day', () => {
+    expect(run3(ECG_MONITOR, 72, 3)).toEqual([]);
+    const [r] = run3(ECG_MONITOR, 73, 3);
+    expect(flaggedRx(r!)).toEqual(['RUN']);
+    // One hour in all beyond 3 × 24, at its price.
+    expect(r!.vola_amt).toBe(3);
+    expect(r!.vola_cont).toContain('2026-11-18 累计 24.33小时');
+  });
+
+  it('普通病房床位费 3 over three days passes; 4 over the same days fires', () => {
+    expect(run3(WARD_BED, 3, 50)).toEqual([]);
+    expect(flaggedRx(run3(WARD_BED, 4, 50)[0]!)).toEqual(['RUN']);
+  });
+
+  it('72 hours over two days (stop on 11-19) is 36 a day: 12 hours too many each day', () => {
+    const [r] = run3(ECG_MONITOR, 72, 3, '2026-11-19 23:59:59');
+    expect(r!.vola_amt).toBe(72);
+  });
+
+  it('a one-day line keeps its whole count on its day: 72 hours of 心电监测 on 11-20 exceed by 48', () => {
+    const [r] = resultsOf(run(lib, { ...inpatient, lines: [{ code: ECG_MONITOR, cnt: 72, pric: 3 }] }), FREQ);
+    expect(r!.vola_amt).toBe(144);
+  });
+
+  it('a day of the run already charged on its own line still counts: 24 charged on 11-19 makes that day 48', () => {
+    const out = run(lib, {
+      ...inpatient,
+      lines: [
+        { code: ECG_MONITOR, rx_id: 'DAY', cnt: 24, pric: 3, date: '2026-11-19 00:00:00', current: false },
+        {
+          code: ECG_MONITOR,
+          rx_id: 'RUN',
+          cnt: 72,
+          pric: 3,
+          long: true,
+          date: '2026-11-18 10:00:00',
+          stop: '2026-11-20 23:59:59',
+        },
+      ],
+    });
+    const [r] = resultsOf(out, FREQ);
+    expect(flaggedRx(r!)).toEqual(['RUN']);
+    expect(involvedRx(r!)).toEqual(['DAY']);
+    expect(r!.vola_amt).toBe(72);
+    expect(r!.vola_cont).toContain('2026-11-19 累计 48小时');
   });
 });
 

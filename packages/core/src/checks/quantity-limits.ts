@@ -204,40 +204,70 @@ function payDaysPerEpisode(
   return hits;
 }
 
+/** What a line counts on one day of its run (QtyPerPeriod). */
+interface DayShare {
+  line: Line;
+  qty: number;
+}
+
+/** Below this a day's excess is rounding left by a count spread over several days (72 ÷ 3 × 3 ≠ 72 in floats). */
+const QTY_EPSILON = 1e-9;
+
+/**
+ * The days a line's count covers: a line with a stop date after its begin day (心电监测 11-18 to 11-20, cnt 72) is
+ * one charge for its whole run, as the pay-days checks read it, so its count is spread evenly over begin..stop day
+ * (24 a day). A line without a stop date (a one-off order, or a long-term order still running, whose count is the
+ * day's) counts on its begin day, as does an absurd run longer than MAX_USE_DAYS.
+ */
+function spreadDays(line: Line): number {
+  if (line.lastDay <= line.beginDay || !line.dto.drord_stop_date) return 1;
+  const days = line.lastDay - line.beginDay + 1;
+  return days > MAX_USE_DAYS ? 1 : days;
+}
+
+function sharesPerDay(lines: readonly Line[]): Map<number, DayShare[]> {
+  const perDay = new Map<number, DayShare[]>();
+  for (const line of lines) {
+    const days = spreadDays(line);
+    const qty = line.qty / days;
+    for (let day = line.beginDay; day < line.beginDay + days; day++) {
+      const list = perDay.get(day);
+      if (list) list.push({ line, qty });
+      else perDay.set(day, [{ line, qty }]);
+    }
+  }
+  return perDay;
+}
+
 /**
  * 医疗服务项目限定频次 (1/日, 24/小时): the summed quantity of the point's codes on one calendar day exceeds the
- * limit. Context lines are already charged, so they use up the allowance first; the excess falls on the current
- * lines of the day, latest first (amount = excess quantity × price). Context lines are never flagged.
+ * limit, a line with a stop date counting its share on each day of its run (spreadDays; a refinement of rules.md, see
+ * packages/core/README.md). Context lines are already charged, so they use up the allowance first; the excess falls
+ * on the current lines of the day, latest first (amount = excess quantity × price). Context lines are never flagged.
  */
 export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'max_qty_per_period') return undefined;
-  const perDay = new Map<number, Line[]>();
-  for (const line of lines) {
-    const list = perDay.get(line.beginDay);
-    if (list) list.push(line);
-    else perDay.set(line.beginDay, [line]);
-  }
   const hits: Hit[] = [];
   const unit = limit.per === 'hour' ? '小时' : '次';
-  for (const [day, dayLines] of perDay) {
+  for (const [day, shares] of sharesPerDay(lines)) {
     let total = 0;
     let currentQty = 0;
-    for (const l of dayLines) {
-      total += l.qty;
-      if (l.current) currentQty += l.qty;
+    for (const s of shares) {
+      total += s.qty;
+      if (s.line.current) currentQty += s.qty;
     }
-    if (currentQty === 0 || total <= limit.qty) continue;
+    if (currentQty === 0 || total - limit.qty <= QTY_EPSILON) continue;
     const fact = `${formatDay(day)} 累计 ${round2(total)}${unit}`;
     const message = `${itemLabel(entry)}限定频次 ${entry.kp.limitText || `${limit.qty}/日`}，${fact}，超出 ${round2(total - limit.qty)}${unit}。`;
     // What the current lines add beyond what is left after the context lines.
     let excess = Math.min(total - limit.qty, currentQty);
-    const current = dayLines.filter((l) => l.current).sort(byTime);
-    for (let i = current.length - 1; i >= 0 && excess > 0; i--) {
-      const l = current[i]!;
-      const part = Math.min(l.qty, excess);
+    const current = shares.filter((s) => s.line.current).sort((a, b) => byTime(a.line, b.line));
+    for (let i = current.length - 1; i >= 0 && excess > QTY_EPSILON; i--) {
+      const s = current[i]!;
+      const part = Math.min(s.qty, excess);
       excess -= part;
-      if (part > 0) addFlag(hits, l, part * l.price, message, fact, true);
+      if (part > 0) addFlag(hits, s.line, part * s.line.price, message, fact, true);
     }
   }
   if (hits.length === 0) return undefined;
