@@ -15,6 +15,13 @@ const AGE_GROUPS = { 新生儿: 'neonate', 婴幼儿: 'infant', 儿童: 'child' 
 
 const INPATIENT_ONLY = /住院(?:方可|方能|才可|才能)(?:支付|报销)/;
 
+/**
+ * The level binds the first prescription only: 「首次处方时需由二级及以上医疗机构专科医师开具处方」 (度拉糖肽,
+ * 聚乙二醇洛塞那肽, 利司那肽). The level must be in the 首次处方 clause itself: the anti-VEGF texts say
+ * 「1.需三级医院眼科…处方；2.首次处方时病眼基线矫正视力…」, where every prescription needs the level.
+ */
+const FIRST_PRESCRIPTION_LEVEL = /首次处方[^。；;]*[一二三]级/;
+
 /** 说明书包含成人用法用量, not its negation (说明书没有/未包含/不含成人用法用量). */
 const ADULT_DOSING = /说明书(?:[^。；;没未不无]{0,6})(?<![没未不无])(包含|含有|有)成人(用法用量|剂量|用量)/;
 
@@ -104,11 +111,13 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
         return one('visit_type', { kind: 'visit_type', allowEmergency: /急诊/.test(basis) || /急诊/.test(value) });
       }
       return fail('就医方式应为 住院');
-    case 'min_hospital_level':
-      if (/三级/.test(value)) return one('min_hospital_level', { kind: 'min_hospital_level', level: 3 });
-      if (/二级/.test(value)) return one('min_hospital_level', { kind: 'min_hospital_level', level: 2 });
-      if (/一级/.test(value)) return one('min_hospital_level', { kind: 'min_hospital_level', level: 1 });
-      return fail('医疗机构级别应为 一级 / 二级 / 三级');
+    case 'min_hospital_level': {
+      const level = /三级/.test(value) ? 3 : /二级/.test(value) ? 2 : /一级/.test(value) ? 1 : undefined;
+      if (!level) return fail('医疗机构级别应为 一级 / 二级 / 三级');
+      if (FIRST_PRESCRIPTION_LEVEL.test(basis))
+        return one('min_hospital_level', { kind: 'min_hospital_level', level, firstPrescriptionOnly: true });
+      return one('min_hospital_level', { kind: 'min_hospital_level', level });
+    }
     case 'max_pay_days': {
       const n = days(value);
       if (!n) return fail('应为 N天');

@@ -47,13 +47,31 @@ export function hospitalLevel(e: Encounter, config: EvaluatorConfig): 1 | 2 | 3 
   return config.hospitalLevel ?? config.medinsLevelMap[e.medinsLevel];
 }
 
-/** 药品限医疗机构级别: the hospital's level is below the limit; unknown level does not fire. */
+/**
+ * Whether the patient already had the point's drug before `line`: a context line (an earlier order of this
+ * encounter, or of an earlier encounter sent as history) or a current line begun earlier. `lines` are the point's
+ * lines of the patient, so all are the same drug.
+ */
+function hadBefore(line: Line, lines: readonly Line[]): boolean {
+  for (const other of lines) {
+    if (other !== line && (!other.current || other.beginMinutes < line.beginMinutes)) return true;
+  }
+  return false;
+}
+
+/**
+ * 药品限医疗机构级别: the hospital's level is below the limit; unknown level does not fire. A point whose basis binds
+ * the first prescription only (firstPrescriptionOnly) does not fire on a line the patient already had the drug
+ * before (hadBefore): a refill at a level-1 hospital after a first prescription elsewhere (a refinement of rules.md,
+ * see packages/core/README.md).
+ */
 export const checkHospitalLevel: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'min_hospital_level') return undefined;
   return flagCurrentLines(
     lines,
     (line) => {
+      if (limit.firstPrescriptionOnly && hadBefore(line, lines)) return undefined;
       const level = hospitalLevel(line.encounter, ctx.config);
       return level !== undefined && level < limit.level ? `本机构为${LEVEL_NAME[level]}医疗机构` : undefined;
     },

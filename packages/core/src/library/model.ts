@@ -99,7 +99,12 @@ export type Limit =
   | { kind: 'age_range'; range: 'employment_age' }
   | { kind: 'insurance_type'; insurance: 'work_injury' | 'maternity' }
   | { kind: 'visit_type'; allowEmergency: boolean }
-  | { kind: 'min_hospital_level'; level: 1 | 2 | 3 }
+  /**
+   * 药品限医疗机构级别. `firstPrescriptionOnly`: the basis restricts only the first prescription
+   * (首次处方时需由二级及以上医疗机构专科医师开具处方, read at import), so a patient who already had the drug may get
+   * it anywhere.
+   */
+  | { kind: 'min_hospital_level'; level: 1 | 2 | 3; firstPrescriptionOnly?: true }
   /**
    * 限支付天数: N days, counted as `count` says. Absent: rules.md's count, the distinct calendar days of use of the
    * point's codes over every line of the patient (current and context), beyond the N-th.
