@@ -214,10 +214,10 @@ interface DayShare {
 const QTY_EPSILON = 1e-9;
 
 /**
- * The days a line's count covers: a line with a stop date after its begin day (心电监测 11-18 to 11-20, cnt 72) is
- * one charge for its whole run, as the pay-days checks read it, so its count is spread evenly over begin..stop day
- * (24 a day). A line without a stop date (a one-off order, or a long-term order still running, whose count is the
- * day's) counts on its begin day, as does an absurd run longer than MAX_USE_DAYS.
+ * The days a line's count covers: a long-term order with a stop date after its begin day (心电监测 11-18 to 11-20,
+ * cnt 72) is one charge for its whole run, as the pay-days checks read it (Line.lastDay), so its count is spread
+ * evenly over begin..stop day (24 a day). A one-off order, and a long-term order without a stop date (still running:
+ * its count is the day's), count on their begin day, as does an absurd run longer than MAX_USE_DAYS.
  */
 function spreadDays(line: Line): number {
   if (line.lastDay <= line.beginDay || !line.dto.drord_stop_date) return 1;
