@@ -9,11 +9,13 @@
  * The table below was written from a survey of the texts (limit_value and basis, identical in every national point)
  * of all 510 published indication points (batches 12–17; the 2026-01 revision has none); rules-cache/README.md lists
  * the phrases and what became of each. Only a restriction that is WHOLLY a diagnosis gets prefixes: every one of its
- * alternatives (joined by 、, 或, ； or numbered 1.…；2.…) must be a table phrase, with nothing else around it but
- * 限, 患者 and the closing 。. Anything the request cannot show — an age (成人, 12岁及以上), a stage or severity the code
- * does not carry (晚期, 中重度, 活动性 where it is a disease activity score), a prior treatment (经…治疗无效), a lab
- * value, a setting (急救抢救, 住院) or a days limit (支付不超过14天) — leaves the text unread, and the point reminds as
- * before.
+ * alternatives (joined by 、, 或, ；) must be a table phrase, with nothing else around it but 限, 患者, 成人 and the
+ * closing 。. Anything the request cannot show — an age other than 成人 (12岁及以上, 儿童), a stage or severity the
+ * code does not carry (晚期, 中重度, 活动性 where it is a disease activity score), a prior treatment (经…治疗无效), a
+ * lab value, a setting (急救抢救, 住院) or a days limit (支付不超过14天) — leaves the text unread, and the point
+ * reminds as before. 成人 is an age the request does show (brdy): it is read as 18 full years, kept next to the
+ * prefixes. The items of a numbered list (限：1.…；2.…) are alternatives read one by one: an item wholly a diagnosis
+ * gives its prefixes although another item asks for more, since a patient who meets one item meets the restriction.
  *
  * A prefix is taken only where every code it covers is the phrase's diagnosis (sufficient, not necessarily complete:
  * a patient coded otherwise is still reminded). Two categories also hold other diseases and are taken because the
@@ -139,6 +141,8 @@ const NEUTRAL: readonly RegExp[] = [
   /，?适用于成人、儿童和青少年/g,
   // A label caveat, not a limit: 尚未确定本品在0-6岁儿童中的安全性和有效性.
   /。?尚未确定本品在[^。]*中的安全性和有效性/g,
+  // What every drug of type 2 diabetes is for (依苏帕格鲁肽α: 限成人2型糖尿病患者的血糖控制), only at the end.
+  /(?<=2型糖尿病患者)的血糖控制(?=。?$)/g,
 ];
 
 /**
@@ -159,16 +163,36 @@ const NO_DIAGNOSIS: readonly RegExp[] = [
 /** What a restriction says about diagnoses. */
 export interface IndicationReading {
   /**
-   * `diagnosis` (a): every alternative is a table diagnosis; `conditional` (b): a diagnosis with more than the
+   * `diagnosis` (a): every alternative is a table diagnosis; `partly`: a numbered list (限：1.…；2.…) of which some
+   * alternatives are table diagnoses and the others ask for more; `conditional` (b): a diagnosis with more than the
    * request shows, or a phrase the table does not know; `none` (c): no disease of the patient.
    */
-  kind: 'diagnosis' | 'conditional' | 'none';
-  /** For `diagnosis`: the ICD-10 prefixes of its alternatives (empty when none is pinned); else empty. */
+  kind: 'diagnosis' | 'partly' | 'conditional' | 'none';
+  /**
+   * For `diagnosis` and `partly`: the ICD-10 prefixes of the alternatives read (empty when none is pinned); else
+   * empty. A patient diagnosed with one meets an alternative, whatever the unread ones ask.
+   */
   prefixes: string[];
-  /** For `diagnosis`: the phrases read, in text order. */
+  /** For `diagnosis` and `partly`: the phrases read, in text order. */
   diagnoses: string[];
+  /**
+   * The age in full years the prefixes ask for besides the diagnosis: 18 where an alternative read says 成人
+   * (限成人2型糖尿病患者). Where alternatives differ, the strictest holds for all: one reminder too many at worst,
+   * never a silence the text does not give. Absent: no age.
+   */
+  minAgeYears?: number;
 }
 
+/** One alternative read: its table entry and whether it is restricted to adults. */
+interface Alternative {
+  entry: DiagnosisPhrase;
+  adult: boolean;
+}
+
+/** 成人 is read as age ≥ 18 on the line's day: the request shows it (brdy), unlike a stage or a prior treatment. */
+const ADULT_AGE = 18;
+const ADULT_BEFORE = /成人/y;
+const ADULT_AFTER = /的?成人患者/y;
 const AFTER_PHRASE = /(?:的?患者)?等?/y;
 const SEPARATOR = /[、或；;]/y;
 const NUMBERED = /^[：:]?\s*1[.．]/;
@@ -179,32 +203,56 @@ function sticky(re: RegExp, text: string, at: number): number {
   return re.test(text) ? re.lastIndex : -1;
 }
 
-/** Reads one list of alternatives into `into`; false when any part of it is not a table diagnosis. */
-function readItem(item: string, into: DiagnosisPhrase[], phrases: string[]): boolean {
+/** The table entry whose phrase starts at `at`, and where it ends. */
+function phraseAt(item: string, at: number): { entry: DiagnosisPhrase; end: number } | undefined {
+  for (const entry of INDICATION_DIAGNOSES) {
+    const end = sticky(entry.phrase, item, at);
+    if (end > at) return { entry, end };
+  }
+  return undefined;
+}
+
+/** Reads one list of alternatives; undefined when any part of it is not a table diagnosis. */
+function readItem(item: string, phrases: string[]): Alternative[] | undefined {
+  const read: Alternative[] = [];
+  const phrasesBefore = phrases.length;
   let at = 0;
   while (at < item.length) {
-    let entry: DiagnosisPhrase | undefined;
-    let end = -1;
-    for (const e of INDICATION_DIAGNOSES) {
-      end = sticky(e.phrase, item, at);
-      if (end > at) {
-        entry = e;
-        break;
-      }
+    // A table phrase may itself start with 成人 (成人和儿童酪氨酸血症Ⅰ型): the table is asked first.
+    let adult = false;
+    let found = phraseAt(item, at);
+    if (!found) {
+      const after = sticky(ADULT_BEFORE, item, at);
+      found = after > at ? phraseAt(item, after) : undefined;
+      adult = found !== undefined;
     }
-    if (!entry) return false;
-    phrases.push(item.slice(at, end));
-    into.push(entry);
+    if (!found) {
+      phrases.length = phrasesBefore;
+      return undefined;
+    }
+    phrases.push(item.slice(at, found.end));
+    const adultAfter = sticky(ADULT_AFTER, item, found.end);
+    if (adultAfter > found.end) adult = true;
+    const end = Math.max(found.end, adultAfter);
+    read.push({ entry: found.entry, adult });
     at = Math.max(end, sticky(AFTER_PHRASE, item, end));
     if (at === item.length) break;
     const next = sticky(SEPARATOR, item, at);
-    if (next < 0) return false;
+    if (next < 0) {
+      phrases.length = phrasesBefore;
+      return undefined;
+    }
     at = next;
   }
-  return into.length > 0;
+  return read.length > 0 ? read : undefined;
 }
 
-/** Reads an indication point's restriction text (its limit text or basis). */
+/**
+ * Reads an indication point's restriction text (its limit text or basis). The items of a numbered list (限：1.…；
+ * 2.…) are alternatives, each read on its own: one that is wholly a table diagnosis gives its prefixes although
+ * another asks for more (沙库巴曲缬沙坦钠片: 1.射血分数降低的慢性心力衰竭(NYHA Ⅱ-Ⅳ级…)；2.原发性高血压). Words
+ * joined inside one item (、, 或) are not split that way: a qualifier there may hold for all of them.
+ */
 export function readIndication(text: string): IndicationReading {
   let body = text.trim();
   for (const re of NEUTRAL) body = body.replace(re, '');
@@ -218,27 +266,47 @@ export function readIndication(text: string): IndicationReading {
         .split(ITEM)
         .map((s) => s.replace(/^\d+[.．]\s*/, ''))
     : [body.replace(/^[：:]\s*/, '')];
-  const entries: DiagnosisPhrase[] = [];
+  const alternatives: Alternative[] = [];
   const diagnoses: string[] = [];
+  let unread = 0;
   for (const item of items) {
-    if (!readItem(item.replace(/[。；;\s]+$/, ''), entries, diagnoses)) {
-      return nothing(NO_DIAGNOSIS.some((re) => re.test(body)) ? 'none' : 'conditional');
-    }
+    const read = readItem(item.replace(/[。；;\s]+$/, ''), diagnoses);
+    if (read) alternatives.push(...read);
+    else unread++;
   }
-  const prefixes = [...new Set(entries.flatMap((e) => e.icd))];
-  return { kind: 'diagnosis', prefixes, diagnoses };
+  if (alternatives.length === 0) return nothing(NO_DIAGNOSIS.some((re) => re.test(body)) ? 'none' : 'conditional');
+  const prefixes = [...new Set(alternatives.flatMap((a) => a.entry.icd))];
+  const reading: IndicationReading = { kind: unread > 0 ? 'partly' : 'diagnosis', prefixes, diagnoses };
+  if (prefixes.length > 0 && alternatives.some((a) => a.adult && a.entry.icd.length > 0)) {
+    reading.minAgeYears = ADULT_AGE;
+  }
+  return reading;
+}
+
+/** What silences a text-only indication point: diagnoses (ICD-10 prefixes), and an age where the text asks one. */
+export interface QuietIndication {
+  prefixes: string[];
+  minAgeYears?: number;
 }
 
 /**
- * The ICD-10 prefixes that silence a text-only indication point: those of its restriction when every text given
- * (limit text and basis, where they differ) reads as wholly diagnostic, the prefixes all of them name; else none.
+ * What silences a text-only indication point: the prefixes every text given (limit text and basis, where they
+ * differ) names, when each reads as wholly or partly diagnostic, with the strictest age of them; else none.
  */
-export function quietIcdPrefixes(...texts: string[]): string[] {
+export function quietIndication(...texts: string[]): QuietIndication {
   let common: string[] | undefined;
+  let minAgeYears: number | undefined;
   for (const text of new Set(texts.map((t) => t.trim()).filter((t) => t !== ''))) {
     const reading = readIndication(text);
-    if (reading.kind !== 'diagnosis') return [];
+    if (reading.kind !== 'diagnosis' && reading.kind !== 'partly') return { prefixes: [] };
     common = common ? common.filter((p) => reading.prefixes.includes(p)) : reading.prefixes;
+    if (reading.minAgeYears !== undefined) minAgeYears = Math.max(minAgeYears ?? 0, reading.minAgeYears);
   }
-  return common ?? [];
+  const prefixes = common ?? [];
+  return prefixes.length > 0 && minAgeYears !== undefined ? { prefixes, minAgeYears } : { prefixes };
+}
+
+/** The ICD-10 prefixes of quietIndication, for callers that read no age. */
+export function quietIcdPrefixes(...texts: string[]): string[] {
+  return quietIndication(...texts).prefixes;
 }

@@ -2,7 +2,7 @@ import type { CheckKind, Limit } from '@prealert/core';
 import { CHECK_KINDS } from '@prealert/core';
 import { readStatedAge } from './age-bounds';
 import { readFirstLine } from './first-line-classes';
-import { quietIcdPrefixes } from './indication-diagnoses';
+import { quietIndication } from './indication-diagnoses';
 
 export type ParsedLimits = { ok: true; kind: CheckKind; limits: Limit[] } | { ok: false; error: string };
 
@@ -179,12 +179,13 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
       // the text-only reminder, nothing more.
       const [text, icd] = value.split(/\s*(?:\||ICD[:：])\s*/i);
       const icdPrefixes = icd ? codeList(icd) : [];
-      const quiet = icdPrefixes.length === 0 ? quietIcdPrefixes((text ?? '').trim(), basis) : [];
+      const quiet = icdPrefixes.length === 0 ? quietIndication((text ?? '').trim(), basis) : { prefixes: [] };
       return one('indication', {
         kind: 'indication',
         text: (text ?? '').trim() || basis,
         icdPrefixes,
-        ...(quiet.length > 0 && { quietIcdPrefixes: quiet }),
+        ...(quiet.prefixes.length > 0 && { quietIcdPrefixes: quiet.prefixes }),
+        ...(quiet.minAgeYears !== undefined && { quietMinAgeYears: quiet.minAgeYears }),
       });
     }
     case 'dept_limit': {

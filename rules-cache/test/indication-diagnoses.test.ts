@@ -29,12 +29,14 @@ const EXPECTED = [
   '门冬氨酸钾镁注射液: none [洋地黄中毒引起的心律失常]',
   '门冬氨酸鸟氨酸注射液: none [血氨升高、肝性脑病]',
   '尼替西农胶囊: none [成人和儿童酪氨酸血症Ⅰ型(HT-1)]',
+  '脯氨酸恒格列净片: E11 (≥18岁)',
   '脯氨酸加格列净片: E11',
   '乌司他丁注射液: K85',
   '戊二酸利那拉生酯胶囊: K21.0',
   '烟酰胺片: E52',
   '烟酰胺注射液: E52',
   '盐酸乙酰左卡尼汀片: none [临床确诊的糖尿病周围神经病变]',
+  '依苏帕格鲁肽α注射液: E11 (≥18岁)',
   '注射用门冬氨酸钾镁: none [洋地黄中毒引起的心律失常]',
   '注射用门冬氨酸鸟氨酸: none [血氨升高、肝性脑病]',
   '注射用乌司他丁: K85',
@@ -109,6 +111,18 @@ const EXPECTED = [
   '注射用重组人白介素-2(125Ala): C43',
 ];
 
+/**
+ * Numbered lists of which some alternatives are table diagnoses and the others ask for more: the alternatives read
+ * give their prefixes (a patient with one of those diagnoses meets the restriction), the others nothing.
+ */
+const PARTLY = [
+  '富马酸伏诺拉生片: K21.0 [反流性食管炎]',
+  '替戈拉生片: K21.0 K26 [反流性食管炎、十二指肠溃疡]',
+  '盐酸凯普拉生片: K26 K21.0 [十二指肠溃疡、反流性食管炎]',
+  '沙库巴曲缬沙坦钠片: I10 I11 I12 I13 [原发性高血压]',
+  '醋酸兰瑞肽缓释注射液(预充式): none [肢端肥大症]',
+];
+
 /** (c): a treatment, a procedure, prophylaxis or an exposure. */
 const NO_DIAGNOSIS = [
   '阿瑞匹坦注射液: 限放化疗。',
@@ -126,16 +140,17 @@ describe('diagnoses of the national indication points', () => {
   const points = loadNationalLibrary().knowledgePoints.filter((kp) => kp.limit.kind === 'indication');
   const quiet = (kp: (typeof points)[number]) => (kp.limit as { quietIcdPrefixes?: string[] }).quietIcdPrefixes ?? [];
 
-  it('classifies every point: 98 wholly diagnostic (67 with prefixes), 403 with more, 9 with no diagnosis', () => {
+  it('classifies every point: 100 wholly diagnostic (69 with prefixes), 5 partly, 396 with more, 9 with no diagnosis', () => {
     expect(points).toHaveLength(510);
-    const kinds = { diagnosis: 0, conditional: 0, none: 0 };
+    const kinds = { diagnosis: 0, partly: 0, conditional: 0, none: 0 };
     for (const kp of points) {
       expect(kp.limitText).toBe(kp.basis);
       kinds[readIndication(kp.basis).kind]++;
     }
-    expect(kinds).toEqual({ diagnosis: 98, conditional: 403, none: 9 });
-    // The import gives the prefixes to the wholly diagnostic points with a pinned diagnosis, and to no other.
-    expect(points.filter((kp) => quiet(kp).length > 0)).toHaveLength(67);
+    expect(kinds).toEqual({ diagnosis: 100, partly: 5, conditional: 396, none: 9 });
+    // The import gives the prefixes to the wholly or partly diagnostic points with a pinned diagnosis (69 + 4), and
+    // to no other.
+    expect(points.filter((kp) => quiet(kp).length > 0)).toHaveLength(73);
     for (const kp of points) expect(quiet(kp)).toEqual(readIndication(kp.basis).prefixes);
   });
 
@@ -145,10 +160,18 @@ describe('diagnoses of the national indication points', () => {
       .filter(({ reading }) => reading.kind === 'diagnosis')
       .map(({ kp, reading }) =>
         reading.prefixes.length > 0
-          ? `${kp.itemName}: ${reading.prefixes.join(' ')}`
+          ? `${kp.itemName}: ${reading.prefixes.join(' ')}${reading.minAgeYears ? ` (≥${reading.minAgeYears}岁)` : ''}`
           : `${kp.itemName}: none [${reading.diagnoses.join('、')}]`,
       );
     expect(listed).toEqual(EXPECTED);
+    const partly = points
+      .map((kp) => ({ kp, reading: readIndication(kp.basis) }))
+      .filter(({ reading }) => reading.kind === 'partly')
+      .map(
+        ({ kp, reading }) =>
+          `${kp.itemName}: ${reading.prefixes.length > 0 ? reading.prefixes.join(' ') : 'none'} [${reading.diagnoses.join('、')}]`,
+      );
+    expect(partly).toEqual(PARTLY);
     const none = points.filter((kp) => readIndication(kp.basis).kind === 'none');
     expect(none.map((kp) => `${kp.itemName}: ${kp.basis}`).sort()).toEqual([...NO_DIAGNOSIS].sort());
   });
@@ -157,12 +180,12 @@ describe('diagnoses of the national indication points', () => {
     const unread = [
       '限其他胰岛素或口服药难以控制的2型糖尿病患者。', // a prior treatment
       '限血糖控制不佳的成人2型糖尿病患者。', // control, age
-      '限成人2型糖尿病患者。', // age
+      '限成人复发型多发性硬化的患者。', // a diagnosis the table does not know, with an age
       '限2型糖尿病相关的慢性肾脏病成人患者。', // a complication, age
       '限轻、中度原发性高血压。', // severity
       '限有十二指肠溃疡、反流性食管炎诊断患者的二线用药。', // second line
       '限新发的缺血性脑梗死，支付不超过14天。', // onset, days
-      '限：1.反流性食管炎；2.与适当的抗生素联用以根除幽门螺杆菌。', // an alternative that is not a diagnosis
+      '限反流性食管炎或与适当的抗生素联用以根除幽门螺杆菌。', // alternatives not numbered: not read one by one
       '限：成人控制饮食基础上：1.降低重度高甘油三酯血症患者甘油三酯(TG)水平；2.原发性高胆固醇血症或混合型血脂异常患者的治疗。',
       '适用于严重高血压。',
     ];
@@ -195,6 +218,46 @@ describe('diagnoses of the national indication points', () => {
     ).toEqual(['E75.2']);
   });
 
+  it('reads each numbered alternative on its own: one wholly a diagnosis gives its prefixes', () => {
+    // 沙库巴曲缬沙坦钠片 (audit O2): heart failure with NYHA class and LVEF is unread, essential hypertension is not.
+    const text = '限：1.射血分数降低的慢性心力衰竭(NYHA Ⅱ-Ⅳ级，LVEF≤40%)成人患者；2.原发性高血压。';
+    expect(readIndication(text)).toEqual({
+      kind: 'partly',
+      prefixes: ['I10', 'I11', 'I12', 'I13'],
+      diagnoses: ['原发性高血压'],
+    });
+    expect(parseLimit('indication', text, text)).toEqual({
+      ok: true,
+      kind: 'indication',
+      limits: [{ kind: 'indication', text, icdPrefixes: [], quietIcdPrefixes: ['I10', 'I11', 'I12', 'I13'] }],
+    });
+    // A preamble holds for every item: the list is not split, nothing is read.
+    expect(readIndication('限：成人控制饮食基础上：1.原发性高血压；2.2型糖尿病。').kind).toBe('conditional');
+  });
+
+  it('reads 成人 as an age of 18 next to the diagnosis, and keeps the older library shape without it', () => {
+    for (const text of ['限成人2型糖尿病患者。', '限2型糖尿病成人患者。', '限成人2型糖尿病患者的血糖控制。']) {
+      expect(readIndication(text), text).toMatchObject({ kind: 'diagnosis', prefixes: ['E11'], minAgeYears: 18 });
+      expect(parseLimit('indication', text, text)).toEqual({
+        ok: true,
+        kind: 'indication',
+        limits: [{ kind: 'indication', text, icdPrefixes: [], quietIcdPrefixes: ['E11'], quietMinAgeYears: 18 }],
+      });
+    }
+    // Alternatives that differ: the strictest age holds for all.
+    expect(readIndication('限：1.成人2型糖尿病；2.原发性高血压。')).toMatchObject({
+      prefixes: ['E11', 'I10', 'I11', 'I12', 'I13'],
+      minAgeYears: 18,
+    });
+    // 成人和儿童 is every age (a table phrase), and an age with no pinned diagnosis gives nothing.
+    expect(readIndication('限成人和儿童酪氨酸血症Ⅰ型(HT-1)患者。').minAgeYears).toBeUndefined();
+    expect(readIndication('限成人肾细胞癌。')).toEqual({
+      kind: 'diagnosis',
+      prefixes: [],
+      diagnoses: ['成人肾细胞癌'],
+    });
+  });
+
   it('parses a national row into quiet prefixes, and a local mapping into escalating ones only', () => {
     expect(parseLimit('indication', '限2型糖尿病患者。', '限2型糖尿病患者。')).toEqual({
       ok: true,
@@ -207,10 +270,24 @@ describe('diagnoses of the national indication points', () => {
       limits: [{ kind: 'indication', text: '限2型糖尿病患者。', icdPrefixes: ['E11'] }],
     });
     // A local row whose basis says more than its limit text: the basis holds, nothing is read.
-    expect(parseLimit('indication', '限2型糖尿病患者。', '限成人2型糖尿病患者。')).toEqual({
+    expect(parseLimit('indication', '限2型糖尿病患者。', '限血糖控制不佳的2型糖尿病患者。')).toEqual({
       ok: true,
       kind: 'indication',
       limits: [{ kind: 'indication', text: '限2型糖尿病患者。', icdPrefixes: [] }],
+    });
+    // …and where the basis adds an age, the age holds.
+    expect(parseLimit('indication', '限2型糖尿病患者。', '限成人2型糖尿病患者。')).toEqual({
+      ok: true,
+      kind: 'indication',
+      limits: [
+        {
+          kind: 'indication',
+          text: '限2型糖尿病患者。',
+          icdPrefixes: [],
+          quietIcdPrefixes: ['E11'],
+          quietMinAgeYears: 18,
+        },
+      ],
     });
   });
 });

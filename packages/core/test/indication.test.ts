@@ -17,6 +17,9 @@ const DEXLANSOPRAZOLE_INJ = 'XA02BCY338B001010101425'; // 注射用右兰索拉�
 const SACUBITRIL_ALLISARTAN = 'XC09DXS309A001010100553'; // 沙库巴曲阿利沙坦钙片, 限原发性高血压。
 const ULINASTATIN_INJ = 'XA16AXW071B014010100344'; // 注射用乌司他丁, 限急性胰腺炎、慢性复发性胰腺炎患者。
 const CALCIUM_ACETATE = 'XA12AAC067A001010100548'; // 醋酸钙片, 限高磷血症。
+// 沙库巴曲缬沙坦钠片, 限：1.射血分数降低的慢性心力衰竭(NYHA Ⅱ-Ⅳ级，LVEF≤40%)成人患者；2.原发性高血压。
+const SACUBITRIL_VALSARTAN = 'XC09DXS255A001010101606';
+const HENAGLIFLOZIN = 'XA10BKH120A001010101445'; // 脯氨酸恒格列净片, 限成人2型糖尿病患者。
 
 function reminders(code: string, diagnoses: string[]) {
   return resultsOf(run(lib, { diagnoses, lines: [{ code, rx_id: 'R1', pric: 50 }] }), INDICATION);
@@ -120,5 +123,37 @@ describe('indication: diagnoses read from the text only silence the reminder', (
     // The message quotes the code as the HIS sent it.
     const [sentAsIs] = resultsOf(run(local, { diagnoses: ['e835'], lines: [line] }), INDICATION);
     expect(sentAsIs!.vola_cont).toContain('本次诊断为 e835');
+  });
+
+  it('one numbered alternative wholly a diagnosis silences the point; the unread one still reminds (audit O2)', () => {
+    // 75-year-old with heart failure and essential hypertension: alternative 2 is met whatever alternative 1 asks.
+    expect(reminders(SACUBITRIL_VALSARTAN, ['I50.900', 'I10.x00'])).toEqual([]);
+    expect(reminders(SACUBITRIL_VALSARTAN, ['I11.000'])).toEqual([]);
+    // Heart failure alone: NYHA class and LVEF are not in the code, so the doctor still confirms, as before.
+    const [r, ...more] = reminders(SACUBITRIL_VALSARTAN, ['I50.900']);
+    expect(more).toEqual([]);
+    expect(r!.sev_deg).toBe('3');
+    expect(r!.wf_impact).toBe('confirm');
+    expect(r!.vola_cont).toContain('限：1.射血分数降低的慢性心力衰竭');
+  });
+
+  it("成人 is the age on the line's day: quiet only with the diagnosis and 18 full years (audit O3)", () => {
+    const adult = (brdy: string, diagnoses: string[]) =>
+      resultsOf(
+        run(lib, { brdy, diagnoses, lines: [{ code: HENAGLIFLOZIN, rx_id: 'R1', date: '2026-11-20 09:00:00' }] }),
+        INDICATION,
+      );
+    expect(adult('1968-03-01', ['E11.900'])).toEqual([]);
+    // 18 on the line's day (born 2008-11-20) is adult; the day before the birthday is not.
+    expect(adult('2008-11-20', ['E11.900'])).toEqual([]);
+    const [minor, ...more] = adult('2008-11-21', ['E11.900']);
+    expect(more).toEqual([]);
+    expect(minor!.sev_deg).toBe('3');
+    expect(minor!.wf_impact).toBe('confirm');
+    expect(minor!.vola_cont).toBe(
+      '【脯氨酸恒格列净片】为限适应症支付药品（限成人2型糖尿病患者。），请确认患者符合支付条件。',
+    );
+    // An adult without the diagnosis is reminded, as before.
+    expect(adult('1968-03-01', ['J06.900'])).toHaveLength(1);
   });
 });

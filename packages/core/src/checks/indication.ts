@@ -1,5 +1,5 @@
 import { anyStartsWith, diagnosisPrefixKeys } from '../normalize/diagnosis-code';
-import type { Line } from '../normalize/request';
+import { ageYearsAt, type Line } from '../normalize/request';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
 
@@ -11,12 +11,20 @@ function diagnosedWith(line: Line, prefixes: readonly string[]): boolean {
   return anyStartsWith(line.encounter.diagnosisKeys, diagnosisPrefixKeys(prefixes));
 }
 
+/** Whether the patient is at least `minAgeYears` on the line's day; a patient without a birth date is not shown so. */
+function oldEnough(line: Line, minAgeYears: number | undefined): boolean {
+  if (minAgeYears === undefined) return true;
+  const age = ageYearsAt(line);
+  return age !== undefined && age >= minAgeYears;
+}
+
 /**
  * 药品限适应症. With ICD-10 prefixes (a local mapping) it fires when no diagnosis of the encounter starts with one.
  * Published points carry the restriction as text only: then the reminder shows the restriction for the doctor to
  * confirm (the evaluator lowers severity/impact for these, see analyze.ts) — unless the import read from the text
  * the diagnoses that wholly meet it (`quietIcdPrefixes`, rules-cache indication-diagnoses.ts) and a diagnosis of the
- * line's encounter starts with one. Those prefixes only silence the reminder; they never make it a violation.
+ * line's encounter starts with one (and the patient is `quietMinAgeYears` old on the line's day, where the text says
+ * 成人). Those prefixes only silence the reminder; they never make it a violation.
  */
 export const checkIndication: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
@@ -28,7 +36,8 @@ export const checkIndication: PointCheck = (entry, lines) => {
       lines,
       quiet === undefined || quiet.length === 0
         ? textOnlyFact
-        : (line) => (diagnosedWith(line, quiet) ? undefined : TEXT_ONLY_FACT),
+        : (line) =>
+            diagnosedWith(line, quiet) && oldEnough(line, limit.quietMinAgeYears) ? undefined : TEXT_ONLY_FACT,
       (_fact, line) => `${itemLabel(entry, line)}为限适应症支付药品（${restriction}），请确认患者符合支付条件。`,
     );
   }

@@ -122,9 +122,12 @@ export type Limit =
    * with one → sev 2). Without them the point is text-only: a reminder at sev 3 / confirm, unless a diagnosis of the
    * encounter starts with one of `quietIcdPrefixes`, the diagnoses that wholly meet the restriction (rules-cache
    * reads them from the text at import; they only silence the reminder, never escalate). Absent when the text is not
-   * wholly a diagnosis ICD-10 pins, and in libraries built before the import read them.
+   * wholly a diagnosis ICD-10 pins, and in libraries built before the import read them. `quietMinAgeYears`: the
+   * age in full years on the line's day the restriction asks besides the diagnosis (成人: 18); with it a diagnosis
+   * silences only a patient that old, and a patient without a birth date is reminded. Absent: no age (as in
+   * libraries built before it was read).
    */
-  | { kind: 'indication'; text: string; icdPrefixes: string[]; quietIcdPrefixes?: string[] }
+  | { kind: 'indication'; text: string; icdPrefixes: string[]; quietIcdPrefixes?: string[]; quietMinAgeYears?: number }
   | { kind: 'dept_limit'; deptCodes: string[] }
   | { kind: 'doctor_title_limit'; minTitle: 1 | 2 | 3 | 4 | 5 }
   /**
