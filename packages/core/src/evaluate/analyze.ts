@@ -19,7 +19,7 @@ import { parseScenes, sceneMask } from '../normalize/scenes';
 import { type EvaluatorConfig, resolveConfig } from './config';
 import { effectiveRule } from './effective-rules';
 import type { Finding, FindingLine } from './finding';
-import { judgeResultId, judgeResultIdAfter, judgeResultPrefix } from './jr-id';
+import { judgeResultId, judgeResultIdAfter, judgeResultIdByCodes, judgeResultPrefix } from './jr-id';
 
 export interface AnalyzeOptions {
   infno: '3101' | '3102';
@@ -116,7 +116,7 @@ function toFinding(
         .replaceAll('{fact}', hit.fact)
     : hit.message;
   return {
-    jrId: jrIdOf(library, rule, entry, hit, rxIds),
+    jrId: jrIdOf(library, rule, entry, hit, rxIds, textOnly),
     ruleId: rule.id,
     ruleName: rule.name,
     ruleClass: rule.ruleClass,
@@ -137,21 +137,34 @@ function toFinding(
   };
 }
 
-/** The point's part of the hash is computed once per point and library; a rule-level finding hashes it all. */
+/**
+ * The point's part of the hash is computed once per point and library; a rule-level finding hashes it all. A
+ * text-only indication reminder asks whether the patient meets the restriction, which a new order line of the same
+ * drug in the same encounter does not change: its id is made of the drug codes instead of the rx_ids, so a 继续执行
+ * given once stands for the stay (the sidecar marks the later answers prior_dspo) instead of being asked every day.
+ */
 function jrIdOf(
   library: CompiledLibrary,
   rule: Rule,
   entry: PointEntry | undefined,
   hit: Hit,
   rxIds: readonly string[],
+  textOnlyIndication: boolean,
 ): string {
   const encounterId = hit.encounter.id;
   if (entry !== undefined && !hit.discriminator) {
     entry.jrPrefix ??= judgeResultPrefix(library.meta.version, rule.id, entry.kp.id);
+    if (textOnlyIndication) return judgeResultIdByCodes(entry.jrPrefix, encounterId, codesOf(hit));
     return judgeResultIdAfter(entry.jrPrefix, encounterId, rxIds);
   }
   const pointKey = (entry?.kp.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');
   return judgeResultId({ libraryVersion: library.meta.version, ruleId: rule.id, pointKey, encounterId, rxIds });
+}
+
+function codesOf(hit: Hit): string[] {
+  const codes: string[] = new Array(hit.flagged.length);
+  for (let i = 0; i < hit.flagged.length; i++) codes[i] = hit.flagged[i]!.line.code;
+  return codes;
 }
 
 function detailsOf(f: Finding): JudgeResultDto['judge_result_detail_dtos'] {

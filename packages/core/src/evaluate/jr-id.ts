@@ -133,6 +133,27 @@ export function judgeResultIdAfter(prefix: JudgeResultPrefix, encounterId: strin
 }
 
 /**
+ * The id of a reminder one answer settles for the whole encounter: the point, the encounter and the sorted distinct
+ * item codes of its lines, not their rx_ids, so a long-term patient's daily order of the same drug keeps the id a
+ * 继续执行 was given on the first day. A U+0002 after the encounter keeps these ids apart from rx_id-based ones.
+ */
+export function judgeResultIdByCodes(prefix: JudgeResultPrefix, encounterId: string, codes: readonly string[]): string {
+  const h = lanes;
+  h.a = prefix.a;
+  h.b = prefix.b;
+  h.c = prefix.c;
+  h.text(encounterId);
+  h.char(1);
+  h.char(2);
+  const distinct = [...new Set(codes)].sort();
+  for (let i = 0; i < distinct.length; i++) {
+    if (i > 0) h.char(44);
+    h.text(distinct[i]!);
+  }
+  return `JR${h.digest()}`;
+}
+
+/**
  * `JR` + the hash of version, rule, point, encounter and the sorted rx_ids, separated by U+0001 (rx_ids by commas):
  * the same id as hashing that text joined, without joining it.
  */

@@ -1,0 +1,87 @@
+import { judgeResultId } from '@prealert/core';
+import { describe, expect, it } from 'vitest';
+import { localLibrary } from './support/local-library';
+import { nationalLibrary } from './support/national';
+import { flaggedRx, type LineSpec, resultsOf, run } from './support/requests';
+
+/**
+ * A text-only 药品限适应症 reminder (sev 3, confirm) asks whether the patient meets the restriction: its jr_id is
+ * made of the point, the encounter and the drug code, so an inpatient's daily order of the same drug keeps the id the
+ * doctor answered on the first day (audit I3). Every other result keeps its rx_id-based id.
+ */
+const lib = nationalLibrary();
+const INDICATION = 'GZ10000101008000';
+const IDEGASP = 'XA10ADD335B002010107103'; // 德谷门冬双胰岛素注射液, 限其他胰岛素或口服药难以控制的2型糖尿病患者。
+// The same point's other code (another manufacturer's pack).
+const IDEGASP_OTHER = 'XA10ADD335B002010182963';
+const METFORMIN_EMPAGLIFLOZIN = 'XA10BDE083A001010104522'; // 二甲双胍恩格列净片(Ⅲ), 限2型糖尿病患者。
+
+/** One ward day: yesterday's orders sent as context, today's as current. */
+function wardDay(mdtrtId: string, yesterday: LineSpec[], today: LineSpec[]) {
+  return run(lib, {
+    mdtrt_id: mdtrtId,
+    med_type: '21',
+    med_mdtrt_type: '2',
+    adm_date: '2026-11-18 10:00:00',
+    diagnoses: ['E11.900'],
+    lines: [
+      ...yesterday.map((l) => ({ ...l, date: '2026-11-19 09:00:00', current: false })),
+      ...today.map((l) => ({ ...l, date: '2026-11-20 09:00:00' })),
+    ],
+  });
+}
+
+describe('text-only indication reminders: one confirmation covers the stay', () => {
+  it("a new day's line of the same drug keeps the first day's jr_id", () => {
+    const [first] = resultsOf(wardDay('ZY-1', [], [{ code: IDEGASP, rx_id: 'D1' }]), INDICATION);
+    const [second] = resultsOf(
+      wardDay('ZY-1', [{ code: IDEGASP, rx_id: 'D1' }], [{ code: IDEGASP, rx_id: 'D2' }]),
+      INDICATION,
+    );
+    expect(first!.sev_deg).toBe('3');
+    expect(first!.wf_impact).toBe('confirm');
+    expect(flaggedRx(first!)).toEqual(['D1']);
+    expect(flaggedRx(second!)).toEqual(['D2']);
+    expect(second!.jr_id).toBe(first!.jr_id);
+    // The details still name today's line.
+    expect(second!.judge_result_detail_dtos[0]!.jrd_id).toBe(`${first!.jr_id}-1`);
+  });
+
+  it('another encounter or another drug is another question', () => {
+    const [ward] = resultsOf(wardDay('ZY-1', [], [{ code: IDEGASP, rx_id: 'D1' }]), INDICATION);
+    const [readmitted] = resultsOf(wardDay('ZY-2', [], [{ code: IDEGASP, rx_id: 'D1' }]), INDICATION);
+    expect(readmitted!.jr_id).not.toBe(ward!.jr_id);
+    const [other] = resultsOf(
+      wardDay('ZY-1', [{ code: IDEGASP, rx_id: 'D1' }], [{ code: IDEGASP_OTHER, rx_id: 'D2' }]),
+      INDICATION,
+    );
+    expect(other!.kp_id).toBe(ward!.kp_id);
+    expect(other!.jr_id).not.toBe(ward!.jr_id);
+  });
+
+  it('every other result keeps the id of its rx_ids', () => {
+    // A local mapping's indication point (sev 2, reason) is a violation of the line, not a question: its id still
+    // hashes the rx_ids, and a new day's line gets a new one.
+    const csv = `rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
+药品限适应症,GZ10000101008000,drug,二甲双胍恩格列净片(Ⅲ),indication,限2型糖尿病患者。|E11,限2型糖尿病患者。,${METFORMIN_EMPAGLIFLOZIN}
+`;
+    const local = localLibrary(csv);
+    const day = (rx: string) =>
+      resultsOf(
+        run(local, { mdtrt_id: 'ZY-1', diagnoses: ['J06.900'], lines: [{ code: METFORMIN_EMPAGLIFLOZIN, rx_id: rx }] }),
+        INDICATION,
+      )[0]!;
+    const [d1, d2] = [day('D1'), day('D2')];
+    expect(d1.sev_deg).toBe('2');
+    expect(d2.jr_id).not.toBe(d1.jr_id);
+    expect(d1.jr_id).toBe(
+      judgeResultId({
+        libraryVersion: local.meta.version,
+        ruleId: INDICATION,
+        pointKey: d1.kp_id,
+        encounterId: 'ZY-1',
+        rxIds: ['D1'],
+      }),
+    );
+  });
+});
