@@ -184,7 +184,20 @@ export interface FirstLineReading {
   phrases: string[];
   /** The matched phrases that cannot be mapped (these keep the point on the fallback). */
   unmapped: string[];
+  /**
+   * The text gives the drug on top of the first line, not after it: the first line is still taken but does not
+   * control the disease (…控制效果不佳, …仍无法达到…目标). Only with `classes`.
+   */
+  addOn: boolean;
 }
+
+/**
+ * Wordings of an add-on: the first line goes on and this drug is added because it does not reach the target
+ * (度拉糖肽: 二甲双胍等口服降糖药或胰岛素控制效果不佳; 托莱西单抗: 他汀类药物治疗，仍无法达到LDL-C目标). Not 难以控制,
+ * 治疗效果不佳 or 反应不佳, where the drug may replace the first line (another insulin, a combination spray, a second
+ * ITP therapy): there the first line must still have come before.
+ */
+const ADD_ON = /控制效果不佳|仍控制不佳|仍无法达到/;
 
 function covered(prefix: string, by: readonly string[]): boolean {
   return by.some((p) => prefix.startsWith(p));
@@ -205,7 +218,7 @@ export function readFirstLine(text: string): FirstLineReading {
       return '□'.repeat(m.length);
     });
   }
-  if (unmapped.length > 0 || matched.length === 0) return { classes: [], phrases, unmapped };
+  if (unmapped.length > 0 || matched.length === 0) return { classes: [], phrases, unmapped, addOn: false };
   // A therapy all of whose classes another matched therapy covers (铂类 under 化疗) is not named again.
   const kept = matched.filter(
     (entry, i) =>
@@ -221,5 +234,5 @@ export function readFirstLine(text: string): FirstLineReading {
   const classes = [...new Set(all)].filter((p) => !all.some((q) => q !== p && p.startsWith(q)));
   const names = kept.map((entry) => entry.therapy);
   const therapy = names.length === 1 ? names[0]! : `${names.slice(0, -1).join('、')}或${names[names.length - 1]}`;
-  return { classes, therapy, phrases, unmapped };
+  return { classes, therapy, phrases, unmapped, addOn: ADD_ON.test(text) };
 }

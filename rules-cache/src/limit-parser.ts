@@ -216,11 +216,12 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
       const words = HAN.test(value) ? value : '';
       const tokens = value ? codeList(value) : [];
       const firstLineCodes = words ? tokens.filter((t) => DRUG_CODE.test(t)) : tokens;
-      const { classes, therapy } = readFirstLine(`${words}\n${basis}`);
+      const { classes, therapy, addOn } = readFirstLine(`${words}\n${basis}`);
       return one('second_line', {
         kind: 'second_line',
         firstLineCodes,
         ...(classes.length > 0 && { firstLineClasses: classes, firstLineTherapy: therapy }),
+        ...(classes.length > 0 && addOn && { firstLineAddOn: true as const }),
       });
     }
     default:

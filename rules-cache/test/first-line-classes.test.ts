@@ -140,6 +140,28 @@ describe('first-line classes of the national second_line points', () => {
     expect(points.filter((kp) => kp.limit.kind === 'second_line' && kp.limit.firstLineClasses)).toHaveLength(60);
   });
 
+  it('marks the add-on texts, where a first-line drug of the same request shows the first line', () => {
+    const addOn = points
+      .filter((kp) => kp.limit.kind === 'second_line' && kp.limit.firstLineAddOn)
+      .map((kp) => kp.itemName)
+      .sort();
+    expect(addOn).toEqual(['度拉糖肽注射液', '聚乙二醇洛塞那肽注射液', '利司那肽注射液', '托莱西单抗注射液'].sort());
+    // Replacing wordings are not add-ons: another insulin, a combination spray, a second ITP therapy.
+    for (const text of [
+      '限其他胰岛素或口服药难以控制的2型糖尿病患者。',
+      '限12岁及以上单一鼻用抗组胺药或糖皮质激素治疗效果不佳的中至重度季节性过敏性鼻炎和常年性过敏性鼻炎患者。',
+      '限对其他治疗(例如皮质类固醇、免疫球蛋白)治疗反应不佳的成人(≥18周岁)慢性原发免疫性血小板减少症(ITP)患者。',
+    ]) {
+      expect(readFirstLine(text).addOn, text).toBe(false);
+    }
+    // No add-on without a mapped first line.
+    expect(parseLimit('second_line', '', '限二线用药，控制效果不佳者。')).toEqual({
+      ok: true,
+      kind: 'second_line',
+      limits: [{ kind: 'second_line', firstLineCodes: [] }],
+    });
+  });
+
   it('reads a local row: first-line codes in limit_value, or words there as well as in the basis', () => {
     expect(parseLimit('second_line', 'XL01ELP156A001010178403', '二线')).toEqual({
       ok: true,

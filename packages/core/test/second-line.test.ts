@@ -15,6 +15,8 @@ const SECOND_LINE = 'GZ10000101005000';
 const TAFOLECIMAB = 'XC10AXT212B002010181451'; // 托莱西单抗注射液 (PCSK9, C10AX): "…他汀类药物治疗，仍无法达到LDL-C目标"
 const SENAPARIB = 'XL01XKS305E001010185390'; // 塞纳帕利胶囊 (PARP, L01XK): "…一线含铂化疗达到完全缓解或部分缓解后的维持治疗"
 const ERTUGLIFLOZIN = 'XA10BKA338A001010580716'; // 艾托格列净片 (SGLT2, A10BK): "限二线用药。"
+// 度拉糖肽注射液 (GLP-1, A10BJ): "限二甲双胍等口服降糖药或胰岛素控制效果不佳的BMI≥25的患者…", an add-on.
+const DULAGLUTIDE = 'XA10BJD332B002010178403';
 const EFSITORA = 'XA10AEY357B002010178997'; // 依柯胰岛素注射液 (A10AE): "限其他胰岛素或口服药难以控制的2型糖尿病患者"
 
 // History lines: real codes from the national data (points of other rules)…
@@ -105,7 +107,12 @@ describe('second_line: the drug itself does not show its own first line', () => 
 describe('second_line: a point whose text names no therapy keeps the fallback (艾托格列净片: "限二线用药")', () => {
   it('another drug of its own class clears it; metformin does not (its text does not name it)', () => {
     // The text names no therapy the table maps: "二线用药" is listed as named-but-unmappable.
-    expect(readFirstLine('限二线用药。')).toEqual({ classes: [], phrases: ['二线用药'], unmapped: ['二线用药'] });
+    expect(readFirstLine('限二线用药。')).toEqual({
+      classes: [],
+      phrases: ['二线用药'],
+      unmapped: ['二线用药'],
+      addOn: false,
+    });
     expect(secondLine([{ code: ERTUGLIFLOZIN }], [earlier(HENAGLIFLOZIN, '2026-10-01 09:00:00')])).toEqual([]);
     // The audit found this one too (months of metformin combinations, then 艾托格列净): it still fires, since the
     // published text says only 限二线用药 and the table maps no phrase for it.
@@ -118,5 +125,40 @@ describe('second_line: a point whose text names no therapy keeps the fallback (�
     );
     expect(flaggedRx(r!)).toEqual(['T1']);
     expect(r!.vola_cont).toContain('未见同类（A10BK）其他药品的既往使用记录');
+  });
+});
+
+describe('second_line: an add-on text counts a first-line drug of the same request (audit D2)', () => {
+  it('度拉糖肽 with a metformin combination prescribed today is silent; alone it still fires', () => {
+    expect(
+      secondLine([
+        { code: HENAGLIFLOZIN_METFORMIN, rx_id: 'M1' },
+        { code: DULAGLUTIDE, rx_id: 'G1' },
+      ]),
+    ).toEqual([]);
+    const [r, ...more] = secondLine([{ code: DULAGLUTIDE, rx_id: 'G1' }]);
+    expect(more).toEqual([]);
+    expect(flaggedRx(r!)).toEqual(['G1']);
+    expect(r!.sev_deg).toBe('2');
+    expect(r!.vola_cont).toContain('未见口服降糖药或胰岛素使用记录');
+    // A second line of the drug itself shows no first line.
+    expect(
+      secondLine([
+        { code: DULAGLUTIDE, rx_id: 'G1' },
+        { code: DULAGLUTIDE, rx_id: 'G2' },
+      ]),
+    ).toHaveLength(1);
+  });
+
+  it('托莱西单抗 (…他汀类药物治疗，仍无法达到LDL-C目标) with a statin combination prescribed today is silent', () => {
+    expect(secondLine([{ code: EZETIMIBE_ATORVASTATIN }, { code: TAFOLECIMAB, rx_id: 'P1' }])).toEqual([]);
+  });
+
+  it('a text that is not an add-on (依柯胰岛素: 其他胰岛素或口服药难以控制) still needs an earlier first line', () => {
+    const [r] = secondLine([
+      { code: DEGLUDEC_ASPART, rx_id: 'D1' },
+      { code: EFSITORA, rx_id: 'E1' },
+    ]);
+    expect(flaggedRx(r!)).toEqual(['E1']);
   });
 });

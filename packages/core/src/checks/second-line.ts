@@ -14,7 +14,8 @@ function showsClass(code: string, prefixes: readonly string[]): boolean {
 /**
  * 药品限二线使用. With first-line codes or classes (the therapy the point's text names, read at import): fires when
  * no context line (earlier order or encounter) shows one; a line of the drug itself (same class and generic name)
- * does not show its own first line. With neither (a text that names no therapy the import can map, such as
+ * does not show its own first line. Where the text gives the drug on top of the first line (`firstLineAddOn`), a
+ * first-line line of the current request shows it too. With neither (a text that names no therapy the import can map, such as
  * "限二线用药"): fires unless a context line has another drug of the same ATC level-4 class. Allocates nothing per
  * line until it fires.
  */
@@ -28,7 +29,7 @@ export const checkSecondLine: PointCheck = (entry, lines) => {
     return flagCurrentLines(
       lines,
       (line) => {
-        if (firstLineShown(line, codes, classes)) return undefined;
+        if (firstLineShown(line, codes, classes, limit.firstLineAddOn === true)) return undefined;
         missing ??= classes.length > 0 ? `未见${limit.firstLineTherapy ?? '一线药品'}使用记录` : '未见一线药品使用记录';
         return missing;
       },
@@ -56,11 +57,15 @@ export const checkSecondLine: PointCheck = (entry, lines) => {
   );
 };
 
-function firstLineShown(line: Line, codes: readonly string[], classes: readonly string[]): boolean {
+/**
+ * Whether a line of the patient shows the first line: a context line, or with `addOn` (the drug is given on top of a
+ * first line that goes on) also a line of the current request, such as metformin prescribed with 度拉糖肽 today.
+ */
+function firstLineShown(line: Line, codes: readonly string[], classes: readonly string[], addOn: boolean): boolean {
   const history = line.encounter.patient.lines;
   for (let i = 0; i < history.length; i++) {
     const h = history[i]!;
-    if (h.current) continue;
+    if (h === line || (h.current && !addOn)) continue;
     if (codes.length > 0 && codes.includes(h.code)) return true;
     if (
       classes.length > 0 &&

@@ -135,9 +135,17 @@ export type Limit =
    * level-3 group, a level-4 class, or a class and generic-name segment) that show the first-line therapy the point's
    * text names, and `firstLineTherapy` names it for the message (rules-cache reads both from the text at import).
    * Absent when the text names none the import can map, and in libraries built before it did: then the point is
-   * read by its own ATC class (see checkSecondLine).
+   * read by its own ATC class (see checkSecondLine). `firstLineAddOn`: the text gives the drug on top of a first
+   * line that goes on (…控制效果不佳, …仍无法达到…目标), so a first-line line of the current request shows it too.
+   * Absent: only context lines (earlier orders and encounters) show it, as in libraries built before it was read.
    */
-  | { kind: 'second_line'; firstLineCodes: string[]; firstLineClasses?: string[]; firstLineTherapy?: string };
+  | {
+      kind: 'second_line';
+      firstLineCodes: string[];
+      firstLineClasses?: string[];
+      firstLineTherapy?: string;
+      firstLineAddOn?: true;
+    };
 
 /** A knowledge point of the 知识库. */
 export interface KnowledgePoint {
