@@ -305,8 +305,3 @@ export function quietIndication(...texts: string[]): QuietIndication {
   const prefixes = common ?? [];
   return prefixes.length > 0 && minAgeYears !== undefined ? { prefixes, minAgeYears } : { prefixes };
 }
-
-/** The ICD-10 prefixes of quietIndication, for callers that read no age. */
-export function quietIcdPrefixes(...texts: string[]): string[] {
-  return quietIndication(...texts).prefixes;
-}

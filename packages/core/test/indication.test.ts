@@ -1,3 +1,5 @@
+import { compileLibrary } from '@prealert/core';
+import { loadNationalLibrary } from '@prealert/rules-cache';
 import { describe, expect, it } from 'vitest';
 import { localLibrary } from './support/local-library';
 import { nationalLibrary } from './support/national';
@@ -155,5 +157,19 @@ describe('indication: diagnoses read from the text only silence the reminder', (
     );
     // An adult without the diagnosis is reminded, as before.
     expect(adult('1968-03-01', ['J06.900'])).toHaveLength(1);
+  });
+
+  it('a library built before the age was read (no quietMinAgeYears) silences on the diagnosis alone, as it did', () => {
+    const national = loadNationalLibrary();
+    const older = { ...national };
+    older.knowledgePoints = national.knowledgePoints.map((kp) => {
+      if (kp.limit.kind !== 'indication' || kp.limit.quietMinAgeYears === undefined) return kp;
+      const { quietMinAgeYears: _age, ...limit } = kp.limit;
+      return { ...kp, limit };
+    });
+    const line = { code: HENAGLIFLOZIN, rx_id: 'R1' };
+    const minor = { brdy: '2010-05-01', diagnoses: ['E11.900'], lines: [line] };
+    expect(resultsOf(run(compileLibrary(older), minor), INDICATION)).toEqual([]);
+    expect(resultsOf(run(lib, minor), INDICATION)).toHaveLength(1);
   });
 });
