@@ -154,7 +154,7 @@ describe('pinned output', () => {
         .slice(0, 4)
         .map((r) => r.jr_id),
     ).toEqual(PINNED.firstIds);
-    expect(digest(outputs)).toBe(PINNED.digest);
+    expect(digest(outputs), `digest ${digest(outputs)}`).toBe(PINNED.digest);
   });
 });
 
@@ -182,7 +182,7 @@ describe('date errors name their field', () => {
 });
 
 const PINNED = {
-  results: 782,
+  results: 780,
   rules: 14,
   firstIds: [
     'JRc5e6cd8b48a11ef5af443b2b',
@@ -190,5 +190,5 @@ const PINNED = {
     'JR43aa3e847811dac0b85fad42',
     'JR48daa1d4725d8dd6045d22b5',
   ],
-  digest: '1046e30e0c707af49313cc3b6f00fed81b199f96a26cc7bb78eb414c057a29f5',
+  digest: 'b8164bc4011494711770ce92632686c39c3087e4c21a70195cf07433eba25805',
 };
