@@ -62,34 +62,50 @@ interface Shown {
   pendingAfterShow: number;
 }
 
+/** Re-sends the lines given as history (curr_drord_flag 0): the order saved unchanged, as spec §6.2 has it. */
+function asHistory(input: AnalysisInput, rxIds: readonly string[]): AnalysisInput {
+  for (const order of input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos)
+    if (rxIds.includes(order.rx_id)) order.curr_drord_flag = '0';
+  return input;
+}
+
+interface HostOptions {
+  /** show()'s `wholePrescriptions`; unset, the element's attribute decides. */
+  wholePrescriptions?: boolean;
+}
+
 /** The host's re-analysis: its 3101 through the widget's callService, the answer shown with its request. */
-function analyse(page: Page, input: AnalysisInput): Promise<Shown> {
-  return page.evaluate(async (analysed) => {
-    type Result = { jr_id: string; rule_name: string };
-    type Outcome = { kind: string; body?: { output?: { result?: Result[]; truncated?: boolean } } };
-    type Reminder = HTMLElement & {
-      pendingFeedback: number;
-      show(results: readonly Result[], options: Record<string, unknown>): void;
-    };
-    const lib = (window as unknown as { PrealertWidget: { callService: (...args: unknown[]) => Promise<Outcome> } })
-      .PrealertWidget;
-    const el = document.querySelector('prealert-reminder') as Reminder;
-    const sidecarUrl = el.getAttribute('sidecar');
-    const outcome = await lib.callService('3101', analysed, { sidecar: sidecarUrl, timeoutMs: 5000 });
-    if (outcome.kind !== 'ok') throw new Error(`3101 ${outcome.kind}`);
-    const results = outcome.body?.output?.result ?? [];
-    el.show(results, {
-      infno: '3101',
-      taskId: analysed.data.task_id,
-      request: analysed,
-      truncated: outcome.body?.output?.truncated === true,
-    });
-    return {
-      rules: results.map((r) => r.rule_name).sort(),
-      jrIds: Object.fromEntries(results.map((r) => [r.rule_name, r.jr_id])),
-      pendingAfterShow: el.pendingFeedback,
-    };
-  }, input);
+function analyse(page: Page, input: AnalysisInput, host: HostOptions = {}): Promise<Shown> {
+  return page.evaluate(
+    async ({ analysed, host }) => {
+      type Result = { jr_id: string; rule_name: string };
+      type Outcome = { kind: string; body?: { output?: { result?: Result[]; truncated?: boolean } } };
+      type Reminder = HTMLElement & {
+        pendingFeedback: number;
+        show(results: readonly Result[], options: Record<string, unknown>): void;
+      };
+      const lib = (window as unknown as { PrealertWidget: { callService: (...args: unknown[]) => Promise<Outcome> } })
+        .PrealertWidget;
+      const el = document.querySelector('prealert-reminder') as Reminder;
+      const sidecarUrl = el.getAttribute('sidecar');
+      const outcome = await lib.callService('3101', analysed, { sidecar: sidecarUrl, timeoutMs: 5000 });
+      if (outcome.kind !== 'ok') throw new Error(`3101 ${outcome.kind}`);
+      const results = outcome.body?.output?.result ?? [];
+      el.show(results, {
+        infno: '3101',
+        taskId: analysed.data.task_id,
+        request: analysed,
+        truncated: outcome.body?.output?.truncated === true,
+        ...host,
+      });
+      return {
+        rules: results.map((r) => r.rule_name).sort(),
+        jrIds: Object.fromEntries(results.map((r) => [r.rule_name, r.jr_id])),
+        pendingAfterShow: el.pendingFeedback,
+      };
+    },
+    { analysed: input, host },
+  );
 }
 
 interface Figures {
@@ -166,7 +182,8 @@ describe('a warning an edit resolved', () => {
     const edited = lines
       .filter((line) => line.code !== TADALAFIL)
       .map((line) => (line.code === CHILD_IBUPROFEN ? { ...line, code: DYDROGESTERONE } : line));
-    const second = await analyse(page, request('RESOLVED-1', 'RESOLVED-1-T2', edited));
+    // This host sends every line of the visit each time, and says so.
+    const second = await analyse(page, request('RESOLVED-1', 'RESOLVED-1-T2', edited), { wholePrescriptions: true });
     expect(second.rules).toEqual(['医疗服务项目重复收费', '药品限就医方式']);
     await page.evaluate((jrIds) => {
       const el = document.querySelector('prealert-reminder') as unknown as { decide(jrId: string, d: string): void };
@@ -225,6 +242,69 @@ describe('a warning not resolved by an edit', () => {
     expect(await dispositions('RESOLVED-2-T1')).toEqual({});
     expect(sent3103).toEqual([]);
     expect(await resolvedEvents(page)).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
+
+describe('a warning whose line is re-sent as history', () => {
+  it('is not answered for the doctor: the order was saved as it was, its lines not checked again', async () => {
+    const { page, sent3103 } = await openHost();
+    const before = await totals();
+    const saved: Line[] = [
+      { rxId: 'R3-TADALAFIL', code: TADALAFIL },
+      { rxId: 'R3-CHILD', code: CHILD_IBUPROFEN },
+      { rxId: 'R3-OGTT', code: OGTT },
+      { rxId: 'R3-GLUCOSE', code: GLUCOSE },
+    ];
+    const first = await analyse(page, request('RESOLVED-3', 'RESOLVED-3-T1', saved), { wholePrescriptions: true });
+    expect(first.rules).toEqual(['医疗服务项目重复收费', '药品儿童专用', '药品区分性别使用']);
+
+    // Saved unchanged: the HIS re-sends the saved lines with curr_drord_flag 0 and adds one new line.
+    const added = [...saved, { rxId: 'R3-DYDROGESTERONE', code: DYDROGESTERONE }];
+    const resent = asHistory(
+      request('RESOLVED-3', 'RESOLVED-3-T2', added),
+      saved.map((line) => line.rxId),
+    );
+    const second = await analyse(page, resent, { wholePrescriptions: true });
+    expect(second.rules).toEqual([]);
+    expect(second.pendingAfterShow).toBe(0);
+
+    const after = await totals();
+    expect(after.pending - before.pending).toBe(3);
+    expect(after.complied - before.complied).toBe(0);
+    expect(await dispositions('RESOLVED-3-T1')).toEqual({});
+    expect(sent3103).toEqual([]);
+    expect(await resolvedEvents(page)).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
+
+describe('a warning whose line the HIS did not select', () => {
+  it('is taken as deleted only when the host declares whole prescriptions', async () => {
+    const { page, sent3103 } = await openHost();
+    const sameRx = { 'R4-TADALAFIL': 'CF-A', 'R4-DYDROGESTERONE': 'CF-A' };
+    const both: Line[] = [
+      { rxId: 'R4-TADALAFIL', code: TADALAFIL },
+      { rxId: 'R4-DYDROGESTERONE', code: DYDROGESTERONE },
+    ];
+    const first = await analyse(page, inPrescriptions(request('RESOLVED-4', 'RESOLVED-4-T1', both), sameRx));
+    expect(first.rules).toEqual(['药品区分性别使用']);
+
+    // The doctor selects only 地屈孕酮片 and analyses it (spec §5.3): 他达拉非片 is still in the prescription.
+    const selected = () => inPrescriptions(request('RESOLVED-4', 'RESOLVED-4-T2', [both[1]!]), sameRx);
+    const second = await analyse(page, selected());
+    expect(second.rules).toEqual([]);
+    expect(second.pendingAfterShow).toBe(0);
+    expect(await dispositions('RESOLVED-4-T1')).toEqual({});
+    expect(sent3103).toEqual([]);
+
+    // A host that declares whole prescriptions (the element's attribute) means the line was deleted.
+    await page.evaluate(() => document.querySelector('prealert-reminder')!.setAttribute('whole-prescriptions', ''));
+    await analyse(page, selected());
+    await delivered(page);
+    expect(await dispositions('RESOLVED-4-T1')).toEqual({
+      [first.jrIds.药品区分性别使用!]: expect.objectContaining({ dspo_way: '2' }),
+    });
     await page.close();
   }, 60_000);
 });

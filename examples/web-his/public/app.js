@@ -329,7 +329,14 @@ async function runAnalysis() {
   const raw = output.result;
   state.results = Array.isArray(raw) ? raw : raw ? [raw] : [];
   // With the request, a warning this edit made vanish before the doctor answered it is answered 返回修改 by the widget.
-  reminder.show(state.results, { infno: '3101', taskId, request: input, truncated: output.truncated === true });
+  // The station always sends every order of the visit, so a flagged line missing from its prescription was deleted.
+  reminder.show(state.results, {
+    infno: '3101',
+    taskId,
+    request: input,
+    truncated: output.truncated === true,
+    wholePrescriptions: true,
+  });
   $('task-id').textContent = taskId;
   const page = /** @type {HTMLAnchorElement} */ ($('task-page'));
   page.href = `${state.sidecar}/ui/reminder/${encodeURIComponent(taskId)}`;

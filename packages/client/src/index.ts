@@ -22,4 +22,4 @@ export {
 export { type ParsedAnswer, parseAnswer } from './response';
 export { countBySeverity, IMPACT_LABELS, SEVERITY_LABELS, sortBySeverity } from './severity';
 export type * from './types';
-export { type AnalysisSnapshot, VanishedWarnings } from './vanished';
+export { type AnalysisSnapshot, VanishedWarnings, type VanishedWarningsOptions } from './vanished';

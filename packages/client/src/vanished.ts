@@ -14,13 +14,37 @@ export interface AnalysisSnapshot {
   results: readonly JudgeResultDto[];
   /** An SDK result's status: only an answer (`ok`, the default) tells which warnings are gone. */
   status?: string;
-  /** The sidecar cut the list to fit: a warning missing from it may only have been cut. */
+  /**
+   * The answer is incomplete: the sidecar cut the list to fit, or could not include the provincial gateway's warnings
+   * (`output.truncated`). A warning missing from it may only have been left out.
+   */
   truncated?: boolean;
+  /** Overrides the tracker's `wholePrescriptions` for this request. */
+  wholePrescriptions?: boolean;
 }
 
-/** One encounter of a request: its lines (rx_id → rxno) and its prescriptions. */
+export interface VanishedWarningsOptions {
+  /**
+   * The host's requests always carry every line of each prescription (`rxno`) they send. Only then is a flagged line
+   * missing from a prescription still sent taken as deleted; a HIS that analyses the orders the doctor selects
+   * (spec §5.3) leaves the others out, and reading that as a deletion would report a 返回修改 that never happened.
+   * Default false: only lines still sent as current lines and no longer flagged count.
+   */
+  wholePrescriptions?: boolean;
+}
+
+interface SentLine {
+  rxno: string | undefined;
+  /**
+   * Sent as a current line (curr_drord_flag not "0"). A history line was saved earlier and is re-sent unchanged; the
+   * checks fire only on current lines (spec §6.2), so a warning missing for it says nothing about the doctor's edit.
+   */
+  current: boolean;
+}
+
+/** One encounter of a request: its lines by rx_id and its prescriptions. */
 interface EncounterScope {
-  lines: Map<string, string | undefined>;
+  lines: Map<string, SentLine>;
   prescriptions: Set<string>;
 }
 
@@ -70,7 +94,7 @@ function readScope(infno: string, request: unknown): RequestScope | undefined {
         const rxId = isRecord(order) ? text(order.rx_id) : undefined;
         if (!isRecord(order) || rxId === undefined) continue;
         const rxno = text(order.rxno);
-        scope.lines.set(rxId, rxno);
+        scope.lines.set(rxId, { rxno, current: text(order.curr_drord_flag) !== '0' });
         if (rxno !== undefined) scope.prescriptions.add(rxno);
       }
       encounters.set(mdtrtId, scope);
@@ -89,14 +113,19 @@ const sameWarning = (a: JudgeResultDto, b: JudgeResultDto): boolean =>
   a.rule_id === b.rule_id && a.mdtrt_id === b.mdtrt_id && linesOf(a).sort().join(',') === linesOf(b).sort().join(',');
 
 /**
- * The lines of the warning are all accounted for by the new request: each is still sent (and no longer flagged), or
- * was deleted from a prescription the request still sends. A line whose whole prescription is missing may simply not
- * have been sent this time (the HIS checks another prescription), so the warning is not taken as resolved.
+ * The lines of the warning are all accounted for by the new request: each is still sent as a current line (and no
+ * longer flagged), or, when the host sends whole prescriptions, was deleted from a prescription the request still
+ * sends. A line re-sent as history was not checked again, and one whose whole prescription is missing may simply not
+ * have been sent this time (the HIS checks another prescription): neither resolves the warning.
  */
-function accountedFor(warning: OpenWarning, encounter: EncounterScope): boolean {
+function accountedFor(warning: OpenWarning, encounter: EncounterScope, wholePrescriptions: boolean): boolean {
   for (const [rxId, rxno] of warning.lines) {
-    if (encounter.lines.has(rxId)) continue;
-    if (rxno === undefined || !encounter.prescriptions.has(rxno)) return false;
+    const sent = encounter.lines.get(rxId);
+    if (sent !== undefined) {
+      if (!sent.current) return false;
+      continue;
+    }
+    if (!wholePrescriptions || rxno === undefined || !encounter.prescriptions.has(rxno)) return false;
   }
   return true;
 }
@@ -110,8 +139,14 @@ function accountedFor(warning: OpenWarning, encounter: EncounterScope): boolean 
  */
 export class VanishedWarnings {
   private readonly open = new Map<string, OpenWarning>();
+  private readonly wholePrescriptions: boolean;
+
+  constructor(options: VanishedWarningsOptions = {}) {
+    this.wholePrescriptions = options.wholePrescriptions === true;
+  }
 
   next(analysis: AnalysisSnapshot): JudgeResultDto[] {
+    const wholePrescriptions = analysis.wholePrescriptions ?? this.wholePrescriptions;
     if ((analysis.status ?? 'ok') !== 'ok') return [];
     const scope = readScope(analysis.infno ?? '3101', analysis.request);
     if (!scope) return [];
@@ -124,7 +159,11 @@ export class VanishedWarnings {
         continue;
       }
       if (returned.has(jrId) || warning.scene !== scope.scene || analysis.truncated) continue;
-      if (!accountedFor(warning, encounter) || analysis.results.some((r) => sameWarning(r, warning.result))) continue;
+      if (
+        !accountedFor(warning, encounter, wholePrescriptions) ||
+        analysis.results.some((r) => sameWarning(r, warning.result))
+      )
+        continue;
       this.open.delete(jrId);
       resolved.push(warning.result);
     }
@@ -138,7 +177,7 @@ export class VanishedWarnings {
       this.open.set(result.jr_id, {
         result,
         scene: scope.scene,
-        lines: new Map(linesOf(result).map((rxId) => [rxId, lines?.get(rxId)])),
+        lines: new Map(linesOf(result).map((rxId) => [rxId, lines?.get(rxId)?.rxno])),
       });
     }
     return resolved;

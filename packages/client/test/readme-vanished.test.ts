@@ -9,7 +9,7 @@ import { codeBlocks, consumerProject, typeErrors } from '../../../tests/support/
 
 const packageDir = path.resolve(import.meta.dirname, '..');
 const example = codeBlocks(fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8'), 'ts').find((block) =>
-  block.includes('new VanishedWarnings()'),
+  block.includes('new VanishedWarnings('),
 );
 
 let consumer: ReturnType<typeof consumerProject> | undefined;

@@ -5,6 +5,7 @@ import { VanishedWarnings } from '../src/vanished';
 interface Line {
   rx_id: string;
   rxno: string;
+  curr_drord_flag?: string;
 }
 
 const ENCOUNTER = 'MZ-1';
@@ -64,10 +65,13 @@ const B = { rx_id: 'B', rxno: 'CF1' };
 const C = { rx_id: 'C', rxno: 'CF2' };
 const D = { rx_id: 'D', rxno: 'CF2' };
 const ids = (results: readonly JudgeResultDto[]) => results.map((r) => r.jr_id);
+/** The line re-sent as history (spec §6.2): the order saved as it was, not checked again. */
+const history = (line: Line): Line => ({ ...line, curr_drord_flag: '0' });
+const whole = { wholePrescriptions: true };
 
 describe('VanishedWarnings', () => {
   it('finds a warning whose line is still sent but no longer flagged, or was deleted from a prescription still sent', () => {
-    const tracker = new VanishedWarnings();
+    const tracker = new VanishedWarnings(whole);
     tracker.next({
       request: request([A, B, C]),
       results: [warning('WA', ['A']), warning('WB', ['B']), warning('WC', ['C'])],
@@ -79,14 +83,14 @@ describe('VanishedWarnings', () => {
   });
 
   it('leaves a warning whose prescription was not sent, until a request sends that prescription without it', () => {
-    const tracker = new VanishedWarnings();
+    const tracker = new VanishedWarnings(whole);
     tracker.next({ request: request([A, C, D]), results: [warning('WC', ['C'])] });
     expect(ids(tracker.next({ request: request([A]), results: [] }))).toEqual([]);
     expect(ids(tracker.next({ request: request([A, D]), results: [] }))).toEqual(['WC']);
   });
 
   it('needs every line the warning names, 涉及项 included, accounted for', () => {
-    const tracker = new VanishedWarnings();
+    const tracker = new VanishedWarnings(whole);
     tracker.next({ request: request([A, C]), results: [warning('WAC', ['A', 'C'])] });
     expect(ids(tracker.next({ request: request([A]), results: [] }))).toEqual([]);
     expect(ids(tracker.next({ request: request([A, D]), results: [] }))).toEqual(['WAC']);
@@ -121,7 +125,7 @@ describe('VanishedWarnings', () => {
   });
 
   it('reads the lenient shapes the sidecar accepts: single objects for lists, numbers for codes, data alone', () => {
-    const tracker = new VanishedWarnings();
+    const tracker = new VanishedWarnings(whole);
     const lenient = (orders: unknown) => ({
       trig_scen: 2,
       patient_dtos: { patn_id: 'P1', fsi_encounter_dtos: { mdtrt_id: ENCOUNTER, fsi_order_dtos: orders } },
@@ -134,5 +138,29 @@ describe('VanishedWarnings', () => {
       results: [warning('W7', ['7'])],
     });
     expect(ids(tracker.next({ request: lenient({ rx_id: 8, rxno: 1 }), results: [] }))).toEqual(['W7']);
+  });
+
+  it('does not take a warning as resolved when its line is re-sent as history (curr_drord_flag 0)', () => {
+    const tracker = new VanishedWarnings(whole);
+    tracker.next({ request: request([A, C]), results: [warning('WA', ['A']), warning('WAC', ['A', 'C'])] });
+    // Saved unchanged, one line added: the checks ran on E alone.
+    const E = { rx_id: 'E', rxno: 'CF3' };
+    expect(ids(tracker.next({ request: request([history(A), history(C), E]), results: [] }))).toEqual([]);
+    // Sent as current lines again and no longer flagged: now resolved.
+    expect(ids(tracker.next({ request: request([A, C, E]), results: [] }))).toEqual(['WA', 'WAC']);
+  });
+
+  it('takes a flagged line missing from a prescription still sent as deleted only when the host sends whole prescriptions', () => {
+    // A HIS that analyses the orders the doctor selects (spec §5.3): B selected, A not.
+    const selected = new VanishedWarnings();
+    selected.next({ request: request([A, B]), results: [warning('WA', ['A'])] });
+    expect(ids(selected.next({ request: request([B]), results: [] }))).toEqual([]);
+    // Still sent as a current line and no longer flagged is enough without the declaration.
+    expect(ids(selected.next({ request: request([A, B]), results: [] }))).toEqual(['WA']);
+
+    const declared = new VanishedWarnings(whole);
+    declared.next({ request: request([A, B]), results: [warning('WA', ['A'])] });
+    expect(ids(declared.next({ request: request([B]), results: [], wholePrescriptions: false }))).toEqual([]);
+    expect(ids(declared.next({ request: request([B]), results: [] }))).toEqual(['WA']);
   });
 });

@@ -64,7 +64,8 @@ function deepActiveElement(doc: Document): Element | null {
  * ↑/↓ move between warnings (the list is one Tab stop per warning, its buttons are not), ←/→ move between a
  * warning's buttons, M 返回修改, C 继续执行, 1–9 picks a reason, Enter confirms, Esc cancels.
  *
- * Attributes: sidecar, reasons, other-reason, row-selector, hotkey, heading, no-row-style, feedback-timeout.
+ * Attributes: sidecar, reasons, other-reason, row-selector, hotkey, heading, no-row-style, feedback-timeout,
+ * whole-prescriptions (the host's requests always carry whole prescriptions; show()'s `wholePrescriptions`).
  * Properties: lineLabel, rowResolver, envelope. Methods: show(), showChecking(), showUnavailable(), clear(), focusFirst(),
  * refreshRows(), decide().
  * Events (bubbling, composed): prealert-decision, prealert-recorded, prealert-feedback-error, prealert-modify
@@ -213,7 +214,13 @@ export class PrealertReminderElement extends ElementBase {
       });
     }
     if (options.request !== undefined) {
-      const analysis = { infno: this.infno, request: options.request, results, truncated: options.truncated === true };
+      const analysis = {
+        infno: this.infno,
+        request: options.request,
+        results,
+        truncated: options.truncated === true,
+        wholePrescriptions: options.wholePrescriptions ?? this.hasAttribute('whole-prescriptions'),
+      };
       this.reportResolved(this.vanished.next(analysis));
     }
     this.forgetOtherEncounters(results);

@@ -47,12 +47,22 @@ export interface ShowOptions {
   taskCreatedAt?: string;
   /**
    * The 3101/3102 `input` (or its `data`) these results answer. With it, a warning shown on an earlier analysis of the
-   * same encounter and scene that this one no longer returns, though its lines are still sent or were deleted from a
-   * prescription still sent, is reported as 返回修改 (3103 dspo_way 2) unless the doctor answered it.
+   * same encounter and scene that this one no longer returns, though its lines are still sent as current lines (or,
+   * with `wholePrescriptions`, were deleted from a prescription still sent), is reported as 返回修改 (3103 dspo_way 2)
+   * unless the doctor answered it.
    */
   request?: AnalysisData | AnalysisInput;
-  /** The answer was cut to fit (`output.truncated`): a warning missing from it is not taken as resolved. */
+  /**
+   * The answer is incomplete (`output.truncated`: cut to fit, or the provincial gateway's warnings could not be
+   * included): a warning missing from it is not taken as resolved.
+   */
   truncated?: boolean;
+  /**
+   * This request carries every line of each prescription (rxno) it sends, so a flagged line missing from one was
+   * deleted. Leave it unset when the HIS analyses only the orders the doctor selects. Default: the element's
+   * `whole-prescriptions` attribute.
+   */
+  wholePrescriptions?: boolean;
 }
 
 export interface ResolvedEventDetail {
