@@ -103,6 +103,7 @@ describe('provincial gateway (upstream)', () => {
       expect(received.at(-1)!.headers['x-tif-paasid']).toBe('test-paas');
       expect(received.at(-1)!.body.infno).toBe('3101');
       const ids = reply.body.output.result!.map((r) => r.jr_id);
+      expect(reply.body.output.truncated).toBeUndefined();
       expect(ids).toHaveLength(3);
       expect(ids).toContain('UP-NEW-1');
       expect(ids).not.toContain('UP-DUP-1');
@@ -191,8 +192,12 @@ describe('provincial gateway (upstream)', () => {
 
   it('a gateway error, garbage or HTTP 500 leaves the local answer intact', async () => {
     await withSidecar(1_000, async (server) => {
+      // An answer without a result list says the gateway found nothing: that list is complete.
+      behaviour = (_b, res) => answer(res, {});
+      const nothing = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-3' }));
+      expect(nothing.body.output.result).toHaveLength(2);
+      expect(nothing.body.output.truncated).toBeUndefined();
       for (const misbehave of [
-        (_b: unknown, res: http.ServerResponse) => answer(res, {}),
         (_b: unknown, res: http.ServerResponse) => {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify({ infcode: -1, err_msg: '网关繁忙', output: {} }));
@@ -208,15 +213,18 @@ describe('provincial gateway (upstream)', () => {
         const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-3' }));
         expect(reply.body.infcode).toBe(0);
         expect(reply.body.output.result).toHaveLength(2);
+        // Without the gateway's warnings the list is incomplete, and says so.
+        expect(reply.body.output.truncated).toBe(true);
       }
     });
   });
 
-  it('a gateway that is not there at all changes nothing', async () => {
+  it('a gateway that is not there at all changes nothing but the incomplete mark', async () => {
     const server = await testServer({ upstream: { url: 'http://127.0.0.1:9/', timeoutMs: 500 } });
     try {
       const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-4' }));
       expect(reply.body.output.result).toHaveLength(2);
+      expect(reply.body.output.truncated).toBe(true);
     } finally {
       await server.close();
     }

@@ -21,7 +21,11 @@ export interface DemoStack {
  * fresh data dir and the station's origin allowed, and Debian's Chromium with a new profile (in `timezoneId` when
  * given, else this machine's zone).
  */
-export async function startDemoStack(name: string, options: { timezoneId?: string } = {}): Promise<DemoStack> {
+export async function startDemoStack(
+  name: string,
+  /** env: the sidecar's own settings (PREALERT_UPSTREAM_URL …). */
+  options: { timezoneId?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<DemoStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `prealert-${name}-`));
   const demo = await startDemoServer({ port: 0 });
   const sidecar = await startSidecar({
@@ -29,9 +33,10 @@ export async function startDemoStack(name: string, options: { timezoneId?: strin
     port: '0',
     dataDir,
     corsOrigins: [demo.url],
+    env: options.env,
   });
   demo.setSidecarUrl(sidecar.url);
-  const { context, profileDir } = await launchChromium(options);
+  const { context, profileDir } = await launchChromium({ timezoneId: options.timezoneId });
   return {
     demo,
     sidecar,

@@ -81,7 +81,10 @@ export interface AnalyzeResult {
   warnType: '1' | '2';
   /** Always an array; empty unless status is `ok` and something fired. */
   results: JudgeResultDto[];
-  /** The sidecar trimmed the result list to fit (it keeps the most severe). */
+  /**
+   * The result list is incomplete: the sidecar trimmed it to fit (it keeps the most severe), or could not include the
+   * provincial gateway's warnings (slow, down). A warning missing from it may only have been left out.
+   */
   truncated: boolean;
   failOpen?: FailOpen;
   /** err_msg of a rejected request. */

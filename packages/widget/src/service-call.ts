@@ -3,7 +3,10 @@ import type { FeedbackEnvelopeFields, JudgeResultDto } from './types';
 
 export const SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
 
-/** `output` of the sidecar's answer: for 3101/3102 the warnings (a list) and whether it was cut to fit. */
+/**
+ * `output` of the sidecar's answer: for 3101/3102 the warnings (a list) and whether it is incomplete (`truncated`: cut
+ * to fit, or without the provincial gateway's warnings).
+ */
 export interface ServiceOutput {
   result?: JudgeResultDto[];
   truncated?: boolean;

@@ -178,8 +178,15 @@ export class NationalService {
     let results: AnsweredResult[] = outcome.output.result;
     const localCount = results.length;
     let upstreamLinks: MergedResults['links'] | undefined;
+    /**
+     * The gateway's warnings could not be included (slow, down, refused): the list is incomplete, and a client that
+     * took a gateway warning missing from it as resolved would report a 返回修改 that never happened. It is marked
+     * as a list cut to fit is (output.truncated), which the SDK and the widget already read as "resolves nothing".
+     */
+    let incomplete = false;
     if (upstream) {
       const answer = await upstream;
+      incomplete = !answer.ok;
       if (answer.ok) {
         const merged = mergeResults(results, answer.results);
         results = merged.results;
@@ -212,7 +219,10 @@ export class NationalService {
       }
     }
 
-    const answered = successEnvelope({ ...outcome.output, result: results }, this.envelopeOptions(call));
+    const output = incomplete
+      ? { ...outcome.output, result: results, truncated: true }
+      : { ...outcome.output, result: results };
+    const answered = successEnvelope(output, this.envelopeOptions(call));
     const envelope = taskId === outcome.taskId ? answered : { ...answered, [TASK_ID_FIELD]: taskId };
     // Each result is written as JSON once: the answer is put together from the same text the recorder gets.
     const resultJson = results.map((r) => JSON.stringify(r));
