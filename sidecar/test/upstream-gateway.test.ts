@@ -8,7 +8,7 @@ import { DATABASE_FILE_NAME } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
-import { callService, testServer } from './helpers/test-server';
+import { callOverHttp, callService, testServer } from './helpers/test-server';
 
 /** A stand-in provincial gateway on loopback whose behaviour each test sets. */
 let behaviour: (body: Record<string, unknown>, res: http.ServerResponse) => void;
@@ -172,6 +172,24 @@ describe('provincial gateway (upstream)', () => {
           .get();
       while (pending() !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(pending()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('forwards a callService<infno> whose body has no infno with the infno the path gave', async () => {
+    const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 2_000 } });
+    try {
+      await server.listen();
+      behaviour = (body, res) =>
+        body.infno === '3101'
+          ? answer(res, { result: [upstreamResult('UP-PATH-1', 'PATH-R1', 'MZ-U-PATH')] })
+          : res.end(JSON.stringify({ infcode: -1, err_msg: 'infno 不能为空', output: {} }));
+      const { infno: _infno, ...withoutInfno } = analysisEnvelope({ encounterId: 'MZ-U-PATH' });
+      const reply = await callOverHttp(server, withoutInfno, { url: '/fsi/api/rsfComIfsService/callService3101' });
+      expect(received.at(-1)!.body).toMatchObject({ infno: '3101', input: withoutInfno.input });
+      expect(reply.body.output.result!.map((r) => r.jr_id)).toContain('UP-PATH-1');
+      expect(reply.body.output.truncated).toBeUndefined();
     } finally {
       await server.close();
     }

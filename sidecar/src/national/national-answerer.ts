@@ -137,8 +137,11 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
         // Compared as text (a number too); never String() of whatever was sent: of a JSON object with a
         // "toString" key it throws.
         const sent = typeof envelope.infno === 'number' ? String(envelope.infno) : envelope.infno;
-        if (sent === undefined) envelope.infno = routeInfno;
-        else if (sent !== routeInfno) {
+        if (sent === undefined) {
+          envelope.infno = routeInfno;
+          // The gateway knows the call only by the body's infno ("infno 不能为空"): it is sent the one the path gave.
+          forwardJson = JSON.stringify(envelope);
+        } else if (sent !== routeInfno) {
           return fail(`infno: 报文中的 ${quoteValue(sent)} 与地址中的 ${routeInfno} 不一致`, envelope);
         }
       }
