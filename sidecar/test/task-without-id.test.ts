@@ -2,7 +2,9 @@
  * A 3101 without task_id (optional in the spec, N). Recorded under "" every such answer replaced the last, so
  * /v1/tasks/ and /ui/reminder/ showed whichever patient was analysed last, to anyone asking for "no task". Each is
  * now recorded under the envelope's msgid (what S-13 sends as task_id anyway), else a generated id, and the answer
- * says which in `prealert_task_id`; its results still echo the request's task_id. Against the built sidecar.
+ * says which in the X-Prealert-Task-Id header; its results still echo the request's task_id. The body carries no
+ * field a gateway would not send: Java HIS reading it with Jackson's default FAIL_ON_UNKNOWN_PROPERTIES refuse one.
+ * Against the built sidecar, over both lanes (a desktop HIS's call, and a page's with an Origin).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,10 +15,14 @@ import { type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
 
 const GATEWAY = '/fsi/api/rsfComIfsService/callService';
 
+const PAGE_ORIGIN = 'https://his.example';
+
 let sidecar: RunningSidecar;
 
 beforeAll(async () => {
-  sidecar = await spawnSidecar(fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-notask-')));
+  sidecar = await spawnSidecar(fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-notask-')), [], {
+    PREALERT_CORS_ORIGINS: PAGE_ORIGIN,
+  });
 });
 afterAll(async () => {
   await sidecar?.stop();
@@ -25,9 +31,15 @@ afterAll(async () => {
 interface Answer {
   infcode: number;
   err_msg: string;
-  prealert_task_id?: string;
   output: { result?: { jr_id: string; mdtrt_id: string; task_id: string }[] };
+  /** The X-Prealert-Task-Id header, decoded; not part of the body. */
+  recordedAs: string | undefined;
+  /** The body's top-level fields. */
+  fields: string[];
 }
+
+/** The national answer's top-level fields, as a gateway sends them: a Jackson class of these must read every answer. */
+const NATIONAL_FIELDS = ['err_msg', 'inf_refmsgid', 'infcode', 'output', 'refmsg_time', 'respond_time'];
 
 interface Task {
   task_id: string;
@@ -44,14 +56,21 @@ function withoutTaskId(encounterId: string, patientId: string, taskId?: string):
   return envelope;
 }
 
-async function post(body: unknown): Promise<Answer> {
+/** A desktop HIS's call (the direct lane), or with `origin` a page's (fastify's route, with CORS). */
+async function post(body: unknown, origin?: string): Promise<Answer> {
   const response = await fetch(`${sidecar.url}${GATEWAY}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
     body: JSON.stringify(body),
   });
   expect(response.status).toBe(200);
-  return (await response.json()) as Answer;
+  const parsed = (await response.json()) as Omit<Answer, 'recordedAs' | 'fields'>;
+  const header = response.headers.get('x-prealert-task-id');
+  return {
+    ...parsed,
+    recordedAs: header === null ? undefined : decodeURIComponent(header),
+    fields: Object.keys(parsed).sort(),
+  };
 }
 
 async function task(id: string): Promise<{ status: number; body: Task }> {
@@ -74,8 +93,9 @@ describe('a 3101 without task_id', () => {
     expect(a.output.result).toHaveLength(2);
     // The spec's echo: the request had no task_id, so neither have its results.
     expect(a.output.result!.every((r) => r.task_id === '')).toBe(true);
-    expect(a.prealert_task_id).toBe(first.msgid);
-    expect(b.prealert_task_id).toBe(second.msgid);
+    expect(a.recordedAs).toBe(first.msgid);
+    expect(b.recordedAs).toBe(second.msgid);
+    expect(a.fields).toEqual(NATIONAL_FIELDS);
 
     const taskA = await task(String(first.msgid));
     expect(taskA.status).toBe(200);
@@ -89,7 +109,8 @@ describe('a 3101 without task_id', () => {
     for (const [i, blank] of ['', '   '].entries()) {
       const envelope = withoutTaskId(`MZ-NT-E${i}`, `4401000000000000001${i}`, blank);
       const answer = await post(envelope);
-      expect(answer.prealert_task_id).toBe(envelope.msgid);
+      expect(answer.recordedAs).toBe(envelope.msgid);
+      expect(answer.fields).toEqual(NATIONAL_FIELDS);
       expect(answer.output.result!.every((r) => r.task_id === blank)).toBe(true);
       expect((await task(String(envelope.msgid))).body.results[0]?.mdtrt_id).toBe(`MZ-NT-E${i}`);
     }
@@ -99,11 +120,11 @@ describe('a 3101 without task_id', () => {
     const envelope = withoutTaskId('MZ-NT-C', '44010000000000000003');
     delete envelope.msgid;
     const answer = await post(envelope);
-    const id = answer.prealert_task_id ?? '';
+    const id = answer.recordedAs ?? '';
     expect(id).not.toBe('');
     const again = await post(envelope);
     // Two calls are two tasks: one id per call, not one per missing msgid.
-    expect(again.prealert_task_id).not.toBe(id);
+    expect(again.recordedAs).not.toBe(id);
     const found = await task(id);
     expect(found.status).toBe(200);
     expect(found.body.results.map((r) => r.jr_id)).toEqual(answer.output.result!.map((r) => r.jr_id));
@@ -115,17 +136,31 @@ describe('a 3101 without task_id', () => {
     const jrId = answer.output.result![0]!.jr_id;
     const feedback = await post(feedbackEnvelope([{ jrId, way: '2' }]));
     expect(feedback.infcode).toBe(0);
-    const found = await task(answer.prealert_task_id ?? '');
+    const found = await task(answer.recordedAs ?? '');
     expect(found.body.dispositions[jrId]?.dspo_way).toBe('2');
-    const page = await fetch(`${sidecar.url}/ui/reminder/${encodeURIComponent(answer.prealert_task_id ?? '')}`);
+    const page = await fetch(`${sidecar.url}/ui/reminder/${encodeURIComponent(answer.recordedAs ?? '')}`);
     expect(page.status).toBe(200);
   });
 
-  it('a 3101 with task_id is answered and recorded as before, without the extension field', async () => {
-    const envelope = withoutTaskId('MZ-NT-F', '44010000000000000005', 'T-NT-F');
+  it("names the id to a page on another origin through an exposed header, the body a gateway's", async () => {
+    const envelope = withoutTaskId('MZ-NT-G', '44010000000000000006');
+    const answer = await post(envelope, PAGE_ORIGIN);
+    expect(answer.recordedAs).toBe(envelope.msgid);
+    expect(answer.fields).toEqual(NATIONAL_FIELDS);
+    const response = await fetch(`${sidecar.url}${GATEWAY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: PAGE_ORIGIN },
+      body: JSON.stringify(withoutTaskId('MZ-NT-G', '44010000000000000006')),
+    });
+    expect(response.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('x-prealert-task-id');
+  });
+
+  it('a 3101 with task_id is answered and recorded as before, the header naming its own task_id', async () => {
+    const envelope = withoutTaskId('MZ-NT-F', '44010000000000000005', 'T-NT-F 门诊');
     const answer = await post(envelope);
-    expect(answer.prealert_task_id).toBeUndefined();
-    expect(answer.output.result!.every((r) => r.task_id === 'T-NT-F')).toBe(true);
-    expect((await task('T-NT-F')).body.results).toHaveLength(2);
+    expect(answer.recordedAs).toBe('T-NT-F 门诊');
+    expect(answer.fields).toEqual(NATIONAL_FIELDS);
+    expect(answer.output.result!.every((r) => r.task_id === 'T-NT-F 门诊')).toBe(true);
+    expect((await task('T-NT-F 门诊')).body.results).toHaveLength(2);
   });
 });

@@ -4,6 +4,7 @@ import { utf8Bytes } from './body-charset';
 import { failedAnswer, type NationalAnswerer } from './national-answerer';
 import { matchNationalUrl } from './national-routes';
 import type { NationalService } from './national-service';
+import { TASK_ID_HEADER, taskIdHeaderValue } from './recorded-task-id';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
@@ -82,6 +83,7 @@ export function directLane(options: DirectLaneOptions): DirectLane {
             'content-type': answered.contentType,
             'content-length': payload.length,
           };
+          if (answered.facts.taskId !== undefined) head[TASK_ID_HEADER] = taskIdHeaderValue(answered.facts.taskId);
           // Shutting down: the HIS opens a new connection for its next call instead of the server waiting out
           // the keep-alive timeout for this one (fastify does the same for requests it answers while closing).
           if (options.closing()) head.connection = 'close';

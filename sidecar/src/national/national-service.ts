@@ -23,7 +23,7 @@ import { maskPatientNames, maskPatientNamesInJson, patientNamesOf } from '../ups
 import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
 import { fromHainan } from './hainan-variant';
-import { recordedTaskId, TASK_ID_FIELD } from './recorded-task-id';
+import { recordedTaskId } from './recorded-task-id';
 
 /**
  * prealert's extension fields on a result the doctor already continued in this encounter (same jr_id): the HIS
@@ -222,8 +222,8 @@ export class NationalService {
     const output = incomplete
       ? { ...outcome.output, result: results, truncated: true }
       : { ...outcome.output, result: results };
-    const answered = successEnvelope(output, this.envelopeOptions(call));
-    const envelope = taskId === outcome.taskId ? answered : { ...answered, [TASK_ID_FIELD]: taskId };
+    // The recorded task id goes out as a header (X-Prealert-Task-Id, from NationalAnswer.taskId), never in the body.
+    const envelope = successEnvelope(output, this.envelopeOptions(call));
     // Each result is written as JSON once: the answer is put together from the same text the recorder gets.
     const resultJson = results.map((r) => JSON.stringify(r));
     const format = call.format;

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * The answer's extension field naming the id a 3101/3102 was recorded under, when that is not the task_id it
- * sent (it sent none). A body field, as `prealert_retry`: the native shim hands the HIS the body, and a page on
- * another origin cannot read a header the CORS answer does not expose. National clients ignore it.
+ * The response header naming the id a 3101/3102 answer was recorded under (the task_id it sent, else the stand-in
+ * below). A header, not a body field: Java HIS commonly read the answer with Jackson, whose default
+ * FAIL_ON_UNKNOWN_PROPERTIES refuses a field a gateway never sends, and a refused answer loses every warning.
+ * plugins/cors.ts exposes it to pages on other origins.
  */
-export const TASK_ID_FIELD = 'prealert_task_id';
+export const TASK_ID_HEADER = 'X-Prealert-Task-Id';
+
+/** The header's value: percent-encoded (encodeURIComponent), since a task_id may hold what a header cannot carry. */
+export const taskIdHeaderValue = (taskId: string): string => encodeURIComponent(taskId);
 
 /**
  * The id a 3101/3102 answer is recorded under, and so found by (/v1/tasks/:task_id, /ui/reminder/:task_id).

@@ -1,5 +1,6 @@
 import fastifyCors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
+import { TASK_ID_HEADER } from '../national/recorded-task-id';
 
 /**
  * Lets a browser-based (B/S) doctor station on the listed origins call the workstation's sidecar. Chrome's
@@ -28,6 +29,8 @@ export async function cors(app: FastifyInstance, options: { origins: readonly st
     // No allowedHeaders: the headers a preflight asks for are echoed back, so a B/S HIS that also sends its
     // gateway's x-tif-* signature headers works by changing only its base URL. (Passing `undefined` would not do
     // this: it replaces the plugin's default of echoing with an empty list.)
+    // A page on another origin reads only the answer headers listed here.
+    exposedHeaders: [TASK_ID_HEADER],
     maxAge: 600,
   });
 }

@@ -12,6 +12,7 @@ import {
   unknownPathMessage,
 } from '../national/national-routes';
 import type { NationalService } from '../national/national-service';
+import { TASK_ID_HEADER, taskIdHeaderValue } from '../national/recorded-task-id';
 
 export { CALL_SERVICE_ROUTE, SHIM_ROUTE };
 
@@ -48,6 +49,7 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
 
   const send = (request: FastifyRequest, reply: FastifyReply, answered: Answered) => {
     request.prealert = answered.facts;
+    if (answered.facts.taskId !== undefined) reply.header(TASK_ID_HEADER, taskIdHeaderValue(answered.facts.taskId));
     return reply.code(answered.status).header('content-type', answered.contentType).send(answered.payload);
   };
 
