@@ -119,6 +119,8 @@ const sameWarning = (a: JudgeResultDto, b: JudgeResultDto): boolean =>
  * have been sent this time (the HIS checks another prescription): neither resolves the warning.
  */
 function accountedFor(warning: OpenWarning, encounter: EncounterScope, wholePrescriptions: boolean): boolean {
+  // No line to look at (a gateway's result without details): nothing shows the doctor changed anything.
+  if (warning.lines.size === 0) return false;
   for (const [rxId, rxno] of warning.lines) {
     const sent = encounter.lines.get(rxId);
     if (sent !== undefined) {

@@ -163,4 +163,10 @@ describe('VanishedWarnings', () => {
     expect(ids(declared.next({ request: request([B]), results: [], wholePrescriptions: false }))).toEqual([]);
     expect(ids(declared.next({ request: request([B]), results: [] }))).toEqual(['WA']);
   });
+
+  it('a warning naming no line (a gateway result without details) is never taken as resolved', () => {
+    const tracker = new VanishedWarnings(whole);
+    tracker.next({ request: request([A]), results: [warning('WX', []), warning('WA', ['A'])] });
+    expect(ids(tracker.next({ request: request([A]), results: [] }))).toEqual(['WA']);
+  });
 });
