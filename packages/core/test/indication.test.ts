@@ -101,7 +101,15 @@ describe('indication: diagnoses read from the text only silence the reminder', (
 
   it('diagnosis codes are compared whatever form the HIS sends them in', () => {
     // Dotless, lower case, full-width and with spaces: all the same category as E83.3 / E11.
-    for (const sent of ['E833', 'e83.300', 'Ｅ８３．３００', ' E83.3 ']) {
+    for (const sent of [
+      'E833',
+      'e83.300',
+      'Ｅ８３．３００',
+      ' E83.3 ',
+      'E83.3\u00a0',
+      '\ufeffE83.300',
+      'E83\u200b.3',
+    ]) {
       expect(reminders(CALCIUM_ACETATE, ['N18.500', sent]), sent).toEqual([]);
     }
     expect(reminders(METFORMIN_EMPAGLIFLOZIN, ['E11900x001'])).toEqual([]);

@@ -148,6 +148,15 @@ describe('max_qty_per_period on a line that runs over several days', () => {
     expect(r!.vola_amt).toBe(72);
   });
 
+  it('a long-term order with a blank stop date is still running, as with none: its count stays on its first day', () => {
+    const [open] = run3(ECG_MONITOR, 72, 3, '');
+    expect(open!.vola_amt).toBe(144);
+    for (const blank of ['  ', '\t']) {
+      const [r] = run3(ECG_MONITOR, 72, 3, blank);
+      expect(r?.vola_amt, JSON.stringify(blank)).toBe(144);
+    }
+  });
+
   it('a one-day line keeps its whole count on its day: 72 hours of 心电监测 on 11-20 exceed by 48', () => {
     const [r] = resultsOf(run(lib, { ...inpatient, lines: [{ code: ECG_MONITOR, cnt: 72, pric: 3 }] }), FREQ);
     expect(r!.vola_amt).toBe(144);

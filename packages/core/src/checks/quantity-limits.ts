@@ -220,7 +220,7 @@ const QTY_EPSILON = 1e-9;
  * its count is the day's), count on their begin day, as does an absurd run longer than MAX_USE_DAYS.
  */
 function spreadDays(line: Line): number {
-  if (line.lastDay <= line.beginDay || !line.dto.drord_stop_date) return 1;
+  if (!line.stopDated || line.lastDay <= line.beginDay) return 1;
   const days = line.lastDay - line.beginDay + 1;
   return days > MAX_USE_DAYS ? 1 : days;
 }

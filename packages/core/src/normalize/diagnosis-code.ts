@@ -1,22 +1,16 @@
+import { foldCode } from './code-folding';
+
 /**
  * The form diagnosis codes are compared in. HIS systems send the same 医保版 ICD-10 code as `E11.900x001`,
  * `E11.900X001`, `E11900x001`, `e11.9` or with full-width characters typed through a Chinese input method; a prefix
  * match on the code as sent tells `E83.3` from `E833` and would miss the diagnosis (or, with a local mapping, report
- * a violation that is not one). Codes are compared as: half-width, no spaces, upper case, and a dot after the
- * category (letter + two characters) when the code has none. A code with a `/` (a morphology code such as
- * `M8140/3`) is left undotted: its fourth character does not start a subcategory.
+ * a violation that is not one). Codes are compared folded as national codes are (foldCode: half-width, no spaces of
+ * any kind, upper case), with a dot after the category (letter + two characters) when the code has none. A code
+ * with a `/` (a morphology code such as `M8140/3`) is left undotted: its fourth character does not start a
+ * subcategory.
  */
 export function diagnosisKey(code: string): string {
-  let key = '';
-  for (let i = 0; i < code.length; i++) {
-    let c = code.charCodeAt(i);
-    // Full-width ASCII (U+FF01–FF5E) and the ideographic space.
-    if (c >= 0xff01 && c <= 0xff5e) c -= 0xfee0;
-    else if (c === 0x3000) c = 0x20;
-    if (c === 0x20 || c === 0x09) continue;
-    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
-    key += String.fromCharCode(c);
-  }
+  let key = isFolded(code) ? code : foldCode(code);
   if (key.length > 3 && !key.includes('.') && !key.includes('/') && isCategory(key)) {
     key = `${key.slice(0, 3)}.${key.slice(3)}`;
   }
@@ -52,4 +46,13 @@ export function anyStartsWith(keys: readonly string[], prefixKeys: readonly stri
     for (let j = 0; j < prefixKeys.length; j++) if (k.startsWith(prefixKeys[j]!)) return true;
   }
   return false;
+}
+
+/** Only upper-case letters, digits and . / + -: already in the folded form (the codes most HIS send). */
+function isFolded(code: string): boolean {
+  for (let i = 0; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    if (!isAlnum(c) && c !== 0x2e && c !== 0x2f && c !== 0x2b && c !== 0x2d) return false;
+  }
+  return true;
 }

@@ -1,6 +1,7 @@
 import type { AnalysisInput, EncounterDto, OrderDto, PatientDto } from '../envelope/national-types';
 import { dateMessage, type FieldError } from '../envelope/validate';
 import { codeHashOf } from '../library/code-index';
+import { foldCode } from './code-folding';
 import { formatDay, fullYears, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 import { diagnosisKey } from './diagnosis-code';
 import { isReversal, netReversals } from './reversals';
@@ -34,6 +35,8 @@ export interface Line {
    * no stop date yet (it is still running), the begin day for a one-off order.
    */
   lastDay: number;
+  /** A long-term order whose stop date was sent and read (a blank one, "" or spaces, is none: it is still running). */
+  stopDated: boolean;
   current: boolean;
   unit: string;
   deptCode: string;
@@ -176,12 +179,39 @@ class OrderLine implements Line {
     readonly beginDay: number,
     /** Set once more by normalizePatient for an open long-term order of an earlier encounter (endOpenOrders). */
     public lastDay: number,
+    readonly stopDated: boolean,
     public current: boolean,
     readonly deptCode: string,
     readonly doctorCode: string,
     readonly encounter: Encounter,
     readonly dto: OrderDto,
   ) {}
+
+  /** The same order with less of it left (a reversal took part of it back, netReversals). */
+  withQuantity(qty: number, amount: number): OrderLine {
+    return new OrderLine(
+      this.index,
+      this.rxId,
+      this.rxno,
+      this.code,
+      this.codeHash,
+      this.listType,
+      qty,
+      this.price,
+      amount,
+      this.amountKnown,
+      this.priceKnown,
+      this.beginMinutes,
+      this.beginDay,
+      this.lastDay,
+      this.stopDated,
+      this.current,
+      this.deptCode,
+      this.doctorCode,
+      this.encounter,
+      this.dto,
+    );
+  }
 
   get name(): string {
     const dto = this.dto;
@@ -215,25 +245,13 @@ function isCodeEdge(c: number): boolean {
 }
 
 /**
- * A national code as the library spells it: full-width characters folded (ＺＤ０３…), every space removed (a HIS
- * reading a CHAR(30) column sends the code padded), upper case. A code sent so would otherwise match no point, and
- * the doctor would miss every warning on the line.
- */
-function canonicalCode(code: string): string {
-  return code
-    .normalize('NFKC')
-    .replace(/[\s\u200b-\u200d\ufeff]/g, '')
-    .toUpperCase();
-}
-
-/**
  * The line's code, made canonical only when its ends show it needs it: O(1) on the lines real clients send (a
  * padded, lower-case or full-width code has a space, a lower-case letter or a wide character at an end).
  */
 function lineCode(raw: string | undefined): string {
   const code = raw ?? '';
   if (code === '' || (isCodeEdge(code.charCodeAt(0)) && isCodeEdge(code.charCodeAt(code.length - 1)))) return code;
-  return canonicalCode(code);
+  return foldCode(code);
 }
 
 /** ajv has already coerced the declared fields to strings/numbers; `?? ''` is all the defaulting they need. */
@@ -280,6 +298,7 @@ function normalizeLine(
     beginMinutes,
     beginDay,
     lastDay,
+    dto.long_drord_flag === '1' && !Number.isNaN(stopMinutes),
     dto.curr_drord_flag !== '0',
     dto.drord_dept_codg || encounter.deptCode,
     dto.drord_dr_codg || encounter.doctorCode,
@@ -347,28 +366,7 @@ function normalizeEncounter(dto: EncounterDto, patient: Patient, now: LocalTime,
 
 /** The line with part of it reversed (netReversals): the same order, less quantity and amount. */
 function reducedLine(line: Line, qty: number, amount: number): Line {
-  const l = line as OrderLine;
-  return new OrderLine(
-    l.index,
-    l.rxId,
-    l.rxno,
-    l.code,
-    l.codeHash,
-    l.listType,
-    qty,
-    l.price,
-    amount,
-    l.amountKnown,
-    l.priceKnown,
-    l.beginMinutes,
-    l.beginDay,
-    l.lastDay,
-    l.current,
-    l.deptCode,
-    l.doctorCode,
-    l.encounter,
-    l.dto,
-  );
+  return (line as OrderLine).withQuantity(qty, amount);
 }
 
 function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors: FieldError[]): Patient {
@@ -428,7 +426,7 @@ function endOpenOrders(encounter: Encounter, today: number): void {
   const dischargeDay = Number.isNaN(discharge) ? Number.NaN : Math.floor(discharge / 1440);
   for (const line of encounter.lines) {
     const dto = line.dto;
-    if (dto.long_drord_flag !== '1' || text(dto.drord_stop_date).trim() !== '') continue;
+    if (dto.long_drord_flag !== '1' || line.stopDated) continue;
     (line as OrderLine).lastDay = dischargeDay >= line.beginDay && dischargeDay <= today ? dischargeDay : line.beginDay;
   }
 }
