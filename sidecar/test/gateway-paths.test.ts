@@ -9,10 +9,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_SERVICE_ROUTE } from '../src/national/national-routes';
 import { analysisEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
 import { iconv, type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
 
-const GATEWAY = '/fsi/api/rsfComIfsService/callService';
 const SHIM_TOKEN = 'gateway-paths-shim-token';
 
 let sidecar: RunningSidecar;
@@ -56,14 +56,14 @@ function requestBody(body: unknown): string | Uint8Array<ArrayBuffer> {
 
 describe('accepted spellings of the gateway path', () => {
   it('answers a trailing slash as the gateway path', async () => {
-    const reply = await send('POST', `${GATEWAY}/`, analysisEnvelope({ encounterId: 'MZ-P-1' }));
+    const reply = await send('POST', `${CALL_SERVICE_ROUTE}/`, analysisEnvelope({ encounterId: 'MZ-P-1' }));
     expect(reply.status).toBe(200);
     expect(reply.body.infcode).toBe(0);
     expect(reply.body.output?.result?.map((r) => r.rule_id)).toEqual([SEX_RULE_DRUG, SEX_RULE_DRUG]);
   });
 
   it('answers callService<infno> (S-03 appends the infno to the gateway URL), without the shim token', async () => {
-    const reply = await send('POST', `${GATEWAY}3101`, analysisEnvelope({ encounterId: 'MZ-P-2' }));
+    const reply = await send('POST', `${CALL_SERVICE_ROUTE}3101`, analysisEnvelope({ encounterId: 'MZ-P-2' }));
     expect(reply.status).toBe(200);
     expect(reply.body.infcode).toBe(0);
     expect(reply.body.output?.result).toHaveLength(2);
@@ -71,13 +71,13 @@ describe('accepted spellings of the gateway path', () => {
 
   it('takes the infno from the path when the body has none', async () => {
     const { infno: _infno, ...withoutInfno } = analysisEnvelope({ infno: '3102', encounterId: 'MZ-P-3' });
-    const reply = await send('POST', `${GATEWAY}3102`, withoutInfno);
+    const reply = await send('POST', `${CALL_SERVICE_ROUTE}3102`, withoutInfno);
     expect(reply.body.infcode).toBe(0);
     expect(reply.body.output?.result).toHaveLength(2);
   });
 
   it('refuses a path infno that disagrees with the body, naming the field', async () => {
-    const reply = await send('POST', `${GATEWAY}3102`, analysisEnvelope({ encounterId: 'MZ-P-4' }));
+    const reply = await send('POST', `${CALL_SERVICE_ROUTE}3102`, analysisEnvelope({ encounterId: 'MZ-P-4' }));
     expect(reply.status).toBe(200);
     expect(reply.body.infcode).toBe(-1);
     expect(reply.body.err_msg).toMatch(/^infno: 报文中的 "3101" 与地址中的 3102 不一致/);
@@ -93,8 +93,8 @@ describe('accepted spellings of the gateway path', () => {
 describe('any other POST: a national envelope naming the path and the right one', () => {
   const wrongPaths = [
     '/FSI/api/rsfComIfsService/callService',
-    `${GATEWAY}/3101`,
-    `${GATEWAY}3101/`,
+    `${CALL_SERVICE_ROUTE}/3101`,
+    `${CALL_SERVICE_ROUTE}3101/`,
     '/fsi/api/rsfComIfsService/callservice',
     '/',
     '/v1/yb/',
@@ -105,7 +105,7 @@ describe('any other POST: a national envelope naming the path and the right one'
     expect(reply.body.infcode).toBe(-1);
     expect(reply.body.output).toEqual({});
     expect(reply.body.err_msg).toContain(`"${wrong}"`);
-    expect(reply.body.err_msg).toContain(GATEWAY);
+    expect(reply.body.err_msg).toContain(CALL_SERVICE_ROUTE);
   });
 
   it('whatever the body: broken JSON, form data, chunked, none', async () => {
@@ -166,7 +166,10 @@ function postAsGateway(urlPath: string, body: string): Promise<{ status: number;
 
 describe("under the gateway's host name (the host guard lets national paths through)", () => {
   it('answers the accepted spellings', async () => {
-    const reply = await postAsGateway(`${GATEWAY}3101`, JSON.stringify(analysisEnvelope({ encounterId: 'MZ-P-7' })));
+    const reply = await postAsGateway(
+      `${CALL_SERVICE_ROUTE}3101`,
+      JSON.stringify(analysisEnvelope({ encounterId: 'MZ-P-7' })),
+    );
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.text).infcode).toBe(0);
   });
@@ -210,7 +213,7 @@ describe('the direct lane', () => {
       if (entry.msg !== 'request' || entry.route === undefined || entry.lane === undefined) continue;
       lanes.set(entry.route, (lanes.get(entry.route) ?? new Set()).add(entry.lane));
     }
-    expect([...(lanes.get(`${GATEWAY}/`) ?? [])]).toEqual(['direct']);
-    expect([...(lanes.get(`${GATEWAY}:infno`) ?? [])]).toEqual(['direct']);
+    expect([...(lanes.get(`${CALL_SERVICE_ROUTE}/`) ?? [])]).toEqual(['direct']);
+    expect([...(lanes.get(`${CALL_SERVICE_ROUTE}:infno`) ?? [])]).toEqual(['direct']);
   });
 });

@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_SERVICE_ROUTE } from '../src/national/national-routes';
 import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
-import { type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
-
-const GATEWAY = '/fsi/api/rsfComIfsService/callService';
+import { post as postTo, type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
 
 let sidecar: RunningSidecar;
 
@@ -64,14 +63,8 @@ function hainanEnvelope(infno: '3660' | '3661', encounterId: string, options: { 
   return { ...standard, infno, input: { trigScen: hainanData } };
 }
 
-async function post(body: unknown): Promise<Answer> {
-  const response = await fetch(`${sidecar.url}${GATEWAY}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as Answer;
+function post(body: unknown): Promise<Answer> {
+  return postTo<Answer>(`${sidecar.url}${CALL_SERVICE_ROUTE}`, body);
 }
 
 describe('Hainan 3660 / 3661', () => {

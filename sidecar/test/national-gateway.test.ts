@@ -1,6 +1,7 @@
 import net from 'node:net';
 import iconv from 'iconv-lite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CALL_SERVICE_ROUTE, NATIONAL_ROUTE_PATTERNS } from '../src/national/national-routes';
 import type { SidecarServer } from '../src/server';
 import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
@@ -30,7 +31,6 @@ const LEFT_TO_FASTIFY = new Set([
   'a body sent without Content-Type, or labelled text/plain or form data, is still read as JSON',
   'an unparseable Content-Type',
 ]);
-const NATIONAL_ROUTES = new Set(['/fsi/api/rsfComIfsService/callService', '/v1/yb/:infno']);
 /** Cases that call a server of their own, whose log is not read here. */
 const OWN_SERVER = new Set(['is required on /v1/yb/* when configured, and written to the port file']);
 
@@ -47,7 +47,7 @@ describe.each([
   afterEach(async ({ task }) => {
     await new Promise((resolve) => setTimeout(resolve, 20)); // the direct lane logs once the answer is out
     const lanes = logLines
-      .filter((l) => l.msg === 'request' && NATIONAL_ROUTES.has(String(l.route)))
+      .filter((l) => l.msg === 'request' && NATIONAL_ROUTE_PATTERNS.has(String(l.route)))
       .map((l) => l.lane);
     const expected = lane === 'direct' && !LEFT_TO_FASTIFY.has(task.name) ? 'direct' : 'fastify';
     if (!OWN_SERVER.has(task.name)) expect(lanes.length, task.name).toBeGreaterThan(0);
@@ -84,6 +84,16 @@ describe.each([
       const { body } = await call(server, analysisEnvelope({ encounterId: 'MZ-G-3', firing: 0 }));
       expect(body.infcode).toBe(0);
       expect(body.output.result).toEqual([]);
+    });
+  });
+
+  describe('the gateway path as clients spell it', () => {
+    // The lane check above reads every national route pattern, so each spelling is checked for its lane too.
+    it.each([`${CALL_SERVICE_ROUTE}/`, `${CALL_SERVICE_ROUTE}3101`])('answers on %s', async (url) => {
+      const { status, body } = await call(server, analysisEnvelope({ encounterId: 'MZ-G-PATH' }), { url });
+      expect(status).toBe(200);
+      expect(body.infcode).toBe(0);
+      expect(body.output.result).toHaveLength(2);
     });
   });
 

@@ -10,10 +10,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_SERVICE_ROUTE } from '../src/national/national-routes';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
-import { type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
-
-const GATEWAY = '/fsi/api/rsfComIfsService/callService';
+import { postWithHeaders, type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
 
 const PAGE_ORIGIN = 'https://his.example';
 
@@ -58,14 +57,12 @@ function withoutTaskId(encounterId: string, patientId: string, taskId?: string):
 
 /** A desktop HIS's call (the direct lane), or with `origin` a page's (fastify's route, with CORS). */
 async function post(body: unknown, origin?: string): Promise<Answer> {
-  const response = await fetch(`${sidecar.url}${GATEWAY}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
-  const parsed = (await response.json()) as Omit<Answer, 'recordedAs' | 'fields'>;
-  const header = response.headers.get('x-prealert-task-id');
+  const { body: parsed, headers } = await postWithHeaders<Omit<Answer, 'recordedAs' | 'fields'>>(
+    `${sidecar.url}${CALL_SERVICE_ROUTE}`,
+    body,
+    origin ? { origin } : {},
+  );
+  const header = headers.get('x-prealert-task-id');
   return {
     ...parsed,
     recordedAs: header === null ? undefined : decodeURIComponent(header),
@@ -147,12 +144,12 @@ describe('a 3101 without task_id', () => {
     const answer = await post(envelope, PAGE_ORIGIN);
     expect(answer.recordedAs).toBe(envelope.msgid);
     expect(answer.fields).toEqual(NATIONAL_FIELDS);
-    const response = await fetch(`${sidecar.url}${GATEWAY}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: PAGE_ORIGIN },
-      body: JSON.stringify(withoutTaskId('MZ-NT-G', '44010000000000000006')),
-    });
-    expect(response.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('x-prealert-task-id');
+    const { headers } = await postWithHeaders(
+      `${sidecar.url}${CALL_SERVICE_ROUTE}`,
+      withoutTaskId('MZ-NT-G', '44010000000000000006'),
+      { origin: PAGE_ORIGIN },
+    );
+    expect(headers.get('access-control-expose-headers')?.toLowerCase()).toContain('x-prealert-task-id');
   });
 
   it('a 3101 with task_id is answered and recorded as before, the header naming its own task_id', async () => {

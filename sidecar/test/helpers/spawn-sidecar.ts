@@ -76,14 +76,33 @@ export interface NationalAnswer {
   output: { result?: { jr_id: string; rule_id: string; sev_deg: string; vola_amt: number; [key: string]: unknown }[] };
 }
 
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<NationalAnswer> {
+/** A national call's answer body, with the response headers (where the sidecar says what it recorded). */
+export interface PostedAnswer<T> {
+  body: T;
+  headers: Headers;
+}
+
+/** POSTs a national envelope (a string as is, anything else as JSON); anything but HTTP 200 throws. */
+export async function postWithHeaders<T = NationalAnswer>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<PostedAnswer<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-  return (await response.json()) as NationalAnswer;
+  return { body: (await response.json()) as T, headers: response.headers };
+}
+
+export async function post<T = NationalAnswer>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  return (await postWithHeaders<T>(url, body, headers)).body;
 }
 
 /** Re-exported for tests outside this package, which do not depend on iconv-lite themselves. */
