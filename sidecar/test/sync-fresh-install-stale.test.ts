@@ -6,12 +6,10 @@
  * clock the test moves (never a wait).
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
-import type { PollMemory } from '../src/sync/last-good-store';
-import { BundleFactory, Workstations } from './sync-support';
+import { BundleFactory, pollMemory, Workstations } from './sync-support';
 
 const MAX_AGE_MS = 3_600_000;
 const REFUSE = { PREALERT_SYNC_MAX_AGE_S: String(MAX_AGE_MS / 1000), PREALERT_SYNC_WHEN_STALE: 'refuse' };
@@ -36,10 +34,6 @@ afterAll(async () => {
 /** A sidecar start on `dataDir` whose clock reads `clock.now`. */
 function start(dataDir: string, clock: { now: number }, env: Record<string, string> = REFUSE) {
   return workstations.follow(platform, bundles.keys, dataDir, { env, useWorker: false, now: () => clock.now });
-}
-
-function pollMemory(dataDir: string): PollMemory {
-  return JSON.parse(fs.readFileSync(path.join(dataDir, 'library', 'sync.json'), 'utf8')) as PollMemory;
 }
 
 const answering = { stale: false, serving: true };

@@ -9,7 +9,7 @@ import type { WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
 import type { PayloadPipe } from '../src/sync/library-sync';
-import { BundleFactory, Workstations } from './sync-support';
+import { BundleFactory, pullInTurn, Workstations } from './sync-support';
 
 const A = 'prov-held-a';
 const B = 'prov-held-b';
@@ -48,10 +48,7 @@ async function rolledBack(name: string): Promise<string> {
   const dataDir = workstations.freshDataDir(name);
   const { sync } = newSync(dataDir);
   await sync.restore();
-  platform.publish(a.dir);
-  expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: A } });
-  platform.publish(b.dir);
-  expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+  await pullInTurn(platform, sync, [a, b]);
   expect(await sync.rollback()).toMatchObject({ version_before: B, version: A });
   expect(await sync.pollNow()).toMatchObject({ outcome: 'held_back', version: B });
   await sync.stop();

@@ -9,7 +9,7 @@ import type { LibraryData } from '@prealert/core';
 import { type GeneratedKeys, generateSigningKeys, type WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
-import { BundleFactory, blockWrites, requestsAfter, Workstations } from './sync-support';
+import { BundleFactory, blockWrites, pullInTurn, requestsAfter, Workstations } from './sync-support';
 
 const A = 'prov-a';
 const B = 'prov-b';
@@ -119,10 +119,7 @@ describe('a stored library that cannot be loaded at start, though its files are 
     const dataDir = freshDataDir(name);
     const first = newSync(dataDir);
     await first.sync.restore();
-    platform.publish(a.dir);
-    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: A } });
-    platform.publish(b.dir);
-    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+    await pullInTurn(platform, first.sync, [a, b]);
     await first.sync.stop();
     const versions = path.join(first.sync.store.dir, 'versions');
     return { dataDir, versions, stored: fs.readdirSync(versions).sort() };
@@ -218,10 +215,7 @@ describe('a state.json that cannot be read', () => {
     const dataDir = freshDataDir('state-unreadable');
     const first = newSync(dataDir);
     await first.sync.restore();
-    platform.publish(a.dir);
-    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: A } });
-    platform.publish(b.dir);
-    expect(await first.sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+    await pullInTurn(platform, first.sync, [a, b]);
     await first.sync.stop();
     const stateFile = path.join(dataDir, 'library', 'state.json');
     const versionsDir = path.join(dataDir, 'library', 'versions');

@@ -8,8 +8,7 @@ import path from 'node:path';
 import type { WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
-import type { PollMemory } from '../src/sync/last-good-store';
-import { BundleFactory, Workstations } from './sync-support';
+import { BundleFactory, pollMemory, Workstations } from './sync-support';
 
 const A = 'prov-replay-a';
 const BETWEEN = 'prov-replay-between';
@@ -39,10 +38,6 @@ afterAll(async () => {
 
 function newSync(dataDir: string, options: { startEmpty?: boolean } = {}) {
   return workstations.follow(platform, bundles.keys, dataDir, { useWorker: false, ...options });
-}
-
-function pollMemory(dataDir: string): PollMemory {
-  return JSON.parse(fs.readFileSync(path.join(dataDir, 'library', 'sync.json'), 'utf8')) as PollMemory;
 }
 
 describe('a new library that runs but could not be saved as last-good', () => {

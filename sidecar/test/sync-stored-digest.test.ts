@@ -9,7 +9,7 @@ import type { WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
 import { capturingLogger } from './helpers/capturing-logger';
-import { BundleFactory, provincialCsv, Workstations } from './sync-support';
+import { BundleFactory, provincialCsv, pullInTurn, Workstations } from './sync-support';
 
 const A = 'prov-digest-a';
 const B = 'prov-digest-b';
@@ -46,10 +46,7 @@ async function pulledBoth(name: string): Promise<string> {
   const dataDir = workstations.freshDataDir(name);
   const { sync } = workstations.follow(platform, bundles.keys, dataDir, { useWorker: false });
   await sync.restore();
-  platform.publish(a.dir);
-  expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: A } });
-  platform.publish(b.dir);
-  expect(await sync.pollNow()).toMatchObject({ outcome: 'activated', report: { version: B } });
+  await pullInTurn(platform, sync, [a, b]);
   await sync.stop();
   return dataDir;
 }

@@ -17,9 +17,11 @@ import {
   type WrittenBundle,
   writeBundle,
 } from '@prealert/rules-cache';
+import { expect } from 'vitest';
 import type { ProvincialPlatform } from '../../examples/provincial-platform/src/platform-server';
 import { LibraryHolder } from '../src/library-holder';
 import { createLogger, type Logger } from '../src/logging';
+import type { PollMemory } from '../src/sync/last-good-store';
 import { LibrarySync } from '../src/sync/library-sync';
 import { loadSyncConfig } from '../src/sync/sync-config';
 
@@ -244,4 +246,24 @@ export class Workstations {
 /** The platform's requests after the first n, as "target status". */
 export function requestsAfter(platform: ProvincialPlatform, n: number): string[] {
   return platform.requests.slice(n).map((r) => `${r.target} ${r.status}`);
+}
+
+/** The poller's memory as the sidecar stored it in `dataDir` (library/sync.json). */
+export function pollMemory(dataDir: string): PollMemory {
+  return JSON.parse(fs.readFileSync(path.join(dataDir, 'library', 'sync.json'), 'utf8')) as PollMemory;
+}
+
+/** Publishes each bundle in turn and polls once after each: every one must be taken and run ("pulled A, then B"). */
+export async function pullInTurn(
+  platform: ProvincialPlatform,
+  sync: LibrarySync,
+  bundles: readonly WrittenBundle[],
+): Promise<void> {
+  for (const bundle of bundles) {
+    platform.publish(bundle.dir);
+    expect(await sync.pollNow()).toMatchObject({
+      outcome: 'activated',
+      report: { version: bundle.manifest.signed.version },
+    });
+  }
 }
