@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fsyncDir } from './durable-files';
 
 export const SECRET_FILE_NAME = 'install.secret';
 
@@ -45,7 +46,7 @@ function createSecret(dataDir: string, file: string, replace: boolean): void {
   } finally {
     fs.rmSync(temp, { force: true });
   }
-  flushDirectory(dataDir);
+  fsyncDir(dataDir);
 }
 
 function linkOnce(temp: string, file: string): void {
@@ -57,18 +58,6 @@ function linkOnce(temp: string, file: string): void {
     // A file system without hard links: rename, unless another process got there first.
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
     if (!fs.existsSync(file)) fs.renameSync(temp, file);
-  }
-}
-
-function flushDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Windows cannot open a directory this way; NTFS journals the rename itself.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

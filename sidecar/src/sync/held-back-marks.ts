@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fsyncDir, fsyncDirAsync } from '../durable-files';
 
 /**
  * The held-back list kept a second way, beside state.json: one empty file per sha256 in `<store>/held-back`. A
@@ -28,19 +29,6 @@ export function readHeldBackMarks(storeDir: string): string[] {
       .sort();
   } catch {
     return [];
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Windows cannot open a directory for this, and its renames and creations are durable anyway.
   }
 }
 
@@ -92,16 +80,7 @@ export async function addHeldBackMarksAsync(storeDir: string, heldBack: readonly
   } catch {
     return false;
   }
-  for (const synced of [dir, storeDir]) {
-    let handle: fs.promises.FileHandle | undefined;
-    try {
-      handle = await fs.promises.open(synced, 'r');
-      await handle.sync();
-    } catch {
-      // As in fsyncDir.
-    } finally {
-      await handle?.close().catch(() => undefined);
-    }
-  }
+  await fsyncDirAsync(dir);
+  await fsyncDirAsync(storeDir);
   return true;
 }

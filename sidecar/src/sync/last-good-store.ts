@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fsyncDir, fsyncDirAsync, writeDurably } from '../durable-files';
 import { addHeldBackMarks, addHeldBackMarksAsync, dropStaleHeldBackMarks, readHeldBackMarks } from './held-back-marks';
 
 /** Where a library in the store came from. */
@@ -112,45 +113,6 @@ const RM_OPTIONS = { recursive: true, force: true, maxRetries: RETRY_DELAYS_MS.l
 
 function emptyState(): StoreState {
   return { format: 1, current: null, previous: null, held_back: [] };
-}
-
-function fsyncDir(dir: string): void {
-  // Makes a rename durable on POSIX; Windows cannot open a directory for this and renames there are durable anyway.
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Not supported here.
-  }
-}
-
-/** Writes a file and flushes it to disk before returning. */
-function writeDurably(file: string, bytes: Uint8Array | string): void {
-  const fd = fs.openSync(file, 'w', 0o600);
-  try {
-    if (typeof bytes === 'string') fs.writeSync(fd, bytes);
-    else fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** fsyncDir on the thread pool. */
-async function fsyncDirAsync(dir: string): Promise<void> {
-  let handle: fs.promises.FileHandle | undefined;
-  try {
-    handle = await fs.promises.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Not supported here.
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
 }
 
 /**

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+
+/**
+ * Writes that must survive a power cut: a file's bytes, and the directory entries that name it (a rename or a
+ * creation is durable on POSIX only once its directory is flushed).
+ */
+
+/**
+ * Flushes a directory's entries. Windows cannot open a directory for this, and NTFS journals renames and creations
+ * itself, so failing to open one is not an error.
+ */
+export function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // See above.
+  }
+}
+
+/** fsyncDir on the thread pool, where a wait for the disk would otherwise hold the event loop. */
+export async function fsyncDirAsync(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // As in fsyncDir.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Writes a file and flushes it to disk before returning. */
+export function writeDurably(file: string, bytes: Uint8Array | string): void {
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    if (typeof bytes === 'string') fs.writeSync(fd, bytes);
+    else fs.writeSync(fd, bytes);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
