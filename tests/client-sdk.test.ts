@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, PATIENTS } from '../examples/web-his/public/demo-data.js';
 import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
 import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
+import { taskDispositions } from './support/task-dispositions';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const sidecarCli = path.join(repoRoot, 'sidecar', 'dist', 'cli.js');
@@ -82,13 +83,7 @@ afterAll(async () => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function task(
-  taskId: string,
-): Promise<{ dispositions: Record<string, { dspo_way: string; dspo_way_rea: string }> }> {
-  const response = await fetch(`${sidecar.url}/v1/tasks/${encodeURIComponent(taskId)}`);
-  expect(response.status).toBe(200);
-  return (await response.json()) as { dispositions: Record<string, { dspo_way: string; dspo_way_rea: string }> };
-}
+const task = async (taskId: string) => ({ dispositions: await taskDispositions(sidecar.url, taskId) });
 
 describe('analyze (3101/3102) against the real sidecar', () => {
   let answer: AnalyzeResult;

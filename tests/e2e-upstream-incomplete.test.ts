@@ -10,9 +10,10 @@ import { PrealertClient, VanishedWarnings } from '@prealert/client';
 import type { AnalysisInput } from '@prealert/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOGUE, PATIENTS } from '../examples/web-his/public/demo-data.js';
-import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
+import { demoRequest } from './support/demo-request';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { analyse } from './support/host-analysis';
+import { taskDispositions } from './support/task-dispositions';
 
 const DYDROGESTERONE = 'XG03DBD084A001010102180'; // 限女性: nothing fires locally for her
 const GATEWAY_JR_ID = 'GW-PROV-001';
@@ -101,20 +102,10 @@ afterAll(async () => {
 
 /** The same single-line order each time: the doctor changed nothing. */
 function unchangedOrder(patientId: string, taskId: string): AnalysisInput {
-  return buildAnalysisInput({
-    patient: { ...PATIENTS[0]!, id: patientId },
-    visit: 'outpatient',
-    orders: [{ rxId: `${patientId}-L1`, item: CATALOGUE.find((c) => c.code === DYDROGESTERONE)!, cnt: 1 }],
-    taskId,
-    now: new Date(),
-  });
+  return demoRequest(patientId, taskId, [{ rxId: `${patientId}-L1`, code: DYDROGESTERONE }]);
 }
 
-async function dispositions(taskId: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${stack.sidecar.url}/v1/tasks/${encodeURIComponent(taskId)}`);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { dispositions: Record<string, unknown> }).dispositions;
-}
+const dispositions = (taskId: string) => taskDispositions(stack.sidecar.url, taskId);
 
 describe('an answer without the gateway warnings', () => {
   it('is marked incomplete, and the SDK resolves nothing with it', async () => {
@@ -186,24 +177,6 @@ describe('an answer without the gateway warnings', () => {
 });
 
 /** The host page as the widget README has it: callService, then show() with the request and `truncated`. */
-function hostAnalyses(page: Page, input: AnalysisInput): Promise<string[]> {
-  return page.evaluate(async (analysed) => {
-    type Result = { jr_id: string };
-    type Outcome = { kind: string; body?: { output?: { result?: Result[]; truncated?: boolean } } };
-    type Reminder = HTMLElement & { show(results: readonly Result[], options: Record<string, unknown>): void };
-    const lib = (window as unknown as { PrealertWidget: { callService: (...args: unknown[]) => Promise<Outcome> } })
-      .PrealertWidget;
-    const el = document.querySelector('prealert-reminder') as Reminder;
-    const outcome = await lib.callService('3101', analysed, { sidecar: el.getAttribute('sidecar'), timeoutMs: 10_000 });
-    if (outcome.kind !== 'ok') throw new Error(`3101 ${outcome.kind}`);
-    const results = outcome.body?.output?.result ?? [];
-    el.show(results, {
-      infno: '3101',
-      taskId: analysed.data.task_id,
-      request: analysed,
-      truncated: outcome.body?.output?.truncated === true,
-      wholePrescriptions: true,
-    });
-    return results.map((r) => r.jr_id);
-  }, input);
+async function hostAnalyses(page: Page, input: AnalysisInput): Promise<string[]> {
+  return (await analyse(page, input, { wholePrescriptions: true }, 10_000)).shownJrIds;
 }

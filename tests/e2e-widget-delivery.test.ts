@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisEnvelope } from '../sidecar/test/fixtures/his-requests';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { taskDispositions as fetchTaskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
 let demo: DemoStack['demo'];
@@ -49,11 +50,7 @@ type Reminder = HTMLElement & {
   decide(jrId: string, disposition: 'continue' | 'modify', reason?: string): string | undefined;
 };
 
-async function taskDispositions(taskId: string): Promise<Record<string, { dspo_way: string }>> {
-  const response = await fetch(`${sidecar.url}/v1/tasks/${encodeURIComponent(taskId)}`);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { dispositions: Record<string, { dspo_way: string }> }).dispositions;
-}
+const taskDispositions = (taskId: string) => fetchTaskDispositions(sidecar.url, taskId);
 
 describe('keyboard: one Tab stop per warning', () => {
   it('Tab and Shift+Tab move between warnings, ←/→ between the warning and its buttons', async () => {

@@ -8,9 +8,10 @@
 import type { AnalysisInput } from '@prealert/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOGUE, type DemoPatient, PATIENTS } from '../examples/web-his/public/demo-data.js';
-import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
+import { type Line, demoRequest as request } from './support/demo-request';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { analyse } from './support/host-analysis';
+import { taskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
 let demo: DemoStack['demo'];
@@ -31,23 +32,6 @@ const OGTT = '003102050010100'; // includes the glucose test: 医疗服务项目
 const GLUCOSE = '002503020010000';
 const DYDROGESTERONE = 'XG03DBD084A001010102180'; // 限女性: nothing fires for her
 
-interface Line {
-  rxId: string;
-  code: string;
-}
-
-/** The demo station's request for a patient of our own (her own encounter), one line per entry. */
-function request(patientId: string, taskId: string, lines: readonly Line[]): AnalysisInput {
-  const patient: DemoPatient = { ...PATIENTS[0]!, id: patientId };
-  return buildAnalysisInput({
-    patient,
-    visit: 'outpatient',
-    orders: lines.map((line) => ({ rxId: line.rxId, item: CATALOGUE.find((c) => c.code === line.code)!, cnt: 1 })),
-    taskId,
-    now: new Date(),
-  });
-}
-
 /** Puts each line in the prescription (rxno) named for it, as a HIS with several prescriptions per visit does. */
 function inPrescriptions(input: AnalysisInput, rxnoByRxId: Record<string, string>): AnalysisInput {
   for (const order of input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos)
@@ -55,57 +39,11 @@ function inPrescriptions(input: AnalysisInput, rxnoByRxId: Record<string, string
   return input;
 }
 
-interface Shown {
-  rules: string[];
-  jrIds: Record<string, string>;
-  /** 3103s queued right after show(): the ones the widget sent for the doctor. */
-  pendingAfterShow: number;
-}
-
 /** Re-sends the lines given as history (curr_drord_flag 0): the order saved unchanged, as spec §6.2 has it. */
 function asHistory(input: AnalysisInput, rxIds: readonly string[]): AnalysisInput {
   for (const order of input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos)
     if (rxIds.includes(order.rx_id)) order.curr_drord_flag = '0';
   return input;
-}
-
-interface HostOptions {
-  /** show()'s `wholePrescriptions`; unset, the element's attribute decides. */
-  wholePrescriptions?: boolean;
-}
-
-/** The host's re-analysis: its 3101 through the widget's callService, the answer shown with its request. */
-function analyse(page: Page, input: AnalysisInput, host: HostOptions = {}): Promise<Shown> {
-  return page.evaluate(
-    async ({ analysed, host }) => {
-      type Result = { jr_id: string; rule_name: string };
-      type Outcome = { kind: string; body?: { output?: { result?: Result[]; truncated?: boolean } } };
-      type Reminder = HTMLElement & {
-        pendingFeedback: number;
-        show(results: readonly Result[], options: Record<string, unknown>): void;
-      };
-      const lib = (window as unknown as { PrealertWidget: { callService: (...args: unknown[]) => Promise<Outcome> } })
-        .PrealertWidget;
-      const el = document.querySelector('prealert-reminder') as Reminder;
-      const sidecarUrl = el.getAttribute('sidecar');
-      const outcome = await lib.callService('3101', analysed, { sidecar: sidecarUrl, timeoutMs: 5000 });
-      if (outcome.kind !== 'ok') throw new Error(`3101 ${outcome.kind}`);
-      const results = outcome.body?.output?.result ?? [];
-      el.show(results, {
-        infno: '3101',
-        taskId: analysed.data.task_id,
-        request: analysed,
-        truncated: outcome.body?.output?.truncated === true,
-        ...host,
-      });
-      return {
-        rules: results.map((r) => r.rule_name).sort(),
-        jrIds: Object.fromEntries(results.map((r) => [r.rule_name, r.jr_id])),
-        pendingAfterShow: el.pendingFeedback,
-      };
-    },
-    { analysed: input, host },
-  );
 }
 
 interface Figures {
@@ -121,11 +59,7 @@ async function totals(): Promise<Figures> {
   return ((await response.json()) as { totals: Figures }).totals;
 }
 
-async function dispositions(taskId: string): Promise<Record<string, { dspo_way: string }>> {
-  const response = await fetch(`${sidecar.url}/v1/tasks/${encodeURIComponent(taskId)}`);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { dispositions: Record<string, { dspo_way: string }> }).dispositions;
-}
+const dispositions = (taskId: string) => taskDispositions(sidecar.url, taskId);
 
 /** The embed page with the widget loaded and its own first check done (its warnings are not ours). */
 interface Sent3103 {

@@ -11,6 +11,7 @@ import { openDatabase } from '../sidecar/src/store/database';
 import { analysisEnvelope } from '../sidecar/test/fixtures/his-requests';
 import { testServer } from '../sidecar/test/helpers/test-server';
 import { launchChromium } from './support/chromium';
+import { taskDispositions } from './support/task-dispositions';
 
 let server: Awaited<ReturnType<typeof testServer>>;
 let url = '';
@@ -58,12 +59,7 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
   }
 }
 
-async function dispositions(taskId: string): Promise<Record<string, { dspo_way: string; dspo_way_rea: string }>> {
-  const response = await fetch(`${url}/v1/tasks/${encodeURIComponent(taskId)}`);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { dispositions: Record<string, { dspo_way: string; dspo_way_rea: string }> })
-    .dispositions;
-}
+const dispositions = (taskId: string) => taskDispositions(url, taskId);
 
 describe('a 3103 the sidecar could not store for a moment', () => {
   it('SDK: stays queued through the failed resend and is delivered once, without another call from the HIS', async () => {
