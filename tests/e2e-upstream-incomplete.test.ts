@@ -4,12 +4,12 @@
  * VanishedWarnings nor the widget (real Chromium, the demo embed page) takes the gateway's warning as resolved, and
  * no 返回修改 reaches the sidecar or the gateway for an order nobody changed.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { PrealertClient, VanishedWarnings } from '@prealert/client';
 import type { AnalysisInput } from '@prealert/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeGateway, startFakeGateway } from '../sidecar/test/helpers/fake-gateway';
 import { demoRequest } from './support/demo-request';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { analyse } from './support/host-analysis';
@@ -24,7 +24,7 @@ type GatewayMode = 'warn' | 'refuse' | 'hang';
 let mode: GatewayMode = 'warn';
 const gateway3103: unknown[] = [];
 const held: http.ServerResponse[] = [];
-let gateway: http.Server;
+let gateway: FakeGateway;
 let stack: DemoStack;
 
 interface GatewayRequest {
@@ -83,21 +83,15 @@ function answerGateway(request: GatewayRequest, res: http.ServerResponse): void 
 }
 
 beforeAll(async () => {
-  gateway = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => answerGateway(JSON.parse(Buffer.concat(chunks).toString('utf8')) as GatewayRequest, res));
-  });
-  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
-  const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/`;
+  gateway = await startFakeGateway(answerGateway);
+  const gatewayUrl = `${gateway.url}/`;
   stack = await startDemoStack('upstream-incomplete', { env: { PREALERT_UPSTREAM_URL: gatewayUrl } });
 }, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
   for (const res of held) res.destroy();
-  gateway?.closeAllConnections();
-  await new Promise((resolve) => gateway?.close(resolve));
+  await gateway?.close();
 });
 
 /** The same single-line order each time: the doctor changed nothing. */

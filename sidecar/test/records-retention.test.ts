@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME, ConfigError, DEFAULT_RETENTION_DAYS, loadConfig } from '../src/config';
@@ -9,6 +7,7 @@ import type { SidecarServer } from '../src/server';
 import { addDays, shanghaiDay } from '../src/stats/days';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope } from './fixtures/his-requests';
+import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
 import { CLI } from './helpers/spawn-sidecar';
 import { callService, tempDataDir, testServer } from './helpers/test-server';
 import { ageRecords, count, feedback } from './retention-support';
@@ -226,18 +225,12 @@ describe('records retention', () => {
 
 describe('records retention with a provincial gateway (a fresh jr_id on every call)', () => {
   // A stand-in gateway on loopback raising one warning on the encounter asked about, under a new jr_id each call.
-  let gateway: http.Server;
+  let gateway: FakeGateway;
   let gatewayUrl = '';
   let calls = 0;
   beforeAll(async () => {
-    gateway = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          infno: string;
-          input: { data: { patient_dtos: { curr_mdtrt_id: string }[] } };
-        };
+    gateway = await startFakeGateway<{ infno: string; input: { data: { patient_dtos: { curr_mdtrt_id: string }[] } } }>(
+      (body, res) => {
         res.setHeader('content-type', 'application/json');
         if (body.infno !== '3101') return res.end(JSON.stringify({ infcode: 0, err_msg: '', output: {} }));
         const mdtrtId = body.input.data.patient_dtos[0]!.curr_mdtrt_id;
@@ -267,14 +260,12 @@ describe('records retention with a provincial gateway (a fresh jr_id on every ca
           task_id: 'T-GW',
         };
         res.end(JSON.stringify({ infcode: 0, err_msg: '', output: { result: [warning] } }));
-      });
-    });
-    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
-    gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+      },
+    );
+    gatewayUrl = gateway.url;
   });
   afterAll(async () => {
-    gateway.closeAllConnections();
-    await new Promise((resolve) => gateway.close(resolve));
+    await gateway.close();
   });
 
   const gatewayIds = async (s: SidecarServer, encounterId: string, taskId: string) => {

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
@@ -8,30 +7,24 @@ import { DATABASE_FILE_NAME } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
+import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
 import { callOverHttp, callService, testServer } from './helpers/test-server';
 
 /** A stand-in provincial gateway on loopback whose behaviour each test sets. */
 let behaviour: (body: Record<string, unknown>, res: http.ServerResponse) => void;
-let gateway: http.Server;
+let gateway: FakeGateway;
 let gatewayUrl: string;
 const received: { url: string; headers: http.IncomingHttpHeaders; body: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
-  gateway = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-      received.push({ url: req.url ?? '', headers: req.headers, body });
-      behaviour(body, res);
-    });
+  gateway = await startFakeGateway<Record<string, unknown>>((body, res, req) => {
+    received.push({ url: req.url ?? '', headers: req.headers, body });
+    behaviour(body, res);
   });
-  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
-  gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  gatewayUrl = gateway.url;
 });
 afterAll(async () => {
-  gateway.closeAllConnections();
-  await new Promise((resolve) => gateway.close(resolve));
+  await gateway.close();
 });
 
 async function withSidecar(timeoutMs: number, run: (server: SidecarServer) => Promise<void>) {

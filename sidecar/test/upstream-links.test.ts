@@ -1,8 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
 import { callService, testServer } from './helpers/test-server';
 
 /**
@@ -11,19 +10,13 @@ import { callService, testServer } from './helpers/test-server';
  */
 let results: (call: number) => Record<string, unknown>[] = () => [];
 let calls = 0;
-let gateway: http.Server;
+let gateway: FakeGateway;
 let gatewayUrl: string;
 const feedback: { warn_rslt_id: string; dspo_way: string; dspo_way_rea: string }[][] = [];
 
 beforeAll(async () => {
-  gateway = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        infno: string;
-        input: { data: { warns: (typeof feedback)[number] } };
-      };
+  gateway = await startFakeGateway<{ infno: string; input: { data: { warns: (typeof feedback)[number] } } }>(
+    (body, res) => {
       res.setHeader('content-type', 'application/json');
       if (body.infno === '3103') {
         feedback.push(body.input.data.warns);
@@ -32,14 +25,12 @@ beforeAll(async () => {
       }
       calls++;
       res.end(JSON.stringify({ infcode: 0, err_msg: '', output: { result: results(calls) } }));
-    });
-  });
-  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
-  gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+    },
+  );
+  gatewayUrl = gateway.url;
 });
 afterAll(async () => {
-  gateway.closeAllConnections();
-  await new Promise((resolve) => gateway.close(resolve));
+  await gateway.close();
 });
 
 async function withSidecar(run: (server: SidecarServer) => Promise<void>) {
