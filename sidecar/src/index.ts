@@ -2,8 +2,8 @@ export { ConfigError, type ConfigSources, DEFAULT_PORT, loadConfig, type Sidecar
 export { defaultDataDir } from './data-dir';
 export { type ActiveLibrary, LibraryHolder, type LibraryInfo } from './library-holder';
 export { createLogger, type Logger } from './logging';
+export { CALL_SERVICE_ROUTE, SHIM_ROUTE } from './national/national-routes';
 export type { AnsweredResult, PriorDispositionFields } from './national/national-service';
-export { CALL_SERVICE_ROUTE, SHIM_ROUTE } from './plugins/national-gateway';
 export { PORT_FILE_NAME, readPortFile } from './port-file';
 export { type CreateServerOptions, createServer, type SidecarServer } from './server';
 export type { Figures, StatsDimension, StatsReport, StatsRow } from './stats/compliance-figures';

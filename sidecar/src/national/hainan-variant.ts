@@ -14,7 +14,7 @@
  * Hainan name, unless the client used the national one.
  */
 
-export const HAINAN_INFNOS: ReadonlyMap<string, '3101' | '3102'> = new Map([
+const HAINAN_INFNOS: ReadonlyMap<string, '3101' | '3102'> = new Map([
   ['3660', '3101'],
   ['3661', '3102'],
 ]);

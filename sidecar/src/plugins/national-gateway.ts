@@ -14,8 +14,6 @@ import {
 import type { NationalService } from '../national/national-service';
 import { TASK_ID_HEADER, taskIdHeaderValue } from '../national/recorded-task-id';
 
-export { CALL_SERVICE_ROUTE, SHIM_ROUTE };
-
 export interface NationalGatewayOptions {
   service: NationalService;
   answerer: NationalAnswerer;
