@@ -9,6 +9,8 @@ export default defineConfig({
     // spawn (sidecar, shim) run the built artefacts, which `pnpm test` builds first.
     alias: {
       '@prealert/core': src('./packages/core/src/index.ts'),
+      // Before '@prealert/client': an alias also matches its subpaths, which would land inside index.ts.
+      '@prealert/client/vanished': src('./packages/client/src/vanished.ts'),
       '@prealert/client': src('./packages/client/src/index.ts'),
       '@prealert/widget': src('./packages/widget/src/index.ts'),
       '@prealert/rules-cache': src('./rules-cache/src/index.ts'),

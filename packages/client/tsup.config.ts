@@ -1,13 +1,29 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  // The national types come from @prealert/core (a dev dependency): inline them so the published
-  // declarations stand alone. Only core's: its own dependencies (ajv …) are not part of this API.
-  dts: { resolve: ['@prealert/core'] },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-});
+// The national types come from @prealert/core (a dev dependency): inline them so the published
+// declarations stand alone. Only core's: its own dependencies (ajv …) are not part of this API.
+const dtsResolve: Options['dts'] = { resolve: ['@prealert/core'] };
+
+const shared: Options = { format: ['esm', 'cjs'], target: 'node20', platform: 'node' };
+
+export default defineConfig([
+  {
+    ...shared,
+    // `./vanished` is its own entry (subpath export): the widget bundles VanishedWarnings from it without the SDK's
+    // Node transport (undici) that the main entry pulls in. Built here with index so ESM shares one class.
+    entry: { index: 'src/index.ts', vanished: 'src/vanished.ts' },
+    // Declarations of index only: one rollup over both entries would move the shared types into a hashed chunk,
+    // and index.d.ts would no longer stand alone.
+    dts: { ...dtsResolve, entry: { index: 'src/index.ts' } },
+    sourcemap: true,
+    clean: true,
+  },
+  {
+    ...shared,
+    // vanished.d.ts on its own, self-contained too. No clean: this build writes declarations only, after the first
+    // build's clean of old declarations (done before either has compiled anything).
+    entry: { vanished: 'src/vanished.ts' },
+    dts: { ...dtsResolve, only: true },
+    clean: false,
+  },
+]);

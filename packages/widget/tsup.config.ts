@@ -8,8 +8,10 @@ export default defineConfig({
   globalName: 'PrealertWidget',
   platform: 'browser',
   target: ['es2020', 'chrome80', 'firefox78', 'safari14'],
-  // Only core's types are inlined (the published package has no dependencies); its own dependencies stay out.
-  dts: { entry: { index: 'src/index.ts' }, resolve: ['@prealert/core'] },
+  // Only core's and the SDK's types are inlined (the published package has no dependencies); their own dependencies
+  // stay out. @prealert/client is a dev dependency like core, so tsup bundles its `./vanished` code rather than
+  // leaving an import of it.
+  dts: { entry: { index: 'src/index.ts' }, resolve: ['@prealert/core', '@prealert/client'] },
   sourcemap: true,
   splitting: true,
   clean: true,

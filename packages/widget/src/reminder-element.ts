@@ -1,5 +1,5 @@
 // The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
-import { VanishedWarnings } from '../../client/src/vanished';
+import { VanishedWarnings } from '@prealert/client/vanished';
 import { setChildren } from './dom';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
