@@ -1,3 +1,4 @@
+import { isRecord } from './is-record';
 import type { FeedbackData, FeedbackInputLike, FeedbackWarnDto, JudgeResultDto } from './types';
 
 /** The doctor's answer to one warning: 继续执行 (dspo_way 1) or 返回修改 (dspo_way 2). */
@@ -32,9 +33,6 @@ export function toFeedbackData(warnType: '1' | '2', decisions: readonly Decision
 }
 
 export type FeedbackCheck = { ok: true; value: FeedbackData } | { ok: false; message: string };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Checks a 3103 before it leaves the workstation, naming the field like the sidecar does, so a HIS

@@ -13,12 +13,22 @@ export interface LineWarning {
 
 const severityRank = (result: JudgeResultDto): number => Number(result.sev_deg);
 
+/**
+ * An rx_id as a line key: a string as sent, a number as its digits (a raw answer or a lenient request may carry
+ * one); empty or anything else names no line. Not trimmed: the sidecar echoes rx_id exactly as the request gave
+ * it, and warningsByLine and attachWarnings key the HIS's rows by that same text.
+ */
+export const rxIdText = (value: unknown): string | undefined =>
+  typeof value === 'string' || typeof value === 'number' ? String(value) || undefined : undefined;
+
 /** The rx_ids a warning names, optionally only those of one role, in the order the sidecar listed them. */
 export function linesOf(result: JudgeResultDto, role?: LineRole): string[] {
   const ids: string[] = [];
-  for (const detail of result.judge_result_detail_dtos) {
+  // `?? []`: a result read from a raw answer (the widget's, VanishedWarnings') may come without details.
+  for (const detail of result.judge_result_detail_dtos ?? []) {
+    const rxId = rxIdText(detail.rx_id);
     const detailRole: LineRole = detail.vola_item_type === '2' ? 'involved' : 'violation';
-    if (detail.rx_id && (!role || role === detailRole) && !ids.includes(detail.rx_id)) ids.push(detail.rx_id);
+    if (rxId !== undefined && (!role || role === detailRole) && !ids.includes(rxId)) ids.push(rxId);
   }
   return ids;
 }

@@ -1,3 +1,4 @@
+import { isRecord } from './is-record';
 import type { JudgeResultDetailDto, JudgeResultDto, ResponseEnvelope } from './types';
 
 export type ParsedAnswer =
@@ -12,9 +13,6 @@ export type ParsedAnswer =
  * restarting), not the request's fault. National gateways never send it.
  */
 export const RETRY_FIELD = 'prealert_retry';
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The spec allows a single object where it says 集合, and null for "nothing". */
 function asArray(value: unknown): unknown[] {

@@ -28,6 +28,12 @@ export type {
   WorkflowImpact,
 } from '@prealert/core';
 
+/**
+ * A result as the sidecar returns it when the doctor already answered the warning earlier in the encounter
+ * (prealert's extension, not in the national answer): `prior_dspo` true, with the answer given.
+ */
+export type PriorAnswered = JudgeResultDto & { prior_dspo?: boolean; dspo_way?: string; dspo_way_rea?: string };
+
 /** The header fields of the national request envelope a HIS fills once per workstation (names as NHSA spells them). */
 export interface EnvelopeDefaults {
   fixmedins_code?: string;

@@ -1,8 +1,12 @@
-import type { JudgeResultDto } from './types';
+import { isRecord } from './is-record';
+import { linesOf, rxIdText } from './order-lines';
+import type { JudgeResultDto, PriorAnswered } from './types';
+
+export type { PriorAnswered } from './types';
 
 /*
- * Environment-free (no Node, no DOM): the widget bundles this same module, so the SDK and <prealert-reminder> judge a
- * vanished warning by one rule.
+ * Environment-free (no Node, no DOM), as are the modules it imports: the widget bundles this same module, so the SDK
+ * and <prealert-reminder> judge a vanished warning by one rule.
  */
 
 /** One analysis as the tracker needs it: what was sent and what came back. An SDK `AnalyzeResult` plus `request`. */
@@ -61,12 +65,6 @@ interface OpenWarning {
   lines: Map<string, string | undefined>;
 }
 
-/** prealert's mark on a result the doctor already continued in this encounter. */
-type MaybeContinued = JudgeResultDto & { prior_dspo?: boolean; dspo_way?: string };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** The sidecar takes a single object where a list belongs, and "" for an empty list: so does this. */
 const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : isRecord(value) ? [value] : []);
 
@@ -91,7 +89,8 @@ function readScope(infno: string, request: unknown): RequestScope | undefined {
       if (!isRecord(encounter) || mdtrtId === undefined) continue;
       const scope = encounters.get(mdtrtId) ?? { lines: new Map(), prescriptions: new Set<string>() };
       for (const order of listOf(encounter.fsi_order_dtos)) {
-        const rxId = isRecord(order) ? text(order.rx_id) : undefined;
+        // Read as linesOf reads a warning's lines, so the two match.
+        const rxId = isRecord(order) ? rxIdText(order.rx_id) : undefined;
         if (!isRecord(order) || rxId === undefined) continue;
         const rxno = text(order.rxno);
         scope.lines.set(rxId, { rxno, current: text(order.curr_drord_flag) !== '0' });
@@ -102,11 +101,6 @@ function readScope(infno: string, request: unknown): RequestScope | undefined {
   }
   return { scene: `${infno}|${setKey(data.trig_scen)}|${setKey(data.rule_ids)}`, encounters };
 }
-
-const linesOf = (result: JudgeResultDto): string[] =>
-  [...new Set((result.judge_result_detail_dtos ?? []).map((d) => text(d.rx_id)))].filter(
-    (rxId): rxId is string => rxId !== undefined,
-  );
 
 /** Same rule, same encounter, same lines: the warning under another jr_id (a rules update), not a resolved one. */
 const sameWarning = (a: JudgeResultDto, b: JudgeResultDto): boolean =>
@@ -169,7 +163,7 @@ export class VanishedWarnings {
       this.open.delete(jrId);
       resolved.push(warning.result);
     }
-    for (const result of analysis.results as readonly MaybeContinued[]) {
+    for (const result of analysis.results as readonly PriorAnswered[]) {
       // Continued earlier (the sidecar says so): the doctor's answer stands whatever happens to the warning.
       if (result.prior_dspo === true && result.dspo_way === '1') {
         this.open.delete(result.jr_id);

@@ -1,5 +1,5 @@
 // The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
-import { VanishedWarnings } from '@prealert/client/vanished';
+import { type PriorAnswered, VanishedWarnings } from '@prealert/client/vanished';
 import { setChildren } from './dom';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
@@ -24,9 +24,6 @@ import { type LineLabel, WarningCard } from './warning-card';
 export const REMINDER_TAG = 'prealert-reminder';
 
 type Phase = 'idle' | 'checking' | 'shown' | 'unavailable';
-
-/** prealert's extension on a result already continued earlier in the same encounter. */
-type PriorAnswered = JudgeResultDto & { prior_dspo?: boolean; dspo_way?: string; dspo_way_rea?: string };
 
 interface TrackedDecision extends WarningDecision {
   version: number;
