@@ -660,17 +660,7 @@ export class PrealertReminderElement extends ElementBase {
       if (disposition === 'modify') this.goToLines(card);
       return;
     }
-    const decision: TrackedDecision = {
-      jrId: card.jrId,
-      disposition,
-      reason,
-      delivery: 'sending',
-      at: new Date().toISOString(),
-      version: ++this.versions,
-      forTask: this.taskOf(card.result),
-      encounter: card.result.mdtrt_id || undefined,
-    };
-    this.decisionsByJr.set(card.jrId, decision);
+    const decision = this.sendDecision(card.result, disposition, reason);
     // A changed answer is a new 3103: "all answered" and "all recorded" are announced again for it.
     this.answeredAnnounced = false;
     this.completeAnnounced = false;
@@ -679,13 +669,6 @@ export class PrealertReminderElement extends ElementBase {
     this.renderProgress();
     const detail: DecisionEventDetail = { jrId: card.jrId, disposition, reason, result: card.result };
     this.emit('prealert-decision', detail);
-    this.sender.send({
-      jrId: card.jrId,
-      version: decision.version,
-      warnType: this.warnType,
-      dspoWay: disposition === 'continue' ? '1' : '2',
-      reason,
-    });
     this.announce(disposition === 'continue' ? '已选择继续执行' : '已选择返回修改');
 
     if (disposition === 'modify' && this.goToLines(card)) {
@@ -707,28 +690,36 @@ export class PrealertReminderElement extends ElementBase {
       return decision === undefined || decision.delivery === 'rejected';
     });
     if (unanswered.length === 0) return;
-    for (const result of unanswered) {
-      const decision: TrackedDecision = {
-        jrId: result.jr_id,
-        disposition: 'modify',
-        reason: '',
-        delivery: 'sending',
-        at: new Date().toISOString(),
-        version: ++this.versions,
-        forTask: this.taskOf(result),
-        encounter: result.mdtrt_id || undefined,
-      };
-      this.decisionsByJr.set(result.jr_id, decision);
-      this.sender.send({
-        jrId: result.jr_id,
-        version: decision.version,
-        warnType: this.warnType,
-        dspoWay: '2',
-        reason: '',
-      });
-    }
+    for (const result of unanswered) this.sendDecision(result, 'modify', '');
     const detail: ResolvedEventDetail = { taskId: this.taskIdValue, results: unanswered };
     this.emit('prealert-resolved', detail);
+  }
+
+  /**
+   * Makes a new answer the warning's current one and queues its 3103, for the doctor's own answers (record) and for
+   * those reported after an edit (reportResolved) alike. Callers emit their events after it: no delivery event can
+   * come first, as the sender reports delivery only once the 3103 is answered (asynchronously).
+   */
+  private sendDecision(result: JudgeResultDto, disposition: Disposition, reason: string): TrackedDecision {
+    const decision: TrackedDecision = {
+      jrId: result.jr_id,
+      disposition,
+      reason,
+      delivery: 'sending',
+      at: new Date().toISOString(),
+      version: ++this.versions,
+      forTask: this.taskOf(result),
+      encounter: result.mdtrt_id || undefined,
+    };
+    this.decisionsByJr.set(result.jr_id, decision);
+    this.sender.send({
+      jrId: result.jr_id,
+      version: decision.version,
+      warnType: this.warnType,
+      dspoWay: disposition === 'continue' ? '1' : '2',
+      reason,
+    });
+    return decision;
   }
 
   /** 返回修改: tells the host, and unless it moves focus itself, focuses the line to change. True when focused. */
