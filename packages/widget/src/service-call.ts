@@ -1,17 +1,13 @@
 import { buildEnvelope } from './envelope';
-import type { FeedbackEnvelopeFields, JudgeResultDto } from './types';
+import type { AnalysisOutput, FeedbackEnvelopeFields } from './types';
 
 export const SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
 
 /**
- * `output` of the sidecar's answer: for 3101/3102 the warnings (a list) and whether it is incomplete (`truncated`: cut
- * to fit, or without the provincial gateway's warnings).
+ * `output` of the sidecar's answer: core's AnalysisOutput (the warnings, and `truncated` when incomplete), every field
+ * optional because the same envelope also carries a 3103's answer, which has no result.
  */
-export interface ServiceOutput {
-  result?: JudgeResultDto[];
-  truncated?: boolean;
-  [field: string]: unknown;
-}
+export type ServiceOutput = Partial<AnalysisOutput>;
 
 /** The national answer envelope (infcode 0 or -1, err_msg, output), plus whatever else the sidecar adds. */
 export interface ServiceEnvelope {

@@ -3,6 +3,7 @@ import type { AnalysisData, AnalysisInput, JudgeResultDto } from '@prealert/core
 export type {
   AnalysisData,
   AnalysisInput,
+  AnalysisOutput,
   JudgeResultDetailDto,
   JudgeResultDto,
   WorkflowImpact,

@@ -191,6 +191,11 @@ export interface JudgeResultDto {
 
 export interface AnalysisOutput {
   result: JudgeResultDto[];
+  /**
+   * prealert: set by the sidecar when the answer is incomplete, either cut to fit the caller's buffer or missing the
+   * provincial gateway's warnings. A warning absent from it may only have been left out.
+   */
+  truncated?: boolean;
   [extension: string]: unknown;
 }
 
