@@ -1,4 +1,9 @@
+import { rmSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
+
+// The two builds below run at once, so neither may clean dist/ (one could remove what the other wrote): it is
+// emptied here, once, before either starts.
+rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 
 // The national types come from @prealert/core (a dev dependency): inline them so the published
 // declarations stand alone. Only core's: its own dependencies (ajv …) are not part of this API.
@@ -16,12 +21,11 @@ export default defineConfig([
     // and index.d.ts would no longer stand alone.
     dts: { ...dtsResolve, entry: { index: 'src/index.ts' } },
     sourcemap: true,
-    clean: true,
+    clean: false,
   },
   {
     ...shared,
-    // vanished.d.ts on its own, self-contained too. No clean: this build writes declarations only, after the first
-    // build's clean of old declarations (done before either has compiled anything).
+    // vanished.d.ts on its own, self-contained too.
     entry: { vanished: 'src/vanished.ts' },
     dts: { ...dtsResolve, only: true },
     clean: false,
