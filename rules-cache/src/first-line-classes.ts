@@ -80,6 +80,8 @@ export const FIRST_LINE_PHRASES: readonly FirstLinePhrase[] = [
   // Metformin alone (no published text yet): the biguanides are metformin; A10BD, the fixed oral combinations, mostly
   // pair metformin with another (二甲双胍恩格列净 XA10BDE083…, 恒格列净二甲双胍 XA10BDH123… in the national data).
   { phrase: /二甲双胍/g, therapy: '二甲双胍', atc: ['A10BA', 'A10BD'] },
+  // Sulfonylureas (A10BB is all of them). Named only in indication texts so far (接受二甲双胍和/或磺脲类药物治疗…).
+  { phrase: /磺脲类(?:药物)?/g, therapy: '磺脲类药品', atc: ['A10BB'] },
   // Insulins, including their fixed combinations with a GLP-1 agonist (A10AE: 德谷胰岛素利拉鲁肽).
   { phrase: /胰岛素/g, therapy: '胰岛素', atc: ['A10A'] },
   // 艾多沙班: vitamin K antagonists (warfarin is the one in the catalogue).

@@ -1,3 +1,5 @@
+import { readFirstLine } from './first-line-classes';
+
 /**
  * The diagnoses that meet a 药品限适应症 (indication) point's restriction, as ICD-10 prefixes of the encounter's
  * diagnosis codes. The published points carry the restriction as text only ("限2型糖尿病患者。"), so every
@@ -181,12 +183,27 @@ export interface IndicationReading {
    * never a silence the text does not give. Absent: no age.
    */
   minAgeYears?: number;
+  /**
+   * Code prefixes of a prior therapy the prefixes ask for besides the diagnosis (接受二甲双胍和/或磺脲类药物治疗…:
+   * A10BA, A10BD, A10BB): a line of one, earlier or current, must show it. Like the age, the strictest holds for all
+   * (the classes every alternative that asks one names). Absent: none asked.
+   */
+  priorClasses?: string[];
 }
 
-/** One alternative read: its table entry and whether it is restricted to adults. */
+/** The classes both lists name; either absent asks nothing, so the other holds. */
+function strictestPrior(a: string[] | undefined, b: string[] | undefined): string[] | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a.filter((p) => b.includes(p));
+}
+
+/** One alternative read: its table entry, whether it is restricted to adults, and the prior therapy it asks. */
 interface Alternative {
   entry: DiagnosisPhrase;
   adult: boolean;
+  /** Code prefixes (first-line-classes.ts) of a therapy the patient must have been given; absent: none asked. */
+  prior?: string[];
 }
 
 /** 成人 is read as age ≥ 18 on the line's day: the request shows it (brdy), unlike a stage or a prior treatment. */
@@ -195,6 +212,12 @@ const ADULT_BEFORE = /成人/y;
 const ADULT_AFTER = /的?成人患者/y;
 const AFTER_PHRASE = /(?:的?患者)?等?/y;
 const SEPARATOR = /[、或；;]/y;
+/**
+ * A prior treatment that did not suffice (接受二甲双胍和/或磺脲类药物治疗血糖仍控制不佳的…患者): the request shows it as a
+ * line (earlier or current: the drug is added on top) of the therapy, read with the first-line table. Group 1: the
+ * therapy.
+ */
+const PRIOR = /接受([^，。；;]+?)治疗(?:后)?血糖仍控制不佳的/y;
 const NUMBERED = /^[：:]?\s*1[.．]/;
 const ITEM = /[；;]\s*(?=\d+[.．])/;
 
@@ -218,6 +241,19 @@ function readItem(item: string, phrases: string[]): Alternative[] | undefined {
   const phrasesBefore = phrases.length;
   let at = 0;
   while (at < item.length) {
+    let prior: string[] | undefined;
+    PRIOR.lastIndex = at;
+    const priorMatch = PRIOR.exec(item);
+    if (priorMatch) {
+      const therapy = readFirstLine(priorMatch[1] ?? '');
+      // Every therapy named must map, else a patient given the unmapped one would be reminded for no reason there.
+      if (therapy.classes.length === 0 || therapy.unmapped.length > 0) {
+        phrases.length = phrasesBefore;
+        return undefined;
+      }
+      prior = therapy.classes;
+      at = PRIOR.lastIndex;
+    }
     // A table phrase may itself start with 成人 (成人和儿童酪氨酸血症Ⅰ型): the table is asked first.
     let adult = false;
     let found = phraseAt(item, at);
@@ -234,7 +270,7 @@ function readItem(item: string, phrases: string[]): Alternative[] | undefined {
     const adultAfter = sticky(ADULT_AFTER, item, found.end);
     if (adultAfter > found.end) adult = true;
     const end = Math.max(found.end, adultAfter);
-    read.push({ entry: found.entry, adult });
+    read.push(prior ? { entry: found.entry, adult, prior } : { entry: found.entry, adult });
     at = Math.max(end, sticky(AFTER_PHRASE, item, end));
     if (at === item.length) break;
     const next = sticky(SEPARATOR, item, at);
@@ -280,6 +316,11 @@ export function readIndication(text: string): IndicationReading {
   if (prefixes.length > 0 && alternatives.some((a) => a.adult && a.entry.icd.length > 0)) {
     reading.minAgeYears = ADULT_AGE;
   }
+  let prior: string[] | undefined;
+  for (const a of alternatives) if (a.entry.icd.length > 0) prior = strictestPrior(prior, a.prior);
+  // No class left in common: no line can show them all, so nothing silences the point.
+  if (prior !== undefined && prior.length === 0) return { ...reading, prefixes: [] };
+  if (prefixes.length > 0 && prior !== undefined) reading.priorClasses = prior;
   return reading;
 }
 
@@ -287,6 +328,8 @@ export function readIndication(text: string): IndicationReading {
 export interface QuietIndication {
   prefixes: string[];
   minAgeYears?: number;
+  /** Code prefixes of the prior therapy a line must show besides the diagnosis (IndicationReading.priorClasses). */
+  priorClasses?: string[];
 }
 
 /**
@@ -296,12 +339,19 @@ export interface QuietIndication {
 export function quietIndication(...texts: string[]): QuietIndication {
   let common: string[] | undefined;
   let minAgeYears: number | undefined;
+  let priorClasses: string[] | undefined;
   for (const text of new Set(texts.map((t) => t.trim()).filter((t) => t !== ''))) {
     const reading = readIndication(text);
     if (reading.kind !== 'diagnosis' && reading.kind !== 'partly') return { prefixes: [] };
     common = common ? common.filter((p) => reading.prefixes.includes(p)) : reading.prefixes;
     if (reading.minAgeYears !== undefined) minAgeYears = Math.max(minAgeYears ?? 0, reading.minAgeYears);
+    priorClasses = strictestPrior(priorClasses, reading.priorClasses);
   }
   const prefixes = common ?? [];
-  return prefixes.length > 0 && minAgeYears !== undefined ? { prefixes, minAgeYears } : { prefixes };
+  if (prefixes.length === 0 || (priorClasses !== undefined && priorClasses.length === 0)) return { prefixes: [] };
+  return {
+    prefixes,
+    ...(minAgeYears !== undefined && { minAgeYears }),
+    ...(priorClasses !== undefined && { priorClasses }),
+  };
 }

@@ -186,6 +186,7 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
         icdPrefixes,
         ...(quiet.prefixes.length > 0 && { quietIcdPrefixes: quiet.prefixes }),
         ...(quiet.minAgeYears !== undefined && { quietMinAgeYears: quiet.minAgeYears }),
+        ...(quiet.priorClasses !== undefined && { quietPriorClasses: quiet.priorClasses }),
       });
     }
     case 'dept_limit': {

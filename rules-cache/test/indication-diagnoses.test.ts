@@ -117,6 +117,7 @@ const EXPECTED = [
  */
 const PARTLY = [
   '富马酸伏诺拉生片: K21.0 [反流性食管炎]',
+  '司美格鲁肽注射液: E11 [成人2型糖尿病]',
   '替戈拉生片: K21.0 K26 [反流性食管炎、十二指肠溃疡]',
   '盐酸凯普拉生片: K26 K21.0 [十二指肠溃疡、反流性食管炎]',
   '沙库巴曲缬沙坦钠片: I10 I11 I12 I13 [原发性高血压]',
@@ -140,17 +141,17 @@ describe('diagnoses of the national indication points', () => {
   const points = loadNationalLibrary().knowledgePoints.filter((kp) => kp.limit.kind === 'indication');
   const quiet = (kp: (typeof points)[number]) => (kp.limit as { quietIcdPrefixes?: string[] }).quietIcdPrefixes ?? [];
 
-  it('classifies every point: 100 wholly diagnostic (69 with prefixes), 5 partly, 396 with more, 9 with no diagnosis', () => {
+  it('classifies every point: 100 wholly diagnostic (69 with prefixes), 6 partly, 395 with more, 9 with no diagnosis', () => {
     expect(points).toHaveLength(510);
     const kinds = { diagnosis: 0, partly: 0, conditional: 0, none: 0 };
     for (const kp of points) {
       expect(kp.limitText).toBe(kp.basis);
       kinds[readIndication(kp.basis).kind]++;
     }
-    expect(kinds).toEqual({ diagnosis: 100, partly: 5, conditional: 396, none: 9 });
-    // The import gives the prefixes to the wholly or partly diagnostic points with a pinned diagnosis (69 + 4), and
+    expect(kinds).toEqual({ diagnosis: 100, partly: 6, conditional: 395, none: 9 });
+    // The import gives the prefixes to the wholly or partly diagnostic points with a pinned diagnosis (69 + 5), and
     // to no other.
-    expect(points.filter((kp) => quiet(kp).length > 0)).toHaveLength(73);
+    expect(points.filter((kp) => quiet(kp).length > 0)).toHaveLength(74);
     for (const kp of points) expect(quiet(kp)).toEqual(readIndication(kp.basis).prefixes);
   });
 
@@ -233,6 +234,39 @@ describe('diagnoses of the national indication points', () => {
     });
     // A preamble holds for every item: the list is not split, nothing is read.
     expect(readIndication('限：成人控制饮食基础上：1.原发性高血压；2.2型糖尿病。').kind).toBe('conditional');
+  });
+
+  it('reads a prior therapy that did not suffice as first-line classes next to the diagnosis (audit O4)', () => {
+    // 司美格鲁肽注射液: item 1 is the diagnosis, the adult age and a line of metformin or a sulfonylurea; item 2
+    // (cardiovascular risk) is unread.
+    const text =
+      '限：1.接受二甲双胍和/或磺脲类药物治疗血糖仍控制不佳的成人2型糖尿病患者；2.降低伴有心血管疾病的2型糖尿病成人患者的主要心血管不良事件(心血管死亡、非致死性心肌梗死或非致死性卒中)风险。';
+    expect(readIndication(text)).toEqual({
+      kind: 'partly',
+      prefixes: ['E11'],
+      diagnoses: ['成人2型糖尿病'],
+      minAgeYears: 18,
+      priorClasses: ['A10BA', 'A10BD', 'A10BB'],
+    });
+    expect(parseLimit('indication', text, text)).toEqual({
+      ok: true,
+      kind: 'indication',
+      limits: [
+        {
+          kind: 'indication',
+          text,
+          icdPrefixes: [],
+          quietIcdPrefixes: ['E11'],
+          quietMinAgeYears: 18,
+          quietPriorClasses: ['A10BA', 'A10BD', 'A10BB'],
+        },
+      ],
+    });
+    // A therapy the first-line table cannot map leaves the alternative unread.
+    expect(readIndication('限接受传统DMARDs治疗血糖仍控制不佳的2型糖尿病患者。').kind).toBe('conditional');
+    // Only this one national point asks a prior therapy the import reads.
+    const withPrior = points.filter((kp) => readIndication(kp.basis).priorClasses !== undefined);
+    expect(withPrior.map((kp) => kp.itemName)).toEqual(['司美格鲁肽注射液']);
   });
 
   it('reads 成人 as an age of 18 next to the diagnosis, and keeps the older library shape without it', () => {

@@ -22,6 +22,9 @@ const CALCIUM_ACETATE = 'XA12AAC067A001010100548'; // 醋酸钙片, 限高磷血
 // 沙库巴曲缬沙坦钠片, 限：1.射血分数降低的慢性心力衰竭(NYHA Ⅱ-Ⅳ级，LVEF≤40%)成人患者；2.原发性高血压。
 const SACUBITRIL_VALSARTAN = 'XC09DXS255A001010101606';
 const HENAGLIFLOZIN = 'XA10BKH120A001010101445'; // 脯氨酸恒格列净片, 限成人2型糖尿病患者。
+// 司美格鲁肽注射液, 限：1.接受二甲双胍和/或磺脲类药物治疗血糖仍控制不佳的成人2型糖尿病患者；2.降低伴有心血管疾病的…
+const SEMAGLUTIDE = 'XA10BJS279B002010283568';
+const METFORMIN_EMPAGLIFLOZIN_VI = 'XA10BDE083A001010104522';
 
 function reminders(code: string, diagnoses: string[]) {
   return resultsOf(run(lib, { diagnoses, lines: [{ code, rx_id: 'R1', pric: 50 }] }), INDICATION);
@@ -165,6 +168,71 @@ describe('indication: diagnoses read from the text only silence the reminder', (
     );
     // An adult without the diagnosis is reminded, as before.
     expect(adult('1968-03-01', ['J06.900'])).toHaveLength(1);
+  });
+
+  it('a prior therapy that did not suffice is a line of it, earlier or current, besides diagnosis and age (audit O4)', () => {
+    // Metformin and gliclazide are in no national point: made-up codes in the national layout (X + ATC4 + …).
+    const METFORMIN = 'XA10BAE001A001010100001';
+    const GLICLAZIDE = 'XA10BBG017A001010100001';
+    const ACARBOSE = 'XA10BFA011A001010100001';
+    const semaglutide = (brdy: string, diagnoses: string[], today: string[], earlier: string[]) =>
+      resultsOf(
+        run(lib, {
+          brdy,
+          diagnoses,
+          lines: [
+            { code: SEMAGLUTIDE, rx_id: 'R1', date: '2026-11-20 09:00:00' },
+            ...today.map((code, i) => ({ code, rx_id: `R${i + 2}`, date: '2026-11-20 09:00:00' })),
+          ],
+          history: [
+            {
+              mdtrt_id: 'H1',
+              adm_date: '2026-08-10 09:00:00',
+              lines: earlier.map((code) => ({ code, date: '2026-08-10 09:10:00', current: false })),
+            },
+          ],
+        }),
+        INDICATION,
+      );
+    // The audit's patient: 62, E11.900, metformin in August (and today).
+    expect(semaglutide('1964-02-11', ['E11.900', 'E66.900'], [METFORMIN], [METFORMIN])).toEqual([]);
+    expect(semaglutide('1964-02-11', ['E11.900'], [], [METFORMIN])).toEqual([]);
+    expect(semaglutide('1964-02-11', ['E11.900'], [GLICLAZIDE], [])).toEqual([]);
+    // A fixed combination with metformin (A10BD) shows it too.
+    expect(semaglutide('1964-02-11', ['E11.900'], [], [METFORMIN_EMPAGLIFLOZIN_VI])).toEqual([]);
+    // Each condition is needed: no metformin or sulfonylurea (acarbose only), no diagnosis, under 18.
+    for (const [brdy, diagnoses, earlier] of [
+      ['1964-02-11', ['E11.900'], [ACARBOSE]],
+      ['1964-02-11', ['E11.900'], []],
+      ['1964-02-11', ['I10.x00'], [METFORMIN]],
+      ['2010-05-01', ['E11.900'], [METFORMIN]],
+    ] as const) {
+      const [r, ...more] = semaglutide(brdy, [...diagnoses], [], [...earlier]);
+      expect(more).toEqual([]);
+      expect(r!.sev_deg).toBe('3');
+      expect(r!.wf_impact).toBe('confirm');
+      expect(flaggedRx(r!)).toEqual(['R1']);
+      expect(r!.vola_cont).toContain('为限适应症支付药品（限：1.接受二甲双胍和/或磺脲类药物治疗血糖仍控制不佳');
+    }
+  });
+
+  it('a library built before the prior therapy was read (no quietPriorClasses) keeps reminding, as it did', () => {
+    const national = loadNationalLibrary();
+    const older = { ...national };
+    older.knowledgePoints = national.knowledgePoints.map((kp) => {
+      if (kp.limit.kind !== 'indication' || kp.limit.quietPriorClasses === undefined) return kp;
+      const { quietPriorClasses: _prior, quietIcdPrefixes: _prefixes, quietMinAgeYears: _age, ...limit } = kp.limit;
+      return { ...kp, limit };
+    });
+    const request = {
+      diagnoses: ['E11.900'],
+      lines: [
+        { code: SEMAGLUTIDE, rx_id: 'R1' },
+        { code: 'XA10BAE001A001010100001', rx_id: 'R2' },
+      ],
+    };
+    expect(resultsOf(run(compileLibrary(older), request), INDICATION)).toHaveLength(1);
+    expect(resultsOf(run(lib, request), INDICATION)).toEqual([]);
   });
 
   it('a library built before the age was read (no quietMinAgeYears) silences on the diagnosis alone, as it did', () => {

@@ -25,6 +25,12 @@ export function isWesternDrugCode(code: string): boolean {
   return code.length >= 10 && code.charCodeAt(0) === 88;
 }
 
+/** The code shows one of the prefixes (compared from the code's second character: ATC group, class, generic). */
+export function showsClass(code: string, prefixes: readonly string[]): boolean {
+  for (let i = 0; i < prefixes.length; i++) if (code.startsWith(prefixes[i]!, 1)) return true;
+  return false;
+}
+
 /** The ATC level-4 class as a number (base 36 over characters 2–6), so grouping allocates no substrings. */
 export function atcClassKey(code: string): number {
   let key = 0;

@@ -1,5 +1,6 @@
 import { anyStartsWith, diagnosisPrefixKeys } from '../normalize/diagnosis-code';
 import { ageYearsAt, type Line } from '../normalize/request';
+import { isWesternDrugCode, showsClass } from './drug-codes';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
 
@@ -19,12 +20,26 @@ function oldEnough(line: Line, minAgeYears: number | undefined): boolean {
 }
 
 /**
+ * Whether a line of the patient other than this one, earlier or current, shows one of the classes: the text asks a
+ * therapy that did not suffice (接受二甲双胍…治疗血糖仍控制不佳), so it goes on today or came before. No classes: none asked.
+ */
+function priorTherapyShown(line: Line, classes: readonly string[] | undefined): boolean {
+  if (classes === undefined) return true;
+  const lines = line.encounter.patient.lines;
+  for (let i = 0; i < lines.length; i++) {
+    const h = lines[i]!;
+    if (h !== line && isWesternDrugCode(h.code) && showsClass(h.code, classes)) return true;
+  }
+  return false;
+}
+
+/**
  * 药品限适应症. With ICD-10 prefixes (a local mapping) it fires when no diagnosis of the encounter starts with one.
  * Published points carry the restriction as text only: then the reminder shows the restriction for the doctor to
  * confirm (the evaluator lowers severity/impact for these, see analyze.ts) — unless the import read from the text
  * the diagnoses that wholly meet it (`quietIcdPrefixes`, rules-cache indication-diagnoses.ts) and a diagnosis of the
  * line's encounter starts with one (and the patient is `quietMinAgeYears` old on the line's day, where the text says
- * 成人). Those prefixes only silence the reminder; they never make it a violation.
+ * 成人, and a line of the patient shows `quietPriorClasses` where the text asks a prior therapy). Those prefixes only silence the reminder; they never make it a violation.
  */
 export const checkIndication: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
@@ -37,7 +52,11 @@ export const checkIndication: PointCheck = (entry, lines) => {
       quiet === undefined || quiet.length === 0
         ? textOnlyFact
         : (line) =>
-            diagnosedWith(line, quiet) && oldEnough(line, limit.quietMinAgeYears) ? undefined : TEXT_ONLY_FACT,
+            diagnosedWith(line, quiet) &&
+            oldEnough(line, limit.quietMinAgeYears) &&
+            priorTherapyShown(line, limit.quietPriorClasses)
+              ? undefined
+              : TEXT_ONLY_FACT,
       (_fact, line) => `${itemLabel(entry, line)}为限适应症支付药品（${restriction}），请确认患者符合支付条件。`,
     );
   }

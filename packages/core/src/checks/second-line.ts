@@ -1,15 +1,9 @@
 import type { Line } from '../normalize/request';
-import { atcClass, isWesternDrugCode, sameAtcClass, sameGeneric } from './drug-codes';
+import { atcClass, isWesternDrugCode, sameAtcClass, sameGeneric, showsClass } from './drug-codes';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
 
 const NONE: readonly string[] = [];
-
-/** The code shows one of the prefixes (compared from the code's second character: ATC group, class, generic). */
-function showsClass(code: string, prefixes: readonly string[]): boolean {
-  for (let i = 0; i < prefixes.length; i++) if (code.startsWith(prefixes[i]!, 1)) return true;
-  return false;
-}
 
 /**
  * 药品限二线使用. With first-line codes or classes (the therapy the point's text names, read at import): fires when

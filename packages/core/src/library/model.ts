@@ -125,9 +125,19 @@ export type Limit =
    * wholly a diagnosis ICD-10 pins, and in libraries built before the import read them. `quietMinAgeYears`: the
    * age in full years on the line's day the restriction asks besides the diagnosis (成人: 18); with it a diagnosis
    * silences only a patient that old, and a patient without a birth date is reminded. Absent: no age (as in
-   * libraries built before it was read).
+   * libraries built before it was read). `quietPriorClasses`: code prefixes (from the code's second character, as
+   * `firstLineClasses`) of a prior therapy the restriction asks besides the diagnosis (接受二甲双胍和/或磺脲类药物治疗
+   * 血糖仍控制不佳的…); with it a diagnosis silences only where a line of the patient, earlier or current, shows one.
+   * Absent: none asked (as in libraries built before it was read).
    */
-  | { kind: 'indication'; text: string; icdPrefixes: string[]; quietIcdPrefixes?: string[]; quietMinAgeYears?: number }
+  | {
+      kind: 'indication';
+      text: string;
+      icdPrefixes: string[];
+      quietIcdPrefixes?: string[];
+      quietMinAgeYears?: number;
+      quietPriorClasses?: string[];
+    }
   | { kind: 'dept_limit'; deptCodes: string[] }
   | { kind: 'doctor_title_limit'; minTitle: 1 | 2 | 3 | 4 | 5 }
   /**
