@@ -1,5 +1,6 @@
 import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule, Severity } from '@prealert/core';
 import { stableHash } from '@prealert/core';
+import { quietWithSecondLineCarried } from './indication-diagnoses';
 import { parseLimit } from './limit-parser';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 import {
@@ -164,6 +165,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   }
   if (issues.length > 0) return { ok: false, issues };
   withoutRestatedIntervals(points, fromProse);
+  quietWhereSecondLineDecides(points);
   if (options.seedRules !== false)
     for (const rule of seedRules(framework)) if (!rules.has(rule.id)) rules.set(rule.id, rule);
   return { ok: true, value: { meta: options.meta, rules: [...rules.values()], knowledgePoints: points } };
@@ -185,5 +187,29 @@ function withoutRestatedIntervals(points: KnowledgePoint[], fromProse: ReadonlyS
   for (let i = points.length - 1; i >= 0; i--) {
     const kp = points[i]!;
     if (fromProse.has(kp) && stated.has(key(kp))) points.splice(i, 1);
+  }
+}
+
+/**
+ * An indication point 「限有十二指肠溃疡、反流性食管炎诊断患者的二线用药」 asks two things: a diagnosis, and that the
+ * drug be second line. Where a 药品限二线使用 point covers all its codes, that point decides the second line (audit
+ * O12: it passed on a patient with omeprazole before, while the indication point still reminded on K21.0): the
+ * indication point is left the diagnoses, and gets their prefixes to be quiet with any one of them.
+ */
+function quietWhereSecondLineDecides(points: KnowledgePoint[]): void {
+  const secondLine = points.filter((kp) => kp.limit.kind === 'second_line').map((kp) => new Set(kp.codes));
+  if (secondLine.length === 0) return;
+  for (const kp of points) {
+    const limit = kp.limit;
+    if (limit.kind !== 'indication' || limit.icdPrefixes.length > 0 || limit.quietIcdPrefixes !== undefined) continue;
+    if (!secondLine.some((codes) => kp.codes.every((c) => codes.has(c)))) continue;
+    const quiet = quietWithSecondLineCarried(limit.text, kp.basis);
+    if (quiet.prefixes.length === 0) continue;
+    kp.limit = {
+      ...limit,
+      quietIcdPrefixes: quiet.prefixes,
+      ...(quiet.minAgeYears !== undefined && { quietMinAgeYears: quiet.minAgeYears }),
+      ...(quiet.priorClasses !== undefined && { quietPriorClasses: quiet.priorClasses }),
+    };
   }
 }

@@ -355,3 +355,24 @@ export function quietIndication(...texts: string[]): QuietIndication {
     ...(priorClasses !== undefined && { priorClasses }),
   };
 }
+
+/**
+ * 「限有<diagnoses>诊断患者的二线用药」 (艾普拉唑肠溶片: 限有十二指肠溃疡、反流性食管炎诊断患者的二线用药): group 1 the
+ * diagnoses. A patient has one diagnosis or another, so 、 joins alternatives here.
+ */
+const SECOND_LINE_OF_DIAGNOSES = /^限有(.+?)诊断患者的二线用药。?$/;
+
+/**
+ * What silences an indication point of the shape 「限有<diagnoses>诊断患者的二线用药」 once a 药品限二线使用 point for
+ * the same codes carries its second-line part (the caller checks that): the diagnoses, read as a restriction of their
+ * own. Every text given (limit text and basis) must have the shape; else none.
+ */
+export function quietWithSecondLineCarried(...texts: string[]): QuietIndication {
+  const lists: string[] = [];
+  for (const text of new Set(texts.map((t) => t.trim()).filter((t) => t !== ''))) {
+    const m = SECOND_LINE_OF_DIAGNOSES.exec(text);
+    if (!m) return { prefixes: [] };
+    lists.push(`限${m[1]}。`);
+  }
+  return lists.length > 0 ? quietIndication(...lists) : { prefixes: [] };
+}

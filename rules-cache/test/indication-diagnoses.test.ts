@@ -1,4 +1,12 @@
-import { loadNationalLibrary, parseLimit, readIndication } from '@prealert/rules-cache';
+import {
+  buildLibrary,
+  loadNationalLibrary,
+  type PublishedRecord,
+  parseLimit,
+  quietWithSecondLineCarried,
+  readFramework,
+  readIndication,
+} from '@prealert/rules-cache';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -149,10 +157,13 @@ describe('diagnoses of the national indication points', () => {
       kinds[readIndication(kp.basis).kind]++;
     }
     expect(kinds).toEqual({ diagnosis: 100, partly: 6, conditional: 395, none: 9 });
-    // The import gives the prefixes to the wholly or partly diagnostic points with a pinned diagnosis (69 + 5), and
-    // to no other.
-    expect(points.filter((kp) => quiet(kp).length > 0)).toHaveLength(74);
-    for (const kp of points) expect(quiet(kp)).toEqual(readIndication(kp.basis).prefixes);
+    // The import gives the prefixes to the wholly or partly diagnostic points with a pinned diagnosis (69 + 5), to
+    // 艾普拉唑肠溶片, whose second-line part a second_line point decides (below), and to no other.
+    expect(points.filter((kp) => quiet(kp).length > 0)).toHaveLength(75);
+    for (const kp of points)
+      expect(quiet(kp), kp.itemName).toEqual(
+        kp.itemName === '艾普拉唑肠溶片' ? ['K26', 'K21.0'] : readIndication(kp.basis).prefixes,
+      );
   });
 
   it('lists every wholly diagnostic point with its prefixes or none', () => {
@@ -322,6 +333,50 @@ describe('diagnoses of the national indication points', () => {
           quietMinAgeYears: 18,
         },
       ],
+    });
+  });
+
+  it('quiets 「限有<diagnoses>诊断患者的二线用药」 on any one diagnosis only where a second_line point carries the rest (audit O12)', () => {
+    const text = '限有十二指肠溃疡、反流性食管炎诊断患者的二线用药。';
+    expect(quietWithSecondLineCarried(text, text)).toEqual({ prefixes: ['K26', 'K21.0'] });
+    // Other second-line shapes ask more than the request shows (a severity here) and give nothing.
+    expect(quietWithSecondLineCarried('限轻中度特应性皮炎患者的二线用药。')).toEqual({ prefixes: [] });
+    expect(quietWithSecondLineCarried('限有十二指肠溃疡诊断患者的用药。')).toEqual({ prefixes: [] });
+    // Of the 510 national indication points only 艾普拉唑肠溶片 has the shape, and a second_line point covers its codes.
+    const shaped = points.filter((kp) => quietWithSecondLineCarried(kp.limitText, kp.basis).prefixes.length > 0);
+    expect(shaped.map((kp) => kp.itemName)).toEqual(['艾普拉唑肠溶片']);
+    const national = loadNationalLibrary().knowledgePoints;
+    const secondLine = national.filter((kp) => kp.limit.kind === 'second_line' && kp.itemName === '艾普拉唑肠溶片');
+    expect(secondLine).toHaveLength(1);
+    expect(shaped[0]!.codes.every((c) => secondLine[0]!.codes.includes(c))).toBe(true);
+    // Without the second_line point the indication point keeps its whole text: nothing silences it.
+    const record = (rule_name: string, limit_type: string, gz_code: string): PublishedRecord => ({
+      rule_name,
+      gz_code,
+      item_type: 'drug',
+      item_name: '艾普拉唑肠溶片',
+      limit_type,
+      limit_value: limit_type === 'indication' ? text : null,
+      basis: text,
+      codes: ['XA02BCA084A012010100453'],
+    });
+    const build = (records: PublishedRecord[]) => {
+      const built = buildLibrary({
+        meta: { version: 't', region: 'test', createdAt: '2026-11-30T00:00:00+08:00' },
+        sources: [{ file: 't.json', records: records.map((r, i) => ({ row: i + 1, record: r })) }],
+        framework: readFramework(),
+      });
+      if (!built.ok) throw new Error(JSON.stringify(built.issues));
+      return built.value.knowledgePoints.find((kp) => kp.limit.kind === 'indication')!.limit;
+    };
+    const indication = record('药品限适应症', 'indication', 'GZ10000101008000');
+    const second = record('药品限二线使用', 'second_line', 'GZ10000101005000');
+    expect(build([indication])).toEqual({ kind: 'indication', text, icdPrefixes: [] });
+    expect(build([indication, second])).toEqual({
+      kind: 'indication',
+      text,
+      icdPrefixes: [],
+      quietIcdPrefixes: ['K26', 'K21.0'],
     });
   });
 });

@@ -235,6 +235,44 @@ describe('indication: diagnoses read from the text only silence the reminder', (
     expect(resultsOf(run(lib, request), INDICATION)).toEqual([]);
   });
 
+  it('「限有…诊断患者的二线用药」 is quiet with any one listed diagnosis: the second_line point decides the rest (audit O12)', () => {
+    const ILAPRAZOLE = 'XA02BCA084A012010100453'; // 艾普拉唑肠溶片, 限有十二指肠溃疡、反流性食管炎诊断患者的二线用药。
+    const OMEPRAZOLE = 'XA02BCA083A012010100001'; // made up in the national layout: in no national point
+    const SECOND_LINE = 'GZ10000101005000';
+    const visit = (diagnoses: string[], earlier: string[]) =>
+      run(lib, {
+        diagnoses,
+        lines: [{ code: ILAPRAZOLE, rx_id: 'R1', date: '2026-11-20 09:00:00' }],
+        history: [
+          {
+            mdtrt_id: 'H1',
+            adm_date: '2026-10-20 09:00:00',
+            lines: earlier.map((code) => ({ code, date: '2026-10-20 09:10:00', current: false })),
+          },
+        ],
+      });
+    // The audit's patient: reflux oesophagitis, omeprazole before. Neither point reminds.
+    const o12 = visit(['K21.000'], [OMEPRAZOLE]);
+    expect(resultsOf(o12, INDICATION)).toEqual([]);
+    expect(resultsOf(o12, SECOND_LINE)).toEqual([]);
+    expect(resultsOf(visit(['K26.900'], [OMEPRAZOLE]), INDICATION)).toEqual([]);
+    // The diagnosis quiets only the indication point: without a first line the second_line point still reminds.
+    const first = visit(['K21.000'], []);
+    expect(resultsOf(first, INDICATION)).toEqual([]);
+    expect(resultsOf(first, SECOND_LINE)).toHaveLength(1);
+    // Neither listed diagnosis (GERD without oesophagitis, gastritis): the indication reminder as before.
+    for (const diagnoses of [['K21.900'], ['K29.700']]) {
+      const [r, ...more] = resultsOf(visit(diagnoses, [OMEPRAZOLE]), INDICATION);
+      expect(more).toEqual([]);
+      expect(r!.sev_deg).toBe('3');
+      expect(r!.wf_impact).toBe('confirm');
+      expect(flaggedRx(r!)).toEqual(['R1']);
+      expect(r!.vola_cont).toBe(
+        '【艾普拉唑肠溶片】为限适应症支付药品（限有十二指肠溃疡、反流性食管炎诊断患者的二线用药。），请确认患者符合支付条件。',
+      );
+    }
+  });
+
   it('a library built before the age was read (no quietMinAgeYears) silences on the diagnosis alone, as it did', () => {
     const national = loadNationalLibrary();
     const older = { ...national };
