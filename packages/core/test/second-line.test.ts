@@ -128,6 +128,31 @@ describe('second_line: a point whose text names no therapy keeps the fallback (�
   });
 });
 
+describe('second_line: a bare "限二线用药" R03 drug looks for another drug of R03 (马来酸茚达特罗, audit O6)', () => {
+  const INDACATEROL = 'XR03ACY268L031010178672'; // 马来酸茚达特罗吸入粉雾剂 (LABA, R03AC): "限二线用药。"
+  const MONTELUKAST = 'XR03DCM082M002010104021'; // 孟鲁司特钠口溶膜 (R03DC), a real code of an age_group point
+  // Tiotropium and salbutamol are in no national point: made-up codes in the national layout (X + ATC4 + …).
+  const TIOTROPIUM = 'XR03BBS090L031010100001';
+  const SALBUTAMOL = 'XR03ACS061L033010100001';
+  const AMOXICILLIN = 'XJ01CAA001E001010100001';
+
+  it('a LAMA, a SABA or a leukotriene antagonist before shows the first line; nothing of R03 does not', () => {
+    // The audit's COPD patient on tiotropium (R03BB, another level-4 class) was flagged sev 2; salbutamol passed.
+    expect(secondLine([{ code: INDACATEROL }], [earlier(TIOTROPIUM, '2026-10-10 09:10:00')])).toEqual([]);
+    expect(secondLine([{ code: INDACATEROL }], [earlier(SALBUTAMOL, '2026-10-10 09:10:00')])).toEqual([]);
+    expect(secondLine([{ code: INDACATEROL }], [earlier(MONTELUKAST, '2026-10-10 09:10:00')])).toEqual([]);
+    for (const history of [[], [earlier(AMOXICILLIN, '2026-10-10 09:10:00')], [earlier(INDACATEROL, '2026-10-10')]]) {
+      const [r, ...more] = secondLine([{ code: INDACATEROL, rx_id: 'I1' }], history);
+      expect(more).toEqual([]);
+      expect(flaggedRx(r!)).toEqual(['I1']);
+      expect(r!.sev_deg).toBe('2');
+      expect(r!.vola_cont).toContain('未见同类（R03）其他药品的既往使用记录');
+    }
+    // Tiotropium prescribed today with it is no earlier line.
+    expect(secondLine([{ code: TIOTROPIUM }, { code: INDACATEROL }])).toHaveLength(1);
+  });
+});
+
 describe('second_line: an add-on text counts a first-line drug of the same request (audit D2)', () => {
   it('度拉糖肽 with a metformin combination prescribed today is silent; alone it still fires', () => {
     expect(

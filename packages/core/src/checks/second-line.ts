@@ -6,11 +6,26 @@ import { flagCurrentLines, itemLabel } from './hit';
 const NONE: readonly string[] = [];
 
 /**
+ * ATC groups wider than level 4 in which the fallback looks for the earlier drug. Drugs for obstructive airway
+ * diseases (R03) are split at level 4 by mechanism (R03AC β2 agonists, R03BB anticholinergics, R03BA inhaled
+ * corticosteroids, R03AK/AL combinations), not by line: COPD and asthma step up across these classes (a LAMA, then a
+ * LABA is added), so another R03 drug before shows the first line of a bare 「限二线用药」 R03 drug (马来酸茚达特罗
+ * 吸入粉雾剂, audit O6), where its own class alone passed a salbutamol history and failed tiotropium.
+ */
+const FALLBACK_GROUPS: readonly string[] = ['R03'];
+
+function fallbackGroup(code: string): string | undefined {
+  for (const group of FALLBACK_GROUPS) if (code.startsWith(group, 1)) return group;
+  return undefined;
+}
+
+/**
  * 药品限二线使用. With first-line codes or classes (the therapy the point's text names, read at import): fires when
  * no context line (earlier order or encounter) shows one; a line of the drug itself (same class and generic name)
  * does not show its own first line. Where the text gives the drug on top of the first line (`firstLineAddOn`), a
  * first-line line of the current request shows it too. With neither (a text that names no therapy the import can map, such as
- * "限二线用药"): fires unless a context line has another drug of the same ATC level-4 class. Allocates nothing per
+ * "限二线用药"): fires unless a context line has another drug of the same ATC level-4 class (of the same
+ * therapeutic group for the groups of FALLBACK_GROUPS). Allocates nothing per
  * line until it fires.
  */
 export const checkSecondLine: PointCheck = (entry, lines) => {
@@ -34,18 +49,19 @@ export const checkSecondLine: PointCheck = (entry, lines) => {
     lines,
     (line) => {
       if (!isWesternDrugCode(line.code)) return '未见一线药品使用记录';
+      const group = fallbackGroup(line.code);
       const history = line.encounter.patient.lines;
       for (let i = 0; i < history.length; i++) {
         const h = history[i]!;
         if (
           !h.current &&
           isWesternDrugCode(h.code) &&
-          sameAtcClass(h.code, line.code) &&
-          !sameGeneric(h.code, line.code)
+          (group === undefined ? sameAtcClass(h.code, line.code) : h.code.startsWith(group, 1)) &&
+          !(sameAtcClass(h.code, line.code) && sameGeneric(h.code, line.code))
         )
           return undefined;
       }
-      return `未见同类（${atcClass(line.code)}）其他药品的既往使用记录`;
+      return `未见同类（${group ?? atcClass(line.code)}）其他药品的既往使用记录`;
     },
     (fact, line) => `${itemLabel(entry, line)}限二线使用（${entry.kp.basis}），${fact}。`,
   );
