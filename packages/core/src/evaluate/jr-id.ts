@@ -118,18 +118,7 @@ export function judgeResultPrefix(libraryVersion: string, ruleId: string, pointK
 
 /** judgeResultId from a prefix (judgeResultPrefix): the same id, hashing only the encounter and the rx_ids. */
 export function judgeResultIdAfter(prefix: JudgeResultPrefix, encounterId: string, rxIds: readonly string[]): string {
-  const h = lanes;
-  h.a = prefix.a;
-  h.b = prefix.b;
-  h.c = prefix.c;
-  h.text(encounterId);
-  h.char(1);
-  const rx = rxIds.length > 1 ? [...rxIds].sort() : rxIds;
-  for (let i = 0; i < rx.length; i++) {
-    if (i > 0) h.char(44);
-    h.text(rx[i]!);
-  }
-  return `JR${h.digest()}`;
+  return idAfter(prefix, encounterId, false, rxIds.length > 1 ? [...rxIds].sort() : rxIds);
 }
 
 /**
@@ -138,17 +127,21 @@ export function judgeResultIdAfter(prefix: JudgeResultPrefix, encounterId: strin
  * 继续执行 was given on the first day. A U+0002 after the encounter keeps these ids apart from rx_id-based ones.
  */
 export function judgeResultIdByCodes(prefix: JudgeResultPrefix, encounterId: string, codes: readonly string[]): string {
+  return idAfter(prefix, encounterId, true, [...new Set(codes)].sort());
+}
+
+/** The prefix's lanes, then the encounter, U+0001 (and U+0002 for code-based ids), the sorted items by commas. */
+function idAfter(prefix: JudgeResultPrefix, encounterId: string, byCodes: boolean, items: readonly string[]): string {
   const h = lanes;
   h.a = prefix.a;
   h.b = prefix.b;
   h.c = prefix.c;
   h.text(encounterId);
   h.char(1);
-  h.char(2);
-  const distinct = [...new Set(codes)].sort();
-  for (let i = 0; i < distinct.length; i++) {
+  if (byCodes) h.char(2);
+  for (let i = 0; i < items.length; i++) {
     if (i > 0) h.char(44);
-    h.text(distinct[i]!);
+    h.text(items[i]!);
   }
   return `JR${h.digest()}`;
 }
