@@ -7,7 +7,7 @@ import type { SidecarServer } from '../src/server';
 import { addDays, shanghaiDay } from '../src/stats/days';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope } from './fixtures/his-requests';
-import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
+import { type FakeGateway, freshIdWarning, startFakeGateway } from './helpers/fake-gateway';
 import { CLI } from './helpers/spawn-sidecar';
 import { callService, tempDataDir, testServer } from './helpers/test-server';
 import { ageRecords, count, feedback } from './retention-support';
@@ -235,30 +235,7 @@ describe('records retention with a provincial gateway (a fresh jr_id on every ca
         if (body.infno !== '3101') return res.end(JSON.stringify({ infcode: 0, err_msg: '', output: {} }));
         const mdtrtId = body.input.data.patient_dtos[0]!.curr_mdtrt_id;
         calls++;
-        const warning = {
-          jr_id: `GW-${calls}`,
-          rule_id: 'R01',
-          rule_name: '配伍禁忌',
-          vola_cont: '患者处方中存在配伍禁忌的药品。',
-          patn_id: 'p',
-          mdtrt_id: mdtrtId,
-          judge_result_detail_dtos: [
-            {
-              jrd_id: `d${calls}`,
-              patn_id: 'p',
-              mdtrt_id: mdtrtId,
-              rx_id: `${mdtrtId}-003`,
-              vola_item_type: '1',
-              vola_amt: 12,
-            },
-          ],
-          vola_amt: 12,
-          vola_amt_stas: '1',
-          sev_deg: '2',
-          vola_evid: '',
-          vola_bhvr_type: '1',
-          task_id: 'T-GW',
-        };
+        const warning = freshIdWarning(calls, mdtrtId);
         res.end(JSON.stringify({ infcode: 0, err_msg: '', output: { result: [warning] } }));
       },
     );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
-import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
+import { type FakeGateway, freshIdWarning, startFakeGateway } from './helpers/fake-gateway';
 import { callService, testServer } from './helpers/test-server';
 
 /**
@@ -116,23 +116,7 @@ describe('provincial gateway results prealert also raised', () => {
 });
 
 describe("the gateway's own warnings, with a fresh jr_id on every call", () => {
-  const warning = (call: number) => ({
-    jr_id: `GW-${call}`,
-    rule_id: 'R01',
-    rule_name: '配伍禁忌',
-    vola_cont: '患者处方中存在配伍禁忌的药品【A药】、【B药】。',
-    patn_id: 'p',
-    mdtrt_id: 'MZ-L-2',
-    judge_result_detail_dtos: [
-      { jrd_id: `d${call}`, patn_id: 'p', mdtrt_id: 'MZ-L-2', rx_id: 'MZ-L-2-003', vola_item_type: '1', vola_amt: 12 },
-    ],
-    vola_amt: 12,
-    vola_amt_stas: '1',
-    sev_deg: '2',
-    vola_evid: '',
-    vola_bhvr_type: '1',
-    task_id: 'T-GW',
-  });
+  const warning = (call: number) => freshIdWarning(call, 'MZ-L-2');
   const r01 = async (server: SidecarServer) => {
     const stats = (await server.app.inject({ url: '/v1/stats?by=rule&rule=R01' })).json() as {
       totals: { reminders: number; continued: number; pending: number };

@@ -29,3 +29,34 @@ export async function startFakeGateway<Body>(
     },
   };
 }
+
+/**
+ * A warning as a provincial gateway that draws a fresh jr_id on every call gives it (GW-<call>): rule R01 配伍禁忌 on
+ * line <mdtrtId>-003 of the encounter, 12.00.
+ */
+export function freshIdWarning(call: number, mdtrtId: string) {
+  return {
+    jr_id: `GW-${call}`,
+    rule_id: 'R01',
+    rule_name: '配伍禁忌',
+    vola_cont: '患者处方中存在配伍禁忌的药品【A药】、【B药】。',
+    patn_id: 'p',
+    mdtrt_id: mdtrtId,
+    judge_result_detail_dtos: [
+      {
+        jrd_id: `d${call}`,
+        patn_id: 'p',
+        mdtrt_id: mdtrtId,
+        rx_id: `${mdtrtId}-003`,
+        vola_item_type: '1',
+        vola_amt: 12,
+      },
+    ],
+    vola_amt: 12,
+    vola_amt_stas: '1',
+    sev_deg: '2',
+    vola_evid: '',
+    vola_bhvr_type: '1',
+    task_id: 'T-GW',
+  };
+}
