@@ -394,6 +394,28 @@ function answeringPeer(): Promise<Peer> {
   });
 }
 
+/**
+ * Runs a win-x86 test program of the build in the wine32 chroot, with `work` as Z:@RUN@\\work: the program, the
+ * x86 prealert.dll, then `args`; PREALERT_PORT names the sidecar's port.
+ */
+function runWine32(work: string, program: string, args: readonly string[], port: number) {
+  return runCommand(
+    'bash',
+    [
+      WINE32_CHROOT,
+      'run',
+      BUILD_DIR,
+      work,
+      '--',
+      `Z:@RUN@\\build\\win-x86\\${program}`,
+      'Z:@RUN@\\build\\win-x86\\prealert.dll',
+      ...args,
+    ],
+    { PREALERT_PORT: String(port) },
+    180_000,
+  );
+}
+
 /** Why the x86 lane cannot run here, or undefined when it can. */
 function wine32Unavailable(): string | undefined {
   // Debian's wine64 cannot run 32-bit programs (and still exits 0), and wine32 cannot be installed
@@ -422,22 +444,11 @@ describe('prealert.dll x86 (__stdcall) under 32-bit wine', () => {
       for (const flavour of ['utf8', 'gbk', 'w'] as const) {
         fs.writeFileSync(path.join(work, `req_${flavour}.bin`), encodeFor(flavour, request));
       }
-      const run = await runCommand(
-        'bash',
-        [
-          WINE32_CHROOT,
-          'run',
-          BUILD_DIR,
-          work,
-          '--',
-          'Z:@RUN@\\build\\win-x86\\wine_smoke.exe',
-          'Z:@RUN@\\build\\win-x86\\prealert.dll',
-          String(sidecar.port),
-          String(await closedPort()),
-          'Z:@RUN@\\work',
-        ],
-        { PREALERT_PORT: String(sidecar.port) },
-        180_000,
+      const run = await runWine32(
+        work,
+        'wine_smoke.exe',
+        [String(sidecar.port), String(await closedPort()), 'Z:@RUN@\\work'],
+        sidecar.port,
       );
       const stdout = run.stdout.toString();
       const lines = stdout.split(/\r?\n/);
@@ -470,23 +481,7 @@ describe('prealert.dll x86 (__stdcall) under 32-bit wine', () => {
     const answering = await answeringPeer();
     try {
       const run = async (port: number, calls: number) =>
-        (
-          await runCommand(
-            'bash',
-            [
-              WINE32_CHROOT,
-              'run',
-              BUILD_DIR,
-              work,
-              '--',
-              'Z:@RUN@\\build\\win-x86\\load_per_call.exe',
-              'Z:@RUN@\\build\\win-x86\\prealert.dll',
-              String(calls),
-            ],
-            { PREALERT_PORT: String(port) },
-            180_000,
-          )
-        ).stdout.toString();
+        (await runWine32(work, 'load_per_call.exe', [String(calls)], port)).stdout.toString();
       const refused = await run(await closedPort(), 5);
       console.log(`win-x86 prealert.dll, LoadLibrary/FreeLibrary around each call, nothing listening:\n${refused}`);
       expect(refused).toContain('DONE');
