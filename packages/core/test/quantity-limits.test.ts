@@ -33,6 +33,17 @@ describe('max_pay_days (14天)', () => {
     expect(r!.vola_cont).toContain('15 天');
   });
 
+  it('a stop at 00:00 of day 15 ended the order at the start of day 15: 14 days of use, which pass', () => {
+    const inpatient = { med_mdtrt_type: '2', med_type: '21' };
+    const stoppedAt = (stop: string) =>
+      resultsOf(
+        run(lib, { ...inpatient, lines: [{ code: OZAGREL, rx_id: 'O1', date: day(1), stop, long: true }] }),
+        PAY_DAYS,
+      );
+    expect(stoppedAt('2026-11-15 00:00:00')).toEqual([]);
+    expect(flaggedRx(stoppedAt('2026-11-15 00:01:00')[0]!)).toEqual(['O1']);
+  });
+
   it('counts context days: 14 earlier one-off days, then a current line on day 15 is flagged, the history is 涉及项', () => {
     const history = Array.from({ length: 14 }, (_, i) => ({
       code: OZAGREL,
@@ -145,6 +156,54 @@ describe('max_qty_per_period on a line that runs over several days', () => {
 
   it('72 hours over two days (stop on 11-19) is 36 a day: 12 hours too many each day', () => {
     const [r] = run3(ECG_MONITOR, 72, 3, '2026-11-19 23:59:59');
+    expect(r!.vola_amt).toBe(72);
+  });
+
+  it('a stop at 11-21 00:00:00 ended the order at the start of the 21st: 72 hours over the 18th to the 20th', () => {
+    const run4 = (code: string, cnt: number, stop: string) =>
+      resultsOf(
+        run(lib, {
+          ...inpatient,
+          lines: [{ code, rx_id: 'RUN', cnt, pric: 3, long: true, date: '2026-11-18 08:00:00', stop }],
+        }),
+        FREQ,
+      );
+    // Over three days 73 hours are 24.33 a day; spread over a fourth day it ran on they were 18.25 and passed.
+    expect(run4(ECG_MONITOR, 72, '2026-11-21 00:00:00')).toEqual([]);
+    const [r] = run4(ECG_MONITOR, 73, '2026-11-21 00:00:00');
+    expect(flaggedRx(r!)).toEqual(['RUN']);
+    expect(r!.vola_amt).toBe(3);
+    expect(r!.vola_cont).toContain('2026-11-18 累计 24.33小时');
+    for (const stop of ['2026-11-21T00:00:00', '2026-11-21 00:00', '20261121000000']) {
+      const [same] = run4(ECG_MONITOR, 73, stop);
+      expect(same?.vola_amt, stop).toBe(3);
+    }
+    // 普通病房床位费 4 over the three nights is more than one a day.
+    expect(flaggedRx(run4(WARD_BED, 4, '2026-11-21 00:00:00')[0]!)).toEqual(['RUN']);
+    // One minute into the 21st, or the 21st sent as a date alone (the day it was stopped on), runs on the 21st.
+    expect(run4(ECG_MONITOR, 73, '2026-11-21 00:01:00')).toEqual([]);
+    expect(run4(ECG_MONITOR, 73, '2026-11-21')).toEqual([]);
+    expect(run4(ECG_MONITOR, 73, '20261121')).toEqual([]);
+  });
+
+  it('a stop at 00:00 of the day after its begin leaves a one-day order: its whole count is that day', () => {
+    const [r] = resultsOf(
+      run(lib, {
+        ...inpatient,
+        lines: [
+          {
+            code: ECG_MONITOR,
+            rx_id: 'RUN',
+            cnt: 48,
+            pric: 3,
+            long: true,
+            date: '2026-11-18 08:00:00',
+            stop: '2026-11-19 00:00:00',
+          },
+        ],
+      }),
+      FREQ,
+    );
     expect(r!.vola_amt).toBe(72);
   });
 

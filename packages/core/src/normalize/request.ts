@@ -254,6 +254,20 @@ function lineCode(raw: string | undefined): string {
   return foldCode(code);
 }
 
+/**
+ * The last calendar day an order stopped at `stopMinutes` ran on. A stop at 00:00 of a day, with its time sent, ended
+ * the order at the start of that day: 11-18 08:00 to 11-21 00:00:00 ran on the 18th, 19th and 20th, and counting the
+ * 21st spread its cnt over a day it never ran on. A stop sent as a date alone ("2026-11-21") names the day it was
+ * stopped on, not an instant, so that day still counts.
+ */
+function lastDayOfRun(stopMinutes: number, raw: unknown): number {
+  const day = Math.floor(stopMinutes / 1440);
+  if (stopMinutes !== day * 1440) return day;
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  // "yyyy-MM-dd" and "yyyyMMdd" have no time of day; every form with one is longer.
+  return text.length > 10 ? day - 1 : day;
+}
+
 /** ajv has already coerced the declared fields to strings/numbers; `?? ''` is all the defaulting they need. */
 function normalizeLine(
   dto: OrderDto,
@@ -267,7 +281,7 @@ function normalizeLine(
   if (Number.isNaN(beginMinutes)) beginMinutes = fallbackMinutes;
   const stopMinutes = minutesOf(dto.drord_stop_date, at(index, 'drord_stop_date'), errors);
   const beginDay = Math.floor(beginMinutes / 1440);
-  const stopDay = Math.floor(stopMinutes / 1440);
+  const stopDay = lastDayOfRun(stopMinutes, dto.drord_stop_date);
   // A long-term order runs until its stop date, or while it has none, up to the request day; a one-off order counts
   // its begin day only.
   let lastDay = beginDay;
