@@ -138,6 +138,42 @@ describe('indication: diagnoses read from the text only silence the reminder', (
     expect(sentAsIs!.vola_cont).toContain('本次诊断为 e835');
   });
 
+  it('a morphology code sent without its slash is read as morphology, never as the ICD-10 category it looks like', () => {
+    // 艾地骨化醇软胶囊, 限绝经后女性骨质疏松症: M80.0 and M81.0 are postmenopausal osteoporosis (with, without fracture).
+    const eldecalcitol = { code: 'XA11CCA351E002010101121', rx_id: 'R1', pric: 50 };
+    const osteoporosis = (prefixes: string) =>
+      localLibrary(`rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
+药品限适应症,GZ10000101008000,drug,艾地骨化醇软胶囊,indication,限绝经后女性骨质疏松症。|${prefixes},限绝经后女性骨质疏松症。,${eldecalcitol.code}
+`);
+    const byDotted = osteoporosis('M80.0;M81.0');
+    const byCategory = osteoporosis('M80;M81');
+    // M800003 is 恶性肿瘤 M80000/3 without its slash, not "M80.0003"; M81400/3 (腺癌) is no M81 osteoporosis.
+    for (const [local, sent] of [
+      [byDotted, 'M800003'],
+      [byCategory, 'M800003'],
+      [byCategory, 'M81400/3'],
+      [byCategory, 'm814003'],
+    ] as const) {
+      const [r] = resultsOf(run(local, { diagnoses: [sent], lines: [eldecalcitol] }), INDICATION);
+      expect(r?.sev_deg, sent).toBe('2');
+    }
+    // Osteoporosis itself still meets both, dotted or not (M81000 is the dotless 医保版 M81.000).
+    for (const local of [byDotted, byCategory])
+      for (const sent of ['M81.000', 'M81000', 'M80.000'])
+        expect(resultsOf(run(local, { diagnoses: [sent], lines: [eldecalcitol] }), INDICATION), sent).toEqual([]);
+
+    // 伏罗尼布片, 限…晚期肾细胞癌: a mapping written by histology (肾细胞癌 M83120/3) meets the code sent without its slash.
+    const vorolanib = { code: 'XL01EKF736A001010104611', rx_id: 'R1', pric: 50 };
+    const byHistology = localLibrary(`rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
+药品限适应症,GZ10000101008000,drug,伏罗尼布片,indication,限晚期肾细胞癌(RCC)患者。|M83120/3,限晚期肾细胞癌(RCC)患者。,${vorolanib.code}
+`);
+    for (const sent of ['M831203', 'M83120/3', 'm83120／3']) {
+      expect(resultsOf(run(byHistology, { diagnoses: [sent], lines: [vorolanib] }), INDICATION), sent).toEqual([]);
+    }
+    const [other] = resultsOf(run(byHistology, { diagnoses: ['M814003'], lines: [vorolanib] }), INDICATION);
+    expect(other!.sev_deg).toBe('2');
+  });
+
   it('one numbered alternative wholly a diagnosis silences the point; the unread one still reminds (audit O2)', () => {
     // 75-year-old with heart failure and essential hypertension: alternative 2 is met whatever alternative 1 asks.
     expect(reminders(SACUBITRIL_VALSARTAN, ['I50.900', 'I10.x00'])).toEqual([]);
