@@ -30,6 +30,7 @@ import { SidecarMetrics } from './sidecar-metrics';
 import { spoolReplay } from './spool/spool-replay';
 import { type Db, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
+import { MsgidOwners } from './store/msgid-owners';
 import { OutboxStore } from './store/outbox';
 import { FiguresWithPrunedDays } from './store/pruned-figures';
 import { openRecordSink } from './store/record-sink';
@@ -104,6 +105,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
           : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
     });
+    const msgidOwners = new MsgidOwners(db, pseudonyms);
     const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
     // Days pruned by retention keep their figures (pruned-figures.ts).
     const figures = new FiguresWithPrunedDays(db);
@@ -129,6 +131,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           holder,
           dispositions,
           recorder,
+          msgidOwners,
           metrics,
           logger,
           admdvs: config.admdvs,
@@ -163,6 +166,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const service = new NationalService({
       holder,
       recorder,
+      msgidOwners,
       priorContinued: (jrId) => dispositions.priorContinued(jrId),
       metrics,
       logger,
