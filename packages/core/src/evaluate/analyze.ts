@@ -371,7 +371,7 @@ function dropRepeatedJrIds(findings: Finding[]): void {
 export function analyze(library: CompiledLibrary, input: AnalysisInput, options: AnalyzeOptions): AnalyzeOutcome {
   const scenes = parseScenes(input.data.trig_scen, options.infno);
   const now = localTimeOf(options.now);
-  const normalized = normalizeAnalysis(input, now);
+  const normalized = normalizeAnalysis(input, now, options.infno);
   // A bad trig_scen and bad dates are reported together: the caller fixes everything in one round trip.
   if (!Array.isArray(scenes) || !normalized.ok) {
     const errors = [...(Array.isArray(scenes) ? [] : [scenes]), ...(normalized.ok ? [] : normalized.errors)];

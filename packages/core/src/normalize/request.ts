@@ -8,6 +8,9 @@ import { isReversal, netReversals } from './reversals';
 
 export type Sex = 'male' | 'female';
 
+/** 3101 (事前) or 3102 (事中): a 3102's lines are fee details, read as charges (endDayCharges). */
+export type AnalysisInfno = '3101' | '3102';
+
 /** An order line, read once into the shapes the checks compare. */
 export interface Line {
   /** Position in the encounter's fsi_order_dtos, for stable ordering. */
@@ -32,11 +35,16 @@ export interface Line {
   beginDay: number;
   /**
    * Last calendar day the order runs: the stop day of a long-term order, the request day for a long-term order with
-   * no stop date yet (it is still running), the begin day for a one-off order.
+   * no stop date yet (it is still running), the begin day for a one-off order and for one day's charge (dayCharge).
    */
   lastDay: number;
   /** A long-term order whose stop date was sent and read (a blank one, "" or spaces, is none: it is still running). */
   stopDated: boolean;
+  /**
+   * One day's charge of a long-term order, not an open order (endDayCharges): it counts on its begin day only, as a
+   * one-off line does.
+   */
+  dayCharge: boolean;
   current: boolean;
   unit: string;
   deptCode: string;
@@ -180,6 +188,8 @@ class OrderLine implements Line {
     /** Set once more by normalizePatient for an open long-term order of an earlier encounter (endOpenOrders). */
     public lastDay: number,
     readonly stopDated: boolean,
+    /** Set by endDayCharges once the encounter's lines are read. */
+    public dayCharge: boolean,
     public current: boolean,
     readonly deptCode: string,
     readonly doctorCode: string,
@@ -205,6 +215,7 @@ class OrderLine implements Line {
       this.beginDay,
       this.lastDay,
       this.stopDated,
+      this.dayCharge,
       this.current,
       this.deptCode,
       this.doctorCode,
@@ -313,6 +324,7 @@ function normalizeLine(
     beginDay,
     lastDay,
     dto.long_drord_flag === '1' && !Number.isNaN(stopMinutes),
+    false,
     dto.curr_drord_flag !== '0',
     dto.drord_dept_codg || encounter.deptCode,
     dto.drord_dr_codg || encounter.doctorCode,
@@ -334,7 +346,13 @@ export function ageDaysAt(line: Line): number | undefined {
   return birth === undefined || line.beginDay < birth.day ? undefined : line.beginDay - birth.day;
 }
 
-function normalizeEncounter(dto: EncounterDto, patient: Patient, now: LocalTime, errors: FieldError[]): Encounter {
+function normalizeEncounter(
+  dto: EncounterDto,
+  patient: Patient,
+  now: LocalTime,
+  infno: AnalysisInfno,
+  errors: FieldError[],
+): Encounter {
   const adm = time(dto.adm_date, at(-1, 'adm_date'), errors);
   const diagnoses: string[] = [];
   const main = text(dto.dscg_main_dise_codg).trim();
@@ -371,6 +389,7 @@ function normalizeEncounter(dto: EncounterDto, patient: Patient, now: LocalTime,
     if (isReversal(line)) reversals = true;
     else if (line.current) encounter.hasCurrent = true;
   }
+  endDayCharges(encounter.lines, infno);
   if (reversals) {
     encounter.lines = netReversals(encounter.lines, reducedLine);
     encounter.hasCurrent = encounter.lines.some((l) => l.current);
@@ -378,12 +397,52 @@ function normalizeEncounter(dto: EncounterDto, patient: Patient, now: LocalTime,
   return encounter;
 }
 
+/**
+ * Long-term lines that are one day's charge, not an open order, count on their begin day only. A 3102 (明细审核事中分析)
+ * sends fee details, and the charge of a long-term order (床位费, 重症监护 charged each day) keeps the flag and has no
+ * stop date: stretched to the request day, the ICU's 重症监护 of 11-20..22 met the ward's 口腔护理 on every later day, and
+ * a drug charged for 7 days and restarted 13 days later was 20 days of use. A 3101 is sent with fee uploads too (S-01),
+ * where the same shape shows it: several long-term lines of one code without a stop date, begun on different days, are
+ * the daily charges of one order. A single such line in a 3101 is the doctor's order, still running to the request day.
+ */
+function endDayCharges(lines: readonly Line[], infno: AnalysisInfno): void {
+  // Code → the begin day of its first open long-term line, or -Infinity once a second begin day shows a series.
+  let firstDays: Map<string, number> | undefined;
+  for (const line of lines) {
+    if (line.dto.long_drord_flag !== '1' || line.stopDated || isReversal(line)) continue;
+    if (infno === '3102') {
+      endAsCharge(line);
+      continue;
+    }
+    firstDays ??= new Map();
+    const first = firstDays.get(line.code);
+    if (first === undefined) firstDays.set(line.code, line.beginDay);
+    else if (first !== line.beginDay) firstDays.set(line.code, Number.NEGATIVE_INFINITY);
+  }
+  if (firstDays === undefined) return;
+  for (const line of lines) {
+    if (line.dto.long_drord_flag !== '1' || line.stopDated || isReversal(line)) continue;
+    if (firstDays.get(line.code) === Number.NEGATIVE_INFINITY) endAsCharge(line);
+  }
+}
+
+function endAsCharge(line: Line): void {
+  line.dayCharge = true;
+  line.lastDay = line.beginDay;
+}
+
 /** The line with part of it reversed (netReversals): the same order, less quantity and amount. */
 function reducedLine(line: Line, qty: number, amount: number): Line {
   return (line as OrderLine).withQuantity(qty, amount);
 }
 
-function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors: FieldError[]): Patient {
+function normalizePatient(
+  dto: PatientDto,
+  now: LocalTime,
+  infno: AnalysisInfno,
+  index: number,
+  errors: FieldError[],
+): Patient {
   here.patient = index;
   here.encounter = -1;
   const patient: Patient = {
@@ -406,7 +465,7 @@ function normalizePatient(dto: PatientDto, now: LocalTime, index: number, errors
     // The same encounter listed again (a HIS that appends the current visit to its history list) is one encounter:
     // read twice, its quantities added up twice (住院诊查费 1 a day became 2) and its results came twice.
     if (i > 0 && repeatsEarlier(encounters, i)) continue;
-    const encounter = normalizeEncounter(encounters[i]!, patient, now, errors);
+    const encounter = normalizeEncounter(encounters[i]!, patient, now, infno, errors);
     // Only the encounter named by curr_mdtrt_id (or, without one, every encounter) can hold current lines; lines of
     // earlier encounters sent for history are context whatever their flag says.
     const curr = text(dto.curr_mdtrt_id);
@@ -440,7 +499,7 @@ function endOpenOrders(encounter: Encounter, today: number): void {
   const dischargeDay = Number.isNaN(discharge) ? Number.NaN : Math.floor(discharge / 1440);
   for (const line of encounter.lines) {
     const dto = line.dto;
-    if (dto.long_drord_flag !== '1' || line.stopDated) continue;
+    if (dto.long_drord_flag !== '1' || line.stopDated || line.dayCharge) continue;
     (line as OrderLine).lastDay = dischargeDay >= line.beginDay && dischargeDay <= today ? dischargeDay : line.beginDay;
   }
 }
@@ -448,12 +507,12 @@ function endOpenOrders(encounter: Encounter, today: number): void {
 export type Normalization = { ok: true; request: NormalizedRequest } | { ok: false; errors: FieldError[] };
 
 /** Reads a validated 3101/3102 input into the evaluator's shapes; malformed dates are errors naming the field. */
-export function normalizeAnalysis(input: AnalysisInput, now: LocalTime): Normalization {
+export function normalizeAnalysis(input: AnalysisInput, now: LocalTime, infno: AnalysisInfno = '3101'): Normalization {
   const errors: FieldError[] = [];
   const data = input.data;
   const patients: Patient[] = [];
   for (let i = 0; i < data.patient_dtos.length; i++) {
-    patients.push(normalizePatient(data.patient_dtos[i]!, now, i, errors));
+    patients.push(normalizePatient(data.patient_dtos[i]!, now, infno, i, errors));
   }
   if (errors.length > 0) return { ok: false, errors };
   // A list, or as some clients send it, one string ("GZ…,GZ…"); "" and [] mean every rule.

@@ -158,11 +158,13 @@ export function run(
   spec: RequestSpec | AnalysisInput,
   config?: Partial<EvaluatorConfig>,
   infno: '3101' | '3102' = '3101',
+  /** The request time; 2026-11-20 14:00 in Shanghai unless a test replays another day. */
+  now = new Date('2026-11-20T06:00:00Z'),
 ): AnalyzeOutcome {
   const input = 'lines' in spec ? analysisInput(spec) : spec;
   const valid = validateAnalysisInput(input);
   if (!valid.ok) throw new Error(valid.message);
-  return analyze(library, valid.value, { infno, now: new Date('2026-11-20T06:00:00Z'), config });
+  return analyze(library, valid.value, { infno, now, config });
 }
 
 /** The results of one rule, failing loudly when evaluation was rejected. */

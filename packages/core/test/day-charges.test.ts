@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { flaggedRx, involvedRx, type LineSpec, resultsOf, run } from './support/requests';
+
+// Replays of the inpatient audit (/tmp/inpatient-audit, out2/001-P1a and 001-P5a): the nurse station's charges of
+// long-term orders, each with long_drord_flag 1, its charge time as begin and no stop date.
+const lib = nationalLibrary();
+const PAY_DAYS = 'GZ10000101010000';
+const DUPLICATE = 'GZ10000102012000';
+
+const ICU_CARE = '001201000010000'; // 重症监护 (A), 单日 with
+const ORAL_CARE = '001201000140100'; // 一般专项护理(口腔护理) (B)
+const OZAGREL = 'XB01AXA223B001010100269'; // 注射用奥扎格雷钠, 14天, 新发 (episode)
+
+const inpatient = { med_mdtrt_type: '2', med_type: '21', adm_date: '2026-11-20 03:00:00' };
+/** 22:00 of a November day in Shanghai. */
+const evening = (day: number) => new Date(Date.UTC(2026, 10, day, 14));
+
+const icuCharge = (day: number): LineSpec => ({
+  code: ICU_CARE,
+  rx_id: `ICU-${day}`,
+  cnt: 1,
+  pric: 200,
+  long: true,
+  date: `2026-11-${day} ${day === 20 ? '03:10' : '23:00'}:00`,
+  current: false,
+});
+const oralCare: LineSpec = {
+  code: ORAL_CARE,
+  rx_id: 'ORAL-23',
+  cnt: 1,
+  pric: 10,
+  long: true,
+  date: '2026-11-23 23:00:00',
+};
+
+describe('3102: a long-term line without a stop date is one day’s charge', () => {
+  it('重症监护 charged 11-20..22 in the ICU does not meet the ward’s 口腔护理 of 11-23', () => {
+    const out = run(
+      lib,
+      { ...inpatient, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
+      undefined,
+      '3102',
+      evening(23),
+    );
+    expect(resultsOf(out, DUPLICATE)).toEqual([]);
+  });
+
+  it('重症监护 charged on 11-23 as well does meet it, naming that day’s charge only', () => {
+    const out = run(
+      lib,
+      { ...inpatient, lines: [icuCharge(21), icuCharge(22), icuCharge(23), oralCare] },
+      undefined,
+      '3102',
+      evening(23),
+    );
+    const [r] = resultsOf(out, DUPLICATE);
+    expect(flaggedRx(r!)).toEqual(['ORAL-23']);
+    expect(involvedRx(r!)).toEqual(['ICU-23']);
+  });
+
+  it('奥扎格雷钠 charged 11-01..07 and again on 11-20 is 8 days of use, within 14', () => {
+    const charges: LineSpec[] = [1, 2, 3, 4, 5, 6, 7].map((d) => ({
+      code: OZAGREL,
+      rx_id: `X${d}`,
+      pric: 30,
+      long: true,
+      date: `2026-11-0${d} 10:00:00`,
+      current: false,
+    }));
+    charges.push({ code: OZAGREL, rx_id: 'X20', pric: 30, long: true, date: '2026-11-20 10:00:00' });
+    const out = run(lib, { ...inpatient, adm_date: '2026-11-01 08:00:00', lines: charges }, undefined, '3102');
+    expect(resultsOf(out, PAY_DAYS)).toEqual([]);
+  });
+});
+
+describe('3101: several long-term lines of one code without stop dates, begun on different days, are a charge series', () => {
+  it('the same ICU charges sent in a 3101 (a fee upload) do not meet 口腔护理 of 11-23', () => {
+    const out = run(
+      lib,
+      { ...inpatient, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
+      undefined,
+      '3101',
+      evening(23),
+    );
+    expect(resultsOf(out, DUPLICATE)).toEqual([]);
+  });
+
+  it('a single open 重症监护 order in a 3101 is still running on 11-23 and meets 口腔护理', () => {
+    const out = run(lib, { ...inpatient, lines: [icuCharge(20), oralCare] }, undefined, '3101', evening(23));
+    const [r] = resultsOf(out, DUPLICATE);
+    expect(flaggedRx(r!)).toEqual(['ORAL-23']);
+    expect(involvedRx(r!)).toEqual(['ICU-20']);
+  });
+
+  it('two open orders of one code begun the same day are not a series: both still run', () => {
+    const second = { ...icuCharge(20), rx_id: 'ICU-20b', date: '2026-11-20 09:00:00' };
+    const out = run(lib, { ...inpatient, lines: [icuCharge(20), second, oralCare] }, undefined, '3101', evening(23));
+    expect(flaggedRx(resultsOf(out, DUPLICATE)[0]!)).toEqual(['ORAL-23']);
+  });
+});
