@@ -207,12 +207,13 @@ describe('max_qty_per_period on a line that runs over several days', () => {
     expect(r!.vola_amt).toBe(72);
   });
 
-  it('a long-term order with a blank stop date is still running, as with none: its count stays on its first day', () => {
+  it('a long-term order with a blank stop date is still running, as with none: its count is each day’s to today', () => {
+    // 72 hours a day on 11-18, 11-19 and 11-20 (the request day): 48 too many on each.
     const [open] = run3(ECG_MONITOR, 72, 3, '');
-    expect(open!.vola_amt).toBe(144);
+    expect(open!.vola_amt).toBe(432);
     for (const blank of ['  ', '\t']) {
       const [r] = run3(ECG_MONITOR, 72, 3, blank);
-      expect(r?.vola_amt, JSON.stringify(blank)).toBe(144);
+      expect(r?.vola_amt, JSON.stringify(blank)).toBe(432);
     }
   });
 

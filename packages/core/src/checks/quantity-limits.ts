@@ -204,53 +204,110 @@ function payDaysPerEpisode(
   return hits;
 }
 
-/** What a line counts on one day of its run (QtyPerPeriod). */
+/** What a line counts on one day (QtyPerPeriod). */
 interface DayShare {
   line: Line;
   qty: number;
+}
+
+/** A long-term order running on a day: its per-day rate over the part of the day it ran, [from, to). */
+interface Running {
+  line: Line;
+  rate: number;
+  from: number;
+  to: number;
+}
+
+interface DayLines {
+  /** One-off lines and day charges of the day: each adds its cnt. */
+  once: DayShare[];
+  running: Running[];
 }
 
 /** Below this a day's excess is rounding left by a count spread over several days (72 ÷ 3 × 3 ≠ 72 in floats). */
 const QTY_EPSILON = 1e-9;
 
 /**
- * The days a line's count covers: a long-term order with a stop date after its begin day (心电监测 11-18 to 11-20,
- * cnt 72) is one charge for its whole run, as the pay-days checks read it (Line.lastDay), so its count is spread
- * evenly over begin..stop day (24 a day). A one-off order, and a long-term order without a stop date (still running:
- * its count is the day's), count on their begin day, as does an absurd run longer than MAX_USE_DAYS.
+ * A long-term order (not one day's charge, Line.dayCharge) runs on every day from its begin day to its last day, the
+ * request day for an open one. Its rate is its cnt a day while it has no stop date (its count is the day's); with a
+ * stop date it is one charge for its whole run, as the pay-days checks read it, so its cnt is spread evenly over
+ * begin..last day (心电监测 11-18 to 11-20 with cnt 72: 24 a day). A run longer than MAX_USE_DAYS is absurd and
+ * counts on its begin day.
  */
-function spreadDays(line: Line): number {
-  if (!line.stopDated || line.lastDay <= line.beginDay) return 1;
+function runDays(line: Line): number {
+  if (line.dto.long_drord_flag !== '1' || line.dayCharge) return 0;
   const days = line.lastDay - line.beginDay + 1;
   return days > MAX_USE_DAYS ? 1 : days;
 }
 
-function sharesPerDay(lines: readonly Line[]): Map<number, DayShare[]> {
-  const perDay = new Map<number, DayShare[]>();
+function linesPerDay(lines: readonly Line[]): Map<number, DayLines> {
+  const perDay = new Map<number, DayLines>();
+  const dayOf = (day: number) => {
+    let d = perDay.get(day);
+    if (!d) {
+      d = { once: [], running: [] };
+      perDay.set(day, d);
+    }
+    return d;
+  };
   for (const line of lines) {
-    const days = spreadDays(line);
-    const qty = line.qty / days;
+    const days = runDays(line);
+    if (days === 0) {
+      dayOf(line.beginDay).once.push({ line, qty: line.qty });
+      continue;
+    }
+    const rate = line.stopDated ? line.qty / days : line.qty;
+    // A stop inside its last day ends the run there; an open order runs to the end of each day.
+    const end = line.stopDated && line.stopAt > line.beginMinutes ? line.stopAt : Number.POSITIVE_INFINITY;
     for (let day = line.beginDay; day < line.beginDay + days; day++) {
-      const list = perDay.get(day);
-      if (list) list.push({ line, qty });
-      else perDay.set(day, [{ line, qty }]);
+      const from = Math.max(line.beginMinutes, day * 1440);
+      const to = Math.max(Math.min(end, (day + 1) * 1440), from + 1);
+      dayOf(day).running.push({ line, rate, from, to });
     }
   }
   return perDay;
 }
 
 /**
+ * What the long-term orders of a day count: the largest sum of the rates of orders running at one instant, so orders
+ * that follow one another (术后重整医嘱: stopped 08:30 and re-entered 12:00; 转科: stopped 14:00, new from 14:10) are
+ * one charge a day, not 1.5, while two orders running at the same time add up. The orders running at that instant
+ * (the latest such instant on a tie) are the ones that counted.
+ */
+function peakOf(running: readonly Running[]): DayShare[] {
+  let bestSum = -1;
+  let bestAt = Number.NEGATIVE_INFINITY;
+  // The sum only changes where a run begins, so the begins are the instants to try.
+  for (const candidate of running) {
+    const at = candidate.from;
+    let sum = 0;
+    for (const r of running) if (r.from <= at && at < r.to) sum += r.rate;
+    if (sum > bestSum + QTY_EPSILON || (sum > bestSum - QTY_EPSILON && at > bestAt)) {
+      bestSum = sum;
+      bestAt = at;
+    }
+  }
+  const shares: DayShare[] = [];
+  for (const r of running) if (r.from <= bestAt && bestAt < r.to) shares.push({ line: r.line, qty: r.rate });
+  return shares;
+}
+
+/**
  * 医疗服务项目限定频次 (1/日, 24/小时): the summed quantity of the point's codes on one calendar day exceeds the
- * limit, a line with a stop date counting its share on each day of its run (spreadDays; a refinement of rules.md, see
- * packages/core/README.md). Context lines are already charged, so they use up the allowance first; the excess falls
- * on the current lines of the day, latest first (amount = excess quantity × price). Context lines are never flagged.
+ * limit. One-off lines and day charges add their cnt on their begin day; long-term orders add what runs at once on
+ * that day (runDays, peakOf; a refinement of rules.md, see packages/core/README.md). Context lines are already charged,
+ * so they use up the allowance first; the excess falls on the current lines that counted on the day, latest first
+ * (amount = excess quantity × price). Context lines are never flagged; the 涉及项 are the other lines that counted
+ * on a day with an excess, not other days' lines.
  */
 export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'max_qty_per_period') return undefined;
   const hits: Hit[] = [];
+  const counted = new Set<Line>();
   const unit = limit.per === 'hour' ? '小时' : '次';
-  for (const [day, shares] of sharesPerDay(lines)) {
+  for (const [day, dayLines] of linesPerDay(lines)) {
+    const shares = dayLines.running.length > 0 ? dayLines.once.concat(peakOf(dayLines.running)) : dayLines.once;
     let total = 0;
     let currentQty = 0;
     for (const s of shares) {
@@ -269,9 +326,10 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
       excess -= part;
       if (part > 0) addFlag(hits, s.line, part * s.line.price, message, fact, true);
     }
+    for (const s of shares) counted.add(s.line);
   }
   if (hits.length === 0) return undefined;
-  involveRest(hits, lines);
+  involveCounted(hits, lines, (line) => counted.has(line));
   return hits;
 };
 

@@ -41,6 +41,11 @@ export interface Line {
   /** A long-term order whose stop date was sent and read (a blank one, "" or spaces, is none: it is still running). */
   stopDated: boolean;
   /**
+   * The instant a stop-dated order stopped, in wall-clock minutes: its stop time, or the end of its stop day for a stop
+   * sent as a date alone (that day counts, lastDayOfRun); NaN without a stop date.
+   */
+  stopAt: number;
+  /**
    * One day's charge of a long-term order, not an open order (endDayCharges): it counts on its begin day only, as a
    * one-off line does.
    */
@@ -188,6 +193,7 @@ class OrderLine implements Line {
     /** Set once more by normalizePatient for an open long-term order of an earlier encounter (endOpenOrders). */
     public lastDay: number,
     readonly stopDated: boolean,
+    readonly stopAt: number,
     /** Set by endDayCharges once the encounter's lines are read. */
     public dayCharge: boolean,
     public current: boolean,
@@ -215,6 +221,7 @@ class OrderLine implements Line {
       this.beginDay,
       this.lastDay,
       this.stopDated,
+      this.stopAt,
       this.dayCharge,
       this.current,
       this.deptCode,
@@ -324,6 +331,8 @@ function normalizeLine(
     beginDay,
     lastDay,
     dto.long_drord_flag === '1' && !Number.isNaN(stopMinutes),
+    // A stop at 00:00 is the end of the day before it, or (sent as a date alone) of its own day: stopDay ends there.
+    stopMinutes % 1440 === 0 ? (stopDay + 1) * 1440 : stopMinutes,
     false,
     dto.curr_drord_flag !== '0',
     dto.drord_dept_codg || encounter.deptCode,

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { flaggedRx, involvedRx, type LineSpec, resultsOf, run } from './support/requests';
+
+// Per-day limits (限定频次) of long-term orders, replayed from the inpatient audit (/tmp/inpatient-audit/out2:
+// 001-R1-reorg, 001..003-T1-transfer-bed, 006..008-P3; out/043-A-d24-3102).
+const lib = nationalLibrary();
+const FREQ = 'GZ10000102014000';
+
+const WARD_BED = '001109000010000'; // 普通病房床位费, 1/日
+const INPATIENT_VISIT_FEE = '001102000050000'; // 住院诊查费, 1/日
+const ECG_MONITOR = '003107010220000'; // 心电监测, 24/小时
+
+const inpatient = { med_mdtrt_type: '2', med_type: '21', adm_date: '2026-11-20 09:00:00' };
+/** 22:00 of a November day in Shanghai. */
+const evening = (day: number) => new Date(Date.UTC(2026, 10, day, 14));
+const freq = (lines: LineSpec[], day: number, infno: '3101' | '3102' = '3101') =>
+  resultsOf(run(lib, { ...inpatient, lines }, undefined, infno, evening(day)), FREQ);
+
+describe('orders of one item that follow one another do not add up (1/日)', () => {
+  it('术后重整医嘱: bed and 诊查 orders stopped 08:30 and re-entered at 12:00 are one a day', () => {
+    const lines: LineSpec[] = [WARD_BED, INPATIENT_VISIT_FEE].flatMap((code, i) => [
+      {
+        code,
+        rx_id: `PRE-${i}`,
+        pric: 50,
+        long: true,
+        date: '2026-11-21 20:10:00',
+        stop: '2026-11-22 08:30:00',
+        current: false,
+      },
+      { code, rx_id: `POST-${i}`, pric: 50, long: true, date: '2026-11-22 12:00:00' },
+    ]);
+    expect(freq(lines, 22)).toEqual([]);
+  });
+
+  it('转科: the old ward’s bed order stopped 14:00 and the new one from 14:10, whatever the old order’s cnt', () => {
+    for (const cnt of [1, 2, 3]) {
+      const lines: LineSpec[] = [
+        {
+          code: WARD_BED,
+          rx_id: 'OLD',
+          cnt,
+          pric: 50,
+          long: true,
+          date: '2026-11-20 09:40:00',
+          stop: '2026-11-22 14:00:00',
+          current: false,
+        },
+        { code: WARD_BED, rx_id: 'NEW', pric: 50, long: true, date: '2026-11-22 14:10:00' },
+      ];
+      expect(freq(lines, 22), `old cnt ${cnt}`).toEqual([]);
+    }
+  });
+
+  it('two bed orders running at the same time do add: a second one begun while the first runs is flagged', () => {
+    // The first is stop-dated (cnt 5 over 11-20..24, one a day); two open lines of one code begun on different days
+    // would be a charge series in a 3101 (day-charges.test.ts), each counting its own day.
+    const first: LineSpec = {
+      code: WARD_BED,
+      rx_id: 'FIRST',
+      cnt: 5,
+      pric: 50,
+      long: true,
+      date: '2026-11-20 09:40:00',
+      stop: '2026-11-24 09:40:00',
+      current: false,
+    };
+    const [r] = freq(
+      [first, { code: WARD_BED, rx_id: 'SECOND', pric: 50, long: true, date: '2026-11-22 08:00:00' }],
+      22,
+    );
+    expect(flaggedRx(r!)).toEqual(['SECOND']);
+    expect(involvedRx(r!)).toEqual(['FIRST']);
+    expect(r!.vola_cont).toBe('【普通病房床位费】限定频次 1/日，2026-11-22 累计 2次，超出 1次。');
+    expect(r!.vola_amt).toBe(50);
+    // Two open orders begun the same day overlap from the second's begin.
+    const sameDay = freq(
+      [
+        { code: WARD_BED, rx_id: 'A', pric: 50, long: true, date: '2026-11-22 08:00:00', current: false },
+        { code: WARD_BED, rx_id: 'B', pric: 50, long: true, date: '2026-11-22 15:00:00' },
+      ],
+      22,
+    );
+    expect(flaggedRx(sameDay[0]!)).toEqual(['B']);
+  });
+});
+
+describe('a running long-term order counts on every day up to the request day', () => {
+  it('心电监测 running since 11-20 plus a one-off 24 h on 11-22 is 48 hours that day', () => {
+    const lines: LineSpec[] = [
+      {
+        code: ECG_MONITOR,
+        rx_id: 'RUNNING',
+        cnt: 24,
+        pric: 5,
+        long: true,
+        date: '2026-11-20 10:00:00',
+        current: false,
+      },
+      { code: ECG_MONITOR, rx_id: 'ONEOFF', cnt: 24, pric: 5, date: '2026-11-22 08:00:00' },
+    ];
+    const [r] = freq(lines, 22);
+    expect(flaggedRx(r!)).toEqual(['ONEOFF']);
+    expect(involvedRx(r!)).toEqual(['RUNNING']);
+    expect(r!.vola_cont).toContain('2026-11-22 累计 48小时，超出 24小时');
+    expect(r!.vola_amt).toBe(120);
+  });
+
+  it('a running bed order plus a one-off bed charge on 11-22 is two beds that day', () => {
+    const lines: LineSpec[] = [
+      { code: WARD_BED, rx_id: 'RUNNING', pric: 50, long: true, date: '2026-11-20 09:40:00', current: false },
+      { code: WARD_BED, rx_id: 'ONEOFF', pric: 50, date: '2026-11-22 08:00:00' },
+    ];
+    expect(flaggedRx(freq(lines, 22)[0]!)).toEqual(['ONEOFF']);
+  });
+
+  it('a second long-term 心电监测 begun on 11-22 while the first runs (24 a day to its stop on 11-23) is flagged', () => {
+    const lines: LineSpec[] = [
+      {
+        code: ECG_MONITOR,
+        rx_id: 'RUNNING',
+        cnt: 96,
+        pric: 5,
+        long: true,
+        date: '2026-11-20 10:00:00',
+        stop: '2026-11-23 10:00:00',
+        current: false,
+      },
+      { code: ECG_MONITOR, rx_id: 'SECOND', cnt: 24, pric: 5, long: true, date: '2026-11-22 08:00:00' },
+    ];
+    const [r] = freq(lines, 22);
+    expect(flaggedRx(r!)).toEqual(['SECOND']);
+    expect(r!.vola_cont).toContain('2026-11-22 累计 48小时');
+    expect(r!.vola_amt).toBe(120);
+  });
+});
+
+describe('the 涉及项 of a per-day result are the lines that counted on that day', () => {
+  it('3102: a second bed charge on 11-24 names that day’s other charge only, not the charges of 11-20..23', () => {
+    const lines: LineSpec[] = [20, 21, 22, 23].map((d) => ({
+      code: WARD_BED,
+      rx_id: `BED-${d}`,
+      pric: 50,
+      long: true,
+      date: `2026-11-${d} 23:00:00`,
+      current: false,
+    }));
+    lines.push(
+      { code: WARD_BED, rx_id: 'BED-24', pric: 50, long: true, date: '2026-11-24 23:00:00' },
+      { code: WARD_BED, rx_id: 'BED-24b', pric: 50, long: true, date: '2026-11-24 23:00:00' },
+    );
+    const [r] = freq(lines, 24, '3102');
+    expect(flaggedRx(r!)).toEqual(['BED-24b']);
+    expect(involvedRx(r!)).toEqual(['BED-24']);
+    expect(r!.vola_cont).toContain('2026-11-24 累计 2次');
+  });
+
+  it('3101: a one-off 心电监测 on 11-22 names the order running that day, not one stopped on 11-21', () => {
+    const lines: LineSpec[] = [
+      {
+        code: ECG_MONITOR,
+        rx_id: 'STOPPED',
+        cnt: 24,
+        pric: 5,
+        long: true,
+        date: '2026-11-20 10:00:00',
+        stop: '2026-11-21 10:00:00',
+        current: false,
+      },
+      {
+        code: ECG_MONITOR,
+        rx_id: 'RUNNING',
+        cnt: 24,
+        pric: 5,
+        long: true,
+        date: '2026-11-21 10:00:00',
+        current: false,
+      },
+      { code: ECG_MONITOR, rx_id: 'ONEOFF', cnt: 24, pric: 5, date: '2026-11-22 08:00:00' },
+    ];
+    const [r] = freq(lines, 22);
+    expect(flaggedRx(r!)).toEqual(['ONEOFF']);
+    expect(involvedRx(r!)).toEqual(['RUNNING']);
+  });
+});
