@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { parseLocalMinutes } from '../normalize/dates';
+import { isUnsentDate, parseLocalMinutes } from '../normalize/dates';
 import { parseScenes } from '../normalize/scenes';
 import { fastCheckAnalysis, isBlank } from './fast-validate';
 import type { AnalysisInput, FeedbackInput, RequestEnvelope } from './national-types';
@@ -123,12 +123,14 @@ function blankNumbersToAbsent(input: unknown): void {
   }
 }
 
-function dateError(holder: Json, key: string, path: string, errors: FieldError[]): void {
+/** `optional`: a date sent to mean none (isUnsentDate: the zero date 0000-00-00, 9999-12-31) is not an error there. */
+function dateError(holder: Json, key: string, path: string, errors: FieldError[], optional = false): void {
   const v = holder[key];
   // Only text can be a date. An object or a list here already has its type error from the schema, and String() of
   // one can throw (a JSON object with a "toString" key has no callable toString).
   if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return;
   const text = String(v).trim();
+  if (optional && isUnsentDate(text)) return;
   if (text !== '' && Number.isNaN(parseLocalMinutes(text)))
     errors.push({ path: `${path}.${key}`, message: dateMessage(v) });
 }
@@ -162,7 +164,7 @@ function semanticErrors(input: unknown, basePath: string): FieldError[] {
         if (!isObject(order)) return;
         const oPath = `${ePath}.fsi_order_dtos[${k}]`;
         dateError(order, 'drord_begn_date', oPath, errors);
-        dateError(order, 'drord_stop_date', oPath, errors);
+        dateError(order, 'drord_stop_date', oPath, errors, true);
       });
     });
   });

@@ -98,6 +98,24 @@ export function parseLocalMinutes(text: string): number {
   return daysFromCivil(year, month, dom) * 1440 + hh * 60 + mi;
 }
 
+/**
+ * An optional date some HIS fill instead of leaving it empty, read as not sent: 9999-12-31 at any time (an open end,
+ * "9999-12-31 23:59:59" for a running order's stop, "9999-12-31 00:00:00" for an inpatient's discharge) and the MySQL
+ * zero date ("0000-00-00", "0000-00-00 00:00:00", "00000000"). A required date gets no such reading: there a zero
+ * date is an error naming its field.
+ */
+export function isUnsentDate(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c === 57) return text.startsWith('9999-12-31') || text.startsWith('99991231');
+  if (c !== 48) return false;
+  for (let i = 0; i < text.length; i++) {
+    const d = text.charCodeAt(i);
+    // Only zeros and the separators of a date and time.
+    if (d !== 48 && d !== 45 && d !== 58 && d !== 32 && d !== 84 && d !== 46) return false;
+  }
+  return text.length >= 8;
+}
+
 /** The calendar reading of wall-clock minutes. */
 export function localTimeOfMinutes(minutes: number): LocalTime {
   const day = Math.floor(minutes / 1440);

@@ -2,7 +2,7 @@ import type { AnalysisInput, EncounterDto, OrderDto, PatientDto } from '../envel
 import { dateMessage, type FieldError } from '../envelope/validate';
 import { codeHashOf } from '../library/code-index';
 import { foldCode } from './code-folding';
-import { formatDay, fullYears, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
+import { formatDay, fullYears, isUnsentDate, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 import { diagnosisKey } from './diagnosis-code';
 import { isReversal, netReversals } from './reversals';
 
@@ -164,6 +164,15 @@ function minutesOf(raw: unknown, where: FieldAt, errors: FieldError[]): number {
   return minutes;
 }
 
+/**
+ * An optional date field (drord_stop_date): a date sent to mean none (9999-12-31, the zero date 0000-00-00;
+ * isUnsentDate) is not sent, as "" is. A zero date in a required field stays an error naming it (minutesOf).
+ */
+function optionalMinutesOf(raw: unknown, where: FieldAt, errors: FieldError[]): number {
+  if (typeof raw === 'string' && raw !== '' && isUnsentDate(raw.trim())) return Number.NaN;
+  return minutesOf(raw, where, errors);
+}
+
 function time(raw: unknown, where: FieldAt, errors: FieldError[]): LocalTime | undefined {
   const minutes = minutesOf(raw, where, errors);
   return Number.isNaN(minutes) ? undefined : localTimeOfMinutes(minutes);
@@ -297,7 +306,7 @@ function normalizeLine(
 ): Line {
   let beginMinutes = minutesOf(dto.drord_begn_date, at(index, 'drord_begn_date'), errors);
   if (Number.isNaN(beginMinutes)) beginMinutes = fallbackMinutes;
-  const stopMinutes = minutesOf(dto.drord_stop_date, at(index, 'drord_stop_date'), errors);
+  const stopMinutes = optionalMinutesOf(dto.drord_stop_date, at(index, 'drord_stop_date'), errors);
   const beginDay = Math.floor(beginMinutes / 1440);
   const stopDay = lastDayOfRun(stopMinutes, dto.drord_stop_date);
   // A long-term order runs until its stop date, or while it has none, up to the request day; a one-off order counts
@@ -504,7 +513,9 @@ function repeatsEarlier(encounters: readonly EncounterDto[], i: number): boolean
  * ever since made a new stroke's first dose day 995 of one course, and an old ICU order meet today's oral care.
  */
 function endOpenOrders(encounter: Encounter, today: number): void {
-  const discharge = parseLocalMinutes(text(encounter.dto.dscg_date).trim());
+  // 9999-12-31 (S-03's "still in hospital") and the zero date are no discharge, as in drord_stop_date.
+  const dscg = text(encounter.dto.dscg_date).trim();
+  const discharge = isUnsentDate(dscg) ? Number.NaN : parseLocalMinutes(dscg);
   const dischargeDay = Number.isNaN(discharge) ? Number.NaN : Math.floor(discharge / 1440);
   for (const line of encounter.lines) {
     const dto = line.dto;

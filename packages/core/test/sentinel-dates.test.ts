@@ -1,0 +1,85 @@
+import { analyze, validateAnalysisInput } from '@prealert/core';
+import { describe, expect, it } from 'vitest';
+import { nationalLibrary } from './support/national';
+import { analysisInput, flaggedRx, resultsOf, run } from './support/requests';
+
+// Dates some inpatient HIS send for "none" (/tmp/inpatient-audit/out2/015-E4-stop-9999, 031-E20).
+const lib = nationalLibrary();
+const PAY_DAYS = 'GZ10000101010000';
+const EDARAVONE_DEXBORNEOL = 'XN07XXY322B004010101594'; // 依达拉奉右莰醇注射用浓溶液, 14天, 新发 (episode)
+
+const inpatient = { med_mdtrt_type: '2', med_type: '21', adm_date: '2026-11-01 08:00:00' };
+/** 22:00 of a November day in Shanghai. */
+const evening = (day: number) => new Date(Date.UTC(2026, 10, day, 14));
+
+const payDays = (begin: string, stop: string, day: number) =>
+  resultsOf(
+    run(
+      lib,
+      {
+        ...inpatient,
+        lines: [{ code: EDARAVONE_DEXBORNEOL, rx_id: 'EDA', pric: 120, long: true, date: begin, stop }],
+      },
+      undefined,
+      '3101',
+      evening(day),
+    ),
+    PAY_DAYS,
+  );
+
+describe('drord_stop_date 9999-12-31 (any time) is no stop date', () => {
+  it('an order begun today with a stop of 9999-12-31 23:59:59 is day 1 of its course, not 4001 days', () => {
+    for (const stop of ['9999-12-31 23:59:59', '9999-12-31 00:00:00', '9999-12-31', '99991231235959']) {
+      expect(payDays('2026-11-24 09:00:00', stop, 24), stop).toEqual([]);
+    }
+  });
+
+  it('it is still running, as with none: begun 11-01, on 11-20 it is 20 days of use, beyond 14', () => {
+    const [open] = payDays('2026-11-01 09:00:00', '', 20);
+    const [sentinel] = payDays('2026-11-01 09:00:00', '9999-12-31 23:59:59', 20);
+    expect(flaggedRx(sentinel!)).toEqual(['EDA']);
+    expect(sentinel!.vola_cont).toBe(open!.vola_cont);
+    expect(sentinel!.vola_cont).toContain('已用药 20 天');
+  });
+});
+
+describe('the MySQL zero date', () => {
+  it('in drord_stop_date (optional) is not sent: the request is answered as with ""', () => {
+    const [open] = payDays('2026-11-01 09:00:00', '', 20);
+    for (const stop of ['0000-00-00 00:00:00', '0000-00-00', ' 0000-00-00 00:00:00 ']) {
+      const [r] = payDays('2026-11-01 09:00:00', stop, 20);
+      expect(r?.vola_cont, stop).toBe(open!.vola_cont);
+    }
+  });
+
+  it('in a required date field stays an error naming the field', () => {
+    const input = analysisInput({ ...inpatient, lines: [{ code: EDARAVONE_DEXBORNEOL, long: true }] });
+    const encounter = input.data.patient_dtos[0]!.fsi_encounter_dtos[0]! as unknown as Record<string, unknown>;
+    encounter.adm_date = '0000-00-00 00:00:00';
+    (encounter.fsi_order_dtos as Record<string, unknown>[])[0]!.drord_begn_date = '0000-00-00 00:00:00';
+    const valid = validateAnalysisInput(input);
+    const outcome = valid.ok ? analyze(lib, valid.value, { infno: '3101', now: evening(20) }) : valid;
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.errors.map((e) => e.path)).toEqual([
+      'input.data.patient_dtos[0].fsi_encounter_dtos[0].adm_date',
+      'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].drord_begn_date',
+    ]);
+  });
+
+  it('a schema error elsewhere still lists every bad date, but not the zero stop date', () => {
+    const input = analysisInput({ ...inpatient, lines: [{ code: EDARAVONE_DEXBORNEOL, long: true }] });
+    const order = (
+      input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos as unknown as Record<string, unknown>[]
+    )[0]!;
+    order.drord_stop_date = '0000-00-00 00:00:00';
+    order.drord_begn_date = '0000-00-00';
+    order.cnt = 'three';
+    const valid = validateAnalysisInput(input);
+    expect(valid.ok).toBe(false);
+    if (valid.ok) return;
+    const paths = valid.errors.map((e) => e.path);
+    expect(paths).toContain('input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].drord_begn_date');
+    expect(paths).not.toContain('input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].drord_stop_date');
+  });
+});
