@@ -139,12 +139,15 @@ describe('output and jr_id', () => {
     )[0]!;
     expect(again.jr_id).toBe(first.jr_id);
     expect(again.task_id).not.toBe(first.task_id);
-    const moved = resultsOf(
-      run(lib, { gend: '2', lines: [{ code: APALUTAMIDE, rx_id: 'L9' }] }),
-      'GZ10000301004000',
-    )[0]!;
-    expect(moved.jr_id).not.toBe(first.jr_id);
     expect(first.judge_result_detail_dtos[0]!.jrd_id).toBe(`${first.jr_id}-1`);
+    // A per-day limit's id follows its flagged lines (a patient fact's follows the item code: patient-fact-stay.test).
+    const visitFee = (rx_id: string) =>
+      resultsOf(
+        run(lib, { med_mdtrt_type: '2', med_type: '21', lines: [{ code: '001102000050000', cnt: 2, rx_id }] }),
+        'GZ10000102014000',
+      )[0]!;
+    expect(visitFee('L9').jr_id).not.toBe(visitFee('L1').jr_id);
+    expect(visitFee('L1').jr_id).toBe(visitFee('L1').jr_id);
   });
 
   // Found by fuzz-input.test.ts: a request listing one encounter twice (or its patient twice) was answered with

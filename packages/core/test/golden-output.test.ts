@@ -186,9 +186,9 @@ const PINNED = {
   rules: 14,
   firstIds: [
     'JRc5e6cd8b48a11ef5af443b2b',
-    'JR162659ba0a0c6261888b1409',
-    'JR43aa3e847811dac0b85fad42',
-    'JR48daa1d4725d8dd6045d22b5',
+    'JR24a47c34a6e58594266d261d',
+    'JR6bf88a31ed0c14f1f7b68e89',
+    'JR758477e3b4e6f88c3ba531a9',
   ],
-  digest: 'b8164bc4011494711770ce92632686c39c3087e4c21a70195cf07433eba25805',
+  digest: '004095288d2bffc594b548ee1e1c1a09f8076ba55554669fbbe9288333b3e1ec',
 };

@@ -20,6 +20,7 @@ import { type EvaluatorConfig, resolveConfig } from './config';
 import { effectiveRule } from './effective-rules';
 import type { Finding, FindingLine } from './finding';
 import { judgeResultId, judgeResultIdAfter, judgeResultIdByCodes, judgeResultPrefix } from './jr-id';
+import { asksOncePerStay } from './stay-question';
 
 export interface AnalyzeOptions {
   infno: '3101' | '3102';
@@ -116,7 +117,7 @@ function toFinding(
         .replaceAll('{fact}', hit.fact)
     : hit.message;
   return {
-    jrId: jrIdOf(library, rule, entry, hit, rxIds, textOnly),
+    jrId: jrIdOf(library, rule, entry, hit, rxIds),
     ruleId: rule.id,
     ruleName: rule.name,
     ruleClass: rule.ruleClass,
@@ -138,10 +139,11 @@ function toFinding(
 }
 
 /**
- * The point's part of the hash is computed once per point and library; a rule-level finding hashes it all. A
- * text-only indication reminder asks whether the patient meets the restriction, which a new order line of the same
- * drug in the same encounter does not change: its id is made of the drug codes instead of the rx_ids, so a 继续执行
- * given once stands for the stay (the sidecar marks the later answers prior_dspo) instead of being asked every day.
+ * The point's part of the hash is computed once per point and library; a rule-level finding hashes it all. A finding
+ * that asks about the patient rather than the day (asksOncePerStay: sex, age, visit type, hospital level, a text-only
+ * indication) is not changed by a new order or charge line of the same item in the same encounter: its id is made
+ * of the item codes instead of the rx_ids, so a 继续执行 given once stands for the stay (the sidecar marks the later
+ * answers prior_dspo) and counts once, instead of being asked every day and again at settlement.
  */
 function jrIdOf(
   library: CompiledLibrary,
@@ -149,12 +151,11 @@ function jrIdOf(
   entry: PointEntry | undefined,
   hit: Hit,
   rxIds: readonly string[],
-  textOnlyIndication: boolean,
 ): string {
   const encounterId = hit.encounter.id;
   if (entry !== undefined && !hit.discriminator) {
     entry.jrPrefix ??= judgeResultPrefix(library.meta.version, rule.id, entry.kp.id);
-    if (textOnlyIndication) return judgeResultIdByCodes(entry.jrPrefix, encounterId, codesOf(hit));
+    if (asksOncePerStay(entry.kp.limit)) return judgeResultIdByCodes(entry.jrPrefix, encounterId, codesOf(hit));
     return judgeResultIdAfter(entry.jrPrefix, encounterId, rxIds);
   }
   const pointKey = (entry?.kp.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');

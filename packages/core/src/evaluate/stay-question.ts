@@ -1,0 +1,26 @@
+import { isTextOnlyIndication } from '../checks/indication';
+import type { Limit } from '../library/model';
+
+/**
+ * Kinds whose finding is a fact of the patient or the encounter held against the item — sex, age, 门诊/住院, the
+ * hospital's level, the 险种, an internet visit — and not of a day or of the line's doctor: a new day's line of the
+ * same item in the same encounter asks the same question again.
+ */
+const PATIENT_FACT_KINDS: ReadonlySet<Limit['kind']> = new Set<Limit['kind']>([
+  'sex',
+  'age_group',
+  'age_range',
+  'visit_type',
+  'min_hospital_level',
+  'insurance_type',
+  'internet_visit',
+]);
+
+/**
+ * Whether one answer to a finding of this point stands for the whole encounter, so its jr_id is made of the item
+ * codes (judgeResultIdByCodes) rather than the day's rx_ids: the patient-fact kinds, and an indication with no ICD
+ * prefixes (it only asks whether the patient meets the text).
+ */
+export function asksOncePerStay(limit: Limit): boolean {
+  return PATIENT_FACT_KINDS.has(limit.kind) || isTextOnlyIndication(limit);
+}
