@@ -168,6 +168,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       recorder,
       msgidOwners,
       priorContinued: (jrId) => dispositions.priorContinued(jrId),
+      coveredBy: (result) => dispositions.coveredBy(result),
       metrics,
       logger,
       admdvs: config.admdvs,

@@ -2,11 +2,12 @@ import type { EvaluatorConfig } from '@prealert/core';
 import type { LibraryInfo, LibraryOrigin } from '../library-holder';
 import type { NationalRoute } from '../national/national-routes';
 import type { RequestFacts } from '../request-facts';
+import type { ContinuedReminderLines } from '../store/continued-lines';
 import type { AnalysisRecord } from '../store/records';
 import type { StartMessage } from '../worker-start';
 
 /** Bumped whenever a message below changes: a worker file from another build is refused at start. */
-export const ANALYSIS_PROTOCOL = 2;
+export const ANALYSIS_PROTOCOL = 3;
 
 export interface AnalysisWorkerData {
   admdvs: string;
@@ -17,6 +18,8 @@ export interface AnalysisWorkerData {
   serials: SharedArrayBuffer;
   /** The doctor's stored "continue" decisions at start, jr_id → reason. */
   continued: Map<string, string>;
+  /** The lines those decisions flagged, and the jr_ids answered 返回修改 (ContinuedLines.snapshot). */
+  continuedLines: { continued: ContinuedReminderLines[]; returned: string[] };
 }
 
 /** The request headers the answerer reads; nothing else crosses to the analysis thread. */
@@ -26,8 +29,17 @@ export type ForwardedHeaders = Partial<Record<(typeof FORWARDED_HEADERS)[number]
 export type ToAnalysisWorker =
   /** Evaluate on this library from the next request on; answered with `library` and the same generation. */
   | { type: 'library'; generation: number; origin: LibraryOrigin; info: LibraryInfo }
-  /** A decision stored on the request thread: the reminder's reason to continue, or undefined when it no longer is. */
-  | { type: 'continued'; jrId: string; reason: string | undefined }
+  /**
+   * A decision stored on the request thread: the reminder's reason to continue and the lines it flagged, or
+   * undefined when it no longer is (`returned`: answered 返回修改, else pruned).
+   */
+  | {
+      type: 'continued';
+      jrId: string;
+      reason: string | undefined;
+      lines?: readonly string[] | undefined;
+      returned?: boolean | undefined;
+    }
   | {
       type: 'answer';
       id: number;

@@ -6,7 +6,7 @@ import type { Logger } from '../logging';
 import type { Answered, Arrival, NationalAnswerer } from '../national/national-answerer';
 import type { NationalRoute } from '../national/national-routes';
 import type { SidecarMetrics } from '../sidecar-metrics';
-import type { DispositionStore } from '../store/dispositions';
+import type { ContinuedListener, DispositionStore } from '../store/dispositions';
 import type { MsgidOwners } from '../store/msgid-owners';
 import type { AnalysisRecorder } from '../store/records';
 import { watchServingThread } from '../sync/main-thread-load';
@@ -27,7 +27,7 @@ const CLOSE_WAIT_MS = 5_000;
 
 export interface AnalysisThreadOptions {
   holder: LibraryHolder;
-  dispositions: Pick<DispositionStore, 'continuedReasons' | 'onContinuedChange'>;
+  dispositions: Pick<DispositionStore, 'continuedReasons' | 'continuedLines' | 'onContinuedChange'>;
   recorder: Pick<AnalysisRecorder, 'enqueue'>;
   /** Decides the id of a record the worker took from a msgid, as the request thread's service does its own. */
   msgidOwners?: Pick<MsgidOwners, 'recordUnder'>;
@@ -83,7 +83,7 @@ export class AnalysisThread {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   /** Decisions stored while a worker starts (after its snapshot was taken), sent once it is up. */
-  private decisionsWhileStarting: [string, string | undefined][] | undefined;
+  private decisionsWhileStarting: Parameters<ContinuedListener>[] | undefined;
   private fallback: NationalAnswerer | undefined;
   private closed = false;
   private restartDelayMs = RESTART_FIRST_MS;
@@ -99,9 +99,9 @@ export class AnalysisThread {
     private readonly script: URL,
   ) {
     options.holder.onSwap((active) => this.follow(active));
-    options.dispositions.onContinuedChange((jrId, reason) => {
-      if (this.worker) this.post({ type: 'continued', jrId, reason });
-      else this.decisionsWhileStarting?.push([jrId, reason]);
+    options.dispositions.onContinuedChange((jrId, reason, lines, returned) => {
+      if (this.worker) this.post({ type: 'continued', jrId, reason, lines, returned });
+      else this.decisionsWhileStarting?.push([jrId, reason, lines, returned]);
       // With neither, the next worker's snapshot has it.
     });
   }
@@ -213,6 +213,7 @@ export class AnalysisThread {
       allowedOrigins: this.options.allowedOrigins,
       serials: this.options.serials,
       continued: this.options.dispositions.continuedReasons(),
+      continuedLines: this.options.dispositions.continuedLines(),
     };
     let worker: Worker;
     try {
@@ -231,7 +232,8 @@ export class AnalysisThread {
     this.launchedAt = Date.now();
     // A library being packed yields to this thread too, not only to the request thread.
     this.unwatchLoad = watchServingThread(() => worker.performance.eventLoopUtilization());
-    for (const [jrId, reason] of missed) this.post({ type: 'continued', jrId, reason });
+    for (const [jrId, reason, lines, returned] of missed)
+      this.post({ type: 'continued', jrId, reason, lines, returned });
     worker.on('message', (message: FromAnalysisWorker) => this.receive(message));
     let failure: string | undefined;
     worker.on('error', (error) => {

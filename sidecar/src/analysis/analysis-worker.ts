@@ -11,6 +11,7 @@ import { LibraryHolder } from '../library-holder';
 import { utf8Bytes } from '../national/body-charset';
 import { createNationalAnswerer } from '../national/national-answerer';
 import { AnsweredElsewhere, NationalService } from '../national/national-service';
+import { ContinuedLines } from '../store/continued-lines';
 import type { AnalysisRecord } from '../store/records';
 import {
   ANALYSIS_PROTOCOL,
@@ -41,6 +42,7 @@ function main(port: NonNullable<typeof parentPort>): void {
   compileValidators();
   const holder = new LibraryHolder();
   const continued = data.continued;
+  const continuedLines = new ContinuedLines(data.continuedLines.continued, data.continuedLines.returned);
   // Keyed by task id: the answerer says which task it answered, and the record of that task goes back with it.
   const records = new Map<string, AnalysisRecord>();
   const service = new NationalService({
@@ -49,6 +51,12 @@ function main(port: NonNullable<typeof parentPort>): void {
     priorContinued: (jrId) => {
       const reason = continued.get(jrId);
       return reason === undefined ? undefined : { reason };
+    },
+    coveredBy: (result) => {
+      const jrId = continuedLines.coveredBy(result);
+      if (jrId === undefined) return undefined;
+      const reason = continued.get(jrId);
+      return reason === undefined ? undefined : { jrId, reason };
     },
     // Counted by the request thread from the record, which lists every result answered.
     metrics: { ruleHit: () => {} },
@@ -105,8 +113,14 @@ function main(port: NonNullable<typeof parentPort>): void {
         answer(message);
         return;
       case 'continued':
-        if (message.reason === undefined) continued.delete(message.jrId);
-        else continued.set(message.jrId, message.reason);
+        if (message.reason === undefined) {
+          continued.delete(message.jrId);
+          if (message.returned) continuedLines.returnToModify(message.jrId);
+          else continuedLines.forget(message.jrId);
+        } else {
+          continued.set(message.jrId, message.reason);
+          continuedLines.continue(message.jrId, message.lines ?? []);
+        }
         return;
       case 'library': {
         const { origin, generation, info } = message;

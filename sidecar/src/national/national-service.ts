@@ -71,6 +71,11 @@ export interface NationalServiceDeps {
   msgidOwners?: Pick<MsgidOwners, 'recordUnder'>;
   /** The doctor's earlier "continue" on a reminder (DispositionStore, or the analysis thread's copy of its set). */
   priorContinued: (jrId: string) => { reason: string } | undefined;
+  /**
+   * For a result not itself continued: an earlier continued jr_id of its rule and point in its encounter, when those
+   * decisions cover every line it flags (ContinuedLines, on DispositionStore or the analysis thread's copy).
+   */
+  coveredBy?: (result: JudgeResultDto) => { jrId: string; reason: string } | undefined;
   metrics: Pick<SidecarMetrics, 'ruleHit'>;
   logger: Pick<Logger, 'warn'>;
   admdvs: string;
@@ -212,13 +217,24 @@ export class NationalService {
     }
     // A gateway's result is counted (and decided on) under the jr_id it is linked to.
     const countedAs = upstreamLinks === undefined ? undefined : new Map(upstreamLinks);
+    // jr_id → the continued jr_id whose decisions cover it: recorded, but counted in no figure (records.ts).
+    let covered: Map<string, string> | undefined;
     for (const r of results) {
       this.deps.metrics.ruleHit(r.rule_id);
       if (r.wf_impact === 'block') continue;
-      const prior = this.deps.priorContinued(countedAs?.get(r.jr_id) ?? r.jr_id);
-      if (prior) {
+      const linked = countedAs?.get(r.jr_id);
+      const prior = this.deps.priorContinued(linked ?? r.jr_id);
+      // A warning new only in how it groups lines already continued one by one (a settlement's 单日 pair over
+      // days each continued under its own jr_id) was decided too: the desk is not asked again.
+      const cover = prior || linked !== undefined ? undefined : this.deps.coveredBy?.(r);
+      if (cover) {
+        covered ??= new Map();
+        covered.set(r.jr_id, cover.jrId);
+      }
+      const decision = prior ?? cover;
+      if (decision) {
         r.dspo_way = '1';
-        r.dspo_way_rea = prior.reason;
+        r.dspo_way_rea = decision.reason;
         r.prior_dspo = true;
       }
     }
@@ -246,7 +262,7 @@ export class NationalService {
       receivedAt: call.receivedAt,
       elapsedUs: (performance.now() - call.startedAt) * 1000,
       libraryVersion: active.info.version,
-      results: shown.map((i) => recordedResult(results[i]!, recordedJson(i))),
+      results: shown.map((i) => recordedResult(results[i]!, recordedJson(i), covered?.get(results[i]!.jr_id))),
       findings: outcome.findings,
       encounters: outcome.encounters,
       upstreamLinks,

@@ -1,4 +1,4 @@
-import type { ComplianceFigures } from '../stats/compliance-figures';
+import { type ComplianceFigures, countedReminder } from '../stats/compliance-figures';
 import { addDays, shanghaiDay } from '../stats/days';
 import type { Db } from '../store/database';
 import type { OutboxStore } from '../store/outbox';
@@ -25,7 +25,7 @@ export function queueDailyFigures(
 ): string[] {
   const today = shanghaiDay(now);
   const days = db
-    .prepare('SELECT DISTINCT day FROM reminders WHERE day >= ? AND day < ? ORDER BY day')
+    .prepare(`SELECT DISTINCT day FROM reminders r WHERE day >= ? AND day < ? AND ${countedReminder(db)} ORDER BY day`)
     .pluck()
     .all(addDays(today, -LOOKBACK_DAYS), today) as string[];
   // The latest revision queued for a day: the original id, or one of its corrections (":r2", ":r3", …).

@@ -58,8 +58,18 @@ const AGGREGATES = `
   TOTAL(d.dspo_way = '1') AS continued,
   TOTAL(d.jr_id IS NULL) AS pending`;
 
-const FROM = `FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
-  WHERE r.day BETWEEN @from AND @to
+/**
+ * The condition on `reminders r` for a reminder the figures count: not one covered by earlier decisions
+ * (covered_by, sidecar/README.md). A database `prealert stats` opens read-only before a sidecar of this version
+ * migrated it has no such column, and no covered reminder.
+ */
+export function countedReminder(db: Db): string {
+  const column = db.prepare("SELECT 1 FROM pragma_table_info('reminders') WHERE name = 'covered_by'").get();
+  return column === undefined ? '1' : 'r.covered_by IS NULL';
+}
+
+const from = (counted: string) => `FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
+  WHERE r.day BETWEEN @from AND @to AND ${counted}
     AND (@rule IS NULL OR r.rule_id = @rule)
     AND (@dept IS NULL OR r.dept_code = @dept)
     AND (@doctor IS NULL OR r.doctor_code = @doctor)`;
@@ -87,6 +97,7 @@ export class ComplianceFigures {
   private readonly total: Statement<[QueryParams]>;
 
   constructor(db: Db) {
+    const FROM = from(countedReminder(db));
     this.total = db.prepare<[QueryParams]>(`SELECT ${AGGREGATES} ${FROM}`);
     this.byDimension = Object.fromEntries(
       STATS_DIMENSIONS.map((by) => {

@@ -10,7 +10,7 @@ export const DATABASE_FILE_NAME = 'prealert.sqlite';
  * Each entry moves the schema one version up; entries are never edited once shipped, only appended, so a
  * workstation that skipped releases still arrives at the same schema.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   -- One row per 3101/3102 answer. Its encounters and results are JSON arrays in the row (one insert per answer):
   --   encounters: [[mdtrt_id, patient_key, dept_code, doctor_code, med_type], …]
@@ -149,6 +149,13 @@ const MIGRATIONS: readonly string[] = [
   -- the latest answer the doctor's decision applies to (record-rows.ts, dispositions.ts).
   ALTER TABLE reminders ADD COLUMN answered_amount REAL;
   ALTER TABLE reminders ADD COLUMN answered_at INTEGER;
+  `,
+  `
+  -- A reminder first answered as already decided though its jr_id was new: every line it flags was flagged by an
+  -- earlier reminder of the same rule and point in the same encounter that the doctor continued (a settlement's 单日
+  -- pair over days each continued under its own jr_id). covered_by is one of those jr_ids. It is kept (a 3103 may
+  -- name it) but counted in no figure: its lines' decisions already are. NULL for every reminder before this version.
+  ALTER TABLE reminders ADD COLUMN covered_by TEXT;
   `,
 ];
 

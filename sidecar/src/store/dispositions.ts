@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowImpact } from '@prealert/core';
+import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
 import type { UpstreamFeedback } from '../upstream/provincial-gateway';
+import { ContinuedLines, type ContinuedReminderLines } from './continued-lines';
 import { type Db, durably } from './database';
 import { dispositionEntryId, type OutboxStore } from './outbox';
 
@@ -62,7 +63,10 @@ export class DispositionStore {
    * from memory; the database is asked only on a hit.
    */
   private readonly continued: Set<string>;
-  private readonly continuedListeners = new Set<(jrId: string, reason: string | undefined) => void>();
+  private readonly continuedListeners = new Set<ContinuedListener>();
+  /** The lines of the continued reminders, for a later result that flags only such lines (coveredBy). */
+  private readonly lines: ContinuedLines;
+  private readonly selectFlaggedLines;
 
   constructor(
     private readonly db: Db,
@@ -114,6 +118,18 @@ export class DispositionStore {
     this.continued = new Set(
       db.prepare("SELECT jr_id FROM dispositions WHERE dspo_way = '1'").pluck().all() as string[],
     );
+    // The rx_ids a reminder flagged, from the body of the answer it was first shown in (retention keeps that one):
+    // a jr_id hashes its rx_ids, so every later body of it flags the same lines.
+    this.selectFlaggedLines = db.prepare<[string], FlaggedLineRow>(`${FLAGGED_LINES} AND r.jr_id = ?`);
+    const continuedLines = db
+      .prepare<[], FlaggedLineRow>(
+        `${FLAGGED_LINES} AND r.jr_id IN (SELECT jr_id FROM dispositions WHERE dspo_way = '1')`,
+      )
+      .all();
+    this.lines = new ContinuedLines(
+      linesByReminder(continuedLines),
+      db.prepare("SELECT jr_id FROM dispositions WHERE dspo_way = '2'").pluck().all() as string[],
+    );
   }
 
   /** The reminder this jr_id names: its own, or for a provincial gateway's jr_id the one it is counted under. */
@@ -131,6 +147,22 @@ export class DispositionStore {
     return this.selectContinued.get(jrId) as StoredDisposition | undefined;
   }
 
+  /**
+   * A jr_id continued earlier in the same encounter, under the same rule and point, that flagged lines of this
+   * result, when all the lines it flags were so continued (ContinuedLines.coveredBy), with that decision's reason.
+   */
+  coveredBy(result: JudgeResultDto): { jrId: string; reason: string } | undefined {
+    const jrId = this.lines.coveredBy(result);
+    if (jrId === undefined) return undefined;
+    const decision = this.priorContinued(jrId);
+    return decision === undefined ? undefined : { jrId, reason: decision.reason };
+  }
+
+  /** The flagged lines of every continued reminder and the jr_ids answered 返回修改: another thread's start. */
+  continuedLines(): ReturnType<ContinuedLines['snapshot']> {
+    return this.lines.snapshot();
+  }
+
   /** Every stored "continue", jr_id → reason: the start of another thread's copy (see onContinuedChange). */
   continuedReasons(): Map<string, string> {
     const rows = this.db.prepare("SELECT jr_id, dspo_way_rea FROM dispositions WHERE dspo_way = '1'").raw().all();
@@ -143,13 +175,17 @@ export class DispositionStore {
    */
   forget(jrIds: readonly string[]): void {
     for (const jrId of jrIds) {
-      if (!this.continued.delete(jrId)) continue;
+      const decided = this.lines.forget(jrId);
+      if (!this.continued.delete(jrId) && !decided) continue;
       for (const listener of this.continuedListeners) listener(jrId, undefined);
     }
   }
 
-  /** Called, once the decision is durable, with each reminder's reason to continue, or undefined when it no longer is. */
-  onContinuedChange(listener: (jrId: string, reason: string | undefined) => void): () => void {
+  /**
+   * Called, once the decision is durable, with each reminder's reason to continue and the lines it flagged, or
+   * undefined when it no longer is (`returned` when that is because it was answered 返回修改, not pruned).
+   */
+  onContinuedChange(listener: ContinuedListener): () => void {
     this.continuedListeners.add(listener);
     return () => this.continuedListeners.delete(listener);
   }
@@ -230,10 +266,16 @@ export class DispositionStore {
       return { changed, unchanged, queuedUpstream: forUpstream.length > 0 };
     });
     for (const input of inputs) {
-      if (input.way === '1') this.continued.add(input.jrId);
-      else this.continued.delete(input.jrId);
-      for (const listener of this.continuedListeners)
-        listener(input.jrId, input.way === '1' ? input.reason : undefined);
+      if (input.way === '1') {
+        this.continued.add(input.jrId);
+        const keys = linesByReminder(this.selectFlaggedLines.all(input.jrId))[0]?.[1] ?? [];
+        this.lines.continue(input.jrId, keys);
+        for (const listener of this.continuedListeners) listener(input.jrId, input.reason, keys);
+      } else {
+        this.continued.delete(input.jrId);
+        this.lines.returnToModify(input.jrId);
+        for (const listener of this.continuedListeners) listener(input.jrId, undefined, undefined, true);
+      }
     }
     return outcome;
   }
@@ -271,6 +313,36 @@ export class DispositionStore {
     }
     return warns;
   }
+}
+
+export type ContinuedListener = (
+  jrId: string,
+  reason: string | undefined,
+  lines?: readonly string[],
+  returned?: boolean,
+) => void;
+
+interface FlaggedLineRow {
+  jrId: string;
+  key: string;
+}
+
+/** Each reminder's flagged lines as lineKeys (continued-lines.ts: char(1) between the parts), from its first answer. */
+const FLAGGED_LINES = `SELECT r.jr_id AS jrId,
+    r.mdtrt_id || char(1) || r.rule_id || char(1) || r.kp_id || char(1) || json_extract(dt.value, '$.rx_id') AS key
+  FROM reminders r JOIN tasks t ON t.id = r.first_task, json_each(t.results) j
+    JOIN result_bodies b ON b.id = json_extract(j.value, '$[4]') AND json_extract(j.value, '$[0]') = r.jr_id,
+    json_each(b.json, '$.judge_result_detail_dtos') dt
+  WHERE CAST(json_extract(dt.value, '$.vola_item_type') AS TEXT) = '1'`;
+
+function linesByReminder(rows: readonly FlaggedLineRow[]): ContinuedReminderLines[] {
+  const byReminder = new Map<string, string[]>();
+  for (const row of rows) {
+    const keys = byReminder.get(row.jrId);
+    if (keys === undefined) byReminder.set(row.jrId, [row.key]);
+    else if (!keys.includes(row.key)) keys.push(row.key);
+  }
+  return [...byReminder];
 }
 
 interface UpstreamLink {

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import {
   ComplianceFigures,
+  countedReminder,
   type Figures,
   finishFigures,
   type QueryParams,
@@ -15,7 +16,8 @@ import type { Db } from './database';
 /**
  * Adds the figures of these reminders (a JSON array of jr_ids, about to be pruned) to pruned_figures, per day, rule,
  * department and doctor, counted as ComplianceFigures counts them: a reminder without a 3103 stays pending, as it
- * did in the figures while it was kept (once pruned, no 3103 can name it any more).
+ * did in the figures while it was kept (once pruned, no 3103 can name it any more); one covered by earlier decisions
+ * is not counted, as it was not while kept.
  */
 export function foldIntoPrunedFigures(db: Db): Statement<[string]> {
   return db.prepare<[string]>(
@@ -26,7 +28,7 @@ export function foldIntoPrunedFigures(db: Db): Statement<[string]> {
        TOTAL(CASE WHEN d.dspo_way = '2' THEN r.amount END), COUNT(CASE WHEN d.dspo_way = '1' THEN 1 END),
        COUNT(CASE WHEN d.jr_id IS NULL THEN 1 END)
      FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
-     WHERE r.jr_id IN (SELECT value FROM json_each(?))
+     WHERE r.jr_id IN (SELECT value FROM json_each(?)) AND ${countedReminder(db)}
      GROUP BY r.day, r.rule_id, r.dept_code, r.doctor_code
      ON CONFLICT (day, rule_id, dept_code, doctor_code) DO UPDATE SET
        rule_name = MAX(rule_name, excluded.rule_name),
@@ -64,7 +66,7 @@ const GROUPING: Record<StatsDimension, { kept: [string, string]; pruned: [string
 };
 
 /** The kept reminders' figures, as ComplianceFigures computes them, and the pruned days' sums, side by side. */
-function bothParts(key: [string, string] | undefined, pruned: [string, string] | undefined): string {
+function bothParts(counted: string, key: [string, string] | undefined, pruned: [string, string] | undefined): string {
   const keptKey = key ? `${key[0]} AS key, ${key[1]} AS label,` : '';
   const prunedKey = pruned ? `${pruned[0]} AS key, ${pruned[1]} AS label,` : '';
   return `
@@ -72,7 +74,7 @@ function bothParts(key: [string, string] | undefined, pruned: [string, string] |
       TOTAL(d.dspo_way = '2') AS complied, TOTAL(CASE WHEN d.dspo_way = '2' THEN r.amount END) AS complied_amount,
       TOTAL(d.dspo_way = '1') AS continued, TOTAL(d.jr_id IS NULL) AS pending
     FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
-    WHERE r.day BETWEEN @from AND @to
+    WHERE r.day BETWEEN @from AND @to AND ${counted}
       AND (@rule IS NULL OR r.rule_id = @rule) AND (@dept IS NULL OR r.dept_code = @dept)
       AND (@doctor IS NULL OR r.doctor_code = @doctor)
     ${key ? 'GROUP BY key' : ''}
@@ -102,11 +104,12 @@ export class FiguresWithPrunedDays extends ComplianceFigures {
 
   constructor(db: Db) {
     super(db);
+    const counted = countedReminder(db);
     this.prunedIn = db
       .prepare<[string, string], number>('SELECT 1 FROM pruned_figures WHERE day BETWEEN ? AND ? LIMIT 1')
       .pluck();
     this.withPrunedTotal = db.prepare<[QueryParams], RawRow>(
-      `SELECT ${SUMS} FROM (${bothParts(undefined, undefined)})`,
+      `SELECT ${SUMS} FROM (${bothParts(counted, undefined, undefined)})`,
     );
     this.withPrunedBy = Object.fromEntries(
       STATS_DIMENSIONS.map((by) => {
@@ -114,7 +117,7 @@ export class FiguresWithPrunedDays extends ComplianceFigures {
         return [
           by,
           db.prepare<[QueryParams], RawRow>(
-            `SELECT key, MAX(label) AS label, ${SUMS} FROM (${bothParts(g.kept, g.pruned)})
+            `SELECT key, MAX(label) AS label, ${SUMS} FROM (${bothParts(counted, g.kept, g.pruned)})
              GROUP BY key ORDER BY ${g.order}`,
           ),
         ];

@@ -46,6 +46,8 @@ export type ReminderRow = [
   doctorCode: string,
   doctorName: string,
   source: string,
+  /** The continued jr_id whose decisions covered it when first shown: counted in no figure. */
+  coveredBy: string | null,
 ];
 
 /** What one write did with its records. */
@@ -105,8 +107,8 @@ export class RecordRowWriter {
     // unconfirmed write's, see AnalysisRecorder) changes nothing and rewrites nothing.
     const insertReminder = db.prepare(
       `INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity,
-         impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source, covered_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (jr_id) DO UPDATE SET
          answered_amount = excluded.amount,
          answered_at = excluded.first_at,

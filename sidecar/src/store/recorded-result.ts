@@ -16,8 +16,17 @@ export type RecordedResult = readonly [
   /** The result's task_id, blanked in the stored body ('' when it has none, or null: nothing to blank). */
   taskId: string,
   json: string,
+  /** The continued jr_id whose decisions cover every line this result flags (national-service.ts), if any. */
+  coveredBy?: string,
 ];
 
-export function recordedResult(result: JudgeResultDto, json: string = JSON.stringify(result)): RecordedResult {
-  return [result.jr_id, result.rule_id, Number(result.sev_deg), result.vola_amt, result.task_id ?? '', json];
+export function recordedResult(
+  result: JudgeResultDto,
+  json: string = JSON.stringify(result),
+  coveredBy?: string,
+): RecordedResult {
+  const { jr_id, rule_id, sev_deg, vola_amt, task_id } = result;
+  return coveredBy === undefined
+    ? [jr_id, rule_id, Number(sev_deg), vola_amt, task_id ?? '', json]
+    : [jr_id, rule_id, Number(sev_deg), vola_amt, task_id ?? '', json, coveredBy];
 }

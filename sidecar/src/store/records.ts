@@ -349,6 +349,7 @@ export class AnalysisRecorder {
         f?.doctorCode ?? e?.doctorCode ?? '',
         f?.doctorName ?? '',
         f ? 'local' : 'upstream',
+        r[6] ?? null,
       ]);
       if (known === undefined) {
         if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();

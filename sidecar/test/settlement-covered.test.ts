@@ -1,0 +1,376 @@
+/**
+ * Settlement repeats of day-scoped warnings (inpatient audit #3/#4): at settlement (3102 trig_scen 8) a 同一小时 pair
+ * flags the union of the days' 心电监测 charges, each already continued under its own per-day jr_id, so its jr_id is
+ * new. It comes back decided (prior_dspo, dspo_way 1, the earlier reason), a 3103 naming it is accepted, and it is
+ * counted in no figure: its lines' decisions already are. A real sidecar with a real SQLite file, over loopback HTTP,
+ * answering on the analysis thread and on the request thread, live and after a restart (decisions read back).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
+import { queueDailyFigures } from '../src/outbox/daily-figures';
+import { PatientPseudonymizer } from '../src/patient-pseudonym';
+import { ComplianceFigures, type Figures, type StatsReport } from '../src/stats/compliance-figures';
+import { shanghaiDay } from '../src/stats/days';
+import { DATABASE_FILE_NAME, MIGRATIONS, openDatabase } from '../src/store/database';
+import { OutboxStore } from '../src/store/outbox';
+import { FiguresWithPrunedDays, foldIntoPrunedFigures } from '../src/store/pruned-figures';
+import { feedbackEnvelope } from './fixtures/his-requests';
+import { callOverHttp, type NationalReply, tempDataDir, testServer } from './helpers/test-server';
+
+// Real national codes (stay D of the audit): 持续有创性血压监测 includes 心电监测 within the same hour.
+const PAIR_RULE = 'GZ10000102012000';
+const INVASIVE_BP = { code: '003107020020000', name: '持续有创性血压监测', pric: 4 };
+const ECG = { code: '003107010220000', name: '心电监测', pric: 5 };
+
+type Server = Awaited<ReturnType<typeof testServer>>;
+type Result = NonNullable<NationalReply['output']['result']>[number] & {
+  kp_id: string;
+  prior_dspo?: boolean;
+  dspo_way?: string;
+  dspo_way_rea?: string;
+  judge_result_detail_dtos: { rx_id: string; vola_item_type: string }[];
+};
+
+interface Charge {
+  rx: string;
+  item: typeof ECG;
+  hours: number;
+  at: string;
+  current: boolean;
+}
+
+/** One ICU day's charges: 有创血压 from 03:30 and 心电监测 from 03:10 of 2026-11-<day>. */
+function icuDay(stay: string, day: number, current: boolean): Charge[] {
+  return [
+    { rx: `${stay}-C${day}-4`, item: INVASIVE_BP, hours: 20, at: `2026-11-${day} 03:30:00`, current },
+    { rx: `${stay}-C${day}-5`, item: ECG, hours: 21, at: `2026-11-${day} 03:10:00`, current },
+  ];
+}
+
+let serial = 0;
+
+/** A nurse station's (trig_scen 4) or the settlement desk's (8) 3102 for one ICU stay. */
+function chargeEnvelope(stay: string, doctor: string, trigScen: '4' | '8', charges: Charge[]) {
+  const orders = charges.map((c) => ({
+    rx_id: c.rx,
+    rxno: `${stay}-RX`,
+    grpno: '',
+    long_drord_flag: '0',
+    hilist_type: '201',
+    chrg_type: '05',
+    drord_bhvr: '0',
+    hilist_code: c.item.code,
+    hilist_name: c.item.name,
+    hilist_lv: '01',
+    hilist_pric: String(c.item.pric),
+    hosplist_code: `H${c.item.code.slice(-6)}`,
+    hosplist_name: c.item.name,
+    cnt: String(c.hours),
+    pric: String(c.item.pric),
+    sumamt: (c.hours * c.item.pric).toFixed(2),
+    ownpay_amt: '0.00',
+    selfpay_amt: '0.00',
+    spec: '',
+    spec_unt: '小时',
+    drord_begn_date: c.at,
+    drord_stop_date: '',
+    drord_dept_codg: '0901',
+    drord_dept_name: '重症医学科',
+    drord_dr_codg: doctor,
+    drord_dr_name: '赵医生',
+    drord_dr_profttl: '233',
+    curr_drord_flag: c.current ? '1' : '0',
+  }));
+  return {
+    infno: '3102',
+    msgid: `H11010100001202611260930${String(++serial).padStart(4, '0')}`,
+    mdtrtarea_admvs: '110101',
+    insuplc_admdvs: '110100',
+    recer_sys_code: 'MBS_LOCAL',
+    infver: 'V1.0',
+    opter_type: '1',
+    opter: doctor,
+    opter_name: '赵医生',
+    inf_time: '2026-11-26 09:30:00',
+    fixmedins_code: 'H11010100001',
+    fixmedins_name: '某市第一人民医院',
+    input: {
+      data: {
+        syscode: 'HIS',
+        task_id: `${stay}-${trigScen}-${serial}`,
+        trig_scen: trigScen,
+        rule_ids: [],
+        patient_dtos: [
+          {
+            patn_id: `P-${stay}`,
+            patn_name: '陈某',
+            gend: '1',
+            brdy: '1966-01-10',
+            poolarea: '110101',
+            curr_mdtrt_id: stay,
+            fsi_his_data_dto: '',
+            fsi_encounter_dtos: [
+              {
+                mdtrt_id: stay,
+                medins_id: 'H11010100001',
+                medins_name: '某市第一人民医院',
+                medins_admdvs: '110101',
+                medins_type: '1',
+                medins_lv: '03',
+                adm_date: '2026-11-20 03:00:00',
+                dscg_date: '2026-11-26 10:00:00',
+                dscg_main_dise_codg: 'J96.000',
+                dscg_main_dise_name: '急性呼吸衰竭',
+                fsi_diagnose_dtos: [
+                  {
+                    dise_id: `${stay}-D1`,
+                    inout_dise_type: '1',
+                    maindise_flag: '1',
+                    dias_srt_no: '1',
+                    dise_codg: 'J96.000',
+                    dise_name: '急性呼吸衰竭',
+                    dise_date: '2026-11-20 03:00:00',
+                  },
+                ],
+                dr_codg: doctor,
+                adm_dept_codg: '0901',
+                adm_dept_name: '重症医学科',
+                dscg_dept_codg: '0901',
+                dscg_dept_name: '重症医学科',
+                med_mdtrt_type: '2',
+                med_type: '21',
+                fsi_order_dtos: orders,
+                matn_stas: '0',
+                medfee_sumamt: 0,
+                ownpay_amt: 0,
+                selfpay_amt: 0,
+                setl_totlnum: 1,
+                insutype: '310',
+                reim_flag: '0',
+                out_setl_flag: '0',
+                fsi_operation_dtos: [],
+              },
+            ],
+          },
+        ],
+      },
+    },
+  };
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function start(analysisThread: boolean, dataDir?: string): Promise<Server> {
+  const server = await testServer({ analysisThread, ...(dataDir ? { dataDir } : {}) });
+  servers.push(server);
+  await server.listen();
+  if (analysisThread) await answeredOnWorker(server);
+  return server;
+}
+
+/** How many answers the analysis thread gave, once it holds the library (it builds its copy after the request thread). */
+async function answeredOnWorker(server: Server): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const response = await server.app.inject({ method: 'GET', url: '/v1/status' });
+    const status = (response.json() as { analysis: AnalysisThreadStatus | null }).analysis;
+    if (status?.evaluating_on === 'worker') return status.answered_on_worker;
+    if (Date.now() > deadline) throw new Error(`still not evaluating on the worker: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function pairResults(server: Server, envelope: unknown): Promise<Result[]> {
+  const reply = await callOverHttp(server, envelope);
+  expect(reply.body.infcode, reply.body.err_msg).toBe(0);
+  return (reply.body.output.result as Result[]).filter((r) => r.rule_id === PAIR_RULE);
+}
+
+async function decide(server: Server, jrId: string, way: '1' | '2', reason = ''): Promise<NationalReply> {
+  return (await callOverHttp(server, feedbackEnvelope([{ jrId, way, reason }], '2'))).body;
+}
+
+const flagged = (r: Result) =>
+  r.judge_result_detail_dtos
+    .filter((d) => d.vola_item_type === '1')
+    .map((d) => d.rx_id)
+    .sort();
+
+async function stats(server: Server, doctor: string): Promise<Figures> {
+  const address = server.app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('not listening');
+  const response = await fetch(`http://127.0.0.1:${address.port}/v1/stats?by=doctor&doctor=${doctor}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as StatsReport).totals;
+}
+
+async function csvTotals(server: Server, doctor: string): Promise<string[]> {
+  const address = server.app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('not listening');
+  const response = await fetch(`http://127.0.0.1:${address.port}/v1/stats.csv?by=doctor&doctor=${doctor}`);
+  return (await response.text()).trim().split('\r\n').at(-1)!.split(',').slice(2, 8);
+}
+
+describe.each([
+  ['on the analysis thread', true, false],
+  ['on the request thread', false, false],
+  ['on the analysis thread, after a restart', true, true],
+  ['on the request thread, after a restart', false, true],
+])('a settlement warning over lines each already continued, %s', (_name, analysisThread, restart) => {
+  it('comes back decided with the earlier reason, takes a 3103, and is not counted again', async () => {
+    const stay = `ZY-COV-${Number(analysisThread)}${Number(restart)}`;
+    const doctor = `DR-COV-${Number(analysisThread)}${Number(restart)}`;
+    let server = await start(analysisThread);
+    // The nurse station's 3102 of each ICU day: one warning per day, continued.
+    const [day20] = await pairResults(server, chargeEnvelope(stay, doctor, '4', icuDay(stay, 20, true)));
+    expect(flagged(day20!)).toEqual([`${stay}-C20-5`]);
+    expect((await decide(server, day20!.jr_id, '1', '有创与心电监测分设备计费，已核实')).infcode).toBe(0);
+    const [day21] = await pairResults(
+      server,
+      chargeEnvelope(stay, doctor, '4', [...icuDay(stay, 20, false), ...icuDay(stay, 21, true)]),
+    );
+    expect(flagged(day21!)).toEqual([`${stay}-C21-5`]);
+    expect(day21!.prior_dspo).toBeUndefined();
+    expect((await decide(server, day21!.jr_id, '1', '病情需要，已核实')).infcode).toBe(0);
+    const before = await stats(server, doctor);
+    expect(before).toMatchObject({ reminders: 2, reminder_amount: 210, continued: 2, pending: 0 });
+
+    if (restart) {
+      const dataDir = server.dataDir;
+      await server.close();
+      servers.splice(servers.indexOf(server), 1);
+      server = await start(analysisThread, dataDir);
+    }
+
+    // Settlement: the same pair over both days, one result flagging both 心电监测 charges under a new jr_id.
+    const onWorker = analysisThread ? await answeredOnWorker(server) : 0;
+    const [settled] = await pairResults(
+      server,
+      chargeEnvelope(stay, doctor, '8', [...icuDay(stay, 20, true), ...icuDay(stay, 21, true)]),
+    );
+    expect(flagged(settled!)).toEqual([`${stay}-C20-5`, `${stay}-C21-5`]);
+    if (analysisThread) expect(await answeredOnWorker(server)).toBe(onWorker + 1);
+    expect(settled!.jr_id).not.toBe(day20!.jr_id);
+    expect(settled!.jr_id).not.toBe(day21!.jr_id);
+    expect(settled).toMatchObject({ prior_dspo: true, dspo_way: '1' });
+    expect(['有创与心电监测分设备计费，已核实', '病情需要，已核实']).toContain(settled!.dspo_way_rea);
+
+    // Recorded (a 3103 naming it is accepted), but not a reminder of its own in any figure.
+    expect(await stats(server, doctor)).toEqual(before);
+    expect((await decide(server, settled!.jr_id, '1', '结算复核')).infcode).toBe(0);
+    expect(await stats(server, doctor)).toEqual(before);
+    expect(await csvTotals(server, doctor)).toEqual(['2', '210.00', '0', '0.00', '2', '0']);
+
+    // The daily figures to the platform, and the figures kept for pruned reminders, count it nowhere either.
+    const day = shanghaiDay(Date.now());
+    const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
+    queueDailyFigures(
+      server.db,
+      new FiguresWithPrunedDays(server.db),
+      new OutboxStore(server.db),
+      installId,
+      Date.now() + 86_400_000,
+    );
+    const sent = server.db
+      .prepare("SELECT payload FROM outbox WHERE kind = 'daily_figures' AND json_extract(payload, '$.day') = ?")
+      .pluck()
+      .all(day) as string[];
+    const byDoctor = (JSON.parse(sent.at(-1)!) as { by_doctor: StatsReport['rows'] }).by_doctor;
+    expect(byDoctor.find((r) => r.key === doctor)).toMatchObject({ reminders: 2, reminder_amount: 210, continued: 2 });
+    foldIntoPrunedFigures(server.db).run(JSON.stringify([day20!.jr_id, day21!.jr_id, settled!.jr_id]));
+    const pruned = server.db
+      .prepare(
+        'SELECT TOTAL(reminders) AS reminders, TOTAL(reminder_amount) AS amount FROM pruned_figures WHERE doctor_code = ?',
+      )
+      .get(doctor);
+    expect(pruned).toEqual({ reminders: 2, amount: 210 });
+  });
+});
+
+describe('a settlement warning not wholly continued', () => {
+  it('is asked, and counted, when one of its lines was not continued', async () => {
+    const server = await start(true);
+    const stay = 'ZY-COV-OPEN';
+    const doctor = 'DR-COV-OPEN';
+    const [day20] = await pairResults(server, chargeEnvelope(stay, doctor, '4', icuDay(stay, 20, true)));
+    expect((await decide(server, day20!.jr_id, '1', '已核实')).infcode).toBe(0);
+    // Day 21's warning was answered 返回修改 (the charge stays: the desk sees it again).
+    const [day21] = await pairResults(
+      server,
+      chargeEnvelope(stay, doctor, '4', [...icuDay(stay, 20, false), ...icuDay(stay, 21, true)]),
+    );
+    expect((await decide(server, day21!.jr_id, '2')).infcode).toBe(0);
+    const [settled] = await pairResults(
+      server,
+      chargeEnvelope(stay, doctor, '8', [...icuDay(stay, 20, true), ...icuDay(stay, 21, true)]),
+    );
+    expect(settled!.prior_dspo).toBeUndefined();
+    expect(await stats(server, doctor)).toMatchObject({ reminders: 3, complied: 1, continued: 1, pending: 1 });
+  });
+});
+
+describe('a covered settlement warning the desk answers 返回修改', () => {
+  it("is asked again on the next settlement: its own decision stands over the days' continues", async () => {
+    const server = await start(true);
+    const stay = 'ZY-COV-BACK';
+    const doctor = 'DR-COV-BACK';
+    const [day20] = await pairResults(server, chargeEnvelope(stay, doctor, '4', icuDay(stay, 20, true)));
+    expect((await decide(server, day20!.jr_id, '1', '已核实')).infcode).toBe(0);
+    // Both days continued one by one; the settlement's warning over both is covered, then answered 返回修改.
+    const [day21] = await pairResults(
+      server,
+      chargeEnvelope(stay, doctor, '4', [...icuDay(stay, 20, false), ...icuDay(stay, 21, true)]),
+    );
+    expect((await decide(server, day21!.jr_id, '1', '已核实')).infcode).toBe(0);
+    const both = () =>
+      pairResults(server, chargeEnvelope(stay, doctor, '8', [...icuDay(stay, 20, true), ...icuDay(stay, 21, true)]));
+    const [covered] = await both();
+    expect(covered!.prior_dspo).toBe(true);
+    expect((await decide(server, covered!.jr_id, '2')).infcode).toBe(0);
+    const [again] = await both();
+    expect(again!.jr_id).toBe(covered!.jr_id);
+    expect(again!.prior_dspo).toBeUndefined();
+    // Still not a reminder of its own in the figures: the two days are.
+    expect(await stats(server, doctor)).toMatchObject({ reminders: 2, continued: 2, complied: 0 });
+  });
+});
+
+describe('schema 6 (reminders.covered_by)', () => {
+  it('a database of the previous version migrates, its reminders counted as before', () => {
+    const dataDir = tempDataDir();
+    const old = new Database(path.join(dataDir, DATABASE_FILE_NAME));
+    for (const migration of MIGRATIONS.slice(0, 5)) old.exec(migration);
+    old.pragma('user_version = 5');
+    old.exec(`INSERT INTO tasks VALUES (1, 'T1', '3102', '4', 0, 10, 'v', '[]', '[]');
+      INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity, impact,
+        amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
+      VALUES ('JR-OLD', 1, '2026-11-20', 0, '3102', '${PAIR_RULE}', '重复收费', 'kp', 1, 'reason', 120, 'ZY-OLD', 'pk',
+        '0901', 'ICU', 'DR-OLD', '赵医生', 'local');
+      INSERT INTO dispositions VALUES ('JR-OLD', '1', '已核实', '2', 0, 1);`);
+    // A read-only `prealert stats` before the sidecar migrated it: no covered_by yet, every reminder counted.
+    const readOnly = new Database(path.join(dataDir, DATABASE_FILE_NAME), { readonly: true });
+    expect(new ComplianceFigures(readOnly).report('2026-11-20', '2026-11-20', 'day').totals).toMatchObject({
+      reminders: 1,
+      continued: 1,
+    });
+    readOnly.close();
+    old.close();
+
+    const db = openDatabase(dataDir);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.prepare('SELECT covered_by FROM reminders').pluck().all()).toEqual([null]);
+    expect(new ComplianceFigures(db).report('2026-11-20', '2026-11-20', 'day').totals).toMatchObject({
+      reminders: 1,
+      reminder_amount: 120,
+      continued: 1,
+    });
+    db.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});
