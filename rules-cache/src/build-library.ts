@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule, Severity } from '@prealert/core';
 import { stableHash } from '@prealert/core';
 import { quietWithSecondLineCarried } from './indication-diagnoses';
@@ -39,6 +40,15 @@ function pointSeverity(rule: Rule, kind: CheckKind): { severity?: Severity } {
   if (kind === rule.kind) return {};
   const severity = defaultSeverityOf(rule.id, kind);
   return severity === rule.severity ? {} : { severity };
+}
+
+/**
+ * A point names its file by base name only: the folder is where the builder happened to keep it, and a path in every
+ * point made the same sources built from another folder a different library (a delta of every point) and sent the
+ * build machine's layout to every workstation. win32 basename: it splits at both / and \\, wherever the builder ran.
+ */
+function sourceName(file: string): string {
+  return path.win32.basename(file);
 }
 
 function replaceKey(record: PublishedRecord): string {
@@ -152,7 +162,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
         ...pointSeverity(rule, limit.kind),
         limitText: record.limit_value === null || record.limit_value === undefined ? '' : String(record.limit_value),
         basis: record.basis ?? '',
-        source: file,
+        source: sourceName(file),
       };
       if (record.detect_logic) point.detectLogic = record.detect_logic;
       if (record.batch !== undefined) point.batch = record.batch;

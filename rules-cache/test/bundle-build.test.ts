@@ -94,6 +94,40 @@ describe('bundle directory', () => {
     expect(fs.existsSync(path.join(dir, b.libraryFile))).toBe(true);
   });
 
+  it('the same sources kept in another folder give the same library: same sha256, a delta of no points, no folder in it', () => {
+    // Audit finding 5: the builder's path was stored in every point, so /work/shared/… and rules-cache/national/…
+    // gave a "delta" of all 3,493 points and sent the build machine's layout to every workstation.
+    const copyTo = (dir: string) => {
+      fs.mkdirSync(dir, { recursive: true });
+      return [...BATCHES, REVISION].map((file) => {
+        const to = path.join(dir, path.basename(file));
+        fs.copyFileSync(file, to);
+        return to;
+      });
+    };
+    const here = copyTo(path.join(tmp, 'builder-a'));
+    const there = copyTo(path.join(tmp, 'elsewhere', 'nhsa', 'data'));
+    const fixed = { version: 'nhsa-b1-17+r2026.01', region: 'national', createdAt: '2026-01-28T00:00:00+08:00' };
+    const fromFolder = (files: string[]) => {
+      const result = libraryFromFiles({ meta: fixed, sources: files.slice(0, 3), revisions: files.slice(3) });
+      if (!result.ok) throw new Error(JSON.stringify(result.issues.slice(0, 3)));
+      return result.value;
+    };
+    const a = writeBundle({ library: fromFolder(here), privateKey, outDir: path.join(tmp, 'path-a') });
+    const b = writeBundle({
+      library: { ...fromFolder(there), meta: { ...fixed, version: 'nhsa-b1-17+r2026.01-b' } },
+      privateKey,
+      outDir: path.join(tmp, 'path-b'),
+      parentDir: path.join(tmp, 'path-a'),
+    });
+    const c = writeBundle({ library: fromFolder(there), privateKey, outDir: path.join(tmp, 'path-c') });
+    expect(c.manifest.signed.library.sha256).toBe(a.manifest.signed.library.sha256);
+    expect(b.changes).toMatchObject({ put_points: 0, del_points: 0 });
+    const text = fs.readFileSync(path.join(tmp, 'path-a', a.libraryFile), 'utf8');
+    expect(text).not.toContain(path.join(tmp, 'builder-a'));
+    expect(text).toContain('"source":"revision_2026_01_knowledge_points.json"');
+  });
+
   it('detects a changed byte, a cut-off file and a manifest from another key', async () => {
     const copy = (name: string) => {
       const dir = path.join(tmp, name);
