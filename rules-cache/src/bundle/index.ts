@@ -8,6 +8,7 @@ export * from './library-reader';
 export * from './line-splitter';
 export * from './manifest';
 export * from './packed-library';
+export * from './parent-review';
 export * from './slicer';
 export * from './source-files';
 export * from './verify-bundle';

@@ -7,6 +7,7 @@ import { readFileChunks } from './file-chunks';
 import type { TrustedKey } from './keys';
 import { expectDigest, type LibraryDigest, LibraryReader } from './library-reader';
 import { type BundleManifest, MANIFEST_FILE, readManifestUnverified, verifyManifest } from './manifest';
+import { sameVersionProblem } from './parent-review';
 
 export interface BundleVerification {
   manifest: BundleManifest;
@@ -19,6 +20,8 @@ export interface BundleVerification {
     /** Why it was not applied (the parent library is not at hand). */
     note?: string;
   };
+  /** What the person publishing it should look at against the parent (--parent); none means nothing to say. */
+  warnings: string[];
 }
 
 /** Checks that the library a manifest names is exactly what it claims: bytes, counts, section hashes. */
@@ -75,6 +78,26 @@ function findParentLibrary(dirs: string[], sha256: string): string | undefined {
 }
 
 /**
+ * The bundle against the one it follows. A parent directory that holds no readable manifest has nothing to say
+ * here (it may hold only the parent's library, for the delta), and one holding this very bundle (published in place,
+ * `--parent ./served --out ./served`) is no parent of it.
+ */
+function reviewParent(parentDir: string, manifest: BundleManifest): string[] {
+  let parent: BundleManifest;
+  try {
+    parent = readManifestUnverified(fs.readFileSync(path.join(parentDir, MANIFEST_FILE), 'utf8'));
+  } catch {
+    return [];
+  }
+  if (parent.version === manifest.version && parent.library.sha256 === manifest.library.sha256) return [];
+  const problem = sameVersionProblem(
+    { version: parent.version, ...parent.library },
+    { version: manifest.version, ...manifest.library },
+  );
+  return problem ? [problem] : [];
+}
+
+/**
  * Verifies a bundle directory as a sidecar would: signature by a trusted key, then every file's size and sha256,
  * then that the library parses and compiles, and that the delta applied to its parent gives the full library.
  */
@@ -105,7 +128,8 @@ export async function verifyBundleDir(
     throw new BundleError(`does not compile: ${(error as Error).message}`, 'bad_content', manifest.library.file);
   }
   const { data: _data, ...digest } = read;
-  const result: BundleVerification = { manifest, keyId, library: { ...digest, codes } };
+  const result: BundleVerification = { manifest, keyId, library: { ...digest, codes }, warnings: [] };
+  if (options.parentDir) result.warnings.push(...reviewParent(options.parentDir, manifest));
 
   if (manifest.delta) {
     const entry = manifest.delta;

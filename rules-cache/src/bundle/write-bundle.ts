@@ -17,6 +17,7 @@ import {
   signManifest,
   VERSION_PATTERN,
 } from './manifest';
+import { sameVersionProblem } from './parent-review';
 
 export interface WriteBundleOptions {
   library: LibraryData;
@@ -100,6 +101,19 @@ export function writeBundle(options: WriteBundleOptions): WrittenBundle {
   reader.write(text);
   const digest = reader.end();
   const libraryFile = `library-${digest.sha256.slice(0, 16)}.ndjson`;
+  if (parent) {
+    const problem = sameVersionProblem(
+      { version: parent.manifest.version, ...parent.manifest.library },
+      {
+        version: library.meta.version,
+        sha256: digest.sha256,
+        rules_sha256: digest.rulesSha256,
+        knowledge_points_sha256: digest.knowledgePointsSha256,
+      },
+    );
+    // Before anything is written: the directory may be the parent's, which a platform is serving.
+    if (problem) throw new BundleError(problem, 'bad_manifest');
+  }
 
   let deltaEntry: BundleManifest['delta'] = null;
   let deltaBytes: Buffer | undefined;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   formatIssues,
+  futureDateWarning,
   libraryFromFiles,
   readPrivateKey,
   readPublicKeys,
@@ -9,6 +10,7 @@ import {
   writeBundle,
 } from '@prealert/rules-cache';
 import type { Command } from 'commander';
+import { loadSyncConfig } from '../sync-config';
 
 interface BuildOptions {
   source: string[];
@@ -20,6 +22,17 @@ interface BuildOptions {
   region: string;
   description?: string;
   createdAt?: string;
+}
+
+/**
+ * How far ahead of a workstation's clock a bundle may be dated: the workstations' own default, read where they read
+ * it (not this machine's environment: the builder is not the workstation).
+ */
+const WORKSTATION_CLOCK_AHEAD_MS = loadSyncConfig({}).maxClockSkewMs;
+
+/** Warnings go to stderr, one a line, and leave the exit code alone: the bundle is good, something looks wrong. */
+function warn(warnings: readonly (string | undefined)[]): void {
+  for (const w of warnings) if (w) process.stderr.write(`warning: ${w}\n`);
 }
 
 function kib(bytes: number): string {
@@ -87,6 +100,7 @@ export function registerBundle(program: Command): void {
       } else if (options.parent) lines.push('  no delta: the library is identical to the parent');
       if (written.removed.length > 0) lines.push(`  removed old files: ${written.removed.join(', ')}`);
       process.stdout.write(`${lines.join('\n')}\n`);
+      warn([futureDateWarning(m.created_at, Date.now(), WORKSTATION_CLOCK_AHEAD_MS)]);
     });
 
   bundle
@@ -111,5 +125,6 @@ export function registerBundle(program: Command): void {
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);
+      warn([...result.warnings, futureDateWarning(m.created_at, Date.now(), WORKSTATION_CLOCK_AHEAD_MS)]);
     });
 }

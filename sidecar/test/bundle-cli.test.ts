@@ -1,0 +1,140 @@
+/**
+ * `prealert bundle build` and `bundle verify` as IT runs them (node sidecar/dist/cli.js), on what the roll-out audit
+ * found could be published without a word: a new library under its parent's version name, and a created_at every
+ * workstation with a correct clock refuses.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, CLI } from './helpers/spawn-sidecar';
+import { tempDir } from './sync-support';
+
+const work = tempDir('bundle-cli');
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+const key = path.join(work, 'keys', 'prealert-bundle.key');
+const pubkey = path.join(work, 'keys', 'prealert-bundle.pub');
+
+function prealert(args: string[]) {
+  assertBuilt();
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const HEADER = 'rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code';
+/** The top README's own local row (阿瑞匹坦注射液, a real national code) and a province's age limit on a real drug. */
+const APREPITANT =
+  '药品限适应症,GZ10000101008000,drug,阿瑞匹坦注射液,indication,限放化疗。|Z51.0;Z51.1,限放化疗。,XA04ADA285B002010102180';
+const CHILDREN =
+  '药品限儿童使用,GZ10000301002000,drug,小儿热速清颗粒(本省),age_group,婴幼儿,本省限婴幼儿,ZA01BAX0496010103665';
+
+function csv(name: string, rows: string[]): string {
+  const file = path.join(work, name);
+  fs.writeFileSync(file, [HEADER, ...rows].join('\n'));
+  return file;
+}
+
+function build(out: string, version: string, sources: string[], extra: string[] = []) {
+  return prealert([
+    'bundle',
+    'build',
+    '--source',
+    ...sources,
+    '--version',
+    version,
+    '--key',
+    key,
+    '--out',
+    out,
+    ...extra,
+  ]);
+}
+
+const listing = (dir: string) =>
+  Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.statSync(path.join(dir, f)).mtimeMs]));
+
+let both: string;
+let one: string;
+const served = path.join(work, 'served');
+
+beforeAll(() => {
+  const keygen = prealert(['keygen', '--out', path.join(work, 'keys')]);
+  if (keygen.code !== 0) throw new Error(keygen.stderr);
+  both = csv('local-both.csv', [APREPITANT, CHILDREN]);
+  one = csv('local-one.csv', [CHILDREN]);
+  const first = build(served, 'prov-2026.11k', [both]);
+  if (first.code !== 0) throw new Error(first.stderr);
+});
+
+describe('bundle build --parent under the parent version name', () => {
+  it('refuses another library under the same name, naming the version and both libraries, and writes nothing', () => {
+    const before = listing(served);
+    const manifest = fs.readFileSync(path.join(served, 'manifest.json'), 'utf8');
+    const parentSha = (JSON.parse(manifest) as { signed: { library: { sha256: string } } }).signed.library.sha256;
+    // The audit's case: the local row dropped, the name kept, published in place.
+    const result = build(served, 'prov-2026.11k', [one], ['--parent', served]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('prov-2026.11k is also the version of the parent prov-2026.11k');
+    expect(result.stderr).toContain(parentSha.slice(0, 12));
+    expect(result.stderr).toMatch(/this library differs \(sha256 [0-9a-f]{12}\)/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(listing(served)).toEqual(before);
+    expect(fs.readFileSync(path.join(served, 'manifest.json'), 'utf8')).toBe(manifest);
+  });
+
+  it('says nothing changed when the same sources are built again under the same name', () => {
+    const result = build(path.join(work, 'again'), 'prov-2026.11k', [both], ['--parent', served]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('nothing changed');
+    expect(fs.existsSync(path.join(work, 'again'))).toBe(false);
+  });
+
+  it('takes the same change under a new name', () => {
+    const out = path.join(work, 'next');
+    const result = build(out, 'prov-2026.11l', [one], ['--parent', served]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('from prov-2026.11k');
+  });
+
+  it('bundle verify --parent warns when a bundle built elsewhere reuses the parent version name', () => {
+    const elsewhere = path.join(work, 'elsewhere');
+    expect(build(elsewhere, 'prov-2026.11k', [one]).code).toBe(0);
+    const result = prealert(['bundle', 'verify', elsewhere, '--pubkey', pubkey, '--parent', served]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^OK prov-2026\.11k/);
+    expect(result.stderr).toContain('warning: version prov-2026.11k is also the version of the parent prov-2026.11k');
+    // A bundle published in place is checked against its own directory: that is no parent of it.
+    const inPlace = prealert(['bundle', 'verify', served, '--pubkey', pubkey, '--parent', served]);
+    expect(inPlace.stderr).toBe('');
+  });
+});
+
+describe('bundle build and verify with a created_at in the future', () => {
+  it('warns (exit 0) beyond the ten minutes a workstation allows, and not within them', () => {
+    const ahead = new Date(Date.now() + 24 * 3600_000).toISOString();
+    const out = path.join(work, 'future');
+    const built = build(out, 'prov-2026.11m', [both], ['--created-at', ahead]);
+    expect(built.code).toBe(0);
+    expect(built.stderr).toMatch(
+      new RegExp(
+        `^warning: created_at ${ahead.replace(/[.]/g, '\\.')} is 14\\d\\d min ahead of this clock: a workstation refuses a bundle dated more than 10 min ahead`,
+      ),
+    );
+    const verified = prealert(['bundle', 'verify', out, '--pubkey', pubkey]);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/^OK prov-2026\.11m/);
+    expect(verified.stderr).toMatch(/^warning: created_at .* min ahead of this clock/);
+
+    const near = path.join(work, 'near');
+    const soon = build(
+      near,
+      'prov-2026.11n',
+      [both],
+      ['--created-at', new Date(Date.now() + 5 * 60_000).toISOString()],
+    );
+    expect(soon.code).toBe(0);
+    expect(soon.stderr).toBe('');
+    expect(prealert(['bundle', 'verify', near, '--pubkey', pubkey]).stderr).toBe('');
+  });
+});
