@@ -92,7 +92,10 @@ describe('bundle build --parent under the parent version name', () => {
   it('takes the same change under a new name', () => {
     const out = path.join(work, 'next');
     const result = build(out, 'prov-2026.11l', [one], ['--parent', served]);
-    expect(result.stderr).toBe('');
+    // The row it drops is named, for the person publishing to confirm.
+    expect(result.stderr).toMatch(
+      /^warning: 1 knowledge point\(s\) of prov-2026\.11k are not in prov-2026\.11l .*阿瑞匹坦注射液/,
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('from prov-2026.11k');
   });
@@ -136,5 +139,56 @@ describe('bundle build and verify with a created_at in the future', () => {
     expect(soon.code).toBe(0);
     expect(soon.stderr).toBe('');
     expect(prealert(['bundle', 'verify', near, '--pubkey', pubkey]).stderr).toBe('');
+  });
+});
+
+describe('bundle build --parent and bundle verify --parent against the national library', () => {
+  const N = path.resolve(path.dirname(CLI), '..', '..', 'rules-cache', 'national');
+  const NATIONAL = [
+    'first_batch_knowledge_points.json',
+    'batches_2_8_knowledge_points.json',
+    'batches_9_17_knowledge_points.json',
+  ].map((f) => path.join(N, f));
+  const REVISION = ['--revision', path.join(N, 'revision_2026_01_knowledge_points.json')];
+  const channel = path.join(work, 'channel');
+
+  beforeAll(() => {
+    const first = build(channel, 'prov-2026.12a', [...NATIONAL, both], REVISION);
+    if (first.code !== 0) throw new Error(first.stderr);
+  });
+
+  it('warns, listing the counts, when --revision is forgotten (fewer national points) and writes the bundle', () => {
+    const out = path.join(work, 'forgot-revision');
+    const result = build(out, 'prov-2026.12b', [...NATIONAL, both], ['--parent', channel]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('bundle prov-2026.12b');
+    expect(result.stderr).toContain(
+      'warning: prov-2026.12b has 3487 national knowledge points, 5 fewer than prov-2026.12a (3492): was --revision or a national batch left out?',
+    );
+    const verified = prealert(['bundle', 'verify', out, '--pubkey', pubkey, '--parent', channel]);
+    expect(verified.code).toBe(0);
+    expect(verified.stderr).toContain('warning: prov-2026.12b has 3487 national knowledge points, 5 fewer');
+  });
+
+  it('warns, naming it, when a local row went missing', () => {
+    const out = path.join(work, 'lost-row');
+    const result = build(out, 'prov-2026.12c', [...NATIONAL, one], [...REVISION, '--parent', channel]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('national knowledge points');
+    expect(result.stderr).toMatch(
+      /^warning: 1 knowledge point\(s\) of prov-2026\.12a are not in prov-2026\.12c \(\d+ points before, \d+ now\): 阿瑞匹坦注射液 \(kp-[0-9a-f-]+\)\n$/,
+    );
+  });
+
+  it('says nothing when the next version only adds (the local row back)', () => {
+    const result = build(
+      path.join(work, 'adds'),
+      'prov-2026.12d',
+      [...NATIONAL, both],
+      [...REVISION, '--parent', path.join(work, 'lost-row')],
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/points added or changed, 0 removed/);
+    expect(result.stderr).toBe('');
   });
 });

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { compileLibrary } from '@prealert/core';
+import { compileLibrary, type LibraryData } from '@prealert/core';
 import { BundleError } from './bundle-error';
 import { applyDelta, type DeltaChanges, DeltaReader } from './delta';
 import { readFileChunks } from './file-chunks';
 import type { TrustedKey } from './keys';
 import { expectDigest, type LibraryDigest, LibraryReader } from './library-reader';
 import { type BundleManifest, MANIFEST_FILE, readManifestUnverified, verifyManifest } from './manifest';
-import { sameVersionProblem } from './parent-review';
+import { reviewAgainstParent, sameVersionProblem } from './parent-review';
 
 export interface BundleVerification {
   manifest: BundleManifest;
@@ -82,7 +82,11 @@ function findParentLibrary(dirs: string[], sha256: string): string | undefined {
  * here (it may hold only the parent's library, for the delta), and one holding this very bundle (published in place,
  * `--parent ./served --out ./served`) is no parent of it.
  */
-function reviewParent(parentDir: string, manifest: BundleManifest): string[] {
+async function reviewParent(
+  parentDir: string,
+  manifest: BundleManifest,
+  points: LibraryData['knowledgePoints'],
+): Promise<string[]> {
   let parent: BundleManifest;
   try {
     parent = readManifestUnverified(fs.readFileSync(path.join(parentDir, MANIFEST_FILE), 'utf8'));
@@ -94,7 +98,24 @@ function reviewParent(parentDir: string, manifest: BundleManifest): string[] {
     { version: parent.version, ...parent.library },
     { version: manifest.version, ...manifest.library },
   );
-  return problem ? [problem] : [];
+  const warnings = problem ? [problem] : [];
+  const parentFile = path.join(parentDir, parent.library.file);
+  const reader = new LibraryReader(parent.library.file, parent.library.size);
+  try {
+    await readFileChunks(parentFile, (chunk) => reader.write(chunk));
+    const read = reader.end();
+    expectDigest(parent.library.file, read, parent.library);
+    warnings.push(
+      ...reviewAgainstParent(
+        { version: parent.version, knowledgePoints: read.data.knowledgePoints },
+        { version: manifest.version, knowledgePoints: points },
+      ),
+    );
+  } catch (error) {
+    // The bundle itself is fine; only the comparison cannot be made.
+    warnings.push(`parent ${parent.version} not compared: ${(error as Error).message}`);
+  }
+  return warnings;
 }
 
 /**
@@ -129,7 +150,8 @@ export async function verifyBundleDir(
   }
   const { data: _data, ...digest } = read;
   const result: BundleVerification = { manifest, keyId, library: { ...digest, codes }, warnings: [] };
-  if (options.parentDir) result.warnings.push(...reviewParent(options.parentDir, manifest));
+  if (options.parentDir)
+    result.warnings.push(...(await reviewParent(options.parentDir, manifest, read.data.knowledgePoints)));
 
   if (manifest.delta) {
     const entry = manifest.delta;

@@ -1,7 +1,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LibraryData } from '@prealert/core';
+import type { KnowledgePoint, LibraryData } from '@prealert/core';
 import { BundleError } from './bundle-error';
 import { type DeltaChanges, diffLibraries } from './delta';
 import { libraryLines, libraryText } from './library-lines';
@@ -17,7 +17,7 @@ import {
   signManifest,
   VERSION_PATTERN,
 } from './manifest';
-import { sameVersionProblem } from './parent-review';
+import { reviewAgainstParent, sameVersionProblem } from './parent-review';
 
 export interface WriteBundleOptions {
   library: LibraryData;
@@ -36,6 +36,8 @@ export interface WrittenBundle {
   changes?: DeltaChanges;
   /** Files of older bundles removed from the directory. */
   removed: string[];
+  /** What to look at before publishing, against the parent (fewer national points, points gone); empty: nothing. */
+  warnings: string[];
 }
 
 const PAYLOAD_FILE = /^(library|delta)-[0-9a-f-]+\.ndjson$/;
@@ -57,7 +59,7 @@ function writeAtomically(file: string, bytes: Uint8Array | string): void {
   fs.renameSync(temp, file);
 }
 
-function readParent(dir: string): { manifest: BundleManifest; lines: string[] } {
+function readParent(dir: string): { manifest: BundleManifest; lines: string[]; points: KnowledgePoint[] } {
   const manifestFile = path.join(dir, MANIFEST_FILE);
   let text: string;
   try {
@@ -74,9 +76,12 @@ function readParent(dir: string): { manifest: BundleManifest; lines: string[] } 
     throw new BundleError(`cannot be read (${(error as NodeJS.ErrnoException).code})`, 'io', libraryFile);
   }
   expectDigest(libraryFile, { sha256: sha256(bytes), size: bytes.length }, manifest.library);
+  const reader = new LibraryReader(libraryFile);
+  reader.write(bytes);
+  const points = reader.end().data.knowledgePoints;
   const lines = bytes.toString('utf8').split('\n');
   lines.pop();
-  return { manifest, lines };
+  return { manifest, lines, points };
 }
 
 /**
@@ -177,6 +182,12 @@ export function writeBundle(options: WriteBundleOptions): WrittenBundle {
     ...(deltaEntry ? { deltaFile: deltaEntry.file } : {}),
     ...(changes ? { changes } : {}),
     removed,
+    warnings: parent
+      ? reviewAgainstParent(
+          { version: parent.manifest.version, knowledgePoints: parent.points },
+          { version: library.meta.version, knowledgePoints: library.knowledgePoints },
+        )
+      : [],
   };
 }
 
