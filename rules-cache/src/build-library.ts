@@ -175,6 +175,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   }
   if (issues.length > 0) return { ok: false, issues };
   withoutRestatedIntervals(points, fromProse);
+  mappedIndicationsReplaceTextOnly(points);
   quietWhereSecondLineDecides(points);
   if (options.seedRules !== false)
     for (const rule of seedRules(framework)) if (!rules.has(rule.id)) rules.set(rule.id, rule);
@@ -197,6 +198,31 @@ function withoutRestatedIntervals(points: KnowledgePoint[], fromProse: ReadonlyS
   for (let i = points.length - 1; i >= 0; i--) {
     const kp = points[i]!;
     if (fromProse.has(kp) && stated.has(key(kp))) points.splice(i, 1);
+  }
+}
+
+/**
+ * A 药品限适应症 point with ICD-10 prefixes for a code (a local mapping: rules.md, the text-only reminder applies
+ * "until a local mapping adds prefixes") takes the place of a text-only point of the same rule for that code: the
+ * text-only point loses the code, and goes when it has none left. Otherwise one order line got both reminders, the
+ * mapping's (sev 2, reason) and the text's (sev 3, confirm), for one question. Its other codes stay as published.
+ * Here rather than in the evaluator: only the import sees sources and revisions meet, and the evaluator
+ * configuration maps no diagnoses of its own.
+ */
+function mappedIndicationsReplaceTextOnly(points: KnowledgePoint[]): void {
+  const mapped = new Set<string>();
+  for (const kp of points) {
+    if (kp.limit.kind !== 'indication' || kp.limit.icdPrefixes.length === 0) continue;
+    for (const code of kp.codes) mapped.add(`${kp.ruleId}\u0001${code}`);
+  }
+  if (mapped.size === 0) return;
+  for (let i = points.length - 1; i >= 0; i--) {
+    const kp = points[i]!;
+    if (kp.limit.kind !== 'indication' || kp.limit.icdPrefixes.length > 0) continue;
+    const kept = kp.codes.filter((code) => !mapped.has(`${kp.ruleId}\u0001${code}`));
+    if (kept.length === kp.codes.length) continue;
+    if (kept.length === 0) points.splice(i, 1);
+    else kp.codes = kept;
   }
 }
 

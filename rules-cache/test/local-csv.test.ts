@@ -158,3 +158,52 @@ describe('local CSV from Excel', () => {
     if (!result.ok) expect(result.issues).toEqual([expect.objectContaining({ file, row: 5, field: 'limit_value' })]);
   });
 });
+
+describe('a local indication mapping beside the national text-only point (audit finding 3)', () => {
+  const NHSA = '/work/shared/data/nhsa';
+  const INDICATION = 'GZ10000101008000';
+  const APREPITANT = 'XA04ADA285B002010102180'; // 阿瑞匹坦注射液, 限放化疗。 (batch 12, six codes)
+  const APREPITANT_OTHER = 'XA04ADA285B002010102777'; // the same point's next code, which the row does not map
+  // The top README's own example row.
+  const ROW = `药品限适应症,${INDICATION},drug,阿瑞匹坦注射液,indication,限放化疗。|Z51.0;Z51.1,限放化疗。,${APREPITANT}`;
+
+  const csv = path.join(tmp, 'aprepitant.csv');
+  fs.writeFileSync(csv, `${HEADER}\n${ROW}\n`);
+  const built = libraryFromFiles({
+    meta: { version: 'prov-2026.11b', region: '440000', createdAt: '2026-11-20T08:00:00+08:00' },
+    sources: [
+      'first_batch_knowledge_points.json',
+      'batches_2_8_knowledge_points.json',
+      'batches_9_17_knowledge_points.json',
+    ]
+      .map((f) => path.join(NHSA, f))
+      .concat(csv),
+    revisions: [path.join(NHSA, 'revision_2026_01_knowledge_points.json')],
+  });
+  if (!built.ok) throw new Error(JSON.stringify(built.issues.slice(0, 3)));
+  const lib = built.value;
+  const compiled = compileLibrary(lib);
+  const reminders = (code: string, diagnoses: string[]) =>
+    resultsOf(run(compiled, { diagnoses, lines: [{ code, rx_id: 'R1', pric: 50 }] }), INDICATION);
+
+  it('takes the code from the national point, which keeps its other five', () => {
+    const points = lib.knowledgePoints.filter((kp) => kp.ruleId === INDICATION && kp.itemName === '阿瑞匹坦注射液');
+    const national = points.find((kp) => kp.source === 'batches_9_17_knowledge_points.json')!;
+    const local = points.find((kp) => kp.source === 'aprepitant.csv')!;
+    expect(local.codes).toEqual([APREPITANT]);
+    expect(national.codes).toHaveLength(5);
+    expect(national.codes).not.toContain(APREPITANT);
+    expect(national.codes).toContain(APREPITANT_OTHER);
+  });
+
+  it('gives the mapped code one reminder, the mapping’s, and the others the text-only one as published', () => {
+    const [mapped, ...more] = reminders(APREPITANT, ['E11.900']);
+    expect(more).toEqual([]);
+    expect(mapped).toMatchObject({ sev_deg: '2', wf_impact: 'reason' });
+    expect(mapped!.vola_cont).toContain('本次诊断为 E11.900，不在限定范围');
+    expect(reminders(APREPITANT, ['Z51.100'])).toEqual([]);
+    const [textOnly, ...others] = reminders(APREPITANT_OTHER, ['E11.900']);
+    expect(others).toEqual([]);
+    expect(textOnly).toMatchObject({ sev_deg: '3', wf_impact: 'confirm' });
+  });
+});
