@@ -8,7 +8,16 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../examples/provincial-platform/src/platform-server';
-import { ADDED_BY_REVISION, BATCH_FILES, REVISION_FILE, tempDir, V1, V2, waitFor } from '../sidecar/test/sync-support';
+import {
+  ADDED_BY_REVISION,
+  BATCH_FILES,
+  provincialCsv,
+  REVISION_FILE,
+  tempDir,
+  V1,
+  V2,
+  waitFor,
+} from '../sidecar/test/sync-support';
 import { envelope3101, type NationalAnswer, prealert, type SidecarProcess, startSidecar } from './sync-process';
 
 const TOKEN = 'fleet-admin-token-0123456789abcdef';
@@ -93,6 +102,14 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
+interface Manifest {
+  signed: { library: { sha256: string } };
+}
+
+function v2Sha(): string {
+  return (JSON.parse(fs.readFileSync(path.join(v2Dir, 'manifest.json'), 'utf8')) as Manifest).signed.library.sha256;
+}
+
 function rowOf(table: string, host: string): string {
   const row = table.split('\n').find((l) => l.includes(host));
   if (!row) throw new Error(`no row for ${host} in\n${table}`);
@@ -132,7 +149,11 @@ describe('prealert push and fleet status', () => {
     const states = JSON.parse(result.stdout) as {
       host: string;
       version: string | null;
+      sha256: string | null;
+      knowledge_points: number | null;
       source: string | null;
+      stale_policy: string | null;
+      held_back: string[];
       health: string;
     }[];
     expect(states.map((s) => [s.version, s.source, s.health])).toEqual([
@@ -141,9 +162,52 @@ describe('prealert push and fleet status', () => {
       [V2, 'bundled', 'ready'],
       [null, null, 'unreachable'],
     ]);
+    // The library itself, not only its name: two hosts running one library show one sha256 and one count.
+    const pushed = v2Sha().slice(0, 12);
+    expect(states.map((s) => [s.sha256, s.knowledge_points, s.stale_policy, s.held_back])).toEqual([
+      [pushed, 3492, 'serve', []],
+      [pushed, 3492, 'serve', []],
+      [null, 3492, 'serve', []],
+      [null, null, null, []],
+    ]);
     const table = prealert(['fleet', 'status', '--hosts', hostsFile]);
     expect(table.stdout).toContain('3/4 hosts ready');
-    expect(rowOf(table.stdout, hosts[0]!.url.replace('http://', ''))).toMatch(/push.*never.*ready/);
+    expect(table.stdout).toMatch(/sha256.*points.*when stale.*held back/);
+    expect(rowOf(table.stdout, hosts[0]!.url.replace('http://', ''))).toMatch(
+      new RegExp(`${pushed}.*3492.*push.*never.*serve.*ready`),
+    );
+  });
+
+  it('refuses a push under the version name a host runs with other content, naming both sha256 prefixes', () => {
+    const sameName = path.join(work, 'same-name');
+    run([
+      'bundle',
+      'build',
+      '--source',
+      ...BATCH_FILES,
+      provincialCsv(work),
+      '--revision',
+      REVISION_FILE,
+      '--version',
+      V2,
+      '--key',
+      path.join(work, 'keys', 'prealert-bundle.key'),
+      '--out',
+      sameName,
+    ]);
+    const offered = (JSON.parse(fs.readFileSync(path.join(sameName, 'manifest.json'), 'utf8')) as Manifest).signed
+      .library.sha256;
+    const result = prealert(['push', '--bundle', sameName, '--hosts', hostsFile, '--token', TOKEN]);
+    expect(result.code).toBe(1);
+    const h1 = hosts[0]!.url.replace('http://', '');
+    expect(rowOf(result.stdout, h1)).toContain(
+      `HTTP 409: pushed manifest: ${V2} (library sha256 ${offered.slice(0, 12)}`,
+    );
+    expect(result.stdout).toContain(`(sha256 ${v2Sha().slice(0, 12)}`);
+    const states = JSON.parse(prealert(['fleet', 'status', '--hosts', hostsFile, '--json']).stdout) as {
+      sha256: string | null;
+    }[];
+    expect(states[0]!.sha256).toBe(v2Sha().slice(0, 12));
   });
 });
 

@@ -26,6 +26,7 @@ import { PollMemoryFile } from './poll-memory';
 import { olderThanRunning, pushFailure, pushSettled } from './push-checks';
 import { memoryForUrl, ReplayGuard } from './replay-guard';
 import { restoreAtStart } from './restore-at-start';
+import { refuseReusedName } from './reused-version-name';
 import { heldBackNames, loadRollbackTarget } from './rollback';
 import { countAgeFrom, type Staleness, stalenessOf } from './staleness';
 import type { SyncConfig } from './sync-config';
@@ -327,10 +328,14 @@ export class LibrarySync {
     }
   }
 
-  /** Why the platform's library is not activated: it runs already, IT held it back, or it is older (a replay). */
+  /**
+   * Why the platform's library is not activated: it runs already, IT held it back; thrown: it reuses the running
+   * library's name, or it is older (a replay).
+   */
   private notToActivate(m: BundleManifest, url: string): PollOutcome | undefined {
     if (m.library.sha256 === this.active?.sha256) return { outcome: 'current', version: m.version };
     if (this.store.heldBack.includes(m.library.sha256)) return { outcome: 'held_back', version: m.version };
+    refuseReusedName(m, this.active, url);
     // The running library counts even when it could not be saved: the platform's older one would be a step back.
     this.replay.checkNotReplayed(m, url, this.memory, [this.store.current, this.active]);
     return undefined;

@@ -1,5 +1,6 @@
 import { BundleError, type BundleManifest } from '@prealert/rules-cache';
 import type { StoredVersion } from './last-good-store';
+import { refuseReusedName } from './reused-version-name';
 import { SyncRequestError, workstationError } from './sync-request-error';
 import type { PayloadKind, PollOutcome } from './sync-types';
 
@@ -10,8 +11,8 @@ export function olderThanRunning(m: BundleManifest, active: StoredVersion | unde
 }
 
 /**
- * A pushed library that runs already (answered as current, nothing activated again); one older than the library
- * running is refused unless IT allowed it; a delta that does not start from the one running is refused.
+ * A pushed library that runs already (answered as current, nothing activated again); one under the running
+ * library's name with other content is refused; one older than the library running is refused unless IT allowed it; a delta that does not start from the one running is refused.
  * `canApplyDelta`: whether the bundle's delta applies to the library running (see deltaApplies).
  */
 export function pushSettled(
@@ -22,6 +23,7 @@ export function pushSettled(
   canApplyDelta: (m: BundleManifest) => boolean,
 ): PollOutcome | undefined {
   if (m.library.sha256 === active?.sha256) return { outcome: 'current', version: m.version };
+  refuseReusedName(m, active, 'pushed manifest');
   if (!allowOlder && olderThanRunning(m, active)) {
     const running = active!;
     throw new SyncRequestError(

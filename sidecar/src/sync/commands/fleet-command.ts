@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
+import type { LibraryInfo } from '../../library-holder';
 import type { SyncStatus } from '../library-sync';
+import { shortSha } from '../reused-version-name';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
 import { callSidecar } from './sidecar-client';
 
@@ -8,9 +10,16 @@ interface HostState {
   host: string;
   url: string;
   version: string | null;
+  /** The start of the library's sha256: two libraries published under one name differ here. Null when bundled. */
+  sha256: string | null;
+  knowledge_points: number | null;
   source: string | null;
   last_sync: string | null;
   stale: boolean | null;
+  /** What the workstation does once its library is stale: serve (answers on) or refuse (every 3101/3102). */
+  stale_policy: SyncStatus['stale_policy'] | null;
+  /** Versions IT rolled back from, which the workstation does not take from the platform again. */
+  held_back: string[];
   health: 'ready' | 'degraded' | 'not_ready' | 'unreachable';
   error: string | null;
 }
@@ -24,7 +33,10 @@ function ago(iso: string | null, now: number): string {
 
 async function probe(host: FleetHost): Promise<HostState> {
   const [status, ready] = await Promise.all([
-    callSidecar<{ library: { version: string; source: string } | null; sync?: SyncStatus }>(host.url, '/v1/status'),
+    callSidecar<{ library: Pick<LibraryInfo, 'version' | 'source' | 'knowledge_points'> | null; sync?: SyncStatus }>(
+      host.url,
+      '/v1/status',
+    ),
     callSidecar<{ status: string; reason?: string }>(host.url, '/readyz'),
   ]);
   const base = { host: host.name, url: host.url };
@@ -32,21 +44,31 @@ async function probe(host: FleetHost): Promise<HostState> {
     return {
       ...base,
       version: null,
+      sha256: null,
+      knowledge_points: null,
       source: null,
       last_sync: null,
       stale: null,
+      stale_policy: null,
+      held_back: [],
       health: 'unreachable',
       error: status.error ?? null,
     };
   }
   const sync = status.body.sync;
   const health = ready.body?.status === 'ready' || ready.body?.status === 'degraded' ? ready.body.status : 'not_ready';
+  const library = status.body.library;
+  const sha256 = sync?.library?.sha256 ?? null;
   return {
     ...base,
-    version: status.body.library?.version ?? null,
-    source: status.body.library?.source ?? null,
+    version: library?.version ?? null,
+    sha256: sha256 ? shortSha(sha256) : null,
+    knowledge_points: library?.knowledge_points ?? null,
+    source: library?.source ?? null,
     last_sync: sync?.last_ok_at ?? null,
     stale: sync?.stale ?? null,
+    stale_policy: sync?.stale_policy ?? null,
+    held_back: sync?.held_back ?? [],
     health,
     error: sync?.last_error ?? ready.body?.reason ?? status.error ?? null,
   };
@@ -56,7 +78,9 @@ export function registerFleet(program: Command): void {
   const fleet = program.command('fleet').description('look at many workstations at once');
   fleet
     .command('status')
-    .description("each workstation's library version, last sync and health")
+    .description(
+      "each workstation's library (version, sha256, points), last sync, stale policy, held-back versions and health",
+    )
     .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
     .option('--concurrency <n>', 'hosts at a time', '16')
     .option('--json', 'print JSON instead of a table')
@@ -68,14 +92,32 @@ export function registerFleet(program: Command): void {
       if (options.json) process.stdout.write(`${JSON.stringify(states, null, 2)}\n`);
       else {
         const now = Date.now();
-        const table = new Table({ head: ['host', 'version', 'source', 'last sync', 'stale', 'health', 'error'] });
+        const table = new Table({
+          head: [
+            'host',
+            'version',
+            'sha256',
+            'points',
+            'source',
+            'last sync',
+            'stale',
+            'when stale',
+            'held back',
+            'health',
+            'error',
+          ],
+        });
         for (const s of states) {
           table.push([
             s.host,
             s.version ?? '-',
+            s.sha256 ?? '-',
+            s.knowledge_points ?? '-',
             s.source ?? '-',
             ago(s.last_sync, now),
             s.stale === null ? '-' : s.stale ? 'STALE' : 'no',
+            s.stale_policy ?? '-',
+            s.held_back.join(', '),
             s.health,
             s.error ?? '',
           ]);
