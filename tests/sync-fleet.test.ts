@@ -206,8 +206,17 @@ describe('prealert push and fleet status', () => {
     expect(result.stdout).toContain(`(sha256 ${v2Sha().slice(0, 12)}`);
     const states = JSON.parse(prealert(['fleet', 'status', '--hosts', hostsFile, '--json']).stdout) as {
       sha256: string | null;
+      last_push: { version: string | null; outcome: string; reason: string | null } | null;
     }[];
     expect(states[0]!.sha256).toBe(v2Sha().slice(0, 12));
+    // Why the host did not take it stays in fleet status, after the push terminal is closed.
+    expect(states[0]!.last_push).toMatchObject({ version: V2, outcome: 'refused' });
+    expect(states[0]!.last_push!.reason).toContain(`(library sha256 ${offered.slice(0, 12)}`);
+    const table = prealert(['fleet', 'status', '--hosts', hostsFile]).stdout;
+    expect(table).toContain('last push');
+    expect(rowOf(table, h1)).toMatch(
+      new RegExp(`refused ${V2.replace(/[+.]/g, '\\$&')}, .* ago\\): pushed manifest: `),
+    );
   });
 });
 

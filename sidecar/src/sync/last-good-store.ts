@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDir, fsyncDirAsync, writeDurably } from '../durable-files';
 import { addHeldBackMarks, addHeldBackMarksAsync, dropStaleHeldBackMarks, readHeldBackMarks } from './held-back-marks';
+import type { PushOutcome } from './push-outcome';
 
 /** Where a library in the store came from. */
 export type LibrarySource = 'bundled' | 'sync' | 'push' | 'rollback' | 'last-good';
@@ -50,6 +51,8 @@ export interface PollMemory {
    * manifest changes or IT asks for a sync.
    */
   failed_bundle?: FailedBundle;
+  /** The latest push's outcome, for status (see push-outcome.ts). */
+  last_push?: PushOutcome;
 }
 
 /** A platform bundle that failed verification `count` times in a row with the same `code`. */

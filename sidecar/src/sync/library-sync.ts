@@ -24,6 +24,7 @@ import { compileBundled, loadStoredLibrary, type Unpacked, unpacked } from './li
 import { type LibraryPacker, openLibraryPacker } from './library-packer';
 import { PollMemoryFile } from './poll-memory';
 import { olderThanRunning, pushFailure, pushSettled } from './push-checks';
+import { acceptedPush, type PushOutcome, refusalStatus, refusedPush } from './push-outcome';
 import { memoryForUrl, ReplayGuard } from './replay-guard';
 import { restoreAtStart } from './restore-at-start';
 import { refuseReusedName } from './reused-version-name';
@@ -41,6 +42,7 @@ import type {
   UnusableVersion,
 } from './sync-types';
 import { loadKeys } from './trusted-keys';
+import { versionLabel } from './version-label';
 
 // What the rest of the sidecar imports from here; the types live in sync-types.ts, the error in sync-request-error.ts.
 export { SyncRequestError } from './sync-request-error';
@@ -542,15 +544,43 @@ export class LibrarySync {
     options: { allowOlder?: boolean } = {},
   ): Promise<PollOutcome> {
     if (!this.pushEnabled) {
-      throw new SyncRequestError('push is disabled: configure PREALERT_ADMIN_TOKEN and PREALERT_SYNC_PUBKEY', 403);
+      const disabled = new SyncRequestError(
+        'push is disabled: configure PREALERT_ADMIN_TOKEN and PREALERT_SYNC_PUBKEY',
+        403,
+      );
+      this.noteRefusedPush(disabled, manifestBytes);
+      throw disabled;
     }
     try {
-      return await this.pushVerified(manifestBytes, kind, pipe, options.allowOlder === true);
+      const outcome = await this.pushVerified(manifestBytes, kind, pipe, options.allowOlder === true);
+      this.keepPush(acceptedPush(outcome, this.now()));
+      return outcome;
     } catch (error) {
       const answer = pushFailure(error, this.store.dir);
       this.recordError(answer, 'push');
+      this.noteRefusedPush(answer, manifestBytes);
       throw answer;
     }
+  }
+
+  /**
+   * A refused push, kept for status (the next successful poll clears last_error, not this) and logged at warn with
+   * its reason, so that the workstation itself says why it did not take it. Also for a push refused before its manifest
+   * line was read whole. The reason is what the push was answered; the admin token is never part of it.
+   */
+  noteRefusedPush(error: unknown, manifestBytes?: Buffer): void {
+    const refused = refusedPush(error, manifestBytes, this.now());
+    this.keepPush(refused);
+    this.logger.warn(
+      { version: refused.version, status: refusalStatus(error), reason: refused.reason },
+      'pushed library refused; the active library stays',
+    );
+  }
+
+  /** In sync.json, so that a restart after a refused push still shows why. */
+  private keepPush(outcome: PushOutcome): void {
+    this.memory.last_push = outcome;
+    this.memoryFile.save();
   }
 
   private async pushVerified(
@@ -593,6 +623,7 @@ export class LibrarySync {
         version.sha256 === null ? compileBundled(this.loadBundled, slicer) : this.loadStored(version, slicer),
       );
       const before = this.holder.get()?.info.version ?? null;
+      const from = this.active;
       // Saved before the switch: a save that fails leaves the running library, status and the store agreeing
       // (switched first, the workstation ran the older library while status said the newer one, and a restart
       // silently went back to the newer one).
@@ -626,7 +657,15 @@ export class LibrarySync {
         at: to.activated_at,
       };
       this.lastActivation = report;
-      this.logger.warn(report, 'library rolled back');
+      // At warn, as a roll-out event IT reconstructs later from the log: from which library to which.
+      this.logger.warn(
+        {
+          ...report,
+          from: from ? versionLabel(from.version, from.sha256) : before,
+          to: versionLabel(to.version, to.sha256),
+        },
+        'library rolled back',
+      );
       return report;
     });
   }
@@ -682,6 +721,7 @@ export class LibrarySync {
       last_activation: this.lastActivation ?? null,
       trusted_keys: this.trustedKeys.map((k) => k.id),
       push_enabled: this.pushEnabled,
+      last_push: this.memory.last_push ?? null,
     };
   }
 }

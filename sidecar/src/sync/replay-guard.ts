@@ -89,5 +89,7 @@ export function memoryForUrl(memory: PollMemory, manifestUrl: string | undefined
     ...(manifestUrl ? { manifest_url: manifestUrl } : {}),
     ...(mark ? { pulled_created_at: mark } : {}),
     ...(counted ? { age_counted_from: counted } : {}),
+    // A push has nothing to do with the platform's address.
+    ...(memory.last_push ? { last_push: memory.last_push } : {}),
   };
 }

@@ -1,11 +1,7 @@
 import type { BundleManifest } from '@prealert/rules-cache';
 import type { StoredVersion } from './last-good-store';
 import { SyncRequestError } from './sync-request-error';
-
-/** The start of a library's sha256, as IT reads it beside the version name (status, fleet status, messages). */
-export function shortSha(sha256: string): string {
-  return sha256.slice(0, 12);
-}
+import { shortSha } from './version-label';
 
 /**
  * Refuses a library offered under the version name of the one running but with other content: the name is what IT

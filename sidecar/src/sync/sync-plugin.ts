@@ -68,10 +68,13 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
         const chunks = body[Symbol.asyncIterator]();
         let answer: unknown;
         let failure: unknown;
+        /** Set once sync.push has the manifest: from then on it notes its own refusals. */
+        let handedOver = false;
         try {
           if (!sync.pushEnabled)
             throw new SyncRequestError('push is disabled: no trusted key (PREALERT_SYNC_PUBKEY)', 403);
           const { first, rest } = await splitFirstLine({ [Symbol.asyncIterator]: () => chunks }, MAX_MANIFEST_BYTES);
+          handedOver = true;
           const outcome = await sync.push(
             first,
             part as PayloadKind,
@@ -83,6 +86,7 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
           answer = { ...outcome, library: sync.status().library };
         } catch (error) {
           failure = error;
+          if (!handedOver) sync.noteRefusedPush(error);
         }
         // Answered before the whole upload was read (refused, or already current): the rest is drained before
         // answering, since a pusher still writing when the answer and a close arrive sees EPIPE instead of the

@@ -1,5 +1,6 @@
 import type { LibrarySource, StoredVersion } from './last-good-store';
 import type { DownloadLimits } from './packing-protocol';
+import type { PushOutcome } from './push-outcome';
 import type { SyncConfig } from './sync-config';
 
 export type PayloadKind = 'full' | 'delta';
@@ -86,4 +87,6 @@ export interface SyncStatus {
   last_activation: ActivationReport | null;
   trusted_keys: string[];
   push_enabled: boolean;
+  /** The latest push: when, which version, accepted or refused and why (kept across restarts in sync.json). */
+  last_push: PushOutcome | null;
 }

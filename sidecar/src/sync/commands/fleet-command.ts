@@ -2,7 +2,8 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import type { LibraryInfo } from '../../library-holder';
 import type { SyncStatus } from '../library-sync';
-import { shortSha } from '../reused-version-name';
+import type { PushOutcome } from '../push-outcome';
+import { shortSha } from '../version-label';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
 import { callSidecar } from './sidecar-client';
 
@@ -22,6 +23,8 @@ interface HostState {
   held_back: string[];
   health: 'ready' | 'degraded' | 'not_ready' | 'unreachable';
   error: string | null;
+  /** The latest push to the host, accepted or refused and why: last_error no longer says once a poll succeeded. */
+  last_push: PushOutcome | null;
 }
 
 function ago(iso: string | null, now: number): string {
@@ -29,6 +32,12 @@ function ago(iso: string | null, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   const text = s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
   return `${iso} (${text} ago)`;
+}
+
+function pushText(push: PushOutcome | null, now: number): string {
+  if (!push) return '';
+  const what = `${push.outcome} ${push.version ?? '(unreadable manifest)'}, ${ago(push.at, now)}`;
+  return push.reason ? `${what}: ${push.reason}` : what;
 }
 
 async function probe(host: FleetHost): Promise<HostState> {
@@ -53,6 +62,7 @@ async function probe(host: FleetHost): Promise<HostState> {
       held_back: [],
       health: 'unreachable',
       error: status.error ?? null,
+      last_push: null,
     };
   }
   const sync = status.body.sync;
@@ -71,6 +81,7 @@ async function probe(host: FleetHost): Promise<HostState> {
     held_back: sync?.held_back ?? [],
     health,
     error: sync?.last_error ?? ready.body?.reason ?? status.error ?? null,
+    last_push: sync?.last_push ?? null,
   };
 }
 
@@ -79,7 +90,7 @@ export function registerFleet(program: Command): void {
   fleet
     .command('status')
     .description(
-      "each workstation's library (version, sha256, points), last sync, stale policy, held-back versions and health",
+      "each workstation's library (version, sha256, points), last sync, stale policy, held-back versions, health and last push",
     )
     .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
     .option('--concurrency <n>', 'hosts at a time', '16')
@@ -105,6 +116,7 @@ export function registerFleet(program: Command): void {
             'held back',
             'health',
             'error',
+            'last push',
           ],
         });
         for (const s of states) {
@@ -120,6 +132,7 @@ export function registerFleet(program: Command): void {
             s.held_back.join(', '),
             s.health,
             s.error ?? '',
+            pushText(s.last_push, now),
           ]);
         }
         const ready = states.filter((s) => s.health === 'ready').length;
