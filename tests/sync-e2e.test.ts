@@ -218,7 +218,10 @@ describe('a workstation following the platform', () => {
     expect(['held_back', 'not_modified']).toContain(polled.body.outcome);
     await new Promise((r) => setTimeout(r, 1_500));
     expect((await status(a)).library.version).toBe(V3);
-    expect((await status(a)).sync.held_back).toEqual([V4]);
+    const v4 = JSON.parse(fs.readFileSync(path.join(dirs.v4, 'manifest.json'), 'utf8')) as {
+      signed: { library: { sha256: string } };
+    };
+    expect((await status(a)).sync.held_back).toEqual([`${V4} (${v4.signed.library.sha256.slice(0, 12)})`]);
 
     // With the sidecar stopped, rollback switches the data directory for its next start.
     await a.stop();

@@ -220,6 +220,43 @@ describe('prealert push and fleet status', () => {
   });
 });
 
+describe('prealert fleet status of stale workstations', () => {
+  /** A data dir whose bundled library's age has counted for two minutes (a maximum age of 60 s is past). */
+  function installedMinutesAgo(name: string): string {
+    const dataDir = path.join(work, name);
+    fs.mkdirSync(path.join(dataDir, 'library'), { recursive: true });
+    const since = new Date(Date.now() - 120_000).toISOString();
+    fs.writeFileSync(path.join(dataDir, 'library', 'sync.json'), JSON.stringify({ age_counted_from: since }));
+    return dataDir;
+  }
+
+  it('tells a workstation refusing every prescription from one still answering', async () => {
+    const serving = await startSidecar({
+      dataDir: installedMinutesAgo('ws-stale-serve'),
+      env: { PREALERT_SYNC_MAX_AGE_S: '60' },
+    });
+    running.push(serving);
+    const refusing = await startSidecar({
+      dataDir: installedMinutesAgo('ws-stale-refuse'),
+      env: { PREALERT_SYNC_MAX_AGE_S: '60', PREALERT_SYNC_WHEN_STALE: 'refuse' },
+    });
+    running.push(refusing);
+    const staleHosts = path.join(work, 'stale-hosts.txt');
+    fs.writeFileSync(staleHosts, [serving.url, refusing.url].join('\n'));
+    const result = prealert(['fleet', 'status', '--hosts', staleHosts, '--json']);
+    expect(result.code).toBe(1);
+    const states = JSON.parse(result.stdout) as { stale: boolean; stale_policy: string; health: string }[];
+    expect(states.map((s) => [s.stale, s.stale_policy, s.health])).toEqual([
+      [true, 'serve', 'degraded'],
+      [true, 'refuse', 'refusing'],
+    ]);
+    const table = prealert(['fleet', 'status', '--hosts', staleHosts]).stdout;
+    expect(rowOf(table, refusing.url.replace('http://', ''))).toMatch(/STALE.*refuse.*refusing/);
+    await serving.stop();
+    await refusing.stop();
+  });
+});
+
 describe('prealert push of an older bundle', () => {
   it('is refused by hosts running a newer library unless told --allow-older, and then says downgrade', () => {
     const [h1, h2] = hosts.map((h) => h.url.replace('http://', ''));

@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { tempDataDir, testServer } from './helpers/test-server';
-import { BundleFactory, provincialCsv, smallDisk, V1, V2 } from './sync-support';
+import { BundleFactory, heldBackLabel, provincialCsv, smallDisk, V1, V2 } from './sync-support';
 
 const TOKEN = 'sync-admin-test-token-0123456789';
 let bundles: BundleFactory;
@@ -124,7 +124,7 @@ describe('admin push and rollback', () => {
     expect(wrongParent.json.error).toMatch(/push the full library/);
     expect(await version(url)).toBe(V1);
     const status = (await call(url, '/v1/status')).json.sync!;
-    expect(status).toMatchObject({ push_enabled: true, held_back: [V2], previous: { version: V2 } });
+    expect(status).toMatchObject({ push_enabled: true, held_back: [heldBackLabel(v2)], previous: { version: V2 } });
     expect(await call(url, '/v1/admin/sync', { token: TOKEN })).toMatchObject({ json: { outcome: 'disabled' } });
   });
 
@@ -156,7 +156,7 @@ describe('admin push and rollback', () => {
     });
     expect(await version(url)).toBe(V1);
     const afterDowngrade = await status();
-    expect(afterDowngrade).toMatchObject({ held_back: [newest.version], previous: { version: newest.version } });
+    expect(afterDowngrade).toMatchObject({ held_back: [heldBackLabel(v3)], previous: { version: newest.version } });
     const activation = afterDowngrade.last_activation;
 
     // The same push again, and a delta to the next version pushed twice: each taken once, then answered current.
@@ -191,10 +191,12 @@ describe('admin push and rollback', () => {
     const serving = await sidecar({ PREALERT_SYNC_MAX_AGE_S: '60' }, undefined, installedMinutesAgo());
     const ready = await call(serving.url, '/readyz');
     expect(ready).toMatchObject({ status: 200, json: { status: 'degraded' } });
-    expect(String(ready.json.reason)).toMatch(/not confirmed current/);
+    // A short maximum age in seconds and minutes, not "0.0 h (maximum 0.0 h)".
+    expect(String(ready.json.reason)).toMatch(/not confirmed current for \d+ min \(maximum 60 s\)$/);
     const refuse = { PREALERT_SYNC_MAX_AGE_S: '60', PREALERT_SYNC_WHEN_STALE: 'refuse' };
     const refusing = await sidecar(refuse, undefined, installedMinutesAgo());
-    expect(await call(refusing.url, '/readyz')).toMatchObject({ status: 503, json: { status: 'degraded' } });
+    // Refusing every prescription is not merely degraded: IT must tell the two apart.
+    expect(await call(refusing.url, '/readyz')).toMatchObject({ status: 503, json: { status: 'refusing' } });
     // Just installed: the bundled library's maximum age counts from this first start.
     const installed = await sidecar(refuse);
     expect(await call(installed.url, '/readyz')).toMatchObject({ status: 200, json: { status: 'ready' } });

@@ -9,7 +9,7 @@ import type { WrittenBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
 import type { PayloadPipe } from '../src/sync/library-sync';
-import { BundleFactory, pullInTurn, Workstations } from './sync-support';
+import { BundleFactory, heldBackLabel, pullInTurn, Workstations } from './sync-support';
 
 const A = 'prov-held-a';
 const B = 'prov-held-b';
@@ -78,14 +78,14 @@ describe('a state.json that cannot be read after IT rolled back', () => {
       // The ETag of the manifest offering B is kept (B is held back, so its 304 changes nothing)...
       expect(await sync.pollNow()).toEqual({ outcome: 'not_modified' });
       expect(holder.get()!.info.version).toBe(A);
-      expect(sync.status()).toMatchObject({ library: { version: A }, held_back: [B] });
+      expect(sync.status()).toMatchObject({ library: { version: A }, held_back: [heldBackLabel(b)] });
       await sync.stop();
 
       // The rebuilt state.json holds the list again: the next start reads it as any start does.
       const again = newSync(dataDir, { startEmpty: true });
       await again.sync.restore();
       expect(again.holder.get()!.info.version).toBe(A);
-      expect(again.sync.status()).toMatchObject({ last_error: null, held_back: [B] });
+      expect(again.sync.status()).toMatchObject({ last_error: null, held_back: [heldBackLabel(b)] });
       // ...and a poll that reads the manifest whole (written with another address, the ETag is not sent) finds B
       // held back.
       await again.sync.stop();
@@ -124,5 +124,26 @@ describe('a state.json that cannot be read after IT rolled back and then pushed 
     expect(await sync.pollNow()).toEqual({ outcome: 'not_modified' });
     expect(holder.get()!.info.version).toBe(C);
     expect(sync.status().held_back).toHaveLength(1);
+  });
+});
+
+describe('how status names a held-back version', () => {
+  it('by version name and sha256 prefix, the same once it is no longer the previous version, and after a restart', async () => {
+    const dataDir = await rolledBack('held-back-named');
+    const first = newSync(dataDir, { startEmpty: true });
+    await first.sync.restore();
+    expect(first.sync.status()).toMatchObject({ previous: { version: B }, held_back: [heldBackLabel(b)] });
+    const manifest = fs.readFileSync(path.join(c.dir, 'manifest.json'));
+    const pipe: PayloadPipe = async (onChunk) => {
+      for await (const chunk of fs.createReadStream(path.join(c.dir, c.libraryFile))) await onChunk(chunk as Buffer);
+    };
+    expect(await first.sync.push(manifest, 'full', pipe)).toMatchObject({ outcome: 'activated' });
+    // B is neither the previous version (A is) nor, before the next poll, the platform's known offer.
+    expect(first.sync.status()).toMatchObject({ previous: { version: A }, held_back: [heldBackLabel(b)] });
+    await first.sync.stop();
+
+    const again = newSync(dataDir, { startEmpty: true });
+    await again.sync.restore();
+    expect(again.sync.status().held_back).toEqual([heldBackLabel(b)]);
   });
 });

@@ -11,6 +11,7 @@ import {
   ADDED_BY_REVISION,
   BundleFactory,
   DROPPED_BY_REVISION,
+  heldBackLabel,
   provincialCsv,
   requestsAfter,
   V1,
@@ -200,7 +201,7 @@ describe('pulling bundles from the platform', () => {
     expect(holder.get()!.info).toMatchObject({ version: V2, source: 'rollback' });
     expect(await sync.pollNow()).toMatchObject({ outcome: 'held_back', version: 'prov44-2026.11' });
     expect(holder.get()!.info.version).toBe(V2);
-    expect(sync.status().held_back).toEqual(['prov44-2026.11']);
+    expect(sync.status().held_back).toEqual([heldBackLabel(v3)]);
   });
 
   it('restarts on the last-good library, without the network', async () => {

@@ -102,6 +102,11 @@ export class BundleFactory {
   }
 }
 
+/** A held-back version as status names it: the version name and the start of its library's sha256. */
+export function heldBackLabel(bundle: WrittenBundle): string {
+  return `${bundle.manifest.signed.version} (${bundle.manifest.signed.library.sha256.slice(0, 12)})`;
+}
+
 /** Polls `check` until it returns a value (not undefined), or fails with the last state seen. */
 export async function waitFor<T>(
   what: string,

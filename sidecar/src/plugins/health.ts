@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { LibraryHolder } from '../library-holder';
 import type { LibrarySync } from '../sync/library-sync';
 
-/** /healthz: the process answers. /readyz: a library is active, so 3101/3102 can be evaluated. */
+/**
+ * /healthz: the process answers. /readyz: a library is active, so 3101/3102 can be evaluated; `degraded` when it is
+ * stale but still answers, `refusing` (503) when it is stale and PREALERT_SYNC_WHEN_STALE=refuse.
+ */
 export async function health(
   app: FastifyInstance,
   options: { holder: LibraryHolder; sync?: Pick<LibrarySync, 'staleness'> },
@@ -11,11 +14,12 @@ export async function health(
   app.get('/readyz', async (_request, reply) => {
     const active = options.holder.get();
     const stale = active && options.sync?.staleness();
-    // Stale: still answering (or not, by PREALERT_SYNC_WHEN_STALE), but monitoring must see it.
+    // Stale: still answering (degraded), or by PREALERT_SYNC_WHEN_STALE=refuse refusing every 3101/3102, which IT
+    // must tell apart from a workstation still reminding.
     if (active && stale?.stale) {
       return reply
         .code(stale.serving ? 200 : 503)
-        .send({ status: 'degraded', library: active.info.version, reason: stale.reason });
+        .send({ status: stale.serving ? 'degraded' : 'refusing', library: active.info.version, reason: stale.reason });
     }
     if (active) return { status: 'ready', library: active.info.version };
     return reply.code(503).send({ status: 'not_ready', reason: options.holder.loadError ?? 'no library active yet' });

@@ -26,6 +26,11 @@ export interface StoreState {
   previous: StoredVersion | null;
   /** sha256 of versions IT rolled back from: the poller does not bring them back. */
   held_back: string[];
+  /**
+   * The version name of each held-back sha256, kept from when it was held back: status names it the same way once
+   * it is neither the previous version nor the platform's offer (absent in a state.json written before).
+   */
+  held_back_names?: Record<string, string>;
 }
 
 /** What the poller remembers between runs, so a restart neither re-downloads nor forgets when it last got through. */
@@ -172,6 +177,14 @@ function readState(file: string): Partial<StoreState> | undefined {
   }
 }
 
+/** held_back_names as read from state.json: only string names survive. */
+function namesOf(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
 function isVersion(value: unknown): value is StoredVersion {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -243,6 +256,7 @@ export class LastGoodStore {
       current: isVersion(raw?.current) ? raw.current : null,
       previous: isVersion(raw?.previous) ? raw.previous : null,
       held_back: heldBack,
+      held_back_names: namesOf(raw?.held_back_names),
     };
     // An unreadable state.json must not cost the stored versions as well: they are kept, to rebuild it from.
     const unreadable = raw === undefined && fs.existsSync(stateFile);
@@ -278,7 +292,13 @@ export class LastGoodStore {
    * back versions are the marked ones. The state is taken for this run even when it cannot be written (thrown).
    */
   rebuild(current: StoredVersion | null, previous: StoredVersion | null): void {
-    const state: StoreState = { format: 1, current, previous, held_back: [...this.state.held_back] };
+    const state: StoreState = {
+      format: 1,
+      current,
+      previous,
+      held_back: [...this.state.held_back],
+      held_back_names: { ...this.state.held_back_names },
+    };
     this.state = state;
     this.writeState(state);
   }
@@ -299,6 +319,11 @@ export class LastGoodStore {
 
   get heldBack(): readonly string[] {
     return this.state.held_back;
+  }
+
+  /** The version name of each held-back sha256, as far as known (see StoreState.held_back_names). */
+  get heldBackNames(): Readonly<Record<string, string>> {
+    return this.state.held_back_names ?? {};
   }
 
   /** Files of a stored version (undefined for the bundled library, which has none). */
@@ -394,7 +419,7 @@ export class LastGoodStore {
     staging: Staging,
     version: StoredVersion,
     ranBefore?: StoredVersion,
-    holdBack?: string,
+    holdBack?: StoredVersion,
   ): Promise<{ notRemoved: { dir: string; error: unknown }[] }> {
     // All on the thread pool: the flushes and the removal of a replaced 100 MB version take tens of milliseconds,
     // which on the event loop would land on the requests of the moment.
@@ -418,15 +443,19 @@ export class LastGoodStore {
       await fsyncDirAsync(path.dirname(staging.dir));
     }
     const outgoing = ranBefore ?? this.state.current;
-    const state: StoreState = {
-      ...this.state,
-      current: version,
-      previous: outgoing && outgoing.sha256 !== version.sha256 ? outgoing : this.state.previous,
-      held_back: [
-        ...this.state.held_back.filter((sha) => sha !== version.sha256 && sha !== holdBack),
-        ...(holdBack && holdBack !== version.sha256 ? [holdBack] : []),
-      ],
-    };
+    const held = holdBack?.sha256 ?? undefined;
+    const state = this.named(
+      {
+        ...this.state,
+        current: version,
+        previous: outgoing && outgoing.sha256 !== version.sha256 ? outgoing : this.state.previous,
+        held_back: [
+          ...this.state.held_back.filter((sha) => sha !== version.sha256 && sha !== held),
+          ...(held && held !== version.sha256 ? [held] : []),
+        ],
+      },
+      [outgoing, holdBack],
+    );
     await addHeldBackMarksAsync(this.dir, state.held_back);
     await writeJsonAtomicallyAsync(path.join(this.dir, STATE_FILE), state);
     this.state = state;
@@ -482,7 +511,7 @@ export class LastGoodStore {
       const held = new Set(this.state.held_back);
       if (unsaved.sha256) held.add(unsaved.sha256);
       if (to.sha256) held.delete(to.sha256);
-      this.writeState({ ...this.state, current: to, held_back: [...held] });
+      this.writeState({ ...this.state, current: to, held_back: [...held] }, [unsaved]);
       return { from: unsaved, to };
     }
     if (!previous || !current) throw new Error('there is no previous library version to roll back to');
@@ -503,7 +532,22 @@ export class LastGoodStore {
     return writeJsonAtomicallyAsync(path.join(this.dir, POLL_FILE), memory);
   }
 
-  private writeState(state: StoreState): void {
+  /**
+   * `state` with the names of its held-back versions: kept from the state before, else taken from the versions it
+   * knows (`known`: others the caller knows, such as a running version never saved).
+   */
+  private named(state: StoreState, known: readonly (StoredVersion | null | undefined)[] = []): StoreState {
+    const versions = [this.state.current, this.state.previous, state.current, state.previous, ...known];
+    const names: Record<string, string> = {};
+    for (const sha of state.held_back) {
+      const name = this.state.held_back_names?.[sha] ?? versions.find((v) => v?.sha256 === sha)?.version;
+      if (name !== undefined) names[sha] = name;
+    }
+    return { ...state, held_back_names: names };
+  }
+
+  private writeState(unnamed: StoreState, known: readonly (StoredVersion | null | undefined)[] = []): void {
+    const state = this.named(unnamed, known);
     addHeldBackMarks(this.dir, state.held_back);
     writeJsonAtomically(path.join(this.dir, STATE_FILE), state);
     this.state = state;

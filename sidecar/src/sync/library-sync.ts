@@ -455,7 +455,7 @@ export class LibrarySync {
       // After a fallback at start, the version before this one is the fallback that ran, not the store's current.
       const ranBefore = this.unusable.length > 0 && !this.runningUnsaved ? this.active : undefined;
       // IT chose the older library: the poller must not bring the newer one straight back (as after a rollback).
-      const holdBack = downgrade ? (this.active?.sha256 ?? undefined) : undefined;
+      const holdBack = downgrade ? this.active : undefined;
       this.active = entry;
       // Status tells of the new library from the moment it answers, not only once it is stored.
       const report: ActivationReport = {
@@ -714,7 +714,7 @@ export class LibrarySync {
           }
         : null,
       previous: previous ? { version: previous.version, sha256: previous.sha256, origin: previous.origin } : null,
-      held_back: heldBackNames(this.store.heldBack, this.available, previous),
+      held_back: heldBackNames(this.store.heldBack, this.store.heldBackNames, this.available, previous),
       unusable: this.unusable,
       available: this.available,
       activating: this.activating ?? null,

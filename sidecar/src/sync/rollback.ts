@@ -3,6 +3,7 @@ import type { StoredVersion } from './last-good-store';
 import type { Unpacked } from './library-loading';
 import { SyncRequestError } from './sync-request-error';
 import type { SyncStatus } from './sync-types';
+import { versionLabel } from './version-label';
 
 /**
  * Loads the version a rollback goes back to, or refuses with what IT is told (409, nothing changed): it cannot be
@@ -33,15 +34,20 @@ export async function loadRollbackTarget(
 }
 
 /**
- * The versions IT rolled back from (held back from the poller), named for status: by the platform's offer or the
- * previous version when either is that library, else by the start of its sha256.
+ * The versions IT rolled back from (held back from the poller), named for status always the same way: the version
+ * name and the start of the sha256. The name is the one kept when it was held back, else the platform's offer or
+ * the previous version when either is that library.
  */
 export function heldBackNames(
   heldBack: readonly string[],
+  names: Readonly<Record<string, string>>,
   available: SyncStatus['available'],
   previous: StoredVersion | null,
 ): string[] {
-  return heldBack.map((sha) =>
-    available?.sha256 === sha ? available.version : sha === previous?.sha256 ? previous.version : sha.slice(0, 12),
-  );
+  return heldBack.map((sha) => {
+    const name =
+      names[sha] ??
+      (available?.sha256 === sha ? available.version : sha === previous?.sha256 ? previous.version : 'unknown version');
+    return versionLabel(name, sha);
+  });
 }

@@ -37,14 +37,21 @@ export function stalenessOf(input: StalenessInput): Staleness {
   const confirmed = Math.max(...times.map((t) => (t ? Date.parse(t) : Number.NaN)).filter((t) => !Number.isNaN(t)));
   const age = input.now() - confirmed;
   if (!(age > maxAge)) return { stale: false, reason: null, serving: true };
-  const hours = (age / 3_600_000).toFixed(1);
   return {
     stale: true,
-    reason: `library ${active.version} not confirmed current for ${hours} h (maximum ${(maxAge / 3_600_000).toFixed(1)} h)${
+    reason: `library ${active.version} not confirmed current for ${duration(age)} (maximum ${duration(maxAge)})${
       input.lastError !== undefined ? `; last sync error: ${input.lastError}` : ''
     }`,
     serving: config.stalePolicy === 'serve',
   };
+}
+
+/** A duration as the stale reason gives it: seconds or minutes under an hour (a short maximum age read 0.0 h). */
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
 }
 
 /**

@@ -18,7 +18,7 @@ export interface SyncConfig {
   retryMaxMs: number;
   /** A library not confirmed current for this long is stale; undefined = never. */
   maxAgeMs?: number;
-  /** Whether 3101/3102 keep being answered with a stale library (readyz says degraded either way). */
+  /** Whether 3101/3102 keep being answered with a stale library (readyz: degraded, or refusing with 503). */
   stalePolicy: StalePolicy;
   /** Budget for one HTTP exchange (headers and body) with the platform. */
   timeoutMs: number;

@@ -21,7 +21,8 @@ interface HostState {
   stale_policy: SyncStatus['stale_policy'] | null;
   /** Versions IT rolled back from, which the workstation does not take from the platform again. */
   held_back: string[];
-  health: 'ready' | 'degraded' | 'not_ready' | 'unreachable';
+  /** refusing: stale, and by PREALERT_SYNC_WHEN_STALE=refuse answering every 3101/3102 with infcode -1. */
+  health: 'ready' | 'degraded' | 'refusing' | 'not_ready' | 'unreachable';
   error: string | null;
   /** The latest push to the host, accepted or refused and why: last_error no longer says once a poll succeeded. */
   last_push: PushOutcome | null;
@@ -66,7 +67,8 @@ async function probe(host: FleetHost): Promise<HostState> {
     };
   }
   const sync = status.body.sync;
-  const health = ready.body?.status === 'ready' || ready.body?.status === 'degraded' ? ready.body.status : 'not_ready';
+  const answered = ready.body?.status;
+  const health = answered === 'ready' || answered === 'degraded' || answered === 'refusing' ? answered : 'not_ready';
   const library = status.body.library;
   const sha256 = sync?.library?.sha256 ?? null;
   return {
