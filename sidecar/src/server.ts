@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { sharedSerials } from './analysis/analysis-protocol';
 import { AnalysisThread } from './analysis/analysis-thread';
 import type { SidecarConfig } from './config';
+import { checkDataDirWritable } from './data-dir-access';
 import { LibraryHolder } from './library-holder';
 import { flushLog, type Logger, openLoggers } from './logging';
 import { directLane } from './national/direct-lane';
@@ -76,6 +77,7 @@ export interface SidecarServer {
 /** Builds the sidecar: records database, active library, national routes and the service endpoints. */
 export async function createServer(options: CreateServerOptions): Promise<SidecarServer> {
   const { config } = options;
+  checkDataDirWritable(config.dataDir);
   const { logger, requestLogger } = options.logger
     ? { logger: options.logger, requestLogger: options.logger }
     : await openLoggers(config.log);
