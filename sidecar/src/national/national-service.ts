@@ -14,7 +14,7 @@ import {
   validateFeedbackInput,
 } from '@prealert/core';
 import type { LibraryHolder } from '../library-holder';
-import type { Logger } from '../logging';
+import { type Logger, maskIdNumbers } from '../logging';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
 import type { MsgidOwners } from '../store/msgid-owners';
@@ -285,7 +285,9 @@ export class NationalService {
     warns.forEach((warn, i) => {
       const at = `input.data.warns[${i}]`;
       const reminder = deps.dispositions.reminder(warn.warn_rslt_id);
-      const reason = (warn.dspo_way_rea ?? '').trim();
+      // Masked as it arrives, whole (before anything cuts it): the reason is stored, sent to the 数据归集 platform and
+      // the gateway, and answered back as prior_dspo. A name in it cannot be recognised; an ID number can.
+      const reason = maskIdNumbers((warn.dspo_way_rea ?? '').trim());
       if (!reminder) {
         problems.push(
           `${at}.warn_rslt_id: 未知的提醒结果ID ${quoteValue(warn.warn_rslt_id)}，不是本机 3101/3102 返回的 jr_id`,

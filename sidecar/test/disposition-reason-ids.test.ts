@@ -1,0 +1,84 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { callOverHttp, testServer } from './helpers/test-server';
+
+/** A 数据归集 receiver on loopback that keeps what arrives. */
+let receiver: http.Server;
+let receiverUrl: string;
+const deliveries: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      deliveries.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+      res.statusCode = 202;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/collect`;
+});
+afterAll(async () => {
+  receiver.closeAllConnections();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+const until = async (condition: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+const ID_A = '110101199003078515';
+const ID_B = '44030419851204352X';
+
+describe('a 3103 reason quoting an ID number', () => {
+  it('is stored, queued, forwarded and answered back as prior_dspo with the number masked', async () => {
+    deliveries.length = 0;
+    const server = await testServer({ platform: { url: receiverUrl, retryMinMs: 50, retryMaxMs: 200 } });
+    try {
+      await server.listen();
+      const envelope = analysisEnvelope({ encounterId: 'MZ-PRIV-REA-1', taskId: 'T-MZ-PRIV-REA-1' });
+      const results = (await callOverHttp(server, envelope)).body.output.result!;
+      const reasons = [`患者张三丰（${ID_A}）坚持用药，家属张无忌同意`, `欧阳娜娜 ${ID_B} 本人要求`];
+      const fb = await callOverHttp(
+        server,
+        feedbackEnvelope([
+          { jrId: results[0]!.jr_id, way: '1', reason: reasons[0] },
+          { jrId: results[1]!.jr_id, way: '1', reason: reasons[1] },
+        ]),
+      );
+      expect(fb.body.infcode).toBe(0);
+      await until(() => deliveries.length === 2);
+
+      const leaks = (text: string) => [ID_A, ID_B].filter((id) => text.includes(id));
+      const stored = server.db.prepare('SELECT dspo_way_rea FROM dispositions ORDER BY jr_id').pluck().all();
+      expect(stored.sort()).toEqual([
+        '患者张三丰（[redacted]）坚持用药，家属张无忌同意',
+        '欧阳娜娜 [redacted] 本人要求',
+      ]);
+      const outbox = server.db.prepare('SELECT payload FROM outbox').pluck().all() as string[];
+      expect(outbox).toHaveLength(2);
+      expect(leaks(outbox.join('\n'))).toEqual([]);
+      expect(leaks(JSON.stringify(deliveries))).toEqual([]);
+      expect(JSON.stringify(deliveries)).toContain('[redacted]');
+
+      const task = await server.app.inject({ url: '/v1/tasks/T-MZ-PRIV-REA-1' });
+      expect(task.statusCode).toBe(200);
+      expect(leaks(task.payload)).toEqual([]);
+
+      const again = (await callOverHttp(server, envelope)).body.output.result!;
+      const prior = again.filter((r) => r.prior_dspo === true);
+      expect(prior).toHaveLength(2);
+      expect(leaks(JSON.stringify(again))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
