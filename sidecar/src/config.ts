@@ -67,6 +67,12 @@ export interface SidecarConfig {
   adminToken?: string;
   /** When set, /v1/yb/* requires X-Prealert-Token and the token is written to the port file for the shim. */
   shimToken?: string;
+  /**
+   * Listening beyond loopback (host), national calls from other machines are refused unless this is on: with it,
+   * any machine that reaches the port reads doctors' reasons (prior_dspo) and changes their decisions (3103)
+   * without a token. Off by default: the HIS calls its own workstation's sidecar over loopback.
+   */
+  allowRemoteNational: boolean;
   log: {
     level: LogLevel;
     file?: string;
@@ -110,6 +116,7 @@ function defaults(dataDir: string): SidecarConfig {
     bodyLimitBytes: 4 * 1024 * 1024,
     admdvs: '000000',
     corsOrigins: [],
+    allowRemoteNational: false,
     log: { level: 'info', maxFileBytes: DEFAULT_LOG_FILE_BYTES, keepFiles: DEFAULT_LOG_KEEP_FILES },
     records: { retentionDays: DEFAULT_RETENTION_DAYS },
     upstream: { timeoutMs: 800, headers: {}, maxBodyBytes: 1024 * 1024 },
@@ -167,6 +174,7 @@ const FILE_KEYS = new Set([
   'corsOrigins',
   'adminToken',
   'shimToken',
+  'allowRemoteNational',
   'log',
   'records',
   'upstream',
@@ -210,6 +218,8 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
   if (raw.corsOrigins !== undefined) config.corsOrigins = strings(raw.corsOrigins, field('corsOrigins'));
   if (raw.adminToken !== undefined) config.adminToken = token(raw.adminToken, field('adminToken'));
   if (raw.shimToken !== undefined) config.shimToken = token(raw.shimToken, field('shimToken'));
+  if (raw.allowRemoteNational !== undefined)
+    config.allowRemoteNational = onOff(raw.allowRemoteNational, field('allowRemoteNational'));
   if (raw.log !== undefined) {
     const log = block(raw.log, 'log', field);
     if (log.level !== undefined) config.log.level = logLevel(log.level, field('log.level'));
@@ -265,6 +275,8 @@ function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
   if (env.PREALERT_DATA_DIR) config.dataDir = path.resolve(env.PREALERT_DATA_DIR);
   if (env.PREALERT_ADMIN_TOKEN) config.adminToken = token(env.PREALERT_ADMIN_TOKEN, 'PREALERT_ADMIN_TOKEN');
   if (env.PREALERT_SHIM_TOKEN) config.shimToken = token(env.PREALERT_SHIM_TOKEN, 'PREALERT_SHIM_TOKEN');
+  if (env.PREALERT_ALLOW_REMOTE_NATIONAL)
+    config.allowRemoteNational = onOff(env.PREALERT_ALLOW_REMOTE_NATIONAL, 'PREALERT_ALLOW_REMOTE_NATIONAL');
   if (env.PREALERT_LOG_LEVEL) config.log.level = logLevel(env.PREALERT_LOG_LEVEL, 'PREALERT_LOG_LEVEL');
   if (env.PREALERT_RECORDS_RETENTION_DAYS)
     config.records.retentionDays = retentionDays(

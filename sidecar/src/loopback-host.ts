@@ -9,3 +9,9 @@ export function isLoopbackHost(host: string | undefined): boolean {
 export function isLoopbackAddress(address: string): boolean {
   return /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(address);
 }
+
+/** A peer on this machine: 127.0.0.0/8, ::1, or an IPv4 loopback address in its IPv6-mapped form. */
+export function isLocalPeer(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return isLoopbackAddress(address.startsWith('::ffff:') ? address.slice(7) : address);
+}

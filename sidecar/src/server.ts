@@ -21,6 +21,7 @@ import { health } from './plugins/health';
 import { hostGuard } from './plugins/host-guard';
 import { metricsRoute } from './plugins/metrics';
 import { nationalGateway } from './plugins/national-gateway';
+import { refusesRemoteNational, remoteNationalGuard } from './plugins/remote-national-guard';
 import { remoteRecordsGuard } from './plugins/remote-records-guard';
 import { nextRequestId, requestLog, requestReporter } from './plugins/request-log';
 import { stats } from './plugins/stats';
@@ -207,6 +208,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       report,
       nextRequestId,
       closing: () => appClosing,
+      localOnly: refusesRemoteNational({ listenHost: config.host, allowRemote: config.allowRemoteNational }),
     });
     const app = Fastify({
       logger: false,
@@ -245,6 +247,11 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     await app.register(requestLog, { report });
     await app.register(hostGuard, { listenHost: config.host });
     await app.register(remoteRecordsGuard, { listenHost: config.host, adminToken: config.adminToken });
+    await app.register(remoteNationalGuard, {
+      listenHost: config.host,
+      allowRemote: config.allowRemoteNational,
+      service,
+    });
     await app.register(cors, { origins: config.corsOrigins });
     await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
     await app.register(health, { holder, sync });

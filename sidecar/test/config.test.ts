@@ -55,6 +55,19 @@ describe('config: defaults < file < environment < command line', () => {
     expect(fromFlags.port).toBe(0);
   });
 
+  it('allows national calls from other machines only when told to, in the file or the environment', () => {
+    const dir = tempDataDir();
+    expect(loadConfig({ env: {}, overrides: { dataDir: dir } }).allowRemoteNational).toBe(false);
+    fs.writeFileSync(path.join(dir, CONFIG_FILE_NAME), JSON.stringify({ allowRemoteNational: true }));
+    expect(loadConfig({ env: { PREALERT_DATA_DIR: dir } }).allowRemoteNational).toBe(true);
+    expect(
+      loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_ALLOW_REMOTE_NATIONAL: 'off' } }).allowRemoteNational,
+    ).toBe(false);
+    expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_ALLOW_REMOTE_NATIONAL: 'yes' } })).toThrow(
+      /PREALERT_ALLOW_REMOTE_NATIONAL must be on or off/,
+    );
+  });
+
   it('names the bad setting', () => {
     const dir = tempDataDir();
     const file = path.join(dir, CONFIG_FILE_NAME);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isLocalPeer } from '../loopback-host';
 import type { RequestReporter } from '../plugins/request-log';
 import { utf8Bytes } from './body-charset';
 import { failedAnswer, type NationalAnswerer } from './national-answerer';
@@ -16,6 +17,8 @@ export interface DirectLaneOptions {
   nextRequestId: () => string;
   /** True once the server is closing: requests then go to fastify, which answers 503. */
   closing: () => boolean;
+  /** Calls from other machines go to fastify, whose remote-national-guard.ts refuses them. */
+  localOnly?: boolean;
 }
 
 /** Takes a request (true) or leaves it to fastify (false). */
@@ -35,6 +38,7 @@ export function directLane(options: DirectLaneOptions): DirectLane {
     if (req.method !== 'POST') return false;
     const matched = req.url === undefined ? undefined : matchNationalUrl(req.url);
     if (!matched) return false;
+    if (options.localOnly && !isLocalPeer(req.socket.remoteAddress)) return false;
     const { pattern, route } = matched;
     const headers = req.headers;
     const type = headers['content-type'];

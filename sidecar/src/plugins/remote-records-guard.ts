@@ -1,21 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { isLoopbackAddress } from '../loopback-host';
+import { isLocalPeer, isLoopbackAddress } from '../loopback-host';
 import { requireAdmin } from './admin-auth';
 
 /** Routes that read what was prescribed and decided on this workstation: results, reasons, doctors' figures. */
 const RECORD_ROUTES = new Set(['/v1/tasks/:task_id', '/v1/stats', '/v1/stats.csv']);
 
-/** A peer on this machine: 127.0.0.0/8, ::1, or an IPv4 loopback address in its IPv6-mapped form. */
-function isLocalPeer(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  return isLoopbackAddress(address.startsWith('::ffff:') ? address.slice(7) : address);
-}
-
 /**
  * A hospital that lets the sidecar listen beyond loopback (so IT can push libraries and read fleet status) has not
  * thereby published its records to the ward's network: another machine reads tasks and figures only with the admin
- * token, as it administers only with it. Processes on the workstation itself read them as before; the national
- * routes, status, health and metrics (which hold no patient's orders) are left as they are.
+ * token, as it administers only with it. Processes on the workstation itself read them as before; status, health
+ * and metrics (which hold no patient's orders) are left as they are, and the national routes are guarded by
+ * remote-national-guard.ts.
  */
 export async function remoteRecordsGuard(
   app: FastifyInstance,
