@@ -28,6 +28,27 @@ export function maskIdNumbers(text: string): string {
 }
 
 /**
+ * `text` with identity numbers masked, then cut to `max` characters: cut first, an 18-digit number could be left
+ * as 17 digits, which no longer look like one and stay in clear.
+ */
+export function maskedAndCut(text: string, max: number): string {
+  const masked = maskIdNumbers(text);
+  return masked.length > max ? `${masked.slice(0, max)}…` : masked;
+}
+
+/**
+ * What an error message quotes of the request: a value as quoteValue writes it (a JSON string, "…" when cut) and a
+ * date (出生日期 … 晚于请求日期 …). The HIS sent them and is told them; a log line names the field and what was
+ * expected only, as a value where the HIS mapped the wrong column may be the patient's name.
+ */
+const QUOTED_VALUE = /"(?:[^"\\]|\\.)*"…?|\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?/g;
+
+/** An error message for a log line: the values it quotes dropped, identity numbers masked, at most `max` long. */
+export function errorForLog(message: string, max = 200): string {
+  return maskedAndCut(message.replace(QUOTED_VALUE, '[值略]'), max);
+}
+
+/**
  * Replaces patient fields at any depth, so a log call that passes a request fragment (or a whole envelope by
  * mistake) never prints them, and masks identity numbers inside text and error messages (a gateway's err_msg
  * may quote one). A name inside free text cannot be recognised; the log holds no request text besides such
@@ -76,8 +97,9 @@ export interface Loggers {
   /** For everything: patient fields are redacted. */
   logger: Logger;
   /**
-   * For the one line per request only, whose fields are fixed (route, status, task id, timing) and can never
-   * hold patient data; it skips the redaction pass, which would otherwise run on every request.
+   * For the one line per request only, whose fields are fixed (route, status, task id, timing); it skips the
+   * redaction pass, which would otherwise run on every request. Its texts from the request (task id, infno,
+   * err_msg) are made fit for the log where the line is built (plugins/request-log.ts, errorForLog).
    */
   requestLogger: Logger;
 }

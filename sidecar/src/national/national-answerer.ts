@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { quoteValue, type RequestEnvelope, type ResponseEnvelope } from '@prealert/core';
-import { type Logger, maskIdNumbers } from '../logging';
+import { errorForLog, type Logger, maskedAndCut } from '../logging';
 import { isLoopbackHost } from '../loopback-host';
 import type { RequestFacts } from '../request-facts';
 import { secretMatcher } from '../secret-compare';
@@ -91,7 +91,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     if (capacityHeader !== undefined) {
       const capacity = Number(capacityHeader);
       if (!Number.isInteger(capacity) || capacity <= 0)
-        return fail(`X-Out-Capacity 应为正整数字节数 (收到 "${shortenError(String(capacityHeader))}")`);
+        return fail(`X-Out-Capacity 应为正整数字节数 (收到 "${maskedAndCut(String(capacityHeader), 200)}")`);
       format.capacity = capacity;
     }
     try {
@@ -104,7 +104,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
       // A page the hospital did not list may not write reminders or decisions, even through a "simple" request
       // that a browser sends without a CORS preflight (text/plain, forms). Desktop HIS send no Origin.
       return fail(
-        `Origin "${shortenError(String(headers.origin))}" 未获准调用本服务 (PREALERT_CORS_ORIGINS)`,
+        `Origin "${maskedAndCut(String(headers.origin), 200)}" 未获准调用本服务 (PREALERT_CORS_ORIGINS)`,
         undefined,
         403,
       );
@@ -230,10 +230,10 @@ export function render(
 }
 
 /**
- * err_msg for the request log line: enough to tell why, bounded whatever the caller sent, and with identity
- * numbers masked (a field error may quote a value, and that line skips the field redaction).
+ * err_msg for the request log line: enough to tell why (the field and what it should be), bounded whatever the
+ * caller sent, without the values it quotes (a field error quotes what was sent, which may be a name where a date
+ * belongs) and with identity numbers masked, as that line skips the field redaction.
  */
 export function shortenError(message: string): string {
-  const masked = maskIdNumbers(message);
-  return masked.length > 200 ? `${masked.slice(0, 200)}…` : masked;
+  return errorForLog(message);
 }

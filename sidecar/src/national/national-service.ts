@@ -14,7 +14,7 @@ import {
   validateFeedbackInput,
 } from '@prealert/core';
 import type { LibraryHolder } from '../library-holder';
-import { type Logger, maskIdNumbers } from '../logging';
+import { type Logger, maskedAndCut, maskIdNumbers } from '../logging';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
 import type { MsgidOwners } from '../store/msgid-owners';
@@ -133,7 +133,9 @@ export class NationalService {
     }
     return this.error(
       call,
-      `infno "${call.infno.length > 20 ? `${call.infno.slice(0, 20)}…` : call.infno}" 不支持: 本服务只处理 3101、3102、3103（及海南 3660、3661）`,
+      // Masked, then cut: cut first, an ID number's 17 digits would no longer be recognised. Quoted as JSON, so a
+      // quote inside cannot end the value early for the log line's errorForLog.
+      `infno ${JSON.stringify(maskedAndCut(call.infno, 20))} 不支持: 本服务只处理 3101、3102、3103（及海南 3660、3661）`,
     );
   }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../logging';
+import { type Logger, maskedAndCut, maskIdNumbers } from '../logging';
 import type { RequestFacts } from '../request-facts';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import '../request-facts';
@@ -21,7 +21,7 @@ export type RequestReporter = (outcome: RequestOutcome) => void;
 
 /**
  * One log line and one metrics observation per request, after the response went out. The line carries the route
- * pattern, the task id and the time taken; never a body, so no patient data can reach the log from here. Shared by
+ * pattern, the task id and the time taken; never a body, and err_msg without the values it quotes (errorForLog). Shared by
  * fastify's routes (the hook below) and the direct national lane.
  */
 export function requestReporter(logger: Logger, metrics: SidecarMetrics): RequestReporter {
@@ -35,8 +35,10 @@ export function requestReporter(logger: Logger, metrics: SidecarMetrics): Reques
           method,
           route,
           status,
-          infno: facts?.infno,
-          task_id: facts?.taskId,
+          // The HIS's own text, which may hold an ID number (a 就诊号 or 身份证号 as task_id): masked as the other
+          // lines' are (redactPatientFields), before an unknown infno is cut.
+          infno: facts?.infno === undefined ? undefined : maskedAndCut(facts.infno, 20),
+          task_id: facts?.taskId === undefined ? undefined : maskIdNumbers(facts.taskId),
           ok: facts?.ok,
           err_msg: facts?.error,
           ms: Math.round(ms * 100) / 100,
