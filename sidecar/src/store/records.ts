@@ -1,4 +1,5 @@
 import type { EncounterSummary, Finding, JudgeResultDto } from '@prealert/core';
+import { maskIdNumbers } from '../logging';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import { shanghaiDay } from '../stats/days';
 import type { Db } from './database';
@@ -337,7 +338,7 @@ export class AnalysisRecorder {
         at,
         record.infno,
         r[1],
-        result.rule_name,
+        maskIdNumbers(result.rule_name),
         result.kp_id ?? '',
         r[2],
         result.wf_impact ?? 'reason',
@@ -417,9 +418,13 @@ export class AnalysisRecorder {
     return id;
   }
 
-  /** The stored form of a result: patn_id pseudonymised, task_id blank (the task row holds it; see TaskStore). */
+  /**
+   * The stored form of a result: patn_id pseudonymised, task_id blank (the task row holds it; see TaskStore), and
+   * ID numbers masked in its texts (a gateway's vola_cont quoting the patient's 身份证号, a data-quality reminder
+   * quoting the hilist_name the HIS sent). The HIS was answered with the result as it was.
+   */
   private bodyJson(r: JudgeResultDto): string {
-    return JSON.stringify({
+    const json = JSON.stringify({
       ...r,
       task_id: '',
       patn_id: this.patientKey(r.patn_id ?? ''),
@@ -428,7 +433,20 @@ export class AnalysisRecorder {
         patn_id: this.patientKey(d.patn_id ?? ''),
       })),
     });
+    return MAY_HOLD_ID_NUMBER.test(json) ? JSON.stringify(JSON.parse(json), maskIdNumbersInTexts) : json;
   }
+}
+
+/** 17 digits in a row: what every ID number has; most results have none, and are stored without a second pass. */
+const MAY_HOLD_ID_NUMBER = /\d{17}/;
+
+/**
+ * JSON.stringify's replacer masking ID numbers in string values. Identifiers (keys ending in "_id": jr_id, rule_id,
+ * mdtrt_id, rx_id…) are kept as sent, as maskPatientNamesInJson keeps them: they are codes, and the record is looked
+ * up and linked by them.
+ */
+function maskIdNumbersInTexts(key: string, value: unknown): unknown {
+  return typeof value === 'string' && !key.endsWith('_id') ? maskIdNumbers(value) : value;
 }
 
 /** An error as the sink reported it, with SQLite's code kept for the log. */
