@@ -1,4 +1,5 @@
 import http from 'node:http';
+import path from 'node:path';
 import { compileValidators, type LibraryData } from '@prealert/core';
 import { loadNationalLibrary } from '@prealert/rules-cache';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
@@ -29,7 +30,7 @@ import { status } from './plugins/status';
 import { tasks } from './plugins/tasks';
 import { removePortFile, writePortFile } from './port-file';
 import { SidecarMetrics } from './sidecar-metrics';
-import { spoolReplay } from './spool/spool-replay';
+import { pruneRejectedSpool, SPOOL_DIR_NAME, spoolReplay } from './spool/spool-replay';
 import { type Db, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
 import { MsgidOwners } from './store/msgid-owners';
@@ -118,6 +119,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       recorder,
       dispositions,
       logger,
+      pruneFiles: (beforeMs) => pruneRejectedSpool(path.join(config.dataDir, SPOOL_DIR_NAME), beforeMs),
     });
     undo.push(() => retention.close());
     const metrics = new SidecarMetrics({

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { quoteValue, type RequestEnvelope } from '@prealert/core';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../logging';
+import { errorForLog, type Logger } from '../logging';
 import { CharsetError, decodeBody, requestCharset } from '../national/body-charset';
 import type { NationalService } from '../national/national-service';
 import type { DispositionStore } from '../store/dispositions';
@@ -130,7 +130,13 @@ export class SpoolReplayer {
       if (typeof parsed === 'string') return { done: false, reason: parsed };
       envelope = parsed;
     } catch (error) {
-      if (error instanceof SpoolFileError || error instanceof CharsetError || error instanceof SyntaxError) {
+      if (error instanceof SyntaxError) {
+        // Only where, never V8's message: it quotes pieces of the body (a reason naming the patient), as the
+        // national route does.
+        const position = /at position (\d+)/.exec(error.message)?.[1];
+        return { done: false, reason: `报文不是合法的 JSON${position === undefined ? '' : `，位置 ${position}`}` };
+      }
+      if (error instanceof SpoolFileError || error instanceof CharsetError) {
         return { done: false, reason: error.message };
       }
       throw error;
@@ -168,7 +174,12 @@ export class SpoolReplayer {
     const rejectedDir = path.join(this.spoolDir, REJECTED_DIR_NAME);
     await fs.mkdir(rejectedDir, { recursive: true });
     await fs.rename(path.join(this.spoolDir, name), path.join(rejectedDir, name));
-    this.options.logger.warn({ file: name, reason }, 'spooled 3103 cannot be stored; moved to spool/rejected');
+    // The reason may be the service's err_msg, which quotes what was sent (an unknown warn_rslt_id): the field and
+    // why are logged, not the value.
+    this.options.logger.warn(
+      { file: name, reason: errorForLog(reason) },
+      'spooled 3103 cannot be stored; moved to spool/rejected',
+    );
   }
 
   private async removeIfStale(name: string): Promise<void> {
@@ -176,6 +187,31 @@ export class SpoolReplayer {
     const stat = await fs.stat(file).catch(() => undefined);
     if (stat && Date.now() - stat.mtimeMs > STALE_TEMP_MS) await fs.rm(file, { force: true });
   }
+}
+
+/**
+ * Removes the rejected spool files last written before `beforeMs` (records.retentionDays: they hold whole 3103
+ * bodies, reasons included, and are kept no longer than the records). Returns how many went.
+ */
+export async function pruneRejectedSpool(spoolDir: string, beforeMs: number): Promise<number> {
+  const rejectedDir = path.join(spoolDir, REJECTED_DIR_NAME);
+  let names: string[];
+  try {
+    names = await fs.readdir(rejectedDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.endsWith(SPOOL_FILE_SUFFIX)) continue;
+    const file = path.join(rejectedDir, name);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (stat === undefined || stat.mtimeMs >= beforeMs) continue;
+    await fs.rm(file, { force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** As the shim route reads a body: the whole envelope, or only its input. A string names what is wrong. */

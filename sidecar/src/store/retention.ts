@@ -47,6 +47,8 @@ export interface RetentionOptions {
   recorder: Pick<AnalysisRecorder, 'forgetStored' | 'flush' | 'heldRecords'>;
   dispositions: Pick<DispositionStore, 'forget'>;
   logger: Logger;
+  /** Removes files kept beside the records (rejected spool files) from before the cutoff; returns how many. */
+  pruneFiles?: (beforeMs: number) => Promise<number>;
 }
 
 interface Cutoff {
@@ -279,6 +281,7 @@ export class RecordsRetention {
     if (guarded === undefined) return undefined;
     const { cutoff, store } = guarded;
     const keptFrom = cutoff.day;
+    await this.pruneFiles(cutoff);
     const counts: PruneCounts = {
       reminders: 0,
       dispositions: 0,
@@ -317,6 +320,21 @@ export class RecordsRetention {
     const removed = Object.values(counts).some((n) => n > 0);
     if (removed) this.options.logger.info(report, `records older than ${this.options.retentionDays} days pruned`);
     return report;
+  }
+
+  /** By the same guarded cutoff as the records; a failure is logged and leaves the records' pass to go on. */
+  private async pruneFiles(cutoff: Cutoff): Promise<void> {
+    if (this.options.pruneFiles === undefined) return;
+    try {
+      const files = await this.options.pruneFiles(cutoff.ms);
+      if (files > 0)
+        this.options.logger.info(
+          { files, kept_from: cutoff.day },
+          `rejected spool files older than ${this.options.retentionDays} days removed`,
+        );
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'removing old rejected spool files failed; trying again tomorrow');
+    }
   }
 
   private async pruneReminders(cutoff: Cutoff, counts: PruneCounts): Promise<boolean> {
