@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type pino from 'pino';
 import pinoRoll from 'pino-roll';
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, restrictToOwnerAsync } from './owner-only';
 
 export type LogDestination = ReturnType<typeof pino.destination>;
 
@@ -30,6 +31,8 @@ const DATE_FORMAT = 'yyyy-MM-dd';
  * files are also swept once the first one is open (sweepRolledFiles).
  */
 export async function openRollingFile(options: RollingFileOptions): Promise<LogDestination> {
+  // Created here, owner-only, rather than by sonic-boom's mkdir (0755); a folder that exists is left as it is.
+  await fs.mkdir(path.dirname(options.file), { recursive: true, mode: OWNER_ONLY_DIR });
   const destination = await pinoRoll({
     file: options.file,
     size: `${options.maxFileBytes}b`,
@@ -37,6 +40,7 @@ export async function openRollingFile(options: RollingFileOptions): Promise<LogD
     dateFormat: DATE_FORMAT,
     limit: { count: options.keepFiles, removeOtherLogFiles: true },
     mkdir: true,
+    mode: OWNER_ONLY_FILE,
     sync: false,
     minLength: options.minLength,
     periodicFlush: options.periodicFlush,
@@ -69,6 +73,8 @@ export async function sweepRolledFiles(file: string, keep: number): Promise<stri
     .filter((f): f is { name: string; match: RegExpExecArray } => f.match !== null)
     .map(({ name, match }) => ({ name, day: match[1]!, number: Number(match[2]) }))
     .sort((a, b) => (a.day === b.day ? a.number - b.number : a.day < b.day ? -1 : 1));
+  // Files an earlier prealert created readable by all are made owner-only, as new ones are created.
+  await Promise.all(rolled.map((f) => restrictToOwnerAsync(path.join(dir, f.name))));
   const deleted: string[] = [];
   for (const old of rolled.slice(0, Math.max(0, rolled.length - keep))) {
     try {

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { DEFAULT_LOG_FILE_BYTES, DEFAULT_LOG_KEEP_FILES, type LogLevel } from './config';
 import type { LogDestination } from './log-rotation';
+import { OWNER_ONLY_FILE } from './owner-only';
 
 export type { Logger } from 'pino';
 
@@ -119,6 +120,7 @@ export function createLoggers(options: LoggingOptions): Loggers {
     dest: options.file ?? 1,
     sync: false,
     mkdir: options.file !== undefined,
+    mode: OWNER_ONLY_FILE,
     minLength: LOG_WRITE_BYTES,
     periodicFlush: LOG_FLUSH_MS,
   });

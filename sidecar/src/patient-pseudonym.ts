@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDir } from './durable-files';
+import { OWNER_ONLY_DIR } from './owner-only';
 
 export const SECRET_FILE_NAME = 'install.secret';
 
@@ -31,7 +32,7 @@ export function loadInstallSecret(dataDir: string): Buffer {
  * over it instead. The directory entry is flushed too where the platform allows it.
  */
 function createSecret(dataDir: string, file: string, replace: boolean): void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: OWNER_ONLY_DIR });
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = fs.openSync(temp, 'wx', 0o600);
   try {

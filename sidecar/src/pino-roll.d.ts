@@ -16,6 +16,8 @@ declare module 'pino-roll' {
     symlink?: boolean;
     // sonic-boom's own options, passed through.
     mkdir?: boolean;
+    /** The mode each file is created with (every roll-over opens a new one). */
+    mode?: number;
     sync?: boolean;
     minLength?: number;
     periodicFlush?: number;

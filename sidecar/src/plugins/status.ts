@@ -7,6 +7,7 @@ import type { OutboxStore } from '../store/outbox';
 import type { AnalysisRecorder } from '../store/records';
 import type { WalCheckpointer } from '../store/wal-checkpointer';
 import type { LibrarySync } from '../sync/library-sync';
+import type { SyncStatus } from '../sync/sync-types';
 
 export interface StatusOptions {
   holder: LibraryHolder;
@@ -46,7 +47,29 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
       // worker could not run (IT staff: a repackaged install missing dist/*-worker.js).
       storage: { records: options.recorder.writerThread, checkpoints: options.checkpointer.where },
       analysis: options.analysis?.() ?? null,
-      ...(options.sync ? { sync: options.sync.status() } : {}),
+      ...(options.sync ? { sync: shownSyncStatus(options.sync.status()) } : {}),
     };
   });
+}
+
+/**
+ * The sync block as anyone who reaches /v1/status may read it (another machine too, listening beyond loopback):
+ * the bundle URL without userinfo, query or fragment, where a bundle server's access key would be.
+ */
+function shownSyncStatus(status: SyncStatus): SyncStatus {
+  return status.url === null ? status : { ...status, url: urlWithoutSecrets(status.url) };
+}
+
+export function urlWithoutSecrets(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return '(unreadable URL)';
+  }
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  return url.toString();
 }

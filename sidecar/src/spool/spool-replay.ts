@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorForLog, type Logger } from '../logging';
 import { CharsetError, decodeBody, requestCharset } from '../national/body-charset';
 import type { NationalService } from '../national/national-service';
+import { OWNER_ONLY_DIR, restrictToOwnerAsync } from '../owner-only';
 import type { DispositionStore } from '../store/dispositions';
 import { parseSpoolFile, SPOOL_FILE_SUFFIX, SPOOL_TEMP_SUFFIX, SpoolFileError } from './spool-file';
 
@@ -172,8 +173,11 @@ export class SpoolReplayer {
 
   private async reject(name: string, reason: string): Promise<void> {
     const rejectedDir = path.join(this.spoolDir, REJECTED_DIR_NAME);
-    await fs.mkdir(rejectedDir, { recursive: true });
+    await fs.mkdir(rejectedDir, { recursive: true, mode: OWNER_ONLY_DIR });
     await fs.rename(path.join(this.spoolDir, name), path.join(rejectedDir, name));
+    // The shim creates its files owner-only; one written otherwise (by hand, an older shim) is made so, as it is
+    // kept for up to the records' retention.
+    await restrictToOwnerAsync(path.join(rejectedDir, name));
     // The reason may be the service's err_msg, which quotes what was sent (an unknown warn_rslt_id): the field and
     // why are logged, not the value.
     this.options.logger.warn(

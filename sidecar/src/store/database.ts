@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, restrictToOwner } from '../owner-only';
 
 export type Db = Database.Database;
 
@@ -168,7 +169,13 @@ export interface OpenOptions {
 /** Opens (creating when needed) the records database in WAL mode and brings its schema up to date. */
 export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   const file = path.join(dataDir, DATABASE_FILE_NAME);
-  if (!options.readonly) fs.mkdirSync(dataDir, { recursive: true });
+  if (!options.readonly) {
+    fs.mkdirSync(dataDir, { recursive: true, mode: OWNER_ONLY_DIR });
+    // Created here, owner-only, before SQLite opens it: SQLite gives the WAL and shared-memory files the mode of
+    // the database file.
+    fs.closeSync(fs.openSync(file, 'a', OWNER_ONLY_FILE));
+    for (const suffix of ['', '-wal', '-shm']) restrictToOwner(`${file}${suffix}`);
+  }
   const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   db.pragma('busy_timeout = 5000');
   if (options.readonly) {
