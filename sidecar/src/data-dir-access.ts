@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { OWNER_ONLY_DIR } from './owner-only';
 
 /** What an errno means for a data directory, in IT's words. */
 const CAUSES: Record<string, string> = {
@@ -22,7 +23,8 @@ export function checkDataDirWritable(dataDir: string): void {
   const probe = path.join(dataDir, `.write-probe-${process.pid}`);
   let step = 'create it';
   try {
-    fs.mkdirSync(dataDir, { recursive: true });
+    // Created owner-only here, as every later step would: the first mkdir decides the folder's mode.
+    fs.mkdirSync(dataDir, { recursive: true, mode: OWNER_ONLY_DIR });
     step = 'write in it';
     fs.closeSync(fs.openSync(probe, 'w'));
     fs.rmSync(probe, { force: true });
