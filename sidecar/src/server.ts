@@ -33,7 +33,6 @@ import { SidecarMetrics } from './sidecar-metrics';
 import { pruneRejectedSpool, SPOOL_DIR_NAME, spoolReplay } from './spool/spool-replay';
 import { type Db, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
-import { MsgidOwners } from './store/msgid-owners';
 import { OutboxStore } from './store/outbox';
 import { FiguresWithPrunedDays } from './store/pruned-figures';
 import { openRecordSink } from './store/record-sink';
@@ -109,7 +108,6 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
           : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
     });
-    const msgidOwners = new MsgidOwners(db, pseudonyms);
     const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
     // Days pruned by retention keep their figures (pruned-figures.ts).
     const figures = new FiguresWithPrunedDays(db);
@@ -136,7 +134,6 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           holder,
           dispositions,
           recorder,
-          msgidOwners,
           metrics,
           logger,
           admdvs: config.admdvs,
@@ -171,7 +168,6 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const service = new NationalService({
       holder,
       recorder,
-      msgidOwners,
       priorContinued: (jrId) => dispositions.priorContinued(jrId),
       coveredBy: (result) => dispositions.coveredBy(result),
       metrics,

@@ -7,7 +7,6 @@ import type { Answered, Arrival, NationalAnswerer } from '../national/national-a
 import type { NationalRoute } from '../national/national-routes';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { ContinuedListener, DispositionStore } from '../store/dispositions';
-import type { MsgidOwners } from '../store/msgid-owners';
 import type { AnalysisRecorder } from '../store/records';
 import { watchServingThread } from '../sync/main-thread-load';
 import { startWorker, workerScript } from '../worker-start';
@@ -29,8 +28,6 @@ export interface AnalysisThreadOptions {
   holder: LibraryHolder;
   dispositions: Pick<DispositionStore, 'continuedReasons' | 'continuedLines' | 'onContinuedChange'>;
   recorder: Pick<AnalysisRecorder, 'enqueue'>;
-  /** Decides the id of a record the worker took from a msgid, as the request thread's service does its own. */
-  msgidOwners?: Pick<MsgidOwners, 'recordUnder'>;
   metrics: Pick<SidecarMetrics, 'ruleHit'>;
   logger: Logger;
   admdvs: string;
@@ -263,18 +260,14 @@ export class AnalysisThread {
         const call = this.take(message.id);
         if (!call) return;
         this.counts.answered++;
-        let facts = message.facts;
         if (message.record) {
           for (const result of message.record.results) this.options.metrics.ruleHit(result[1]);
-          // The body holds no task id (its results echo the request's task_id), so only the header's changes.
-          const recordedAs = this.options.msgidOwners?.recordUnder(message.record);
-          if (recordedAs !== undefined && recordedAs !== facts.taskId) facts = { ...facts, taskId: recordedAs };
           this.options.recorder.enqueue(message.record);
         }
         const { payload } = message;
         call.resolve(
           Promise.resolve({
-            facts,
+            facts: message.facts,
             status: message.status,
             contentType: message.contentType,
             payload:

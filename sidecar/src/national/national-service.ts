@@ -17,9 +17,8 @@ import type { LibraryHolder } from '../library-holder';
 import { type Logger, maskedAndCut, maskIdNumbers } from '../logging';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
-import type { MsgidOwners } from '../store/msgid-owners';
 import { recordedResult } from '../store/recorded-result';
-import type { AnalysisRecord, AnalysisRecorder } from '../store/records';
+import type { AnalysisRecorder } from '../store/records';
 import { maskPatientNames, maskPatientNamesInJson, patientNamesOf } from '../upstream/patient-names';
 import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
@@ -67,8 +66,6 @@ export interface NationalAnswer {
 export interface NationalServiceDeps {
   holder: Pick<LibraryHolder, 'get' | 'loadError'>;
   recorder: Pick<AnalysisRecorder, 'enqueue'>;
-  /** Gives an answer whose msgid another patient's answer was recorded under an id of its own (request thread). */
-  msgidOwners?: Pick<MsgidOwners, 'recordUnder'>;
   /** The doctor's earlier "continue" on a reminder (DispositionStore, or the analysis thread's copy of its set). */
   priorContinued: (jrId: string) => { reason: string } | undefined;
   /**
@@ -183,8 +180,7 @@ export class NationalService {
     const outcome = analyze(active.compiled, input.value, { infno, now: call.receivedAt, config: this.deps.evaluator });
     if (!outcome.ok) return failed(outcome);
     // Results echo the request's task_id (the spec's 原样返回); the record, and the client's way back to it, need one.
-    const recorded = recordedTaskId(outcome.taskId, call.envelope.msgid);
-    const taskId = recorded.id;
+    const taskId = recordedTaskId(outcome.taskId, call.envelope.msgid);
 
     let results: AnsweredResult[] = outcome.output.result;
     const localCount = results.length;
@@ -256,9 +252,8 @@ export class NationalService {
     const names = results.length > localCount ? patientNamesOf(input.value) : [];
     const recordedJson = (i: number): string =>
       i >= localCount && names.length > 0 ? maskPatientNamesInJson(resultJson[i]!, names) : resultJson[i]!;
-    const record: AnalysisRecord = {
+    this.deps.recorder.enqueue({
       taskId,
-      ...(recorded.fromMsgid && { taskIdFromMsgid: true }),
       infno,
       scenes: outcome.scenes,
       receivedAt: call.receivedAt,
@@ -268,11 +263,8 @@ export class NationalService {
       findings: outcome.findings,
       encounters: outcome.encounters,
       upstreamLinks,
-    };
-    // On the analysis thread there is none: the request thread decides when the record reaches it.
-    const recordedAs = this.deps.msgidOwners?.recordUnder(record) ?? taskId;
-    this.deps.recorder.enqueue(record);
-    return { ok: true, envelope, taskId: recordedAs, resultJson, fittedText: fitted?.text };
+    });
+    return { ok: true, envelope, taskId, resultJson, fittedText: fitted?.text };
   }
 
   private async feedback(call: NationalCall, deps: FeedbackDeps): Promise<NationalAnswer> {

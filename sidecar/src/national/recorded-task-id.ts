@@ -11,22 +11,15 @@ export const TASK_ID_HEADER = 'X-Prealert-Task-Id';
 /** The header's value: percent-encoded (encodeURIComponent), since a task_id may hold what a header cannot carry. */
 export const taskIdHeaderValue = (taskId: string): string => encodeURIComponent(taskId);
 
-/** The id a 3101/3102 answer is recorded under, and whether it is the envelope's msgid standing in for task_id. */
-export interface RecordedTaskId {
-  id: string;
-  fromMsgid: boolean;
-}
-
 /**
  * The id a 3101/3102 answer is recorded under, and so found by (/v1/tasks/:task_id, /ui/reminder/:task_id).
  * task_id is optional (N) and often left out: recorded under "" every such answer replaced the one before, and the
  * reminder page showed whichever patient was analysed last. The envelope's msgid stands in (the spec's vendors
- * reuse it as task_id, and the HIS knows it), else an id of this call's own. A blank task_id counts as none. A
- * msgid a buggy HIS reuses for another patient is not taken twice: msgid-owners.ts gives that answer an id of its own.
+ * reuse it as task_id, and the HIS knows it), else an id of this call's own. A blank task_id counts as none.
  */
-export function recordedTaskId(taskId: string, msgid: unknown): RecordedTaskId {
-  if (taskId.trim() !== '') return { id: taskId, fromMsgid: false };
+export function recordedTaskId(taskId: string, msgid: unknown): string {
+  if (taskId.trim() !== '') return taskId;
   const message = typeof msgid === 'number' && Number.isFinite(msgid) ? String(msgid) : msgid;
-  if (typeof message === 'string' && message.trim() !== '') return { id: message, fromMsgid: true };
-  return { id: randomUUID(), fromMsgid: false };
+  if (typeof message === 'string' && message.trim() !== '') return message;
+  return randomUUID();
 }

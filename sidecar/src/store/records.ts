@@ -13,8 +13,6 @@ export type RecordedFinding = Pick<Finding, 'jrId' | 'deptCode' | 'deptName' | '
 /** Everything about one 3101/3102 answer that is kept. Held by reference until flushed: no copying on the request path. */
 export interface AnalysisRecord {
   taskId: string;
-  /** taskId is the envelope's msgid standing in for a task_id the request left out (recorded-task-id.ts). */
-  taskIdFromMsgid?: boolean;
   infno: '3101' | '3102';
   scenes: readonly number[];
   receivedAt: Date;
