@@ -102,6 +102,25 @@ describe('a 3101 without task_id', () => {
     expect((await task(String(second.msgid))).body.results.every((r) => r.mdtrt_id === 'MZ-NT-B')).toBe(true);
   });
 
+  it('under a msgid a buggy HIS reuses, shows the patient analysed last: the one in front of the doctor now', async () => {
+    // A body-only HIS (the native shim) finds its task by the msgid it sent. Right after the second patient's 3101
+    // that must be the second patient, on both lanes: filing the second answer under an id of its own showed the
+    // first patient's reminders to the second patient's doctor.
+    const first = withoutTaskId('MZ-RE-A', '44010000000000000011');
+    const second = withoutTaskId('MZ-RE-B', '44010000000000000012');
+    second.msgid = first.msgid;
+    for (const origin of [undefined, PAGE_ORIGIN]) {
+      const a = await post(first, origin);
+      expect((await task(String(first.msgid))).body.results.every((r) => r.mdtrt_id === 'MZ-RE-A')).toBe(true);
+      const b = await post(second, origin);
+      expect(b.recordedAs).toBe(first.msgid);
+      const shown = await task(String(first.msgid));
+      expect(shown.status).toBe(200);
+      expect(shown.body.results.map((r) => r.mdtrt_id)).toEqual(b.output.result!.map(() => 'MZ-RE-B'));
+      expect(a.recordedAs).toBe(first.msgid);
+    }
+  });
+
   it('counts an empty or blank task_id as none', async () => {
     for (const [i, blank] of ['', '   '].entries()) {
       const envelope = withoutTaskId(`MZ-NT-E${i}`, `4401000000000000001${i}`, blank);
