@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule, Severity } from '@prealert/core';
-import { stableHash } from '@prealert/core';
+import { formatDay, parseLocalTime, stableHash } from '@prealert/core';
 import { quietWithSecondLineCarried } from './indication-diagnoses';
 import { parseLimit } from './limit-parser';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
@@ -201,29 +201,104 @@ function withoutRestatedIntervals(points: KnowledgePoint[], fromProse: ReadonlyS
   }
 }
 
+/** A point's effective days, inclusive, read as the evaluator reads them (compile.ts): ±Infinity when open. */
+interface DayRange {
+  from: number;
+  to: number;
+}
+
+function effectiveDays(kp: KnowledgePoint): DayRange {
+  return {
+    from: kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity,
+    to: kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity,
+  };
+}
+
+/** The days of `within` that none of `covered` holds, as ranges in day order. */
+function uncoveredDays(within: DayRange, covered: readonly DayRange[]): DayRange[] {
+  const gaps: DayRange[] = [];
+  let next = within.from;
+  for (const range of [...covered].sort((a, b) => a.from - b.from)) {
+    if (range.from > range.to) continue;
+    if (next > within.to) break;
+    if (range.from > next) gaps.push({ from: next, to: Math.min(range.from - 1, within.to) });
+    // Infinity + 1 is Infinity: a window open at its end leaves no day after it.
+    if (range.to === Infinity) return gaps;
+    next = Math.max(next, range.to + 1);
+  }
+  if (next <= within.to) gaps.push({ from: next, to: within.to });
+  return gaps;
+}
+
 /**
  * A 药品限适应症 point with ICD-10 prefixes for a code (a local mapping: rules.md, the text-only reminder applies
  * "until a local mapping adds prefixes") takes the place of a text-only point of the same rule for that code: the
  * text-only point loses the code, and goes when it has none left. Otherwise one order line got both reminders, the
  * mapping's (sev 2, reason) and the text's (sev 3, confirm), for one question. Its other codes stay as published.
+ * Only where the mapping is in effect, though: a point has a single window of days, so the text-only point's reading
+ * of a mapped code on the days no mapping of it holds (before its effective_from, after its effective_to) goes to a
+ * copy of the point limited to those days, one copy per gap; without one, an expired or not yet valid mapping left
+ * the line no reminder at all. A copy's id is the point's with a suffix of its window, stable across builds.
  * Here rather than in the evaluator: only the import sees sources and revisions meet, and the evaluator
  * configuration maps no diagnoses of its own.
  */
 function mappedIndicationsReplaceTextOnly(points: KnowledgePoint[]): void {
-  const mapped = new Set<string>();
+  const mapped = new Map<string, DayRange[]>();
   for (const kp of points) {
     if (kp.limit.kind !== 'indication' || kp.limit.icdPrefixes.length === 0) continue;
-    for (const code of kp.codes) mapped.add(`${kp.ruleId}\u0001${code}`);
+    const days = effectiveDays(kp);
+    for (const code of kp.codes) {
+      const key = `${kp.ruleId}\u0001${code}`;
+      mapped.set(key, [...(mapped.get(key) ?? []), days]);
+    }
   }
   if (mapped.size === 0) return;
   for (let i = points.length - 1; i >= 0; i--) {
     const kp = points[i]!;
     if (kp.limit.kind !== 'indication' || kp.limit.icdPrefixes.length > 0) continue;
-    const kept = kp.codes.filter((code) => !mapped.has(`${kp.ruleId}\u0001${code}`));
+    const own = effectiveDays(kp);
+    const kept: string[] = [];
+    const outside = new Map<string, { days: DayRange; codes: string[] }>();
+    for (const code of kp.codes) {
+      const windows = mapped.get(`${kp.ruleId}\u0001${code}`);
+      if (!windows) {
+        kept.push(code);
+        continue;
+      }
+      const gaps = uncoveredDays(own, windows);
+      // No mapping of the code meets the point's days: the point keeps it whole.
+      if (gaps.length === 1 && gaps[0]!.from === own.from && gaps[0]!.to === own.to) {
+        kept.push(code);
+        continue;
+      }
+      for (const days of gaps) {
+        const key = `${days.from}\u0001${days.to}`;
+        const copy = outside.get(key) ?? { days, codes: [] };
+        outside.set(key, copy);
+        copy.codes.push(code);
+      }
+    }
     if (kept.length === kp.codes.length) continue;
-    if (kept.length === 0) points.splice(i, 1);
-    else kp.codes = kept;
+    const copies = [...outside.values()].map(({ days, codes }) => outsideCopy(kp, days, codes));
+    if (kept.length === 0) points.splice(i, 1, ...copies);
+    else {
+      kp.codes = kept;
+      points.splice(i + 1, 0, ...copies);
+    }
   }
+}
+
+/** The text-only point `kp` for `codes` on `days` only. */
+function outsideCopy(kp: KnowledgePoint, days: DayRange, codes: string[]): KnowledgePoint {
+  const from = Number.isFinite(days.from) ? formatDay(days.from) : '';
+  const to = Number.isFinite(days.to) ? formatDay(days.to) : '';
+  // "-x": no id the import gives otherwise has it (suffixes there are digits or a hex hash).
+  const copy: KnowledgePoint = { ...kp, id: `${kp.id}-x${stableHash(`${from}\u0001${to}`).slice(0, 6)}`, codes };
+  delete copy.effectiveFrom;
+  delete copy.effectiveTo;
+  if (from) copy.effectiveFrom = from;
+  if (to) copy.effectiveTo = to;
+  return copy;
 }
 
 /**

@@ -159,16 +159,17 @@ describe('local CSV from Excel', () => {
   });
 });
 
-describe('a local indication mapping beside the national text-only point (audit finding 3)', () => {
-  const NHSA = '/work/shared/data/nhsa';
-  const INDICATION = 'GZ10000101008000';
-  const APREPITANT = 'XA04ADA285B002010102180'; // 阿瑞匹坦注射液, 限放化疗。 (batch 12, six codes)
-  const APREPITANT_OTHER = 'XA04ADA285B002010102777'; // the same point's next code, which the row does not map
-  // The top README's own example row.
-  const ROW = `药品限适应症,${INDICATION},drug,阿瑞匹坦注射液,indication,限放化疗。|Z51.0;Z51.1,限放化疗。,${APREPITANT}`;
+const NHSA = '/work/shared/data/nhsa';
+const INDICATION = 'GZ10000101008000';
+const APREPITANT = 'XA04ADA285B002010102180'; // 阿瑞匹坦注射液, 限放化疗。 (batch 12, six codes)
+const APREPITANT_OTHER = 'XA04ADA285B002010102777'; // the same point's next code, which the row does not map
+// The top README's own example row, with its two date columns (empty: always).
+const README_ROW = `药品限适应症,${INDICATION},drug,阿瑞匹坦注射液,indication,限放化疗。|Z51.0;Z51.1,限放化疗。,${APREPITANT}`;
 
-  const csv = path.join(tmp, 'aprepitant.csv');
-  fs.writeFileSync(csv, `${HEADER}\n${ROW}\n`);
+/** The national library with its revision and a one-row local CSV after it, as the provincial platform builds it. */
+function nationalWith(name: string, row: string): LibraryData {
+  const csv = path.join(tmp, `${name}.csv`);
+  fs.writeFileSync(csv, `${HEADER},effective_from,effective_to\n${row}\n`);
   const built = libraryFromFiles({
     meta: { version: 'prov-2026.11b', region: '440000', createdAt: '2026-11-20T08:00:00+08:00' },
     sources: [
@@ -181,10 +182,22 @@ describe('a local indication mapping beside the national text-only point (audit 
     revisions: [path.join(NHSA, 'revision_2026_01_knowledge_points.json')],
   });
   if (!built.ok) throw new Error(JSON.stringify(built.issues.slice(0, 3)));
-  const lib = built.value;
-  const compiled = compileLibrary(lib);
-  const reminders = (code: string, diagnoses: string[]) =>
-    resultsOf(run(compiled, { diagnoses, lines: [{ code, rx_id: 'R1', pric: 50 }] }), INDICATION);
+  return built.value;
+}
+
+/** The indication reminders of one line of `code` prescribed (and requested) on `day`. */
+function indicationReminders(lib: LibraryData, code: string, diagnoses: string[], day = '2026-11-20') {
+  const request = {
+    diagnoses,
+    adm_date: `${day} 08:30:00`,
+    lines: [{ code, rx_id: 'R1', pric: 50, date: `${day} 09:00:00` }],
+  };
+  return resultsOf(run(compileLibrary(lib), request, undefined, '3101', new Date(`${day}T06:00:00Z`)), INDICATION);
+}
+
+describe('a local indication mapping beside the national text-only point (audit finding 3)', () => {
+  const lib = nationalWith('aprepitant', `${README_ROW},,`);
+  const reminders = (code: string, diagnoses: string[]) => indicationReminders(lib, code, diagnoses);
 
   it('takes the code from the national point, which keeps its other five', () => {
     const points = lib.knowledgePoints.filter((kp) => kp.ruleId === INDICATION && kp.itemName === '阿瑞匹坦注射液');
@@ -205,5 +218,56 @@ describe('a local indication mapping beside the national text-only point (audit 
     const [textOnly, ...others] = reminders(APREPITANT_OTHER, ['E11.900']);
     expect(others).toEqual([]);
     expect(textOnly).toMatchObject({ sev_deg: '3', wf_impact: 'confirm' });
+  });
+});
+
+/**
+ * rules.md's text-only reminder stands "until a local mapping adds prefixes": where the mapping is not in effect
+ * (before its effective_from, after its effective_to) the national point still speaks for the code, or the line would
+ * get no reminder at all (review A4). Inside the window the mapping alone speaks, as above.
+ */
+describe('a local indication mapping with effective dates', () => {
+  const expired = nationalWith('aprepitant-expired', `${README_ROW},,2026-06-30`);
+  const future = nationalWith('aprepitant-future', `${README_ROW},2027-01-01,`);
+  const spring = nationalWith('aprepitant-spring', `${README_ROW},2026-03-01,2026-06-30`);
+  const textOnly = { sev_deg: '3', wf_impact: 'confirm' };
+  const mapping = { sev_deg: '2', wf_impact: 'reason' };
+  const severities = (lib: LibraryData, day: string) =>
+    indicationReminders(lib, APREPITANT, ['E11.900'], day).map((r) => ({ sev_deg: r.sev_deg, wf_impact: r.wf_impact }));
+
+  it('after the mapping’s effective_to, reminds the code with the national text again', () => {
+    expect(severities(expired, '2026-11-20')).toEqual([textOnly]);
+    expect(severities(expired, '2026-07-01')).toEqual([textOnly]);
+    expect(severities(expired, '2026-06-30')).toEqual([mapping]);
+  });
+
+  it('before the mapping’s effective_from, reminds the code with the national text', () => {
+    expect(severities(future, '2026-11-20')).toEqual([textOnly]);
+    expect(severities(future, '2026-12-31')).toEqual([textOnly]);
+    expect(severities(future, '2027-01-01')).toEqual([mapping]);
+    expect(indicationReminders(future, APREPITANT, ['Z51.100'], '2027-02-01')).toEqual([]);
+  });
+
+  it('on both sides of a closed window, and the national point’s other codes stay as published', () => {
+    expect(severities(spring, '2026-02-28')).toEqual([textOnly]);
+    expect(severities(spring, '2026-03-01')).toEqual([mapping]);
+    expect(severities(spring, '2026-06-30')).toEqual([mapping]);
+    expect(severities(spring, '2026-07-01')).toEqual([textOnly]);
+    const other = indicationReminders(spring, APREPITANT_OTHER, ['E11.900'], '2026-04-01');
+    expect(other.map((r) => r.sev_deg)).toEqual(['3']);
+    // The copies before and after are points of their own: a bundle refuses two points with one id.
+    const ids = spring.knowledgePoints.map((kp) => kp.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('outside the days of all mappings of the code, not between two that meet', () => {
+    const halves = nationalWith(
+      'aprepitant-halves',
+      `${README_ROW},2026-01-01,2026-03-31\n${README_ROW},2026-04-01,2026-06-30`,
+    );
+    expect(severities(halves, '2025-12-31')).toEqual([textOnly]);
+    expect(severities(halves, '2026-03-31')).toEqual([mapping]);
+    expect(severities(halves, '2026-04-01')).toEqual([mapping]);
+    expect(severities(halves, '2026-07-01')).toEqual([textOnly]);
   });
 });
