@@ -152,6 +152,41 @@ describe('bundle directory', () => {
     });
   });
 
+  it('a damaged parent stops a build, and only notes a review that could not be made', async () => {
+    // build and verify read the parent through one loader (parent-library.ts); each reports its failure its own way.
+    const damaged = path.join(tmp, 'damaged-parent');
+    fs.cpSync(v1Dir, damaged, { recursive: true });
+    const file = path.join(damaged, v1.libraryFile);
+    const bytes = fs.readFileSync(file);
+    bytes.write('女', bytes.indexOf('男'));
+    fs.writeFileSync(file, bytes);
+    const next = build('nhsa-b1-17+r2026.01', [REVISION], 'nhsa-b1-17');
+    const outDir = path.join(tmp, 'after-damaged');
+    expect(() => writeBundle({ library: next, privateKey, outDir, parentDir: damaged })).toThrow(
+      expect.objectContaining({ code: 'hash_mismatch', where: file }),
+    );
+    expect(fs.existsSync(outDir)).toBe(false);
+    const noManifest = path.join(tmp, 'no-manifest');
+    fs.mkdirSync(noManifest);
+    expect(() => writeBundle({ library: next, privateKey, outDir, parentDir: noManifest })).toThrow(
+      expect.objectContaining({ code: 'io', where: path.join(noManifest, MANIFEST_FILE) }),
+    );
+
+    const alone = writeBundle({ library: next, privateKey, outDir });
+    const reviewed = await verifyBundleDir(outDir, trusted, { parentDir: damaged });
+    expect(reviewed.manifest.version).toBe('nhsa-b1-17+r2026.01');
+    expect(reviewed.warnings).toHaveLength(1);
+    expect(reviewed.warnings[0]).toMatch(
+      /^parent nhsa-b1-17 not compared: .*sha256 [0-9a-f]{64} differs from the signed manifest's/,
+    );
+    expect(reviewed.warnings[0]).toContain(v1.libraryFile);
+    expect((await verifyBundleDir(outDir, trusted, { parentDir: noManifest })).warnings).toEqual([]);
+    // The intact parent is compared: the revision drops points of it, which the review names.
+    const compared = await verifyBundleDir(outDir, trusted, { parentDir: v1Dir });
+    expect(compared.warnings.join('\n')).toMatch(/knowledge point\(s\) of nhsa-b1-17 are not in nhsa-b1-17\+r2026.01/);
+    expect(alone.warnings).toEqual([]);
+  });
+
   it('reports every bad source row with file and row, and builds nothing', () => {
     const csv = path.join(tmp, 'local.csv');
     fs.writeFileSync(

@@ -6,7 +6,8 @@ import { applyDelta, type DeltaChanges, DeltaReader } from './delta';
 import { readFileChunks } from './file-chunks';
 import type { TrustedKey } from './keys';
 import { expectDigest, type LibraryDigest, LibraryReader } from './library-reader';
-import { type BundleManifest, MANIFEST_FILE, readManifestUnverified, verifyManifest } from './manifest';
+import { type BundleManifest, MANIFEST_FILE, verifyManifest } from './manifest';
+import { readBundleManifest, readParentLibrary } from './parent-library';
 import { reviewAgainstParent, sameVersionProblem } from './parent-review';
 
 export interface BundleVerification {
@@ -66,7 +67,7 @@ async function readLines(file: string): Promise<string[]> {
 function findParentLibrary(dirs: string[], sha256: string): string | undefined {
   for (const dir of dirs) {
     try {
-      const manifest = readManifestUnverified(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8'));
+      const manifest = readBundleManifest(dir);
       if (manifest.library.sha256 === sha256) return path.join(dir, manifest.library.file);
     } catch {
       // Not a bundle directory.
@@ -82,14 +83,10 @@ function findParentLibrary(dirs: string[], sha256: string): string | undefined {
  * here (it may hold only the parent's library, for the delta), and one holding this very bundle (published in place,
  * `--parent ./served --out ./served`) is no parent of it.
  */
-async function reviewParent(
-  parentDir: string,
-  manifest: BundleManifest,
-  points: LibraryData['knowledgePoints'],
-): Promise<string[]> {
+function reviewParent(parentDir: string, manifest: BundleManifest, points: LibraryData['knowledgePoints']): string[] {
   let parent: BundleManifest;
   try {
-    parent = readManifestUnverified(fs.readFileSync(path.join(parentDir, MANIFEST_FILE), 'utf8'));
+    parent = readBundleManifest(parentDir);
   } catch {
     return [];
   }
@@ -99,15 +96,11 @@ async function reviewParent(
     { version: manifest.version, ...manifest.library },
   );
   const warnings = problem ? [problem] : [];
-  const parentFile = path.join(parentDir, parent.library.file);
-  const reader = new LibraryReader(parent.library.file, parent.library.size);
   try {
-    await readFileChunks(parentFile, (chunk) => reader.write(chunk));
-    const read = reader.end();
-    expectDigest(parent.library.file, read, parent.library);
+    const { knowledgePoints } = readParentLibrary(parentDir, parent);
     warnings.push(
       ...reviewAgainstParent(
-        { version: parent.version, knowledgePoints: read.data.knowledgePoints },
+        { version: parent.version, knowledgePoints },
         { version: manifest.version, knowledgePoints: points },
       ),
     );
@@ -150,8 +143,7 @@ export async function verifyBundleDir(
   }
   const { data: _data, ...digest } = read;
   const result: BundleVerification = { manifest, keyId, library: { ...digest, codes }, warnings: [] };
-  if (options.parentDir)
-    result.warnings.push(...(await reviewParent(options.parentDir, manifest, read.data.knowledgePoints)));
+  if (options.parentDir) result.warnings.push(...reviewParent(options.parentDir, manifest, read.data.knowledgePoints));
 
   if (manifest.delta) {
     const entry = manifest.delta;

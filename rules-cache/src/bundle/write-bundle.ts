@@ -1,22 +1,22 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { KnowledgePoint, LibraryData } from '@prealert/core';
+import type { LibraryData } from '@prealert/core';
 import { BundleError } from './bundle-error';
 import { type DeltaChanges, diffLibraries } from './delta';
 import { libraryLines, libraryText } from './library-lines';
-import { expectDigest, LibraryReader } from './library-reader';
+import { LibraryReader } from './library-reader';
 import {
   BUNDLE_FORMAT,
   BUNDLE_TYPE,
   type BundleManifest,
   MANIFEST_FILE,
   manifestText,
-  readManifestUnverified,
   type SignedManifest,
   signManifest,
   VERSION_PATTERN,
 } from './manifest';
+import { type ParentLibrary, readBundleManifest, readParentLibrary } from './parent-library';
 import { reviewAgainstParent, sameVersionProblem } from './parent-review';
 
 export interface WriteBundleOptions {
@@ -59,29 +59,10 @@ function writeAtomically(file: string, bytes: Uint8Array | string): void {
   fs.renameSync(temp, file);
 }
 
-function readParent(dir: string): { manifest: BundleManifest; lines: string[]; points: KnowledgePoint[] } {
-  const manifestFile = path.join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(manifestFile, 'utf8');
-  } catch (error) {
-    throw new BundleError(`cannot be read (${(error as NodeJS.ErrnoException).code})`, 'io', manifestFile);
-  }
-  const manifest = readManifestUnverified(text, manifestFile);
-  const libraryFile = path.join(dir, manifest.library.file);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(libraryFile);
-  } catch (error) {
-    throw new BundleError(`cannot be read (${(error as NodeJS.ErrnoException).code})`, 'io', libraryFile);
-  }
-  expectDigest(libraryFile, { sha256: sha256(bytes), size: bytes.length }, manifest.library);
-  const reader = new LibraryReader(libraryFile);
-  reader.write(bytes);
-  const points = reader.end().data.knowledgePoints;
-  const lines = bytes.toString('utf8').split('\n');
-  lines.pop();
-  return { manifest, lines, points };
+/** The parent of a delta: a build cannot go on without it, so any failure to read or check it is thrown. */
+function readParent(dir: string): { manifest: BundleManifest } & ParentLibrary {
+  const manifest = readBundleManifest(dir);
+  return { manifest, ...readParentLibrary(dir, manifest) };
 }
 
 /**
@@ -184,7 +165,7 @@ export function writeBundle(options: WriteBundleOptions): WrittenBundle {
     removed,
     warnings: parent
       ? reviewAgainstParent(
-          { version: parent.manifest.version, knowledgePoints: parent.points },
+          { version: parent.manifest.version, knowledgePoints: parent.knowledgePoints },
           { version: library.meta.version, knowledgePoints: library.knowledgePoints },
         )
       : [],
@@ -193,7 +174,7 @@ export function writeBundle(options: WriteBundleOptions): WrittenBundle {
 
 function readPreviousManifest(dir: string): BundleManifest | undefined {
   try {
-    return readManifestUnverified(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8'));
+    return readBundleManifest(dir);
   } catch {
     return undefined;
   }
