@@ -119,6 +119,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   /** Interval points read out of pay-days prose (评定间隔时间不短于14天), dropped if a point of their own says the same. */
   const fromProse = new Set<KnowledgePoint>();
   const idCount = new Map<string, number>();
+  const taken = new Set<string>();
   for (const { file, row, record } of chosen) {
     const parsed = parseLimit(record.limit_type, record.limit_value, record.basis ?? '');
     if (!parsed.ok) {
@@ -152,6 +153,16 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       const n = (idCount.get(id) ?? 0) + 1;
       idCount.set(id, n);
       if (n > 1) id = `${id}-${stableHash(`${baseKey}\u0001${record.limit_value ?? ''}`).slice(0, 6)}`;
+      // Points alike in rule, item and limit (one local row repeated with other dates or another basis) still share
+      // that id, and a bundle refuses two points with one id: the rest of the record tells them apart, whatever the
+      // row order; a record given twice over is told apart by its place.
+      if (taken.has(id)) {
+        const rest = [record.gz_code, record.item_type, record.basis, record.effective_from, record.effective_to];
+        const base = `${id}-${stableHash(JSON.stringify([...rest, record.codes])).slice(0, 6)}`;
+        id = base;
+        for (let k = 2; taken.has(id); k++) id = `${base}-${k}`;
+      }
+      taken.add(id);
       const point: KnowledgePoint = {
         id,
         ruleId,

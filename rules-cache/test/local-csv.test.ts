@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compileLibrary, type LibraryData } from '@prealert/core';
-import { libraryFromFiles } from '@prealert/rules-cache';
+import { generateSigningKeys, libraryFromFiles, readPrivateKey, writeBundle } from '@prealert/rules-cache';
 import iconv from 'iconv-lite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resultsOf, run } from '../../packages/core/test/support/requests';
@@ -269,5 +269,13 @@ describe('a local indication mapping with effective dates', () => {
     expect(severities(halves, '2026-03-31')).toEqual([mapping]);
     expect(severities(halves, '2026-04-01')).toEqual([mapping]);
     expect(severities(halves, '2026-07-01')).toEqual([textOnly]);
+    // The two rows differ in their dates only: two points, which a bundle carries only under two ids.
+    const keys = generateSigningKeys(path.join(tmp, 'keys'));
+    const written = writeBundle({
+      library: halves,
+      privateKey: readPrivateKey(keys.privateKeyFile),
+      outDir: path.join(tmp, 'halves-bundle'),
+    });
+    expect(written.manifest.signed.library.knowledge_points).toBe(halves.knowledgePoints.length);
   });
 });
