@@ -52,12 +52,7 @@ function main(port: NonNullable<typeof parentPort>): void {
       const reason = continued.get(jrId);
       return reason === undefined ? undefined : { reason };
     },
-    coveredBy: (result) => {
-      const jrId = continuedLines.coveredBy(result);
-      if (jrId === undefined) return undefined;
-      const reason = continued.get(jrId);
-      return reason === undefined ? undefined : { jrId, reason };
-    },
+    coveredBy: (result) => continuedLines.coveringDecision(result, (jrId) => continued.get(jrId)),
     // Counted by the request thread from the record, which lists every result answered.
     metrics: { ruleHit: () => {} },
     logger: { warn: log('warn') },

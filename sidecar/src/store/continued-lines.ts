@@ -78,4 +78,19 @@ export class ContinuedLines {
     }
     return by;
   }
+
+  /**
+   * coveredBy with that decision's reason, as both threads answer it: reasonOf is where each keeps the reasons of
+   * its continued jr_ids (DispositionStore reads the database, the analysis thread its copy of them). Undefined when
+   * the covering jr_id is no longer continued there.
+   */
+  coveringDecision(
+    result: JudgeResultDto,
+    reasonOf: (jrId: string) => string | undefined,
+  ): { jrId: string; reason: string } | undefined {
+    const jrId = this.coveredBy(result);
+    if (jrId === undefined) return undefined;
+    const reason = reasonOf(jrId);
+    return reason === undefined ? undefined : { jrId, reason };
+  }
 }

@@ -152,10 +152,7 @@ export class DispositionStore {
    * result, when all the lines it flags were so continued (ContinuedLines.coveredBy), with that decision's reason.
    */
   coveredBy(result: JudgeResultDto): { jrId: string; reason: string } | undefined {
-    const jrId = this.lines.coveredBy(result);
-    if (jrId === undefined) return undefined;
-    const decision = this.priorContinued(jrId);
-    return decision === undefined ? undefined : { jrId, reason: decision.reason };
+    return this.lines.coveringDecision(result, (jrId) => this.priorContinued(jrId)?.reason);
   }
 
   /** The flagged lines of every continued reminder and the jr_ids answered 返回修改: another thread's start. */
