@@ -169,7 +169,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       holder,
       recorder,
       priorContinued: (jrId) => dispositions.priorContinued(jrId),
-      coveredBy: (result) => dispositions.coveredBy(result),
+      coveredBy: (result, libraryVersion) => dispositions.coveredBy(result, libraryVersion),
       metrics,
       logger,
       admdvs: config.admdvs,

@@ -7,6 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { compileLibrary } from '@prealert/core';
+import { loadNationalLibrary } from '@prealert/rules-cache';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
@@ -338,6 +340,35 @@ describe('a covered settlement warning the desk answers 返回修改', () => {
     expect(again!.prior_dspo).toBeUndefined();
     // Still not a reminder of its own in the figures: the two days are.
     expect(await stats(server, doctor)).toMatchObject({ reminders: 2, continued: 2, complied: 0 });
+  });
+});
+
+describe.each([
+  ['on the analysis thread', true],
+  ['on the request thread', false],
+])('a warning raised again under a newer library, %s', (_name, analysisThread) => {
+  it("is a new reminder, asked and counted: the old library's decision does not cover it", async () => {
+    const server = await start(analysisThread);
+    const stay = `ZY-COV-LIB-${Number(analysisThread)}`;
+    const doctor = `DR-COV-LIB-${Number(analysisThread)}`;
+    const day20 = () => pairResults(server, chargeEnvelope(stay, doctor, '4', icuDay(stay, 20, true)));
+    const [before] = await day20();
+    expect((await decide(server, before!.jr_id, '1', '已核实')).infcode).toBe(0);
+
+    // A library update (the same points, a new version), taken by both threads.
+    const data = loadNationalLibrary();
+    const next = { ...data, meta: { ...data.meta, version: `${data.meta.version}-next` } };
+    server.holder.swap(compileLibrary(next), { source: 'test', origin: { kind: 'data', data: next } });
+    if (analysisThread) await answeredOnWorker(server);
+
+    const onWorker = analysisThread ? await answeredOnWorker(server) : 0;
+    const [after] = await day20();
+    if (analysisThread) expect(await answeredOnWorker(server)).toBe(onWorker + 1);
+    expect(flagged(after!)).toEqual(flagged(before!));
+    expect(after!.jr_id).not.toBe(before!.jr_id);
+    expect(after!.prior_dspo).toBeUndefined();
+    expect(after!.dspo_way).toBeUndefined();
+    expect(await stats(server, doctor)).toMatchObject({ reminders: 2, continued: 1, pending: 1 });
   });
 });
 

@@ -52,7 +52,8 @@ function main(port: NonNullable<typeof parentPort>): void {
       const reason = continued.get(jrId);
       return reason === undefined ? undefined : { reason };
     },
-    coveredBy: (result) => continuedLines.coveringDecision(result, (jrId) => continued.get(jrId)),
+    coveredBy: (result, libraryVersion) =>
+      continuedLines.coveringDecision(result, libraryVersion, (jrId) => continued.get(jrId)),
     // Counted by the request thread from the record, which lists every result answered.
     metrics: { ruleHit: () => {} },
     logger: { warn: log('warn') },

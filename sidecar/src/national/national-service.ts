@@ -69,10 +69,11 @@ export interface NationalServiceDeps {
   /** The doctor's earlier "continue" on a reminder (DispositionStore, or the analysis thread's copy of its set). */
   priorContinued: (jrId: string) => { reason: string } | undefined;
   /**
-   * For a result not itself continued: an earlier continued jr_id of its rule and point in its encounter, when those
-   * decisions cover every line it flags (ContinuedLines, on DispositionStore or the analysis thread's copy).
+   * For a result not itself continued: an earlier continued jr_id of its rule and point in its encounter, answered
+   * under the same library version, when those decisions cover every line it flags (ContinuedLines, on
+   * DispositionStore or the analysis thread's copy).
    */
-  coveredBy?: (result: JudgeResultDto) => { jrId: string; reason: string } | undefined;
+  coveredBy?: (result: JudgeResultDto, libraryVersion: string) => { jrId: string; reason: string } | undefined;
   metrics: Pick<SidecarMetrics, 'ruleHit'>;
   logger: Pick<Logger, 'warn'>;
   admdvs: string;
@@ -224,7 +225,7 @@ export class NationalService {
       const prior = this.deps.priorContinued(linked ?? r.jr_id);
       // A warning new only in how it groups lines already continued one by one (a settlement's 单日 pair over
       // days each continued under its own jr_id) was decided too: the desk is not asked again.
-      const cover = prior || linked !== undefined ? undefined : this.deps.coveredBy?.(r);
+      const cover = prior || linked !== undefined ? undefined : this.deps.coveredBy?.(r, active.info.version);
       if (cover) {
         covered ??= new Map();
         covered.set(r.jr_id, cover.jrId);

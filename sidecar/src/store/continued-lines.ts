@@ -1,8 +1,12 @@
 import type { JudgeResultDto } from '@prealert/core';
 
-/** A flagged line of a rule's point in an encounter, as one key. */
-export function lineKey(mdtrtId: string, ruleId: string, kpId: string, rxId: string): string {
-  return `${mdtrtId}\u0001${ruleId}\u0001${kpId}\u0001${rxId}`;
+/**
+ * A flagged line of a rule's point in an encounter under one library version, as one key. The version is part of it
+ * because a jr_id is: a decision given under one library covers nothing raised under another (the revision may have
+ * changed the point), as a repeated warning under a newer library is a new reminder too.
+ */
+export function lineKey(libraryVersion: string, mdtrtId: string, ruleId: string, kpId: string, rxId: string): string {
+  return `${libraryVersion}\u0001${mdtrtId}\u0001${ruleId}\u0001${kpId}\u0001${rxId}`;
 }
 
 /** A continued reminder and the keys (lineKey) of the lines it flagged, as they cross to the analysis thread. */
@@ -63,16 +67,19 @@ export class ContinuedLines {
   }
 
   /**
-   * A continued jr_id of the same rule, point and encounter that flagged one of this result's lines, when every line
+   * A continued jr_id of the same library version, rule, point and encounter that flagged one of this result's lines
+   * (the result answered under libraryVersion), when every line
    * it flags (vola_item_type 1) was flagged by such a continued reminder; undefined when one was not, when it flags
    * none, or when its own jr_id was answered 返回修改. The caller has already found its own jr_id not continued.
    */
-  coveredBy(result: JudgeResultDto): string | undefined {
+  coveredBy(result: JudgeResultDto, libraryVersion: string): string | undefined {
     if (this.byLine.size === 0 || this.returned.has(result.jr_id)) return undefined;
     let by: string | undefined;
     for (const detail of result.judge_result_detail_dtos ?? []) {
       if (String(detail.vola_item_type) !== '1') continue;
-      const ids = this.byLine.get(lineKey(result.mdtrt_id, result.rule_id, result.kp_id ?? '', detail.rx_id));
+      const ids = this.byLine.get(
+        lineKey(libraryVersion, result.mdtrt_id, result.rule_id, result.kp_id ?? '', detail.rx_id),
+      );
       if (ids === undefined) return undefined;
       by ??= ids[ids.length - 1];
     }
@@ -86,9 +93,10 @@ export class ContinuedLines {
    */
   coveringDecision(
     result: JudgeResultDto,
+    libraryVersion: string,
     reasonOf: (jrId: string) => string | undefined,
   ): { jrId: string; reason: string } | undefined {
-    const jrId = this.coveredBy(result);
+    const jrId = this.coveredBy(result, libraryVersion);
     if (jrId === undefined) return undefined;
     const reason = reasonOf(jrId);
     return reason === undefined ? undefined : { jrId, reason };

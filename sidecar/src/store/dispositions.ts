@@ -148,11 +148,12 @@ export class DispositionStore {
   }
 
   /**
-   * A jr_id continued earlier in the same encounter, under the same rule and point, that flagged lines of this
-   * result, when all the lines it flags were so continued (ContinuedLines.coveredBy), with that decision's reason.
+   * A jr_id continued earlier in the same encounter, under the same library version, rule and point, that flagged
+   * lines of this result, when all the lines it flags were so continued (ContinuedLines.coveredBy), with that
+   * decision's reason.
    */
-  coveredBy(result: JudgeResultDto): { jrId: string; reason: string } | undefined {
-    return this.lines.coveringDecision(result, (jrId) => this.priorContinued(jrId)?.reason);
+  coveredBy(result: JudgeResultDto, libraryVersion: string): { jrId: string; reason: string } | undefined {
+    return this.lines.coveringDecision(result, libraryVersion, (jrId) => this.priorContinued(jrId)?.reason);
   }
 
   /** The flagged lines of every continued reminder and the jr_ids answered 返回修改: another thread's start. */
@@ -324,9 +325,12 @@ interface FlaggedLineRow {
   key: string;
 }
 
-/** Each reminder's flagged lines as lineKeys (continued-lines.ts: char(1) between the parts), from its first answer. */
+/**
+ * Each reminder's flagged lines as lineKeys (continued-lines.ts: char(1) between the parts), from its first answer,
+ * under the library version it was answered with (every answer of a jr_id is: the jr_id includes the version).
+ */
 const FLAGGED_LINES = `SELECT r.jr_id AS jrId,
-    r.mdtrt_id || char(1) || r.rule_id || char(1) || r.kp_id || char(1) || json_extract(dt.value, '$.rx_id') AS key
+    t.library_version || char(1) || r.mdtrt_id || char(1) || r.rule_id || char(1) || r.kp_id || char(1) || json_extract(dt.value, '$.rx_id') AS key
   FROM reminders r JOIN tasks t ON t.id = r.first_task, json_each(t.results) j
     JOIN result_bodies b ON b.id = json_extract(j.value, '$[4]') AND json_extract(j.value, '$[0]') = r.jr_id,
     json_each(b.json, '$.judge_result_detail_dtos') dt
