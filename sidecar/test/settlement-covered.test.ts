@@ -318,7 +318,7 @@ describe('a settlement warning not wholly continued', () => {
 });
 
 describe('a covered settlement warning the desk answers 返回修改', () => {
-  it("is asked again on the next settlement: its own decision stands over the days' continues", async () => {
+  it("is asked again on the next settlement and counted from then on: its own decision stands over the days' continues", async () => {
     const server = await start(true);
     const stay = 'ZY-COV-BACK';
     const doctor = 'DR-COV-BACK';
@@ -334,12 +334,23 @@ describe('a covered settlement warning the desk answers 返回修改', () => {
       pairResults(server, chargeEnvelope(stay, doctor, '8', [...icuDay(stay, 20, true), ...icuDay(stay, 21, true)]));
     const [covered] = await both();
     expect(covered!.prior_dspo).toBe(true);
+    expect(await stats(server, doctor)).toMatchObject({ reminders: 2, continued: 2, complied: 0 });
+    // The desk's 返回修改 is a decision of its own: from then on it is a reminder in the figures, complied.
     expect((await decide(server, covered!.jr_id, '2')).infcode).toBe(0);
+    const counted = { reminders: 3, reminder_amount: 420, continued: 2, complied: 1, complied_amount: 210, pending: 0 };
+    expect(await stats(server, doctor)).toMatchObject(counted);
     const [again] = await both();
     expect(again!.jr_id).toBe(covered!.jr_id);
     expect(again!.prior_dspo).toBeUndefined();
-    // Still not a reminder of its own in the figures: the two days are.
-    expect(await stats(server, doctor)).toMatchObject({ reminders: 2, continued: 2, complied: 0 });
+    expect(await stats(server, doctor)).toMatchObject(counted);
+    // Durably: read back by a sidecar started on the same records, and still counted once the desk continues it.
+    const dataDir = server.dataDir;
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    const restarted = await start(true, dataDir);
+    expect(await stats(restarted, doctor)).toMatchObject(counted);
+    expect((await decide(restarted, covered!.jr_id, '1', '结算复核')).infcode).toBe(0);
+    expect(await stats(restarted, doctor)).toMatchObject({ reminders: 3, continued: 3, complied: 0, pending: 0 });
   });
 });
 

@@ -155,7 +155,8 @@ export const MIGRATIONS: readonly string[] = [
   -- A reminder first answered as already decided though its jr_id was new: every line it flags was flagged by an
   -- earlier reminder of the same rule and point in the same encounter that the doctor continued (a settlement's 单日
   -- pair over days each continued under its own jr_id). covered_by is one of those jr_ids. It is kept (a 3103 may
-  -- name it) but counted in no figure: its lines' decisions already are. NULL for every reminder before this version.
+  -- name it) but counted in no figure: its lines' decisions already are. NULL for every reminder before this version,
+  -- and set back to NULL by a 3103 返回修改 on the reminder (dispositions.ts): counted from then on.
   ALTER TABLE reminders ADD COLUMN covered_by TEXT;
   `,
 ];
