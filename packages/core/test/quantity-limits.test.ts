@@ -208,13 +208,34 @@ describe('max_qty_per_period on a line that runs over several days', () => {
   });
 
   it('a long-term order with a blank stop date is still running, as with none: its count is each day’s to today', () => {
-    // 72 hours a day on 11-18, 11-19 and 11-20 (the request day): 48 too many on each.
+    // 72 hours a day on 11-18, 11-19 and 11-20 (the request day): 48 too many on each, 144 hours in all at ¥3, but
+    // the line itself is 72 × ¥3: no more than its ¥216 can be flagged.
     const [open] = run3(ECG_MONITOR, 72, 3, '');
-    expect(open!.vola_amt).toBe(432);
+    expect(flaggedRx(open!)).toEqual(['RUN']);
+    expect(open!.vola_amt).toBe(216);
     for (const blank of ['  ', '\t']) {
       const [r] = run3(ECG_MONITOR, 72, 3, blank);
-      expect(r?.vola_amt, JSON.stringify(blank)).toBe(432);
+      expect(r?.vola_amt, JSON.stringify(blank)).toBe(216);
     }
+  });
+
+  it('an open order’s excess over the days it ran never flags more than the line’s sumamt', () => {
+    // 普通病房床位费 cnt 2 × ¥50 (¥100), open since 11-11: one too many on each of ten days, yet the line is ¥100.
+    const bed = (sumamt?: number) =>
+      resultsOf(
+        run(lib, {
+          ...inpatient,
+          adm_date: '2026-11-11 09:00:00',
+          lines: [{ code: WARD_BED, rx_id: 'BED', cnt: 2, pric: 50, sumamt, long: true, date: '2026-11-11 10:00:00' }],
+        }),
+        FREQ,
+      )[0]!;
+    const r = bed();
+    expect(flaggedRx(r)).toEqual(['BED']);
+    expect(r.vola_amt).toBe(100);
+    expect(r.judge_result_detail_dtos.find((d) => d.rx_id === 'BED')!.vola_amt).toBe(100);
+    // A discounted line (sumamt below cnt × pric) caps at what was charged.
+    expect(bed(80).vola_amt).toBe(80);
   });
 
   it('a one-day line keeps its whole count on its day: 72 hours of 心电监测 on 11-20 exceed by 48', () => {

@@ -14,7 +14,11 @@ function byTime(a: Line, b: Line): number {
   return a.beginMinutes - b.beginMinutes || a.index - b.index;
 }
 
-/** `byPrice`: the amount is an excess quantity × pric, so it is known only where pric was sent. */
+/**
+ * `byPrice`: the amount is an excess quantity × pric, so it is known only where pric was sent. A line's amount is
+ * capped at its sumamt: an open order counts its cnt on every day it has run (linesPerDay), so the excess of each
+ * day summed on one line made a ¥100 bed line owe ¥500; no line can be charged back more than it costs.
+ */
 function addFlag(hits: Hit[], line: Line, amount: number, message: string, fact: string, byPrice: boolean): void {
   let hit = hits.find((h) => h.encounter === line.encounter);
   if (!hit) {
@@ -23,8 +27,10 @@ function addFlag(hits: Hit[], line: Line, amount: number, message: string, fact:
   }
   if (!(byPrice ? line.priceKnown : line.amountKnown)) hit.amountComputed = false;
   const existing = hit.flagged.find((f: FlaggedLine) => f.line === line);
-  if (existing) existing.amount = round2(existing.amount + amount);
-  else hit.flagged.push({ line, amount: round2(amount) });
+  const total = round2((existing?.amount ?? 0) + amount);
+  const capped = line.amountKnown && total > line.amount ? line.amount : total;
+  if (existing) existing.amount = capped;
+  else hit.flagged.push({ line, amount: capped });
 }
 
 function involveRest(hits: Hit[], lines: readonly Line[]): void {
