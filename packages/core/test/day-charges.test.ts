@@ -74,20 +74,31 @@ describe('3102: a long-term line without a stop date is one day’s charge', () 
   });
 });
 
-describe('3101: several long-term lines of one code without stop dates, begun on different days, are a charge series', () => {
-  it('the same ICU charges sent in a 3101 (a fee upload) do not meet 口腔护理 of 11-23', () => {
+describe('3101 住院收费登记 (trig_scen 4, a fee upload): several open lines of one code begun on different days are a charge series', () => {
+  const feeUpload = { ...inpatient, trig_scen: '4' };
+
+  it('the same ICU charges sent in a 3101 fee upload do not meet 口腔护理 of 11-23', () => {
     const out = run(
       lib,
-      { ...inpatient, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
+      { ...feeUpload, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
       undefined,
       '3101',
       evening(23),
     );
     expect(resultsOf(out, DUPLICATE)).toEqual([]);
+    // "2,4" names the fee registration too.
+    const both = run(
+      lib,
+      { ...feeUpload, trig_scen: '3,4', lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
+      undefined,
+      '3101',
+      evening(23),
+    );
+    expect(resultsOf(both, DUPLICATE)).toEqual([]);
   });
 
-  it('a single open 重症监护 order in a 3101 is still running on 11-23 and meets 口腔护理', () => {
-    const out = run(lib, { ...inpatient, lines: [icuCharge(20), oralCare] }, undefined, '3101', evening(23));
+  it('a single open 重症监护 order in a 3101 fee upload is still running on 11-23 and meets 口腔护理', () => {
+    const out = run(lib, { ...feeUpload, lines: [icuCharge(20), oralCare] }, undefined, '3101', evening(23));
     const [r] = resultsOf(out, DUPLICATE);
     expect(flaggedRx(r!)).toEqual(['ORAL-23']);
     expect(involvedRx(r!)).toEqual(['ICU-20']);
@@ -95,7 +106,41 @@ describe('3101: several long-term lines of one code without stop dates, begun on
 
   it('two open orders of one code begun the same day are not a series: both still run', () => {
     const second = { ...icuCharge(20), rx_id: 'ICU-20b', date: '2026-11-20 09:00:00' };
-    const out = run(lib, { ...inpatient, lines: [icuCharge(20), second, oralCare] }, undefined, '3101', evening(23));
+    const out = run(lib, { ...feeUpload, lines: [icuCharge(20), second, oralCare] }, undefined, '3101', evening(23));
     expect(flaggedRx(resultsOf(out, DUPLICATE)[0]!)).toEqual(['ORAL-23']);
+  });
+});
+
+describe('3101 in other scenes: open long-term lines are the doctor’s orders, running to the request day', () => {
+  it('住院执行医嘱 (5): 奥扎格雷钠 ordered 11-01 with no stop, sent with today’s line of it, is 20 days of use', () => {
+    const stroke = {
+      ...inpatient,
+      trig_scen: '5',
+      adm_date: '2026-11-01 08:00:00',
+      diagnoses: ['I63.900'],
+    };
+    const lines: LineSpec[] = [
+      { code: OZAGREL, rx_id: 'ORD', pric: 30, long: true, date: '2026-11-01 09:00:00', current: false },
+      { code: OZAGREL, rx_id: 'D20', pric: 30, long: true, date: '2026-11-20 09:00:00' },
+    ];
+    const [r] = resultsOf(run(lib, { ...stroke, lines }), PAY_DAYS);
+    expect(flaggedRx(r!)).toEqual(['D20']);
+    expect(involvedRx(r!)).toEqual(['ORD']);
+    expect(r!.vola_cont).toContain('已用药 20 天');
+    // The same lines uploaded as fees (住院收费登记) are two days' charges: 2 days, within 14.
+    expect(resultsOf(run(lib, { ...stroke, trig_scen: '4', lines }), PAY_DAYS)).toEqual([]);
+  });
+
+  it('the ICU lines of 11-20..22 sent from the doctor station (trig_scen 2, or none) still run on 11-23', () => {
+    for (const trig_scen of ['2', '']) {
+      const out = run(
+        lib,
+        { ...inpatient, trig_scen, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
+        undefined,
+        '3101',
+        evening(23),
+      );
+      expect(flaggedRx(resultsOf(out, DUPLICATE)[0]!), `trig_scen ${trig_scen}`).toEqual(['ORAL-23']);
+    }
   });
 });

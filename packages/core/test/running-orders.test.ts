@@ -53,27 +53,29 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
     }
   });
 
-  it('two bed orders running at the same time do add: a second one begun while the first runs is flagged', () => {
-    // The first is stop-dated (cnt 5 over 11-20..24, one a day); two open lines of one code begun on different days
-    // would be a charge series in a 3101 (day-charges.test.ts), each counting its own day.
+  it('two bed orders running at the same time do add: a second open one begun while the first runs is flagged', () => {
+    // Both open (no stop date), begun on different days, in a doctor-station scene (trig_scen 5): two orders, not a
+    // charge series (that reading is for 住院收费登记 fee uploads, day-charges.test.ts).
     const first: LineSpec = {
       code: WARD_BED,
       rx_id: 'FIRST',
-      cnt: 5,
       pric: 50,
       long: true,
       date: '2026-11-20 09:40:00',
-      stop: '2026-11-24 09:40:00',
       current: false,
     };
-    const [r] = freq(
-      [first, { code: WARD_BED, rx_id: 'SECOND', pric: 50, long: true, date: '2026-11-22 08:00:00' }],
-      22,
-    );
+    const lines: LineSpec[] = [
+      first,
+      { code: WARD_BED, rx_id: 'SECOND', pric: 50, long: true, date: '2026-11-22 08:00:00' },
+    ];
+    const [r] = resultsOf(run(lib, { ...inpatient, trig_scen: '5', lines }, undefined, '3101', evening(22)), FREQ);
     expect(flaggedRx(r!)).toEqual(['SECOND']);
     expect(involvedRx(r!)).toEqual(['FIRST']);
     expect(r!.vola_cont).toBe('【普通病房床位费】限定频次 1/日，2026-11-22 累计 2次，超出 1次。');
     expect(r!.vola_amt).toBe(50);
+    // A stop-dated first order (cnt 5 over 11-20..24, one a day) adds up with the second the same way.
+    const stopDated = { ...first, cnt: 5, stop: '2026-11-24 09:40:00' };
+    expect(flaggedRx(freq([stopDated, lines[1]!], 22)[0]!)).toEqual(['SECOND']);
     // Two open orders begun the same day overlap from the second's begin.
     const sameDay = freq(
       [

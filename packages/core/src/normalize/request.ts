@@ -5,11 +5,23 @@ import { foldCode } from './code-folding';
 import { formatDay, fullYears, isUnsentDate, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 import { diagnosisKey } from './diagnosis-code';
 import { isReversal, netReversals } from './reversals';
+import { INPATIENT_FEE_REGISTRATION, sentScenesInclude } from './scenes';
 
 export type Sex = 'male' | 'female';
 
 /** 3101 (事前) or 3102 (事中): a 3102's lines are fee details, read as charges (endDayCharges). */
 export type AnalysisInfno = '3101' | '3102';
+
+/**
+ * How open long-term lines (no stop date) are read (endDayCharges): as running orders, as charges where several of one
+ * code begin on different days (a 3101 fee upload), or each as one day's charge (a 3102's fee details).
+ */
+type OpenLineReading = 'orders' | 'charge-series' | 'charges';
+
+function openLineReading(infno: AnalysisInfno, trigScen: unknown): OpenLineReading {
+  if (infno === '3102') return 'charges';
+  return sentScenesInclude(trigScen, INPATIENT_FEE_REGISTRATION) ? 'charge-series' : 'orders';
+}
 
 /** An order line, read once into the shapes the checks compare. */
 export interface Line {
@@ -368,7 +380,7 @@ function normalizeEncounter(
   dto: EncounterDto,
   patient: Patient,
   now: LocalTime,
-  infno: AnalysisInfno,
+  reading: OpenLineReading,
   errors: FieldError[],
 ): Encounter {
   const adm = time(dto.adm_date, at(-1, 'adm_date'), errors);
@@ -407,7 +419,7 @@ function normalizeEncounter(
     if (isReversal(line)) reversals = true;
     else if (line.current) encounter.hasCurrent = true;
   }
-  endDayCharges(encounter.lines, infno);
+  endDayCharges(encounter.lines, reading);
   if (reversals) {
     encounter.lines = netReversals(encounter.lines, reducedLine);
     encounter.hasCurrent = encounter.lines.some((l) => l.current);
@@ -419,29 +431,34 @@ function normalizeEncounter(
  * Long-term lines that are one day's charge, not an open order, count on their begin day only. A 3102 (明细审核事中分析)
  * sends fee details, and the charge of a long-term order (床位费, 重症监护 charged each day) keeps the flag and has no
  * stop date: stretched to the request day, the ICU's 重症监护 of 11-20..22 met the ward's 口腔护理 on every later day, and
- * a drug charged for 7 days and restarted 13 days later was 20 days of use. A 3101 is sent with fee uploads too (S-01),
- * where the same shape shows it: several long-term lines of one code without a stop date, begun on different days, are
- * the daily charges of one order. A single such line in a 3101 is the doctor's order, still running to the request day.
+ * a drug charged for 7 days and restarted 13 days later was 20 days of use. A 3101 in 住院收费登记 (trig_scen 4) is how
+ * S-01 uploads fees, where the same shape shows it: several long-term lines of one code without a stop date, begun on
+ * different days, are the daily charges of one order. In other 3101 scenes the lines are the doctor's orders: an open
+ * order of 11-01 sent with today's line of it is a course of 20 days, and two open bed orders add up.
  */
-function endDayCharges(lines: readonly Line[], infno: AnalysisInfno): void {
+function endDayCharges(lines: readonly Line[], reading: OpenLineReading): void {
+  if (reading === 'orders') return;
   // Code → the begin day of its first open long-term line, or -Infinity once a second begin day shows a series.
-  let firstDays: Map<string, number> | undefined;
+  const firstDays = new Map<string, number>();
   for (const line of lines) {
-    if (line.dto.long_drord_flag !== '1' || line.stopDated || isReversal(line)) continue;
-    if (infno === '3102') {
+    if (!isOpenOrder(line)) continue;
+    if (reading === 'charges') {
       endAsCharge(line);
       continue;
     }
-    firstDays ??= new Map();
     const first = firstDays.get(line.code);
     if (first === undefined) firstDays.set(line.code, line.beginDay);
     else if (first !== line.beginDay) firstDays.set(line.code, Number.NEGATIVE_INFINITY);
   }
-  if (firstDays === undefined) return;
+  if (reading === 'charges') return;
   for (const line of lines) {
-    if (line.dto.long_drord_flag !== '1' || line.stopDated || isReversal(line)) continue;
-    if (firstDays.get(line.code) === Number.NEGATIVE_INFINITY) endAsCharge(line);
+    if (isOpenOrder(line) && firstDays.get(line.code) === Number.NEGATIVE_INFINITY) endAsCharge(line);
   }
+}
+
+/** A long-term line with no stop date that takes nothing back: an open order, or (endDayCharges) a day's charge. */
+function isOpenOrder(line: Line): boolean {
+  return line.dto.long_drord_flag === '1' && !line.stopDated && !isReversal(line);
 }
 
 function endAsCharge(line: Line): void {
@@ -457,7 +474,7 @@ function reducedLine(line: Line, qty: number, amount: number): Line {
 function normalizePatient(
   dto: PatientDto,
   now: LocalTime,
-  infno: AnalysisInfno,
+  reading: OpenLineReading,
   index: number,
   errors: FieldError[],
 ): Patient {
@@ -483,7 +500,7 @@ function normalizePatient(
     // The same encounter listed again (a HIS that appends the current visit to its history list) is one encounter:
     // read twice, its quantities added up twice (住院诊查费 1 a day became 2) and its results came twice.
     if (i > 0 && repeatsEarlier(encounters, i)) continue;
-    const encounter = normalizeEncounter(encounters[i]!, patient, now, infno, errors);
+    const encounter = normalizeEncounter(encounters[i]!, patient, now, reading, errors);
     // Only the encounter named by curr_mdtrt_id (or, without one, every encounter) can hold current lines; lines of
     // earlier encounters sent for history are context whatever their flag says.
     const curr = text(dto.curr_mdtrt_id);
@@ -531,8 +548,9 @@ export function normalizeAnalysis(input: AnalysisInput, now: LocalTime, infno: A
   const errors: FieldError[] = [];
   const data = input.data;
   const patients: Patient[] = [];
+  const reading = openLineReading(infno, data.trig_scen);
   for (let i = 0; i < data.patient_dtos.length; i++) {
-    patients.push(normalizePatient(data.patient_dtos[i]!, now, infno, i, errors));
+    patients.push(normalizePatient(data.patient_dtos[i]!, now, reading, i, errors));
   }
   if (errors.length > 0) return { ok: false, errors };
   // A list, or as some clients send it, one string ("GZ…,GZ…"); "" and [] mean every rule.
