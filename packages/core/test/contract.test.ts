@@ -147,7 +147,13 @@ describe('output and jr_id', () => {
         'GZ10000102014000',
       )[0]!;
     expect(visitFee('L9').jr_id).not.toBe(visitFee('L1').jr_id);
-    expect(visitFee('L1').jr_id).toBe(visitFee('L1').jr_id);
+    // A patient fact's id is its point's in the encounter: another rx_id, or another pack of 阿帕他胺片 (a second code
+    // of the same point), keeps it; another encounter does not.
+    const sexWarning = (code: string, rx_id: string, mdtrt_id?: string) =>
+      resultsOf(run(lib, { gend: '2', mdtrt_id, lines: [{ code, rx_id }] }), 'GZ10000301004000')[0]!.jr_id;
+    expect(sexWarning(APALUTAMIDE, 'L9')).toBe(first.jr_id);
+    expect(sexWarning('XL02BBA326A001010178537', 'L3')).toBe(first.jr_id);
+    expect(sexWarning(APALUTAMIDE, 'L1', 'MDTRT-2')).not.toBe(first.jr_id);
   });
 
   // Found by fuzz-input.test.ts: a request listing one encounter twice (or its patient twice) was answered with

@@ -5,7 +5,7 @@ import { flaggedRx, type LineSpec, type RequestSpec, resultsOf, run } from './su
 
 /**
  * A warning about the patient and the item (sex, age, 门诊/住院, hospital level, 险种, internet visit) asks the same
- * question on every day's line of the item: its jr_id is made of the point, the encounter and the item code, so the
+ * question on every day's line of the item, whichever of its packs: its jr_id is made of the point and the encounter, so the
  * ward doctor's 继续执行 covers the nurse station's daily charges and the settlement (audit findings #3/#4: a
  * 72-year-old's 儿童清肺口服液 was asked on 3101, on each day's 3102 and at settlement, five ids for one fact).
  */
@@ -15,15 +15,29 @@ interface Kind {
   name: string;
   rule: string;
   code: string;
+  /** Another code of the same point (another pack size of the item), where the point has one. */
+  other?: string;
   patient: Partial<RequestSpec>;
   config?: Partial<EvaluatorConfig>;
 }
 
 const KINDS: Kind[] = [
   // 阿帕他胺片 (male only) for a woman.
-  { name: 'sex', rule: 'GZ10000301004000', code: 'XL02BBA326A001010102180', patient: { gend: '2' } },
+  {
+    name: 'sex',
+    rule: 'GZ10000301004000',
+    code: 'XL02BBA326A001010102180',
+    other: 'XL02BBA326A001010178537',
+    patient: { gend: '2' },
+  },
   // 儿童清肺口服液 (儿童专用) for a 72-year-old man.
-  { name: 'age_group', rule: 'GZ10000301002000', code: 'ZA04CAE0023010100166', patient: { brdy: '1954-05-01' } },
+  {
+    name: 'age_group',
+    rule: 'GZ10000301002000',
+    code: 'ZA04CAE0023010100166',
+    other: 'ZA04CAE0023010200166',
+    patient: { brdy: '1954-05-01' },
+  },
   // 职业功能训练 (16–60 岁) for a 15-year-old.
   { name: 'age_range', rule: 'PA-SVC-AGE-RANGE', code: '003402000320000', patient: { brdy: '2010-11-21' } },
   // ω-3 鱼油脂肪乳注射液 (限住院) in an outpatient encounter.
@@ -31,6 +45,7 @@ const KINDS: Kind[] = [
     name: 'visit_type',
     rule: 'PA-DRUG-VISIT-TYPE',
     code: 'XB05BAU012B002010102180',
+    other: 'XB05BAU012B002010202180',
     patient: { med_mdtrt_type: '1', med_type: '11' },
   },
   // 法瑞西单抗注射液 (三级 on every prescription) at a level-2 hospital.
@@ -41,12 +56,19 @@ const KINDS: Kind[] = [
     patient: { medins_lv: '2' },
   },
   // 疤痕止痒软化膏 (限工伤保险) under 职工基本医疗保险.
-  { name: 'insurance_type', rule: 'GZ10000101001000', code: 'ZH01AAB0066010100716', patient: { insutype: '310' } },
+  {
+    name: 'insurance_type',
+    rule: 'GZ10000101001000',
+    code: 'ZH01AAB0066010100716',
+    other: 'ZH01AAB0066010102577',
+    patient: { insutype: '310' },
+  },
   // 芬太尼透皮贴剂 in a department configured as the internet hospital.
   {
     name: 'internet_visit',
     rule: 'PA-DRUG-INTERNET-VISIT',
     code: 'XN02ABF027V002010101389',
+    other: 'XN02ABF027V002010102529',
     patient: {},
     config: { internetVisit: { medTypes: [], deptCodes: ['A03'], medinsCodes: [] } },
   },
@@ -98,6 +120,49 @@ describe('patient-fact warnings: one answer covers the stay', () => {
     // Another encounter is another question.
     expect(stay(kind, 'ZY-2').order.jr_id).not.toBe(order.jr_id);
   });
+
+  it.each(KINDS.filter((k) => k.other !== undefined))(
+    '$name: a second pack size of the item (another code of the point) is the same question, under the same jr_id',
+    (kind) => {
+      const { order } = stay(kind);
+      const ask = (lines: LineSpec[], infno: '3101' | '3102', trig_scen: string) =>
+        resultsOf(
+          run(
+            lib,
+            { med_mdtrt_type: '2', med_type: '21', ...kind.patient, mdtrt_id: 'ZY-1', trig_scen, lines },
+            kind.config,
+            infno,
+          ),
+          kind.rule,
+        )[0]!;
+      const other = kind.other!;
+      // Only the other pack, then both packs on one day, then the settlement of all.
+      const otherOnly = ask([{ code: other, rx_id: 'ORDER-2', date: day(19) }], '3101', '5');
+      const both = ask(
+        [
+          { code: kind.code, rx_id: 'ORDER-3', date: day(20) },
+          { code: other, rx_id: 'ORDER-4', date: day(20) },
+        ],
+        '3101',
+        '5',
+      );
+      const settlement = ask(
+        [
+          { code: kind.code, rx_id: 'ORDER-1', date: day(18) },
+          { code: other, rx_id: 'ORDER-2', date: day(19) },
+          { code: kind.code, rx_id: 'ORDER-3', date: day(20) },
+          { code: other, rx_id: 'ORDER-4', date: day(20) },
+        ],
+        '3102',
+        '8',
+      );
+      expect(flaggedRx(otherOnly)).toEqual(['ORDER-2']);
+      expect(flaggedRx(both).sort()).toEqual(['ORDER-3', 'ORDER-4']);
+      expect(otherOnly.jr_id).toBe(order.jr_id);
+      expect(both.jr_id).toBe(order.jr_id);
+      expect(settlement.jr_id).toBe(order.jr_id);
+    },
+  );
 
   it('a per-day limit stays a question of its day: 住院诊查费 twice on two days gets two ids', () => {
     const FREQ = 'GZ10000102014000';

@@ -19,8 +19,14 @@ import { parseScenes, sceneMask } from '../normalize/scenes';
 import { type EvaluatorConfig, resolveConfig } from './config';
 import { effectiveRule } from './effective-rules';
 import type { Finding, FindingLine } from './finding';
-import { judgeResultId, judgeResultIdAfter, judgeResultIdByCodes, judgeResultPrefix } from './jr-id';
-import { asksOncePerStay } from './stay-question';
+import {
+  judgeResultId,
+  judgeResultIdAfter,
+  judgeResultIdByCodes,
+  judgeResultIdOfStay,
+  judgeResultPrefix,
+} from './jr-id';
+import { asksOncePerStay, isPatientFact } from './stay-question';
 
 export interface AnalyzeOptions {
   infno: '3101' | '3102';
@@ -141,9 +147,10 @@ function toFinding(
 /**
  * The point's part of the hash is computed once per point and library; a rule-level finding hashes it all. A finding
  * that asks about the patient rather than the day (asksOncePerStay: sex, age, visit type, hospital level, a text-only
- * indication) is not changed by a new order or charge line of the same item in the same encounter: its id is made
- * of the item codes instead of the rx_ids, so a 继续执行 given once stands for the stay (the sidecar marks the later
- * answers prior_dspo) and counts once, instead of being asked every day and again at settlement.
+ * indication) is not changed by a new order or charge line of the same item in the same encounter: a patient fact's id
+ * is made of the point and the encounter only (any pack of the item), a text-only indication's of the item codes
+ * instead of the rx_ids, so a 继续执行 given once stands for the stay (the sidecar marks the later answers prior_dspo)
+ * and counts once, instead of being asked every day and again at settlement.
  */
 function jrIdOf(
   library: CompiledLibrary,
@@ -155,6 +162,7 @@ function jrIdOf(
   const encounterId = hit.encounter.id;
   if (entry !== undefined && !hit.discriminator) {
     entry.jrPrefix ??= judgeResultPrefix(library.meta.version, rule.id, entry.kp.id);
+    if (isPatientFact(entry.kp.limit)) return judgeResultIdOfStay(entry.jrPrefix, encounterId);
     if (asksOncePerStay(entry.kp.limit)) return judgeResultIdByCodes(entry.jrPrefix, encounterId, codesOf(hit));
     return judgeResultIdAfter(entry.jrPrefix, encounterId, rxIds);
   }

@@ -122,15 +122,25 @@ export function judgeResultIdAfter(prefix: JudgeResultPrefix, encounterId: strin
 }
 
 /**
- * The id of a reminder one answer settles for the whole encounter: the point, the encounter and the sorted distinct
- * item codes of its lines, not their rx_ids, so a long-term patient's daily order of the same drug keeps the id a
- * 继续执行 was given on the first day. A U+0002 after the encounter keeps these ids apart from rx_id-based ones.
+ * The id of a reminder one answer settles for the whole encounter: the point and the encounter only, not the rx_ids
+ * of its lines nor their codes. A point is one item and its codes are the item's packs: an id of the codes flagged
+ * changed when a second pack size of the same drug was ordered (阿帕他胺片 …102180 then …178537), and the warning was
+ * asked and counted again. A U+0002 after the encounter keeps these ids apart from rx_id-based ones.
+ */
+export function judgeResultIdOfStay(prefix: JudgeResultPrefix, encounterId: string): string {
+  return idAfter(prefix, encounterId, true, []);
+}
+
+/**
+ * The id of a text-only indication's reminder, settled once for the encounter: the point, the encounter and the sorted
+ * distinct item codes of its lines, not their rx_ids, so a long-term patient's daily order of the same drug keeps the
+ * id a 继续执行 was given on the first day.
  */
 export function judgeResultIdByCodes(prefix: JudgeResultPrefix, encounterId: string, codes: readonly string[]): string {
   return idAfter(prefix, encounterId, true, [...new Set(codes)].sort());
 }
 
-/** The prefix's lanes, then the encounter, U+0001 (and U+0002 for code-based ids), the sorted items by commas. */
+/** The prefix's lanes, then the encounter, U+0001 (and U+0002 for an id of the stay), the sorted items by commas. */
 function idAfter(prefix: JudgeResultPrefix, encounterId: string, byCodes: boolean, items: readonly string[]): string {
   const h = lanes;
   h.a = prefix.a;
