@@ -140,7 +140,7 @@ describe('output and jr_id', () => {
     expect(again.jr_id).toBe(first.jr_id);
     expect(again.task_id).not.toBe(first.task_id);
     expect(first.judge_result_detail_dtos[0]!.jrd_id).toBe(`${first.jr_id}-1`);
-    // A per-day limit's id follows its flagged lines (a patient fact's follows the item code: patient-fact-stay.test).
+    // A per-day limit's id follows its flagged lines (a patient fact's is its point's: patient-fact-stay.test).
     const visitFee = (rx_id: string) =>
       resultsOf(
         run(lib, { med_mdtrt_type: '2', med_type: '21', lines: [{ code: '001102000050000', cnt: 2, rx_id }] }),

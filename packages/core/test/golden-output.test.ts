@@ -184,14 +184,14 @@ describe('date errors name their field', () => {
 const PINNED = {
   results: 780,
   rules: 14,
-  // Re-pinned when a patient fact's jr_id became its point and encounter only (no item codes): 181 results of the
-  // patient-fact kinds took new ids (so the order by id moved); every other field, and every other result, is
-  // unchanged. Before: first ids …c5e6cd…, …24a47c…, …6bf88a…, …758477…, digest 00409528….
+  // Re-pinned when a stay question's jr_id became its point and encounter only (no item codes): 181 results of the
+  // patient-fact kinds (digest 00409528… → 804907df…), then 408 text-only 药品限适应症 results (804907df… →
+  // d249cbe1…) took new ids (so the order by id moved); every other field, and every other result, is unchanged.
   firstIds: [
     'JRc5e6cd8b48a11ef5af443b2b',
     'JR0f7104d58af3305f0e85da08',
     'JR14085e1f3746f7cc4216e00d',
     'JR1e474975589124065dd379f5',
   ],
-  digest: '804907df39cd4d7ed2d3f50ac1ce692ca26efbed1e79b1c6e5f9477a2c9a9ecb',
+  digest: 'd249cbe13d45df69a03577b48269b16e1d4c233f435e2443e6792a255d49f08a',
 };

@@ -6,7 +6,7 @@ import { flaggedRx, type LineSpec, resultsOf, run } from './support/requests';
 
 /**
  * A text-only 药品限适应症 reminder (sev 3, confirm) asks whether the patient meets the restriction: its jr_id is
- * made of the point, the encounter and the drug code, so an inpatient's daily order of the same drug keeps the id the
+ * made of the point and the encounter, so an inpatient's daily order of the same drug, of any pack, keeps the id the
  * doctor answered on the first day (audit I3). Every other result keeps its rx_id-based id.
  */
 const lib = nationalLibrary();
@@ -47,16 +47,29 @@ describe('text-only indication reminders: one confirmation covers the stay', () 
     expect(second!.judge_result_detail_dtos[0]!.jrd_id).toBe(`${first!.jr_id}-1`);
   });
 
-  it('another encounter or another drug is another question', () => {
+  it('another pack of the same point is the same question; another encounter is another', () => {
     const [ward] = resultsOf(wardDay('ZY-1', [], [{ code: IDEGASP, rx_id: 'D1' }]), INDICATION);
     const [readmitted] = resultsOf(wardDay('ZY-2', [], [{ code: IDEGASP, rx_id: 'D1' }]), INDICATION);
     expect(readmitted!.jr_id).not.toBe(ward!.jr_id);
+    // The restriction is the point's: whether the patient meets it does not depend on which maker's pack is ordered.
     const [other] = resultsOf(
       wardDay('ZY-1', [{ code: IDEGASP, rx_id: 'D1' }], [{ code: IDEGASP_OTHER, rx_id: 'D2' }]),
       INDICATION,
     );
     expect(other!.kp_id).toBe(ward!.kp_id);
-    expect(other!.jr_id).not.toBe(ward!.jr_id);
+    expect(other!.jr_id).toBe(ward!.jr_id);
+    const [both] = resultsOf(
+      wardDay(
+        'ZY-1',
+        [],
+        [
+          { code: IDEGASP, rx_id: 'D3' },
+          { code: IDEGASP_OTHER, rx_id: 'D4' },
+        ],
+      ),
+      INDICATION,
+    );
+    expect(both!.jr_id).toBe(ward!.jr_id);
   });
 
   it('every other result keeps the id of its rx_ids', () => {

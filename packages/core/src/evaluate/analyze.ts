@@ -19,14 +19,8 @@ import { parseScenes, sceneMask } from '../normalize/scenes';
 import { type EvaluatorConfig, resolveConfig } from './config';
 import { effectiveRule } from './effective-rules';
 import type { Finding, FindingLine } from './finding';
-import {
-  judgeResultId,
-  judgeResultIdAfter,
-  judgeResultIdByCodes,
-  judgeResultIdOfStay,
-  judgeResultPrefix,
-} from './jr-id';
-import { asksOncePerStay, isPatientFact } from './stay-question';
+import { judgeResultId, judgeResultIdAfter, judgeResultIdOfStay, judgeResultPrefix } from './jr-id';
+import { asksOncePerStay } from './stay-question';
 
 export interface AnalyzeOptions {
   infno: '3101' | '3102';
@@ -147,10 +141,10 @@ function toFinding(
 /**
  * The point's part of the hash is computed once per point and library; a rule-level finding hashes it all. A finding
  * that asks about the patient rather than the day (asksOncePerStay: sex, age, visit type, hospital level, a text-only
- * indication) is not changed by a new order or charge line of the same item in the same encounter: a patient fact's id
- * is made of the point and the encounter only (any pack of the item), a text-only indication's of the item codes
- * instead of the rx_ids, so a 继续执行 given once stands for the stay (the sidecar marks the later answers prior_dspo)
- * and counts once, instead of being asked every day and again at settlement.
+ * indication) is not changed by a new order or charge line of the same item, of any of its packs, in the same
+ * encounter: its id is made of the point and the encounter only, so a 继续执行 given once stands for the stay (the
+ * sidecar marks the later answers prior_dspo) and counts once, instead of being asked every day and again at
+ * settlement.
  */
 function jrIdOf(
   library: CompiledLibrary,
@@ -162,18 +156,11 @@ function jrIdOf(
   const encounterId = hit.encounter.id;
   if (entry !== undefined && !hit.discriminator) {
     entry.jrPrefix ??= judgeResultPrefix(library.meta.version, rule.id, entry.kp.id);
-    if (isPatientFact(entry.kp.limit)) return judgeResultIdOfStay(entry.jrPrefix, encounterId);
-    if (asksOncePerStay(entry.kp.limit)) return judgeResultIdByCodes(entry.jrPrefix, encounterId, codesOf(hit));
+    if (asksOncePerStay(entry.kp.limit)) return judgeResultIdOfStay(entry.jrPrefix, encounterId);
     return judgeResultIdAfter(entry.jrPrefix, encounterId, rxIds);
   }
   const pointKey = (entry?.kp.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');
   return judgeResultId({ libraryVersion: library.meta.version, ruleId: rule.id, pointKey, encounterId, rxIds });
-}
-
-function codesOf(hit: Hit): string[] {
-  const codes: string[] = new Array(hit.flagged.length);
-  for (let i = 0; i < hit.flagged.length; i++) codes[i] = hit.flagged[i]!.line.code;
-  return codes;
 }
 
 function detailsOf(f: Finding): JudgeResultDto['judge_result_detail_dtos'] {

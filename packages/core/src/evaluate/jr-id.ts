@@ -131,15 +131,6 @@ export function judgeResultIdOfStay(prefix: JudgeResultPrefix, encounterId: stri
   return idAfter(prefix, encounterId, true, []);
 }
 
-/**
- * The id of a text-only indication's reminder, settled once for the encounter: the point, the encounter and the sorted
- * distinct item codes of its lines, not their rx_ids, so a long-term patient's daily order of the same drug keeps the
- * id a 继续执行 was given on the first day.
- */
-export function judgeResultIdByCodes(prefix: JudgeResultPrefix, encounterId: string, codes: readonly string[]): string {
-  return idAfter(prefix, encounterId, true, [...new Set(codes)].sort());
-}
-
 /** The prefix's lanes, then the encounter, U+0001 (and U+0002 for an id of the stay), the sorted items by commas. */
 function idAfter(prefix: JudgeResultPrefix, encounterId: string, byCodes: boolean, items: readonly string[]): string {
   const h = lanes;

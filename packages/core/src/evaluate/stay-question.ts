@@ -17,17 +17,10 @@ const PATIENT_FACT_KINDS: ReadonlySet<Limit['kind']> = new Set<Limit['kind']>([
 ]);
 
 /**
- * A patient-fact point: one answer stands for the whole encounter whichever of the point's codes (the item's packs)
- * the lines carry, so its jr_id is the point and the encounter (judgeResultIdOfStay).
- */
-export function isPatientFact(limit: Limit): boolean {
-  return PATIENT_FACT_KINDS.has(limit.kind);
-}
-
-/**
- * Whether one answer to a finding of this point stands for the whole encounter, so its jr_id is not made of the day's
- * rx_ids: the patient-fact kinds, and an indication with no ICD prefixes (it only asks whether the patient meets the
- * text; its id is made of the item codes, judgeResultIdByCodes).
+ * Whether one answer to a finding of this point stands for the whole encounter, so its jr_id is made of the point and
+ * the encounter (judgeResultIdOfStay) rather than the day's rx_ids: the patient-fact kinds, and an indication with no
+ * ICD prefixes (it only asks whether the patient meets the text). Whichever of the point's codes (the item's packs)
+ * the lines carry, the question is the same.
  */
 export function asksOncePerStay(limit: Limit): boolean {
   return PATIENT_FACT_KINDS.has(limit.kind) || isTextOnlyIndication(limit);
