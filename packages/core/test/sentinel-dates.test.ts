@@ -83,3 +83,51 @@ describe('the MySQL zero date', () => {
     expect(paths).not.toContain('input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].drord_stop_date');
   });
 });
+
+describe('only the sentinel date itself, alone or with a valid time, means none', () => {
+  const STOP_PATH = 'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].drord_stop_date';
+  const withStop = (stop: unknown, cnt: unknown = 1) => {
+    const input = analysisInput({ ...inpatient, lines: [{ code: EDARAVONE_DEXBORNEOL, long: true }] });
+    const order = (
+      input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos as unknown as Record<string, unknown>[]
+    )[0]!;
+    order.drord_stop_date = stop;
+    order.cnt = cnt;
+    return input;
+  };
+  /** The paths named by the answer: analyze's (a valid envelope) or the envelope check's (a schema error beside). */
+  const errorPaths = (stop: unknown, cnt: unknown = 1): string[] => {
+    const valid = validateAnalysisInput(withStop(stop, cnt));
+    if (!valid.ok) return valid.errors.map((e) => e.path);
+    const outcome = analyze(lib, valid.value, { infno: '3101', now: evening(20) });
+    return outcome.ok ? [] : outcome.errors.map((e) => e.path);
+  };
+  const MALFORMED = ['9999-12-31garbage', '99991231abc', '0000-00-00 0', '00:00:00', '9999-12-31 25:00:00', '0000'];
+
+  it('anything after the sentinel that is not a time, or a time alone, is an error naming drord_stop_date', () => {
+    for (const stop of MALFORMED) {
+      expect(errorPaths(stop), stop).toEqual([STOP_PATH]);
+      // And in the envelope check, when another field fails the schema too.
+      expect(errorPaths(stop, 'three'), `${stop} beside a bad cnt`).toContain(STOP_PATH);
+    }
+  });
+
+  it('every form of the sentinel the date parser reads, at any valid time, is no stop date', () => {
+    const [open] = payDays('2026-11-01 09:00:00', '', 20);
+    for (const stop of [
+      '9999-12-31T23:59:59',
+      '9999-12-31 23:59',
+      '9999-12-31 23:59:59.000',
+      '99991231',
+      '0000-00-00 00:00:00.000',
+      '00000000',
+      '00000000000000',
+      '  ',
+    ]) {
+      expect(errorPaths(stop), stop).toEqual([]);
+      expect(payDays('2026-11-01 09:00:00', stop, 20)[0]?.vola_cont, stop).toBe(open!.vola_cont);
+    }
+    // 99991231 sent as a JSON number reads as the text.
+    expect(errorPaths(99991231)).toEqual([]);
+  });
+});

@@ -129,8 +129,8 @@ function dateError(holder: Json, key: string, path: string, errors: FieldError[]
   // Only text can be a date. An object or a list here already has its type error from the schema, and String() of
   // one can throw (a JSON object with a "toString" key has no callable toString).
   if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return;
+  if (optional && isUnsentDate(v)) return;
   const text = String(v).trim();
-  if (optional && isUnsentDate(text)) return;
   if (text !== '' && Number.isNaN(parseLocalMinutes(text)))
     errors.push({ path: `${path}.${key}`, message: dateMessage(v) });
 }

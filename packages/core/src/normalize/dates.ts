@@ -99,21 +99,24 @@ export function parseLocalMinutes(text: string): number {
 }
 
 /**
- * An optional date some HIS fill instead of leaving it empty, read as not sent: 9999-12-31 at any time (an open end,
- * "9999-12-31 23:59:59" for a running order's stop, "9999-12-31 00:00:00" for an inpatient's discharge) and the MySQL
- * zero date ("0000-00-00", "0000-00-00 00:00:00", "00000000"). A required date gets no such reading: there a zero
- * date is an error naming its field.
+ * An optional date some HIS fill instead of leaving it empty, read as not sent: 9999-12-31 (an open end) and the MySQL
+ * zero date 0000-00-00, each in a form parseLocalMinutes reads ("9999-12-31", "99991231", "0000-00-00 00:00:00",
+ * "00000000000000", "9999-12-31T23:59:59.000") at any valid time of day ("9999-12-31 23:59:59" for a running order's
+ * stop, "9999-12-31 00:00:00" for an inpatient's discharge). Blank (absent, "", spaces) is not sent as well. Anything
+ * else after the sentinel ("9999-12-31garbage", "0000-00-00 0") is a malformed date, and so is a time alone
+ * ("00:00:00"): errors naming the field, as any bad date. A required date gets no such reading: there a zero date is
+ * an error naming its field. The one reading of both the envelope check (validate.ts dateError) and normalisation.
  */
-export function isUnsentDate(text: string): boolean {
-  const c = text.charCodeAt(0);
-  if (c === 57) return text.startsWith('9999-12-31') || text.startsWith('99991231');
-  if (c !== 48) return false;
-  for (let i = 0; i < text.length; i++) {
-    const d = text.charCodeAt(i);
-    // Only zeros and the separators of a date and time.
-    if (d !== 48 && d !== 45 && d !== 58 && d !== 32 && d !== 84 && d !== 46) return false;
-  }
-  return text.length >= 8;
+export function isUnsentDate(raw: unknown): boolean {
+  if (raw === undefined || raw === null) return true;
+  if (typeof raw !== 'string' && typeof raw !== 'number') return false;
+  const text = String(raw).trim();
+  if (text === '') return true;
+  const dashed = text.startsWith('9999-12-31') || text.startsWith('0000-00-00');
+  if (!dashed && !text.startsWith('99991231') && !text.startsWith('00000000')) return false;
+  // The sentinel stands in for a real date: what follows it must be a time the parser accepts after a date.
+  const realDate = dashed ? '2000-01-01' : '20000101';
+  return !Number.isNaN(parseLocalMinutes(realDate + text.slice(realDate.length)));
 }
 
 /** The calendar reading of wall-clock minutes. */

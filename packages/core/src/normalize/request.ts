@@ -181,8 +181,7 @@ function minutesOf(raw: unknown, where: FieldAt, errors: FieldError[]): number {
  * isUnsentDate) is not sent, as "" is. A zero date in a required field stays an error naming it (minutesOf).
  */
 function optionalMinutesOf(raw: unknown, where: FieldAt, errors: FieldError[]): number {
-  if (typeof raw === 'string' && raw !== '' && isUnsentDate(raw.trim())) return Number.NaN;
-  return minutesOf(raw, where, errors);
+  return isUnsentDate(raw) ? Number.NaN : minutesOf(raw, where, errors);
 }
 
 function time(raw: unknown, where: FieldAt, errors: FieldError[]): LocalTime | undefined {
@@ -531,8 +530,8 @@ function repeatsEarlier(encounters: readonly EncounterDto[], i: number): boolean
  */
 function endOpenOrders(encounter: Encounter, today: number): void {
   // 9999-12-31 (S-03's "still in hospital") and the zero date are no discharge, as in drord_stop_date.
-  const dscg = text(encounter.dto.dscg_date).trim();
-  const discharge = isUnsentDate(dscg) ? Number.NaN : parseLocalMinutes(dscg);
+  const dscg = encounter.dto.dscg_date;
+  const discharge = isUnsentDate(dscg) ? Number.NaN : parseLocalMinutes(text(dscg).trim());
   const dischargeDay = Number.isNaN(discharge) ? Number.NaN : Math.floor(discharge / 1440);
   for (const line of encounter.lines) {
     const dto = line.dto;
