@@ -102,14 +102,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     );
     const pseudonyms = new PatientPseudonymizer(loadInstallSecret(config.dataDir));
     const outbox = new OutboxStore(db);
-    const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
     const recorder = new AnalysisRecorder(db, pseudonyms, recordSink, {
-      onNewBody: (result, libraryVersion) => dispositions.answeredAgain(result, libraryVersion),
       onError: (error, pending) =>
         pending < 0
           ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
           : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
     });
+    const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
     // Days pruned by retention keep their figures (pruned-figures.ts).
     const figures = new FiguresWithPrunedDays(db);
     const retention = new RecordsRetention(db, {

@@ -9,17 +9,6 @@ export function lineKey(libraryVersion: string, mdtrtId: string, ruleId: string,
   return `${libraryVersion}\u0001${mdtrtId}\u0001${ruleId}\u0001${kpId}\u0001${rxId}`;
 }
 
-/** The keys (lineKey) of the lines a result flags (vola_item_type 1), answered under libraryVersion. */
-export function flaggedLineKeys(result: JudgeResultDto, libraryVersion: string): string[] {
-  const keys: string[] = [];
-  for (const detail of result.judge_result_detail_dtos ?? []) {
-    if (String(detail.vola_item_type) !== '1') continue;
-    const key = lineKey(libraryVersion, result.mdtrt_id, result.rule_id, result.kp_id ?? '', detail.rx_id);
-    if (!keys.includes(key)) keys.push(key);
-  }
-  return keys;
-}
-
 /** A continued reminder and the keys (lineKey) of the lines it flagged, as they cross to the analysis thread. */
 export type ContinuedReminderLines = readonly [jrId: string, keys: readonly string[]];
 
@@ -49,22 +38,6 @@ export class ContinuedLines {
       if (ids === undefined) this.byLine.set(key, [jrId]);
       else ids.push(jrId);
     }
-  }
-
-  /**
-   * A continued jr_id answered again flagging these lines: those it had not flagged before are its lines too (an id
-   * that does not hash its rx_ids — a text-only indication's, a patient fact's — flags the day's lines under the
-   * same id). All its lines when some were new, for the other thread's copy; undefined when none were, or when it
-   * is not continued here.
-   */
-  answeredAgain(jrId: string, keys: readonly string[]): readonly string[] | undefined {
-    const known = this.keysOf.get(jrId);
-    if (known === undefined) return undefined;
-    const added = keys.filter((key) => !known.includes(key));
-    if (added.length === 0) return undefined;
-    const all = [...known, ...added];
-    this.continue(jrId, all);
-    return all;
   }
 
   returnToModify(jrId: string): void {

@@ -159,11 +159,6 @@ export const MIGRATIONS: readonly string[] = [
   -- and set back to NULL by a 3103 返回修改 on the reminder (dispositions.ts): counted from then on.
   ALTER TABLE reminders ADD COLUMN covered_by TEXT;
   `,
-  `
-  -- A continued reminder's lines are read from every body it was answered with (dispositions.ts FLAGGED_LINES), on
-  -- each 3103 继续执行 and for every continued reminder at start: without it, a scan of every body each time.
-  CREATE INDEX result_bodies_by_jr_id ON result_bodies (jr_id);
-  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
 import type { UpstreamFeedback } from '../upstream/provincial-gateway';
-import { ContinuedLines, type ContinuedReminderLines, flaggedLineKeys } from './continued-lines';
+import { ContinuedLines, type ContinuedReminderLines } from './continued-lines';
 import { type Db, durably } from './database';
 import { dispositionEntryId, type OutboxStore } from './outbox';
 
@@ -122,8 +122,8 @@ export class DispositionStore {
     this.continued = new Set(
       db.prepare("SELECT jr_id FROM dispositions WHERE dspo_way = '1'").pluck().all() as string[],
     );
-    // The rx_ids a reminder flagged, from every body it was answered with: an id that does not hash its rx_ids (a
-    // text-only indication's, a patient fact's) flags more lines in a later answer than in its first.
+    // The rx_ids a reminder flagged, from the body of the answer it was first shown in (retention keeps that one):
+    // a jr_id hashes its rx_ids, so every later body of it flags the same lines.
     this.selectFlaggedLines = db.prepare<[string], FlaggedLineRow>(`${FLAGGED_LINES} AND r.jr_id = ?`);
     const continuedLines = db
       .prepare<[], FlaggedLineRow>(
@@ -158,20 +158,6 @@ export class DispositionStore {
    */
   coveredBy(result: JudgeResultDto, libraryVersion: string): { jrId: string; reason: string } | undefined {
     return this.lines.coveringDecision(result, libraryVersion, (jrId) => this.priorContinued(jrId)?.reason);
-  }
-
-  /**
-   * A result answered with a body not recorded before (AnalysisRecorder's onNewBody): when its jr_id is continued,
-   * the lines it flags are that decision's lines too, here and, through onContinuedChange, on the analysis thread.
-   * After a restart they are read back from the stored bodies (FLAGGED_LINES).
-   */
-  answeredAgain(result: JudgeResultDto, libraryVersion: string): void {
-    if (!this.continued.has(result.jr_id)) return;
-    const keys = this.lines.answeredAgain(result.jr_id, flaggedLineKeys(result, libraryVersion));
-    if (keys === undefined) return;
-    const reason = this.priorContinued(result.jr_id)?.reason;
-    if (reason === undefined) return;
-    for (const listener of this.continuedListeners) listener(result.jr_id, reason, keys);
   }
 
   /** The flagged lines of every continued reminder and the jr_ids answered 返回修改: another thread's start. */
@@ -345,13 +331,13 @@ interface FlaggedLineRow {
 }
 
 /**
- * Each reminder's flagged lines as lineKeys (continued-lines.ts: char(1) between the parts), from every body it was
- * answered with (result_bodies by jr_id), under the library version of its first answer (every answer of a jr_id
- * is under that version: the jr_id includes it).
+ * Each reminder's flagged lines as lineKeys (continued-lines.ts: char(1) between the parts), from its first answer,
+ * under the library version it was answered with (every answer of a jr_id is: the jr_id includes the version).
  */
 const FLAGGED_LINES = `SELECT r.jr_id AS jrId,
     t.library_version || char(1) || r.mdtrt_id || char(1) || r.rule_id || char(1) || r.kp_id || char(1) || json_extract(dt.value, '$.rx_id') AS key
-  FROM reminders r JOIN tasks t ON t.id = r.first_task JOIN result_bodies b ON b.jr_id = r.jr_id,
+  FROM reminders r JOIN tasks t ON t.id = r.first_task, json_each(t.results) j
+    JOIN result_bodies b ON b.id = json_extract(j.value, '$[4]') AND json_extract(j.value, '$[0]') = r.jr_id,
     json_each(b.json, '$.judge_result_detail_dtos') dt
   WHERE CAST(json_extract(dt.value, '$.vola_item_type') AS TEXT) = '1'`;
 

@@ -30,12 +30,6 @@ export interface AnalysisRecord {
 export interface RecorderOptions {
   /** A write failed; `pending` records are held for the next flush, or -1 when one record was dropped as unwritable. */
   onError?: (error: unknown, pending: number) => void;
-  /**
-   * A result answered with a body not stored before for its jr_id, under this library version: the same jr_id may
-   * flag other lines than it did (an id that does not hash its rx_ids), and a continued one's lines are to be known
-   * (DispositionStore.answeredAgain). Called while the rows are built, so it must not throw.
-   */
-  onNewBody?: (result: JudgeResultDto, libraryVersion: string) => void;
 }
 
 interface KnownReminder {
@@ -137,7 +131,6 @@ export class AnalysisRecorder {
   private scheduledSoon: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly onError: (error: unknown, pending: number) => void;
-  private readonly onNewBody: RecorderOptions['onNewBody'];
   /** jr_id → its last stored body (the JSON as answered, task id blanked), its row id and the write that carried it. */
   private readonly bodies = new Map<string, StoredBody>();
   /** Body rows of writes not yet confirmed, by id: carried again by later rows until confirmed. */
@@ -168,7 +161,6 @@ export class AnalysisRecorder {
     options: RecorderOptions = {},
   ) {
     this.onError = options.onError ?? (() => {});
-    this.onNewBody = options.onNewBody;
     // Ids are the recorder's to give, so rows go to the sink without waiting for each other's inserts. They start
     // past what is stored and past the start time in ms × 1000: a sidecar still finishing its last answers while
     // its successor starts on the same data dir (a restart) counts up from below, far from the new one's ids.
@@ -324,13 +316,7 @@ export class AnalysisRecorder {
       }
       return result;
     };
-    const results = record.results.map((r) => [
-      r[0],
-      r[1],
-      r[2],
-      r[3],
-      this.bodyId(r, bodies, seq, answered, record.libraryVersion),
-    ]);
+    const results = record.results.map((r) => [r[0], r[1], r[2], r[3], this.bodyId(r, bodies, seq, answered)]);
     const reminders: ReminderRow[] = [];
     // A gateway's result is counted under the jr_id it is linked to (mergeResults), not its own fresh one.
     const countedAs = record.upstreamLinks === undefined ? undefined : new Map(record.upstreamLinks);
@@ -411,7 +397,6 @@ export class AnalysisRecorder {
     bodies: RecordRows['bodies'],
     seq: number,
     answered: (r: RecordedResult) => JudgeResultDto,
-    libraryVersion: string,
   ): number {
     const jrId = r[0];
     const known = this.bodies.get(jrId);
@@ -423,9 +408,7 @@ export class AnalysisRecorder {
       return known.id;
     }
     const id = ++this.lastBodyId;
-    const result = answered(r);
-    this.onNewBody?.(result, libraryVersion);
-    const row: RecordRows['bodies'][number] = [id, jrId, this.bodyJson(result)];
+    const row: RecordRows['bodies'][number] = [id, jrId, this.bodyJson(answered(r))];
     bodies.push(row);
     this.unconfirmedBodies.set(id, { seq, row });
     if (this.bodies.size >= BODY_CACHE_LIMIT) this.bodies.clear();
