@@ -68,6 +68,25 @@ describe('WAL checkpoints off the request thread', () => {
     again.close();
   });
 
+  it('cuts the WAL to nothing on request while running, on its thread or inline, rows kept', async () => {
+    for (const useWorker of [true, false]) {
+      const { db, write, walBytes } = database();
+      const checkpointer = await startWalCheckpointer(db, logger, { intervalMs: 60_000, useWorker });
+      try {
+        expect(checkpointer.where).toBe(useWorker ? 'worker' : 'inline');
+        write(50);
+        expect(walBytes()).toBeGreaterThan(50 * 3000);
+        expect(await checkpointer.truncate()).toBe(true);
+        expect(walBytes()).toBe(0);
+        write(1);
+        expect(db.prepare('SELECT COUNT(*) FROM filler').pluck().get()).toBe(51);
+      } finally {
+        await checkpointer.close();
+        db.close();
+      }
+    }
+  });
+
   it('falls back to SQLite’s own checkpoints where the worker cannot run, and when it dies', async () => {
     const { db } = database();
     db.pragma('wal_autocheckpoint = 0');

@@ -1,7 +1,7 @@
 /** Messages between the records database's connection and the WAL checkpoint worker (checkpoint-worker.ts). */
 
 /** Bumped whenever a message changes shape: a worker file from another build is then refused. */
-export const CHECKPOINT_PROTOCOL = 1;
+export const CHECKPOINT_PROTOCOL = 2;
 
 export interface CheckpointerOptions {
   /** The database file (its WAL is `<file>-wal`). */
@@ -21,6 +21,7 @@ export type FromCheckpointer =
   | { type: 'ready'; protocol: number }
   | { type: 'checkpointed'; run: CheckpointRun }
   | { type: 'failed'; message: string; code?: string }
+  | { type: 'truncated'; run: CheckpointRun }
   | { type: 'closed' };
 
-export type ToCheckpointer = { type: 'close' };
+export type ToCheckpointer = { type: 'close' } | { type: 'truncate' };

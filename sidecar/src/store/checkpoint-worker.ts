@@ -13,6 +13,7 @@ import {
   type FromCheckpointer,
   type ToCheckpointer,
 } from './checkpoint-protocol';
+import { zeroDeletedContent } from './database';
 
 function main(port: NonNullable<typeof parentPort>): void {
   const options = workerData as CheckpointerOptions;
@@ -21,6 +22,7 @@ function main(port: NonNullable<typeof parentPort>): void {
   db.pragma('busy_timeout = 1000');
   // This connection never writes rows; it must not checkpoint on its own schedule either.
   db.pragma('wal_autocheckpoint = 0');
+  zeroDeletedContent(db);
   const checkpoint = (mode: 'PASSIVE' | 'TRUNCATE'): CheckpointRun => {
     const [row] = db.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[];
     return { busy: row?.busy === 1, log: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 };
@@ -39,7 +41,19 @@ function main(port: NonNullable<typeof parentPort>): void {
     }
   }, options.intervalMs);
   port.on('message', (message: ToCheckpointer) => {
-    if (message.type !== 'close') return;
+    if (message.type === 'truncate') {
+      // A PASSIVE checkpoint lets the writer start the WAL over but leaves the file's length, and with it the frames
+      // beyond where new ones are written: rows retention just deleted, readable there until overwritten.
+      let run: CheckpointRun = { busy: true, log: -1, checkpointed: -1 };
+      try {
+        run = checkpoint('TRUNCATE');
+      } catch (error) {
+        const e = error as Error & { code?: string };
+        send({ type: 'failed', message: e.message, ...(e.code ? { code: e.code } : {}) });
+      }
+      send({ type: 'truncated', run });
+      return;
+    }
     clearInterval(timer);
     try {
       // The main connection has written its last record: leave the database file whole and the WAL empty.

@@ -179,6 +179,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   }
   const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   db.pragma('busy_timeout = 5000');
+  zeroDeletedContent(db);
   if (options.readonly) {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
@@ -194,6 +195,17 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   db.pragma('foreign_keys = ON');
   migrate(db, file);
   return db;
+}
+
+/**
+ * Deleted rows (retention's, a decision or an answer replaced) are overwritten with zeros instead of staying readable
+ * in the file's free space: "gone" has to hold on the disk too, not only at the API. Per connection, so every
+ * connection to the records database sets it (the record writer's and the checkpoint worker's too). Not FAST: that
+ * leaves whole pages put on the freelist as they were, and a retention pass frees whole pages of reasons
+ * (records-pruned-off-disk.test.ts). The extra writes are of pages freed, i.e. mostly retention's, once a day.
+ */
+export function zeroDeletedContent(db: Db): void {
+  db.pragma('secure_delete = ON');
 }
 
 function migrate(db: Db, file: string): void {

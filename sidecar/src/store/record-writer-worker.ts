@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { zeroDeletedContent } from './database';
 import { RecordRowWriter } from './record-rows';
 import {
   type FromRecordWriter,
@@ -23,6 +24,7 @@ function main(port: NonNullable<typeof parentPort>): void {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    zeroDeletedContent(db);
     // SQLite's automatic checkpoint stays on for this connection: when a commit here takes the WAL past 1,000
     // pages, the copy happens on this thread, which is the point of it.
     writer = new RecordRowWriter(db);

@@ -49,6 +49,11 @@ export interface RetentionOptions {
   logger: Logger;
   /** Removes files kept beside the records (rejected spool files) from before the cutoff; returns how many. */
   pruneFiles?: (beforeMs: number) => Promise<number>;
+  /**
+   * Called after a pass removed rows: cuts the WAL (wal-checkpointer.ts), whose frames would otherwise keep the
+   * deleted rows readable on disk until overwritten.
+   */
+  afterPrune?: () => Promise<unknown>;
 }
 
 interface Cutoff {
@@ -318,7 +323,10 @@ export class RecordsRetention {
 
     const report: PruneReport = { kept_from: keptFrom, ...counts, ms: Date.now() - started };
     const removed = Object.values(counts).some((n) => n > 0);
-    if (removed) this.options.logger.info(report, `records older than ${this.options.retentionDays} days pruned`);
+    if (removed) {
+      this.options.logger.info(report, `records older than ${this.options.retentionDays} days pruned`);
+      await this.options.afterPrune?.();
+    }
     return report;
   }
 

@@ -18,9 +18,19 @@ export interface WalCheckpointer {
   /** Checkpoints that copied frames, since start. */
   readonly runs: number;
   readonly last: CheckpointRun | undefined;
+  /**
+   * Copies the whole WAL into the database file and cuts the WAL to nothing, so rows just deleted are not left
+   * readable in it (after retention). Resolves whether the WAL was cut; never rejects.
+   */
+  truncate(): Promise<boolean>;
   /** Stops checkpointing (a last TRUNCATE on the worker). Call before closing the database. */
   close(): Promise<void>;
 }
+
+/** A TRUNCATE waits for readers on older snapshots; tried this many times before leaving it to the next pass. */
+const TRUNCATE_ATTEMPTS = 3;
+const TRUNCATE_RETRY_MS = 1000;
+const TRUNCATE_REPLY_MS = 10_000;
 
 /**
  * Moves the records database's WAL checkpoints off the request thread: turns off SQLite's automatic checkpoint on
@@ -35,7 +45,16 @@ export async function startWalCheckpointer(
 ): Promise<WalCheckpointer> {
   const inline = (): WalCheckpointer => {
     db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
-    return { where: 'inline', runs: 0, last: undefined, close: async () => {} };
+    // No thread to do it on: the request thread's connection does it, once a day after retention.
+    const truncate = async () => {
+      try {
+        const [row] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        return row?.busy === 0;
+      } catch {
+        return false;
+      }
+    };
+    return { where: 'inline', runs: 0, last: undefined, truncate, close: async () => {} };
   };
   const script = options.useWorker === false ? undefined : workerScript('checkpoint-worker');
   if (!script) {
@@ -87,6 +106,36 @@ class WorkerCheckpointer implements WalCheckpointer {
     if (this.closing || !this.db.open) return;
     this.logger.error({ err: error }, 'WAL checkpoint worker stopped; SQLite checkpoints inside commits again');
     this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+  }
+
+  async truncate(): Promise<boolean> {
+    for (let attempt = 1; attempt <= TRUNCATE_ATTEMPTS; attempt++) {
+      if (this.closing || this.exited) return false;
+      const run = await this.truncateOnce();
+      if (run !== undefined && !run.busy) return true;
+      if (attempt < TRUNCATE_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, TRUNCATE_RETRY_MS));
+    }
+    this.logger.warn('the WAL could not be cut after pruning (the database was busy); the next pass tries again');
+    return false;
+  }
+
+  private truncateOnce(): Promise<CheckpointRun | undefined> {
+    return new Promise((resolve) => {
+      const finish = (run: CheckpointRun | undefined) => {
+        clearTimeout(timer);
+        this.worker.off('message', onMessage);
+        this.worker.off('exit', onExit);
+        resolve(run);
+      };
+      const onMessage = (message: FromCheckpointer) => {
+        if (message.type === 'truncated') finish(message.run);
+      };
+      const onExit = () => finish(undefined);
+      const timer = setTimeout(() => finish(undefined), TRUNCATE_REPLY_MS);
+      this.worker.on('message', onMessage);
+      this.worker.once('exit', onExit);
+      this.worker.postMessage({ type: 'truncate' });
+    });
   }
 
   close(): Promise<void> {
