@@ -251,7 +251,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       allowRemote: config.allowRemoteNational,
       service,
     });
-    await app.register(cors, { origins: config.corsOrigins });
+    await app.register(cors, { origins: config.corsOrigins, logger });
     await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
     await app.register(health, { holder, sync });
     await app.register(status, {

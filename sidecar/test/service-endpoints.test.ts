@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analysisEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
+import { capturingLogger } from './helpers/capturing-logger';
 import { callService, testServer } from './helpers/test-server';
 
 describe('health, readiness and status', () => {
@@ -117,6 +118,36 @@ describe('CORS for a browser-based doctor station', () => {
       });
       expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
       expect(stranger.headers['access-control-allow-private-network']).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never grants Private Network Access under "*", and warns at start that any page can read the figures', async () => {
+    const { logger, lines } = capturingLogger('warn');
+    const server = await testServer({ corsOrigins: ['*', 'http://his.example.org:8080'] }, { logger });
+    try {
+      const preflight = (origin: string) =>
+        server.app.inject({
+          method: 'OPTIONS',
+          url: '/fsi/api/rsfComIfsService/callService',
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-private-network': 'true',
+          },
+        });
+      // A public page: CORS lets it read what it may ("*" says so), Private Network Access does not let it in.
+      const stranger = await preflight('https://ads.example.com');
+      expect(stranger.statusCode).toBe(204);
+      expect(stranger.headers['access-control-allow-origin']).toBe('https://ads.example.com');
+      expect(stranger.headers['access-control-allow-private-network']).toBeUndefined();
+      // The doctor station listed by name beside "*" still gets it.
+      const station = await preflight('http://his.example.org:8080');
+      expect(station.headers['access-control-allow-private-network']).toBe('true');
+
+      const warnings = lines.filter((l) => l.level === 40).map((l) => String(l.msg));
+      expect(warnings.filter((m) => m.includes('corsOrigins "*"') && m.includes('figures'))).toHaveLength(1);
     } finally {
       await server.close();
     }

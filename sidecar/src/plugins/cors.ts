@@ -1,24 +1,38 @@
 import fastifyCors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../logging';
 import { TASK_ID_HEADER } from '../national/recorded-task-id';
 
 /**
  * Lets a browser-based (B/S) doctor station on the listed origins call the workstation's sidecar. Chrome's
  * Private Network Access asks a loopback service, in the preflight, whether a public page may reach it
- * (`Access-Control-Request-Private-Network: true`); the answer header is added for allowed origins only.
+ * (`Access-Control-Request-Private-Network: true`); the answer header is added for origins listed by name only.
+ * `"*"` never earns it: a page anywhere on the internet is exactly what Private Network Access keeps away from the
+ * workstation (reading figures and tasks, sending 3101/3103). Where the browser enforces it, a page under `"*"`
+ * reaches the sidecar only when served from the workstation itself; a doctor station served from the hospital's
+ * network has to be listed by name.
  */
-export async function cors(app: FastifyInstance, options: { origins: readonly string[] }): Promise<void> {
+export async function cors(
+  app: FastifyInstance,
+  options: { origins: readonly string[]; logger: Logger },
+): Promise<void> {
   if (options.origins.length === 0) return;
   const any = options.origins.includes('*');
-  const allowed = new Set(options.origins);
-  const isAllowed = (origin: string | undefined) => origin !== undefined && (any || allowed.has(origin));
+  const allowed = new Set(options.origins.filter((origin) => origin !== '*'));
+  if (any) {
+    options.logger.warn(
+      'corsOrigins "*": any web page open in this workstation\'s browser can read its figures and tasks; list the ' +
+        "doctor station's origin instead (Private Network Access is granted only to origins listed by name)",
+    );
+  }
 
   // Added before @fastify/cors's hook, which ends the preflight.
   app.addHook('onRequest', async (request, reply) => {
     if (
       request.method === 'OPTIONS' &&
       request.headers['access-control-request-private-network'] === 'true' &&
-      isAllowed(request.headers.origin)
+      request.headers.origin !== undefined &&
+      allowed.has(request.headers.origin)
     ) {
       reply.header('Access-Control-Allow-Private-Network', 'true');
     }
