@@ -215,7 +215,8 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
   if (raw.bodyLimitBytes !== undefined)
     config.bodyLimitBytes = positiveInt(raw.bodyLimitBytes, field('bodyLimitBytes'));
   if (raw.admdvs !== undefined) config.admdvs = admdvs(raw.admdvs, field('admdvs'));
-  if (raw.corsOrigins !== undefined) config.corsOrigins = strings(raw.corsOrigins, field('corsOrigins'));
+  if (raw.corsOrigins !== undefined)
+    config.corsOrigins = origins(strings(raw.corsOrigins, field('corsOrigins')), field('corsOrigins'));
   if (raw.adminToken !== undefined) config.adminToken = token(raw.adminToken, field('adminToken'));
   if (raw.shimToken !== undefined) config.shimToken = token(raw.shimToken, field('shimToken'));
   if (raw.allowRemoteNational !== undefined)
@@ -284,9 +285,12 @@ function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
       'PREALERT_RECORDS_RETENTION_DAYS',
     );
   if (env.PREALERT_CORS_ORIGINS !== undefined) {
-    config.corsOrigins = env.PREALERT_CORS_ORIGINS.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    config.corsOrigins = origins(
+      env.PREALERT_CORS_ORIGINS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      'PREALERT_CORS_ORIGINS',
+    );
   }
   if (env.PREALERT_UPSTREAM_URL) config.upstream.url = httpUrl(env.PREALERT_UPSTREAM_URL, 'PREALERT_UPSTREAM_URL');
   if (env.PREALERT_UPSTREAM_PAAS_ID || env.PREALERT_UPSTREAM_PAAS_TOKEN) {
@@ -404,6 +408,31 @@ function httpUrl(value: unknown, name: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL`);
   return s;
+}
+/**
+ * Each an origin exactly as a browser sends it in `Origin` (it is matched as a string), or "*". Anything else — a
+ * trailing slash, a path, no scheme, an upper-case host, a default port — can never match and would look like a
+ * working setting while every call from the station is refused. Origins are no secret: the value is named.
+ */
+function origins(values: string[], name: string): string[] {
+  for (const value of values) {
+    if (value === '*') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value) continue;
+    const suggestion =
+      url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:')
+        ? `; did you mean "${url.origin}"?`
+        : '';
+    throw new ConfigError(
+      `${name}: ${JSON.stringify(value)} is not an origin: scheme://host[:port] as the browser sends it (no path, no trailing slash), or "*"${suggestion}`,
+    );
+  }
+  return values;
 }
 function headers(value: unknown, name: string): Record<string, string> {
   const h = record(value, name);

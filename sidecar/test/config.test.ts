@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME, ConfigError, DEFAULT_PORT, loadConfig } from '../src/config';
 import { defaultDataDir } from '../src/data-dir';
+import { assertBuilt, CLI } from './helpers/spawn-sidecar';
 import { tempDataDir } from './helpers/test-server';
 
 describe('data dir per OS convention', () => {
@@ -66,6 +68,49 @@ describe('config: defaults < file < environment < command line', () => {
     expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dir, PREALERT_ALLOW_REMOTE_NATIONAL: 'yes' } })).toThrow(
       /PREALERT_ALLOW_REMOTE_NATIONAL must be on or off/,
     );
+  });
+
+  it('refuses a CORS origin that can never match, naming the value, in the file or the environment', () => {
+    const dir = tempDataDir();
+    const file = path.join(dir, CONFIG_FILE_NAME);
+    const fromFile = (origins: unknown) => {
+      fs.writeFileSync(file, JSON.stringify({ corsOrigins: origins }));
+      return () => loadConfig({ env: { PREALERT_DATA_DIR: dir } });
+    };
+    const fromEnv = (value: string) => () =>
+      loadConfig({ env: { PREALERT_DATA_DIR: tempDataDir(), PREALERT_CORS_ORIGINS: value } });
+    // As browsers send them, and "*": accepted.
+    expect(fromFile(['http://his.example.org:8080', 'https://his.example', '*'])().corsOrigins).toEqual([
+      'http://his.example.org:8080',
+      'https://his.example',
+      '*',
+    ]);
+    expect(fromEnv(' http://10.1.2.3:8080 , * ')().corsOrigins).toEqual(['http://10.1.2.3:8080', '*']);
+
+    expect(fromFile(['http://his.example', 'http://x/'])).toThrow(
+      /^prealert\.config\.json: corsOrigins: "http:\/\/x\/" is not an origin.*did you mean "http:\/\/x"\?$/,
+    );
+    expect(fromFile(['http://his.example/doctor/index.html'])).toThrow(/"http:\/\/his\.example\/doctor\/index\.html"/);
+    expect(fromFile(['his.example.org:8080'])).toThrow(/corsOrigins: "his\.example\.org:8080" is not an origin/);
+    expect(fromFile(['HTTP://HIS.example'])).toThrow(/did you mean "http:\/\/his\.example"/);
+    expect(fromFile(['http://his.example:80'])).toThrow(/did you mean "http:\/\/his\.example"/);
+    expect(fromFile(['null'])).toThrow(/"null" is not an origin/);
+    expect(fromEnv('http://x/,zzz')).toThrow(/^PREALERT_CORS_ORIGINS: "http:\/\/x\/" is not an origin/);
+    expect(fromEnv('http://his.example,zzz')).toThrow(/^PREALERT_CORS_ORIGINS: "zzz" is not an origin/);
+    expect(fromEnv('http://his.example,zzz')).toThrow(ConfigError);
+  });
+
+  it('stops the start with one line naming a malformed CORS origin', () => {
+    assertBuilt();
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', tempDataDir()], {
+      env: { ...process.env, PREALERT_LOG_LEVEL: 'error', PREALERT_CORS_ORIGINS: 'http://his.example/' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'prealert: PREALERT_CORS_ORIGINS: "http://his.example/" is not an origin: scheme://host[:port] as the browser sends it (no path, no trailing slash), or "*"; did you mean "http://his.example"?',
+    ]);
   });
 
   it('names the bad setting', () => {
