@@ -98,7 +98,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   for (const source of options.revisions ?? []) {
     for (const { row, record } of source.records) revised.set(replaceKey(record), { file: source.file, row, record });
   }
-  const chosen: { file: string; row: number; record: PublishedRecord }[] = [];
+  const chosen: { file: string; row: number; record: PublishedRecord; local?: boolean }[] = [];
   const seen = new Set<string>();
   for (const source of options.sources) {
     for (const { row, record } of source.records) {
@@ -107,7 +107,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       if (revision) {
         // Replaced: the revision stands where the first original stood; further originals with the key drop out.
         if (!seen.has(key)) chosen.push(revision);
-      } else chosen.push({ file: source.file, row, record });
+      } else chosen.push({ file: source.file, row, record, ...(source.local && { local: true }) });
       seen.add(key);
     }
   }
@@ -118,9 +118,8 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   const points: KnowledgePoint[] = [];
   /** Interval points read out of pay-days prose (评定间隔时间不短于14天), dropped if a point of their own says the same. */
   const fromProse = new Set<KnowledgePoint>();
-  const idCount = new Map<string, number>();
-  const taken = new Set<string>();
-  for (const { file, row, record } of chosen) {
+  const named: NamedPoint[] = [];
+  for (const { file, row, record, local } of chosen) {
     const parsed = parseLimit(record.limit_type, record.limit_value, record.basis ?? '');
     if (!parsed.ok) {
       issues.push({ file, row, field: 'limit_value', message: parsed.error });
@@ -148,23 +147,8 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
     }
     const baseKey = `${record.rule_name}\u0001${record.item_name}`;
     parsed.limits.forEach((limit, i) => {
-      let id = `kp-${stableHash(baseKey).slice(0, 16)}${i > 0 ? `-${i + 1}` : ''}`;
-      // The same surgery sits in several incision groups: later ones get a suffix so ids stay unique and stable.
-      const n = (idCount.get(id) ?? 0) + 1;
-      idCount.set(id, n);
-      if (n > 1) id = `${id}-${stableHash(`${baseKey}\u0001${record.limit_value ?? ''}`).slice(0, 6)}`;
-      // Points alike in rule, item and limit (one local row repeated with other dates or another basis) still share
-      // that id, and a bundle refuses two points with one id: the rest of the record tells them apart, whatever the
-      // row order; a record given twice over is told apart by its place.
-      if (taken.has(id)) {
-        const rest = [record.gz_code, record.item_type, record.basis, record.effective_from, record.effective_to];
-        const base = `${id}-${stableHash(JSON.stringify([...rest, record.codes])).slice(0, 6)}`;
-        id = base;
-        for (let k = 2; taken.has(id); k++) id = `${base}-${k}`;
-      }
-      taken.add(id);
       const point: KnowledgePoint = {
-        id,
+        id: '',
         ruleId,
         itemName: record.item_name,
         itemType: record.item_type ?? '',
@@ -182,15 +166,80 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       if (record.effective_to) point.effectiveTo = record.effective_to;
       if (i > 0 && parsed.kind === 'max_pay_days' && limit.kind === 'max_qty_per_n_days') fromProse.add(point);
       points.push(point);
+      const rest = [record.gz_code, record.item_type, record.basis, record.effective_from, record.effective_to];
+      named.push({
+        point,
+        base: `kp-${stableHash(baseKey).slice(0, 16)}${i > 0 ? `-${i + 1}` : ''}`,
+        limitHash: stableHash(`${baseKey}\u0001${record.limit_value ?? ''}`).slice(0, 6),
+        restHash: stableHash(JSON.stringify([...rest, record.codes])).slice(0, 6),
+        local: local === true,
+        record: local ? JSON.stringify([record, i]) : '',
+      });
     });
   }
   if (issues.length > 0) return { ok: false, issues };
+  assignIds(named);
   withoutRestatedIntervals(points, fromProse);
   mappedIndicationsReplaceTextOnly(points);
   quietWhereSecondLineDecides(points);
   if (options.seedRules !== false)
     for (const rule of seedRules(framework)) if (!rules.has(rule.id)) rules.set(rule.id, rule);
   return { ok: true, value: { meta: options.meta, rules: [...rules.values()], knowledgePoints: points } };
+}
+
+/** A point waiting for its id, with the parts the id is made of. */
+interface NamedPoint {
+  point: KnowledgePoint;
+  /** `kp-` and the hash of rule and item name (and the limit's place in its record, after the first). */
+  base: string;
+  /** The hash of rule, item and limit text. */
+  limitHash: string;
+  /** The hash of the rest of the record: rule code, item type, basis, dates, codes. */
+  restHash: string;
+  local: boolean;
+  /** The whole record and the limit's place in it: decides between local points alike in every hashed part. */
+  record: string;
+}
+
+/**
+ * Gives every point its id. Published points keep the ids they always had, decided in publication order (NHSA fixes
+ * it, and stored figures hang on these ids): the first holder of a base id gets it plain (the same surgery in several
+ * incision groups: later ones get the limit hash), and a point whose id is still taken gets the rest hash, then a
+ * count. A local CSV's rows are re-sorted at will, and an id that followed their order moved from one point to another
+ * between two builds (two windows of one mapping swapped kp_ids, so stats and the delta joined the wrong window). A
+ * local point's id therefore depends only on its own record and on which records share its parts: the base id where
+ * it is the only point of its rule and item, else the limit hash, and the rest hash whenever another point has that
+ * too.
+ */
+function assignIds(named: readonly NamedPoint[]): void {
+  const taken = new Set<string>();
+  const seen = new Map<string, number>();
+  const free = (id: string) => {
+    let unique = id;
+    for (let k = 2; taken.has(unique); k++) unique = `${id}-${k}`;
+    taken.add(unique);
+    return unique;
+  };
+  for (const n of named) {
+    if (n.local) continue;
+    const count = (seen.get(n.base) ?? 0) + 1;
+    seen.set(n.base, count);
+    const id = count > 1 ? `${n.base}-${n.limitHash}` : n.base;
+    n.point.id = taken.has(id) ? free(`${id}-${n.restHash}`) : free(id);
+  }
+  const local = named.filter((n) => n.local);
+  const holders = new Map<string, number>();
+  const count = (key: string) => holders.set(key, (holders.get(key) ?? 0) + 1);
+  for (const n of named) count(n.base);
+  const candidate = (n: NamedPoint) => (holders.get(n.base) === 1 ? n.base : `${n.base}-${n.limitHash}`);
+  const sharing = new Map<string, number>();
+  for (const n of local) sharing.set(candidate(n), (sharing.get(candidate(n)) ?? 0) + 1);
+  // Records alike in every hashed part are told apart by a count: in the order of their whole record, not their row.
+  const ordered = [...local].sort((a, b) => (a.record < b.record ? -1 : a.record > b.record ? 1 : 0));
+  for (const n of ordered) {
+    const id = candidate(n);
+    n.point.id = (sharing.get(id) ?? 0) > 1 || taken.has(id) ? free(`${id}-${n.restHash}`) : free(id);
+  }
 }
 
 /**

@@ -33,4 +33,6 @@ export function formatIssues(issues: readonly ImportIssue[]): string {
 export interface RecordSource {
   file: string;
   records: { row: number; record: PublishedRecord }[];
+  /** A local CSV: its rows are kept and re-sorted by hand, so nothing may hang on their order (ids of its points). */
+  local?: boolean;
 }

@@ -117,5 +117,7 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
     if (isPairKind(record.limit_type) && record.codes.length !== 2)
       issues.push({ file, row, field: 'code', message: '重复收费项目对应为 A、B 两行（两个编码）' });
   }
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: { file, records: [...groups.values()] } };
+  return issues.length > 0
+    ? { ok: false, issues }
+    : { ok: true, value: { file, records: [...groups.values()], local: true } };
 }

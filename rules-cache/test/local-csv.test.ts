@@ -278,4 +278,31 @@ describe('a local indication mapping with effective dates', () => {
     });
     expect(written.manifest.signed.library.knowledge_points).toBe(halves.knowledgePoints.length);
   });
+
+  it('gives each window the same id whatever the row order, and the national point its own', () => {
+    const spring = `${README_ROW},2026-01-01,2026-03-31`;
+    const summer = `${README_ROW},2026-04-01,2026-06-30`;
+    // A point of the hospital's own (an item name NHSA does not publish) in two windows.
+    const ownSpring = `${SEX_SERVICE},子宫造影(院内),sex,女,限女性,${UTERUS},2026-01-01,2026-03-31`;
+    const ownSummer = `${SEX_SERVICE},子宫造影(院内),sex,女,限女性,${UTERUS},2026-04-01,2026-06-30`;
+    const idsByWindow = (lib: LibraryData) =>
+      Object.fromEntries(
+        lib.knowledgePoints
+          .filter((kp) => kp.source?.endsWith('.csv'))
+          .map((kp) => [`${kp.itemName} ${kp.effectiveFrom}..${kp.effectiveTo}`, kp.id]),
+      );
+    const forward = nationalWith('windows-forward', [spring, summer, ownSpring, ownSummer].join('\n'));
+    const backward = nationalWith('windows-backward', [ownSummer, summer, ownSpring, spring].join('\n'));
+    expect(Object.keys(idsByWindow(forward))).toHaveLength(4);
+    // Stats by kp_id and the delta join a window to the same window of the next build, however the CSV was sorted.
+    expect(idsByWindow(backward)).toEqual(idsByWindow(forward));
+    const ids = backward.knowledgePoints.map((kp) => kp.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const published = (lib: LibraryData) =>
+      lib.knowledgePoints.find(
+        (kp) => kp.source === 'batches_9_17_knowledge_points.json' && kp.codes.includes(APREPITANT_OTHER),
+      );
+    expect(published(forward)?.id).toBe('kp-75819a1059a32a1d');
+    expect(published(backward)?.id).toBe('kp-75819a1059a32a1d');
+  });
 });
