@@ -224,7 +224,7 @@ describe('a local indication mapping beside the national text-only point (audit 
 /**
  * rules.md's text-only reminder stands "until a local mapping adds prefixes": where the mapping is not in effect
  * (before its effective_from, after its effective_to) the national point still speaks for the code, or the line would
- * get no reminder at all (review A4). Inside the window the mapping alone speaks, as above.
+ * get no reminder at all. Inside the window the mapping alone speaks, as above.
  */
 describe('a local indication mapping with effective dates', () => {
   const expired = nationalWith('aprepitant-expired', `${README_ROW},,2026-06-30`);

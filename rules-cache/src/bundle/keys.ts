@@ -1,15 +1,8 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  sign,
-  verify,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BundleError } from './bundle-error';
+import { sha256 } from './sha256';
 
 /** File names `keygen` writes: the private key stays with whoever builds bundles, the public one goes to sidecars. */
 export const PRIVATE_KEY_FILE = 'prealert-bundle.key';
@@ -24,10 +17,7 @@ export interface TrustedKey {
 }
 
 export function keyId(publicKey: KeyObject): string {
-  return createHash('sha256')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('hex')
-    .slice(0, 16);
+  return sha256(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 16);
 }
 
 export interface GeneratedKeys {

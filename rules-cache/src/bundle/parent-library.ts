@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KnowledgePoint } from '@prealert/core';
 import { BundleError } from './bundle-error';
 import { expectDigest, LibraryReader } from './library-reader';
 import { type BundleManifest, MANIFEST_FILE, readManifestUnverified } from './manifest';
+import { sha256 } from './sha256';
 
 /** The library of a bundle another one follows, as checked against its manifest. */
 export interface ParentLibrary {
@@ -38,11 +38,7 @@ export function readBundleManifest(dir: string): BundleManifest {
 export function readParentLibrary(dir: string, manifest: BundleManifest): ParentLibrary {
   const file = path.join(dir, manifest.library.file);
   const bytes = readOrThrow(file);
-  expectDigest(
-    file,
-    { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length },
-    manifest.library,
-  );
+  expectDigest(file, { sha256: sha256(bytes), size: bytes.length }, manifest.library);
   const reader = new LibraryReader(file);
   reader.write(bytes);
   const knowledgePoints = reader.end().data.knowledgePoints;

@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LibraryData } from '@prealert/core';
@@ -18,6 +18,7 @@ import {
 } from './manifest';
 import { type ParentLibrary, readBundleManifest, readParentLibrary } from './parent-library';
 import { reviewAgainstParent, sameVersionProblem } from './parent-review';
+import { sha256 } from './sha256';
 
 export interface WriteBundleOptions {
   library: LibraryData;
@@ -41,10 +42,6 @@ export interface WrittenBundle {
 }
 
 const PAYLOAD_FILE = /^(library|delta)-[0-9a-f-]+\.ndjson$/;
-
-function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 /** Writes a file so that a reader (a static server, a CDN pulling from it) sees the old bytes or the new, never half. */
 function writeAtomically(file: string, bytes: Uint8Array | string): void {
