@@ -74,65 +74,13 @@ describe('3102: a long-term line without a stop date is one day’s charge', () 
   });
 });
 
-describe('3101 住院收费登记 (trig_scen 4, a fee upload): several open lines of one code begun on different days are a charge series', () => {
-  const feeUpload = { ...inpatient, trig_scen: '4' };
+// No trig_scen tells a fee upload from a doctor station: 4 (住院收费登记) is S-01's fee upload and the inpatient doctor
+// station's scene at S-15, S-04 and S-03 (spec §5.3). The lines tell: a fee system charges a running order every day.
+const SCENES = ['4', '3,4', '5', '2', ''];
 
-  it('the same ICU charges sent in a 3101 fee upload do not meet 口腔护理 of 11-23', () => {
-    const out = run(
-      lib,
-      { ...feeUpload, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
-      undefined,
-      '3101',
-      evening(23),
-    );
-    expect(resultsOf(out, DUPLICATE)).toEqual([]);
-    // "2,4" names the fee registration too.
-    const both = run(
-      lib,
-      { ...feeUpload, trig_scen: '3,4', lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
-      undefined,
-      '3101',
-      evening(23),
-    );
-    expect(resultsOf(both, DUPLICATE)).toEqual([]);
-  });
-
-  it('a single open 重症监护 order in a 3101 fee upload is still running on 11-23 and meets 口腔护理', () => {
-    const out = run(lib, { ...feeUpload, lines: [icuCharge(20), oralCare] }, undefined, '3101', evening(23));
-    const [r] = resultsOf(out, DUPLICATE);
-    expect(flaggedRx(r!)).toEqual(['ORAL-23']);
-    expect(involvedRx(r!)).toEqual(['ICU-20']);
-  });
-
-  it('two open orders of one code begun the same day are not a series: both still run', () => {
-    const second = { ...icuCharge(20), rx_id: 'ICU-20b', date: '2026-11-20 09:00:00' };
-    const out = run(lib, { ...feeUpload, lines: [icuCharge(20), second, oralCare] }, undefined, '3101', evening(23));
-    expect(flaggedRx(resultsOf(out, DUPLICATE)[0]!)).toEqual(['ORAL-23']);
-  });
-});
-
-describe('3101 in other scenes: open long-term lines are the doctor’s orders, running to the request day', () => {
-  it('住院执行医嘱 (5): 奥扎格雷钠 ordered 11-01 with no stop, sent with today’s line of it, is 20 days of use', () => {
-    const stroke = {
-      ...inpatient,
-      trig_scen: '5',
-      adm_date: '2026-11-01 08:00:00',
-      diagnoses: ['I63.900'],
-    };
-    const lines: LineSpec[] = [
-      { code: OZAGREL, rx_id: 'ORD', pric: 30, long: true, date: '2026-11-01 09:00:00', current: false },
-      { code: OZAGREL, rx_id: 'D20', pric: 30, long: true, date: '2026-11-20 09:00:00' },
-    ];
-    const [r] = resultsOf(run(lib, { ...stroke, lines }), PAY_DAYS);
-    expect(flaggedRx(r!)).toEqual(['D20']);
-    expect(involvedRx(r!)).toEqual(['ORD']);
-    expect(r!.vola_cont).toContain('已用药 20 天');
-    // The same lines uploaded as fees (住院收费登记) are two days' charges: 2 days, within 14.
-    expect(resultsOf(run(lib, { ...stroke, trig_scen: '4', lines }), PAY_DAYS)).toEqual([]);
-  });
-
-  it('the ICU lines of 11-20..22 sent from the doctor station (trig_scen 2, or none) still run on 11-23', () => {
-    for (const trig_scen of ['2', '']) {
+describe('3101, any scene: open lines of one code of which two begin on consecutive days are a charge series', () => {
+  it('重症监护 charged 11-20..22 does not meet 口腔护理 of 11-23', () => {
+    for (const trig_scen of SCENES) {
       const out = run(
         lib,
         { ...inpatient, trig_scen, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
@@ -140,7 +88,66 @@ describe('3101 in other scenes: open long-term lines are the doctor’s orders, 
         '3101',
         evening(23),
       );
-      expect(flaggedRx(resultsOf(out, DUPLICATE)[0]!), `trig_scen ${trig_scen}`).toEqual(['ORAL-23']);
+      expect(resultsOf(out, DUPLICATE), `trig_scen ${trig_scen}`).toEqual([]);
+    }
+  });
+
+  it('奥扎格雷钠 charged 11-01..07 and again on 11-20 is 8 days of use, within 14', () => {
+    const charges: LineSpec[] = [1, 2, 3, 4, 5, 6, 7].map((d) => ({
+      code: OZAGREL,
+      rx_id: `X${d}`,
+      pric: 30,
+      long: true,
+      date: `2026-11-0${d} 10:00:00`,
+      current: false,
+    }));
+    charges.push({ code: OZAGREL, rx_id: 'X20', pric: 30, long: true, date: '2026-11-20 10:00:00' });
+    for (const trig_scen of SCENES) {
+      const spec = { ...inpatient, trig_scen, adm_date: '2026-11-01 08:00:00', diagnoses: ['I63.900'] };
+      expect(resultsOf(run(lib, { ...spec, lines: charges }), PAY_DAYS), `trig_scen ${trig_scen}`).toEqual([]);
+    }
+  });
+
+  it('a single open 重症监护 order is still running on 11-23 and meets 口腔护理', () => {
+    const out = run(
+      lib,
+      { ...inpatient, trig_scen: '4', lines: [icuCharge(20), oralCare] },
+      undefined,
+      '3101',
+      evening(23),
+    );
+    const [r] = resultsOf(out, DUPLICATE);
+    expect(flaggedRx(r!)).toEqual(['ORAL-23']);
+    expect(involvedRx(r!)).toEqual(['ICU-20']);
+  });
+
+  it('two open orders of one code begun the same day are not a series: both still run', () => {
+    const second = { ...icuCharge(20), rx_id: 'ICU-20b', date: '2026-11-20 09:00:00' };
+    const out = run(
+      lib,
+      { ...inpatient, trig_scen: '4', lines: [icuCharge(20), second, oralCare] },
+      undefined,
+      '3101',
+      evening(23),
+    );
+    expect(flaggedRx(resultsOf(out, DUPLICATE)[0]!)).toEqual(['ORAL-23']);
+  });
+});
+
+describe('3101, any scene: open lines of one code not begun on consecutive days are the doctor’s orders', () => {
+  it('奥扎格雷钠 ordered 11-01 with no stop, sent with today’s line of it, is 20 days of use, 住院场景 4 included', () => {
+    const stroke = { ...inpatient, adm_date: '2026-11-01 08:00:00', diagnoses: ['I63.900'] };
+    const lines: LineSpec[] = [
+      { code: OZAGREL, rx_id: 'ORD', pric: 30, long: true, date: '2026-11-01 09:00:00', current: false },
+      { code: OZAGREL, rx_id: 'D20', pric: 30, long: true, date: '2026-11-20 09:00:00' },
+    ];
+    for (const trig_scen of SCENES) {
+      const [r] = resultsOf(run(lib, { ...stroke, trig_scen, lines }), PAY_DAYS);
+      expect(r?.sev_deg, `trig_scen ${trig_scen}`).toBe('1');
+      expect(flaggedRx(r!)).toEqual(['D20']);
+      expect(involvedRx(r!)).toEqual(['ORD']);
+      expect(r!.vola_amt).toBe(30);
+      expect(r!.vola_cont).toContain('已用药 20 天');
     }
   });
 });

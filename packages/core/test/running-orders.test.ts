@@ -54,8 +54,8 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
   });
 
   it('two bed orders running at the same time do add: a second open one begun while the first runs is flagged', () => {
-    // Both open (no stop date), begun on different days, in a doctor-station scene (trig_scen 5): two orders, not a
-    // charge series (that reading is for 住院收费登记 fee uploads, day-charges.test.ts).
+    // Both open (no stop date), begun on days that do not follow one another: two orders, not a charge series
+    // (day-charges.test.ts), whatever the scene.
     const first: LineSpec = {
       code: WARD_BED,
       rx_id: 'FIRST',
@@ -85,6 +85,20 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
       22,
     );
     expect(flaggedRx(sameDay[0]!)).toEqual(['B']);
+  });
+
+  it('two open bed orders begun 11-18 and 11-20 add up from 11-20, in 住院场景 4 as well', () => {
+    const lines: LineSpec[] = [
+      { code: WARD_BED, rx_id: 'FIRST', pric: 50, long: true, date: '2026-11-18 09:40:00', current: false },
+      { code: WARD_BED, rx_id: 'SECOND', pric: 50, long: true, date: '2026-11-20 08:00:00' },
+    ];
+    for (const trig_scen of ['4', '5', '']) {
+      const out = run(lib, { ...inpatient, trig_scen, lines }, undefined, '3101', evening(22));
+      const [r] = resultsOf(out, FREQ);
+      expect(flaggedRx(r!), `trig_scen ${trig_scen}`).toEqual(['SECOND']);
+      expect(involvedRx(r!)).toEqual(['FIRST']);
+      expect(r!.vola_cont).toContain('2026-11-20 累计 2次，超出 1次');
+    }
   });
 });
 

@@ -5,7 +5,6 @@ import { foldCode } from './code-folding';
 import { formatDay, fullYears, isUnsentDate, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 import { diagnosisKey } from './diagnosis-code';
 import { isReversal, netReversals } from './reversals';
-import { INPATIENT_FEE_REGISTRATION, sentScenesInclude } from './scenes';
 
 export type Sex = 'male' | 'female';
 
@@ -13,15 +12,10 @@ export type Sex = 'male' | 'female';
 export type AnalysisInfno = '3101' | '3102';
 
 /**
- * How open long-term lines (no stop date) are read (endDayCharges): as running orders, as charges where several of one
- * code begin on different days (a 3101 fee upload), or each as one day's charge (a 3102's fee details).
+ * How open long-term lines (no stop date) are read (endDayCharges): each as one day's charge (a 3102's fee details),
+ * or, in a 3101, as the doctor's running orders unless the lines of a code show a charge series.
  */
-type OpenLineReading = 'orders' | 'charge-series' | 'charges';
-
-function openLineReading(infno: AnalysisInfno, trigScen: unknown): OpenLineReading {
-  if (infno === '3102') return 'charges';
-  return sentScenesInclude(trigScen, INPATIENT_FEE_REGISTRATION) ? 'charge-series' : 'orders';
-}
+type OpenLineReading = 'orders' | 'charges';
 
 /** An order line, read once into the shapes the checks compare. */
 export interface Line {
@@ -430,29 +424,40 @@ function normalizeEncounter(
  * Long-term lines that are one day's charge, not an open order, count on their begin day only. A 3102 (明细审核事中分析)
  * sends fee details, and the charge of a long-term order (床位费, 重症监护 charged each day) keeps the flag and has no
  * stop date: stretched to the request day, the ICU's 重症监护 of 11-20..22 met the ward's 口腔护理 on every later day, and
- * a drug charged for 7 days and restarted 13 days later was 20 days of use. A 3101 in 住院收费登记 (trig_scen 4) is how
- * S-01 uploads fees, where the same shape shows it: several long-term lines of one code without a stop date, begun on
- * different days, are the daily charges of one order. In other 3101 scenes the lines are the doctor's orders: an open
- * order of 11-01 sent with today's line of it is a course of 20 days, and two open bed orders add up.
+ * a drug charged for 7 days and restarted 13 days later was 20 days of use. Some HIS upload fees as 3101 too, but no
+ * trig_scen tells them apart: 4 (住院收费登记) is S-01's fee upload and the inpatient doctor station's scene at S-15,
+ * S-04 and S-03 (spec §5.3). So a 3101 shows a charge series by its lines: open lines of one code of which two begin on
+ * consecutive days are daily charges (a fee system charges a running order every day; a doctor does not write a new
+ * open order of the same item every day), and every open line of that code counts its own begin day. Otherwise they
+ * are orders: an open order of 11-01 sent with today's line of it is a course of 20 days, and two open bed orders add
+ * up. The price: two open orders of one code a doctor did begin on consecutive days read as charges.
  */
 function endDayCharges(lines: readonly Line[], reading: OpenLineReading): void {
-  if (reading === 'orders') return;
-  // Code → the begin day of its first open long-term line, or -Infinity once a second begin day shows a series.
-  const firstDays = new Map<string, number>();
+  if (reading === 'charges') {
+    for (const line of lines) if (isOpenOrder(line)) endAsCharge(line);
+    return;
+  }
+  // Code → the begin days of its open long-term lines; most encounters have few, and many none.
+  let daysByCode: Map<string, Set<number>> | undefined;
   for (const line of lines) {
     if (!isOpenOrder(line)) continue;
-    if (reading === 'charges') {
-      endAsCharge(line);
-      continue;
+    daysByCode ??= new Map();
+    const days = daysByCode.get(line.code);
+    if (days === undefined) daysByCode.set(line.code, new Set([line.beginDay]));
+    else days.add(line.beginDay);
+  }
+  if (daysByCode === undefined) return;
+  const series = new Set<string>();
+  for (const [code, days] of daysByCode) {
+    for (const day of days) {
+      if (days.has(day + 1)) {
+        series.add(code);
+        break;
+      }
     }
-    const first = firstDays.get(line.code);
-    if (first === undefined) firstDays.set(line.code, line.beginDay);
-    else if (first !== line.beginDay) firstDays.set(line.code, Number.NEGATIVE_INFINITY);
   }
-  if (reading === 'charges') return;
-  for (const line of lines) {
-    if (isOpenOrder(line) && firstDays.get(line.code) === Number.NEGATIVE_INFINITY) endAsCharge(line);
-  }
+  if (series.size === 0) return;
+  for (const line of lines) if (isOpenOrder(line) && series.has(line.code)) endAsCharge(line);
 }
 
 /** A long-term line with no stop date that takes nothing back: an open order, or (endDayCharges) a day's charge. */
@@ -547,7 +552,7 @@ export function normalizeAnalysis(input: AnalysisInput, now: LocalTime, infno: A
   const errors: FieldError[] = [];
   const data = input.data;
   const patients: Patient[] = [];
-  const reading = openLineReading(infno, data.trig_scen);
+  const reading: OpenLineReading = infno === '3102' ? 'charges' : 'orders';
   for (let i = 0; i < data.patient_dtos.length; i++) {
     patients.push(normalizePatient(data.patient_dtos[i]!, now, reading, i, errors));
   }

@@ -62,19 +62,6 @@ function notScenes(value: object, path: string): FieldError {
   return { path, message: `触发场景应为 1–10 的代码（文本、数字或其集合），不能是${kind}` };
 }
 
-/** 住院收费登记 (3101-3103.md §2.9): the scene S-01 sends its 3101 inpatient fee uploads in (§5.3). */
-export const INPATIENT_FEE_REGISTRATION = 4;
-
-/**
- * Whether trig_scen as sent names `scene`. An absent or empty one names none: the interface's default stage is not a
- * statement of where the request comes from. A malformed one names none here (analyze reports it).
- */
-export function sentScenesInclude(raw: unknown, scene: number): boolean {
-  if (raw === undefined || raw === null || raw === '' || (Array.isArray(raw) && raw.length === 0)) return false;
-  const scenes = parseScenes(raw);
-  return Array.isArray(scenes) && scenes.includes(scene);
-}
-
 /** Bit mask of scenes, so "does this rule run here" is one AND on the hot path. */
 export function sceneMask(scenes: readonly number[]): number {
   let mask = 0;
