@@ -53,6 +53,45 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
     }
   });
 
+  it('转科 hand-over: the new ward’s bed order from 14:00 and the old one stopped 14:05 are one bed; a 2-hour overlap is two', () => {
+    const handOver = (stop: string): LineSpec[] => [
+      {
+        code: WARD_BED,
+        rx_id: 'OLD',
+        cnt: 3,
+        pric: 50,
+        long: true,
+        date: '2026-11-20 09:40:00',
+        stop,
+        current: false,
+      },
+      { code: WARD_BED, rx_id: 'NEW', pric: 50, long: true, date: '2026-11-22 14:00:00' },
+    ];
+    expect(freq(handOver('2026-11-22 14:05:00'), 22)).toEqual([]);
+    expect(freq(handOver('2026-11-22 14:59:00'), 22)).toEqual([]);
+    const [r] = freq(handOver('2026-11-22 16:00:00'), 22);
+    expect(flaggedRx(r!)).toEqual(['NEW']);
+    expect(involvedRx(r!)).toEqual(['OLD']);
+    expect(r!.vola_cont).toContain('2026-11-22 累计 2次，超出 1次');
+  });
+
+  it('a hand-over across midnight: new order 23:30, old stopped 00:10 the next day, is one bed on each day', () => {
+    const lines: LineSpec[] = [
+      {
+        code: WARD_BED,
+        rx_id: 'OLD',
+        cnt: 3,
+        pric: 50,
+        long: true,
+        date: '2026-11-20 09:40:00',
+        stop: '2026-11-22 00:10:00',
+        current: false,
+      },
+      { code: WARD_BED, rx_id: 'NEW', pric: 50, long: true, date: '2026-11-21 23:30:00' },
+    ];
+    expect(freq(lines, 22)).toEqual([]);
+  });
+
   it('two bed orders running at the same time do add: a second open one begun while the first runs is flagged', () => {
     // Both open (no stop date), begun on days that do not follow one another: two orders, not a charge series
     // (day-charges.test.ts), whatever the scene.

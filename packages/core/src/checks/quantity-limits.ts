@@ -246,6 +246,27 @@ function runDays(line: Line): number {
   return days > MAX_USE_DAYS ? 1 : days;
 }
 
+/**
+ * An overlap shorter than this between an order that stops and another of the point that begins is a hand-over: in a
+ * 转科 the new ward's bed order is often entered at 14:00 while the old ward stops its own at 14:05, and the two were
+ * "累计 2次" at sev 1 on correct care. Two orders running side by side for an hour or more still add up.
+ */
+const HAND_OVER_MINUTES = 60;
+
+/**
+ * When a stop-dated order ended as the day's count reads it: its stop, or the begin of a long-term order of the point
+ * begun less than HAND_OVER_MINUTES before that stop (and after its own begin), the earliest such, which took over.
+ */
+function endOf(line: Line, lines: readonly Line[]): number {
+  let end = line.stopAt;
+  for (const other of lines) {
+    if (other === line || runDays(other) === 0) continue;
+    const at = other.beginMinutes;
+    if (at > line.beginMinutes && at < end && line.stopAt - at < HAND_OVER_MINUTES) end = at;
+  }
+  return end;
+}
+
 function linesPerDay(lines: readonly Line[]): Map<number, DayLines> {
   const perDay = new Map<number, DayLines>();
   const dayOf = (day: number) => {
@@ -263,9 +284,12 @@ function linesPerDay(lines: readonly Line[]): Map<number, DayLines> {
       continue;
     }
     const rate = line.stopDated ? line.qty / days : line.qty;
-    // A stop inside its last day ends the run there; an open order runs to the end of each day.
-    const end = line.stopDated && line.stopAt > line.beginMinutes ? line.stopAt : Number.POSITIVE_INFINITY;
+    // A stop inside its last day ends the run there (or the hand-over before it); an open order runs to the end of
+    // each day.
+    const end = line.stopDated && line.stopAt > line.beginMinutes ? endOf(line, lines) : Number.POSITIVE_INFINITY;
     for (let day = line.beginDay; day < line.beginDay + days; day++) {
+      // Handed over before this day began (new order 23:30, old stopped 00:10): it does not run on it.
+      if (end <= day * 1440 && end < line.stopAt) continue;
       const from = Math.max(line.beginMinutes, day * 1440);
       const to = Math.max(Math.min(end, (day + 1) * 1440), from + 1);
       dayOf(day).running.push({ line, rate, from, to });
@@ -276,9 +300,9 @@ function linesPerDay(lines: readonly Line[]): Map<number, DayLines> {
 
 /**
  * What the long-term orders of a day count: the largest sum of the rates of orders running at one instant, so orders
- * that follow one another (术后重整医嘱: stopped 08:30 and re-entered 12:00; 转科: stopped 14:00, new from 14:10) are
- * one charge a day, not 1.5, while two orders running at the same time add up. The orders running at that instant
- * (the latest such instant on a tie) are the ones that counted.
+ * that follow one another (术后重整医嘱: stopped 08:30 and re-entered 12:00; 转科: stopped 14:00, new from 14:10) or
+ * hand over (endOf) are one charge a day, not 1.5, while two orders running at the same time add up. The orders
+ * running at that instant (the latest such instant on a tie) are the ones that counted.
  */
 function peakOf(running: readonly Running[]): DayShare[] {
   let bestSum = -1;
