@@ -238,6 +238,26 @@ describe('max_qty_per_period on a line that runs over several days', () => {
     expect(bed(80).vola_amt).toBe(80);
   });
 
+  it('the text of an excess on several days says how many: 心电监测 cnt 30 open since 11-11 exceeds on ten days', () => {
+    const ecg = (date: string) =>
+      resultsOf(
+        run(lib, {
+          ...inpatient,
+          adm_date: '2026-11-11 09:00:00',
+          lines: [{ code: ECG_MONITOR, rx_id: 'ECG', cnt: 30, pric: 5, long: true, date }],
+        }),
+        FREQ,
+      )[0]!;
+    const r = ecg('2026-11-11 10:00:00');
+    // The amount covers every day (capped at the line's ¥150), so the text must not read as one day's 6 hours.
+    expect(r.vola_amt).toBe(150);
+    expect(r.vola_cont).toBe('【心电监测】限定频次 24/小时，2026-11-11 累计 30小时，超出 6小时；共 10 天超出。');
+    // Begun today, the excess is one day's and the text is as before.
+    expect(ecg('2026-11-20 10:00:00').vola_cont).toBe(
+      '【心电监测】限定频次 24/小时，2026-11-20 累计 30小时，超出 6小时。',
+    );
+  });
+
   it('a one-day line keeps its whole count on its day: 72 hours of 心电监测 on 11-20 exceed by 48', () => {
     const [r] = resultsOf(run(lib, { ...inpatient, lines: [{ code: ECG_MONITOR, cnt: 72, pric: 3 }] }), FREQ);
     expect(r!.vola_amt).toBe(144);

@@ -19,7 +19,7 @@ function byTime(a: Line, b: Line): number {
  * capped at its sumamt: an open order counts its cnt on every day it has run (linesPerDay), so the excess of each
  * day summed on one line made a ¥100 bed line owe ¥500; no line can be charged back more than it costs.
  */
-function addFlag(hits: Hit[], line: Line, amount: number, message: string, fact: string, byPrice: boolean): void {
+function addFlag(hits: Hit[], line: Line, amount: number, message: string, fact: string, byPrice: boolean): Hit {
   let hit = hits.find((h) => h.encounter === line.encounter);
   if (!hit) {
     hit = { encounter: line.encounter, flagged: [], involved: [], message, fact, amountComputed: true };
@@ -31,6 +31,7 @@ function addFlag(hits: Hit[], line: Line, amount: number, message: string, fact:
   const capped = line.amountKnown && total > line.amount ? line.amount : total;
   if (existing) existing.amount = capped;
   else hit.flagged.push({ line, amount: capped });
+  return hit;
 }
 
 function involveRest(hits: Hit[], lines: readonly Line[]): void {
@@ -336,6 +337,10 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
   const hits: Hit[] = [];
   const counted = new Set<Line>();
   const unit = limit.per === 'hour' ? '小时' : '次';
+  // The days a hit's lines were flagged on, each with its total: the amount covers them all, so the text must too.
+  const excessDays = new Map<Hit, { day: number; total: number }[]>();
+  const messageOf = (fact: string, total: number, days = 1) =>
+    `${itemLabel(entry)}限定频次 ${entry.kp.limitText || `${limit.qty}/日`}，${fact}，超出 ${round2(total - limit.qty)}${unit}${days > 1 ? `；共 ${days} 天超出` : ''}。`;
   for (const [day, dayLines] of linesPerDay(lines)) {
     const shares = dayLines.running.length > 0 ? dayLines.once.concat(peakOf(dayLines.running)) : dayLines.once;
     let total = 0;
@@ -346,7 +351,7 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
     }
     if (currentQty === 0 || total - limit.qty <= QTY_EPSILON) continue;
     const fact = `${formatDay(day)} 累计 ${round2(total)}${unit}`;
-    const message = `${itemLabel(entry)}限定频次 ${entry.kp.limitText || `${limit.qty}/日`}，${fact}，超出 ${round2(total - limit.qty)}${unit}。`;
+    const message = messageOf(fact, total);
     // What the current lines add beyond what is left after the context lines.
     let excess = Math.min(total - limit.qty, currentQty);
     const current = shares.filter((s) => s.line.current).sort((a, b) => byTime(a.line, b.line));
@@ -354,11 +359,25 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
       const s = current[i]!;
       const part = Math.min(s.qty, excess);
       excess -= part;
-      if (part > 0) addFlag(hits, s.line, part * s.line.price, message, fact, true);
+      if (!(part > 0)) continue;
+      const hit = addFlag(hits, s.line, part * s.line.price, message, fact, true);
+      const days = excessDays.get(hit);
+      if (days === undefined) excessDays.set(hit, [{ day, total }]);
+      else if (days[days.length - 1]!.day !== day) days.push({ day, total });
     }
     for (const s of shares) counted.add(s.line);
   }
   if (hits.length === 0) return undefined;
+  for (const [hit, days] of excessDays) {
+    if (days.length < 2) continue;
+    // An open order since 11-11 exceeds on every day since: naming 11-11 alone beside the amount of ten days read as
+    // a sum that did not add up. The first day stands for the rest, with the count of days.
+    let first = days[0]!;
+    for (const d of days) if (d.day < first.day) first = d;
+    const dayFact = `${formatDay(first.day)} 累计 ${round2(first.total)}${unit}`;
+    hit.fact = `${dayFact}，共 ${days.length} 天超出`;
+    hit.message = messageOf(dayFact, first.total, days.length);
+  }
   involveCounted(hits, lines, (line) => counted.has(line));
   return hits;
 };
