@@ -1,20 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { nationalLibrary } from './support/national';
-import { flaggedRx, involvedRx, type LineSpec, resultsOf, run } from './support/requests';
+import { evening, flaggedRx, inpatient, involvedRx, type LineSpec, PAY_DAYS, resultsOf, run } from './support/requests';
 
 // Replays of the inpatient audit (/tmp/inpatient-audit, out2/001-P1a and 001-P5a): the nurse station's charges of
 // long-term orders, each with long_drord_flag 1, its charge time as begin and no stop date.
 const lib = nationalLibrary();
-const PAY_DAYS = 'GZ10000101010000';
 const DUPLICATE = 'GZ10000102012000';
 
 const ICU_CARE = '001201000010000'; // 重症监护 (A), 单日 with
 const ORAL_CARE = '001201000140100'; // 一般专项护理(口腔护理) (B)
 const OZAGREL = 'XB01AXA223B001010100269'; // 注射用奥扎格雷钠, 14天, 新发 (episode)
 
-const inpatient = { med_mdtrt_type: '2', med_type: '21', adm_date: '2026-11-20 03:00:00' };
-/** 22:00 of a November day in Shanghai. */
-const evening = (day: number) => new Date(Date.UTC(2026, 10, day, 14));
+const stay = inpatient('2026-11-20 03:00:00');
 
 const icuCharge = (day: number): LineSpec => ({
   code: ICU_CARE,
@@ -38,7 +35,7 @@ describe('3102: a long-term line without a stop date is one day’s charge', () 
   it('重症监护 charged 11-20..22 in the ICU does not meet the ward’s 口腔护理 of 11-23', () => {
     const out = run(
       lib,
-      { ...inpatient, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
+      { ...stay, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
       undefined,
       '3102',
       evening(23),
@@ -49,7 +46,7 @@ describe('3102: a long-term line without a stop date is one day’s charge', () 
   it('重症监护 charged on 11-23 as well does meet it, naming that day’s charge only', () => {
     const out = run(
       lib,
-      { ...inpatient, lines: [icuCharge(21), icuCharge(22), icuCharge(23), oralCare] },
+      { ...stay, lines: [icuCharge(21), icuCharge(22), icuCharge(23), oralCare] },
       undefined,
       '3102',
       evening(23),
@@ -69,7 +66,7 @@ describe('3102: a long-term line without a stop date is one day’s charge', () 
       current: false,
     }));
     charges.push({ code: OZAGREL, rx_id: 'X20', pric: 30, long: true, date: '2026-11-20 10:00:00' });
-    const out = run(lib, { ...inpatient, adm_date: '2026-11-01 08:00:00', lines: charges }, undefined, '3102');
+    const out = run(lib, { ...stay, adm_date: '2026-11-01 08:00:00', lines: charges }, undefined, '3102');
     expect(resultsOf(out, PAY_DAYS)).toEqual([]);
   });
 });
@@ -83,7 +80,7 @@ describe('3101, any scene: open lines of one code of which two begin on consecut
     for (const trig_scen of SCENES) {
       const out = run(
         lib,
-        { ...inpatient, trig_scen, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
+        { ...stay, trig_scen, lines: [icuCharge(20), icuCharge(21), icuCharge(22), oralCare] },
         undefined,
         '3101',
         evening(23),
@@ -103,19 +100,13 @@ describe('3101, any scene: open lines of one code of which two begin on consecut
     }));
     charges.push({ code: OZAGREL, rx_id: 'X20', pric: 30, long: true, date: '2026-11-20 10:00:00' });
     for (const trig_scen of SCENES) {
-      const spec = { ...inpatient, trig_scen, adm_date: '2026-11-01 08:00:00', diagnoses: ['I63.900'] };
+      const spec = { ...stay, trig_scen, adm_date: '2026-11-01 08:00:00', diagnoses: ['I63.900'] };
       expect(resultsOf(run(lib, { ...spec, lines: charges }), PAY_DAYS), `trig_scen ${trig_scen}`).toEqual([]);
     }
   });
 
   it('a single open 重症监护 order is still running on 11-23 and meets 口腔护理', () => {
-    const out = run(
-      lib,
-      { ...inpatient, trig_scen: '4', lines: [icuCharge(20), oralCare] },
-      undefined,
-      '3101',
-      evening(23),
-    );
+    const out = run(lib, { ...stay, trig_scen: '4', lines: [icuCharge(20), oralCare] }, undefined, '3101', evening(23));
     const [r] = resultsOf(out, DUPLICATE);
     expect(flaggedRx(r!)).toEqual(['ORAL-23']);
     expect(involvedRx(r!)).toEqual(['ICU-20']);
@@ -125,7 +116,7 @@ describe('3101, any scene: open lines of one code of which two begin on consecut
     const second = { ...icuCharge(20), rx_id: 'ICU-20b', date: '2026-11-20 09:00:00' };
     const out = run(
       lib,
-      { ...inpatient, trig_scen: '4', lines: [icuCharge(20), second, oralCare] },
+      { ...stay, trig_scen: '4', lines: [icuCharge(20), second, oralCare] },
       undefined,
       '3101',
       evening(23),
@@ -136,7 +127,7 @@ describe('3101, any scene: open lines of one code of which two begin on consecut
 
 describe('3101, any scene: open lines of one code not begun on consecutive days are the doctor’s orders', () => {
   it('奥扎格雷钠 ordered 11-01 with no stop, sent with today’s line of it, is 20 days of use, 住院场景 4 included', () => {
-    const stroke = { ...inpatient, adm_date: '2026-11-01 08:00:00', diagnoses: ['I63.900'] };
+    const stroke = { ...stay, adm_date: '2026-11-01 08:00:00', diagnoses: ['I63.900'] };
     const lines: LineSpec[] = [
       { code: OZAGREL, rx_id: 'ORD', pric: 30, long: true, date: '2026-11-01 09:00:00', current: false },
       { code: OZAGREL, rx_id: 'D20', pric: 30, long: true, date: '2026-11-20 09:00:00' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nationalLibrary } from './support/national';
-import { flaggedRx, involvedRx, type LineSpec, resultsOf, run } from './support/requests';
+import { evening, flaggedRx, inpatient, involvedRx, type LineSpec, resultsOf, run } from './support/requests';
 
 // Per-day limits (限定频次) of long-term orders, replayed from the inpatient audit (/tmp/inpatient-audit/out2:
 // 001-R1-reorg, 001..003-T1-transfer-bed, 006..008-P3; out/043-A-d24-3102).
@@ -11,11 +11,9 @@ const WARD_BED = '001109000010000'; // 普通病房床位费, 1/日
 const INPATIENT_VISIT_FEE = '001102000050000'; // 住院诊查费, 1/日
 const ECG_MONITOR = '003107010220000'; // 心电监测, 24/小时
 
-const inpatient = { med_mdtrt_type: '2', med_type: '21', adm_date: '2026-11-20 09:00:00' };
-/** 22:00 of a November day in Shanghai. */
-const evening = (day: number) => new Date(Date.UTC(2026, 10, day, 14));
+const stay = inpatient('2026-11-20 09:00:00');
 const freq = (lines: LineSpec[], day: number, infno: '3101' | '3102' = '3101') =>
-  resultsOf(run(lib, { ...inpatient, lines }, undefined, infno, evening(day)), FREQ);
+  resultsOf(run(lib, { ...stay, lines }, undefined, infno, evening(day)), FREQ);
 
 describe('orders of one item that follow one another do not add up (1/日)', () => {
   it('术后重整医嘱: bed and 诊查 orders stopped 08:30 and re-entered at 12:00 are one a day', () => {
@@ -107,7 +105,7 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
       first,
       { code: WARD_BED, rx_id: 'SECOND', pric: 50, long: true, date: '2026-11-22 08:00:00' },
     ];
-    const [r] = resultsOf(run(lib, { ...inpatient, trig_scen: '5', lines }, undefined, '3101', evening(22)), FREQ);
+    const [r] = resultsOf(run(lib, { ...stay, trig_scen: '5', lines }, undefined, '3101', evening(22)), FREQ);
     expect(flaggedRx(r!)).toEqual(['SECOND']);
     expect(involvedRx(r!)).toEqual(['FIRST']);
     expect(r!.vola_cont).toBe('【普通病房床位费】限定频次 1/日，2026-11-22 累计 2次，超出 1次。');
@@ -132,7 +130,7 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
       { code: WARD_BED, rx_id: 'SECOND', pric: 50, long: true, date: '2026-11-20 08:00:00' },
     ];
     for (const trig_scen of ['4', '5', '']) {
-      const out = run(lib, { ...inpatient, trig_scen, lines }, undefined, '3101', evening(22));
+      const out = run(lib, { ...stay, trig_scen, lines }, undefined, '3101', evening(22));
       const [r] = resultsOf(out, FREQ);
       expect(flaggedRx(r!), `trig_scen ${trig_scen}`).toEqual(['SECOND']);
       expect(involvedRx(r!)).toEqual(['FIRST']);

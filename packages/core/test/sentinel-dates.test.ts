@@ -1,23 +1,20 @@
 import { analyze, validateAnalysisInput } from '@prealert/core';
 import { describe, expect, it } from 'vitest';
 import { nationalLibrary } from './support/national';
-import { analysisInput, flaggedRx, resultsOf, run } from './support/requests';
+import { analysisInput, evening, flaggedRx, inpatient, PAY_DAYS, resultsOf, run } from './support/requests';
 
 // Dates some inpatient HIS send for "none" (/tmp/inpatient-audit/out2/015-E4-stop-9999, 031-E20).
 const lib = nationalLibrary();
-const PAY_DAYS = 'GZ10000101010000';
 const EDARAVONE_DEXBORNEOL = 'XN07XXY322B004010101594'; // 依达拉奉右莰醇注射用浓溶液, 14天, 新发 (episode)
 
-const inpatient = { med_mdtrt_type: '2', med_type: '21', adm_date: '2026-11-01 08:00:00' };
-/** 22:00 of a November day in Shanghai. */
-const evening = (day: number) => new Date(Date.UTC(2026, 10, day, 14));
+const stay = inpatient('2026-11-01 08:00:00');
 
 const payDays = (begin: string, stop: string, day: number) =>
   resultsOf(
     run(
       lib,
       {
-        ...inpatient,
+        ...stay,
         lines: [{ code: EDARAVONE_DEXBORNEOL, rx_id: 'EDA', pric: 120, long: true, date: begin, stop }],
       },
       undefined,
@@ -53,7 +50,7 @@ describe('the MySQL zero date', () => {
   });
 
   it('in a required date field stays an error naming the field', () => {
-    const input = analysisInput({ ...inpatient, lines: [{ code: EDARAVONE_DEXBORNEOL, long: true }] });
+    const input = analysisInput({ ...stay, lines: [{ code: EDARAVONE_DEXBORNEOL, long: true }] });
     const encounter = input.data.patient_dtos[0]!.fsi_encounter_dtos[0]! as unknown as Record<string, unknown>;
     encounter.adm_date = '0000-00-00 00:00:00';
     (encounter.fsi_order_dtos as Record<string, unknown>[])[0]!.drord_begn_date = '0000-00-00 00:00:00';
@@ -68,7 +65,7 @@ describe('the MySQL zero date', () => {
   });
 
   it('a schema error elsewhere still lists every bad date, but not the zero stop date', () => {
-    const input = analysisInput({ ...inpatient, lines: [{ code: EDARAVONE_DEXBORNEOL, long: true }] });
+    const input = analysisInput({ ...stay, lines: [{ code: EDARAVONE_DEXBORNEOL, long: true }] });
     const order = (
       input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos as unknown as Record<string, unknown>[]
     )[0]!;
@@ -87,7 +84,7 @@ describe('the MySQL zero date', () => {
 describe('only the sentinel date itself, alone or with a valid time, means none', () => {
   const STOP_PATH = 'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].drord_stop_date';
   const withStop = (stop: unknown, cnt: unknown = 1) => {
-    const input = analysisInput({ ...inpatient, lines: [{ code: EDARAVONE_DEXBORNEOL, long: true }] });
+    const input = analysisInput({ ...stay, lines: [{ code: EDARAVONE_DEXBORNEOL, long: true }] });
     const order = (
       input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos as unknown as Record<string, unknown>[]
     )[0]!;

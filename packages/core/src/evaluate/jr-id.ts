@@ -132,14 +132,14 @@ export function judgeResultIdOfStay(prefix: JudgeResultPrefix, encounterId: stri
 }
 
 /** The prefix's lanes, then the encounter, U+0001 (and U+0002 for an id of the stay), the sorted items by commas. */
-function idAfter(prefix: JudgeResultPrefix, encounterId: string, byCodes: boolean, items: readonly string[]): string {
+function idAfter(prefix: JudgeResultPrefix, encounterId: string, ofStay: boolean, items: readonly string[]): string {
   const h = lanes;
   h.a = prefix.a;
   h.b = prefix.b;
   h.c = prefix.c;
   h.text(encounterId);
   h.char(1);
-  if (byCodes) h.char(2);
+  if (ofStay) h.char(2);
   for (let i = 0; i < items.length; i++) {
     if (i > 0) h.char(44);
     h.text(items[i]!);

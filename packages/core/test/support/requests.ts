@@ -44,6 +44,17 @@ export interface RequestSpec {
   history?: { mdtrt_id: string; lines: LineSpec[]; adm_date?: string; dscg_date?: string }[];
 }
 
+/** 药品限支付疗程 (max_pay_days), the national rule the inpatient replays read most. */
+export const PAY_DAYS = 'GZ10000101010000';
+
+/** 22:00 of a November 2026 day in Shanghai: when the inpatient replays' requests are sent. */
+export const evening = (day: number): Date => new Date(Date.UTC(2026, 10, day, 14));
+
+/** An inpatient stay (med_mdtrt_type 2, med_type 21 住院) admitted at `adm_date`. */
+export function inpatient(adm_date: string): Pick<RequestSpec, 'med_mdtrt_type' | 'med_type' | 'adm_date'> {
+  return { med_mdtrt_type: '2', med_type: '21', adm_date };
+}
+
 let counter = 0;
 
 function order(l: LineSpec, i: number, defaults: { dept: string; doctor: string }) {
