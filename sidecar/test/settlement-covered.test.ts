@@ -317,6 +317,42 @@ describe('a settlement warning not wholly continued', () => {
   });
 });
 
+describe.each([
+  ['on the analysis thread', true],
+  ['on the request thread', false],
+])('a settlement warning asked before its last day was continued, %s', (_name, analysisThread) => {
+  it('comes back decided once that day is continued, and leaves the figures as the covered one does', async () => {
+    const server = await start(analysisThread);
+    const stay = `ZY-COV-LATE-${Number(analysisThread)}`;
+    const doctor = `DR-COV-LATE-${Number(analysisThread)}`;
+    const [day20] = await pairResults(server, chargeEnvelope(stay, doctor, '4', icuDay(stay, 20, true)));
+    expect((await decide(server, day20!.jr_id, '1', '已核实')).infcode).toBe(0);
+    const [day21] = await pairResults(
+      server,
+      chargeEnvelope(stay, doctor, '4', [...icuDay(stay, 20, false), ...icuDay(stay, 21, true)]),
+    );
+    const both = () =>
+      pairResults(server, chargeEnvelope(stay, doctor, '8', [...icuDay(stay, 20, true), ...icuDay(stay, 21, true)]));
+    // Day 21 not answered yet: the settlement's warning is asked, and counted.
+    const [asked] = await both();
+    expect(asked!.prior_dspo).toBeUndefined();
+    expect(await stats(server, doctor)).toMatchObject({ reminders: 3, pending: 2 });
+    expect((await decide(server, day21!.jr_id, '1', '病情需要')).infcode).toBe(0);
+    // Now both days are continued: the same warning comes back decided, so nobody will ever answer it.
+    const [covered] = await both();
+    expect(covered!.jr_id).toBe(asked!.jr_id);
+    expect(covered).toMatchObject({ prior_dspo: true, dspo_way: '1' });
+    const settled = { reminders: 2, reminder_amount: 210, continued: 2, complied: 0, pending: 0 };
+    expect(await stats(server, doctor)).toMatchObject(settled);
+    // Durably: read back from the records by a sidecar started on them.
+    const dataDir = server.dataDir;
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    const restarted = await start(analysisThread, dataDir);
+    expect(await stats(restarted, doctor)).toMatchObject(settled);
+  });
+});
+
 describe('a covered settlement warning the desk answers 返回修改', () => {
   it("is asked again on the next settlement and counted from then on: its own decision stands over the days' continues", async () => {
     const server = await start(true);

@@ -46,7 +46,7 @@ export type ReminderRow = [
   doctorCode: string,
   doctorName: string,
   source: string,
-  /** The continued jr_id whose decisions covered it when first shown: counted in no figure. */
+  /** The continued jr_id whose decisions cover it (on this answer): counted in no figure (RecordRowWriter). */
   coveredBy: string | null,
 ];
 
@@ -118,6 +118,15 @@ export class RecordRowWriter {
        WHERE excluded.amount IS NOT COALESCE(reminders.answered_amount, reminders.amount)
          AND excluded.first_at >= COALESCE(reminders.answered_at, reminders.first_at)`,
     );
+    // A reminder recorded uncovered whose later answer came back covered (its lines were all continued since it was
+    // asked, so the HIS got prior_dspo and the desk is not asked again) leaves the figures as if covered from the
+    // first: left counted it would stay pending for ever on top of the days' reminders. One with a decision of its
+    // own (a 3103 naming it, or the 返回修改 that uncovered it) is counted on that decision and stays so.
+    const coverLate = db.prepare(
+      `UPDATE reminders SET covered_by = ?
+       WHERE jr_id = ? AND covered_by IS NULL
+         AND NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.jr_id = reminders.jr_id)`,
+    );
     // The first reminder a gateway id was counted under stays; seen_at moves to its latest sighting.
     const upsertLink = db.prepare(
       `INSERT INTO upstream_links (gateway_jr_id, jr_id, seen_at) VALUES (?, ?, ?)
@@ -129,7 +138,10 @@ export class RecordRowWriter {
       for (const record of records) {
         insertTask.run(record.task);
         for (const body of record.bodies) insertBody.run(body);
-        for (const reminder of record.reminders) insertReminder.run(reminder);
+        for (const reminder of record.reminders) {
+          insertReminder.run(reminder);
+          if (reminder[18] !== null) coverLate.run(reminder[18], reminder[0]);
+        }
         if (record.links !== undefined) for (const link of record.links) upsertLink.run(link);
       }
     });

@@ -35,6 +35,8 @@ export interface RecorderOptions {
 interface KnownReminder {
   seq: number;
   amount: number;
+  /** Its row was carried with a covered_by: a later covered answer has nothing more to tell the writer. */
+  covered: boolean;
 }
 
 interface StoredBody {
@@ -324,8 +326,11 @@ export class AnalysisRecorder {
       const answeredId = r[0];
       const jrId = countedAs?.get(answeredId) ?? answeredId;
       const known = this.knownReminders.get(jrId);
-      // A changed amount (the quantity changed, same jr_id) is carried to the row: the figures may count it.
-      if (known !== undefined && known.seq <= this.confirmedSeq && known.amount === r[3]) continue;
+      // A changed amount (the quantity changed, same jr_id) is carried to the row: the figures may count it. So is
+      // a first covered answer of a reminder recorded uncovered (asked before its lines were all continued): the
+      // writer then takes it out of the figures, as the desk is not asked about it again.
+      const coversNow = r[6] !== undefined && known?.covered !== true;
+      if (known !== undefined && known.seq <= this.confirmedSeq && known.amount === r[3] && !coversNow) continue;
       const result = answered(r);
       const f = record.findings.find((finding) => finding.jrId === answeredId);
       const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === result.mdtrt_id);
@@ -352,10 +357,11 @@ export class AnalysisRecorder {
       ]);
       if (known === undefined) {
         if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();
-        this.knownReminders.set(jrId, { seq, amount: r[3] });
-      } else if (known.amount !== r[3]) {
+        this.knownReminders.set(jrId, { seq, amount: r[3], covered: r[6] !== undefined });
+      } else if (known.amount !== r[3] || coversNow) {
         known.seq = seq;
         known.amount = r[3];
+        known.covered ||= coversNow;
       }
     }
     const rows: RecordRows = {
