@@ -118,7 +118,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       dispositions,
       logger,
       pruneFiles: (beforeMs) => pruneRejectedSpool(path.join(config.dataDir, SPOOL_DIR_NAME), beforeMs),
-      afterPrune: () => checkpointer.truncate(),
+      afterPrune: (stop) => checkpointer.truncate(stop),
     });
     undo.push(() => retention.close());
     const metrics = new SidecarMetrics({

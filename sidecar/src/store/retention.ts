@@ -50,10 +50,11 @@ export interface RetentionOptions {
   /** Removes files kept beside the records (rejected spool files) from before the cutoff; returns how many. */
   pruneFiles?: (beforeMs: number) => Promise<number>;
   /**
-   * Called after a pass removed rows: cuts the WAL (wal-checkpointer.ts), whose frames would otherwise keep the
-   * deleted rows readable on disk until overwritten.
+   * Called after a pass removed rows, and after every pass while the last call could not cut: cuts the WAL
+   * (wal-checkpointer.ts), whose frames would otherwise keep the deleted rows readable on disk until overwritten.
+   * Resolves whether it cut; gives up when `stop` is aborted (the sidecar is stopping).
    */
-  afterPrune?: () => Promise<unknown>;
+  afterPrune?: (stop: AbortSignal) => Promise<boolean>;
 }
 
 interface Cutoff {
@@ -119,6 +120,13 @@ export class RecordsRetention {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PruneReport | undefined> | undefined;
   private stopping = false;
+  /** Aborted by close: a WAL cut under way gives up rather than hold the stop (its retries take seconds). */
+  private readonly stop = new AbortController();
+  /**
+   * A pass removed rows but the WAL could not be cut (a reader held an old snapshot): every later pass tries
+   * again, whether or not it removes anything, as the deleted rows stay readable in the WAL until then.
+   */
+  private walCutPending = false;
 
   constructor(
     private readonly db: Db,
@@ -221,6 +229,7 @@ export class RecordsRetention {
   /** Stops the schedule; waits for a pass under way to end its current batch. */
   async close(): Promise<void> {
     this.stopping = true;
+    this.stop.abort();
     clearTimeout(this.timer);
     await this.running;
   }
@@ -323,10 +332,9 @@ export class RecordsRetention {
 
     const report: PruneReport = { kept_from: keptFrom, ...counts, ms: Date.now() - started };
     const removed = Object.values(counts).some((n) => n > 0);
-    if (removed) {
-      this.options.logger.info(report, `records older than ${this.options.retentionDays} days pruned`);
-      await this.options.afterPrune?.();
-    }
+    if (removed) this.options.logger.info(report, `records older than ${this.options.retentionDays} days pruned`);
+    if ((removed || this.walCutPending) && this.options.afterPrune !== undefined)
+      this.walCutPending = !(await this.options.afterPrune(this.stop.signal));
     return report;
   }
 

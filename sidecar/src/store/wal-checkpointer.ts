@@ -20,9 +20,10 @@ export interface WalCheckpointer {
   readonly last: CheckpointRun | undefined;
   /**
    * Copies the whole WAL into the database file and cuts the WAL to nothing, so rows just deleted are not left
-   * readable in it (after retention). Resolves whether the WAL was cut; never rejects.
+   * readable in it (after retention). Resolves whether the WAL was cut; never rejects. Gives up, resolving false,
+   * once `stop` is aborted: a stop is not held for the retries.
    */
-  truncate(): Promise<boolean>;
+  truncate(stop?: AbortSignal): Promise<boolean>;
   /** Stops checkpointing (a last TRUNCATE on the worker). Call before closing the database. */
   close(): Promise<void>;
 }
@@ -71,6 +72,20 @@ export async function startWalCheckpointer(
   }
 }
 
+/** Waits `ms`, or less once `stop` is aborted. */
+function pause(ms: number, stop: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    if (stop?.aborted) done();
+    else stop?.addEventListener('abort', done);
+  });
+}
+
 class WorkerCheckpointer implements WalCheckpointer {
   readonly where = 'worker' as const;
   runs = 0;
@@ -108,32 +123,36 @@ class WorkerCheckpointer implements WalCheckpointer {
     this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
   }
 
-  async truncate(): Promise<boolean> {
+  async truncate(stop?: AbortSignal): Promise<boolean> {
     for (let attempt = 1; attempt <= TRUNCATE_ATTEMPTS; attempt++) {
-      if (this.closing || this.exited) return false;
-      const run = await this.truncateOnce();
+      if (this.closing || this.exited || stop?.aborted) return false;
+      const run = await this.truncateOnce(stop);
       if (run !== undefined && !run.busy) return true;
-      if (attempt < TRUNCATE_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, TRUNCATE_RETRY_MS));
+      if (attempt < TRUNCATE_ATTEMPTS) await pause(TRUNCATE_RETRY_MS, stop);
     }
+    if (stop?.aborted) return false;
     this.logger.warn('the WAL could not be cut after pruning (the database was busy); the next pass tries again');
     return false;
   }
 
-  private truncateOnce(): Promise<CheckpointRun | undefined> {
+  private truncateOnce(stop: AbortSignal | undefined): Promise<CheckpointRun | undefined> {
     return new Promise((resolve) => {
       const finish = (run: CheckpointRun | undefined) => {
         clearTimeout(timer);
         this.worker.off('message', onMessage);
         this.worker.off('exit', onExit);
+        stop?.removeEventListener('abort', onStop);
         resolve(run);
       };
       const onMessage = (message: FromCheckpointer) => {
         if (message.type === 'truncated') finish(message.run);
       };
       const onExit = () => finish(undefined);
+      const onStop = () => finish(undefined);
       const timer = setTimeout(() => finish(undefined), TRUNCATE_REPLY_MS);
       this.worker.on('message', onMessage);
       this.worker.once('exit', onExit);
+      stop?.addEventListener('abort', onStop);
       this.worker.postMessage({ type: 'truncate' });
     });
   }
