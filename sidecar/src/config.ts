@@ -410,13 +410,19 @@ function httpUrl(value: unknown, name: string): string {
   return s;
 }
 /**
- * Each an origin exactly as a browser sends it in `Origin` (it is matched as a string), or "*". Anything else — a
+ * Each an origin exactly as a browser sends it in `Origin` (it is matched as a string), or "*" ("null" is refused on
+ * its own: it is not one page's origin). Anything else — a
  * trailing slash, a path, no scheme, an upper-case host, a default port — can never match and would look like a
  * working setting while every call from the station is refused. Origins are no secret: the value is named.
  */
 function origins(values: string[], name: string): string[] {
   for (const value of values) {
     if (value === '*') continue;
+    // A file:// page sends "null", but so does every sandboxed iframe on any web site: listing it would let them all in.
+    if (value === 'null')
+      throw new ConfigError(
+        `${name}: "null" is refused: every sandboxed iframe, on any web site, sends Origin null, as a file:// page does; serve the doctor station over http(s) and list that origin`,
+      );
     let url: URL | undefined;
     try {
       url = new URL(value);

@@ -94,7 +94,11 @@ describe('config: defaults < file < environment < command line', () => {
     expect(fromFile(['his.example.org:8080'])).toThrow(/corsOrigins: "his\.example\.org:8080" is not an origin/);
     expect(fromFile(['HTTP://HIS.example'])).toThrow(/did you mean "http:\/\/his\.example"/);
     expect(fromFile(['http://his.example:80'])).toThrow(/did you mean "http:\/\/his\.example"/);
-    expect(fromFile(['null'])).toThrow(/"null" is not an origin/);
+    // A file:// station's "null" would admit every sandboxed iframe of any web site: refused, saying so.
+    expect(fromFile(['http://his.example', 'null'])).toThrow(
+      /^prealert\.config\.json: corsOrigins: "null" is refused: every sandboxed iframe, on any web site, sends Origin null/,
+    );
+    expect(fromEnv('null')).toThrow(/^PREALERT_CORS_ORIGINS: "null" is refused: every sandboxed iframe/);
     expect(fromEnv('http://x/,zzz')).toThrow(/^PREALERT_CORS_ORIGINS: "http:\/\/x\/" is not an origin/);
     expect(fromEnv('http://his.example,zzz')).toThrow(/^PREALERT_CORS_ORIGINS: "zzz" is not an origin/);
     expect(fromEnv('http://his.example,zzz')).toThrow(ConfigError);

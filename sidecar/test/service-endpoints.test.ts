@@ -123,7 +123,7 @@ describe('CORS for a browser-based doctor station', () => {
     }
   });
 
-  it('never grants Private Network Access under "*", and warns at start that any page can read the figures', async () => {
+  it('never grants Private Network Access under "*", and warns at start that any page can read the figures and send 3101/3103', async () => {
     const { logger, lines } = capturingLogger('warn');
     const server = await testServer({ corsOrigins: ['*', 'http://his.example.org:8080'] }, { logger });
     try {
@@ -147,7 +147,9 @@ describe('CORS for a browser-based doctor station', () => {
       expect(station.headers['access-control-allow-private-network']).toBe('true');
 
       const warnings = lines.filter((l) => l.level === 40).map((l) => String(l.msg));
-      expect(warnings.filter((m) => m.includes('corsOrigins "*"') && m.includes('figures'))).toHaveLength(1);
+      expect(
+        warnings.filter((m) => m.includes('corsOrigins "*"') && m.includes('figures') && m.includes('send 3101/3103')),
+      ).toHaveLength(1);
     } finally {
       await server.close();
     }

@@ -21,8 +21,9 @@ export async function cors(
   const allowed = new Set(options.origins.filter((origin) => origin !== '*'));
   if (any) {
     options.logger.warn(
-      'corsOrigins "*": any web page open in this workstation\'s browser can read its figures and tasks; list the ' +
-        "doctor station's origin instead (Private Network Access is granted only to origins listed by name)",
+      'corsOrigins "*": any web page open in this workstation\'s browser can read its figures and tasks and send ' +
+        "3101/3103 in its name (record reminders, or turn a 返回修改 into a 继续执行); list the doctor station's " +
+        'origin instead (Private Network Access is granted only to origins listed by name)',
     );
   }
 
