@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { analysisEnvelope, feedbackEnvelope, ID_NUMBER, OTHER_ID_NUMBER } from './fixtures/his-requests';
 import { callOverHttp, testServer } from './helpers/test-server';
 
 /** A 数据归集 receiver on loopback that keeps what arrives. */
@@ -35,8 +35,8 @@ const until = async (condition: () => boolean, ms = 10_000) => {
   }
 };
 
-const ID_A = '110101199003078515';
-const ID_B = '44030419851204352X';
+const ID_A = ID_NUMBER;
+const ID_B = OTHER_ID_NUMBER;
 
 describe('a 3103 reason quoting an ID number', () => {
   it('is stored, queued, forwarded and answered back as prior_dspo with the number masked', async () => {

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createServer } from '../src/server';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { analysisEnvelope, feedbackEnvelope, ID_NUMBER } from './fixtures/his-requests';
 import { callOverHttp, tempDataDir } from './helpers/test-server';
 
-const ID = '110101199003078515';
+const ID = ID_NUMBER;
 /** What is left of ID when a text is cut before it is masked: 17 digits no longer look like an ID number. */
 const ID_STUB = ID.slice(0, 17);
 

@@ -8,12 +8,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE_NAME } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
-import { analysisEnvelope } from './fixtures/his-requests';
+import { analysisEnvelope, ID_NUMBER, OTHER_ID_NUMBER } from './fixtures/his-requests';
 import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
 import { callOverHttp, testServer } from './helpers/test-server';
 
-const ID = '110101199003078515';
-const OTHER_ID = '44030419851204352X';
+const ID = ID_NUMBER;
+const OTHER_ID = OTHER_ID_NUMBER;
 
 let gateway: FakeGateway;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { REJECTED_DIR_NAME, SPOOL_DIR_NAME } from '../src/spool/spool-replay';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { analysisEnvelope, feedbackEnvelope, ID_NUMBER } from './fixtures/his-requests';
 import { callService, tempDataDir, testServer } from './helpers/test-server';
 
 /** A spool file as the native shim writes it: the header lines, a blank line, then the body. */
@@ -39,7 +39,7 @@ describe('spool replay', () => {
   });
 
   it('logs why a spooled 3103 was rejected without quoting its body or the values it sent', async () => {
-    const id = '110101199003078515';
+    const id = ID_NUMBER;
     const dataDir = tempDataDir();
     const spoolDir = path.join(dataDir, SPOOL_DIR_NAME);
     fs.mkdirSync(spoolDir, { recursive: true });

@@ -5,7 +5,6 @@
  * A real sidecar on loopback, the provincial platform simulator, real bundles from the NHSA files.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { WrittenBundle } from '@prealert/rules-cache';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { type ProvincialPlatform, startPlatform } from '../../examples/provincia
 import type { SidecarServer } from '../src/server';
 import type { PushOutcome } from '../src/sync/push-outcome';
 import { capturingLogger } from './helpers/capturing-logger';
+import { pushBody, sha256Prefix } from './helpers/pushed-bundle';
 import { tempDataDir, testServer } from './helpers/test-server';
 import { BundleFactory, V1, V2 } from './sync-support';
 
@@ -63,13 +63,6 @@ async function start(dataDir = dataDirs[0]!) {
   return { server, lines, call, sync };
 }
 
-function pushBody(bundle: WrittenBundle, cut = 1): Buffer {
-  const manifest = JSON.stringify(JSON.parse(fs.readFileSync(path.join(bundle.dir, 'manifest.json'), 'utf8')));
-  const payload = fs.readFileSync(path.join(bundle.dir, bundle.libraryFile));
-  return Buffer.concat([Buffer.from(`${manifest}\n`), payload.subarray(0, Math.floor(payload.length * cut))]);
-}
-
-const prefix = (bundle: WrittenBundle) => bundle.manifest.signed.library.sha256.slice(0, 12);
 const REFUSED = 'pushed library refused; the active library stays';
 
 describe('a refused push and a rollback leave a trace', () => {
@@ -132,8 +125,8 @@ describe('a refused push and a rollback leave a trace', () => {
     expect((await ws.call('/v1/admin/rollback')).json).toMatchObject({ report: { version_before: V2, version: V1 } });
     expect(ws.lines.find((l) => l.msg === 'library rolled back')).toMatchObject({
       level: 40,
-      from: `${V2} (${prefix(v2)})`,
-      to: `${V1} (${prefix(v1)})`,
+      from: `${V2} (${sha256Prefix(v2)})`,
+      to: `${V1} (${sha256Prefix(v1)})`,
     });
   });
 });

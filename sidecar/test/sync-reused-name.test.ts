@@ -5,12 +5,12 @@
  * platform simulator, real bundles from the NHSA files.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { WrittenBundle } from '@prealert/rules-cache';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
 import type { SidecarServer } from '../src/server';
+import { pushBody, sha256Prefix } from './helpers/pushed-bundle';
 import { testServer } from './helpers/test-server';
 import { BundleFactory, provincialCsv, V2 } from './sync-support';
 
@@ -58,13 +58,6 @@ async function call<T = Record<string, unknown>>(route: string, body?: Buffer) {
   return { status: response.statusCode, json: (await response.body.json()) as T };
 }
 
-function pushBody(bundle: WrittenBundle): Buffer {
-  const manifest = JSON.stringify(JSON.parse(fs.readFileSync(path.join(bundle.dir, 'manifest.json'), 'utf8')));
-  return Buffer.concat([Buffer.from(`${manifest}\n`), fs.readFileSync(path.join(bundle.dir, bundle.libraryFile))]);
-}
-
-const prefix = (bundle: WrittenBundle) => bundle.manifest.signed.library.sha256.slice(0, 12);
-
 describe('a library offered under the running version name with other content', () => {
   it('is refused on poll, naming both sha256 prefixes, and the running library stays', async () => {
     platform.publish(first.dir);
@@ -74,8 +67,10 @@ describe('a library offered under the running version name with other content', 
     platform.publish(renamed.dir);
     const polled = (await call<{ outcome: string; error: string }>('/v1/admin/sync')).json;
     expect(polled.outcome).toBe('failed');
-    expect(polled.error).toContain(`${prefix(renamed)}…) has the version name of the library this workstation runs`);
-    expect(polled.error).toContain(`(sha256 ${prefix(first)}…)`);
+    expect(polled.error).toContain(
+      `${sha256Prefix(renamed)}…) has the version name of the library this workstation runs`,
+    );
+    expect(polled.error).toContain(`(sha256 ${sha256Prefix(first)}…)`);
     const status = (
       await call<{
         library: { knowledge_points: number };
@@ -91,7 +86,9 @@ describe('a library offered under the running version name with other content', 
     const pushed = await call('/v1/admin/bundle', pushBody(renamed));
     expect(pushed.status).toBe(409);
     expect(String(pushed.json.error)).toMatch(
-      new RegExp(`^pushed manifest: .*\\(library sha256 ${prefix(renamed)}….*\\(sha256 ${prefix(first)}…\\)`),
+      new RegExp(
+        `^pushed manifest: .*\\(library sha256 ${sha256Prefix(renamed)}….*\\(sha256 ${sha256Prefix(first)}…\\)`,
+      ),
     );
     const status = (await call<{ sync: { library: { sha256: string } } }>('/v1/status')).json;
     expect(status.sync.library.sha256).toBe(first.manifest.signed.library.sha256);

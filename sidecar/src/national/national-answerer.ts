@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { quoteValue, type RequestEnvelope, type ResponseEnvelope } from '@prealert/core';
 import { errorForLog, type Logger, maskedAndCut } from '../logging';
 import { isLoopbackHost } from '../loopback-host';
+import { corsPolicy } from '../plugins/cors-policy';
 import type { RequestFacts } from '../request-facts';
 import { secretMatcher } from '../secret-compare';
 import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from './body-charset';
@@ -64,11 +65,10 @@ export type NationalAnswerer = (
 export function createNationalAnswerer(options: NationalAnswererOptions): NationalAnswerer {
   const { service, logger } = options;
   const tokenMatches = options.shimToken ? secretMatcher(options.shimToken) : undefined;
-  const anyOrigin = options.allowedOrigins.includes('*');
-  const origins = new Set(options.allowedOrigins);
+  const policy = corsPolicy(options.allowedOrigins);
   const originAllowed = (headers: IncomingHttpHeaders): boolean => {
     const origin = headers.origin;
-    if (origin === undefined || anyOrigin || origins.has(origin)) return true;
+    if (origin === undefined || policy.admits(origin)) return true;
     // The sidecar's own pages (the reminder UI) post from its own origin. Only under a loopback name: with DNS
     // rebinding a page's Host and Origin both name the attacker's domain, which must not count as "own".
     return isLoopbackHost(headers.host) && origin === `http://${headers.host}`;

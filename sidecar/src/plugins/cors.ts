@@ -2,6 +2,7 @@ import fastifyCors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../logging';
 import { TASK_ID_HEADER } from '../national/recorded-task-id';
+import { corsPolicy } from './cors-policy';
 
 /**
  * Lets a browser-based (B/S) doctor station on the listed origins call the workstation's sidecar. Chrome's
@@ -17,9 +18,8 @@ export async function cors(
   options: { origins: readonly string[]; logger: Logger },
 ): Promise<void> {
   if (options.origins.length === 0) return;
-  const any = options.origins.includes('*');
-  const allowed = new Set(options.origins.filter((origin) => origin !== '*'));
-  if (any) {
+  const policy = corsPolicy(options.origins);
+  if (policy.anyOrigin) {
     options.logger.warn(
       'corsOrigins "*": any web page open in this workstation\'s browser can read its figures and tasks and send ' +
         "3101/3103 in its name (record reminders, or turn a 返回修改 into a 继续执行); list the doctor station's " +
@@ -33,13 +33,13 @@ export async function cors(
       request.method === 'OPTIONS' &&
       request.headers['access-control-request-private-network'] === 'true' &&
       request.headers.origin !== undefined &&
-      allowed.has(request.headers.origin)
+      policy.grantsPrivateNetwork(request.headers.origin)
     ) {
       reply.header('Access-Control-Allow-Private-Network', 'true');
     }
   });
   await app.register(fastifyCors, {
-    origin: any ? true : [...allowed],
+    origin: policy.anyOrigin ? true : [...policy.named],
     methods: ['GET', 'POST', 'OPTIONS'],
     // No allowedHeaders: the headers a preflight asks for are echoed back, so a B/S HIS that also sends its
     // gateway's x-tif-* signature headers works by changing only its base URL. (Passing `undefined` would not do

@@ -5,7 +5,7 @@ import { NATIONAL_ROUTE_PATTERNS } from '../national/national-routes';
 import type { NationalService } from '../national/national-service';
 
 /** err_msg of a national call refused for coming from another machine: why, and the setting that allows it. */
-export const REMOTE_NATIONAL_MESSAGE =
+const REMOTE_NATIONAL_MESSAGE =
   '国家接口只接受本机 (127.0.0.1/::1) 的调用: 本服务监听在本机以外的地址 (PREALERT_HOST) 是为 push、fleet status 等管理用途；如确需其他机器上的 HIS 调用，请设置 allowRemoteNational (PREALERT_ALLOW_REMOTE_NATIONAL=on)';
 
 export interface RemoteNationalOptions {

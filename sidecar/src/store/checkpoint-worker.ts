@@ -15,6 +15,12 @@ import {
 } from './checkpoint-protocol';
 import { zeroDeletedContent } from './database';
 
+/** A checkpoint's error as the main thread logs it: SQLite's message and code (SQLITE_BUSY passes). */
+function failure(error: unknown): FromCheckpointer {
+  const e = error as Error & { code?: string };
+  return { type: 'failed', message: e.message, ...(e.code ? { code: e.code } : {}) };
+}
+
 function main(port: NonNullable<typeof parentPort>): void {
   const options = workerData as CheckpointerOptions;
   const send = (message: FromCheckpointer) => port.postMessage(message);
@@ -36,8 +42,7 @@ function main(port: NonNullable<typeof parentPort>): void {
         send({ type: 'checkpointed', run });
       last = run;
     } catch (error) {
-      const e = error as Error & { code?: string };
-      send({ type: 'failed', message: e.message, ...(e.code ? { code: e.code } : {}) });
+      send(failure(error));
     }
   }, options.intervalMs);
   port.on('message', (message: ToCheckpointer) => {
@@ -48,8 +53,7 @@ function main(port: NonNullable<typeof parentPort>): void {
       try {
         run = checkpoint('TRUNCATE');
       } catch (error) {
-        const e = error as Error & { code?: string };
-        send({ type: 'failed', message: e.message, ...(e.code ? { code: e.code } : {}) });
+        send(failure(error));
       }
       send({ type: 'truncated', run });
       return;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
 import type { UpstreamFeedback } from '../upstream/provincial-gateway';
-import { ContinuedLines, type ContinuedReminderLines } from './continued-lines';
+import { ContinuedLines, type ContinuedReminderLines, lineKey } from './continued-lines';
 import { type Db, durably } from './database';
 import { dispositionEntryId, type OutboxStore } from './outbox';
 
@@ -122,8 +122,9 @@ export class DispositionStore {
     this.continued = new Set(
       db.prepare("SELECT jr_id FROM dispositions WHERE dspo_way = '1'").pluck().all() as string[],
     );
-    // The rx_ids a reminder flagged, from the body of the answer it was first shown in (retention keeps that one):
-    // a jr_id hashes its rx_ids, so every later body of it flags the same lines.
+    // The rx_ids a reminder flagged, from the body of the answer it was first shown in (retention keeps that one).
+    // A day-scoped jr_id hashes its lines, so every later body of it flags the same ones; a stay question's jr_id is
+    // the same for every line of its point in the encounter, so it is decided by its own jr_id, never by lines.
     this.selectFlaggedLines = db.prepare<[string], FlaggedLineRow>(`${FLAGGED_LINES} AND r.jr_id = ?`);
     const continuedLines = db
       .prepare<[], FlaggedLineRow>(
@@ -327,15 +328,20 @@ export type ContinuedListener = (
 
 interface FlaggedLineRow {
   jrId: string;
-  key: string;
+  libraryVersion: string;
+  mdtrtId: string;
+  ruleId: string;
+  kpId: string;
+  rxId: string | number;
 }
 
 /**
- * Each reminder's flagged lines as lineKeys (continued-lines.ts: char(1) between the parts), from its first answer,
- * under the library version it was answered with (every answer of a jr_id is: the jr_id includes the version).
+ * Each reminder's flagged lines, the parts of their lineKeys, from its first answer, under the library version it
+ * was answered with (every answer of a jr_id is: the jr_id includes the version). The key itself is built by
+ * lineKey alone: a second spelling of it here would let the covered check silently match nothing once one drifted.
  */
-const FLAGGED_LINES = `SELECT r.jr_id AS jrId,
-    t.library_version || char(1) || r.mdtrt_id || char(1) || r.rule_id || char(1) || r.kp_id || char(1) || json_extract(dt.value, '$.rx_id') AS key
+const FLAGGED_LINES = `SELECT r.jr_id AS jrId, t.library_version AS libraryVersion, r.mdtrt_id AS mdtrtId,
+    r.rule_id AS ruleId, r.kp_id AS kpId, json_extract(dt.value, '$.rx_id') AS rxId
   FROM reminders r JOIN tasks t ON t.id = r.first_task, json_each(t.results) j
     JOIN result_bodies b ON b.id = json_extract(j.value, '$[4]') AND json_extract(j.value, '$[0]') = r.jr_id,
     json_each(b.json, '$.judge_result_detail_dtos') dt
@@ -344,9 +350,10 @@ const FLAGGED_LINES = `SELECT r.jr_id AS jrId,
 function linesByReminder(rows: readonly FlaggedLineRow[]): ContinuedReminderLines[] {
   const byReminder = new Map<string, string[]>();
   for (const row of rows) {
+    const key = lineKey(row.libraryVersion, row.mdtrtId, row.ruleId, row.kpId, String(row.rxId));
     const keys = byReminder.get(row.jrId);
-    if (keys === undefined) byReminder.set(row.jrId, [row.key]);
-    else if (!keys.includes(row.key)) keys.push(row.key);
+    if (keys === undefined) byReminder.set(row.jrId, [key]);
+    else if (!keys.includes(key)) keys.push(key);
   }
   return [...byReminder];
 }
