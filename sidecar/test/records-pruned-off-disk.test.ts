@@ -85,7 +85,9 @@ describe('records retention on disk', () => {
       server = undefined;
       await s.close();
       // The stop's own cut still waits up to two seconds for the reader; the pass's tries (about 5 s left) do not.
-      expect(Date.now() - started).toBeLessThan(3500);
+      // Without the cancel the stop took about 5.7 s here, with it about 1.7 s: the bound sits between, with room for a
+      // loaded machine.
+      expect(Date.now() - started).toBeLessThan(4500);
       await pass;
     } finally {
       release();
