@@ -268,20 +268,22 @@ function endOf(line: Line, lines: readonly Line[]): number {
   return end;
 }
 
+/** The day's entry of perDay, made on first use. A module function, not a closure per call: this runs per point hit. */
+function dayOf(perDay: Map<number, DayLines>, day: number): DayLines {
+  let d = perDay.get(day);
+  if (!d) {
+    d = { once: [], running: [] };
+    perDay.set(day, d);
+  }
+  return d;
+}
+
 function linesPerDay(lines: readonly Line[]): Map<number, DayLines> {
   const perDay = new Map<number, DayLines>();
-  const dayOf = (day: number) => {
-    let d = perDay.get(day);
-    if (!d) {
-      d = { once: [], running: [] };
-      perDay.set(day, d);
-    }
-    return d;
-  };
   for (const line of lines) {
     const days = runDays(line);
     if (days === 0) {
-      dayOf(line.beginDay).once.push({ line, qty: line.qty });
+      dayOf(perDay, line.beginDay).once.push({ line, qty: line.qty });
       continue;
     }
     const rate = line.stopDated ? line.qty / days : line.qty;
@@ -293,7 +295,7 @@ function linesPerDay(lines: readonly Line[]): Map<number, DayLines> {
       if (end <= day * 1440 && end < line.stopAt) continue;
       const from = Math.max(line.beginMinutes, day * 1440);
       const to = Math.max(Math.min(end, (day + 1) * 1440), from + 1);
-      dayOf(day).running.push({ line, rate, from, to });
+      dayOf(perDay, day).running.push({ line, rate, from, to });
     }
   }
   return perDay;
@@ -331,16 +333,20 @@ function peakOf(running: readonly Running[]): DayShare[] {
  * (amount = excess quantity × price). Context lines are never flagged; the 涉及项 are the other lines that counted
  * on a day with an excess, not other days' lines.
  */
+/** 限定频次's text: the day, its total and excess, and how many days exceed when more than one does. */
+function perDayMessage(entry: PointEntry, qty: number, unit: string, fact: string, total: number, days = 1): string {
+  return `${itemLabel(entry)}限定频次 ${entry.kp.limitText || `${qty}/日`}，${fact}，超出 ${round2(total - qty)}${unit}${days > 1 ? `；共 ${days} 天超出` : ''}。`;
+}
+
 export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'max_qty_per_period') return undefined;
   const hits: Hit[] = [];
-  const counted = new Set<Line>();
+  // Made on the first day with an excess: most calls have none.
+  let counted: Set<Line> | undefined;
   const unit = limit.per === 'hour' ? '小时' : '次';
   // The days a hit's lines were flagged on, each with its total: the amount covers them all, so the text must too.
-  const excessDays = new Map<Hit, { day: number; total: number }[]>();
-  const messageOf = (fact: string, total: number, days = 1) =>
-    `${itemLabel(entry)}限定频次 ${entry.kp.limitText || `${limit.qty}/日`}，${fact}，超出 ${round2(total - limit.qty)}${unit}${days > 1 ? `；共 ${days} 天超出` : ''}。`;
+  let excessDays: Map<Hit, { day: number; total: number }[]> | undefined;
   for (const [day, dayLines] of linesPerDay(lines)) {
     const shares = dayLines.running.length > 0 ? dayLines.once.concat(peakOf(dayLines.running)) : dayLines.once;
     let total = 0;
@@ -351,7 +357,9 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
     }
     if (currentQty === 0 || total - limit.qty <= QTY_EPSILON) continue;
     const fact = `${formatDay(day)} 累计 ${round2(total)}${unit}`;
-    const message = messageOf(fact, total);
+    const message = perDayMessage(entry, limit.qty, unit, fact, total);
+    counted ??= new Set();
+    excessDays ??= new Map();
     // What the current lines add beyond what is left after the context lines.
     let excess = Math.min(total - limit.qty, currentQty);
     const current = shares.filter((s) => s.line.current).sort((a, b) => byTime(a.line, b.line));
@@ -367,7 +375,7 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
     }
     for (const s of shares) counted.add(s.line);
   }
-  if (hits.length === 0) return undefined;
+  if (hits.length === 0 || excessDays === undefined || counted === undefined) return undefined;
   for (const [hit, days] of excessDays) {
     if (days.length < 2) continue;
     // An open order since 11-11 exceeds on every day since: naming 11-11 alone beside the amount of ten days read as
@@ -376,9 +384,10 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
     for (const d of days) if (d.day < first.day) first = d;
     const dayFact = `${formatDay(first.day)} 累计 ${round2(first.total)}${unit}`;
     hit.fact = `${dayFact}，共 ${days.length} 天超出`;
-    hit.message = messageOf(dayFact, first.total, days.length);
+    hit.message = perDayMessage(entry, limit.qty, unit, dayFact, first.total, days.length);
   }
-  involveCounted(hits, lines, (line) => counted.has(line));
+  const countedLines = counted;
+  involveCounted(hits, lines, (line) => countedLines.has(line));
   return hits;
 };
 
