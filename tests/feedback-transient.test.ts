@@ -152,7 +152,17 @@ describe('a 3103 the sidecar could not store for a moment', () => {
       expect(await pending()).toBe(0);
       expect(await cards.locator('.state').allTextContents()).toEqual(['已记录', '已记录']);
       expect((await answered3103()).ok - before.ok).toBe(1);
-      expect(Object.values(await dispositions(taskId)).map((d) => d.dspo_way)).toEqual(['2', '1']);
+      // Each card's decision, found by its text: the page orders cards by severity and amount, not as answered.
+      const task = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as {
+        results: { jr_id: string; vola_cont: string }[];
+        dispositions: Record<string, { dspo_way: string }>;
+      };
+      const shown = await cards.allTextContents();
+      const wayOfCard = shown.map((text) => {
+        const result = task.results.find((r) => text.includes(r.vola_cont));
+        return result === undefined ? undefined : task.dispositions[result.jr_id]?.dspo_way;
+      });
+      expect(wayOfCard).toEqual(['2', '1']);
     } finally {
       await context.close();
       fs.rmSync(profileDir, { recursive: true, force: true });

@@ -35,9 +35,11 @@ export class TaskStore {
       'SELECT id, json FROM result_bodies WHERE id IN (SELECT value FROM json_each(?))',
     );
     this.dispositionsOf = db.prepare<[string], { jr_id: string; dspo_way: string; dspo_way_rea: string; at: number }>(
-      // A provincial gateway's jr_id shows the decision on the reminder it is counted under (upstream_links).
+      // A provincial gateway's jr_id shows the decision on the reminder it is counted under (upstream_links). In the
+      // order of the results, as the reminder page shows them: without ORDER BY the join followed the jr_id index.
       `SELECT i.value AS jr_id, d.dspo_way, d.dspo_way_rea, d.at FROM json_each(?) i
-       JOIN dispositions d ON d.jr_id = COALESCE((SELECT jr_id FROM upstream_links WHERE gateway_jr_id = i.value), i.value)`,
+       JOIN dispositions d ON d.jr_id = COALESCE((SELECT jr_id FROM upstream_links WHERE gateway_jr_id = i.value), i.value)
+       ORDER BY i.key`,
     );
   }
 
