@@ -1,39 +1,20 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisEnvelope, feedbackEnvelope, ID_NUMBER, OTHER_ID_NUMBER } from './fixtures/his-requests';
+import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
 import { callOverHttp, testServer } from './helpers/test-server';
+import { until } from './helpers/until';
 
 /** A 数据归集 receiver on loopback that keeps what arrives. */
-let receiver: http.Server;
+let platform: PlatformReceiver;
 let receiverUrl: string;
-const deliveries: Record<string, unknown>[] = [];
+let deliveries: PlatformReceiver['deliveries'];
 
 beforeAll(async () => {
-  receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      deliveries.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-      res.statusCode = 202;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/collect`;
+  platform = await startPlatformReceiver();
+  receiverUrl = platform.url;
+  deliveries = platform.deliveries;
 });
-afterAll(async () => {
-  receiver.closeAllConnections();
-  await new Promise((resolve) => receiver.close(resolve));
-});
-
-const until = async (condition: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+afterAll(() => platform.close());
 
 const ID_A = ID_NUMBER;
 const ID_B = OTHER_ID_NUMBER;

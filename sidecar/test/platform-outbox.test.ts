@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,52 +12,26 @@ import { shanghaiDay } from '../src/stats/days';
 import { openDatabase } from '../src/store/database';
 import { OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
 import { callService, tempDataDir, testServer } from './helpers/test-server';
+import { until } from './helpers/until';
 
-/** A 数据归集 receiver on loopback that records what arrives (and fails the first failNext requests). */
-let failNext = 0;
-let receiver: http.Server;
+/** A 数据归集 receiver on loopback that records what arrives (and fails the next failNext requests). */
+let platform: PlatformReceiver;
 let receiverUrl: string;
-const deliveries: { key: string; body: { id: string; kind: string; payload: Record<string, unknown> } }[] = [];
+let deliveries: PlatformReceiver['deliveries'];
 
 beforeAll(async () => {
-  receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (failNext > 0) {
-        failNext--;
-        res.statusCode = 503;
-        res.end();
-        return;
-      }
-      const key = String(req.headers['idempotency-key']);
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      deliveries.push({ key, body });
-      res.statusCode = 202;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/collect`;
+  platform = await startPlatformReceiver();
+  receiverUrl = platform.url;
+  deliveries = platform.deliveries;
 });
-afterAll(async () => {
-  receiver.closeAllConnections();
-  await new Promise((resolve) => receiver.close(resolve));
-});
-
-const until = async (condition: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+afterAll(() => platform.close());
 
 describe('outbox to the 数据归集 platform', () => {
   it('forwards each 3103 disposition exactly once by id, retrying with backoff through failures', async () => {
     deliveries.length = 0;
-    failNext = 2;
+    platform.failNext = 2;
     const server = await testServer({ platform: { url: receiverUrl, retryMinMs: 50, retryMaxMs: 200 } });
     try {
       await server.listen();
@@ -94,7 +66,7 @@ describe('outbox to the 数据归集 platform', () => {
 
   it('a changed decision supersedes its earlier revision still waiting to go, so the platform ends with the newest', async () => {
     deliveries.length = 0;
-    failNext = 1;
+    platform.failNext = 1;
     const server = await testServer({ platform: { url: receiverUrl, retryMinMs: 1_000, retryMaxMs: 1_000 } });
     try {
       await server.listen();
@@ -181,7 +153,7 @@ describe('outbox to the 数据归集 platform', () => {
       logger,
     );
     deliveries.length = 0;
-    failNext = 1;
+    platform.failNext = 1;
     await forwarder.deliverDue(); // refused by the receiver, then markFailed throws: resolves all the same
     await forwarder.deliverDue(); // taken by the receiver, then markDelivered throws
     expect(lines.filter((l) => l.level === 50 && /database refused/.test(l.msg))).toHaveLength(2);

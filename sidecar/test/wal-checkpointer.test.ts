@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/database';
 import { startWalCheckpointer } from '../src/store/wal-checkpointer';
+import { until } from './helpers/until';
 import { tempDir } from './sync-support';
 
 const logger = pino({ level: 'silent' });
@@ -24,14 +25,6 @@ function database() {
   };
   return { db, write, walBytes: () => fs.statSync(`${db.name}-wal`).size };
 }
-
-const until = async (done: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 describe('WAL checkpoints off the request thread', () => {
   it('turns SQLite’s own checkpoint off and keeps the WAL small from a worker', async () => {
