@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { tempDataDir, testServer } from './helpers/test-server';
-import { BundleFactory, heldBackLabel, provincialCsv, smallDisk, V1, V2 } from './sync-support';
+import { BundleFactory, clearSyncEnv, heldBackLabel, provincialCsv, smallDisk, V1, V2 } from './sync-support';
 
 const TOKEN = 'sync-admin-test-token-0123456789';
 let bundles: BundleFactory;
@@ -35,10 +35,6 @@ afterEach(async () => {
   }
   clearSyncEnv();
 });
-
-function clearSyncEnv(): void {
-  for (const key of Object.keys(process.env)) if (key.startsWith('PREALERT_SYNC_')) delete process.env[key];
-}
 
 /** A real sidecar on a loopback port; sync settings come from PREALERT_SYNC_* as in production. */
 async function sidecar(env: Record<string, string>, adminToken?: string, dataDir?: string) {

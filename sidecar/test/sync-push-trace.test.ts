@@ -14,7 +14,7 @@ import type { PushOutcome } from '../src/sync/push-outcome';
 import { capturingLogger } from './helpers/capturing-logger';
 import { pushBody, sha256Prefix } from './helpers/pushed-bundle';
 import { tempDataDir, testServer } from './helpers/test-server';
-import { BundleFactory, V1, V2 } from './sync-support';
+import { BundleFactory, clearSyncEnv, useSyncEnv, V1, V2 } from './sync-support';
 
 const TOKEN = 'push-trace-test-token-0123456789';
 let platform: ProvincialPlatform;
@@ -29,17 +29,12 @@ beforeAll(async () => {
   v1 = bundles.write('v1', bundles.library(V1));
   v2 = bundles.write('v2', bundles.library(V2, { revision: true }), v1);
   platform = await startPlatform();
-  for (const key of Object.keys(process.env)) if (key.startsWith('PREALERT_SYNC_')) delete process.env[key];
-  Object.assign(process.env, {
-    PREALERT_SYNC_URL: platform.bundleUrl,
-    PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile,
-    PREALERT_SYNC_INTERVAL_S: '3600',
-  });
+  useSyncEnv(platform.bundleUrl, bundles.keys.publicKeyFile);
 });
 
 afterAll(async () => {
   for (const s of servers) await s.close();
-  for (const key of Object.keys(process.env)) if (key.startsWith('PREALERT_SYNC_')) delete process.env[key];
+  clearSyncEnv();
   await platform?.close();
   for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(bundles.dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { type ProvincialPlatform, startPlatform } from '../../examples/provincia
 import type { SidecarServer } from '../src/server';
 import { pushBody, sha256Prefix } from './helpers/pushed-bundle';
 import { testServer } from './helpers/test-server';
-import { BundleFactory, provincialCsv, V2 } from './sync-support';
+import { BundleFactory, clearSyncEnv, provincialCsv, useSyncEnv, V2 } from './sync-support';
 
 const TOKEN = 'reused-name-test-token-0123456789';
 let platform: ProvincialPlatform;
@@ -28,19 +28,14 @@ beforeAll(async () => {
   first = bundles.write('first', bundles.library(V2, { revision: true }));
   renamed = bundles.write('renamed', bundles.library(V2, { revision: true, extra: [provincialCsv(bundles.dir)] }));
   platform = await startPlatform();
-  for (const key of Object.keys(process.env)) if (key.startsWith('PREALERT_SYNC_')) delete process.env[key];
-  Object.assign(process.env, {
-    PREALERT_SYNC_URL: platform.bundleUrl,
-    PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile,
-    PREALERT_SYNC_INTERVAL_S: '3600',
-  });
+  useSyncEnv(platform.bundleUrl, bundles.keys.publicKeyFile);
   server = await testServer({ adminToken: TOKEN });
   ({ url } = await server.listen());
 });
 
 afterAll(async () => {
   await server?.close();
-  for (const key of Object.keys(process.env)) if (key.startsWith('PREALERT_SYNC_')) delete process.env[key];
+  clearSyncEnv();
   await platform?.close();
   if (server) fs.rmSync(server.config.dataDir, { recursive: true, force: true });
   fs.rmSync(bundles.dir, { recursive: true, force: true });

@@ -272,3 +272,18 @@ export async function pullInTurn(
     });
   }
 }
+
+/** Removes every PREALERT_SYNC_* setting: each sync test starts from none, as a fresh workstation does. */
+export function clearSyncEnv(): void {
+  for (const key of Object.keys(process.env)) if (key.startsWith('PREALERT_SYNC_')) delete process.env[key];
+}
+
+/** Sync settings for an in-process sidecar: this platform and key only, polling too rarely to interfere (1 h). */
+export function useSyncEnv(bundleUrl: string, publicKeyFile: string): void {
+  clearSyncEnv();
+  Object.assign(process.env, {
+    PREALERT_SYNC_URL: bundleUrl,
+    PREALERT_SYNC_PUBKEY: publicKeyFile,
+    PREALERT_SYNC_INTERVAL_S: '3600',
+  });
+}
