@@ -43,11 +43,13 @@ function main(port: NonNullable<typeof parentPort>): void {
   const holder = new LibraryHolder();
   const continued = data.continued;
   const continuedLines = new ContinuedLines(data.continuedLines.continued, data.continuedLines.returned);
-  // Keyed by task id: the answerer says which task it answered, and the record of that task goes back with it.
-  const records = new Map<string, AnalysisRecord>();
+  // Keyed by the call's own arrival time object (each message makes its own Date, and the record carries that same
+  // object as receivedAt): HIS reuse task ids (a constant, a date, ""), so a task id would hand one call's record to
+  // another's answer as soon as anything awaited between recording and answering.
+  const records = new Map<Date, AnalysisRecord>();
   const service = new NationalService({
     holder,
-    recorder: { enqueue: (record) => records.set(record.taskId, record) },
+    recorder: { enqueue: (record) => records.set(record.receivedAt, record) },
     priorContinued: (jrId) => {
       const reason = continued.get(jrId);
       return reason === undefined ? undefined : { reason };
@@ -81,9 +83,8 @@ function main(port: NonNullable<typeof parentPort>): void {
     };
     answerer(message.headers, body, message.route, arrival).then(
       (answered) => {
-        const taskId = answered.facts.taskId;
-        const record = taskId === undefined ? undefined : records.get(taskId);
-        if (taskId !== undefined) records.delete(taskId);
+        const record = records.get(arrival.receivedAt);
+        records.delete(arrival.receivedAt);
         // Copied, not transferred: every ArrayBuffer transferred in adds to the request thread's external memory,
         // and at 2,000 answers/s V8 answered that with a full collection there every quarter second.
         send({
@@ -97,6 +98,7 @@ function main(port: NonNullable<typeof parentPort>): void {
         });
       },
       (error: unknown) => {
+        records.delete(arrival.receivedAt);
         if (!(error instanceof AnsweredElsewhere)) log('error')({ err: error }, 'the analysis thread could not answer');
         handBack(id, message.body);
       },
