@@ -16,7 +16,7 @@ import { queueDailyFigures } from '../src/outbox/daily-figures';
 import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import { ComplianceFigures, type Figures, type StatsReport } from '../src/stats/compliance-figures';
 import { shanghaiDay } from '../src/stats/days';
-import { DATABASE_FILE_NAME, MIGRATIONS, openDatabase } from '../src/store/database';
+import { DATABASE_FILE_NAME, MIGRATIONS, openDatabase, SCHEMA_VERSION } from '../src/store/database';
 import { OutboxStore } from '../src/store/outbox';
 import { FiguresWithPrunedDays, foldIntoPrunedFigures } from '../src/store/pruned-figures';
 import { feedbackEnvelope } from './fixtures/his-requests';
@@ -441,7 +441,7 @@ describe('schema 6 (reminders.covered_by)', () => {
     old.close();
 
     const db = openDatabase(dataDir);
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT covered_by FROM reminders').pluck().all()).toEqual([null]);
     expect(new ComplianceFigures(db).report('2026-11-20', '2026-11-20', 'day').totals).toMatchObject({
       reminders: 1,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, restrictToOwner } from '../owner-only';
+import { registerIdNumberMasking } from './stored-id-numbers';
 
 export type Db = Database.Database;
 
@@ -159,6 +160,20 @@ export const MIGRATIONS: readonly string[] = [
   -- and set back to NULL by a 3103 返回修改 on the reminder (dispositions.ts): counted from then on.
   ALTER TABLE reminders ADD COLUMN covered_by TEXT;
   `,
+  `
+  -- ID numbers masked in what versions before the masking on arrival stored in clear: 3103 reasons, result bodies,
+  -- rule names (and the figures' copies of them) and the outbox entries that carry them (a re-send would forward them
+  -- in clear). The mask_id_numbers* functions are the arrival code (stored-id-numbers.ts), registered by migrate; only
+  -- rows that change are written. secure_delete zeroes the old cells; migrate checkpoints the WAL into the file.
+  UPDATE dispositions SET dspo_way_rea = mask_id_numbers(dspo_way_rea)
+    WHERE mask_id_numbers(dspo_way_rea) IS NOT dspo_way_rea;
+  UPDATE result_bodies SET json = mask_id_numbers_in_body(json) WHERE mask_id_numbers_in_body(json) IS NOT json;
+  UPDATE reminders SET rule_name = mask_id_numbers(rule_name) WHERE mask_id_numbers(rule_name) IS NOT rule_name;
+  UPDATE pruned_figures SET rule_name = mask_id_numbers(rule_name)
+    WHERE mask_id_numbers(rule_name) IS NOT rule_name;
+  UPDATE outbox SET payload = mask_id_numbers_in_outbox(kind, payload)
+    WHERE mask_id_numbers_in_outbox(kind, payload) IS NOT payload;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -213,12 +228,17 @@ function migrate(db: Db, file: string): void {
   if (version > SCHEMA_VERSION) {
     throw new Error(`${file} has schema version ${version}, newer than this prealert (${SCHEMA_VERSION})`);
   }
+  if (version === SCHEMA_VERSION) return;
+  registerIdNumberMasking(db);
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }
+  // A migration that rewrote rows (masking ID numbers) leaves the old page images in the file until a checkpoint
+  // writes the new ones over them; that is now, not whenever the WAL next fills.
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 /** Runs `work` in one transaction that is fsynced before it returns (for acknowledgements that must not be lost). */

@@ -6,6 +6,7 @@ import type { Db } from './database';
 import { describeError, type RecordRows, type ReminderRow, type WriteOutcome } from './record-rows';
 import type { RecordSink } from './record-sink';
 import type { RecordedResult } from './recorded-result';
+import { maskIdNumbersInBody } from './stored-id-numbers';
 
 /** What the recorder reads of a finding. */
 export type RecordedFinding = Pick<Finding, 'jrId' | 'deptCode' | 'deptName' | 'doctorCode' | 'doctorName'>;
@@ -437,20 +438,8 @@ export class AnalysisRecorder {
         patn_id: this.patientKey(d.patn_id ?? ''),
       })),
     });
-    return MAY_HOLD_ID_NUMBER.test(json) ? JSON.stringify(JSON.parse(json), maskIdNumbersInTexts) : json;
+    return maskIdNumbersInBody(json);
   }
-}
-
-/** 17 digits in a row: what every ID number has; most results have none, and are stored without a second pass. */
-const MAY_HOLD_ID_NUMBER = /\d{17}/;
-
-/**
- * JSON.stringify's replacer masking ID numbers in string values. Identifiers (keys ending in "_id": jr_id, rule_id,
- * mdtrt_id, rx_id…) are kept as sent, as maskPatientNamesInJson keeps them: they are codes, and the record is looked
- * up and linked by them.
- */
-function maskIdNumbersInTexts(key: string, value: unknown): unknown {
-  return typeof value === 'string' && !key.endsWith('_id') ? maskIdNumbers(value) : value;
 }
 
 /** An error as the sink reported it, with SQLite's code kept for the log. */

@@ -1,0 +1,73 @@
+import { maskIdNumbers } from '../logging';
+import type { Db } from './database';
+
+/** 17 digits in a row: what every ID number has; most texts have none, and are kept without parsing them. */
+const MAY_HOLD_ID_NUMBER = /\d{17}/;
+
+/**
+ * A stored result body (JSON) with ID numbers masked in its string values. Identifiers (keys ending in "_id": jr_id,
+ * rule_id, mdtrt_id, rx_id…) are kept as sent, as maskPatientNamesInJson keeps them: they are codes, and the record is
+ * looked up and linked by them.
+ */
+export function maskIdNumbersInBody(json: string): string {
+  return MAY_HOLD_ID_NUMBER.test(json) ? JSON.stringify(JSON.parse(json), maskIdNumbersInTexts) : json;
+}
+
+function maskIdNumbersInTexts(key: string, value: unknown): unknown {
+  return typeof value === 'string' && !key.endsWith('_id') ? maskIdNumbers(value) : value;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null;
+
+/**
+ * An outbox payload with ID numbers masked where a payload written today has them masked: a decision's reason and
+ * rule name (dispositions.ts copies both from what is stored masked), each reason of a 3103 for the provincial gateway,
+ * and the rule names of a day's figures (their label is the reminders' rule_name; a rule without a name is labelled
+ * by its id, which is kept). Codes and the gateway's envelope header stay as written, as they are on arrival.
+ */
+export function maskIdNumbersInOutboxPayload(kind: string, payload: string): string {
+  if (!MAY_HOLD_ID_NUMBER.test(payload)) return payload;
+  const value = JSON.parse(payload) as unknown;
+  if (!isObject(value)) return payload;
+  let changed = false;
+  const mask = (entry: Json, field: string) => {
+    const text = entry[field];
+    if (typeof text !== 'string') return;
+    const masked = maskIdNumbers(text);
+    if (masked === text) return;
+    entry[field] = masked;
+    changed = true;
+  };
+  if (kind === 'disposition') {
+    mask(value, 'dspo_way_rea');
+    mask(value, 'rule_name');
+  } else if (kind === 'upstream_feedback') {
+    const warns = isObject(value.data) ? value.data.warns : undefined;
+    for (const warn of Array.isArray(warns) ? warns : []) if (isObject(warn)) mask(warn, 'dspo_way_rea');
+  } else if (kind === 'daily_figures') {
+    const rows = Array.isArray(value.by_rule) ? value.by_rule : [];
+    for (const row of rows) if (isObject(row) && row.label !== row.key) mask(row, 'label');
+  }
+  return changed ? JSON.stringify(value) : payload;
+}
+
+/**
+ * The masking above as SQL functions, for the migration that masks what older versions stored in clear
+ * (database.ts): the same code as on arrival, which SQLite's own functions cannot express.
+ */
+export function registerIdNumberMasking(db: Db): void {
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  db.function('mask_id_numbers', { deterministic: true }, (value: unknown) => {
+    const s = text(value);
+    return s === null ? value : maskIdNumbers(s);
+  });
+  db.function('mask_id_numbers_in_body', { deterministic: true }, (value: unknown) => {
+    const s = text(value);
+    return s === null ? value : maskIdNumbersInBody(s);
+  });
+  db.function('mask_id_numbers_in_outbox', { deterministic: true }, (kind: unknown, value: unknown) => {
+    const s = text(value);
+    return s === null ? value : maskIdNumbersInOutboxPayload(String(kind), s);
+  });
+}
