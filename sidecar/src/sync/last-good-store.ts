@@ -20,6 +20,17 @@ export interface StoredVersion {
   key_id?: string;
 }
 
+/**
+ * A rollback `prealert rollback` made while the sidecar was not running. Nothing logged it then (the command only
+ * printed to its terminal): the next start logs it as the online rollback is logged, then drops it.
+ */
+export interface OfflineRollback {
+  from: { version: string; sha256: string | null };
+  to: { version: string; sha256: string | null };
+  /** When the command ran (ISO). */
+  at: string;
+}
+
 export interface StoreState {
   format: 1;
   current: StoredVersion | null;
@@ -31,6 +42,8 @@ export interface StoreState {
    * it is neither the previous version nor the platform's offer (absent in a state.json written before).
    */
   held_back_names?: Record<string, string>;
+  /** Offline rollbacks no start has logged yet, oldest first. */
+  offline_rollbacks?: OfflineRollback[];
 }
 
 /** What the poller remembers between runs, so a restart neither re-downloads nor forgets when it last got through. */
@@ -185,6 +198,21 @@ function namesOf(value: unknown): Record<string, string> {
   );
 }
 
+const isNamed = (value: unknown): value is OfflineRollback['from'] =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Record<string, unknown>).version === 'string' &&
+  ((value as Record<string, unknown>).sha256 === null || typeof (value as Record<string, unknown>).sha256 === 'string');
+
+/** offline_rollbacks as read from state.json: only whole entries survive. */
+function offlineRollbacksOf(value: unknown): OfflineRollback[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (r): r is OfflineRollback =>
+      typeof r === 'object' && r !== null && isNamed(r.from) && isNamed(r.to) && typeof r.at === 'string',
+  );
+}
+
 function isVersion(value: unknown): value is StoredVersion {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -258,6 +286,8 @@ export class LastGoodStore {
       held_back: heldBack,
       held_back_names: namesOf(raw?.held_back_names),
     };
+    const offline = offlineRollbacksOf(raw?.offline_rollbacks);
+    if (offline.length > 0) this.state.offline_rollbacks = offline;
     // An unreadable state.json must not cost the stored versions as well: they are kept, to rebuild it from.
     const unreadable = raw === undefined && fs.existsSync(stateFile);
     if (!unreadable) recovered.push(...this.prune());
@@ -324,6 +354,17 @@ export class LastGoodStore {
   /** The version name of each held-back sha256, as far as known (see StoreState.held_back_names). */
   get heldBackNames(): Readonly<Record<string, string>> {
     return this.state.held_back_names ?? {};
+  }
+
+  get offlineRollbacks(): readonly OfflineRollback[] {
+    return this.state.offline_rollbacks ?? [];
+  }
+
+  /** The offline rollbacks were logged: state.json stops naming them, so the next start does not log them again. */
+  forgetOfflineRollbacks(): void {
+    if (this.state.offline_rollbacks === undefined) return;
+    // Undefined is left out of the JSON written.
+    this.writeState({ ...this.state, offline_rollbacks: undefined });
   }
 
   /** Files of a stored version (undefined for the bundled library, which has none). */
@@ -502,9 +543,14 @@ export class LastGoodStore {
   /**
    * Previous becomes current and the other way round; the version left is held back from the poller. `unsaved`:
    * the running version, activated but never saved here; the version before it is then the current one, which
-   * stays current (its previous too) while the unsaved one is held back.
+   * stays current (its previous too) while the unsaved one is held back. `offline`: no sidecar runs to log it, so
+   * the rollback is noted for the next start to log (OfflineRollback), in the same write.
    */
-  swapForRollback(activatedAt: string, unsaved?: StoredVersion): { from: StoredVersion; to: StoredVersion } {
+  swapForRollback(
+    activatedAt: string,
+    options: { unsaved?: StoredVersion; offline?: boolean } = {},
+  ): { from: StoredVersion; to: StoredVersion } {
+    const { unsaved } = options;
     const { current, previous } = this.state;
     if (unsaved && current && unsaved.sha256 !== current.sha256) {
       const to = { ...current, activated_at: activatedAt };
@@ -519,7 +565,25 @@ export class LastGoodStore {
     const held = new Set(this.state.held_back);
     if (current.sha256) held.add(current.sha256);
     if (to.sha256) held.delete(to.sha256);
-    this.writeState({ format: 1, current: to, previous: current, held_back: [...held] });
+    const noted = [
+      ...this.offlineRollbacks,
+      ...(options.offline
+        ? [
+            {
+              from: { version: current.version, sha256: current.sha256 },
+              to: { version: to.version, sha256: to.sha256 },
+              at: activatedAt,
+            },
+          ]
+        : []),
+    ];
+    this.writeState({
+      format: 1,
+      current: to,
+      previous: current,
+      held_back: [...held],
+      ...(noted.length > 0 ? { offline_rollbacks: noted } : {}),
+    });
     return { from: current, to };
   }
 

@@ -206,6 +206,47 @@ export class LibrarySync {
     this.active = start.active;
     this.unusable = start.unusable;
     if (start.error) this.recordError(start.error);
+    this.reportOfflineRollbacks();
+  }
+
+  /**
+   * Rollbacks `prealert rollback` made while the sidecar was stopped: logged as an online rollback is (at warn, same
+   * message and fields, with `offline` and `at` the command's time), the latest kept as last_activation in status,
+   * so IT reading the log later can tell why the older library runs. Then state.json stops naming them.
+   */
+  private reportOfflineRollbacks(): void {
+    const rollbacks = this.store.offlineRollbacks;
+    if (rollbacks.length === 0) return;
+    const running = this.holder.get();
+    for (const r of rollbacks) {
+      const runs = running !== undefined && this.active?.sha256 === r.to.sha256 && this.active.version === r.to.version;
+      const report: ActivationReport = {
+        version_before: r.from.version,
+        version: r.to.version,
+        sha256: r.to.sha256 ?? '',
+        source: 'rollback',
+        path: r.to.sha256 === null ? 'bundled' : 'stored',
+        bytes_received: 0,
+        knowledge_points: runs ? running.compiled.knowledgePointCount : 0,
+        duration_ms: 0,
+        yields: 0,
+        at: r.at,
+        offline: true,
+      };
+      this.lastActivation = report;
+      this.logger.warn(
+        { ...report, from: versionLabel(r.from.version, r.from.sha256), to: versionLabel(r.to.version, r.to.sha256) },
+        'library rolled back',
+      );
+    }
+    try {
+      this.store.forgetOfflineRollbacks();
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        'could not note that the offline rollback was logged; the next start logs it again',
+      );
+    }
   }
 
   /** Reads a stored library back, checking it against its signed manifest as if it had just been received. */
@@ -629,7 +670,7 @@ export class LibrarySync {
       // silently went back to the newer one).
       let to: StoredVersion;
       try {
-        ({ to } = this.store.swapForRollback(new Date(this.now()).toISOString(), unsaved));
+        ({ to } = this.store.swapForRollback(new Date(this.now()).toISOString(), { unsaved }));
       } catch (error) {
         this.logger.error({ err: error, version: target.version }, 'rollback could not be saved');
         throw workstationError(

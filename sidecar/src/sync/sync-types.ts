@@ -38,6 +38,8 @@ export interface ActivationReport {
    * replaced version is held back from the poller as after a rollback.
    */
   downgrade?: true;
+  /** A rollback `prealert rollback` made while the sidecar was stopped, reported by the start after it. */
+  offline?: true;
 }
 
 export type PollOutcome =

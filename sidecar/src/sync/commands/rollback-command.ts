@@ -45,9 +45,9 @@ export function registerRollback(program: Command): void {
       // Nothing listens: change the data directory's state so the next start runs the previous version.
       const store = new LastGoodStore(config.dataDir);
       store.open();
-      const { from, to } = store.swapForRollback(new Date().toISOString());
+      const { from, to } = store.swapForRollback(new Date().toISOString(), { offline: true });
       process.stdout.write(
-        `the sidecar of ${config.dataDir} is not running; its next start uses ${to.version} instead of ${from.version}\n`,
+        `the sidecar of ${config.dataDir} is not running; its next start uses ${to.version} instead of ${from.version} (and logs this rollback)\n`,
       );
     });
 }

@@ -1,0 +1,120 @@
+/**
+ * `prealert rollback` while the sidecar is stopped (the built CLI, as IT runs it): the next start says so in the log
+ * as an online rollback is logged, and in sync status, once. Real bundles from the NHSA files, the provincial
+ * platform simulator on loopback, a real data directory.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import type { WrittenBundle } from '@prealert/rules-cache';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { assertBuilt, CLI } from './helpers/spawn-sidecar';
+import { BundleFactory, pullInTurn, Workstations } from './sync-support';
+
+const A = 'prov-a';
+const B = 'prov-b';
+
+let platform: ProvincialPlatform;
+let bundles: BundleFactory;
+let a: WrittenBundle;
+let b: WrittenBundle;
+const workstations = new Workstations();
+
+beforeAll(async () => {
+  bundles = new BundleFactory();
+  a = bundles.write('a', bundles.library(A));
+  b = bundles.write('b', bundles.library(B, { revision: true }));
+  platform = await startPlatform();
+});
+
+afterAll(async () => {
+  await workstations.cleanup();
+  await platform?.close();
+  fs.rmSync(bundles.dir, { recursive: true, force: true });
+});
+
+/** A loopback port nothing listens on: the command finds no sidecar there. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+type LogLine = Record<string, unknown> & { level: number; msg: string };
+
+/** A start of the workstation's sync, as the sidecar's, with what it logs kept. */
+async function start(dataDir: string): Promise<{ lines: LogLine[]; sync: ReturnType<Workstations['follow']>['sync'] }> {
+  const lines: LogLine[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  const { sync } = workstations.follow(platform, bundles.keys, dataDir, { logger, startEmpty: true });
+  await sync.restore();
+  return { lines, sync };
+}
+
+const shortSha = (bundle: WrittenBundle) => bundle.manifest.signed.library.sha256.slice(0, 12);
+
+describe('an offline rollback', () => {
+  it('is logged by the next start as the online rollback is, with from, to and when, and shown in sync status', async () => {
+    const dataDir = workstations.freshDataDir('offline-rollback');
+    const first = workstations.follow(platform, bundles.keys, dataDir);
+    await first.sync.restore();
+    await pullInTurn(platform, first.sync, [a, b]);
+    await first.sync.stop();
+
+    assertBuilt();
+    const before = Date.now();
+    const rolled = spawnSync(process.execPath, [CLI, 'rollback', '--data-dir', dataDir], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, PREALERT_PORT: String(await closedPort()), PREALERT_ADMIN_TOKEN: '' },
+    });
+    expect(rolled.stderr).toBe('');
+    expect(rolled.status).toBe(0);
+    expect(rolled.stdout).toContain(`its next start uses ${A} instead of ${B}`);
+    const after = Date.now();
+
+    const next = await start(dataDir);
+    expect(next.sync.status().library).toMatchObject({ version: A });
+    const logged = next.lines.filter((l) => l.msg === 'library rolled back');
+    expect(logged).toHaveLength(1);
+    const line = logged[0]!;
+    // At warn (40), as the online rollback logs it, with its fields.
+    expect(line).toMatchObject({
+      level: 40,
+      offline: true,
+      source: 'rollback',
+      version_before: B,
+      version: A,
+      sha256: a.manifest.signed.library.sha256,
+      path: 'stored',
+      from: `${B} (${shortSha(b)})`,
+      to: `${A} (${shortSha(a)})`,
+    });
+    const at = Date.parse(String(line.at));
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(at).toBeLessThanOrEqual(after);
+    expect(next.sync.status().last_activation).toMatchObject({
+      source: 'rollback',
+      offline: true,
+      version_before: B,
+      version: A,
+      at: line.at,
+    });
+    expect(next.sync.status().held_back).toEqual([`${B} (${shortSha(b)})`]);
+    await next.sync.stop();
+
+    // Logged once: the start after that has nothing more to say about it.
+    const again = await start(dataDir);
+    expect(again.sync.status().library).toMatchObject({ version: A });
+    expect(again.lines.filter((l) => l.msg === 'library rolled back')).toEqual([]);
+    expect(again.sync.status().last_activation).toBeNull();
+    await again.sync.stop();
+  }, 120_000);
+});
