@@ -18,7 +18,14 @@ import {
   V2,
   waitFor,
 } from '../sidecar/test/sync-support';
-import { envelope3101, type NationalAnswer, prealert, type SidecarProcess, startSidecar } from './sync-process';
+import {
+  envelope3101,
+  type NationalAnswer,
+  prealert,
+  prealertAsync,
+  type SidecarProcess,
+  startSidecar,
+} from './sync-process';
 
 const TOKEN = 'fleet-admin-token-0123456789abcdef';
 const work = tempDir('sync-fleet');
@@ -275,6 +282,93 @@ describe('prealert push of an older bundle', () => {
       expect(rowOf(allowed.stdout, h)).toMatch(/nhsa-b1-17\+r2026\.01 .*nhsa-b1-17 .*full.*ok \(downgrade\)/);
     }
     expect(allowed.stdout).toContain('2/4 hosts run nhsa-b1-17');
+  });
+});
+
+describe('prealert fleet status against the platform', () => {
+  let platform: ProvincialPlatform;
+  beforeAll(async () => {
+    platform = await startPlatform();
+  });
+  afterAll(async () => {
+    await platform.close();
+  });
+
+  // Not spawnSync (prealert): the platform simulator runs in this process and must answer meanwhile.
+  const fleetStatus = (args: string[], env: Record<string, string> = {}) =>
+    prealertAsync(['fleet', 'status', '--hosts', hostsFile, ...args], env);
+  const standings = async (args: string[], env: Record<string, string> = {}) => {
+    const result = await fleetStatus(['--json', ...args], env);
+    expect(result.stderr, result.stderr).toBe('');
+    return (JSON.parse(result.stdout) as { platform: string | null }[]).map((s) => s.platform);
+  };
+
+  it("marks each host current, behind, held back or ahead of the platform's library, with a summary line", async () => {
+    const [h1, , h3] = hosts.map((h) => h.url.replace('http://', ''));
+    // The hosts as the hosts file names them, as the summary does.
+    const [n1, n2, n3] = [hosts[0]!.url, hosts[1]!.url.replace('http://', ''), hosts[2]!.url];
+    const dead = `127.0.0.1:${deadPort}`;
+    // By now h1 and h2 run V1, pushed over V2 with --allow-older (V2 held back); h3 runs the bundled library.
+    platform.publish(v2Dir);
+    expect(await standings(['--platform', platform.bundleUrl])).toEqual(['held_back', 'held_back', 'behind', null]);
+    const onV2 = (await fleetStatus(['--platform', platform.bundleUrl])).stdout;
+    // The last column (cells are framed in colour codes when the terminal has colour).
+    expect(onV2).toMatch(/last push.*platform/);
+    expect(rowOf(onV2, h1!)).toMatch(/ held back[^│]*│[^│]*$/);
+    expect(rowOf(onV2, h3!)).toMatch(/ BEHIND[^│]*│[^│]*$/);
+    expect(onV2).toContain(
+      `0 of 4 on ${V2} (${v2Sha().slice(0, 12)}), the platform's current library; behind: ${n3}; held back (behind on purpose): ${n1}, ${n2}; unknown: ${dead}`,
+    );
+
+    // Where the platform is not given, this machine's PREALERT_SYNC_URL (set up as the workstations are) is used.
+    platform.publish(v1Dir);
+    const onV1 = (await fleetStatus([], { PREALERT_SYNC_URL: platform.bundleUrl })).stdout;
+    expect(rowOf(onV1, h1!)).toMatch(/ current[^│]*│[^│]*$/);
+    expect(onV1).toMatch(new RegExp(`\\n2 of 4 on ${V1} \\(.*; behind: ${n3}; unknown: ${dead}\\n`));
+
+    // A platform still offering a library older than what the hosts run (IT pushed ahead of it).
+    const older = path.join(work, 'january');
+    run([
+      'bundle',
+      'build',
+      '--source',
+      ...BATCH_FILES,
+      '--version',
+      'nhsa-b1-17-jan',
+      '--created-at',
+      '2026-01-01T00:00:00+08:00',
+      '--key',
+      path.join(work, 'keys', 'prealert-bundle.key'),
+      '--out',
+      older,
+    ]);
+    platform.publish(older);
+    expect(await standings(['--platform', platform.bundleUrl])).toEqual(['ahead', 'ahead', 'ahead', null]);
+    // Without a platform, nothing is compared: no column, no summary.
+    const alone = (await fleetStatus([], { PREALERT_SYNC_URL: '' })).stdout;
+    expect(alone).not.toMatch(/platform|of 4 on/);
+  });
+
+  it('says in one line that the platform could not be read, and still lists every host', async () => {
+    const down = `http://127.0.0.1:${deadPort}/bundles/`;
+    const table = await fleetStatus(['--platform', down]);
+    expect(table.code).toBe(1);
+    const said = table.stdout.split('\n').filter((l) => l.includes('platform'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(
+      new RegExp(`^platform not read, hosts not compared with it: GET ${down}manifest\\.json: ECONNREFUSED`),
+    );
+    for (const h of hosts) expect(rowOf(table.stdout, h.url.replace('http://', ''))).toMatch(/ready/);
+    expect(table.stdout).toContain('3/4 hosts ready');
+
+    const json = await fleetStatus(['--json', '--platform', down]);
+    expect(json.stderr).toContain('platform not read');
+    expect((JSON.parse(json.stdout) as { platform: string | null }[]).map((s) => s.platform)).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 });
 

@@ -185,6 +185,34 @@ export function prealert(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * prealert without blocking this process while it runs: for a command that talks to a server running in this process
+ * (the platform simulator), which spawnSync would keep from answering.
+ */
+export function prealertAsync(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  assertBuilt();
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 120_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** A 3101 envelope for one order line (real national code) and a patient of the given sex. */
 export function envelope3101(code: string, gend: '1' | '2', mdtrtId = 'MDTRT-SYNC-1') {
   return {

@@ -5,6 +5,14 @@ import type { SyncStatus } from '../library-sync';
 import type { PushOutcome } from '../push-outcome';
 import { shortSha } from '../version-label';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
+import {
+  offerSummary,
+  type PlatformOffer,
+  platformManifestUrl,
+  readPlatformOffer,
+  type Standing,
+  standingOf,
+} from './platform-offer';
 import { callSidecar } from './sidecar-client';
 
 interface HostState {
@@ -26,6 +34,11 @@ interface HostState {
   error: string | null;
   /** The latest push to the host, accepted or refused and why: last_error no longer says once a poll succeeded. */
   last_push: PushOutcome | null;
+  /**
+   * Against the platform's current library (--platform or PREALERT_SYNC_URL): null when no platform was given or
+   * read, or the host's library is unknown.
+   */
+  platform: Standing | null;
 }
 
 function ago(iso: string | null, now: number): string {
@@ -41,7 +54,7 @@ function pushText(push: PushOutcome | null, now: number): string {
   return push.reason ? `${what}: ${push.reason}` : what;
 }
 
-async function probe(host: FleetHost): Promise<HostState> {
+async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise<HostState> {
   const [status, ready] = await Promise.all([
     callSidecar<{ library: Pick<LibraryInfo, 'version' | 'source' | 'knowledge_points'> | null; sync?: SyncStatus }>(
       host.url,
@@ -64,6 +77,7 @@ async function probe(host: FleetHost): Promise<HostState> {
       health: 'unreachable',
       error: status.error ?? null,
       last_push: null,
+      platform: null,
     };
   }
   const sync = status.body.sync;
@@ -84,24 +98,49 @@ async function probe(host: FleetHost): Promise<HostState> {
     health,
     error: sync?.last_error ?? ready.body?.reason ?? status.error ?? null,
     last_push: sync?.last_push ?? null,
+    platform:
+      offer && library && sync?.library
+        ? standingOf(
+            { sha256: sync.library.sha256, created_at: sync.library.created_at, held_back: sync.held_back },
+            offer,
+          )
+        : null,
   };
 }
+
+const STANDING_TEXT: Record<Standing, string> = {
+  current: 'current',
+  behind: 'BEHIND',
+  held_back: 'held back',
+  ahead: 'ahead',
+};
 
 export function registerFleet(program: Command): void {
   const fleet = program.command('fleet').description('look at many workstations at once');
   fleet
     .command('status')
     .description(
-      "each workstation's library (version, sha256, points), last sync, stale policy, held-back versions, health and last push",
+      "each workstation's library (version, sha256, points), last sync, stale policy, held-back versions, health, last push and, with a platform, whether it runs the platform's library",
     )
     .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
     .option('--concurrency <n>', 'hosts at a time', '16')
     .option('--json', 'print JSON instead of a table')
-    .action(async (options: { hosts: string; concurrency: string; json?: boolean }) => {
+    .option(
+      '--platform <url>',
+      "the provincial platform's bundle directory (default PREALERT_SYNC_URL): marks each host current, behind, held back or ahead",
+    )
+    .action(async (options: { hosts: string; concurrency: string; json?: boolean; platform?: string }) => {
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new Error('--concurrency must be a positive integer');
-      const states = await mapConcurrently(readHostsFile(options.hosts), concurrency, probe);
+      const hosts = readHostsFile(options.hosts);
+      const manifestUrl = platformManifestUrl(options.platform, process.env);
+      const read = manifestUrl === undefined ? undefined : await readPlatformOffer(manifestUrl);
+      const offer = read && 'version' in read ? read : undefined;
+      // One line, and the hosts are listed all the same (on stderr with --json, which stays parseable).
+      const unread = read && 'error' in read ? `platform not read, hosts not compared with it: ${read.error}\n` : '';
+      if (unread && options.json) process.stderr.write(unread);
+      const states = await mapConcurrently(hosts, concurrency, (host) => probe(host, offer));
       if (options.json) process.stdout.write(`${JSON.stringify(states, null, 2)}\n`);
       else {
         const now = Date.now();
@@ -119,6 +158,7 @@ export function registerFleet(program: Command): void {
             'health',
             'error',
             'last push',
+            ...(offer ? ['platform'] : []),
           ],
         });
         for (const s of states) {
@@ -135,10 +175,12 @@ export function registerFleet(program: Command): void {
             s.health,
             s.error ?? '',
             pushText(s.last_push, now),
+            ...(offer ? [s.platform ? STANDING_TEXT[s.platform] : '-'] : []),
           ]);
         }
         const ready = states.filter((s) => s.health === 'ready').length;
-        process.stdout.write(`${table.toString()}\n${ready}/${states.length} hosts ready\n`);
+        const compared = offer ? `${offerSummary(offer, states)}\n` : unread;
+        process.stdout.write(`${table.toString()}\n${ready}/${states.length} hosts ready\n${compared}`);
       }
       if (states.some((s) => s.health !== 'ready')) process.exitCode = 1;
     });
