@@ -2,9 +2,11 @@
  * Drives prealert.dll under wine (or on a real Windows box) for native-shim/test/wine-x64.test.ts.
  * Usage: wine_smoke.exe DLL PORT CLOSED_PORT DIR
  *   The first calls come from 8 threads at once, before anything else touched the DLL (run it with
- *   PREALERT_PORT set so they find the sidecar): they race through the one-time initialisation.
- *   DIR holds req_utf8.bin, req_gbk.bin and req_w.bin (3101 requests, no terminator); the answers are
- *   written to out_utf8.bin, out_gbk.bin and out_w.bin. Every check prints "PASS name" or "FAIL name":
+ *   PREALERT_PORT set so they find the sidecar): they race through the one-time initialisation, and again
+ *   through that of each fresh copy of the DLL the program loads from DIR.
+ *   DIR holds req_utf8.bin, req_gbk.bin and req_w.bin (3101 requests, no terminator) and expect_utf8.txt (one
+ *   line per text every answer to req_utf8.bin holds); the answers are written to out_utf8.bin, out_gbk.bin and
+ *   out_w.bin. Every check prints "PASS name" or "FAIL name":
  *   wine can exit 0 when a program fails, so the test reads these lines, never the exit code.
  */
 #include "prealert.h"
@@ -26,19 +28,127 @@ static version_fn version;
 static option_fn set_option;
 static int failures;
 
-enum { THREADS = 8, CALLS_PER_THREAD = 50 };
+/* The DLL itself takes the 50 calls a thread; then each of COPIES copies of it, loaded from other paths (each its
+   own instance with its own initialisation), takes 5 a thread. One cold start under wine caught a broken once-guard
+   in one run of two; eight make a miss unlikely. */
+enum { THREADS = 8, CALLS_PER_THREAD = 50, COPIES = 7, CALLS_PER_THREAD_PER_COPY = 5 };
+enum { CALLS = THREADS * (CALLS_PER_THREAD + COPIES * CALLS_PER_THREAD_PER_COPY) };
+/* The hammer runs beside whatever else a CI machine does: under 32-bit wine with both cores taken, a call now and
+   then outlived the default 150 ms connect and 1500 ms call deadlines and failed open, as the shim should. Its
+   deadlines come through the environment, which only the one-time initialisation reads: a thread that raced
+   past it would still run on the zeroed settings and fail open at once, which the tally below tells apart. They
+   stay for the checks after the hammer, which need the sidecar's answer as much. */
+enum { HAMMER_DEADLINE_MS = 5000 };
+#define HAMMER_DEADLINE_TEXT L"5000"
+enum { EXPECTED_MAX = 8 };
 static const char *thread_request;
-static volatile LONG thread_answers;
+static const char *expected[EXPECTED_MAX];
+static int expected_count;
+
+/* Every call ends as one of these. A deadline fail-open is the shim working as promised on a starved machine;
+   anything else (a wrong answer, another reason, a deadline that did not last its configured time, a return code
+   other than 0 or 1) is what an initialisation race or a corrupt buffer would produce. */
+static volatile LONG answered, timed_out, connect_timed_out, breaker_opened, wrong;
+static volatile LONG wrong_kept;
+static char first_wrong[512];
+
+static int holds_expected(const char *out) {
+  if (strstr(out, "\"shim\"") != NULL) return 0; /* only fail-open and caller-error envelopes carry it */
+  for (int i = 0; i < expected_count; ++i) {
+    if (strstr(out, expected[i]) == NULL) return 0;
+  }
+  return 1;
+}
+
+#define FAILOPEN_HEAD "{\"infcode\":0,\"err_msg\":\"\",\"output\":{\"result\":[]},\"shim\":{\"failopen\":true,\"reason\":"
+
+/* The whole envelope, to its last byte, as the shim writes it for a deadline that passed (or a breaker that such
+   deadlines opened); elapsed is measured around the call on the shim's own clock. */
+static volatile LONG *deadline_kind(const char *out, ULONGLONG elapsed) {
+  char text[256];
+  snprintf(text, sizeof(text), FAILOPEN_HEAD "\"sidecar_timeout\",\"code\":%d}}", HAMMER_DEADLINE_MS);
+  if (strcmp(out, text) == 0) return elapsed >= HAMMER_DEADLINE_MS ? &timed_out : NULL;
+  /* code -1: the connect deadline passed (an OS error there would be its number) */
+  if (strcmp(out, FAILOPEN_HEAD "\"sidecar_unreachable\",\"code\":-1}}") == 0) {
+    return elapsed >= HAMMER_DEADLINE_MS ? &connect_timed_out : NULL;
+  }
+  const char *breaker = FAILOPEN_HEAD "\"breaker_open\",\"code\":";
+  size_t n = strlen(breaker);
+  if (strncmp(out, breaker, n) != 0) return NULL;
+  const char *digits = out + n;
+  size_t count = strspn(digits, "0123456789");
+  return count > 0 && strcmp(digits + count, "}}") == 0 ? &breaker_opened : NULL;
+}
+
+static void tally(int rc, const char *out, ULONGLONG elapsed) {
+  volatile LONG *kind = NULL;
+  if (rc == PREALERT_OK && holds_expected(out)) kind = &answered;
+  else if (rc == PREALERT_FAILOPEN) kind = deadline_kind(out, elapsed);
+  if (kind != NULL) {
+    InterlockedIncrement(kind);
+    return;
+  }
+  InterlockedIncrement(&wrong);
+  if (InterlockedExchange(&wrong_kept, 1) == 0) {
+    snprintf(first_wrong, sizeof(first_wrong), "rc=%d ms=%llu out=%.400s", rc, elapsed, out);
+  }
+}
+
+/* Created threads start one by one, and the first used to finish the initialisation before the next began: a
+   once-guard that let late arrivals through unwaited went unnoticed. The threads wait here until all of them are
+   ready, and then call together. */
+static HANDLE start_gate;
+static volatile LONG at_gate;
+static narrow_fn round_call;
+static int round_calls;
 
 static DWORD WINAPI hammer(LPVOID unused) {
   (void)unused;
   char out[16384];
-  for (int i = 0; i < CALLS_PER_THREAD; ++i) {
-    if (call_utf8("3101", thread_request, out, (int)sizeof(out)) == PREALERT_OK && strstr(out, "\"infcode\"") != NULL) {
-      InterlockedIncrement(&thread_answers);
-    }
+  InterlockedIncrement(&at_gate);
+  WaitForSingleObject(start_gate, INFINITE);
+  for (int i = 0; i < round_calls; ++i) {
+    memset(out, 0, sizeof(out));
+    ULONGLONG started = GetTickCount64();
+    int rc = round_call("3101", thread_request, out, (int)sizeof(out));
+    tally(rc, out, GetTickCount64() - started);
   }
   return 0;
+}
+
+/* THREADS threads make their first calls to `call` together, calls_per_thread each; whether all of them finished. */
+static int cold_start(narrow_fn call, int calls_per_thread) {
+  round_call = call;
+  round_calls = calls_per_thread;
+  at_gate = 0;
+  start_gate = CreateEventW(NULL, TRUE, FALSE, NULL);
+  HANDLE threads[THREADS];
+  int created = 0;
+  for (int t = 0; t < THREADS; ++t) {
+    threads[t] = CreateThread(NULL, 0, hammer, NULL, 0, NULL);
+    if (threads[t] != NULL) ++created;
+  }
+  for (int slept = 0; at_gate < created && slept < 30000; ++slept) Sleep(1);
+  SetEvent(start_gate);
+  DWORD waited = WAIT_FAILED;
+  if (created == THREADS) waited = WaitForMultipleObjects(THREADS, threads, TRUE, 60000);
+  for (int t = 0; t < THREADS; ++t) {
+    if (threads[t] != NULL) CloseHandle(threads[t]);
+  }
+  CloseHandle(start_gate);
+  return waited == WAIT_OBJECT_0;
+}
+
+/* Loads a copy of the DLL from DIR: a fresh instance, not yet initialised. NULL when it cannot. */
+static narrow_fn fresh_copy(const char *dll_path, const char *dir, int number) {
+  char copy[MAX_PATH];
+  snprintf(copy, sizeof(copy), "%s\\cold_start_%d.dll", dir, number);
+  if (!CopyFileA(dll_path, copy, FALSE)) return NULL;
+  HMODULE loaded = LoadLibraryA(copy);
+  FARPROC f = loaded != NULL ? GetProcAddress(loaded, "prealert_call") : NULL;
+  narrow_fn call = NULL;
+  memcpy(&call, &f, sizeof(f));
+  return call;
 }
 
 static void check(int ok, const char *name, const char *detail) {
@@ -95,16 +205,35 @@ int main(int argc, char **argv) {
 
   size_t length = 0;
   char *first_request = read_file(dir, "req_utf8.bin", &length, 1);
-  if (first_request != NULL) {
-    thread_request = first_request;
-    HANDLE threads[THREADS];
-    for (int t = 0; t < THREADS; ++t) threads[t] = CreateThread(NULL, 0, hammer, NULL, 0, NULL);
-    WaitForMultipleObjects(THREADS, threads, TRUE, 60000);
-    for (int t = 0; t < THREADS; ++t) CloseHandle(threads[t]);
+  char *expected_text = read_file(dir, "expect_utf8.txt", &length, 1);
+  for (char *line = expected_text; line != NULL && *line != '\0' && expected_count < EXPECTED_MAX;) {
+    char *end = strchr(line, '\n');
+    if (end != NULL) *end = '\0';
+    if (*line != '\0') expected[expected_count++] = line;
+    line = end != NULL ? end + 1 : NULL;
   }
-  char counts[64];
-  snprintf(counts, sizeof(counts), "%ld/%d", (long)thread_answers, THREADS * CALLS_PER_THREAD);
-  check(thread_answers == THREADS * CALLS_PER_THREAD, "threads_cold_start", counts);
+  SetEnvironmentVariableW(L"PREALERT_TIMEOUT_MS", HAMMER_DEADLINE_TEXT);
+  SetEnvironmentVariableW(L"PREALERT_CONNECT_TIMEOUT_MS", HAMMER_DEADLINE_TEXT);
+  int finished = 0;
+  if (first_request != NULL && expected_count > 0) {
+    thread_request = first_request;
+    finished = cold_start(call_utf8, CALLS_PER_THREAD);
+    for (int copy = 1; copy <= COPIES; ++copy) {
+      narrow_fn call = fresh_copy(dll_path, dir, copy);
+      finished = finished && call != NULL && cold_start(call, CALLS_PER_THREAD_PER_COPY);
+    }
+  }
+  char counts[640];
+  snprintf(counts, sizeof(counts), "%ld/%d answered=%ld sidecar_timeout=%ld connect_timeout=%ld breaker_open=%ld wrong=%ld%s%s%s",
+           (long)(answered + timed_out + connect_timed_out + breaker_opened), CALLS, (long)answered, (long)timed_out,
+           (long)connect_timed_out, (long)breaker_opened, (long)wrong, finished ? "" : " unfinished",
+           wrong ? " first_wrong: " : "", first_wrong);
+  /* Every call came back with the right answer or an honest deadline fail-open, and most with the answer: a breaker
+     open for the rest of the run after a few starved calls would otherwise pass with almost nothing answered. */
+  long deadlines = timed_out + connect_timed_out;
+  check(finished && wrong == 0 && answered + deadlines + breaker_opened == CALLS &&
+            answered * 4 >= CALLS * 3 && (breaker_opened == 0 || deadlines > 0),
+        "threads_cold_start", counts);
 
   printf("VERSION %s\n", version());
   check(strstr(version(), "proto=1") != NULL, "version", NULL);
