@@ -207,6 +207,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       report,
       nextRequestId,
       closing: () => appClosing,
+      undelivered: (record) => recorder.undelivered(record),
       localOnly: refusesRemoteNational({ listenHost: config.host, allowRemote: config.allowRemoteNational }),
     });
     const app = Fastify({
@@ -252,7 +253,12 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       service,
     });
     await app.register(cors, { origins: config.corsOrigins, logger });
-    await app.register(nationalGateway, { service, answerer, bodyLimitBytes: config.bodyLimitBytes });
+    await app.register(nationalGateway, {
+      service,
+      answerer,
+      bodyLimitBytes: config.bodyLimitBytes,
+      undelivered: (record) => recorder.undelivered(record),
+    });
     await app.register(health, { holder, sync });
     await app.register(status, {
       holder,

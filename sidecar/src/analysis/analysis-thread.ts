@@ -274,6 +274,7 @@ export class AnalysisThread {
               typeof payload === 'string'
                 ? payload
                 : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+            ...(message.record ? { record: message.record } : {}),
           }),
         );
         return;

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLocalPeer } from '../loopback-host';
 import type { RequestReporter } from '../plugins/request-log';
+import type { AnalysisRecord } from '../store/records';
 import { utf8Bytes } from './body-charset';
+import { watchDelivery } from './delivery-watch';
 import { failedAnswer, type NationalAnswerer } from './national-answerer';
 import { matchNationalUrl } from './national-routes';
 import type { NationalService } from './national-service';
@@ -19,6 +21,8 @@ export interface DirectLaneOptions {
   closing: () => boolean;
   /** Calls from other machines go to fastify, whose remote-national-guard.ts refuses them. */
   localOnly?: boolean;
+  /** A 3101/3102 answer whose client was gone before it was written whole (AnalysisRecorder.undelivered). */
+  undelivered: (record: AnalysisRecord) => void;
 }
 
 /** Takes a request (true) or leaves it to fastify (false). */
@@ -108,6 +112,8 @@ export function directLane(options: DirectLaneOptions): DirectLane {
               // The log line and metrics must never take a connection down.
             }
           });
+          const record = answered.record;
+          if (record !== undefined) watchDelivery(res, () => options.undelivered(record));
           res.writeHead(answered.status, head);
           res.end(payload);
         })

@@ -5,6 +5,7 @@ import { isLoopbackHost } from '../loopback-host';
 import { corsPolicy } from '../plugins/cors-policy';
 import type { RequestFacts } from '../request-facts';
 import { secretMatcher } from '../secret-compare';
+import type { AnalysisRecord } from '../store/records';
 import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from './body-charset';
 import { fitToCapacity } from './capacity-fit';
 import { envelopeText } from './envelope-text';
@@ -36,6 +37,8 @@ export interface Answered {
   status: number;
   contentType: string;
   payload: Buffer | string;
+  /** The record of a 3101/3102 answer, for the HTTP layer to mark undelivered (delivery-watch.ts). */
+  record?: AnalysisRecord;
 }
 
 interface ReplyFormat {
@@ -182,6 +185,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
         ...(result.ok ? {} : { error: shortenError(String(result.envelope.err_msg ?? '')) }),
       },
       ...render(result.envelope, format, 200, result.resultJson, result.fittedText),
+      ...(result.record === undefined ? {} : { record: result.record }),
     };
   };
 }

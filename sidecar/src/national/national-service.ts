@@ -18,7 +18,7 @@ import { type Logger, maskedAndCut, maskIdNumbers } from '../logging';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
 import { recordedResult } from '../store/recorded-result';
-import type { AnalysisRecorder } from '../store/records';
+import type { AnalysisRecord, AnalysisRecorder } from '../store/records';
 import { maskPatientNames, maskPatientNamesInJson, patientNamesOf } from '../upstream/patient-names';
 import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
@@ -60,6 +60,8 @@ export interface NationalAnswer {
   resultJson?: readonly string[];
   /** The answer already fitted to the caller's buffer (NationalCall.format.capacity), as it goes out. */
   fittedText?: string;
+  /** What was recorded of a 3101/3102 answer: marked undelivered if its client is gone before it is written. */
+  record?: AnalysisRecord;
 }
 
 /** What 3101/3102 needs: the library, somewhere to record answers, and the doctor's earlier decisions. */
@@ -253,7 +255,7 @@ export class NationalService {
     const names = results.length > localCount ? patientNamesOf(input.value) : [];
     const recordedJson = (i: number): string =>
       i >= localCount && names.length > 0 ? maskPatientNamesInJson(resultJson[i]!, names) : resultJson[i]!;
-    this.deps.recorder.enqueue({
+    const record: AnalysisRecord = {
       taskId,
       infno,
       scenes: outcome.scenes,
@@ -264,8 +266,9 @@ export class NationalService {
       findings: outcome.findings,
       encounters: outcome.encounters,
       upstreamLinks,
-    });
-    return { ok: true, envelope, taskId, resultJson, fittedText: fitted?.text };
+    };
+    this.deps.recorder.enqueue(record);
+    return { ok: true, envelope, taskId, resultJson, fittedText: fitted?.text, record };
   }
 
   private async feedback(call: NationalCall, deps: FeedbackDeps): Promise<NationalAnswer> {

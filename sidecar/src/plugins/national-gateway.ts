@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CharsetError, decodeRequestBody, requestCharset } from '../national/body-charset';
+import { watchDelivery } from '../national/delivery-watch';
 import { type Answered, type NationalAnswerer, render, shortenError } from '../national/national-answerer';
 import {
   CALL_SERVICE_INFNO_ROUTE,
@@ -13,11 +14,14 @@ import {
 } from '../national/national-routes';
 import type { NationalService } from '../national/national-service';
 import { TASK_ID_HEADER, taskIdHeaderValue } from '../national/recorded-task-id';
+import type { AnalysisRecord } from '../store/records';
 
 export interface NationalGatewayOptions {
   service: NationalService;
   answerer: NationalAnswerer;
   bodyLimitBytes: number;
+  /** A 3101/3102 answer whose client was gone before it was written whole (AnalysisRecorder.undelivered). */
+  undelivered: (record: AnalysisRecord) => void;
 }
 
 /** The sidecar's own API: its clients (prealert push, fleet status) read `{"error"}`, not a national envelope. */
@@ -48,6 +52,8 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
   const send = (request: FastifyRequest, reply: FastifyReply, answered: Answered) => {
     request.prealert = answered.facts;
     if (answered.facts.taskId !== undefined) reply.header(TASK_ID_HEADER, taskIdHeaderValue(answered.facts.taskId));
+    const record = answered.record;
+    if (record !== undefined) watchDelivery(reply.raw, () => options.undelivered(record));
     return reply.code(answered.status).header('content-type', answered.contentType).send(answered.payload);
   };
 

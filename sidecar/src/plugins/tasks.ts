@@ -14,7 +14,11 @@ export async function tasks(
     }
     await options.recorder.flush();
     const task = options.tasks.find(request.params.task_id);
-    if (!task) return reply.code(404).send({ error: `no answer recorded for task_id "${request.params.task_id}"` });
+    if (!task) {
+      return reply.code(404).send({
+        error: `no answer recorded for task_id "${request.params.task_id}" (one its client never got is kept, not shown)`,
+      });
+    }
     return task;
   });
 }

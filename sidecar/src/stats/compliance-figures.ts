@@ -60,12 +60,18 @@ const AGGREGATES = `
 
 /**
  * The condition on `reminders r` for a reminder the figures count: not one covered by earlier decisions
- * (covered_by, sidecar/README.md). A database `prealert stats` opens read-only before a sidecar of this version
- * migrated it has no such column, and no covered reminder.
+ * (covered_by), nor one no answer of which reached its client (undelivered; sidecar/README.md). A database
+ * `prealert stats` opens read-only before a sidecar of this version migrated it has no such column, and no such
+ * reminder.
  */
 export function countedReminder(db: Db): string {
-  const column = db.prepare("SELECT 1 FROM pragma_table_info('reminders') WHERE name = 'covered_by'").get();
-  return column === undefined ? '1' : 'r.covered_by IS NULL';
+  const has = (name: string) =>
+    db.prepare("SELECT 1 FROM pragma_table_info('reminders') WHERE name = ?").get(name) !== undefined;
+  const conditions = [
+    ...(has('covered_by') ? ['r.covered_by IS NULL'] : []),
+    ...(has('undelivered') ? ['r.undelivered IS NULL'] : []),
+  ];
+  return conditions.length === 0 ? '1' : conditions.join(' AND ');
 }
 
 const from = (counted: string) => `FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id

@@ -174,6 +174,15 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE outbox SET payload = mask_id_numbers_in_outbox(kind, payload)
     WHERE mask_id_numbers_in_outbox(kind, payload) IS NOT payload;
   `,
+  `
+  -- An answer whose client was gone before it was written (the widget or SDK gave up on a slow 3101 and told the
+  -- doctor 医保提醒暂不可用, the native shim passed its deadline): kept for the audit trail, undelivered = 1 on its
+  -- task. A reminder whose every answer so far was undelivered is kept too but counted in no figure and shown by no
+  -- task view: no doctor saw it. The first delivered answer of its jr_id makes it that answer's reminder (dated and
+  -- attributed by it), and a 3103 naming it counts it (record-rows.ts, dispositions.ts). NULL before this version.
+  ALTER TABLE tasks ADD COLUMN undelivered INTEGER;
+  ALTER TABLE reminders ADD COLUMN undelivered INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

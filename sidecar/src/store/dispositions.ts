@@ -59,6 +59,7 @@ export class DispositionStore {
   private readonly linkOf;
   private readonly markReported;
   private readonly uncover;
+  private readonly delivered;
   /**
    * jr_ids the doctor chose to continue. Every 3101 checks each of its results against this, so it is answered
    * from memory; the database is asked only on a hit.
@@ -109,6 +110,9 @@ export class DispositionStore {
     // A covered reminder (covered_by) the desk answers 返回修改 is a decision of its own against its lines' continues:
     // from then on it is a reminder of its own in the figures, complied, whatever the desk answers later.
     this.uncover = db.prepare('UPDATE reminders SET covered_by = NULL WHERE jr_id = ? AND covered_by IS NOT NULL');
+    // A reminder only undelivered answers carried that a 3103 names was seen after all (the HIS had it some other
+    // way): it is counted from then on, decided.
+    this.delivered = db.prepare('UPDATE reminders SET undelivered = NULL WHERE jr_id = ? AND undelivered IS NOT NULL');
     // Never backwards: a spooled decision replayed late is older than the same answer given since.
     this.touch = db.prepare('UPDATE dispositions SET at = MAX(at, ?) WHERE jr_id = ?');
     // A decision is on the latest answer the doctor saw (the quantity may have changed since the first), so the
@@ -213,6 +217,7 @@ export class DispositionStore {
       for (const input of inputs) {
         this.settleAmount.run({ jrId: input.jrId, way: input.way, at: now });
         if (input.way === '2') this.uncover.run(input.jrId);
+        this.delivered.run(input.jrId);
         const current = this.get(input.jrId);
         if (
           current &&

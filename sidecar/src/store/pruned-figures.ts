@@ -16,8 +16,8 @@ import type { Db } from './database';
 /**
  * Adds the figures of these reminders (a JSON array of jr_ids, about to be pruned) to pruned_figures, per day, rule,
  * department and doctor, counted as ComplianceFigures counts them: a reminder without a 3103 stays pending, as it
- * did in the figures while it was kept (once pruned, no 3103 can name it any more); one covered by earlier decisions
- * is not counted, as it was not while kept.
+ * did in the figures while it was kept (once pruned, no 3103 can name it any more); one covered by earlier decisions,
+ * or one no delivered answer carried, is not counted, as it was not while kept.
  */
 export function foldIntoPrunedFigures(db: Db): Statement<[string]> {
   return db.prepare<[string]>(

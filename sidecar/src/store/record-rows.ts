@@ -17,6 +17,8 @@ export interface RecordRows {
     libraryVersion: string,
     encounters: string,
     results: string,
+    /** 1 when the client was gone before the answer was written (AnalysisRecorder.undelivered), else null. */
+    undelivered: 1 | null,
   ];
   /** result_bodies rows: only bodies not stored before (or not yet confirmed stored). */
   bodies: [id: number, jrId: string, json: string][];
@@ -48,6 +50,8 @@ export type ReminderRow = [
   source: string,
   /** The continued jr_id whose decisions cover it (on this answer): counted in no figure (RecordRowWriter). */
   coveredBy: string | null,
+  /** 1 when carried by an answer its client never got: the reminder is counted in no figure until one is delivered. */
+  undelivered: 1 | null,
 ];
 
 /** What one write did with its records. */
@@ -93,8 +97,9 @@ export class RecordRowWriter {
 
   constructor(db: Db) {
     const insertTask = db.prepare(
-      `INSERT INTO tasks (id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tasks (id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results,
+         undelivered)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // OR IGNORE: a later answer whose rows were built before this body was confirmed written carries it again.
     const insertBody = db.prepare('INSERT OR IGNORE INTO result_bodies (id, jr_id, json) VALUES (?, ?, ?)');
@@ -105,18 +110,37 @@ export class RecordRowWriter {
     // on the earlier amount; it stays until a 3103 on this answer (DispositionStore.record). Compared by time, not
     // write order, so a row written late never moves the amount back; a row carried again with the same amount (an
     // unconfirmed write's, see AnalysisRecorder) changes nothing and rewrites nothing.
+    //
+    // "Shown" means delivered: an answer whose client was gone (undelivered) adds its reminder, uncounted, only when
+    // the jr_id is new, and changes nothing of a known one. The first delivered answer of a reminder known only from
+    // undelivered ones takes it over as if it were its first sighting: its date, task, attribution and amount, and
+    // whether it is covered.
     const insertReminder = db.prepare(
       `INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity,
-         impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source, covered_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source, covered_by,
+         undelivered)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (jr_id) DO UPDATE SET
-         answered_amount = excluded.amount,
-         answered_at = excluded.first_at,
-         amount = CASE WHEN EXISTS (SELECT 1 FROM dispositions d
+         first_task = IIF(reminders.undelivered IS NULL, reminders.first_task, excluded.first_task),
+         day = IIF(reminders.undelivered IS NULL, reminders.day, excluded.day),
+         first_at = IIF(reminders.undelivered IS NULL, reminders.first_at, excluded.first_at),
+         infno = IIF(reminders.undelivered IS NULL, reminders.infno, excluded.infno),
+         dept_code = IIF(reminders.undelivered IS NULL, reminders.dept_code, excluded.dept_code),
+         dept_name = IIF(reminders.undelivered IS NULL, reminders.dept_name, excluded.dept_name),
+         doctor_code = IIF(reminders.undelivered IS NULL, reminders.doctor_code, excluded.doctor_code),
+         doctor_name = IIF(reminders.undelivered IS NULL, reminders.doctor_name, excluded.doctor_name),
+         covered_by = IIF(reminders.undelivered IS NULL, reminders.covered_by, excluded.covered_by),
+         answered_amount = IIF(reminders.undelivered IS NULL, excluded.amount, NULL),
+         answered_at = IIF(reminders.undelivered IS NULL, excluded.first_at, NULL),
+         amount = CASE WHEN reminders.undelivered IS NOT NULL THEN excluded.amount
+                       WHEN EXISTS (SELECT 1 FROM dispositions d
                                     WHERE d.jr_id = excluded.jr_id AND d.dspo_way = '2' AND d.at <= excluded.first_at)
-                  THEN reminders.amount ELSE excluded.amount END
-       WHERE excluded.amount IS NOT COALESCE(reminders.answered_amount, reminders.amount)
-         AND excluded.first_at >= COALESCE(reminders.answered_at, reminders.first_at)`,
+                  THEN reminders.amount ELSE excluded.amount END,
+         undelivered = NULL
+       WHERE excluded.undelivered IS NULL
+         AND (reminders.undelivered IS NOT NULL
+              OR (excluded.amount IS NOT COALESCE(reminders.answered_amount, reminders.amount)
+                  AND excluded.first_at >= COALESCE(reminders.answered_at, reminders.first_at)))`,
     );
     // A reminder recorded uncovered whose later answer came back covered (its lines were all continued since it was
     // asked, so the HIS got prior_dspo and the desk is not asked again) leaves the figures as if covered from the
@@ -140,7 +164,8 @@ export class RecordRowWriter {
         for (const body of record.bodies) insertBody.run(body);
         for (const reminder of record.reminders) {
           insertReminder.run(reminder);
-          if (reminder[18] !== null) coverLate.run(reminder[18], reminder[0]);
+          // An undelivered answer's result was covered for nobody: the desk was not spared a question.
+          if (reminder[18] !== null && reminder[19] === null) coverLate.run(reminder[18], reminder[0]);
         }
         if (record.links !== undefined) for (const link of record.links) upsertLink.run(link);
       }

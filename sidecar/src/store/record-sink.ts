@@ -5,7 +5,7 @@ import type { Db } from './database';
 import { type RecordRows, RecordRowWriter, type WriteOutcome } from './record-rows';
 
 /** Bumped whenever a message changes shape: a worker file from another build is then refused. */
-export const RECORD_WRITER_PROTOCOL = 1;
+export const RECORD_WRITER_PROTOCOL = 2;
 
 export interface RecordWriterOptions {
   /** The records database (the worker opens its own connection to it). */

@@ -26,6 +26,8 @@ export interface AnalysisRecord {
   encounters: readonly EncounterSummary[];
   /** The gateway's results counted under another jr_id, [gateway jr_id, jr_id] (mergeResults); none without upstream. */
   upstreamLinks?: readonly (readonly [gatewayJrId: string, jrId: string])[] | undefined;
+  /** Set by AnalysisRecorder.undelivered while the record is still queued: its client was gone before the answer. */
+  undelivered?: true;
 }
 
 export interface RecorderOptions {
@@ -156,6 +158,9 @@ export class AnalysisRecorder {
   written = 0;
   /** Records lost: refused by the database, or beyond MAX_HELD while the disk kept refusing writes. */
   dropped = 0;
+  /** Undelivered marks for records already handed to the sink (see `undelivered`), not yet applied. */
+  private marking: Promise<void> | undefined;
+  private readonly markWritten: (record: AnalysisRecord) => void;
 
   constructor(
     db: Db,
@@ -172,6 +177,31 @@ export class AnalysisRecorder {
     const maxBody = db.prepare('SELECT COALESCE(MAX(id), 0) FROM result_bodies').pluck().get() as number;
     this.lastTaskId = Math.max(maxTask, base);
     this.lastBodyId = Math.max(maxBody, base);
+    const taskRowOf = db
+      .prepare<[string, number, string], number>(
+        'SELECT id FROM tasks WHERE task_id = ? AND created_at = ? AND infno = ? ORDER BY id DESC LIMIT 1',
+      )
+      .pluck();
+    const markTask = db.prepare<[number]>('UPDATE tasks SET undelivered = 1 WHERE id = ?');
+    // Only the reminders this answer was the first sighting of, and not those a 3103 or a later delivered answer
+    // (a task written since, not itself undelivered) shows some doctor saw. A gateway's result is named in a task
+    // by its own jr_id and counted under the linked one.
+    const markReminders = db.prepare<{ task: number }>(
+      `UPDATE reminders SET undelivered = 1
+       WHERE first_task = @task AND undelivered IS NULL
+         AND NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.jr_id = reminders.jr_id)
+         AND NOT EXISTS (
+           SELECT 1 FROM tasks t, json_each(t.results) j
+           WHERE t.id > @task AND t.undelivered IS NULL
+             AND COALESCE((SELECT u.jr_id FROM upstream_links u WHERE u.gateway_jr_id = json_extract(j.value, '$[0]')),
+                          json_extract(j.value, '$[0]')) = reminders.jr_id)`,
+    );
+    this.markWritten = db.transaction((record: AnalysisRecord) => {
+      const task = taskRowOf.get(record.taskId, record.receivedAt.getTime(), record.infno);
+      if (task === undefined) return;
+      markTask.run(task);
+      markReminders.run({ task });
+    });
   }
 
   enqueue(record: AnalysisRecord): void {
@@ -197,10 +227,43 @@ export class AnalysisRecorder {
   }
 
   /**
+   * The answer of this record never reached its client: the connection closed before it was written (a widget or
+   * SDK that gave up on a slow 3101, the native shim past its deadline). Almost always the record is still queued
+   * (the answer is written in the same turn it is recorded) and its rows go out marked, at no cost. A long answer
+   * cut off while it was being written was handed to the sink already: its task and the reminders it was the first
+   * sighting of are marked once the write is in, on this thread's connection (rare, and after the answer).
+   */
+  undelivered(record: AnalysisRecord): void {
+    if (this.queue.includes(record)) {
+      record.undelivered = true;
+      return;
+    }
+    const countedAs = record.upstreamLinks === undefined ? undefined : new Map(record.upstreamLinks);
+    // Known as delivered no more: the next delivered answer carries the reminder's row again, and is counted.
+    for (const r of record.results) this.knownReminders.delete(countedAs?.get(r[0]) ?? r[0]);
+    const marked = this.writeQueued().then(() => {
+      try {
+        this.markWritten(record);
+      } catch {
+        // The database refused the mark (disk full, locked past the busy timeout): the answer stays counted, as
+        // every answer was before delivery was recorded.
+      }
+      if (this.marking === marked) this.marking = undefined;
+    });
+    this.marking = marked;
+  }
+
+  /**
    * Hands everything queued (after anything held) to the sink; resolves once it, and every earlier write, has been
-   * answered for. Never rejects.
+   * answered for, and every undelivered mark given before it applied. Never rejects.
    */
   flush(): Promise<void> {
+    const written = this.writeQueued();
+    const marking = this.marking;
+    return marking === undefined ? written : Promise.all([written, marking]).then(() => undefined);
+  }
+
+  private writeQueued(): Promise<void> {
     if (this.scheduled !== undefined) {
       clearTimeout(this.scheduled);
       this.scheduled = undefined;
@@ -331,6 +394,9 @@ export class AnalysisRecorder {
       // a first covered answer of a reminder recorded uncovered (asked before its lines were all continued): the
       // writer then takes it out of the figures, as the desk is not asked about it again.
       const coversNow = r[6] !== undefined && known?.covered !== true;
+      // Nobody saw an undelivered answer: it adds a reminder (uncounted) only where none is known, and is not
+      // remembered, so that the next delivered answer of the jr_id carries its row and is counted (record-rows.ts).
+      if (record.undelivered && known !== undefined) continue;
       if (known !== undefined && known.seq <= this.confirmedSeq && known.amount === r[3] && !coversNow) continue;
       const result = answered(r);
       const f = record.findings.find((finding) => finding.jrId === answeredId);
@@ -355,7 +421,9 @@ export class AnalysisRecorder {
         f?.doctorName ?? '',
         f ? 'local' : 'upstream',
         r[6] ?? null,
+        record.undelivered ? 1 : null,
       ]);
+      if (record.undelivered) continue;
       if (known === undefined) {
         if (this.knownReminders.size >= KNOWN_REMINDERS_LIMIT) this.knownReminders.clear();
         this.knownReminders.set(jrId, { seq, amount: r[3], covered: r[6] !== undefined });
@@ -376,6 +444,7 @@ export class AnalysisRecorder {
         record.libraryVersion,
         JSON.stringify(encounters),
         JSON.stringify(results),
+        record.undelivered ? 1 : null,
       ],
       bodies,
       reminders,

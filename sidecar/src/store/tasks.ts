@@ -29,7 +29,10 @@ export class TaskStore {
 
   constructor(db: Db) {
     this.latest = db.prepare<[string], TaskRow>(
-      'SELECT task_id, infno, trig_scen, created_at, results FROM tasks WHERE task_id = ? ORDER BY id DESC LIMIT 1',
+      // An answer whose client was gone before it was written (tasks.undelivered) is kept, but no page shows it: no
+      // doctor saw it, and its reminders would be listed as waiting for a decision nobody was asked for.
+      `SELECT task_id, infno, trig_scen, created_at, results FROM tasks
+       WHERE task_id = ? AND undelivered IS NULL ORDER BY id DESC LIMIT 1`,
     );
     this.bodies = db.prepare<[string], { id: number; json: string }>(
       'SELECT id, json FROM result_bodies WHERE id IN (SELECT value FROM json_each(?))',
@@ -43,7 +46,10 @@ export class TaskStore {
     );
   }
 
-  /** The latest answer recorded under this task_id (a HIS may reuse one), with the decisions given since. */
+  /**
+   * The latest answer recorded under this task_id (a HIS may reuse one) that reached its client, with the decisions
+   * given since.
+   */
   find(taskId: string): TaskView | undefined {
     const task = this.latest.get(taskId);
     if (!task) return undefined;
