@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DATABASE_FILE_NAME, MIGRATIONS } from '../src/store/database';
+import { DATABASE_FILE_NAME, MIGRATIONS, SCHEMA_VERSION } from '../src/store/database';
 import { FiguresWithPrunedDays } from '../src/store/pruned-figures';
 import type { TaskView } from '../src/store/tasks';
 import { ID_NUMBER, OTHER_ID_NUMBER } from './fixtures/his-requests';
@@ -147,7 +147,7 @@ describe('schema 7 (ID numbers masked in what older versions stored)', () => {
     const server = await testServer({ dataDir });
     try {
       const db = server.db;
-      expect(db.pragma('user_version', { simple: true })).toBe(7);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       // Right after opening, before the sidecar has written anything or closed: the migration's pages are in the file.
       expect(holdsAnId(dataDir)).toBe(false);
 

@@ -13,6 +13,7 @@ import { DATABASE_FILE_NAME, MIGRATIONS, openDatabase, SCHEMA_VERSION } from '..
 import { openRecordSink } from '../src/store/record-sink';
 import { recordedResult } from '../src/store/recorded-result';
 import { type AnalysisRecord, AnalysisRecorder } from '../src/store/records';
+import { registerIdNumberMasking } from '../src/store/stored-id-numbers';
 import { tempDataDir } from './helpers/test-server';
 
 const logger = pino({ level: 'silent' });
@@ -151,6 +152,8 @@ describe('the undelivered columns (tasks.undelivered, reminders.undelivered)', (
     const file = path.join(dir, DATABASE_FILE_NAME);
     const before = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN undelivered'));
     const old = new Database(file);
+    // The masking migration before this one calls the functions migrate registers.
+    registerIdNumberMasking(old);
     for (const migration of MIGRATIONS.slice(0, before)) old.exec(migration);
     old.pragma(`user_version = ${before}`);
     old.exec(`INSERT INTO tasks VALUES (1, 'T1', '3101', '2', 0, 10, 'v', '[]', '[]');
