@@ -143,6 +143,81 @@ describe('on the Chromium the bundle targets (chrome80)', () => {
   }, 60_000);
 });
 
+describe('the demo doctor station on Chromium 80–84', () => {
+  // HIS vendors copy the station's code (his-request.js is the reference 3101 builder), so it must run where the
+  // widget runs. Besides the two methods above, every built-in newer than Chrome 80 that a page might reach for is
+  // taken away; crypto.randomUUID (92) goes too, so the station's own fallback for the task id is what runs.
+  const olderThan81 = () => {
+    const drop = (owner: object | undefined, name: string) => {
+      if (owner) delete (owner as Record<string, unknown>)[name];
+    };
+    for (const proto of [Element.prototype, Document.prototype, DocumentFragment.prototype])
+      drop(proto, 'replaceChildren'); // 86
+    drop(String.prototype, 'replaceAll'); // 85
+    drop(Promise, 'any'); // 85
+    drop(window, 'AggregateError'); // 85
+    drop(window, 'WeakRef'); // 84
+    for (const proto of [Array.prototype, String.prototype, Object.getPrototypeOf(Int8Array.prototype) as object])
+      drop(proto, 'at'); // 92
+    drop(Array.prototype, 'findLast'); // 97
+    drop(Array.prototype, 'findLastIndex'); // 97
+    drop(Object, 'hasOwn'); // 93
+    drop(window, 'structuredClone'); // 98
+    drop(AbortSignal, 'timeout'); // 103
+    drop(Object.getPrototypeOf(crypto) as object, 'randomUUID'); // 92
+  };
+
+  it('fills the demo prescription, shows its four warnings and records an answer; the figures page loads', async () => {
+    const page = await context.newPage();
+    await page.addInitScript(olderThan81);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${demo.url}/`);
+    expect(await page.evaluate(() => [typeof ''.replaceAll, typeof document.body.replaceChildren])).toEqual([
+      'undefined',
+      'undefined',
+    ]);
+    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', null, { timeout: 10_000 });
+    expect(await page.locator('#patient-info').textContent()).toMatch(/就诊号 MZ\d{8}-DEMO-P001$/);
+    await page.locator('#demo-fill').click();
+    await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('4 条提醒'), null, {
+      timeout: 10_000,
+    });
+    expect(await page.locator('#order-rows tr[data-rx-id]').count()).toBe(5);
+    const cards = page.locator('prealert-reminder li.card');
+    expect(await cards.locator('.rule').allTextContents()).toEqual([
+      '药品限就医方式',
+      '医疗服务项目重复收费',
+      '药品区分性别使用',
+      '药品儿童专用',
+    ]);
+    await page.keyboard.press('F8');
+    await page.keyboard.press('m');
+    await page.waitForFunction(() =>
+      document.querySelector('prealert-reminder')?.shadowRoot?.querySelector('li.card .state.recorded'),
+    );
+    expect(await page.locator('#order-rows tr[data-rx-id] .warn-cell').first().textContent()).not.toBe('');
+
+    const figures = await context.newPage();
+    await figures.addInitScript(olderThan81);
+    figures.on('pageerror', (error) => errors.push(`figures: ${error.message}`));
+    await figures.goto(`${demo.url}/figures.html`);
+    await figures.waitForFunction(() => document.querySelectorAll('#stats-rows tr').length > 0, null, {
+      timeout: 10_000,
+    });
+    await figures.locator('#dims span', { hasText: '按规则' }).click();
+    await figures.waitForFunction(() => (document.querySelector('#subject') as HTMLSelectElement).options.length > 1);
+    // The chosen dimension is marked without :has() (Chrome 105).
+    const look = await figures.evaluate(() =>
+      [...document.querySelectorAll('#dims span')].map((span) => getComputedStyle(span).backgroundColor),
+    );
+    expect(look).toEqual(['rgba(0, 0, 0, 0)', 'rgb(21, 101, 192)', 'rgba(0, 0, 0, 0)', 'rgba(0, 0, 0, 0)']);
+    expect(errors).toEqual([]);
+    await figures.close();
+    await page.close();
+  }, 60_000);
+});
+
 describe("inside an old HIS page's layout", () => {
   it("does not inherit the page's cell alignment, wrapping, indent or letter spacing", async () => {
     const page = await context.newPage();

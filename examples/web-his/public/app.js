@@ -4,6 +4,7 @@
  */
 import { callService, FAILURE_LABELS } from '/vendor/widget/index.js';
 import { CATALOGUE, DEMO_PRESCRIPTION, DOCTOR, findCatalogueItem, HOSPITAL, PATIENTS } from './demo-data.js';
+import { setChildren } from './dom.js';
 import { buildAnalysisInput, encounterId, VISITS } from './his-request.js';
 
 const ANALYZE_DEBOUNCE_MS = 350;
@@ -187,7 +188,7 @@ function renderOrders() {
     row.append(...cells, cntCell, price, sum, badgeFor(order.rxId), actions);
     return row;
   });
-  body.replaceChildren(...rows);
+  setChildren(body, rows);
   if (rows.length === 0) {
     const empty = document.createElement('tr');
     const cell = document.createElement('td');

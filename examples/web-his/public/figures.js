@@ -4,6 +4,7 @@
  * hospital (by=day), or for one chosen rule, department or doctor (by=day narrowed with rule=/dept=/doctor=).
  */
 import { chinaToday } from './china-time.js';
+import { setChildren } from './dom.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const KEY_HEADS = { day: '日期', rule: '规则编码', dept: '科室编码', doctor: '医生编码' };
@@ -80,7 +81,7 @@ function renderTable(report) {
     tr.append(td);
     rows.push(tr);
   }
-  $('stats-rows').replaceChildren(...rows);
+  setChildren($('stats-rows'), rows);
 }
 
 /** The rule, department or doctor whose course over time is charted; "" compares them over the period. */
@@ -94,7 +95,7 @@ function renderSubjects(report) {
   const options = report.rows.map(
     (row) => new Option(row.label === row.key ? row.key : `${row.label}（${row.key}）`, row.key),
   );
-  select.replaceChildren(all, ...options);
+  setChildren(select, [all, ...options]);
   select.value = report.rows.some((row) => row.key === previous) ? previous : '';
 }
 

@@ -27,7 +27,8 @@ export const VISITS = {
  * @param {Date} opened
  */
 export function encounterId(patient, visit, opened) {
-  return `${VISITS[visit].prefix}${formatDate(opened).replaceAll('-', '')}-${patient.id}`;
+  // A regex, not replaceAll: that arrived in Chrome 85, and HIS shells still embed Chromium 80–84.
+  return `${VISITS[visit].prefix}${formatDate(opened).replace(/-/g, '')}-${patient.id}`;
 }
 
 /**
