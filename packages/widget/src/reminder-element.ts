@@ -507,7 +507,7 @@ export class PrealertReminderElement extends ElementBase {
     const inText = target instanceof HTMLInputElement && target.type === 'text';
     const inForm = card.form.contains(target);
 
-    if (event.key === 'Escape' && card.formOpen) {
+    if (event.key === 'Escape' && (card.formOpen || this.isReopened(card))) {
       event.preventDefault();
       this.cancelForm(card);
       return;
@@ -619,9 +619,16 @@ export class PrealertReminderElement extends ElementBase {
     }
   }
 
+  /** Cancel after 更改 changes nothing: the card shows the answer it still has, not the buttons to give one. */
   private cancelForm(card: WarningCard): void {
     card.closeForm();
+    card.showDecision(this.answerOf(card.result));
     card.root.focus();
+  }
+
+  /** 更改 was pressed on an answered warning and no new answer given yet. */
+  private isReopened(card: WarningCard): boolean {
+    return this.isAnswered(card.jrId) && !card.root.classList.contains('decided');
   }
 
   private reopen(card: WarningCard): void {

@@ -1,0 +1,93 @@
+/**
+ * Keys on one warning card of <prealert-reminder>, on the demo's minimal host page (examples/web-his/public/embed.html)
+ * in real headless Chromium against the real sidecar: what Esc undoes and where it sends focus.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { taskDispositions } from './support/task-dispositions';
+
+let stack: DemoStack;
+let demo: DemoStack['demo'];
+let sidecar: DemoStack['sidecar'];
+let context: DemoStack['context'];
+
+beforeAll(async () => {
+  stack = await startDemoStack('card-keys');
+  ({ demo, sidecar, context } = stack);
+}, 120_000);
+
+afterAll(() => stack?.stop());
+
+/** The embed page with its two warnings (药品限就医方式, 药品区分性别使用) shown; returns its task_id. */
+async function openEmbed(page: Page): Promise<string> {
+  await page.goto(`${demo.url}/embed.html`);
+  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+  await page.locator('prealert-reminder li.card').nth(1).waitFor();
+  return page.evaluate(() => document.body.dataset.taskId!);
+}
+
+/** How the first card looks: answered (its answer, no buttons) or open (the buttons to answer it). */
+function firstCardLook(page: Page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('prealert-reminder')!.shadowRoot!;
+    const card = root.querySelector('li.card')!;
+    const visible = (selector: string) => {
+      const node = card.querySelector(selector) as HTMLElement | null;
+      return node !== null && node.offsetParent !== null;
+    };
+    return {
+      decided: card.classList.contains('decided'),
+      actions: visible('.actions'),
+      form: visible('form'),
+      outcome: card.querySelector('.outcome')?.textContent ?? '',
+      progress: root.querySelector('.progress')?.textContent ?? '',
+      focusedIsCard: root.activeElement === card,
+    };
+  });
+}
+
+const pending = (page: Page) =>
+  page.evaluate(
+    () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback,
+  );
+
+describe('更改, then Esc', () => {
+  it('puts the card back as answered, with the answer it had and no new 3103', async () => {
+    const page = await context.newPage();
+    const taskId = await openEmbed(page);
+    await page.keyboard.press('F8');
+    for (const key of ['c', '1', 'Enter']) await page.keyboard.press(key);
+    await page.waitForFunction(() =>
+      document.querySelector('prealert-reminder')?.shadowRoot?.querySelector('li.card .state.recorded'),
+    );
+    const answered = await firstCardLook(page);
+    expect(answered).toMatchObject({
+      decided: true,
+      actions: false,
+      outcome: '已选择：继续执行（临床必需）已记录更改',
+    });
+    const before = await taskDispositions(sidecar.url, taskId);
+
+    // Back to the first card, → to 更改, Enter: the card offers 返回修改 / 继续执行 again.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    expect(await firstCardLook(page)).toMatchObject({ decided: false, actions: true });
+
+    await page.keyboard.press('Escape');
+    expect(await firstCardLook(page)).toEqual({ ...answered, progress: '已处理 1/2', focusedIsCard: true });
+
+    // The same after 更改 and C (the reason form open): Esc leaves the answer as it was.
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('c');
+    expect(await firstCardLook(page)).toMatchObject({ decided: false, form: true });
+    await page.keyboard.press('Escape');
+    expect(await firstCardLook(page)).toEqual({ ...answered, progress: '已处理 1/2', focusedIsCard: true });
+
+    expect(await pending(page)).toBe(0);
+    expect(await taskDispositions(sidecar.url, taskId)).toEqual(before);
+    await page.close();
+  }, 60_000);
+});
