@@ -1,5 +1,5 @@
 import { FAILURE_LABELS } from './labels';
-import { callService, type ServiceCallOptions } from './service-call';
+import { callService, DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
 import type { DeliveryState } from './types';
 
 export interface FeedbackItem {
@@ -14,6 +14,13 @@ export interface FeedbackItem {
 export type DeliveryListener = (item: FeedbackItem, state: DeliveryState, error?: string) => void;
 
 const RETRY_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000];
+
+/**
+ * A retry waits longer than the first try (the budget doubles per failure, up to this): a sidecar that answers in
+ * 3 s (an AV scan on a 2-core PC) records the first 3103 anyway, and one cut at 800 ms every time would be sent
+ * again and again and never be shown as recorded. Nothing waits on a 3103, so a longer wait holds nobody up.
+ */
+const MAX_RETRY_BUDGET_MS = 10_000;
 
 /**
  * Sends one 3103 per decision, in the order they were made. When the sidecar is down the decisions wait
@@ -91,7 +98,14 @@ export class FeedbackSender {
             warns: [{ warn_rslt_id: item.jrId, dspo_way: item.dspoWay, dspo_way_rea: item.reason }],
           },
         };
-        const outcome = await callService('3103', input, this.callOptions());
+        const options = { ...this.callOptions() };
+        if (this.failures > 0) {
+          // In flight again: the doctor reads 正在送达…, not the failure of the try before.
+          this.listener(item, 'sending');
+          const base = options.timeoutMs ?? DEFAULT_TIMEOUTS_MS['3103'];
+          options.timeoutMs = Math.max(base, Math.min(base * 2 ** this.failures, MAX_RETRY_BUDGET_MS));
+        }
+        const outcome = await callService('3103', input, options);
         if (outcome.kind === 'failed') {
           this.listener(item, 'queued', FAILURE_LABELS[outcome.reason]);
           const delay = RETRY_DELAYS_MS[Math.min(this.failures, RETRY_DELAYS_MS.length - 1)]!;

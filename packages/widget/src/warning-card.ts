@@ -25,8 +25,9 @@ function keyHint(doc: Document, key: string): HTMLElement {
 
 export type LineLabel = (rxId: string) => string | undefined;
 
+// 未送达 only once a try has failed: while a 3103 is in flight it may yet arrive (a slow sidecar records it anyway).
 const DELIVERY_TEXT: Record<WarningDecision['delivery'], string> = {
-  sending: '正在记录…',
+  sending: '正在送达…',
   recorded: '已记录',
   queued: '未送达，自动重试中',
   rejected: '未能记录',
