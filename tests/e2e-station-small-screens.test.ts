@@ -1,0 +1,62 @@
+/**
+ * The demo doctor station on the screens of typical 门诊 PCs, in real headless Chromium against the real sidecar:
+ * 1024x768, and 1366x768 at 125 % scaling (1093x614 CSS px). A mouse-driven doctor must see the warnings without
+ * scrolling, next to the order they are about.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
+
+let stack: DemoStack;
+
+beforeAll(async () => {
+  stack = await startDemoStack('small-screens');
+}, 120_000);
+
+afterAll(() => stack?.stop());
+
+describe.each([
+  { width: 1024, height: 768 },
+  { width: 1093, height: 614 },
+])('at $width x $height', ({ width, height }) => {
+  it('shows the first warning and the first order line in view, with no sideways scrolling', async () => {
+    const page = await stack.context.newPage();
+    await page.setViewportSize({ width, height });
+    await page.goto(`${stack.demo.url}/`);
+    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', null, { timeout: 10_000 });
+    await page.locator('#demo-fill').click();
+    await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('4 条提醒'), null, {
+      timeout: 10_000,
+    });
+    const box = await page.evaluate(() => {
+      const card = document.querySelector('prealert-reminder')!.shadowRoot!.querySelector('li.card')!;
+      const row = document.querySelector('#order-rows tr[data-rx-id]')!;
+      const rect = (node: Element) => {
+        const r = node.getBoundingClientRect();
+        return {
+          top: Math.round(r.top),
+          bottom: Math.round(r.bottom),
+          left: Math.round(r.left),
+          right: Math.round(r.right),
+        };
+      };
+      return {
+        scrollY: window.scrollY,
+        pageWidth: document.documentElement.scrollWidth,
+        card: rect(card),
+        rule: card.querySelector('.rule')?.textContent,
+        row: rect(row),
+        table: rect(document.querySelector('table.orders')!),
+      };
+    });
+    await page.screenshot({ path: `/tmp/uxw-a4-${width}x${height}.png` });
+    expect(box.scrollY).toBe(0);
+    expect(box.pageWidth).toBeLessThanOrEqual(width);
+    expect(box.rule).toBe('药品限就医方式');
+    expect(box.card.top).toBeGreaterThanOrEqual(0);
+    expect(box.card.bottom).toBeLessThanOrEqual(height);
+    expect(box.card.right).toBeLessThanOrEqual(width);
+    expect(box.row.bottom).toBeLessThanOrEqual(height);
+    expect(box.table.right).toBeLessThanOrEqual(box.card.left);
+    await page.close();
+  }, 60_000);
+});
