@@ -9,7 +9,7 @@ export const SEVERITY_LABELS: Readonly<Record<'1' | '2' | '3', string>> = {
 export const IMPACT_HINTS: Readonly<Record<WorkflowImpact, string>> = {
   notice: '仅提示',
   confirm: '继续执行需确认',
-  reason: '继续执行须填写理由',
+  reason: '继续执行须选择或填写理由',
   block: '不可继续执行，请返回修改',
 };
 
