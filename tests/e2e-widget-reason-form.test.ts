@@ -32,3 +32,33 @@ describe('a warning that needs a reason (wf_impact reason)', () => {
     await page.close();
   }, 60_000);
 });
+
+describe('a reason longer than the 500 characters a 3103 keeps', () => {
+  it('says it was cut, and counts the characters before the end', async () => {
+    const page = await stack.context.newPage();
+    await openEmbed(page);
+    // Not the first card: the test above continued that one, and the sidecar carries 继续执行 over (prior_dspo).
+    const card = page.locator('prealert-reminder li.card', { hasText: '药品区分性别使用' });
+    const text = card.locator('input.reason-text');
+    const limit = card.locator('.reason-limit');
+    await card.focus();
+    await page.keyboard.press('c');
+    await text.focus();
+    await page.keyboard.insertText('患者营养差，已会诊。'.repeat(45)); // 450
+    expect((await text.inputValue()).length).toBe(450);
+    expect(await limit.textContent()).toBe('450/500 字');
+    await text.fill('');
+    expect(await limit.isVisible()).toBe(false);
+    await page.keyboard.insertText('患者营养差，已会诊。'.repeat(60)); // 600, as pasted
+    expect((await text.inputValue()).length).toBe(500);
+    expect(await limit.textContent()).toBe('已满 500 字，超出的部分未录入');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () => document.querySelector('prealert-reminder')?.shadowRoot?.querySelectorAll('li.card .state.recorded')[1],
+    );
+    expect(await card.locator('.chosen').textContent()).toBe(
+      `已选择：继续执行（${'患者营养差，已会诊。'.repeat(50)}）`,
+    );
+    await page.close();
+  }, 60_000);
+});

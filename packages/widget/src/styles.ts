@@ -63,6 +63,8 @@ kbd { font: 11px/1.3 ui-monospace, monospace; padding: 0 3px; border: 1px solid 
 .picks kbd { margin: 0 2px 0 0; }
 .text-label { display: flex; align-items: center; gap: 6px; margin-top: 6px; font-size: 13px; color: #3e4c59; }
 .reason-text { flex: 1; font: inherit; font-size: 13px; padding: 3px 6px; border: 1px solid #9aa5b1; border-radius: 4px; min-width: 0; }
+.reason-limit { margin: 2px 0 0; font-size: 12px; color: #7a5d00; }
+.reason-limit:empty { display: none; }
 .error { margin: 4px 0 0; color: var(--prealert-sev1); font-size: 13px; min-height: 0; }
 .error:empty { display: none; }
 .outcome { display: flex; align-items: center; gap: 8px; margin-top: 4px; font-size: 13px; }

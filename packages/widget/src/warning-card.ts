@@ -5,6 +5,9 @@ import type { JudgeResultDto, WarningDecision } from './types';
 
 let nextCardNumber = 0;
 
+/** The reason's length is shown from here on, before the limit is reached. */
+const REASON_COUNT_FROM = 450;
+
 function element<K extends keyof HTMLElementTagNameMap>(
   doc: Document,
   tag: K,
@@ -54,6 +57,7 @@ export class WarningCard {
   private readonly impact: HTMLElement;
   private readonly picks: HTMLElement;
   private readonly error: HTMLElement;
+  private readonly reasonLimit: HTMLElement;
   private readonly outcome: HTMLElement;
   private readonly outcomeText: HTMLElement;
   private readonly outcomeState: HTMLElement;
@@ -121,9 +125,13 @@ export class WarningCard {
     cancel.type = 'button';
     cancel.append(keyHint(doc, 'Esc'));
     formActions.append(confirm, cancel);
+    // maxLength cuts a longer paste without a word: the doctor is told, and sees the count before the end.
+    this.reasonLimit = element(doc, 'p', 'reason-limit');
+    this.reasonLimit.setAttribute('aria-live', 'polite');
+    this.reasonText.addEventListener('input', () => this.showReasonLength());
     this.error = element(doc, 'p', 'error');
     this.error.setAttribute('role', 'alert');
-    this.form.append(this.picks, textLabel, formActions, this.error);
+    this.form.append(this.picks, textLabel, this.reasonLimit, formActions, this.error);
 
     this.outcome = element(doc, 'div', 'outcome');
     this.outcome.id = `${id}-outcome`;
@@ -203,7 +211,18 @@ export class WarningCard {
   resetForm(): void {
     for (const input of this.pickInputs) input.checked = false;
     this.reasonText.value = '';
+    this.showReasonLength();
     this.closeForm();
+  }
+
+  private showReasonLength(): void {
+    const length = this.reasonText.value.length;
+    this.reasonLimit.textContent =
+      length >= MAX_REASON_LENGTH
+        ? `已满 ${MAX_REASON_LENGTH} 字，超出的部分未录入`
+        : length >= REASON_COUNT_FROM
+          ? `${length}/${MAX_REASON_LENGTH} 字`
+          : '';
   }
 
   /** Checks quick-pick n (0-based) and moves focus to it; returns false when there is no such pick. */
