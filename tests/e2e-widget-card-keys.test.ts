@@ -91,3 +91,30 @@ describe('更改, then Esc', () => {
     await page.close();
   }, 60_000);
 });
+
+describe('Esc on a warning with no form open', () => {
+  it('takes focus back to where the doctor pressed F8, as the last answer does', async () => {
+    const page = await context.newPage();
+    await openEmbed(page);
+    const quantity = page.getByLabel('他达拉非片 数量');
+    await quantity.focus();
+    await page.keyboard.press('F8');
+    expect(await page.evaluate(() => document.activeElement?.tagName.toLowerCase())).toBe('prealert-reminder');
+    await page.keyboard.press('ArrowDown'); // looking at the next warning
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('他达拉非片 数量');
+    expect(await pending(page)).toBe(0);
+
+    // Once back, the form's Esc still only closes the form and stays on the card.
+    await page.keyboard.press('F8');
+    await page.keyboard.press('c');
+    await page.keyboard.press('Escape');
+    expect(
+      await page.evaluate(() => {
+        const active = document.querySelector('prealert-reminder')?.shadowRoot?.activeElement;
+        return { tag: active?.tagName.toLowerCase(), formOpen: active?.querySelector('form')?.hidden === false };
+      }),
+    ).toEqual({ tag: 'li', formOpen: false });
+    await page.close();
+  }, 60_000);
+});

@@ -512,6 +512,16 @@ export class PrealertReminderElement extends ElementBase {
       this.cancelForm(card);
       return;
     }
+    if (event.key === 'Escape') {
+      // A look after F8 ends where it began, as after the last answer; without F8 there is nowhere to go back to.
+      const back = this.returnFocusTo;
+      if (back instanceof HTMLElement && back.isConnected) {
+        event.preventDefault();
+        this.returnFocusTo = null;
+        back.focus();
+      }
+      return;
+    }
     if (inText) return;
     // A key held down repeats: one press is one decision. Arrows and Tab may repeat to move along.
     if (event.repeat && /^([1-9mMcC]|Enter)$/.test(event.key)) {
