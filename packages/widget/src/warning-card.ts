@@ -1,4 +1,5 @@
 import { setChildren } from './dom';
+import { evidenceAddsText } from './evidence';
 import { formatAmount, IMPACT_HINTS, SEVERITY_LABELS } from './labels';
 import { MAX_REASON_LENGTH } from './reason';
 import type { JudgeResultDto, WarningDecision } from './types';
@@ -170,8 +171,9 @@ export class WarningCard {
     this.rule.textContent = result.rule_name || result.rule_id;
     this.amount.textContent = result.vola_amt_stas === '0' ? '金额待核' : formatAmount(result.vola_amt);
     this.content.textContent = result.vola_cont;
-    setChildren(this.evidence, [element(this.doc, 'span', 'label', '依据'), result.vola_evid || '—']);
+    setChildren(this.evidence, [element(this.doc, 'span', 'label', '依据'), result.vola_evid]);
     this.evidence.title = result.vola_evid;
+    this.evidence.hidden = !evidenceAddsText(result);
     this.renderLines(lineLabel);
     const blocked = result.wf_impact === 'block';
     this.impact.textContent = IMPACT_HINTS[result.wf_impact] ?? '';
