@@ -83,3 +83,20 @@ describe('the 依据 line', () => {
     await page.close();
   }, 60_000);
 });
+
+describe('two orders of one item on one card', () => {
+  it('are told apart by their row numbers', async () => {
+    const page = await stack.context.newPage();
+    await openStation(page);
+    // 张建国 (男, 住院): 地屈孕酮片 ordered twice the same day.
+    await page.selectOption('#patient', 'DEMO-P002');
+    await page.locator('#entry-item').focus();
+    await prescribe(page, ['精液常规检查', '地屈孕酮片', '地屈孕酮片']);
+    const cards = await cardTexts(page);
+    // The sex limit flags both orders; the 精液常规检查 row above makes row numbers differ from the card's own order.
+    expect(cards.find((card) => card.rule === '药品区分性别使用')?.lines).toBe(
+      '医嘱地屈孕酮片（第 2 行，违规项）、地屈孕酮片（第 3 行，违规项）',
+    );
+    await page.close();
+  }, 60_000);
+});

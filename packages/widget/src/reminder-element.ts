@@ -19,7 +19,7 @@ import type {
   ShowOptions,
   WarningDecision,
 } from './types';
-import { type LineLabel, WarningCard } from './warning-card';
+import { type LineLabel, type LineNumber, WarningCard } from './warning-card';
 
 export const REMINDER_TAG = 'prealert-reminder';
 
@@ -369,6 +369,10 @@ export class PrealertReminderElement extends ElementBase {
       }
     }
     const lineLabel: LineLabel = (rxId) => this.lineLabel(rxId);
+    const lineNumber: LineNumber = (rxId) => {
+      const row = this.findRow(rxId);
+      return row instanceof HTMLTableRowElement && row.sectionRowIndex >= 0 ? row.sectionRowIndex + 1 : undefined;
+    };
     let previous: Element | null = null;
     for (const result of this.results) {
       let card = this.cards.get(result.jr_id);
@@ -376,7 +380,7 @@ export class PrealertReminderElement extends ElementBase {
         card = new WarningCard(this.ownerDocument, result);
         this.cards.set(result.jr_id, card);
       }
-      card.update(result, lineLabel, this.reasons, this.otherReason);
+      card.update(result, lineLabel, this.reasons, this.otherReason, lineNumber);
       card.showDecision(this.answerOf(result));
       const expectedPosition: Element | null = previous ? previous.nextElementSibling : this.list.firstElementChild;
       if (expectedPosition !== card.root) {

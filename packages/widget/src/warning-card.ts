@@ -29,6 +29,9 @@ function keyHint(doc: Document, key: string): HTMLElement {
 
 export type LineLabel = (rxId: string) => string | undefined;
 
+/** The number of the host's row for an rx_id, as the doctor sees it in the table (1-based), when there is one. */
+export type LineNumber = (rxId: string) => number | undefined;
+
 // 未送达 only once a try has failed: while a 3103 is in flight it may yet arrive (a slow sidecar records it anyway).
 const DELIVERY_TEXT: Record<WarningDecision['delivery'], string> = {
   sending: '正在送达…',
@@ -162,7 +165,13 @@ export class WarningCard {
     return buttons.filter((button) => !button.disabled && !button.hidden);
   }
 
-  update(result: JudgeResultDto, lineLabel: LineLabel, reasons: readonly string[], otherReason: string): void {
+  update(
+    result: JudgeResultDto,
+    lineLabel: LineLabel,
+    reasons: readonly string[],
+    otherReason: string,
+    lineNumber: LineNumber = () => undefined,
+  ): void {
     this.result = result;
     this.root.dataset.jrId = result.jr_id;
     this.root.classList.remove('sev-1', 'sev-2', 'sev-3');
@@ -174,7 +183,7 @@ export class WarningCard {
     setChildren(this.evidence, [element(this.doc, 'span', 'label', '依据'), result.vola_evid]);
     this.evidence.title = result.vola_evid;
     this.evidence.hidden = !evidenceAddsText(result);
-    this.renderLines(lineLabel);
+    this.renderLines(lineLabel, lineNumber);
     const blocked = result.wf_impact === 'block';
     this.impact.textContent = IMPACT_HINTS[result.wf_impact] ?? '';
     this.impact.classList.toggle('block', blocked);
@@ -244,19 +253,28 @@ export class WarningCard {
     this.error.textContent = message;
   }
 
-  private renderLines(lineLabel: LineLabel): void {
+  private renderLines(lineLabel: LineLabel, lineNumber: LineNumber): void {
     const parts: (string | Node)[] = [element(this.doc, 'span', 'label', '医嘱')];
-    const seen = new Set<string>();
+    const lines: { rxId: string; name: string; violation: boolean }[] = [];
     for (const detail of this.result.judge_result_detail_dtos) {
-      if (!detail.rx_id || seen.has(detail.rx_id)) continue;
-      seen.add(detail.rx_id);
-      if (seen.size > 1) parts.push('、');
-      const violation = detail.vola_item_type !== '2';
+      if (!detail.rx_id || lines.some((line) => line.rxId === detail.rx_id)) continue;
       const name = lineLabel(detail.rx_id) ?? detail.rx_id;
-      parts.push(element(this.doc, 'span', violation ? 'line-violation' : 'line-involved', name));
-      parts.push(violation ? '（违规项）' : '（涉及项）');
+      lines.push({ rxId: detail.rx_id, name, violation: detail.vola_item_type !== '2' });
     }
-    if (seen.size === 0) parts.push('—');
+    lines.forEach((line, index) => {
+      if (index > 0) parts.push('、');
+      parts.push(element(this.doc, 'span', line.violation ? 'line-violation' : 'line-involved', line.name));
+      const kind = line.violation ? '违规项' : '涉及项';
+      // Two orders of one item (a 临时 and a 长期 order, a double entry) read the same: say which row each is.
+      const namesake = lines.filter((other) => other.name === line.name);
+      if (namesake.length < 2) {
+        parts.push(`（${kind}）`);
+        return;
+      }
+      const row = lineNumber(line.rxId);
+      parts.push(row === undefined ? `（第 ${namesake.indexOf(line) + 1} 条，${kind}）` : `（第 ${row} 行，${kind}）`);
+    });
+    if (lines.length === 0) parts.push('—');
     setChildren(this.lines, parts);
   }
 
