@@ -226,6 +226,9 @@ describe('返回修改 answers the analysis it was given on', () => {
     expect(await progress()).toBe('已处理 0/1');
     expect(await card.evaluate((li) => li.classList.contains('decided'))).toBe(false);
     expect(await card.locator('.outcome').isHidden()).toBe(true);
+    // Only a reminder of what she chose before, so she need not wonder (display only: it answers nothing).
+    expect(await card.locator('.earlier').isVisible()).toBe(true);
+    expect(await card.locator('.earlier').textContent()).toBe('上次选择：返回修改（医嘱尚未修改）');
     expect(await events()).toEqual([`prealert-answered ${first}`, `prealert-complete ${first}`]);
     // And continuing still needs its reason.
     await page.keyboard.press('F8');
@@ -240,10 +243,19 @@ describe('返回修改 answers the analysis it was given on', () => {
     await secondPage.locator('prealert-reminder li.card').waitFor();
     expect(await secondPage.locator('prealert-reminder .progress').textContent()).toBe('已处理 0/1');
     expect(await secondPage.title()).not.toBe('医保提醒：已处理');
+    expect(await secondPage.locator('prealert-reminder li.card .earlier').isVisible()).toBe(true);
     const firstPage = await context.newPage();
     await firstPage.goto(`${sidecar.url}/ui/reminder/${encodeURIComponent(first)}`);
     await firstPage.waitForFunction(() => document.title === '医保提醒：已处理', null, { timeout: 10_000 });
     expect(await firstPage.locator('prealert-reminder .progress').textContent()).toBe('已处理 1/1');
+    expect(await firstPage.locator('prealert-reminder li.card .earlier').isHidden()).toBe(true);
+
+    // Given again on the new analysis, 返回修改 answers it, and the reminder gives way to the answer.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('m');
+    expect(await progress()).toMatch(/^已处理 1\/1/);
+    expect(await card.locator('.earlier').isHidden()).toBe(true);
+    expect(await card.locator('.chosen').textContent()).toBe('已选择：返回修改');
     await Promise.all([firstPage.close(), secondPage.close(), page.close()]);
   }, 60_000);
 });

@@ -381,7 +381,7 @@ export class PrealertReminderElement extends ElementBase {
         this.cards.set(result.jr_id, card);
       }
       card.update(result, lineLabel, this.reasons, this.otherReason, lineNumber);
-      card.showDecision(this.answerOf(result));
+      this.showAnswer(card);
       const expectedPosition: Element | null = previous ? previous.nextElementSibling : this.list.firstElementChild;
       if (expectedPosition !== card.root) {
         if (previous) previous.after(card.root);
@@ -636,8 +636,15 @@ export class PrealertReminderElement extends ElementBase {
   /** Cancel after 更改 changes nothing: the card shows the answer it still has, not the buttons to give one. */
   private cancelForm(card: WarningCard): void {
     card.closeForm();
-    card.showDecision(this.answerOf(card.result));
+    this.showAnswer(card);
     card.root.focus();
+  }
+
+  /** The card's answer to the analysis shown, or the hint that a 返回修改 given on an earlier one did not change it. */
+  private showAnswer(card: WarningCard): void {
+    const answer = this.answerOf(card.result);
+    const known = this.decisionsByJr.get(card.jrId);
+    card.showDecision(answer, answer === undefined && known?.disposition === 'modify' && known.delivery !== 'rejected');
   }
 
   /** 更改 was pressed on an answered warning and no new answer given yet. */
@@ -863,7 +870,7 @@ export class PrealertReminderElement extends ElementBase {
     if (error === undefined) delete decision.deliveryError;
     else decision.deliveryError = error;
     const card = this.cards.get(item.jrId);
-    card?.showDecision(this.answerOf(card.result));
+    if (card) this.showAnswer(card);
     this.renderProgress();
     if (state === 'recorded') {
       this.emit('prealert-recorded', { jrId: item.jrId, disposition: decision.disposition, reason: decision.reason });

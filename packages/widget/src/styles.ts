@@ -72,6 +72,7 @@ kbd { font: 11px/1.3 ui-monospace, monospace; padding: 0 3px; border: 1px solid 
 .outcome .state { color: #52606d; }
 .outcome .state.recorded { color: #1b5e20; }
 .outcome .state.queued, .outcome .state.rejected { color: var(--prealert-sev1); }
+.earlier { margin: 2px 0; font-size: 13px; color: #0d47a1; }
 .card.decided { background: #fafbfc; }
 .card.decided .evidence, .card.decided .impact, .card.decided .actions { display: none; }
 .hints { margin: 0; padding: 6px 12px; font-size: 12px; color: #7b8794; border-top: 1px solid #e4e7eb; background: #fbfcfd; }

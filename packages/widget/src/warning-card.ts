@@ -65,6 +65,7 @@ export class WarningCard {
   private readonly outcome: HTMLElement;
   private readonly outcomeText: HTMLElement;
   private readonly outcomeState: HTMLElement;
+  private readonly earlier: HTMLElement;
   private pickInputs: HTMLInputElement[] = [];
   private reasonsKey = '';
   result: JudgeResultDto;
@@ -146,8 +147,20 @@ export class WarningCard {
     this.changeButton.type = 'button';
     this.changeButton.tabIndex = -1;
     this.outcome.append(this.outcomeText, this.outcomeState, this.changeButton);
+    this.earlier = element(doc, 'p', 'earlier', '上次选择：返回修改（医嘱尚未修改）');
+    this.earlier.hidden = true;
 
-    this.root.append(this.head, this.content, this.evidence, this.lines, this.impact, actions, this.form, this.outcome);
+    this.root.append(
+      this.head,
+      this.content,
+      this.evidence,
+      this.lines,
+      this.impact,
+      this.earlier,
+      actions,
+      this.form,
+      this.outcome,
+    );
   }
 
   get jrId(): string {
@@ -192,7 +205,12 @@ export class WarningCard {
     this.renderPicks(reasons, otherReason);
   }
 
-  showDecision(decision: WarningDecision | undefined): void {
+  /**
+   * `earlierModify`: the doctor answered 返回修改 on an earlier analysis and the warning came back as it was. That
+   * answer does not answer this analysis (it must be given again), but the doctor sees she already chose it.
+   */
+  showDecision(decision: WarningDecision | undefined, earlierModify = false): void {
+    this.earlier.hidden = decision !== undefined || !earlierModify;
     this.root.classList.toggle('decided', decision !== undefined && decision.delivery !== 'rejected');
     if (!decision) {
       this.outcome.hidden = true;
