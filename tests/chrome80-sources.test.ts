@@ -42,11 +42,19 @@ describe('the demo station as Chromium 80 reads it', () => {
       ['widget styles', REMINDER_STYLES],
       ['widget row styles', ROW_STYLES],
     ];
+    // gap on a flex container arrived in Chrome 84 (on grid it is Chrome 66): 80–83 ignore it and items touch.
+    const flexGap = sheets.flatMap(([name, css]) =>
+      [...css.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/([^{}]+)\{([^{}]*)\}/g)]
+        .filter(
+          ([, , body]) => /display\s*:\s*(inline-)?flex/.test(body!) && /(^|[\s;])(row-|column-)?gap\s*:/.test(body!),
+        )
+        .map(([, selector]) => `${name}: flex gap on ${selector!.trim()} (Chrome 84)`),
+    );
     const found = sheets.flatMap(([name, css]) =>
       NEWER_CSS.filter(([pattern]) => pattern.test(css.replace(/\/\*[\s\S]*?\*\//g, ''))).map(
         ([, what]) => `${name}: ${what}`,
       ),
     );
-    expect(found).toEqual([]);
+    expect([...found, ...flexGap]).toEqual([]);
   });
 });

@@ -17,10 +17,13 @@ export const REMINDER_STYLES = `
   color: #1f2933;
 }
 [hidden] { display: none !important; }
+/* Spacing by margins, not flex gap (Chrome 84): HIS shells embed Chromium 80–83, where gap on flex is ignored. */
 .panel { border: 1px solid #cfd8e3; border-radius: 6px; background: #fff; overflow: hidden; }
-.bar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 8px; padding: 8px 12px; background: #f4f7fb; border-bottom: 1px solid #cfd8e3; }
+.bar { display: flex; flex-wrap: wrap; align-items: center; padding: 8px 12px; background: #f4f7fb; border-bottom: 1px solid #cfd8e3; }
 .bar h2 { margin: 0; font-size: 15px; font-weight: 600; flex: 1; white-space: nowrap; }
-.counts { display: flex; gap: 6px; font-size: 12px; }
+.bar > * + * { margin-left: 8px; }
+.counts { display: flex; font-size: 12px; }
+.count + .count { margin-left: 6px; }
 .count { padding: 1px 6px; border-radius: 10px; font-weight: 600; }
 .count.sev-1 { color: #fff; background: var(--prealert-sev1); }
 .count.sev-2 { color: #fff; background: var(--prealert-sev2); }
@@ -29,14 +32,16 @@ export const REMINDER_STYLES = `
 .notice { margin: 0; padding: 14px 12px; color: #52606d; }
 .notice.ok { color: #1b5e20; }
 .notice.down { color: #7a5d00; background: #fffbea; }
-ol.cards { list-style: none; margin: 0; padding: 6px; display: flex; flex-direction: column; gap: 6px; max-height: var(--prealert-max-height, 70vh); overflow: auto; }
+ol.cards { list-style: none; margin: 0; padding: 6px; display: block; max-height: var(--prealert-max-height, 70vh); overflow: auto; }
+.card + .card { margin-top: 6px; }
 .card { border: 1px solid #d9e2ec; border-left: 5px solid #9aa5b1; border-radius: 4px; padding: 8px 10px; background: #fff; outline: none; }
 .card.sev-1 { border-left-color: var(--prealert-sev1); }
 .card.sev-2 { border-left-color: var(--prealert-sev2); }
 .card.sev-3 { border-left-color: #e0b000; }
 .card:focus-within { box-shadow: 0 0 0 2px var(--prealert-focus); }
 .card:focus { box-shadow: 0 0 0 3px var(--prealert-focus); }
-.head { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; }
+.head { display: flex; align-items: baseline; flex-wrap: wrap; }
+.head > * + * { margin-left: 8px; }
 .sev { font-size: 12px; font-weight: 700; padding: 0 6px; border-radius: 3px; white-space: nowrap; }
 .sev-1 .sev { color: #fff; background: var(--prealert-sev1); }
 .sev-2 .sev { color: #fff; background: var(--prealert-sev2); }
@@ -49,7 +54,8 @@ ol.cards { list-style: none; margin: 0; padding: 6px; display: flex; flex-direct
 .label { display: inline-block; min-width: 3em; color: #7b8794; }
 .line-violation { font-weight: 600; }
 .impact.block { color: var(--prealert-sev1); font-weight: 600; }
-.actions, .form-actions { display: flex; gap: 8px; margin-top: 6px; flex-wrap: wrap; }
+.actions, .form-actions { display: flex; margin-top: 6px; flex-wrap: wrap; }
+.actions > * + *, .form-actions > * + * { margin-left: 8px; }
 button { font: inherit; font-size: 13px; padding: 3px 10px; border-radius: 4px; border: 1px solid #9aa5b1; background: #fff; color: #1f2933; cursor: pointer; }
 button:focus-visible, input:focus-visible { outline: 2px solid var(--prealert-focus); outline-offset: 1px; }
 button.modify { border-color: #1565c0; color: #0d47a1; background: #e3f2fd; }
@@ -58,16 +64,18 @@ button.confirm { border-color: #1565c0; color: #fff; background: #1565c0; }
 button:disabled { opacity: .45; cursor: not-allowed; }
 kbd { font: 11px/1.3 ui-monospace, monospace; padding: 0 3px; border: 1px solid #cbd2d9; border-radius: 3px; background: #f5f7fa; color: #52606d; margin-left: 3px; }
 .reason-form { margin-top: 6px; padding: 6px 8px; background: #f8fafc; border: 1px dashed #cbd2d9; border-radius: 4px; }
-.picks { display: flex; flex-wrap: wrap; gap: 4px 10px; border: 0; margin: 0; padding: 0; }
-.picks label { display: inline-flex; align-items: center; gap: 3px; cursor: pointer; }
+.picks { display: flex; flex-wrap: wrap; border: 0; margin: 0 0 -4px; padding: 0; }
+.picks label { display: inline-flex; align-items: center; margin: 0 10px 4px 0; cursor: pointer; }
+.picks input { margin: 0 3px 0 0; }
 .picks kbd { margin: 0 2px 0 0; }
-.text-label { display: flex; align-items: center; gap: 6px; margin-top: 6px; font-size: 13px; color: #3e4c59; }
-.reason-text { flex: 1; font: inherit; font-size: 13px; padding: 3px 6px; border: 1px solid #9aa5b1; border-radius: 4px; min-width: 0; }
+.text-label { display: flex; align-items: center; margin-top: 6px; font-size: 13px; color: #3e4c59; }
+.reason-text { margin-left: 6px; flex: 1; font: inherit; font-size: 13px; padding: 3px 6px; border: 1px solid #9aa5b1; border-radius: 4px; min-width: 0; }
 .reason-limit { margin: 2px 0 0; font-size: 12px; color: #7a5d00; }
 .reason-limit:empty { display: none; }
 .error { margin: 4px 0 0; color: var(--prealert-sev1); font-size: 13px; min-height: 0; }
 .error:empty { display: none; }
-.outcome { display: flex; align-items: center; gap: 8px; margin-top: 4px; font-size: 13px; }
+.outcome { display: flex; align-items: center; margin-top: 4px; font-size: 13px; }
+.outcome > * + * { margin-left: 8px; }
 .outcome:empty { display: none; }
 .outcome .state { color: #52606d; }
 .outcome .state.recorded { color: #1b5e20; }
