@@ -13,7 +13,9 @@ typedef struct {
 
 /* Returns the milliseconds the breaker stays open (> 0), or 0 when calls may go through. */
 int64_t breaker_remaining_ms(int64_t now_ms);
+/* A refused connect: nothing listens, so the breaker opens at once. */
 void breaker_record_connect_failure(int64_t now_ms, const breaker_settings *settings);
+/* No answer, or no connect, before its deadline: the sidecar may only be slow, so only a run of them opens it. */
 void breaker_record_timeout(int64_t now_ms, const breaker_settings *settings);
 void breaker_record_answer(void);
 void breaker_reset(void);

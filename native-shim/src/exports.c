@@ -205,7 +205,15 @@ static int exchange(const flavour *f, const char *infno_ascii, const void *input
       }
       return PREALERT_OK;
     case EXCHANGE_UNREACHABLE:
-      breaker_record_connect_failure(shim_now_ms(), &settings.breaker);
+      /* A refusal is certain: nothing listens, and every call until it does would be refused too. A connect still
+         pending at its deadline is not: something is there, and on a starved workstation a live sidecar's accept can
+         take longer than connect_timeout_ms. Opening the breaker on one of those lost every reminder for 5 s while
+         the sidecar answered, so it counts as a timeout: the breaker opens once several come in a row. */
+      if (result.detail == CONNECT_DEADLINE_PASSED) {
+        breaker_record_timeout(shim_now_ms(), &settings.breaker);
+      } else {
+        breaker_record_connect_failure(shim_now_ms(), &settings.breaker);
+      }
       return fail_open(f, output, FAILOPEN_SIDECAR_UNREACHABLE, result.detail, &unsent);
     case EXCHANGE_TIMEOUT:
       breaker_record_timeout(shim_now_ms(), &settings.breaker);

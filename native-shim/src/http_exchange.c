@@ -91,7 +91,7 @@ void http_exchange(const exchange_request *request, exchange_result *result) {
       request->connect_deadline_ms < request->deadline_ms ? request->connect_deadline_ms : request->deadline_ms;
   socket_status status = loopback_connect(request->port, connect_deadline, &s, &os_error);
   if (status != SOCKET_DONE) {
-    fail(result, EXCHANGE_UNREACHABLE, status == SOCKET_TIMEOUT ? -1 : os_error);
+    fail(result, EXCHANGE_UNREACHABLE, status == SOCKET_TIMEOUT ? CONNECT_DEADLINE_PASSED : os_error);
     return;
   }
 

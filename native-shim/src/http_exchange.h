@@ -24,11 +24,14 @@ typedef struct {
 
 typedef enum {
   EXCHANGE_ANSWERED,     /* a 200/400/422 answer with a body; response_length is set */
-  EXCHANGE_UNREACHABLE,  /* could not connect: detail is the OS error, or -1 when the connect deadline passed */
+  EXCHANGE_UNREACHABLE,  /* could not connect: detail is the OS error, or CONNECT_DEADLINE_PASSED */
   EXCHANGE_TIMEOUT,      /* connected, but the answer did not arrive in time: detail is timeout_ms */
   EXCHANGE_BAD_RESPONSE, /* not an answer to hand on: detail is the HTTP status, minus the OS error, or 0 */
   EXCHANGE_TOO_LARGE     /* the body does not fit: detail is the body size when announced, else 0 */
 } exchange_outcome;
+
+/* The detail of an EXCHANGE_UNREACHABLE whose connect was still pending at its deadline: no OS error says why. */
+#define CONNECT_DEADLINE_PASSED (-1L)
 
 typedef struct {
   exchange_outcome outcome;

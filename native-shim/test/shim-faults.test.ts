@@ -1,12 +1,21 @@
 // The shim against fault injectors: nothing listening, a peer that hangs or answers late, answers that
 // are not envelopes, answers that ignore the capacity, and callers that pass bad arguments. Whatever
 // happens, the caller gets a complete envelope in time and nothing is written past its buffer.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  onTestFinished,
+  type TestContext,
+} from 'vitest';
+import { type BackloggedPeer, backloggedPeer } from './support/backlogged-peer';
 import { httpPeer, OK_ENVELOPE, type Peer, rawPeer, silentPeer } from './support/fault-peer';
 import { type CallOutcome, type Flavour, loadShim, loadShimCopy, RC, type ShimLibrary } from './support/shim-addon';
 import { closedPort } from './support/sidecar-process';
@@ -233,39 +242,59 @@ function expectFailOpenSpooled(flavour: Flavour, outcome: CallOutcome, reason: s
 }
 
 describe('a sidecar that does not accept connections', () => {
-  it('connect deadline (150 ms by default): sidecar_unreachable with code -1', async (ctx) => {
-    // A listening socket that never calls accept(), with its one-slot backlog filled: the kernel then
-    // drops further SYNs, so the shim's connect hangs until its own deadline. Node accepts eagerly,
-    // so python3 (which node-gyp needs anyway) holds the socket.
-    const holder = spawn(
-      'python3',
-      [
-        '-c',
-        'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    try {
-      const port = await new Promise<number>((resolve, reject) => {
-        holder.once('error', reject);
-        holder.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-      }).catch((error: Error) => ctx.skip(`SKIPPED: python3 not available (${error.message})`));
-      const fillers = [1, 2, 3].map(() => net.connect(port, '127.0.0.1').on('error', () => undefined));
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      setOptions({ port, breaker_open_ms: 0 });
-      const byDefault = await call('utf8', '3101');
-      expect(expectFailOpen('utf8', byDefault, 'sidecar_unreachable').shim.code).toBe(-1);
-      expect(byDefault.elapsedMs).toBeGreaterThanOrEqual(149);
-      expect(byDefault.elapsedMs).toBeLessThan(150 + DEADLINE_SLACK_MS);
+  /** A listener whose connects hang until the shim's deadline; the test is skipped, saying so, without python3. */
+  async function backlogged(ctx: TestContext): Promise<BackloggedPeer> {
+    const held = await backloggedPeer(OK_ENVELOPE);
+    if (!held) ctx.skip('SKIPPED: python3 not available to hold a listener that does not accept');
+    onTestFinished(() => held?.close());
+    return held as BackloggedPeer;
+  }
 
-      setOptions({ connect_timeout_ms: 40 });
-      const configured = await call('utf8', '3101');
-      expect(expectFailOpen('utf8', configured, 'sidecar_unreachable').shim.code).toBe(-1);
-      expect(configured.elapsedMs).toBeLessThan(40 + DEADLINE_SLACK_MS);
-      for (const filler of fillers) filler.destroy();
-    } finally {
-      holder.kill();
+  it('connect deadline (150 ms by default): sidecar_unreachable with code -1', async (ctx) => {
+    const { port } = await backlogged(ctx);
+    setOptions({ port });
+    const byDefault = await call('utf8', '3101');
+    expect(expectFailOpen('utf8', byDefault, 'sidecar_unreachable').shim.code).toBe(-1);
+    expect(byDefault.elapsedMs).toBeGreaterThanOrEqual(149);
+    expect(byDefault.elapsedMs).toBeLessThan(150 + DEADLINE_SLACK_MS);
+
+    setOptions({ connect_timeout_ms: 40 });
+    const configured = await call('utf8', '3101');
+    expect(expectFailOpen('utf8', configured, 'sidecar_unreachable').shim.code).toBe(-1);
+    expect(configured.elapsedMs).toBeLessThan(40 + DEADLINE_SLACK_MS);
+  });
+
+  it('one connect past its deadline does not open the breaker: the next call reaches the sidecar', async (ctx) => {
+    // A starved workstation: one accept slower than connect_timeout_ms. Something is listening, so the breaker must
+    // not take the reminders of the next 5 s away as it does for a refused connect.
+    const slow = await backlogged(ctx);
+    setOptions({ port: slow.port });
+    expect(expectFailOpen('utf8', await call('utf8', '3101'), 'sidecar_unreachable').shim.code).toBe(-1);
+    await slow.serve();
+    const next = await call('utf8', '3101');
+    expect(next.rc, next.output.toString()).toBe(RC.ok);
+    expect(next.output.toString()).toBe(OK_ENVELOPE);
+  });
+
+  it('connects past their deadline breaker_timeouts times in a row open the breaker for breaker_timeout_open_ms', async (ctx) => {
+    const { port } = await backlogged(ctx);
+    setOptions({ port, connect_timeout_ms: 40, breaker_timeout_open_ms: 10000 });
+    for (let i = 0; i < 3; i++) {
+      expect(expectFailOpen('utf8', await call('utf8', '3101'), 'sidecar_unreachable').shim.code).toBe(-1);
     }
+    const fourth = await call('utf8', '3101');
+    expect(expectFailOpen('utf8', fourth, 'breaker_open').shim.code).toBeGreaterThan(9000);
+    expect(fourth.elapsedMs).toBeLessThan(5);
+  });
+
+  it('connect and answer timeouts count together: two of each kind in a row open the breaker', async (ctx) => {
+    const slow = await backlogged(ctx);
+    const silent = await peer(silentPeer());
+    setOptions({ port: slow.port, connect_timeout_ms: 40, timeout_ms: 60, breaker_timeouts: 2 });
+    expect(expectFailOpen('utf8', await call('utf8', '3101'), 'sidecar_unreachable').shim.code).toBe(-1);
+    setOptions({ port: silent.port });
+    expectFailOpen('utf8', await call('utf8', '3101'), 'sidecar_timeout');
+    expectFailOpen('utf8', await call('utf8', '3101'), 'breaker_open');
   });
 });
 
