@@ -1,5 +1,6 @@
 import type { EvaluatorConfig } from '../evaluate/config';
 import type { Encounter, Line } from '../normalize/request';
+import { insutypeText, medTypeText } from './encounter-names';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
 
@@ -17,7 +18,7 @@ export const checkInsuranceType: PointCheck = (entry, lines, ctx) => {
   const name = limit.insurance === 'maternity' ? '生育保险' : '工伤保险';
   return flagCurrentLines(
     lines,
-    (line) => (met(line.encounter) ? undefined : `本次就诊险种为 ${line.encounter.insutype || '未填写'}`),
+    (line) => (met(line.encounter) ? undefined : `本次就诊险种为${insutypeText(line.encounter.insutype)}`),
     (fact, line) => `${itemLabel(entry, line)}限${name}支付，${fact}。`,
   );
 };
@@ -37,7 +38,7 @@ export const checkVisitType: PointCheck = (entry, lines) => {
       const e = line.encounter;
       if (!isOutpatient(e)) return undefined;
       if (limit.allowEmergency && e.medType === '13') return undefined;
-      return `本次为门诊就诊（医疗类别 ${e.medType || '未填写'}）`;
+      return `本次为门诊就诊（${medTypeText(e.medType)}）`;
     },
     (fact, line) => `${itemLabel(entry, line)}限${limit.allowEmergency ? '急诊或' : ''}住院患者使用，${fact}。`,
   );
