@@ -188,12 +188,13 @@ const PINNED = {
   // patient-fact kinds (digest 00409528… → 804907df…), then 408 text-only 药品限适应症 results (804907df… →
   // d249cbe1…) took new ids (so the order by id moved); every other field, and every other result, is unchanged.
   // Then the 险种 and 医疗类别 named with their codes: the vola_cont of 6 药品限工伤保险 and 12 药品限就医方式 results
-  // (d249cbe1… → 5caa2b29…), nothing else.
+  // (d249cbe1… → 5caa2b29…), nothing else. Then the basis quoted in （…） without its closing 。: the vola_cont of 408
+  // 药品限适应症 and 52 药品限二线使用 results (5caa2b29… → c0256c58…), nothing else.
   firstIds: [
     'JRc5e6cd8b48a11ef5af443b2b',
     'JR0f7104d58af3305f0e85da08',
     'JR14085e1f3746f7cc4216e00d',
     'JR1e474975589124065dd379f5',
   ],
-  digest: '5caa2b29a159bad27bd074a2a2e37b6470d7c695e53a529b0bdcf0583346308c',
+  digest: 'c0256c58fbdfcc66dea26550ef8ff0701df7d804914d5f71327da6e148b5d4c4',
 };

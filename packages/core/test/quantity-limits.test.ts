@@ -146,7 +146,7 @@ describe('max_qty_per_period on a line that runs over several days', () => {
     expect(flaggedRx(r!)).toEqual(['RUN']);
     // One hour in all beyond 3 × 24, at its price.
     expect(r!.vola_amt).toBe(3);
-    expect(r!.vola_cont).toContain('2026-11-18 累计 24.33小时');
+    expect(r!.vola_cont).toContain('2026-11-18 累计 24.33 小时');
   });
 
   it('普通病房床位费 3 over three days passes; 4 over the same days fires', () => {
@@ -173,7 +173,7 @@ describe('max_qty_per_period on a line that runs over several days', () => {
     const [r] = run4(ECG_MONITOR, 73, '2026-11-21 00:00:00');
     expect(flaggedRx(r!)).toEqual(['RUN']);
     expect(r!.vola_amt).toBe(3);
-    expect(r!.vola_cont).toContain('2026-11-18 累计 24.33小时');
+    expect(r!.vola_cont).toContain('2026-11-18 累计 24.33 小时');
     for (const stop of ['2026-11-21T00:00:00', '2026-11-21 00:00', '20261121000000']) {
       const [same] = run4(ECG_MONITOR, 73, stop);
       expect(same?.vola_amt, stop).toBe(3);
@@ -251,10 +251,10 @@ describe('max_qty_per_period on a line that runs over several days', () => {
     const r = ecg('2026-11-11 10:00:00');
     // The amount covers every day (capped at the line's ¥150), so the text must not read as one day's 6 hours.
     expect(r.vola_amt).toBe(150);
-    expect(r.vola_cont).toBe('【心电监测】限定频次 24/小时，2026-11-11 累计 30小时，超出 6小时；共 10 天超出。');
+    expect(r.vola_cont).toBe('【心电监测】限定频次 24/小时，2026-11-11 累计 30 小时，超出 6 小时；共 10 天超出。');
     // Begun today, the excess is one day's and the text is as before.
     expect(ecg('2026-11-20 10:00:00').vola_cont).toBe(
-      '【心电监测】限定频次 24/小时，2026-11-20 累计 30小时，超出 6小时。',
+      '【心电监测】限定频次 24/小时，2026-11-20 累计 30 小时，超出 6 小时。',
     );
   });
 
@@ -283,7 +283,7 @@ describe('max_qty_per_period on a line that runs over several days', () => {
     expect(flaggedRx(r!)).toEqual(['RUN']);
     expect(involvedRx(r!)).toEqual(['DAY']);
     expect(r!.vola_amt).toBe(72);
-    expect(r!.vola_cont).toContain('2026-11-19 累计 48小时');
+    expect(r!.vola_cont).toContain('2026-11-19 累计 48 小时');
   });
 });
 

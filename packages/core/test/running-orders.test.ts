@@ -70,7 +70,7 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
     const [r] = freq(handOver('2026-11-22 16:00:00'), 22);
     expect(flaggedRx(r!)).toEqual(['NEW']);
     expect(involvedRx(r!)).toEqual(['OLD']);
-    expect(r!.vola_cont).toContain('2026-11-22 累计 2次，超出 1次');
+    expect(r!.vola_cont).toContain('2026-11-22 累计 2 次，超出 1 次');
   });
 
   it('a hand-over across midnight: new order 23:30, old stopped 00:10 the next day, is one bed on each day', () => {
@@ -108,7 +108,7 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
     const [r] = resultsOf(run(lib, { ...stay, trig_scen: '5', lines }, undefined, '3101', evening(22)), FREQ);
     expect(flaggedRx(r!)).toEqual(['SECOND']);
     expect(involvedRx(r!)).toEqual(['FIRST']);
-    expect(r!.vola_cont).toBe('【普通病房床位费】限定频次 1/日，2026-11-22 累计 2次，超出 1次。');
+    expect(r!.vola_cont).toBe('【普通病房床位费】限定频次 1/日，2026-11-22 累计 2 次，超出 1 次。');
     expect(r!.vola_amt).toBe(50);
     // A stop-dated first order (cnt 5 over 11-20..24, one a day) adds up with the second the same way.
     const stopDated = { ...first, cnt: 5, stop: '2026-11-24 09:40:00' };
@@ -134,7 +134,7 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
       const [r] = resultsOf(out, FREQ);
       expect(flaggedRx(r!), `trig_scen ${trig_scen}`).toEqual(['SECOND']);
       expect(involvedRx(r!)).toEqual(['FIRST']);
-      expect(r!.vola_cont).toContain('2026-11-20 累计 2次，超出 1次');
+      expect(r!.vola_cont).toContain('2026-11-20 累计 2 次，超出 1 次');
     }
   });
 });
@@ -156,7 +156,7 @@ describe('a running long-term order counts on every day up to the request day', 
     const [r] = freq(lines, 22);
     expect(flaggedRx(r!)).toEqual(['ONEOFF']);
     expect(involvedRx(r!)).toEqual(['RUNNING']);
-    expect(r!.vola_cont).toContain('2026-11-22 累计 48小时，超出 24小时');
+    expect(r!.vola_cont).toContain('2026-11-22 累计 48 小时，超出 24 小时');
     expect(r!.vola_amt).toBe(120);
   });
 
@@ -184,7 +184,7 @@ describe('a running long-term order counts on every day up to the request day', 
     ];
     const [r] = freq(lines, 22);
     expect(flaggedRx(r!)).toEqual(['SECOND']);
-    expect(r!.vola_cont).toContain('2026-11-22 累计 48小时');
+    expect(r!.vola_cont).toContain('2026-11-22 累计 48 小时');
     expect(r!.vola_amt).toBe(120);
   });
 });
@@ -206,7 +206,7 @@ describe('the 涉及项 of a per-day result are the lines that counted on that d
     const [r] = freq(lines, 24, '3102');
     expect(flaggedRx(r!)).toEqual(['BED-24b']);
     expect(involvedRx(r!)).toEqual(['BED-24']);
-    expect(r!.vola_cont).toContain('2026-11-24 累计 2次');
+    expect(r!.vola_cont).toContain('2026-11-24 累计 2 次');
   });
 
   it('3101: a one-off 心电监测 on 11-22 names the order running that day, not one stopped on 11-21', () => {

@@ -49,6 +49,15 @@ export function itemLabel(entry: PointEntry, line?: Line): string {
   return `【${entry.kp.itemName || line?.name || entry.kp.codes[0]}】`;
 }
 
+/**
+ * A basis or limit text put in （…） inside a sentence, without its own closing 。 or ；: the published texts end in
+ * one, and 「…二线用药。），未见」 reads as two sentences broken in the middle.
+ */
+export function quoted(text: string): string {
+  const t = text.trim();
+  return `（${/[。；;.]$/.test(t) ? t.slice(0, -1) : t}）`;
+}
+
 /** Flags every current line for which `factOf` returns a fact, one hit per encounter. */
 export function flagCurrentLines(
   lines: readonly Line[],

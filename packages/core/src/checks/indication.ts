@@ -2,7 +2,7 @@ import { anyStartsWith, diagnosisPrefixKeys } from '../normalize/diagnosis-code'
 import { ageYearsAt, type Line } from '../normalize/request';
 import { isWesternDrugCode, showsClass } from './drug-codes';
 import type { PointCheck } from './hit';
-import { flagCurrentLines, itemLabel } from './hit';
+import { flagCurrentLines, itemLabel, quoted } from './hit';
 
 const TEXT_ONLY_FACT = '限定支付适应症未能按诊断自动判断';
 const textOnlyFact = (): string => TEXT_ONLY_FACT;
@@ -57,7 +57,7 @@ export const checkIndication: PointCheck = (entry, lines) => {
             priorTherapyShown(line, limit.quietPriorClasses)
               ? undefined
               : TEXT_ONLY_FACT,
-      (_fact, line) => `${itemLabel(entry, line)}为限适应症支付药品（${restriction}），请确认患者符合支付条件。`,
+      (_fact, line) => `${itemLabel(entry, line)}为限适应症支付药品${quoted(restriction)}，请确认患者符合支付条件。`,
     );
   }
   return flagCurrentLines(

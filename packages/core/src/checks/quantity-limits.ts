@@ -335,7 +335,7 @@ function peakOf(running: readonly Running[]): DayShare[] {
  */
 /** 限定频次's text: the day, its total and excess, and how many days exceed when more than one does. */
 function perDayMessage(entry: PointEntry, qty: number, unit: string, fact: string, total: number, days = 1): string {
-  return `${itemLabel(entry)}限定频次 ${entry.kp.limitText || `${qty}/日`}，${fact}，超出 ${round2(total - qty)}${unit}${days > 1 ? `；共 ${days} 天超出` : ''}。`;
+  return `${itemLabel(entry)}限定频次 ${entry.kp.limitText || `${qty}/日`}，${fact}，超出 ${round2(total - qty)} ${unit}${days > 1 ? `；共 ${days} 天超出` : ''}。`;
 }
 
 export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
@@ -356,7 +356,7 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
       if (s.line.current) currentQty += s.qty;
     }
     if (currentQty === 0 || total - limit.qty <= QTY_EPSILON) continue;
-    const fact = `${formatDay(day)} 累计 ${round2(total)}${unit}`;
+    const fact = `${formatDay(day)} 累计 ${round2(total)} ${unit}`;
     const message = perDayMessage(entry, limit.qty, unit, fact, total);
     counted ??= new Set();
     excessDays ??= new Map();
@@ -382,7 +382,7 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
     // a sum that did not add up. The first day stands for the rest, with the count of days.
     let first = days[0]!;
     for (const d of days) if (d.day < first.day) first = d;
-    const dayFact = `${formatDay(first.day)} 累计 ${round2(first.total)}${unit}`;
+    const dayFact = `${formatDay(first.day)} 累计 ${round2(first.total)} ${unit}`;
     hit.fact = `${dayFact}，共 ${days.length} 天超出`;
     hit.message = perDayMessage(entry, limit.qty, unit, dayFact, first.total, days.length);
   }

@@ -1,7 +1,7 @@
 import type { Line } from '../normalize/request';
 import { atcClass, isWesternDrugCode, sameAtcClass, sameGeneric, showsClass } from './drug-codes';
 import type { PointCheck } from './hit';
-import { flagCurrentLines, itemLabel } from './hit';
+import { flagCurrentLines, itemLabel, quoted } from './hit';
 
 const NONE: readonly string[] = [];
 
@@ -42,7 +42,7 @@ export const checkSecondLine: PointCheck = (entry, lines) => {
         missing ??= classes.length > 0 ? `未见${limit.firstLineTherapy ?? '一线药品'}使用记录` : '未见一线药品使用记录';
         return missing;
       },
-      (fact, line) => `${itemLabel(entry, line)}限二线使用（${entry.kp.basis}），${fact}。`,
+      (fact, line) => `${itemLabel(entry, line)}限二线使用${quoted(entry.kp.basis)}，${fact}。`,
     );
   }
   return flagCurrentLines(
@@ -63,7 +63,7 @@ export const checkSecondLine: PointCheck = (entry, lines) => {
       }
       return `未见同类（${group ?? atcClass(line.code)}）其他药品的既往使用记录`;
     },
-    (fact, line) => `${itemLabel(entry, line)}限二线使用（${entry.kp.basis}），${fact}。`,
+    (fact, line) => `${itemLabel(entry, line)}限二线使用${quoted(entry.kp.basis)}，${fact}。`,
   );
 };
 
