@@ -59,7 +59,8 @@ const twins = new KeyGroups();
 
 function problemsOf(encounter: Encounter): Problem[] {
   const problems: Problem[] = [];
-  // Identical lines (same code, day, amount, quantity): grouped by a hash of all four, then compared exactly.
+  // Identical lines (same code, day, amount, quantity): grouped by a hash of all four, then compared exactly. A ward
+  // doctor's 临时 and 长期 order of one drug on one day differ in long_drord_flag: two orders, not one entered twice.
   const lines = encounter.lines;
   twins.begin(lines.length);
   for (let i = 0; i < lines.length; i++) {
@@ -72,7 +73,13 @@ function problemsOf(encounter: Encounter): Problem[] {
       Math.imul(Math.round(line.qty * 1000), 0x61c88647);
     for (let j = twins.add(key, i); j >= 0; j = twins.before(j)) {
       const e = lines[j]!;
-      if (e.code === c && e.beginDay === line.beginDay && e.amount === line.amount && e.qty === line.qty) {
+      if (
+        e.code === c &&
+        e.beginDay === line.beginDay &&
+        e.amount === line.amount &&
+        e.qty === line.qty &&
+        e.dto.long_drord_flag === line.dto.long_drord_flag
+      ) {
         if (line.current) push(problems, 'identical-line', line);
         break;
       }
