@@ -189,12 +189,13 @@ const PINNED = {
   // d249cbe1…) took new ids (so the order by id moved); every other field, and every other result, is unchanged.
   // Then the 险种 and 医疗类别 named with their codes: the vola_cont of 6 药品限工伤保险 and 12 药品限就医方式 results
   // (d249cbe1… → 5caa2b29…), nothing else. Then the basis quoted in （…） without its closing 。: the vola_cont of 408
-  // 药品限适应症 and 52 药品限二线使用 results (5caa2b29… → c0256c58…), nothing else.
+  // 药品限适应症 and 52 药品限二线使用 results (5caa2b29… → c0256c58…), nothing else. Then a text-only indication
+  // reminder names the diagnoses sent: the vola_cont of its 408 results (c0256c58… → bb3f589b…), nothing else.
   firstIds: [
     'JRc5e6cd8b48a11ef5af443b2b',
     'JR0f7104d58af3305f0e85da08',
     'JR14085e1f3746f7cc4216e00d',
     'JR1e474975589124065dd379f5',
   ],
-  digest: 'c0256c58fbdfcc66dea26550ef8ff0701df7d804914d5f71327da6e148b5d4c4',
+  digest: 'bb3f589b7d1b435e9f9512a45aa58c37ed83eeed1cbca50c8cb344acdc33b516',
 };

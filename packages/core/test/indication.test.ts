@@ -41,8 +41,9 @@ describe('indication: diagnoses read from the text only silence the reminder', (
       expect(r!.wf_impact).toBe('confirm');
       expect(r!.vola_amt).toBe(0);
       expect(flaggedRx(r!)).toEqual(['R1']);
+      const said = diagnoses.length > 0 ? `本次诊断为 ${diagnoses[0]} 诊断` : '本次未传诊断';
       expect(r!.vola_cont).toBe(
-        '【二甲双胍恩格列净片(Ⅲ)】为限适应症支付药品（限2型糖尿病患者），请确认患者符合支付条件。',
+        `【二甲双胍恩格列净片(Ⅲ)】为限适应症支付药品（限2型糖尿病患者），${said}，请确认患者符合支付条件。`,
       );
     }
   });
@@ -200,7 +201,7 @@ describe('indication: diagnoses read from the text only silence the reminder', (
     expect(minor!.sev_deg).toBe('3');
     expect(minor!.wf_impact).toBe('confirm');
     expect(minor!.vola_cont).toBe(
-      '【脯氨酸恒格列净片】为限适应症支付药品（限成人2型糖尿病患者），请确认患者符合支付条件。',
+      '【脯氨酸恒格列净片】为限适应症支付药品（限成人2型糖尿病患者），本次诊断为 E11.900 诊断，请确认患者符合支付条件。',
     );
     // An adult without the diagnosis is reminded, as before.
     expect(adult('1968-03-01', ['J06.900'])).toHaveLength(1);
@@ -304,7 +305,7 @@ describe('indication: diagnoses read from the text only silence the reminder', (
       expect(r!.wf_impact).toBe('confirm');
       expect(flaggedRx(r!)).toEqual(['R1']);
       expect(r!.vola_cont).toBe(
-        '【艾普拉唑肠溶片】为限适应症支付药品（限有十二指肠溃疡、反流性食管炎诊断患者的二线用药），请确认患者符合支付条件。',
+        `【艾普拉唑肠溶片】为限适应症支付药品（限有十二指肠溃疡、反流性食管炎诊断患者的二线用药），本次诊断为 ${diagnoses[0]} 诊断，请确认患者符合支付条件。`,
       );
     }
   });

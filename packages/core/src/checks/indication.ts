@@ -1,5 +1,6 @@
 import { anyStartsWith, diagnosisPrefixKeys } from '../normalize/diagnosis-code';
 import { ageYearsAt, type Line } from '../normalize/request';
+import { diagnosesSent } from './diagnosis-text';
 import { isWesternDrugCode, showsClass } from './drug-codes';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel, quoted } from './hit';
@@ -57,7 +58,8 @@ export const checkIndication: PointCheck = (entry, lines) => {
             priorTherapyShown(line, limit.quietPriorClasses)
               ? undefined
               : TEXT_ONLY_FACT,
-      (_fact, line) => `${itemLabel(entry, line)}为限适应症支付药品${quoted(restriction)}，请确认患者符合支付条件。`,
+      (_fact, line) =>
+        `${itemLabel(entry, line)}为限适应症支付药品${quoted(restriction)}，${diagnosesSent(line.encounter)}，请确认患者符合支付条件。`,
     );
   }
   return flagCurrentLines(
