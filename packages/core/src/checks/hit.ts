@@ -24,6 +24,11 @@ export interface Hit {
   amountComputed: boolean;
   /** Distinguishes several findings of one rule-level rule in one encounter (part of jr_id). */
   discriminator?: string;
+  /**
+   * The finding is one question for its discriminator in the encounter (a prescription's 种类超标), whichever lines it
+   * flags: its jr_id is made of the rule, discriminator and encounter, not the rx_ids (judgeResultIdOfStay).
+   */
+  oneQuestion?: boolean;
 }
 
 export interface CheckContext {

@@ -56,6 +56,9 @@ export const checkMaxItemsPerRx: RuleCheck = (rule, patient) => {
         fact,
         amountComputed: true,
         discriminator: rxno,
+        // 「more than 5 drugs」 confirmed once holds for the prescription: an id of every flagged rx_id was new with
+        // each drug added, and the doctor was asked again (audit A1).
+        oneQuestion: true,
       });
     }
   }

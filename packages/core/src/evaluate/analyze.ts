@@ -144,7 +144,8 @@ function toFinding(
  * indication) is not changed by a new order or charge line of the same item, of any of its packs, in the same
  * encounter: its id is made of the point and the encounter only, so a 继续执行 given once stands for the stay (the
  * sidecar marks the later answers prior_dspo) and counts once, instead of being asked every day and again at
- * settlement.
+ * settlement. A rule-level hit that is one question for its discriminator (oneQuestion: a prescription's 种类超标) is
+ * made the same way of the rule, the discriminator and the encounter.
  */
 function jrIdOf(
   library: CompiledLibrary,
@@ -160,6 +161,9 @@ function jrIdOf(
     return judgeResultIdAfter(entry.jrPrefix, encounterId, rxIds);
   }
   const pointKey = (entry?.kp.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');
+  if (hit.oneQuestion) {
+    return judgeResultIdOfStay(judgeResultPrefix(library.meta.version, rule.id, pointKey), encounterId);
+  }
   return judgeResultId({ libraryVersion: library.meta.version, ruleId: rule.id, pointKey, encounterId, rxIds });
 }
 
