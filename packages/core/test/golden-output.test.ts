@@ -192,12 +192,13 @@ const PINNED = {
   // 药品限适应症 and 52 药品限二线使用 results (5caa2b29… → c0256c58…), nothing else. Then a text-only indication
   // reminder names the diagnoses sent: the vola_cont of its 408 results (c0256c58… → bb3f589b…), nothing else.
   // Then 药品种类超标 took one id per prescription (rule + encounter + rxno): 9 results' jr_id (bb3f589b… →
-  // cf881980…), nothing else.
+  // cf881980…), nothing else. Then it names the prescription's drugs: the same 9 results' vola_cont (cf881980… →
+  // f184f805…), nothing else.
   firstIds: [
     'JRc5e6cd8b48a11ef5af443b2b',
     'JR0f7104d58af3305f0e85da08',
     'JR14085e1f3746f7cc4216e00d',
     'JR1e474975589124065dd379f5',
   ],
-  digest: 'cf881980597f76bf52dbbb71d594ca756b59e076f6ee32b3974e70b31db7a36c',
+  digest: 'f184f80585caf6e10af4b21ae3194fcbd443ffed7d9210e7307ee404dfa5503c',
 };

@@ -44,3 +44,14 @@ describe('药品种类超标 asks once per prescription', () => {
     expect(overLimit(6, 'CF0001', 'MDTRT-2').jr_id).not.toBe(base);
   });
 });
+
+describe('药品种类超标 names the drugs', () => {
+  it('all of them up to six, else the first five and 等', () => {
+    expect(overLimit(6).vola_cont).toBe(
+      '门诊处方 CF0001 开具 6 种药品（【艾塞那肽注射液】【阿利沙坦酯片】【艾普拉唑肠溶片】【注射用拉氧头孢钠】【氨酚帕马溴片】【参附注射液】），超过每张处方 5 种的限制。',
+    );
+    expect(overLimit(8).vola_cont).toBe(
+      '门诊处方 CF0001 开具 8 种药品（【艾塞那肽注射液】【阿利沙坦酯片】【艾普拉唑肠溶片】【注射用拉氧头孢钠】【氨酚帕马溴片】等），超过每张处方 5 种的限制。',
+    );
+  });
+});

@@ -34,6 +34,23 @@ function prescriptionsOver(lines: readonly Line[], max: number): string[] | unde
   return over;
 }
 
+const NAMED = 6;
+
+/**
+ * The drugs of the prescription in order, each once: all of them up to NAMED, else the first NAMED − 1 and 等. The
+ * doctor decides which to cut from the names; the rxno alone said nothing about that (audit M4).
+ */
+function drugNames(lines: readonly Line[]): string {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const line of lines) {
+    if (seen.has(line.code)) continue;
+    seen.add(line.code);
+    names.push(`【${line.name || line.code}】`);
+  }
+  return names.length <= NAMED ? names.join('') : `${names.slice(0, NAMED - 1).join('')}等`;
+}
+
 /** 处方管理办法: an outpatient prescription (rxno) holds more drugs than the limit (default 5). */
 export const checkMaxItemsPerRx: RuleCheck = (rule, patient) => {
   const max = typeof rule.params?.max === 'number' ? rule.params.max : 5;
@@ -46,7 +63,7 @@ export const checkMaxItemsPerRx: RuleCheck = (rule, patient) => {
       const lines = encounter.lines.filter((l) => l.current && l.rxno === rxno && isCountedDrug(l));
       const kinds = new Set(lines.map((l) => l.code)).size;
       if (kinds <= max) continue;
-      const fact = `处方 ${rxno} 开具 ${kinds} 种药品`;
+      const fact = `处方 ${rxno} 开具 ${kinds} 种药品（${drugNames(lines)}）`;
       hits ??= [];
       hits.push({
         encounter,
