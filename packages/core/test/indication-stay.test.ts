@@ -25,6 +25,9 @@ function wardDay(mdtrtId: string, yesterday: LineSpec[], today: LineSpec[]) {
     adm_date: '2026-11-18 10:00:00',
     diagnoses: ['E11.900'],
     lines: [
+      // An oral antidiabetic before: the second-line card of 德谷门冬双胰岛素, whose basis is the very restriction,
+      // does not fire, so the indication reminder is not dropped as restated (packages/core/README.md).
+      { code: METFORMIN_EMPAGLIFLOZIN, rx_id: 'M0', date: '2026-11-18 11:00:00', current: false },
       ...yesterday.map((l) => ({ ...l, date: '2026-11-19 09:00:00', current: false })),
       ...today.map((l) => ({ ...l, date: '2026-11-20 09:00:00' })),
     ],

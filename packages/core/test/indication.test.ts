@@ -70,6 +70,8 @@ describe('indication: diagnoses read from the text only silence the reminder', (
     const out = run(lib, {
       diagnoses: ['E11.900'],
       lines: [
+        // Metformin before as well: without it the second-line card shows the same text and the reminder is dropped.
+        { code: METFORMIN_EMPAGLIFLOZIN, rx_id: 'M0', date: '2026-11-10 09:00:00', current: false },
         { code: METFORMIN_EMPAGLIFLOZIN, rx_id: 'M' },
         { code: IDEGASP, rx_id: 'I' },
       ],

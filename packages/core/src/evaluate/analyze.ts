@@ -116,7 +116,7 @@ function toFinding(
         .replaceAll('{limit}', kp?.limitText ?? '')
         .replaceAll('{fact}', hit.fact)
     : hit.message;
-  return {
+  const finding: Finding = {
     jrId: jrIdOf(library, rule, entry, hit, rxIds),
     ruleId: rule.id,
     ruleName: rule.name,
@@ -136,6 +136,8 @@ function toFinding(
     message,
     evidence: kp?.basis || kp?.limitText || rule.name,
   };
+  if (textOnly) finding.textOnlyIndication = true;
+  return finding;
 }
 
 /**
@@ -338,10 +340,49 @@ export function evaluate(
     }
   }
   if (findings.length > 1) {
+    dropRestatedIndications(findings);
     findings.sort(byOutputOrder);
     dropRepeatedJrIds(findings);
   }
   return findings;
+}
+
+/** Whether `other` flags (违规项) every line `f` flags, in the same encounter. */
+function flagsAllOf(other: Finding, f: Finding): boolean {
+  if (other.encounterId !== f.encounterId || other.patientId !== f.patientId) return false;
+  for (const l of f.lines) {
+    if (l.itemType !== 1) continue;
+    if (!other.lines.some((o) => o.itemType === 1 && o.rxId === l.rxId)) return false;
+  }
+  return true;
+}
+
+/**
+ * A text-only indication reminder restates a fact another finding of the request already shows: the sex limit of
+ * 艾地骨化醇软胶囊 and the second-line card of 艾普拉唑肠溶片 quote the very text the indication reminder asks to
+ * confirm, on the same line, so the doctor met one fact on two cards (audit A3). Such a reminder is dropped when
+ * another finding flags all its lines with the identical basis (vola_evid, trimmed); the stronger card shows the text.
+ * Nothing else is dropped, and a basis that differs at all keeps both.
+ */
+function dropRestatedIndications(findings: Finding[]): void {
+  let kept = 0;
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i]!;
+    if (f.textOnlyIndication && restated(findings, f)) continue;
+    findings[kept++] = f;
+  }
+  findings.length = kept;
+}
+
+function restated(findings: readonly Finding[], f: Finding): boolean {
+  const basis = f.evidence.trim();
+  if (basis === '') return false;
+  for (const other of findings) {
+    if (other !== f && !other.textOnlyIndication && other.evidence.trim() === basis && flagsAllOf(other, f)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Output order: severity, then rule, then jr_id. */

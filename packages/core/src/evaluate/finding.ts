@@ -32,4 +32,6 @@ export interface Finding {
   message: string;
   /** vola_evid. */
   evidence: string;
+  /** A text-only 药品限适应症 reminder (only asks to confirm the restriction); absent otherwise. */
+  textOnlyIndication?: true;
 }
