@@ -197,11 +197,13 @@ const PINNED = {
   // Then a text-only indication reminder that restates another finding's identical basis on the same lines is
   // dropped: 44 药品限适应症 results (780 → 736; 38 beside 药品限二线使用, 4 药品区分性别使用, 1 each 药品限支付疗程,
   // 药品限就医方式, 药品限医疗机构级别) (f184f805… → 323e890e…), every other result unchanged.
+  // Then drug classes in words (一个药理分类（ATC …）, and two library drugs of the class in the second-line fallback):
+  // the vola_cont of 53 重复开药 and 21 药品限二线使用 results (323e890e… → 67512c10…), nothing else.
   firstIds: [
     'JRc5e6cd8b48a11ef5af443b2b',
     'JR0f7104d58af3305f0e85da08',
     'JR14085e1f3746f7cc4216e00d',
     'JR1e474975589124065dd379f5',
   ],
-  digest: '323e890ec2e96f8f75ec3ab6b3723b88acb2111110f6cc4ece9bd387823a657a',
+  digest: '67512c1060f3b9811139388786c9aaba15996d9e31914d69e43c3143066e8c72',
 };

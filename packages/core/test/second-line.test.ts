@@ -124,7 +124,9 @@ describe('second_line: a point whose text names no therapy keeps the fallback (�
       ],
     );
     expect(flaggedRx(r!)).toEqual(['T1']);
-    expect(r!.vola_cont).toContain('未见同类（A10BK）其他药品的既往使用记录');
+    expect(r!.vola_cont).toContain(
+      '未见同一药理分类（ATC A10BK，如【脯氨酸加格列净片】【脯氨酸恒格列净片】）其他药品的既往使用记录',
+    );
   });
 });
 
@@ -146,7 +148,7 @@ describe('second_line: a bare "限二线用药" R03 drug looks for another drug 
       expect(more).toEqual([]);
       expect(flaggedRx(r!)).toEqual(['I1']);
       expect(r!.sev_deg).toBe('2');
-      expect(r!.vola_cont).toContain('未见同类（R03）其他药品的既往使用记录');
+      expect(r!.vola_cont).toMatch(/未见同一治疗类别（ATC R03，如【[^】]+】【[^】]+】）其他药品的既往使用记录/);
     }
     // Tiotropium prescribed today with it is no earlier line.
     expect(secondLine([{ code: TIOTROPIUM }, { code: INDACATEROL }])).toHaveLength(1);

@@ -45,7 +45,7 @@ export const checkDrugClassDuplicate: RuleCheck = (_rule, patient, ctx) => {
       if (!distinctGeneric || !group.some((l) => l.current)) continue;
       const cls = atcClass(a.code)!;
       const names = [...new Set(group.map((l) => `【${l.name}】`))].join('');
-      const fact = `${names}同属 ${cls} 类`;
+      const fact = `${names}同属一个药理分类（ATC ${cls}）`;
       hits ??= [];
       hits.push({
         encounter,

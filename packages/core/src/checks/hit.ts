@@ -1,5 +1,5 @@
 import type { EvaluatorConfig } from '../evaluate/config';
-import type { PointEntry } from '../library/compile';
+import type { CompiledLibrary, PointEntry } from '../library/compile';
 import type { Rule } from '../library/model';
 import type { LocalTime } from '../normalize/dates';
 import type { Encounter, Line, Patient } from '../normalize/request';
@@ -33,6 +33,8 @@ export interface Hit {
 
 export interface CheckContext {
   config: EvaluatorConfig;
+  /** The library evaluated: for facts read once per library (drugs of a class, drugsOfClass). */
+  library: CompiledLibrary;
   now: LocalTime;
   /**
    * The lines of the patient in hand that a surgery-discount point has flagged: a code in several incision groups

@@ -1,3 +1,4 @@
+import type { CompiledLibrary } from '../library/compile';
 import type { Line } from '../normalize/request';
 import { atcClass, isWesternDrugCode, sameAtcClass, sameGeneric, showsClass } from './drug-codes';
 import type { PointCheck } from './hit';
@@ -19,6 +20,28 @@ function fallbackGroup(code: string): string | undefined {
   return undefined;
 }
 
+const EXAMPLES = 2;
+
+/**
+ * 「，如【…】【…】」: up to two other drugs of the class that the library's own points name (their item names), so the
+ * doctor reads what the class is; the national data has no ATC name table, and a class name made up here could be
+ * wrong. A drug of the same generic as the line's, or of the line's own name, is not an example of another drug.
+ */
+function examplesOf(library: CompiledLibrary, atcPrefix: string, line: Line): string {
+  const alike = (a: string, b: string) => sameAtcClass(a, b) && sameGeneric(a, b);
+  const chosen: string[] = [];
+  let text = '';
+  for (const drug of library.drugsOfClass(atcPrefix)) {
+    // One example per generic: 奥美拉唑碳酸氢钠干混悬剂(Ⅰ) and (Ⅱ) are one drug to the doctor.
+    if (drug.name === line.name || alike(drug.code, line.code)) continue;
+    if (chosen.some((c) => alike(c, drug.code)) || text.includes(`【${drug.name}】`)) continue;
+    chosen.push(drug.code);
+    text += `【${drug.name}】`;
+    if (chosen.length === EXAMPLES) break;
+  }
+  return chosen.length > 0 ? `，如${text}` : '';
+}
+
 /**
  * 药品限二线使用. With first-line codes or classes (the therapy the point's text names, read at import): fires when
  * no context line (earlier order or encounter) shows one; a line of the drug itself (same class and generic name)
@@ -28,7 +51,7 @@ function fallbackGroup(code: string): string | undefined {
  * therapeutic group for the groups of FALLBACK_GROUPS). Allocates nothing per
  * line until it fires.
  */
-export const checkSecondLine: PointCheck = (entry, lines) => {
+export const checkSecondLine: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'second_line') return undefined;
   const codes = limit.firstLineCodes;
@@ -61,7 +84,9 @@ export const checkSecondLine: PointCheck = (entry, lines) => {
         )
           return undefined;
       }
-      return `未见同类（${group ?? atcClass(line.code)}）其他药品的既往使用记录`;
+      return group === undefined
+        ? `未见同一药理分类（ATC ${atcClass(line.code)}${examplesOf(ctx.library, atcClass(line.code)!, line)}）其他药品的既往使用记录`
+        : `未见同一治疗类别（ATC ${group}${examplesOf(ctx.library, group, line)}）其他药品的既往使用记录`;
     },
     (fact, line) => `${itemLabel(entry, line)}限二线使用${quoted(entry.kp.basis)}，${fact}。`,
   );

@@ -300,7 +300,7 @@ export function evaluate(
   runState.ruleFilter = request.ruleIds.length > 0 ? new Set(request.ruleIds) : undefined;
   if (runState.ruleRuns.length < library.ruleCount) runState.ruleRuns = new Uint8Array(library.ruleCount * 2);
   else runState.ruleRuns.fill(0, 0, library.ruleCount);
-  const ctx: CheckContext = { config, now, surgeryFlagged: undefined };
+  const ctx: CheckContext = { config, library, now, surgeryFlagged: undefined };
   const findings: Finding[] = [];
 
   for (const patient of request.patients) {

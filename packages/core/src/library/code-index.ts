@@ -7,6 +7,8 @@ export interface CodeLookup {
   readonly size: number;
   /** The points naming `code`, whose hash (codeHashOf) the caller computed once. */
   getHashed(code: string, hash: number): IndexValue | undefined;
+  /** Every code that starts with `prefix`, in no particular order. Scans all codes: for once-per-library facts. */
+  codesStartingWith(prefix: string): string[];
 }
 
 /**
@@ -67,6 +69,10 @@ export class CodeIndex implements CodeLookup {
 
   get(code: string): IndexValue | undefined {
     return this.getHashed(code, codeHashOf(code));
+  }
+
+  codesStartingWith(prefix: string): string[] {
+    return this.codes.filter((code) => code.startsWith(prefix));
   }
 
   /** get() with the code's hash already computed (codeHashOf). */

@@ -29,6 +29,12 @@ export interface PointEntry {
   jrPrefix: { a: number; b: number; c: number } | undefined;
 }
 
+/** A drug a library's points name: its national code and the point's item name. */
+export interface ClassDrug {
+  code: string;
+  name: string;
+}
+
 export interface CompiledRule {
   rule: Rule;
   scenes: number;
@@ -72,6 +78,29 @@ export class CompiledLibrary {
 
   rule(id: string): Rule | undefined {
     return this.rulesById.get(id);
+  }
+
+  private readonly drugsByClass = new Map<string, readonly ClassDrug[]>();
+
+  /**
+   * The drugs the library's points name under an ATC prefix (a class 「A02BC」 or a group 「R03」): each national code
+   * of a western drug (X + ATC …) with the item name of its first point, by code. Read once per prefix and library,
+   * so a reminder can give examples of a class from the library itself: the national data has no ATC name table.
+   */
+  drugsOfClass(atcPrefix: string): readonly ClassDrug[] {
+    let drugs = this.drugsByClass.get(atcPrefix);
+    if (drugs === undefined) {
+      const found: ClassDrug[] = [];
+      for (const code of this.byCode.codesStartingWith(`X${atcPrefix}`).sort()) {
+        const points = this.lookup(code);
+        const first = Array.isArray(points) ? points[0] : points;
+        const name = first?.kp.itemName.trim();
+        if (name) found.push({ code, name });
+      }
+      drugs = found;
+      this.drugsByClass.set(atcPrefix, drugs);
+    }
+    return drugs;
   }
 
   rules(): readonly Rule[] {

@@ -46,6 +46,20 @@ export class LazyCodeIndex implements CodeLookup {
     }
   }
 
+  codesStartingWith(prefix: string): string[] {
+    const { codeChars, codeStart } = this.table;
+    const found: string[] = [];
+    for (let n = 0; n < codeStart.length - 1; n++) {
+      const start = codeStart[n]!;
+      const end = codeStart[n + 1]!;
+      if (end - start < prefix.length) continue;
+      let i = 0;
+      while (i < prefix.length && codeChars[start + i] === prefix.charCodeAt(i)) i++;
+      if (i === prefix.length) found.push(String.fromCharCode(...codeChars.subarray(start, end)));
+    }
+    return found;
+  }
+
   private sameCode(n: number, code: string): boolean {
     const { codeChars, codeStart } = this.table;
     const start = codeStart[n]!;
