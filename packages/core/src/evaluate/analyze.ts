@@ -19,6 +19,7 @@ import { parseScenes, sceneMask } from '../normalize/scenes';
 import { type EvaluatorConfig, resolveConfig } from './config';
 import { effectiveRule } from './effective-rules';
 import type { Finding, FindingLine } from './finding';
+import { cutToChars, fitMessage } from './national-text-length';
 import { judgeResultId, judgeResultIdAfter, judgeResultIdOfStay, judgeResultPrefix } from './jr-id';
 import { asksOncePerStay } from './stay-question';
 
@@ -110,12 +111,13 @@ function toFinding(
   const first = flagged[0]?.line;
   const encounter = hit.encounter;
 
-  const message = rule.message
+  const sentence = rule.message
     ? rule.message
         .replaceAll('{item}', kp?.itemName ?? first?.name ?? '')
         .replaceAll('{limit}', kp?.limitText ?? '')
         .replaceAll('{fact}', hit.fact)
     : hit.message;
+  const message = fitMessage(sentence, kp?.limitText);
   const finding: Finding = {
     jrId: jrIdOf(library, rule, entry, hit, rxIds),
     ruleId: rule.id,
@@ -197,7 +199,7 @@ export function toJudgeResult(f: Finding, taskId: string): JudgeResultDto {
     vola_amt: f.amount,
     vola_amt_stas: f.amountComputed ? '1' : '0',
     sev_deg: String(f.severity) as '1' | '2' | '3',
-    vola_evid: f.evidence,
+    vola_evid: cutToChars(f.evidence),
     vola_bhvr_type: RULE_CLASS_CODE[f.ruleClass] ?? '',
     task_id: taskId,
     wf_impact: f.impact,
