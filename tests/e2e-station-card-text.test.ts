@@ -69,10 +69,10 @@ describe('the 依据 line', () => {
 
     // The national evidence of 药品种类超标 is the rule name itself.
     expect(byRule('药品种类超标')).toEqual([expect.objectContaining({ evidence: null })]);
-    // 「限2型糖尿病。」 is quoted whole in the sentence.
+    // 「限2型糖尿病。」 is quoted in the sentence (without its full stop, as every quotation).
     const indication = byRule('药品限适应症');
     expect(indication).toEqual([expect.objectContaining({ evidence: null })]);
-    expect(indication[0]!.content).toContain('（限2型糖尿病。）');
+    expect(indication[0]!.content).toContain('（限2型糖尿病）');
     // The drug's indication text says what the sex warning does not.
     expect(byRule('药品区分性别使用')).toEqual([
       expect.objectContaining({

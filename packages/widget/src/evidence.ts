@@ -5,7 +5,7 @@ const EDGES = /^[\s。．.，,；;：:]+|[\s。．.，,；;：:]+$/g;
 
 /**
  * Whether the national vola_evid tells the doctor more than the card already does. Many rules' evidence is only the
- * rule name (重复开药, 药品种类超标) or a limit the sentence quotes in full (「限2型糖尿病。」 in 「…（限2型糖尿病。），请确认…」);
+ * rule name (重复开药, 药品种类超标) or a limit the sentence quotes in full (「限2型糖尿病。」 in 「…（限2型糖尿病），本次诊断为…，请确认…」);
  * a 依据 line repeating it is one more line to read for nothing.
  */
 export function evidenceAddsText(result: Pick<JudgeResultDto, 'vola_evid' | 'rule_name' | 'vola_cont'>): boolean {

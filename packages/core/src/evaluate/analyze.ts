@@ -19,8 +19,8 @@ import { parseScenes, sceneMask } from '../normalize/scenes';
 import { type EvaluatorConfig, resolveConfig } from './config';
 import { effectiveRule } from './effective-rules';
 import type { Finding, FindingLine } from './finding';
-import { cutToChars, fitMessage } from './national-text-length';
 import { judgeResultId, judgeResultIdAfter, judgeResultIdOfStay, judgeResultPrefix } from './jr-id';
+import { cutToChars, fitMessage } from './national-text-length';
 import { asksOncePerStay } from './stay-question';
 
 export interface AnalyzeOptions {
