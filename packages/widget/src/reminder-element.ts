@@ -88,6 +88,7 @@ export class PrealertReminderElement extends ElementBase {
   private readonly progress: HTMLElement;
   private readonly notice: HTMLElement;
   private readonly list: HTMLOListElement;
+  private readonly confirmAllButton: HTMLButtonElement;
   private readonly live: HTMLElement;
   private readonly hints: HTMLElement;
   private readonly cards = new Map<string, WarningCard>();
@@ -126,6 +127,12 @@ export class PrealertReminderElement extends ElementBase {
     bar.append(this.heading, this.counts, this.progress);
     this.notice = doc.createElement('p');
     this.notice.className = 'notice';
+    this.confirmAllButton = doc.createElement('button');
+    this.confirmAllButton.type = 'button';
+    this.confirmAllButton.className = 'confirm-all';
+    // Like the cards' own buttons: reached by its key (A on any warning) or the mouse, not an extra Tab stop.
+    this.confirmAllButton.tabIndex = -1;
+    this.confirmAllButton.setAttribute('aria-keyshortcuts', 'A');
     this.list = doc.createElement('ol');
     this.list.className = 'cards';
     this.list.setAttribute('aria-label', '提醒列表');
@@ -134,7 +141,7 @@ export class PrealertReminderElement extends ElementBase {
     this.live.setAttribute('aria-live', 'polite');
     this.hints = doc.createElement('p');
     this.hints.className = 'hints';
-    panel.append(bar, this.notice, this.list, this.hints, this.live);
+    panel.append(bar, this.notice, this.confirmAllButton, this.list, this.hints, this.live);
     this.shadow.append(style, panel);
 
     this.sender = new FeedbackSender(
@@ -323,7 +330,7 @@ export class PrealertReminderElement extends ElementBase {
   private render(): void {
     this.heading.textContent = this.getAttribute('heading') ?? '医保智能提醒';
     const hotkey = this.hotkey ? `${this.hotkey} 进入提醒 · ` : '';
-    this.hints.textContent = `${hotkey}Tab/↑↓ 切换 · ←→ 按钮 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认 · Esc 取消`;
+    this.hints.textContent = `${hotkey}Tab/↑↓ 切换 · ←→ 按钮 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认 · A 全部确认仅需确认的 · Esc 取消`;
     this.renderCounts();
     this.renderNotice();
     this.renderCards();
@@ -395,7 +402,62 @@ export class PrealertReminderElement extends ElementBase {
     this.updateRovingTabIndex();
   }
 
+  /**
+   * Unanswered warnings that ask only for a confirmation (confirm / notice: 继续执行 with no reason). One the doctor
+   * sent back on an earlier analysis (「上次选择：返回修改」) is left to her: confirming it in bulk would overrule her.
+   */
+  private confirmOnlyOpen(): WarningCard[] {
+    const open: WarningCard[] = [];
+    for (const result of this.results) {
+      if (result.wf_impact !== 'confirm' && result.wf_impact !== 'notice') continue;
+      const card = this.cards.get(result.jr_id);
+      if (!card || this.isAnswered(result.jr_id)) continue;
+      const known = this.decisionsByJr.get(result.jr_id);
+      if (known?.disposition === 'modify' && known.delivery !== 'rejected') continue;
+      open.push(card);
+    }
+    return open;
+  }
+
+  /** The bulk action is offered only where it saves keys: two or more warnings that ask only for a confirmation. */
+  private renderConfirmAll(): void {
+    const open = this.confirmOnlyOpen().length;
+    const offered = open >= 2;
+    this.confirmAllButton.hidden = !offered;
+    if (!offered) return;
+    const text = `全部确认继续执行（${open} 条仅需确认）`;
+    if (this.confirmAllButton.firstChild?.textContent === text) return;
+    const kbd = this.ownerDocument.createElement('kbd');
+    kbd.textContent = 'A';
+    kbd.setAttribute('aria-hidden', 'true');
+    setChildren(this.confirmAllButton, [text, kbd]);
+  }
+
+  /** 继续执行 on every open confirm-only warning: one 3103 each, as if the doctor had pressed C Enter on each. */
+  private confirmAll(from: WarningCard | undefined): void {
+    const open = this.confirmOnlyOpen();
+    if (open.length < 2) return;
+    this.answeredAnnounced = false;
+    this.completeAnnounced = false;
+    for (const card of open) {
+      const decision = this.sendDecision(card.result, 'continue', '');
+      card.closeForm();
+      card.showDecision(decision);
+      const detail: DecisionEventDetail = { jrId: card.jrId, disposition: 'continue', reason: '', result: card.result };
+      this.emit('prealert-decision', detail);
+    }
+    this.renderProgress();
+    this.announce(`已确认继续执行 ${open.length} 条仅需确认的提醒`);
+    if (this.checkAnswered()) return;
+    const start = from ?? open[open.length - 1];
+    if (start) {
+      if (from && !this.isAnswered(from.jrId)) this.focusCard(from.jrId);
+      else this.focusNextUndecided(start.jrId);
+    }
+  }
+
   private renderProgress(): void {
+    this.renderConfirmAll();
     const parts: string[] = [];
     if (this.results.length > 0) {
       const answered = this.results.filter((r) => this.isAnswered(r.jr_id)).length;
@@ -490,6 +552,10 @@ export class PrealertReminderElement extends ElementBase {
   private onClick(event: MouseEvent): void {
     const target = event.target instanceof Element ? event.target.closest('button') : null;
     const card = this.cardOf(target);
+    if (target === this.confirmAllButton) {
+      this.confirmAll(this.cards.get(this.activeJrId ?? ''));
+      return;
+    }
     if (!target || !card) return;
     if (target === card.modifyButton) this.record(card, 'modify', '');
     else if (target === card.continueButton) this.openContinue(card);
@@ -528,7 +594,7 @@ export class PrealertReminderElement extends ElementBase {
     }
     if (inText) return;
     // A key held down repeats: one press is one decision. Arrows and Tab may repeat to move along.
-    if (event.repeat && /^([1-9mMcC]|Enter)$/.test(event.key)) {
+    if (event.repeat && /^([1-9mMcCaA]|Enter)$/.test(event.key)) {
       event.preventDefault();
       return;
     }
@@ -584,6 +650,11 @@ export class PrealertReminderElement extends ElementBase {
       case 'M':
         event.preventDefault();
         this.record(card, 'modify', '');
+        return;
+      case 'a':
+      case 'A':
+        event.preventDefault();
+        this.confirmAll(card);
         return;
       case 'c':
       case 'C':

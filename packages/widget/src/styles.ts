@@ -29,6 +29,7 @@ export const REMINDER_STYLES = `
 .count.sev-2 { color: #fff; background: var(--prealert-sev2); }
 .count.sev-3 { color: #4a3800; background: #ffd54f; }
 .progress { font-size: 12px; color: #52606d; white-space: nowrap; }
+button.confirm-all { display: block; margin: 6px 12px 0; border-color: #e0b000; background: #fff8e1; color: #4a3800; }
 .notice { margin: 0; padding: 14px 12px; color: #52606d; }
 .notice.ok { color: #1b5e20; }
 .notice.down { color: #7a5d00; background: #fffbea; }

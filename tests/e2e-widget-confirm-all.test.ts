@@ -1,0 +1,158 @@
+/**
+ * 「全部确认」: several warnings that only ask for a confirmation (wf_impact confirm, 药品限适应症 / 重复开药) answered with
+ * one key, in real headless Chromium against the real sidecar, on real national codes. Each still gets its own 3103;
+ * a warning that needs a reason, and one the doctor sent back (返回修改), are left as they are.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogueItem, DemoPatient } from '../examples/web-his/public/demo-data.js';
+import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { analyse } from './support/host-analysis';
+import { taskDispositions } from './support/task-dispositions';
+
+let stack: DemoStack;
+
+beforeAll(async () => {
+  stack = await startDemoStack('confirm-all');
+}, 120_000);
+
+afterAll(() => stack?.stop());
+
+const drug = (code: string, name: string, price: number): CatalogueItem => ({
+  code,
+  name,
+  kind: 'drug',
+  hilistType: '101',
+  chrgType: '09',
+  spec: '',
+  unit: '盒',
+  price,
+  note: '',
+});
+
+// An adult woman with a cold (J06.900): every 限适应症 drug below asks for a confirmation, the two N02BE drugs are a
+// 重复开药 confirmation, and the children's paracetamol also needs a reason (药品儿童专用).
+const patient: DemoPatient = {
+  id: 'CONFIRM-ALL',
+  name: '测女',
+  gend: '2',
+  brdy: '1990-05-12',
+  visit: 'outpatient',
+  deptCode: 'A01',
+  deptName: '内科门诊',
+  diagnosis: { code: 'J06.900', name: '急性上呼吸道感染' },
+};
+const items = [
+  drug('XA10BJA085B002010106474', '艾塞那肽注射液', 380),
+  drug('XC09CAA284A001010100553', '阿利沙坦酯片', 30),
+  drug('XJ01DDL014B001010100609', '注射用拉氧头孢钠', 25),
+  drug('XN02BEA139A001010103094', '氨酚帕马溴片', 15),
+  drug('XN02BEX097A001010105889', '小儿对乙酰氨基酚片', 6.5),
+];
+
+type Card = { rule: string; text: string; outcome: string };
+
+const panel = (page: Page) =>
+  page.evaluate(() => {
+    const root = document.querySelector('prealert-reminder')!.shadowRoot!;
+    const button = root.querySelector('button.confirm-all') as HTMLButtonElement | null;
+    return {
+      button: button && !button.hidden ? (button.textContent ?? '') : null,
+      keys: button?.getAttribute('aria-keyshortcuts') ?? null,
+      live: root.querySelector('[aria-live="polite"].sr-only')?.textContent ?? '',
+      progress: root.querySelector('.progress')?.textContent ?? '',
+      cards: [...root.querySelectorAll('li.card')].map(
+        (card): Card => ({
+          rule: card.querySelector('.rule')?.textContent ?? '',
+          text: card.querySelector('.content')?.textContent ?? '',
+          outcome: (card.querySelector('.outcome') as HTMLElement).hidden
+            ? ''
+            : (card.querySelector('.outcome .chosen')?.textContent ?? ''),
+        }),
+      ),
+    };
+  });
+
+describe('全部确认 on the warnings that only ask for a confirmation', () => {
+  it('answers each of them 继续执行 with its own 3103, and leaves reason and 返回修改 warnings alone', async () => {
+    const page = await stack.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const taskId = 'T-CONFIRM-ALL-1';
+    const input = buildAnalysisInput({
+      patient,
+      visit: 'outpatient',
+      orders: items.map((item, i) => ({ rxId: `RX-CA-${i + 1}`, item, cnt: 1 })),
+      taskId,
+      now: new Date(),
+    });
+    const shown = await analyse(page, input);
+    const confirmRules = ['药品限适应症', '药品限适应症', '药品限适应症', '重复开药'];
+    expect(shown.rules).toEqual([...confirmRules, '药品儿童专用'].sort());
+
+    const before = await panel(page);
+    expect(before.button).toBe('全部确认继续执行（4 条仅需确认）A');
+    expect(before.keys).toBe('A');
+
+    // The doctor sends one 限适应症 drug back first (M on its card).
+    await page.keyboard.press('F8');
+    await page.locator('prealert-reminder li.card', { hasText: '阿利沙坦酯片' }).focus();
+    await page.keyboard.press('m');
+    expect((await panel(page)).button).toBe('全部确认继续执行（3 条仅需确认）A');
+
+    // One key, on whichever warning has focus, answers the three left.
+    await page.keyboard.press('F8');
+    await page.keyboard.press('a');
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+      null,
+      { timeout: 10_000 },
+    );
+    const after = await panel(page);
+    expect(after.button).toBeNull();
+    expect(after.progress).toBe('已处理 4/5');
+    expect(after.live).toBe('已确认继续执行 3 条仅需确认的提醒');
+    const outcomeOf = (text: string) => after.cards.find((c) => c.text.includes(text))?.outcome;
+    expect(outcomeOf('艾塞那肽注射液')).toBe('已选择：继续执行');
+    expect(outcomeOf('注射用拉氧头孢钠')).toBe('已选择：继续执行');
+    expect(outcomeOf('同属')).toBe('已选择：继续执行');
+    expect(outcomeOf('阿利沙坦酯片')).toBe('已选择：返回修改');
+    expect(after.cards.find((c) => c.rule === '药品儿童专用')?.outcome).toBe('');
+
+    // The sidecar has one answer per warning: 1 (继续执行, no reason needed) for the three, 2 for the one sent back.
+    const recorded = await taskDispositions(stack.sidecar.url, taskId);
+    expect(Object.keys(recorded)).toHaveLength(4);
+    expect(recorded[shown.jrIds.药品儿童专用!]).toBeUndefined();
+    expect(recorded[shown.jrIds.重复开药!]).toEqual(expect.objectContaining({ dspo_way: '1' }));
+    const ways = Object.values(recorded)
+      .map((d) => d.dspo_way)
+      .sort();
+    expect(ways).toEqual(['1', '1', '1', '2']);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('is not offered for a single warning that only asks for a confirmation', async () => {
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const input = buildAnalysisInput({
+      patient: { ...patient, id: 'CONFIRM-ONE' },
+      visit: 'outpatient',
+      orders: [items[0]!, items[4]!].map((item, i) => ({ rxId: `RX-C1-${i + 1}`, item, cnt: 1 })),
+      taskId: 'T-CONFIRM-ALL-2',
+      now: new Date(),
+    });
+    const shown = await analyse(page, input);
+    expect(shown.rules).toEqual(['药品儿童专用', '药品限适应症']);
+    expect((await panel(page)).button).toBeNull();
+    await page.keyboard.press('F8');
+    await page.keyboard.press('a');
+    expect((await panel(page)).progress).toBe('已处理 0/2');
+    await page.close();
+  }, 60_000);
+});
