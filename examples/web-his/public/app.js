@@ -219,9 +219,13 @@ function renderTotals() {
   }
 }
 
+/**
+ * The status line is a live region: writing it, even the same text, makes a screen reader say it again, so an
+ * unchanged line is left alone.
+ */
 function setStatus(text, kind = '') {
   const status = $('check-status');
-  status.textContent = text;
+  if (status.textContent !== text) status.textContent = text;
   status.dataset.kind = kind;
 }
 
@@ -270,10 +274,10 @@ function scheduleAnalysis() {
   clearTimeout(state.timer);
   state.generation += 1;
   state.checking = true;
-  if (orders().length > 0) {
-    setStatus('正在检查医保规则…', 'busy');
-    reminder.showChecking();
-  }
+  // While the sidecar is away the 「暂不可用」 line stays and the re-check is quiet: the doctor heard it when it went
+  // away and hears again only when it is back (or the reason changes), not after every edit.
+  if (orders().length > 0 && $('check-status').dataset.kind !== 'down') setStatus('正在检查医保规则…', 'busy');
+  if (orders().length > 0) reminder.showChecking();
   state.timer = setTimeout(runAnalysis, ANALYZE_DEBOUNCE_MS);
 }
 

@@ -244,9 +244,12 @@ export class PrealertReminderElement extends ElementBase {
     this.checkComplete();
   }
 
-  /** Shows that an analysis is running (keeps the current warnings visible). */
+  /**
+   * Shows that an analysis is running (keeps the current warnings visible). While the sidecar is unavailable the
+   * notice stays as it is: re-checking after every edit is a quiet retry, not news to announce again.
+   */
   showChecking(): void {
-    if (this.phase === 'idle' || this.phase === 'unavailable') this.phase = 'checking';
+    if (this.phase === 'idle') this.phase = 'checking';
     this.render();
   }
 
@@ -361,10 +364,13 @@ export class PrealertReminderElement extends ElementBase {
     };
     const showNotice = this.results.length === 0;
     this.notice.hidden = !showNotice;
-    this.notice.textContent = texts[this.phase];
+    // A live region speaks whenever its text is written, even the same text: written only when it changes, the
+    // 「暂不可用」 alert is heard when the sidecar goes away, not again after every edit while it stays away.
+    const role = this.phase === 'unavailable' ? 'alert' : 'status';
+    if (this.notice.getAttribute('role') !== role) this.notice.setAttribute('role', role);
+    if (this.notice.textContent !== texts[this.phase]) this.notice.textContent = texts[this.phase];
     this.notice.classList.toggle('ok', this.phase === 'shown');
     this.notice.classList.toggle('down', this.phase === 'unavailable');
-    this.notice.setAttribute('role', this.phase === 'unavailable' ? 'alert' : 'status');
   }
 
   private renderCards(): void {
