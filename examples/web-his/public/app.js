@@ -24,8 +24,6 @@ const state = {
   /** When each visit (patient + 门诊/住院) began in this station: it dates the encounter for the whole visit. */
   visitsOpened: new Map(),
   results: /** @type {import('@prealert/widget').JudgeResultDto[]} */ ([]),
-  /** An edit whose 3101 has not answered yet: the warnings shown may be those of the order before it. */
-  checking: false,
   nextLine: 1,
   generation: 0,
   timer: /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined),
@@ -273,18 +271,17 @@ function addFromEntry() {
 function scheduleAnalysis() {
   clearTimeout(state.timer);
   state.generation += 1;
-  state.checking = true;
   // While the sidecar is away the 「暂不可用」 line stays and the re-check is quiet: the doctor heard it when it went
   // away and hears again only when it is back (or the reason changes), not after every edit.
   if (orders().length > 0 && $('check-status').dataset.kind !== 'down') setStatus('正在检查医保规则…', 'busy');
-  if (orders().length > 0) reminder.showChecking();
+  // From the edit on, the element's readyToSave is false until this edit's analysis ends (the debounce included).
+  reminder.showChecking();
   state.timer = setTimeout(runAnalysis, ANALYZE_DEBOUNCE_MS);
 }
 
 async function runAnalysis() {
   const generation = state.generation;
   if (orders().length === 0) {
-    state.checking = false;
     state.results = [];
     reminder.clear();
     setStatus('');
@@ -310,7 +307,6 @@ async function runAnalysis() {
   });
   // A slower answer to an older edit must not overwrite a newer one.
   if (generation !== state.generation) return;
-  state.checking = false;
   const ms = Math.round(performance.now() - started);
   if (outcome.kind !== 'ok') {
     $('task-id').textContent = '—';
@@ -369,26 +365,22 @@ function envelopeFields() {
 // ---- saving ----
 
 /**
- * Whether the prescription may be saved as it is: only when every warning shown now is answered 继续执行 and the
- * sidecar has not refused that answer. A 返回修改 means the doctor goes back and changes the order (the next
- * analysis then no longer finds the warning, or asks again), so the order cannot be saved as it stands; a
- * warning not answered, or whose 3103 the sidecar refused, is still open. A 继续执行 still on its way (the sidecar
- * slow or away for a moment) counts: the element keeps resending it, and prescribing never waits for the sidecar.
- * When the sidecar gave no answer at all, no warning is shown and saving goes ahead (fail-open).
+ * The save rule is the element's: `readyToSave` / `saveReadiness` (packages/widget/README.md, 保存医嘱). Only the
+ * wording of the refusal is the station's.
  */
 function saveMessage() {
-  if (state.checking) return '正在检查医保规则，请稍候再保存。';
-  const count = { open: 0, continue: 0, 'continue-pending': 0, modify: 0, refused: 0 };
-  for (const result of reminder.currentResults) count[answerTo(result.jr_id)] += 1;
-  const problems = [
-    count.modify > 0 ? `${count.modify} 条已选择返回修改，请先修改相应医嘱` : '',
-    count.open > 0 ? `${count.open} 条医保提醒未处理` : '',
-    count.refused > 0 ? `${count.refused} 条处理未被医保提醒服务接受，请重新处理` : '',
-  ].filter((text) => text !== '');
-  if (problems.length > 0) return `未保存：${problems.join('；')}。可按 F8 逐条处理。`;
-  const pending = count['continue-pending'];
-  return pending > 0
-    ? `医嘱已保存（演示，不写入任何系统）。${pending} 条继续执行的理由尚在送达，页面会自动重试。`
+  const readiness = reminder.saveReadiness;
+  if (readiness.reason === 'checking') return '正在检查医保规则，请稍候再保存。';
+  if (!readiness.ready) {
+    const problems = [
+      readiness.modify > 0 ? `${readiness.modify} 条已选择返回修改，请先修改相应医嘱` : '',
+      readiness.open > 0 ? `${readiness.open} 条医保提醒未处理` : '',
+      readiness.refused > 0 ? `${readiness.refused} 条处理未被医保提醒服务接受，请重新处理` : '',
+    ].filter((text) => text !== '');
+    return `未保存：${problems.join('；')}。可按 F8 逐条处理。`;
+  }
+  return readiness.pending > 0
+    ? `医嘱已保存（演示，不写入任何系统）。${readiness.pending} 条继续执行的理由尚在送达，页面会自动重试。`
     : '医嘱已保存（演示，不写入任何系统）。';
 }
 
@@ -480,6 +472,12 @@ async function start() {
   for (const type of ['prealert-decision', 'prealert-recorded', 'prealert-feedback-error']) {
     reminder.addEventListener(type, renderBadges);
   }
+  // The save button says whether saving is allowed now, from the element's one signal.
+  reminder.addEventListener('prealert-readiness', (event) => {
+    const save = $('save');
+    save.dataset.ready = String(event.detail.ready);
+    save.title = event.detail.ready ? '' : '尚有医保提醒未处理，或正在检查';
+  });
 
   renderPatient();
   renderOrders();

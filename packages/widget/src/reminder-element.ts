@@ -5,6 +5,7 @@ import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
 import { composeReason } from './reason';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
+import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
 import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
 import { REMINDER_STYLES } from './styles';
 import type {
@@ -100,6 +101,9 @@ export class PrealertReminderElement extends ElementBase {
   private infno = '3101';
   private taskIdValue = '';
   private phase: Phase = 'idle';
+  /** showChecking() was called and no show(), showUnavailable() or clear() has ended it yet. */
+  private checking = false;
+  private lastReadiness: SaveReadiness | undefined;
   private activeJrId: string | undefined;
   private returnFocusTo: Element | null = null;
   private answeredAnnounced = false;
@@ -231,6 +235,7 @@ export class PrealertReminderElement extends ElementBase {
     const previousIds = new Set(this.results.map((r) => r.jr_id));
     this.results = [...results].sort(severityOrder);
     this.phase = 'shown';
+    this.checking = false;
     const fresh = this.results.filter((r) => !previousIds.has(r.jr_id));
     // A new analysis is answered (and announced) on its own, even where every warning is one seen before.
     if (fresh.length > 0 || this.taskIdValue !== previousTask) {
@@ -249,6 +254,7 @@ export class PrealertReminderElement extends ElementBase {
    * notice stays as it is: re-checking after every edit is a quiet retry, not news to announce again.
    */
   showChecking(): void {
+    this.checking = true;
     if (this.phase === 'idle') this.phase = 'checking';
     this.render();
   }
@@ -256,6 +262,7 @@ export class PrealertReminderElement extends ElementBase {
   /** The sidecar did not answer: say so without blocking (fail-open). */
   showUnavailable(detail = ''): void {
     this.phase = 'unavailable';
+    this.checking = false;
     this.results = [];
     this.notice.title = detail;
     this.render();
@@ -264,6 +271,7 @@ export class PrealertReminderElement extends ElementBase {
   clear(): void {
     this.results = [];
     this.phase = 'idle';
+    this.checking = false;
     this.render();
   }
 
@@ -295,6 +303,22 @@ export class PrealertReminderElement extends ElementBase {
   /** The answers to the warnings shown now, in their order. */
   get decisions(): WarningDecision[] {
     return this.decisionsInOrder().filter((d): d is WarningDecision => d !== undefined);
+  }
+
+  /**
+   * Whether the HIS may save the prescription as it stands (see saveReadiness for why). The one signal a save button
+   * needs: the sidecar unavailable is ready (fail-open), an analysis still running is not.
+   */
+  get readyToSave(): boolean {
+    return this.saveReadiness.ready;
+  }
+
+  get saveReadiness(): SaveReadiness {
+    return saveReadiness({
+      checking: this.checking,
+      unavailable: this.phase === 'unavailable',
+      answers: this.decisionsInOrder(),
+    });
   }
 
   /** 3103s waiting for the sidecar. */
@@ -462,7 +486,16 @@ export class PrealertReminderElement extends ElementBase {
     }
   }
 
+  /** prealert-readiness whenever readyToSave, its reason or a count changes, so the host never polls. */
+  private reportReadiness(): void {
+    const now = this.saveReadiness;
+    if (sameReadiness(this.lastReadiness, now)) return;
+    this.lastReadiness = now;
+    this.emit('prealert-readiness', now);
+  }
+
   private renderProgress(): void {
+    this.reportReadiness();
     this.renderConfirmAll();
     const parts: string[] = [];
     if (this.results.length > 0) {
@@ -980,6 +1013,13 @@ export class PrealertReminderElement extends ElementBase {
 declare global {
   interface HTMLElementTagNameMap {
     'prealert-reminder': PrealertReminderElement;
+  }
+  // Typed where hosts listen for it, on the element and on the document (it bubbles and is composed).
+  interface HTMLElementEventMap {
+    'prealert-readiness': CustomEvent<SaveReadiness>;
+  }
+  interface DocumentEventMap {
+    'prealert-readiness': CustomEvent<SaveReadiness>;
   }
 }
 
