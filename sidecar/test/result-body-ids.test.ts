@@ -71,7 +71,11 @@ describe('stored result bodies', () => {
     const server = await testServer({ upstream: { url: gateway.url, timeoutMs: 5_000 } });
     try {
       await server.listen();
-      const envelope = analysisEnvelope({ encounterId: 'MZ-IDS-1', taskId: 'T-MZ-IDS-1' }) as Envelope;
+      const envelope = analysisEnvelope({
+        encounterId: 'MZ-IDS-1',
+        taskId: 'T-MZ-IDS-1',
+        patientName: '张三丰',
+      }) as Envelope;
       // A HIS that put the patient's number into an item: the data-quality reminder quotes the item back.
       const order = envelope.input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos[0]!;
       order.hilist_code = `张三丰${ID}`;
@@ -90,6 +94,8 @@ describe('stored result bodies', () => {
         '患者王某某（身份证号[redacted]）处方中存在配伍禁忌的药品。',
       );
       expect(view.results.find((r) => r.jr_id === quality!.jr_id)?.vola_cont).toContain('张三丰[redacted]');
+      // The item names kept for the reminder page: the number masked, and the patient's name (张三丰 here) too.
+      expect(view.line_names[String(order.rx_id)]).toBe('爱普列特片-[redacted]-[redacted]');
       expect(task.payload).not.toContain(ID);
       expect(task.payload).not.toContain(OTHER_ID);
       const ruleNames = server.db.prepare('SELECT rule_name FROM reminders').pluck().all();

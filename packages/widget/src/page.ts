@@ -13,6 +13,8 @@ interface TaskView {
   created_at?: string;
   results: JudgeResultDto[];
   dispositions?: Record<string, RecordedDisposition>;
+  /** rx_id → item name; absent or empty for an answer recorded before the sidecar kept names. */
+  line_names?: Record<string, string>;
 }
 
 interface WebViewHost {
@@ -139,6 +141,13 @@ async function start(): Promise<void> {
     if (reminder.pendingFeedback === 0 && byId('page-status')?.dataset.kind === 'error') setStatus('');
   });
   document.title = task.results.length > 0 ? `医保提醒（${task.results.length} 条）` : '医保提醒：无';
+  // There is no order table beside this page to find a line in: the name says which item it is, the rx_id which row.
+  // A Map, not the object: an rx_id such as "constructor" must not find Object's.
+  const names = new Map(Object.entries(task.line_names ?? {}));
+  reminder.lineLabel = (rxId) => {
+    const name = names.get(rxId);
+    return typeof name === 'string' && name !== '' ? { name, withRxId: true } : undefined;
+  };
   reminder.show(task.results ?? [], {
     infno: task.infno,
     taskId: task.task_id,

@@ -54,6 +54,7 @@ ol.cards { list-style: none; margin: 0; padding: 6px; display: block; max-height
 .evidence { display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
 .label { display: inline-block; min-width: 3em; color: #7b8794; }
 .line-violation { font-weight: 600; }
+.line-rx-id { font-size: 11px; color: #7b8794; }
 .impact.block { color: var(--prealert-sev1); font-weight: 600; }
 .actions, .form-actions { display: flex; margin-top: 6px; flex-wrap: wrap; }
 .actions > * + *, .form-actions > * + * { margin-left: 8px; }

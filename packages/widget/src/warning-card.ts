@@ -27,7 +27,11 @@ function keyHint(doc: Document, key: string): HTMLElement {
   return kbd;
 }
 
-export type LineLabel = (rxId: string) => string | undefined;
+/**
+ * How the doctor knows a line: its name, or its name with the rx_id small beside it (for a page with no order table
+ * to find the line in: the sidecar's reminder page); undefined shows the rx_id alone.
+ */
+export type LineLabel = (rxId: string) => string | { name: string; withRxId: true } | undefined;
 
 /** The number of the host's row for an rx_id, as the doctor sees it in the table (1-based), when there is one. */
 export type LineNumber = (rxId: string) => number | undefined;
@@ -273,15 +277,20 @@ export class WarningCard {
 
   private renderLines(lineLabel: LineLabel, lineNumber: LineNumber): void {
     const parts: (string | Node)[] = [element(this.doc, 'span', 'label', '医嘱')];
-    const lines: { rxId: string; name: string; violation: boolean }[] = [];
+    const lines: { rxId: string; name: string; withRxId: boolean; violation: boolean }[] = [];
     for (const detail of this.result.judge_result_detail_dtos) {
       if (!detail.rx_id || lines.some((line) => line.rxId === detail.rx_id)) continue;
-      const name = lineLabel(detail.rx_id) ?? detail.rx_id;
-      lines.push({ rxId: detail.rx_id, name, violation: detail.vola_item_type !== '2' });
+      const label = lineLabel(detail.rx_id);
+      // A plain-JS host's hook may answer null (a lookup that found nothing): that is no label, as undefined is.
+      const named = typeof label === 'object' && label !== null ? label : undefined;
+      const name = typeof label === 'string' ? label : (named?.name ?? detail.rx_id);
+      const withRxId = named !== undefined && name !== detail.rx_id;
+      lines.push({ rxId: detail.rx_id, name, withRxId, violation: detail.vola_item_type !== '2' });
     }
     lines.forEach((line, index) => {
       if (index > 0) parts.push('、');
       parts.push(element(this.doc, 'span', line.violation ? 'line-violation' : 'line-involved', line.name));
+      if (line.withRxId) parts.push(' ', element(this.doc, 'span', 'line-rx-id', line.rxId));
       const kind = line.violation ? '违规项' : '涉及项';
       // Two orders of one item (a 临时 and a 长期 order, a double entry) read the same: say which row each is.
       const namesake = lines.filter((other) => other.name === line.name);

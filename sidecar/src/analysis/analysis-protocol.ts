@@ -7,7 +7,7 @@ import type { AnalysisRecord } from '../store/records';
 import type { StartMessage } from '../worker-start';
 
 /** Bumped whenever a message below changes: a worker file from another build is refused at start. */
-export const ANALYSIS_PROTOCOL = 3;
+export const ANALYSIS_PROTOCOL = 4;
 
 export interface AnalysisWorkerData {
   admdvs: string;

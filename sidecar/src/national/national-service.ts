@@ -23,6 +23,7 @@ import { maskPatientNames, maskPatientNamesInJson, patientNamesOf } from '../ups
 import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
 import { fromHainan } from './hainan-variant';
+import { lineNamesOf } from './line-names';
 import { recordedTaskId } from './recorded-task-id';
 
 /**
@@ -255,6 +256,7 @@ export class NationalService {
     const names = results.length > localCount ? patientNamesOf(input.value) : [];
     const recordedJson = (i: number): string =>
       i >= localCount && names.length > 0 ? maskPatientNamesInJson(resultJson[i]!, names) : resultJson[i]!;
+    const shownResults = shown.map((i) => results[i]!);
     const record: AnalysisRecord = {
       taskId,
       infno,
@@ -266,6 +268,7 @@ export class NationalService {
       findings: outcome.findings,
       encounters: outcome.encounters,
       upstreamLinks,
+      lineNames: lineNamesOf(input.value, shownResults),
     };
     this.deps.recorder.enqueue(record);
     return { ok: true, envelope, taskId, resultJson, fittedText: fitted?.text, record };

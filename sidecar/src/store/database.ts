@@ -183,6 +183,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN undelivered INTEGER;
   ALTER TABLE reminders ADD COLUMN undelivered INTEGER;
   `,
+  `
+  -- The item names of the lines an answer's results flag or involve, {rx_id: name} (hilist_name, else hosplist_name;
+  -- ID numbers masked): a result names its lines only by rx_id, and the reminder page (GET /ui/reminder) shows a
+  -- doctor names. Nothing else of the request is kept. NULL for answers before this version (the page shows their
+  -- rx_ids) and for one whose lines have no name.
+  ALTER TABLE tasks ADD COLUMN line_names TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -19,6 +19,8 @@ export interface RecordRows {
     results: string,
     /** 1 when the client was gone before the answer was written (AnalysisRecorder.undelivered), else null. */
     undelivered: 1 | null,
+    /** JSON {rx_id: item name} of the lines its results flag or involve; null when none is named. */
+    lineNames: string | null,
   ];
   /** result_bodies rows: only bodies not stored before (or not yet confirmed stored). */
   bodies: [id: number, jrId: string, json: string][];
@@ -98,8 +100,8 @@ export class RecordRowWriter {
   constructor(db: Db) {
     const insertTask = db.prepare(
       `INSERT INTO tasks (id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results,
-         undelivered)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         undelivered, line_names)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // OR IGNORE: a later answer whose rows were built before this body was confirmed written carries it again.
     const insertBody = db.prepare('INSERT OR IGNORE INTO result_bodies (id, jr_id, json) VALUES (?, ?, ?)');

@@ -1,5 +1,6 @@
 import type { EncounterSummary, Finding, JudgeResultDto } from '@prealert/core';
 import { maskIdNumbers } from '../logging';
+import type { LineNames } from '../national/line-names';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import { shanghaiDay } from '../stats/days';
 import type { Db } from './database';
@@ -26,6 +27,8 @@ export interface AnalysisRecord {
   encounters: readonly EncounterSummary[];
   /** The gateway's results counted under another jr_id, [gateway jr_id, jr_id] (mergeResults); none without upstream. */
   upstreamLinks?: readonly (readonly [gatewayJrId: string, jrId: string])[] | undefined;
+  /** The item name of each line the results flag or involve (lineNamesOf); nothing else of the request is kept. */
+  lineNames?: LineNames | undefined;
   /** Set by AnalysisRecorder.undelivered while the record is still queued: its client was gone before the answer. */
   undelivered?: true;
 }
@@ -445,6 +448,7 @@ export class AnalysisRecorder {
         JSON.stringify(encounters),
         JSON.stringify(results),
         record.undelivered ? 1 : null,
+        lineNamesJson(record.lineNames),
       ],
       bodies,
       reminders,
@@ -509,6 +513,17 @@ export class AnalysisRecorder {
     });
     return maskIdNumbersInBody(json);
   }
+}
+
+/**
+ * The task row's line_names: {rx_id: name}, ID numbers masked as in the result bodies (a HIS that puts one in
+ * hilist_name); null when no line is named.
+ */
+function lineNamesJson(names: LineNames | undefined): string | null {
+  if (names === undefined || names.length === 0) return null;
+  const byRxId: Record<string, string> = {};
+  for (const [rxId, name] of names) byRxId[rxId] = maskIdNumbers(name);
+  return JSON.stringify(byRxId);
 }
 
 /** An error as the sink reported it, with SQLite's code kept for the log. */

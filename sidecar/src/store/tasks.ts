@@ -9,6 +9,11 @@ export interface TaskView {
   /** The results exactly as answered, except patn_id, which is stored (and so shown) only as its keyed pseudonym. */
   results: JudgeResultDto[];
   dispositions: Record<string, { dspo_way: string; dspo_way_rea: string; at: string }>;
+  /**
+   * rx_id → item name of the lines the results flag or involve, as the request named them: a result names its lines
+   * only by rx_id. Empty for an answer recorded before names were (the page then shows rx_ids).
+   */
+  line_names: Record<string, string>;
 }
 
 interface TaskRow {
@@ -17,6 +22,7 @@ interface TaskRow {
   trig_scen: string;
   created_at: number;
   results: string;
+  line_names: string | null;
 }
 
 /** A stored result reference: [jr_id, rule_id, severity, amount, result_bodies.id]. */
@@ -31,7 +37,7 @@ export class TaskStore {
     this.latest = db.prepare<[string], TaskRow>(
       // An answer whose client was gone before it was written (tasks.undelivered) is kept, but no page shows it: no
       // doctor saw it, and its reminders would be listed as waiting for a decision nobody was asked for.
-      `SELECT task_id, infno, trig_scen, created_at, results FROM tasks
+      `SELECT task_id, infno, trig_scen, created_at, results, line_names FROM tasks
        WHERE task_id = ? AND undelivered IS NULL ORDER BY id DESC LIMIT 1`,
     );
     this.bodies = db.prepare<[string], { id: number; json: string }>(
@@ -71,6 +77,7 @@ export class TaskStore {
       created_at: new Date(task.created_at).toISOString(),
       results,
       dispositions,
+      line_names: task.line_names === null ? {} : (JSON.parse(task.line_names) as Record<string, string>),
     };
   }
 }

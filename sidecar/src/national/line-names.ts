@@ -1,0 +1,37 @@
+import type { AnalysisInput, JudgeResultDto } from '@prealert/core';
+import { maskPatientNames, patientNamesOf } from '../upstream/patient-names';
+
+/** rx_id → item name, as recorded with a task (AnalysisRecord.lineNames). */
+export type LineNames = readonly (readonly [rxId: string, name: string])[];
+
+/**
+ * The item name of every line the results flag or involve, in the request's order. A national result names its lines
+ * only by rx_id, which a doctor cannot read; the reminder page (GET /ui/reminder) shows these names instead. Nothing
+ * else of the request is taken: the name is what core names an item by (hilist_name, else hosplist_name), so the
+ * page says what the results' own texts say (【…】); a line with neither stays known by its rx_id. A patient's name
+ * that a HIS put into an item name is masked, as in a gateway's texts. Undefined when no line is named, at no cost
+ * for an answer without results (most of them).
+ */
+export function lineNamesOf(input: AnalysisInput, results: readonly JudgeResultDto[]): LineNames | undefined {
+  if (results.length === 0) return undefined;
+  const wanted = new Set<string>();
+  for (const result of results) {
+    for (const detail of result.judge_result_detail_dtos ?? []) if (detail.rx_id) wanted.add(detail.rx_id);
+  }
+  if (wanted.size === 0) return undefined;
+  const names: [string, string][] = [];
+  for (const patient of input.data.patient_dtos) {
+    for (const encounter of patient.fsi_encounter_dtos) {
+      for (const order of encounter.fsi_order_dtos) {
+        // A repeated rx_id (the spec says it must not be) keeps its first line's name.
+        if (!wanted.delete(order.rx_id)) continue;
+        const name = (order.hilist_name || order.hosplist_name || '').trim();
+        if (name !== '') names.push([order.rx_id, name]);
+        if (wanted.size === 0) break;
+      }
+    }
+  }
+  if (names.length === 0) return undefined;
+  const patients = patientNamesOf(input);
+  return patients.length === 0 ? names : names.map(([rxId, name]) => [rxId, maskPatientNames(name, patients)]);
+}
