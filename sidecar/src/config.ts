@@ -49,6 +49,8 @@ export interface PlatformConfig {
   headers: Record<string, string>;
   retryMinMs: number;
   retryMaxMs: number;
+  /** Per delivery: a platform that does not answer in this time counts as unreachable. */
+  timeoutMs: number;
 }
 
 export interface SidecarConfig {
@@ -120,7 +122,7 @@ function defaults(dataDir: string): SidecarConfig {
     log: { level: 'info', maxFileBytes: DEFAULT_LOG_FILE_BYTES, keepFiles: DEFAULT_LOG_KEEP_FILES },
     records: { retentionDays: DEFAULT_RETENTION_DAYS },
     upstream: { timeoutMs: 800, headers: {}, maxBodyBytes: 1024 * 1024 },
-    platform: { headers: {}, retryMinMs: 1_000, retryMaxMs: 5 * 60_000 },
+    platform: { headers: {}, retryMinMs: 1_000, retryMaxMs: 5 * 60_000, timeoutMs: 10_000 },
     evaluator: {},
     analysisThread: true,
   };
@@ -190,7 +192,7 @@ const BLOCK_KEYS: Record<string, ReadonlySet<string>> = {
   records: new Set(['retentionDays']),
   upstream: new Set(['url', 'timeoutMs', 'headers', 'maxBodyBytes', 'tif']),
   'upstream.tif': new Set(['paasId', 'token']),
-  platform: new Set(['url', 'headers', 'retryMinMs', 'retryMaxMs']),
+  platform: new Set(['url', 'headers', 'retryMinMs', 'retryMaxMs', 'timeoutMs']),
 };
 
 function block(value: unknown, name: string, field: (name: string) => string): Record<string, unknown> {
@@ -257,6 +259,7 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
       config.platform.retryMinMs = positiveInt(pf.retryMinMs, field('platform.retryMinMs'));
     if (pf.retryMaxMs !== undefined)
       config.platform.retryMaxMs = positiveInt(pf.retryMaxMs, field('platform.retryMaxMs'));
+    if (pf.timeoutMs !== undefined) config.platform.timeoutMs = positiveInt(pf.timeoutMs, field('platform.timeoutMs'));
   }
   if (raw.evaluator !== undefined) {
     const errors = checkEvaluatorConfig(record(raw.evaluator, field('evaluator')), 'evaluator');

@@ -124,6 +124,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const metrics = new SidecarMetrics({
       recordsPending: () => recorder.pending,
       outboxPending: () => outbox.pending(),
+      outboxOldestPendingAt: () => outbox.oldestPendingAt(),
+      outboxDestinations: () => forwarders.map((forwarder) => forwarder.state()),
     });
 
     const holder = new LibraryHolder();
@@ -265,6 +267,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       db,
       recorder,
       outbox,
+      outboxDestinations: () => forwarders.map((forwarder) => forwarder.state()),
       metrics,
       checkpointer,
       startedAt,
@@ -294,7 +297,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         admin.addHook('onRequest', requireAdmin(config.adminToken));
         admin.post('/outbox/retry', async () => {
           outbox.retryAllNow(Date.now());
-          for (const forwarder of forwarders) forwarder.kick();
+          for (const forwarder of forwarders) forwarder.retryNow();
           return { pending: outbox.pending(), forwarding: forwarders.length > 0 };
         });
         for (const plugin of options.adminPlugins ?? []) await admin.register(plugin);

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { LibraryInfo } from './library-holder';
+import type { DestinationState } from './outbox/outbox-forwarder';
 
 type Child<T> = T extends { labels: (...args: never[]) => infer C } ? C : never;
 
@@ -21,7 +22,13 @@ export class SidecarMetrics {
   /** All national requests answered since start (for /v1/status). */
   nationalRequests = 0;
 
-  constructor(gauges: { recordsPending: () => number; outboxPending: () => number }) {
+  constructor(gauges: {
+    recordsPending: () => number;
+    outboxPending: () => number;
+    /** Epoch ms the oldest undelivered entry was written; undefined when none waits. */
+    outboxOldestPendingAt?: () => number | undefined;
+    outboxDestinations?: () => DestinationState[];
+  }) {
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'prealert_requests_total',
@@ -62,6 +69,25 @@ export class SidecarMetrics {
       registers,
       collect() {
         this.set(gauges.outboxPending());
+      },
+    });
+    new Gauge({
+      name: 'prealert_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest outbox entry not yet delivered (0 when none waits): how far behind the receivers are',
+      registers,
+      collect() {
+        const at = gauges.outboxOldestPendingAt?.();
+        this.set(at === undefined ? 0 : Math.max(0, (Date.now() - at) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'prealert_outbox_paused',
+      help: 'The destination is unreachable: its outbox waits and probes with one entry per backoff interval (1), or not (0)',
+      labelNames: ['destination'],
+      registers,
+      collect() {
+        this.reset();
+        for (const state of gauges.outboxDestinations?.() ?? []) this.labels(state.name).set(state.paused ? 1 : 0);
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'prealert_' });

@@ -139,6 +139,8 @@ describe('config: defaults < file < environment < command line', () => {
     expect(attempt('{"upstream": {"maxBodyBytes": 0}}')).toThrow(/upstream\.maxBodyBytes must be a positive integer/);
     expect(attempt('{"log": {"lvl": "debug"}}')).toThrow(/log\.lvl is not a known setting/);
     expect(attempt('{"platform": {"retryMin": 5}}')).toThrow(/platform\.retryMin is not a known setting/);
+    expect(attempt('{"platform": {"timeoutMs": 0}}')).toThrow(/platform\.timeoutMs must be a positive integer/);
+    expect(attempt('{"platform": {"timeoutMs": 2500}}')().platform.timeoutMs).toBe(2500);
     expect(attempt('{"upstream": {"tif": {"paasId": "a", "token": "b", "tokne": "c"}}}')).toThrow(
       /upstream\.tif\.tokne is not a known setting/,
     );

@@ -45,8 +45,9 @@ describe('outbox to the 数据归集 platform', () => {
       );
       expect(fb.body.infcode).toBe(0);
       await until(() => new Set(deliveries.map((d) => d.key)).size === 2);
-      const pending = server.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get();
-      expect(pending).toEqual({ n: 0 });
+      // The receiver keeps an entry before it answers: the sidecar marks it delivered a moment later.
+      const pending = () => server.db.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL').pluck().get();
+      await until(() => pending() === 0);
       const attempts = server.db.prepare("SELECT SUM(attempts) AS n FROM outbox WHERE kind = 'disposition'").get() as {
         n: number;
       };
@@ -114,7 +115,7 @@ describe('outbox to the 数据归集 platform', () => {
     outbox.add('entry-1', 'disposition', { n: 1 }, Date.now());
     const forwarder = new OutboxForwarder(
       outbox,
-      platformDestination({ url: receiverUrl, headers: {}, retryMinMs: 10, retryMaxMs: 10 }),
+      platformDestination({ url: receiverUrl, headers: {}, retryMinMs: 10, retryMaxMs: 10, timeoutMs: 10_000 }),
       createLogger({ level: 'silent' }),
     );
     deliveries.length = 0;
@@ -133,7 +134,8 @@ describe('outbox to the 数据归集 platform', () => {
   it('goes on when the database refuses the outbox bookkeeping, and delivers once it takes writes again', async () => {
     const db = openDatabase(tempDataDir());
     const outbox = new OutboxStore(db);
-    outbox.add('entry-full-disk', 'disposition', { n: 1 }, Date.now());
+    let clock = Date.now();
+    outbox.add('entry-full-disk', 'disposition', { n: 1 }, clock);
     const lines: { level: number; msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
     // The disk is full: neither a failure nor a delivery can be marked, nor the next attempt read.
@@ -149,12 +151,15 @@ describe('outbox to the 数据归集 platform', () => {
     Object.assign(store, { markFailed: full, markDelivered: full, nextAttemptAt: full });
     const forwarder = new OutboxForwarder(
       outbox,
-      platformDestination({ url: receiverUrl, headers: {}, retryMinMs: 10, retryMaxMs: 20 }),
+      platformDestination({ url: receiverUrl, headers: {}, retryMinMs: 10, retryMaxMs: 20, timeoutMs: 10_000 }),
       logger,
+      () => clock,
     );
     deliveries.length = 0;
     platform.failNext = 1;
     await forwarder.deliverDue(); // refused by the receiver, then markFailed throws: resolves all the same
+    // The 503 paused the outbox: the next try is the probe, once the backoff (at most 24 ms) has passed.
+    clock += 1_000;
     await forwarder.deliverDue(); // taken by the receiver, then markDelivered throws
     expect(lines.filter((l) => l.level === 50 && /database refused/.test(l.msg))).toHaveLength(2);
     // The disk has room again: the entry goes once more under the same id (the receiver dedups), then is marked.
@@ -181,7 +186,7 @@ describe('outbox to the 数据归集 platform', () => {
     db.prepare("UPDATE outbox SET next_attempt_at = ? WHERE id = 'old-pending'").run(now + day);
     const forwarder = new OutboxForwarder(
       outbox,
-      platformDestination({ url: receiverUrl, headers: {}, retryMinMs: 10, retryMaxMs: 10 }),
+      platformDestination({ url: receiverUrl, headers: {}, retryMinMs: 10, retryMaxMs: 10, timeoutMs: 10_000 }),
       createLogger({ level: 'silent' }),
       () => now,
     );

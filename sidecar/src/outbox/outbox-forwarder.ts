@@ -1,6 +1,7 @@
 import { backoff } from '../backoff';
 import type { Logger } from '../logging';
 import type { OutboxEntry, OutboxKind, OutboxStore } from '../store/outbox';
+import { type DeliveryFailure, unreachable } from './delivery-failure';
 
 const BATCH = 50;
 const IDLE_POLL_MS = 30_000;
@@ -14,19 +15,48 @@ const PRUNE_EVERY_MS = 24 * 3600_000;
 
 /** Where some kinds of outbox entry go. `deliver` resolves to undefined when the receiver took the entry. */
 export interface OutboxDestination {
-  /** For log lines. */
+  /** For log lines, /metrics and /v1/status. */
   readonly name: string;
   readonly kinds: readonly OutboxKind[];
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
-  deliver(entry: OutboxEntry): Promise<string | undefined>;
+  /** A rejection counts as the destination unreachable (connection refused, timeout). */
+  deliver(entry: OutboxEntry): Promise<DeliveryFailure | undefined>;
   close(): Promise<void>;
 }
 
+/** A destination's state as /metrics and /v1/status show it. */
+export interface DestinationState {
+  name: string;
+  /** Unreachable: the outbox waits, and only probes with its oldest entry once per backoff interval. */
+  paused: boolean;
+  /** Epoch ms of the first failed delivery of this outage. */
+  unreachableSince: number | null;
+  reason: string | null;
+  /** Failed deliveries in a row in this outage (the first one and the probes). */
+  failures: number;
+  nextProbeAt: number | null;
+}
+
+interface Outage {
+  since: number;
+  reason: string;
+  failures: number;
+  probeAt: number;
+}
+
+type Outcome = 'delivered' | 'refused' | 'unreachable';
+
 /**
- * Delivers outbox entries of its destination's kinds, oldest first. Failures back off exponentially with jitter,
- * per entry; an entry stays in the database until the destination took it, so a crash or an outage loses nothing
- * and a retry after a lost acknowledgement is the receiver's to dedup (each entry keeps its id).
+ * Delivers outbox entries of its destination's kinds, oldest first; an entry stays in the database until the
+ * destination took it, so a crash or an outage loses nothing and a retry after a lost acknowledgement is the
+ * receiver's to dedup (each entry keeps its id).
+ *
+ * The destination, not the entry, is what backs off when it cannot be reached: an outage of hours with thousands
+ * of entries waiting would otherwise cost a connect, an UPDATE and a log line per entry per retry (the soak's 135
+ * failed deliveries a second). So the first such failure pauses the whole outbox; it then tries one entry, the
+ * oldest, per backoff interval (exponential with jitter up to retryMaxMs), new entries wait without starting a
+ * pass, and the first success drains the rest in order. An entry the receiver refused (most 4xx) backs off alone.
  */
 export class OutboxForwarder {
   private timer: NodeJS.Timeout | undefined;
@@ -35,6 +65,9 @@ export class OutboxForwarder {
   /** Passes in a row that the outbox's own table refused (disk full, I/O error): they back off like deliveries. */
   private storeFailures = 0;
   private lastPrunedAt = Number.NEGATIVE_INFINITY;
+  private outage: Outage | undefined;
+  /** After an outage, until the drain that followed it ends: for the one line saying the destination is back. */
+  private recovery: { downMs: number; delivered: number } | undefined;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -47,10 +80,32 @@ export class OutboxForwarder {
     this.kick();
   }
 
-  /** Deliver soon (new entries were added). */
+  /**
+   * Deliver soon (new entries were added). While the destination is unreachable they wait for the next probe:
+   * a pass per 3103 is what made the retry storm.
+   */
   kick(): void {
     if (this.stopped) return;
+    if (this.outage && this.now() < this.outage.probeAt) return;
     this.schedule(0);
+  }
+
+  /** Probe now, whatever the backoff (the admin says the destination was fixed). */
+  retryNow(): void {
+    if (this.outage) this.outage.probeAt = this.now();
+    this.kick();
+  }
+
+  state(): DestinationState {
+    const outage = this.outage;
+    return {
+      name: this.destination.name,
+      paused: outage !== undefined,
+      unreachableSince: outage?.since ?? null,
+      reason: outage?.reason ?? null,
+      failures: outage?.failures ?? 0,
+      nextProbeAt: outage?.probeAt ?? null,
+    };
   }
 
   async stop(): Promise<void> {
@@ -108,7 +163,13 @@ export class OutboxForwarder {
       this.schedule(IDLE_POLL_MS);
       return;
     }
-    const delay = next === undefined ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, next - this.now()));
+    const now = this.now();
+    if (this.outage) {
+      // Not before the probe is due, nor before there is something to probe with (kick() brings a new entry in).
+      this.schedule(Math.max(0, Math.max(this.outage.probeAt, next ?? now + IDLE_POLL_MS) - now));
+      return;
+    }
+    const delay = next === undefined ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, next - now));
     this.schedule(delay);
   }
 
@@ -123,37 +184,105 @@ export class OutboxForwarder {
           `${this.destination.name} outbox: entries delivered over 90 days ago forgotten`,
         );
     }
+    if (this.outage) {
+      if (this.now() < this.outage.probeAt) return;
+      // The oldest, and it stays the oldest while it fails: once it goes, the rest follow in order.
+      const [probe] = this.outbox.due(this.now(), 1, this.destination.kinds);
+      if (probe === undefined || this.stopped) return;
+      if ((await this.deliver(probe)) === 'unreachable') return;
+    }
     for (;;) {
       if (this.stopped) return;
       const due = this.outbox.due(this.now(), BATCH, this.destination.kinds);
-      if (due.length === 0) return;
-      let failures = 0;
+      if (due.length === 0) break;
+      let refused = 0;
       for (const entry of due) {
         if (this.stopped) return;
-        if (!(await this.deliver(entry))) failures++;
+        const outcome = await this.deliver(entry);
+        if (outcome === 'unreachable') return;
+        if (outcome === 'refused') refused++;
       }
-      // A receiver that refuses everything is not hammered: wait for the backoff timer instead.
-      if (failures === due.length) return;
+      // A receiver that refuses every entry is not hammered: they wait for their own backoff.
+      if (refused === due.length) break;
     }
+    this.recovered();
   }
 
-  private async deliver(entry: OutboxEntry): Promise<boolean> {
-    let failure: string | undefined;
+  private async deliver(entry: OutboxEntry): Promise<Outcome> {
+    let failure: DeliveryFailure | undefined;
     try {
       failure = await this.destination.deliver(entry);
     } catch (error) {
-      failure = (error as Error).message ?? String(error);
+      failure = unreachable(error);
     }
     if (failure === undefined) {
       this.outbox.markDelivered(entry.id, this.now());
-      return true;
+      this.reachable();
+      if (this.recovery) this.recovery.delivered++;
+      return 'delivered';
     }
-    // Jittered so that many workstations do not retry in step.
-    this.outbox.markFailed(entry.id, this.now() + backoff(this.destination, entry.attempts + 1), failure);
+    if (failure.scope === 'entry') {
+      // It answered about this entry: it is reachable, and the others go.
+      this.reachable();
+      // Jittered so that many workstations do not retry in step.
+      this.outbox.markFailed(entry.id, this.now() + backoff(this.destination, entry.attempts + 1), failure.error);
+      this.logger.warn(
+        { outbox_id: entry.id, kind: entry.kind, attempts: entry.attempts + 1, error: failure.error },
+        `${this.destination.name} refused an entry; it is retried with backoff`,
+      );
+      return 'refused';
+    }
+    this.unreachableNow(failure.error);
+    // Without an answer the entry was never looked at: it stays due, so the next probe takes it again and the
+    // order of delivery stays the order of creation. With one, it waits on its own too, and the next probe takes
+    // the next oldest.
+    const retryAt = failure.answered ? this.now() + backoff(this.destination, entry.attempts + 1) : this.now();
+    this.outbox.markFailed(entry.id, retryAt, failure.error);
+    return 'unreachable';
+  }
+
+  private reachable(): void {
+    if (!this.outage) return;
+    this.recovery = { downMs: this.now() - this.outage.since, delivered: 0 };
+    this.outage = undefined;
+  }
+
+  private unreachableNow(reason: string): void {
+    const now = this.now();
+    if (this.outage) {
+      this.outage.failures++;
+      this.outage.reason = reason;
+      this.outage.probeAt = now + backoff(this.destination, this.outage.failures);
+      this.logger.debug(
+        { reason, failures: this.outage.failures, next_probe_in_ms: this.outage.probeAt - now },
+        `${this.destination.name} still unreachable`,
+      );
+      return;
+    }
+    this.recovered();
+    this.outage = { since: now, reason, failures: 1, probeAt: now + backoff(this.destination, 1) };
     this.logger.warn(
-      { outbox_id: entry.id, kind: entry.kind, attempts: entry.attempts + 1, error: failure },
-      `${this.destination.name} delivery failed`,
+      { reason, pending: this.pendingOrNull(), retry_max_ms: this.destination.retryMaxMs },
+      `${this.destination.name} unreachable: the outbox keeps what is pending and tries one entry per backoff interval`,
     );
-    return false;
+  }
+
+  private recovered(): void {
+    if (!this.recovery) return;
+    const { downMs, delivered } = this.recovery;
+    this.recovery = undefined;
+    this.logger.info(
+      { down_s: Math.round(downMs / 1000), delivered, pending: this.pendingOrNull() },
+      `${this.destination.name} reachable again`,
+    );
+  }
+
+  /** For a log line: a database refusing this read must not keep the line from being written. */
+  private pendingOrNull(): number | null {
+    try {
+      return this.outbox.pendingOf(this.destination.kinds);
+    } catch {
+      return null;
+    }
   }
 }

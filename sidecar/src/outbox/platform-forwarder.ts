@@ -1,13 +1,13 @@
 import { Agent, request } from 'undici';
 import type { PlatformConfig } from '../config';
 import type { OutboxEntry } from '../store/outbox';
+import { type DeliveryFailure, httpFailure } from './delivery-failure';
 import type { OutboxDestination } from './outbox-forwarder';
-
-const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * The 数据归集 platform: each entry is POSTed as {id, kind, created_at, payload} with its id as `Idempotency-Key`
- * (the receiver dedups); 2xx, or 409 (already have it), is taken.
+ * (the receiver dedups); 2xx, or 409 (already have it), is taken. Each request gives up after `timeoutMs`, so a
+ * platform that hangs costs one timeout per probe (outbox-forwarder.ts), not one per pending entry.
  */
 export function platformDestination(config: PlatformConfig & { url: string }): OutboxDestination {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
@@ -16,11 +16,11 @@ export function platformDestination(config: PlatformConfig & { url: string }): O
     kinds: ['disposition', 'daily_figures'],
     retryMinMs: config.retryMinMs,
     retryMaxMs: config.retryMaxMs,
-    async deliver(entry: OutboxEntry): Promise<string | undefined> {
+    async deliver(entry: OutboxEntry): Promise<DeliveryFailure | undefined> {
       const response = await request(config.url, {
         method: 'POST',
         dispatcher: agent,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(config.timeoutMs),
         headers: { ...config.headers, 'content-type': 'application/json; charset=utf-8', 'idempotency-key': entry.id },
         body: `{"id":${JSON.stringify(entry.id)},"kind":${JSON.stringify(entry.kind)},"created_at":${JSON.stringify(
           new Date(entry.createdAt).toISOString(),
@@ -28,7 +28,7 @@ export function platformDestination(config: PlatformConfig & { url: string }): O
       });
       await response.body.dump();
       const ok = (response.statusCode >= 200 && response.statusCode < 300) || response.statusCode === 409;
-      return ok ? undefined : `HTTP ${response.statusCode}`;
+      return ok ? undefined : httpFailure(response.statusCode);
     },
     close: () => agent.close(),
   };

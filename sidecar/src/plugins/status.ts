@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AnalysisThreadStatus } from '../analysis/analysis-thread';
 import type { LibraryHolder } from '../library-holder';
+import type { DestinationState } from '../outbox/outbox-forwarder';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { Db } from '../store/database';
 import type { OutboxStore } from '../store/outbox';
@@ -14,6 +15,8 @@ export interface StatusOptions {
   db: Db;
   recorder: AnalysisRecorder;
   outbox: OutboxStore;
+  /** The outbox's destinations (none without a platform or gateway URL). */
+  outboxDestinations?: () => DestinationState[];
   metrics: SidecarMetrics;
   checkpointer: Pick<WalCheckpointer, 'where'>;
   startedAt: number;
@@ -43,6 +46,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
         records_dropped: options.recorder.dropped,
         records_pending: options.recorder.pending,
       },
+      outbox: outboxStatus(options),
       // Where the records database is written and checkpointed: "worker" threads, or the request thread where a
       // worker could not run (IT staff: a repackaged install missing dist/*-worker.js).
       storage: { records: options.recorder.writerThread, checkpoints: options.checkpointer.where },
@@ -50,6 +54,23 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
       ...(options.sync ? { sync: shownSyncStatus(options.sync.status()) } : {}),
     };
   });
+}
+
+function outboxStatus(options: StatusOptions) {
+  const oldest = options.outbox.oldestPendingAt();
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    pending: options.outbox.pending(),
+    oldest_pending_age_s: oldest === undefined ? 0 : Math.max(0, Math.round((Date.now() - oldest) / 1000)),
+    destinations: (options.outboxDestinations?.() ?? []).map((state) => ({
+      name: state.name,
+      paused: state.paused,
+      unreachable_since: iso(state.unreachableSince),
+      reason: state.reason,
+      failures: state.failures,
+      next_probe_at: iso(state.nextProbeAt),
+    })),
+  };
 }
 
 /**

@@ -34,6 +34,8 @@ export class OutboxStore {
   private readonly delivered;
   private readonly failed;
   private readonly countPending;
+  private readonly countPendingOf;
+  private readonly oldestPending;
   private readonly nextDueAt;
   private readonly exists;
   private readonly retryNow;
@@ -59,6 +61,10 @@ export class OutboxStore {
       'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
     );
     this.countPending = db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').pluck();
+    this.countPendingOf = db
+      .prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?))')
+      .pluck();
+    this.oldestPending = db.prepare('SELECT MIN(created_at) FROM outbox WHERE delivered_at IS NULL').pluck();
     this.nextDueAt = db
       .prepare(
         `SELECT MIN(next_attempt_at) FROM outbox
@@ -145,6 +151,15 @@ export class OutboxStore {
 
   pending(): number {
     return this.countPending.get() as number;
+  }
+
+  pendingOf(kinds: readonly OutboxKind[]): number {
+    return this.countPendingOf.get(JSON.stringify(kinds)) as number;
+  }
+
+  /** Epoch ms at which the oldest entry still pending was written, or undefined when none is. */
+  oldestPendingAt(): number | undefined {
+    return (this.oldestPending.get() as number | null) ?? undefined;
   }
 
   /** Epoch ms of the earliest pending entry's next attempt, or undefined when nothing of these kinds is pending. */

@@ -2,6 +2,7 @@ import { type JudgeResultDto, stableHash, type WorkflowImpact } from '@prealert/
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, request } from 'undici';
 import type { UpstreamGatewayConfig } from '../config';
+import { type DeliveryFailure, httpFailure } from '../outbox/delivery-failure';
 import type { OutboxDestination } from '../outbox/outbox-forwarder';
 import type { OutboxEntry } from '../store/outbox';
 import { parseGatewayAmount } from './gateway-amount';
@@ -178,7 +179,7 @@ export class ProvincialGateway {
     };
   }
 
-  private async sendFeedback(feedback: UpstreamFeedback): Promise<string | undefined> {
+  private async sendFeedback(feedback: UpstreamFeedback): Promise<DeliveryFailure | undefined> {
     const response = await request(this.url, {
       method: 'POST',
       dispatcher: this.agent,
@@ -191,12 +192,13 @@ export class ProvincialGateway {
       body: JSON.stringify({ ...feedback.header, infno: '3103', input: { data: feedback.data } }),
     });
     const text = await response.body.text();
-    if (response.statusCode !== 200) return `HTTP ${response.statusCode}`;
+    if (response.statusCode !== 200) return httpFailure(response.statusCode);
     let answer: { infcode?: unknown; err_msg?: unknown };
     try {
       answer = JSON.parse(text) as typeof answer;
     } catch {
-      return 'answer is not JSON';
+      // A proxy's or a broken gateway's page: every entry would get the same.
+      return { error: 'answer is not JSON', scope: 'destination', answered: true };
     }
     if (Number(answer.infcode) === 0) return undefined;
     // The outbox logs this on every retry and keeps it in last_error. A refusal's err_msg is free text that may
@@ -206,7 +208,7 @@ export class ProvincialGateway {
       answer.err_msg === undefined || answer.err_msg === null || answer.err_msg === ''
         ? ''
         : " (the gateway's err_msg is withheld: it may name a patient)";
-    return `infcode ${infcodeText(answer.infcode)}${message}`;
+    return { error: `infcode ${infcodeText(answer.infcode)}${message}`, scope: 'entry', answered: true };
   }
 
   close(): Promise<void> {
