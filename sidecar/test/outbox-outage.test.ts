@@ -178,40 +178,50 @@ describe('an entry the platform refuses', () => {
     }
   });
 
-  it.each([429, 408, 503])('HTTP %i is the platform, not the entry: the outbox pauses', async (status) => {
-    const db = openDatabase(tempDataDir());
-    const outbox = new OutboxStore(db);
-    const now = Date.now();
-    for (const [i, id] of ['a', 'b', 'c'].entries()) outbox.add(id, 'disposition', { i }, now + i);
-    platform.refuse = () => status;
-    const forwarder = new OutboxForwarder(
-      outbox,
-      platformDestination({ url: platform.url, headers: {}, retryMinMs: 60_000, retryMaxMs: 60_000, timeoutMs: 5_000 }),
-      createLogger({ level: 'silent' }),
-    );
-    try {
-      await forwarder.deliverDue();
-      // The first answer stopped the pass: b and c were not tried.
-      expect(platform.requests).toBe(1);
-      expect(forwarder.state()).toMatchObject({ paused: true, reason: `HTTP ${status}`, failures: 1 });
-      // A new entry while paused waits for the probe.
-      outbox.add('d', 'disposition', {}, Date.now());
-      forwarder.kick();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(platform.requests).toBe(1);
-      // The admin's retry (POST /v1/admin/outbox/retry) probes at once; the platform takes it and the rest follow in
-      // order. The probe that got the error waited on its own as well; the admin's retry makes it due again.
-      platform.refuse = () => undefined;
-      outbox.retryAllNow(Date.now());
-      forwarder.retryNow();
-      await until(() => platform.deliveries.length === 4);
-      expect(platform.deliveries.map((d) => d.key)).toEqual(['a', 'b', 'c', 'd']);
-      expect(forwarder.state().paused).toBe(false);
-    } finally {
-      await forwarder.stop();
-      db.close();
-    }
-  });
+  // 401/403: the configured token; 404: the configured URL. Every entry would meet them alike.
+  it.each([429, 408, 503, 401, 403, 404])(
+    'HTTP %i is the platform, not the entry: the outbox pauses',
+    async (status) => {
+      const db = openDatabase(tempDataDir());
+      const outbox = new OutboxStore(db);
+      const now = Date.now();
+      for (const [i, id] of ['a', 'b', 'c'].entries()) outbox.add(id, 'disposition', { i }, now + i);
+      platform.refuse = () => status;
+      const forwarder = new OutboxForwarder(
+        outbox,
+        platformDestination({
+          url: platform.url,
+          headers: {},
+          retryMinMs: 60_000,
+          retryMaxMs: 60_000,
+          timeoutMs: 5_000,
+        }),
+        createLogger({ level: 'silent' }),
+      );
+      try {
+        await forwarder.deliverDue();
+        // The first answer stopped the pass: b and c were not tried.
+        expect(platform.requests).toBe(1);
+        expect(forwarder.state()).toMatchObject({ paused: true, reason: `HTTP ${status}`, failures: 1 });
+        // A new entry while paused waits for the probe.
+        outbox.add('d', 'disposition', {}, Date.now());
+        forwarder.kick();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(platform.requests).toBe(1);
+        // The admin's retry (POST /v1/admin/outbox/retry) probes at once; the platform takes it and the rest follow in
+        // order. The probe that got the error waited on its own as well; the admin's retry makes it due again.
+        platform.refuse = () => undefined;
+        outbox.retryAllNow(Date.now());
+        forwarder.retryNow();
+        await until(() => platform.deliveries.length === 4);
+        expect(platform.deliveries.map((d) => d.key)).toEqual(['a', 'b', 'c', 'd']);
+        expect(forwarder.state().paused).toBe(false);
+      } finally {
+        await forwarder.stop();
+        db.close();
+      }
+    },
+  );
 
   it('an entry the platform fails on with 500 every time does not hold up the entries behind it', async () => {
     const db = openDatabase(tempDataDir());

@@ -14,11 +14,15 @@ export interface DeliveryFailure {
 }
 
 /**
- * A non-2xx answer. 5xx is the receiver in trouble, 408 and 429 ask the sender to come back later: none of them
- * says anything about the entry. Any other 4xx refused what was sent.
+ * Answers that say nothing about the entry: 408 and 429 ask the sender to come back later; 401 and 403 refuse the
+ * configured token and 404 names a configured URL that is not the receiver's, which every entry meets alike until IT
+ * mends the configuration (one warn then, not one per entry per interval).
  */
+const DESTINATION_STATUSES = new Set([401, 403, 404, 408, 429]);
+
+/** A non-2xx answer: 5xx is the receiver in trouble; DESTINATION_STATUSES; any other 4xx refused what was sent. */
 export function httpFailure(statusCode: number): DeliveryFailure {
-  const scope = statusCode >= 500 || statusCode === 408 || statusCode === 429 ? 'destination' : 'entry';
+  const scope = statusCode >= 500 || DESTINATION_STATUSES.has(statusCode) ? 'destination' : 'entry';
   return { error: `HTTP ${statusCode}`, scope, answered: true };
 }
 
