@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // The workers are their own files: library-packer starts dist/packing-worker.js, wal-checkpointer
-  // dist/checkpoint-worker.js, record-sink dist/record-writer-worker.js, analysis-thread dist/analysis-worker.js.
+  // dist/checkpoint-worker.js, record-sink dist/record-writer-worker.js, analysis-thread dist/analysis-worker.js,
+  // figures-reader dist/figures-worker.js.
   entry: {
     index: 'src/index.ts',
     cli: 'src/cli.ts',
@@ -10,6 +11,7 @@ export default defineConfig({
     'checkpoint-worker': 'src/store/checkpoint-worker.ts',
     'record-writer-worker': 'src/store/record-writer-worker.ts',
     'analysis-worker': 'src/analysis/analysis-worker.ts',
+    'figures-worker': 'src/stats/figures-worker.ts',
   },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },

@@ -12,7 +12,7 @@ import { flushLog, type Logger, openLoggers } from './logging';
 import { directLane } from './national/direct-lane';
 import { createNationalAnswerer, failedAnswer } from './national/national-answerer';
 import { NationalService } from './national/national-service';
-import { queueDailyFigures } from './outbox/daily-figures';
+import { queueDailyFiguresFrom } from './outbox/daily-figures';
 import { OutboxForwarder } from './outbox/outbox-forwarder';
 import { platformDestination } from './outbox/platform-forwarder';
 import { loadInstallSecret, PatientPseudonymizer } from './patient-pseudonym';
@@ -31,10 +31,10 @@ import { tasks } from './plugins/tasks';
 import { removePortFile, writePortFile } from './port-file';
 import { SidecarMetrics } from './sidecar-metrics';
 import { pruneRejectedSpool, SPOOL_DIR_NAME, spoolReplay } from './spool/spool-replay';
+import { openFiguresReader } from './stats/figures-reader';
 import { type Db, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
 import { OutboxStore } from './store/outbox';
-import { FiguresWithPrunedDays } from './store/pruned-figures';
 import { openRecordSink } from './store/record-sink';
 import { AnalysisRecorder } from './store/records';
 import { RecordsRetention } from './store/retention';
@@ -109,8 +109,10 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
     });
     const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
-    // Days pruned by retention keep their figures (pruned-figures.ts).
-    const figures = new FiguresWithPrunedDays(db);
+    // Days pruned by retention keep their figures (pruned-figures.ts). Computed on a thread of their own, started
+    // at the first report: a year's figures take seconds of SQLite.
+    const figures = openFiguresReader(db, logger);
+    undo.push(() => figures.close());
     const retention = new RecordsRetention(db, {
       retentionDays: config.records.retentionDays,
       installId: pseudonyms.installId,
@@ -309,11 +311,12 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       try {
         await spoolFirstPass;
         await recorder.flush();
-        if (queueDailyFigures(db, figures, outbox, pseudonyms.installId).length > 0) {
+        if ((await queueDailyFiguresFrom(figures, db, outbox, pseudonyms.installId)).length > 0) {
           for (const forwarder of forwarders) forwarder.kick();
         }
       } catch (error) {
-        logger.error({ err: error }, 'queueing daily figures failed');
+        // Stopping: the figures thread closed under the pass; the next start queues what it did not.
+        if (!closing) logger.error({ err: error }, 'queueing daily figures failed');
       }
     };
     const figuresTimer = setInterval(() => void queueFigures(), DAILY_FIGURES_EVERY_MS);
@@ -355,6 +358,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           await app.close();
           await analysis?.close();
           await recorder.close();
+          await figures.close();
           await upstream?.close();
           if (listening) removePortFile(config.dataDir, listening.port);
           await checkpointer.close();

@@ -1,5 +1,6 @@
-import { type ComplianceFigures, countedReminder } from '../stats/compliance-figures';
+import { type ComplianceFigures, countedReminder, type Figures, type StatsRow } from '../stats/compliance-figures';
 import { addDays, shanghaiDay } from '../stats/days';
+import type { FiguresReader } from '../stats/figures-reader';
 import type { Db } from '../store/database';
 import type { OutboxStore } from '../store/outbox';
 
@@ -8,6 +9,34 @@ const LOOKBACK_DAYS = 30;
 /** The id of a day's figures: the first sending keeps the original form, a correction adds its revision. */
 export function figuresEntryId(installId: string, day: string, revision: number): string {
   return revision === 1 ? `figures:${installId}:${day}` : `figures:${installId}:${day}:r${revision}`;
+}
+
+/** One finished day's figures as the platform receives them (without install_id, day and revision). */
+export interface DayFigures {
+  totals: Figures;
+  by_rule: StatsRow[];
+  by_dept: StatsRow[];
+  by_doctor: StatsRow[];
+}
+
+/** The finished days (of the last 30, before today's) that have reminders: the days whose figures are queued. */
+export function finishedDaysWithReminders(db: Db, now: number): string[] {
+  const today = shanghaiDay(now);
+  return db
+    .prepare(`SELECT DISTINCT day FROM reminders r WHERE day >= ? AND day < ? AND ${countedReminder(db)} ORDER BY day`)
+    .pluck()
+    .all(addDays(today, -LOOKBACK_DAYS), today) as string[];
+}
+
+/** A day's figures by rule (with the totals), department and doctor. */
+export function dayFigures(figures: ComplianceFigures, day: string): DayFigures {
+  const byRule = figures.report(day, day, 'rule');
+  return {
+    totals: byRule.totals,
+    by_rule: byRule.rows,
+    by_dept: figures.report(day, day, 'dept').rows,
+    by_doctor: figures.report(day, day, 'doctor').rows,
+  };
 }
 
 /**
@@ -23,11 +52,46 @@ export function queueDailyFigures(
   installId: string,
   now = Date.now(),
 ): string[] {
-  const today = shanghaiDay(now);
-  const days = db
-    .prepare(`SELECT DISTINCT day FROM reminders r WHERE day >= ? AND day < ? AND ${countedReminder(db)} ORDER BY day`)
-    .pluck()
-    .all(addDays(today, -LOOKBACK_DAYS), today) as string[];
+  return db.transaction(() =>
+    queueComputedFigures(
+      db,
+      outbox,
+      installId,
+      finishedDaysWithReminders(db, now).map((day) => ({ day, figures: dayFigures(figures, day) })),
+      now,
+    ),
+  )();
+}
+
+/**
+ * queueDailyFigures with the figures computed by `reader` (on the figures thread), one day per query: a report
+ * 医保办 asks for meanwhile waits for one day's figures, not thirty days'. Only the queueing happens on `db`; a 3103
+ * that changes a day after its figures were read is sent as the next revision an hour later.
+ */
+export async function queueDailyFiguresFrom(
+  reader: FiguresReader,
+  db: Db,
+  outbox: OutboxStore,
+  installId: string,
+  now = Date.now(),
+): Promise<string[]> {
+  const days: { day: string; figures: DayFigures }[] = [];
+  for (const day of await reader.query({ kind: 'finished-days', now }))
+    days.push({ day, figures: await reader.query({ kind: 'day-figures', day }) });
+  return queueComputedFigures(db, outbox, installId, days, now);
+}
+
+/**
+ * queueDailyFigures with the figures computed elsewhere (the figures thread, figures-reader.ts): only the comparison
+ * with what was queued before, and the queueing, happen on `db`.
+ */
+export function queueComputedFigures(
+  db: Db,
+  outbox: OutboxStore,
+  installId: string,
+  days: { day: string; figures: DayFigures }[],
+  now = Date.now(),
+): string[] {
   // The latest revision queued for a day: the original id, or one of its corrections (":r2", ":r3", …).
   const latest = db.prepare<[string, string, string], { payload: string }>(
     `SELECT payload FROM outbox WHERE kind = 'daily_figures' AND (id = ? OR (id > ? AND id < ?))
@@ -35,15 +99,15 @@ export function queueDailyFigures(
   );
   const queued: string[] = [];
   db.transaction(() => {
-    for (const day of days) {
-      const byRule = figures.report(day, day, 'rule');
+    for (const { day, figures } of days) {
+      // The key order is the payload's: a day's figures are compared with the last sent as JSON text.
       const content = {
         install_id: installId,
         day,
-        totals: byRule.totals,
-        by_rule: byRule.rows,
-        by_dept: figures.report(day, day, 'dept').rows,
-        by_doctor: figures.report(day, day, 'doctor').rows,
+        totals: figures.totals,
+        by_rule: figures.by_rule,
+        by_dept: figures.by_dept,
+        by_doctor: figures.by_doctor,
       };
       const first = figuresEntryId(installId, day, 1);
       const previous = latest.get(first, `${first}:r`, `${first}:s`);
