@@ -185,7 +185,8 @@ describe('an entry the platform refuses', () => {
       const db = openDatabase(tempDataDir());
       const outbox = new OutboxStore(db);
       const now = Date.now();
-      for (const [i, id] of ['a', 'b', 'c'].entries()) outbox.add(id, 'disposition', { i }, now + i);
+      // Written in the past: d, written a moment later, must come after c even within the same millisecond.
+      for (const [i, id] of ['a', 'b', 'c'].entries()) outbox.add(id, 'disposition', { i }, now - 10 + i);
       platform.refuse = () => status;
       const forwarder = new OutboxForwarder(
         outbox,
