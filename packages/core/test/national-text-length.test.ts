@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutToChars, fitMessage } from '../src/evaluate/national-text-length';
+import { clipChars, cutToChars, fitMessage } from '../src/evaluate/national-text-length';
 import { nationalLibrary } from './support/national';
 import { resultsOf, run } from './support/requests';
 
@@ -47,7 +47,19 @@ describe('national text lengths (vola_cont, vola_evid: 500 characters)', () => {
     const cut = cutToChars(rare);
     expect(chars(cut)).toBe(500);
     expect(cut.endsWith('𠀀…')).toBe(true);
-    expect(fitMessage('甲'.repeat(600), '乙')).toBe(`${'甲'.repeat(499)}…`);
-    expect(fitMessage('甲'.repeat(500), undefined)).toBe('甲'.repeat(500));
+    expect(fitMessage('甲'.repeat(600), ['乙'])).toBe(`${'甲'.repeat(499)}…`);
+    expect(fitMessage('甲'.repeat(500), [undefined])).toBe('甲'.repeat(500));
+    // A diagnosis name is clipped by characters too.
+    expect(clipChars('𠀀'.repeat(25), 20)).toBe(`${'𠀀'.repeat(20)}…`);
+    expect(clipChars('𠀀'.repeat(20), 20)).toBe('𠀀'.repeat(20));
+  });
+
+  it('shortens whichever text the sentence quotes: a second-line sentence quotes the basis, not the limit text', () => {
+    const limitText = '限二线使用';
+    const basis = `限${'乙'.repeat(600)}的二线用药。`;
+    const message = `【某药】限二线使用（${basis.slice(0, -1)}），未见同一药理分类其他药品的既往使用记录。`;
+    const fitted = fitMessage(message, [limitText, basis]);
+    expect(Array.from(fitted).length).toBe(500);
+    expect(fitted).toMatch(/^【某药】限二线使用（限乙+…），未见同一药理分类其他药品的既往使用记录。$/);
   });
 });

@@ -1,3 +1,4 @@
+import { clipChars } from '../evaluate/national-text-length';
 import type { Encounter } from '../normalize/request';
 
 const SHOWN = 3;
@@ -36,7 +37,7 @@ export function diagnosesSent(encounter: Encounter): string {
   const shown = codes.slice(0, SHOWN).map((code) => {
     const name = nameOf(encounter, code);
     if (!name) return code;
-    return `${code} ${name.length > NAME_CHARS ? `${name.slice(0, NAME_CHARS)}…` : name}`;
+    return `${code} ${clipChars(name, NAME_CHARS)}`;
   });
   return `本次诊断为 ${shown.join('、')}${codes.length > SHOWN ? ` 等 ${codes.length} 项` : ''}`;
 }

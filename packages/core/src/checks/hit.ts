@@ -61,8 +61,13 @@ export function itemLabel(entry: PointEntry, line?: Line): string {
  * one, and 「…二线用药。），未见」 reads as two sentences broken in the middle.
  */
 export function quoted(text: string): string {
+  return `（${withoutClosingStop(text)}）`;
+}
+
+/** The text as quoted() puts it in brackets: trimmed, without its own closing 。 or ；. */
+export function withoutClosingStop(text: string): string {
   const t = text.trim();
-  return `（${/[。；;.]$/.test(t) ? t.slice(0, -1) : t}）`;
+  return /[。；;.]$/.test(t) ? t.slice(0, -1) : t;
 }
 
 /** Flags every current line for which `factOf` returns a fact, one hit per encounter. */

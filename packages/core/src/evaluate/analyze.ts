@@ -117,7 +117,8 @@ function toFinding(
         .replaceAll('{limit}', kp?.limitText ?? '')
         .replaceAll('{fact}', hit.fact)
     : hit.message;
-  const message = fitMessage(sentence, kp?.limitText);
+  // Second-line sentences quote the basis, the others the limit text.
+  const message = fitMessage(sentence, [kp?.limitText, kp?.basis]);
   const finding: Finding = {
     jrId: jrIdOf(library, rule, entry, hit, rxIds),
     ruleId: rule.id,

@@ -1,9 +1,11 @@
+import { withoutClosingStop } from '../checks/hit';
+
 /**
  * vola_cont and vola_evid are 字符 500 (3101-3103.md §3.1), and HIS keep them in columns that wide: a longer text
  * fails the HIS's insert or is cut wherever its driver cuts. Published restrictions run to 800 characters
  * (替雷利珠单抗注射液), so a sentence quoting one is fitted here.
  */
-export const NATIONAL_TEXT_CHARS = 500;
+const NATIONAL_TEXT_CHARS = 500;
 
 const ELLIPSIS = '…';
 
@@ -32,21 +34,32 @@ export function cutToChars(text: string, max = NATIONAL_TEXT_CHARS): string {
 }
 
 /**
- * A message that quotes a long restriction: the quotation is shortened, not the sentence's end, which names the
- * patient fact or what the doctor is asked to do (「…，本次诊断为 …，请确认患者符合支付条件。」). Where the quotation
- * cannot absorb the excess, the message is cut at its end as any text.
+ * A message that quotes a long restriction or basis: the quotation is shortened, not the sentence's end, which names
+ * the patient fact or what the doctor is asked to do (「…，本次诊断为 …，请确认患者符合支付条件。」). Where no quotation
+ * can absorb the excess, the message is cut at its end as any text.
  */
-export function fitMessage(message: string, quoted: string | undefined, max = NATIONAL_TEXT_CHARS): string {
+export function fitMessage(
+  message: string,
+  quotations: readonly (string | undefined)[],
+  max = NATIONAL_TEXT_CHARS,
+): string {
   if (message.length <= max) return message;
   const length = charCount(message);
   if (length <= max) return message;
-  // Quoted in brackets, a restriction loses its closing full stop (hit.ts parenthesized).
-  const trimmed = quoted?.trim();
-  const inner = trimmed && /[。；;.]$/.test(trimmed) ? trimmed.slice(0, -1) : trimmed;
-  for (const q of [quoted, inner]) {
-    if (!q || !message.includes(q)) continue;
-    const keep = charCount(q) - (length - max) - 1;
-    if (keep >= 20) return message.replace(q, () => firstChars(q, keep) + ELLIPSIS);
+  for (const text of quotations) {
+    if (!text) continue;
+    // As published, or as quoted() puts it in brackets (without its closing full stop).
+    for (const q of [text, withoutClosingStop(text)]) {
+      if (!q || !message.includes(q)) continue;
+      const keep = charCount(q) - (length - max) - 1;
+      if (keep >= 20) return message.replace(q, () => firstChars(q, keep) + ELLIPSIS);
+    }
   }
   return cutToChars(message, max);
+}
+
+/** A short label (a diagnosis name): its first `chars` characters and an ellipsis when longer. */
+export function clipChars(text: string, chars: number): string {
+  if (text.length <= chars || charCount(text) <= chars) return text;
+  return firstChars(text, chars) + ELLIPSIS;
 }
