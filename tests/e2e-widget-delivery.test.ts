@@ -228,7 +228,7 @@ describe('返回修改 answers the analysis it was given on', () => {
     expect(await card.locator('.outcome').isHidden()).toBe(true);
     // Only a reminder of what she chose before, so she need not wonder (display only: it answers nothing).
     expect(await card.locator('.earlier').isVisible()).toBe(true);
-    expect(await card.locator('.earlier').textContent()).toBe('上次选择：返回修改（医嘱尚未修改）');
+    expect(await card.locator('.earlier').textContent()).toBe('上次选择：返回修改');
     expect(await events()).toEqual([`prealert-answered ${first}`, `prealert-complete ${first}`]);
     // And continuing still needs its reason.
     await page.keyboard.press('F8');

@@ -151,7 +151,7 @@ export class WarningCard {
     this.changeButton.type = 'button';
     this.changeButton.tabIndex = -1;
     this.outcome.append(this.outcomeText, this.outcomeState, this.changeButton);
-    this.earlier = element(doc, 'p', 'earlier', '上次选择：返回修改（医嘱尚未修改）');
+    this.earlier = element(doc, 'p', 'earlier', '上次选择：返回修改');
     this.earlier.hidden = true;
 
     this.root.append(
