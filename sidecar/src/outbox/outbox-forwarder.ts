@@ -186,7 +186,8 @@ export class OutboxForwarder {
     }
     if (this.outage) {
       if (this.now() < this.outage.probeAt) return;
-      // The oldest, and it stays the oldest while it fails: once it goes, the rest follow in order.
+      // The oldest due: one that got no answer stays due and is the probe again (order kept); one that got an answer
+      // waits on its own schedule too (deliver below), so the next oldest may go first.
       const [probe] = this.outbox.due(this.now(), 1, this.destination.kinds);
       if (probe === undefined || this.stopped) return;
       if ((await this.deliver(probe)) === 'unreachable') return;
