@@ -448,7 +448,7 @@ export class AnalysisRecorder {
         JSON.stringify(encounters),
         JSON.stringify(results),
         record.undelivered ? 1 : null,
-        lineNamesJson(record.lineNames),
+        record.lineNames ?? null,
       ],
       bodies,
       reminders,
@@ -513,17 +513,6 @@ export class AnalysisRecorder {
     });
     return maskIdNumbersInBody(json);
   }
-}
-
-/**
- * The task row's line_names: {rx_id: name}, ID numbers masked as in the result bodies (a HIS that puts one in
- * hilist_name); null when no line is named.
- */
-function lineNamesJson(names: LineNames | undefined): string | null {
-  if (names === undefined || names.length === 0) return null;
-  const byRxId: Record<string, string> = {};
-  for (const [rxId, name] of names) byRxId[rxId] = maskIdNumbers(name);
-  return JSON.stringify(byRxId);
 }
 
 /** An error as the sink reported it, with SQLite's code kept for the log. */
