@@ -25,3 +25,23 @@ export function watchDelivery(res: ServerResponse, undelivered: () => void): voi
     if (!res.writableFinished || socket.errored) undelivered();
   });
 }
+
+/**
+ * watchDelivery for a caller that has just written the answer (`res.end`), as the direct lane does: an answer the
+ * socket took whole, the usual case, is finished at once and needs no listener (a listener, and the record its
+ * closure holds until the response closes, on every answer cost the request thread measurably in `pnpm bench:http`).
+ * A client gone before is seen as a destroyed socket; an answer still being written (a long one) is watched to its
+ * close as watchDelivery does.
+ */
+export function watchWrittenDelivery(res: ServerResponse, undelivered: () => void): void {
+  const socket = res.socket;
+  if (socket !== null && !(socket instanceof Socket)) return;
+  if (res.destroyed || socket === null || socket.destroyed) {
+    undelivered();
+    return;
+  }
+  if (res.writableFinished && !socket.errored) return;
+  res.once('close', () => {
+    if (!res.writableFinished || socket.errored) undelivered();
+  });
+}

@@ -3,7 +3,7 @@ import { isLocalPeer } from '../loopback-host';
 import type { RequestReporter } from '../plugins/request-log';
 import type { AnalysisRecord } from '../store/records';
 import { utf8Bytes } from './body-charset';
-import { watchDelivery } from './delivery-watch';
+import { watchWrittenDelivery } from './delivery-watch';
 import { failedAnswer, type NationalAnswerer } from './national-answerer';
 import { matchNationalUrl } from './national-routes';
 import type { NationalService } from './national-service';
@@ -112,10 +112,10 @@ export function directLane(options: DirectLaneOptions): DirectLane {
               // The log line and metrics must never take a connection down.
             }
           });
-          const record = answered.record;
-          if (record !== undefined) watchDelivery(res, () => options.undelivered(record));
           res.writeHead(answered.status, head);
           res.end(payload);
+          const record = answered.record;
+          if (record !== undefined) watchWrittenDelivery(res, () => options.undelivered(record));
         })
         .catch(() => {
           // The connection went away while answering: nobody is left to tell.
