@@ -5,6 +5,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { openEmbed } from './support/embed-page';
 import { taskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
@@ -18,14 +19,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => stack?.stop());
-
-/** The embed page with its two warnings (药品限就医方式, 药品区分性别使用) shown; returns its task_id. */
-async function openEmbed(page: Page): Promise<string> {
-  await page.goto(`${demo.url}/embed.html`);
-  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
-  await page.locator('prealert-reminder li.card').nth(1).waitFor();
-  return page.evaluate(() => document.body.dataset.taskId!);
-}
 
 /** How the first card looks: answered (its answer, no buttons) or open (the buttons to answer it). */
 function firstCardLook(page: Page) {
@@ -55,7 +48,7 @@ const pending = (page: Page) =>
 describe('更改, then Esc', () => {
   it('puts the card back as answered, with the answer it had and no new 3103', async () => {
     const page = await context.newPage();
-    const taskId = await openEmbed(page);
+    const taskId = await openEmbed(page, demo.url);
     await page.keyboard.press('F8');
     for (const key of ['c', '1', 'Enter']) await page.keyboard.press(key);
     await page.waitForFunction(() =>
@@ -95,7 +88,7 @@ describe('更改, then Esc', () => {
 describe('Esc on a warning with no form open', () => {
   it('takes focus back to where the doctor pressed F8, as the last answer does', async () => {
     const page = await context.newPage();
-    await openEmbed(page);
+    await openEmbed(page, demo.url);
     const quantity = page.getByLabel('他达拉非片 数量');
     await quantity.focus();
     await page.keyboard.press('F8');

@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisEnvelope } from '../sidecar/test/fixtures/his-requests';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { openEmbed } from './support/embed-page';
 import { taskDispositions as fetchTaskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
@@ -21,14 +22,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => stack?.stop());
-
-/** The embed page with its two warnings (药品限就医方式, 药品区分性别使用) shown; returns its task_id. */
-async function openEmbed(page: Page): Promise<string> {
-  await page.goto(`${demo.url}/embed.html`);
-  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
-  await page.locator('prealert-reminder li.card').nth(1).waitFor();
-  return page.evaluate(() => document.body.dataset.taskId!);
-}
 
 /** What has keyboard focus inside the widget. */
 function focused(page: Page) {
@@ -55,7 +48,7 @@ const taskDispositions = (taskId: string) => fetchTaskDispositions(sidecar.url, 
 describe('keyboard: one Tab stop per warning', () => {
   it('Tab and Shift+Tab move between warnings, ←/→ between the warning and its buttons', async () => {
     const page = await context.newPage();
-    await openEmbed(page);
+    await openEmbed(page, demo.url);
     const tabbableButtons = await page.evaluate(() =>
       [
         ...(document
@@ -97,7 +90,7 @@ describe('keyboard: one Tab stop per warning', () => {
 describe('"complete" means recorded', () => {
   it('announces prealert-answered at the last answer, prealert-complete only once the sidecar recorded both', async () => {
     const page = await context.newPage();
-    const taskId = await openEmbed(page);
+    const taskId = await openEmbed(page, demo.url);
     await page.evaluate(() => {
       const el = document.querySelector('prealert-reminder') as Reminder;
       const log: string[] = [];
@@ -138,7 +131,7 @@ describe('"complete" means recorded', () => {
 describe('an element the host removes', () => {
   it('stops retrying while detached and delivers the queued answer when attached again', async () => {
     const page = await context.newPage();
-    const taskId = await openEmbed(page);
+    const taskId = await openEmbed(page, demo.url);
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadPort = (closed.address() as net.AddressInfo).port;
@@ -263,7 +256,7 @@ describe('返回修改 answers the analysis it was given on', () => {
 describe('one decision, one 3103', () => {
   it('sends nothing more for a held key, or for the same answer given again on an answered warning', async () => {
     const page = await context.newPage();
-    const taskId = await openEmbed(page);
+    const taskId = await openEmbed(page, demo.url);
     const sent: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith(sidecar.url) || request.method() !== 'POST') return;
@@ -323,7 +316,7 @@ describe('one decision, one 3103', () => {
 describe('the next patient', () => {
   it("reports only the shown warnings' answers and answers a plain show() as its own 3101", async () => {
     const page = await context.newPage();
-    await openEmbed(page);
+    await openEmbed(page, demo.url);
     const sentWarnTypes: string[] = [];
     page.on('request', (request) => {
       const envelope = JSON.parse(request.postData() ?? '{}') as {

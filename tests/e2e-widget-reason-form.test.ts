@@ -2,9 +2,9 @@
  * The 继续执行 reason on <prealert-reminder>'s cards, on the demo's minimal host page (examples/web-his/public/embed.html)
  * in real headless Chromium against the real sidecar: what the card says it needs, and what happens to a long reason.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { openEmbed } from './support/embed-page';
 
 let stack: DemoStack;
 
@@ -14,16 +14,10 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-async function openEmbed(page: Page): Promise<void> {
-  await page.goto(`${stack.demo.url}/embed.html`);
-  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
-  await page.locator('prealert-reminder li.card').nth(1).waitFor();
-}
-
 describe('a warning that needs a reason (wf_impact reason)', () => {
   it('says a quick reason or a text will do, as either does', async () => {
     const page = await stack.context.newPage();
-    await openEmbed(page);
+    await openEmbed(page, stack.demo.url);
     const card = page.locator('prealert-reminder li.card').first();
     expect(await card.locator('.impact').textContent()).toBe('继续执行须选择或填写理由');
     await page.keyboard.press('F8');
@@ -36,7 +30,7 @@ describe('a warning that needs a reason (wf_impact reason)', () => {
 describe('a reason longer than the 500 characters a 3103 keeps', () => {
   it('says it was cut, and counts the characters before the end', async () => {
     const page = await stack.context.newPage();
-    await openEmbed(page);
+    await openEmbed(page, stack.demo.url);
     // Not the first card: the test above continued that one, and the sidecar carries 继续执行 over (prior_dspo).
     const card = page.locator('prealert-reminder li.card', { hasText: '药品区分性别使用' });
     const text = card.locator('input.reason-text');
