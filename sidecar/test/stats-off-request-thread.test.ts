@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { OutboxStore } from '../src/store/outbox';
 import { FiguresWithPrunedDays } from '../src/store/pruned-figures';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
+import { freeLoopbackPort } from './helpers/free-port';
 import { callOverHttp, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
@@ -159,14 +159,6 @@ async function threeOOnesDuring(
 }
 
 /** A loopback port free now, for a sidecar the HIS is to call from its first moment. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 async function getJson<T>(s: SidecarServer, path: string): Promise<T> {
   const address = s.app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('not listening');
@@ -227,7 +219,7 @@ describe('figures over a big database', () => {
     await getJson(s, '/v1/status');
     await s.close();
     // The same data dir, opened again: its records spread over the last 30 finished days, as at a morning start.
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const { logger, lines } = capturingLogger('warn');
     server = await testServer({ dataDir: s.dataDir, port }, { logger });
     const again = server;

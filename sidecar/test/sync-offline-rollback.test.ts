@@ -5,11 +5,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import type { WrittenBundle } from '@prealert/rules-cache';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { freeLoopbackPort } from './helpers/free-port';
 import { assertBuilt, CLI } from './helpers/spawn-sidecar';
 import { BundleFactory, pullInTurn, Workstations } from './sync-support';
 
@@ -34,18 +34,6 @@ afterAll(async () => {
   await platform?.close();
   fs.rmSync(bundles.dir, { recursive: true, force: true });
 });
-
-/** A loopback port nothing listens on: the command finds no sidecar there. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 type LogLine = Record<string, unknown> & { level: number; msg: string };
 
@@ -73,7 +61,12 @@ describe('an offline rollback', () => {
     const rolled = spawnSync(process.execPath, [CLI, 'rollback', '--data-dir', dataDir], {
       encoding: 'utf8',
       timeout: 60_000,
-      env: { ...process.env, PREALERT_PORT: String(await closedPort()), PREALERT_ADMIN_TOKEN: '' },
+      env: {
+        ...process.env,
+        // Nothing listens there: the command finds no sidecar.
+        PREALERT_PORT: String(await freeLoopbackPort()),
+        PREALERT_ADMIN_TOKEN: '',
+      },
     });
     expect(rolled.stderr).toBe('');
     expect(rolled.status).toBe(0);
