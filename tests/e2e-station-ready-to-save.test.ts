@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { continueRules, save } from './support/demo-station';
 
 let stack: DemoStack;
 
@@ -52,23 +53,6 @@ const waitFor = (page: Page, reason: string, pending?: number) =>
     { reason, pending },
     { timeout: 10_000 },
   );
-
-function continueRules(page: Page, rules: string[], reason: string) {
-  return page.evaluate(
-    ({ rules, reason }) => {
-      const el = document.querySelector('prealert-reminder') as Reminder;
-      return el.currentResults
-        .filter((r) => rules.includes(r.rule_name))
-        .map((r) => el.decide(r.jr_id, 'continue', reason) ?? 'ok');
-    },
-    { rules, reason },
-  );
-}
-
-async function save(page: Page): Promise<string> {
-  await page.locator('#save').click();
-  return (await page.locator('#save-msg').textContent()) ?? '';
-}
 
 const none = { open: 0, modify: 0, refused: 0, pending: 0 };
 

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { continueRules, save } from './support/demo-station';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -39,28 +40,10 @@ const status = (page: Page, text: string) =>
     timeout: 10_000,
   });
 
-/** Answers the warnings of these rules 继续执行 with the reason (as the host's own buttons would). */
-function continueRules(page: Page, rules: string[], reason: string) {
-  return page.evaluate(
-    ({ rules, reason }) => {
-      const el = document.querySelector('prealert-reminder') as Reminder;
-      return el.currentResults
-        .filter((r) => rules.includes(r.rule_name))
-        .map((r) => el.decide(r.jr_id, 'continue', reason) ?? 'ok');
-    },
-    { rules, reason },
-  );
-}
-
 const settled = (page: Page) =>
   page.waitForFunction(() => (document.querySelector('prealert-reminder') as Reminder).pendingFeedback === 0, null, {
     timeout: 10_000,
   });
-
-async function save(page: Page): Promise<string> {
-  await page.locator('#save').click();
-  return (await page.locator('#save-msg').textContent()) ?? '';
-}
 
 async function nextAnalysis(page: Page, edit: () => Promise<void>, warnings: number): Promise<void> {
   const task = await page.evaluate(() => document.body.dataset.taskId);
