@@ -3,29 +3,13 @@ import { loadNationalLibrary } from '@prealert/rules-cache';
 import Database from 'better-sqlite3';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
 import { RETRY_FIELD } from '../src/national/national-answerer';
 import { DATABASE_FILE_NAME } from '../src/store/database';
 import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
+import { analysisStatus, onWorker } from './helpers/analysis-thread-status';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
-
-async function analysisStatus(server: Server): Promise<AnalysisThreadStatus | null> {
-  const response = await server.app.inject({ method: 'GET', url: '/v1/status' });
-  return (response.json() as { analysis: AnalysisThreadStatus | null }).analysis;
-}
-
-/** Waits until the analysis thread holds the active library (it builds its copy after the request thread). */
-async function onWorker(server: Server): Promise<AnalysisThreadStatus> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const status = await analysisStatus(server);
-    if (status?.evaluating_on === 'worker') return status;
-    if (Date.now() > deadline) throw new Error(`still not evaluating on the worker: ${JSON.stringify(status)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** 3,000 order lines: large enough that the worker is still at it a few milliseconds after it was handed over. */
 function bigEnvelope(encounterId: string): Record<string, unknown> {

@@ -15,9 +15,9 @@ import type http from 'node:http';
 import type { KnowledgePoint } from '@prealert/core';
 import { loadNationalLibrary } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
 import type { SidecarServer } from '../src/server';
 import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
+import { analysisStatus, onWorker } from './helpers/analysis-thread-status';
 import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
 
@@ -205,22 +205,6 @@ async function callAll(
   );
   for (const decision of decisions) expect(decision.body.err_msg).toBe('');
   return { answered, replies: replies.map((r) => r.body) };
-}
-
-/** Waits until the analysis thread holds the active library (it builds its copy after the request thread). */
-async function onWorker(server: SidecarServer): Promise<AnalysisThreadStatus> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const status = await analysisStatus(server);
-    if (status?.evaluating_on === 'worker') return status;
-    if (Date.now() > deadline) throw new Error(`still not evaluating on the worker: ${JSON.stringify(status)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function analysisStatus(server: SidecarServer): Promise<AnalysisThreadStatus | null> {
-  const response = await server.app.inject({ method: 'GET', url: '/v1/status' });
-  return (response.json() as { analysis: AnalysisThreadStatus | null }).analysis;
 }
 
 describe('concurrent 3101s of different patients under one task_id', () => {
