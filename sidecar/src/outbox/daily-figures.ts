@@ -85,7 +85,7 @@ export async function queueDailyFiguresFrom(
  * queueDailyFigures with the figures computed elsewhere (the figures thread, figures-reader.ts): only the comparison
  * with what was queued before, and the queueing, happen on `db`.
  */
-export function queueComputedFigures(
+function queueComputedFigures(
   db: Db,
   outbox: OutboxStore,
   installId: string,

@@ -26,7 +26,7 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
  * and the rule names of a day's figures (their label is the reminders' rule_name; a rule without a name is labelled
  * by its id, which is kept). Codes and the gateway's envelope header stay as written, as they are on arrival.
  */
-export function maskIdNumbersInOutboxPayload(kind: string, payload: string): string {
+function maskIdNumbersInOutboxPayload(kind: string, payload: string): string {
   if (!MAY_HOLD_ID_NUMBER.test(payload)) return payload;
   const value = JSON.parse(payload) as unknown;
   if (!isObject(value)) return payload;
