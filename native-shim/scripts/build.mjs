@@ -3,6 +3,7 @@
 //   <os>-<arch>/libprealert.so   gcc, always on Linux (the tests drive it through the Node addon)
 //   <os>-<arch>/his_desktop      the doctor-station example (examples/his-desktop-c)
 //   <os>-<arch>/load_per_call    test/c/load_per_call.c: dlopen, one call, dlclose, again
+//   <os>-<arch>/fd_limit_calls   test/c/fd_limit_calls.c: calls made with no free file descriptor (EMFILE)
 //   win-x86/, win-x64/           prealert.dll, his_desktop.exe, wine_smoke.exe, load_per_call.exe: only when Debian's
 //                                mingw-w64 compilers are installed (scripts/install-shim-toolchain.sh)
 //   addon/build/Release/prealert_addon.node   node-gyp; loads the .so with dlopen
@@ -75,7 +76,8 @@ function buildLinux() {
   const library = path.join(outDir, 'libprealert.so');
   const example = path.join(outDir, 'his_desktop');
   const loadPerCall = path.join(outDir, 'load_per_call');
-  if (upToDate([library, example, loadPerCall])) {
+  const fdLimitCalls = path.join(outDir, 'fd_limit_calls');
+  if (upToDate([library, example, loadPerCall, fdLimitCalls])) {
     console.log(`native-shim: ${path.relative(shimDir, library)} up to date`);
     return;
   }
@@ -116,8 +118,9 @@ function buildLinux() {
     ['his_desktop.c', 'shim_loader.c', 'json_scan.c'].map((f) => path.join(exampleDir, f)),
   );
   program(loadPerCall, [path.join(shimDir, 'test', 'c', 'load_per_call.c')]);
+  program(fdLimitCalls, [path.join(shimDir, 'test', 'c', 'fd_limit_calls.c')]);
   console.log(
-    `native-shim: built ${path.relative(shimDir, library)}, ${path.relative(shimDir, example)} and ${path.relative(shimDir, loadPerCall)}`,
+    `native-shim: built ${[library, example, loadPerCall, fdLimitCalls].map((f) => path.relative(shimDir, f)).join(', ')}`,
   );
 }
 

@@ -205,14 +205,16 @@ static int exchange(const flavour *f, const char *infno_ascii, const void *input
       }
       return PREALERT_OK;
     case EXCHANGE_UNREACHABLE:
-      /* A refusal is certain: nothing listens, and every call until it does would be refused too. A connect still
-         pending at its deadline is not: something is there, and on a starved workstation a live sidecar's accept can
-         take longer than connect_timeout_ms. Opening the breaker on one of those lost every reminder for 5 s while
-         the sidecar answered, so it counts as a timeout: the breaker opens once several come in a row. */
-      if (result.detail == CONNECT_DEADLINE_PASSED) {
-        breaker_record_timeout(shim_now_ms(), &settings.breaker);
-      } else {
+      /* A refusal is certain: nothing listens, and every call until it does would be refused too. Any other failed
+         connect is not. One still pending at its deadline means something is there, and on a starved workstation a
+         live sidecar's accept can take longer than connect_timeout_ms. One that fails on this side of the socket (no
+         free fd or ephemeral port in a HIS that opens many connections, a call interrupted) says nothing about the
+         sidecar and may pass by the next call. Opening the breaker on those lost every reminder for 5 s while the
+         sidecar answered, so they count as timeouts: the breaker opens once several come in a row. */
+      if (result.refused) {
         breaker_record_connect_failure(shim_now_ms(), &settings.breaker);
+      } else {
+        breaker_record_timeout(shim_now_ms(), &settings.breaker);
       }
       return fail_open(f, output, FAILOPEN_SIDECAR_UNREACHABLE, result.detail, &unsent);
     case EXCHANGE_TIMEOUT:

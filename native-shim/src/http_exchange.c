@@ -92,6 +92,7 @@ void http_exchange(const exchange_request *request, exchange_result *result) {
   socket_status status = loopback_connect(request->port, connect_deadline, &s, &os_error);
   if (status != SOCKET_DONE) {
     fail(result, EXCHANGE_UNREACHABLE, status == SOCKET_TIMEOUT ? CONNECT_DEADLINE_PASSED : os_error);
+    result->refused = status == SOCKET_REFUSED;
     return;
   }
 

@@ -36,6 +36,9 @@ typedef enum {
 typedef struct {
   exchange_outcome outcome;
   long detail;
+  /* EXCHANGE_UNREACHABLE only: 1 when the OS said the sidecar is not there (refused, reset while connecting, no
+     route), 0 when the connect failed for a reason of this side's (its deadline, no free socket or port). */
+  int refused;
   int http_status;
   size_t response_length;
 } exchange_result;

@@ -9,7 +9,8 @@
 #  define LAST_SOCKET_ERROR() ((int)WSAGetLastError())
 #  define IS_IN_PROGRESS(e) ((e) == WSAEWOULDBLOCK || (e) == WSAEINPROGRESS)
 #  define IS_RETRYABLE(e) ((e) == WSAEWOULDBLOCK || (e) == WSAEINTR)
-#  define IS_REFUSAL(e) ((e) == WSAECONNREFUSED || (e) == WSAECONNRESET || (e) == WSAENETUNREACH)
+#  define IS_REFUSAL(e) \
+    ((e) == WSAECONNREFUSED || (e) == WSAECONNRESET || (e) == WSAENETUNREACH || (e) == WSAEHOSTUNREACH)
 #else
 #  include <errno.h>
 #  include <fcntl.h>
@@ -21,7 +22,7 @@
 #  define LAST_SOCKET_ERROR() (errno)
 #  define IS_IN_PROGRESS(e) ((e) == EINPROGRESS)
 #  define IS_RETRYABLE(e) ((e) == EAGAIN || (e) == EWOULDBLOCK || (e) == EINTR)
-#  define IS_REFUSAL(e) ((e) == ECONNREFUSED || (e) == ECONNRESET || (e) == ENETUNREACH)
+#  define IS_REFUSAL(e) ((e) == ECONNREFUSED || (e) == ECONNRESET || (e) == ENETUNREACH || (e) == EHOSTUNREACH)
 #  ifndef MSG_NOSIGNAL
 #    define MSG_NOSIGNAL 0
 #  endif

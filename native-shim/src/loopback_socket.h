@@ -18,9 +18,10 @@ typedef int shim_socket;
 
 typedef enum {
   SOCKET_DONE = 0,
-  SOCKET_REFUSED,  /* nothing listens, or the connection was reset while connecting */
+  SOCKET_REFUSED,  /* nothing listens, the connection was reset while connecting, or no route to 127.0.0.1 */
   SOCKET_TIMEOUT,  /* the deadline passed */
-  SOCKET_FAILED    /* any other OS error; the OS error code is reported alongside */
+  SOCKET_FAILED    /* any other OS error (from connecting: a local one, such as no free fd or port); the OS error
+                      code is reported alongside */
 } socket_status;
 
 /* Call once per process before any other function here (WSAStartup on Windows). */

@@ -14,6 +14,7 @@
 #if !defined(_WIN32)
 #  define _GNU_SOURCE /* RTLD_NOLOAD, clock_gettime */
 #endif
+#include "call_report.h"
 #include "prealert.h"
 
 #include <stdio.h>
@@ -25,24 +26,10 @@
 typedef HMODULE library_handle;
 #else
 #  include <dlfcn.h>
-#  include <time.h>
 typedef void *library_handle;
 #endif
 
 typedef int(PREALERT_CALL *call_fn)(const char *, const char *, char *, int);
-
-static double now_ms(void) {
-#if defined(_WIN32)
-  LARGE_INTEGER frequency, counter;
-  QueryPerformanceFrequency(&frequency);
-  QueryPerformanceCounter(&counter);
-  return (double)counter.QuadPart * 1000.0 / (double)frequency.QuadPart;
-#else
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
-#endif
-}
 
 static library_handle load(const char *path) {
 #if defined(_WIN32)
@@ -81,18 +68,6 @@ static int still_loaded(const char *path) {
   dlclose(again); /* drops the reference RTLD_NOLOAD just took */
   return 1;
 #endif
-}
-
-/* The value after `marker` in the fail-open envelope, up to `stop`, or "-" when there is none. */
-static void field_of(const char *envelope, const char *marker, const char *stop, char *value, size_t capacity) {
-  const char *start = strstr(envelope, marker);
-  strcpy(value, "-");
-  if (start == NULL) return;
-  start += strlen(marker);
-  size_t n = strcspn(start, stop);
-  if (n == 0 || n >= capacity) return;
-  memcpy(value, start, n);
-  value[n] = '\0';
 }
 
 int main(int argc, char **argv) {
