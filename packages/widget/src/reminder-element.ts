@@ -106,6 +106,8 @@ export class PrealertReminderElement extends ElementBase {
   private lastReadiness: SaveReadiness | undefined;
   private activeJrId: string | undefined;
   private returnFocusTo: Element | null = null;
+  /** Sentences of the change under way, said together once it is over (announce). */
+  private announcing: string[] = [];
   private answeredAnnounced = false;
   private completeAnnounced = false;
   private versions = 0;
@@ -522,12 +524,18 @@ export class PrealertReminderElement extends ElementBase {
       .join('，');
   }
 
+  /**
+   * Every write of a live region is heard, so it is written once per change: clearing it first was a second update
+   * (heard as well), and sentences of one change (new warnings, all recorded) are said together. Writing the text
+   * replaces the region's text node, so the same sentence twice in a row is still said again.
+   */
   private announce(text: string): void {
-    this.live.textContent = '';
-    // A fresh text node makes screen readers announce the same sentence twice in a row.
-    queueMicrotask(() => {
-      this.live.textContent = text;
-    });
+    if (this.announcing.length === 0)
+      queueMicrotask(() => {
+        this.live.textContent = this.announcing.join(' ');
+        this.announcing = [];
+      });
+    this.announcing.push(text);
   }
 
   // ---- rows ----

@@ -224,7 +224,10 @@ export class WarningCard {
     const way = decision.disposition === 'continue' ? '继续执行' : '返回修改';
     this.outcomeText.textContent = decision.reason ? `已选择：${way}（${decision.reason}）` : `已选择：${way}`;
     const stateText = DELIVERY_TEXT[decision.delivery];
-    this.outcomeState.textContent = decision.deliveryError ? `${stateText}：${decision.deliveryError}` : stateText;
+    const state = decision.deliveryError ? `${stateText}：${decision.deliveryError}` : stateText;
+    // A status region speaks whenever its text is written: only a new delivery state is news, not every re-render
+    // (showChecking, each re-analysis) of a card whose answer is unchanged.
+    if (this.outcomeState.textContent !== state) this.outcomeState.textContent = state;
     this.outcomeState.className = `state ${decision.delivery}`;
   }
 

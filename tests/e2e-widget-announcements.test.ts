@@ -1,0 +1,121 @@
+/**
+ * One announcement per change of the panel's state: the demo's embed page in real headless Chromium against the
+ * real sidecar, every live region of the widget (its announcer, its notice, each card's delivery state) listened to
+ * while the host checks, shows warnings, loses the sidecar and gets it back.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { openEmbed } from './support/embed-page';
+
+let stack: DemoStack;
+
+beforeAll(async () => {
+  stack = await startDemoStack('announcements');
+}, 120_000);
+
+afterAll(() => stack?.stop());
+
+/**
+ * Starts recording what the widget's live regions say. A region speaks when its text is written (the same text
+ * included, and an emptied region is an update too), so each mutation batch that writes a region counts once, with
+ * its text then; a region inside something hidden says nothing.
+ */
+function listen(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const heard: string[] = [];
+    (window as unknown as { heard: string[] }).heard = heard;
+    const regionOf = (node: Node | null): Element | null => {
+      for (let at: Node | null = node; at; at = at.parentNode) {
+        if (!(at instanceof Element)) continue;
+        const live = at.getAttribute('aria-live');
+        const role = at.getAttribute('role');
+        if ((live && live !== 'off') || role === 'status' || role === 'alert') return at;
+      }
+      return null;
+    };
+    const observer = new MutationObserver((records) => {
+      const written = new Set<Element>();
+      for (const record of records) {
+        const region = regionOf(record.target);
+        if (region) written.add(region);
+      }
+      for (const region of written) if (!region.closest('[hidden]')) heard.push(region.textContent ?? '');
+    });
+    const root = document.querySelector('prealert-reminder')!.shadowRoot!;
+    observer.observe(root, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+type Step = 'showChecking' | 'showSame' | 'showNew' | 'showNone' | 'showUnavailable' | 'showRecorded';
+
+/** Does one step as a host does it, and returns what the live regions said for it. */
+function step(page: Page, what: Step, taskId: string): Promise<string[]> {
+  return page.evaluate(
+    async ({ what, taskId }) => {
+      type Result = { jr_id: string };
+      const el = document.querySelector('prealert-reminder') as HTMLElement & {
+        currentResults: readonly Result[];
+        show(results: readonly Result[], options: Record<string, unknown>): void;
+        showChecking(): void;
+        showUnavailable(detail: string): void;
+      };
+      const w = window as unknown as { heard: string[]; shownResults?: readonly Result[] };
+      w.shownResults ??= el.currentResults;
+      w.heard.length = 0;
+      if (what === 'showChecking') el.showChecking();
+      else if (what === 'showUnavailable') el.showUnavailable('无法连接本机医保提醒服务');
+      else if (what === 'showNone') el.show([], { infno: '3101', taskId });
+      else if (what === 'showRecorded') {
+        // Both already answered 继续执行 and recorded (as the sidecar's reminder page passes them on).
+        const dispositions = Object.fromEntries(
+          w.shownResults.map((r) => [r.jr_id, { dspo_way: '1', dspo_way_rea: '临床必需' }]),
+        );
+        el.show(w.shownResults, { infno: '3101', taskId, dispositions });
+      } else el.show(w.shownResults, { infno: '3101', taskId });
+      // Past the microtasks and the observer's callbacks the change queued.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return [...w.heard];
+    },
+    { what, taskId },
+  );
+}
+
+describe('the widget live regions', () => {
+  it('say each change of state once: checking, warnings, unavailable, back, none', async () => {
+    const page = await stack.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const taskId = await openEmbed(page, stack.demo.url);
+
+    // One warning answered (返回修改 on 药品区分性别使用, the other stays open) and recorded by the sidecar.
+    await page.locator('prealert-reminder li.card', { hasText: '药品区分性别使用' }).focus();
+    await page.keyboard.press('m');
+    await page.locator('prealert-reminder .outcome .state', { hasText: '已记录' }).waitFor({ timeout: 10_000 });
+    await listen(page);
+    const fresh = '新增医保提醒 2 条。明确违规 1 条，高度可疑 1 条';
+
+    // An edit re-checked with the same warnings: nothing new to say, the recorded answer is not news again.
+    expect(await step(page, 'showChecking', taskId)).toEqual([]);
+    expect(await step(page, 'showSame', taskId)).toEqual([]);
+    // The sidecar goes away: said once, and not again for the checks while it stays away.
+    expect(await step(page, 'showChecking', taskId)).toEqual([]);
+    expect(await step(page, 'showUnavailable', taskId)).toEqual(['医保提醒暂不可用，不影响继续开立']);
+    expect(await step(page, 'showChecking', taskId)).toEqual([]);
+    expect(await step(page, 'showUnavailable', taskId)).toEqual([]);
+    // Back: from checking to the warnings, one sentence.
+    expect(await step(page, 'showChecking', taskId)).toEqual([]);
+    expect(await step(page, 'showNew', `${taskId}-2`)).toEqual([fresh]);
+    // The next edit resolves both.
+    expect(await step(page, 'showChecking', `${taskId}-3`)).toEqual([]);
+    expect(await step(page, 'showNone', `${taskId}-3`)).toEqual(['医保提醒已全部消除']);
+    // And brings them back: the same sentence as before, said again.
+    expect(await step(page, 'showChecking', `${taskId}-4`)).toEqual([]);
+    expect(await step(page, 'showNew', `${taskId}-4`)).toEqual([fresh]);
+    // Two pieces of news of one change (back, and already recorded) are one update that says both.
+    expect(await step(page, 'showNone', `${taskId}-5`)).toEqual(['医保提醒已全部消除']);
+    expect(await step(page, 'showRecorded', `${taskId}-6`)).toEqual([`${fresh} 全部提醒已处理并记录`]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
