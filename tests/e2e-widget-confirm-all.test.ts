@@ -61,6 +61,7 @@ const panel = (page: Page) =>
       button: button && !button.hidden ? (button.textContent ?? '') : null,
       keys: button?.getAttribute('aria-keyshortcuts') ?? null,
       live: root.querySelector('[aria-live="polite"].sr-only')?.textContent ?? '',
+      hints: root.querySelector('.hints')?.textContent ?? '',
       progress: root.querySelector('.progress')?.textContent ?? '',
       cards: [...root.querySelectorAll('li.card')].map(
         (card): Card => ({
@@ -96,12 +97,15 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     const before = await panel(page);
     expect(before.button).toBe('全部确认继续执行（4 条仅需确认）A');
     expect(before.keys).toBe('A');
+    expect(before.hints).toContain('A 全部确认');
 
     // The doctor sends one 限适应症 drug back first (M on its card).
     await page.keyboard.press('F8');
     await page.locator('prealert-reminder li.card', { hasText: '阿利沙坦酯片' }).focus();
     await page.keyboard.press('m');
-    expect((await panel(page)).button).toBe('全部确认继续执行（3 条仅需确认）A');
+    const sentBack = await panel(page);
+    expect(sentBack.button).toBe('全部确认继续执行（3 条仅需确认）A');
+    expect(sentBack.hints).toContain('A 全部确认');
 
     // One key, on whichever warning has focus, answers the three left.
     await page.keyboard.press('F8');
@@ -114,6 +118,9 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     );
     const after = await panel(page);
     expect(after.button).toBeNull();
+    // Nothing left for A to confirm (one needs a reason, one was sent back): the hints no longer offer it.
+    expect(after.hints).not.toContain('全部确认');
+    expect(after.hints).toContain('M 返回修改 · C 继续执行');
     expect(after.progress).toBe('已处理 4/5');
     expect(after.live).toBe('已确认继续执行 3 条仅需确认的提醒');
     const outcomeOf = (text: string) => after.cards.find((c) => c.text.includes(text))?.outcome;
@@ -149,7 +156,11 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     });
     const shown = await analyse(page, input);
     expect(shown.rules).toEqual(['药品儿童专用', '药品限适应症']);
-    expect((await panel(page)).button).toBeNull();
+    const single = await panel(page);
+    expect(single.button).toBeNull();
+    // A does nothing here, so the hints do not list it.
+    expect(single.hints).not.toContain('全部确认');
+    expect(single.hints).toContain('Enter 确认 · Esc 取消');
     await page.keyboard.press('F8');
     await page.keyboard.press('a');
     expect((await panel(page)).progress).toBe('已处理 0/2');

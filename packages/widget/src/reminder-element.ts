@@ -26,6 +26,9 @@ export const REMINDER_TAG = 'prealert-reminder';
 
 type Phase = 'idle' | 'checking' | 'shown' | 'unavailable';
 
+/** 全部确认 (A) acts from this many open confirm-only warnings: for one, C Enter is as quick. */
+const CONFIRM_ALL_FROM = 2;
+
 interface TrackedDecision extends WarningDecision {
   version: number;
   /** The analysis (task_id) the decision was made on; undefined for one recorded before the task shown. */
@@ -358,8 +361,6 @@ export class PrealertReminderElement extends ElementBase {
 
   private render(): void {
     this.heading.textContent = this.getAttribute('heading') ?? '医保智能提醒';
-    const hotkey = this.hotkey ? `${this.hotkey} 进入提醒 · ` : '';
-    this.hints.textContent = `${hotkey}Tab/↑↓ 切换 · ←→ 按钮 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认 · A 全部确认仅需确认的 · Esc 取消`;
     this.renderCounts();
     this.renderNotice();
     this.renderCards();
@@ -451,11 +452,15 @@ export class PrealertReminderElement extends ElementBase {
     return open;
   }
 
-  /** The bulk action is offered only where it saves keys: two or more warnings that ask only for a confirmation. */
+  /**
+   * The bulk action is offered only where it saves keys: two or more warnings that ask only for a confirmation. Its
+   * key is listed in the hints only then too, as A does nothing otherwise.
+   */
   private renderConfirmAll(): void {
     const open = this.confirmOnlyOpen().length;
-    const offered = open >= 2;
+    const offered = open >= CONFIRM_ALL_FROM;
     this.confirmAllButton.hidden = !offered;
+    this.renderHints(offered);
     if (!offered) return;
     const text = `全部确认继续执行（${open} 条仅需确认）`;
     if (this.confirmAllButton.firstChild?.textContent === text) return;
@@ -465,10 +470,17 @@ export class PrealertReminderElement extends ElementBase {
     setChildren(this.confirmAllButton, [text, kbd]);
   }
 
+  private renderHints(confirmAllOffered: boolean): void {
+    const hotkey = this.hotkey ? `${this.hotkey} 进入提醒 · ` : '';
+    const confirmAll = confirmAllOffered ? ' · A 全部确认仅需确认的' : '';
+    const text = `${hotkey}Tab/↑↓ 切换 · ←→ 按钮 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认${confirmAll} · Esc 取消`;
+    if (this.hints.textContent !== text) this.hints.textContent = text;
+  }
+
   /** 继续执行 on every open confirm-only warning: one 3103 each, as if the doctor had pressed C Enter on each. */
   private confirmAll(from: WarningCard | undefined): void {
     const open = this.confirmOnlyOpen();
-    if (open.length < 2) return;
+    if (open.length < CONFIRM_ALL_FROM) return;
     this.answeredAnnounced = false;
     this.completeAnnounced = false;
     for (const card of open) {
