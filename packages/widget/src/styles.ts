@@ -59,7 +59,10 @@ ol.cards { list-style: none; margin: 0; padding: 6px; display: block; max-height
 .actions, .form-actions { display: flex; margin-top: 6px; flex-wrap: wrap; }
 .actions > * + *, .form-actions > * + * { margin-left: 8px; }
 button { font: inherit; font-size: 13px; padding: 3px 10px; border-radius: 4px; border: 1px solid #9aa5b1; background: #fff; color: #1f2933; cursor: pointer; }
-button:focus-visible, input:focus-visible { outline: 2px solid var(--prealert-focus); outline-offset: 1px; }
+/* The ring on :focus, taken off again for mouse focus by :not(:focus-visible): Chromium 80–85 (no :focus-visible)
+   drops that second rule whole, so keyboard users there still see the ring (a mouse click shows it too). */
+button:focus, input:focus { outline: 2px solid var(--prealert-focus); outline-offset: 1px; }
+button:focus:not(:focus-visible), input:focus:not(:focus-visible) { outline: none; }
 button.modify { border-color: #1565c0; color: #0d47a1; background: #e3f2fd; }
 button.continue { border-color: #9aa5b1; }
 button.confirm { border-color: #1565c0; color: #fff; background: #1565c0; }
