@@ -11,6 +11,13 @@ export interface DeliveryFailure {
    * with 500 on one payload), so the entry also backs off on its own: it cannot hold up every entry behind it.
    */
   readonly answered: boolean;
+  /**
+   * What makes two refusals of the entry the same (a gateway's infcode and err_msg), for a receiver whose refusal
+   * cannot tell whether it is about the entry or about the sender: the same one for several different entries in
+   * a row, with nothing taken between, is the destination refusing everything (outbox-forwarder.ts). Compared,
+   * never logged: the text may name a patient.
+   */
+  readonly likeness?: string;
 }
 
 /**

@@ -12,6 +12,12 @@ const IDLE_POLL_MS = 30_000;
  */
 export const DELIVERED_RETENTION_MS = 90 * 24 * 3600_000;
 const PRUNE_EVERY_MS = 24 * 3600_000;
+/**
+ * Different entries refused alike in a row (the same DeliveryFailure.likeness, nothing taken between) that make it
+ * the destination refusing everything (a gateway whose TIF signature fails answers every 3103 alike). One bad entry
+ * retried stays one entry, and a refusal about the entry names it; two could still be a coincidence.
+ */
+export const REFUSED_ALIKE = 3;
 
 /** Where some kinds of outbox entry go. `deliver` resolves to undefined when the receiver took the entry. */
 export interface OutboxDestination {
@@ -43,6 +49,14 @@ interface Outage {
   reason: string;
   failures: number;
   probeAt: number;
+  /** It began with entries refused alike, not with the destination out of reach: for the line when it ends. */
+  refusing: boolean;
+}
+
+/** A refusal's warning, held until it is known whether it was the entry's or the destination's. */
+interface HeldWarning {
+  fields: Record<string, unknown>;
+  msg: string;
 }
 
 type Outcome = 'delivered' | 'refused' | 'unreachable';
@@ -56,7 +70,9 @@ type Outcome = 'delivered' | 'refused' | 'unreachable';
  * of entries waiting would otherwise cost a connect, an UPDATE and a log line per entry per retry (the soak's 135
  * failed deliveries a second). So the first such failure pauses the whole outbox; it then tries one entry, the
  * oldest, per backoff interval (exponential with jitter up to retryMaxMs), new entries wait without starting a
- * pass, and the first success drains the rest in order. An entry the receiver refused (most 4xx) backs off alone.
+ * pass, and the first success drains the rest in order. An entry the receiver refused (most 4xx) backs off alone,
+ * unless REFUSED_ALIKE different entries in a row were refused alike: that is the destination refusing everything,
+ * and it pauses as when unreachable (the soak's storm again otherwise, a warning per entry per interval).
  */
 export class OutboxForwarder {
   private timer: NodeJS.Timeout | undefined;
@@ -67,7 +83,16 @@ export class OutboxForwarder {
   private lastPrunedAt = Number.NEGATIVE_INFINITY;
   private outage: Outage | undefined;
   /** After an outage, until the drain that followed it ends: for the one line saying the destination is back. */
-  private recovery: { downMs: number; delivered: number } | undefined;
+  private recovery: { downMs: number; delivered: number; refusing: boolean } | undefined;
+  /** The entries refused alike since the last one taken (DeliveryFailure.likeness), as far as REFUSED_ALIKE. */
+  private streak: { likeness: string; entries: Set<string> } | undefined;
+  /**
+   * Warnings of refusals in the current streak, written when it breaks (an entry taken, another refusal), when one
+   * of its entries is refused again before REFUSED_ALIKE different ones were (it is retried alone), or at stop;
+   * dropped when the streak pauses the outbox, whose one warning stands for them. Held across passes: 3103s come
+   * one at a time, a pass each, so the end of a pass says nothing about what the next entry will meet.
+   */
+  private held: HeldWarning[] = [];
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -112,6 +137,7 @@ export class OutboxForwarder {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    this.writeHeld();
     await this.destination.close();
   }
 
@@ -218,22 +244,30 @@ export class OutboxForwarder {
     }
     if (failure === undefined) {
       this.outbox.markDelivered(entry.id, this.now());
+      this.endStreak();
       this.reachable();
       if (this.recovery) this.recovery.delivered++;
       return 'delivered';
     }
-    if (failure.scope === 'entry') {
+    const streak = this.refusedAlike(entry, failure);
+    if (failure.scope === 'entry' && streak !== 'alike') {
       // It answered about this entry: it is reachable, and the others go.
       this.reachable();
       // Jittered so that many workstations do not retry in step.
       this.outbox.markFailed(entry.id, this.now() + backoff(this.destination, entry.attempts + 1), failure.error);
-      this.logger.warn(
-        { outbox_id: entry.id, kind: entry.kind, attempts: entry.attempts + 1, error: failure.error },
-        `${this.destination.name} refused an entry; it is retried with backoff`,
-      );
+      const warning: HeldWarning = {
+        fields: { outbox_id: entry.id, kind: entry.kind, attempts: entry.attempts + 1, error: failure.error },
+        msg: `${this.destination.name} refused an entry; it is retried with backoff`,
+      };
+      if (streak === 'held') this.held.push(warning);
+      else this.logger.warn(warning.fields, warning.msg);
       return 'refused';
     }
-    this.unreachableNow(failure.error);
+    if (streak === 'alike') {
+      // Their warnings would say one thing REFUSED_ALIKE times; the pause's says it once.
+      this.held = [];
+      this.unreachableNow(`${failure.error}, alike for ${REFUSED_ALIKE} different entries in a row`, true);
+    } else this.unreachableNow(failure.error, false);
     // Without an answer the entry was never looked at: it stays due, so the next probe takes it again and the
     // order of delivery stays the order of creation. With one, it waits on its own too, and the next probe takes
     // the next oldest.
@@ -242,13 +276,44 @@ export class OutboxForwarder {
     return 'unreachable';
   }
 
+  /**
+   * 'alike': this refusal makes REFUSED_ALIKE different entries in a row refused alike, none taken between (the
+   * destination refuses everything); 'held': it may yet, so its warning waits; 'entry': it is the entry's. A
+   * refusal without a likeness, or another one, ends the streak (the destination tells entries apart).
+   */
+  private refusedAlike(entry: OutboxEntry, failure: DeliveryFailure): 'alike' | 'held' | 'entry' {
+    if (failure.scope !== 'entry') return 'entry';
+    if (failure.likeness === undefined || failure.likeness !== this.streak?.likeness) this.endStreak();
+    if (failure.likeness === undefined) return 'entry';
+    this.streak ??= { likeness: failure.likeness, entries: new Set() };
+    if (this.streak.entries.size >= REFUSED_ALIKE) return 'alike';
+    if (this.streak.entries.has(entry.id)) {
+      // Its retry came before other entries did: so far it is one entry refused, and that is worth a warning now.
+      this.writeHeld();
+      return 'entry';
+    }
+    this.streak.entries.add(entry.id);
+    return this.streak.entries.size >= REFUSED_ALIKE ? 'alike' : 'held';
+  }
+
+  private endStreak(): void {
+    this.writeHeld();
+    this.streak = undefined;
+  }
+
+  private writeHeld(): void {
+    for (const { fields, msg } of this.held) this.logger.warn(fields, msg);
+    this.held = [];
+  }
+
   private reachable(): void {
     if (!this.outage) return;
-    this.recovery = { downMs: this.now() - this.outage.since, delivered: 0 };
+    this.recovery = { downMs: this.now() - this.outage.since, delivered: 0, refusing: this.outage.refusing };
     this.outage = undefined;
   }
 
-  private unreachableNow(reason: string): void {
+  /** `refusing`: entries refused alike, not the destination out of reach (for the warning and the line when back). */
+  private unreachableNow(reason: string, refusing: boolean): void {
     const now = this.now();
     if (this.outage) {
       this.outage.failures++;
@@ -256,25 +321,25 @@ export class OutboxForwarder {
       this.outage.probeAt = now + backoff(this.destination, this.outage.failures);
       this.logger.debug(
         { reason, failures: this.outage.failures, next_probe_in_ms: this.outage.probeAt - now },
-        `${this.destination.name} still unreachable`,
+        `${this.destination.name} still ${this.outage.refusing ? 'refusing' : 'unreachable'}`,
       );
       return;
     }
     this.recovered();
-    this.outage = { since: now, reason, failures: 1, probeAt: now + backoff(this.destination, 1) };
+    this.outage = { since: now, reason, failures: 1, probeAt: now + backoff(this.destination, 1), refusing };
     this.logger.warn(
       { reason, pending: this.pendingOrNull(), retry_max_ms: this.destination.retryMaxMs },
-      `${this.destination.name} unreachable: the outbox keeps what is pending and tries one entry per backoff interval`,
+      `${this.destination.name} ${refusing ? 'refuses every entry alike' : 'unreachable'}: the outbox keeps what is pending and tries one entry per backoff interval`,
     );
   }
 
   private recovered(): void {
     if (!this.recovery) return;
-    const { downMs, delivered } = this.recovery;
+    const { downMs, delivered, refusing } = this.recovery;
     this.recovery = undefined;
     this.logger.info(
       { down_s: Math.round(downMs / 1000), delivered, pending: this.pendingOrNull() },
-      `${this.destination.name} reachable again`,
+      `${this.destination.name} ${refusing ? 'takes entries again' : 'reachable again'}`,
     );
   }
 

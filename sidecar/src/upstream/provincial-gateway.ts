@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type JudgeResultDto, stableHash, type WorkflowImpact } from '@prealert/core';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, request } from 'undici';
@@ -208,7 +209,16 @@ export class ProvincialGateway {
       answer.err_msg === undefined || answer.err_msg === null || answer.err_msg === ''
         ? ''
         : " (the gateway's err_msg is withheld: it may name a patient)";
-    return { error: `infcode ${infcodeText(answer.infcode)}${message}`, scope: 'entry', answered: true };
+    // Whether the refusal is this entry's or the gateway's (a wrong TIF signature: "FSI-签名错误" for every 3103)
+    // only shows across entries: the outbox pauses when different entries are refused with the same text.
+    return {
+      error: `infcode ${infcodeText(answer.infcode)}${message}`,
+      scope: 'entry',
+      answered: true,
+      likeness: createHash('sha256')
+        .update(`${String(answer.infcode)}\u0000${String(answer.err_msg ?? '')}`)
+        .digest('hex'),
+    };
   }
 
   close(): Promise<void> {
