@@ -15,7 +15,7 @@ const RETRY = { retryMinMs: 1_000, retryMaxMs: 300_000 };
 
 type Body = { infno?: string; input?: { data?: { warns?: { warn_rslt_id: string }[] } } };
 /** Set by each test: the 3103 answer for the warn_rslt_ids it carries; 3101 always gets one result per encounter. */
-let answer3103: (warnIds: string[]) => { infcode: number; err_msg: string };
+let answer3103: (warnIds: string[]) => { infcode: unknown; err_msg: unknown };
 let gateway: FakeGateway;
 const sent3103: string[][] = [];
 
@@ -191,4 +191,26 @@ describe("the gateway's 3103 outbox when the gateway refuses", () => {
     expect(log.warnings).toHaveLength(sent3103.filter((ids) => bad.some((e) => ids.includes(`GW-${e}`))).length);
     expect(new Set(log.warnings.map((l) => l.outbox_id))).toEqual(new Set(badEntries));
   }, 30_000);
+  it('a refusal whose fields are JSON objects is still a refusal of the entry, and the entry goes once accepted', async () => {
+    // Number() and String() of a JSON object with a "toString" key throw: the refusal must still be read as one.
+    let odd = true;
+    answer3103 = () => (odd ? { infcode: { toString: 1 }, err_msg: { toString: 1 } } : accepted);
+    sent3103.length = 0;
+    const server = await testServer({ upstream: { url: gateway.url, timeoutMs: 5_000 } });
+    try {
+      await server.listen();
+      await decide(server, ['MZ-ODD-1'], 0);
+      const lastError = () =>
+        server.db
+          .prepare("SELECT last_error FROM outbox WHERE kind = 'upstream_feedback' AND last_error IS NOT NULL")
+          .pluck()
+          .get() as string | undefined;
+      await until(() => lastError() !== undefined, 5_000);
+      expect(lastError()).toMatch(/^infcode /);
+      odd = false;
+      await until(() => pending(server) === 0, 10_000);
+    } finally {
+      await server.close();
+    }
+  }, 20_000);
 });

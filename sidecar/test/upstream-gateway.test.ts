@@ -228,6 +228,19 @@ describe('provincial gateway (upstream)', () => {
         // Without the gateway's warnings the list is incomplete, and says so.
         expect(reply.body.output.truncated).toBe(true);
       }
+      // Fields that are JSON objects with a "toString" key: Number() and String() of those throw.
+      for (const odd of [
+        { infcode: { toString: 1 }, err_msg: '网关繁忙', output: {} },
+        { infcode: 0, err_msg: { toString: 1 }, output: {} },
+      ]) {
+        behaviour = (_b, res) => {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(odd));
+        };
+        const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-3' }));
+        expect(reply.body.infcode).toBe(0);
+        expect(reply.body.output.result).toHaveLength(2);
+      }
     });
   });
 

@@ -91,28 +91,26 @@ export class ProvincialGateway {
       await response.body.dump().catch(() => undefined);
       return { ok: false, reason: 'http_error', detail: `HTTP ${response.statusCode}` };
     }
-    const text = await this.readCapped(response);
+    const answerText = await this.readCapped(response);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(answerText);
     } catch {
       return { ok: false, reason: 'bad_response', detail: 'answer is not JSON' };
     }
     if (typeof parsed !== 'object' || parsed === null)
       return { ok: false, reason: 'bad_response', detail: 'answer is not an object' };
     const envelope = parsed as { infcode?: unknown; err_msg?: unknown; output?: { result?: unknown } };
-    if (Number(envelope.infcode) !== 0) {
+    // Read through text(): Number() and String() of a JSON object with a "toString" key throw.
+    if (Number(text(envelope.infcode)) !== 0) {
       return {
         ok: false,
         reason: 'gateway_error',
-        detail: `infcode ${String(envelope.infcode)}: ${String(envelope.err_msg ?? '')}`,
+        detail: `infcode ${text(envelope.infcode)}: ${text(envelope.err_msg)}`,
       };
     }
     // Success with a message ("FSI-签名错误" from a TIF gateway that still answers): used, but worth a look.
-    const notice =
-      envelope.err_msg != null && String(envelope.err_msg).trim() !== ''
-        ? String(envelope.err_msg).slice(0, 500)
-        : undefined;
+    const notice = text(envelope.err_msg).trim() !== '' ? text(envelope.err_msg).slice(0, 500) : undefined;
     // Some gateways answer a single object where the spec says a list (3101-3103.md §3).
     const raw = envelope.output?.result;
     const all = raw == null ? [] : Array.isArray(raw) ? raw : [raw];
@@ -192,16 +190,16 @@ export class ProvincialGateway {
       },
       body: JSON.stringify({ ...feedback.header, infno: '3103', input: { data: feedback.data } }),
     });
-    const text = await response.body.text();
+    const answerText = await response.body.text();
     if (response.statusCode !== 200) return httpFailure(response.statusCode);
     let answer: { infcode?: unknown; err_msg?: unknown };
     try {
-      answer = JSON.parse(text) as typeof answer;
+      answer = JSON.parse(answerText) as typeof answer;
     } catch {
       // A proxy's or a broken gateway's page: every entry would get the same.
       return { error: 'answer is not JSON', scope: 'destination', answered: true };
     }
-    if (Number(answer.infcode) === 0) return undefined;
+    if (Number(text(answer.infcode)) === 0) return undefined;
     // The outbox logs this on every retry and keeps it in last_error. A refusal's err_msg is free text that may
     // name the patient ("参保人王某某的预警结果不存在"), and on this path the names are not known (the records hold
     // only pseudonyms), so it cannot be masked: only the code is kept.
@@ -215,8 +213,9 @@ export class ProvincialGateway {
       error: `infcode ${infcodeText(answer.infcode)}${message}`,
       scope: 'entry',
       answered: true,
+      // JSON.stringify, not String(): of a JSON object with a "toString" key String() throws.
       likeness: createHash('sha256')
-        .update(`${String(answer.infcode)}\u0000${String(answer.err_msg ?? '')}`)
+        .update(JSON.stringify([answer.infcode ?? null, answer.err_msg ?? null]))
         .digest('hex'),
     };
   }
