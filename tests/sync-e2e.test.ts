@@ -328,7 +328,8 @@ describe('kill -9 after the swap, before the new library is recorded as last-goo
     } finally {
       await own.close();
     }
-  });
+    // Four sidecar starts and two activations: 9 s alone, past 30 s once in a CI run beside other work.
+  }, 90_000);
 });
 
 describe('answers under load while the library is swapped', () => {
