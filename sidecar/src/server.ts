@@ -123,11 +123,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       afterPrune: (stop) => checkpointer.truncate(stop),
     });
     undo.push(() => retention.close());
+    // Read at each scrape and status request; `forwarders` is built below, once the upstream gateway is known.
+    const outboxDestinations = () => forwarders.map((forwarder) => forwarder.state());
     const metrics = new SidecarMetrics({
       recordsPending: () => recorder.pending,
       outboxPending: () => outbox.pending(),
       outboxOldestPendingAt: () => outbox.oldestPendingAt(),
-      outboxDestinations: () => forwarders.map((forwarder) => forwarder.state()),
+      outboxDestinations,
     });
 
     const holder = new LibraryHolder();
@@ -269,7 +271,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       db,
       recorder,
       outbox,
-      outboxDestinations: () => forwarders.map((forwarder) => forwarder.state()),
+      outboxDestinations,
       metrics,
       checkpointer,
       startedAt,
