@@ -128,7 +128,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const metrics = new SidecarMetrics({
       recordsPending: () => recorder.pending,
       outboxPending: () => outbox.pending(),
-      outboxOldestPendingAt: () => outbox.oldestPendingAt(),
+      outboxOldestPendingAgeSeconds: () => outbox.oldestPendingAgeSeconds(),
       outboxDestinations,
     });
 

@@ -25,8 +25,8 @@ export class SidecarMetrics {
   constructor(gauges: {
     recordsPending: () => number;
     outboxPending: () => number;
-    /** Epoch ms the oldest undelivered entry was written; undefined when none waits. */
-    outboxOldestPendingAt?: () => number | undefined;
+    /** Seconds the oldest undelivered entry has waited; 0 when none waits. */
+    outboxOldestPendingAgeSeconds?: () => number;
     outboxDestinations?: () => DestinationState[];
   }) {
     const registers = [this.registry];
@@ -76,8 +76,7 @@ export class SidecarMetrics {
       help: 'Age of the oldest outbox entry not yet delivered (0 when none waits): how far behind the receivers are',
       registers,
       collect() {
-        const at = gauges.outboxOldestPendingAt?.();
-        this.set(at === undefined ? 0 : Math.max(0, (Date.now() - at) / 1000));
+        this.set(gauges.outboxOldestPendingAgeSeconds?.() ?? 0);
       },
     });
     new Gauge({

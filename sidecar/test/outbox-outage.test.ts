@@ -94,6 +94,8 @@ describe('the outbox while the 数据归集 platform is down', () => {
       const status = JSON.parse((await server.app.inject({ url: '/v1/status' })).payload);
       expect(status.outbox).toMatchObject({ pending: entries, destinations: [{ name: 'platform', paused: true }] });
       expect(status.outbox.destinations[0].reason).toMatch(/ECONNREFUSED/);
+      // The same age as the gauge's, in whole seconds.
+      expect(status.outbox.oldest_pending_age_s).toBeGreaterThanOrEqual(2);
 
       await platform.up();
       await until(() => new Set(platform.deliveries.map((d) => d.key)).size === entries, 10_000);
@@ -113,6 +115,7 @@ describe('the outbox while the 数据归集 platform is down', () => {
       const after = (await server.app.inject({ url: '/metrics' })).payload;
       expect(after).toMatch(/prealert_outbox_paused\{destination="platform"\} 0/);
       expect(after).toMatch(/^prealert_outbox_oldest_pending_age_seconds 0$/m);
+      expect(JSON.parse((await server.app.inject({ url: '/v1/status' })).payload).outbox.oldest_pending_age_s).toBe(0);
     } finally {
       await server.close();
     }

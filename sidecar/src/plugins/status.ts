@@ -57,11 +57,10 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
 }
 
 function outboxStatus(options: StatusOptions) {
-  const oldest = options.outbox.oldestPendingAt();
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     pending: options.outbox.pending(),
-    oldest_pending_age_s: oldest === undefined ? 0 : Math.max(0, Math.round((Date.now() - oldest) / 1000)),
+    oldest_pending_age_s: Math.round(options.outbox.oldestPendingAgeSeconds()),
     destinations: (options.outboxDestinations?.() ?? []).map((state) => ({
       name: state.name,
       paused: state.paused,

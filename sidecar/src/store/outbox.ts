@@ -162,6 +162,15 @@ export class OutboxStore {
     return (this.oldestPending.get() as number | null) ?? undefined;
   }
 
+  /**
+   * Seconds the oldest pending entry has waited at `now` (0 when none waits, or one was written on a clock ahead of
+   * this one): how far behind the receivers are, as /metrics and /v1/status report it.
+   */
+  oldestPendingAgeSeconds(now = Date.now()): number {
+    const at = this.oldestPendingAt();
+    return at === undefined ? 0 : Math.max(0, (now - at) / 1000);
+  }
+
   /** Epoch ms of the earliest pending entry's next attempt, or undefined when nothing of these kinds is pending. */
   nextAttemptAt(kinds: readonly OutboxKind[]): number | undefined {
     return (this.nextDueAt.get(JSON.stringify(kinds)) as number | null) ?? undefined;
