@@ -12,7 +12,7 @@ import { flushLog, type Logger, openLoggers } from './logging';
 import { directLane } from './national/direct-lane';
 import { createNationalAnswerer, failedAnswer } from './national/national-answerer';
 import { NationalService } from './national/national-service';
-import { queueDailyFiguresFrom } from './outbox/daily-figures';
+import { queueDailyFigures } from './outbox/daily-figures';
 import { OutboxForwarder } from './outbox/outbox-forwarder';
 import { platformDestination } from './outbox/platform-forwarder';
 import { loadInstallSecret, PatientPseudonymizer } from './patient-pseudonym';
@@ -313,7 +313,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       try {
         await spoolFirstPass;
         await recorder.flush();
-        if ((await queueDailyFiguresFrom(figures, db, outbox, pseudonyms.installId)).length > 0) {
+        if ((await queueDailyFigures(figures, db, outbox, pseudonyms.installId)).length > 0) {
           for (const forwarder of forwarders) forwarder.kick();
         }
       } catch (error) {

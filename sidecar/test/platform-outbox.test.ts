@@ -7,8 +7,8 @@ import { queueDailyFigures } from '../src/outbox/daily-figures';
 import { OutboxForwarder } from '../src/outbox/outbox-forwarder';
 import { platformDestination } from '../src/outbox/platform-forwarder';
 import { PatientPseudonymizer } from '../src/patient-pseudonym';
-import { ComplianceFigures } from '../src/stats/compliance-figures';
 import { shanghaiDay } from '../src/stats/days';
+import { openFiguresReader } from '../src/stats/figures-reader';
 import { openDatabase } from '../src/store/database';
 import { OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
@@ -204,20 +204,21 @@ describe('outbox to the 数据归集 platform', () => {
       await callService(server, analysisEnvelope({ encounterId: 'MZ-O-3' }));
       await server.app.inject({ url: '/v1/status' }); // flush records
       const outbox = new OutboxStore(server.db);
-      const figures = new ComplianceFigures(server.db);
+      const figures = openFiguresReader(server.db, createLogger({ level: 'silent' }));
       const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
       // Today's reminders are not final yet.
-      expect(queueDailyFigures(server.db, figures, outbox, installId)).toEqual([]);
+      expect(await queueDailyFigures(figures, server.db, outbox, installId)).toEqual([]);
       const tomorrow = Date.now() + 86_400_000;
-      const queued = queueDailyFigures(server.db, figures, outbox, installId, tomorrow);
+      const queued = await queueDailyFigures(figures, server.db, outbox, installId, tomorrow);
       expect(queued).toHaveLength(1);
-      expect(queueDailyFigures(server.db, figures, outbox, installId, tomorrow)).toEqual([]);
+      expect(await queueDailyFigures(figures, server.db, outbox, installId, tomorrow)).toEqual([]);
       const row = server.db.prepare("SELECT id, payload FROM outbox WHERE kind = 'daily_figures'").get() as {
         id: string;
         payload: string;
       };
       expect(row.id).toBe(`figures:${installId}:${queued[0]}`);
       expect(JSON.parse(row.payload)).toMatchObject({ day: queued[0], totals: { reminders: 2, pending: 2 } });
+      await figures.close();
     } finally {
       await server.close();
     }
@@ -229,16 +230,16 @@ describe('outbox to the 数据归集 platform', () => {
       const results = (await callService(server, analysisEnvelope({ encounterId: 'MZ-O-4' }))).body.output.result!;
       await server.app.inject({ url: '/v1/status' }); // flush records
       const outbox = new OutboxStore(server.db);
-      const figures = new ComplianceFigures(server.db);
+      const figures = openFiguresReader(server.db, createLogger({ level: 'silent' }));
       const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
       const tomorrow = Date.now() + 86_400_000;
-      const [day] = queueDailyFigures(server.db, figures, outbox, installId, tomorrow);
+      const [day] = await queueDailyFigures(figures, server.db, outbox, installId, tomorrow);
       // The doctor's decision arrives after the day was sent (replayed from the shim's spool, or given late).
       expect((await callService(server, feedbackEnvelope([{ jrId: results[0]!.jr_id, way: '2' }]))).body.infcode).toBe(
         0,
       );
-      expect(queueDailyFigures(server.db, figures, outbox, installId, tomorrow)).toEqual([day]);
-      expect(queueDailyFigures(server.db, figures, outbox, installId, tomorrow)).toEqual([]);
+      expect(await queueDailyFigures(figures, server.db, outbox, installId, tomorrow)).toEqual([day]);
+      expect(await queueDailyFigures(figures, server.db, outbox, installId, tomorrow)).toEqual([]);
       const rows = server.db
         .prepare("SELECT id, payload FROM outbox WHERE kind = 'daily_figures' ORDER BY id")
         .all() as { id: string; payload: string }[];
@@ -247,6 +248,7 @@ describe('outbox to the 数据归集 platform', () => {
         { revision: 1, totals: { reminders: 2, complied: 0, pending: 2 } },
         { revision: 2, totals: { reminders: 2, complied: 1, pending: 1 } },
       ]);
+      await figures.close();
     } finally {
       await server.close();
     }

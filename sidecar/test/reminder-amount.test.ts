@@ -4,12 +4,13 @@
  * loopback: the national calls, /v1/stats and its CSV go over HTTP; the daily figures are read from its outbox.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logging';
 import { queueDailyFigures } from '../src/outbox/daily-figures';
 import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import type { Figures, StatsReport } from '../src/stats/compliance-figures';
 import { shanghaiDay } from '../src/stats/days';
+import { openFiguresReader } from '../src/stats/figures-reader';
 import { OutboxStore } from '../src/store/outbox';
-import { FiguresWithPrunedDays } from '../src/store/pruned-figures';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
 
@@ -123,14 +124,14 @@ describe('提醒金额 of a jr_id answered several times', () => {
     await decide(first.jr_id, '1');
     const day = shanghaiDay(Date.now());
     const outbox = new OutboxStore(server.db);
-    const report = new FiguresWithPrunedDays(server.db);
+    const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
     const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
     const tomorrow = Date.now() + 86_400_000;
     await fetch(`${base}/v1/stats`); // waits until the answers are written
-    expect(queueDailyFigures(server.db, report, outbox, installId, tomorrow)).toEqual([day]);
+    expect(await queueDailyFigures(reader, server.db, outbox, installId, tomorrow)).toEqual([day]);
     await analyse('MZ-AMT-4', 'DR-AMT-4', 2);
     const dayStats = (await (await fetch(`${base}/v1/stats?from=${day}&to=${day}&by=doctor`)).json()) as StatsReport;
-    expect(queueDailyFigures(server.db, report, outbox, installId, tomorrow)).toEqual([day]);
+    expect(await queueDailyFigures(reader, server.db, outbox, installId, tomorrow)).toEqual([day]);
     const sent = server.db
       .prepare(
         "SELECT payload FROM outbox WHERE kind = 'daily_figures' ORDER BY json_extract(payload, '$.revision') DESC",
@@ -142,5 +143,6 @@ describe('提醒金额 of a jr_id answered several times', () => {
     expect(latest.totals).toEqual(dayStats.totals);
     expect(latest.by_doctor).toEqual(dayStats.rows);
     expect(latest.by_doctor.find((r) => r.key === 'DR-AMT-4')).toMatchObject({ reminder_amount: 21, continued: 1 });
+    await reader.close();
   });
 });

@@ -12,13 +12,15 @@ import { loadNationalLibrary } from '@prealert/rules-cache';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
+import { createLogger } from '../src/logging';
 import { queueDailyFigures } from '../src/outbox/daily-figures';
 import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import { ComplianceFigures, type Figures, type StatsReport } from '../src/stats/compliance-figures';
 import { shanghaiDay } from '../src/stats/days';
+import { openFiguresReader } from '../src/stats/figures-reader';
 import { DATABASE_FILE_NAME, MIGRATIONS, openDatabase, SCHEMA_VERSION } from '../src/store/database';
 import { OutboxStore } from '../src/store/outbox';
-import { FiguresWithPrunedDays, foldIntoPrunedFigures } from '../src/store/pruned-figures';
+import { foldIntoPrunedFigures } from '../src/store/pruned-figures';
 import { feedbackEnvelope } from './fixtures/his-requests';
 import { callOverHttp, type NationalReply, tempDataDir, testServer } from './helpers/test-server';
 
@@ -272,13 +274,9 @@ describe.each([
     // The daily figures to the platform, and the figures kept for pruned reminders, count it nowhere either.
     const day = shanghaiDay(Date.now());
     const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
-    queueDailyFigures(
-      server.db,
-      new FiguresWithPrunedDays(server.db),
-      new OutboxStore(server.db),
-      installId,
-      Date.now() + 86_400_000,
-    );
+    const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
+    await queueDailyFigures(reader, server.db, new OutboxStore(server.db), installId, Date.now() + 86_400_000);
+    await reader.close();
     const sent = server.db
       .prepare("SELECT payload FROM outbox WHERE kind = 'daily_figures' AND json_extract(payload, '$.day') = ?")
       .pluck()

@@ -44,31 +44,12 @@ export function dayFigures(figures: ComplianceFigures, day: string): DayFigures 
  * as the next revision, when they have changed since: a 3103 that arrives after its day was sent (replayed from the
  * native shim's spool, or given late) would otherwise leave the platform with that day's figures as first sent.
  * Each entry carries its `revision`; the platform keeps the highest per install and day. Returns the days queued.
+ *
+ * The figures are computed by `reader` (on the figures thread, or this one where it cannot run), one day per query:
+ * a report 医保办 asks for meanwhile waits for one day's figures, not thirty days'. Only the queueing happens on `db`;
+ * a 3103 that changes a day after its figures were read is sent as the next revision an hour later.
  */
-export function queueDailyFigures(
-  db: Db,
-  figures: ComplianceFigures,
-  outbox: OutboxStore,
-  installId: string,
-  now = Date.now(),
-): string[] {
-  return db.transaction(() =>
-    queueComputedFigures(
-      db,
-      outbox,
-      installId,
-      finishedDaysWithReminders(db, now).map((day) => ({ day, figures: dayFigures(figures, day) })),
-      now,
-    ),
-  )();
-}
-
-/**
- * queueDailyFigures with the figures computed by `reader` (on the figures thread), one day per query: a report
- * 医保办 asks for meanwhile waits for one day's figures, not thirty days'. Only the queueing happens on `db`; a 3103
- * that changes a day after its figures were read is sent as the next revision an hour later.
- */
-export async function queueDailyFiguresFrom(
+export async function queueDailyFigures(
   reader: FiguresReader,
   db: Db,
   outbox: OutboxStore,
@@ -81,10 +62,7 @@ export async function queueDailyFiguresFrom(
   return queueComputedFigures(db, outbox, installId, days, now);
 }
 
-/**
- * queueDailyFigures with the figures computed elsewhere (the figures thread, figures-reader.ts): only the comparison
- * with what was queued before, and the queueing, happen on `db`.
- */
+/** What queueDailyFigures queues on `db`: the days whose figures differ from those queued before. */
 function queueComputedFigures(
   db: Db,
   outbox: OutboxStore,
