@@ -18,10 +18,11 @@ import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import { ComplianceFigures, type Figures, type StatsReport } from '../src/stats/compliance-figures';
 import { shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
-import { DATABASE_FILE_NAME, MIGRATIONS, openDatabase, SCHEMA_VERSION } from '../src/store/database';
+import { DATABASE_FILE_NAME, openDatabase, SCHEMA_VERSION } from '../src/store/database';
 import { OutboxStore } from '../src/store/outbox';
 import { foldIntoPrunedFigures } from '../src/store/pruned-figures';
 import { feedbackEnvelope } from './fixtures/his-requests';
+import { oldSchemaDatabase } from './helpers/old-schema-database';
 import { callOverHttp, type NationalReply, tempDataDir, testServer } from './helpers/test-server';
 
 // Real national codes (stay D of the audit): 持续有创性血压监测 includes 心电监测 within the same hour.
@@ -420,9 +421,7 @@ describe.each([
 describe('schema 6 (reminders.covered_by)', () => {
   it('a database of the previous version migrates, its reminders counted as before', () => {
     const dataDir = tempDataDir();
-    const old = new Database(path.join(dataDir, DATABASE_FILE_NAME));
-    for (const migration of MIGRATIONS.slice(0, 5)) old.exec(migration);
-    old.pragma('user_version = 5');
+    const old = oldSchemaDatabase(dataDir, 5);
     old.exec(`INSERT INTO tasks VALUES (1, 'T1', '3102', '4', 0, 10, 'v', '[]', '[]');
       INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity, impact,
         amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)

@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DATABASE_FILE_NAME, MIGRATIONS, SCHEMA_VERSION } from '../src/store/database';
+import { DATABASE_FILE_NAME, SCHEMA_VERSION } from '../src/store/database';
 import { FiguresWithPrunedDays } from '../src/store/pruned-figures';
 import type { TaskView } from '../src/store/tasks';
 import { ID_NUMBER, OTHER_ID_NUMBER } from './fixtures/his-requests';
+import { oldSchemaDatabase } from './helpers/old-schema-database';
 import { tempDataDir, testServer } from './helpers/test-server';
 
 const ID = ID_NUMBER;
@@ -34,10 +35,7 @@ const holdsAnId = (dir: string) =>
 /** A data dir as schema 6 left it, with what that version stored in clear. */
 function previousVersionDataDir(): string {
   const dir = tempDataDir();
-  const db = new Database(path.join(dir, DATABASE_FILE_NAME));
-  db.pragma('journal_mode = WAL');
-  for (const migration of MIGRATIONS.slice(0, 6)) db.exec(migration);
-  db.pragma('user_version = 6');
+  const db = oldSchemaDatabase(dir, 6, { wal: true });
   const body = {
     jr_id: 'GW-OLD-1',
     rule_id: 'R01',

@@ -13,7 +13,7 @@ import { DATABASE_FILE_NAME, MIGRATIONS, openDatabase, SCHEMA_VERSION } from '..
 import { openRecordSink } from '../src/store/record-sink';
 import { recordedResult } from '../src/store/recorded-result';
 import { type AnalysisRecord, AnalysisRecorder } from '../src/store/records';
-import { registerIdNumberMasking } from '../src/store/stored-id-numbers';
+import { oldSchemaDatabase } from './helpers/old-schema-database';
 import { tempDataDir } from './helpers/test-server';
 
 const logger = pino({ level: 'silent' });
@@ -151,11 +151,7 @@ describe('the undelivered columns (tasks.undelivered, reminders.undelivered)', (
     dirs.push(dir);
     const file = path.join(dir, DATABASE_FILE_NAME);
     const before = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN undelivered'));
-    const old = new Database(file);
-    // The masking migration before this one calls the functions migrate registers.
-    registerIdNumberMasking(old);
-    for (const migration of MIGRATIONS.slice(0, before)) old.exec(migration);
-    old.pragma(`user_version = ${before}`);
+    const old = oldSchemaDatabase(dir, before);
     old.exec(`INSERT INTO tasks VALUES (1, 'T1', '3101', '2', 0, 10, 'v', '[]', '[]');
       INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity, impact,
         amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
