@@ -46,3 +46,23 @@ export async function startWorker(script: URL, workerData: unknown, protocol: nu
     throw error;
   }
 }
+
+/**
+ * Asks a worker to close (`{ type: 'close' }`), waits for its `closed` and ends the thread; one that has not answered
+ * within `waitMs` is terminated. Never rejects. Messages are handled in order: whatever was posted to the worker
+ * before is answered before it closes.
+ */
+export function closeWorker(worker: Worker, waitMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => void worker.terminate().then(done, done), waitMs);
+    worker.on('message', (message: { type: string }) => {
+      if (message.type === 'closed') void worker.terminate().then(done, done);
+    });
+    worker.once('exit', done);
+    worker.postMessage({ type: 'close' });
+  });
+}

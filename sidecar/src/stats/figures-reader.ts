@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging';
 import type { Db } from '../store/database';
-import { startWorker, workerScript } from '../worker-start';
+import { closeWorker, startWorker, workerScript } from '../worker-start';
 import {
   FIGURES_PROTOCOL,
   type FiguresAnswers,
@@ -133,20 +133,9 @@ class LazyFiguresReader implements FiguresReader {
     this.closing ??= (async () => {
       const worker = await this.starting;
       if (!worker) return;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        // A thread that does not answer is not worth holding shutdown for: it only reads.
-        const timer = setTimeout(() => void worker.terminate().then(done, done), CLOSE_WAIT_MS);
-        // Messages are handled in order: every query posted before this is answered before the thread closes.
-        worker.on('message', (message: FromFigures) => {
-          if (message.type === 'closed') void worker.terminate().then(done, done);
-        });
-        worker.once('exit', done);
-        worker.postMessage({ type: 'close' } satisfies ToFigures);
-      });
+      // Every query posted before is answered first. A thread that does not answer is not worth holding shutdown
+      // for: it only reads.
+      await closeWorker(worker, CLOSE_WAIT_MS);
       for (const waiter of this.waiting.values()) waiter.reject(new Error('the figures thread closed'));
       this.waiting.clear();
     })();

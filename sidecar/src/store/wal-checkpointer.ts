@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging';
-import { startWorker, workerScript } from '../worker-start';
+import { closeWorker, startWorker, workerScript } from '../worker-start';
 import {
   CHECKPOINT_PROTOCOL,
   type CheckpointerOptions,
@@ -32,6 +32,7 @@ export interface WalCheckpointer {
 const TRUNCATE_ATTEMPTS = 3;
 const TRUNCATE_RETRY_MS = 1000;
 const TRUNCATE_REPLY_MS = 10_000;
+const CLOSE_WAIT_MS = 5000;
 
 /**
  * Moves the records database's WAL checkpoints off the request thread: turns off SQLite's automatic checkpoint on
@@ -159,19 +160,8 @@ class WorkerCheckpointer implements WalCheckpointer {
 
   close(): Promise<void> {
     if (this.exited) this.closing ??= Promise.resolve();
-    this.closing ??= new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      // A worker that does not answer is not worth holding shutdown for: the WAL is replayed at the next start.
-      const timer = setTimeout(() => void this.worker.terminate().then(done, done), 5000);
-      this.worker.on('message', (message: FromCheckpointer) => {
-        if (message.type === 'closed') void this.worker.terminate().then(done, done);
-      });
-      this.worker.once('exit', done);
-      this.worker.postMessage({ type: 'close' });
-    });
+    // A worker that does not answer is not worth holding shutdown for: the WAL is replayed at the next start.
+    this.closing ??= closeWorker(this.worker, CLOSE_WAIT_MS);
     return this.closing;
   }
 }
