@@ -274,6 +274,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       outboxDestinations,
       metrics,
       checkpointer,
+      figures,
       startedAt,
       sync,
       analysis: () => analysis?.status() ?? null,

@@ -3,6 +3,7 @@ import type { AnalysisThreadStatus } from '../analysis/analysis-thread';
 import type { LibraryHolder } from '../library-holder';
 import type { DestinationState } from '../outbox/outbox-forwarder';
 import type { SidecarMetrics } from '../sidecar-metrics';
+import type { FiguresReader } from '../stats/figures-reader';
 import type { Db } from '../store/database';
 import type { OutboxStore } from '../store/outbox';
 import type { AnalysisRecorder } from '../store/records';
@@ -19,6 +20,8 @@ export interface StatusOptions {
   outboxDestinations?: () => DestinationState[];
   metrics: SidecarMetrics;
   checkpointer: Pick<WalCheckpointer, 'where'>;
+  /** Where /v1/stats and the daily figures are computed. */
+  figures: Pick<FiguresReader, 'where'>;
   startedAt: number;
   /** Library sync: adds the `sync` block. */
   sync?: Pick<LibrarySync, 'status'>;
@@ -47,9 +50,13 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
         records_pending: options.recorder.pending,
       },
       outbox: outboxStatus(options),
-      // Where the records database is written and checkpointed: "worker" threads, or the request thread where a
-      // worker could not run (IT staff: a repackaged install missing dist/*-worker.js).
-      storage: { records: options.recorder.writerThread, checkpoints: options.checkpointer.where },
+      // Where the records database is written, checkpointed and read for figures: "worker" threads, or the request
+      // thread where a worker could not run (IT staff: a repackaged install missing dist/*-worker.js).
+      storage: {
+        records: options.recorder.writerThread,
+        checkpoints: options.checkpointer.where,
+        figures: options.figures.where,
+      },
       analysis: options.analysis?.() ?? null,
       ...(options.sync ? { sync: shownSyncStatus(options.sync.status()) } : {}),
     };

@@ -14,6 +14,11 @@ import { FiguresQueries } from './figures-queries';
 
 /** Where figures are computed: the figures thread, or (it could not run) the request thread. */
 export interface FiguresReader {
+  /**
+   * "worker": on the figures thread (started at the first query, started again after it stopped); "request": on the
+   * request thread, the thread's file missing or the thread failed to start or kept stopping.
+   */
+  readonly where: 'worker' | 'request';
   query<Q extends FiguresQuery>(query: Q): Promise<FiguresAnswers[Q['kind']]>;
   /** Stops the figures thread; queries sent before are answered first. Call before closing the database. */
   close(): Promise<void>;
@@ -50,6 +55,10 @@ class LazyFiguresReader implements FiguresReader {
     private readonly script: URL | undefined,
   ) {
     this.onThisThread = script === undefined;
+  }
+
+  get where(): 'worker' | 'request' {
+    return this.onThisThread ? 'request' : 'worker';
   }
 
   async query<Q extends FiguresQuery>(query: Q): Promise<FiguresAnswers[Q['kind']]> {

@@ -21,16 +21,20 @@ export function assertBuilt(): void {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm build\` first`);
 }
 
-/** Starts `node sidecar/dist/cli.js serve` on an ephemeral loopback port and waits for its port file. */
+/**
+ * Starts `node sidecar/dist/cli.js serve` on an ephemeral loopback port and waits for its port file. `cli`: another
+ * build's cli.js (an install put together differently) instead.
+ */
 export async function spawnSidecar(
   dataDir: string,
   args: string[] = [],
   env: NodeJS.ProcessEnv = {},
+  cli: string = CLI,
 ): Promise<RunningSidecar> {
   assertBuilt();
   const portFile = path.join(dataDir, 'port');
   fs.rmSync(portFile, { force: true });
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PREALERT_LOG_LEVEL: 'info', ...env },
   });
