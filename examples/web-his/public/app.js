@@ -2,7 +2,7 @@
  * The demo doctor station: order entry that calls the workstation's sidecar (3101) after every edit, as a
  * B/S HIS would, and shows the answer in <prealert-reminder>, which records each decision as a 3103.
  */
-import { callService, FAILURE_LABELS } from '/vendor/widget/index.js';
+import { answerStanding, callService, FAILURE_LABELS } from '/vendor/widget/index.js';
 import { CATALOGUE, DEMO_PRESCRIPTION, DOCTOR, findCatalogueItem, HOSPITAL, PATIENTS } from './demo-data.js';
 import { setChildren } from './dom.js';
 import { buildAnalysisInput, encounterId, VISITS } from './his-request.js';
@@ -98,17 +98,12 @@ function lineWarnings(rxId) {
 }
 
 /**
- * Where the doctor's answer to a warning shown now stands, as the element counts it: its `decisions` list the
- * answers to the warnings of the analysis shown (a 返回修改 answers only the analysis it was given on), and a 3103
- * the sidecar refused is no answer.
- * @returns {'open' | 'continue' | 'continue-pending' | 'modify' | 'refused'}
+ * Where the doctor's answer to a warning shown now stands, as the element counts it for `saveReadiness`: its
+ * `decisions` list the answers to the warnings of the analysis shown (a 返回修改 answers only the analysis it was
+ * given on).
  */
 function answerTo(jrId) {
-  const decision = reminder.decisions.find((d) => d.jrId === jrId);
-  if (!decision) return 'open';
-  if (decision.delivery === 'rejected') return 'refused';
-  if (decision.disposition === 'modify') return 'modify';
-  return decision.delivery === 'recorded' ? 'continue' : 'continue-pending';
+  return answerStanding(reminder.decisions.find((d) => d.jrId === jrId));
 }
 
 const DECISION_BADGES = {

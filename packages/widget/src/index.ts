@@ -12,7 +12,13 @@ export {
 export { composeReason, MAX_REASON_LENGTH, type ReasonCheck, type ReasonInput } from './reason';
 export { defineReminderElement, PrealertReminderElement, REMINDER_TAG } from './reminder-element';
 export { ensureRowStyles, ROW_STYLES, RowHighlighter, type RowResolver } from './row-highlighter';
-export { type SaveReadiness, type SaveReadinessReason, saveReadiness } from './save-readiness';
+export {
+  type AnswerStanding,
+  answerStanding,
+  type SaveReadiness,
+  type SaveReadinessReason,
+  saveReadiness,
+} from './save-readiness';
 export {
   callService,
   DEFAULT_TIMEOUTS_MS,

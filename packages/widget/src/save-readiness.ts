@@ -25,6 +25,24 @@ export interface SaveReadiness {
 }
 
 /**
+ * Where the doctor's answer to one warning shown now stands (`decisions` holds the answers to the warnings of the
+ * analysis shown, undefined where there is none):
+ * - `open`: no answer;
+ * - `refused`: its 3103 was refused by the sidecar, so it is no answer (answer it again);
+ * - `modify`: 返回修改 on this analysis (change the order first);
+ * - `continue-pending`: 继续执行, its 3103 not yet recorded (the widget resends it);
+ * - `continue`: 继续执行, recorded.
+ */
+export type AnswerStanding = 'open' | 'refused' | 'modify' | 'continue-pending' | 'continue';
+
+export function answerStanding(answer: WarningDecision | undefined): AnswerStanding {
+  if (answer === undefined) return 'open';
+  if (answer.delivery === 'rejected') return 'refused';
+  if (answer.disposition === 'modify') return 'modify';
+  return answer.delivery === 'recorded' ? 'continue' : 'continue-pending';
+}
+
+/**
  * One rule for every HIS: a 继续执行 still on its way counts (the widget retries it until recorded, and prescribing
  * never waits for the sidecar), a 返回修改 does not (the doctor said she would change the order).
  */
@@ -35,10 +53,9 @@ export function saveReadiness(state: {
 }): SaveReadiness {
   const counts = { open: 0, modify: 0, refused: 0, pending: 0 };
   for (const answer of state.answers) {
-    if (answer === undefined) counts.open += 1;
-    else if (answer.delivery === 'rejected') counts.refused += 1;
-    else if (answer.disposition === 'modify') counts.modify += 1;
-    else if (answer.delivery !== 'recorded') counts.pending += 1;
+    const standing = answerStanding(answer);
+    if (standing === 'continue-pending') counts.pending += 1;
+    else if (standing !== 'continue') counts[standing] += 1;
   }
   const blocked = counts.open + counts.modify + counts.refused > 0;
   const reason: SaveReadinessReason = state.checking
