@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging';
-import { OutboxForwarder } from '../src/outbox/outbox-forwarder';
+import { OutboxForwarder, REFUSED_ALIKE } from '../src/outbox/outbox-forwarder';
 import { platformDestination } from '../src/outbox/platform-forwarder';
 import { openDatabase } from '../src/store/database';
 import { OutboxStore } from '../src/store/outbox';
@@ -175,6 +175,37 @@ describe('an entry the platform refuses', () => {
       };
       expect(row).toMatchObject({ attempts: 1, last_error: 'HTTP 422' });
       expect(row.next_attempt_at).toBeGreaterThan(now + 40_000);
+    } finally {
+      await forwarder.stop();
+      db.close();
+    }
+  });
+
+  it('the same 4xx for REFUSED_ALIKE different entries in a row is the platform refusing everything: the outbox pauses', async () => {
+    const db = openDatabase(tempDataDir());
+    const outbox = new OutboxStore(db);
+    const now = Date.now();
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const [i, id] of ids.entries()) outbox.add(id, 'disposition', { i }, now - 10 + i);
+    platform.refuse = () => 400;
+    const { logger, lines } = capturingLogger('info');
+    const forwarder = new OutboxForwarder(
+      outbox,
+      platformDestination({ url: platform.url, headers: {}, retryMinMs: 60_000, retryMaxMs: 60_000, timeoutMs: 5_000 }),
+      logger,
+    );
+    try {
+      await forwarder.deliverDue();
+      // Entry by entry, all six were refused, a warning each, and would be again at every interval.
+      expect(platform.requests).toBe(REFUSED_ALIKE);
+      expect(forwarder.state()).toMatchObject({ paused: true, reason: expect.stringMatching(/^HTTP 400, alike/) });
+      expect(outboxLines(lines).warnings).toHaveLength(1);
+      platform.refuse = () => undefined;
+      outbox.retryAllNow(Date.now());
+      forwarder.retryNow();
+      await until(() => platform.deliveries.length === ids.length);
+      expect(platform.deliveries.map((d) => d.key)).toEqual(ids);
+      expect(forwarder.state().paused).toBe(false);
     } finally {
       await forwarder.stop();
       db.close();

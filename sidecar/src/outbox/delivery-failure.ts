@@ -27,10 +27,15 @@ export interface DeliveryFailure {
  */
 const DESTINATION_STATUSES = new Set([401, 403, 404, 408, 429]);
 
-/** A non-2xx answer: 5xx is the receiver in trouble; DESTINATION_STATUSES; any other 4xx refused what was sent. */
+/**
+ * A non-2xx answer: 5xx is the receiver in trouble; DESTINATION_STATUSES; any other 4xx refused what was sent, and
+ * the same status for several different entries in a row is the receiver refusing everything (a proxy answering 400
+ * to every POST, a platform that changed its API): the status is the refusal's likeness.
+ */
 export function httpFailure(statusCode: number): DeliveryFailure {
-  const scope = statusCode >= 500 || DESTINATION_STATUSES.has(statusCode) ? 'destination' : 'entry';
-  return { error: `HTTP ${statusCode}`, scope, answered: true };
+  const error = `HTTP ${statusCode}`;
+  if (statusCode >= 500 || DESTINATION_STATUSES.has(statusCode)) return { error, scope: 'destination', answered: true };
+  return { error, scope: 'entry', answered: true, likeness: error };
 }
 
 /** A request that did not get an answer: connection refused or reset, DNS, TLS, timeout. */
