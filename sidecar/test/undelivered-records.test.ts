@@ -26,9 +26,9 @@ const pseudonyms = new PatientPseudonymizer(Buffer.alloc(32, 7));
 const JR_ID = 'JR-UNDELIVERED-1';
 
 /** One answer of the same warning (区分性别使用, a real national rule id) at `at`, for `amount`. */
-function record(taskId: string, at: string, amount: number, doctorCode = 'D1'): AnalysisRecord {
+function record(taskId: string, at: string, amount: number, doctorCode = 'D1', jrId = JR_ID): AnalysisRecord {
   const result: JudgeResultDto = {
-    jr_id: JR_ID,
+    jr_id: jrId,
     rule_id: 'GZ10000301004000',
     rule_name: '区分性别使用',
     vola_cont: '',
@@ -52,7 +52,7 @@ function record(taskId: string, at: string, amount: number, doctorCode = 'D1'): 
     elapsedUs: 50,
     libraryVersion: 'test',
     results: [recordedResult(result)],
-    findings: [{ jrId: JR_ID, deptCode: 'A03', deptName: '内科', doctorCode, doctorName: doctorCode }],
+    findings: [{ jrId, deptCode: 'A03', deptName: '内科', doctorCode, doctorName: doctorCode }],
     encounters: [],
   };
 }
@@ -125,6 +125,33 @@ describe.each([{ useWorker: true }, { useWorker: false }])(
       await recorder.flush();
       expect(totals()).toMatchObject({ reminders: 1, pending: 1 });
       expect(reminder()).toMatchObject({ undelivered: null, first_task: taskRow('T-AGAIN').id });
+      await recorder.close();
+      db.close();
+    });
+
+    it('a late mark finds its own answer, not another of the same task_id answered in the same millisecond', async () => {
+      const { db, recorder, totals } = await recorderOnNewDatabase();
+      // A HIS that reuses one task id (a constant, the day) for two encounters answered in the same millisecond;
+      // the first answer is cut off while being written, after its rows went to the writer.
+      const at = '2026-03-15T02:00:00.123Z';
+      const cut = record('T-REUSED', at, 10, 'D1', 'JR-CUT');
+      const shown = record('T-REUSED', at, 20, 'D1', 'JR-SHOWN');
+      recorder.enqueue(cut);
+      recorder.enqueue(shown);
+      await recorder.flush();
+      recorder.undelivered(cut);
+      await recorder.flush();
+      expect(
+        db.prepare("SELECT json_extract(results, '$[0][0]') AS jr_id, undelivered FROM tasks ORDER BY id").all(),
+      ).toEqual([
+        { jr_id: 'JR-CUT', undelivered: 1 },
+        { jr_id: 'JR-SHOWN', undelivered: null },
+      ]);
+      expect(db.prepare('SELECT jr_id, undelivered FROM reminders ORDER BY jr_id').all()).toEqual([
+        { jr_id: 'JR-CUT', undelivered: 1 },
+        { jr_id: 'JR-SHOWN', undelivered: null },
+      ]);
+      expect(totals()).toMatchObject({ reminders: 1, reminder_amount: 20 });
       await recorder.close();
       db.close();
     });

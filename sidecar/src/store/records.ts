@@ -31,6 +31,12 @@ export interface AnalysisRecord {
   lineNames?: LineNames | undefined;
   /** Set by AnalysisRecorder.undelivered while the record is still queued: its client was gone before the answer. */
   undelivered?: true;
+  /**
+   * The tasks row id the recorder gave this answer, set when its rows are built. A mark given after that finds the
+   * answer's own row by it: task_id and time do not tell answers apart (a HIS reuses task ids, "" or a date, and
+   * two answers can share a millisecond).
+   */
+  taskRow?: number;
 }
 
 export interface RecorderOptions {
@@ -180,11 +186,6 @@ export class AnalysisRecorder {
     const maxBody = db.prepare('SELECT COALESCE(MAX(id), 0) FROM result_bodies').pluck().get() as number;
     this.lastTaskId = Math.max(maxTask, base);
     this.lastBodyId = Math.max(maxBody, base);
-    const taskRowOf = db
-      .prepare<[string, number, string], number>(
-        'SELECT id FROM tasks WHERE task_id = ? AND created_at = ? AND infno = ? ORDER BY id DESC LIMIT 1',
-      )
-      .pluck();
     const markTask = db.prepare<[number]>('UPDATE tasks SET undelivered = 1 WHERE id = ?');
     // Only the reminders this answer was the first sighting of, and not those a 3103 or a later delivered answer
     // (a task written since, not itself undelivered) shows some doctor saw. A gateway's result is named in a task
@@ -200,9 +201,9 @@ export class AnalysisRecorder {
                           json_extract(j.value, '$[0]')) = reminders.jr_id)`,
     );
     this.markWritten = db.transaction((record: AnalysisRecord) => {
-      const task = taskRowOf.get(record.taskId, record.receivedAt.getTime(), record.infno);
-      if (task === undefined) return;
-      markTask.run(task);
+      const task = record.taskRow;
+      // No rows were built (the record was refused), or its task row was never written: nothing counts it.
+      if (task === undefined || markTask.run(task).changes === 0) return;
       markReminders.run({ task });
     });
   }
@@ -454,6 +455,7 @@ export class AnalysisRecorder {
       reminders,
     };
     if (record.upstreamLinks !== undefined) rows.links = record.upstreamLinks.map(([g, jrId]) => [g, jrId, at]);
+    record.taskRow = taskRow;
     return rows;
   }
 
