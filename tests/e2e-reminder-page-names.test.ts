@@ -11,7 +11,7 @@ import type { AnalysisInput } from '@prealert/core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
-import { openDatabase, SCHEMA_VERSION } from '../sidecar/src/store/database';
+import { MIGRATIONS, openDatabase } from '../sidecar/src/store/database';
 import { launchChromium } from './support/chromium';
 import { demoRequest } from './support/demo-request';
 
@@ -126,12 +126,12 @@ describe('the reminder page names the lines', () => {
 
   it('shows rx_ids for an answer recorded before names were kept', async () => {
     await analyse('NAMES-OLD');
-    // The database as the version before this one left it: no line_names column, schema one version lower. The
-    // sidecar migrates it at its next start.
+    // The database as the version before names were kept left it: no line_names column, the schema of the migration
+    // before. The sidecar migrates it at its next start.
     await sidecar.stop();
     const db = openDatabase(dataDir);
     db.exec('ALTER TABLE tasks DROP COLUMN line_names');
-    db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+    db.pragma(`user_version = ${MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN line_names'))}`);
     db.close();
     sidecar = await start();
 

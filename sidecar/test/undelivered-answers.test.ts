@@ -69,6 +69,18 @@ async function totals(): Promise<Totals> {
   return ((await response.json()) as { totals: Totals }).totals;
 }
 
+interface StatusCounts {
+  tasks: number;
+  tasks_undelivered: number;
+  reminders: number;
+  reminders_undelivered: number;
+}
+
+async function statusCounts(): Promise<StatusCounts> {
+  const response = await fetch(`http://127.0.0.1:${port}/v1/status`);
+  return ((await response.json()) as { counts: StatusCounts }).counts;
+}
+
 describe('answers whose client was gone', () => {
   it('are kept but not counted; the same question answered to a client that waits counts as its first sighting', async () => {
     const envelope = analysisEnvelope({ encounterId: 'MZ-UD-1', firing: 2 });
@@ -145,6 +157,32 @@ describe('answers whose client was gone', () => {
         .pluck()
         .get(),
     ).toBe(2);
+  });
+
+  it('/v1/status counts them apart: its reminders are those /v1/stats counts', async () => {
+    const before = await statusCounts();
+    expect(before.reminders).toBe((await totals()).reminders);
+    await giveUp(analysisEnvelope({ encounterId: 'MZ-UD-5', firing: 2 }));
+    await until(() => server.db.prepare("SELECT 1 FROM tasks WHERE task_id = 'T-MZ-UD-5'").get() !== undefined);
+    const undelivered = await statusCounts();
+    expect(undelivered).toMatchObject({
+      tasks: before.tasks + 1,
+      tasks_undelivered: before.tasks_undelivered + 1,
+      reminders: before.reminders,
+      reminders_undelivered: before.reminders_undelivered + 2,
+    });
+    expect(undelivered.reminders).toBe((await totals()).reminders);
+
+    // Asked again and answered to a client that waits: shown, and counted in both.
+    await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-UD-5', firing: 2 }));
+    const shown = await statusCounts();
+    expect(shown).toMatchObject({
+      tasks: before.tasks + 2,
+      tasks_undelivered: before.tasks_undelivered + 1,
+      reminders: before.reminders + 2,
+      reminders_undelivered: before.reminders_undelivered,
+    });
+    expect(shown.reminders).toBe((await totals()).reminders);
   });
 
   it('counts a reminder only undelivered answers carried once a 3103 names it', async () => {

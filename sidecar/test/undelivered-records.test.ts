@@ -195,6 +195,17 @@ describe('the undelivered columns (tasks.undelivered, reminders.undelivered)', (
     const db = openDatabase(dir);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT undelivered FROM tasks').pluck().all()).toEqual([null]);
+    // /v1/status counts the undelivered ones from an index of them, not by reading every row.
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT (SELECT COUNT(*) FROM tasks WHERE undelivered IS NOT NULL),
+           (SELECT COUNT(*) FROM reminders WHERE undelivered IS NOT NULL)`,
+      )
+      .all() as { detail: string }[];
+    expect(plan.map((step) => step.detail).filter((detail) => detail.includes('INDEX'))).toEqual([
+      'SEARCH tasks USING COVERING INDEX tasks_undelivered (undelivered>?)',
+      'SEARCH reminders USING COVERING INDEX reminders_undelivered (undelivered>?)',
+    ]);
     expect(new ComplianceFigures(db).report('2026-03-15', '2026-03-15', 'day').totals).toMatchObject({
       reminders: 1,
       reminder_amount: 30,

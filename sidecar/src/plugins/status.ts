@@ -29,9 +29,24 @@ export interface StatusOptions {
   analysis?: () => AnalysisThreadStatus | null;
 }
 
+interface StoredCounts {
+  tasks: number;
+  tasks_undelivered: number;
+  reminders: number;
+  reminders_undelivered: number;
+  dispositions: number;
+}
+
 export async function status(app: FastifyInstance, options: StatusOptions): Promise<void> {
+  // `reminders` are those a doctor was shown, as /v1/stats counts them; those only answers no client got carried
+  // (kept, counted in no figure) are `reminders_undelivered`, so IT staff comparing the two see why they differ.
+  // `tasks` stays every answer recorded, the audit trail, with the undelivered ones among them beside it.
   const counts = options.db.prepare(
-    `SELECT (SELECT COUNT(*) FROM tasks) AS tasks, (SELECT COUNT(*) FROM reminders) AS reminders,
+    `SELECT (SELECT COUNT(*) FROM tasks) AS tasks,
+            (SELECT COUNT(*) FROM tasks WHERE undelivered IS NOT NULL) AS tasks_undelivered,
+            (SELECT COUNT(*) FROM reminders) - (SELECT COUNT(*) FROM reminders WHERE undelivered IS NOT NULL)
+              AS reminders,
+            (SELECT COUNT(*) FROM reminders WHERE undelivered IS NOT NULL) AS reminders_undelivered,
             (SELECT COUNT(*) FROM dispositions) AS dispositions`,
   );
   app.get('/v1/status', async () => {
@@ -43,7 +58,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
       library_error: options.holder.loadError ?? null,
       uptime_s: Math.round((Date.now() - options.startedAt) / 1000),
       counts: {
-        ...(counts.get() as { tasks: number; reminders: number; dispositions: number }),
+        ...(counts.get() as StoredCounts),
         national_requests: options.metrics.nationalRequests,
         outbox_pending: options.outbox.pending(),
         records_dropped: options.recorder.dropped,

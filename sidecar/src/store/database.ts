@@ -190,6 +190,12 @@ export const MIGRATIONS: readonly string[] = [
   -- rx_ids) and for one whose lines have no name.
   ALTER TABLE tasks ADD COLUMN line_names TEXT;
   `,
+  `
+  -- /v1/status counts the answers and reminders no client got (undelivered) apart from the rest, on the request
+  -- thread: read from these few index entries, not every row (~0.7 s for 200,000 answers and 600,000 reminders).
+  CREATE INDEX IF NOT EXISTS tasks_undelivered ON tasks (undelivered) WHERE undelivered IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS reminders_undelivered ON reminders (undelivered) WHERE undelivered IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
