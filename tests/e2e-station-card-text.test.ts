@@ -5,6 +5,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { openEmbed } from './support/embed-page';
 
 let stack: DemoStack;
 
@@ -97,6 +98,132 @@ describe('two orders of one item on one card', () => {
     expect(cards.find((card) => card.rule === '药品区分性别使用')?.lines).toBe(
       '医嘱地屈孕酮片（第 2 行，违规项）、地屈孕酮片（第 3 行，违规项）',
     );
+    await page.close();
+  }, 60_000);
+});
+
+describe('one of two orders of one item flagged', () => {
+  it('is named by its row number, though the card names no other line', async () => {
+    const page = await stack.context.newPage();
+    await openStation(page);
+    // 李秀梅 (女, 门诊): 地屈孕酮片 entered twice, the same day, amount and quantity. 结算明细信息异常 flags the second
+    // entry only; 「地屈孕酮片（违规项）」 would fit both rows.
+    await page.selectOption('#patient', 'DEMO-P001');
+    await page.locator('#entry-item').focus();
+    await prescribe(page, ['地屈孕酮片', '精液常规检查', '地屈孕酮片']);
+    const cards = await cardTexts(page);
+    expect(cards.find((card) => card.rule === '结算明细信息异常')).toEqual(
+      expect.objectContaining({
+        content: '数据质量：同一项目同日同金额重复录入：地屈孕酮片。',
+        lines: '医嘱地屈孕酮片（第 3 行，违规项）',
+      }),
+    );
+    // The row it names is the one the station marks with that warning.
+    const marked = await page.evaluate(() =>
+      [...document.querySelectorAll('tr[data-rx-id]')].map((row) => /结算明细信息异常/.test(row.textContent ?? '')),
+    );
+    expect(marked).toEqual([false, false, true]);
+    await page.close();
+  }, 60_000);
+
+  it('is named by its row number on a host that sends its own 3101 with the request', async () => {
+    const page = await stack.context.newPage();
+    await openEmbed(page, stack.demo.url);
+    // The embed page's table, made two rows of 地屈孕酮片; the second was sent without its hilist_code (a HIS mapping
+    // that lost it), which 结算明细信息异常 flags. The widget gets the request with the answer, as show() documents.
+    const lines = await page.evaluate(async () => {
+      const tbody = document.querySelector('tbody')!;
+      tbody.innerHTML =
+        '<tr data-rx-id="DQ-1"><td>地屈孕酮片</td><td>XG03DBD084A001010102180</td></tr>' +
+        '<tr data-rx-id="DQ-2"><td>地屈孕酮片</td><td></td></tr>';
+      const time = '2026-01-05 09:00:00';
+      const line = (rx_id: string, hilist_code: string) => ({
+        rx_id,
+        rxno: 'CF-DQ',
+        hilist_type: '101',
+        chrg_type: '09',
+        hilist_code,
+        hilist_name: '地屈孕酮片',
+        cnt: 1,
+        pric: 80,
+        sumamt: 80,
+        drord_begn_date: time,
+        drord_dept_codg: 'A03',
+        drord_dept_name: '内分泌科门诊',
+        drord_dr_codg: 'D0001',
+        drord_dr_name: '王医生',
+        curr_drord_flag: '1',
+      });
+      const input = {
+        data: {
+          syscode: 'EMBED',
+          task_id: 'TASK-DQ-ROWS',
+          trig_scen: '2',
+          patient_dtos: [
+            {
+              patn_id: 'DEMO-P001',
+              patn_name: '李秀梅',
+              gend: '2',
+              brdy: '1990-05-12',
+              curr_mdtrt_id: 'MZ-DQ',
+              fsi_encounter_dtos: [
+                {
+                  mdtrt_id: 'MZ-DQ',
+                  med_mdtrt_type: '1',
+                  med_type: '11',
+                  insutype: '310',
+                  adm_date: time,
+                  dscg_date: time,
+                  dscg_main_dise_codg: 'N97.900',
+                  dscg_main_dise_name: '女性不孕症',
+                  fsi_diagnose_dtos: [
+                    {
+                      dise_id: 'D1',
+                      inout_dise_type: '1',
+                      maindise_flag: '1',
+                      dias_srt_no: '1',
+                      dise_codg: 'N97.900',
+                      dise_name: '女性不孕症',
+                      dise_date: time,
+                    },
+                  ],
+                  fsi_order_dtos: [line('DQ-1', 'XG03DBD084A001010102180'), line('DQ-2', '')],
+                },
+              ],
+            },
+          ],
+        },
+      };
+      type Shown = { rule_name: string; vola_cont: string };
+      const reminder = document.getElementById('reminder') as HTMLElement & {
+        show(results: readonly Shown[], options: object): void;
+      };
+      const { callService } = (
+        window as unknown as {
+          PrealertWidget: {
+            callService(
+              infno: string,
+              input: object,
+              options: object,
+            ): Promise<{ body: { output: { result: unknown } } }>;
+          };
+        }
+      ).PrealertWidget;
+      const sidecar = reminder.getAttribute('sidecar');
+      const outcome = await callService('3101', input, { sidecar, timeoutMs: 5000 });
+      const results = outcome.body.output.result as Shown[];
+      reminder.show(results, { infno: '3101', taskId: 'TASK-DQ-ROWS', request: input });
+      return [...(reminder.shadowRoot?.querySelectorAll('li.card') ?? [])].map((card) => ({
+        rule: card.querySelector('.rule')?.textContent,
+        content: card.querySelector('.content')?.textContent,
+        lines: card.querySelector('.lines')?.textContent,
+      }));
+    });
+    expect(lines).toContainEqual({
+      rule: '结算明细信息异常',
+      content: '数据质量：医保目录代码缺失或与目录类别不符：地屈孕酮片(未传)。',
+      lines: '医嘱地屈孕酮片（第 2 行，违规项）',
+    });
     await page.close();
   }, 60_000);
 });

@@ -102,6 +102,19 @@ function readScope(infno: string, request: unknown): RequestScope | undefined {
   return { scene: `${infno}|${setKey(data.trig_scen)}|${setKey(data.rule_ids)}`, encounters };
 }
 
+/**
+ * The rx_ids a 3101/3102 request (its `input` or `data`) sends, by encounter (mdtrt_id), current and history lines in
+ * the order sent; read as the tracker reads them. The widget tells same-name lines apart with them: a warning may
+ * flag one of two orders of an item, and the other one is only in the request.
+ */
+export function sentLineIds(request: unknown): Map<string, string[]> {
+  const byEncounter = new Map<string, string[]>();
+  for (const [mdtrtId, scope] of readScope('3101', request)?.encounters ?? []) {
+    byEncounter.set(mdtrtId, [...scope.lines.keys()]);
+  }
+  return byEncounter;
+}
+
 /** Same rule, same encounter, same lines: the warning under another jr_id (a rules update), not a resolved one. */
 const sameWarning = (a: JudgeResultDto, b: JudgeResultDto): boolean =>
   a.rule_id === b.rule_id && a.mdtrt_id === b.mdtrt_id && linesOf(a).sort().join(',') === linesOf(b).sort().join(',');

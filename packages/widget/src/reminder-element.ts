@@ -1,5 +1,5 @@
 // The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
-import { type PriorAnswered, VanishedWarnings } from '@prealert/client/vanished';
+import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/client/vanished';
 import { setChildren } from './dom';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
@@ -101,6 +101,8 @@ export class PrealertReminderElement extends ElementBase {
   private readonly highlighter: RowHighlighter;
   private readonly vanished = new VanishedWarnings();
   private results: JudgeResultDto[] = [];
+  /** rx_ids of show()'s `request` by encounter: the lines a card's line may share its name with (none without it). */
+  private sentLines = new Map<string, string[]>();
   private infno = '3101';
   private taskIdValue = '';
   private phase: Phase = 'idle';
@@ -236,6 +238,7 @@ export class PrealertReminderElement extends ElementBase {
       };
       this.reportResolved(this.vanished.next(analysis));
     }
+    this.sentLines = options.request === undefined ? new Map() : sentLineIds(options.request);
     this.forgetOtherEncounters(results);
     const previousIds = new Set(this.results.map((r) => r.jr_id));
     this.results = [...results].sort(severityOrder);
@@ -420,7 +423,8 @@ export class PrealertReminderElement extends ElementBase {
         card = new WarningCard(this.ownerDocument, result);
         this.cards.set(result.jr_id, card);
       }
-      card.update(result, lineLabel, this.reasons, this.otherReason, lineNumber);
+      const orderLines = this.sentLines.get(result.mdtrt_id) ?? [];
+      card.update(result, lineLabel, this.reasons, this.otherReason, lineNumber, orderLines);
       this.showAnswer(card);
       const expectedPosition: Element | null = previous ? previous.nextElementSibling : this.list.firstElementChild;
       if (expectedPosition !== card.root) {

@@ -188,6 +188,7 @@ export class WarningCard {
     reasons: readonly string[],
     otherReason: string,
     lineNumber: LineNumber = () => undefined,
+    orderLines: readonly string[] = [],
   ): void {
     this.result = result;
     this.root.dataset.jrId = result.jr_id;
@@ -200,7 +201,7 @@ export class WarningCard {
     setChildren(this.evidence, [element(this.doc, 'span', 'label', '依据'), result.vola_evid]);
     this.evidence.title = result.vola_evid;
     this.evidence.hidden = !evidenceAddsText(result);
-    this.renderLines(lineLabel, lineNumber);
+    this.renderLines(lineLabel, lineNumber, orderLines);
     const blocked = result.wf_impact === 'block';
     this.impact.textContent = IMPACT_HINTS[result.wf_impact] ?? '';
     this.impact.classList.toggle('block', blocked);
@@ -278,31 +279,50 @@ export class WarningCard {
     this.error.textContent = message;
   }
 
-  private renderLines(lineLabel: LineLabel, lineNumber: LineNumber): void {
+  /**
+   * `orderLines`: the rx_ids of the whole order the analysis was given (empty when unknown). A warning may flag one of
+   * two orders of an item (结算明细信息异常 flags the second of a double entry): its name alone fits both rows.
+   */
+  private renderLines(lineLabel: LineLabel, lineNumber: LineNumber, orderLines: readonly string[]): void {
     const parts: (string | Node)[] = [element(this.doc, 'span', 'label', '医嘱')];
     const lines: { rxId: string; name: string; withRxId: boolean; violation: boolean }[] = [];
-    for (const detail of this.result.judge_result_detail_dtos) {
-      if (!detail.rx_id || lines.some((line) => line.rxId === detail.rx_id)) continue;
-      const label = lineLabel(detail.rx_id);
+    const nameOf = (rxId: string) => {
+      const label = lineLabel(rxId);
       // A plain-JS host's hook may answer null (a lookup that found nothing): that is no label, as undefined is.
       const named = typeof label === 'object' && label !== null ? label : undefined;
-      const name = typeof label === 'string' ? label : (named?.name ?? detail.rx_id);
-      const withRxId = named !== undefined && name !== detail.rx_id;
-      lines.push({ rxId: detail.rx_id, name, withRxId, violation: detail.vola_item_type !== '2' });
+      const name = typeof label === 'string' ? label : (named?.name ?? rxId);
+      return { name, withRxId: named !== undefined && name !== rxId };
+    };
+    for (const detail of this.result.judge_result_detail_dtos) {
+      if (!detail.rx_id || lines.some((line) => line.rxId === detail.rx_id)) continue;
+      lines.push({ rxId: detail.rx_id, ...nameOf(detail.rx_id), violation: detail.vola_item_type !== '2' });
     }
+    // Every line the doctor may see under a name, in the order's order; the card's own lines where it is not known.
+    const seen = [...new Set([...orderLines, ...lines.map((line) => line.rxId)])];
+    const names = new Map<string, string>(lines.map((line) => [line.rxId, line.name]));
+    const nameIn = (rxId: string) => {
+      let name = names.get(rxId);
+      if (name === undefined) {
+        name = nameOf(rxId).name;
+        names.set(rxId, name);
+      }
+      return name;
+    };
     lines.forEach((line, index) => {
       if (index > 0) parts.push('、');
       parts.push(element(this.doc, 'span', line.violation ? 'line-violation' : 'line-involved', line.name));
       if (line.withRxId) parts.push(' ', element(this.doc, 'span', 'line-rx-id', line.rxId));
       const kind = line.violation ? '违规项' : '涉及项';
       // Two orders of one item (a 临时 and a 长期 order, a double entry) read the same: say which row each is.
-      const namesake = lines.filter((other) => other.name === line.name);
+      const namesake = seen.filter((rxId) => nameIn(rxId) === line.name);
       if (namesake.length < 2) {
         parts.push(`（${kind}）`);
         return;
       }
       const row = lineNumber(line.rxId);
-      parts.push(row === undefined ? `（第 ${namesake.indexOf(line) + 1} 条，${kind}）` : `（第 ${row} 行，${kind}）`);
+      parts.push(
+        row === undefined ? `（第 ${namesake.indexOf(line.rxId) + 1} 条，${kind}）` : `（第 ${row} 行，${kind}）`,
+      );
     });
     if (lines.length === 0) parts.push('—');
     setChildren(this.lines, parts);
