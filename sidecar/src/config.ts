@@ -41,6 +41,9 @@ export interface UpstreamGatewayConfig {
   maxBodyBytes: number;
   /** The national TIF gateway's credentials: each request is then signed (x-tif-* headers, tif-signature.ts). */
   tif?: { paasId: string; token: string };
+  /** The 3103 outbox's first retry after a failed delivery to the gateway; doubles per failure up to retryMaxMs. */
+  retryMinMs: number;
+  retryMaxMs: number;
 }
 
 export interface PlatformConfig {
@@ -121,7 +124,7 @@ function defaults(dataDir: string): SidecarConfig {
     allowRemoteNational: false,
     log: { level: 'info', maxFileBytes: DEFAULT_LOG_FILE_BYTES, keepFiles: DEFAULT_LOG_KEEP_FILES },
     records: { retentionDays: DEFAULT_RETENTION_DAYS },
-    upstream: { timeoutMs: 800, headers: {}, maxBodyBytes: 1024 * 1024 },
+    upstream: { timeoutMs: 800, headers: {}, maxBodyBytes: 1024 * 1024, retryMinMs: 1_000, retryMaxMs: 5 * 60_000 },
     platform: { headers: {}, retryMinMs: 1_000, retryMaxMs: 5 * 60_000, timeoutMs: 10_000 },
     evaluator: {},
     analysisThread: true,
@@ -190,7 +193,7 @@ const FILE_KEYS = new Set([
 const BLOCK_KEYS: Record<string, ReadonlySet<string>> = {
   log: new Set(['level', 'file', 'maxFileBytes', 'keepFiles']),
   records: new Set(['retentionDays']),
-  upstream: new Set(['url', 'timeoutMs', 'headers', 'maxBodyBytes', 'tif']),
+  upstream: new Set(['url', 'timeoutMs', 'headers', 'maxBodyBytes', 'tif', 'retryMinMs', 'retryMaxMs']),
   'upstream.tif': new Set(['paasId', 'token']),
   platform: new Set(['url', 'headers', 'retryMinMs', 'retryMaxMs', 'timeoutMs']),
 };
@@ -243,6 +246,10 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     if (up.headers !== undefined) config.upstream.headers = headers(up.headers, field('upstream.headers'));
     if (up.maxBodyBytes !== undefined)
       config.upstream.maxBodyBytes = positiveInt(up.maxBodyBytes, field('upstream.maxBodyBytes'));
+    if (up.retryMinMs !== undefined)
+      config.upstream.retryMinMs = positiveInt(up.retryMinMs, field('upstream.retryMinMs'));
+    if (up.retryMaxMs !== undefined)
+      config.upstream.retryMaxMs = positiveInt(up.retryMaxMs, field('upstream.retryMaxMs'));
     if (up.tif !== undefined) {
       const tif = block(up.tif, 'upstream.tif', field);
       config.upstream.tif = {

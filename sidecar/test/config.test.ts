@@ -117,6 +117,49 @@ describe('config: defaults < file < environment < command line', () => {
     ]);
   });
 
+  it("reads the gateway's 3103 retry schedule (upstream.retryMinMs, .retryMaxMs) as the platform's, naming a bad one", () => {
+    const dir = tempDataDir();
+    const file = path.join(dir, CONFIG_FILE_NAME);
+    const attempt = (upstream: Record<string, unknown>) => {
+      fs.writeFileSync(file, JSON.stringify({ upstream }));
+      return () => loadConfig({ env: { PREALERT_DATA_DIR: dir } });
+    };
+    // Today's schedule stays the default: 1 s doubling up to 5 min.
+    expect(loadConfig({ env: {}, overrides: { dataDir: tempDataDir() } }).upstream).toMatchObject({
+      retryMinMs: 1_000,
+      retryMaxMs: 300_000,
+    });
+    expect(attempt({ retryMinMs: 250, retryMaxMs: 4_000 })().upstream).toMatchObject({
+      retryMinMs: 250,
+      retryMaxMs: 4_000,
+    });
+    expect(attempt({ retryMinMs: '250' })().upstream.retryMinMs).toBe(250);
+    for (const bad of [0, -1, 1.5, '1s', true, null]) {
+      expect(attempt({ retryMinMs: bad })).toThrow(
+        /^prealert\.config\.json: upstream\.retryMinMs must be a positive integer$/,
+      );
+      expect(attempt({ retryMaxMs: bad })).toThrow(
+        /^prealert\.config\.json: upstream\.retryMaxMs must be a positive integer$/,
+      );
+    }
+    expect(attempt({ retryMinMs: 0 })).toThrow(ConfigError);
+  });
+
+  it('stops the start with one line naming a bad upstream.retryMinMs', () => {
+    assertBuilt();
+    const dataDir = tempDataDir();
+    fs.writeFileSync(path.join(dataDir, CONFIG_FILE_NAME), JSON.stringify({ upstream: { retryMinMs: '1s' } }));
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+      env: { ...process.env, PREALERT_LOG_LEVEL: 'error' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'prealert: prealert.config.json: upstream.retryMinMs must be a positive integer',
+    ]);
+  });
+
   it('names the bad setting', () => {
     const dir = tempDataDir();
     const file = path.join(dir, CONFIG_FILE_NAME);
@@ -131,7 +174,7 @@ describe('config: defaults < file < environment < command line', () => {
     expect(attempt('{"log": {"level": "loud"}}')).toThrow(/log.level must be one of/);
     // A misspelt key inside a block stops the start too, where it used to be ignored (the default used instead).
     expect(attempt('{"upstream": {"timeoutMS": 500}}')).toThrow(
-      /upstream\.timeoutMS is not a known setting \(url, timeoutMs, headers, maxBodyBytes, tif\)/,
+      /upstream\.timeoutMS is not a known setting \(url, timeoutMs, headers, maxBodyBytes, tif, retryMinMs, retryMaxMs\)/,
     );
     expect(attempt('{"upstream": {"maxBodyBytes": "1MB"}}')).toThrow(
       /upstream\.maxBodyBytes must be a positive integer/,

@@ -7,9 +7,9 @@ import { callService, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
 /**
- * The gateway's 3103 outbox (provincial-gateway.ts feedbackDestination: retry 1 s doubling up to 300 s), against a
- * stand-in gateway on loopback: a refusal is `infcode` -1 whatever it is about, so whether it is the entry's or the
- * gateway's shows only across entries.
+ * The gateway's 3103 outbox (provincial-gateway.ts feedbackDestination, at the default upstream.retryMinMs 1 s
+ * doubling up to upstream.retryMaxMs 300 s), against a stand-in gateway on loopback: a refusal is `infcode` -1
+ * whatever it is about, so whether it is the entry's or the gateway's shows only across entries.
  */
 const RETRY = { retryMinMs: 1_000, retryMaxMs: 300_000 };
 

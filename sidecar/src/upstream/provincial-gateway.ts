@@ -165,14 +165,15 @@ export class ProvincialGateway {
 
   /**
    * The gateway as the destination of the doctor's decisions on its own results (3103), so the province sees
-   * them as it would without prealert. Delivered from the outbox: durable, retried with backoff.
+   * them as it would without prealert. Delivered from the outbox: durable, retried with backoff
+   * (upstream.retryMinMs doubling up to upstream.retryMaxMs).
    */
   feedbackDestination(): OutboxDestination {
     return {
       name: 'upstream gateway 3103',
       kinds: ['upstream_feedback'],
-      retryMinMs: 1_000,
-      retryMaxMs: 300_000,
+      retryMinMs: this.config.retryMinMs,
+      retryMaxMs: this.config.retryMaxMs,
       deliver: (entry: OutboxEntry) => this.sendFeedback(JSON.parse(entry.payload) as UpstreamFeedback),
       close: async () => {},
     };
