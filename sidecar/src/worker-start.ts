@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Logger } from './logging';
 
 const START_TIMEOUT_MS = 10_000;
 
@@ -12,6 +13,21 @@ const START_TIMEOUT_MS = 10_000;
 export function workerScript(name: string): URL | undefined {
   const url = new URL(import.meta.url.endsWith('.ts') ? `../dist/${name}.js` : `./${name}.js`, import.meta.url);
   return existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+/**
+ * The script of a worker that is wanted, or undefined when the work is done on the caller's own thread: `useWorker`
+ * false (tests of the fallback, a setting) says nothing, a script missing from the install is a warning (`missing`,
+ * naming what then happens), as it makes the sidecar slower without stopping anything.
+ */
+export function wantedWorkerScript(
+  name: string,
+  options: { useWorker?: boolean; logger: Pick<Logger, 'warn'>; missing: string },
+): URL | undefined {
+  if (options.useWorker === false) return undefined;
+  const script = workerScript(name);
+  if (!script) options.logger.warn(options.missing);
+  return script;
 }
 
 /** What a worker says first: ready, speaking a protocol, or why it could not start. */
@@ -49,8 +65,9 @@ export async function startWorker(script: URL, workerData: unknown, protocol: nu
 
 /**
  * Asks a worker to close (`{ type: 'close' }`), waits for its `closed` and ends the thread; one that has not answered
- * within `waitMs` is terminated. Never rejects. Messages are handled in order: whatever was posted to the worker
- * before is answered before it closes.
+ * within `waitMs` is terminated, and one whose thread exits meanwhile is not waited for (it can no longer answer).
+ * Never rejects. Messages are handled in order: whatever was posted to the worker before is answered before it
+ * closes.
  */
 export function closeWorker(worker: Worker, waitMs: number): Promise<void> {
   return new Promise<void>((resolve) => {

@@ -9,7 +9,7 @@ import type { SidecarMetrics } from '../sidecar-metrics';
 import type { ContinuedListener, DispositionStore } from '../store/dispositions';
 import type { AnalysisRecorder } from '../store/records';
 import { watchServingThread } from '../sync/main-thread-load';
-import { startWorker, workerScript } from '../worker-start';
+import { startWorker, wantedWorkerScript } from '../worker-start';
 import {
   ANALYSIS_PROTOCOL,
   type AnalysisWorkerData,
@@ -105,11 +105,11 @@ export class AnalysisThread {
 
   /** Starts the worker; undefined (the request thread answers everything) when its script is missing or it fails. */
   static async start(options: AnalysisThreadOptions): Promise<AnalysisThread | undefined> {
-    const script = workerScript('analysis-worker');
-    if (!script) {
-      options.logger.warn('dist/analysis-worker.js is missing: 3101/3102 are evaluated on the request thread');
-      return undefined;
-    }
+    const script = wantedWorkerScript('analysis-worker', {
+      logger: options.logger,
+      missing: 'dist/analysis-worker.js is missing: 3101/3102 are evaluated on the request thread',
+    });
+    if (!script) return undefined;
     const thread = new AnalysisThread(options, script);
     try {
       await thread.launch();

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging';
 import type { Db } from '../store/database';
-import { closeWorker, startWorker, workerScript } from '../worker-start';
+import { closeWorker, startWorker, wantedWorkerScript } from '../worker-start';
 import {
   FIGURES_PROTOCOL,
   type FiguresAnswers,
@@ -157,8 +157,10 @@ class LazyFiguresReader implements FiguresReader {
  * `useWorker: false` computes on this thread, as tests of the fallback do.
  */
 export function openFiguresReader(db: Db, logger: Logger, options: { useWorker?: boolean } = {}): FiguresReader {
-  const script = options.useWorker === false ? undefined : workerScript('figures-worker');
-  if (!script && options.useWorker !== false)
-    logger.warn('figures thread script missing; /v1/stats is computed on the request thread');
+  const script = wantedWorkerScript('figures-worker', {
+    useWorker: options.useWorker,
+    logger,
+    missing: 'figures thread script missing; /v1/stats is computed on the request thread',
+  });
   return new LazyFiguresReader(db, logger, script);
 }

@@ -1,11 +1,13 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging';
-import { startWorker, workerScript } from '../worker-start';
+import { closeWorker, startWorker, wantedWorkerScript } from '../worker-start';
 import type { Db } from './database';
 import { type RecordRows, RecordRowWriter, type WriteOutcome } from './record-rows';
 
 /** Bumped whenever a message changes shape: a worker file from another build is then refused. */
 export const RECORD_WRITER_PROTOCOL = 2;
+/** Writes posted before the close are answered first: a burst of them on a slow disk gets this long. */
+const CLOSE_WAIT_MS = 10_000;
 
 export interface RecordWriterOptions {
   /** The records database (the worker opens its own connection to it). */
@@ -97,16 +99,8 @@ class WorkerRecordSink implements RecordSink {
 
   close(): Promise<void> {
     if (this.stopped) return this.stopped.close();
-    this.closing ??= new Promise<void>((resolve) => {
-      // Messages are handled in order: every write posted before this one is answered before the worker closes.
-      const timer = setTimeout(() => void this.worker.terminate().then(() => resolve()), 10_000);
-      this.worker.on('message', (message: FromRecordWriter) => {
-        if (message.type !== 'closed') return;
-        clearTimeout(timer);
-        void this.worker.terminate().then(() => resolve());
-      });
-      this.worker.postMessage({ type: 'close' } satisfies ToRecordWriter);
-    });
+    // Every write posted before the close is answered before the worker closes (messages are handled in order).
+    this.closing ??= closeWorker(this.worker, CLOSE_WAIT_MS);
     return this.closing;
   }
 }
@@ -118,11 +112,12 @@ export async function openRecordSink(
   options: { useWorker?: boolean; busyTimeoutMs?: number } = {},
 ): Promise<RecordSink> {
   const inThread = () => new InThreadRecordSink(db);
-  const script = options.useWorker === false ? undefined : workerScript('record-writer-worker');
-  if (!script) {
-    if (options.useWorker !== false) logger.warn('record writer script missing; writing records on the main thread');
-    return inThread();
-  }
+  const script = wantedWorkerScript('record-writer-worker', {
+    useWorker: options.useWorker,
+    logger,
+    missing: 'record writer script missing; writing records on the main thread',
+  });
+  if (!script) return inThread();
   try {
     const workerData: RecordWriterOptions = { file: db.name, busyTimeoutMs: options.busyTimeoutMs ?? 5000 };
     return new WorkerRecordSink(await startWorker(script, workerData, RECORD_WRITER_PROTOCOL), inThread, logger);

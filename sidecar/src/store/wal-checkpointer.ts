@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logging';
-import { closeWorker, startWorker, workerScript } from '../worker-start';
+import { closeWorker, startWorker, wantedWorkerScript } from '../worker-start';
 import {
   CHECKPOINT_PROTOCOL,
   type CheckpointerOptions,
@@ -58,12 +58,12 @@ export async function startWalCheckpointer(
     };
     return { where: 'inline', runs: 0, last: undefined, truncate, close: async () => {} };
   };
-  const script = options.useWorker === false ? undefined : workerScript('checkpoint-worker');
-  if (!script) {
-    if (options.useWorker !== false)
-      logger.warn('WAL checkpoint worker script missing; SQLite checkpoints inside commits');
-    return inline();
-  }
+  const script = wantedWorkerScript('checkpoint-worker', {
+    useWorker: options.useWorker,
+    logger,
+    missing: 'WAL checkpoint worker script missing; SQLite checkpoints inside commits',
+  });
+  if (!script) return inline();
   const workerOptions: CheckpointerOptions = { file: db.name, intervalMs: options.intervalMs ?? 1000 };
   try {
     return new WorkerCheckpointer(db, await startWorker(script, workerOptions, CHECKPOINT_PROTOCOL), logger);

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   BundleError,
@@ -13,6 +11,7 @@ import {
 } from '@prealert/rules-cache';
 import type { Agent } from 'undici';
 import type { Logger } from '../logging';
+import { wantedWorkerScript } from '../worker-start';
 import { FetchError, streamFile } from './bundle-fetch';
 import type { Staging } from './last-good-store';
 import { type MainThreadLoadWatch, watchMainThreadLoad } from './main-thread-load';
@@ -61,18 +60,6 @@ const PIECE_BYTES = 16 * 1024;
 const READ_BYTES = 256 * 1024;
 /** A worker not started by then is given up for this activation (it runs on this thread instead). */
 const START_TIMEOUT_MS = 10_000;
-
-/**
- * The worker's file: dist/packing-worker.js beside the built bundle. Running from source (vitest, tsx), the same
- * built file in sidecar/dist: Node 20 cannot give a worker thread tsx's loader, and `pnpm test` builds first.
- */
-function workerScript(): URL | undefined {
-  const url = new URL(
-    import.meta.url.endsWith('.ts') ? '../../dist/packing-worker.js' : './packing-worker.js',
-    import.meta.url,
-  );
-  return existsSync(fileURLToPath(url)) ? url : undefined;
-}
 
 /** The error the worker reported, as the class the rest of sync words its status with. */
 function errorOf(failure: PackerFailure): Error {
@@ -298,8 +285,11 @@ export async function openLibraryPacker(options: OpenPackerOptions): Promise<Lib
     restMs: options.restMs ?? 0,
     ...(staging ? { stagingFile: staging.libraryFile } : {}),
   };
-  const script = useWorker ? workerScript() : undefined;
-  if (useWorker && !script) logger.warn('library worker script missing; reading the library on the main thread');
+  const script = wantedWorkerScript('packing-worker', {
+    useWorker,
+    logger,
+    missing: 'library worker script missing; reading the library on the main thread',
+  });
   if (script) {
     let worker: Worker | undefined;
     // Sampled from before the worker starts, so its first look finds a fresh sample; released when it stops.
