@@ -345,10 +345,7 @@ function positiveInt(value: unknown, name: string): number {
 }
 /** A log file rolled over at a few kB would leave only minutes of history in keepFiles files. */
 const MIN_LOG_FILE_BYTES = 64 * 1024;
-/**
- * pino-roll is given the size as `${n}b` and reads it with /^[\d.]+/: a number JavaScript writes with an exponent
- * (1e21 and up) is refused there, at start. A log file of a terabyte is no limit anyway.
- */
+/** A log file of a terabyte is no limit anyway; a larger number (1e21 and up) would be written with an exponent. */
 const MAX_LOG_FILE_BYTES = 2 ** 40;
 function logFileBytes(value: unknown, name: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -360,9 +357,9 @@ function logFileBytes(value: unknown, name: string): number {
   return n;
 }
 /**
- * The log file's path, resolved against the config file's folder and checked as pino-roll will check it when the
- * sidecar starts (its validateFileName, on the whole path): none of < > " | ? * or NUL, and no ":" but a drive
- * letter's. Refused here, the error names the field instead of the sidecar failing to start.
+ * The log file's path, resolved against the config file's folder: none of < > " | ? * or NUL, and no ":" but a
+ * drive letter's, which Windows refuses in a file name. Refused here, the error names the field instead of the
+ * sidecar failing to open its log at start.
  */
 function logFile(value: unknown, base: string, name: string): string {
   const resolved = path.resolve(base, str(value, name));

@@ -133,8 +133,8 @@ export function createLoggers(options: LoggingOptions): Loggers {
  */
 export async function openLoggers(options: LoggingOptions): Promise<Loggers> {
   if (options.file === undefined) return createLoggers(options);
-  // Loaded only for a log file: pino-roll brings date-fns, some 100 ms to load, which stdout logging, the CLI and
-  // the worker threads (they import this module for its redaction) need not pay.
+  // Loaded only for a log file: stdout logging, the CLI and the worker threads (they import this module for its
+  // redaction) need not load it.
   const { openRollingFile } = await import('./log-rotation');
   const destination = await openRollingFile({
     file: options.file,
@@ -158,7 +158,7 @@ function loggersOver(level: LogLevel, destination: LogDestination): Loggers {
   };
 }
 
-/** The parts of a sonic-boom destination (pino.destination, pino-roll) that flushLog uses. */
+/** The parts of a sonic-boom destination (pino.destination, log-rotation.ts) that flushLog uses. */
 interface BufferedDestination {
   flush(cb: (error?: Error) => void): void;
   flushSync(): void;

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME, loadConfig } from '../src/config';
+import { openRollingFile } from '../src/log-rotation';
 import { openLoggers } from '../src/logging';
 import { createServer, type SidecarServer } from '../src/server';
 import { tempDataDir } from './helpers/test-server';
@@ -84,7 +86,7 @@ describe('log file rotation', () => {
     expect(files.length).toBeLessThanOrEqual(keepFiles + 1);
     expect(files.some((f) => f.name.startsWith('prealert.2020-'))).toBe(false);
     for (const f of files) {
-      // None grew far past the size. pino-roll rolls over once the blocks written so far are out (sonic-boom's
+      // None grew far past the size. A file is rolled over once the blocks written so far are out (sonic-boom's
       // 'drain'), so a file takes what was written meanwhile: a few kB at the pace of requests (under a flood that
       // never lets the buffer empty, more).
       expect(f.size).toBeLessThan(2 * maxFileBytes);
@@ -95,6 +97,87 @@ describe('log file rotation', () => {
     expect(text).not.toContain('44010000000001234567');
     expect(fs.readFileSync(path.join(dir, 'prealert.log'), 'utf8')).toBe('before rotation\n');
     expect(fs.readFileSync(path.join(dir, 'other.log'), 'utf8')).toBe('not ours\n');
+  });
+
+  it('names each file for the China day of the lines it holds, rolling over at Shanghai midnight', async () => {
+    const dir = path.join(tempDataDir(), 'logs');
+    // The file of the 15th an earlier run of the same day left: continued, not started again.
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'prealert.2026-05-15.1.log'), '{"msg":"earlier run of the 15th"}\n');
+    let clock = Date.parse('2026-05-15T23:59:59.000+08:00');
+    const destination = await openRollingFile({
+      file: path.join(dir, 'prealert.log'),
+      maxFileBytes: 64 * 1024,
+      keepFiles: 5,
+      minLength: 4096,
+      periodicFlush: 500,
+      now: () => clock,
+    });
+    const logger = pino({ base: null, timestamp: () => `,"time":"${new Date(clock).toISOString()}"` }, destination);
+    const flush = () => new Promise<void>((resolve) => logger.flush(() => resolve()));
+    logger.info('last line of the 15th');
+    // Still buffered (a block is 4 kB) when the first line of the 16th comes: it must not follow it into the 15th's
+    // file. 01:00 in China is 17:00 UTC the day before: the day is China's, whatever the machine's zone.
+    clock = Date.parse('2026-05-16T00:00:00.001+08:00');
+    logger.info('first line of the 16th');
+    clock = Date.parse('2026-05-16T01:00:00.000+08:00');
+    logger.info('the 16th at 01:00');
+    await flush();
+    // A sidecar running on past the next midnight with no timer of its own: the next line opens the 17th's file.
+    clock = Date.parse('2026-05-17T09:30:00.000+08:00');
+    logger.info('a line of the 17th');
+    await flush();
+    await until(() => rolled(dir).length === 3, 'three days of files');
+    const text = (name: string) =>
+      fs
+        .readFileSync(path.join(dir, name), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(rolled(dir).map((f) => f.name)).toEqual([
+      'prealert.2026-05-15.1.log',
+      'prealert.2026-05-16.1.log',
+      'prealert.2026-05-17.1.log',
+    ]);
+    expect(text('prealert.2026-05-15.1.log')).toEqual(['earlier run of the 15th', 'last line of the 15th']);
+    expect(text('prealert.2026-05-16.1.log')).toEqual(['first line of the 16th', 'the 16th at 01:00']);
+    expect(text('prealert.2026-05-17.1.log')).toEqual(['a line of the 17th']);
+    destination.end();
+  });
+
+  it('numbers on within the day at the size limit and starts again at .1 the next day, keeping keepFiles', async () => {
+    const dir = path.join(tempDataDir(), 'logs');
+    let clock = Date.parse('2026-05-15T22:00:00.000+08:00');
+    const maxFileBytes = 64 * 1024;
+    const destination = await openRollingFile({
+      file: path.join(dir, 'prealert.log'),
+      maxFileBytes,
+      keepFiles: 2,
+      minLength: 4096,
+      periodicFlush: 500,
+      now: () => clock,
+    });
+    const logger = pino({ base: null, timestamp: false }, destination);
+    const flush = () => new Promise<void>((resolve) => logger.flush(() => resolve()));
+    for (let i = 0; i < 800; i++) {
+      logger.info({ i, pad: 'x'.repeat(200) }, 'the 15th');
+      if (i % 50 === 49) await flush();
+    }
+    await flush();
+    const onThe15th = rolled(dir).map((f) => f.name);
+    expect(onThe15th.at(-1)).toMatch(/^prealert\.2026-05-15\.[3-9]\.log$/);
+    expect(onThe15th.length).toBeLessThanOrEqual(3);
+    clock = Date.parse('2026-05-16T00:00:05.000+08:00');
+    logger.info('the 16th');
+    await flush();
+    await until(() => rolled(dir).at(-1)?.name === 'prealert.2026-05-16.1.log', "the 16th's first file");
+    await until(() => rolled(dir).length === 3, 'the sweep after the roll-over');
+    const files = rolled(dir).map((f) => f.name);
+    expect(files.slice(0, 2).every((name) => name.startsWith('prealert.2026-05-15.'))).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'prealert.2026-05-16.1.log'), 'utf8')).not.toContain('"the 15th"');
+    for (const name of files.slice(0, 2))
+      expect(fs.readFileSync(path.join(dir, name), 'utf8')).not.toContain('"the 16th"');
+    destination.end();
   });
 
   it("writes the sidecar's log to the dated file and flushes it when the sidecar stops", async () => {
@@ -155,7 +238,7 @@ describe('log.maxFileBytes and log.keepFiles settings', () => {
       fs.writeFileSync(config, JSON.stringify({ log }));
       return loadConfig({ env: { PREALERT_DATA_DIR: dir } });
     };
-    // Written "1e+21b" for pino-roll, which then refused to start.
+    // Written "1e+21b" for pino-roll (the rotation before), which then refused to start.
     expect(() => load({ file: 'prealert.log', maxFileBytes: 1e21 })).toThrow(
       'prealert.config.json: log.maxFileBytes must be an integer from 65536 to 1099511627776 (got 1e+21)',
     );
@@ -164,7 +247,7 @@ describe('log.maxFileBytes and log.keepFiles settings', () => {
         /^prealert\.config\.json: log\.file must not hold < > " \| \? \* : or NUL/,
       );
     }
-    // The largest size allowed is one pino-roll takes: the loggers open and write.
+    // The largest size allowed is one the rotation takes: the loggers open and write.
     const largest = load({ file: 'logs/prealert.log', maxFileBytes: 2 ** 40 });
     const loggers = await openLoggers(largest.log);
     loggers.logger.info('opened');
