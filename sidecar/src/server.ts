@@ -34,6 +34,7 @@ import { pruneRejectedSpool, SPOOL_DIR_NAME, spoolReplay } from './spool/spool-r
 import { openFiguresReader } from './stats/figures-reader';
 import { type Db, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
+import { holdDecisionsOfActiveLibrary } from './store/held-decisions';
 import { OutboxStore } from './store/outbox';
 import { openRecordSink } from './store/record-sink';
 import { AnalysisRecorder } from './store/records';
@@ -57,6 +58,8 @@ export interface CreateServerOptions {
   librarySource?: string;
   /** Plugins registered under /v1/admin, behind the admin token. */
   adminPlugins?: FastifyPluginAsync[];
+  /** How long a replaced library's decisions stay in memory (default REPLACED_LIBRARY_DECISIONS_MS; tests shorten it). */
+  replacedLibraryDecisionsMs?: number;
 }
 
 export interface SidecarServer {
@@ -67,6 +70,8 @@ export interface SidecarServer {
   logger: Logger;
   /** The thread 3101/3102 are evaluated on; undefined when the request thread does it all. */
   analysis: AnalysisThread | undefined;
+  /** The doctors' decisions (the continued ones held in memory: heldContinued). */
+  dispositions: Pick<DispositionStore, 'heldContinued'>;
   /** Prunes the records to config.records.retentionDays, daily once listening; prune() runs a pass now. */
   retention: Pick<RecordsRetention, 'prune'>;
   /** Listens on config.host:config.port (0 = any free port) and writes `<data dir>/port`. */
@@ -134,6 +139,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
     const holder = new LibraryHolder();
     holder.onSwap((active) => metrics.libraryActivated(active.info));
+    const stopHoldingDecisions = holdDecisionsOfActiveLibrary(holder, dispositions, options.replacedLibraryDecisionsMs);
+    undo.push(stopHoldingDecisions);
     const serials = new SharedArrayBuffer(4);
     // Started now, so its start-up overlaps the library's load below; it follows the library from here on.
     const analysisStarting = config.analysisThread
@@ -335,6 +342,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       db,
       logger,
       analysis,
+      dispositions,
       retention,
       async listen() {
         await app.listen({ host: config.host, port: config.port });
@@ -355,6 +363,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       close() {
         closing ??= (async () => {
           clearInterval(figuresTimer);
+          stopHoldingDecisions();
           // A pass under way ends its batch before the recorder and the database close under it.
           await retention.close();
           await Promise.all(forwarders.map((forwarder) => forwarder.stop()));

@@ -16,7 +16,7 @@ export interface AnalysisWorkerData {
   allowedOrigins: readonly string[];
   /** One Int32 shared with the request thread: the response serial (inf_refmsgid) both threads count on. */
   serials: SharedArrayBuffer;
-  /** The doctor's stored "continue" decisions at start, jr_id → reason. */
+  /** The doctor's stored "continue" decisions at start (under the active library's version), jr_id → reason. */
   continued: Map<string, string>;
   /** The lines those decisions flagged, and the jr_ids answered 返回修改 (ContinuedLines.snapshot). */
   continuedLines: { continued: ContinuedReminderLines[]; returned: string[] };
@@ -27,8 +27,19 @@ export const FORWARDED_HEADERS = ['content-type', 'x-out-capacity', 'origin', 'h
 export type ForwardedHeaders = Partial<Record<(typeof FORWARDED_HEADERS)[number], string>>;
 
 export type ToAnalysisWorker =
-  /** Evaluate on this library from the next request on; answered with `library` and the same generation. */
-  | { type: 'library'; generation: number; origin: LibraryOrigin; info: LibraryInfo }
+  /**
+   * Evaluate on this library from the next request on, answering with the decisions stored under its version
+   * (which replace those held: a decision under another version covers nothing); answered with `library` and the
+   * same generation.
+   */
+  | {
+      type: 'library';
+      generation: number;
+      origin: LibraryOrigin;
+      info: LibraryInfo;
+      continued: Map<string, string>;
+      continuedLines: { continued: ContinuedReminderLines[]; returned: string[] };
+    }
   /**
    * A decision stored on the request thread: the reminder's reason to continue and the lines it flagged, or
    * undefined when it no longer is (`returned`: answered 返回修改, else pruned).
@@ -53,7 +64,8 @@ export type ToAnalysisWorker =
 
 export type FromAnalysisWorker =
   | StartMessage
-  | { type: 'library'; generation: number; error?: string }
+  /** `continued`: how many "continue" decisions the thread now holds. */
+  | { type: 'library'; generation: number; error?: string; continued: number }
   | {
       type: 'answered';
       id: number;

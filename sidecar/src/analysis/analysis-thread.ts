@@ -26,7 +26,7 @@ const CLOSE_WAIT_MS = 5_000;
 
 export interface AnalysisThreadOptions {
   holder: LibraryHolder;
-  dispositions: Pick<DispositionStore, 'continuedReasons' | 'continuedLines' | 'onContinuedChange'>;
+  dispositions: Pick<DispositionStore, 'continuedReasons' | 'continuedLinesUnder' | 'onContinuedChange'>;
   recorder: Pick<AnalysisRecorder, 'enqueue'>;
   metrics: Pick<SidecarMetrics, 'ruleHit'>;
   logger: Logger;
@@ -78,6 +78,7 @@ export class AnalysisThread {
   private generation = 0;
   private workerGeneration = -1;
   private nextId = 0;
+  private workerContinuedCount: number | undefined;
   private readonly pending = new Map<number, Pending>();
   /** Decisions stored while a worker starts (after its snapshot was taken), sent once it is up. */
   private decisionsWhileStarting: Parameters<ContinuedListener>[] | undefined;
@@ -209,8 +210,7 @@ export class AnalysisThread {
       ...(this.options.shimToken ? { shimToken: this.options.shimToken } : {}),
       allowedOrigins: this.options.allowedOrigins,
       serials: this.options.serials,
-      continued: this.options.dispositions.continuedReasons(),
-      continuedLines: this.options.dispositions.continuedLines(),
+      ...this.decisionsUnder(this.options.holder.get()?.info.version),
     };
     let worker: Worker;
     try {
@@ -247,7 +247,27 @@ export class AnalysisThread {
     const generation = ++this.generation;
     // A library handed over compiled cannot be rebuilt there: the request thread answers until the next one.
     if (!this.worker || !active.origin) return;
-    this.post({ type: 'library', generation, origin: active.origin, info: active.info });
+    this.post({
+      type: 'library',
+      generation,
+      origin: active.origin,
+      info: active.info,
+      ...this.decisionsUnder(active.info.version),
+    });
+  }
+
+  /** The worker's decisions: those stored under the version it evaluates on (all before a library is active). */
+  private decisionsUnder(version: string | undefined): Pick<AnalysisWorkerData, 'continued' | 'continuedLines'> {
+    const versions = version === undefined ? undefined : [version];
+    return {
+      continued: this.options.dispositions.continuedReasons(versions),
+      continuedLines: this.options.dispositions.continuedLinesUnder(versions),
+    };
+  }
+
+  /** How many "continue" decisions the worker held after it took the latest library (tests). */
+  get workerContinued(): number | undefined {
+    return this.workerContinuedCount;
   }
 
   private post(message: ToAnalysisWorker): void {
@@ -298,6 +318,7 @@ export class AnalysisThread {
           this.lastError = `library: ${message.error}`;
           this.options.logger.error({ reason: message.error }, 'the analysis thread could not take the library');
         } else this.workerGeneration = message.generation;
+        this.workerContinuedCount = message.continued;
         return;
       case 'log':
         this.options.logger[message.level](message.fields, message.message);

@@ -41,8 +41,8 @@ function main(port: NonNullable<typeof parentPort>): void {
 
   compileValidators();
   const holder = new LibraryHolder();
-  const continued = data.continued;
-  const continuedLines = new ContinuedLines(data.continuedLines.continued, data.continuedLines.returned);
+  let continued = data.continued;
+  let continuedLines = new ContinuedLines(data.continuedLines.continued, data.continuedLines.returned);
   // Keyed by the call's own arrival time object (each message makes its own Date, and the record carries that same
   // object as receivedAt): HIS reuse task ids (a constant, a date, ""), so a task id would hand one call's record to
   // another's answer as soon as anything awaited between recording and answering.
@@ -122,12 +122,20 @@ function main(port: NonNullable<typeof parentPort>): void {
         return;
       case 'library': {
         const { origin, generation, info } = message;
+        // In the same turn as the swap: no answer on the new library looks decisions up in between.
+        continued = message.continued;
+        continuedLines = new ContinuedLines(message.continuedLines.continued, message.continuedLines.returned);
         try {
           const compiled = origin.kind === 'packed' ? unpackLibrary(origin.packed) : compileLibrary(origin.data);
           holder.swap(compiled, { source: info.source, activatedAt: new Date(info.activated_at) });
-          send({ type: 'library', generation });
+          send({ type: 'library', generation, continued: continued.size });
         } catch (error) {
-          send({ type: 'library', generation, error: (error as Error)?.message ?? String(error) });
+          send({
+            type: 'library',
+            generation,
+            error: (error as Error)?.message ?? String(error),
+            continued: continued.size,
+          });
         }
         return;
       }

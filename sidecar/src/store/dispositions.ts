@@ -64,10 +64,10 @@ export class DispositionStore {
    * jr_ids the doctor chose to continue. Every 3101 checks each of its results against this, so it is answered
    * from memory; the database is asked only on a hit.
    */
-  private readonly continued: Set<string>;
+  private continued: Set<string>;
   private readonly continuedListeners = new Set<ContinuedListener>();
   /** The lines of the continued reminders, for a later result that flags only such lines (coveredBy). */
-  private readonly lines: ContinuedLines;
+  private lines: ContinuedLines;
   private readonly selectFlaggedLines;
 
   constructor(
@@ -123,22 +123,51 @@ export class DispositionStore {
        WHERE jr_id = @jrId AND answered_amount IS NOT NULL AND amount <> answered_amount
          AND (@way = '1' OR answered_at <= @at)`,
     );
-    this.continued = new Set(
-      db.prepare("SELECT jr_id FROM dispositions WHERE dspo_way = '1'").pluck().all() as string[],
-    );
     // The rx_ids a reminder flagged, from the body of the answer it was first shown in (retention keeps that one).
     // A day-scoped jr_id hashes its lines, so every later body of it flags the same ones; a stay question's jr_id is
     // the same for every line of its point in the encounter, so it is decided by its own jr_id, never by lines.
     this.selectFlaggedLines = db.prepare<[string], FlaggedLineRow>(`${FLAGGED_LINES} AND r.jr_id = ?`);
-    const continuedLines = db
-      .prepare<[], FlaggedLineRow>(
-        `${FLAGGED_LINES} AND r.jr_id IN (SELECT jr_id FROM dispositions WHERE dspo_way = '1')`,
+    ({ continued: this.continued, lines: this.lines } = this.decisionsUnder(undefined));
+  }
+
+  /**
+   * Keeps in memory only the decisions that can still decide an answer: those on reminders raised under these
+   * library versions, and those on a provincial gateway's results (its jr_ids do not hold prealert's version). A
+   * decision given under another version covers nothing (the jr_id includes the version), so after a library update
+   * the old version's would otherwise stay until retention prunes their rows. Read again from the database, so a
+   * rollback to an older version brings its decisions back.
+   */
+  holdVersions(versions: readonly string[]): void {
+    ({ continued: this.continued, lines: this.lines } = this.decisionsUnder(versions));
+  }
+
+  /** How many continued decisions are held in memory (holdVersions). */
+  heldContinued(): number {
+    return this.continued.size;
+  }
+
+  /** The continued decisions and decided lines under these versions (all with undefined), from the database. */
+  private decisionsUnder(versions: readonly string[] | undefined): { continued: Set<string>; lines: ContinuedLines } {
+    const under = versions === undefined ? '' : ` AND ${UNDER_VERSIONS}`;
+    const args = versions === undefined ? [] : [JSON.stringify(versions)];
+    const decided = (way: '1' | '2') =>
+      this.db
+        .prepare<unknown[], string>(
+          `SELECT d.jr_id FROM dispositions d LEFT JOIN reminders r ON r.jr_id = d.jr_id
+             LEFT JOIN tasks t ON t.id = r.first_task
+           WHERE d.dspo_way = '${way}'${under}`,
+        )
+        .pluck()
+        .all(...args);
+    const continuedLines = this.db
+      .prepare<unknown[], FlaggedLineRow>(
+        `${FLAGGED_LINES} AND r.jr_id IN (SELECT jr_id FROM dispositions WHERE dspo_way = '1')${under}`,
       )
-      .all();
-    this.lines = new ContinuedLines(
-      linesByReminder(continuedLines),
-      db.prepare("SELECT jr_id FROM dispositions WHERE dspo_way = '2'").pluck().all() as string[],
-    );
+      .all(...args);
+    return {
+      continued: new Set(decided('1')),
+      lines: new ContinuedLines(linesByReminder(continuedLines), decided('2')),
+    };
   }
 
   /** The reminder this jr_id names: its own, or for a provincial gateway's jr_id the one it is counted under. */
@@ -165,15 +194,26 @@ export class DispositionStore {
     return this.lines.coveringDecision(result, libraryVersion, (jrId) => this.priorContinued(jrId)?.reason);
   }
 
-  /** The flagged lines of every continued reminder and the jr_ids answered 返回修改: another thread's start. */
-  continuedLines(): ReturnType<ContinuedLines['snapshot']> {
-    return this.lines.snapshot();
+  /**
+   * The stored "continue"s, jr_id → reason, under these library versions as holdVersions keeps them (all with
+   * undefined): the start of another thread's copy (see onContinuedChange).
+   */
+  continuedReasons(versions?: readonly string[]): Map<string, string> {
+    const under = versions === undefined ? '' : ` AND ${UNDER_VERSIONS}`;
+    const rows = this.db
+      .prepare(
+        `SELECT d.jr_id, d.dspo_way_rea FROM dispositions d LEFT JOIN reminders r ON r.jr_id = d.jr_id
+           LEFT JOIN tasks t ON t.id = r.first_task
+         WHERE d.dspo_way = '1'${under}`,
+      )
+      .raw()
+      .all(...(versions === undefined ? [] : [JSON.stringify(versions)]));
+    return new Map(rows as [string, string][]);
   }
 
-  /** Every stored "continue", jr_id → reason: the start of another thread's copy (see onContinuedChange). */
-  continuedReasons(): Map<string, string> {
-    const rows = this.db.prepare("SELECT jr_id, dspo_way_rea FROM dispositions WHERE dspo_way = '1'").raw().all();
-    return new Map(rows as [string, string][]);
+  /** The flagged lines and 返回修改 jr_ids under these library versions (all with undefined), from the database. */
+  continuedLinesUnder(versions?: readonly string[]): ReturnType<ContinuedLines['snapshot']> {
+    return this.decisionsUnder(versions).lines.snapshot();
   }
 
   /**
@@ -330,6 +370,13 @@ export type ContinuedListener = (
   lines?: readonly string[],
   returned?: boolean,
 ) => void;
+
+/**
+ * A decision's reminder raised under one of the versions (a JSON array, the query's parameter), or a gateway's
+ * result, whose jr_id does not depend on prealert's library; a decision without its reminder row is kept too.
+ */
+const UNDER_VERSIONS = `(r.jr_id IS NULL OR r.source = 'upstream'
+  OR t.library_version IN (SELECT value FROM json_each(?)))`;
 
 interface FlaggedLineRow {
   jrId: string;
