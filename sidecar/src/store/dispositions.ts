@@ -150,15 +150,7 @@ export class DispositionStore {
   private decisionsUnder(versions: readonly string[] | undefined): { continued: Set<string>; lines: ContinuedLines } {
     const under = versions === undefined ? '' : ` AND ${UNDER_VERSIONS}`;
     const args = versions === undefined ? [] : [JSON.stringify(versions)];
-    const decided = (way: '1' | '2') =>
-      this.db
-        .prepare<unknown[], string>(
-          `SELECT d.jr_id FROM dispositions d LEFT JOIN reminders r ON r.jr_id = d.jr_id
-             LEFT JOIN tasks t ON t.id = r.first_task
-           WHERE d.dspo_way = '${way}'${under}`,
-        )
-        .pluck()
-        .all(...args);
+    const decided = (way: '1' | '2') => this.decidedUnder(way, versions, 'd.jr_id').map((row) => row[0] as string);
     const continuedLines = this.db
       .prepare<unknown[], FlaggedLineRow>(
         `${FLAGGED_LINES} AND r.jr_id IN (SELECT jr_id FROM dispositions WHERE dspo_way = '1')${under}`,
@@ -199,16 +191,20 @@ export class DispositionStore {
    * undefined): the start of another thread's copy (see onContinuedChange).
    */
   continuedReasons(versions?: readonly string[]): Map<string, string> {
+    return new Map(this.decidedUnder('1', versions, 'd.jr_id, d.dspo_way_rea') as [string, string][]);
+  }
+
+  /** The decisions of one way under these library versions (all with undefined), as rows of `columns`. */
+  private decidedUnder(way: '1' | '2', versions: readonly string[] | undefined, columns: string): unknown[][] {
     const under = versions === undefined ? '' : ` AND ${UNDER_VERSIONS}`;
-    const rows = this.db
+    return this.db
       .prepare(
-        `SELECT d.jr_id, d.dspo_way_rea FROM dispositions d LEFT JOIN reminders r ON r.jr_id = d.jr_id
+        `SELECT ${columns} FROM dispositions d LEFT JOIN reminders r ON r.jr_id = d.jr_id
            LEFT JOIN tasks t ON t.id = r.first_task
-         WHERE d.dspo_way = '1'${under}`,
+         WHERE d.dspo_way = '${way}'${under}`,
       )
       .raw()
-      .all(...(versions === undefined ? [] : [JSON.stringify(versions)]));
-    return new Map(rows as [string, string][]);
+      .all(...(versions === undefined ? [] : [JSON.stringify(versions)])) as unknown[][];
   }
 
   /** The flagged lines and 返回修改 jr_ids under these library versions (all with undefined), from the database. */
