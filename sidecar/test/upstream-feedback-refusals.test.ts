@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSED_ALIKE } from '../src/outbox/outbox-forwarder';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
-import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
+import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
 import { callService, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
@@ -29,29 +29,16 @@ beforeAll(async () => {
       return;
     }
     const encounter = /"mdtrt_id":"([^"]+)"/.exec(JSON.stringify(body))?.[1] ?? '';
-    res.end(JSON.stringify({ infcode: 0, err_msg: '', output: { result: [gatewayResult(encounter)] } }));
+    res.end(
+      JSON.stringify({
+        infcode: 0,
+        err_msg: '',
+        output: { result: [gatewayResult(`GW-${encounter}`, 'R-GW', encounter, 'T-GW')] },
+      }),
+    );
   });
 });
 afterAll(() => gateway.close());
-
-/** The gateway's own result on an encounter: a 3103 deciding it is queued for the gateway. */
-function gatewayResult(encounter: string) {
-  return {
-    jr_id: `GW-${encounter}`,
-    rule_id: 'R-GW',
-    rule_name: '省级规则',
-    vola_cont: '省级网关的提醒',
-    patn_id: 'p',
-    mdtrt_id: encounter,
-    judge_result_detail_dtos: [],
-    vola_amt: '0',
-    vola_amt_stas: '0',
-    sev_deg: '3',
-    vola_evid: '',
-    vola_bhvr_type: '1',
-    task_id: 'T-GW',
-  };
-}
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME } from '../src/config';
 import { CALL_SERVICE_ROUTE } from '../src/national/national-routes';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
-import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
+import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
 import { post, type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
 import { tempDataDir } from './helpers/test-server';
 import { until } from './helpers/until';
@@ -36,31 +36,19 @@ beforeAll(async () => {
       return;
     }
     const encounter = /"mdtrt_id":"([^"]+)"/.exec(JSON.stringify(body))?.[1] ?? '';
-    res.end(JSON.stringify({ infcode: 0, err_msg: '', output: { result: [gatewayResult(encounter)] } }));
+    res.end(
+      JSON.stringify({
+        infcode: 0,
+        err_msg: '',
+        output: { result: [gatewayResult(`GW-${encounter}`, 'R-GW', encounter, 'T-GW')] },
+      }),
+    );
   });
 });
 afterAll(async () => {
   await sidecar?.stop();
   await gateway.close();
 });
-
-function gatewayResult(encounter: string) {
-  return {
-    jr_id: `GW-${encounter}`,
-    rule_id: 'R-GW',
-    rule_name: '省级规则',
-    vola_cont: '省级网关的提醒',
-    patn_id: 'p',
-    mdtrt_id: encounter,
-    judge_result_detail_dtos: [],
-    vola_amt: '0',
-    vola_amt_stas: '0',
-    sev_deg: '3',
-    vola_evid: '',
-    vola_bhvr_type: '1',
-    task_id: 'T-GW',
-  };
-}
 
 describe("the gateway's 3103 outbox retry schedule", () => {
   it('retries a refused decision after upstream.retryMinMs, and never waits longer than upstream.retryMaxMs', async () => {

@@ -7,7 +7,7 @@ import { DATABASE_FILE_NAME } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
-import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
+import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
 import { callOverHttp, callService, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
@@ -177,7 +177,7 @@ describe('provincial gateway (upstream)', () => {
       await server.listen();
       behaviour = (body, res) =>
         body.infno === '3101'
-          ? answer(res, { result: [upstreamResult('UP-PATH-1', 'PATH-R1', 'MZ-U-PATH')] })
+          ? answer(res, { result: [gatewayResult('UP-PATH-1', 'PATH-R1', 'MZ-U-PATH', 'T-UP')] })
           : res.end(JSON.stringify({ infcode: -1, err_msg: 'infno 不能为空', output: {} }));
       const { infno: _infno, ...withoutInfno } = analysisEnvelope({ encounterId: 'MZ-U-PATH' });
       const reply = await callOverHttp(server, withoutInfno, { url: '/fsi/api/rsfComIfsService/callService3101' });
@@ -256,30 +256,11 @@ describe('provincial gateway (upstream)', () => {
   });
 });
 
-/** A gateway result of its own rule, flagging no line: mergeResults keeps each one with a distinct rule. */
-function upstreamResult(jrId: string, ruleId: string, encounterId: string) {
-  return {
-    jr_id: jrId,
-    rule_id: ruleId,
-    rule_name: '省级规则',
-    vola_cont: '省级网关的提醒',
-    patn_id: 'p',
-    mdtrt_id: encounterId,
-    judge_result_detail_dtos: [],
-    vola_amt: '0',
-    vola_amt_stas: '0',
-    sev_deg: '3',
-    vola_evid: '',
-    vola_bhvr_type: '1',
-    task_id: 'T-UP',
-  };
-}
-
 describe('provincial gateway answers beyond the contract', () => {
   it('refuses an answer larger than upstream.maxBodyBytes, by its content-length or while it streams', async () => {
     const server = await testServer({ upstream: { url: gatewayUrl, timeoutMs: 10_000, maxBodyBytes: 64 * 1024 } });
     try {
-      const head = `{"infcode":0,"err_msg":"","output":{"result":[${JSON.stringify(upstreamResult('UP-BIG-1', 'R-BIG', 'MZ-U-5'))}],"padding":"`;
+      const head = `{"infcode":0,"err_msg":"","output":{"result":[${JSON.stringify(gatewayResult('UP-BIG-1', 'R-BIG', 'MZ-U-5', 'T-UP'))}],"padding":"`;
       const big = `${head}${' '.repeat(256 * 1024)}"}}`;
       behaviour = (_body, res) => {
         res.setHeader('content-type', 'application/json');
@@ -330,7 +311,9 @@ describe('provincial gateway answers beyond the contract', () => {
 
   it('merges at most 200 results from one answer', async () => {
     await withSidecar(5_000, async (server) => {
-      const many = Array.from({ length: 500 }, (_, i) => upstreamResult(`UP-MANY-${i}`, `R-MANY-${i}`, 'MZ-U-6'));
+      const many = Array.from({ length: 500 }, (_, i) =>
+        gatewayResult(`UP-MANY-${i}`, `R-MANY-${i}`, 'MZ-U-6', 'T-UP'),
+      );
       behaviour = (_body, res) => answer(res, { result: many });
       const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-6' }));
       expect(reply.body.infcode).toBe(0);
@@ -351,7 +334,7 @@ describe('provincial gateway answers beyond the contract', () => {
           JSON.stringify({
             infcode: 0,
             err_msg: 'FSI-签名错误',
-            output: { result: [upstreamResult('UP-MSG-1', 'R-MSG', 'MZ-U-7')] },
+            output: { result: [gatewayResult('UP-MSG-1', 'R-MSG', 'MZ-U-7', 'T-UP')] },
           }),
         );
       };
@@ -371,7 +354,7 @@ describe('provincial gateway answers beyond the contract', () => {
     try {
       const enc = 'MZ-U-AMT';
       const result = (id: string, amount: unknown, detailAmount: unknown = '0') => ({
-        ...upstreamResult(`UP-AMT-${id}`, `R-AMT-${id}`, enc),
+        ...gatewayResult(`UP-AMT-${id}`, `R-AMT-${id}`, enc, 'T-UP'),
         vola_amt: amount,
         vola_amt_stas: '1',
         judge_result_detail_dtos: [
@@ -461,7 +444,7 @@ describe('provincial gateway answers beyond the contract', () => {
     try {
       const text = '参保人"司马相如"本年度已使用该药品超过限定天数';
       behaviour = (_body, res) =>
-        answer(res, { result: [{ ...upstreamResult('UP-NAME-1', 'R-NAME', 'MZ-U-NAME'), vola_cont: text }] });
+        answer(res, { result: [{ ...gatewayResult('UP-NAME-1', 'R-NAME', 'MZ-U-NAME', 'T-UP'), vola_cont: text }] });
       const reply = await callService(
         server,
         analysisEnvelope({ encounterId: 'MZ-U-NAME', taskId: 'T-MZ-U-NAME', patientName: '"司马相如"' }),
@@ -493,7 +476,7 @@ describe('provincial gateway answers beyond the contract', () => {
           answer(res, {
             result: [
               {
-                ...upstreamResult(jrId, `R-JS-${patientName}`, encounterId),
+                ...gatewayResult(jrId, `R-JS-${patientName}`, encounterId, 'T-UP'),
                 vola_cont: `参保人${patientName}超量`,
                 judge_result_detail_dtos: [
                   { jrd_id: 'd1', patn_id: 'p', mdtrt_id: encounterId, rx_id: `${encounterId}-003`, vola_amt: 12 },
@@ -528,7 +511,7 @@ describe('provincial gateway answers beyond the contract', () => {
           res.end(JSON.stringify({ infcode: -1, err_msg: '参保人王测试的预警结果不存在' }));
           return;
         }
-        answer(res, { result: [upstreamResult('UP-REF-1', 'R-REF', 'MZ-U-REF')] });
+        answer(res, { result: [gatewayResult('UP-REF-1', 'R-REF', 'MZ-U-REF', 'T-UP')] });
       };
       await callService(server, analysisEnvelope({ encounterId: 'MZ-U-REF' }));
       await server.listen();
@@ -558,7 +541,10 @@ describe('provincial gateway answers beyond the contract', () => {
     try {
       behaviour = (_body, res) =>
         answer(res, {
-          result: [upstreamResult('UP-ORD-1', 'R-ORD-1', 'MZ-U-8'), upstreamResult('UP-ORD-2', 'R-ORD-2', 'MZ-U-8')],
+          result: [
+            gatewayResult('UP-ORD-1', 'R-ORD-1', 'MZ-U-8', 'T-UP'),
+            gatewayResult('UP-ORD-2', 'R-ORD-2', 'MZ-U-8', 'T-UP'),
+          ],
         });
       await callService(server, analysisEnvelope({ encounterId: 'MZ-U-8' }));
       // The first 3103 meets a 502 and backs off (about a second); the doctor's change goes out meanwhile.

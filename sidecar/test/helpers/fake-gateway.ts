@@ -60,3 +60,25 @@ export function freshIdWarning(call: number, mdtrtId: string) {
     task_id: 'T-GW',
   };
 }
+
+/**
+ * A result of the gateway's own, in the shape gateways send (amounts as text, no details): a 3103 deciding it is
+ * queued for the gateway.
+ */
+export function gatewayResult(jrId: string, ruleId: string, encounterId: string, taskId: string) {
+  return {
+    jr_id: jrId,
+    rule_id: ruleId,
+    rule_name: '省级规则',
+    vola_cont: '省级网关的提醒',
+    patn_id: 'p',
+    mdtrt_id: encounterId,
+    judge_result_detail_dtos: [],
+    vola_amt: '0',
+    vola_amt_stas: '0',
+    sev_deg: '3',
+    vola_evid: '',
+    vola_bhvr_type: '1',
+    task_id: taskId,
+  };
+}
