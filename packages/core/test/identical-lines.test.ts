@@ -43,3 +43,72 @@ describe('identical lines', () => {
     }
   });
 });
+
+/**
+ * The same code and amount on one day is not enough: a line entered twice also has the same begin time and group
+ * (grpno). 葡萄糖测定 four times a day and an infusion in two groups are orders, not double entries; reviewed with
+ * /tmp/review-rules/req/dq_glucose_4x.json and dq_two_groups.json.
+ */
+const GLUCOSE = '002503020010000'; // 葡萄糖测定
+const BUTYLPHTHALIDE = 'XN07XXD221B002010102774'; // 丁苯酞氯化钠注射液
+const WARD_ROUND = '001102000050000'; // 住院诊查费, 限定频次 1/日
+const FREQUENCY = 'GZ10000102014000'; // 医疗服务项目限定频次
+
+function flagged(lines: { code: string; name: string; date: string; grpno?: string; pric?: number }[]) {
+  const outcome = run(lib, {
+    ...inpatient('2026-11-18 08:00:00'),
+    diagnoses: ['E11.900'],
+    lines: lines.map((l, i) => ({ ...l, rx_id: `L${i}`, pric: l.pric ?? 5 })),
+  });
+  return resultsOf(outcome);
+}
+
+const doubles = (results: ReturnType<typeof flagged>) =>
+  results.filter((r) => r.vola_cont.includes('同一项目同日同金额重复录入'));
+
+describe('identical lines: begin time and group', () => {
+  const glucose = (date: string) => ({ code: GLUCOSE, name: '葡萄糖测定', date });
+
+  it('葡萄糖测定 at 07:00, 11:00, 17:00 and 21:00 (5.00 each) is four orders', () => {
+    const times = ['07:00', '11:00', '17:00', '21:00'].map((t) => glucose(`2026-11-20 ${t}:00`));
+    expect(doubles(flagged(times))).toEqual([]);
+  });
+
+  it('葡萄糖测定 twice at 07:00 is still one line entered twice, and so is a date sent without a time', () => {
+    const [r] = doubles(flagged([glucose('2026-11-20 07:00:00'), glucose('2026-11-20 07:00:00')]));
+    expect(r!.vola_cont).toBe('数据质量：同一项目同日同金额重复录入：葡萄糖测定。');
+    expect(r!.judge_result_detail_dtos.map((d) => d.rx_id)).toEqual(['L1']);
+    expect(doubles(flagged([glucose('2026-11-20'), glucose('2026-11-20')]))).toHaveLength(1);
+  });
+
+  it('丁苯酞氯化钠注射液 in group 1 at 09:00 and group 2 at 21:00, or in two groups at one time, is two orders', () => {
+    const infusion = (grpno: string, date: string) => ({
+      code: BUTYLPHTHALIDE,
+      name: '丁苯酞氯化钠注射液',
+      grpno,
+      date,
+    });
+    const apart = [infusion('1', '2026-11-20 09:00:00'), infusion('2', '2026-11-20 21:00:00')];
+    expect(doubles(flagged(apart))).toEqual([]);
+    const together = [infusion('1', '2026-11-20 09:00:00'), infusion('2', '2026-11-20 09:00:00')];
+    expect(doubles(flagged(together))).toEqual([]);
+    // The same group at the same time is the line twice.
+    const twice = [infusion('1', '2026-11-20 09:00:00'), infusion('1', '2026-11-20 09:00:00')];
+    expect(doubles(flagged(twice))).toHaveLength(1);
+  });
+
+  it('住院诊查费 twice a day is said once, by 限定频次, whether at two times or entered twice', () => {
+    const round = (date: string) => ({ code: WARD_ROUND, name: '住院诊查费', date, pric: 20 });
+    for (const second of ['2026-11-20 09:00:00', '2026-11-20 07:00:00']) {
+      const results = flagged([round('2026-11-20 07:00:00'), round(second)]);
+      expect(results.filter((r) => r.rule_id === FREQUENCY)).toHaveLength(1);
+      expect(doubles(results)).toEqual([]);
+    }
+  });
+
+  it('a double entry of an item without a frequency limit still comes as 数据质量', () => {
+    const results = flagged([glucose('2026-11-20 07:00:00'), glucose('2026-11-20 07:00:00')]);
+    expect(results.filter((r) => r.rule_id === FREQUENCY)).toEqual([]);
+    expect(doubles(results)).toHaveLength(1);
+  });
+});

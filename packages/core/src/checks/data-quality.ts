@@ -59,8 +59,10 @@ const twins = new KeyGroups();
 
 function problemsOf(encounter: Encounter): Problem[] {
   const problems: Problem[] = [];
-  // Identical lines (same code, day, amount, quantity): grouped by a hash of all four, then compared exactly. A ward
-  // doctor's 临时 and 长期 order of one drug on one day differ in long_drord_flag: two orders, not one entered twice.
+  // Identical lines: a line entered twice has the same code, begin time, amount, quantity, order kind and group.
+  // Grouped by a hash, then compared exactly. Orders at different times (葡萄糖测定 at 07:00, 11:00, 17:00, 21:00), in
+  // different groups (grpno: two infusions of one day), or a ward doctor's 临时 and 长期 order of one drug
+  // (long_drord_flag) are separate orders: too many of them is a frequency rule's to say, not a double entry.
   const lines = encounter.lines;
   twins.begin(lines.length);
   for (let i = 0; i < lines.length; i++) {
@@ -68,17 +70,18 @@ function problemsOf(encounter: Encounter): Problem[] {
     const c = line.code;
     const key =
       line.codeHash ^
-      Math.imul(line.beginDay, 0x27d4eb2d) ^
+      Math.imul(line.beginMinutes | 0, 0x27d4eb2d) ^
       Math.imul(Math.round(line.amount * 100), 0x165667b1) ^
       Math.imul(Math.round(line.qty * 1000), 0x61c88647);
     for (let j = twins.add(key, i); j >= 0; j = twins.before(j)) {
       const e = lines[j]!;
       if (
         e.code === c &&
-        e.beginDay === line.beginDay &&
+        e.beginMinutes === line.beginMinutes &&
         e.amount === line.amount &&
         e.qty === line.qty &&
-        e.dto.long_drord_flag === line.dto.long_drord_flag
+        e.dto.long_drord_flag === line.dto.long_drord_flag &&
+        (e.dto.grpno ?? '') === (line.dto.grpno ?? '')
       ) {
         if (line.current) push(problems, 'identical-line', line);
         break;

@@ -140,6 +140,9 @@ function toFinding(
     evidence: kp?.basis || kp?.limitText || rule.name,
   };
   if (textOnly) finding.textOnlyIndication = true;
+  if (rule.kind === 'data_quality' && hit.discriminator === 'identical-line') finding.doubleEntry = true;
+  const kind = kp?.limit.kind;
+  if (kind === 'max_qty_per_period' || kind === 'max_qty_per_n_days') finding.frequency = true;
   return finding;
 }
 
@@ -344,6 +347,7 @@ export function evaluate(
   }
   if (findings.length > 1) {
     dropRestatedIndications(findings);
+    dropCountedDoubleEntries(findings);
     findings.sort(byOutputOrder);
     dropRepeatedJrIds(findings);
   }
@@ -386,6 +390,22 @@ function restated(findings: readonly Finding[], f: Finding): boolean {
     }
   }
   return false;
+}
+
+/**
+ * A line entered twice of an item with a frequency limit (住院诊查费 1/日 sent twice at 09:00) breaks the limit too:
+ * the 限定频次 card flags the same line, with its amount and a reason to give, and the 数据质量 card said the same
+ * thing again at a lower severity. The double entry is dropped when a frequency finding flags every line it flags; a
+ * double entry the frequency card does not cover (another line, or an item without a frequency limit) is kept.
+ */
+function dropCountedDoubleEntries(findings: Finding[]): void {
+  let kept = 0;
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i]!;
+    if (f.doubleEntry && findings.some((other) => other.frequency === true && flagsAllOf(other, f))) continue;
+    findings[kept++] = f;
+  }
+  findings.length = kept;
 }
 
 /** Output order: severity, then rule, then jr_id. */

@@ -13,6 +13,8 @@ export interface LineSpec {
   name?: string;
   rx_id?: string;
   rxno?: string;
+  /** 组号; left out of the order unless given. */
+  grpno?: string;
   type?: string;
   cnt?: number | string;
   pric?: number | string;
@@ -63,6 +65,7 @@ function order(l: LineSpec, i: number, defaults: { dept: string; doctor: string 
   return {
     rx_id: l.rx_id ?? `RX-${++counter}-${i}`,
     rxno: l.rxno ?? 'CF0001',
+    ...(l.grpno === undefined ? {} : { grpno: l.grpno }),
     long_drord_flag: l.long ? '1' : '0',
     hilist_type:
       l.type ?? (l.code.startsWith('X') || l.code.startsWith('Z') ? '101' : l.code.startsWith('T') ? '102' : '201'),
