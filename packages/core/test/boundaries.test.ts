@@ -117,8 +117,9 @@ describe('drug_class_duplicate: context long-term orders', () => {
       ],
     });
 
-  it('an order of the same class that stops today (earlier in the day) is still active', () => {
-    const [r] = resultsOf(withContext('2026-11-20 08:00:00'), CLASS_DUP);
+  // The new line begins at 09:00: an order stopped at 08:00 today was switched for it (drug-class-duplicate.test.ts).
+  it('an order of the same class that stops today after the new one begins is still active', () => {
+    const [r] = resultsOf(withContext('2026-11-20 10:00:00'), CLASS_DUP);
     expect(flaggedRx(r!)).toEqual(['NEW']);
     expect(involvedRx(r!)).toEqual(['OLD']);
   });

@@ -80,3 +80,51 @@ describe('drug_class_duplicate: real duplicates keep firing', () => {
     expect(duplicates({ code: 'XC10BAR128A001010100177' }, { code: 'XC10BAY348A001010100177' })).toHaveLength(1);
   });
 });
+
+/**
+ * A ward doctor switching drugs stops the old order and starts the new one the same day: the two never ran together,
+ * so they are not two active drugs (rules.md). Reviewed with /tmp/review-rules/req/switch_stopped_today.json. A stop
+ * at the very minute the new order begins is a switch; a stop or begin sent as a date alone counts the whole day, as
+ * before times were compared.
+ */
+describe('drug_class_duplicate: a switch of drugs the same day', () => {
+  const OMEPRAZOLE_BICARB = 'XA02BCA348X006010104145'; // 奥美拉唑碳酸氢钠干混悬剂(Ⅰ)
+  const ILAPRAZOLE_INJ = 'XA02BCA084B001010100453'; // 注射用艾普拉唑钠
+
+  function switched(stop: string, begin = '2026-11-20 09:00:00') {
+    return resultsOf(
+      run(lib, {
+        ...inpatient,
+        diagnoses: ['K21.000'],
+        lines: [
+          { code: OMEPRAZOLE_BICARB, rx_id: 'OLD', long: true, current: false, date: '2026-11-10 09:00:00', stop },
+          { code: ILAPRAZOLE_INJ, rx_id: 'NEW', long: true, date: begin },
+        ],
+      }),
+      CLASS_DUP,
+    );
+  }
+
+  it('stopped at 08:00, the new one from 09:00: not reminded', () => {
+    expect(switched('2026-11-20 08:00:00')).toEqual([]);
+  });
+
+  it('stopped at 09:00, the new one from 09:00: a switch, not reminded', () => {
+    expect(switched('2026-11-20 09:00:00')).toEqual([]);
+  });
+
+  it('stopped at 09:01, a minute after the new one began: reminded, the old line 涉及项', () => {
+    const [r] = switched('2026-11-20 09:01:00');
+    expect(flaggedRx(r!)).toEqual(['NEW']);
+    expect(r!.judge_result_detail_dtos.filter((d) => d.vola_item_type === '2').map((d) => d.rx_id)).toEqual(['OLD']);
+  });
+
+  it('a stop or a begin sent as a date alone counts the day: reminded', () => {
+    expect(switched('2026-11-20')).toHaveLength(1);
+    expect(switched('2026-11-20 08:00:00', '2026-11-20')).toHaveLength(1);
+  });
+
+  it('still running (no stop date): reminded', () => {
+    expect(switched('')).toHaveLength(1);
+  });
+});
