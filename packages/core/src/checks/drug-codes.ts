@@ -21,6 +21,19 @@ export function sameGeneric(a: string, b: string): boolean {
   return true;
 }
 
+/**
+ * The product a line names, without its pack size: the national code (西药 X, 23 characters; 中成药 Z, 20) ends in
+ * four characters of 规格/包装 and five of the enterprise, and the pack sizes of one product differ only in those four
+ * (酮洛芬凝胶贴膏 XM01AET056V006 0101…0601 04942). Any other code (a hospital's own 自制剂 code, a code sent short)
+ * says nothing of its structure, so the name stands for the drug, else the code.
+ */
+export function productKey(code: string, name: string): string {
+  const first = code.charCodeAt(0);
+  if ((first === 88 && code.length === 23) || (first === 90 && code.length === 20))
+    return code.slice(0, code.length - 9) + code.slice(code.length - 5);
+  return name === '' ? code : `name:${name}`;
+}
+
 export function isWesternDrugCode(code: string): boolean {
   return code.length >= 10 && code.charCodeAt(0) === 88;
 }

@@ -1,4 +1,5 @@
 import type { Line } from '../normalize/request';
+import { productKey } from './drug-codes';
 import { isOutpatient } from './encounter-limits';
 import type { Hit, RuleCheck } from './hit';
 
@@ -36,6 +37,11 @@ function prescriptionsOver(lines: readonly Line[], max: number): string[] | unde
 
 const NAMED = 6;
 
+/** A kind of drug: two pack sizes of one product on a prescription are one drug, not two (productKey). */
+function kindOf(line: Line): string {
+  return productKey(line.code, line.name);
+}
+
 /**
  * The drugs of the prescription in order, each once: all of them up to NAMED, else the first NAMED − 1 and 等. The
  * doctor decides which to cut from the names; the rxno alone said nothing about that (audit M4).
@@ -44,8 +50,9 @@ function drugNames(lines: readonly Line[]): string {
   const names: string[] = [];
   const seen = new Set<string>();
   for (const line of lines) {
-    if (seen.has(line.code)) continue;
-    seen.add(line.code);
+    const kind = kindOf(line);
+    if (seen.has(kind)) continue;
+    seen.add(kind);
     names.push(`【${line.name || line.code}】`);
   }
   return names.length <= NAMED ? names.join('') : `${names.slice(0, NAMED - 1).join('')}等`;
@@ -61,7 +68,7 @@ export const checkMaxItemsPerRx: RuleCheck = (rule, patient) => {
     if (over === undefined) continue;
     for (const rxno of over) {
       const lines = encounter.lines.filter((l) => l.current && l.rxno === rxno && isCountedDrug(l));
-      const kinds = new Set(lines.map((l) => l.code)).size;
+      const kinds = new Set(lines.map(kindOf)).size;
       if (kinds <= max) continue;
       const fact = `处方 ${rxno} 开具 ${kinds} 种药品（${drugNames(lines)}）`;
       hits ??= [];
