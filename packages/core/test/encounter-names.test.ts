@@ -20,6 +20,11 @@ describe('encounter dictionary codes in reminders', () => {
     expect(named).toContain('【疤痕止痒软化膏】限工伤保险支付，本次就诊险种为职工基本医疗保险（310）。');
     const resident = messages({ insutype: '390', lines: [{ code: SCAR_CREAM, rx_id: 'R1' }] });
     expect(resident).toContain('【疤痕止痒软化膏】限工伤保险支付，本次就诊险种为城乡居民基本医疗保险（390）。');
+    // 410 and 510 are in the national 险种 dictionary, which the spec's list elides.
+    const care = messages({ insutype: '410', lines: [{ code: SCAR_CREAM, rx_id: 'R1' }] });
+    expect(care).toContain('【疤痕止痒软化膏】限工伤保险支付，本次就诊险种为长期照护保险（410）。');
+    const maternity = messages({ insutype: '510', lines: [{ code: SCAR_CREAM, rx_id: 'R1' }] });
+    expect(maternity).toContain('【疤痕止痒软化膏】限工伤保险支付，本次就诊险种为生育保险（510）。');
     const unnamed = messages({ insutype: '391', lines: [{ code: SCAR_CREAM, rx_id: 'R1' }] });
     expect(unnamed).toContain('【疤痕止痒软化膏】限工伤保险支付，本次就诊险种为 391。');
   });

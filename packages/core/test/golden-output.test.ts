@@ -199,11 +199,13 @@ const PINNED = {
   // 药品限就医方式, 药品限医疗机构级别) (f184f805… → 323e890e…), every other result unchanged.
   // Then drug classes in words (一个药理分类（ATC …）, and two library drugs of the class in the second-line fallback):
   // the vola_cont of 53 重复开药 and 21 药品限二线使用 results (323e890e… → 67512c10…), nothing else.
+  // Then 险种 410 长期照护保险 and 510 生育保险 named: the vola_cont of 5 药品限工伤保险 results on 410 (67512c10… →
+  // c042402a…), nothing else (the double-entry, class-switch and pack-size fixes change none of these requests).
   firstIds: [
     'JRc5e6cd8b48a11ef5af443b2b',
     'JR0f7104d58af3305f0e85da08',
     'JR14085e1f3746f7cc4216e00d',
     'JR1e474975589124065dd379f5',
   ],
-  digest: '67512c1060f3b9811139388786c9aaba15996d9e31914d69e43c3143066e8c72',
+  digest: 'c042402a4be92b0ff197f8d226be892053cd940de6dada71f57a812dbf6745b9',
 };

@@ -128,7 +128,8 @@ describe('episode limits (新发 / 发作 / 一个疾病过程): only the curren
     ]);
     const [r] = payDayResults(ninetyOne, SVC_PAY_DAYS);
     expect(flaggedRx(r!)).toEqual(['NOW']);
-    expect(r!.vola_cont).toContain('本次病程（2026-08-22 起，未停用超过 30 天）已用药 91 天');
+    // A service's days are 已使用, not 已用药 (see 'days of a service' below).
+    expect(r!.vola_cont).toContain('本次病程（2026-08-22 起，未停用超过 30 天）已使用 91 天');
     const ninety = withHistory({ code: BALANCE_TRAINING, date: at(TODAY) }, [
       course(BALANCE_TRAINING, '2024-01-01', '2024-03-30'),
       course(BALANCE_TRAINING, '2026-08-23', '2026-11-19'),
@@ -282,5 +283,44 @@ describe('courses and orders of earlier encounters', () => {
       ],
     };
     expect(resultsOf(run(lib, care), 'GZ10000102012000')).toEqual([]);
+  });
+});
+
+/**
+ * 「已用药」 is said of a drug only: 减重支持系统训练 is a training the patient had, not a drug given. Reviewed with
+ * /tmp/review-rules/req/jianzhong_31.json (a 30-day course, one session a day since 10-31).
+ */
+describe('days of a service', () => {
+  // 减重支持系统训练: 支付不超过30天.
+  const WEIGHT_SUPPORT_TRAINING = '003402000210000';
+
+  it('减重支持系统训练 on its 31st day: 已使用 31 天', () => {
+    const history = Array.from({ length: 30 }, (_, i) => ({
+      code: WEIGHT_SUPPORT_TRAINING,
+      rx_id: `S${i}`,
+      current: false,
+      date: at(TODAY - 30 + i),
+    }));
+    const [r] = resultsOf(
+      run(lib, { ...inpatient, lines: [...history, { code: WEIGHT_SUPPORT_TRAINING, rx_id: 'NOW', date: at(TODAY) }] }),
+      SVC_PAY_DAYS,
+    );
+    expect(flaggedRx(r!)).toEqual(['NOW']);
+    expect(r!.vola_cont).toContain('已使用 31 天（2026-10-21 起）');
+    expect(r!.vola_cont).not.toContain('用药');
+  });
+
+  it('a drug still says 已用药 (天麻素注射液, 15 days)', () => {
+    const history = Array.from({ length: 14 }, (_, i) => ({
+      code: GASTRODIN,
+      rx_id: `G${i}`,
+      current: false,
+      date: at(TODAY - 14 + i),
+    }));
+    const [r] = resultsOf(
+      run(lib, { ...inpatient, lines: [...history, { code: GASTRODIN, date: at(TODAY) }] }),
+      PAY_DAYS,
+    );
+    expect(r!.vola_cont).toContain('已用药 15 天');
   });
 });

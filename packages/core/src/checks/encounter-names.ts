@@ -1,7 +1,9 @@
 /**
  * Names of the national dictionary codes a reminder quotes, as 3101-3103.md (§2.9 其它字典) lists them: a doctor does
- * not know that 310 is 职工基本医疗保险. Only the codes the spec names are here; any other code is quoted as sent,
- * since a name guessed for a provincial code would be worse than the code.
+ * not know that 310 is 职工基本医疗保险. Only the codes the spec names are here, plus 410 长期照护保险 and 510 生育保险
+ * of the national 险种类型 dictionary the spec's list elides (「…」): the 限工伤/生育保险 reminders quote exactly those
+ * (510 is the maternity insutype of the evaluator's config). Any other code is quoted as sent, since a name guessed for
+ * a provincial code would be worse than the code.
  */
 const INSUTYPE_NAME: Readonly<Record<string, string>> = {
   '310': '职工基本医疗保险',
@@ -9,6 +11,8 @@ const INSUTYPE_NAME: Readonly<Record<string, string>> = {
   '330': '大额医疗费用补助',
   '340': '离休人员医疗保障',
   '390': '城乡居民基本医疗保险',
+  '410': '长期照护保险',
+  '510': '生育保险',
 };
 
 const MED_TYPE_NAME: Readonly<Record<string, string>> = {

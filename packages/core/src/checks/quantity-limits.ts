@@ -73,6 +73,19 @@ function involveCounted(hits: Hit[], lines: readonly Line[], counted: (line: Lin
 type PayDaysLimit = Extract<Limit, { kind: 'max_pay_days' }>;
 
 /**
+ * 「已用药」 for a drug's days, 「已使用」 for a service's or a material's: 「已用药 31 天」 of 减重支持系统训练 read as a
+ * drug the doctor never gave. Told by the lines' 目录类别 (西药/中成药 101, 饮片 102, 自制剂 103, 民族药 104), not by
+ * the point's item type, which a local library writes as it likes.
+ */
+function usedWord(lines: readonly Line[]): string {
+  for (const line of lines) {
+    const t = line.listType;
+    if (t === '101' || t === '102' || t === '103' || t === '104') return '已用药';
+  }
+  return '已使用';
+}
+
+/**
  * 药品/医疗服务项目限支付疗程. What is counted depends on what the point's text says (Limit.count, read at import;
  * a refinement of rules.md for these texts, see packages/core/README.md):
  * - no count (支付不超过14天): rules.md's distinct calendar days of use of the point's codes over every line of the
@@ -92,7 +105,7 @@ export const checkMaxPayDays: PointCheck = (entry, lines, ctx) => {
   const sorted = useDays(lines);
   if (sorted.length <= limit.days) return undefined;
   const lastAllowed = sorted[limit.days - 1]!;
-  const fact = `已用药 ${sorted.length} 天（${formatDay(sorted[0]!)} 起）`;
+  const fact = `${usedWord(lines)} ${sorted.length} 天（${formatDay(sorted[0]!)} 起）`;
   const message = `${itemLabel(entry)}支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[limit.days]!)} 起超出。`;
   const hits: Hit[] = [];
   for (const line of lines)
@@ -148,7 +161,7 @@ function payDaysPerAdmission(entry: PointEntry, limit: PayDaysLimit, lines: read
     if (sorted.length <= limit.days) continue;
     const lastAllowed = sorted[limit.days - 1]!;
     const stay = isOutpatient(encounter) ? '就诊' : '住院';
-    const fact = `本次${stay}已用药 ${sorted.length} 天（${formatDay(sorted[0]!)} 起）`;
+    const fact = `本次${stay}${usedWord(lines)} ${sorted.length} 天（${formatDay(sorted[0]!)} 起）`;
     const message = `${itemLabel(entry)}单次${stay}支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[limit.days]!)} 起超出。`;
     const found: Hit[] = [];
     for (const l of lines)
@@ -189,7 +202,7 @@ function payDaysPerEpisode(
       const from = sorted[runStart]!;
       const to = sorted[i - 1]!;
       const lastAllowed = sorted[runStart + limit.days - 1]!;
-      const fact = `本次病程（${formatDay(from)} 起，未停用超过 ${gapDays} 天）已用药 ${count} 天`;
+      const fact = `本次病程（${formatDay(from)} 起，未停用超过 ${gapDays} 天）${usedWord(lines)} ${count} 天`;
       const message = `${itemLabel(entry)}一个病程支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[runStart + limit.days]!)} 起超出。`;
       let flagged = false;
       for (const line of lines) {
