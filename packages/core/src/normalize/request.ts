@@ -5,6 +5,7 @@ import { foldCode } from './code-folding';
 import { formatDay, fullYears, isUnsentDate, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 import { diagnosisKey } from './diagnosis-code';
 import { isReversal, netReversals } from './reversals';
+import { RxIdOwners } from './rx-ids';
 
 export type Sex = 'male' | 'female';
 
@@ -304,14 +305,15 @@ function lastDayOfRun(stopMinutes: number, raw: unknown): number {
 function normalizeLine(
   dto: OrderDto,
   index: number,
+  order: number,
   encounter: Encounter,
   fallbackMinutes: number,
   today: number,
   errors: FieldError[],
 ): Line {
-  let beginMinutes = minutesOf(dto.drord_begn_date, at(index, 'drord_begn_date'), errors);
+  let beginMinutes = minutesOf(dto.drord_begn_date, at(order, 'drord_begn_date'), errors);
   if (Number.isNaN(beginMinutes)) beginMinutes = fallbackMinutes;
-  const stopMinutes = optionalMinutesOf(dto.drord_stop_date, at(index, 'drord_stop_date'), errors);
+  const stopMinutes = optionalMinutesOf(dto.drord_stop_date, at(order, 'drord_stop_date'), errors);
   const beginDay = Math.floor(beginMinutes / 1440);
   const stopDay = lastDayOfRun(stopMinutes, dto.drord_stop_date);
   // A long-term order runs until its stop date, or while it has none, up to the request day; a one-off order counts
@@ -369,13 +371,22 @@ export function ageDaysAt(line: Line): number | undefined {
   return birth === undefined || line.beginDay < birth.day ? undefined : line.beginDay - birth.day;
 }
 
+/**
+ * One encounter from its copies (`copies`: positions in fsi_encounter_dtos of the entries with its mdtrt_id, the first
+ * first). A HIS that appends the current visit to its history list sends it twice: the first copy's encounter fields
+ * are read, and the lines are the union: a later copy's line that repeats one already read (sameLine) is read once, so
+ * quantities are not counted twice, and one that is new is added, so a new current order in the second copy is checked.
+ */
 function normalizeEncounter(
-  dto: EncounterDto,
+  dtos: readonly EncounterDto[],
+  copies: readonly number[],
   patient: Patient,
   now: LocalTime,
   reading: OpenLineReading,
   errors: FieldError[],
 ): Encounter {
+  here.encounter = copies[0]!;
+  const dto = dtos[copies[0]!]!;
   const adm = time(dto.adm_date, at(-1, 'adm_date'), errors);
   const diagnoses: string[] = [];
   const main = text(dto.dscg_main_dise_codg).trim();
@@ -404,11 +415,38 @@ function normalizeEncounter(
     dto,
   };
   const fallback = (adm ?? now).minutes;
-  const orders = dto.fsi_order_dtos;
+  const rxIds = new RxIdOwners();
+  // The lines of the copies before the one in hand, by sameLine's key; only made when there is a second copy.
+  let read: Map<string, Line> | undefined;
   let reversals = false;
-  for (let i = 0; i < orders.length; i++) {
-    const line = normalizeLine(orders[i]!, i, encounter, fallback, now.day, errors);
-    encounter.lines.push(line);
+  for (let c = 0; c < copies.length; c++) {
+    const position = copies[c]!;
+    here.encounter = position;
+    if (c > 0) {
+      read ??= new Map();
+      for (const line of encounter.lines) read.set(sameLine(line), line);
+    }
+    const orders = dtos[position]!.fsi_order_dtos;
+    for (let i = 0; i < orders.length; i++) {
+      const line = normalizeLine(orders[i]!, encounter.lines.length, i, encounter, fallback, now.day, errors);
+      const earlier = read?.get(sameLine(line));
+      if (earlier !== undefined) {
+        // Read once; a copy that calls it current (the visit appended to its history list) makes it current.
+        if (line.current) (earlier as OrderLine).current = true;
+        continue;
+      }
+      const clash = rxIds.clash(line, position, i);
+      if (clash !== undefined) {
+        const first = pathOf({ patient: here.patient, encounter: clash.encounter, order: clash.order, field: 'rx_id' });
+        errors.push({
+          path: pathOf(at(i, 'rx_id')),
+          message: `处方(医嘱)标识 "${line.rxId}" 已用于 ${first}（项目 ${clash.code}），本行是另一项目 ${line.code}：每行医嘱的 rx_id 应唯一，否则提醒无法对应到具体医嘱`,
+        });
+      }
+      encounter.lines.push(line);
+    }
+  }
+  for (const line of encounter.lines) {
     if (isReversal(line)) reversals = true;
     else if (line.current) encounter.hasCurrent = true;
   }
@@ -470,6 +508,15 @@ function endAsCharge(line: Line): void {
   line.lastDay = line.beginDay;
 }
 
+/**
+ * What makes a later copy's line the one already read (normalizeEncounter): its rx_id, item, begin time and whether
+ * it takes something back. The item, time and sign keep apart the lines that may share an rx_id (a refund, a daily
+ * charge of one order: RxIdOwners), so a copy's refund or next day's charge is still read.
+ */
+function sameLine(line: Line): string {
+  return `${line.rxId}\u0000${line.code}\u0000${line.beginMinutes}\u0000${isReversal(line) ? '-' : '+'}`;
+}
+
 /** The line with part of it reversed (netReversals): the same order, less quantity and amount. */
 function reducedLine(line: Line, qty: number, amount: number): Line {
   return (line as OrderLine).withQuantity(qty, amount);
@@ -499,20 +546,31 @@ function normalizePatient(
     });
   }
   const encounters = dto.fsi_encounter_dtos;
-  for (let i = 0; i < encounters.length; i++) {
-    here.encounter = i;
-    // The same encounter listed again (a HIS that appends the current visit to its history list) is one encounter:
-    // read twice, its quantities added up twice (住院诊查费 1 a day became 2) and its results came twice.
-    if (i > 0 && repeatsEarlier(encounters, i)) continue;
-    const encounter = normalizeEncounter(encounters[i]!, patient, now, reading, errors);
-    // Only the encounter named by curr_mdtrt_id (or, without one, every encounter) can hold current lines; lines of
-    // earlier encounters sent for history are context whatever their flag says.
-    const curr = text(dto.curr_mdtrt_id);
-    if (curr && encounters.some((e) => e.mdtrt_id === curr) && encounter.id !== curr) {
+  // The same encounter listed again (a HIS that appends the current visit to its history list) is one encounter,
+  // read from all its copies (normalizeEncounter): read twice, its quantities were added up twice (住院诊查费 1 a day
+  // became 2) and its results came twice; its first copy alone, a new order in the second went unchecked.
+  const copies = copiesById(encounters);
+  // Only the encounter named by curr_mdtrt_id can hold current lines; lines of earlier encounters sent for history are
+  // context whatever their flag says. With one encounter it is the current one whatever curr_mdtrt_id says; with
+  // several, one it does not name (missing, empty, or another id) leaves no way to tell today's orders from a
+  // 10-day-old visit's, and reading every one as current flagged history as today's violations: refused, naming the
+  // field, so the vendor sees it at integration (§2.3: required, "应等于某个 fsi_encounter_dtos.mdtrt_id").
+  const curr = text(dto.curr_mdtrt_id);
+  const several = copies.size > 1;
+  if (several && !copies.has(curr)) {
+    errors.push({
+      path: pathOf(at(-1, 'curr_mdtrt_id')),
+      message: `当前就诊标识 "${curr}" 不是本参保人 fsi_encounter_dtos 中任何一次就诊的 mdtrt_id（${listed([...copies.keys()])}）；传了多次就诊时必须指明当前就诊`,
+    });
+  }
+  for (const [id, positions] of copies) {
+    const encounter = normalizeEncounter(encounters, positions, patient, now, reading, errors);
+    here.encounter = -1;
+    if (several && id !== curr) {
       for (const line of encounter.lines) line.current = false;
       encounter.hasCurrent = false;
     }
-    if (!encounter.hasCurrent && encounters.length > 1) endOpenOrders(encounter, now.day);
+    if (!encounter.hasCurrent && several) endOpenOrders(encounter, now.day);
     patient.encounters.push(encounter);
     // One encounter (the usual request): the patient's lines are its lines, shared; nothing edits either list later.
     if (encounters.length === 1) patient.lines = encounter.lines;
@@ -521,10 +579,20 @@ function normalizePatient(
   return patient;
 }
 
-function repeatsEarlier(encounters: readonly EncounterDto[], i: number): boolean {
-  const id = encounters[i]!.mdtrt_id;
-  for (let j = 0; j < i; j++) if (encounters[j]!.mdtrt_id === id) return true;
-  return false;
+/** A few ids for a message: a stay sent with its whole history can list hundreds. */
+function listed(ids: readonly string[]): string {
+  return ids.length <= 5 ? ids.join('、') : `${ids.slice(0, 5).join('、')} 等 ${ids.length} 次`;
+}
+
+/** mdtrt_id → the positions of its entries in fsi_encounter_dtos, in the order the encounters were first listed. */
+function copiesById(encounters: readonly EncounterDto[]): Map<string, number[]> {
+  const copies = new Map<string, number[]>();
+  for (let i = 0; i < encounters.length; i++) {
+    const positions = copies.get(encounters[i]!.mdtrt_id);
+    if (positions === undefined) copies.set(encounters[i]!.mdtrt_id, [i]);
+    else positions.push(i);
+  }
+  return copies;
 }
 
 /**
