@@ -76,8 +76,43 @@ export function attachWarnings<TOrder extends { rx_id: string }>(
   return orders.map((order) => ({ order, warnings: byLine.get(order.rx_id) ?? [] }));
 }
 
-/** Warnings naming an rx_id the request did not contain: a HIS bug (rx_id reused or not unique) worth logging. */
-export function unmatchedLines(orders: readonly { rx_id: string }[], results: readonly JudgeResultDto[]): string[] {
+/** The fields of a HIS's order row that tell whether two rows under one rx_id may share it (repeatedRxIds). */
+export interface OrderRow {
+  rx_id: string;
+  hilist_code?: unknown;
+  cnt?: unknown;
+  sumamt?: unknown;
+}
+
+/**
+ * HIS bugs worth logging, each rx_id once: rx_ids the answer names but the request did not contain (reused from
+ * another request), then rx_ids of the request that name two different rows (repeatedRxIds): a warning on one lands
+ * on both in attachWarnings, so the HIS may highlight the wrong drug.
+ */
+export function unmatchedLines(orders: readonly OrderRow[], results: readonly JudgeResultDto[]): string[] {
   const known = new Set(orders.map((o) => o.rx_id));
-  return [...warningsByLine(results).keys()].filter((rxId) => !known.has(rxId));
+  const unknown = [...warningsByLine(results).keys()].filter((rxId) => !known.has(rxId));
+  return [...unknown, ...repeatedRxIds(orders)];
+}
+
+const takesBack = (row: OrderRow): boolean => Number(row.cnt) < 0 || Number(row.sumamt) < 0;
+const itemOf = (row: OrderRow): string | undefined =>
+  typeof row.hilist_code === 'string' && row.hilist_code.trim() !== '' ? row.hilist_code.trim() : undefined;
+
+/**
+ * rx_ids two rows share although 3101-3103.md §2.6 wants each row's own ("每行必须唯一，否则违规明细无法映射回具体医嘱").
+ * Left out, as the sidecar accepts them: a refund (negative cnt or sumamt) under the rx_id of the charge it reverses,
+ * and rows of the same hilist_code (one order's daily charges). Rows given without hilist_code cannot show they are
+ * one item, so a repeat among them counts.
+ */
+export function repeatedRxIds(orders: readonly OrderRow[]): string[] {
+  const firstItem = new Map<string, string | undefined>();
+  const repeated = new Set<string>();
+  for (const row of orders) {
+    if (takesBack(row)) continue;
+    const item = itemOf(row);
+    if (!firstItem.has(row.rx_id)) firstItem.set(row.rx_id, item);
+    else if (item === undefined || firstItem.get(row.rx_id) !== item) repeated.add(row.rx_id);
+  }
+  return [...repeated];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linesOf, warningsByLine } from '../src/order-lines';
+import { linesOf, unmatchedLines, warningsByLine } from '../src/order-lines';
 import type { JudgeResultDto } from '../src/types';
 
 /** A result as a raw answer may hold it: only the fields linesOf reads, in the shapes the sidecar lets through. */
@@ -26,5 +26,40 @@ describe('linesOf', () => {
   it('keeps an rx_id as sent, the key warningsByLine gives the line', () => {
     const r = result([{ rx_id: ' A ', vola_item_type: '1', vola_amt: 0 }]);
     expect(linesOf(r)).toEqual([...warningsByLine([r]).keys()]);
+  });
+});
+
+describe('unmatchedLines', () => {
+  const flagged = (rxId: string) => result([{ rx_id: rxId, vola_item_type: '1', vola_amt: 10 }]);
+  // 阿帕他胺片 and 儿童清肺口服液: two different items.
+  const APALUTAMIDE = 'XL02BBA326A001010102180';
+  const CHILDREN_DRUG = 'ZA04CAE0023010100166';
+
+  it('names an rx_id the answer gives but the request did not contain', () => {
+    expect(unmatchedLines([{ rx_id: 'RX1' }], [flagged('RX9')])).toEqual(['RX9']);
+    expect(unmatchedLines([{ rx_id: 'RX1' }], [flagged('RX1')])).toEqual([]);
+  });
+
+  it('names an rx_id two different rows of the request share, once', () => {
+    const orders = [
+      { rx_id: 'RX1', hilist_code: APALUTAMIDE, cnt: '1' },
+      { rx_id: 'RX1', hilist_code: CHILDREN_DRUG, cnt: '1' },
+      { rx_id: 'RX1', hilist_code: CHILDREN_DRUG, cnt: '2' },
+      { rx_id: 'RX2', hilist_code: APALUTAMIDE, cnt: '1' },
+    ];
+    expect(unmatchedLines(orders, [flagged('RX1')])).toEqual(['RX1']);
+    expect(unmatchedLines(orders, [])).toEqual(['RX1']);
+    // Rows given by rx_id alone cannot show they are one item.
+    expect(unmatchedLines([{ rx_id: 'A' }, { rx_id: 'A' }], [])).toEqual(['A']);
+  });
+
+  it("leaves out the repeats the sidecar accepts: a refund under its charge's rx_id, one item's daily charges", () => {
+    const orders = [
+      { rx_id: 'C1', hilist_code: APALUTAMIDE, cnt: '2', sumamt: '25.00' },
+      { rx_id: 'C1', hilist_code: APALUTAMIDE, cnt: '-2', sumamt: '-25.00' },
+      { rx_id: 'ORDER-7', hilist_code: '001102000050000', cnt: 1 },
+      { rx_id: 'ORDER-7', hilist_code: '001102000050000', cnt: 1 },
+    ];
+    expect(unmatchedLines(orders, [flagged('C1')])).toEqual([]);
   });
 });
