@@ -201,11 +201,14 @@ const PINNED = {
   // the vola_cont of 53 重复开药 and 21 药品限二线使用 results (323e890e… → 67512c10…), nothing else.
   // Then 险种 410 长期照护保险 and 510 生育保险 named: the vola_cont of 5 药品限工伤保险 results on 410 (67512c10… →
   // c042402a…), nothing else (the double-entry, class-switch and pack-size fixes change none of these requests).
+  // Then every jr_id took the patient (patn_id) beside mdtrt_id, as a HIS 就诊号 repeats across patients: every jr_id
+  // and jrd_id changed, and with them the order of results by id; with both ids blanked and each request's results
+  // sorted, the 736 results are identical to before (c042402a… → 840c0b1d…).
   firstIds: [
-    'JRc5e6cd8b48a11ef5af443b2b',
-    'JR0f7104d58af3305f0e85da08',
-    'JR14085e1f3746f7cc4216e00d',
-    'JR1e474975589124065dd379f5',
+    'JR6ddc29dec5228f7eca3f6566',
+    'JR37f3913e31facce68d83ae53',
+    'JR486cfc5b490469dfaa85e647',
+    'JR9776ed7412b04e2f7c033eb2',
   ],
-  digest: 'c042402a4be92b0ff197f8d226be892053cd940de6dada71f57a812dbf6745b9',
+  digest: '840c0b1d91dc2ddf977033db8a364fe6548f171f578da6a0de0ec7083f1de4d4',
 };

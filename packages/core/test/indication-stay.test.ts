@@ -95,6 +95,7 @@ describe('text-only indication reminders: one confirmation covers the stay', () 
         libraryVersion: local.meta.version,
         ruleId: INDICATION,
         pointKey: d1.kp_id,
+        patientId: d1.patn_id,
         encounterId: 'ZY-1',
         rxIds: ['D1'],
       }),

@@ -162,17 +162,18 @@ function jrIdOf(
   hit: Hit,
   rxIds: readonly string[],
 ): string {
-  const encounterId = hit.encounter.id;
+  // The encounter is mdtrt_id within its patient (jr-id.ts EncounterOfId): a HIS 就诊号 repeats across patients.
+  const encounter = { patientId: hit.encounter.patient.id, encounterId: hit.encounter.id };
   if (entry !== undefined && !hit.discriminator) {
     entry.jrPrefix ??= judgeResultPrefix(library.meta.version, rule.id, entry.kp.id);
-    if (asksOncePerStay(entry.kp.limit)) return judgeResultIdOfStay(entry.jrPrefix, encounterId);
-    return judgeResultIdAfter(entry.jrPrefix, encounterId, rxIds);
+    if (asksOncePerStay(entry.kp.limit)) return judgeResultIdOfStay(entry.jrPrefix, encounter);
+    return judgeResultIdAfter(entry.jrPrefix, encounter, rxIds);
   }
   const pointKey = (entry?.kp.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');
   if (hit.oneQuestion) {
-    return judgeResultIdOfStay(judgeResultPrefix(library.meta.version, rule.id, pointKey), encounterId);
+    return judgeResultIdOfStay(judgeResultPrefix(library.meta.version, rule.id, pointKey), encounter);
   }
-  return judgeResultId({ libraryVersion: library.meta.version, ruleId: rule.id, pointKey, encounterId, rxIds });
+  return judgeResultId({ libraryVersion: library.meta.version, ruleId: rule.id, pointKey, ...encounter, rxIds });
 }
 
 function detailsOf(f: Finding): JudgeResultDto['judge_result_detail_dtos'] {

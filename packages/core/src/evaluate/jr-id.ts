@@ -116,9 +116,24 @@ export function judgeResultPrefix(libraryVersion: string, ruleId: string, pointK
   return { a: h.a, b: h.b, c: h.c };
 }
 
+/**
+ * The encounter a result is about, as its id knows it: mdtrt_id within its patient. 3101-3103.md §2.4 lets mdtrt_id be
+ * the HIS 就诊号, which many HIS number per patient ("1" is every patient's first visit), so rules.md's "the encounter
+ * (mdtrt_id)" is read as patn_id with mdtrt_id: two patients' encounters "1" shared one jr_id, and patient B's
+ * warning came back decided with patient A's 继续执行 reason (and was never recorded as B's reminder).
+ */
+export interface EncounterOfId {
+  patientId: string;
+  encounterId: string;
+}
+
 /** judgeResultId from a prefix (judgeResultPrefix): the same id, hashing only the encounter and the rx_ids. */
-export function judgeResultIdAfter(prefix: JudgeResultPrefix, encounterId: string, rxIds: readonly string[]): string {
-  return idAfter(prefix, encounterId, false, rxIds.length > 1 ? [...rxIds].sort() : rxIds);
+export function judgeResultIdAfter(
+  prefix: JudgeResultPrefix,
+  encounter: EncounterOfId,
+  rxIds: readonly string[],
+): string {
+  return idAfter(prefix, encounter, false, rxIds.length > 1 ? [...rxIds].sort() : rxIds);
 }
 
 /**
@@ -127,17 +142,29 @@ export function judgeResultIdAfter(prefix: JudgeResultPrefix, encounterId: strin
  * changed when a second pack size of the same drug was ordered (阿帕他胺片 …102180 then …178537), and the warning was
  * asked and counted again. A U+0002 after the encounter keeps these ids apart from rx_id-based ones.
  */
-export function judgeResultIdOfStay(prefix: JudgeResultPrefix, encounterId: string): string {
-  return idAfter(prefix, encounterId, true, []);
+export function judgeResultIdOfStay(prefix: JudgeResultPrefix, encounter: EncounterOfId): string {
+  return idAfter(prefix, encounter, true, []);
 }
 
-/** The prefix's lanes, then the encounter, U+0001 (and U+0002 for an id of the stay), the sorted items by commas. */
-function idAfter(prefix: JudgeResultPrefix, encounterId: string, ofStay: boolean, items: readonly string[]): string {
+/**
+ * The prefix's lanes, then the patient's length, U+0003, the patient, the encounter, U+0001 (and U+0002 for an id of
+ * the stay), the sorted items by commas. The length, not a separator, keeps patient "1" with encounter "23" apart
+ * from patient "12" with encounter "3" whatever characters a HIS puts in its ids.
+ */
+function idAfter(
+  prefix: JudgeResultPrefix,
+  encounter: EncounterOfId,
+  ofStay: boolean,
+  items: readonly string[],
+): string {
   const h = lanes;
   h.a = prefix.a;
   h.b = prefix.b;
   h.c = prefix.c;
-  h.text(encounterId);
+  h.text(String(encounter.patientId.length));
+  h.char(3);
+  h.text(encounter.patientId);
+  h.text(encounter.encounterId);
   h.char(1);
   if (ofStay) h.char(2);
   for (let i = 0; i < items.length; i++) {
@@ -148,19 +175,16 @@ function idAfter(prefix: JudgeResultPrefix, encounterId: string, ofStay: boolean
 }
 
 /**
- * `JR` + the hash of version, rule, point, encounter and the sorted rx_ids, separated by U+0001 (rx_ids by commas):
- * the same id as hashing that text joined, without joining it.
+ * `JR` + the hash of version, rule, point, encounter (idAfter: patn_id's length, U+0003, patn_id, mdtrt_id) and the
+ * sorted rx_ids, separated by U+0001 (rx_ids by commas): the same id as hashing that text joined, without joining it.
  */
 export function judgeResultId(parts: {
   libraryVersion: string;
   ruleId: string;
   pointKey: string;
+  patientId: string;
   encounterId: string;
   rxIds: readonly string[];
 }): string {
-  return judgeResultIdAfter(
-    judgeResultPrefix(parts.libraryVersion, parts.ruleId, parts.pointKey),
-    parts.encounterId,
-    parts.rxIds,
-  );
+  return judgeResultIdAfter(judgeResultPrefix(parts.libraryVersion, parts.ruleId, parts.pointKey), parts, parts.rxIds);
 }
