@@ -105,7 +105,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       () => checkpointer.close(),
       () => recordSink.close(),
     );
-    const pseudonyms = new PatientPseudonymizer(loadInstallSecret(config.dataDir));
+    const installSecret = loadInstallSecret(config.dataDir);
+    const pseudonyms = new PatientPseudonymizer(installSecret);
     const outbox = new OutboxStore(db);
     const recorder = new AnalysisRecorder(db, pseudonyms, recordSink, {
       onError: (error, pending) =>
@@ -113,7 +114,9 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
           : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
     });
-    const dispositions = new DispositionStore(db, outbox, pseudonyms.installId);
+    const dispositions = new DispositionStore(db, outbox, pseudonyms.installId, (patientId) =>
+      pseudonyms.key(patientId),
+    );
     // Days pruned by retention keep their figures (pruned-figures.ts). Computed on a thread of their own, started
     // at the first report: a year's figures take seconds of SQLite.
     const figures = openFiguresReader(db, logger);
@@ -151,6 +154,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           metrics,
           logger,
           admdvs: config.admdvs,
+          installSecret,
           evaluator: config.evaluator,
           shimToken: config.shimToken,
           allowedOrigins: config.corsOrigins,

@@ -7,7 +7,7 @@ import type { AnalysisRecord } from '../store/records';
 import type { StartMessage } from '../worker-start';
 
 /** Bumped whenever a message below changes: a worker file from another build is refused at start. */
-export const ANALYSIS_PROTOCOL = 4;
+export const ANALYSIS_PROTOCOL = 5;
 
 export interface AnalysisWorkerData {
   admdvs: string;
@@ -20,6 +20,11 @@ export interface AnalysisWorkerData {
   continued: Map<string, string>;
   /** The lines those decisions flagged, and the jr_ids answered 返回修改 (ContinuedLines.snapshot). */
   continuedLines: { continued: ContinuedReminderLines[]; returned: string[] };
+  /**
+   * The install secret (PatientPseudonymizer): the lines are keyed by the patient's pseudonym, as the database holds
+   * patients, so this thread keys a result's patn_id the same way to compare them. It stays in the process.
+   */
+  installSecret: Uint8Array;
 }
 
 /** The request headers the answerer reads; nothing else crosses to the analysis thread. */

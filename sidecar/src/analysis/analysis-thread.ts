@@ -31,6 +31,8 @@ export interface AnalysisThreadOptions {
   metrics: Pick<SidecarMetrics, 'ruleHit'>;
   logger: Logger;
   admdvs: string;
+  /** The install secret, for the worker to key patients as the database does (AnalysisWorkerData.installSecret). */
+  installSecret: Uint8Array;
   evaluator: Partial<EvaluatorConfig>;
   shimToken?: string | undefined;
   allowedOrigins: readonly string[];
@@ -206,6 +208,7 @@ export class AnalysisThread {
     this.decisionsWhileStarting = [];
     const data: AnalysisWorkerData = {
       admdvs: this.options.admdvs,
+      installSecret: this.options.installSecret,
       evaluator: this.options.evaluator,
       ...(this.options.shimToken ? { shimToken: this.options.shimToken } : {}),
       allowedOrigins: this.options.allowedOrigins,

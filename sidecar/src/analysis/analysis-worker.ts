@@ -11,6 +11,7 @@ import { LibraryHolder } from '../library-holder';
 import { utf8Bytes } from '../national/body-charset';
 import { createNationalAnswerer } from '../national/national-answerer';
 import { AnsweredElsewhere, NationalService } from '../national/national-service';
+import { PatientPseudonymizer } from '../patient-pseudonym';
 import { ContinuedLines } from '../store/continued-lines';
 import type { AnalysisRecord } from '../store/records';
 import {
@@ -43,6 +44,8 @@ function main(port: NonNullable<typeof parentPort>): void {
   const holder = new LibraryHolder();
   let continued = data.continued;
   let continuedLines = new ContinuedLines(data.continuedLines.continued, data.continuedLines.returned);
+  const pseudonyms = new PatientPseudonymizer(Buffer.from(data.installSecret));
+  const patientKeyOf = (patientId: string) => pseudonyms.key(patientId);
   // Keyed by the call's own arrival time object (each message makes its own Date, and the record carries that same
   // object as receivedAt): HIS reuse task ids (a constant, a date, ""), so a task id would hand one call's record to
   // another's answer as soon as anything awaited between recording and answering.
@@ -55,7 +58,7 @@ function main(port: NonNullable<typeof parentPort>): void {
       return reason === undefined ? undefined : { reason };
     },
     coveredBy: (result, libraryVersion) =>
-      continuedLines.coveringDecision(result, libraryVersion, (jrId) => continued.get(jrId)),
+      continuedLines.coveringDecision(result, libraryVersion, (jrId) => continued.get(jrId), patientKeyOf),
     // Counted by the request thread from the record, which lists every result answered.
     metrics: { ruleHit: () => {} },
     logger: { warn: log('warn') },

@@ -3,10 +3,19 @@ import type { JudgeResultDto } from '@prealert/core';
 /**
  * A flagged line of a rule's point in an encounter under one library version, as one key. The version is part of it
  * because a jr_id is: a decision given under one library covers nothing raised under another (the revision may have
- * changed the point), as a repeated warning under a newer library is a new reminder too.
+ * changed the point), as a repeated warning under a newer library is a new reminder too. The encounter is the
+ * patient's (patientKey, the keyed pseudonym the reminders table holds) with mdtrt_id, as in the jr_id: a HIS 就诊号
+ * repeats across patients, and patient A's continued lines answered patient B's warning with A's reason.
  */
-export function lineKey(libraryVersion: string, mdtrtId: string, ruleId: string, kpId: string, rxId: string): string {
-  return `${libraryVersion}\u0001${mdtrtId}\u0001${ruleId}\u0001${kpId}\u0001${rxId}`;
+export function lineKey(
+  libraryVersion: string,
+  patientKey: string,
+  mdtrtId: string,
+  ruleId: string,
+  kpId: string,
+  rxId: string,
+): string {
+  return `${libraryVersion}\u0001${patientKey}\u0001${mdtrtId}\u0001${ruleId}\u0001${kpId}\u0001${rxId}`;
 }
 
 /** A continued reminder and the keys (lineKey) of the lines it flagged, as they cross to the analysis thread. */
@@ -67,18 +76,25 @@ export class ContinuedLines {
   }
 
   /**
-   * A continued jr_id of the same library version, rule, point and encounter that flagged one of this result's lines
+   * A continued jr_id of the same library version, rule, point and encounter (the patient's: patientKeyOf gives the
+   * pseudonym of the result's patn_id) that flagged one of this result's lines
    * (the result answered under libraryVersion), when every line
    * it flags (vola_item_type 1) was flagged by such a continued reminder; undefined when one was not, when it flags
    * none, or when its own jr_id was answered 返回修改. The caller has already found its own jr_id not continued.
    */
-  coveredBy(result: JudgeResultDto, libraryVersion: string): string | undefined {
+  coveredBy(
+    result: JudgeResultDto,
+    libraryVersion: string,
+    patientKeyOf: (patientId: string) => string,
+  ): string | undefined {
     if (this.byLine.size === 0 || this.returned.has(result.jr_id)) return undefined;
     let by: string | undefined;
+    let patientKey: string | undefined;
     for (const detail of result.judge_result_detail_dtos ?? []) {
       if (String(detail.vola_item_type) !== '1') continue;
+      patientKey ??= patientKeyOf(result.patn_id ?? '');
       const ids = this.byLine.get(
-        lineKey(libraryVersion, result.mdtrt_id, result.rule_id, result.kp_id ?? '', detail.rx_id),
+        lineKey(libraryVersion, patientKey, result.mdtrt_id, result.rule_id, result.kp_id ?? '', detail.rx_id),
       );
       if (ids === undefined) return undefined;
       by ??= ids[ids.length - 1];
@@ -95,8 +111,9 @@ export class ContinuedLines {
     result: JudgeResultDto,
     libraryVersion: string,
     reasonOf: (jrId: string) => string | undefined,
+    patientKeyOf: (patientId: string) => string,
   ): { jrId: string; reason: string } | undefined {
-    const jrId = this.coveredBy(result, libraryVersion);
+    const jrId = this.coveredBy(result, libraryVersion, patientKeyOf);
     if (jrId === undefined) return undefined;
     const reason = reasonOf(jrId);
     return reason === undefined ? undefined : { jrId, reason };

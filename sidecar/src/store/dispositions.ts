@@ -74,6 +74,8 @@ export class DispositionStore {
     private readonly db: Db,
     private readonly outbox: OutboxStore,
     private readonly installId: string,
+    /** The keyed pseudonym of a patn_id, as reminders.patient_key holds it (PatientPseudonymizer.key). */
+    private readonly patientKeyOf: (patientId: string) => string,
   ) {
     this.selectReminder = db.prepare(
       `SELECT jr_id AS jrId, infno, rule_id AS ruleId, rule_name AS ruleName, kp_id AS kpId, severity, impact, amount, day,
@@ -183,7 +185,12 @@ export class DispositionStore {
    * decision's reason.
    */
   coveredBy(result: JudgeResultDto, libraryVersion: string): { jrId: string; reason: string } | undefined {
-    return this.lines.coveringDecision(result, libraryVersion, (jrId) => this.priorContinued(jrId)?.reason);
+    return this.lines.coveringDecision(
+      result,
+      libraryVersion,
+      (jrId) => this.priorContinued(jrId)?.reason,
+      this.patientKeyOf,
+    );
   }
 
   /**
@@ -377,6 +384,7 @@ const UNDER_VERSIONS = `(r.jr_id IS NULL OR r.source = 'upstream'
 interface FlaggedLineRow {
   jrId: string;
   libraryVersion: string;
+  patientKey: string;
   mdtrtId: string;
   ruleId: string;
   kpId: string;
@@ -388,7 +396,8 @@ interface FlaggedLineRow {
  * was answered with (every answer of a jr_id is: the jr_id includes the version). The key itself is built by
  * lineKey alone: a second spelling of it here would let the covered check silently match nothing once one drifted.
  */
-const FLAGGED_LINES = `SELECT r.jr_id AS jrId, t.library_version AS libraryVersion, r.mdtrt_id AS mdtrtId,
+const FLAGGED_LINES = `SELECT r.jr_id AS jrId, t.library_version AS libraryVersion, r.patient_key AS patientKey,
+    r.mdtrt_id AS mdtrtId,
     r.rule_id AS ruleId, r.kp_id AS kpId, json_extract(dt.value, '$.rx_id') AS rxId
   FROM reminders r JOIN tasks t ON t.id = r.first_task, json_each(t.results) j
     JOIN result_bodies b ON b.id = json_extract(j.value, '$[4]') AND json_extract(j.value, '$[0]') = r.jr_id,
@@ -398,7 +407,7 @@ const FLAGGED_LINES = `SELECT r.jr_id AS jrId, t.library_version AS libraryVersi
 function linesByReminder(rows: readonly FlaggedLineRow[]): ContinuedReminderLines[] {
   const byReminder = new Map<string, string[]>();
   for (const row of rows) {
-    const key = lineKey(row.libraryVersion, row.mdtrtId, row.ruleId, row.kpId, String(row.rxId));
+    const key = lineKey(row.libraryVersion, row.patientKey, row.mdtrtId, row.ruleId, row.kpId, String(row.rxId));
     const keys = byReminder.get(row.jrId);
     if (keys === undefined) byReminder.set(row.jrId, [key]);
     else if (!keys.includes(key)) keys.push(key);
