@@ -311,11 +311,14 @@ export function mergeResults(local: JudgeResultDto[], upstream: readonly JudgeRe
   if (upstream.length === 0) return { results: local, links };
   /** (rule, line) key → the jr_id of the answered result that names it first. */
   const seen = new Map<string, string>();
+  // A line is known by its encounter, and the encounter by patn_id with mdtrt_id: a HIS that numbers visits (and
+  // order lines) per patient sends patient A's and patient B's visit "1", line "1" in one 3102 batch.
   const keysOf = (r: JudgeResultDto): string[] => {
+    const encounter = encounterKey(r);
     const flagged = (r.judge_result_detail_dtos ?? []).filter((d) => String(d.vola_item_type) === '1' && d.rx_id);
     return flagged.length > 0
-      ? flagged.map((d) => `${r.rule_id}\u0000line\u0000${d.rx_id}`)
-      : [`${r.rule_id}\u0000encounter\u0000${r.mdtrt_id ?? ''}`];
+      ? flagged.map((d) => `${r.rule_id}\u0000${encounter}\u0000line\u0000${d.rx_id}`)
+      : [`${r.rule_id}\u0000${encounter}\u0000encounter`];
   };
   for (const r of local) for (const key of keysOf(r)) if (!seen.has(key)) seen.set(key, r.jr_id);
   const merged = local.slice();
@@ -337,14 +340,23 @@ export function mergeResults(local: JudgeResultDto[], upstream: readonly JudgeRe
 }
 
 /**
- * The jr_id a gateway's result is counted under: `UP` + the hash of encounter, rule and sorted flagged rx_ids
- * (prealert's own are `JR` + a hash that also covers library and point, jr-id.ts). The gateway's jr_id is "计算结果
- * 记录的唯一ID", fresh on every call, so counting under it made each re-analysis a new reminder.
+ * The jr_id a gateway's result is counted under: `UP` + the hash of encounter (patient and mdtrt_id), rule and sorted
+ * flagged rx_ids (prealert's own are `JR` + a hash that also covers library and point, jr-id.ts). The gateway's jr_id
+ * is "计算结果记录的唯一ID", fresh on every call, so counting under it made each re-analysis a new reminder.
  */
 export function upstreamReminderId(r: JudgeResultDto): string {
   const rx = (r.judge_result_detail_dtos ?? [])
     .filter((d) => String(d.vola_item_type) === '1' && d.rx_id)
     .map((d) => d.rx_id)
     .sort();
-  return `UP${stableHash(`${r.mdtrt_id ?? ''}\u0001${r.rule_id}\u0001${rx.join(',')}`)}`;
+  return `UP${stableHash(`${encounterKey(r)}\u0001${r.rule_id}\u0001${rx.join(',')}`)}`;
+}
+
+/**
+ * The encounter of a gateway result as prealert's own jr_ids know it (jr-id.ts EncounterOfId): patn_id's length,
+ * U+0003, patn_id, then mdtrt_id, so patient "1" with visit "23" is not patient "12" with visit "3".
+ */
+function encounterKey(r: JudgeResultDto): string {
+  const patient = r.patn_id === undefined || r.patn_id === null ? '' : String(r.patn_id);
+  return `${patient.length}\u0003${patient}${r.mdtrt_id ?? ''}`;
 }
