@@ -165,6 +165,56 @@ describe('sidecar over HTTP', () => {
     expect(badDate.stderr).toBe('prealert: from must be a date yyyy-MM-dd (got "2026-02-30")\n');
   });
 
+  it('writes `prealert stats` without colour codes when redirected, in the names the CSV uses, — for no 遵从率', async () => {
+    const stats = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, 'stats', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+    // stdout is a pipe here, as in `prealert stats > figures.txt` or a scheduled task's log.
+    const byDept = stats('--by', 'dept');
+    expect(byDept.status, byDept.stderr).toBe(0);
+    expect(byDept.stdout).not.toContain('\u001b[');
+    const head = byDept.stdout.split('\n').find((line) => line.includes('提醒人次'))!;
+    expect(
+      head
+        .split('│')
+        .map((cell) => cell.trim())
+        .filter(Boolean),
+    ).toEqual([
+      '科室编码',
+      '科室名称',
+      '提醒人次',
+      '提醒金额',
+      '遵从人次',
+      '遵从金额',
+      '继续执行人次',
+      '未反馈人次',
+      '遵从率',
+    ]);
+    // On a terminal (a pseudo-terminal from util-linux script) the table is coloured, unless NO_COLOR is set.
+    const onTerminal = (env: string) =>
+      spawnSync(
+        'script',
+        ['-qec', `${env} '${process.execPath}' '${CLI}' stats --by dept --data-dir '${dataDir}'`, '/dev/null'],
+        {
+          encoding: 'utf8',
+        },
+      ).stdout;
+    expect(onTerminal('env')).toContain('\u001b[');
+    const noColour = onTerminal('env NO_COLOR=1');
+    expect(noColour).toContain('科室编码');
+    expect(noColour).not.toContain('\u001b[');
+    // A month without reminders: nothing to comply with, so no rate (not 0.0 %), in the table and in JSON.
+    const empty = stats('--from', '2020-10-01', '--to', '2020-10-31', '--doctor', 'D0101');
+    const total = empty.stdout.split('\n').find((line) => line.includes('合计'))!;
+    expect(
+      total
+        .split('│')
+        .map((cell) => cell.trim())
+        .filter(Boolean),
+    ).toEqual(['合计（医生 D0101）', '0', '0.00', '0', '0.00', '0', '0', '—']);
+    const json = stats('--from', '2020-10-01', '--to', '2020-10-31', '--format', 'json');
+    expect(JSON.parse(json.stdout).totals.compliance_rate).toBeNull();
+  });
+
   it('exposes Prometheus metrics', async () => {
     const text = await (await fetch(`${sidecar.url}/metrics`)).text();
     expect(text).toMatch(

@@ -269,7 +269,11 @@ describe('compliance figures', () => {
       expect(oneDept.totals).toMatchObject({ reminders: 3, complied: 1, continued: 1, pending: 1 });
       const nobody = JSON.parse((await fresh.app.inject({ url: '/v1/stats?by=day&rule=GZ00000000000000' })).payload);
       expect(nobody.totals.reminders).toBe(0);
+      // Nothing to comply with: no rate, not 0 % (the worst score).
+      expect(nobody.totals.compliance_rate).toBeNull();
       expect(nobody.rows).toEqual([]);
+      const nobodyCsv = await fresh.app.inject({ url: '/v1/stats.csv?by=day&rule=GZ00000000000000' });
+      expect(nobodyCsv.payload.trim().split('\r\n').at(-1)).toBe('合计（规则 GZ00000000000000）,0,0.00,0,0.00,0,0,');
 
       const csv = await fresh.app.inject({ url: '/v1/stats.csv?by=dept' });
       expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -279,7 +283,20 @@ describe('compliance figures', () => {
         .split('\r\n');
       expect(lines[0]).toBe('科室编码,科室名称,提醒人次,提醒金额,遵从人次,遵从金额,继续执行人次,未反馈人次,遵从率');
       expect(lines[1]).toMatch(/^D1,妇科,3,/);
-      expect(lines.at(-1)).toMatch(/^合计,.*,4,.*,2,.*,1,1,0\.5000$/);
+      expect(lines.at(-1)).toMatch(/^合计,.*,4,.*,2,.*,1,1,50\.00%$/);
+      expect(csv.headers['content-disposition']).toMatch(/filename="prealert-stats-dept-\d{4}-\d\d-\d\d-\d{4}-/);
+
+      // One doctor's sheet says so, in its name and on its total, and by day it has the day once.
+      const doctorCsv = await fresh.app.inject({ url: '/v1/stats.csv?by=day&doctor=DR2' });
+      expect(doctorCsv.headers['content-disposition']).toMatch(
+        /^attachment; filename="prealert-stats-day-doctor-DR2-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv"$/,
+      );
+      const doctorLines = doctorCsv.payload
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+      expect(doctorLines[0]).toBe('日期,提醒人次,提醒金额,遵从人次,遵从金额,继续执行人次,未反馈人次,遵从率');
+      expect(doctorLines.at(-1)).toMatch(/^合计（医生 DR2）,1,[\d.]+,1,[\d.]+,0,0,100\.00%$/);
     } finally {
       await fresh.close();
     }

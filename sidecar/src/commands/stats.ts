@@ -1,7 +1,8 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
-import { ComplianceFigures, type Figures, type StatsReport } from '../stats/compliance-figures';
+import { ComplianceFigures, type Figures, type StatsReport, type StatsRow } from '../stats/compliance-figures';
+import { FIGURE_HEADERS, keyHeaders, totalsLabel } from '../stats/figure-names';
 import { figuresCsv } from '../stats/figures-csv';
 import { parseStatsQuery } from '../stats/stats-query';
 import { openDatabase } from '../store/database';
@@ -71,7 +72,10 @@ export function registerStats(program: Command): void {
 
 function figuresTable(report: StatsReport): string {
   const table = new Table({
-    head: [report.by, '名称', '提醒人次', '提醒金额', '遵从人次', '遵从金额', '继续执行', '未反馈', '遵从率'],
+    head: [...keyHeaders(report.by), ...FIGURE_HEADERS],
+    // cli-table3 colours the borders and headers by default: escape codes in a file, a mailed table or a scheduled
+    // task's log, and ←[90m in a cmd.exe without VT. Only a terminal gets them, and not with NO_COLOR set.
+    ...(useColour() ? {} : { style: { head: [], border: [] } }),
   });
   const cells = (f: Figures) => [
     f.reminders,
@@ -80,9 +84,15 @@ function figuresTable(report: StatsReport): string {
     f.complied_amount.toFixed(2),
     f.continued,
     f.pending,
-    `${(f.compliance_rate * 100).toFixed(1)}%`,
+    f.compliance_rate === null ? '—' : `${(f.compliance_rate * 100).toFixed(1)}%`,
   ];
-  for (const row of report.rows) table.push([row.key, row.label, ...cells(row)]);
-  table.push(['合计', '', ...cells(report.totals)]);
+  const naming = (row: StatsRow) => (report.by === 'day' ? [row.key] : [row.key, row.label]);
+  for (const row of report.rows) table.push([...naming(row), ...cells(row)]);
+  table.push([totalsLabel(report.filter), ...(report.by === 'day' ? [] : ['']), ...cells(report.totals)]);
   return `${report.from} ~ ${report.to}\n${table.toString()}`;
+}
+
+/** https://no-color.org: any non-empty NO_COLOR turns colour off. */
+function useColour(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { StatsReport } from '../stats/compliance-figures';
+import { csvFileName } from '../stats/csv-file-name';
 import { figuresCsv } from '../stats/figures-csv';
 import type { FiguresReader } from '../stats/figures-reader';
 import { parseStatsQuery, type StatsQuery, StatsQueryError } from '../stats/stats-query';
@@ -37,7 +38,7 @@ export async function stats(
       const r = await report(request.query);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="prealert-stats-${r.by}-${r.from}-${r.to}.csv"`)
+        .header('content-disposition', `attachment; filename="${csvFileName(r)}"`)
         .send(figuresCsv(r));
     } catch (error) {
       return badQuery(error, reply);

@@ -15,8 +15,11 @@ export interface Figures {
   continued: number;
   /** No 3103 yet. */
   pending: number;
-  /** 遵从率 = 遵从人次 / 提醒人次, 0..1. */
-  compliance_rate: number;
+  /**
+   * 遵从率 = 遵从人次 / 提醒人次, 0..1; null without reminders: nothing was there to comply with, and a 0 read as the
+   * worst score by a 医保办 comparing months or doctors.
+   */
+  compliance_rate: number | null;
 }
 
 export type StatsDimension = 'day' | 'rule' | 'dept' | 'doctor';
@@ -143,7 +146,7 @@ export function finishFigures(raw: Omit<Figures, 'compliance_rate'>): Figures {
     complied_amount: money(raw.complied_amount),
     continued: raw.continued,
     pending: raw.pending,
-    compliance_rate: reminders === 0 ? 0 : Math.round((raw.complied / reminders) * 10_000) / 10_000,
+    compliance_rate: reminders === 0 ? null : Math.round((raw.complied / reminders) * 10_000) / 10_000,
   };
 }
 

@@ -1,30 +1,19 @@
 import type { Figures, StatsReport } from './compliance-figures';
-
-const KEY_HEADER = { day: '日期', rule: '规则编码', dept: '科室编码', doctor: '医师编码' } as const;
-const LABEL_HEADER = { day: '日期', rule: '规则名称', dept: '科室名称', doctor: '医师姓名' } as const;
+import { FIGURE_HEADERS, keyHeaders, totalsLabel } from './figure-names';
 
 /**
  * The report as CSV for 医保办 staff, who open it in Excel: Chinese headers, a UTF-8 byte-order mark (without it
- * Excel on Chinese Windows reads the file as GBK) and a 合计 row last.
+ * Excel on Chinese Windows reads the file as GBK) and a 合计 row last, labelled with the filter when there is one.
  */
 export function figuresCsv(report: StatsReport): string {
-  const header = [
-    KEY_HEADER[report.by],
-    LABEL_HEADER[report.by],
-    '提醒人次',
-    '提醒金额',
-    '遵从人次',
-    '遵从金额',
-    '继续执行人次',
-    '未反馈人次',
-    '遵从率',
-  ];
-  const lines = [header.map(cell).join(',')];
-  const keyCell = report.by === 'dept' || report.by === 'doctor' ? codeCell : cell;
+  const lines = [[...keyHeaders(report.by), ...FIGURE_HEADERS].map(cell).join(',')];
   for (const row of report.rows) {
-    lines.push([keyCell(row.key), ...[row.label, ...figureCells(row)].map(cell)].join(','));
+    // A day is left for Excel to read as the date it is; codes and names are kept as written.
+    const naming = report.by === 'day' ? [cell(row.key)] : [textCell(row.key), textCell(row.label)];
+    lines.push([...naming, ...figureCells(row).map(cell)].join(','));
   }
-  lines.push(['合计', `${report.from}~${report.to}`, ...figureCells(report.totals)].map(cell).join(','));
+  const range = report.by === 'day' ? [] : [`${report.from}~${report.to}`];
+  lines.push([totalsLabel(report.filter), ...range, ...figureCells(report.totals)].map(cell).join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
@@ -36,18 +25,36 @@ function figureCells(f: Figures): (string | number)[] {
     f.complied_amount.toFixed(2),
     f.continued,
     f.pending,
-    f.compliance_rate.toFixed(4),
+    // Excel reads "33.33%" as the number 0.3333 shown as a percentage; a bare 0.3333 stays a fraction to reformat.
+    // Empty without reminders: there was nothing to comply with.
+    f.compliance_rate === null ? '' : `${(f.compliance_rate * 100).toFixed(2)}%`,
   ];
 }
 
-/**
- * A department or doctor code. Excel reads a cell of digits as a number: 科室 0301 became 301 and a 12-digit 工号
- * 1.23457E+11, so the 医保办's sheet named departments and doctors that do not exist. Such a code is written as the
- * text formula ="0301", which Excel shows as 0301; any other code as a plain cell.
+/*
+ * What Excel turns into a number, date or time when it opens a CSV: digits with date, time, decimal or exponent
+ * marks (03-01 and 3/1 become 3月1日, 2E10 becomes 2.00E+10, 10:30 a time, 1,234 a number), month names with a day
+ * (Mar-1, 1-Mar), and digits alone (0301 loses its zero, a 12-digit 工号 becomes 1.23457E+11).
  */
-function codeCell(code: string): string {
-  if (/^\d+$/.test(code) && (code.startsWith('0') || code.length > 11)) return `"=""${code}"""`;
-  return cell(code);
+const NUMBER_LIKE = /^[+\-(]?[$¥￥]?[\d\s.,:/\-%eE年月日时分秒()]*\d[\d\s.,:/\-%eE年月日时分秒()]*(\s*[ap]m?)?$/i;
+const MONTH = '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*';
+const MONTH_DAY = new RegExp(
+  `^(${MONTH}[\\s\\-/.]*\\d+([\\s\\-/.,]+\\d+)?|\\d+[\\s\\-/.]*${MONTH}([\\s\\-/.,]+\\d+)?)$`,
+  'i',
+);
+/** Digits Excel shows as written: no leading zero, too short for scientific notation. */
+const PLAIN_NUMBER = /^[1-9]\d{0,10}$/;
+
+/**
+ * A department or doctor code, or a name. Excel converting it names departments and doctors that do not exist in
+ * the 医保办's sheet, so anything it would convert is written as the text formula ="03-01", which Excel shows as
+ * 03-01; anything else as a plain cell.
+ */
+function textCell(value: string): string {
+  if (!PLAIN_NUMBER.test(value) && (NUMBER_LIKE.test(value) || MONTH_DAY.test(value))) {
+    return `"=""${value}"""`;
+  }
+  return cell(value);
 }
 
 function cell(value: string | number): string {
