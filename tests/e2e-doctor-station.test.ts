@@ -17,7 +17,7 @@ const repoRoot = path.resolve(import.meta.dirname, '..');
 const artifacts = path.join(repoRoot, 'artifacts');
 
 interface Stats {
-  totals: { reminders: number; complied: number; continued: number; pending: number; compliance_rate: number };
+  totals: { reminders: number; complied: number; continued: number; pending: number; compliance_rate: number | null };
 }
 interface TaskView {
   results: { jr_id: string; rule_name: string }[];
@@ -250,7 +250,7 @@ describe('demo doctor station in Chromium', () => {
     expect(await cell('reminders')).toBe(String(after.totals.reminders));
     expect(await cell('complied')).toBe(String(after.totals.complied));
     expect(await cell('continued')).toBe(String(after.totals.continued));
-    expect(await cell('compliance_rate')).toBe(`${(after.totals.compliance_rate * 100).toFixed(1)}%`);
+    expect(await cell('compliance_rate')).toBe(`${((after.totals.compliance_rate ?? Number.NaN) * 100).toFixed(1)}%`);
     await shot(figures, 'e2e-05-figures-by-day.png');
 
     await figures.locator('input[name="by"][value="rule"]').focus();
@@ -276,11 +276,11 @@ describe('demo doctor station in Chromium', () => {
     const trend = await chartData(figures);
     expect(trend.title).toBe(`规则：药品儿童专用（${childKey}）`);
     expect(trend.labels).toBe(30);
-    expect(trend.datasets.map((d) => d.label)).toEqual(['遵从（返回修改）', '继续执行', '待处理', '遵从率（人次）']);
+    expect(trend.datasets.map((d) => d.label)).toEqual(['遵从人次', '继续执行人次', '未反馈人次', '遵从率（人次）']);
     const sum = (label: string) =>
       trend.datasets.find((d) => d.label === label)!.data.reduce<number>((a, v) => a + (v ?? 0), 0);
-    expect(sum('遵从（返回修改）')).toBe(1);
-    expect(sum('继续执行')).toBe(0);
+    expect(sum('遵从人次')).toBe(1);
+    expect(sum('继续执行人次')).toBe(0);
     const ratePoints = trend.datasets.find((d) => d.label === '遵从率（人次）')!.data.filter((v) => v !== null);
     expect(ratePoints).toEqual([Number(child![8]!.replace('%', ''))]);
     await shot(figures, 'e2e-06b-figures-rule-trend.png');
@@ -301,8 +301,10 @@ describe('demo doctor station in Chromium', () => {
 
     const csvHref = await figures.locator('#csv').getAttribute('href');
     expect(csvHref).toContain(`${sidecarUrl}/v1/stats.csv?`);
+    // With the rule chosen as 趋势对象, the export is that rule's figures day by day, and says so.
+    expect(new URL(csvHref!).searchParams.get('rule')).toBe(childKey);
     const csv = await (await fetch(csvHref!)).text();
-    expect(csv).toContain('药品儿童专用');
+    expect(csv).toContain(`合计（规则 ${childKey}）`);
     await figures.close();
   }, 60_000);
 

@@ -60,3 +60,42 @@ describe.each([
     await page.close();
   }, 60_000);
 });
+
+describe('at 1366 x 768', () => {
+  it('keeps the order table inside its card once every badge says 「· 待修改」', async () => {
+    const page = await stack.context.newPage();
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.goto(`${stack.demo.url}/`);
+    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', null, { timeout: 10_000 });
+    await page.locator('#demo-fill').click();
+    await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('4 条提醒'), null, {
+      timeout: 10_000,
+    });
+    // 返回修改 (M) on each warning: M moves to the line's quantity, F8 back to the next open warning.
+    for (let answered = 1; answered <= 4; answered++) {
+      await page.keyboard.press('F8');
+      await page.keyboard.press('m');
+      await page.waitForFunction(
+        (n) =>
+          document.querySelectorAll('#order-rows .badge:not(.involved)').length > 0 &&
+          [...document.querySelectorAll('#order-rows .badge')].filter((b) => b.textContent?.includes('待修改'))
+            .length >= n,
+        answered,
+        { timeout: 10_000 },
+      );
+    }
+    const box = await page.evaluate(() => {
+      const table = document.querySelector('table.orders')!.getBoundingClientRect();
+      const card = document.querySelector('section.workspace')!.getBoundingClientRect();
+      return {
+        tableRight: Math.round(table.right),
+        cardRight: Math.round(card.right),
+        pageWidth: document.documentElement.scrollWidth,
+      };
+    });
+    await page.screenshot({ path: '/tmp/figures-station-1366-after-m.png' });
+    expect(box.tableRight).toBeLessThanOrEqual(box.cardRight);
+    expect(box.pageWidth).toBeLessThanOrEqual(1366);
+    await page.close();
+  }, 60_000);
+});

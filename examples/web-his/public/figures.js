@@ -2,15 +2,20 @@
  * 医保办 figures: 提醒人次/金额 and 遵从率 by day, rule, department or doctor, from the sidecar's
  * GET /v1/stats (the same figures the CSV export and the platform upload use). Over time for the whole
  * hospital (by=day), or for one chosen rule, department or doctor (by=day narrowed with rule=/dept=/doctor=).
+ *
+ * Each figure has one name, the one the CSV and `prealert stats` use (sidecar/src/stats/figure-names.ts): a 医保办
+ * reconciling this page with the exported sheet must not have to guess that two words are one figure.
  */
 import { chinaToday } from './china-time.js';
 import { setChildren } from './dom.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const KEY_HEADS = { day: '日期', rule: '规则编码', dept: '科室编码', doctor: '医生编码' };
+const LABEL_HEADS = { rule: '规则名称', dept: '科室名称', doctor: '医生姓名' };
 const DIM_NAMES = { rule: '规则', dept: '科室', doctor: '医生' };
 const money = (n) => `¥${Number(n).toFixed(2)}`;
-const percent = (rate) => `${(Number(rate) * 100).toFixed(1)}%`;
+/** No rate (null) where there were no reminders: nothing to comply with, not 0 %. */
+const percent = (rate) => (rate === null || rate === undefined ? '—' : `${(Number(rate) * 100).toFixed(1)}%`);
 const pad = (n) => String(n).padStart(2, '0');
 const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
@@ -30,7 +35,9 @@ function query() {
   const from = /** @type {HTMLInputElement} */ ($('from')).value;
   const to = /** @type {HTMLInputElement} */ ($('to')).value;
   const subject = by === 'day' ? '' : /** @type {HTMLSelectElement} */ ($('subject')).value;
-  return { by, from, to, measure, subject, search: new URLSearchParams({ from, to, by }).toString() };
+  // What 导出 CSV downloads is what the page shows: with a 趋势对象 chosen, that object's figures day by day.
+  const exported = subject ? { from, to, by: 'day', [by]: subject } : { from, to, by };
+  return { by, from, to, measure, subject, search: new URLSearchParams(exported).toString() };
 }
 
 function setStatus(text, kind = '') {
@@ -38,7 +45,9 @@ function setStatus(text, kind = '') {
   $('figures-status').dataset.kind = kind;
 }
 
-function renderTotals(totals) {
+/** The cards, and whose figures they are (全院, or the chosen 趋势对象). */
+function renderTotals(totals, whose) {
+  $('totals-whose').textContent = `${whose}合计`;
   for (const cell of document.querySelectorAll('#totals [data-field]')) {
     const field = cell.dataset.field;
     const value = totals[field];
@@ -50,13 +59,22 @@ function renderTotals(totals) {
   }
 }
 
+/** On a failed query: no figures, rather than zeros that read as a hospital without reminders. */
+function clearTotals() {
+  $('totals-whose').textContent = '';
+  for (const cell of document.querySelectorAll('#totals [data-field]')) cell.textContent = '—';
+}
+
 function renderTable(report) {
   $('key-head').textContent = KEY_HEADS[report.by] ?? '键';
+  // By day the key is the day; a 名称 column would stay empty.
+  $('label-head').hidden = report.by === 'day';
+  $('label-head').textContent = LABEL_HEADS[report.by] ?? '名称';
   const rows = report.rows.map((row) => {
     const tr = document.createElement('tr');
     const values = [
       row.key,
-      report.by === 'day' ? '' : (row.label ?? ''),
+      ...(report.by === 'day' ? [] : [row.label ?? '']),
       row.reminders,
       money(row.reminder_amount),
       row.complied,
@@ -75,7 +93,7 @@ function renderTable(report) {
   if (rows.length === 0) {
     const tr = document.createElement('tr');
     const td = document.createElement('td');
-    td.colSpan = 9;
+    td.colSpan = report.by === 'day' ? 8 : 9;
     td.className = 'empty';
     td.textContent = '所选期间没有提醒记录';
     tr.append(td);
@@ -106,7 +124,7 @@ const emptyFigures = () => ({
   complied_amount: 0,
   continued: 0,
   pending: 0,
-  compliance_rate: 0,
+  compliance_rate: null,
 });
 
 /** Every day from..to (inclusive), as yyyy-MM-dd. */
@@ -135,8 +153,8 @@ async function fetchReport(params) {
 }
 
 /** One rule's, department's or doctor's figures per day: by=day narrowed to that key. */
-async function subjectRows(q) {
-  return dayRows(await fetchReport({ from: q.from, to: q.to, by: 'day', [q.by]: q.subject }));
+async function subjectReport(q) {
+  return fetchReport({ from: q.from, to: q.to, by: 'day', [q.by]: q.subject });
 }
 
 /** The datasets of one measure: 人次 stacked by outcome, or 提醒金额 next to 遵从金额. */
@@ -148,9 +166,9 @@ function measureDatasets(rows, measure, axis) {
           { label: '遵从金额', data: rows.map((r) => r.complied_amount), backgroundColor: COLOURS.complied },
         ]
       : [
-          { label: '遵从（返回修改）', data: rows.map((r) => r.complied), backgroundColor: COLOURS.complied },
-          { label: '继续执行', data: rows.map((r) => r.continued), backgroundColor: COLOURS.continued },
-          { label: '待处理', data: rows.map((r) => r.pending), backgroundColor: COLOURS.pending },
+          { label: '遵从人次', data: rows.map((r) => r.complied), backgroundColor: COLOURS.complied },
+          { label: '继续执行人次', data: rows.map((r) => r.continued), backgroundColor: COLOURS.continued },
+          { label: '未反馈人次', data: rows.map((r) => r.pending), backgroundColor: COLOURS.pending },
         ];
   const stacked = measure !== 'amount';
   return sets.map((set) => ({ ...set, type: 'bar', order: 2, ...(stacked ? { stack: 'n' } : {}), ...axis }));
@@ -221,24 +239,33 @@ function drawComparison(Chart, report, measure) {
 async function load() {
   const mine = ++loads;
   let q = query();
-  /** @type {HTMLAnchorElement} */ ($('csv')).href = `${sidecar}/v1/stats.csv?${q.search}`;
+  if (q.from > q.to) {
+    // Asked anyway, the sidecar would answer in English; the dates are checked here, in the 医保办's words.
+    clearTotals();
+    $('csv').removeAttribute('href');
+    setStatus('开始日期晚于结束日期，请重新选择', 'down');
+    return;
+  }
   setStatus('正在读取…');
   try {
     const report = await fetchReport({ from: q.from, to: q.to, by: q.by });
     if (mine !== loads) return;
-    renderTotals(report.totals);
     renderTable(report);
     renderSubjects(report);
     q = query(); // the subject list may have changed with the period
-    const series = report.by === 'day' ? dayRows(report) : q.subject ? await subjectRows(q) : undefined;
+    /** @type {HTMLAnchorElement} */ ($('csv')).href = `${sidecar}/v1/stats.csv?${q.search}`;
+    const subject = report.by !== 'day' && q.subject ? await subjectReport(q) : undefined;
     if (mine !== loads) return;
+    const subjectName = /** @type {HTMLSelectElement} */ ($('subject')).selectedOptions[0]?.text ?? q.subject;
+    const whose = subject ? `${DIM_NAMES[report.by]}：${subjectName}` : '全院';
+    // The cards are the figures of what the chart shows: the chosen object's, or the whole hospital's.
+    renderTotals(subject ? subject.totals : report.totals, subject ? `${whose} ` : whose);
+    const series = report.by === 'day' ? dayRows(report) : subject ? dayRows(subject) : undefined;
     const Chart = /** @type {typeof import('chart.js').Chart | undefined} */ (globalThis.Chart);
     chart?.destroy();
     chart = undefined;
     if (Chart) {
-      const subjectName = /** @type {HTMLSelectElement} */ ($('subject')).selectedOptions[0]?.text ?? q.subject;
-      const title = report.by === 'day' ? '全院' : `${DIM_NAMES[report.by]}：${subjectName}`;
-      chart = series ? drawSeries(Chart, series, q.measure, title) : drawComparison(Chart, report, q.measure);
+      chart = series ? drawSeries(Chart, series, q.measure, whose) : drawComparison(Chart, report, q.measure);
     }
     Object.assign(document.body.dataset, {
       loadedBy: report.by,
@@ -249,6 +276,7 @@ async function load() {
     setStatus(`${report.from} 至 ${report.to}，更新于 ${new Date().toLocaleTimeString('zh-CN', { hour12: false })}`);
   } catch (error) {
     if (mine !== loads) return;
+    clearTotals();
     setStatus(
       error instanceof TypeError
         ? '无法连接本机医保提醒服务（sidecar）'

@@ -1,0 +1,111 @@
+/**
+ * The 医保办 figures page in real headless Chromium against the real sidecar, after the demo station's 一键演示 put
+ * four reminders on record: each figure under the one name the CSV and `prealert stats` use, no 遵从率 (「—」) where
+ * there were no reminders, a reversed range refused in Chinese with the cards left empty, and with a 趋势对象 chosen
+ * the cards and 导出 CSV are that object's figures and say so.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
+
+interface Report {
+  totals: { reminders: number; pending: number; compliance_rate: number | null };
+  rows: { key: string; label: string; reminders: number }[];
+}
+
+let stack: DemoStack;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startDemoStack('figures-page');
+  const station = await stack.context.newPage();
+  await station.goto(`${stack.demo.url}/`);
+  await station.locator('#demo-fill').click();
+  await station.waitForFunction(
+    () => document.querySelector('#check-status')?.textContent?.includes('4 条提醒'),
+    null,
+    {
+      timeout: 15_000,
+    },
+  );
+  await station.close();
+  page = await stack.context.newPage();
+  await page.goto(`${stack.demo.url}/figures.html`);
+  await page.waitForFunction(() => document.body.dataset.loadedBy === 'day');
+}, 120_000);
+
+afterAll(() => stack?.stop());
+
+const cards = () =>
+  page.$$eval('#totals .card', (nodes) =>
+    Object.fromEntries(nodes.map((n) => [n.querySelector('.k')!.textContent, n.querySelector('.v')!.textContent])),
+  );
+const visibleHeads = () =>
+  page.$$eval('table.stats th', (ths) => ths.filter((th) => !(th as HTMLElement).hidden).map((th) => th.textContent));
+const status = () => page.locator('#figures-status').textContent();
+
+async function query(from: string, to: string): Promise<void> {
+  await page.fill('#from', from);
+  await page.fill('#to', to);
+  await page.locator('#query button[type="submit"]').click();
+}
+
+describe('the figures page', () => {
+  it('names each figure as the CSV does, and shows a day once', async () => {
+    const figureNames = ['提醒人次', '提醒金额', '遵从人次', '遵从金额', '继续执行人次', '未反馈人次', '遵从率'];
+    expect(Object.keys(await cards())).toEqual(figureNames);
+    expect(await visibleHeads()).toEqual(['日期', ...figureNames]);
+    const cells = await page.$$eval('#stats-rows tr:first-child td', (tds) => tds.length);
+    expect(cells).toBe(8);
+    expect(await page.locator('#totals-whose').textContent()).toBe('全院合计');
+    expect((await cards()).未反馈人次).toBe('4');
+  });
+
+  it('shows no 遵从率 for a period without reminders', async () => {
+    await query('2020-10-01', '2020-10-31');
+    await page.waitForFunction(() =>
+      document.querySelector('#figures-status')?.textContent?.startsWith('2020-10-01 至'),
+    );
+    expect(await cards()).toMatchObject({ 提醒人次: '0', 遵从率: '—' });
+  });
+
+  it('refuses a reversed range in Chinese and leaves the cards empty', async () => {
+    await query('2026-11-30', '2026-11-01');
+    await page.waitForFunction(
+      () => document.querySelector('#figures-status')?.textContent?.includes('开始日期'),
+      null,
+      {
+        timeout: 5_000,
+      },
+    );
+    expect(await status()).toBe('开始日期晚于结束日期，请重新选择');
+    expect(new Set(Object.values(await cards()))).toEqual(new Set(['—']));
+  });
+
+  it("shows and exports the chosen 趋势对象's figures, and says whose they are", async () => {
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.loadedBy === 'day');
+    await page.locator('input[name="by"][value="dept"]').check();
+    await page.waitForFunction(() => document.body.dataset.loadedBy === 'dept');
+    const from = await page.inputValue('#from');
+    const to = await page.inputValue('#to');
+    const byDept = (await (
+      await fetch(`${stack.sidecar.url}/v1/stats?from=${from}&to=${to}&by=dept`)
+    ).json()) as Report;
+    const dept = byDept.rows[0]!;
+    expect(await visibleHeads()).toContain('科室名称');
+    expect(await page.locator('#totals-whose').textContent()).toBe('全院合计');
+
+    await page.selectOption('#subject', dept.key);
+    await page.waitForFunction((key) => document.body.dataset.chartSubject === key, dept.key);
+    expect(await page.locator('#totals-whose').textContent()).toBe(`科室：${dept.label}（${dept.key}） 合计`);
+    expect((await cards()).提醒人次).toBe(String(dept.reminders));
+
+    const href = (await page.locator('#csv').getAttribute('href'))!;
+    expect(new URL(href).searchParams.get('dept')).toBe(dept.key);
+    const csv = await fetch(href);
+    expect(csv.headers.get('content-disposition')).toContain(`prealert-stats-day-dept-${dept.key}-${from}-${to}.csv`);
+    const total = (await csv.text()).trim().split('\r\n').at(-1)!;
+    expect(total.startsWith(`合计（科室 ${dept.key}）,${dept.reminders},`)).toBe(true);
+  });
+});
