@@ -1,3 +1,4 @@
+export * from './envelope/error-list';
 export * from './envelope/national-types';
 export * from './envelope/response';
 export * from './envelope/response-schemas';

@@ -199,6 +199,25 @@ describe('output and jr_id', () => {
     expect(resultsOf(run(lib, one)).map((r) => r.rule_id)).toEqual(['GZ10000101008000']);
   });
 
+  it('rule_ids naming no rule of the library are set aside; none known is as if rule_ids were absent', () => {
+    const spec = { gend: '2', lines: [{ code: APALUTAMIDE }] };
+    const all = resultsOf(run(lib, spec)).map((r) => r.rule_id);
+    expect(all).toContain('GZ10000301004000');
+    for (const trig_scen of ['', '2']) {
+      const input = analysisInput({ ...spec, trig_scen });
+      input.data.rule_ids = ['R01', ' R02 '];
+      const out = run(lib, input);
+      expect(resultsOf(out).map((r) => r.rule_id)).toEqual(all);
+      expect(out.ok && out.unknownRuleIds).toEqual(['R01', 'R02']);
+    }
+    // Known ids still narrow, the unknown ones beside them are ignored (and reported).
+    const mixed = analysisInput(spec);
+    mixed.data.rule_ids = ['R01', 'GZ10000101008000'];
+    const out = run(lib, mixed);
+    expect(resultsOf(out).map((r) => r.rule_id)).toEqual(['GZ10000101008000']);
+    expect(out.ok && out.unknownRuleIds).toEqual(['R01']);
+  });
+
   it('a birth date after the request is an error naming brdy; a line dated before the birth has no age', () => {
     const future = run(lib, { brdy: '2026-11-21', lines: [{ code: APALUTAMIDE }] });
     expect(future.ok).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nationalLibrary } from './support/national';
-import { flaggedRx, resultsOf, run } from './support/requests';
+import { analysisInput, flaggedRx, resultsOf, run } from './support/requests';
 
 const lib = nationalLibrary();
 const WORK_INJURY = 'GZ10000101001000';
@@ -53,6 +53,56 @@ describe('visit_type (限住院)', () => {
     expect(
       resultsOf(run(lib, { med_mdtrt_type: '2', med_type: '21', lines: [{ code: OMEGA3_EMULSION }] }), VISIT),
     ).toEqual([]);
+  });
+
+  it('reads med_mdtrt_type/med_type as clients send them: "01", words of the dictionary, spaces', () => {
+    const forms = [
+      { med_mdtrt_type: '01', med_type: '11' },
+      { med_mdtrt_type: '门诊', med_type: '普通门诊' },
+      { med_mdtrt_type: ' 1 ', med_type: '' },
+      { med_mdtrt_type: '', med_type: '11' },
+      { med_mdtrt_type: '110', med_type: '11' },
+    ];
+    for (const form of forms) {
+      const out = run(lib, { ...form, lines: [{ code: OMEGA3_EMULSION, rx_id: 'V1' }] });
+      expect(resultsOf(out, VISIT).map(flaggedRx), JSON.stringify(form)).toEqual([['V1']]);
+    }
+    for (const form of [
+      { med_mdtrt_type: '02', med_type: '21' },
+      { med_mdtrt_type: '住院', med_type: '普通住院' },
+    ]) {
+      expect(resultsOf(run(lib, { ...form, lines: [{ code: OMEGA3_EMULSION }] }), VISIT), JSON.stringify(form)).toEqual(
+        [],
+      );
+    }
+  });
+
+  it('a visit that neither field tells as 门诊 or 住院 is said (data_quality, naming both fields)', () => {
+    const quality = (out: ReturnType<typeof run>) =>
+      resultsOf(out, 'GZ10000201002000')
+        .map((r) => r.vola_cont)
+        .join();
+    for (const form of [
+      { med_mdtrt_type: '', med_type: '' },
+      { med_mdtrt_type: 'X', med_type: '门诊？' },
+    ]) {
+      const out = run(lib, { ...form, lines: [{ code: OMEGA3_EMULSION }] });
+      expect(resultsOf(out, VISIT), JSON.stringify(form)).toEqual([]);
+      expect(quality(out)).toContain(
+        `就诊类型 med_mdtrt_type ${JSON.stringify(form.med_mdtrt_type)}、医疗类别 med_type ${JSON.stringify(form.med_type)} 无法识别门诊或住院`,
+      );
+    }
+    // Absent fields are named as not sent.
+    const input = analysisInput({ lines: [{ code: OMEGA3_EMULSION }] });
+    const encounter = input.data.patient_dtos[0]!.fsi_encounter_dtos[0] as unknown as Record<string, unknown>;
+    delete encounter.med_mdtrt_type;
+    delete encounter.med_type;
+    const absent = run(lib, input);
+    expect(quality(absent)).toContain('就诊类型 med_mdtrt_type 未传、医疗类别 med_type 未传 无法识别门诊或住院');
+    // A readable visit says nothing of it.
+    expect(
+      quality(run(lib, { med_mdtrt_type: '1', med_type: '11', lines: [{ code: OMEGA3_EMULSION }] })),
+    ).not.toContain('med_mdtrt_type');
   });
 
   it('an emergency visit (med_type 13) passes where the basis allows 急诊, and only there', () => {

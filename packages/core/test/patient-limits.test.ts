@@ -45,6 +45,35 @@ describe('sex', () => {
     }
   });
 
+  it('reads gend as real clients send it: padded, the word, the letter, any case', () => {
+    for (const gend of ['2', '02', ' 2', '2 ', '女', 'F', 'f', '2.0']) {
+      const out = run(lib, { gend, lines: [{ code: APALUTAMIDE, rx_id: 'L1' }] });
+      expect(resultsOf(out, SEX_DRUG).map(flaggedRx), JSON.stringify(gend)).toEqual([['L1']]);
+    }
+    for (const gend of ['1', '01', ' 1', '男', 'M', 'm']) {
+      const out = run(lib, { gend, lines: [{ code: AIFU_PILL }] });
+      expect(resultsOf(out, SEX_DRUG), JSON.stringify(gend)).toHaveLength(1);
+      expect(resultsOf(run(lib, { gend, lines: [{ code: APALUTAMIDE }] }), SEX_DRUG)).toEqual([]);
+    }
+  });
+
+  it('a gend that names no sex is said (data_quality, naming the field and value), not skipped in silence', () => {
+    for (const gend of ['X', '3', '女性?']) {
+      const out = run(lib, { gend, lines: [{ code: APALUTAMIDE }] });
+      expect(resultsOf(out, SEX_DRUG), gend).toEqual([]);
+      const quality = resultsOf(out, 'GZ10000201002000').map((r) => r.vola_cont);
+      expect(quality, gend).toContain(
+        `数据质量：性别 gend 值 ${JSON.stringify(gend)} 无法识别（应为 1 男、2 女、0/9 未知），性别限定无法判断。`,
+      );
+    }
+    // 0, 9 and missing say "unknown" (rules.md): nothing to report.
+    for (const gend of ['0', '9', '', ' 9']) {
+      const out = run(lib, { gend, lines: [{ code: APALUTAMIDE }] });
+      const quality = resultsOf(out, 'GZ10000201002000').map((r) => r.vola_cont);
+      expect(quality.join(), JSON.stringify(gend)).not.toContain('gend');
+    }
+  });
+
   it('flags a female-only drug for a male patient', () => {
     expect(resultsOf(run(lib, { gend: '1', lines: [{ code: AIFU_PILL }] }), SEX_DRUG)).toHaveLength(1);
   });

@@ -65,6 +65,12 @@ export type NationalAnswerer = (
   arrival?: Arrival,
 ) => Promise<Answered>;
 
+/**
+ * At most this much of a header is quoted back: err_msg is 字符 200 (errMsgOf cuts it there), and the words after the
+ * quote say what to fix.
+ */
+const QUOTED_HEADER_CHARS = 80;
+
 export function createNationalAnswerer(options: NationalAnswererOptions): NationalAnswerer {
   const { service, logger } = options;
   const tokenMatches = options.shimToken ? secretMatcher(options.shimToken) : undefined;
@@ -94,7 +100,9 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     if (capacityHeader !== undefined) {
       const capacity = Number(capacityHeader);
       if (!Number.isInteger(capacity) || capacity <= 0)
-        return fail(`X-Out-Capacity 应为正整数字节数 (收到 "${maskedAndCut(String(capacityHeader), 200)}")`);
+        return fail(
+          `X-Out-Capacity 应为正整数字节数 (收到 "${maskedAndCut(String(capacityHeader), QUOTED_HEADER_CHARS)}")`,
+        );
       format.capacity = capacity;
     }
     try {
@@ -107,7 +115,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
       // A page the hospital did not list may not write reminders or decisions, even through a "simple" request
       // that a browser sends without a CORS preflight (text/plain, forms). Desktop HIS send no Origin.
       return fail(
-        `Origin "${maskedAndCut(String(headers.origin), 200)}" 未获准调用本服务 (PREALERT_CORS_ORIGINS)`,
+        `Origin "${maskedAndCut(String(headers.origin), QUOTED_HEADER_CHARS)}" 未获准调用本服务 (PREALERT_CORS_ORIGINS)`,
         undefined,
         403,
       );

@@ -2,13 +2,13 @@ import {
   analyze,
   type EvaluatorConfig,
   errorEnvelope,
+  errorList,
   type FieldError,
   formatFieldErrors,
   type JudgeResultDto,
   quoteValue,
   type RequestEnvelope,
   type ResponseEnvelope,
-  SHOWN_FIELD_ERRORS,
   successEnvelope,
   validateAnalysisInput,
   validateFeedbackInput,
@@ -108,6 +108,8 @@ export class AnsweredElsewhere extends Error {
 /** 3101/3102/3103 behind the HTTP routes: national envelope in, national envelope out, never a throw for bad input. */
 export class NationalService {
   private readonly nextSerial: () => number;
+  /** Unknown rule_ids are logged once per service: a HIS sends the same list with every call. */
+  private unknownRuleIdsLogged = false;
 
   constructor(private readonly deps: NationalServiceDeps) {
     let serial = 0;
@@ -183,6 +185,17 @@ export class NationalService {
     const upstream = this.deps.upstream?.analyze(call.json);
     const outcome = analyze(active.compiled, input.value, { infno, now: call.receivedAt, config: this.deps.evaluator });
     if (!outcome.ok) return failed(outcome);
+    if (outcome.unknownRuleIds.length > 0 && !this.unknownRuleIdsLogged) {
+      this.unknownRuleIdsLogged = true;
+      // Ids only (the HIS's own text, masked and cut), no patient data: IT sees why its rule_ids select nothing.
+      this.deps.logger.warn(
+        {
+          rule_ids: outcome.unknownRuleIds.slice(0, 10).map((id) => maskedAndCut(id, 40)),
+          library_version: active.info.version,
+        },
+        'rule_ids name no rule of the active library and are ignored (logged once)',
+      );
+    }
     // Results echo the request's task_id (the spec's 原样返回); the record, and the client's way back to it, need one.
     const taskId = recordedTaskId(outcome.taskId, call.envelope.msgid);
 
@@ -280,15 +293,30 @@ export class NationalService {
     // 3101 answers are written in batches; the jr_ids this 3103 answers must be on disk before they are looked up.
     await deps.recorder.flush();
 
-    const { warn_type: warnType, warns } = input.value.data;
+    const { warns } = input.value.data;
     const problems: string[] = [];
     const decisions: DispositionInput[] = [];
+    // warn_rslt_id → the index of its first entry in this call: one reminder answered twice must say one thing.
+    const firstEntry = new Map<string, number>();
     warns.forEach((warn, i) => {
       const at = `input.data.warns[${i}]`;
-      const reminder = deps.dispositions.reminder(warn.warn_rslt_id);
       // Masked as it arrives, whole (before anything cuts it): the reason is stored, sent to the 数据归集 platform and
       // the gateway, and answered back as prior_dspo. A name in it cannot be recognised; an ID number can.
       const reason = maskIdNumbers((warn.dspo_way_rea ?? '').trim());
+      const earlier = firstEntry.get(warn.warn_rslt_id);
+      if (earlier !== undefined) {
+        // Two decisions on one reminder in one call: which one the doctor meant cannot be known, and storing the
+        // last silently dropped the other. A repeat of the same decision is one decision.
+        const e = warns[earlier]!;
+        if (e.dspo_way !== warn.dspo_way || maskIdNumbers((e.dspo_way_rea ?? '').trim()) !== reason) {
+          problems.push(
+            `${at}.warn_rslt_id: ${quoteValue(warn.warn_rslt_id)} 在 warns[${earlier}] 已有不同的处理(dspo_way ${e.dspo_way} / ${warn.dspo_way})，同一提醒只能有一个处理`,
+          );
+        }
+        return;
+      }
+      firstEntry.set(warn.warn_rslt_id, i);
+      const reminder = deps.dispositions.reminder(warn.warn_rslt_id);
       if (!reminder) {
         problems.push(
           `${at}.warn_rslt_id: 未知的提醒结果ID ${quoteValue(warn.warn_rslt_id)}，不是本机 3101/3102 返回的 jr_id`,
@@ -298,16 +326,15 @@ export class NationalService {
       } else if (warn.dspo_way === '1' && reminder.impact === 'reason' && reason === '') {
         problems.push(`${at}.dspo_way_rea: 继续执行(dspo_way=1)须填写理由`);
       } else {
+        // warn_type is stored as the reminder's own (spec §4.1: 3101 的结果回 1，3102 的结果回 2), whatever the call
+        // says: a HIS that sends one warn_type for every 3103 is not refused (a reminder system must not block the
+        // doctor), and the figures and the platform still get the scene the reminder was given in.
+        const warnType = reminder.infno === '3102' ? '2' : '1';
         decisions.push({ jrId: warn.warn_rslt_id, way: warn.dspo_way, reason, warnType });
       }
     });
     // All or nothing: a rejected 3103 stores none of its decisions.
-    if (problems.length > 0) {
-      // As a 3101's field errors: the first SHOWN_FIELD_ERRORS spelled out, the rest counted.
-      const shown = problems.slice(0, SHOWN_FIELD_ERRORS);
-      if (problems.length > shown.length) shown.push(`…另有 ${problems.length - shown.length} 处错误未列出`);
-      return this.error(call, `反馈校验失败: ${shown.join('; ')}`);
-    }
+    if (problems.length > 0) return this.error(call, errorList('反馈校验失败: ', problems));
 
     // The decisions on the gateway's results go back to it with the HIS's own envelope header.
     const { input: _input, ...header } = call.envelope;

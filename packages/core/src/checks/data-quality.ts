@@ -1,4 +1,7 @@
+import { quoteValue } from '../envelope/quote-value';
 import type { Encounter, Line } from '../normalize/request';
+import { unreadableGend } from '../normalize/sex-code';
+import { visitUnreadable } from './encounter-limits';
 import type { Hit, RuleCheck } from './hit';
 import { KeyGroups } from './key-groups';
 
@@ -53,6 +56,11 @@ function push(problems: Problem[], key: string, line: Line): Problem {
   }
   if (!p.lines.includes(line)) p.lines.push(line);
   return p;
+}
+
+/** A field's value as a data-quality reminder quotes it: 未传 when absent. */
+function sentValue(v: unknown): string {
+  return v === undefined || v === null ? '未传' : quoteValue(v);
 }
 
 const twins = new KeyGroups();
@@ -115,6 +123,24 @@ function problemsOf(encounter: Encounter): Problem[] {
     problems.push({
       key: 'birth-missing',
       fact: '未传出生日期，年龄限定无法判断',
+      lines: encounter.lines.filter((l) => l.current),
+    });
+  }
+  // A gend or visit type the normaliser could not read (sex-code.ts, visit-codes.ts) leaves the sex or 门诊/住院 limits
+  // undecided: said, naming the field and what was sent, so the doctor and IT see why none fired (rules.md: no
+  // silent skip). Not refused: everything else of the request can still be evaluated.
+  if (unreadableGend(encounter.patient.gend)) {
+    problems.push({
+      key: 'gend-unreadable',
+      fact: `性别 gend 值 ${quoteValue(encounter.patient.gend)} 无法识别（应为 1 男、2 女、0/9 未知），性别限定无法判断`,
+      lines: encounter.lines.filter((l) => l.current),
+    });
+  }
+  if (visitUnreadable(encounter)) {
+    const dto = encounter.dto;
+    problems.push({
+      key: 'visit-unreadable',
+      fact: `就诊类型 med_mdtrt_type ${sentValue(dto.med_mdtrt_type)}、医疗类别 med_type ${sentValue(dto.med_type)} 无法识别门诊或住院，就医方式限定无法判断`,
       lines: encounter.lines.filter((l) => l.current),
     });
   }

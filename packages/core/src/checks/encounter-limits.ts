@@ -1,5 +1,6 @@
 import type { EvaluatorConfig } from '../evaluate/config';
 import type { Encounter, Line } from '../normalize/request';
+import { isKnownVisitType, isMedTypeCode } from '../normalize/visit-codes';
 import { insutypeText, medTypeText } from './encounter-names';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
@@ -23,9 +24,18 @@ export const checkInsuranceType: PointCheck = (entry, lines, ctx) => {
   );
 };
 
+/**
+ * 门诊 by med_mdtrt_type 1 (and a med_type not 住院 2x), else by a med_type of the 1x (门诊) codes. A med_mdtrt_type
+ * that is no code of the dictionary (Hunan's "110", its med_type with a 0) leaves the decision to med_type.
+ */
 export function isOutpatient(e: Encounter): boolean {
-  if (e.medMdtrtType) return e.medMdtrtType === '1' && !e.medType.startsWith('2');
-  return e.medType.startsWith('1');
+  if (isKnownVisitType(e.medMdtrtType)) return e.medMdtrtType === '1' && !e.medType.startsWith('2');
+  return isMedTypeCode(e.medType) && e.medType.startsWith('1');
+}
+
+/** Neither field tells 门诊 from 住院: the visit checks cannot decide, and the data-quality check says so. */
+export function visitUnreadable(e: Encounter): boolean {
+  return !isKnownVisitType(e.medMdtrtType) && !isMedTypeCode(e.medType);
 }
 
 /** 药品限就医方式 (住院): an outpatient encounter; 急诊 passes where the basis allows it. */

@@ -1,3 +1,4 @@
+import { errMsgOf } from './error-list';
 import type { ResponseEnvelope } from './national-types';
 
 export interface ResponseOptions {
@@ -56,5 +57,6 @@ export function successEnvelope<T>(output: T, opts: ResponseOptions): ResponseEn
 }
 
 export function errorEnvelope(message: string, opts: ResponseOptions): ResponseEnvelope<Record<string, never>> {
-  return { infcode: -1, ...header(opts), err_msg: message, output: {} };
+  // Every failure's text passes here: whatever its producer, err_msg stays within the contract's 字符 200.
+  return { infcode: -1, ...header(opts), err_msg: errMsgOf(message), output: {} };
 }

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isUnsentDate, parseLocalMinutes } from '../normalize/dates';
 import { parseScenes } from '../normalize/scenes';
+import { errorList } from './error-list';
 import { fastCheckAnalysis, isBlank } from './fast-validate';
 import type { AnalysisInput, FeedbackInput, RequestEnvelope } from './national-types';
 import { quoteValue } from './quote-value';
@@ -206,13 +207,15 @@ function messageOf(error: ErrorObject): string {
   }
 }
 
-/** At most this many errors are spelled out in err_msg; the rest are counted. `errors` always holds all of them. */
-export const SHOWN_FIELD_ERRORS = 20;
-
+/**
+ * err_msg of failed field checks: the count, then as many whole errors as 字符 200 holds (errorList). `errors` of a
+ * Validation always holds all of them.
+ */
 export function formatFieldErrors(errors: readonly FieldError[]): string {
-  const shown = errors.slice(0, SHOWN_FIELD_ERRORS).map((e) => `${e.path}: ${e.message}`);
-  if (errors.length > SHOWN_FIELD_ERRORS) shown.push(`…另有 ${errors.length - SHOWN_FIELD_ERRORS} 处错误未列出`);
-  return `入参校验失败（共 ${errors.length} 处）: ${shown.join('; ')}`;
+  return errorList(
+    `入参校验失败（共 ${errors.length} 处）: `,
+    errors.map((e) => `${e.path}: ${e.message}`),
+  );
 }
 
 /** The field errors of a failed ajv check, one per path and message, anyOf branches folded into their summary. */

@@ -46,6 +46,8 @@ export type AnalyzeOutcome =
       taskId: string;
       scenes: number[];
       encounters: EncounterSummary[];
+      /** rule_ids the library has no rule for, set aside (ruleFilterOf); the sidecar tells IT once. */
+      unknownRuleIds: string[];
     }
   | { ok: false; errors: FieldError[]; message: string };
 
@@ -230,6 +232,26 @@ const runState: {
   ruleRuns: new Uint8Array(128),
 };
 
+/**
+ * The rules a request's rule_ids keep running. rule_ids is the alternative to trig_scen (3101-3103.md §2.2, 二选一，
+ * 优先填 trig_scen), and HIS send ids of their own or of another library ("R01"): those name nothing here and are
+ * set aside (`unknown`). If none of the ids is a rule of the library, the request is evaluated as if rule_ids were
+ * absent, rather than with every check switched off and an empty, clean-looking answer.
+ */
+export function ruleFilterOf(
+  library: CompiledLibrary,
+  ruleIds: readonly string[],
+): { filter: Set<string> | undefined; unknown: string[] } {
+  if (ruleIds.length === 0) return { filter: undefined, unknown: [] };
+  const known = new Set<string>();
+  const unknown: string[] = [];
+  for (const id of ruleIds) {
+    if (library.rule(id) !== undefined) known.add(id);
+    else if (!unknown.includes(id)) unknown.push(id);
+  }
+  return { filter: known.size > 0 ? known : undefined, unknown };
+}
+
 function runs(rule: Rule): boolean {
   const e = effectiveRule(rule, runState.config);
   return e.enabled && (e.scenes & runState.scenes) !== 0 && (!runState.ruleFilter || runState.ruleFilter.has(rule.id));
@@ -304,7 +326,7 @@ export function evaluate(
 ): Finding[] {
   runState.config = config;
   runState.scenes = sceneMask(scenes);
-  runState.ruleFilter = request.ruleIds.length > 0 ? new Set(request.ruleIds) : undefined;
+  runState.ruleFilter = ruleFilterOf(library, request.ruleIds).filter;
   if (runState.ruleRuns.length < library.ruleCount) runState.ruleRuns = new Uint8Array(library.ruleCount * 2);
   else runState.ruleRuns.fill(0, 0, library.ruleCount);
   const ctx: CheckContext = { config, library, now, surgeryFlagged: undefined };
@@ -460,5 +482,6 @@ export function analyze(library: CompiledLibrary, input: AnalysisInput, options:
       }
     }
   }
-  return { ok: true, output: { result }, findings, taskId, scenes, encounters };
+  const unknownRuleIds = ruleFilterOf(library, request.ruleIds).unknown;
+  return { ok: true, output: { result }, findings, taskId, scenes, encounters, unknownRuleIds };
 }

@@ -10,13 +10,13 @@ const NATIONAL_TEXT_CHARS = 500;
 const ELLIPSIS = '…';
 
 /** Characters as the platform counts them: code points, so a cut never splits a surrogate pair. */
-function charCount(text: string): number {
+export function charCount(text: string): number {
   let n = 0;
   for (const _ of text) n++;
   return n;
 }
 
-function firstChars(text: string, n: number): string {
+export function firstChars(text: string, n: number): string {
   let out = '';
   let i = 0;
   for (const c of text) {

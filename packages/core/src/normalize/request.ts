@@ -6,8 +6,10 @@ import { formatDay, fullYears, isUnsentDate, type LocalTime, localTimeOfMinutes,
 import { diagnosisKey } from './diagnosis-code';
 import { isReversal, netReversals } from './reversals';
 import { RxIdOwners } from './rx-ids';
+import { type Sex, sexOf } from './sex-code';
+import { medTypeOf, visitTypeOf } from './visit-codes';
 
-export type Sex = 'male' | 'female';
+export type { Sex } from './sex-code';
 
 /** 3101 (事前) or 3102 (事中): a 3102's lines are fee details, read as charges (endDayCharges). */
 export type AnalysisInfno = '3101' | '3102';
@@ -93,6 +95,8 @@ export interface Encounter {
 export interface Patient {
   id: string;
   sex: Sex | undefined;
+  /** gend as sent: the data-quality check names one that says neither a sex nor "unknown" (unreadableGend). */
+  gend: unknown;
   birth: LocalTime | undefined;
   encounters: Encounter[];
   /** Every line of every encounter, in input order. */
@@ -107,11 +111,6 @@ export interface NormalizedRequest {
 
 function text(v: unknown): string {
   return v === undefined || v === null ? '' : String(v);
-}
-
-function sexOf(gend: unknown): Sex | undefined {
-  const g = text(gend);
-  return g === '1' ? 'male' : g === '2' ? 'female' : undefined;
 }
 
 /**
@@ -398,8 +397,8 @@ function normalizeEncounter(
   const encounter: Encounter = {
     id: dto.mdtrt_id,
     patient,
-    medMdtrtType: text(dto.med_mdtrt_type),
-    medType: text(dto.med_type),
+    medMdtrtType: visitTypeOf(dto.med_mdtrt_type),
+    medType: medTypeOf(dto.med_type),
     insutype: text(dto.insutype),
     medinsId: text(dto.medins_id),
     medinsLevel: text(dto.medins_lv),
@@ -534,6 +533,7 @@ function normalizePatient(
   const patient: Patient = {
     id: dto.patn_id,
     sex: sexOf(dto.gend),
+    gend: dto.gend,
     birth: time(dto.brdy, at(-1, 'brdy'), errors),
     encounters: [],
     lines: [],
@@ -626,8 +626,9 @@ export function normalizeAnalysis(input: AnalysisInput, now: LocalTime, infno: A
   }
   if (errors.length > 0) return { ok: false, errors };
   // A list, or as some clients send it, one string ("GZ…,GZ…"); "" and [] mean every rule.
+  // Ids naming no rule of the active library are set aside by the evaluator (ruleFilterOf, analyze.ts).
   const ruleIds = (
-    Array.isArray(data.rule_ids) ? data.rule_ids.map(text) : text(data.rule_ids).split(/[,，;；\s]+/)
+    Array.isArray(data.rule_ids) ? data.rule_ids.map((id) => text(id).trim()) : text(data.rule_ids).split(/[,，;；\s]+/)
   ).filter((s) => s !== '');
   return { ok: true, request: { taskId: text(data.task_id), patients, ruleIds } };
 }
