@@ -108,15 +108,16 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const installSecret = loadInstallSecret(config.dataDir);
     const pseudonyms = new PatientPseudonymizer(installSecret);
     const outbox = new OutboxStore(db);
+    const dispositions = new DispositionStore(db, outbox, pseudonyms.installId, (patientId) =>
+      pseudonyms.key(patientId),
+    );
     const recorder = new AnalysisRecorder(db, pseudonyms, recordSink, {
       onError: (error, pending) =>
         pending < 0
           ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
           : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
+      returnedToModify: (jrId) => dispositions.returnedToModify(jrId),
     });
-    const dispositions = new DispositionStore(db, outbox, pseudonyms.installId, (patientId) =>
-      pseudonyms.key(patientId),
-    );
     // Days pruned by retention keep their figures (pruned-figures.ts). Computed on a thread of their own, started
     // at the first report: a year's figures take seconds of SQLite.
     const figures = openFiguresReader(db, logger);

@@ -101,12 +101,17 @@ describe('提醒金额 of a jr_id answered several times', () => {
     expect(sent).toEqual([31.5]);
   });
 
-  it('keeps a 返回修改 at the amount it answered until the doctor decides on a later answer', async () => {
+  it('asks a 返回修改 again at the amount of the later answer that still draws it, until the doctor decides on it', async () => {
     const first = await analyse('MZ-AMT-3', 'DR-AMT-3', 1);
     await decide(first.jr_id, '2');
-    // The modified order still draws the warning, at 2 boxes; no new 3103 yet: the decision was on 1 box.
-    await analyse('MZ-AMT-3', 'DR-AMT-3', 2);
     expect(await stats('DR-AMT-3')).toEqual(figures({ reminder_amount: 10.5, complied_amount: 10.5 }));
+    // The modified order still draws the warning, at 2 boxes; no new 3103 yet: the modification did not remove it,
+    // so it is pending again, at stake at 2 boxes (reasked-reminders.test.ts).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await analyse('MZ-AMT-3', 'DR-AMT-3', 2);
+    expect(await stats('DR-AMT-3')).toEqual(
+      figures({ reminder_amount: 21, complied: 0, complied_amount: 0, pending: 1 }),
+    );
     // The same 返回修改 given on the 2-box answer (no new revision) is a decision on 21.00.
     await decide(first.jr_id, '2');
     expect(await stats('DR-AMT-3')).toEqual(figures({ reminder_amount: 21, complied_amount: 21 }));

@@ -7,13 +7,13 @@ export interface Figures {
   reminders: number;
   /** 提醒金额: per reminder, the amount of the latest answer the doctor's decision applies to (sidecar/README.md). */
   reminder_amount: number;
-  /** 遵从人次: the doctor returned to modify (dspo_way 2). */
+  /** 遵从人次: the doctor returned to modify (dspo_way 2), and no later answer raised the same jr_id again. */
   complied: number;
   /** 遵从金额 */
   complied_amount: number;
   /** Continued anyway (dspo_way 1). */
   continued: number;
-  /** No 3103 yet. */
+  /** No 3103 yet, or a 返回修改 a later answer raised again (asked again, not answered since). */
   pending: number;
   /**
    * 遵从率 = 遵从人次 / 提醒人次, 0..1; null without reminders: nothing was there to comply with, and a 0 read as the
@@ -53,13 +53,44 @@ const GROUPING: Record<StatsDimension, { key: string; label: string; order: stri
   doctor: { key: 'r.doctor_code', label: 'MAX(r.doctor_name)', order: 'reminders DESC, key' },
 };
 
-const AGGREGATES = `
+/**
+ * How a counted reminder (`reminders r`) with its decision (`dispositions d`, LEFT JOINed) is classified: 遵从 is a
+ * 返回修改 no later delivered answer raised again; a 返回修改 that one did (reasked_at after the decision's at: the
+ * line reached the next 3101/3102 unchanged) is asked again, so pending until a 3103 dated after it; 继续执行 carries
+ * over to later answers (they come back prior_dspo). One place for /v1/stats, the CSV, the daily figures and
+ * pruned_figures. A database opened read-only before a sidecar of this version migrated it has no reasked_at, and no
+ * reminder re-asked.
+ */
+export interface DecisionReading {
+  complied: string;
+  continued: string;
+  pending: string;
+}
+
+export function decisionReading(db: Db): DecisionReading {
+  if (!hasReminderColumn(db, 'reasked_at'))
+    return { complied: "d.dspo_way = '2'", continued: "d.dspo_way = '1'", pending: 'd.jr_id IS NULL' };
+  return {
+    complied: "(d.dspo_way = '2' AND (r.reasked_at IS NULL OR r.reasked_at <= d.at))",
+    continued: "d.dspo_way = '1'",
+    pending: "(d.jr_id IS NULL OR (d.dspo_way = '2' AND r.reasked_at > d.at))",
+  };
+}
+
+/** The sums of the counted reminders (r) and their decisions (d), as a report's columns. */
+export function keptAggregates(reading: DecisionReading): string {
+  return `
   COUNT(*) AS reminders,
   TOTAL(r.amount) AS reminder_amount,
-  TOTAL(d.dspo_way = '2') AS complied,
-  TOTAL(CASE WHEN d.dspo_way = '2' THEN r.amount END) AS complied_amount,
-  TOTAL(d.dspo_way = '1') AS continued,
-  TOTAL(d.jr_id IS NULL) AS pending`;
+  TOTAL(${reading.complied}) AS complied,
+  TOTAL(CASE WHEN ${reading.complied} THEN r.amount END) AS complied_amount,
+  TOTAL(${reading.continued}) AS continued,
+  TOTAL(${reading.pending}) AS pending`;
+}
+
+function hasReminderColumn(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM pragma_table_info('reminders') WHERE name = ?").get(name) !== undefined;
+}
 
 /**
  * The condition on `reminders r` for a reminder the figures count: not one covered by earlier decisions
@@ -68,8 +99,7 @@ const AGGREGATES = `
  * reminder.
  */
 export function countedReminder(db: Db): string {
-  const has = (name: string) =>
-    db.prepare("SELECT 1 FROM pragma_table_info('reminders') WHERE name = ?").get(name) !== undefined;
+  const has = (name: string) => hasReminderColumn(db, name);
   const conditions = [
     ...(has('covered_by') ? ['r.covered_by IS NULL'] : []),
     ...(has('undelivered') ? ['r.undelivered IS NULL'] : []),
@@ -107,6 +137,7 @@ export class ComplianceFigures {
 
   constructor(db: Db) {
     const FROM = from(countedReminder(db));
+    const AGGREGATES = keptAggregates(decisionReading(db));
     this.total = db.prepare<[QueryParams]>(`SELECT ${AGGREGATES} ${FROM}`);
     this.byDimension = Object.fromEntries(
       STATS_DIMENSIONS.map((by) => {

@@ -54,6 +54,11 @@ export class ContinuedLines {
     this.returned.add(jrId);
   }
 
+  /** Whether the jr_id's latest decision is 返回修改. */
+  isReturned(jrId: string): boolean {
+    return this.returned.has(jrId);
+  }
+
   /** The jr_id is no longer decided either way (its reminder was pruned). Whether it was. */
   forget(jrId: string): boolean {
     const returned = this.returned.delete(jrId);

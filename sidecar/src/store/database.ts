@@ -196,6 +196,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS tasks_undelivered ON tasks (undelivered) WHERE undelivered IS NOT NULL;
   CREATE INDEX IF NOT EXISTS reminders_undelivered ON reminders (undelivered) WHERE undelivered IS NOT NULL;
   `,
+  `
+  -- When a delivered answer raised a reminder answered 返回修改 again, the answer received after the decision
+  -- (dispositions.at): the line was not changed, so the modification was not carried out and the desk is asked again.
+  -- The figures count it pending, not complied, while reasked_at is after its decision's at; a 3103 on it (a new
+  -- decision, or the same one given again, dated later) decides it as usual (record-rows.ts, compliance-figures.ts).
+  -- NULL for every reminder before this version and for one never re-asked.
+  ALTER TABLE reminders ADD COLUMN reasked_at INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -119,7 +119,9 @@ export class DispositionStore {
     this.touch = db.prepare('UPDATE dispositions SET at = MAX(at, ?) WHERE jr_id = ?');
     // A decision is on the latest answer the doctor saw (the quantity may have changed since the first), so the
     // figures count that answer's amount. A 返回修改 replayed from the spool, dated before the latest answer, did
-    // not see it: its amount stays. A 继续执行 carries over to later answers anyway (record-rows.ts).
+    // not see it: its amount stays. A 继续执行 carries over to later answers anyway (record-rows.ts). The record
+    // writer now moves amount with answered_amount (a later answer re-asks a 返回修改 rather than keep its amount),
+    // so this settles only rows an earlier version left apart.
     this.settleAmount = db.prepare<{ jrId: string; way: string; at: number }>(
       `UPDATE reminders SET amount = answered_amount
        WHERE jr_id = @jrId AND answered_amount IS NOT NULL AND amount <> answered_amount
@@ -177,6 +179,14 @@ export class DispositionStore {
   priorContinued(jrId: string): StoredDisposition | undefined {
     if (!this.continued.has(jrId)) return undefined;
     return this.selectContinued.get(jrId) as StoredDisposition | undefined;
+  }
+
+  /**
+   * Whether the reminder's latest decision is 返回修改 (held as holdVersions keeps decisions): a later answer that
+   * raises it again asks the desk again, which the recorder has to hand to the writer (record-rows.ts).
+   */
+  returnedToModify(jrId: string): boolean {
+    return this.lines.isReturned(jrId);
   }
 
   /**

@@ -2,8 +2,11 @@ import type { Statement } from 'better-sqlite3';
 import {
   ComplianceFigures,
   countedReminder,
+  type DecisionReading,
+  decisionReading,
   type Figures,
   finishFigures,
+  keptAggregates,
   type QueryParams,
   queryParams,
   STATS_DIMENSIONS,
@@ -15,18 +18,20 @@ import type { Db } from './database';
 
 /**
  * Adds the figures of these reminders (a JSON array of jr_ids, about to be pruned) to pruned_figures, per day, rule,
- * department and doctor, counted as ComplianceFigures counts them: a reminder without a 3103 stays pending, as it
- * did in the figures while it was kept (once pruned, no 3103 can name it any more); one covered by earlier decisions,
+ * department and doctor, counted as ComplianceFigures counts them (decisionReading): a reminder without a 3103, or
+ * one a later answer asked again after its 返回修改, stays pending, as it did in the figures while it was kept (once
+ * pruned, no 3103 can name it any more); one covered by earlier decisions,
  * or one no delivered answer carried, is not counted, as it was not while kept.
  */
 export function foldIntoPrunedFigures(db: Db): Statement<[string]> {
+  const reading = decisionReading(db);
   return db.prepare<[string]>(
     `INSERT INTO pruned_figures (day, rule_id, dept_code, doctor_code, rule_name, dept_name, doctor_name,
        reminders, reminder_amount, complied, complied_amount, continued, pending)
      SELECT r.day, r.rule_id, r.dept_code, r.doctor_code, MAX(r.rule_name), MAX(r.dept_name), MAX(r.doctor_name),
-       COUNT(*), TOTAL(r.amount), COUNT(CASE WHEN d.dspo_way = '2' THEN 1 END),
-       TOTAL(CASE WHEN d.dspo_way = '2' THEN r.amount END), COUNT(CASE WHEN d.dspo_way = '1' THEN 1 END),
-       COUNT(CASE WHEN d.jr_id IS NULL THEN 1 END)
+       COUNT(*), TOTAL(r.amount), COUNT(CASE WHEN ${reading.complied} THEN 1 END),
+       TOTAL(CASE WHEN ${reading.complied} THEN r.amount END), COUNT(CASE WHEN ${reading.continued} THEN 1 END),
+       COUNT(CASE WHEN ${reading.pending} THEN 1 END)
      FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
      WHERE r.jr_id IN (SELECT value FROM json_each(?)) AND ${countedReminder(db)}
      GROUP BY r.day, r.rule_id, r.dept_code, r.doctor_code
@@ -66,13 +71,16 @@ const GROUPING: Record<StatsDimension, { kept: [string, string]; pruned: [string
 };
 
 /** The kept reminders' figures, as ComplianceFigures computes them, and the pruned days' sums, side by side. */
-function bothParts(counted: string, key: [string, string] | undefined, pruned: [string, string] | undefined): string {
+function bothParts(
+  counted: string,
+  reading: DecisionReading,
+  key: [string, string] | undefined,
+  pruned: [string, string] | undefined,
+): string {
   const keptKey = key ? `${key[0]} AS key, ${key[1]} AS label,` : '';
   const prunedKey = pruned ? `${pruned[0]} AS key, ${pruned[1]} AS label,` : '';
   return `
-    SELECT ${keptKey} COUNT(*) AS reminders, TOTAL(r.amount) AS reminder_amount,
-      TOTAL(d.dspo_way = '2') AS complied, TOTAL(CASE WHEN d.dspo_way = '2' THEN r.amount END) AS complied_amount,
-      TOTAL(d.dspo_way = '1') AS continued, TOTAL(d.jr_id IS NULL) AS pending
+    SELECT ${keptKey} ${keptAggregates(reading)}
     FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
     WHERE r.day BETWEEN @from AND @to AND ${counted}
       AND (@rule IS NULL OR r.rule_id = @rule) AND (@dept IS NULL OR r.dept_code = @dept)
@@ -105,11 +113,12 @@ export class FiguresWithPrunedDays extends ComplianceFigures {
   constructor(db: Db) {
     super(db);
     const counted = countedReminder(db);
+    const reading = decisionReading(db);
     this.prunedIn = db
       .prepare<[string, string], number>('SELECT 1 FROM pruned_figures WHERE day BETWEEN ? AND ? LIMIT 1')
       .pluck();
     this.withPrunedTotal = db.prepare<[QueryParams], RawRow>(
-      `SELECT ${SUMS} FROM (${bothParts(counted, undefined, undefined)})`,
+      `SELECT ${SUMS} FROM (${bothParts(counted, reading, undefined, undefined)})`,
     );
     this.withPrunedBy = Object.fromEntries(
       STATS_DIMENSIONS.map((by) => {
@@ -117,7 +126,7 @@ export class FiguresWithPrunedDays extends ComplianceFigures {
         return [
           by,
           db.prepare<[QueryParams], RawRow>(
-            `SELECT key, MAX(label) AS label, ${SUMS} FROM (${bothParts(counted, g.kept, g.pruned)})
+            `SELECT key, MAX(label) AS label, ${SUMS} FROM (${bothParts(counted, reading, g.kept, g.pruned)})
              GROUP BY key ORDER BY ${g.order}`,
           ),
         ];

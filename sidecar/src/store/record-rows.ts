@@ -108,15 +108,27 @@ export class RecordRowWriter {
     // First sighting wins for the date and attribution: a reminder is dated and attributed by when it was first
     // shown. Its amount follows the latest answer (the quantity changed, same jr_id), as that is what the doctor's
     // decision is about: a 继续执行 carries over to later answers (they come back prior_dspo, nobody is asked again),
-    // and an undecided warning is at stake at its latest amount. A 返回修改 given before this answer was a decision
-    // on the earlier amount; it stays until a 3103 on this answer (DispositionStore.record). Compared by time, not
-    // write order, so a row written late never moves the amount back; a row carried again with the same amount (an
-    // unconfirmed write's, see AnalysisRecorder) changes nothing and rewrites nothing.
+    // and an undecided warning is at stake at its latest amount. Compared by time, not write order, so a row written
+    // late never moves the amount back; a row carried again with the same amount (an unconfirmed write's, see
+    // AnalysisRecorder) changes nothing and rewrites nothing.
+    //
+    // A 返回修改 does not carry over: a delivered answer received after it (dispositions.at) that still raises the
+    // same jr_id shows the line was not changed, and the desk is asked again (spec 3101-3103.md §5.3: mostly nobody
+    // answers there). reasked_at records that answer's time, so the figures count the reminder pending, not
+    // complied, until a 3103 dated after it decides it (compliance-figures.ts); being undecided again, it is at stake
+    // at the latest amount. One primary-key lookup on dispositions, only for a jr_id already known, and a write only
+    // when reasked_at moves: an answer after an earlier re-ask of the same decision changes nothing. A 返回修改 given
+    // at or after the answer's time decided that answer and stays 遵从.
     //
     // "Shown" means delivered: an answer whose client was gone (undelivered) adds its reminder, uncounted, only when
-    // the jr_id is new, and changes nothing of a known one. The first delivered answer of a reminder known only from
-    // undelivered ones takes it over as if it were its first sighting: its date, task, attribution and amount, and
-    // whether it is covered.
+    // the jr_id is new, and changes nothing of a known one (nor re-asks it: nobody saw it). The first delivered answer
+    // of a reminder known only from undelivered ones takes it over as if it were its first sighting: its date, task,
+    // attribution and amount, and whether it is covered.
+    const moves = `(excluded.amount IS NOT COALESCE(reminders.answered_amount, reminders.amount)
+                    AND excluded.first_at >= COALESCE(reminders.answered_at, reminders.first_at))`;
+    const reasks = `EXISTS (SELECT 1 FROM dispositions d
+                            WHERE d.jr_id = excluded.jr_id AND d.dspo_way = '2' AND d.at < excluded.first_at
+                              AND (reminders.reasked_at IS NULL OR reminders.reasked_at <= d.at))`;
     const insertReminder = db.prepare(
       `INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity,
          impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source, covered_by,
@@ -132,17 +144,14 @@ export class RecordRowWriter {
          doctor_code = IIF(reminders.undelivered IS NULL, reminders.doctor_code, excluded.doctor_code),
          doctor_name = IIF(reminders.undelivered IS NULL, reminders.doctor_name, excluded.doctor_name),
          covered_by = IIF(reminders.undelivered IS NULL, reminders.covered_by, excluded.covered_by),
-         answered_amount = IIF(reminders.undelivered IS NULL, excluded.amount, NULL),
-         answered_at = IIF(reminders.undelivered IS NULL, excluded.first_at, NULL),
-         amount = CASE WHEN reminders.undelivered IS NOT NULL THEN excluded.amount
-                       WHEN EXISTS (SELECT 1 FROM dispositions d
-                                    WHERE d.jr_id = excluded.jr_id AND d.dspo_way = '2' AND d.at <= excluded.first_at)
-                  THEN reminders.amount ELSE excluded.amount END,
+         answered_amount = CASE WHEN reminders.undelivered IS NOT NULL THEN NULL
+                                WHEN ${moves} THEN excluded.amount ELSE reminders.answered_amount END,
+         answered_at = CASE WHEN reminders.undelivered IS NOT NULL THEN NULL
+                            WHEN ${moves} THEN excluded.first_at ELSE reminders.answered_at END,
+         amount = IIF(reminders.undelivered IS NOT NULL OR ${moves}, excluded.amount, reminders.amount),
+         reasked_at = IIF(${reasks}, excluded.first_at, reminders.reasked_at),
          undelivered = NULL
-       WHERE excluded.undelivered IS NULL
-         AND (reminders.undelivered IS NOT NULL
-              OR (excluded.amount IS NOT COALESCE(reminders.answered_amount, reminders.amount)
-                  AND excluded.first_at >= COALESCE(reminders.answered_at, reminders.first_at)))`,
+       WHERE excluded.undelivered IS NULL AND (reminders.undelivered IS NOT NULL OR ${moves} OR ${reasks})`,
     );
     // A reminder recorded uncovered whose later answer came back covered (its lines were all continued since it was
     // asked, so the HIS got prior_dspo and the desk is not asked again) leaves the figures as if covered from the

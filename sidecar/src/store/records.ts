@@ -42,6 +42,12 @@ export interface AnalysisRecord {
 export interface RecorderOptions {
   /** A write failed; `pending` records are held for the next flush, or -1 when one record was dropped as unwritable. */
   onError?: (error: unknown, pending: number) => void;
+  /**
+   * Whether the reminder's latest decision is 返回修改 (DispositionStore.returnedToModify): a delivered answer of it
+   * is carried to the writer even when nothing else of it changed, as it may ask the desk again (reasked_at,
+   * record-rows.ts). Without it, no answer re-asks a reminder.
+   */
+  returnedToModify?: (jrId: string) => boolean;
 }
 
 interface KnownReminder {
@@ -145,6 +151,7 @@ export class AnalysisRecorder {
   private scheduledSoon: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly onError: (error: unknown, pending: number) => void;
+  private readonly returnedToModify: (jrId: string) => boolean;
   /** jr_id → its last stored body (the JSON as answered, task id blanked), its row id and the write that carried it. */
   private readonly bodies = new Map<string, StoredBody>();
   /** Body rows of writes not yet confirmed, by id: carried again by later rows until confirmed. */
@@ -178,6 +185,7 @@ export class AnalysisRecorder {
     options: RecorderOptions = {},
   ) {
     this.onError = options.onError ?? (() => {});
+    this.returnedToModify = options.returnedToModify ?? (() => false);
     // Ids are the recorder's to give, so rows go to the sink without waiting for each other's inserts. They start
     // past what is stored and past the start time in ms × 1000: a sidecar still finishing its last answers while
     // its successor starts on the same data dir (a restart) counts up from below, far from the new one's ids.
@@ -396,12 +404,21 @@ export class AnalysisRecorder {
       const known = this.knownReminders.get(jrId);
       // A changed amount (the quantity changed, same jr_id) is carried to the row: the figures may count it. So is
       // a first covered answer of a reminder recorded uncovered (asked before its lines were all continued): the
-      // writer then takes it out of the figures, as the desk is not asked about it again.
+      // writer then takes it out of the figures, as the desk is not asked about it again. So is any answer of a
+      // reminder answered 返回修改: the line unchanged, the desk is asked again (the writer tells by time whether the
+      // decision came before this answer, and writes only when that changes the figures).
       const coversNow = r[6] !== undefined && known?.covered !== true;
       // Nobody saw an undelivered answer: it adds a reminder (uncounted) only where none is known, and is not
       // remembered, so that the next delivered answer of the jr_id carries its row and is counted (record-rows.ts).
       if (record.undelivered && known !== undefined) continue;
-      if (known !== undefined && known.seq <= this.confirmedSeq && known.amount === r[3] && !coversNow) continue;
+      if (
+        known !== undefined &&
+        known.seq <= this.confirmedSeq &&
+        known.amount === r[3] &&
+        !coversNow &&
+        !this.returnedToModify(jrId)
+      )
+        continue;
       const result = answered(r);
       const f = record.findings.find((finding) => finding.jrId === answeredId);
       const e = f ? undefined : record.encounters.find((encounter) => encounter.encounterId === result.mdtrt_id);
