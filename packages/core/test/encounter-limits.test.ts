@@ -112,11 +112,61 @@ describe('visit_type (限住院)', () => {
   });
 });
 
+describe('visit_type (限住院) outside the outpatient department (reviewer: req/visit_fish_3_41.json)', () => {
+  const FISH_OIL = 'XB05BAU005B002010101415'; // ω-3鱼油脂肪乳注射液, 限住院
+  const visit = (med_mdtrt_type: string, med_type: string, code = FISH_OIL) =>
+    resultsOf(
+      run(lib, { med_mdtrt_type, med_type, trig_scen: '10', lines: [{ code, rx_id: 'P1', sumamt: 120 }] }),
+      VISIT,
+    );
+
+  it('a pharmacy purchase (就诊类型 3, 医疗类别 41) is reminded, in the words of a pharmacy, not 门诊', () => {
+    const [r] = visit('3', '41');
+    expect(flaggedRx(r!)).toEqual(['P1']);
+    expect(r!.vola_amt).toBe(120);
+    expect(r!.sev_deg).toBe('1');
+    expect(r!.vola_cont).toBe('【ω-3鱼油脂肪乳注射液】限住院患者使用，本次为药店购药（就诊类型 3，医疗类别 41）。');
+  });
+
+  it('医疗类别 41 is a pharmacy purchase whatever the 就诊类型; 就诊类型 4 其他 is not an admission either', () => {
+    expect(visit('1', '41')[0]!.vola_cont).toContain('本次为药店购药');
+    expect(visit('4', '41')[0]!.vola_cont).toContain('本次为药店购药');
+    expect(visit('4', '99')[0]!.vola_cont).toBe(
+      '【ω-3鱼油脂肪乳注射液】限住院患者使用，本次不是住院（就诊类型 4，医疗类别 99）。',
+    );
+    expect(visit('4', '11')[0]!.vola_cont).toContain('本次为门诊就诊（普通门诊，医疗类别 11）');
+  });
+
+  it('an admission is not reminded, by either numbering of 就诊类型 (S-02: 3 住院), nor an unknown visit type', () => {
+    expect(visit('2', '21')).toEqual([]);
+    expect(visit('3', '21')).toEqual([]);
+    expect(visit('4', '22')).toEqual([]);
+    expect(visit('', '')).toEqual([]);
+    expect(visit('210', '')).toEqual([]);
+  });
+
+  it('急诊 still passes where the basis allows it, at a 就诊类型 4 visit too', () => {
+    expect(visit('4', '13', ANGONG)).toEqual([]);
+    expect(visit('3', '41', ANGONG)).toHaveLength(1);
+  });
+});
+
 describe('min_hospital_level', () => {
   it('fires below the level from medins_lv, not at it, not when unknown', () => {
     expect(resultsOf(run(lib, { medins_lv: '1', lines: [{ code: AIDI }] }), LEVEL)).toHaveLength(1);
     expect(resultsOf(run(lib, { medins_lv: '2', lines: [{ code: AIDI }] }), LEVEL)).toEqual([]);
     expect(resultsOf(run(lib, { medins_lv: 'X9', lines: [{ code: AIDI }] }), LEVEL)).toEqual([]);
+  });
+
+  it('the message names the medins_lv code it read and the level it took, so IT can spot a wrong mapping', () => {
+    // 法瑞西单抗注射液, 三级: under the ten-grade hospital list 02 would be 三级甲等; the default map reads 二级.
+    const [r] = resultsOf(run(lib, { medins_lv: '02', lines: [{ code: 'XS01LAF740G003010181735' }] }), LEVEL);
+    expect(r!.vola_cont).toContain('本机构等级代码 02，按二级医疗机构判断。');
+    expect(r!.vola_cont).not.toContain('本机构为');
+    const [configured] = resultsOf(run(lib, { medins_lv: '3', lines: [{ code: AIDI }] }, { hospitalLevel: 1 }), LEVEL);
+    expect(configured!.vola_cont).toBe(
+      '【艾迪注射液】限二级及以上医疗机构使用，本机构按本机配置（hospitalLevel）为一级医疗机构。',
+    );
   });
 
   it('the workstation configuration wins over medins_lv', () => {

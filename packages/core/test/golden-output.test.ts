@@ -182,7 +182,7 @@ describe('date errors name their field', () => {
 });
 
 const PINNED = {
-  results: 736,
+  results: 746,
   rules: 14,
   // Re-pinned when a stay question's jr_id became its point and encounter only (no item codes): 181 results of the
   // patient-fact kinds (digest 00409528… → 804907df…), then 408 text-only 药品限适应症 results (804907df… →
@@ -204,11 +204,15 @@ const PINNED = {
   // Then every jr_id took the patient (patn_id) beside mdtrt_id, as a HIS 就诊号 repeats across patients: every jr_id
   // and jrd_id changed, and with them the order of results by id; with both ids blanked and each request's results
   // sorted, the 736 results are identical to before (c042402a… → 840c0b1d…).
+  // Then three reviewer findings (840c0b1d… → 399753e4…, 736 → 746 results): 药品限就医方式 checks a pharmacy purchase
+  // (就诊类型 3) too, 14 new results, whose identical basis drops 4 restating 药品限适应症 reminders; 药品限医疗机构级别
+  // names the medins_lv code it read (vola_cont of its 10 results); one 药品限支付疗程 result of an order written past
+  // the request day owes only its days beyond the limit (248.70 → 82.90) and says 医嘱开具至. Nothing else changed.
   firstIds: [
     'JR6ddc29dec5228f7eca3f6566',
     'JR37f3913e31facce68d83ae53',
     'JR486cfc5b490469dfaa85e647',
     'JR9776ed7412b04e2f7c033eb2',
   ],
-  digest: '840c0b1d91dc2ddf977033db8a364fe6548f171f578da6a0de0ec7083f1de4d4',
+  digest: '399753e4f1585b88326221e43423d72a53a95043f4bfa1cd02c601afcb266e19',
 };

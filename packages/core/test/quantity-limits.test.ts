@@ -29,7 +29,8 @@ describe('max_pay_days (14天)', () => {
     });
     const [r] = resultsOf(fifteen, PAY_DAYS);
     expect(flaggedRx(r!)).toEqual(['O1']);
-    expect(r!.vola_amt).toBe(300);
+    // One charge for its 15 days: only the 15th is beyond the limit, ¥300 × 1/15.
+    expect(r!.vola_amt).toBe(20);
     expect(r!.vola_cont).toContain('15 天');
   });
 

@@ -38,7 +38,49 @@ export function visitUnreadable(e: Encounter): boolean {
   return !isKnownVisitType(e.medMdtrtType) && !isMedTypeCode(e.medType);
 }
 
-/** 药品限就医方式 (住院): an outpatient encounter; 急诊 passes where the basis allows it. */
+/** What an encounter is, as far as a 限住院 drug is concerned; undefined when the request does not say. */
+type VisitSetting = 'inpatient' | 'outpatient' | 'pharmacy' | 'other';
+
+/**
+ * med_mdtrt_type by the spec's dictionary (3101-3103.md §2.9: 1 门诊, 2 住院, 3 购药, 4 其他), med_type by the national
+ * one (1x 门诊, 2x 住院, 41 定点药店购药). A med_type of 住院 wins: S-02 numbers 3 住院 (1 门诊/2 药店购药/3 住院), and an
+ * encounter billed as an admission is one. med_type 41 is a pharmacy purchase whatever the 就诊类型. An empty 就诊类型
+ * or one outside the dictionary (湖南's "110") is read by a med_type of 1x (门诊); with a med_type that says nothing
+ * it is not guessed (and data-quality.ts names the fields when neither can be read).
+ */
+function visitSetting(e: Encounter): VisitSetting | undefined {
+  const medType = e.medType;
+  if (medType.startsWith('2')) return 'inpatient';
+  if (medType === '41') return 'pharmacy';
+  switch (e.medMdtrtType) {
+    case '1':
+      return 'outpatient';
+    case '2':
+      return 'inpatient';
+    case '3':
+      return 'pharmacy';
+    case '4':
+      return medType.startsWith('1') ? 'outpatient' : 'other';
+    default:
+      // Empty, or no code of the dictionary (Hunan's "110", its med_type with a 0): med_type decides, as isOutpatient.
+      return isMedTypeCode(medType) && medType.startsWith('1') ? 'outpatient' : undefined;
+  }
+}
+
+/** 「本次为…」 of a visit that is not an admission, in the words of the place the drug was dispensed. */
+function notInpatientFact(setting: Exclude<VisitSetting, 'inpatient'>, e: Encounter): string {
+  if (setting === 'outpatient') return `本次为门诊就诊（${medTypeText(e.medType)}）`;
+  if (setting === 'pharmacy')
+    return `本次为药店购药（就诊类型 ${e.medMdtrtType || '未填写'}，${medTypeText(e.medType)}）`;
+  return `本次不是住院（就诊类型 ${e.medMdtrtType}，${medTypeText(e.medType)}）`;
+}
+
+/**
+ * 药品限就医方式 (住院): every encounter known not to be an admission (visitSetting): an outpatient visit, and a
+ * purchase at a pharmacy or another non-inpatient visit too, since a drug the fund pays only for inpatients is not paid
+ * there either (rules.md names only the outpatient case; ω-3鱼油脂肪乳 bought 购药划卡 went unreminded). 急诊 passes
+ * where the basis allows it. An unknown visit type is not checked.
+ */
 export const checkVisitType: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'visit_type') return undefined;
@@ -46,9 +88,10 @@ export const checkVisitType: PointCheck = (entry, lines) => {
     lines,
     (line) => {
       const e = line.encounter;
-      if (!isOutpatient(e)) return undefined;
+      const setting = visitSetting(e);
+      if (setting === undefined || setting === 'inpatient') return undefined;
       if (limit.allowEmergency && e.medType === '13') return undefined;
-      return `本次为门诊就诊（${medTypeText(e.medType)}）`;
+      return notInpatientFact(setting, e);
     },
     (fact, line) => `${itemLabel(entry, line)}限${limit.allowEmergency ? '急诊或' : ''}住院患者使用，${fact}。`,
   );
@@ -56,6 +99,16 @@ export const checkVisitType: PointCheck = (entry, lines) => {
 
 export function hospitalLevel(e: Encounter, config: EvaluatorConfig): 1 | 2 | 3 | undefined {
   return config.hospitalLevel ?? config.medinsLevelMap[e.medinsLevel];
+}
+
+/**
+ * Where the level came from, so that IT can spot a wrong reading: medins_lv has two code lists in use (1/2/3 or 01–03
+ * by level, and the ten-grade hospital list where 02 is 三级甲等), and which one medinsLevelMap should follow is not
+ * settled; 「本机构为二级医疗机构」 said nothing of the code it was read from.
+ */
+function levelFact(e: Encounter, level: 1 | 2 | 3, config: EvaluatorConfig): string {
+  if (config.hospitalLevel !== undefined) return `本机构按本机配置（hospitalLevel）为${LEVEL_NAME[level]}医疗机构`;
+  return `本机构等级代码 ${e.medinsLevel}，按${LEVEL_NAME[level]}医疗机构判断`;
 }
 
 /**
@@ -84,7 +137,8 @@ export const checkHospitalLevel: PointCheck = (entry, lines, ctx) => {
     (line) => {
       if (limit.firstPrescriptionOnly && hadBefore(line, lines)) return undefined;
       const level = hospitalLevel(line.encounter, ctx.config);
-      return level !== undefined && level < limit.level ? `本机构为${LEVEL_NAME[level]}医疗机构` : undefined;
+      if (level === undefined || level >= limit.level) return undefined;
+      return levelFact(line.encounter, level, ctx.config);
     },
     (fact, line) => `${itemLabel(entry, line)}限${LEVEL_NAME[limit.level]}及以上医疗机构使用，${fact}。`,
   );

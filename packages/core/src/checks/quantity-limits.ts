@@ -56,6 +56,32 @@ function useDays(lines: readonly Line[], encounterId?: string): number[] {
   return [...days].sort((a, b) => a - b);
 }
 
+/**
+ * The part of a line's amount that falls on its days from `firstBeyond` on. A stop-dated long-term order is one
+ * charge for its whole run (as max_qty_per_period spreads its cnt), so an order of 20 days written up front owes
+ * only the days beyond the limit: 6 of 20 are 60.00 of 200, not 200. An open order's cnt is the day's count (its
+ * amount one day's charge) and a one-off line covers its one day: either falls beyond whole.
+ */
+function amountBeyond(line: Line, firstBeyond: number): number {
+  const covered = line.lastDay - line.beginDay + 1;
+  if (!line.stopDated || covered <= 1 || covered > MAX_USE_DAYS) return line.amount;
+  const beyond = line.lastDay - Math.max(line.beginDay, firstBeyond) + 1;
+  return round2((line.amount * beyond) / covered);
+}
+
+/**
+ * 「已用药 N 天」 only for days already past: a course ordered up front (a long-term order stopped 20 days ahead) has
+ * days not yet given, and calling them used told the doctor the patient had had a course he was only now writing.
+ * `days` are the counted days of use, ascending; `today` the request day.
+ */
+function daysOfUse(days: readonly number[], today: number, used: string): string {
+  let given = 0;
+  while (given < days.length && days[given]! <= today) given++;
+  if (given === days.length) return `${used} ${days.length} 天`;
+  const ordered = `医嘱开具至 ${formatDay(days[days.length - 1]!)}，共 ${days.length} 天`;
+  return given === 0 ? ordered : `${used} ${given} 天，${ordered}`;
+}
+
 /** Every unflagged line of the hit's patient that `counted` says was counted is 涉及项. */
 function involveCounted(hits: Hit[], lines: readonly Line[], counted: (line: Line) => boolean): void {
   for (const hit of hits) {
@@ -93,23 +119,27 @@ function usedWord(lines: readonly Line[]): string {
  * - `span` (支付不超过12个月, 总时间不超过90天): the time since the first day of use;
  * - `admission` (单次住院): the days of use within the current line's encounter;
  * - `episode` (新发, 发作, 一个疾病过程): the days of use within the current episode.
- * Current lines on days beyond the limit are flagged with their amount. One pass over the lines, plus a sort of the
+ * Current lines on days beyond the limit are flagged with the part of their amount on those days (amountBeyond). One pass over the lines, plus a sort of the
  * distinct days of use where days are counted.
  */
 export const checkMaxPayDays: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'max_pay_days') return undefined;
-  if (limit.count === 'span') return paySpan(entry, limit, lines);
-  if (limit.count === 'admission') return payDaysPerAdmission(entry, limit, lines);
-  if (limit.count === 'episode') return payDaysPerEpisode(entry, limit, lines, ctx.config.payDays.episodeGapDays);
+  const today = ctx.now.day;
+  if (limit.count === 'span') return paySpan(entry, limit, lines, today);
+  if (limit.count === 'admission') return payDaysPerAdmission(entry, limit, lines, today);
+  if (limit.count === 'episode')
+    return payDaysPerEpisode(entry, limit, lines, ctx.config.payDays.episodeGapDays, today);
   const sorted = useDays(lines);
   if (sorted.length <= limit.days) return undefined;
   const lastAllowed = sorted[limit.days - 1]!;
-  const fact = `${usedWord(lines)} ${sorted.length} 天（${formatDay(sorted[0]!)} 起）`;
-  const message = `${itemLabel(entry)}支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[limit.days]!)} 起超出。`;
+  const firstBeyond = sorted[limit.days]!;
+  const fact = `${daysOfUse(sorted, ctx.now.day, usedWord(lines))}（${formatDay(sorted[0]!)} 起）`;
+  const message = `${itemLabel(entry)}支付不超过 ${limit.days} 天，${fact}，${formatDay(firstBeyond)} 起超出。`;
   const hits: Hit[] = [];
   for (const line of lines)
-    if (line.current && line.lastDay > lastAllowed) addFlag(hits, line, line.amount, message, fact, false);
+    if (line.current && line.lastDay > lastAllowed)
+      addFlag(hits, line, amountBeyond(line, firstBeyond), message, fact, false);
   if (hits.length === 0) return undefined;
   involveRest(hits, lines);
   return hits;
@@ -121,7 +151,7 @@ export const checkMaxPayDays: PointCheck = (entry, lines, ctx) => {
  * `months` later). A current line running on day N+1 or later (N or more days after the first day) is beyond it,
  * however few days of use the span held: three-weekly infusions or weekly sessions reach the end of the span too.
  */
-function paySpan(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[]): Hit[] | undefined {
+function paySpan(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[], today: number): Hit[] | undefined {
   let latest = Number.NEGATIVE_INFINITY;
   for (const line of lines) if (line.current && line.lastDay > latest) latest = line.lastDay;
   const spanEnd = (from: number) => (limit.months ? addMonths(from, limit.months) : from + limit.days);
@@ -134,13 +164,15 @@ function paySpan(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[])
   const end = spanEnd(first);
   if (latest < end) return undefined;
   const span = limit.months ? `${limit.months} 个月` : `${limit.days} 天`;
+  // The span is full only once its end has come; before that the order is written past it.
+  const reached = latest > today ? `，医嘱开具至 ${formatDay(latest)}，超过 ${span}` : `已满 ${span}`;
   const fact = limit.months
-    ? `自 ${formatDay(first)} 首次使用已满 ${span}`
-    : `自 ${formatDay(first)} 首次使用已满 ${span}（至 ${formatDay(latest)} 为第 ${latest - first + 1} 天）`;
+    ? `自 ${formatDay(first)} 首次使用${reached}`
+    : `自 ${formatDay(first)} 首次使用${reached}（至 ${formatDay(latest)} 为第 ${latest - first + 1} 天）`;
   const message = `${itemLabel(entry)}支付不超过 ${span}，${fact}，${formatDay(end)} 起超出。`;
   const hits: Hit[] = [];
   for (const line of lines)
-    if (line.current && line.lastDay >= end) addFlag(hits, line, line.amount, message, fact, false);
+    if (line.current && line.lastDay >= end) addFlag(hits, line, amountBeyond(line, end), message, fact, false);
   involveCounted(hits, lines, (line) => line.lastDay >= first);
   return hits;
 }
@@ -149,7 +181,12 @@ function paySpan(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[])
  * 单次住院: the distinct days of use of the lines of the current line's own encounter (mdtrt_id), current and context
  * (the earlier days of this admission); earlier admissions sent as history do not count.
  */
-function payDaysPerAdmission(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[]): Hit[] | undefined {
+function payDaysPerAdmission(
+  entry: PointEntry,
+  limit: PayDaysLimit,
+  lines: readonly Line[],
+  today: number,
+): Hit[] | undefined {
   let hits: Hit[] | undefined;
   // Almost always one encounter holds current lines; another is counted on its own.
   const done: string[] = [];
@@ -160,13 +197,14 @@ function payDaysPerAdmission(entry: PointEntry, limit: PayDaysLimit, lines: read
     const sorted = useDays(lines, encounter.id);
     if (sorted.length <= limit.days) continue;
     const lastAllowed = sorted[limit.days - 1]!;
+    const firstBeyond = sorted[limit.days]!;
     const stay = isOutpatient(encounter) ? '就诊' : '住院';
-    const fact = `本次${stay}${usedWord(lines)} ${sorted.length} 天（${formatDay(sorted[0]!)} 起）`;
-    const message = `${itemLabel(entry)}单次${stay}支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[limit.days]!)} 起超出。`;
+    const fact = `本次${stay}${daysOfUse(sorted, today, usedWord(lines))}（${formatDay(sorted[0]!)} 起）`;
+    const message = `${itemLabel(entry)}单次${stay}支付不超过 ${limit.days} 天，${fact}，${formatDay(firstBeyond)} 起超出。`;
     const found: Hit[] = [];
     for (const l of lines)
       if (l.current && l.encounter.id === encounter.id && l.lastDay > lastAllowed)
-        addFlag(found, l, l.amount, message, fact, false);
+        addFlag(found, l, amountBeyond(l, firstBeyond), message, fact, false);
     if (found.length === 0) continue;
     involveCounted(found, lines, (l) => l.encounter.id === encounter.id);
     hits = hits ? hits.concat(found) : found;
@@ -187,6 +225,7 @@ function payDaysPerEpisode(
   limit: PayDaysLimit,
   lines: readonly Line[],
   gapDays: number,
+  today: number,
 ): Hit[] | undefined {
   const sorted = useDays(lines);
   if (sorted.length <= limit.days) return undefined;
@@ -202,12 +241,13 @@ function payDaysPerEpisode(
       const from = sorted[runStart]!;
       const to = sorted[i - 1]!;
       const lastAllowed = sorted[runStart + limit.days - 1]!;
-      const fact = `本次病程（${formatDay(from)} 起，未停用超过 ${gapDays} 天）${usedWord(lines)} ${count} 天`;
-      const message = `${itemLabel(entry)}一个病程支付不超过 ${limit.days} 天，${fact}，${formatDay(sorted[runStart + limit.days]!)} 起超出。`;
+      const firstBeyond = sorted[runStart + limit.days]!;
+      const fact = `本次病程（${formatDay(from)} 起，未停用超过 ${gapDays} 天）${daysOfUse(sorted.slice(runStart, i), today, usedWord(lines))}`;
+      const message = `${itemLabel(entry)}一个病程支付不超过 ${limit.days} 天，${fact}，${formatDay(firstBeyond)} 起超出。`;
       let flagged = false;
       for (const line of lines) {
         if (line.current && line.beginDay >= from && line.beginDay <= to && line.lastDay > lastAllowed) {
-          addFlag(hits, line, line.amount, message, fact, false);
+          addFlag(hits, line, amountBeyond(line, firstBeyond), message, fact, false);
           flagged = true;
         }
       }
