@@ -203,7 +203,7 @@ describe('pay-days points: what the text says is counted', () => {
         '银杏内酯注射液 14',
         '注射用丹参多酚酸 14',
         '注射用黄芪多糖 14',
-        '注射用益气复脉(冻干) 15',
+        '注射用益气复脉(冻干) 14', // published "15天"; its basis says 14 (pay-days-basis.test.ts)
         '注射用重组人脑利钠肽 3',
       ],
       // 限新发的…, 在发作48小时内开始使用, 一个疾病过程.
