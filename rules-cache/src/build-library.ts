@@ -94,6 +94,7 @@ function withoutRevisedCodes(
 export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   const framework = new Map(options.framework.map((r) => [r.code, r]));
   const issues: ImportIssue[] = [];
+  const notes: ImportIssue[] = [];
   const revised = new Map<string, { file: string; row: number; record: PublishedRecord }>();
   for (const source of options.revisions ?? []) {
     for (const { row, record } of source.records) revised.set(replaceKey(record), { file: source.file, row, record });
@@ -125,6 +126,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       issues.push({ file, row, field: 'limit_value', message: parsed.error });
       continue;
     }
+    if (parsed.note) notes.push({ file, row, field: 'limit_value', message: parsed.note });
     for (const field of ['effective_from', 'effective_to'] as const) {
       const v = record[field];
       if (v !== undefined && v !== '' && !DATE.test(v))
@@ -184,7 +186,8 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   quietWhereSecondLineDecides(points);
   if (options.seedRules !== false)
     for (const rule of seedRules(framework)) if (!rules.has(rule.id)) rules.set(rule.id, rule);
-  return { ok: true, value: { meta: options.meta, rules: [...rules.values()], knowledgePoints: points } };
+  const value = { meta: options.meta, rules: [...rules.values()], knowledgePoints: points };
+  return notes.length > 0 ? { ok: true, value, notes } : { ok: true, value };
 }
 
 /** A point waiting for its id, with the parts the id is made of. */

@@ -4,7 +4,8 @@ import { readStatedAge } from './age-bounds';
 import { readFirstLine } from './first-line-classes';
 import { quietIndication } from './indication-diagnoses';
 
-export type ParsedLimits = { ok: true; kind: CheckKind; limits: Limit[] } | { ok: false; error: string };
+/** `note`: read, but the record contradicts itself; the importer reports it without refusing the record. */
+export type ParsedLimits = { ok: true; kind: CheckKind; limits: Limit[]; note?: string } | { ok: false; error: string };
 
 const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
 
@@ -32,6 +33,12 @@ function days(text: string): number | undefined {
   const w = /(\d+|[一二两三四五六七八九十])\s*周/.exec(text);
   if (w) return (Number(w[1]) || CN_NUM[w[1]!] || 1) * 7;
   return undefined;
+}
+
+/** The days of payment a basis states (支付不超过14天, 单次住院最多支付14天), when it states one count. */
+function basisPayDays(basis: string): number | undefined {
+  const counts = new Set([...basis.matchAll(/支付[^。；;\d]*?(\d+)\s*[天日]/g)].map((m) => Number(m[1])));
+  return counts.size === 1 ? [...counts][0] : undefined;
 }
 
 function cnNumber(text: string): number | undefined {
@@ -119,13 +126,25 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
       return one('min_hospital_level', { kind: 'min_hospital_level', level });
     }
     case 'max_pay_days': {
-      const n = days(value);
-      if (!n) return fail('应为 N天');
+      const published = days(value);
+      if (!published) return fail('应为 N天');
+      // The basis is the catalogue's own restriction, the text the fund pays by and the reminder quotes as 依据; the
+      // limit_value is a figure derived from it. Where they differ (注射用益气复脉(冻干): "15天" beside 「单次住院最多
+      // 支付14天」, in batch 6 and again in the 2026-01 re-issue, which reworded the basis and kept its 14; its batch 5
+      // level point says 14 too; every other pay-days point's figure is its basis' count) the basis wins, so the
+      // message never contradicts its own 依据, and the importer reports the conflict.
+      const stated = basisPayDays(basis);
+      const n = stated ?? published;
+      const note =
+        stated !== undefined && stated !== published
+          ? `限支付疗程 limit_value ${JSON.stringify(value)} 与依据所写 ${stated} 天不一致，按依据 ${stated} 天`
+          : undefined;
       const payDays: Limit = { kind: 'max_pay_days', days: n, ...payDaysCount(`${value}\n${basis}`) };
       // "住院方可支付，单次最多支付14天" (six injections, 2026-01 wording): an outpatient use is not paid at all.
-      if (INPATIENT_ONLY.test(basis))
-        return { ok: true, kind: 'max_pay_days', limits: [payDays, { kind: 'visit_type', allowEmergency: false }] };
-      return one('max_pay_days', payDays);
+      const limits: Limit[] = INPATIENT_ONLY.test(basis)
+        ? [payDays, { kind: 'visit_type', allowEmergency: false }]
+        : [payDays];
+      return { ok: true, kind: 'max_pay_days', limits, ...(note && { note }) };
     }
     case 'max_pay_days_text': {
       // Published as prose (batch 8 services): the total course becomes max_pay_days (a span where it is a

@@ -23,7 +23,11 @@ export interface ImportIssue {
   message: string;
 }
 
-export type ImportResult<T> = { ok: true; value: T } | { ok: false; issues: ImportIssue[] };
+/**
+ * `notes`: what was imported but is worth a look (a record that contradicts itself, read one way on purpose); unlike
+ * issues they do not refuse the import.
+ */
+export type ImportResult<T> = { ok: true; value: T; notes?: ImportIssue[] } | { ok: false; issues: ImportIssue[] };
 
 export function formatIssues(issues: readonly ImportIssue[]): string {
   return issues.map((i) => `${i.file}:${i.row}${i.field ? ` ${i.field}` : ''}: ${i.message}`).join('\n');

@@ -100,7 +100,11 @@ export function registerBundle(program: Command): void {
       } else if (options.parent) lines.push('  no delta: the library is identical to the parent');
       if (written.removed.length > 0) lines.push(`  removed old files: ${written.removed.join(', ')}`);
       process.stdout.write(`${lines.join('\n')}\n`);
-      warn([...written.warnings, futureDateWarning(m.created_at, Date.now(), WORKSTATION_CLOCK_AHEAD_MS)]);
+      warn([
+        ...(built.notes ? formatIssues(built.notes).split('\n') : []),
+        ...written.warnings,
+        futureDateWarning(m.created_at, Date.now(), WORKSTATION_CLOCK_AHEAD_MS),
+      ]);
     });
 
   bundle
