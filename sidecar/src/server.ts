@@ -263,7 +263,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     });
 
     await app.register(requestLog, { report });
-    await app.register(hostGuard, { listenHost: config.host });
+    await app.register(hostGuard, { listenHost: config.host, adminToken: config.adminToken });
     await app.register(remoteRecordsGuard, { listenHost: config.host, adminToken: config.adminToken });
     await app.register(remoteNationalGuard, {
       listenHost: config.host,

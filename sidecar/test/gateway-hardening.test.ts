@@ -192,11 +192,60 @@ describe('a rebound domain on the other routes (DNS rebinding)', () => {
     expect(mapped.body.infcode).toBe(0);
   });
 
-  it('refuses no Host when the hospital chose to listen beyond loopback', async () => {
-    const open = await testServer({ host: '0.0.0.0' });
+  it('listening beyond loopback, still refuses a foreign Host from this machine without the admin token', async () => {
+    const TOKEN = 'admin-token-rebind-4f1d93c0';
+    const open = await testServer({ host: '0.0.0.0', adminToken: TOKEN });
     try {
-      const reply = await open.app.inject({ url: '/healthz', headers: { host: 'ws-0231.hospital.local:17311' } });
-      expect(reply.statusCode).toBe(200);
+      await open.listen();
+      const first = await callService(open, analysisEnvelope({ encounterId: 'MZ-H-REBIND-4', taskId: 'T-REBIND-4' }));
+      expect(first.body.infcode).toBe(0);
+      const { port } = open.app.server.address() as AddressInfo;
+      const get = (from: string, url: string, headers: Record<string, string>) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          http
+            .get({ host: from, port, path: url, headers }, (res) => {
+              let body = '';
+              res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+            })
+            .on('error', reject);
+        });
+      const foreign = `rebind.example.com:${port}`;
+      // The workstation's own browser, its page's domain rebound to 127.0.0.1.
+      for (const url of ['/v1/tasks/T-REBIND-4', '/v1/stats?by=doctor', '/v1/status', '/metrics', '/healthz']) {
+        const rebound = await get('127.0.0.1', url, { host: foreign });
+        expect(rebound.status, url).toBe(403);
+        expect(rebound.body).not.toContain('MZ-H-REBIND-4');
+      }
+      // What callers on this machine legitimately use: loopback names, its host name, its own addresses.
+      const external = Object.values(os.networkInterfaces())
+        .flat()
+        .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+      const names = [`127.0.0.1:${port}`, `localhost:${port}`, `${os.hostname()}:${port}`, os.hostname().toUpperCase()];
+      if (external) names.push(`${external}:${port}`);
+      for (const host of names) {
+        expect((await get('127.0.0.1', '/v1/tasks/T-REBIND-4', { host })).status, host).toBe(200);
+      }
+      // Admin tools with the token (push, fleet status) may name the machine by any alias.
+      const withToken = { host: `ws-0231.hospital.local:${port}`, authorization: `Bearer ${TOKEN}` };
+      expect((await get('127.0.0.1', '/v1/tasks/T-REBIND-4', withToken)).status).toBe(200);
+      expect(
+        (await get('127.0.0.1', '/v1/tasks/T-REBIND-4', { ...withToken, authorization: 'Bearer wrong-token-000000' }))
+          .status,
+      ).toBe(403);
+      if (external) {
+        // Another machine: monitoring reads health under whatever name it knows the workstation by; records need
+        // the token, under any name.
+        const alias = { host: `ws-0231.hospital.local:${port}` };
+        expect((await get(external, '/healthz', alias)).status).toBe(200);
+        expect((await get(external, '/v1/tasks/T-REBIND-4', alias)).status).toBe(401);
+        expect((await get(external, '/v1/tasks/T-REBIND-4', withToken)).status).toBe(200);
+      }
+      // The national route stays open to any Host (the drop-in under the gateway's name), as when on loopback.
+      const mapped = await callService(open, analysisEnvelope({ encounterId: 'MZ-H-REBIND-5' }), {
+        headers: { host: 'hisgw.example.gov.cn:17311' },
+      });
+      expect(mapped.body.infcode).toBe(0);
     } finally {
       await open.close();
     }
