@@ -7,6 +7,7 @@ import { sharedSerials } from './analysis/analysis-protocol';
 import { AnalysisThread } from './analysis/analysis-thread';
 import type { SidecarConfig } from './config';
 import { checkDataDirWritable } from './data-dir-access';
+import { lockDataDir } from './data-dir-lock';
 import { LibraryHolder } from './library-holder';
 import { flushLog, type Logger, openLoggers } from './logging';
 import { directLane } from './national/direct-lane';
@@ -84,17 +85,32 @@ export interface SidecarServer {
 export async function createServer(options: CreateServerOptions): Promise<SidecarServer> {
   const { config } = options;
   checkDataDirWritable(config.dataDir);
-  const { logger, requestLogger } = options.logger
-    ? { logger: options.logger, requestLogger: options.logger }
-    : await openLoggers(config.log);
+  // Before anything is written there, the log included: a second sidecar on this directory refuses in one line.
+  const lock = lockDataDir(config.dataDir);
+  let logging: Awaited<ReturnType<typeof openLoggers>>;
+  try {
+    logging = options.logger
+      ? { logger: options.logger, requestLogger: options.logger }
+      : await openLoggers(config.log);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const { logger, requestLogger } = logging;
   const startedAt = Date.now();
   // Schema validators compiled before the first request arrives, not during it.
   compileValidators();
 
-  const db = openDatabase(config.dataDir);
+  let db: Db;
+  try {
+    db = openDatabase(config.dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   // Whatever is started below is stopped again if the sidecar cannot be put together (a bad setting, a plugin that
   // fails): an application that catches the error is left with no threads running and the database closed.
-  const undo: (() => unknown)[] = [() => db.close()];
+  const undo: (() => unknown)[] = [() => lock.release(), () => db.close()];
   try {
     // Both threads start together: each takes tens of milliseconds to come up.
     const [checkpointer, recordSink] = await Promise.all([
@@ -354,6 +370,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : config.port;
         listening = { port };
+        lock.listening(port);
         writePortFile(config.dataDir, port, config.shimToken);
         setImmediate(() => void queueFigures());
         for (const forwarder of forwarders) forwarder.start();
@@ -380,6 +397,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           if (listening) removePortFile(config.dataDir, listening.port);
           await checkpointer.close();
           db.close();
+          lock.release();
           // Log lines are written in blocks (logging.ts): the last ones go out before the process may exit.
           await flushLog(logger);
         })();
