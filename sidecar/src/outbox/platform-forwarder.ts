@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import type { PlatformConfig } from '../config';
 import type { OutboxEntry } from '../store/outbox';
+import { requestTarget } from '../url-credentials';
 import { type DeliveryFailure, httpFailure } from './delivery-failure';
 import type { OutboxDestination } from './outbox-forwarder';
 
@@ -11,17 +12,24 @@ import type { OutboxDestination } from './outbox-forwarder';
  */
 export function platformDestination(config: PlatformConfig & { url: string }): OutboxDestination {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
+  // userinfo in the URL is sent as HTTP Basic authorization (undici would drop it); explicit headers win.
+  const target = requestTarget(config.url);
   return {
     name: 'platform',
     kinds: ['disposition', 'daily_figures'],
     retryMinMs: config.retryMinMs,
     retryMaxMs: config.retryMaxMs,
     async deliver(entry: OutboxEntry): Promise<DeliveryFailure | undefined> {
-      const response = await request(config.url, {
+      const response = await request(target.url, {
         method: 'POST',
         dispatcher: agent,
         signal: AbortSignal.timeout(config.timeoutMs),
-        headers: { ...config.headers, 'content-type': 'application/json; charset=utf-8', 'idempotency-key': entry.id },
+        headers: {
+          ...target.headers,
+          ...config.headers,
+          'content-type': 'application/json; charset=utf-8',
+          'idempotency-key': entry.id,
+        },
         body: `{"id":${JSON.stringify(entry.id)},"kind":${JSON.stringify(entry.kind)},"created_at":${JSON.stringify(
           new Date(entry.createdAt).toISOString(),
         )},"payload":${entry.payload}}`,

@@ -1,5 +1,6 @@
 import { MAX_MANIFEST_BYTES } from '@prealert/rules-cache';
 import { type Agent, errors, request } from 'undici';
+import { requestTarget, shownUrl } from '../url-credentials';
 
 /** A failed exchange with the platform, worded for /v1/status. */
 export class FetchError extends Error {
@@ -8,17 +9,18 @@ export class FetchError extends Error {
 
 export type ManifestFetch = { status: 304 } | { status: 200; bytes: Buffer; etag?: string };
 
-function describe(error: unknown, url: string, timeoutMs: number): FetchError {
+/** `shown`: the URL as it may be printed (url-credentials.ts). */
+function describe(error: unknown, shown: string, timeoutMs: number): FetchError {
   if (error instanceof FetchError) return error;
   if (
     error instanceof errors.HeadersTimeoutError ||
     error instanceof errors.BodyTimeoutError ||
     (error as Error).name === 'TimeoutError'
   ) {
-    return new FetchError(`GET ${url}: no answer within ${timeoutMs} ms`);
+    return new FetchError(`GET ${shown}: no answer within ${timeoutMs} ms`);
   }
   const code = (error as NodeJS.ErrnoException).code;
-  return new FetchError(`GET ${url}: ${code ? `${code} ` : ''}${(error as Error).message ?? String(error)}`);
+  return new FetchError(`GET ${shown}: ${code ? `${code} ` : ''}${(error as Error).message ?? String(error)}`);
 }
 
 /** GET manifest.json, conditional on the ETag of the last one that was acted on: a 304 costs a few hundred bytes. */
@@ -28,10 +30,12 @@ export async function fetchManifest(
   etag: string | undefined,
   timeoutMs: number,
 ): Promise<ManifestFetch> {
+  const shown = shownUrl(url);
   try {
-    const response = await request(url, {
+    const target = requestTarget(url);
+    const response = await request(target.url, {
       dispatcher: agent,
-      headers: { accept: 'application/json', ...(etag ? { 'if-none-match': etag } : {}) },
+      headers: { ...target.headers, accept: 'application/json', ...(etag ? { 'if-none-match': etag } : {}) },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
@@ -42,20 +46,20 @@ export async function fetchManifest(
     }
     if (response.statusCode !== 200) {
       await response.body.dump();
-      throw new FetchError(`GET ${url}: HTTP ${response.statusCode}`);
+      throw new FetchError(`GET ${shown}: HTTP ${response.statusCode}`);
     }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
-      if (size > MAX_MANIFEST_BYTES) throw new FetchError(`GET ${url}: larger than ${MAX_MANIFEST_BYTES} bytes`);
+      if (size > MAX_MANIFEST_BYTES) throw new FetchError(`GET ${shown}: larger than ${MAX_MANIFEST_BYTES} bytes`);
       chunks.push(chunk as Buffer);
     }
     const header = response.headers.etag;
     const tag = Array.isArray(header) ? header[0] : header;
     return { status: 200, bytes: Buffer.concat(chunks), ...(tag ? { etag: tag } : {}) };
   } catch (error) {
-    throw describe(error, url, timeoutMs);
+    throw describe(error, shown, timeoutMs);
   }
 }
 
@@ -73,31 +77,34 @@ export async function streamFile(
   const { maxBytes, timeoutMs, deadlineMs } = limits;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), deadlineMs);
+  const shown = shownUrl(url);
   try {
-    const response = await request(url, {
+    const target = requestTarget(url);
+    const response = await request(target.url, {
       dispatcher: agent,
+      headers: target.headers,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: deadline.signal,
     });
     if (response.statusCode !== 200) {
       await response.body.dump();
-      throw new FetchError(`GET ${url}: HTTP ${response.statusCode}`);
+      throw new FetchError(`GET ${shown}: HTTP ${response.statusCode}`);
     }
     const length = Number(response.headers['content-length']);
     if (Number.isFinite(length) && length > maxBytes) {
       response.body.destroy();
-      throw new FetchError(`GET ${url}: ${length} bytes, more than the ${maxBytes} expected`);
+      throw new FetchError(`GET ${shown}: ${length} bytes, more than the ${maxBytes} expected`);
     }
     for await (const chunk of response.body) await onChunk(chunk as Buffer);
   } catch (error) {
     if (error instanceof Error && error.name === 'BundleError') throw error;
     if (deadline.signal.aborted) {
       throw new FetchError(
-        `GET ${url}: not received within ${deadlineMs / 1000} s (PREALERT_SYNC_DOWNLOAD_DEADLINE_S)`,
+        `GET ${shown}: not received within ${deadlineMs / 1000} s (PREALERT_SYNC_DOWNLOAD_DEADLINE_S)`,
       );
     }
-    throw describe(error, url, timeoutMs);
+    throw describe(error, shown, timeoutMs);
   } finally {
     clearTimeout(timer);
   }

@@ -14,6 +14,7 @@ import { Agent } from 'undici';
 import { backoff, jittered } from '../backoff';
 import type { LibraryHolder } from '../library-holder';
 import type { Logger } from '../logging';
+import { shownUrl, siblingUrl } from '../url-credentials';
 import { fetchManifest } from './bundle-fetch';
 import { checkSize } from './bundle-size';
 import { deltaApplies, receiveDelta } from './delta';
@@ -330,27 +331,29 @@ export class LibrarySync {
     try {
       this.agent ??= new Agent({ keepAliveTimeout: 30_000, connections: 2 });
       const fetched = await fetchManifest(this.agent, url, this.memory.etag, this.config.timeoutMs);
+      // What the checks below name in their errors: these reach /v1/status, /readyz, the log and err_msg.
+      const shown = shownUrl(url);
       if (fetched.status === 304) {
         this.succeeded();
         return { outcome: 'not_modified' };
       }
-      const verified = verifyManifest(fetched.bytes, this.trustedKeys, url);
+      const verified = verifyManifest(fetched.bytes, this.trustedKeys, shown);
       const m = verified.manifest;
-      checkRegion(m, this.config.region, url);
-      this.replay.checkNotFuture(m, url);
+      checkRegion(m, this.config.region, shown);
+      this.replay.checkNotFuture(m, shown);
       this.available = { version: m.version, sha256: m.library.sha256, created_at: m.created_at };
-      const settled = this.notToActivate(m, url);
+      const settled = this.notToActivate(m, shown);
       if (settled) {
         this.succeeded(fetched.etag, m.library.sha256);
         return settled;
       }
-      checkSize(m, url, this.config.maxBundleBytes);
+      checkSize(m, shown, this.config.maxBundleBytes);
       checkNotSkipped(this.memoryFile, m, fetched.etag, retrySkipped);
       const outcome = await this.exclusive(async (): Promise<PollOutcome> => {
         // Again under the lock: a push or a rollback that ran while this poll waited for it may have changed
         // what runs and how new a bundle must be (without this, the platform's older library replaced a newer
         // one IT had just pushed).
-        const settledNow = this.notToActivate(m, url);
+        const settledNow = this.notToActivate(m, shown);
         if (settledNow) return settledNow;
         downloading = { manifest: m, etag: fetched.etag };
         return { outcome: 'activated', report: await this.activateFromPlatform(verified, fetched.bytes, url) };
@@ -375,12 +378,12 @@ export class LibrarySync {
    * Why the platform's library is not activated: it runs already, IT held it back; thrown: it reuses the running
    * library's name, or it is older (a replay).
    */
-  private notToActivate(m: BundleManifest, url: string): PollOutcome | undefined {
+  private notToActivate(m: BundleManifest, where: string): PollOutcome | undefined {
     if (m.library.sha256 === this.active?.sha256) return { outcome: 'current', version: m.version };
     if (this.store.heldBack.includes(m.library.sha256)) return { outcome: 'held_back', version: m.version };
-    refuseReusedName(m, this.active, url);
+    refuseReusedName(m, this.active, where);
     // The running library counts even when it could not be saved: the platform's older one would be a step back.
-    this.replay.checkNotReplayed(m, url, this.memory, [this.store.current, this.active]);
+    this.replay.checkNotReplayed(m, where, this.memory, [this.store.current, this.active]);
     return undefined;
   }
 
@@ -412,7 +415,7 @@ export class LibrarySync {
   ): Promise<ActivationReport> {
     const m = verified.manifest;
     const download = (file: string, size: number): Payload => ({
-      url: new URL(file, url).toString(),
+      url: siblingUrl(file, url),
       limits: { maxBytes: size, timeoutMs: this.config.timeoutMs, deadlineMs: this.config.downloadDeadlineMs },
     });
     let deltaError: string | undefined;

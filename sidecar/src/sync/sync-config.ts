@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { MANIFEST_FILE } from '@prealert/rules-cache';
 import { ConfigError } from '../config';
+import { siblingUrl } from '../url-credentials';
 
 export type StalePolicy = 'serve' | 'refuse';
 
@@ -92,7 +93,8 @@ export function manifestUrlOf(base: string): string {
   }
   if (url.pathname.endsWith('.json')) return url.toString();
   if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return new URL(MANIFEST_FILE, url).toString();
+  // The query (a bundle server's access key) is kept, as on the bundle files (library-sync.ts).
+  return siblingUrl(MANIFEST_FILE, url.toString());
 }
 
 export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig {

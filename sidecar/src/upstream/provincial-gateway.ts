@@ -6,6 +6,7 @@ import type { UpstreamGatewayConfig } from '../config';
 import { type DeliveryFailure, httpFailure } from '../outbox/delivery-failure';
 import type { OutboxDestination } from '../outbox/outbox-forwarder';
 import type { OutboxEntry } from '../store/outbox';
+import { requestTarget, siblingUrl } from '../url-credentials';
 import { parseGatewayAmount } from './gateway-amount';
 import { tifHeaders } from './tif-signature';
 
@@ -52,6 +53,8 @@ export interface UpstreamFeedback {
 export class ProvincialGateway {
   private readonly agent: Agent;
   private readonly url: string;
+  /** HTTP Basic authorization from the configured URL's userinfo, which undici would not send. */
+  private readonly userinfoHeaders: Record<string, string>;
 
   constructor(
     private readonly config: UpstreamGatewayConfig & { url: string },
@@ -59,8 +62,11 @@ export class ProvincialGateway {
   ) {
     const url = new URL(config.url);
     // A bare base URL means "the same national path there", as a HIS only changes its base URL.
-    this.url =
-      url.pathname === '/' || url.pathname === '' ? new URL(CALL_SERVICE_PATH, url).toString() : url.toString();
+    const target = requestTarget(
+      url.pathname === '/' || url.pathname === '' ? siblingUrl(CALL_SERVICE_PATH, config.url) : config.url,
+    );
+    this.url = target.url;
+    this.userinfoHeaders = target.headers;
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: { timeout: config.timeoutMs } });
   }
 
@@ -81,6 +87,7 @@ export class ProvincialGateway {
       dispatcher: this.agent,
       signal,
       headers: {
+        ...this.userinfoHeaders,
         ...this.config.headers,
         ...(this.config.tif ? tifHeaders(this.config.tif) : {}),
         'content-type': 'application/json; charset=utf-8',
@@ -185,6 +192,7 @@ export class ProvincialGateway {
       dispatcher: this.agent,
       signal: AbortSignal.timeout(FEEDBACK_TIMEOUT_MS),
       headers: {
+        ...this.userinfoHeaders,
         ...this.config.headers,
         ...(this.config.tif ? tifHeaders(this.config.tif) : {}),
         'content-type': 'application/json; charset=utf-8',

@@ -1,5 +1,6 @@
 import { readManifestUnverified } from '@prealert/rules-cache';
 import { Agent } from 'undici';
+import { shownUrl } from '../../url-credentials';
 import { fetchManifest } from '../bundle-fetch';
 import { message } from '../error-message';
 import { manifestUrlOf } from '../sync-config';
@@ -45,10 +46,12 @@ export async function readPlatformOffer(manifestUrl: string): Promise<PlatformOf
   const agent = new Agent({ connections: 1 });
   try {
     const fetched = await fetchManifest(agent, manifestUrl, undefined, TIMEOUT_MS);
-    if (fetched.status !== 200) return { error: `GET ${manifestUrl}: HTTP ${fetched.status}` };
-    const manifest = readManifestUnverified(fetched.bytes, manifestUrl);
+    const shown = shownUrl(manifestUrl);
+    if (fetched.status !== 200) return { error: `GET ${shown}: HTTP ${fetched.status}` };
+    const manifest = readManifestUnverified(fetched.bytes, shown);
     return {
-      manifest_url: manifestUrl,
+      // Printed by fleet status: the access key is not.
+      manifest_url: shown,
       version: manifest.version,
       sha256: manifest.library.sha256,
       created_at: manifest.created_at,
