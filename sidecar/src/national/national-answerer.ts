@@ -189,6 +189,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
       facts: {
         infno: envelope.infno,
         taskId: result.taskId,
+        ...(result.loggedTaskId === undefined ? {} : { loggedTaskId: result.loggedTaskId }),
         ok: result.ok,
         ...(result.ok ? {} : { error: shortenError(String(result.envelope.err_msg ?? '')) }),
       },

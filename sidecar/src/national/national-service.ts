@@ -57,6 +57,8 @@ export interface NationalAnswer {
   envelope: ResponseEnvelope;
   ok: boolean;
   taskId?: string;
+  /** taskId with the patient's names and ID numbers masked, where it holds any: what the log may say. */
+  loggedTaskId?: string;
   /** envelope.output.result already written as JSON, one string per result: the answer is put together from them. */
   resultJson?: readonly string[];
   /** The answer already fitted to the caller's buffer (NationalCall.format.capacity), as it goes out. */
@@ -198,9 +200,12 @@ export class NationalService {
     }
     // Results echo the request's task_id (the spec's 原样返回); the record, and the client's way back to it, need one.
     const taskId = recordedTaskId(outcome.taskId, call.envelope.msgid);
+    const names = patientNamesOf(input.value);
+    // A HIS may build its task_id from the patient (「T-王秀英-身份证号」): logged masked, stored keyed (records.ts).
+    const maskedTaskId = maskIdNumbers(maskPatientNames(taskId, names));
+    const loggedTaskId = maskedTaskId === taskId ? undefined : maskedTaskId;
 
     let results: AnsweredResult[] = outcome.output.result;
-    const localCount = results.length;
     let upstreamLinks: MergedResults['links'] | undefined;
     /**
      * The gateway's warnings could not be included (slow, down, refused): the list is incomplete, and a client that
@@ -217,15 +222,15 @@ export class NationalService {
         if (merged.links.length > 0) upstreamLinks = merged.links;
         if (answer.notice !== undefined)
           this.deps.logger.warn(
-            { task_id: taskId, upstream_err_msg: maskPatientNames(answer.notice, patientNamesOf(input.value)) },
+            { task_id: maskedTaskId, upstream_err_msg: maskPatientNames(answer.notice, names) },
             'upstream gateway answered infcode 0 with a message',
           );
       } else
         this.deps.logger.warn(
           {
-            task_id: taskId,
+            task_id: maskedTaskId,
             upstream: answer.reason,
-            detail: maskPatientNames(answer.detail, patientNamesOf(input.value)),
+            detail: maskPatientNames(answer.detail, names),
           },
           'upstream gateway answer not used',
         );
@@ -265,13 +270,14 @@ export class NationalService {
     const fitted =
       format?.capacity === undefined ? undefined : fitAnswer(envelope, format.charset, format.capacity, resultJson);
     const shown = fitted?.kept ?? results.map((_, i) => i);
-    // The gateway's texts may name the patient ("参保人王某某…"): the doctor sees them as sent, the record does not.
-    const names = results.length > localCount ? patientNamesOf(input.value) : [];
-    const recordedJson = (i: number): string =>
-      i >= localCount && names.length > 0 ? maskPatientNamesInJson(resultJson[i]!, names) : resultJson[i]!;
+    // The gateway's texts may name the patient ("参保人王某某…"), and so may prealert's own: they quote the item and
+    // diagnosis names as the HIS sent them (「阿帕他胺片 王秀英」). The HIS is answered with them as sent (its own
+    // data, shown to the doctor at this workstation); the record holds them masked.
+    const recordedJson = (i: number): string => maskPatientNamesInJson(resultJson[i]!, names);
     const shownResults = shown.map((i) => results[i]!);
     const record: AnalysisRecord = {
       taskId,
+      ...(loggedTaskId === undefined ? {} : { taskIdNamesPatient: true }),
       infno,
       scenes: outcome.scenes,
       receivedAt: call.receivedAt,
@@ -284,7 +290,7 @@ export class NationalService {
       lineNames: lineNamesOf(input.value, shownResults),
     };
     this.deps.recorder.enqueue(record);
-    return { ok: true, envelope, taskId, resultJson, fittedText: fitted?.text, record };
+    return { ok: true, envelope, taskId, loggedTaskId, resultJson, fittedText: fitted?.text, record };
   }
 
   private async feedback(call: NationalCall, deps: FeedbackDeps): Promise<NationalAnswer> {

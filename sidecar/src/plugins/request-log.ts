@@ -38,7 +38,7 @@ export function requestReporter(logger: Logger, metrics: SidecarMetrics): Reques
           // The HIS's own text, which may hold an ID number (a 就诊号 or 身份证号 as task_id): masked as the other
           // lines' are (redactPatientFields), before an unknown infno is cut.
           infno: facts?.infno === undefined ? undefined : maskedAndCut(facts.infno, 20),
-          task_id: facts?.taskId === undefined ? undefined : maskIdNumbers(facts.taskId),
+          task_id: facts?.taskId === undefined ? undefined : maskIdNumbers(facts.loggedTaskId ?? facts.taskId),
           ok: facts?.ok,
           err_msg: facts?.error,
           ms: Math.round(ms * 100) / 100,

@@ -15,6 +15,11 @@ export type RecordedFinding = Pick<Finding, 'jrId' | 'deptCode' | 'deptName' | '
 /** Everything about one 3101/3102 answer that is kept. Held by reference until flushed: no copying on the request path. */
 export interface AnalysisRecord {
   taskId: string;
+  /**
+   * taskId holds the patient's name or an ID number (a HIS that builds it as 「T-王秀英-身份证号」): the task row keeps
+   * its keyed pseudonym instead (PatientPseudonymizer.taskKey), which a lookup by the same task_id finds again.
+   */
+  taskIdNamesPatient?: true;
   infno: '3101' | '3102';
   scenes: readonly number[];
   receivedAt: Date;
@@ -457,7 +462,7 @@ export class AnalysisRecorder {
     const rows: RecordRows = {
       task: [
         taskRow,
-        record.taskId,
+        record.taskIdNamesPatient ? this.pseudonyms.taskKey(record.taskId) : record.taskId,
         record.infno,
         record.scenes.join(','),
         at,

@@ -1,8 +1,23 @@
 import { maskIdNumbers } from '../logging';
 import type { Db } from './database';
 
-/** 17 digits in a row: what every ID number has; most texts have none, and are kept without parsing them. */
-const MAY_HOLD_ID_NUMBER = /\d{17}/;
+/**
+ * 17 digits in a row (what every ID number has), or 6 cut short by an ellipsis: most texts have neither, and are
+ * kept without parsing them.
+ */
+const MAY_HOLD_ID_NUMBER = /\d{17}|\d{6}…/;
+
+/**
+ * The start of an ID number where a text was cut to its length (core clips a quoted diagnosis name to 20 characters
+ * and a message to 500, before anything here sees it): 「11010519820…」 keeps the region and the birth year and month,
+ * and is no longer 18 characters for maskIdNumbers to recognise. Six digits and more before the ellipsis are masked.
+ */
+const CUT_ID_NUMBER = /(?<![0-9])[1-9]\d{5,16}(?=…)/g;
+
+/** Free text with ID numbers masked, whole or cut short at an ellipsis. */
+export function maskWholeAndCutIdNumbers(text: string): string {
+  return maskIdNumbers(text).replace(CUT_ID_NUMBER, '[redacted]');
+}
 
 /**
  * A stored result body (JSON) with ID numbers masked in its string values. Identifiers (keys ending in "_id": jr_id,
@@ -14,7 +29,7 @@ export function maskIdNumbersInBody(json: string): string {
 }
 
 function maskIdNumbersInTexts(key: string, value: unknown): unknown {
-  return typeof value === 'string' && !key.endsWith('_id') ? maskIdNumbers(value) : value;
+  return typeof value === 'string' && !key.endsWith('_id') ? maskWholeAndCutIdNumbers(value) : value;
 }
 
 type Json = Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { JudgeResultDto } from '@prealert/core';
+import type { PatientPseudonymizer } from '../patient-pseudonym';
 import type { Db } from './database';
 
 export interface TaskView {
@@ -33,12 +34,15 @@ export class TaskStore {
   private readonly bodies;
   private readonly dispositionsOf;
 
-  constructor(db: Db) {
-    this.latest = db.prepare<[string], TaskRow>(
+  constructor(
+    db: Db,
+    private readonly pseudonyms: Pick<PatientPseudonymizer, 'taskKey'>,
+  ) {
+    this.latest = db.prepare<[string, string], TaskRow>(
       // An answer whose client was gone before it was written (tasks.undelivered) is kept, but no page shows it: no
       // doctor saw it, and its reminders would be listed as waiting for a decision nobody was asked for.
       `SELECT task_id, infno, trig_scen, created_at, results, line_names FROM tasks
-       WHERE task_id = ? AND undelivered IS NULL ORDER BY id DESC LIMIT 1`,
+       WHERE task_id IN (?, ?) AND undelivered IS NULL ORDER BY id DESC LIMIT 1`,
     );
     this.bodies = db.prepare<[string], { id: number; json: string }>(
       'SELECT id, json FROM result_bodies WHERE id IN (SELECT value FROM json_each(?))',
@@ -57,13 +61,15 @@ export class TaskStore {
    * given since.
    */
   find(taskId: string): TaskView | undefined {
-    const task = this.latest.get(taskId);
+    // As sent, or keyed where it named the patient (AnalysisRecord.taskIdNamesPatient): which one, only the request
+    // knew, whose patient name is not asked for again.
+    const task = this.latest.get(taskId, this.pseudonyms.taskKey(taskId));
     if (!task) return undefined;
     const refs = JSON.parse(task.results) as ResultRef[];
     const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
     const results = refs.map((ref) => {
       const result = JSON.parse(bodies.get(ref[4]) ?? '{}') as JudgeResultDto;
-      result.task_id = task.task_id;
+      result.task_id = taskId;
       return result;
     });
     const dispositions: TaskView['dispositions'] = {};
@@ -71,7 +77,7 @@ export class TaskStore {
       dispositions[d.jr_id] = { dspo_way: d.dspo_way, dspo_way_rea: d.dspo_way_rea, at: new Date(d.at).toISOString() };
     }
     return {
-      task_id: task.task_id,
+      task_id: taskId,
       infno: task.infno,
       trig_scen: task.trig_scen,
       created_at: new Date(task.created_at).toISOString(),

@@ -32,7 +32,9 @@ export function maskPatientNames(text: string, names: readonly string[]): string
  * about the patient, and the record is looked up and linked by them.
  */
 export function maskPatientNamesInJson(json: string, names: readonly string[]): string {
-  if (names.length === 0) return json;
+  // Most results name no patient: they are kept as written, without parsing them. A name is looked for as JSON
+  // writes it, so one holding a quote or a backslash is still found.
+  if (!names.some((name) => json.includes(JSON.stringify(name).slice(1, -1)))) return json;
   return JSON.stringify(maskStrings(JSON.parse(json) as unknown, names));
 }
 
