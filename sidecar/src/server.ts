@@ -46,6 +46,7 @@ import { createLibrarySync } from './sync/create-library-sync';
 import { syncPlugin } from './sync/sync-plugin';
 import { reminderUi } from './ui/reminder-ui';
 import { ProvincialGateway } from './upstream/provincial-gateway';
+import { loadInstanceId } from './workstation-instance';
 
 const DAILY_FIGURES_EVERY_MS = 3600_000;
 
@@ -123,6 +124,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     );
     const installSecret = loadInstallSecret(config.dataDir);
     const pseudonyms = new PatientPseudonymizer(installSecret);
+    const figuresSender = { installId: pseudonyms.installId, instanceId: loadInstanceId(config.dataDir) };
     const outbox = new OutboxStore(db);
     const dispositions = new DispositionStore(db, outbox, pseudonyms.installId, (patientId) =>
       pseudonyms.key(patientId),
@@ -342,7 +344,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       try {
         await spoolFirstPass;
         await recorder.flush();
-        if ((await queueDailyFigures(figures, db, outbox, pseudonyms.installId)).length > 0) {
+        if ((await queueDailyFigures(figures, db, outbox, figuresSender)).length > 0) {
           for (const forwarder of forwarders) forwarder.kick();
         }
       } catch (error) {

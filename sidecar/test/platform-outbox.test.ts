@@ -207,11 +207,11 @@ describe('outbox to the 数据归集 platform', () => {
       const figures = openFiguresReader(server.db, createLogger({ level: 'silent' }));
       const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
       // Today's reminders are not final yet.
-      expect(await queueDailyFigures(figures, server.db, outbox, installId)).toEqual([]);
+      expect(await queueDailyFigures(figures, server.db, outbox, { installId })).toEqual([]);
       const tomorrow = Date.now() + 86_400_000;
-      const queued = await queueDailyFigures(figures, server.db, outbox, installId, tomorrow);
+      const queued = await queueDailyFigures(figures, server.db, outbox, { installId }, tomorrow);
       expect(queued).toHaveLength(1);
-      expect(await queueDailyFigures(figures, server.db, outbox, installId, tomorrow)).toEqual([]);
+      expect(await queueDailyFigures(figures, server.db, outbox, { installId }, tomorrow)).toEqual([]);
       const row = server.db.prepare("SELECT id, payload FROM outbox WHERE kind = 'daily_figures'").get() as {
         id: string;
         payload: string;
@@ -233,13 +233,13 @@ describe('outbox to the 数据归集 platform', () => {
       const figures = openFiguresReader(server.db, createLogger({ level: 'silent' }));
       const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
       const tomorrow = Date.now() + 86_400_000;
-      const [day] = await queueDailyFigures(figures, server.db, outbox, installId, tomorrow);
+      const [day] = await queueDailyFigures(figures, server.db, outbox, { installId }, tomorrow);
       // The doctor's decision arrives after the day was sent (replayed from the shim's spool, or given late).
       expect((await callService(server, feedbackEnvelope([{ jrId: results[0]!.jr_id, way: '2' }]))).body.infcode).toBe(
         0,
       );
-      expect(await queueDailyFigures(figures, server.db, outbox, installId, tomorrow)).toEqual([day]);
-      expect(await queueDailyFigures(figures, server.db, outbox, installId, tomorrow)).toEqual([]);
+      expect(await queueDailyFigures(figures, server.db, outbox, { installId }, tomorrow)).toEqual([day]);
+      expect(await queueDailyFigures(figures, server.db, outbox, { installId }, tomorrow)).toEqual([]);
       const rows = server.db
         .prepare("SELECT id, payload FROM outbox WHERE kind = 'daily_figures' ORDER BY id")
         .all() as { id: string; payload: string }[];

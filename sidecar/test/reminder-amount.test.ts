@@ -133,10 +133,10 @@ describe('提醒金额 of a jr_id answered several times', () => {
     const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
     const tomorrow = Date.now() + 86_400_000;
     await fetch(`${base}/v1/stats`); // waits until the answers are written
-    expect(await queueDailyFigures(reader, server.db, outbox, installId, tomorrow)).toEqual([day]);
+    expect(await queueDailyFigures(reader, server.db, outbox, { installId }, tomorrow)).toEqual([day]);
     await analyse('MZ-AMT-4', 'DR-AMT-4', 2);
     const dayStats = (await (await fetch(`${base}/v1/stats?from=${day}&to=${day}&by=doctor`)).json()) as StatsReport;
-    expect(await queueDailyFigures(reader, server.db, outbox, installId, tomorrow)).toEqual([day]);
+    expect(await queueDailyFigures(reader, server.db, outbox, { installId }, tomorrow)).toEqual([day]);
     const sent = server.db
       .prepare(
         "SELECT payload FROM outbox WHERE kind = 'daily_figures' ORDER BY json_extract(payload, '$.revision') DESC",

@@ -276,7 +276,7 @@ describe.each([
     const day = shanghaiDay(Date.now());
     const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
     const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
-    await queueDailyFigures(reader, server.db, new OutboxStore(server.db), installId, Date.now() + 86_400_000);
+    await queueDailyFigures(reader, server.db, new OutboxStore(server.db), { installId }, Date.now() + 86_400_000);
     await reader.close();
     const sent = server.db
       .prepare("SELECT payload FROM outbox WHERE kind = 'daily_figures' AND json_extract(payload, '$.day') = ?")

@@ -244,7 +244,7 @@ describe('figures over a big database', () => {
       again.db.prepare("SELECT payload FROM outbox WHERE kind = 'daily_figures' LIMIT 1").pluck().get() as string,
     ).install_id as string;
     const onRequestThread = openFiguresReader(again.db, createLogger({ level: 'silent' }), { useWorker: false });
-    expect(await queueDailyFigures(onRequestThread, again.db, new OutboxStore(again.db), installId)).toEqual([]);
+    expect(await queueDailyFigures(onRequestThread, again.db, new OutboxStore(again.db), { installId })).toEqual([]);
 
     const slowest = Math.max(...answeredMs);
     expect(slowest, `slowest of ${answeredMs.length} 3101s during ${busyMs.toFixed(0)} ms of queueing`).toBeLessThan(

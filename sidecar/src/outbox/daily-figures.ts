@@ -6,9 +6,24 @@ import type { OutboxStore } from '../store/outbox';
 
 const LOOKBACK_DAYS = 30;
 
+/**
+ * Who sends a day's figures. The install id comes from install.secret, which a cloned disk image or a copied data
+ * dir copies too; the instance id (workstation-instance.ts) differs on each machine, so two clones' figures of one
+ * day are two entries, not one the platform keeps and one it drops as already delivered (409).
+ */
+export interface FiguresSender {
+  installId: string;
+  /** Absent: the form before instance ids, `figures:<install id>:<day>`. */
+  instanceId?: string;
+}
+
 /** The id of a day's figures: the first sending keeps the original form, a correction adds its revision. */
-export function figuresEntryId(installId: string, day: string, revision: number): string {
-  return revision === 1 ? `figures:${installId}:${day}` : `figures:${installId}:${day}:r${revision}`;
+export function figuresEntryId(sender: FiguresSender, day: string, revision: number): string {
+  const first =
+    sender.instanceId === undefined
+      ? `figures:${sender.installId}:${day}`
+      : `figures:${sender.installId}:${sender.instanceId}:${day}`;
+  return revision === 1 ? first : `${first}:r${revision}`;
 }
 
 /** One finished day's figures as the platform receives them (without install_id, day and revision). */
@@ -53,49 +68,61 @@ export async function queueDailyFigures(
   reader: FiguresReader,
   db: Db,
   outbox: OutboxStore,
-  installId: string,
+  sender: FiguresSender,
   now = Date.now(),
 ): Promise<string[]> {
   const days: { day: string; figures: DayFigures }[] = [];
   for (const day of await reader.query({ kind: 'finished-days', now }))
     days.push({ day, figures: await reader.query({ kind: 'day-figures', day }) });
-  return queueComputedFigures(db, outbox, installId, days, now);
+  return queueComputedFigures(db, outbox, sender, days, now);
 }
 
 /** What queueDailyFigures queues on `db`: the days whose figures differ from those queued before. */
 function queueComputedFigures(
   db: Db,
   outbox: OutboxStore,
-  installId: string,
+  sender: FiguresSender,
   days: { day: string; figures: DayFigures }[],
   now = Date.now(),
 ): string[] {
-  // The latest revision queued for a day: the original id, or one of its corrections (":r2", ":r3", …).
-  const latest = db.prepare<[string, string, string], { payload: string }>(
-    `SELECT payload FROM outbox WHERE kind = 'daily_figures' AND (id = ? OR (id > ? AND id < ?))
+  const { installId, instanceId } = sender;
+  // The latest revision queued for a day from this data dir, under whichever id it was first sent: before instance
+  // ids, or by the instance that ran here before (the machine changed). A correction goes under that same id, so an
+  // upgrade or a move does not send a day already sent again under a new id, which the platform would count twice.
+  const latest = db.prepare<[string, string, string], { id: string; payload: string }>(
+    `SELECT id, payload FROM outbox WHERE kind = 'daily_figures' AND id > ? AND id < ?
+       AND json_extract(payload, '$.day') = ?
      ORDER BY json_extract(payload, '$.revision') DESC LIMIT 1`,
   );
   const queued: string[] = [];
   db.transaction(() => {
     for (const { day, figures } of days) {
+      const previous = latest.get(`figures:${installId}:`, `figures:${installId};`, day);
+      const sent =
+        previous === undefined
+          ? undefined
+          : (JSON.parse(previous.payload) as { revision?: number; instance_id?: string });
+      // A correction is sent as the instance that sent the day first (none: a version before instance ids), as
+      // the next revision of the same id, so the receiver replaces that day's figures rather than adding to them.
+      const instance = sent === undefined ? instanceId : sent.instance_id;
       // The key order is the payload's: a day's figures are compared with the last sent as JSON text.
       const content = {
         install_id: installId,
+        ...(instance === undefined ? {} : { instance_id: instance }),
         day,
         totals: figures.totals,
         by_rule: figures.by_rule,
         by_dept: figures.by_dept,
         by_doctor: figures.by_doctor,
       };
-      const first = figuresEntryId(installId, day, 1);
-      const previous = latest.get(first, `${first}:r`, `${first}:s`);
       let revision = 1;
-      if (previous) {
-        const { revision: sent, ...sentContent } = JSON.parse(previous.payload) as { revision?: number };
+      let id = figuresEntryId(sender, day, 1);
+      if (previous !== undefined && sent !== undefined) {
+        const { revision: sentRevision, ...sentContent } = sent;
         if (JSON.stringify(sentContent) === JSON.stringify(content)) continue;
-        revision = (sent ?? 1) + 1;
+        revision = (sentRevision ?? 1) + 1;
+        id = `${previous.id.replace(/:r\d+$/, '')}:r${revision}`;
       }
-      const id = figuresEntryId(installId, day, revision);
       if (outbox.add(id, 'daily_figures', { ...content, revision }, now)) queued.push(day);
     }
   })();
