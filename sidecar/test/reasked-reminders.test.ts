@@ -131,7 +131,7 @@ describe('a 返回修改 raised again by a later answer', () => {
     try {
       const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
       expect(
-        await queueDailyFigures(reader, server.db, new OutboxStore(server.db), installId, Date.now() + 86_400_000),
+        await queueDailyFigures(reader, server.db, new OutboxStore(server.db), { installId }, Date.now() + 86_400_000),
       ).toContain(day);
       const sent = JSON.parse(
         server.db
