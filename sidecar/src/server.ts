@@ -30,6 +30,7 @@ import { stats } from './plugins/stats';
 import { status } from './plugins/status';
 import { tasks } from './plugins/tasks';
 import { removePortFile, writePortFile } from './port-file';
+import { watchRuleOverrides } from './rule-override-watch';
 import { SidecarMetrics } from './sidecar-metrics';
 import { pruneRejectedSpool, SPOOL_DIR_NAME, spoolReplay } from './spool/spool-replay';
 import { openFiguresReader } from './stats/figures-reader';
@@ -161,6 +162,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
     const holder = new LibraryHolder();
     holder.onSwap((active) => metrics.libraryActivated(active.info));
+    const ruleOverrides = watchRuleOverrides(holder, config.evaluator, logger);
+    undo.push(ruleOverrides.stop);
     const stopHoldingDecisions = holdDecisionsOfActiveLibrary(holder, dispositions, options.replacedLibraryDecisionsMs);
     undo.push(stopHoldingDecisions);
     const serials = new SharedArrayBuffer(4);
@@ -308,6 +311,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       startedAt,
       sync,
       analysis: () => analysis?.status() ?? null,
+      unknownRuleOverrides: ruleOverrides.unknown,
     });
     await app.register(metricsRoute, { metrics });
     await app.register(stats, { figures, recorder });

@@ -8,6 +8,7 @@ export * from './envelope/validate';
 export * from './evaluate/analyze';
 export * from './evaluate/config';
 export * from './evaluate/config-schema';
+export { unknownRuleOverrides } from './evaluate/effective-rules';
 export * from './evaluate/finding';
 export * from './evaluate/jr-id';
 export * from './library/code-table';

@@ -27,6 +27,8 @@ export interface StatusOptions {
   sync?: Pick<LibrarySync, 'status'>;
   /** The analysis thread's status; null when 3101/3102 are evaluated on the request thread only. */
   analysis?: () => AnalysisThreadStatus | null;
+  /** evaluator.ruleOverrides ids naming no rule of the active library (see rule-override-watch). */
+  unknownRuleOverrides?: () => string[];
 }
 
 interface StoredCounts {
@@ -73,6 +75,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
         figures: options.figures.where,
       },
       analysis: options.analysis?.() ?? null,
+      config: { unknown_rule_overrides: options.unknownRuleOverrides?.() ?? [] },
       ...(options.sync ? { sync: shownSyncStatus(options.sync.status()) } : {}),
     };
   });

@@ -42,3 +42,17 @@ export function effectiveRule(rule: Rule, config: EvaluatorConfig): EffectiveRul
   }
   return effective;
 }
+
+/**
+ * Override ids that name no rule of `rules`, in the order the config gives them. The config is checked before any
+ * library is loaded and the library changes under it, so an id typed one digit short cannot be refused at start:
+ * the caller says so against each library it activates, or the override silently changes nothing.
+ */
+export function unknownRuleOverrides(
+  overrides: Readonly<Record<string, unknown>> | undefined,
+  rules: readonly Pick<Rule, 'id'>[],
+): string[] {
+  if (!overrides) return [];
+  const known = new Set(rules.map((rule) => rule.id));
+  return Object.keys(overrides).filter((id) => !known.has(id));
+}
