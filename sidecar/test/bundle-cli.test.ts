@@ -62,7 +62,7 @@ beforeAll(() => {
   if (keygen.code !== 0) throw new Error(keygen.stderr);
   both = csv('local-both.csv', [APREPITANT, CHILDREN]);
   one = csv('local-one.csv', [CHILDREN]);
-  const first = build(served, 'prov-2026.11k', [both]);
+  const first = build(served, 'prov-2026.11k', [both], ['--allow-shrink']);
   if (first.code !== 0) throw new Error(first.stderr);
 });
 
@@ -102,7 +102,7 @@ describe('bundle build --parent under the parent version name', () => {
 
   it('bundle verify --parent warns when a bundle built elsewhere reuses the parent version name', () => {
     const elsewhere = path.join(work, 'elsewhere');
-    expect(build(elsewhere, 'prov-2026.11k', [one]).code).toBe(0);
+    expect(build(elsewhere, 'prov-2026.11k', [one], ['--allow-shrink']).code).toBe(0);
     const result = prealert(['bundle', 'verify', elsewhere, '--pubkey', pubkey, '--parent', served]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^OK prov-2026\.11k/);
@@ -117,7 +117,7 @@ describe('bundle build and verify with a created_at in the future', () => {
   it('warns (exit 0) beyond the ten minutes a workstation allows, and not within them', () => {
     const ahead = new Date(Date.now() + 24 * 3600_000).toISOString();
     const out = path.join(work, 'future');
-    const built = build(out, 'prov-2026.11m', [both], ['--created-at', ahead]);
+    const built = build(out, 'prov-2026.11m', [both], ['--created-at', ahead, '--allow-shrink']);
     expect(built.code).toBe(0);
     expect(built.stderr).toMatch(
       new RegExp(
@@ -134,7 +134,7 @@ describe('bundle build and verify with a created_at in the future', () => {
       near,
       'prov-2026.11n',
       [both],
-      ['--created-at', new Date(Date.now() + 5 * 60_000).toISOString()],
+      ['--created-at', new Date(Date.now() + 5 * 60_000).toISOString(), '--allow-shrink'],
     );
     expect(soon.code).toBe(0);
     expect(soon.stderr).toBe('');

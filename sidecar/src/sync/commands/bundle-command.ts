@@ -1,8 +1,13 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import type { LibraryData } from '@prealert/core';
 import {
   formatIssues,
   futureDateWarning,
   libraryFromFiles,
+  loadNationalLibrary,
+  MANIFEST_FILE,
+  readManifestUnverified,
   readPrivateKey,
   readPublicKeys,
   VERSION_PATTERN,
@@ -10,6 +15,7 @@ import {
   writeBundle,
 } from '@prealert/rules-cache';
 import type { Command } from 'commander';
+import { shrinkProblem } from '../shrink-guard';
 import { loadSyncConfig } from '../sync-config';
 
 interface BuildOptions {
@@ -22,6 +28,35 @@ interface BuildOptions {
   region: string;
   description?: string;
   createdAt?: string;
+  allowShrink?: boolean;
+}
+
+/** National points carry NHSA's batch number; a local CSV row has none. */
+const nationalPoints = (library: LibraryData): number =>
+  library.knowledgePoints.filter((kp) => kp.batch !== undefined).length;
+
+/**
+ * Why the library would leave workstations with most of their points gone: against the parent's points when it
+ * follows one, else against the national points of the library prealert bundles (what a workstation without any
+ * bundle runs), so the first bundle a hospital builds from local.csv alone is caught too.
+ */
+function shrinkOf(library: LibraryData, parentDir: string | undefined): string | undefined {
+  const next = library.meta.version;
+  if (parentDir) {
+    const file = path.join(parentDir, MANIFEST_FILE);
+    const parent = readManifestUnverified(fs.readFileSync(file), file);
+    return shrinkProblem(
+      { name: `the parent ${parent.version}`, points: parent.library.knowledge_points },
+      { name: next, points: library.knowledgePoints.length },
+      'knowledge points',
+    );
+  }
+  const national = loadNationalLibrary();
+  return shrinkProblem(
+    { name: `the national library prealert bundles (${national.meta.version})`, points: nationalPoints(national) },
+    { name: next, points: nationalPoints(library) },
+    'national knowledge points',
+  );
 }
 
 /**
@@ -54,6 +89,10 @@ export function registerBundle(program: Command): void {
     .option('--region <region>', 'national, a province code or a hospital code', 'national')
     .option('--description <text>', 'what changed, for people')
     .option('--created-at <iso>', 'creation time (default now)')
+    .option(
+      '--allow-shrink',
+      'build it though it keeps less than half the points of the parent (or, without --parent, of the bundled national library)',
+    )
     .action((options: BuildOptions) => {
       if (!VERSION_PATTERN.test(options.version)) {
         throw new Error(
@@ -77,6 +116,10 @@ export function registerBundle(program: Command): void {
       if (!built.ok) {
         process.stderr.write(`${formatIssues(built.issues)}\n`);
         throw new Error(`${built.issues.length} problem(s) in the sources; no bundle was written`);
+      }
+      if (!options.allowShrink) {
+        const shrink = shrinkOf(built.value, options.parent);
+        if (shrink) throw new Error(`${shrink}; no bundle was written`);
       }
       const written = writeBundle({
         library: built.value,

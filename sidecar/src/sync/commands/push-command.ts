@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import type { PollOutcome, SyncStatus } from '../library-sync';
+import { shrinkProblem } from '../shrink-guard';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
 import { callSidecar } from './sidecar-client';
 
@@ -16,10 +17,11 @@ interface PushOptions {
   token?: string;
   full?: boolean;
   allowOlder?: boolean;
+  allowShrink?: boolean;
 }
 
 interface StatusBody {
-  library: { version: string } | null;
+  library: { version: string; knowledge_points?: number } | null;
   sync?: SyncStatus;
 }
 
@@ -45,6 +47,10 @@ export function registerPush(program: Command): void {
     .option(
       '--allow-older',
       'also where the host runs a newer library (by created_at): without it such hosts refuse the push (409)',
+    )
+    .option(
+      '--allow-shrink',
+      'also where the bundle has less than half the knowledge points of the library the host runs: without it such hosts are skipped',
     )
     .action(async (options: PushOptions) => {
       const concurrency = Number(options.concurrency);
@@ -110,6 +116,16 @@ async function pushTo(
   const before = status.body.library?.version;
   const sha = status.body.sync?.library?.sha256;
   if (sha === manifest.library.sha256) return { host, before, after: before, sent: 'nothing' };
+  // Checked here, per host, against what each one runs: a workstation takes any bundle signed with a trusted key.
+  const running = status.body.library?.knowledge_points;
+  if (!options.allowShrink && before !== undefined && running !== undefined) {
+    const shrink = shrinkProblem(
+      { name: before, points: running },
+      { name: manifest.version, points: manifest.library.knowledge_points },
+      'knowledge points',
+    );
+    if (shrink) return { host, before, sent: 'nothing', error: `not pushed: ${shrink}` };
+  }
   const part = !options.full && manifest.delta && sha === manifest.delta.from_sha256 ? 'delta' : 'full';
   const file = path.join(options.bundle, part === 'delta' ? manifest.delta!.file : manifest.library.file);
   async function* body(): AsyncGenerator<Buffer> {
