@@ -226,7 +226,13 @@ describe('a workstation following the platform', () => {
     // With the sidecar stopped, rollback switches the data directory for its next start.
     await a.stop();
     const closedPort = await freePort();
-    const offline = prealert(['rollback', '--data-dir', dataDir], { PREALERT_PORT: String(closedPort) });
+    // V4 is the version just rolled back from: a second rollback does not bring it back unless asked.
+    const again = prealert(['rollback', '--data-dir', dataDir], { PREALERT_PORT: String(closedPort) });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain(`${V4} (${v4.signed.library.sha256.slice(0, 12)}) is held back`);
+    const offline = prealert(['rollback', '--data-dir', dataDir, '--reactivate-held-back'], {
+      PREALERT_PORT: String(closedPort),
+    });
     expect(offline.code).toBe(0);
     expect(offline.stdout).toContain(`next start uses ${V4} instead of ${V3}`);
     a = await start(dataDir, { PREALERT_SYNC_PUBKEY: syncEnv().PREALERT_SYNC_PUBKEY! });

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDir, fsyncDirAsync, writeDurably } from '../durable-files';
 import { addHeldBackMarks, addHeldBackMarksAsync, dropStaleHeldBackMarks, readHeldBackMarks } from './held-back-marks';
+import { refuseHeldBackTarget } from './held-back-target';
 import type { PushOutcome } from './push-outcome';
 
 /** Where a library in the store came from. */
@@ -544,15 +545,18 @@ export class LastGoodStore {
    * Previous becomes current and the other way round; the version left is held back from the poller. `unsaved`:
    * the running version, activated but never saved here; the version before it is then the current one, which
    * stays current (its previous too) while the unsaved one is held back. `offline`: no sidecar runs to log it, so
-   * the rollback is noted for the next start to log (OfflineRollback), in the same write.
+   * the rollback is noted for the next start to log (OfflineRollback), in the same write. A target that is held
+   * back (the version a rollback left) is refused unless `reactivateHeldBack`: see held-back-target.
    */
   swapForRollback(
     activatedAt: string,
-    options: { unsaved?: StoredVersion; offline?: boolean } = {},
+    options: { unsaved?: StoredVersion; offline?: boolean; reactivateHeldBack?: boolean } = {},
   ): { from: StoredVersion; to: StoredVersion } {
     const { unsaved } = options;
     const { current, previous } = this.state;
+    const reactivate = options.reactivateHeldBack ?? false;
     if (unsaved && current && unsaved.sha256 !== current.sha256) {
+      refuseHeldBackTarget(current, this.state.held_back, reactivate);
       const to = { ...current, activated_at: activatedAt };
       const held = new Set(this.state.held_back);
       if (unsaved.sha256) held.add(unsaved.sha256);
@@ -561,6 +565,7 @@ export class LastGoodStore {
       return { from: unsaved, to };
     }
     if (!previous || !current) throw new Error('there is no previous library version to roll back to');
+    refuseHeldBackTarget(previous, this.state.held_back, reactivate);
     const to = { ...previous, activated_at: activatedAt };
     const held = new Set(this.state.held_back);
     if (current.sha256) held.add(current.sha256);

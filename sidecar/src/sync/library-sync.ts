@@ -20,6 +20,7 @@ import { checkSize } from './bundle-size';
 import { deltaApplies, receiveDelta } from './delta';
 import { message } from './error-message';
 import { checkNotSkipped, noteBundleFailure } from './failing-bundles';
+import { refuseHeldBackTarget } from './held-back-target';
 import { LastGoodStore, type PollMemory, type Staging, type StoredVersion } from './last-good-store';
 import { compileBundled, loadStoredLibrary, type Unpacked, unpacked } from './library-loading';
 import { type LibraryPacker, openLibraryPacker } from './library-packer';
@@ -654,13 +655,19 @@ export class LibrarySync {
     });
   }
 
-  /** Reactivates the previous version; the one left is held back from the poller. */
-  rollback(): Promise<ActivationReport> {
+  /**
+   * Reactivates the previous version; the one left is held back from the poller. A previous version that is itself
+   * held back (a rollback went from it) is refused unless `reactivateHeldBack`: see held-back-target.
+   */
+  rollback(options: { reactivateHeldBack?: boolean } = {}): Promise<ActivationReport> {
     return this.exclusive(async () => {
       const unsaved = this.runningUnsaved?.version;
       const target = this.previousOfRunning();
       if (!target || !this.store.current)
         throw new SyncRequestError('there is no previous library version to roll back to', 409);
+      const reactivateHeldBack = options.reactivateHeldBack ?? false;
+      // Before the target is loaded: a refusal changes nothing and costs nothing.
+      refuseHeldBackTarget(target, this.store.heldBack, reactivateHeldBack);
       const started = performance.now();
       const slicer = new Slicer(this.sliceMs, this.restMs);
       const { compiled, origin } = await loadRollbackTarget(target, (version) =>
@@ -673,7 +680,7 @@ export class LibrarySync {
       // silently went back to the newer one).
       let to: StoredVersion;
       try {
-        ({ to } = this.store.swapForRollback(new Date(this.now()).toISOString(), { unsaved }));
+        ({ to } = this.store.swapForRollback(new Date(this.now()).toISOString(), { unsaved, reactivateHeldBack }));
       } catch (error) {
         this.logger.error({ err: error, version: target.version }, 'rollback could not be saved');
         throw workstationError(

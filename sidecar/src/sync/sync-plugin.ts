@@ -33,7 +33,8 @@ function flag(value: string | undefined): boolean | undefined {
  * adds the admin endpoints (behind the admin token, like every /v1/admin route):
  *   POST /v1/admin/bundle[?part=delta][&allow_older=1]  a pushed bundle: manifest line, then the library (or
  *                                       delta) file; allow_older: take it though it is older than the one running
- *   POST /v1/admin/rollback             reactivate the previous version
+ *   POST /v1/admin/rollback[?reactivate_held_back=1]  reactivate the previous version; one held back (the
+ *                                       version a rollback left) only with reactivate_held_back
  *   POST /v1/admin/sync                 poll the platform now
  */
 export async function syncPlugin(app: FastifyInstance, options: SyncPluginOptions): Promise<void> {
@@ -101,9 +102,16 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
         return failure === undefined ? answer : refuse(reply, failure);
       });
 
-      admin.post('/rollback', async (_request, reply) => {
+      admin.post<{ Querystring: { reactivate_held_back?: string } }>('/rollback', async (request, reply) => {
+        const reactivateHeldBack = flag(request.query.reactivate_held_back);
+        if (reactivateHeldBack === undefined) {
+          return reply.code(400).send({
+            error: `reactivate_held_back must be 1 or 0 (got ${JSON.stringify(request.query.reactivate_held_back)})`,
+          });
+        }
         try {
-          return { outcome: 'rolled_back', report: await sync.rollback(), library: sync.status().library };
+          const report = await sync.rollback({ reactivateHeldBack });
+          return { outcome: 'rolled_back', report, library: sync.status().library };
         } catch (error) {
           return refuse(reply, error);
         }

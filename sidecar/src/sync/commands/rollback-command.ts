@@ -1,16 +1,23 @@
+import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { readPortFile } from '../../port-file';
 import { LastGoodStore } from '../last-good-store';
 import type { ActivationReport } from '../library-sync';
-import { callSidecar, isNotRunning } from './sidecar-client';
+import { mapConcurrently, readHostsFile } from './hosts-file';
+import { callSidecar, isNotRunning, type SidecarAnswer } from './sidecar-client';
 
 interface RollbackOptions {
   url?: string;
+  hosts?: string;
+  concurrency: string;
   token?: string;
   dataDir?: string;
   config?: string;
+  reactivateHeldBack?: boolean;
 }
+
+type RollbackAnswer = SidecarAnswer<{ report: ActivationReport }>;
 
 function loopbackFor(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
@@ -18,24 +25,65 @@ function loopbackFor(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+function rollbackAt(url: string, token: string | undefined, reactivateHeldBack: boolean): Promise<RollbackAnswer> {
+  return callSidecar<{ report: ActivationReport }>(
+    url,
+    `/v1/admin/rollback${reactivateHeldBack ? '?reactivate_held_back=1' : ''}`,
+    { method: 'POST', ...(token ? { token } : {}), timeoutMs: 120_000 },
+  );
+}
+
+/** Every host of a hosts file rolled back at once (undoing a fleet roll-out), one table row per host. */
+async function rollbackFleet(options: RollbackOptions & { hosts: string }): Promise<void> {
+  const concurrency = Number(options.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency must be a positive integer');
+  const token = options.token ?? process.env.PREALERT_ADMIN_TOKEN;
+  if (!token) throw new Error('an admin token is needed: --token or PREALERT_ADMIN_TOKEN');
+  const hosts = readHostsFile(options.hosts);
+  const answers = await mapConcurrently(hosts, concurrency, (host) =>
+    rollbackAt(host.url, token, options.reactivateHeldBack ?? false),
+  );
+  const table = new Table({ head: ['host', 'before', 'after', 'result'] });
+  let done = 0;
+  answers.forEach((answer, i) => {
+    const report = answer.error ? undefined : answer.body?.report;
+    if (report) done++;
+    table.push([
+      hosts[i]!.name,
+      report?.version_before ?? '-',
+      report?.version ?? '-',
+      report ? 'rolled back' : (answer.error ?? 'no report'),
+    ]);
+  });
+  process.stdout.write(`${table.toString()}\n${done}/${hosts.length} hosts rolled back\n`);
+  if (done < hosts.length) process.exitCode = 1;
+}
+
 export function registerRollback(program: Command): void {
   program
     .command('rollback')
-    .description('reactivate the previous library version (on the running sidecar, or for its next start)')
+    .description(
+      'reactivate the previous library version (on the running sidecar, or for its next start); never the version a rollback left, unless --reactivate-held-back',
+    )
     .option('--url <url>', 'sidecar to roll back (default: the one of this data directory)')
+    .option('--hosts <file>', 'roll back every workstation listed, one host[:port] or URL per line')
+    .option('--concurrency <n>', 'hosts at a time (with --hosts)', '8')
     .option('--token <token>', 'admin token (default PREALERT_ADMIN_TOKEN or the config file)')
     .option('-d, --data-dir <dir>', 'data directory (default per OS, or PREALERT_DATA_DIR)')
     .option('-c, --config <file>', 'config file')
+    .option('--reactivate-held-back', 'also go back to a version held back after a rollback (undo a rollback)')
     .action(async (options: RollbackOptions) => {
+      if (options.hosts) {
+        if (options.url) throw new Error('give --url or --hosts, not both');
+        await rollbackFleet({ ...options, hosts: options.hosts });
+        return;
+      }
       const config = loadConfig({ configFile: options.config, overrides: { dataDir: options.dataDir } });
       const port = readPortFile(config.dataDir)?.port ?? config.port;
       const url = options.url ?? `http://${loopbackFor(config.host)}:${port}`;
       const token = options.token ?? config.adminToken;
-      const answer = await callSidecar<{ report: ActivationReport }>(url, '/v1/admin/rollback', {
-        method: 'POST',
-        ...(token ? { token } : {}),
-        timeoutMs: 120_000,
-      });
+      const reactivateHeldBack = options.reactivateHeldBack ?? false;
+      const answer = await rollbackAt(url, token, reactivateHeldBack);
       if (answer.body?.report && !answer.error) {
         const r = answer.body.report;
         process.stdout.write(`rolled back ${url}: ${r.version_before} -> ${r.version} (${r.duration_ms} ms)\n`);
@@ -45,7 +93,7 @@ export function registerRollback(program: Command): void {
       // Nothing listens: change the data directory's state so the next start runs the previous version.
       const store = new LastGoodStore(config.dataDir);
       store.open();
-      const { from, to } = store.swapForRollback(new Date().toISOString(), { offline: true });
+      const { from, to } = store.swapForRollback(new Date().toISOString(), { offline: true, reactivateHeldBack });
       process.stdout.write(
         `the sidecar of ${config.dataDir} is not running; its next start uses ${to.version} instead of ${from.version} (and logs this rollback)\n`,
       );
