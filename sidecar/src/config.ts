@@ -282,6 +282,11 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
 
 function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
   if (env.PREALERT_HOST) config.host = env.PREALERT_HOST;
+  // Set but empty (a deployment template's blank) is a mistake, not the default port: said, not guessed.
+  if (env.PREALERT_PORT !== undefined && env.PREALERT_PORT.trim() === '')
+    throw new ConfigError(
+      'PREALERT_PORT is set but empty: give a port from 0 to 65535 (0 = any free port), or unset it for the default 17311',
+    );
   if (env.PREALERT_PORT) config.port = checkPort(env.PREALERT_PORT, 'PREALERT_PORT');
   if (env.PREALERT_DATA_DIR) config.dataDir = path.resolve(env.PREALERT_DATA_DIR);
   if (env.PREALERT_ADMIN_TOKEN) config.adminToken = token(env.PREALERT_ADMIN_TOKEN, 'PREALERT_ADMIN_TOKEN');

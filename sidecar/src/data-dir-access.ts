@@ -3,7 +3,7 @@ import path from 'node:path';
 import { OWNER_ONLY_DIR } from './owner-only';
 
 /** What an errno means for a data directory, in IT's words. */
-const CAUSES: Record<string, string> = {
+export const CAUSES: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   ENOENT: 'a folder on its path does not exist',

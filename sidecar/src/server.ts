@@ -6,9 +6,11 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { sharedSerials } from './analysis/analysis-protocol';
 import { AnalysisThread } from './analysis/analysis-thread';
 import type { SidecarConfig } from './config';
+import { exposedConfigSecrets } from './config-file-access';
 import { checkDataDirWritable } from './data-dir-access';
 import { lockDataDir } from './data-dir-lock';
 import { LibraryHolder } from './library-holder';
+import { checkLogFileWritable } from './log-file-access';
 import { flushLog, type Logger, openLoggers } from './logging';
 import { directLane } from './national/direct-lane';
 import { createNationalAnswerer, failedAnswer } from './national/national-answerer';
@@ -34,6 +36,7 @@ import { watchRuleOverrides } from './rule-override-watch';
 import { SidecarMetrics } from './sidecar-metrics';
 import { pruneRejectedSpool, SPOOL_DIR_NAME, spoolReplay } from './spool/spool-replay';
 import { openFiguresReader } from './stats/figures-reader';
+import { registerStatusMetrics } from './status-metrics';
 import { type Db, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
 import { holdDecisionsOfActiveLibrary } from './store/held-decisions';
@@ -86,6 +89,8 @@ export interface SidecarServer {
 /** Builds the sidecar: records database, active library, national routes and the service endpoints. */
 export async function createServer(options: CreateServerOptions): Promise<SidecarServer> {
   const { config } = options;
+  // Checked first: the log is where everything after this reports, and nothing is created before it is known.
+  if (!options.logger && config.log.file !== undefined) checkLogFileWritable(config.log.file);
   checkDataDirWritable(config.dataDir);
   // Before anything is written there, the log included: a second sidecar on this directory refuses in one line.
   const lock = lockDataDir(config.dataDir);
@@ -99,6 +104,12 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     throw error;
   }
   const { logger, requestLogger } = logging;
+  const exposed = config.configFile === undefined ? [] : exposedConfigSecrets(config.configFile);
+  if (exposed.length > 0)
+    logger.warn(
+      { config_file: config.configFile, secrets: exposed },
+      `config file ${config.configFile} holds ${exposed.join(' and ')} and others may read it: chmod 600 it (owner only)`,
+    );
   const startedAt = Date.now();
   // Schema validators compiled before the first request arrives, not during it.
   compileValidators();
@@ -237,6 +248,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const answerer = analysis
       ? analysis.answerer(ownAnswerer, () => upstream === undefined && sync.staleness().serving)
       : ownAnswerer;
+    registerStatusMetrics(metrics.registry, {
+      sync: () => sync.status(),
+      recordsDropped: () => recorder.dropped,
+      analysis: () => analysis?.status() ?? null,
+      storage: () => ({ records: recorder.writerThread, checkpoints: checkpointer.where, figures: figures.where }),
+      upstream: upstream?.health,
+    });
     const report = requestReporter(requestLogger, metrics);
     let appClosing = false;
     const lane = directLane({
@@ -312,6 +330,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       sync,
       analysis: () => analysis?.status() ?? null,
       unknownRuleOverrides: ruleOverrides.unknown,
+      where: () => ({
+        data_dir: config.dataDir,
+        config_file: config.configFile ?? null,
+        log: options.logger ? "(the embedding application's logger)" : (config.log.file ?? 'stdout'),
+        listening: listening ? { host: config.host, port: listening.port, url: listening.url } : null,
+      }),
+      upstream: upstream ? () => upstream.health.status() : undefined,
     });
     await app.register(metricsRoute, { metrics });
     await app.register(stats, { figures, recorder });
@@ -359,7 +384,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const figuresTimer = setInterval(() => void queueFigures(), DAILY_FIGURES_EVERY_MS);
     figuresTimer.unref();
 
-    let listening: { port: number } | undefined;
+    let listening: { port: number; url: string } | undefined;
     let closing: Promise<void> | undefined;
 
     return {
@@ -375,13 +400,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         await app.listen({ host: config.host, port: config.port });
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : config.port;
-        listening = { port };
+        const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+        listening = { port, url };
         lock.listening(port);
         writePortFile(config.dataDir, port, config.shimToken);
         setImmediate(() => void queueFigures());
         for (const forwarder of forwarders) forwarder.start();
         retention.start();
-        const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
         logger.info(
           { url, data_dir: config.dataDir, library: holder.get()?.info.version ?? null },
           'prealert sidecar listening',

@@ -30,13 +30,16 @@ describe('prealert serve on a port that is taken', () => {
     expect(fs.existsSync(CLI), 'run pnpm build first').toBe(true);
     const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data-dir', dataDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PREALERT_LOG_LEVEL: 'error' },
+      env: { ...process.env, PREALERT_LOG_LEVEL: 'info' },
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
     });
-    child.stdout.resume();
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
     const code = await new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
@@ -50,5 +53,8 @@ describe('prealert serve on a port that is taken', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
     expect(fs.existsSync(path.join(dataDir, 'port'))).toBe(false);
+    // The one message only: no log line carrying the EADDRINUSE stack before it.
+    expect(stdout).not.toContain('EADDRINUSE');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
   }, 40_000);
 });

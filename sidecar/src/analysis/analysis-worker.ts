@@ -61,7 +61,8 @@ function main(port: NonNullable<typeof parentPort>): void {
       continuedLines.coveringDecision(result, libraryVersion, (jrId) => continued.get(jrId), patientKeyOf),
     // Counted by the request thread from the record, which lists every result answered.
     metrics: { ruleHit: () => {} },
-    logger: { warn: log('warn') },
+    // Debug lines are the upstream gateway's, which this thread never asks (server.ts hands those calls back).
+    logger: { warn: log('warn'), debug: () => {} },
     admdvs: data.admdvs,
     evaluator: data.evaluator,
     nextSerial: sharedSerials(data.serials),

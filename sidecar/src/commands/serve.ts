@@ -47,7 +47,12 @@ export function registerServe(program: Command): void {
       } catch (error) {
         // Without this the process stayed up with its database, workers and timers and listened nowhere: IT saw a
         // running sidecar, and the shim fell back to a port that may be another user's (RDS).
-        server.logger.error({ err: error }, 'could not listen');
+        // One line on the console (below) is what IT acts on; a log file keeps the reason too, with no stack.
+        if (config.log.file !== undefined)
+          server.logger.error(
+            { code: (error as NodeJS.ErrnoException | null)?.code ?? null, host: config.host, port: config.port },
+            listenFailure(error, config.host, config.port),
+          );
         stopping = true;
         await server.close().catch(() => undefined);
         process.stderr.write(`prealert: ${listenFailure(error, config.host, config.port)}\n`);

@@ -80,7 +80,7 @@ export interface NationalServiceDeps {
    */
   coveredBy?: (result: JudgeResultDto, libraryVersion: string) => { jrId: string; reason: string } | undefined;
   metrics: Pick<SidecarMetrics, 'ruleHit'>;
-  logger: Pick<Logger, 'warn'>;
+  logger: Pick<Logger, 'warn' | 'debug'>;
   admdvs: string;
   evaluator: Partial<EvaluatorConfig>;
   upstream?: ProvincialGateway;
@@ -225,8 +225,10 @@ export class NationalService {
             { task_id: maskedTaskId, upstream_err_msg: maskPatientNames(answer.notice, names) },
             'upstream gateway answered infcode 0 with a message',
           );
-      } else
-        this.deps.logger.warn(
+      }
+      // Debug: the gateway's health logs the change (failing, recovered) once; a warning per call flooded the log.
+      else
+        this.deps.logger.debug(
           {
             task_id: maskedTaskId,
             upstream: answer.reason,

@@ -3,6 +3,7 @@ import type { AnalysisThreadStatus } from '../analysis/analysis-thread';
 import type { LibraryHolder } from '../library-holder';
 import type { DestinationState } from '../outbox/outbox-forwarder';
 import type { SidecarMetrics } from '../sidecar-metrics';
+import { softwareInfo } from '../software-version';
 import type { FiguresReader } from '../stats/figures-reader';
 import type { Db } from '../store/database';
 import type { OutboxStore } from '../store/outbox';
@@ -10,6 +11,17 @@ import type { AnalysisRecorder } from '../store/records';
 import type { WalCheckpointer } from '../store/wal-checkpointer';
 import type { LibrarySync } from '../sync/library-sync';
 import type { SyncStatus } from '../sync/sync-types';
+import { NO_UPSTREAM, type UpstreamStatus } from '../upstream/gateway-health';
+
+/** Where this sidecar keeps its files and listens: for IT at the workstation, who otherwise had only the first log line. */
+export interface SidecarWhereabouts {
+  data_dir: string;
+  config_file: string | null;
+  /** The log file as configured (rolled daily: <name>.<day>.<n>.log beside it), or "stdout". */
+  log: string;
+  /** null until listening. */
+  listening: { host: string; port: number; url: string } | null;
+}
 
 export interface StatusOptions {
   holder: LibraryHolder;
@@ -29,6 +41,10 @@ export interface StatusOptions {
   analysis?: () => AnalysisThreadStatus | null;
   /** evaluator.ruleOverrides ids naming no rule of the active library (see rule-override-watch). */
   unknownRuleOverrides?: () => string[];
+  /** Where the data, config and log are, and the address listened on. */
+  where: () => SidecarWhereabouts;
+  /** 3101/3102 forwarding to the provincial gateway; undefined when upstream.url is not set. */
+  upstream?: () => UpstreamStatus;
 }
 
 interface StoredCounts {
@@ -56,6 +72,8 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
     const active = options.holder.get();
     return {
       status: active ? 'ready' : 'not_ready',
+      software: softwareInfo(),
+      where: options.where(),
       library: active?.info ?? null,
       library_error: options.holder.loadError ?? null,
       uptime_s: Math.round((Date.now() - options.startedAt) / 1000),
@@ -76,6 +94,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
       },
       analysis: options.analysis?.() ?? null,
       config: { unknown_rule_overrides: options.unknownRuleOverrides?.() ?? [] },
+      upstream: options.upstream?.() ?? NO_UPSTREAM,
       ...(options.sync ? { sync: shownSyncStatus(options.sync.status()) } : {}),
     };
   });

@@ -222,6 +222,23 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
     fs.closeSync(fs.openSync(file, 'a', OWNER_ONLY_FILE));
     for (const suffix of ['', '-wal', '-shm']) restrictToOwner(`${file}${suffix}`);
   }
+  try {
+    return openAt(file, options);
+  } catch (error) {
+    throw damagedDatabase(error, file) ?? error;
+  }
+}
+
+/** SQLite's "file is not a database" named neither the file nor what to do; the file is never removed here. */
+function damagedDatabase(error: unknown, file: string): Error | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') return undefined;
+  return new Error(
+    `records database ${file} is damaged (${(error as Error).message}): stop prealert, move it aside (with any ${path.basename(file)}-wal and -shm beside it) to keep it for recovery, and start again: the sidecar then starts a new, empty one`,
+  );
+}
+
+function openAt(file: string, options: OpenOptions): Db {
   const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   db.pragma('busy_timeout = 5000');
   zeroDeletedContent(db);

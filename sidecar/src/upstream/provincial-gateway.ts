@@ -5,9 +5,11 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type { UpstreamGatewayConfig } from '../config';
 import { type DeliveryFailure, httpFailure } from '../outbox/delivery-failure';
 import type { OutboxDestination } from '../outbox/outbox-forwarder';
+import { urlWithoutSecrets } from '../plugins/status';
 import type { OutboxEntry } from '../store/outbox';
 import { requestTarget, siblingUrl } from '../url-credentials';
 import { parseGatewayAmount } from './gateway-amount';
+import { GatewayHealth } from './gateway-health';
 import { tifHeaders } from './tif-signature';
 
 export type UpstreamOutcome =
@@ -55,6 +57,8 @@ export class ProvincialGateway {
   private readonly url: string;
   /** HTTP Basic authorization from the configured URL's userinfo, which undici would not send. */
   private readonly userinfoHeaders: Record<string, string>;
+  /** How forwarding fares: for /v1/status, /metrics, and one log line per change rather than one per call. */
+  readonly health: GatewayHealth;
 
   constructor(
     private readonly config: UpstreamGatewayConfig & { url: string },
@@ -68,17 +72,24 @@ export class ProvincialGateway {
     this.url = target.url;
     this.userinfoHeaders = target.headers;
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: { timeout: config.timeoutMs } });
+    this.health = new GatewayHealth(urlWithoutSecrets(this.url), logger);
   }
 
   /** Starts the call now; the promise settles within the budget and never rejects. */
   analyze(envelopeJson: string): Promise<UpstreamOutcome> {
     const signal = AbortSignal.timeout(this.config.timeoutMs);
-    return this.call(envelopeJson, signal).catch((error: unknown): UpstreamOutcome => {
-      if (error instanceof BodyTooLarge) return { ok: false, reason: 'bad_response', detail: error.message };
-      if (signal.aborted)
-        return { ok: false, reason: 'timeout', detail: `no answer within ${this.config.timeoutMs} ms` };
-      return { ok: false, reason: 'network_error', detail: (error as Error).message ?? String(error) };
-    });
+    return this.call(envelopeJson, signal)
+      .catch((error: unknown): UpstreamOutcome => {
+        if (error instanceof BodyTooLarge) return { ok: false, reason: 'bad_response', detail: error.message };
+        if (signal.aborted)
+          return { ok: false, reason: 'timeout', detail: `no answer within ${this.config.timeoutMs} ms` };
+        return { ok: false, reason: 'network_error', detail: (error as Error).message ?? String(error) };
+      })
+      .then((outcome) => {
+        if (outcome.ok) this.health.succeeded();
+        else this.health.failed(outcome.reason);
+        return outcome;
+      });
   }
 
   private async call(envelopeJson: string, signal: AbortSignal): Promise<UpstreamOutcome> {

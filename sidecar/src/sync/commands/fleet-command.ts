@@ -18,6 +18,8 @@ import { callSidecar } from './sidecar-client';
 interface HostState {
   host: string;
   url: string;
+  /** The prealert build the host runs (its /v1/status software.version); null from a build too old to say. */
+  software: string | null;
   version: string | null;
   /** The start of the library's sha256: two libraries published under one name differ here. Null when bundled. */
   sha256: string | null;
@@ -50,22 +52,26 @@ function ago(iso: string | null, now: number): string {
 
 function pushText(push: PushOutcome | null, now: number): string {
   if (!push) return '';
-  const what = `${push.outcome} ${push.version ?? '(unreadable manifest)'}, ${ago(push.at, now)}`;
+  // No version: the push was refused before its manifest was read (push disabled, a bad token) or the manifest could
+  // not be read; the reason says which, so no cause is guessed here.
+  const what = `${push.outcome}${push.version === null ? '' : ` ${push.version}`}, ${ago(push.at, now)}`;
   return push.reason ? `${what}: ${push.reason}` : what;
 }
 
 async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise<HostState> {
   const [status, ready] = await Promise.all([
-    callSidecar<{ library: Pick<LibraryInfo, 'version' | 'source' | 'knowledge_points'> | null; sync?: SyncStatus }>(
-      host.url,
-      '/v1/status',
-    ),
+    callSidecar<{
+      library: Pick<LibraryInfo, 'version' | 'source' | 'knowledge_points'> | null;
+      sync?: SyncStatus;
+      software?: { version: string; node: string };
+    }>(host.url, '/v1/status'),
     callSidecar<{ status: string; reason?: string }>(host.url, '/readyz'),
   ]);
   const base = { host: host.name, url: host.url };
   if (!status.body || status.status === 0) {
     return {
       ...base,
+      software: null,
       version: null,
       sha256: null,
       knowledge_points: null,
@@ -87,6 +93,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
   const sha256 = sync?.library?.sha256 ?? null;
   return {
     ...base,
+    software: status.body.software?.version ?? null,
     version: library?.version ?? null,
     sha256: sha256 ? shortSha(sha256) : null,
     knowledge_points: library?.knowledge_points ?? null,
@@ -108,6 +115,12 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
   };
 }
 
+/** Colour only on a terminal, and not with NO_COLOR set (no-color.org: any value but empty). */
+function colourWanted(): boolean {
+  const noColor = process.env.NO_COLOR;
+  return process.stdout.isTTY === true && (noColor === undefined || noColor === '');
+}
+
 const STANDING_TEXT: Record<Standing, string> = {
   current: 'current',
   behind: 'BEHIND',
@@ -120,7 +133,7 @@ export function registerFleet(program: Command): void {
   fleet
     .command('status')
     .description(
-      "each workstation's library (version, sha256, points), last sync, stale policy, held-back versions, health, last push and, with a platform, whether it runs the platform's library",
+      "each workstation's prealert build, library (version, sha256, points), last sync, stale policy, held-back versions, health, last push and, with a platform, whether it runs the platform's library",
     )
     .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
     .option('--concurrency <n>', 'hosts at a time', '16')
@@ -145,8 +158,11 @@ export function registerFleet(program: Command): void {
       else {
         const now = Date.now();
         const table = new Table({
+          // cli-table3 colours the head and borders; in a file or with NO_COLOR those are escape codes, not colour.
+          ...(colourWanted() ? {} : { style: { head: [], border: [] } }),
           head: [
             'host',
+            'prealert',
             'version',
             'sha256',
             'points',
@@ -164,6 +180,7 @@ export function registerFleet(program: Command): void {
         for (const s of states) {
           table.push([
             s.host,
+            s.software ?? '-',
             s.version ?? '-',
             s.sha256 ?? '-',
             s.knowledge_points ?? '-',
