@@ -136,6 +136,10 @@ describe('sidecar over HTTP', () => {
       dspo_way_rea: '已会诊确认',
       prior_dspo: true,
     });
+    // The 返回修改 was not carried out (the same order came back), so it is asked again, and answered again.
+    expect(again.output.result!.find((r) => r.jr_id === b!.jr_id)?.prior_dspo).toBeUndefined();
+    const modified = await post(`${sidecar.url}${CALL_SERVICE}`, feedbackEnvelope([{ jrId: b!.jr_id, way: '2' }]));
+    expect(modified.infcode).toBe(0);
     const task = (await (await fetch(`${sidecar.url}/v1/tasks/TASK-IT-D`)).json()) as {
       results: { jr_id: string }[];
       dispositions: Record<string, { dspo_way: string }>;
