@@ -7,6 +7,7 @@ import { figuresCsv } from '../stats/figures-csv';
 import { parseStatsQuery } from '../stats/stats-query';
 import { openDatabase } from '../store/database';
 import { FiguresWithPrunedDays } from '../store/pruned-figures';
+import { colourWanted } from './terminal-colour';
 
 interface StatsOptions {
   from?: string;
@@ -75,7 +76,7 @@ function figuresTable(report: StatsReport): string {
     head: [...keyHeaders(report.by), ...FIGURE_HEADERS],
     // cli-table3 colours the borders and headers by default: escape codes in a file, a mailed table or a scheduled
     // task's log, and ←[90m in a cmd.exe without VT. Only a terminal gets them, and not with NO_COLOR set.
-    ...(useColour() ? {} : { style: { head: [], border: [] } }),
+    ...(colourWanted() ? {} : { style: { head: [], border: [] } }),
   });
   const cells = (f: Figures) => [
     f.reminders,
@@ -90,9 +91,4 @@ function figuresTable(report: StatsReport): string {
   for (const row of report.rows) table.push([...naming(row), ...cells(row)]);
   table.push([totalsLabel(report.filter), ...(report.by === 'day' ? [] : ['']), ...cells(report.totals)]);
   return `${report.from} ~ ${report.to}\n${table.toString()}`;
-}
-
-/** https://no-color.org: any non-empty NO_COLOR turns colour off. */
-function useColour(): boolean {
-  return process.stdout.isTTY === true && !process.env.NO_COLOR;
 }

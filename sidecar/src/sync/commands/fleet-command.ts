@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
+import { colourWanted } from '../../commands/terminal-colour';
 import type { LibraryInfo } from '../../library-holder';
 import type { SyncStatus } from '../library-sync';
 import type { PushOutcome } from '../push-outcome';
@@ -113,12 +114,6 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
           )
         : null,
   };
-}
-
-/** Colour only on a terminal, and not with NO_COLOR set (no-color.org: any value but empty). */
-function colourWanted(): boolean {
-  const noColor = process.env.NO_COLOR;
-  return process.stdout.isTTY === true && (noColor === undefined || noColor === '');
 }
 
 const STANDING_TEXT: Record<Standing, string> = {
