@@ -96,7 +96,7 @@ describe('files the sidecar keeps', () => {
 });
 
 describe('/v1/status', () => {
-  it('shows the bundle URL without userinfo, query or fragment', async () => {
+  it('shows the bundle URL with its userinfo and query values masked, without its fragment', async () => {
     const dataDir = tempDataDir();
     const keys = generateSigningKeys(tempDataDir());
     const saved = { url: process.env.PREALERT_SYNC_URL, key: process.env.PREALERT_SYNC_PUBKEY };
@@ -108,7 +108,7 @@ describe('/v1/status', () => {
       const reply = await server.app.inject({ url: '/v1/status' });
       expect(reply.statusCode).toBe(200);
       const sync = (JSON.parse(reply.payload) as { sync: { url: string } }).sync;
-      expect(sync.url).toBe('http://127.0.0.1:9/bundles/');
+      expect(sync.url).toBe('http://***:***@127.0.0.1:9/bundles/?access_key=***');
       for (const secret of ['s3cret-pw', 'AK-77f1', 'frag']) expect(reply.payload).not.toContain(secret);
     } finally {
       if (saved.url === undefined) delete process.env.PREALERT_SYNC_URL;

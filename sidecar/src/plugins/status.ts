@@ -12,6 +12,7 @@ import type { WalCheckpointer } from '../store/wal-checkpointer';
 import type { LibrarySync } from '../sync/library-sync';
 import type { SyncStatus } from '../sync/sync-types';
 import { NO_UPSTREAM, type UpstreamStatus } from '../upstream/gateway-health';
+import { shownUrl } from '../url-credentials';
 
 /** Where this sidecar keeps its files and listens: for IT at the workstation, who otherwise had only the first log line. */
 export interface SidecarWhereabouts {
@@ -117,23 +118,9 @@ function outboxStatus(options: StatusOptions) {
 }
 
 /**
- * The sync block as anyone who reaches /v1/status may read it (another machine too, listening beyond loopback):
- * the bundle URL without userinfo, query or fragment, where a bundle server's access key would be.
+ * The sync block as anyone who reaches /v1/status may read it (another machine too, listening beyond loopback): the
+ * bundle URL with its userinfo and query values masked (url-credentials.ts), as every error text names it.
  */
 function shownSyncStatus(status: SyncStatus): SyncStatus {
-  return status.url === null ? status : { ...status, url: urlWithoutSecrets(status.url) };
-}
-
-export function urlWithoutSecrets(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return '(unreadable URL)';
-  }
-  url.username = '';
-  url.password = '';
-  url.search = '';
-  url.hash = '';
-  return url.toString();
+  return status.url === null ? status : { ...status, url: shownUrl(status.url) };
 }

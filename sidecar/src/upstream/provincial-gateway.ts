@@ -5,9 +5,8 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type { UpstreamGatewayConfig } from '../config';
 import { type DeliveryFailure, httpFailure } from '../outbox/delivery-failure';
 import type { OutboxDestination } from '../outbox/outbox-forwarder';
-import { urlWithoutSecrets } from '../plugins/status';
 import type { OutboxEntry } from '../store/outbox';
-import { requestTarget, siblingUrl } from '../url-credentials';
+import { requestTarget, shownUrl, siblingUrl } from '../url-credentials';
 import { parseGatewayAmount } from './gateway-amount';
 import { GatewayHealth } from './gateway-health';
 import { tifHeaders } from './tif-signature';
@@ -72,7 +71,7 @@ export class ProvincialGateway {
     this.url = target.url;
     this.userinfoHeaders = target.headers;
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: { timeout: config.timeoutMs } });
-    this.health = new GatewayHealth(urlWithoutSecrets(this.url), logger);
+    this.health = new GatewayHealth(shownUrl(this.url), logger);
   }
 
   /** Starts the call now; the promise settles within the budget and never rejects. */
