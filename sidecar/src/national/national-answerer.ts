@@ -66,7 +66,7 @@ export type NationalAnswerer = (
 ) => Promise<Answered>;
 
 /**
- * At most this much of a header is quoted back: err_msg is 字符 200 (errMsgOf cuts it there), and the words after the
+ * At most this much of a header is quoted back: err_msg is 字符 200 (errorEnvelope cuts it there), and the words after the
  * quote say what to fix.
  */
 const QUOTED_HEADER_CHARS = 80;

@@ -30,8 +30,3 @@ export function errorList(head: string, errors: readonly string[], max = ERR_MSG
   }
   return text + leftOut(errors.length - shown);
 }
-
-/** Any text as err_msg carries it: its first max − 1 characters and an ellipsis when longer. */
-export function errMsgOf(message: string, max = ERR_MSG_CHARS): string {
-  return charCount(message) <= max ? message : firstChars(message, max - 1) + ELLIPSIS;
-}

@@ -1,4 +1,5 @@
-import { errMsgOf } from './error-list';
+import { cutToChars } from '../evaluate/national-text-length';
+import { ERR_MSG_CHARS } from './error-list';
 import type { ResponseEnvelope } from './national-types';
 
 export interface ResponseOptions {
@@ -58,5 +59,5 @@ export function successEnvelope<T>(output: T, opts: ResponseOptions): ResponseEn
 
 export function errorEnvelope(message: string, opts: ResponseOptions): ResponseEnvelope<Record<string, never>> {
   // Every failure's text passes here: whatever its producer, err_msg stays within the contract's 字符 200.
-  return { infcode: -1, ...header(opts), err_msg: errMsgOf(message), output: {} };
+  return { infcode: -1, ...header(opts), err_msg: cutToChars(message, ERR_MSG_CHARS), output: {} };
 }
