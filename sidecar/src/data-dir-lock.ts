@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { replaceFile } from './durable-files';
 
 /** A SQLite file whose exclusive lock the running sidecar holds; nothing is stored in it. */
 export const LOCK_FILE_NAME = 'sidecar.lock';
@@ -45,11 +46,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
     );
   }
   const holder: Holder = { pid: process.pid, started_at: new Date().toISOString(), port: null };
-  const writeHolder = () => {
-    const temp = `${holderFile}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
-    fs.renameSync(temp, holderFile);
-  };
+  const writeHolder = () => replaceFile(holderFile, `${JSON.stringify(holder)}\n`);
   writeHolder();
   let released = false;
   return {

@@ -46,3 +46,14 @@ export function writeDurably(file: string, bytes: Uint8Array | string): void {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Replaces a small owner-only file whole (temp file + rename), so a reader in another process — the native shim
+ * reading the port file, a second sidecar reading who holds the data dir — never sees half of it. Atomic, not
+ * flushed: these files are written anew at every start, so a power cut costs nothing that matters.
+ */
+export function replaceFile(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, text, { mode: 0o600 });
+  fs.renameSync(temp, file);
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { replaceFile } from './durable-files';
 
 export const PORT_FILE_NAME = 'port';
 
@@ -9,9 +10,7 @@ export const PORT_FILE_NAME = 'port';
  */
 export function writePortFile(dataDir: string, port: number, shimToken?: string): string {
   const file = path.join(dataDir, PORT_FILE_NAME);
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, shimToken ? `${port}\n${shimToken}\n` : `${port}\n`, { mode: 0o600 });
-  fs.renameSync(temp, file);
+  replaceFile(file, shimToken ? `${port}\n${shimToken}\n` : `${port}\n`);
   return file;
 }
 
