@@ -11,13 +11,25 @@ export function requireAdmin(
   /** What a 403 says when no token is configured. */
   disabled = 'admin endpoints are disabled: no admin token is configured (PREALERT_ADMIN_TOKEN)',
 ): onRequestAsyncHookHandler {
-  const matches = adminToken ? secretMatcher(adminToken) : undefined;
+  const carriesToken = adminTokenCheck(adminToken);
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!matches) return reply.code(403).send({ error: disabled });
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header) : null;
-    if (!match || !matches(match[1]!.trim())) {
+    if (!adminToken) return reply.code(403).send({ error: disabled });
+    if (!carriesToken(request)) {
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'admin token missing or wrong' });
     }
+  };
+}
+
+/**
+ * Whether a request carries the admin token as `Authorization: Bearer <token>`, compared in constant time; always
+ * false without a configured token.
+ */
+export function adminTokenCheck(adminToken: string | undefined): (request: FastifyRequest) => boolean {
+  if (!adminToken) return () => false;
+  const matches = secretMatcher(adminToken);
+  return (request) => {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header) : null;
+    return match !== null && matches(match[1]!.trim());
   };
 }

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { isLocalPeer, isLoopbackAddress, isLoopbackHost } from '../loopback-host';
 import { NATIONAL_ROUTE_PATTERNS } from '../national/national-routes';
 import { namesThisMachine } from '../own-host-names';
-import { secretMatcher } from '../secret-compare';
+import { adminTokenCheck } from './admin-auth';
 import { isUnknownNationalPost } from './national-gateway';
 
 /**
@@ -25,11 +25,7 @@ export async function hostGuard(
   options: { listenHost: string; adminToken: string | undefined },
 ): Promise<void> {
   const loopbackOnly = isLoopbackAddress(options.listenHost);
-  const isAdminToken = options.adminToken ? secretMatcher(options.adminToken) : () => false;
-  const carriesAdminToken = (request: FastifyRequest) => {
-    const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
-    return match !== null && isAdminToken(match[1]!.trim());
-  };
+  const carriesAdminToken = adminTokenCheck(options.adminToken);
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host;
     if (isLoopbackHost(host) || NATIONAL_ROUTE_PATTERNS.has(request.routeOptions.url ?? '')) return;
