@@ -20,19 +20,29 @@ export const CAUSES: Record<string, string> = {
  * setting is. A probe file is written and removed because on Windows the folder's ACL, not its mode, decides.
  */
 export function checkDataDirWritable(dataDir: string): void {
-  const probe = path.join(dataDir, `.write-probe-${process.pid}`);
-  let step = 'create it';
+  // Created owner-only here, as every later step would: the first mkdir decides the folder's mode.
+  const problem = folderWriteProblem(dataDir, 'create it', 'write in it');
+  if (problem !== undefined)
+    throw new Error(
+      `data directory ${dataDir}: cannot ${problem}; give the account prealert runs as the right to write there, or choose another with --data-dir or PREALERT_DATA_DIR`,
+    );
+}
+
+/**
+ * Creates `folder` (owner-only) if missing and writes and removes a probe file in it; undefined when both work,
+ * else what failed, its code and cause ("write in it: EACCES (…)"), for a one-line start-up error.
+ */
+export function folderWriteProblem(folder: string, creating: string, writing: string): string | undefined {
+  const probe = path.join(folder, `.write-probe-${process.pid}`);
+  let step = creating;
   try {
-    // Created owner-only here, as every later step would: the first mkdir decides the folder's mode.
-    fs.mkdirSync(dataDir, { recursive: true, mode: OWNER_ONLY_DIR });
-    step = 'write in it';
+    fs.mkdirSync(folder, { recursive: true, mode: OWNER_ONLY_DIR });
+    step = writing;
     fs.closeSync(fs.openSync(probe, 'w'));
     fs.rmSync(probe, { force: true });
+    return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    const cause = CAUSES[code] ?? (error as Error).message;
-    throw new Error(
-      `data directory ${dataDir}: cannot ${step}: ${code} (${cause}); give the account prealert runs as the right to write there, or choose another with --data-dir or PREALERT_DATA_DIR`,
-    );
+    return `${step}: ${code} (${CAUSES[code] ?? (error as Error).message})`;
   }
 }

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { CAUSES } from './data-dir-access';
-import { OWNER_ONLY_DIR } from './owner-only';
+import { folderWriteProblem } from './data-dir-access';
 
 /**
  * Makes sure log.file's folder can be written, before anything else is opened: a folder the service account may not
@@ -10,18 +8,9 @@ import { OWNER_ONLY_DIR } from './owner-only';
  */
 export function checkLogFileWritable(file: string): void {
   const folder = path.dirname(file);
-  const probe = path.join(folder, `.write-probe-${process.pid}`);
-  let step = `create its folder ${folder}`;
-  try {
-    fs.mkdirSync(folder, { recursive: true, mode: OWNER_ONLY_DIR });
-    step = `write in ${folder}`;
-    fs.closeSync(fs.openSync(probe, 'w'));
-    fs.rmSync(probe, { force: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    const cause = CAUSES[code] ?? (error as Error).message;
+  const problem = folderWriteProblem(folder, `create its folder ${folder}`, `write in ${folder}`);
+  if (problem !== undefined)
     throw new Error(
-      `log.file ${file}: cannot ${step}: ${code} (${cause}); give the account prealert runs as the right to write there, or set "log.file" in the config to another path (or remove it to log to stdout)`,
+      `log.file ${file}: cannot ${problem}; give the account prealert runs as the right to write there, or set "log.file" in the config to another path (or remove it to log to stdout)`,
     );
-  }
 }
