@@ -193,17 +193,23 @@ describe('sidecar over HTTP', () => {
       '未反馈人次',
       '遵从率',
     ]);
-    // On a terminal (a pseudo-terminal from util-linux script) the table is coloured, unless NO_COLOR is set.
+    // On a terminal (a pseudo-terminal from util-linux script) the table is coloured, unless NO_COLOR is set. The
+    // terminal is named and CI unset because cli-table3's colour library otherwise decides by them (no colour for an
+    // unset TERM or with CI set, as on a CI runner), which is not what this checks.
     const onTerminal = (env: string) =>
       spawnSync(
         'script',
-        ['-qec', `${env} '${process.execPath}' '${CLI}' stats --by dept --data-dir '${dataDir}'`, '/dev/null'],
+        [
+          '-qec',
+          `env -u CI -u FORCE_COLOR TERM=xterm-256color ${env} '${process.execPath}' '${CLI}' stats --by dept --data-dir '${dataDir}'`,
+          '/dev/null',
+        ],
         {
           encoding: 'utf8',
         },
       ).stdout;
-    expect(onTerminal('env')).toContain('\u001b[');
-    const noColour = onTerminal('env NO_COLOR=1');
+    expect(onTerminal('')).toContain('\u001b[');
+    const noColour = onTerminal('NO_COLOR=1');
     expect(noColour).toContain('科室编码');
     expect(noColour).not.toContain('\u001b[');
     // A month without reminders: nothing to comply with, so no rate (not 0.0 %), in the table and in JSON.
