@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nationalLibrary } from './support/national';
-import { inpatient, resultsOf, run } from './support/requests';
+import { flaggedRx, inpatient, resultsOf, run } from './support/requests';
 
 /**
  * 结算明细信息异常 「同一项目同日同金额重复录入」: a line entered twice is a double entry, but a ward doctor's 临时 and
@@ -110,5 +110,73 @@ describe('identical lines: begin time and group', () => {
     const results = flagged([glucose('2026-11-20 07:00:00'), glucose('2026-11-20 07:00:00')]);
     expect(results.filter((r) => r.rule_id === FREQUENCY)).toEqual([]);
     expect(doubles(results)).toHaveLength(1);
+  });
+});
+
+/**
+ * A transfer day (转科) charged by both wards: 普通病房床位费 and 住院诊查费, each 1/日, sent by 神经内科 (context) and
+ * 心血管内科 (current). Each doubled line is flagged by its own 限定频次 card; no one card flags both, and the 数据质量
+ * card must not come back restating them (/tmp/review-inpatient/req/s14_two_items_double.json).
+ */
+describe('identical lines on a transfer day: each line covered by some frequency card', () => {
+  const BED = '001109000010000'; // 普通病房床位费, 限定频次 1/日
+  const ward = (prefix: string, dept: string, current: boolean) => [
+    {
+      code: BED,
+      name: '普通病房床位费',
+      rx_id: `${prefix}28-BED`,
+      pric: 30,
+      dept,
+      current,
+      date: '2026-11-28 00:00:00',
+    },
+    {
+      code: WARD_ROUND,
+      name: '住院诊查费',
+      rx_id: `${prefix}28-DX`,
+      pric: 20,
+      dept,
+      current,
+      date: '2026-11-28 00:00:00',
+    },
+  ];
+  const transferDay = (extra: { code: string; name: string; rx_id: string; current: boolean }[] = []) =>
+    resultsOf(
+      run(
+        lib,
+        {
+          ...inpatient('2026-11-27 08:00:00'),
+          diagnoses: ['I63.900', 'I50.900'],
+          trig_scen: '4',
+          lines: [
+            ...ward('N', 'N01', false),
+            ...ward('C', 'C01', true),
+            ...extra.map((l) => ({ ...l, pric: 5, date: '2026-11-28 07:00:00' })),
+          ],
+        },
+        undefined,
+        '3101',
+        new Date('2026-11-28T12:00:00Z'),
+      ),
+    );
+
+  it('bed and 诊查费 both doubled: two 限定频次 cards and no 数据质量 card', () => {
+    const results = transferDay();
+    const frequency = results.filter((r) => r.rule_id === FREQUENCY);
+    expect(frequency.flatMap(flaggedRx).sort()).toEqual(['C28-BED', 'C28-DX']);
+    expect(frequency).toHaveLength(2);
+    expect(doubles(results)).toEqual([]);
+  });
+
+  it('a third doubled line no frequency card covers keeps the 数据质量 card, naming only that line', () => {
+    const results = transferDay([
+      { code: GLUCOSE, name: '葡萄糖测定', rx_id: 'N28-GLU', current: false },
+      { code: GLUCOSE, name: '葡萄糖测定', rx_id: 'C28-GLU', current: true },
+    ]);
+    expect(results.filter((r) => r.rule_id === FREQUENCY)).toHaveLength(2);
+    const [r, ...more] = doubles(results);
+    expect(more).toEqual([]);
+    expect(r!.vola_cont).toBe('数据质量：同一项目同日同金额重复录入：葡萄糖测定。');
+    expect(flaggedRx(r!)).toEqual(['C28-GLU']);
   });
 });

@@ -150,9 +150,31 @@ function problemsOf(encounter: Encounter): Problem[] {
       p.fact = `医保目录代码缺失或与目录类别不符：${names((l) => `${l.name}(${l.code || '未传'})`)}`;
     else if (p.key === 'herb-unit') p.fact = `中药饮片数量单位应为克：${names((l) => `${l.name}(${l.unit})`)}`;
     else if (p.key === 'doctor-dept') p.fact = '医嘱缺少开单医生或科室';
-    else if (p.key === 'identical-line') p.fact = `同一项目同日同金额重复录入：${names((l) => l.name)}`;
+    else if (p.key === 'identical-line') p.fact = doubleEntryFact(p.lines);
   }
   return problems;
+}
+
+function doubleEntryFact(lines: readonly Line[]): string {
+  return `同一项目同日同金额重复录入：${[...new Set(lines.map((l) => l.name))].join('、')}`;
+}
+
+/** A 「同一项目同日同金额重复录入」 hit of checkDataQuality. */
+export function isDoubleEntry(hit: Hit): boolean {
+  return hit.discriminator === 'identical-line';
+}
+
+/**
+ * The double entry without the lines `counted` says are already flagged elsewhere (a frequency card names the line
+ * with its amount and a reason to give), naming only the rest; undefined when none is left. Each line is judged on
+ * its own: bed and 诊查费 both charged twice on a transfer day meet two frequency cards, one per item.
+ */
+export function doubleEntryWithout(hit: Hit, counted: (line: Line) => boolean): Hit | undefined {
+  const flagged = hit.flagged.filter((f) => !counted(f.line));
+  if (flagged.length === hit.flagged.length) return hit;
+  if (flagged.length === 0) return undefined;
+  const fact = doubleEntryFact(flagged.map((f) => f.line));
+  return { ...hit, flagged, fact, message: `数据质量：${fact}。` };
 }
 
 /** 结算明细信息异常 / 疾病诊断编码异常: problems that make the order unreliable for supervision. */

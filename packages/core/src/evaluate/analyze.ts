@@ -1,3 +1,4 @@
+import { doubleEntryWithout, isDoubleEntry } from '../checks/data-quality';
 import type { CheckContext, Hit } from '../checks/hit';
 import { isTextOnlyIndication } from '../checks/indication';
 import { POINT_CHECKS, RULE_CHECKS } from '../checks/registry';
@@ -142,7 +143,6 @@ function toFinding(
     evidence: kp?.basis || kp?.limitText || rule.name,
   };
   if (textOnly) finding.textOnlyIndication = true;
-  if (rule.kind === 'data_quality' && hit.discriminator === 'identical-line') finding.doubleEntry = true;
   const kind = kp?.limit.kind;
   if (kind === 'max_qty_per_period' || kind === 'max_qty_per_n_days') finding.frequency = true;
   return finding;
@@ -336,6 +336,7 @@ export function evaluate(
     let current = false;
     for (const e of patient.encounters) if (e.hasCurrent) current = true;
     if (!current) continue;
+    const patientFrom = findings.length;
     const matches = new PatientMatches();
     const lines = patient.lines;
     for (let i = 0; i < lines.length; i++) {
@@ -365,12 +366,16 @@ export function evaluate(
     for (const { rule } of library.ruleLevel) {
       if (!runs(rule)) continue;
       const hits = RULE_CHECKS[rule.kind]?.(rule, patient, ctx);
-      if (hits) for (const hit of hits) findings.push(toFinding(library, rule, undefined, hit, config));
+      if (!hits) continue;
+      for (const raw of hits) {
+        const hit =
+          rule.kind === 'data_quality' && isDoubleEntry(raw) ? uncountedDoubleEntry(raw, findings, patientFrom) : raw;
+        if (hit) findings.push(toFinding(library, rule, undefined, hit, config));
+      }
     }
   }
   if (findings.length > 1) {
     dropRestatedIndications(findings);
-    dropCountedDoubleEntries(findings);
     findings.sort(byOutputOrder);
     dropRepeatedJrIds(findings);
   }
@@ -418,17 +423,20 @@ function restated(findings: readonly Finding[], f: Finding): boolean {
 /**
  * A line entered twice of an item with a frequency limit (住院诊查费 1/日 sent twice at 09:00) breaks the limit too:
  * the 限定频次 card flags the same line, with its amount and a reason to give, and the 数据质量 card said the same
- * thing again at a lower severity. The double entry is dropped when a frequency finding flags every line it flags; a
- * double entry the frequency card does not cover (another line, or an item without a frequency limit) is kept.
+ * thing again at a lower severity. A doubled line some frequency finding of the encounter flags is left out of the
+ * double entry; what no frequency card covers (another line, an item without a frequency limit) is still said, and
+ * the double entry goes when nothing is left. The patient's point findings are `findings` from `from` on.
  */
-function dropCountedDoubleEntries(findings: Finding[]): void {
-  let kept = 0;
-  for (let i = 0; i < findings.length; i++) {
-    const f = findings[i]!;
-    if (f.doubleEntry && findings.some((other) => other.frequency === true && flagsAllOf(other, f))) continue;
-    findings[kept++] = f;
-  }
-  findings.length = kept;
+function uncountedDoubleEntry(hit: Hit, findings: readonly Finding[], from: number): Hit | undefined {
+  const encounterId = hit.encounter.id;
+  return doubleEntryWithout(hit, (line) => {
+    for (let i = from; i < findings.length; i++) {
+      const other = findings[i]!;
+      if (other.frequency !== true || other.encounterId !== encounterId) continue;
+      if (other.lines.some((o) => o.itemType === 1 && o.rxId === line.rxId)) return true;
+    }
+    return false;
+  });
 }
 
 /** Output order: severity, then rule, then jr_id. */

@@ -34,8 +34,6 @@ export interface Finding {
   evidence: string;
   /** A text-only 药品限适应症 reminder (only asks to confirm the restriction); absent otherwise. */
   textOnlyIndication?: true;
-  /** A data_quality 「同一项目同日同金额重复录入」 finding; absent otherwise. */
-  doubleEntry?: true;
   /** A frequency limit's finding (max_qty_per_period, max_qty_per_n_days: 限定频次, 周期超频次); absent otherwise. */
   frequency?: true;
 }
