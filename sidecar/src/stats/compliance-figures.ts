@@ -93,15 +93,25 @@ function hasReminderColumn(db: Db, name: string): boolean {
 }
 
 /**
+ * A reminder folded into a later one (folded_into) is counted only once it has a decision of its own (a 3103 naming
+ * it), or when the later one is counted in no figure as no client got it (or it was pruned): otherwise the same
+ * lines' money would leave the figures altogether.
+ */
+const NOT_FOLDED = `(r.folded_into IS NULL
+  OR EXISTS (SELECT 1 FROM dispositions fd WHERE fd.jr_id = r.jr_id)
+  OR NOT EXISTS (SELECT 1 FROM reminders fl WHERE fl.jr_id = r.folded_into AND fl.undelivered IS NULL))`;
+
+/**
  * The condition on `reminders r` for a reminder the figures count: not one covered by earlier decisions
- * (covered_by), nor one no answer of which reached its client (undelivered; sidecar/README.md). A database
- * `prealert stats` opens read-only before a sidecar of this version migrated it has no such column, and no such
- * reminder.
+ * (covered_by), nor an unanswered one a later reminder asks about again (folded_into), nor one no answer of which
+ * reached its client (undelivered; sidecar/README.md). A database `prealert stats` opens read-only before a sidecar
+ * of this version migrated it has no such column, and no such reminder.
  */
 export function countedReminder(db: Db): string {
   const has = (name: string) => hasReminderColumn(db, name);
   const conditions = [
     ...(has('covered_by') ? ['r.covered_by IS NULL'] : []),
+    ...(has('folded_into') ? [NOT_FOLDED] : []),
     ...(has('undelivered') ? ['r.undelivered IS NULL'] : []),
   ];
   return conditions.length === 0 ? '1' : conditions.join(' AND ');

@@ -204,6 +204,15 @@ export const MIGRATIONS: readonly string[] = [
   -- NULL for every reminder before this version and for one never re-asked.
   ALTER TABLE reminders ADD COLUMN reasked_at INTEGER;
   `,
+  `
+  -- An unanswered reminder a later one asks about again: the later reminder (same patient, encounter, rule, point and
+  -- library version) flags every line this one flags, as the settlement's 药品限支付疗程 over the days the nurse
+  -- station was warned about one by one. folded_into is that later jr_id (record-rows.ts). The figures count the
+  -- later one, not this one, while this one has no decision of its own (compliance-figures.ts countedReminder):
+  -- the same money is not reminded twice. NULL before this version and for every reminder not so asked again.
+  ALTER TABLE reminders ADD COLUMN folded_into TEXT;
+  CREATE INDEX IF NOT EXISTS reminders_by_encounter ON reminders (mdtrt_id, rule_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

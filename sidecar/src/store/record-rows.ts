@@ -162,6 +162,40 @@ export class RecordRowWriter {
        WHERE jr_id = ? AND covered_by IS NULL
          AND NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.jr_id = reminders.jr_id)`,
     );
+    // A delivered, uncovered answer asks again about every line of an earlier reminder of the same rule, point,
+    // encounter and library version that nobody answered (spec 3101-3103.md §5.3: most desks send no 3103): the
+    // settlement's 药品限支付疗程 flags the union of the days the nurse station was warned about one by one. The
+    // earlier one is folded into it, so the figures count the money once, at the later reminder (countedReminder).
+    // A reminder with a decision is left as it is: what the doctor answered counts as answered. The lines are read
+    // from the result bodies each reminder was answered with (a day-scoped jr_id hashes its lines, so any answer of
+    // it flags the same ones).
+    const flaggedBy = (task: string, jrId: string, also = '') =>
+      `SELECT d.value ->> 'rx_id' FROM tasks t, json_each(t.results) res, result_bodies b,
+              json_each(b.json, '$.judge_result_detail_dtos') d
+       WHERE t.id = ${task} AND res.value ->> 0 = ${jrId} AND b.id = res.value ->> 4
+         AND CAST(d.value ->> 'vola_item_type' AS TEXT) = '1' ${also}`;
+    const fold = db.prepare<{
+      jrId: string;
+      task: number;
+      at: number;
+      ruleId: string;
+      kpId: string;
+      mdtrtId: string;
+      patientKey: string;
+    }>(
+      `UPDATE reminders SET folded_into = @jrId
+       WHERE mdtrt_id = @mdtrtId AND rule_id = @ruleId AND kp_id = @kpId AND patient_key = @patientKey
+         AND jr_id <> @jrId AND folded_into IS NULL AND covered_by IS NULL AND first_at < @at
+         AND NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.jr_id = reminders.jr_id)
+         AND (SELECT library_version FROM tasks WHERE id = reminders.first_task)
+             = (SELECT library_version FROM tasks WHERE id = @task)
+         AND EXISTS (${flaggedBy('reminders.first_task', 'reminders.jr_id')})
+         AND NOT EXISTS (${flaggedBy(
+           'reminders.first_task',
+           'reminders.jr_id',
+           `AND (d.value ->> 'rx_id' IS NULL OR d.value ->> 'rx_id' NOT IN (${flaggedBy('@task', '@jrId')}))`,
+         )})`,
+    );
     // The first reminder a gateway id was counted under stays; seen_at moves to its latest sighting.
     const upsertLink = db.prepare(
       `INSERT INTO upstream_links (gateway_jr_id, jr_id, seen_at) VALUES (?, ?, ?)
@@ -177,6 +211,16 @@ export class RecordRowWriter {
           insertReminder.run(reminder);
           // An undelivered answer's result was covered for nobody: the desk was not spared a question.
           if (reminder[18] !== null && reminder[19] === null) coverLate.run(reminder[18], reminder[0]);
+          if (reminder[18] === null && reminder[19] === null)
+            fold.run({
+              jrId: reminder[0],
+              task: record.task[0],
+              at: reminder[3],
+              ruleId: reminder[5],
+              kpId: reminder[7],
+              mdtrtId: reminder[11],
+              patientKey: reminder[12],
+            });
         }
         if (record.links !== undefined) for (const link of record.links) upsertLink.run(link);
       }

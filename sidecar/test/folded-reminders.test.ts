@@ -1,0 +1,234 @@
+/**
+ * One overrun course reminded day by day and again at settlement (review-inpatient finding 6): 注射用重组人脑利钠肽,
+ * 单次住院支付不超过 3 天, charged daily from 11-24. The nurse station's 3101 of days 27, 28 and 29 each flag that
+ * day's charge (¥600, three jr_ids); nobody answers (spec 3101-3103.md §5.3). The settlement's 3102 flags all three
+ * under a new jr_id (¥1,800). The figures must count ¥1,800 at stake, not ¥3,600: the unanswered daily reminders are
+ * folded into the settlement's. What a doctor answered keeps counting as answered. A real sidecar with a real SQLite
+ * file, over loopback HTTP, figures read from /v1/stats.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Figures, StatsReport } from '../src/stats/compliance-figures';
+import { feedbackEnvelope } from './fixtures/his-requests';
+import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
+
+const PAY_DAYS = 'GZ10000101010000'; // 药品限支付疗程
+const NESIRITIDE = { code: 'XC01EBC109B001010102049', name: '注射用重组人脑利钠肽', pric: 600 };
+
+type Server = Awaited<ReturnType<typeof testServer>>;
+type Result = NonNullable<NationalReply['output']['result']>[number] & {
+  judge_result_detail_dtos: { rx_id: string; vola_item_type: string }[];
+};
+
+let serial = 0;
+
+/** A 3101 of the nurse station (trig_scen 4, `today`'s charge current) or the settlement's 3102 (8, all current). */
+function stayEnvelope(stay: string, patient: string, today: number | 'settlement') {
+  const last = today === 'settlement' ? 29 : today;
+  const orders = [];
+  for (let day = 24; day <= last; day++) {
+    orders.push({
+      rx_id: `${stay}-BNP${day}`,
+      rxno: `${stay}-BNP${day}`,
+      grpno: '',
+      long_drord_flag: '0',
+      hilist_type: '101',
+      chrg_type: '01',
+      drord_bhvr: '0',
+      hilist_code: NESIRITIDE.code,
+      hilist_name: NESIRITIDE.name,
+      hilist_lv: '1',
+      hilist_pric: NESIRITIDE.pric,
+      hosplist_code: 'H0BNP01',
+      hosplist_name: NESIRITIDE.name,
+      cnt: 1,
+      pric: NESIRITIDE.pric,
+      sumamt: NESIRITIDE.pric,
+      ownpay_amt: 0,
+      selfpay_amt: 0,
+      spec: '0.5mg',
+      spec_unt: '支',
+      drord_begn_date: `2026-11-${day} 10:00:00`,
+      drord_stop_date: '',
+      drord_dept_codg: 'C01',
+      drord_dept_name: '心血管内科',
+      drord_dr_codg: 'D001',
+      drord_dr_name: '张医生',
+      drord_dr_profttl: '233',
+      curr_drord_flag: today === 'settlement' || day === today ? '1' : '0',
+    });
+  }
+  const settlement = today === 'settlement';
+  return {
+    infno: settlement ? '3102' : '3101',
+    msgid: `H11010500001202611282000${String(++serial).padStart(6, '0')}`,
+    mdtrtarea_admvs: '110105',
+    insuplc_admdvs: '110105',
+    recer_sys_code: 'YBXT',
+    infver: 'V1.0',
+    opter_type: '1',
+    opter: 'D001',
+    opter_name: '张医生',
+    inf_time: settlement ? '2026-11-30 10:00:00' : `2026-11-${today} 20:00:00`,
+    fixmedins_code: 'H11010500001',
+    fixmedins_name: '某市第一人民医院',
+    input: {
+      data: {
+        syscode: 'HIS',
+        task_id: `${stay}-${today}`,
+        trig_scen: settlement ? '8' : '4',
+        rule_ids: [],
+        patient_dtos: [
+          {
+            patn_id: patient,
+            patn_name: '王某',
+            gend: '1',
+            brdy: '1958-03-10',
+            poolarea: '110105',
+            curr_mdtrt_id: stay,
+            fsi_his_data_dto: '',
+            fsi_encounter_dtos: [
+              {
+                mdtrt_id: stay,
+                medins_id: 'H11010500001',
+                medins_name: '某市第一人民医院',
+                medins_admdvs: '110105',
+                medins_type: '1',
+                medins_lv: '3',
+                adm_date: '2026-11-24 08:00:00',
+                dscg_date: settlement ? '2026-11-30 09:00:00' : '2026-11-24 08:00:00',
+                dscg_main_dise_codg: 'I50.900',
+                dscg_main_dise_name: '心力衰竭',
+                fsi_diagnose_dtos: [
+                  {
+                    dise_id: `${stay}-0`,
+                    inout_dise_type: '1',
+                    maindise_flag: '1',
+                    dias_srt_no: '1',
+                    dise_codg: 'I50.900',
+                    dise_name: '心力衰竭',
+                    dise_date: '2026-11-24 08:00:00',
+                  },
+                ],
+                dr_codg: 'D001',
+                adm_dept_codg: 'C01',
+                adm_dept_name: '心血管内科',
+                dscg_dept_codg: 'C01',
+                dscg_dept_name: '心血管内科',
+                med_mdtrt_type: '2',
+                med_type: '21',
+                fsi_order_dtos: orders,
+                matn_stas: '0',
+                medfee_sumamt: 0,
+                ownpay_amt: 0,
+                selfpay_amt: 0,
+                setl_totlnum: 1,
+                insutype: '310',
+                reim_flag: '0',
+                out_setl_flag: '0',
+                fsi_operation_dtos: [],
+              },
+            ],
+          },
+        ],
+      },
+    },
+  };
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function start(): Promise<Server> {
+  const server = await testServer({});
+  servers.push(server);
+  await server.listen();
+  return server;
+}
+
+async function payDays(server: Server, envelope: unknown): Promise<Result> {
+  const reply = await callOverHttp(server, envelope);
+  expect(reply.body.infcode, reply.body.err_msg).toBe(0);
+  const found = (reply.body.output.result as Result[]).filter((r) => r.rule_id === PAY_DAYS);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+async function decide(server: Server, jrId: string, way: '1' | '2', reason = ''): Promise<void> {
+  const reply = await callOverHttp(server, feedbackEnvelope([{ jrId, way, reason }], '2'));
+  expect(reply.body.infcode, reply.body.err_msg).toBe(0);
+}
+
+/** The 药品限支付疗程 figures of the last 30 days, as the 医保办 reads them. */
+async function figures(server: Server): Promise<Figures> {
+  const address = server.app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('not listening');
+  const response = await fetch(`http://127.0.0.1:${address.port}/v1/stats?by=rule&rule=${PAY_DAYS}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as StatsReport).totals;
+}
+
+const flagged = (r: Result) =>
+  r.judge_result_detail_dtos
+    .filter((d) => d.vola_item_type === '1')
+    .map((d) => d.rx_id)
+    .sort();
+
+describe('an overrun course reminded daily and again at settlement', () => {
+  it('counts the settlement reminder once for the unanswered days: ¥1,800 at stake, not ¥3,600', async () => {
+    const server = await start();
+    const stay = 'ZY-FOLD-1';
+    const days = [];
+    for (const day of [27, 28, 29]) {
+      const r = await payDays(server, stayEnvelope(stay, 'P-FOLD-1', day));
+      expect(flagged(r)).toEqual([`${stay}-BNP${day}`]);
+      expect(r.vola_amt).toBe(600);
+      days.push(r);
+    }
+    expect(await figures(server)).toMatchObject({ reminders: 3, reminder_amount: 1800, pending: 3 });
+
+    const settled = await payDays(server, stayEnvelope(stay, 'P-FOLD-1', 'settlement'));
+    expect(flagged(settled)).toEqual([`${stay}-BNP27`, `${stay}-BNP28`, `${stay}-BNP29`]);
+    expect(settled.vola_amt).toBe(1800);
+    expect(days.map((r) => r.jr_id)).not.toContain(settled.jr_id);
+    expect(await figures(server)).toEqual({
+      reminders: 1,
+      reminder_amount: 1800,
+      complied: 0,
+      complied_amount: 0,
+      continued: 0,
+      pending: 1,
+      compliance_rate: 0,
+    });
+
+    // The desk answers the settlement card: the stay's money is decided there, once.
+    await decide(server, settled.jr_id, '2', '已退费');
+    expect(await figures(server)).toMatchObject({ reminders: 1, reminder_amount: 1800, complied: 1, pending: 0 });
+  });
+
+  it('leaves the days a doctor answered as answered, and a daily reminder answered late counts on its decision', async () => {
+    const server = await start();
+    const stay = 'ZY-FOLD-2';
+    const [day27, day28, day29] = [
+      await payDays(server, stayEnvelope(stay, 'P-FOLD-2', 27)),
+      await payDays(server, stayEnvelope(stay, 'P-FOLD-2', 28)),
+      await payDays(server, stayEnvelope(stay, 'P-FOLD-2', 29)),
+    ];
+    await decide(server, day27!.jr_id, '1', '病情需要，已核实');
+    await decide(server, day28!.jr_id, '2');
+    const settled = await payDays(server, stayEnvelope(stay, 'P-FOLD-2', 'settlement'));
+    expect(flagged(settled)).toEqual([`${stay}-BNP27`, `${stay}-BNP28`, `${stay}-BNP29`]);
+    // Day 27 continued and day 28 complied stay as answered; only day 29, unanswered, is folded into the settlement.
+    expect(await figures(server)).toMatchObject({
+      reminders: 3,
+      reminder_amount: 3000,
+      complied: 1,
+      continued: 1,
+      pending: 1,
+    });
+    // A 3103 on day 29 after all: that decision is counted, as answered.
+    await decide(server, day29!.jr_id, '2');
+    expect(await figures(server)).toMatchObject({ reminders: 4, reminder_amount: 3600, complied: 2, pending: 1 });
+  });
+});
