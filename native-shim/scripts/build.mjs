@@ -30,6 +30,7 @@ const SHIM_SOURCES = [
   'loopback_socket.c',
   'module_pin.c',
   'native_path.c',
+  'rotating_log.c',
   'spool.c',
   'sync.c',
 ].map((f) => path.join(shimDir, 'src', f));

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "host_text.h"
 #include "native_path.h"
+#include "rotating_log.h"
 #include "spool.h"
 #include "sync.h"
 
@@ -20,6 +21,8 @@ typedef struct {
   native_path data_dir; /* empty: the OS default */
   native_path spool_dir; /* empty: <data dir>/spool */
   long spool_max_bytes;  /* 0: 3103 calls that fail open are not spooled */
+  native_path log_path;  /* empty: no diagnostics file */
+  long log_max_bytes;
   breaker_settings breaker;
 } shim_config;
 
@@ -34,6 +37,7 @@ static void set_defaults(shim_config *config) {
   config->timeout_3103_ms = 800;
   config->timeout_other_ms = 1500;
   config->spool_max_bytes = SPOOL_DEFAULT_MAX_BYTES;
+  config->log_max_bytes = ROTATING_LOG_DEFAULT_MAX_BYTES;
   config->breaker.open_ms_after_connect_failure = 5000;
   config->breaker.timeouts_to_open = 3;
   config->breaker.open_ms_after_timeouts = 10000;
@@ -106,6 +110,13 @@ static config_set_result apply(shim_config *config, const char *name, const char
   } else if (strcmp(name, "spool_max_bytes") == 0) {
     if (parse_int(value, 0, 999999999, &number) != 0) return CONFIG_BAD_VALUE;
     config->spool_max_bytes = number;
+  } else if (strcmp(name, "log") == 0) {
+    if (!rotating_log_path_is_absolute(value) || native_path_from_utf8(&config->log_path, value) != 0) {
+      return CONFIG_BAD_VALUE;
+    }
+  } else if (strcmp(name, "log_max_bytes") == 0) {
+    if (parse_int(value, ROTATING_LOG_MIN_MAX_BYTES, 999999999, &number) != 0) return CONFIG_BAD_VALUE;
+    config->log_max_bytes = number;
   } else if (strcmp(name, "breaker_open_ms") == 0) {
     if (parse_int(value, 0, 600000, &number) != 0) return CONFIG_BAD_VALUE;
     config->breaker.open_ms_after_connect_failure = number;
@@ -121,6 +132,39 @@ static config_set_result apply(shim_config *config, const char *name, const char
   return CONFIG_SET;
 }
 
+/* Settings the shim could not use, from the last load of prealert.ini and the environment. They are written to the
+   log once the load knows where it goes (the ini may name it), and again when set_option turns a log on later. */
+#define LOAD_PROBLEMS_MAX 8
+#define LOAD_PROBLEM_TEXT 160
+typedef struct {
+  int ini_state; /* 0 absent, 1 read, -1 unreadable (not UTF-16 text) */
+  int count;     /* may exceed LOAD_PROBLEMS_MAX: the rest are counted, not kept */
+  char text[LOAD_PROBLEMS_MAX][LOAD_PROBLEM_TEXT];
+} load_report;
+
+static load_report published_report; /* guarded by lock */
+
+/* An option name as typed, made safe for a one-line ASCII log: at most 40 printable characters. The value is never
+   written: it may be the token. */
+static void loggable_name(const char *name, char *out, size_t capacity) {
+  size_t n = 0;
+  for (; name[n] != '\0' && n < 40 && n + 1 < capacity; ++n) {
+    unsigned char c = (unsigned char)name[n];
+    out[n] = c > 0x20 && c < 0x7f ? (char)c : '?';
+  }
+  out[n] = '\0';
+}
+
+static void note_problem(load_report *report, const char *where, const char *name, config_set_result result) {
+  if (report->count < LOAD_PROBLEMS_MAX) {
+    char shown[48];
+    loggable_name(name, shown, sizeof(shown));
+    snprintf(report->text[report->count], LOAD_PROBLEM_TEXT, "config_problem %s name=%s problem=%s", where, shown,
+             result == CONFIG_UNKNOWN_NAME ? "unknown_option" : "invalid_value");
+  }
+  ++report->count;
+}
+
 static char *trim(char *text) {
   while (*text == ' ' || *text == '\t') ++text;
   size_t n = strlen(text);
@@ -128,22 +172,26 @@ static char *trim(char *text) {
   return text;
 }
 
-/* prealert.ini: "name = value" lines with the option names; [sections], ; and # comments are ignored,
-   as are lines that do not parse (the ini cannot report errors, and must never stop the HIS). Notepad on a
-   Chinese Windows saves it as ANSI (GBK), as UTF-8 with or without a byte-order mark, or as "Unicode"
-   (UTF-16LE with one): the mark decides, and without one the whole file is read as UTF-8 or as GBK. */
-static void apply_ini(shim_config *config) {
+/* prealert.ini: "name = value" lines with the option names; [sections], ; and # comments are ignored. A line that does not parse is skipped (the ini must never stop the HIS) and reported to the log, the only
+   place IT can see that a setting they wrote is not in force. Notepad on a Chinese Windows saves it as ANSI (GBK),
+   as UTF-8 with or without a byte-order mark, or as "Unicode" (UTF-16LE with one): the mark decides, and without
+   one the whole file is read as UTF-8 or as GBK. */
+static void apply_ini(shim_config *config, load_report *report) {
   native_path ini;
   if (native_path_module_directory(&ini) != 0 || native_path_append(&ini, "prealert.ini") != 0) return;
   static char raw[16384];
   static char decoded[3 * sizeof(raw) / 2];
   long length = native_path_read_small_file(&ini, raw, sizeof(raw));
   if (length < 0) return;
+  report->ini_state = 1;
   const unsigned char *bytes = (const unsigned char *)raw;
   char *cursor = raw;
   int utf8;
   if (length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE) {
-    if (host_text_utf16le_to_utf8(bytes + 2, (size_t)length - 2, decoded, sizeof(decoded)) != 0) return;
+    if (host_text_utf16le_to_utf8(bytes + 2, (size_t)length - 2, decoded, sizeof(decoded)) != 0) {
+      report->ini_state = -1;
+      return;
+    }
     cursor = decoded;
     utf8 = 1;
   } else if (length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) {
@@ -152,7 +200,11 @@ static void apply_ini(shim_config *config) {
   } else {
     utf8 = host_text_is_utf8(raw);
   }
+  int line_number = 0;
   while (*cursor) {
+    ++line_number;
+    char where[32];
+    snprintf(where, sizeof(where), "ini_line=%d", line_number);
     char *line = cursor;
     char *end = strchr(cursor, '\n');
     if (end != NULL) {
@@ -164,19 +216,22 @@ static void apply_ini(shim_config *config) {
     line = trim(line);
     if (line[0] == '\0' || line[0] == ';' || line[0] == '#' || line[0] == '[') continue;
     char *equals = strchr(line, '=');
-    if (equals == NULL) continue;
+    if (equals == NULL) {
+      note_problem(report, where, line, CONFIG_UNKNOWN_NAME);
+      continue;
+    }
     *equals = '\0';
     char *name = trim(line);
     char *text = trim(equals + 1);
     char value[1024];
     int read = utf8 ? host_text_copy_utf8(text, value, sizeof(value))
                     : host_text_ansi_to_utf8(text, value, sizeof(value));
-    if (read != 0) continue;
-    apply(config, name, value);
+    config_set_result result = read == 0 ? apply(config, name, value) : CONFIG_BAD_VALUE;
+    if (result != CONFIG_SET) note_problem(report, where, name, result);
   }
 }
 
-static void apply_env(shim_config *config) {
+static void apply_env(shim_config *config, load_report *report) {
   static const struct {
     const char *variable;
     const char *option;
@@ -188,36 +243,89 @@ static void apply_env(shim_config *config) {
       {"PREALERT_TOKEN_FILE", "token_file"},
       {"PREALERT_CONNECT_TIMEOUT_MS", "connect_timeout_ms"},
       {"PREALERT_TIMEOUT_MS", "timeout_ms"},
+      {"PREALERT_SHIM_LOG", "log"},
   };
   char value[1024];
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i) {
-    if (host_env_utf8(names[i].variable, value, sizeof(value))) apply(config, names[i].option, value);
+    if (!host_env_utf8(names[i].variable, value, sizeof(value))) continue;
+    config_set_result result = apply(config, names[i].option, value);
+    if (result != CONFIG_SET) note_problem(report, "environment", names[i].variable, result);
   }
+}
+
+/* What the last load found, and the settings it produced, to the log (when one is set). Written outside every lock. */
+static void log_load_report(const native_path *log_path, long log_max_bytes, const shim_config *config,
+                            const load_report *report) {
+  if (native_path_is_empty(log_path)) return;
+  char event[ROTATING_LOG_LINE_MAX];
+  snprintf(event, sizeof(event),
+           "config ini=%s problems=%d port=%d connect_timeout_ms=%d timeout_ms_3101=%d timeout_ms_3102=%d "
+           "timeout_ms_3103=%d timeout_ms_other=%d data_dir=%s spool_max_bytes=%ld",
+           report->ini_state == 1 ? "read" : report->ini_state == 0 ? "absent" : "unreadable", report->count,
+           config->port, config->connect_timeout_ms, config->timeout_3101_ms, config->timeout_3102_ms,
+           config->timeout_3103_ms, config->timeout_other_ms,
+           native_path_is_empty(&config->data_dir) ? "default" : "set", config->spool_max_bytes);
+  rotating_log_append(log_path, log_max_bytes, event);
+  int kept = report->count < LOAD_PROBLEMS_MAX ? report->count : LOAD_PROBLEMS_MAX;
+  for (int i = 0; i < kept; ++i) rotating_log_append(log_path, log_max_bytes, report->text[i]);
 }
 
 void config_load(void) {
   /* Built off to the side and swapped in, so a concurrent call sees the old or the new settings, never a mix. */
   static shim_config fresh;
+  static load_report report;
   static shim_mutex load_lock = SHIM_MUTEX_INIT;
   shim_mutex_lock(&load_lock);
   set_defaults(&fresh);
-  apply_ini(&fresh);
-  apply_env(&fresh);
+  memset(&report, 0, sizeof(report));
+  apply_ini(&fresh, &report);
+  apply_env(&fresh, &report);
   shim_mutex_lock(&lock);
   current = fresh;
+  published_report = report;
   shim_mutex_unlock(&lock);
+  log_load_report(&fresh.log_path, fresh.log_max_bytes, &fresh, &report);
   shim_mutex_unlock(&load_lock);
 }
 
 config_set_result config_set(const char *name, const char *value) {
   char utf8[1024];
-  if (host_text_to_utf8(value, utf8, sizeof(utf8)) != 0) return CONFIG_BAD_VALUE;
+  config_set_result result = CONFIG_BAD_VALUE;
+  int log_turned_on = 0;
+  load_report report;
+  int readable = host_text_to_utf8(value, utf8, sizeof(utf8)) == 0;
   shim_mutex_lock(&lock);
-  shim_config changed = current;
-  config_set_result result = apply(&changed, name, trim(utf8));
-  if (result == CONFIG_SET) current = changed;
+  shim_config after = current; /* ends as the settings in force, for the log lines below */
+  if (readable) {
+    result = apply(&after, name, trim(utf8));
+    if (result == CONFIG_SET) {
+      log_turned_on = strcmp(name, "log") == 0 && !native_path_is_empty(&after.log_path) &&
+                      memcmp(&after.log_path, &current.log_path, sizeof(after.log_path)) != 0;
+      current = after;
+    } else {
+      after = current;
+    }
+  }
+  if (log_turned_on) report = published_report;
   shim_mutex_unlock(&lock);
+  /* A log turned on now still learns what the ini and environment got wrong; a refused option is noted too, for a
+     HIS that ignores the -4. */
+  if (log_turned_on) {
+    log_load_report(&after.log_path, after.log_max_bytes, &after, &report);
+  } else if (result != CONFIG_SET && !native_path_is_empty(&after.log_path)) {
+    load_report refused;
+    memset(&refused, 0, sizeof(refused));
+    note_problem(&refused, "set_option", name, result);
+    rotating_log_append(&after.log_path, after.log_max_bytes, refused.text[0]);
+  }
   return result;
+}
+
+void config_log(native_path *path, long *max_bytes) {
+  shim_mutex_lock(&lock);
+  *path = current.log_path;
+  *max_bytes = current.log_max_bytes;
+  shim_mutex_unlock(&lock);
 }
 
 static int has_port_file(const native_path *directory) {

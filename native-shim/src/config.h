@@ -37,4 +37,7 @@ void config_for_call(const char *infno, call_settings *settings);
    neither can be found). Only called on that rare path, so the paths stay out of call_settings. */
 void config_spool(native_path *directory, long *max_bytes);
 
+/* The diagnostics file (option `log`; empty when off) and its bound, for a fail-open line. */
+void config_log(native_path *path, long *max_bytes);
+
 #endif

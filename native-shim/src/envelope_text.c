@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *reason_name(failopen_reason reason) {
+const char *failopen_reason_name(failopen_reason reason) {
   switch (reason) {
     case FAILOPEN_SIDECAR_UNREACHABLE: return "sidecar_unreachable";
     case FAILOPEN_SIDECAR_TIMEOUT: return "sidecar_timeout";
@@ -24,7 +24,7 @@ size_t failopen_envelope(char *text, size_t capacity, failopen_reason reason, lo
   int written = snprintf(text, capacity,
                          "{\"infcode\":0,\"err_msg\":\"\",\"output\":{\"result\":[]},"
                          "\"shim\":{\"failopen\":true,\"reason\":\"%s\",\"code\":%ld%s}}",
-                         reason_name(reason), code, spooled ? ",\"spooled\":true" : "");
+                         failopen_reason_name(reason), code, spooled ? ",\"spooled\":true" : "");
   return finish(written, capacity);
 }
 

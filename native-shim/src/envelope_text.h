@@ -17,6 +17,9 @@ typedef enum {
   FAILOPEN_SIDECAR_ERROR
 } failopen_reason;
 
+/* The reason as the envelope and the log name it: "sidecar_unreachable", "sidecar_timeout", … */
+const char *failopen_reason_name(failopen_reason reason);
+
 /* {"infcode":0,"err_msg":"","output":{"result":[]},"shim":{"failopen":true,"reason":"…","code":N}}, with
    ,"spooled":true after the code when the request was kept for the sidecar to replay. */
 size_t failopen_envelope(char *text, size_t capacity, failopen_reason reason, long code, int spooled);

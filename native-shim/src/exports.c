@@ -9,10 +9,12 @@
 #include "http_exchange.h"
 #include "loopback_socket.h"
 #include "module_pin.h"
+#include "rotating_log.h"
 #include "spool.h"
 #include "sync.h"
 #include "version.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,11 +68,34 @@ static int spool_if_decision(const flavour *f, const unsent_request *unsent) {
   return spool_write(&directory, max_bytes, unsent->infno, f->charset, unsent->body, unsent->body_length);
 }
 
-static int fail_open(const flavour *f, void *output, failopen_reason reason, long code, const unsent_request *unsent) {
+/* What the log says about a call that failed open: never its request or answer, which carry patient data. */
+typedef struct {
+  const char *infno;
+  int64_t started_ms;
+  int port; /* 0 until the call knows which port it would try */
+} call_trace;
+
+/* The fail-open reason otherwise lives only in an output buffer most HIS discard: with the log on, IT can see why a
+   workstation shows no reminders. */
+static void log_fail_open(const flavour *f, const call_trace *trace, failopen_reason reason, long code, int spooled) {
+  native_path path;
+  long max_bytes = 0;
+  config_log(&path, &max_bytes);
+  if (native_path_is_empty(&path)) return;
+  char event[ROTATING_LOG_LINE_MAX];
+  snprintf(event, sizeof(event), "failopen infno=%s charset=%s reason=%s code=%ld ms=%ld port=%d spooled=%d",
+           trace->infno, f->charset, failopen_reason_name(reason), code,
+           (long)(shim_now_ms() - trace->started_ms), trace->port, spooled);
+  rotating_log_append(&path, max_bytes, event);
+}
+
+static int fail_open(const flavour *f, void *output, const call_trace *trace, failopen_reason reason, long code,
+                     const unsent_request *unsent) {
   int spooled = spool_if_decision(f, unsent);
   char text[ENVELOPE_TEXT_MAX];
   size_t length = failopen_envelope(text, sizeof(text), reason, code, spooled);
   write_ascii(f, output, text, length);
+  log_fail_open(f, trace, reason, code, spooled);
   return PREALERT_FAILOPEN;
 }
 
@@ -159,15 +184,17 @@ static int exchange(const flavour *f, const char *infno_ascii, const void *input
   shim_run_once(initialise);
   unsent_request unsent = {infno_ascii, input, input_length_bytes(input, f->unit_size)};
   int64_t started = shim_now_ms();
+  call_trace trace = {infno_ascii, started, 0};
   int64_t breaker_left = breaker_remaining_ms(started);
-  if (breaker_left > 0) return fail_open(f, output, FAILOPEN_BREAKER_OPEN, (long)breaker_left, &unsent);
+  if (breaker_left > 0) return fail_open(f, output, &trace, FAILOPEN_BREAKER_OPEN, (long)breaker_left, &unsent);
 
   call_settings settings;
   config_for_call(infno_ascii, &settings);
+  trace.port = settings.port;
   /* This user's sidecar is not running, and the fixed port could only reach someone else's: nothing is tried and
      the breaker is left alone, so the port file is read again at the next call and a sidecar that starts is found
      at once. */
-  if (settings.port == 0) return fail_open(f, output, FAILOPEN_SIDECAR_UNREACHABLE, 0, &unsent);
+  if (settings.port == 0) return fail_open(f, output, &trace, FAILOPEN_SIDECAR_UNREACHABLE, 0, &unsent);
 
   /* The body may use every unit but the one the terminating NUL needs. */
   size_t body_capacity = ((size_t)capacity - 1) * f->unit_size;
@@ -191,12 +218,12 @@ static int exchange(const flavour *f, const char *infno_ascii, const void *input
     case EXCHANGE_ANSWERED:
       breaker_record_answer();
       if (!looks_like_envelope(request.response, result.response_length, f->unit_size)) {
-        return fail_open(f, output, FAILOPEN_BAD_RESPONSE, result.http_status, &unsent);
+        return fail_open(f, output, &trace, FAILOPEN_BAD_RESPONSE, result.http_status, &unsent);
       }
       /* The sidecar failed on its own for a moment: handing its infcode -1 on would let the HIS log a 3103 as
          refused and drop the doctor's decision. Failing open keeps it in the spool, which the sidecar replays. */
       if (carries_retry_mark(request.response, result.response_length, f->unit_size)) {
-        return fail_open(f, output, FAILOPEN_SIDECAR_ERROR, result.http_status, &unsent);
+        return fail_open(f, output, &trace, FAILOPEN_SIDECAR_ERROR, result.http_status, &unsent);
       }
       if (f->unit_size == 1) {
         ((char *)output)[result.response_length] = '\0';
@@ -216,22 +243,22 @@ static int exchange(const flavour *f, const char *infno_ascii, const void *input
       } else {
         breaker_record_timeout(shim_now_ms(), &settings.breaker);
       }
-      return fail_open(f, output, FAILOPEN_SIDECAR_UNREACHABLE, result.detail, &unsent);
+      return fail_open(f, output, &trace, FAILOPEN_SIDECAR_UNREACHABLE, result.detail, &unsent);
     case EXCHANGE_TIMEOUT:
       breaker_record_timeout(shim_now_ms(), &settings.breaker);
-      return fail_open(f, output, FAILOPEN_SIDECAR_TIMEOUT, result.detail, &unsent);
+      return fail_open(f, output, &trace, FAILOPEN_SIDECAR_TIMEOUT, result.detail, &unsent);
     case EXCHANGE_TOO_LARGE: {
       breaker_record_answer();
       /* The code tells the integrator how large a buffer would have held the answer, in its units. */
       long needed = result.detail > 0 ? result.detail / (long)f->unit_size + 1 : 0;
       /* The sidecar did answer (a 3103 is stored before its answer is sent): nothing to keep. */
-      return fail_open(f, output, FAILOPEN_RESPONSE_TOO_LARGE, needed, NULL);
+      return fail_open(f, output, &trace, FAILOPEN_RESPONSE_TOO_LARGE, needed, NULL);
     }
     case EXCHANGE_BAD_RESPONSE:
       breaker_record_answer();
-      return fail_open(f, output, FAILOPEN_BAD_RESPONSE, result.detail, &unsent);
+      return fail_open(f, output, &trace, FAILOPEN_BAD_RESPONSE, result.detail, &unsent);
   }
-  return fail_open(f, output, FAILOPEN_BAD_RESPONSE, 0, &unsent);
+  return fail_open(f, output, &trace, FAILOPEN_BAD_RESPONSE, 0, &unsent);
 }
 
 PREALERT_API int PREALERT_CALL prealert_call(const char *infno, const char *input_utf8, char *output,

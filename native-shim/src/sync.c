@@ -4,6 +4,7 @@
 
 void shim_mutex_lock(shim_mutex *mutex) { AcquireSRWLockExclusive(mutex); }
 void shim_mutex_unlock(shim_mutex *mutex) { ReleaseSRWLockExclusive(mutex); }
+int shim_mutex_trylock(shim_mutex *mutex) { return TryAcquireSRWLockExclusive(mutex) != 0; }
 
 static INIT_ONCE init_once = INIT_ONCE_STATIC_INIT;
 static void (*pending_init)(void);
@@ -27,6 +28,7 @@ void shim_run_once(void (*init)(void)) {
 
 void shim_mutex_lock(shim_mutex *mutex) { pthread_mutex_lock(mutex); }
 void shim_mutex_unlock(shim_mutex *mutex) { pthread_mutex_unlock(mutex); }
+int shim_mutex_trylock(shim_mutex *mutex) { return pthread_mutex_trylock(mutex) == 0; }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void (*pending_init)(void);

@@ -17,6 +17,8 @@ typedef pthread_mutex_t shim_mutex;
 
 void shim_mutex_lock(shim_mutex *mutex);
 void shim_mutex_unlock(shim_mutex *mutex);
+/* Takes the mutex only when it is free: returns 1 when taken, 0 when another thread holds it. */
+int shim_mutex_trylock(shim_mutex *mutex);
 
 /* Runs init exactly once per process, whichever thread calls first; the others wait for it. */
 void shim_run_once(void (*init)(void));

@@ -1,0 +1,177 @@
+// The opt-in diagnostics file (option `log`, ini key `log`, PREALERT_SHIM_LOG): IT staff learn from it why a
+// workstation fails open, which otherwise lives only in an output buffer most HIS discard. Real compiled .so, real
+// national codes in the requests, real files: one line per fail-open call, never a request body, bounded with one
+// rotation, intact under threads, and a log that cannot be written never changes the call.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { httpPeer, OK_ENVELOPE, type Peer, silentPeer } from './support/fault-peer';
+import { maleOnlyDrugs, request3101, request3103 } from './support/national-requests';
+import { type Flavour, loadShim, loadShimCopy, RC, type ShimLibrary } from './support/shim-addon';
+import { closedPort } from './support/sidecar-process';
+import { encodeFor } from './support/text-codec';
+
+const PATIENT_ID = 'P-LOG-4711';
+const PATIENT_NAME = '𠀀李梅';
+const REASON_TEXT = '已与患者沟通，继续执行';
+/** "2026-11-30 21:05:01.123 +0800 pid=123 failopen infno=3101 charset=utf-8 reason=… code=111 ms=0 port=… spooled=0" */
+const FAILOPEN_LINE =
+  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d{4} pid=\d+ failopen infno=(\w+) charset=([\w-]+) reason=(\w+) code=(-?\d+) ms=(\d+) port=(\d+) spooled=([01])$/;
+
+let shim: ShimLibrary;
+let scratch: string;
+const peers: Peer[] = [];
+
+function setOptions(library: ShimLibrary, options: Record<string, string | number>): void {
+  for (const [name, value] of Object.entries(options)) {
+    expect(library.setOption(name, String(value)), `set_option ${name}=${value}`).toBe(RC.ok);
+  }
+}
+
+function logLines(file: string): string[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+}
+
+function request3101Text(): string {
+  return JSON.stringify(request3101(maleOnlyDrugs().slice(0, 2), { patnId: PATIENT_ID, patnName: PATIENT_NAME, gend: '2' }));
+}
+
+beforeAll(() => {
+  shim = loadShim();
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-shim-log-'));
+});
+
+afterAll(() => {
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  expect(shim.setOption('reset', 'all')).toBe(RC.ok);
+  expect(shim.setOption('spool_max_bytes', '0')).toBe(RC.ok);
+});
+
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map((p) => p.close()));
+});
+
+describe('the log option', () => {
+  it('takes an absolute file path or "" (off); "1", a relative path and a too-small bound are refused with -4', () => {
+    expect(shim.setOption('log', '1')).toBe(RC.option);
+    expect(shim.setOption('log', 'prealert.log')).toBe(RC.option);
+    expect(shim.setOption('log', path.join(scratch, 'option.log'))).toBe(RC.ok);
+    expect(shim.setOption('log', '')).toBe(RC.ok);
+    expect(shim.setOption('log_max_bytes', '4095')).toBe(RC.option);
+    expect(shim.setOption('log_max_bytes', '4096')).toBe(RC.ok);
+  });
+
+  it('a refused option is noted in the log by name, never its value (it may be the token)', () => {
+    const file = path.join(scratch, 'refused.log');
+    setOptions(shim, { log: file });
+    expect(shim.setOption('token', 'has a space-secret-value')).toBe(RC.option);
+    expect(shim.setOption('tiemout_ms', '300')).toBe(RC.option);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/config_problem set_option name=token problem=invalid_value\n/);
+    expect(text).toMatch(/config_problem set_option name=tiemout_ms problem=unknown_option\n/);
+    expect(text).not.toContain('secret');
+  });
+});
+
+describe('a call that fails open', () => {
+  it.each<Flavour>([
+    'utf8',
+    'gbk',
+    'w',
+  ])('%s: one line with time, infno, reason, code and ms, and no patient data', async (flavour) => {
+    const file = path.join(scratch, `failopen-${flavour}.log`);
+    const spoolDir = path.join(scratch, `spool-${flavour}`);
+    setOptions(shim, { log: file, port: await closedPort(), spool_dir: spoolDir, spool_max_bytes: 1_000_000 });
+    const before = logLines(file).length;
+
+    const refused = await shim.call(flavour, encodeFor(flavour, '3101'), encodeFor(flavour, request3101Text()), 4096);
+    const decision = JSON.stringify(request3103(['JR-LOG-0001']));
+    const spooled = await shim.call(flavour, encodeFor(flavour, '3103'), encodeFor(flavour, decision), 4096);
+    expect(refused.rc).toBe(RC.failOpen);
+    expect(spooled.rc).toBe(RC.failOpen);
+
+    const lines = logLines(file).slice(before);
+    const failOpens = lines.map((line) => FAILOPEN_LINE.exec(line)).filter((m) => m !== null);
+    expect(failOpens).toHaveLength(2);
+    const [first, second] = failOpens;
+    const charset = { utf8: 'utf-8', gbk: 'gb18030', w: 'utf-16le' }[flavour];
+    expect(first?.slice(1, 5)).toEqual(['3101', charset, 'sidecar_unreachable', '111']);
+    expect(Number(first?.[5])).toBeLessThanOrEqual(Math.ceil(refused.elapsedMs));
+    expect(second?.slice(1, 4)).toEqual(['3103', charset, 'breaker_open']);
+    expect(second?.[7]).toBe('1'); // the decision was kept in the spool
+    // The spool holds the request; the log never does.
+    const text = fs.readFileSync(file, 'utf8');
+    for (const secret of [PATIENT_ID, '李梅', REASON_TEXT, 'JR-LOG', '{', 'patn', 'XG04']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(fs.readdirSync(spoolDir).length).toBeGreaterThan(0);
+  });
+
+  it('a sidecar that does not answer: reason sidecar_timeout, the deadline as code, the wait in ms', async () => {
+    const file = path.join(scratch, 'timeout.log');
+    const silent = await silentPeer();
+    peers.push(silent);
+    setOptions(shim, { log: file, port: silent.port, timeout_ms_3101: 200 });
+    const outcome = await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
+    expect(outcome.rc).toBe(RC.failOpen);
+    const line = FAILOPEN_LINE.exec(logLines(file).at(-1) ?? '');
+    expect(line?.slice(1, 5)).toEqual(['3101', 'utf-8', 'sidecar_timeout', '200']);
+    expect(Number(line?.[5])).toBeGreaterThanOrEqual(199);
+    expect(line?.[6]).toBe(String(silent.port));
+  });
+
+  it('8 threads failing open at once: every line whole, none lost or interleaved', async () => {
+    const file = path.join(scratch, 'threads.log');
+    setOptions(shim, { log: file, port: await closedPort() });
+    const outcomes = await shim.hammer('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096, 8, 25);
+    expect(outcomes.every((o) => o.rc === RC.failOpen)).toBe(true);
+    const lines = logLines(file);
+    // set_option("log") first notes the settings in force; then one whole line per call.
+    expect(lines[0]).toMatch(/ pid=\d+ config ini=absent problems=0 port=\d+ /);
+    expect(lines).toHaveLength(1 + 200);
+    for (const line of lines.slice(1)) expect(line).toMatch(FAILOPEN_LINE);
+  });
+
+  it('rotates at log_max_bytes to <file>.1, keeping at most two files, the newest lines intact', async () => {
+    const file = path.join(scratch, 'bounded.log');
+    setOptions(shim, { log: file, log_max_bytes: 4096, port: await closedPort() });
+    const input = Buffer.from(request3101Text());
+    for (let i = 0; i < 150; ++i) {
+      expect((await shim.call('utf8', Buffer.from('3101'), input, 4096)).rc).toBe(RC.failOpen);
+    }
+    expect(fs.statSync(file).size).toBeLessThanOrEqual(4096);
+    expect(fs.statSync(`${file}.1`).size).toBeLessThanOrEqual(4096);
+    expect(fs.statSync(`${file}.1`).size).toBeGreaterThan(4096 - 200);
+    expect(fs.existsSync(`${file}.2`)).toBe(false);
+    const kept = [...logLines(`${file}.1`), ...logLines(file)];
+    for (const line of kept) expect(line).toMatch(FAILOPEN_LINE);
+    // 150 lines of ~130 bytes do not fit in 2 × 4096: the oldest went, the newest (breaker_open) is last.
+    expect(kept.length).toBeLessThan(150);
+    expect(kept.at(-1)).toMatch(/reason=breaker_open/);
+  });
+
+  it.each([
+    ['a missing directory', (dir: string) => path.join(dir, 'no-such-dir', 'x.log')],
+    ['a directory', (dir: string) => dir],
+    [
+      'a FIFO nobody reads',
+      (dir: string) => {
+        const fifo = path.join(dir, 'fifo.log');
+        expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+        return fifo;
+      },
+    ],
+  ])('a log at %s cannot be written: the call fails open as fast as without one', async (_label, target) => {
+    const dir = fs.mkdtempSync(path.join(scratch, 'unwritable-'));
+    setOptions(shim, { log: target(dir), port: await closedPort() });
+    const outcome = await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
+    expect(outcome.rc).toBe(RC.failOpen);
+    expect(outcome.elapsedMs).toBeLessThan(50);
+  });
+});
