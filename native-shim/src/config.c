@@ -172,7 +172,20 @@ static char *trim(char *text) {
   return text;
 }
 
-/* prealert.ini: "name = value" lines with the option names; [sections], ; and # comments are ignored. A line that does not parse is skipped (the ini must never stop the HIS) and reported to the log, the only
+/* Cuts a comment off a value: a ; or # after a blank starts one, as in `timeout_ms_3101 = 300 ; 3101 deadline`
+   (hospital ini files are written that way; the value was refused whole and the default stayed in force). A ; or #
+   inside a value (a token "ab#cd") is kept. Neither byte occurs inside a GBK character, so ANSI lines are safe. */
+static void strip_inline_comment(char *value) {
+  for (char *at = value; *at != '\0'; ++at) {
+    if ((*at == ';' || *at == '#') && (at == value || at[-1] == ' ' || at[-1] == '\t')) {
+      *at = '\0';
+      break;
+    }
+  }
+}
+
+/* prealert.ini: "name = value" lines with the option names; [sections], ; and # comments are ignored, also after a
+   value. A line that does not parse is skipped (the ini must never stop the HIS) and reported to the log, the only
    place IT can see that a setting they wrote is not in force. Notepad on a Chinese Windows saves it as ANSI (GBK),
    as UTF-8 with or without a byte-order mark, or as "Unicode" (UTF-16LE with one): the mark decides, and without
    one the whole file is read as UTF-8 or as GBK. */
@@ -222,6 +235,7 @@ static void apply_ini(shim_config *config, load_report *report) {
     }
     *equals = '\0';
     char *name = trim(line);
+    strip_inline_comment(equals + 1);
     char *text = trim(equals + 1);
     char value[1024];
     int read = utf8 ? host_text_copy_utf8(text, value, sizeof(value))

@@ -32,11 +32,16 @@ function setOptions(library: ShimLibrary, options: Record<string, string | numbe
 
 function logLines(file: string): string[] {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 function request3101Text(): string {
-  return JSON.stringify(request3101(maleOnlyDrugs().slice(0, 2), { patnId: PATIENT_ID, patnName: PATIENT_NAME, gend: '2' }));
+  return JSON.stringify(
+    request3101(maleOnlyDrugs().slice(0, 2), { patnId: PATIENT_ID, patnName: PATIENT_NAME, gend: '2' }),
+  );
 }
 
 beforeAll(() => {
@@ -80,38 +85,37 @@ describe('the log option', () => {
 });
 
 describe('a call that fails open', () => {
-  it.each<Flavour>([
-    'utf8',
-    'gbk',
-    'w',
-  ])('%s: one line with time, infno, reason, code and ms, and no patient data', async (flavour) => {
-    const file = path.join(scratch, `failopen-${flavour}.log`);
-    const spoolDir = path.join(scratch, `spool-${flavour}`);
-    setOptions(shim, { log: file, port: await closedPort(), spool_dir: spoolDir, spool_max_bytes: 1_000_000 });
-    const before = logLines(file).length;
+  it.each<Flavour>(['utf8', 'gbk', 'w'])(
+    '%s: one line with time, infno, reason, code and ms, and no patient data',
+    async (flavour) => {
+      const file = path.join(scratch, `failopen-${flavour}.log`);
+      const spoolDir = path.join(scratch, `spool-${flavour}`);
+      setOptions(shim, { log: file, port: await closedPort(), spool_dir: spoolDir, spool_max_bytes: 1_000_000 });
+      const before = logLines(file).length;
 
-    const refused = await shim.call(flavour, encodeFor(flavour, '3101'), encodeFor(flavour, request3101Text()), 4096);
-    const decision = JSON.stringify(request3103(['JR-LOG-0001']));
-    const spooled = await shim.call(flavour, encodeFor(flavour, '3103'), encodeFor(flavour, decision), 4096);
-    expect(refused.rc).toBe(RC.failOpen);
-    expect(spooled.rc).toBe(RC.failOpen);
+      const refused = await shim.call(flavour, encodeFor(flavour, '3101'), encodeFor(flavour, request3101Text()), 4096);
+      const decision = JSON.stringify(request3103(['JR-LOG-0001']));
+      const spooled = await shim.call(flavour, encodeFor(flavour, '3103'), encodeFor(flavour, decision), 4096);
+      expect(refused.rc).toBe(RC.failOpen);
+      expect(spooled.rc).toBe(RC.failOpen);
 
-    const lines = logLines(file).slice(before);
-    const failOpens = lines.map((line) => FAILOPEN_LINE.exec(line)).filter((m) => m !== null);
-    expect(failOpens).toHaveLength(2);
-    const [first, second] = failOpens;
-    const charset = { utf8: 'utf-8', gbk: 'gb18030', w: 'utf-16le' }[flavour];
-    expect(first?.slice(1, 5)).toEqual(['3101', charset, 'sidecar_unreachable', '111']);
-    expect(Number(first?.[5])).toBeLessThanOrEqual(Math.ceil(refused.elapsedMs));
-    expect(second?.slice(1, 4)).toEqual(['3103', charset, 'breaker_open']);
-    expect(second?.[7]).toBe('1'); // the decision was kept in the spool
-    // The spool holds the request; the log never does.
-    const text = fs.readFileSync(file, 'utf8');
-    for (const secret of [PATIENT_ID, '李梅', REASON_TEXT, 'JR-LOG', '{', 'patn', 'XG04']) {
-      expect(text).not.toContain(secret);
-    }
-    expect(fs.readdirSync(spoolDir).length).toBeGreaterThan(0);
-  });
+      const lines = logLines(file).slice(before);
+      const failOpens = lines.map((line) => FAILOPEN_LINE.exec(line)).filter((m) => m !== null);
+      expect(failOpens).toHaveLength(2);
+      const [first, second] = failOpens;
+      const charset = { utf8: 'utf-8', gbk: 'gb18030', w: 'utf-16le' }[flavour];
+      expect(first?.slice(1, 5)).toEqual(['3101', charset, 'sidecar_unreachable', '111']);
+      expect(Number(first?.[5])).toBeLessThanOrEqual(Math.ceil(refused.elapsedMs));
+      expect(second?.slice(1, 4)).toEqual(['3103', charset, 'breaker_open']);
+      expect(second?.[7]).toBe('1'); // the decision was kept in the spool
+      // The spool holds the request; the log never does.
+      const text = fs.readFileSync(file, 'utf8');
+      for (const secret of [PATIENT_ID, '李梅', REASON_TEXT, 'JR-LOG', '{', 'patn', 'XG04']) {
+        expect(text).not.toContain(secret);
+      }
+      expect(fs.readdirSync(spoolDir).length).toBeGreaterThan(0);
+    },
+  );
 
   it('a sidecar that does not answer: reason sidecar_timeout, the deadline as code, the wait in ms', async () => {
     const file = path.join(scratch, 'timeout.log');
@@ -173,5 +177,46 @@ describe('a call that fails open', () => {
     const outcome = await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
     expect(outcome.rc).toBe(RC.failOpen);
     expect(outcome.elapsedMs).toBeLessThan(50);
+  });
+});
+
+describe('prealert.ini', () => {
+  it('applies a value followed by a ; or # comment, and logs the lines it cannot use', async () => {
+    const silent = await silentPeer();
+    peers.push(silent);
+    const libraryDir = fs.mkdtempSync(path.join(scratch, 'ini-'));
+    const file = path.join(libraryDir, 'shim.log');
+    fs.writeFileSync(
+      path.join(libraryDir, 'prealert.ini'),
+      [
+        '[prealert]',
+        `log = ${file} ; IT diagnostics`,
+        `port = ${silent.port}   # the hung test peer`,
+        'timeout_ms_3101 = 250 ; 3101 deadline',
+        'token = ab#cd;ef',
+        'timeout_ms_3102 = fast',
+        'nonsense line',
+        'tiemout_ms_3103 = 300',
+        '',
+      ].join('\r\n'),
+    );
+    const copy = loadShimCopy(libraryDir);
+    const outcome = await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
+    expect(outcome.rc).toBe(RC.failOpen);
+    expect(outcome.output.toString('utf8')).toContain('"reason":"sidecar_timeout","code":250');
+    expect(outcome.elapsedMs).toBeLessThan(250 + 100);
+    // A ; or # inside a value (no blank before it) is part of the value.
+    const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(answering);
+    expect(copy.setOption('port', String(answering.port))).toBe(RC.ok);
+    expect((await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+    expect(answering.requests[0]?.headers['x-prealert-token']).toBe('ab#cd;ef');
+
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/ config ini=read problems=3 port=\d+ connect_timeout_ms=150 timeout_ms_3101=250 /);
+    expect(text).toMatch(/config_problem ini_line=6 name=timeout_ms_3102 problem=invalid_value\n/);
+    expect(text).toMatch(/config_problem ini_line=7 name=nonsense\?line problem=unknown_option\n/);
+    expect(text).toMatch(/config_problem ini_line=8 name=tiemout_ms_3103 problem=unknown_option\n/);
+    expect(text).toMatch(/failopen infno=3101 charset=utf-8 reason=sidecar_timeout code=250 /);
   });
 });
