@@ -33,7 +33,7 @@ typedef wchar_t prealert_char16;
 #  else
 #    define PREALERT_API
 #  endif
-/* UTF-16 code units on every platform (wchar_t is 32-bit outside Windows). */
+/* UTF-16 code units on every platform (wchar_t is 32-bit outside Windows: use char16_t or uint16_t there). */
 typedef unsigned short prealert_char16;
 #endif
 
@@ -64,7 +64,9 @@ PREALERT_API int PREALERT_CALL prealert_call(const char *infno, const char *inpu
 PREALERT_API int PREALERT_CALL prealert_call_gbk(const char *infno, const char *input_gbk, char *output,
                                                  int output_capacity);
 
-/* Same, with UTF-16LE strings; output_capacity counts UTF-16 code units, including the NUL. */
+/* Same, with UTF-16LE strings; output_capacity counts UTF-16 code units, including the NUL. Declare it with
+   prealert_char16, never with wchar_t outside Windows: there wchar_t is 32-bit, and L"3101" arrives as infno "3"
+   (use char16_t / u"3101" or uint16_t arrays; from Java, not JNA's WString). */
 PREALERT_API int PREALERT_CALL prealert_call_w(const prealert_char16 *infno, const prealert_char16 *input,
                                                prealert_char16 *output, int output_capacity);
 
@@ -83,6 +85,14 @@ PREALERT_API const char *PREALERT_CALL prealert_version(void);
  *   breaker_open_ms      how long calls fail open at once after a connect failure (default 5000)
  *   breaker_timeouts     consecutive timeouts that open the breaker (default 3)
  *   breaker_timeout_open_ms  how long it then stays open (default 10000)
+ *   spool_dir            where a 3103 that failed open is kept for the sidecar (default <data_dir>/spool; the
+ *                        sidecar replays only that folder)
+ *   spool_max_bytes      stop spooling once the spool holds this much (default 5242880; "0" turns spooling off)
+ *   log                  absolute path of the diagnostics file ("" off, the default): one line per call that
+ *                        failed open (time, infno, reason, code, ms, port) and per setting the shim could not
+ *                        use (ini line, name); never a request or response body. Writing it never delays or
+ *                        fails a call. Also settable as `log` in prealert.ini or PREALERT_SHIM_LOG.
+ *   log_max_bytes        past this the file is renamed to <log>.1 and a new one begun (default 1048576, >= 4096)
  *   breaker              "reset" closes the breaker now
  *   reset                "all" forgets every set_option and re-reads environment and prealert.ini
  * Every deadline is capped at 5000 ms: a larger one (10000, as for the gateway) is set to 5000. Returns PREALERT_OK or PREALERT_E_OPTION / PREALERT_E_NULL_ARGUMENT.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the native shim and everything that exercises it, into native-shim/build/:
-//   <os>-<arch>/libprealert.so   gcc, always on Linux (the tests drive it through the Node addon)
+//   <os>-<arch>/libprealert.so   scripts/build-so.sh with gcc, always on Linux (the tests drive it through the addon)
 //   <os>-<arch>/his_desktop      the doctor-station example (examples/his-desktop-c)
 //   <os>-<arch>/load_per_call    test/c/load_per_call.c: dlopen, one call, dlclose, again
 //   <os>-<arch>/fd_limit_calls   test/c/fd_limit_calls.c: calls made with no free file descriptor (EMFILE)
@@ -52,6 +52,7 @@ const inputs = [
   ...filesUnder(path.join(shimDir, 'test', 'c')),
   ...filesUnder(exampleDir).filter((f) => f.endsWith('.c') || f.endsWith('.h')),
   fileURLToPath(import.meta.url),
+  path.join(shimDir, 'scripts', 'build-so.sh'),
   path.join(shimDir, 'package.json'),
 ];
 const newestInput = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
@@ -84,22 +85,11 @@ function buildLinux() {
   }
   if (!hasCommand('gcc')) throw new Error('gcc is required to build the Linux shim (apt-get install gcc)');
   fs.mkdirSync(outDir, { recursive: true });
-  run('gcc', [
-    ...C_FLAGS,
-    '-fPIC',
-    '-shared',
-    '-fvisibility=hidden',
-    '-Wl,-z,defs',
-    // dlclose never unloads it: a HIS that dlopens the shim around every call keeps its breaker and settings
-    // (module_pin.h; on Windows the DLL pins itself at its first call).
-    '-Wl,-z,nodelete',
-    '-Wl,-soname,libprealert.so',
-    '-o',
-    library,
-    ...SHIM_SOURCES,
-    '-pthread',
-    '-ldl',
-  ]);
+  // The same script IT runs on an arm64 or LoongArch workstation (README "Building"), so the .so the tests load is
+  // built with the flags that one gets.
+  run('sh', [path.join(shimDir, 'scripts', 'build-so.sh'), outDir], {
+    env: { ...process.env, CC: 'gcc', PREALERT_VERSION: version },
+  });
   // The programs that load the shim at run time (dlopen), as a HIS does.
   const program = (output, sources) =>
     run('gcc', [

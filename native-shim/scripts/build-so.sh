@@ -1,0 +1,18 @@
+#!/bin/sh
+# Builds libprealert.so with nothing but a C compiler, on the workstation's own architecture: UOS and Kylin run on
+# arm64 (Kunpeng, Phytium) and LoongArch (Loongson) as well as x86-64, and only the x86-64 .so is built here.
+#   sh native-shim/scripts/build-so.sh [output-dir]        (default: native-shim/build/linux-<uname -m>)
+#   CC=clang sh native-shim/scripts/build-so.sh            (any C11 compiler that takes gcc's flags; default cc)
+# scripts/build.mjs calls this script for the x86-64 .so the tests load, so both builds use the same flags.
+set -eu
+shim_dir=$(cd "$(dirname "$0")/.." && pwd)
+out_dir=${1:-"$shim_dir/build/linux-$(uname -m)"}
+version=${PREALERT_VERSION:-$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$shim_dir/package.json" | head -n 1)}
+mkdir -p "$out_dir"
+# -fvisibility=hidden: only the five PREALERT_API functions are exported. -z defs: an unresolved symbol fails here,
+# not in the HIS. -z nodelete: dlclose never unloads it, so a HIS that loads the shim around every call keeps its
+# breaker and settings (src/module_pin.h).
+${CC:-cc} -O2 -Wall -Wextra -Wpedantic -std=c11 "-DPREALERT_VERSION=\"$version\"" \
+  -fPIC -shared -fvisibility=hidden -Wl,-z,defs -Wl,-z,nodelete -Wl,-soname,libprealert.so \
+  -o "$out_dir/libprealert.so" "$shim_dir"/src/*.c -pthread -ldl
+echo "built $out_dir/libprealert.so ($version)"
