@@ -1,6 +1,5 @@
 import { analyze, formatFieldErrors, validateAnalysisInput } from '@prealert/core';
 import { describe, expect, it } from 'vitest';
-import { type Level, mutate, SPEC_FIELDS, sparse } from './support/fuzz';
 import { nationalLibrary } from './support/national';
 import { analysisInput, resultsOf, run } from './support/requests';
 
