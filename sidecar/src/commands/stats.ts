@@ -7,7 +7,7 @@ import { figuresCsv } from '../stats/figures-csv';
 import { parseStatsQuery } from '../stats/stats-query';
 import { openDatabase } from '../store/database';
 import { FiguresWithPrunedDays } from '../store/pruned-figures';
-import { colourWanted } from './terminal-colour';
+import { tableStyle } from './terminal-colour';
 
 interface StatsOptions {
   from?: string;
@@ -76,7 +76,7 @@ function figuresTable(report: StatsReport): string {
     head: [...keyHeaders(report.by), ...FIGURE_HEADERS],
     // cli-table3 colours the borders and headers by default: escape codes in a file, a mailed table or a scheduled
     // task's log, and ←[90m in a cmd.exe without VT. Only a terminal gets them, and not with NO_COLOR set.
-    ...(colourWanted() ? {} : { style: { head: [], border: [] } }),
+    ...tableStyle(),
   });
   const cells = (f: Figures) => [
     f.reminders,

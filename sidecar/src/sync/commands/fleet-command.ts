@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { colourWanted } from '../../commands/terminal-colour';
+import { tableStyle } from '../../commands/terminal-colour';
 import type { LibraryInfo } from '../../library-holder';
 import type { SyncStatus } from '../library-sync';
 import type { PushOutcome } from '../push-outcome';
@@ -153,8 +153,7 @@ export function registerFleet(program: Command): void {
       else {
         const now = Date.now();
         const table = new Table({
-          // cli-table3 colours the head and borders; in a file or with NO_COLOR those are escape codes, not colour.
-          ...(colourWanted() ? {} : { style: { head: [], border: [] } }),
+          ...tableStyle(),
           head: [
             'host',
             'prealert',

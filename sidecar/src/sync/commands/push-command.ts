@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { MANIFEST_FILE, readManifestUnverified } from '@prealert/rules-cache';
-import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
+import { tableStyle } from '../../commands/terminal-colour';
 import type { PollOutcome, SyncStatus } from '../library-sync';
 import { shrinkProblem } from '../shrink-guard';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
+import { pushProgress } from './push-progress';
 import { callSidecar } from './sidecar-client';
 
 interface PushOptions {
@@ -68,26 +69,16 @@ export function registerPush(program: Command): void {
       }
       const hosts = readHostsFile(options.hosts);
 
-      const bar = new cliProgress.SingleBar(
-        {
-          format: `push ${manifest.version} {bar} {value}/{total} hosts | failed {failed} | {host}`,
-          stream: process.stderr,
-          noTTYOutput: true,
-          notTTYSchedule: 1000,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      let failed = 0;
-      bar.start(hosts.length, 0, { host: '', failed });
+      const progress = pushProgress(manifest.version, hosts.length);
       const results = await mapConcurrently(hosts, concurrency, async (host): Promise<PushResult> => {
         const result = await pushTo(host, token, options, manifest, manifestLine);
-        if (result.error) failed++;
-        bar.increment(1, { host: host.name, failed });
+        progress.hostDone(host.name, !result.error);
         return result;
       });
-      bar.stop();
+      progress.stop();
+      const failed = results.filter((r) => r.error).length;
 
-      const table = new Table({ head: ['host', 'before', 'after', 'sent', 'result'] });
+      const table = new Table({ ...tableStyle(), head: ['host', 'before', 'after', 'sent', 'result'] });
       for (const r of results) {
         table.push([
           r.host.name,

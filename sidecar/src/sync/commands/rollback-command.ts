@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
+import { tableStyle } from '../../commands/terminal-colour';
 import { loadConfig } from '../../config';
 import { readPortFile } from '../../port-file';
 import { LastGoodStore } from '../last-good-store';
@@ -43,7 +44,7 @@ async function rollbackFleet(options: RollbackOptions & { hosts: string }): Prom
   const answers = await mapConcurrently(hosts, concurrency, (host) =>
     rollbackAt(host.url, token, options.reactivateHeldBack ?? false),
   );
-  const table = new Table({ head: ['host', 'before', 'after', 'result'] });
+  const table = new Table({ ...tableStyle(), head: ['host', 'before', 'after', 'result'] });
   let done = 0;
   answers.forEach((answer, i) => {
     const report = answer.error ? undefined : answer.body?.report;
