@@ -1,22 +1,48 @@
 import fs from 'node:fs';
-
-const SECRET_KEYS = ['adminToken', 'shimToken'] as const;
+import { fileSettings, type SidecarConfig } from './config';
+import { urlCredentialNames } from './url-credentials';
 
 /**
- * The secrets a config file holds while others may read it (POSIX only: on Windows the folder's ACL decides, not a
- * mode). The sidecar makes its database, logs and spool owner-only but never changes a file IT wrote, so it says so.
+ * The secrets a config file holds while others may read it, by their config path, never their value (POSIX only: on
+ * Windows the folder's ACL decides, not a mode). The sidecar makes its database, logs and spool owner-only but never
+ * changes a file IT wrote, so it says so.
  */
 export function exposedConfigSecrets(file: string, platform: NodeJS.Platform = process.platform): string[] {
   if (platform === 'win32') return [];
   let mode: number;
-  let parsed: unknown;
+  let settings: SidecarConfig;
   try {
     mode = fs.statSync(file).mode;
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    settings = fileSettings(file);
   } catch {
-    // Read once already by loadConfig; a file gone since is no one's secret.
+    // Read once already by loadConfig; a file gone (or changed into nonsense) since is no one's secret.
     return [];
   }
-  if ((mode & 0o077) === 0 || typeof parsed !== 'object' || parsed === null) return [];
-  return SECRET_KEYS.filter((key) => (parsed as Record<string, unknown>)[key] !== undefined);
+  if ((mode & 0o077) === 0) return [];
+  return configSecrets(settings);
+}
+
+/**
+ * Every setting that is never shown: the tokens, the TIF token that signs each gateway call, every static header
+ * (/v1/status and the logs show none) and what of a URL shownUrl masks (userinfo, query values).
+ */
+function configSecrets(settings: SidecarConfig): string[] {
+  const urlSecrets = (name: string, url: string | undefined) =>
+    url === undefined ? [] : urlCredentialNames(url).map((part) => `${name} ${part}`);
+  const headerSecrets = (name: string, headers: Record<string, string>) =>
+    Object.keys(headers).map((header) => `${name}.${header}`);
+  return [
+    ...(settings.adminToken === undefined ? [] : ['adminToken']),
+    ...(settings.shimToken === undefined ? [] : ['shimToken']),
+    ...(settings.upstream.tif === undefined ? [] : ['upstream.tif.token']),
+    ...headerSecrets('upstream.headers', settings.upstream.headers),
+    ...urlSecrets('upstream.url', settings.upstream.url),
+    ...headerSecrets('platform.headers', settings.platform.headers),
+    ...urlSecrets('platform.url', settings.platform.url),
+  ];
+}
+
+/** "a, b and c", for the warning's text. */
+export function listed(names: string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }

@@ -153,6 +153,16 @@ export function loadConfig(sources: ConfigSources = {}): SidecarConfig {
   return config;
 }
 
+/**
+ * The settings a config file alone gives (defaults for the rest), without the environment or command line: what the
+ * file itself holds, as a check of the file (config-file-access.ts) needs. Throws ConfigError as loadConfig does.
+ */
+export function fileSettings(file: string): SidecarConfig {
+  const config = defaults(path.dirname(file));
+  applyFile(config, readConfigFile(file), file);
+  return config;
+}
+
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { sharedSerials } from './analysis/analysis-protocol';
 import { AnalysisThread } from './analysis/analysis-thread';
 import type { SidecarConfig } from './config';
-import { exposedConfigSecrets } from './config-file-access';
+import { exposedConfigSecrets, listed } from './config-file-access';
 import { checkDataDirWritable } from './data-dir-access';
 import { lockDataDir } from './data-dir-lock';
 import { LibraryHolder } from './library-holder';
@@ -108,7 +108,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   if (exposed.length > 0)
     logger.warn(
       { config_file: config.configFile, secrets: exposed },
-      `config file ${config.configFile} holds ${exposed.join(' and ')} and others may read it: chmod 600 it (owner only)`,
+      `config file ${config.configFile} holds ${listed(exposed)}, and others may read it: chmod 600 it (owner only)`,
     );
   const startedAt = Date.now();
   // Schema validators compiled before the first request arrives, not during it.

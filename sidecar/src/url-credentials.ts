@@ -5,6 +5,11 @@
  */
 const MASK = '***';
 
+/** What of a URL is a credential: its userinfo (`user:secret@`) and the value of each query parameter. */
+function credentialsOf(url: URL): { userinfo: boolean; queryNames: string[] } {
+  return { userinfo: url.username !== '' || url.password !== '', queryNames: [...url.searchParams.keys()] };
+}
+
 /** The URL as it may be shown: userinfo and every query value masked, the fragment dropped. */
 export function shownUrl(text: string): string {
   let url: URL;
@@ -13,12 +18,29 @@ export function shownUrl(text: string): string {
   } catch {
     return '(unreadable URL)';
   }
-  if (url.username) url.username = MASK;
-  if (url.password) url.password = MASK;
-  const names = [...url.searchParams.keys()];
-  if (names.length > 0) url.search = names.map((name) => `${encodeURIComponent(name)}=${MASK}`).join('&');
+  const { userinfo, queryNames } = credentialsOf(url);
+  if (userinfo) {
+    if (url.username) url.username = MASK;
+    if (url.password) url.password = MASK;
+  }
+  if (queryNames.length > 0) url.search = queryNames.map((name) => `${encodeURIComponent(name)}=${MASK}`).join('&');
   url.hash = '';
   return url.toString();
+}
+
+/**
+ * The credentials a URL carries, named and never quoted, as shownUrl masks them: `userinfo`, `?appkey=`. For saying
+ * which secrets a file that others may read holds (config-file-access.ts).
+ */
+export function urlCredentialNames(text: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return [];
+  }
+  const { userinfo, queryNames } = credentialsOf(url);
+  return [...(userinfo ? ['userinfo'] : []), ...[...new Set(queryNames)].map((name) => `?${name}=`)];
 }
 
 /**
