@@ -17,6 +17,18 @@ export interface RunningSidecar {
   stop(): Promise<number | null>;
 }
 
+/**
+ * Sidecars this test file started and that still run. A test that times out while spawnSidecar waits for the port
+ * file never gets the sidecar to stop, and the process outlived its test file (one ran 25 minutes). vitest.setup.ts
+ * kills what is left after each file.
+ */
+const started = new Set<ChildProcess>();
+
+export function killStartedSidecars(): void {
+  for (const child of started) child.kill('SIGKILL');
+  started.clear();
+}
+
 export function assertBuilt(): void {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm build\` first`);
 }
@@ -45,7 +57,13 @@ export async function spawnSidecar(
   child.stderr!.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  started.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      started.delete(child);
+      resolve(code);
+    }),
+  );
   const deadline = Date.now() + 30_000;
   let port = 0;
   while (port === 0) {
