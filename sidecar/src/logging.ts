@@ -1,9 +1,11 @@
 import pino, { type Logger } from 'pino';
 import { DEFAULT_LOG_FILE_BYTES, DEFAULT_LOG_KEEP_FILES, type LogLevel } from './config';
+import { maskIdNumbers } from './id-numbers';
 import type { LogDestination } from './log-rotation';
 import { OWNER_ONLY_FILE } from './owner-only';
 
 export type { Logger } from 'pino';
+export { maskIdNumbers } from './id-numbers';
 
 /** National and common HIS field names that carry a patient's name or an identity number. */
 export const PATIENT_FIELDS: ReadonlySet<string> = new Set([
@@ -11,6 +13,7 @@ export const PATIENT_FIELDS: ReadonlySet<string> = new Set([
   'patn_name',
   'psn_no',
   'psn_name',
+  'patient_name',
   'certno',
   'psn_cert_no',
   'idcard',
@@ -19,14 +22,6 @@ export const PATIENT_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 const CENSOR = '[redacted]';
-
-/** A 居民身份证 number (18 characters, a plausible birth date inside), wherever it appears in free text. */
-const ID_NUMBER = /(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])/g;
-
-/** Free text (an upstream err_msg, an error message) with identity numbers masked. */
-export function maskIdNumbers(text: string): string {
-  return text.replace(ID_NUMBER, CENSOR);
-}
 
 /**
  * `text` with identity numbers masked, then cut to `max` characters: cut first, an 18-digit number could be left

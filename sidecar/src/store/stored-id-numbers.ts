@@ -1,11 +1,13 @@
+import { mayHoldIdNumber } from '../id-numbers';
 import { maskIdNumbers } from '../logging';
 import type { Db } from './database';
 
 /**
- * 17 digits in a row (what every ID number has), or 6 cut short by an ellipsis: most texts have neither, and are
- * kept without parsing them.
+ * 15 digits (what every ID number has, maybe grouped or full-width: mayHoldIdNumber), or 6 cut short by an ellipsis:
+ * most texts have neither, and are kept without parsing them.
  */
-const MAY_HOLD_ID_NUMBER = /\d{17}|\d{6}…/;
+const CUT_SHORT = /\d{6}…/;
+const mayHoldAny = (text: string): boolean => mayHoldIdNumber(text) || CUT_SHORT.test(text);
 
 /**
  * The start of an ID number where a text was cut to its length (core clips a quoted diagnosis name to 20 characters
@@ -25,7 +27,7 @@ export function maskWholeAndCutIdNumbers(text: string): string {
  * looked up and linked by them.
  */
 export function maskIdNumbersInBody(json: string): string {
-  return MAY_HOLD_ID_NUMBER.test(json) ? JSON.stringify(JSON.parse(json), maskIdNumbersInTexts) : json;
+  return mayHoldAny(json) ? JSON.stringify(JSON.parse(json), maskIdNumbersInTexts) : json;
 }
 
 function maskIdNumbersInTexts(key: string, value: unknown): unknown {
@@ -42,7 +44,7 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
  * by its id, which is kept). Codes and the gateway's envelope header stay as written, as they are on arrival.
  */
 function maskIdNumbersInOutboxPayload(kind: string, payload: string): string {
-  if (!MAY_HOLD_ID_NUMBER.test(payload)) return payload;
+  if (!mayHoldAny(payload)) return payload;
   const value = JSON.parse(payload) as unknown;
   if (!isObject(value)) return payload;
   let changed = false;

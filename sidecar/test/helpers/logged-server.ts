@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../src/config';
+import { createServer, type SidecarServer } from '../../src/server';
+import { DATABASE_FILE_NAME } from '../../src/store/database';
+import { tempDataDir } from './test-server';
+
+export interface LoggedServer {
+  server: SidecarServer;
+  dataDir: string;
+  /** The loopback base URL, once listening. */
+  base: string;
+  /** After close: every byte of the SQLite files (database, WAL) and of the log files, as a reviewer greps them. */
+  storedBytes(): Buffer;
+}
+
+/** A real sidecar listening on loopback, with a fresh data dir and an info-level log file in it. */
+export async function loggedServer(analysisThread = true): Promise<LoggedServer> {
+  const dataDir = tempDataDir();
+  const logDir = path.join(dataDir, 'logs');
+  const base = loadConfig({ env: {}, overrides: { dataDir, port: 0 } });
+  const server = await createServer({
+    config: { ...base, analysisThread, log: { ...base.log, level: 'info', file: path.join(logDir, 'prealert.log') } },
+  });
+  await server.listen();
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const filesOf = (dir: string, prefix: string) =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.startsWith(prefix))
+          .map((f) => fs.readFileSync(path.join(dir, f)))
+      : [];
+  return {
+    server,
+    dataDir,
+    base: `http://127.0.0.1:${port}`,
+    storedBytes: () => Buffer.concat([...filesOf(dataDir, DATABASE_FILE_NAME), ...filesOf(logDir, '')]),
+  };
+}
+
+/** An envelope fixture of test/fixtures, parsed afresh for each use. */
+export function fixtureEnvelope(name: string): { input: { data: Record<string, unknown> } } & Record<string, unknown> {
+  const file = path.join(import.meta.dirname, '..', 'fixtures', name);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as { input: { data: Record<string, unknown> } };
+}
+
+/** A 3103 deciding each reminder `jrIds` names, `way` with `reason`. */
+export function feedback(jrIds: readonly string[], way: '1' | '2', reason: string): Record<string, unknown> {
+  return {
+    infno: '3103',
+    msgid: 'H44030600001202611301000009',
+    mdtrtarea_admvs: '440300',
+    insuplc_admdvs: '440300',
+    recer_sys_code: 'FSI',
+    infver: 'V1.0',
+    opter_type: '1',
+    opter: 'D001',
+    opter_name: '医生',
+    inf_time: '2026-11-30 10:05:00',
+    fixmedins_code: 'H44030600001',
+    fixmedins_name: '深圳测试医院',
+    input: {
+      data: {
+        warn_type: '1',
+        warns: jrIds.map((id) => ({ warn_rslt_id: id, dspo_way: way, dspo_way_rea: reason })),
+      },
+    },
+  };
+}
