@@ -3,6 +3,13 @@ import type { AnalysisInput } from '@prealert/core';
 const CENSOR = '[redacted]';
 
 /**
+ * The fields a HIS names the patient in: 3101/3102's patn_name; psn_name, the name field of every other 医保
+ * interface (1101, 2201…) and of Hainan's 3660, which a HIS that reuses its personnel DTO sends instead; and
+ * patient_name, a HIS's own column name. Read whatever the call carries: a name that is not read is not masked.
+ */
+export const PATIENT_NAME_FIELDS = ['patn_name', 'psn_name', 'patient_name'] as const;
+
+/**
  * The names of the patients of one request. A gateway's err_msg is free text ("患者王某某的就诊信息不存在"), where a
  * name cannot be recognised by its shape as an identity number can; but the request in hand says which names to
  * look for.
@@ -10,9 +17,12 @@ const CENSOR = '[redacted]';
 export function patientNamesOf(input: AnalysisInput): string[] {
   const names: string[] = [];
   for (const patient of input.data.patient_dtos) {
-    const name = patient.patn_name?.trim();
-    // A one-character "name" (a HIS filling the field with "无" or "-") would mask that character everywhere.
-    if (name !== undefined && name.length >= 2 && !names.includes(name)) names.push(name);
+    for (const field of PATIENT_NAME_FIELDS) {
+      const value = patient[field];
+      const name = typeof value === 'string' ? value.trim() : undefined;
+      // A one-character "name" (a HIS filling the field with "无" or "-") would mask that character everywhere.
+      if (name !== undefined && name.length >= 2 && !names.includes(name)) names.push(name);
+    }
   }
   return names;
 }
