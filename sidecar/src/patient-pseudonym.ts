@@ -89,4 +89,12 @@ export class PatientPseudonymizer {
   taskKey(taskId: string): string {
     return `~${createHmac('sha256', this.secret).update('prealert task id\0').update(taskId).digest('base64url').slice(0, 22)}`;
   }
+
+  /**
+   * The stored form of a department or doctor code that is an ID number or holds the patient's name
+   * (store/staff-fields.ts): keyed, apart from patn_id and task_id keys, and `~`-led as taskKey's.
+   */
+  codeKey(code: string): string {
+    return `~${createHmac('sha256', this.secret).update('prealert staff code\0').update(code).digest('base64url').slice(0, 22)}`;
+  }
 }

@@ -290,6 +290,7 @@ export class NationalService {
       encounters: outcome.encounters,
       upstreamLinks,
       lineNames: lineNamesOf(input.value, shownResults),
+      ...(names.length === 0 ? {} : { patientNames: names }),
     };
     this.deps.recorder.enqueue(record);
     return { ok: true, envelope, taskId, loggedTaskId, resultJson, fittedText: fitted?.text, record };

@@ -7,6 +7,7 @@ import type { Db } from './database';
 import { describeError, type RecordRows, type ReminderRow, type WriteOutcome } from './record-rows';
 import type { RecordSink } from './record-sink';
 import type { RecordedResult } from './recorded-result';
+import { recordedCode, recordedStaffName } from './staff-fields';
 import { maskIdNumbersInBody } from './stored-id-numbers';
 
 /** What the recorder reads of a finding. */
@@ -34,6 +35,11 @@ export interface AnalysisRecord {
   upstreamLinks?: readonly (readonly [gatewayJrId: string, jrId: string])[] | undefined;
   /** The item name of each line the results flag or involve (lineNamesOf); nothing else of the request is kept. */
   lineNames?: LineNames | undefined;
+  /**
+   * The request's patient names (patientNamesOf), masked in the department and doctor names and codes stored
+   * (staff-fields.ts); absent when it names none.
+   */
+  patientNames?: readonly string[];
   /** Set by AnalysisRecorder.undelivered while the record is still queued: its client was gone before the answer. */
   undelivered?: true;
   /**
@@ -382,11 +388,13 @@ export class AnalysisRecorder {
     const at = record.receivedAt.getTime();
     const taskRow = ++this.lastTaskId;
     const bodies: RecordRows['bodies'] = [];
+    const names = record.patientNames ?? [];
+    const code = (c: string) => recordedCode(c, names, this.codeKey);
     const encounters = record.encounters.map((e) => [
       e.encounterId,
       this.patientKey(e.patientId),
-      e.deptCode,
-      e.doctorCode,
+      code(e.deptCode),
+      code(e.doctorCode),
       e.medType,
     ]);
     // A result is parsed only for a body or reminder not stored before, and then once for both.
@@ -441,10 +449,10 @@ export class AnalysisRecorder {
         r[3],
         result.mdtrt_id ?? '',
         this.patientKey(result.patn_id ?? ''),
-        f?.deptCode ?? e?.deptCode ?? '',
-        f?.deptName ?? '',
-        f?.doctorCode ?? e?.doctorCode ?? '',
-        f?.doctorName ?? '',
+        code(f?.deptCode ?? e?.deptCode ?? ''),
+        recordedStaffName(f?.deptName ?? '', names),
+        code(f?.doctorCode ?? e?.doctorCode ?? ''),
+        recordedStaffName(f?.doctorName ?? '', names),
         f ? 'local' : 'upstream',
         r[6] ?? null,
         record.undelivered ? 1 : null,
@@ -480,6 +488,8 @@ export class AnalysisRecorder {
     record.taskRow = taskRow;
     return rows;
   }
+
+  private readonly codeKey = (code: string): string => this.pseudonyms.codeKey(code);
 
   private patientKey(patientId: string): string {
     let key = this.patientKeys.get(patientId);

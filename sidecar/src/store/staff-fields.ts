@@ -1,0 +1,20 @@
+import { maskIdNumbers } from '../logging';
+import { maskPatientNames } from '../upstream/patient-names';
+
+/**
+ * A department or doctor name as stored: a slipped HIS column can put the patient's name («内科 王秀英») or an ID
+ * number («李医生 310115…») there, and these names are shown in the 医保办's figures and CSV.
+ */
+export function recordedStaffName(name: string, patientNames: readonly string[]): string {
+  return maskIdNumbers(patientNames.length === 0 ? name : maskPatientNames(name, patientNames));
+}
+
+/**
+ * A department or doctor code as stored and sent to the 数据归集 platform. Some HIS key doctors by 身份证号, and a
+ * slipped column can put the patient's name there: such a code is stored as its keyed pseudonym (`key`), which groups
+ * one doctor's reminders as the code did, rather than masked to `[redacted]`, which would lump every such doctor
+ * together. Other codes are kept as sent.
+ */
+export function recordedCode(code: string, patientNames: readonly string[], key: (code: string) => string): string {
+  return recordedStaffName(code, patientNames) === code ? code : key(code);
+}
