@@ -307,7 +307,8 @@ function normalizeLine(
   order: number,
   encounter: Encounter,
   fallbackMinutes: number,
-  today: number,
+  /** The last day an open long-term order can have run on (openRunEnd). */
+  openEnd: number,
   errors: FieldError[],
 ): Line {
   let beginMinutes = minutesOf(dto.drord_begn_date, at(order, 'drord_begn_date'), errors);
@@ -315,11 +316,11 @@ function normalizeLine(
   const stopMinutes = optionalMinutesOf(dto.drord_stop_date, at(order, 'drord_stop_date'), errors);
   const beginDay = Math.floor(beginMinutes / 1440);
   const stopDay = lastDayOfRun(stopMinutes, dto.drord_stop_date);
-  // A long-term order runs until its stop date, or while it has none, up to the request day; a one-off order counts
-  // its begin day only.
+  // A long-term order runs until its stop date, or while it has none, up to the request day (the discharge day of a
+  // patient who has left); a one-off order counts its begin day only.
   let lastDay = beginDay;
   if (dto.long_drord_flag === '1') {
-    if (Number.isNaN(stopMinutes)) lastDay = Math.max(today, beginDay);
+    if (Number.isNaN(stopMinutes)) lastDay = Math.max(openEnd, beginDay);
     else if (stopDay > beginDay) lastDay = stopDay;
   }
   // cnt is required (数量) but not always sent. An order line is at least one unit, so a line without it counts as 1
@@ -414,6 +415,8 @@ function normalizeEncounter(
     dto,
   };
   const fallback = (adm ?? now).minutes;
+  // Open long-term orders run to the request day, or to the discharge day of a patient who has left (openRunEnd).
+  const openEnd = openRunEnd(dto, encounter.admDay, now.day);
   const rxIds = new RxIdOwners();
   // The lines of the copies before the one in hand, by sameLine's key; only made when there is a second copy.
   let read: Map<string, Line> | undefined;
@@ -427,7 +430,7 @@ function normalizeEncounter(
     }
     const orders = dtos[position]!.fsi_order_dtos;
     for (let i = 0; i < orders.length; i++) {
-      const line = normalizeLine(orders[i]!, encounter.lines.length, i, encounter, fallback, now.day, errors);
+      const line = normalizeLine(orders[i]!, encounter.lines.length, i, encounter, fallback, openEnd, errors);
       const earlier = read?.get(sameLine(line));
       if (earlier !== undefined) {
         // Read once; a copy that calls it current (the visit appended to its history list) makes it current.
@@ -596,6 +599,26 @@ function copiesById(encounters: readonly EncounterDto[]): Map<string, number[]> 
 }
 
 /**
+ * The last day an open long-term order of the encounter in hand can have run on: the request day, or the discharge
+ * day when the patient has left. A discharge is a dscg_date on a later day than adm_date: S-01 fills dscg_date with
+ * adm_date for a patient still in hospital (spec §2.4 #11) and S-03 with 9999-12-31, so a dscg_date on the admission
+ * day cannot tell a same-day discharge from "still here" and ends nothing (the price: a patient admitted and
+ * discharged on one day, asked about on a later day, has his open orders counted to that day). Counted to the
+ * request day, a 3-day 重组人脑利钠肽 course of a patient discharged on 11-27 was "已用药 6 天" at sev 1 on 11-30.
+ */
+function openRunEnd(dto: EncounterDto, admDay: number, today: number): number {
+  const dischargeDay = dischargeDayOf(dto);
+  return dischargeDay > admDay && dischargeDay < today ? dischargeDay : today;
+}
+
+/** The calendar day of dscg_date; NaN when not sent, sent to mean none (9999-12-31, the zero date) or unreadable. */
+function dischargeDayOf(dto: EncounterDto): number {
+  const dscg = dto.dscg_date;
+  const discharge = isUnsentDate(dscg) ? Number.NaN : parseLocalMinutes(text(dscg).trim());
+  return Number.isNaN(discharge) ? Number.NaN : Math.floor(discharge / 1440);
+}
+
+/**
  * An earlier encounter sent for history: its long-term orders without a stop date ran until it ended, not until
  * today (normalizeLine's reading for the encounter in hand). They end on its discharge day when that is a real day
  * between their begin day and today, else on their begin day: counting an open order of a 2024 admission as running
@@ -603,9 +626,7 @@ function copiesById(encounters: readonly EncounterDto[]): Map<string, number[]> 
  */
 function endOpenOrders(encounter: Encounter, today: number): void {
   // 9999-12-31 (S-03's "still in hospital") and the zero date are no discharge, as in drord_stop_date.
-  const dscg = encounter.dto.dscg_date;
-  const discharge = isUnsentDate(dscg) ? Number.NaN : parseLocalMinutes(text(dscg).trim());
-  const dischargeDay = Number.isNaN(discharge) ? Number.NaN : Math.floor(discharge / 1440);
+  const dischargeDay = dischargeDayOf(encounter.dto);
   for (const line of encounter.lines) {
     const dto = line.dto;
     if (dto.long_drord_flag !== '1' || line.stopDated || line.dayCharge) continue;

@@ -38,6 +38,8 @@ export interface RequestSpec {
   insutype?: string;
   medins_lv?: string;
   adm_date?: string;
+  /** The current encounter's discharge; adm_date unless given, as S-01 fills it for a patient still in hospital. */
+  dscg_date?: string;
   diagnoses?: string[];
   trig_scen?: string;
   mdtrt_id?: string;
@@ -156,7 +158,7 @@ export function analysisInput(spec: RequestSpec): AnalysisInput {
           curr_mdtrt_id: id,
           fsi_his_data_dto: '',
           fsi_encounter_dtos: [
-            encounter(spec, id, spec.lines),
+            encounter(spec, id, spec.lines, { dscg: spec.dscg_date }),
             ...(spec.history ?? []).map((h) =>
               encounter(spec, h.mdtrt_id, h.lines, { adm: h.adm_date, dscg: h.dscg_date }),
             ),
