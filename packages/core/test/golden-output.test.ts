@@ -208,11 +208,13 @@ const PINNED = {
   // (就诊类型 3) too, 14 new results, whose identical basis drops 4 restating 药品限适应症 reminders; 药品限医疗机构级别
   // names the medins_lv code it read (vola_cont of its 10 results); one 药品限支付疗程 result of an order written past
   // the request day owes only its days beyond the limit (248.70 → 82.90) and says 医嘱开具至. Nothing else changed.
+  // Then a stop-dated order's cnt below one unit a day of its run is its day's count, as while it was open: that same
+  // result (cnt 3, stopped 11-25) is one day's charge again, 82.90 → 248.70 (399753e4… → e61c0ac9…). Nothing else.
   firstIds: [
     'JR6ddc29dec5228f7eca3f6566',
     'JR37f3913e31facce68d83ae53',
     'JR486cfc5b490469dfaa85e647',
     'JR9776ed7412b04e2f7c033eb2',
   ],
-  digest: '399753e4f1585b88326221e43423d72a53a95043f4bfa1cd02c601afcb266e19',
+  digest: 'e61c0ac9c2cccab2a40b764c8edf230c69f61ddd8014985b8b0786c6353d25b4',
 };

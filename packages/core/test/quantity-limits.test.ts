@@ -25,13 +25,19 @@ describe('max_pay_days (14天)', () => {
     expect(resultsOf(fourteen, PAY_DAYS)).toEqual([]);
     const fifteen = run(lib, {
       ...inpatient,
-      lines: [{ code: OZAGREL, rx_id: 'O1', date: day(1), stop: day(15), long: true, sumamt: 300 }],
+      lines: [{ code: OZAGREL, rx_id: 'O1', cnt: 15, date: day(1), stop: day(15), long: true, sumamt: 300 }],
     });
     const [r] = resultsOf(fifteen, PAY_DAYS);
     expect(flaggedRx(r!)).toEqual(['O1']);
-    // One charge for its 15 days: only the 15th is beyond the limit, ¥300 × 1/15.
+    // cnt 15 for its 15 days is one charge for the run: only the 15th is beyond the limit, ¥300 × 1/15.
     expect(r!.vola_amt).toBe(20);
     expect(r!.vola_cont).toContain('15 天');
+    // cnt 1 cannot be 15 days' count: it is the day's, as it was while the order was open, and ¥300 one day's charge.
+    const dayCount = run(lib, {
+      ...inpatient,
+      lines: [{ code: OZAGREL, rx_id: 'O1', cnt: 1, date: day(1), stop: day(15), long: true, sumamt: 300 }],
+    });
+    expect(resultsOf(dayCount, PAY_DAYS)[0]!.vola_amt).toBe(300);
   });
 
   it('a stop at 00:00 of day 15 ended the order at the start of day 15: 14 days of use, which pass', () => {

@@ -51,7 +51,7 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
     }
   });
 
-  it('转科 hand-over: the new ward’s bed order from 14:00 and the old one stopped 14:05 are one bed; a 2-hour overlap is two', () => {
+  it('转科 hand-over: the new ward’s bed order from 14:00 and the old one stopped 14:05 or 16:00 is one bed; running beside it the day before is two', () => {
     const handOver = (stop: string): LineSpec[] => [
       {
         code: WARD_BED,
@@ -67,10 +67,15 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
     ];
     expect(freq(handOver('2026-11-22 14:05:00'), 22)).toEqual([]);
     expect(freq(handOver('2026-11-22 14:59:00'), 22)).toEqual([]);
-    const [r] = freq(handOver('2026-11-22 16:00:00'), 22);
+    // Re-pinned deliberately: a 2-hour overlap on the day the old order stops was two beds; any overlap on its last
+    // day is now a hand-over (endOf in checks/quantity-limits.ts).
+    expect(freq(handOver('2026-11-22 16:00:00'), 22)).toEqual([]);
+    // Stopped a day later (cnt 1: one a day), the two ran side by side on 11-22: two beds that day.
+    const [old, next] = handOver('2026-11-23 10:00:00');
+    const [r] = freq([{ ...old!, cnt: 1 }, next!], 22);
     expect(flaggedRx(r!)).toEqual(['NEW']);
     expect(involvedRx(r!)).toEqual(['OLD']);
-    expect(r!.vola_cont).toContain('2026-11-22 累计 2 次，超出 1 次');
+    expect(r!.vola_cont).toBe('【普通病房床位费】限定频次 1/日，2026-11-22 累计 2 次，超出 1 次。');
   });
 
   it('a hand-over across midnight: new order 23:30, old stopped 00:10 the next day, is one bed on each day', () => {

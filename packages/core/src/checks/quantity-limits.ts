@@ -57,14 +57,25 @@ function useDays(lines: readonly Line[], encounterId?: string): number[] {
 }
 
 /**
- * The part of a line's amount that falls on its days from `firstBeyond` on. A stop-dated long-term order is one
- * charge for its whole run (as max_qty_per_period spreads its cnt), so an order of 20 days written up front owes
- * only the days beyond the limit: 6 of 20 are 60.00 of 200, not 200. An open order's cnt is the day's count (its
- * amount one day's charge) and a one-off line covers its one day: either falls beyond whole.
+ * A stop-dated long-term order's cnt may be its whole run's (a course written up front: 20 vials for 20 days) only
+ * when it is at least one unit for each of its `days`; less than one a day (1 bed over 3 days, 2 vials over 16 days)
+ * is the day's count a HIS sent while the order was open and kept when the doctor stamped the stop. Read as the run's,
+ * stopping an order turned 「累计 1 次」 into 「累计 1.33 次」 on a 转科 day and cut a pay-days amount from 40.00 to 5.00.
+ */
+function mayCountWholeRun(line: Line, days: number): boolean {
+  return line.stopDated && days > 1 && days <= MAX_USE_DAYS && line.qty >= days;
+}
+
+/**
+ * The part of a line's amount that falls on its days from `firstBeyond` on. A stop-dated long-term order whose cnt is
+ * its whole run's (mayCountWholeRun) is one charge for the run, so an order of 20 days written up front owes only
+ * the days beyond the limit: 6 of 20 are 60.00 of 200, not 200. A day's count (an open order's, or a stopped one's
+ * of less than one unit a day) makes its amount one day's charge, and a one-off line covers its one day: either
+ * falls beyond whole, so stopping the order does not change what the reminder is worth.
  */
 function amountBeyond(line: Line, firstBeyond: number): number {
   const covered = line.lastDay - line.beginDay + 1;
-  if (!line.stopDated || covered <= 1 || covered > MAX_USE_DAYS) return line.amount;
+  if (!mayCountWholeRun(line, covered)) return line.amount;
   const beyond = line.lastDay - Math.max(line.beginDay, firstBeyond) + 1;
   return round2((line.amount * beyond) / covered);
 }
@@ -289,10 +300,7 @@ const QTY_EPSILON = 1e-9;
 
 /**
  * A long-term order (not one day's charge, Line.dayCharge) runs on every day from its begin day to its last day, the
- * request day for an open one. Its rate is its cnt a day while it has no stop date (its count is the day's); with a
- * stop date it is one charge for its whole run, as the pay-days checks read it, so its cnt is spread evenly over
- * begin..last day (心电监测 11-18 to 11-20 with cnt 72: 24 a day). A run longer than MAX_USE_DAYS is absurd and
- * counts on its begin day.
+ * request day for an open one. A run longer than MAX_USE_DAYS is absurd and counts on its begin day.
  */
 function runDays(line: Line): number {
   if (line.dto.long_drord_flag !== '1' || line.dayCharge) return 0;
@@ -301,22 +309,39 @@ function runDays(line: Line): number {
 }
 
 /**
- * An overlap shorter than this between an order that stops and another of the point that begins is a hand-over: in a
- * 转科 the new ward's bed order is often entered at 14:00 while the old ward stops its own at 14:05, and the two were
- * "累计 2次" at sev 1 on correct care. Two orders running side by side for an hour or more still add up.
+ * What a long-term order counts on each day it runs. Its cnt is the day's count (spec §2.6: the 数量 of the order line,
+ * which a HIS does not change when it stamps a stop date), open or stopped, except where it can only be the whole
+ * run's: a stop-dated order whose cnt is above one day's limit and at least one unit for each day of its run
+ * (mayCountWholeRun) is spread evenly over begin..last day (心电监测 11-18 to 11-20 with cnt 72: 24 a day; 床位费 cnt 3
+ * for three days: 1). A cnt within the day's limit is a day's count: the old ward's 床位费 cnt 1 stopped on the third
+ * day is one bed a day, not a third (「累计 1.33 次」), and its 心电监测 cnt 24 is 24 hours a day, not 8.
+ */
+function rateOf(line: Line, days: number, dayLimit: number): number {
+  return mayCountWholeRun(line, days) && line.qty > dayLimit ? line.qty / days : line.qty;
+}
+
+/**
+ * An overlap shorter than this between an order that stops and another of the point that begins is a hand-over
+ * across midnight (new order 23:30, old stopped 00:10): the two were "累计 2 次" at sev 1 on correct care. On the day
+ * the stopping order ends, any overlap is a hand-over (endOf).
  */
 const HAND_OVER_MINUTES = 60;
 
 /**
  * When a stop-dated order ended as the day's count reads it: its stop, or the begin of a long-term order of the point
- * begun less than HAND_OVER_MINUTES before that stop (and after its own begin), the earliest such, which took over.
+ * that took over (the earliest such), begun after its own begin and before its stop, either on its last day of run or
+ * less than HAND_OVER_MINUTES before the stop. A 转科 is such a day: the receiving ward enters its orders on the
+ * patient's arrival (10:30) and the sending ward stops its own when it records the transfer (12:00); those 90 minutes
+ * were two beds, two 诊查费 and 48 hours of 心电监测 at sev 1. **The price:** a second order of the item that really
+ * ran beside the first on the day the first stopped is not counted that day (on the days before, it adds up).
  */
-function endOf(line: Line, lines: readonly Line[]): number {
+function endOf(line: Line, lastDay: number, lines: readonly Line[]): number {
   let end = line.stopAt;
   for (const other of lines) {
     if (other === line || runDays(other) === 0) continue;
     const at = other.beginMinutes;
-    if (at > line.beginMinutes && at < end && line.stopAt - at < HAND_OVER_MINUTES) end = at;
+    if (at > line.beginMinutes && at < end && (other.beginDay === lastDay || line.stopAt - at < HAND_OVER_MINUTES))
+      end = at;
   }
   return end;
 }
@@ -331,7 +356,7 @@ function dayOf(perDay: Map<number, DayLines>, day: number): DayLines {
   return d;
 }
 
-function linesPerDay(lines: readonly Line[]): Map<number, DayLines> {
+function linesPerDay(lines: readonly Line[], dayLimit: number): Map<number, DayLines> {
   const perDay = new Map<number, DayLines>();
   for (const line of lines) {
     const days = runDays(line);
@@ -339,10 +364,13 @@ function linesPerDay(lines: readonly Line[]): Map<number, DayLines> {
       dayOf(perDay, line.beginDay).once.push({ line, qty: line.qty });
       continue;
     }
-    const rate = line.stopDated ? line.qty / days : line.qty;
+    const rate = rateOf(line, days, dayLimit);
     // A stop inside its last day ends the run there (or the hand-over before it); an open order runs to the end of
     // each day.
-    const end = line.stopDated && line.stopAt > line.beginMinutes ? endOf(line, lines) : Number.POSITIVE_INFINITY;
+    const end =
+      line.stopDated && line.stopAt > line.beginMinutes
+        ? endOf(line, line.beginDay + days - 1, lines)
+        : Number.POSITIVE_INFINITY;
     for (let day = line.beginDay; day < line.beginDay + days; day++) {
       // Handed over before this day began (new order 23:30, old stopped 00:10): it does not run on it.
       if (end <= day * 1440 && end < line.stopAt) continue;
@@ -400,7 +428,7 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
   const unit = limit.per === 'hour' ? '小时' : '次';
   // The days a hit's lines were flagged on, each with its total: the amount covers them all, so the text must too.
   let excessDays: Map<Hit, { day: number; total: number }[]> | undefined;
-  for (const [day, dayLines] of linesPerDay(lines)) {
+  for (const [day, dayLines] of linesPerDay(lines, limit.qty)) {
     const shares = dayLines.running.length > 0 ? dayLines.once.concat(peakOf(dayLines.running)) : dayLines.once;
     let total = 0;
     let currentQty = 0;
