@@ -95,9 +95,9 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
     expect(freq(lines, 22)).toEqual([]);
   });
 
-  it('two bed orders running at the same time do add: a second open one begun while the first runs is flagged', () => {
-    // Both open (no stop date), begun on days that do not follow one another: two orders, not a charge series
-    // (day-charges.test.ts), whatever the scene.
+  it('a stop-dated bed order and a second one begun while it runs add up; a second open line is its execution', () => {
+    // Re-pinned deliberately: a second open line of the item begun while an open order runs was a second bed
+    // ("累计 2 次"); it is now that order's execution on its day (endDayCharges), counting only beyond its cnt.
     const first: LineSpec = {
       code: WARD_BED,
       rx_id: 'FIRST',
@@ -106,41 +106,24 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
       date: '2026-11-20 09:40:00',
       current: false,
     };
-    const lines: LineSpec[] = [
-      first,
-      { code: WARD_BED, rx_id: 'SECOND', pric: 50, long: true, date: '2026-11-22 08:00:00' },
-    ];
-    const [r] = resultsOf(run(lib, { ...stay, trig_scen: '5', lines }, undefined, '3101', evening(22)), FREQ);
+    const second: LineSpec = { code: WARD_BED, rx_id: 'SECOND', pric: 50, long: true, date: '2026-11-22 08:00:00' };
+    // A stop-dated first order (cnt 5 over 11-20..24, one a day) runs beside the second on 11-22: two beds.
+    const [r] = freq([{ ...first, cnt: 5, stop: '2026-11-24 09:40:00' }, second], 22);
     expect(flaggedRx(r!)).toEqual(['SECOND']);
     expect(involvedRx(r!)).toEqual(['FIRST']);
     expect(r!.vola_cont).toBe('【普通病房床位费】限定频次 1/日，2026-11-22 累计 2 次，超出 1 次。');
     expect(r!.vola_amt).toBe(50);
-    // A stop-dated first order (cnt 5 over 11-20..24, one a day) adds up with the second the same way.
-    const stopDated = { ...first, cnt: 5, stop: '2026-11-24 09:40:00' };
-    expect(flaggedRx(freq([stopDated, lines[1]!], 22)[0]!)).toEqual(['SECOND']);
-    // Two open orders begun the same day overlap from the second's begin.
-    const sameDay = freq(
-      [
-        { code: WARD_BED, rx_id: 'A', pric: 50, long: true, date: '2026-11-22 08:00:00', current: false },
-        { code: WARD_BED, rx_id: 'B', pric: 50, long: true, date: '2026-11-22 15:00:00' },
-      ],
-      22,
-    );
-    expect(flaggedRx(sameDay[0]!)).toEqual(['B']);
-  });
-
-  it('two open bed orders begun 11-18 and 11-20 add up from 11-20, in 住院场景 4 as well', () => {
-    const lines: LineSpec[] = [
-      { code: WARD_BED, rx_id: 'FIRST', pric: 50, long: true, date: '2026-11-18 09:40:00', current: false },
-      { code: WARD_BED, rx_id: 'SECOND', pric: 50, long: true, date: '2026-11-20 08:00:00' },
-    ];
+    // Open, the second is the first's use on 11-22, begun the same day or days later, in any scene.
     for (const trig_scen of ['4', '5', '']) {
-      const out = run(lib, { ...stay, trig_scen, lines }, undefined, '3101', evening(22));
-      const [r] = resultsOf(out, FREQ);
-      expect(flaggedRx(r!), `trig_scen ${trig_scen}`).toEqual(['SECOND']);
-      expect(involvedRx(r!)).toEqual(['FIRST']);
-      expect(r!.vola_cont).toContain('2026-11-20 累计 2 次，超出 1 次');
+      const out = run(lib, { ...stay, trig_scen, lines: [first, second] }, undefined, '3101', evening(22));
+      expect(resultsOf(out, FREQ), `trig_scen ${trig_scen}`).toEqual([]);
     }
+    expect(freq([first, { ...second, date: '2026-11-20 15:00:00' }], 22)).toEqual([]);
+    // An execution of two beds is one beyond the order's one.
+    const [twice] = freq([first, { ...second, cnt: 2 }], 22);
+    expect(flaggedRx(twice!)).toEqual(['SECOND']);
+    expect(twice!.vola_cont).toBe('【普通病房床位费】限定频次 1/日，2026-11-22 累计 2 次，超出 1 次。');
+    expect(twice!.vola_amt).toBe(50);
   });
 });
 

@@ -407,6 +407,30 @@ function peakOf(running: readonly Running[]): DayShare[] {
 }
 
 /**
+ * The day's shares: the running orders that counted (peakOf), and each one-off line or day charge with its cnt, less
+ * what an execution of a counted open order (Line.executes) takes of that order's day quantity, in time order: the
+ * order's use on that day is counted once, and only executions beyond it add (the order's 1 bed and the nurse's 1
+ * bed of the day are 1; a 24 h 心电监测 order and 48 h executed are 48).
+ */
+function beyondOrders(once: readonly DayShare[], peak: readonly DayShare[]): DayShare[] {
+  let left: Map<Line, number> | undefined;
+  for (const s of peak) {
+    left ??= new Map();
+    left.set(s.line, s.qty);
+  }
+  const executions = once.filter((s) => s.line.executes !== undefined && left?.has(s.line.executes));
+  if (executions.length === 0) return once.concat(peak);
+  const shares: DayShare[] = once.filter((s) => !executions.includes(s));
+  for (const s of executions.sort((a, b) => byTime(a.line, b.line))) {
+    const order = s.line.executes!;
+    const taken = Math.min(s.qty, left!.get(order)!);
+    left!.set(order, left!.get(order)! - taken);
+    shares.push({ line: s.line, qty: s.qty - taken });
+  }
+  return shares.concat(peak);
+}
+
+/**
  * 医疗服务项目限定频次 (1/日, 24/小时): the summed quantity of the point's codes on one calendar day exceeds the
  * limit. One-off lines and day charges add their cnt on their begin day; long-term orders add what runs at once on
  * that day (runDays, peakOf; a refinement of rules.md, see packages/core/README.md). Context lines are already charged,
@@ -429,7 +453,7 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
   // The days a hit's lines were flagged on, each with its total: the amount covers them all, so the text must too.
   let excessDays: Map<Hit, { day: number; total: number }[]> | undefined;
   for (const [day, dayLines] of linesPerDay(lines, limit.qty)) {
-    const shares = dayLines.running.length > 0 ? dayLines.once.concat(peakOf(dayLines.running)) : dayLines.once;
+    const shares = dayLines.running.length > 0 ? beyondOrders(dayLines.once, peakOf(dayLines.running)) : dayLines.once;
     let total = 0;
     let currentQty = 0;
     for (const s of shares) {

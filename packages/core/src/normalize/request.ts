@@ -59,6 +59,11 @@ export interface Line {
    * one-off line does.
    */
   dayCharge: boolean;
+  /**
+   * The open long-term order of the same item that this open line is a day's execution or charge of (endDayCharges):
+   * its use on that day, not another one; undefined for any other line.
+   */
+  executes: Line | undefined;
   current: boolean;
   unit: string;
   deptCode: string;
@@ -190,6 +195,9 @@ function time(raw: unknown, where: FieldAt, errors: FieldError[]): LocalTime | u
  * no point and never produce a finding. One class, so every line has the same shape.
  */
 class OrderLine implements Line {
+  /** Set by endDayCharges once the encounter's lines are read. */
+  executes: Line | undefined = undefined;
+
   constructor(
     readonly index: number,
     readonly rxId: string,
@@ -219,7 +227,7 @@ class OrderLine implements Line {
 
   /** The same order with less of it left (a reversal took part of it back, netReversals). */
   withQuantity(qty: number, amount: number): OrderLine {
-    return new OrderLine(
+    const reduced = new OrderLine(
       this.index,
       this.rxId,
       this.rxno,
@@ -243,6 +251,8 @@ class OrderLine implements Line {
       this.encounter,
       this.dto,
     );
+    reduced.executes = this.executes;
+    return reduced;
   }
 
   get name(): string {
@@ -496,8 +506,29 @@ function endDayCharges(lines: readonly Line[], reading: OpenLineReading): void {
       }
     }
   }
-  if (series.size === 0) return;
-  for (const line of lines) if (isOpenOrder(line) && series.has(line.code)) endAsCharge(line);
+  // Code → its open order: the earliest-begun open line of a code that is no charge series.
+  const orders = new Map<string, Line>();
+  for (const line of lines) {
+    if (!isOpenOrder(line)) continue;
+    if (series.has(line.code)) {
+      endAsCharge(line);
+      continue;
+    }
+    const order = orders.get(line.code);
+    if (order === undefined || line.beginMinutes < order.beginMinutes) orders.set(line.code, line);
+  }
+  // Every other open line of the code begins while that order runs: the nurse station's execution of it (spec §2.6
+  // recommends sending the running 长期医嘱 as context with the day's new lines) or a fee system's charge of it. It is
+  // the order's use on its day, not a second order running beside it: read so, an order begun 11-28 and the day's
+  // execution were two beds, two 护理 and 48 h of 心电监测 at sev 1 from the third day on (on the second they were a
+  // charge series and silent). **The price:** a second open order of the item a doctor did write while the first
+  // runs counts only what it adds beyond the first's day quantity (checks/quantity-limits.ts).
+  for (const line of lines) {
+    const order = isOpenOrder(line) ? orders.get(line.code) : undefined;
+    if (order === undefined || order === line) continue;
+    endAsCharge(line);
+    (line as OrderLine).executes = order;
+  }
 }
 
 /** A long-term line with no stop date that takes nothing back: an open order, or (endDayCharges) a day's charge. */
