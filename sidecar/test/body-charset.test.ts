@@ -2,8 +2,10 @@
  * Request body decoding. Large UTF-8 bodies go through ICU's converter instead of Buffer#toString (faster for
  * Chinese text); the text must be exactly what toString gives, for every kind of input.
  */
+
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, decodeRequestBody, utf8Bytes } from '../src/national/body-charset';
+import { decodeBody, decodeRequestBody, encodeBody, encodedLength, utf8Bytes } from '../src/national/body-charset';
 import { analysisEnvelope } from './fixtures/his-requests';
 
 const envelope = JSON.stringify(analysisEnvelope({ encounterId: 'MZ-CHARSET-0001', lines: 20, firing: 3 }));
@@ -62,5 +64,30 @@ describe('utf8Bytes', () => {
   it('writes a lone surrogate as U+FFFD, as Buffer.from does', () => {
     const text = `${envelope}\ud800`;
     expect(utf8Bytes(text).equals(Buffer.from(text))).toBe(true);
+  });
+});
+
+describe('encodeBody (gbk, gb18030): answers a CP936 caller can read', () => {
+  // The national library's own texts: 䓬 (U+44EC, CJK Ext. A) and ⼉ (U+2F09, a Kangxi radical) are not in GBK.
+  const text = JSON.stringify({
+    vola_cont: '【氮䓬斯汀氟替卡松鼻喷雾剂】限二线使用。',
+    vola_evid: '预防⼉童肝脏（移植）：术后，𠀀',
+  });
+
+  for (const charset of ['gbk', 'gb18030']) {
+    it(`${charset}: folds ⼉ to 儿, escapes 䓬 and 𠀀, leaves full-width punctuation, stays the same JSON`, () => {
+      const bytes = encodeBody(text, charset) as Buffer;
+      expect(bytes.length).toBe(encodedLength(text, charset));
+      // Every character decodes through CP936 (iconv's gbk): nothing becomes ? or garbage.
+      const cp936 = iconv.decode(bytes, 'gbk');
+      expect(iconv.encode(cp936, 'gbk').equals(bytes)).toBe(true);
+      expect(cp936).toContain('【氮\\u44ec斯汀');
+      expect(cp936).toContain('预防儿童肝脏（移植）：术后，\\ud840\\udc00');
+      expect(JSON.parse(cp936)).toEqual({ ...JSON.parse(text), vola_evid: '预防儿童肝脏（移植）：术后，𠀀' });
+    });
+  }
+
+  it('leaves text that is all GBK byte for byte as GB18030 writes it', () => {
+    expect((encodeBody(envelope, 'gbk') as Buffer).equals(iconv.encode(envelope, 'gb18030'))).toBe(true);
   });
 });

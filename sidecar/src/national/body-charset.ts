@@ -89,12 +89,56 @@ export function utf8Bytes(text: string): Buffer {
 
 export function encodeBody(text: string, charset: string): Buffer | string {
   if (charset === 'utf-8') return text;
-  return iconv.encode(text, charset === 'gbk' ? 'gb18030' : charset);
+  if (charset === 'gbk' || charset === 'gb18030') return gbkSafeBytes(text);
+  return iconv.encode(text, charset);
 }
 
 /** Exact encoded size of a string, without building the buffer where the charset allows. */
 export function encodedLength(text: string, charset: string): number {
   if (charset === 'utf-8') return Buffer.byteLength(text, 'utf8');
   if (charset === 'utf-16le') return text.length * 2;
-  return iconv.encode(text, charset === 'gbk' ? 'gb18030' : charset).length;
+  if (charset === 'gbk' || charset === 'gb18030') return gbkSafeBytes(text).length;
+  return iconv.encode(text, charset).length;
+}
+
+/**
+ * JSON text as GB18030 bytes that a CP936 (GBK) caller reads right. Both 8-bit entries reach mostly CP936 code:
+ * prealert_call_gbk is labelled gb18030 but VB6, PowerBuilder `;ansi` and Delphi 7 convert its answer through the
+ * ANSI code page, and an unlabelled GBK body is answered in GBK. GB18030 writes a character GBK lacks in four bytes,
+ * which CP936 turns into `?` or garbage: the national library itself has two (䓬 U+44EC in 氮䓬斯汀, the Kangxi
+ * radical ⼉ U+2F09 in 预防⼉童). Such a character is folded to its NFKC form when that one is in GBK (⼉ → 儿; only
+ * these characters: NFKC would also turn the full-width ，：（） of every Chinese text into ASCII), else written as a
+ * JSON `\uXXXX` escape, pure ASCII, which any JSON parser restores. Every non-ASCII character of JSON text sits inside
+ * a string, where an escape is valid.
+ */
+export function gbkSafeBytes(text: string): Buffer {
+  const bytes = iconv.encode(text, 'gb18030');
+  if (!hasFourByteSequence(bytes)) return bytes;
+  return iconv.encode(text.replace(NON_ASCII, gbkSafeCharacter), 'gb18030');
+}
+
+const NON_ASCII = /[\u0080-\u{10ffff}]/gu;
+
+/** A GB18030 four-byte sequence: a lead byte (0x81-0xFE) followed by a digit (0x30-0x39); GBK's trail bytes never are. */
+function hasFourByteSequence(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! < 0x80) continue;
+    if (i + 1 < bytes.length && bytes[i + 1]! >= 0x30 && bytes[i + 1]! <= 0x39) return true;
+    i++;
+  }
+  return false;
+}
+
+function inGbk(character: string): boolean {
+  return iconv.encode(character, 'gb18030').length <= 2;
+}
+
+function gbkSafeCharacter(character: string): string {
+  if (inGbk(character)) return character;
+  const folded = character.normalize('NFKC');
+  // A fold to ASCII could be a quote or backslash, which would end the JSON string: escaped instead.
+  if (folded !== character && [...folded].every((c) => c.charCodeAt(0) >= 0x80 && inGbk(c))) return folded;
+  let escaped = '';
+  for (let i = 0; i < character.length; i++) escaped += `\\u${character.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return escaped;
 }
