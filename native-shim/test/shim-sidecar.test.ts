@@ -110,7 +110,9 @@ describe('encodings: the shim moves bytes, the sidecar converts', () => {
       expect(warning?.patn_id).toBe(patnId);
       expect(warning?.vola_cont).toContain(`【${drugs[2]!.name}】限男性使用`);
       expect(warning?.judge_result_detail_dtos?.some((d) => d.rx_id === `RX${RARE}-1`)).toBe(true);
-      if (flavour === 'gbk') expect(outcome.output.includes(Buffer.from([0x95, 0x32, 0x82, 0x36]))).toBe(true);
+      // GBK-labelled answers reach CP936 callers too: 𠀀 comes back as a JSON escape, pure ASCII (the parse above
+      // restored it), never as four GB18030 bytes those callers would mangle.
+      if (flavour === 'gbk') expect(outcome.output.toString('latin1')).toContain('\\ud840\\udc00');
     },
   );
 });
@@ -119,7 +121,7 @@ describe('output buffers', () => {
   const many = () => request3101(maleOnlyDrugs().slice(0, 12));
 
   it.each(['utf8', 'gbk', 'w'] as const)(
-    '%s: too small for the full answer, the sidecar trims it to fit',
+    '%s: too small for the full answer, the sidecar trims it to fit, keeping every jr_id',
     async (flavour) => {
       const full = answered(flavour, await call(flavour, '3101', many()));
       const fullUnits = (await call(flavour, '3101', many())).output.length / (flavour === 'w' ? 2 : 1);
@@ -130,27 +132,143 @@ describe('output buffers', () => {
       const answer = answered(flavour, trimmed);
       expect(unitsOf(flavour, trimmed.output)).toBeLessThanOrEqual(capacity - 1);
       expect(answer.output.truncated).toBe(true);
-      expect(answer.output.result?.length).toBeGreaterThan(0);
-      expect(answer.output.result?.length).toBeLessThan(full.output.result!.length);
-      expect(answer.output.result?.every((r) => r.jr_id)).toBe(true);
+      expect(answer.output.result?.map((r) => r.jr_id)).toEqual(full.output.result!.map((r) => r.jr_id));
     },
   );
 
-  it('the 256-unit minimum still gets a valid envelope back', async () => {
-    for (const flavour of ['utf8', 'gbk', 'w'] as const) {
-      const outcome = await call(flavour, '3101', many(), 256);
-      expect(outcome.rc).toBe(RC.ok);
-      expect(outcome.guardIntact).toBe(true);
-      const answer = parseAnswer<ResponseEnvelope>(flavour, outcome);
-      expect(String(answer.infcode)).toBe('0');
-      expect(answer.output.truncated).toBe(true);
-    }
-  });
+  // Warnings never come back as rc 0 with an empty list ("no reminders"): from the 256-unit minimum up, either
+  // every jr_id comes back (as a skeleton if need be) or the call is an infcode -1 naming the output_capacity needed.
+  it.each(['utf8', 'gbk', 'w'] as const)(
+    '%s: a small buffer keeps every warning or says which size it needs, never an empty list',
+    async (flavour) => {
+      const five = () => request3101(maleOnlyDrugs().slice(0, 5));
+      const full = answered(flavour, await call(flavour, '3101', five()));
+      const count = full.output.result?.length ?? 0;
+      expect(count).toBeGreaterThanOrEqual(5);
+      let needed: number | undefined;
+      for (const capacity of [256, 300, 400, 600, 720, 1000, 1024]) {
+        const outcome = await call(flavour, '3101', five(), capacity);
+        const answer = answered(flavour, outcome);
+        expect(unitsOf(flavour, outcome.output)).toBeLessThanOrEqual(capacity - 1);
+        if (String(answer.infcode) === '-1') {
+          expect(answer.output).toEqual({});
+          const named = /output_capacity 至少需 (\d+)/.exec(answer.err_msg ?? '');
+          expect(named, answer.err_msg).not.toBeNull();
+          needed = Number(named![1]);
+          expect(needed).toBeGreaterThan(capacity);
+          continue;
+        }
+        expect(String(answer.infcode), `capacity ${capacity}`).toBe('0');
+        expect(answer.output.truncated).toBe(true);
+        const skeletons = answer.output.result ?? [];
+        expect(skeletons.length, `capacity ${capacity}`).toBeGreaterThan(0);
+        for (const r of skeletons) {
+          expect(r.wf_impact).toMatch(/^(notice|confirm|reason|block)$/);
+          expect(r.sev_deg).toMatch(/^[123]$/);
+          expect(r.vola_cont).toMatch(/【/);
+        }
+      }
+      // The size the failure names is enough: called with it, all five come back.
+      expect(needed, 'no capacity from 256 on was too small: the test proves nothing').toBeDefined();
+      const enough = answered(flavour, await call(flavour, '3101', five(), needed!));
+      expect(String(enough.infcode)).toBe('0');
+      expect(enough.output.result).toHaveLength(count);
+      // Their jr_ids are answerable: the 3103 for the skeletons is accepted.
+      const jrIds = (enough.output.result ?? []).map((r) => r.jr_id);
+      const feedback = answered(flavour, await call(flavour, '3103', request3103(jrIds, '2')));
+      expect(String(feedback.infcode), feedback.err_msg).toBe('0');
+    },
+  );
 
   it('below the minimum the call is refused before anything is sent', async () => {
     const outcome = await call('utf8', '3101', many(), 200);
     expect(outcome.rc).toBe(RC.capacity);
     expect(outcome.guardIntact).toBe(true);
+  });
+});
+
+describe('a hospital that makes a rule block (prealert.config.json ruleOverrides)', () => {
+  let blocking: RunningSidecar;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-shim-block-'));
+    // sidecar/README.md's example, plus a local severity that makes the reason-rule the more severe one.
+    fs.writeFileSync(
+      path.join(dataDir, 'prealert.config.json'),
+      JSON.stringify({
+        evaluator: { ruleOverrides: { [SEX_RULE]: { impact: 'block' }, GZ10000101008000: { severity: 1 } } },
+      }),
+    );
+    blocking = await startSidecar({}, { dataDir });
+  });
+  afterAll(async () => {
+    await blocking?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a buffer too small for both warnings keeps the block one, and one too small for it says so', async () => {
+    expect(shim.setOption('data_dir', blocking.dataDir)).toBe(RC.ok);
+    const apalutamide = { code: 'XL02BBA326A001010102180', name: '阿帕他胺片' };
+    const full = answered('utf8', await call('utf8', '3101', request3101([apalutamide])));
+    const impacts = Object.fromEntries((full.output.result ?? []).map((r) => [r.rule_id, [r.wf_impact, r.sev_deg]]));
+    expect(impacts).toEqual({ [SEX_RULE]: ['block', '2'], GZ10000101008000: ['reason', '1'] });
+
+    const byCapacity = new Map<number, ResponseEnvelope>();
+    for (let capacity = 256; capacity <= 1024; capacity += 16) {
+      byCapacity.set(capacity, answered('utf8', await call('utf8', '3101', request3101([apalutamide]), capacity)));
+    }
+    const kinds = new Set<string>();
+    for (const [capacity, answer] of byCapacity) {
+      if (String(answer.infcode) === '-1') {
+        expect(answer.err_msg).toMatch(/output_capacity 至少需 \d+/);
+        kinds.add('refused');
+        continue;
+      }
+      const rules = (answer.output.result ?? []).map((r) => r.wf_impact);
+      // Never the reason warning without the block one.
+      expect(rules, `capacity ${capacity}`).toContain('block');
+      kinds.add(rules.length === 1 ? 'block only' : 'both');
+    }
+    // The range crossed every case: refused, then the block warning alone, then both.
+    expect([...kinds].sort()).toEqual(['block only', 'both', 'refused']);
+  });
+});
+
+describe('GBK callers (CP936: VB6, PowerBuilder ;ansi, Delphi 7)', () => {
+  it('national texts with characters GBK lacks (䓬, ⼉) come back readable through CP936', async () => {
+    const lines = [
+      { code: 'XL04ADT002N001010183516', name: '他克莫司颗粒' },
+      // The HIS writes 卓: GBK has no 䓬.
+      { code: 'XR01ADD361L025010181450', name: '氮卓斯汀氟替卡松鼻喷雾剂' },
+    ];
+    for (const flavour of ['gbk', 'utf8'] as const) {
+      const body = request3101(lines, { gend: '1' });
+      // Through the UTF-8 entry as GBK bytes: an unlabelled GBK body is answered in GBK.
+      const outcome = await shim.call(
+        flavour,
+        encodeFor(flavour, '3101'),
+        encodeFor('gbk', JSON.stringify(body)),
+        65536,
+      );
+      expect(outcome.rc).toBe(RC.ok);
+      // No GB18030 four-byte sequence (lead byte, then 0x30-0x39): every byte pair is one CP936 knows.
+      const bytes = outcome.output;
+      for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i]! < 0x80) continue;
+        expect(bytes[i + 1]! >= 0x30 && bytes[i + 1]! <= 0x39, `four-byte sequence at ${i}`).toBe(false);
+        i++;
+      }
+      const answer = parseAnswer<ResponseEnvelope>('gbk', outcome);
+      const texts = (answer.output.result ?? []).map((r) => `${r.vola_cont} ${r.vola_evid ?? ''}`).join('\n');
+      // 䓬 has no GBK form: escaped (\u44ec), which the JSON parser restores.
+      expect(texts).toContain('氮䓬斯汀氟替卡松鼻喷雾剂');
+      expect(bytes.toString('latin1')).toContain('\\u44ec');
+      // ⼉ (the Kangxi radical U+2F09 in the national text) folded to 儿.
+      expect(texts).toContain('预防儿童');
+      expect(texts).not.toContain('\u2f09');
+      // Full-width punctuation is left as it is (NFKC would have made it ASCII).
+      expect(texts).toMatch(/，|（|：/);
+    }
   });
 });
 

@@ -43,11 +43,21 @@ describe('fitToCapacity', () => {
     it(`fits every capacity in ${charset}, shortening before dropping, lowest severity dropped first`, () => {
       const full = encodedLength(JSON.stringify(envelope()), charset);
       let previousKept = 5;
+      let refused = 0;
       for (let capacity = full - 1; capacity > 150; capacity -= 97) {
         const text = fitToCapacity(envelope(), charset, capacity);
         expect(iconv.encode(text, charset === 'utf-8' ? 'utf8' : charset).length).toBeLessThanOrEqual(capacity);
         const parsed = JSON.parse(text);
+        // Never a success with no warning left ("no reminders"): a failure naming the size needed instead.
+        if (parsed.infcode === -1) {
+          // Below the shim's 256 minimum even the message may be cut away; the infcode stays.
+          expect(parsed.err_msg).toMatch(/^(output_capacity 至少|$)/);
+          refused++;
+          previousKept = 0;
+          continue;
+        }
         expect(parsed.output.truncated).toBe(true);
+        expect(parsed.output.result.length, `capacity ${capacity}`).toBeGreaterThan(0);
         const kept: { jr_id: string; sev_deg: string }[] = parsed.output.result;
         expect(kept.length).toBeLessThanOrEqual(previousKept);
         previousKept = kept.length;
@@ -56,6 +66,7 @@ describe('fitToCapacity', () => {
         const dropped = envelope().output.result.filter((r) => !kept.some((k) => k.jr_id === r.jr_id));
         for (const d of dropped) expect(Number(d.sev_deg)).toBeGreaterThanOrEqual(keptSev);
       }
+      expect(refused).toBeGreaterThan(0);
     });
   }
 
@@ -72,8 +83,56 @@ describe('fitToCapacity', () => {
     expect(parsed.output.result[0].vola_evid).toBe('');
   });
 
-  it('answers the tiny envelope when not even an empty list fits', () => {
-    expect(fitToCapacity(envelope(), 'utf-8', 100)).toBe(TINY_ENVELOPE);
+  it('keeps every jr_id as a skeleton down to where they cannot all fit', () => {
+    // 5 skeletons (jr_id, severity, impact, head of the text) plus the envelope: about 700 bytes of UTF-8.
+    const parsed = JSON.parse(fitToCapacity(envelope(), 'utf-8', 720));
+    expect(parsed.infcode).toBe(0);
+    expect(parsed.output.result.map((r: { jr_id: string }) => r.jr_id)).toEqual([
+      'jr-1',
+      'jr-2',
+      'jr-3',
+      'jr-4',
+      'jr-5',
+    ]);
+    for (const r of parsed.output.result) expect(r.vola_cont).toMatch(/^【第\d个药品】/);
+  });
+
+  it('answers a failure naming the size needed when not one warning fits, never an empty list', () => {
+    for (const capacity of [100, 200, 255]) {
+      const parsed = JSON.parse(fitToCapacity(envelope(), 'utf-8', capacity));
+      expect(parsed.infcode, `capacity ${capacity}`).toBe(-1);
+      expect(parsed.output).toEqual({});
+    }
+    const named = /至少需 (\d+)/.exec(JSON.parse(fitToCapacity(envelope(), 'utf-8', 255)).err_msg);
+    const needed = Number(named?.[1]);
+    // output_capacity counts the NUL: the body gets one byte less, and then every warning is there.
+    const enough = JSON.parse(fitToCapacity(envelope(), 'utf-8', needed - 1));
+    expect(enough.output.result).toHaveLength(5);
+    expect(JSON.parse(fitToCapacity(envelope(), 'utf-8', needed - 2)).output.result.length).toBeLessThan(5);
+  });
+
+  it('answers the tiny envelope for an answer without warnings when not even its empty list fits', () => {
+    const none = { ...envelope(), output: { result: [] } };
+    expect(fitToCapacity(none, 'utf-8', 100)).toBe(TINY_ENVELOPE);
+  });
+
+  it('drops by impact before severity: a block warning stays while a more severe reason one goes', () => {
+    const blockAndReason = () => ({
+      ...envelope(),
+      output: { result: [result(1, '1'), { ...result(2, '2'), wf_impact: 'block' as const }] },
+    });
+    const kinds = new Set<string>();
+    for (let capacity = 200; capacity < 1200; capacity += 10) {
+      const parsed = JSON.parse(fitToCapacity(blockAndReason(), 'utf-8', capacity));
+      if (parsed.infcode === -1) {
+        kinds.add('refused');
+        continue;
+      }
+      const impacts = parsed.output.result.map((r: { wf_impact: string }) => r.wf_impact);
+      expect(impacts, `capacity ${capacity}`).toContain('block');
+      kinds.add(impacts.length === 1 ? 'block only' : 'both');
+    }
+    expect([...kinds].sort()).toEqual(['block only', 'both', 'refused']);
   });
 
   // A 3103 refused (a reason missing for one of many warnings) must not read as accepted through a small buffer.

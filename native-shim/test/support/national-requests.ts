@@ -175,6 +175,9 @@ export interface ResultItem {
   jr_id: string;
   rule_id: string;
   patn_id: string;
+  rule_name?: string;
+  wf_impact?: string;
+  vola_evid?: string;
   vola_cont: string;
   sev_deg: string;
   judge_result_detail_dtos?: { rx_id?: string; vola_item_type?: string }[];

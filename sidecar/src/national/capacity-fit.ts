@@ -2,11 +2,14 @@ import type { JudgeResultDto, ResponseEnvelope } from '@prealert/core';
 import { encodedLength } from './body-charset';
 import { envelopeText, spliceResults } from './envelope-text';
 
-/** The reply when not even an empty result list fits: still a valid national envelope, pure ASCII. */
+/** The reply to a call without warnings when not even its empty result list fits: still true, pure ASCII. */
 export const TINY_ENVELOPE = '{"infcode":0,"err_msg":"","output":{"result":[],"truncated":true}}';
 
 /** The reply to a failed call when not even its envelope with an empty err_msg fits: still a failure, pure ASCII. */
 export const TINY_ERROR_ENVELOPE = '{"infcode":-1,"err_msg":"","output":{}}';
+
+/** What every shortening keeps: the 3103 needs jr_id, dropping decides by wf_impact and sev_deg. */
+type ShortResult = Pick<JudgeResultDto, 'jr_id' | 'rule_id' | 'rule_name' | 'vola_cont' | 'sev_deg' | 'wf_impact'>;
 
 type Envelope = ResponseEnvelope<{ result?: JudgeResultDto[]; truncated?: boolean; [key: string]: unknown }>;
 
@@ -29,8 +32,11 @@ export function fitToCapacity(
 
 /**
  * Serialises `envelope` so that it fits `capacity` bytes once encoded in `charset` (the native shim's caller-owned
- * buffer). First every result is shortened (basis text, long messages, 涉及项 lines) so that as many jr_ids as
- * possible survive for the 3103; only then are whole results dropped, lowest severity first.
+ * buffer). Every result is shortened step by step (basis text and 涉及项 lines, then the detail ids, then a skeleton:
+ * jr_id, rule, severity, impact, a short text; then only jr_id, severity, impact and the text's head) so that all
+ * jr_ids survive for the 3103; only then are whole results dropped, weakest impact first (block last), then lowest
+ * severity. When not even one fits that way, or a `block` one would have to go, the answer is a failure naming the
+ * buffer size needed: a success with an empty or block-less list would read as "no reminders" / "continue".
  */
 export function fitAnswer(
   envelope: Envelope,
@@ -48,32 +54,22 @@ export function fitAnswer(
   const results = envelope.output?.result ?? [];
   const base = JSON.stringify({ ...envelope, output: { ...envelope.output, result: [], truncated: true } });
   const baseSize = encodedLength(base, charset);
-  // Below even that the shim reports response_too_large itself; it still gets a well-formed answer.
-  if (baseSize > capacity) return { text: TINY_ENVELOPE, kept: [] };
-
-  for (const shorten of [shortenLightly, shortenHard]) {
+  if (results.length === 0) {
+    // Nothing to lose: "no reminders" is the truth here, however small the buffer.
+    return { text: baseSize <= capacity ? base : TINY_ENVELOPE, kept: [] };
+  }
+  const comma = encodedLength(',', charset);
+  let smallestTotal = Number.POSITIVE_INFINITY;
+  for (const shorten of SHORTENINGS) {
     const shortened = results.map(shorten);
     const json = shortened.map((r) => JSON.stringify(r));
     const sizes = json.map((s) => encodedLength(s, charset));
-    const comma = encodedLength(',', charset);
-    let total = baseSize + sizes.reduce((a, b) => a + b, 0) + comma * Math.max(0, sizes.length - 1);
-    const keep = shortened.map(() => true);
-    if (shorten === shortenHard) {
-      // Drop lowest severity first (sev_deg 3 before 2 before 1); among equals, the later ones.
-      const dropOrder = shortened
-        .map((r, i) => ({ i, sev: Number(r.sev_deg) || 3 }))
-        .sort((a, b) => b.sev - a.sev || b.i - a.i);
-      let kept = sizes.length;
-      for (const { i } of dropOrder) {
-        if (total <= capacity) break;
-        keep[i] = false;
-        total -= sizes[i]! + (kept > 1 ? comma : 0);
-        kept--;
-      }
-    }
-    if (total <= capacity) {
-      const kept: number[] = [];
-      for (let i = 0; i < keep.length; i++) if (keep[i]) kept.push(i);
+    const total = baseSize + sizes.reduce((a, b) => a + b, 0) + comma * (sizes.length - 1);
+    smallestTotal = total;
+    if (total <= capacity) return { text: spliceResults(base, json), kept: results.map((_, i) => i) };
+    if (shorten !== bare) continue;
+    const kept = keptByPriority(shortened, sizes, capacity - baseSize, comma);
+    if (kept.length > 0) {
       return {
         text: spliceResults(
           base,
@@ -83,7 +79,56 @@ export function fitAnswer(
       };
     }
   }
-  return { text: base, kept: [] };
+  return { text: fitError(tooSmall(envelope, results.length, smallestTotal, charset), charset, capacity), kept: [] };
+}
+
+/** Impact decides what the doctor may do next, so it outranks severity when results must be dropped. */
+const IMPACT_RANK: Record<string, number> = { block: 0, reason: 1, confirm: 2, notice: 3 };
+
+/**
+ * Indices (ascending) of the results kept within `room` bytes, dropping the weakest impact first, then the lowest
+ * severity (sev_deg 3 before 2 before 1), then the later ones. Empty when a `block` result would be dropped or
+ * nothing fits.
+ */
+function keptByPriority(
+  results: readonly Pick<ShortResult, 'sev_deg' | 'wf_impact'>[],
+  sizes: readonly number[],
+  room: number,
+  comma: number,
+) {
+  const rank = (r: Pick<ShortResult, 'wf_impact'>) => IMPACT_RANK[r.wf_impact] ?? IMPACT_RANK.notice!;
+  const dropOrder = results
+    .map((r, i) => ({ i, impact: rank(r), sev: Number(r.sev_deg) || 3 }))
+    .sort((a, b) => b.impact - a.impact || b.sev - a.sev || b.i - a.i);
+  const keep = results.map(() => true);
+  let total = sizes.reduce((a, b) => a + b, 0) + comma * (sizes.length - 1);
+  let count = sizes.length;
+  for (const { i, impact } of dropOrder) {
+    if (total <= room) break;
+    if (impact === IMPACT_RANK.block) return [];
+    keep[i] = false;
+    total -= sizes[i]! + (count > 1 ? comma : 0);
+    count--;
+  }
+  if (count === 0 || total > room) return [];
+  const kept: number[] = [];
+  for (let i = 0; i < keep.length; i++) if (keep[i]) kept.push(i);
+  return kept;
+}
+
+/**
+ * The failure answered instead of warnings that do not fit: it names the output_capacity (the shim's argument: in
+ * UTF-16 units for the `_w` entry, NUL included) that carries every warning as a skeleton. Numbers first, so that
+ * fitError's cut keeps them.
+ */
+function tooSmall(envelope: Envelope, count: number, neededBytes: number, charset: string): Envelope {
+  const needed = (charset === 'utf-16le' ? Math.ceil(neededBytes / 2) : neededBytes) + 1;
+  return {
+    ...envelope,
+    infcode: -1,
+    err_msg: `output_capacity 至少需 ${needed}（${count} 条提醒，建议 65536）：输出缓冲区太小，提醒未能返回`,
+    output: {},
+  };
 }
 
 /** The failure with err_msg cut (…) to the longest head that fits; TINY_ERROR_ENVELOPE when none does. */
@@ -126,6 +171,35 @@ function shortenHard(r: JudgeResultDto): JudgeResultDto {
       .map((d) => ({ ...d, jrd_id: '', patn_id: '', mdtrt_id: '' })),
   };
 }
+
+/**
+ * What the doctor and the 3103 cannot do without: the jr_id to answer, which rule, how severe, what continuing needs,
+ * and the head of the message (usually 【drug】 and what is wrong). Fields a national client expects may be missing.
+ */
+function skeleton(r: JudgeResultDto): ShortResult {
+  return {
+    jr_id: r.jr_id,
+    rule_id: r.rule_id,
+    rule_name: clip(r.rule_name, 8),
+    vola_cont: clip(r.vola_cont, 16),
+    sev_deg: r.sev_deg,
+    wf_impact: r.wf_impact,
+  };
+}
+
+/** The last resort before dropping: what the 3103 needs (jr_id) and what the doctor reads first, 【drug】 and rule. */
+function bare(r: JudgeResultDto): Partial<ShortResult> & Pick<ShortResult, 'jr_id' | 'sev_deg' | 'wf_impact'> {
+  return { jr_id: r.jr_id, vola_cont: clip(r.vola_cont, 12), sev_deg: r.sev_deg, wf_impact: r.wf_impact };
+}
+
+const SHORTENINGS: readonly ((
+  r: JudgeResultDto,
+) => Partial<ShortResult> & Pick<ShortResult, 'jr_id' | 'sev_deg' | 'wf_impact'>)[] = [
+  shortenLightly,
+  shortenHard,
+  skeleton,
+  bare,
+];
 
 function clip(text: string | undefined, max: number): string {
   if (!text) return '';
