@@ -43,6 +43,7 @@ import { holdDecisionsOfActiveLibrary } from './store/held-decisions';
 import { OutboxStore } from './store/outbox';
 import { openRecordSink } from './store/record-sink';
 import { AnalysisRecorder } from './store/records';
+import { RecordsWriteWatch } from './store/records-write-failure';
 import { RecordsRetention } from './store/retention';
 import { TaskStore } from './store/tasks';
 import { startWalCheckpointer } from './store/wal-checkpointer';
@@ -141,11 +142,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const dispositions = new DispositionStore(db, outbox, pseudonyms.installId, (patientId) =>
       pseudonyms.key(patientId),
     );
+    const recordsWrite = new RecordsWriteWatch(logger, config.dataDir);
     const recorder = new AnalysisRecorder(db, pseudonyms, recordSink, {
       onError: (error, pending) =>
         pending < 0
           ? logger.error({ err: error }, 'a 3101/3102 record could not be written and was dropped')
-          : logger.error({ err: error, pending }, 'writing 3101/3102 records failed; they are held and retried'),
+          : recordsWrite.failed(error, pending),
+      onWritten: () => recordsWrite.written(),
       returnedToModify: (jrId) => dispositions.returnedToModify(jrId),
     });
     // Days pruned by retention keep their figures (pruned-figures.ts). Computed on a thread of their own, started
@@ -316,11 +319,12 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       bodyLimitBytes: config.bodyLimitBytes,
       undelivered: (record) => recorder.undelivered(record),
     });
-    await app.register(health, { holder, sync });
+    await app.register(health, { holder, sync, recordsWrite });
     await app.register(status, {
       holder,
       db,
       recorder,
+      recordsWrite,
       outbox,
       outboxDestinations,
       metrics,

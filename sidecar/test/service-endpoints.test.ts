@@ -25,7 +25,12 @@ describe('health, readiness and status', () => {
         records_pending: 0,
       });
       // Built sidecar (dist/*-worker.js present): both on their own threads.
-      expect(status.storage).toEqual({ records: 'worker', checkpoints: 'worker', figures: 'worker' });
+      expect(status.storage).toEqual({
+        records: 'worker',
+        checkpoints: 'worker',
+        figures: 'worker',
+        records_error: null,
+      });
     } finally {
       await server.close();
     }

@@ -10,7 +10,7 @@ import { CharsetError, decodeRequestBody, encodeBody, requestCharset } from './b
 import { fitToCapacity } from './capacity-fit';
 import { envelopeText } from './envelope-text';
 import type { NationalRoute } from './national-routes';
-import { AnsweredElsewhere, type NationalAnswer, type NationalService } from './national-service';
+import { AnsweredElsewhere, type NationalAnswer, type NationalService, RecordsNotWritten } from './national-service';
 
 export interface NationalAnswererOptions {
   service: Pick<NationalService, 'handle' | 'error'>;
@@ -181,8 +181,11 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
       });
     } catch (error) {
       if (error instanceof AnsweredElsewhere) throw error;
-      // Not the caller's fault (a full disk, a bug): said as such, and logged with the cause for IT staff.
-      logger.error({ err: error, infno: envelope.infno }, 'national request failed inside the sidecar');
+      // Not the caller's fault (a full disk, a bug): said as such, and logged with the cause for IT staff. Held
+      // records are logged by the records' own watch (records-write-failure.ts): a stack per 3103 adds nothing.
+      if (error instanceof RecordsNotWritten)
+        logger.error({ infno: envelope.infno, records_held: error.held }, `3103 answered retry: ${error.message}`);
+      else logger.error({ err: error, infno: envelope.infno }, 'national request failed inside the sidecar');
       return fail(`prealert 内部错误，请稍后重试 (${(error as Error)?.name ?? 'Error'})`, envelope, 200, true);
     }
     return {

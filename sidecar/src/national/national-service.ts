@@ -93,10 +93,22 @@ export interface NationalServiceDeps {
 }
 
 export interface FeedbackDeps {
-  recorder: Pick<AnalysisRecorder, 'flush'>;
+  recorder: Pick<AnalysisRecorder, 'flush' | 'heldRecords'>;
   dispositions: Pick<DispositionStore, 'reminder' | 'record'>;
   /** Called after dispositions were stored (the platform forwarder delivers them). */
   onDispositions?: () => void;
+}
+
+/**
+ * Thrown for a 3103 naming a jr_id not in the database while 3101/3102 records are held unwritten (a full disk): the
+ * jr_id may be among them, so the 3103 is answered as a failure inside the sidecar, which the SDK, the widget and
+ * the shim keep and send again, not as a wrong jr_id, which they drop (the doctor's decision was lost).
+ */
+export class RecordsNotWritten extends Error {
+  override name = 'RecordsNotWritten';
+  constructor(readonly held: number) {
+    super(`${held} 3101/3102 records are held unwritten (the records database refuses writes)`);
+  }
 }
 
 /** Thrown for a call this service does not answer (3103 on the analysis thread): the request thread answers it. */
@@ -301,6 +313,9 @@ export class NationalService {
     if (!input.ok) return this.error(call, input.message);
     // 3101 answers are written in batches; the jr_ids this 3103 answers must be on disk before they are looked up.
     await deps.recorder.flush();
+    // The flush returns also when the database refused the rows: those stay held, and their jr_ids are not unknown.
+    const held = deps.recorder.heldRecords;
+    let unknownWhileHeld = false;
 
     const { warns } = input.value.data;
     const problems: string[] = [];
@@ -327,6 +342,7 @@ export class NationalService {
       firstEntry.set(warn.warn_rslt_id, i);
       const reminder = deps.dispositions.reminder(warn.warn_rslt_id);
       if (!reminder) {
+        if (held > 0) unknownWhileHeld = true;
         problems.push(
           `${at}.warn_rslt_id: 未知的提醒结果ID ${quoteValue(warn.warn_rslt_id)}，不是本机 3101/3102 返回的 jr_id`,
         );
@@ -342,6 +358,7 @@ export class NationalService {
         decisions.push({ jrId: warn.warn_rslt_id, way: warn.dspo_way, reason, warnType });
       }
     });
+    if (unknownWhileHeld) throw new RecordsNotWritten(held);
     // All or nothing: a rejected 3103 stores none of its decisions.
     if (problems.length > 0) return this.error(call, errorList('反馈校验失败: ', problems));
 

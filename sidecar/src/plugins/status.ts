@@ -8,6 +8,7 @@ import type { FiguresReader } from '../stats/figures-reader';
 import type { Db } from '../store/database';
 import type { OutboxStore } from '../store/outbox';
 import type { AnalysisRecorder } from '../store/records';
+import type { RecordsWriteWatch } from '../store/records-write-failure';
 import type { WalCheckpointer } from '../store/wal-checkpointer';
 import type { LibrarySync } from '../sync/library-sync';
 import type { SyncStatus } from '../sync/sync-types';
@@ -28,6 +29,8 @@ export interface StatusOptions {
   holder: LibraryHolder;
   db: Db;
   recorder: AnalysisRecorder;
+  /** Whether 3101/3102 records are being refused by the database (a full disk): `storage.records_error`. */
+  recordsWrite?: Pick<RecordsWriteWatch, 'failure'>;
   outbox: OutboxStore;
   /** The outbox's destinations (none without a platform or gateway URL). */
   outboxDestinations?: () => DestinationState[];
@@ -92,6 +95,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
         records: options.recorder.writerThread,
         checkpoints: options.checkpointer.where,
         figures: options.figures.where,
+        records_error: options.recordsWrite?.failure ?? null,
       },
       analysis: options.analysis?.() ?? null,
       config: { unknown_rule_overrides: options.unknownRuleOverrides?.() ?? [] },

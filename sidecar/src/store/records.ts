@@ -53,6 +53,8 @@ export interface AnalysisRecord {
 export interface RecorderOptions {
   /** A write failed; `pending` records are held for the next flush, or -1 when one record was dropped as unwritable. */
   onError?: (error: unknown, pending: number) => void;
+  /** A write went through and nothing is held any more: after onError, the disk takes the records again. */
+  onWritten?: () => void;
   /**
    * Whether the reminder's latest decision is 返回修改 (DispositionStore.returnedToModify): a delivered answer of it
    * is carried to the writer even when nothing else of it changed, as it may ask the desk again (reasked_at,
@@ -162,6 +164,7 @@ export class AnalysisRecorder {
   private scheduledSoon: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly onError: (error: unknown, pending: number) => void;
+  private readonly onWritten: () => void;
   private readonly returnedToModify: (jrId: string) => boolean;
   /** jr_id → its last stored body (the JSON as answered, task id blanked), its row id and the write that carried it. */
   private readonly bodies = new Map<string, StoredBody>();
@@ -196,6 +199,7 @@ export class AnalysisRecorder {
     options: RecorderOptions = {},
   ) {
     this.onError = options.onError ?? (() => {});
+    this.onWritten = options.onWritten ?? (() => {});
     this.returnedToModify = options.returnedToModify ?? (() => false);
     // Ids are the recorder's to give, so rows go to the sink without waiting for each other's inserts. They start
     // past what is stored and past the start time in ms × 1000: a sidecar still finishing its last answers while
@@ -357,6 +361,7 @@ export class AnalysisRecorder {
     }
     if (outcome.dropError) this.report(errorOf(outcome.dropError), -1);
     if (outcome.error && outcome.held.length > 0) this.report(errorOf(outcome.error), this.pending);
+    else if (this.held.length === 0 && outcome.written > 0) this.onWritten();
     if (this.held.length > 0 && this.retryTimer === undefined) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
