@@ -20,8 +20,26 @@ function describe(error: unknown, shown: string, timeoutMs: number): FetchError 
     return new FetchError(`GET ${shown}: no answer within ${timeoutMs} ms`);
   }
   const code = (error as NodeJS.ErrnoException).code;
-  return new FetchError(`GET ${shown}: ${code ? `${code} ` : ''}${(error as Error).message ?? String(error)}`);
+  const said = (error as Error).message ?? String(error);
+  // Node's message names the code already ("connect ECONNREFUSED 127.0.0.1:18317"): said once, with what it means.
+  if (code === undefined) return new FetchError(`GET ${shown}: ${said}`);
+  const rest = said.replace(code, '').replace(/\s+/g, ' ').trim();
+  const meaning = NETWORK_CAUSES[code];
+  return new FetchError(
+    `GET ${shown}: ${code}${meaning === undefined ? '' : ` (${meaning})`}${rest ? `: ${rest}` : ''}`,
+  );
 }
+
+/** What a network error code means, for IT reading /v1/status. */
+const NETWORK_CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused, nothing listens there',
+  ECONNRESET: 'connection reset by the platform or a proxy',
+  ENOTFOUND: 'host name not found (DNS)',
+  EAI_AGAIN: 'host name lookup failed for now (DNS)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+};
 
 /** GET manifest.json, conditional on the ETag of the last one that was acted on: a 304 costs a few hundred bytes. */
 export async function fetchManifest(
@@ -78,6 +96,7 @@ export async function streamFile(
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), deadlineMs);
   const shown = shownUrl(url);
+  let local: unknown;
   try {
     const target = requestTarget(url);
     const response = await request(target.url, {
@@ -96,9 +115,18 @@ export async function streamFile(
       response.body.destroy();
       throw new FetchError(`GET ${shown}: ${length} bytes, more than the ${maxBytes} expected`);
     }
-    for await (const chunk of response.body) await onChunk(chunk as Buffer);
+    for await (const chunk of response.body) {
+      try {
+        await onChunk(chunk as Buffer);
+      } catch (error) {
+        local = error;
+        throw error;
+      }
+    }
   } catch (error) {
     if (error instanceof Error && error.name === 'BundleError') throw error;
+    // Staging the bytes failed (a full disk): this workstation's problem, which "GET <url>: …" blamed on the platform.
+    if (local !== undefined && error === local) throw error;
     if (deadline.signal.aborted) {
       throw new FetchError(
         `GET ${shown}: not received within ${deadlineMs / 1000} s (PREALERT_SYNC_DOWNLOAD_DEADLINE_S)`,

@@ -18,6 +18,7 @@ import { shownUrl, siblingUrl } from '../url-credentials';
 import { fetchManifest } from './bundle-fetch';
 import { checkSize } from './bundle-size';
 import { deltaApplies, receiveDelta } from './delta';
+import { checkRoomForLibrary, localDiskFailure } from './download-space';
 import { message } from './error-message';
 import { checkNotSkipped, noteBundleFailure } from './failing-bundles';
 import { refuseHeldBackTarget } from './held-back-target';
@@ -356,15 +357,18 @@ export class LibrarySync {
         // one IT had just pushed).
         const settledNow = this.notToActivate(m, shown);
         if (settledNow) return settledNow;
+        checkRoomForLibrary(this.store.dir, m.version, m.library.size);
         downloading = { manifest: m, etag: fetched.etag };
         return { outcome: 'activated', report: await this.activateFromPlatform(verified, fetched.bytes, url) };
       });
       this.succeeded(fetched.etag, m.library.sha256);
       return outcome;
     } catch (caught) {
-      const error = downloading
-        ? noteBundleFailure(this.memoryFile, this.logger, downloading.manifest, downloading.etag, caught)
-        : caught;
+      const error =
+        localDiskFailure(caught, this.store.dir) ??
+        (downloading
+          ? noteBundleFailure(this.memoryFile, this.logger, downloading.manifest, downloading.etag, caught)
+          : caught);
       this.recordError(error);
       this.failures++;
       this.logger.warn(
