@@ -47,7 +47,12 @@ export function lockDataDir(dataDir: string): DataDirLock {
   }
   const holder: Holder = { pid: process.pid, started_at: new Date().toISOString(), port: null };
   const writeHolder = () => replaceFile(holderFile, `${JSON.stringify(holder)}\n`);
-  writeHolder();
+  try {
+    writeHolder();
+  } catch (error) {
+    db.close();
+    throw new Error(`data directory ${dataDir}: ${(error as Error).message}`);
+  }
   let released = false;
   return {
     listening(port) {

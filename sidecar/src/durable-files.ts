@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { CAUSES } from './data-dir-access';
 
 /**
  * Writes that must survive a power cut: a file's bytes, and the directory entries that name it (a rename or a
@@ -54,6 +55,15 @@ export function writeDurably(file: string, bytes: Uint8Array | string): void {
  */
 export function replaceFile(file: string, text: string): void {
   const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, { mode: 0o600 });
-  fs.renameSync(temp, file);
+  try {
+    fs.writeFileSync(temp, text, { mode: 0o600 });
+    fs.renameSync(temp, file);
+  } catch (error) {
+    // A full disk left the temp file behind for good, and "ENOSPC: no space left on device, write" named no file.
+    fs.rmSync(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw Object.assign(new Error(`cannot write ${file}: ${code} (${CAUSES[code] ?? (error as Error).message})`), {
+      code,
+    });
+  }
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { diskProblem } from '../disk-space';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, restrictToOwner } from '../owner-only';
 import { registerIdNumberMasking } from './stored-id-numbers';
 
@@ -234,7 +235,8 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   try {
     return openAt(file, options);
   } catch (error) {
-    throw damagedDatabase(error, file) ?? error;
+    const disk = options.readonly ? undefined : diskProblem(error, `records database ${file}`, dataDir);
+    throw damagedDatabase(error, file) ?? (disk === undefined ? error : new Error(disk));
   }
 }
 
