@@ -169,6 +169,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const outboxDestinations = () => forwarders.map((forwarder) => forwarder.state());
     const metrics = new SidecarMetrics({
       recordsPending: () => recorder.pending,
+      recordsWriteFailing: () => recordsWrite.failure !== null,
       outboxPending: () => outbox.pending(),
       outboxOldestPendingAgeSeconds: () => outbox.oldestPendingAgeSeconds(),
       outboxDestinations,

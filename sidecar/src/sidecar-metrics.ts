@@ -24,6 +24,8 @@ export class SidecarMetrics {
 
   constructor(gauges: {
     recordsPending: () => number;
+    /** Whether the records database refuses 3101/3102 records now (a full disk): RecordsWriteWatch. */
+    recordsWriteFailing?: () => boolean;
     outboxPending: () => number;
     /** Seconds the oldest undelivered entry has waited; 0 when none waits. */
     outboxOldestPendingAgeSeconds?: () => number;
@@ -61,6 +63,14 @@ export class SidecarMetrics {
       registers,
       collect() {
         this.set(gauges.recordsPending());
+      },
+    });
+    new Gauge({
+      name: 'prealert_records_write_failing',
+      help: '1 while the records database refuses 3101/3102 records (they are held in memory; a full disk), else 0: /v1/status storage.records_error',
+      registers,
+      collect() {
+        this.set(gauges.recordsWriteFailing?.() ? 1 : 0);
       },
     });
     new Gauge({

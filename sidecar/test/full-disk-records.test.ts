@@ -91,6 +91,9 @@ describe('records on a disk that fills up', () => {
     });
     expect(Date.parse(failing.storage.records_error!.since)).toBeGreaterThan(Date.now() - 60_000);
 
+    const metrics = async () => (await server.app.inject({ url: '/metrics' })).payload;
+    expect(await metrics()).toMatch(/^prealert_records_write_failing 1$/m);
+
     // The doctor's decision on the reminder just answered: kept and sent again by the SDK, the widget and the shim.
     const decided = await callService(server, feedbackEnvelope([{ jrId, way: '2' }]));
     expect(decided.body.infcode).toBe(-1);
@@ -118,6 +121,7 @@ describe('records on a disk that fills up', () => {
       return status.counts.records_pending === 0 && status.storage.records_error === null ? status : undefined;
     });
     expect(about(/records are written again/)).toHaveLength(1);
+    expect(await metrics()).toMatch(/^prealert_records_write_failing 0$/m);
     expect((await json(server, '/readyz')).body).toMatchObject({ status: 'ready' });
 
     // Sent again, as the client does: stored.
