@@ -9,8 +9,11 @@ export const SECRET_FILE_NAME = 'install.secret';
 /**
  * Reads the per-install secret, creating it on first start. Records key patients by HMAC(secret, patn_id) so
  * a copied database cannot be joined back to people without this file, which never leaves the workstation.
+ * `recordsFile`: the records database's file name when it already holds rows keyed by a secret; then an absent or
+ * empty file stops the start, as a new secret would make every patient a second one, and the install a new one for
+ * the platform.
  */
-export function loadInstallSecret(dataDir: string): Buffer {
+export function loadInstallSecret(dataDir: string, recordsFile?: string): Buffer {
   const file = path.join(dataDir, SECRET_FILE_NAME);
   let text: string | undefined;
   try {
@@ -19,7 +22,13 @@ export function loadInstallSecret(dataDir: string): Buffer {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (text !== undefined && text.trim() !== '') return decodeSecret(text, file);
-  // Absent, or empty: an earlier version wrote it in place, and a power cut during the first start could leave it
+  if (recordsFile !== undefined)
+    throw new Error(
+      `${file} is ${text === undefined ? 'missing' : 'empty'} but ${recordsFile} beside it holds records keyed by it: ` +
+        `restore ${SECRET_FILE_NAME} from a backup of this data dir, or move ${recordsFile} (and its -wal file) away ` +
+        'to start afresh',
+    );
+  // Absent, or empty with no records: an earlier version wrote it in place, and a power cut during the first start could leave it
   // empty, after which no start would succeed. An empty file holds no secret to keep, so a new one replaces it.
   createSecret(dataDir, file, text !== undefined);
   return decodeSecret(fs.readFileSync(file, 'utf8'), file);

@@ -37,7 +37,7 @@ import { SidecarMetrics } from './sidecar-metrics';
 import { pruneRejectedSpool, SPOOL_DIR_NAME, spoolReplay } from './spool/spool-replay';
 import { openFiguresReader } from './stats/figures-reader';
 import { registerStatusMetrics } from './status-metrics';
-import { type Db, openDatabase } from './store/database';
+import { DATABASE_FILE_NAME, type Db, holdsRecords, openDatabase } from './store/database';
 import { DispositionStore } from './store/dispositions';
 import { holdDecisionsOfActiveLibrary } from './store/held-decisions';
 import { OutboxStore } from './store/outbox';
@@ -135,10 +135,26 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       () => checkpointer.close(),
       () => recordSink.close(),
     );
-    const installSecret = loadInstallSecret(config.dataDir);
+    const installSecret = loadInstallSecret(config.dataDir, holdsRecords(db) ? DATABASE_FILE_NAME : undefined);
     const pseudonyms = new PatientPseudonymizer(installSecret);
     const figuresSender = { installId: pseudonyms.installId, instanceId: loadInstanceId(config.dataDir) };
-    const outbox = new OutboxStore(db);
+    const upstream = config.upstream.url
+      ? new ProvincialGateway({ ...config.upstream, url: config.upstream.url }, logger)
+      : undefined;
+    const destinations = [
+      ...(config.platform.url ? [platformDestination({ ...config.platform, url: config.platform.url })] : []),
+      ...(upstream ? [upstream.feedbackDestination()] : []),
+    ];
+    const outbox = new OutboxStore(
+      db,
+      destinations.flatMap((destination) => destination.kinds),
+    );
+    const undeliverable = outbox.dropUndeliverable();
+    if (undeliverable > 0)
+      logger.warn(
+        { outbox_dropped: undeliverable },
+        `${undeliverable} outbox entries for no configured destination (数据归集 platform or provincial gateway) dropped`,
+      );
     const dispositions = new DispositionStore(db, outbox, pseudonyms.installId, (patientId) =>
       pseudonyms.key(patientId),
     );
@@ -213,13 +229,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       if (failure !== undefined) logger.error({ err: failure }, 'library could not be loaded');
     }
 
-    const upstream = config.upstream.url
-      ? new ProvincialGateway({ ...config.upstream, url: config.upstream.url }, logger)
-      : undefined;
-    const forwarders = [
-      ...(config.platform.url ? [platformDestination({ ...config.platform, url: config.platform.url })] : []),
-      ...(upstream ? [upstream.feedbackDestination()] : []),
-    ].map((destination) => new OutboxForwarder(outbox, destination, logger));
+    const forwarders = destinations.map((destination) => new OutboxForwarder(outbox, destination, logger));
     const service = new NationalService({
       holder,
       recorder,

@@ -10,7 +10,7 @@ import { createLogger } from '../src/logging';
 import { queueDailyFigures } from '../src/outbox/daily-figures';
 import { loadInstallSecret, PatientPseudonymizer } from '../src/patient-pseudonym';
 import { openFiguresReader } from '../src/stats/figures-reader';
-import { OutboxStore } from '../src/store/outbox';
+import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { INSTANCE_FILE_NAME, loadInstanceId, machineFingerprint } from '../src/workstation-instance';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { callOverHttp, tempDataDir, testServer } from './helpers/test-server';
@@ -37,7 +37,13 @@ async function workDay(dataDir: string, encounters: string[], decide = false): P
         installId: new PatientPseudonymizer(loadInstallSecret(dataDir)).installId,
         instanceId: loadInstanceId(dataDir),
       };
-      await queueDailyFigures(figures, server.db, new OutboxStore(server.db), sender, Date.now() + 86_400_000);
+      await queueDailyFigures(
+        figures,
+        server.db,
+        new OutboxStore(server.db, OUTBOX_KINDS),
+        sender,
+        Date.now() + 86_400_000,
+      );
     } finally {
       await figures.close();
     }
@@ -115,7 +121,7 @@ describe('a cloned data dir', () => {
       [day] = (await queueDailyFigures(
         figures,
         server.db,
-        new OutboxStore(server.db),
+        new OutboxStore(server.db, OUTBOX_KINDS),
         { installId },
         Date.now() + 86_400_000,
       )) as [string];

@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadInstallSecret, SECRET_FILE_NAME } from '../src/patient-pseudonym';
+import { analysisEnvelope } from './fixtures/his-requests';
+import { CLI, post, type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
 import { tempDataDir } from './helpers/test-server';
 
 describe('the install secret', () => {
@@ -40,4 +43,64 @@ describe('the install secret', () => {
     fs.writeFileSync(path.join(dir, SECRET_FILE_NAME), 'not a secret\n');
     expect(() => loadInstallSecret(dir)).toThrow(/install\.secret is not a 64-hex-digit secret/);
   });
+});
+
+describe('the install secret of a data dir that holds records', () => {
+  let sidecar: RunningSidecar | undefined;
+  afterEach(async () => {
+    await sidecar?.stop();
+    sidecar = undefined;
+  });
+
+  /** A data dir whose database holds a 3101 answer keyed by its install secret (a real sidecar wrote it). */
+  async function dataDirWithRecords(): Promise<string> {
+    const dir = tempDataDir();
+    sidecar = await spawnSidecar(dir);
+    const answer = await post(
+      `${sidecar.url}/fsi/api/rsfComIfsService/callService`,
+      analysisEnvelope({ encounterId: 'MZ-SECRET-1' }),
+    );
+    expect(answer.infcode).toBe(0);
+    expect(await sidecar.stop()).toBe(0);
+    sidecar = undefined;
+    return dir;
+  }
+
+  function serve(dir: string) {
+    return spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dir], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  }
+
+  it('stops the start with one line naming the file and what to do, when the secret is empty or missing', async () => {
+    for (const damage of ['empty', 'missing'] as const) {
+      const dir = await dataDirWithRecords();
+      const file = path.join(dir, SECRET_FILE_NAME);
+      const before = fs.readFileSync(file);
+      if (damage === 'empty') fs.writeFileSync(file, '');
+      else fs.rmSync(file);
+      const start = serve(dir);
+      expect(start.status, damage).not.toBe(0);
+      expect(start.stderr.trim().split('\n')).toEqual([
+        `prealert: ${file} is ${damage} but prealert.sqlite beside it holds records keyed by it: restore ` +
+          `${SECRET_FILE_NAME} from a backup of this data dir, or move prealert.sqlite (and its -wal file) away to ` +
+          'start afresh',
+      ]);
+      // Nothing replaced it: a restored secret is the one the records were keyed by.
+      expect(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined).toBe(damage === 'empty' ? '' : undefined);
+      fs.writeFileSync(file, before);
+      sidecar = await spawnSidecar(dir);
+      expect(fs.readFileSync(file).equals(before)).toBe(true);
+      await sidecar.stop();
+      sidecar = undefined;
+    }
+  }, 240_000);
+
+  it('still creates it at a first start with an empty database, also over an empty file', async () => {
+    const dir = tempDataDir();
+    fs.writeFileSync(path.join(dir, SECRET_FILE_NAME), '');
+    sidecar = await spawnSidecar(dir);
+    expect(fs.readFileSync(path.join(dir, SECRET_FILE_NAME), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+  }, 240_000);
 });

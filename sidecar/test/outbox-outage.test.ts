@@ -3,7 +3,7 @@ import { createLogger } from '../src/logging';
 import { OutboxForwarder, REFUSED_ALIKE } from '../src/outbox/outbox-forwarder';
 import { platformDestination } from '../src/outbox/platform-forwarder';
 import { openDatabase } from '../src/store/database';
-import { OutboxStore } from '../src/store/outbox';
+import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
 import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
@@ -155,7 +155,7 @@ describe('the outbox while the 数据归集 platform is down', () => {
 describe('an entry the platform refuses', () => {
   it('backs off alone (HTTP 422): the others go on and the outbox does not pause', async () => {
     const db = openDatabase(tempDataDir());
-    const outbox = new OutboxStore(db);
+    const outbox = new OutboxStore(db, OUTBOX_KINDS);
     const now = Date.now();
     for (const [i, id] of ['a', 'refused', 'b', 'c'].entries()) outbox.add(id, 'disposition', { i }, now + i);
     platform.refuse = (key) => (key === 'refused' ? 422 : undefined);
@@ -183,7 +183,7 @@ describe('an entry the platform refuses', () => {
 
   it('the same 4xx for REFUSED_ALIKE different entries in a row is the platform refusing everything: the outbox pauses', async () => {
     const db = openDatabase(tempDataDir());
-    const outbox = new OutboxStore(db);
+    const outbox = new OutboxStore(db, OUTBOX_KINDS);
     const now = Date.now();
     const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
     for (const [i, id] of ids.entries()) outbox.add(id, 'disposition', { i }, now - 10 + i);
@@ -217,7 +217,7 @@ describe('an entry the platform refuses', () => {
     'HTTP %i is the platform, not the entry: the outbox pauses',
     async (status) => {
       const db = openDatabase(tempDataDir());
-      const outbox = new OutboxStore(db);
+      const outbox = new OutboxStore(db, OUTBOX_KINDS);
       const now = Date.now();
       // Written in the past: d, written a moment later, must come after c even within the same millisecond.
       for (const [i, id] of ['a', 'b', 'c'].entries()) outbox.add(id, 'disposition', { i }, now - 10 + i);
@@ -260,7 +260,7 @@ describe('an entry the platform refuses', () => {
 
   it('an entry the platform fails on with 500 every time does not hold up the entries behind it', async () => {
     const db = openDatabase(tempDataDir());
-    const outbox = new OutboxStore(db);
+    const outbox = new OutboxStore(db, OUTBOX_KINDS);
     const now = Date.now();
     for (const [i, id] of ['poison', 'b', 'c'].entries()) outbox.add(id, 'disposition', { i }, now + i);
     platform.refuse = (key) => (key === 'poison' ? 500 : undefined);

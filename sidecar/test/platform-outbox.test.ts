@@ -10,7 +10,7 @@ import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import { shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
 import { openDatabase } from '../src/store/database';
-import { OutboxStore } from '../src/store/outbox';
+import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
 import { callService, tempDataDir, testServer } from './helpers/test-server';
@@ -111,7 +111,7 @@ describe('outbox to the 数据归集 platform', () => {
 
   it('redelivery after a lost acknowledgement carries the same key, so the receiver keeps one', async () => {
     const db = openDatabase(tempDataDir());
-    const outbox = new OutboxStore(db);
+    const outbox = new OutboxStore(db, OUTBOX_KINDS);
     outbox.add('entry-1', 'disposition', { n: 1 }, Date.now());
     const forwarder = new OutboxForwarder(
       outbox,
@@ -133,7 +133,7 @@ describe('outbox to the 数据归集 platform', () => {
 
   it('goes on when the database refuses the outbox bookkeeping, and delivers once it takes writes again', async () => {
     const db = openDatabase(tempDataDir());
-    const outbox = new OutboxStore(db);
+    const outbox = new OutboxStore(db, OUTBOX_KINDS);
     let clock = Date.now();
     outbox.add('entry-full-disk', 'disposition', { n: 1 }, clock);
     const lines: { level: number; msg: string }[] = [];
@@ -173,7 +173,7 @@ describe('outbox to the 数据归集 platform', () => {
 
   it('forgets its own entries delivered over 90 days ago, keeping newer and pending ones and other kinds', async () => {
     const db = openDatabase(tempDataDir());
-    const outbox = new OutboxStore(db);
+    const outbox = new OutboxStore(db, OUTBOX_KINDS);
     const now = Date.parse('2026-11-29T08:00:00Z');
     const day = 24 * 3600_000;
     outbox.add('old-delivered', 'disposition', {}, now - 200 * day);
@@ -203,7 +203,7 @@ describe('outbox to the 数据归集 platform', () => {
     try {
       await callService(server, analysisEnvelope({ encounterId: 'MZ-O-3' }));
       await server.app.inject({ url: '/v1/status' }); // flush records
-      const outbox = new OutboxStore(server.db);
+      const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
       const figures = openFiguresReader(server.db, createLogger({ level: 'silent' }));
       const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
       // Today's reminders are not final yet.
@@ -229,7 +229,7 @@ describe('outbox to the 数据归集 platform', () => {
     try {
       const results = (await callService(server, analysisEnvelope({ encounterId: 'MZ-O-4' }))).body.output.result!;
       await server.app.inject({ url: '/v1/status' }); // flush records
-      const outbox = new OutboxStore(server.db);
+      const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
       const figures = openFiguresReader(server.db, createLogger({ level: 'silent' }));
       const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
       const tomorrow = Date.now() + 86_400_000;

@@ -14,7 +14,7 @@ import type { SidecarServer } from '../src/server';
 import type { Figures, StatsReport } from '../src/stats/compliance-figures';
 import { addDays, shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
-import { OutboxStore } from '../src/store/outbox';
+import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
@@ -131,7 +131,13 @@ describe('a 返回修改 raised again by a later answer', () => {
     try {
       const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
       expect(
-        await queueDailyFigures(reader, server.db, new OutboxStore(server.db), { installId }, Date.now() + 86_400_000),
+        await queueDailyFigures(
+          reader,
+          server.db,
+          new OutboxStore(server.db, OUTBOX_KINDS),
+          { installId },
+          Date.now() + 86_400_000,
+        ),
       ).toContain(day);
       const sent = JSON.parse(
         server.db

@@ -7,7 +7,9 @@ import type { SidecarServer } from '../src/server';
 import { addDays, shanghaiDay } from '../src/stats/days';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope } from './fixtures/his-requests';
+import { capturingLogger } from './helpers/capturing-logger';
 import { type FakeGateway, freshIdWarning, startFakeGateway } from './helpers/fake-gateway';
+import { freeLoopbackPort } from './helpers/free-port';
 import { CLI } from './helpers/spawn-sidecar';
 import { callService, tempDataDir, testServer } from './helpers/test-server';
 import { ageRecords, count, feedback } from './retention-support';
@@ -62,7 +64,12 @@ async function allStats(s: SidecarServer, from: string, to: string): Promise<unk
 
 describe('records retention', () => {
   it('prunes the records of days before the window and keeps what a 3103 can still name, and every figure', async () => {
-    server = await testServer({ records: { retentionDays: 400 } });
+    // A platform is configured (decisions are queued for it); this server does not listen, so none is sent.
+    const { logger, lines } = capturingLogger();
+    server = await testServer(
+      { records: { retentionDays: 400 }, platform: { url: `http://127.0.0.1:${await freeLoopbackPort()}/` } },
+      { logger },
+    );
     const s = server;
     const old = { deptCode: 'K-OLD', doctorCode: 'D-OLD' };
     const now = { deptCode: 'K-NEW', doctorCode: 'D-NEW' };
@@ -77,7 +84,7 @@ describe('records retention', () => {
     expect(await feedback(s, [{ jrId: decided[0]!, way: '2' }])).toBe(0);
     expect(await feedback(s, [{ jrId: decided[1]!, way: '1', reason: '已核实' }])).toBe(0);
     await get(s, '/v1/stats'); // everything queued is written
-    // One decision went to the platform (delivered then), the other never did (no platform configured yet).
+    // One decision went to the platform (delivered then), the other never did.
     const delivered = s.db
       .prepare("UPDATE outbox SET delivered_at = created_at WHERE json_extract(payload, '$.warn_rslt_id') = ?")
       .run(decided[0]);
@@ -112,8 +119,12 @@ describe('records retention', () => {
       reminders: 5, // MZ-OLD-1's, MZ-OLD-2's, and MZ-LATE's one left undecided
       dispositions: 2,
       tasks: 3, // T-OLD-1, T-OLD-2, T-LONG-1b; T-LONG-1 and T-LATE-1 are first answers of reminders kept
-      outbox: 1, // the delivered decision; the undelivered one stays
+      outbox: 1, // the delivered decision
+      outbox_undelivered: 1, // the one the platform has not taken in 500 days
     });
+    expect(lines.filter((l) => l.outbox_undelivered !== undefined && l.level === 40)).toEqual([
+      expect.objectContaining({ msg: '1 outbox entries never delivered in 400 days dropped', outbox_undelivered: 1 }),
+    ]);
     expect(report!.result_bodies).toBeGreaterThanOrEqual(4);
 
     // Gone: the old encounters' answers, reminders, decisions and result bodies.
@@ -127,14 +138,15 @@ describe('records retention', () => {
     // (MZ-LATE's bodies stay with its first answer, kept as the first answer of its decided reminder.)
     const goneBodies = JSON.stringify([...decided, ...pending]);
     expect(count(s.db, `SELECT COUNT(*) FROM result_bodies WHERE jr_id ${inList}`, goneBodies)).toBe(0);
-    // Kept: the platform still gets the decision it has not received.
+    // Gone too: the decision the platform never took in the window; today's decisions still wait for it.
     expect(
       count(
         s.db,
         "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND json_extract(payload, '$.warn_rslt_id') = ?",
         decided[1],
       ),
-    ).toBe(1);
+    ).toBe(0);
+    expect(count(s.db, 'SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL')).toBe(2);
     // Kept: the long stay's and the late decision's reminders, dated as before, and today's answers whole.
     const kept = JSON.stringify([...longStay, lateDecision[0], ...fresh]);
     expect(count(s.db, `SELECT COUNT(*) FROM reminders WHERE jr_id ${inList}`, kept)).toBe(5);

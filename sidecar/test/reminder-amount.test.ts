@@ -10,7 +10,7 @@ import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import type { Figures, StatsReport } from '../src/stats/compliance-figures';
 import { shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
-import { OutboxStore } from '../src/store/outbox';
+import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
 
@@ -128,7 +128,7 @@ describe('提醒金额 of a jr_id answered several times', () => {
     const first = await analyse('MZ-AMT-4', 'DR-AMT-4', 1);
     await decide(first.jr_id, '1');
     const day = shanghaiDay(Date.now());
-    const outbox = new OutboxStore(server.db);
+    const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
     const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
     const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
     const tomorrow = Date.now() + 86_400_000;

@@ -19,7 +19,7 @@ import { ComplianceFigures, type Figures, type StatsReport } from '../src/stats/
 import { shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
 import { DATABASE_FILE_NAME, openDatabase, SCHEMA_VERSION } from '../src/store/database';
-import { OutboxStore } from '../src/store/outbox';
+import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { foldIntoPrunedFigures } from '../src/store/pruned-figures';
 import { feedbackEnvelope } from './fixtures/his-requests';
 import { oldSchemaDatabase } from './helpers/old-schema-database';
@@ -276,7 +276,13 @@ describe.each([
     const day = shanghaiDay(Date.now());
     const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
     const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
-    await queueDailyFigures(reader, server.db, new OutboxStore(server.db), { installId }, Date.now() + 86_400_000);
+    await queueDailyFigures(
+      reader,
+      server.db,
+      new OutboxStore(server.db, OUTBOX_KINDS),
+      { installId },
+      Date.now() + 86_400_000,
+    );
     await reader.close();
     const sent = server.db
       .prepare("SELECT payload FROM outbox WHERE kind = 'daily_figures' AND json_extract(payload, '$.day') = ?")

@@ -308,3 +308,16 @@ export function durably<T>(db: Db, work: () => T): T {
     db.pragma('synchronous = NORMAL');
   }
 }
+
+/** Whether the database holds anything keyed by the install secret (patient keys, decision entries' install id). */
+export function holdsRecords(db: Db): boolean {
+  return (
+    db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM tasks) OR EXISTS (SELECT 1 FROM reminders)
+           OR EXISTS (SELECT 1 FROM dispositions) OR EXISTS (SELECT 1 FROM pruned_figures)`,
+      )
+      .pluck()
+      .get() === 1
+  );
+}

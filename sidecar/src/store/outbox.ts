@@ -3,6 +3,7 @@ import type { Db } from './database';
 
 /** disposition and daily_figures go to the 数据归集 platform; upstream_feedback is a 3103 for the provincial gateway. */
 export type OutboxKind = 'disposition' | 'daily_figures' | 'upstream_feedback';
+export const OUTBOX_KINDS: readonly OutboxKind[] = ['disposition', 'daily_figures', 'upstream_feedback'];
 
 /**
  * The id of a decision's entry for the platform: one per (install, reminder, revision), so a retry after a lost
@@ -26,9 +27,13 @@ export interface OutboxEntry {
 
 /**
  * The durable queue of what leaves the workstation (the 数据归集 platform, the provincial gateway). Rows are
- * written in the same transaction as their cause.
+ * written in the same transaction as their cause, and only for a destination configured: most workstations have
+ * none, and a queue nobody reads would only grow (and keep an alarm on its age ringing) for good.
  */
 export class OutboxStore {
+  /** The kinds some configured destination takes (JSON array, for the queries). */
+  private readonly destinationKinds: string;
+  private readonly accepted: ReadonlySet<OutboxKind>;
   private readonly insert;
   private readonly selectDue;
   private readonly delivered;
@@ -45,7 +50,12 @@ export class OutboxStore {
   private readonly rewrite;
   private readonly drop;
 
-  constructor(db: Db) {
+  private readonly undeliverable;
+
+  /** `kinds`: what the configured destinations take; an entry of any other kind is neither queued nor counted. */
+  constructor(db: Db, kinds: readonly OutboxKind[]) {
+    this.accepted = new Set(kinds);
+    this.destinationKinds = JSON.stringify([...this.accepted]);
     this.insert = db.prepare(
       'INSERT OR IGNORE INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
     );
@@ -60,11 +70,20 @@ export class OutboxStore {
     this.failed = db.prepare(
       'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
     );
-    this.countPending = db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').pluck();
+    this.countPending = db
+      .prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?))')
+      .pluck();
     this.countPendingOf = db
       .prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?))')
       .pluck();
-    this.oldestPending = db.prepare('SELECT MIN(created_at) FROM outbox WHERE delivered_at IS NULL').pluck();
+    this.oldestPending = db
+      .prepare(
+        'SELECT MIN(created_at) FROM outbox WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?))',
+      )
+      .pluck();
+    this.undeliverable = db.prepare(
+      'DELETE FROM outbox WHERE delivered_at IS NULL AND kind NOT IN (SELECT value FROM json_each(?))',
+    );
     this.nextDueAt = db
       .prepare(
         `SELECT MIN(next_attempt_at) FROM outbox
@@ -96,6 +115,7 @@ export class OutboxStore {
    * dropping one left with none. Called inside the transaction that stores the decision.
    */
   add(id: string, kind: OutboxKind, payload: unknown, now: number): boolean {
+    if (!this.accepted.has(kind)) return false;
     if (kind === 'disposition')
       this.supersedeDisposition(id, payload as { install_id?: unknown; warn_rslt_id?: unknown });
     else if (kind === 'upstream_feedback') this.supersedeFeedback(payload as UpstreamFeedback);
@@ -121,6 +141,15 @@ export class OutboxStore {
       if (warns.length === 0) this.drop.run(row.id);
       else this.rewrite.run(JSON.stringify({ ...earlier, data: { ...earlier.data, warns } }), row.id);
     }
+  }
+
+  /**
+   * Drops the entries queued for no destination configured now (by a version that queued them regardless, or
+   * before a destination was removed from the configuration); returns how many. Their destination may never come,
+   * and one configured later gets what is decided from then on, and the figures of the last 30 days.
+   */
+  dropUndeliverable(): number {
+    return this.undeliverable.run(this.destinationKinds).changes;
   }
 
   has(id: string): boolean {
@@ -149,8 +178,9 @@ export class OutboxStore {
     return this.prune.run(before, JSON.stringify(kinds)).changes;
   }
 
+  /** Entries waiting for a configured destination. */
   pending(): number {
-    return this.countPending.get() as number;
+    return this.countPending.get(this.destinationKinds) as number;
   }
 
   pendingOf(kinds: readonly OutboxKind[]): number {
@@ -159,7 +189,7 @@ export class OutboxStore {
 
   /** Epoch ms at which the oldest entry still pending was written, or undefined when none is. */
   oldestPendingAt(): number | undefined {
-    return (this.oldestPending.get() as number | null) ?? undefined;
+    return (this.oldestPending.get(this.destinationKinds) as number | null) ?? undefined;
   }
 
   /**

@@ -31,7 +31,10 @@ export interface PruneCounts {
   tasks: number;
   result_bodies: number;
   upstream_links: number;
+  /** Delivered entries. */
   outbox: number;
+  /** Entries their destination never took, from before the window. */
+  outbox_undelivered: number;
 }
 
 export interface PruneReport extends PruneCounts {
@@ -78,7 +81,8 @@ interface Cutoff {
  * - An upstream link last seen before the window goes, but for the latest one of a reminder that stays: a later
  *   decision on it is sent to the gateway under that id.
  * - An outbox entry goes once delivered, and no earlier than the window and the 90 days its forwarder keeps it
- *   (outbox-forwarder.ts); an entry not yet delivered never goes. A pruned reminder's delivered decision entries
+ *   (outbox-forwarder.ts). One not delivered goes once it is older than the window: a platform that has not taken
+ *   it in that long is not going to, and kept it would bound neither the file nor the outbox's age alarm. A pruned reminder's delivered decision entries
  *   go with it. Its decision's last revision is kept (disposition_revisions): a decision on the same jr_id answered
  *   again later goes on from it, so its entry's id is never one the platform already received.
  *
@@ -114,6 +118,7 @@ export class RecordsRetention {
   private readonly linkBatch;
   private readonly deleteLinks;
   private readonly deleteDelivered;
+  private readonly deleteUndelivered;
   private readonly latestTaskAt;
   private readonly appliedCutoff;
   private readonly saveCutoff;
@@ -199,6 +204,10 @@ export class RecordsRetention {
     );
     this.deleteDelivered = db.prepare<[number, number]>(
       'DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox WHERE delivered_at < ? LIMIT ?)',
+    );
+    this.deleteUndelivered = db.prepare<[number, number]>(
+      `DELETE FROM outbox WHERE rowid IN
+         (SELECT rowid FROM outbox WHERE delivered_at IS NULL AND created_at < ? LIMIT ?)`,
     );
     // The task written last (ids only grow): its time, not the largest created_at, as a clock set back since then
     // would otherwise leave a task stamped in the future the measure of every later pass.
@@ -303,6 +312,7 @@ export class RecordsRetention {
       result_bodies: 0,
       upstream_links: 0,
       outbox: 0,
+      outbox_undelivered: 0,
     };
     while (this.sightings.readBatch()) if (!(await this.breather())) return undefined;
 
@@ -329,6 +339,16 @@ export class RecordsRetention {
       counts.outbox += removed.changes;
       if (removed.changes < OUTBOX_PER_BATCH || !(await this.breather())) break;
     }
+    for (;;) {
+      const removed = this.deleteUndelivered.run(cutoff.ms, OUTBOX_PER_BATCH);
+      counts.outbox_undelivered += removed.changes;
+      if (removed.changes < OUTBOX_PER_BATCH || !(await this.breather())) break;
+    }
+    if (counts.outbox_undelivered > 0)
+      this.options.logger.warn(
+        { outbox_undelivered: counts.outbox_undelivered, kept_from: keptFrom },
+        `${counts.outbox_undelivered} outbox entries never delivered in ${this.options.retentionDays} days dropped`,
+      );
 
     const report: PruneReport = { kept_from: keptFrom, ...counts, ms: Date.now() - started };
     const removed = Object.values(counts).some((n) => n > 0);
