@@ -19,7 +19,8 @@ type FiguresRow = { id: string; payload: string };
 
 /** Starts the sidecar on `dataDir`, answers the 3101s (and a 3103 on the first result), queues tomorrow's view. */
 async function workDay(dataDir: string, encounters: string[], decide = false): Promise<FiguresRow[]> {
-  const server = await testServer({ dataDir });
+  // A platform configured (nothing listens there): the figures stay queued, as read below.
+  const server = await testServer({ dataDir, platform: { url: 'http://127.0.0.1:9/' } });
   try {
     await server.listen();
     for (const encounterId of encounters) {
@@ -133,7 +134,7 @@ describe('a cloned data dir', () => {
     const installId = new PatientPseudonymizer(loadInstallSecret(dir)).installId;
     expect((await workDay(dir, [])).map((r) => r.id)).toEqual([`figures:${installId}:${day}`]);
     // …and a late 3103 corrects the day as the next revision of the id it was sent with.
-    const server2 = await testServer({ dataDir: dir });
+    const server2 = await testServer({ dataDir: dir, platform: { url: 'http://127.0.0.1:9/' } });
     try {
       await server2.listen();
       expect((await callOverHttp(server2, feedbackEnvelope([{ jrId, way: '2' }]))).body.infcode).toBe(0);

@@ -8,10 +8,12 @@ import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
 import { callService, testServer } from './helpers/test-server';
 
+/** A platform URL (nothing listens there): decisions are queued for it, and this server never sends them. */
+const NOWHERE = { url: 'http://127.0.0.1:9/' };
 let server: SidecarServer & { dataDir: string };
 
 beforeAll(async () => {
-  server = await testServer();
+  server = await testServer({ platform: NOWHERE });
 });
 afterAll(async () => {
   await server.close();

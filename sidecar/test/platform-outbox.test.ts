@@ -90,20 +90,23 @@ describe('outbox to the 数据归集 platform', () => {
     }
   });
 
-  it('keeps entries local without a platform URL and delivers them once one is configured', async () => {
+  it('queues nothing without a platform URL, and delivers the decisions made once one is configured', async () => {
     const dataDir = tempDataDir();
     const local = await testServer({ dataDir });
     const results = (await callService(local, analysisEnvelope({ encounterId: 'MZ-O-2' }))).body.output.result!;
     await callService(local, feedbackEnvelope([{ jrId: results[0]!.jr_id, way: '2' }]));
-    expect(local.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get()).toEqual({ n: 1 });
+    expect(local.db.prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 0 });
     await local.close();
 
     deliveries.length = 0;
     const forwarding = await testServer({ dataDir, platform: { url: receiverUrl, retryMinMs: 50 } });
     try {
       await forwarding.listen();
-      await until(() => deliveries.length >= 1);
-      expect(deliveries[0]!.body.payload.warn_rslt_id).toBe(results[0]!.jr_id);
+      await callService(forwarding, feedbackEnvelope([{ jrId: results[1]!.jr_id, way: '2' }]));
+      await until(() => deliveries.some((d) => d.body.kind === 'disposition'));
+      expect(deliveries.filter((d) => d.body.kind === 'disposition').map((d) => d.body.payload.warn_rslt_id)).toEqual([
+        results[1]!.jr_id,
+      ]);
     } finally {
       await forwarding.close();
     }
@@ -256,7 +259,7 @@ describe('outbox to the 数据归集 platform', () => {
 
   it('at start, queues yesterday only once the decisions the shim spooled for it are in', async () => {
     const dataDir = tempDataDir();
-    const first = await testServer({ dataDir });
+    const first = await testServer({ dataDir, platform: { url: receiverUrl } });
     const yesterday = Date.now() - 86_400_000;
     let jrIds: string[];
     try {
@@ -278,7 +281,7 @@ describe('outbox to the 数据归集 platform', () => {
         body,
       ]),
     );
-    const second = await testServer({ dataDir });
+    const second = await testServer({ dataDir, platform: { url: receiverUrl } });
     try {
       await second.listen();
       const queued = () =>

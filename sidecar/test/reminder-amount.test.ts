@@ -14,11 +14,13 @@ import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
 
+/** A platform URL (nothing listens there): decisions are queued for it, and this server never sends them. */
+const NOWHERE = { url: 'http://127.0.0.1:9/' };
 let server: Awaited<ReturnType<typeof testServer>>;
 let base: string;
 
 beforeAll(async () => {
-  server = await testServer();
+  server = await testServer({ platform: NOWHERE });
   await server.listen();
   const address = server.app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('not listening');

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SECRET_FILE_NAME } from '../src/patient-pseudonym';
 import { DATABASE_FILE_NAME, SCHEMA_VERSION } from '../src/store/database';
 import { FiguresWithPrunedDays } from '../src/store/pruned-figures';
 import type { TaskView } from '../src/store/tasks';
@@ -35,6 +36,8 @@ const holdsAnId = (dir: string) =>
 /** A data dir as schema 6 left it, with what that version stored in clear. */
 function previousVersionDataDir(): string {
   const dir = tempDataDir();
+  // The secret the old version keyed its records by (a start refuses records without theirs).
+  fs.writeFileSync(path.join(dir, SECRET_FILE_NAME), `${'ab'.repeat(32)}\n`);
   const db = oldSchemaDatabase(dir, 6, { wal: true });
   const body = {
     jr_id: 'GW-OLD-1',
@@ -142,7 +145,12 @@ describe('schema 7 (ID numbers masked in what older versions stored)', () => {
     expect(holdsAnId(dataDir)).toBe(true);
     const before = figures(dataDir);
 
-    const server = await testServer({ dataDir });
+    // Both destinations configured (nothing listens there): the entries queued for them stay to be masked.
+    const server = await testServer({
+      dataDir,
+      platform: { url: 'http://127.0.0.1:9/' },
+      upstream: { url: 'http://127.0.0.1:9/' },
+    });
     try {
       const db = server.db;
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
