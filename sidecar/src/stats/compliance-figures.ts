@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
+import { reaskedAfterDecision } from '../store/decision-order';
 
 /** The pilot notice's compliance figures. A reminder is one distinct jr_id, dated by when it was first shown. */
 export interface Figures {
@@ -55,8 +56,8 @@ const GROUPING: Record<StatsDimension, { key: string; label: string; order: stri
 
 /**
  * How a counted reminder (`reminders r`) with its decision (`dispositions d`, LEFT JOINed) is classified: 遵从 is a
- * 返回修改 no later delivered answer raised again; a 返回修改 that one did (reasked_at after the decision's at: the
- * line reached the next 3101/3102 unchanged) is asked again, so pending until a 3103 dated after it; 继续执行 carries
+ * 返回修改 no later delivered answer raised again; a 返回修改 that one did (reasked after the decision, in the order of
+ * decision-order.ts: the line reached the next 3101/3102 unchanged) is asked again, so pending until a 3103 dated after it; 继续执行 carries
  * over to later answers (they come back prior_dspo). One place for /v1/stats, the CSV, the daily figures and
  * pruned_figures. A database opened read-only before a sidecar of this version migrated it has no reasked_at, and no
  * reminder re-asked.
@@ -70,10 +71,17 @@ export interface DecisionReading {
 export function decisionReading(db: Db): DecisionReading {
   if (!hasReminderColumn(db, 'reasked_at'))
     return { complied: "d.dspo_way = '2'", continued: "d.dspo_way = '1'", pending: 'd.jr_id IS NULL' };
+  if (!hasReminderColumn(db, 'reasked_task'))
+    return {
+      complied: "(d.dspo_way = '2' AND (r.reasked_at IS NULL OR r.reasked_at <= d.at))",
+      continued: "d.dspo_way = '1'",
+      pending: "(d.jr_id IS NULL OR (d.dspo_way = '2' AND r.reasked_at > d.at))",
+    };
+  const reasked = reaskedAfterDecision('r', 'd');
   return {
-    complied: "(d.dspo_way = '2' AND (r.reasked_at IS NULL OR r.reasked_at <= d.at))",
+    complied: `(d.dspo_way = '2' AND NOT ${reasked})`,
     continued: "d.dspo_way = '1'",
-    pending: "(d.jr_id IS NULL OR (d.dspo_way = '2' AND r.reasked_at > d.at))",
+    pending: `(d.jr_id IS NULL OR (d.dspo_way = '2' AND ${reasked}))`,
   };
 }
 

@@ -214,6 +214,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE reminders ADD COLUMN folded_into TEXT;
   CREATE INDEX IF NOT EXISTS reminders_by_encounter ON reminders (mdtrt_id, rule_id);
   `,
+  `
+  -- The same order by task ids rather than by the wall clock, which may be set back (decision-order.ts): the last
+  -- task id written when the decision was made, and the task id of the answer that asked again. NULL in the rows
+  -- from before: those keep their order by time.
+  ALTER TABLE dispositions ADD COLUMN after_task INTEGER;
+  ALTER TABLE reminders ADD COLUMN reasked_task INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,6 +3,7 @@ import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
 import type { UpstreamFeedback } from '../upstream/provincial-gateway';
 import { ContinuedLines, type ContinuedReminderLines, lineKey } from './continued-lines';
 import { type Db, durably } from './database';
+import { DECISION_AFTER_TASK } from './decision-order';
 import { dispositionEntryId, type OutboxStore } from './outbox';
 
 /** What a 3103 needs to know about the reminder it answers. */
@@ -103,10 +104,12 @@ export class DispositionStore {
     );
     // A decision on a jr_id whose reminder was pruned with a decision goes on from that decision's revision.
     this.upsert = db.prepare(
-      `INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision)
-       VALUES (?, ?, ?, ?, ?, COALESCE((SELECT revision FROM disposition_revisions WHERE jr_id = ?), 0) + 1)
+      `INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision, after_task)
+       VALUES (?, ?, ?, ?, ?, COALESCE((SELECT revision FROM disposition_revisions WHERE jr_id = ?), 0) + 1,
+         ${DECISION_AFTER_TASK})
        ON CONFLICT (jr_id) DO UPDATE SET dspo_way = excluded.dspo_way, dspo_way_rea = excluded.dspo_way_rea,
-         warn_type = excluded.warn_type, at = excluded.at, revision = dispositions.revision + 1
+         warn_type = excluded.warn_type, at = excluded.at, revision = dispositions.revision + 1,
+         after_task = excluded.after_task
        RETURNING revision`,
     );
     // A covered reminder (covered_by) the desk answers 返回修改 is a decision of its own against its lines' continues:
@@ -116,7 +119,10 @@ export class DispositionStore {
     // way): it is counted from then on, decided.
     this.delivered = db.prepare('UPDATE reminders SET undelivered = NULL WHERE jr_id = ? AND undelivered IS NOT NULL');
     // Never backwards: a spooled decision replayed late is older than the same answer given since.
-    this.touch = db.prepare('UPDATE dispositions SET at = MAX(at, ?) WHERE jr_id = ?');
+    // Its order among the answers moves on whatever the clock says (decision-order.ts).
+    this.touch = db.prepare(
+      `UPDATE dispositions SET at = MAX(at, ?), after_task = ${DECISION_AFTER_TASK} WHERE jr_id = ?`,
+    );
     // A decision is on the latest answer the doctor saw (the quantity may have changed since the first), so the
     // figures count that answer's amount. A 返回修改 replayed from the spool, dated before the latest answer, did
     // not see it: its amount stays. A 继续执行 carries over to later answers anyway (record-rows.ts). The record
@@ -281,7 +287,7 @@ export class DispositionStore {
           // The same answer given again (a 返回修改 on the next analysis that still finds the warning) is not a new
           // decision for the outbox, but it is dated by its latest giving: the reminder page counts a 返回修改 only
           // when it is newer than the task it shows, and would otherwise ask again for what was just answered.
-          if (now > current.at) this.touch.run(now, input.jrId);
+          this.touch.run(now, input.jrId);
           unchanged++;
           continue;
         }

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { answeredAfterDecision, reaskedAfterDecision } from './decision-order';
 
 /**
  * The rows of one 3101/3102 answer, ready for SQLite: built on the request thread (AnalysisRecorder), written by a
@@ -127,8 +128,9 @@ export class RecordRowWriter {
     const moves = `(excluded.amount IS NOT COALESCE(reminders.answered_amount, reminders.amount)
                     AND excluded.first_at >= COALESCE(reminders.answered_at, reminders.first_at))`;
     const reasks = `EXISTS (SELECT 1 FROM dispositions d
-                            WHERE d.jr_id = excluded.jr_id AND d.dspo_way = '2' AND d.at < excluded.first_at
-                              AND (reminders.reasked_at IS NULL OR reminders.reasked_at <= d.at))`;
+                            WHERE d.jr_id = excluded.jr_id AND d.dspo_way = '2'
+                              AND ${answeredAfterDecision('excluded.first_task', 'd')}
+                              AND NOT ${reaskedAfterDecision('reminders', 'd')})`;
     const insertReminder = db.prepare(
       `INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity,
          impact, amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source, covered_by,
@@ -150,6 +152,7 @@ export class RecordRowWriter {
                             WHEN ${moves} THEN excluded.first_at ELSE reminders.answered_at END,
          amount = IIF(reminders.undelivered IS NOT NULL OR ${moves}, excluded.amount, reminders.amount),
          reasked_at = IIF(${reasks}, excluded.first_at, reminders.reasked_at),
+         reasked_task = IIF(${reasks}, excluded.first_task, reminders.reasked_task),
          undelivered = NULL
        WHERE excluded.undelivered IS NULL AND (reminders.undelivered IS NOT NULL OR ${moves} OR ${reasks})`,
     );
