@@ -34,6 +34,8 @@ function clock(offsetMs: number): void {
 
 /** One male-only drug for a woman: one reminder, the same jr_id at every 3101 of the encounter. */
 async function analyse(encounterId: string, doctorCode: string): Promise<string> {
+  // A moment after whatever came before, so that only the step, not the same millisecond, could confuse the order.
+  await new Promise((resolve) => setTimeout(resolve, 50));
   const reply = await callOverHttp(
     server,
     analysisEnvelope({ encounterId, doctorCode, firing: 1, lines: 1, taskId: `T-${encounterId}-${Math.random()}` }),
@@ -44,6 +46,7 @@ async function analyse(encounterId: string, doctorCode: string): Promise<string>
 }
 
 async function returnToModify(jrId: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
   const reply = await callOverHttp(server, feedbackEnvelope([{ jrId, way: '2' }]));
   expect(reply.body.infcode).toBe(0);
 }
