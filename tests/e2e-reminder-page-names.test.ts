@@ -126,16 +126,16 @@ describe('the reminder page names the lines', () => {
 
   it('shows rx_ids for an answer recorded before names were kept', async () => {
     await analyse('NAMES-OLD');
-    // The database as the version before names were kept left it: no line_names column (nor the columns of later
-    // migrations: reasked_at, after_task, reasked_task), the schema of the migration before. The sidecar migrates it
-    // at its next start.
+    // The database as the version before names were kept left it: no line_names column, nor any column a later
+    // migration adds (each session's new column broke this test until it was dropped here by hand), and the schema of
+    // the migration before. The sidecar migrates it at its next start.
     await sidecar.stop();
     const db = openDatabase(dataDir);
-    db.exec(
-      `ALTER TABLE tasks DROP COLUMN line_names; ALTER TABLE reminders DROP COLUMN reasked_at;
-       ALTER TABLE dispositions DROP COLUMN after_task; ALTER TABLE reminders DROP COLUMN reasked_task`,
-    );
-    db.pragma(`user_version = ${MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN line_names'))}`);
+    const before = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN line_names'));
+    for (const migration of MIGRATIONS.slice(before))
+      for (const [, table, column] of migration.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g))
+        db.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+    db.pragma(`user_version = ${before}`);
     db.close();
     sidecar = await start();
 

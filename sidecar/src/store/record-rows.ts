@@ -171,7 +171,7 @@ export class RecordRowWriter {
     // earlier one is folded into it, so the figures count the money once, at the later reminder (countedReminder).
     // A reminder with a decision is left as it is: what the doctor answered counts as answered. The lines are read
     // from the result bodies each reminder was answered with (a day-scoped jr_id hashes its lines, so any answer of
-    // it flags the same ones).
+    // it flags the same ones). Earlier by task id, which only grows (decision-order.ts), not by the wall clock.
     const flaggedBy = (task: string, jrId: string, also = '') =>
       `SELECT d.value ->> 'rx_id' FROM tasks t, json_each(t.results) res, result_bodies b,
               json_each(b.json, '$.judge_result_detail_dtos') d
@@ -180,7 +180,6 @@ export class RecordRowWriter {
     const fold = db.prepare<{
       jrId: string;
       task: number;
-      at: number;
       ruleId: string;
       kpId: string;
       mdtrtId: string;
@@ -188,7 +187,7 @@ export class RecordRowWriter {
     }>(
       `UPDATE reminders SET folded_into = @jrId
        WHERE mdtrt_id = @mdtrtId AND rule_id = @ruleId AND kp_id = @kpId AND patient_key = @patientKey
-         AND jr_id <> @jrId AND folded_into IS NULL AND covered_by IS NULL AND first_at < @at
+         AND jr_id <> @jrId AND folded_into IS NULL AND covered_by IS NULL AND first_task < @task
          AND NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.jr_id = reminders.jr_id)
          AND (SELECT library_version FROM tasks WHERE id = reminders.first_task)
              = (SELECT library_version FROM tasks WHERE id = @task)
@@ -218,7 +217,6 @@ export class RecordRowWriter {
             fold.run({
               jrId: reminder[0],
               task: record.task[0],
-              at: reminder[3],
               ruleId: reminder[5],
               kpId: reminder[7],
               mdtrtId: reminder[11],
