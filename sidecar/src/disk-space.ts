@@ -21,6 +21,15 @@ export function freeBytes(dir: string): number | undefined {
   }
 }
 
+/**
+ * Whether an error code (the system's or SQLite's) says the disk is full: ENOSPC, a disk quota (EDQUOT, a user's share
+ * on a terminal server), or SQLite's SQLITE_FULL. Read in one place so the records, the sync and the start-up say the
+ * same about the same disk.
+ */
+export function isDiskFullCode(code: unknown): boolean {
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+}
+
 /** Bytes as IT reads them in a message: "1.5 MB", "12 kB". */
 export function shownBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.floor(bytes / 1024)} kB`;
@@ -34,7 +43,7 @@ export function shownBytes(bytes: number): string {
 export function diskProblem(error: unknown, file: string, dir: string): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
-  const full = code === 'SQLITE_FULL' || code === 'ENOSPC';
+  const full = isDiskFullCode(code);
   if (!full && !code.startsWith('SQLITE_IOERR')) return undefined;
   const free = freeBytes(dir);
   const said = `${code}: ${(error as Error).message}`;

@@ -1,3 +1,4 @@
+import { isDiskFullCode } from '../disk-space';
 import type { Logger } from '../logging';
 
 /** How often, at most, a write failure that goes on is logged again: once a second filled the full disk further. */
@@ -19,8 +20,7 @@ export interface RecordsWriteFailure {
 
 /** A SQLite or system error code in IT's words: what to look at on this workstation. */
 function causeOf(code: string, dataDir: string): { zh: string; en: string } {
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC')
-    return { zh: `磁盘已满 (${code})`, en: `the disk holding ${dataDir} is full (${code})` };
+  if (isDiskFullCode(code)) return { zh: `磁盘已满 (${code})`, en: `the disk holding ${dataDir} is full (${code})` };
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES')
     return { zh: `数据目录不可写 (${code})`, en: `${dataDir} cannot be written (${code})` };
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))

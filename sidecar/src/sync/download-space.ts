@@ -1,4 +1,4 @@
-import { freeBytes, shownBytes } from '../disk-space';
+import { freeBytes, isDiskFullCode, shownBytes } from '../disk-space';
 
 /**
  * Kept free beyond the library itself: the records database (a 3101's rows, a 3103's decision) lives on the same
@@ -23,7 +23,7 @@ export function checkRoomForLibrary(dir: string, version: string, size: number):
 /** A local disk's refusal during a download, in the same words: not the platform's fault, though it came mid-GET. */
 export function localDiskFailure(error: unknown, dir: string): Error | undefined {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code !== 'ENOSPC' && code !== 'EDQUOT') return undefined;
+  if (!isDiskFullCode(code)) return undefined;
   const free = freeBytes(dir);
   return new Error(
     `磁盘空间不足：下载中磁盘已满 (${code})，可用 ${free === undefined ? '?' : shownBytes(free)} (${dir})；未完成的下载已删除，当前规则库继续使用`,

@@ -1,3 +1,4 @@
+import { isDiskFullCode } from '../disk-space';
 import { message } from './error-message';
 
 /**
@@ -19,7 +20,7 @@ export class SyncRequestError extends Error {
  * the last-good store's directory, named when its disk is full.
  */
 export function workstationError(what: string, error: unknown, storeDir: string): SyncRequestError {
-  if ((error as NodeJS.ErrnoException | null | undefined)?.code === 'ENOSPC') {
+  if (isDiskFullCode((error as NodeJS.ErrnoException | null | undefined)?.code)) {
     return new SyncRequestError(`${what}: the disk holding ${storeDir} is full (${message(error)})`, 507);
   }
   return new SyncRequestError(`${what}: ${message(error)}`, 500);
