@@ -262,7 +262,9 @@ describe.each([
       }
       const tiny = await call(server, envelope, { url: '/v1/yb/3101', headers: { 'x-out-capacity': '120' } });
       expect(tiny.raw.length).toBeLessThanOrEqual(120);
-      expect(tiny.body).toEqual({ infcode: 0, err_msg: '', output: { result: [], truncated: true } });
+      // Not even a skeleton of each fits: a failure, never an empty list (which reads as "no reminders").
+      expect(tiny.body.infcode).toBe(-1);
+      expect(tiny.body.output.result).toBeUndefined();
     });
 
     it('records as reminders only the results a small buffer carried, so the figures count what was shown', async () => {
@@ -271,9 +273,17 @@ describe.each([
         url: '/v1/yb/3101',
       });
       expect(sized.body.output.result).toHaveLength(12);
+      // Every warning is shortened before any is dropped, down to the size a too-small buffer's refusal names
+      // (output_capacity, the shim's argument: NUL included); two bytes fewer than that drops one.
+      const refused = await call(server, analysisEnvelope({ encounterId: 'MZ-G-12-TINY', lines: 20, firing: 12 }), {
+        url: '/v1/yb/3101',
+        headers: { 'x-out-capacity': '256' },
+      });
+      expect(refused.body.infcode).toBe(-1);
+      const needed = Number(/至少需 (\d+)/.exec(refused.body.err_msg)![1]);
       const cut = await call(server, analysisEnvelope({ encounterId: 'MZ-G-12', lines: 20, firing: 12 }), {
         url: '/v1/yb/3101',
-        headers: { 'x-out-capacity': String(Math.floor(sized.raw.length * 0.3)) },
+        headers: { 'x-out-capacity': String(needed - 2) },
       });
       const shown = cut.body.output.result!.map((r) => r.jr_id).sort();
       expect(shown.length).toBeGreaterThan(0);
@@ -284,6 +294,9 @@ describe.each([
       const reminders = server.db.prepare('SELECT jr_id FROM reminders WHERE mdtrt_id = ? ORDER BY jr_id').pluck();
       expect(reminders.all('MZ-G-12')).toEqual(shown);
       expect(reminders.all('MZ-G-12-SIZE')).toHaveLength(12);
+      // The refused answer told the HIS of none, and is recorded as no task, no reminder.
+      expect(reminders.all('MZ-G-12-TINY')).toEqual([]);
+      expect((await server.app.inject({ url: '/v1/tasks/T-MZ-G-12-TINY' })).statusCode).toBe(404);
     });
 
     it('keeps a refused 3103 refused through a small buffer, its message cut, nothing stored', async () => {

@@ -18,6 +18,8 @@ export interface FittedAnswer {
   text: string;
   /** Indices of the results the text carries (shortened or not); undefined when it carries them all unchanged. */
   kept: readonly number[] | undefined;
+  /** True when a success became a failure (no warning fits): the caller was told nothing, so nothing is recorded. */
+  refused?: true;
 }
 
 /** fitAnswer's text. */
@@ -79,7 +81,11 @@ export function fitAnswer(
       };
     }
   }
-  return { text: fitError(tooSmall(envelope, results.length, smallestTotal, charset), charset, capacity), kept: [] };
+  return {
+    text: fitError(tooSmall(envelope, results.length, smallestTotal, charset), charset, capacity),
+    kept: [],
+    refused: true,
+  };
 }
 
 /** Impact decides what the doctor may do next, so it outranks severity when results must be dropped. */

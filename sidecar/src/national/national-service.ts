@@ -283,6 +283,10 @@ export class NationalService {
     const format = call.format;
     const fitted =
       format?.capacity === undefined ? undefined : fitAnswer(envelope, format.charset, format.capacity, resultJson);
+    // A success that no warning fitted became a failure: the HIS saw none, and a refused 3101 leaves no record, as
+    // any other refused request (the fuzz test of the national route holds every answer to that).
+    if (fitted?.refused)
+      return { ok: false, envelope: JSON.parse(fitted.text) as ResponseEnvelope, fittedText: fitted.text };
     const shown = fitted?.kept ?? results.map((_, i) => i);
     // The gateway's texts may name the patient ("参保人王某某…"), and so may prealert's own: they quote the item and
     // diagnosis names as the HIS sent them (「阿帕他胺片 王秀英」). The HIS is answered with them as sent (its own
