@@ -33,7 +33,8 @@ function walBytes(dataDir: string): number {
 
 /** A server whose records hold `n` continued decisions, all older than its retention window but today's answer. */
 async function withOldDecisions(n: number, reason: string): Promise<SidecarServer & { dataDir: string }> {
-  const s = await testServer({ records: { retentionDays: 400 } });
+  // A platform configured (nothing listens there): decisions are queued only for a configured destination.
+  const s = await testServer({ records: { retentionDays: 400 }, platform: { url: 'http://127.0.0.1:9/' } });
   for (let i = 0; i < n; i++) {
     const [jrId] = await analyse(s, `MZ-HELD-${i}`);
     expect(await feedback(s, [{ jrId: jrId!, way: '1', reason: `${reason}-${i}` }])).toBe(0);
@@ -95,7 +96,7 @@ describe('records retention on disk', () => {
   }, 30_000);
 
   it('leaves no pruned reason readable in the database file or its WAL', async () => {
-    server = await testServer({ records: { retentionDays: 400 } });
+    server = await testServer({ records: { retentionDays: 400 }, platform: { url: 'http://127.0.0.1:9/' } });
     const s = server;
     // Distinctive, so that any copy of it in either file is found; in UTF-8, as SQLite stores it.
     const marker = Buffer.from('患者欧阳锋本人要求PRUNED-REASON-9f27', 'utf8');

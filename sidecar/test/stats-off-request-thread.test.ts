@@ -223,7 +223,8 @@ describe('figures over a big database', () => {
     // The same data dir, opened again: its records spread over the last 30 finished days, as at a morning start.
     const port = await freeLoopbackPort();
     const { logger, lines } = capturingLogger('warn');
-    server = await testServer({ dataDir: s.dataDir, port }, { logger });
+    // A platform configured (nothing listens there): the days' figures are queued only for a configured destination.
+    server = await testServer({ dataDir: s.dataDir, port, platform: { url: 'http://127.0.0.1:9/' } }, { logger });
     const again = server;
     const reminders = amplify(again.db, 6000, (k) => 1 + (k % 30));
     expect(reminders).toBeGreaterThan(70_000);
