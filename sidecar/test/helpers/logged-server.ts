@@ -18,9 +18,15 @@ export interface LoggedServer {
 export async function loggedServer(analysisThread = true): Promise<LoggedServer> {
   const dataDir = tempDataDir();
   const logDir = path.join(dataDir, 'logs');
+  // A platform configured (nothing listens there): the decisions are queued for it, so the outbox is checked too.
   const base = loadConfig({ env: {}, overrides: { dataDir, port: 0 } });
   const server = await createServer({
-    config: { ...base, analysisThread, log: { ...base.log, level: 'info', file: path.join(logDir, 'prealert.log') } },
+    config: {
+      ...base,
+      platform: { ...base.platform, url: 'http://127.0.0.1:9/' },
+      analysisThread,
+      log: { ...base.log, level: 'info', file: path.join(logDir, 'prealert.log') },
+    },
   });
   await server.listen();
   const address = server.app.server.address();
