@@ -10,29 +10,7 @@ import type { SidecarServer } from '../src/server';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
 import { callService, testServer } from './helpers/test-server';
-import { smallDisk } from './sync-support';
-
-/** Writes a file on `dir` until the disk refuses another byte; returns it, to be removed when space comes back. */
-function fillDisk(dir: string): string {
-  const filler = path.join(dir, 'filler');
-  const fd = fs.openSync(filler, 'w');
-  try {
-    for (const size of [1024 * 1024, 64 * 1024, 4096, 512, 1]) {
-      const block = Buffer.alloc(size, 1);
-      for (;;) {
-        try {
-          fs.writeSync(fd, block);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-          break;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return filler;
-}
+import { fillDisk, smallDisk } from './sync-support';
 
 /** What these tests read of /v1/status and /readyz. */
 interface Reply {

@@ -8,30 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, spawnSidecar } from './helpers/spawn-sidecar';
-import { smallDisk } from './sync-support';
-
-/** Fills the disk holding `dir` up to `leave` bytes free. */
-function fillDisk(dir: string, leave: number): string {
-  const filler = path.join(dir, 'filler');
-  const fd = fs.openSync(filler, 'w');
-  try {
-    for (const size of [1024 * 1024, 64 * 1024, 4096, 512, 1]) {
-      const block = Buffer.alloc(size, 1);
-      for (;;) {
-        try {
-          fs.writeSync(fd, block);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-          break;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (leave > 0) fs.truncateSync(filler, fs.statSync(filler).size - leave);
-  return filler;
-}
+import { fillDisk, smallDisk } from './sync-support';
 
 function serve(dataDir: string): { status: number | null; output: string } {
   const run = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir], {

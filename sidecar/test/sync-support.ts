@@ -288,3 +288,29 @@ export function useSyncEnv(bundleUrl: string, publicKeyFile: string): void {
     PREALERT_SYNC_INTERVAL_S: '3600',
   });
 }
+
+/**
+ * Fills the disk holding `dir` (a smallDisk) up to `leave` bytes free with a file; returns it, to be removed when
+ * space is to come back.
+ */
+export function fillDisk(dir: string, leave = 0): string {
+  const filler = path.join(dir, 'filler');
+  const fd = fs.openSync(filler, 'w');
+  try {
+    for (const size of [1024 * 1024, 64 * 1024, 4096, 512, 1]) {
+      const block = Buffer.alloc(size, 1);
+      for (;;) {
+        try {
+          fs.writeSync(fd, block);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+          break;
+        }
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (leave > 0) fs.truncateSync(filler, fs.statSync(filler).size - leave);
+  return filler;
+}
