@@ -1,7 +1,7 @@
 import type { PointEntry } from '../library/compile';
 import type { Limit } from '../library/model';
 import { addMonths, formatDay } from '../normalize/dates';
-import type { Line } from '../normalize/request';
+import type { Encounter, Line } from '../normalize/request';
 import { isOutpatient } from './encounter-limits';
 import type { FlaggedLine, Hit, PointCheck } from './hit';
 import { itemLabel } from './hit';
@@ -46,11 +46,11 @@ function involveRest(hits: Hit[], lines: readonly Line[]): void {
 /** Flags a line's days of use may run to: a long-term order from 1900 must not loop for a century. */
 const MAX_USE_DAYS = 4000;
 
-/** The distinct calendar days of use of `lines` (begin..last day of each), ascending. */
-function useDays(lines: readonly Line[], encounterId?: string): number[] {
+/** The distinct calendar days of use of `lines` (begin..last day of each), or of those of `encounter`, ascending. */
+function useDays(lines: readonly Line[], encounter?: Encounter): number[] {
   const days = new Set<number>();
   for (const line of lines) {
-    if (encounterId !== undefined && line.encounter.id !== encounterId) continue;
+    if (encounter !== undefined && line.encounter !== encounter) continue;
     for (let d = line.beginDay; d <= line.lastDay && days.size <= MAX_USE_DAYS; d++) days.add(d);
   }
   return [...days].sort((a, b) => a - b);
@@ -189,8 +189,9 @@ function paySpan(entry: PointEntry, limit: PayDaysLimit, lines: readonly Line[],
 }
 
 /**
- * 单次住院: the distinct days of use of the lines of the current line's own encounter (mdtrt_id), current and context
- * (the earlier days of this admission); earlier admissions sent as history do not count.
+ * 单次住院: the distinct days of use of the lines of the current line's own encounter, current and context (the
+ * earlier days of this admission); earlier admissions sent as history do not count, also one sent under the same
+ * mdtrt_id (a reused 住院号: admissionsOf reads it as an encounter of its own, so encounters are compared, not ids).
  */
 function payDaysPerAdmission(
   entry: PointEntry,
@@ -200,12 +201,12 @@ function payDaysPerAdmission(
 ): Hit[] | undefined {
   let hits: Hit[] | undefined;
   // Almost always one encounter holds current lines; another is counted on its own.
-  const done: string[] = [];
+  const done: Encounter[] = [];
   for (const line of lines) {
     const encounter = line.encounter;
-    if (!line.current || done.includes(encounter.id)) continue;
-    done.push(encounter.id);
-    const sorted = useDays(lines, encounter.id);
+    if (!line.current || done.includes(encounter)) continue;
+    done.push(encounter);
+    const sorted = useDays(lines, encounter);
     if (sorted.length <= limit.days) continue;
     const lastAllowed = sorted[limit.days - 1]!;
     const firstBeyond = sorted[limit.days]!;
@@ -214,10 +215,10 @@ function payDaysPerAdmission(
     const message = `${itemLabel(entry)}单次${stay}支付不超过 ${limit.days} 天，${fact}，${formatDay(firstBeyond)} 起超出。`;
     const found: Hit[] = [];
     for (const l of lines)
-      if (l.current && l.encounter.id === encounter.id && l.lastDay > lastAllowed)
+      if (l.current && l.encounter === encounter && l.lastDay > lastAllowed)
         addFlag(found, l, amountBeyond(l, firstBeyond), message, fact, false);
     if (found.length === 0) continue;
-    involveCounted(found, lines, (l) => l.encounter.id === encounter.id);
+    involveCounted(found, lines, (l) => l.encounter === encounter);
     hits = hits ? hits.concat(found) : found;
   }
   return hits;

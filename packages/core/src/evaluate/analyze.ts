@@ -49,6 +49,11 @@ export type AnalyzeOutcome =
       encounters: EncounterSummary[];
       /** rule_ids the library has no rule for, set aside (ruleFilterOf); the sidecar tells IT once. */
       unknownRuleIds: string[];
+      /**
+       * The paths of mdtrt_ids sent again for a later admission (NormalizedRequest.reusedMdtrtIds): each admission is
+       * read as its own encounter, and the sidecar tells IT once that its HIS reuses the id.
+       */
+      reusedMdtrtIds: string[];
     }
   | { ok: false; errors: FieldError[]; message: string };
 
@@ -164,8 +169,13 @@ function jrIdOf(
   hit: Hit,
   rxIds: readonly string[],
 ): string {
-  // The encounter is mdtrt_id within its patient (jr-id.ts EncounterOfId): a HIS 就诊号 repeats across patients.
-  const encounter = { patientId: hit.encounter.patient.id, encounterId: hit.encounter.id };
+  // The encounter is mdtrt_id within its patient (jr-id.ts EncounterOfId): a HIS 就诊号 repeats across patients; and
+  // a stay's questions are asked again in a later admission under a reused mdtrt_id (admissionDay).
+  const encounter = {
+    patientId: hit.encounter.patient.id,
+    encounterId: hit.encounter.id,
+    admissionDay: hit.encounter.laterAdmissionDay,
+  };
   if (entry !== undefined && !hit.discriminator) {
     entry.jrPrefix ??= judgeResultPrefix(library.meta.version, rule.id, entry.kp.id);
     if (asksOncePerStay(entry.kp.limit)) return judgeResultIdOfStay(entry.jrPrefix, encounter);
@@ -491,5 +501,6 @@ export function analyze(library: CompiledLibrary, input: AnalysisInput, options:
     }
   }
   const unknownRuleIds = ruleFilterOf(library, request.ruleIds).unknown;
-  return { ok: true, output: { result }, findings, taskId, scenes, encounters, unknownRuleIds };
+  const reusedMdtrtIds = request.reusedMdtrtIds;
+  return { ok: true, output: { result }, findings, taskId, scenes, encounters, unknownRuleIds, reusedMdtrtIds };
 }

@@ -125,6 +125,12 @@ export function judgeResultPrefix(libraryVersion: string, ruleId: string, pointK
 export interface EncounterOfId {
   patientId: string;
   encounterId: string;
+  /**
+   * Set only for a later admission sent under an mdtrt_id an earlier admission of the patient used (Encounter
+   * laterAdmissionDay): its admission day, which an id of the stay hashes (judgeResultIdOfStay) so that the first
+   * stay's 继续执行 does not answer the second's question. Absent, every id is what it always was.
+   */
+  admissionDay?: number | undefined;
 }
 
 /** judgeResultId from a prefix (judgeResultPrefix): the same id, hashing only the encounter and the rx_ids. */
@@ -140,7 +146,8 @@ export function judgeResultIdAfter(
  * The id of a reminder one answer settles for the whole encounter: the point and the encounter only, not the rx_ids
  * of its lines nor their codes. A point is one item and its codes are the item's packs: an id of the codes flagged
  * changed when a second pack size of the same drug was ordered (阿帕他胺片 …102180 then …178537), and the warning was
- * asked and counted again. A U+0002 after the encounter keeps these ids apart from rx_id-based ones.
+ * asked and counted again. A U+0002 after the encounter keeps these ids apart from rx_id-based ones; a later
+ * admission under a reused mdtrt_id (admissionDay) adds U+0004 and its day, so it is a stay of its own.
  */
 export function judgeResultIdOfStay(prefix: JudgeResultPrefix, encounter: EncounterOfId): string {
   return idAfter(prefix, encounter, true, []);
@@ -148,7 +155,7 @@ export function judgeResultIdOfStay(prefix: JudgeResultPrefix, encounter: Encoun
 
 /**
  * The prefix's lanes, then the patient's length, U+0003, the patient, the encounter, U+0001 (and U+0002 for an id of
- * the stay), the sorted items by commas. The length, not a separator, keeps patient "1" with encounter "23" apart
+ * the stay, then U+0004 and the day of a later admission under a reused mdtrt_id), the sorted items by commas. The length, not a separator, keeps patient "1" with encounter "23" apart
  * from patient "12" with encounter "3" whatever characters a HIS puts in its ids.
  */
 function idAfter(
@@ -166,7 +173,13 @@ function idAfter(
   h.text(encounter.patientId);
   h.text(encounter.encounterId);
   h.char(1);
-  if (ofStay) h.char(2);
+  if (ofStay) {
+    h.char(2);
+    if (encounter.admissionDay !== undefined) {
+      h.char(4);
+      h.text(String(encounter.admissionDay));
+    }
+  }
   for (let i = 0; i < items.length; i++) {
     if (i > 0) h.char(44);
     h.text(items[i]!);

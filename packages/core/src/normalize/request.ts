@@ -1,6 +1,7 @@
 import type { AnalysisInput, EncounterDto, OrderDto, PatientDto } from '../envelope/national-types';
 import { dateMessage, type FieldError } from '../envelope/validate';
 import { codeHashOf } from '../library/code-index';
+import { admissionsOf, dischargeDayOf } from './admissions';
 import { foldCode } from './code-folding';
 import { formatDay, fullYears, isUnsentDate, type LocalTime, localTimeOfMinutes, parseLocalMinutes } from './dates';
 import { diagnosisKey } from './diagnosis-code';
@@ -87,6 +88,12 @@ export interface Encounter {
   deptName: string;
   doctorCode: string;
   admDay: number;
+  /**
+   * admDay, for an encounter the request shows to be a later admission under an mdtrt_id an earlier admission of the
+   * patient was sent under (admissionsOf); undefined for every other encounter. A stay question's jr_id hashes it
+   * (judgeResultIdOfStay), so the first admission's 继续执行 does not stand for this one.
+   */
+  laterAdmissionDay: number | undefined;
   /** The diagnosis codes as sent (main first, each once), for messages and the data-quality check. */
   diagnoses: string[];
   /** The same codes as compared (diagnosisKey): prefix matches read these. */
@@ -112,6 +119,11 @@ export interface NormalizedRequest {
   taskId: string;
   patients: Patient[];
   ruleIds: string[];
+  /**
+   * Where the request sends a later admission under an mdtrt_id an earlier admission used (admissionsOf): the path
+   * of the later admission's first copy's mdtrt_id, for IT (a HIS that reuses its 住院号), not for the doctor.
+   */
+  reusedMdtrtIds: string[];
 }
 
 function text(v: unknown): string {
@@ -382,10 +394,11 @@ export function ageDaysAt(line: Line): number | undefined {
 }
 
 /**
- * One encounter from its copies (`copies`: positions in fsi_encounter_dtos of the entries with its mdtrt_id, the first
- * first). A HIS that appends the current visit to its history list sends it twice: the first copy's encounter fields
- * are read, and the lines are the union: a later copy's line that repeats one already read (sameLine) is read once, so
- * quantities are not counted twice, and one that is new is added, so a new current order in the second copy is checked.
+ * One encounter from its copies (`copies`: positions in fsi_encounter_dtos of the entries with its mdtrt_id that show
+ * one admission, admissionsOf; the first first). A HIS that appends the current visit to its history list sends it
+ * twice: the first copy's encounter fields are read, and the lines are the union: a later copy's line that repeats one
+ * already read (sameLine) is read once, so quantities are not counted twice, and one that is new is added, so a new
+ * current order in the second copy is checked.
  */
 function normalizeEncounter(
   dtos: readonly EncounterDto[],
@@ -417,6 +430,7 @@ function normalizeEncounter(
     deptName: text(dto.adm_dept_name) || text(dto.dscg_dept_name),
     doctorCode: text(dto.dr_codg),
     admDay: (adm ?? now).day,
+    laterAdmissionDay: undefined,
     diagnoses,
     diagnosisKeys: diagnoses.map(diagnosisKey),
     diagnosisDtoCount: dto.fsi_diagnose_dtos?.length ?? 0,
@@ -561,6 +575,8 @@ function normalizePatient(
   reading: OpenLineReading,
   index: number,
   errors: FieldError[],
+  /** Collects NormalizedRequest.reusedMdtrtIds. */
+  reused: string[],
 ): Patient {
   here.patient = index;
   here.encounter = -1;
@@ -582,7 +598,8 @@ function normalizePatient(
   const encounters = dto.fsi_encounter_dtos;
   // The same encounter listed again (a HIS that appends the current visit to its history list) is one encounter,
   // read from all its copies (normalizeEncounter): read twice, its quantities were added up twice (住院诊查费 1 a day
-  // became 2) and its results came twice; its first copy alone, a new order in the second went unchecked.
+  // became 2) and its results came twice; its first copy alone, a new order in the second went unchecked. Copies of
+  // one mdtrt_id that show two admissions are not (admissionsOf, below).
   const copies = copiesById(encounters);
   // Only the encounter named by curr_mdtrt_id can hold current lines; lines of earlier encounters sent for history are
   // context whatever their flag says. With one encounter it is the current one whatever curr_mdtrt_id says; with
@@ -598,17 +615,27 @@ function normalizePatient(
     });
   }
   for (const [id, positions] of copies) {
-    const encounter = normalizeEncounter(encounters, positions, patient, now, reading, errors);
-    here.encounter = -1;
-    if (several && id !== curr) {
-      for (const line of encounter.lines) line.current = false;
-      encounter.hasCurrent = false;
+    // Copies that show two admissions (a 住院号 reused for a readmission) are two encounters: only the latest can be
+    // the current one, and an earlier one is history as an earlier encounter under another id is.
+    const admissions = admissionsOf(encounters, positions);
+    for (let a = 0; a < admissions.length; a++) {
+      const encounter = normalizeEncounter(encounters, admissions[a]!, patient, now, reading, errors);
+      here.encounter = -1;
+      const earlierAdmission = a < admissions.length - 1;
+      if (a > 0) {
+        encounter.laterAdmissionDay = encounter.admDay;
+        reused.push(pathOf({ patient: index, encounter: admissions[a]![0]!, order: -1, field: 'mdtrt_id' }));
+      }
+      if ((several && id !== curr) || earlierAdmission) {
+        for (const line of encounter.lines) line.current = false;
+        encounter.hasCurrent = false;
+      }
+      if (!encounter.hasCurrent && (several || earlierAdmission)) endOpenOrders(encounter, now.day);
+      patient.encounters.push(encounter);
+      // One encounter (the usual request): the patient's lines are its lines, shared; nothing edits either list later.
+      if (encounters.length === 1) patient.lines = encounter.lines;
+      else for (const line of encounter.lines) patient.lines.push(line);
     }
-    if (!encounter.hasCurrent && several) endOpenOrders(encounter, now.day);
-    patient.encounters.push(encounter);
-    // One encounter (the usual request): the patient's lines are its lines, shared; nothing edits either list later.
-    if (encounters.length === 1) patient.lines = encounter.lines;
-    else for (const line of encounter.lines) patient.lines.push(line);
   }
   return patient;
 }
@@ -642,13 +669,6 @@ function openRunEnd(dto: EncounterDto, admDay: number, today: number): number {
   return dischargeDay > admDay && dischargeDay < today ? dischargeDay : today;
 }
 
-/** The calendar day of dscg_date; NaN when not sent, sent to mean none (9999-12-31, the zero date) or unreadable. */
-function dischargeDayOf(dto: EncounterDto): number {
-  const dscg = dto.dscg_date;
-  const discharge = isUnsentDate(dscg) ? Number.NaN : parseLocalMinutes(text(dscg).trim());
-  return Number.isNaN(discharge) ? Number.NaN : Math.floor(discharge / 1440);
-}
-
 /**
  * An earlier encounter sent for history: its long-term orders without a stop date ran until it ended, not until
  * today (normalizeLine's reading for the encounter in hand). They end on its discharge day when that is a real day
@@ -672,9 +692,10 @@ export function normalizeAnalysis(input: AnalysisInput, now: LocalTime, infno: A
   const errors: FieldError[] = [];
   const data = input.data;
   const patients: Patient[] = [];
+  const reusedMdtrtIds: string[] = [];
   const reading: OpenLineReading = infno === '3102' ? 'charges' : 'orders';
   for (let i = 0; i < data.patient_dtos.length; i++) {
-    patients.push(normalizePatient(data.patient_dtos[i]!, now, reading, i, errors));
+    patients.push(normalizePatient(data.patient_dtos[i]!, now, reading, i, errors, reusedMdtrtIds));
   }
   if (errors.length > 0) return { ok: false, errors };
   // A list, or as some clients send it, one string ("GZ…,GZ…"); "" and [] mean every rule.
@@ -682,5 +703,5 @@ export function normalizeAnalysis(input: AnalysisInput, now: LocalTime, infno: A
   const ruleIds = (
     Array.isArray(data.rule_ids) ? data.rule_ids.map((id) => text(id).trim()) : text(data.rule_ids).split(/[,，;；\s]+/)
   ).filter((s) => s !== '');
-  return { ok: true, request: { taskId: text(data.task_id), patients, ruleIds } };
+  return { ok: true, request: { taskId: text(data.task_id), patients, ruleIds, reusedMdtrtIds } };
 }
