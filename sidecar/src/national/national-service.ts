@@ -124,6 +124,8 @@ export class NationalService {
   private readonly nextSerial: () => number;
   /** Unknown rule_ids are logged once per service: a HIS sends the same list with every call. */
   private unknownRuleIdsLogged = false;
+  /** A reused mdtrt_id is logged once per service: a HIS that reuses its 住院号 does it for every readmission. */
+  private reusedMdtrtIdLogged = false;
 
   constructor(private readonly deps: NationalServiceDeps) {
     let serial = 0;
@@ -216,6 +218,15 @@ export class NationalService {
     // A HIS may build its task_id from the patient (「T-王秀英-身份证号」): logged masked, stored keyed (records.ts).
     const maskedTaskId = maskIdNumbers(maskPatientNames(taskId, names));
     const loggedTaskId = maskedTaskId === taskId ? undefined : maskedTaskId;
+    if (outcome.reusedMdtrtIds.length > 0 && !this.reusedMdtrtIdLogged) {
+      this.reusedMdtrtIdLogged = true;
+      // For IT, not the doctor: the HIS's mapping puts its 住院号 in mdtrt_id. Where (the fields' paths) and which call
+      // (its task id, masked as the request log's), not the ids or dates themselves: no other log line shows them.
+      this.deps.logger.warn(
+        { task_id: maskedTaskId, fields: outcome.reusedMdtrtIds.slice(0, 10) },
+        'one mdtrt_id was sent for two admissions of a patient (the HIS reuses its 住院号): each admission is read as an encounter of its own (logged once)',
+      );
+    }
 
     let results: AnsweredResult[] = outcome.output.result;
     let upstreamLinks: MergedResults['links'] | undefined;
