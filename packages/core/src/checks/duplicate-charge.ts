@@ -1,15 +1,25 @@
 import type { PointEntry } from '../library/compile';
-import type { Line } from '../normalize/request';
+import { isCourse, type Line } from '../normalize/request';
 import type { Hit, PointCheck } from './hit';
 
 type Window = Extract<PointEntry['kp']['limit'], { kind: 'time_window' }>;
+
+/**
+ * The last day a line is charged on, for 单日: a long-term order's every day it runs (Line.lastDay), a course's
+ * (isCourse) its begin day only, as before courses were read. A course's line does not say on which of its days the
+ * sessions fell (12 haemodialyses over 11-01..11-28), and its sumamt is the whole course's: meeting a 血液灌流 of
+ * 11-15 on any day of it flagged the month's ¥4,800 of 血液透析 as 重复收费 at sev 1.
+ */
+function chargedUntil(line: Line): number {
+  return isCourse(line) ? line.beginDay : line.lastDay;
+}
 
 function together(a: Line, b: Line, w: Window): boolean {
   switch (w.window) {
     case 'day':
       // A long-term order is charged on every day it runs (Line.lastDay), so a 重症监护 running since the 15th meets
-      // the 口腔护理 of the 20th; one-off lines run on their begin day only.
-      return a.beginDay <= b.lastDay && b.beginDay <= a.lastDay;
+      // the 口腔护理 of the 20th; one-off lines and courses count their begin day only (chargedUntil).
+      return a.beginDay <= chargedUntil(b) && b.beginDay <= chargedUntil(a);
     case 'visit':
       return a.encounter === b.encounter;
     case 'same_hour':

@@ -1,6 +1,6 @@
 import type { EvaluatorConfig } from '../evaluate/config';
 import type { Encounter, Line } from '../normalize/request';
-import { isKnownVisitType, isMedTypeCode } from '../normalize/visit-codes';
+import { isAdmission, isKnownVisitType, isMedTypeCode } from '../normalize/visit-codes';
 import { insutypeText, medTypeText } from './encounter-names';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
@@ -50,13 +50,11 @@ type VisitSetting = 'inpatient' | 'outpatient' | 'pharmacy' | 'other';
  */
 function visitSetting(e: Encounter): VisitSetting | undefined {
   const medType = e.medType;
-  if (medType.startsWith('2')) return 'inpatient';
+  if (isAdmission(e.medMdtrtType, medType)) return 'inpatient';
   if (medType === '41') return 'pharmacy';
   switch (e.medMdtrtType) {
     case '1':
       return 'outpatient';
-    case '2':
-      return 'inpatient';
     case '3':
       return 'pharmacy';
     case '4':

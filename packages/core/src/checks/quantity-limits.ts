@@ -1,7 +1,7 @@
 import type { PointEntry } from '../library/compile';
 import type { Limit } from '../library/model';
 import { addMonths, formatDay } from '../normalize/dates';
-import type { Encounter, Line } from '../normalize/request';
+import { type Encounter, isCourse, type Line } from '../normalize/request';
 import { isOutpatient } from './encounter-limits';
 import type { FlaggedLine, Hit, PointCheck } from './hit';
 import { itemLabel } from './hit';
@@ -61,9 +61,11 @@ function useDays(lines: readonly Line[], encounter?: Encounter): number[] {
  * when it is at least one unit for each of its `days`; less than one a day (1 bed over 3 days, 2 vials over 16 days)
  * is the day's count a HIS sent while the order was open and kept when the doctor stamped the stop. Read as the run's,
  * stopping an order turned 「累计 1 次」 into 「累计 1.33 次」 on a 转科 day and cut a pay-days amount from 40.00 to 5.00.
+ * A course's cnt is always its whole run's (isCourse): a 临时 line is billed once and has no day's count to keep, so
+ * 12 weekly sessions over 84 days are 12 in all, not 12 on a day.
  */
 function mayCountWholeRun(line: Line, days: number): boolean {
-  return line.stopDated && days > 1 && days <= MAX_USE_DAYS && line.qty >= days;
+  return line.stopDated && days > 1 && days <= MAX_USE_DAYS && (line.qty >= days || isCourse(line));
 }
 
 /**
@@ -301,10 +303,11 @@ const QTY_EPSILON = 1e-9;
 
 /**
  * A long-term order (not one day's charge, Line.dayCharge) runs on every day from its begin day to its last day, the
- * request day for an open one. A run longer than MAX_USE_DAYS is absurd and counts on its begin day.
+ * request day for an open one, and so does a course (isCourse). A run longer than MAX_USE_DAYS is absurd and counts on
+ * its begin day.
  */
 function runDays(line: Line): number {
-  if (line.dto.long_drord_flag !== '1' || line.dayCharge) return 0;
+  if ((line.dto.long_drord_flag !== '1' && !isCourse(line)) || line.dayCharge) return 0;
   const days = line.lastDay - line.beginDay + 1;
   return days > MAX_USE_DAYS ? 1 : days;
 }
@@ -315,10 +318,11 @@ function runDays(line: Line): number {
  * run's: a stop-dated order whose cnt is above one day's limit and at least one unit for each day of its run
  * (mayCountWholeRun) is spread evenly over begin..last day (心电监测 11-18 to 11-20 with cnt 72: 24 a day; 床位费 cnt 3
  * for three days: 1). A cnt within the day's limit is a day's count: the old ward's 床位费 cnt 1 stopped on the third
- * day is one bed a day, not a third (「累计 1.33 次」), and its 心电监测 cnt 24 is 24 hours a day, not 8.
+ * day is one bed a day, not a third (「累计 1.33 次」), and its 心电监测 cnt 24 is 24 hours a day, not 8. A course's cnt
+ * is the whole course's whatever it is (a month of peritoneal dialysis, cnt 30 日: 1 a day, not 30 on its first day).
  */
 function rateOf(line: Line, days: number, dayLimit: number): number {
-  return mayCountWholeRun(line, days) && line.qty > dayLimit ? line.qty / days : line.qty;
+  return mayCountWholeRun(line, days) && (line.qty > dayLimit || isCourse(line)) ? line.qty / days : line.qty;
 }
 
 /**
@@ -498,9 +502,22 @@ export const checkMaxQtyPerPeriod: PointCheck = (entry, lines) => {
 };
 
 /**
+ * What a line counts in the days `from`..`to`: its cnt on its begin day, or for a course (isCourse) the part of its
+ * cnt on those days, spread evenly over its run (12 weekly sessions over 84 days are 1 in any 7 of them).
+ */
+function shareIn(line: Line, from: number, to: number): number {
+  if (!isCourse(line)) return line.beginDay >= from && line.beginDay <= to ? line.qty : 0;
+  const days = line.lastDay - line.beginDay + 1;
+  const inside = Math.min(to, line.lastDay) - Math.max(from, line.beginDay) + 1;
+  return inside > 0 ? (line.qty * inside) / days : 0;
+}
+
+/**
  * 医疗服务项目周期超频次 (1/7天): in the N-day window ending on a current line's day, the summed quantity exceeds
  * the limit. Every context line in the window counts (whatever its time of day: it is already charged), and so do
- * the current lines before this one; the part of a current line beyond the limit is its excess.
+ * the current lines before this one; the part of a current line beyond the limit is its excess. A course (isCourse)
+ * counts its share of each window (shareIn), and a current one is judged in the windows ending on each day of its
+ * run, by the fullest.
  */
 export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
@@ -509,19 +526,26 @@ export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
   const hits: Hit[] = [];
   for (let i = 0; i < current.length; i++) {
     const line = current[i]!;
-    const windowStart = line.beginDay - limit.days + 1;
-    let before = 0;
-    for (const other of lines) {
-      if (!other.current && other.beginDay >= windowStart && other.beginDay <= line.beginDay) before += other.qty;
+    let windowEnd = line.beginDay;
+    let total = Number.NEGATIVE_INFINITY;
+    let own = 0;
+    const lastEnd = isCourse(line) ? Math.min(line.lastDay, line.beginDay + MAX_USE_DAYS) : line.beginDay;
+    for (let end = line.beginDay; end <= lastEnd; end++) {
+      const start = end - limit.days + 1;
+      let sum = 0;
+      for (const other of lines) if (!other.current) sum += shareIn(other, start, end);
+      for (let j = 0; j < i; j++) sum += shareIn(current[j]!, start, end);
+      const mine = shareIn(line, start, end);
+      if (sum + mine > total + QTY_EPSILON) {
+        total = sum + mine;
+        own = mine;
+        windowEnd = end;
+      }
     }
-    for (let j = 0; j < i; j++) {
-      const other = current[j]!;
-      if (other.beginDay >= windowStart) before += other.qty;
-    }
-    const total = before + line.qty;
-    if (total <= limit.qty) continue;
-    const excess = Math.min(line.qty, total - limit.qty);
-    const fact = `${formatDay(windowStart)} 至 ${formatDay(line.beginDay)} 累计 ${round2(total)} 次`;
+    if (total - limit.qty <= QTY_EPSILON) continue;
+    const windowStart = windowEnd - limit.days + 1;
+    const excess = Math.min(own, total - limit.qty);
+    const fact = `${formatDay(windowStart)} 至 ${formatDay(windowEnd)} 累计 ${round2(total)} 次`;
     addFlag(
       hits,
       line,

@@ -8,7 +8,7 @@ import { diagnosisKey } from './diagnosis-code';
 import { isReversal, netReversals } from './reversals';
 import { RxIdOwners } from './rx-ids';
 import { type Sex, sexOf } from './sex-code';
-import { medTypeOf, visitTypeOf } from './visit-codes';
+import { isAdmission, medTypeOf, visitTypeOf } from './visit-codes';
 
 export type { Sex } from './sex-code';
 
@@ -44,11 +44,15 @@ export interface Line {
   beginMinutes: number;
   beginDay: number;
   /**
-   * Last calendar day the order runs: the stop day of a long-term order, the request day for a long-term order with
-   * no stop date yet (it is still running), the begin day for a one-off order and for one day's charge (dayCharge).
+   * Last calendar day the order runs: the stop day of a long-term order or of a course (isCourse), the request day for
+   * a long-term order with no stop date yet (it is still running), the begin day for a one-off order and for one
+   * day's charge (dayCharge).
    */
   lastDay: number;
-  /** A long-term order whose stop date was sent and read (a blank one, "" or spaces, is none: it is still running). */
+  /**
+   * A long-term order whose stop date was sent and read (a blank one, "" or spaces, is none: it is still running), or
+   * a course (isCourse).
+   */
   stopDated: boolean;
   /**
    * The instant a stop-dated order stopped, in wall-clock minutes: its stop time, or the end of its stop day for a stop
@@ -339,12 +343,14 @@ function normalizeLine(
   const beginDay = Math.floor(beginMinutes / 1440);
   const stopDay = lastDayOfRun(stopMinutes, dto.drord_stop_date);
   // A long-term order runs until its stop date, or while it has none, up to the request day (the discharge day of a
-  // patient who has left); a one-off order counts its begin day only.
+  // patient who has left); a one-off order counts its begin day only. A 临时 line stopped on a later day outside an
+  // admission is a course (isCourse) and runs to its stop day.
+  const long = dto.long_drord_flag === '1';
   let lastDay = beginDay;
-  if (dto.long_drord_flag === '1') {
+  if (long) {
     if (Number.isNaN(stopMinutes)) lastDay = Math.max(openEnd, beginDay);
     else if (stopDay > beginDay) lastDay = stopDay;
-  }
+  } else if (stopDay > beginDay && !isAdmission(encounter.medMdtrtType, encounter.medType)) lastDay = stopDay;
   // cnt is required (数量) but not always sent. An order line is at least one unit, so a line without it counts as 1
   // for the quantity limits (a lower bound: what exceeds with 1 exceeds with any real count), and an amount that
   // needs the count is not known (vola_amt_stas 0). Counting it as 0 hid the line from every frequency limit.
@@ -368,7 +374,7 @@ function normalizeLine(
     beginMinutes,
     beginDay,
     lastDay,
-    dto.long_drord_flag === '1' && !Number.isNaN(stopMinutes),
+    long ? !Number.isNaN(stopMinutes) : lastDay > beginDay,
     // A stop at 00:00 is the end of the day before it, or (sent as a date alone) of its own day: stopDay ends there.
     stopMinutes % 1440 === 0 ? (stopDay + 1) * 1440 : stopMinutes,
     false,
@@ -378,6 +384,19 @@ function normalizeLine(
     encounter,
     dto,
   );
+}
+
+/**
+ * A 临时 (long_drord_flag 0) line whose stop date runs it past its begin day, outside an admission: a course of care
+ * billed on one line (a 长处方 of 59 days, a month of home peritoneal dialysis, 12 weekly sessions), its cnt and
+ * sumamt the whole course's. An outpatient prescription is no 长期医嘱 (long_drord_flag 0), so its stop date is the
+ * only thing that tells a course from one day's use: read as one day, a 59-day 长处方 of a 20-day drug passed, and a
+ * month of dialysis was 30 days' worth on its first day. In an admission a 临时医嘱 is given once and its stop date is
+ * the HIS's stamp (some stamp every one the next day, or the day its execution was recorded): it stays a one-off.
+ * A stop on the begin day is no course anywhere.
+ */
+export function isCourse(line: Line): boolean {
+  return line.stopDated && line.dto.long_drord_flag !== '1';
 }
 
 /** Full years (周岁) on the line's day; undefined without a birth date. Computed only by the checks that need it. */

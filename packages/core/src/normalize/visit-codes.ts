@@ -50,3 +50,11 @@ export function isKnownVisitType(code: string): boolean {
 export function isMedTypeCode(code: string): boolean {
   return /^\d{2,4}$/.test(code);
 }
+
+/**
+ * An admission (住院), as the visit checks read one (encounter-limits.ts visitSetting): a med_type of 住院 (2x) whatever
+ * the 就诊类型, or 就诊类型 2 unless med_type says a pharmacy purchase (41). Codes already read (visitTypeOf, medTypeOf).
+ */
+export function isAdmission(medMdtrtType: string, medType: string): boolean {
+  return medType.startsWith('2') || (medMdtrtType === '2' && medType !== '41');
+}
