@@ -210,11 +210,15 @@ const PINNED = {
   // the request day owes only its days beyond the limit (248.70 → 82.90) and says 医嘱开具至. Nothing else changed.
   // Then a stop-dated order's cnt below one unit a day of its run is its day's count, as while it was open: that same
   // result (cnt 3, stopped 11-25) is one day's charge again, 82.90 → 248.70 (399753e4… → e61c0ac9…). Nothing else.
+  // Then 重复开药 compares the drugs of the patient's other encounters still running today: one result (seed 40, ATC
+  // G04BE) lists the earlier encounter's running 长期医嘱 of one of its drugs (H40-0, the same generic as today's
+  // RX40-0, so no clause names the other visit) as 涉及项 (e61c0ac9… → fbe87652…). Nothing else: no request of the set
+  // has an outpatient 临时 line with a later stop date, nor a second-line drug of a named therapy in its own history.
   firstIds: [
     'JR6ddc29dec5228f7eca3f6566',
     'JR37f3913e31facce68d83ae53',
     'JR486cfc5b490469dfaa85e647',
     'JR9776ed7412b04e2f7c033eb2',
   ],
-  digest: 'e61c0ac9c2cccab2a40b764c8edf230c69f61ddd8014985b8b0786c6353d25b4',
+  digest: 'fbe876527a5a73b26cbee6bf14363b68d86033dfd3f007447f552e2a816089b4',
 };
