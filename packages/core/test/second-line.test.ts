@@ -100,7 +100,34 @@ describe('second_line: the drug itself does not show its own first line', () => 
     expect(secondLine([{ code: EFSITORA }], [earlier(HENAGLIFLOZIN_METFORMIN, '2026-10-01 09:00:00')])).toEqual([]);
     const [r] = secondLine([{ code: EFSITORA, rx_id: 'E1' }], [earlier(EFSITORA, '2026-10-01 09:00:00')]);
     expect(flaggedRx(r!)).toEqual(['E1']);
-    expect(r!.vola_cont).toContain('未见口服降糖药或胰岛素使用记录');
+    // What was not seen is another drug: 「未见口服降糖药或胰岛素使用记录」 beside an insulin in the history was false.
+    expect(r!.vola_cont).toContain('未见本药以外的口服降糖药或胰岛素使用记录（本药自 2026-10-01 起已在使用）');
+  });
+
+  it('a monthly refill of 德谷门冬双胰岛素 says the insulin it has seen (reviewer F2, s2b_degludec_refill)', () => {
+    const refill = (history: LineSpec[]) =>
+      resultsOf(
+        run(lib, {
+          med_type: '14',
+          diagnoses: ['E11.900'],
+          lines: [{ code: DEGLUDEC_ASPART, name: '德谷门冬双胰岛素注射液', rx_id: 'RX4', date: '2026-11-24 09:00:00' }],
+          history: history.map((line, i) => ({ mdtrt_id: `H${i}`, adm_date: line.date!, lines: [line] })),
+        }),
+        SECOND_LINE,
+      );
+    const [r] = refill([
+      earlier(DEGLUDEC_ASPART, '2026-09-24 09:00:00'),
+      earlier(DEGLUDEC_ASPART, '2026-10-24 09:00:00'),
+    ]);
+    expect(flaggedRx(r!)).toEqual(['RX4']);
+    expect(r!.vola_cont).toBe(
+      '【德谷门冬双胰岛素注射液】限二线使用（限其他胰岛素或口服药难以控制的2型糖尿病患者），未见本药以外的口服降糖药或胰岛素使用记录（本药自 2026-09-24 起已在使用）。',
+    );
+    // With no history the sentence is as before.
+    const [first] = refill([]);
+    expect(first!.vola_cont).toBe(
+      '【德谷门冬双胰岛素注射液】限二线使用（限其他胰岛素或口服药难以控制的2型糖尿病患者），未见口服降糖药或胰岛素使用记录。',
+    );
   });
 });
 

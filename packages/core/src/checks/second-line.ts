@@ -1,4 +1,5 @@
 import type { CompiledLibrary } from '../library/compile';
+import { formatDay } from '../normalize/dates';
 import type { Line } from '../normalize/request';
 import { atcClass, isWesternDrugCode, sameAtcClass, sameGeneric, showsClass } from './drug-codes';
 import type { PointCheck } from './hit';
@@ -57,13 +58,15 @@ export const checkSecondLine: PointCheck = (entry, lines, ctx) => {
   const codes = limit.firstLineCodes;
   const classes = limit.firstLineClasses ?? NONE;
   if (codes.length > 0 || classes.length > 0) {
-    let missing: string | undefined;
+    const therapy = classes.length > 0 ? (limit.firstLineTherapy ?? '一线药品') : '一线药品';
     return flagCurrentLines(
       lines,
       (line) => {
         if (firstLineShown(line, codes, classes, limit.firstLineAddOn === true)) return undefined;
-        missing ??= classes.length > 0 ? `未见${limit.firstLineTherapy ?? '一线药品'}使用记录` : '未见一线药品使用记录';
-        return missing;
+        const since = ownUseSince(line, classes);
+        return since === undefined
+          ? `未见${therapy}使用记录`
+          : `未见本药以外的${therapy}使用记录（本药自 ${formatDay(since)} 起已在使用）`;
       },
       (fact, line) => `${itemLabel(entry, line)}限二线使用${quoted(entry.kp.basis)}，${fact}。`,
     );
@@ -91,6 +94,23 @@ export const checkSecondLine: PointCheck = (entry, lines, ctx) => {
     (fact, line) => `${itemLabel(entry, line)}限二线使用${quoted(entry.kp.basis)}，${fact}。`,
   );
 };
+
+/**
+ * The first day of the patient's earlier use of the line's own drug (context lines of the same class and generic name)
+ * when that drug is of the first-line classes, whose lines firstLineShown leaves out; undefined when there is none.
+ * 「未见口服降糖药或胰岛素使用记录」 of a monthly insulin refill, beside two months of that insulin in the history, was
+ * a false sentence: the message then says what was not seen, another drug than this one.
+ */
+function ownUseSince(line: Line, classes: readonly string[]): number | undefined {
+  if (classes.length === 0 || !isWesternDrugCode(line.code) || !showsClass(line.code, classes)) return undefined;
+  let since: number | undefined;
+  for (const h of line.encounter.patient.lines) {
+    if (h.current || !isWesternDrugCode(h.code) || !sameAtcClass(h.code, line.code) || !sameGeneric(h.code, line.code))
+      continue;
+    if (since === undefined || h.beginDay < since) since = h.beginDay;
+  }
+  return since;
+}
 
 /**
  * Whether a line of the patient shows the first line: a context line, or with `addOn` (the drug is given on top of a
