@@ -16,4 +16,10 @@ export interface RunningSidecar {
   stop(): Promise<void>;
 }
 
+/** How startSidecar rejects when the sidecar exits before it listens. */
+export interface SidecarStartError extends Error {
+  /** Its last stderr lines (its own one-line reason: data dir, port, setting), already passed to onLog. */
+  sidecarStderr: string[];
+}
+
 export function startSidecar(options: StartSidecarOptions): Promise<RunningSidecar>;

@@ -64,9 +64,13 @@ export function startSidecar(options) {
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(
-        new Error(`sidecar exited (${signal ?? `code ${code}`})${stderr.length ? `: ${stderr.join(' | ')}` : ''}`),
+      const error = new Error(
+        `sidecar exited (${signal ?? `code ${code}`})${stderr.length ? `: ${stderr.join(' | ')}` : ''}`,
       );
+      // What the sidecar printed on the way out is its own account of why (a data dir it cannot write, a port in
+      // use, a bad setting), already given to onLog line by line: a caller that shows onLog need not repeat it.
+      error.sidecarStderr = [...stderr];
+      reject(error);
     });
   });
 }

@@ -26,8 +26,9 @@ if (!fs.existsSync(path.join(widgetDistDir(), 'index.js')))
 
 const demoPort = Number(process.env.PREALERT_DEMO_PORT ?? 17380);
 const sidecarPort = process.env.PREALERT_PORT ?? '17311';
+// Created by the sidecar, which says in one line which folder it cannot create or write and what to set
+// (PREALERT_DATA_DIR), and makes it owner-only as it does its other data dirs.
 const dataDir = path.resolve(process.env.PREALERT_DATA_DIR ?? path.join(repoRoot, '.prealert-data', 'demo'));
-fs.mkdirSync(dataDir, { recursive: true });
 
 let demo;
 try {
@@ -53,7 +54,9 @@ try {
   });
 } catch (error) {
   await demo.close();
-  fail(`sidecar 启动失败：${error.message}\n（端口 ${sidecarPort} 被占用时可设置 PREALERT_PORT=0）`);
+  // The sidecar's own line (data dir, port in use with PREALERT_PORT=0, config) has been shown through onLog.
+  if (error.sidecarStderr?.length > 0) process.exit(1);
+  fail(`sidecar 启动失败：${error.message}`);
 }
 demo.setSidecarUrl(sidecar.url);
 
