@@ -3,7 +3,7 @@
  * sidecar's own answer with its output taken off on the way (a relay that keeps only infcode 0), a fail-open
  * envelope passed on from the native shim, the sidecar refusing the request (infcode -1), and no configuration at
  * all. Each must show that the check is unavailable and leave the doctor prescribing; none may throw. Real headless
- * Chromium against the real sidecar.
+ * Chromium against the real sidecar; what a screen reader is given is read from Chromium's own accessibility tree.
  */
 import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ async function openEmbed(intercept: (page: Page) => Promise<void>) {
   const panel = page.locator('prealert-reminder');
   const seen = {
     notice: await panel.locator('.notice').textContent(),
-    detail: await panel.locator('.notice').getAttribute('title'),
+    detail: await panel.locator('.notice').getAttribute('data-detail'),
     cards: await panel.locator('li.card').count(),
     errors,
   };
@@ -99,5 +99,24 @@ describe('the embed page', () => {
       await page.route('**/config.json', (route) => route.abort());
     });
     expect(seen).toMatchObject({ notice: UNAVAILABLE, cards: 0, errors: [] });
+  }, 60_000);
+
+  it('names the 「暂不可用」 alert in Chinese, with the browser’s English error kept out of what is read', async () => {
+    const page = await stack.context.newPage();
+    // The sidecar cannot be reached: the browser's own words for it are English ("Failed to fetch").
+    await page.route(SERVICE, (route) => route.abort('connectionrefused'));
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined, null, { timeout: 10_000 });
+    const detail = await page.locator('prealert-reminder .notice').getAttribute('data-detail');
+    expect(detail).toMatch(/fetch/i);
+    const cdp = await page.context().newCDPSession(page);
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+      nodes: { role?: { value?: string }; name?: { value?: string }; description?: { value?: string } }[];
+    };
+    const alerts = nodes
+      .filter((node) => node.role?.value === 'alert')
+      .map((node) => ({ name: node.name?.value ?? '', description: node.description?.value ?? '' }));
+    expect(alerts).toEqual([{ name: UNAVAILABLE, description: '' }]);
+    await page.close();
   }, 60_000);
 });

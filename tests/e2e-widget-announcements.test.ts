@@ -5,8 +5,10 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoRequest, type Line } from './support/demo-request';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
+import { analyse } from './support/host-analysis';
 
 let stack: DemoStack;
 
@@ -116,6 +118,80 @@ describe('the widget live regions', () => {
     expect(await step(page, 'showNone', `${taskId}-5`)).toEqual(['医保提醒已全部消除']);
     expect(await step(page, 'showRecorded', `${taskId}-6`)).toEqual([`${fresh} 全部提醒已处理并记录`]);
     expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
+
+// Real national codes, for a woman of 36 at an outpatient visit: 他达拉非片 (药品区分性别使用, 高度可疑), 复方氨基酸注射液
+// (18AA) (药品限就医方式, 明确违规), 小儿布洛芬栓 (药品儿童专用, 高度可疑).
+const TADALAFIL = 'XG04BET001A001010100299';
+const AMINO_ACIDS = 'XB05BAF150B002010100269';
+const IBUPROFEN_CHILDREN = 'XM01AEX094D001010101792';
+
+/** The embed page, showing the host's own analyses (an encounter of each test's own) instead of its example. */
+async function hostPage(): Promise<Page> {
+  const page = await stack.context.newPage();
+  await page.goto(`${stack.demo.url}/embed.html`);
+  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+  return page;
+}
+
+/** What the live regions say for one re-analysis of the host (its own task_id, as the README asks). */
+async function heardFor(page: Page, patient: string, taskId: string, lines: Line[]): Promise<string[]> {
+  await listen(page);
+  await analyse(page, demoRequest(patient, taskId, lines));
+  return page.evaluate(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return [...(window as unknown as { heard: string[] }).heard];
+  });
+}
+
+const announcer = (page: Page) =>
+  page.evaluate(
+    () => document.querySelector('prealert-reminder')!.shadowRoot!.querySelector('.sr-only')?.textContent ?? '',
+  );
+
+describe('a re-analysis', () => {
+  it('says so when a warning answered before is open again', async () => {
+    const page = await hostPage();
+    const lines = [
+      { rxId: 'RX-AA-1', code: TADALAFIL },
+      { rxId: 'RX-AA-2', code: AMINO_ACIDS },
+    ];
+    await analyse(page, demoRequest('ANN-AGAIN', 'T-ANN-AGAIN-1', lines));
+    // 返回修改 on the 明确违规 warning, 继续执行 on the other; both recorded: everything is done.
+    await page.locator('prealert-reminder li.card', { hasText: '复方氨基酸注射液' }).focus();
+    await page.keyboard.press('m');
+    await page.locator('prealert-reminder li.card', { hasText: '他达拉非片' }).focus();
+    for (const key of ['c', '1', 'Enter']) await page.keyboard.press(key);
+    await page.locator('prealert-reminder .state.recorded').nth(1).waitFor({ timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('prealert-reminder')?.shadowRoot?.querySelector('.sr-only')?.textContent !== '',
+    );
+    expect(await announcer(page)).toBe('全部提醒已处理并记录');
+
+    // The doctor changed the order, but not enough: the next analysis still finds the 明确违规 warning, and her
+    // 返回修改 answered only the analysis before.
+    expect(await heardFor(page, 'ANN-AGAIN', 'T-ANN-AGAIN-2', lines)).toEqual(['1 条提醒需再次处理。明确违规 1 条']);
+    expect(await announcer(page)).toBe('1 条提醒需再次处理。明确违规 1 条');
+    // Shown again unchanged (the same analysis), it is not news again.
+    expect(await heardFor(page, 'ANN-AGAIN', 'T-ANN-AGAIN-3', lines)).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('counts by severity only the warnings it adds, and says how many are shown in all', async () => {
+    const page = await hostPage();
+    const lines = [
+      { rxId: 'RX-AN-1', code: TADALAFIL },
+      { rxId: 'RX-AN-2', code: AMINO_ACIDS },
+    ];
+    expect(await heardFor(page, 'ANN-NEW', 'T-ANN-NEW-1', lines)).toEqual([
+      '新增医保提醒 2 条。明确违规 1 条，高度可疑 1 条',
+    ]);
+    const added = [...lines, { rxId: 'RX-AN-3', code: IBUPROFEN_CHILDREN }];
+    expect(await heardFor(page, 'ANN-NEW', 'T-ANN-NEW-2', added)).toEqual([
+      '新增医保提醒 1 条。高度可疑 1 条。共 3 条',
+    ]);
     await page.close();
   }, 60_000);
 });

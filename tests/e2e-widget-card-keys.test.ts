@@ -4,8 +4,10 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoRequest } from './support/demo-request';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
+import { analyse } from './support/host-analysis';
 import { taskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
@@ -108,6 +110,53 @@ describe('Esc on a warning with no form open', () => {
         return { tag: active?.tagName.toLowerCase(), formOpen: active?.querySelector('form')?.hidden === false };
       }),
     ).toEqual({ tag: 'li', formOpen: false });
+    await page.close();
+  }, 60_000);
+});
+
+describe('Tab with a reason form open', () => {
+  it('goes through the form, then on to the next warning; Shift+Tab comes back through it', async () => {
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    // Three warnings of an encounter of its own: 他达拉非片, 普适泰片 (药品区分性别使用), 小儿布洛芬栓 (药品儿童专用).
+    const shown = await analyse(
+      page,
+      demoRequest('TAB-FORM', 'T-TAB-FORM', [
+        { rxId: 'RX-TF-1', code: 'XG04BET001A001010100299' },
+        { rxId: 'RX-TF-2', code: 'XG04CXP102A001020101575' },
+        { rxId: 'RX-TF-3', code: 'XM01AEX094D001010101792' },
+      ]),
+    );
+    expect(shown.shownJrIds).toHaveLength(3);
+    /** Which warning (its place in the list) and which of its controls has focus. */
+    const where = () =>
+      page.evaluate(() => {
+        const root = document.querySelector('prealert-reminder')!.shadowRoot!;
+        const active = root.activeElement;
+        const card = active?.closest('li.card');
+        const place = [...root.querySelectorAll('li.card')].indexOf(card as Element) + 1;
+        const control = active === card ? 'card' : (active?.className ?? '') || (active?.getAttribute('type') ?? '');
+        return active ? `${place}:${control}` : 'outside';
+      });
+
+    await page.keyboard.press('F8');
+    await page.keyboard.press('c');
+    const forward: string[] = [await where()];
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab');
+      forward.push(await where());
+    }
+    // radio (first quick reason), 理由说明, 确认继续执行, 取消, then the next warnings.
+    expect(forward).toEqual(['1:radio', '1:reason-text', '1:confirm', '1:cancel', '2:card', '3:card']);
+
+    const back: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Shift+Tab');
+      back.push(await where());
+    }
+    expect(back).toEqual(['2:card', '1:cancel', '1:confirm']);
+    expect(await pending(page)).toBe(0);
     await page.close();
   }, 60_000);
 });

@@ -124,21 +124,24 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     expect(after.progress).toBe('已处理 4/5');
     expect(after.live).toBe('已确认继续执行 3 条仅需确认的提醒');
     const outcomeOf = (text: string) => after.cards.find((c) => c.text.includes(text))?.outcome;
-    expect(outcomeOf('艾塞那肽注射液')).toBe('已选择：继续执行');
-    expect(outcomeOf('注射用拉氧头孢钠')).toBe('已选择：继续执行');
-    expect(outcomeOf('同属')).toBe('已选择：继续执行');
+    expect(outcomeOf('艾塞那肽注射液')).toBe('已选择：继续执行（已阅知，确认继续）');
+    expect(outcomeOf('注射用拉氧头孢钠')).toBe('已选择：继续执行（已阅知，确认继续）');
+    expect(outcomeOf('同属')).toBe('已选择：继续执行（已阅知，确认继续）');
     expect(outcomeOf('阿利沙坦酯片')).toBe('已选择：返回修改');
     expect(after.cards.find((c) => c.rule === '药品儿童专用')?.outcome).toBe('');
 
-    // The sidecar has one answer per warning: 1 (继续执行, no reason needed) for the three, 2 for the one sent back.
+    // The sidecar has one answer per warning: 1 (继续执行) for the three, with the fixed reason that says it was a
+    // confirmation (the spec wants a reason for every dspo_way 1), and 2 for the one sent back.
     const recorded = await taskDispositions(stack.sidecar.url, taskId);
     expect(Object.keys(recorded)).toHaveLength(4);
     expect(recorded[shown.jrIds.药品儿童专用!]).toBeUndefined();
-    expect(recorded[shown.jrIds.重复开药!]).toEqual(expect.objectContaining({ dspo_way: '1' }));
-    const ways = Object.values(recorded)
-      .map((d) => d.dspo_way)
+    expect(recorded[shown.jrIds.重复开药!]).toEqual(
+      expect.objectContaining({ dspo_way: '1', dspo_way_rea: '已阅知，确认继续' }),
+    );
+    const answers = Object.values(recorded)
+      .map((d) => `${d.dspo_way} ${d.dspo_way_rea}`)
       .sort();
-    expect(ways).toEqual(['1', '1', '1', '2']);
+    expect(answers).toEqual(['1 已阅知，确认继续', '1 已阅知，确认继续', '1 已阅知，确认继续', '2 ']);
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
@@ -164,6 +167,48 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     await page.keyboard.press('F8');
     await page.keyboard.press('a');
     expect((await panel(page)).progress).toBe('已处理 0/2');
+    await page.close();
+  }, 60_000);
+
+  it('sends a reason for C Enter on a warning that only asks for a confirmation: the host’s own, or the default', async () => {
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const taskId = 'T-CONFIRM-ALL-3';
+    const input = buildAnalysisInput({
+      patient: { ...patient, id: 'CONFIRM-C' },
+      visit: 'outpatient',
+      orders: [items[0]!, items[1]!].map((item, i) => ({ rxId: `RX-CC-${i + 1}`, item, cnt: 1 })),
+      taskId,
+      now: new Date(),
+    });
+    const shown = await analyse(page, input);
+    expect(shown.rules).toEqual(['药品限适应症', '药品限适应症']);
+    const exenatide = page.locator('prealert-reminder li.card', { hasText: '艾塞那肽注射液' });
+    const allisartan = page.locator('prealert-reminder li.card', { hasText: '阿利沙坦酯片' });
+
+    // C Enter, as the README has it for confirm: no reason typed, the default one sent.
+    await exenatide.focus();
+    for (const key of ['c', 'Enter']) await page.keyboard.press(key);
+    // A hospital words it its own way (`confirm-reason`).
+    await page.evaluate(() =>
+      document.querySelector('prealert-reminder')!.setAttribute('confirm-reason', '已核对适应症'),
+    );
+    await allisartan.focus();
+    for (const key of ['c', 'Enter']) await page.keyboard.press(key);
+    await allisartan.locator('.state.recorded').waitFor({ timeout: 10_000 });
+    await exenatide.locator('.state.recorded').waitFor({ timeout: 10_000 });
+    expect(await exenatide.locator('.chosen').textContent()).toBe('已选择：继续执行（已阅知，确认继续）');
+    expect(await allisartan.locator('.chosen').textContent()).toBe('已选择：继续执行（已核对适应症）');
+
+    const recorded = await taskDispositions(stack.sidecar.url, taskId);
+    const reasonOf = async (card: typeof exenatide) => recorded[(await card.getAttribute('data-jr-id')) ?? ''];
+    expect(await reasonOf(exenatide)).toEqual(
+      expect.objectContaining({ dspo_way: '1', dspo_way_rea: '已阅知，确认继续' }),
+    );
+    expect(await reasonOf(allisartan)).toEqual(
+      expect.objectContaining({ dspo_way: '1', dspo_way_rea: '已核对适应症' }),
+    );
     await page.close();
   }, 60_000);
 });

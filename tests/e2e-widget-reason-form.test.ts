@@ -3,8 +3,11 @@
  * in real headless Chromium against the real sidecar: what the card says it needs, and what happens to a long reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoRequest } from './support/demo-request';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
+import { analyse } from './support/host-analysis';
+import { taskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
 
@@ -53,6 +56,73 @@ describe('a reason longer than the 500 characters a 3103 keeps', () => {
     expect(await card.locator('.chosen').textContent()).toBe(
       `已选择：继续执行（${'患者营养差，已会诊。'.repeat(50)}）`,
     );
+    await page.close();
+  }, 60_000);
+});
+
+describe('a quick reason and a long text together', () => {
+  it('keep within the 500 characters of the joined reason, and an error about the text puts the doctor in it', async () => {
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    // Two 药品区分性别使用 warnings (他达拉非片, 普适泰片: for men only) of a woman's encounter of its own.
+    const taskId = 'T-REASON-PICK';
+    const shown = await analyse(
+      page,
+      demoRequest('REASON-PICK', taskId, [
+        { rxId: 'RX-RP-1', code: 'XG04BET001A001010100299' },
+        { rxId: 'RX-RP-2', code: 'XG04CXP102A001020101575' },
+      ]),
+    );
+    expect(shown.rules).toEqual(['药品区分性别使用', '药品区分性别使用']);
+    const note = '患者营养差，已会诊。';
+    const active = () =>
+      page.evaluate(() => {
+        const element = document.querySelector('prealert-reminder')?.shadowRoot?.activeElement;
+        return { className: element?.className ?? '', invalid: element?.getAttribute('aria-invalid') ?? null };
+      });
+
+    // 临床必需 first, then a long note pasted: the field keeps what fits beside 「临床必需；」 and says why.
+    const first = page.locator('prealert-reminder li.card', { hasText: '他达拉非片' });
+    const firstText = first.locator('input.reason-text');
+    await first.focus();
+    for (const key of ['c', '1', 'Tab']) await page.keyboard.press(key);
+    await page.keyboard.insertText(note.repeat(60)); // 600
+    expect((await firstText.inputValue()).length).toBe(495);
+    expect(await first.locator('.reason-limit').textContent()).toBe(
+      '已满 495 字，超出的部分未录入（所选“临床必需；”占 5 字，合计最多 500 字）',
+    );
+    await page.keyboard.press('Enter');
+    await first.locator('.state.recorded').waitFor({ timeout: 10_000 });
+
+    // The note first (the whole 500), the quick reason after: too long together; the doctor is told by how much,
+    // and Enter leaves her in the text to shorten it.
+    const second = page.locator('prealert-reminder li.card', { hasText: '普适泰片' });
+    const secondText = second.locator('input.reason-text');
+    await second.focus();
+    await page.keyboard.press('c');
+    await secondText.focus();
+    await page.keyboard.insertText(note.repeat(50));
+    expect((await secondText.inputValue()).length).toBe(500);
+    await second.locator('input[type="radio"]').first().focus();
+    await page.keyboard.press('2'); // 已知情同意
+    expect(await second.locator('.reason-limit').textContent()).toBe(
+      '超出 6 字，请删减（所选“已知情同意；”占 6 字，合计最多 500 字）',
+    );
+    await page.keyboard.press('Enter');
+    expect(await second.locator('.error').textContent()).toBe('理由连同“已知情同意；”最多 500 字，请将说明删减 6 字');
+    expect(await active()).toEqual({ className: 'reason-text', invalid: 'true' });
+    await page.keyboard.press('End');
+    for (let i = 0; i < 6; i++) await page.keyboard.press('Backspace');
+    await page.keyboard.press('Enter');
+    await second.locator('.state.recorded').waitFor({ timeout: 10_000 });
+
+    // Each joined reason as recorded is the whole 500 characters.
+    const recorded = await taskDispositions(stack.sidecar.url, taskId);
+    const reasonOf = async (card: typeof first) =>
+      recorded[(await card.getAttribute('data-jr-id')) ?? '']?.dspo_way_rea;
+    expect(await reasonOf(first)).toBe(`临床必需；${note.repeat(50).slice(0, 495)}`);
+    expect(await reasonOf(second)).toBe(`已知情同意；${note.repeat(50).slice(0, 494)}`);
     await page.close();
   }, 60_000);
 });

@@ -9,7 +9,16 @@ export {
   IMPACT_HINTS,
   SEVERITY_LABELS,
 } from './labels';
-export { composeReason, MAX_REASON_LENGTH, type ReasonCheck, type ReasonInput } from './reason';
+export {
+  composeReason,
+  DEFAULT_CONFIRM_REASON,
+  MAX_REASON_LENGTH,
+  REASON_SEPARATOR,
+  type ReasonCheck,
+  type ReasonField,
+  type ReasonInput,
+  textBudget,
+} from './reason';
 export { defineReminderElement, PrealertReminderElement, REMINDER_TAG } from './reminder-element';
 export { ensureRowStyles, ROW_STYLES, RowHighlighter, type RowResolver } from './row-highlighter';
 export {

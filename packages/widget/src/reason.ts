@@ -1,6 +1,17 @@
 import type { WorkflowImpact } from './types';
 
+/** dspo_way_rea as a whole (quick reason, separator and text): the 3103 front-end limit (spec 3101-3103 §4.1). */
 export const MAX_REASON_LENGTH = 500;
+
+/** Joins the quick reason and the doctor's text in dspo_way_rea: 「临床必需；家属已签字」. */
+export const REASON_SEPARATOR = '；';
+
+/**
+ * dspo_way_rea of a 继续执行 on a warning that asks only for a confirmation (`confirm`, `notice`) when the doctor gives
+ * no reason of her own: the spec wants a reason for every dspo_way 1, a platform may refuse an empty one, and the
+ * 医保办 reads it (warn_dspo_way_dscr) as what happened.
+ */
+export const DEFAULT_CONFIRM_REASON = '已阅知，确认继续';
 
 export interface ReasonInput {
   /** The quick-pick chosen, if any. */
@@ -9,21 +20,50 @@ export interface ReasonInput {
   text: string;
 }
 
-export type ReasonCheck = { ok: true; reason: string } | { ok: false; message: string };
+/** The control an error is about: the text field, the quick reasons, or the warning itself (a `block`). */
+export type ReasonField = 'text' | 'pick' | 'warning';
+
+export type ReasonCheck = { ok: true; reason: string } | { ok: false; message: string; field: ReasonField };
+
+/** The quick reason and the separator before the text, as they count against the limit ('' without a pick). */
+export function pickPrefix(pick: string | undefined): string {
+  const trimmed = pick?.trim() ?? '';
+  return trimmed === '' ? '' : `${trimmed}${REASON_SEPARATOR}`;
+}
+
+/** How long the text may be next to this quick reason: the whole dspo_way_rea is what the limit is for. */
+export function textBudget(pick: string | undefined): number {
+  return Math.max(0, MAX_REASON_LENGTH - pickPrefix(pick).length);
+}
 
 /**
  * dspo_way_rea for 继续执行: the quick-pick, a free-text note, or both ("临床必需；…").
- * A `reason` warning needs one; choosing the catch-all ("其他") needs the text that explains it.
+ * A `reason` warning needs one; choosing the catch-all ("其他") needs the text that explains it; a confirm-only
+ * warning answered without either gets `confirmReason`.
  */
-export function composeReason(impact: WorkflowImpact, input: ReasonInput, otherReason: string): ReasonCheck {
+export function composeReason(
+  impact: WorkflowImpact,
+  input: ReasonInput,
+  otherReason: string,
+  confirmReason: string = DEFAULT_CONFIRM_REASON,
+): ReasonCheck {
   const text = input.text.trim();
   const pick = input.pick?.trim() ?? '';
-  if (impact === 'block') return { ok: false, message: '此提醒不可继续执行，请返回修改' };
+  if (impact === 'block') return { ok: false, field: 'warning', message: '此提醒不可继续执行，请返回修改' };
   if (pick !== '' && pick === otherReason && text === '') {
-    return { ok: false, message: `选择“${otherReason}”时请填写具体理由` };
+    return { ok: false, field: 'text', message: `选择“${otherReason}”时请填写具体理由` };
   }
-  const reason = pick && text ? `${pick}；${text}` : pick || text;
-  if (impact === 'reason' && reason === '') return { ok: false, message: '继续执行须选择或填写理由' };
-  if (reason.length > MAX_REASON_LENGTH) return { ok: false, message: `理由最多 ${MAX_REASON_LENGTH} 字` };
-  return { ok: true, reason };
+  if (pick.length > MAX_REASON_LENGTH) return { ok: false, field: 'pick', message: `理由最多 ${MAX_REASON_LENGTH} 字` };
+  const budget = textBudget(pick);
+  if (text.length > budget) {
+    const over = text.length - budget;
+    const message = pick
+      ? `理由连同“${pickPrefix(pick)}”最多 ${MAX_REASON_LENGTH} 字，请将说明删减 ${over} 字`
+      : `理由最多 ${MAX_REASON_LENGTH} 字，请删减 ${over} 字`;
+    return { ok: false, field: 'text', message };
+  }
+  const reason = pick && text ? `${pick}${REASON_SEPARATOR}${text}` : pick || text;
+  if (reason !== '') return { ok: true, reason };
+  if (impact === 'reason') return { ok: false, field: 'pick', message: '继续执行须选择或填写理由' };
+  return { ok: true, reason: confirmReason };
 }

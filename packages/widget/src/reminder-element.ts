@@ -3,7 +3,7 @@ import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/cli
 import { setChildren } from './dom';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
-import { composeReason } from './reason';
+import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
 import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
 import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
@@ -53,6 +53,15 @@ function splitList(value: string | null): string[] | undefined {
   return items.length > 0 ? items : undefined;
 }
 
+/** 「明确违规 1 条，轻度可疑 2 条」: these warnings by severity, most severe first. */
+function severityCounts(results: readonly JudgeResultDto[]): string {
+  return (['1', '2', '3'] as const)
+    .map((sev) => [SEVERITY_LABELS[sev], results.filter((r) => r.sev_deg === sev).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([label, n]) => `${label} ${n} 条`)
+    .join('，');
+}
+
 function deepActiveElement(doc: Document): Element | null {
   let active = doc.activeElement;
   while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
@@ -65,8 +74,9 @@ function deepActiveElement(doc: Document): Element | null {
  * ↑/↓ move between warnings (the list is one Tab stop per warning, its buttons are not), ←/→ move between a
  * warning's buttons, M 返回修改, C 继续执行, 1–9 picks a reason, Enter confirms, Esc cancels.
  *
- * Attributes: sidecar, reasons, other-reason, row-selector, hotkey, heading, no-row-style, feedback-timeout,
- * whole-prescriptions (the host's requests always carry whole prescriptions; show()'s `wholePrescriptions`).
+ * Attributes: sidecar, reasons, other-reason, confirm-reason, row-selector, hotkey, heading, no-row-style,
+ * feedback-timeout, whole-prescriptions (the host's requests always carry whole prescriptions; show()'s
+ * `wholePrescriptions`).
  * Properties: lineLabel, rowResolver, envelope. Methods: show(), showChecking(), showUnavailable(), clear(), focusFirst(),
  * refreshRows(), decide().
  * Events (bubbling, composed): prealert-decision, prealert-recorded, prealert-feedback-error, prealert-modify
@@ -192,6 +202,8 @@ export class PrealertReminderElement extends ElementBase {
    * with the last one's warn_type.
    */
   show(results: readonly JudgeResultDto[], options: ShowOptions = {}): void {
+    // Before anything changes: a warning answered now and open again after this analysis is news to announce.
+    const answeredBefore = new Set(this.results.filter((r) => this.isAnswered(r.jr_id)).map((r) => r.jr_id));
     this.infno = options.infno ?? '3101';
     const previousTask = this.taskIdValue;
     this.taskIdValue = options.taskId ?? results.find((r) => r.task_id)?.task_id ?? '';
@@ -251,8 +263,17 @@ export class PrealertReminderElement extends ElementBase {
       this.completeAnnounced = false;
     }
     this.render();
-    if (fresh.length > 0) this.announce(`新增医保提醒 ${fresh.length} 条。${this.countsText()}`);
-    else if (this.results.length === 0 && previousIds.size > 0) this.announce('医保提醒已全部消除');
+    // Each sentence says what it counts: the severities of the new warnings (not of all shown), then how many are
+    // shown in all when others were there before.
+    if (fresh.length > 0) {
+      const all = fresh.length < this.results.length ? `。共 ${this.results.length} 条` : '';
+      this.announce(`新增医保提醒 ${fresh.length} 条。${severityCounts(fresh)}${all}`);
+    }
+    // An answer that no longer counts (a 返回修改 given on the analysis before, and the warning is still found) leaves
+    // a warning open again: without a word, the last thing said would still be 「全部提醒已处理并记录」.
+    const reopened = this.results.filter((r) => answeredBefore.has(r.jr_id) && !this.isAnswered(r.jr_id));
+    if (reopened.length > 0) this.announce(`${reopened.length} 条提醒需再次处理。${severityCounts(reopened)}`);
+    if (this.results.length === 0 && previousIds.size > 0) this.announce('医保提醒已全部消除');
     this.checkAnswered();
     this.checkComplete();
   }
@@ -267,12 +288,17 @@ export class PrealertReminderElement extends ElementBase {
     this.render();
   }
 
-  /** The sidecar did not answer: say so without blocking (fail-open). */
+  /**
+   * The sidecar did not answer: say so without blocking (fail-open). `detail` (often the browser's English error) is
+   * kept in the notice's data-detail for support staff: as its title it became the alert's accessible name, read
+   * before the Chinese sentence.
+   */
   showUnavailable(detail = ''): void {
     this.phase = 'unavailable';
     this.checking = false;
     this.results = [];
-    this.notice.title = detail;
+    if (detail) this.notice.dataset.detail = detail;
+    else delete this.notice.dataset.detail;
     this.render();
   }
 
@@ -339,7 +365,7 @@ export class PrealertReminderElement extends ElementBase {
     const card = this.cards.get(jrId);
     if (!card) return `没有该提醒：${jrId}`;
     if (disposition === 'continue') {
-      const checked = composeReason(card.result.wf_impact, { text: reason }, this.otherReason);
+      const checked = composeReason(card.result.wf_impact, { text: reason }, this.otherReason, this.confirmReason);
       if (!checked.ok) return checked.message;
       this.record(card, 'continue', checked.reason);
     } else {
@@ -356,6 +382,13 @@ export class PrealertReminderElement extends ElementBase {
 
   private get otherReason(): string {
     return this.getAttribute('other-reason') ?? DEFAULT_OTHER_REASON;
+  }
+
+  /** dspo_way_rea of a confirm-only 继续执行 the doctor gave no reason for: `confirm-reason`, else the default. */
+  private get confirmReason(): string {
+    const configured = this.getAttribute('confirm-reason')?.trim() ?? '';
+    // An empty reason is what the spec forbids, and a longer one than a 3103 keeps would be refused.
+    return configured !== '' && configured.length <= MAX_REASON_LENGTH ? configured : DEFAULT_CONFIRM_REASON;
   }
 
   private get hotkey(): string {
@@ -399,8 +432,11 @@ export class PrealertReminderElement extends ElementBase {
     const role = this.phase === 'unavailable' ? 'alert' : 'status';
     if (this.notice.getAttribute('role') !== role) this.notice.setAttribute('role', role);
     if (this.notice.textContent !== texts[this.phase]) this.notice.textContent = texts[this.phase];
+    // Named by its own (Chinese) sentence, whatever technical detail it keeps beside it (showUnavailable).
+    this.notice.setAttribute('aria-label', texts[this.phase]);
     this.notice.classList.toggle('ok', this.phase === 'shown');
     this.notice.classList.toggle('down', this.phase === 'unavailable');
+    if (this.phase !== 'unavailable') delete this.notice.dataset.detail;
   }
 
   private renderCards(): void {
@@ -440,8 +476,9 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   /**
-   * Unanswered warnings that ask only for a confirmation (confirm / notice: 继续执行 with no reason). One the doctor
-   * sent back on an earlier analysis (「上次选择：返回修改」) is left to her: confirming it in bulk would overrule her.
+   * Unanswered warnings that ask only for a confirmation (confirm / notice: 继续执行 with no reason of the doctor's
+   * own, sent with confirmReason). One the doctor sent back on an earlier analysis (「上次选择：返回修改」) is left to
+   * her: confirming it in bulk would overrule her.
    */
   private confirmOnlyOpen(): WarningCard[] {
     const open: WarningCard[] = [];
@@ -487,11 +524,12 @@ export class PrealertReminderElement extends ElementBase {
     if (open.length < CONFIRM_ALL_FROM) return;
     this.answeredAnnounced = false;
     this.completeAnnounced = false;
+    const reason = this.confirmReason;
     for (const card of open) {
-      const decision = this.sendDecision(card.result, 'continue', '');
+      const decision = this.sendDecision(card.result, 'continue', reason);
       card.closeForm();
       card.showDecision(decision);
-      const detail: DecisionEventDetail = { jrId: card.jrId, disposition: 'continue', reason: '', result: card.result };
+      const detail: DecisionEventDetail = { jrId: card.jrId, disposition: 'continue', reason, result: card.result };
       this.emit('prealert-decision', detail);
     }
     this.renderProgress();
@@ -530,14 +568,6 @@ export class PrealertReminderElement extends ElementBase {
     const activeId =
       this.activeJrId ?? this.results.find((r) => !this.isAnswered(r.jr_id))?.jr_id ?? this.results[0]?.jr_id;
     for (const [jrId, card] of this.cards) card.root.tabIndex = jrId === activeId ? 0 : -1;
-  }
-
-  private countsText(): string {
-    return (['1', '2', '3'] as const)
-      .map((sev) => [SEVERITY_LABELS[sev], this.results.filter((r) => r.sev_deg === sev).length] as const)
-      .filter(([, n]) => n > 0)
-      .map(([label, n]) => `${label} ${n} 条`)
-      .join('，');
   }
 
   /**
@@ -675,17 +705,27 @@ export class PrealertReminderElement extends ElementBase {
       else card.selectPick(digit);
       return;
     }
-    if (inForm) return; // arrows and Tab belong to the form there
+    if (inForm) {
+      // Arrows and Tab belong to the form there, until Tab leaves its last control: the other warnings have no Tab
+      // stop of their own (roving tabindex), so the browser would leave the panel and skip them.
+      if (event.key !== 'Tab' || event.shiftKey || target !== card.cancelButton) return;
+      const next = this.neighbour(card, 1);
+      if (!next) return;
+      event.preventDefault();
+      this.focusCard(next.jrId);
+      return;
+    }
     switch (event.key) {
       case 'Tab': {
         // One Tab stop per warning: the buttons are reached with ←/→ or their shortcut keys. An open reason
-        // form comes next in the Tab order; past the first or last warning, Tab leaves the panel.
-        if (card.formOpen) return;
-        const index = this.results.findIndex((r) => r.jr_id === card.jrId);
-        const next = this.results[index + (event.shiftKey ? -1 : 1)];
+        // form comes next in the Tab order (backwards, before the warning after it); past the first or last
+        // warning, Tab leaves the panel.
+        if (card.formOpen && !event.shiftKey) return;
+        const next = this.neighbour(card, event.shiftKey ? -1 : 1);
         if (!next) return;
         event.preventDefault();
-        this.focusCard(next.jr_id);
+        if (event.shiftKey && next.formOpen) next.cancelButton.focus();
+        else this.focusCard(next.jrId);
         return;
       }
       case 'ArrowRight':
@@ -737,6 +777,13 @@ export class PrealertReminderElement extends ElementBase {
     const insideWidget = active === this || (active !== null && this.shadow.contains(active));
     if (!insideWidget) this.returnFocusTo = active;
     this.focusFirst();
+  }
+
+  /** The warning shown `step` places after (or before) this one; undefined past either end. */
+  private neighbour(card: WarningCard, step: 1 | -1): WarningCard | undefined {
+    const index = this.results.findIndex((r) => r.jr_id === card.jrId);
+    const next = this.results[index + step];
+    return next ? this.cards.get(next.jr_id) : undefined;
   }
 
   private moveFocus(card: WarningCard, step: number): void {
@@ -797,10 +844,11 @@ export class PrealertReminderElement extends ElementBase {
       card.result.wf_impact,
       { pick: card.selectedPick(), text: card.reasonText.value },
       this.otherReason,
+      this.confirmReason,
     );
     if (!checked.ok) {
-      card.showError(checked.message);
-      (card.selectedPick() === this.otherReason ? card.reasonText : card.root).focus();
+      card.showError(checked.message, checked.field);
+      card.control(checked.field).focus();
       return;
     }
     this.record(card, 'continue', checked.reason);

@@ -12,13 +12,18 @@ export const REMINDER_STYLES = `
   --prealert-sev3: #7a5d00;
   --prealert-sev3-bg: #fff8e1;
   --prealert-focus: #1565c0;
-  display: block;
+  /* The whole panel (header, cards, form, key hints) stays within --prealert-max-height, the card list scrolling
+     inside it: on :host, a percentage is of the element's container, as the host's layout means it. */
+  display: flex;
+  flex-direction: column;
+  max-height: var(--prealert-max-height, 70vh);
   font: 14px/1.5 var(--prealert-font);
   color: #1f2933;
 }
 [hidden] { display: none !important; }
 /* Spacing by margins, not flex gap (Chrome 84): HIS shells embed Chromium 80–83, where gap on flex is ignored. */
-.panel { border: 1px solid #cfd8e3; border-radius: 6px; background: #fff; overflow: hidden; }
+.panel { display: flex; flex-direction: column; min-height: 0; border: 1px solid #cfd8e3; border-radius: 6px; background: #fff; overflow: hidden; }
+.panel > * { flex: none; }
 .bar { display: flex; flex-wrap: wrap; align-items: center; padding: 8px 12px; background: #f4f7fb; border-bottom: 1px solid #cfd8e3; }
 .bar h2 { margin: 0; font-size: 15px; font-weight: 600; flex: 1; white-space: nowrap; }
 .bar > * + * { margin-left: 8px; }
@@ -29,11 +34,13 @@ export const REMINDER_STYLES = `
 .count.sev-2 { color: #fff; background: var(--prealert-sev2); }
 .count.sev-3 { color: #4a3800; background: #ffd54f; }
 .progress { font-size: 12px; color: #52606d; white-space: nowrap; }
-button.confirm-all { display: block; margin: 6px 12px 0; border-color: #e0b000; background: #fff8e1; color: #4a3800; }
+button.confirm-all { display: block; align-self: flex-start; margin: 6px 12px 0; border-color: #e0b000; background: #fff8e1; color: #4a3800; }
 .notice { margin: 0; padding: 14px 12px; color: #52606d; }
 .notice.ok { color: #1b5e20; }
 .notice.down { color: #7a5d00; background: #fffbea; }
-ol.cards { list-style: none; margin: 0; padding: 6px; display: block; max-height: var(--prealert-max-height, 70vh); overflow: auto; }
+/* The one part that gives way when the panel is bounded; a few lines of a card stay in view however small. */
+.panel > ol.cards { flex: 0 1 auto; min-height: 4.5em; }
+ol.cards { list-style: none; margin: 0; padding: 6px; display: block; overflow: auto; }
 .card + .card { margin-top: 6px; }
 .card { border: 1px solid #d9e2ec; border-left: 5px solid #9aa5b1; border-radius: 4px; padding: 8px 10px; background: #fff; outline: none; }
 .card.sev-1 { border-left-color: var(--prealert-sev1); }

@@ -1,13 +1,13 @@
 import { setChildren } from './dom';
 import { evidenceAddsText } from './evidence';
 import { formatAmount, IMPACT_HINTS, SEVERITY_LABELS } from './labels';
-import { MAX_REASON_LENGTH } from './reason';
+import { MAX_REASON_LENGTH, pickPrefix, type ReasonField, textBudget } from './reason';
 import type { JudgeResultDto, WarningDecision } from './types';
 
 let nextCardNumber = 0;
 
-/** The reason's length is shown from here on, before the limit is reached. */
-const REASON_COUNT_FROM = 450;
+/** The text's length is shown this many characters before its limit is reached. */
+const REASON_COUNT_BEFORE = 50;
 
 function element<K extends keyof HTMLElementTagNameMap>(
   doc: Document,
@@ -54,6 +54,8 @@ export class WarningCard {
   readonly continueButton: HTMLButtonElement;
   readonly form: HTMLFormElement;
   readonly reasonText: HTMLInputElement;
+  /** The form's last control: Tab from it goes on to the next warning. */
+  readonly cancelButton: HTMLButtonElement;
   readonly changeButton: HTMLButtonElement;
   private readonly head: HTMLElement;
   private readonly severity: HTMLElement;
@@ -130,16 +132,21 @@ export class WarningCard {
     const confirm = element(doc, 'button', 'confirm', '确认继续执行');
     confirm.type = 'submit';
     confirm.append(keyHint(doc, 'Enter'));
-    const cancel = element(doc, 'button', 'cancel', '取消');
-    cancel.type = 'button';
-    cancel.append(keyHint(doc, 'Esc'));
-    formActions.append(confirm, cancel);
+    this.cancelButton = element(doc, 'button', 'cancel', '取消');
+    this.cancelButton.type = 'button';
+    this.cancelButton.append(keyHint(doc, 'Esc'));
+    formActions.append(confirm, this.cancelButton);
     // maxLength cuts a longer paste without a word: the doctor is told, and sees the count before the end.
     this.reasonLimit = element(doc, 'p', 'reason-limit');
+    this.reasonLimit.id = `${id}-limit`;
     this.reasonLimit.setAttribute('aria-live', 'polite');
     this.reasonText.addEventListener('input', () => this.showReasonLength());
+    // The quick reason takes its share of the 500 characters: the text's own limit follows the pick.
+    this.picks.addEventListener('change', () => this.fitTextToPick());
     this.error = element(doc, 'p', 'error');
+    this.error.id = `${id}-error`;
     this.error.setAttribute('role', 'alert');
+    this.reasonText.setAttribute('aria-describedby', `${this.reasonLimit.id} ${this.error.id}`);
     this.form.append(this.picks, textLabel, this.reasonLimit, formActions, this.error);
 
     this.outcome = element(doc, 'div', 'outcome');
@@ -234,7 +241,7 @@ export class WarningCard {
 
   openForm(pickIndex?: number): void {
     this.form.hidden = false;
-    this.error.textContent = '';
+    this.clearError();
     this.reasonText.placeholder =
       this.result.wf_impact === 'reason' ? '选择上方理由或填写说明（必填）' : '可补充说明（选填）';
     if (pickIndex !== undefined) this.selectPick(pickIndex);
@@ -242,24 +249,38 @@ export class WarningCard {
 
   closeForm(): void {
     this.form.hidden = true;
-    this.error.textContent = '';
+    this.clearError();
   }
 
   resetForm(): void {
     for (const input of this.pickInputs) input.checked = false;
     this.reasonText.value = '';
-    this.showReasonLength();
+    this.fitTextToPick();
     this.closeForm();
+  }
+
+  /** The text may hold what is left of the 500 characters once the chosen quick reason and its 「；」 are counted. */
+  private fitTextToPick(): void {
+    this.reasonText.maxLength = textBudget(this.selectedPick());
+    this.showReasonLength();
   }
 
   private showReasonLength(): void {
     const length = this.reasonText.value.length;
-    this.reasonLimit.textContent =
-      length >= MAX_REASON_LENGTH
-        ? `已满 ${MAX_REASON_LENGTH} 字，超出的部分未录入`
-        : length >= REASON_COUNT_FROM
-          ? `${length}/${MAX_REASON_LENGTH} 字`
-          : '';
+    const budget = textBudget(this.selectedPick());
+    const prefix = pickPrefix(this.selectedPick());
+    // With a quick reason the doctor is told why the text's limit is under 500.
+    const share = prefix ? `（所选“${prefix}”占 ${prefix.length} 字，合计最多 ${MAX_REASON_LENGTH} 字）` : '';
+    const text =
+      length > budget
+        ? `超出 ${length - budget} 字，请删减${share}`
+        : length === budget
+          ? `已满 ${budget} 字，超出的部分未录入${share}`
+          : length >= budget - REASON_COUNT_BEFORE
+            ? `${length}/${budget} 字${share}`
+            : '';
+    // A live region speaks on every write: only a changed text is news.
+    if (this.reasonLimit.textContent !== text) this.reasonLimit.textContent = text;
   }
 
   /** Checks quick-pick n (0-based) and moves focus to it; returns false when there is no such pick. */
@@ -268,6 +289,7 @@ export class WarningCard {
     if (!input) return false;
     input.checked = true;
     input.focus();
+    this.fitTextToPick();
     return true;
   }
 
@@ -275,8 +297,22 @@ export class WarningCard {
     return this.pickInputs.find((input) => input.checked)?.value;
   }
 
-  showError(message: string): void {
+  showError(message: string, field: ReasonField = 'warning'): void {
     this.error.textContent = message;
+    if (field === 'text') this.reasonText.setAttribute('aria-invalid', 'true');
+    else this.reasonText.removeAttribute('aria-invalid');
+  }
+
+  /** Where the doctor mends what an error is about: the text field, the first quick reason, or the warning. */
+  control(field: ReasonField): HTMLElement {
+    if (field === 'text') return this.reasonText;
+    if (field === 'pick') return this.pickInputs[0] ?? this.reasonText;
+    return this.root;
+  }
+
+  private clearError(): void {
+    this.error.textContent = '';
+    this.reasonText.removeAttribute('aria-invalid');
   }
 
   /**
@@ -349,5 +385,7 @@ export class WarningCard {
         return label;
       }),
     );
+    // New quick reasons start unchosen: the text gets the whole limit back.
+    this.fitTextToPick();
   }
 }
