@@ -23,6 +23,15 @@ const INPATIENT_ONLY = /住院(?:方可|方能|才可|才能)(?:支付|报销)/;
  */
 const FIRST_PRESCRIPTION_LEVEL = /首次处方[^。；;]*[一二三]级/;
 
+/**
+ * A lower level admitted for a specialty hospital: 「需三级医院眼科或二级及以上眼科专科医院医师处方」 (the five anti-VEGF
+ * eye injections, batch 5 and the 2026-01 re-issue, which also says 三级综合医院眼科). The request does not say what kind
+ * of hospital sent it, so the evaluator asks at that level instead of flagging it.
+ */
+const SPECIALTY_ALTERNATIVE = /或\s*([一二三])级及以上\s*(\p{Script=Han}{1,8}?)专科医院/u;
+
+const LEVEL_OF: Record<string, 1 | 2 | 3> = { 一: 1, 二: 2, 三: 3 };
+
 /** 说明书包含成人用法用量, not its negation (说明书没有/未包含/不含成人用法用量). */
 const ADULT_DOSING = /说明书(?:[^。；;没未不无]{0,6})(?<![没未不无])(包含|含有|有)成人(用法用量|剂量|用量)/;
 
@@ -121,9 +130,17 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
     case 'min_hospital_level': {
       const level = /三级/.test(value) ? 3 : /二级/.test(value) ? 2 : /一级/.test(value) ? 1 : undefined;
       if (!level) return fail('医疗机构级别应为 一级 / 二级 / 三级');
-      if (FIRST_PRESCRIPTION_LEVEL.test(basis))
-        return one('min_hospital_level', { kind: 'min_hospital_level', level, firstPrescriptionOnly: true });
-      return one('min_hospital_level', { kind: 'min_hospital_level', level });
+      const alternative = SPECIALTY_ALTERNATIVE.exec(basis);
+      const alternativeLevel = alternative ? LEVEL_OF[alternative[1]!]! : undefined;
+      return one('min_hospital_level', {
+        kind: 'min_hospital_level',
+        level,
+        ...(FIRST_PRESCRIPTION_LEVEL.test(basis) && { firstPrescriptionOnly: true as const }),
+        ...(alternativeLevel !== undefined &&
+          alternativeLevel < level && {
+            specialtyAlternative: { level: alternativeLevel, specialty: alternative![2]! },
+          }),
+      });
     }
     case 'max_pay_days': {
       const published = days(value);

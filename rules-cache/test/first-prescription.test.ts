@@ -18,7 +18,8 @@ describe('min_hospital_level: 首次处方 is read from the basis', () => {
     expect(parseLimit('min_hospital_level', '三级', basis)).toEqual({
       ok: true,
       kind: 'min_hospital_level',
-      limits: [{ kind: 'min_hospital_level', level: 3 }],
+      // Its eye-hospital alternative is read too (specialty-hospital.test.ts), but no firstPrescriptionOnly.
+      limits: [{ kind: 'min_hospital_level', level: 3, specialtyAlternative: { level: 2, specialty: '眼科' } }],
     });
     expect(parseLimit('min_hospital_level', '二级', '首次处方时需由二级及以上医疗机构专科医师开具处方。')).toEqual({
       ok: true,

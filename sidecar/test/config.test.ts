@@ -198,6 +198,11 @@ describe('config: defaults < file < environment < command line', () => {
     expect(attempt('{"evaluator": {"ruleOverrides": {"GZ10000301004000": {"scenes": [2, 11]}}}}')).toThrow(
       /evaluator\.ruleOverrides\.GZ10000301004000\.scenes\[1\] must be <= 10/,
     );
+    // A specialty hospital is a list of specialties (["眼科"]), not one word.
+    expect(attempt('{"evaluator": {"specialtyHospital": "眼科"}}')).toThrow(
+      /evaluator\.specialtyHospital must be array/,
+    );
+    expect(attempt('{"evaluator": {"specialtyHospital": ["眼科"]}}')).not.toThrow();
     expect(attempt('{"evaluator": {"ageCeilings": {"childMaxYears": "14"}}}')).toThrow(
       /evaluator\.ageCeilings\.childMaxYears must be integer/,
     );

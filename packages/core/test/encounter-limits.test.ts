@@ -161,7 +161,7 @@ describe('min_hospital_level', () => {
   it('the message names the medins_lv code it read and the level it took, so IT can spot a wrong mapping', () => {
     // 法瑞西单抗注射液, 三级: under the ten-grade hospital list 02 would be 三级甲等; the default map reads 二级.
     const [r] = resultsOf(run(lib, { medins_lv: '02', lines: [{ code: 'XS01LAF740G003010181735' }] }), LEVEL);
-    expect(r!.vola_cont).toContain('本机构等级代码 02，按二级医疗机构判断。');
+    expect(r!.vola_cont).toContain('本机构等级代码 02，按二级医疗机构判断，');
     expect(r!.vola_cont).not.toContain('本机构为');
     const [configured] = resultsOf(run(lib, { medins_lv: '3', lines: [{ code: AIDI }] }, { hospitalLevel: 1 }), LEVEL);
     expect(configured!.vola_cont).toBe(

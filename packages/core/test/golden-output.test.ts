@@ -214,11 +214,16 @@ const PINNED = {
   // G04BE) lists the earlier encounter's running 长期医嘱 of one of its drugs (H40-0, the same generic as today's
   // RX40-0, so no clause names the other visit) as 涉及项 (e61c0ac9… → fbe87652…). Nothing else: no request of the set
   // has an outpatient 临时 line with a later stop date, nor a second-line drug of a named therapy in its own history.
+  // Then the anti-VEGF level points read their 「或二级及以上眼科专科医院」 alternative (review F1): 3 药品限医疗机构级别
+  // results at medins_lv 2 (requests 5 and 27: 地塞米松玻璃体内植入剂; 50: 阿柏西普眼内注射溶液) ask instead of tell —
+  // sev_deg 1 → 3, wf_impact reason → confirm, vola_amt 159.75 / 221.82 / 188.68 → 0 (details too), vola_cont naming
+  // the eye hospital and asking to confirm — and so move after the sev 1/2 results of their request (fbe87652… →
+  // b4c4e44d…). Nothing else.
   firstIds: [
     'JR6ddc29dec5228f7eca3f6566',
     'JR37f3913e31facce68d83ae53',
     'JR486cfc5b490469dfaa85e647',
     'JR9776ed7412b04e2f7c033eb2',
   ],
-  digest: 'fbe876527a5a73b26cbee6bf14363b68d86033dfd3f007447f552e2a816089b4',
+  digest: 'b4c4e44da8978157c01f6d54e0f32069525b8ae2f88509598de7f40e9a50e4b2',
 };

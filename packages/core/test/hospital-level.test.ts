@@ -66,3 +66,72 @@ describe('min_hospital_level on a point that binds every prescription', () => {
     expect(flaggedRx(r!)).toEqual(['NEW']);
   });
 });
+
+describe('min_hospital_level with a specialty-hospital alternative (需三级医院眼科或二级及以上眼科专科医院医师处方)', () => {
+  // Review F1, its request: 雷珠单抗注射液 at medins_lv 21 (二级), diabetic macular oedema.
+  const RANIBIZUMAB = 'XS01LAL328B002010104021';
+  const INJECTIONS = {
+    雷珠单抗注射液: RANIBIZUMAB,
+    康柏西普眼用注射液: 'XS01LAK119B023010109681',
+    阿柏西普眼内注射溶液: 'XS01LAA308G003010104021',
+    法瑞西单抗注射液: FARICIMAB,
+    地塞米松玻璃体内植入剂: 'XS01LXD085J005010178976',
+  };
+  const inject = (code: string, medins_lv: string, config?: Parameters<typeof run>[2]) =>
+    resultsOf(
+      run(
+        lib,
+        { diagnoses: ['E11.300x001', 'H35.800x'], medins_lv, lines: [{ code, rx_id: 'INJ', pric: 1500 }] },
+        config,
+      ),
+      LEVEL,
+    );
+
+  it('at a 二级 hospital asks to confirm (sev 3, confirm, no amount), naming the eye hospital the basis admits', () => {
+    const [r, ...rest] = inject(RANIBIZUMAB, '21');
+    expect(rest).toEqual([]);
+    expect([r!.sev_deg, r!.wf_impact, r!.vola_amt]).toEqual(['3', 'confirm', 0]);
+    expect(flaggedRx(r!)).toEqual(['INJ']);
+    expect(r!.vola_cont).toBe(
+      '【雷珠单抗注射液】限三级及以上医疗机构或二级及以上眼科专科医院使用，本机构等级代码 21，按二级医疗机构判断，请确认本院是否为眼科专科医院。',
+    );
+    // Its 依据 says the same.
+    expect(r!.vola_evid).toContain('需三级医院眼科或二级及以上眼科专科医院医师处方');
+  });
+
+  it('below 二级 it is 明确违规 as before (sev 1, the line’s amount), the message naming the alternative too', () => {
+    const [r] = inject(RANIBIZUMAB, '11');
+    expect([r!.sev_deg, r!.wf_impact, r!.vola_amt]).toEqual(['1', 'reason', 1500]);
+    expect(r!.vola_cont).toBe(
+      '【雷珠单抗注射液】限三级及以上医疗机构或二级及以上眼科专科医院使用，本机构等级代码 11，按一级医疗机构判断。',
+    );
+    expect(inject(RANIBIZUMAB, '31')).toEqual([]);
+  });
+
+  it('every one of the five injections reads so', () => {
+    for (const [name, code] of Object.entries(INJECTIONS)) {
+      expect(
+        inject(code, '2').map((r) => [r.sev_deg, r.vola_cont.includes('二级及以上眼科专科医院')]),
+        name,
+      ).toEqual([['3', true]]);
+      expect(
+        inject(code, '1').map((r) => r.sev_deg),
+        name,
+      ).toEqual(['1']);
+    }
+  });
+
+  it('a workstation that says it is an eye hospital (specialtyHospital) is not asked at 二级, and still told below it', () => {
+    const eyeHospital = { specialtyHospital: ['眼科'] };
+    expect(inject(RANIBIZUMAB, '21', eyeHospital)).toEqual([]);
+    expect(inject(RANIBIZUMAB, '21', { hospitalLevel: 2, specialtyHospital: ['眼科'] })).toEqual([]);
+    expect(inject(RANIBIZUMAB, '11', eyeHospital).map((r) => r.sev_deg)).toEqual(['1']);
+    // Another specialty does not meet it.
+    expect(inject(RANIBIZUMAB, '21', { specialtyHospital: ['口腔科'] }).map((r) => r.sev_deg)).toEqual(['3']);
+  });
+
+  it('a workstation severity override still wins', () => {
+    const override = { ruleOverrides: { [LEVEL]: { severity: 1 as const } } };
+    expect(inject(RANIBIZUMAB, '21', override).map((r) => [r.sev_deg, r.wf_impact])).toEqual([['1', 'reason']]);
+  });
+});

@@ -125,21 +125,37 @@ function hadBefore(line: Line, lines: readonly Line[]): boolean {
  * 药品限医疗机构级别: the hospital's level is below the limit; unknown level does not fire. A point whose basis binds
  * the first prescription only (firstPrescriptionOnly) does not fire on a line the patient already had the drug
  * before (hadBefore): a refill at a level-1 hospital after a first prescription elsewhere (a refinement of rules.md,
- * see packages/core/README.md).
+ * see packages/core/README.md). A point whose basis also admits a specialty hospital from a lower level
+ * (specialtyAlternative: 三级医院眼科或二级及以上眼科专科医院) is met there when the workstation says it is one
+ * (`specialtyHospital`); otherwise, since the request cannot say, a hospital at that level is asked to confirm (sev 3)
+ * rather than told it broke the limit, and one below it is flagged as before.
  */
 export const checkHospitalLevel: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'min_hospital_level') return undefined;
-  return flagCurrentLines(
+  const alternative = limit.specialtyAlternative;
+  const allowed = alternative
+    ? `${LEVEL_NAME[limit.level]}及以上医疗机构或${LEVEL_NAME[alternative.level]}及以上${alternative.specialty}专科医院`
+    : `${LEVEL_NAME[limit.level]}及以上医疗机构`;
+  const isSpecialty = alternative !== undefined && ctx.config.specialtyHospital.includes(alternative.specialty);
+  /** At the alternative's level: perhaps the specialty hospital the basis admits. */
+  const mayBeSpecialty = (level: number) => alternative !== undefined && level >= alternative.level;
+  const hits = flagCurrentLines(
     lines,
     (line) => {
       if (limit.firstPrescriptionOnly && hadBefore(line, lines)) return undefined;
       const level = hospitalLevel(line.encounter, ctx.config);
       if (level === undefined || level >= limit.level) return undefined;
-      return levelFact(line.encounter, level, ctx.config);
+      const fact = levelFact(line.encounter, level, ctx.config);
+      if (!mayBeSpecialty(level)) return fact;
+      if (isSpecialty) return undefined;
+      return `${fact}，请确认本院是否为${alternative!.specialty}专科医院`;
     },
-    (fact, line) => `${itemLabel(entry, line)}限${LEVEL_NAME[limit.level]}及以上医疗机构使用，${fact}。`,
+    (fact, line) => `${itemLabel(entry, line)}限${allowed}使用，${fact}。`,
   );
+  // A hit is one encounter, so one hospital: it either asks or tells.
+  for (const hit of hits ?? []) if (mayBeSpecialty(hospitalLevel(hit.encounter, ctx.config)!)) hit.asks = true;
+  return hits;
 };
 
 export function isInternetVisit(e: Encounter, config: EvaluatorConfig): boolean {

@@ -22,6 +22,11 @@ export interface Hit {
   fact: string;
   /** False when a flagged line's amount could not be computed (no sumamt and no pric): vola_amt_stas 0. */
   amountComputed: boolean;
+  /**
+   * The limit may be met by a fact the request does not carry (a 二级 hospital that may be the eye hospital the basis
+   * admits): like a text-only indication, the finding asks for confirmation (sev 3, confirm, amount 0).
+   */
+  asks?: true;
   /** Distinguishes several findings of one rule-level rule in one encounter (part of jr_id). */
   discriminator?: string;
   /**

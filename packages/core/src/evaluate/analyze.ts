@@ -94,13 +94,15 @@ function toFinding(
   const kp = entry?.kp;
   const override = effectiveRule(rule, config).override;
   const textOnly = kp !== undefined && isTextOnlyIndication(kp.limit);
-  // The workstation's choice first; else a text-only indication is a 轻度可疑 reminder, else the point's severity,
-  // else the rule's.
-  const severity: Severity = override?.severity ?? (textOnly ? 3 : (kp?.severity ?? rule.severity));
+  // A text-only indication, or a hit that cannot tell whether the limit is met (Hit.asks), only asks.
+  const asks = textOnly || hit.asks === true;
+  // The workstation's choice first; else a question is a 轻度可疑 reminder, else the point's severity, else the
+  // rule's.
+  const severity: Severity = override?.severity ?? (asks ? 3 : (kp?.severity ?? rule.severity));
   // The impact: the workstation's, else one the library chose for the rule (not its severity's default), else the
   // default of the severity in force (rules.md: reason for 1 and 2, confirm for 3) — so a severity changed by the
-  // workstation or the point brings its impact along. A text-only indication only asks for confirmation.
-  const ruleChoseImpact = !textOnly && rule.impact !== defaultImpact(rule.severity);
+  // workstation or the point brings its impact along. A question only asks for confirmation.
+  const ruleChoseImpact = !asks && rule.impact !== defaultImpact(rule.severity);
   const impact: WorkflowImpact = override?.impact ?? (ruleChoseImpact ? rule.impact : defaultImpact(severity));
   const flagged = hit.flagged;
   const involved = hit.involved;
@@ -109,9 +111,9 @@ function toFinding(
   const lines: FindingLine[] = new Array(flagged.length + involved.length);
   for (let i = 0; i < flagged.length; i++) {
     const f = flagged[i]!;
-    if (!textOnly) amount += f.amount;
+    if (!asks) amount += f.amount;
     rxIds[i] = f.line.rxId;
-    lines[i] = { rxId: f.line.rxId, itemType: 1, amount: textOnly ? 0 : round2(f.amount) };
+    lines[i] = { rxId: f.line.rxId, itemType: 1, amount: asks ? 0 : round2(f.amount) };
   }
   for (let i = 0; i < involved.length; i++) {
     lines[flagged.length + i] = { rxId: involved[i]!.rxId, itemType: 2, amount: 0 };

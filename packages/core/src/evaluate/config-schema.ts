@@ -31,6 +31,7 @@ export const evaluatorConfigSchema = {
     },
     hospitalLevel: level,
     medinsLevelMap: { type: 'object', additionalProperties: level },
+    specialtyHospital: codes,
     internetVisit: {
       type: 'object',
       additionalProperties: false,

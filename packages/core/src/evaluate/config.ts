@@ -12,6 +12,12 @@ export interface EvaluatorConfig {
   hospitalLevel?: 1 | 2 | 3;
   /** medins_lv code → level (1 一级, 2 二级, 3 三级). */
   medinsLevelMap: Record<string, 1 | 2 | 3>;
+  /**
+   * The specialties this hospital is a 专科医院 of (["眼科"] for an eye hospital). A level limit whose basis admits
+   * such a hospital from a lower level (需三级医院眼科或二级及以上眼科专科医院医师处方) is then met at that level; the
+   * request cannot tell, so without it the point asks the doctor to confirm.
+   */
+  specialtyHospital: string[];
   /** What identifies an internet-hospital visit. */
   internetVisit: { medTypes: string[]; deptCodes: string[]; medinsCodes: string[] };
   /**
@@ -49,6 +55,7 @@ export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
     '32': 3,
     '33': 3,
   },
+  specialtyHospital: [],
   internetVisit: { medTypes: ['9901'], deptCodes: [], medinsCodes: [] },
   payDays: { episodeGapDays: 30 },
   ruleOverrides: {},

@@ -102,9 +102,18 @@ export type Limit =
   /**
    * 药品限医疗机构级别. `firstPrescriptionOnly`: the basis restricts only the first prescription
    * (首次处方时需由二级及以上医疗机构专科医师开具处方, read at import), so a patient who already had the drug may get
-   * it anywhere.
+   * it anywhere. `specialtyAlternative`: the basis also admits a specialty hospital from a lower level
+   * (需三级医院眼科或二级及以上眼科专科医院医师处方 → level 2, specialty 眼科, read at import). The request does not say
+   * what kind of hospital it comes from, so between the two levels the point asks for confirmation unless the
+   * workstation's `specialtyHospital` setting names the specialty. Absent: the level alone, as in libraries built
+   * before it was read.
    */
-  | { kind: 'min_hospital_level'; level: 1 | 2 | 3; firstPrescriptionOnly?: true }
+  | {
+      kind: 'min_hospital_level';
+      level: 1 | 2 | 3;
+      firstPrescriptionOnly?: true;
+      specialtyAlternative?: { level: 1 | 2 | 3; specialty: string };
+    }
   /**
    * 限支付天数: N days, counted as `count` says. Absent: rules.md's count, the distinct calendar days of use of the
    * point's codes over every line of the patient (current and context), beyond the N-th.
