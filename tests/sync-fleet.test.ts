@@ -172,16 +172,16 @@ describe('prealert push and fleet status', () => {
     // The library itself, not only its name: two hosts running one library show one sha256 and one count.
     const pushed = v2Sha().slice(0, 12);
     expect(states.map((s) => [s.sha256, s.knowledge_points, s.stale_policy, s.held_back])).toEqual([
-      [pushed, 3492, 'serve', []],
-      [pushed, 3492, 'serve', []],
-      [null, 3492, 'serve', []],
+      [pushed, 3495, 'serve', []],
+      [pushed, 3495, 'serve', []],
+      [null, 3495, 'serve', []],
       [null, null, null, []],
     ]);
     const table = prealert(['fleet', 'status', '--hosts', hostsFile]);
     expect(table.stdout).toContain('3/4 hosts ready');
     expect(table.stdout).toMatch(/sha256.*points.*when stale.*held back/);
     expect(rowOf(table.stdout, hosts[0]!.url.replace('http://', ''))).toMatch(
-      new RegExp(`${pushed}.*3492.*push.*never.*serve.*ready`),
+      new RegExp(`${pushed}.*3495.*push.*never.*serve.*ready`),
     );
   });
 

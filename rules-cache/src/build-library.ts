@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule, Severity } from '@prealert/core';
 import { formatDay, parseLocalTime, stableHash } from '@prealert/core';
 import { quietWithSecondLineCarried } from './indication-diagnoses';
+import { VISIT_TYPE_RULE_ID, VISIT_TYPE_RULE_NAME, withoutRestatedVisitLimits } from './inpatient-only-points';
 import { parseLimit } from './limit-parser';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 import {
@@ -119,7 +120,17 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   const points: KnowledgePoint[] = [];
   /** Interval points read out of pay-days prose (评定间隔时间不短于14天), dropped if a point of their own says the same. */
   const fromProse = new Set<KnowledgePoint>();
+  /** Visit-type points read out of another rule's text (住院方可支付), filed under the visit-type rule. */
+  const inpatientOnly = new Set<KnowledgePoint>();
   const named: NamedPoint[] = [];
+  const ruleFor = (id: string, name: string, kind: CheckKind, gzCode: string | null | undefined): Rule => {
+    let rule = rules.get(id);
+    if (!rule) {
+      rule = makeRule({ id, name, kind, ruleClass: ruleClassOf(gzCode, framework) });
+      rules.set(id, rule);
+    }
+    return rule;
+  };
   for (const { file, row, record, local } of chosen) {
     const parsed = parseLimit(record.limit_type, record.limit_value, record.basis ?? '');
     if (!parsed.ok) {
@@ -137,26 +148,21 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       continue;
     }
     const ruleId = ruleIdFor(record);
-    let rule = rules.get(ruleId);
-    if (!rule) {
-      rule = makeRule({
-        id: ruleId,
-        name: framework.get(ruleId)?.name ?? record.rule_name,
-        kind: parsed.kind as CheckKind,
-        ruleClass: ruleClassOf(record.gz_code, framework),
-      });
-      rules.set(ruleId, rule);
-    }
+    const rule = ruleFor(ruleId, framework.get(ruleId)?.name ?? record.rule_name, parsed.kind, record.gz_code);
     const baseKey = `${record.rule_name}\u0001${record.item_name}`;
     parsed.limits.forEach((limit, i) => {
+      const readFromText = limit.kind === 'visit_type' && parsed.kind !== 'visit_type';
+      const pointRule = readFromText
+        ? ruleFor(VISIT_TYPE_RULE_ID, VISIT_TYPE_RULE_NAME, 'visit_type', undefined)
+        : rule;
       const point: KnowledgePoint = {
         id: '',
-        ruleId,
+        ruleId: pointRule.id,
         itemName: record.item_name,
         itemType: record.item_type ?? '',
         codes: record.codes.map((c) => c.trim()),
         limit,
-        ...pointSeverity(rule, limit.kind),
+        ...pointSeverity(pointRule, limit.kind),
         limitText: record.limit_value === null || record.limit_value === undefined ? '' : String(record.limit_value),
         basis: record.basis ?? '',
         source: sourceName(file),
@@ -167,6 +173,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       if (record.effective_from) point.effectiveFrom = record.effective_from;
       if (record.effective_to) point.effectiveTo = record.effective_to;
       if (i > 0 && parsed.kind === 'max_pay_days' && limit.kind === 'max_qty_per_n_days') fromProse.add(point);
+      if (readFromText) inpatientOnly.add(point);
       points.push(point);
       const rest = [record.gz_code, record.item_type, record.basis, record.effective_from, record.effective_to];
       named.push({
@@ -182,6 +189,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   if (issues.length > 0) return { ok: false, issues };
   assignIds(named);
   withoutRestatedIntervals(points, fromProse);
+  withoutRestatedVisitLimits(points, inpatientOnly);
   mappedIndicationsReplaceTextOnly(points);
   quietWhereSecondLineDecides(points);
   if (options.seedRules !== false)

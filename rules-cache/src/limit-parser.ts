@@ -14,7 +14,17 @@ const DRUG_CODE = /^(?:X[A-Z0-9]{22}|Z[A-Z0-9]{19})$/;
 
 const AGE_GROUPS = { 新生儿: 'neonate', 婴幼儿: 'infant', 儿童: 'child' } as const;
 
-const INPATIENT_ONLY = /住院(?:方可|方能|才可|才能)(?:支付|报销)/;
+/**
+ * An inpatient-only sentence inside a pay-days or indication text: 「住院方可支付」 (six 2026-01 pay-days texts,
+ * 注射用重组人脑利钠肽 in batch 14) and 「…的住院患者方予支付」 (the nutrition infusions of batch 13). It is a visit-type
+ * limit of its own, filed by buildLibrary under the visit-type rule as batch 4 files the same sentence.
+ */
+const INPATIENT_ONLY = /住院(?:患者)?(?:方可|方能|方予|才可|才能)(?:支付|报销)/;
+
+/** The visit-type limit an inpatient-only sentence adds to the point's own, if its text has one. */
+function withInpatientOnly(limit: Limit, text: string): Limit[] {
+  return INPATIENT_ONLY.test(text) ? [limit, { kind: 'visit_type', allowEmergency: false }] : [limit];
+}
 
 /**
  * The level binds the first prescription only: 「首次处方时需由二级及以上医疗机构专科医师开具处方」 (度拉糖肽,
@@ -158,10 +168,7 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
           : undefined;
       const payDays: Limit = { kind: 'max_pay_days', days: n, ...payDaysCount(`${value}\n${basis}`) };
       // "住院方可支付，单次最多支付14天" (six injections, 2026-01 wording): an outpatient use is not paid at all.
-      const limits: Limit[] = INPATIENT_ONLY.test(basis)
-        ? [payDays, { kind: 'visit_type', allowEmergency: false }]
-        : [payDays];
-      return { ok: true, kind: 'max_pay_days', limits, ...(note && { note }) };
+      return { ok: true, kind: 'max_pay_days', limits: withInpatientOnly(payDays, basis), ...(note && { note }) };
     }
     case 'max_pay_days_text': {
       // Published as prose (batch 8 services): the total course becomes max_pay_days (a span where it is a
@@ -216,14 +223,16 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
       const [text, icd] = value.split(/\s*(?:\||ICD[:：])\s*/i);
       const icdPrefixes = icd ? codeList(icd) : [];
       const quiet = icdPrefixes.length === 0 ? quietIndication((text ?? '').trim(), basis) : { prefixes: [] };
-      return one('indication', {
+      const indication: Limit = {
         kind: 'indication',
         text: (text ?? '').trim() || basis,
         icdPrefixes,
         ...(quiet.prefixes.length > 0 && { quietIcdPrefixes: quiet.prefixes }),
         ...(quiet.minAgeYears !== undefined && { quietMinAgeYears: quiet.minAgeYears }),
         ...(quiet.priorClasses !== undefined && { quietPriorClasses: quiet.priorClasses }),
-      });
+      };
+      // 「…的住院患者方予支付」: the diagnosis stays a question, the setting is a fact the request carries.
+      return { ok: true, kind: 'indication', limits: withInpatientOnly(indication, `${text ?? ''}\n${basis}`) };
     }
     case 'dept_limit': {
       const codes = codeList(value);

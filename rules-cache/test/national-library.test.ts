@@ -42,7 +42,9 @@ describe('embedded national library', () => {
     // 1,183 + 1,509 + 795 records. 4 prose pay-day points of batch 8 also name an interval (评定间隔时间不短于14天,
     // 每周最多支付一次), but each interval is also published as a 周期超频次 point of its own, which decides it alone.
     const records = 1183 + 1509 + 795;
-    expect(published.knowledgePoints.length).toBe(records);
+    // Four indication texts of batches 13 and 14 say 住院患者方予支付 / 住院方可支付 for codes no batch-4 point of
+    // 药品限就医方式 names: each also becomes a visit-type point (below).
+    expect(published.knowledgePoints.length).toBe(records + 4);
     const frequency = (name: string) =>
       published.knowledgePoints.filter((kp) => kp.itemName === name && kp.limit.kind === 'max_qty_per_n_days');
     expect(frequency('手功能评定').map((kp) => kp.limitText)).toEqual(['1/14天']);
@@ -55,7 +57,7 @@ describe('embedded national library', () => {
       age_group: 312,
       age_range: 1,
       insurance_type: 12,
-      visit_type: 35,
+      visit_type: 35 + 4,
       min_hospital_level: 61,
       max_pay_days: 41,
       max_qty_per_period: 67,
@@ -74,21 +76,35 @@ describe('embedded national library', () => {
     // One unrevised point names only codes a revised point of the same rule and kind now holds, under another
     // spelling of the drug (小儿清热止咳口服液(小儿清热止咳合剂) beside the revised 小儿清热止咳合剂(小儿清热止咳口服液)):
     // the revision is the rule's word on them, so that point goes and its codes meet one point each.
-    // Six revised pay-day points say "住院方可支付，单次最多支付N天": each also becomes a visit-type point (住院).
-    expect(revised.knowledgePoints.length).toBe(published.knowledgePoints.length - 1 + 6);
-    const inpatientOnly = revised.knowledgePoints.filter(
-      (kp) => kp.ruleId === 'GZ10000101010000' && kp.limit.kind === 'visit_type',
-    );
-    expect(inpatientOnly.map((kp) => kp.itemName).sort()).toEqual(
-      [
-        '注射用丹参多酚酸',
-        '注射用益气复脉(冻干)',
-        '注射用重组人脑利钠肽',
-        '注射用黄芪多糖',
-        '银杏二萜内酯葡胺注射液',
-        '银杏内酯注射液',
-      ].sort(),
-    );
+    // Six revised pay-day points say "住院方可支付，单次最多支付N天": each also becomes a visit-type point (住院). Of
+    // the indication texts, three now name codes no visit-type point holds (the revision moved them out of their
+    // siblings' batch-4 points), and one (利钠肽) names only codes a revised pay-days text already gave one.
+    expect(revised.knowledgePoints.length).toBe(published.knowledgePoints.length - 4 - 1 + 6 + 3);
+    const inpatientOnly = (lib: typeof published) =>
+      lib.knowledgePoints
+        .filter((kp) => kp.limit.kind === 'visit_type' && kp.batch !== 4)
+        .map((kp) => `${kp.ruleId} ${kp.itemName} 第${kp.batch}批 ${kp.codes.join(',')}`);
+    // Filed under 药品限就医方式 as batch 4 files the same sentence, never under the rule of the text it was read
+    // from (review F6: 药品限支付疗程), each keeping only the codes no other visit-type point holds (review F5).
+    expect(inpatientOnly(revised)).toEqual([
+      'PA-DRUG-VISIT-TYPE 银杏二萜内酯葡胺注射液 第6批 ZA12HAY0771010101463,ZA12HAY0771020101463,ZA12HAY0771030101463',
+      'PA-DRUG-VISIT-TYPE 银杏内酯注射液 第6批 ZA12HAY0759010106725,ZA12HAY0759020106725,ZA12HAY0759020206725,ZA12HAY0759030106725',
+      'PA-DRUG-VISIT-TYPE 注射用丹参多酚酸 第6批 ZA12GAZ0555010100940,ZA12GAZ0555010200940',
+      'PA-DRUG-VISIT-TYPE 注射用黄芪多糖 第6批 ZC02AAZ0407010100869,ZC02AAZ0407010200869,ZC02AAZ0407020100869',
+      'PA-DRUG-VISIT-TYPE 注射用益气复脉(冻干) 第6批 ZA09HAZ0413010100940,ZA09HAZ0413010200940',
+      'PA-DRUG-VISIT-TYPE 注射用重组人脑利钠肽 第6批 XC01EBC109B001010102049,XC01EBC109B001010106553,XC01EBC109B001020102049',
+      'PA-DRUG-VISIT-TYPE 复方氨基酸注射液(15AA-SF) 第13批 XB05BAF145B002010101949',
+      'PA-DRUG-VISIT-TYPE 复方氨基酸注射液(9AA-SF) 第13批 XB05BAF164B002010101949',
+      'PA-DRUG-VISIT-TYPE 结构脂肪乳注射液(C6～24) 第13批 XB05BAJ113B002010110137',
+    ]);
+    expect(inpatientOnly(published)).toEqual([
+      'PA-DRUG-VISIT-TYPE 复方氨基酸注射液(15AA) 第13批 XB05BAF145B002010104051',
+      'PA-DRUG-VISIT-TYPE 复方氨基酸注射液(6AA) 第13批 XB05BAF162B002010104051',
+      'PA-DRUG-VISIT-TYPE 结构脂肪乳注射液(C6～24) 第13批 XB05BAJ113B002010102180,XB05BAJ113B002010110137,XB05BAJ113B002010178432',
+      'PA-DRUG-VISIT-TYPE 注射用重组人脑利钠肽 第14批 XC01EBC109B001010102049,XC01EBC109B001010106553,XC01EBC109B001020102049',
+    ]);
+    // They keep the ids they had under the rule of their text: stored figures by kp_id still find them.
+    expect(revised.knowledgePoints.find((kp) => kp.id === 'kp-e16bd409405aaab5-2')?.ruleId).toBe('PA-DRUG-VISIT-TYPE');
     const namingCode = (lib: typeof published, code: string) =>
       lib.knowledgePoints.filter((kp) => kp.ruleId === 'GZ10000301002000' && kp.codes.includes(code));
     expect(namingCode(published, 'ZA06DAX0489010100430').map((kp) => kp.itemName)).toEqual([
@@ -115,6 +131,10 @@ describe('embedded national library', () => {
     );
     // 397 records; six of them also give a visit-type point (住院方可支付).
     expect(revisedPoints).toHaveLength(397 + 6);
+    expect(revised.rules.find((r) => r.id === 'PA-DRUG-VISIT-TYPE')).toMatchObject({
+      name: '药品限就医方式',
+      severity: 1,
+    });
   });
 
   it('names rules from the 79-rule framework and compiles into a code index', () => {

@@ -190,7 +190,7 @@ describe('住院方可支付 in a pay-days basis', () => {
   const GINKGOLIDE = 'ZA12HAY0759010106725';
   const PAY_COURSE = 'GZ10000101010000';
   const visitResults = (spec: Parameters<typeof run>[1]) =>
-    resultsOf(run(lib, spec), PAY_COURSE).filter((r) => r.vola_cont.includes('限住院患者使用'));
+    resultsOf(run(lib, spec)).filter((r) => r.vola_cont.includes('限住院患者使用'));
 
   it('an outpatient or emergency use is 明确违规; an inpatient one is not', () => {
     const [r] = visitResults({ lines: [{ code: GINKGOLIDE, rx_id: 'G1' }] });
@@ -199,6 +199,15 @@ describe('住院方可支付 in a pay-days basis', () => {
     expect(r!.vola_cont).toContain('本次为门诊就诊');
     expect(visitResults({ med_type: '13', lines: [{ code: GINKGOLIDE }] })).toHaveLength(1);
     expect(visitResults({ med_mdtrt_type: '2', med_type: '21', lines: [{ code: GINKGOLIDE }] })).toEqual([]);
+  });
+
+  it('is filed under 药品限就医方式, as batch 4 files the same sentence, not under 药品限支付疗程', () => {
+    // Review F6: the doctor was asked for a reason against 「药品限支付疗程」 on the first day of use, and the
+    // 医保办's figures by rule counted a 就医方式 violation under 支付疗程.
+    const results = resultsOf(run(lib, { lines: [{ code: GINKGOLIDE, rx_id: 'G1' }] }));
+    expect(results.map((r) => [r.rule_id, r.rule_name, r.sev_deg])).toEqual([[VISIT, '药品限就医方式', '1']]);
+    expect(results[0]!.vola_cont).toBe('【银杏内酯注射液】限住院患者使用，本次为门诊就诊（普通门诊，医疗类别 11）。');
+    expect(resultsOf(run(lib, { lines: [{ code: GINKGOLIDE }] }), PAY_COURSE)).toEqual([]);
   });
 
   it('is read from the basis only where it says so: 天麻素注射液 (支付不超过14天) has no visit limit', () => {
@@ -211,5 +220,32 @@ describe('住院方可支付 in a pay-days basis', () => {
       date: `2026-11-${String(i + 6).padStart(2, '0')} 09:00:00`,
     }));
     expect(resultsOf(run(lib, { lines: days }), PAY_COURSE)).toHaveLength(1);
+  });
+});
+
+describe('住院患者方予支付 in an indication text', () => {
+  // Batch 13: 复方氨基酸注射液(15AA-SF) 「限有明确的肝硬化、重症肝炎和肝昏迷诊断证据的患者。需经营养风险筛查,…补充足够营养的
+  // 住院患者方予支付。」, the sentence its sibling 15AA carries in batch 4 as a 药品限就医方式 point (review F5).
+  const AA15_SF = 'XB05BAF145B002010101949';
+  const AA15 = 'XB05BAF145B002010100269';
+  const INDICATION = 'GZ10000101008000';
+  const cirrhosis = { diagnoses: ['K74.600'] };
+
+  it('an outpatient line gets the visit-type reminder its sibling gets, and not the text-only question as well', () => {
+    for (const code of [AA15_SF, AA15]) {
+      const results = resultsOf(run(lib, { ...cirrhosis, lines: [{ code, rx_id: 'AA', pric: 40 }] }));
+      expect(
+        results.map((r) => [r.rule_id, r.sev_deg, r.wf_impact, r.vola_amt]),
+        code,
+      ).toEqual([[VISIT, '1', 'reason', 40]]);
+      expect(results[0]!.vola_cont).toContain('限住院患者使用，本次为门诊就诊');
+    }
+  });
+
+  it('an inpatient line is asked to confirm the restriction only, as before', () => {
+    const results = resultsOf(
+      run(lib, { ...cirrhosis, med_mdtrt_type: '2', med_type: '21', lines: [{ code: AA15_SF }] }),
+    );
+    expect(results.map((r) => [r.rule_id, r.sev_deg, r.wf_impact])).toEqual([[INDICATION, '3', 'confirm']]);
   });
 });

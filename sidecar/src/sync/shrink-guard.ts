@@ -1,6 +1,6 @@
 /**
  * A library that would leave a workstation with less than half of the knowledge points it had is almost always a
- * mistake (a bundle built from local.csv alone: 3,492 national points become 1, and every national reminder goes),
+ * mistake (a bundle built from local.csv alone: 3,495 national points become 1, and every national reminder goes),
  * and nothing downstream notices: the bundle verifies, the push succeeds, the workstation answers nothing. A real
  * re-issue drops a few points, never half, so half is where `bundle build` and `push` stop without --allow-shrink.
  */
