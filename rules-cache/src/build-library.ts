@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule, Severity } from '@prealert/core';
 import { formatDay, parseLocalTime, stableHash } from '@prealert/core';
+import { leftOutNotes, type PointOrigin, shortCodeListNotes } from './import-notes';
 import { quietWithSecondLineCarried } from './indication-diagnoses';
 import { VISIT_TYPE_RULE_ID, VISIT_TYPE_RULE_NAME, withoutRestatedVisitLimits } from './inpatient-only-points';
 import { parseLimit } from './limit-parser';
@@ -122,6 +123,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   const fromProse = new Set<KnowledgePoint>();
   /** Visit-type points read out of another rule's text (住院方可支付), filed under the visit-type rule. */
   const inpatientOnly = new Set<KnowledgePoint>();
+  const origins = new Map<KnowledgePoint, PointOrigin>();
   const named: NamedPoint[] = [];
   const ruleFor = (id: string, name: string, kind: CheckKind, gzCode: string | null | undefined): Rule => {
     let rule = rules.get(id);
@@ -174,6 +176,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       if (record.effective_to) point.effectiveTo = record.effective_to;
       if (i > 0 && parsed.kind === 'max_pay_days' && limit.kind === 'max_qty_per_n_days') fromProse.add(point);
       if (readFromText) inpatientOnly.add(point);
+      origins.set(point, { file, row, local: local === true });
       points.push(point);
       const rest = [record.gz_code, record.item_type, record.basis, record.effective_from, record.effective_to];
       named.push({
@@ -190,6 +193,11 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   assignIds(named);
   withoutRestatedIntervals(points, fromProse);
   withoutRestatedVisitLimits(points, inpatientOnly);
+  // Before a local mapping takes codes from a text-only point: that is the mapping's choice, not a short list.
+  notes.push(
+    ...leftOutNotes([...options.sources, ...(options.revisions ?? [])]),
+    ...shortCodeListNotes(points, origins, rules),
+  );
   mappedIndicationsReplaceTextOnly(points);
   quietWhereSecondLineDecides(points);
   if (options.seedRules !== false)

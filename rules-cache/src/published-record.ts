@@ -39,4 +39,9 @@ export interface RecordSource {
   records: { row: number; record: PublishedRecord }[];
   /** A local CSV: its rows are kept and re-sorted by hand, so nothing may hang on their order (ids of its points). */
   local?: boolean;
+  /**
+   * Records the file says it left out (`meta.left_out` of the 2026-01 re-issue: points whose limit could not be joined
+   * unambiguously): they are not in it, so the originals stand, and the import reports the count.
+   */
+  leftOut?: number;
 }

@@ -50,5 +50,9 @@ export function readPublishedJson(text: string, file: string): ImportResult<Reco
     if (bad.length > 0) issues.push(...bad);
     else records.push({ row, record });
   });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: { file, records } };
+  if (issues.length > 0) return { ok: false, issues };
+  const leftOut = isObject(parsed) && isObject(parsed.meta) ? parsed.meta.left_out : undefined;
+  if (typeof leftOut === 'number' && Number.isInteger(leftOut) && leftOut > 0)
+    return { ok: true, value: { file, records, leftOut } };
+  return { ok: true, value: { file, records } };
 }

@@ -1,4 +1,4 @@
-import { compileLibrary, type LibraryData } from '@prealert/core';
+import { compileLibrary, type LibraryData, libraryCoverage } from '@prealert/core';
 import { describe, expect, it } from 'vitest';
 import {
   BundleError,
@@ -36,6 +36,9 @@ describe('a packed library', () => {
     expect(lazy.knowledgePointCount).toBe(whole.knowledgePointCount);
     expect(lazy.codeCount).toBe(whole.codeCount);
     expect(lazy.ruleLevel).toEqual(whole.ruleLevel);
+    // What /v1/status says the points can check, counted as they were read: no point is decoded for it.
+    expect(lazy.coverage).toEqual(libraryCoverage(national.knowledgePoints));
+    expect(whole.coverage).toEqual(lazy.coverage);
     const codes = new Set(national.knowledgePoints.flatMap((kp) => kp.codes));
     let shared = 0;
     for (const code of codes) {

@@ -1,4 +1,4 @@
-import { type CompiledLibrary, compileLibrary, type LibraryData } from '@prealert/core';
+import { type CompiledLibrary, compileLibrary, type LibraryCoverage, type LibraryData } from '@prealert/core';
 import type { PackedLibrary } from '@prealert/rules-cache';
 
 export interface LibraryInfo {
@@ -9,6 +9,8 @@ export interface LibraryInfo {
   activated_at: string;
   knowledge_points: number;
   rules: number;
+  /** What its points can check: text only, on a fallback, by a workstation setting (core's LibraryCoverage). */
+  coverage: LibraryCoverage;
 }
 
 /**
@@ -51,6 +53,7 @@ export class LibraryHolder {
         activated_at: (info.activatedAt ?? new Date()).toISOString(),
         knowledge_points: compiled.knowledgePointCount,
         rules: compiled.ruleCount,
+        coverage: compiled.coverage,
       },
     };
     this.active = active;

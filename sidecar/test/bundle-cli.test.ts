@@ -151,10 +151,16 @@ describe('bundle build --parent and bundle verify --parent against the national 
   ].map((f) => path.join(N, f));
   const REVISION = ['--revision', path.join(N, 'revision_2026_01_knowledge_points.json')];
   const channel = path.join(work, 'channel');
-  // The one national record whose limit contradicts its basis, read by the basis: every build from these sources says so.
-  const BASIS_NOTE = `warning: ${path.join(N, 'revision_2026_01_knowledge_points.json')}:`;
+  // What every build from these sources notes about them (the national record whose limit contradicts its basis,
+  // the re-issue's left-out points, short code lists): stripped where a test looks at the other warnings.
+  const escaped = N.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const importNotes = new RegExp(
+    `^warning: ${escaped}/\\S+\\.json:\\d+ (limit_value|meta\\.left_out|codes): .*\n`,
+    'gm',
+  );
   const basisNote = new RegExp(
-    `^${BASIS_NOTE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d+ limit_value: 限支付疗程 limit_value "15天" 与依据所写 14 天不一致，按依据 14 天\n`,
+    `^warning: ${escaped}/revision_2026_01_knowledge_points\\.json:\\d+ limit_value: 限支付疗程 limit_value "15天" 与依据所写 14 天不一致，按依据 14 天\n`,
+    'm',
   );
 
   beforeAll(() => {
@@ -181,7 +187,7 @@ describe('bundle build --parent and bundle verify --parent against the national 
     expect(result.code).toBe(0);
     expect(result.stderr).not.toContain('national knowledge points');
     expect(result.stderr).toMatch(basisNote);
-    expect(result.stderr.replace(basisNote, '')).toMatch(
+    expect(result.stderr.replace(importNotes, '')).toMatch(
       /^warning: 1 knowledge point\(s\) of prov-2026\.12a are not in prov-2026\.12c \(\d+ points before, \d+ now\): 阿瑞匹坦注射液 \(kp-[0-9a-f-]+\)\n$/,
     );
   });
@@ -195,6 +201,38 @@ describe('bundle build --parent and bundle verify --parent against the national 
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/points added or changed, 0 removed/);
-    expect(result.stderr.replace(basisNote, '')).toBe('');
+    expect(result.stderr.replace(importNotes, '')).toBe('');
+  });
+
+  it('tells IT what the sources leave out or list short, and what the points can check (review F3, F7)', () => {
+    const out = path.join(work, 'national-only');
+    const result = build(out, 'nhsa-2026.12', NATIONAL, REVISION);
+    expect(result.code).toBe(0);
+    const revision = path.join(N, 'revision_2026_01_knowledge_points.json');
+    expect(result.stderr).toContain(
+      `warning: ${revision}:0 meta.left_out: 本文件说明另有 14 个重新发布的知识点未收入（其限定值未能按规则名和项目名唯一对应），未予应用：这些项目仍按原批次的知识点及其编码判断\n`,
+    );
+    expect(result.stderr).toContain(
+      `warning: ${path.join(N, 'batches_2_8_knowledge_points.json')}:138 codes: 【帕妥珠单抗注射液】药品限支付疗程 只列 1 个编码，`,
+    );
+    // One line per note: the basis note, the left-out re-issues and 11 short code lists.
+    expect(result.stderr.match(importNotes)).toHaveLength(13);
+    const coverage = [
+      '  what its points can check:',
+      '    2,470 decided on what the request carries',
+      '    435 药品限适应症 text only: remind at sev 3 / confirm, no diagnosis check',
+      '    75 药品限适应症 silent on a diagnosis read from their text, else sev 3 / confirm',
+      '    50 药品限二线使用 with no first line read from their text: another drug of their ATC class stands in',
+      "    61 药品限医疗机构级别 by the hospitalLevel setting, else medins_lv through medinsLevelMap; 5 of them ask for confirmation at a specialty hospital's level unless specialtyHospital names it",
+      '    1 法定就业年龄 by the employmentAge setting',
+      '    22 超互联网医院药品支付范围 only where the internetVisit setting recognises the visit',
+      '    378 手术 incision groups in 事中 scenes (6–10) only',
+      '    3 儿童专用 never fire: the label gives adult dosing and they state no minimum age',
+    ].join('\n');
+    expect(result.stdout).toMatch(/ \d+ rules, 3495 knowledge points\n/);
+    expect(result.stdout).toContain(`${coverage}\n`);
+    const verified = prealert(['bundle', 'verify', out, '--pubkey', pubkey]);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`${coverage}\n`);
   });
 });

@@ -13,6 +13,7 @@ export * from './evaluate/finding';
 export * from './evaluate/jr-id';
 export * from './library/code-table';
 export * from './library/compile';
+export * from './library/coverage';
 export * from './library/model';
 export * from './normalize/dates';
 export type { Encounter, Line, NormalizedRequest, Patient } from './normalize/request';

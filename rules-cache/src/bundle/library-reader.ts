@@ -2,7 +2,10 @@ import { createHash, type Hash } from 'node:crypto';
 import {
   type CodeTable,
   CodeTableBuilder,
+  countCoverage,
+  emptyCoverage,
   type KnowledgePoint,
+  type LibraryCoverage,
   type LibraryData,
   type LibraryMeta,
   type Rule,
@@ -39,6 +42,8 @@ export interface PackedLibrary {
   pointBytes: Uint8Array;
   pointStart: Int32Array;
   pointCount: number;
+  /** What its points can check, counted while they were read (no point is decoded again for /v1/status). */
+  coverage: LibraryCoverage;
 }
 
 export interface PackedReadResult extends LibraryDigest {
@@ -107,7 +112,9 @@ export class LibraryReader {
   private readonly points: KnowledgePoint[] = [];
   private last: RecordKey = { section: Section.Header, id: '' };
   /** Packed mode: points kept as bytes plus a code table instead of objects. */
-  private readonly packing: { block: ByteBlock; table: CodeTableBuilder; ruleIds: Set<string> } | undefined;
+  private readonly packing:
+    | { block: ByteBlock; table: CodeTableBuilder; ruleIds: Set<string>; coverage: LibraryCoverage }
+    | undefined;
   private readonly shared: boolean;
 
   constructor(
@@ -123,7 +130,12 @@ export class LibraryReader {
   ) {
     this.shared = options.shared === true;
     this.packing = options.packed
-      ? { block: new ByteBlock(maxBytes, this.shared), table: new CodeTableBuilder(), ruleIds: new Set() }
+      ? {
+          block: new ByteBlock(maxBytes, this.shared),
+          table: new CodeTableBuilder(),
+          ruleIds: new Set(),
+          coverage: emptyCoverage(),
+        }
       : undefined;
     this.splitter = new LineSplitter(file, (bytes, lineNo) => this.line(bytes, lineNo));
   }
@@ -172,6 +184,7 @@ export class LibraryReader {
           );
         }
         packing.table.add(record.point.codes);
+        countCoverage(packing.coverage, record.point);
         packing.block.append(bytes);
       } else this.points.push(record.point);
       this.pointsHash.update(bytes).update('\n');
@@ -197,6 +210,7 @@ export class LibraryReader {
       pointBytes,
       pointStart,
       pointCount: packing.table.pointCount,
+      coverage: packing.coverage,
     };
     return { ...digest, packed };
   }

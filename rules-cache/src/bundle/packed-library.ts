@@ -9,10 +9,17 @@ const utf8 = new TextDecoder();
  */
 export function unpackLibrary(packed: PackedLibrary): CompiledLibrary {
   const { pointBytes, pointStart } = packed;
-  return lazyLibrary(packed.meta, packed.rules, packed.table, packed.pointCount, (n) => {
-    const line = utf8.decode(pointBytes.subarray(pointStart[n]!, pointStart[n + 1]!));
-    return (JSON.parse(line) as { kp: KnowledgePoint }).kp;
-  });
+  return lazyLibrary(
+    packed.meta,
+    packed.rules,
+    packed.table,
+    packed.pointCount,
+    (n) => {
+      const line = utf8.decode(pointBytes.subarray(pointStart[n]!, pointStart[n + 1]!));
+      return (JSON.parse(line) as { kp: KnowledgePoint }).kp;
+    },
+    packed.coverage,
+  );
 }
 
 /** The buffers of a packed library, for a postMessage transfer list (shared ones are shared, not transferred). */

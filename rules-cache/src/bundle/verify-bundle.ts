@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { compileLibrary, type LibraryData } from '@prealert/core';
+import { compileLibrary, type LibraryCoverage, type LibraryData, libraryCoverage } from '@prealert/core';
 import { BundleError } from './bundle-error';
 import { applyDelta, type DeltaChanges, DeltaReader } from './delta';
 import { readFileChunks } from './file-chunks';
@@ -14,6 +14,8 @@ export interface BundleVerification {
   manifest: BundleManifest;
   keyId: string;
   library: LibraryDigest & { codes: number };
+  /** What its points can check (text only, on a fallback, by a setting): for the person rolling it out. */
+  coverage: LibraryCoverage;
   delta?: {
     changes: DeltaChanges;
     /** Whether the delta was applied to its parent and gave exactly the full library. */
@@ -142,7 +144,13 @@ export async function verifyBundleDir(
     throw new BundleError(`does not compile: ${(error as Error).message}`, 'bad_content', manifest.library.file);
   }
   const { data: _data, ...digest } = read;
-  const result: BundleVerification = { manifest, keyId, library: { ...digest, codes }, warnings: [] };
+  const result: BundleVerification = {
+    manifest,
+    keyId,
+    library: { ...digest, codes },
+    coverage: libraryCoverage(read.data.knowledgePoints),
+    warnings: [],
+  };
   if (options.parentDir) result.warnings.push(...reviewParent(options.parentDir, manifest, read.data.knowledgePoints));
 
   if (manifest.delta) {

@@ -2,6 +2,7 @@ import { parseLocalTime } from '../normalize/dates';
 import { sceneMask } from '../normalize/scenes';
 import { CodeIndex, type CodeLookup, codeHashOf } from './code-index';
 import type { CodeTable } from './code-table';
+import { countCoverage, emptyCoverage, type LibraryCoverage } from './coverage';
 import { LazyCodeIndex } from './lazy-code-index';
 import { type KnowledgePoint, type LibraryData, type LibraryMeta, RULE_LEVEL_KINDS, type Rule } from './model';
 
@@ -56,6 +57,8 @@ export class CompiledLibrary {
     private readonly rulesById: ReadonlyMap<string, Rule>,
     private readonly byCode: CodeLookup,
     readonly knowledgePointCount: number,
+    /** What its points can check, counted when it was read (/v1/status library.coverage). */
+    readonly coverage: LibraryCoverage,
   ) {
     this.ruleCount = rulesById.size;
     this.codeCount = byCode.size;
@@ -151,6 +154,7 @@ export class CompiledLibraryBuilder {
   private readonly rules: RuleTable;
   private readonly byCode = new CodeIndex();
   private count = 0;
+  private readonly coverage = emptyCoverage();
   private finished = false;
 
   constructor(
@@ -166,6 +170,7 @@ export class CompiledLibraryBuilder {
     const byCode = this.byCode;
     for (const kp of points) {
       const entry = this.rules.entry(kp);
+      countCoverage(this.coverage, kp);
       // One entry per point, shared by all its codes: the index costs one Map slot per code, not an object.
       for (const code of kp.codes) {
         const existing = byCode.get(code);
@@ -180,7 +185,7 @@ export class CompiledLibraryBuilder {
 
   finish(): CompiledLibrary {
     this.finished = true;
-    return new CompiledLibrary(this.meta, this.rules.byId, this.byCode, this.count);
+    return new CompiledLibrary(this.meta, this.rules.byId, this.byCode, this.count, this.coverage);
   }
 }
 
@@ -201,8 +206,9 @@ export function lazyLibrary(
   table: CodeTable,
   pointCount: number,
   pointAt: (point: number) => KnowledgePoint,
+  coverage: LibraryCoverage,
 ): CompiledLibrary {
   const ruleTable = new RuleTable(rules);
   const index = new LazyCodeIndex(table, pointCount, (point) => ruleTable.entry(pointAt(point)));
-  return new CompiledLibrary(meta, ruleTable.byId, index, pointCount);
+  return new CompiledLibrary(meta, ruleTable.byId, index, pointCount, coverage);
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LibraryData } from '@prealert/core';
+import { coverageLines, type LibraryCoverage, type LibraryData, libraryCoverage } from '@prealert/core';
 import {
   formatIssues,
   futureDateWarning,
@@ -68,6 +68,11 @@ const WORKSTATION_CLOCK_AHEAD_MS = loadSyncConfig({}).maxClockSkewMs;
 /** Warnings go to stderr, one a line, and leave the exit code alone: the bundle is good, something looks wrong. */
 function warn(warnings: readonly (string | undefined)[]): void {
   for (const w of warnings) if (w) process.stderr.write(`warning: ${w}\n`);
+}
+
+/** One indented line per class of point, under a heading: how much of the library can only ask or hangs on settings. */
+function coverageReport(coverage: LibraryCoverage): string[] {
+  return ['  what its points can check:', ...coverageLines(coverage).map((line) => `    ${line}`)];
 }
 
 function kib(bytes: number): string {
@@ -142,6 +147,7 @@ export function registerBundle(program: Command): void {
         );
       } else if (options.parent) lines.push('  no delta: the library is identical to the parent');
       if (written.removed.length > 0) lines.push(`  removed old files: ${written.removed.join(', ')}`);
+      lines.push(...coverageReport(libraryCoverage(built.value.knowledgePoints)));
       process.stdout.write(`${lines.join('\n')}\n`);
       warn([
         ...(built.notes ? formatIssues(built.notes).split('\n') : []),
@@ -171,6 +177,7 @@ export function registerBundle(program: Command): void {
             : `  delta: ${m.delta!.file}: sha256 matches; not applied (${result.delta.note})`,
         );
       }
+      lines.push(...coverageReport(result.coverage));
       process.stdout.write(`${lines.join('\n')}\n`);
       warn([...result.warnings, futureDateWarning(m.created_at, Date.now(), WORKSTATION_CLOCK_AHEAD_MS)]);
     });
