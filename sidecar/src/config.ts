@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { checkEvaluatorConfig, type EvaluatorConfig } from '@prealert/core';
 import { defaultDataDir } from './data-dir';
+import { NoHomeError, userHome } from './home-dir';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -56,10 +57,18 @@ export interface PlatformConfig {
   timeoutMs: number;
 }
 
+/** `user`: the data dir is this account's own; `machine` (PREALERT_DATA_SCOPE): one sidecar serves every account. */
+export type DataScope = 'user' | 'machine';
+
 export interface SidecarConfig {
   host: string;
   port: number;
   dataDir: string;
+  /**
+   * PREALERT_DATA_SCOPE. With `machine` the HIS runs as other accounts than the sidecar: on POSIX they may pass
+   * through the data dir to read the port file and drop 3103s into its spool (machine-scope-sharing.ts).
+   */
+  dataScope: DataScope;
   /** The config file that was read, if any. */
   configFile?: string;
   /** Largest accepted request body in bytes (the national envelope allows 40000 characters of input). */
@@ -118,6 +127,7 @@ function defaults(dataDir: string): SidecarConfig {
     host: '127.0.0.1',
     port: DEFAULT_PORT,
     dataDir,
+    dataScope: 'user',
     bodyLimitBytes: 4 * 1024 * 1024,
     admdvs: '000000',
     corsOrigins: [],
@@ -134,23 +144,81 @@ function defaults(dataDir: string): SidecarConfig {
 /** Defaults < config file < environment < command line. */
 export function loadConfig(sources: ConfigSources = {}): SidecarConfig {
   const env = sources.env ?? process.env;
-  const dataDirBeforeFile = path.resolve(
-    sources.overrides?.dataDir ?? env.PREALERT_DATA_DIR ?? defaultDataDir(process.platform, env),
-  );
+  const scope = dataScope(env.PREALERT_DATA_SCOPE);
+  // PREALERT_DATA_DIR set but empty (a template's blank) is the default, never the current folder.
+  const chosenDir =
+    sources.overrides?.dataDir !== undefined
+      ? pathSetting(sources.overrides.dataDir, process.cwd(), '--data-dir', env)
+      : env.PREALERT_DATA_DIR
+        ? pathSetting(env.PREALERT_DATA_DIR, process.cwd(), 'PREALERT_DATA_DIR', env)
+        : undefined;
   const explicitFile = sources.configFile ?? env.PREALERT_CONFIG;
-  const file = explicitFile ? path.resolve(explicitFile) : path.join(dataDirBeforeFile, CONFIG_FILE_NAME);
+  const file = explicitFile
+    ? pathSetting(explicitFile, process.cwd(), sources.configFile !== undefined ? '--config' : 'PREALERT_CONFIG', env)
+    : path.join(chosenDir ?? defaultDir(env), CONFIG_FILE_NAME);
+  const raw = explicitFile || fs.existsSync(file) ? readConfigFile(file) : undefined;
 
-  const config = defaults(dataDirBeforeFile);
-  if (explicitFile || fs.existsSync(file)) {
-    applyFile(config, readConfigFile(file), file);
+  const config = defaults('');
+  config.dataScope = scope;
+  if (raw !== undefined) {
+    applyFile(config, raw, file, env);
     config.configFile = file;
   }
   applyEnv(config, env);
+  // The home is looked up only when nothing names the data dir: one that cannot be found matters to no one else.
+  config.dataDir = chosenDir ?? (raw?.dataDir !== undefined ? config.dataDir : defaultDir(env));
   const o = sources.overrides ?? {};
   if (o.host !== undefined) config.host = o.host;
   if (o.port !== undefined) config.port = checkPort(o.port, '--port');
-  if (o.dataDir !== undefined) config.dataDir = path.resolve(o.dataDir);
   return config;
+}
+
+/** The OS's default data dir, or one line saying why there is none (no absolute home to put it under). */
+function defaultDir(env: NodeJS.ProcessEnv): string {
+  try {
+    return defaultDataDir(process.platform, env);
+  } catch (error) {
+    if (!(error instanceof NoHomeError)) throw error;
+    throw new ConfigError(
+      `${error.message}, so the default data dir cannot be placed (a relative one would change with the folder prealert is started from): give one with --data-dir or PREALERT_DATA_DIR, or set HOME`,
+    );
+  }
+}
+
+function dataScope(value: string | undefined): DataScope {
+  if (value === undefined || value === 'user') return 'user';
+  if (value === 'machine') return 'machine';
+  throw new ConfigError(
+    `PREALERT_DATA_SCOPE must be machine (one sidecar for every account, data in /var/lib/prealert or %ProgramData%\\prealert) or user (the default), not ${JSON.stringify(value)}`,
+  );
+}
+
+/**
+ * A path setting as an absolute path: relative ones against `base` (the config file's folder, or the current one
+ * for the environment and the command line). A leading `~/` (or `~` alone) is the home of the account prealert runs
+ * as, as a shell would have made it: IT writes it by habit in the config file, a unit file or a .desktop Exec= line
+ * where no shell expands it, and it was taken as a folder named `~` beside the config file, where nobody looks for
+ * the records and the shim finds no port file. `~name` (another account's home) is refused in one line naming the
+ * setting: which account prealert runs as is not what the writer had in mind.
+ */
+function pathSetting(value: string, base: string, name: string, env: NodeJS.ProcessEnv): string {
+  const tilde = process.platform === 'win32' ? /^~(?:[\\/]|$)/ : /^~(?:\/|$)/;
+  if (tilde.test(value)) {
+    let home: string;
+    try {
+      home = userHome(process.platform, env);
+    } catch (error) {
+      throw new ConfigError(
+        `${name}: ${JSON.stringify(value)} starts with ~, but ${(error as Error).message}: give an absolute path`,
+      );
+    }
+    return path.resolve(home, value.slice(2));
+  }
+  if (value.startsWith('~'))
+    throw new ConfigError(
+      `${name}: ${JSON.stringify(value)} starts with ~ and a name: another account's home is not looked up; give an absolute path (or ./${value} for a folder of that name)`,
+    );
+  return path.resolve(base, value);
 }
 
 /**
@@ -159,7 +227,7 @@ export function loadConfig(sources: ConfigSources = {}): SidecarConfig {
  */
 export function fileSettings(file: string): SidecarConfig {
   const config = defaults(path.dirname(file));
-  applyFile(config, readConfigFile(file), file);
+  applyFile(config, readConfigFile(file), file, process.env);
   return config;
 }
 
@@ -219,14 +287,15 @@ function block(value: unknown, name: string, field: (name: string) => string): R
   return result;
 }
 
-function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: string): void {
+function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: string, env: NodeJS.ProcessEnv): void {
   const field = (name: string) => `${path.basename(file)}: ${name}`;
   for (const key of Object.keys(raw)) {
     if (!FILE_KEYS.has(key)) throw new ConfigError(`${field(key)} is not a known setting`);
   }
   if (raw.host !== undefined) config.host = str(raw.host, field('host'));
   if (raw.port !== undefined) config.port = checkPort(raw.port, field('port'));
-  if (raw.dataDir !== undefined) config.dataDir = path.resolve(path.dirname(file), str(raw.dataDir, field('dataDir')));
+  if (raw.dataDir !== undefined)
+    config.dataDir = pathSetting(str(raw.dataDir, field('dataDir')), path.dirname(file), field('dataDir'), env);
   if (raw.bodyLimitBytes !== undefined)
     config.bodyLimitBytes = positiveInt(raw.bodyLimitBytes, field('bodyLimitBytes'));
   if (raw.admdvs !== undefined) config.admdvs = admdvs(raw.admdvs, field('admdvs'));
@@ -239,7 +308,11 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
   if (raw.log !== undefined) {
     const log = block(raw.log, 'log', field);
     if (log.level !== undefined) config.log.level = logLevel(log.level, field('log.level'));
-    if (log.file !== undefined) config.log.file = logFile(log.file, path.dirname(file), field('log.file'));
+    if (log.file !== undefined)
+      config.log.file = logFile(
+        pathSetting(str(log.file, field('log.file')), path.dirname(file), field('log.file'), env),
+        field('log.file'),
+      );
     if (log.maxFileBytes !== undefined)
       config.log.maxFileBytes = logFileBytes(log.maxFileBytes, field('log.maxFileBytes'));
     if (log.keepFiles !== undefined) config.log.keepFiles = positiveInt(log.keepFiles, field('log.keepFiles'));
@@ -298,7 +371,6 @@ function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
       'PREALERT_PORT is set but empty: give a port from 0 to 65535 (0 = any free port), or unset it for the default 17311',
     );
   if (env.PREALERT_PORT) config.port = checkPort(env.PREALERT_PORT, 'PREALERT_PORT');
-  if (env.PREALERT_DATA_DIR) config.dataDir = path.resolve(env.PREALERT_DATA_DIR);
   if (env.PREALERT_ADMIN_TOKEN) config.adminToken = token(env.PREALERT_ADMIN_TOKEN, 'PREALERT_ADMIN_TOKEN');
   if (env.PREALERT_SHIM_TOKEN) config.shimToken = token(env.PREALERT_SHIM_TOKEN, 'PREALERT_SHIM_TOKEN');
   if (env.PREALERT_ALLOW_REMOTE_NATIONAL)
@@ -376,8 +448,7 @@ function logFileBytes(value: unknown, name: string): number {
  * drive letter's, which Windows refuses in a file name. Refused here, the error names the field instead of the
  * sidecar failing to open its log at start.
  */
-function logFile(value: unknown, base: string, name: string): string {
-  const resolved = path.resolve(base, str(value, name));
+function logFile(resolved: string, name: string): string {
   const checked = resolved.replace(/^[A-Za-z]:/, '');
   if (/[<>"|?*\0:]/.test(checked)) {
     throw new ConfigError(
