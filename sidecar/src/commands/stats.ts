@@ -1,11 +1,14 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
+import { CAUSES } from '../data-dir-access';
 import { ComplianceFigures, type Figures, type StatsReport, type StatsRow } from '../stats/compliance-figures';
 import { FIGURE_HEADERS, keyHeaders, totalsLabel } from '../stats/figure-names';
 import { figuresCsv } from '../stats/figures-csv';
 import { parseStatsQuery } from '../stats/stats-query';
-import { openDatabase } from '../store/database';
+import { DATABASE_FILE_NAME, openDatabase } from '../store/database';
 import { FiguresWithPrunedDays } from '../store/pruned-figures';
 import { tableStyle } from './terminal-colour';
 
@@ -52,7 +55,7 @@ export function registerStats(program: Command): void {
       try {
         db = openDatabase(config.dataDir, { readonly: true });
       } catch (error) {
-        throw new Error(`no records database in ${config.dataDir} (${(error as Error).message})`);
+        throw new Error(openFailure(config.dataDir, error));
       }
       try {
         // Days the records retention pruned are served from their kept figures, as /v1/stats serves them.
@@ -69,6 +72,34 @@ export function registerStats(program: Command): void {
         db.close();
       }
     });
+}
+
+/**
+ * Why the records database could not be opened, in one line. Run by an account that may not read it (IT or 医保办
+ * staff as themselves, on a machine-wide install), it said "no records database": they concluded there were no
+ * records. SQLite says only "unable to open database file", so the file is asked directly.
+ */
+function openFailure(dataDir: string, error: unknown): string {
+  const file = path.join(dataDir, DATABASE_FILE_NAME);
+  let code: string | undefined;
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (access) {
+    code = (access as NodeJS.ErrnoException).code;
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    let who = '';
+    try {
+      // POSIX only: Windows reports uid 0 for every file.
+      if (process.platform !== 'win32') who = ` (uid ${fs.statSync(file).uid}, the file's owner)`;
+    } catch {
+      // The folder itself is closed to this account (a data dir made 0700 by an earlier prealert).
+    }
+    const admin = process.platform === 'win32' ? 'an administrator' : 'root';
+    return `cannot read ${file}: ${code} (${CAUSES[code]}); run stats as the account prealert runs as${who}, or as ${admin}`;
+  }
+  if (code === 'ENOENT') return `no records database in ${dataDir} (${file} does not exist)`;
+  return `cannot open the records database ${file}: ${(error as Error).message}`;
 }
 
 function figuresTable(report: StatsReport): string {
