@@ -49,14 +49,17 @@ export function writeDurably(file: string, bytes: Uint8Array | string): void {
 }
 
 /**
- * Replaces a small owner-only file whole (temp file + rename), so a reader in another process — the native shim
- * reading the port file, a second sidecar reading who holds the data dir — never sees half of it. Atomic, not
- * flushed: these files are written anew at every start, so a power cut costs nothing that matters.
+ * Replaces a small file (owner-only unless `mode` says otherwise) whole (temp file + rename), so a reader in another
+ * process — the native shim reading the port file, a second sidecar reading who holds the data dir — never sees half
+ * of it. Atomic, not flushed: these files are written anew at every start, so a power cut costs nothing that matters.
  */
-export function replaceFile(file: string, text: string): void {
+export function replaceFile(file: string, text: string, mode = 0o600): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temp, text, { mode: 0o600 });
+    fs.writeFileSync(temp, text, { mode });
+    // The mode a file is created with passes through the umask (077 in a hardened service): one meant for other
+    // accounts to read is set outright, before its name appears.
+    if (mode !== 0o600 && process.platform !== 'win32') fs.chmodSync(temp, mode);
     fs.renameSync(temp, file);
   } catch (error) {
     // A full disk left the temp file behind for good, and "ENOSPC: no space left on device, write" named no file.

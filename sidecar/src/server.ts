@@ -12,6 +12,7 @@ import { lockDataDir } from './data-dir-lock';
 import { LibraryHolder } from './library-holder';
 import { checkLogFileWritable } from './log-file-access';
 import { flushLog, type Logger, openLoggers } from './logging';
+import { shareWithWorkstationUsers } from './machine-scope-sharing';
 import { directLane } from './national/direct-lane';
 import { createNationalAnswerer, failedAnswer } from './national/national-answerer';
 import { NationalService } from './national/national-service';
@@ -111,6 +112,10 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       { config_file: config.configFile, secrets: exposed },
       `config file ${config.configFile} holds ${listed(exposed)}, and others may read it: chmod 600 it (owner only)`,
     );
+  if (config.dataScope === 'machine') {
+    for (const problem of shareWithWorkstationUsers(config.dataDir))
+      logger.warn({ data_dir: config.dataDir }, `${problem}; run prealert as the account that owns ${config.dataDir}`);
+  }
   const startedAt = Date.now();
   // Schema validators compiled before the first request arrives, not during it.
   compileValidators();
@@ -369,6 +374,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       dispositions,
       dataDir: config.dataDir,
       logger,
+      maxBodyBytes: config.bodyLimitBytes,
       onFirstPass: () => spoolReplayed(),
     });
     await app.register(
@@ -418,7 +424,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
         listening = { port, url };
         lock.listening(port);
-        writePortFile(config.dataDir, port, config.shimToken);
+        writePortFile(config.dataDir, port, config.shimToken, config.dataScope === 'machine');
         setImmediate(() => void queueFigures());
         for (const forwarder of forwarders) forwarder.start();
         retention.start();

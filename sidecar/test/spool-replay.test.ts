@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -71,6 +72,41 @@ describe('spool replay', () => {
       const logged = JSON.stringify(lines);
       expect(logged).not.toContain('张三丰');
       expect(logged).not.toContain(id.slice(0, 12));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not follow a link, wait on a FIFO or read an oversized file that another account left in the spool', async (ctx) => {
+    if (process.platform === 'win32') return ctx.skip('links and FIFOs as POSIX has them');
+    // A machine-wide spool takes files from every account: the sidecar reading there may read more than they may.
+    const dataDir = tempDataDir();
+    const spoolDir = path.join(dataDir, SPOOL_DIR_NAME);
+    fs.mkdirSync(spoolDir, { recursive: true });
+    const elsewhere = path.join(tempDataDir(), 'not-theirs.req');
+    fs.writeFileSync(elsewhere, spoolFile(feedbackEnvelope([{ jrId: 'JR-SPOOL-LINK', way: '2' }])), { mode: 0o644 });
+    fs.symlinkSync(elsewhere, path.join(spoolDir, '0001-link.req'));
+    execFileSync('mkfifo', [path.join(spoolDir, '0002-fifo.req')]);
+    const big = Buffer.alloc(2048, 0x20);
+    fs.writeFileSync(path.join(spoolDir, '0003-big.req'), Buffer.concat([spoolFile('{}'), big]));
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const server = await testServer({ dataDir, bodyLimitBytes: 1024 }, { logger });
+    try {
+      await server.listen();
+      const rejectedDir = path.join(spoolDir, REJECTED_DIR_NAME);
+      const rejectedCount = () => (fs.existsSync(rejectedDir) ? fs.readdirSync(rejectedDir).length : 0);
+      const deadline = Date.now() + 5_000;
+      while (rejectedCount() < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const warnings = lines.filter((l) => l.msg === 'spooled 3103 cannot be stored; moved to spool/rejected');
+      expect(warnings.map((w) => [w.file, w.reason])).toEqual([
+        ['0001-link.req', 'a symbolic link, not a spool file'],
+        ['0002-fifo.req', 'not a regular file'],
+        ['0003-big.req', expect.stringMatching(/^\d+ bytes, more than a request may hold \(2048\)$/)],
+      ]);
+      // The link was moved, not what it names: that file is neither read nor made owner-only.
+      expect(fs.lstatSync(path.join(rejectedDir, '0001-link.req')).isSymbolicLink()).toBe(true);
+      expect((fs.statSync(elsewhere).mode & 0o777).toString(8)).toBe('644');
     } finally {
       await server.close();
     }

@@ -1,3 +1,4 @@
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { quoteValue, type RequestEnvelope } from '@prealert/core';
@@ -22,6 +23,11 @@ export interface SpoolReplayOptions {
   logger: Logger;
   /** Where the shim spools (default `<data dir>/spool`, as the shim's default). */
   spoolDir?: string;
+  /**
+   * The largest request body the sidecar takes (bodyLimitBytes): a file whose body is larger would have been refused
+   * over HTTP too, and is rejected unread.
+   */
+  maxBodyBytes?: number;
   intervalMs?: number;
   /** Called once the first pass has ended (stored, kept or failed): what waits for the spool to be in. */
   onFirstPass?: () => void;
@@ -105,7 +111,9 @@ export class SpoolReplayer {
   private async replayFile(file: string): Promise<Disposition> {
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(file);
+      const read = await readSpoolFile(file, (this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) + SPOOL_HEAD_BYTES);
+      if (typeof read === 'string') return { done: false, reason: read };
+      bytes = read;
     } catch (error) {
       // Another pass (or another sidecar on this data dir) already took it.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { done: true };
@@ -176,8 +184,10 @@ export class SpoolReplayer {
     await fs.mkdir(rejectedDir, { recursive: true, mode: OWNER_ONLY_DIR });
     await fs.rename(path.join(this.spoolDir, name), path.join(rejectedDir, name));
     // The shim creates its files owner-only; one written otherwise (by hand, an older shim) is made so, as it is
-    // kept for up to the records' retention.
-    await restrictToOwnerAsync(path.join(rejectedDir, name));
+    // kept for up to the records' retention. Not a link another account left in a machine-wide spool: chmod follows
+    // it, to whatever file it names. Nobody else can change what rejected/ holds between the look and the chmod.
+    const moved = await fs.lstat(path.join(rejectedDir, name)).catch(() => undefined);
+    if (moved?.isFile()) await restrictToOwnerAsync(path.join(rejectedDir, name));
     // The reason may be the service's err_msg, which quotes what was sent (an unknown warn_rslt_id): the field and
     // why are logged, not the value.
     this.options.logger.warn(
@@ -190,6 +200,36 @@ export class SpoolReplayer {
     const file = path.join(this.spoolDir, name);
     const stat = await fs.stat(file).catch(() => undefined);
     if (stat && Date.now() - stat.mtimeMs > STALE_TEMP_MS) await fs.rm(file, { force: true });
+  }
+}
+
+/** Room for the head before the body (spool-file.ts reads at most 1 KiB of it). */
+const SPOOL_HEAD_BYTES = 1024;
+/** As the sidecar's own default bodyLimitBytes. */
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A spool file's bytes, or why it is not one to read. A machine-wide sidecar's spool takes files from every account
+ * (machine-scope-sharing.ts): what one puts there must not make the sidecar, which may read more than that account,
+ * follow a link to its own files, wait for ever on a FIFO, or read /dev/zero-sized data. So a symbolic link is not
+ * followed, nothing but a regular file is read, and nothing larger than `maxBytes`.
+ */
+async function readSpoolFile(file: string, maxBytes: number): Promise<Buffer | string> {
+  let handle: fs.FileHandle;
+  try {
+    // O_NONBLOCK: opening a FIFO with no writer would otherwise wait; a regular file reads as usual.
+    handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return 'a symbolic link, not a spool file';
+    throw error;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return 'not a regular file';
+    if (stat.size > maxBytes) return `${stat.size} bytes, more than a request may hold (${maxBytes})`;
+    return await handle.readFile();
+  } finally {
+    await handle.close();
   }
 }
 
@@ -210,8 +250,9 @@ export async function pruneRejectedSpool(spoolDir: string, beforeMs: number): Pr
   for (const name of names) {
     if (!name.endsWith(SPOOL_FILE_SUFFIX)) continue;
     const file = path.join(rejectedDir, name);
-    const stat = await fs.stat(file).catch(() => undefined);
-    if (stat === undefined || stat.mtimeMs >= beforeMs) continue;
+    // lstat: a link (rejected unread) is removed by its own date, never followed; a folder is left alone.
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (stat === undefined || stat.isDirectory() || stat.mtimeMs >= beforeMs) continue;
     await fs.rm(file, { force: true });
     removed++;
   }
