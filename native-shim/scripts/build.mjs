@@ -4,6 +4,7 @@
 //   <os>-<arch>/his_desktop      the doctor-station example (examples/his-desktop-c)
 //   <os>-<arch>/load_per_call    test/c/load_per_call.c: dlopen, one call, dlclose, again
 //   <os>-<arch>/fd_limit_calls   test/c/fd_limit_calls.c: calls made with no free file descriptor (EMFILE)
+//   <os>-<arch>/shim_call        test/c/shim_call.c: one call in a process of its own (another account, no HOME)
 //   win-x86/, win-x64/           prealert.dll, his_desktop.exe, wine_smoke.exe, load_per_call.exe: only when Debian's
 //                                mingw-w64 compilers are installed (scripts/install-shim-toolchain.sh)
 //   addon/build/Release/prealert_addon.node   node-gyp; loads the .so with dlopen
@@ -79,7 +80,8 @@ function buildLinux() {
   const example = path.join(outDir, 'his_desktop');
   const loadPerCall = path.join(outDir, 'load_per_call');
   const fdLimitCalls = path.join(outDir, 'fd_limit_calls');
-  if (upToDate([library, example, loadPerCall, fdLimitCalls])) {
+  const shimCall = path.join(outDir, 'shim_call');
+  if (upToDate([library, example, loadPerCall, fdLimitCalls, shimCall])) {
     console.log(`native-shim: ${path.relative(shimDir, library)} up to date`);
     return;
   }
@@ -110,8 +112,9 @@ function buildLinux() {
   );
   program(loadPerCall, [path.join(shimDir, 'test', 'c', 'load_per_call.c')]);
   program(fdLimitCalls, [path.join(shimDir, 'test', 'c', 'fd_limit_calls.c')]);
+  program(shimCall, [path.join(shimDir, 'test', 'c', 'shim_call.c')]);
   console.log(
-    `native-shim: built ${[library, example, loadPerCall, fdLimitCalls].map((f) => path.relative(shimDir, f)).join(', ')}`,
+    `native-shim: built ${[library, example, loadPerCall, fdLimitCalls, shimCall].map((f) => path.relative(shimDir, f)).join(', ')}`,
   );
 }
 

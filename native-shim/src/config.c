@@ -5,6 +5,7 @@
 #include "spool.h"
 #include "sync.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -194,7 +195,7 @@ static void apply_ini(shim_config *config, load_report *report) {
   if (native_path_module_directory(&ini) != 0 || native_path_append(&ini, "prealert.ini") != 0) return;
   static char raw[16384];
   static char decoded[3 * sizeof(raw) / 2];
-  long length = native_path_read_small_file(&ini, raw, sizeof(raw));
+  long length = native_path_read_small_file(&ini, raw, sizeof(raw), NULL);
   if (length < 0) return;
   report->ini_state = 1;
   const unsigned char *bytes = (const unsigned char *)raw;
@@ -267,18 +268,46 @@ static void apply_env(shim_config *config, load_report *report) {
   }
 }
 
-/* What the last load found, and the settings it produced, to the log (when one is set). Written outside every lock. */
+static int sidecar_data_dir(const native_path *configured, native_path *out);
+
+/* A path for a log line, quoted (it may hold blanks); `none` when there is none. */
+static void quoted_path(const native_path *path, int have, char *text, size_t capacity) {
+  char utf8[3 * NATIVE_PATH_MAX];
+  if (!have || native_path_to_utf8(path, utf8, sizeof(utf8)) != 0) {
+    snprintf(text, capacity, "none");
+    return;
+  }
+  /* A path longer than the line has room for is cut: the log line is a hint for IT, never parsed back. */
+  if (snprintf(text, capacity, "\"%s\"", utf8) < 0) text[0] = '\0';
+}
+
+/* What the last load found, and the settings it produced, to the log (when one is set). Written outside every lock.
+   It names the data dir the shim looks in for the port file and spools in (with no data_dir set, the user's and the
+   machine's it chooses from): a HIS started without HOME, or as another account than the sidecar, looked elsewhere
+   than the sidecar writes, and nothing said where. */
 static void log_load_report(const native_path *log_path, long log_max_bytes, const shim_config *config,
                             const load_report *report) {
   if (native_path_is_empty(log_path)) return;
+  native_path chosen, user, machine;
+  int have_chosen = sidecar_data_dir(&config->data_dir, &chosen) == 0;
+  char dir[ROTATING_LOG_LINE_MAX], user_dir[ROTATING_LOG_LINE_MAX], machine_dir[ROTATING_LOG_LINE_MAX];
+  quoted_path(&chosen, have_chosen, dir, sizeof(dir));
+  char candidates[2 * ROTATING_LOG_LINE_MAX + 32] = "";
+  if (native_path_is_empty(&config->data_dir)) {
+    quoted_path(&user, native_path_default_data_dir(&user) == 0, user_dir, sizeof(user_dir));
+    quoted_path(&machine, native_path_machine_data_dir(&machine) == 0, machine_dir, sizeof(machine_dir));
+    if (snprintf(candidates, sizeof(candidates), " user_dir=%s machine_dir=%s", user_dir, machine_dir) < 0)
+      candidates[0] = '\0';
+  }
   char event[ROTATING_LOG_LINE_MAX];
-  snprintf(event, sizeof(event),
+  if (snprintf(event, sizeof(event),
            "config ini=%s problems=%d port=%d connect_timeout_ms=%d timeout_ms_3101=%d timeout_ms_3102=%d "
-           "timeout_ms_3103=%d timeout_ms_other=%d data_dir=%s spool_max_bytes=%ld",
+           "timeout_ms_3103=%d timeout_ms_other=%d data_dir=%s spool_max_bytes=%ld dir=%s%s",
            report->ini_state == 1 ? "read" : report->ini_state == 0 ? "absent" : "unreadable", report->count,
            config->port, config->connect_timeout_ms, config->timeout_3101_ms, config->timeout_3102_ms,
            config->timeout_3103_ms, config->timeout_other_ms,
-           native_path_is_empty(&config->data_dir) ? "default" : "set", config->spool_max_bytes);
+           native_path_is_empty(&config->data_dir) ? "default" : "set", config->spool_max_bytes, dir, candidates) < 0)
+    return;
   rotating_log_append(log_path, log_max_bytes, event);
   int kept = report->count < LOAD_PROBLEMS_MAX ? report->count : LOAD_PROBLEMS_MAX;
   for (int i = 0; i < kept; ++i) rotating_log_append(log_path, log_max_bytes, report->text[i]);
@@ -345,7 +374,7 @@ void config_log(native_path *path, long *max_bytes) {
 static int has_port_file(const native_path *directory) {
   native_path file = *directory;
   char text[16];
-  return native_path_append(&file, "port") == 0 && native_path_read_small_file(&file, text, sizeof(text)) > 0;
+  return native_path_append(&file, "port") == 0 && native_path_read_small_file(&file, text, sizeof(text), NULL) > 0;
 }
 
 /* The sidecar's data dir, where its port file and the spool it replays are: the configured one; else the
@@ -378,14 +407,24 @@ static int sidecar_data_dir(const native_path *configured, native_path *out) {
    sidecar requires one, the shim token on the second. Returns 1 when the data dir is a sidecar's (its records
    database is there) but names no port: that sidecar is not running, because a running sidecar always has its
    port file in its data dir. Otherwise 0. */
-static int read_port_file(const native_path *data_dir, int *port, char *token, size_t token_capacity) {
+static int read_port_file(const native_path *data_dir, int *port, char *token, size_t token_capacity,
+                          call_settings *settings) {
   native_path directory;
   if (sidecar_data_dir(data_dir, &directory) != 0) return 0;
   native_path file = directory;
   char text[1024];
   text[0] = '\0';
   if (native_path_append(&file, "port") != 0) return 0;
-  native_path_read_small_file(&file, text, sizeof(text));
+  int error = 0;
+  native_path_read_small_file(&file, text, sizeof(text), &error);
+  /* There but closed to this account (a machine-wide sidecar's data dir made owner-only by an earlier prealert):
+     said in the log, where a bare sidecar_unreachable on 17311 gave IT nothing to go on. The sidecar is probably
+     running, so the fixed port is still tried (below: not taken for a stopped one). */
+  if (error != 0 && error != ENOENT) {
+    settings->port_file_error = error;
+    settings->port_file = file;
+    return 0;
+  }
 
   char *second_line = strchr(text, '\n');
   if (second_line != NULL) *second_line++ = '\0';
@@ -404,7 +443,7 @@ static int read_port_file(const native_path *data_dir, int *port, char *token, s
 
 static void read_token_file(const native_path *path, char *token) {
   char text[TOKEN_MAX + 8];
-  if (native_path_read_small_file(path, text, sizeof(text)) <= 0) return;
+  if (native_path_read_small_file(path, text, sizeof(text), NULL) <= 0) return;
   char *line = text;
   char *end = strpbrk(line, "\r\n");
   if (end != NULL) *end = '\0';
@@ -426,12 +465,14 @@ void config_for_call(const char *infno, call_settings *settings) {
   settings->connect_timeout_ms = snapshot.connect_timeout_ms;
   settings->breaker = snapshot.breaker;
   strcpy(settings->token, snapshot.token);
+  settings->port_file_error = 0;
+  settings->port_file.text[0] = 0;
 
   int port = snapshot.port;
   char file_token[TOKEN_MAX + 1] = "";
   if (port == 0 || !snapshot.token_configured) {
     int file_port = 0;
-    int sidecar_stopped = read_port_file(&snapshot.data_dir, &file_port, file_token, sizeof(file_token));
+    int sidecar_stopped = read_port_file(&snapshot.data_dir, &file_port, file_token, sizeof(file_token), settings);
     /* The fixed port is tried only when no sidecar's data dir says its sidecar is stopped. When one does, whatever
        listens on the fixed port is not that sidecar: on a Remote Desktop (RDS/Citrix) server it is another user's,
        where this user's patients would be recorded. Port 0 then tells the caller there is nothing to try. */

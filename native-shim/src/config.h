@@ -17,6 +17,10 @@ typedef struct {
   int timeout_ms;
   char token[TOKEN_MAX + 1]; /* "" when none */
   breaker_settings breaker;
+  /* The sidecar's port file when it is there but could not be read (an errno value, EACCES: a data dir whose port
+     file other accounts may not read); 0 when it was read, or is absent, or a port was configured. For the log. */
+  int port_file_error;
+  native_path port_file;
 } call_settings;
 
 /* Resets to defaults, then reads prealert.ini and the environment. Called once at start-up and by

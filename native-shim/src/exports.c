@@ -73,6 +73,7 @@ typedef struct {
   const char *infno;
   int64_t started_ms;
   int port; /* 0 until the call knows which port it would try */
+  const call_settings *settings; /* NULL until the call has read them */
 } call_trace;
 
 /* The fail-open reason otherwise lives only in an output buffer most HIS discard: with the log on, IT can see why a
@@ -82,10 +83,19 @@ static void log_fail_open(const flavour *f, const call_trace *trace, failopen_re
   long max_bytes = 0;
   config_log(&path, &max_bytes);
   if (native_path_is_empty(&path)) return;
+  /* Why the port tried was the fixed one: the port file was there and could not be read. */
+  char unread[ROTATING_LOG_LINE_MAX / 2] = "";
+  if (trace->settings != NULL && trace->settings->port_file_error != 0) {
+    char file[ROTATING_LOG_LINE_MAX / 2 - 40];
+    if (native_path_to_utf8(&trace->settings->port_file, file, sizeof(file)) != 0) strcpy(file, "?");
+    if (snprintf(unread, sizeof(unread), " port_file_unreadable=%s file=\"%s\"",
+                 native_path_error_name(trace->settings->port_file_error), file) < 0)
+      unread[0] = '\0';
+  }
   char event[ROTATING_LOG_LINE_MAX];
-  snprintf(event, sizeof(event), "failopen infno=%s charset=%s reason=%s code=%ld ms=%ld port=%d spooled=%d",
+  snprintf(event, sizeof(event), "failopen infno=%s charset=%s reason=%s code=%ld ms=%ld port=%d spooled=%d%s",
            trace->infno, f->charset, failopen_reason_name(reason), code,
-           (long)(shim_now_ms() - trace->started_ms), trace->port, spooled);
+           (long)(shim_now_ms() - trace->started_ms), trace->port, spooled, unread);
   rotating_log_append(&path, max_bytes, event);
 }
 
@@ -184,13 +194,14 @@ static int exchange(const flavour *f, const char *infno_ascii, const void *input
   shim_run_once(initialise);
   unsent_request unsent = {infno_ascii, input, input_length_bytes(input, f->unit_size)};
   int64_t started = shim_now_ms();
-  call_trace trace = {infno_ascii, started, 0};
+  call_trace trace = {infno_ascii, started, 0, NULL};
   int64_t breaker_left = breaker_remaining_ms(started);
   if (breaker_left > 0) return fail_open(f, output, &trace, FAILOPEN_BREAKER_OPEN, (long)breaker_left, &unsent);
 
   call_settings settings;
   config_for_call(infno_ascii, &settings);
   trace.port = settings.port;
+  trace.settings = &settings;
   /* This user's sidecar is not running, and the fixed port could only reach someone else's: nothing is tried and
      the breaker is left alone, so the port file is read again at the next call and a sidecar that starts is found
      at once. */

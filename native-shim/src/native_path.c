@@ -1,5 +1,6 @@
 #include "native_path.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,8 +12,11 @@ static const char module_anchor = 0;
 #  define SEPARATOR L'\\'
 #else
 #  include <dlfcn.h>
+#  include <pthread.h>
+#  include <pwd.h>
 #  include <stdlib.h>
 #  include <sys/stat.h>
+#  include <unistd.h>
 #  define SEPARATOR '/'
 #endif
 
@@ -25,6 +29,19 @@ static size_t path_length(const native_path *path) {
 }
 
 int native_path_is_empty(const native_path *path) { return path->text[0] == 0; }
+
+const char *native_path_error_name(int error) {
+  switch (error) {
+  case ENOENT: return "ENOENT";
+  case EACCES: return "EACCES";
+  case EPERM: return "EPERM";
+  case ENOTDIR: return "ENOTDIR";
+  case EISDIR: return "EISDIR";
+  case ELOOP: return "ELOOP";
+  case EIO: return "EIO";
+  default: return "E?";
+  }
+}
 
 int native_path_from_utf8(native_path *path, const char *utf8) {
 #if defined(_WIN32)
@@ -121,17 +138,41 @@ int native_path_is_file(const native_path *path) {
   return attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY) == 0;
 }
 
-long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity) {
+static int errno_of_windows(DWORD code) {
+  switch (code) {
+  case ERROR_FILE_NOT_FOUND:
+  case ERROR_PATH_NOT_FOUND: return ENOENT;
+  case ERROR_ACCESS_DENIED:
+  case ERROR_SHARING_VIOLATION: return EACCES;
+  default: return EIO;
+  }
+}
+
+long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity, int *error) {
   buffer[0] = '\0';
+  if (error != NULL) *error = 0;
   HANDLE file = CreateFileW(path->text, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
                             OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-  if (file == INVALID_HANDLE_VALUE) return -1;
+  if (file == INVALID_HANDLE_VALUE) {
+    if (error != NULL) *error = errno_of_windows(GetLastError());
+    return -1;
+  }
   DWORD got = 0;
   BOOL ok = ReadFile(file, buffer, (DWORD)(capacity - 1), &got, NULL);
+  if (!ok && error != NULL) *error = errno_of_windows(GetLastError());
   CloseHandle(file);
   if (!ok) return -1;
   buffer[got] = '\0';
   return (long)got;
+}
+
+int native_path_to_utf8(const native_path *path, char *utf8, size_t capacity) {
+  int n = WideCharToMultiByte(CP_UTF8, 0, path->text, -1, utf8, (int)capacity, NULL, NULL);
+  if (n <= 0) {
+    if (capacity > 0) utf8[0] = '\0';
+    return -1;
+  }
+  return 0;
 }
 
 #else
@@ -145,6 +186,19 @@ int native_path_module_directory(native_path *path) {
   return 0;
 }
 
+/* The password database's home of the account the HIS runs as, looked up once: the lookup may go to a directory
+   service (LDAP, sssd) on a domain workstation, which must not be asked at every call; the uid does not change. */
+static pthread_once_t account_home_once = PTHREAD_ONCE_INIT;
+static char account_home[NATIVE_PATH_MAX];
+
+static void look_up_account_home(void) {
+  char entry_text[4096];
+  struct passwd entry, *found = NULL;
+  if (getpwuid_r(getuid(), &entry, entry_text, sizeof(entry_text), &found) != 0 || found == NULL) return;
+  if (found->pw_dir == NULL || found->pw_dir[0] != '/' || strlen(found->pw_dir) >= sizeof(account_home)) return;
+  strcpy(account_home, found->pw_dir);
+}
+
 int native_path_default_data_dir(native_path *path) {
   const char *xdg = getenv("XDG_DATA_HOME");
   if (xdg != NULL && xdg[0] == '/') {
@@ -152,7 +206,13 @@ int native_path_default_data_dir(native_path *path) {
     return native_path_append(path, "prealert");
   }
   const char *home = getenv("HOME");
-  if (home == NULL || home[0] == '\0') {
+  /* Unset or empty (a HIS started by systemd, a supervisor or a kiosk launcher, or through `env HOME=`), or
+     relative: the account's own home, where the sidecar started the same way keeps its data. */
+  if (home == NULL || home[0] != '/') {
+    pthread_once(&account_home_once, look_up_account_home);
+    home = account_home[0] == '/' ? account_home : NULL;
+  }
+  if (home == NULL) {
     path->text[0] = 0;
     return -1;
   }
@@ -172,16 +232,31 @@ int native_path_is_file(const native_path *path) {
   return stat(path->text, &info) == 0 && !S_ISDIR(info.st_mode);
 }
 
-long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity) {
+long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity, int *error) {
   buffer[0] = '\0';
+  if (error != NULL) *error = 0;
   FILE *file = fopen(path->text, "rbe"); /* e: close-on-exec, so a HIS that forks leaks nothing */
-  if (file == NULL) return -1;
+  if (file == NULL) {
+    if (error != NULL) *error = errno;
+    return -1;
+  }
   size_t got = fread(buffer, 1, capacity - 1, file);
   int failed = ferror(file);
+  if (failed && error != NULL) *error = errno != 0 ? errno : EIO;
   fclose(file);
   if (failed) return -1;
   buffer[got] = '\0';
   return (long)got;
+}
+
+int native_path_to_utf8(const native_path *path, char *utf8, size_t capacity) {
+  size_t n = strlen(path->text);
+  if (n >= capacity) {
+    if (capacity > 0) utf8[0] = '\0';
+    return -1;
+  }
+  memcpy(utf8, path->text, n + 1);
+  return 0;
 }
 
 #endif

@@ -27,7 +27,9 @@ int native_path_is_empty(const native_path *path);
 /* Directory holding this shim library, with a trailing separator. */
 int native_path_module_directory(native_path *path);
 /* The sidecar's per-user data directory: %LOCALAPPDATA%\prealert on Windows,
-   $XDG_DATA_HOME/prealert or ~/.local/share/prealert elsewhere (PREALERT_DATA_DIR is handled by config). */
+   $XDG_DATA_HOME/prealert or ~/.local/share/prealert elsewhere (PREALERT_DATA_DIR is handled by config). The home
+   is HOME when that is an absolute path, else the password database's (unset or empty in a HIS started by a
+   service manager or a kiosk launcher), as the sidecar resolves it (sidecar/src/home-dir.ts). */
 int native_path_default_data_dir(native_path *path);
 /* The data directory of a sidecar installed for the whole machine (PREALERT_DATA_SCOPE=machine):
    %ProgramData%\prealert on Windows, /var/lib/prealert elsewhere. */
@@ -37,7 +39,14 @@ int native_path_is_directory(const native_path *path);
 /* Whether the path names an existing file (anything but a directory). */
 int native_path_is_file(const native_path *path);
 
-/* Reads at most capacity - 1 bytes and NUL-terminates; returns the byte count, or -1 if unreadable. */
-long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity);
+/* Reads at most capacity - 1 bytes and NUL-terminates; returns the byte count, or -1 if unreadable. `error`
+   (may be NULL) is then why, as an errno value (Windows errors mapped to ENOENT, EACCES or EIO), else 0. */
+long native_path_read_small_file(const native_path *path, char *buffer, size_t capacity, int *error);
+
+/* An errno value as its name, "EACCES", for a log line ("E?" for one not listed). */
+const char *native_path_error_name(int error);
+
+/* The path as UTF-8, for a log line; "" (and -1) when it does not fit. */
+int native_path_to_utf8(const native_path *path, char *utf8, size_t capacity);
 
 #endif

@@ -9,7 +9,7 @@
 
 #define ROTATING_LOG_DEFAULT_MAX_BYTES (1024L * 1024)
 #define ROTATING_LOG_MIN_MAX_BYTES 4096L
-#define ROTATING_LOG_LINE_MAX 512
+#define ROTATING_LOG_LINE_MAX 1024 /* room for the data dir's paths in the config line */
 
 /* Appends "<local time> pid=<pid> <event>\n" to path (nothing when path is empty). Thread-safe and safe across
    processes sharing the file: each line is one append write, and a thread that finds another rotating the file

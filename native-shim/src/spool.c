@@ -151,6 +151,14 @@ static int write_durably(const native_path *temp, const native_path *final_name,
                          const void *body, size_t body_length) {
   int fd = open(temp->text, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
+  /* A machine-wide sidecar's spool (sidecar/src/machine-scope-sharing.ts) is setgid: the file takes the sidecar's
+     group, and that group may read it, so a sidecar running as a service account replays what a doctor's HIS kept.
+     Not others: that is another doctor. Set outright, as the HIS's umask would strip it from open's mode. */
+  native_path directory;
+  struct stat folder;
+  if (parent_of(temp, &directory) == 0 && stat(directory.text, &folder) == 0 && (folder.st_mode & S_ISGID)) {
+    fchmod(fd, 0640);
+  }
   /* The HIS was told infcode 0: the bytes must be on the disk before the name appears. */
   int ok = write_all(fd, head, head_length) == 0 && write_all(fd, body, body_length) == 0 && fsync(fd) == 0;
   ok = close(fd) == 0 && ok;
@@ -160,7 +168,6 @@ static int write_durably(const native_path *temp, const native_path *final_name,
     return -1;
   }
   /* And the rename itself survives a power cut once the directory is synced. */
-  native_path directory;
   if (parent_of(final_name, &directory) == 0) {
     int dir_fd = open(directory.text, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd >= 0) {
