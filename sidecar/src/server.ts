@@ -224,7 +224,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     undo.push(() => analysisStarting?.then((thread) => thread?.close()));
     // Library sync and push (PREALERT_SYNC_*): restores the last-good library when registered, below. With one on
     // disk, compiling the bundled library first would only be thrown away.
-    const sync = createLibrarySync({ config, holder, logger });
+    const sync = createLibrarySync({ config, holder, logger, installSecret });
     if (options.library !== undefined || !sync.hasStoredLibrary()) {
       const source = options.library ?? loadNationalLibrary;
       const failure = holder.load(

@@ -3,6 +3,7 @@ export * from './canonical-json';
 export * from './delta';
 export * from './file-chunks';
 export * from './keys';
+export * from './library-image';
 export * from './library-lines';
 export * from './library-reader';
 export * from './line-splitter';

@@ -1,6 +1,7 @@
 import type { SidecarConfig } from '../config';
 import type { LibraryHolder } from '../library-holder';
 import type { Logger } from '../logging';
+import { libraryImageKey } from './library-image-key';
 import { LibrarySync } from './library-sync';
 import { loadSyncConfig } from './sync-config';
 
@@ -10,6 +11,8 @@ export function createLibrarySync(options: {
   holder: LibraryHolder;
   logger: Logger;
   env?: NodeJS.ProcessEnv;
+  /** The install secret (patient-pseudonym.ts): library images are bound to it. */
+  installSecret?: Uint8Array;
 }): LibrarySync {
   return new LibrarySync({
     config: loadSyncConfig(options.env ?? process.env),
@@ -17,5 +20,6 @@ export function createLibrarySync(options: {
     holder: options.holder,
     logger: options.logger,
     adminEnabled: Boolean(options.config.adminToken),
+    ...(options.installSecret ? { imageKey: libraryImageKey(options.installSecret) } : {}),
   });
 }

@@ -92,6 +92,8 @@ const VERSIONS_DIR = 'versions';
 const STAGING_DIR = 'staging';
 export const STORED_LIBRARY_FILE = 'library.ndjson';
 export const STORED_MANIFEST_FILE = 'manifest.json';
+/** The library's packed form (library-image-file.ts), a cache written once the library is stored. */
+export const STORED_IMAGE_FILE = 'library.image';
 const WRITE_BLOCK_BYTES = 256 * 1024;
 
 /**
@@ -271,6 +273,20 @@ export class LastGoodStore {
         recovered.push(name);
       }
     }
+    // A library image being written when the process stopped (it is written under a temp name, then renamed).
+    const versions = path.join(this.dir, VERSIONS_DIR);
+    for (const version of fs.readdirSync(versions)) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(path.join(versions, version));
+      } catch {
+        continue;
+      }
+      for (const name of names.filter((n) => n.endsWith('.tmp'))) {
+        fs.rmSync(path.join(versions, version, name), { force: true });
+        recovered.push(`${VERSIONS_DIR}/${version}/${name}`);
+      }
+    }
     const stateFile = path.join(this.dir, STATE_FILE);
     const raw = readState(stateFile);
     // state.json is the record; the held-back marks stand in for its list only when it cannot be read (or is gone),
@@ -368,11 +384,23 @@ export class LastGoodStore {
     this.writeState({ ...this.state, offline_rollbacks: undefined });
   }
 
-  /** Files of a stored version (undefined for the bundled library, which has none). */
-  files(version: StoredVersion): { library: string; manifest: string } | undefined {
+  /**
+   * Files of a stored version (undefined for the bundled library, which has none). `image` may be absent: it is
+   * written after the version is stored, and a start without it reads the library file.
+   */
+  files(version: StoredVersion): { library: string; manifest: string; image: string } | undefined {
     if (version.sha256 === null) return undefined;
     const dir = path.join(this.dir, VERSIONS_DIR, version.sha256);
-    return { library: path.join(dir, STORED_LIBRARY_FILE), manifest: path.join(dir, STORED_MANIFEST_FILE) };
+    return {
+      library: path.join(dir, STORED_LIBRARY_FILE),
+      manifest: path.join(dir, STORED_MANIFEST_FILE),
+      image: path.join(dir, STORED_IMAGE_FILE),
+    };
+  }
+
+  /** Whether the store still keeps this version (current or previous): a directory to write its image in. */
+  keeps(version: StoredVersion): boolean {
+    return version.sha256 !== null && [this.current?.sha256, this.previous?.sha256].includes(version.sha256);
   }
 
   async stage(manifest: Uint8Array): Promise<Staging> {

@@ -2,9 +2,12 @@ import fs from 'node:fs';
 import type { CompiledLibrary, LibraryData } from '@prealert/core';
 import {
   BundleError,
+  type BundleManifest,
   checkHeaderAgainstManifest,
   checkLibraryAgainstManifest,
+  LibraryImageError,
   type PackedLibrary,
+  type PackedReadResult,
   readManifestUnverified,
   type Slicer,
   type TrustedKey,
@@ -12,6 +15,7 @@ import {
   verifyManifest,
 } from '@prealert/rules-cache';
 import type { LibraryOrigin } from '../library-holder';
+import type { Logger } from '../logging';
 import { compileInSlices } from './compile-in-slices';
 import type { LastGoodStore, Staging, StoredVersion } from './last-good-store';
 import type { LibraryPacker } from './library-packer';
@@ -20,6 +24,20 @@ import type { LibraryPacker } from './library-packer';
 export interface Unpacked {
   compiled: CompiledLibrary;
   origin: LibraryOrigin;
+  /** A stored version: read from its library image, or from its library file (then `read` is what to image). */
+  readFrom?: 'image' | 'library';
+}
+
+/** A stored version read back (loadStoredLibrary). */
+export interface StoredLoad extends Unpacked {
+  readFrom: 'image' | 'library';
+  read: PackedReadResult;
+}
+
+/** Library images (library-image-file.ts): the key they are written with, and where a refused one is logged. */
+export interface ImageUse {
+  key: Uint8Array;
+  logger: Logger;
 }
 
 /** Opens a library packer as the sync configures it (worker or not, slices, rests): see library-packer. */
@@ -49,6 +67,8 @@ export async function compileBundled(loadBundled: () => LibraryData, slicer: Sli
 /**
  * Reads a stored library back, checking it against its signed manifest as if it had just been received (with no
  * trusted key configured, the manifest is read unverified), and the manifest against the sha256 the store recorded.
+ * With `image`, the version's library image stands in for its library file when it is whole, written with this
+ * installation's key and of that very library; any other image is logged, removed and the library file read.
  */
 export async function loadStoredLibrary(
   entry: StoredVersion,
@@ -56,7 +76,8 @@ export async function loadStoredLibrary(
   trustedKeys: readonly TrustedKey[],
   openPacker: OpenPacker,
   slicer: Slicer,
-): Promise<Unpacked> {
+  image?: ImageUse,
+): Promise<StoredLoad> {
   const files = store.files(entry);
   if (!files) throw new Error(`${entry.version} has no stored files`);
   const text = fs.readFileSync(files.manifest);
@@ -73,12 +94,63 @@ export async function loadStoredLibrary(
       files.manifest,
     );
   }
+  const fromImage = image && (await readImage(entry, files, manifest, image, openPacker, slicer));
+  if (fromImage) return { ...unpacked(fromImage.packed), readFrom: 'image', read: fromImage };
   const packer = await openPacker(files.library, manifest.library.size, slicer);
   try {
     const read = await packer.readFile(files.library);
     checkLibraryAgainstManifest(files.library, read, manifest);
     checkHeaderAgainstManifest(files.library, read.packed.meta, manifest);
-    return unpacked(read.packed);
+    return { ...unpacked(read.packed), readFrom: 'library', read };
+  } finally {
+    await packer.close();
+  }
+}
+
+/**
+ * The version's library image, or undefined when it is not to be used (logged once: at info when there is none,
+ * at warn when one is refused, which is then removed so that it is written anew). An image failing is never the
+ * version's damage: its library file is read instead, and only that can find the version damaged.
+ */
+async function readImage(
+  entry: StoredVersion,
+  files: { library: string; image: string },
+  manifest: BundleManifest,
+  image: ImageUse,
+  openPacker: OpenPacker,
+  slicer: Slicer,
+): Promise<PackedReadResult | undefined> {
+  if (!fs.existsSync(files.image)) {
+    image.logger.info({ version: entry.version }, 'no library image; reading the library file');
+    return undefined;
+  }
+  const packer = await openPacker(files.image, 0, slicer);
+  try {
+    const read = await packer.readImage(files.image, image.key, entry.sha256!);
+    // An image is of the library whose sha256 it names: its figures are those the manifest signed.
+    checkLibraryAgainstManifest(files.library, read, manifest);
+    checkHeaderAgainstManifest(files.library, read.packed.meta, manifest);
+    return read;
+  } catch (error) {
+    const problem =
+      error instanceof LibraryImageError
+        ? error.problem
+        : error instanceof BundleError
+          ? 'other_library'
+          : 'unreadable';
+    image.logger.warn(
+      { version: entry.version, problem, err: (error as Error).message },
+      'library image refused; reading the library file',
+    );
+    // An image that could not be read (a worker that stopped, a file held open) is kept for the next start to try.
+    if (problem !== 'unreadable' && problem !== 'missing') {
+      try {
+        fs.rmSync(files.image, { force: true });
+      } catch {
+        // Written over by the next image, or refused again by the next start.
+      }
+    }
+    return undefined;
   } finally {
     await packer.close();
   }

@@ -2,7 +2,10 @@ import { Worker } from 'node:worker_threads';
 import {
   BundleError,
   type BundleErrorCode,
+  LibraryImageError,
+  type LibraryImageProblem,
   LibraryReader,
+  libraryImage,
   mergeDeltaFile,
   type PackedReadResult,
   type ParsedDelta,
@@ -14,6 +17,7 @@ import type { Logger } from '../logging';
 import { wantedWorkerScript } from '../worker-start';
 import { FetchError, streamFile } from './bundle-fetch';
 import type { Staging } from './last-good-store';
+import { readImageFile, writeImageFile } from './library-image-file';
 import { type MainThreadLoadWatch, watchMainThreadLoad } from './main-thread-load';
 import {
   type DownloadLimits,
@@ -48,6 +52,13 @@ export interface LibraryPacker {
   end(): Promise<PackedReadResult>;
   /** A stored library file, in place of all the above. */
   readFile(path: string): Promise<PackedReadResult>;
+  /**
+   * A stored version's library image in place of its library file: rejects with a LibraryImageError when it is
+   * missing, cut off, of another format or library, or not written with `key` (library-image-file.ts).
+   */
+  readImage(path: string, key: Uint8Array, sha256: string): Promise<PackedReadResult>;
+  /** Writes the image of a library read before (by any packer) to `path`; resolves with its size. */
+  writeImage(path: string, key: Uint8Array, read: PackedReadResult): Promise<number>;
   /** Stops the work (on failure); resolves once it has stopped writing. Idempotent. */
   close(): Promise<void>;
 }
@@ -64,6 +75,11 @@ const START_TIMEOUT_MS = 10_000;
 /** The error the worker reported, as the class the rest of sync words its status with. */
 function errorOf(failure: PackerFailure): Error {
   if (failure.name === 'FetchError') return new FetchError(failure.message);
+  if (failure.name === 'LibraryImageError' && failure.code && failure.where) {
+    const prefix = `${failure.where}: `;
+    const inner = failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : failure.message;
+    return new LibraryImageError(inner, failure.code as LibraryImageProblem, failure.where);
+  }
   if (failure.name !== 'BundleError' || !failure.code) {
     return Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
   }
@@ -81,6 +97,7 @@ class WorkerPacker implements LibraryPacker {
   private drained: (() => void) | undefined;
   private received: Waiter<number> | undefined;
   private finished: Waiter<PackedReadResult> | undefined;
+  private imageWritten: Waiter<number> | undefined;
   private closed = false;
   private stopped: Promise<void> = Promise.resolve();
   private rested: WorkerRest | undefined;
@@ -119,6 +136,15 @@ class WorkerPacker implements LibraryPacker {
         void this.close();
         break;
       }
+      case 'image-written': {
+        this.rested = message.rest;
+        const waiter = this.imageWritten;
+        this.imageWritten = undefined;
+        waiter?.resolve(message.bytes);
+        this.failure ??= new Error('library worker finished');
+        void this.close();
+        break;
+      }
       case 'failed':
         this.fail(errorOf(message.error));
     }
@@ -138,9 +164,10 @@ class WorkerPacker implements LibraryPacker {
     if (this.failure) return;
     this.failure = error;
     this.wakeWriter();
-    for (const waiter of [this.received, this.finished]) waiter?.reject(error);
+    for (const waiter of [this.received, this.finished, this.imageWritten]) waiter?.reject(error);
     this.received = undefined;
     this.finished = undefined;
+    this.imageWritten = undefined;
     if (!this.closed) void this.close();
   }
 
@@ -168,6 +195,15 @@ class WorkerPacker implements LibraryPacker {
 
   readFile(path: string): Promise<PackedReadResult> {
     return this.ask({ type: 'file', path }, (waiter) => (this.finished = waiter));
+  }
+
+  readImage(path: string, key: Uint8Array, sha256: string): Promise<PackedReadResult> {
+    return this.ask({ type: 'image', path, key, sha256 }, (waiter) => (this.finished = waiter));
+  }
+
+  writeImage(path: string, key: Uint8Array, read: PackedReadResult): Promise<number> {
+    // The arrays are SharedArrayBuffers where a worker read the library: the worker writes them from where they are.
+    return this.ask({ type: 'write-image', path, key, read }, (waiter) => (this.imageWritten = waiter));
   }
 
   private ask<T>(message: ToPacker, wait: (waiter: Waiter<T>) => void): Promise<T> {
@@ -248,6 +284,14 @@ class InThreadPacker implements LibraryPacker {
       },
     );
     return this.reader.endPacked();
+  }
+
+  readImage(path: string, key: Uint8Array, sha256: string): Promise<PackedReadResult> {
+    return readImageFile(path, key, sha256, () => this.slicer.pause());
+  }
+
+  writeImage(path: string, key: Uint8Array, read: PackedReadResult): Promise<number> {
+    return writeImageFile(path, libraryImage(read, key), () => this.slicer.pause());
   }
 
   async close(): Promise<void> {}

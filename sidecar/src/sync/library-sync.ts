@@ -4,7 +4,9 @@ import {
   checkHeaderAgainstManifest,
   checkLibraryAgainstManifest,
   checkRegion,
+  libraryImage,
   loadNationalLibrary,
+  type PackedReadResult,
   Slicer,
   type TrustedKey,
   type VerifiedManifest,
@@ -12,18 +14,19 @@ import {
 } from '@prealert/rules-cache';
 import { Agent } from 'undici';
 import { backoff, jittered } from '../backoff';
+import { freeBytes, shownBytes } from '../disk-space';
 import type { LibraryHolder } from '../library-holder';
 import type { Logger } from '../logging';
 import { shownUrl, siblingUrl } from '../url-credentials';
 import { fetchManifest } from './bundle-fetch';
 import { checkSize } from './bundle-size';
 import { deltaApplies, receiveDelta } from './delta';
-import { checkRoomForLibrary, localDiskFailure } from './download-space';
+import { checkRoomForLibrary, DOWNLOAD_MARGIN_BYTES, localDiskFailure } from './download-space';
 import { message } from './error-message';
 import { checkNotSkipped, noteBundleFailure } from './failing-bundles';
 import { refuseHeldBackTarget } from './held-back-target';
 import { LastGoodStore, type PollMemory, type Staging, type StoredVersion } from './last-good-store';
-import { compileBundled, loadStoredLibrary, type Unpacked, unpacked } from './library-loading';
+import { compileBundled, loadStoredLibrary, type StoredLoad, unpacked } from './library-loading';
 import { type LibraryPacker, openLibraryPacker } from './library-packer';
 import { PollMemoryFile } from './poll-memory';
 import { olderThanRunning, pushFailure, pushSettled } from './push-checks';
@@ -75,6 +78,11 @@ export interface LibrarySyncOptions {
   restMs?: number;
   /** Read libraries on a worker thread (default); false reads them on this thread, in slices. */
   useWorker?: boolean;
+  /**
+   * The key library images are written and checked with (library-image-key.ts, from the install secret). Without
+   * one no image is written or read: every start reads the stored library file.
+   */
+  imageKey?: Uint8Array;
 }
 
 /**
@@ -102,6 +110,9 @@ export class LibrarySync {
   private readonly sliceMs: number;
   private readonly restMs: number;
   private readonly useWorker: boolean;
+  private readonly imageKey: Uint8Array | undefined;
+  /** The packer writing a library image now (closed by stop: an image is only a cache). */
+  private imageWriter: LibraryPacker | undefined;
   private readonly loadBundled: () => LibraryData;
   private readonly adminEnabled: boolean;
   private readonly memoryFile: PollMemoryFile;
@@ -140,6 +151,7 @@ export class LibrarySync {
     this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
     this.restMs = options.restMs ?? options.config.activationRestMs;
     this.useWorker = options.useWorker ?? true;
+    this.imageKey = options.imageKey;
     this.loadBundled = options.loadBundled ?? (() => loadNationalLibrary());
     this.adminEnabled = options.adminEnabled;
     this.trustedKeys = loadKeys(options.config.publicKeyFiles);
@@ -197,6 +209,7 @@ export class LibrarySync {
     const { recovered, unreadable } = this.store.open();
     if (recovered.length > 0) this.logger.warn({ removed: recovered }, 'cleaned up after an interrupted activation');
     this.memoryFile.memory = memoryForUrl(this.store.readPollMemory(), this.config.manifestUrl);
+    let lastLoad: { entry: StoredVersion; load: StoredLoad } | undefined;
     const start = await restoreAtStart({
       store: this.store,
       holder: this.holder,
@@ -204,8 +217,14 @@ export class LibrarySync {
       unreadable,
       manifestUrl: this.config.manifestUrl,
       loadBundled: this.loadBundled,
-      loadStored: (entry) => this.loadStored(entry, new Slicer(this.sliceMs, this.restMs)),
+      loadStored: async (entry) => {
+        const load = await this.loadStored(entry, new Slicer(this.sliceMs, this.restMs));
+        lastLoad = { entry, load };
+        return load;
+      },
     });
+    // Once the state is settled (a rebuilt one included): the image is written only for a version the store keeps.
+    if (lastLoad && start.active?.sha256 === lastLoad.entry.sha256) this.keepImage(lastLoad.entry, lastLoad.load);
     this.active = start.active;
     this.unusable = start.unusable;
     if (start.error) this.recordError(start.error);
@@ -252,11 +271,72 @@ export class LibrarySync {
     }
   }
 
-  /** Reads a stored library back, checking it against its signed manifest as if it had just been received. */
-  private loadStored(entry: StoredVersion, slicer: Slicer): Promise<Unpacked> {
+  /**
+   * Reads a stored library back, checking it against its signed manifest as if it had just been received: from its
+   * library image when there is a good one (see loadStoredLibrary).
+   */
+  private loadStored(entry: StoredVersion, slicer: Slicer): Promise<StoredLoad> {
     const open = (file: string, maxBytes: number, s: Slicer, staging?: Staging) =>
       this.openLibraryPacker(file, maxBytes, s, staging);
-    return loadStoredLibrary(entry, this.store, this.trustedKeys, open, slicer);
+    const image = this.imageKey ? { key: this.imageKey, logger: this.logger } : undefined;
+    return loadStoredLibrary(entry, this.store, this.trustedKeys, open, slicer, image);
+  }
+
+  /** A stored version read from its library file: its image is written, for the next start (see writeImage). */
+  private keepImage(entry: StoredVersion, load: StoredLoad): void {
+    if (load.readFrom === 'library') this.scheduleImage(entry, load.read);
+  }
+
+  /**
+   * Writes the image of a stored version after whatever activation or rollback runs now (one at a time, as they
+   * are), off this thread where a worker can start. Never a failure of what it follows: see writeImage.
+   */
+  private scheduleImage(entry: StoredVersion, read: PackedReadResult): void {
+    if (!this.imageKey || this.stopped) return;
+    void this.exclusive(() => this.writeImage(entry, read));
+  }
+
+  /**
+   * The library image beside a stored version (library-image-file.ts), so the next start reads a few buffers rather
+   * than every line. Only a cache: a disk without room for it beside the records' margin gets none, and a write
+   * that fails (the disk filled meanwhile) leaves no partial file; either is logged, and the next start reads the
+   * library file as before and tries again.
+   */
+  private async writeImage(entry: StoredVersion, read: PackedReadResult): Promise<void> {
+    const key = this.imageKey;
+    // Replaced meanwhile (activations came in between): its directory is gone or going.
+    if (!key || this.stopped || !this.store.keeps(entry)) return;
+    const files = this.store.files(entry)!;
+    const size = libraryImage(read, key).size;
+    const free = freeBytes(this.store.dir);
+    if (free !== undefined && free < size + DOWNLOAD_MARGIN_BYTES) {
+      this.logger.warn(
+        { version: entry.version, bytes: size, free },
+        `library image not written: it needs ${shownBytes(size)} and ${shownBytes(DOWNLOAD_MARGIN_BYTES)} are kept for the records, ${shownBytes(free)} are free; the next start reads the library file`,
+      );
+      return;
+    }
+    const started = performance.now();
+    let packer: LibraryPacker | undefined;
+    try {
+      packer = await this.openLibraryPacker(files.image, 0, new Slicer(this.sliceMs, this.restMs));
+      this.imageWriter = packer;
+      const bytes = await packer.writeImage(files.image, key, read);
+      this.logger.info(
+        { version: entry.version, bytes, ms: Math.round(performance.now() - started) },
+        'library image written',
+      );
+    } catch (error) {
+      if (!this.stopped) {
+        this.logger.warn(
+          { err: error, version: entry.version },
+          'library image could not be written; the next start reads the library file',
+        );
+      }
+    } finally {
+      this.imageWriter = undefined;
+      await packer?.close();
+    }
   }
 
   /** Where a library is received and packed: a worker thread unless the options say otherwise (see library-packer). */
@@ -283,6 +363,8 @@ export class LibrarySync {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopped = true;
+      // An image half written is only a temp file, which the next start removes.
+      void this.imageWriter?.close();
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       await this.polling?.catch(() => undefined);
@@ -566,6 +648,7 @@ export class LibrarySync {
       if (this.store.current?.sha256 === entry.sha256) {
         this.replay.noteTaken(this.memory, m.created_at);
         this.memoryFile.save();
+        this.scheduleImage(entry, read);
       }
       this.logger.info(report, 'library activated');
       return report;
@@ -674,9 +757,12 @@ export class LibrarySync {
       refuseHeldBackTarget(target, this.store.heldBack, reactivateHeldBack);
       const started = performance.now();
       const slicer = new Slicer(this.sliceMs, this.restMs);
-      const { compiled, origin } = await loadRollbackTarget(target, (version) =>
-        version.sha256 === null ? compileBundled(this.loadBundled, slicer) : this.loadStored(version, slicer),
-      );
+      let stored: StoredLoad | undefined;
+      const { compiled, origin, readFrom } = await loadRollbackTarget(target, async (version) => {
+        if (version.sha256 === null) return compileBundled(this.loadBundled, slicer);
+        stored = await this.loadStored(version, slicer);
+        return stored;
+      });
       const before = this.holder.get()?.info.version ?? null;
       const from = this.active;
       // Saved before the switch: a save that fails leaves the running library, status and the store agreeing
@@ -696,6 +782,7 @@ export class LibrarySync {
       this.holder.swap(compiled, { source: 'rollback', origin });
       this.active = to;
       this.unsaved = undefined;
+      if (stored) this.keepImage(to, stored);
       // Re-read the platform's manifest on the next poll (no If-None-Match), so status shows what is held back.
       this.memoryFile.forgetEtag();
       this.memoryFile.save();
@@ -709,6 +796,7 @@ export class LibrarySync {
         knowledge_points: compiled.knowledgePointCount,
         duration_ms: Math.round(performance.now() - started),
         yields: slicer.yields,
+        ...(readFrom ? { read_from: readFrom } : {}),
         at: to.activated_at,
       };
       this.lastActivation = report;

@@ -2,7 +2,8 @@
  * The library worker's job (started by packing-worker.ts once the thread's priority is lowered): it receives a
  * library for activation: it downloads it (or takes a pushed one's chunks, or
  * merges a delta into the stored parent), writes it to the staging file, and hashes, parses, checks and packs every
- * line into transferable buffers (rules-cache's packed library). It runs at the lowest CPU priority the system
+ * line into transferable buffers (rules-cache's packed library). It also reads a stored version's library image in
+ * place of its library file, and writes one (library-image-file.ts). It runs at the lowest CPU priority the system
  * grants a thread, so on a busy workstation it takes the CPU the sidecar and the doctor's programs leave over, and it
  * rests while the sidecar's own thread is busy with requests (restPolicy); that thread only receives the finished
  * buffers.
@@ -12,11 +13,14 @@ import { performance } from 'node:perf_hooks';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import {
   BundleError,
+  LibraryImageError,
   LibraryReader,
+  libraryImage,
   ParentFileMerge,
   type ParsedDelta,
   packedLibraryBuffers,
 } from '@prealert/rules-cache';
+import { readImageFileSync, writeImageFileSync } from './library-image-file';
 import {
   type DownloadLimits,
   type FromPacker,
@@ -41,6 +45,9 @@ function failureOf(error: unknown): PackerFailure {
   if (error instanceof BundleError) {
     failure.code = error.code;
     if (error.where) failure.where = error.where;
+  } else if (error instanceof LibraryImageError) {
+    failure.code = error.problem;
+    failure.where = error.file;
   } else if (typeof systemCode === 'string') {
     // A system error's code (ENOSPC: the disk is full) tells IT what to do about it.
     failure.code = systemCode;
@@ -202,6 +209,17 @@ export function runPacker(port: MessagePort, priority: { lowPriority: boolean; t
           readWholeFile(message.path, take);
           finish();
           break;
+        case 'image': {
+          // Shared, as a packed library read from the file is: the request thread takes the arrays as they are.
+          const result = readImageFileSync(message.path, message.key, message.sha256, rest, true);
+          send({ type: 'done', result, rest: report() }, packedLibraryBuffers(result.packed));
+          break;
+        }
+        case 'write-image': {
+          const bytes = writeImageFileSync(message.path, libraryImage(message.read, message.key), rest);
+          send({ type: 'image-written', bytes, rest: report() });
+          break;
+        }
         case 'end':
           finish();
       }

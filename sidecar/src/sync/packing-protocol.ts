@@ -17,6 +17,10 @@ export type ToPacker =
   | { type: 'delta'; parentFile: string; delta: ParsedDelta }
   /** Read this file from disk as the whole library (a stored last-good), then end. */
   | { type: 'file'; path: string }
+  /** Read a stored version's library image (library-image-file.ts) in place of its library file; answered by 'done'. */
+  | { type: 'image'; path: string; key: Uint8Array; sha256: string }
+  /** Write the image of a library read before (its arrays shared, not copied); answered by 'image-written'. */
+  | { type: 'write-image'; path: string; key: Uint8Array; read: PackedReadResult }
   | { type: 'end' };
 
 /** A failure inside the worker, as plain data: the error's kind, code and where survive the thread boundary. */
@@ -31,7 +35,7 @@ export interface PackerFailure {
  * Bumped whenever these messages change: a worker file from another build (a stale dist while developing) says a
  * different number in 'ready' and is not used.
  */
-export const PACKER_PROTOCOL = 3;
+export const PACKER_PROTOCOL = 4;
 
 /** What the packing worker answers. */
 export type FromPacker =
@@ -42,6 +46,8 @@ export type FromPacker =
   /** A download or a delta merge is complete: `bytes` of library were read. */
   | { type: 'received'; bytes: number }
   | { type: 'done'; result: PackedReadResult; rest: WorkerRest }
+  /** The image asked for is written: `bytes` long. */
+  | { type: 'image-written'; bytes: number; rest: WorkerRest }
   | { type: 'failed'; error: PackerFailure };
 
 export interface PackerOptions {

@@ -63,12 +63,16 @@ export async function restoreAtStart(options: StartRestoreOptions): Promise<Star
   for (const candidate of candidates) {
     try {
       const started = performance.now();
-      const { compiled, origin } = await options.loadStored(candidate);
+      const { compiled, origin, readFrom } = await options.loadStored(candidate);
       holder.swap(compiled, { source: 'last-good', origin });
       active = candidate;
       loaded = candidate;
       logger.info(
-        { version: candidate.version, ms: Math.round(performance.now() - started) },
+        {
+          version: candidate.version,
+          ms: Math.round(performance.now() - started),
+          ...(readFrom ? { read_from: readFrom } : {}),
+        },
         'started with the last-good library',
       );
       break;

@@ -30,6 +30,8 @@ export interface ActivationReport {
   reader?: 'worker' | 'in-thread';
   /** How long the worker rested: `busy_ms` while requests kept this thread busy (`fixed_ms`: its duty cycle). */
   worker_rest?: { slices: number; fixed_ms: number; busy_ms: number };
+  /** A rollback to a stored version: read from its library image, or from its library file (none, or refused). */
+  read_from?: 'image' | 'library';
   at: string;
   /** When a delta was tried first and failed, why (the full library was used instead). */
   delta_error?: string;
