@@ -187,12 +187,19 @@ describe('a start with library images', () => {
       },
     },
     {
-      // What a file put in the data dir is: an image claiming B's sha256 but holding A's points, written with a key
-      // that is not this installation's (another workstation's install.secret, or one made up).
-      name: "another installation's, holding another library under B's sha256",
+      // What a file put in the data dir is: B's image in every figure the signed manifest gives and every array but
+      // one code (the woman's 恩扎卢胺, renamed so that its reminder is silenced), written with a key that is not
+      // this installation's (another workstation's install.secret, or one made up). Only the HMAC tells it from B's.
+      name: "another installation's, silencing a reminder of B",
       problem: 'integrity',
       spoil: (dataDir) => {
-        const forged = { ...packedOf(a), sha256: b.manifest.signed.library.sha256 };
+        const forged = packedOf(b);
+        const { codeChars, codeStart } = forged.packed.table;
+        const n = Array.from({ length: codeStart.length - 1 }, (_, i) => i).find(
+          (i) =>
+            String.fromCharCode(...codeChars.subarray(codeStart[i]!, codeStart[i + 1]!)) === ADDED_BY_REVISION.code,
+        );
+        codeChars[codeStart[n!]!] = 'Y'.charCodeAt(0);
         const image = libraryImage(forged, libraryImageKey(randomBytes(32)));
         fs.writeFileSync(imageOf(dataDir, b), Buffer.concat([...image.pieces()]));
       },
