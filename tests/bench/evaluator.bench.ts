@@ -2,9 +2,15 @@
  * pnpm bench — the evaluator in process. Prints, for 10/50/200-line 3101 requests against the national library and a
  * synthetic 200,000-point library: JSON.parse time, then per request the time of validation + evaluation as one span
  * (p50/p99 µs, with the validation share), and requests/s measured as requests over wall-clock time; the load time
- * and heap of the 200k library; and json-rules-engine on the same sex + age + visit-type checks, warmed up and timed
- * over many runs. Run with --expose-gc for the heap figure (the root script does).
+ * and heap of the 200k library, from JSON and from its library image (what a sidecar start reads: write, then read +
+ * HMAC check + unpack, heap and ArrayBuffer memory after, and the 50-line p50 on it); and json-rules-engine on the
+ * same sex + age + visit-type checks, warmed up and timed over many runs. Run with --expose-gc for the heap figure
+ * (the root script does).
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   type AnalysisInput,
   analyze,
@@ -13,8 +19,17 @@ import {
   type LibraryData,
   validateAnalysisInput,
 } from '@prealert/core';
-import { loadNationalLibrary } from '@prealert/rules-cache';
+import {
+  LibraryReader,
+  libraryImage,
+  libraryLines,
+  libraryText,
+  loadNationalLibrary,
+  type PackedReadResult,
+  unpackLibrary,
+} from '@prealert/rules-cache';
 import { Engine } from 'json-rules-engine';
+import { readImageFileSync, writeImageFileSync } from '../../sidecar/src/sync/library-image-file';
 import { fmt, summarize } from './stats';
 import { rng, syntheticDrugCode, syntheticLibrary } from './synthetic-library';
 
@@ -209,6 +224,55 @@ function heapMb(): number {
   return process.memoryUsage().heapUsed / 1048576;
 }
 
+/** Memory of ArrayBuffers and SharedArrayBuffers (a library image's arrays), after a collection. */
+function arrayBuffersMb(): number {
+  gc?.();
+  return process.memoryUsage().arrayBuffers / 1048576;
+}
+
+/**
+ * The library image of `data` as the sidecar has it: the library file read and packed (as the library worker does on
+ * activation, untimed), its image written (timed: what the worker does once the version is stored), then read back,
+ * HMAC-checked and unpacked into the evaluator's library (timed: what a start does), with the memory that takes and
+ * the 50-line p50 on it.
+ */
+function imageFigures(data: LibraryData, hitCodes: readonly string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-bench-image-'));
+  try {
+    const file = path.join(dir, 'library.image');
+    const key = randomBytes(32);
+    let read: PackedReadResult | undefined = (() => {
+      const bytes = Buffer.from(libraryText(libraryLines(data)));
+      const reader = new LibraryReader('library.ndjson', bytes.length, { packed: true, shared: true });
+      reader.write(bytes);
+      return reader.endPacked();
+    })();
+    const sha256 = read.sha256;
+    const tWrite = process.hrtime.bigint();
+    const size = writeImageFileSync(file, libraryImage(read, key), () => undefined);
+    const writeMs = Number(process.hrtime.bigint() - tWrite) / 1e6;
+    read = undefined;
+    const heapBefore = heapMb();
+    const buffersBefore = arrayBuffersMb();
+    const tLoad = process.hrtime.bigint();
+    let library: CompiledLibrary | undefined = unpackLibrary(
+      readImageFileSync(file, key, sha256, () => undefined, true).packed,
+    );
+    const loadMs = Number(process.hrtime.bigint() - tLoad) / 1e6;
+    const heap = heapMb() - heapBefore;
+    const buffers = arrayBuffersMb() - buffersBefore;
+    const f = measure(library, requestBody(50, hitCodes, 1050), 20000);
+    library = undefined;
+    return (
+      `synthetic library image: ${(size / 1048576).toFixed(1)} MB, write ${fmt(writeMs, 0)} ms;` +
+      ` load = read + HMAC check + unpack ${fmt(loadMs, 0)} ms; heap ${fmt(heap, 1)} MB, ArrayBuffers ${fmt(buffers, 1)} MB;` +
+      ` 50 lines validate+evaluate p50=${fmt(f.total.p50)}µs (points decoded on first use, in the warm-up)`
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function jsonRulesEngineRatio(
   national: LibraryData,
 ): Promise<{ jreUs: number; prealertUs: number; ratio: number; points: number }> {
@@ -304,6 +368,7 @@ async function main(): Promise<void> {
       ` load = JSON.parse ${fmt(parseMs, 0)} ms + compile ${fmt(compileMs, 0)} ms = ${fmt(parseMs + compileMs, 0)} ms; heap ${fmt(after - before, 1)} MB`,
   );
   const syntheticHits = loaded.knowledgePoints.slice(0, 5000).flatMap((kp) => kp.codes);
+  console.log(imageFigures(synthetic, syntheticHits));
   let fifty: Figures | undefined;
   const kps = syntheticLib.knowledgePointCount;
   for (const lines of [10, 50, 200]) {
