@@ -1,5 +1,5 @@
 import { createHmac, type Hmac, timingSafeEqual } from 'node:crypto';
-import type { CodeTable, LibraryMeta, Rule } from '@prealert/core';
+import type { CodeTable, LibraryCoverage, LibraryMeta, Rule } from '@prealert/core';
 import type { LibraryDigest, PackedLibrary, PackedReadResult } from './library-reader';
 
 /**
@@ -75,6 +75,8 @@ interface ImageHeader {
   meta: LibraryMeta;
   rules: Rule[];
   pointCount: number;
+  /** What the points can check (text only, on a fallback, by a setting), counted when the library was read. */
+  coverage: LibraryCoverage;
   /** Each array's [offset from the first array's, length in bytes]; the first starts at the multiple of 8 after the header. */
   arrays: Record<ArrayName, [number, number]>;
 }
@@ -124,6 +126,7 @@ export function libraryImage(read: PackedReadResult, key: Uint8Array): LibraryIm
     meta: packed.meta,
     rules: packed.rules,
     pointCount: packed.pointCount,
+    coverage: packed.coverage,
     arrays: places,
   };
   const headerBytes = Buffer.from(JSON.stringify(header));
@@ -301,9 +304,19 @@ export class LibraryImageReader {
       table.codeStart.length === table.refStart.length &&
       table.codeStart[table.codeStart.length - 1] === table.codeChars.length &&
       table.refStart[table.refStart.length - 1] === table.pointRefs.length &&
-      pointCount === header.library.knowledgePoints;
+      pointCount === header.library.knowledgePoints &&
+      typeof header.coverage === 'object' &&
+      header.coverage !== null;
     if (!consistent) throw new LibraryImageError('holds arrays that do not fit together', 'other_format', this.file);
-    const packed: PackedLibrary = { meta: header.meta, rules: header.rules, table, pointBytes, pointStart, pointCount };
+    const packed: PackedLibrary = {
+      meta: header.meta,
+      rules: header.rules,
+      table,
+      pointBytes,
+      pointStart,
+      pointCount,
+      coverage: header.coverage,
+    };
     return { ...header.library, packed };
   }
 }
