@@ -7,13 +7,13 @@
 // (support/mount-namespace.ts), so the machine's own /root is never touched.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShim } from './support/build-once';
 import { MountNamespace } from './support/mount-namespace';
 import { LINUX_DIR, SIDECAR_CLI } from './support/paths';
+import { type WatchedSidecar, watchSidecar } from './support/sidecar-process';
 
 const HOME_DATA_DIR = '/root/.local/share/prealert';
 /** Where the sidecar and the HIS are started: a relative data dir would land under it. */
@@ -30,9 +30,7 @@ function environment(home: string | undefined, extra: Record<string, string> = {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(home === undefined ? {} : { HOME: home }), ...extra };
 }
 
-async function startSidecar(
-  home: string | undefined,
-): Promise<{ port: number; stop(): Promise<void>; output(): string }> {
+async function startSidecar(home: string | undefined): Promise<WatchedSidecar> {
   const child: ChildProcess = spawn(
     'nsenter',
     ns.command(process.execPath, [SIDECAR_CLI, 'serve'], undefined, START_DIR),
@@ -41,40 +39,9 @@ async function startSidecar(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  const portFile = ns.inside(path.join(HOME_DATA_DIR, 'port'));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    const port = Number(fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8').split('\n')[0] : Number.NaN);
-    if (Number.isInteger(port) && port > 0 && (await accepts(port))) return { port, stop, output: () => output };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await stop();
-  throw new Error(`sidecar with HOME ${JSON.stringify(home)} wrote no port file in ${HOME_DATA_DIR}:\n${output}`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
+  return watchSidecar(child, ns.inside(path.join(HOME_DATA_DIR, 'port')), {
+    stopTimeoutMs: 10_000,
+    failure: `sidecar with HOME ${JSON.stringify(home)} wrote no port file in ${HOME_DATA_DIR}`,
   });
 }
 

@@ -5,9 +5,8 @@
 // not be written into its spool. Run in a private mount namespace (support/mount-namespace.ts) whose /var/lib is an
 // empty tmpfs, so the real default path is used and the machine's own /var/lib is never touched; the accounts are
 // made with setpriv: the service account (uid/gid 64011, no passwd entry) and nobody (65534) for the doctor.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { httpPeerOn } from './support/fault-peer';
 import { MountNamespace } from './support/mount-namespace';
 import { request3103 } from './support/national-requests';
 import { LINUX_DIR, LINUX_LIBRARY, SIDECAR_CLI } from './support/paths';
+import { type WatchedSidecar, watchSidecar } from './support/sidecar-process';
 
 const SERVICE = { uid: 64011, gid: 64011 };
 const DOCTOR = { uid: 65534, gid: 65534 };
@@ -29,15 +29,8 @@ let ns: MountNamespace;
 /** Where the doctor's HIS writes the shim's log: a folder every account may write. */
 let logDir: string;
 
-interface Sidecar {
-  port: number;
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
 /** The real sidecar as the service account, machine scope, on a port of its own and with a shim token. */
-async function startMachineSidecar(): Promise<Sidecar> {
+async function startMachineSidecar(): Promise<WatchedSidecar> {
   const child = spawn('nsenter', ns.command(process.execPath, [SIDECAR_CLI, 'serve'], SERVICE), {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -48,40 +41,9 @@ async function startMachineSidecar(): Promise<Sidecar> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  const portFile = ns.inside(path.join(DATA_DIR, 'port'));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    const port = Number(fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8').split('\n')[0] : Number.NaN);
-    if (Number.isInteger(port) && port > 0 && (await accepts(port))) return { port, child, output: () => output, stop };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await stop();
-  throw new Error(`machine-wide sidecar did not start (exit ${child.exitCode}):\n${output}`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
+  return watchSidecar(child, ns.inside(path.join(DATA_DIR, 'port')), {
+    stopTimeoutMs: 10_000,
+    failure: 'machine-wide sidecar did not start',
   });
 }
 

@@ -32,6 +32,34 @@ export async function startSidecar(
     env: { ...process.env, PREALERT_PORT: '0', PREALERT_DATA_DIR: dataDir, PREALERT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const watched = await watchSidecar(child, path.join(dataDir, 'port'), {
+    stopTimeoutMs: 5000,
+    afterStop: () => {
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    failure: 'sidecar did not start',
+  });
+  return { port: watched.port, child, dataDir, log: watched.output, stop: watched.stop };
+}
+
+export interface WatchedSidecar {
+  port: number;
+  /** Everything the sidecar printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A sidecar process already spawned (here, under nsenter, as another account): its output gathered, a stop that
+ * thaws it first (a frozen sidecar would never act on the SIGTERM) and kills it after `stopTimeoutMs`, and the wait
+ * until `portFile` names a port that accepts connections — the port file the shim reads. A sidecar that exits or
+ * writes none within a minute is stopped and reported with `failure` and its output.
+ */
+export async function watchSidecar(
+  child: ChildProcess,
+  portFile: string,
+  options: { stopTimeoutMs: number; afterStop?: () => void; failure: string },
+): Promise<WatchedSidecar> {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -40,30 +68,24 @@ export async function startSidecar(
     output += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGCONT'); // a frozen sidecar would never act on the SIGTERM
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.stopTimeoutMs);
       await exited;
       clearTimeout(timer);
     }
-    if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    options.afterStop?.();
   };
-
-  const portFile = path.join(dataDir, 'port');
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
+  while (Date.now() < deadline && child.exitCode === null) {
     const port = Number(fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8').split('\n')[0] : Number.NaN);
-    if (Number.isInteger(port) && port > 0 && (await accepts(port))) {
-      return { port, child, dataDir, log: () => output, stop };
-    }
+    if (Number.isInteger(port) && port > 0 && (await accepts(port))) return { port, output: () => output, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stop();
-  throw new Error(`sidecar did not start (exit code ${child.exitCode}):\n${output}`);
+  throw new Error(`${options.failure} (exit code ${child.exitCode}):\n${output}`);
 }
 
 function accepts(port: number): Promise<boolean> {
