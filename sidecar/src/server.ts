@@ -22,6 +22,7 @@ import { platformDestination } from './outbox/platform-forwarder';
 import { loadInstallSecret, PatientPseudonymizer } from './patient-pseudonym';
 import { requireAdmin } from './plugins/admin-auth';
 import { cors } from './plugins/cors';
+import { CorsRefusals } from './plugins/cors-refusals';
 import { health } from './plugins/health';
 import { hostGuard } from './plugins/host-guard';
 import { metricsRoute } from './plugins/metrics';
@@ -275,6 +276,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       upstream: upstream?.health,
     });
     const report = requestReporter(requestLogger, metrics);
+    const corsRefusals = new CorsRefusals(config.corsOrigins, logger);
     let appClosing = false;
     const lane = directLane({
       answerer,
@@ -328,7 +330,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       allowRemote: config.allowRemoteNational,
       service,
     });
-    await app.register(cors, { origins: config.corsOrigins, logger });
+    await app.register(cors, { origins: config.corsOrigins, logger, refusals: corsRefusals });
     await app.register(nationalGateway, {
       service,
       answerer,
@@ -357,6 +359,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         listening: listening ? { host: config.host, port: listening.port, url: listening.url } : null,
       }),
       upstream: upstream ? () => upstream.health.status() : undefined,
+      cors: () => corsRefusals.status(),
     });
     await app.register(metricsRoute, { metrics });
     await app.register(stats, { figures, recorder });

@@ -1,8 +1,10 @@
 import fastifyCors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../logging';
+import { isLoopbackHost } from '../loopback-host';
 import { TASK_ID_HEADER } from '../national/recorded-task-id';
 import { corsPolicy } from './cors-policy';
+import type { CorsRefusals } from './cors-refusals';
 
 /**
  * Lets a browser-based (B/S) doctor station on the listed origins call the workstation's sidecar. Chrome's
@@ -15,10 +17,30 @@ import { corsPolicy } from './cors-policy';
  */
 export async function cors(
   app: FastifyInstance,
-  options: { origins: readonly string[]; logger: Logger },
+  options: { origins: readonly string[]; logger: Logger; refusals: CorsRefusals },
 ): Promise<void> {
-  if (options.origins.length === 0) return;
   const policy = corsPolicy(options.origins);
+  // A refused origin gets a preflight answer without CORS headers, which the page sees only as "Failed to fetch",
+  // the same as a stopped sidecar: the sidecar's side is the one place IT can learn which origin to list. Noted with
+  // no list configured too, as a B/S station then reaches nothing.
+  app.addHook('onRequest', async (request) => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    // Its own pages post from its own origin (the national route admits them the same way).
+    if (isLoopbackHost(request.headers.host) && origin === `http://${request.headers.host}`) return;
+    if (!policy.admits(origin)) {
+      options.refusals.note(origin, 'origin_not_listed');
+      return;
+    }
+    if (
+      request.method === 'OPTIONS' &&
+      request.headers['access-control-request-private-network'] === 'true' &&
+      !policy.grantsPrivateNetwork(origin)
+    ) {
+      options.refusals.note(origin, 'private_network_not_granted');
+    }
+  });
+  if (options.origins.length === 0) return;
   if (policy.anyOrigin) {
     options.logger.warn(
       'corsOrigins "*": any web page open in this workstation\'s browser can read its figures and tasks and send ' +

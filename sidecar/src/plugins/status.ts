@@ -14,6 +14,7 @@ import type { LibrarySync } from '../sync/library-sync';
 import type { SyncStatus } from '../sync/sync-types';
 import { NO_UPSTREAM, type UpstreamStatus } from '../upstream/gateway-health';
 import { shownUrl } from '../url-credentials';
+import type { CorsStatus } from './cors-refusals';
 
 /** Where this sidecar keeps its files and listens: for IT at the workstation, who otherwise had only the first log line. */
 export interface SidecarWhereabouts {
@@ -49,6 +50,8 @@ export interface StatusOptions {
   where: () => SidecarWhereabouts;
   /** 3101/3102 forwarding to the provincial gateway; undefined when upstream.url is not set. */
   upstream?: () => UpstreamStatus;
+  /** The origins admitted and those recently turned away (a B/S station's origin missing looks like a down sidecar). */
+  cors?: () => CorsStatus;
 }
 
 interface StoredCounts {
@@ -100,6 +103,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
       analysis: options.analysis?.() ?? null,
       config: { unknown_rule_overrides: options.unknownRuleOverrides?.() ?? [] },
       upstream: options.upstream?.() ?? NO_UPSTREAM,
+      cors: options.cors?.() ?? null,
       ...(options.sync ? { sync: shownSyncStatus(options.sync.status()) } : {}),
     };
   });
