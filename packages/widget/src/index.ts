@@ -31,6 +31,7 @@ export {
 export {
   callService,
   DEFAULT_TIMEOUTS_MS,
+  type FailureReason,
   SERVICE_PATH,
   type ServiceCallOptions,
   type ServiceEnvelope,

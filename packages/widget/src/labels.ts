@@ -1,3 +1,4 @@
+import type { FailureReason } from './service-call';
 import type { WorkflowImpact } from './types';
 
 export const SEVERITY_LABELS: Readonly<Record<'1' | '2' | '3', string>> = {
@@ -21,10 +22,9 @@ export const DEFAULT_OTHER_REASON = '其他';
 export const formatAmount = (amount: number): string => `¥${amount.toFixed(2)}`;
 
 /** Why the sidecar gave no usable answer, as the doctor reads it. */
-export const FAILURE_LABELS: Readonly<
-  Record<'sidecar_unreachable' | 'sidecar_timeout' | 'bad_response' | 'sidecar_error', string>
-> = {
+export const FAILURE_LABELS: Readonly<Record<FailureReason, string>> = {
   sidecar_unreachable: '无法连接本机医保提醒服务',
+  origin_refused: '本机医保提醒服务未允许本页面地址，请信息科将其加入 PREALERT_CORS_ORIGINS',
   sidecar_timeout: '本机医保提醒服务无应答',
   bad_response: '本机医保提醒服务应答异常',
   sidecar_error: '本机医保提醒服务暂时出错',

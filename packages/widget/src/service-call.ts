@@ -17,13 +17,24 @@ export interface ServiceEnvelope {
   [field: string]: unknown;
 }
 
+export type FailureReason =
+  | 'sidecar_unreachable'
+  | 'origin_refused'
+  | 'sidecar_timeout'
+  | 'bad_response'
+  | 'sidecar_error';
+
 export type ServiceOutcome =
   | { kind: 'ok'; body: ServiceEnvelope }
   | { kind: 'rejected'; message: string; body: ServiceEnvelope }
   | {
       kind: 'failed';
-      /** sidecar_error: the sidecar failed on its own for a moment (infcode -1 marked `prealert_retry`). */
-      reason: 'sidecar_unreachable' | 'sidecar_timeout' | 'bad_response' | 'sidecar_error';
+      /**
+       * sidecar_error: the sidecar failed on its own for a moment (infcode -1 marked `prealert_retry`).
+       * origin_refused: the sidecar is up, but the browser was not let through: this page's origin is not in the
+       * sidecar's PREALERT_CORS_ORIGINS (or the browser's local-network permission was refused).
+       */
+      reason: FailureReason;
       detail: string;
     };
 
@@ -32,6 +43,12 @@ export type ServiceOutcome =
  * restarting), not the request's fault: the same call may succeed later. National gateways never send it.
  */
 export const RETRY_FIELD = 'prealert_retry';
+
+/**
+ * How long the reachability probe after a failed fetch may take: a sidecar that is up answers /healthz within
+ * milliseconds on loopback, and the doctor's page is waiting.
+ */
+export const PROBE_TIMEOUT_MS = 500;
 
 /** The native shim's and the client SDK's defaults: 3101/3102 1.5 s, 3103 0.8 s. */
 export const DEFAULT_TIMEOUTS_MS = { analysis: 1500, '3103': 800 } as const;
@@ -90,13 +107,34 @@ export async function callService(
     return { kind: 'ok', body: envelope };
   } catch (error) {
     if (timedOut) return { kind: 'failed', reason: 'sidecar_timeout', detail: `no answer within ${timeoutMs} ms` };
-    return {
-      kind: 'failed',
-      reason: 'sidecar_unreachable',
-      detail: error instanceof Error ? error.message : String(error),
-    };
+    const detail = error instanceof Error ? error.message : String(error);
+    const refused = !controller.signal.aborted && (await answersOpaquely(options.sidecar ?? ''));
+    return { kind: 'failed', reason: refused ? 'origin_refused' : 'sidecar_unreachable', detail };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * A CORS refusal and a stopped sidecar both reach the page as the same TypeError ("Failed to fetch"). A `no-cors`
+ * GET needs no CORS answer: it resolves (with an opaque response) when something answers at the sidecar's address,
+ * and fails when nothing listens. One probe per failed call, bounded by PROBE_TIMEOUT_MS. Where the browser's
+ * local-network permission is what refused the call, the probe is refused too and the call stays unreachable.
+ */
+async function answersOpaquely(sidecar: string): Promise<boolean> {
+  const base = sidecar.replace(/\/+$/, '');
+  const here = typeof location === 'undefined' ? undefined : location;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
+  try {
+    // Same origin (no sidecar URL): CORS cannot have refused it.
+    if (base === '' || (here !== undefined && new URL(base, here.href).origin === here.origin)) return false;
+    await fetch(`${base}/healthz`, { mode: 'no-cors', cache: 'no-store', signal: controller.signal });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
