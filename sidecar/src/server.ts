@@ -161,8 +161,12 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         { outbox_dropped: undeliverable },
         `${undeliverable} outbox entries for no configured destination (数据归集 platform or provincial gateway) dropped`,
       );
-    const dispositions = new DispositionStore(db, outbox, pseudonyms.installId, (patientId) =>
-      pseudonyms.key(patientId),
+    const dispositions = new DispositionStore(
+      db,
+      outbox,
+      pseudonyms.installId,
+      (patientId) => pseudonyms.key(patientId),
+      (code) => pseudonyms.codeKey(code),
     );
     const recordsWrite = new RecordsWriteWatch(logger, config.dataDir);
     const recorder = new AnalysisRecorder(db, pseudonyms, recordSink, {

@@ -23,7 +23,11 @@ describe.each([
       expect(reply.body.infcode, reply.body.err_msg).toBe(0);
       const jrIds = (reply.body.output.result ?? []).map((r) => r.jr_id);
       expect(jrIds.length).toBe(2);
-      const decided = await callOverHttp(sidecar.server, feedback(jrIds, '2', '已修改'));
+      // The same HIS names the deciding doctor (the 3103's 经办人) the same way: counted as the same keyed doctor.
+      const decided = await callOverHttp(
+        sidecar.server,
+        feedback(jrIds, '2', '已修改', { code: DOCTOR_ID, name: `司马建国 ${DOCTOR_ID}` }),
+      );
       expect(decided.body.infcode, decided.body.err_msg).toBe(0);
 
       const byDoctor = (await (await fetch(`${sidecar.base}/v1/stats?by=doctor`)).json()) as {

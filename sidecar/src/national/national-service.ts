@@ -22,6 +22,7 @@ import type { AnalysisRecord, AnalysisRecorder } from '../store/records';
 import { maskPatientNames, maskPatientNamesInJson, patientNamesOf } from '../upstream/patient-names';
 import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
+import { decidingOperator } from './deciding-operator';
 import { fromHainan } from './hainan-variant';
 import { lineNamesOf } from './line-names';
 import { recordedTaskId } from './recorded-task-id';
@@ -333,7 +334,8 @@ export class NationalService {
     let unknownWhileHeld = false;
 
     const { warns } = input.value.data;
-    const problems: string[] = [];
+    const decider = decidingOperator(call.envelope as unknown as Record<string, unknown>);
+    const problems: string[] = decider.ok ? [] : [...decider.problems];
     const decisions: DispositionInput[] = [];
     // warn_rslt_id → the index of its first entry in this call: one reminder answered twice must say one thing.
     const firstEntry = new Map<string, number>();
@@ -379,7 +381,12 @@ export class NationalService {
 
     // The decisions on the gateway's results go back to it with the HIS's own envelope header.
     const { input: _input, ...header } = call.envelope;
-    const outcome = deps.dispositions.record(decisions, call.receivedAt, this.deps.upstream ? header : undefined);
+    const outcome = deps.dispositions.record(
+      decisions,
+      call.receivedAt,
+      this.deps.upstream ? header : undefined,
+      decider.ok ? decider.value : undefined,
+    );
     if (outcome.changed > 0 || outcome.queuedUpstream) deps.onDispositions?.();
     return { ok: true, envelope: successEnvelope({}, this.envelopeOptions(call)) };
   }

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import { reaskedAfterDecision } from '../store/decision-order';
+import { type CountedDoctor, countedDoctor } from './counted-doctor';
 
 /** The pilot notice's compliance figures. A reminder is one distinct jr_id, dated by when it was first shown. */
 export interface Figures {
@@ -47,12 +48,15 @@ export interface StatsReport {
   rows: StatsRow[];
 }
 
-const GROUPING: Record<StatsDimension, { key: string; label: string; order: string }> = {
-  day: { key: 'r.day', label: 'r.day', order: 'key' },
-  rule: { key: 'r.rule_id', label: 'MAX(r.rule_name)', order: 'reminders DESC, key' },
-  dept: { key: 'r.dept_code', label: 'MAX(r.dept_name)', order: 'reminders DESC, key' },
-  doctor: { key: 'r.doctor_code', label: 'MAX(r.doctor_name)', order: 'reminders DESC, key' },
-};
+/** Each dimension's group key and label over the counted reminders (r) and their decisions (d). */
+function grouping(doctor: CountedDoctor): Record<StatsDimension, { key: string; label: string; order: string }> {
+  return {
+    day: { key: 'r.day', label: 'r.day', order: 'key' },
+    rule: { key: 'r.rule_id', label: 'MAX(r.rule_name)', order: 'reminders DESC, key' },
+    dept: { key: 'r.dept_code', label: 'MAX(r.dept_name)', order: 'reminders DESC, key' },
+    doctor: { key: doctor.code, label: `MAX(${doctor.name})`, order: 'reminders DESC, key' },
+  };
+}
 
 /**
  * How a counted reminder (`reminders r`) with its decision (`dispositions d`, LEFT JOINed) is classified: 遵从 is a
@@ -125,11 +129,11 @@ export function countedReminder(db: Db): string {
   return conditions.length === 0 ? '1' : conditions.join(' AND ');
 }
 
-const from = (counted: string) => `FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
+const from = (counted: string, doctor: CountedDoctor) => `FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
   WHERE r.day BETWEEN @from AND @to AND ${counted}
     AND (@rule IS NULL OR r.rule_id = @rule)
     AND (@dept IS NULL OR r.dept_code = @dept)
-    AND (@doctor IS NULL OR r.doctor_code = @doctor)`;
+    AND (@doctor IS NULL OR ${doctor.code} = @doctor)`;
 
 /** The named parameters of a report's statements. */
 export interface QueryParams {
@@ -154,8 +158,10 @@ export class ComplianceFigures {
   private readonly total: Statement<[QueryParams]>;
 
   constructor(db: Db) {
-    const FROM = from(countedReminder(db));
+    const doctor = countedDoctor(db);
+    const FROM = from(countedReminder(db), doctor);
     const AGGREGATES = keptAggregates(decisionReading(db));
+    const GROUPING = grouping(doctor);
     this.total = db.prepare<[QueryParams]>(`SELECT ${AGGREGATES} ${FROM}`);
     this.byDimension = Object.fromEntries(
       STATS_DIMENSIONS.map((by) => {

@@ -221,6 +221,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE dispositions ADD COLUMN after_task INTEGER;
   ALTER TABLE reminders ADD COLUMN reasked_task INTEGER;
   `,
+  `
+  -- The doctor who made the latest decision, as its 3103's envelope named its 经办人 (opter, opter_name), stored as
+  -- a reminder's doctor code and name are (staff-fields.ts). The figures by doctor count a decided reminder under
+  -- this doctor, not the one whose order raised it (compliance-figures.ts countedDoctor): a doctor who takes over a
+  -- patient answers for what he decides. NULL when the 3103 named nobody, and in every row before this version:
+  -- those are counted under the reminder's doctor, as before.
+  ALTER TABLE dispositions ADD COLUMN decider_code TEXT;
+  ALTER TABLE dispositions ADD COLUMN decider_name TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import { ContinuedLines, type ContinuedReminderLines, lineKey } from './continue
 import { type Db, durably } from './database';
 import { DECISION_AFTER_TASK } from './decision-order';
 import { dispositionEntryId, type OutboxStore } from './outbox';
+import { recordedCode, recordedStaffName } from './staff-fields';
 
 /** What a 3103 needs to know about the reminder it answers. */
 export interface ReminderFacts {
@@ -31,6 +32,16 @@ export interface DispositionInput {
   warnType: '1' | '2';
 }
 
+/**
+ * Who made a decision: the 3103 envelope's 经办人 (opter, opter_name), as the HIS sent them. Stored as a reminder's
+ * doctor code and name are (staff-fields.ts): an opter that is an ID number (some HIS key doctors by 身份证号) as its
+ * keyed pseudonym, ID numbers in the name masked.
+ */
+export interface Decider {
+  code: string;
+  name: string;
+}
+
 export interface StoredDisposition {
   way: '1' | '2';
   reason: string;
@@ -53,6 +64,7 @@ export class DispositionStore {
   private readonly selectDisposition;
   private readonly selectContinued;
   private readonly touch;
+  private readonly touchDecider;
   private readonly settleAmount;
   private readonly upsert;
   private readonly linkedTo;
@@ -77,6 +89,8 @@ export class DispositionStore {
     private readonly installId: string,
     /** The keyed pseudonym of a patn_id, as reminders.patient_key holds it (PatientPseudonymizer.key). */
     private readonly patientKeyOf: (patientId: string) => string,
+    /** The keyed pseudonym of a doctor code, as reminders.doctor_code holds one (PatientPseudonymizer.codeKey). */
+    private readonly staffCodeKey: (code: string) => string,
   ) {
     this.selectReminder = db.prepare(
       `SELECT jr_id AS jrId, infno, rule_id AS ruleId, rule_name AS ruleName, kp_id AS kpId, severity, impact, amount, day,
@@ -104,12 +118,13 @@ export class DispositionStore {
     );
     // A decision on a jr_id whose reminder was pruned with a decision goes on from that decision's revision.
     this.upsert = db.prepare(
-      `INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision, after_task)
+      `INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision, after_task, decider_code,
+         decider_name)
        VALUES (?, ?, ?, ?, ?, COALESCE((SELECT revision FROM disposition_revisions WHERE jr_id = ?), 0) + 1,
-         ${DECISION_AFTER_TASK})
+         ${DECISION_AFTER_TASK}, ?, ?)
        ON CONFLICT (jr_id) DO UPDATE SET dspo_way = excluded.dspo_way, dspo_way_rea = excluded.dspo_way_rea,
          warn_type = excluded.warn_type, at = excluded.at, revision = dispositions.revision + 1,
-         after_task = excluded.after_task
+         after_task = excluded.after_task, decider_code = excluded.decider_code, decider_name = excluded.decider_name
        RETURNING revision`,
     );
     // A covered reminder (covered_by) the desk answers 返回修改 is a decision of its own against its lines' continues:
@@ -122,6 +137,11 @@ export class DispositionStore {
     // Its order among the answers moves on whatever the clock says (decision-order.ts).
     this.touch = db.prepare(
       `UPDATE dispositions SET at = MAX(at, ?), after_task = ${DECISION_AFTER_TASK} WHERE jr_id = ?`,
+    );
+    // The same answer given again by a named doctor (one who took the patient over confirms it) is his from then
+    // on; one replayed from the spool, dated before the stored one, is not the latest giving and names nobody new.
+    this.touchDecider = db.prepare<{ jrId: string; at: number; code: string; name: string }>(
+      `UPDATE dispositions SET decider_code = @code, decider_name = @name WHERE jr_id = @jrId AND at <= @at`,
     );
     // A decision is on the latest answer the doctor saw (the quantity may have changed since the first), so the
     // figures count that answer's amount. A 返回修改 replayed from the spool, dated before the latest answer, did
@@ -263,7 +283,13 @@ export class DispositionStore {
    * 3103 carrying that envelope header (see upstreamWarns). A decision given under a gateway's jr_id is stored under
    * the reminder that id is counted under.
    */
-  record(answered: readonly DispositionInput[], at: Date, upstreamHeader?: Record<string, unknown>): RecordOutcome {
+  record(
+    answered: readonly DispositionInput[],
+    at: Date,
+    upstreamHeader?: Record<string, unknown>,
+    decidedBy?: Decider,
+  ): RecordOutcome {
+    const decider = decidedBy === undefined ? undefined : this.storedDecider(decidedBy);
     const inputs = answered.map((input) => {
       const jrId = this.linkedTo.get(input.jrId);
       return jrId === undefined ? input : { ...input, jrId };
@@ -287,12 +313,22 @@ export class DispositionStore {
           // The same answer given again (a 返回修改 on the next analysis that still finds the warning) is not a new
           // decision for the outbox, but it is dated by its latest giving: the reminder page counts a 返回修改 only
           // when it is newer than the task it shows, and would otherwise ask again for what was just answered.
+          if (decider) this.touchDecider.run({ jrId: input.jrId, at: now, ...decider });
           this.touch.run(now, input.jrId);
           unchanged++;
           continue;
         }
         const revision = (
-          this.upsert.get(input.jrId, input.way, input.reason, input.warnType, now, input.jrId) as {
+          this.upsert.get(
+            input.jrId,
+            input.way,
+            input.reason,
+            input.warnType,
+            now,
+            input.jrId,
+            decider?.code ?? null,
+            decider?.name ?? null,
+          ) as {
             revision: number;
           }
         ).revision;
@@ -346,6 +382,11 @@ export class DispositionStore {
       }
     }
     return outcome;
+  }
+
+  /** The decider as stored: codes and names as a reminder's doctor's are (staff-fields.ts). */
+  private storedDecider(decider: Decider): Decider {
+    return { code: recordedCode(decider.code, [], this.staffCodeKey), name: recordedStaffName(decider.name, []) };
   }
 
   /**

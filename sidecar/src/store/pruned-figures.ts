@@ -14,6 +14,7 @@ import {
   type StatsFilter,
   type StatsReport,
 } from '../stats/compliance-figures';
+import { type CountedDoctor, countedDoctor } from '../stats/counted-doctor';
 import type { Db } from './database';
 
 /**
@@ -21,20 +22,23 @@ import type { Db } from './database';
  * department and doctor, counted as ComplianceFigures counts them (decisionReading): a reminder without a 3103, or
  * one a later answer asked again after its 返回修改, stays pending, as it did in the figures while it was kept (once
  * pruned, no 3103 can name it any more); one covered by earlier decisions,
- * or one no delivered answer carried, is not counted, as it was not while kept.
+ * or one no delivered answer carried, is not counted, as it was not while kept. Each is folded under the doctor the
+ * figures count it under (countedDoctor: the latest decision's, else the raising order's).
  */
 export function foldIntoPrunedFigures(db: Db): Statement<[string]> {
   const reading = decisionReading(db);
+  const doctor = countedDoctor(db);
   return db.prepare<[string]>(
     `INSERT INTO pruned_figures (day, rule_id, dept_code, doctor_code, rule_name, dept_name, doctor_name,
        reminders, reminder_amount, complied, complied_amount, continued, pending)
-     SELECT r.day, r.rule_id, r.dept_code, r.doctor_code, MAX(r.rule_name), MAX(r.dept_name), MAX(r.doctor_name),
+     SELECT r.day, r.rule_id, r.dept_code, ${doctor.code} AS counted_doctor, MAX(r.rule_name), MAX(r.dept_name),
+       MAX(${doctor.name}),
        COUNT(*), TOTAL(r.amount), COUNT(CASE WHEN ${reading.complied} THEN 1 END),
        TOTAL(CASE WHEN ${reading.complied} THEN r.amount END), COUNT(CASE WHEN ${reading.continued} THEN 1 END),
        COUNT(CASE WHEN ${reading.pending} THEN 1 END)
      FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
      WHERE r.jr_id IN (SELECT value FROM json_each(?)) AND ${countedReminder(db)}
-     GROUP BY r.day, r.rule_id, r.dept_code, r.doctor_code
+     GROUP BY r.day, r.rule_id, r.dept_code, counted_doctor
      ON CONFLICT (day, rule_id, dept_code, doctor_code) DO UPDATE SET
        rule_name = MAX(rule_name, excluded.rule_name),
        dept_name = MAX(dept_name, excluded.dept_name),
@@ -51,29 +55,34 @@ export function foldIntoPrunedFigures(db: Db): Statement<[string]> {
 type RawRow = Omit<Figures, 'compliance_rate'> & { key: string; label: string | null };
 
 /** Per dimension: the group key and label over the kept reminders (r) and over the pruned figures (p). */
-const GROUPING: Record<StatsDimension, { kept: [string, string]; pruned: [string, string]; order: string }> = {
-  day: { kept: ['r.day', 'r.day'], pruned: ['p.day', 'p.day'], order: 'key' },
-  rule: {
-    kept: ['r.rule_id', 'MAX(r.rule_name)'],
-    pruned: ['p.rule_id', 'MAX(p.rule_name)'],
-    order: 'reminders DESC, key',
-  },
-  dept: {
-    kept: ['r.dept_code', 'MAX(r.dept_name)'],
-    pruned: ['p.dept_code', 'MAX(p.dept_name)'],
-    order: 'reminders DESC, key',
-  },
-  doctor: {
-    kept: ['r.doctor_code', 'MAX(r.doctor_name)'],
-    pruned: ['p.doctor_code', 'MAX(p.doctor_name)'],
-    order: 'reminders DESC, key',
-  },
-};
+function grouping(
+  doctor: CountedDoctor,
+): Record<StatsDimension, { kept: [string, string]; pruned: [string, string]; order: string }> {
+  return {
+    day: { kept: ['r.day', 'r.day'], pruned: ['p.day', 'p.day'], order: 'key' },
+    rule: {
+      kept: ['r.rule_id', 'MAX(r.rule_name)'],
+      pruned: ['p.rule_id', 'MAX(p.rule_name)'],
+      order: 'reminders DESC, key',
+    },
+    dept: {
+      kept: ['r.dept_code', 'MAX(r.dept_name)'],
+      pruned: ['p.dept_code', 'MAX(p.dept_name)'],
+      order: 'reminders DESC, key',
+    },
+    doctor: {
+      kept: [doctor.code, `MAX(${doctor.name})`],
+      pruned: ['p.doctor_code', 'MAX(p.doctor_name)'],
+      order: 'reminders DESC, key',
+    },
+  };
+}
 
 /** The kept reminders' figures, as ComplianceFigures computes them, and the pruned days' sums, side by side. */
 function bothParts(
   counted: string,
   reading: DecisionReading,
+  doctor: CountedDoctor,
   key: [string, string] | undefined,
   pruned: [string, string] | undefined,
 ): string {
@@ -84,7 +93,7 @@ function bothParts(
     FROM reminders r LEFT JOIN dispositions d ON d.jr_id = r.jr_id
     WHERE r.day BETWEEN @from AND @to AND ${counted}
       AND (@rule IS NULL OR r.rule_id = @rule) AND (@dept IS NULL OR r.dept_code = @dept)
-      AND (@doctor IS NULL OR r.doctor_code = @doctor)
+      AND (@doctor IS NULL OR ${doctor.code} = @doctor)
     ${key ? 'GROUP BY key' : ''}
     UNION ALL
     SELECT ${prunedKey} TOTAL(p.reminders), TOTAL(p.reminder_amount), TOTAL(p.complied), TOTAL(p.complied_amount),
@@ -114,11 +123,13 @@ export class FiguresWithPrunedDays extends ComplianceFigures {
     super(db);
     const counted = countedReminder(db);
     const reading = decisionReading(db);
+    const doctor = countedDoctor(db);
+    const GROUPING = grouping(doctor);
     this.prunedIn = db
       .prepare<[string, string], number>('SELECT 1 FROM pruned_figures WHERE day BETWEEN ? AND ? LIMIT 1')
       .pluck();
     this.withPrunedTotal = db.prepare<[QueryParams], RawRow>(
-      `SELECT ${SUMS} FROM (${bothParts(counted, reading, undefined, undefined)})`,
+      `SELECT ${SUMS} FROM (${bothParts(counted, reading, doctor, undefined, undefined)})`,
     );
     this.withPrunedBy = Object.fromEntries(
       STATS_DIMENSIONS.map((by) => {
@@ -126,7 +137,7 @@ export class FiguresWithPrunedDays extends ComplianceFigures {
         return [
           by,
           db.prepare<[QueryParams], RawRow>(
-            `SELECT key, MAX(label) AS label, ${SUMS} FROM (${bothParts(counted, reading, g.kept, g.pruned)})
+            `SELECT key, MAX(label) AS label, ${SUMS} FROM (${bothParts(counted, reading, doctor, g.kept, g.pruned)})
              GROUP BY key ORDER BY ${g.order}`,
           ),
         ];

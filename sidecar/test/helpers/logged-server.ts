@@ -52,8 +52,13 @@ export function fixtureEnvelope(name: string): { input: { data: Record<string, u
   return JSON.parse(fs.readFileSync(file, 'utf8')) as { input: { data: Record<string, unknown> } };
 }
 
-/** A 3103 deciding each reminder `jrIds` names, `way` with `reason`. */
-export function feedback(jrIds: readonly string[], way: '1' | '2', reason: string): Record<string, unknown> {
+/** A 3103 deciding each reminder `jrIds` names, `way` with `reason`, by the 经办人 `decider` (none: blank). */
+export function feedback(
+  jrIds: readonly string[],
+  way: '1' | '2',
+  reason: string,
+  decider: { code: string; name: string } = { code: '', name: '' },
+): Record<string, unknown> {
   return {
     infno: '3103',
     msgid: 'H44030600001202611301000009',
@@ -62,8 +67,8 @@ export function feedback(jrIds: readonly string[], way: '1' | '2', reason: strin
     recer_sys_code: 'FSI',
     infver: 'V1.0',
     opter_type: '1',
-    opter: 'D001',
-    opter_name: '医生',
+    opter: decider.code,
+    opter_name: decider.name,
     inf_time: '2026-11-30 10:05:00',
     fixmedins_code: 'H44030600001',
     fixmedins_name: '深圳测试医院',
