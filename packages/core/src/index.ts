@@ -5,6 +5,7 @@ export * from './envelope/response-schemas';
 export * from './envelope/response-validate';
 export * from './envelope/schemas';
 export * from './envelope/validate';
+export * from './envelope/visible-text';
 export * from './evaluate/analyze';
 export * from './evaluate/config';
 export * from './evaluate/config-schema';

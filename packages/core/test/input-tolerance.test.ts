@@ -64,6 +64,37 @@ describe('"" and null in optional numeric fields mean "not sent"', () => {
   });
 });
 
+// Review-fuzz F11: ajv's coerceTypes made `"sumamt": true` a 1-yuan line, and the fast walk copied it.
+describe('booleans are not numbers', () => {
+  it('true or false in an amount or a count is an error naming each field; numbers as text stay accepted', () => {
+    const input = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE, cnt: 2, pric: 25.5 }] });
+    Object.assign(ordersOf(input)[0]!, { sumamt: true, cnt: false, hilist_pric: '25.50' });
+    const encounter = input.data.patient_dtos[0]!.fsi_encounter_dtos[0]! as unknown as Order;
+    encounter.medfee_sumamt = true;
+    const v = validateAnalysisInput(input);
+    expect(v.ok).toBe(false);
+    if (!v.ok)
+      expect(v.errors).toEqual([
+        {
+          path: 'input.data.patient_dtos[0].fsi_encounter_dtos[0].medfee_sumamt',
+          message: '类型应为 number，不能是布尔值 true',
+        },
+        {
+          path: 'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].cnt',
+          message: '类型应为 number，不能是布尔值 false',
+        },
+        {
+          path: 'input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].sumamt',
+          message: '类型应为 number，不能是布尔值 true',
+        },
+      ]);
+    const text = analysisInput({ gend: '2', lines: [{ code: APALUTAMIDE, cnt: 2, pric: 25.5 }] });
+    Object.assign(ordersOf(text)[0]!, { sumamt: '51.00', cnt: '2' });
+    const [r] = resultsOf(run(lib, text), SEX_DRUG);
+    expect(r!.vola_amt).toBe(51);
+  });
+});
+
 describe('a bad request names every bad field in one answer', () => {
   it('schema errors, trig_scen and dates together', () => {
     const input = analysisInput({ trig_scen: '23', brdy: '1980-02-30', lines: [{ code: APALUTAMIDE }, { code: '' }] });

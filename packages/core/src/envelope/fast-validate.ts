@@ -1,10 +1,12 @@
 /**
  * The hot path of 3101/3102 input validation: a walk over the shape real clients send, doing exactly the coercions
- * ajv's coerceTypes would do (number/boolean/null → string, numeric string/boolean → number) and nothing else. It
+ * ajv's coerceTypes would do (number/boolean/null → string, numeric string → number) and nothing else. It
  * answers only "valid" or "not sure": anything it does not accept goes to ajv, which then produces the field errors.
  * test/fast-validate.test.ts holds it to ajv: every field of the schemas is visited, and both get the same valid and
  * invalid inputs and must give the same verdict and leave the same coerced values.
  */
+
+import { MAX_TASK_ID_LENGTH } from './schemas';
 
 type Json = Record<string, unknown>;
 
@@ -103,7 +105,8 @@ function generalDecimal(s: string): number {
 
 /**
  * An optional number that is not already a number: "" / null mean not sent (undefined); a numeric string becomes
- * its number the way ajv does (`s && s == +s`, which for a non-empty string is exactly "+s is not NaN").
+ * its number the way ajv does (`s && s == +s`, which for a non-empty string is exactly "+s is not NaN"). Booleans are
+ * refused (validate.ts, booleanNumberErrors).
  */
 function optionalNumber(v: unknown): number | undefined | typeof NOT_A_NUMBER {
   if (typeof v === 'string') {
@@ -113,7 +116,7 @@ function optionalNumber(v: unknown): number | undefined | typeof NOT_A_NUMBER {
     return inBounds(n) ? n : NOT_A_NUMBER;
   }
   if (v === null) return undefined;
-  if (typeof v === 'boolean') return +v;
+  // A boolean is never an amount or a count (ajv would make true a 1): ajv's path names the field instead.
   return NOT_A_NUMBER;
 }
 
@@ -269,7 +272,13 @@ function patientFieldsOk(p: Json): boolean {
 }
 
 function dataFieldsOk(d: Json): boolean {
-  return d.patient_dtos !== undefined && str(d, 'syscode', d.syscode) && str(d, 'task_id', d.task_id);
+  return (
+    d.patient_dtos !== undefined &&
+    str(d, 'syscode', d.syscode) &&
+    str(d, 'task_id', d.task_id) &&
+    // UTF-16 units never undercount code points: a longer one is left to ajv, which counts them and names it.
+    (typeof d.task_id !== 'string' || d.task_id.length <= MAX_TASK_ID_LENGTH)
+  );
 }
 
 function objectList(v: unknown, minItems: number): v is Json[] {

@@ -105,6 +105,13 @@ export const patientSchema = {
   },
 } as const;
 
+/**
+ * The longest task_id a 3101/3102 may carry, in characters (code points, as maxLength counts). The spec gives none
+ * (字符, N; GUIDs or msgid in practice, a composed id reaches ~100); the answer is found again by it in a URL
+ * (/v1/tasks/:task_id, /ui/reminder/:task_id), so it needs a bound the sidecar's router is set to take.
+ */
+export const MAX_TASK_ID_LENGTH = 200;
+
 export const analysisInputSchema = {
   type: 'object',
   required: ['data'],
@@ -114,7 +121,7 @@ export const analysisInputSchema = {
       required: ['patient_dtos'],
       properties: {
         syscode: str,
-        task_id: str,
+        task_id: { type: 'string', maxLength: MAX_TASK_ID_LENGTH },
         trig_scen: { anyOf: [{ type: 'string' }, { type: 'array', items: str }] },
         rule_ids: strOrList,
         patient_dtos: { type: 'array', minItems: 1, items: patientSchema },

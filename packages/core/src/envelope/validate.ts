@@ -81,6 +81,45 @@ function optionalNumbers(schema: { properties: object; required?: readonly strin
     .map(([key]) => key);
 }
 
+function numberFields(schema: { properties: object }): string[] {
+  return Object.entries(schema.properties as SchemaProperties)
+    .filter(([, p]) => p.type === 'number')
+    .map(([key]) => key);
+}
+
+const ORDER_NUMBERS = numberFields(orderSchema);
+const ENCOUNTER_NUMBERS = numberFields(encounterSchema);
+
+/**
+ * A boolean where an amount or a count belongs: ajv's coerceTypes would make `"sumamt": true` a 1-yuan line (and
+ * false a 0) without a word; a HIS that serialised the wrong field gets the field named instead. Numbers as text
+ * stay accepted (§6.6). Read before ajv, which coerces in place.
+ */
+function booleanNumberErrors(input: unknown, basePath: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const check = (holder: Json, keys: readonly string[], path: string) => {
+    for (const key of keys) {
+      const v = holder[key];
+      if (typeof v === 'boolean')
+        errors.push({ path: `${path}.${key}`, message: `类型应为 number，不能是布尔值 ${v}` });
+    }
+  };
+  if (!isObject(input) || !isObject(input.data) || !Array.isArray(input.data.patient_dtos)) return errors;
+  input.data.patient_dtos.forEach((patient: unknown, i: number) => {
+    if (!isObject(patient) || !Array.isArray(patient.fsi_encounter_dtos)) return;
+    patient.fsi_encounter_dtos.forEach((encounter: unknown, j: number) => {
+      if (!isObject(encounter)) return;
+      const ePath = `${basePath}.data.patient_dtos[${i}].fsi_encounter_dtos[${j}]`;
+      check(encounter, ENCOUNTER_NUMBERS, ePath);
+      if (!Array.isArray(encounter.fsi_order_dtos)) return;
+      encounter.fsi_order_dtos.forEach((order: unknown, k: number) => {
+        if (isObject(order)) check(order, ORDER_NUMBERS, `${ePath}.fsi_order_dtos[${k}]`);
+      });
+    });
+  });
+  return errors;
+}
+
 /** Optional numeric fields a HIS may send as "" or null when unused (ownpay_amt: ""): they mean "not sent". */
 const ORDER_OPTIONAL_NUMBERS = optionalNumbers(orderSchema);
 const ENCOUNTER_OPTIONAL_NUMBERS = optionalNumbers(encounterSchema);
@@ -268,9 +307,10 @@ export function validateAnalysisInput(input: unknown, basePath = 'input'): Valid
 export function validateAnalysisInputByAjv(input: unknown, basePath = 'input'): Validation<AnalysisInput> {
   tolerateAnalysis(input);
   blankNumbersToAbsent(input);
+  const booleans = booleanNumberErrors(input, basePath);
   const result = run<AnalysisInput>(compiled().analysis, input, basePath);
-  if (result.ok) return result;
-  const errors = mergeErrors(result.errors, semanticErrors(input, basePath));
+  if (result.ok && booleans.length === 0) return result;
+  const errors = mergeErrors(booleans, result.ok ? [] : result.errors, semanticErrors(input, basePath));
   return { ok: false, errors, message: formatFieldErrors(errors) };
 }
 
