@@ -27,6 +27,7 @@ import { health } from './plugins/health';
 import { hostGuard } from './plugins/host-guard';
 import { metricsRoute } from './plugins/metrics';
 import { nationalGateway } from './plugins/national-gateway';
+import { MAX_PATH_PARAM_LENGTH, refusedPath } from './plugins/path-refusals';
 import { refusesRemoteNational, remoteNationalGuard } from './plugins/remote-national-guard';
 import { remoteRecordsGuard } from './plugins/remote-records-guard';
 import { nextRequestId, requestLog, requestReporter } from './plugins/request-log';
@@ -297,6 +298,8 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       bodyLimit: config.bodyLimitBytes,
       return503OnClosing: true,
       genReqId: nextRequestId,
+      routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+      frameworkErrors: refusedPath,
       // fastify's own server, with the direct lane for national calls in front of its handler.
       serverFactory: (handler, options) => {
         const server = http.createServer((req, res) => {

@@ -53,6 +53,32 @@ describe('decodeRequestBody', () => {
   });
 });
 
+describe('decodeRequestBody: labels that do not match the bytes', () => {
+  it('reads strictly valid multi-byte UTF-8 labelled GBK or GB18030 as UTF-8', () => {
+    const bytes = Buffer.from('{"dept":"外科门诊"}', 'utf8');
+    for (const label of ['gbk', 'gb18030']) {
+      expect(decodeRequestBody(bytes, label)).toEqual({ text: '{"dept":"外科门诊"}', charset: 'utf-8' });
+    }
+  });
+
+  it('keeps GBK bytes and pure ASCII labelled GBK as GBK', () => {
+    expect(decodeRequestBody(iconv.encode('{"dept":"外科门诊"}', 'gbk'), 'gbk')).toEqual({
+      text: '{"dept":"外科门诊"}',
+      charset: 'gbk',
+    });
+    expect(decodeRequestBody(Buffer.from('{"a":1}'), 'gbk').charset).toBe('gbk');
+  });
+
+  it('reads UTF-16 with a big-endian BOM as UTF-16BE, without the BOM', () => {
+    const bytes = Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode('{"a":"王"}', 'utf-16be')]);
+    expect(decodeRequestBody(bytes, 'utf-16le')).toEqual({ text: '{"a":"王"}', charset: 'utf-16be' });
+    expect(decodeRequestBody(Buffer.from('\ufeff{"a":"王"}', 'utf16le'), 'utf-16le')).toEqual({
+      text: '{"a":"王"}',
+      charset: 'utf-16le',
+    });
+  });
+});
+
 describe('utf8Bytes', () => {
   it('gives the bytes Buffer.from gives, for answers long and short, Chinese, astral and ASCII', () => {
     const long = `${envelope}𠀀😀`;

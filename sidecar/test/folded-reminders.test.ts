@@ -207,6 +207,28 @@ describe('an overrun course reminded daily and again at settlement', () => {
     expect(await figures(server)).toMatchObject({ reminders: 1, reminder_amount: 1800, complied: 1, pending: 0 });
   });
 
+  // Review-fuzz F9: /v1/status counted the folded daily reminders the figures leave out, so its reminders exceeded
+  // /v1/stats' with nothing undelivered, though its comment and the README promised the two agree.
+  it('/v1/status counts the reminders /v1/stats counts over every kept day', async () => {
+    const server = await start();
+    const stay = 'ZY-FOLD-3';
+    for (const day of [27, 28, 29]) await payDays(server, stayEnvelope(stay, 'P-FOLD-3', day));
+    await payDays(server, stayEnvelope(stay, 'P-FOLD-3', 'settlement'));
+    const address = server.app.server.address();
+    if (typeof address !== 'object' || address === null) throw new Error('not listening');
+    const base = `http://127.0.0.1:${address.port}`;
+    const stats = (await (await fetch(`${base}/v1/stats?from=0001-01-01&to=9999-12-31`)).json()) as StatsReport;
+    const counts = (
+      (await (await fetch(`${base}/v1/status`)).json()) as {
+        counts: { reminders: number; reminders_undelivered: number };
+      }
+    ).counts;
+    // Three daily reminders folded into the settlement's are stored, and counted in neither.
+    const stored = server.db.prepare('SELECT COUNT(*) AS n FROM reminders').get() as { n: number };
+    expect(stored.n).toBe(stats.totals.reminders + 3);
+    expect(counts).toMatchObject({ reminders: stats.totals.reminders, reminders_undelivered: 0 });
+  });
+
   it('leaves the days a doctor answered as answered, and a daily reminder answered late counts on its decision', async () => {
     const server = await start();
     const stay = 'ZY-FOLD-2';

@@ -159,7 +159,7 @@ describe.each([
       const reply = await call(server, analysisEnvelope(), {
         headers: { 'content-type': 'application/json; charset=big5' },
       });
-      expectNationalError(reply, /charset "big5" is not supported/);
+      expectNationalError(reply, /Content-Type 的 charset "big5" 不受支持/);
     });
 
     // Found by fuzz-gateway.test.ts: the charset was refused before X-Out-Capacity was read, so the refusal came
@@ -171,7 +171,7 @@ describe.each([
       expect(reply.status).toBe(200);
       expect(reply.raw.length).toBeLessThanOrEqual(200);
       expect(reply.body.infcode).toBe(-1);
-      expect(reply.body.err_msg).toMatch(/^Content-Type charset "big5".*…$/);
+      expect(reply.body.err_msg).toMatch(/^Content-Type 的 charset "big5".*…$/);
     });
 
     it('a body sent without Content-Type, or labelled text/plain or form data, is still read as JSON', async () => {

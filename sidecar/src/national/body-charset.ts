@@ -27,7 +27,10 @@ export function requestCharset(contentType: string | undefined): string {
   const label = match[1]!.toLowerCase();
   const canonical = CANONICAL[label];
   if (!canonical) {
-    throw new CharsetError(`Content-Type charset "${match[1]}" is not supported (use utf-8, gbk, gb18030 or utf-16le)`);
+    // Every other envelope error a HIS logs is Chinese; the label is cut so a long header cannot fill err_msg.
+    throw new CharsetError(
+      `Content-Type 的 charset "${match[1]!.slice(0, 40)}" 不受支持: 应为 utf-8、gbk、gb18030 或 utf-16 (utf-16le)`,
+    );
   }
   return canonical;
 }
@@ -39,6 +42,18 @@ export function requestCharset(contentType: string | undefined): string {
  */
 export function decodeRequestBody(body: Buffer, charset: string): { text: string; charset: string } {
   if (charset === 'utf-8' && !isUtf8(body)) return { text: decodeBody(body, 'gbk'), charset: 'gbk' };
+  // The other way round: a HIS that encodes UTF-8 but keeps a GBK label. Chinese GBK text is practically never
+  // valid UTF-8 (its lead bytes 0x81-0xFE would need 0x80-0xBF trail bytes in UTF-8's exact patterns, several
+  // characters in a row), so bytes with multi-byte sequences that are strictly valid UTF-8 are UTF-8; read as
+  // GB18030 they would store mojibake names for good. Pure ASCII reads the same either way and keeps its label.
+  if ((charset === 'gbk' || charset === 'gb18030') && !isAscii(body) && isUtf8(body)) {
+    return { text: decodeBody(body, 'utf-8'), charset: 'utf-8' };
+  }
+  // FE FF read as UTF-16LE would be U+FFFE, a noncharacter no text begins with: it is the big-endian BOM that
+  // Java's getBytes("UTF-16") writes under a plain UTF-16 label.
+  if (charset === 'utf-16le' && body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) {
+    return { text: decodeBody(body, 'utf-16be'), charset: 'utf-16be' };
+  }
   return { text: decodeBody(body, charset), charset };
 }
 
@@ -96,7 +111,7 @@ export function encodeBody(text: string, charset: string): Buffer | string {
 /** Exact encoded size of a string, without building the buffer where the charset allows. */
 export function encodedLength(text: string, charset: string): number {
   if (charset === 'utf-8') return Buffer.byteLength(text, 'utf8');
-  if (charset === 'utf-16le') return text.length * 2;
+  if (charset === 'utf-16le' || charset === 'utf-16be') return text.length * 2;
   if (charset === 'gbk' || charset === 'gb18030') return gbkSafeBytes(text).length;
   return iconv.encode(text, charset).length;
 }

@@ -5,6 +5,7 @@ import {
   errorList,
   type FieldError,
   formatFieldErrors,
+  hasVisibleCharacter,
   type JudgeResultDto,
   quoteValue,
   type RequestEnvelope,
@@ -365,7 +366,7 @@ export class NationalService {
         );
       } else if (warn.dspo_way === '1' && reminder.impact === 'block') {
         problems.push(`${at}.dspo_way: 规则 ${reminder.ruleId}（${reminder.ruleName}）禁止继续执行，只能返回修改(2)`);
-      } else if (warn.dspo_way === '1' && reminder.impact === 'reason' && reason === '') {
+      } else if (warn.dspo_way === '1' && reminder.impact === 'reason' && !hasVisibleCharacter(reason)) {
         problems.push(`${at}.dspo_way_rea: 继续执行(dspo_way=1)须填写理由`);
       } else {
         // warn_type is stored as the reminder's own (spec §4.1: 3101 的结果回 1，3102 的结果回 2), whatever the call

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_TASK_ID_LENGTH } from '@prealert/core';
 
 /**
  * The response header naming the id a 3101/3102 answer was recorded under (the task_id it sent, else the stand-in
@@ -20,6 +21,7 @@ export const taskIdHeaderValue = (taskId: string): string => encodeURIComponent(
 export function recordedTaskId(taskId: string, msgid: unknown): string {
   if (taskId.trim() !== '') return taskId;
   const message = typeof msgid === 'number' && Number.isFinite(msgid) ? String(msgid) : msgid;
-  if (typeof message === 'string' && message.trim() !== '') return message;
+  // Only a msgid the task routes can be asked for, as a task_id must be (core's MAX_TASK_ID_LENGTH).
+  if (typeof message === 'string' && message.trim() !== '' && [...message].length <= MAX_TASK_ID_LENGTH) return message;
   return randomUUID();
 }

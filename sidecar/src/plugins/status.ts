@@ -4,6 +4,7 @@ import type { LibraryHolder } from '../library-holder';
 import type { DestinationState } from '../outbox/outbox-forwarder';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import { softwareInfo } from '../software-version';
+import { countedReminder } from '../stats/compliance-figures';
 import type { FiguresReader } from '../stats/figures-reader';
 import type { Db } from '../store/database';
 import type { OutboxStore } from '../store/outbox';
@@ -63,14 +64,14 @@ interface StoredCounts {
 }
 
 export async function status(app: FastifyInstance, options: StatusOptions): Promise<void> {
-  // `reminders` are those a doctor was shown, as /v1/stats counts them; those only answers no client got carried
-  // (kept, counted in no figure) are `reminders_undelivered`, so IT staff comparing the two see why they differ.
-  // `tasks` stays every answer recorded, the audit trail, with the undelivered ones among them beside it.
+  // `reminders` are those /v1/stats counts over every kept day, by the figures' own condition (countedReminder):
+  // one covered by an earlier 继续执行 or asked again by a later reminder is left out here too, so the two agree.
+  // Those only answers no client got carried (kept, counted in no figure) are `reminders_undelivered`. `tasks`
+  // stays every answer recorded, the audit trail, with the undelivered ones among them beside it.
   const counts = options.db.prepare(
     `SELECT (SELECT COUNT(*) FROM tasks) AS tasks,
             (SELECT COUNT(*) FROM tasks WHERE undelivered IS NOT NULL) AS tasks_undelivered,
-            (SELECT COUNT(*) FROM reminders) - (SELECT COUNT(*) FROM reminders WHERE undelivered IS NOT NULL)
-              AS reminders,
+            (SELECT COUNT(*) FROM reminders r WHERE ${countedReminder(options.db)}) AS reminders,
             (SELECT COUNT(*) FROM reminders WHERE undelivered IS NOT NULL) AS reminders_undelivered,
             (SELECT COUNT(*) FROM dispositions) AS dispositions`,
   );

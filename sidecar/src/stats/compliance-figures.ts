@@ -48,13 +48,20 @@ export interface StatsReport {
   rows: StatsRow[];
 }
 
+/**
+ * The name last sent for a department or doctor code: MAX(name) would pick the highest code point ever stored, so
+ * one mislabelled body's mojibake, a typo or a stray control character would name the row for the whole period. The
+ * fixed-width first_at in front makes MAX pick the latest reminder's name; substr drops it again.
+ */
+const latestName = (expression: string) => `substr(MAX(printf('%020d', r.first_at) || ${expression}), 21)`;
+
 /** Each dimension's group key and label over the counted reminders (r) and their decisions (d). */
 function grouping(doctor: CountedDoctor): Record<StatsDimension, { key: string; label: string; order: string }> {
   return {
     day: { key: 'r.day', label: 'r.day', order: 'key' },
     rule: { key: 'r.rule_id', label: 'MAX(r.rule_name)', order: 'reminders DESC, key' },
-    dept: { key: 'r.dept_code', label: 'MAX(r.dept_name)', order: 'reminders DESC, key' },
-    doctor: { key: doctor.code, label: `MAX(${doctor.name})`, order: 'reminders DESC, key' },
+    dept: { key: 'r.dept_code', label: latestName('r.dept_name'), order: 'reminders DESC, key' },
+    doctor: { key: doctor.code, label: latestName(doctor.name), order: 'reminders DESC, key' },
   };
 }
 
