@@ -13,6 +13,7 @@ import {
   unknownPathMessage,
 } from '../national/national-routes';
 import type { NationalService } from '../national/national-service';
+import { discardCapBytes, discardRest } from '../national/oversized-body';
 import { TASK_ID_HEADER, taskIdHeaderValue } from '../national/recorded-task-id';
 import type { AnalysisRecord } from '../store/records';
 
@@ -57,11 +58,17 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
     return reply.code(answered.status).header('content-type', answered.contentType).send(answered.payload);
   };
 
-  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+  app.setErrorHandler(async (error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // fastify refuses before reading (or part-way): the rest is read first, so that the client gets the answer.
+      const outcome = await discardRest(request.raw, discardCapBytes(options.bodyLimitBytes));
+      // Read to its end, the connection is in step again and may serve the HIS's next call.
+      if (outcome === 'drained') reply.removeHeader('connection');
+    }
     if (isUnknownNationalPost(request)) return send(request, reply, unknownPath(service, request));
     const message =
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? `请求体超过 ${options.bodyLimitBytes} 字节上限`
+        ? bodyTooLargeMessage(options.bodyLimitBytes)
         : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? `Content-Type "${request.headers['content-type'] ?? ''}" 无效: 应为 application/json; charset=utf-8`
           : `请求无法读取 (${error.code ?? error.name})`;
@@ -113,6 +120,11 @@ function unknownPath(service: NationalService, request: FastifyRequest): Answere
     facts: { infno: '-', ok: false, error: shortenError(message) },
     ...render(service.error({ receivedAt: new Date() }, message).envelope, { charset }, 404),
   };
+}
+
+/** Names the setting as IT writes it: there is no environment variable for it. */
+export function bodyTooLargeMessage(bodyLimitBytes: number): string {
+  return `请求体超过 ${bodyLimitBytes} 字节上限（可在 prealert.config.json 的 bodyLimitBytes 调整）`;
 }
 
 function infnoOf(request: FastifyRequest): string {
