@@ -55,8 +55,9 @@ describe('records retention with a clock read wrong at a pass', () => {
     expect((await task(s, 'T-NOW')).status).toBe(200);
     expect(count(s.db, 'SELECT COUNT(*) FROM reminders')).toBe(2);
     expect(await feedback(s, [{ jrId: ids[0]!, way: '2' }])).toBe(0);
-    const warning = lines.find((l) => l.msg.startsWith('the clock is ahead of the records'));
-    expect(warning).toMatchObject({ kept_from: addDays(today, -400), last_task_day: today });
+    const warning = lines.find((l) => l.msg.startsWith('pruning only the records before'));
+    expect(warning).toMatchObject({ kept_from: addDays(today, -400), last_task_day: today, window_reached_on: null });
+    expect(warning?.msg).toContain('the clock is ahead of the records, or none were written lately');
     // Dates only: nothing about a patient or an answer.
     expect(JSON.stringify(warning)).not.toContain(ids[0]!);
   });
@@ -84,7 +85,11 @@ describe('records retention with a clock read wrong at a pass', () => {
     expect(await s.retention.prune(ahead)).toMatchObject({ kept_from: addDays(today, -396), reminders: 0, tasks: 0 });
     expect((await task(s, 'T-300')).status).toBe(200);
     expect(count(s.db, 'SELECT COUNT(*) FROM reminders')).toBe(6);
-    expect(lines.filter((l) => l.msg.startsWith('the clock is ahead of the records'))).toHaveLength(2);
+    const held = lines.filter((l) => l.msg.startsWith('pruning only the records before'));
+    expect(held).toHaveLength(2);
+    // The records agree with the clock read ahead: only the two days a pass hold it back, and the warning says so.
+    for (const warning of held) expect(warning.msg).toContain('a guard against a clock read ahead');
+    expect(held[0]?.msg).not.toContain('the clock is ahead of the records');
     // The clock corrected: the cutoff applied never goes back, and today's pass is today's.
     expect(await s.retention.prune()).toMatchObject({ kept_from: addDays(today, -400) });
     expect(lines).toHaveLength(2);

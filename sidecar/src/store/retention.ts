@@ -24,6 +24,11 @@ const OUTBOX_PER_BATCH = 500;
 /** The most a pass moves the cutoff beyond the last one applied (a pass runs daily, and a minute after each start). */
 const MAX_CUTOFF_STEP_DAYS = 2;
 
+/** Whole days from `from` to `to` (YYYY-MM-DD). */
+function daysFrom(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
 /** Rows removed by one pass, per table. Counts only: nothing about a patient or an answer is logged. */
 export interface PruneCounts {
   reminders: number;
@@ -122,6 +127,8 @@ export class RecordsRetention {
   private readonly latestTaskAt;
   private readonly appliedCutoff;
   private readonly saveCutoff;
+  private readonly appliedWindow;
+  private readonly saveWindow;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PruneReport | undefined> | undefined;
   private stopping = false;
@@ -219,6 +226,14 @@ export class RecordsRetention {
       `INSERT INTO retention_progress (name, value) VALUES ('cutoff_ms', ?)
        ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)`,
     );
+    // The retention days the stored cutoff was computed with (none in a database pruned by an earlier version).
+    this.appliedWindow = db
+      .prepare<[], number>("SELECT value FROM retention_progress WHERE name = 'cutoff_days'")
+      .pluck();
+    this.saveWindow = db.prepare<[number]>(
+      `INSERT INTO retention_progress (name, value) VALUES ('cutoff_days', ?)
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+    );
   }
 
   /** Runs a pass a minute from now and then every day (nothing when retentionDays is 0). */
@@ -268,41 +283,88 @@ export class RecordsRetention {
    * never pruned (or whose last task is older than the window: a workstation long unused) has no cutoff of its own
    * yet and prunes its backlog in one go. Undefined when no task was ever written: nothing to measure by, and
    * nothing a reminder or an answer could have left.
+   *
+   * A window IT lowered is not a clock read ahead: the cutoff then jumps to the new window at once, as long as the
+   * clock agrees with the records (the task written last is of today or yesterday). Held back by the two days a
+   * pass, a window lowered from 400 to 90 days took some 300 daily passes to be reached.
    */
-  private cutoff(now: number): { cutoff: Cutoff; store: boolean } | undefined {
+  private cutoff(now: number): { cutoff: Cutoff; store: boolean; storeDays: boolean } | undefined {
     const days = this.options.retentionDays;
-    const wanted = addDays(shanghaiDay(now), -days);
+    const today = shanghaiDay(now);
+    const wanted = addDays(today, -days);
     const latest = this.latestTaskAt.get();
     if (latest === undefined) return undefined;
-    const byTasks = addDays(shanghaiDay(latest), -days);
+    const lastTaskDay = shanghaiDay(latest);
+    const byTasks = addDays(lastTaskDay, -days);
     const applied = this.appliedCutoff.get();
-    const byStep = applied === undefined ? undefined : addDays(shanghaiDay(applied), MAX_CUTOFF_STEP_DAYS);
+    const appliedDay = applied === undefined ? undefined : shanghaiDay(applied);
+    const appliedDays = this.appliedWindow.get();
+    let byStep = appliedDay === undefined ? undefined : addDays(appliedDay, MAX_CUTOFF_STEP_DAYS);
+    // A version before this one did not record the window: a cutoff the step would hold back is taken for one
+    // computed with another window, as on a workstation that has pruned daily it can be nothing else.
+    const windowChanged =
+      appliedDay !== undefined &&
+      (appliedDays === undefined ? byStep !== undefined && byStep < wanted : appliedDays !== days);
+    const clockAgrees = byTasks >= addDays(wanted, -1);
+    const newWindow = windowChanged && clockAgrees;
+    if (newWindow) byStep = undefined;
     let day = wanted;
     if (byTasks < day) day = byTasks;
     if (byStep !== undefined && byStep < day) day = byStep;
+    if (newWindow) {
+      this.options.logger.info(
+        {
+          retention_days_before: appliedDays ?? null,
+          retention_days: days,
+          kept_from: day,
+          last_applied_cutoff: appliedDay,
+        },
+        `records.retentionDays changed from ${appliedDays === undefined ? 'a window not recorded' : `${appliedDays} days`} to ${days} days: pruning the records before ${day} (the last pass pruned those before ${appliedDay})`,
+      );
+    }
     // (A pass soon after midnight, before the day's first answer, is held back a day: that is no news.)
     if (day < addDays(wanted, -1)) {
+      const reasons: string[] = [];
+      if (!clockAgrees)
+        reasons.push(
+          `the newest record is from ${lastTaskDay} while the clock reads ${today}: the clock is ahead of the records, or none were written lately`,
+        );
+      let reachedOn: string | null = null;
+      if (byStep !== undefined && byStep < wanted && appliedDay !== undefined) {
+        reasons.push(
+          `the cutoff moves at most ${MAX_CUTOFF_STEP_DAYS} days a pass beyond the one last applied (${appliedDay}), a guard against a clock read ahead while records were written`,
+        );
+        // Daily passes: the cutoff gains two days a pass, the wanted day one.
+        reachedOn = addDays(today, Math.max(0, daysFrom(appliedDay, wanted) - MAX_CUTOFF_STEP_DAYS));
+      }
+      const reach = !clockAgrees
+        ? 'it is reached at the first pass after records are written on the clock’s day'
+        : `with a pass a day it is reached on ${reachedOn}`;
       this.options.logger.warn(
         {
           wanted_kept_from: wanted,
           kept_from: day,
-          last_task_day: shanghaiDay(latest),
-          last_applied_cutoff: applied === undefined ? null : shanghaiDay(applied),
+          last_task_day: lastTaskDay,
+          last_applied_cutoff: appliedDay ?? null,
+          retention_days: days,
+          window_reached_on: clockAgrees ? reachedOn : null,
         },
-        `the clock is ahead of the records (or none were written lately); pruning only the records before ${day}`,
+        `pruning only the records before ${day}, not the ${days}-day window (before ${wanted}): ${reasons.join('; ')}; ${reach}`,
       );
     }
     const ms = Date.parse(`${day}T00:00:00+08:00`);
     // A cutoff held back by the last task alone, on a database never pruned, is not stored as applied: the records
     // of a workstation long unused are pruned in one go once it answers again.
-    return { cutoff: { day, ms }, store: applied !== undefined || day === wanted };
+    const store = applied !== undefined || day === wanted;
+    // The window is recorded with the cutoff it gave; a changed one not yet applied stays a change for the next pass.
+    return { cutoff: { day, ms }, store, storeDays: store && (!windowChanged || newWindow) };
   }
 
   private async pass(now: number): Promise<PruneReport | undefined> {
     const started = Date.now();
     const guarded = this.cutoff(now);
     if (guarded === undefined) return undefined;
-    const { cutoff, store } = guarded;
+    const { cutoff, store, storeDays } = guarded;
     const keptFrom = cutoff.day;
     await this.pruneFiles(cutoff);
     const counts: PruneCounts = {
@@ -327,6 +389,7 @@ export class RecordsRetention {
       }
     }
     if (store) this.saveCutoff.run(cutoff.ms);
+    if (storeDays) this.saveWindow.run(this.options.retentionDays);
     if (anyOld) {
       if (!(await this.pruneReminders(cutoff, counts))) return undefined;
       if (!(await this.pruneTasks(cutoff, counts))) return undefined;
