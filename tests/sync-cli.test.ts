@@ -81,7 +81,7 @@ describe('prealert bundle build from bad input', () => {
       csv,
       [
         'rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code,effective_from,effective_to',
-        '药品限儿童使用,GZ10000301002000,drug,小儿热速清颗粒(本省),age_group,婴幼儿,本省限婴幼儿,ZA01BAX0496010103665,,',
+        '药品儿童专用,GZ10000301002000,drug,小儿热速清颗粒(本省),age_group,婴幼儿,本省限婴幼儿,ZA01BAX0496010103665,,',
         '药品区分性别使用,GZ10000301004000,drug,,sex,女,限女性,XG03DBD084A001010104604,,',
       ].join('\n'),
     );

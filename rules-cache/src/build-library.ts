@@ -1,10 +1,13 @@
 import path from 'node:path';
 import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule, Severity } from '@prealert/core';
-import { formatDay, parseLocalTime, stableHash } from '@prealert/core';
+import { formatDay, stableHash } from '@prealert/core';
+import { type DayRange, effectiveDays } from './effective-days';
 import { leftOutNotes, type PointOrigin, shortCodeListNotes } from './import-notes';
 import { quietWithSecondLineCarried } from './indication-diagnoses';
 import { VISIT_TYPE_RULE_ID, VISIT_TYPE_RULE_NAME, withoutRestatedVisitLimits } from './inpatient-only-points';
 import { parseLimit } from './limit-parser';
+import { contradictingLocalLimits, type LocalRows } from './local-contradictions';
+import { frameworkRuleNamed, localRuleCodeProblem } from './local-rule-code';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 import {
   defaultSeverityOf,
@@ -28,9 +31,14 @@ export interface BuildOptions {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function ruleIdFor(record: PublishedRecord): string {
+function ruleIdFor(record: PublishedRecord, framework: ReadonlyMap<string, FrameworkRule>): string {
   if (record.gz_code) return record.gz_code;
-  return LOCAL_RULE_IDS[record.rule_name] ?? `PA-${stableHash(record.rule_name).slice(0, 12).toUpperCase()}`;
+  return (
+    LOCAL_RULE_IDS[record.rule_name] ??
+    // A local row without gz_code, named as the framework names the rule: that rule, not a second one of its name.
+    frameworkRuleNamed(record.rule_name, framework)?.code ??
+    `PA-${stableHash(record.rule_name).slice(0, 12).toUpperCase()}`
+  );
 }
 
 /**
@@ -57,6 +65,16 @@ function replaceKey(record: PublishedRecord): string {
   return `${record.rule_name}\u0001${record.item_name}`;
 }
 
+/** A record the library is built from, where it came from, and whether it is a local row. */
+interface Chosen {
+  file: string;
+  row: number;
+  record: PublishedRecord;
+  local?: boolean;
+  /** The CSV row of each of the record's codes. */
+  codeRows?: number[];
+}
+
 /** Kinds where one code rightly sits in several points of a rule: a surgery in several incision groups, pairs. */
 const SHARED_CODE_KINDS = new Set(['same_incision_group', 'time_window']);
 
@@ -64,12 +82,10 @@ const SHARED_CODE_KINDS = new Set(['same_incision_group', 'time_window']);
  * A revised point is the rule's word on its codes: an unrevised point of the same rule and limit type that names
  * them too (the same drug published under a variant of its name: 小儿清热止咳口服液(小儿清热止咳合剂) beside the
  * revised 小儿清热止咳合剂(小儿清热止咳口服液)) loses them, and goes when none is left; otherwise one order line
- * would be warned twice, once by the outdated limit.
+ * would be warned twice, once by the outdated limit. A local row keeps its codes: it is the hospital's word, not an
+ * outdated publication (a local 本院爱普列特片 point vanished here without a word).
  */
-function withoutRevisedCodes(
-  chosen: { file: string; row: number; record: PublishedRecord }[],
-  revised: ReadonlyMap<string, { record: PublishedRecord }>,
-): void {
+function withoutRevisedCodes(chosen: Chosen[], revised: ReadonlyMap<string, { record: PublishedRecord }>): void {
   const revisedCodes = new Map<string, Set<string>>();
   for (const { record } of revised.values()) {
     if (SHARED_CODE_KINDS.has(record.limit_type)) continue;
@@ -79,8 +95,8 @@ function withoutRevisedCodes(
     for (const code of record.codes) codes.add(code.trim());
   }
   for (let i = chosen.length - 1; i >= 0; i--) {
-    const { record } = chosen[i]!;
-    if (revised.get(replaceKey(record))?.record === record) continue;
+    const { record, local } = chosen[i]!;
+    if (local || revised.get(replaceKey(record))?.record === record) continue;
     const codes = revisedCodes.get(`${record.rule_name}\u0001${record.limit_type}`);
     if (!codes || !record.codes.some((c) => codes.has(c.trim()))) continue;
     const kept = record.codes.filter((c) => !codes.has(c.trim()));
@@ -101,16 +117,22 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   for (const source of options.revisions ?? []) {
     for (const { row, record } of source.records) revised.set(replaceKey(record), { file: source.file, row, record });
   }
-  const chosen: { file: string; row: number; record: PublishedRecord; local?: boolean }[] = [];
+  const chosen: Chosen[] = [];
   const seen = new Set<string>();
   for (const source of options.sources) {
-    for (const { row, record } of source.records) {
+    for (const { row, record, codeRows } of source.records) {
+      // A local row is the hospital's own addition, not a published point a re-issue could replace: the hospital
+      // may have added it because of the re-issue (the codes a revised point leaves out).
+      if (source.local) {
+        chosen.push({ file: source.file, row, record, local: true, ...(codeRows && { codeRows }) });
+        continue;
+      }
       const key = replaceKey(record);
       const revision = revised.get(key);
       if (revision) {
         // Replaced: the revision stands where the first original stood; further originals with the key drop out.
         if (!seen.has(key)) chosen.push(revision);
-      } else chosen.push({ file: source.file, row, record, ...(source.local && { local: true }) });
+      } else chosen.push({ file: source.file, row, record });
       seen.add(key);
     }
   }
@@ -133,10 +155,17 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
     }
     return rule;
   };
-  for (const { file, row, record, local } of chosen) {
+  const localRows = new Map<KnowledgePoint, LocalRows>();
+  for (const { file, row, record, local, codeRows } of chosen) {
+    const ruleCode =
+      local && record.gz_code ? localRuleCodeProblem(record.gz_code, record.rule_name, framework) : undefined;
+    if (ruleCode !== undefined) {
+      issues.push({ file, row, field: 'gz_code', message: ruleCode });
+      continue;
+    }
     const parsed = parseLimit(record.limit_type, record.limit_value, record.basis ?? '');
     if (!parsed.ok) {
-      issues.push({ file, row, field: 'limit_value', message: parsed.error });
+      issues.push({ file, row, field: parsed.field ?? 'limit_value', message: parsed.error });
       continue;
     }
     if (parsed.note) notes.push({ file, row, field: 'limit_value', message: parsed.note });
@@ -149,7 +178,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       issues.push({ file, row, field: 'codes', message: '重复收费项目对应为 [A, B] 两个编码' });
       continue;
     }
-    const ruleId = ruleIdFor(record);
+    const ruleId = ruleIdFor(record, framework);
     const rule = ruleFor(ruleId, framework.get(ruleId)?.name ?? record.rule_name, parsed.kind, record.gz_code);
     const baseKey = `${record.rule_name}\u0001${record.item_name}`;
     parsed.limits.forEach((limit, i) => {
@@ -177,6 +206,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       if (i > 0 && parsed.kind === 'max_pay_days' && limit.kind === 'max_qty_per_n_days') fromProse.add(point);
       if (readFromText) inpatientOnly.add(point);
       origins.set(point, { file, row, local: local === true });
+      if (local) localRows.set(point, { file, codeRows: codeRows ?? [row] });
       points.push(point);
       const rest = [record.gz_code, record.item_type, record.basis, record.effective_from, record.effective_to];
       named.push({
@@ -189,6 +219,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
       });
     });
   }
+  issues.push(...contradictingLocalLimits(points, localRows));
   if (issues.length > 0) return { ok: false, issues };
   assignIds(named);
   withoutRestatedIntervals(points, fromProse);
@@ -278,19 +309,6 @@ function withoutRestatedIntervals(points: KnowledgePoint[], fromProse: ReadonlyS
     const kp = points[i]!;
     if (fromProse.has(kp) && stated.has(key(kp))) points.splice(i, 1);
   }
-}
-
-/** A point's effective days, inclusive, read as the evaluator reads them (compile.ts): ±Infinity when open. */
-interface DayRange {
-  from: number;
-  to: number;
-}
-
-function effectiveDays(kp: KnowledgePoint): DayRange {
-  return {
-    from: kp.effectiveFrom ? (parseLocalTime(kp.effectiveFrom)?.day ?? -Infinity) : -Infinity,
-    to: kp.effectiveTo ? (parseLocalTime(kp.effectiveTo)?.day ?? Infinity) : Infinity,
-  };
 }
 
 /** The days of `within` that none of `covered` holds, as ranges in day order. */

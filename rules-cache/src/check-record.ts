@@ -20,7 +20,7 @@ export function recordIssues(
 ): ImportIssue[] {
   const issues: ImportIssue[] = [];
   const parsed = parseLimit(record.limit_type, record.limit_value, record.basis ?? '');
-  if (!parsed.ok) issues.push({ file, row, field: 'limit_value', message: parsed.error });
+  if (!parsed.ok) issues.push({ file, row, field: parsed.field ?? 'limit_value', message: parsed.error });
   for (const field of ['effective_from', 'effective_to'] as const) {
     const v = record[field];
     if (v !== undefined && v !== null && v !== '' && !isImportDate(String(v)))

@@ -5,7 +5,10 @@ import { readFirstLine } from './first-line-classes';
 import { quietIndication } from './indication-diagnoses';
 
 /** `note`: read, but the record contradicts itself; the importer reports it without refusing the record. */
-export type ParsedLimits = { ok: true; kind: CheckKind; limits: Limit[]; note?: string } | { ok: false; error: string };
+/** `field`: the column at fault, `limit_type` when the type itself is not one a point can have (else `limit_value`). */
+export type ParsedLimits =
+  | { ok: true; kind: CheckKind; limits: Limit[]; note?: string }
+  | { ok: false; error: string; field?: 'limit_type' };
 
 const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
 
@@ -272,8 +275,8 @@ export function parseLimit(limitType: string, limitValue: unknown, basis: string
     }
     default:
       if ((CHECK_KINDS as readonly string[]).includes(limitType)) {
-        return { ok: false, error: `limit_type ${limitType} 是规则级检查，不需要知识点` };
+        return { ok: false, error: `limit_type ${limitType} 是规则级检查，不需要知识点`, field: 'limit_type' };
       }
-      return { ok: false, error: `未知的 limit_type ${JSON.stringify(limitType)}` };
+      return { ok: false, error: `未知的 limit_type ${JSON.stringify(limitType)}`, field: 'limit_type' };
   }
 }

@@ -36,7 +36,8 @@ export function formatIssues(issues: readonly ImportIssue[]): string {
 /** Records of one source file plus the rows they came from, for error reports. */
 export interface RecordSource {
   file: string;
-  records: { row: number; record: PublishedRecord }[];
+  /** `codeRows`: the row of each of `codes` (a CSV's rows of one point), where it is not the record's own row. */
+  records: { row: number; record: PublishedRecord; codeRows?: number[] }[];
   /** A local CSV: its rows are kept and re-sorted by hand, so nothing may hang on their order (ids of its points). */
   local?: boolean;
   /**

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { isPairKind, recordIssues } from './check-record';
 import { codeProblem, normaliseCode } from './csv-code';
+import { csvParseProblem } from './csv-parse-error';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 
 /** Columns of the local-additions CSV: one row per national code; rows of one point share every other column. */
@@ -44,10 +45,15 @@ function startLine(row: ParsedRow): number {
  */
 export function readCsv(text: string, file: string): ImportResult<RecordSource> {
   let parsed: ParsedRow[];
+  let header: string[] = [];
+  // csv-parse miscounts lines on CRLF input; with LF only, its line numbers are the file's.
+  const lf = text.replace(/\r\n?/g, '\n');
   try {
-    // csv-parse miscounts lines on CRLF input; with LF only, its line numbers are the file's.
-    parsed = parse(text.replace(/\r\n?/g, '\n'), {
-      columns: (header: string[]) => header.map((h) => h.trim()),
+    parsed = parse(lf, {
+      columns: (names: string[]) => {
+        header = names.map(columnName);
+        return header;
+      },
       bom: true,
       skip_empty_lines: true,
       // Excel saves rows it once touched as commas only; they are no rows of the form (line numbers stay the file's).
@@ -57,16 +63,16 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
       raw: true,
     });
   } catch (e) {
-    return { ok: false, issues: [{ file, row: 0, message: `CSV 无法解析：${(e as Error).message}` }] };
+    const { row, message } = csvParseProblem(e, lf, header.length);
+    return { ok: false, issues: [{ file, row, message }] };
   }
   const rows = parsed.map((p) => p.record);
-  const issues: ImportIssue[] = [];
-  const header = rows.length > 0 ? Object.keys(rows[0]!) : [];
-  for (const col of REQUIRED) {
-    if (rows.length > 0 && !header.includes(col)) issues.push({ file, row: 1, field: col, message: '表头缺少该列' });
-  }
+  const issues = rows.length > 0 ? headerIssues(header, file) : [];
   if (issues.length > 0) return { ok: false, issues };
-  const groups = new Map<string, { row: number; record: PublishedRecord }>();
+  const hasLimitValue = header.includes('limit_value');
+  /** Rows whose limit_type needs a limit_value, in a file without that column: a header problem, not theirs. */
+  const needValue: { row: number; limitType: string }[] = [];
+  const groups = new Map<string, { row: number; record: PublishedRecord; codeRows: number[] }>();
   rows.forEach((r, i) => {
     const row = startLine(parsed[i]!);
     if (r.code !== undefined) r.code = normaliseCode(r.code);
@@ -79,7 +85,10 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
     const bad: ImportIssue[] = [];
     const codeIssue = codeProblem(r.code!, r.item_type ?? '');
     if (codeIssue !== undefined) bad.push({ file, row, field: 'code', message: codeIssue });
-    bad.push(...recordIssues(r as PublishedRecord & Record<string, string>, file, row));
+    for (const issue of recordIssues(r as PublishedRecord & Record<string, string>, file, row)) {
+      if (!hasLimitValue && issue.field === 'limit_value') needValue.push({ row, limitType: r.limit_type! });
+      else bad.push(issue);
+    }
     if (bad.length > 0) {
       issues.push(...bad);
       return;
@@ -96,7 +105,10 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
     ].join('\u0001');
     const existing = groups.get(key);
     if (existing) {
-      if (!existing.record.codes.includes(r.code!)) existing.record.codes.push(r.code!);
+      if (!existing.record.codes.includes(r.code!)) {
+        existing.record.codes.push(r.code!);
+        existing.codeRows.push(row);
+      }
       return;
     }
     const record: PublishedRecord = {
@@ -111,8 +123,18 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
     };
     if (r.effective_from) record.effective_from = r.effective_from;
     if (r.effective_to) record.effective_to = r.effective_to;
-    groups.set(key, { row, record });
+    groups.set(key, { row, record, codeRows: [row] });
   });
+  if (needValue.length > 0) {
+    const [first] = needValue;
+    const more = needValue.length > 1 ? ` 等 ${needValue.length} 行` : '';
+    issues.unshift({
+      file,
+      row: 1,
+      field: 'limit_value',
+      message: `表头缺少 limit_value 列：第 ${first!.row} 行${more}的 limit_type ${first!.limitType} 需要限定值`,
+    });
+  }
   for (const { row, record } of groups.values()) {
     if (isPairKind(record.limit_type) && record.codes.length !== 2)
       issues.push({ file, row, field: 'code', message: '重复收费项目对应为 A、B 两行（两个编码）' });
@@ -120,4 +142,23 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
   return issues.length > 0
     ? { ok: false, issues }
     : { ok: true, value: { file, records: [...groups.values()], local: true } };
+}
+
+/** Header cells as Excel users type them: ` rule_name `, `Code`, full-width letters. */
+function columnName(cell: string): string {
+  return cell.normalize('NFKC').trim().toLowerCase();
+}
+
+/**
+ * A column the form needs and the header lacks, or names twice (the later column's cells silently won), is a problem
+ * of the header (row 1), named by the column, before any row is read.
+ */
+function headerIssues(header: readonly string[], file: string): ImportIssue[] {
+  const issues: ImportIssue[] = [];
+  for (const col of REQUIRED)
+    if (!header.includes(col)) issues.push({ file, row: 1, field: col, message: `表头缺少 ${col} 列` });
+  for (const col of CSV_COLUMNS)
+    if (header.filter((h) => h === col).length > 1)
+      issues.push({ file, row: 1, field: col, message: `表头有两个 ${col} 列` });
+  return issues;
 }

@@ -357,8 +357,9 @@ describe('published JSON import', () => {
     );
     expect(source.ok).toBe(false);
     if (!source.ok)
+      // The field at fault is the type, not its value.
       expect(source.issues.map((i) => [i.row, i.field])).toEqual([
-        [2, 'limit_value'],
+        [2, 'limit_type'],
         [3, 'effective_from'],
       ]);
   });

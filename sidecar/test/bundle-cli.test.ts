@@ -26,7 +26,7 @@ const HEADER = 'rule_name,gz_code,item_type,item_name,limit_type,limit_value,bas
 const APREPITANT =
   '药品限适应症,GZ10000101008000,drug,阿瑞匹坦注射液,indication,限放化疗。|Z51.0;Z51.1,限放化疗。,XA04ADA285B002010102180';
 const CHILDREN =
-  '药品限儿童使用,GZ10000301002000,drug,小儿热速清颗粒(本省),age_group,婴幼儿,本省限婴幼儿,ZA01BAX0496010103665';
+  '药品儿童专用,GZ10000301002000,drug,小儿热速清颗粒(本省),age_group,婴幼儿,本省限婴幼儿,ZA01BAX0496010103665';
 
 function csv(name: string, rows: string[]): string {
   const file = path.join(work, name);

@@ -58,7 +58,7 @@ export function provincialCsv(dir: string): string {
     file,
     [
       'rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code,effective_from,effective_to',
-      '药品限儿童使用,GZ10000301002000,drug,小儿热速清颗粒(本省),age_group,婴幼儿,本省限婴幼儿,ZA01BAX0496010103665,,',
+      '药品儿童专用,GZ10000301002000,drug,小儿热速清颗粒(本省),age_group,婴幼儿,本省限婴幼儿,ZA01BAX0496010103665,,',
     ].join('\n'),
   );
   return file;

@@ -1,0 +1,248 @@
+/**
+ * A hospital's own CSV rows built with the real national sources and the 2026-01 re-issue, as `prealert bundle build`
+ * reads them (libraryFromFiles): the robustness review's cases (F1, F2, F4, F8). A row is imported or reported by
+ * file and row, never dropped or bent without a word.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compileLibrary, type LibraryData } from '@prealert/core';
+import { type ImportIssue, type ImportResult, libraryFromFiles } from '@prealert/rules-cache';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resultsOf, run } from '../../packages/core/test/support/requests';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-local-csv-checks-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const NHSA = '/work/shared/data/nhsa';
+const BATCHES = [
+  'first_batch_knowledge_points.json',
+  'batches_2_8_knowledge_points.json',
+  'batches_9_17_knowledge_points.json',
+].map((f) => path.join(NHSA, f));
+const REVISION = path.join(NHSA, 'revision_2026_01_knowledge_points.json');
+const HEADER = 'rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code';
+const SEX = 'GZ10000301004000';
+const SEX_DRUG = `药品区分性别使用,${SEX},drug`;
+/** Two 艾地骨化醇软胶囊 codes the re-issued 限女性 point leaves out (batch 17's indication point lists them). */
+const ELDECALCITOL = ['XA11CCA351E002010184386', 'XA11CCA351E002010284386'];
+/** 爱普列特片 (限男性), a code of its first-batch point and of its re-issue. */
+const EPRISTERIDE = 'XG04CBA088A001010101467';
+/** 度他雄胺软胶囊 (限男性, first batch). */
+const DUTASTERIDE = 'XG04CBD247E002010101503';
+
+function csv(name: string, lines: string[]): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, `${lines.join('\r\n')}\r\n`);
+  return file;
+}
+
+function build(csvFiles: string[], revision = true): ImportResult<LibraryData> {
+  return libraryFromFiles({
+    meta: { version: 'hosp-2026.11', region: '440000', createdAt: '2026-11-20T08:00:00+08:00' },
+    sources: [...BATCHES, ...csvFiles],
+    revisions: revision ? [REVISION] : [],
+  });
+}
+
+function built(csvFiles: string[], revision = true): LibraryData {
+  const result = build(csvFiles, revision);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues.slice(0, 3)));
+  return result.value;
+}
+
+function issuesOf(result: ImportResult<LibraryData>): ImportIssue[] {
+  if (result.ok) throw new Error('built, though it should have been refused');
+  return result.issues;
+}
+
+const localPoints = (lib: LibraryData, file: string) =>
+  lib.knowledgePoints.filter((kp) => kp.source === path.basename(file));
+
+/** The sex warnings a patient's prescription of `code` gets. */
+const sexWarnings = (lib: LibraryData, code: string, gend: '1' | '2') =>
+  resultsOf(run(compileLibrary(lib), { gend, lines: [{ code }] }), SEX);
+
+describe('local rows and the 2026-01 re-issue (review F1)', () => {
+  const eldecalcitol = csv('local-eldecalcitol.csv', [
+    HEADER,
+    ...ELDECALCITOL.map((c) => `${SEX_DRUG},艾地骨化醇软胶囊,sex,女,限绝经后妇女骨质疏松。本院同品规,${c}`),
+  ]);
+
+  it('keeps a local row whose rule and item name the re-issue re-publishes, and it warns a man', () => {
+    const lib = built([eldecalcitol]);
+    expect(localPoints(lib, eldecalcitol).map((kp) => ({ rule: kp.ruleId, codes: kp.codes }))).toEqual([
+      { rule: SEX, codes: ELDECALCITOL },
+    ]);
+    // The re-issued national point stands beside it, with its own codes.
+    const national = lib.knowledgePoints.filter(
+      (kp) => kp.ruleId === SEX && kp.itemName === '艾地骨化醇软胶囊' && kp.source === path.basename(REVISION),
+    );
+    expect(national).toHaveLength(1);
+    expect(national[0]!.codes).not.toContain(ELDECALCITOL[0]);
+    for (const code of ELDECALCITOL) {
+      const [warning, ...more] = sexWarnings(lib, code, '1');
+      expect(more).toEqual([]);
+      expect(warning!.vola_cont).toContain('艾地骨化醇软胶囊');
+      expect(sexWarnings(lib, code, '2')).toEqual([]);
+    }
+  });
+
+  it('keeps the codes of a local row that a re-issued point of the same rule and limit type also lists', () => {
+    const own = csv('local-epristeride.csv', [HEADER, `${SEX_DRUG},本院爱普列特片,sex,男,本院规定,${EPRISTERIDE}`]);
+    const lib = built([own]);
+    expect(localPoints(lib, own).map((kp) => ({ item: kp.itemName, codes: kp.codes }))).toEqual([
+      { item: '本院爱普列特片', codes: [EPRISTERIDE] },
+    ]);
+  });
+});
+
+describe('contradicting local rows for one code (review F2)', () => {
+  it('refuses 男 and 女 for one code under one rule, naming both rows, and merges the exact repeat', () => {
+    const file = csv('local-dup-contradictory.csv', [
+      HEADER,
+      `${SEX_DRUG},本院度他雄胺,sex,男,本院规定,${DUTASTERIDE}`,
+      `${SEX_DRUG},本院度他雄胺,sex,女,本院规定,${DUTASTERIDE}`,
+      `${SEX_DRUG},本院度他雄胺,sex,男,本院规定, ${DUTASTERIDE.toLowerCase().replace('002', '００２')} `,
+    ]);
+    expect(issuesOf(build([file]))).toEqual([
+      {
+        file,
+        row: 3,
+        field: 'limit_value',
+        message: expect.stringMatching(
+          new RegExp(
+            `^与 local-dup-contradictory\\.csv:2 矛盾：同一规则、同一编码 ${DUTASTERIDE}，此行限定 "女"，该行限定 "男"`,
+          ),
+        ),
+      },
+    ]);
+  });
+
+  it('across two files, naming the other file; not on days that do not overlap, nor for another code', () => {
+    const dated = `${HEADER},effective_from,effective_to`;
+    const male = csv('local-male.csv', [dated, `${SEX_DRUG},本院度他雄胺,sex,男,本院规定,${DUTASTERIDE},,2026-06-30`]);
+    const female = csv('local-female.csv', [dated, `${SEX_DRUG},度他雄胺(院内),sex,女,本院规定,${DUTASTERIDE},,`]);
+    expect(issuesOf(build([male, female]))).toEqual([
+      { file: female, row: 2, field: 'limit_value', message: expect.stringContaining('与 local-male.csv:2 矛盾') },
+    ]);
+    const later = csv('local-later.csv', [
+      dated,
+      `${SEX_DRUG},度他雄胺(院内),sex,女,本院规定,${DUTASTERIDE},2026-07-01,`,
+      `${SEX_DRUG},本院爱普列特片,sex,女,本院规定,${EPRISTERIDE},,`,
+    ]);
+    expect(localPoints(built([male, later]), later)).toHaveLength(2);
+  });
+});
+
+describe("a local row's gz_code (review F4)", () => {
+  it('refuses a code outside the framework, naming the file, row and the code its rule_name has', () => {
+    const file = csv('badgz.csv', [
+      HEADER,
+      `药品区分性别使用,GZ99999999999999,drug,本院度他雄胺,sex,女,本院规定,${DUTASTERIDE}`,
+    ]);
+    expect(issuesOf(build([file]))).toEqual([
+      {
+        file,
+        row: 2,
+        field: 'gz_code',
+        message:
+          '规则编码 "GZ99999999999999" 不在国家规则框架 1.0 的 79 条规则中：「药品区分性别使用」的规则编码为 GZ10000301004000',
+      },
+    ]);
+  });
+
+  it("refuses another rule's code, and lists the nearest codes for a rule of the hospital's own", () => {
+    const file = csv('othergz.csv', [
+      HEADER,
+      `药品区分性别使用,GZ10000302004000,drug,本院度他雄胺,sex,女,本院规定,${DUTASTERIDE}`,
+      `本院性别限定,GZ10000301004001,drug,本院度他雄胺,sex,女,本院规定,${DUTASTERIDE}`,
+    ]);
+    expect(issuesOf(build([file]))).toEqual([
+      {
+        file,
+        row: 2,
+        field: 'gz_code',
+        message: expect.stringContaining(
+          '规则编码 GZ10000302004000 在规则框架中是「医疗服务项目区分性别使用」，与 rule_name「药品区分性别使用」不符',
+        ),
+      },
+      {
+        file,
+        row: 3,
+        field: 'gz_code',
+        message: expect.stringContaining('最接近的框架编码：GZ10000301004000（药品区分性别使用）'),
+      },
+    ]);
+  });
+
+  it('files a row without gz_code under the framework rule its rule_name names, not a second rule of that name', () => {
+    const file = csv('nogz.csv', [
+      'rule_name,item_type,item_name,limit_type,limit_value,basis,code',
+      `药品区分性别使用,drug,本院度他雄胺,sex,女,本院规定,${DUTASTERIDE}`,
+    ]);
+    const lib = built([file]);
+    expect(localPoints(lib, file).map((kp) => kp.ruleId)).toEqual([SEX]);
+    expect(lib.rules.filter((r) => r.name === '药品区分性别使用').map((r) => r.id)).toEqual([SEX]);
+  });
+});
+
+describe('CSV header problems (review F8)', () => {
+  it('reports a missing limit_value column as the header’s, naming the column and the rows that need it', () => {
+    const file = csv('missingcol.csv', [
+      'rule_name,gz_code,item_type,item_name,limit_type,code',
+      `${SEX_DRUG},阿帕他胺片,sex,XL02BBA326A001010102180`,
+      `${SEX_DRUG},本院度他雄胺,sex,${DUTASTERIDE}`,
+    ]);
+    expect(issuesOf(build([file]))).toEqual([
+      {
+        file,
+        row: 1,
+        field: 'limit_value',
+        message: '表头缺少 limit_value 列：第 2 行 等 2 行的 limit_type sex 需要限定值',
+      },
+    ]);
+  });
+
+  it('reads header names whatever their case or spaces, and takes a file without basis (it is optional)', () => {
+    const spaced = csv('spacedhdr.csv', [
+      ' rule_name , gz_code ,item_type,Item_Name,LIMIT_TYPE,limit_value,basis,Code',
+      `${SEX_DRUG},本院度他雄胺,sex,女,本院规定,${DUTASTERIDE}`,
+    ]);
+    const noBasis = csv('nobasis.csv', [
+      'rule_name,gz_code,item_type,item_name,limit_type,limit_value,code',
+      `${SEX_DRUG},度他雄胺(院内),sex,女,${EPRISTERIDE}`,
+    ]);
+    const lib = built([spaced, noBasis]);
+    expect(localPoints(lib, spaced).map((kp) => kp.codes)).toEqual([[DUTASTERIDE]]);
+    expect(localPoints(lib, noBasis).map((kp) => kp.basis)).toEqual(['']);
+  });
+
+  it('names a missing or doubled column in the header, in Chinese', () => {
+    const file = csv('nocode.csv', [
+      'rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,CODES,limit_value',
+      `${SEX_DRUG},本院度他雄胺,sex,女,本院规定,${DUTASTERIDE},男`,
+    ]);
+    expect(issuesOf(build([file]))).toEqual([
+      { file, row: 1, field: 'code', message: '表头缺少 code 列' },
+      { file, row: 1, field: 'limit_value', message: '表头有两个 limit_value 列' },
+    ]);
+  });
+
+  it('reports a CSV that does not parse at the line where it breaks, in Chinese', () => {
+    const cut = csv('trunc.csv', [HEADER, `${SEX_DRUG},阿帕他胺片,sex`]);
+    expect(issuesOf(build([cut]))).toEqual([
+      { file: cut, row: 2, message: expect.stringMatching(/^CSV 无法解析：该行有 5 列，表头有 8 列/) },
+    ]);
+    const open = csv('unclosed.csv', [
+      HEADER,
+      `${SEX_DRUG},本院度他雄胺,sex,女,本院规定,${DUTASTERIDE}`,
+      `${SEX_DRUG},本院度他雄胺,sex,女,"本院规定,${DUTASTERIDE}`,
+      `${SEX_DRUG},本院度他雄胺,sex,女,本院规定,${DUTASTERIDE}`,
+    ]);
+    const [issue, ...more] = issuesOf(build([open]));
+    expect(more).toEqual([]);
+    expect(issue).toEqual({ file: open, row: 3, message: expect.stringContaining('没有结束的引号') });
+    expect(issue!.message).not.toMatch(/[A-Za-z]{4,}/);
+  });
+});
