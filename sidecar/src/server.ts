@@ -246,6 +246,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       recorder,
       priorContinued: (jrId) => dispositions.priorContinued(jrId),
       coveredBy: (result, libraryVersion) => dispositions.coveredBy(result, libraryVersion),
+      earlierVisit: (result, now) => dispositions.earlierVisit(result, now),
       metrics,
       logger,
       admdvs: config.admdvs,

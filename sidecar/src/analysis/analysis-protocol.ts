@@ -3,11 +3,12 @@ import type { LibraryInfo, LibraryOrigin } from '../library-holder';
 import type { NationalRoute } from '../national/national-routes';
 import type { RequestFacts } from '../request-facts';
 import type { ContinuedReminderLines } from '../store/continued-lines';
+import type { EarlierVisitDecision } from '../store/earlier-visit-reasons';
 import type { AnalysisRecord } from '../store/records';
 import type { StartMessage } from '../worker-start';
 
 /** Bumped whenever a message below changes: a worker file from another build is refused at start. */
-export const ANALYSIS_PROTOCOL = 5;
+export const ANALYSIS_PROTOCOL = 6;
 
 export interface AnalysisWorkerData {
   admdvs: string;
@@ -20,6 +21,11 @@ export interface AnalysisWorkerData {
   continued: Map<string, string>;
   /** The lines those decisions flagged, and the jr_ids answered 返回修改 (ContinuedLines.snapshot). */
   continuedLines: { continued: ContinuedReminderLines[]; returned: string[] };
+  /**
+   * The 继续执行 reasons of the last 180 days by patient, rule and point, whatever the library version, offered to
+   * the patient's later visits (EarlierVisitReasons). Not replaced when the library changes.
+   */
+  earlierVisits: EarlierVisitDecision[];
   /**
    * The install secret (PatientPseudonymizer): the lines are keyed by the patient's pseudonym, as the database holds
    * patients, so this thread keys a result's patn_id the same way to compare them. It stays in the process.
@@ -55,6 +61,8 @@ export type ToAnalysisWorker =
       reason: string | undefined;
       lines?: readonly string[] | undefined;
       returned?: boolean | undefined;
+      /** The decision as the patient's later visits are offered it (EarlierVisitReasons), if it can be. */
+      earlierVisit?: EarlierVisitDecision | undefined;
     }
   | {
       type: 'answer';

@@ -26,7 +26,10 @@ const CLOSE_WAIT_MS = 5_000;
 
 export interface AnalysisThreadOptions {
   holder: LibraryHolder;
-  dispositions: Pick<DispositionStore, 'continuedReasons' | 'continuedLinesUnder' | 'onContinuedChange'>;
+  dispositions: Pick<
+    DispositionStore,
+    'continuedReasons' | 'continuedLinesUnder' | 'earlierVisitDecisions' | 'onContinuedChange'
+  >;
   recorder: Pick<AnalysisRecorder, 'enqueue'>;
   metrics: Pick<SidecarMetrics, 'ruleHit'>;
   logger: Logger;
@@ -99,9 +102,9 @@ export class AnalysisThread {
     private readonly script: URL,
   ) {
     options.holder.onSwap((active) => this.follow(active));
-    options.dispositions.onContinuedChange((jrId, reason, lines, returned) => {
-      if (this.worker) this.post({ type: 'continued', jrId, reason, lines, returned });
-      else this.decisionsWhileStarting?.push([jrId, reason, lines, returned]);
+    options.dispositions.onContinuedChange((jrId, reason, lines, returned, earlierVisit) => {
+      if (this.worker) this.post({ type: 'continued', jrId, reason, lines, returned, earlierVisit });
+      else this.decisionsWhileStarting?.push([jrId, reason, lines, returned, earlierVisit]);
       // With neither, the next worker's snapshot has it.
     });
   }
@@ -213,6 +216,7 @@ export class AnalysisThread {
       ...(this.options.shimToken ? { shimToken: this.options.shimToken } : {}),
       allowedOrigins: this.options.allowedOrigins,
       serials: this.options.serials,
+      earlierVisits: this.options.dispositions.earlierVisitDecisions(),
       ...this.decisionsUnder(this.options.holder.get()?.info.version),
     };
     let worker: Worker;
@@ -232,8 +236,8 @@ export class AnalysisThread {
     this.launchedAt = Date.now();
     // A library being packed yields to this thread too, not only to the request thread.
     this.unwatchLoad = watchServingThread(() => worker.performance.eventLoopUtilization());
-    for (const [jrId, reason, lines, returned] of missed)
-      this.post({ type: 'continued', jrId, reason, lines, returned });
+    for (const [jrId, reason, lines, returned, earlierVisit] of missed)
+      this.post({ type: 'continued', jrId, reason, lines, returned, earlierVisit });
     worker.on('message', (message: FromAnalysisWorker) => this.receive(message));
     let failure: string | undefined;
     worker.on('error', (error) => {

@@ -13,6 +13,7 @@ import { createNationalAnswerer } from '../national/national-answerer';
 import { AnsweredElsewhere, NationalService } from '../national/national-service';
 import { PatientPseudonymizer } from '../patient-pseudonym';
 import { ContinuedLines } from '../store/continued-lines';
+import { EarlierVisitReasons } from '../store/earlier-visit-reasons';
 import type { AnalysisRecord } from '../store/records';
 import {
   ANALYSIS_PROTOCOL,
@@ -46,6 +47,7 @@ function main(port: NonNullable<typeof parentPort>): void {
   let continuedLines = new ContinuedLines(data.continuedLines.continued, data.continuedLines.returned);
   const pseudonyms = new PatientPseudonymizer(Buffer.from(data.installSecret));
   const patientKeyOf = (patientId: string) => pseudonyms.key(patientId);
+  const earlierVisits = new EarlierVisitReasons(data.earlierVisits);
   // Keyed by the call's own arrival time object (each message makes its own Date, and the record carries that same
   // object as receivedAt): HIS reuse task ids (a constant, a date, ""), so a task id would hand one call's record to
   // another's answer as soon as anything awaited between recording and answering.
@@ -59,6 +61,7 @@ function main(port: NonNullable<typeof parentPort>): void {
     },
     coveredBy: (result, libraryVersion) =>
       continuedLines.coveringDecision(result, libraryVersion, (jrId) => continued.get(jrId), patientKeyOf),
+    earlierVisit: (result, now) => earlierVisits.hint(result, now, patientKeyOf),
     // Counted by the request thread from the record, which lists every result answered.
     metrics: { ruleHit: () => {} },
     // Debug lines are the upstream gateway's, which this thread never asks (server.ts hands those calls back).
@@ -123,6 +126,9 @@ function main(port: NonNullable<typeof parentPort>): void {
           continued.set(message.jrId, message.reason);
           continuedLines.continue(message.jrId, message.lines ?? []);
         }
+        // As DispositionStore does: a decision that cannot be offered (no reason, no point) replaces none.
+        if (message.earlierVisit) earlierVisits.continue(message.earlierVisit);
+        else earlierVisits.drop(message.jrId);
         return;
       case 'library': {
         const { origin, generation, info } = message;

@@ -37,7 +37,18 @@ export interface PriorDispositionFields {
   dspo_way_rea?: string;
   prior_dspo?: true;
 }
-export type AnsweredResult = JudgeResultDto & PriorDispositionFields;
+
+/**
+ * prealert's extension fields on a result this encounter has not decided whose patient got a 继续执行 with a reason
+ * on the same rule and point in an earlier encounter (another mdtrt_id) within 180 days: that reason and the day it
+ * was given (YYYY-MM-DD, Asia/Shanghai), the latest such decision, for the HIS or widget to offer for reuse. Only a
+ * suggestion: the result is still this visit's question (its own jr_id, no dspo_way, no prior_dspo).
+ */
+export interface PriorVisitFields {
+  prior_visit_rea?: string;
+  prior_visit_date?: string;
+}
+export type AnsweredResult = JudgeResultDto & PriorDispositionFields & PriorVisitFields;
 
 export interface NationalCall {
   infno: string;
@@ -81,6 +92,12 @@ export interface NationalServiceDeps {
    * DispositionStore or the analysis thread's copy).
    */
   coveredBy?: (result: JudgeResultDto, libraryVersion: string) => { jrId: string; reason: string } | undefined;
+  /**
+   * For a result not decided in its encounter: the patient's latest 继续执行 reason on its rule and point in another
+   * encounter within 180 days before `now` (epoch ms) (EarlierVisitReasons, on DispositionStore or the analysis
+   * thread's copy).
+   */
+  earlierVisit?: (result: JudgeResultDto, now: number) => { reason: string; date: string } | undefined;
   metrics: Pick<SidecarMetrics, 'ruleHit'>;
   logger: Pick<Logger, 'warn' | 'debug'>;
   admdvs: string;
@@ -283,6 +300,14 @@ export class NationalService {
         r.dspo_way = '1';
         r.dspo_way_rea = decision.reason;
         r.prior_dspo = true;
+        continue;
+      }
+      // Kept in the recorded body too, which is what was answered (the same text): the reminder page
+      // (GET /ui/reminder, read from the record) then offers the doctor the same reason as the widget does.
+      const earlier = this.deps.earlierVisit?.(r, call.receivedAt.getTime());
+      if (earlier) {
+        r.prior_visit_rea = earlier.reason;
+        r.prior_visit_date = earlier.date;
       }
     }
 

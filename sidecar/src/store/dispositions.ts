@@ -4,6 +4,12 @@ import type { UpstreamFeedback } from '../upstream/provincial-gateway';
 import { ContinuedLines, type ContinuedReminderLines, lineKey } from './continued-lines';
 import { type Db, durably } from './database';
 import { DECISION_AFTER_TASK } from './decision-order';
+import {
+  EARLIER_VISIT_WINDOW_MS,
+  type EarlierVisitDecision,
+  type EarlierVisitHint,
+  EarlierVisitReasons,
+} from './earlier-visit-reasons';
 import { dispositionEntryId, type OutboxStore } from './outbox';
 import { recordedCode, recordedStaffName } from './staff-fields';
 
@@ -82,6 +88,9 @@ export class DispositionStore {
   /** The lines of the continued reminders, for a later result that flags only such lines (coveredBy). */
   private lines: ContinuedLines;
   private readonly selectFlaggedLines;
+  /** The patient's 继续执行 reasons of earlier visits (EarlierVisitReasons), whatever the library version. */
+  private readonly earlierVisits: EarlierVisitReasons;
+  private readonly selectEarlierVisit;
 
   constructor(
     private readonly db: Db,
@@ -158,6 +167,15 @@ export class DispositionStore {
     // the same for every line of its point in the encounter, so it is decided by its own jr_id, never by lines.
     this.selectFlaggedLines = db.prepare<[string], FlaggedLineRow>(`${FLAGGED_LINES} AND r.jr_id = ?`);
     ({ continued: this.continued, lines: this.lines } = this.decisionsUnder(undefined));
+    // Not by library version, unlike the decisions above: a point keeps its kp_id across versions, and a reason given
+    // last month under last month's library is as good a suggestion this month.
+    this.selectEarlierVisit = db.prepare<[string], EarlierVisitRow>(`${EARLIER_VISITS} AND d.jr_id = ?`);
+    this.earlierVisits = new EarlierVisitReasons(
+      db
+        .prepare<[number], EarlierVisitRow>(`${EARLIER_VISITS} AND d.at >= ?`)
+        .all(Date.now() - EARLIER_VISIT_WINDOW_MS)
+        .map(earlierVisitDecision),
+    );
   }
 
   /**
@@ -230,6 +248,19 @@ export class DispositionStore {
   }
 
   /**
+   * The latest 继续执行 reason of the result's patient on its rule and point in another encounter, within the last
+   * 180 days before `now` (EarlierVisitReasons.hint).
+   */
+  earlierVisit(result: JudgeResultDto, now: number): EarlierVisitHint | undefined {
+    return this.earlierVisits.hint(result, now, this.patientKeyOf);
+  }
+
+  /** The earlier visits' reasons held: the start of another thread's copy (see onContinuedChange). */
+  earlierVisitDecisions(): EarlierVisitDecision[] {
+    return this.earlierVisits.snapshot();
+  }
+
+  /**
    * The stored "continue"s, jr_id → reason, under these library versions as holdVersions keeps them (all with
    * undefined): the start of another thread's copy (see onContinuedChange).
    */
@@ -262,6 +293,7 @@ export class DispositionStore {
   forget(jrIds: readonly string[]): void {
     for (const jrId of jrIds) {
       const decided = this.lines.forget(jrId);
+      this.earlierVisits.drop(jrId);
       if (!this.continued.delete(jrId) && !decided) continue;
       for (const listener of this.continuedListeners) listener(jrId, undefined);
     }
@@ -374,10 +406,15 @@ export class DispositionStore {
         this.continued.add(input.jrId);
         const keys = linesByReminder(this.selectFlaggedLines.all(input.jrId))[0]?.[1] ?? [];
         this.lines.continue(input.jrId, keys);
-        for (const listener of this.continuedListeners) listener(input.jrId, input.reason, keys);
+        const row = this.selectEarlierVisit.get(input.jrId);
+        const visit = row === undefined ? undefined : earlierVisitDecision(row);
+        if (visit) this.earlierVisits.continue(visit);
+        else this.earlierVisits.drop(input.jrId);
+        for (const listener of this.continuedListeners) listener(input.jrId, input.reason, keys, false, visit);
       } else {
         this.continued.delete(input.jrId);
         this.lines.returnToModify(input.jrId);
+        this.earlierVisits.drop(input.jrId);
         for (const listener of this.continuedListeners) listener(input.jrId, undefined, undefined, true);
       }
     }
@@ -429,7 +466,32 @@ export type ContinuedListener = (
   reason: string | undefined,
   lines?: readonly string[],
   returned?: boolean,
+  /** A 继续执行's reason for the patient's later visits (EarlierVisitReasons); none when it has no reason or point. */
+  earlierVisit?: EarlierVisitDecision,
 ) => void;
+
+/**
+ * The 继续执行 decisions with a reason on a reminder of a knowledge point, with its patient (the keyed pseudonym),
+ * encounter, rule and point (EarlierVisitDecision). A decision without its reminder row names no patient: left out.
+ */
+const EARLIER_VISITS = `SELECT d.jr_id AS jrId, r.patient_key AS patientKey, r.mdtrt_id AS mdtrtId, r.rule_id AS ruleId,
+    r.kp_id AS kpId, d.dspo_way_rea AS reason, d.at AS at
+  FROM dispositions d JOIN reminders r ON r.jr_id = d.jr_id
+  WHERE d.dspo_way = '1' AND d.dspo_way_rea <> '' AND r.kp_id <> ''`;
+
+interface EarlierVisitRow {
+  jrId: string;
+  patientKey: string;
+  mdtrtId: string;
+  ruleId: string;
+  kpId: string;
+  reason: string;
+  at: number;
+}
+
+function earlierVisitDecision(row: EarlierVisitRow): EarlierVisitDecision {
+  return [row.jrId, row.patientKey, row.mdtrtId, row.ruleId, row.kpId, row.reason, row.at];
+}
 
 /**
  * A decision's reminder raised under one of the versions (a JSON array, the query's parameter), or a gateway's
