@@ -34,6 +34,19 @@ export type {
  */
 export type PriorAnswered = JudgeResultDto & { prior_dspo?: boolean; dspo_way?: string; dspo_way_rea?: string };
 
+/**
+ * prealert's extension on a result this encounter has not decided, when the same patient got a 继续执行 with a reason
+ * on the same rule and knowledge point in an earlier encounter (another mdtrt_id) within 180 days: that reason (the
+ * latest such decision's) and the day it was given, to offer the doctor for reuse. Only a suggestion: the result is
+ * this visit's question (its own jr_id, no prior_dspo) and still needs its own 3103.
+ */
+export type PriorVisitHinted = JudgeResultDto & {
+  /** The earlier visit's dspo_way_rea. */
+  prior_visit_rea?: string;
+  /** The day it was given, YYYY-MM-DD (Asia/Shanghai). */
+  prior_visit_date?: string;
+};
+
 /** The header fields of the national request envelope a HIS fills once per workstation (names as NHSA spells them). */
 export interface EnvelopeDefaults {
   fixmedins_code?: string;

@@ -93,8 +93,10 @@ kbd { font: 11px/1.3 ui-monospace, monospace; padding: 0 3px; border: 1px solid 
 .outcome .state.recorded { color: #1b5e20; }
 .outcome .state.queued, .outcome .state.rejected { color: var(--prealert-sev1); }
 .earlier { margin: 2px 0; font-size: 13px; color: #0d47a1; }
+.prior-visit { margin: 2px 0; font-size: 13px; color: #1b5e20; }
+.reason-form .reuse { margin: 0 0 4px; }
 .card.decided { background: #fafbfc; }
-.card.decided .evidence, .card.decided .impact, .card.decided .actions { display: none; }
+.card.decided .evidence, .card.decided .impact, .card.decided .actions, .card.decided .prior-visit { display: none; }
 .hints { margin: 0; padding: 6px 12px; font-size: 12px; color: #7b8794; border-top: 1px solid #e4e7eb; background: #fbfcfd; }
 .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 `;

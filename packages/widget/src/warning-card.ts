@@ -72,6 +72,11 @@ export class WarningCard {
   private readonly outcomeText: HTMLElement;
   private readonly outcomeState: HTMLElement;
   private readonly earlier: HTMLElement;
+  /** 「上次就诊（…）已确认继续：…」: the reason the patient's earlier visit was continued with (PriorVisit). */
+  private readonly priorVisit: HTMLElement;
+  /** Fills the reason text with that reason, for the doctor to check, edit and submit. */
+  readonly reuseButton: HTMLButtonElement;
+  private priorVisitReason = '';
   private pickInputs: HTMLInputElement[] = [];
   private reasonsKey = '';
   result: JudgeResultDto;
@@ -147,7 +152,11 @@ export class WarningCard {
     this.error.id = `${id}-error`;
     this.error.setAttribute('role', 'alert');
     this.reasonText.setAttribute('aria-describedby', `${this.reasonLimit.id} ${this.error.id}`);
-    this.form.append(this.picks, textLabel, this.reasonLimit, formActions, this.error);
+    this.reuseButton = element(doc, 'button', 'reuse', '沿用上次理由');
+    this.reuseButton.type = 'button';
+    this.reuseButton.hidden = true;
+    this.reuseButton.addEventListener('click', () => this.reusePriorVisitReason());
+    this.form.append(this.picks, this.reuseButton, textLabel, this.reasonLimit, formActions, this.error);
 
     this.outcome = element(doc, 'div', 'outcome');
     this.outcome.id = `${id}-outcome`;
@@ -160,6 +169,10 @@ export class WarningCard {
     this.outcome.append(this.outcomeText, this.outcomeState, this.changeButton);
     this.earlier = element(doc, 'p', 'earlier', '上次选择：返回修改');
     this.earlier.hidden = true;
+    this.priorVisit = element(doc, 'p', 'prior-visit');
+    this.priorVisit.id = `${id}-prior-visit`;
+    this.priorVisit.hidden = true;
+    this.reuseButton.setAttribute('aria-describedby', this.priorVisit.id);
 
     this.root.append(
       this.head,
@@ -168,6 +181,7 @@ export class WarningCard {
       this.lines,
       this.impact,
       this.earlier,
+      this.priorVisit,
       actions,
       this.form,
       this.outcome,
@@ -215,6 +229,29 @@ export class WarningCard {
     this.continueButton.disabled = blocked;
     this.continueButton.title = blocked ? '此提醒不可继续执行' : '';
     this.renderPicks(reasons, otherReason);
+    this.renderPriorVisit();
+  }
+
+  /** The sidecar's prior_visit_rea / prior_visit_date, when the result carries both. */
+  private renderPriorVisit(): void {
+    const prior = priorVisitOf(this.result);
+    this.priorVisitReason = prior?.reason ?? '';
+    this.priorVisit.hidden = prior === undefined;
+    this.reuseButton.hidden = prior === undefined;
+    const text = prior === undefined ? '' : `上次就诊（${prior.date}）已确认继续：${prior.reason}`;
+    if (this.priorVisit.textContent !== text) this.priorVisit.textContent = text;
+  }
+
+  /**
+   * The earlier visit's reason into the text, cut to what the chosen quick reason leaves of the 500 characters (a
+   * value set by script is not cut by maxLength), and the focus there: the doctor reads it, may edit it, and confirms
+   * as for any reason she typed. Nothing is sent from here.
+   */
+  reusePriorVisitReason(): void {
+    if (this.priorVisitReason === '') return;
+    this.reasonText.value = this.priorVisitReason.slice(0, textBudget(this.selectedPick()));
+    this.showReasonLength();
+    this.reasonText.focus();
   }
 
   /**
@@ -388,4 +425,23 @@ export class WarningCard {
     // New quick reasons start unchosen: the text gets the whole limit back.
     this.fitTextToPick();
   }
+}
+
+/**
+ * prealert's extension fields on a result whose patient got a 继续执行 with a reason on the same rule and point in an
+ * earlier visit (sidecar README, "Extension fields on 3101/3102 results"): the reason and its day.
+ */
+export interface PriorVisit {
+  reason: string;
+  date: string;
+}
+
+function priorVisitOf(result: JudgeResultDto): PriorVisit | undefined {
+  const { prior_visit_rea: reason, prior_visit_date: date } = result as JudgeResultDto & {
+    prior_visit_rea?: unknown;
+    prior_visit_date?: unknown;
+  };
+  return typeof reason === 'string' && reason.trim() !== '' && typeof date === 'string'
+    ? { reason: reason.trim(), date }
+    : undefined;
 }
