@@ -8,11 +8,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadNationalLibrary } from '@prealert/rules-cache';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
 import { shanghaiDay } from '../src/stats/days';
 import { DATABASE_FILE_NAME } from '../src/store/database';
+import type { DispositionStore } from '../src/store/dispositions';
 import { feedbackEnvelope } from './fixtures/his-requests';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
 
@@ -47,7 +49,10 @@ afterEach(async () => {
 });
 
 async function start(analysisThread: boolean, dataDir?: string): Promise<Server> {
-  const server = await testServer({ analysisThread, ...(dataDir ? { dataDir } : {}) });
+  const server = await testServer(
+    { analysisThread, ...(dataDir ? { dataDir } : {}) },
+    { replacedLibraryDecisionsMs: 50 },
+  );
   servers.push(server);
   await server.listen();
   if (analysisThread) await onWorker(server);
@@ -170,6 +175,30 @@ describe.each([
         db.close();
       }
     });
+    expectNoHint(await indication(server, visit('chronic-visit-2.json'), analysisThread));
+  });
+
+  it('outlives a library update, and goes when its reminder is pruned', async () => {
+    const server = await start(analysisThread);
+    const first = await indication(server, visit('chronic-visit-1.json'), analysisThread);
+    await decide(server, first.jr_id, '1', REASON);
+
+    // The same points under another version: this visit's decisions are no longer held (they cover nothing there),
+    // but last visit's reason is as good a suggestion.
+    const national = loadNationalLibrary();
+    server.holder.load(
+      () => ({ ...national, meta: { ...national.meta, version: `${national.meta.version}-u` } }),
+      'sync',
+    );
+    if (analysisThread) await onWorker(server);
+    for (let i = 0; i < 100 && server.dispositions.heldContinued() > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(server.dispositions.heldContinued()).toBe(0);
+    expectHint(await indication(server, visit('chronic-visit-2.json'), analysisThread), first.jr_id);
+
+    // What retention.ts does with the decisions of the reminders it prunes (its own pass holds the cutoff back to the
+    // window of the latest task, so a test cannot age these by the clock): the real store, as the server holds it.
+    (server.dispositions as unknown as Pick<DispositionStore, 'forget'>).forget([first.jr_id]);
     expectNoHint(await indication(server, visit('chronic-visit-2.json'), analysisThread));
   });
 });

@@ -18,8 +18,8 @@ export interface RemoteNationalOptions {
  * Whether national calls from other machines are refused. Only when the sidecar listens beyond loopback, which
  * IT does for push and fleet status: the HIS calls its own workstation's sidecar over loopback (a desktop HIS, a
  * B/S station in the workstation's browser, a remote desktop session on the same machine). A national call from
- * elsewhere could read the doctors' reasons (prior_dspo, by a jr_id that depends only on encounter and order ids)
- * and turn a 返回修改 into a 继续执行 with a 3103, with no token at all.
+ * elsewhere could read the doctors' reasons (prior_dspo, by a jr_id that depends only on encounter and order ids;
+ * prior_visit_rea, by a patn_id and a drug) and turn a 返回修改 into a 继续执行 with a 3103, with no token at all.
  */
 export function refusesRemoteNational(options: RemoteNationalOptions): boolean {
   return !options.allowRemote && !isLoopbackAddress(options.listenHost);

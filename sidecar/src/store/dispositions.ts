@@ -293,8 +293,10 @@ export class DispositionStore {
   forget(jrIds: readonly string[]): void {
     for (const jrId of jrIds) {
       const decided = this.lines.forget(jrId);
-      this.earlierVisits.drop(jrId);
-      if (!this.continued.delete(jrId) && !decided) continue;
+      // Held whatever the library version, unlike the two above: a decision of a version no longer held is still
+      // offered to later visits, and the analysis thread's copy must hear it is gone too.
+      const offered = this.earlierVisits.drop(jrId);
+      if (!this.continued.delete(jrId) && !decided && !offered) continue;
       for (const listener of this.continuedListeners) listener(jrId, undefined);
     }
   }

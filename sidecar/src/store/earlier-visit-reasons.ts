@@ -70,19 +70,23 @@ export class EarlierVisitReasons {
     this.byJrId.set(jrId, decision);
   }
 
-  /** The jr_id is no longer continued (answered 返回修改, or its reminder pruned): its reason is offered no more. */
-  drop(jrId: string): void {
+  /**
+   * The jr_id is no longer continued (answered 返回修改, or its reminder pruned): its reason is offered no more.
+   * Whether it was held.
+   */
+  drop(jrId: string): boolean {
     const decision = this.byJrId.get(jrId);
-    if (decision === undefined) return;
+    if (decision === undefined) return false;
     this.byJrId.delete(jrId);
     const point = pointKey(decision[3], decision[4]);
     const patients = this.byPoint.get(point);
     const list = patients?.get(decision[1]);
-    if (patients === undefined || list === undefined) return;
+    if (patients === undefined || list === undefined) return true;
     const at = list.indexOf(decision);
     if (at >= 0) list.splice(at, 1);
     if (list.length === 0) patients.delete(decision[1]);
     if (patients.size === 0) this.byPoint.delete(point);
+    return true;
   }
 
   /** What another thread's copy starts from. */
