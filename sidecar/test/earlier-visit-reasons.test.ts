@@ -131,6 +131,13 @@ describe.each([
     expectNoHint(again);
 
     expectHint(await indication(server, visit('chronic-visit-2.json'), analysisThread), first.jr_id);
+    // Recorded without it: the dispositions hold the reason, and a copy here would outlive a pruned decision.
+    await server.app.inject({ url: '/v1/stats' }); // everything queued is written
+    const recorded = server.db
+      .prepare("SELECT COUNT(*) FROM result_bodies WHERE json_extract(json, '$.prior_visit_rea') IS NOT NULL")
+      .pluck()
+      .get();
+    expect(recorded).toBe(0);
 
     server = await restart(server, analysisThread);
     expectHint(await indication(server, visit('chronic-visit-2.json'), analysisThread), first.jr_id);

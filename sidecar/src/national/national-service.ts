@@ -283,6 +283,8 @@ export class NationalService {
     const countedAs = upstreamLinks === undefined ? undefined : new Map(upstreamLinks);
     // jr_id → the continued jr_id whose decisions cover it: recorded, but counted in no figure (records.ts).
     let covered: Map<string, string> | undefined;
+    // Results answered with an earlier visit's reason (prior_visit_rea), recorded without it (below).
+    let hinted: Set<AnsweredResult> | undefined;
     for (const r of results) {
       this.deps.metrics.ruleHit(r.rule_id);
       if (r.wf_impact === 'block') continue;
@@ -302,12 +304,12 @@ export class NationalService {
         r.prior_dspo = true;
         continue;
       }
-      // Kept in the recorded body too, which is what was answered (the same text): the reminder page
-      // (GET /ui/reminder, read from the record) then offers the doctor the same reason as the widget does.
       const earlier = this.deps.earlierVisit?.(r, call.receivedAt.getTime());
       if (earlier) {
         r.prior_visit_rea = earlier.reason;
         r.prior_visit_date = earlier.date;
+        hinted ??= new Set();
+        hinted.add(r);
       }
     }
 
@@ -329,7 +331,13 @@ export class NationalService {
     // The gateway's texts may name the patient ("参保人王某某…"), and so may prealert's own: they quote the item and
     // diagnosis names as the HIS sent them (「阿帕他胺片 王秀英」). The HIS is answered with them as sent (its own
     // data, shown to the doctor at this workstation); the record holds them masked.
-    const recordedJson = (i: number): string => maskPatientNamesInJson(resultJson[i]!, names);
+    // The recorded body is what was answered, except an earlier visit's reason: the dispositions hold it, and a copy
+    // in this body would outlive the decision when retention prunes it (records-pruned-off-disk.test.ts).
+    const recordedJson = (i: number): string =>
+      maskPatientNamesInJson(
+        hinted?.has(results[i]!) ? JSON.stringify(withoutPriorVisit(results[i]!)) : resultJson[i]!,
+        names,
+      );
     const shownResults = shown.map((i) => results[i]!);
     const record: AnalysisRecord = {
       taskId,
@@ -416,4 +424,10 @@ export class NationalService {
     if (outcome.changed > 0 || outcome.queuedUpstream) deps.onDispositions?.();
     return { ok: true, envelope: successEnvelope({}, this.envelopeOptions(call)) };
   }
+}
+
+/** The result as recorded: without the earlier visit's reason and day it was answered with. */
+function withoutPriorVisit(result: AnsweredResult): AnsweredResult {
+  const { prior_visit_rea: _reason, prior_visit_date: _date, ...recorded } = result;
+  return recorded;
 }
