@@ -108,4 +108,54 @@ describe('the figures page', () => {
     const total = (await csv.text()).trim().split('\r\n').at(-1)!;
     expect(total.startsWith(`合计（科室 ${dept.key}）,${dept.reminders},`)).toBe(true);
   });
+
+  it('shows a range of over two months by month, the partial months marked, and weeks when chosen', async () => {
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.loadedBy === 'day');
+    expect(await page.inputValue('#period')).toBe('day'); // 30 days: by day
+    const to = await page.inputValue('#to');
+    const from = new Date(Date.parse(`${to}T00:00:00Z`) - 119 * 86_400_000).toISOString().slice(0, 10);
+    await query(from, to);
+    await page.waitForFunction(() => document.body.dataset.loadedPeriod === 'month');
+    const byMonth = (await (
+      await fetch(`${stack.sidecar.url}/v1/stats?from=${from}&to=${to}&by=month`)
+    ).json()) as Report;
+    expect(await visibleHeads()).toEqual(['月份', '所含日期', ...Object.keys(await cards())]);
+    const rows = () =>
+      page.$$eval('#stats-rows tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+      );
+    const monthRows = await rows();
+    expect(monthRows.map((r) => r[0])).toEqual(byMonth.rows.map((r) => r.key));
+    // The demo's 4 reminders are today's: this month's, counted in a month the range ends within.
+    expect(monthRows.at(-1)![0]).toBe(to.slice(0, 7));
+    expect(monthRows.at(-1)![2]).toBe(String(byMonth.totals.reminders));
+    const lastDay = new Date(Date.UTC(Number(to.slice(0, 4)), Number(to.slice(5, 7)), 0)).toISOString().slice(0, 10);
+    if (to !== lastDay) expect(monthRows.at(-1)![1]).toMatch(/（不完整，\d+ 天）$/);
+    expect(new URL((await page.locator('#csv').getAttribute('href'))!).searchParams.get('by')).toBe('month');
+    const chartLabels = await page.evaluate(() =>
+      // @ts-expect-error Chart.js's global, loaded by the page
+      (globalThis.Chart.getChart('chart')?.data.labels ?? []).map(String),
+    );
+    // Every month of the range on the axis, those without reminders too.
+    expect(chartLabels.at(-1)).toBe(to.slice(0, 7));
+    expect(chartLabels.length).toBeGreaterThanOrEqual(4);
+
+    await page.selectOption('#period', 'week');
+    await page.waitForFunction(() => document.body.dataset.loadedPeriod === 'week');
+    const weekRows = await rows();
+    expect(weekRows.length).toBeGreaterThan(0);
+    for (const row of weekRows) expect(row[0]).toMatch(/^\d{4}-W\d{2}$/);
+    expect(await visibleHeads()).toContain('周');
+    expect(new URL((await page.locator('#csv').getAttribute('href'))!).searchParams.get('by')).toBe('week');
+
+    // A department's trend follows the 时间粒度 chosen, in the cards and in 导出 CSV.
+    await page.locator('input[name="by"][value="dept"]').check();
+    await page.waitForFunction(() => document.body.dataset.loadedBy === 'dept');
+    const dept = await page.$eval('#subject option:nth-child(2)', (o) => o.getAttribute('value'));
+    await page.selectOption('#subject', dept!);
+    await page.waitForFunction((key) => document.body.dataset.chartSubject === key, dept);
+    const href = new URL((await page.locator('#csv').getAttribute('href'))!);
+    expect([href.searchParams.get('by'), href.searchParams.get('dept')]).toEqual(['week', dept]);
+  });
 });

@@ -309,7 +309,7 @@ describe('compliance figures', () => {
     for (const [query, message] of [
       ['from=2026-13-01', /from must be a date/],
       ['to=yesterday', /to must be a date/],
-      ['by=ward', /by must be one of day, rule, dept, doctor/],
+      ['by=ward', /by must be one of day, week, month, quarter, rule, dept, doctor/],
       ['from=2026-03-02&to=2026-03-01', /is after to/],
       [`doctor=${'D'.repeat(65)}`, /doctor must be one code/],
     ] as const) {

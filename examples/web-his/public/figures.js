@@ -1,7 +1,8 @@
 /**
  * 医保办 figures: 提醒人次/金额 and 遵从率 by day, rule, department or doctor, from the sidecar's
  * GET /v1/stats (the same figures the CSV export and the platform upload use). Over time for the whole
- * hospital (by=day), or for one chosen rule, department or doctor (by=day narrowed with rule=/dept=/doctor=).
+ * hospital (by=day, or by=week/month/quarter as 时间粒度 says), or for one chosen rule, department or doctor (the
+ * same, narrowed with rule=/dept=/doctor=).
  *
  * Each figure has one name, the one the CSV and `prealert stats` use (sidecar/src/stats/figure-names.ts): a 医保办
  * reconciling this page with the exported sheet must not have to guess that two words are one figure.
@@ -10,8 +11,31 @@ import { chinaToday } from './china-time.js';
 import { setChildren } from './dom.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-const KEY_HEADS = { day: '日期', rule: '规则编码', dept: '科室编码', doctor: '医生编码' };
-const LABEL_HEADS = { rule: '规则名称', dept: '科室名称', doctor: '医生姓名' };
+const KEY_HEADS = {
+  day: '日期',
+  week: '周',
+  month: '月份',
+  quarter: '季度',
+  rule: '规则编码',
+  dept: '科室编码',
+  doctor: '医生编码',
+};
+const LABEL_HEADS = {
+  week: '所含日期',
+  month: '所含日期',
+  quarter: '所含日期',
+  rule: '规则名称',
+  dept: '科室名称',
+  doctor: '医生姓名',
+};
+const PERIODS = ['week', 'month', 'quarter'];
+/** A report over time: by day, or by week, month or quarter. */
+const overTime = (by) => by === 'day' || PERIODS.includes(by);
+/**
+ * Past about two months a day is too small to read (a year by day is 365 bars and a 遵从率 line jumping between 0
+ * and 100 %): the page shows months unless the 医保办 chose a 时间粒度 themselves.
+ */
+const MONTHS_FROM_DAYS = 62;
 const DIM_NAMES = { rule: '规则', dept: '科室', doctor: '医生' };
 const money = (n) => `¥${Number(n).toFixed(2)}`;
 /** No rate (null) where there were no reminders: nothing to comply with, not 0 %. */
@@ -26,6 +50,8 @@ let sidecar = '';
 let chart;
 /** Only the latest load() may draw: an older one still waiting for its answers is dropped. */
 let loads = 0;
+/** 时间粒度 chosen by the 医保办: then kept whatever the range; otherwise it follows the range's length. */
+let periodChosen = false;
 
 function query() {
   const checked = (name, fallback) =>
@@ -35,9 +61,10 @@ function query() {
   const from = /** @type {HTMLInputElement} */ ($('from')).value;
   const to = /** @type {HTMLInputElement} */ ($('to')).value;
   const subject = by === 'day' ? '' : /** @type {HTMLSelectElement} */ ($('subject')).value;
-  // What 导出 CSV downloads is what the page shows: with a 趋势对象 chosen, that object's figures day by day.
-  const exported = subject ? { from, to, by: 'day', [by]: subject } : { from, to, by };
-  return { by, from, to, measure, subject, search: new URLSearchParams(exported).toString() };
+  const period = /** @type {HTMLSelectElement} */ ($('period')).value;
+  // What 导出 CSV downloads is what the page shows: with a 趋势对象 chosen, that object's figures over time.
+  const exported = subject ? { from, to, by: period, [by]: subject } : { from, to, by: by === 'day' ? period : by };
+  return { by, period, from, to, measure, subject, search: new URLSearchParams(exported).toString() };
 }
 
 function setStatus(text, kind = '') {
@@ -65,6 +92,12 @@ function clearTotals() {
   for (const cell of document.querySelectorAll('#totals [data-field]')) cell.textContent = '—';
 }
 
+/** The days of a week, month or quarter the range covers; one cut by the range's ends says so. */
+function periodDays(row) {
+  const days = `${row.covered_from} 至 ${row.covered_to}`;
+  return row.partial ? `${days}（不完整，${row.covered_days} 天）` : days;
+}
+
 function renderTable(report) {
   $('key-head').textContent = KEY_HEADS[report.by] ?? '键';
   // By day the key is the day; a 名称 column would stay empty.
@@ -74,7 +107,7 @@ function renderTable(report) {
     const tr = document.createElement('tr');
     const values = [
       row.key,
-      ...(report.by === 'day' ? [] : [row.label ?? '']),
+      ...(report.by === 'day' ? [] : [PERIODS.includes(report.by) ? periodDays(row) : (row.label ?? '')]),
       row.reminders,
       money(row.reminder_amount),
       row.complied,
@@ -106,8 +139,8 @@ function renderTable(report) {
 function renderSubjects(report) {
   const select = /** @type {HTMLSelectElement} */ ($('subject'));
   const label = /** @type {HTMLElement} */ ($('subject-label'));
-  label.hidden = report.by === 'day';
-  if (report.by === 'day') return;
+  label.hidden = overTime(report.by);
+  if (overTime(report.by)) return;
   const previous = select.value;
   const all = new Option(`全部${DIM_NAMES[report.by]}（期间对比）`, '');
   const options = report.rows.map(
@@ -139,10 +172,40 @@ function daysOf(from, to) {
   return days;
 }
 
-/** Every day of the range, so the time axis has no holes (days without reminders show as empty). */
+const utcDay = (day) => new Date(`${day}T00:00:00Z`);
+const utcIso = (d) => d.toISOString().slice(0, 10);
+
+/** The week (ISO 8601: Monday first, the year its Thursday's), month or quarter a day is in, as the sidecar keys it. */
+function periodKey(day, period) {
+  if (period === 'month') return day.slice(0, 7);
+  if (period === 'quarter') return `${day.slice(0, 4)}-Q${Math.floor((Number(day.slice(5, 7)) - 1) / 3) + 1}`;
+  const thursday = utcDay(day);
+  thursday.setUTCDate(thursday.getUTCDate() + 3 - ((thursday.getUTCDay() + 6) % 7));
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7) + 1;
+  return `${year}-W${pad(week)}`;
+}
+
+/** Every week, month or quarter from..to, in order. */
+function periodsOf(from, to, period) {
+  const keys = [];
+  const day = utcDay(from);
+  const last = utcDay(to);
+  for (let n = 0; day <= last && n < 4000; n++) {
+    const key = periodKey(utcIso(day), period);
+    if (keys[keys.length - 1] !== key) keys.push(key);
+    day.setUTCDate(day.getUTCDate() + 1);
+  }
+  return keys;
+}
+
+/** Every day (or period) of the range, so the time axis has no holes (those without reminders show as empty). */
 function dayRows(report) {
   const byKey = new Map(report.rows.map((row) => [row.key, row]));
-  return daysOf(report.from, report.to).map((key) => byKey.get(key) ?? { key, label: key, ...emptyFigures() });
+  const keys = PERIODS.includes(report.by)
+    ? periodsOf(report.from, report.to, report.by)
+    : daysOf(report.from, report.to);
+  return keys.map((key) => byKey.get(key) ?? { key, label: key, ...emptyFigures() });
 }
 
 async function fetchReport(params) {
@@ -152,9 +215,9 @@ async function fetchReport(params) {
   return body;
 }
 
-/** One rule's, department's or doctor's figures per day: by=day narrowed to that key. */
+/** One rule's, department's or doctor's figures per day (or week, month, quarter): narrowed to that key. */
 async function subjectReport(q) {
-  return fetchReport({ from: q.from, to: q.to, by: 'day', [q.by]: q.subject });
+  return fetchReport({ from: q.from, to: q.to, by: q.period, [q.by]: q.subject });
 }
 
 /** The datasets of one measure: 人次 stacked by outcome, or 提醒金额 next to 遵从金额. */
@@ -194,7 +257,8 @@ function drawSeries(Chart, rows, measure, title) {
   };
   return new Chart(/** @type {HTMLCanvasElement} */ ($('chart')), {
     data: {
-      labels: rows.map((r) => r.key.slice(5)),
+      // A day as 03-25; a week, month or quarter (2026-W14, 2026-03, 2026-Q1) whole.
+      labels: rows.map((r) => (/^\d{4}-\d{2}-\d{2}$/.test(r.key) ? r.key.slice(5) : r.key)),
       datasets: [...measureDatasets(rows, measure, { yAxisID: 'value' }), rate],
     },
     options: {
@@ -246,21 +310,26 @@ async function load() {
     setStatus('开始日期晚于结束日期，请重新选择', 'down');
     return;
   }
+  if (!periodChosen) {
+    const days = (utcDay(q.to).getTime() - utcDay(q.from).getTime()) / 86_400_000 + 1;
+    /** @type {HTMLSelectElement} */ ($('period')).value = days > MONTHS_FROM_DAYS ? 'month' : 'day';
+    q = query();
+  }
   setStatus('正在读取…');
   try {
-    const report = await fetchReport({ from: q.from, to: q.to, by: q.by });
+    const report = await fetchReport({ from: q.from, to: q.to, by: q.by === 'day' ? q.period : q.by });
     if (mine !== loads) return;
     renderTable(report);
     renderSubjects(report);
     q = query(); // the subject list may have changed with the period
     /** @type {HTMLAnchorElement} */ ($('csv')).href = `${sidecar}/v1/stats.csv?${q.search}`;
-    const subject = report.by !== 'day' && q.subject ? await subjectReport(q) : undefined;
+    const subject = !overTime(report.by) && q.subject ? await subjectReport(q) : undefined;
     if (mine !== loads) return;
     const subjectName = /** @type {HTMLSelectElement} */ ($('subject')).selectedOptions[0]?.text ?? q.subject;
     const whose = subject ? `${DIM_NAMES[report.by]}：${subjectName}` : '全院';
     // The cards are the figures of what the chart shows: the chosen object's, or the whole hospital's.
     renderTotals(subject ? subject.totals : report.totals, subject ? `${whose} ` : whose);
-    const series = report.by === 'day' ? dayRows(report) : subject ? dayRows(subject) : undefined;
+    const series = overTime(report.by) ? dayRows(report) : subject ? dayRows(subject) : undefined;
     const Chart = /** @type {typeof import('chart.js').Chart | undefined} */ (globalThis.Chart);
     chart?.destroy();
     chart = undefined;
@@ -268,7 +337,9 @@ async function load() {
       chart = series ? drawSeries(Chart, series, q.measure, whose) : drawComparison(Chart, report, q.measure);
     }
     Object.assign(document.body.dataset, {
-      loadedBy: report.by,
+      // The dimension asked for (day for any 时间粒度), and the 时间粒度 the series is in.
+      loadedBy: q.by,
+      loadedPeriod: q.period,
       chartKind: series ? 'series' : 'comparison',
       chartSubject: q.subject,
       chartMeasure: q.measure,
@@ -304,6 +375,10 @@ async function start() {
   for (const radio of document.querySelectorAll('input[name="by"], input[name="measure"]'))
     radio.addEventListener('change', () => void load());
   $('subject').addEventListener('change', () => void load());
+  $('period').addEventListener('change', () => {
+    periodChosen = true;
+    void load();
+  });
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') void load();
   });

@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { CAUSES } from '../data-dir-access';
 import { ComplianceFigures, type Figures, type StatsReport, type StatsRow } from '../stats/compliance-figures';
-import { FIGURE_HEADERS, keyHeaders, totalsLabel } from '../stats/figure-names';
+import { FIGURE_HEADERS, keyHeaders, periodCells, rangeCells, totalsLabel } from '../stats/figure-names';
 import { figuresCsv } from '../stats/figures-csv';
+import { isPeriod } from '../stats/periods';
 import { parseStatsQuery } from '../stats/stats-query';
 import { DATABASE_FILE_NAME, openDatabase } from '../store/database';
 import { FiguresWithPrunedDays } from '../store/pruned-figures';
@@ -30,7 +31,7 @@ export function registerStats(program: Command): void {
     .description("compliance figures (提醒人次, 提醒金额, 遵从人次, 遵从金额, 遵从率) from this workstation's records")
     .option('--from <yyyy-MM-dd>', 'first day (default: 29 days before --to)')
     .option('--to <yyyy-MM-dd>', 'last day (default: today, Asia/Shanghai)')
-    .option('--by <dimension>', 'day | rule | dept | doctor', 'day')
+    .option('--by <dimension>', 'day | week | month | quarter | rule | dept | doctor (weeks ISO, Monday first)', 'day')
     .option('--rule <rule_id>', 'only this rule')
     .option('--dept <code>', 'only this department')
     .option('--doctor <code>', 'only this doctor')
@@ -118,8 +119,11 @@ function figuresTable(report: StatsReport): string {
     f.pending,
     f.compliance_rate === null ? '—' : `${(f.compliance_rate * 100).toFixed(1)}%`,
   ];
-  const naming = (row: StatsRow) => (report.by === 'day' ? [row.key] : [row.key, row.label]);
+  const period = isPeriod(report.by);
+  const naming = (row: StatsRow) =>
+    report.by === 'day' ? [row.key] : period ? [row.key, ...periodCells(row)] : [row.key, row.label];
   for (const row of report.rows) table.push([...naming(row), ...cells(row)]);
-  table.push([totalsLabel(report.filter), ...(report.by === 'day' ? [] : ['']), ...cells(report.totals)]);
+  const range = report.by === 'day' ? [] : period ? rangeCells(report.from, report.to) : [''];
+  table.push([totalsLabel(report.filter), ...range, ...cells(report.totals)]);
   return `${report.from} ~ ${report.to}\n${table.toString()}`;
 }

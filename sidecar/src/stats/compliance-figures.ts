@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import { reaskedAfterDecision } from '../store/decision-order';
 import { type CountedDoctor, countedDoctor } from './counted-doctor';
+import { type PeriodSpan, periodKeySql, periodRows, STATS_PERIODS, type StatsPeriod } from './periods';
 
 /** The pilot notice's compliance figures. A reminder is one distinct jr_id, dated by when it was first shown. */
 export interface Figures {
@@ -24,10 +25,11 @@ export interface Figures {
   compliance_rate: number | null;
 }
 
-export type StatsDimension = 'day' | 'rule' | 'dept' | 'doctor';
-export const STATS_DIMENSIONS: readonly StatsDimension[] = ['day', 'rule', 'dept', 'doctor'];
+export type StatsDimension = 'day' | StatsPeriod | 'rule' | 'dept' | 'doctor';
+export const STATS_DIMENSIONS: readonly StatsDimension[] = ['day', ...STATS_PERIODS, 'rule', 'dept', 'doctor'];
 
-export interface StatsRow extends Figures {
+/** A row of a report; by week, month or quarter also the days it holds (periods.ts). */
+export interface StatsRow extends Figures, Partial<PeriodSpan> {
   key: string;
   label: string;
 }
@@ -59,10 +61,20 @@ const latestName = (expression: string) => `substr(MAX(printf('%020d', r.first_a
 function grouping(doctor: CountedDoctor): Record<StatsDimension, { key: string; label: string; order: string }> {
   return {
     day: { key: 'r.day', label: 'r.day', order: 'key' },
+    ...periodGroupings('r.day'),
     rule: { key: 'r.rule_id', label: 'MAX(r.rule_name)', order: 'reminders DESC, key' },
     dept: { key: 'r.dept_code', label: latestName('r.dept_name'), order: 'reminders DESC, key' },
     doctor: { key: doctor.code, label: latestName(doctor.name), order: 'reminders DESC, key' },
   };
+}
+
+/** By week, month or quarter: grouped from the same days as by=day, in calendar order. */
+export function periodGroupings(day: string): Record<StatsPeriod, { key: string; label: string; order: string }> {
+  const grouping = (period: StatsPeriod) => {
+    const key = periodKeySql(period, day);
+    return { key, label: key, order: 'key' };
+  };
+  return { week: grouping('week'), month: grouping('month'), quarter: grouping('quarter') };
 }
 
 /**
@@ -190,7 +202,7 @@ export class ComplianceFigures {
     const rows = (this.byDimension[by].all(params) as (RawFigures & { key: string; label: string | null })[]).map(
       (row) => ({ key: row.key, label: row.label || row.key, ...finishFigures(row) }),
     );
-    return { from, to, by, filter, totals, rows };
+    return { from, to, by, filter, totals, rows: periodRows(by, from, to, rows) };
   }
 }
 

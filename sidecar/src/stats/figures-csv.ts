@@ -1,5 +1,6 @@
 import type { Figures, StatsReport } from './compliance-figures';
-import { FIGURE_HEADERS, keyHeaders, totalsLabel } from './figure-names';
+import { FIGURE_HEADERS, keyHeaders, periodCells, rangeCells, totalsLabel } from './figure-names';
+import { isPeriod } from './periods';
 
 /**
  * The report as CSV for 医保办 staff, who open it in Excel: Chinese headers, a UTF-8 byte-order mark (without it
@@ -9,10 +10,21 @@ export function figuresCsv(report: StatsReport): string {
   const lines = [[...keyHeaders(report.by), ...FIGURE_HEADERS].map(cell).join(',')];
   for (const row of report.rows) {
     // A day is left for Excel to read as the date it is; codes and names are kept as written.
-    const naming = report.by === 'day' ? [cell(row.key)] : [textCell(row.key), textCell(row.label)];
+    const naming =
+      report.by === 'day'
+        ? [cell(row.key)]
+        : isPeriod(report.by)
+          ? // 2026-11 would become a date Nov-26; its days are left as dates.
+            [textCell(row.key), ...periodCells(row).map(cell)]
+          : [textCell(row.key), textCell(row.label)];
     lines.push([...naming, ...figureCells(row).map(cell)].join(','));
   }
-  const range = report.by === 'day' ? [] : [`${report.from}~${report.to}`];
+  const range =
+    report.by === 'day'
+      ? []
+      : isPeriod(report.by)
+        ? rangeCells(report.from, report.to)
+        : [`${report.from}~${report.to}`];
   lines.push([totalsLabel(report.filter), ...range, ...figureCells(report.totals)].map(cell).join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }

@@ -3,7 +3,7 @@ import type { DayFigures } from '../outbox/daily-figures';
 import type { StatsDimension, StatsFilter, StatsReport } from './compliance-figures';
 
 /** Bumped whenever a message changes shape: a worker file from another build is then refused. */
-export const FIGURES_PROTOCOL = 1;
+export const FIGURES_PROTOCOL = 2;
 
 export interface FiguresWorkerOptions {
   /** The records database; the thread opens it read-only. */

@@ -7,6 +7,7 @@ import {
   type Figures,
   finishFigures,
   keptAggregates,
+  periodGroupings,
   type QueryParams,
   queryParams,
   STATS_DIMENSIONS,
@@ -15,6 +16,7 @@ import {
   type StatsReport,
 } from '../stats/compliance-figures';
 import { type CountedDoctor, countedDoctor } from '../stats/counted-doctor';
+import { periodRows } from '../stats/periods';
 import type { Db } from './database';
 
 /**
@@ -60,6 +62,7 @@ function grouping(
 ): Record<StatsDimension, { kept: [string, string]; pruned: [string, string]; order: string }> {
   return {
     day: { kept: ['r.day', 'r.day'], pruned: ['p.day', 'p.day'], order: 'key' },
+    ...prunedPeriodGroupings(),
     rule: {
       kept: ['r.rule_id', 'MAX(r.rule_name)'],
       pruned: ['p.rule_id', 'MAX(p.rule_name)'],
@@ -76,6 +79,18 @@ function grouping(
       order: 'reminders DESC, key',
     },
   };
+}
+
+/** Weeks, months and quarters over the kept reminders' days and the pruned days alike. */
+function prunedPeriodGroupings() {
+  const kept = periodGroupings('r.day');
+  const pruned = periodGroupings('p.day');
+  const both = (period: keyof typeof kept) => ({
+    kept: [kept[period].key, kept[period].label] as [string, string],
+    pruned: [pruned[period].key, pruned[period].label] as [string, string],
+    order: kept[period].order,
+  });
+  return { week: both('week'), month: both('month'), quarter: both('quarter') };
 }
 
 /** The kept reminders' figures, as ComplianceFigures computes them, and the pruned days' sums, side by side. */
@@ -152,6 +167,6 @@ export class FiguresWithPrunedDays extends ComplianceFigures {
     const rows = this.withPrunedBy[by]
       .all(params)
       .map((row) => ({ key: row.key, label: row.label || row.key, ...finishFigures(row) }));
-    return { from, to, by, filter, totals, rows };
+    return { from, to, by, filter, totals, rows: periodRows(by, from, to, rows) };
   }
 }
