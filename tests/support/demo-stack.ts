@@ -12,6 +12,10 @@ export interface DemoStack {
   demo: DemoServer;
   sidecar: RunningSidecar;
   context: BrowserContext;
+  /** Stops the sidecar (SIGTERM), as an update or a crash would; `startSidecarAgain` brings it back. */
+  stopSidecar(): Promise<void>;
+  /** Starts the sidecar again on the same port and data dir (`sidecar` is then the new process). */
+  startSidecarAgain(): Promise<RunningSidecar>;
   /** Closes the browser, the sidecar (thawed first if a test froze it) and the demo, and removes their files. */
   stop(): Promise<void>;
 }
@@ -28,25 +32,35 @@ export async function startDemoStack(
 ): Promise<DemoStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `prealert-${name}-`));
   const demo = await startDemoServer({ port: 0 });
-  const sidecar = await startSidecar({
-    cli: path.join(repoRoot, 'sidecar/dist/cli.js'),
-    port: '0',
-    dataDir,
-    corsOrigins: [demo.url],
-    env: options.env,
-  });
+  const start = (port: string) =>
+    startSidecar({
+      cli: path.join(repoRoot, 'sidecar/dist/cli.js'),
+      port,
+      dataDir,
+      corsOrigins: [demo.url],
+      env: options.env,
+    });
+  const sidecar = await start('0');
   demo.setSidecarUrl(sidecar.url);
   const { context, profileDir } = await launchChromium({ timezoneId: options.timezoneId });
-  return {
+  const stack: DemoStack = {
     demo,
     sidecar,
     context,
+    async stopSidecar() {
+      await stack.sidecar.stop();
+    },
+    async startSidecarAgain() {
+      stack.sidecar = await start(new URL(sidecar.url).port);
+      return stack.sidecar;
+    },
     async stop() {
       await context.close();
-      if (sidecar.child.exitCode === null) sidecar.child.kill('SIGCONT');
-      await sidecar.stop();
+      if (stack.sidecar.child.exitCode === null) stack.sidecar.child.kill('SIGCONT');
+      await stack.sidecar.stop();
       await demo.close();
       for (const dir of [profileDir, dataDir]) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  return stack;
 }

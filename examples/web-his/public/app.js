@@ -467,6 +467,12 @@ async function start() {
   for (const type of ['prealert-decision', 'prealert-recorded', 'prealert-feedback-error']) {
     reminder.addEventListener(type, renderBadges);
   }
+  // The sidecar answers again after an outage: what was entered meanwhile was never checked, so check it now (the
+  // 「暂不可用」 line goes with it) rather than let it be saved unchecked.
+  reminder.addEventListener('prealert-available', () => {
+    setStatus('');
+    scheduleAnalysis();
+  });
   // The save button says whether saving is allowed now, from the element's one signal.
   reminder.addEventListener('prealert-readiness', (event) => {
     const save = $('save');

@@ -5,7 +5,12 @@ const pad = (value: number, width = 2): string => String(value).padStart(width, 
 let sequence = 0;
 
 /** The national request envelope around a 3103 `input`, with msgid laid out as the spec says (12 + 14 + 4). */
-export function buildEnvelope(infno: string, input: unknown, fields: FeedbackEnvelopeFields = {}, now = new Date()) {
+export function buildEnvelope(
+  infno: string,
+  input: unknown,
+  fields: FeedbackEnvelopeFields = {},
+  now = new Date(),
+): NationalRequest {
   sequence = (sequence + 1) % 10_000;
   const date = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
   const time = `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
@@ -30,4 +35,26 @@ export function buildEnvelope(infno: string, input: unknown, fields: FeedbackEnv
     sign_no: '',
     input,
   };
+}
+
+/** A national request as buildEnvelope makes it: what a queued 3103 keeps, so it goes out as it was decided. */
+export interface NationalRequest {
+  infno: string;
+  msgid: string;
+  mdtrtarea_admvs: string;
+  insuplc_admdvs: string;
+  recer_sys_code: string;
+  dev_no: string;
+  dev_safe_info: string;
+  cainfo: string;
+  signtype: string;
+  infver: string;
+  opter_type: string;
+  opter: string;
+  opter_name: string;
+  inf_time: string;
+  fixmedins_code: string;
+  fixmedins_name: string;
+  sign_no: string;
+  input: unknown;
 }

@@ -1,14 +1,15 @@
 import { FAILURE_LABELS } from './labels';
 import { callService, DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
 import type { DeliveryState } from './types';
+import { forgetUndelivered, keepUndelivered, type StoredFeedback, stillUndelivered } from './undelivered-store';
 
-export interface FeedbackItem {
-  jrId: string;
+export interface FeedbackItem extends StoredFeedback {
   /** Increases with every decision on the same jr_id; a newer one supersedes a queued older one. */
   version: number;
-  warnType: '1' | '2';
-  dspoWay: '1' | '2';
-  reason: string;
+  /** The sidecar's base URL (sidecarBase) when decided: where it goes, and where its stored copy is kept. */
+  sidecar: string;
+  /** Left by an earlier page (or another tab): sent only while its stored copy is still there. */
+  replayed?: boolean;
 }
 
 export type DeliveryListener = (item: FeedbackItem, state: DeliveryState, error?: string) => void;
@@ -29,6 +30,8 @@ const MAX_RETRY_BUDGET_MS = 10_000;
  */
 export class FeedbackSender {
   private readonly queue: FeedbackItem[] = [];
+  /** ids of queued items not kept in localStorage: a reload or a closed tab would lose them. */
+  private readonly unstored = new Set<string>();
   private running = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private failures = 0;
@@ -44,13 +47,36 @@ export class FeedbackSender {
     return this.queue.length;
   }
 
+  /** Queued items that only this page holds (storage unavailable or full): leaving the page would lose them. */
+  get unsaved(): number {
+    return this.unstored.size;
+  }
+
+  /** The jr_ids with an answer still queued. */
+  get pendingJrIds(): Set<string> {
+    return new Set(this.queue.map((item) => item.jrId));
+  }
+
+  /** The newest queued item for a jr_id. */
+  queuedFor(jrId: string): FeedbackItem | undefined {
+    return this.queue.filter((item) => item.jrId === jrId).at(-1);
+  }
+
   send(item: FeedbackItem): void {
     const superseded = this.queue.findIndex(
       (queued, index) => queued.jrId === item.jrId && (index > 0 || !this.running),
     );
-    if (superseded >= 0) this.queue.splice(superseded, 1);
+    if (superseded >= 0) this.settle(this.queue.splice(superseded, 1)[0]!);
     this.queue.push(item);
+    if (!keepUndelivered(item.sidecar, item)) this.unstored.add(item.id);
     this.listener(item, 'sending');
+    this.retryNow();
+  }
+
+  /** Queues items an earlier page left in storage (they stay stored until the sidecar answers each). */
+  adopt(items: readonly FeedbackItem[]): void {
+    if (items.length === 0) return;
+    this.queue.push(...items);
     this.retryNow();
   }
 
@@ -81,6 +107,12 @@ export class FeedbackSender {
     this.clearRetry();
   }
 
+  /** Out of the queue for good: its stored copy goes too. */
+  private settle(item: FeedbackItem): void {
+    this.unstored.delete(item.id);
+    forgetUndelivered(item.sidecar, item.id);
+  }
+
   private clearRetry(): void {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -92,20 +124,20 @@ export class FeedbackSender {
     try {
       while (this.queue.length > 0 && !this.disposed && !this.suspended) {
         const item = this.queue[0]!;
-        const input = {
-          data: {
-            warn_type: item.warnType,
-            warns: [{ warn_rslt_id: item.jrId, dspo_way: item.dspoWay, dspo_way_rea: item.reason }],
-          },
-        };
-        const options = { ...this.callOptions() };
+        if (item.replayed && stillUndelivered(item.sidecar, item.id) === false) {
+          // Another page delivered it, or a newer answer replaced it, since this page took it over.
+          this.queue.shift();
+          continue;
+        }
+        // Sent as built when decided: the 经办人 is whoever decided, not whoever is logged in at this retry.
+        const options: ServiceCallOptions = { ...this.callOptions(), sidecar: item.sidecar, request: item.request };
         if (this.failures > 0) {
           // In flight again: the doctor reads 正在送达…, not the failure of the try before.
           this.listener(item, 'sending');
           const base = options.timeoutMs ?? DEFAULT_TIMEOUTS_MS['3103'];
           options.timeoutMs = Math.max(base, Math.min(base * 2 ** this.failures, MAX_RETRY_BUDGET_MS));
         }
-        const outcome = await callService('3103', input, options);
+        const outcome = await callService('3103', item.request.input, options);
         if (outcome.kind === 'failed') {
           this.listener(item, 'queued', FAILURE_LABELS[outcome.reason]);
           const delay = RETRY_DELAYS_MS[Math.min(this.failures, RETRY_DELAYS_MS.length - 1)]!;
@@ -119,6 +151,8 @@ export class FeedbackSender {
         }
         this.failures = 0;
         this.queue.shift();
+        // Acknowledged (infcode 0) or refused for good (infcode -1 without prealert_retry): no copy to send again.
+        this.settle(item);
         if (outcome.kind === 'rejected') this.listener(item, 'rejected', outcome.message);
         else this.listener(item, 'recorded');
       }

@@ -1,12 +1,14 @@
 // The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
 import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/client/vanished';
 import { setChildren } from './dom';
+import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
 import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
 import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
+import { SidecarProbe } from './sidecar-probe';
 import { REMINDER_STYLES } from './styles';
 import type {
   DecisionEventDetail,
@@ -20,6 +22,7 @@ import type {
   ShowOptions,
   WarningDecision,
 } from './types';
+import { sidecarBase, undeliveredFor } from './undelivered-store';
 import { type LineLabel, type LineNumber, WarningCard } from './warning-card';
 
 export const REMINDER_TAG = 'prealert-reminder';
@@ -36,6 +39,11 @@ interface TrackedDecision extends WarningDecision {
   /** mdtrt_id of the warning answered, when known: decisions of another encounter are let go. */
   encounter: string | undefined;
 }
+
+/** Stored answers this page has taken over (one element per sidecar sends each, however many are on the page). */
+const adoptedIds = new Set<string>();
+
+let decisionSerial = 0;
 
 // Lets the module be imported (for types, tests, SSR) where there is no DOM; it is only defined in a browser.
 const ElementBase: typeof HTMLElement =
@@ -86,7 +94,7 @@ function deepActiveElement(doc: Document): Element | null {
  */
 export class PrealertReminderElement extends ElementBase {
   static get observedAttributes(): string[] {
-    return ['reasons', 'other-reason', 'heading', 'hotkey'];
+    return ['reasons', 'other-reason', 'heading', 'hotkey', 'sidecar'];
   }
 
   /** Maps an rx_id to the name the doctor knows the line by (defaults to the rx_id). */
@@ -108,6 +116,7 @@ export class PrealertReminderElement extends ElementBase {
   private readonly cards = new Map<string, WarningCard>();
   private readonly decisionsByJr = new Map<string, TrackedDecision>();
   private readonly sender: FeedbackSender;
+  private readonly probe: SidecarProbe;
   private readonly highlighter: RowHighlighter;
   private readonly vanished = new VanishedWarnings();
   private results: JudgeResultDto[] = [];
@@ -127,6 +136,12 @@ export class PrealertReminderElement extends ElementBase {
   private completeAnnounced = false;
   private versions = 0;
   private readonly onDocumentKeydown = (event: KeyboardEvent) => this.handleHotkey(event);
+  private readonly onBeforeUnload = (event: BeforeUnloadEvent) => {
+    // Answers kept in localStorage are sent by the next page; those it could not keep would be lost: ask first.
+    if (this.sender.unsaved === 0) return;
+    event.preventDefault();
+    event.returnValue = ''; // Chromium before 119 asks only when this is set
+  };
 
   constructor() {
     super();
@@ -169,6 +184,10 @@ export class PrealertReminderElement extends ElementBase {
       () => this.callOptions(),
       (item, state, error) => this.onDelivery(item, state, error),
     );
+    this.probe = new SidecarProbe(
+      () => this.sidecarUrl,
+      () => this.sidecarBack(),
+    );
     this.highlighter = new RowHighlighter((rxId) => this.findRow(rxId));
     this.shadow.addEventListener('keydown', (event) => this.onKeydown(event as KeyboardEvent));
     this.shadow.addEventListener('click', (event) => this.onClick(event as MouseEvent));
@@ -179,20 +198,27 @@ export class PrealertReminderElement extends ElementBase {
 
   connectedCallback(): void {
     this.ownerDocument.addEventListener('keydown', this.onDocumentKeydown, true);
+    this.ownerDocument.defaultView?.addEventListener('beforeunload', this.onBeforeUnload);
     this.sender.resume();
+    this.adoptStored();
+    if (this.phase === 'unavailable') this.probe.start();
     if (!this.hasAttribute('no-row-style')) ensureRowStyles(this.getRootNode() as Document | ShadowRoot);
     this.refreshHighlights();
   }
 
   disconnectedCallback(): void {
     this.ownerDocument.removeEventListener('keydown', this.onDocumentKeydown, true);
+    this.ownerDocument.defaultView?.removeEventListener('beforeunload', this.onBeforeUnload);
+    this.probe.stop();
     this.highlighter.clear();
     // No retry timers for a detached element. Undelivered answers stay queued (pendingFeedback) and go
     // out again if the host re-attaches the element, e.g. after moving it in its layout.
     this.sender.suspend();
   }
 
-  attributeChangedCallback(): void {
+  attributeChangedCallback(name: string): void {
+    // A host that sets `sidecar` after attaching the element: the answers left for that sidecar are sent now.
+    if (name === 'sidecar' && this.isConnected) this.adoptStored();
     this.render();
   }
 
@@ -226,6 +252,11 @@ export class PrealertReminderElement extends ElementBase {
         encounter: encounterOf.get(jrId),
       });
     }
+    for (const result of results) {
+      // An answer an earlier page left undelivered (being sent again now) answers its warning here too.
+      const replayed = this.decisionsByJr.has(result.jr_id) ? undefined : this.sender.queuedFor(result.jr_id);
+      if (replayed) this.decisionsByJr.set(result.jr_id, this.replayedDecision(replayed, result));
+    }
     for (const result of results as readonly PriorAnswered[]) {
       // The sidecar marks a warning the doctor already continued in this encounter; do not ask twice.
       if (result.prior_dspo !== true || result.dspo_way !== '1' || this.decisionsByJr.has(result.jr_id)) continue;
@@ -255,6 +286,8 @@ export class PrealertReminderElement extends ElementBase {
     const previousIds = new Set(this.results.map((r) => r.jr_id));
     this.results = [...results].sort(severityOrder);
     this.phase = 'shown';
+    this.probe.stop();
+    this.probe.reset();
     this.checking = false;
     const fresh = this.results.filter((r) => !previousIds.has(r.jr_id));
     // A new analysis is answered (and announced) on its own, even where every warning is one seen before.
@@ -297,6 +330,7 @@ export class PrealertReminderElement extends ElementBase {
     this.phase = 'unavailable';
     this.checking = false;
     this.results = [];
+    if (this.isConnected) this.probe.start();
     if (detail) this.notice.dataset.detail = detail;
     else delete this.notice.dataset.detail;
     this.render();
@@ -305,6 +339,7 @@ export class PrealertReminderElement extends ElementBase {
   clear(): void {
     this.results = [];
     this.phase = 'idle';
+    this.probe.stop();
     this.checking = false;
     this.render();
   }
@@ -516,6 +551,8 @@ export class PrealertReminderElement extends ElementBase {
     const confirmAll = confirmAllOffered ? ' · A 全部确认仅需确认的' : '';
     const text = `${hotkey}Tab/↑↓ 切换 · ←→ 按钮 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认${confirmAll} · Esc 取消`;
     if (this.hints.textContent !== text) this.hints.textContent = text;
+    // Nothing to act on (暂不可用, no warnings): keys that do nothing are not offered.
+    this.hints.hidden = this.results.length === 0;
   }
 
   /** 继续执行 on every open confirm-only warning: one 3103 each, as if the doctor had pressed C Enter on each. */
@@ -558,9 +595,13 @@ export class PrealertReminderElement extends ElementBase {
       const answered = this.results.filter((r) => this.isAnswered(r.jr_id)).length;
       parts.push(`已处理 ${answered}/${this.results.length}`);
     }
-    // Decisions still on their way stay visible even when the warnings are gone (sidecar down, edit).
-    const waiting = this.sender.pending;
-    if (waiting > 0) parts.push(`${waiting} 条待送达`);
+    // Warnings, not 3103s: one answered twice while the sidecar was away is one warning waiting. Answers to warnings
+    // not shown (the patient before, a line deleted, an earlier page) are said apart, not as this patient's.
+    const queued = this.sender.pendingJrIds;
+    const shown = this.results.filter((r) => queued.has(r.jr_id)).length;
+    const others = queued.size - shown;
+    if (shown > 0) parts.push(`${shown} 条待送达`);
+    if (others > 0) parts.push(`${shown > 0 ? '另有' : ''}此前 ${others} 条答复待送达`);
     this.progress.textContent = parts.join(' · ');
   }
 
@@ -922,12 +963,23 @@ export class PrealertReminderElement extends ElementBase {
       encounter: result.mdtrt_id || undefined,
     };
     this.decisionsByJr.set(result.jr_id, decision);
+    const input = {
+      data: {
+        warn_type: this.warnType,
+        warns: [{ warn_rslt_id: result.jr_id, dspo_way: disposition === 'continue' ? '1' : '2', dspo_way_rea: reason }],
+      },
+    };
+    const createdAt = Date.now();
     this.sender.send({
+      id: `${result.jr_id}:${createdAt}:${++decisionSerial}:${Math.random().toString(36).slice(2, 8)}`,
       jrId: result.jr_id,
       version: decision.version,
-      warnType: this.warnType,
-      dspoWay: disposition === 'continue' ? '1' : '2',
-      reason,
+      ...(decision.encounter === undefined ? {} : { encounter: decision.encounter }),
+      createdAt,
+      sidecar: this.sidecarUrl,
+      // Built now, not at each attempt: the 经办人 (opter) is the doctor who decided, even if the HIS has logged in
+      // another doctor by the time the sidecar answers again.
+      request: buildEnvelope('3103', input, { ...this.envelope }),
     });
     return decision;
   }
@@ -1046,8 +1098,13 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   private onDelivery(item: FeedbackItem, state: DeliveryState, error?: string): void {
+    // Any answer to a 3103 (recorded, or refused) says the sidecar is back.
+    if (state === 'recorded' || state === 'rejected') this.sidecarBack();
     const decision = this.decisionsByJr.get(item.jrId);
-    if (!decision || decision.version !== item.version) return;
+    if (!decision || decision.version !== item.version) {
+      this.renderProgress();
+      return;
+    }
     decision.delivery = state;
     if (error === undefined) delete decision.deliveryError;
     else decision.deliveryError = error;
@@ -1065,6 +1122,60 @@ export class PrealertReminderElement extends ElementBase {
         this.cards.get(item.jrId)?.root.classList.remove('decided');
       }
     }
+  }
+
+  /** The sidecar's base URL, as callService reaches it. */
+  private get sidecarUrl(): string {
+    return sidecarBase(this.getAttribute('sidecar') ?? '', this.ownerDocument.baseURI);
+  }
+
+  /**
+   * Takes over the answers an earlier page (a reload, a closed tab) left undelivered for this sidecar. Each is sent
+   * as it was built then, and stays stored until the sidecar answers it.
+   */
+  private adoptStored(): void {
+    const items: FeedbackItem[] = [];
+    for (const stored of undeliveredFor(this.sidecarUrl)) {
+      if (adoptedIds.has(stored.id)) continue;
+      adoptedIds.add(stored.id);
+      items.push({ ...stored, version: ++this.versions, sidecar: this.sidecarUrl, replayed: true });
+    }
+    this.sender.adopt(items);
+    if (items.length > 0) this.renderProgress();
+  }
+
+  /** A shown warning's answer from an earlier page, still on its way. */
+  private replayedDecision(item: FeedbackItem, result: JudgeResultDto): TrackedDecision {
+    const warn = (item.request.input as { data?: { warns?: { dspo_way?: string; dspo_way_rea?: string }[] } }).data
+      ?.warns?.[0];
+    const disposition: Disposition = warn?.dspo_way === '1' ? 'continue' : 'modify';
+    return {
+      jrId: item.jrId,
+      disposition,
+      reason: warn?.dspo_way_rea ?? '',
+      delivery: 'queued',
+      at: new Date(item.createdAt).toISOString(),
+      version: item.version,
+      // A 返回修改 answers the analysis it was given on, which this page never showed.
+      forTask: disposition === 'continue' ? this.taskOf(result) : undefined,
+      encounter: item.encounter,
+    };
+  }
+
+  /**
+   * The sidecar answers again (a 3103 answered, or /healthz while unavailable): the 「暂不可用」 notice goes and
+   * `prealert-available` tells the host to analyse the current order again, so nothing entered meanwhile is saved
+   * unchecked.
+   */
+  private sidecarBack(): void {
+    if (this.phase !== 'unavailable') return;
+    this.probe.stop();
+    this.phase = this.checking ? 'checking' : 'idle';
+    this.render();
+    this.announce('医保提醒已恢复');
+    this.emit('prealert-available', {});
+    // Answers waiting for a back-off timer go now.
+    this.sender.retryNow();
   }
 
   private callOptions(): ServiceCallOptions {

@@ -1,4 +1,4 @@
-import { buildEnvelope } from './envelope';
+import { buildEnvelope, type NationalRequest } from './envelope';
 import type { AnalysisOutput, FeedbackEnvelopeFields } from './types';
 
 export const SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
@@ -59,6 +59,8 @@ export interface ServiceCallOptions {
   /** Default: 800 ms for 3103, 1500 ms otherwise (as the shim and the SDK). */
   timeoutMs?: number;
   envelope?: FeedbackEnvelopeFields;
+  /** The whole request, built already (a queued 3103 goes out as built when decided); infno, input and envelope are then unused. */
+  request?: NationalRequest;
   signal?: AbortSignal;
 }
 
@@ -86,7 +88,7 @@ export async function callService(
     const response = await fetch(`${base}${SERVICE_PATH}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(buildEnvelope(infno, input, options.envelope)),
+      body: JSON.stringify(options.request ?? buildEnvelope(infno, input, options.envelope)),
       signal: controller.signal,
     });
     let body: unknown;
