@@ -6,7 +6,7 @@ import { forgetUndelivered, keepUndelivered, type StoredFeedback, stillUndeliver
 export interface FeedbackItem extends StoredFeedback {
   /** Increases with every decision on the same jr_id; a newer one supersedes a queued older one. */
   version: number;
-  /** The sidecar's base URL (sidecarBase) when decided: where it goes, and where its stored copy is kept. */
+  /** The sidecar's base URL (sidecarBase) when decided: where its stored copy is kept. It goes to the `sidecar` now set. */
   sidecar: string;
   /** Left by an earlier page (or another tab): sent only while its stored copy is still there. */
   replayed?: boolean;
@@ -130,7 +130,7 @@ export class FeedbackSender {
           continue;
         }
         // Sent as built when decided: the 经办人 is whoever decided, not whoever is logged in at this retry.
-        const options: ServiceCallOptions = { ...this.callOptions(), sidecar: item.sidecar, request: item.request };
+        const options: ServiceCallOptions = { ...this.callOptions(), request: item.request };
         if (this.failures > 0) {
           // In flight again: the doctor reads 正在送达…, not the failure of the try before.
           this.listener(item, 'sending');
