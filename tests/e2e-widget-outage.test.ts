@@ -290,7 +290,8 @@ describe('the sidecar goes away and comes back', () => {
       await dialog.dismiss(); // the doctor stays on the page
     });
     await openStation(page, 'DEMO-P002');
-    await page.locator('input[name="visit"][value="inpatient"]').check();
+    // Another encounter than the first test's (same patient and line, answered there): a new warning to answer.
+    await page.locator('input[name="visit"][value="outpatient"]').check();
     await addLine(page, '小儿布洛芬栓');
     const { jrIds, taskId } = await warnings(page, 1);
     // The origin's real quota, used up: no answer can be kept in localStorage now.
