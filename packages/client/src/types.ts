@@ -47,6 +47,13 @@ export type PriorVisitHinted = JudgeResultDto & {
   prior_visit_date?: string;
 };
 
+/**
+ * A result as `analyze()` returns it: the national fields, and prealert's extensions when the sidecar sent them
+ * (`prior_dspo` with the answer already given in this encounter; `prior_visit_rea`/`prior_visit_date` from an earlier
+ * visit). A national engine sends none of them; they are then absent.
+ */
+export type AnalyzedResult = PriorAnswered & PriorVisitHinted;
+
 /** The header fields of the national request envelope a HIS fills once per workstation (names as NHSA spells them). */
 export interface EnvelopeDefaults {
   fixmedins_code?: string;
@@ -99,7 +106,7 @@ export interface AnalyzeResult {
   /** 3103 warn_type answering these results: 1 事前 for 3101, 2 事中 for 3102. */
   warnType: '1' | '2';
   /** Always an array; empty unless status is `ok` and something fired. */
-  results: JudgeResultDto[];
+  results: AnalyzedResult[];
   /**
    * The result list is incomplete: the sidecar trimmed it to fit (it keeps the most severe), or could not include the
    * provincial gateway's warnings (slow, down). A warning missing from it may only have been left out.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnswer } from '../src/response';
+import type { AnalyzeResult } from '../src/types';
 
 const result = {
   jr_id: 'JR1',
@@ -57,5 +58,29 @@ describe('parseAnswer', () => {
   it('keeps the sidecar trimming flag', () => {
     const answer = parseAnswer(200, { infcode: 0, truncated: true, output: { result: [result] } }, true);
     expect(answer).toMatchObject({ kind: 'ok', truncated: true });
+  });
+});
+
+describe('AnalyzeResult.results', () => {
+  it("carries prealert's extension fields, typed, as the README tells vendors to read them (review-browser F5)", () => {
+    const answer = parseAnswer(
+      200,
+      {
+        infcode: 0,
+        output: {
+          result: [
+            { ...result, prior_dspo: true, dspo_way: '1', dspo_way_rea: '临床必需' },
+            { ...result, jr_id: 'JR2', prior_visit_rea: '长期服用，控制稳定', prior_visit_date: '2026-11-24' },
+          ],
+        },
+      },
+      true,
+    );
+    if (answer.kind !== 'ok') throw new Error(answer.kind);
+    // Typed as analyze() returns them: reading the fields without a cast must compile (`pnpm typecheck`).
+    const results: AnalyzeResult['results'] = answer.results;
+    const [answered, hinted] = results;
+    expect([answered?.prior_dspo, answered?.dspo_way, answered?.dspo_way_rea]).toEqual([true, '1', '临床必需']);
+    expect([hinted?.prior_visit_rea, hinted?.prior_visit_date]).toEqual(['长期服用，控制稳定', '2026-11-24']);
   });
 });
