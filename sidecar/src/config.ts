@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { checkEvaluatorConfig, type EvaluatorConfig } from '@prealert/core';
 import { defaultDataDir } from './data-dir';
+import { type EarlierReading, readByHomeNow, settleDataDir } from './earlier-data-dir';
 import { NoHomeError, userHome } from './home-dir';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -69,6 +70,11 @@ export interface SidecarConfig {
    * through the data dir to read the port file and drop 3103s into its spool (machine-scope-sharing.ts).
    */
   dataScope: DataScope;
+  /**
+   * Set when the data dir setting is read differently since e9f43b0 (`~`, an empty PREALERT_DATA_DIR) and a records
+   * database is found under the earlier reading: the warn line the start logs (earlier-data-dir.ts).
+   */
+  dataDirNotice?: string;
   /** The config file that was read, if any. */
   configFile?: string;
   /** Largest accepted request body in bytes (the national envelope allows 40000 characters of input). */
@@ -146,12 +152,10 @@ export function loadConfig(sources: ConfigSources = {}): SidecarConfig {
   const env = sources.env ?? process.env;
   const scope = dataScope(env.PREALERT_DATA_SCOPE);
   // PREALERT_DATA_DIR set but empty (a template's blank) is the default, never the current folder.
-  const chosenDir =
-    sources.overrides?.dataDir !== undefined
-      ? pathSetting(sources.overrides.dataDir, process.cwd(), '--data-dir', env)
-      : env.PREALERT_DATA_DIR
-        ? pathSetting(env.PREALERT_DATA_DIR, process.cwd(), 'PREALERT_DATA_DIR', env)
-        : undefined;
+  const named = namedDataDir(sources, env);
+  // Settled before the config file is looked for: an earlier build looked for it in the folder it used.
+  const settled = named.earlier && settleDataDir(() => named.dir ?? defaultDir(env), named.earlier);
+  const chosenDir = settled?.moved ? settled.dataDir : named.dir;
   const explicitFile = sources.configFile ?? env.PREALERT_CONFIG;
   const file = explicitFile
     ? pathSetting(explicitFile, process.cwd(), sources.configFile !== undefined ? '--config' : 'PREALERT_CONFIG', env)
@@ -167,10 +171,41 @@ export function loadConfig(sources: ConfigSources = {}): SidecarConfig {
   applyEnv(config, env);
   // The home is looked up only when nothing names the data dir: one that cannot be found matters to no one else.
   config.dataDir = chosenDir ?? (raw?.dataDir !== undefined ? config.dataDir : defaultDir(env));
+  // Not moved under an empty PREALERT_DATA_DIR, the file may still name the data dir: the notice's folder may not be it.
+  if (settled !== undefined && (settled.moved || named.dir !== undefined)) config.dataDirNotice = settled.notice;
+  if (chosenDir === undefined && typeof raw?.dataDir === 'string' && readByHomeNow(raw.dataDir)) {
+    const setting = `${path.basename(file)}: dataDir`;
+    const earlierDir = path.resolve(path.dirname(file), raw.dataDir);
+    const fromFile = settleDataDir(() => config.dataDir, { setting, value: raw.dataDir, earlierDir });
+    if (fromFile !== undefined) {
+      config.dataDir = fromFile.dataDir;
+      config.dataDirNotice = fromFile.notice;
+    }
+  }
   const o = sources.overrides ?? {};
   if (o.host !== undefined) config.host = o.host;
   if (o.port !== undefined) config.port = checkPort(o.port, '--port');
   return config;
+}
+
+/**
+ * The data dir --data-dir or PREALERT_DATA_DIR names (undefined: neither does), and how builds before e9f43b0 read
+ * that setting when they read it differently (undefined: the same folder).
+ */
+function namedDataDir(
+  sources: ConfigSources,
+  env: NodeJS.ProcessEnv,
+): { dir: string | undefined; earlier: EarlierReading | undefined } {
+  const given = sources.overrides?.dataDir;
+  const setting = given !== undefined ? '--data-dir' : 'PREALERT_DATA_DIR';
+  const value = given ?? env.PREALERT_DATA_DIR;
+  if (value === undefined) return { dir: undefined, earlier: undefined };
+  // An empty PREALERT_DATA_DIR: the default now, the current folder before (an empty --data-dir is still that folder).
+  if (value === '' && given === undefined)
+    return { dir: undefined, earlier: { setting, value, earlierDir: process.cwd() } };
+  const dir = pathSetting(value, process.cwd(), setting, env);
+  if (!readByHomeNow(value)) return { dir, earlier: undefined };
+  return { dir, earlier: { setting, value, earlierDir: path.resolve(process.cwd(), value) } };
 }
 
 /** The OS's default data dir, or one line saying why there is none (no absolute home to put it under). */
@@ -186,7 +221,8 @@ function defaultDir(env: NodeJS.ProcessEnv): string {
 }
 
 function dataScope(value: string | undefined): DataScope {
-  if (value === undefined || value === 'user') return 'user';
+  // Empty (a template's blank) is the default, as an empty PREALERT_DATA_DIR is.
+  if (value === undefined || value === '' || value === 'user') return 'user';
   if (value === 'machine') return 'machine';
   throw new ConfigError(
     `PREALERT_DATA_SCOPE must be machine (one sidecar for every account, data in /var/lib/prealert or %ProgramData%\\prealert) or user (the default), not ${JSON.stringify(value)}`,

@@ -164,8 +164,10 @@ function nextShanghaiMidnight(epochMs: number): number {
 export async function sweepRolledFiles(file: string, keep: number): Promise<string[]> {
   const dir = path.dirname(file);
   const rolled = await rolledFiles(file);
-  // Files an earlier prealert created readable by all are made owner-only, as new ones are created.
-  await Promise.all(rolled.map((f) => restrictToOwnerAsync(path.join(dir, f.name))));
+  // Files an earlier prealert created readable by all are made owner-only, as new ones are created; so is the single
+  // log.file an earlier build wrote itself (request lines, task_ids), which is kept as it is, never swept: it is not
+  // one of the rolled files keepFiles counts, and it holds the only record of that build's runs.
+  await Promise.all([file, ...rolled.map((f) => path.join(dir, f.name))].map((f) => restrictToOwnerAsync(f)));
   const deleted: string[] = [];
   for (const old of rolled.slice(0, Math.max(0, rolled.length - keep))) {
     try {

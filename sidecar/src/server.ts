@@ -108,6 +108,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     throw error;
   }
   const { logger, requestLogger } = logging;
+  if (config.dataDirNotice !== undefined) logger.warn({ data_dir: config.dataDir }, config.dataDirNotice);
   const exposed = config.configFile === undefined ? [] : exposedConfigSecrets(config.configFile);
   if (exposed.length > 0)
     logger.warn(
@@ -124,7 +125,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
   let db: Db;
   try {
-    db = openDatabase(config.dataDir);
+    db = openDatabase(config.dataDir, {
+      migrated: (from, to, backup) =>
+        logger.info(
+          { schema_from: from, schema_to: to, backup },
+          `records database migrated from schema ${from} to ${to}; the file as it was is kept as ${backup} (for a roll-back to a build before this one)`,
+        ),
+    });
   } catch (error) {
     lock.release();
     throw error;

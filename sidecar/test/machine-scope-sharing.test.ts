@@ -51,7 +51,9 @@ describe.skipIf(process.platform === 'win32')('data dir modes by PREALERT_DATA_S
       'machine',
     );
     expect(loadConfig({ env: { PREALERT_DATA_DIR: dataDir } }).dataScope).toBe('user');
-    for (const value of ['Machine', 'system', '']) {
+    // Empty (a template's blank) is the default, as an empty PREALERT_DATA_DIR is (upgrade-from-earlier-builds.test.ts).
+    expect(loadConfig({ env: { PREALERT_DATA_DIR: dataDir, PREALERT_DATA_SCOPE: '' } }).dataScope).toBe('user');
+    for (const value of ['Machine', 'system', ' ']) {
       expect(() => loadConfig({ env: { PREALERT_DATA_DIR: dataDir, PREALERT_DATA_SCOPE: value } })).toThrow(
         ConfigError,
       );

@@ -236,6 +236,13 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export interface OpenOptions {
   readonly?: boolean;
+  /** Called once the schema was brought up from `from` (a copy of the file as it was is at `backup`). */
+  migrated?: (from: number, to: number, backup: string) => void;
+}
+
+/** Where the copy of the records database is kept before it is migrated away from `schema`. */
+export function schemaBackupFile(file: string, schema: number): string {
+  return `${file}.schema${schema}.bak`;
 }
 
 /** Opens (creating when needed) the records database in WAL mode and brings its schema up to date. */
@@ -273,7 +280,7 @@ function openAt(file: string, options: OpenOptions): Db {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       db.close();
-      throw new Error(`${file} has schema version ${version}, newer than this prealert (${SCHEMA_VERSION})`);
+      throw newerSchema(file, version);
     }
     return db;
   }
@@ -282,7 +289,12 @@ function openAt(file: string, options: OpenOptions): Db {
   // switch to FULL for their own transaction.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  migrate(db, file);
+  try {
+    migrate(db, file, options);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
 
@@ -297,12 +309,12 @@ export function zeroDeletedContent(db: Db): void {
   db.pragma('secure_delete = ON');
 }
 
-function migrate(db: Db, file: string): void {
+function migrate(db: Db, file: string, options: OpenOptions): void {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new Error(`${file} has schema version ${version}, newer than this prealert (${SCHEMA_VERSION})`);
-  }
+  if (version > SCHEMA_VERSION) throw newerSchema(file, version);
   if (version === SCHEMA_VERSION) return;
+  // Schema 0 is a file just created: nothing in it to keep.
+  const backup = version > 0 ? backUpBeforeMigrating(db, file, version) : undefined;
   registerIdNumberMasking(db);
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
@@ -313,6 +325,56 @@ function migrate(db: Db, file: string): void {
   // A migration that rewrote rows (masking ID numbers) leaves the old page images in the file until a checkpoint
   // writes the new ones over them; that is now, not whenever the WAL next fills.
   db.pragma('wal_checkpoint(TRUNCATE)');
+  if (backup !== undefined) options.migrated?.(version, SCHEMA_VERSION, backup);
+}
+
+/**
+ * A build older than this one refuses the migrated file (newerSchema), so a roll-back needs the file as it was: copied
+ * beside it first with VACUUM INTO, which reads one consistent snapshot whatever the WAL holds. Written under a
+ * temporary name and renamed over an earlier copy from the same schema, so a copy cut short (disk full) never
+ * replaces a whole one; when no copy can be made the start stops before anything is migrated.
+ */
+function backUpBeforeMigrating(db: Db, file: string, version: number): string {
+  const backup = schemaBackupFile(file, version);
+  const partial = `${backup}.partial`;
+  try {
+    fs.rmSync(partial, { force: true });
+    // Created empty and owner-only before SQLite writes into it: the copy holds what the records hold.
+    fs.closeSync(fs.openSync(partial, 'wx', OWNER_ONLY_FILE));
+    db.prepare('VACUUM INTO ?').run(partial);
+    const fd = fs.openSync(partial, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(partial, backup);
+  } catch (error) {
+    try {
+      fs.rmSync(partial, { force: true });
+    } catch {
+      // What stood in the way (a folder of that name) is said below; it is not prealert's to remove.
+    }
+    const code = (error as { code?: unknown } | null)?.code;
+    const cause =
+      diskProblem(error, backup, path.dirname(file)) ??
+      `${typeof code === 'string' ? `${code}: ` : ''}${(error as Error).message}`;
+    throw new Error(
+      `records database ${file} must be migrated from schema ${version} to ${SCHEMA_VERSION}, but no copy of it could be made first (${cause}); nothing was migrated: free space beside it (or make ${path.dirname(file)} writable) and start again`,
+    );
+  }
+  return backup;
+}
+
+/** A file a later prealert migrated: which build it needs, and the copy that build left for this one, if any. */
+function newerSchema(file: string, version: number): Error {
+  const backup = schemaBackupFile(file, SCHEMA_VERSION);
+  const restore = fs.existsSync(backup)
+    ? `; or, to run this build, stop prealert, move ${path.basename(file)} (with any -wal and -shm beside it) aside and copy ${backup} (the records as they were before that build migrated them) to ${file}`
+    : `; no copy of it from schema ${SCHEMA_VERSION} (${path.basename(backup)}) is beside it`;
+  return new Error(
+    `${file} has schema version ${version}, newer than this prealert (${SCHEMA_VERSION}): it was written by a later prealert build; run a build with records schema ${version} or later${restore}`,
+  );
 }
 
 /** Runs `work` in one transaction that is fsynced before it returns (for acknowledgements that must not be lost). */
