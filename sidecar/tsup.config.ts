@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
+import { buildIdentity } from '../scripts/build-identity.mjs';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
   // The workers are their own files: library-packer starts dist/packing-worker.js, wal-checkpointer
@@ -20,4 +25,6 @@ export default defineConfig({
   target: 'node20',
   // Native addon: must be resolved from node_modules at run time, never bundled.
   external: ['better-sqlite3'],
+  // The build names itself (commit and day, or BUILD_ID): software-version.ts reads it, with no git at run time.
+  define: { __PREALERT_BUILD__: JSON.stringify(buildIdentity(version, fileURLToPath(new URL('.', import.meta.url)))) },
 });

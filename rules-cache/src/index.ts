@@ -4,6 +4,7 @@ export * from './first-line-classes';
 export * from './indication-diagnoses';
 export * from './limit-parser';
 export * from './national';
+export * from './national-digest';
 export * from './published-record';
 export * from './read-csv';
 export * from './read-published-json';

@@ -2,14 +2,14 @@
 import { Command } from 'commander';
 import { registerServe } from './commands/serve';
 import { registerStats } from './commands/stats';
-import { SOFTWARE_VERSION } from './software-version';
+import { SOFTWARE_BUILD } from './software-version';
 import { registerSyncCommands } from './sync/commands/register-sync-commands';
 
 // Each command lives in commands/<name>.ts and registers itself here.
 const program = new Command('prealert')
   .description('prealert: local pre-prescription reminders (national 3101/3102/3103)')
   // Which build a workstation runs, answerable at its command line (also in /v1/status, /metrics, fleet status).
-  .version(SOFTWARE_VERSION, '-V, --version', 'print the prealert version')
+  .version(SOFTWARE_BUILD, '-V, --version', 'print the prealert build: version+commit.day')
   // Program options only before the command: otherwise `bundle build --version <name>` printed prealert's version.
   .enablePositionalOptions();
 registerServe(program);

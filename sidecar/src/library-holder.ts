@@ -7,6 +7,12 @@ export interface LibraryInfo {
   source: string;
   /** ISO time it became active. */
   activated_at: string;
+  /**
+   * The sha256 of its library file: a synced one's as its manifest names it, the bundled one's as the build computed
+   * it (the national library keeps its name across builds whose reading of the NHSA files differs). Null when not
+   * known (a library handed to the sidecar by a test, a build without the digest).
+   */
+  sha256: string | null;
   knowledge_points: number;
   rules: number;
   /** What its points can check: text only, on a fallback, by a workstation setting (core's LibraryCoverage). */
@@ -42,7 +48,7 @@ export class LibraryHolder {
 
   swap(
     compiled: CompiledLibrary,
-    info: { source: string; activatedAt?: Date; origin?: LibraryOrigin | undefined },
+    info: { source: string; activatedAt?: Date; origin?: LibraryOrigin | undefined; sha256?: string | null },
   ): ActiveLibrary {
     const active: ActiveLibrary = {
       compiled,
@@ -51,6 +57,7 @@ export class LibraryHolder {
         version: compiled.meta.version,
         source: info.source,
         activated_at: (info.activatedAt ?? new Date()).toISOString(),
+        sha256: info.sha256 ?? null,
         knowledge_points: compiled.knowledgePointCount,
         rules: compiled.ruleCount,
         coverage: compiled.coverage,
@@ -67,10 +74,10 @@ export class LibraryHolder {
    * why, and is returned: the service still starts (/healthz answers, /readyz says why it is not ready, 3101
    * answers infcode -1).
    */
-  load(data: () => LibraryData, source: string): unknown {
+  load(data: () => LibraryData, source: string, sha256: string | null = null): unknown {
     try {
       const loaded = data();
-      this.swap(compileLibrary(loaded), { source, origin: { kind: 'data', data: loaded } });
+      this.swap(compileLibrary(loaded), { source, origin: { kind: 'data', data: loaded }, sha256 });
       return undefined;
     } catch (error) {
       this.loadError = error instanceof Error ? error.message : String(error);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { compileValidators, type LibraryData } from '@prealert/core';
-import { loadNationalLibrary } from '@prealert/rules-cache';
+import { loadNationalLibrary, nationalLibrarySha256 } from '@prealert/rules-cache';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { sharedSerials } from './analysis/analysis-protocol';
 import { AnalysisThread } from './analysis/analysis-thread';
@@ -37,6 +37,7 @@ import { tasks } from './plugins/tasks';
 import { removePortFile, writePortFile } from './port-file';
 import { watchRuleOverrides } from './rule-override-watch';
 import { SidecarMetrics } from './sidecar-metrics';
+import { SOFTWARE_BUILD } from './software-version';
 import { pruneRejectedSpool, SPOOL_DIR_NAME, spoolReplay } from './spool/spool-replay';
 import { openFiguresReader } from './stats/figures-reader';
 import { registerStatusMetrics } from './status-metrics';
@@ -243,6 +244,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       const failure = holder.load(
         typeof source === 'function' ? source : () => source,
         options.librarySource ?? 'bundled',
+        options.library === undefined ? nationalLibrarySha256() : null,
       );
       if (failure !== undefined) logger.error({ err: failure }, 'library could not be loaded');
     }
@@ -447,7 +449,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         for (const forwarder of forwarders) forwarder.start();
         retention.start();
         logger.info(
-          { url, data_dir: config.dataDir, library: holder.get()?.info.version ?? null },
+          { url, data_dir: config.dataDir, library: holder.get()?.info.version ?? null, build: SOFTWARE_BUILD },
           'prealert sidecar listening',
         );
         return { host: config.host, port, url };

@@ -23,10 +23,10 @@ export function registerStatusMetrics(registry: Registry, sources: StatusMetricS
   new Gauge({
     name: 'prealert_build_info',
     help: 'The prealert build this sidecar runs (value 1)',
-    labelNames: ['version', 'node'],
+    labelNames: ['version', 'build', 'node'],
     registers,
   })
-    .labels(software.version, software.node)
+    .labels(software.version, software.build, software.node)
     .set(1);
   if (sources.sync) {
     const sync = sources.sync;

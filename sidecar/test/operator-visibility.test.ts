@@ -17,6 +17,8 @@ import { until } from './helpers/until';
 const PACKAGE_VERSION = (
   JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
+/** The build's identity: the version, then its commit and day or a BUILD_ID (the version alone outside a checkout). */
+const BUILD = new RegExp(`^${PACKAGE_VERSION.replaceAll('.', '\\.')}(\\+[0-9A-Za-z.-]+)?$`);
 const ADMIN_TOKEN = 'operator-visibility-admin-token';
 
 const dirs: string[] = [];
@@ -63,7 +65,7 @@ async function getText(url: string): Promise<string> {
 }
 
 interface Status {
-  software: { version: string; node: string };
+  software: { version: string; build: string; node: string };
   where: { data_dir: string; config_file: string | null; log: string; listening: { port: number } | null };
   upstream: {
     configured: boolean;
@@ -76,11 +78,11 @@ interface Status {
 }
 
 describe('the build a workstation runs', () => {
-  it('prealert --version and -V print the package version', async () => {
+  it('prealert --version and -V print the build: the package version, then its commit (tests/build-identity.test.ts)', async () => {
     for (const flag of ['--version', '-V']) {
       const run = await runCli([flag]);
       expect(run.code).toBe(0);
-      expect(run.out.trim()).toBe(PACKAGE_VERSION);
+      expect(run.out.trim()).toMatch(BUILD);
     }
     // A command's own --version (the library version of `bundle build`) stays the command's.
     const build = await runCli(['bundle', 'build', '--version', 'v-x']);
@@ -122,13 +124,19 @@ describe('a running sidecar with a down provincial gateway', () => {
 
   it('says its build, where its files are and where it listens in /v1/status, and its build in /metrics', async () => {
     const status = await getJson<Status>(`${sidecar.url}/v1/status`);
-    expect(status.software).toEqual({ version: PACKAGE_VERSION, node: process.version });
+    expect(status.software).toEqual({
+      version: PACKAGE_VERSION,
+      build: expect.stringMatching(BUILD),
+      node: process.version,
+    });
     expect(status.where.data_dir).toBe(dataDir);
     expect(status.where.config_file).toBe(path.join(dataDir, 'prealert.config.json'));
     expect(status.where.log).toBe('stdout');
     expect(status.where.listening?.port).toBe(sidecar.port);
     const metrics = await getText(`${sidecar.url}/metrics`);
-    expect(metrics).toContain(`prealert_build_info{version="${PACKAGE_VERSION}",node="${process.version}"} 1`);
+    expect(metrics).toContain(
+      `prealert_build_info{version="${PACKAGE_VERSION}",build="${status.software.build}",node="${process.version}"} 1`,
+    );
   });
 
   it('exports what /v1/status warns about as metrics', async () => {

@@ -137,7 +137,7 @@ function main(port: NonNullable<typeof parentPort>): void {
         continuedLines = new ContinuedLines(message.continuedLines.continued, message.continuedLines.returned);
         try {
           const compiled = origin.kind === 'packed' ? unpackLibrary(origin.packed) : compileLibrary(origin.data);
-          holder.swap(compiled, { source: info.source, activatedAt: new Date(info.activated_at) });
+          holder.swap(compiled, { source: info.source, activatedAt: new Date(info.activated_at), sha256: info.sha256 });
           send({ type: 'library', generation, continued: continued.size });
         } catch (error) {
           send({

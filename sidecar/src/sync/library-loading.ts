@@ -24,6 +24,8 @@ import type { LibraryPacker } from './library-packer';
 export interface Unpacked {
   compiled: CompiledLibrary;
   origin: LibraryOrigin;
+  /** The sha256 of its library file (see LibraryInfo.sha256). */
+  sha256?: string | null;
   /** A stored version: read from its library image, or from its library file (then `read` is what to image). */
   readFrom?: 'image' | 'library';
 }
@@ -58,10 +60,14 @@ export function bundledEntry(compiled: CompiledLibrary, activatedAt: string): St
   };
 }
 
-export async function compileBundled(loadBundled: () => LibraryData, slicer: Slicer): Promise<Unpacked> {
+export async function compileBundled(
+  loadBundled: () => LibraryData,
+  slicer: Slicer,
+  sha256: string | null,
+): Promise<Unpacked> {
   const data = loadBundled();
   const { library } = await compileInSlices(data, () => slicer.pause());
-  return { compiled: library, origin: { kind: 'data', data } };
+  return { compiled: library, origin: { kind: 'data', data }, sha256 };
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   checkRegion,
   libraryImage,
   loadNationalLibrary,
+  nationalLibrarySha256,
   type PackedReadResult,
   Slicer,
   type TrustedKey,
@@ -114,6 +115,8 @@ export class LibrarySync {
   /** The packer writing a library image now (closed by stop: an image is only a cache). */
   private imageWriter: LibraryPacker | undefined;
   private readonly loadBundled: () => LibraryData;
+  /** The bundled library's sha256 as the build computed it (null for a library given in its place). */
+  private readonly bundledSha256: string | null;
   private readonly adminEnabled: boolean;
   private readonly memoryFile: PollMemoryFile;
   private readonly replay: ReplayGuard;
@@ -153,6 +156,7 @@ export class LibrarySync {
     this.useWorker = options.useWorker ?? true;
     this.imageKey = options.imageKey;
     this.loadBundled = options.loadBundled ?? (() => loadNationalLibrary());
+    this.bundledSha256 = options.loadBundled ? null : nationalLibrarySha256();
     this.adminEnabled = options.adminEnabled;
     this.trustedKeys = loadKeys(options.config.publicKeyFiles);
     this.store = new LastGoodStore(options.dataDir);
@@ -217,6 +221,7 @@ export class LibrarySync {
       unreadable,
       manifestUrl: this.config.manifestUrl,
       loadBundled: this.loadBundled,
+      bundledSha256: this.bundledSha256,
       loadStored: async (entry) => {
         const load = await this.loadStored(entry, new Slicer(this.sliceMs, this.restMs));
         lastLoad = { entry, load };
@@ -574,7 +579,7 @@ export class LibrarySync {
       // Every point was checked against the rules as it was read: the packed library cannot fail to compile.
       const { compiled, origin } = unpacked(read.packed);
       const before = this.holder.get()?.info.version ?? null;
-      this.holder.swap(compiled, { source, origin });
+      this.holder.swap(compiled, { source, origin, sha256: m.library.sha256 });
       const entry: StoredVersion = {
         version: m.version,
         sha256: m.library.sha256,
@@ -758,8 +763,8 @@ export class LibrarySync {
       const started = performance.now();
       const slicer = new Slicer(this.sliceMs, this.restMs);
       let stored: StoredLoad | undefined;
-      const { compiled, origin, readFrom } = await loadRollbackTarget(target, async (version) => {
-        if (version.sha256 === null) return compileBundled(this.loadBundled, slicer);
+      const { compiled, origin, readFrom, sha256 } = await loadRollbackTarget(target, async (version) => {
+        if (version.sha256 === null) return compileBundled(this.loadBundled, slicer, this.bundledSha256);
         stored = await this.loadStored(version, slicer);
         return stored;
       });
@@ -779,7 +784,7 @@ export class LibrarySync {
           this.store.dir,
         );
       }
-      this.holder.swap(compiled, { source: 'rollback', origin });
+      this.holder.swap(compiled, { source: 'rollback', origin, sha256: sha256 ?? target.sha256 });
       this.active = to;
       this.unsaved = undefined;
       if (stored) this.keepImage(to, stored);

@@ -19,6 +19,8 @@ export interface StartRestoreOptions {
   manifestUrl: string | undefined;
   /** The national library shipped with prealert. */
   loadBundled: () => LibraryData;
+  /** Its sha256 as the build computed it; null for a library given in its place (tests). */
+  bundledSha256: string | null;
   /** Reads a stored version back, verified as if just received (see loadStoredLibrary). */
   loadStored: (entry: StoredVersion) => Promise<Unpacked>;
 }
@@ -64,7 +66,7 @@ export async function restoreAtStart(options: StartRestoreOptions): Promise<Star
     try {
       const started = performance.now();
       const { compiled, origin, readFrom } = await options.loadStored(candidate);
-      holder.swap(compiled, { source: 'last-good', origin });
+      holder.swap(compiled, { source: 'last-good', origin, sha256: candidate.sha256 });
       active = candidate;
       loaded = candidate;
       logger.info(
@@ -89,7 +91,7 @@ export async function restoreAtStart(options: StartRestoreOptions): Promise<Star
   // Nothing running and no load error: the start left the bundled library out for the last-good one (see
   // hasStoredLibrary), which turned out unusable. A start whose library failed to load stays without one.
   if (!loaded && !running && holder.loadError === undefined) {
-    const failure = holder.load(options.loadBundled, 'bundled');
+    const failure = holder.load(options.loadBundled, 'bundled', options.bundledSha256);
     if (failure !== undefined) logger.error({ err: failure }, 'library could not be loaded');
     running = holder.get();
   }

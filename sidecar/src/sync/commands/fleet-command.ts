@@ -19,10 +19,16 @@ import { callSidecar } from './sidecar-client';
 interface HostState {
   host: string;
   url: string;
-  /** The prealert build the host runs (its /v1/status software.version); null from a build too old to say. */
+  /**
+   * The prealert build the host runs: its /v1/status software.build (version+commit.day), software.version from a
+   * build that does not name its commit; null from a build too old to say.
+   */
   software: string | null;
   version: string | null;
-  /** The start of the library's sha256: two libraries published under one name differ here. Null when bundled. */
+  /**
+   * The start of the library's sha256: two libraries published under one name differ here, and so do the bundled
+   * national libraries of two builds. Null when the host does not say (a build before bundled digests).
+   */
   sha256: string | null;
   knowledge_points: number | null;
   source: string | null;
@@ -62,9 +68,11 @@ function pushText(push: PushOutcome | null, now: number): string {
 async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise<HostState> {
   const [status, ready] = await Promise.all([
     callSidecar<{
-      library: Pick<LibraryInfo, 'version' | 'source' | 'knowledge_points'> | null;
+      library:
+        | (Pick<LibraryInfo, 'version' | 'source' | 'knowledge_points'> & Partial<Pick<LibraryInfo, 'sha256'>>)
+        | null;
       sync?: SyncStatus;
-      software?: { version: string; node: string };
+      software?: { version: string; build?: string; node: string };
     }>(host.url, '/v1/status'),
     callSidecar<{ status: string; reason?: string }>(host.url, '/readyz'),
   ]);
@@ -91,10 +99,11 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
   const answered = ready.body?.status;
   const health = answered === 'ready' || answered === 'degraded' || answered === 'refusing' ? answered : 'not_ready';
   const library = status.body.library;
-  const sha256 = sync?.library?.sha256 ?? null;
+  // The active library's own (the bundled one's too, from a build that names it), else the sync block's (older builds).
+  const sha256 = library?.sha256 ?? sync?.library?.sha256 ?? null;
   return {
     ...base,
-    software: status.body.software?.version ?? null,
+    software: status.body.software?.build ?? status.body.software?.version ?? null,
     version: library?.version ?? null,
     sha256: sha256 ? shortSha(sha256) : null,
     knowledge_points: library?.knowledge_points ?? null,
