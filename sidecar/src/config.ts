@@ -238,8 +238,7 @@ function dataScope(value: string | undefined): DataScope {
  * setting: which account prealert runs as is not what the writer had in mind.
  */
 function pathSetting(value: string, base: string, name: string, env: NodeJS.ProcessEnv): string {
-  const tilde = process.platform === 'win32' ? /^~(?:[\\/]|$)/ : /^~(?:\/|$)/;
-  if (tilde.test(value)) {
+  if (readByHomeNow(value)) {
     let home: string;
     try {
       home = userHome(process.platform, env);

@@ -18,7 +18,10 @@ export interface EarlierReading {
   earlierDir: string;
 }
 
-/** Whether `value` would have been read differently before e9f43b0 (a leading `~/` or `~` alone). */
+/**
+ * Whether `value` starts with the account's home, `~/` (or `~\` on Windows) or `~` alone: how config.ts reads path
+ * settings, and what builds before e9f43b0 read differently (literally).
+ */
 export function readByHomeNow(value: string): boolean {
   return (process.platform === 'win32' ? /^~(?:[\\/]|$)/ : /^~(?:\/|$)/).test(value);
 }
