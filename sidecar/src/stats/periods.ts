@@ -1,4 +1,4 @@
-import { addDays } from './days';
+import { addDays, daysInRange } from './days';
 
 /*
  * Calendar periods over the Asia/Shanghai days the figures are kept by (reminders.day, pruned_figures.day): ISO weeks
@@ -41,17 +41,11 @@ export interface PeriodSpan {
   partial: boolean;
 }
 
-const DAY_MS = 86_400_000;
-
-function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
-}
-
 /** The ISO week of a Monday: the year is that of its Thursday (2025-12-29 starts 2026-W01). */
 export function isoWeekOfMonday(monday: string): string {
   const thursday = addDays(monday, 3);
   const year = thursday.slice(0, 4);
-  const week = Math.floor((daysBetween(`${year}-01-01`, thursday) - 1) / 7) + 1;
+  const week = Math.floor((daysInRange(`${year}-01-01`, thursday) - 1) / 7) + 1;
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
@@ -92,7 +86,7 @@ export function periodRows<R extends { key: string; label: string }>(
     const { key, first, last } = periodOf(by, row.key);
     const coveredFrom = first < from ? from : first;
     const coveredTo = last > to ? to : last;
-    const coveredDays = daysBetween(coveredFrom, coveredTo);
+    const coveredDays = daysInRange(coveredFrom, coveredTo);
     return {
       ...row,
       key,
@@ -102,12 +96,12 @@ export function periodRows<R extends { key: string; label: string }>(
       covered_from: coveredFrom,
       covered_to: coveredTo,
       covered_days: coveredDays,
-      partial: coveredDays < daysBetween(first, last),
+      partial: coveredDays < daysInRange(first, last),
     };
   });
 }
 
 /** The number of days in [from, to]. */
 export function rangeDays(from: string, to: string): number {
-  return daysBetween(from, to);
+  return daysInRange(from, to);
 }
