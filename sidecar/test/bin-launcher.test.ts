@@ -77,6 +77,7 @@ describe('the prealert bin on a fresh clone', () => {
       encoding: 'utf8',
     });
     expect(built.stderr).toBe('');
-    expect(built.stdout.trim()).toBe(manifest.version);
+    // The package version, and the build's identity after a + (commit and day) when built from a git checkout.
+    expect(built.stdout.trim()).toMatch(new RegExp(`^${manifest.version.replaceAll('.', '\\.')}(\\+[0-9A-Za-z.-]+)?$`));
   });
 });

@@ -182,7 +182,7 @@ function periodKey(day, period) {
   const thursday = utcDay(day);
   thursday.setUTCDate(thursday.getUTCDate() + 3 - ((thursday.getUTCDay() + 6) % 7));
   const year = thursday.getUTCFullYear();
-  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7) + 1;
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / 86400000 / 7) + 1;
   return `${year}-W${pad(week)}`;
 }
 
@@ -311,7 +311,7 @@ async function load() {
     return;
   }
   if (!periodChosen) {
-    const days = (utcDay(q.to).getTime() - utcDay(q.from).getTime()) / 86_400_000 + 1;
+    const days = (utcDay(q.to).getTime() - utcDay(q.from).getTime()) / 86400000 + 1;
     /** @type {HTMLSelectElement} */ ($('period')).value = days > MONTHS_FROM_DAYS ? 'month' : 'day';
     q = query();
   }

@@ -59,7 +59,9 @@ export class FeedbackSender {
 
   /** The newest queued item for a jr_id. */
   queuedFor(jrId: string): FeedbackItem | undefined {
-    return this.queue.filter((item) => item.jrId === jrId).at(-1);
+    const queued = this.queue.filter((item) => item.jrId === jrId);
+    // Not .at(-1): Array.prototype.at is Chromium 92, and HIS embed Chromium 80–84 (e2e-widget-bundle).
+    return queued[queued.length - 1];
   }
 
   send(item: FeedbackItem): void {
