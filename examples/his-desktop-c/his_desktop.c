@@ -135,6 +135,8 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--data-dir") == 0) data_dir = argv[i + 1];
     else if (strcmp(argv[i], "--decision") == 0) decision = argv[i + 1];
   }
+  /* Unbuffered: a program that dies mid-prescription still shows how far it got. */
+  setvbuf(stdout, NULL, _IONBF, 0);
   if (shim_load(library, &shim) != 0) return 2;
   printf("shim: %s\n", shim.version());
   if (port != NULL && shim.set_option("port", port) != PREALERT_OK) fprintf(stderr, "bad --port %s\n", port);
