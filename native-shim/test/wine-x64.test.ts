@@ -291,9 +291,10 @@ describe('prealert.dll x64 on a Chinese Windows (ANSI code page 936)', () => {
         const before = await answered3101(guarded);
         const run = await prefix.run(WINE64, [winePath(path.join(station, 'his_desktop.exe'))], 120_000, chinese);
         const stdout = decodeFrom('gbk', run.stdout);
-        expect(stdout, `prealert.ini saved as ${save} (status ${run.status}, stderr ${run.stderr.slice(-400)})`).toContain(
-          '3101 rc=0 infcode=0',
-        );
+        expect(
+          stdout,
+          `prealert.ini saved as ${save} (status ${run.status}, stderr ${run.stderr.slice(-400)})`,
+        ).toContain('3101 rc=0 infcode=0');
         expect(await answered3101(guarded), `prealert.ini saved as ${save}`).toBe(before + 1);
       }
       // An ANSI program's argv is GBK: the option setter reads it the same way.
