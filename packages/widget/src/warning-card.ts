@@ -358,7 +358,7 @@ export class WarningCard {
    */
   private renderLines(lineLabel: LineLabel, lineNumber: LineNumber, orderLines: readonly string[]): void {
     const parts: (string | Node)[] = [element(this.doc, 'span', 'label', '医嘱')];
-    const lines: { rxId: string; name: string; withRxId: boolean; violation: boolean }[] = [];
+    const lines: CardLine[] = [];
     const nameOf = (rxId: string) => {
       const label = lineLabel(rxId);
       // A plain-JS host's hook may answer null (a lookup that found nothing): that is no label, as undefined is.
@@ -381,24 +381,64 @@ export class WarningCard {
       }
       return name;
     };
-    lines.forEach((line, index) => {
+    // A long stay's card flags one item once a day: its lines of one name read as one entry, not 30 to 90 names.
+    const groups = groupByName(lines);
+    groups.forEach((group, index) => {
       if (index > 0) parts.push('、');
-      parts.push(element(this.doc, 'span', line.violation ? 'line-violation' : 'line-involved', line.name));
-      if (line.withRxId) parts.push(' ', element(this.doc, 'span', 'line-rx-id', line.rxId));
-      const kind = line.violation ? '违规项' : '涉及项';
-      // Two orders of one item (a 临时 and a 长期 order, a double entry) read the same: say which row each is.
-      const namesake = seen.filter((rxId) => nameIn(rxId) === line.name);
-      if (namesake.length < 2) {
-        parts.push(`（${kind}）`);
+      const line = group[0]!;
+      if (group.length >= GROUP_FROM) {
+        parts.push(...this.groupedEntry(line.name, group));
         return;
       }
-      const row = lineNumber(line.rxId);
-      parts.push(
-        row === undefined ? `（第 ${namesake.indexOf(line.rxId) + 1} 条，${kind}）` : `（第 ${row} 行，${kind}）`,
-      );
+      for (const [place, one] of group.entries()) {
+        if (place > 0) parts.push('、');
+        parts.push(...this.lineEntry(one, seen, nameIn, lineNumber));
+      }
     });
     if (lines.length === 0) parts.push('—');
     setChildren(this.lines, parts);
+  }
+
+  /** One line by name: 「地屈孕酮片（违规项）」, or with its row where another line reads the same. */
+  private lineEntry(
+    line: CardLine,
+    seen: readonly string[],
+    nameIn: (rxId: string) => string,
+    lineNumber: LineNumber,
+  ): (string | Node)[] {
+    const parts: (string | Node)[] = [
+      element(this.doc, 'span', line.violation ? 'line-violation' : 'line-involved', line.name),
+    ];
+    if (line.withRxId) parts.push(' ', element(this.doc, 'span', 'line-rx-id', line.rxId));
+    const kind = line.violation ? '违规项' : '涉及项';
+    // Two orders of one item (a 临时 and a 长期 order, a double entry) read the same: say which row each is.
+    const namesake = seen.filter((rxId) => nameIn(rxId) === line.name);
+    if (namesake.length < 2) {
+      parts.push(`（${kind}）`);
+      return parts;
+    }
+    const row = lineNumber(line.rxId);
+    parts.push(
+      row === undefined ? `（第 ${namesake.indexOf(line.rxId) + 1} 条，${kind}）` : `（第 ${row} 行，${kind}）`,
+    );
+    return parts;
+  }
+
+  /**
+   * 「奥扎格雷氨丁三醇注射用浓溶液 ×30：16 条违规项，14 条涉及项」. The ×30 is hidden from screen readers: the counts after
+   * it say the same in words. The rows stay marked one by one (row-highlighter works from the result, not from here).
+   */
+  private groupedEntry(name: string, group: readonly CardLine[]): (string | Node)[] {
+    const violations = group.filter((line) => line.violation).length;
+    const involved = group.length - violations;
+    const count = element(this.doc, 'span', 'line-count', ` ×${group.length}`);
+    count.setAttribute('aria-hidden', 'true');
+    const kinds = [violations > 0 ? `${violations} 条违规项` : '', involved > 0 ? `${involved} 条涉及项` : ''];
+    return [
+      element(this.doc, 'span', violations > 0 ? 'line-violation' : 'line-involved', name),
+      count,
+      `：${kinds.filter((kind) => kind !== '').join('，')}`,
+    ];
   }
 
   private renderPicks(reasons: readonly string[], otherReason: string): void {
@@ -425,6 +465,35 @@ export class WarningCard {
     // New quick reasons start unchosen: the text gets the whole limit back.
     this.fitTextToPick();
   }
+}
+
+/** A line a card names: what the result's detail row gives (rx_id, 违规项 or 涉及项) and what the host calls it. */
+interface CardLine {
+  rxId: string;
+  name: string;
+  withRxId: boolean;
+  violation: boolean;
+}
+
+/**
+ * From this many lines of one name on, a card shows them as one entry with counts. Two lines of one item (a 临时 and a
+ * 长期 order, a double entry) stay named one by one with their rows, which the doctor needs to tell them apart; three
+ * or more are a series (a stay's daily orders), where the names only push the next warning off the screen.
+ */
+export const GROUP_FROM = 3;
+
+/**
+ * The card's lines by name, in the order each name first appears. A detail row carries no national code and no date
+ * (rx_id, vola_item_type, vola_amt), so the name the host gives a line is what identifies its item here.
+ */
+function groupByName(lines: readonly CardLine[]): CardLine[][] {
+  const groups = new Map<string, CardLine[]>();
+  for (const line of lines) {
+    const group = groups.get(line.name);
+    if (group) group.push(line);
+    else groups.set(line.name, [line]);
+  }
+  return [...groups.values()];
 }
 
 /**
