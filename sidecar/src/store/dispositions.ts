@@ -387,7 +387,13 @@ export class DispositionStore {
             vola_amt: reminder?.amount,
             reminder_day: reminder?.day,
             dept_code: reminder?.deptCode,
+            // The doctor whose order raised the reminder; the one who decided is the 3103's 经办人 below. They differ
+            // when a colleague took the patient over, and the platform's figures by doctor follow the decider.
             doctor_code: reminder?.doctorCode,
+            // Under the 3103's own names, as stored (an ID number as its keyed pseudonym); absent when the 3103 named
+            // nobody, and the decision then stays the raising doctor's, as in the figures.
+            opter: decider?.code,
+            opter_name: decider?.name,
           },
           now,
         );

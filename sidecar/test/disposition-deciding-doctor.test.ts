@@ -1,0 +1,89 @@
+/**
+ * The 3103's 经办人 (opter/opter_name) on its way to the 数据归集 platform. A decision's disposition
+ * entry names the doctor who decided it as the 3103 named him, beside the doctor whose order raised the reminder
+ * (they differ when a colleague took the patient over: the figures by doctor follow the decider, and so must what
+ * the platform receives of the decision). A real sidecar on loopback with its real
+ * SQLite file, its real outbox and forwarder, a real national warning (a male-only drug for a woman), and a
+ * 数据归集 stand-in listening on loopback.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SidecarServer } from '../src/server';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
+import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
+import { until } from './helpers/until';
+
+const ZHAO = { code: 'D0201', name: '赵医生' };
+const QIAN = { code: 'D0202', name: '钱医生' };
+const NOBODY = { code: '', name: '' };
+
+let platform: PlatformReceiver;
+let server: SidecarServer & { dataDir: string };
+beforeAll(async () => {
+  platform = await startPlatformReceiver();
+  server = await testServer({ platform: { url: platform.url, retryMinMs: 50, retryMaxMs: 200 } });
+  await server.listen();
+});
+afterAll(async () => {
+  await server?.close();
+  await platform?.close();
+});
+
+/** One male-only drug for a woman in `encounterId`, ordered by `doctor`: one reminder; its jr_id. */
+async function raise(encounterId: string, doctor: typeof ZHAO): Promise<string> {
+  const reply = await callOverHttp(
+    server,
+    analysisEnvelope({
+      encounterId,
+      patientId: `P-${encounterId}`,
+      doctorCode: doctor.code,
+      doctorName: doctor.name,
+      firing: 1,
+      lines: 1,
+      taskId: `T-${encounterId}`,
+    }),
+  );
+  expect(reply.body.infcode, reply.body.err_msg).toBe(0);
+  expect(reply.body.output.result).toHaveLength(1);
+  return reply.body.output.result![0]!.jr_id;
+}
+
+async function decide(jrId: string, decider: typeof ZHAO): Promise<NationalReply> {
+  return (await callOverHttp(server, feedbackEnvelope([{ jrId, way: '2' }], '1', decider))).body;
+}
+
+/** The disposition entry the platform received for this jr_id (waiting for it). */
+async function delivered(jrId: string): Promise<Record<string, unknown>> {
+  const find = () =>
+    platform.deliveries.find((d) => d.body.kind === 'disposition' && d.body.payload.warn_rslt_id === jrId);
+  await until(() => find() !== undefined);
+  return find()!.body.payload;
+}
+
+describe('the disposition entry sent to the 数据归集 platform', () => {
+  it('names the doctor who decided (opter/opter_name) beside the doctor whose order raised it', async () => {
+    const jrId = await raise('MZ-DD-001', ZHAO);
+    expect((await decide(jrId, QIAN)).infcode).toBe(0);
+    const payload = await delivered(jrId);
+    expect(payload).toMatchObject({ doctor_code: 'D0201', opter: 'D0202', opter_name: '钱医生', dspo_way: '2' });
+  });
+
+  it('names nobody as the decider when the 3103 named no 经办人: the decision stays the raising doctor’s', async () => {
+    const jrId = await raise('MZ-DD-002', ZHAO);
+    expect((await decide(jrId, NOBODY)).infcode).toBe(0);
+    const payload = await delivered(jrId);
+    expect(payload.doctor_code).toBe('D0201');
+    expect(payload).not.toHaveProperty('opter');
+    expect(payload).not.toHaveProperty('opter_name');
+  });
+
+  it('sends a decider keyed by his 身份证号 as its keyed pseudonym, as it sends such a doctor_code', async () => {
+    const jrId = await raise('MZ-DD-003', ZHAO);
+    expect((await decide(jrId, { code: '11010519491231002X', name: '孙医生' })).infcode).toBe(0);
+    const payload = await delivered(jrId);
+    expect(payload.opter).toMatch(/^~[A-Za-z0-9_-]{22}$/);
+    expect(payload.opter_name).toBe('孙医生');
+    expect(JSON.stringify(payload)).not.toContain('11010519491231002X');
+  });
+});
