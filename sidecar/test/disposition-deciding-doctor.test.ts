@@ -1,8 +1,9 @@
 /**
- * The 3103's 经办人 (opter/opter_name) on its way to the 数据归集 platform. A decision's disposition
+ * The 3103's 经办人 (opter/opter_name) on its way to the 数据归集 platform, and its bounds. A decision's disposition
  * entry names the doctor who decided it as the 3103 named him, beside the doctor whose order raised the reminder
  * (they differ when a colleague took the patient over: the figures by doctor follow the decider, and so must what
- * the platform receives of the decision). A real sidecar on loopback with its real
+ * the platform receives of the decision). opter and opter_name are 字符 30 and 50 (3101-3103.md §1.1, [C2+]): a
+ * longer one is refused naming the field, and the 3103 stores nothing. A real sidecar on loopback with its real
  * SQLite file, its real outbox and forwarder, a real national warning (a male-only drug for a woman), and a
  * 数据归集 stand-in listening on loopback.
  */
@@ -61,6 +62,14 @@ async function delivered(jrId: string): Promise<Record<string, unknown>> {
   return find()!.body.payload;
 }
 
+const stored = (jrId: string) => ({
+  dispositions: server.db.prepare('SELECT COUNT(*) FROM dispositions WHERE jr_id = ?').pluck().get(jrId),
+  outbox: server.db
+    .prepare("SELECT COUNT(*) FROM outbox WHERE json_extract(payload, '$.warn_rslt_id') = ?")
+    .pluck()
+    .get(jrId),
+});
+
 describe('the disposition entry sent to the 数据归集 platform', () => {
   it('names the doctor who decided (opter/opter_name) beside the doctor whose order raised it', async () => {
     const jrId = await raise('MZ-DD-001', ZHAO);
@@ -85,5 +94,46 @@ describe('the disposition entry sent to the 数据归集 platform', () => {
     expect(payload.opter).toMatch(/^~[A-Za-z0-9_-]{22}$/);
     expect(payload.opter_name).toBe('孙医生');
     expect(JSON.stringify(payload)).not.toContain('11010519491231002X');
+  });
+});
+
+describe('opter and opter_name lengths (字符 30, 字符 50)', () => {
+  it('an opter longer than 30 characters is refused naming it, and nothing of the 3103 is stored or sent', async () => {
+    const jrId = await raise('MZ-DD-101', ZHAO);
+    const reply = await decide(jrId, { code: `D${'0'.repeat(30)}`, name: '钱医生' });
+    expect(reply.infcode).toBe(-1);
+    expect(reply.err_msg).toContain('opter: 长度超过 30 (经办人)');
+    expect(stored(jrId)).toEqual({ dispositions: 0, outbox: 0 });
+  });
+
+  it('an opter_name longer than 50 characters is refused naming it, with the whole batch', async () => {
+    const other = await raise('MZ-DD-102', ZHAO);
+    const jrId = await raise('MZ-DD-103', ZHAO);
+    const envelope = feedbackEnvelope(
+      [
+        { jrId: other, way: '2' },
+        { jrId, way: '1', reason: '临床必需' },
+      ],
+      '1',
+      { code: 'D0202', name: '钱'.repeat(51) },
+    );
+    const reply = (await callOverHttp(server, envelope)).body;
+    expect(reply.infcode).toBe(-1);
+    expect(reply.err_msg).toContain('opter_name: 长度超过 50 (经办人姓名)');
+    expect(reply.err_msg).not.toContain('opter:');
+    expect(stored(other)).toEqual({ dispositions: 0, outbox: 0 });
+    expect(stored(jrId)).toEqual({ dispositions: 0, outbox: 0 });
+  });
+
+  it('takes exactly 30 and 50 characters, counted as characters, and a code padded by a fixed-width column', async () => {
+    const jrId = await raise('MZ-DD-104', ZHAO);
+    // 𠮷 is one character (two UTF-16 units): 50 characters, 51 units.
+    const longest = { code: `D${'1'.repeat(29)}`, name: `𠮷${'钱'.repeat(49)}` };
+    expect((await decide(jrId, longest)).infcode).toBe(0);
+    expect(await delivered(jrId)).toMatchObject({ opter: longest.code, opter_name: longest.name });
+
+    const padded = await raise('MZ-DD-105', ZHAO);
+    expect((await decide(padded, { code: `D0203${' '.repeat(35)}`, name: '李医生' })).infcode).toBe(0);
+    expect(await delivered(padded)).toMatchObject({ opter: 'D0203', opter_name: '李医生' });
   });
 });

@@ -9,18 +9,37 @@ import type { Decider } from '../store/dispositions';
  */
 export type DecidingOperator = { ok: true; value: Decider | undefined } | { ok: false; problems: string[] };
 
+/**
+ * 字符 30 and 字符 50 (spec §1.1 rows 12–13, [C2+], and no source sends longer). A longer value is refused, not cut:
+ * the decider is stored, counted in the figures by doctor and sent to the 数据归集 platform under it, and a cut code
+ * would name another doctor, or nobody the hospital knows. Counted in characters (code points), as the platform
+ * and core's maxLength count them, after the spaces a fixed-width HIS column pads a code with are trimmed.
+ */
+const MAX_CHARS = { opter: 30, opter_name: 50 } as const;
+
 export function decidingOperator(envelope: Record<string, unknown>): DecidingOperator {
   const problems: string[] = [];
   const text = (field: 'opter' | 'opter_name', label: string): string => {
     const value = envelope[field];
     if (value === undefined || value === null) return '';
-    if (typeof value === 'string') return value.trim();
-    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    problems.push(`${field}: 类型应为 string (${label})`);
-    return '';
+    let read: string;
+    if (typeof value === 'string') read = value.trim();
+    else if (typeof value === 'number' && Number.isFinite(value)) read = String(value);
+    else {
+      problems.push(`${field}: 类型应为 string (${label})`);
+      return '';
+    }
+    if (charCount(read) > MAX_CHARS[field]) problems.push(`${field}: 长度超过 ${MAX_CHARS[field]} (${label})`);
+    return read;
   };
   const code = text('opter', '经办人');
   const name = text('opter_name', '经办人姓名');
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, value: code === '' ? undefined : { code, name } };
+}
+
+function charCount(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
 }
