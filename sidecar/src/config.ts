@@ -79,6 +79,11 @@ export interface SidecarConfig {
   configFile?: string;
   /** Largest accepted request body in bytes (the national envelope allows 40000 characters of input). */
   bodyLimitBytes: number;
+  /**
+   * Longest 3101/3102 `output` answered over HTTP, in characters (PREALERT_OUTPUT_MAX_CHARS; 0 = no bound): the spec
+   * gives the field 40000 (3101-3103.md §1.2), and a HIS may hold it in a buffer of that size (output-length-fit.ts).
+   */
+  outputMaxChars: number;
   /** 医保区划 used in inf_refmsgid when the request does not carry mdtrtarea_admvs. */
   admdvs: string;
   /** Origins a browser (B/S doctor station) may call from; empty = no cross-origin access. "*" = any. */
@@ -135,6 +140,7 @@ function defaults(dataDir: string): SidecarConfig {
     dataDir,
     dataScope: 'user',
     bodyLimitBytes: 4 * 1024 * 1024,
+    outputMaxChars: SPEC_OUTPUT_CHARS,
     admdvs: '000000',
     corsOrigins: [],
     allowRemoteNational: false,
@@ -288,6 +294,7 @@ const FILE_KEYS = new Set([
   'port',
   'dataDir',
   'bodyLimitBytes',
+  'outputMaxChars',
   'admdvs',
   'corsOrigins',
   'adminToken',
@@ -333,6 +340,8 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     config.dataDir = pathSetting(str(raw.dataDir, field('dataDir')), path.dirname(file), field('dataDir'), env);
   if (raw.bodyLimitBytes !== undefined)
     config.bodyLimitBytes = positiveInt(raw.bodyLimitBytes, field('bodyLimitBytes'));
+  if (raw.outputMaxChars !== undefined)
+    config.outputMaxChars = outputMaxChars(raw.outputMaxChars, field('outputMaxChars'));
   if (raw.admdvs !== undefined) config.admdvs = admdvs(raw.admdvs, field('admdvs'));
   if (raw.corsOrigins !== undefined)
     config.corsOrigins = origins(strings(raw.corsOrigins, field('corsOrigins')), field('corsOrigins'));
@@ -416,6 +425,8 @@ function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
       env.PREALERT_RECORDS_RETENTION_DAYS,
       'PREALERT_RECORDS_RETENTION_DAYS',
     );
+  if (env.PREALERT_OUTPUT_MAX_CHARS)
+    config.outputMaxChars = outputMaxChars(env.PREALERT_OUTPUT_MAX_CHARS, 'PREALERT_OUTPUT_MAX_CHARS');
   if (env.PREALERT_CORS_ORIGINS !== undefined) {
     config.corsOrigins = origins(
       env.PREALERT_CORS_ORIGINS.split(',')
@@ -491,6 +502,17 @@ function logFile(resolved: string, name: string): string {
     );
   }
   return resolved;
+}
+/** The `output` size of 3101-3103.md §1.2 (| output | 交易输出 | 40000 |): the bound may be raised, not lowered. */
+const SPEC_OUTPUT_CHARS = 40_000;
+function outputMaxChars(value: unknown, name: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || (n !== 0 && n < SPEC_OUTPUT_CHARS)) {
+    throw new ConfigError(
+      `${name} must be 0 (no bound) or a whole number of characters of at least ${SPEC_OUTPUT_CHARS} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return n;
 }
 function retentionDays(value: unknown, name: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;

@@ -8,11 +8,13 @@ import type { AnalysisRecord } from '../store/records';
 import type { StartMessage } from '../worker-start';
 
 /** Bumped whenever a message below changes: a worker file from another build is refused at start. */
-export const ANALYSIS_PROTOCOL = 6;
+export const ANALYSIS_PROTOCOL = 7;
 
 export interface AnalysisWorkerData {
   admdvs: string;
   evaluator: Partial<EvaluatorConfig>;
+  /** SidecarConfig.outputMaxChars: 3101/3102 answers are fitted to it on this thread too. */
+  outputMaxChars: number;
   shimToken?: string;
   allowedOrigins: readonly string[];
   /** One Int32 shared with the request thread: the response serial (inf_refmsgid) both threads count on. */

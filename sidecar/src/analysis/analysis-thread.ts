@@ -37,6 +37,8 @@ export interface AnalysisThreadOptions {
   /** The install secret, for the worker to key patients as the database does (AnalysisWorkerData.installSecret). */
   installSecret: Uint8Array;
   evaluator: Partial<EvaluatorConfig>;
+  /** SidecarConfig.outputMaxChars (NationalServiceDeps.outputMaxChars). */
+  outputMaxChars?: number;
   shimToken?: string | undefined;
   allowedOrigins: readonly string[];
   /** The response serial counter shared with the request thread's service (sharedSerials). */
@@ -213,6 +215,7 @@ export class AnalysisThread {
       admdvs: this.options.admdvs,
       installSecret: this.options.installSecret,
       evaluator: this.options.evaluator,
+      outputMaxChars: this.options.outputMaxChars ?? 0,
       ...(this.options.shimToken ? { shimToken: this.options.shimToken } : {}),
       allowedOrigins: this.options.allowedOrigins,
       serials: this.options.serials,

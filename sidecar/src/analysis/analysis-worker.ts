@@ -68,6 +68,7 @@ function main(port: NonNullable<typeof parentPort>): void {
     logger: { warn: log('warn'), debug: () => {} },
     admdvs: data.admdvs,
     evaluator: data.evaluator,
+    outputMaxChars: data.outputMaxChars,
     nextSerial: sharedSerials(data.serials),
   });
   const answerer = createNationalAnswerer({

@@ -11,7 +11,7 @@ export const TINY_ERROR_ENVELOPE = '{"infcode":-1,"err_msg":"","output":{}}';
 /** What every shortening keeps: the 3103 needs jr_id, dropping decides by wf_impact and sev_deg. */
 type ShortResult = Pick<JudgeResultDto, 'jr_id' | 'rule_id' | 'rule_name' | 'vola_cont' | 'sev_deg' | 'wf_impact'>;
 
-type Envelope = ResponseEnvelope<{ result?: JudgeResultDto[]; truncated?: boolean; [key: string]: unknown }>;
+export type Envelope = ResponseEnvelope<{ result?: JudgeResultDto[]; truncated?: boolean; [key: string]: unknown }>;
 
 /** An answer fitted to a caller's buffer, and which of its results made it in (by index). */
 export interface FittedAnswer {
@@ -47,29 +47,55 @@ export function fitAnswer(
   /** The results already written as JSON (NationalAnswer.resultJson), so the whole answer is not written twice. */
   resultJson?: readonly string[],
 ): FittedAnswer {
+  return fitWithin(envelope, resultJson, {
+    size: (text) => encodedLength(text, charset),
+    capacity,
+    ladder: SHORTENINGS,
+    refusal: (count, needed) => tooSmall(envelope, count, needed, charset),
+  });
+}
+
+/** A result as one step of a shortening ladder leaves it: at least what the 3103 and the dropping order need. */
+export type ShortenedResult = Partial<ShortResult> & Pick<ShortResult, 'jr_id' | 'sev_deg' | 'wf_impact'>;
+
+/** How an answer is measured and shortened: fitAnswer (the shim's buffer) and fitOutputLength (the spec's field). */
+export interface FitRule {
+  /** The size of the whole answer's text, in the unit of `capacity`; the sum of its parts' sizes. */
+  size: (text: string) => number;
+  capacity: number;
+  /** Shortenings tried in turn on every result; the last one's results are dropped by priority when still too big. */
+  ladder: readonly ((r: JudgeResultDto) => ShortenedResult)[];
+  /** The failure answered when not one result fits (or a block one would be dropped): the size needed in full. */
+  refusal: (count: number, needed: number) => Envelope;
+}
+
+/** fitAnswer, measured and shortened by `rule`. */
+export function fitWithin(envelope: Envelope, resultJson: readonly string[] | undefined, rule: FitRule): FittedAnswer {
+  const { size, capacity } = rule;
   const full = resultJson ? envelopeText(envelope as ResponseEnvelope, resultJson) : JSON.stringify(envelope);
-  if (encodedLength(full, charset) <= capacity) return { text: full, kept: undefined };
+  if (size(full) <= capacity) return { text: full, kept: undefined };
   // A failure must never shrink into a success: a 3103 refused for a missing reason would read as accepted, and a
   // 3101 the sidecar could not answer as "no violations". Only its message is cut.
-  if (envelope.infcode !== 0) return { text: fitError(envelope, charset, capacity), kept: [] };
+  if (envelope.infcode !== 0) return { text: fitError(envelope, size, capacity), kept: [] };
 
   const results = envelope.output?.result ?? [];
   const base = JSON.stringify({ ...envelope, output: { ...envelope.output, result: [], truncated: true } });
-  const baseSize = encodedLength(base, charset);
+  const baseSize = size(base);
   if (results.length === 0) {
     // Nothing to lose: "no reminders" is the truth here, however small the buffer.
     return { text: baseSize <= capacity ? base : TINY_ENVELOPE, kept: [] };
   }
-  const comma = encodedLength(',', charset);
+  const comma = size(',');
+  const last = rule.ladder[rule.ladder.length - 1];
   let smallestTotal = Number.POSITIVE_INFINITY;
-  for (const shorten of SHORTENINGS) {
+  for (const shorten of rule.ladder) {
     const shortened = results.map(shorten);
     const json = shortened.map((r) => JSON.stringify(r));
-    const sizes = json.map((s) => encodedLength(s, charset));
+    const sizes = json.map(size);
     const total = baseSize + sizes.reduce((a, b) => a + b, 0) + comma * (sizes.length - 1);
     smallestTotal = total;
     if (total <= capacity) return { text: spliceResults(base, json), kept: results.map((_, i) => i) };
-    if (shorten !== bare) continue;
+    if (shorten !== last) continue;
     const kept = keptByPriority(shortened, sizes, capacity - baseSize, comma);
     if (kept.length > 0) {
       return {
@@ -82,7 +108,7 @@ export function fitAnswer(
     }
   }
   return {
-    text: fitError(tooSmall(envelope, results.length, smallestTotal, charset), charset, capacity),
+    text: fitError(rule.refusal(results.length, smallestTotal), size, capacity),
     kept: [],
     refused: true,
   };
@@ -138,19 +164,19 @@ function tooSmall(envelope: Envelope, count: number, neededBytes: number, charse
 }
 
 /** The failure with err_msg cut (…) to the longest head that fits; TINY_ERROR_ENVELOPE when none does. */
-function fitError(envelope: Envelope, charset: string, capacity: number): string {
+function fitError(envelope: Envelope, size: (text: string) => number, capacity: number): string {
   const message = envelope.err_msg ?? '';
   const withMessage = (length: number) =>
     JSON.stringify({ ...envelope, err_msg: length === 0 ? '' : `${message.slice(0, length)}…` });
   let best = withMessage(0);
-  if (encodedLength(best, charset) > capacity) return TINY_ERROR_ENVELOPE;
+  if (size(best) > capacity) return TINY_ERROR_ENVELOPE;
   // The encoded size grows with the head's length: the longest head that fits is found by bisection.
   let low = 1;
   let high = message.length - 1;
   while (low <= high) {
     const middle = (low + high) >> 1;
     const text = withMessage(middle);
-    if (encodedLength(text, charset) <= capacity) {
+    if (size(text) <= capacity) {
       best = text;
       low = middle + 1;
     } else high = middle - 1;
@@ -158,7 +184,7 @@ function fitError(envelope: Envelope, charset: string, capacity: number): string
   return best;
 }
 
-function shortenLightly(r: JudgeResultDto): JudgeResultDto {
+export function shortenLightly(r: JudgeResultDto): JudgeResultDto {
   return {
     ...r,
     vola_evid: '',
@@ -167,7 +193,7 @@ function shortenLightly(r: JudgeResultDto): JudgeResultDto {
   };
 }
 
-function shortenHard(r: JudgeResultDto): JudgeResultDto {
+export function shortenHard(r: JudgeResultDto): JudgeResultDto {
   return {
     ...r,
     vola_evid: '',
@@ -182,7 +208,7 @@ function shortenHard(r: JudgeResultDto): JudgeResultDto {
  * What the doctor and the 3103 cannot do without: the jr_id to answer, which rule, how severe, what continuing needs,
  * and the head of the message (usually 【drug】 and what is wrong). Fields a national client expects may be missing.
  */
-function skeleton(r: JudgeResultDto): ShortResult {
+export function skeleton(r: JudgeResultDto): ShortResult {
   return {
     jr_id: r.jr_id,
     rule_id: r.rule_id,
@@ -194,18 +220,11 @@ function skeleton(r: JudgeResultDto): ShortResult {
 }
 
 /** The last resort before dropping: what the 3103 needs (jr_id) and what the doctor reads first, 【drug】 and rule. */
-function bare(r: JudgeResultDto): Partial<ShortResult> & Pick<ShortResult, 'jr_id' | 'sev_deg' | 'wf_impact'> {
+export function bare(r: JudgeResultDto): Partial<ShortResult> & Pick<ShortResult, 'jr_id' | 'sev_deg' | 'wf_impact'> {
   return { jr_id: r.jr_id, vola_cont: clip(r.vola_cont, 12), sev_deg: r.sev_deg, wf_impact: r.wf_impact };
 }
 
-const SHORTENINGS: readonly ((
-  r: JudgeResultDto,
-) => Partial<ShortResult> & Pick<ShortResult, 'jr_id' | 'sev_deg' | 'wf_impact'>)[] = [
-  shortenLightly,
-  shortenHard,
-  skeleton,
-  bare,
-];
+const SHORTENINGS: readonly ((r: JudgeResultDto) => ShortenedResult)[] = [shortenLightly, shortenHard, skeleton, bare];
 
 function clip(text: string | undefined, max: number): string {
   if (!text) return '';

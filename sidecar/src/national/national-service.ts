@@ -26,6 +26,7 @@ import { fitAnswer } from './capacity-fit';
 import { decidingOperator } from './deciding-operator';
 import { fromHainan } from './hainan-variant';
 import { lineNamesOf } from './line-names';
+import { fitOutputLength, itemsByRxId } from './output-length-fit';
 import { recordedTaskId } from './recorded-task-id';
 
 /**
@@ -102,6 +103,8 @@ export interface NationalServiceDeps {
   logger: Pick<Logger, 'warn' | 'debug'>;
   admdvs: string;
   evaluator: Partial<EvaluatorConfig>;
+  /** SidecarConfig.outputMaxChars: a longer 3101/3102 output is fitted to it (output-length-fit.ts); 0 or none = any. */
+  outputMaxChars?: number;
   upstream?: ProvincialGateway;
   /** Whether the active library may still be used (PREALERT_SYNC_WHEN_STALE=refuse turns a stale one off). */
   staleness?: () => { serving: boolean; reason: string | null };
@@ -321,8 +324,15 @@ export class NationalService {
     // Each result is written as JSON once: the answer is put together from the same text the recorder gets.
     const resultJson = results.map((r) => JSON.stringify(r));
     const format = call.format;
+    // The answer's copy is what gets shortened; the record (recordedJson below) keeps each result it carries whole.
+    // A declared buffer (X-Out-Capacity, the shim) is the caller's own bound and replaces the spec's output size.
+    const outputMax = this.deps.outputMaxChars ?? 0;
     const fitted =
-      format?.capacity === undefined ? undefined : fitAnswer(envelope, format.charset, format.capacity, resultJson);
+      format?.capacity !== undefined
+        ? fitAnswer(envelope, format.charset, format.capacity, resultJson)
+        : outputMax > 0
+          ? fitOutputLength(envelope, resultJson, outputMax, () => itemsByRxId(input.value))
+          : undefined;
     // A success that no warning fitted became a failure: the HIS saw none, and a refused 3101 leaves no record, as
     // any other refused request (the fuzz test of the national route holds every answer to that).
     if (fitted?.refused)
