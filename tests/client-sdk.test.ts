@@ -188,6 +188,37 @@ describe('feedback (3103) against the real sidecar', () => {
     expect(result).toMatchObject({ status: 'rejected', sent: 0 });
     expect(result.error).toBe('input.data.warns[0].dspo_way: must be "1" or "2"');
   });
+
+  it("refuses a too-long reason in the sidecar's Chinese words, and takes one the sidecar takes", async () => {
+    const answer = await client.analyze(demoRequest('CLIENT-T5'));
+    const sex = answer.results.find((r) => r.rule_name === '药品区分性别使用')!;
+    const warns = [{ warn_rslt_id: sex.jr_id, dspo_way: '1' as const, dspo_way_rea: '临'.repeat(501) }];
+    const refused = await client.feedback({ warn_type: '1', warns });
+    expect(refused).toMatchObject({ status: 'rejected', sent: 0, queued: false });
+    expect(refused.error).toBe('input.data.warns[0].dspo_way_rea: 长度超过 500');
+    // The same 3103 sent past the SDK: the sidecar refuses it with these words too.
+    const raw = await fetch(`${sidecar.url}/fsi/api/rsfComIfsService/callService`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        infno: '3103',
+        msgid: 'H11010500001202611300000001',
+        fixmedins_code: 'H11010500001',
+        opter: 'D0001',
+        opter_name: '王医生',
+        input: { data: { warn_type: '1', warns } },
+      }),
+    });
+    const envelope = (await raw.json()) as { infcode: number; err_msg: string };
+    expect(envelope.infcode).toBe(-1);
+    expect(envelope.err_msg).toContain(refused.error);
+    // 500 生僻字 are 1000 UTF-16 units but 500 characters to the sidecar: the SDK sends them and they are recorded.
+    const rare = '𠀀'.repeat(500);
+    const taken = await client.decide(answer, [{ jrId: sex.jr_id, disposition: 'continue', reason: rare }]);
+    expect(taken).toMatchObject({ status: 'ok', sent: 1 });
+    const { dispositions } = await task('CLIENT-T5');
+    expect(dispositions[sex.jr_id]).toMatchObject({ dspo_way: '1', dspo_way_rea: rare });
+  });
 });
 
 describe('fail-open', () => {

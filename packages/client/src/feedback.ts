@@ -12,8 +12,16 @@ export interface Decision {
   reason?: string;
 }
 
-/** The 3103 front-end limit on dspo_way_rea. */
+/** The 3103 front-end limit on dspo_way_rea, in characters as the sidecar counts them (code points). */
 export const MAX_REASON_LENGTH = 500;
+
+// Code points, not UTF-16 units: the sidecar's schema counts so, and a reason in 生僻字 (two units each) that the
+// sidecar takes must not be refused here.
+function charCount(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
 
 export const canContinue = (result: Pick<JudgeResultDto, 'wf_impact'>): boolean => result.wf_impact !== 'block';
 export const reasonRequired = (result: Pick<JudgeResultDto, 'wf_impact'>): boolean => result.wf_impact === 'reason';
@@ -56,8 +64,9 @@ export function checkFeedback(input: FeedbackInputLike): FeedbackCheck {
     const way = String(warn.dspo_way ?? '');
     if (way !== '1' && way !== '2') return { ok: false, message: `${path}.dspo_way: must be "1" or "2"` };
     const reason = warn.dspo_way_rea === undefined || warn.dspo_way_rea === null ? '' : String(warn.dspo_way_rea);
-    if (reason.length > MAX_REASON_LENGTH) {
-      return { ok: false, message: `${path}.dspo_way_rea: at most ${MAX_REASON_LENGTH} characters` };
+    if (charCount(reason) > MAX_REASON_LENGTH) {
+      // The sidecar's own words for the same refusal: the HIS shows the doctor one message whichever refused it.
+      return { ok: false, message: `${path}.dspo_way_rea: 长度超过 ${MAX_REASON_LENGTH}` };
     }
     warns.push({ warn_rslt_id: warn.warn_rslt_id, dspo_way: way, dspo_way_rea: reason });
   }

@@ -41,7 +41,7 @@ describe('3103 feedback', () => {
             { warn_rslt_id: 'b', dspo_way: '1', dspo_way_rea: 'x'.repeat(501) },
           ],
         },
-        'input.data.warns[1].dspo_way_rea: at most 500 characters',
+        'input.data.warns[1].dspo_way_rea: 长度超过 500',
       ],
     ];
     for (const [input, message] of cases) expect(checkFeedback(input as never)).toEqual({ ok: false, message });
