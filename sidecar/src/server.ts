@@ -342,6 +342,10 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     });
 
     await app.register(requestLog, { report });
+    // Before the guards: a listed origin's page can then read their refusal (a 401 for the admin token, a 403), where
+    // without CORS headers the browser showed it only as "Failed to fetch", the same as a stopped sidecar. The
+    // refusals hold no records, and the guards still refuse every request they refused.
+    await app.register(cors, { origins: config.corsOrigins, logger, refusals: corsRefusals });
     await app.register(hostGuard, { listenHost: config.host, adminToken: config.adminToken });
     await app.register(remoteRecordsGuard, { listenHost: config.host, adminToken: config.adminToken });
     await app.register(remoteNationalGuard, {
@@ -349,7 +353,6 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       allowRemote: config.allowRemoteNational,
       service,
     });
-    await app.register(cors, { origins: config.corsOrigins, logger, refusals: corsRefusals });
     await app.register(nationalGateway, {
       service,
       answerer,

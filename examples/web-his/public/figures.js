@@ -208,10 +208,29 @@ function dayRows(report) {
   return keys.map((key) => byKey.get(key) ?? { key, label: key, ...emptyFigures() });
 }
 
+/** A query the sidecar answered and refused: unlike a fetch that fails, the sidecar is there. */
+class Refused extends Error {}
+/** The fetch itself failed: nothing answered (or the browser kept the answer from the page). */
+class Unreachable extends Error {}
+
+/** The sidecar's refusal in the 医保办's words: a token it refused is not a bad query, nor a fault of its own. */
+function refusal(status, said) {
+  const words = said ? `：${said}` : '';
+  if (status === 401) return new Refused(`本机医保提醒服务拒绝了查询：管理令牌缺失或不正确（HTTP ${status}）`);
+  if (status === 403) return new Refused(`本机医保提醒服务拒绝了查询（HTTP ${status}）${words}`);
+  if (status >= 400 && status < 500) return new Refused(`查询条件有误（HTTP ${status}）${words}`);
+  return new Refused(`本机医保提醒服务出错（HTTP ${status}）${words}`);
+}
+
 async function fetchReport(params) {
-  const response = await fetch(`${sidecar}/v1/stats?${new URLSearchParams(params)}`);
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  // Only this fetch failing is 「无法连接」: a TypeError thrown while drawing is not.
+  const response = await fetch(`${sidecar}/v1/stats?${new URLSearchParams(params)}`).catch((error) => {
+    throw new Unreachable(String(error));
+  });
+  // A refusal may come from something other than the sidecar (a proxy's HTML page): its status still says what.
+  const body = await response.json().catch(() => undefined);
+  if (!response.ok) throw refusal(response.status, typeof body?.error === 'string' ? body.error : '');
+  if (body === undefined) throw new Refused('本机医保提醒服务的回答无法读取');
   return body;
 }
 
@@ -349,9 +368,11 @@ async function load() {
     if (mine !== loads) return;
     clearTotals();
     setStatus(
-      error instanceof TypeError
-        ? '无法连接本机医保提醒服务（sidecar）'
-        : `查询失败：${error instanceof Error ? error.message : String(error)}`,
+      error instanceof Refused
+        ? error.message
+        : error instanceof Unreachable
+          ? '无法连接本机医保提醒服务（sidecar）'
+          : `查询失败：${error instanceof Error ? error.message : String(error)}`,
       'down',
     );
   }
