@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadNationalLibrary, NATIONAL_VERSION, writeBundle } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../sidecar/src/store/database';
 import { tempDir } from '../sidecar/test/sync-support';
 import { prealert, ROOT, type SidecarProcess, startSidecar } from './sync-process';
 
@@ -43,10 +44,10 @@ afterAll(async () => {
 
 // Outside a git checkout (an exported tarball) the build is the version alone, or BUILD_ID: nothing to compare with.
 describe.skipIf(commit === undefined)('the build names the commit it was built from', () => {
-  it('--version prints version+commit.day', () => {
+  it('--version prints version+commit.day, alone on its first line', () => {
     const result = prealert(['--version']);
     expect(result.code).toBe(0);
-    expect(result.stdout.trim()).toMatch(buildPattern);
+    expect(result.stdout.split('\n')[0]).toMatch(buildPattern);
   });
 
   it('/v1/status software carries the build beside the version, and so do the start line and /metrics', async () => {
@@ -67,6 +68,31 @@ describe.skipIf(commit === undefined)('the build names the commit it was built f
     expect(state!.software).toMatch(buildPattern);
     const table = prealert(['fleet', 'status', '--hosts', hosts]).stdout;
     expect(table).toContain(state!.software);
+  });
+});
+
+// IT telling which workstations a roll-back would need a schema copy for: the build alone does not say it.
+describe('the records schema is reported', () => {
+  it('--version prints the schema the build writes on its second line', () => {
+    const result = prealert(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').slice(1)).toEqual([`records schema ${SCHEMA_VERSION}`, '']);
+  });
+
+  it("/v1/status records.schema is the records database's own, and fleet status shows it per host", async () => {
+    const { body } = await sidecar.get<{ records: { schema: number } }>('/v1/status');
+    expect(body.records).toEqual({ schema: SCHEMA_VERSION });
+    const hosts = path.join(work, 'hosts-schema.txt');
+    fs.writeFileSync(hosts, `${new URL(sidecar.url).host}\n127.0.0.1:1\n`);
+    const [state, down] = JSON.parse(prealert(['fleet', 'status', '--hosts', hosts, '--json']).stdout) as {
+      records_schema: number | null;
+    }[];
+    expect(state!.records_schema).toBe(SCHEMA_VERSION);
+    expect(down!.records_schema).toBeNull();
+    const table = prealert(['fleet', 'status', '--hosts', hosts]).stdout;
+    expect(table).toMatch(/prealert.*schema.*version/);
+    const row = table.split('\n').find((line) => line.includes(new URL(sidecar.url).host));
+    expect(row).toMatch(new RegExp(`[│|]\\s*${SCHEMA_VERSION}\\s*[│|]`));
   });
 });
 

@@ -49,6 +49,7 @@ import { openRecordSink } from './store/record-sink';
 import { AnalysisRecorder } from './store/records';
 import { RecordsWriteWatch } from './store/records-write-failure';
 import { RecordsRetention } from './store/retention';
+import { logPrunedBackups } from './store/schema-backups';
 import { TaskStore } from './store/tasks';
 import { startWalCheckpointer } from './store/wal-checkpointer';
 import { createLibrarySync } from './sync/create-library-sync';
@@ -127,11 +128,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   let db: Db;
   try {
     db = openDatabase(config.dataDir, {
-      migrated: (from, to, backup) =>
+      migrated: (from, to, backup, pruned) => {
         logger.info(
           { schema_from: from, schema_to: to, backup },
           `records database migrated from schema ${from} to ${to}; the file as it was is kept as ${backup} (for a roll-back to a build before this one)`,
-        ),
+        );
+        logPrunedBackups(logger, pruned);
+      },
     });
   } catch (error) {
     lock.release();
@@ -285,15 +288,16 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const answerer = analysis
       ? analysis.answerer(ownAnswerer, () => upstream === undefined && sync.staleness().serving)
       : ownAnswerer;
+    const corsRefusals = new CorsRefusals(config.corsOrigins, logger);
     registerStatusMetrics(metrics.registry, {
       sync: () => sync.status(),
       recordsDropped: () => recorder.dropped,
       analysis: () => analysis?.status() ?? null,
       storage: () => ({ records: recorder.writerThread, checkpoints: checkpointer.where, figures: figures.where }),
       upstream: upstream?.health,
+      corsRefusals: () => corsRefusals.refusedByReason(),
     });
     const report = requestReporter(requestLogger, metrics);
-    const corsRefusals = new CorsRefusals(config.corsOrigins, logger);
     let appClosing = false;
     const lane = directLane({
       answerer,

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AnalysisThreadStatus } from './analysis/analysis-thread';
+import { CORS_REFUSAL_REASONS, type CorsRefusalReason } from './plugins/cors-refusals';
 import { softwareInfo } from './software-version';
 import type { SyncStatus } from './sync/sync-types';
 import { GATEWAY_FAILURE_REASONS, type GatewayHealth } from './upstream/gateway-health';
@@ -11,6 +12,8 @@ export interface StatusMetricSources {
   analysis?: () => AnalysisThreadStatus | null;
   storage: () => Record<'records' | 'checkpoints' | 'figures', string>;
   upstream?: GatewayHealth;
+  /** Browser requests and preflights turned away by the CORS answers, by reason (CorsRefusals). */
+  corsRefusals?: () => Readonly<Record<CorsRefusalReason, number>>;
 }
 
 /**
@@ -133,6 +136,21 @@ export function registerStatusMetrics(registry: Registry, sources: StatusMetricS
         // Every reason from 0, so an alert on increase() sees the first failure.
         for (const reason of GATEWAY_FAILURE_REASONS)
           this.labels(reason).inc(upstream.failuresByReason.get(reason) ?? 0);
+      },
+    });
+  }
+  const corsRefusals = sources.corsRefusals;
+  if (corsRefusals) {
+    new Counter({
+      name: 'prealert_cors_refusals_total',
+      help: 'Browser requests and preflights the CORS answers turned away, by reason (origin_not_listed, private_network_not_granted): /v1/status cors',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        // Every reason from 0, so an alert on increase() sees the first refusal; never by origin, which any page sets.
+        const counts = corsRefusals();
+        for (const reason of CORS_REFUSAL_REASONS) this.labels(reason).inc(counts[reason]);
       },
     });
   }

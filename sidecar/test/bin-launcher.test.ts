@@ -77,7 +77,10 @@ describe('the prealert bin on a fresh clone', () => {
       encoding: 'utf8',
     });
     expect(built.stderr).toBe('');
-    // The package version, and the build's identity after a + (commit and day) when built from a git checkout.
-    expect(built.stdout.trim()).toMatch(new RegExp(`^${manifest.version.replaceAll('.', '\\.')}(\\+[0-9A-Za-z.-]+)?$`));
+    // The package version, and the build's identity after a + (commit and day) when built from a git checkout; then
+    // the records schema it writes.
+    const [build, schema] = built.stdout.trim().split('\n');
+    expect(build).toMatch(new RegExp(`^${manifest.version.replaceAll('.', '\\.')}(\\+[0-9A-Za-z.-]+)?$`));
+    expect(schema).toMatch(/^records schema \d+$/);
   });
 });

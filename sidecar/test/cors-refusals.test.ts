@@ -125,3 +125,58 @@ describe('Private Network Access under "*"', () => {
     await server.close();
   });
 });
+
+describe('/metrics prealert_cors_refusals_total', () => {
+  const counted = (metrics: string) =>
+    metrics
+      .split('\n')
+      .filter((line) => line.startsWith('prealert_cors_refusals_total'))
+      .sort();
+
+  it('counts every refusal by reason, from 0, never naming the origin', async () => {
+    const server = await testServer({ corsOrigins: [LISTED] }, { logger: capturingLogger().logger });
+    const { url } = await server.listen();
+    try {
+      expect(counted(await (await fetch(`${url}/metrics`)).text())).toEqual([
+        'prealert_cors_refusals_total{reason="origin_not_listed"} 0',
+        'prealert_cors_refusals_total{reason="private_network_not_granted"} 0',
+      ]);
+      // Logged once, counted each time: a scrape of many workstations alerts on the rate.
+      await preflight(url, MOVED);
+      await preflight(url, MOVED);
+      await fetch(`${url}/fsi/api/rsfComIfsService/callService`, {
+        method: 'POST',
+        headers: { origin: MOVED, 'content-type': 'text/plain' },
+        body: '{}',
+      });
+      // Beyond the remembered origins too: neither logged nor named, still counted.
+      for (let n = 0; n < REMEMBERED_ORIGINS + 5; n += 1) await preflight(url, `http://page${n}.example`);
+      await preflight(url, LISTED);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(counted(metrics)).toEqual([
+        `prealert_cors_refusals_total{reason="origin_not_listed"} ${3 + REMEMBERED_ORIGINS + 5}`,
+        'prealert_cors_refusals_total{reason="private_network_not_granted"} 0',
+      ]);
+      expect(metrics).toContain('# TYPE prealert_cors_refusals_total counter');
+      expect(metrics).not.toContain('page0.example');
+      expect(metrics).not.toContain(MOVED);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts a Private Network Access preflight refused under "*" under its own reason', async () => {
+    const server = await testServer({ corsOrigins: ['*'] }, { logger: capturingLogger().logger });
+    const { url } = await server.listen();
+    try {
+      await preflight(url, MOVED, { 'access-control-request-private-network': 'true' });
+      await preflight(url, MOVED);
+      expect(counted(await (await fetch(`${url}/metrics`)).text())).toEqual([
+        'prealert_cors_refusals_total{reason="origin_not_listed"} 0',
+        'prealert_cors_refusals_total{reason="private_network_not_granted"} 1',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});

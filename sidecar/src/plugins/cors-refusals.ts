@@ -7,6 +7,8 @@ import type { Logger } from '../logging';
  */
 export type CorsRefusalReason = 'origin_not_listed' | 'private_network_not_granted';
 
+export const CORS_REFUSAL_REASONS: readonly CorsRefusalReason[] = ['origin_not_listed', 'private_network_not_granted'];
+
 /** One refused origin as /v1/status shows it. */
 export interface RefusedOrigin {
   origin: string;
@@ -57,6 +59,8 @@ export class CorsRefusals {
   private readonly byOrigin = new Map<string, Entry>();
   private unnamed = 0;
   private overflowLogged = false;
+  /** Every refusal since start, by reason only: what /metrics counts (an origin is the caller's to vary at will). */
+  private readonly totals: Record<CorsRefusalReason, number> = { origin_not_listed: 0, private_network_not_granted: 0 };
 
   constructor(
     private readonly allowed: readonly string[],
@@ -65,6 +69,7 @@ export class CorsRefusals {
   ) {}
 
   note(rawOrigin: string, reason: CorsRefusalReason): void {
+    this.totals[reason] += 1;
     const origin = shownOrigin(rawOrigin);
     const key = `${reason} ${origin}`;
     const at = this.now();
@@ -99,6 +104,11 @@ export class CorsRefusals {
           `in ${CORS_SETTING} if it is a doctor station`,
       );
     }
+  }
+
+  /** Refusals since start by reason, those beyond the remembered origins included. */
+  refusedByReason(): Readonly<Record<CorsRefusalReason, number>> {
+    return this.totals;
   }
 
   status(): CorsStatus {

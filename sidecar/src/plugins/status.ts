@@ -75,6 +75,8 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
             (SELECT COUNT(*) FROM reminders WHERE undelivered IS NOT NULL) AS reminders_undelivered,
             (SELECT COUNT(*) FROM dispositions) AS dispositions`,
   );
+  // The file's own, not the build's: IT comparing workstations sees which schema each records database is at.
+  const schema = () => options.db.pragma('user_version', { simple: true }) as number;
   app.get('/v1/status', async () => {
     await options.recorder.flush();
     const active = options.holder.get();
@@ -85,6 +87,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
       library: active?.info ?? null,
       library_error: options.holder.loadError ?? null,
       uptime_s: Math.round((Date.now() - options.startedAt) / 1000),
+      records: { schema: schema() },
       counts: {
         ...(counts.get() as StoredCounts),
         national_requests: options.metrics.nationalRequests,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { diskProblem } from '../disk-space';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, restrictToOwner } from '../owner-only';
+import { type PrunedSchemaBackups, pruneSchemaBackups } from './schema-backups';
 import { registerIdNumberMasking } from './stored-id-numbers';
 
 export type Db = Database.Database;
@@ -236,8 +237,11 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export interface OpenOptions {
   readonly?: boolean;
-  /** Called once the schema was brought up from `from` (a copy of the file as it was is at `backup`). */
-  migrated?: (from: number, to: number, backup: string) => void;
+  /**
+   * Called once the schema was brought up from `from` (a copy of the file as it was is at `backup`), and the copies
+   * from older migrations beyond the newest few were removed (`pruned`).
+   */
+  migrated?: (from: number, to: number, backup: string, pruned: PrunedSchemaBackups) => void;
 }
 
 /** Where the copy of the records database is kept before it is migrated away from `schema`. */
@@ -325,7 +329,17 @@ function migrate(db: Db, file: string, options: OpenOptions): void {
   // A migration that rewrote rows (masking ID numbers) leaves the old page images in the file until a checkpoint
   // writes the new ones over them; that is now, not whenever the WAL next fills.
   db.pragma('wal_checkpoint(TRUNCATE)');
-  if (backup !== undefined) options.migrated?.(version, SCHEMA_VERSION, backup);
+  if (backup !== undefined) options.migrated?.(version, SCHEMA_VERSION, backup, pruneOlderBackups(file, backup));
+}
+
+/** After the migration succeeded, not before: until then the copies are what a failed start falls back on. */
+function pruneOlderBackups(file: string, backup: string): PrunedSchemaBackups {
+  try {
+    return pruneSchemaBackups(file, backup);
+  } catch (error) {
+    // The folder could not be listed: the migration stands, the copies stay.
+    return { removed: [], kept: [backup], failed: [{ file: path.dirname(file), error: (error as Error).message }] };
+  }
 }
 
 /**

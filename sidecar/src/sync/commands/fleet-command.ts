@@ -24,6 +24,8 @@ interface HostState {
    * build that does not name its commit; null from a build too old to say.
    */
   software: string | null;
+  /** The schema of the host's records database (/v1/status records.schema); null from a build too old to say. */
+  records_schema: number | null;
   version: string | null;
   /**
    * The start of the library's sha256: two libraries published under one name differ here, and so do the bundled
@@ -73,6 +75,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
         | null;
       sync?: SyncStatus;
       software?: { version: string; build?: string; node: string };
+      records?: { schema?: number };
     }>(host.url, '/v1/status'),
     callSidecar<{ status: string; reason?: string }>(host.url, '/readyz'),
   ]);
@@ -81,6 +84,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
     return {
       ...base,
       software: null,
+      records_schema: null,
       version: null,
       sha256: null,
       knowledge_points: null,
@@ -104,6 +108,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
   return {
     ...base,
     software: status.body.software?.build ?? status.body.software?.version ?? null,
+    records_schema: typeof status.body.records?.schema === 'number' ? status.body.records.schema : null,
     version: library?.version ?? null,
     sha256: sha256 ? shortSha(sha256) : null,
     knowledge_points: library?.knowledge_points ?? null,
@@ -137,7 +142,7 @@ export function registerFleet(program: Command): void {
   fleet
     .command('status')
     .description(
-      "each workstation's prealert build, library (version, sha256, points), last sync, stale policy, held-back versions, health, last push and, with a platform, whether it runs the platform's library",
+      "each workstation's prealert build, records schema, library (version, sha256, points), last sync, stale policy, held-back versions, health, last push and, with a platform, whether it runs the platform's library",
     )
     .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
     .option('--concurrency <n>', 'hosts at a time', '16')
@@ -166,6 +171,7 @@ export function registerFleet(program: Command): void {
           head: [
             'host',
             'prealert',
+            'schema',
             'version',
             'sha256',
             'points',
@@ -184,6 +190,7 @@ export function registerFleet(program: Command): void {
           table.push([
             s.host,
             s.software ?? '-',
+            s.records_schema ?? '-',
             s.version ?? '-',
             s.sha256 ?? '-',
             s.knowledge_points ?? '-',
