@@ -7,7 +7,26 @@
 set -eu
 shim_dir=$(cd "$(dirname "$0")/.." && pwd)
 out_dir=${1:-"$shim_dir/build/linux-$(uname -m)"}
-version=${PREALERT_VERSION:-$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$shim_dir/package.json" | head -n 1)}
+# The build's identity, compiled into prealert_version(): the one the sidecar of this checkout names itself by,
+# 0.1.0+<commit>.<day> or 0.1.0+$BUILD_ID (scripts/build-identity.mjs, asked through Node when there is one); without
+# Node, or outside a checkout without BUILD_ID, the package version alone. PREALERT_VERSION set: used as it is.
+version=${PREALERT_VERSION:-}
+if [ -z "$version" ]; then
+  version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$shim_dir/package.json" | head -n 1)
+  identity_script="$shim_dir/../scripts/build-identity.mjs"
+  if [ -f "$identity_script" ] && command -v node >/dev/null 2>&1; then
+    version=$(node --input-type=module -e '
+      const [script, version, dir] = process.argv.slice(1);
+      const { pathToFileURL } = await import("node:url");
+      try {
+        const { buildIdentity } = await import(pathToFileURL(script).href);
+        console.log(buildIdentity(version, dir));
+      } catch (error) {
+        console.error(`build-so.sh: ${error.message}`);
+        process.exit(1);
+      }' "$identity_script" "$version" "$shim_dir")
+  fi
+fi
 mkdir -p "$out_dir"
 # -fvisibility=hidden: only the five PREALERT_API functions are exported. -z defs: an unresolved symbol fails here,
 # not in the HIS. -z nodelete: dlclose never unloads it, so a HIS that loads the shim around every call keeps its

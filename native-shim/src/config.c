@@ -4,6 +4,7 @@
 #include "rotating_log.h"
 #include "spool.h"
 #include "sync.h"
+#include "version.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -281,10 +282,10 @@ static void quoted_path(const native_path *path, int have, char *text, size_t ca
   if (snprintf(text, capacity, "\"%s\"", utf8) < 0) text[0] = '\0';
 }
 
-/* What the last load found, and the settings it produced, to the log (when one is set). Written outside every lock.
-   It names the data dir the shim looks in for the port file and spools in (with no data_dir set, the user's and the
-   machine's it chooses from): a HIS started without HOME, or as another account than the sidecar, looked elsewhere
-   than the sidecar writes, and nothing said where. */
+/* Which build this is, what the last load found, and the settings it produced, to the log (when one is set).
+   Written outside every lock. It names the data dir the shim looks in for the port file and spools in (with no
+   data_dir set, the user's and the machine's it chooses from): a HIS started without HOME, or as another account
+   than the sidecar, looked elsewhere than the sidecar writes, and nothing said where. */
 static void log_load_report(const native_path *log_path, long log_max_bytes, const shim_config *config,
                             const load_report *report) {
   if (native_path_is_empty(log_path)) return;
@@ -300,8 +301,10 @@ static void log_load_report(const native_path *log_path, long log_max_bytes, con
       candidates[0] = '\0';
   }
   char event[ROTATING_LOG_LINE_MAX];
+  /* The build first, before the paths that may cut the line: which prealert.dll a HIS loaded is the first question. */
   if (snprintf(event, sizeof(event),
-           "config ini=%s problems=%d port=%d connect_timeout_ms=%d timeout_ms_3101=%d timeout_ms_3102=%d "
+           "config build=" PREALERT_VERSION " platform=" PREALERT_PLATFORM " ini=%s problems=%d port=%d "
+           "connect_timeout_ms=%d timeout_ms_3101=%d timeout_ms_3102=%d "
            "timeout_ms_3103=%d timeout_ms_other=%d data_dir=%s spool_max_bytes=%ld dir=%s%s",
            report->ini_state == 1 ? "read" : report->ini_state == 0 ? "absent" : "unreadable", report->count,
            config->port, config->connect_timeout_ms, config->timeout_3101_ms, config->timeout_3102_ms,

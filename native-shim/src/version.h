@@ -1,4 +1,6 @@
-/* Version and platform tag; PREALERT_VERSION comes from native-shim/package.json via the build. */
+/* Version and platform tag. PREALERT_VERSION is the build's identity, `0.1.0+<commit>.<day>` or `0.1.0+<BUILD_ID>`
+   (scripts/build-identity.mjs, the same the sidecar of the checkout names itself by), or the package version alone
+   when built from a tree without git and without BUILD_ID; the build scripts pass it. */
 #ifndef PREALERT_VERSION_H
 #define PREALERT_VERSION_H
 

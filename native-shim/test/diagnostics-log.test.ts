@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { httpPeer, OK_ENVELOPE, type Peer, silentPeer } from './support/fault-peer';
 import { maleOnlyDrugs, request3101, request3103 } from './support/national-requests';
 import { type Flavour, loadShim, loadShimCopy, RC, type ShimLibrary } from './support/shim-addon';
+import { sidecarBuild } from './support/sidecar-build';
 import { closedPort } from './support/sidecar-process';
 import { encodeFor } from './support/text-codec';
 
@@ -136,8 +137,9 @@ describe('a call that fails open', () => {
     const outcomes = await shim.hammer('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096, 8, 25);
     expect(outcomes.every((o) => o.rc === RC.failOpen)).toBe(true);
     const lines = logLines(file);
-    // set_option("log") first notes the settings in force; then one whole line per call.
-    expect(lines[0]).toMatch(/ pid=\d+ config ini=absent problems=0 port=\d+ /);
+    // set_option("log") first notes the build and the settings in force; then one whole line per call.
+    expect(lines[0]).toContain(` config build=${sidecarBuild()} platform=linux-x64 ini=absent problems=0 port=`);
+    expect(lines[0]).toMatch(/ pid=\d+ config build=\S+ platform=linux-x64 ini=absent problems=0 port=\d+ /);
     expect(lines).toHaveLength(1 + 200);
     for (const line of lines.slice(1)) expect(line).toMatch(FAILOPEN_LINE);
   });
@@ -213,7 +215,9 @@ describe('prealert.ini', () => {
     expect(answering.requests[0]?.headers['x-prealert-token']).toBe('ab#cd;ef');
 
     const text = fs.readFileSync(file, 'utf8');
-    expect(text).toMatch(/ config ini=read problems=3 port=\d+ connect_timeout_ms=150 timeout_ms_3101=250 /);
+    expect(text).toMatch(
+      / config build=\S+ platform=\S+ ini=read problems=3 port=\d+ connect_timeout_ms=150 timeout_ms_3101=250 /,
+    );
     expect(text).toMatch(/config_problem ini_line=6 name=timeout_ms_3102 problem=invalid_value\n/);
     expect(text).toMatch(/config_problem ini_line=7 name=nonsense\?line problem=unknown_option\n/);
     expect(text).toMatch(/config_problem ini_line=8 name=tiemout_ms_3103 problem=unknown_option\n/);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildShim } from './support/build-once';
 import { LINUX_LIBRARY, SHIM_DIR, winDir } from './support/paths';
+import { sidecarBuild } from './support/sidecar-build';
 
 const EXPORTS = ['prealert_call', 'prealert_call_gbk', 'prealert_call_w', 'prealert_set_option', 'prealert_version'];
 const { version } = JSON.parse(fs.readFileSync(path.join(SHIM_DIR, 'package.json'), 'utf8')) as { version: string };
@@ -49,7 +50,7 @@ describe.each([
     expect(headers).toContain(`architecture: ${machine}`);
   });
 
-  it('embeds VERSIONINFO with the package version', (ctx) => {
+  it('embeds VERSIONINFO: FileVersion the package version, ProductVersion the build the sidecar names', (ctx) => {
     if (!fs.existsSync(dll)) {
       const reason = `SKIPPED: ${dll} not built (no ${triplet}-gcc); run scripts/install-shim-toolchain.sh`;
       console.log(reason);
@@ -61,6 +62,12 @@ describe.each([
     expect(bytes.includes(Buffer.concat([utf16('FileVersion'), Buffer.alloc(2)]))).toBe(true);
     expect(bytes.includes(utf16(version))).toBe(true);
     expect(bytes.includes(utf16('prealert.dll'))).toBe(true);
+    // A String entry: its key, NUL, padding to 4 bytes, then the value; what Explorer shows as 产品版本.
+    const key = bytes.indexOf(Buffer.concat([utf16('ProductVersion'), Buffer.alloc(2)]));
+    expect(key).toBeGreaterThan(0);
+    const build = sidecarBuild();
+    const value = bytes.subarray(key + 30, key + 34 + 2 * build.length + 2);
+    expect(value.includes(Buffer.concat([utf16(build), Buffer.alloc(2)])), 'ProductVersion').toBe(true);
   });
 });
 
