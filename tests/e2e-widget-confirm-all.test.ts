@@ -146,6 +146,178 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     await page.close();
   }, 90_000);
 
+  it("leaves last visit's reason to the doctor: its form opens filled in, and its 3103 goes out only on her Enter", async () => {
+    const page = await stack.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const REASON = '内分泌科会诊确认，长期用药';
+    const regular = { ...patient, id: 'CONFIRM-ALL-PRIOR' };
+    const exenatide = page.locator('prealert-reminder li.card', { hasText: '艾塞那肽注射液' });
+    const allisartan = page.locator('prealert-reminder li.card', { hasText: '阿利沙坦酯片' });
+    const activeClass = () =>
+      page.evaluate(() => document.querySelector('prealert-reminder')?.shadowRoot?.activeElement?.className ?? '');
+
+    // Last month's visit: 艾塞那肽 continued with a reason the doctor typed.
+    const last = await analyse(
+      page,
+      buildAnalysisInput({
+        patient: regular,
+        visit: 'outpatient',
+        orders: [{ rxId: 'RX-CAP-1', item: items[0]!, cnt: 1 }],
+        taskId: 'T-CONFIRM-ALL-PRIOR-1',
+        now: new Date(),
+        visitOpened: new Date(Date.now() - 28 * 24 * 60 * 60 * 1000),
+      }),
+    );
+    expect(last.rules).toEqual(['药品限适应症']);
+    await exenatide.focus();
+    await page.keyboard.press('c');
+    await exenatide.locator('input.reason-text').focus();
+    await page.keyboard.insertText(REASON);
+    await page.keyboard.press('Enter');
+    await exenatide.locator('.state.recorded').waitFor({ timeout: 10_000 });
+
+    // This visit: 艾塞那肽 again (last visit's reason on it) and 阿利沙坦酯, two warnings that only ask for a confirmation.
+    const taskId = 'T-CONFIRM-ALL-PRIOR-2';
+    const shown = await analyse(
+      page,
+      buildAnalysisInput({
+        patient: regular,
+        visit: 'outpatient',
+        orders: [items[0]!, items[1]!].map((item, i) => ({ rxId: `RX-CAP2-${i + 1}`, item, cnt: 1 })),
+        taskId,
+        now: new Date(),
+      }),
+    );
+    expect(shown.rules).toEqual(['药品限适应症', '药品限适应症']);
+    expect(await exenatide.locator('.prior-visit').isVisible()).toBe(true);
+    expect(await allisartan.locator('.prior-visit').isVisible()).toBe(false);
+    expect((await panel(page)).button).toBe('全部确认继续执行（1 条仅需确认，1 条填入上次理由待核对）A');
+
+    await page.keyboard.press('F8');
+    await page.keyboard.press('a');
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+      null,
+      { timeout: 10_000 },
+    );
+    // What the sidecar recorded (its SQLite file, read back over loopback): the plain one, and nothing for the other.
+    const exenatideJr = (await exenatide.getAttribute('data-jr-id')) ?? '';
+    const allisartanJr = (await allisartan.getAttribute('data-jr-id')) ?? '';
+    const beforeEnter = await taskDispositions(stack.sidecar.url, taskId);
+    expect(beforeEnter[exenatideJr], "no 3103 before the doctor submits last visit's reason").toBeUndefined();
+    expect(beforeEnter[allisartanJr]).toEqual(
+      expect.objectContaining({ dspo_way: '1', dspo_way_rea: '已阅知，确认继续' }),
+    );
+    const pressed = await panel(page);
+    expect(pressed.live).toBe('已确认继续执行 1 条仅需确认的提醒。1 条已填入上次就诊的理由，请核对后按 Enter 逐条确认');
+    expect(await allisartan.locator('.chosen').textContent()).toBe('已选择：继续执行（已阅知，确认继续）');
+    // The other one waits in its open form, last visit's reason in the text and focus there: nothing sent for it yet.
+    expect(await exenatide.locator('form.reason-form').isVisible()).toBe(true);
+    expect(await exenatide.locator('input.reason-text').inputValue()).toBe(REASON);
+    expect(await activeClass()).toBe('reason-text');
+    expect(await exenatide.locator('.outcome').isVisible()).toBe(false);
+    expect(pressed.progress).toBe('已处理 1/2');
+
+    // She has read it: Enter sends it, with last visit's reason.
+    await page.keyboard.press('Enter');
+    await exenatide.locator('.state.recorded').waitFor({ timeout: 10_000 });
+    expect(await exenatide.locator('.chosen').textContent()).toBe(`已选择：继续执行（${REASON}）`);
+    const afterEnter = await taskDispositions(stack.sidecar.url, taskId);
+    expect(afterEnter[exenatideJr]).toEqual(expect.objectContaining({ dspo_way: '1', dspo_way_rea: REASON }));
+    expect((await panel(page)).progress).toBe('已处理 2/2');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("opens the next warning with last visit's reason when the doctor submits the one before, and stops at Esc", async () => {
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const regular = { ...patient, id: 'CONFIRM-ALL-PRIOR-CHAIN' };
+    const reasons = { 艾塞那肽注射液: '内分泌科会诊确认', 注射用拉氧头孢钠: '药敏结果支持' } as const;
+    const card = (name: string) => page.locator('prealert-reminder li.card', { hasText: name });
+    const visit = (taskId: string, chosen: CatalogueItem[], opened: Date) =>
+      buildAnalysisInput({
+        patient: regular,
+        visit: 'outpatient',
+        orders: chosen.map((item, i) => ({ rxId: `${taskId}-RX${i + 1}`, item, cnt: 1 })),
+        taskId,
+        now: new Date(),
+        visitOpened: opened,
+      });
+
+    // Last month's visit: both continued, each with its own typed reason.
+    await analyse(
+      page,
+      visit('T-CAP-CHAIN-1', [items[0]!, items[2]!], new Date(Date.now() - 28 * 24 * 60 * 60 * 1000)),
+    );
+    for (const [name, reason] of Object.entries(reasons)) {
+      await card(name).focus();
+      await page.keyboard.press('c');
+      await card(name).locator('input.reason-text').focus();
+      await page.keyboard.insertText(reason);
+      await page.keyboard.press('Enter');
+      await card(name).locator('.state.recorded').waitFor({ timeout: 10_000 });
+    }
+
+    // This visit: the two again, and 阿利沙坦酯 new.
+    const taskId = 'T-CAP-CHAIN-2';
+    await analyse(page, visit(taskId, [items[0]!, items[2]!, items[1]!], new Date()));
+    expect((await panel(page)).button).toBe('全部确认继续执行（1 条仅需确认，2 条填入上次理由待核对）A');
+    await page.keyboard.press('F8');
+    await page.keyboard.press('a');
+    const openForms = () =>
+      page.evaluate(() =>
+        [...document.querySelector('prealert-reminder')!.shadowRoot!.querySelectorAll('li.card')]
+          .filter((li) => !(li.querySelector('form.reason-form') as HTMLElement).hidden)
+          .map((li) => (li.querySelector('input.reason-text') as HTMLInputElement).value),
+      );
+    const listed = (await panel(page)).cards.map((c) => c.text);
+    const [first, second] = Object.entries(reasons)
+      .map(([name, reason]) => ({ name, reason, at: listed.findIndex((text) => text.includes(name)) }))
+      .sort((a, b) => a.at - b.at);
+    // One form at a time, in the list's order.
+    expect(await openForms()).toEqual([first!.reason]);
+    await page.keyboard.press('Enter');
+    await card(first!.name).locator('.state.recorded').waitFor({ timeout: 10_000 });
+    expect(await openForms()).toEqual([second!.reason]);
+    const secondJr = (await card(second!.name).getAttribute('data-jr-id')) ?? '';
+    expect((await taskDispositions(stack.sidecar.url, taskId))[secondJr]).toBeUndefined();
+    await page.keyboard.press('Enter');
+    await card(second!.name).locator('.state.recorded').waitFor({ timeout: 10_000 });
+    expect((await taskDispositions(stack.sidecar.url, taskId))[secondJr]).toEqual(
+      expect.objectContaining({ dspo_way: '1', dspo_way_rea: second!.reason }),
+    );
+    expect(await openForms()).toEqual([]);
+    expect((await panel(page)).progress).toBe('已处理 3/3');
+
+    // The same two in yet another encounter: Esc on the first form stops the run, the second is not opened.
+    await analyse(page, visit('T-CAP-CHAIN-3', [items[0]!, items[2]!], new Date(Date.now() - 24 * 60 * 60 * 1000)));
+    expect((await panel(page)).button).toBe('全部确认继续执行（2 条填入上次理由待核对）A');
+    await page.keyboard.press('F8');
+    await page.keyboard.press('a');
+    expect(await openForms()).toHaveLength(1);
+    await page.keyboard.press('Escape');
+    expect(await openForms()).toEqual([]);
+    expect((await panel(page)).progress).toBe('已处理 0/2');
+    // Answering that warning later on her own (C Enter) does not start the run again.
+    await page.keyboard.press('c');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+      null,
+      { timeout: 10_000 },
+    );
+    expect((await panel(page)).progress).toBe('已处理 1/2');
+    expect(await openForms()).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it('is not offered for a single warning that only asks for a confirmation', async () => {
     const page = await stack.context.newPage();
     await page.goto(`${stack.demo.url}/embed.html`);

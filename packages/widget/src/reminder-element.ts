@@ -1,5 +1,6 @@
 // The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
 import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/client/vanished';
+import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confirm-all-plan';
 import { setChildren } from './dom';
 import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
@@ -135,6 +136,12 @@ export class PrealertReminderElement extends ElementBase {
   private answeredAnnounced = false;
   private completeAnnounced = false;
   private versions = 0;
+  /**
+   * 全部确认's warnings with last visit's reason still to open, after the one open now (`prefilling`): each opens
+   * once the doctor submits the one before, and Esc on it ends the run.
+   */
+  private prefillQueue: string[] = [];
+  private prefilling: string | undefined;
   private readonly onDocumentKeydown = (event: KeyboardEvent) => this.handleHotkey(event);
   private readonly onBeforeUnload = (event: BeforeUnloadEvent) => {
     // Answers kept in localStorage are sent by the next page; those it could not keep would be lost: ask first.
@@ -533,12 +540,12 @@ export class PrealertReminderElement extends ElementBase {
    * key is listed in the hints only then too, as A does nothing otherwise.
    */
   private renderConfirmAll(): void {
-    const open = this.confirmOnlyOpen().length;
-    const offered = open >= CONFIRM_ALL_FROM;
+    const plan = planConfirmAll(this.confirmOnlyOpen());
+    const offered = plan.confirm.length + plan.prefill.length >= CONFIRM_ALL_FROM;
     this.confirmAllButton.hidden = !offered;
     this.renderHints(offered);
     if (!offered) return;
-    const text = `全部确认继续执行（${open} 条仅需确认）`;
+    const text = `全部确认继续执行（${confirmAllCount(plan)}）`;
     if (this.confirmAllButton.firstChild?.textContent === text) return;
     const kbd = this.ownerDocument.createElement('kbd');
     kbd.textContent = 'A';
@@ -555,14 +562,19 @@ export class PrealertReminderElement extends ElementBase {
     this.hints.hidden = this.results.length === 0;
   }
 
-  /** 继续执行 on every open confirm-only warning: one 3103 each, as if the doctor had pressed C Enter on each. */
+  /**
+   * 继续执行 on every open confirm-only warning: one 3103 each, as if the doctor had pressed C Enter on each. One with
+   * last visit's reason is only opened with that reason filled in (planConfirmAll), the first of them now and each
+   * next one when she submits the one before: no reason goes out that she has not seen.
+   */
   private confirmAll(from: WarningCard | undefined): void {
     const open = this.confirmOnlyOpen();
     if (open.length < CONFIRM_ALL_FROM) return;
+    const plan = planConfirmAll(open);
     this.answeredAnnounced = false;
     this.completeAnnounced = false;
     const reason = this.confirmReason;
-    for (const card of open) {
+    for (const card of plan.confirm) {
       const decision = this.sendDecision(card.result, 'continue', reason);
       card.closeForm();
       card.showDecision(decision);
@@ -570,13 +582,33 @@ export class PrealertReminderElement extends ElementBase {
       this.emit('prealert-decision', detail);
     }
     this.renderProgress();
-    this.announce(`已确认继续执行 ${open.length} 条仅需确认的提醒`);
+    this.announce(confirmAllAnnouncement(plan));
+    this.prefillQueue = plan.prefill.map((card) => card.jrId);
+    if (this.openNextPrefill()) return;
     if (this.checkAnswered()) return;
-    const start = from ?? open[open.length - 1];
+    const start = from ?? plan.confirm[plan.confirm.length - 1];
     if (start) {
       if (from && !this.isAnswered(from.jrId)) this.focusCard(from.jrId);
       else this.focusNextUndecided(start.jrId);
     }
+  }
+
+  /**
+   * Opens the next of 全部确认's warnings with last visit's reason that is still open, with that reason in its text
+   * (what 沿用上次理由 does) and focus there. False when none is left.
+   */
+  private openNextPrefill(): boolean {
+    this.prefilling = undefined;
+    for (let jrId = this.prefillQueue.shift(); jrId !== undefined; jrId = this.prefillQueue.shift()) {
+      const card = this.cards.get(jrId);
+      // One answered meanwhile, gone with a re-analysis, or no longer carrying the reason is skipped.
+      if (!card || this.isAnswered(jrId) || card.reuseButton.hidden) continue;
+      this.prefilling = jrId;
+      this.openContinue(card);
+      card.reusePriorVisitReason();
+      return true;
+    }
+    return false;
   }
 
   /** prealert-readiness whenever readyToSave, its reason or a count changes, so the host never polls. */
@@ -857,6 +889,11 @@ export class PrealertReminderElement extends ElementBase {
 
   /** Cancel after 更改 changes nothing: the card shows the answer it still has, not the buttons to give one. */
   private cancelForm(card: WarningCard): void {
+    // Esc on a form 全部确认 filled: the doctor stops there, the rest are not opened one after another.
+    if (card.jrId === this.prefilling) {
+      this.prefilling = undefined;
+      this.prefillQueue = [];
+    }
     card.closeForm();
     this.showAnswer(card);
     card.root.focus();
@@ -893,6 +930,7 @@ export class PrealertReminderElement extends ElementBase {
       return;
     }
     this.record(card, 'continue', checked.reason);
+    if (card.jrId === this.prefilling) this.openNextPrefill();
   }
 
   private record(card: WarningCard, disposition: Disposition, reason: string): void {
