@@ -10,7 +10,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { feedbackEnvelope } from './fixtures/his-requests';
+import { raiseOneReminder } from './helpers/one-reminder';
 import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
@@ -31,23 +32,9 @@ afterAll(async () => {
   await platform?.close();
 });
 
-/** One male-only drug for a woman in `encounterId`, ordered by `doctor`: one reminder; its jr_id. */
+/** One reminder raised by `doctor`'s order in `encounterId`; its jr_id. */
 async function raise(encounterId: string, doctor: typeof ZHAO): Promise<string> {
-  const reply = await callOverHttp(
-    server,
-    analysisEnvelope({
-      encounterId,
-      patientId: `P-${encounterId}`,
-      doctorCode: doctor.code,
-      doctorName: doctor.name,
-      firing: 1,
-      lines: 1,
-      taskId: `T-${encounterId}`,
-    }),
-  );
-  expect(reply.body.infcode, reply.body.err_msg).toBe(0);
-  expect(reply.body.output.result).toHaveLength(1);
-  return reply.body.output.result![0]!.jr_id;
+  return (await raiseOneReminder(server, encounterId, doctor, `T-${encounterId}`)).jr_id;
 }
 
 async function decide(jrId: string, decider: typeof ZHAO): Promise<NationalReply> {

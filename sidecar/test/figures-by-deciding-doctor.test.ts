@@ -19,8 +19,9 @@ import { addDays, shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
 import { DATABASE_FILE_NAME, SCHEMA_VERSION } from '../src/store/database';
 import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { feedbackEnvelope } from './fixtures/his-requests';
 import { oldSchemaDatabase } from './helpers/old-schema-database';
+import { raiseOneReminder } from './helpers/one-reminder';
 import { callOverHttp, type NationalReply, tempDataDir, testServer } from './helpers/test-server';
 import { ageRecords } from './retention-support';
 
@@ -28,27 +29,10 @@ const ZHAO = { code: 'D0201', name: '赵医生' };
 const QIAN = { code: 'D0202', name: '钱医生' };
 const NOBODY = { code: '', name: '' };
 
-type Result = NonNullable<NationalReply['output']['result']>[number];
 type Row = StatsReport['rows'][number];
 
-/** One male-only drug for a woman in `encounterId`, ordered by `doctor`: one reminder, its jr_id the encounter's. */
-async function analyse(s: SidecarServer, encounterId: string, doctor: typeof ZHAO): Promise<Result> {
-  const reply = await callOverHttp(
-    s,
-    analysisEnvelope({
-      encounterId,
-      patientId: `P-${encounterId}`,
-      doctorCode: doctor.code,
-      doctorName: doctor.name,
-      firing: 1,
-      lines: 1,
-      taskId: `T-${Math.random()}`,
-    }),
-  );
-  expect(reply.body.infcode, reply.body.err_msg).toBe(0);
-  expect(reply.body.output.result).toHaveLength(1);
-  return reply.body.output.result![0]!;
-}
+/** One reminder raised by `doctor`'s order in `encounterId` (its jr_id the encounter's). */
+const analyse = raiseOneReminder;
 
 async function decide(s: SidecarServer, jrId: string, way: '1' | '2', decider: typeof ZHAO): Promise<NationalReply> {
   // A moment after the answer before: decisions and answers are ordered by when they came.

@@ -13,7 +13,7 @@ export function sidecarBuild(): string {
     if (!fs.existsSync(SIDECAR_CLI)) {
       throw new Error(`${SIDECAR_CLI} is missing: run \`pnpm build:js\` at the repository root first`);
     }
-    build = execFileSync(process.execPath, [SIDECAR_CLI, '--version'], { encoding: 'utf8' }).split('\n')[0].trim();
+    build = execFileSync(process.execPath, [SIDECAR_CLI, '--version'], { encoding: 'utf8' }).split('\n')[0]!.trim();
   }
   return build;
 }
