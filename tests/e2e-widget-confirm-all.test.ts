@@ -75,6 +75,15 @@ const panel = (page: Page) =>
     };
   });
 
+/** Until the widget holds no 3103 it has not delivered. */
+function feedbackSettled(page: Page): Promise<unknown> {
+  return page.waitForFunction(
+    () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+    null,
+    { timeout: 10_000 },
+  );
+}
+
 describe('全部确认 on the warnings that only ask for a confirmation', () => {
   it('answers each of them 继续执行 with its own 3103, and leaves reason and 返回修改 warnings alone', async () => {
     const page = await stack.context.newPage();
@@ -110,12 +119,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     // One key, on whichever warning has focus, answers the three left.
     await page.keyboard.press('F8');
     await page.keyboard.press('a');
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
-      null,
-      { timeout: 10_000 },
-    );
+    await feedbackSettled(page);
     const after = await panel(page);
     expect(after.button).toBeNull();
     // Nothing left for A to confirm (one needs a reason, one was sent back): the hints no longer offer it.
@@ -198,12 +202,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
 
     await page.keyboard.press('F8');
     await page.keyboard.press('a');
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
-      null,
-      { timeout: 10_000 },
-    );
+    await feedbackSettled(page);
     // What the sidecar recorded (its SQLite file, read back over loopback): the plain one, and nothing for the other.
     const exenatideJr = (await exenatide.getAttribute('data-jr-id')) ?? '';
     const allisartanJr = (await allisartan.getAttribute('data-jr-id')) ?? '';
@@ -307,12 +306,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     // Answering that warning later on her own (C Enter) does not start the run again.
     await page.keyboard.press('c');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
-      null,
-      { timeout: 10_000 },
-    );
+    await feedbackSettled(page);
     expect((await panel(page)).progress).toBe('已处理 1/2');
     expect(await openForms()).toEqual([]);
     await page.close();
