@@ -1,10 +1,13 @@
 /**
  * A long stay's card names an item's lines once: a ward 3101 of a 30-day stay with 奥扎格雷 every day (the national
  * 14-day payment limit, real NHSA code) showed the drug's name 30 times on one card, and the next card was out of
- * sight. In real headless Chromium against the real sidecar and the bundled national library.
+ * sight. The entry says when, too (「16 条违规项（09-03 至 09-18）」): from the request the widget was given, from the
+ * host's line labels, and on the sidecar's reminder page from the days the sidecar kept. In real headless Chromium
+ * against the real sidecar and the bundled national library.
  */
 import type { AnalysisInput } from '@prealert/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
 import { analyse } from './support/host-analysis';
@@ -16,9 +19,11 @@ const DUTASTERIDE = { code: 'XG04CBD247E002010101503', name: '度他雄胺软胶
 
 const ENCOUNTER = 'ZY-GROUP-1';
 const pad = (n: number) => String(n).padStart(2, '0');
-/** The stay's day n (0 = admission, 2026-08-20) at 08:00. */
+/** Admission day of the stay: 2026-08-20 unless a test moves it (a stay over New Year). */
+let admission = { year: 2026, month: 8, day: 20 };
+/** The stay's day n (0 = admission) at 08:00. */
 const dayOfStay = (n: number) => {
-  const day = new Date(Date.UTC(2026, 7, 20 + n));
+  const day = new Date(Date.UTC(admission.year, admission.month - 1, admission.day + n));
   return `${day.getUTCFullYear()}-${pad(day.getUTCMonth() + 1)}-${pad(day.getUTCDate())} 08:00:00`;
 };
 
@@ -94,6 +99,60 @@ function wardRequest(taskId: string, orders: readonly Order[]): AnalysisInput {
   } as unknown as AnalysisInput;
 }
 
+/** The stay's orders: 奥扎格雷 on each of 30 days, 度他雄胺 once on the last. */
+const stayOrders = (): Order[] => [
+  ...Array.from({ length: 30 }, (_, day) => ({ rxId: `OZ-${pad(day + 1)}`, item: OZAGREL, day })),
+  { rxId: 'DU-1', item: DUTASTERIDE, day: 29 },
+];
+
+/** The host's table: one row per order, named in its first cell (the embed page's lineLabel reads it), its day kept. */
+async function hostTable(page: Page, orders: readonly Order[]): Promise<void> {
+  await page.evaluate(
+    (rows) => {
+      document.querySelector('tbody')!.innerHTML = rows
+        .map(
+          (row) =>
+            `<tr data-rx-id="${row.rxId}" data-begun="${row.begun}"><td>${row.item.name}</td><td>${row.item.code}</td></tr>`,
+        )
+        .join('');
+    },
+    orders.map((o) => ({ ...o, begun: dayOfStay(o.day) })),
+  );
+}
+
+interface CardText {
+  rule: string;
+  /** The 医嘱 line as the doctor sees it (not the screen reader's words for the days). */
+  shown: string;
+  /** What a screen reader is given: no 「×30」, the days in words. */
+  spoken: string;
+  names: number;
+}
+
+/** Each card's 医嘱 line, on the page's <prealert-reminder>. */
+function cardTexts(page: Page): Promise<CardText[]> {
+  return page.evaluate(() => {
+    const text = (node: Node, skip: (el: Element) => boolean): string => {
+      if (node.nodeType === Node.TEXT_NODE) return node.textContent ?? '';
+      if (node instanceof Element && skip(node)) return '';
+      return [...node.childNodes].map((child) => text(child, skip)).join('');
+    };
+    return [...(document.querySelector('prealert-reminder')?.shadowRoot?.querySelectorAll('li.card') ?? [])].map(
+      (card) => {
+        const lines = card.querySelector('.lines')!;
+        return {
+          rule: card.querySelector('.rule')?.textContent ?? '',
+          shown: text(lines, (el) => el.classList.contains('sr-only')),
+          spoken: text(lines, (el) => el.getAttribute('aria-hidden') === 'true'),
+          names: card.querySelectorAll('.lines .line-violation, .lines .line-involved').length,
+        };
+      },
+    );
+  });
+}
+
+const byRule = (cards: readonly CardText[], rule: string) => cards.find((card) => card.rule === rule);
+
 let stack: DemoStack;
 
 beforeAll(async () => {
@@ -102,46 +161,36 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
+beforeEach(() => {
+  admission = { year: 2026, month: 8, day: 20 };
+});
+
 describe('a card that flags one item on every day of a stay', () => {
   it('shows one grouped entry with the counts, marks all 30 rows, and keeps the one-line form for a single line', async () => {
     const page = await stack.context.newPage();
     await openEmbed(page, stack.demo.url);
-    const orders: Order[] = [
-      ...Array.from({ length: 30 }, (_, day) => ({ rxId: `OZ-${pad(day + 1)}`, item: OZAGREL, day })),
-      { rxId: 'DU-1', item: DUTASTERIDE, day: 29 },
-    ];
-    // The host's table: one row per order, named in its first cell (the embed page's lineLabel reads it).
-    await page.evaluate((rows) => {
-      document.querySelector('tbody')!.innerHTML = rows
-        .map((row) => `<tr data-rx-id="${row.rxId}"><td>${row.item.name}</td><td>${row.item.code}</td></tr>`)
-        .join('');
-    }, orders);
+    const orders = stayOrders();
+    await hostTable(page, orders);
     const shown = await analyse(page, wardRequest('T-GROUP-1', orders));
     expect(shown.rules).toEqual(expect.arrayContaining(['药品限支付疗程', '药品区分性别使用']));
 
-    const cards = await page.evaluate(() =>
-      [...(document.querySelector('prealert-reminder')?.shadowRoot?.querySelectorAll('li.card') ?? [])].map((card) => ({
-        rule: card.querySelector('.rule')?.textContent ?? '',
-        lines: card.querySelector('.lines')?.textContent ?? '',
-        names: card.querySelectorAll('.lines .line-violation, .lines .line-involved').length,
-        // What a screen reader is given: the ×30 is said by the counts after it.
-        hiddenCount: [...card.querySelectorAll('.lines [aria-hidden="true"]')].map((node) => node.textContent),
-      })),
-    );
-    // Days 1–14 are paid (涉及项), days 15–30 beyond the limit (违规项).
-    expect(cards.find((card) => card.rule === '药品限支付疗程')).toEqual({
+    const cards = await cardTexts(page);
+    // Days 1–14 (08-20 to 09-02) are paid (涉及项), days 15–30 (09-03 to 09-18) beyond the limit (违规项): the days
+    // come from the request show() was given (drord_begn_date).
+    expect(byRule(cards, '药品限支付疗程')).toEqual({
       rule: '药品限支付疗程',
-      lines: `医嘱${OZAGREL.name} ×30：16 条违规项，14 条涉及项`,
+      shown: `医嘱${OZAGREL.name} ×30：16 条违规项（09-03 至 09-18），14 条涉及项（08-20 至 09-02）`,
+      spoken: `医嘱${OZAGREL.name}：16 条违规项（9月3日至9月18日），14 条涉及项（8月20日至9月2日）`,
       names: 1,
-      hiddenCount: [' ×30'],
     });
     // 药品限适应症 (轻度可疑: 脑梗死 is not said to be 新发) flags every day: all 30 as 违规项.
-    expect(cards.find((card) => card.rule === '药品限适应症')?.lines).toBe(`医嘱${OZAGREL.name} ×30：30 条违规项`);
-    expect(cards.find((card) => card.rule === '药品区分性别使用')).toEqual({
+    expect(byRule(cards, '药品限适应症')?.shown).toBe(`医嘱${OZAGREL.name} ×30：30 条违规项（08-20 至 09-18）`);
+    // One line keeps the one-line form: no count, no days.
+    expect(byRule(cards, '药品区分性别使用')).toEqual({
       rule: '药品区分性别使用',
-      lines: `医嘱${DUTASTERIDE.name}（违规项）`,
+      shown: `医嘱${DUTASTERIDE.name}（违规项）`,
+      spoken: `医嘱${DUTASTERIDE.name}（违规项）`,
       names: 1,
-      hiddenCount: [],
     });
 
     // Every one of the 30 rows is still marked in the host's table by the worst warning that flags it as 违规项:
@@ -152,6 +201,85 @@ describe('a card that flags one item on every day of a stay', () => {
       ),
     );
     expect(marks).toEqual([...Array(14).fill('3'), ...Array(16).fill('1')]);
+    await page.close();
+  }, 60_000);
+
+  it("dates the grouped entries on the sidecar's reminder page from the days the sidecar kept", async () => {
+    const page = await stack.context.newPage();
+    await openEmbed(page, stack.demo.url);
+    const orders = stayOrders();
+    await hostTable(page, orders);
+    await analyse(page, wardRequest('T-GROUP-PAGE', orders));
+    await page.goto(`${stack.sidecar.url}/ui/reminder/T-GROUP-PAGE`);
+    await page.locator('prealert-reminder li.card').nth(2).waitFor();
+
+    const cards = await cardTexts(page);
+    expect(byRule(cards, '药品限支付疗程')).toEqual({
+      rule: '药品限支付疗程',
+      shown: `医嘱${OZAGREL.name} ×30：16 条违规项（09-03 至 09-18），14 条涉及项（08-20 至 09-02）`,
+      spoken: `医嘱${OZAGREL.name}：16 条违规项（9月3日至9月18日），14 条涉及项（8月20日至9月2日）`,
+      names: 1,
+    });
+    expect(byRule(cards, '药品限适应症')?.shown).toBe(`医嘱${OZAGREL.name} ×30：30 条违规项（08-20 至 09-18）`);
+    // The page's one-line form keeps the rx_id beside the name, and names no day.
+    expect(byRule(cards, '药品区分性别使用')?.shown).toBe(`医嘱${DUTASTERIDE.name} DU-1（违规项）`);
+    // The page has only the stored answer: its names and the days the request gave its lines (GET /v1/tasks).
+    const task = (await (await fetch(`${stack.sidecar.url}/v1/tasks/T-GROUP-PAGE`)).json()) as {
+      line_dates: Record<string, string>;
+    };
+    expect(task.line_dates['OZ-01']).toBe('2026-08-20');
+    expect(task.line_dates['OZ-30']).toBe('2026-09-18');
+    await page.close();
+  }, 60_000);
+
+  it("dates the entries from the host's line labels when show() has no request, full dates across New Year", async () => {
+    // A stay over New Year: paid 2025-12-20 to 2026-01-02 (涉及项), beyond the 14 days 2026-01-03 to 01-18.
+    admission = { year: 2025, month: 12, day: 20 };
+    const page = await stack.context.newPage();
+    await openEmbed(page, stack.demo.url);
+    const orders = stayOrders();
+    await hostTable(page, orders);
+    const showWithoutRequest = (withDates: boolean) =>
+      page.evaluate(
+        async ({ analysed, withDates }) => {
+          type Reminder = HTMLElement & {
+            lineLabel: (rxId: string) => unknown;
+            show(results: readonly unknown[], options: Record<string, unknown>): void;
+          };
+          const lib = (
+            window as unknown as {
+              PrealertWidget: {
+                callService: (...args: unknown[]) => Promise<{ kind: string; body?: { output?: { result?: [] } } }>;
+              };
+            }
+          ).PrealertWidget;
+          const el = document.querySelector('prealert-reminder') as Reminder;
+          const row = (rxId: string) => document.querySelector<HTMLElement>(`tr[data-rx-id="${CSS.escape(rxId)}"]`);
+          // The host knows its rows' days: it gives each with the line's name.
+          el.lineLabel = (rxId) => {
+            const name = row(rxId)?.querySelector('td')?.textContent ?? undefined;
+            return withDates && name !== undefined ? { name, date: row(rxId)?.dataset.begun } : name;
+          };
+          const outcome = await lib.callService('3101', analysed, { sidecar: el.getAttribute('sidecar') });
+          if (outcome.kind !== 'ok') throw new Error(`3101 ${outcome.kind}`);
+          el.show(outcome.body?.output?.result ?? [], { infno: '3101', taskId: analysed.data.task_id });
+        },
+        { analysed: wardRequest('T-GROUP-HOST', orders), withDates },
+      );
+
+    // Neither the request nor the labels give a day: the entry names none.
+    await showWithoutRequest(false);
+    expect(byRule(await cardTexts(page), '药品限支付疗程')?.shown).toBe(
+      `医嘱${OZAGREL.name} ×30：16 条违规项，14 条涉及项`,
+    );
+
+    await showWithoutRequest(true);
+    expect(byRule(await cardTexts(page), '药品限支付疗程')).toEqual({
+      rule: '药品限支付疗程',
+      shown: `医嘱${OZAGREL.name} ×30：16 条违规项（01-03 至 01-18），14 条涉及项（2025-12-20 至 2026-01-02）`,
+      spoken: `医嘱${OZAGREL.name}：16 条违规项（1月3日至1月18日），14 条涉及项（2025年12月20日至2026年1月2日）`,
+      names: 1,
+    });
     await page.close();
   }, 60_000);
 });

@@ -39,6 +39,7 @@ export {
   type ServiceOutput,
 } from './service-call';
 export type * from './types';
+export type { LineLabel, LineLabelObject } from './warning-card';
 
 // Dropping the bundle into a page is enough to use <prealert-reminder>.
 defineReminderElement();

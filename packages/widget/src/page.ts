@@ -15,6 +15,8 @@ interface TaskView {
   dispositions?: Record<string, RecordedDisposition>;
   /** rx_id → item name; absent or empty for an answer recorded before the sidecar kept names. */
   line_names?: Record<string, string>;
+  /** rx_id → the day each line was ordered on ("yyyy-MM-dd"); absent or empty before the sidecar kept days. */
+  line_dates?: Record<string, string>;
 }
 
 interface WebViewHost {
@@ -144,9 +146,14 @@ async function start(): Promise<void> {
   // There is no order table beside this page to find a line in: the name says which item it is, the rx_id which row.
   // A Map, not the object: an rx_id such as "constructor" must not find Object's.
   const names = new Map(Object.entries(task.line_names ?? {}));
+  // The page has no request to read days from: the sidecar kept each line's, and a grouped entry shows their span.
+  const dates = new Map(Object.entries(task.line_dates ?? {}));
   reminder.lineLabel = (rxId) => {
     const name = names.get(rxId);
-    return typeof name === 'string' && name !== '' ? { name, withRxId: true } : undefined;
+    const date = dates.get(rxId);
+    const named = typeof name === 'string' && name !== '';
+    if (typeof date !== 'string') return named ? { name, withRxId: true } : undefined;
+    return { name: named ? name : rxId, withRxId: named, date };
   };
   reminder.show(task.results ?? [], {
     infno: task.infno,

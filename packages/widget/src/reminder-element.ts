@@ -5,6 +5,7 @@ import { setChildren } from './dom';
 import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
+import { type LineDay, requestLineDays } from './line-dates';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
 import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
@@ -123,6 +124,8 @@ export class PrealertReminderElement extends ElementBase {
   private results: JudgeResultDto[] = [];
   /** rx_ids of show()'s `request` by encounter: the lines a card's line may share its name with (none without it). */
   private sentLines = new Map<string, string[]>();
+  /** rx_id → drord_begn_date's day of show()'s `request` lines by encounter: when a card's grouped lines were ordered. */
+  private sentDays = new Map<string, Map<string, LineDay>>();
   private infno = '3101';
   private taskIdValue = '';
   private phase: Phase = 'idle';
@@ -289,6 +292,7 @@ export class PrealertReminderElement extends ElementBase {
       this.reportResolved(this.vanished.next(analysis));
     }
     this.sentLines = options.request === undefined ? new Map() : sentLineIds(options.request);
+    this.sentDays = options.request === undefined ? new Map() : requestLineDays(options.request);
     this.forgetOtherEncounters(results);
     const previousIds = new Set(this.results.map((r) => r.jr_id));
     this.results = [...results].sort(severityOrder);
@@ -502,7 +506,8 @@ export class PrealertReminderElement extends ElementBase {
         this.cards.set(result.jr_id, card);
       }
       const orderLines = this.sentLines.get(result.mdtrt_id) ?? [];
-      card.update(result, lineLabel, this.reasons, this.otherReason, lineNumber, orderLines);
+      const orderDays = this.sentDays.get(result.mdtrt_id) ?? new Map<string, LineDay>();
+      card.update(result, lineLabel, this.reasons, this.otherReason, lineNumber, orderLines, orderDays);
       this.showAnswer(card);
       const expectedPosition: Element | null = previous ? previous.nextElementSibling : this.list.firstElementChild;
       if (expectedPosition !== card.root) {

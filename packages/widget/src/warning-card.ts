@@ -1,6 +1,7 @@
 import { setChildren } from './dom';
 import { evidenceAddsText } from './evidence';
 import { formatAmount, IMPACT_HINTS, SEVERITY_LABELS } from './labels';
+import { type DaySpan, dayOf, daySpan, type LineDay } from './line-dates';
 import { MAX_REASON_LENGTH, pickPrefix, type ReasonField, textBudget } from './reason';
 import type { JudgeResultDto, WarningDecision } from './types';
 
@@ -29,9 +30,16 @@ function keyHint(doc: Document, key: string): HTMLElement {
 
 /**
  * How the doctor knows a line: its name, or its name with the rx_id small beside it (for a page with no order table
- * to find the line in: the sidecar's reminder page); undefined shows the rx_id alone.
+ * to find the line in: the sidecar's reminder page); undefined shows the rx_id alone. `date`, the line's
+ * drord_begn_date (or any form of it core reads), dates a grouped entry where the request show() was given has none.
  */
-export type LineLabel = (rxId: string) => string | { name: string; withRxId: true } | undefined;
+export type LineLabel = (rxId: string) => string | LineLabelObject | undefined;
+
+export interface LineLabelObject {
+  name: string;
+  withRxId?: boolean;
+  date?: string;
+}
 
 /** The number of the host's row for an rx_id, as the doctor sees it in the table (1-based), when there is one. */
 export type LineNumber = (rxId: string) => number | undefined;
@@ -210,6 +218,8 @@ export class WarningCard {
     otherReason: string,
     lineNumber: LineNumber = () => undefined,
     orderLines: readonly string[] = [],
+    /** rx_id → day of the lines the request show() was given sends for the encounter (requestLineDays). */
+    orderDays: ReadonlyMap<string, LineDay> = new Map(),
   ): void {
     this.result = result;
     this.root.dataset.jrId = result.jr_id;
@@ -222,7 +232,7 @@ export class WarningCard {
     setChildren(this.evidence, [element(this.doc, 'span', 'label', '依据'), result.vola_evid]);
     this.evidence.title = result.vola_evid;
     this.evidence.hidden = !evidenceAddsText(result);
-    this.renderLines(lineLabel, lineNumber, orderLines);
+    this.renderLines(lineLabel, lineNumber, orderLines, orderDays);
     const blocked = result.wf_impact === 'block';
     this.impact.textContent = IMPACT_HINTS[result.wf_impact] ?? '';
     this.impact.classList.toggle('block', blocked);
@@ -356,19 +366,32 @@ export class WarningCard {
    * `orderLines`: the rx_ids of the whole order the analysis was given (empty when unknown). A warning may flag one of
    * two orders of an item (结算明细信息异常 flags the second of a double entry): its name alone fits both rows.
    */
-  private renderLines(lineLabel: LineLabel, lineNumber: LineNumber, orderLines: readonly string[]): void {
+  private renderLines(
+    lineLabel: LineLabel,
+    lineNumber: LineNumber,
+    orderLines: readonly string[],
+    orderDays: ReadonlyMap<string, LineDay>,
+  ): void {
     const parts: (string | Node)[] = [element(this.doc, 'span', 'label', '医嘱')];
     const lines: CardLine[] = [];
     const nameOf = (rxId: string) => {
       const label = lineLabel(rxId);
       // A plain-JS host's hook may answer null (a lookup that found nothing): that is no label, as undefined is.
       const named = typeof label === 'object' && label !== null ? label : undefined;
-      const name = typeof label === 'string' ? label : (named?.name ?? rxId);
-      return { name, withRxId: named !== undefined && name !== rxId };
+      const name = typeof label === 'string' ? label : typeof named?.name === 'string' ? named.name : rxId;
+      return { name, withRxId: named?.withRxId === true && name !== rxId, day: dayOf(named?.date) };
     };
     for (const detail of this.result.judge_result_detail_dtos) {
       if (!detail.rx_id || lines.some((line) => line.rxId === detail.rx_id)) continue;
-      lines.push({ rxId: detail.rx_id, ...nameOf(detail.rx_id), violation: detail.vola_item_type !== '2' });
+      const { name, withRxId, day } = nameOf(detail.rx_id);
+      lines.push({
+        rxId: detail.rx_id,
+        name,
+        withRxId,
+        // The host's date of its own line first; else the one the request sent it with.
+        day: day ?? orderDays.get(detail.rx_id),
+        violation: detail.vola_item_type !== '2',
+      });
     }
     // Every line the doctor may see under a name, in the order's order; the card's own lines where it is not known.
     const seen = [...new Set([...orderLines, ...lines.map((line) => line.rxId)])];
@@ -425,20 +448,39 @@ export class WarningCard {
   }
 
   /**
-   * 「奥扎格雷氨丁三醇注射用浓溶液 ×30：16 条违规项，14 条涉及项」. The ×30 is hidden from screen readers: the counts after
-   * it say the same in words. The rows stay marked one by one (row-highlighter works from the result, not from here).
+   * 「奥扎格雷氨丁三醇注射用浓溶液 ×30：16 条违规项（09-03 至 09-18），14 条涉及项（08-20 至 09-02）」: a long stay's doctor
+   * needs when, not only how many. The ×30 is hidden from screen readers: the counts after it say the same in words;
+   * so are the days, said to them as 「9月3日至9月18日」. A kind whose lines' days are not all known names no days. The
+   * rows stay marked one by one (row-highlighter works from the result, not from here).
    */
   private groupedEntry(name: string, group: readonly CardLine[]): (string | Node)[] {
-    const violations = group.filter((line) => line.violation).length;
-    const involved = group.length - violations;
+    const violating = group.filter((line) => line.violation);
+    const involving = group.filter((line) => !line.violation);
     const count = element(this.doc, 'span', 'line-count', ` ×${group.length}`);
     count.setAttribute('aria-hidden', 'true');
-    const kinds = [violations > 0 ? `${violations} 条违规项` : '', involved > 0 ? `${involved} 条涉及项` : ''];
-    return [
-      element(this.doc, 'span', violations > 0 ? 'line-violation' : 'line-involved', name),
+    const parts: (string | Node)[] = [
+      element(this.doc, 'span', violating.length > 0 ? 'line-violation' : 'line-involved', name),
       count,
-      `：${kinds.filter((kind) => kind !== '').join('，')}`,
+      '：',
     ];
+    for (const [kind, lines] of [
+      ['违规项', violating],
+      ['涉及项', involving],
+    ] as const) {
+      if (lines.length === 0) continue;
+      if (parts.length > 3) parts.push('，');
+      parts.push(`${lines.length} 条${kind}`);
+      const span = daySpan(lines.map((line) => line.day));
+      if (span) parts.push(...this.daySpanParts(span));
+    }
+    return parts;
+  }
+
+  /** 「（09-03 至 09-18）」 on screen, 「（9月3日至9月18日）」 to a screen reader. */
+  private daySpanParts(span: DaySpan): Node[] {
+    const shown = element(this.doc, 'span', 'line-days', `（${span.shown}）`);
+    shown.setAttribute('aria-hidden', 'true');
+    return [shown, element(this.doc, 'span', 'sr-only', `（${span.spoken}）`)];
   }
 
   private renderPicks(reasons: readonly string[], otherReason: string): void {
@@ -472,6 +514,8 @@ interface CardLine {
   rxId: string;
   name: string;
   withRxId: boolean;
+  /** The day it was ordered on (drord_begn_date), when the host or the request gave it. */
+  day: LineDay | undefined;
   violation: boolean;
 }
 
@@ -484,7 +528,8 @@ export const GROUP_FROM = 3;
 
 /**
  * The card's lines by name, in the order each name first appears. A detail row carries no national code and no date
- * (rx_id, vola_item_type, vola_amt), so the name the host gives a line is what identifies its item here.
+ * (rx_id, vola_item_type, vola_amt), so the name the host gives a line is what identifies its item here (its day
+ * comes from the host's label or the request: line-dates.ts).
  */
 function groupByName(lines: readonly CardLine[]): CardLine[][] {
   const groups = new Map<string, CardLine[]>();

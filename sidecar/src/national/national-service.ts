@@ -25,6 +25,7 @@ import { type MergedResults, mergeResults, type ProvincialGateway } from '../ups
 import { fitAnswer } from './capacity-fit';
 import { decidingOperator } from './deciding-operator';
 import { fromHainan } from './hainan-variant';
+import { lineDatesOf } from './line-dates';
 import { lineNamesOf } from './line-names';
 import { fitOutputLength, itemsByRxId } from './output-length-fit';
 import { recordedTaskId } from './recorded-task-id';
@@ -362,6 +363,7 @@ export class NationalService {
       encounters: outcome.encounters,
       upstreamLinks,
       lineNames: lineNamesOf(input.value, shownResults),
+      lineDates: lineDatesOf(input.value, shownResults),
       ...(names.length === 0 ? {} : { patientNames: names }),
     };
     this.deps.recorder.enqueue(record);

@@ -231,6 +231,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE dispositions ADD COLUMN decider_code TEXT;
   ALTER TABLE dispositions ADD COLUMN decider_name TEXT;
   `,
+  `
+  -- The day each line an answer's results flag or involve was ordered on, {rx_id: "yyyy-MM-dd"} (its drord_begn_date,
+  -- as core reads it): a result's lines carry no date, and the reminder page (GET /ui/reminder) dates a long stay's
+  -- grouped lines of one item (「16 条违规项（09-03 至 09-18）」). The day only. NULL for answers before this version (the
+  -- page then names no days) and for one whose lines have no readable date.
+  ALTER TABLE tasks ADD COLUMN line_dates TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

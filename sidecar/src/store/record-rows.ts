@@ -22,6 +22,8 @@ export interface RecordRows {
     undelivered: 1 | null,
     /** JSON {rx_id: item name} of the lines its results flag or involve; null when none is named. */
     lineNames: string | null,
+    /** JSON {rx_id: "yyyy-MM-dd"}, the day each of those lines was ordered on; null when none is known. */
+    lineDates: string | null,
   ];
   /** result_bodies rows: only bodies not stored before (or not yet confirmed stored). */
   bodies: [id: number, jrId: string, json: string][];
@@ -101,8 +103,8 @@ export class RecordRowWriter {
   constructor(db: Db) {
     const insertTask = db.prepare(
       `INSERT INTO tasks (id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results,
-         undelivered, line_names)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         undelivered, line_names, line_dates)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // OR IGNORE: a later answer whose rows were built before this body was confirmed written carries it again.
     const insertBody = db.prepare('INSERT OR IGNORE INTO result_bodies (id, jr_id, json) VALUES (?, ?, ?)');

@@ -1,5 +1,6 @@
 import type { EncounterSummary, Finding, JudgeResultDto } from '@prealert/core';
 import { maskIdNumbers } from '../logging';
+import type { LineDates } from '../national/line-dates';
 import type { LineNames } from '../national/line-names';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import { shanghaiDay } from '../stats/days';
@@ -33,8 +34,10 @@ export interface AnalysisRecord {
   encounters: readonly EncounterSummary[];
   /** The gateway's results counted under another jr_id, [gateway jr_id, jr_id] (mergeResults); none without upstream. */
   upstreamLinks?: readonly (readonly [gatewayJrId: string, jrId: string])[] | undefined;
-  /** The item name of each line the results flag or involve (lineNamesOf); nothing else of the request is kept. */
+  /** The item name of each line the results flag or involve (lineNamesOf); of the request only these and lineDates are kept. */
   lineNames?: LineNames | undefined;
+  /** The day each of those lines was ordered on (lineDatesOf): the reminder page dates a long stay's grouped lines. */
+  lineDates?: LineDates | undefined;
   /**
    * The request's patient names (patientNamesOf), masked in the department and doctor names and codes stored
    * (staff-fields.ts); absent when it names none.
@@ -485,6 +488,7 @@ export class AnalysisRecorder {
         JSON.stringify(results),
         record.undelivered ? 1 : null,
         record.lineNames ?? null,
+        record.lineDates ?? null,
       ],
       bodies,
       reminders,

@@ -15,6 +15,11 @@ export interface TaskView {
    * only by rx_id. Empty for an answer recorded before names were (the page then shows rx_ids).
    */
   line_names: Record<string, string>;
+  /**
+   * rx_id → the day ("yyyy-MM-dd") each of those lines was ordered on (drord_begn_date): the page dates a long stay's
+   * grouped lines. Empty for an answer recorded before days were kept, or whose lines had no readable date.
+   */
+  line_dates: Record<string, string>;
 }
 
 interface TaskRow {
@@ -24,6 +29,7 @@ interface TaskRow {
   created_at: number;
   results: string;
   line_names: string | null;
+  line_dates: string | null;
 }
 
 /** A stored result reference: [jr_id, rule_id, severity, amount, result_bodies.id]. */
@@ -41,7 +47,7 @@ export class TaskStore {
     this.latest = db.prepare<[string, string], TaskRow>(
       // An answer whose client was gone before it was written (tasks.undelivered) is kept, but no page shows it: no
       // doctor saw it, and its reminders would be listed as waiting for a decision nobody was asked for.
-      `SELECT task_id, infno, trig_scen, created_at, results, line_names FROM tasks
+      `SELECT task_id, infno, trig_scen, created_at, results, line_names, line_dates FROM tasks
        WHERE task_id IN (?, ?) AND undelivered IS NULL ORDER BY id DESC LIMIT 1`,
     );
     this.bodies = db.prepare<[string], { id: number; json: string }>(
@@ -84,6 +90,7 @@ export class TaskStore {
       results,
       dispositions,
       line_names: task.line_names === null ? {} : (JSON.parse(task.line_names) as Record<string, string>),
+      line_dates: task.line_dates === null ? {} : (JSON.parse(task.line_dates) as Record<string, string>),
     };
   }
 }
