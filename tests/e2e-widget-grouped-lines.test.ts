@@ -8,6 +8,7 @@
 import type { AnalysisInput } from '@prealert/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { longStayDischarge } from '../sidecar/test/fixtures/long-stay';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
 import { analyse } from './support/host-analysis';
@@ -282,4 +283,51 @@ describe('a card that flags one item on every day of a stay', () => {
     });
     await page.close();
   }, 60_000);
+
+  it('counts the rows a shortened answer folded into one (same_item_rows), and names no days for them', async () => {
+    // A 90-day stay's discharge 3102 over the national route, as a HIS sends it: its answer is cut to the spec's 40,000
+    // characters, the 14 paid days' 涉及项 rows of the payment limit folded into one row standing for 14.
+    const envelope = longStayDischarge(2000, 'T-GROUP-SHORT');
+    const answer = (await (
+      await fetch(`${stack.sidecar.url}/fsi/api/rsfComIfsService/callService`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(envelope),
+      })
+    ).json()) as {
+      infcode: number;
+      output: {
+        truncated?: boolean;
+        result: { rule_name: string; judge_result_detail_dtos: { rx_id: string; same_item_rows?: number }[] }[];
+      };
+    };
+    expect(answer.infcode).toBe(0);
+    expect(answer.output.truncated).toBe(true);
+    const paidDays = answer.output.result.find((r) => r.rule_name === '药品限支付疗程')!;
+    expect(paidDays.judge_result_detail_dtos.map((d) => d.same_item_rows ?? 1)).toContain(14);
+
+    const input = envelope.input as {
+      data: { patient_dtos: { fsi_encounter_dtos: { fsi_order_dtos: { rx_id: string; hilist_name: string }[] }[] }[] };
+    };
+    const names = Object.fromEntries(
+      input.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos.map((o) => [o.rx_id, o.hilist_name]),
+    );
+    const page = await stack.context.newPage();
+    await openEmbed(page, stack.demo.url);
+    await page.evaluate(
+      ({ results, names, request }) => {
+        const el = document.querySelector('prealert-reminder') as HTMLElement & {
+          lineLabel: (rxId: string) => unknown;
+          show(results: readonly unknown[], options: Record<string, unknown>): void;
+        };
+        el.lineLabel = (rxId) => names[rxId];
+        el.show(results, { infno: '3102', taskId: 'T-GROUP-SHORT', truncated: true, request });
+      },
+      { results: answer.output.result, names, request: envelope.input },
+    );
+    const card = (await cardTexts(page)).find((c) => c.rule === '药品限支付疗程')!;
+    // Days 15–30 (09-03 to 09-18) beyond the limit, one row each; the 14 paid days in one row, their days not known.
+    expect(card.shown).toMatch(/^医嘱\S+ ×30：16 条违规项（09-03 至 09-18），14 条涉及项$/);
+    await page.close();
+  }, 90_000);
 });

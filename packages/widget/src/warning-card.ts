@@ -3,7 +3,7 @@ import { evidenceAddsText } from './evidence';
 import { formatAmount, IMPACT_HINTS, SEVERITY_LABELS } from './labels';
 import { type DaySpan, dayOf, daySpan, type LineDay } from './line-dates';
 import { MAX_REASON_LENGTH, pickPrefix, type ReasonField, textBudget } from './reason';
-import type { JudgeResultDto, WarningDecision } from './types';
+import type { JudgeResultDetailDto, JudgeResultDto, WarningDecision } from './types';
 
 let nextCardNumber = 0;
 
@@ -391,6 +391,7 @@ export class WarningCard {
         // The host's date of its own line first; else the one the request sent it with.
         day: day ?? orderDays.get(detail.rx_id),
         violation: detail.vola_item_type !== '2',
+        rows: rowsStoodFor(detail),
       });
     }
     // Every line the doctor may see under a name, in the order's order; the card's own lines where it is not known.
@@ -409,7 +410,7 @@ export class WarningCard {
     groups.forEach((group, index) => {
       if (index > 0) parts.push('、');
       const line = group[0]!;
-      if (group.length >= GROUP_FROM) {
+      if (rowCount(group) >= GROUP_FROM || group.some((one) => one.rows > 1)) {
         parts.push(...this.groupedEntry(line.name, group));
         return;
       }
@@ -456,7 +457,7 @@ export class WarningCard {
   private groupedEntry(name: string, group: readonly CardLine[]): (string | Node)[] {
     const violating = group.filter((line) => line.violation);
     const involving = group.filter((line) => !line.violation);
-    const count = element(this.doc, 'span', 'line-count', ` ×${group.length}`);
+    const count = element(this.doc, 'span', 'line-count', ` ×${rowCount(group)}`);
     count.setAttribute('aria-hidden', 'true');
     const parts: (string | Node)[] = [
       element(this.doc, 'span', violating.length > 0 ? 'line-violation' : 'line-involved', name),
@@ -469,8 +470,9 @@ export class WarningCard {
     ] as const) {
       if (lines.length === 0) continue;
       if (parts.length > 3) parts.push('，');
-      parts.push(`${lines.length} 条${kind}`);
-      const span = daySpan(lines.map((line) => line.day));
+      parts.push(`${rowCount(lines)} 条${kind}`);
+      // Rows an answer folded into one (same_item_rows) left their days behind: a span of the rest could be too short.
+      const span = lines.every((line) => line.rows === 1) ? daySpan(lines.map((line) => line.day)) : undefined;
       if (span) parts.push(...this.daySpanParts(span));
     }
     return parts;
@@ -517,6 +519,21 @@ interface CardLine {
   /** The day it was ordered on (drord_begn_date), when the host or the request gave it. */
   day: LineDay | undefined;
   violation: boolean;
+  /** How many of the result's rows it stands for: more than 1 where an answer cut to its bound folded them into one. */
+  rows: number;
+}
+
+/**
+ * prealert's extension on a detail row of an answer shortened to the national 40,000 characters (sidecar README,
+ * `same_item_rows`): the 涉及项 rows of one item it stands for, itself included.
+ */
+function rowsStoodFor(detail: JudgeResultDetailDto): number {
+  const { same_item_rows: rows } = detail as JudgeResultDetailDto & { same_item_rows?: unknown };
+  return typeof rows === 'number' && Number.isInteger(rows) && rows > 1 ? rows : 1;
+}
+
+function rowCount(lines: readonly CardLine[]): number {
+  return lines.reduce((sum, line) => sum + line.rows, 0);
 }
 
 /**
