@@ -101,9 +101,26 @@ export class PatientPseudonymizer {
 
   /**
    * The stored form of a department or doctor code that is an ID number or holds the patient's name
-   * (store/staff-fields.ts): keyed, apart from patn_id and task_id keys, and `~`-led as taskKey's.
+   * (store/staff-fields.ts): keyed, apart from patn_id and task_id keys, and `~`-led as taskKey's. Keyed in one
+   * written form (codeAsKeyed), so that one doctor is one doctor whichever HIS screen filled the code.
    */
   codeKey(code: string): string {
-    return `~${createHmac('sha256', this.secret).update('prealert staff code\0').update(code).digest('base64url').slice(0, 22)}`;
+    return `~${createHmac('sha256', this.secret).update('prealert staff code\0').update(codeAsKeyed(code)).digest('base64url').slice(0, 22)}`;
   }
+}
+
+/**
+ * An 18-character ID number written as one word whose check character is a lower-case x, in ASCII or full-width
+ * characters as maskIdNumbers reads them (id-numbers.ts): the same number as with X, which is how GB 11643 writes it.
+ */
+const LOWER_CASE_CHECK = /(?<![0-9\uFF10-\uFF19])([0-9\uFF10-\uFF19]{17})([x\uFF58])(?![0-9\uFF10-\uFF19])/g;
+
+/**
+ * The form of a code that is keyed: trimmed (decidingOperator trims a 3103's opter, and a 3101's dr_codg from a
+ * fixed-width column must key as the same doctor), and an ID number's check character upper-cased (one HIS screen
+ * fills 身份证号 with x, another with X). A code already in this form, as every upper-case-X or digits-only ID number
+ * is, keys exactly as before this was done, so stored pseudonyms stay the doctor's.
+ */
+export function codeAsKeyed(code: string): string {
+  return code.trim().replace(LOWER_CASE_CHECK, (_, digits: string, x: string) => digits + (x === 'x' ? 'X' : '\uFF38'));
 }
