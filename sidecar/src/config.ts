@@ -470,10 +470,22 @@ function strings(value: unknown, name: string): string[] {
   }
   return value as string[];
 }
+/**
+ * A whole-number setting as written: a JSON number, or a string of plain decimal digits (an environment variable, or a
+ * config file that quotes its numbers); undefined otherwise, and the setting's own message says what it takes. Number()
+ * alone also reads 0x9c40, 1e5, +80 and 40000.0, which nobody means as a count and a typo can produce. Spaces around
+ * the digits are allowed, as they always were: `set PREALERT_PORT=17311 ` in a Windows batch file keeps the trailing
+ * space, and PREALERT_CORS_ORIGINS is trimmed too. Beyond 2^53 a number is not exact, so it is refused.
+ */
+function wholeNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (typeof value !== 'string' || !/^\s*[0-9]+\s*$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
 function positiveInt(value: unknown, name: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
-    throw new ConfigError(`${name} must be a positive integer`);
+  const n = wholeNumber(value);
+  if (n === undefined || n <= 0) throw new ConfigError(`${name} must be a positive integer`);
   return n;
 }
 /** A log file rolled over at a few kB would leave only minutes of history in keepFiles files. */
@@ -481,8 +493,8 @@ const MIN_LOG_FILE_BYTES = 64 * 1024;
 /** A log file of a terabyte is no limit anyway; a larger number (1e21 and up) would be written with an exponent. */
 const MAX_LOG_FILE_BYTES = 2 ** 40;
 function logFileBytes(value: unknown, name: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < MIN_LOG_FILE_BYTES || n > MAX_LOG_FILE_BYTES) {
+  const n = wholeNumber(value);
+  if (n === undefined || n < MIN_LOG_FILE_BYTES || n > MAX_LOG_FILE_BYTES) {
     throw new ConfigError(
       `${name} must be an integer from ${MIN_LOG_FILE_BYTES} to ${MAX_LOG_FILE_BYTES} (got ${JSON.stringify(value)})`,
     );
@@ -506,8 +518,8 @@ function logFile(resolved: string, name: string): string {
 /** The `output` size of 3101-3103.md §1.2 (| output | 交易输出 | 40000 |): the bound may be raised, not lowered. */
 const SPEC_OUTPUT_CHARS = 40_000;
 function outputMaxChars(value: unknown, name: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || (n !== 0 && n < SPEC_OUTPUT_CHARS)) {
+  const n = wholeNumber(value);
+  if (n === undefined || (n !== 0 && n < SPEC_OUTPUT_CHARS)) {
     throw new ConfigError(
       `${name} must be 0 (no bound) or a whole number of characters of at least ${SPEC_OUTPUT_CHARS} (got ${JSON.stringify(value)})`,
     );
@@ -515,8 +527,8 @@ function outputMaxChars(value: unknown, name: string): number {
   return n;
 }
 function retentionDays(value: unknown, name: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || (n !== 0 && n < MIN_RETENTION_DAYS)) {
+  const n = wholeNumber(value);
+  if (n === undefined || (n !== 0 && n < MIN_RETENTION_DAYS)) {
     throw new ConfigError(
       `${name} must be 0 (keep for ever) or a whole number of days of at least ${MIN_RETENTION_DAYS} (got ${JSON.stringify(value)})`,
     );
@@ -524,8 +536,8 @@ function retentionDays(value: unknown, name: string): number {
   return n;
 }
 function checkPort(value: unknown, name: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) {
+  const n = wholeNumber(value);
+  if (n === undefined || n < 0 || n > 65535) {
     throw new ConfigError(`${name} must be an integer from 0 to 65535 (got ${JSON.stringify(value)})`);
   }
   return n;
