@@ -232,6 +232,65 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     await page.close();
   }, 90_000);
 
+  it("confirms a chronic patient's warnings at once when last visit was confirmed with the fixed wording, not a reason", async () => {
+    const page = await stack.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const monthly = { ...patient, id: 'CONFIRM-ALL-MONTHLY' };
+    const visit = (taskId: string, opened: Date) =>
+      buildAnalysisInput({
+        patient: monthly,
+        visit: 'outpatient',
+        orders: [items[0]!, items[1]!].map((item, i) => ({ rxId: `${taskId}-RX${i + 1}`, item, cnt: 1 })),
+        taskId,
+        now: new Date(),
+        visitOpened: opened,
+      });
+
+    // Last month's visit: both confirmed with 全部确认, so with the widget's own 「已阅知，确认继续」 and no reason typed.
+    await analyse(page, visit('T-CONFIRM-ALL-MONTHLY-1', new Date(Date.now() - 28 * 24 * 60 * 60 * 1000)));
+    expect((await panel(page)).button).toBe('全部确认继续执行（2 条仅需确认）A');
+    await page.keyboard.press('F8');
+    await page.keyboard.press('a');
+    await feedbackSettled(page);
+
+    // This month's visit: the sidecar offers that wording as last visit's reason; it is none, so one key confirms both.
+    await page.evaluate(() => {
+      // What the sidecar answered, as show() is given it (the task record does not keep prior_visit_rea).
+      const el = document.querySelector('prealert-reminder') as HTMLElement & { show(...args: unknown[]): void };
+      const show = el.show.bind(el);
+      el.show = (...args: unknown[]) => {
+        (window as unknown as { shownResults: unknown }).shownResults = args[0];
+        show(...args);
+      };
+    });
+    const taskId = 'T-CONFIRM-ALL-MONTHLY-2';
+    const shown = await analyse(page, visit(taskId, new Date()));
+    expect(shown.rules).toEqual(['药品限适应症', '药品限适应症']);
+    const offered = await page.evaluate(
+      () => (window as unknown as { shownResults: { prior_visit_rea?: string }[] }).shownResults,
+    );
+    expect(
+      offered.map((r) => r.prior_visit_rea),
+      'the sidecar marks both with last visit',
+    ).toEqual(['已阅知，确认继续', '已阅知，确认继续']);
+    expect((await panel(page)).button).toBe('全部确认继续执行（2 条仅需确认）A');
+    expect(await page.locator('prealert-reminder li.card .prior-visit:visible').count()).toBe(0);
+    await page.keyboard.press('F8');
+    await page.keyboard.press('a');
+    await feedbackSettled(page);
+    const recorded = await taskDispositions(stack.sidecar.url, taskId);
+    expect(Object.values(recorded)).toEqual([
+      expect.objectContaining({ dspo_way: '1', dspo_way_rea: '已阅知，确认继续' }),
+      expect.objectContaining({ dspo_way: '1', dspo_way_rea: '已阅知，确认继续' }),
+    ]);
+    expect((await panel(page)).progress).toBe('已处理 2/2');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it("opens the next warning with last visit's reason when the doctor submits the one before, and stops at Esc", async () => {
     const page = await stack.context.newPage();
     await page.goto(`${stack.demo.url}/embed.html`);

@@ -16,7 +16,8 @@ export interface ConfirmAllPlan {
 
 export function planConfirmAll(open: readonly WarningCard[]): ConfirmAllPlan {
   const plan: ConfirmAllPlan = { confirm: [], prefill: [] };
-  // The card's own 沿用上次理由 button decides, so 全部确认 offers last visit's reason exactly where the card does.
+  // The card's own 沿用上次理由 button decides, so 全部确认 offers last visit's reason exactly where the card does. A
+  // last-visit reason that is the widget's own confirm wording never reaches a card (result-intake): it is no reason.
   for (const card of open) (card.reuseButton.hidden ? plan.confirm : plan.prefill).push(card);
   return plan;
 }

@@ -19,7 +19,9 @@ export const DEFAULT_REASONS: readonly string[] = ['临床必需', '已知情同
 /** The quick-pick that means "none of these": it needs free text. */
 export const DEFAULT_OTHER_REASON = '其他';
 
-export const formatAmount = (amount: number): string => `¥${amount.toFixed(2)}`;
+/** '' for an amount the answer did not carry (a result shortened to fit: NaN after result-intake), never ¥NaN. */
+export const formatAmount = (amount: number | undefined): string =>
+  typeof amount === 'number' && Number.isFinite(amount) ? `¥${amount.toFixed(2)}` : '';
 
 /** Why the sidecar gave no usable answer, as the doctor reads it. */
 export const FAILURE_LABELS: Readonly<Record<FailureReason, string>> = {

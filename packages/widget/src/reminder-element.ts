@@ -7,6 +7,7 @@ import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
 import { type LineDay, requestLineDays } from './line-dates';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
+import { takeResults } from './result-intake';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
 import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
 import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
@@ -52,7 +53,10 @@ const ElementBase: typeof HTMLElement =
   typeof HTMLElement === 'undefined' ? (class {} as unknown as typeof HTMLElement) : HTMLElement;
 
 const severityOrder = (a: JudgeResultDto, b: JudgeResultDto): number =>
-  Number(a.sev_deg) - Number(b.sev_deg) || b.vola_amt - a.vola_amt;
+  Number(a.sev_deg) - Number(b.sev_deg) || amountForOrder(b) - amountForOrder(a);
+
+/** A result shortened to fit carries no amount (NaN after result-intake): it sorts as ¥0, after those that do. */
+const amountForOrder = (result: JudgeResultDto): number => (Number.isFinite(result.vola_amt) ? result.vola_amt : 0);
 
 function splitList(value: string | null): string[] | undefined {
   if (value === null) return undefined;
@@ -237,7 +241,9 @@ export class PrealertReminderElement extends ElementBase {
    * 3101 and `taskId` to the results' task_id, never to an earlier call's: the next patient's 3103 must not go out
    * with the last one's warn_type.
    */
-  show(results: readonly JudgeResultDto[], options: ShowOptions = {}): void {
+  show(given: readonly JudgeResultDto[], options: ShowOptions = {}): void {
+    // A result cut to fit the caller (skeleton, bare) lacks fields the cards read: made whole here, not per card.
+    const results = takeResults(given, [...new Set([this.confirmReason, DEFAULT_CONFIRM_REASON])]);
     // Before anything changes: a warning answered now and open again after this analysis is news to announce.
     const answeredBefore = new Set(this.results.filter((r) => this.isAnswered(r.jr_id)).map((r) => r.jr_id));
     this.infno = options.infno ?? '3101';

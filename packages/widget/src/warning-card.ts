@@ -419,7 +419,8 @@ export class WarningCard {
         parts.push(...this.lineEntry(one, seen, nameIn, lineNumber));
       }
     });
-    if (lines.length === 0) parts.push('—');
+    // No detail rows (a result shortened to fit has none): no 医嘱 line, rather than one saying no line is involved.
+    this.lines.hidden = lines.length === 0;
     setChildren(this.lines, parts);
   }
 

@@ -1,0 +1,185 @@
+/**
+ * Results the sidecar shortened to fit a caller's buffer (review-session F4): `skeleton()` (jr_id, rule_id, rule_name,
+ * vola_cont, sev_deg, wf_impact) and `bare()` (jr_id, vola_cont, sev_deg, wf_impact) carry no vola_amt, no detail
+ * rows, no patn_id / mdtrt_id. Given to <prealert-reminder>.show() on the demo's host page in real headless Chromium,
+ * every one gets its card and is answered by keyboard, and the real sidecar (its SQLite file, loopback HTTP) records
+ * each 3103. The shortened answers are the real sidecar's own, cut by X-Out-Capacity, on real national codes.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogueItem, DemoPatient } from '../examples/web-his/public/demo-data.js';
+import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
+import { bare, skeleton } from '../sidecar/src/national/capacity-fit';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { taskDispositions } from './support/task-dispositions';
+
+let stack: DemoStack;
+
+beforeAll(async () => {
+  stack = await startDemoStack('shortened-results');
+}, 120_000);
+
+afterAll(() => stack?.stop());
+
+const drug = (code: string, name: string, price: number): CatalogueItem => ({
+  code,
+  name,
+  kind: 'drug',
+  hilistType: '101',
+  chrgType: '09',
+  spec: '',
+  unit: '盒',
+  price,
+  note: '',
+});
+
+// A woman with a cold: three 药品限适应症 confirmations and one 药品区分性别使用 (他达拉非, male only) that needs a reason.
+const patient: DemoPatient = {
+  id: 'SHORTENED',
+  name: '测女',
+  gend: '2',
+  brdy: '1990-05-12',
+  visit: 'outpatient',
+  deptCode: 'A01',
+  deptName: '内科门诊',
+  diagnosis: { code: 'J06.900', name: '急性上呼吸道感染' },
+};
+const items = [
+  drug('XA10BJA085B002010106474', '艾塞那肽注射液', 380),
+  drug('XC09CAA284A001010100553', '阿利沙坦酯片', 30),
+  drug('XJ01DDL014B001010100609', '注射用拉氧头孢钠', 25),
+  drug('XG04BET001A001010100299', '他达拉非片', 60),
+];
+
+type Result = Record<string, unknown> & { jr_id: string; wf_impact: string };
+type Answer = { infcode: number; output: { result: Result[]; truncated?: boolean } };
+
+/** The shim's route with the caller's buffer declared: the sidecar fits its answer into `capacity` bytes. */
+async function analyse3101(taskId: string, capacity?: number): Promise<Answer> {
+  const input = buildAnalysisInput({
+    patient,
+    visit: 'outpatient',
+    orders: items.map((item, i) => ({ rxId: `RX-${taskId}-${i + 1}`, item, cnt: 1 })),
+    taskId,
+    now: new Date(),
+  });
+  const response = await fetch(`${stack.sidecar.url}/v1/yb/3101`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(capacity === undefined ? {} : { 'x-out-capacity': String(capacity) }),
+    },
+    body: JSON.stringify(input),
+  });
+  const answer = (await response.json()) as Answer;
+  expect(answer.infcode).toBe(0);
+  return answer;
+}
+
+/** The bytes the answer takes with every result shortened by `shorten`, and some room for the envelope's times. */
+function capacityFor(answer: Answer, shorten: (r: never) => unknown): number {
+  const shortened = answer.output.result.map((r) => shorten(r as never));
+  return (
+    Buffer.byteLength(JSON.stringify({ ...answer, output: { ...answer.output, result: shortened, truncated: true } })) +
+    8
+  );
+}
+
+const cards = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelector('prealert-reminder')!.shadowRoot!.querySelectorAll('li.card')].map((card) => ({
+      jrId: (card as HTMLElement).dataset.jrId ?? '',
+      content: card.querySelector('.content')?.textContent ?? '',
+      amount: card.querySelector('.amount')?.textContent ?? '',
+      linesShown: !(card.querySelector('.lines') as HTMLElement).hidden,
+    })),
+  );
+
+async function showAndAnswer(level: 'skeleton' | 'bare'): Promise<void> {
+  const full = await analyse3101(`T-SHORT-${level}-FULL`);
+  expect(full.output.result.map((r) => r.wf_impact).sort()).toEqual(['confirm', 'confirm', 'confirm', 'reason']);
+  const taskId = `T-SHORT-${level}`;
+  const cut = await analyse3101(taskId, capacityFor(full, level === 'skeleton' ? skeleton : bare));
+  const results = cut.output.result;
+  // The sidecar did shorten every result this far: no amount, no detail rows, no encounter.
+  expect(cut.output.truncated).toBe(true);
+  expect(results).toHaveLength(4);
+  for (const result of results) {
+    expect(Object.keys(result).sort()).toEqual(
+      level === 'skeleton'
+        ? ['jr_id', 'rule_id', 'rule_name', 'sev_deg', 'vola_cont', 'wf_impact']
+        : ['jr_id', 'sev_deg', 'vola_cont', 'wf_impact'],
+    );
+  }
+
+  const page = await stack.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${stack.demo.url}/embed.html`);
+  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+  // As the README's integration does: the raw answer, straight into show(); then once more with a null among them
+  // (nothing to show or answer), which is left out alone.
+  const thrown = await page.evaluate(
+    ({ results, taskId }) => {
+      const el = document.querySelector('prealert-reminder') as HTMLElement & {
+        show(results: readonly unknown[], options: Record<string, unknown>): void;
+      };
+      const errors: string[] = [];
+      for (const given of [results, [...results, null]]) {
+        try {
+          el.show(given, { infno: '3101', taskId, truncated: true });
+        } catch (error) {
+          errors.push(String(error));
+        }
+      }
+      return errors;
+    },
+    { results, taskId },
+  );
+  expect(thrown).toEqual([]);
+  const shown = await cards(page);
+  expect(shown.map((card) => card.jrId).sort()).toEqual(results.map((r) => r.jr_id).sort());
+  for (const card of shown) {
+    expect(card.content).toBe(results.find((r) => r.jr_id === card.jrId)?.vola_cont);
+    expect(card.amount, 'no amount in the answer, none made up').toBe('');
+    expect(card.linesShown, 'no detail rows: no 医嘱 line saying none is involved').toBe(false);
+  }
+
+  // The doctor answers all four by keyboard: 全部确认 the three confirmations, then the reason one with C, text, Enter.
+  await page.keyboard.press('F8');
+  await page.keyboard.press('a');
+  const reasonJr = results.find((r) => r.wf_impact === 'reason')!.jr_id;
+  const reasonCard = page.locator(`prealert-reminder li.card[data-jr-id="${reasonJr}"]`);
+  await reasonCard.focus();
+  await page.keyboard.press('c');
+  await reasonCard.locator('input.reason-text').focus();
+  await page.keyboard.insertText('已会诊确认');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(
+    () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
+    null,
+    { timeout: 10_000 },
+  );
+  const recorded = await taskDispositions(stack.sidecar.url, taskId);
+  for (const result of results) {
+    expect(recorded[result.jr_id], `3103 for ${result.vola_cont}`).toEqual(
+      expect.objectContaining({
+        dspo_way: '1',
+        dspo_way_rea: result.wf_impact === 'reason' ? '已会诊确认' : '已阅知，确认继续',
+      }),
+    );
+  }
+  expect(await page.locator('prealert-reminder .progress').textContent()).toBe('已处理 4/4');
+  expect(errors).toEqual([]);
+  await page.close();
+}
+
+describe('results the sidecar shortened to fit, in the widget', () => {
+  it('shows every skeleton result as a card with no amount and no line list, and the doctor answers each', async () => {
+    await showAndAnswer('skeleton');
+  }, 90_000);
+
+  it('does the same for bare results (no rule either)', async () => {
+    await showAndAnswer('bare');
+  }, 90_000);
+});
