@@ -84,8 +84,8 @@ describe('fitToCapacity', () => {
   });
 
   it('keeps every jr_id as a skeleton down to where they cannot all fit', () => {
-    // 5 skeletons (jr_id, severity, impact, head of the text) plus the envelope: about 700 bytes of UTF-8.
-    const parsed = JSON.parse(fitToCapacity(envelope(), 'utf-8', 720));
+    // 5 skeletons (jr_id, severity, impact, amount, head of the text) plus the envelope: about 760 bytes of UTF-8.
+    const parsed = JSON.parse(fitToCapacity(envelope(), 'utf-8', 790));
     expect(parsed.infcode).toBe(0);
     expect(parsed.output.result.map((r: { jr_id: string }) => r.jr_id)).toEqual([
       'jr-1',
@@ -173,5 +173,58 @@ describe('fitToCapacity', () => {
   it('answers the tiny failure when not even an empty message fits', () => {
     expect(fitToCapacity(failure(), 'utf-8', 60)).toBe(TINY_ERROR_ENVELOPE);
     expect(JSON.parse(TINY_ERROR_ENVELOPE).infcode).toBe(-1);
+  });
+
+  it('shortens the one result too big for the buffer and keeps the small ones whole (review-session F1)', () => {
+    const huge = {
+      ...result(9, '2'),
+      judge_result_detail_dtos: Array.from({ length: 400 }, (_, k) => ({
+        ...result(9, '2').judge_result_detail_dtos[0]!,
+        jrd_id: `jrd-9-${k}`,
+        rx_id: `rx-9-${k}`,
+      })),
+    };
+    const small = [result(1, '3'), result(2, '1'), result(3, '2')];
+    const e = { ...envelope(), output: { result: [small[0]!, huge, small[1]!, small[2]!] } };
+    const wholeSmall = small.map((r) => encodedLength(JSON.stringify(r), 'gb18030')).reduce((a, b) => a + b, 0);
+    // Room for the small ones whole and the huge one's skeleton, far from room for its rows.
+    const parsed = JSON.parse(fitToCapacity(e, 'gb18030', wholeSmall + 1_000));
+    expect(parsed.infcode).toBe(0);
+    expect(parsed.output.truncated).toBe(true);
+    const [a, shortened, b, c] = parsed.output.result;
+    expect([a, b, c]).toEqual(small);
+    expect(shortened.jr_id).toBe('jr-9');
+    expect(shortened.vola_amt).toBe(10);
+    expect(shortened.judge_result_detail_dtos?.length ?? 0).toBeLessThan(400);
+  });
+
+  it('keeps the amount and the decision fields in every shortened form, down to dropping (review-session F5)', () => {
+    const decided = () => ({
+      ...envelope(),
+      output: {
+        result: envelope().output.result.map((r, i) =>
+          i % 2 === 0
+            ? { ...r, dspo_way: '1', dspo_way_rea: '患者为男性变性术后，临床需要', prior_dspo: true }
+            : { ...r, prior_visit_rea: '已核实病情，临床需要', prior_visit_date: '2026-11-24' },
+        ),
+      },
+    });
+    const full = encodedLength(JSON.stringify(decided()), 'utf-8');
+    let shortened = 0;
+    for (let capacity = full - 1; capacity > 300; capacity -= 37) {
+      const parsed = JSON.parse(fitToCapacity(decided(), 'utf-8', capacity));
+      if (parsed.infcode !== 0) continue;
+      for (const r of parsed.output.result) {
+        const i = Number(r.jr_id.slice(3)) - 1;
+        const wanted =
+          i % 2 === 0
+            ? { dspo_way: '1', dspo_way_rea: '患者为男性变性术后，临床需要', prior_dspo: true }
+            : { prior_visit_rea: '已核实病情，临床需要', prior_visit_date: '2026-11-24' };
+        expect(r, `capacity ${capacity}`).toMatchObject({ ...wanted, vola_amt: 10 });
+        if (r.rule_name === undefined) shortened++;
+      }
+    }
+    // The loop went down to the barest form (no rule_name) and found the fields there too.
+    expect(shortened).toBeGreaterThan(0);
   });
 });

@@ -5,13 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
-import { analysisEnvelope } from './fixtures/his-requests';
-import { longStayDischarge } from './fixtures/long-stay';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { longStayDischarge, mixedDischarge } from './fixtures/long-stay';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
 type Row = { rx_id: string; vola_item_type: string; same_item_rows?: number };
-type Result = { jr_id: string; rule_id: string; judge_result_detail_dtos?: Row[] };
+type Result = { jr_id: string; rule_id: string; vola_amt?: number; judge_result_detail_dtos?: Row[] } & Record<
+  string,
+  unknown
+>;
 
 let bounded: SidecarServer;
 let unbounded: SidecarServer;
@@ -110,5 +113,66 @@ describe('the output bound over HTTP', () => {
     // Only the response serial and times differ between two sidecars: the output is the same text.
     const outputOf = (raw: Buffer) => raw.toString('utf8').replace(/^.*?"output":/, '');
     expect(outputOf(withBound.raw)).toBe(outputOf(without.raw));
+  });
+});
+
+describe('one item flagged on hundreds of lines (review-session F1, F5)', () => {
+  for (const drugLines of [380, 600]) {
+    it(`shortens only that result of a ${drugLines}-line item; the 8 one-line results go out whole`, async () => {
+      // The same task id on both sidecars: the results (task_id included) are then the same text.
+      const taskId = `T-MIX-${drugLines}`;
+      const full = outputText((await callOverHttp(unbounded, mixedDischarge(drugLines, taskId))).raw);
+      const fullResults = full.parsed.output.result as unknown as Result[];
+      expect(fullResults).toHaveLength(9);
+      const huge = fullResults.find((r) => rows(r).length >= drugLines)!;
+      expect(JSON.stringify(huge).length).toBeGreaterThan(40_000);
+
+      const fitted = outputText((await callOverHttp(bounded, mixedDischarge(drugLines, taskId))).raw);
+      expect(fitted.parsed.infcode).toBe(0);
+      expect(fitted.parsed.output.truncated).toBe(true);
+      expect(fitted.output.length).toBeLessThanOrEqual(40_000);
+      const fittedResults = fitted.parsed.output.result as unknown as Result[];
+      expect(fittedResults.map((r) => r.jr_id)).toEqual(fullResults.map((r) => r.jr_id));
+      for (const r of fullResults) {
+        const answered = fittedResults.find((f) => f.jr_id === r.jr_id)!;
+        if (r.jr_id === huge.jr_id) {
+          // Alone over the bound: shortened, still with its amount and what the 3103 needs.
+          expect(answered).toMatchObject({ vola_amt: huge.vola_amt, sev_deg: huge.sev_deg, wf_impact: huge.wf_impact });
+          expect(JSON.stringify(answered).length).toBeLessThan(JSON.stringify(huge).length);
+        } else {
+          // Every field, every 违规项 row with its ids and amount, as without the bound.
+          expect(answered).toEqual(r);
+          expect(rows(answered).filter((d) => d.vola_item_type === '1')).toHaveLength(1);
+        }
+      }
+    });
+  }
+
+  it('keeps a continued warning settled in every shortened form: a re-sent stay is not asked again', async () => {
+    const first = await callOverHttp(bounded, mixedDischarge(380, 'T-MIX-D1'));
+    const jrIds = first.body.output.result!.map((r) => r.jr_id);
+    expect(jrIds).toHaveLength(9);
+    const reason = '患者为男性变性术后，临床需要';
+    const decided = await callOverHttp(
+      bounded,
+      feedbackEnvelope(
+        jrIds.map((jrId) => ({ jrId, way: '1' as const, reason })),
+        '2',
+      ),
+    );
+    expect(decided.body.infcode).toBe(0);
+
+    const again = outputText((await callOverHttp(bounded, mixedDischarge(380, 'T-MIX-D2'))).raw);
+    expect(again.parsed.infcode).toBe(0);
+    expect(again.parsed.output.truncated).toBe(true);
+    expect(again.output.length).toBeLessThanOrEqual(40_000);
+    const results = again.parsed.output.result as unknown as Result[];
+    expect(results.map((r) => r.jr_id).sort()).toEqual([...jrIds].sort());
+    // The huge result is down to its skeleton (no detail rows): the decision must survive even that form.
+    expect(results.some((r) => r.judge_result_detail_dtos === undefined)).toBe(true);
+    for (const r of results) {
+      expect(r, r.jr_id).toMatchObject({ dspo_way: '1', dspo_way_rea: reason, prior_dspo: true });
+      expect(typeof r.vola_amt, r.jr_id).toBe('number');
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { JudgeResultDto, ResponseEnvelope } from '@prealert/core';
 import { encodedLength } from './body-charset';
 import { envelopeText, spliceResults } from './envelope-text';
+import type { AnsweredResult } from './national-service';
 
 /** The reply to a call without warnings when not even its empty result list fits: still true, pure ASCII. */
 export const TINY_ENVELOPE = '{"infcode":0,"err_msg":"","output":{"result":[],"truncated":true}}';
@@ -8,8 +9,26 @@ export const TINY_ENVELOPE = '{"infcode":0,"err_msg":"","output":{"result":[],"t
 /** The reply to a failed call when not even its envelope with an empty err_msg fits: still a failure, pure ASCII. */
 export const TINY_ERROR_ENVELOPE = '{"infcode":-1,"err_msg":"","output":{}}';
 
-/** What every shortening keeps: the 3103 needs jr_id, dropping decides by wf_impact and sev_deg. */
-type ShortResult = Pick<JudgeResultDto, 'jr_id' | 'rule_id' | 'rule_name' | 'vola_cont' | 'sev_deg' | 'wf_impact'>;
+/**
+ * What every shortening keeps: the 3103 needs jr_id, dropping decides by wf_impact and sev_deg; a decision already
+ * taken (dspo_way, dspo_way_rea, prior_dspo) or offered from an earlier visit (prior_visit_rea, prior_visit_date)
+ * must not come back as a new question, and a HIS adds up vola_amt.
+ */
+type ShortResult = Pick<
+  AnsweredResult,
+  | 'jr_id'
+  | 'rule_id'
+  | 'rule_name'
+  | 'vola_cont'
+  | 'sev_deg'
+  | 'wf_impact'
+  | 'vola_amt'
+  | 'dspo_way'
+  | 'dspo_way_rea'
+  | 'prior_dspo'
+  | 'prior_visit_rea'
+  | 'prior_visit_date'
+>;
 
 export type Envelope = ResponseEnvelope<{ result?: JudgeResultDto[]; truncated?: boolean; [key: string]: unknown }>;
 
@@ -34,10 +53,11 @@ export function fitToCapacity(
 
 /**
  * Serialises `envelope` so that it fits `capacity` bytes once encoded in `charset` (the native shim's caller-owned
- * buffer). Every result is shortened step by step (basis text and 涉及项 lines, then the detail ids, then a skeleton:
- * jr_id, rule, severity, impact, a short text; then only jr_id, severity, impact and the text's head) so that all
- * jr_ids survive for the 3103; only then are whole results dropped, weakest impact first (block last), then lowest
- * severity. When not even one fits that way, or a `block` one would have to go, the answer is a failure naming the
+ * buffer). Results are shortened step by step (basis text and 涉及项 lines, then the detail ids, then a skeleton:
+ * jr_id, rule, severity, impact, a short text; then only jr_id, severity, impact and the text's head; every form keeps
+ * vola_amt and the decision fields), the largest first and only as far as needed, so that all jr_ids survive for the
+ * 3103 and small results stay whole; only then are whole results dropped, weakest impact first (block last), then
+ * lowest severity. When not even one fits that way, or a `block` one would have to go, the answer is a failure naming the
  * buffer size needed: a success with an empty or block-less list would read as "no reminders" / "continue".
  */
 export function fitAnswer(
@@ -63,7 +83,10 @@ export interface FitRule {
   /** The size of the whole answer's text, in the unit of `capacity`; the sum of its parts' sizes. */
   size: (text: string) => number;
   capacity: number;
-  /** Shortenings tried in turn on every result; the last one's results are dropped by priority when still too big. */
+  /**
+   * Shortenings, gentlest first: each is taken on the largest results until the answer fits, the next one only when
+   * it was taken on all; at the last one results are dropped by priority when still too big.
+   */
   ladder: readonly ((r: JudgeResultDto) => ShortenedResult)[];
   /** The failure answered when not one result fits (or a block one would be dropped): the size needed in full. */
   refusal: (count: number, needed: number) => Envelope;
@@ -86,29 +109,77 @@ export function fitWithin(envelope: Envelope, resultJson: readonly string[] | un
     return { text: baseSize <= capacity ? base : TINY_ENVELOPE, kept: [] };
   }
   const comma = size(',');
-  const last = rule.ladder[rule.ladder.length - 1];
-  let smallestTotal = Number.POSITIVE_INFINITY;
-  for (const shorten of rule.ladder) {
-    const shortened = results.map(shorten);
-    const json = shortened.map((r) => JSON.stringify(r));
-    const sizes = json.map(size);
-    const total = baseSize + sizes.reduce((a, b) => a + b, 0) + comma * (sizes.length - 1);
-    smallestTotal = total;
-    if (total <= capacity) return { text: spliceResults(base, json), kept: results.map((_, i) => i) };
-    if (shorten !== last) continue;
-    const kept = keptByPriority(shortened, sizes, capacity - baseSize, comma);
-    if (kept.length > 0) {
-      return {
-        text: spliceResults(
-          base,
-          kept.map((i) => json[i]!),
-        ),
-        kept,
-      };
+  // Each result moves down the ladder on its own (level -1 = whole): a step is applied to the largest results
+  // first and only until the answer fits, so one huge result does not decide for all (review-session F1).
+  const forms = results.map((r, i) => new Map<number, string>([[-1, resultJson?.[i] ?? JSON.stringify(r)]]));
+  const formOf = (i: number, level: number) => {
+    let json = forms[i]!.get(level);
+    if (json === undefined) {
+      json = JSON.stringify(rule.ladder[level]!(results[i]!));
+      forms[i]!.set(level, json);
+    }
+    return json;
+  };
+  const level = results.map(() => -1);
+  const sizes = results.map((_, i) => size(formOf(i, -1)));
+  const wholeSizes = [...sizes];
+  let total = baseSize + sizes.reduce((a, b) => a + b, 0) + comma * (sizes.length - 1);
+  const moveTo = (i: number, to: number) => {
+    const next = size(formOf(i, to));
+    total += next - sizes[i]!;
+    sizes[i] = next;
+    level[i] = to;
+  };
+  // A harsher step on any result only once the gentler one on every result was not enough.
+  for (let step = 0; step < rule.ladder.length && total > capacity; step++) {
+    const largestFirst = results.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+    for (const i of largestFirst) {
+      moveTo(i, step);
+      if (total <= capacity) break;
     }
   }
+  // The step that fitted was taken on results that did not need it (a small result can precede the huge one
+  // still to be shortened): the room left gives them back their gentlest form that fits, smallest first.
+  const giveBack = (indices: readonly number[], room: number) => {
+    const smallestFirst = [...indices].sort((a, b) => wholeSizes[a]! - wholeSizes[b]! || a - b);
+    for (const i of smallestFirst) {
+      for (let gentler = -1; gentler < level[i]!; gentler++) {
+        const grows = size(formOf(i, gentler)) - sizes[i]!;
+        if (grows > room) continue;
+        room -= grows;
+        moveTo(i, gentler);
+        break;
+      }
+    }
+  };
+  if (total <= capacity) {
+    giveBack(
+      results.map((_, i) => i),
+      capacity - total,
+    );
+    return {
+      text: spliceResults(
+        base,
+        results.map((_, i) => formOf(i, level[i]!)),
+      ),
+      kept: results.map((_, i) => i),
+    };
+  }
+  // Every result is at the last step: whole results are dropped by priority.
+  const kept = keptByPriority(results, sizes, capacity - baseSize, comma);
+  if (kept.length > 0) {
+    const keptTotal = baseSize + kept.reduce((sum, i) => sum + sizes[i]!, 0) + comma * (kept.length - 1);
+    giveBack(kept, capacity - keptTotal);
+    return {
+      text: spliceResults(
+        base,
+        kept.map((i) => formOf(i, level[i]!)),
+      ),
+      kept,
+    };
+  }
   return {
-    text: fitError(rule.refusal(results.length, smallestTotal), size, capacity),
+    text: fitError(rule.refusal(results.length, total), size, capacity),
     kept: [],
     refused: true,
   };
@@ -208,7 +279,7 @@ export function shortenHard(r: JudgeResultDto): JudgeResultDto {
  * What the doctor and the 3103 cannot do without: the jr_id to answer, which rule, how severe, what continuing needs,
  * and the head of the message (usually 【drug】 and what is wrong). Fields a national client expects may be missing.
  */
-export function skeleton(r: JudgeResultDto): ShortResult {
+export function skeleton(r: AnsweredResult): ShortenedResult {
   return {
     jr_id: r.jr_id,
     rule_id: r.rule_id,
@@ -216,12 +287,34 @@ export function skeleton(r: JudgeResultDto): ShortResult {
     vola_cont: clip(r.vola_cont, 16),
     sev_deg: r.sev_deg,
     wf_impact: r.wf_impact,
+    ...keptInEveryForm(r),
   };
 }
 
 /** The last resort before dropping: what the 3103 needs (jr_id) and what the doctor reads first, 【drug】 and rule. */
-export function bare(r: JudgeResultDto): Partial<ShortResult> & Pick<ShortResult, 'jr_id' | 'sev_deg' | 'wf_impact'> {
-  return { jr_id: r.jr_id, vola_cont: clip(r.vola_cont, 12), sev_deg: r.sev_deg, wf_impact: r.wf_impact };
+export function bare(r: AnsweredResult): ShortenedResult {
+  return {
+    jr_id: r.jr_id,
+    vola_cont: clip(r.vola_cont, 12),
+    sev_deg: r.sev_deg,
+    wf_impact: r.wf_impact,
+    ...keptInEveryForm(r),
+  };
+}
+
+/**
+ * The amount and the decision fields, as the result has them (the decision ones only when set): a continued warning
+ * shortened without them would be asked again, and a HIS that answers open warnings itself would overwrite the
+ * doctor's reason (review-session F5). Reasons are kept whole: a clipped one would be sent back as the reason.
+ */
+function keptInEveryForm(r: AnsweredResult): Partial<ShortResult> {
+  const kept: Partial<ShortResult> = { vola_amt: r.vola_amt };
+  if (r.dspo_way !== undefined) kept.dspo_way = r.dspo_way;
+  if (r.dspo_way_rea !== undefined) kept.dspo_way_rea = r.dspo_way_rea;
+  if (r.prior_dspo !== undefined) kept.prior_dspo = r.prior_dspo;
+  if (r.prior_visit_rea !== undefined) kept.prior_visit_rea = r.prior_visit_rea;
+  if (r.prior_visit_date !== undefined) kept.prior_visit_date = r.prior_visit_date;
+  return kept;
 }
 
 const SHORTENINGS: readonly ((r: JudgeResultDto) => ShortenedResult)[] = [shortenLightly, shortenHard, skeleton, bare];

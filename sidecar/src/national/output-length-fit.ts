@@ -26,8 +26,9 @@ export interface CollapsedRowFields {
  * stay's discharge 3102 carries one result per rule and item with a detail row per flagged day: the detail rows are
  * shortened first, so that every result and every 违规项 row stay while they can — 涉及项 rows of one item collapsed
  * into one (`same_item_rows`), then the rows' copies of the result's patn_id and mdtrt_id left out, then the 涉及项
- * rows, then the 违规项 rows' jrd_id — and only then the shim's ladder (texts, skeleton, dropping by priority). The answer
- * is marked `output.truncated`. `itemOf` names the item (hilist_code) of a line, asked only when shortening.
+ * rows, then the 违规项 rows' jrd_id — and only then the shim's ladder (texts, skeleton, dropping by priority). Each
+ * step is taken on the largest results only until the answer fits, so one item flagged on hundreds of lines is
+ * shortened alone and the other results go out whole (fitWithin). The answer is marked `output.truncated`. `itemOf` names the item (hilist_code) of a line, asked only when shortening.
  */
 export function fitOutputLength(
   envelope: Envelope,
