@@ -9,6 +9,7 @@ import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../src/store/database';
 import { analysisEnvelope } from './fixtures/his-requests';
 import { type FakeGateway, startFakeGateway } from './helpers/fake-gateway';
 import { CLI, post, type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
@@ -82,7 +83,11 @@ describe('the build a workstation runs', () => {
     for (const flag of ['--version', '-V']) {
       const run = await runCli([flag]);
       expect(run.code).toBe(0);
-      expect(run.out.trim()).toMatch(BUILD);
+      // The build alone on the first line (scripts read it); the records schema the build writes on the second.
+      const [first, second, ...rest] = run.out.trim().split('\n');
+      expect(first).toMatch(BUILD);
+      expect(second).toBe(`records schema ${SCHEMA_VERSION}`);
+      expect(rest).toEqual([]);
     }
     // A command's own --version (the library version of `bundle build`) stays the command's.
     const build = await runCli(['bundle', 'build', '--version', 'v-x']);
