@@ -1,4 +1,5 @@
 import { type AnalysisInput, civilFromDays, type JudgeResultDto, parseLocalMinutes } from '@prealert/core';
+import { flaggedRxIds } from './flagged-lines';
 
 /** The task row's line_dates as stored: JSON {rx_id: "yyyy-MM-dd"}. */
 export type LineDates = string;
@@ -23,11 +24,7 @@ function dayText(raw: unknown): string | undefined {
  * without results (most of them).
  */
 export function lineDatesOf(input: AnalysisInput, results: readonly JudgeResultDto[]): LineDates | undefined {
-  if (results.length === 0) return undefined;
-  const wanted = new Set<string>();
-  for (const result of results) {
-    for (const detail of result.judge_result_detail_dtos ?? []) if (detail.rx_id) wanted.add(detail.rx_id);
-  }
+  const wanted = flaggedRxIds(results);
   if (wanted.size === 0) return undefined;
   const byRxId: Record<string, string> = {};
   let any = false;

@@ -1,6 +1,7 @@
 import type { AnalysisInput, JudgeResultDto } from '@prealert/core';
 import { maskIdNumbers } from '../logging';
 import { maskPatientNames, patientNamesOf } from '../upstream/patient-names';
+import { flaggedRxIds } from './flagged-lines';
 
 /**
  * The task row's line_names as stored: JSON {rx_id: name}. Made as text where the names are found, so the record
@@ -18,11 +19,7 @@ export type LineNames = string;
  * for an answer without results (most of them).
  */
 export function lineNamesOf(input: AnalysisInput, results: readonly JudgeResultDto[]): LineNames | undefined {
-  if (results.length === 0) return undefined;
-  const wanted = new Set<string>();
-  for (const result of results) {
-    for (const detail of result.judge_result_detail_dtos ?? []) if (detail.rx_id) wanted.add(detail.rx_id);
-  }
+  const wanted = flaggedRxIds(results);
   if (wanted.size === 0) return undefined;
   const names: [string, string][] = [];
   for (const patient of input.data.patient_dtos) {
