@@ -268,11 +268,15 @@ describe('fail-open', () => {
       sidecar.child.kill('SIGSTOP');
       let timedOut: AnalyzeResult;
       let queuedFeedback: Awaited<ReturnType<PrealertClient['feedback']>>;
+      let queuedWhileFrozen: number;
       try {
         timedOut = await hungClient.analyze(demoRequest('HUNG-1'));
         queuedFeedback = await hungClient.decide(warm, [
           { jrId: sex.jr_id, disposition: 'continue', reason: '已知情同意' },
         ]);
+        // Counted while the sidecar is still frozen: once it answers, the client's own resend timer (2 s after this
+        // second failure) may deliver the 3103 before the test asks, as it did once in a loaded CI run.
+        queuedWhileFrozen = hungClient.queuedFeedback;
       } finally {
         sidecar.child.kill('SIGCONT');
       }
@@ -280,9 +284,10 @@ describe('fail-open', () => {
       expect(timedOut.elapsedMs).toBeGreaterThanOrEqual(295);
       expect(timedOut.elapsedMs).toBeLessThan(600);
       expect(queuedFeedback).toMatchObject({ status: 'fail_open', queued: true });
-      expect(hungClient.queuedFeedback).toBe(1);
+      expect(queuedWhileFrozen).toBe(1);
 
-      expect(await hungClient.flushFeedback()).toBe(1);
+      // Delivered by the flush, or by the resend timer just before it: either way once, and recorded.
+      await hungClient.flushFeedback();
       expect(hungClient.queuedFeedback).toBe(0);
       const { dispositions } = await task('HUNG-0');
       expect(dispositions[sex.jr_id]).toMatchObject({ dspo_way: '1', dspo_way_rea: '已知情同意' });
