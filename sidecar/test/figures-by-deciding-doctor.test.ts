@@ -17,7 +17,7 @@ import type { SidecarServer } from '../src/server';
 import { ComplianceFigures, type StatsReport } from '../src/stats/compliance-figures';
 import { addDays, shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
-import { DATABASE_FILE_NAME, SCHEMA_VERSION } from '../src/store/database';
+import { DATABASE_FILE_NAME, MIGRATIONS, SCHEMA_VERSION } from '../src/store/database';
 import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { feedbackEnvelope } from './fixtures/his-requests';
 import { oldSchemaDatabase } from './helpers/old-schema-database';
@@ -178,7 +178,11 @@ describe('the decider columns (dispositions.decider_code, decider_name)', () => 
     const dir = tempDataDir();
     // The install's secret, as the sidecar that wrote the old database left it beside it.
     fs.writeFileSync(path.join(dir, SECRET_FILE_NAME), `${'ab'.repeat(32)}\n`);
-    const old = oldSchemaDatabase(dir, SCHEMA_VERSION - 1);
+    // The schema before the migration that added the decider columns (not SCHEMA_VERSION - 1: later ones came since).
+    const old = oldSchemaDatabase(
+      dir,
+      MIGRATIONS.findIndex((m) => m.includes('decider_code')),
+    );
     expect(old.prepare("SELECT 1 FROM pragma_table_info('dispositions') WHERE name = 'decider_code'").get()).toBe(
       undefined,
     );
