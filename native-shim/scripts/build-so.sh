@@ -13,7 +13,9 @@ out_dir=${1:-"$shim_dir/build/linux-$(uname -m)"}
 version=${PREALERT_VERSION:-}
 if [ -z "$version" ]; then
   version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$shim_dir/package.json" | head -n 1)
-  identity_script="$shim_dir/../scripts/build-identity.mjs"
+  # The folder above native-shim as the file system has it (pwd -P): where native-shim/ is a link, as in an example
+  # copied beside it, Node would read "native-shim/.." by the text of the path and miss the script.
+  identity_script="$(cd "$shim_dir/.." && pwd -P)/scripts/build-identity.mjs"
   if [ -f "$identity_script" ] && command -v node >/dev/null 2>&1; then
     version=$(node --input-type=module -e '
       const [script, version, dir] = process.argv.slice(1);
