@@ -11,6 +11,7 @@ export default defineConfig({
       '@prealert/core': src('./packages/core/src/index.ts'),
       // Before '@prealert/client': an alias also matches its subpaths, which would land inside index.ts.
       '@prealert/client/vanished': src('./packages/client/src/vanished.ts'),
+      '@prealert/client/read-result': src('./packages/client/src/read-result.ts'),
       '@prealert/client': src('./packages/client/src/index.ts'),
       '@prealert/widget': src('./packages/widget/src/index.ts'),
       '@prealert/rules-cache': src('./rules-cache/src/index.ts'),

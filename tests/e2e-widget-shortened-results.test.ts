@@ -189,3 +189,33 @@ describe('results the sidecar shortened to fit, in the widget', () => {
     await showAndAnswer('bare');
   }, 90_000);
 });
+
+describe('results spelled as national engines send them, in the widget', () => {
+  it('reads them as the SDK does: an amount in digits is shown, one detail row sent as an object is a line', async () => {
+    const full = await analyse3101('national', 'T-SHORT-national');
+    // The real answer, respelled as the spec tolerates: amounts as text ("380.00"), a single detail row as an object.
+    // show() once made such an amount NaN (no amount shown) and such a row none (no line), where parseAnswer read both.
+    const respelled = full.output.result.map((r) => ({
+      ...r,
+      vola_amt: (r.vola_amt as number).toFixed(2),
+      judge_result_detail_dtos: (r.judge_result_detail_dtos as Record<string, unknown>[])[0],
+    }));
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    await page.evaluate((results) => {
+      const el = document.querySelector('prealert-reminder') as HTMLElement & {
+        show(results: readonly unknown[], options: Record<string, unknown>): void;
+      };
+      el.show(results, { infno: '3101', taskId: 'T-SHORT-national' });
+    }, respelled);
+    const shown = await cards(page);
+    expect(shown).toHaveLength(full.output.result.length);
+    for (const card of shown) {
+      const result = full.output.result.find((r) => r.jr_id === card.jrId)!;
+      expect(card.amount, card.jrId).toBe(`¥${(result.vola_amt as number).toFixed(2)}`);
+      expect(card.linesShown, card.jrId).toBe(true);
+    }
+    await page.close();
+  }, 90_000);
+});

@@ -14,9 +14,10 @@ const shared: Options = { format: ['esm', 'cjs'], target: 'node20', platform: 'n
 export default defineConfig([
   {
     ...shared,
-    // `./vanished` is its own entry (subpath export): the widget bundles VanishedWarnings from it without the SDK's
-    // Node transport (undici) that the main entry pulls in. Built here with index so ESM shares one class.
-    entry: { index: 'src/index.ts', vanished: 'src/vanished.ts' },
+    // `./vanished` and `./read-result` are entries of their own (subpath exports): the widget bundles VanishedWarnings
+    // and readResult from them without the SDK's Node transport (undici) that the main entry pulls in. Built here with
+    // index so ESM shares one class.
+    entry: { index: 'src/index.ts', vanished: 'src/vanished.ts', 'read-result': 'src/read-result.ts' },
     // Declarations of index only: one rollup over both entries would move the shared types into a hashed chunk,
     // and index.d.ts would no longer stand alone.
     dts: { ...dtsResolve, entry: { index: 'src/index.ts' } },
@@ -27,6 +28,13 @@ export default defineConfig([
     ...shared,
     // vanished.d.ts on its own, self-contained too.
     entry: { vanished: 'src/vanished.ts' },
+    dts: { ...dtsResolve, only: true },
+    clean: false,
+  },
+  {
+    ...shared,
+    // read-result.d.ts likewise: one declaration build per entry, so none moves shared types into a hashed chunk.
+    entry: { 'read-result': 'src/read-result.ts' },
     dts: { ...dtsResolve, only: true },
     clean: false,
   },

@@ -15,10 +15,15 @@ export const IMPACT_LABELS: Readonly<Record<WorkflowImpact, string>> = {
   block: '不可继续执行',
 };
 
-/** Most severe first, then larger amount first: the order a doctor should read them in. */
-export function sortBySeverity(results: readonly JudgeResultDto[]): JudgeResultDto[] {
-  return [...results].sort((a, b) => Number(a.sev_deg) - Number(b.sev_deg) || b.vola_amt - a.vola_amt);
+/**
+ * Most severe first, then larger amount first: the order a doctor should read them in. A result without an amount
+ * (NaN: the answer carried none) sorts as ¥0 within its severity, as <prealert-reminder> orders its cards.
+ */
+export function sortBySeverity<Result extends JudgeResultDto>(results: readonly Result[]): Result[] {
+  return [...results].sort((a, b) => Number(a.sev_deg) - Number(b.sev_deg) || amountForOrder(b) - amountForOrder(a));
 }
+
+const amountForOrder = (result: JudgeResultDto): number => (Number.isFinite(result.vola_amt) ? result.vola_amt : 0);
 
 /** Counts per sev_deg, e.g. for a badge "明确违规 1 · 高度可疑 2". */
 export function countBySeverity(results: readonly JudgeResultDto[]): Record<'1' | '2' | '3', number> {

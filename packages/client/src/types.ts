@@ -48,11 +48,21 @@ export type PriorVisitHinted = JudgeResultDto & {
 };
 
 /**
+ * A result whose lines the answer does not list: no detail row names a 违规项 line (vola_item_type 1 with an rx_id).
+ * The sidecar shortened it to fit (`truncated`: a skeleton keeps jr_id, rule_id, rule_name, sev_deg, wf_impact,
+ * vola_amt, the decision fields and the head of vola_cont, and no rx_id or item code), or the engine listed none.
+ */
+export interface LinesOmitted {
+  /** True when the lines to change are not listed: the line helpers find nothing to mark. Absent otherwise. */
+  linesOmitted?: true;
+}
+
+/**
  * A result as `analyze()` returns it: the national fields, and prealert's extensions when the sidecar sent them
  * (`prior_dspo` with the answer already given in this encounter; `prior_visit_rea`/`prior_visit_date` from an earlier
- * visit). A national engine sends none of them; they are then absent.
+ * visit; a national engine sends none of them, they are then absent), and `linesOmitted` when its lines are not listed.
  */
-export type AnalyzedResult = PriorAnswered & PriorVisitHinted;
+export type AnalyzedResult = PriorAnswered & PriorVisitHinted & LinesOmitted;
 
 /** The header fields of the national request envelope a HIS fills once per workstation (names as NHSA spells them). */
 export interface EnvelopeDefaults {

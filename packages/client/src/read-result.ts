@@ -1,0 +1,80 @@
+import { isRecord } from './is-record';
+import type { AnalyzedResult, JudgeResultDetailDto } from './types';
+
+/*
+ * Environment-free (no Node, no DOM), as is is-record.ts: the widget bundles this same module (`@prealert/client/
+ * read-result`), so the SDK's parseAnswer and <prealert-reminder>'s show() read a 3101/3102 result by one rule.
+ */
+
+/** The spec allows a single object where it says 集合, and null for "nothing". */
+export function asArray(value: unknown): unknown[] {
+  if (value === undefined || value === null || value === '') return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A text field as national clients send it: a string, or a number some engines send for a code. */
+const text = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+
+/**
+ * An amount, a number or its digits ("58.00"). Missing, blank or unreadable is NaN, never 0: a made-up ¥0.00 would
+ * read as "costs nothing" on the card and in a HIS's sum, where NaN shows the gap (the widget prints no amount).
+ */
+export const readAmount = (value: unknown): number => {
+  if (typeof value !== 'number' && (typeof value !== 'string' || value.trim() === '')) return Number.NaN;
+  const amount = Number(value);
+  return Number.isFinite(amount) ? amount : Number.NaN;
+};
+
+function readDetail(raw: unknown): JudgeResultDetailDto | undefined {
+  if (!isRecord(raw)) return undefined;
+  return {
+    // Unknown fields stay: prealert's same_item_rows on a 涉及项 row standing for others of its item.
+    ...raw,
+    jrd_id: text(raw.jrd_id),
+    patn_id: text(raw.patn_id),
+    mdtrt_id: text(raw.mdtrt_id),
+    rx_id: text(raw.rx_id),
+    vola_item_type: text(raw.vola_item_type) === '2' ? '2' : '1',
+    vola_amt: readAmount(raw.vola_amt),
+  };
+}
+
+/**
+ * One 3101/3102 result made safe to use, however the sender shortened or spelled it; undefined without a jr_id (the
+ * warning can then be neither told apart nor answered: each caller decides what that costs). Texts missing become '',
+ * detail rows missing become none, an amount missing becomes NaN; `sev_deg` and `vola_amt_stas` sent as numbers are
+ * read as their codes, an unknown severity as 3 and an unknown amount status as 1 (正常); a missing `wf_impact` is
+ * `reason`, since national engines do not send it and the national practice is "continuing needs a reason".
+ * prealert's extensions (prior_dspo, dspo_way, prior_visit_rea …) are kept as sent.
+ */
+export function readResult(raw: unknown): AnalyzedResult | undefined {
+  if (!isRecord(raw) || typeof raw.jr_id !== 'string' || raw.jr_id === '') return undefined;
+  const severity = text(raw.sev_deg);
+  const impact = text(raw.wf_impact);
+  const details = asArray(raw.judge_result_detail_dtos)
+    .map(readDetail)
+    .filter((d): d is JudgeResultDetailDto => d !== undefined);
+  // A result read before (the SDK's, given to the widget) is judged again by its rows, not by its old mark.
+  const { linesOmitted: _earlier, ...sent } = raw;
+  const result: AnalyzedResult = {
+    ...(sent as Partial<AnalyzedResult>),
+    jr_id: raw.jr_id,
+    rule_id: text(raw.rule_id),
+    rule_name: text(raw.rule_name),
+    vola_cont: text(raw.vola_cont),
+    patn_id: text(raw.patn_id),
+    mdtrt_id: text(raw.mdtrt_id),
+    judge_result_detail_dtos: details,
+    vola_amt: readAmount(raw.vola_amt),
+    vola_amt_stas: text(raw.vola_amt_stas) === '0' ? '0' : '1',
+    sev_deg: severity === '1' || severity === '2' ? severity : '3',
+    vola_evid: text(raw.vola_evid),
+    vola_bhvr_type: text(raw.vola_bhvr_type),
+    task_id: text(raw.task_id),
+    wf_impact: impact === 'notice' || impact === 'confirm' || impact === 'block' ? impact : 'reason',
+    kp_id: text(raw.kp_id),
+  };
+  if (!details.some((d) => d.vola_item_type === '1' && d.rx_id !== '')) result.linesOmitted = true;
+  return result;
+}

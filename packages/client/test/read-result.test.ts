@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { linesOf, sortBySeverity, warningsByLine } from '../src/index';
+import { parseAnswer } from '../src/response';
+import { expectReading, READINGS } from './fixtures/result-readings';
+
+/** The one result of an answer carrying `raw`, as analyze() hands it to the HIS. */
+function parsedOne(raw: unknown) {
+  const answer = parseAnswer(200, { infcode: 0, err_msg: '', output: { result: [raw] } }, true);
+  if (answer.kind !== 'ok') throw new Error(`parseAnswer: ${answer.kind}`);
+  expect(answer.results).toHaveLength(1);
+  return answer.results[0]!;
+}
+
+describe('parseAnswer reads each result as the widget does (read-result.ts)', () => {
+  for (const { name, raw, expected } of READINGS) {
+    it(name, () => expectReading(parsedOne(raw), expected));
+  }
+});
+
+describe('a result whose lines are not listed', () => {
+  const skeleton = READINGS.find((r) => r.expected.linesOmitted === true)!.raw;
+
+  it('comes out of parseAnswer marked, with nothing for the line helpers to mark', () => {
+    const result = parsedOne(skeleton);
+    expect(result.linesOmitted).toBe(true);
+    expect(linesOf(result)).toEqual([]);
+    expect(warningsByLine([result]).size).toBe(0);
+  });
+
+  it('is marked again by its rows when read a second time (the SDK result given to the widget)', () => {
+    const once = parsedOne(skeleton);
+    expect(
+      parsedOne({ ...once, judge_result_detail_dtos: [{ rx_id: 'RX-1', vola_item_type: '1' }] }),
+    ).not.toHaveProperty('linesOmitted');
+    expect(parsedOne({ ...READINGS.at(-1)!.raw, linesOmitted: true })).not.toHaveProperty('linesOmitted');
+  });
+
+  it('a 涉及项 row alone lists no line to change', () => {
+    expect(
+      parsedOne({ ...skeleton, judge_result_detail_dtos: [{ rx_id: 'RX-2', vola_item_type: '2' }] }),
+    ).toMatchObject({
+      linesOmitted: true,
+    });
+  });
+});
+
+describe('sortBySeverity', () => {
+  it('sorts a result without an amount as ¥0 within its severity, the order the widget shows', () => {
+    const [none, cheap, dear, severe] = [
+      { jr_id: 'NONE', sev_deg: '2' },
+      { jr_id: 'CHEAP', sev_deg: '2', vola_amt: 5 },
+      { jr_id: 'DEAR', sev_deg: '2', vola_amt: 50 },
+      { jr_id: 'SEVERE', sev_deg: '1' },
+    ].map(parsedOne);
+    expect(sortBySeverity([none!, cheap!, dear!, severe!]).map((r) => r.jr_id)).toEqual([
+      'SEVERE',
+      'DEAR',
+      'CHEAP',
+      'NONE',
+    ]);
+    expect(sortBySeverity([cheap!, none!, dear!]).map((r) => r.jr_id)).toEqual(['DEAR', 'CHEAP', 'NONE']);
+  });
+});
