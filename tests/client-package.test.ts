@@ -55,4 +55,25 @@ describe('@prealert/client package', () => {
       expect(text).toMatch(/declare class PrealertClient/);
     }
   });
+
+  it('exports readResult on its own (./read-result), without the Node transport, for browser bundles', () => {
+    const probe = `const r = lib.readResult({ jr_id: 'J', sev_deg: 1, vola_amt: '' });
+      console.log(JSON.stringify({ sev: r.sev_deg, amount: String(r.vola_amt), omitted: r.linesOmitted }));`;
+    const expected = { sev: '1', amount: 'NaN', omitted: true };
+    expect(JSON.parse(run('read.cjs', `const lib = require('@prealert/client/read-result');${probe}`))).toEqual(
+      expected,
+    );
+    expect(JSON.parse(run('read.mjs', `import * as lib from '@prealert/client/read-result';${probe}`))).toEqual(
+      expected,
+    );
+    // The ESM entry with the chunks it shares with index (esbuild splitting), the CommonJS one whole.
+    const esm = fs.readFileSync(path.join(packageDir, 'dist/read-result.js'), 'utf8');
+    const chunks = [...esm.matchAll(/from "\.\/(chunk-[\w-]+\.js)"|import "\.\/(chunk-[\w-]+\.js)"/g)];
+    const files = ['dist/read-result.js', 'dist/read-result.cjs', 'dist/read-result.d.ts'];
+    for (const match of chunks) files.push(`dist/${match[1] ?? match[2]}`);
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(packageDir, file), 'utf8');
+      expect(text, file).not.toMatch(/undici|["']node:|@prealert\/core/);
+    }
+  });
 });
