@@ -21,6 +21,10 @@ export const REMINDER_STYLES = `
   color: #1f2933;
 }
 [hidden] { display: none !important; }
+/* A host rule that matches the element itself (a HIS reset such as "* { font-size: 12px; line-height: 3 }") beats
+   any :host rule, so :host alone let the host's type through to every card. No host rule reaches the panel inside
+   the shadow tree: it starts from nothing again, the theme's custom properties still inherited. */
+.panel { all: initial; font: 14px/1.5 var(--prealert-font); color: #1f2933; }
 /* Spacing by margins, not flex gap (Chrome 84): HIS shells embed Chromium 80–83, where gap on flex is ignored. */
 .panel { display: flex; flex-direction: column; min-height: 0; border: 1px solid #cfd8e3; border-radius: 6px; background: #fff; overflow: hidden; }
 .panel > * { flex: none; }
