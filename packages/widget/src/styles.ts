@@ -66,6 +66,11 @@ ol.cards { list-style: none; margin: 0; padding: 6px; display: block; overflow: 
 .label { display: inline-block; min-width: 3em; color: #7b8794; }
 .line-violation { font-weight: 600; }
 .line-rx-id { font-size: 11px; color: #7b8794; }
+/* Two lines of a grouped entry's rx_ids; the rest scroll (a 90-day stay's would be a screen of them). */
+/* Under the grouped entry, past the 医嘱 label (.label: 3em of the lines' 13px). */
+.rx-ids { margin: 0 0 2px 39px; }
+.line-rx-ids { margin: 0; max-height: 30px; overflow-y: auto; font-size: 11px; line-height: 15px; font-weight: 400; color: #7b8794; overflow-wrap: break-word; }
+.line-rx-ids > span { white-space: nowrap; }
 .impact.block { color: var(--prealert-sev1); font-weight: 600; }
 .actions, .form-actions { display: flex; margin-top: 6px; flex-wrap: wrap; }
 .actions > * + *, .form-actions > * + * { margin-left: 8px; }

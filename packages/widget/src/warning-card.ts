@@ -72,6 +72,8 @@ export class WarningCard {
   private readonly content: HTMLElement;
   private readonly evidence: HTMLElement;
   private readonly lines: HTMLElement;
+  /** The rx_ids of grouped entries, where the labels ask for rx_ids (rxIdList). */
+  private readonly rxIds: HTMLElement;
   private readonly impact: HTMLElement;
   private readonly picks: HTMLElement;
   private readonly error: HTMLElement;
@@ -111,6 +113,7 @@ export class WarningCard {
     this.content.id = `${id}-content`;
     this.evidence = element(doc, 'p', 'evidence');
     this.lines = element(doc, 'p', 'lines');
+    this.rxIds = element(doc, 'div', 'rx-ids');
     this.impact = element(doc, 'p', 'impact');
 
     const actions = element(doc, 'div', 'actions');
@@ -187,6 +190,7 @@ export class WarningCard {
       this.content,
       this.evidence,
       this.lines,
+      this.rxIds,
       this.impact,
       this.earlier,
       this.priorVisit,
@@ -407,11 +411,13 @@ export class WarningCard {
     };
     // A long stay's card flags one item once a day: its lines of one name read as one entry, not 30 to 90 names.
     const groups = groupByName(lines);
+    const withRxIds: CardLine[][] = [];
     groups.forEach((group, index) => {
       if (index > 0) parts.push('、');
       const line = group[0]!;
       if (rowCount(group) >= GROUP_FROM || group.some((one) => one.rows > 1)) {
         parts.push(...this.groupedEntry(line.name, group));
+        if (group.some((one) => one.withRxId)) withRxIds.push(group);
         return;
       }
       for (const [place, one] of group.entries()) {
@@ -422,6 +428,12 @@ export class WarningCard {
     // No detail rows (a result shortened to fit has none): no 医嘱 line, rather than one saying no line is involved.
     this.lines.hidden = lines.length === 0;
     setChildren(this.lines, parts);
+    // Named by item only where two grouped entries' boxes could be taken for each other.
+    setChildren(
+      this.rxIds,
+      withRxIds.map((group) => this.rxIdList(group, withRxIds.length > 1)),
+    );
+    this.rxIds.hidden = withRxIds.length === 0;
   }
 
   /** One line by name: 「地屈孕酮片（违规项）」, or with its row where another line reads the same. */
@@ -477,6 +489,27 @@ export class WarningCard {
       if (span) parts.push(...this.daySpanParts(span));
     }
     return parts;
+  }
+
+  /**
+   * The reminder page has no order table: a HIS doctor finds each order by the rx_id a single line shows beside its
+   * name. A group's rx_ids, by kind as counted, sit under the 医嘱 line in a box two small lines high that scrolls (with
+   * all of them in its title), so a stay's 30 to 90 orders do not lengthen the card again.
+   */
+  private rxIdList(group: readonly CardLine[], named: boolean): HTMLElement {
+    const list = element(this.doc, 'p', 'line-rx-ids', named ? `${group[0]!.name}：` : undefined);
+    for (const [kind, lines] of [
+      ['违规项', group.filter((line) => line.violation)],
+      ['涉及项', group.filter((line) => !line.violation)],
+    ] as const) {
+      if (lines.length === 0) continue;
+      if (list.childElementCount > 0) list.append('；');
+      list.append(kind);
+      // Each rx_id whole on its line: a break at its hyphen would read as two orders.
+      for (const line of lines) list.append(' ', element(this.doc, 'span', undefined, line.rxId));
+    }
+    list.title = list.textContent ?? '';
+    return list;
   }
 
   /** 「（09-03 至 09-18）」 on screen, 「（9月3日至9月18日）」 to a screen reader. */
