@@ -4,6 +4,7 @@ import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confi
 import { setChildren } from './dom';
 import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
+import { hostOrigins, isHostHotkey } from './host-hotkey';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
 import { type LineDay, requestLineDays } from './line-dates';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
@@ -88,7 +89,8 @@ function deepActiveElement(doc: Document): Element | null {
  * ↑/↓ move between warnings (the list is one Tab stop per warning, its buttons are not), ←/→ move between a
  * warning's buttons, M 返回修改, C 继续执行, 1–9 picks a reason, Enter confirms, Esc cancels.
  *
- * Attributes: sidecar, reasons, other-reason, confirm-reason, row-selector, hotkey, heading, no-row-style,
+ * Attributes: sidecar, reasons, other-reason, confirm-reason, row-selector, hotkey, host-origin (the parent page
+ * that may forward the hotkey to a widget in an iframe: host-hotkey.ts), heading, no-row-style,
  * feedback-timeout, whole-prescriptions (the host's requests always carry whole prescriptions; show()'s
  * `wholePrescriptions`).
  * Properties: lineLabel, rowResolver, envelope. Methods: show(), showChecking(), showUnavailable(), clear(), focusFirst(),
@@ -150,6 +152,10 @@ export class PrealertReminderElement extends ElementBase {
   private prefillQueue: string[] = [];
   private prefilling: string | undefined;
   private readonly onDocumentKeydown = (event: KeyboardEvent) => this.handleHotkey(event);
+  private readonly onMessage = (event: MessageEvent) => {
+    const win = this.ownerDocument.defaultView;
+    if (win && isHostHotkey(event, win, hostOrigins(this.getAttribute('host-origin')))) this.jumpIn();
+  };
   private readonly onBeforeUnload = (event: BeforeUnloadEvent) => {
     // Answers kept in localStorage are sent by the next page; those it could not keep would be lost: ask first.
     if (this.sender.unsaved === 0) return;
@@ -213,6 +219,7 @@ export class PrealertReminderElement extends ElementBase {
   connectedCallback(): void {
     this.ownerDocument.addEventListener('keydown', this.onDocumentKeydown, true);
     this.ownerDocument.defaultView?.addEventListener('beforeunload', this.onBeforeUnload);
+    this.ownerDocument.defaultView?.addEventListener('message', this.onMessage);
     this.sender.resume();
     this.adoptStored();
     if (this.phase === 'unavailable') this.probe.start();
@@ -223,6 +230,7 @@ export class PrealertReminderElement extends ElementBase {
   disconnectedCallback(): void {
     this.ownerDocument.removeEventListener('keydown', this.onDocumentKeydown, true);
     this.ownerDocument.defaultView?.removeEventListener('beforeunload', this.onBeforeUnload);
+    this.ownerDocument.defaultView?.removeEventListener('message', this.onMessage);
     this.probe.stop();
     this.highlighter.clear();
     // No retry timers for a detached element. Undelivered answers stay queued (pendingFeedback) and go
@@ -857,6 +865,12 @@ export class PrealertReminderElement extends ElementBase {
     if (!this.hotkey || event.key !== this.hotkey || event.isComposing) return;
     if (this.results.length === 0) return;
     event.preventDefault();
+    this.jumpIn();
+  }
+
+  /** The hotkey's move: focus to the first open warning, Esc going back to where the doctor was. */
+  private jumpIn(): void {
+    if (!this.hotkey || this.results.length === 0) return;
     const active = deepActiveElement(this.ownerDocument);
     const insideWidget = active === this || (active !== null && this.shadow.contains(active));
     if (!insideWidget) this.returnFocusTo = active;

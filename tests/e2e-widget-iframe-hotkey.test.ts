@@ -1,0 +1,103 @@
+/**
+ * F8 pressed in a HIS page that holds the widget in an iframe goes to the page's own document, never to the frame's:
+ * the host forwards it with the README's one line (postMessage to the frame's origin), and the element takes it only
+ * from its parent and only from an origin its `host-origin` names. Real headless Chromium; the HIS page and the
+ * widget's page (the demo's embed page, with its real sidecar) on two loopback origins.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Frame, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoStack, startDemoStack } from './support/demo-stack';
+
+let stack: DemoStack;
+let his: http.Server;
+let hisUrl: string;
+
+/** The HIS page: an order field with focus, the widget's page in a frame, and the README's forwarding line. */
+const hisPage = (frameUrl: string) => `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>HIS</title></head>
+<body>
+<label>医嘱 <input id="order" autofocus></label>
+<iframe id="prealert-frame" src="${frameUrl}/embed.html" width="900" height="700"></iframe>
+<script>
+const frame = document.getElementById('prealert-frame');
+addEventListener('keydown', (e) => { if (e.key === 'F8') { e.preventDefault(); frame.focus(); frame.contentWindow.postMessage({ type: 'prealert-hotkey' }, '${frameUrl}'); } }, true);
+</script>
+</body></html>`;
+
+beforeAll(async () => {
+  stack = await startDemoStack('iframe-hotkey');
+  const frameOrigin = new URL(stack.demo.url).origin;
+  his = http.createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(hisPage(frameOrigin));
+  });
+  await new Promise<void>((resolve) => his.listen(0, '127.0.0.1', resolve));
+  hisUrl = `http://127.0.0.1:${(his.address() as AddressInfo).port}`;
+}, 120_000);
+
+afterAll(async () => {
+  // Chromium keeps its connections to the HIS page open: closed here, or close() waits for them to time out.
+  his?.closeAllConnections();
+  await new Promise<void>((resolve) => (his ? his.close(() => resolve()) : resolve()));
+  await stack?.stop();
+});
+
+/** The HIS page with the widget's two warnings shown in its frame, focus in the HIS's order field. */
+async function openHis(page: Page): Promise<Frame> {
+  await page.goto(`${hisUrl}/`);
+  const frame = page.frameLocator('#prealert-frame');
+  await frame.locator('prealert-reminder li.card').nth(1).waitFor();
+  await page.focus('#order');
+  const inner = page.frames().find((f) => f.url().startsWith(stack.demo.url));
+  if (!inner) throw new Error('the widget frame is not loaded');
+  return inner;
+}
+
+/** Which element has focus: the HIS's own, or the widget's (its focused card's rule). */
+const focus = async (page: Page, frame: Frame) => ({
+  his: await page.evaluate(() => document.activeElement?.id ?? ''),
+  widget: await frame.evaluate(
+    () =>
+      document.querySelector('prealert-reminder')?.shadowRoot?.activeElement?.querySelector('.rule')?.textContent ??
+      null,
+  ),
+});
+
+const setHostOrigin = (frame: Frame, origin: string | null) =>
+  frame.evaluate((origin) => {
+    const el = document.querySelector('prealert-reminder')!;
+    if (origin === null) el.removeAttribute('host-origin');
+    else el.setAttribute('host-origin', origin);
+  }, origin);
+
+describe('F8 in the HIS page that holds the widget in an iframe', () => {
+  it("jumps to the first warning when the element names the HIS page's origin", async () => {
+    const page = await stack.context.newPage();
+    const frame = await openHis(page);
+    await setHostOrigin(frame, hisUrl);
+    expect(await focus(page, frame)).toEqual({ his: 'order', widget: null });
+
+    await page.keyboard.press('F8');
+    await expect.poll(() => focus(page, frame)).toEqual({ his: 'prealert-frame', widget: '药品限就医方式' });
+    // The doctor goes on with the keyboard in the frame: ↓ to the next warning.
+    await page.keyboard.press('ArrowDown');
+    expect((await focus(page, frame)).widget).toBe('药品区分性别使用');
+    await page.close();
+  }, 60_000);
+
+  it('is ignored from an origin the element does not name, and without host-origin', async () => {
+    const page = await stack.context.newPage();
+    const frame = await openHis(page);
+    for (const origin of [null, 'http://his.example']) {
+      await setHostOrigin(frame, origin);
+      await page.focus('#order');
+      await page.keyboard.press('F8');
+      // The forwarded message is handled (or not) within a task: give it a round trip through the frame first.
+      await frame.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+      expect((await focus(page, frame)).widget).toBeNull();
+    }
+    await page.close();
+  }, 60_000);
+});
