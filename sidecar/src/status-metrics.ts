@@ -7,7 +7,7 @@ import { GATEWAY_FAILURE_REASONS, type GatewayHealth } from './upstream/gateway-
 
 /** What the metrics below read at each scrape: the same sources /v1/status reads. */
 export interface StatusMetricSources {
-  sync?: () => Pick<SyncStatus, 'stale' | 'last_ok_at' | 'consecutive_failures'>;
+  sync?: () => Pick<SyncStatus, 'stale' | 'last_ok_at' | 'consecutive_failures' | 'held'>;
   recordsDropped: () => number;
   analysis?: () => AnalysisThreadStatus | null;
   storage: () => Record<'records' | 'checkpoints' | 'figures', string>;
@@ -56,6 +56,14 @@ export function registerStatusMetrics(registry: Registry, sources: StatusMetricS
       registers,
       collect() {
         this.set(sync().consecutive_failures);
+      },
+    });
+    new Gauge({
+      name: 'prealert_sync_library_held',
+      help: 'A pulled or pushed library is held, not activated, because it would drop more knowledge points than PREALERT_SYNC_MAX_DROP_SHARE allows (1), or none is (0): /v1/status sync.held',
+      registers,
+      collect() {
+        this.set(sync().held ? 1 : 0);
       },
     });
   }

@@ -80,11 +80,13 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
   app.get('/v1/status', async () => {
     await options.recorder.flush();
     const active = options.holder.get();
+    const sync = options.sync ? shownSyncStatus(options.sync.status()) : undefined;
     return {
       status: active ? 'ready' : 'not_ready',
       software: softwareInfo(),
       where: options.where(),
-      library: active?.info ?? null,
+      // Beside the library that runs, the one held instead of it (too many points dropped), where IT looks first.
+      library: active ? { ...active.info, ...(sync ? { held: sync.held } : {}) } : null,
       library_error: options.holder.loadError ?? null,
       uptime_s: Math.round((Date.now() - options.startedAt) / 1000),
       records: { schema: schema() },
@@ -108,7 +110,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
       config: { unknown_rule_overrides: options.unknownRuleOverrides?.() ?? [] },
       upstream: options.upstream?.() ?? NO_UPSTREAM,
       cors: options.cors?.() ?? null,
-      ...(options.sync ? { sync: shownSyncStatus(options.sync.status()) } : {}),
+      ...(sync ? { sync } : {}),
     };
   });
 }

@@ -29,6 +29,7 @@ import { refuseHeldBackTarget } from './held-back-target';
 import { LastGoodStore, type PollMemory, type Staging, type StoredVersion } from './last-good-store';
 import { compileBundled, loadStoredLibrary, type StoredLoad, unpacked } from './library-loading';
 import { type LibraryPacker, openLibraryPacker } from './library-packer';
+import { type HeldLibrary, pointDropHold } from './point-drop-guard';
 import { PollMemoryFile } from './poll-memory';
 import { olderThanRunning, pushFailure, pushSettled } from './push-checks';
 import { acceptedPush, type PushOutcome, refusalStatus, refusedPush } from './push-outcome';
@@ -140,6 +141,8 @@ export class LibrarySync {
   private available: SyncStatus['available'] = null;
   private activating: string | undefined;
   private lastActivation: ActivationReport | undefined;
+  /** The latest library held for dropping too many points (point-drop-guard.ts), until something else is activated. */
+  private held: HeldLibrary | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<PollOutcome> | undefined;
   private exclusiveTail: Promise<unknown> = Promise.resolve();
@@ -398,11 +401,12 @@ export class LibrarySync {
   /**
    * One poll now; a poll already running is joined, not doubled. `fresh` (an admin's "sync now") waits for a
    * running poll and then starts one, so the answer reflects the platform as it is after the request came, and
-   * downloads a bundle the poller skips after repeated verification failures once more.
+   * downloads a bundle the poller skips after repeated verification failures once more. `allowShrink` (an admin's
+   * explicit activation of a held library) takes the offered library however many points it drops.
    */
-  async pollNow(options: { fresh?: boolean } = {}): Promise<PollOutcome> {
+  async pollNow(options: { fresh?: boolean; allowShrink?: boolean } = {}): Promise<PollOutcome> {
     if (options.fresh && this.polling) await this.polling;
-    this.polling ??= this.poll(options.fresh === true).finally(() => {
+    this.polling ??= this.poll(options.fresh === true, options.allowShrink === true).finally(() => {
       this.polling = undefined;
     });
     const outcome = await this.polling;
@@ -411,7 +415,7 @@ export class LibrarySync {
     return outcome;
   }
 
-  private async poll(retrySkipped = false): Promise<PollOutcome> {
+  private async poll(retrySkipped = false, allowShrink = false): Promise<PollOutcome> {
     const url = this.config.manifestUrl;
     if (!url || this.stopped) return { outcome: 'disabled' };
     this.lastAttemptAt = this.now();
@@ -423,6 +427,8 @@ export class LibrarySync {
       // What the checks below name in their errors: these reach /v1/status, /readyz, the log and err_msg.
       const shown = shownUrl(url);
       if (fetched.status === 304) {
+        // The manifest of the library taken before: the platform no longer offers the one held.
+        this.forgetHeldOffer();
         this.succeeded();
         return { outcome: 'not_modified' };
       }
@@ -433,6 +439,7 @@ export class LibrarySync {
       this.available = { version: m.version, sha256: m.library.sha256, created_at: m.created_at };
       const settled = this.notToActivate(m, shown);
       if (settled) {
+        this.forgetHeldOffer();
         this.succeeded(fetched.etag, m.library.sha256);
         return settled;
       }
@@ -444,11 +451,16 @@ export class LibrarySync {
         // one IT had just pushed).
         const settledNow = this.notToActivate(m, shown);
         if (settledNow) return settledNow;
+        const held = allowShrink ? undefined : this.holdForDrop(m, 'sync');
+        if (held) return { outcome: 'held', held };
         checkRoomForLibrary(this.store.dir, m.version, m.library.size);
         downloading = { manifest: m, etag: fetched.etag };
         return { outcome: 'activated', report: await this.activateFromPlatform(verified, fetched.bytes, url) };
       });
-      this.succeeded(fetched.etag, m.library.sha256);
+      if (outcome.outcome !== 'held') this.forgetHeldOffer();
+      // A held library's ETag is not remembered: each poll reads its manifest again (no library is downloaded), so a
+      // restart, which forgets what was held, finds it held again at its first poll.
+      this.succeeded(outcome.outcome === 'held' ? undefined : fetched.etag, m.library.sha256);
       return outcome;
     } catch (caught) {
       const error =
@@ -477,6 +489,35 @@ export class LibrarySync {
     // The running library counts even when it could not be saved: the platform's older one would be a step back.
     this.replay.checkNotReplayed(m, where, this.memory, [this.store.current, this.active]);
     return undefined;
+  }
+
+  /**
+   * Holds `m` when it would drop more of the active library's points than the setting allows (point-drop-guard.ts);
+   * logged at warn the first time a library is held, not at every poll that offers it again.
+   */
+  private holdForDrop(m: BundleManifest, source: HeldLibrary['source']): HeldLibrary | undefined {
+    const running = this.holder.get();
+    // Running the bundled national library (a new install, or rolled back to it): no library of the hospital's to keep.
+    const taken =
+      running && this.active?.sha256 != null
+        ? { version: running.info.version, points: running.compiled.knowledgePointCount }
+        : undefined;
+    const held = pointDropHold(m, taken, this.config.maxDropShare, { source, at: new Date(this.now()).toISOString() });
+    if (!held) return undefined;
+    const again = this.held?.sha256 === held.sha256 && this.held.source === source;
+    this.held = held;
+    if (!again) {
+      this.logger.warn(
+        { ...held, running: taken?.version },
+        'library held: it would drop too many knowledge points; the active library stays',
+      );
+    }
+    return held;
+  }
+
+  /** A poll found the platform offering something other than the library it held. */
+  private forgetHeldOffer(): void {
+    if (this.held?.source === 'sync') this.held = undefined;
   }
 
   private succeeded(etag?: string, offered?: string): void {
@@ -580,6 +621,8 @@ export class LibrarySync {
       const { compiled, origin } = unpacked(read.packed);
       const before = this.holder.get()?.info.version ?? null;
       this.holder.swap(compiled, { source, origin, sha256: m.library.sha256 });
+      // What was held was measured against the library just replaced (or is this one, taken on purpose).
+      this.held = undefined;
       const entry: StoredVersion = {
         version: m.version,
         sha256: m.library.sha256,
@@ -678,7 +721,7 @@ export class LibrarySync {
     manifestBytes: Buffer,
     kind: PayloadKind,
     pipe: PayloadPipe,
-    options: { allowOlder?: boolean } = {},
+    options: { allowOlder?: boolean; allowShrink?: boolean } = {},
   ): Promise<PollOutcome> {
     if (!this.pushEnabled) {
       const disabled = new SyncRequestError(
@@ -689,7 +732,10 @@ export class LibrarySync {
       throw disabled;
     }
     try {
-      const outcome = await this.pushVerified(manifestBytes, kind, pipe, options.allowOlder === true);
+      const outcome = await this.pushVerified(manifestBytes, kind, pipe, {
+        allowOlder: options.allowOlder === true,
+        allowShrink: options.allowShrink === true,
+      });
       this.keepPush(acceptedPush(outcome, this.now()));
       return outcome;
     } catch (error) {
@@ -724,7 +770,7 @@ export class LibrarySync {
     manifestBytes: Buffer,
     kind: PayloadKind,
     pipe: PayloadPipe,
-    allowOlder: boolean,
+    { allowOlder, allowShrink }: { allowOlder: boolean; allowShrink: boolean },
   ): Promise<PollOutcome> {
     const verified = verifyManifest(manifestBytes, this.trustedKeys, 'pushed manifest');
     const m = verified.manifest;
@@ -739,6 +785,9 @@ export class LibrarySync {
     return this.exclusive(async (): Promise<PollOutcome> => {
       const settledNow = settle();
       if (settledNow) return settledNow;
+      // A pushed library is not kept when held: IT pushes it again with allow_shrink to take it.
+      const held = allowShrink ? undefined : this.holdForDrop(m, 'push');
+      if (held) throw new SyncRequestError(held.reason, 409);
       const downgrade = olderThanRunning(m, this.active);
       return {
         outcome: 'activated',
@@ -786,6 +835,7 @@ export class LibrarySync {
       }
       this.holder.swap(compiled, { source: 'rollback', origin, sha256: sha256 ?? target.sha256 });
       this.active = to;
+      this.held = undefined;
       this.unsaved = undefined;
       if (stored) this.keepImage(to, stored);
       // Re-read the platform's manifest on the next poll (no If-None-Match), so status shows what is held back.
@@ -867,6 +917,7 @@ export class LibrarySync {
       available: this.available,
       activating: this.activating ?? null,
       last_activation: this.lastActivation ?? null,
+      held: this.held ?? null,
       trusted_keys: this.trustedKeys.map((k) => k.id),
       push_enabled: this.pushEnabled,
       last_push: this.memory.last_push ?? null,

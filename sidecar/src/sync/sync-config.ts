@@ -39,6 +39,11 @@ export interface SyncConfig {
   /** How far ahead of this clock a bundle's created_at may be before it is refused as misdated. */
   maxClockSkewMs: number;
   /**
+   * A pulled or pushed library that would drop more than this share of the active library's knowledge points is
+   * held, not activated (point-drop-guard.ts); undefined: the guard is off (PREALERT_SYNC_MAX_DROP_SHARE=off or 1).
+   */
+  maxDropShare?: number;
+  /**
    * TEST ONLY (PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS): sleep this long after a new library is swapped in and before
    * it is recorded as last-good, so a test can kill -9 the sidecar at exactly that point. Never set it in production.
    */
@@ -80,6 +85,24 @@ function milliseconds(env: NodeJS.ProcessEnv, name: string): number | undefined 
   return n;
 }
 
+const DEFAULT_MAX_DROP_SHARE = 0.5;
+
+/**
+ * A share from 0 to 1 as written: plain decimal digits with an optional fraction (0.5, 0.25, 1), or off. Number()
+ * alone also reads 5e-1, 0x1 and +.5, which nobody writes as a share; 50 (a percent) is refused rather than read as
+ * a share above 1, which would turn the guard off without a word. 1 never holds anything, so it is off too.
+ */
+function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (raw.trim() === 'off') return undefined;
+  const n = /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= 0 && n <= 1)) {
+    throw new ConfigError(`${name} must be a share from 0 to 1 such as 0.5, or off (got ${JSON.stringify(raw)})`);
+  }
+  return n === 1 ? undefined : n;
+}
+
 /** `https://cdn/bundles/` and `https://cdn/bundles` both mean the manifest.json in that directory. */
 export function manifestUrlOf(base: string): string {
   let url: URL;
@@ -119,6 +142,7 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig
   const pauseBeforeCommit = milliseconds(env, 'PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS');
   const retryMinS = seconds(env, 'PREALERT_SYNC_RETRY_MIN_S', Math.min(intervalS, 10));
   const retryMaxS = seconds(env, 'PREALERT_SYNC_RETRY_MAX_S', Math.max(intervalS, 900));
+  const maxDropShare = share(env, 'PREALERT_SYNC_MAX_DROP_SHARE', DEFAULT_MAX_DROP_SHARE);
   return {
     ...(url ? { url, manifestUrl: manifestUrlOf(url) } : {}),
     publicKeyFiles,
@@ -132,6 +156,7 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig
     downloadDeadlineMs: seconds(env, 'PREALERT_SYNC_DOWNLOAD_DEADLINE_S', 1800) * 1000,
     activationRestMs: milliseconds(env, 'PREALERT_SYNC_ACTIVATION_REST_MS') ?? 0,
     maxClockSkewMs: seconds(env, 'PREALERT_SYNC_MAX_CLOCK_SKEW_S', 600, true) * 1000,
+    ...(maxDropShare !== undefined ? { maxDropShare } : {}),
     ...(region ? { region } : {}),
     ...(pauseBeforeCommit ? { testPauseBeforeCommitMs: pauseBeforeCommit } : {}),
   };

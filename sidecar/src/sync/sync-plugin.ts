@@ -28,14 +28,20 @@ function flag(value: string | undefined): boolean | undefined {
   return undefined;
 }
 
+function badFlag(reply: FastifyReply, name: string, value: string | undefined): FastifyReply {
+  return reply.code(400).send({ error: `${name} must be 1 or 0 (got ${JSON.stringify(value)})` });
+}
+
 /**
  * The sync side of the sidecar: restores the last-good library when registered, polls while the server runs, and
  * adds the admin endpoints (behind the admin token, like every /v1/admin route):
- *   POST /v1/admin/bundle[?part=delta][&allow_older=1]  a pushed bundle: manifest line, then the library (or
- *                                       delta) file; allow_older: take it though it is older than the one running
+ *   POST /v1/admin/bundle[?part=delta][&allow_older=1][&allow_shrink=1]  a pushed bundle: manifest line, then the
+ *                                       library (or delta) file; allow_older: take it though it is older than the one
+ *                                       running; allow_shrink: though it drops more points than the guard allows
  *   POST /v1/admin/rollback[?reactivate_held_back=1]  reactivate the previous version; one held back (the
  *                                       version a rollback left) only with reactivate_held_back
- *   POST /v1/admin/sync                 poll the platform now
+ *   POST /v1/admin/sync[?allow_shrink=1]  poll the platform now; allow_shrink: activate the library offered
+ *                                       even if it drops more points than the guard allows (a held one, on purpose)
  */
 export async function syncPlugin(app: FastifyInstance, options: SyncPluginOptions): Promise<void> {
   const { sync } = options;
@@ -50,57 +56,62 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
       admin.removeAllContentTypeParsers();
       admin.addContentTypeParser(PUSH_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
 
-      admin.post<{ Querystring: { part?: string; allow_older?: string } }>('/bundle', async (request, reply) => {
-        const part = request.query.part ?? 'full';
-        if (part !== 'full' && part !== 'delta') {
-          return reply.code(400).send({ error: `part must be full or delta (got ${JSON.stringify(part)})` });
-        }
-        const allowOlder = flag(request.query.allow_older);
-        if (allowOlder === undefined) {
-          return reply
-            .code(400)
-            .send({ error: `allow_older must be 1 or 0 (got ${JSON.stringify(request.query.allow_older)})` });
-        }
-        const body = request.body as AsyncIterable<Uint8Array> | undefined;
-        if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
-          return reply.code(415).send({ error: `send the bundle as ${PUSH_CONTENT_TYPES.join(' or ')}` });
-        }
-        // One reader for the whole upload, so that whatever the handler leaves unread can be drained through it.
-        const chunks = body[Symbol.asyncIterator]();
-        let answer: unknown;
-        let failure: unknown;
-        /** Set once sync.push has the manifest: from then on it notes its own refusals. */
-        let handedOver = false;
-        try {
-          if (!sync.pushEnabled)
-            throw new SyncRequestError('push is disabled: no trusted key (PREALERT_SYNC_PUBKEY)', 403);
-          const { first, rest } = await splitFirstLine({ [Symbol.asyncIterator]: () => chunks }, MAX_MANIFEST_BYTES);
-          handedOver = true;
-          const outcome = await sync.push(
-            first,
-            part as PayloadKind,
-            async (onChunk) => {
-              for await (const chunk of rest) await onChunk(chunk);
-            },
-            { allowOlder },
-          );
-          answer = { ...outcome, library: sync.status().library };
-        } catch (error) {
-          failure = error;
-          if (!handedOver) sync.noteRefusedPush(error);
-        }
-        // Answered before the whole upload was read (refused, or already current): the rest is drained before
-        // answering, since a pusher still writing when the answer and a close arrive sees EPIPE instead of the
-        // reason. Through the same reader: resume() does nothing while the iterator's 'readable' listener is on.
-        if (!request.raw.readableEnded) {
-          try {
-            while (!(await chunks.next()).done) {}
-          } catch {
-            // The pusher went away; there is nobody left to answer.
+      admin.post<{ Querystring: { part?: string; allow_older?: string; allow_shrink?: string } }>(
+        '/bundle',
+        async (request, reply) => {
+          const part = request.query.part ?? 'full';
+          if (part !== 'full' && part !== 'delta') {
+            return reply.code(400).send({ error: `part must be full or delta (got ${JSON.stringify(part)})` });
           }
-        }
-        return failure === undefined ? answer : refuse(reply, failure);
-      });
+          const allowOlder = flag(request.query.allow_older);
+          if (allowOlder === undefined) {
+            return reply
+              .code(400)
+              .send({ error: `allow_older must be 1 or 0 (got ${JSON.stringify(request.query.allow_older)})` });
+          }
+          const allowShrink = flag(request.query.allow_shrink);
+          if (allowShrink === undefined) return badFlag(reply, 'allow_shrink', request.query.allow_shrink);
+          const body = request.body as AsyncIterable<Uint8Array> | undefined;
+          if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
+            return reply.code(415).send({ error: `send the bundle as ${PUSH_CONTENT_TYPES.join(' or ')}` });
+          }
+          // One reader for the whole upload, so that whatever the handler leaves unread can be drained through it.
+          const chunks = body[Symbol.asyncIterator]();
+          let answer: unknown;
+          let failure: unknown;
+          /** Set once sync.push has the manifest: from then on it notes its own refusals. */
+          let handedOver = false;
+          try {
+            if (!sync.pushEnabled)
+              throw new SyncRequestError('push is disabled: no trusted key (PREALERT_SYNC_PUBKEY)', 403);
+            const { first, rest } = await splitFirstLine({ [Symbol.asyncIterator]: () => chunks }, MAX_MANIFEST_BYTES);
+            handedOver = true;
+            const outcome = await sync.push(
+              first,
+              part as PayloadKind,
+              async (onChunk) => {
+                for await (const chunk of rest) await onChunk(chunk);
+              },
+              { allowOlder, allowShrink },
+            );
+            answer = { ...outcome, library: sync.status().library };
+          } catch (error) {
+            failure = error;
+            if (!handedOver) sync.noteRefusedPush(error);
+          }
+          // Answered before the whole upload was read (refused, or already current): the rest is drained before
+          // answering, since a pusher still writing when the answer and a close arrive sees EPIPE instead of the
+          // reason. Through the same reader: resume() does nothing while the iterator's 'readable' listener is on.
+          if (!request.raw.readableEnded) {
+            try {
+              while (!(await chunks.next()).done) {}
+            } catch {
+              // The pusher went away; there is nobody left to answer.
+            }
+          }
+          return failure === undefined ? answer : refuse(reply, failure);
+        },
+      );
 
       admin.post<{ Querystring: { reactivate_held_back?: string } }>('/rollback', async (request, reply) => {
         const reactivateHeldBack = flag(request.query.reactivate_held_back);
@@ -117,7 +128,11 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
         }
       });
 
-      admin.post('/sync', async () => ({ ...(await sync.pollNow({ fresh: true })), sync: sync.status() }));
+      admin.post<{ Querystring: { allow_shrink?: string } }>('/sync', async (request, reply) => {
+        const allowShrink = flag(request.query.allow_shrink);
+        if (allowShrink === undefined) return badFlag(reply, 'allow_shrink', request.query.allow_shrink);
+        return { ...(await sync.pollNow({ fresh: true, allowShrink })), sync: sync.status() };
+      });
     },
     { prefix: '/v1/admin' },
   );

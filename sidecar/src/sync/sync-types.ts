@@ -1,5 +1,6 @@
 import type { LibrarySource, StoredVersion } from './last-good-store';
 import type { DownloadLimits } from './packing-protocol';
+import type { HeldLibrary } from './point-drop-guard';
 import type { PushOutcome } from './push-outcome';
 import type { SyncConfig } from './sync-config';
 
@@ -49,6 +50,8 @@ export type PollOutcome =
   | { outcome: 'not_modified' }
   | { outcome: 'current'; version: string }
   | { outcome: 'held_back'; version: string }
+  /** Not activated: it would drop too many of the active library's points (point-drop-guard.ts). */
+  | { outcome: 'held'; held: HeldLibrary }
   | { outcome: 'activated'; report: ActivationReport }
   | { outcome: 'failed'; error: string };
 
@@ -89,6 +92,11 @@ export interface SyncStatus {
   available: { version: string; sha256: string; created_at: string } | null;
   activating: string | null;
   last_activation: ActivationReport | null;
+  /**
+   * A library held instead of activated because it would drop more of the active library's knowledge points than
+   * PREALERT_SYNC_MAX_DROP_SHARE allows: counts, share dropped and why; null when none is held.
+   */
+  held: HeldLibrary | null;
   trusted_keys: string[];
   push_enabled: boolean;
   /** The latest push: when, which version, accepted or refused and why (kept across restarts in sync.json). */

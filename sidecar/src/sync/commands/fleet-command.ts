@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { tableStyle } from '../../commands/terminal-colour';
 import type { LibraryInfo } from '../../library-holder';
 import type { SyncStatus } from '../library-sync';
+import type { HeldLibrary } from '../point-drop-guard';
 import type { PushOutcome } from '../push-outcome';
 import { shortSha } from '../version-label';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
@@ -40,6 +41,11 @@ interface HostState {
   stale_policy: SyncStatus['stale_policy'] | null;
   /** Versions IT rolled back from, which the workstation does not take from the platform again. */
   held_back: string[];
+  /**
+   * A library the workstation held instead of activating, as it would drop too many knowledge points
+   * (PREALERT_SYNC_MAX_DROP_SHARE); null when none is, or from a build without the guard.
+   */
+  held: HeldLibrary | null;
   /** refusing: stale, and by PREALERT_SYNC_WHEN_STALE=refuse answering every 3101/3102 with infcode -1. */
   health: 'ready' | 'degraded' | 'refusing' | 'not_ready' | 'unreachable';
   error: string | null;
@@ -57,6 +63,13 @@ function ago(iso: string | null, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   const text = s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
   return `${iso} (${text} ago)`;
+}
+
+/** `prov44-2026.12: 3495 → 102 points (97.1% gone)`: what the workstation keeps out, and why in figures. */
+function heldText(held: HeldLibrary | null): string {
+  if (!held) return '';
+  const gone = Math.round(held.dropped_share * 1000) / 10;
+  return `${held.version}: ${held.points_before} → ${held.points_after} points (${gone}% gone)`;
 }
 
 function pushText(push: PushOutcome | null, now: number): string {
@@ -93,6 +106,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
       stale: null,
       stale_policy: null,
       held_back: [],
+      held: null,
       health: 'unreachable',
       error: status.error ?? null,
       last_push: null,
@@ -117,6 +131,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
     stale: sync?.stale ?? null,
     stale_policy: sync?.stale_policy ?? null,
     held_back: sync?.held_back ?? [],
+    held: sync?.held ?? null,
     health,
     error: sync?.last_error ?? ready.body?.reason ?? status.error ?? null,
     last_push: sync?.last_push ?? null,
@@ -142,7 +157,7 @@ export function registerFleet(program: Command): void {
   fleet
     .command('status')
     .description(
-      "each workstation's prealert build, records schema, library (version, sha256, points), last sync, stale policy, held-back versions, health, last push and, with a platform, whether it runs the platform's library",
+      "each workstation's prealert build, records schema, library (version, sha256, points), last sync, stale policy, held-back versions, a library held for dropping too many points, health, last push and, with a platform, whether it runs the platform's library",
     )
     .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
     .option('--concurrency <n>', 'hosts at a time', '16')
@@ -180,6 +195,7 @@ export function registerFleet(program: Command): void {
             'stale',
             'when stale',
             'held back',
+            'held',
             'health',
             'error',
             'last push',
@@ -199,6 +215,7 @@ export function registerFleet(program: Command): void {
             s.stale === null ? '-' : s.stale ? 'STALE' : 'no',
             s.stale_policy ?? '-',
             s.held_back.join(', '),
+            heldText(s.held),
             s.health,
             s.error ?? '',
             pushText(s.last_push, now),

@@ -51,7 +51,7 @@ export function registerPush(program: Command): void {
     )
     .option(
       '--allow-shrink',
-      'also where the bundle has less than half the knowledge points of the library the host runs: without it such hosts are skipped',
+      "also where the bundle has less than half the knowledge points of the library the host runs (without it such hosts are skipped), or drops more than the host's PREALERT_SYNC_MAX_DROP_SHARE (without it the host holds it: 409)",
     )
     .action(async (options: PushOptions) => {
       const concurrency = Number(options.concurrency);
@@ -125,7 +125,7 @@ async function pushTo(
   }
   const answer = await callSidecar<PollOutcome & { library?: { version: string } }>(
     host.url,
-    `/v1/admin/bundle?part=${part}${options.allowOlder ? '&allow_older=1' : ''}`,
+    `/v1/admin/bundle?part=${part}${options.allowOlder ? '&allow_older=1' : ''}${options.allowShrink ? '&allow_shrink=1' : ''}`,
     { method: 'POST', token, body: Readable.from(body()), contentType: 'application/x-ndjson', timeoutMs: 600_000 },
   );
   if (answer.error) return { host, before, sent: part, error: answer.error };
