@@ -1,5 +1,6 @@
 #include "http_exchange.h"
 #include "loopback_socket.h"
+#include "version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,11 @@ static void fail_io(exchange_result *result, socket_status status, int os_error,
   }
 }
 
+/* The build's identity as prealert_version() names it, so the sidecar's request log says which shim build called
+   (a workstation may still run a DLL from an earlier roll-out). An argument, not part of the format: a
+   PREALERT_VERSION given by hand to build-so.sh is used as it is. */
+#define USER_AGENT "prealert-shim/" PREALERT_VERSION " (proto=" PREALERT_PROTOCOL "; " PREALERT_PLATFORM ")"
+
 static int is_handed_on(int status) { return status == 200 || status == 400 || status == 422; }
 
 void http_exchange(const exchange_request *request, exchange_result *result) {
@@ -70,13 +76,13 @@ void http_exchange(const exchange_request *request, exchange_result *result) {
   int head_length = snprintf(head, sizeof(head),
                              "POST /v1/yb/%s HTTP/1.0\r\n"
                              "Host: 127.0.0.1:%u\r\n"
-                             "User-Agent: prealert-shim\r\n"
+                             "User-Agent: %s\r\n"
                              "Content-Type: application/json; charset=%s\r\n"
                              "Content-Length: %lu\r\n"
                              "X-Out-Capacity: %lu\r\n"
                              "%s%s%s"
                              "Connection: close\r\n\r\n",
-                             request->infno, (unsigned)request->port, request->charset,
+                             request->infno, (unsigned)request->port, USER_AGENT, request->charset,
                              (unsigned long)request->body_length, (unsigned long)request->response_capacity,
                              request->token[0] ? "X-Prealert-Token: " : "", request->token,
                              request->token[0] ? "\r\n" : "");

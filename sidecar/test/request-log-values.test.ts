@@ -31,8 +31,8 @@ describe('the request log line', () => {
     const answers: string[] = [];
     try {
       await server.listen();
-      const ask = async (envelope: unknown) => {
-        const reply = await callOverHttp(server, envelope);
+      const ask = async (envelope: unknown, headers?: Record<string, string>) => {
+        const reply = await callOverHttp(server, envelope, { headers });
         answers.push(reply.raw.toString('utf8'));
         return reply.body;
       };
@@ -46,7 +46,9 @@ describe('the request log line', () => {
       const unknown = await ask(feedbackEnvelope([{ jrId: `欧阳娜娜${ID}`, way: '2' }]));
       expect(unknown.err_msg).toContain('欧阳娜娜');
       // A task_id and an infno with an ID number in them.
-      expect((await ask(analysisEnvelope({ encounterId: 'MZ-LOG-3', taskId: `${ID}-诸葛亮` }))).infcode).toBe(0);
+      // …and a client whose User-Agent carries one (the shim names its build there, a HIS may put anything).
+      const withId = analysisEnvelope({ encounterId: 'MZ-LOG-3', taskId: `${ID}-诸葛亮` });
+      expect((await ask(withId, { 'user-agent': `HIS/${ID}` })).infcode).toBe(0);
       const infno = { ...(analysisEnvelope({ encounterId: 'MZ-LOG-4' }) as Envelope), infno: `张三丰${ID}` };
       const unsupported = await ask(infno);
       expect(unsupported.infcode).toBe(-1);
@@ -73,6 +75,7 @@ describe('the request log line', () => {
       expect.stringContaining('infno'),
     ]);
     expect(requests[3]!.task_id).toBe('[redacted]-诸葛亮');
+    expect(requests[3]!.user_agent).toBe('HIS/[redacted]');
     expect(requests[4]!.infno).toBe('张三丰[redacted]');
     for (const value of ['张三丰"', '黄月英', '欧阳娜娜', ID_STUB]) expect(text, value).not.toContain(value);
     // The answers kept what the HIS sent (but the infno's cut number).

@@ -107,6 +107,7 @@ export function directLane(options: DirectLaneOptions): DirectLane {
                 facts: answered.facts,
                 ms: performance.now() - startedAt,
                 lane: 'direct',
+                userAgent: headers['user-agent'],
               });
             } catch {
               // The log line and metrics must never take a connection down.

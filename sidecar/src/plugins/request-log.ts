@@ -15,6 +15,8 @@ export interface RequestOutcome {
   ms: number;
   /** Which path answered: the direct national lane, or fastify's routes. */
   lane: 'direct' | 'fastify';
+  /** The client's User-Agent header: the native shim names its build there (`prealert-shim/0.1.0+<commit>.<day> …`). */
+  userAgent: string | undefined;
 }
 
 export type RequestReporter = (outcome: RequestOutcome) => void;
@@ -25,7 +27,7 @@ export type RequestReporter = (outcome: RequestOutcome) => void;
  * fastify's routes (the hook below) and the direct national lane.
  */
 export function requestReporter(logger: Logger, metrics: SidecarMetrics): RequestReporter {
-  return ({ reqId, method, route, status, facts, ms, lane }) => {
+  return ({ reqId, method, route, status, facts, ms, lane, userAgent }) => {
     if (facts) metrics.nationalRequests++;
     metrics.request(route, facts?.infno ?? '-', status < 400 && (facts?.ok ?? true), ms / 1000);
     if (logger.isLevelEnabled('info')) {
@@ -43,6 +45,9 @@ export function requestReporter(logger: Logger, metrics: SidecarMetrics): Reques
           err_msg: facts?.error,
           ms: Math.round(ms * 100) / 100,
           lane,
+          // Which shim build (or browser) called, so a workstation still running an older DLL shows up in the log.
+          // The client's own text: masked and cut as infno is.
+          user_agent: userAgent === undefined ? undefined : maskedAndCut(userAgent, 160),
         },
         'request',
       );
@@ -72,6 +77,7 @@ export async function requestLog(app: FastifyInstance, options: { report: Reques
       facts: request.prealert,
       ms: reply.elapsedTime,
       lane: 'fastify',
+      userAgent: request.headers['user-agent'],
     });
     done();
   });
