@@ -67,6 +67,8 @@ describe('the log option', () => {
   it('takes an absolute file path or "" (off); "1", a relative path and a too-small bound are refused with -4', () => {
     expect(shim.setOption('log', '1')).toBe(RC.option);
     expect(shim.setOption('log', 'prealert.log')).toBe(RC.option);
+    // `~` is not expanded (README, options table): a path under it is a relative one.
+    expect(shim.setOption('log', '~/prealert-shim.log')).toBe(RC.option);
     expect(shim.setOption('log', path.join(scratch, 'option.log'))).toBe(RC.ok);
     expect(shim.setOption('log', '')).toBe(RC.ok);
     expect(shim.setOption('log_max_bytes', '4095')).toBe(RC.option);
