@@ -4,6 +4,7 @@ import { checkEvaluatorConfig, type EvaluatorConfig } from '@prealert/core';
 import { defaultDataDir } from './data-dir';
 import { type EarlierReading, readByHomeNow, settleDataDir } from './earlier-data-dir';
 import { NoHomeError, userHome } from './home-dir';
+import { wholeNumber, wholeNumberArgument } from './whole-number';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -131,6 +132,14 @@ export interface ConfigSources {
   configFile?: string;
   /** Command-line overrides; they win over everything. */
   overrides?: { port?: number; host?: string; dataDir?: string };
+}
+
+/**
+ * `--port` as the command line gives it: digits alone (wholeNumberArgument), from 0 to 65535. Number() took `0x10`,
+ * `1e3` and `" 80 "`, and the sidecar listened on a port nobody had written.
+ */
+export function portArgument(value: string): number {
+  return checkPort(value, '--port', wholeNumberArgument);
 }
 
 function defaults(dataDir: string): SidecarConfig {
@@ -470,19 +479,6 @@ function strings(value: unknown, name: string): string[] {
   }
   return value as string[];
 }
-/**
- * A whole-number setting as written: a JSON number, or a string of plain decimal digits (an environment variable, or a
- * config file that quotes its numbers); undefined otherwise, and the setting's own message says what it takes. Number()
- * alone also reads 0x9c40, 1e5, +80 and 40000.0, which nobody means as a count and a typo can produce. Spaces around
- * the digits are allowed, as they always were: `set PREALERT_PORT=17311 ` in a Windows batch file keeps the trailing
- * space, and PREALERT_CORS_ORIGINS is trimmed too. Beyond 2^53 a number is not exact, so it is refused.
- */
-function wholeNumber(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
-  if (typeof value !== 'string' || !/^\s*[0-9]+\s*$/.test(value)) return undefined;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
 function positiveInt(value: unknown, name: string): number {
   const n = wholeNumber(value);
   if (n === undefined || n <= 0) throw new ConfigError(`${name} must be a positive integer`);
@@ -535,8 +531,8 @@ function retentionDays(value: unknown, name: string): number {
   }
   return n;
 }
-function checkPort(value: unknown, name: string): number {
-  const n = wholeNumber(value);
+function checkPort(value: unknown, name: string, read: (value: string) => number | undefined = wholeNumber): number {
+  const n = typeof value === 'string' ? read(value) : wholeNumber(value);
   if (n === undefined || n < 0 || n > 65535) {
     throw new ConfigError(`${name} must be an integer from 0 to 65535 (got ${JSON.stringify(value)})`);
   }

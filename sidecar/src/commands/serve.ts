@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config';
+import { loadConfig, portArgument } from '../config';
 import { createServer } from '../server';
 
 interface ServeOptions {
@@ -21,7 +21,7 @@ export function registerServe(program: Command): void {
       const config = loadConfig({
         configFile: options.config,
         overrides: {
-          port: options.port === undefined ? undefined : Number(options.port),
+          port: options.port === undefined ? undefined : portArgument(options.port),
           host: options.host,
           dataDir: options.dataDir,
         },

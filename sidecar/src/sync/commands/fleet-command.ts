@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { tableStyle } from '../../commands/terminal-colour';
 import type { LibraryInfo } from '../../library-holder';
+import { positiveCountArgument } from '../../whole-number';
 import type { SyncStatus } from '../library-sync';
 import type { HeldLibrary } from '../point-drop-guard';
 import type { PushOutcome } from '../push-outcome';
@@ -167,9 +168,7 @@ export function registerFleet(program: Command): void {
       "the provincial platform's bundle directory (default PREALERT_SYNC_URL): marks each host current, behind, held back or ahead",
     )
     .action(async (options: { hosts: string; concurrency: string; json?: boolean; platform?: string }) => {
-      const concurrency = Number(options.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1)
-        throw new Error('--concurrency must be a positive integer');
+      const concurrency = positiveCountArgument(options.concurrency, '--concurrency');
       const hosts = readHostsFile(options.hosts);
       const manifestUrl = platformManifestUrl(options.platform, process.env);
       const read = manifestUrl === undefined ? undefined : await readPlatformOffer(manifestUrl);

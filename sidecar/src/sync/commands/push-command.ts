@@ -5,6 +5,7 @@ import { MANIFEST_FILE, readManifestUnverified } from '@prealert/rules-cache';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { tableStyle } from '../../commands/terminal-colour';
+import { positiveCountArgument } from '../../whole-number';
 import type { PollOutcome, SyncStatus } from '../library-sync';
 import { shrinkProblem } from '../shrink-guard';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
@@ -54,9 +55,7 @@ export function registerPush(program: Command): void {
       "also where the bundle has less than half the knowledge points of the library the host runs (without it such hosts are skipped), or drops more than the host's PREALERT_SYNC_MAX_DROP_SHARE (without it the host holds it: 409)",
     )
     .action(async (options: PushOptions) => {
-      const concurrency = Number(options.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1)
-        throw new Error('--concurrency must be a positive integer');
+      const concurrency = positiveCountArgument(options.concurrency, '--concurrency');
       const token = options.token ?? process.env.PREALERT_ADMIN_TOKEN;
       if (!token) throw new Error('an admin token is needed: --token or PREALERT_ADMIN_TOKEN');
       const manifestFile = path.join(options.bundle, MANIFEST_FILE);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { tableStyle } from '../../commands/terminal-colour';
 import { loadConfig } from '../../config';
 import { readPortFile } from '../../port-file';
+import { positiveCountArgument } from '../../whole-number';
 import { LastGoodStore } from '../last-good-store';
 import type { ActivationReport } from '../library-sync';
 import { mapConcurrently, readHostsFile } from './hosts-file';
@@ -36,8 +37,7 @@ function rollbackAt(url: string, token: string | undefined, reactivateHeldBack: 
 
 /** Every host of a hosts file rolled back at once (undoing a fleet roll-out), one table row per host. */
 async function rollbackFleet(options: RollbackOptions & { hosts: string }): Promise<void> {
-  const concurrency = Number(options.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency must be a positive integer');
+  const concurrency = positiveCountArgument(options.concurrency, '--concurrency');
   const token = options.token ?? process.env.PREALERT_ADMIN_TOKEN;
   if (!token) throw new Error('an admin token is needed: --token or PREALERT_ADMIN_TOKEN');
   const hosts = readHostsFile(options.hosts);
