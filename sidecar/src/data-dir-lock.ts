@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { replaceFile } from './durable-files';
+import { OWNER_ONLY_FILE, restrictToOwner } from './owner-only';
 
 /** A SQLite file whose exclusive lock the running sidecar holds; nothing is stored in it. */
 export const LOCK_FILE_NAME = 'sidecar.lock';
@@ -32,6 +33,7 @@ export interface DataDirLock {
 export function lockDataDir(dataDir: string): DataDirLock {
   const lockFile = path.join(dataDir, LOCK_FILE_NAME);
   const holderFile = path.join(dataDir, HOLDER_FILE_NAME);
+  createOwnerOnly(lockFile);
   const db = new Database(lockFile, { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
@@ -67,6 +69,22 @@ export function lockDataDir(dataDir: string): DataDirLock {
       db.close();
     },
   };
+}
+
+/**
+ * The lock file names the process that owns the data dir's patient records, as the database does: created for its
+ * owner only, as openDatabase creates the records database (SQLite alone makes it 0644 under umask 022), and made so
+ * when an earlier build left it readable. Never opened when it is there already: closing any descriptor of a file
+ * drops every POSIX lock this process holds on it, the sidecar's own included.
+ */
+function createOwnerOnly(lockFile: string): void {
+  try {
+    fs.closeSync(fs.openSync(lockFile, 'wx', OWNER_ONLY_FILE));
+  } catch (error) {
+    // There already (the usual case), or not creatable: SQLite's open below says why in the lock's own message.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return;
+  }
+  restrictToOwner(lockFile);
 }
 
 function readHolder(file: string): Holder | undefined {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { generateSigningKeys } from '@prealert/rules-cache';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
+import { HOLDER_FILE_NAME, LOCK_FILE_NAME } from '../src/data-dir-lock';
 import { createServer } from '../src/server';
 import { DATABASE_FILE_NAME } from '../src/store/database';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
@@ -59,15 +60,26 @@ describe('files the sidecar keeps', () => {
       const db = path.join(dataDir, DATABASE_FILE_NAME);
       expect(fs.existsSync(`${db}-wal`) && fs.existsSync(`${db}-shm`)).toBe(true);
       const modes = Object.fromEntries(
-        [dataDir, db, `${db}-wal`, `${db}-shm`, path.join(dataDir, 'logs'), path.dirname(rejected), rejected].map(
-          (f) => [path.relative(dataDir, f) || '.', mode(f).toString(8)],
-        ),
+        [
+          dataDir,
+          db,
+          `${db}-wal`,
+          `${db}-shm`,
+          path.join(dataDir, LOCK_FILE_NAME),
+          path.join(dataDir, HOLDER_FILE_NAME),
+          path.join(dataDir, 'logs'),
+          path.dirname(rejected),
+          rejected,
+        ].map((f) => [path.relative(dataDir, f) || '.', mode(f).toString(8)]),
       );
       expect(modes).toEqual({
         '.': '700',
         [DATABASE_FILE_NAME]: '600',
         [`${DATABASE_FILE_NAME}-wal`]: '600',
         [`${DATABASE_FILE_NAME}-shm`]: '600',
+        // Names the process that owns the records (review: it was 0644 beside a 0600 database).
+        [LOCK_FILE_NAME]: '600',
+        [HOLDER_FILE_NAME]: '600',
         logs: '700',
         'spool/rejected': '700',
         'spool/rejected/0001-unknown.req': '600',
@@ -81,10 +93,12 @@ describe('files the sidecar keeps', () => {
 
     // An earlier prealert's files, readable by all: made owner-only at the next start.
     const db = path.join(dataDir, DATABASE_FILE_NAME);
-    for (const file of [db, ...logs]) fs.chmodSync(file, 0o644);
+    const lock = path.join(dataDir, LOCK_FILE_NAME);
+    for (const file of [db, lock, ...logs]) fs.chmodSync(file, 0o644);
     server = await startIn(dataDir);
     try {
       expect(mode(db).toString(8)).toBe('600');
+      expect(mode(lock).toString(8)).toBe('600');
       const deadline = Date.now() + 5_000;
       while (logs.some((log) => mode(log) !== 0o600) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
