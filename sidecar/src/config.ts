@@ -252,7 +252,7 @@ function dataScope(value: string | undefined): DataScope {
  * the records and the shim finds no port file. `~name` (another account's home) is refused in one line naming the
  * setting: which account prealert runs as is not what the writer had in mind.
  */
-function pathSetting(value: string, base: string, name: string, env: NodeJS.ProcessEnv): string {
+export function pathSetting(value: string, base: string, name: string, env: NodeJS.ProcessEnv): string {
   if (readByHomeNow(value)) {
     let home: string;
     try {

@@ -6,8 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { generateSigningKeys } from '@prealert/rules-cache';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
+import { loadSyncConfig } from '../src/sync/sync-config';
+import { spawnSidecar } from './helpers/spawn-sidecar';
 
 const made: string[] = [];
 
@@ -64,5 +67,35 @@ describe('~ in path settings', () => {
     expect(loadConfig({ configFile: config, env: { HOME: home } }).dataDir).toBe(
       path.join(path.dirname(config), '~doctor'),
     );
+  });
+
+  // PREALERT_SYNC_PUBKEY was path.resolve()d alone: `~/keys/prealert-bundle.pub` was looked for in a folder named ~
+  // under the folder prealert was started from, and the start stopped saying the key could not be read.
+  it('PREALERT_SYNC_PUBKEY: each key file of the list under the home, ~name refused naming it', () => {
+    const home = folder('prealert-tilde-home-');
+    const env = { HOME: home, PREALERT_SYNC_PUBKEY: `~/keys/a.pub${path.delimiter}/etc/prealert/b.pub` };
+    expect(loadSyncConfig(env).publicKeyFiles).toEqual([path.join(home, 'keys', 'a.pub'), '/etc/prealert/b.pub']);
+    expect(() => loadSyncConfig({ HOME: home, PREALERT_SYNC_PUBKEY: '~it/keys/a.pub' })).toThrow(
+      /^PREALERT_SYNC_PUBKEY: "~it\/keys\/a\.pub" starts with ~ and a name/,
+    );
+  });
+
+  it('PREALERT_SYNC_PUBKEY=~/… over a real start: the key under HOME is read and the sidecar serves', async (ctx) => {
+    if (process.platform === 'win32') return ctx.skip('HOME is not the home on Windows (USERPROFILE is)');
+    const home = folder('prealert-tilde-home-');
+    generateSigningKeys(path.join(home, 'keys'));
+    const sidecar = await spawnSidecar(path.join(home, 'data'), [], {
+      HOME: home,
+      // Nothing listens on port 9: the key is read at start, before any poll.
+      PREALERT_SYNC_URL: 'http://127.0.0.1:9/bundles/',
+      PREALERT_SYNC_PUBKEY: '~/keys/prealert-bundle.pub',
+      PREALERT_SYNC_INTERVAL_S: '3600',
+    });
+    try {
+      expect((await fetch(`${sidecar.url}/healthz`)).status).toBe(200);
+      expect(sidecar.output()).not.toMatch(/PREALERT_SYNC_PUBKEY/);
+    } finally {
+      await sidecar.stop();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { MANIFEST_FILE } from '@prealert/rules-cache';
-import { ConfigError } from '../config';
+import { ConfigError, pathSetting } from '../config';
 import { siblingUrl } from '../url-credentials';
 
 export type StalePolicy = 'serve' | 'refuse';
@@ -126,7 +126,8 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig
     .split(path.delimiter)
     .map((f) => f.trim())
     .filter(Boolean)
-    .map((f) => path.resolve(f));
+    // `~/keys/prealert-bundle.pub` as for dataDir and log.file: a unit file or a service's environment has no shell.
+    .map((f) => pathSetting(f, process.cwd(), 'PREALERT_SYNC_PUBKEY', env));
   if (url && publicKeyFiles.length === 0) {
     throw new ConfigError(
       'PREALERT_SYNC_URL is set but PREALERT_SYNC_PUBKEY is not: a bundle is only trusted with a key',
