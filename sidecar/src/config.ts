@@ -11,6 +11,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 export const CONFIG_FILE_NAME = 'prealert.config.json';
 export const DEFAULT_PORT = 17311;
+/** A 4 MiB body over a slow hospital network arrives in seconds; 30 s is a client that stopped sending. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** A busy workstation logs a few MB a day at info (a line per request): two weeks in at most 15 files of 10 MiB. */
 export const DEFAULT_LOG_FILE_BYTES = 10 * 1024 * 1024;
@@ -81,6 +83,12 @@ export interface SidecarConfig {
   /** Largest accepted request body in bytes (the national envelope allows 40000 characters of input). */
   bodyLimitBytes: number;
   /**
+   * How long a request may take to arrive whole, headers and body (PREALERT_REQUEST_TIMEOUT_MS). fastify's default
+   * (0, none) also switched off node's own: a client that sent the headers of a 5 MB body and then stopped held its
+   * connection and the body buffered so far for as long as it stayed open. Then: HTTP 408 and the connection closed.
+   */
+  requestTimeoutMs: number;
+  /**
    * Longest 3101/3102 `output` answered over HTTP, in characters (PREALERT_OUTPUT_MAX_CHARS; 0 = no bound): the spec
    * gives the field 40000 (3101-3103.md §1.2), and a HIS may hold it in a buffer of that size (output-length-fit.ts).
    */
@@ -149,6 +157,7 @@ function defaults(dataDir: string): SidecarConfig {
     dataDir,
     dataScope: 'user',
     bodyLimitBytes: 4 * 1024 * 1024,
+    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     outputMaxChars: SPEC_OUTPUT_CHARS,
     admdvs: '000000',
     corsOrigins: [],
@@ -303,6 +312,7 @@ const FILE_KEYS = new Set([
   'port',
   'dataDir',
   'bodyLimitBytes',
+  'requestTimeoutMs',
   'outputMaxChars',
   'admdvs',
   'corsOrigins',
@@ -349,6 +359,8 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     config.dataDir = pathSetting(str(raw.dataDir, field('dataDir')), path.dirname(file), field('dataDir'), env);
   if (raw.bodyLimitBytes !== undefined)
     config.bodyLimitBytes = positiveInt(raw.bodyLimitBytes, field('bodyLimitBytes'));
+  if (raw.requestTimeoutMs !== undefined)
+    config.requestTimeoutMs = positiveInt(raw.requestTimeoutMs, field('requestTimeoutMs'));
   if (raw.outputMaxChars !== undefined)
     config.outputMaxChars = outputMaxChars(raw.outputMaxChars, field('outputMaxChars'));
   if (raw.admdvs !== undefined) config.admdvs = admdvs(raw.admdvs, field('admdvs'));
@@ -434,6 +446,8 @@ function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
       env.PREALERT_RECORDS_RETENTION_DAYS,
       'PREALERT_RECORDS_RETENTION_DAYS',
     );
+  if (env.PREALERT_REQUEST_TIMEOUT_MS)
+    config.requestTimeoutMs = positiveInt(env.PREALERT_REQUEST_TIMEOUT_MS, 'PREALERT_REQUEST_TIMEOUT_MS');
   if (env.PREALERT_OUTPUT_MAX_CHARS)
     config.outputMaxChars = outputMaxChars(env.PREALERT_OUTPUT_MAX_CHARS, 'PREALERT_OUTPUT_MAX_CHARS');
   if (env.PREALERT_CORS_ORIGINS !== undefined) {

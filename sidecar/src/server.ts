@@ -312,23 +312,34 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     const app = Fastify({
       logger: false,
       bodyLimit: config.bodyLimitBytes,
+      requestTimeout: config.requestTimeoutMs,
       return503OnClosing: true,
       genReqId: nextRequestId,
       routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
       frameworkErrors: refusedPath,
       // fastify's own server, with the direct lane for national calls in front of its handler.
       serverFactory: (handler, options) => {
-        const server = http.createServer((req, res) => {
-          if (!lane(req, res)) handler(req, res);
-        });
         // What fastify sets on a server it creates itself (lib/server.js), from its resolved options.
         const timeouts = options as {
           keepAliveTimeout?: unknown;
           requestTimeout?: unknown;
           connectionTimeout?: unknown;
         };
+        const requestTimeout = typeof timeouts.requestTimeout === 'number' ? timeouts.requestTimeout : 0;
+        const server = http.createServer(
+          {
+            // Given here, not set afterwards: node then also lowers headersTimeout (60 s) to it, and it only ever
+            // looks for requests past their time while headersTimeout is not the longer of the two.
+            requestTimeout,
+            // Node looks for such requests every connectionsCheckingInterval (30 s by default): so often that a
+            // stalled one is closed within half its timeout after it, at most 30 s.
+            connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeout / 2) || 30_000)),
+          },
+          (req, res) => {
+            if (!lane(req, res)) handler(req, res);
+          },
+        );
         if (typeof timeouts.keepAliveTimeout === 'number') server.keepAliveTimeout = timeouts.keepAliveTimeout;
-        if (typeof timeouts.requestTimeout === 'number') server.requestTimeout = timeouts.requestTimeout;
         if (typeof timeouts.connectionTimeout === 'number') server.setTimeout(timeouts.connectionTimeout);
         return server;
       },
