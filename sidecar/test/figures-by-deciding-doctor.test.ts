@@ -148,6 +148,24 @@ describe('a 3103 that names no 经办人', () => {
   });
 });
 
+describe('a doctor code padded by a fixed-width HIS column', () => {
+  it('is one doctor whether it came padded in the 3101 (drord_dr_codg) or trimmed as the 3103 opter', async () => {
+    const padded = { code: 'D0601 ', name: '冯医生' };
+    const decided = await analyse(server, 'MZ-DR-401', padded);
+    await analyse(server, 'MZ-DR-402', padded);
+    expect((await decide(server, decided.jr_id, '2', padded)).infcode).toBe(0);
+    // One row: the undecided reminder (counted under the raising doctor) and the decided one (under the decider).
+    expect(table((await byDoctor(server, '&doctor=D0601')).rows)).toEqual({ D0601: ['冯医生', 2, 1, 0, 1, 0.5] });
+    expect(table((await byDoctor(server, '&doctor=D0601%20')).rows)).toEqual({});
+    expect(
+      server.db
+        .prepare("SELECT DISTINCT doctor_code FROM reminders WHERE mdtrt_id IN ('MZ-DR-401', 'MZ-DR-402')")
+        .pluck()
+        .all(),
+    ).toEqual(['D0601']);
+  });
+});
+
 describe('retention', () => {
   it("folds a pruned reminder into pruned_figures under its latest decision's doctor", async () => {
     const s = await testServer({ records: { retentionDays: 400 } });

@@ -18,3 +18,16 @@ export function recordedStaffName(name: string, patientNames: readonly string[])
 export function recordedCode(code: string, patientNames: readonly string[], key: (code: string) => string): string {
   return recordedStaffName(code, patientNames) === code ? code : key(code);
 }
+
+/**
+ * A reminder's doctor code (drord_dr_codg, else the encounter's dr_codg) as stored: trimmed, as decidingOperator
+ * trims a 3103's opter, so that `D001 ` from a fixed-width HIS column and the 3103's `D001` are one doctor in the
+ * figures by doctor. Rows stored before keep the code as it came.
+ */
+export function recordedDoctorCode(
+  code: string,
+  patientNames: readonly string[],
+  key: (code: string) => string,
+): string {
+  return recordedCode(code.trim(), patientNames, key);
+}
