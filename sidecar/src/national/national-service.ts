@@ -27,6 +27,7 @@ import { decidingOperator } from './deciding-operator';
 import { fromHainan } from './hainan-variant';
 import { lineDatesOf } from './line-dates';
 import { lineNamesOf } from './line-names';
+import { operatorTypeErrors } from './operator-type';
 import { fitOutputLength, itemsByRxId } from './output-length-fit';
 import { recordedTaskId } from './recorded-task-id';
 
@@ -218,8 +219,13 @@ export class NationalService {
     if (staleness && !staleness.serving) {
       return this.error(call, `规则库已过期，按配置暂停分析${staleness.reason ? `: ${staleness.reason}` : ''}`);
     }
+    // The envelope's own fields and the input's are named in one answer: one round trip lists all that is wrong.
+    const header = operatorTypeErrors(call.envelope);
     const input = validateAnalysisInput(call.envelope.input);
-    if (!input.ok) return failed(input);
+    if (!input.ok || header.length > 0) {
+      const errors = [...header, ...(input.ok ? [] : input.errors)];
+      return failed({ errors, message: formatFieldErrors(errors) });
+    }
     // Asked before the local evaluation starts, so the two overlap.
     const upstream = this.deps.upstream?.analyze(call.json);
     const outcome = analyze(active.compiled, input.value, { infno, now: call.receivedAt, config: this.deps.evaluator });
@@ -381,7 +387,8 @@ export class NationalService {
 
     const { warns } = input.value.data;
     const decider = decidingOperator(call.envelope as unknown as Record<string, unknown>);
-    const problems: string[] = decider.ok ? [] : [...decider.problems];
+    const problems: string[] = operatorTypeErrors(call.envelope).map((e) => `${e.path}: ${e.message}`);
+    if (!decider.ok) problems.push(...decider.problems);
     const decisions: DispositionInput[] = [];
     // warn_rslt_id → the index of its first entry in this call: one reminder answered twice must say one thing.
     const firstEntry = new Map<string, number>();
