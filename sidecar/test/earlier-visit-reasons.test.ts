@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_CONFIRM_REASON } from '@prealert/core';
 import { loadNationalLibrary } from '@prealert/rules-cache';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -141,6 +142,21 @@ describe.each([
 
     server = await restart(server, analysisThread);
     expectHint(await indication(server, visit('chronic-visit-2.json'), analysisThread), first.jr_id);
+  });
+
+  it("the widget's fixed wording (no reason typed) is not offered as last visit's reason, also over a restart", async () => {
+    let server = await start(analysisThread);
+    const first = await indication(server, visit('chronic-visit-1.json'), analysisThread);
+    await decide(server, first.jr_id, '1', DEFAULT_CONFIRM_REASON);
+    expectNoHint(await indication(server, visit('chronic-visit-2.json'), analysisThread));
+    // A reason typed on the same jr_id is offered; the fixed wording given on it since takes it back.
+    await decide(server, first.jr_id, '1', REASON);
+    expectHint(await indication(server, visit('chronic-visit-2.json'), analysisThread), first.jr_id);
+    await decide(server, first.jr_id, '1', DEFAULT_CONFIRM_REASON);
+    expectNoHint(await indication(server, visit('chronic-visit-2.json'), analysisThread));
+
+    server = await restart(server, analysisThread);
+    expectNoHint(await indication(server, visit('chronic-visit-2.json'), analysisThread));
   });
 
   it('a 返回修改 on the earlier visit takes its reason back', async () => {

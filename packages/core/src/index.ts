@@ -1,3 +1,4 @@
+export * from './decision/confirm-reason';
 export * from './envelope/error-list';
 export * from './envelope/national-types';
 export * from './envelope/response';

@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIRM_REASON } from '@prealert/core';
 import type { WorkflowImpact } from './types';
 
 /** dspo_way_rea as a whole (quick reason, separator and text): the 3103 front-end limit (spec 3101-3103 §4.1). */
@@ -6,12 +7,8 @@ export const MAX_REASON_LENGTH = 500;
 /** Joins the quick reason and the doctor's text in dspo_way_rea: 「临床必需；家属已签字」. */
 export const REASON_SEPARATOR = '；';
 
-/**
- * dspo_way_rea of a 继续执行 on a warning that asks only for a confirmation (`confirm`, `notice`) when the doctor gives
- * no reason of her own: the spec wants a reason for every dspo_way 1, a platform may refuse an empty one, and the
- * 医保办 reads it (warn_dspo_way_dscr) as what happened.
- */
-export const DEFAULT_CONFIRM_REASON = '已阅知，确认继续';
+/** The confirm-only 继续执行's fixed reason: in core, as the sidecar reads it too. */
+export { DEFAULT_CONFIRM_REASON } from '@prealert/core';
 
 export interface ReasonInput {
   /** The quick-pick chosen, if any. */

@@ -1,4 +1,4 @@
-import type { JudgeResultDto } from '@prealert/core';
+import { DEFAULT_CONFIRM_REASON, type JudgeResultDto } from '@prealert/core';
 import { shanghaiDay } from '../stats/days';
 
 /** How far back an earlier visit's 继续执行 is offered again: a chronic patient's half-year of monthly visits. */
@@ -48,11 +48,16 @@ export class EarlierVisitReasons {
     return this.byJrId.size;
   }
 
-  /** A 继续执行 with a reason stored (again, or replacing that jr_id's earlier one). */
+  /**
+   * A 继续执行 with a reason stored (again, or replacing that jr_id's earlier one). The widget's fixed wording
+   * (DEFAULT_CONFIRM_REASON, what its C Enter and 全部确认 send when the doctor typed nothing) is held as no reason:
+   * offered back, it would be reused as if the doctor had written it. The patient's latest reason a doctor did give
+   * on the point, if any, is offered instead.
+   */
   continue(decision: EarlierVisitDecision): void {
     const [jrId, patientKey, , ruleId, kpId, reason] = decision;
     this.drop(jrId);
-    if (kpId === '' || reason === '') return;
+    if (kpId === '' || reason === '' || reason === DEFAULT_CONFIRM_REASON) return;
     const point = pointKey(ruleId, kpId);
     let patients = this.byPoint.get(point);
     if (patients === undefined) {
