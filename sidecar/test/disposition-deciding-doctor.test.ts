@@ -62,7 +62,23 @@ describe('the disposition entry sent to the 数据归集 platform', () => {
     const jrId = await raise('MZ-DD-001', ZHAO);
     expect((await decide(jrId, QIAN)).infcode).toBe(0);
     const payload = await delivered(jrId);
-    expect(payload).toMatchObject({ doctor_code: 'D0201', opter: 'D0202', opter_name: '钱医生', dspo_way: '2' });
+    expect(payload).toMatchObject({
+      doctor_code: 'D0201',
+      doctor_name: '赵医生',
+      opter: 'D0202',
+      opter_name: '钱医生',
+      dspo_way: '2',
+    });
+  });
+
+  it('names the raising doctor as stored, an ID number in the name masked as in the records', async () => {
+    const jrId = await raise('MZ-DD-004', { code: 'D0203', name: '孙医生 11010519491231002X' });
+    expect((await decide(jrId, NOBODY)).infcode).toBe(0);
+    const payload = await delivered(jrId);
+    const stored = server.db.prepare('SELECT doctor_name FROM reminders WHERE jr_id = ?').pluck().get(jrId);
+    expect(payload.doctor_name).toBe(stored);
+    expect(payload.doctor_name).toContain('孙医生');
+    expect(JSON.stringify(payload)).not.toContain('11010519491231002X');
   });
 
   it('names nobody as the decider when the 3103 named no 经办人: the decision stays the raising doctor’s', async () => {

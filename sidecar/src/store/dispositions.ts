@@ -26,6 +26,8 @@ export interface ReminderFacts {
   day: string;
   deptCode: string;
   doctorCode: string;
+  /** drord_dr_name as stored (staff-fields.ts: the patient's names and ID numbers masked). */
+  doctorName: string;
   source: string;
 }
 
@@ -103,7 +105,7 @@ export class DispositionStore {
   ) {
     this.selectReminder = db.prepare(
       `SELECT jr_id AS jrId, infno, rule_id AS ruleId, rule_name AS ruleName, kp_id AS kpId, severity, impact, amount, day,
-              dept_code AS deptCode, doctor_code AS doctorCode, source
+              dept_code AS deptCode, doctor_code AS doctorCode, doctor_name AS doctorName, source
        FROM reminders WHERE jr_id = COALESCE((SELECT jr_id FROM upstream_links WHERE gateway_jr_id = ?), ?)`,
     );
     this.selectDisposition = db.prepare(
@@ -390,6 +392,8 @@ export class DispositionStore {
             // The doctor whose order raised the reminder; the one who decided is the 3103's 经办人 below. They differ
             // when a colleague took the patient over, and the platform's figures by doctor follow the decider.
             doctor_code: reminder?.doctorCode,
+            // Named as the decider is: opter_name alone would name one of the two doctors an entry is about.
+            doctor_name: reminder?.doctorName,
             // Under the 3103's own names, as stored (an ID number as its keyed pseudonym); absent when the 3103 named
             // nobody, and the decision then stays the raising doctor's, as in the figures.
             opter: decider?.code,
