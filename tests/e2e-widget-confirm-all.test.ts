@@ -256,7 +256,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     await page.keyboard.press('a');
     await feedbackSettled(page);
 
-    // This month's visit: the sidecar offers that wording as last visit's reason; it is none, so one key confirms both.
+    // This month's visit: that wording is no reason, and the sidecar does not offer it; one key confirms both.
     await page.evaluate(() => {
       // What the sidecar answered, as show() is given it (the task record does not keep prior_visit_rea).
       const el = document.querySelector('prealert-reminder') as HTMLElement & { show(...args: unknown[]): void };
@@ -274,8 +274,8 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     );
     expect(
       offered.map((r) => r.prior_visit_rea),
-      'the sidecar marks both with last visit',
-    ).toEqual(['已阅知，确认继续', '已阅知，确认继续']);
+      'the sidecar offers no earlier reason: none was typed',
+    ).toEqual([undefined, undefined]);
     expect((await panel(page)).button).toBe('全部确认继续执行（2 条仅需确认）A');
     expect(await page.locator('prealert-reminder li.card .prior-visit:visible').count()).toBe(0);
     await page.keyboard.press('F8');
