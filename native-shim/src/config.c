@@ -79,6 +79,17 @@ static int parse_deadline(const char *value, int *number) {
   return 0;
 }
 
+/* A path option: absolute or "" (unset), else refused and the value before it kept. A relative one is read from the
+   HIS's working directory, which is wherever the HIS was started from: a data_dir there has no port file (17311 is
+   tried), a token_file no token, and a spool_dir is one the sidecar never replays, so a doctor's decision that
+   failed open was lost while the call said "spooled". */
+static config_set_result set_path(native_path *target, const char *value) {
+  native_path parsed;
+  if (!native_path_utf8_is_absolute(value) || native_path_from_utf8(&parsed, value) != 0) return CONFIG_BAD_VALUE;
+  *target = parsed;
+  return CONFIG_SET;
+}
+
 static config_set_result apply(shim_config *config, const char *name, const char *value) {
   int number = 0;
   if (strcmp(name, "port") == 0) {
@@ -104,18 +115,16 @@ static config_set_result apply(shim_config *config, const char *name, const char
     strcpy(config->token, value);
     config->token_configured = 1;
   } else if (strcmp(name, "token_file") == 0) {
-    if (native_path_from_utf8(&config->token_file, value) != 0) return CONFIG_BAD_VALUE;
+    return set_path(&config->token_file, value);
   } else if (strcmp(name, "data_dir") == 0) {
-    if (native_path_from_utf8(&config->data_dir, value) != 0) return CONFIG_BAD_VALUE;
+    return set_path(&config->data_dir, value);
   } else if (strcmp(name, "spool_dir") == 0) {
-    if (native_path_from_utf8(&config->spool_dir, value) != 0) return CONFIG_BAD_VALUE;
+    return set_path(&config->spool_dir, value);
   } else if (strcmp(name, "spool_max_bytes") == 0) {
     if (parse_int(value, 0, 999999999, &number) != 0) return CONFIG_BAD_VALUE;
     config->spool_max_bytes = number;
   } else if (strcmp(name, "log") == 0) {
-    if (!rotating_log_path_is_absolute(value) || native_path_from_utf8(&config->log_path, value) != 0) {
-      return CONFIG_BAD_VALUE;
-    }
+    return set_path(&config->log_path, value);
   } else if (strcmp(name, "log_max_bytes") == 0) {
     if (parse_int(value, ROTATING_LOG_MIN_MAX_BYTES, 999999999, &number) != 0) return CONFIG_BAD_VALUE;
     config->log_max_bytes = number;

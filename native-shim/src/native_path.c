@@ -30,6 +30,18 @@ static size_t path_length(const native_path *path) {
 
 int native_path_is_empty(const native_path *path) { return path->text[0] == 0; }
 
+int native_path_utf8_is_absolute(const char *utf8) {
+  if (utf8[0] == '\0') return 1;
+#if defined(_WIN32)
+  char drive = utf8[0];
+  int letter = (drive >= 'A' && drive <= 'Z') || (drive >= 'a' && drive <= 'z');
+  if (letter && utf8[1] == ':' && (utf8[2] == '\\' || utf8[2] == '/')) return 1;
+  return (utf8[0] == '\\' || utf8[0] == '/') && (utf8[1] == '\\' || utf8[1] == '/'); /* \\server\share */
+#else
+  return utf8[0] == '/';
+#endif
+}
+
 const char *native_path_error_name(int error) {
   switch (error) {
   case ENOENT: return "ENOENT";

@@ -23,6 +23,10 @@ typedef struct {
 int native_path_from_utf8(native_path *path, const char *utf8);
 int native_path_append(native_path *path, const char *ascii_name);
 int native_path_is_empty(const native_path *path);
+/* Whether a path option's value is absolute by this platform's rules, or "" (unset): POSIX `/…`; Windows `C:\…`,
+   `C:/…` or `\\server\share\…` (`\foo` and `C:foo` depend on the current drive or its folder, so they are not).
+   A relative one would be read from the HIS's working directory, wherever the HIS was started from. */
+int native_path_utf8_is_absolute(const char *utf8);
 
 /* Directory holding this shim library, with a trailing separator. */
 int native_path_module_directory(native_path *path);

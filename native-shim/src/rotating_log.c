@@ -16,18 +16,6 @@
 /* Only one thread of this process rotates at a time; the others append to whichever file they opened. */
 static shim_mutex rotation = SHIM_MUTEX_INIT;
 
-int rotating_log_path_is_absolute(const char *utf8) {
-  if (utf8[0] == '\0') return 1;
-#if defined(_WIN32)
-  char drive = utf8[0];
-  int letter = (drive >= 'A' && drive <= 'Z') || (drive >= 'a' && drive <= 'z');
-  if (letter && utf8[1] == ':' && (utf8[2] == '\\' || utf8[2] == '/')) return 1;
-  return (utf8[0] == '\\' || utf8[0] == '/') && (utf8[1] == '\\' || utf8[1] == '/'); /* \\server\share */
-#else
-  return utf8[0] == '/';
-#endif
-}
-
 /* path + ".1", without the separator native_path_append would put in between. */
 static int rotated_name(const native_path *path, native_path *rotated) {
   *rotated = *path;

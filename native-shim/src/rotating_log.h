@@ -16,8 +16,4 @@
    writes on rather than waits. Never reports failure: a log that cannot be written must not change the call. */
 void rotating_log_append(const native_path *path, long max_bytes, const char *event);
 
-/* Whether an option value names a log file the shim can use: an absolute path ("" turns the log off). A relative
-   one would depend on the HIS's working directory, which IT cannot see. */
-int rotating_log_path_is_absolute(const char *utf8);
-
 #endif

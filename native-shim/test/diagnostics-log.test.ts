@@ -75,6 +75,58 @@ describe('the log option', () => {
     expect(shim.setOption('log_max_bytes', '4096')).toBe(RC.ok);
   });
 
+  // data_dir, spool_dir and token_file as log: a relative path is read from the HIS's working directory, wherever the
+  // HIS was started from, where no sidecar writes its port file or replays a spool. Refused, the value before stays.
+  describe.each(['data_dir', 'spool_dir', 'token_file'])('the %s option', (option) => {
+    it('takes an absolute path or "" (the default); a relative one, ~/… included, is refused with -4 and logged', () => {
+      const file = path.join(scratch, `relative-${option}.log`);
+      setOptions(shim, { log: file });
+      for (const relative of ['prealert', '~/prealert', './prealert', '../prealert']) {
+        expect(shim.setOption(option, relative), `${option}=${relative}`).toBe(RC.option);
+      }
+      expect(shim.setOption(option, path.join(scratch, 'absolute'))).toBe(RC.ok);
+      expect(shim.setOption(option, '')).toBe(RC.ok);
+      const refusals = logLines(file).filter((line) => line.includes(' config_problem '));
+      expect(refusals).toHaveLength(4);
+      for (const line of refusals)
+        expect(line).toMatch(`config_problem set_option name=${option} problem=invalid_value`);
+    });
+  });
+
+  it('a refused relative data_dir keeps the one before: the sidecar named by its port file still answers', async () => {
+    const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(answering);
+    const dataDir = fs.mkdtempSync(path.join(scratch, 'data-'));
+    fs.writeFileSync(path.join(dataDir, 'port'), `${answering.port}\n`);
+    setOptions(shim, { data_dir: dataDir });
+    expect(shim.setOption('data_dir', '~/.local/share/prealert')).toBe(RC.option);
+    const outcome = await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
+    expect(outcome.rc).toBe(RC.ok);
+    expect(answering.requests).toHaveLength(1);
+  });
+
+  it('a refused relative token_file keeps the one before: its token is still sent', async () => {
+    const echo = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(echo);
+    const tokenFile = path.join(scratch, 'token');
+    fs.writeFileSync(tokenFile, 'f00dfeedf00dfeed\n');
+    setOptions(shim, { port: echo.port, token_file: tokenFile });
+    expect(shim.setOption('token_file', 'token')).toBe(RC.option);
+    expect((await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+    expect(echo.requests[0]?.headers['x-prealert-token']).toBe('f00dfeedf00dfeed');
+  });
+
+  it('a refused relative spool_dir keeps the one before: a 3103 that fails open is spooled where it was set', async () => {
+    const spoolDir = path.join(scratch, 'kept-spool');
+    setOptions(shim, { port: await closedPort(), spool_dir: spoolDir, spool_max_bytes: 1_000_000 });
+    expect(shim.setOption('spool_dir', 'spool')).toBe(RC.option);
+    const decision = JSON.stringify(request3103(['JR-KEPT-0001']));
+    const outcome = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
+    expect(outcome.rc).toBe(RC.failOpen);
+    expect(outcome.output.toString('utf8')).toContain('"spooled":true');
+    expect(fs.readdirSync(spoolDir).filter((name) => name.endsWith('-3103.req'))).toHaveLength(1);
+  });
+
   it('a refused option is noted in the log by name, never its value (it may be the token)', () => {
     const file = path.join(scratch, 'refused.log');
     setOptions(shim, { log: file });
@@ -201,11 +253,22 @@ describe('prealert.ini', () => {
         'timeout_ms_3102 = fast',
         'nonsense line',
         'tiemout_ms_3103 = 300',
+        // Relative paths, refused as log's is: the HIS's working directory is no place the sidecar knows.
+        'data_dir = ~/.local/share/prealert',
+        'spool_dir = spool ; beside the HIS',
+        'token_file = prealert-token.txt',
         '',
       ].join('\r\n'),
     );
     const copy = loadShimCopy(libraryDir);
-    const outcome = await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
+    // The environment is read with the ini, at the first call: a relative path there is refused the same way.
+    process.env.PREALERT_SPOOL_DIR = 'spool';
+    let outcome: Awaited<ReturnType<ShimLibrary['call']>>;
+    try {
+      outcome = await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
+    } finally {
+      delete process.env.PREALERT_SPOOL_DIR;
+    }
     expect(outcome.rc).toBe(RC.failOpen);
     expect(outcome.output.toString('utf8')).toContain('"reason":"sidecar_timeout","code":250');
     expect(outcome.elapsedMs).toBeLessThan(250 + 100);
@@ -218,11 +281,16 @@ describe('prealert.ini', () => {
 
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toMatch(
-      / config build=\S+ platform=\S+ ini=read problems=3 port=\d+ connect_timeout_ms=150 timeout_ms_3101=250 /,
+      / config build=\S+ platform=\S+ ini=read problems=7 port=\d+ connect_timeout_ms=150 timeout_ms_3101=250 /,
     );
+    expect(text).toMatch(/ config .* data_dir=default /);
     expect(text).toMatch(/config_problem ini_line=6 name=timeout_ms_3102 problem=invalid_value\n/);
     expect(text).toMatch(/config_problem ini_line=7 name=nonsense\?line problem=unknown_option\n/);
     expect(text).toMatch(/config_problem ini_line=8 name=tiemout_ms_3103 problem=unknown_option\n/);
+    expect(text).toMatch(/config_problem ini_line=9 name=data_dir problem=invalid_value\n/);
+    expect(text).toMatch(/config_problem ini_line=10 name=spool_dir problem=invalid_value\n/);
+    expect(text).toMatch(/config_problem ini_line=11 name=token_file problem=invalid_value\n/);
+    expect(text).toMatch(/config_problem environment name=PREALERT_SPOOL_DIR problem=invalid_value\n/);
     expect(text).toMatch(/failopen infno=3101 charset=utf-8 reason=sidecar_timeout code=250 /);
   });
 });

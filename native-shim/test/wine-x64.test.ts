@@ -97,6 +97,8 @@ describe('prealert.dll x64 under wine64', () => {
         'bad_infno',
         'failopen_unreachable',
         'failopen_breaker_w',
+        'absolute_path_options_taken',
+        'relative_path_options_refused',
         'spool_3103_w',
       ]) {
         expect(

@@ -298,6 +298,29 @@ int main(int argc, char **argv) {
   char spool_dir[600];
   snprintf(spool_dir, sizeof(spool_dir), "%s\\spool", dir);
   check(set_option("spool_dir", spool_dir) == PREALERT_OK, "set_option_spool_dir", spool_dir);
+  /* Path options by Windows rules: C:/ and a UNC share are absolute; a bare name, a `~`, and `\x`, `/x` or `C:x`
+     (the current drive's root, the drive's current folder) are not, and are refused with the value before kept, so
+     the 3103 below still lands in DIR\spool. Nothing is read from the share: it is replaced before any call. */
+  char forward_slashes[600];
+  snprintf(forward_slashes, sizeof(forward_slashes), "%s", spool_dir);
+  for (char *at = forward_slashes; *at != '\0'; ++at) {
+    if (*at == '\\') *at = '/';
+  }
+  int taken = set_option("spool_dir", forward_slashes) == PREALERT_OK &&
+              set_option("spool_dir", "\\\\prealert-host\\share\\spool") == PREALERT_OK &&
+              set_option("spool_dir", spool_dir) == PREALERT_OK;
+  check(taken, "absolute_path_options_taken", forward_slashes);
+  static const char *const path_options[] = {"data_dir", "spool_dir", "token_file"};
+  static const char *const relative[] = {"spool", "~\\prealert", ".\\spool", "\\spool", "/spool", "C:spool"};
+  char refused_detail[160] = "";
+  for (size_t o = 0; o < sizeof(path_options) / sizeof(path_options[0]); ++o) {
+    for (size_t r = 0; r < sizeof(relative) / sizeof(relative[0]); ++r) {
+      if (set_option(path_options[o], relative[r]) != PREALERT_E_OPTION && refused_detail[0] == '\0') {
+        snprintf(refused_detail, sizeof(refused_detail), "%s=%s taken", path_options[o], relative[r]);
+      }
+    }
+  }
+  check(refused_detail[0] == '\0', "relative_path_options_refused", refused_detail[0] ? refused_detail : NULL);
   rc = call_w(L"3103", L"{\"data\":{\"warn_type\":\"1\",\"warns\":[]}}", out_w, CAPACITY);
   check(rc == PREALERT_FAILOPEN && wcsstr(out_w, L"\"spooled\":true") != NULL, "spool_3103_w", NULL);
 
