@@ -4,26 +4,34 @@
  * from its parent and only from an origin its `host-origin` names. Real headless Chromium; the HIS page and the
  * widget's page (the demo's embed page, with its real sidecar) on two loopback origins.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { codeBlocks } from './support/readme-code';
 
 let stack: DemoStack;
 let his: http.Server;
 let hisUrl: string;
 
-/** The HIS page: an order field with focus, the widget's page in a frame, and the README's forwarding line. */
-const hisPage = (frameUrl: string) => `<!doctype html>
+/** The HIS page's script as the widget README's "In an iframe" gives it: forward F8, take the focus back on Esc. */
+function readmeHostScript(frameOrigin: string): string {
+  const readme = fs.readFileSync(new URL('../packages/widget/README.md', import.meta.url), 'utf8');
+  const block = codeBlocks(readme, 'html').find((code) => code.includes("type: 'prealert-hotkey'"));
+  const script = block?.match(/<script>[\s\S]*?<\/script>/)?.[0];
+  if (!script) throw new Error("the widget README's iframe section has no host <script>");
+  return script.split('https://station.example').join(frameOrigin);
+}
+
+/** The HIS page: an order field with focus, the widget's page in a frame, and the README's host script. */
+const hisPage = (frameOrigin: string) => `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>HIS</title></head>
 <body>
 <label>医嘱 <input id="order" autofocus></label>
-<iframe id="prealert-frame" src="${frameUrl}/embed.html" width="900" height="700"></iframe>
-<script>
-const frame = document.getElementById('prealert-frame');
-addEventListener('keydown', (e) => { if (e.key === 'F8') { e.preventDefault(); frame.focus(); frame.contentWindow.postMessage({ type: 'prealert-hotkey' }, '${frameUrl}'); } }, true);
-</script>
+<iframe id="prealert-frame" src="${frameOrigin}/embed.html" width="900" height="700"></iframe>
+${readmeHostScript(frameOrigin)}
 </body></html>`;
 
 beforeAll(async () => {
@@ -84,6 +92,24 @@ describe('F8 in the HIS page that holds the widget in an iframe', () => {
     // The doctor goes on with the keyboard in the frame: ↓ to the next warning.
     await page.keyboard.press('ArrowDown');
     expect((await focus(page, frame)).widget).toBe('药品区分性别使用');
+    // Esc: back to the HIS's order field, as Esc after a local F8 goes back to where the doctor was.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => focus(page, frame)).toMatchObject({ his: 'order' });
+    await page.keyboard.type('x');
+    expect(await page.inputValue('#order')).toBe('x');
+    await page.close();
+  }, 60_000);
+
+  it('gives the focus back on Esc only to an origin the element still names', async () => {
+    const page = await stack.context.newPage();
+    const frame = await openHis(page);
+    await setHostOrigin(frame, hisUrl);
+    await page.keyboard.press('F8');
+    await expect.poll(() => focus(page, frame)).toEqual({ his: 'prealert-frame', widget: '药品限就医方式' });
+    await setHostOrigin(frame, 'http://his.example');
+    await page.keyboard.press('Escape');
+    await frame.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    expect(await focus(page, frame)).toEqual({ his: 'prealert-frame', widget: '药品限就医方式' });
     await page.close();
   }, 60_000);
 

@@ -8,12 +8,26 @@
 /** The message a host posts to the frame: `{ type: 'prealert-hotkey' }`. */
 export const HOST_HOTKEY_MESSAGE = 'prealert-hotkey';
 
+/**
+ * What the frame posts back when the doctor leaves with Esc after a forwarded hotkey: `{ type: 'prealert-hotkey-return' }`.
+ * The frame cannot focus the HIS page's field (another document, often another origin); the host's listener does.
+ */
+export const HOST_RETURN_MESSAGE = 'prealert-hotkey-return';
+
 /** `host-origin`'s origins (comma or space separated), as the browser writes an origin (no trailing slash). */
 export function hostOrigins(attribute: string | null): string[] {
   return (attribute ?? '')
     .split(/[\s,]+/)
     .map((origin) => origin.trim().replace(/\/+$/, ''))
     .filter((origin) => origin !== '');
+}
+
+/**
+ * Hands the focus back to the page that forwarded the hotkey. Posted to that page's origin only, never `*`: a frame
+ * navigated elsewhere in the meantime must not tell an unknown page where the doctor's keyboard is.
+ */
+export function returnToHost(win: Window, origin: string): void {
+  if (win.parent !== win) win.parent.postMessage({ type: HOST_RETURN_MESSAGE }, origin);
 }
 
 /** True for the hotkey forwarded by this window's parent from one of `origins`. */

@@ -4,7 +4,7 @@ import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confi
 import { setChildren } from './dom';
 import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
-import { hostOrigins, isHostHotkey } from './host-hotkey';
+import { hostOrigins, isHostHotkey, returnToHost } from './host-hotkey';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
 import { type LineDay, requestLineDays } from './line-dates';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
@@ -140,6 +140,11 @@ export class PrealertReminderElement extends ElementBase {
   private lastReadiness: SaveReadiness | undefined;
   private activeJrId: string | undefined;
   private returnFocusTo: Element | null = null;
+  /**
+   * The origin of the parent page whose forwarded hotkey brought focus in (host-hotkey.ts): Esc hands focus back to it,
+   * as returnFocusTo does within the element's own document. Null when focus came in any other way.
+   */
+  private returnToHostOrigin: string | null = null;
   /** Sentences of the change under way, said together once it is over (announce). */
   private announcing: string[] = [];
   private answeredAnnounced = false;
@@ -154,7 +159,7 @@ export class PrealertReminderElement extends ElementBase {
   private readonly onDocumentKeydown = (event: KeyboardEvent) => this.handleHotkey(event);
   private readonly onMessage = (event: MessageEvent) => {
     const win = this.ownerDocument.defaultView;
-    if (win && isHostHotkey(event, win, hostOrigins(this.getAttribute('host-origin')))) this.jumpIn();
+    if (win && isHostHotkey(event, win, hostOrigins(this.getAttribute('host-origin')))) this.jumpIn(event.origin);
   };
   private readonly onBeforeUnload = (event: BeforeUnloadEvent) => {
     // Answers kept in localStorage are sent by the next page; those it could not keep would be lost: ask first.
@@ -770,7 +775,14 @@ export class PrealertReminderElement extends ElementBase {
     if (event.key === 'Escape') {
       // A look after F8 ends where it began, as after the last answer; without F8 there is nowhere to go back to.
       const back = this.returnFocusTo;
-      if (back instanceof HTMLElement && back.isConnected) {
+      const host = this.returnToHostOrigin;
+      const win = this.ownerDocument.defaultView;
+      if (host !== null && win) {
+        event.preventDefault();
+        this.returnToHostOrigin = null;
+        // host-origin may have changed since the hotkey came: an origin no longer named is not told anything.
+        if (hostOrigins(this.getAttribute('host-origin')).includes(host)) returnToHost(win, host);
+      } else if (back instanceof HTMLElement && back.isConnected) {
         event.preventDefault();
         this.returnFocusTo = null;
         back.focus();
@@ -868,12 +880,24 @@ export class PrealertReminderElement extends ElementBase {
     this.jumpIn();
   }
 
-  /** The hotkey's move: focus to the first open warning, Esc going back to where the doctor was. */
-  private jumpIn(): void {
+  /**
+   * The hotkey's move: focus to the first open warning, Esc going back to where the doctor was. `hostOrigin`: the
+   * hotkey was forwarded by that parent page, so the doctor was in the HIS page, not in this document (whose
+   * activeElement is only what had focus last time the frame had it).
+   */
+  private jumpIn(hostOrigin?: string): void {
     if (!this.hotkey || this.results.length === 0) return;
-    const active = deepActiveElement(this.ownerDocument);
-    const insideWidget = active === this || (active !== null && this.shadow.contains(active));
-    if (!insideWidget) this.returnFocusTo = active;
+    if (hostOrigin !== undefined) {
+      this.returnFocusTo = null;
+      this.returnToHostOrigin = hostOrigin;
+    } else {
+      const active = deepActiveElement(this.ownerDocument);
+      const insideWidget = active === this || (active !== null && this.shadow.contains(active));
+      if (!insideWidget) {
+        this.returnFocusTo = active;
+        this.returnToHostOrigin = null;
+      }
+    }
     this.focusFirst();
   }
 
@@ -1054,6 +1078,7 @@ export class PrealertReminderElement extends ElementBase {
     const proceed = this.emit('prealert-modify', modify, true);
     if (!proceed || !this.focusRow(rxIds)) return false;
     this.returnFocusTo = null;
+    this.returnToHostOrigin = null;
     return true;
   }
 
