@@ -12,6 +12,7 @@ import readline from 'node:readline';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium';
+import { feedbackDrained, pendingFeedbackOf } from './support/pending-feedback';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const artifacts = path.join(repoRoot, 'artifacts');
@@ -206,10 +207,7 @@ describe('demo doctor station in Chromium', () => {
     expect(inRow.tag).toBe('input');
     const childRow = await page.$eval(`tr[data-rx-id="${inRow.rowRxId}"]`, (tr) => tr.children[1]?.textContent);
     expect(childRow).toBe('小儿布洛芬栓');
-    await page.waitForFunction(() => {
-      const el = document.querySelector('prealert-reminder') as (HTMLElement & { pendingFeedback: number }) | null;
-      return el !== null && el.pendingFeedback === 0;
-    });
+    await feedbackDrained(page);
     const states = await page.locator('prealert-reminder li.card .state').allTextContents();
     expect(states).toEqual(['已记录', '', '', '已记录']);
     await shot(page, 'e2e-03-decided.png');
@@ -330,11 +328,7 @@ describe('demo doctor station in Chromium', () => {
     // "Done" (title, status, the message to the host) only once the sidecar acknowledged every answer.
     await reminderPage.waitForFunction(() => document.title === '医保提醒：已处理');
     expect(await reminderPage.locator('#page-status').textContent()).toBe('全部提醒已处理并记录，可以关闭此窗口。');
-    expect(
-      await reminderPage.evaluate(
-        () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback,
-      ),
-    ).toBe(0);
+    expect(await pendingFeedbackOf(reminderPage)).toBe(0);
     expect(await reminderPage.locator('prealert-reminder li.card .state').allTextContents()).toEqual([
       '已记录',
       '已记录',

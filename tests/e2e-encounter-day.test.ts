@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { feedbackDrained } from './support/pending-feedback';
 
 let stack: DemoStack;
 
@@ -39,7 +40,6 @@ function analysesOf(page: Page): Encounter[] {
 }
 
 type Reminder = HTMLElement & {
-  pendingFeedback: number;
   currentResults: readonly { jr_id: string; rule_name: string }[];
 };
 
@@ -96,7 +96,7 @@ describe('the encounter id', () => {
       await page.keyboard.press('c');
       await page.keyboard.press('1');
       await page.keyboard.press('Enter');
-      await page.waitForFunction(() => (document.querySelector('prealert-reminder') as Reminder).pendingFeedback === 0);
+      await feedbackDrained(page);
       const amino = page.locator('prealert-reminder li.card').filter({ hasText: '药品限就医方式' });
       expect(await amino.locator('.state').textContent()).toBe('已记录');
       const firstTask = await page.evaluate(() => document.body.dataset.taskId);

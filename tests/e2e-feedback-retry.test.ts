@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { feedbackDrained, pendingFeedbackOf } from './support/pending-feedback';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const artifacts = path.join(repoRoot, 'artifacts');
@@ -55,21 +56,12 @@ describe('sidecar hangs while the doctor works', () => {
       expect(await page.locator('#order-rows tr[data-rx-id]').count()).toBe(6);
       expect(await page.locator('prealert-reminder .notice').textContent()).toBe('医保提醒暂不可用，不影响继续开立');
       await page.screenshot({ path: path.join(artifacts, 'e2e-09-sidecar-hung.png'), fullPage: true });
-      expect(
-        await page.evaluate(
-          () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback,
-        ),
-      ).toBe(1);
+      expect(await pendingFeedbackOf(page)).toBe(1);
     } finally {
       sidecar.child.kill('SIGCONT');
     }
 
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
-      null,
-      { timeout: 15_000 },
-    );
+    await feedbackDrained(page, 15_000);
     const task = (await (await fetch(`${sidecar.url}/v1/tasks/${encodeURIComponent(taskId)}`)).json()) as {
       results: { jr_id: string; rule_name: string }[];
       dispositions: Record<string, { dspo_way: string }>;

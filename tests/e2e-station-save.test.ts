@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { continueRules, save } from './support/demo-station';
+import { feedbackDrained } from './support/pending-feedback';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -29,19 +30,8 @@ afterAll(async () => {
   if (replacementDir) fs.rmSync(replacementDir, { recursive: true, force: true });
 });
 
-type Reminder = HTMLElement & {
-  pendingFeedback: number;
-  currentResults: readonly { jr_id: string; rule_name: string }[];
-  decide(jrId: string, disposition: 'continue' | 'modify', reason?: string): string | undefined;
-};
-
 const status = (page: Page, text: string) =>
   page.waitForFunction((t) => document.querySelector('#check-status')?.textContent?.includes(t), text, {
-    timeout: 10_000,
-  });
-
-const settled = (page: Page) =>
-  page.waitForFunction(() => (document.querySelector('prealert-reminder') as Reminder).pendingFeedback === 0, null, {
     timeout: 10_000,
   });
 
@@ -68,7 +58,7 @@ describe('saving a prescription on the demo station', () => {
     ).toEqual(['ok', 'ok', 'ok']);
     await page.locator('prealert-reminder li.card', { hasText: '药品儿童专用' }).focus();
     await page.keyboard.press('m');
-    await settled(page);
+    await feedbackDrained(page, 10_000);
     expect(await page.locator('prealert-reminder .progress').textContent()).toBe('已处理 4/4');
     const sentBack = await save(page);
     expect(sentBack).toContain('未保存');
@@ -105,7 +95,7 @@ describe('saving a prescription on the demo station', () => {
       corsOrigins: [stack.demo.url],
     });
     expect(await continueRules(page, ['药品区分性别使用'], '已知情同意')).toEqual(['ok']);
-    await settled(page);
+    await feedbackDrained(page, 10_000);
     const sex = page.locator('prealert-reminder li.card', { hasText: '药品区分性别使用' });
     expect(await sex.locator('.state').textContent()).toMatch(/^未能记录/);
     expect(

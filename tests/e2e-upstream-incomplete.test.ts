@@ -13,6 +13,7 @@ import { type FakeGateway, startFakeGateway } from '../sidecar/test/helpers/fake
 import { demoRequest } from './support/demo-request';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { analyse } from './support/host-analysis';
+import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
 
 const DYDROGESTERONE = 'XG03DBD084A001010102180'; // 限女性: nothing fires locally for her
@@ -157,10 +158,7 @@ describe('an answer without the gateway warnings', () => {
     expect(await hostAnalyses(page, unchangedOrder('UPSTREAM-WIDGET', 'UPSTREAM-WIDGET-T1'))).toEqual([GATEWAY_JR_ID]);
     mode = 'refuse';
     expect(await hostAnalyses(page, unchangedOrder('UPSTREAM-WIDGET', 'UPSTREAM-WIDGET-T2'))).toEqual([]);
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
-    );
+    await feedbackDrained(page);
 
     expect(await page.evaluate(() => (window as unknown as { resolvedEvents: string[][] }).resolvedEvents)).toEqual([]);
     expect(sent3103).toEqual([]);

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { feedbackDrained } from './support/pending-feedback';
 
 let stack: DemoStack;
 let demo: DemoStack['demo'];
@@ -71,10 +72,7 @@ describe('classic-script bundle', () => {
     expect(await page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-rx-id'))).toBe(
       'EMBED-2',
     );
-    await page.waitForFunction(() => {
-      const el = document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number };
-      return el.pendingFeedback === 0;
-    });
+    await feedbackDrained(page);
     const task = (await (await fetch(`${sidecar.url}/v1/tasks/${taskId}`)).json()) as {
       dispositions: Record<string, { dspo_way: string }>;
     };

@@ -8,6 +8,7 @@ import { demoRequest } from './support/demo-request';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
 import { analyse } from './support/host-analysis';
+import { pendingFeedbackOf } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
@@ -41,11 +42,6 @@ function firstCardLook(page: Page) {
     };
   });
 }
-
-const pending = (page: Page) =>
-  page.evaluate(
-    () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback,
-  );
 
 describe('更改, then Esc', () => {
   it('puts the card back as answered, with the answer it had and no new 3103', async () => {
@@ -81,7 +77,7 @@ describe('更改, then Esc', () => {
     await page.keyboard.press('Escape');
     expect(await firstCardLook(page)).toEqual({ ...answered, progress: '已处理 1/2', focusedIsCard: true });
 
-    expect(await pending(page)).toBe(0);
+    expect(await pendingFeedbackOf(page)).toBe(0);
     expect(await taskDispositions(sidecar.url, taskId)).toEqual(before);
     await page.close();
   }, 60_000);
@@ -98,7 +94,7 @@ describe('Esc on a warning with no form open', () => {
     await page.keyboard.press('ArrowDown'); // looking at the next warning
     await page.keyboard.press('Escape');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('他达拉非片 数量');
-    expect(await pending(page)).toBe(0);
+    expect(await pendingFeedbackOf(page)).toBe(0);
 
     // Once back, the form's Esc still only closes the form and stays on the card.
     await page.keyboard.press('F8');
@@ -156,7 +152,7 @@ describe('Tab with a reason form open', () => {
       back.push(await where());
     }
     expect(back).toEqual(['2:card', '1:cancel', '1:confirm']);
-    expect(await pending(page)).toBe(0);
+    expect(await pendingFeedbackOf(page)).toBe(0);
     await page.close();
   }, 60_000);
 });

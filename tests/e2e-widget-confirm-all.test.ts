@@ -9,6 +9,7 @@ import type { CatalogueItem, DemoPatient } from '../examples/web-his/public/demo
 import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { analyse } from './support/host-analysis';
+import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
@@ -75,15 +76,6 @@ const panel = (page: Page) =>
     };
   });
 
-/** Until the widget holds no 3103 it has not delivered. */
-function feedbackSettled(page: Page): Promise<unknown> {
-  return page.waitForFunction(
-    () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
-    null,
-    { timeout: 10_000 },
-  );
-}
-
 describe('全部确认 on the warnings that only ask for a confirmation', () => {
   it('answers each of them 继续执行 with its own 3103, and leaves reason and 返回修改 warnings alone', async () => {
     const page = await stack.context.newPage();
@@ -119,7 +111,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     // One key, on whichever warning has focus, answers the three left.
     await page.keyboard.press('F8');
     await page.keyboard.press('a');
-    await feedbackSettled(page);
+    await feedbackDrained(page, 10_000);
     const after = await panel(page);
     expect(after.button).toBeNull();
     // Nothing left for A to confirm (one needs a reason, one was sent back): the hints no longer offer it.
@@ -202,7 +194,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
 
     await page.keyboard.press('F8');
     await page.keyboard.press('a');
-    await feedbackSettled(page);
+    await feedbackDrained(page, 10_000);
     // What the sidecar recorded (its SQLite file, read back over loopback): the plain one, and nothing for the other.
     const exenatideJr = (await exenatide.getAttribute('data-jr-id')) ?? '';
     const allisartanJr = (await allisartan.getAttribute('data-jr-id')) ?? '';
@@ -254,7 +246,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     expect((await panel(page)).button).toBe('全部确认继续执行（2 条仅需确认）A');
     await page.keyboard.press('F8');
     await page.keyboard.press('a');
-    await feedbackSettled(page);
+    await feedbackDrained(page, 10_000);
 
     // This month's visit: that wording is no reason, and the sidecar does not offer it; one key confirms both.
     await page.evaluate(() => {
@@ -280,7 +272,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     expect(await page.locator('prealert-reminder li.card .prior-visit:visible').count()).toBe(0);
     await page.keyboard.press('F8');
     await page.keyboard.press('a');
-    await feedbackSettled(page);
+    await feedbackDrained(page, 10_000);
     const recorded = await taskDispositions(stack.sidecar.url, taskId);
     expect(Object.values(recorded)).toEqual([
       expect.objectContaining({ dspo_way: '1', dspo_way_rea: '已阅知，确认继续' }),
@@ -365,7 +357,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     // Answering that warning later on her own (C Enter) does not start the run again.
     await page.keyboard.press('c');
     await page.keyboard.press('Enter');
-    await feedbackSettled(page);
+    await feedbackDrained(page, 10_000);
     expect((await panel(page)).progress).toBe('已处理 1/2');
     expect(await openForms()).toEqual([]);
     await page.close();

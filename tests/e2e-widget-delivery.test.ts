@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisEnvelope } from '../sidecar/test/fixtures/his-requests';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
+import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions as fetchTaskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
@@ -169,11 +170,7 @@ describe('an element the host removes', () => {
       el.setAttribute('sidecar', url);
       document.body.append(el);
     }, sidecar.url);
-    await page.waitForFunction(
-      () => (document.querySelector('prealert-reminder') as Reminder | null)?.pendingFeedback === 0,
-      null,
-      { timeout: 10_000 },
-    );
+    await feedbackDrained(page, 10_000);
     expect((await taskDispositions(taskId))[jrId]).toMatchObject({ dspo_way: '2' });
     await page.close();
   }, 60_000);
@@ -203,9 +200,7 @@ describe('返回修改 answers the analysis it was given on', () => {
     const first = await page.evaluate(() => document.body.dataset.taskId!);
     await page.keyboard.press('F8');
     await page.keyboard.press('m'); // 返回修改: focus goes to the line's quantity
-    await page.waitForFunction(
-      () => (document.querySelector('prealert-reminder') as Reminder | null)?.pendingFeedback === 0,
-    );
+    await feedbackDrained(page);
     expect(await events()).toEqual([`prealert-answered ${first}`, `prealert-complete ${first}`]);
     expect(await progress()).toBe('已处理 1/1');
 
@@ -272,10 +267,6 @@ describe('one decision, one 3103', () => {
       document.querySelector('prealert-reminder')!.addEventListener('prealert-modify', (e) => e.preventDefault()),
     );
     const cards = page.locator('prealert-reminder li.card');
-    const settled = () =>
-      page.waitForFunction(
-        () => (document.querySelector('prealert-reminder') as Reminder | null)?.pendingFeedback === 0,
-      );
 
     await page.keyboard.press('F8');
     // M held down: the key repeats.
@@ -283,11 +274,11 @@ describe('one decision, one 3103', () => {
     await page.keyboard.down('m');
     await page.keyboard.down('m');
     await page.keyboard.up('m');
-    await settled();
+    await feedbackDrained(page);
     // M again on the warning already answered 返回修改.
     await cards.first().focus();
     await page.keyboard.press('m');
-    await settled();
+    await feedbackDrained(page);
 
     // 继续执行 with quick reason 1, then the same again through C, 1, Enter on the answered warning.
     for (let round = 0; round < 2; round++) {
@@ -295,7 +286,7 @@ describe('one decision, one 3103', () => {
       await page.keyboard.press('c');
       await page.keyboard.press('1');
       await page.keyboard.press('Enter');
-      await settled();
+      await feedbackDrained(page);
     }
     expect(await cards.locator('.state').allTextContents()).toEqual(['已记录', '已记录']);
     expect(sent).toEqual(['2', '1临床必需']);
@@ -305,7 +296,7 @@ describe('one decision, one 3103', () => {
     await page.keyboard.press('c');
     await page.keyboard.press('2');
     await page.keyboard.press('Enter');
-    await settled();
+    await feedbackDrained(page);
     expect(sent).toEqual(['2', '1临床必需', '1已知情同意']);
     const dispositions = await taskDispositions(taskId);
     expect(Object.values(dispositions).map((d) => d.dspo_way)).toEqual(['1', '1']);
@@ -325,15 +316,11 @@ describe('the next patient', () => {
       };
       if (envelope.infno === '3103') sentWarnTypes.push(envelope.input?.data?.warn_type ?? '');
     });
-    const settled = () =>
-      page.waitForFunction(
-        () => (document.querySelector('prealert-reminder') as Reminder | null)?.pendingFeedback === 0,
-      );
     await page.evaluate(() => {
       const el = document.querySelector('prealert-reminder') as Reminder;
       for (const result of el.currentResults) el.decide(result.jr_id, 'modify');
     });
-    await settled();
+    await feedbackDrained(page);
     sentWarnTypes.length = 0;
 
     /** The sidecar's answer for another patient's encounter (its own 3101 or 3102). */
@@ -374,7 +361,7 @@ describe('the next patient', () => {
       warnType: '1',
       taskId: outpatient[0]!.task_id,
     });
-    await settled();
+    await feedbackDrained(page);
     expect(sentWarnTypes).toEqual(['1']);
     await page.close();
   }, 60_000);

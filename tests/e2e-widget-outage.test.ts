@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { feedbackDrained, pendingFeedbackOf } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
@@ -25,7 +26,6 @@ beforeEach(async () => {
 
 type Reminder = HTMLElement & {
   currentResults: readonly { jr_id: string; rule_name: string }[];
-  pendingFeedback: number;
   envelope: { opter?: string; opter_name?: string };
   saveReadiness: { ready: boolean; reason: string };
 };
@@ -89,9 +89,6 @@ async function warnings(page: Page, count: number): Promise<{ jrIds: string[]; t
   }));
 }
 
-const pending = (page: Page) =>
-  page.evaluate(() => (document.querySelector('prealert-reminder') as Reminder).pendingFeedback);
-
 const shadowText = (page: Page, selector: string) =>
   page.evaluate(
     (s) => document.querySelector('prealert-reminder')?.shadowRoot?.querySelector(s)?.textContent ?? '',
@@ -138,17 +135,11 @@ describe('the sidecar goes away and comes back', () => {
     await page.reload();
     expect(dialogs).toEqual([]);
     await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 20_000 });
-    expect(await pending(page)).toBe(1);
+    expect(await pendingFeedbackOf(page)).toBe(1);
     expect(await shadowText(page, '.progress')).toBe('此前 1 条答复待送达');
 
     await stack.startSidecarAgain();
-    await page.waitForFunction(
-      () => (document.querySelector('prealert-reminder') as Reminder).pendingFeedback === 0,
-      null,
-      {
-        timeout: 40_000,
-      },
-    );
+    await feedbackDrained(page, 40_000);
     expect((await taskDispositions(stack.sidecar.url, taskId))[jrId]).toMatchObject({
       dspo_way: '1',
       dspo_way_rea: '临床必需',
@@ -191,13 +182,7 @@ describe('the sidecar goes away and comes back', () => {
     });
     await page.waitForTimeout(2500); // at least one retry while it is down
     await stack.startSidecarAgain();
-    await page.waitForFunction(
-      () => (document.querySelector('prealert-reminder') as Reminder).pendingFeedback === 0,
-      null,
-      {
-        timeout: 40_000,
-      },
-    );
+    await feedbackDrained(page, 40_000);
     const forWarning = sent.filter((s) => s.jrId === jrIds[0]);
     expect(forWarning.length).toBeGreaterThan(1);
     await expect.poll(() => forWarning.find((s) => s.infcode === 0)?.opter).toBe('D0301');
@@ -260,7 +245,7 @@ describe('the sidecar goes away and comes back', () => {
       await continueFirst(page);
       await page.locator('prealert-reminder').getByRole('button', { name: /更改/ }).click();
       await page.keyboard.press('m');
-      expect(await pending(page)).toBe(2); // two 3103s: the first is in flight, the second waits behind it
+      expect(await pendingFeedbackOf(page)).toBe(2); // two 3103s: the first is in flight, the second waits behind it
       expect(await shadowText(page, '.progress')).toBe('已处理 1/1 · 1 条待送达');
 
       await page.selectOption('#patient', 'DEMO-P002');
@@ -271,13 +256,7 @@ describe('the sidecar goes away and comes back', () => {
     } finally {
       stack.sidecar.child.kill('SIGCONT');
     }
-    await page.waitForFunction(
-      () => (document.querySelector('prealert-reminder') as Reminder).pendingFeedback === 0,
-      null,
-      {
-        timeout: 30_000,
-      },
-    );
+    await feedbackDrained(page, 30_000);
     expect((await taskDispositions(stack.sidecar.url, taskId))[jrIds[0]!]).toMatchObject({ dspo_way: '2' });
     await page.close();
   }, 90_000);
@@ -322,13 +301,7 @@ describe('the sidecar goes away and comes back', () => {
       for (const key of Object.keys(localStorage)) if (key.startsWith('filler-')) localStorage.removeItem(key);
     });
     await stack.startSidecarAgain();
-    await page.waitForFunction(
-      () => (document.querySelector('prealert-reminder') as Reminder).pendingFeedback === 0,
-      null,
-      {
-        timeout: 40_000,
-      },
-    );
+    await feedbackDrained(page, 40_000);
     expect((await taskDispositions(stack.sidecar.url, taskId))[jrIds[0]!]).toMatchObject({ dspo_way: '1' });
     // Nothing left to lose: the page goes without asking.
     await page.close({ runBeforeUnload: true });

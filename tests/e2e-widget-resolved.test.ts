@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Line, demoRequest as request } from './support/demo-request';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { analyse } from './support/host-analysis';
+import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
@@ -92,11 +93,6 @@ async function openHost(): Promise<{ page: Page; sent3103: Sent3103[] }> {
 const resolvedEvents = (page: Page) =>
   page.evaluate(() => (window as unknown as { resolvedEvents: { taskId: string; jrIds: string[] }[] }).resolvedEvents);
 
-const delivered = (page: Page) =>
-  page.waitForFunction(
-    () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
-  );
-
 describe('a warning an edit resolved', () => {
   it('is answered 返回修改 (warn_type 1), so the figures count it as 遵从 and nothing stays pending', async () => {
     const { page, sent3103 } = await openHost();
@@ -123,7 +119,7 @@ describe('a warning an edit resolved', () => {
       const el = document.querySelector('prealert-reminder') as unknown as { decide(jrId: string, d: string): void };
       for (const jrId of jrIds) el.decide(jrId, 'modify');
     }, Object.values(second.jrIds));
-    await delivered(page);
+    await feedbackDrained(page);
 
     const after = await totals();
     expect({
@@ -235,7 +231,7 @@ describe('a warning whose line the HIS did not select', () => {
     // A host that declares whole prescriptions (the element's attribute) means the line was deleted.
     await page.evaluate(() => document.querySelector('prealert-reminder')!.setAttribute('whole-prescriptions', ''));
     await analyse(page, selected());
-    await delivered(page);
+    await feedbackDrained(page);
     expect(await dispositions('RESOLVED-4-T1')).toEqual({
       [first.jrIds.药品区分性别使用!]: expect.objectContaining({ dspo_way: '2' }),
     });
@@ -270,7 +266,7 @@ describe('on the demo doctor station', () => {
 
     await page.getByRole('button', { name: '删除 他达拉非片' }).click();
     await status('1 条提醒');
-    await delivered(page);
+    await feedbackDrained(page);
     const recorded = await dispositions(firstTask);
     expect(recorded).toEqual({ [jrIds.药品区分性别使用!]: expect.objectContaining({ dspo_way: '2' }) });
     await page.close();

@@ -11,6 +11,7 @@ import type { CatalogueItem, DemoPatient } from '../examples/web-his/public/demo
 import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
 import { bare, skeleton } from '../sidecar/src/national/capacity-fit';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
 
 let stack: DemoStack;
@@ -161,11 +162,7 @@ async function showAndAnswer(level: 'skeleton' | 'bare'): Promise<void> {
   await reasonCard.locator('input.reason-text').focus();
   await page.keyboard.insertText('已会诊确认');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(
-    () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback === 0,
-    null,
-    { timeout: 10_000 },
-  );
+  await feedbackDrained(page, 10_000);
   const recorded = await taskDispositions(stack.sidecar.url, taskId);
   for (const result of results) {
     expect(recorded[result.jr_id], `3103 for ${result.vola_cont}`).toEqual(

@@ -11,6 +11,7 @@ import { openDatabase } from '../sidecar/src/store/database';
 import { analysisEnvelope } from '../sidecar/test/fixtures/his-requests';
 import { testServer } from '../sidecar/test/helpers/test-server';
 import { launchChromium } from './support/chromium';
+import { pendingFeedbackOf } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
 
 let server: Awaited<ReturnType<typeof testServer>>;
@@ -114,10 +115,6 @@ describe('a 3103 the sidecar could not store for a moment', () => {
       await page.goto(`${url}/ui/reminder/${taskId}`);
       const cards = page.locator('prealert-reminder li.card');
       await cards.nth(1).waitFor();
-      const pending = () =>
-        page.evaluate(
-          () => (document.querySelector('prealert-reminder') as unknown as { pendingFeedback: number }).pendingFeedback,
-        );
       // The first warning is answered while all is well.
       await cards.nth(0).focus();
       await page.keyboard.press('m');
@@ -143,13 +140,13 @@ describe('a 3103 the sidecar could not store for a moment', () => {
         expect(await page.locator('#page-status').textContent()).toBe(
           '部分处理结果暂未送达，页面会自动重试，请勿关闭。',
         );
-        expect(await pending()).toBe(1);
+        expect(await pendingFeedbackOf(page)).toBe(1);
         expect(await page.title()).not.toBe('医保提醒：已处理');
       } finally {
         unlock();
       }
       await page.waitForFunction(() => document.title === '医保提醒：已处理', null, { timeout: 10_000 });
-      expect(await pending()).toBe(0);
+      expect(await pendingFeedbackOf(page)).toBe(0);
       expect(await cards.locator('.state').allTextContents()).toEqual(['已记录', '已记录']);
       expect((await answered3103()).ok - before.ok).toBe(1);
       // Each card's decision, found by its text: the page orders cards by severity and amount, not as answered.
