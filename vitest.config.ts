@@ -29,6 +29,9 @@ export default defineConfig({
     ],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // expect.poll's own default is 1 s: a browser event (a beforeunload dialog, a focus move, a 3103 delivered)
+    // took longer than that on the two shared cores under CI load (e2e-widget-outage's storage-full test, once).
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     setupFiles: ['./vitest.setup.ts'],
   },

@@ -16,8 +16,6 @@ afterEach(async () => {
   servers = [];
 });
 
-type Server = SidecarServer & { dataDir: string };
-
 async function start(retentionDays: number, dataDir?: string) {
   const { logger, lines } = capturingLogger();
   const s = await testServer({ records: { retentionDays }, ...(dataDir ? { dataDir } : {}) }, { logger });
