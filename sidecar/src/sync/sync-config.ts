@@ -2,6 +2,7 @@ import path from 'node:path';
 import { MANIFEST_FILE } from '@prealert/rules-cache';
 import { ConfigError, pathSetting } from '../config';
 import { siblingUrl } from '../url-credentials';
+import { wholeNumber } from '../whole-number';
 
 export type StalePolicy = 'serve' | 'refuse';
 
@@ -53,13 +54,22 @@ export interface SyncConfig {
 const DEFAULT_INTERVAL_S = 300;
 const DEFAULT_MAX_AGE_S = 72 * 3600;
 
+/**
+ * Plain decimal digits with an optional fraction (300, 0.5), spaces around allowed as for every environment setting;
+ * NaN otherwise. Number() alone also reads 0x10, 1e3, +5 and .5: a hexadecimal or exponent typo would set a poll
+ * interval or a timeout nobody wrote, where the other settings take digits only.
+ */
+function plainDecimal(raw: string): number {
+  return /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
+}
+
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero = false): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+  const n = plainDecimal(raw);
+  if (!Number.isFinite(n) || (!allowZero && n === 0)) {
     throw new ConfigError(
-      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds (got ${JSON.stringify(raw)})`,
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds in plain digits such as 300 or 0.5 (got ${JSON.stringify(raw)})`,
     );
   }
   return n;
@@ -68,9 +78,11 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZe
 function byteCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new ConfigError(`${name} must be a positive whole number of bytes (got ${JSON.stringify(raw)})`);
+  const n = wholeNumber(raw);
+  if (n === undefined || n <= 0) {
+    throw new ConfigError(
+      `${name} must be a positive whole number of bytes in plain digits (got ${JSON.stringify(raw)})`,
+    );
   }
   return n;
 }
@@ -78,9 +90,11 @@ function byteCount(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
 function milliseconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new ConfigError(`${name} must be a non-negative number of milliseconds (got ${JSON.stringify(raw)})`);
+  const n = wholeNumber(raw);
+  if (n === undefined) {
+    throw new ConfigError(
+      `${name} must be a non-negative whole number of milliseconds in plain digits (got ${JSON.stringify(raw)})`,
+    );
   }
   return n;
 }
@@ -96,7 +110,7 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number |
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   if (raw.trim() === 'off') return undefined;
-  const n = /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  const n = plainDecimal(raw);
   if (!(n >= 0 && n <= 1)) {
     throw new ConfigError(`${name} must be a share from 0 to 1 such as 0.5, or off (got ${JSON.stringify(raw)})`);
   }
