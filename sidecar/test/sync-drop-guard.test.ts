@@ -135,16 +135,19 @@ async function sidecar(env: Record<string, string> = {}) {
  * `prealert fleet status` (the built CLI) over that one host, as a table and as JSON. Run without blocking: the
  * sidecar it asks answers from this process.
  */
-async function fleetStatus(url: string): Promise<{ table: string; json: { held: Held | null }[] }> {
+async function fleetStatus(
+  url: string,
+  options: string[] = [],
+): Promise<{ table: string; json: { held: Held | null; platform: string | null }[] }> {
   assertBuilt();
   const hosts = path.join(bundles.dir, `hosts-${Date.now()}.txt`);
   fs.writeFileSync(hosts, `${url}\n`);
   const run = (extra: string[]) =>
-    promisify(execFile)(process.execPath, [CLI, 'fleet', 'status', '--hosts', hosts, ...extra], {
+    promisify(execFile)(process.execPath, [CLI, 'fleet', 'status', '--hosts', hosts, ...options, ...extra], {
       env: { ...process.env, NO_COLOR: '1', PREALERT_SYNC_URL: '' },
     });
   const [table, json] = await Promise.all([run([]), run(['--json'])]);
-  return { table: table.stdout, json: JSON.parse(json.stdout) as { held: Held | null }[] };
+  return { table: table.stdout, json: JSON.parse(json.stdout) as { held: Held | null; platform: string | null }[] };
 }
 
 /** Publishes `bundle` and has the sidecar poll for it now, as IT's "sync now" does. */
@@ -204,6 +207,15 @@ describe('a library that would drop most knowledge points', () => {
     expect(fleet.json[0]!.held).toMatchObject(held);
     const gone = Math.round(((before - after) / before) * 1000) / 10;
     expect(fleet.table.replace(/[│\s]+/g, ' ')).toContain(`${ONE_BATCH}: ${before} → ${after} points (${gone}% gone)`);
+    // Against the platform, which offers that library: held (waiting for an admin), not behind.
+    const compared = await fleetStatus(host.url, ['--platform', platform.bundleUrl]);
+    expect(compared.json[0]).toMatchObject({ platform: 'held', held });
+    const row = compared.table.replace(/[│\s]+/g, ' ');
+    expect(row).toContain(`HELD (${before} → ${after} points)`);
+    expect(row).not.toContain('BEHIND');
+    expect(row).toContain(
+      `0 of 1 on ${ONE_BATCH} (${held.sha256.slice(0, 12)}), the platform's current library; held (would drop too many points, waiting for an admin): ${host.url}`,
+    );
     expect(host.lines).toContainEqual(
       expect.objectContaining({
         level: 40,

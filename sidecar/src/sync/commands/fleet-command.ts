@@ -139,7 +139,12 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
     platform:
       offer && library && sync?.library
         ? standingOf(
-            { sha256: sync.library.sha256, created_at: sync.library.created_at, held_back: sync.held_back },
+            {
+              sha256: sync.library.sha256,
+              created_at: sync.library.created_at,
+              held_back: sync.held_back,
+              held: sync.held?.sha256 ?? null,
+            },
             offer,
           )
         : null,
@@ -150,8 +155,16 @@ const STANDING_TEXT: Record<Standing, string> = {
   current: 'current',
   behind: 'BEHIND',
   held_back: 'held back',
+  held: 'HELD',
   ahead: 'ahead',
 };
+
+/** `HELD (3495 → 900 points)`: the offer waits for an admin, and why in figures. */
+function standingText(s: HostState): string {
+  if (!s.platform) return '-';
+  if (s.platform === 'held' && s.held) return `HELD (${s.held.points_before} → ${s.held.points_after} points)`;
+  return STANDING_TEXT[s.platform];
+}
 
 export function registerFleet(program: Command): void {
   const fleet = program.command('fleet').description('look at many workstations at once');
@@ -165,7 +178,7 @@ export function registerFleet(program: Command): void {
     .option('--json', 'print JSON instead of a table')
     .option(
       '--platform <url>',
-      "the provincial platform's bundle directory (default PREALERT_SYNC_URL): marks each host current, behind, held back or ahead",
+      "the provincial platform's bundle directory (default PREALERT_SYNC_URL): marks each host current, behind, held back, held (it would drop too many points) or ahead",
     )
     .action(async (options: { hosts: string; concurrency: string; json?: boolean; platform?: string }) => {
       const concurrency = positiveCountArgument(options.concurrency, '--concurrency');
@@ -218,7 +231,7 @@ export function registerFleet(program: Command): void {
             s.health,
             s.error ?? '',
             pushText(s.last_push, now),
-            ...(offer ? [s.platform ? STANDING_TEXT[s.platform] : '-'] : []),
+            ...(offer ? [standingText(s)] : []),
           ]);
         }
         const ready = states.filter((s) => s.health === 'ready').length;

@@ -16,9 +16,11 @@ export interface PlatformOffer {
 
 /**
  * Where a workstation stands against the platform's offer. held_back: it runs an older library because IT rolled
- * back from (or pushed over) the offered one, which it will not take: behind on purpose.
+ * back from (or pushed over) the offered one, which it will not take: behind on purpose. held: it holds the offered
+ * library because it would drop too many knowledge points (point-drop-guard.ts): it waits for an admin, which
+ * "behind" would not say.
  */
-export type Standing = 'current' | 'behind' | 'held_back' | 'ahead';
+export type Standing = 'current' | 'behind' | 'held_back' | 'held' | 'ahead';
 
 const TIMEOUT_MS = 10_000;
 
@@ -70,6 +72,8 @@ export interface HostLibrary {
   created_at: string | null;
   /** Held-back versions as status names them: `name (sha256 prefix)`. */
   held_back: readonly string[];
+  /** sha256 of the library the host holds for dropping too many points; null when none is held. */
+  held: string | null;
 }
 
 /**
@@ -80,6 +84,7 @@ export function standingOf(host: HostLibrary, offer: PlatformOffer): Standing {
   if (host.sha256 === offer.sha256) return 'current';
   const offered = `(${shortSha(offer.sha256)})`;
   if (host.held_back.some((label) => label.endsWith(offered))) return 'held_back';
+  if (host.held === offer.sha256) return 'held';
   const runs = host.created_at === null ? Number.NaN : Date.parse(host.created_at);
   return runs > Date.parse(offer.created_at) ? 'ahead' : 'behind';
 }
@@ -97,6 +102,7 @@ export function offerSummary(
   const others = [
     ...named('behind', 'behind'),
     ...named('held_back', 'held back (behind on purpose)'),
+    ...named('held', 'held (would drop too many points, waiting for an admin)'),
     ...named('ahead', 'ahead'),
     ...named(null, 'unknown'),
   ];
