@@ -31,6 +31,8 @@ let bundles: BundleFactory;
 let v1: WrittenBundle;
 let v2: WrittenBundle;
 let oneBatch: WrittenBundle;
+/** Another broken export (batch 7 again, another name, dated later): what the platform may offer next. */
+let otherBatch: WrittenBundle;
 /**
  * Reminders FIRING male-only items give under the one-batch library: fewer than FIRING (checked in beforeAll; the
  * 区分性别使用 points are all in batch 1).
@@ -52,13 +54,18 @@ beforeAll(async () => {
     batch7,
     JSON.stringify({ ...batches2to8, knowledge_points: batches2to8.knowledge_points.filter((kp) => kp.batch === 7) }),
   );
-  const built = libraryFromFiles({
-    meta: { version: ONE_BATCH, region: 'national', createdAt: new Date(Date.now() + 60_000).toISOString() },
-    sources: [batch7],
-    revisions: [],
-  });
-  if (!built.ok) throw new Error(JSON.stringify(built.issues.slice(0, 3)));
+  const batch7Library = (version: string, aheadMs: number) => {
+    const made = libraryFromFiles({
+      meta: { version, region: 'national', createdAt: new Date(Date.now() + aheadMs).toISOString() },
+      sources: [batch7],
+      revisions: [],
+    });
+    if (!made.ok) throw new Error(JSON.stringify(made.issues.slice(0, 3)));
+    return made;
+  };
+  const built = batch7Library(ONE_BATCH, 60_000);
   oneBatch = bundles.write('one-batch', built.value);
+  otherBatch = bundles.write('other-batch', batch7Library(`${ONE_BATCH}-again`, 120_000).value);
   const codes = new Set(built.value.knowledgePoints.flatMap((kp) => kp.codes));
   firingUnderOneBatch = nationalItems()
     .maleOnly.slice(0, FIRING)
@@ -197,7 +204,7 @@ describe('a library that would drop most knowledge points', () => {
     };
     expect(polled).toMatchObject({ status: 200, json: { outcome: 'held', held } });
     expect((polled.json.held as Held).reason).toMatch(
-      /would be gone, more than PREALERT_SYNC_MAX_DROP_SHARE allows \(50%\); it is held and .* stays active\. To run it anyway, POST \/v1\/admin\/sync\?allow_shrink=1$/,
+      /would be gone, more than PREALERT_SYNC_MAX_DROP_SHARE allows \(50%\); it is held and .* stays active\. To run it anyway, POST \/v1\/admin\/sync\?allow_shrink=[0-9a-f]{12}$/,
     );
     const status = await host.status();
     expect(status.library).toMatchObject({ version: V2, knowledge_points: before, held });
@@ -231,7 +238,26 @@ describe('a library that would drop most knowledge points', () => {
     expect(await host.admin('/sync')).toMatchObject({ json: { outcome: 'held' } });
     expect(host.lines.filter((l) => String(l.msg).startsWith('library held'))).toHaveLength(1);
 
-    const taken = await host.admin('/sync?allow_shrink=1');
+    // IT read status and names that library; meanwhile the platform offers another broken export: not taken.
+    const named = held.sha256.slice(0, 12);
+    expect((polled.json.held as Held).reason).toMatch(new RegExp(`allow_shrink=${named}$`));
+    platform.publish(otherBatch.dir);
+    const other = otherBatch.manifest.signed.library.sha256;
+    const conflict = await host.admin(`/sync?allow_shrink=${named}`);
+    expect(conflict).toMatchObject({
+      status: 409,
+      json: { outcome: 'not_named', version: otherBatch.manifest.signed.version, sha256: other, named },
+    });
+    expect(conflict.json.error).toBe(
+      `allow_shrink names the library ${named}, but the platform now offers ${otherBatch.manifest.signed.version} (${other}): nothing was activated; read /v1/status library.held and name the library to take`,
+    );
+    const meanwhile = await host.status();
+    expect(meanwhile.library).toMatchObject({ version: V2, held: { sha256: other, source: 'sync' } });
+    expect(await host.reminders()).toBe(FIRING);
+    expect((await host.admin('/sync?allow_shrink=0123456789a')).status).toBe(400);
+
+    platform.publish(oneBatch.dir);
+    const taken = await host.admin(`/sync?allow_shrink=${named.toUpperCase()}`);
     expect(taken).toMatchObject({
       status: 200,
       json: { outcome: 'activated', report: { version: ONE_BATCH, knowledge_points: after } },
@@ -247,6 +273,12 @@ describe('a library that would drop most knowledge points', () => {
     platform.clearFaults();
     const host = await sidecar();
     expect(await pull(host, v2)).toMatchObject({ json: { outcome: 'activated' } });
+    // A push names the bundle it carries; another sha256 is refused before anything is activated.
+    const misnamed = await host.admin(`/bundle?allow_shrink=${'0'.repeat(64)}`, pushBody(oneBatch));
+    expect(misnamed.status).toBe(409);
+    expect(misnamed.json.error).toContain(
+      `but the pushed bundle is ${ONE_BATCH} (${oneBatch.manifest.signed.library.sha256})`,
+    );
     const refused = await host.admin('/bundle', pushBody(oneBatch));
     expect(refused.status).toBe(409);
     expect(refused.json.error).toMatch(

@@ -37,6 +37,7 @@ import { memoryForUrl, ReplayGuard } from './replay-guard';
 import { restoreAtStart } from './restore-at-start';
 import { refuseReusedName } from './reused-version-name';
 import { heldBackNames, loadRollbackTarget } from './rollback';
+import { notConsented, type ShrinkConsent } from './shrink-consent';
 import { countAgeFrom, type Staleness, stalenessOf } from './staleness';
 import type { SyncConfig } from './sync-config';
 import { SyncRequestError, workstationError } from './sync-request-error';
@@ -402,11 +403,12 @@ export class LibrarySync {
    * One poll now; a poll already running is joined, not doubled. `fresh` (an admin's "sync now") waits for a
    * running poll and then starts one, so the answer reflects the platform as it is after the request came, and
    * downloads a bundle the poller skips after repeated verification failures once more. `allowShrink` (an admin's
-   * explicit activation of a held library) takes the offered library however many points it drops.
+   * explicit activation of a held library) takes the offered library however many points it drops: any, or only the
+   * one it names by sha256 (shrink-consent.ts).
    */
-  async pollNow(options: { fresh?: boolean; allowShrink?: boolean } = {}): Promise<PollOutcome> {
+  async pollNow(options: { fresh?: boolean; allowShrink?: ShrinkConsent } = {}): Promise<PollOutcome> {
     if (options.fresh && this.polling) await this.polling;
-    this.polling ??= this.poll(options.fresh === true, options.allowShrink === true).finally(() => {
+    this.polling ??= this.poll(options.fresh === true, options.allowShrink ?? false).finally(() => {
       this.polling = undefined;
     });
     const outcome = await this.polling;
@@ -415,7 +417,7 @@ export class LibrarySync {
     return outcome;
   }
 
-  private async poll(retrySkipped = false, allowShrink = false): Promise<PollOutcome> {
+  private async poll(retrySkipped = false, allowShrink: ShrinkConsent = false): Promise<PollOutcome> {
     const url = this.config.manifestUrl;
     if (!url || this.stopped) return { outcome: 'disabled' };
     this.lastAttemptAt = this.now();
@@ -449,6 +451,19 @@ export class LibrarySync {
         // Again under the lock: a push or a rollback that ran while this poll waited for it may have changed
         // what runs and how new a bundle must be (without this, the platform's older library replaced a newer
         // one IT had just pushed).
+        const offered = { version: m.version, sha256: m.library.sha256 };
+        const refusal = notConsented(allowShrink, offered, 'the platform now offers');
+        if (refusal !== undefined && typeof allowShrink === 'object') {
+          // The platform changed its offer since IT looked: the new one is guarded as any poll's, so status shows it.
+          const heldNow = this.notToActivate(m, shown) ? undefined : this.holdForDrop(m, 'sync');
+          return {
+            outcome: 'not_named',
+            ...offered,
+            named: allowShrink.sha256,
+            reason: refusal,
+            held: heldNow ?? null,
+          };
+        }
         const settledNow = this.notToActivate(m, shown);
         if (settledNow) return settledNow;
         const held = allowShrink ? undefined : this.holdForDrop(m, 'sync');
@@ -457,10 +472,13 @@ export class LibrarySync {
         downloading = { manifest: m, etag: fetched.etag };
         return { outcome: 'activated', report: await this.activateFromPlatform(verified, fetched.bytes, url) };
       });
-      if (outcome.outcome !== 'held') this.forgetHeldOffer();
+      const holding = outcome.outcome === 'held' || (outcome.outcome === 'not_named' && outcome.held !== null);
+      if (!holding) this.forgetHeldOffer();
       // A held library's ETag is not remembered: each poll reads its manifest again (no library is downloaded), so a
-      // restart, which forgets what was held, finds it held again at its first poll.
-      this.succeeded(outcome.outcome === 'held' ? undefined : fetched.etag, m.library.sha256);
+      // restart, which forgets what was held, finds it held again at its first poll. Nor is one an admin's named
+      // library was not: the next poll treats it as any poll does.
+      const settledOffer = outcome.outcome === 'held' || outcome.outcome === 'not_named';
+      this.succeeded(settledOffer ? undefined : fetched.etag, m.library.sha256);
       return outcome;
     } catch (caught) {
       const error =
@@ -721,7 +739,7 @@ export class LibrarySync {
     manifestBytes: Buffer,
     kind: PayloadKind,
     pipe: PayloadPipe,
-    options: { allowOlder?: boolean; allowShrink?: boolean } = {},
+    options: { allowOlder?: boolean; allowShrink?: ShrinkConsent } = {},
   ): Promise<PollOutcome> {
     if (!this.pushEnabled) {
       const disabled = new SyncRequestError(
@@ -734,7 +752,7 @@ export class LibrarySync {
     try {
       const outcome = await this.pushVerified(manifestBytes, kind, pipe, {
         allowOlder: options.allowOlder === true,
-        allowShrink: options.allowShrink === true,
+        allowShrink: options.allowShrink ?? false,
       });
       this.keepPush(acceptedPush(outcome, this.now()));
       return outcome;
@@ -770,7 +788,7 @@ export class LibrarySync {
     manifestBytes: Buffer,
     kind: PayloadKind,
     pipe: PayloadPipe,
-    { allowOlder, allowShrink }: { allowOlder: boolean; allowShrink: boolean },
+    { allowOlder, allowShrink }: { allowOlder: boolean; allowShrink: ShrinkConsent },
   ): Promise<PollOutcome> {
     const verified = verifyManifest(manifestBytes, this.trustedKeys, 'pushed manifest');
     const m = verified.manifest;
@@ -785,6 +803,12 @@ export class LibrarySync {
     return this.exclusive(async (): Promise<PollOutcome> => {
       const settledNow = settle();
       if (settledNow) return settledNow;
+      const refusal = notConsented(
+        allowShrink,
+        { version: m.version, sha256: m.library.sha256 },
+        'the pushed bundle is',
+      );
+      if (refusal) throw new SyncRequestError(refusal, 409);
       // A pushed library is not kept when held: IT pushes it again with allow_shrink to take it.
       const held = allowShrink ? undefined : this.holdForDrop(m, 'push');
       if (held) throw new SyncRequestError(held.reason, 409);

@@ -1,4 +1,5 @@
 import type { BundleManifest } from '@prealert/rules-cache';
+import { MIN_SHA256_PREFIX } from './shrink-consent';
 
 /**
  * A library held instead of activated because it would drop more of the active library's knowledge points than
@@ -48,7 +49,8 @@ export function pointDropHold(
   const explicitly =
     how.source === 'push'
       ? 'push it with allow_shrink=1 (prealert push --allow-shrink)'
-      : 'POST /v1/admin/sync?allow_shrink=1';
+      : // Named: should the platform offer another library by the time IT asks, that one is not taken unguarded.
+        `POST /v1/admin/sync?allow_shrink=${m.library.sha256.slice(0, MIN_SHA256_PREFIX)}`;
   return {
     version: m.version,
     sha256: m.library.sha256,

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireAdmin } from '../plugins/admin-auth';
 import { splitFirstLine } from './first-line';
 import { type LibrarySync, type PayloadKind, SyncRequestError } from './library-sync';
+import { readShrinkConsent, SHRINK_CONSENT_FORMS } from './shrink-consent';
 
 export interface SyncPluginOptions {
   sync: LibrarySync;
@@ -28,20 +29,23 @@ function flag(value: string | undefined): boolean | undefined {
   return undefined;
 }
 
-function badFlag(reply: FastifyReply, name: string, value: string | undefined): FastifyReply {
-  return reply.code(400).send({ error: `${name} must be 1 or 0 (got ${JSON.stringify(value)})` });
+function badShrinkConsent(reply: FastifyReply, value: string | undefined): FastifyReply {
+  return reply.code(400).send({ error: `allow_shrink must be ${SHRINK_CONSENT_FORMS} (got ${JSON.stringify(value)})` });
 }
 
 /**
  * The sync side of the sidecar: restores the last-good library when registered, polls while the server runs, and
  * adds the admin endpoints (behind the admin token, like every /v1/admin route):
- *   POST /v1/admin/bundle[?part=delta][&allow_older=1][&allow_shrink=1]  a pushed bundle: manifest line, then the
- *                                       library (or delta) file; allow_older: take it though it is older than the one
- *                                       running; allow_shrink: though it drops more points than the guard allows
+ *   POST /v1/admin/bundle[?part=delta][&allow_older=1][&allow_shrink=<sha256>|1]  a pushed bundle: manifest line,
+ *                                       then the library (or delta) file; allow_older: take it though it is older than
+ *                                       the one running; allow_shrink: though it drops more points than the guard
+ *                                       allows (named by sha256 or a 12+ digit prefix: only that library, else 409)
  *   POST /v1/admin/rollback[?reactivate_held_back=1]  reactivate the previous version; one held back (the
  *                                       version a rollback left) only with reactivate_held_back
- *   POST /v1/admin/sync[?allow_shrink=1]  poll the platform now; allow_shrink: activate the library offered
- *                                       even if it drops more points than the guard allows (a held one, on purpose)
+ *   POST /v1/admin/sync[?allow_shrink=<sha256>|1]  poll the platform now; allow_shrink: activate the library
+ *                                       offered even if it drops more points than the guard allows (a held one, on
+ *                                       purpose); named by sha256 (or a 12+ digit prefix), only if it is still the
+ *                                       one offered, else 409 naming both
  */
 export async function syncPlugin(app: FastifyInstance, options: SyncPluginOptions): Promise<void> {
   const { sync } = options;
@@ -69,8 +73,8 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
               .code(400)
               .send({ error: `allow_older must be 1 or 0 (got ${JSON.stringify(request.query.allow_older)})` });
           }
-          const allowShrink = flag(request.query.allow_shrink);
-          if (allowShrink === undefined) return badFlag(reply, 'allow_shrink', request.query.allow_shrink);
+          const allowShrink = readShrinkConsent(request.query.allow_shrink);
+          if (allowShrink === undefined) return badShrinkConsent(reply, request.query.allow_shrink);
           const body = request.body as AsyncIterable<Uint8Array> | undefined;
           if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
             return reply.code(415).send({ error: `send the bundle as ${PUSH_CONTENT_TYPES.join(' or ')}` });
@@ -129,9 +133,13 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
       });
 
       admin.post<{ Querystring: { allow_shrink?: string } }>('/sync', async (request, reply) => {
-        const allowShrink = flag(request.query.allow_shrink);
-        if (allowShrink === undefined) return badFlag(reply, 'allow_shrink', request.query.allow_shrink);
-        return { ...(await sync.pollNow({ fresh: true, allowShrink })), sync: sync.status() };
+        const allowShrink = readShrinkConsent(request.query.allow_shrink);
+        if (allowShrink === undefined) return badShrinkConsent(reply, request.query.allow_shrink);
+        const outcome = await sync.pollNow({ fresh: true, allowShrink });
+        // Named another library than the one offered now: a conflict with what IT asked for, not a poll's answer.
+        if (outcome.outcome === 'not_named')
+          return reply.code(409).send({ error: outcome.reason, ...outcome, sync: sync.status() });
+        return { ...outcome, sync: sync.status() };
       });
     },
     { prefix: '/v1/admin' },

@@ -52,6 +52,11 @@ export type PollOutcome =
   | { outcome: 'held_back'; version: string }
   /** Not activated: it would drop too many of the active library's points (point-drop-guard.ts). */
   | { outcome: 'held'; held: HeldLibrary }
+  /**
+   * Not activated: allow_shrink named another library than the one the platform offers now (shrink-consent.ts);
+   * `held` is the offer, when the guard holds it.
+   */
+  | { outcome: 'not_named'; version: string; sha256: string; named: string; reason: string; held: HeldLibrary | null }
   | { outcome: 'activated'; report: ActivationReport }
   | { outcome: 'failed'; error: string };
 
