@@ -5,91 +5,24 @@
  * counted, all of them in its title too, and the card stays as short as grouping made it. Real headless Chromium
  * against the real sidecar and the bundled national library; 奥扎格雷's national 14-day payment limit.
  */
-import type { AnalysisInput } from '@prealert/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
 import { analyse } from './support/host-analysis';
+import { DUTASTERIDE, OZAGREL, pad, type Stay, wardRequest as stayRequest } from './support/ward-stay';
 
-// 奥扎格雷氨丁三醇注射用浓溶液: 限新发的急性血栓性脑梗死，支付不超过14天 (national knowledge point max_pay_days 14天).
-const OZAGREL = { code: 'XB01AXA223B004010180963', name: '奥扎格雷氨丁三醇注射用浓溶液' };
-// 度他雄胺软胶囊: 限男性; prescribed once to a woman, its card has one line.
-const DUTASTERIDE = { code: 'XG04CBD247E002010101503', name: '度他雄胺软胶囊' };
 const ENCOUNTER = 'ZY-RXIDS-1';
-const pad = (n: number) => String(n).padStart(2, '0');
-/** Day n of a stay from 2026-08-20, at 08:00. */
-const dayOfStay = (n: number) => {
-  const day = new Date(Date.UTC(2026, 7, 20 + n));
-  return `${day.getUTCFullYear()}-${pad(day.getUTCMonth() + 1)}-${pad(day.getUTCDate())} 08:00:00`;
-};
+const stay: Stay = { encounter: ENCOUNTER, patientId: 'P-RXIDS-1', admission: { year: 2026, month: 8, day: 20 } };
 
 /** The HIS's order number of 奥扎格雷 on day n of the stay (1-based), as long as a ward's order numbers are. */
 const ozagrelRxId = (n: number) => `YZ2026${ENCOUNTER}-${pad(n)}`;
 
 /** A ward 3101 (trig_scen 5) of a 30-day stay: 奥扎格雷 every day, 度他雄胺 once on the last. */
-function wardRequest(taskId: string): AnalysisInput {
-  const orders = [
+const wardRequest = (taskId: string) =>
+  stayRequest(stay, taskId, [
     ...Array.from({ length: 30 }, (_, day) => ({ rxId: ozagrelRxId(day + 1), item: OZAGREL, day })),
     { rxId: 'DU-1', item: DUTASTERIDE, day: 29 },
-  ];
-  return {
-    data: {
-      syscode: 'HIS',
-      task_id: taskId,
-      trig_scen: '5',
-      patient_dtos: [
-        {
-          patn_id: 'P-RXIDS-1',
-          patn_name: '患者',
-          gend: '2',
-          brdy: '1958-06-21',
-          curr_mdtrt_id: ENCOUNTER,
-          fsi_encounter_dtos: [
-            {
-              mdtrt_id: ENCOUNTER,
-              med_mdtrt_type: '3',
-              med_type: '21',
-              insutype: '310',
-              adm_date: dayOfStay(0),
-              dscg_date: dayOfStay(29),
-              dscg_main_dise_codg: 'I63.900',
-              dscg_main_dise_name: '脑梗死',
-              fsi_diagnose_dtos: [
-                {
-                  dise_id: `${ENCOUNTER}-D1`,
-                  inout_dise_type: '1',
-                  maindise_flag: '1',
-                  dias_srt_no: '1',
-                  dise_codg: 'I63.900',
-                  dise_name: '脑梗死',
-                  dise_date: dayOfStay(0),
-                },
-              ],
-              fsi_order_dtos: orders.map(({ rxId, item, day }) => ({
-                rx_id: rxId,
-                rxno: `${ENCOUNTER}-RX${day + 1}`,
-                long_drord_flag: '1',
-                hilist_type: '101',
-                chrg_type: '09',
-                hilist_code: item.code,
-                hilist_name: item.name,
-                cnt: 1,
-                pric: 24.5,
-                sumamt: 24.5,
-                drord_begn_date: dayOfStay(day),
-                drord_dept_codg: 'B05.01',
-                drord_dept_name: '神经内科病区',
-                drord_dr_codg: 'D0201',
-                drord_dr_name: '孙医生',
-                curr_drord_flag: '1',
-              })),
-            },
-          ],
-        },
-      ],
-    },
-  } as unknown as AnalysisInput;
-}
+  ]);
 
 const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ozagrelRxId(from + i));
 

@@ -5,100 +5,28 @@
  * host's line labels, and on the sidecar's reminder page from the days the sidecar kept. In real headless Chromium
  * against the real sidecar and the bundled national library.
  */
-import type { AnalysisInput } from '@prealert/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { longStayDischarge } from '../sidecar/test/fixtures/long-stay';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
 import { analyse } from './support/host-analysis';
-
-// 奥扎格雷氨丁三醇注射用浓溶液: 限新发的急性血栓性脑梗死，支付不超过14天 (national knowledge point max_pay_days 14天).
-const OZAGREL = { code: 'XB01AXA223B004010180963', name: '奥扎格雷氨丁三醇注射用浓溶液' };
-// 度他雄胺软胶囊: 限男性 (区分性别使用); prescribed once to a woman, its card has one line.
-const DUTASTERIDE = { code: 'XG04CBD247E002010101503', name: '度他雄胺软胶囊' };
+import {
+  DUTASTERIDE,
+  OZAGREL,
+  pad,
+  type Stay,
+  type StayOrder,
+  dayOfStay as stayDay,
+  wardRequest as stayRequest,
+} from './support/ward-stay';
 
 const ENCOUNTER = 'ZY-GROUP-1';
-const pad = (n: number) => String(n).padStart(2, '0');
-/** Admission day of the stay: 2026-08-20 unless a test moves it (a stay over New Year). */
-let admission = { year: 2026, month: 8, day: 20 };
-/** The stay's day n (0 = admission) at 08:00. */
-const dayOfStay = (n: number) => {
-  const day = new Date(Date.UTC(admission.year, admission.month - 1, admission.day + n));
-  return `${day.getUTCFullYear()}-${pad(day.getUTCMonth() + 1)}-${pad(day.getUTCDate())} 08:00:00`;
-};
-
-interface Order {
-  rxId: string;
-  item: { code: string; name: string };
-  day: number;
-}
-
-function order({ rxId, item, day }: Order) {
-  return {
-    rx_id: rxId,
-    rxno: `${ENCOUNTER}-RX${day + 1}`,
-    long_drord_flag: '1',
-    hilist_type: '101',
-    chrg_type: '09',
-    hilist_code: item.code,
-    hilist_name: item.name,
-    cnt: 1,
-    pric: 24.5,
-    sumamt: 24.5,
-    drord_begn_date: dayOfStay(day),
-    drord_dept_codg: 'B05.01',
-    drord_dept_name: '神经内科病区',
-    drord_dr_codg: 'D0201',
-    drord_dr_name: '孙医生',
-    curr_drord_flag: '1',
-  };
-}
-
-/** The ward's 3101 (trig_scen 5) of the whole stay so far, as a ward station sends it on each edit. */
-function wardRequest(taskId: string, orders: readonly Order[]): AnalysisInput {
-  const admitted = dayOfStay(0);
-  return {
-    data: {
-      syscode: 'HIS',
-      task_id: taskId,
-      trig_scen: '5',
-      patient_dtos: [
-        {
-          patn_id: 'P-GROUP-1',
-          patn_name: '患者',
-          gend: '2',
-          brdy: '1958-06-21',
-          curr_mdtrt_id: ENCOUNTER,
-          fsi_encounter_dtos: [
-            {
-              mdtrt_id: ENCOUNTER,
-              med_mdtrt_type: '3',
-              med_type: '21',
-              insutype: '310',
-              adm_date: admitted,
-              dscg_date: dayOfStay(orders.reduce((last, o) => Math.max(last, o.day), 0)),
-              dscg_main_dise_codg: 'I63.900',
-              dscg_main_dise_name: '脑梗死',
-              fsi_diagnose_dtos: [
-                {
-                  dise_id: `${ENCOUNTER}-D1`,
-                  inout_dise_type: '1',
-                  maindise_flag: '1',
-                  dias_srt_no: '1',
-                  dise_codg: 'I63.900',
-                  dise_name: '脑梗死',
-                  dise_date: admitted,
-                },
-              ],
-              fsi_order_dtos: orders.map(order),
-            },
-          ],
-        },
-      ],
-    },
-  } as unknown as AnalysisInput;
-}
+/** The stay: admitted 2026-08-20 unless a test moves it (a stay over New Year). */
+const stay: Stay = { encounter: ENCOUNTER, patientId: 'P-GROUP-1', admission: { year: 2026, month: 8, day: 20 } };
+const dayOfStay = (n: number) => stayDay(stay, n);
+type Order = StayOrder;
+const wardRequest = (taskId: string, orders: readonly Order[]) => stayRequest(stay, taskId, orders);
 
 /** The stay's orders: 奥扎格雷 on each of 30 days, 度他雄胺 once on the last. */
 const stayOrders = (): Order[] => [
@@ -163,7 +91,7 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 beforeEach(() => {
-  admission = { year: 2026, month: 8, day: 20 };
+  stay.admission = { year: 2026, month: 8, day: 20 };
 });
 
 describe('a card that flags one item on every day of a stay', () => {
@@ -235,7 +163,7 @@ describe('a card that flags one item on every day of a stay', () => {
 
   it("dates the entries from the host's line labels when show() has no request, full dates across New Year", async () => {
     // A stay over New Year: paid 2025-12-20 to 2026-01-02 (涉及项), beyond the 14 days 2026-01-03 to 01-18.
-    admission = { year: 2025, month: 12, day: 20 };
+    stay.admission = { year: 2025, month: 12, day: 20 };
     const page = await stack.context.newPage();
     await openEmbed(page, stack.demo.url);
     const orders = stayOrders();

@@ -13,6 +13,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
 import type { SidecarServer } from '../src/server';
+import type { HeldLibrary as Held } from '../src/sync/point-drop-guard';
 import { loadSyncConfig } from '../src/sync/sync-config';
 import { analysisEnvelope, nationalItems } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
@@ -88,16 +89,6 @@ afterEach(async () => {
   clearSyncEnv();
 });
 
-interface Held {
-  version: string;
-  sha256: string;
-  source: 'sync' | 'push';
-  points_before: number;
-  points_after: number;
-  dropped_share: number;
-  max_drop_share: number;
-  reason: string;
-}
 interface Status {
   library: { version: string; knowledge_points: number; held?: Held | null };
   sync: { held?: Held | null; library: { version: string } | null; last_push: { outcome: string } | null };

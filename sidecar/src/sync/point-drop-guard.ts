@@ -29,7 +29,8 @@ export interface RunningLibrary {
   points: number;
 }
 
-const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
+/** A share as people read it, to a tenth of a percent: 0.742 → `74.2%`. */
+export const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
 
 /**
  * Why `m` is held, or undefined when it may be activated. `running` is undefined on a workstation that has taken no

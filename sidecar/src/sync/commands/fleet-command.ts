@@ -4,7 +4,7 @@ import { tableStyle } from '../../commands/terminal-colour';
 import type { LibraryInfo } from '../../library-holder';
 import { positiveCountArgument } from '../../whole-number';
 import type { SyncStatus } from '../library-sync';
-import type { HeldLibrary } from '../point-drop-guard';
+import { type HeldLibrary, percent } from '../point-drop-guard';
 import type { PushOutcome } from '../push-outcome';
 import { shortSha } from '../version-label';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
@@ -69,8 +69,7 @@ function ago(iso: string | null, now: number): string {
 /** `prov44-2026.12: 3495 → 102 points (97.1% gone)`: what the workstation keeps out, and why in figures. */
 function heldText(held: HeldLibrary | null): string {
   if (!held) return '';
-  const gone = Math.round(held.dropped_share * 1000) / 10;
-  return `${held.version}: ${held.points_before} → ${held.points_after} points (${gone}% gone)`;
+  return `${held.version}: ${held.points_before} → ${held.points_after} points (${percent(held.dropped_share)} gone)`;
 }
 
 function pushText(push: PushOutcome | null, now: number): string {
