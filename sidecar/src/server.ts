@@ -59,6 +59,9 @@ import { ProvincialGateway } from './upstream/provincial-gateway';
 import { loadInstanceId } from './workstation-instance';
 
 const DAILY_FIGURES_EVERY_MS = 3600_000;
+const FIGURES_RETRY_AFTER_BUSY_MS = 5_000;
+const isBusy = (error: unknown) =>
+  typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
 
 export interface CreateServerOptions {
   config: SidecarConfig;
@@ -439,7 +442,11 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         }
       } catch (error) {
         // Stopping: the figures thread closed under the pass; the next start queues what it did not.
-        if (!closing) logger.error({ err: error }, 'queueing daily figures failed');
+        if (closing) return;
+        logger.error({ err: error }, 'queueing daily figures failed');
+        // A write held past busy_timeout (SQLITE_BUSY: a start's retention pass over a big database) passes soon; the
+        // hourly timer alone would leave yesterday's figures unqueued for an hour.
+        if (isBusy(error)) setTimeout(() => void queueFigures(), FIGURES_RETRY_AFTER_BUSY_MS).unref();
       }
     };
     const figuresTimer = setInterval(() => void queueFigures(), DAILY_FIGURES_EVERY_MS);

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging';
 import { queueDailyFigures } from '../src/outbox/daily-figures';
@@ -9,7 +11,7 @@ import type { StatsReport } from '../src/stats/compliance-figures';
 import { addDays, shanghaiDay } from '../src/stats/days';
 import { figuresCsv } from '../src/stats/figures-csv';
 import { openFiguresReader } from '../src/stats/figures-reader';
-import type { Db } from '../src/store/database';
+import { DATABASE_FILE_NAME, type Db } from '../src/store/database';
 import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { FiguresWithPrunedDays } from '../src/store/pruned-figures';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
@@ -255,4 +257,29 @@ describe('figures over a big database', () => {
     );
     expect(answeredMs.length, `3101s sent during ${busyMs.toFixed(0)} ms of queueing`).toBeGreaterThanOrEqual(3);
   }, 180_000);
+
+  it('queues the daily figures soon after a write held past busy_timeout at start, not at the next hourly pass', async () => {
+    server = await testServer();
+    const s = server;
+    await s.listen();
+    await recordSome(s);
+    await s.close();
+    const { logger, lines } = capturingLogger('warn');
+    server = await testServer({ dataDir: s.dataDir, platform: { url: 'http://127.0.0.1:9/' } }, { logger });
+    const again = server;
+    amplify(again.db, 200, (k) => 1 + (k % 30));
+    const queued = () =>
+      again.db.prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'daily_figures'").pluck().get() as number;
+    // Another connection holds the write lock for longer than the sidecar's 5 s busy_timeout, as a long write at a
+    // morning start can: the first pass fails SQLITE_BUSY.
+    const holder = new Database(path.join(again.dataDir, DATABASE_FILE_NAME));
+    holder.exec('BEGIN IMMEDIATE');
+    await again.listen();
+    await until(() => lines.some((l) => l.msg === 'queueing daily figures failed'), 20_000);
+    holder.exec('ROLLBACK');
+    holder.close();
+    expect(queued()).toBe(0);
+    await until(() => queued() >= 30, 15_000);
+    expect(queued()).toBe(30);
+  }, 60_000);
 });
