@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkEvaluatorConfig, type EvaluatorConfig } from '@prealert/core';
-import { defaultDataDir } from './data-dir';
+import { defaultDataDir, isAbsoluteAsTheShimReadsIt } from './data-dir';
 import { type EarlierReading, readByHomeNow, settleDataDir } from './earlier-data-dir';
 import { NoHomeError, userHome } from './home-dir';
 import { wholeNumber, wholeNumberArgument } from './whole-number';
@@ -228,8 +228,20 @@ function namedDataDir(
   if (value === '' && given === undefined)
     return { dir: undefined, earlier: { setting, value, earlierDir: process.cwd() } };
   const dir = pathSetting(value, process.cwd(), setting, env);
+  if (given === undefined && !readByHomeNow(value) && !isAbsoluteAsTheShimReadsIt(value))
+    throw new ConfigError(relativeDataDirVariable(value, dir));
   if (!readByHomeNow(value)) return { dir, earlier: undefined };
   return { dir, earlier: { setting, value, earlierDir: path.resolve(process.cwd(), value) } };
+}
+
+/**
+ * PREALERT_DATA_DIR is set machine-wide for the sidecar and the HIS alike, and the native shim refuses a relative one
+ * (it keeps its default data dir and logs config_problem): read here against the sidecar's working folder, the two
+ * disagreed, and the shim found no port file or token and spooled 3103s where this sidecar never replays them. A
+ * relative --data-dir is the user's own choice on a command line and still means the folder prealert is started from.
+ */
+function relativeDataDirVariable(value: string, resolved: string): string {
+  return `PREALERT_DATA_DIR must be an absolute path, not ${JSON.stringify(value)}: the native shim does not read a relative one and would look for the port file and spool 3103 decisions elsewhere; set it to ${resolved} (that folder, from where prealert was started) or another absolute path`;
 }
 
 /** The OS's default data dir, or one line saying why there is none (no absolute home to put it under). */

@@ -28,3 +28,13 @@ export function defaultDataDir(
   if (xdg && path.posix.isAbsolute(xdg)) return path.posix.join(xdg, 'prealert');
   return path.posix.join(homeDir(), '.local', 'share', 'prealert');
 }
+
+/**
+ * Whether a data dir setting is absolute as the native shim reads one (native-shim/src/native_path.c): POSIX `/…`;
+ * Windows `C:\…`, `C:/…` or `\\server\share\…`. Node calls `\foo` absolute on Windows, but it hangs on the current
+ * drive, which the HIS and the sidecar need not share; `C:foo` hangs on that drive's current folder.
+ */
+export function isAbsoluteAsTheShimReadsIt(value: string, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform === 'win32') return /^[A-Za-z]:[\\/]/.test(value) || /^[\\/]{2}/.test(value);
+  return value.startsWith('/');
+}
