@@ -222,7 +222,10 @@ static void apply_ini(shim_config *config, load_report *report) {
     cursor += 3;
     utf8 = 1;
   } else {
-    utf8 = host_text_is_utf8(raw);
+    /* Where there is no ANSI code page (Linux), a file that is not UTF-8 throughout is still read as UTF-8, line by
+       line: one line in GBK (a path copied from a Windows ini) cost every other line, ASCII ones included, and the
+       shim ran on defaults, the log that would have said so among the lines refused. */
+    utf8 = !host_text_has_ansi_page() || host_text_is_utf8(raw);
   }
   int line_number = 0;
   while (*cursor) {
@@ -272,8 +275,11 @@ static void apply_env(shim_config *config, load_report *report) {
   };
   char value[1024];
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i) {
-    if (!host_env_utf8(names[i].variable, value, sizeof(value))) continue;
-    config_set_result result = apply(config, names[i].option, value);
+    int read = host_env_utf8(names[i].variable, value, sizeof(value));
+    if (read == 0) continue;
+    /* Set but too long to read: refused and named like any bad value, where it was taken as unset and nothing said
+       why the shim looked in its default data dir. */
+    config_set_result result = read > 0 ? apply(config, names[i].option, value) : CONFIG_BAD_VALUE;
     if (result != CONFIG_SET) note_problem(report, "environment", names[i].variable, result);
   }
 }

@@ -86,9 +86,15 @@ int host_env_utf8(const char *name, char *value, size_t capacity) {
   value[0] = '\0';
   if (MultiByteToWideChar(CP_UTF8, 0, name, -1, wide_name, 64) <= 0) return 0;
   DWORD n = GetEnvironmentVariableW(wide_name, wide_value, 1024);
-  if (n == 0 || n >= 1024) return 0;
-  return wide_to_utf8(wide_value, value, capacity) == 0 && value[0] != '\0';
+  if (n == 0) return 0;
+  if (n >= 1024 || wide_to_utf8(wide_value, value, capacity) != 0) {
+    value[0] = '\0';
+    return -1;
+  }
+  return 1;
 }
+
+int host_text_has_ansi_page(void) { return 1; }
 
 /* The double-byte ANSI code pages: GBK, Big5, Shift-JIS, Korean (and GB18030 set as the ANSI page). */
 static int ansi_page_is_double_byte(void) {
@@ -117,8 +123,14 @@ int host_env_utf8(const char *name, char *value, size_t capacity) {
   value[0] = '\0';
   const char *found = getenv(name);
   if (found == NULL || found[0] == '\0') return 0;
-  return copy_text(found, value, capacity) == 0;
+  if (copy_text(found, value, capacity) != 0) {
+    value[0] = '\0';
+    return -1;
+  }
+  return 1;
 }
+
+int host_text_has_ansi_page(void) { return 0; }
 
 int host_text_is_utf8(const char *text) {
   int two_byte, longer;

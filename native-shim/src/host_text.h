@@ -5,8 +5,13 @@
 
 #include <stddef.h>
 
-/* Copies the variable's value as UTF-8; returns 1 when set and non-empty, 0 otherwise. */
+/* Copies the variable's value as UTF-8; returns 1 when set and non-empty, 0 when unset or empty, -1 when set but
+   unusable (longer than capacity, or on Windows than 1023 UTF-16 units): value is then "". */
 int host_env_utf8(const char *name, char *value, size_t capacity);
+
+/* Whether text that is not UTF-8 can be read in another code page: Windows's ANSI one (GBK on a Chinese Windows).
+   Linux and the domestic systems have none, so there such text is unreadable, line by line. */
+int host_text_has_ansi_page(void);
 
 /* Whether text with no byte-order mark is best read as UTF-8: it is valid UTF-8 and, on a Windows whose
    ANSI code page is a double-byte one (GBK, Big5, …), not made only of two-byte characters, which is how

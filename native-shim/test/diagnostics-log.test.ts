@@ -294,3 +294,89 @@ describe('prealert.ini', () => {
     expect(text).toMatch(/failopen infno=3101 charset=utf-8 reason=sidecar_timeout code=250 /);
   });
 });
+
+// A path that cannot be read (too long for the shim's buffers, or not text in any code page the machine has) is
+// refused alone: every other line and variable is still applied, and the value before it stays in force whole.
+describe('a path option that cannot be read', () => {
+  /** An absolute path longer than the shim's 1024-byte buffers for a value and a path. */
+  const tooLong = `/${'x'.repeat(1100)}`;
+
+  it('from set_option: refused with -4, the data_dir before it still in force', async () => {
+    const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(answering);
+    const dataDir = fs.mkdtempSync(path.join(scratch, 'data-'));
+    fs.writeFileSync(path.join(dataDir, 'port'), `${answering.port}\n`);
+    setOptions(shim, { data_dir: dataDir });
+    expect(shim.setOption('data_dir', tooLong)).toBe(RC.option);
+    expect((await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+    expect(answering.requests).toHaveLength(1);
+  });
+
+  it('from prealert.ini on Linux: a line in GBK or too long is skipped alone, the other lines are applied', async () => {
+    const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(answering);
+    const libraryDir = fs.mkdtempSync(path.join(scratch, 'ini-unreadable-'));
+    const file = path.join(libraryDir, 'shim.log');
+    const dataDir = fs.mkdtempSync(path.join(scratch, 'data-'));
+    const spoolDir = path.join(scratch, 'ini-kept-spool');
+    // 医院 in GBK (D2BD D4BA) then 数据 (CAFD BEDD): not UTF-8, and Linux has no other code page to read it in.
+    const gbkPath = Buffer.concat([
+      Buffer.from(`${scratch}/`),
+      Buffer.from([0xd2, 0xbd, 0xd4, 0xba, 0xca, 0xfd, 0xbe, 0xdd]),
+    ]);
+    const lines = [
+      Buffer.from(`log = ${file}`),
+      Buffer.from(`port = ${answering.port}`),
+      Buffer.from('token = f00dfeedf00dfeed'),
+      Buffer.from(`spool_dir = ${spoolDir}`),
+      Buffer.concat([Buffer.from('spool_dir = '), gbkPath]),
+      Buffer.from(`data_dir = ${dataDir}`),
+      Buffer.from(`data_dir = ${tooLong}`),
+      Buffer.from(''),
+    ];
+    fs.writeFileSync(
+      path.join(libraryDir, 'prealert.ini'),
+      Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])),
+    );
+    const copy = loadShimCopy(libraryDir);
+    expect((await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+    expect(answering.requests).toHaveLength(1);
+    expect(answering.requests[0]?.headers['x-prealert-token']).toBe('f00dfeedf00dfeed');
+
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/ config build=\S+ platform=\S+ ini=read problems=2 port=\d+ /);
+    expect(text).toMatch(/ config .* data_dir=set /);
+    expect(text).toContain(` dir="${dataDir}"`);
+    expect(text).toMatch(/config_problem ini_line=5 name=spool_dir problem=invalid_value\n/);
+    expect(text).toMatch(/config_problem ini_line=7 name=data_dir problem=invalid_value\n/);
+
+    // The spool_dir before the unreadable one is the one a 3103 that fails open goes to.
+    expect(copy.setOption('port', String(await closedPort()))).toBe(RC.ok);
+    expect(copy.setOption('spool_max_bytes', '1000000')).toBe(RC.ok);
+    const decision = JSON.stringify(request3103(['JR-INI-KEPT-0001']));
+    const outcome = await copy.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
+    expect(outcome.output.toString('utf8')).toContain('"spooled":true');
+    expect(fs.readdirSync(spoolDir).filter((name) => name.endsWith('-3103.req'))).toHaveLength(1);
+  });
+
+  it('from the environment: a PREALERT_DATA_DIR too long to read is named in the log, the ini data_dir kept', async () => {
+    const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(answering);
+    const libraryDir = fs.mkdtempSync(path.join(scratch, 'env-too-long-'));
+    const file = path.join(libraryDir, 'shim.log');
+    const dataDir = fs.mkdtempSync(path.join(scratch, 'data-'));
+    fs.writeFileSync(path.join(dataDir, 'port'), `${answering.port}\n`);
+    fs.writeFileSync(path.join(libraryDir, 'prealert.ini'), `log = ${file}\ndata_dir = ${dataDir}\n`);
+    const copy = loadShimCopy(libraryDir);
+    process.env.PREALERT_DATA_DIR = tooLong;
+    try {
+      expect((await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+    } finally {
+      delete process.env.PREALERT_DATA_DIR;
+    }
+    expect(answering.requests).toHaveLength(1);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/ config .* problems=1 /);
+    expect(text).toMatch(/config_problem environment name=PREALERT_DATA_DIR problem=invalid_value\n/);
+  });
+});
