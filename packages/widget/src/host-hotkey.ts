@@ -9,7 +9,8 @@
 export const HOST_HOTKEY_MESSAGE = 'prealert-hotkey';
 
 /**
- * What the frame posts back when the doctor leaves with Esc after a forwarded hotkey: `{ type: 'prealert-hotkey-return' }`.
+ * What the frame posts back when the doctor leaves with Esc, or answers the last open warning, after a forwarded hotkey:
+ * `{ type: 'prealert-hotkey-return' }`.
  * The frame cannot focus the HIS page's field (another document, often another origin); the host's listener does.
  */
 export const HOST_RETURN_MESSAGE = 'prealert-hotkey-return';

@@ -774,19 +774,7 @@ export class PrealertReminderElement extends ElementBase {
     }
     if (event.key === 'Escape') {
       // A look after F8 ends where it began, as after the last answer; without F8 there is nowhere to go back to.
-      const back = this.returnFocusTo;
-      const host = this.returnToHostOrigin;
-      const win = this.ownerDocument.defaultView;
-      if (host !== null && win) {
-        event.preventDefault();
-        this.returnToHostOrigin = null;
-        // host-origin may have changed since the hotkey came: an origin no longer named is not told anything.
-        if (hostOrigins(this.getAttribute('host-origin')).includes(host)) returnToHost(win, host);
-      } else if (back instanceof HTMLElement && back.isConnected) {
-        event.preventDefault();
-        this.returnFocusTo = null;
-        back.focus();
-      }
+      if (this.handFocusBack()) event.preventDefault();
       return;
     }
     if (inText) return;
@@ -1166,10 +1154,37 @@ export class PrealertReminderElement extends ElementBase {
     if (this.answeredAnnounced) return true;
     this.answeredAnnounced = true;
     this.emit('prealert-answered', { taskId: this.taskIdValue, decisions: this.decisionsInOrder() });
-    const back = this.returnFocusTo;
-    this.returnFocusTo = null;
-    if (back instanceof HTMLElement && back.isConnected && this.shadow.activeElement) back.focus();
+    // Only while the doctor is in the panel: an analysis that finds everything answered must not pull her out of
+    // a field she is typing in. After a forwarded F8 the frame's own focus is what tells, as the HIS page's is not
+    // visible from here.
+    if (this.shadow.activeElement) this.handFocusBack();
+    else {
+      this.returnFocusTo = null;
+      this.returnToHostOrigin = null;
+    }
     return true;
+  }
+
+  /**
+   * Back to where the hotkey was pressed: the field in this document, or, after a forwarded hotkey, the HIS page
+   * (which focuses its field on our message). False when there is nowhere to go back to.
+   */
+  private handFocusBack(): boolean {
+    const back = this.returnFocusTo;
+    const host = this.returnToHostOrigin;
+    this.returnFocusTo = null;
+    this.returnToHostOrigin = null;
+    const win = this.ownerDocument.defaultView;
+    if (host !== null && win) {
+      // host-origin may have changed since the hotkey came: an origin no longer named is not told anything.
+      if (hostOrigins(this.getAttribute('host-origin')).includes(host)) returnToHost(win, host);
+      return true;
+    }
+    if (back instanceof HTMLElement && back.isConnected) {
+      back.focus();
+      return true;
+    }
+    return false;
   }
 
   /**
