@@ -1,5 +1,6 @@
 // The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
 import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/client/vanished';
+import { scrollBoxByKey } from './box-scroll';
 import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confirm-all-plan';
 import { setChildren } from './dom';
 import { buildEnvelope } from './envelope';
@@ -807,16 +808,33 @@ export class PrealertReminderElement extends ElementBase {
       this.focusCard(next.jrId);
       return;
     }
+    const boxes = card.rxIdBoxes();
+    if (boxes.includes(target as HTMLElement) && scrollBoxByKey(target as HTMLElement, event.key)) {
+      event.preventDefault();
+      return;
+    }
     switch (event.key) {
       case 'Tab': {
-        // One Tab stop per warning: the buttons are reached with ←/→ or their shortcut keys. An open reason
-        // form comes next in the Tab order (backwards, before the warning after it); past the first or last
-        // warning, Tab leaves the panel.
+        // One Tab stop per warning: the buttons are reached with ←/→ or their shortcut keys. Its rx_id boxes (the
+        // reminder page's grouped entries) and an open reason form come next in the Tab order (backwards, before
+        // the warning after it); past the first or last warning, Tab leaves the panel.
+        const within = [card.root, ...boxes];
+        const at = within.indexOf(target as HTMLElement);
+        const step = event.shiftKey ? -1 : 1;
+        const inCard = at >= 0 ? within[at + step] : undefined;
+        if (inCard) {
+          event.preventDefault();
+          inCard.focus();
+          return;
+        }
         if (card.formOpen && !event.shiftKey) return;
-        const next = this.neighbour(card, event.shiftKey ? -1 : 1);
+        const next = this.neighbour(card, step);
         if (!next) return;
         event.preventDefault();
+        const nextBoxes = next.rxIdBoxes();
+        const lastOfNext = nextBoxes[nextBoxes.length - 1];
         if (event.shiftKey && next.formOpen) next.cancelButton.focus();
+        else if (event.shiftKey && lastOfNext) lastOfNext.focus();
         else this.focusCard(next.jrId);
         return;
       }

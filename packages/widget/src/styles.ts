@@ -71,6 +71,8 @@ ol.cards { list-style: none; margin: 0; padding: 6px; display: block; overflow: 
 .rx-ids { margin: 0 0 2px 39px; }
 .line-rx-ids { margin: 0; max-height: 30px; overflow-y: auto; font-size: 11px; line-height: 15px; font-weight: 400; color: #7b8794; overflow-wrap: break-word; }
 .line-rx-ids > span { white-space: nowrap; }
+/* Focused by Tab from its warning (arrows and PageDown scroll it): a ring, as the buttons have, inside the card's. */
+.line-rx-ids:focus { outline: 2px solid var(--prealert-focus); outline-offset: 1px; }
 .impact.block { color: var(--prealert-sev1); font-weight: 600; }
 .actions, .form-actions { display: flex; margin-top: 6px; flex-wrap: wrap; }
 .actions > * + *, .form-actions > * + * { margin-left: 8px; }

@@ -208,6 +208,12 @@ export class WarningCard {
     return !this.form.hidden;
   }
 
+  /** The grouped entries' rx_id boxes shown: Tab stops after the warning, before its reason form. */
+  rxIdBoxes(): HTMLElement[] {
+    if (this.rxIds.hidden) return [];
+    return [...this.rxIds.children].filter((child): child is HTMLElement => child instanceof HTMLElement);
+  }
+
   /** The buttons ←/→ move between: 返回修改 / 继续执行 while unanswered, 更改 once answered. */
   buttonsInReach(): HTMLButtonElement[] {
     const decided = this.root.classList.contains('decided');
@@ -498,6 +504,11 @@ export class WarningCard {
    */
   private rxIdList(group: readonly CardLine[], named: boolean): HTMLElement {
     const list = element(this.doc, 'p', 'line-rx-ids', named ? `${group[0]!.name}：` : undefined);
+    // Reached by Tab from its warning (reminder-element's Tab handling), not a Tab stop of its own in the page's
+    // order: the roving warning stays the panel's one way in. One stop for the box, none per rx_id.
+    list.tabIndex = -1;
+    list.setAttribute('role', 'group');
+    list.setAttribute('aria-label', `${group[0]!.name} 的医嘱号，共 ${rowCount(group)} 条，方向键滚动`);
     for (const [kind, lines] of [
       ['违规项', group.filter((line) => line.violation)],
       ['涉及项', group.filter((line) => !line.violation)],
