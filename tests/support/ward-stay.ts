@@ -9,9 +9,32 @@ export const OZAGREL = { code: 'XB01AXA223B004010180963', name: '奥扎格雷氨
 // 度他雄胺软胶囊: 限男性 (区分性别使用); prescribed once to a woman, its card has one line.
 export const DUTASTERIDE = { code: 'XG04CBD247E002010101503', name: '度他雄胺软胶囊' };
 
+/** A national item: a drug unless `listType` says otherwise (hilist_type 201 a medical service, with its chrg_type). */
+export interface StayItem {
+  code: string;
+  name: string;
+  listType?: '101' | '201';
+  chargeType?: string;
+}
+
+// 重症监护 includes 一般专项护理 (batch 7 医疗服务项目重复收费, 单日): each care charged on an ICU day is the duplicate.
+export const ICU_CARE: StayItem = { code: '001201000010000', name: '重症监护', listType: '201', chargeType: '07' };
+export const ORAL_CARE: StayItem = {
+  code: '001201000140100',
+  name: '一般专项护理(口腔护理)',
+  listType: '201',
+  chargeType: '07',
+};
+export const PERINEAL_CARE: StayItem = {
+  code: '001201000140200',
+  name: '一般专项护理(会阴冲洗)',
+  listType: '201',
+  chargeType: '07',
+};
+
 export interface StayOrder {
   rxId: string;
-  item: { code: string; name: string };
+  item: StayItem;
   /** Day of the stay, 0 = admission. */
   day: number;
 }
@@ -37,8 +60,8 @@ function order(stay: Stay, { rxId, item, day }: StayOrder) {
     rx_id: rxId,
     rxno: `${stay.encounter}-RX${day + 1}`,
     long_drord_flag: '1',
-    hilist_type: '101',
-    chrg_type: '09',
+    hilist_type: item.listType ?? '101',
+    chrg_type: item.chargeType ?? '09',
     hilist_code: item.code,
     hilist_name: item.name,
     cnt: 1,
