@@ -33,6 +33,8 @@ export default defineConfig({
     // took longer than that on the two shared cores under CI load (e2e-widget-outage's storage-full test, once).
     expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
+    // One temporary root for the whole run, removed at its end (PREALERT_KEEP_TEST_TMP=1 keeps it).
+    globalSetup: ['./vitest.tmp-root.ts'],
     setupFiles: ['./vitest.setup.ts'],
   },
 });

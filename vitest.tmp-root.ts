@@ -1,0 +1,87 @@
+/**
+ * One temporary root per `vitest run`, removed when the run ends: the tests make hundreds of folders with
+ * fs.mkdtempSync(os.tmpdir()) (data dirs with a SQLite file and a library image, wine prefixes, Chromium
+ * profiles) and most never remove theirs, which filled the disk of anyone running the suite a few times a day.
+ *
+ * TMPDIR/TMP/TEMP are set here, in vitest's main process, before any worker starts: the forks take their
+ * environment from process.env when the files are sent to them, and every sidecar, shim program, wine and
+ * Chromium they spawn inherits it. os.tmpdir() reads TMPDIR on every call, so nothing else has to change.
+ * vitest.setup.ts gives each test file its own folder inside the root and removes it with the file.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+export const KEEP_ENV = 'PREALERT_KEEP_TEST_TMP';
+const PREFIX = 'prealert-run-';
+// A run root kept on purpose (PREALERT_KEEP_TEST_TMP=1) carries this file, so a later run does not sweep it.
+const KEPT_MARK = 'KEPT';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    prealertRunRoot: string;
+  }
+}
+
+export const TMP_VARS = ['TMPDIR', 'TMP', 'TEMP'] as const;
+
+export default function setup(project: Pick<TestProject, 'provide'>): () => void {
+  const realTmp = os.tmpdir();
+  sweepAbandonedRoots(realTmp);
+  // Short (/tmp/prealert-run-<pid>-XXXXXX): unix socket paths (Chromium's singleton socket) stop at 107 bytes.
+  const root = fs.mkdtempSync(path.join(realTmp, `${PREFIX}${process.pid}-`));
+  // Marked at once: a kept run killed before its teardown is not swept by the next run either.
+  if (process.env[KEEP_ENV] === '1') fs.writeFileSync(path.join(root, KEPT_MARK), '');
+  const before = TMP_VARS.map((name) => [name, process.env[name]] as const);
+  for (const name of TMP_VARS) process.env[name] = root;
+  project.provide('prealertRunRoot', root);
+
+  return () => {
+    for (const [name, value] of before) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    if (process.env[KEEP_ENV] === '1') {
+      console.log(`${KEEP_ENV}=1: this run's temporary files are kept in ${root}`);
+      return;
+    }
+    removeRoot(root);
+  };
+}
+
+function removeRoot(root: string): void {
+  try {
+    // Retries: a sidecar or wineserver a test left behind may still be writing while it is killed.
+    fs.rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (error) {
+    console.warn(`could not remove the test run's temporary folder ${root}: ${String(error)}`);
+  }
+}
+
+/** Roots of runs that were killed before their teardown (Ctrl-C, a CI time-out): their process is gone. */
+function sweepAbandonedRoots(realTmp: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(realTmp);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^prealert-run-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    const dir = path.join(realTmp, name);
+    if (fs.existsSync(path.join(dir, KEPT_MARK))) continue;
+    removeRoot(dir);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
