@@ -59,6 +59,10 @@ function removeRoot(root: string): void {
   }
 }
 
+// A live run creates a folder in its root for every test file, so an hour without one means it is over even where
+// its pid cannot be seen (another pid namespace sharing /tmp).
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
 /** Roots of runs that were killed before their teardown (Ctrl-C, a CI time-out): their process is gone. */
 function sweepAbandonedRoots(realTmp: string): void {
   let names: string[];
@@ -71,8 +75,16 @@ function sweepAbandonedRoots(realTmp: string): void {
     const pid = Number(/^prealert-run-(\d+)-/.exec(name)?.[1]);
     if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
     const dir = path.join(realTmp, name);
-    if (fs.existsSync(path.join(dir, KEPT_MARK))) continue;
+    if (fs.existsSync(path.join(dir, KEPT_MARK)) || !untouchedFor(dir, ABANDONED_AFTER_MS)) continue;
     removeRoot(dir);
+  }
+}
+
+function untouchedFor(dir: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(dir).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }
 

@@ -68,23 +68,28 @@ describe('vitest.tmp-root.ts run on its own', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it('sweeps the roots of runs whose process is gone, not a live run or a kept one', async () => {
+  it('sweeps the roots of runs whose process is gone for an hour, not a live run, a recent one or a kept one', async () => {
     const outer = os.tmpdir();
     const gone = spawn(process.execPath, ['-e', '']);
     await new Promise((resolve) => gone.once('exit', resolve));
     const abandoned = path.join(outer, `prealert-run-${gone.pid}-abc123`);
     const kept = path.join(outer, `prealert-run-${gone.pid}-kep123`);
+    const recent = path.join(outer, `prealert-run-${gone.pid}-rec123`);
     const live = path.join(outer, `prealert-run-${process.pid}-liv123`);
-    for (const dir of [abandoned, kept, live]) fs.mkdirSync(path.join(dir, 'prealert-test-x'), { recursive: true });
+    const all = [abandoned, kept, recent, live];
+    for (const dir of all) fs.mkdirSync(path.join(dir, 'prealert-test-x'), { recursive: true });
     fs.writeFileSync(path.join(kept, 'KEPT'), '');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    for (const dir of [abandoned, kept, live]) fs.utimesSync(dir, twoHoursAgo, twoHoursAgo);
     try {
       const { teardown } = start();
       teardown();
       expect(fs.existsSync(abandoned)).toBe(false);
       expect(fs.existsSync(kept)).toBe(true);
+      expect(fs.existsSync(recent)).toBe(true);
       expect(fs.existsSync(live)).toBe(true);
     } finally {
-      for (const dir of [abandoned, kept, live]) fs.rmSync(dir, { recursive: true, force: true });
+      for (const dir of all) fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
