@@ -8,7 +8,7 @@ import type { Db } from './database';
 import { describeError, type RecordRows, type ReminderRow, type WriteOutcome } from './record-rows';
 import type { RecordSink } from './record-sink';
 import type { RecordedResult } from './recorded-result';
-import { recordedCode, recordedDoctorCode, recordedStaffName } from './staff-fields';
+import { recordedStaffCode, recordedStaffName } from './staff-fields';
 import { maskIdNumbersInBody } from './stored-id-numbers';
 
 /** What the recorder reads of a finding. */
@@ -397,13 +397,12 @@ export class AnalysisRecorder {
     const taskRow = ++this.lastTaskId;
     const bodies: RecordRows['bodies'] = [];
     const names = record.patientNames ?? [];
-    const code = (c: string) => recordedCode(c, names, this.codeKey);
-    const doctorCode = (c: string) => recordedDoctorCode(c, names, this.codeKey);
+    const code = (c: string) => recordedStaffCode(c, names, this.codeKey);
     const encounters = record.encounters.map((e) => [
       e.encounterId,
       this.patientKey(e.patientId),
       code(e.deptCode),
-      doctorCode(e.doctorCode),
+      code(e.doctorCode),
       e.medType,
     ]);
     // A result is parsed only for a body or reminder not stored before, and then once for both.
@@ -460,7 +459,7 @@ export class AnalysisRecorder {
         this.patientKey(result.patn_id ?? ''),
         code(f?.deptCode ?? e?.deptCode ?? ''),
         recordedStaffName(f?.deptName ?? '', names),
-        doctorCode(f?.doctorCode ?? e?.doctorCode ?? ''),
+        code(f?.doctorCode ?? e?.doctorCode ?? ''),
         recordedStaffName(f?.doctorName ?? '', names),
         f ? 'local' : 'upstream',
         r[6] ?? null,

@@ -20,11 +20,12 @@ export function recordedCode(code: string, patientNames: readonly string[], key:
 }
 
 /**
- * A reminder's doctor code (drord_dr_codg, else the encounter's dr_codg) as stored: trimmed, as decidingOperator
- * trims a 3103's opter, so that `D001 ` from a fixed-width HIS column and the 3103's `D001` are one doctor in the
- * figures by doctor. Rows stored before keep the code as it came.
+ * A reminder's department or doctor code (drord_dept_codg, else the encounter's adm_dept_codg/dscg_dept_codg;
+ * drord_dr_codg, else dr_codg) as stored: trimmed, as decidingOperator trims a 3103's opter, so that `D001 ` or
+ * ` A03 ` from a fixed-width HIS column and `D001`/`A03` sent by another module are one doctor or department in the
+ * figures. Rows stored before keep the code as it came.
  */
-export function recordedDoctorCode(
+export function recordedStaffCode(
   code: string,
   patientNames: readonly string[],
   key: (code: string) => string,
