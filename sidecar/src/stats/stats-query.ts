@@ -16,7 +16,7 @@ export class StatsQueryError extends Error {
 
 /**
  * Reads from/to/by with the defaults (the last 30 days up to today, Asia/Shanghai, by day) and the optional
- * rule/dept/doctor filter.
+ * rule/dept/doctor filter (dept and doctor trimmed, as they are stored).
  */
 export function parseStatsQuery(
   query: StatsQuery,
@@ -32,9 +32,13 @@ export function parseStatsQuery(
     throw new StatsQueryError(`by must be one of ${STATS_DIMENSIONS.join(', ')} (got "${by}")`);
   const filter: StatsFilter = {};
   for (const name of ['rule', 'dept', 'doctor'] as const) {
-    const value = query[name];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || value === '' || value.length > 64)
+    const given = query[name];
+    if (given === undefined) continue;
+    if (typeof given !== 'string') throw new StatsQueryError(`${name} must be one code of at most 64 characters`);
+    // Department and doctor codes are stored trimmed (store/staff-fields.ts): `D001 ` copied from a fixed-width
+    // HIS column must find them, not only the rows stored padded before that. Rule ids are the library's own.
+    const value = name === 'rule' ? given : given.trim();
+    if (value === '' || value.length > 64)
       throw new StatsQueryError(`${name} must be one code of at most 64 characters`);
     filter[name] = value;
   }
