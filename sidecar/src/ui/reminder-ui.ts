@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
+import { pathSetting } from '../config';
 import { REMINDER_PAGE_HTML } from './reminder-page-html';
 
 export interface ReminderUiOptions {
@@ -32,6 +33,20 @@ export function resolveWidgetDist(): string {
 }
 
 /**
+ * PREALERT_WIDGET_DIST read as the other path settings are (config.ts pathSetting): `~/` is the account's home, as
+ * in PREALERT_DATA_DIR; it was taken as a folder named `~` under the current one, and the reminder page had no
+ * script. A relative path is against the current folder, as before. `~name` or no home: the asset route's 503 names
+ * the setting.
+ */
+function widgetDistSetting(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.PREALERT_WIDGET_DIST;
+  // Empty (a template's blank) is unset, as an empty PREALERT_DATA_DIR is.
+  return value === undefined || value === ''
+    ? undefined
+    : pathSetting(value, process.cwd(), 'PREALERT_WIDGET_DIST', env);
+}
+
+/**
  * GET /ui/reminder/:task_id — the reminder as a page, for desktop HIS that open a URL in an embedded browser
  * instead of rendering warnings themselves. The page uses the same <prealert-reminder> bundle as B/S
  * doctor stations and answers through the national 3103 route, so a decision made here is recorded exactly
@@ -41,7 +56,7 @@ export const reminderUi: FastifyPluginAsync<ReminderUiOptions> = async (app, opt
   let distDir: string | undefined;
   let distError: string | undefined;
   try {
-    distDir = options.widgetDistDir ?? process.env.PREALERT_WIDGET_DIST ?? resolveWidgetDist();
+    distDir = options.widgetDistDir ?? widgetDistSetting(process.env) ?? resolveWidgetDist();
   } catch (error) {
     distError = (error as Error).message;
   }
