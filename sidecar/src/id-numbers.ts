@@ -124,6 +124,14 @@ export function maskIdNumbers(text: string): string {
   });
 }
 
+/**
+ * Whether `text` is, as a whole, an 18-character 居民身份证 number written as one word in ASCII (isIdNumber: region,
+ * plausible birth date; the check character X in upper case, as GB 11643 writes it).
+ */
+export function isWholeIdNumber(text: string): boolean {
+  return text.length === 18 && isIdNumber(text, false);
+}
+
 /** Whether `text` may hold an ID number at all (every one has 15 digits or more): most texts are kept unparsed. */
 export function mayHoldIdNumber(text: string): boolean {
   return MAY_BE_ID.test(text);

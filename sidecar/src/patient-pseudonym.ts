@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDir } from './durable-files';
+import { isWholeIdNumber } from './id-numbers';
 import { OWNER_ONLY_DIR } from './owner-only';
 
 export const SECRET_FILE_NAME = 'install.secret';
@@ -85,9 +86,9 @@ export class PatientPseudonymizer {
     this.installId = createHmac('sha256', secret).update('prealert install id').digest('hex').slice(0, 16);
   }
 
-  /** Stable, keyed pseudonym of a patn_id. */
+  /** Stable, keyed pseudonym of a patn_id (in the form patientIdAsKeyed gives it). */
   key(patientId: string): string {
-    return createHmac('sha256', this.secret).update(patientId).digest('base64url').slice(0, 22);
+    return createHmac('sha256', this.secret).update(patientIdAsKeyed(patientId)).digest('base64url').slice(0, 22);
   }
 
   /**
@@ -123,4 +124,17 @@ const LOWER_CASE_CHECK = /(?<![0-9\uFF10-\uFF19])([0-9\uFF10-\uFF19]{17})([x\uFF
  */
 export function codeAsKeyed(code: string): string {
   return code.trim().replace(LOWER_CASE_CHECK, (_, digits: string, x: string) => digits + (x === 'x' ? 'X' : '\uFF38'));
+}
+
+/**
+ * The form of a patn_id that is keyed: a resident ID number whose check character came as a lower-case x (one HIS
+ * module fills 身份证号 with x, another with X) is keyed with X, so that the patient's earlier decisions and figures
+ * are one patient's. Only a patn_id that is an ID number as a whole (isWholeIdNumber) is changed: another HIS's
+ * patient number ending in x is its own, and a patn_id already in this form keys exactly as before. Reminders stored
+ * before this was done keep the key of the x they came with.
+ */
+export function patientIdAsKeyed(patientId: string): string {
+  if (patientId.length !== 18 || patientId[17] !== 'x') return patientId;
+  const upper = `${patientId.slice(0, 17)}X`;
+  return isWholeIdNumber(upper) ? upper : patientId;
 }

@@ -180,6 +180,24 @@ describe.each([
     expectHint(await indication(server, visit('chronic-visit-2.json'), analysisThread), first.jr_id);
   });
 
+  it('a patn_id that is an ID number is one patient whether its check character came as x or X', async () => {
+    const server = await start(analysisThread);
+    // One HIS module fills 身份证号 with x, the other with X (GB 11643's form).
+    const first = await indication(server, visit('chronic-visit-1.json', '44010619850312004x'), analysisThread);
+    await decide(server, first.jr_id, '1', REASON);
+    expectHint(
+      await indication(server, visit('chronic-visit-2.json', '44010619850312004X'), analysisThread),
+      first.jr_id,
+    );
+    expect(
+      server.db.prepare("SELECT COUNT(DISTINCT patient_key) FROM reminders WHERE mdtrt_id LIKE 'SETL-%'").pluck().get(),
+    ).toBe(1);
+    // A patient number of another HIS that ends in x but is no ID number (no region starts with 0) keeps its case.
+    const other = await indication(server, visit('chronic-visit-1.json', '04010619850312004x'), analysisThread);
+    await decide(server, other.jr_id, '1', REASON);
+    expectNoHint(await indication(server, visit('chronic-visit-2.json', '04010619850312004X'), analysisThread));
+  });
+
   it('a decision older than 180 days is not offered', async () => {
     let server = await start(analysisThread);
     const first = await indication(server, visit('chronic-visit-1.json'), analysisThread);
