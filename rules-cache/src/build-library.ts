@@ -226,6 +226,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   withoutRestatedVisitLimits(points, inpatientOnly);
   // Before a local mapping takes codes from a text-only point: that is the mapping's choice, not a short list.
   notes.push(
+    ...[...options.sources, ...(options.revisions ?? [])].flatMap((s) => s.notes ?? []),
     ...leftOutNotes([...options.sources, ...(options.revisions ?? [])]),
     ...shortCodeListNotes(points, origins, rules),
   );

@@ -45,4 +45,6 @@ export interface RecordSource {
    * unambiguously): they are not in it, so the originals stand, and the import reports the count.
    */
   leftOut?: number;
+  /** What reading the file noticed but imported anyway (a 备注 column left out): reported with the build's notes. */
+  notes?: ImportIssue[];
 }

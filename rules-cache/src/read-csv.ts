@@ -1,23 +1,11 @@
 import { parse } from 'csv-parse/sync';
 import { isPairKind, recordIssues } from './check-record';
 import { codeProblem, normaliseCode } from './csv-code';
+import { columnName, headerIssues, ignoredColumnNotes, REQUIRED_COLUMNS } from './csv-header';
 import { csvParseProblem } from './csv-parse-error';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 
-/** Columns of the local-additions CSV: one row per national code; rows of one point share every other column. */
-export const CSV_COLUMNS = [
-  'rule_name',
-  'gz_code',
-  'item_type',
-  'item_name',
-  'limit_type',
-  'limit_value',
-  'basis',
-  'code',
-  'effective_from',
-  'effective_to',
-] as const;
-const REQUIRED = ['rule_name', 'item_name', 'limit_type', 'code'] as const;
+export { CSV_COLUMNS } from './csv-header';
 
 interface ParsedRow {
   record: Record<string, string>;
@@ -79,7 +67,7 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
     // The rule's national code, typed by hand ("gz10000301004000 "): cleaned like the codes, or the rule would not
     // be found in the framework and the hospital's per-rule overrides would not apply to its points.
     if (r.gz_code !== undefined) r.gz_code = normaliseCode(r.gz_code);
-    const missing = REQUIRED.filter((c) => !r[c]);
+    const missing = REQUIRED_COLUMNS.filter((c) => !r[c]);
     for (const field of missing) issues.push({ file, row, field, message: '缺少必填字段' });
     if (missing.length > 0) return;
     const bad: ImportIssue[] = [];
@@ -139,26 +127,7 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
     if (isPairKind(record.limit_type) && record.codes.length !== 2)
       issues.push({ file, row, field: 'code', message: '重复收费项目对应为 A、B 两行（两个编码）' });
   }
-  return issues.length > 0
-    ? { ok: false, issues }
-    : { ok: true, value: { file, records: [...groups.values()], local: true } };
-}
-
-/** Header cells as Excel users type them: ` rule_name `, `Code`, full-width letters. */
-function columnName(cell: string): string {
-  return cell.normalize('NFKC').trim().toLowerCase();
-}
-
-/**
- * A column the form needs and the header lacks, or names twice (the later column's cells silently won), is a problem
- * of the header (row 1), named by the column, before any row is read.
- */
-function headerIssues(header: readonly string[], file: string): ImportIssue[] {
-  const issues: ImportIssue[] = [];
-  for (const col of REQUIRED)
-    if (!header.includes(col)) issues.push({ file, row: 1, field: col, message: `表头缺少 ${col} 列` });
-  for (const col of CSV_COLUMNS)
-    if (header.filter((h) => h === col).length > 1)
-      issues.push({ file, row: 1, field: col, message: `表头有两个 ${col} 列` });
-  return issues;
+  if (issues.length > 0) return { ok: false, issues };
+  const notes = ignoredColumnNotes(header, rows, file);
+  return { ok: true, value: { file, records: [...groups.values()], local: true, ...(notes.length > 0 && { notes }) } };
 }

@@ -226,6 +226,7 @@ describe('CSV header problems (review F8)', () => {
     expect(issuesOf(build([file]))).toEqual([
       { file, row: 1, field: 'code', message: '表头缺少 code 列' },
       { file, row: 1, field: 'limit_value', message: '表头有两个 limit_value 列' },
+      { file, row: 1, field: 'codes', message: '表头 codes 列不是已知列，是否为 code？' },
     ]);
   });
 
@@ -244,5 +245,43 @@ describe('CSV header problems (review F8)', () => {
     expect(more).toEqual([]);
     expect(issue).toEqual({ file: open, row: 3, message: expect.stringContaining('没有结束的引号') });
     expect(issue!.message).not.toMatch(/[A-Za-z]{4,}/);
+  });
+});
+
+describe('header columns that are none of the form', () => {
+  const dated = `${HEADER},effective_from,effective_to`;
+
+  it('refuses a misspelt column at row 1, naming it and the column meant, so an end date is not dropped', () => {
+    // efective_to: the hospital's 2026-06-30 end was read as no end, and the limit ran for ever.
+    const endTypo = csv('typo-end.csv', [
+      dated.replace('effective_to', 'Efective_To'),
+      `${SEX_DRUG},本院爱普列特片,sex,男,本院规定,${ELDECALCITOL[0]},,2026-06-30`,
+    ]);
+    const valueTypo = csv('typo-value.csv', [
+      HEADER.replace('limit_value', 'limit_valu').replace(',code', ',cdoe'),
+      `${SEX_DRUG},本院度他雄胺,sex,男,本院规定,${ELDECALCITOL[1]}`,
+    ]);
+    const good = csv('typo-good.csv', [HEADER, `${SEX_DRUG},本院艾地骨化醇,sex,女,本院规定,${ELDECALCITOL[0]}`]);
+    expect(issuesOf(build([endTypo, valueTypo, good]))).toEqual([
+      { file: endTypo, row: 1, field: 'efective_to', message: '表头 efective_to 列不是已知列，是否为 effective_to？' },
+      { file: valueTypo, row: 1, field: 'code', message: '表头缺少 code 列' },
+      { file: valueTypo, row: 1, field: 'limit_valu', message: '表头 limit_valu 列不是已知列，是否为 limit_value？' },
+      { file: valueTypo, row: 1, field: 'cdoe', message: '表头 cdoe 列不是已知列，是否为 code？' },
+    ]);
+  });
+
+  it('imports a file with a 备注 or notes column, and says in a note that the column was left out', () => {
+    const file = csv('remarks.csv', [
+      `${HEADER},备注,Notes`,
+      `${SEX_DRUG},本院艾地骨化醇,sex,女,本院规定,${ELDECALCITOL[0]},2026-11 医保办核对,ok`,
+    ]);
+    const result = build([file]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(localPoints(result.value, file).map((kp) => kp.codes)).toEqual([[ELDECALCITOL[0]]]);
+    const columnNotes = (result.notes ?? []).filter((n) => n.file === file);
+    expect(columnNotes).toEqual([
+      { file, row: 1, field: '备注', message: expect.stringMatching(/^表头 备注 列不是导入格式的列，其内容未导入/) },
+      { file, row: 1, field: 'notes', message: expect.stringMatching(/^表头 notes 列不是导入格式的列，其内容未导入/) },
+    ]);
   });
 });

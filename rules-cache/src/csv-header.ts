@@ -1,0 +1,115 @@
+import type { ImportIssue } from './published-record';
+
+/** Columns of the local-additions CSV: one row per national code; rows of one point share every other column. */
+export const CSV_COLUMNS = [
+  'rule_name',
+  'gz_code',
+  'item_type',
+  'item_name',
+  'limit_type',
+  'limit_value',
+  'basis',
+  'code',
+  'effective_from',
+  'effective_to',
+] as const;
+export const REQUIRED_COLUMNS = ['rule_name', 'item_name', 'limit_type', 'code'] as const;
+
+/**
+ * Names Excel users give a column of their own remarks. `note` is one edit from `code`: without this list a notes
+ * column would be taken for a misspelt code column and refuse the file.
+ */
+const REMARK_COLUMNS = new Set([
+  '备注',
+  '说明',
+  '注释',
+  'note',
+  'notes',
+  'remark',
+  'remarks',
+  'comment',
+  'comments',
+  'memo',
+]);
+
+/** Header cells as Excel users type them: ` rule_name `, `Code`, full-width letters. */
+export function columnName(cell: string): string {
+  return cell.normalize('NFKC').trim().toLowerCase();
+}
+
+/** Edits (insert, delete, change, swap of neighbours) from `a` to `b`: `efective_to`, `limit_valu`, `cdoe`. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const change = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + change);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The known column a header name is a slip of, or undefined. Two edits for the long names; one for `code` and
+ * `basis`, whose two-edit neighbours are ordinary words (`cost`, `role`) more often than slips.
+ */
+export function nearColumn(name: string): string | undefined {
+  if (REMARK_COLUMNS.has(name)) return undefined;
+  let best: { column: string; distance: number } | undefined;
+  for (const column of CSV_COLUMNS) {
+    const distance = editDistance(name, column);
+    const allowed = column.length <= 5 ? 1 : 2;
+    if (distance <= allowed && (best === undefined || distance < best.distance)) best = { column, distance };
+  }
+  return best?.column;
+}
+
+/**
+ * A column the form needs and the header lacks, or names twice (the later column's cells silently won), or a
+ * misspelt known column (`efective_to`: the hospital's end date was dropped and the point ran for ever), is a
+ * problem of the header (row 1), named by the column, before any row is read.
+ */
+export function headerIssues(header: readonly string[], file: string): ImportIssue[] {
+  const issues: ImportIssue[] = [];
+  for (const col of REQUIRED_COLUMNS)
+    if (!header.includes(col)) issues.push({ file, row: 1, field: col, message: `表头缺少 ${col} 列` });
+  for (const col of CSV_COLUMNS)
+    if (header.filter((h) => h === col).length > 1)
+      issues.push({ file, row: 1, field: col, message: `表头有两个 ${col} 列` });
+  for (const name of unknownColumns(header)) {
+    const near = nearColumn(name);
+    if (near !== undefined)
+      issues.push({ file, row: 1, field: name, message: `表头 ${name} 列不是已知列，是否为 ${near}？` });
+  }
+  return issues;
+}
+
+/** Header names that are none of the form's columns, once each, empty cells left out. */
+function unknownColumns(header: readonly string[]): string[] {
+  const known = new Set<string>(CSV_COLUMNS);
+  return [...new Set(header.filter((h) => h !== '' && !known.has(h)))];
+}
+
+/**
+ * Columns that are none of the form's and no slip of one (a 备注 column): imported without them, and said so, since
+ * whatever the hospital typed there reaches no workstation. A column without a name is noted where a row fills it.
+ */
+export function ignoredColumnNotes(
+  header: readonly string[],
+  rows: readonly Record<string, string>[],
+  file: string,
+): ImportIssue[] {
+  const notes: ImportIssue[] = unknownColumns(header).map((name) => ({
+    file,
+    row: 1,
+    field: name,
+    message: `表头 ${name} 列不是导入格式的列，其内容未导入（已知列：${CSV_COLUMNS.join('、')}）`,
+  }));
+  if (header.includes('') && rows.some((r) => (r[''] ?? '') !== ''))
+    notes.push({ file, row: 1, message: '有一列没有表头，其内容未导入' });
+  return notes;
+}
