@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { CheckKind, KnowledgePoint, LibraryData, LibraryMeta, Rule, Severity } from '@prealert/core';
-import { formatDay, stableHash } from '@prealert/core';
-import { type DayRange, effectiveDays } from './effective-days';
+import { stableHash } from '@prealert/core';
+import { type DayRange, effectiveDays, outsideCopy, uncoveredDays } from './effective-days';
 import { leftOutNotes, type PointOrigin, shortCodeListNotes } from './import-notes';
 import { quietWithSecondLineCarried } from './indication-diagnoses';
 import { VISIT_TYPE_RULE_ID, VISIT_TYPE_RULE_NAME, withoutRestatedVisitLimits } from './inpatient-only-points';
 import { parseLimit } from './limit-parser';
 import { contradictingLocalLimits, type LocalRows } from './local-contradictions';
+import { withoutLocalRepeats } from './local-repeats';
 import { frameworkRuleNamed, localRuleCodeProblem } from './local-rule-code';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 import {
@@ -222,6 +223,7 @@ export function buildLibrary(options: BuildOptions): ImportResult<LibraryData> {
   issues.push(...contradictingLocalLimits(points, localRows));
   if (issues.length > 0) return { ok: false, issues };
   assignIds(named);
+  notes.push(...withoutLocalRepeats(points, localRows));
   withoutRestatedIntervals(points, fromProse);
   withoutRestatedVisitLimits(points, inpatientOnly);
   // Before a local mapping takes codes from a text-only point: that is the mapping's choice, not a short list.
@@ -312,22 +314,6 @@ function withoutRestatedIntervals(points: KnowledgePoint[], fromProse: ReadonlyS
   }
 }
 
-/** The days of `within` that none of `covered` holds, as ranges in day order. */
-function uncoveredDays(within: DayRange, covered: readonly DayRange[]): DayRange[] {
-  const gaps: DayRange[] = [];
-  let next = within.from;
-  for (const range of [...covered].sort((a, b) => a.from - b.from)) {
-    if (range.from > range.to) continue;
-    if (next > within.to) break;
-    if (range.from > next) gaps.push({ from: next, to: Math.min(range.from - 1, within.to) });
-    // Infinity + 1 is Infinity: a window open at its end leaves no day after it.
-    if (range.to === Infinity) return gaps;
-    next = Math.max(next, range.to + 1);
-  }
-  if (next <= within.to) gaps.push({ from: next, to: within.to });
-  return gaps;
-}
-
 /**
  * A 药品限适应症 point with ICD-10 prefixes for a code (a local mapping: rules.md, the text-only reminder applies
  * "until a local mapping adds prefixes") takes the place of a text-only point of the same rule for that code: the
@@ -384,19 +370,6 @@ function mappedIndicationsReplaceTextOnly(points: KnowledgePoint[]): void {
       points.splice(i + 1, 0, ...copies);
     }
   }
-}
-
-/** The text-only point `kp` for `codes` on `days` only. */
-function outsideCopy(kp: KnowledgePoint, days: DayRange, codes: string[]): KnowledgePoint {
-  const from = Number.isFinite(days.from) ? formatDay(days.from) : '';
-  const to = Number.isFinite(days.to) ? formatDay(days.to) : '';
-  // "-x": no id the import gives otherwise has it (suffixes there are digits or a hex hash).
-  const copy: KnowledgePoint = { ...kp, id: `${kp.id}-x${stableHash(`${from}\u0001${to}`).slice(0, 6)}`, codes };
-  delete copy.effectiveFrom;
-  delete copy.effectiveTo;
-  if (from) copy.effectiveFrom = from;
-  if (to) copy.effectiveTo = to;
-  return copy;
 }
 
 /**

@@ -7,7 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compileLibrary, type LibraryData } from '@prealert/core';
-import { type ImportIssue, type ImportResult, libraryFromFiles } from '@prealert/rules-cache';
+import {
+  buildLibrary,
+  type ImportIssue,
+  type ImportResult,
+  libraryFromFiles,
+  readCsv,
+  readFramework,
+  readPublishedJson,
+} from '@prealert/rules-cache';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resultsOf, run } from '../../packages/core/test/support/requests';
 
@@ -88,12 +96,23 @@ describe('local rows and the 2026-01 re-issue (review F1)', () => {
     }
   });
 
-  it('keeps the codes of a local row that a re-issued point of the same rule and limit type also lists', () => {
+  it('keeps a local row whose code a re-issued point lists: it repeats that point, so a note names it, one warning', () => {
+    // Before review F1 the row vanished without a word; now the re-issued point warns for it and the note says so.
     const own = csv('local-epristeride.csv', [HEADER, `${SEX_DRUG},本院爱普列特片,sex,男,本院规定,${EPRISTERIDE}`]);
-    const lib = built([own]);
-    expect(localPoints(lib, own).map((kp) => ({ item: kp.itemName, codes: kp.codes }))).toEqual([
-      { item: '本院爱普列特片', codes: [EPRISTERIDE] },
-    ]);
+    const result = build([own]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(localPoints(result.value, own)).toEqual([]);
+    expect(result.notes).toContainEqual({
+      file: own,
+      row: 2,
+      field: 'code',
+      message: expect.stringMatching(
+        new RegExp(
+          `^与国家知识点重复：revision_2026_01_knowledge_points\\.json.*【爱普列特片】男 已对编码 ${EPRISTERIDE} 提醒`,
+        ),
+      ),
+    });
+    expect(sexWarnings(result.value, EPRISTERIDE, '2')).toHaveLength(1);
   });
 });
 
@@ -283,5 +302,82 @@ describe('header columns that are none of the form', () => {
       { file, row: 1, field: '备注', message: expect.stringMatching(/^表头 备注 列不是导入格式的列，其内容未导入/) },
       { file, row: 1, field: 'notes', message: expect.stringMatching(/^表头 notes 列不是导入格式的列，其内容未导入/) },
     ]);
+  });
+});
+
+describe('local rows repeating a published point', () => {
+  it('leave the doctor one warning, the published point’s, and a note naming the row and the point', () => {
+    // 度他雄胺软胶囊 限男性 is in the first batch; the hospital typed it again, with one code of its own beside it.
+    const file = csv('repeat-dutasteride.csv', [
+      HEADER,
+      `${SEX_DRUG},本院度他雄胺,sex,男,本院规定,${ELDECALCITOL[0]}`,
+      `${SEX_DRUG},本院度他雄胺,sex,男,本院规定,${DUTASTERIDE}`,
+    ]);
+    const result = build([file]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const warnings = sexWarnings(result.value, DUTASTERIDE, '2');
+    expect(warnings.map((w) => w.kp_id)).toEqual(['kp-ac0c5690f274bb8f']);
+    // The row's other code is no repeat: it stays, and warns.
+    expect(localPoints(result.value, file).map((kp) => kp.codes)).toEqual([[ELDECALCITOL[0]]]);
+    expect(sexWarnings(result.value, ELDECALCITOL[0]!, '2')).toHaveLength(1);
+    expect(result.notes?.filter((n) => n.file === file)).toEqual([
+      {
+        file,
+        row: 3,
+        field: 'code',
+        message:
+          `与国家知识点重复：first_batch_knowledge_points.json 第 1 批【度他雄胺软胶囊】男 已对编码 ${DUTASTERIDE} 提醒` +
+          '（kp-ac0c5690f274bb8f），本行在其有效期内不再另行提醒，以免同一医嘱提醒两次',
+      },
+    ]);
+  });
+
+  it('are not a repeat under another rule; a dated row within the published point’s days leaves no point', () => {
+    const dated = `${HEADER},effective_from,effective_to`;
+    const file = csv('repeat-dated.csv', [
+      dated,
+      `${SEX_DRUG},本院度他雄胺,sex,男,本院规定,${DUTASTERIDE},2026-01-01,2026-12-31`,
+      `药品限就医方式,,drug,本院度他雄胺,visit_type,住院,本院规定,${DUTASTERIDE},,`,
+    ]);
+    const result = build([file]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(localPoints(result.value, file).map((kp) => kp.limit.kind)).toEqual(['visit_type']);
+    expect(result.notes?.filter((n) => n.file === file).map((n) => n.row)).toEqual([2]);
+  });
+
+  it('on days a dated published point does not hold, the local row still warns (none published has dates yet)', () => {
+    const first = readPublishedJson(fs.readFileSync(BATCHES[0]!, 'utf8'), BATCHES[0]!);
+    if (!first.ok) throw new Error(JSON.stringify(first.issues));
+    const record = first.value.records.find(
+      (r) => r.record.codes.includes(DUTASTERIDE) && r.record.limit_type === 'sex',
+    );
+    const published = {
+      file: BATCHES[0]!,
+      records: [{ ...record!, record: { ...record!.record, effective_to: '2026-06-30' } }],
+    };
+    const local = readCsv(`${HEADER}\n${SEX_DRUG},本院度他雄胺,sex,男,本院规定,${DUTASTERIDE}\n`, 'local.csv');
+    if (!local.ok) throw new Error(JSON.stringify(local.issues));
+    const result = buildLibrary({
+      meta: { version: 'hosp-2026.11', region: '440000', createdAt: '2026-11-20T08:00:00+08:00' },
+      sources: [published, local.value],
+      framework: readFramework(),
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const lib = compileLibrary(result.value);
+    const on = (day: string) =>
+      resultsOf(
+        run(
+          lib,
+          { gend: '2', adm_date: `${day} 08:30:00`, lines: [{ code: DUTASTERIDE, date: `${day} 09:00:00` }] },
+          undefined,
+          '3101',
+          new Date(`${day}T06:00:00Z`),
+        ),
+        SEX,
+      ).map((r) => r.kp_id);
+    expect(on('2026-06-30')).toEqual(['kp-ac0c5690f274bb8f']);
+    const [after] = on('2026-07-01');
+    expect(after).toMatch(/^kp-.*-x[0-9a-f]{6}$/);
+    expect(result.value.knowledgePoints.find((kp) => kp.id === after)?.effectiveFrom).toBe('2026-07-01');
   });
 });

@@ -22,6 +22,8 @@ const ANGONG = 'ZD01CAA0063010104080'; // 安宫止血颗粒
 const AOTE = 'XJ02ACA397E001010184811'; // 奥特康唑胶囊
 const BAOFU = 'ZD02BAB0236010101985'; // 保妇康凝胶
 const UTERUS = '002101030300000'; // 子宫造影
+/** 子宫内翻复位术: a national incision-group code no published point limits by sex. */
+const UTERINE_INVERSION = '003313030240000';
 const SEX_DRUG = '药品区分性别使用,GZ10000301004000,drug';
 const SEX_SERVICE = '医疗服务项目区分性别使用,GZ10000302004000,service';
 
@@ -282,9 +284,9 @@ describe('a local indication mapping with effective dates', () => {
   it('gives each window the same id whatever the row order, and the national point its own', () => {
     const spring = `${README_ROW},2026-01-01,2026-03-31`;
     const summer = `${README_ROW},2026-04-01,2026-06-30`;
-    // A point of the hospital's own (an item name NHSA does not publish) in two windows.
-    const ownSpring = `${SEX_SERVICE},子宫造影(院内),sex,女,限女性,${UTERUS},2026-01-01,2026-03-31`;
-    const ownSummer = `${SEX_SERVICE},子宫造影(院内),sex,女,限女性,${UTERUS},2026-04-01,2026-06-30`;
+    // A point of the hospital's own (a limit NHSA does not publish for the code) in two windows.
+    const ownSpring = `${SEX_SERVICE},子宫内翻复位术(院内),sex,女,限女性,${UTERINE_INVERSION},2026-01-01,2026-03-31`;
+    const ownSummer = `${SEX_SERVICE},子宫内翻复位术(院内),sex,女,限女性,${UTERINE_INVERSION},2026-04-01,2026-06-30`;
     const idsByWindow = (lib: LibraryData) =>
       Object.fromEntries(
         lib.knowledgePoints

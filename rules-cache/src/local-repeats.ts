@@ -1,0 +1,94 @@
+import type { KnowledgePoint } from '@prealert/core';
+import { type DayRange, effectiveDays, outsideCopy, uncoveredDays } from './effective-days';
+import type { LocalRows } from './local-contradictions';
+import type { ImportIssue } from './published-record';
+
+/** Kinds whose point is its whole code list (a pair A then B, an incision group): repeated only as a whole. */
+const WHOLE_LIST_KINDS = new Set(['time_window', 'same_incision_group']);
+
+/** JSON with keys in one order: a limit read from a local row and one read from NHSA's record compare equal. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** The codes a point checks as one: each code, or the whole list for a pair or an incision group. */
+function unitsOf(kp: KnowledgePoint): string[][] {
+  return WHOLE_LIST_KINDS.has(kp.limit.kind) ? [kp.codes] : kp.codes.map((c) => [c]);
+}
+
+function unitKey(kp: KnowledgePoint, unit: readonly string[]): string {
+  return [kp.ruleId, kp.severity ?? '', canonical(kp.limit), unit.join(',')].join('\u0001');
+}
+
+/**
+ * A local row that repeats a published point — same rule, same limit, same code, on days the published point holds —
+ * gave the doctor two warnings for one fact (two `jr_id`s, two `kp_id`s, the amount counted twice in the figures).
+ * Refusing it would stop the hospital's next roll-out the day NHSA publishes a limit the hospital had added first, so
+ * the published point, NHSA's word with its basis, keeps the code, and the local point gives it up on those days: it
+ * goes when it has no code left, and on days of the row the published point does not hold, a copy limited to those
+ * days keeps it. Each repeat is a note naming the row and the published point.
+ */
+export function withoutLocalRepeats(
+  points: KnowledgePoint[],
+  local: ReadonlyMap<KnowledgePoint, LocalRows>,
+): ImportIssue[] {
+  const published = new Map<string, { kp: KnowledgePoint; days: DayRange }[]>();
+  for (const kp of points) {
+    if (local.has(kp)) continue;
+    for (const unit of unitsOf(kp)) {
+      const key = unitKey(kp, unit);
+      published.set(key, [...(published.get(key) ?? []), { kp, days: effectiveDays(kp) }]);
+    }
+  }
+  const notes: ImportIssue[] = [];
+  for (let i = points.length - 1; i >= 0; i--) {
+    const kp = points[i]!;
+    const rows = local.get(kp);
+    if (!rows) continue;
+    const own = effectiveDays(kp);
+    const kept: string[][] = [];
+    const pointNotes: ImportIssue[] = [];
+    const outside = new Map<string, { days: DayRange; codes: string[] }>();
+    for (const unit of unitsOf(kp)) {
+      const repeated = (published.get(unitKey(kp, unit)) ?? []).filter(
+        (p) => p.days.from <= own.to && own.from <= p.days.to,
+      );
+      if (repeated.length === 0) {
+        kept.push(unit);
+        continue;
+      }
+      const first = repeated[0]!.kp;
+      const where = [first.source, first.batch !== undefined && `第 ${first.batch} 批`].filter(Boolean).join(' ');
+      pointNotes.push({
+        file: rows.file,
+        row: rows.codeRows[kp.codes.indexOf(unit[0]!)] ?? rows.codeRows[0] ?? 0,
+        field: 'code',
+        message:
+          `与国家知识点重复：${where}【${first.itemName}】${first.limitText} 已对编码 ${unit.join('、')} 提醒` +
+          `（${first.id}），本行在其有效期内不再另行提醒，以免同一医嘱提醒两次`,
+      });
+      for (const days of uncoveredDays(
+        own,
+        repeated.map((p) => p.days),
+      )) {
+        const key = `${days.from}\u0001${days.to}`;
+        const copy = outside.get(key) ?? { days, codes: [] };
+        outside.set(key, copy);
+        copy.codes.push(...unit);
+      }
+    }
+    notes.unshift(...pointNotes);
+    if (kept.length === unitsOf(kp).length) continue;
+    const copies = [...outside.values()].map(({ days, codes }) => outsideCopy(kp, days, codes));
+    if (kept.length === 0) points.splice(i, 1, ...copies);
+    else {
+      kp.codes = kept.flat();
+      points.splice(i + 1, 0, ...copies);
+    }
+  }
+  return notes;
+}
