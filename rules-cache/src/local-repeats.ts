@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { KnowledgePoint } from '@prealert/core';
 import { type DayRange, effectiveDays, outsideCopy, uncoveredDays } from './effective-days';
 import type { LocalRows } from './local-contradictions';
@@ -24,6 +25,40 @@ function unitKey(kp: KnowledgePoint, unit: readonly string[]): string {
   return [kp.ruleId, kp.severity ?? '', canonical(kp.limit), unit.join(',')].join('\u0001');
 }
 
+/** A point holding a unit (a code, or a pair's whole list), on its days. */
+interface Holder {
+  kp: KnowledgePoint;
+  days: DayRange;
+}
+
+/** A local point holding a unit: its file, the unit's CSV row, and the file's place in the build's order. */
+interface LocalHolder extends Holder {
+  file: string;
+  row: number;
+  order: number;
+}
+
+/** The note at a local row that another point already says: NHSA's word first, else the earlier local row. */
+function repeatMessage(
+  unit: readonly string[],
+  published: Holder | undefined,
+  earlier: LocalHolder | undefined,
+): string {
+  if (published) {
+    const first = published.kp;
+    const where = [first.source, first.batch !== undefined && `第 ${first.batch} 批`].filter(Boolean).join(' ');
+    return (
+      `与国家知识点重复：${where}【${first.itemName}】${first.limitText} 已对编码 ${unit.join('、')} 提醒` +
+      `（${first.id}），本行在其有效期内不再另行提醒，以免同一医嘱提醒两次`
+    );
+  }
+  const other = earlier!;
+  return (
+    `与 ${path.win32.basename(other.file)}:${other.row} 重复：同一规则、同一限定、同一编码 ${unit.join('、')}` +
+    `（该行【${other.kp.itemName}】${other.kp.limitText}），本行在该行有效期内不再另行提醒，以免同一医嘱提醒两次`
+  );
+}
+
 /**
  * A local row that repeats a published point — same rule, same limit, same code, on days the published point holds —
  * gave the doctor two warnings for one fact (two `jr_id`s, two `kp_id`s, the amount counted twice in the figures).
@@ -31,12 +66,18 @@ function unitKey(kp: KnowledgePoint, unit: readonly string[]): string {
  * the published point, NHSA's word with its basis, keeps the code, and the local point gives it up on those days: it
  * goes when it has no code left, and on days of the row the published point does not hold, a copy limited to those
  * days keeps it. Each repeat is a note naming the row and the published point.
+ *
+ * Two local rows that say the same (one drug typed by two people as 度他雄胺软胶囊 and 度他雄胺软胶囊(安福达), or
+ * in two files) are a repeat too: item name and basis are no part of what the doctor is warned of. The first in file
+ * and row order keeps the code; the later gives it up the same way, its note naming the file and row it repeats.
+ * Limits are compared whole, so kinds where one code rightly holds several limits (ceilings, indication mappings)
+ * repeat only when the limit is the same, like the contradictions of single-valued kinds (local-contradictions.ts).
  */
 export function withoutLocalRepeats(
   points: KnowledgePoint[],
   local: ReadonlyMap<KnowledgePoint, LocalRows>,
 ): ImportIssue[] {
-  const published = new Map<string, { kp: KnowledgePoint; days: DayRange }[]>();
+  const published = new Map<string, Holder[]>();
   for (const kp of points) {
     if (local.has(kp)) continue;
     for (const unit of unitsOf(kp)) {
@@ -44,6 +85,24 @@ export function withoutLocalRepeats(
       published.set(key, [...(published.get(key) ?? []), { kp, days: effectiveDays(kp) }]);
     }
   }
+  const rowOf = (kp: KnowledgePoint, rows: LocalRows, unit: readonly string[]) =>
+    rows.codeRows[kp.codes.indexOf(unit[0]!)] ?? rows.codeRows[0] ?? 0;
+  // Local holders of each unit in file, then row order: points come in source order, a file's points by first row.
+  const fileOrder = new Map<string, number>();
+  const localHolders = new Map<string, LocalHolder[]>();
+  for (const kp of points) {
+    const rows = local.get(kp);
+    if (!rows) continue;
+    if (!fileOrder.has(rows.file)) fileOrder.set(rows.file, fileOrder.size);
+    for (const unit of unitsOf(kp)) {
+      const key = unitKey(kp, unit);
+      const row = rowOf(kp, rows, unit);
+      const holder = { kp, days: effectiveDays(kp), file: rows.file, row, order: fileOrder.get(rows.file)! };
+      localHolders.set(key, [...(localHolders.get(key) ?? []), holder]);
+    }
+  }
+  for (const holders of localHolders.values()) holders.sort((a, b) => a.order - b.order || a.row - b.row);
+
   const notes: ImportIssue[] = [];
   for (let i = points.length - 1; i >= 0; i--) {
     const kp = points[i]!;
@@ -54,22 +113,23 @@ export function withoutLocalRepeats(
     const pointNotes: ImportIssue[] = [];
     const outside = new Map<string, { days: DayRange; codes: string[] }>();
     for (const unit of unitsOf(kp)) {
-      const repeated = (published.get(unitKey(kp, unit)) ?? []).filter(
-        (p) => p.days.from <= own.to && own.from <= p.days.to,
-      );
+      const key = unitKey(kp, unit);
+      const overlapping = (h: Holder) => h.days.from <= own.to && own.from <= h.days.to;
+      const byNhsa = (published.get(key) ?? []).filter(overlapping);
+      const holders = localHolders.get(key) ?? [];
+      // The days an earlier holder gave up are held by one before it, so all earlier holders' days count.
+      const mine = holders.findIndex((h) => h.kp === kp);
+      const byEarlier = holders.slice(0, mine).filter(overlapping);
+      const repeated = [...byNhsa, ...byEarlier];
       if (repeated.length === 0) {
         kept.push(unit);
         continue;
       }
-      const first = repeated[0]!.kp;
-      const where = [first.source, first.batch !== undefined && `第 ${first.batch} 批`].filter(Boolean).join(' ');
       pointNotes.push({
         file: rows.file,
-        row: rows.codeRows[kp.codes.indexOf(unit[0]!)] ?? rows.codeRows[0] ?? 0,
+        row: rowOf(kp, rows, unit),
         field: 'code',
-        message:
-          `与国家知识点重复：${where}【${first.itemName}】${first.limitText} 已对编码 ${unit.join('、')} 提醒` +
-          `（${first.id}），本行在其有效期内不再另行提醒，以免同一医嘱提醒两次`,
+        message: repeatMessage(unit, byNhsa[0], byEarlier[0]),
       });
       for (const days of uncoveredDays(
         own,

@@ -381,3 +381,97 @@ describe('local rows repeating a published point', () => {
     expect(result.value.knowledgePoints.find((kp) => kp.id === after)?.effectiveFrom).toBe('2026-07-01');
   });
 });
+
+describe('local rows repeating each other', () => {
+  /** The 女 warnings a man's 3101 line of `code` gets: one per point that holds it. */
+  const femaleOnly = (lib: LibraryData, code: string) => sexWarnings(lib, code, '1').map((w) => w.kp_id);
+
+  it('under another item name or basis leave one warning, the first row’s, and a note naming the row repeated', () => {
+    // Typed by two people: 艾地骨化醇软胶囊 and 艾地骨化醇软胶囊(本院), one code in both, another only in the second.
+    const file = csv('repeat-local.csv', [
+      HEADER,
+      `${SEX_DRUG},艾地骨化醇软胶囊,sex,女,本院规定,${ELDECALCITOL[0]}`,
+      `${SEX_DRUG},艾地骨化醇软胶囊(本院),sex,女,限绝经后妇女骨质疏松,${ELDECALCITOL[0]}`,
+      `${SEX_DRUG},艾地骨化醇软胶囊(本院),sex,女,限绝经后妇女骨质疏松,${ELDECALCITOL[1]}`,
+    ]);
+    const result = build([file]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    // One 3101 line of the shared code, one result (it was two: one per row's point).
+    expect(femaleOnly(result.value, ELDECALCITOL[0]!)).toHaveLength(1);
+    const points = localPoints(result.value, file);
+    expect(points.map((kp) => [kp.itemName, kp.codes])).toEqual([
+      ['艾地骨化醇软胶囊', [ELDECALCITOL[0]]],
+      ['艾地骨化醇软胶囊(本院)', [ELDECALCITOL[1]]],
+    ]);
+    expect(femaleOnly(result.value, ELDECALCITOL[0]!)).toEqual([points[0]!.id]);
+    expect(femaleOnly(result.value, ELDECALCITOL[1]!)).toEqual([points[1]!.id]);
+    expect(result.notes?.filter((n) => n.file === file)).toEqual([
+      {
+        file,
+        row: 3,
+        field: 'code',
+        message:
+          `与 repeat-local.csv:2 重复：同一规则、同一限定、同一编码 ${ELDECALCITOL[0]}（该行【艾地骨化醇软胶囊】女），` +
+          '本行在该行有效期内不再另行提醒，以免同一医嘱提醒两次',
+      },
+    ]);
+  });
+
+  it('across two files: the earlier file keeps the code, the later one’s row names it', () => {
+    const first = csv('repeat-first.csv', [HEADER, `${SEX_DRUG},艾地骨化醇软胶囊,sex,女,本院规定,${ELDECALCITOL[0]}`]);
+    const second = csv('repeat-second.csv', [
+      HEADER,
+      `${SEX_DRUG},艾地骨化醇(妇科),sex,女,妇科补录,${ELDECALCITOL[0]}`,
+    ]);
+    const result = build([first, second]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(localPoints(result.value, second)).toEqual([]);
+    expect(femaleOnly(result.value, ELDECALCITOL[0]!)).toEqual([localPoints(result.value, first)[0]!.id]);
+    expect(result.notes?.filter((n) => n.file === second)).toEqual([
+      { file: second, row: 2, field: 'code', message: expect.stringMatching(/^与 repeat-first\.csv:2 重复：/) },
+    ]);
+  });
+
+  it('stand where they rightly differ: days apart, another limit of a kind one code holds several of', () => {
+    const dated = `${HEADER},effective_from,effective_to`;
+    const apart = csv('repeat-apart.csv', [
+      dated,
+      `${SEX_DRUG},艾地骨化醇软胶囊,sex,女,本院规定,${ELDECALCITOL[0]},,2026-06-30`,
+      `${SEX_DRUG},艾地骨化醇软胶囊(本院),sex,女,本院规定,${ELDECALCITOL[0]},2026-07-01,`,
+      `药品限适应症,GZ10000101008000,drug,艾地骨化醇软胶囊,indication,限骨质疏松|M81,本院规定,${ELDECALCITOL[1]},,`,
+      `药品限适应症,GZ10000101008000,drug,艾地骨化醇(本院),indication,限骨质疏松|M80,本院规定,${ELDECALCITOL[1]},,`,
+    ]);
+    const result = build([apart]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(localPoints(result.value, apart)).toHaveLength(4);
+    expect(result.notes?.filter((n) => n.file === apart)).toEqual([]);
+  });
+
+  it('on days the earlier row does not hold, the later row still warns', () => {
+    const dated = `${HEADER},effective_from,effective_to`;
+    const file = csv('repeat-longer.csv', [
+      dated,
+      `${SEX_DRUG},艾地骨化醇软胶囊,sex,女,本院规定,${ELDECALCITOL[0]},,2026-06-30`,
+      `${SEX_DRUG},艾地骨化醇软胶囊(本院),sex,女,本院规定,${ELDECALCITOL[0]},,`,
+    ]);
+    const result = build([file]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const lib = compileLibrary(result.value);
+    const on = (day: string) =>
+      resultsOf(
+        run(
+          lib,
+          { gend: '1', adm_date: `${day} 08:30:00`, lines: [{ code: ELDECALCITOL[0]!, date: `${day} 09:00:00` }] },
+          undefined,
+          '3101',
+          new Date(`${day}T06:00:00Z`),
+        ),
+        SEX,
+      ).map((r) => r.kp_id);
+    const [kept] = localPoints(result.value, file);
+    expect(on('2026-06-30')).toEqual([kept!.id]);
+    const [after] = on('2026-07-01');
+    expect(after).toMatch(/^kp-.*-x[0-9a-f]{6}$/);
+    expect(result.value.knowledgePoints.find((kp) => kp.id === after)?.itemName).toBe('艾地骨化醇软胶囊(本院)');
+  });
+});
