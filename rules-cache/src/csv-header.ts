@@ -88,6 +88,14 @@ export function headerIssues(header: readonly string[], file: string): ImportIss
   return issues;
 }
 
+/**
+ * The key a row's cell under an empty header cell is read by: one per column, since csv-parse gives every empty name
+ * the one key '', where a later empty column's cell (Excel's unfilled trailing column) overwrote a filled one's.
+ */
+export function unnamedColumnKey(index: number): string {
+  return `\u0000${index + 1}`;
+}
+
 /** Header names that are none of the form's columns, once each, empty cells left out. */
 function unknownColumns(header: readonly string[]): string[] {
   const known = new Set<string>(CSV_COLUMNS);
@@ -109,7 +117,10 @@ export function ignoredColumnNotes(
     field: name,
     message: `表头 ${name} 列不是导入格式的列，其内容未导入（已知列：${CSV_COLUMNS.join('、')}）`,
   }));
-  if (header.includes('') && rows.some((r) => (r[''] ?? '') !== ''))
-    notes.push({ file, row: 1, message: '有一列没有表头，其内容未导入' });
+  header.forEach((name, i) => {
+    // Named by its place: an empty name quoted (表头  列) would tell the hospital nothing to look for.
+    if (name === '' && rows.some((r) => (r[unnamedColumnKey(i)] ?? '') !== ''))
+      notes.push({ file, row: 1, message: `表头第 ${i + 1} 列没有列名，其内容未导入` });
+  });
   return notes;
 }

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { isPairKind, recordIssues } from './check-record';
 import { codeProblem, normaliseCode } from './csv-code';
-import { columnName, headerIssues, ignoredColumnNotes, REQUIRED_COLUMNS } from './csv-header';
+import { columnName, headerIssues, ignoredColumnNotes, REQUIRED_COLUMNS, unnamedColumnKey } from './csv-header';
 import { csvParseProblem } from './csv-parse-error';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
 
@@ -40,7 +40,7 @@ export function readCsv(text: string, file: string): ImportResult<RecordSource> 
     parsed = parse(lf, {
       columns: (names: string[]) => {
         header = names.map(columnName);
-        return header;
+        return header.map((name, i) => (name === '' ? unnamedColumnKey(i) : name));
       },
       bom: true,
       skip_empty_lines: true,

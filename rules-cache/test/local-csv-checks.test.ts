@@ -303,6 +303,21 @@ describe('header columns that are none of the form', () => {
       { file, row: 1, field: 'notes', message: expect.stringMatching(/^表头 notes 列不是导入格式的列，其内容未导入/) },
     ]);
   });
+
+  it('notes a column whose header cell is empty by its place, 第 N 列, even beside an empty trailing column', () => {
+    // A header deleted in Excel: its values stay under an empty cell; Excel's trailing comma adds another, unfilled.
+    const [before, after] = [HEADER.split(',').slice(0, 4), HEADER.split(',').slice(4)];
+    const file = csv('unnamed-column.csv', [
+      [...before, '', ...after, ''].join(','),
+      [SEX_DRUG, '本院艾地骨化醇', '仅限妇科开具', 'sex', '女', '本院规定', ELDECALCITOL[0], ''].join(','),
+    ]);
+    const result = build([file]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(localPoints(result.value, file).map((kp) => kp.codes)).toEqual([[ELDECALCITOL[0]]]);
+    expect(result.notes?.filter((n) => n.file === file)).toEqual([
+      { file, row: 1, message: '表头第 5 列没有列名，其内容未导入' },
+    ]);
+  });
 });
 
 describe('local rows repeating a published point', () => {
