@@ -5,6 +5,8 @@
  * counted, all of them in its title too, and the card stays as short as grouping made it. Real headless Chromium
  * against the real sidecar and the bundled national library; 奥扎格雷's national 14-day payment limit.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
@@ -74,7 +76,8 @@ describe("a grouped entry on the sidecar's reminder page", () => {
     expect(card.linesHeight).toBe(card.lineHeight);
     // A single line keeps its rx_id beside its name, as before.
     expect(card.singleRxId).toBe('DU-1');
-    await page.screenshot({ path: '/tmp/prealert-grouped-rx-ids.png' });
+    // For a look by eye: in this file's temporary folder, kept with PREALERT_KEEP_TEST_TMP=1 (README.md).
+    await page.screenshot({ path: path.join(os.tmpdir(), 'prealert-grouped-rx-ids.png') });
     await page.close();
   }, 90_000);
 });

@@ -4,6 +4,8 @@
  * reaches it (one stop for the box, none per rx_id), it is named, shows a focus ring, and ↓ / PageDown scroll it.
  * Real headless Chromium against the real sidecar and the bundled national library; 奥扎格雷's 14-day payment limit.
  */
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
@@ -82,7 +84,8 @@ describe("the rx_id box of a grouped entry on the sidecar's reminder page", () =
         card: '药品限支付疗程',
       },
     });
-    await page.screenshot({ path: '/tmp/prealert-rx-ids-focused.png' });
+    // For a look by eye: in this file's temporary folder, kept with PREALERT_KEEP_TEST_TMP=1 (README.md).
+    await page.screenshot({ path: path.join(os.tmpdir(), 'prealert-rx-ids-focused.png') });
 
     // ↓ scrolls the box one line (15 px) and keeps focus there, rather than moving on to the next warning.
     await page.keyboard.press('ArrowDown');

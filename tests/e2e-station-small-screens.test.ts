@@ -3,6 +3,8 @@
  * 1024x768, and 1366x768 at 125 % scaling (1093x614 CSS px). A mouse-driven doctor must see the warnings without
  * scrolling, next to the order they are about.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 
@@ -48,7 +50,8 @@ describe.each([
         table: rect(document.querySelector('table.orders')!),
       };
     });
-    await page.screenshot({ path: `/tmp/uxw-a4-${width}x${height}.png` });
+    // For a look by eye: in this file's temporary folder, kept with PREALERT_KEEP_TEST_TMP=1 (README.md).
+    await page.screenshot({ path: path.join(os.tmpdir(), `uxw-a4-${width}x${height}.png`) });
     expect(box.scrollY).toBe(0);
     expect(box.pageWidth).toBeLessThanOrEqual(width);
     expect(box.rule).toBe('药品限就医方式');
@@ -93,7 +96,7 @@ describe('at 1366 x 768', () => {
         pageWidth: document.documentElement.scrollWidth,
       };
     });
-    await page.screenshot({ path: '/tmp/figures-station-1366-after-m.png' });
+    await page.screenshot({ path: path.join(os.tmpdir(), 'figures-station-1366-after-m.png') });
     expect(box.tableRight).toBeLessThanOrEqual(box.cardRight);
     expect(box.pageWidth).toBeLessThanOrEqual(1366);
     await page.close();

@@ -3,6 +3,8 @@
  * small pane of the host's layout, with the card list scrolling inside it: real headless Chromium at 400x300 against
  * the real sidecar, five warnings on real national codes.
  */
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoRequest } from './support/demo-request';
@@ -106,7 +108,8 @@ describe.each([
     expect(form.focused!.top).toBeGreaterThanOrEqual(form.list.top);
     expect(form.focused!.bottom).toBeLessThanOrEqual(form.list.bottom);
     expect(form.pageScrolls).toBe(false);
-    await page.screenshot({ path: `/tmp/prealert-max-height-${pane ? 'pct' : 'px'}.png` });
+    // For a look by eye: in this file's temporary folder, kept with PREALERT_KEEP_TEST_TMP=1 (README.md).
+    await page.screenshot({ path: path.join(os.tmpdir(), `prealert-max-height-${pane ? 'pct' : 'px'}.png`) });
     await page.close();
   }, 60_000);
 });
