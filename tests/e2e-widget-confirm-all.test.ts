@@ -5,8 +5,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogueItem, DemoPatient } from '../examples/web-his/public/demo-data.js';
+import type { CatalogueItem } from '../examples/web-his/public/demo-data.js';
 import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
+import { ALLISARTAN, drug, EXENATIDE, LATAMOXEF, womanWithCold } from './support/demo-catalogue';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { analyse } from './support/host-analysis';
 import { feedbackDrained } from './support/pending-feedback';
@@ -20,34 +21,13 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-const drug = (code: string, name: string, price: number): CatalogueItem => ({
-  code,
-  name,
-  kind: 'drug',
-  hilistType: '101',
-  chrgType: '09',
-  spec: '',
-  unit: '盒',
-  price,
-  note: '',
-});
-
 // An adult woman with a cold (J06.900): every 限适应症 drug below asks for a confirmation, the two N02BE drugs are a
 // 重复开药 confirmation, and the children's paracetamol also needs a reason (药品儿童专用).
-const patient: DemoPatient = {
-  id: 'CONFIRM-ALL',
-  name: '测女',
-  gend: '2',
-  brdy: '1990-05-12',
-  visit: 'outpatient',
-  deptCode: 'A01',
-  deptName: '内科门诊',
-  diagnosis: { code: 'J06.900', name: '急性上呼吸道感染' },
-};
+const patient = womanWithCold('CONFIRM-ALL');
 const items = [
-  drug('XA10BJA085B002010106474', '艾塞那肽注射液', 380),
-  drug('XC09CAA284A001010100553', '阿利沙坦酯片', 30),
-  drug('XJ01DDL014B001010100609', '注射用拉氧头孢钠', 25),
+  EXENATIDE,
+  ALLISARTAN,
+  LATAMOXEF,
   drug('XN02BEA139A001010103094', '氨酚帕马溴片', 15),
   drug('XN02BEX097A001010105889', '小儿对乙酰氨基酚片', 6.5),
 ];

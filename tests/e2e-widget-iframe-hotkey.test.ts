@@ -4,51 +4,23 @@
  * from its parent and only from an origin its `host-origin` names. Real headless Chromium; the HIS page and the
  * widget's page (the demo's embed page, with its real sidecar) on two loopback origins.
  */
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
-import { codeBlocks } from './support/readme-code';
+import { frameOf, type HisFrameServer, startHisFrame } from './support/his-frame';
 
 let stack: DemoStack;
-let his: http.Server;
+let his: HisFrameServer;
 let hisUrl: string;
-
-/** The HIS page's script as the widget README's "In an iframe" gives it: forward F8, take the focus back on Esc. */
-function readmeHostScript(frameOrigin: string): string {
-  const readme = fs.readFileSync(new URL('../packages/widget/README.md', import.meta.url), 'utf8');
-  const block = codeBlocks(readme, 'html').find((code) => code.includes("type: 'prealert-hotkey'"));
-  const script = block?.match(/<script>[\s\S]*?<\/script>/)?.[0];
-  if (!script) throw new Error("the widget README's iframe section has no host <script>");
-  return script.split('https://station.example').join(frameOrigin);
-}
-
-/** The HIS page: an order field with focus, the widget's page in a frame, and the README's host script. */
-const hisPage = (frameOrigin: string) => `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>HIS</title></head>
-<body>
-<label>医嘱 <input id="order" autofocus></label>
-<iframe id="prealert-frame" src="${frameOrigin}/embed.html" width="900" height="700"></iframe>
-${readmeHostScript(frameOrigin)}
-</body></html>`;
 
 beforeAll(async () => {
   stack = await startDemoStack('iframe-hotkey');
-  const frameOrigin = new URL(stack.demo.url).origin;
-  his = http.createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(hisPage(frameOrigin));
-  });
-  await new Promise<void>((resolve) => his.listen(0, '127.0.0.1', resolve));
-  hisUrl = `http://127.0.0.1:${(his.address() as AddressInfo).port}`;
+  his = await startHisFrame(new URL(stack.demo.url).origin);
+  hisUrl = his.url;
 }, 120_000);
 
 afterAll(async () => {
-  // Chromium keeps its connections to the HIS page open: closed here, or close() waits for them to time out.
-  his?.closeAllConnections();
-  await new Promise<void>((resolve) => (his ? his.close(() => resolve()) : resolve()));
+  await his?.close();
   await stack?.stop();
 });
 
@@ -58,9 +30,7 @@ async function openHis(page: Page): Promise<Frame> {
   const frame = page.frameLocator('#prealert-frame');
   await frame.locator('prealert-reminder li.card').nth(1).waitFor();
   await page.focus('#order');
-  const inner = page.frames().find((f) => f.url().startsWith(stack.demo.url));
-  if (!inner) throw new Error('the widget frame is not loaded');
-  return inner;
+  return frameOf(page, stack.demo.url);
 }
 
 /** Which element has focus: the HIS's own, or the widget's (its focused card's rule). */

@@ -7,9 +7,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogueItem, DemoPatient } from '../examples/web-his/public/demo-data.js';
 import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
 import { bare, skeleton } from '../sidecar/src/national/capacity-fit';
+import { ALLISARTAN, drug, EXENATIDE, LATAMOXEF, womanWithCold } from './support/demo-catalogue';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
 import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
@@ -22,35 +22,9 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-const drug = (code: string, name: string, price: number): CatalogueItem => ({
-  code,
-  name,
-  kind: 'drug',
-  hilistType: '101',
-  chrgType: '09',
-  spec: '',
-  unit: '盒',
-  price,
-  note: '',
-});
-
 // A woman with a cold: three 药品限适应症 confirmations and one 药品区分性别使用 (他达拉非, male only) that needs a reason.
-const patient: DemoPatient = {
-  id: 'SHORTENED',
-  name: '测女',
-  gend: '2',
-  brdy: '1990-05-12',
-  visit: 'outpatient',
-  deptCode: 'A01',
-  deptName: '内科门诊',
-  diagnosis: { code: 'J06.900', name: '急性上呼吸道感染' },
-};
-const items = [
-  drug('XA10BJA085B002010106474', '艾塞那肽注射液', 380),
-  drug('XC09CAA284A001010100553', '阿利沙坦酯片', 30),
-  drug('XJ01DDL014B001010100609', '注射用拉氧头孢钠', 25),
-  drug('XG04BET001A001010100299', '他达拉非片', 60),
-];
+const patient = womanWithCold('SHORTENED');
+const items = [EXENATIDE, ALLISARTAN, LATAMOXEF, drug('XG04BET001A001010100299', '他达拉非片', 60)];
 
 type Result = Record<string, unknown> & { jr_id: string; wf_impact: string };
 type Answer = { infcode: number; output: { result: Result[]; truncated?: boolean } };

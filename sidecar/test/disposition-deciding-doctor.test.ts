@@ -9,28 +9,23 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SidecarServer } from '../src/server';
 import { feedbackEnvelope } from './fixtures/his-requests';
 import { raiseOneReminder } from './helpers/one-reminder';
-import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
-import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
-import { until } from './helpers/until';
+import { deliveredDisposition } from './helpers/platform-receiver';
+import { type SidecarWithPlatform, sidecarWithPlatform } from './helpers/sidecar-with-platform';
+import { callOverHttp, type NationalReply } from './helpers/test-server';
 
 const ZHAO = { code: 'D0201', name: '赵医生' };
 const QIAN = { code: 'D0202', name: '钱医生' };
 const NOBODY = { code: '', name: '' };
 
-let platform: PlatformReceiver;
-let server: SidecarServer & { dataDir: string };
+let sidecar: SidecarWithPlatform;
+let server: SidecarWithPlatform['server'];
 beforeAll(async () => {
-  platform = await startPlatformReceiver();
-  server = await testServer({ platform: { url: platform.url, retryMinMs: 50, retryMaxMs: 200 } });
-  await server.listen();
+  sidecar = await sidecarWithPlatform();
+  server = sidecar.server;
 });
-afterAll(async () => {
-  await server?.close();
-  await platform?.close();
-});
+afterAll(() => sidecar?.close());
 
 /** One reminder raised by `doctor`'s order in `encounterId`; its jr_id. */
 async function raise(encounterId: string, doctor: typeof ZHAO): Promise<string> {
@@ -42,12 +37,7 @@ async function decide(jrId: string, decider: typeof ZHAO): Promise<NationalReply
 }
 
 /** The disposition entry the platform received for this jr_id (waiting for it). */
-async function delivered(jrId: string): Promise<Record<string, unknown>> {
-  const find = () =>
-    platform.deliveries.find((d) => d.body.kind === 'disposition' && d.body.payload.warn_rslt_id === jrId);
-  await until(() => find() !== undefined);
-  return find()!.body.payload;
-}
+const delivered = (jrId: string) => deliveredDisposition(sidecar.platform, jrId);
 
 const stored = (jrId: string) => ({
   dispositions: server.db.prepare('SELECT COUNT(*) FROM dispositions WHERE jr_id = ?').pluck().get(jrId),

@@ -12,28 +12,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeAsKeyed, SECRET_FILE_NAME } from '../src/patient-pseudonym';
-import type { SidecarServer } from '../src/server';
 import type { StatsReport } from '../src/stats/compliance-figures';
 import { feedbackEnvelope } from './fixtures/his-requests';
 import { type Doctor, raiseOneReminder } from './helpers/one-reminder';
-import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
-import { callOverHttp, testServer } from './helpers/test-server';
+import { deliveredDisposition } from './helpers/platform-receiver';
+import { type SidecarWithPlatform, sidecarWithPlatform } from './helpers/sidecar-with-platform';
+import { callOverHttp } from './helpers/test-server';
 import { until } from './helpers/until';
 
 const UPPER = '11010519491231002X';
 const LOWER = '11010519491231002x';
 
-let platform: PlatformReceiver;
-let server: SidecarServer & { dataDir: string };
+let sidecar: SidecarWithPlatform;
+let server: SidecarWithPlatform['server'];
 beforeAll(async () => {
-  platform = await startPlatformReceiver();
-  server = await testServer({ platform: { url: platform.url, retryMinMs: 50, retryMaxMs: 200 } });
-  await server.listen();
+  sidecar = await sidecarWithPlatform();
+  server = sidecar.server;
 });
-afterAll(async () => {
-  await server?.close();
-  await platform?.close();
-});
+afterAll(() => sidecar?.close());
 
 /**
  * The pseudonym of a staff code as releases before this change made it (HMAC of the code as sent), written out here
@@ -67,12 +63,7 @@ async function storedCodes(jrId: string): Promise<{ doctor: string; decider: str
 }
 
 /** The disposition entry the platform received for this jr_id (waiting for it). */
-async function delivered(jrId: string): Promise<Record<string, unknown>> {
-  const find = () =>
-    platform.deliveries.find((d) => d.body.kind === 'disposition' && d.body.payload.warn_rslt_id === jrId);
-  await until(() => find() !== undefined);
-  return find()!.body.payload;
-}
+const delivered = (jrId: string) => deliveredDisposition(sidecar.platform, jrId);
 
 async function doctorKeys(): Promise<string[]> {
   const { port } = server.app.server.address() as { port: number };
@@ -97,7 +88,7 @@ describe('a doctor keyed by his 身份证号', () => {
       expect(await delivered(jrId)).toMatchObject({ doctor_code: sun, opter: sun });
     }
     expect(await doctorKeys()).toEqual([sun]);
-    expect(JSON.stringify(platform.deliveries)).not.toMatch(/11010519491231002/);
+    expect(JSON.stringify(sidecar.platform.deliveries)).not.toMatch(/11010519491231002/);
   });
 
   it('keys an ID number with an upper-case X, or digits only, exactly as stored pseudonyms were keyed', async () => {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { until } from './until';
 
 /** What a 数据归集 platform received: the Idempotency-Key header and the JSON body. */
 export interface PlatformDelivery {
@@ -75,4 +76,12 @@ export async function startPlatformReceiver(): Promise<PlatformReceiver> {
     },
   };
   return receiver;
+}
+
+/** The disposition entry `receiver` was sent for this jr_id (its warn_rslt_id), once it arrives. */
+export async function deliveredDisposition(receiver: PlatformReceiver, jrId: string): Promise<Record<string, unknown>> {
+  const find = () =>
+    receiver.deliveries.find((d) => d.body.kind === 'disposition' && d.body.payload.warn_rslt_id === jrId);
+  await until(() => find() !== undefined);
+  return find()!.body.payload;
 }
