@@ -89,8 +89,8 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
       sync?: SyncStatus;
       software?: { version: string; build?: string; node: string };
       records?: { schema?: number };
-    }>(host.url, '/v1/status'),
-    callSidecar<{ status: string; reason?: string }>(host.url, '/readyz'),
+    }>(host.url, '/v1/status', { portFrom: host.portFrom }),
+    callSidecar<{ status: string; reason?: string }>(host.url, '/readyz', { portFrom: host.portFrom }),
   ]);
   const base = { host: host.name, url: host.url };
   if (!status.body || status.status === 0) {

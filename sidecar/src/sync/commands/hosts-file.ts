@@ -6,6 +6,8 @@ export interface FleetHost {
   name: string;
   /** Base URL of the sidecar. */
   url: string;
+  /** Where its port came from, for the hint when nothing listens there. */
+  portFrom: string;
 }
 
 /**
@@ -33,8 +35,9 @@ export function readHostsFile(file: string): FleetHost[] {
     if (url.pathname !== '/' || url.search || url.hash) {
       throw new Error(`${file}:${i + 1}: give the sidecar's address only (no path): ${JSON.stringify(name)}`);
     }
+    const portFrom = url.port ? `from ${file}:${i + 1}` : `the default: ${file}:${i + 1} names no port`;
     if (!url.port) url.port = String(DEFAULT_PORT);
-    hosts.push({ name, url: url.origin });
+    hosts.push({ name, url: url.origin, portFrom });
   });
   if (hosts.length === 0) throw new Error(`${file}: lists no hosts`);
   return hosts;

@@ -101,7 +101,7 @@ async function pushTo(
   manifest: ReturnType<typeof readManifestUnverified>,
   manifestLine: string,
 ): Promise<PushResult> {
-  const status = await callSidecar<StatusBody>(host.url, '/v1/status');
+  const status = await callSidecar<StatusBody>(host.url, '/v1/status', { portFrom: host.portFrom });
   if (status.error || !status.body) return { host, error: status.error ?? 'no status' };
   const before = status.body.library?.version;
   const sha = status.body.sync?.library?.sha256;
@@ -125,7 +125,14 @@ async function pushTo(
   const answer = await callSidecar<PollOutcome & { library?: { version: string } }>(
     host.url,
     `/v1/admin/bundle?part=${part}${options.allowOlder ? '&allow_older=1' : ''}${options.allowShrink ? '&allow_shrink=1' : ''}`,
-    { method: 'POST', token, body: Readable.from(body()), contentType: 'application/x-ndjson', timeoutMs: 600_000 },
+    {
+      method: 'POST',
+      token,
+      body: Readable.from(body()),
+      contentType: 'application/x-ndjson',
+      timeoutMs: 600_000,
+      portFrom: host.portFrom,
+    },
   );
   if (answer.error) return { host, before, sent: part, error: answer.error };
   const downgrade = answer.body?.outcome === 'activated' && answer.body.report.downgrade === true;

@@ -27,11 +27,16 @@ function loopbackFor(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function rollbackAt(url: string, token: string | undefined, reactivateHeldBack: boolean): Promise<RollbackAnswer> {
+function rollbackAt(
+  url: string,
+  portFrom: string | undefined,
+  token: string | undefined,
+  reactivateHeldBack: boolean,
+): Promise<RollbackAnswer> {
   return callSidecar<{ report: ActivationReport }>(
     url,
     `/v1/admin/rollback${reactivateHeldBack ? '?reactivate_held_back=1' : ''}`,
-    { method: 'POST', ...(token ? { token } : {}), timeoutMs: 120_000 },
+    { method: 'POST', ...(token ? { token } : {}), timeoutMs: 120_000, portFrom },
   );
 }
 
@@ -42,7 +47,7 @@ async function rollbackFleet(options: RollbackOptions & { hosts: string }): Prom
   if (!token) throw new Error('an admin token is needed: --token or PREALERT_ADMIN_TOKEN');
   const hosts = readHostsFile(options.hosts);
   const answers = await mapConcurrently(hosts, concurrency, (host) =>
-    rollbackAt(host.url, token, options.reactivateHeldBack ?? false),
+    rollbackAt(host.url, host.portFrom, token, options.reactivateHeldBack ?? false),
   );
   const table = new Table({ ...tableStyle(), head: ['host', 'before', 'after', 'result'] });
   let done = 0;
@@ -82,9 +87,11 @@ export function registerRollback(program: Command): void {
       const config = loadConfig({ configFile: options.config, overrides: { dataDir: options.dataDir } });
       const port = readPortFile(config.dataDir)?.port ?? config.port;
       const url = options.url ?? `http://${loopbackFor(config.host)}:${port}`;
+      // Without --url, nothing listening is no error (the rollback is made on the data dir): no hint is shown.
+      const portFrom = options.url ? 'from --url' : undefined;
       const token = options.token ?? config.adminToken;
       const reactivateHeldBack = options.reactivateHeldBack ?? false;
-      const answer = await rollbackAt(url, token, reactivateHeldBack);
+      const answer = await rollbackAt(url, portFrom, token, reactivateHeldBack);
       if (answer.body?.report && !answer.error) {
         const r = answer.body.report;
         process.stdout.write(`rolled back ${url}: ${r.version_before} -> ${r.version} (${r.duration_ms} ms)\n`);

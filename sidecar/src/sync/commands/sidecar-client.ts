@@ -8,11 +8,22 @@ export interface SidecarAnswer<T> {
   error?: string;
 }
 
-function networkError(error: unknown): string {
+/**
+ * What to check when nothing listens at `baseUrl`: the service may be stopped, or listen on another port than the one
+ * called, which came from a hosts file line, --url, or a default IT did not know it was getting.
+ */
+function notListening(baseUrl: string, portFrom: string | undefined): string {
+  const url = new URL(baseUrl);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const from = portFrom ? ` (${portFrom})` : '';
+  return `not running (connection refused): check that the prealert service is running on ${url.hostname} and listens on port ${port}${from}`;
+}
+
+function networkError(error: unknown, baseUrl: string, portFrom: string | undefined): string {
   const e = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = e.code ?? e.cause?.code;
   if (e.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'timed out';
-  if (code === 'ECONNREFUSED') return 'not running (connection refused)';
+  if (code === 'ECONNREFUSED') return notListening(baseUrl, portFrom);
   return code ? `${code}: ${e.message}` : (e.message ?? String(error));
 }
 
@@ -26,6 +37,8 @@ export async function callSidecar<T>(
     body?: Readable | Buffer;
     contentType?: string;
     timeoutMs?: number;
+    /** Where the port of `baseUrl` came from (`from --url`), said when nothing listens there. */
+    portFrom?: string;
   } = {},
 ): Promise<SidecarAnswer<T>> {
   try {
@@ -56,7 +69,7 @@ export async function callSidecar<T>(
     }
     return { status: response.statusCode, body: body as T };
   } catch (error) {
-    return { status: 0, error: networkError(error) };
+    return { status: 0, error: networkError(error, baseUrl, options.portFrom) };
   }
 }
 
