@@ -77,6 +77,8 @@ export function withoutLocalRepeats(
   points: KnowledgePoint[],
   local: ReadonlyMap<KnowledgePoint, LocalRows>,
 ): ImportIssue[] {
+  // A build of published sources alone (the bundled national library, at every start) has nothing to compare.
+  if (local.size === 0) return [];
   const published = new Map<string, Holder[]>();
   for (const kp of points) {
     if (local.has(kp)) continue;
