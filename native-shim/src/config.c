@@ -79,13 +79,29 @@ static int parse_deadline(const char *value, int *number) {
   return 0;
 }
 
-/* A path option: absolute or "" (unset), else refused and the value before it kept. A relative one is read from the
-   HIS's working directory, which is wherever the HIS was started from: a data_dir there has no port file (17311 is
-   tried), a token_file no token, and a spool_dir is one the sidecar never replays, so a doctor's decision that
-   failed open was lost while the call said "spooled". */
-static config_set_result set_path(native_path *target, const char *value) {
+/* What a path option names: the files under it must still fit a path (NATIVE_PATH_MAX). */
+typedef enum { PATH_FILE, PATH_SPOOL_DIR, PATH_DATA_DIR } path_kind;
+
+/* Whether the longest path the shim builds under `directory` fits: a spool file, in `spool` for a data dir (its port
+   file and records database are shorter). A data dir of 1023 bytes was taken, and then the port file could not be
+   named: the shim tried 17311 and spooled nothing, with nothing in the log. */
+static int holds_its_files(const native_path *directory, path_kind kind) {
+  if (kind == PATH_FILE || native_path_is_empty(directory)) return 1;
+  native_path probe = *directory;
+  char longest[SPOOL_FILE_NAME_MAX];
+  memset(longest, 'x', sizeof(longest) - 1);
+  longest[sizeof(longest) - 1] = '\0';
+  if (kind == PATH_DATA_DIR && native_path_append(&probe, "spool") != 0) return 0;
+  return native_path_append(&probe, longest) == 0;
+}
+
+/* A path option: absolute, `~/…` (the account's home, as the sidecar reads it) or "" (unset), else refused and the
+   value before it kept. A relative one is read from the HIS's working directory, which is wherever the HIS was
+   started from: a data_dir there has no port file (17311 is tried), a token_file no token, and a spool_dir is one the
+   sidecar never replays, so a doctor's decision that failed open was lost while the call said "spooled". */
+static config_set_result set_path(native_path *target, const char *value, path_kind kind) {
   native_path parsed;
-  if (!native_path_utf8_is_absolute(value) || native_path_from_utf8(&parsed, value) != 0) return CONFIG_BAD_VALUE;
+  if (native_path_from_setting(&parsed, value) != 0 || !holds_its_files(&parsed, kind)) return CONFIG_BAD_VALUE;
   *target = parsed;
   return CONFIG_SET;
 }
@@ -115,16 +131,16 @@ static config_set_result apply(shim_config *config, const char *name, const char
     strcpy(config->token, value);
     config->token_configured = 1;
   } else if (strcmp(name, "token_file") == 0) {
-    return set_path(&config->token_file, value);
+    return set_path(&config->token_file, value, PATH_FILE);
   } else if (strcmp(name, "data_dir") == 0) {
-    return set_path(&config->data_dir, value);
+    return set_path(&config->data_dir, value, PATH_DATA_DIR);
   } else if (strcmp(name, "spool_dir") == 0) {
-    return set_path(&config->spool_dir, value);
+    return set_path(&config->spool_dir, value, PATH_SPOOL_DIR);
   } else if (strcmp(name, "spool_max_bytes") == 0) {
     if (parse_int(value, 0, 999999999, &number) != 0) return CONFIG_BAD_VALUE;
     config->spool_max_bytes = number;
   } else if (strcmp(name, "log") == 0) {
-    return set_path(&config->log_path, value);
+    return set_path(&config->log_path, value, PATH_FILE);
   } else if (strcmp(name, "log_max_bytes") == 0) {
     if (parse_int(value, ROTATING_LOG_MIN_MAX_BYTES, 999999999, &number) != 0) return CONFIG_BAD_VALUE;
     config->log_max_bytes = number;
@@ -350,15 +366,21 @@ void config_load(void) {
 }
 
 config_set_result config_set(const char *name, const char *value) {
-  char utf8[1024];
+  char utf8[1024] = "";
   config_set_result result = CONFIG_BAD_VALUE;
   int log_turned_on = 0;
   load_report report;
   int readable = host_text_to_utf8(value, utf8, sizeof(utf8)) == 0;
+  char *text = readable ? trim(utf8) : utf8;
+  /* `~/…` may ask the password database (LDAP, sssd on a domain workstation) once: asked here, outside the lock. */
+  if (readable && text[0] == '~') {
+    native_path home;
+    native_path_home(&home);
+  }
   shim_mutex_lock(&lock);
   shim_config after = current; /* ends as the settings in force, for the log lines below */
   if (readable) {
-    result = apply(&after, name, trim(utf8));
+    result = apply(&after, name, text);
     if (result == CONFIG_SET) {
       log_turned_on = strcmp(name, "log") == 0 && !native_path_is_empty(&after.log_path) &&
                       memcmp(&after.log_path, &current.log_path, sizeof(after.log_path)) != 0;

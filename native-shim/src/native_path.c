@@ -92,6 +92,65 @@ int native_path_append(native_path *path, const char *ascii_name) {
   return 0;
 }
 
+/* Appends UTF-8 text (which may hold separators) after a separator, as native_path_append does an ASCII name. */
+static int append_utf8(native_path *path, const char *utf8) {
+  if (utf8[0] == '\0') return 0;
+  size_t length = path_length(path);
+  int needs_separator = length > 0 && path->text[length - 1] != SEPARATOR
+#if defined(_WIN32)
+                        && path->text[length - 1] != L'/'
+#endif
+      ;
+  if (length + (size_t)needs_separator + 1 >= NATIVE_PATH_MAX) return -1;
+  size_t start = length + (size_t)needs_separator;
+#if defined(_WIN32)
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, -1, path->text + start,
+                              (int)(NATIVE_PATH_MAX - start));
+  if (n <= 0) {
+    path->text[length] = 0;
+    return -1;
+  }
+#else
+  size_t n = strlen(utf8);
+  if (start + n >= NATIVE_PATH_MAX) return -1;
+  memcpy(path->text + start, utf8, n + 1);
+#endif
+  if (needs_separator) path->text[length] = SEPARATOR;
+  return 0;
+}
+
+/* `~` alone or followed by a separator: the account's home. */
+static int starts_with_home(const char *utf8) {
+  if (utf8[0] != '~') return 0;
+#if defined(_WIN32)
+  return utf8[1] == '\0' || utf8[1] == '/' || utf8[1] == '\\';
+#else
+  return utf8[1] == '\0' || utf8[1] == '/';
+#endif
+}
+
+int native_path_from_setting(native_path *path, const char *utf8) {
+  /* PREALERT_DATA_DIR is set machine-wide for the HIS and the sidecar alike, and the sidecar reads `~/…` against the
+     account's home: refused here as relative, the shim kept its default data dir and found no port file or token
+     where the sidecar wrote them, and spooled 3103s where the sidecar never replays them. */
+  if (starts_with_home(utf8)) {
+    native_path home;
+    if (native_path_home(&home) != 0) return -1;
+    const char *rest = utf8 + 1;
+    while (*rest == '/'
+#if defined(_WIN32)
+           || *rest == '\\'
+#endif
+    )
+      ++rest;
+    if (append_utf8(&home, rest) != 0) return -1;
+    *path = home;
+    return 0;
+  }
+  if (!native_path_utf8_is_absolute(utf8)) return -1; /* `~name` among them: not the account prealert runs as */
+  return native_path_from_utf8(path, utf8);
+}
+
 static void strip_to_directory(native_path *path) {
   size_t length = path_length(path);
   while (length > 0 && path->text[length - 1] != SEPARATOR
@@ -129,6 +188,18 @@ int native_path_default_data_dir(native_path *path) {
     return -1;
   }
   return native_path_append(path, "prealert");
+}
+
+int native_path_home(native_path *path) {
+  DWORD n = GetEnvironmentVariableW(L"USERPROFILE", path->text, NATIVE_PATH_MAX);
+  int letter = (path->text[0] >= L'A' && path->text[0] <= L'Z') || (path->text[0] >= L'a' && path->text[0] <= L'z');
+  int absolute = (letter && path->text[1] == L':' && (path->text[2] == L'\\' || path->text[2] == L'/')) ||
+                 ((path->text[0] == L'\\' || path->text[0] == L'/') && (path->text[1] == L'\\' || path->text[1] == L'/'));
+  if (n == 0 || n >= NATIVE_PATH_MAX || !absolute) {
+    path->text[0] = 0;
+    return -1;
+  }
+  return 0;
 }
 
 int native_path_machine_data_dir(native_path *path) {
@@ -211,12 +282,7 @@ static void look_up_account_home(void) {
   strcpy(account_home, found->pw_dir);
 }
 
-int native_path_default_data_dir(native_path *path) {
-  const char *xdg = getenv("XDG_DATA_HOME");
-  if (xdg != NULL && xdg[0] == '/') {
-    if (native_path_from_utf8(path, xdg) != 0) return -1;
-    return native_path_append(path, "prealert");
-  }
+int native_path_home(native_path *path) {
   const char *home = getenv("HOME");
   /* Unset or empty (a HIS started by systemd, a supervisor or a kiosk launcher, or through `env HOME=`), or
      relative: the account's own home, where the sidecar started the same way keeps its data. */
@@ -228,7 +294,16 @@ int native_path_default_data_dir(native_path *path) {
     path->text[0] = 0;
     return -1;
   }
-  if (native_path_from_utf8(path, home) != 0) return -1;
+  return native_path_from_utf8(path, home);
+}
+
+int native_path_default_data_dir(native_path *path) {
+  const char *xdg = getenv("XDG_DATA_HOME");
+  if (xdg != NULL && xdg[0] == '/') {
+    if (native_path_from_utf8(path, xdg) != 0) return -1;
+    return native_path_append(path, "prealert");
+  }
+  if (native_path_home(path) != 0) return -1;
   return native_path_append(path, ".local/share/prealert");
 }
 

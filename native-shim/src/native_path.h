@@ -27,6 +27,15 @@ int native_path_is_empty(const native_path *path);
    `C:/…` or `\\server\share\…` (`\foo` and `C:foo` depend on the current drive or its folder, so they are not).
    A relative one would be read from the HIS's working directory, wherever the HIS was started from. */
 int native_path_utf8_is_absolute(const char *utf8);
+/* A path option's value in the OS's form: "" (unset), an absolute path, or one that starts with `~/` (also `~\` on
+   Windows) or is `~` alone, read against native_path_home as the sidecar reads its path settings (config.ts
+   pathSetting). Returns -1 for anything else: relative, `~name` (another account's home), `~/…` with no home, too
+   long, or not UTF-8. */
+int native_path_from_setting(native_path *path, const char *utf8);
+/* The home of the account the HIS runs as, as the sidecar's userHome (sidecar/src/home-dir.ts) finds it: on POSIX HOME
+   when that is absolute, else the password database's (looked up once); on Windows USERPROFILE when absolute, else
+   none (the sidecar then asks the profile API, which the shim does not import). -1 when there is none. */
+int native_path_home(native_path *path);
 
 /* Directory holding this shim library, with a trailing separator. */
 int native_path_module_directory(native_path *path);

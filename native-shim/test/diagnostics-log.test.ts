@@ -11,7 +11,7 @@ import { httpPeer, OK_ENVELOPE, type Peer, silentPeer } from './support/fault-pe
 import { maleOnlyDrugs, request3101, request3103 } from './support/national-requests';
 import { type Flavour, loadShim, loadShimCopy, RC, type ShimLibrary } from './support/shim-addon';
 import { sidecarBuild } from './support/sidecar-build';
-import { closedPort } from './support/sidecar-process';
+import { closedPort, startSidecar } from './support/sidecar-process';
 import { encodeFor } from './support/text-codec';
 
 const PATIENT_ID = 'P-LOG-4711';
@@ -67,8 +67,8 @@ describe('the log option', () => {
   it('takes an absolute file path or "" (off); "1", a relative path and a too-small bound are refused with -4', () => {
     expect(shim.setOption('log', '1')).toBe(RC.option);
     expect(shim.setOption('log', 'prealert.log')).toBe(RC.option);
-    // `~` is not expanded (README, options table): a path under it is a relative one.
-    expect(shim.setOption('log', '~/prealert-shim.log')).toBe(RC.option);
+    // `~name` (another account's home) is not looked up: refused as the sidecar refuses it (`~/…`: below).
+    expect(shim.setOption('log', '~doctor/prealert-shim.log')).toBe(RC.option);
     expect(shim.setOption('log', path.join(scratch, 'option.log'))).toBe(RC.ok);
     expect(shim.setOption('log', '')).toBe(RC.ok);
     expect(shim.setOption('log_max_bytes', '4095')).toBe(RC.option);
@@ -78,10 +78,10 @@ describe('the log option', () => {
   // data_dir, spool_dir and token_file as log: a relative path is read from the HIS's working directory, wherever the
   // HIS was started from, where no sidecar writes its port file or replays a spool. Refused, the value before stays.
   describe.each(['data_dir', 'spool_dir', 'token_file'])('the %s option', (option) => {
-    it('takes an absolute path or "" (the default); a relative one, ~/… included, is refused with -4 and logged', () => {
+    it('takes an absolute path or "" (the default); a relative one, ~name/… included, is refused with -4 and logged', () => {
       const file = path.join(scratch, `relative-${option}.log`);
       setOptions(shim, { log: file });
-      for (const relative of ['prealert', '~/prealert', './prealert', '../prealert']) {
+      for (const relative of ['prealert', '~doctor/prealert', './prealert', '../prealert']) {
         expect(shim.setOption(option, relative), `${option}=${relative}`).toBe(RC.option);
       }
       expect(shim.setOption(option, path.join(scratch, 'absolute'))).toBe(RC.ok);
@@ -99,7 +99,7 @@ describe('the log option', () => {
     const dataDir = fs.mkdtempSync(path.join(scratch, 'data-'));
     fs.writeFileSync(path.join(dataDir, 'port'), `${answering.port}\n`);
     setOptions(shim, { data_dir: dataDir });
-    expect(shim.setOption('data_dir', '~/.local/share/prealert')).toBe(RC.option);
+    expect(shim.setOption('data_dir', '.local/share/prealert')).toBe(RC.option);
     const outcome = await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
     expect(outcome.rc).toBe(RC.ok);
     expect(answering.requests).toHaveLength(1);
@@ -254,7 +254,7 @@ describe('prealert.ini', () => {
         'nonsense line',
         'tiemout_ms_3103 = 300',
         // Relative paths, refused as log's is: the HIS's working directory is no place the sidecar knows.
-        'data_dir = ~/.local/share/prealert',
+        'data_dir = ~doctor/.local/share/prealert',
         'spool_dir = spool ; beside the HIS',
         'token_file = prealert-token.txt',
         '',
@@ -377,6 +377,192 @@ describe('a path option that cannot be read', () => {
     expect(answering.requests).toHaveLength(1);
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toMatch(/ config .* problems=1 /);
+    expect(text).toMatch(/config_problem environment name=PREALERT_DATA_DIR problem=invalid_value\n/);
+  });
+});
+
+/** Runs `body` with process.env changed as given (undefined: unset), and puts every variable back afterwards. */
+async function withEnv<T>(changes: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(changes).map((name) => [name, process.env[name]]));
+  const assign = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  assign(changes);
+  try {
+    return await body();
+  } finally {
+    assign(before);
+  }
+}
+
+// PREALERT_DATA_DIR is set machine-wide for the HIS and the sidecar alike, and the sidecar reads `~/…` against the
+// account's home (sidecar/src/config.ts pathSetting). The shim refused it as relative and kept its default data dir:
+// no port file or token where the sidecar wrote them, and 3103s spooled where the sidecar never replays them.
+describe("a path option under ~/: the account's home, as the sidecar reads it", () => {
+  const TOKEN = 'tilde-token-5c1e0a9b77';
+
+  it('PREALERT_DATA_DIR=~/…: the port file and token a real sidecar wrote there, and a 3103 spooled there while it is down', async () => {
+    const home = fs.mkdtempSync(path.join(scratch, 'home-'));
+    const dataDir = path.join(home, 'prealert-data');
+    const libraryDir = fs.mkdtempSync(path.join(scratch, 'env-tilde-'));
+    const file = path.join(libraryDir, 'shim.log');
+    fs.writeFileSync(path.join(libraryDir, 'prealert.ini'), `log = ${file}\nspool_max_bytes = 1000000\n`);
+    const environment = { HOME: home, PREALERT_DATA_DIR: '~/prealert-data', XDG_DATA_HOME: undefined };
+    const sidecar = await startSidecar(
+      { HOME: home, PREALERT_DATA_DIR: '~/prealert-data', PREALERT_SHIM_TOKEN: TOKEN },
+      { dataDir },
+    );
+    const copy = loadShimCopy(libraryDir);
+    try {
+      await withEnv(environment, async () => {
+        // The sidecar asks for its token (401 without it): answered means the port file's both lines were read.
+        const answered = await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 65536);
+        expect(answered.rc, sidecar.log()).toBe(RC.ok);
+        expect(answered.output.toString('utf8')).toContain('"infcode":0');
+      });
+    } finally {
+      await sidecar.stop();
+    }
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/ config .* problems=0 .* data_dir=set /);
+    expect(text).toContain(` dir="${dataDir}"`);
+
+    // Stopped: its database stays, its port file goes. The decision is kept where that sidecar replays it.
+    const decision = JSON.stringify(request3103(['JR-TILDE-0001']));
+    const kept = await withEnv(environment, () => copy.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096));
+    expect(kept.rc).toBe(RC.failOpen);
+    expect(kept.output.toString('utf8')).toContain('"reason":"sidecar_unreachable","code":0,"spooled":true');
+    const spooled = fs.readdirSync(path.join(dataDir, 'spool')).filter((name) => name.endsWith('-3103.req'));
+    expect(spooled).toHaveLength(1);
+    expect(fs.readFileSync(path.join(dataDir, 'spool', spooled[0] ?? '')).toString('utf8')).toContain('JR-TILDE-0001');
+  }, 90_000);
+
+  it('one rule for every source and path option: prealert.ini, set_option, data_dir, spool_dir, token_file, log', async () => {
+    const home = fs.mkdtempSync(path.join(scratch, 'home-'));
+    const fromIni = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    const fromOption = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(fromIni, fromOption);
+    for (const [folder, port] of [
+      ['ini-data', fromIni.port],
+      ['option-data', fromOption.port],
+    ] as const) {
+      fs.mkdirSync(path.join(home, folder));
+      fs.writeFileSync(path.join(home, folder, 'port'), `${port}\n`);
+    }
+    fs.writeFileSync(path.join(home, 'token.txt'), 'feedf00dfeedf00d\n');
+    const libraryDir = fs.mkdtempSync(path.join(scratch, 'ini-tilde-'));
+    fs.writeFileSync(
+      path.join(libraryDir, 'prealert.ini'),
+      ['log = ~/shim.log', 'data_dir = ~/ini-data', 'token_file = ~/token.txt', ''].join('\n'),
+    );
+    await withEnv({ HOME: home, PREALERT_DATA_DIR: undefined, XDG_DATA_HOME: undefined }, async () => {
+      const copy = loadShimCopy(libraryDir);
+      expect((await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+      expect(fromIni.requests).toHaveLength(1);
+      expect(fromIni.requests[0]?.headers['x-prealert-token']).toBe('feedf00dfeedf00d');
+
+      expect(copy.setOption('data_dir', '~/option-data')).toBe(RC.ok);
+      expect((await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+      expect(fromOption.requests).toHaveLength(1);
+      // Another account's home is not looked up, as in the sidecar: refused, the ~/ one before kept.
+      expect(copy.setOption('data_dir', '~doctor/prealert')).toBe(RC.option);
+      expect((await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+      expect(fromOption.requests).toHaveLength(2);
+
+      setOptions(copy, { port: await closedPort(), spool_dir: '~/spool-here', spool_max_bytes: 1_000_000 });
+      const decision = JSON.stringify(request3103(['JR-TILDE-0002']));
+      const kept = await copy.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
+      expect(kept.output.toString('utf8')).toContain('"spooled":true');
+      expect(fs.readdirSync(path.join(home, 'spool-here')).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
+    });
+    // The log named by `log = ~/…` in the ini, with the data dir it chose under the home.
+    const text = fs.readFileSync(path.join(home, 'shim.log'), 'utf8');
+    expect(text).toMatch(/ config .* problems=0 /);
+    expect(text).toContain(` dir="${path.join(home, 'ini-data')}"`);
+    expect(text).toMatch(/config_problem set_option name=data_dir problem=invalid_value\n/);
+  });
+});
+
+// A data_dir the shim cannot append its file names to: a data_dir of 1023 bytes was taken, then `port` and the spool
+// file could not be named, so the shim tried 17311 and spooled nothing, and nothing said why. Refused when set now.
+describe('a data_dir or spool_dir too long to hold its files', () => {
+  /** The longest spool file name (spool.h SPOOL_FILE_NAME_MAX, its NUL not counted) and the shim's path buffer. */
+  const SPOOL_NAME = 103;
+  const PATH_MAX = 1024;
+  const LONGEST_DATA_DIR = PATH_MAX - 1 - '/spool/'.length - SPOOL_NAME;
+  const LONGEST_SPOOL_DIR = PATH_MAX - 1 - '/'.length - SPOOL_NAME;
+
+  /** An existing absolute folder exactly `length` bytes long, under the scratch folder. */
+  function folderOfLength(length: number): string {
+    let folder = fs.mkdtempSync(path.join(scratch, 'long-'));
+    while (folder.length < length) {
+      const segment = Math.min(200, length - folder.length - 1);
+      folder = path.join(folder, 'd'.repeat(Math.max(segment, 1)));
+    }
+    expect(folder).toHaveLength(length);
+    fs.mkdirSync(folder, { recursive: true });
+    return folder;
+  }
+
+  it('from set_option: -4 with the data_dir before it kept; the longest it takes still holds a spooled 3103', async () => {
+    const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(answering);
+    const dataDir = fs.mkdtempSync(path.join(scratch, 'data-'));
+    fs.writeFileSync(path.join(dataDir, 'port'), `${answering.port}\n`);
+    const logFile = path.join(scratch, 'too-long.log');
+    setOptions(shim, { log: logFile, data_dir: dataDir });
+    for (const length of [1023, 1000, LONGEST_DATA_DIR + 1]) {
+      expect(shim.setOption('data_dir', `/${'x'.repeat(length - 1)}`), `data_dir of ${length} bytes`).toBe(RC.option);
+    }
+    expect((await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+    expect(answering.requests).toHaveLength(1);
+    const refusals = logLines(logFile).filter((line) => line.includes(' config_problem '));
+    expect(refusals).toHaveLength(3);
+    for (const line of refusals) expect(line).toMatch('config_problem set_option name=data_dir problem=invalid_value');
+
+    // Not one byte too strict: a data_dir of the longest length taken spools a 3103 under its own `spool`.
+    const longest = folderOfLength(LONGEST_DATA_DIR);
+    setOptions(shim, { data_dir: longest, port: await closedPort(), spool_max_bytes: 1_000_000 });
+    const decision = JSON.stringify(request3103(['JR-LONG-0001']));
+    const kept = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
+    expect(kept.output.toString('utf8')).toContain('"spooled":true');
+    expect(fs.readdirSync(path.join(longest, 'spool')).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
+  });
+
+  it('a spool_dir: the longest taken holds a 3103, one byte more is refused with the one before kept', async () => {
+    const longest = folderOfLength(LONGEST_SPOOL_DIR);
+    setOptions(shim, { spool_dir: longest, port: await closedPort(), spool_max_bytes: 1_000_000 });
+    expect(shim.setOption('spool_dir', `${longest}x`)).toBe(RC.option);
+    expect(shim.setOption('spool_dir', `/${'x'.repeat(1022)}`)).toBe(RC.option);
+    const decision = JSON.stringify(request3103(['JR-LONG-0002']));
+    const kept = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
+    expect(kept.output.toString('utf8')).toContain('"spooled":true');
+    expect(fs.readdirSync(longest).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
+  });
+
+  it('from prealert.ini and PREALERT_DATA_DIR: named in a config_problem line, the data_dir before kept', async () => {
+    const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(answering);
+    const dataDir = fs.mkdtempSync(path.join(scratch, 'data-'));
+    fs.writeFileSync(path.join(dataDir, 'port'), `${answering.port}\n`);
+    const libraryDir = fs.mkdtempSync(path.join(scratch, 'ini-too-long-'));
+    const file = path.join(libraryDir, 'shim.log');
+    fs.writeFileSync(
+      path.join(libraryDir, 'prealert.ini'),
+      `log = ${file}\ndata_dir = ${dataDir}\ndata_dir = /${'x'.repeat(1000)}\n`,
+    );
+    const copy = loadShimCopy(libraryDir);
+    await withEnv({ PREALERT_DATA_DIR: `/${'y'.repeat(1000)}` }, async () => {
+      expect((await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+    });
+    expect(answering.requests).toHaveLength(1);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/ config .* problems=2 .* data_dir=set /);
+    expect(text).toContain(` dir="${dataDir}"`);
+    expect(text).toMatch(/config_problem ini_line=3 name=data_dir problem=invalid_value\n/);
     expect(text).toMatch(/config_problem environment name=PREALERT_DATA_DIR problem=invalid_value\n/);
   });
 });

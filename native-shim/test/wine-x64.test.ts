@@ -395,6 +395,37 @@ describe('prealert.dll x64 with a sidecar installed for the whole machine', () =
   }, 300_000);
 });
 
+describe('prealert.dll x64 with PREALERT_DATA_DIR=~\\…', () => {
+  // The sidecar reads a leading ~\ (or ~/) against USERPROFILE (sidecar/src/home-dir.ts userHome); the DLL refused it
+  // as relative and looked in %LOCALAPPDATA%\prealert, where this sidecar wrote no port file or token. (Where a 3103
+  // is spooled follows the same data dir in code shared with Linux: diagnostics-log.test.ts.)
+  const TOKEN = 'shim-token-tilde-4d2c9e71b0';
+
+  it('finds the sidecar under USERPROFILE through its port file, token included', async (ctx) => {
+    if (skipReason || !prefix) return ctx.skip(skipReason);
+    const users = path.join(prefix.dir, 'drive_c', 'users');
+    const user = fs.readdirSync(users).find((u) => u !== 'Public');
+    expect(user).toBeDefined();
+    const dataDir = path.join(users, user ?? '', 'prealert-tilde');
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-wine-tilde-'));
+    const { dll, example } = paths('x64');
+    fs.copyFileSync(dll, path.join(work, 'prealert.dll'));
+    fs.copyFileSync(example, path.join(work, 'his_desktop.exe'));
+    const settings = { PREALERT_PORT: '', PREALERT_DATA_DIR: '~\\prealert-tilde', PREALERT_SHIM_TOKEN: '' };
+    const own = await startSidecar({ PREALERT_SHIM_TOKEN: TOKEN }, { dataDir });
+    try {
+      const run = await prefix.run(WINE64, [winePath(path.join(work, 'his_desktop.exe'))], 120_000, settings);
+      const stdout = decodeFrom('gbk', run.stdout);
+      expect(stdout).toContain('3101 rc=0 infcode=0');
+      expect(stdout).toContain('3103 rc=0 infcode=0');
+    } finally {
+      await own.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
 /**
  * What every answer to the request for a woman given `drugName` (a male-only drug) holds, one text a line, for
  * wine_smoke's threads: an answer without them is wrong, not merely late.

@@ -298,7 +298,8 @@ int main(int argc, char **argv) {
   char spool_dir[600];
   snprintf(spool_dir, sizeof(spool_dir), "%s\\spool", dir);
   check(set_option("spool_dir", spool_dir) == PREALERT_OK, "set_option_spool_dir", spool_dir);
-  /* Path options by Windows rules: C:/ and a UNC share are absolute; a bare name, a `~`, and `\x`, `/x` or `C:x`
+  /* Path options by Windows rules: C:/ and a UNC share are absolute; a bare name, a `~name` (another account's home;
+     `~\x` is USERPROFILE's, wine-x64.test.ts), and `\x`, `/x` or `C:x`
      (the current drive's root, the drive's current folder) are not, and are refused with the value before kept, so
      the 3103 below still lands in DIR\spool. Nothing is read from the share: it is replaced before any call. */
   char forward_slashes[600];
@@ -311,7 +312,7 @@ int main(int argc, char **argv) {
               set_option("spool_dir", spool_dir) == PREALERT_OK;
   check(taken, "absolute_path_options_taken", forward_slashes);
   static const char *const path_options[] = {"data_dir", "spool_dir", "token_file"};
-  static const char *const relative[] = {"spool", "~\\prealert", ".\\spool", "\\spool", "/spool", "C:spool"};
+  static const char *const relative[] = {"spool", "~doctor\\prealert", ".\\spool", "\\spool", "/spool", "C:spool"};
   char refused_detail[160] = "";
   for (size_t o = 0; o < sizeof(path_options) / sizeof(path_options[0]); ++o) {
     for (size_t r = 0; r < sizeof(relative) / sizeof(relative[0]); ++r) {
