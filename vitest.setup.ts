@@ -2,14 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, inject } from 'vitest';
 import { killStartedSidecars } from './sidecar/test/helpers/spawn-sidecar';
-import { KEEP_ENV, TMP_VARS } from './vitest.tmp-root';
+import { KEEP_ENV, TMP_VARS, TRAVERSE_ONLY } from './vitest.tmp-root';
 
 // Each test file gets its own temporary folder inside the run's root (vitest.tmp-root.ts), removed with the file:
 // a file that starts dozens of servers in fresh data dirs does not pile them up until the run ends. Files run in
 // forks of their own, so the environment set here reaches only this file and what it spawns.
 const runRoot = inject('prealertRunRoot');
 const fileTmp = runRoot ? fs.mkdtempSync(path.join(runRoot, 'f-')) : undefined;
-if (fileTmp) for (const name of TMP_VARS) process.env[name] = fileTmp;
+if (fileTmp) {
+  fs.chmodSync(fileTmp, TRAVERSE_ONLY);
+  for (const name of TMP_VARS) process.env[name] = fileTmp;
+}
 
 // A sidecar a timed-out test started is killed with its file's end, not left running through the rest of the run;
 // then the file's temporary folder goes (after the sidecars, which may still be writing into it).

@@ -26,11 +26,18 @@ declare module 'vitest' {
 
 export const TMP_VARS = ['TMPDIR', 'TMP', 'TEMP'] as const;
 
+/** rwx--x--x: the run's folders as other accounts need them (setup below). */
+export const TRAVERSE_ONLY = 0o711;
+
 export default function setup(project: Pick<TestProject, 'provide'>): () => void {
   const realTmp = os.tmpdir();
   sweepAbandonedRoots(realTmp);
   // Short (/tmp/prealert-run-<pid>-XXXXXX): unix socket paths (Chromium's singleton socket) stop at 107 bytes.
   const root = fs.mkdtempSync(path.join(realTmp, `${PREFIX}${process.pid}-`));
+  // mkdtemp makes it 0700; tests that run a program as another account (machine-scope: the service account and
+  // nobody) give it a folder of its own inside, which it must be able to reach as under /tmp. Others may pass
+  // through, not list.
+  fs.chmodSync(root, TRAVERSE_ONLY);
   // Marked at once: a kept run killed before its teardown is not swept by the next run either.
   if (process.env[KEEP_ENV] === '1') fs.writeFileSync(path.join(root, KEPT_MARK), '');
   const before = TMP_VARS.map((name) => [name, process.env[name]] as const);
