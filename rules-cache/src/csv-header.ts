@@ -54,13 +54,15 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * The known column a header name is a slip of, or undefined. Two edits for the long names; one for `code` and
+ * The known column a header name is a slip of, or undefined: only a column the header lacks (what the slip cost). Two edits for the long names; one for `code` and
  * `basis`, whose two-edit neighbours are ordinary words (`cost`, `role`) more often than slips.
  */
-export function nearColumn(name: string): string | undefined {
+export function nearColumn(name: string, header: readonly string[]): string | undefined {
   if (REMARK_COLUMNS.has(name)) return undefined;
   let best: { column: string; distance: number } | undefined;
   for (const column of CSV_COLUMNS) {
+    // A column the header has is no slip: `yb_code` beside gz_code is the hospital's own (医保编码), noted and left.
+    if (header.includes(column)) continue;
     const distance = editDistance(name, column);
     const allowed = column.length <= 5 ? 1 : 2;
     if (distance <= allowed && (best === undefined || distance < best.distance)) best = { column, distance };
@@ -81,7 +83,7 @@ export function headerIssues(header: readonly string[], file: string): ImportIss
     if (header.filter((h) => h === col).length > 1)
       issues.push({ file, row: 1, field: col, message: `表头有两个 ${col} 列` });
   for (const name of unknownColumns(header)) {
-    const near = nearColumn(name);
+    const near = nearColumn(name, header);
     if (near !== undefined)
       issues.push({ file, row: 1, field: name, message: `表头 ${name} 列不是已知列，是否为 ${near}？` });
   }

@@ -1,11 +1,32 @@
 import path from 'node:path';
-import type { KnowledgePoint } from '@prealert/core';
+import type { CheckKind, KnowledgePoint } from '@prealert/core';
 import { type DayRange, effectiveDays, outsideCopy, uncoveredDays } from './effective-days';
 import type { LocalRows } from './local-contradictions';
 import type { ImportIssue } from './published-record';
 
-/** Kinds whose point is its whole code list (a pair A then B, an incision group): repeated only as a whole. */
-const WHOLE_LIST_KINDS = new Set(['time_window', 'same_incision_group']);
+/**
+ * Kinds whose limit each line meets or breaks alone, whatever other codes the point holds: a code of such a point can
+ * be repeated by another point's. Every other kind reads the point's code list as one: a pair A then B, an incision
+ * group, and the quantity and pay-days limits, which add the days and quantities of all its codes (two packs of one
+ * drug against 14 days). Taking one code out of those would change the limit, not drop a repeat: 8 days of A and 8
+ * of B passed both points and warned neither. They repeat only as a whole.
+ */
+const PER_CODE_KINDS = new Set<CheckKind>([
+  'sex',
+  'age_group',
+  'age_range',
+  'insurance_type',
+  'visit_type',
+  'min_hospital_level',
+  'doctor_title_limit',
+  'dept_limit',
+  'indication',
+  'tcm_not_paid',
+  'internet_visit',
+]);
+
+/** Codes in one order, for kinds whose list is a set; a pair's order (A then B) is its meaning and stays. */
+const ORDERED_KINDS = new Set<CheckKind>(['time_window']);
 
 /** JSON with keys in one order: a limit read from a local row and one read from NHSA's record compare equal. */
 function canonical(value: unknown): string {
@@ -18,7 +39,8 @@ function canonical(value: unknown): string {
 
 /** The codes a point checks as one: each code, or the whole list for a pair or an incision group. */
 function unitsOf(kp: KnowledgePoint): string[][] {
-  return WHOLE_LIST_KINDS.has(kp.limit.kind) ? [kp.codes] : kp.codes.map((c) => [c]);
+  if (PER_CODE_KINDS.has(kp.limit.kind)) return kp.codes.map((c) => [c]);
+  return [ORDERED_KINDS.has(kp.limit.kind) ? kp.codes : [...kp.codes].sort()];
 }
 
 function unitKey(kp: KnowledgePoint, unit: readonly string[]): string {
@@ -87,8 +109,9 @@ export function withoutLocalRepeats(
       published.set(key, [...(published.get(key) ?? []), { kp, days: effectiveDays(kp) }]);
     }
   }
+  // A unit's row: its code's, or a whole list's first (its codes sorted, the row the hospital typed first).
   const rowOf = (kp: KnowledgePoint, rows: LocalRows, unit: readonly string[]) =>
-    rows.codeRows[kp.codes.indexOf(unit[0]!)] ?? rows.codeRows[0] ?? 0;
+    Math.min(...unit.map((code) => rows.codeRows[kp.codes.indexOf(code)] ?? rows.codeRows[0] ?? 0));
   // Local holders of each unit in file, then row order: points come in source order, a file's points by first row.
   const fileOrder = new Map<string, number>();
   const localHolders = new Map<string, LocalHolder[]>();

@@ -318,6 +318,18 @@ describe('header columns that are none of the form', () => {
       { file, row: 1, message: '表头第 5 列没有列名，其内容未导入' },
     ]);
   });
+
+  it('takes a column near one the header already has for the hospital’s own, noted, not a slip', () => {
+    // yb_code (医保编码) is two edits from gz_code and codes one from code; with both present neither is a slip.
+    const file = csv('own-columns.csv', [
+      `${HEADER},yb_code,codes`,
+      `${SEX_DRUG},本院艾地骨化醇,sex,女,本院规定,${ELDECALCITOL[0]},Y01,1`,
+    ]);
+    const result = build([file]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(localPoints(result.value, file).map((kp) => kp.codes)).toEqual([[ELDECALCITOL[0]]]);
+    expect(result.notes?.filter((n) => n.file === file).map((n) => n.field)).toEqual(['yb_code', 'codes']);
+  });
 });
 
 describe('local rows repeating a published point', () => {
@@ -444,6 +456,31 @@ describe('local rows repeating each other', () => {
     expect(femaleOnly(result.value, ELDECALCITOL[0]!)).toEqual([localPoints(result.value, first)[0]!.id]);
     expect(result.notes?.filter((n) => n.file === second)).toEqual([
       { file: second, row: 2, field: 'code', message: expect.stringMatching(/^与 repeat-first\.csv:2 重复：/) },
+    ]);
+  });
+
+  it('a limit over a whole code list (pay days of two packs added up) is repeated only by the same list', () => {
+    // 14 days of the drug alone, and 14 days of its two packs together: 8 days of each pack breaks only the second.
+    const payDays = (name: string, code: string) =>
+      `药品限支付疗程,GZ10000101010000,drug,${name},max_pay_days,14天,本院规定,${code}`;
+    const file = csv('pay-days-packs.csv', [
+      HEADER,
+      payDays('艾地骨化醇软胶囊', ELDECALCITOL[0]!),
+      payDays('艾地骨化醇软胶囊(两规格合计)', ELDECALCITOL[0]!),
+      payDays('艾地骨化醇软胶囊(两规格合计)', ELDECALCITOL[1]!),
+      payDays('艾地骨化醇(两规格)', ELDECALCITOL[1]!),
+      payDays('艾地骨化醇(两规格)', ELDECALCITOL[0]!),
+    ]);
+    const result = build([file]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    // The two-pack point keeps both codes (it held ELDECALCITOL[1] alone, and added up nothing); the same two-pack
+    // list typed again, in another order, is the repeat.
+    expect(localPoints(result.value, file).map((kp) => [kp.itemName, [...kp.codes].sort()])).toEqual([
+      ['艾地骨化醇软胶囊', [ELDECALCITOL[0]]],
+      ['艾地骨化醇软胶囊(两规格合计)', [...ELDECALCITOL].sort()],
+    ]);
+    expect(result.notes?.filter((n) => n.file === file)).toEqual([
+      { file, row: 5, field: 'code', message: expect.stringMatching(/^与 pay-days-packs\.csv:3 重复：/) },
     ]);
   });
 
