@@ -8,6 +8,8 @@ import { KEEP_ENV, TMP_VARS, TRAVERSE_ONLY } from './vitest.tmp-root';
 // a file that starts dozens of servers in fresh data dirs does not pile them up until the run ends. Files run in
 // forks of their own, so the environment set here reaches only this file and what it spawns.
 const runRoot = inject('prealertRunRoot');
+// Made again if gone: a watch session idle for over an hour in another pid namespace may have had it swept.
+if (runRoot) fs.mkdirSync(runRoot, { recursive: true, mode: TRAVERSE_ONLY });
 const fileTmp = runRoot ? fs.mkdtempSync(path.join(runRoot, 'f-')) : undefined;
 if (fileTmp) {
   fs.chmodSync(fileTmp, TRAVERSE_ONLY);

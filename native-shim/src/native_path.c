@@ -192,10 +192,15 @@ int native_path_default_data_dir(native_path *path) {
 
 int native_path_home(native_path *path) {
   DWORD n = GetEnvironmentVariableW(L"USERPROFILE", path->text, NATIVE_PATH_MAX);
+  /* Unset or too long: the buffer was not written, so it is not read. */
+  if (n == 0 || n >= NATIVE_PATH_MAX) {
+    path->text[0] = 0;
+    return -1;
+  }
   int letter = (path->text[0] >= L'A' && path->text[0] <= L'Z') || (path->text[0] >= L'a' && path->text[0] <= L'z');
   int absolute = (letter && path->text[1] == L':' && (path->text[2] == L'\\' || path->text[2] == L'/')) ||
                  ((path->text[0] == L'\\' || path->text[0] == L'/') && (path->text[1] == L'\\' || path->text[1] == L'/'));
-  if (n == 0 || n >= NATIVE_PATH_MAX || !absolute) {
+  if (!absolute) {
     path->text[0] = 0;
     return -1;
   }
