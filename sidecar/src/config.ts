@@ -241,7 +241,20 @@ function namedDataDir(
  * relative --data-dir is the user's own choice on a command line and still means the folder prealert is started from.
  */
 function relativeDataDirVariable(value: string, resolved: string): string {
-  return `PREALERT_DATA_DIR must be an absolute path, not ${JSON.stringify(value)}: the native shim does not read a relative one and would look for the port file and spool 3103 decisions elsewhere; set it to ${resolved} (that folder, from where prealert was started) or another absolute path`;
+  return `PREALERT_DATA_DIR must be an absolute path, not ${JSON.stringify(value)}: the native shim does not read a relative one and would look for the port file and spool 3103 decisions elsewhere; ${absoluteHint(value, resolved)}`;
+}
+
+/**
+ * What to write instead. A value that only looks relative because of how it was set would be sent to a folder that
+ * makes no sense (`<cwd>\"C:\ProgramData\prealert"`): a Windows `set X="…"` keeps its quotes, a template's
+ * `%ProgramData%` may reach the service unexpanded, and a pasted value may carry spaces.
+ */
+function absoluteHint(value: string, resolved: string): string {
+  if (/^\s|\s$/.test(value)) return 'it has spaces around it: write the folder without them';
+  if (/^["']|["']$/.test(value))
+    return 'it is in quotes (a Windows `set NAME="…"` keeps them): write the folder without them';
+  if (/%[^%\s]+%/.test(value)) return 'it holds a %VARIABLE% that was not expanded: write the folder itself';
+  return `set it to ${resolved} (that folder, from where prealert was started) or another absolute path`;
 }
 
 /** The OS's default data dir, or one line saying why there is none (no absolute home to put it under). */

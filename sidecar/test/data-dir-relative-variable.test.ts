@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config';
 import { isAbsoluteAsTheShimReadsIt } from '../src/data-dir';
 import { assertBuilt, CLI } from './helpers/spawn-sidecar';
 
@@ -152,5 +153,24 @@ describe('absolute as the native shim reads it', () => {
       expect(isAbsoluteAsTheShimReadsIt(value, 'win32'), value).toBe(true);
     for (const value of ['prealert', '.\\prealert', '\\prealert', '/prealert', 'C:prealert'])
       expect(isAbsoluteAsTheShimReadsIt(value, 'win32'), value).toBe(false);
+  });
+});
+
+describe('a value that looks relative only because of how it was set', () => {
+  // Not sent to <cwd>/"/var/lib/prealert" and the like: the line says what is wrong with the value.
+  const refusal = (value: string) => {
+    try {
+      loadConfig({ env: { HOME: path.join(work, 'home'), PREALERT_DATA_DIR: value } });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error(`${value} was taken`);
+  };
+
+  it('names quotes, an unexpanded %VARIABLE% and spaces instead of suggesting a folder under the current one', () => {
+    expect(refusal('"/var/lib/prealert"')).toMatch(/; it is in quotes \(a Windows `set NAME="…"` keeps them\)/);
+    expect(refusal('%ProgramData%/prealert')).toMatch(/; it holds a %VARIABLE% that was not expanded/);
+    expect(refusal(' /var/lib/prealert')).toMatch(/; it has spaces around it/);
+    expect(refusal('prealert-data')).toContain(`; set it to ${path.resolve('prealert-data')} (that folder`);
   });
 });
