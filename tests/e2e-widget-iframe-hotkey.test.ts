@@ -7,7 +7,7 @@
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
-import { frameOf, type HisFrameServer, startHisFrame } from './support/his-frame';
+import { focusOf as focus, frameOf, type HisFrameServer, startHisFrame } from './support/his-frame';
 
 let stack: DemoStack;
 let his: HisFrameServer;
@@ -32,16 +32,6 @@ async function openHis(page: Page): Promise<Frame> {
   await page.focus('#order');
   return frameOf(page, stack.demo.url);
 }
-
-/** Which element has focus: the HIS's own, or the widget's (its focused card's rule). */
-const focus = async (page: Page, frame: Frame) => ({
-  his: await page.evaluate(() => document.activeElement?.id ?? ''),
-  widget: await frame.evaluate(
-    () =>
-      document.querySelector('prealert-reminder')?.shadowRoot?.activeElement?.querySelector('.rule')?.textContent ??
-      null,
-  ),
-});
 
 const setHostOrigin = (frame: Frame, origin: string | null) =>
   frame.evaluate((origin) => {

@@ -4,10 +4,9 @@
  * hands it back, or she types into nothing. Real headless Chromium, the HIS page and the widget's page (the demo's
  * embed page with its real sidecar) on two loopback origins.
  */
-import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
-import { frameOf, type HisFrameServer, startHisFrame } from './support/his-frame';
+import { focusOf as focus, frameOf, type HisFrameServer, startHisFrame } from './support/his-frame';
 
 let stack: DemoStack;
 let his: HisFrameServer;
@@ -20,16 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await his?.close();
   await stack?.stop();
-});
-
-/** Where focus is: the HIS page's element, and in the frame the focused card's rule (null outside the panel). */
-const focus = async (page: Page, frame: Frame) => ({
-  his: await page.evaluate(() => document.activeElement?.id ?? ''),
-  widget: await frame.evaluate(
-    () =>
-      document.querySelector('prealert-reminder')?.shadowRoot?.activeElement?.querySelector('.rule')?.textContent ??
-      null,
-  ),
 });
 
 describe('the last warning answered after a forwarded F8', () => {

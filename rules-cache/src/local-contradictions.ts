@@ -9,7 +9,7 @@ import type { ImportIssue } from './published-record';
  * prescription of it (a copy/paste slip in Excel). Kinds where one code rightly holds several limits are not here:
  * several frequency ceilings, pairs, incision groups, several indication mappings (which both stand).
  */
-const SINGLE_VALUED = new Set<CheckKind>([
+export const SINGLE_VALUED: ReadonlySet<CheckKind> = new Set<CheckKind>([
   'sex',
   'age_group',
   'age_range',

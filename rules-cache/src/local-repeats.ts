@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CheckKind, KnowledgePoint } from '@prealert/core';
 import { type DayRange, effectiveDays, outsideCopy, uncoveredDays } from './effective-days';
-import type { LocalRows } from './local-contradictions';
+import { type LocalRows, SINGLE_VALUED } from './local-contradictions';
 import type { ImportIssue } from './published-record';
 
 /**
@@ -12,13 +12,7 @@ import type { ImportIssue } from './published-record';
  * of B passed both points and warned neither. They repeat only as a whole.
  */
 const PER_CODE_KINDS = new Set<CheckKind>([
-  'sex',
-  'age_group',
-  'age_range',
-  'insurance_type',
-  'visit_type',
-  'min_hospital_level',
-  'doctor_title_limit',
+  ...SINGLE_VALUED,
   'dept_limit',
   'indication',
   'tcm_not_paid',

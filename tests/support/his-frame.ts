@@ -51,3 +51,13 @@ export function frameOf(page: Page, origin: string): Frame {
   if (!frame) throw new Error(`no frame of ${origin} is loaded`);
   return frame;
 }
+
+/** Where focus is: the HIS page's element, and in the frame the focused card's rule (null outside the panel). */
+export const focusOf = async (page: Page, frame: Frame) => ({
+  his: await page.evaluate(() => document.activeElement?.id ?? ''),
+  widget: await frame.evaluate(
+    () =>
+      document.querySelector('prealert-reminder')?.shadowRoot?.activeElement?.querySelector('.rule')?.textContent ??
+      null,
+  ),
+});
