@@ -79,31 +79,47 @@ static int parse_deadline(const char *value, int *number) {
   return 0;
 }
 
-/* What a path option names: the files under it must still fit a path (NATIVE_PATH_MAX). */
-typedef enum { PATH_FILE, PATH_SPOOL_DIR, PATH_DATA_DIR } path_kind;
+/* The sidecar's records database (sidecar/src/store/database.ts): a sidecar creates it in its data dir at every
+   start, before it listens and writes its port file there. */
+#define SIDECAR_DATABASE_FILE "prealert.sqlite"
 
-/* Whether the longest path the shim builds under `directory` fits: a spool file, in `spool` for a data dir (its port
-   file and records database are shorter). A data dir of 1023 bytes was taken, and then the port file could not be
-   named: the shim tried 17311 and spooled nothing, with nothing in the log. */
-static int holds_its_files(const native_path *directory, path_kind kind) {
-  if (kind == PATH_FILE || native_path_is_empty(directory)) return 1;
+/* Whether `name` can be appended to `directory` (empty: nothing is placed there). */
+static int holds(const native_path *directory, const char *name) {
   native_path probe = *directory;
-  char longest[SPOOL_FILE_NAME_MAX];
-  memset(longest, 'x', sizeof(longest) - 1);
-  longest[sizeof(longest) - 1] = '\0';
-  if (kind == PATH_DATA_DIR && native_path_append(&probe, "spool") != 0) return 0;
-  return native_path_append(&probe, longest) == 0;
+  return native_path_is_empty(directory) || native_path_append(&probe, name) == 0;
+}
+
+/* Whether every path the shim builds from the path options fits a native_path (NATIVE_PATH_MAX: on Windows the
+   MAX_PATH Win32 file calls take), judged on the settings together, since only they say what goes where: the data
+   dir holds the sidecar's port file and records database, and the spool too unless spool_dir is set; a spool dir
+   holds spool files under their temporary names; the log its rotation `<log>.1`. A data dir of 1023 bytes was taken,
+   and then the port file could not be named: the shim tried 17311 and spooled nothing, with nothing in the log. */
+static int paths_fit(const shim_config *config) {
+  char temp_name[SPOOL_TEMP_NAME_MAX + 1];
+  memset(temp_name, 'x', SPOOL_TEMP_NAME_MAX);
+  temp_name[SPOOL_TEMP_NAME_MAX] = '\0';
+  native_path data_spool = config->data_dir;
+  int data_spool_fits = !native_path_is_empty(&config->spool_dir) || native_path_is_empty(&config->data_dir) ||
+                        (native_path_append(&data_spool, "spool") == 0 && holds(&data_spool, temp_name));
+  native_path rotated = config->log_path;
+  int log_fits = native_path_is_empty(&config->log_path) || native_path_append_suffix(&rotated, ".1") == 0;
+  return holds(&config->data_dir, SIDECAR_DATABASE_FILE) && data_spool_fits && holds(&config->spool_dir, temp_name) &&
+         log_fits;
 }
 
 /* A path option: absolute, `~/…` (the account's home, as the sidecar reads it) or "" (unset), else refused and the
    value before it kept. A relative one is read from the HIS's working directory, which is wherever the HIS was
    started from: a data_dir there has no port file (17311 is tried), a token_file no token, and a spool_dir is one the
-   sidecar never replays, so a doctor's decision that failed open was lost while the call said "spooled". */
-static config_set_result set_path(native_path *target, const char *value, path_kind kind) {
+   sidecar never replays, so a doctor's decision that failed open was lost while the call said "spooled". A value
+   that leaves some file the shim names unnamable (paths_fit) is refused too, as the option that made it so. */
+static config_set_result set_path(shim_config *config, native_path *target, const char *value) {
   native_path parsed;
-  if (native_path_from_setting(&parsed, value) != 0 || !holds_its_files(&parsed, kind)) return CONFIG_BAD_VALUE;
+  if (native_path_from_setting(&parsed, value) != 0) return CONFIG_BAD_VALUE;
+  native_path before = *target;
   *target = parsed;
-  return CONFIG_SET;
+  if (paths_fit(config)) return CONFIG_SET;
+  *target = before;
+  return CONFIG_BAD_VALUE;
 }
 
 static config_set_result apply(shim_config *config, const char *name, const char *value) {
@@ -131,16 +147,16 @@ static config_set_result apply(shim_config *config, const char *name, const char
     strcpy(config->token, value);
     config->token_configured = 1;
   } else if (strcmp(name, "token_file") == 0) {
-    return set_path(&config->token_file, value, PATH_FILE);
+    return set_path(config, &config->token_file, value);
   } else if (strcmp(name, "data_dir") == 0) {
-    return set_path(&config->data_dir, value, PATH_DATA_DIR);
+    return set_path(config, &config->data_dir, value);
   } else if (strcmp(name, "spool_dir") == 0) {
-    return set_path(&config->spool_dir, value, PATH_SPOOL_DIR);
+    return set_path(config, &config->spool_dir, value);
   } else if (strcmp(name, "spool_max_bytes") == 0) {
     if (parse_int(value, 0, 999999999, &number) != 0) return CONFIG_BAD_VALUE;
     config->spool_max_bytes = number;
   } else if (strcmp(name, "log") == 0) {
-    return set_path(&config->log_path, value, PATH_FILE);
+    return set_path(config, &config->log_path, value);
   } else if (strcmp(name, "log_max_bytes") == 0) {
     if (parse_int(value, ROTATING_LOG_MIN_MAX_BYTES, 999999999, &number) != 0) return CONFIG_BAD_VALUE;
     config->log_max_bytes = number;
@@ -438,10 +454,6 @@ static int sidecar_data_dir(const native_path *configured, native_path *out) {
   else return -1;
   return 0;
 }
-
-/* The sidecar's records database (sidecar/src/store/database.ts): a sidecar creates it in its data dir at every
-   start, before it listens and writes its port file there. */
-#define SIDECAR_DATABASE_FILE "prealert.sqlite"
 
 /* Reads the sidecar's port file (sidecar/src/port-file.ts): the port in decimal on the first line and, when the
    sidecar requires one, the shim token on the second. Returns 1 when the data dir is a sidecar's (its records

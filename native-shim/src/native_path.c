@@ -92,6 +92,14 @@ int native_path_append(native_path *path, const char *ascii_name) {
   return 0;
 }
 
+int native_path_append_suffix(native_path *path, const char *ascii_suffix) {
+  size_t length = path_length(path);
+  size_t suffix_length = strlen(ascii_suffix);
+  if (length + suffix_length + 1 > NATIVE_PATH_MAX) return -1;
+  for (size_t i = 0; i <= suffix_length; ++i) path->text[length + i] = (path_char)(unsigned char)ascii_suffix[i];
+  return 0;
+}
+
 /* Appends UTF-8 text (which may hold separators) after a separator, as native_path_append does an ASCII name. */
 static int append_utf8(native_path *path, const char *utf8) {
   if (utf8[0] == '\0') return 0;

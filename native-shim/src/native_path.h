@@ -13,7 +13,14 @@ typedef wchar_t path_char;
 typedef char path_char;
 #endif
 
-#define NATIVE_PATH_MAX 1024
+/* Room for a path, NUL included. On Windows, MAX_PATH: without the `\\?\` prefix (which the shim does not use, see
+   README "Path limits") Win32 file calls refuse a longer path, so a path option that would lead to one is refused
+   when it is set, naming the option, instead of failing at the first file it names. */
+#if defined(_WIN32)
+#  define NATIVE_PATH_MAX 260
+#else
+#  define NATIVE_PATH_MAX 1024
+#endif
 
 typedef struct {
   path_char text[NATIVE_PATH_MAX];
@@ -22,6 +29,8 @@ typedef struct {
 /* Each returns 0 on success and -1 when the result would not fit (or the input is not UTF-8). */
 int native_path_from_utf8(native_path *path, const char *utf8);
 int native_path_append(native_path *path, const char *ascii_name);
+/* Appends ASCII text to the last name itself, with no separator: `<log>.1`. */
+int native_path_append_suffix(native_path *path, const char *ascii_suffix);
 int native_path_is_empty(const native_path *path);
 /* Whether a path option's value is absolute by this platform's rules, or "" (unset): POSIX `/…`; Windows `C:\…`,
    `C:/…` or `\\server\share\…` (`\foo` and `C:foo` depend on the current drive or its folder, so they are not).

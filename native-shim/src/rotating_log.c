@@ -16,16 +16,11 @@
 /* Only one thread of this process rotates at a time; the others append to whichever file they opened. */
 static shim_mutex rotation = SHIM_MUTEX_INIT;
 
-/* path + ".1", without the separator native_path_append would put in between. */
+/* path + ".1". A log path without room for it is refused when set (config.c paths_fit), so rotation is never the
+   step that finds a path too long. */
 static int rotated_name(const native_path *path, native_path *rotated) {
   *rotated = *path;
-  size_t n = 0;
-  while (rotated->text[n] != 0) ++n;
-  if (n + 3 > NATIVE_PATH_MAX) return -1;
-  rotated->text[n] = '.';
-  rotated->text[n + 1] = '1';
-  rotated->text[n + 2] = 0;
-  return 0;
+  return native_path_append_suffix(rotated, ".1");
 }
 
 /* "2026-11-30 21:05:01.123 +0800": local time, as the HIS's own logs and the IT staff reading them use. */

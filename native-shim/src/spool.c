@@ -258,8 +258,8 @@ int spool_write(const native_path *directory, long max_bytes, const char *infno,
   if (used < 0 || used + file_bytes > max_bytes) return 0;
 
   /* Names sort by time, so the sidecar replays a doctor's decisions in the order they were made. */
-  char name[SPOOL_FILE_NAME_MAX - 8];
-  char temp_name[SPOOL_FILE_NAME_MAX];
+  char name[SPOOL_NAME_MAX + 1];
+  char temp_name[SPOOL_TEMP_NAME_MAX + 1];
   snprintf(name, sizeof(name), "%015lld-%lu-%ld-%s.req", (long long)now, process_id(), next_sequence(), infno);
   snprintf(temp_name, sizeof(temp_name), ".%s.tmp", name);
   native_path final_path = *directory;

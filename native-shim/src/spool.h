@@ -9,9 +9,11 @@
 #include <stddef.h>
 
 #define SPOOL_DEFAULT_MAX_BYTES (5L * 1024 * 1024)
-/* Room for the longest file name the spool writes (its temporary name), NUL included: a spool_dir, or a data_dir with
-   its `spool`, that cannot hold one more is refused when it is set (config.c), not found out at a 3103. */
-#define SPOOL_FILE_NAME_MAX 104
+/* The longest names the spool writes, NUL not counted: a file's name, and its temporary name `.<name>.tmp`. A
+   spool_dir, or a data_dir with its `spool`, that cannot hold the temporary one is refused when it is set (config.c),
+   not found out at a 3103. */
+#define SPOOL_NAME_MAX 95
+#define SPOOL_TEMP_NAME_MAX (1 + SPOOL_NAME_MAX + 4)
 
 /* Writes one spool file into directory (created when missing, with its parent) holding the request
    exactly as it would have been sent, labelled with its charset. Returns 1 when the file is in place,

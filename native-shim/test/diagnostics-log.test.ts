@@ -489,11 +489,16 @@ describe("a path option under ~/: the account's home, as the sidecar reads it", 
 // A data_dir the shim cannot append its file names to: a data_dir of 1023 bytes was taken, then `port` and the spool
 // file could not be named, so the shim tried 17311 and spooled nothing, and nothing said why. Refused when set now.
 describe('a data_dir or spool_dir too long to hold its files', () => {
-  /** The longest spool file name (spool.h SPOOL_FILE_NAME_MAX, its NUL not counted) and the shim's path buffer. */
-  const SPOOL_NAME = 103;
+  /** The longest name a spool file is written under (spool.h SPOOL_TEMP_NAME_MAX: `.<95>.tmp`) and the shim's path
+   * buffer on Linux (NUL included). */
+  const SPOOL_TEMP_NAME = 100;
   const PATH_MAX = 1024;
-  const LONGEST_DATA_DIR = PATH_MAX - 1 - '/spool/'.length - SPOOL_NAME;
-  const LONGEST_SPOOL_DIR = PATH_MAX - 1 - '/'.length - SPOOL_NAME;
+  const LONGEST_DATA_DIR = PATH_MAX - 1 - '/spool/'.length - SPOOL_TEMP_NAME;
+  const LONGEST_SPOOL_DIR = PATH_MAX - 1 - '/'.length - SPOOL_TEMP_NAME;
+  /** With spool_dir set the data dir holds only the sidecar's files, the longest its database's name. */
+  const LONGEST_DATA_DIR_SPOOLING_ELSEWHERE = PATH_MAX - 1 - '/prealert.sqlite'.length;
+  /** Room for the rotation's `.1`. */
+  const LONGEST_LOG = PATH_MAX - 1 - '.1'.length;
 
   /** An existing absolute folder exactly `length` bytes long, under the scratch folder. */
   function folderOfLength(length: number): string {
@@ -541,6 +546,40 @@ describe('a data_dir or spool_dir too long to hold its files', () => {
     const kept = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
     expect(kept.output.toString('utf8')).toContain('"spooled":true');
     expect(fs.readdirSync(longest).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
+  });
+
+  it('a data_dir beside a spool_dir needs room for the sidecar files only; spool_dir "" then is refused', async () => {
+    const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(answering);
+    const spoolDir = fs.mkdtempSync(path.join(scratch, 'spool-'));
+    const longest = folderOfLength(LONGEST_DATA_DIR_SPOOLING_ELSEWHERE);
+    fs.writeFileSync(path.join(longest, 'port'), `${answering.port}\n`);
+    setOptions(shim, { spool_dir: spoolDir, data_dir: longest });
+    expect(shim.setOption('data_dir', `${longest}x`)).toBe(RC.option);
+    // Its `spool` would have no room for a spool file: the default spool_dir is refused, the one set kept.
+    expect(shim.setOption('spool_dir', '')).toBe(RC.option);
+    // The port file in the longest data_dir is found: the call reaches the peer it names.
+    expect((await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+    expect(answering.requests).toHaveLength(1);
+    setOptions(shim, { port: await closedPort(), spool_max_bytes: 1_000_000 });
+    const decision = JSON.stringify(request3103(['JR-LONG-0003']));
+    const kept = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
+    expect(kept.output.toString('utf8')).toContain('"spooled":true');
+    expect(fs.readdirSync(spoolDir).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
+  });
+
+  it('a log: the longest taken rotates to <log>.1, one byte more is refused with the one before kept', async () => {
+    const folder = folderOfLength(LONGEST_LOG - '/shim-0.log'.length);
+    const longest = path.join(folder, 'shim-0.log');
+    expect(longest).toHaveLength(LONGEST_LOG);
+    setOptions(shim, { log: longest, log_max_bytes: 4096, port: await closedPort() });
+    expect(shim.setOption('log', `${longest}x`)).toBe(RC.option);
+    for (let i = 0; i < 40; i += 1) {
+      await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
+    }
+    expect(fs.existsSync(`${longest}.1`)).toBe(true);
+    expect(logLines(`${longest}.1`).length).toBeGreaterThan(10);
+    expect(logLines(longest).at(-1)).toMatch(FAILOPEN_LINE);
   });
 
   it('from prealert.ini and PREALERT_DATA_DIR: named in a config_problem line, the data_dir before kept', async () => {

@@ -100,6 +100,7 @@ describe('prealert.dll x64 under wine64', () => {
         'absolute_path_options_taken',
         'relative_path_options_refused',
         'spool_3103_w',
+        'max_path_limits',
       ]) {
         expect(
           lines.some((l) => l.startsWith(`PASS ${check}`)),

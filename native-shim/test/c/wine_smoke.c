@@ -325,6 +325,39 @@ int main(int argc, char **argv) {
   rc = call_w(L"3103", L"{\"data\":{\"warn_type\":\"1\",\"warns\":[]}}", out_w, CAPACITY);
   check(rc == PREALERT_FAILOPEN && wcsstr(out_w, L"\"spooled\":true") != NULL, "spool_3103_w", NULL);
 
+  /* Windows' MAX_PATH: 259 units and the NUL for any file the shim names. Each option is taken at its longest and
+     refused one unit longer: token_file 259; log 257 (its rotation `.1`); spool_dir 158 (`\` and a spool file's
+     temporary name of 100); data_dir 243 beside a spool_dir (`\prealert.sqlite`), 152 when it holds the spool. */
+  static const struct {
+    const char *option;
+    size_t longest;
+  } limits[] = {{"token_file", 259}, {"log", 257}, {"spool_dir", 158}, {"data_dir", 243}};
+  char limit_detail[160] = "";
+  for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); ++i) {
+    char value[300];
+    snprintf(value, sizeof(value), "C:\\%0*d", (int)limits[i].longest - 3, 0);
+    memset(value + 3, 'x', limits[i].longest - 3);
+    int longest_taken = set_option(limits[i].option, value) == PREALERT_OK;
+    strcat(value, "x");
+    int longer_refused = set_option(limits[i].option, value) == PREALERT_E_OPTION;
+    if ((!longest_taken || !longer_refused) && limit_detail[0] == '\0') {
+      snprintf(limit_detail, sizeof(limit_detail), "%s of %u: taken=%d, one more refused=%d", limits[i].option,
+               (unsigned)limits[i].longest, longest_taken, longer_refused);
+    }
+  }
+  /* The spool back in <data dir>\spool: a data_dir of 152 holds it, one of 153 does not. */
+  char data_dir[300];
+  snprintf(data_dir, sizeof(data_dir), "C:\\%0*d", 149, 0);
+  memset(data_dir + 3, 'x', 149);
+  int spool_in_data_dir = set_option("data_dir", data_dir) == PREALERT_OK && set_option("spool_dir", "") == PREALERT_OK;
+  strcat(data_dir, "x");
+  if ((!spool_in_data_dir || set_option("data_dir", data_dir) != PREALERT_E_OPTION) && limit_detail[0] == '\0') {
+    snprintf(limit_detail, sizeof(limit_detail), "data_dir of 152 holding the spool: taken=%d, 153 refused=0",
+             spool_in_data_dir);
+  }
+  set_option("log", "");
+  check(limit_detail[0] == '\0', "max_path_limits", limit_detail[0] ? limit_detail : NULL);
+
   printf(failures == 0 ? "ALL PASS\n" : "SOME FAILED\n");
   return failures == 0 ? 0 : 1;
 }
