@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CheckKind, KnowledgePoint } from '@prealert/core';
 import { daysOverlap, effectiveDays } from './effective-days';
+import { limitKey } from './limit-key';
 import type { ImportIssue } from './published-record';
 
 /**
@@ -39,14 +40,14 @@ export function contradictingLocalLimits(
   for (const kp of points) {
     const rows = local.get(kp);
     if (!rows || !SINGLE_VALUED.has(kp.limit.kind)) continue;
-    const limit = JSON.stringify(kp.limit);
+    const limit = limitKey(kp.limit);
     kp.codes.forEach((code, i) => {
       const row = rows.codeRows[i] ?? rows.codeRows[0] ?? 0;
       const key = `${kp.ruleId}\u0001${kp.limit.kind}\u0001${code}`;
       const before = earlier.get(key) ?? [];
       earlier.set(key, [...before, { kp, file: rows.file, row }]);
       const other = before.find(
-        (o) => JSON.stringify(o.kp.limit) !== limit && daysOverlap(effectiveDays(o.kp), effectiveDays(kp)),
+        (o) => limitKey(o.kp.limit) !== limit && daysOverlap(effectiveDays(o.kp), effectiveDays(kp)),
       );
       if (!other) return;
       issues.push({

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CheckKind, KnowledgePoint } from '@prealert/core';
 import { type DayRange, effectiveDays, outsideCopy, uncoveredDays } from './effective-days';
+import { limitKey } from './limit-key';
 import { type LocalRows, SINGLE_VALUED } from './local-contradictions';
 import type { ImportIssue } from './published-record';
 
@@ -22,15 +23,6 @@ const PER_CODE_KINDS = new Set<CheckKind>([
 /** Codes in one order, for kinds whose list is a set; a pair's order (A then B) is its meaning and stays. */
 const ORDERED_KINDS = new Set<CheckKind>(['time_window']);
 
-/** JSON with keys in one order: a limit read from a local row and one read from NHSA's record compare equal. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
 /** The codes a point checks as one: each code, or the whole list for a pair or an incision group. */
 function unitsOf(kp: KnowledgePoint): string[][] {
   if (PER_CODE_KINDS.has(kp.limit.kind)) return kp.codes.map((c) => [c]);
@@ -38,7 +30,7 @@ function unitsOf(kp: KnowledgePoint): string[][] {
 }
 
 function unitKey(kp: KnowledgePoint, unit: readonly string[]): string {
-  return [kp.ruleId, kp.severity ?? '', canonical(kp.limit), unit.join(',')].join('\u0001');
+  return [kp.ruleId, kp.severity ?? '', limitKey(kp.limit), unit.join(',')].join('\u0001');
 }
 
 /** A point holding a unit (a code, or a pair's whole list), on its days. */

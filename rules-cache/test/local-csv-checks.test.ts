@@ -6,9 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compileLibrary, type LibraryData } from '@prealert/core';
+import { compileLibrary, type KnowledgePoint, type LibraryData, type Limit } from '@prealert/core';
 import {
   buildLibrary,
+  canonicalJson,
   type ImportIssue,
   type ImportResult,
   libraryFromFiles,
@@ -18,6 +19,8 @@ import {
 } from '@prealert/rules-cache';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resultsOf, run } from '../../packages/core/test/support/requests';
+import { contradictingLocalLimits, type LocalRows } from '../src/local-contradictions';
+import { withoutLocalRepeats } from '../src/local-repeats';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-local-csv-checks-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -38,6 +41,8 @@ const ELDECALCITOL = ['XA11CCA351E002010184386', 'XA11CCA351E002010284386'];
 const EPRISTERIDE = 'XG04CBA088A001010101467';
 /** 度他雄胺软胶囊 (限男性, first batch). */
 const DUTASTERIDE = 'XG04CBD247E002010101503';
+/** 度拉糖肽注射液 (batch 5 and the re-issue: 二级, first prescription only). */
+const DULAGLUTIDE = 'XA10BJD332B002010178403';
 
 function csv(name: string, lines: string[]): string {
   const file = path.join(tmp, name);
@@ -151,6 +156,35 @@ describe('contradicting local rows for one code (review F2)', () => {
       `${SEX_DRUG},本院爱普列特片,sex,女,本院规定,${EPRISTERIDE},,`,
     ]);
     expect(localPoints(built([male, later]), later)).toHaveLength(2);
+  });
+
+  it('compares limits whatever their keys’ order, as the repeat check does: one limit is no contradiction', () => {
+    // The hospital's row of 度拉糖肽 (二级, first prescription only, as batch 5 says), and the same limit with its keys
+    // in canonical order, as a bundle line holds it: one limit, which the repeat check already took for a repeat.
+    const row = `药品限医疗机构级别,GZ10000101012000,drug,本院度拉糖肽,min_hospital_level,二级,首次处方时需由二级及以上医疗机构专科医师开具处方。,${DULAGLUTIDE}`;
+    const local = readCsv(`${HEADER}\n${row}\n`, 'local.csv');
+    if (!local.ok) throw new Error(JSON.stringify(local.issues));
+    const result = buildLibrary({
+      meta: { version: 'hosp-2026.11', region: '440000', createdAt: '2026-11-20T08:00:00+08:00' },
+      sources: [local.value],
+      framework: readFramework(),
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const [typed] = result.value.knowledgePoints.filter((kp) => kp.source === 'local.csv');
+    const sorted = JSON.parse(canonicalJson(typed!.limit)) as Limit;
+    expect(Object.keys(sorted)).not.toEqual(Object.keys(typed!.limit));
+    const again: KnowledgePoint = { ...typed!, codes: [...typed!.codes], itemName: '度拉糖肽(本院)', limit: sorted };
+    const points = [typed!, again];
+    const rows = new Map<KnowledgePoint, LocalRows>([
+      [typed!, { file: 'local.csv', codeRows: [2] }],
+      [again, { file: 'local.csv', codeRows: [3] }],
+    ]);
+    // It was refused: 「此行限定 "二级"，该行限定 "二级"，不能同时成立」.
+    expect(contradictingLocalLimits(points, rows)).toEqual([]);
+    expect(withoutLocalRepeats(points, rows)).toEqual([
+      { file: 'local.csv', row: 3, field: 'code', message: expect.stringMatching(/^与 local\.csv:2 重复：/) },
+    ]);
+    expect(points).toEqual([typed]);
   });
 });
 
