@@ -46,24 +46,33 @@ interface LocalHolder extends Holder {
   order: number;
 }
 
-/** The note at a local row that another point already says: NHSA's word first, else the earlier local row. */
+/**
+ * The note at a local row that another point already says: NHSA's word first, then the earlier local row. A row that
+ * repeats both names both: naming the published point alone hid that the hospital's own rows say it twice.
+ */
 function repeatMessage(
   unit: readonly string[],
   published: Holder | undefined,
   earlier: LocalHolder | undefined,
 ): string {
+  const codes = unit.join('、');
+  const placeOf = (other: LocalHolder) => `${path.win32.basename(other.file)}:${other.row}`;
+  const saidThere = (other: LocalHolder) => `（该行【${other.kp.itemName}】${other.kp.limitText}）`;
   if (published) {
     const first = published.kp;
     const where = [first.source, first.batch !== undefined && `第 ${first.batch} 批`].filter(Boolean).join(' ');
-    return (
-      `与国家知识点重复：${where}【${first.itemName}】${first.limitText} 已对编码 ${unit.join('、')} 提醒` +
-      `（${first.id}），本行在其有效期内不再另行提醒，以免同一医嘱提醒两次`
-    );
+    const nhsa = `与国家知识点重复：${where}【${first.itemName}】${first.limitText} 已对编码 ${codes} 提醒（${first.id}）`;
+    if (earlier)
+      return (
+        `${nhsa}；也与 ${placeOf(earlier)} 重复${saidThere(earlier)}，` +
+        '本行在二者有效期内不再另行提醒，以免同一医嘱提醒两次'
+      );
+    return `${nhsa}，本行在其有效期内不再另行提醒，以免同一医嘱提醒两次`;
   }
   const other = earlier!;
   return (
-    `与 ${path.win32.basename(other.file)}:${other.row} 重复：同一规则、同一限定、同一编码 ${unit.join('、')}` +
-    `（该行【${other.kp.itemName}】${other.kp.limitText}），本行在该行有效期内不再另行提醒，以免同一医嘱提醒两次`
+    `与 ${placeOf(other)} 重复：同一规则、同一限定、同一编码 ${codes}${saidThere(other)}，` +
+    '本行在该行有效期内不再另行提醒，以免同一医嘱提醒两次'
   );
 }
 
@@ -77,7 +86,8 @@ function repeatMessage(
  *
  * Two local rows that say the same (one drug typed by two people as 度他雄胺软胶囊 and 度他雄胺软胶囊(安福达), or
  * in two files) are a repeat too: item name and basis are no part of what the doctor is warned of. The first in file
- * and row order keeps the code; the later gives it up the same way, its note naming the file and row it repeats.
+ * and row order keeps the code; the later gives it up the same way, its note naming the file and row it repeats (and
+ * the published point as well, when it repeats one too).
  * Limits are compared whole, so kinds where one code rightly holds several limits (ceilings, indication mappings)
  * repeat only when the limit is the same, like the contradictions of single-valued kinds (local-contradictions.ts).
  */

@@ -493,6 +493,38 @@ describe('local rows repeating each other', () => {
     ]);
   });
 
+  it('a row repeating a published point and an earlier row names both', () => {
+    // 度他雄胺软胶囊 限男性 is in the first batch; two people of the hospital typed it again, in two files.
+    const first = csv('repeat-both-first.csv', [HEADER, `${SEX_DRUG},本院度他雄胺,sex,男,本院规定,${DUTASTERIDE}`]);
+    const second = csv('repeat-both-second.csv', [
+      HEADER,
+      `${SEX_DRUG},度他雄胺(院内),sex,男,泌尿科补录,${DUTASTERIDE}`,
+    ]);
+    const result = build([first, second]);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(sexWarnings(result.value, DUTASTERIDE, '2').map((w) => w.kp_id)).toEqual(['kp-ac0c5690f274bb8f']);
+    const nhsa =
+      `与国家知识点重复：first_batch_knowledge_points.json 第 1 批【度他雄胺软胶囊】男 已对编码 ${DUTASTERIDE} 提醒` +
+      '（kp-ac0c5690f274bb8f）';
+    expect(result.notes?.filter((n) => n.file === first || n.file === second)).toEqual([
+      {
+        file: first,
+        row: 2,
+        field: 'code',
+        message: `${nhsa}，本行在其有效期内不再另行提醒，以免同一医嘱提醒两次`,
+      },
+      {
+        file: second,
+        row: 2,
+        field: 'code',
+        // It named the published point alone, and the hospital never heard that its own files say it twice.
+        message:
+          `${nhsa}；也与 repeat-both-first.csv:2 重复（该行【本院度他雄胺】男），` +
+          '本行在二者有效期内不再另行提醒，以免同一医嘱提醒两次',
+      },
+    ]);
+  });
+
   it('a limit over a whole code list (pay days of two packs added up) is repeated only by the same list', () => {
     // 14 days of the drug alone, and 14 days of its two packs together: 8 days of each pack breaks only the second.
     const payDays = (name: string, code: string) =>
