@@ -1,3 +1,4 @@
+import { editDistance } from './edit-distance';
 import type { ImportIssue } from './published-record';
 
 /** Columns of the local-additions CSV: one row per national code; rows of one point share every other column. */
@@ -37,22 +38,6 @@ export function columnName(cell: string): string {
   return cell.normalize('NFKC').trim().toLowerCase();
 }
 
-/** Edits (insert, delete, change, swap of neighbours) from `a` to `b`: `efective_to`, `limit_valu`, `cdoe`. */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const change = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + change);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = best;
-    }
-  return d[a.length]![b.length]!;
-}
-
 /**
  * The known column a header name is a slip of, or undefined: only a column the header lacks (what the slip cost). Two edits for the long names; one for `code` and
  * `basis`, whose two-edit neighbours are ordinary words (`cost`, `role`) more often than slips.
@@ -63,7 +48,7 @@ export function nearColumn(name: string, header: readonly string[]): string | un
   for (const column of CSV_COLUMNS) {
     // A column the header has is no slip: `yb_code` beside gz_code is the hospital's own (医保编码), noted and left.
     if (header.includes(column)) continue;
-    const distance = editDistance(name, column);
+    const distance = editDistance(name, column, 'one edit');
     const allowed = column.length <= 5 ? 1 : 2;
     if (distance <= allowed && (best === undefined || distance < best.distance)) best = { column, distance };
   }

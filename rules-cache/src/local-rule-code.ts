@@ -1,16 +1,5 @@
+import { editDistance } from './edit-distance';
 import { type FrameworkRule, LOCAL_RULE_IDS } from './rule-catalogue';
-
-/** Edit distance of two short codes (a digit typed wrong, dropped or doubled). */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++)
-      next[j] = Math.min(prev[j]! + 1, next[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = next;
-  }
-  return prev[b.length]!;
-}
 
 /**
  * Why a local row's `gz_code` cannot stand for its `rule_name`, or undefined when it can. A code outside the 79 rules
@@ -38,7 +27,7 @@ export function localRuleCodeProblem(
     : ruleName in LOCAL_RULE_IDS
       ? `「${ruleName}」在规则框架中没有编码，gz_code 请留空`
       : `最接近的框架编码：${[...framework.values()]
-          .map((r) => ({ r, d: distance(gzCode, r.code) }))
+          .map((r) => ({ r, d: editDistance(gzCode, r.code, 'two edits') }))
           .sort((a, b) => a.d - b.d)
           .slice(0, 3)
           .map(({ r }) => `${r.code}（${r.name}）`)
