@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAutostart } from './commands/autostart';
 import { registerServe } from './commands/serve';
 import { registerStats } from './commands/stats';
 import { SOFTWARE_BUILD } from './software-version';
@@ -21,6 +22,7 @@ const program = new Command('prealert')
 registerServe(program);
 registerStats(program);
 registerSyncCommands(program);
+registerAutostart(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // A clear one-line message for operators (bad config, bad dates); no stack trace.

@@ -53,7 +53,7 @@ export function writeDurably(file: string, bytes: Uint8Array | string): void {
  * process — the native shim reading the port file, a second sidecar reading who holds the data dir — never sees half
  * of it. Atomic, not flushed: these files are written anew at every start, so a power cut costs nothing that matters.
  */
-export function replaceFile(file: string, text: string, mode = 0o600): void {
+export function replaceFile(file: string, text: string | Uint8Array, mode = 0o600): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(temp, text, { mode });

@@ -1,0 +1,171 @@
+/**
+ * `prealert autostart` on a Linux desktop: the built CLI as a child process with a home of its own writes the XDG
+ * autostart file, whose Exec line, read back by the Desktop Entry rules, starts a real sidecar that answers
+ * /healthz; status tells current from stale and exits 0 / 1; remove takes only its own file.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { desktopEntryCommand, execValue, parseExecValue } from '../src/autostart/desktop-entry';
+import { assertBuilt, CLI } from './helpers/spawn-sidecar';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-autostart-'));
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of started) child.kill('SIGKILL');
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+/** The built CLI in `cwd`, with only these home variables (XDG_CONFIG_HOME unset unless given). */
+function prealert(args: string[], env: { HOME: string; XDG_CONFIG_HOME?: string }, cwd: string = work) {
+  assertBuilt();
+  const base: NodeJS.ProcessEnv = { ...process.env, PREALERT_LOG_LEVEL: 'error' };
+  delete base.XDG_CONFIG_HOME;
+  const result = spawnSync(process.execPath, [CLI, 'autostart', ...args], {
+    env: { ...base, ...env },
+    cwd,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function portFileOf(dataDir: string, child: ChildProcess, output: () => string): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`sidecar exited with ${child.exitCode}: ${output()}`);
+    if (Date.now() > deadline) throw new Error(`no port file within 30 s: ${output()}`);
+    try {
+      const port = Number(fs.readFileSync(path.join(dataDir, 'port'), 'utf8').split('\n')[0]);
+      if (port > 0) return port;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe.skipIf(process.platform === 'win32')('prealert autostart on an XDG desktop', () => {
+  it('installs an entry whose Exec line starts this build serving the data dir given, then status, stale, remove', async () => {
+    const home = path.join(work, 'home 张医生');
+    fs.mkdirSync(home);
+    const file = path.join(home, '.config', 'autostart', 'prealert.desktop');
+    const env = { HOME: home };
+
+    const before = prealert(['status'], env);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toBe(`not installed: ${file} does not exist; run prealert autostart install\n`);
+
+    // Relative, as IT types it from the unpacked folder: made absolute against it.
+    const installed = prealert(['install', '--data-dir', '数据 目录 100%', '--port', '0'], env);
+    expect(installed.stderr).toBe('');
+    expect(installed.code).toBe(0);
+    expect(installed.stdout).toBe(`installed: ${file} starts prealert serve at the next logon\n`);
+    const dataDir = path.join(work, '数据 目录 100%');
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toContain(`\nExec=${process.execPath} ${CLI} serve --data-dir "${dataDir}%" --port 0\n`);
+    const argv = desktopEntryCommand(text);
+    expect(argv).toEqual([process.execPath, CLI, 'serve', '--data-dir', dataDir, '--port', '0']);
+
+    // As the desktop starts it: from another folder, with the file's command line alone.
+    const [program, ...args] = argv as [string, ...string[]];
+    const child = spawn(program, args, {
+      cwd: os.tmpdir(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOME: home },
+    });
+    started.push(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    try {
+      const port = await portFileOf(dataDir, child, () => output);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+
+    const current = prealert(['status'], env);
+    expect(current.code).toBe(0);
+    expect(current.stdout).toMatch(/^installed and current: .*prealert\.desktop starts serve --data-dir /);
+
+    // A tree moved or upgraded in another folder leaves an entry naming the old cli.js.
+    const moved = '/opt/prealert-old/sidecar/dist/cli.js';
+    fs.writeFileSync(file, text.replace(`${CLI} serve`, `${moved} serve`));
+    const stale = prealert(['status'], env);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toBe(
+      `stale: ${file} starts ${process.execPath} ${moved}, which no longer exists (${moved}), not this build (${process.execPath} ${CLI}): run prealert autostart install again\n`,
+    );
+    expect(prealert(['install', '--data-dir', dataDir], env).code).toBe(0);
+    expect(prealert(['status'], env).code).toBe(0);
+
+    // Another program's entry beside ours stays.
+    const other = path.join(home, '.config', 'autostart', 'other.desktop');
+    fs.writeFileSync(other, '[Desktop Entry]\nType=Application\nExec=true\n');
+    const removed = prealert(['remove'], env);
+    expect(removed).toMatchObject({ code: 0, stdout: `removed: ${file}\n` });
+    expect(fs.existsSync(file)).toBe(false);
+    expect(fs.existsSync(other)).toBe(true);
+    expect(prealert(['remove'], env)).toMatchObject({ code: 0, stdout: `not installed: ${file} does not exist\n` });
+    expect(prealert(['status'], env).code).toBe(1);
+    // Eleven CLI starts and a sidecar's: the default 30 s is close on a busy machine.
+  }, 120_000);
+
+  it('writes into an absolute XDG_CONFIG_HOME, ignores a relative one, and prints instead of writing with --print', () => {
+    const home = path.join(work, 'home-xdg');
+    const config = path.join(work, 'xdg config');
+    fs.mkdirSync(home);
+    const printed = prealert(['install', '--print', '--port', '17400', '--host', '127.0.0.1'], {
+      HOME: home,
+      XDG_CONFIG_HOME: config,
+    });
+    const file = path.join(config, 'autostart', 'prealert.desktop');
+    expect(printed.code).toBe(0);
+    expect(printed.stdout.split('\n')[0]).toBe(`# ${file}`);
+    expect(printed.stdout).toContain(`\nExec=${process.execPath} ${CLI} serve --port 17400 --host 127.0.0.1\n`);
+    expect(fs.existsSync(file)).toBe(false);
+
+    expect(prealert(['install'], { HOME: home, XDG_CONFIG_HOME: 'relative' }).code).toBe(0);
+    expect(fs.existsSync(path.join(home, '.config', 'autostart', 'prealert.desktop'))).toBe(true);
+    expect(fs.existsSync(path.join(work, 'relative'))).toBe(false);
+  });
+
+  it('refuses a bad --port in one line naming the option, writing nothing', () => {
+    const home = path.join(work, 'home-bad');
+    fs.mkdirSync(home);
+    const result = prealert(['install', '--port', '99999'], { HOME: home });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('prealert: --port must be an integer from 0 to 65535 (got "99999")\n');
+    expect(fs.existsSync(path.join(home, '.config'))).toBe(false);
+  });
+});
+
+describe('the Exec key, written and read by the Desktop Entry rules', () => {
+  it('quotes reserved characters, escapes " ` $ \\ in quotes, doubles % and then every backslash', () => {
+    expect(execValue(['/opt/a b/node', '/x/cli.js', 'serve'])).toBe('"/opt/a b/node" /x/cli.js serve');
+    // The spec's own example: a literal backslash in a quoted argument is four in the file, a $ is \\$.
+    expect(execValue(['/d/a "b" $HOME `x` \\y 100%'])).toBe('"/d/a \\\\"b\\\\" \\\\$HOME \\\\`x\\\\` \\\\\\\\y 100%%"');
+    expect(execValue(['/数据/目录'])).toBe('/数据/目录');
+    expect(execValue([''])).toBe('""');
+  });
+
+  it('reads back what it writes', () => {
+    const argv = ['/opt/a b/node', '/d/a "b" $HOME `x` \\y 100% ~ #;&|<>*?()\'', '', '中文 路径', '%'];
+    expect(parseExecValue(execValue(argv))).toEqual(argv);
+  });
+
+  it('refuses a control character in an argument, naming it', () => {
+    expect(() => execValue(['/a\nb'])).toThrow(
+      'cannot write "/a\\nb" into a .desktop Exec line: it holds a control character',
+    );
+  });
+});

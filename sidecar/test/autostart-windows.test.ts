@@ -1,0 +1,66 @@
+/**
+ * The Windows branch of `prealert autostart`, built with path.win32 on any OS: where the launcher goes, its exact
+ * bytes (UTF-16LE with a BOM, VBScript and command-line quoting) for paths with spaces and Chinese, and status
+ * reading a launcher back.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { autostartBytes, autostartFile, autostartState, type StartCommand } from '../src/autostart/autostart-entry';
+import { launcherCommand, splitWindowsCommandLine, windowsCommandLine } from '../src/autostart/windows-launcher';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-autostart-win-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const command: StartCommand = {
+  node: 'C:\\Program Files\\nodejs\\node.exe',
+  cli: 'D:\\软件 安装\\prealert\\sidecar\\dist\\cli.js',
+  // A trailing backslash before the closing quote is where naive quoting breaks.
+  serveArgs: ['--data-dir', 'D:\\医保 数据\\', '--port', '0'],
+};
+
+describe('prealert autostart on Windows', () => {
+  it("puts the launcher in the account's Startup folder, and names APPDATA when it cannot", () => {
+    expect(autostartFile('win32', { APPDATA: 'C:\\Users\\张 医生\\AppData\\Roaming' })).toBe(
+      'C:\\Users\\张 医生\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Startup\\prealert.vbs',
+    );
+    expect(() => autostartFile('win32', {})).toThrow(/^cannot find the Startup folder: APPDATA is not set;/);
+    expect(() => autostartFile('win32', { APPDATA: 'AppData' })).toThrow(
+      /^cannot find the Startup folder: APPDATA is not absolute \(AppData\);/,
+    );
+  });
+
+  it('writes UTF-16LE with a BOM, running node hidden and without waiting, quoted for VBScript and CommandLineToArgvW', () => {
+    const bytes = autostartBytes('win32', command);
+    expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+    const text = bytes.subarray(2).toString('utf16le');
+    expect(text.split('\r\n')[1]).toBe(
+      'CreateObject("WScript.Shell").Run """C:\\Program Files\\nodejs\\node.exe"" ""D:\\软件 安装\\prealert\\sidecar\\dist\\cli.js"" serve --data-dir ""D:\\医保 数据\\\\"" --port 0", 0, False',
+    );
+    expect(text.endsWith('\r\n')).toBe(true);
+    expect(launcherCommand(bytes)).toEqual([command.node, command.cli, 'serve', ...command.serveArgs]);
+  });
+
+  it('quotes as CommandLineToArgvW reads back, and refuses what WScript would expand', () => {
+    const argv = ['C:\\a b\\n.exe', 'x"y', 'c:\\tail\\\\', '', 'plain', 'a\\\\"b', '中 文'];
+    expect(splitWindowsCommandLine(windowsCommandLine(argv))).toEqual(argv);
+    expect(() => windowsCommandLine(['C:\\%USERNAME%\\d'])).toThrow(/WScript would expand its %…% as a variable/);
+  });
+
+  it('status: current for this build, stale for a launcher naming another tree, absent without one', () => {
+    const file = path.join(work, 'prealert.vbs');
+    expect(autostartState('win32', file, command).state).toBe('absent');
+    fs.writeFileSync(file, autostartBytes('win32', command));
+    expect(autostartState('win32', file, command).state).toBe('current');
+    // Windows paths name the same file in any case.
+    expect(autostartState('win32', file, { ...command, cli: command.cli.toUpperCase() }).state).toBe('current');
+    const upgraded = { ...command, cli: 'E:\\prealert 2\\sidecar\\dist\\cli.js' };
+    expect(autostartState('win32', file, upgraded)).toMatchObject({
+      state: 'stale',
+      argv: [command.node, command.cli, 'serve', ...command.serveArgs],
+    });
+    fs.writeFileSync(file, 'MsgBox "hello"\r\n');
+    expect(autostartState('win32', file, command).state).toBe('unreadable');
+  });
+});
