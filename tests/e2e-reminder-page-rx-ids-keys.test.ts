@@ -44,21 +44,38 @@ const focused = (page: Page) =>
     return { card: active?.closest('li.card')?.querySelector('.rule')?.textContent ?? null };
   });
 
+/** The reminder page of a 30-day 奥扎格雷 stay (one grouped entry with its box) and a 度他雄胺 line; the paid-days warning's index. */
+async function openStay(page: Page, task: string): Promise<{ rules: string[]; paid: number }> {
+  await openEmbed(page, stack.demo.url);
+  await analyse(
+    page,
+    wardRequest(stay, task, [
+      ...Array.from({ length: 30 }, (_, day) => ({ rxId: `YZ2026${ENCOUNTER}-${pad(day + 1)}`, item: OZAGREL, day })),
+      { rxId: 'DU-1', item: DUTASTERIDE, day: 29 },
+    ]),
+  );
+  await page.goto(`${stack.sidecar.url}/ui/reminder/${task}`);
+  await page.locator('prealert-reminder li.card').nth(2).waitFor();
+  const rules = await page.locator('prealert-reminder li.card .rule').allTextContents();
+  return { rules, paid: rules.indexOf('药品限支付疗程') };
+}
+
+/** What has focus in the panel, in words: a button or form control of a warning by its text, else as `focused`. */
+const focusedControl = (page: Page) =>
+  page.evaluate(() => {
+    const active = document.querySelector('prealert-reminder')!.shadowRoot!.activeElement as HTMLElement | null;
+    if (!active) return null;
+    if (active instanceof HTMLInputElement) return `${active.type} ${active.closest('form') ? 'in form' : ''}`.trim();
+    if (active instanceof HTMLButtonElement) return `button ${active.className}`;
+    if (active.classList.contains('line-rx-ids')) return 'box';
+    if (active.matches('li.card')) return `card ${active.querySelector('.rule')?.textContent ?? ''}`;
+    return active.tagName;
+  });
+
 describe("the rx_id box of a grouped entry on the sidecar's reminder page", () => {
   it('is reached by Tab from its warning and scrolled by ↓ and PageDown, one Tab stop for all its rx_ids', async () => {
     const page = await stack.context.newPage();
-    await openEmbed(page, stack.demo.url);
-    await analyse(
-      page,
-      wardRequest(stay, TASK, [
-        ...Array.from({ length: 30 }, (_, day) => ({ rxId: `YZ2026${ENCOUNTER}-${pad(day + 1)}`, item: OZAGREL, day })),
-        { rxId: 'DU-1', item: DUTASTERIDE, day: 29 },
-      ]),
-    );
-    await page.goto(`${stack.sidecar.url}/ui/reminder/${TASK}`);
-    await page.locator('prealert-reminder li.card').nth(2).waitFor();
-    const rules = await page.locator('prealert-reminder li.card .rule').allTextContents();
-    const paid = rules.indexOf('药品限支付疗程');
+    const { rules, paid } = await openStay(page, TASK);
     expect(paid).toBeGreaterThanOrEqual(0);
     // No rx_id of the box is a Tab stop of the page's own order: the box is reached from its warning only.
     expect(
@@ -107,6 +124,53 @@ describe("the rx_id box of a grouped entry on the sidecar's reminder page", () =
     } else expect(await focused(page)).toEqual({ card: null });
     await page.keyboard.press('Shift+Tab');
     expect(await focused(page)).toEqual({ card: '药品限支付疗程' });
+    await page.close();
+  }, 90_000);
+
+  it("keeps the visual order with its warning's buttons and reason form; Home/End scroll it; the hints say so", async () => {
+    const page = await stack.context.newPage();
+    const { paid } = await openStay(page, `${TASK}-ORDER`);
+    expect(paid).toBeGreaterThanOrEqual(0);
+    // The arrows scroll a box only where one is shown, and the hints say so there (next to what they do elsewhere).
+    expect(await page.locator('prealert-reminder .hints').textContent()).toContain(
+      'Tab/↑↓ 切换 · 医嘱号框内 ↑↓ 滚动 · ',
+    );
+    const card = page.locator('prealert-reminder li.card').nth(paid);
+
+    // A button reached with → is part of its warning's Tab stop: Tab goes on to the box, as from the warning.
+    await card.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await focusedControl(page)).toBe('button modify');
+    await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toBe('box');
+
+    // Home/End scroll the box to its ends, as ↑↓ and PageUp/PageDown scroll it: focus stays in the box.
+    await page.keyboard.press('End');
+    const end = await focused(page);
+    expect(end.box?.scrollTop).toBeGreaterThan(15);
+    await page.keyboard.press('Home');
+    expect((await focused(page)).box?.scrollTop).toBe(0);
+
+    // With the reason form open: the box sits between the warning and the form, so Shift+Tab out of the form's
+    // first control (the quick reasons) comes back to the box, Tab from the box goes on into the form, and Tab from
+    // a button (→) goes to the box first.
+    await card.focus();
+    await page.keyboard.press('c');
+    expect(await focusedControl(page)).toBe('radio in form');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focusedControl(page)).toBe('box');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focusedControl(page)).toBe('card 药品限支付疗程');
+    await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toBe('box');
+    await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toBe('radio in form');
+    await card.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect(await focusedControl(page)).toBe('button continue');
+    await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toBe('box');
     await page.close();
   }, 90_000);
 });

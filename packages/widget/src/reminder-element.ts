@@ -581,7 +581,11 @@ export class PrealertReminderElement extends ElementBase {
   private renderHints(confirmAllOffered: boolean): void {
     const hotkey = this.hotkey ? `${this.hotkey} 进入提醒 · ` : '';
     const confirmAll = confirmAllOffered ? ' · A 全部确认仅需确认的' : '';
-    const text = `${hotkey}Tab/↑↓ 切换 · ←→ 按钮 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认${confirmAll} · Esc 取消`;
+    // In an rx_id box the arrows scroll it rather than move on: said only where a box is shown, as A above.
+    const boxScroll = this.results.some((r) => (this.cards.get(r.jr_id)?.rxIdBoxes().length ?? 0) > 0)
+      ? ' · 医嘱号框内 ↑↓ 滚动'
+      : '';
+    const text = `${hotkey}Tab/↑↓ 切换${boxScroll} · ←→ 按钮 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认${confirmAll} · Esc 取消`;
     if (this.hints.textContent !== text) this.hints.textContent = text;
     // Nothing to act on (暂不可用, no warnings): keys that do nothing are not offered.
     this.hints.hidden = this.results.length === 0;
@@ -778,6 +782,14 @@ export class PrealertReminderElement extends ElementBase {
       if (this.handFocusBack()) event.preventDefault();
       return;
     }
+    const boxes = card.rxIdBoxes();
+    const lastBox = boxes[boxes.length - 1];
+    if (event.key === 'Tab' && event.shiftKey && lastBox && card.formOpen && card.startsForm(target)) {
+      // The boxes (tabindex -1) are not in the browser's order: back out of the form it would skip them to the warning.
+      event.preventDefault();
+      lastBox.focus();
+      return;
+    }
     if (inText) return;
     // A key held down repeats: one press is one decision. Arrows and Tab may repeat to move along.
     if (event.repeat && /^([1-9mMcCaA]|Enter)$/.test(event.key)) {
@@ -808,7 +820,6 @@ export class PrealertReminderElement extends ElementBase {
       this.focusCard(next.jrId);
       return;
     }
-    const boxes = card.rxIdBoxes();
     if (boxes.includes(target as HTMLElement) && scrollBoxByKey(target as HTMLElement, event.key)) {
       event.preventDefault();
       return;
@@ -818,8 +829,11 @@ export class PrealertReminderElement extends ElementBase {
         // One Tab stop per warning: the buttons are reached with ←/→ or their shortcut keys. Its rx_id boxes (the
         // reminder page's grouped entries) and an open reason form come next in the Tab order (backwards, before
         // the warning after it); past the first or last warning, Tab leaves the panel.
+        // A button reached with ←/→ is part of its warning's Tab stop: Tab goes on from it as from the warning.
+        const buttons: HTMLElement[] = card.buttonsInReach();
+        const from = buttons.includes(target as HTMLElement) ? card.root : (target as HTMLElement);
         const within = [card.root, ...boxes];
-        const at = within.indexOf(target as HTMLElement);
+        const at = within.indexOf(from);
         const step = event.shiftKey ? -1 : 1;
         const inCard = at >= 0 ? within[at + step] : undefined;
         if (inCard) {

@@ -214,6 +214,14 @@ export class WarningCard {
     return [...this.rxIds.children].filter((child): child is HTMLElement => child instanceof HTMLElement);
   }
 
+  /**
+   * Whether Shift+Tab from `target` leaves the open form backwards: the form starts with the quick reasons (there are
+   * always some: the element falls back to its defaults), one Tab stop as a radio group, so from any of them.
+   */
+  startsForm(target: Element): boolean {
+    return this.picks.contains(target);
+  }
+
   /** The buttons ←/→ move between: 返回修改 / 继续执行 while unanswered, 更改 once answered. */
   buttonsInReach(): HTMLButtonElement[] {
     const decided = this.root.classList.contains('decided');
