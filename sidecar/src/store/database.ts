@@ -5,6 +5,7 @@ import { diskProblem } from '../disk-space';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, restrictToOwner } from '../owner-only';
 import { type PrunedSchemaBackups, pruneSchemaBackups } from './schema-backups';
 import { registerIdNumberMasking } from './stored-id-numbers';
+import { registerStaffCodeTrimming } from './stored-staff-codes';
 
 export type Db = Database.Database;
 
@@ -238,6 +239,43 @@ export const MIGRATIONS: readonly string[] = [
   -- page then names no days) and for one whose lines have no readable date.
   ALTER TABLE tasks ADD COLUMN line_dates TEXT;
   `,
+  `
+  -- Department and doctor codes as they are stored since (staff-fields.ts recordedStaffCode): trimmed. Builds before
+  -- stored the spaces of a fixed-width HIS column (' A03 ', 'D001 '), so those rows matched no dept=/doctor= filter
+  -- (trimmed, stats-query.ts) and were a department or doctor of their own beside the unpadded code. trimmed_staff_code
+  -- and encounters_with_trimmed_codes are the arrival code (stored-staff-codes.ts), registered by migrate; only rows
+  -- that change are written, so running it again changes nothing. A keyed pseudonym (~…) has no spaces to trim. The
+  -- outbox is not rewritten: what is queued for the platform is sent as it was queued.
+  UPDATE reminders SET dept_code = trimmed_staff_code(dept_code), doctor_code = trimmed_staff_code(doctor_code)
+    WHERE trimmed_staff_code(dept_code) IS NOT dept_code OR trimmed_staff_code(doctor_code) IS NOT doctor_code;
+  UPDATE tasks SET encounters = encounters_with_trimmed_codes(encounters)
+    WHERE encounters_with_trimmed_codes(encounters) IS NOT encounters;
+  -- A 3103's opter has been trimmed since decider_code exists; trimmed here all the same, so that no code column is
+  -- left that the figures by doctor could find padded.
+  UPDATE dispositions SET decider_code = trimmed_staff_code(decider_code)
+    WHERE trimmed_staff_code(decider_code) IS NOT decider_code;
+  -- A pruned day's figures are keyed by their codes: a padded row is added to the row of its trimmed codes (made when
+  -- there is none), as foldIntoPrunedFigures adds reminders folded later, then removed. SQLite reads the rows to add
+  -- before it inserts any (the SELECT is on the table inserted into).
+  INSERT INTO pruned_figures (day, rule_id, dept_code, doctor_code, rule_name, dept_name, doctor_name,
+      reminders, reminder_amount, complied, complied_amount, continued, pending)
+    SELECT day, rule_id, trimmed_staff_code(dept_code), trimmed_staff_code(doctor_code), rule_name, dept_name,
+      doctor_name, reminders, reminder_amount, complied, complied_amount, continued, pending
+    FROM pruned_figures
+    WHERE trimmed_staff_code(dept_code) IS NOT dept_code OR trimmed_staff_code(doctor_code) IS NOT doctor_code
+    ON CONFLICT (day, rule_id, dept_code, doctor_code) DO UPDATE SET
+      rule_name = MAX(rule_name, excluded.rule_name),
+      dept_name = MAX(dept_name, excluded.dept_name),
+      doctor_name = MAX(doctor_name, excluded.doctor_name),
+      reminders = reminders + excluded.reminders,
+      reminder_amount = reminder_amount + excluded.reminder_amount,
+      complied = complied + excluded.complied,
+      complied_amount = complied_amount + excluded.complied_amount,
+      continued = continued + excluded.continued,
+      pending = pending + excluded.pending;
+  DELETE FROM pruned_figures
+    WHERE trimmed_staff_code(dept_code) IS NOT dept_code OR trimmed_staff_code(doctor_code) IS NOT doctor_code;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -327,13 +365,14 @@ function migrate(db: Db, file: string, options: OpenOptions): void {
   // Schema 0 is a file just created: nothing in it to keep.
   const backup = version > 0 ? backUpBeforeMigrating(db, file, version) : undefined;
   registerIdNumberMasking(db);
+  registerStaffCodeTrimming(db);
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }
-  // A migration that rewrote rows (masking ID numbers) leaves the old page images in the file until a checkpoint
+  // A migration that rewrote rows (masking ID numbers, trimming codes) leaves the old page images in the file until a checkpoint
   // writes the new ones over them; that is now, not whenever the WAL next fills.
   db.pragma('wal_checkpoint(TRUNCATE)');
   if (backup !== undefined) options.migrated?.(version, SCHEMA_VERSION, backup, pruneOlderBackups(file, backup));

@@ -20,15 +20,23 @@ export function recordedCode(code: string, patientNames: readonly string[], key:
 }
 
 /**
+ * The spaces a fixed-width HIS column pads a department or doctor code with, taken off: what recordedStaffCode stores,
+ * and what schema migration 16 (stored-staff-codes.ts) makes of the codes stored before, so both are one code.
+ */
+export function staffCodeAsStored(code: string): string {
+  return code.trim();
+}
+
+/**
  * A reminder's department or doctor code (drord_dept_codg, else the encounter's adm_dept_codg/dscg_dept_codg;
  * drord_dr_codg, else dr_codg) as stored: trimmed, as decidingOperator trims a 3103's opter, so that `D001 ` or
  * ` A03 ` from a fixed-width HIS column and `D001`/`A03` sent by another module are one doctor or department in the
- * figures. Rows stored before keep the code as it came.
+ * figures. Rows stored before were trimmed by schema migration 16.
  */
 export function recordedStaffCode(
   code: string,
   patientNames: readonly string[],
   key: (code: string) => string,
 ): string {
-  return recordedCode(code.trim(), patientNames, key);
+  return recordedCode(staffCodeAsStored(code), patientNames, key);
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE_NAME, MIGRATIONS } from '../../src/store/database';
 import { registerIdNumberMasking } from '../../src/store/stored-id-numbers';
+import { registerStaffCodeTrimming } from '../../src/store/stored-staff-codes';
 
 /**
  * The records database in `dataDir` as schema `version` left it (its first `version` migrations), for migration
@@ -15,8 +16,10 @@ export function oldSchemaDatabase(
 ): Database.Database {
   const db = new Database(path.join(dataDir, DATABASE_FILE_NAME));
   if (options.wal) db.pragma('journal_mode = WAL');
-  // The masking migration (schema 7) calls the SQL functions the sidecar registers before migrating.
+  // The masking (schema 7) and code trimming (schema 16) migrations call the SQL functions the sidecar registers
+  // before migrating.
   registerIdNumberMasking(db);
+  registerStaffCodeTrimming(db);
   for (const migration of MIGRATIONS.slice(0, version)) db.exec(migration);
   db.pragma(`user_version = ${version}`);
   return db;
