@@ -3,12 +3,16 @@ import { CHECK_KINDS } from '@prealert/core';
 import { readStatedAge } from './age-bounds';
 import { readFirstLine } from './first-line-classes';
 import { quietIndication } from './indication-diagnoses';
+import { limitFiguresProblem, quotedCell } from './limit-figures';
 
 /** `note`: read, but the record contradicts itself; the importer reports it without refusing the record. */
-/** `field`: the column at fault, `limit_type` when the type itself is not one a point can have (else `limit_value`). */
+/**
+ * `field`: the column at fault, `limit_type` when the type itself is not one a point can have, `basis` when a figure
+ * read from the basis is unusable (else `limit_value`).
+ */
 export type ParsedLimits =
   | { ok: true; kind: CheckKind; limits: Limit[]; note?: string }
-  | { ok: false; error: string; field?: 'limit_type' };
+  | { ok: false; error: string; field?: 'limit_type' | 'basis' };
 
 const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
 
@@ -99,11 +103,25 @@ function codeList(text: string): string[] {
 
 /**
  * Reads a published (limit_type, limit_value, basis) into typed limits. One published point may become several
- * limits: "总时间不超过90天，评定间隔时间不短于14天" is a pay-days limit and a 1-per-14-days limit.
+ * limits: "总时间不超过90天，评定间隔时间不短于14天" is a pay-days limit and a 1-per-14-days limit. A figure that is not
+ * finite or past any real limit (limit-figures.ts) refuses the record, naming the column it came from.
  */
 export function parseLimit(limitType: string, limitValue: unknown, basis: string): ParsedLimits {
+  const parsed = readLimit(limitType, limitValue, basis);
+  if (!parsed.ok) return parsed;
+  const problem = limitFiguresProblem(parsed.limits);
+  if (problem === undefined) return parsed;
   const value = limitValue === null || limitValue === undefined ? '' : String(limitValue).trim();
-  const fail = (why: string): ParsedLimits => ({ ok: false, error: `limit_value ${JSON.stringify(value)}: ${why}` });
+  // Ages and pay days may be read from the basis too: where the limit_value alone reads well, the basis is at fault.
+  const alone = readLimit(limitType, limitValue, '');
+  if (alone.ok && limitFiguresProblem(alone.limits) === undefined)
+    return { ok: false, error: `basis ${quotedCell(basis)}: ${problem}`, field: 'basis' };
+  return { ok: false, error: `limit_value ${quotedCell(value)}: ${problem}` };
+}
+
+function readLimit(limitType: string, limitValue: unknown, basis: string): ParsedLimits {
+  const value = limitValue === null || limitValue === undefined ? '' : String(limitValue).trim();
+  const fail = (why: string): ParsedLimits => ({ ok: false, error: `limit_value ${quotedCell(value)}: ${why}` });
   const one = (kind: CheckKind, limit: Limit): ParsedLimits => ({ ok: true, kind, limits: [limit] });
   switch (limitType) {
     case 'sex':
