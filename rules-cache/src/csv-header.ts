@@ -17,7 +17,8 @@ export const CSV_COLUMNS = [
 export const REQUIRED_COLUMNS = ['rule_name', 'item_name', 'limit_type', 'code'] as const;
 
 /**
- * Names Excel users give a column of their own remarks. `note` is one edit from `code`: without this list a notes
+ * Names Excel users give a column of their own remarks, never taken for a slip of a form column. `note` is two edits
+ * from `code`, one past the one edit `code` is allowed; were that allowance raised to the long names' two, a notes
  * column would be taken for a misspelt code column and refuse the file.
  */
 const REMARK_COLUMNS = new Set([
