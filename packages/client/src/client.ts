@@ -175,8 +175,17 @@ export class PrealertClient {
     return result;
   }
 
-  /** 3103 for decisions on the warnings of one analysis (warn_type follows its infno). */
-  decide(analysis: Pick<AnalyzeResult, 'warnType'>, decisions: readonly Decision[], options?: CallOptions) {
+  /**
+   * 3103 for decisions on the warnings of one analysis (warn_type follows its infno). No decisions (the analysis
+   * failed open or found nothing) is `ok` with `sent: 0` and nothing sent: a HIS that alerts on `rejected` must not
+   * raise one for every clean prescription, and a 3103 without warns is one the sidecar would refuse anyway.
+   */
+  decide(
+    analysis: Pick<AnalyzeResult, 'warnType'>,
+    decisions: readonly Decision[],
+    options?: CallOptions,
+  ): Promise<FeedbackResult> {
+    if (decisions.length === 0) return Promise.resolve({ status: 'ok', sent: 0, queued: false, elapsedMs: 0 });
     return this.feedback(toFeedbackData(analysis.warnType, decisions), options);
   }
 
