@@ -21,6 +21,11 @@ import type {
 } from './types';
 
 export const DEFAULT_SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
+/**
+ * The route the native shim calls (`/v1/yb/<infno>`): the only national route on which the sidecar checks
+ * `X-Prealert-Token` (its `shimToken`). A client given a token calls it, or the token would protect nothing.
+ */
+const TOKEN_GUARDED_PATH = '/v1/yb/';
 /** Whatever the configuration says, a doctor never waits longer than this (the shim's ceiling). */
 export const HARD_TIMEOUT_CEILING_MS = 5000;
 
@@ -49,6 +54,8 @@ export class PrealertClient {
   private readonly envelopes: EnvelopeBuilder;
   private readonly breaker: CircuitBreaker | undefined;
   private readonly servicePath: string;
+  /** Set with a token: calls go to `<this><infno>` instead of servicePath. */
+  private readonly tokenGuardedPath: string | undefined;
   private readonly analyzeTimeoutMs: number;
   private readonly feedbackTimeoutMs: number;
   private readonly maxQueued: number;
@@ -80,6 +87,7 @@ export class PrealertClient {
     }
     const prefix = origin.pathname.replace(/\/+$/, '');
     this.servicePath = `${prefix}${options.servicePath ?? DEFAULT_SERVICE_PATH}`;
+    this.tokenGuardedPath = options.token ? `${prefix}${TOKEN_GUARDED_PATH}` : undefined;
     this.analyzeTimeoutMs = clampTimeout(options.analyzeTimeoutMs, 1500);
     this.feedbackTimeoutMs = clampTimeout(options.feedbackTimeoutMs, 800);
     this.maxQueued = Math.max(0, options.maxQueuedFeedback ?? 500);
@@ -388,7 +396,9 @@ export class PrealertClient {
       const failOpen = this.reportFailOpen(infno, 'breaker_open', 'sidecar recently unreachable or hung');
       return { kind: 'fail', failOpen, connectFailed: false, timedOut: false, elapsedMs: 0 };
     }
-    const outcome = await this.transport.postJson(this.servicePath, envelope, timeoutMs, signal);
+    const path =
+      this.tokenGuardedPath === undefined ? this.servicePath : `${this.tokenGuardedPath}${encodeURIComponent(infno)}`;
+    const outcome = await this.transport.postJson(path, envelope, timeoutMs, signal);
     if (outcome.kind === 'answer') {
       this.breaker?.recordSuccess();
       return outcome;

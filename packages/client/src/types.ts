@@ -172,14 +172,17 @@ export interface BreakerOptions {
 export interface PrealertClientOptions {
   /** The sidecar, e.g. `http://127.0.0.1:17311`. Loopback in normal deployments. */
   baseUrl: string;
-  /** Route of the national gateway emulation. Default `/fsi/api/rsfComIfsService/callService`. */
+  /** Route of the national gateway emulation. Default `/fsi/api/rsfComIfsService/callService`; not used with `token`. */
   servicePath?: string;
   /** One deadline covering connect, send and receive. Defaults: 3101/3102 1500 ms, 3103 800 ms. */
   analyzeTimeoutMs?: number;
   feedbackTimeoutMs?: number;
   /** Connect budget (loopback connects take well under a millisecond). Default 150. */
   connectTimeoutMs?: number;
-  /** Sent as `X-Prealert-Token` when the sidecar is configured with one. */
+  /**
+   * The sidecar's `shimToken`: sent as `X-Prealert-Token`, and the calls go to the token-guarded `/v1/yb/<infno>`
+   * (the native shim's route) instead of `servicePath`, where the sidecar checks it. A wrong one is `rejected`.
+   */
   token?: string;
   envelope?: EnvelopeDefaults;
   /** Larger answers fail open as `response_too_large`. Default 8 MiB. */
