@@ -3,15 +3,61 @@
  * open or found nothing: an `ok` with nothing sent, never a `rejected` that a HIS alerting on it would raise for
  * every clean prescription. Against the real built sidecar over loopback HTTP, and against a port nothing listens on.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type AnalysisData, type Decision, PrealertClient } from '@prealert/client';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
+import { codeBlocks, consumerProject } from './support/readme-code';
 
-const sidecarCli = path.join(path.resolve(import.meta.dirname, '..'), 'sidecar', 'dist', 'cli.js');
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const sidecarCli = path.join(repoRoot, 'sidecar', 'dist', 'cli.js');
+const clientDir = path.join(repoRoot, 'packages', 'client');
+const README_BASE_URL = 'http://127.0.0.1:17311';
+
+/**
+ * The README's Quick start and its 3103 snippet, one program as a HIS would write them, compiled to JavaScript
+ * against `baseUrl`; it prints what `decide()` resolved with. `log` and `markRow` are the HIS's own.
+ */
+function readmeProgram(baseUrl: string): string {
+  const blocks = codeBlocks(fs.readFileSync(path.join(clientDir, 'README.md'), 'utf8'), 'ts');
+  const quickStart = blocks.find((b) => b.includes('new PrealertClient(') && b.includes('prealert.analyze('));
+  const decide = blocks.find((b) => b.includes('const result = await prealert.decide(answer, decisions)'));
+  if (!quickStart?.includes(README_BASE_URL) || !decide) throw new Error('README Quick start / 3103 snippet not found');
+  const source = [
+    quickStart.split(README_BASE_URL).join(baseUrl),
+    decide,
+    'declare function markRow(rxId: string, text: string): void;',
+    'declare const log: { warn(message: string, detail: unknown): void };',
+    'console.log(JSON.stringify(result));',
+    'await prealert.close();',
+  ].join('\n');
+  const js = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  return `const log = { warn() {} };\nconst markRow = () => {};\n${js}`;
+}
+
+/** Runs the README program in its own Node process, from a HIS project that has the built package installed. */
+async function runReadmeProgram(baseUrl: string): Promise<unknown> {
+  const consumer = consumerProject(clientDir, '@prealert/client');
+  try {
+    const file = path.join(consumer.dir, 'readme-quick-start.mjs');
+    fs.writeFileSync(file, readmeProgram(baseUrl));
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [file], { cwd: consumer.dir, timeout: 20_000 }, (error, out) =>
+        error ? reject(error) : resolve(out),
+      ),
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
+  } finally {
+    consumer.remove();
+  }
+}
 
 /** 张建国 (male, 68) with 前列腺增生 and 他达拉非片 (real national code): the bundled library finds nothing. */
 function cleanPrescription(taskId: string): AnalysisData {
@@ -94,6 +140,19 @@ afterAll(async () => {
 });
 
 describe('decide() with no decisions', () => {
+  it("the README's Quick start and 3103 snippet, run as written against a sidecar that is down, end ok", async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(await runReadmeProgram(`http://127.0.0.1:${port}`)).toEqual({
+      status: 'ok',
+      sent: 0,
+      queued: false,
+      elapsedMs: 0,
+    });
+  });
+
   it('is ok with nothing sent when the sidecar found no warnings, and the sidecar records no 3103', async () => {
     const failOpens: string[] = [];
     const client = new PrealertClient({ baseUrl: sidecar.url, onFailOpen: ({ infno }) => failOpens.push(infno) });
