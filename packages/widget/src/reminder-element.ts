@@ -426,7 +426,10 @@ export class PrealertReminderElement extends ElementBase {
     return this.sender.pending;
   }
 
-  /** Records a decision as if the doctor had made it in the UI (for hosts with their own buttons). */
+  /**
+   * Takes a decision as if the doctor had made it in the UI (for hosts with their own buttons). undefined means
+   * accepted (sent or queued), not yet recorded: the sidecar's acknowledgement is `prealert-recorded`.
+   */
   decide(jrId: string, disposition: Disposition, reason = ''): string | undefined {
     const card = this.cards.get(jrId);
     if (!card) return `没有该提醒：${jrId}`;
