@@ -269,7 +269,7 @@ function defaultDir(env: NodeJS.ProcessEnv): string {
   }
 }
 
-function dataScope(value: string | undefined): DataScope {
+export function dataScope(value: string | undefined): DataScope {
   // Empty (a template's blank) is the default, as an empty PREALERT_DATA_DIR is.
   if (value === undefined || value === '' || value === 'user') return 'user';
   if (value === 'machine') return 'machine';
@@ -453,14 +453,30 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
   if (raw.analysisThread !== undefined) config.analysisThread = onOff(raw.analysisThread, field('analysisThread'));
 }
 
-function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
-  if (env.PREALERT_HOST) config.host = env.PREALERT_HOST;
+/** PREALERT_PORT as serve reads it (undefined: unset). */
+export function portVariable(env: NodeJS.ProcessEnv): number | undefined {
   // Set but empty (a deployment template's blank) is a mistake, not the default port: said, not guessed.
   if (env.PREALERT_PORT !== undefined && env.PREALERT_PORT.trim() === '')
     throw new ConfigError(
       'PREALERT_PORT is set but empty: give a port from 0 to 65535 (0 = any free port), or unset it for the default 17311',
     );
-  if (env.PREALERT_PORT) config.port = checkPort(env.PREALERT_PORT, 'PREALERT_PORT');
+  return env.PREALERT_PORT ? checkPort(env.PREALERT_PORT, 'PREALERT_PORT') : undefined;
+}
+
+/** PREALERT_DATA_DIR as serve reads it: undefined when unset or empty (the default), refused when relative. */
+export function dataDirVariable(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.PREALERT_DATA_DIR;
+  if (value === undefined || value === '') return undefined;
+  const dir = pathSetting(value, process.cwd(), 'PREALERT_DATA_DIR', env);
+  if (!readByHomeNow(value) && !isAbsoluteAsTheShimReadsIt(value))
+    throw new ConfigError(relativeDataDirVariable(value, dir));
+  return dir;
+}
+
+function applyEnv(config: SidecarConfig, env: NodeJS.ProcessEnv): void {
+  if (env.PREALERT_HOST) config.host = env.PREALERT_HOST;
+  const port = portVariable(env);
+  if (port !== undefined) config.port = port;
   if (env.PREALERT_ADMIN_TOKEN) config.adminToken = token(env.PREALERT_ADMIN_TOKEN, 'PREALERT_ADMIN_TOKEN');
   if (env.PREALERT_SHIM_TOKEN) config.shimToken = token(env.PREALERT_SHIM_TOKEN, 'PREALERT_SHIM_TOKEN');
   if (env.PREALERT_ALLOW_REMOTE_NATIONAL)

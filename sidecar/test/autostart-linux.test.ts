@@ -18,11 +18,19 @@ afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** The built CLI in `cwd`, with only these home variables (XDG_CONFIG_HOME unset unless given). */
-function prealert(args: string[], env: { HOME: string; XDG_CONFIG_HOME?: string }, cwd: string = work) {
+/**
+ * The built CLI in `cwd`, with only these home variables (XDG_CONFIG_HOME unset unless given) and no PREALERT_*
+ * variable but those given: install writes them into the entry or warns about them.
+ */
+function prealert(
+  args: string[],
+  env: { HOME: string; XDG_CONFIG_HOME?: string } & Record<string, string>,
+  cwd: string = work,
+) {
   assertBuilt();
-  const base: NodeJS.ProcessEnv = { ...process.env, PREALERT_LOG_LEVEL: 'error' };
+  const base: NodeJS.ProcessEnv = { ...process.env };
   delete base.XDG_CONFIG_HOME;
+  for (const name of Object.keys(base)) if (name.startsWith('PREALERT_')) delete base[name];
   const result = spawnSync(process.execPath, [CLI, 'autostart', ...args], {
     env: { ...base, ...env },
     cwd,
@@ -103,7 +111,7 @@ describe.skipIf(process.platform === 'win32')('prealert autostart on an XDG desk
     const stale = prealert(['status'], env);
     expect(stale.code).toBe(1);
     expect(stale.stdout).toBe(
-      `stale: ${file} starts ${process.execPath} ${moved}, which no longer exists (${moved}), not this build (${process.execPath} ${CLI}): run prealert autostart install again\n`,
+      `stale: ${file} starts ${process.execPath} ${moved}, which no longer exists (${moved}), not this build (${process.execPath} ${CLI}): run prealert autostart install again (it keeps --data-dir ${dataDir} --port 0)\n`,
     );
     expect(prealert(['install', '--data-dir', dataDir], env).code).toBe(0);
     expect(prealert(['status'], env).code).toBe(0);
@@ -145,6 +153,123 @@ describe.skipIf(process.platform === 'win32')('prealert autostart on an XDG desk
     const result = prealert(['install', '--port', '99999'], { HOME: home });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('prealert: --port must be an integer from 0 to 65535 (got "99999")\n');
+    expect(fs.existsSync(path.join(home, '.config'))).toBe(false);
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('prealert autostart install for real roll-outs', () => {
+  const entryOf = (home: string) => path.join(home, '.config', 'autostart', 'prealert.desktop');
+  const execOf = (home: string) => desktopEntryCommand(fs.readFileSync(entryOf(home), 'utf8'))?.slice(2);
+  const newHome = (name: string) => {
+    const home = path.join(work, name);
+    fs.mkdirSync(home);
+    return home;
+  };
+
+  it("a bare install over an upgraded tree keeps the entry's serve options, given ones replace them, --no-<option> drops one", () => {
+    const home = newHome('home-upgrade');
+    const dataDir = path.join(work, '李医生 数据');
+    expect(prealert(['install', '--data-dir', dataDir, '--port', '0'], { HOME: home }).code).toBe(0);
+    const file = entryOf(home);
+    const moved = '/opt/prealert-0.0.9/sidecar/dist/cli.js';
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(`${CLI} serve`, `${moved} serve`));
+    expect(prealert(['status'], { HOME: home }).stdout).toContain(
+      `run prealert autostart install again (it keeps --data-dir ${dataDir} --port 0)\n`,
+    );
+
+    // Exactly what status said to do.
+    const again = prealert(['install'], { HOME: home });
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout).toBe(
+      `installed: ${file} starts prealert serve at the next logon\nkept from the installed entry: --data-dir ${dataDir} --port 0 (drop one with --no-<option>, e.g. --no-port)\n`,
+    );
+    expect(desktopEntryCommand(fs.readFileSync(file, 'utf8'))).toEqual([
+      process.execPath,
+      CLI,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+    ]);
+    expect(prealert(['status'], { HOME: home }).code).toBe(0);
+
+    expect(prealert(['install', '--port', '17420'], { HOME: home }).code).toBe(0);
+    expect(execOf(home)).toEqual(['serve', '--data-dir', dataDir, '--port', '17420']);
+    expect(prealert(['install', '--no-port'], { HOME: home }).code).toBe(0);
+    expect(execOf(home)).toEqual(['serve', '--data-dir', dataDir]);
+  });
+
+  it('warns about a fixed port in the install output, not about --port 0', () => {
+    const home = newHome('home-port');
+    const bare = prealert(['install'], { HOME: home });
+    expect(bare.code).toBe(0);
+    expect(bare.stderr).toBe(
+      'warning: the logon start listens on port 17311 (unless the config file sets "port"); on a terminal server (several doctors on one machine) every doctor\'s sidecar would try it and all but the first would exit unseen: install with --port 0 and give each account its own shimToken (sidecar/README.md, Starting at logon)\n',
+    );
+    expect(prealert(['install', '--port', '17400'], { HOME: home }).stderr).toMatch(
+      /^warning: the logon start listens on the fixed port 17400; on a terminal server /,
+    );
+    expect(prealert(['install', '--port', '0'], { HOME: home }).stderr).toBe('');
+  });
+
+  it('refuses PREALERT_DATA_SCOPE=machine in one line, writing nothing', () => {
+    const home = newHome('home-machine');
+    const result = prealert(['install', '--port', '0'], { HOME: home, PREALERT_DATA_SCOPE: 'machine' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "prealert: PREALERT_DATA_SCOPE=machine is a sidecar for every account, run as a service, not at one account's logon: install it as a service (a systemd unit, a Windows service), or unset PREALERT_DATA_SCOPE for a per-user start\n",
+    );
+    expect(fs.existsSync(path.join(home, '.config'))).toBe(false);
+  });
+
+  it("writes the installing terminal's PREALERT_DATA_DIR, _CONFIG, _PORT, _HOST as serve options and says so; given options win", () => {
+    const home = newHome('home-env');
+    const dataDir = path.join(work, 'env data');
+    const env = {
+      HOME: home,
+      PREALERT_DATA_DIR: dataDir,
+      PREALERT_CONFIG: 'site.json',
+      PREALERT_PORT: '0',
+      PREALERT_HOST: '127.0.0.1',
+      PREALERT_SHIM_TOKEN: 'a-token-of-twenty-chars',
+    };
+    const result = prealert(['install', '--host', '::1'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[1]).toBe(
+      `written from this terminal's environment, which the logon session does not have: PREALERT_DATA_DIR as --data-dir ${dataDir}, PREALERT_CONFIG as --config ${path.join(work, 'site.json')}, PREALERT_PORT as --port 0`,
+    );
+    expect(result.stderr).toBe(
+      'warning: PREALERT_SHIM_TOKEN is set here but not at logon, and serve has no option for it: put the setting in the config file\n',
+    );
+    expect(execOf(home)).toEqual([
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--config',
+      path.join(work, 'site.json'),
+      '--port',
+      '0',
+      '--host',
+      '::1',
+    ]);
+    // Refused as serve would refuse it, naming the variable, and nothing written.
+    const other = newHome('home-env-bad');
+    const bad = prealert(['install'], { HOME: other, PREALERT_DATA_DIR: 'relative/dir' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^prealert: PREALERT_DATA_DIR must be an absolute path, not "relative\/dir"/);
+    expect(fs.existsSync(path.join(other, '.config'))).toBe(false);
+  });
+
+  it('refuses --startup-dir on Linux for install, status and remove, naming the option', () => {
+    const home = newHome('home-startup');
+    for (const command of ['install', 'status', 'remove']) {
+      const result = prealert([command, '--startup-dir', '/srv/startup'], { HOME: home });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'prealert: --startup-dir is for a Windows Startup folder redirected by Group Policy; on Linux the entry goes to $XDG_CONFIG_HOME/autostart (or ~/.config/autostart)\n',
+      );
+    }
     expect(fs.existsSync(path.join(home, '.config'))).toBe(false);
   });
 });

@@ -21,12 +21,25 @@ export function startArgv(command: StartCommand): string[] {
 /**
  * The autostart file of the account: the Startup folder's `prealert.vbs` on Windows, the XDG autostart folder's
  * `prealert.desktop` elsewhere (UOS, Kylin and every XDG desktop read it). Throws one line naming the variable when
- * the folder cannot be found.
+ * the folder cannot be found. `startupDir` (Windows only) is a Startup folder Group Policy redirected elsewhere, which
+ * APPDATA does not lead to; found without a registry read, so it is given.
  */
 export function autostartFile(
   platform: NodeJS.Platform = process.platform,
   env: NodeJS.ProcessEnv = process.env,
+  startupDir?: string,
 ): string {
+  if (startupDir !== undefined) {
+    if (platform !== 'win32')
+      throw new Error(
+        '--startup-dir is for a Windows Startup folder redirected by Group Policy; on Linux the entry goes to $XDG_CONFIG_HOME/autostart (or ~/.config/autostart)',
+      );
+    if (!path.win32.isAbsolute(startupDir) || /^[\\/](?![\\/])/.test(startupDir))
+      throw new Error(
+        `--startup-dir must be an absolute folder such as \\\\server\\profiles\\<account>\\Startup or D:\\Startup, not ${JSON.stringify(startupDir)}`,
+      );
+    return path.win32.join(startupDir, 'prealert.vbs');
+  }
   if (platform === 'win32') {
     const appData = env.APPDATA;
     if (!appData || !path.win32.isAbsolute(appData))

@@ -87,6 +87,8 @@ function vbsString(text: string): string {
 export function launcherScript(argv: readonly string[]): string {
   return [
     "' prealert: starts the sidecar at logon, with no window, without waiting (written by prealert autostart install).",
+    // A node that is gone (a deleted tree, a roaming profile) must not put a Script Host error box up at every logon.
+    'On Error Resume Next',
     `CreateObject("WScript.Shell").Run ${vbsString(windowsCommandLine(argv))}, 0, False`,
     '',
   ].join('\r\n');

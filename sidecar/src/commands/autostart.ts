@@ -9,13 +9,21 @@ import {
   type StartCommand,
   writeAutostartFile,
 } from '../autostart/autostart-entry';
-import { pathSetting, portArgument } from '../config';
+import { fixedPortWarning, refuseMachineScope, unseenVariables } from '../autostart/install-checks';
+import { planServeOptions, readServeArgs, serveArgsOf } from '../autostart/serve-options';
 
-interface InstallOptions {
-  port?: string;
-  host?: string;
-  dataDir?: string;
-  config?: string;
+const STARTUP_DIR = '--startup-dir <folder>';
+const STARTUP_DIR_HELP = 'Windows: the Startup folder, where Group Policy redirected it (default: under APPDATA)';
+
+interface FileOptions {
+  startupDir?: string;
+}
+
+interface InstallOptions extends FileOptions {
+  port?: string | false;
+  host?: string | false;
+  dataDir?: string | false;
+  config?: string | false;
   print?: boolean;
 }
 
@@ -24,22 +32,14 @@ function thisCli(): string {
   return fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../dist/cli.js' : './cli.js', import.meta.url));
 }
 
-/**
- * `serve` and the options given to install. Paths are made absolute here: the logon session starts elsewhere, and a
- * `~` the shell left alone is this account's home, as serve would read it.
- */
-function startCommand(options: InstallOptions): StartCommand {
-  const serveArgs: string[] = [];
-  if (options.dataDir !== undefined)
-    serveArgs.push('--data-dir', pathSetting(options.dataDir, process.cwd(), '--data-dir', process.env));
-  if (options.config !== undefined)
-    serveArgs.push('--config', pathSetting(options.config, process.cwd(), '--config', process.env));
-  if (options.port !== undefined) serveArgs.push('--port', String(portArgument(options.port)));
-  if (options.host !== undefined) {
-    if (options.host.trim() === '') throw new Error('--host is empty: give an address such as 127.0.0.1');
-    serveArgs.push('--host', options.host);
-  }
+function thisBuild(serveArgs: readonly string[]): StartCommand {
   return { node: process.execPath, cli: thisCli(), serveArgs };
+}
+
+/** The serve arguments of the entry installed now, if it holds a prealert serve command. */
+function installedServeArgs(file: string): string[] | undefined {
+  const state = autostartState(process.platform, file, thisBuild([]));
+  return state.state === 'current' || state.state === 'stale' ? state.argv.slice(3) : undefined;
 }
 
 function stateLine(state: AutostartState, expected: StartCommand): string {
@@ -52,7 +52,9 @@ function stateLine(state: AutostartState, expected: StartCommand): string {
       return `installed and current: ${state.file} starts ${state.argv.slice(2).join(' ')} with this build (${expected.cli})`;
     case 'stale': {
       const gone = state.missing.length > 0 ? `, which no longer exists (${state.missing.join(', ')})` : '';
-      return `stale: ${state.file} starts ${state.argv[0]} ${state.argv[1]}${gone}, not this build (${expected.node} ${expected.cli}): run prealert autostart install again`;
+      const kept = serveArgsOf(readServeArgs(state.argv.slice(3)).options);
+      const keeps = kept.length > 0 ? ` (it keeps ${kept.join(' ')})` : '';
+      return `stale: ${state.file} starts ${state.argv[0]} ${state.argv[1]}${gone}, not this build (${expected.node} ${expected.cli}): run prealert autostart install again${keeps}`;
     }
   }
 }
@@ -63,31 +65,52 @@ export function registerAutostart(program: Command): void {
     .description("start the sidecar at this account's logon (XDG autostart on Linux, the Startup folder on Windows)");
   autostart
     .command('install')
-    .description('write the logon start for this build, with these serve options')
+    .description(
+      'write the logon start for this build; over an installed one, its serve options are kept unless given anew',
+    )
     .option('-p, --port <port>', 'serve --port at logon (0 = any free port)')
+    .option('--no-port', "drop the installed entry's --port")
     .option('--host <host>', 'serve --host at logon')
+    .option('--no-host', "drop the installed entry's --host")
     .option('-d, --data-dir <dir>', 'serve --data-dir at logon (made absolute)')
+    .option('--no-data-dir', "drop the installed entry's --data-dir")
     .option('-c, --config <file>', 'serve --config at logon (made absolute)')
+    .option('--no-config', "drop the installed entry's --config")
+    .option(STARTUP_DIR, STARTUP_DIR_HELP)
     .option('--print', 'print the file and where it would go instead of writing it')
     .action((options: InstallOptions) => {
-      const file = autostartFile();
-      const command = startCommand(options);
-      const bytes = autostartBytes(process.platform, command);
+      refuseMachineScope(process.env);
+      const file = autostartFile(process.platform, process.env, options.startupDir);
+      const plan = planServeOptions(
+        { port: options.port, host: options.host, dataDir: options.dataDir, config: options.config },
+        process.env,
+        installedServeArgs(file),
+      );
+      const bytes = autostartBytes(process.platform, thisBuild(serveArgsOf(plan.options)));
+      const warning = fixedPortWarning(plan.options, process.platform, process.env);
+      const unseen = unseenVariables(process.env);
       if (options.print) {
         process.stdout.write(`# ${file}\n`);
         // The Windows launcher is UTF-16LE on disk; its text is shown here.
         const text = process.platform === 'win32' ? bytes.subarray(2).toString('utf16le') : bytes.toString('utf8');
         process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-        return;
+      } else {
+        writeAutostartFile(file, bytes);
+        process.stdout.write(`installed: ${file} starts prealert serve at the next logon\n`);
+        for (const note of plan.notes) process.stdout.write(`${note}\n`);
       }
-      writeAutostartFile(file, bytes);
-      process.stdout.write(`installed: ${file} starts prealert serve at the next logon\n`);
+      if (unseen.length > 0)
+        process.stderr.write(
+          `warning: ${unseen.join(', ')} ${unseen.length === 1 ? 'is' : 'are'} set here but not at logon, and serve has no option for ${unseen.length === 1 ? 'it' : 'them'}: put the setting in the config file\n`,
+        );
+      if (warning !== undefined) process.stderr.write(`${warning}\n`);
     });
   autostart
     .command('remove')
     .description("remove prealert's logon start")
-    .action(() => {
-      const file = autostartFile();
+    .option(STARTUP_DIR, STARTUP_DIR_HELP)
+    .action((options: FileOptions) => {
+      const file = autostartFile(process.platform, process.env, options.startupDir);
       process.stdout.write(
         removeAutostartFile(file) ? `removed: ${file}\n` : `not installed: ${file} does not exist\n`,
       );
@@ -95,9 +118,11 @@ export function registerAutostart(program: Command): void {
   autostart
     .command('status')
     .description('whether the logon start is installed and starts this build (exit 0), or not (exit 1)')
-    .action(() => {
-      const expected = startCommand({});
-      const state = autostartState(process.platform, autostartFile(), expected);
+    .option(STARTUP_DIR, STARTUP_DIR_HELP)
+    .action((options: FileOptions) => {
+      const expected = thisBuild([]);
+      const file = autostartFile(process.platform, process.env, options.startupDir);
+      const state = autostartState(process.platform, file, expected);
       process.stdout.write(`${stateLine(state, expected)}\n`);
       if (state.state !== 'current') process.exitCode = 1;
     });

@@ -1,0 +1,47 @@
+import { dataScope } from '../config';
+import { fixedPort, type ServeOptions } from './serve-options';
+
+/** What `autostart install` refuses or warns about in the session it runs in. */
+
+/** A machine-wide sidecar is a service for every account: a per-user logon entry would start one per doctor. */
+export function refuseMachineScope(env: NodeJS.ProcessEnv): void {
+  if (dataScope(env.PREALERT_DATA_SCOPE) === 'machine')
+    throw new Error(
+      "PREALERT_DATA_SCOPE=machine is a sidecar for every account, run as a service, not at one account's logon: install it as a service (a systemd unit, a Windows service), or unset PREALERT_DATA_SCOPE for a per-user start",
+    );
+}
+
+/**
+ * A Remote Desktop or Citrix session on Windows: Windows names it `RDP-Tcp#N` or `ICA-…` in SESSIONNAME (`Console`
+ * at the machine itself). Read from the environment only: no shell-out, no registry. Linux has no such cheap sign.
+ */
+export function terminalServerSession(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): boolean {
+  return platform === 'win32' && /^(RDP|ICA)-/i.test(env.SESSIONNAME ?? '');
+}
+
+/**
+ * The warning for a logon start on one fixed port: on a machine several doctors log on to, the second sidecar
+ * cannot bind it, exits with no port file, and its doctor's shim fails open unseen (the window is hidden).
+ */
+export function fixedPortWarning(
+  options: ServeOptions,
+  platform: NodeJS.Platform,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const port = fixedPort(options);
+  if (port === undefined) return undefined;
+  const which =
+    options.port === undefined ? `port ${port} (unless the config file sets "port")` : `the fixed port ${port}`;
+  const where = terminalServerSession(platform, env)
+    ? `this is a Remote Desktop session (SESSIONNAME=${env.SESSIONNAME ?? ''}): every doctor's sidecar on this server`
+    : "on a terminal server (several doctors on one machine) every doctor's sidecar";
+  return `warning: the logon start listens on ${which}; ${where} would try it and all but the first would exit unseen: install with --port 0 and give each account its own shimToken (sidecar/README.md, Starting at logon)`;
+}
+
+/** Variables that set serve but have no serve option: the logon session does not have them. */
+export function unseenVariables(env: NodeJS.ProcessEnv): string[] {
+  const written = ['PREALERT_DATA_DIR', 'PREALERT_CONFIG', 'PREALERT_PORT', 'PREALERT_HOST', 'PREALERT_DATA_SCOPE'];
+  return Object.keys(env)
+    .filter((name) => name.startsWith('PREALERT_') && !written.includes(name) && env[name] !== '')
+    .sort();
+}
