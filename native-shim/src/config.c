@@ -89,35 +89,54 @@ static int holds(const native_path *directory, const char *name) {
   return native_path_is_empty(directory) || native_path_append(&probe, name) == 0;
 }
 
-/* Whether every path the shim builds from the path options fits a native_path (NATIVE_PATH_MAX: on Windows the
-   MAX_PATH Win32 file calls take), judged on the settings together, since only they say what goes where: the data
-   dir holds the sidecar's port file and records database, and the spool too unless spool_dir is set; a spool dir
-   holds spool files under their temporary names; the log its rotation `<log>.1`. A data dir of 1023 bytes was taken,
-   and then the port file could not be named: the shim tried 17311 and spooled nothing, with nothing in the log. */
-static int paths_fit(const shim_config *config) {
-  char temp_name[SPOOL_TEMP_NAME_MAX + 1];
-  memset(temp_name, 'x', SPOOL_TEMP_NAME_MAX);
-  temp_name[SPOOL_TEMP_NAME_MAX] = '\0';
-  native_path data_spool = config->data_dir;
-  int data_spool_fits = !native_path_is_empty(&config->spool_dir) || native_path_is_empty(&config->data_dir) ||
-                        (native_path_append(&data_spool, "spool") == 0 && holds(&data_spool, temp_name));
-  native_path rotated = config->log_path;
-  int log_fits = native_path_is_empty(&config->log_path) || native_path_append_suffix(&rotated, ".1") == 0;
-  return holds(&config->data_dir, SIDECAR_DATABASE_FILE) && data_spool_fits && holds(&config->spool_dir, temp_name) &&
-         log_fits;
+/* The longest name a spool file takes in its directory: its temporary one (spool.h). */
+static void longest_spool_name(char name[SPOOL_TEMP_NAME_MAX + 1]) {
+  memset(name, 'x', SPOOL_TEMP_NAME_MAX);
+  name[SPOOL_TEMP_NAME_MAX] = '\0';
+}
+
+/* Whether a path option can hold the files the shim names from it whatever the other options say (NATIVE_PATH_MAX:
+   on Windows the MAX_PATH Win32 file calls take): a data dir the sidecar's port file and records database (the
+   longer name); a spool dir spool files under their temporary names; the log its rotation `<log>.1`. A data dir of
+   1023 bytes was taken, and then the port file could not be named: the shim tried 17311 and spooled nothing, with
+   nothing in the log. Whether the data dir also holds the spool depends on spool_dir: data_dir_holds_spool. */
+static int holds_own_files(const shim_config *config, const native_path *target) {
+  if (target == &config->data_dir) return holds(target, SIDECAR_DATABASE_FILE);
+  if (target == &config->spool_dir) {
+    char name[SPOOL_TEMP_NAME_MAX + 1];
+    longest_spool_name(name);
+    return holds(target, name);
+  }
+  if (target == &config->log_path) {
+    native_path rotated = *target;
+    return native_path_is_empty(target) || native_path_append_suffix(&rotated, ".1") == 0;
+  }
+  return 1;
+}
+
+/* Whether the spool fits where it goes when no spool_dir is set: `<data dir>/spool/<temp name>`. This is the one
+   limit two options decide together, so it is never judged while one of them is being set: options come in any
+   order (ini lines, a HIS's set_option calls), and a data_dir of 917-1007 bytes set before its spool_dir was refused
+   while the same two in the other order were taken. */
+static int data_dir_holds_spool(const shim_config *config) {
+  if (!native_path_is_empty(&config->spool_dir) || native_path_is_empty(&config->data_dir)) return 1;
+  char name[SPOOL_TEMP_NAME_MAX + 1];
+  longest_spool_name(name);
+  native_path spool = config->data_dir;
+  return native_path_append(&spool, "spool") == 0 && holds(&spool, name);
 }
 
 /* A path option: absolute, `~/…` (the account's home, as the sidecar reads it) or "" (unset), else refused and the
    value before it kept. A relative one is read from the HIS's working directory, which is wherever the HIS was
    started from: a data_dir there has no port file (17311 is tried), a token_file no token, and a spool_dir is one the
    sidecar never replays, so a doctor's decision that failed open was lost while the call said "spooled". A value
-   that leaves some file the shim names unnamable (paths_fit) is refused too, as the option that made it so. */
+   that cannot hold its own files (holds_own_files) is refused too; the answer never depends on the other options. */
 static config_set_result set_path(shim_config *config, native_path *target, const char *value) {
   native_path parsed;
   if (native_path_from_setting(&parsed, value) != 0) return CONFIG_BAD_VALUE;
   native_path before = *target;
   *target = parsed;
-  if (paths_fit(config)) return CONFIG_SET;
+  if (holds_own_files(config, target)) return CONFIG_SET;
   *target = before;
   return CONFIG_BAD_VALUE;
 }
@@ -198,14 +217,54 @@ static void loggable_name(const char *name, char *out, size_t capacity) {
   out[n] = '\0';
 }
 
-static void note_problem(load_report *report, const char *where, const char *name, config_set_result result) {
+static void note_problem_named(load_report *report, const char *where, const char *name, const char *problem) {
   if (report->count < LOAD_PROBLEMS_MAX) {
     char shown[48];
     loggable_name(name, shown, sizeof(shown));
     snprintf(report->text[report->count], LOAD_PROBLEM_TEXT, "config_problem %s name=%s problem=%s", where, shown,
-             result == CONFIG_UNKNOWN_NAME ? "unknown_option" : "invalid_value");
+             problem);
   }
   ++report->count;
+}
+
+static void note_problem(load_report *report, const char *where, const char *name, config_set_result result) {
+  note_problem_named(report, where, name, result == CONFIG_UNKNOWN_NAME ? "unknown_option" : "invalid_value");
+}
+
+/* The data_dir values one load took, each with the one it replaced and where it came from, so that the load can
+   judge data_dir and spool_dir together once every line and variable is in (settle_data_dir). Only the last few
+   matter: walking back stops at the first that holds the spool, and the default always does. */
+#define DATA_DIR_HISTORY_MAX 8
+typedef struct {
+  int count;
+  native_path before[DATA_DIR_HISTORY_MAX];
+  char where[DATA_DIR_HISTORY_MAX][32];
+  char name[DATA_DIR_HISTORY_MAX][24];
+} data_dir_history;
+
+static void remember_data_dir(data_dir_history *history, const native_path *before, const char *where,
+                              const char *name) {
+  if (history->count == DATA_DIR_HISTORY_MAX) {
+    memmove(&history->before[0], &history->before[1], sizeof(history->before[0]) * (DATA_DIR_HISTORY_MAX - 1));
+    memmove(&history->where[0], &history->where[1], sizeof(history->where[0]) * (DATA_DIR_HISTORY_MAX - 1));
+    memmove(&history->name[0], &history->name[1], sizeof(history->name[0]) * (DATA_DIR_HISTORY_MAX - 1));
+    --history->count;
+  }
+  history->before[history->count] = *before;
+  snprintf(history->where[history->count], sizeof(history->where[0]), "%s", where);
+  snprintf(history->name[history->count], sizeof(history->name[0]), "%s", name);
+  ++history->count;
+}
+
+/* After the ini and the environment are in, whatever line or variable came first: a data_dir that would have to
+   hold the spool (no spool_dir set) and cannot is refused as the value that made it so, named where it came from,
+   and the data_dir before it is back in force (the default, at the latest). */
+static void settle_data_dir(shim_config *config, const data_dir_history *history, load_report *report) {
+  for (int i = history->count - 1; i >= 0 && !data_dir_holds_spool(config); --i) {
+    note_problem_named(report, history->where[i], history->name[i], "no_room_for_spool");
+    config->data_dir = history->before[i];
+  }
+  if (!data_dir_holds_spool(config)) memset(&config->data_dir, 0, sizeof(config->data_dir));
 }
 
 static char *trim(char *text) {
@@ -232,7 +291,7 @@ static void strip_inline_comment(char *value) {
    place IT can see that a setting they wrote is not in force. Notepad on a Chinese Windows saves it as ANSI (GBK),
    as UTF-8 with or without a byte-order mark, or as "Unicode" (UTF-16LE with one): the mark decides, and without
    one the whole file is read as UTF-8 or as GBK. */
-static void apply_ini(shim_config *config, load_report *report) {
+static void apply_ini(shim_config *config, load_report *report, data_dir_history *history) {
   native_path ini;
   if (native_path_module_directory(&ini) != 0 || native_path_append(&ini, "prealert.ini") != 0) return;
   static char raw[16384];
@@ -286,12 +345,14 @@ static void apply_ini(shim_config *config, load_report *report) {
     char value[1024];
     int read = utf8 ? host_text_copy_utf8(text, value, sizeof(value))
                     : host_text_ansi_to_utf8(text, value, sizeof(value));
+    native_path data_dir_before = config->data_dir;
     config_set_result result = read == 0 ? apply(config, name, value) : CONFIG_BAD_VALUE;
     if (result != CONFIG_SET) note_problem(report, where, name, result);
+    else if (strcmp(name, "data_dir") == 0) remember_data_dir(history, &data_dir_before, where, name);
   }
 }
 
-static void apply_env(shim_config *config, load_report *report) {
+static void apply_env(shim_config *config, load_report *report, data_dir_history *history) {
   static const struct {
     const char *variable;
     const char *option;
@@ -311,8 +372,11 @@ static void apply_env(shim_config *config, load_report *report) {
     if (read == 0) continue;
     /* Set but too long to read: refused and named like any bad value, where it was taken as unset and nothing said
        why the shim looked in its default data dir. */
+    native_path data_dir_before = config->data_dir;
     config_set_result result = read > 0 ? apply(config, names[i].option, value) : CONFIG_BAD_VALUE;
     if (result != CONFIG_SET) note_problem(report, "environment", names[i].variable, result);
+    else if (strcmp(names[i].option, "data_dir") == 0)
+      remember_data_dir(history, &data_dir_before, "environment", names[i].variable);
   }
 }
 
@@ -367,12 +431,15 @@ void config_load(void) {
   /* Built off to the side and swapped in, so a concurrent call sees the old or the new settings, never a mix. */
   static shim_config fresh;
   static load_report report;
+  static data_dir_history history;
   static shim_mutex load_lock = SHIM_MUTEX_INIT;
   shim_mutex_lock(&load_lock);
   set_defaults(&fresh);
   memset(&report, 0, sizeof(report));
-  apply_ini(&fresh, &report);
-  apply_env(&fresh, &report);
+  memset(&history, 0, sizeof(history));
+  apply_ini(&fresh, &report, &history);
+  apply_env(&fresh, &report, &history);
+  settle_data_dir(&fresh, &history, &report);
   shim_mutex_lock(&lock);
   current = fresh;
   published_report = report;
@@ -537,13 +604,21 @@ void config_for_call(const char *infno, call_settings *settings) {
   settings->port = (uint16_t)port;
 }
 
-void config_spool(native_path *directory, long *max_bytes) {
+int config_spool(native_path *directory, long *max_bytes) {
   shim_mutex_lock(&lock);
   *directory = current.spool_dir;
   native_path data_dir = current.data_dir;
   *max_bytes = current.spool_max_bytes;
+  int room = data_dir_holds_spool(&current);
   shim_mutex_unlock(&lock);
-  if (!native_path_is_empty(directory)) return;
-  if (sidecar_data_dir(&data_dir, directory) != 0) return;
+  if (!native_path_is_empty(directory)) return 0;
+  /* A data_dir set by prealert_set_option that holds the spool only beside a spool_dir, and none set (yet): nothing
+     is created under it, and the caller's log line says why the decision was not kept. */
+  if (!room) {
+    directory->text[0] = 0;
+    return -1;
+  }
+  if (sidecar_data_dir(&data_dir, directory) != 0) return 0;
   if (native_path_append(directory, "spool") != 0) directory->text[0] = 0;
+  return 0;
 }

@@ -59,12 +59,17 @@ typedef struct {
 } unsent_request;
 
 /* A 3103 is the doctor's decision: answering infcode 0 without it reaching the sidecar would lose it,
-   so it goes to the spool. 3101/3102 are not kept: a late reminder helps nobody. */
-static int spool_if_decision(const flavour *f, const unsent_request *unsent) {
+   so it goes to the spool. 3101/3102 are not kept: a late reminder helps nobody. *no_room is set when the data_dir
+   in force cannot hold the spool and no spool_dir is set, for the log line. */
+static int spool_if_decision(const flavour *f, const unsent_request *unsent, int *no_room) {
+  *no_room = 0;
   if (unsent == NULL || strcmp(unsent->infno, "3103") != 0) return 0;
   native_path directory;
   long max_bytes = 0;
-  config_spool(&directory, &max_bytes);
+  if (config_spool(&directory, &max_bytes) != 0) {
+    *no_room = max_bytes > 0;
+    return 0;
+  }
   return spool_write(&directory, max_bytes, unsent->infno, f->charset, unsent->body, unsent->body_length);
 }
 
@@ -78,7 +83,8 @@ typedef struct {
 
 /* The fail-open reason otherwise lives only in an output buffer most HIS discard: with the log on, IT can see why a
    workstation shows no reminders. */
-static void log_fail_open(const flavour *f, const call_trace *trace, failopen_reason reason, long code, int spooled) {
+static void log_fail_open(const flavour *f, const call_trace *trace, failopen_reason reason, long code, int spooled,
+                          int no_room_for_spool) {
   native_path path;
   long max_bytes = 0;
   config_log(&path, &max_bytes);
@@ -93,19 +99,22 @@ static void log_fail_open(const flavour *f, const call_trace *trace, failopen_re
       unread[0] = '\0';
   }
   char event[ROTATING_LOG_LINE_MAX];
-  snprintf(event, sizeof(event), "failopen infno=%s charset=%s reason=%s code=%ld ms=%ld port=%d spooled=%d%s",
+  /* A decision not kept because of a setting names the option that can fix it. */
+  snprintf(event, sizeof(event), "failopen infno=%s charset=%s reason=%s code=%ld ms=%ld port=%d spooled=%d%s%s",
            trace->infno, f->charset, failopen_reason_name(reason), code,
-           (long)(shim_now_ms() - trace->started_ms), trace->port, spooled, unread);
+           (long)(shim_now_ms() - trace->started_ms), trace->port, spooled,
+           no_room_for_spool ? " no_room_for_spool=data_dir" : "", unread);
   rotating_log_append(&path, max_bytes, event);
 }
 
 static int fail_open(const flavour *f, void *output, const call_trace *trace, failopen_reason reason, long code,
                      const unsent_request *unsent) {
-  int spooled = spool_if_decision(f, unsent);
+  int no_room_for_spool = 0;
+  int spooled = spool_if_decision(f, unsent, &no_room_for_spool);
   char text[ENVELOPE_TEXT_MAX];
   size_t length = failopen_envelope(text, sizeof(text), reason, code, spooled);
   write_ascii(f, output, text, length);
-  log_fail_open(f, trace, reason, code, spooled);
+  log_fail_open(f, trace, reason, code, spooled, no_room_for_spool);
   return PREALERT_FAILOPEN;
 }
 

@@ -10,8 +10,9 @@
 
 #define SPOOL_DEFAULT_MAX_BYTES (5L * 1024 * 1024)
 /* The longest names the spool writes, NUL not counted: a file's name, and its temporary name `.<name>.tmp`. A
-   spool_dir, or a data_dir with its `spool`, that cannot hold the temporary one is refused when it is set (config.c),
-   not found out at a 3103. */
+   spool_dir that cannot hold the temporary one is refused when it is set; a data_dir that cannot hold it in `spool`
+   when no spool_dir is set is refused from the ini and the environment, and from prealert_set_option taken for its
+   own files with each such 3103 logged (`no_room_for_spool=data_dir`, config.c). */
 #define SPOOL_NAME_MAX 95
 #define SPOOL_TEMP_NAME_MAX (1 + SPOOL_NAME_MAX + 4)
 

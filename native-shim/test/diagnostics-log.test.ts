@@ -488,6 +488,8 @@ describe("a path option under ~/: the account's home, as the sidecar reads it", 
 
 // A data_dir the shim cannot append its file names to: a data_dir of 1023 bytes was taken, then `port` and the spool
 // file could not be named, so the shim tried 17311 and spooled nothing, and nothing said why. Refused when set now.
+// Whether a data_dir must hold the spool depends on spool_dir, so that one limit is judged on the two together, never
+// while one is being set: a data_dir of 917-1007 bytes set before its spool_dir was refused, after it taken.
 describe('a data_dir or spool_dir too long to hold its files', () => {
   /** The longest name a spool file is written under (spool.h SPOOL_TEMP_NAME_MAX: `.<95>.tmp`) and the shim's path
    * buffer on Linux (NUL included). */
@@ -519,7 +521,7 @@ describe('a data_dir or spool_dir too long to hold its files', () => {
     fs.writeFileSync(path.join(dataDir, 'port'), `${answering.port}\n`);
     const logFile = path.join(scratch, 'too-long.log');
     setOptions(shim, { log: logFile, data_dir: dataDir });
-    for (const length of [1023, 1000, LONGEST_DATA_DIR + 1]) {
+    for (const length of [1023, 1010, LONGEST_DATA_DIR_SPOOLING_ELSEWHERE + 1]) {
       expect(shim.setOption('data_dir', `/${'x'.repeat(length - 1)}`), `data_dir of ${length} bytes`).toBe(RC.option);
     }
     expect((await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
@@ -548,24 +550,114 @@ describe('a data_dir or spool_dir too long to hold its files', () => {
     expect(fs.readdirSync(longest).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
   });
 
-  it('a data_dir beside a spool_dir needs room for the sidecar files only; spool_dir "" then is refused', async () => {
-    const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
-    peers.push(answering);
-    const spoolDir = fs.mkdtempSync(path.join(scratch, 'spool-'));
-    const longest = folderOfLength(LONGEST_DATA_DIR_SPOOLING_ELSEWHERE);
-    fs.writeFileSync(path.join(longest, 'port'), `${answering.port}\n`);
-    setOptions(shim, { spool_dir: spoolDir, data_dir: longest });
-    expect(shim.setOption('data_dir', `${longest}x`)).toBe(RC.option);
-    // Its `spool` would have no room for a spool file: the default spool_dir is refused, the one set kept.
-    expect(shim.setOption('spool_dir', '')).toBe(RC.option);
-    // The port file in the longest data_dir is found: the call reaches the peer it names.
+  /** A data dir of `length` bytes whose port file names a peer that answers, and a spool_dir beside it. */
+  async function longDataDirBesideSpoolDir(length: number): Promise<{ dataDir: string; spoolDir: string; peer: Peer }> {
+    const peer = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(peer);
+    const dataDir = folderOfLength(length);
+    fs.writeFileSync(path.join(dataDir, 'port'), `${peer.port}\n`);
+    return { dataDir, spoolDir: fs.mkdtempSync(path.join(scratch, 'spool-')), peer };
+  }
+
+  /** The port file in `dataDir` found (its peer answers a 3101), and a 3103 to a closed port spooled in `spoolDir`. */
+  async function expectInForce(library: ShimLibrary, dataDir: string, spoolDir: string, peer: Peer): Promise<void> {
+    const answered = await library.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096);
+    expect(answered.rc, `port file in the data_dir of ${dataDir.length}`).toBe(RC.ok);
+    expect(peer.requests).toHaveLength(1);
+    setOptions(library, { port: await closedPort(), spool_max_bytes: 1_000_000 });
+    const decision = JSON.stringify(request3103([`JR-ORDER-${dataDir.length}`]));
+    const kept = await library.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
+    expect(kept.output.toString('utf8')).toContain('"spooled":true');
+    expect(fs.readdirSync(spoolDir).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
+    expect(fs.existsSync(path.join(dataDir, 'spool'))).toBe(false);
+  }
+
+  describe.each([
+    ['spool_dir first', ['spool_dir', 'data_dir']],
+    ['data_dir first', ['data_dir', 'spool_dir']],
+  ] as const)('beside a spool_dir, set with %s', (_order, names) => {
+    it.each([LONGEST_DATA_DIR + 1, LONGEST_DATA_DIR_SPOOLING_ELSEWHERE])(
+      'set_option: a data_dir of %i bytes is taken (0) and in force, one of 1008 refused',
+      async (length) => {
+        const { dataDir, spoolDir, peer } = await longDataDirBesideSpoolDir(length);
+        const values = { data_dir: dataDir, spool_dir: spoolDir };
+        for (const name of names)
+          expect(shim.setOption(name, values[name]), `${name} (${names.join(', ')})`).toBe(RC.ok);
+        expect(shim.setOption('data_dir', `/${'x'.repeat(LONGEST_DATA_DIR_SPOOLING_ELSEWHERE)}`)).toBe(RC.option);
+        await expectInForce(shim, dataDir, spoolDir, peer);
+      },
+    );
+
+    it.each([LONGEST_DATA_DIR + 1, LONGEST_DATA_DIR_SPOOLING_ELSEWHERE])(
+      'prealert.ini: a data_dir of %i bytes is applied whichever line comes first',
+      async (length) => {
+        const { dataDir, spoolDir, peer } = await longDataDirBesideSpoolDir(length);
+        const libraryDir = fs.mkdtempSync(path.join(scratch, 'ini-order-'));
+        const file = path.join(libraryDir, 'shim.log');
+        const values = { data_dir: dataDir, spool_dir: spoolDir };
+        const lines = names.map((name) => `${name} = ${values[name]}`);
+        fs.writeFileSync(path.join(libraryDir, 'prealert.ini'), `log = ${file}\n${lines.join('\n')}\n`);
+        const copy = loadShimCopy(libraryDir);
+        await expectInForce(copy, dataDir, spoolDir, peer);
+        const text = fs.readFileSync(file, 'utf8');
+        // The port file there was found (expectInForce): the data_dir is in force, its line too long to print whole.
+        expect(text).toMatch(/ config .* problems=0 .* data_dir=set /);
+      },
+    );
+  });
+
+  it('prealert.ini: one byte over 1007 is refused whichever line comes first, the data_dir before kept', async () => {
+    const { dataDir, spoolDir, peer } = await longDataDirBesideSpoolDir(LONGEST_DATA_DIR_SPOOLING_ELSEWHERE);
+    for (const [index, spoolFirst] of [true, false].entries()) {
+      const libraryDir = fs.mkdtempSync(path.join(scratch, 'ini-over-'));
+      const file = path.join(libraryDir, 'shim.log');
+      const tooLong = `data_dir = ${dataDir}x`;
+      const spool = `spool_dir = ${spoolDir}`;
+      const lines = [`log = ${file}`, `data_dir = ${dataDir}`, ...(spoolFirst ? [spool, tooLong] : [tooLong, spool])];
+      fs.writeFileSync(path.join(libraryDir, 'prealert.ini'), `${lines.join('\n')}\n`);
+      const copy = loadShimCopy(libraryDir);
+      expect((await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+      expect(peer.requests).toHaveLength(index + 1);
+      const text = fs.readFileSync(file, 'utf8');
+      expect(text).toMatch(/ config .* problems=1 .* data_dir=set /);
+      expect(text).toMatch(`config_problem ini_line=${spoolFirst ? 4 : 3} name=data_dir problem=invalid_value\n`);
+    }
+  });
+
+  it('a data_dir in prealert.ini and PREALERT_SPOOL_DIR, read after it, taken together', async () => {
+    const { dataDir, spoolDir, peer } = await longDataDirBesideSpoolDir(LONGEST_DATA_DIR_SPOOLING_ELSEWHERE);
+    const libraryDir = fs.mkdtempSync(path.join(scratch, 'ini-env-'));
+    const file = path.join(libraryDir, 'shim.log');
+    fs.writeFileSync(path.join(libraryDir, 'prealert.ini'), `log = ${file}\ndata_dir = ${dataDir}\n`);
+    await withEnv({ PREALERT_SPOOL_DIR: spoolDir, PREALERT_DATA_DIR: undefined }, async () => {
+      const copy = loadShimCopy(libraryDir);
+      await expectInForce(copy, dataDir, spoolDir, peer);
+    });
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/ config .* problems=0 .* data_dir=set /);
+  });
+
+  it('set_option: a data_dir that holds the spool only beside a spool_dir, with none: taken, its 3103s not spooled and logged', async () => {
+    const { dataDir, spoolDir, peer } = await longDataDirBesideSpoolDir(LONGEST_DATA_DIR + 1);
+    const logFile = path.join(scratch, 'no-room.log');
+    setOptions(shim, { log: logFile, spool_dir: spoolDir, data_dir: dataDir });
+    // The default spool_dir is an answer about spool_dir alone too: taken, whatever the data_dir.
+    expect(shim.setOption('spool_dir', '')).toBe(RC.ok);
+    // The port file in that data_dir is found: the call reaches the peer it names.
     expect((await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
-    expect(answering.requests).toHaveLength(1);
+    expect(peer.requests).toHaveLength(1);
     setOptions(shim, { port: await closedPort(), spool_max_bytes: 1_000_000 });
     const decision = JSON.stringify(request3103(['JR-LONG-0003']));
+    const lost = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
+    expect(lost.rc).toBe(RC.failOpen);
+    expect(lost.output.toString('utf8')).not.toContain('"spooled"');
+    expect(fs.existsSync(path.join(dataDir, 'spool'))).toBe(false);
+    expect(logLines(logFile).at(-1)).toMatch(/ failopen infno=3103 .* spooled=0 no_room_for_spool=data_dir$/);
+    // Its spool_dir set afterwards: the next decision is kept.
+    setOptions(shim, { spool_dir: spoolDir });
     const kept = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
     expect(kept.output.toString('utf8')).toContain('"spooled":true');
     expect(fs.readdirSync(spoolDir).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
+    expect(logLines(logFile).filter((line) => line.includes(' config_problem '))).toEqual([]);
   });
 
   it('a log: the longest taken rotates to <log>.1, one byte more is refused with the one before kept', async () => {
@@ -582,7 +674,7 @@ describe('a data_dir or spool_dir too long to hold its files', () => {
     expect(logLines(longest).at(-1)).toMatch(FAILOPEN_LINE);
   });
 
-  it('from prealert.ini and PREALERT_DATA_DIR: named in a config_problem line, the data_dir before kept', async () => {
+  it('from prealert.ini and PREALERT_DATA_DIR with no spool_dir: named in a config_problem line, the data_dir before kept', async () => {
     const answering = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
     peers.push(answering);
     const dataDir = fs.mkdtempSync(path.join(scratch, 'data-'));
@@ -601,7 +693,7 @@ describe('a data_dir or spool_dir too long to hold its files', () => {
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toMatch(/ config .* problems=2 .* data_dir=set /);
     expect(text).toContain(` dir="${dataDir}"`);
-    expect(text).toMatch(/config_problem ini_line=3 name=data_dir problem=invalid_value\n/);
-    expect(text).toMatch(/config_problem environment name=PREALERT_DATA_DIR problem=invalid_value\n/);
+    expect(text).toMatch(/config_problem ini_line=3 name=data_dir problem=no_room_for_spool\n/);
+    expect(text).toMatch(/config_problem environment name=PREALERT_DATA_DIR problem=no_room_for_spool\n/);
   });
 });

@@ -101,6 +101,8 @@ describe('prealert.dll x64 under wine64', () => {
         'relative_path_options_refused',
         'spool_3103_w',
         'max_path_limits',
+        'path_options_any_order',
+        'ini_path_options_any_order',
       ]) {
         expect(
           lines.some((l) => l.startsWith(`PASS ${check}`)),

@@ -179,6 +179,45 @@ static void write_file(const char *dir, const char *name, const void *data, size
   fclose(f);
 }
 
+/* A Windows path option of exactly `units` units (ASCII): C:\xxx…. */
+static void path_of_units(char *value, size_t capacity, size_t units) {
+  snprintf(value, capacity, "C:\\");
+  memset(value + 3, 'x', units - 3);
+  value[units] = '\0';
+}
+
+/* A fresh copy of the DLL in DIR\NAME beside a prealert.ini holding `log = DIR\NAME\shim.log` and then LINES, made
+   to read it (its first set_option initialises it); whether its log's `config` line has `problems` and `data_dir` in
+   it. The ini is read in one go, so it is where the order of its lines must not matter. */
+static int ini_gives(const char *dll_path, const char *dir, const char *name, const char *lines, const char *problems,
+                     const char *data_dir, char *detail, size_t detail_capacity) {
+  char folder[MAX_PATH], copy[MAX_PATH], log_path[MAX_PATH];
+  snprintf(folder, sizeof(folder), "%s\\%s", dir, name);
+  snprintf(copy, sizeof(copy), "%s\\prealert.dll", folder);
+  snprintf(log_path, sizeof(log_path), "%s\\shim.log", folder);
+  CreateDirectoryA(folder, NULL);
+  char ini[1200];
+  int length = snprintf(ini, sizeof(ini), "[prealert]\r\nlog = %s\r\n%s", log_path, lines);
+  write_file(folder, "prealert.ini", ini, (size_t)length);
+  HMODULE loaded = CopyFileA(dll_path, copy, FALSE) ? LoadLibraryA(copy) : NULL;
+  FARPROC f = loaded != NULL ? GetProcAddress(loaded, "prealert_set_option") : NULL;
+  option_fn fresh_set_option = NULL;
+  memcpy(&fresh_set_option, &f, sizeof(f));
+  if (fresh_set_option == NULL || fresh_set_option("breaker", "reset") != PREALERT_OK) {
+    snprintf(detail, detail_capacity, "%s: the copy did not load", name);
+    return 0;
+  }
+  size_t log_length = 0;
+  char *log = read_file(folder, "shim.log", &log_length, 1);
+  int found = log != NULL && strstr(log, problems) != NULL && strstr(log, data_dir) != NULL;
+  if (!found) {
+    snprintf(detail, detail_capacity, "%s: not \"%s\" and \"%s\" in %.300s", name, problems, data_dir,
+             log ? log : "(no log)");
+  }
+  free(log);
+  return found;
+}
+
 static FARPROC resolve(HMODULE dll, const char *name) {
   FARPROC f = GetProcAddress(dll, name);
   check(f != NULL, "export", name);
@@ -345,18 +384,62 @@ int main(int argc, char **argv) {
                (unsigned)limits[i].longest, longest_taken, longer_refused);
     }
   }
-  /* The spool back in <data dir>\spool: a data_dir of 152 holds it, one of 153 does not. */
-  char data_dir[300];
-  snprintf(data_dir, sizeof(data_dir), "C:\\%0*d", 149, 0);
-  memset(data_dir + 3, 'x', 149);
-  int spool_in_data_dir = set_option("data_dir", data_dir) == PREALERT_OK && set_option("spool_dir", "") == PREALERT_OK;
-  strcat(data_dir, "x");
-  if ((!spool_in_data_dir || set_option("data_dir", data_dir) != PREALERT_E_OPTION) && limit_detail[0] == '\0') {
-    snprintf(limit_detail, sizeof(limit_detail), "data_dir of 152 holding the spool: taken=%d, 153 refused=0",
-             spool_in_data_dir);
-  }
   set_option("log", "");
   check(limit_detail[0] == '\0', "max_path_limits", limit_detail[0] ? limit_detail : NULL);
+
+  /* Whether a data_dir must hold the spool depends on spool_dir, so set_option answers for the value alone: a data_dir
+     of 153 (one more than holds the spool) and of 243 is taken before its spool_dir as after it, 244 refused either
+     way. A data_dir set before its spool_dir was refused while the other order took it. */
+  char order_detail[200] = "";
+  static const size_t data_dir_units[] = {153, 243};
+  char data_dir[300], spool_units[300];
+  path_of_units(spool_units, sizeof(spool_units), 158);
+  for (size_t i = 0; i < sizeof(data_dir_units) / sizeof(data_dir_units[0]); ++i) {
+    path_of_units(data_dir, sizeof(data_dir), data_dir_units[i]);
+    for (int data_dir_first = 0; data_dir_first <= 1; ++data_dir_first) {
+      set_option("reset", "all");
+      int first = data_dir_first ? set_option("data_dir", data_dir) : set_option("spool_dir", spool_units);
+      int second = data_dir_first ? set_option("spool_dir", spool_units) : set_option("data_dir", data_dir);
+      strcat(data_dir, "x");
+      int longer = set_option("data_dir", data_dir);
+      data_dir[data_dir_units[i]] = '\0';
+      int expect_longer = data_dir_units[i] == 243 ? PREALERT_E_OPTION : PREALERT_OK;
+      if ((first != PREALERT_OK || second != PREALERT_OK || longer != expect_longer) && order_detail[0] == '\0') {
+        snprintf(order_detail, sizeof(order_detail), "data_dir of %u %s spool_dir: rc %d, %d; one more unit: rc %d",
+                 (unsigned)data_dir_units[i], data_dir_first ? "before" : "after", first, second, longer);
+      }
+    }
+  }
+  set_option("reset", "all");
+  set_option("port", port);
+  check(order_detail[0] == '\0', "path_options_any_order", order_detail[0] ? order_detail : NULL);
+
+  /* prealert.ini, read whole: a data_dir of 243 applied whichever of its line and spool_dir's comes first, 244
+     refused either way; with no spool_dir, 152 holds the spool and 153 is refused as unable to. */
+  char ini_detail[400] = "";
+  char lines[1000];
+  int ini_ok = 1;
+  static const struct {
+    const char *name;
+    size_t data_dir;
+    int spool_dir_first; /* -1: no spool_dir line */
+    int taken;
+  } inis[] = {
+      {"ini_spool_first", 243, 1, 1},      {"ini_data_first", 243, 0, 1}, {"ini_spool_first_over", 244, 1, 0},
+      {"ini_data_first_over", 244, 0, 0}, {"ini_holds_spool", 152, -1, 1}, {"ini_no_room_for_spool", 153, -1, 0},
+  };
+  for (size_t i = 0; i < sizeof(inis) / sizeof(inis[0]) && ini_ok; ++i) {
+    path_of_units(data_dir, sizeof(data_dir), inis[i].data_dir);
+    if (inis[i].spool_dir_first < 0)
+      snprintf(lines, sizeof(lines), "data_dir = %s\r\n", data_dir);
+    else if (inis[i].spool_dir_first)
+      snprintf(lines, sizeof(lines), "spool_dir = %s\r\ndata_dir = %s\r\n", spool_units, data_dir);
+    else
+      snprintf(lines, sizeof(lines), "data_dir = %s\r\nspool_dir = %s\r\n", data_dir, spool_units);
+    ini_ok = ini_gives(dll_path, dir, inis[i].name, lines, inis[i].taken ? " problems=0 " : " problems=1 ",
+                       inis[i].taken ? " data_dir=set " : " data_dir=default ", ini_detail, sizeof(ini_detail));
+  }
+  check(ini_ok, "ini_path_options_any_order", ini_ok ? NULL : ini_detail);
 
   printf(failures == 0 ? "ALL PASS\n" : "SOME FAILED\n");
   return failures == 0 ? 0 : 1;
