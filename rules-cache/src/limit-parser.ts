@@ -4,6 +4,7 @@ import { readStatedAge } from './age-bounds';
 import { readFirstLine } from './first-line-classes';
 import { quietIndication } from './indication-diagnoses';
 import { limitFiguresProblem, quotedCell } from './limit-figures';
+import { limitSoundnessProblem } from './limit-soundness';
 
 /** `note`: read, but the record contradicts itself; the importer reports it without refusing the record. */
 /**
@@ -101,20 +102,27 @@ function codeList(text: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** A figure no limit can hold (limit-figures.ts), else a limit that can never apply as meant (limit-soundness.ts). */
+function figuresProblem(limits: readonly Limit[]): string | undefined {
+  return limitFiguresProblem(limits) ?? limitSoundnessProblem(limits);
+}
+
 /**
  * Reads a published (limit_type, limit_value, basis) into typed limits. One published point may become several
  * limits: "总时间不超过90天，评定间隔时间不短于14天" is a pay-days limit and a 1-per-14-days limit. A figure that is not
- * finite or past any real limit (limit-figures.ts) refuses the record, naming the column it came from.
+ * finite or past any real limit (limit-figures.ts), or that makes the limit mean nothing (a count or period of 0, an
+ * inverted age range: limit-soundness.ts), refuses the record, naming the column it came from.
  */
 export function parseLimit(limitType: string, limitValue: unknown, basis: string): ParsedLimits {
   const parsed = readLimit(limitType, limitValue, basis);
   if (!parsed.ok) return parsed;
-  const problem = limitFiguresProblem(parsed.limits);
+  const problem = figuresProblem(parsed.limits);
   if (problem === undefined) return parsed;
   const value = limitValue === null || limitValue === undefined ? '' : String(limitValue).trim();
-  // Ages and pay days may be read from the basis too: where the limit_value alone reads well, the basis is at fault.
+  // Ages and pay days may be read from the basis too: where the limit_value alone reads well, or reads only with the
+  // basis (an age_range given as 限60-16岁 in the basis alone), the basis is at fault.
   const alone = readLimit(limitType, limitValue, '');
-  if (alone.ok && limitFiguresProblem(alone.limits) === undefined)
+  if (!alone.ok || figuresProblem(alone.limits) === undefined)
     return { ok: false, error: `basis ${quotedCell(basis)}: ${problem}`, field: 'basis' };
   return { ok: false, error: `limit_value ${quotedCell(value)}: ${problem}` };
 }
@@ -175,7 +183,8 @@ function readLimit(limitType: string, limitValue: unknown, basis: string): Parse
     }
     case 'max_pay_days': {
       const published = days(value);
-      if (!published) return fail('应为 N天');
+      // 0天 reads, and is refused as a period of 0 days (limit-soundness.ts), not as a text of another form.
+      if (published === undefined) return fail('应为 N天');
       // The basis is the catalogue's own restriction, the text the fund pays by and the reminder quotes as 依据; the
       // limit_value is a figure derived from it. Where they differ (注射用益气复脉(冻干): "15天" beside 「单次住院最多
       // 支付14天」, in batch 6 and again in the 2026-01 re-issue, which reworded the basis and kept its 14; its batch 5
