@@ -2,13 +2,15 @@
  * Local CSVs mutated from real valid rows (real national records, one of each limit type with its first codes), fed
  * to libraryFromFiles and, where they import, to writeBundle: what `prealert bundle build` calls. The property: a
  * file either imports and its bundle is written, or it is refused with a report whose every issue names the file and
- * a row of it; nothing throws. A seeded generator (no property library is a dependency of rules-cache), so a failure
+ * a row of it; nothing throws; and what imports can apply: no point's effective_from is after its effective_to, no
+ * count or period is 0, no age range is inverted (local-csv-void-rows.test.ts). A seeded generator (no property library is a dependency of rules-cache), so a failure
  * names its case and replays. The cases it found are pinned by plain tests of their own (local-csv-figures.test.ts).
  * To hunt further: PREALERT_CSV_FUZZ_SEED=7 PREALERT_CSV_FUZZ_CASES=20000 (5–10 ms a case).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { KnowledgePoint } from '@prealert/core';
 import { generateSigningKeys, libraryFromFiles, readPrivateKey, writeBundle } from '@prealert/rules-cache';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -140,7 +142,19 @@ const VALUES = [
   '主任医师副',
   '\u0000',
 ];
-const DATES = ['9999-12-31', '0000-01-01', '2026-13-01', '2026-02-30', '1970-01-01', '275760-09-13', '2026/01/01', ''];
+/** The real rows start on 2026-01-01: an effective_to before it is a window of no day. */
+const DATES = [
+  '9999-12-31',
+  '0000-01-01',
+  '0001-01-01',
+  '2026-13-01',
+  '2026-02-30',
+  '1970-01-01',
+  '2025-12-31',
+  '275760-09-13',
+  '2026/01/01',
+  '',
+];
 
 /** Mutations of one row's cells, each something a hand-edited Excel file has or a fuzzer would try. */
 /** A figure of the limit (or, less often, of the basis) replaced: the class of the Infinity crash, so it is drawn most. */
@@ -257,7 +271,29 @@ function mutatedCase(random: Random, groups: readonly string[][][]): Case {
 /** How the cases ended, so a run where every case is refused (or none is) shows the property was not exercised. */
 const outcomes = { imported: 0, refused: 0 };
 
-/** What is wrong with one case: a throw, or a refusal whose issue names no row of the file. Undefined: it held. */
+/**
+ * Why an imported point can never apply as meant, or undefined: no day in its window, a count or period of 0, an age
+ * range with its lower bound above its upper. Read from the point as the evaluator reads it, not by the importer's
+ * own check, so the property does not restate the code it tests.
+ */
+function voidPoint(kp: KnowledgePoint): string | undefined {
+  if (kp.effectiveFrom && kp.effectiveTo && kp.effectiveFrom > kp.effectiveTo)
+    return `no day: ${kp.effectiveFrom}…${kp.effectiveTo}`;
+  const limit = kp.limit;
+  if ('qty' in limit && limit.qty === 0) return 'a quantity of 0';
+  if ('days' in limit && limit.days === 0) return 'a period of 0 days';
+  if (limit.kind === 'time_window' && limit.window === 'hours' && limit.hours === 0) return 'a window of 0 hours';
+  if (limit.kind === 'age_range' && 'minYears' in limit && limit.minYears > limit.maxYears)
+    return 'an inverted age range';
+  const { min, max } = limit.kind === 'age_group' ? limit : {};
+  if (min && max && min.unit === max.unit && min.value > max.value) return 'an inverted age range';
+  return undefined;
+}
+
+/**
+ * What is wrong with one case: a throw, a refusal whose issue names no row of the file, or an imported point that
+ * can never apply as meant. Undefined: it held.
+ */
 function problemOf(index: number, text: string, bytes: Buffer, national = false): string | undefined {
   const file = path.join(tmp, `fuzz-${index}.csv`);
   fs.writeFileSync(file, bytes);
@@ -266,6 +302,10 @@ function problemOf(index: number, text: string, bytes: Buffer, national = false)
     const meta = { version: `fuzz-${index}`, region: '440000', createdAt: '2026-11-20T08:00:00+08:00' };
     const result = libraryFromFiles({ meta, sources: [...(national ? NATIONAL : []), file] });
     if (result.ok) {
+      for (const kp of result.value.knowledgePoints) {
+        const why = voidPoint(kp);
+        if (why !== undefined) return `imported ${kp.id} (${kp.limitText}), which can never apply as meant: ${why}`;
+      }
       writeBundle({ library: result.value, privateKey, outDir: path.join(tmp, 'bundle') });
       outcomes.imported++;
       return undefined;
