@@ -10,14 +10,7 @@ import { contradictingLocalLimits, type LocalRows } from './local-contradictions
 import { withoutLocalRepeats } from './local-repeats';
 import { frameworkRuleNamed, localRuleCodeProblem } from './local-rule-code';
 import type { ImportIssue, ImportResult, PublishedRecord, RecordSource } from './published-record';
-import {
-  defaultSeverityOf,
-  type FrameworkRule,
-  LOCAL_RULE_IDS,
-  makeRule,
-  ruleClassOf,
-  seedRules,
-} from './rule-catalogue';
+import { defaultSeverityOf, type FrameworkRule, localRuleId, makeRule, ruleClassOf, seedRules } from './rule-catalogue';
 
 export interface BuildOptions {
   meta: LibraryMeta;
@@ -35,7 +28,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 function ruleIdFor(record: PublishedRecord, framework: ReadonlyMap<string, FrameworkRule>): string {
   if (record.gz_code) return record.gz_code;
   return (
-    LOCAL_RULE_IDS[record.rule_name] ??
+    localRuleId(record.rule_name) ??
     // A local row without gz_code, named as the framework names the rule: that rule, not a second one of its name.
     frameworkRuleNamed(record.rule_name, framework)?.code ??
     `PA-${stableHash(record.rule_name).slice(0, 12).toUpperCase()}`

@@ -83,7 +83,9 @@ export function codeProblem(code: string, itemType: string): string | undefined 
   // The national service codes are 15 digits starting 00 (001102000050000); Excel keeps them as numbers without it.
   if (DIGITS.test(code) && (code.length === 13 || code.length === 14))
     return `编码 ${shown} 只有 ${code.length} 位数字，疑似 Excel 去掉了开头的 0（国家医疗服务项目编码为 15 位，如 001102000050000）。${AS_TEXT}`;
-  const shape = SHAPE_OF_TYPE[itemType.trim().toLowerCase()];
+  const type = itemType.trim().toLowerCase();
+  // Own keys only: item_type is free text, and `constructor` found Object's own member (a function, not a shape).
+  const shape = Object.hasOwn(SHAPE_OF_TYPE, type) ? SHAPE_OF_TYPE[type] : undefined;
   if (shape !== undefined) {
     if (fits(shape, code)) return undefined;
     return `编码 ${shown} 与项目类别 ${itemType} 不符：${EXPECTED[shape]}（大写字母或数字）`;

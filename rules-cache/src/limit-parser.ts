@@ -87,7 +87,8 @@ function payDaysCount(text: string): Pick<Extract<Limit, { kind: 'max_pay_days' 
   // Only what is paid: "限发病不超过6个月的患者，支付不超过14天" limits the patient, not the course.
   const duration = /支付(?:时间)?不超过\s*(\d+|[一二两三四五六七八九十]+)\s*(个月|年)/.exec(text);
   const n = duration ? cnNumber(duration[1]!) : undefined;
-  if (n) return { count: 'span', months: duration![2] === '年' ? n * 12 : n };
+  // 0 months goes on to the soundness check, which refuses it: `if (n)` dropped it and read the limit as plain days.
+  if (n !== undefined) return { count: 'span', months: duration![2] === '年' ? n * 12 : n };
   // 总时间 of the course in days ("总时间不超过90天"), not of a session ("每日训练总时间不超过2小时").
   if (/总时间\s*不超过\s*\d+\s*天/.test(text)) return { count: 'span' };
   if (/单次住院|住院[^。；]*单次/.test(text)) return { count: 'admission' };

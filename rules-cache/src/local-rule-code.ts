@@ -1,5 +1,5 @@
 import { editDistance } from './edit-distance';
-import { type FrameworkRule, LOCAL_RULE_IDS } from './rule-catalogue';
+import { type FrameworkRule, localRuleId } from './rule-catalogue';
 
 /**
  * Why a local row's `gz_code` cannot stand for its `rule_name`, or undefined when it can. A code outside the 79 rules
@@ -24,7 +24,7 @@ export function localRuleCodeProblem(
   }
   const hint = byName
     ? `「${ruleName}」的规则编码为 ${byName.code}`
-    : ruleName in LOCAL_RULE_IDS
+    : localRuleId(ruleName) !== undefined
       ? `「${ruleName}」在规则框架中没有编码，gz_code 请留空`
       : `最接近的框架编码：${[...framework.values()]
           .map((r) => ({ r, d: editDistance(gzCode, r.code, 'two edits') }))

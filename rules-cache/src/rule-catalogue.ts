@@ -57,6 +57,15 @@ export const LOCAL_RULE_IDS: Record<string, string> = {
   超互联网医院药品支付范围: 'PA-DRUG-INTERNET-VISIT',
 };
 
+/**
+ * The local id of a rule the framework has no code for, or undefined. Own keys only: a CSV's rule_name is free text,
+ * and `constructor` or `__proto__` read from a plain object found Object's own members, so `bundle build` stopped on
+ * "$.id: a function has no JSON form" naming no row.
+ */
+export function localRuleId(ruleName: string): string | undefined {
+  return Object.hasOwn(LOCAL_RULE_IDS, ruleName) ? LOCAL_RULE_IDS[ruleName] : undefined;
+}
+
 const CLASS_BY_PREFIX: Record<string, RuleClass> = { '1': '政策类', '2': '管理类', '3': '医疗类' };
 
 /** The rule class from the official code (GZ1 0000 X…): the 6th digit group names the tier. */

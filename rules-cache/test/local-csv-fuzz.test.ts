@@ -202,6 +202,17 @@ const CELL_MUTATIONS: ((random: Random, cells: string[]) => void)[] = [
     // Another row's kind under this row's value, or the reverse.
     cells[4] = pick(random, KINDS);
   },
+  (random, cells) => {
+    // Names of Object's own members in the free-text cells looked up in tables: rule_name `constructor` found a
+    // function where a rule id was looked for.
+    cells[pick(random, [0, 2, 4])] = pick(random, [
+      'constructor',
+      '__proto__',
+      'toString',
+      'valueOf',
+      'hasOwnProperty',
+    ]);
+  },
 ];
 
 /** Mutations of the file's text after the rows are written as CSV. */
