@@ -86,7 +86,9 @@ PREALERT_API const char *PREALERT_CALL prealert_version(void);
  *   breaker_timeouts     consecutive timeouts that open the breaker (default 3)
  *   breaker_timeout_open_ms  how long it then stays open (default 10000)
  *   spool_dir            where a 3103 that failed open is kept for the sidecar (default <data_dir>/spool; the
- *                        sidecar replays only that folder)
+ *                        sidecar replays only that folder). A data_dir too long to hold <data_dir>/spool (over 940
+ *                        bytes on Linux, 195 UTF-16 units on Windows) is refused while no spool_dir is set, and ""
+ *                        beside one: set spool_dir first.
  *   spool_max_bytes      stop spooling once the spool holds this much (default 5242880; "0" turns spooling off)
  *   log                  absolute path of the diagnostics file ("" off, the default): one line per call that
  *                        failed open (time, infno, reason, code, ms, port) and per setting the shim could not

@@ -115,9 +115,9 @@ static int holds_own_files(const shim_config *config, const native_path *target)
 }
 
 /* Whether the spool fits where it goes when no spool_dir is set: `<data dir>/spool/<temp name>`. This is the one
-   limit two options decide together, so it is never judged while one of them is being set: options come in any
-   order (ini lines, a HIS's set_option calls), and a data_dir of 917-1007 bytes set before its spool_dir was refused
-   while the same two in the other order were taken. */
+   limit two options decide together. The ini and the environment are judged whole once both are in
+   (settle_data_dir), so their lines come in any order; prealert_set_option judges it at every call (config_set),
+   since a HIS's calls have no end to wait for and a data_dir taken without room lost every 3103 that failed open. */
 static int data_dir_holds_spool(const shim_config *config) {
   if (!native_path_is_empty(&config->spool_dir) || native_path_is_empty(&config->data_dir)) return 1;
   char name[SPOOL_TEMP_NAME_MAX + 1];
@@ -231,40 +231,45 @@ static void note_problem(load_report *report, const char *where, const char *nam
   note_problem_named(report, where, name, result == CONFIG_UNKNOWN_NAME ? "unknown_option" : "invalid_value");
 }
 
-/* The data_dir values one load took, each with the one it replaced and where it came from, so that the load can
-   judge data_dir and spool_dir together once every line and variable is in (settle_data_dir). Only the last few
-   matter: walking back stops at the first that holds the spool, and the default always does. */
-#define DATA_DIR_HISTORY_MAX 8
+/* What one load needs to judge data_dir and spool_dir together once every line and variable is in
+   (settle_data_dir): the last data_dir value that holds the spool by itself (empty: the default, which always does),
+   and where the values taken after it came from, which hold it only beside a spool_dir. A bounded history of every
+   value fell back to the default after 8 such lines, though an earlier one fitted. */
 typedef struct {
-  int count;
-  native_path before[DATA_DIR_HISTORY_MAX];
-  char where[DATA_DIR_HISTORY_MAX][32];
-  char name[DATA_DIR_HISTORY_MAX][24];
-} data_dir_history;
+  native_path fitting;
+  int unfitting; /* may exceed LOAD_PROBLEMS_MAX: only as many as the report can name are kept */
+  char where[LOAD_PROBLEMS_MAX][32];
+  char name[LOAD_PROBLEMS_MAX][24];
+} data_dir_candidates;
 
-static void remember_data_dir(data_dir_history *history, const native_path *before, const char *where,
+static void remember_data_dir(data_dir_candidates *candidates, const shim_config *config, const char *where,
                               const char *name) {
-  if (history->count == DATA_DIR_HISTORY_MAX) {
-    memmove(&history->before[0], &history->before[1], sizeof(history->before[0]) * (DATA_DIR_HISTORY_MAX - 1));
-    memmove(&history->where[0], &history->where[1], sizeof(history->where[0]) * (DATA_DIR_HISTORY_MAX - 1));
-    memmove(&history->name[0], &history->name[1], sizeof(history->name[0]) * (DATA_DIR_HISTORY_MAX - 1));
-    --history->count;
+  shim_config alone = *config;
+  memset(&alone.spool_dir, 0, sizeof(alone.spool_dir));
+  if (data_dir_holds_spool(&alone)) {
+    candidates->fitting = config->data_dir;
+    candidates->unfitting = 0;
+    return;
   }
-  history->before[history->count] = *before;
-  snprintf(history->where[history->count], sizeof(history->where[0]), "%s", where);
-  snprintf(history->name[history->count], sizeof(history->name[0]), "%s", name);
-  ++history->count;
+  if (candidates->unfitting < LOAD_PROBLEMS_MAX) {
+    snprintf(candidates->where[candidates->unfitting], sizeof(candidates->where[0]), "%s", where);
+    snprintf(candidates->name[candidates->unfitting], sizeof(candidates->name[0]), "%s", name);
+  }
+  ++candidates->unfitting;
 }
 
-/* After the ini and the environment are in, whatever line or variable came first: a data_dir that would have to
-   hold the spool (no spool_dir set) and cannot is refused as the value that made it so, named where it came from,
-   and the data_dir before it is back in force (the default, at the latest). */
-static void settle_data_dir(shim_config *config, const data_dir_history *history, load_report *report) {
-  for (int i = history->count - 1; i >= 0 && !data_dir_holds_spool(config); --i) {
-    note_problem_named(report, history->where[i], history->name[i], "no_room_for_spool");
-    config->data_dir = history->before[i];
+/* After the ini and the environment are in, whatever line or variable came first: with no spool_dir set, the
+   data_dir values that cannot hold the spool are refused, each named where it came from, and the last one that can
+   is in force (the default, if none). */
+static void settle_data_dir(shim_config *config, const data_dir_candidates *candidates, load_report *report) {
+  if (data_dir_holds_spool(config)) return;
+  for (int i = 0; i < candidates->unfitting; ++i) {
+    if (i < LOAD_PROBLEMS_MAX)
+      note_problem_named(report, candidates->where[i], candidates->name[i], "no_room_for_spool");
+    else
+      ++report->count;
   }
-  if (!data_dir_holds_spool(config)) memset(&config->data_dir, 0, sizeof(config->data_dir));
+  config->data_dir = candidates->fitting;
 }
 
 static char *trim(char *text) {
@@ -291,7 +296,7 @@ static void strip_inline_comment(char *value) {
    place IT can see that a setting they wrote is not in force. Notepad on a Chinese Windows saves it as ANSI (GBK),
    as UTF-8 with or without a byte-order mark, or as "Unicode" (UTF-16LE with one): the mark decides, and without
    one the whole file is read as UTF-8 or as GBK. */
-static void apply_ini(shim_config *config, load_report *report, data_dir_history *history) {
+static void apply_ini(shim_config *config, load_report *report, data_dir_candidates *candidates) {
   native_path ini;
   if (native_path_module_directory(&ini) != 0 || native_path_append(&ini, "prealert.ini") != 0) return;
   static char raw[16384];
@@ -345,14 +350,13 @@ static void apply_ini(shim_config *config, load_report *report, data_dir_history
     char value[1024];
     int read = utf8 ? host_text_copy_utf8(text, value, sizeof(value))
                     : host_text_ansi_to_utf8(text, value, sizeof(value));
-    native_path data_dir_before = config->data_dir;
     config_set_result result = read == 0 ? apply(config, name, value) : CONFIG_BAD_VALUE;
     if (result != CONFIG_SET) note_problem(report, where, name, result);
-    else if (strcmp(name, "data_dir") == 0) remember_data_dir(history, &data_dir_before, where, name);
+    else if (strcmp(name, "data_dir") == 0) remember_data_dir(candidates, config, where, name);
   }
 }
 
-static void apply_env(shim_config *config, load_report *report, data_dir_history *history) {
+static void apply_env(shim_config *config, load_report *report, data_dir_candidates *candidates) {
   static const struct {
     const char *variable;
     const char *option;
@@ -372,11 +376,10 @@ static void apply_env(shim_config *config, load_report *report, data_dir_history
     if (read == 0) continue;
     /* Set but too long to read: refused and named like any bad value, where it was taken as unset and nothing said
        why the shim looked in its default data dir. */
-    native_path data_dir_before = config->data_dir;
     config_set_result result = read > 0 ? apply(config, names[i].option, value) : CONFIG_BAD_VALUE;
     if (result != CONFIG_SET) note_problem(report, "environment", names[i].variable, result);
     else if (strcmp(names[i].option, "data_dir") == 0)
-      remember_data_dir(history, &data_dir_before, "environment", names[i].variable);
+      remember_data_dir(candidates, config, "environment", names[i].variable);
   }
 }
 
@@ -431,15 +434,15 @@ void config_load(void) {
   /* Built off to the side and swapped in, so a concurrent call sees the old or the new settings, never a mix. */
   static shim_config fresh;
   static load_report report;
-  static data_dir_history history;
+  static data_dir_candidates candidates;
   static shim_mutex load_lock = SHIM_MUTEX_INIT;
   shim_mutex_lock(&load_lock);
   set_defaults(&fresh);
   memset(&report, 0, sizeof(report));
-  memset(&history, 0, sizeof(history));
-  apply_ini(&fresh, &report, &history);
-  apply_env(&fresh, &report, &history);
-  settle_data_dir(&fresh, &history, &report);
+  memset(&candidates, 0, sizeof(candidates));
+  apply_ini(&fresh, &report, &candidates);
+  apply_env(&fresh, &report, &candidates);
+  settle_data_dir(&fresh, &candidates, &report);
   shim_mutex_lock(&lock);
   current = fresh;
   published_report = report;
@@ -462,8 +465,16 @@ config_set_result config_set(const char *name, const char *value) {
   }
   shim_mutex_lock(&lock);
   shim_config after = current; /* ends as the settings in force, for the log lines below */
+  int no_room_for_spool = 0;
   if (readable) {
     result = apply(&after, name, text);
+    /* Safety over order: a data_dir that can hold the spool only beside a spool_dir is refused while none is set,
+       and so is `spool_dir = ""` beside one, or a 3103 that fails open would be lost with only a log line saying
+       why. Such a data_dir needs its spool_dir set first. */
+    if (result == CONFIG_SET && !data_dir_holds_spool(&after)) {
+      result = CONFIG_BAD_VALUE;
+      no_room_for_spool = 1;
+    }
     if (result == CONFIG_SET) {
       log_turned_on = strcmp(name, "log") == 0 && !native_path_is_empty(&after.log_path) &&
                       memcmp(&after.log_path, &current.log_path, sizeof(after.log_path)) != 0;
@@ -481,7 +492,10 @@ config_set_result config_set(const char *name, const char *value) {
   } else if (result != CONFIG_SET && !native_path_is_empty(&after.log_path)) {
     load_report refused;
     memset(&refused, 0, sizeof(refused));
-    note_problem(&refused, "set_option", name, result);
+    if (no_room_for_spool)
+      note_problem_named(&refused, "set_option", name, "no_room_for_spool");
+    else
+      note_problem(&refused, "set_option", name, result);
     rotating_log_append(&after.log_path, after.log_max_bytes, refused.text[0]);
   }
   return result;
@@ -612,8 +626,9 @@ int config_spool(native_path *directory, long *max_bytes) {
   int room = data_dir_holds_spool(&current);
   shim_mutex_unlock(&lock);
   if (!native_path_is_empty(directory)) return 0;
-  /* A data_dir set by prealert_set_option that holds the spool only beside a spool_dir, and none set (yet): nothing
-     is created under it, and the caller's log line says why the decision was not kept. */
+  /* A data_dir that holds the spool only beside a spool_dir, and none set: neither the load (settle_data_dir) nor
+     set_option (config_set) leaves the settings so; should one ever do, nothing is created under it and the caller's
+     log line says why the decision was not kept. */
   if (!room) {
     directory->text[0] = 0;
     return -1;

@@ -39,8 +39,8 @@ void config_for_call(const char *infno, call_settings *settings);
 
 /* Where and how much to spool a 3103 that failed open: spool_dir, else <data dir>/spool (empty when
    neither can be found). Only called on that rare path, so the paths stay out of call_settings. Returns -1 (and an
-   empty directory) when no spool_dir is set and the data_dir set is too long to hold `spool/<file>`: a data_dir that
-   prealert_set_option took for its own files, whose spool_dir may still come. Otherwise 0. */
+   empty directory) when no spool_dir is set and the data_dir set is too long to hold `spool/<file>`, which neither
+   the load nor config_set leaves so (a guard). Otherwise 0. */
 int config_spool(native_path *directory, long *max_bytes);
 
 /* The diagnostics file (option `log`; empty when off) and its bound, for a fail-open line. */

@@ -63,7 +63,7 @@ typedef struct {
    in force cannot hold the spool and no spool_dir is set, for the log line. */
 static int spool_if_decision(const flavour *f, const unsent_request *unsent, int *no_room) {
   *no_room = 0;
-  if (unsent == NULL || strcmp(unsent->infno, "3103") != 0) return 0;
+  if (unsent == NULL || strcmp(unsent->infno, SPOOL_INFNO) != 0) return 0;
   native_path directory;
   long max_bytes = 0;
   if (config_spool(&directory, &max_bytes) != 0) {

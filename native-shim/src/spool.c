@@ -17,6 +17,8 @@
 #  include <unistd.h>
 #endif
 
+_Static_assert(SPOOL_TIME_CHARS >= 15, "the time's field width is counted by the widest value it prints");
+
 /* Distinguishes files written by threads of one process within the same millisecond. */
 static volatile long sequence;
 
@@ -260,8 +262,13 @@ int spool_write(const native_path *directory, long max_bytes, const char *infno,
   /* Names sort by time, so the sidecar replays a doctor's decisions in the order they were made. */
   char name[SPOOL_NAME_MAX + 1];
   char temp_name[SPOOL_TEMP_NAME_MAX + 1];
-  snprintf(name, sizeof(name), "%015lld-%lu-%ld-%s.req", (long long)now, process_id(), next_sequence(), infno);
-  snprintf(temp_name, sizeof(temp_name), ".%s.tmp", name);
+  /* SPOOL_NAME_MAX counts these types and this infno; a cut name could be another file's (spool.h). */
+  if (strcmp(infno, SPOOL_INFNO) != 0) return 0;
+  int name_length =
+      snprintf(name, sizeof(name), SPOOL_NAME_FORMAT, (long long)now, process_id(), next_sequence(), infno);
+  int temp_length = snprintf(temp_name, sizeof(temp_name), SPOOL_TEMP_NAME_FORMAT, name);
+  if (name_length < 0 || name_length >= (int)sizeof(name) || temp_length < 0 || temp_length >= (int)sizeof(temp_name))
+    return 0;
   native_path final_path = *directory;
   native_path temp_path = *directory;
   if (native_path_append(&final_path, name) != 0 || native_path_append(&temp_path, temp_name) != 0) return 0;

@@ -9,12 +9,28 @@
 #include <stddef.h>
 
 #define SPOOL_DEFAULT_MAX_BYTES (5L * 1024 * 1024)
-/* The longest names the spool writes, NUL not counted: a file's name, and its temporary name `.<name>.tmp`. A
-   spool_dir that cannot hold the temporary one is refused when it is set; a data_dir that cannot hold it in `spool`
-   when no spool_dir is set is refused from the ini and the environment, and from prealert_set_option taken for its
-   own files with each such 3103 logged (`no_room_for_spool=data_dir`, config.c). */
-#define SPOOL_NAME_MAX 95
-#define SPOOL_TEMP_NAME_MAX (1 + SPOOL_NAME_MAX + 4)
+/* The only request spooled: a 3103, the doctor's decision (exports.c). Its infno is part of every spool file's name. */
+#define SPOOL_INFNO "3103"
+
+/* A spool file's name, `<time ms>-<process id>-<sequence>-<infno>.req` (sorting by time), and its temporary name
+   `.<name>.tmp`. Each number's argument has exactly the type its conversion takes (spool.c; -Wformat checks it), so
+   SPOOL_NAME_MAX below counts what the format can print, from the types: it decides which spool_dir and data_dir the
+   shim takes (config.c), and a name that would not fit is never written under a cut one (spool_write). */
+#define SPOOL_NAME_FORMAT "%015lld-%lu-%ld-%s.req"
+#define SPOOL_TEMP_NAME_FORMAT ".%s.tmp"
+
+/* The characters a conversion prints at most for an integer type: the digits of its largest magnitude (each bit is
+   less than 0.30103 of a decimal digit) and, for a signed type, a '-'. */
+#define SPOOL_UNSIGNED_CHARS(type) ((sizeof(type) * 8 * 30103 + 99999) / 100000)
+#define SPOOL_SIGNED_CHARS(type) (1 + ((sizeof(type) * 8 - 1) * 30103 + 99999) / 100000)
+/* The time's field width (15) is below what a long long can print, so the widest value decides. */
+#define SPOOL_TIME_CHARS SPOOL_SIGNED_CHARS(long long)
+
+/* NUL not counted. 71 on Linux (64-bit long), 52 on Windows (32-bit long); the temporary name 5 more: 76 and 57. */
+#define SPOOL_NAME_MAX                                                                                                 \
+  (SPOOL_TIME_CHARS + 1 + SPOOL_UNSIGNED_CHARS(unsigned long) + 1 + SPOOL_SIGNED_CHARS(long) + 1 +                     \
+   (sizeof(SPOOL_INFNO) - 1) + (sizeof(".req") - 1))
+#define SPOOL_TEMP_NAME_MAX (1 + SPOOL_NAME_MAX + (sizeof(".tmp") - 1))
 
 /* Writes one spool file into directory (created when missing, with its parent) holding the request
    exactly as it would have been sent, labelled with its charset. Returns 1 when the file is in place,

@@ -488,12 +488,13 @@ describe("a path option under ~/: the account's home, as the sidecar reads it", 
 
 // A data_dir the shim cannot append its file names to: a data_dir of 1023 bytes was taken, then `port` and the spool
 // file could not be named, so the shim tried 17311 and spooled nothing, and nothing said why. Refused when set now.
-// Whether a data_dir must hold the spool depends on spool_dir, so that one limit is judged on the two together, never
-// while one is being set: a data_dir of 917-1007 bytes set before its spool_dir was refused, after it taken.
+// Whether a data_dir must hold the spool depends on spool_dir: the ini and the environment are judged whole, in any
+// order; set_option refuses any call that would leave no place to spool (a data_dir of 941-1007 bytes before its
+// spool_dir, `spool_dir = ""` beside one), where it took them and every 3103 that failed open was lost.
 describe('a data_dir or spool_dir too long to hold its files', () => {
-  /** The longest name a spool file is written under (spool.h SPOOL_TEMP_NAME_MAX: `.<95>.tmp`) and the shim's path
-   * buffer on Linux (NUL included). */
-  const SPOOL_TEMP_NAME = 100;
+  /** The longest name a spool file is written under on Linux (spool.h SPOOL_TEMP_NAME_MAX: `.<71>.tmp`, the name
+   * `%015lld-%lu-%ld-3103.req` at its widest with 64-bit long) and the shim's path buffer on Linux (NUL included). */
+  const SPOOL_TEMP_NAME = 76;
   const PATH_MAX = 1024;
   const LONGEST_DATA_DIR = PATH_MAX - 1 - '/spool/'.length - SPOOL_TEMP_NAME;
   const LONGEST_SPOOL_DIR = PATH_MAX - 1 - '/'.length - SPOOL_TEMP_NAME;
@@ -572,22 +573,21 @@ describe('a data_dir or spool_dir too long to hold its files', () => {
     expect(fs.existsSync(path.join(dataDir, 'spool'))).toBe(false);
   }
 
+  it.each([LONGEST_DATA_DIR + 1, LONGEST_DATA_DIR_SPOOLING_ELSEWHERE])(
+    'set_option: a data_dir of %i bytes set after its spool_dir is taken (0) and in force, one of 1008 refused',
+    async (length) => {
+      const { dataDir, spoolDir, peer } = await longDataDirBesideSpoolDir(length);
+      expect(shim.setOption('spool_dir', spoolDir)).toBe(RC.ok);
+      expect(shim.setOption('data_dir', dataDir)).toBe(RC.ok);
+      expect(shim.setOption('data_dir', `/${'x'.repeat(LONGEST_DATA_DIR_SPOOLING_ELSEWHERE)}`)).toBe(RC.option);
+      await expectInForce(shim, dataDir, spoolDir, peer);
+    },
+  );
+
   describe.each([
     ['spool_dir first', ['spool_dir', 'data_dir']],
     ['data_dir first', ['data_dir', 'spool_dir']],
   ] as const)('beside a spool_dir, set with %s', (_order, names) => {
-    it.each([LONGEST_DATA_DIR + 1, LONGEST_DATA_DIR_SPOOLING_ELSEWHERE])(
-      'set_option: a data_dir of %i bytes is taken (0) and in force, one of 1008 refused',
-      async (length) => {
-        const { dataDir, spoolDir, peer } = await longDataDirBesideSpoolDir(length);
-        const values = { data_dir: dataDir, spool_dir: spoolDir };
-        for (const name of names)
-          expect(shim.setOption(name, values[name]), `${name} (${names.join(', ')})`).toBe(RC.ok);
-        expect(shim.setOption('data_dir', `/${'x'.repeat(LONGEST_DATA_DIR_SPOOLING_ELSEWHERE)}`)).toBe(RC.option);
-        await expectInForce(shim, dataDir, spoolDir, peer);
-      },
-    );
-
     it.each([LONGEST_DATA_DIR + 1, LONGEST_DATA_DIR_SPOOLING_ELSEWHERE])(
       'prealert.ini: a data_dir of %i bytes is applied whichever line comes first',
       async (length) => {
@@ -636,28 +636,70 @@ describe('a data_dir or spool_dir too long to hold its files', () => {
     expect(fs.readFileSync(file, 'utf8')).toMatch(/ config .* problems=0 .* data_dir=set /);
   });
 
-  it('set_option: a data_dir that holds the spool only beside a spool_dir, with none: taken, its 3103s not spooled and logged', async () => {
-    const { dataDir, spoolDir, peer } = await longDataDirBesideSpoolDir(LONGEST_DATA_DIR + 1);
-    const logFile = path.join(scratch, 'no-room.log');
-    setOptions(shim, { log: logFile, spool_dir: spoolDir, data_dir: dataDir });
-    // The default spool_dir is an answer about spool_dir alone too: taken, whatever the data_dir.
-    expect(shim.setOption('spool_dir', '')).toBe(RC.ok);
-    // The port file in that data_dir is found: the call reaches the peer it names.
+  /** A data dir whose port file names a peer that answers, short enough to hold the spool. */
+  async function answeringDataDir(): Promise<{ dataDir: string; peer: Peer }> {
+    const peer = await httpPeer((_req, res) => res.end(OK_ENVELOPE));
+    peers.push(peer);
+    const dataDir = fs.mkdtempSync(path.join(scratch, 'data-'));
+    fs.writeFileSync(path.join(dataDir, 'port'), `${peer.port}\n`);
+    return { dataDir, peer };
+  }
+
+  it('set_option with no spool_dir: a data_dir of 940 bytes taken, 941 refused (-4, no_room_for_spool), the one before kept and spooling', async () => {
+    const { dataDir, peer } = await answeringDataDir();
+    const logFile = path.join(scratch, 'no-room-data-dir.log');
+    setOptions(shim, { log: logFile });
+    expect(shim.setOption('data_dir', folderOfLength(LONGEST_DATA_DIR))).toBe(RC.ok);
+    expect(shim.setOption('data_dir', dataDir)).toBe(RC.ok);
+    const tooLong = folderOfLength(LONGEST_DATA_DIR + 1);
+    expect(shim.setOption('data_dir', tooLong)).toBe(RC.option);
+    expect(logLines(logFile).at(-1)).toMatch(/ config_problem set_option name=data_dir problem=no_room_for_spool$/);
+    // The data_dir before is in force: its port file is found, and a 3103 that fails open is spooled under it.
     expect((await shim.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
     expect(peer.requests).toHaveLength(1);
     setOptions(shim, { port: await closedPort(), spool_max_bytes: 1_000_000 });
     const decision = JSON.stringify(request3103(['JR-LONG-0003']));
-    const lost = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
-    expect(lost.rc).toBe(RC.failOpen);
-    expect(lost.output.toString('utf8')).not.toContain('"spooled"');
-    expect(fs.existsSync(path.join(dataDir, 'spool'))).toBe(false);
-    expect(logLines(logFile).at(-1)).toMatch(/ failopen infno=3103 .* spooled=0 no_room_for_spool=data_dir$/);
-    // Its spool_dir set afterwards: the next decision is kept.
-    setOptions(shim, { spool_dir: spoolDir });
     const kept = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
     expect(kept.output.toString('utf8')).toContain('"spooled":true');
-    expect(fs.readdirSync(spoolDir).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
-    expect(logLines(logFile).filter((line) => line.includes(' config_problem '))).toEqual([]);
+    expect(fs.readdirSync(path.join(dataDir, 'spool')).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
+    expect(fs.existsSync(path.join(tooLong, 'spool'))).toBe(false);
+  });
+
+  it('set_option: spool_dir "" refused (-4) beside a data_dir of 941 bytes with the spool_dir kept, taken beside 940', async () => {
+    const { dataDir, spoolDir, peer } = await longDataDirBesideSpoolDir(LONGEST_DATA_DIR + 1);
+    const logFile = path.join(scratch, 'no-room-spool-dir.log');
+    setOptions(shim, { log: logFile, spool_dir: spoolDir, data_dir: dataDir });
+    expect(shim.setOption('spool_dir', '')).toBe(RC.option);
+    expect(logLines(logFile).at(-1)).toMatch(/ config_problem set_option name=spool_dir problem=no_room_for_spool$/);
+    await expectInForce(shim, dataDir, spoolDir, peer);
+    // Beside a data_dir that holds the spool, the default spool_dir is taken.
+    const fitting = folderOfLength(LONGEST_DATA_DIR);
+    setOptions(shim, { data_dir: fitting });
+    expect(shim.setOption('spool_dir', '')).toBe(RC.ok);
+    const decision = JSON.stringify(request3103(['JR-LONG-0004']));
+    const kept = await shim.call('utf8', Buffer.from('3103'), Buffer.from(decision), 4096);
+    expect(kept.output.toString('utf8')).toContain('"spooled":true');
+    expect(fs.readdirSync(path.join(fitting, 'spool')).filter((n) => n.endsWith('-3103.req'))).toHaveLength(1);
+  });
+
+  it('prealert.ini: after more than 8 data_dir lines that cannot hold the spool, the last one that can is in force', async () => {
+    const { dataDir, peer } = await answeringDataDir();
+    const tooLong = folderOfLength(LONGEST_DATA_DIR + 1);
+    const libraryDir = fs.mkdtempSync(path.join(scratch, 'ini-many-'));
+    const file = path.join(libraryDir, 'shim.log');
+    const lines = [
+      `log = ${file}`,
+      `data_dir = ${dataDir}`,
+      ...Array.from({ length: 9 }, () => `data_dir = ${tooLong}`),
+    ];
+    fs.writeFileSync(path.join(libraryDir, 'prealert.ini'), `${lines.join('\n')}\n`);
+    const copy = loadShimCopy(libraryDir);
+    expect((await copy.call('utf8', Buffer.from('3101'), Buffer.from(request3101Text()), 4096)).rc).toBe(RC.ok);
+    expect(peer.requests).toHaveLength(1);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/ config .* problems=9 .* data_dir=set /);
+    expect(text).toContain(` dir="${dataDir}"`);
+    expect(text).toMatch(/config_problem ini_line=3 name=data_dir problem=no_room_for_spool\n/);
   });
 
   it('a log: the longest taken rotates to <log>.1, one byte more is refused with the one before kept', async () => {

@@ -101,7 +101,8 @@ describe('prealert.dll x64 under wine64', () => {
         'relative_path_options_refused',
         'spool_3103_w',
         'max_path_limits',
-        'path_options_any_order',
+        'path_options_need_spool_dir_first',
+        'set_option_no_room_for_spool',
         'ini_path_options_any_order',
       ]) {
         expect(

@@ -365,12 +365,13 @@ int main(int argc, char **argv) {
   check(rc == PREALERT_FAILOPEN && wcsstr(out_w, L"\"spooled\":true") != NULL, "spool_3103_w", NULL);
 
   /* Windows' MAX_PATH: 259 units and the NUL for any file the shim names. Each option is taken at its longest and
-     refused one unit longer: token_file 259; log 257 (its rotation `.1`); spool_dir 158 (`\` and a spool file's
-     temporary name of 100); data_dir 243 beside a spool_dir (`\prealert.sqlite`), 152 when it holds the spool. */
+     refused one unit longer: token_file 259; log 257 (its rotation `.1`); spool_dir 201 (`\` and a spool file's
+     temporary name of 57, spool.h); data_dir 243 beside a spool_dir (`\prealert.sqlite`), 195 when it holds the
+     spool. */
   static const struct {
     const char *option;
     size_t longest;
-  } limits[] = {{"token_file", 259}, {"log", 257}, {"spool_dir", 158}, {"data_dir", 243}};
+  } limits[] = {{"token_file", 259}, {"log", 257}, {"spool_dir", 201}, {"data_dir", 243}};
   char limit_detail[160] = "";
   for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); ++i) {
     char value[300];
@@ -387,35 +388,59 @@ int main(int argc, char **argv) {
   set_option("log", "");
   check(limit_detail[0] == '\0', "max_path_limits", limit_detail[0] ? limit_detail : NULL);
 
-  /* Whether a data_dir must hold the spool depends on spool_dir, so set_option answers for the value alone: a data_dir
-     of 153 (one more than holds the spool) and of 243 is taken before its spool_dir as after it, 244 refused either
-     way. A data_dir set before its spool_dir was refused while the other order took it. */
+  /* set_option never leaves the shim without a place to spool: a data_dir of 196 (one more than holds the spool) or
+     243 is taken once a spool_dir is set and refused before it (the data_dir before kept), 244 refused either way. */
   char order_detail[200] = "";
-  static const size_t data_dir_units[] = {153, 243};
+  static const size_t data_dir_units[] = {196, 243};
   char data_dir[300], spool_units[300];
-  path_of_units(spool_units, sizeof(spool_units), 158);
+  path_of_units(spool_units, sizeof(spool_units), 201);
   for (size_t i = 0; i < sizeof(data_dir_units) / sizeof(data_dir_units[0]); ++i) {
     path_of_units(data_dir, sizeof(data_dir), data_dir_units[i]);
     for (int data_dir_first = 0; data_dir_first <= 1; ++data_dir_first) {
       set_option("reset", "all");
       int first = data_dir_first ? set_option("data_dir", data_dir) : set_option("spool_dir", spool_units);
       int second = data_dir_first ? set_option("spool_dir", spool_units) : set_option("data_dir", data_dir);
+      int expect_first = data_dir_first ? PREALERT_E_OPTION : PREALERT_OK;
+      int expect_second = PREALERT_OK;
       strcat(data_dir, "x");
       int longer = set_option("data_dir", data_dir);
       data_dir[data_dir_units[i]] = '\0';
       int expect_longer = data_dir_units[i] == 243 ? PREALERT_E_OPTION : PREALERT_OK;
-      if ((first != PREALERT_OK || second != PREALERT_OK || longer != expect_longer) && order_detail[0] == '\0') {
+      if ((first != expect_first || second != expect_second || longer != expect_longer) && order_detail[0] == '\0') {
         snprintf(order_detail, sizeof(order_detail), "data_dir of %u %s spool_dir: rc %d, %d; one more unit: rc %d",
                  (unsigned)data_dir_units[i], data_dir_first ? "before" : "after", first, second, longer);
       }
     }
   }
+
+  /* At the exact boundary with no spool_dir: a data_dir of 195 taken, 196 refused; `spool_dir = ""` refused beside a
+     data_dir of 196 (the spool_dir kept), taken beside 195. */
+  char room_detail[200] = "";
+  char data_dir_195[300], data_dir_196[300];
+  path_of_units(data_dir_195, sizeof(data_dir_195), 195);
+  path_of_units(data_dir_196, sizeof(data_dir_196), 196);
+  set_option("reset", "all");
+  int rc_195 = set_option("data_dir", data_dir_195);
+  int rc_196 = set_option("data_dir", data_dir_196);
+  int rc_spool = set_option("spool_dir", spool_units);
+  int rc_beside_196 = set_option("data_dir", data_dir_196);
+  int rc_unset_beside_196 = set_option("spool_dir", "");
+  int rc_back_to_195 = set_option("data_dir", data_dir_195);
+  int rc_unset_beside_195 = set_option("spool_dir", "");
+  if (rc_195 != PREALERT_OK || rc_196 != PREALERT_E_OPTION || rc_spool != PREALERT_OK || rc_beside_196 != PREALERT_OK ||
+      rc_unset_beside_196 != PREALERT_E_OPTION || rc_back_to_195 != PREALERT_OK || rc_unset_beside_195 != PREALERT_OK) {
+    snprintf(room_detail, sizeof(room_detail),
+             "data_dir 195: %d, 196: %d; spool_dir: %d; data_dir 196: %d; spool_dir \"\": %d; data_dir 195: %d; "
+             "spool_dir \"\": %d",
+             rc_195, rc_196, rc_spool, rc_beside_196, rc_unset_beside_196, rc_back_to_195, rc_unset_beside_195);
+  }
   set_option("reset", "all");
   set_option("port", port);
-  check(order_detail[0] == '\0', "path_options_any_order", order_detail[0] ? order_detail : NULL);
+  check(order_detail[0] == '\0', "path_options_need_spool_dir_first", order_detail[0] ? order_detail : NULL);
+  check(room_detail[0] == '\0', "set_option_no_room_for_spool", room_detail[0] ? room_detail : NULL);
 
   /* prealert.ini, read whole: a data_dir of 243 applied whichever of its line and spool_dir's comes first, 244
-     refused either way; with no spool_dir, 152 holds the spool and 153 is refused as unable to. */
+     refused either way; with no spool_dir, 195 holds the spool and 196 is refused as unable to. */
   char ini_detail[400] = "";
   char lines[1000];
   int ini_ok = 1;
@@ -426,7 +451,7 @@ int main(int argc, char **argv) {
     int taken;
   } inis[] = {
       {"ini_spool_first", 243, 1, 1},      {"ini_data_first", 243, 0, 1}, {"ini_spool_first_over", 244, 1, 0},
-      {"ini_data_first_over", 244, 0, 0}, {"ini_holds_spool", 152, -1, 1}, {"ini_no_room_for_spool", 153, -1, 0},
+      {"ini_data_first_over", 244, 0, 0}, {"ini_holds_spool", 195, -1, 1}, {"ini_no_room_for_spool", 196, -1, 0},
   };
   for (size_t i = 0; i < sizeof(inis) / sizeof(inis[0]) && ini_ok; ++i) {
     path_of_units(data_dir, sizeof(data_dir), inis[i].data_dir);
