@@ -2,6 +2,13 @@ import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fa
 import { secretMatcher } from '../secret-compare';
 
 /**
+ * What a sidecar without an admin token answers an admin call: where the token is set, and the rollback that needs
+ * none (on the workstation, the sidecar stopped), since a rollback is when IT meets this refusal.
+ */
+export const ADMIN_DISABLED =
+  'admin endpoints are disabled: no admin token is configured (PREALERT_ADMIN_TOKEN, or "adminToken" in prealert.config.json, then restart the sidecar); to roll back the library without one, stop the sidecar and run `prealert rollback` on the workstation';
+
+/**
  * The onRequest hook of the /v1/admin scope. Without a configured admin token every admin endpoint answers 403,
  * so a workstation is never administrable by accident; with one, `Authorization: Bearer <token>` must match,
  * compared in constant time.
@@ -9,7 +16,7 @@ import { secretMatcher } from '../secret-compare';
 export function requireAdmin(
   adminToken: string | undefined,
   /** What a 403 says when no token is configured. */
-  disabled = 'admin endpoints are disabled: no admin token is configured (PREALERT_ADMIN_TOKEN)',
+  disabled = ADMIN_DISABLED,
 ): onRequestAsyncHookHandler {
   const carriesToken = adminTokenCheck(adminToken);
   return async (request: FastifyRequest, reply: FastifyReply) => {

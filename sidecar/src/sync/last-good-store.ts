@@ -239,6 +239,19 @@ export interface Staging {
 }
 
 /**
+ * Why an offline rollback has nothing to go back to, naming the data dir it looked in, as `stats` names the one it
+ * read: a rollback run as another account, or without the service's --data-dir, looks in another folder than the
+ * sidecar's, and "no previous version" alone sent IT looking at the library instead of the folder.
+ */
+export function noPreviousVersion(dataDir: string, current: StoredVersion | null): string {
+  const stateFile = path.join(dataDir, STORE_DIR, STATE_FILE);
+  const found = current
+    ? `${stateFile} names only ${current.version}, the version it runs`
+    : `no synced or pushed library is stored there (${stateFile} ${fs.existsSync(stateFile) ? 'names none' : 'does not exist'}); check that it is the data dir the sidecar runs with (--data-dir, PREALERT_DATA_DIR)`;
+  return `there is no previous library version to roll back to in ${dataDir}: ${found}`;
+}
+
+/**
  * The last-good store in `<data dir>/library`: the active library and the one before it, each as the verified
  * bytes and the signed manifest that vouched for them, plus state.json naming which is which. state.json is
  * replaced atomically and only after the new library is active, so a crash at any point leaves it naming a
@@ -592,7 +605,7 @@ export class LastGoodStore {
       this.writeState({ ...this.state, current: to, held_back: [...held] }, [unsaved]);
       return { from: unsaved, to };
     }
-    if (!previous || !current) throw new Error('there is no previous library version to roll back to');
+    if (!previous || !current) throw new Error(noPreviousVersion(path.dirname(this.dir), current));
     refuseHeldBackTarget(previous, this.state.held_back, reactivate);
     const to = { ...previous, activated_at: activatedAt };
     const held = new Set(this.state.held_back);

@@ -10,7 +10,7 @@ import type { PollOutcome, SyncStatus } from '../library-sync';
 import { shrinkProblem } from '../shrink-guard';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
 import { pushProgress } from './push-progress';
-import { callSidecar } from './sidecar-client';
+import { callSidecar, FLEET_TOKEN_FROM } from './sidecar-client';
 
 interface PushOptions {
   bundle: string;
@@ -34,6 +34,8 @@ interface PushResult {
   sent?: 'full' | 'delta' | 'nothing';
   /** The host ran a newer library, which this push replaced (allowed with --allow-older). */
   downgrade?: boolean;
+  /** The host already ran this library: nothing was sent, and the admin token was not checked there. */
+  current?: boolean;
   error?: string;
 }
 
@@ -79,19 +81,18 @@ export function registerPush(program: Command): void {
 
       const table = new Table({ ...tableStyle(), head: ['host', 'before', 'after', 'sent', 'result'] });
       for (const r of results) {
-        table.push([
-          r.host.name,
-          r.before ?? '-',
-          r.after ?? '-',
-          r.sent ?? '-',
-          r.error ?? (r.downgrade ? 'ok (downgrade)' : 'ok'),
-        ]);
+        table.push([r.host.name, r.before ?? '-', r.after ?? '-', r.sent ?? '-', r.error ?? resultText(r)]);
       }
       process.stdout.write(
         `${table.toString()}\n${results.length - failed}/${results.length} hosts run ${manifest.version}\n`,
       );
       if (failed > 0) process.exitCode = 1;
     });
+}
+
+function resultText(result: PushResult): string {
+  if (result.current) return 'already current (nothing sent, token not checked)';
+  return result.downgrade ? 'ok (downgrade)' : 'ok';
 }
 
 async function pushTo(
@@ -105,7 +106,8 @@ async function pushTo(
   if (status.error || !status.body) return { host, error: status.error ?? 'no status' };
   const before = status.body.library?.version;
   const sha = status.body.sync?.library?.sha256;
-  if (sha === manifest.library.sha256) return { host, before, after: before, sent: 'nothing' };
+  // Nothing is sent, so the token is never put to the host: "ok" here let a wrong token pass a roll-out's dry run.
+  if (sha === manifest.library.sha256) return { host, before, after: before, sent: 'nothing', current: true };
   // Checked here, per host, against what each one runs: a workstation takes any bundle signed with a trusted key.
   const running = status.body.library?.knowledge_points;
   if (!options.allowShrink && before !== undefined && running !== undefined) {
@@ -132,6 +134,7 @@ async function pushTo(
       contentType: 'application/x-ndjson',
       timeoutMs: 600_000,
       portFrom: host.portFrom,
+      tokenFrom: FLEET_TOKEN_FROM,
     },
   );
   if (answer.error) return { host, before, sent: part, error: answer.error };

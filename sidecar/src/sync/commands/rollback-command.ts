@@ -1,13 +1,15 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { tableStyle } from '../../commands/terminal-colour';
 import { loadConfig } from '../../config';
 import { readPortFile } from '../../port-file';
 import { positiveCountArgument } from '../../whole-number';
-import { LastGoodStore } from '../last-good-store';
+import { LastGoodStore, noPreviousVersion, STORE_DIR } from '../last-good-store';
 import type { ActivationReport } from '../library-sync';
 import { mapConcurrently, readHostsFile } from './hosts-file';
-import { callSidecar, isNotRunning, type SidecarAnswer } from './sidecar-client';
+import { callSidecar, FLEET_TOKEN_FROM, isNotRunning, LOCAL_TOKEN_FROM, type SidecarAnswer } from './sidecar-client';
 
 interface RollbackOptions {
   url?: string;
@@ -32,11 +34,12 @@ function rollbackAt(
   portFrom: string | undefined,
   token: string | undefined,
   reactivateHeldBack: boolean,
+  tokenFrom: string,
 ): Promise<RollbackAnswer> {
   return callSidecar<{ report: ActivationReport }>(
     url,
     `/v1/admin/rollback${reactivateHeldBack ? '?reactivate_held_back=1' : ''}`,
-    { method: 'POST', ...(token ? { token } : {}), timeoutMs: 120_000, portFrom },
+    { method: 'POST', ...(token ? { token } : {}), timeoutMs: 120_000, portFrom, tokenFrom },
   );
 }
 
@@ -47,7 +50,7 @@ async function rollbackFleet(options: RollbackOptions & { hosts: string }): Prom
   if (!token) throw new Error('an admin token is needed: --token or PREALERT_ADMIN_TOKEN');
   const hosts = readHostsFile(options.hosts);
   const answers = await mapConcurrently(hosts, concurrency, (host) =>
-    rollbackAt(host.url, host.portFrom, token, options.reactivateHeldBack ?? false),
+    rollbackAt(host.url, host.portFrom, token, options.reactivateHeldBack ?? false, FLEET_TOKEN_FROM),
   );
   const table = new Table({ ...tableStyle(), head: ['host', 'before', 'after', 'result'] });
   let done = 0;
@@ -91,7 +94,7 @@ export function registerRollback(program: Command): void {
       const portFrom = options.url ? 'from --url' : undefined;
       const token = options.token ?? config.adminToken;
       const reactivateHeldBack = options.reactivateHeldBack ?? false;
-      const answer = await rollbackAt(url, portFrom, token, reactivateHeldBack);
+      const answer = await rollbackAt(url, portFrom, token, reactivateHeldBack, LOCAL_TOKEN_FROM);
       if (answer.body?.report && !answer.error) {
         const r = answer.body.report;
         process.stdout.write(`rolled back ${url}: ${r.version_before} -> ${r.version} (${r.duration_ms} ms)\n`);
@@ -99,6 +102,9 @@ export function registerRollback(program: Command): void {
       }
       if (!isNotRunning(answer) || options.url) throw new Error(`${url}: ${answer.error}`);
       // Nothing listens: change the data directory's state so the next start runs the previous version.
+      // Checked before open(), which creates the store's folders: a mistyped --data-dir must not leave one behind.
+      if (!fs.existsSync(path.join(config.dataDir, STORE_DIR)))
+        throw new Error(noPreviousVersion(config.dataDir, null));
       const store = new LastGoodStore(config.dataDir);
       store.open();
       const { from, to } = store.swapForRollback(new Date().toISOString(), { offline: true, reactivateHeldBack });

@@ -39,6 +39,8 @@ export async function callSidecar<T>(
     timeoutMs?: number;
     /** Where the port of `baseUrl` came from (`from --url`), said when nothing listens there. */
     portFrom?: string;
+    /** Where this command takes the admin token from, said when the sidecar refuses it (401). */
+    tokenFrom?: string;
   } = {},
 ): Promise<SidecarAnswer<T>> {
   try {
@@ -61,10 +63,11 @@ export async function callSidecar<T>(
     }
     if (response.statusCode >= 400) {
       const reason = (body as { error?: unknown }).error;
+      const hint = response.statusCode === 401 && options.tokenFrom ? `: ${options.tokenFrom}` : '';
       return {
         status: response.statusCode,
         body: body as T,
-        error: `HTTP ${response.statusCode}: ${String(reason ?? '')}`,
+        error: `HTTP ${response.statusCode}: ${String(reason ?? '')}${hint}`,
       };
     }
     return { status: response.statusCode, body: body as T };
@@ -77,3 +80,14 @@ export async function callSidecar<T>(
 export function isNotRunning(answer: SidecarAnswer<unknown>): boolean {
   return answer.status === 0 && (answer.error ?? '').startsWith('not running');
 }
+
+/**
+ * What a 401 adds for a command that reads the token from --token or the environment only (push, rollback --hosts):
+ * "admin token missing or wrong" alone did not say where the command looks for it nor where the host keeps it.
+ */
+export const FLEET_TOKEN_FROM =
+  'give the workstations\' admin token (their PREALERT_ADMIN_TOKEN or "adminToken" in prealert.config.json) with --token or PREALERT_ADMIN_TOKEN';
+
+/** The same for `rollback` on this workstation, which also reads this data dir's config file. */
+export const LOCAL_TOKEN_FROM =
+  'give the sidecar\'s admin token with --token, PREALERT_ADMIN_TOKEN or "adminToken" in its config file (prealert.config.json in its data dir, or --config)';
