@@ -103,6 +103,8 @@ describe('admin token problems', () => {
     // The host runs the bundle's library: that is what the push is for, so it is no failure.
     expect(again.code).toBe(0);
     expect(rowOf(again.stdout, host)).toContain('already current (nothing sent, token not checked)');
+    // The plain progress line of a redirected push (a roll-out's log) says so too.
+    expect(again.stderr).toContain(`push ${V1} to ${withToken.url}: already current, 1/1 hosts, failed 0`);
     expect(again.stdout).toContain(`1/1 hosts run ${V1}`);
   });
 });

@@ -73,7 +73,7 @@ export function registerPush(program: Command): void {
       const progress = pushProgress(manifest.version, hosts.length);
       const results = await mapConcurrently(hosts, concurrency, async (host): Promise<PushResult> => {
         const result = await pushTo(host, token, options, manifest, manifestLine);
-        progress.hostDone(host.name, !result.error);
+        progress.hostDone(host.name, result.error ? 'failed' : result.current ? 'current' : 'ok');
         return result;
       });
       progress.stop();

@@ -1,9 +1,12 @@
 import cliProgress from 'cli-progress';
 import { colourWanted } from '../../commands/terminal-colour';
 
+/** How a host's push ended: `current` sent nothing (the host already ran the library), so its token went unchecked. */
+export type HostOutcome = 'ok' | 'current' | 'failed';
+
 /** How far a push is, on stderr, as each host finishes. */
 export interface PushProgress {
-  hostDone(host: string, ok: boolean): void;
+  hostDone(host: string, outcome: HostOutcome): void;
   stop(): void;
 }
 
@@ -21,20 +24,19 @@ export function pushProgress(version: string, total: number): PushProgress {
     );
     bar.start(total, 0, { host: '', failed });
     return {
-      hostDone(host, ok) {
-        if (!ok) failed++;
+      hostDone(host, outcome) {
+        if (outcome === 'failed') failed++;
         bar.increment(1, { host, failed });
       },
       stop: () => bar.stop(),
     };
   }
   return {
-    hostDone(host, ok) {
+    hostDone(host, outcome) {
       done++;
-      if (!ok) failed++;
-      process.stderr.write(
-        `push ${version} to ${host}: ${ok ? 'ok' : 'failed'}, ${done}/${total} hosts, failed ${failed}\n`,
-      );
+      if (outcome === 'failed') failed++;
+      const said = outcome === 'current' ? 'already current' : outcome;
+      process.stderr.write(`push ${version} to ${host}: ${said}, ${done}/${total} hosts, failed ${failed}\n`);
     },
     stop() {},
   };
