@@ -39,6 +39,8 @@ function configSecrets(settings: SidecarConfig): string[] {
     ...urlSecrets('upstream.url', settings.upstream.url),
     ...headerSecrets('platform.headers', settings.platform.headers),
     ...urlSecrets('platform.url', settings.platform.url),
+    // A bundle server's access key in the query, as /v1/status masks it (sync-plugin.ts).
+    ...urlSecrets('sync.url', settings.sync?.values.PREALERT_SYNC_URL?.value),
   ];
 }
 

@@ -4,6 +4,7 @@ import { checkEvaluatorConfig, type EvaluatorConfig } from '@prealert/core';
 import { defaultDataDir, isAbsoluteAsTheShimReadsIt } from './data-dir';
 import { type EarlierReading, readByHomeNow, settleDataDir } from './earlier-data-dir';
 import { NoHomeError, userHome } from './home-dir';
+import { SYNC_FILE_KEYS, type SyncFileKey, type SyncFileSettings } from './sync/sync-file-keys';
 import { wholeNumber, wholeNumberArgument } from './whole-number';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -128,6 +129,11 @@ export interface SidecarConfig {
    * everything, as it also does whenever the worker is not available.
    */
   analysisThread: boolean;
+  /**
+   * The config file's `sync` block, read by sync-config.ts beneath the PREALERT_SYNC_* variables: a sidecar started
+   * at logon or as a service has no terminal environment, and without these it could neither poll nor take a push.
+   */
+  sync?: SyncFileSettings;
 }
 
 export class ConfigError extends Error {
@@ -350,6 +356,7 @@ const FILE_KEYS = new Set([
   'platform',
   'evaluator',
   'analysisThread',
+  'sync',
   '$schema',
 ]);
 
@@ -360,6 +367,7 @@ const BLOCK_KEYS: Record<string, ReadonlySet<string>> = {
   upstream: new Set(['url', 'timeoutMs', 'headers', 'maxBodyBytes', 'tif', 'retryMinMs', 'retryMaxMs']),
   'upstream.tif': new Set(['paasId', 'token']),
   platform: new Set(['url', 'headers', 'retryMinMs', 'retryMaxMs', 'timeoutMs']),
+  sync: new Set(Object.keys(SYNC_FILE_KEYS)),
 };
 
 function block(value: unknown, name: string, field: (name: string) => string): Record<string, unknown> {
@@ -451,6 +459,37 @@ function applyFile(config: SidecarConfig, raw: Record<string, unknown>, file: st
     config.evaluator = raw.evaluator as Partial<EvaluatorConfig>;
   }
   if (raw.analysisThread !== undefined) config.analysisThread = onOff(raw.analysisThread, field('analysisThread'));
+  if (raw.sync !== undefined)
+    config.sync = syncSettings(block(raw.sync, 'sync', field), path.dirname(file), field, env);
+}
+
+/**
+ * The sync block as the PREALERT_SYNC_* variables would hold it, so sync-config.ts reads both alike and a bad value
+ * is refused there naming this file's key; pubkey (one path or a list) is resolved against the config file's folder,
+ * as dataDir and log.file are.
+ */
+function syncSettings(
+  sync: Record<string, unknown>,
+  base: string,
+  field: (name: string) => string,
+  env: NodeJS.ProcessEnv,
+): SyncFileSettings {
+  const settings: SyncFileSettings = { values: {} };
+  for (const key of Object.keys(sync) as SyncFileKey[]) {
+    const setting = field(`sync.${key}`);
+    const value = sync[key];
+    if (key === 'pubkey') {
+      const files = typeof value === 'string' ? [value] : strings(value, setting);
+      if (files.length === 0 || files.some((f) => f.trim() === ''))
+        throw new ConfigError(`${setting} must be the path of a PEM public key, or a list of such paths`);
+      settings.publicKeyFiles = { files: files.map((f) => pathSetting(f.trim(), base, setting, env)), setting };
+      continue;
+    }
+    if (!(typeof value === 'string' && value.trim() !== '') && !(typeof value === 'number' && Number.isFinite(value)))
+      throw new ConfigError(`${setting} must be a non-empty string or a number (got ${JSON.stringify(value)})`);
+    settings.values[SYNC_FILE_KEYS[key]] = { value: String(value), setting };
+  }
+  return settings;
 }
 
 /** PREALERT_PORT as serve reads it (undefined: unset). */

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { generateSigningKeys } from '@prealert/rules-cache';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
 import { until } from './helpers/until';
@@ -114,6 +115,17 @@ describe.skipIf(process.platform === 'win32')('a config file others may read', (
       [file, ['upstream.tif.token', 'upstream.url userinfo']],
     ]);
     for (const value of SECRET_VALUES) expect(sidecar.output()).not.toContain(value);
+  }, 60_000);
+
+  it("is warned about when its sync block's URL holds the bundle server's access key", async () => {
+    const keys = generateSigningKeys(fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-config-secrets-keys-')));
+    dirs.push(path.dirname(keys.publicKeyFile));
+    const { sidecar, file } = await startWith(
+      { sync: { url: 'http://127.0.0.1:9/bundles/?key=SYNCKEY123', pubkey: keys.publicKeyFile, intervalS: 3600 } },
+      0o644,
+    );
+    expect(warningsOf(sidecar).map((w) => [w.config_file, w.secrets])).toEqual([[file, ['sync.url ?key=']]]);
+    expect(sidecar.output()).not.toContain('SYNCKEY123');
   }, 60_000);
 
   it('is not warned about when owner-only, nor when it holds no secret', async () => {

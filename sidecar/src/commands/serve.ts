@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, portArgument } from '../config';
 import { createServer } from '../server';
+import { loadSyncConfig } from '../sync/sync-config';
 
 interface ServeOptions {
   port?: string;
@@ -26,6 +27,8 @@ export function registerServe(program: Command): void {
           dataDir: options.dataDir,
         },
       });
+      // A bad sync setting (file or environment) is refused here, before the data dir is locked or written.
+      loadSyncConfig(process.env, config.sync);
       const server = await createServer({ config });
       let stopping = false;
       const stop = (signal: string) => {

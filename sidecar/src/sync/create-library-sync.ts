@@ -5,7 +5,7 @@ import { libraryImageKey } from './library-image-key';
 import { LibrarySync } from './library-sync';
 import { loadSyncConfig } from './sync-config';
 
-/** The sidecar's LibrarySync, configured from PREALERT_SYNC_* (see sync-config.ts) and the sidecar's own config. */
+/** The sidecar's LibrarySync, configured from PREALERT_SYNC_* and the config file's sync block (sync-config.ts) and the sidecar's own config. */
 export function createLibrarySync(options: {
   config: SidecarConfig;
   holder: LibraryHolder;
@@ -15,7 +15,7 @@ export function createLibrarySync(options: {
   installSecret?: Uint8Array;
 }): LibrarySync {
   return new LibrarySync({
-    config: loadSyncConfig(options.env ?? process.env),
+    config: loadSyncConfig(options.env ?? process.env, options.config.sync),
     dataDir: options.config.dataDir,
     holder: options.holder,
     logger: options.logger,

@@ -3,10 +3,11 @@ import { MANIFEST_FILE } from '@prealert/rules-cache';
 import { ConfigError, pathSetting } from '../config';
 import { siblingUrl } from '../url-credentials';
 import { wholeNumber } from '../whole-number';
+import type { SyncFileSettings, SyncVariable } from './sync-file-keys';
 
 export type StalePolicy = 'serve' | 'refuse';
 
-/** Library sync (pull from the provincial platform) and push (from IT staff); read from PREALERT_SYNC_* variables. */
+/** Library sync (pull from the provincial platform) and push (from IT staff): PREALERT_SYNC_* or the config's sync.*. */
 export interface SyncConfig {
   /** manifest.json of the bundle directory; undefined = no polling. */
   manifestUrl?: string;
@@ -63,8 +64,17 @@ function plainDecimal(raw: string): number {
   return /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
 }
 
-function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero = false): number {
-  const raw = env[name];
+/**
+ * One setting as read: the variable's value when set and not blank, else the config file's (sync.*), with the name
+ * an error cites (the variable, or the file and its key).
+ */
+interface Setting {
+  raw: string | undefined;
+  name: string;
+}
+
+function seconds(s: Setting, fallback: number, allowZero = false): number {
+  const { raw, name } = s;
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = plainDecimal(raw);
   if (!Number.isFinite(n) || (!allowZero && n === 0)) {
@@ -75,8 +85,8 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZe
   return n;
 }
 
-function byteCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
+function byteCount(s: Setting, fallback: number): number {
+  const { raw, name } = s;
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = wholeNumber(raw);
   if (n === undefined || n <= 0) {
@@ -87,8 +97,8 @@ function byteCount(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
   return n;
 }
 
-function milliseconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
+function milliseconds(s: Setting): number | undefined {
+  const { raw, name } = s;
   if (raw === undefined || raw.trim() === '') return undefined;
   const n = wholeNumber(raw);
   if (n === undefined) {
@@ -106,8 +116,8 @@ const DEFAULT_MAX_DROP_SHARE = 0.5;
  * alone also reads 5e-1, 0x1 and +.5, which nobody writes as a share; 50 (a percent) is refused rather than read as
  * a share above 1, which would turn the guard off without a word. 1 never holds anything, so it is off too.
  */
-function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number | undefined {
-  const raw = env[name];
+function share(s: Setting, fallback: number): number | undefined {
+  const { raw, name } = s;
   if (raw === undefined || raw.trim() === '') return fallback;
   if (raw.trim() === 'off') return undefined;
   const n = plainDecimal(raw);
@@ -118,15 +128,15 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number |
 }
 
 /** `https://cdn/bundles/` and `https://cdn/bundles` both mean the manifest.json in that directory. */
-export function manifestUrlOf(base: string): string {
+export function manifestUrlOf(base: string, name = 'PREALERT_SYNC_URL'): string {
   let url: URL;
   try {
     url = new URL(base);
   } catch {
-    throw new ConfigError(`PREALERT_SYNC_URL must be an absolute http(s) URL (got ${JSON.stringify(base)})`);
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got ${JSON.stringify(base)})`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('PREALERT_SYNC_URL must be an http(s) URL');
+    throw new ConfigError(`${name} must be an http(s) URL`);
   }
   if (url.pathname.endsWith('.json')) return url.toString();
   if (!url.pathname.endsWith('/')) url.pathname += '/';
@@ -134,45 +144,67 @@ export function manifestUrlOf(base: string): string {
   return siblingUrl(MANIFEST_FILE, url.toString());
 }
 
-export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig {
-  const url = env.PREALERT_SYNC_URL?.trim() || undefined;
-  const publicKeyFiles = (env.PREALERT_SYNC_PUBKEY ?? '')
-    .split(path.delimiter)
-    .map((f) => f.trim())
-    .filter(Boolean)
-    // `~/keys/prealert-bundle.pub` as for dataDir and log.file: a unit file or a service's environment has no shell.
-    .map((f) => pathSetting(f, process.cwd(), 'PREALERT_SYNC_PUBKEY', env));
-  if (url && publicKeyFiles.length === 0) {
-    throw new ConfigError(
-      'PREALERT_SYNC_URL is set but PREALERT_SYNC_PUBKEY is not: a bundle is only trusted with a key',
-    );
+/**
+ * The sync settings: each PREALERT_SYNC_* variable when set, else the config file's sync.* key (`file`, from
+ * loadConfig), else the default. The environment wins, as it does over the file for every other setting.
+ */
+export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env, file?: SyncFileSettings): SyncConfig {
+  const setting = (name: Exclude<SyncVariable, 'PREALERT_SYNC_PUBKEY'>): Setting => {
+    const own = env[name];
+    if (own !== undefined && own.trim() !== '') return { raw: own, name };
+    const fromFile = file?.values[name];
+    return fromFile ? { raw: fromFile.value, name: fromFile.setting } : { raw: own, name };
+  };
+  const urlSetting = setting('PREALERT_SYNC_URL');
+  const url = urlSetting.raw?.trim() || undefined;
+  const keys = publicKeys(env, file);
+  if (url && keys.files.length === 0) {
+    const missing = urlSetting.name === 'PREALERT_SYNC_URL' ? keys.name : 'sync.pubkey (nor PREALERT_SYNC_PUBKEY)';
+    throw new ConfigError(`${urlSetting.name} is set but ${missing} is not: a bundle is only trusted with a key`);
   }
-  const intervalS = seconds(env, 'PREALERT_SYNC_INTERVAL_S', DEFAULT_INTERVAL_S);
-  const maxAgeS = seconds(env, 'PREALERT_SYNC_MAX_AGE_S', url ? DEFAULT_MAX_AGE_S : 0, true);
-  const policy = (env.PREALERT_SYNC_WHEN_STALE ?? 'serve').trim();
+  const intervalS = seconds(setting('PREALERT_SYNC_INTERVAL_S'), DEFAULT_INTERVAL_S);
+  const maxAgeS = seconds(setting('PREALERT_SYNC_MAX_AGE_S'), url ? DEFAULT_MAX_AGE_S : 0, true);
+  const staleSetting = setting('PREALERT_SYNC_WHEN_STALE');
+  const policy = (staleSetting.raw ?? 'serve').trim();
   if (policy !== 'serve' && policy !== 'refuse') {
-    throw new ConfigError(`PREALERT_SYNC_WHEN_STALE must be serve or refuse (got ${JSON.stringify(policy)})`);
+    throw new ConfigError(`${staleSetting.name} must be serve or refuse (got ${JSON.stringify(policy)})`);
   }
-  const region = env.PREALERT_SYNC_REGION?.trim() || undefined;
-  const pauseBeforeCommit = milliseconds(env, 'PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS');
-  const retryMinS = seconds(env, 'PREALERT_SYNC_RETRY_MIN_S', Math.min(intervalS, 10));
-  const retryMaxS = seconds(env, 'PREALERT_SYNC_RETRY_MAX_S', Math.max(intervalS, 900));
-  const maxDropShare = share(env, 'PREALERT_SYNC_MAX_DROP_SHARE', DEFAULT_MAX_DROP_SHARE);
+  const region = setting('PREALERT_SYNC_REGION').raw?.trim() || undefined;
+  const pauseBeforeCommit = milliseconds({
+    raw: env.PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS,
+    name: 'PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS',
+  });
+  const retryMinS = seconds(setting('PREALERT_SYNC_RETRY_MIN_S'), Math.min(intervalS, 10));
+  const retryMaxS = seconds(setting('PREALERT_SYNC_RETRY_MAX_S'), Math.max(intervalS, 900));
+  const maxDropShare = share(setting('PREALERT_SYNC_MAX_DROP_SHARE'), DEFAULT_MAX_DROP_SHARE);
   return {
-    ...(url ? { url, manifestUrl: manifestUrlOf(url) } : {}),
-    publicKeyFiles,
+    ...(url ? { url, manifestUrl: manifestUrlOf(url, urlSetting.name) } : {}),
+    publicKeyFiles: keys.files,
     intervalMs: intervalS * 1000,
     retryMinMs: retryMinS * 1000,
     retryMaxMs: Math.max(retryMinS, retryMaxS) * 1000,
     ...(maxAgeS > 0 ? { maxAgeMs: maxAgeS * 1000 } : {}),
     stalePolicy: policy,
-    timeoutMs: seconds(env, 'PREALERT_SYNC_TIMEOUT_S', 120) * 1000,
-    maxBundleBytes: byteCount(env, 'PREALERT_SYNC_MAX_BYTES', 512 * 1024 * 1024),
-    downloadDeadlineMs: seconds(env, 'PREALERT_SYNC_DOWNLOAD_DEADLINE_S', 1800) * 1000,
-    activationRestMs: milliseconds(env, 'PREALERT_SYNC_ACTIVATION_REST_MS') ?? 0,
-    maxClockSkewMs: seconds(env, 'PREALERT_SYNC_MAX_CLOCK_SKEW_S', 600, true) * 1000,
+    timeoutMs: seconds(setting('PREALERT_SYNC_TIMEOUT_S'), 120) * 1000,
+    maxBundleBytes: byteCount(setting('PREALERT_SYNC_MAX_BYTES'), 512 * 1024 * 1024),
+    downloadDeadlineMs: seconds(setting('PREALERT_SYNC_DOWNLOAD_DEADLINE_S'), 1800) * 1000,
+    activationRestMs: milliseconds(setting('PREALERT_SYNC_ACTIVATION_REST_MS')) ?? 0,
+    maxClockSkewMs: seconds(setting('PREALERT_SYNC_MAX_CLOCK_SKEW_S'), 600, true) * 1000,
     ...(maxDropShare !== undefined ? { maxDropShare } : {}),
     ...(region ? { region } : {}),
     ...(pauseBeforeCommit ? { testPauseBeforeCommitMs: pauseBeforeCommit } : {}),
   };
+}
+
+/** PREALERT_SYNC_PUBKEY's files when it names any, else the config file's sync.pubkey (already absolute). */
+function publicKeys(env: NodeJS.ProcessEnv, file: SyncFileSettings | undefined): { files: string[]; name: string } {
+  const name = 'PREALERT_SYNC_PUBKEY';
+  const files = (env[name] ?? '')
+    .split(path.delimiter)
+    .map((f) => f.trim())
+    .filter(Boolean)
+    // `~/keys/prealert-bundle.pub` as for dataDir and log.file: a unit file or a service's environment has no shell.
+    .map((f) => pathSetting(f, process.cwd(), name, env));
+  if (files.length > 0 || file?.publicKeyFiles === undefined) return { files, name };
+  return { files: file.publicKeyFiles.files, name: file.publicKeyFiles.setting };
 }

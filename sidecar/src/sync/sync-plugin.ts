@@ -87,7 +87,10 @@ export async function syncPlugin(app: FastifyInstance, options: SyncPluginOption
           let handedOver = false;
           try {
             if (!sync.pushEnabled)
-              throw new SyncRequestError('push is disabled: no trusted key (PREALERT_SYNC_PUBKEY)', 403);
+              throw new SyncRequestError(
+                "push is disabled: no trusted key (PREALERT_SYNC_PUBKEY or the config file's sync.pubkey)",
+                403,
+              );
             const { first, rest } = await splitFirstLine({ [Symbol.asyncIterator]: () => chunks }, MAX_MANIFEST_BYTES);
             handedOver = true;
             const outcome = await sync.push(
