@@ -240,7 +240,7 @@ describe.skipIf(process.platform === 'win32')('prealert autostart install for re
       `written from this terminal's environment, which the logon session does not have: PREALERT_DATA_DIR as --data-dir ${dataDir}, PREALERT_CONFIG as --config ${path.join(work, 'site.json')}, PREALERT_PORT as --port 0`,
     );
     expect(result.stderr).toBe(
-      'warning: PREALERT_SHIM_TOKEN is set here but not at logon, and serve has no option for it: put the setting in the config file\n',
+      'warning: PREALERT_SHIM_TOKEN is set here but not at logon, and serve has no option for it: put it in the config file as shimToken (sidecar/README.md, Configuration)\n',
     );
     expect(execOf(home)).toEqual([
       'serve',
@@ -259,6 +259,37 @@ describe.skipIf(process.platform === 'win32')('prealert autostart install for re
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^prealert: PREALERT_DATA_DIR must be an absolute path, not "relative\/dir"/);
     expect(fs.existsSync(path.join(other, '.config'))).toBe(false);
+  });
+
+  it('names, one line each, the config key for every PREALERT_* variable the logon start does not carry; writes no secret', () => {
+    const home = newHome('home-sync');
+    const keyFile = path.join(work, 'bundle.pub');
+    const env = {
+      HOME: home,
+      PREALERT_SYNC_URL: 'https://cdn.example/bundles/?key=bundle-access-0123',
+      PREALERT_SYNC_PUBKEY: keyFile,
+      PREALERT_SYNC_REGION: '440000',
+      PREALERT_ADMIN_TOKEN: 'admin-token-of-twenty-chars',
+      PREALERT_WIDGET_DIST: path.join(work, 'widget'),
+      PREALERT_SYNC_PUBKEYS: keyFile,
+    };
+    const result = prealert(['install'], env);
+    expect(result.code).toBe(0);
+    const start = 'is set here but not at logon, and serve has no option for it';
+    const see = '(sidecar/README.md, Configuration)';
+    expect(result.stderr.split('\n').filter((line) => line.includes(start))).toEqual([
+      `warning: PREALERT_ADMIN_TOKEN ${start}: put it in the config file as adminToken ${see}`,
+      `warning: PREALERT_SYNC_PUBKEY ${start}: put it in the config file as sync.pubkey ${see}`,
+      `warning: PREALERT_SYNC_PUBKEYS ${start}: prealert reads no variable of that name (misspelt?)`,
+      `warning: PREALERT_SYNC_REGION ${start}: put it in the config file as sync.region ${see}`,
+      `warning: PREALERT_SYNC_URL ${start}: put it in the config file as sync.url ${see}`,
+      `warning: PREALERT_WIDGET_DIST ${start} and the config file no key: the logon start runs without it`,
+    ]);
+    const entry = fs.readFileSync(path.join(home, '.config', 'autostart', 'prealert.desktop'), 'utf8');
+    for (const secret of ['admin-token-of-twenty-chars', 'bundle-access-0123']) {
+      expect(entry).not.toContain(secret);
+      expect(result.stdout + result.stderr).not.toContain(secret);
+    }
   });
 
   it('refuses --startup-dir on Linux for install, status and remove, naming the option', () => {

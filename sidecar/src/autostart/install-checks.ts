@@ -1,4 +1,5 @@
 import { dataScope } from '../config';
+import { SYNC_FILE_KEYS } from '../sync/sync-file-keys';
 import { fixedPort, type ServeOptions } from './serve-options';
 
 /** What `autostart install` refuses or warns about in the session it runs in. */
@@ -39,9 +40,44 @@ export function fixedPortWarning(
 }
 
 /** Variables that set serve but have no serve option: the logon session does not have them. */
-export function unseenVariables(env: NodeJS.ProcessEnv): string[] {
+function unseenVariables(env: NodeJS.ProcessEnv): string[] {
   const written = ['PREALERT_DATA_DIR', 'PREALERT_CONFIG', 'PREALERT_PORT', 'PREALERT_HOST', 'PREALERT_DATA_SCOPE'];
   return Object.keys(env)
     .filter((name) => name.startsWith('PREALERT_') && !written.includes(name) && env[name] !== '')
     .sort();
+}
+
+/** The config file key (dotted for a nested one) each variable without a serve option stands for. */
+const CONFIG_KEYS: Readonly<Record<string, string>> = {
+  PREALERT_ADMIN_TOKEN: 'adminToken',
+  PREALERT_SHIM_TOKEN: 'shimToken',
+  PREALERT_ALLOW_REMOTE_NATIONAL: 'allowRemoteNational',
+  PREALERT_ANALYSIS_THREAD: 'analysisThread',
+  PREALERT_CORS_ORIGINS: 'corsOrigins',
+  PREALERT_LOG_LEVEL: 'log.level',
+  PREALERT_OUTPUT_MAX_CHARS: 'outputMaxChars',
+  PREALERT_RECORDS_RETENTION_DAYS: 'records.retentionDays',
+  PREALERT_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  PREALERT_UPSTREAM_URL: 'upstream.url',
+  PREALERT_UPSTREAM_PAAS_ID: 'upstream.tif.paasId',
+  PREALERT_UPSTREAM_PAAS_TOKEN: 'upstream.tif.token',
+  PREALERT_PLATFORM_URL: 'platform.url',
+  ...Object.fromEntries(Object.entries(SYNC_FILE_KEYS).map(([key, variable]) => [variable, `sync.${key}`])),
+};
+
+/** Read by prealert but with no config file key: a logon start simply runs without them. */
+const NO_CONFIG_KEY = new Set(['PREALERT_WIDGET_DIST', 'PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS']);
+
+/**
+ * One line per variable the logon session will not have, saying where its setting goes instead. Only names, never
+ * values: a token or key set in this terminal is not copied into the launcher (anyone may read it there) nor echoed.
+ */
+export function unseenVariableHints(env: NodeJS.ProcessEnv): string[] {
+  return unseenVariables(env).map((name) => {
+    const key = CONFIG_KEYS[name];
+    const start = `warning: ${name} is set here but not at logon, and serve has no option for it`;
+    if (key !== undefined) return `${start}: put it in the config file as ${key} (sidecar/README.md, Configuration)`;
+    if (NO_CONFIG_KEY.has(name)) return `${start} and the config file no key: the logon start runs without it`;
+    return `${start}: prealert reads no variable of that name (misspelt?)`;
+  });
 }

@@ -9,7 +9,7 @@ import {
   type StartCommand,
   writeAutostartFile,
 } from '../autostart/autostart-entry';
-import { fixedPortWarning, refuseMachineScope, unseenVariables } from '../autostart/install-checks';
+import { fixedPortWarning, refuseMachineScope, unseenVariableHints } from '../autostart/install-checks';
 import { planServeOptions, readServeArgs, serveArgsOf } from '../autostart/serve-options';
 
 const STARTUP_DIR = '--startup-dir <folder>';
@@ -88,7 +88,7 @@ export function registerAutostart(program: Command): void {
       );
       const bytes = autostartBytes(process.platform, thisBuild(serveArgsOf(plan.options)));
       const warning = fixedPortWarning(plan.options, process.platform, process.env);
-      const unseen = unseenVariables(process.env);
+      const unseen = unseenVariableHints(process.env);
       if (options.print) {
         process.stdout.write(`# ${file}\n`);
         // The Windows launcher is UTF-16LE on disk; its text is shown here.
@@ -99,10 +99,7 @@ export function registerAutostart(program: Command): void {
         process.stdout.write(`installed: ${file} starts prealert serve at the next logon\n`);
         for (const note of plan.notes) process.stdout.write(`${note}\n`);
       }
-      if (unseen.length > 0)
-        process.stderr.write(
-          `warning: ${unseen.join(', ')} ${unseen.length === 1 ? 'is' : 'are'} set here but not at logon, and serve has no option for ${unseen.length === 1 ? 'it' : 'them'}: put the setting in the config file\n`,
-        );
+      for (const hint of unseen) process.stderr.write(`${hint}\n`);
       if (warning !== undefined) process.stderr.write(`${warning}\n`);
     });
   autostart
