@@ -10,6 +10,7 @@ import {
   readManifestUnverified,
   readPrivateKey,
   readPublicKeys,
+  reviewAgainstParent,
   VERSION_PATTERN,
   verifyBundleDir,
   writeBundle,
@@ -56,6 +57,19 @@ function shrinkOf(library: LibraryData, parentDir: string | undefined): string |
     { name: `the national library prealert bundles (${national.meta.version})`, points: nationalPoints(national) },
     { name: next, points: nationalPoints(library) },
     'national knowledge points',
+  );
+}
+
+/**
+ * Without --parent, the library is reviewed against the national library this build bundles (what a workstation
+ * without any bundle runs), in the words of the review against a parent: a bundle built without --revision left the
+ * 2026-01 re-issue out and went out with fewer points and no warning, and a push then replaced the full library.
+ */
+function reviewAgainstBundled(library: LibraryData): string[] {
+  const national = loadNationalLibrary();
+  return reviewAgainstParent(
+    { version: `the bundled national library ${national.meta.version}`, knowledgePoints: national.knowledgePoints },
+    { version: library.meta.version, knowledgePoints: library.knowledgePoints },
   );
 }
 
@@ -151,7 +165,7 @@ export function registerBundle(program: Command): void {
       process.stdout.write(`${lines.join('\n')}\n`);
       warn([
         ...(built.notes ? formatIssues(built.notes).split('\n') : []),
-        ...written.warnings,
+        ...(options.parent ? written.warnings : [...written.warnings, ...reviewAgainstBundled(built.value)]),
         futureDateWarning(m.created_at, Date.now(), WORKSTATION_CLOCK_AHEAD_MS),
       ]);
     });
