@@ -39,7 +39,7 @@ export function fixedPortWarning(
   return `warning: the logon start listens on ${which}; ${where} would try it and all but the first would exit unseen: install with --port 0 and give each account its own shimToken (sidecar/README.md, Starting at logon)`;
 }
 
-/** Variables that set serve but have no serve option: the logon session does not have them. */
+/** Variables that set serve but have no serve option: a logon session has them only if set beyond this terminal. */
 function unseenVariables(env: NodeJS.ProcessEnv): string[] {
   const written = ['PREALERT_DATA_DIR', 'PREALERT_CONFIG', 'PREALERT_PORT', 'PREALERT_HOST', 'PREALERT_DATA_SCOPE'];
   return Object.keys(env)
@@ -75,7 +75,7 @@ const NO_CONFIG_KEY = new Set(['PREALERT_WIDGET_DIST', 'PREALERT_TEST_PAUSE_BEFO
 export function unseenVariableHints(env: NodeJS.ProcessEnv): string[] {
   return unseenVariables(env).map((name) => {
     const key = CONFIG_KEYS[name];
-    const start = `warning: ${name} is set here but not at logon, and serve has no option for it`;
+    const start = `warning: ${name} is set here, a logon start has it only where it is set for the account or the machine, and serve has no option for it`;
     if (key !== undefined) return `${start}: put it in the config file as ${key} (sidecar/README.md, Configuration)`;
     if (NO_CONFIG_KEY.has(name)) return `${start} and the config file no key: the logon start runs without it`;
     return `${start}: prealert reads no variable of that name (misspelt?)`;

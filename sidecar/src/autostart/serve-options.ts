@@ -1,9 +1,12 @@
 import { DEFAULT_PORT, dataDirVariable, pathSetting, portArgument, portVariable } from '../config';
 
 /**
- * The serve options a logon start runs with, and where each came from: given to `install`, set in the installing
- * terminal's environment (which the logon session does not have), or kept from the entry already installed (an
- * upgrade's bare `install` must not move the sidecar to the default data dir and port).
+ * The serve options a logon start runs with, and where each came from: given to `install`, or kept from the entry
+ * already installed (an upgrade's bare `install` must not move the sidecar to the default data dir and port). The
+ * installing terminal's PREALERT_DATA_DIR, _CONFIG, _PORT and _HOST are checked and named but not written: set for the
+ * account or the machine, the logon session has them too, and so does the HIS's native shim, which finds the sidecar
+ * through PREALERT_DATA_DIR; frozen into `--data-dir`, the sidecar would stay in the old folder after IT changed the
+ * variable while the shim followed it, and every call would fail open unseen.
  */
 
 export type ServeOptionName = 'dataDir' | 'config' | 'port' | 'host';
@@ -96,10 +99,7 @@ export interface ServePlan {
   notes: string[];
 }
 
-/**
- * Given options first (`--no-<option>` drops one), then the environment's, then the installed entry's. The
- * environment comes before the kept entry: it is what the person installing has set now.
- */
+/** Given options first (`--no-<option>` drops one), then the installed entry's; the environment's only noted. */
 export function planServeOptions(
   given: GivenOptions,
   env: NodeJS.ProcessEnv,
@@ -107,7 +107,7 @@ export function planServeOptions(
 ): ServePlan {
   const kept = installed === undefined ? undefined : readServeArgs(installed);
   const options: ServeOptions = {};
-  const fromEnvironment: string[] = [];
+  const inEnvironment: ServeOptionName[] = [];
   const fromEntry: string[] = [];
   for (const name of NAMES) {
     const value = given[name];
@@ -116,12 +116,8 @@ export function planServeOptions(
       options[name] = givenValue(name, value, env);
       continue;
     }
-    const variable = variableValue(name, env);
-    if (variable !== undefined) {
-      options[name] = variable;
-      fromEnvironment.push(`${VARIABLES[name]} as ${SERVE_FLAGS[name]} ${variable}`);
-      continue;
-    }
+    // Read as serve reads it, so a value serve would refuse at every logon is refused now, naming the variable.
+    if (variableValue(name, env) !== undefined) inEnvironment.push(name);
     const old = kept?.options[name];
     if (old !== undefined) {
       options[name] = old;
@@ -129,10 +125,11 @@ export function planServeOptions(
     }
   }
   const notes: string[] = [];
-  if (fromEnvironment.length > 0)
-    notes.push(
-      `written from this terminal's environment, which the logon session does not have: ${fromEnvironment.join(', ')}`,
-    );
+  for (const name of inEnvironment)
+    if (options[name] === undefined)
+      notes.push(
+        `${VARIABLES[name]} is set here and not written into the entry: a logon start reads it where it is set for the account or the machine, as the HIS's native shim does; if it is set only in this terminal, give ${SERVE_FLAGS[name]} instead`,
+      );
   if (fromEntry.length > 0)
     notes.push(`kept from the installed entry: ${fromEntry.join(' ')} (drop one with --no-<option>, e.g. --no-port)`);
   if (kept !== undefined && kept.notKept.length > 0)
