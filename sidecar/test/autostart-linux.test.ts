@@ -258,6 +258,21 @@ describe.skipIf(process.platform === 'win32')('prealert autostart install for re
     expect(fs.existsSync(path.join(other, '.config'))).toBe(false);
   });
 
+  it("warns when the installing terminal's PREALERT_DATA_DIR differs from the --data-dir an installed entry keeps", () => {
+    const home = newHome('home-env-kept');
+    const old = path.join(work, 'old data');
+    const moved = path.join(work, 'new data');
+    expect(prealert(['install', '--data-dir', old, '--port', '0'], { HOME: home }).code).toBe(0);
+    const result = prealert(['install'], { HOME: home, PREALERT_DATA_DIR: moved });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `warning: PREALERT_DATA_DIR here is ${moved}, but the entry keeps --data-dir ${old}, which wins over it: install again with --no-data-dir to follow the variable, or with --data-dir to choose`,
+    );
+    expect(execOf(home)).toEqual(['serve', '--data-dir', old, '--port', '0']);
+    // The same value: nothing to warn about.
+    expect(prealert(['install'], { HOME: home, PREALERT_DATA_DIR: old }).stdout).not.toContain('warning:');
+  });
+
   it('names, one line each, the config key for every PREALERT_* variable the logon start does not carry; writes no secret', () => {
     const home = newHome('home-sync');
     const keyFile = path.join(work, 'bundle.pub');

@@ -107,6 +107,8 @@ describe('sync settings in the config file', () => {
       [{ pubkey: [] }, 'sync.pubkey must be the path of a PEM public key'],
       [{ url: 'https://cdn.example/b/' }, 'sync.url is set but sync.pubkey'],
       [{ pubKey: 'k.pub' }, 'sync.pubKey is not a known setting'],
+      // Read only inside createServer before, after the data dir was locked and written, and named as the variable.
+      [{ url: 'https://cdn.example/b/', pubkey: 'missing.pub' }, 'sync.pubkey: '],
     ];
     for (const [i, [sync, message]] of cases.entries()) {
       const file = configFile(`bad-${i}`, { sync });

@@ -21,6 +21,14 @@ export const SERVE_FLAGS: Readonly<Record<ServeOptionName, string>> = {
   host: '--host',
 };
 
+/** The flag without its dashes, for `--no-<option>`. */
+const FLAG_NAMES: Readonly<Record<ServeOptionName, string>> = {
+  dataDir: 'data-dir',
+  config: 'config',
+  port: 'port',
+  host: 'host',
+};
+
 const VARIABLES: Readonly<Record<ServeOptionName, string>> = {
   dataDir: 'PREALERT_DATA_DIR',
   config: 'PREALERT_CONFIG',
@@ -107,7 +115,7 @@ export function planServeOptions(
 ): ServePlan {
   const kept = installed === undefined ? undefined : readServeArgs(installed);
   const options: ServeOptions = {};
-  const inEnvironment: ServeOptionName[] = [];
+  const inEnvironment = new Map<ServeOptionName, string>();
   const fromEntry: string[] = [];
   for (const name of NAMES) {
     const value = given[name];
@@ -117,7 +125,8 @@ export function planServeOptions(
       continue;
     }
     // Read as serve reads it, so a value serve would refuse at every logon is refused now, naming the variable.
-    if (variableValue(name, env) !== undefined) inEnvironment.push(name);
+    const variable = variableValue(name, env);
+    if (variable !== undefined) inEnvironment.set(name, variable);
     const old = kept?.options[name];
     if (old !== undefined) {
       options[name] = old;
@@ -125,11 +134,19 @@ export function planServeOptions(
     }
   }
   const notes: string[] = [];
-  for (const name of inEnvironment)
-    if (options[name] === undefined)
+  for (const [name, variable] of inEnvironment) {
+    const written = options[name];
+    if (written === undefined)
       notes.push(
         `${VARIABLES[name]} is set here and not written into the entry: a logon start reads it where it is set for the account or the machine, as the HIS's native shim does; if it is set only in this terminal, give ${SERVE_FLAGS[name]} instead`,
       );
+    // An entry an earlier build wrote from the variable keeps its value over the variable's new one: say so, or the
+    // sidecar stays in the old data dir while the shim follows the variable.
+    else if (written !== variable && given[name] === undefined)
+      notes.push(
+        `warning: ${VARIABLES[name]} here is ${variable}, but the entry keeps ${SERVE_FLAGS[name]} ${written}, which wins over it: install again with --no-${FLAG_NAMES[name]} to follow the variable, or with ${SERVE_FLAGS[name]} to choose`,
+      );
+  }
   if (fromEntry.length > 0)
     notes.push(`kept from the installed entry: ${fromEntry.join(' ')} (drop one with --no-<option>, e.g. --no-port)`);
   if (kept !== undefined && kept.notKept.length > 0)

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, portArgument } from '../config';
 import { createServer } from '../server';
 import { loadSyncConfig } from '../sync/sync-config';
+import { loadKeys } from '../sync/trusted-keys';
 
 interface ServeOptions {
   port?: string;
@@ -27,8 +28,10 @@ export function registerServe(program: Command): void {
           dataDir: options.dataDir,
         },
       });
-      // A bad sync setting (file or environment) is refused here, before the data dir is locked or written.
-      loadSyncConfig(process.env, config.sync);
+      // A bad sync setting (file or environment), a key file that cannot be read among them, is refused here, before
+      // the data dir is locked or written: the sync itself reads the keys only inside createServer.
+      const sync = loadSyncConfig(process.env, config.sync);
+      loadKeys(sync.publicKeyFiles, sync.publicKeySetting);
       const server = await createServer({ config });
       let stopping = false;
       const stop = (signal: string) => {

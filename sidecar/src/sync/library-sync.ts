@@ -162,7 +162,7 @@ export class LibrarySync {
     this.loadBundled = options.loadBundled ?? (() => loadNationalLibrary());
     this.bundledSha256 = options.loadBundled ? null : nationalLibrarySha256();
     this.adminEnabled = options.adminEnabled;
-    this.trustedKeys = loadKeys(options.config.publicKeyFiles);
+    this.trustedKeys = loadKeys(options.config.publicKeyFiles, options.config.publicKeySetting);
     this.store = new LastGoodStore(options.dataDir);
     this.memoryFile = new PollMemoryFile(this.store, this.logger);
     this.replay = new ReplayGuard(this.now, this.config.maxClockSkewMs);

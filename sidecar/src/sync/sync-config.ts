@@ -15,6 +15,8 @@ export interface SyncConfig {
   url?: string;
   /** PEM files of the public keys a bundle must be signed with (pull and push alike). */
   publicKeyFiles: string[];
+  /** Where publicKeyFiles came from (PREALERT_SYNC_PUBKEY, or the config file's sync.pubkey), for a file's error. */
+  publicKeySetting: string;
   intervalMs: number;
   /** First retry after a failed poll; doubles per failure up to retryMaxMs. */
   retryMinMs: number;
@@ -159,7 +161,10 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env, file?: Sync
   const url = urlSetting.raw?.trim() || undefined;
   const keys = publicKeys(env, file);
   if (url && keys.files.length === 0) {
-    const missing = urlSetting.name === 'PREALERT_SYNC_URL' ? keys.name : 'sync.pubkey (nor PREALERT_SYNC_PUBKEY)';
+    const missing =
+      urlSetting.name === 'PREALERT_SYNC_URL'
+        ? `${keys.name} (nor the config file's sync.pubkey)`
+        : 'sync.pubkey (nor PREALERT_SYNC_PUBKEY)';
     throw new ConfigError(`${urlSetting.name} is set but ${missing} is not: a bundle is only trusted with a key`);
   }
   const intervalS = seconds(setting('PREALERT_SYNC_INTERVAL_S'), DEFAULT_INTERVAL_S);
@@ -180,6 +185,7 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env, file?: Sync
   return {
     ...(url ? { url, manifestUrl: manifestUrlOf(url, urlSetting.name) } : {}),
     publicKeyFiles: keys.files,
+    publicKeySetting: keys.name,
     intervalMs: intervalS * 1000,
     retryMinMs: retryMinS * 1000,
     retryMaxMs: Math.max(retryMinS, retryMaxS) * 1000,
