@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { KnowledgePoint } from '@prealert/core';
 import { generateSigningKeys, libraryFromFiles, readPrivateKey, writeBundle } from '@prealert/rules-cache';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CSV_COLUMNS } from '../src/csv-header';
 
 const NHSA = '/work/shared/data/nhsa';
 const SOURCES = [
@@ -20,19 +21,7 @@ const SOURCES = [
   'batches_2_8_knowledge_points.json',
   'batches_9_17_knowledge_points.json',
 ];
-const COLUMNS = [
-  'rule_name',
-  'gz_code',
-  'item_type',
-  'item_name',
-  'limit_type',
-  'limit_value',
-  'basis',
-  'code',
-  'effective_from',
-  'effective_to',
-];
-const HEADER = COLUMNS.join(',');
+const HEADER = CSV_COLUMNS.join(',');
 const SEED = Number(process.env.PREALERT_CSV_FUZZ_SEED ?? 20261201);
 const CASES = Number(process.env.PREALERT_CSV_FUZZ_CASES ?? 400);
 /** Built with the national sources too (repeats, contradictions, indication mappings): each such build takes ~0.3 s. */
@@ -228,7 +217,7 @@ const TEXT_MUTATIONS: ((random: Random, text: string) => string)[] = [
   () => `${HEADER}\r\n`,
   () => HEADER,
   (_random, text) => `${HEADER}\r\n${text}`,
-  (random, text) => text.replace(HEADER, `${HEADER},${pick(random, COLUMNS)}`),
+  (random, text) => text.replace(HEADER, `${HEADER},${pick(random, CSV_COLUMNS)}`),
   (random, text) => {
     const lines = text.split('\r\n');
     const i = 1 + Math.floor(random() * Math.max(1, lines.length - 2));

@@ -9,45 +9,25 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ImportIssue, libraryFromFiles } from '@prealert/rules-cache';
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  AGE_RANGE,
+  CHILD,
+  CODES,
+  localCsvBuilder,
+  PAIR,
+  PAY_DAYS,
+  PAY_DAYS_TEXT,
+  QTY_PER_DAY,
+  QTY_PER_N_DAYS,
+  SEX,
+} from './support/local-rows';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-local-csv-void-rows-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const HEADER = 'rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code,effective_from,effective_to';
-/** Real national points (batches 1 and 2–8), as a local row restates them. */
-const SEX = '药品区分性别使用,GZ10000301004000,drug,度他雄胺软胶囊,sex,男,,XG04CBD247E002010101503';
-const QTY_PER_DAY = '医疗服务项目限定频次,GZ10000102014000,service,门急诊留观诊查费,max_qty_per_period';
-const QTY_PER_N_DAYS = '医疗服务项目周期超频次,,service,血清果糖胺测定,max_qty_per_n_days';
-const PAY_DAYS = '药品限支付疗程,GZ10000101010000,drug,奥扎格雷氨丁三醇注射用浓溶液,max_pay_days';
-const PAY_DAYS_TEXT = '医疗服务项目限支付疗程,GZ10000102010000,service,手功能评定,max_pay_days_text';
-const AGE_RANGE = '医疗服务项目限年龄,,service,职业功能训练,age_range';
-const CHILD = '药品儿童专用,GZ10000301002000,drug,儿童清肺口服液,age_group';
-const PAIR = '医疗服务项目重复收费,GZ10000102012000,service_pair,急诊监护费×急诊诊查费,time_window';
-const CODES = {
-  qtyPerDay: '001102000040000',
-  qtyPerNDays: '002503020020000',
-  payDays: 'XB01AXA223B004010180963',
-  payDaysText: '003402000050000',
-  ageRange: '003402000320000',
-  child: 'ZA04CAE0023010100166',
-  pair: ['001103000010000', '001102000030000'],
-};
-
-let files = 0;
-function build(rows: string[]) {
-  const file = path.join(tmp, `local-${++files}.csv`);
-  fs.writeFileSync(file, `${[HEADER, ...rows].join('\r\n')}\r\n`);
-  const meta = { version: `hosp-2026.11.${files}`, region: '440000', createdAt: '2026-11-20T08:00:00+08:00' };
-  return { file, result: libraryFromFiles({ meta, sources: [file] }) };
-}
-
-function refusal(rows: string[]): { file: string; issues: ImportIssue[] } {
-  const { file, result } = build(rows);
-  if (result.ok) throw new Error(`imported ${result.value.knowledgePoints.length} points, though it should be refused`);
-  return { file, issues: result.issues };
-}
+const { build, refusal } = localCsvBuilder(tmp, HEADER);
 
 function imports(rows: string[]): number {
   const { result } = build(rows);
