@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import type { JudgeResultDetailDto } from '@prealert/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { DATABASE_FILE_NAME } from '../src/store/database';
@@ -106,6 +107,57 @@ describe('provincial gateway (upstream)', () => {
       // The gateway's result was recorded too, so the doctor can answer it with a 3103.
       const fb = await callService(server, feedbackEnvelope([{ jrId: 'UP-NEW-1', way: '2' }]));
       expect(fb.body.infcode).toBe(0);
+    });
+  });
+
+  it('reads the coded fields a gateway or middleware writes as labels (spec S-16: 明确违规, 异常, 涉及项)', async () => {
+    await withSidecar(2_000, async (server) => {
+      behaviour = (_body, res) =>
+        answer(res, {
+          result: [
+            {
+              jr_id: 'UP-LABELS-1',
+              rule_id: 'R02',
+              rule_name: '配伍禁忌',
+              vola_cont: '患者处方中存在配伍禁忌的药品【A药】、【B药】。',
+              patn_id: 'p',
+              mdtrt_id: 'MZ-U-L',
+              judge_result_detail_dtos: [
+                {
+                  jrd_id: 'd1',
+                  patn_id: 'p',
+                  mdtrt_id: 'MZ-U-L',
+                  rx_id: 'MZ-U-L-003',
+                  vola_item_type: '违规项',
+                  vola_amt: '12.00',
+                },
+                {
+                  jrd_id: 'd2',
+                  patn_id: 'p',
+                  mdtrt_id: 'MZ-U-L',
+                  rx_id: 'MZ-U-L-001',
+                  vola_item_type: '涉及项',
+                  vola_amt: '0',
+                },
+              ],
+              vola_amt: '12.00',
+              vola_amt_stas: '异常',
+              sev_deg: '明确违规',
+              vola_evid: '',
+              vola_bhvr_type: '行为类',
+              task_id: 'T-MZ-U-L',
+            },
+          ],
+        });
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-U-L' }));
+      const upstream = reply.body.output.result!.find((r) => r.jr_id === 'UP-LABELS-1')!;
+      // Read as codes only, 明确违规 was 轻度可疑 and asked a confirmation, not the reason a 明确违规 needs.
+      expect(upstream).toMatchObject({ sev_deg: '1', wf_impact: 'reason', vola_amt_stas: '0' });
+      const details = upstream.judge_result_detail_dtos as JudgeResultDetailDto[];
+      expect(details.map((d) => [d.rx_id, d.vola_item_type])).toEqual([
+        ['MZ-U-L-003', '1'],
+        ['MZ-U-L-001', '2'],
+      ]);
     });
   });
 

@@ -1,3 +1,4 @@
+import { readAmountStatusCode, readItemTypeCode, readSeverityCode } from '@prealert/core';
 import { isRecord } from './is-record';
 import type { AnalyzedResult, JudgeResultDetailDto } from './types';
 
@@ -35,7 +36,7 @@ function readDetail(raw: unknown): JudgeResultDetailDto | undefined {
     patn_id: text(raw.patn_id),
     mdtrt_id: text(raw.mdtrt_id),
     rx_id: text(raw.rx_id),
-    vola_item_type: text(raw.vola_item_type) === '2' ? '2' : '1',
+    vola_item_type: readItemTypeCode(raw.vola_item_type) ?? '1',
     vola_amt: readAmount(raw.vola_amt),
   };
 }
@@ -43,14 +44,14 @@ function readDetail(raw: unknown): JudgeResultDetailDto | undefined {
 /**
  * One 3101/3102 result made safe to use, however the sender shortened or spelled it; undefined without a jr_id (the
  * warning can then be neither told apart nor answered: each caller decides what that costs). Texts missing become '',
- * detail rows missing become none, an amount missing becomes NaN; `sev_deg` and `vola_amt_stas` sent as numbers are
- * read as their codes, an unknown severity as 3 and an unknown amount status as 1 (正常); a missing `wf_impact` is
+ * detail rows missing become none, an amount missing becomes NaN; the coded fields sent as numbers or as their labels
+ * (明确违规, 异常, 涉及项: result-codes.ts) are read as their codes, an unknown severity as 3, an unknown amount status as
+ * 1 (正常) and an unknown detail type as 1 (违规项); a missing `wf_impact` is
  * `reason`, since national engines do not send it and the national practice is "continuing needs a reason".
  * prealert's extensions (prior_dspo, dspo_way, prior_visit_rea …) are kept as sent.
  */
 export function readResult(raw: unknown): AnalyzedResult | undefined {
   if (!isRecord(raw) || typeof raw.jr_id !== 'string' || raw.jr_id === '') return undefined;
-  const severity = text(raw.sev_deg);
   const impact = text(raw.wf_impact);
   const details = asArray(raw.judge_result_detail_dtos)
     .map(readDetail)
@@ -67,8 +68,8 @@ export function readResult(raw: unknown): AnalyzedResult | undefined {
     mdtrt_id: text(raw.mdtrt_id),
     judge_result_detail_dtos: details,
     vola_amt: readAmount(raw.vola_amt),
-    vola_amt_stas: text(raw.vola_amt_stas) === '0' ? '0' : '1',
-    sev_deg: severity === '1' || severity === '2' ? severity : '3',
+    vola_amt_stas: readAmountStatusCode(raw.vola_amt_stas) ?? '1',
+    sev_deg: readSeverityCode(raw.sev_deg) ?? '3',
     vola_evid: text(raw.vola_evid),
     vola_bhvr_type: text(raw.vola_bhvr_type),
     task_id: text(raw.task_id),

@@ -4,6 +4,7 @@ export * from './envelope/national-types';
 export * from './envelope/response';
 export * from './envelope/response-schemas';
 export * from './envelope/response-validate';
+export * from './envelope/result-codes';
 export * from './envelope/schemas';
 export * from './envelope/validate';
 export * from './envelope/visible-text';

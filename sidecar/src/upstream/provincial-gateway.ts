@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type JudgeResultDto, stableHash, type WorkflowImpact } from '@prealert/core';
+import {
+  type JudgeResultDto,
+  readAmountStatusCode,
+  readItemTypeCode,
+  readSeverityCode,
+  stableHash,
+  type WorkflowImpact,
+} from '@prealert/core';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, request } from 'undici';
 import type { UpstreamGatewayConfig } from '../config';
@@ -264,8 +271,7 @@ function text(value: unknown): string {
  * contract (names, ID numbers) is kept.
  */
 function normaliseUpstreamResult(item: Record<string, unknown>, unreadable: Set<string>): JudgeResultDto {
-  const sev = text(item.sev_deg);
-  const sevDeg = sev === '1' || sev === '2' ? sev : '3';
+  const sevDeg = readSeverityCode(item.sev_deg) ?? '3';
   const rawDetails = item.judge_result_detail_dtos;
   const details = (Array.isArray(rawDetails) ? rawDetails : rawDetails ? [rawDetails] : []).filter(
     (d): d is Record<string, unknown> => typeof d === 'object' && d !== null,
@@ -284,12 +290,12 @@ function normaliseUpstreamResult(item: Record<string, unknown>, unreadable: Set<
       patn_id: text(d.patn_id),
       mdtrt_id: text(d.mdtrt_id),
       rx_id: text(d.rx_id),
-      vola_item_type: text(d.vola_item_type) === '2' ? '2' : '1',
+      vola_item_type: readItemTypeCode(d.vola_item_type) ?? '1',
       vola_amt: amountOf(d.vola_amt, 'output.result[].judge_result_detail_dtos[].vola_amt', unreadable) ?? 0,
     })),
     vola_amt: amount ?? 0,
     // An amount the gateway did not give, or gave in a form not read, is not computed: 0 would pass for a real 0.
-    vola_amt_stas: amount === undefined || text(item.vola_amt_stas) === '0' ? '0' : '1',
+    vola_amt_stas: amount === undefined || readAmountStatusCode(item.vola_amt_stas) === '0' ? '0' : '1',
     sev_deg: sevDeg,
     vola_evid: text(item.vola_evid),
     vola_bhvr_type: text(item.vola_bhvr_type),
