@@ -168,7 +168,7 @@ describe('sidecar over HTTP', () => {
       encoding: 'utf8',
     });
     expect(badDate.status).toBe(1);
-    expect(badDate.stderr).toBe('prealert: from must be a date yyyy-MM-dd (got "2026-02-30")\n');
+    expect(badDate.stderr).toBe('prealert: --from must be a date yyyy-MM-dd (got "2026-02-30")\n');
   });
 
   it('writes `prealert stats` without colour codes when redirected, in the names the CSV uses, — for no 遵从率', async () => {

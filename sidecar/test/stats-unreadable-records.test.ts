@@ -66,7 +66,7 @@ describe('prealert stats by an account that may not read the records', () => {
     const result = statsAsNobody(path.join(parent, 'empty'));
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      `prealert: no records database in ${path.join(parent, 'empty')} (${path.join(parent, 'empty', DATABASE_FILE_NAME)} does not exist)\n`,
+      `prealert: no records database in ${path.join(parent, 'empty')} (${path.join(parent, 'empty', DATABASE_FILE_NAME)} does not exist); give the folder the sidecar keeps its records in with --data-dir (its /v1/status names it as where.data_dir)\n`,
     );
   });
 });

@@ -43,14 +43,18 @@ export function registerStats(program: Command): void {
         throw new Error(`--format must be table, csv or json (got "${options.format}")`);
       }
       const config = loadConfig({ configFile: options.config, overrides: { dataDir: options.dataDir } });
-      const query = parseStatsQuery({
-        from: options.from,
-        to: options.to,
-        by: options.by,
-        rule: options.rule,
-        dept: options.dept,
-        doctor: options.doctor,
-      });
+      const query = parseStatsQuery(
+        {
+          from: options.from,
+          to: options.to,
+          by: options.by,
+          rule: options.rule,
+          dept: options.dept,
+          doctor: options.doctor,
+        },
+        Date.now(),
+        'cli',
+      );
       // Read-only, so it can run beside a serving sidecar (WAL lets readers and the writer proceed together).
       let db: ReturnType<typeof openDatabase>;
       try {
@@ -99,7 +103,10 @@ function openFailure(dataDir: string, error: unknown): string {
     const admin = process.platform === 'win32' ? 'an administrator' : 'root';
     return `cannot read ${file}: ${code} (${CAUSES[code]}); run stats as the account prealert runs as${who}, or as ${admin}`;
   }
-  if (code === 'ENOENT') return `no records database in ${dataDir} (${file} does not exist)`;
+  // Said alone, this read as "no reminders yet" to 医保办 staff who ran stats without the folder the workstation's
+  // sidecar was started with (`--data-dir ~/d`, a machine-wide /var/lib/prealert): it names where to look.
+  if (code === 'ENOENT')
+    return `no records database in ${dataDir} (${file} does not exist); give the folder the sidecar keeps its records in with --data-dir (its /v1/status names it as where.data_dir)`;
   return `cannot open the records database ${file}: ${(error as Error).message}`;
 }
 
