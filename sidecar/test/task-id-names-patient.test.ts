@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config';
 import { TASK_ID_HEADER } from '../src/national/recorded-task-id';
 import { createServer } from '../src/server';
 import { DATABASE_FILE_NAME } from '../src/store/database';
+import { analysisEnvelope } from './fixtures/his-requests';
 import { callOverHttp, tempDataDir } from './helpers/test-server';
 
 const NAME = '王秀英';
@@ -79,5 +80,44 @@ describe.each([
     const db = filesOf(dataDir, DATABASE_FILE_NAME);
     expect(db.includes(Buffer.from(NAME)), 'the patient name in the SQLite files').toBe(false);
     expect(db.includes(Buffer.from(ID)), 'the ID number in the SQLite files').toBe(false);
+  });
+});
+
+describe('a task_id built from the patn_id', () => {
+  it('is neither logged nor stored in clear, and the task is found by it', async () => {
+    const patientId = '44010000000001234567';
+    const taskId = `ZY-${patientId}-01`;
+    const dataDir = tempDataDir();
+    const logDir = path.join(dataDir, 'logs');
+    const base = loadConfig({ env: {}, overrides: { dataDir, port: 0 } });
+    const server = await createServer({
+      config: { ...base, log: { ...base.log, level: 'trace', file: path.join(logDir, 'prealert.log') } },
+    });
+    try {
+      await server.listen();
+      const reply = await callOverHttp(
+        server,
+        analysisEnvelope({ patientId, taskId, encounterId: 'ZY20260315000456' }),
+      );
+      expect(reply.body.infcode, reply.body.err_msg).toBe(0);
+      expect(reply.body.output.result?.[0]?.task_id).toBe(taskId);
+      const address = server.app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const task = await fetch(`http://127.0.0.1:${port}/v1/tasks/${encodeURIComponent(taskId)}`);
+      expect(task.status).toBe(200);
+      expect(((await task.json()) as { task_id: string }).task_id).toBe(taskId);
+      const stored = server.db.prepare('SELECT task_id FROM tasks').pluck().all() as string[];
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).not.toContain(patientId);
+    } finally {
+      await server.close();
+    }
+    const log = filesOf(logDir).toString('utf8');
+    const line = log.split('\n').find((l) => l.includes('"msg":"request"') && l.includes('callService'));
+    expect(JSON.parse(line!).task_id).toBe('ZY-[redacted]-01');
+    expect(log).not.toContain(patientId);
+    expect(filesOf(dataDir, DATABASE_FILE_NAME).includes(Buffer.from(patientId)), 'patn_id in the SQLite files').toBe(
+      false,
+    );
   });
 });

@@ -20,7 +20,7 @@ import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
 import { recordedResult } from '../store/recorded-result';
 import type { AnalysisRecord, AnalysisRecorder } from '../store/records';
-import { maskPatientNames, maskPatientNamesInJson, patientNamesOf } from '../upstream/patient-names';
+import { maskPatientNames, maskPatientNamesInJson, patientIdsOf, patientNamesOf } from '../upstream/patient-names';
 import { type MergedResults, mergeResults, type ProvincialGateway } from '../upstream/provincial-gateway';
 import { fitAnswer } from './capacity-fit';
 import { decidingOperator } from './deciding-operator';
@@ -244,8 +244,9 @@ export class NationalService {
     // Results echo the request's task_id (the spec's 原样返回); the record, and the client's way back to it, need one.
     const taskId = recordedTaskId(outcome.taskId, call.envelope.msgid);
     const names = patientNamesOf(input.value);
-    // A HIS may build its task_id from the patient (「T-王秀英-身份证号」): logged masked, stored keyed (records.ts).
-    const maskedTaskId = maskIdNumbers(maskPatientNames(taskId, names));
+    // A HIS may build its task_id from the patient (「T-王秀英-身份证号」, 「ZY-<patn_id>」): logged masked, stored
+    // keyed (records.ts).
+    const maskedTaskId = maskIdNumbers(maskPatientNames(taskId, [...names, ...patientIdsOf(input.value)]));
     const loggedTaskId = maskedTaskId === taskId ? undefined : maskedTaskId;
     if (outcome.reusedMdtrtIds.length > 0 && !this.reusedMdtrtIdLogged) {
       this.reusedMdtrtIdLogged = true;

@@ -37,9 +37,7 @@ export function requestReporter(logger: Logger, metrics: SidecarMetrics): Reques
           method,
           route,
           status,
-          // The HIS's own text, which may hold an ID number (a 就诊号 or 身份证号 as task_id): masked as the other
-          // lines' are (redactPatientFields), before an unknown infno is cut.
-          infno: facts?.infno === undefined ? undefined : maskedAndCut(facts.infno, 20),
+          infno: facts?.infno === undefined ? undefined : loggedInfno(facts.infno),
           task_id: facts?.taskId === undefined ? undefined : maskIdNumbers(facts.loggedTaskId ?? facts.taskId),
           ok: facts?.ok,
           err_msg: facts?.error,
@@ -53,6 +51,19 @@ export function requestReporter(logger: Logger, metrics: SidecarMetrics): Reques
       );
     }
   };
+}
+
+/** A transaction code as HIS send them, right or mistyped (`3101`, `3101 `, `310l`, `-`): letters, digits, signs. */
+const CODE_LIKE = /^[\x21-\x7e]*$/;
+
+/**
+ * The infno for the log: a code-like one (ID numbers masked first, then cut) tells IT which call a HIS sent; any
+ * other text is dropped as errorForLog drops quoted values. A HIS whose mapping slipped a column sends the patient's
+ * name there (「张三丰110105…」), which masking ID numbers alone left in the log.
+ */
+export function loggedInfno(infno: string): string {
+  const masked = maskedAndCut(infno, 20);
+  return CODE_LIKE.test(infno) ? masked : '[值略]';
 }
 
 const MAX_SMI = 2147483647;

@@ -27,6 +27,20 @@ export function patientNamesOf(input: AnalysisInput): string[] {
   return names;
 }
 
+/**
+ * The patients' patn_id values, for masking a task_id built from one (「ZY-<patn_id>-01」): patn_id is the 医保
+ * 人员编号 or the HIS's patient number, which the log never shows and the record keeps only keyed. Shorter than 4
+ * characters it is no identifier worth hiding, and would mask those characters everywhere in the task id.
+ */
+export function patientIdsOf(input: AnalysisInput): string[] {
+  const ids: string[] = [];
+  for (const patient of input.data.patient_dtos) {
+    const id = typeof patient.patn_id === 'string' ? patient.patn_id.trim() : '';
+    if (id.length >= 4 && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
 /** `text` with every occurrence of each name replaced, so a gateway's message can be logged and stored. */
 export function maskPatientNames(text: string, names: readonly string[]): string {
   let masked = text;
