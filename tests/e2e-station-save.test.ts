@@ -73,6 +73,8 @@ describe('saving a prescription on the demo station', () => {
       },
       4,
     );
+    // The edit took the last save's words away: they were about the order before it.
+    expect(await page.locator('#save-msg').textContent()).toBe('');
     expect(await page.locator('prealert-reminder .progress').textContent()).toBe('已处理 3/4');
     const unchanged = await save(page);
     expect(unchanged).toContain('未保存');
@@ -107,4 +109,25 @@ describe('saving a prescription on the demo station', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it('takes 「医嘱已保存」 away when a line is added after the save', async () => {
+    // 王小宝 (5 years): the children's suppository and the glucose test raise nothing, so only the words can mislead.
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/`);
+    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    await page.locator('#patient').selectOption('DEMO-P003');
+    const add = async (item: string) => {
+      await page.locator('#entry-item').fill(item);
+      await page.keyboard.press('Enter');
+    };
+    await add('小儿布洛芬栓');
+    await status(page, '未发现问题');
+    expect(await save(page)).toBe('医嘱已保存（演示，不写入任何系统）。');
+
+    const task = await page.evaluate(() => document.body.dataset.taskId);
+    await add('葡萄糖测定');
+    await page.waitForFunction((t) => document.body.dataset.taskId !== t, task, { timeout: 10_000 });
+    expect(await page.locator('#save-msg').textContent()).toBe('');
+    await page.close();
+  }, 30_000);
 });

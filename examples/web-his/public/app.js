@@ -266,6 +266,9 @@ function addFromEntry() {
 function scheduleAnalysis() {
   clearTimeout(state.timer);
   state.generation += 1;
+  // The last save's words were about the order as it stood then: left in place, 「医嘱已保存」 would stand beside
+  // warnings of lines added since, and 「未保存：…请先修改」 beside an order already changed.
+  $('save-msg').textContent = '';
   // While the sidecar is away the 「暂不可用」 line stays and the re-check is quiet: the doctor heard it when it went
   // away and hears again only when it is back (or the reason changes), not after every edit.
   if (orders().length > 0 && $('check-status').dataset.kind !== 'down') setStatus('正在检查医保规则…', 'busy');
