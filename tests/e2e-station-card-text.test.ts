@@ -226,4 +226,25 @@ describe('one of two orders of one item flagged', () => {
     });
     await page.close();
   }, 60_000);
+
+  it('names the ward, not the clinic, once the visit is switched to 住院', async () => {
+    const page = await stack.context.newPage();
+    await openStation(page);
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('callService') && request.postData()?.includes('"3101"'))
+        sent.push(request.postData() ?? '');
+    });
+    await page.locator('input[name="visit"][value="inpatient"]').check();
+    await page.locator('#entry-item').focus();
+    await prescribe(page, ['他达拉非片']);
+    expect(await page.locator('#patient-info').textContent()).toContain('住院 · 内分泌科病区 ·');
+    const encounter = JSON.parse(sent[sent.length - 1] ?? '{}').input.data.patient_dtos[0].fsi_encounter_dtos[0];
+    expect([encounter.adm_dept_name, encounter.wardarea_codg, encounter.fsi_order_dtos[0].drord_dept_name]).toEqual([
+      '内分泌科病区',
+      'B03',
+      '内分泌科病区',
+    ]);
+    await page.close();
+  }, 30_000);
 });

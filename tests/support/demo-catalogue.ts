@@ -29,6 +29,7 @@ export const womanWithCold = (id: string): DemoPatient => ({
   visit: 'outpatient',
   deptCode: 'A01',
   deptName: '内科门诊',
+  ward: { code: 'B01', name: '内科病区' },
   diagnosis: { code: 'J06.900', name: '急性上呼吸道感染' },
 });
 

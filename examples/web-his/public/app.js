@@ -5,7 +5,7 @@
 import { answerStanding, callService, FAILURE_LABELS } from '/vendor/widget/index.js';
 import { CATALOGUE, DEMO_PRESCRIPTION, DOCTOR, findCatalogueItem, HOSPITAL, PATIENTS } from './demo-data.js';
 import { setChildren } from './dom.js';
-import { buildAnalysisInput, encounterId, VISITS } from './his-request.js';
+import { buildAnalysisInput, encounterId, VISITS, visitDepartment } from './his-request.js';
 
 const ANALYZE_DEBOUNCE_MS = 350;
 const ANALYZE_TIMEOUT_MS = 1500;
@@ -79,7 +79,7 @@ function renderPatient() {
   const sex = p.gend === '1' ? '男' : '女';
   const mdtrtId = currentEncounter();
   $('patient-info').textContent =
-    `${sex} · ${age(p.brdy)}岁 · ${VISITS[state.visit].label} · ${p.deptName} · 主诊断 ${p.diagnosis.code} ${p.diagnosis.name} · 就诊号 ${mdtrtId}`;
+    `${sex} · ${age(p.brdy)}岁 · ${VISITS[state.visit].label} · ${visitDepartment(p, state.visit).name} · 主诊断 ${p.diagnosis.code} ${p.diagnosis.name} · 就诊号 ${mdtrtId}`;
   for (const input of document.querySelectorAll('input[name="visit"]')) {
     input.checked = input.value === state.visit;
   }

@@ -17,6 +17,8 @@ export interface DemoPatient {
   visit: 'outpatient' | 'inpatient';
   deptCode: string;
   deptName: string;
+  /** The 病区 of a 住院 visit (deptCode/deptName: the clinic of a 门诊 one). */
+  ward: { code: string; name: string };
   diagnosis: { code: string; name: string };
 }
 export const CATALOGUE: CatalogueItem[];

@@ -142,7 +142,10 @@ export const CATALOGUE = [
   },
 ];
 
-/** @typedef {{ id: string, name: string, gend: '1' | '2', brdy: string, visit: 'outpatient' | 'inpatient', deptCode: string, deptName: string, diagnosis: { code: string, name: string } }} DemoPatient */
+/**
+ * `deptCode`/`deptName`: the clinic of a 门诊 visit; `ward`: the 病区 of a 住院 one (the station switches between them).
+ * @typedef {{ id: string, name: string, gend: '1' | '2', brdy: string, visit: 'outpatient' | 'inpatient', deptCode: string, deptName: string, ward: { code: string, name: string }, diagnosis: { code: string, name: string } }} DemoPatient
+ */
 
 /** @type {DemoPatient[]} */
 export const PATIENTS = [
@@ -154,6 +157,7 @@ export const PATIENTS = [
     visit: 'outpatient',
     deptCode: 'A03',
     deptName: '内分泌科门诊',
+    ward: { code: 'B03', name: '内分泌科病区' },
     diagnosis: { code: 'E11.900', name: '2型糖尿病' },
   },
   {
@@ -162,8 +166,9 @@ export const PATIENTS = [
     gend: '1',
     brdy: '1958-03-02',
     visit: 'inpatient',
-    deptCode: 'B07',
-    deptName: '泌尿外科病区',
+    deptCode: 'A05',
+    deptName: '泌尿外科门诊',
+    ward: { code: 'B07', name: '泌尿外科病区' },
     diagnosis: { code: 'N40.x00', name: '前列腺增生' },
   },
   {
@@ -174,6 +179,7 @@ export const PATIENTS = [
     visit: 'outpatient',
     deptCode: 'A07',
     deptName: '儿科门诊',
+    ward: { code: 'B11', name: '儿科病区' },
     diagnosis: { code: 'J06.900', name: '急性上呼吸道感染' },
   },
 ];

@@ -8,6 +8,11 @@ export const VISITS: Record<
   { label: string; medMdtrtType: string; medType: string; trigScen: string; prefix: string }
 >;
 export function encounterId(patient: DemoPatient, visit: 'outpatient' | 'inpatient', opened: Date): string;
+/** The clinic of a 门诊 visit, the ward of a 住院 one. */
+export function visitDepartment(
+  patient: DemoPatient,
+  visit: 'outpatient' | 'inpatient',
+): { code: string; name: string };
 export function buildAnalysisInput(state: {
   patient: DemoPatient;
   visit: 'outpatient' | 'inpatient';

@@ -32,6 +32,17 @@ export function encounterId(patient, visit, opened) {
 }
 
 /**
+ * The department of this visit: the clinic for 门诊, the ward for 住院 (a patient admitted from the clinic is
+ * ordered for, and counted by the 医保办's 按科室 figures, under the ward).
+ * @param {import('./demo-data.js').DemoPatient} patient
+ * @param {'outpatient' | 'inpatient'} visit
+ * @returns {{ code: string, name: string }}
+ */
+export function visitDepartment(patient, visit) {
+  return visit === 'inpatient' ? patient.ward : { code: patient.deptCode, name: patient.deptName };
+}
+
+/**
  * @param {{
  *   patient: import('./demo-data.js').DemoPatient,
  *   visit: 'outpatient' | 'inpatient',
@@ -43,6 +54,7 @@ export function encounterId(patient, visit, opened) {
  */
 export function buildAnalysisInput({ patient, visit, orders, taskId, now, visitOpened = now }) {
   const kind = VISITS[visit];
+  const dept = visitDepartment(patient, visit);
   const mdtrtId = encounterId(patient, visit, visitOpened);
   // Admitted at 08:30 China time: three days before an inpatient visit, on the day of an outpatient one (or when
   // the visit began, if that was earlier: a night clinic).
@@ -76,8 +88,8 @@ export function buildAnalysisInput({ patient, visit, orders, taskId, now, visitO
       spec_unt: order.item.unit,
       drord_begn_date: orderTime,
       drord_stop_date: '',
-      drord_dept_codg: patient.deptCode,
-      drord_dept_name: patient.deptName,
+      drord_dept_codg: dept.code,
+      drord_dept_name: dept.name,
       drord_dr_codg: DOCTOR.code,
       drord_dr_name: DOCTOR.name,
       drord_dr_profttl: DOCTOR.title,
@@ -108,7 +120,7 @@ export function buildAnalysisInput({ patient, visit, orders, taskId, now, visitO
               medins_admdvs: HOSPITAL.admdvs,
               medins_type: '1',
               medins_lv: HOSPITAL.level,
-              wardarea_codg: visit === 'inpatient' ? patient.deptCode : '',
+              wardarea_codg: visit === 'inpatient' ? dept.code : '',
               wardno: '',
               bedno: visit === 'inpatient' ? '12' : '',
               adm_date: admDate,
@@ -127,10 +139,10 @@ export function buildAnalysisInput({ patient, visit, orders, taskId, now, visitO
                 },
               ],
               dr_codg: DOCTOR.code,
-              adm_dept_codg: patient.deptCode,
-              adm_dept_name: patient.deptName,
-              dscg_dept_codg: patient.deptCode,
-              dscg_dept_name: patient.deptName,
+              adm_dept_codg: dept.code,
+              adm_dept_name: dept.name,
+              dscg_dept_codg: dept.code,
+              dscg_dept_name: dept.name,
               med_mdtrt_type: kind.medMdtrtType,
               med_type: kind.medType,
               fsi_order_dtos: lines,
