@@ -57,7 +57,7 @@ describe('the figures page', () => {
     expect(await visibleHeads()).toEqual(['日期', ...figureNames]);
     const cells = await page.$$eval('#stats-rows tr:first-child td', (tds) => tds.length);
     expect(cells).toBe(8);
-    expect(await page.locator('#totals-whose').textContent()).toBe('全院合计');
+    expect(await page.locator('#totals-whose').textContent()).toBe('本机合计');
     expect((await cards()).未反馈人次).toBe('4');
   });
 
@@ -94,7 +94,7 @@ describe('the figures page', () => {
     ).json()) as Report;
     const dept = byDept.rows[0]!;
     expect(await visibleHeads()).toContain('科室名称');
-    expect(await page.locator('#totals-whose').textContent()).toBe('全院合计');
+    expect(await page.locator('#totals-whose').textContent()).toBe('本机合计');
 
     await page.selectOption('#subject', dept.key);
     await page.waitForFunction((key) => document.body.dataset.chartSubject === key, dept.key);

@@ -72,7 +72,7 @@ function setStatus(text, kind = '') {
   $('figures-status').dataset.kind = kind;
 }
 
-/** The cards, and whose figures they are (全院, or the chosen 趋势对象). */
+/** The cards, and whose figures they are (本机: this workstation's sidecar counts its own, not the hospital's; or the chosen 趋势对象). */
 function renderTotals(totals, whose) {
   $('totals-whose').textContent = `${whose}合计`;
   for (const cell of document.querySelectorAll('#totals [data-field]')) {
@@ -345,7 +345,7 @@ async function load() {
     const subject = !overTime(report.by) && q.subject ? await subjectReport(q) : undefined;
     if (mine !== loads) return;
     const subjectName = /** @type {HTMLSelectElement} */ ($('subject')).selectedOptions[0]?.text ?? q.subject;
-    const whose = subject ? `${DIM_NAMES[report.by]}：${subjectName}` : '全院';
+    const whose = subject ? `${DIM_NAMES[report.by]}：${subjectName}` : '本机';
     // The cards are the figures of what the chart shows: the chosen object's, or the whole hospital's.
     renderTotals(subject ? subject.totals : report.totals, subject ? `${whose} ` : whose);
     const series = overTime(report.by) ? dayRows(report) : subject ? dayRows(subject) : undefined;
