@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
-import { loadConfig, portArgument } from '../config';
+import { type ServeCommandOptions, serveConfig } from '../serve-config';
 import { createServer } from '../server';
 import { loadSyncConfig } from '../sync/sync-config';
 import { loadKeys } from '../sync/trusted-keys';
-
-interface ServeOptions {
-  port?: string;
-  host?: string;
-  dataDir?: string;
-  config?: string;
-}
 
 export function registerServe(program: Command): void {
   program
@@ -19,15 +12,8 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind (default 127.0.0.1: loopback only)')
     .option('-d, --data-dir <dir>', 'data directory (default per OS, or PREALERT_DATA_DIR)')
     .option('-c, --config <file>', 'config file (default <data dir>/prealert.config.json)')
-    .action(async (options: ServeOptions) => {
-      const config = loadConfig({
-        configFile: options.config,
-        overrides: {
-          port: options.port === undefined ? undefined : portArgument(options.port),
-          host: options.host,
-          dataDir: options.dataDir,
-        },
-      });
+    .action(async (options: ServeCommandOptions) => {
+      const config = serveConfig(options);
       // A bad sync setting (file or environment), a key file that cannot be read among them, is refused here, before
       // the data dir is locked or written: the sync itself reads the keys only inside createServer.
       const sync = loadSyncConfig(process.env, config.sync);
