@@ -1,7 +1,8 @@
 /**
  * `prealert autostart` on a Linux desktop: the built CLI as a child process with a home of its own writes the XDG
  * autostart file, whose Exec line, read back by the Desktop Entry rules, starts a real sidecar that answers
- * /healthz; status tells current from stale and exits 0 / 1; remove takes only its own file.
+ * /healthz; status tells current from stale, and running from stopped, and exits 0 / 1 / 3 (autostart-running.test.ts
+ * covers what answers in its place); remove takes only its own file.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -95,26 +96,38 @@ describe.skipIf(process.platform === 'win32')('prealert autostart on an XDG desk
     try {
       const port = await portFileOf(dataDir, child, () => output);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      // Synchronous: the sidecar is another process and answers meanwhile.
+      const running = prealert(['status'], env);
+      expect(running.stdout).toMatch(/^installed and current: .*prealert\.desktop starts serve --data-dir /);
+      expect(running.stdout.split('\n')[1]).toMatch(
+        new RegExp(`^running: prealert \\S+ answers on 127\\.0\\.0\\.1:${port}, `),
+      );
+      expect(running.code).toBe(0);
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
     }
 
+    // The entry is still right, but nothing runs it: not 0.
     const current = prealert(['status'], env);
-    expect(current.code).toBe(0);
+    expect(current.code).toBe(3);
     expect(current.stdout).toMatch(/^installed and current: .*prealert\.desktop starts serve --data-dir /);
+    expect(current.stdout.split('\n')[1]).toMatch(/^not running: /);
 
     // A tree moved or upgraded in another folder leaves an entry naming the old cli.js.
     const moved = '/opt/prealert-old/sidecar/dist/cli.js';
     fs.writeFileSync(file, text.replace(`${CLI} serve`, `${moved} serve`));
     const stale = prealert(['status'], env);
     expect(stale.code).toBe(1);
-    expect(stale.stdout).toBe(
-      `stale: ${file} starts ${process.execPath} ${moved}, which no longer exists (${moved}), not this build (${process.execPath} ${CLI}): run prealert autostart install again (it keeps --data-dir ${dataDir} --port 0)\n`,
-    );
+    // The second line: what answers where the entry's sidecar would listen (nothing: its port file is gone).
+    expect(stale.stdout.split('\n').slice(0, 1)).toEqual([
+      `stale: ${file} starts ${process.execPath} ${moved}, which no longer exists (${moved}), not this build (${process.execPath} ${CLI}): run prealert autostart install again (it keeps --data-dir ${dataDir} --port 0)`,
+    ]);
+    expect(stale.stdout.split('\n')[1]).toMatch(/^not running: /);
     expect(prealert(['install', '--data-dir', dataDir], env).code).toBe(0);
-    expect(prealert(['status'], env).code).toBe(0);
+    // Current again (3: installed for this build, its sidecar not running).
+    expect(prealert(['status'], env).code).toBe(3);
 
     // Another program's entry beside ours stays.
     const other = path.join(home, '.config', 'autostart', 'other.desktop');
@@ -192,7 +205,8 @@ describe.skipIf(process.platform === 'win32')('prealert autostart install for re
       '--port',
       '0',
     ]);
-    expect(prealert(['status'], { HOME: home }).code).toBe(0);
+    // Current again (3: installed for this build, its sidecar not running).
+    expect(prealert(['status'], { HOME: home }).code).toBe(3);
 
     expect(prealert(['install', '--port', '17420'], { HOME: home }).code).toBe(0);
     expect(execOf(home)).toEqual(['serve', '--data-dir', dataDir, '--port', '17420']);

@@ -9,8 +9,11 @@ import {
   type StartCommand,
   writeAutostartFile,
 } from '../autostart/autostart-entry';
+import { EXIT_NOT_RUNNING, statusExitCode } from '../autostart/exit-codes';
 import { fixedPortWarning, refuseMachineScope, unseenVariableHints } from '../autostart/install-checks';
+import { probeLine, probeSidecar } from '../autostart/running-sidecar';
 import { planServeOptions, readServeArgs, serveArgsOf } from '../autostart/serve-options';
+import { SOFTWARE_BUILD } from '../software-version';
 
 const STARTUP_DIR = '--startup-dir <folder>';
 const STARTUP_DIR_HELP = 'Windows: the Startup folder, where Group Policy redirected it (default: under APPDATA)';
@@ -114,13 +117,22 @@ export function registerAutostart(program: Command): void {
     });
   autostart
     .command('status')
-    .description('whether the logon start is installed and starts this build (exit 0), or not (exit 1)')
+    .description(
+      `whether the logon start is installed for this build and its sidecar answers: exit 0 installed and running this build on its data dir; 1 not installed, unreadable or stale (another build in the entry); ${EXIT_NOT_RUNNING} installed but nothing, something else or another prealert (build, data dir) answers where it would listen`,
+    )
     .option(STARTUP_DIR, STARTUP_DIR_HELP)
-    .action((options: FileOptions) => {
+    .action(async (options: FileOptions) => {
       const expected = thisBuild([]);
       const file = autostartFile(process.platform, process.env, options.startupDir);
       const state = autostartState(process.platform, file, expected);
       process.stdout.write(`${stateLine(state, expected)}\n`);
-      if (state.state !== 'current') process.exitCode = 1;
+      // No entry, nothing it would start: only an entry's own serve options say where to look.
+      if (state.state !== 'current' && state.state !== 'stale') {
+        process.exitCode = 1;
+        return;
+      }
+      const probe = await probeSidecar(state.argv.slice(3), SOFTWARE_BUILD);
+      process.stdout.write(`${probeLine(probe, SOFTWARE_BUILD)}\n`);
+      process.exitCode = statusExitCode(state.state, probe.state);
     });
 }
