@@ -138,6 +138,27 @@ describe.skipIf(process.platform === 'win32')('prealert autostart status asks th
     expect(stale.code).toBe(3);
   }, 60_000);
 
+  it('exit 3 and one line naming the file when the config the entry names cannot be read, as serve would refuse it', async () => {
+    const config = path.join(work, 'broken config.json');
+    fs.writeFileSync(config, '{"port": 17311');
+    const { home } = await homeWithEntry([
+      '--data-dir',
+      path.join(work, 'data broken'),
+      '--config',
+      config,
+      '--port',
+      '0',
+    ]);
+    const result = await prealert(['status'], home);
+    expect(result.stdout.split('\n')[1]).toMatch(
+      new RegExp(
+        `^not checked: cannot tell where the entry's sidecar listens: config file ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON`,
+      ),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(3);
+  }, 60_000);
+
   it('exit 3 when another program answers on the port', async () => {
     const server = http.createServer((_request, response) => {
       response.writeHead(404, { 'content-type': 'text/plain' });
