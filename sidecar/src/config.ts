@@ -485,8 +485,15 @@ function syncSettings(
       settings.publicKeyFiles = { files: files.map((f) => pathSetting(f.trim(), base, setting, env)), setting };
       continue;
     }
-    if (!(typeof value === 'string' && value.trim() !== '') && !(typeof value === 'number' && Number.isFinite(value)))
-      throw new ConfigError(`${setting} must be a non-empty string or a number (got ${JSON.stringify(value)})`);
+    // true/false as JSON writes them, for the on/off keys (requireSafeKey): read as the variable's "true"/"false".
+    if (
+      !(typeof value === 'string' && value.trim() !== '') &&
+      !(typeof value === 'number' && Number.isFinite(value)) &&
+      typeof value !== 'boolean'
+    )
+      throw new ConfigError(
+        `${setting} must be a non-empty string, a number or true/false (got ${JSON.stringify(value)})`,
+      );
     settings.values[SYNC_FILE_KEYS[key]] = { value: String(value), setting };
   }
   return settings;

@@ -53,6 +53,7 @@ import { logPrunedBackups } from './store/schema-backups';
 import { TaskStore } from './store/tasks';
 import { startWalCheckpointer } from './store/wal-checkpointer';
 import { createLibrarySync } from './sync/create-library-sync';
+import { checkKeyFileSafety } from './sync/key-file-safety';
 import { syncPlugin } from './sync/sync-plugin';
 import { reminderUi } from './ui/reminder-ui';
 import { ProvincialGateway } from './upstream/provincial-gateway';
@@ -98,6 +99,8 @@ export interface SidecarServer {
 /** Builds the sidecar: records database, active library, national routes and the service endpoints. */
 export async function createServer(options: CreateServerOptions): Promise<SidecarServer> {
   const { config } = options;
+  // Before anything is created: with sync.requireSafeKey on, a key others could replace stops the start here.
+  const keySafety = checkKeyFileSafety(config);
   // Checked first: the log is where everything after this reports, and nothing is created before it is known.
   if (!options.logger && config.log.file !== undefined) checkLogFileWritable(config.log.file);
   checkDataDirWritable(config.dataDir);
@@ -120,6 +123,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       { config_file: config.configFile, secrets: exposed },
       `config file ${config.configFile} holds ${listed(exposed)}, and others may read it: chmod 600 it (owner only)`,
     );
+  for (const { warning, ...unsafe } of keySafety ?? []) logger.warn({ sync_key_unsafe: unsafe }, warning);
   if (config.dataScope === 'machine') {
     for (const problem of shareWithWorkstationUsers(config.dataDir))
       logger.warn({ data_dir: config.dataDir }, `${problem}; run prealert as the account that owns ${config.dataDir}`);
@@ -392,6 +396,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       sync,
       analysis: () => analysis?.status() ?? null,
       unknownRuleOverrides: ruleOverrides.unknown,
+      unsafeKeyPaths: keySafety,
       where: () => ({
         data_dir: config.dataDir,
         config_file: config.configFile ?? null,

@@ -11,6 +11,7 @@ import type { OutboxStore } from '../store/outbox';
 import type { AnalysisRecorder } from '../store/records';
 import type { RecordsWriteWatch } from '../store/records-write-failure';
 import type { WalCheckpointer } from '../store/wal-checkpointer';
+import type { UnsafeKeyPath } from '../sync/key-file-safety';
 import type { LibrarySync } from '../sync/library-sync';
 import type { SyncStatus } from '../sync/sync-types';
 import { NO_UPSTREAM, type UpstreamStatus } from '../upstream/gateway-health';
@@ -47,6 +48,8 @@ export interface StatusOptions {
   analysis?: () => AnalysisThreadStatus | null;
   /** evaluator.ruleOverrides ids naming no rule of the active library (see rule-override-watch). */
   unknownRuleOverrides?: () => string[];
+  /** The key files, config file and folders another local account could rewrite; null: not checked (Windows). */
+  unsafeKeyPaths?: UnsafeKeyPath[] | null;
   /** Where the data, config and log are, and the address listened on. */
   where: () => SidecarWhereabouts;
   /** 3101/3102 forwarding to the provincial gateway; undefined when upstream.url is not set. */
@@ -107,7 +110,10 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
         records_error: options.recordsWrite?.failure ?? null,
       },
       analysis: options.analysis?.() ?? null,
-      config: { unknown_rule_overrides: options.unknownRuleOverrides?.() ?? [] },
+      config: {
+        unknown_rule_overrides: options.unknownRuleOverrides?.() ?? [],
+        sync_key_unsafe: options.unsafeKeyPaths === undefined ? [] : options.unsafeKeyPaths,
+      },
       upstream: options.upstream?.() ?? NO_UPSTREAM,
       cors: options.cors?.() ?? null,
       ...(sync ? { sync } : {}),

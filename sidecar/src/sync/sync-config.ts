@@ -48,6 +48,13 @@ export interface SyncConfig {
    */
   maxDropShare?: number;
   /**
+   * Refuse to start when another local account could replace a key file or the config file (key-file-safety.ts);
+   * off by default: the start only warns.
+   */
+  requireSafeKey: boolean;
+  /** Where requireSafeKey came from, for the refusal's message. */
+  requireSafeKeySetting: string;
+  /**
    * TEST ONLY (PREALERT_TEST_PAUSE_BEFORE_COMMIT_MS): sleep this long after a new library is swapped in and before
    * it is recorded as last-good, so a test can kill -9 the sidecar at exactly that point. Never set it in production.
    */
@@ -129,6 +136,16 @@ function share(s: Setting, fallback: number): number | undefined {
   return n === 1 ? undefined : n;
 }
 
+/** on/off as the other switches take it (true/false, 1/0); blank or unset is the default. */
+function onOff(s: Setting, fallback: boolean): boolean {
+  const { raw, name } = s;
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = raw.trim();
+  if (value === 'on' || value === 'true' || value === '1') return true;
+  if (value === 'off' || value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be on or off (true/false, 1/0), not ${JSON.stringify(raw)}`);
+}
+
 /** `https://cdn/bundles/` and `https://cdn/bundles` both mean the manifest.json in that directory. */
 export function manifestUrlOf(base: string, name = 'PREALERT_SYNC_URL'): string {
   let url: URL;
@@ -182,6 +199,7 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env, file?: Sync
   const retryMinS = seconds(setting('PREALERT_SYNC_RETRY_MIN_S'), Math.min(intervalS, 10));
   const retryMaxS = seconds(setting('PREALERT_SYNC_RETRY_MAX_S'), Math.max(intervalS, 900));
   const maxDropShare = share(setting('PREALERT_SYNC_MAX_DROP_SHARE'), DEFAULT_MAX_DROP_SHARE);
+  const requireSafeKeySetting = setting('PREALERT_SYNC_REQUIRE_SAFE_KEY');
   return {
     ...(url ? { url, manifestUrl: manifestUrlOf(url, urlSetting.name) } : {}),
     publicKeyFiles: keys.files,
@@ -196,6 +214,8 @@ export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env, file?: Sync
     downloadDeadlineMs: seconds(setting('PREALERT_SYNC_DOWNLOAD_DEADLINE_S'), 1800) * 1000,
     activationRestMs: milliseconds(setting('PREALERT_SYNC_ACTIVATION_REST_MS')) ?? 0,
     maxClockSkewMs: seconds(setting('PREALERT_SYNC_MAX_CLOCK_SKEW_S'), 600, true) * 1000,
+    requireSafeKey: onOff(requireSafeKeySetting, false),
+    requireSafeKeySetting: requireSafeKeySetting.name,
     ...(maxDropShare !== undefined ? { maxDropShare } : {}),
     ...(region ? { region } : {}),
     ...(pauseBeforeCommit ? { testPauseBeforeCommitMs: pauseBeforeCommit } : {}),

@@ -19,6 +19,7 @@ export const SYNC_FILE_KEYS = {
   activationRestMs: 'PREALERT_SYNC_ACTIVATION_REST_MS',
   maxClockSkewS: 'PREALERT_SYNC_MAX_CLOCK_SKEW_S',
   maxDropShare: 'PREALERT_SYNC_MAX_DROP_SHARE',
+  requireSafeKey: 'PREALERT_SYNC_REQUIRE_SAFE_KEY',
 } as const;
 
 export type SyncFileKey = keyof typeof SYNC_FILE_KEYS;
