@@ -1,17 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { CAUSES } from '../data-dir-access';
-import { ComplianceFigures, type Figures, type StatsReport, type StatsRow } from '../stats/compliance-figures';
-import { FIGURE_HEADERS, keyHeaders, periodCells, rangeCells, totalsLabel } from '../stats/figure-names';
+import { ComplianceFigures } from '../stats/compliance-figures';
 import { figuresCsv } from '../stats/figures-csv';
-import { isPeriod } from '../stats/periods';
+import { figuresTable } from '../stats/figures-table';
 import { parseStatsQuery } from '../stats/stats-query';
 import { DATABASE_FILE_NAME, openDatabase } from '../store/database';
 import { FiguresWithPrunedDays } from '../store/pruned-figures';
-import { tableStyle } from './terminal-colour';
 
 interface StatsOptions {
   from?: string;
@@ -108,29 +105,4 @@ function openFailure(dataDir: string, error: unknown): string {
   if (code === 'ENOENT')
     return `no records database in ${dataDir} (${file} does not exist); give the folder the sidecar keeps its records in with --data-dir (its /v1/status names it as where.data_dir)`;
   return `cannot open the records database ${file}: ${(error as Error).message}`;
-}
-
-function figuresTable(report: StatsReport): string {
-  const table = new Table({
-    head: [...keyHeaders(report.by), ...FIGURE_HEADERS],
-    // cli-table3 colours the borders and headers by default: escape codes in a file, a mailed table or a scheduled
-    // task's log, and ←[90m in a cmd.exe without VT. Only a terminal gets them, and not with NO_COLOR set.
-    ...tableStyle(),
-  });
-  const cells = (f: Figures) => [
-    f.reminders,
-    f.reminder_amount.toFixed(2),
-    f.complied,
-    f.complied_amount.toFixed(2),
-    f.continued,
-    f.pending,
-    f.compliance_rate === null ? '—' : `${(f.compliance_rate * 100).toFixed(1)}%`,
-  ];
-  const period = isPeriod(report.by);
-  const naming = (row: StatsRow) =>
-    report.by === 'day' ? [row.key] : period ? [row.key, ...periodCells(row)] : [row.key, row.label];
-  for (const row of report.rows) table.push([...naming(row), ...cells(row)]);
-  const range = report.by === 'day' ? [] : period ? rangeCells(report.from, report.to) : [''];
-  table.push([totalsLabel(report.filter), ...range, ...cells(report.totals)]);
-  return `${report.from} ~ ${report.to}\n${table.toString()}`;
 }

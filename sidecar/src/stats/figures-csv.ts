@@ -4,9 +4,10 @@ import { isPeriod } from './periods';
 
 /**
  * The report as CSV for 医保办 staff, who open it in Excel: Chinese headers, a UTF-8 byte-order mark (without it
- * Excel on Chinese Windows reads the file as GBK) and a 合计 row last, labelled with the filter when there is one.
+ * Excel on Chinese Windows reads the file as GBK) and a 合计 row last, labelled with the filter when there is one;
+ * `totals` replaces that label (`fleet stats` marks a total that misses workstations there, in the sheet's layout).
  */
-export function figuresCsv(report: StatsReport): string {
+export function figuresCsv(report: StatsReport, totals: string = totalsLabel(report.filter)): string {
   const lines = [[...keyHeaders(report.by), ...FIGURE_HEADERS].map(cell).join(',')];
   for (const row of report.rows) {
     // A day is left for Excel to read as the date it is; codes and names are kept as written.
@@ -25,7 +26,7 @@ export function figuresCsv(report: StatsReport): string {
       : isPeriod(report.by)
         ? rangeCells(report.from, report.to)
         : [`${report.from}~${report.to}`];
-  lines.push([totalsLabel(report.filter), ...range, ...figureCells(report.totals)].map(cell).join(','));
+  lines.push([totals, ...range, ...figureCells(report.totals)].map(cell).join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
