@@ -7,6 +7,7 @@ import type { SyncStatus } from '../library-sync';
 import { type HeldLibrary, percent } from '../point-drop-guard';
 import type { PushOutcome } from '../push-outcome';
 import { shortSha } from '../version-label';
+import { registerFleetStats } from './fleet-stats-command';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
 import {
   offerSummary,
@@ -239,4 +240,5 @@ export function registerFleet(program: Command): void {
       }
       if (states.some((s) => s.health !== 'ready')) process.exitCode = 1;
     });
+  registerFleetStats(fleet);
 }

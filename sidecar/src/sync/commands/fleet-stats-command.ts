@@ -1,0 +1,194 @@
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { tableStyle } from '../../commands/terminal-colour';
+import type { StatsReport } from '../../stats/compliance-figures';
+import { totalsLabel } from '../../stats/figure-names';
+import { figuresCsv } from '../../stats/figures-csv';
+import { figuresTable } from '../../stats/figures-table';
+import { type HostReport, sumReports } from '../../stats/fleet-figures';
+import { parseStatsQuery } from '../../stats/stats-query';
+import { positiveCountArgument } from '../../whole-number';
+import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
+import { callSidecar, FLEET_TOKEN_FROM } from './sidecar-client';
+
+/** A report over a year of records is computed on the host's figures thread: longer than a status call. */
+const STATS_TIMEOUT_MS = 60_000;
+
+/** One host's part in the sum: counted, with its totals, or not, and why. */
+export interface FleetStatsHost {
+  host: string;
+  url: string;
+  counted: boolean;
+  /** 提醒人次 and 遵从率 of its own records, so the 医保办 sees which workstation pulls the figure down. */
+  reminders: number | null;
+  compliance_rate: number | null;
+  error: string | null;
+}
+
+interface FleetStatsOptions {
+  hosts: string;
+  token?: string;
+  from?: string;
+  to?: string;
+  by?: string;
+  rule?: string;
+  dept?: string;
+  doctor?: string;
+  format: string;
+  concurrency: string;
+}
+
+type Query = ReturnType<typeof parseStatsQuery>;
+
+/** The query string /v1/stats reads, with the range already resolved here so every host counts the same days. */
+function statsPath(query: Query): string {
+  const params = new URLSearchParams({ from: query.from, to: query.to, by: query.by });
+  for (const name of ['rule', 'dept', 'doctor'] as const) {
+    const value = query.filter[name];
+    if (value !== undefined) params.set(name, value);
+  }
+  return `/v1/stats?${params.toString()}`;
+}
+
+function isReport(body: unknown, query: Query): body is StatsReport {
+  const r = body as Partial<StatsReport> | undefined;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    Array.isArray(r.rows) &&
+    typeof r.totals?.reminders === 'number' &&
+    r.from === query.from &&
+    r.to === query.to &&
+    r.by === query.by
+  );
+}
+
+/** Why a host is left out, in words IT can act on. */
+function whyNotCounted(status: number, error: string | undefined): string {
+  if (status === 404) return 'no /v1/stats: the workstation runs a prealert build older than the figures; update it';
+  if (status === 400) return `refused the query: ${error ?? 'HTTP 400'}`;
+  return error ?? `HTTP ${status}`;
+}
+
+async function readHost(
+  host: FleetHost,
+  query: Query,
+  token: string | undefined,
+): Promise<{ state: FleetStatsHost; report?: StatsReport }> {
+  const base = { host: host.name, url: host.url };
+  const answer = await callSidecar<unknown>(host.url, statsPath(query), {
+    token,
+    timeoutMs: STATS_TIMEOUT_MS,
+    portFrom: host.portFrom,
+    tokenFrom: FLEET_TOKEN_FROM,
+  });
+  if (answer.status === 200 && isReport(answer.body, query)) {
+    const totals = answer.body.totals;
+    return {
+      state: {
+        ...base,
+        counted: true,
+        reminders: totals.reminders,
+        compliance_rate: totals.compliance_rate,
+        error: null,
+      },
+      report: answer.body,
+    };
+  }
+  const error =
+    answer.status === 200
+      ? 'answered something other than a figures report for this query'
+      : whyNotCounted(answer.status, answer.error);
+  return { state: { ...base, counted: false, reminders: null, compliance_rate: null, error } };
+}
+
+function rateText(rate: number | null): string {
+  return rate === null ? '—' : `${(rate * 100).toFixed(1)}%`;
+}
+
+/** Which hosts the figures hold and which they miss: the table before the figures, or lines on stderr. */
+function hostsTable(states: readonly FleetStatsHost[]): string {
+  const table = new Table({ ...tableStyle(), head: ['host', '计入', '提醒人次', '遵从率', '未计入原因'] });
+  for (const s of states) {
+    table.push([
+      s.host,
+      s.counted ? '是' : '否',
+      s.reminders ?? '-',
+      s.counted ? rateText(s.compliance_rate) : '-',
+      s.error ?? '',
+    ]);
+  }
+  return table.toString();
+}
+
+function hostLines(states: readonly FleetStatsHost[]): string {
+  return states
+    .map((s) =>
+      s.counted
+        ? `${s.host}: counted, 提醒人次 ${s.reminders}, 遵从率 ${rateText(s.compliance_rate)}\n`
+        : `${s.host}: NOT counted: ${s.error}\n`,
+    )
+    .join('');
+}
+
+export function registerFleetStats(fleet: Command): void {
+  fleet
+    .command('stats')
+    .description(
+      "the compliance figures (提醒人次 … 遵从率) of every workstation in the hosts file added up, as `prealert stats` prints one's; which hosts were counted, each one's 提醒人次 and 遵从率",
+    )
+    .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
+    .option('--token <token>', "the workstations' admin token (default PREALERT_ADMIN_TOKEN)")
+    .option('--from <yyyy-MM-dd>', 'first day (default: 29 days before --to)')
+    .option('--to <yyyy-MM-dd>', 'last day (default: today, Asia/Shanghai)')
+    .option('--by <dimension>', 'day | week | month | quarter | rule | dept | doctor (weeks ISO, Monday first)', 'day')
+    .option('--rule <rule_id>', 'only this rule')
+    .option('--dept <code>', 'only this department')
+    .option('--doctor <code>', 'only this doctor')
+    .option('--format <format>', 'table | csv | json', 'table')
+    .option('--concurrency <n>', 'hosts at a time', '16')
+    .action(async (options: FleetStatsOptions) => {
+      if (!['table', 'csv', 'json'].includes(options.format)) {
+        throw new Error(`--format must be table, csv or json (got "${options.format}")`);
+      }
+      const concurrency = positiveCountArgument(options.concurrency, '--concurrency');
+      // A query every host would refuse stops here, named as typed, before any host is called.
+      const query = parseStatsQuery(
+        {
+          from: options.from,
+          to: options.to,
+          by: options.by,
+          rule: options.rule,
+          dept: options.dept,
+          doctor: options.doctor,
+        },
+        Date.now(),
+        'cli',
+      );
+      const hosts = readHostsFile(options.hosts);
+      const token = options.token ?? process.env.PREALERT_ADMIN_TOKEN;
+      const read = await mapConcurrently(hosts, concurrency, (host) => readHost(host, query, token));
+      const states = read.map((r) => r.state);
+      const reports: HostReport[] = read.flatMap((r) => (r.report ? [{ host: r.state.host, report: r.report }] : []));
+      const report = sumReports(query, reports);
+      const missing = states.length - reports.length;
+      const partial = missing > 0;
+      const whose = totalsLabel(query.filter);
+      // The totals row says it misses workstations in every format: a sheet forwarded alone must not pass for the whole.
+      const totals = partial ? `${whose}（不完整：${missing}/${states.length} 台未计入）` : whose;
+      const counted = `${reports.length}/${states.length} hosts counted${partial ? ': PARTIAL figures' : ''}\n`;
+      if (options.format === 'json') {
+        process.stdout.write(`${JSON.stringify({ ...report, partial, hosts: states }, null, 2)}\n`);
+      } else if (options.format === 'csv') {
+        // The CSV keeps `prealert stats`'s layout for a sheet that adds it up; which hosts it holds goes to stderr.
+        process.stderr.write(`${hostLines(states)}${counted}`);
+        process.stdout.write(figuresCsv(report, totals));
+      } else {
+        const heading = partial
+          ? `部分结果（不完整）：${states.length} 台中 ${missing} 台未计入\n`
+          : `全部 ${states.length} 台已计入\n`;
+        process.stdout.write(`${hostsTable(states)}\n${counted}${heading}${figuresTable(report, totals)}\n`);
+      }
+      if (partial) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,272 @@
+/**
+ * `prealert fleet stats`, the 医保办's figures across a hospital's workstations, with the built CLI against three real
+ * sidecars (each its own SQLite records) listening beyond loopback with an admin token, read under this machine's own
+ * non-loopback address as IT's machine would, so the records guard asks for the token. Reminders are raised with
+ * real national codes (a male-only drug for a woman: one reminder of 10.50 yuan each) and decided by 3103; the
+ * expected sums are worked out by hand below.
+ *
+ *   host A: 张医生 D001 (内科 A03): 3 reminders, 1 返回修改, 1 继续执行, 1 unanswered — its own 遵从率 1/3
+ *   host B: D001 named 张医师 here (内科 A03): 1 返回修改; 李医生 D002 (外科 B01): 1 unanswered — 1/2
+ *   host C: 赵医生 D003 (外科 B01): 4 reminders, 1 继续执行, 3 unanswered — 0/4
+ *   hospital: 9 reminders, 2 complied (21.00), 2 continued, 5 pending, 94.50 yuan; 遵从率 2/9 = 22.22 %, where the
+ *   average of the hosts' rates would be 27.78 %; D001: 4 reminders, 2 complied = 50 % (averaged: 66.67 %).
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisEnvelope, feedbackEnvelope } from '../sidecar/test/fixtures/his-requests';
+import { tempDir } from '../sidecar/test/sync-support';
+import { type NationalAnswer, prealert, type SidecarProcess, startSidecar } from './sync-process';
+
+const TOKEN = 'fleet-stats-admin-token-0123456789';
+const NATIONAL = '/fsi/api/rsfComIfsService/callService';
+const work = tempDir('fleet-stats');
+const sidecars: SidecarProcess[] = [];
+let hostNames: string[];
+let hostsFile: string;
+let withDeadHost: string;
+let deadHost: string;
+
+interface Reminder {
+  doctor: string;
+  doctorName: string;
+  dept: string;
+  deptName: string;
+  decision: '1' | '2' | null;
+}
+
+function ownAddress(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new Error('this machine has no non-loopback IPv4 address to read the workstations from');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const zhang = { doctor: 'D001', doctorName: '张医生', dept: 'A03', deptName: '内科' };
+const PLAN: Reminder[][] = [
+  [
+    { ...zhang, decision: '2' },
+    { ...zhang, decision: '1' },
+    { ...zhang, decision: null },
+  ],
+  [
+    { ...zhang, doctorName: '张医师', decision: '2' },
+    { doctor: 'D002', doctorName: '李医生', dept: 'B01', deptName: '外科', decision: null },
+  ],
+  [
+    { doctor: 'D003', doctorName: '赵医生', dept: 'B01', deptName: '外科', decision: '1' },
+    { doctor: 'D003', doctorName: '赵医生', dept: 'B01', deptName: '外科', decision: null },
+    { doctor: 'D003', doctorName: '赵医生', dept: 'B01', deptName: '外科', decision: null },
+    { doctor: 'D003', doctorName: '赵医生', dept: 'B01', deptName: '外科', decision: null },
+  ],
+];
+
+async function raise(sidecar: SidecarProcess, host: number, i: number, r: Reminder): Promise<void> {
+  const encounterId = `MZ-FLEET-${host}-${i}`;
+  const answer = await sidecar.post<NationalAnswer>(
+    NATIONAL,
+    analysisEnvelope({
+      encounterId,
+      patientId: `P-${encounterId}`,
+      doctorCode: r.doctor,
+      doctorName: r.doctorName,
+      deptCode: r.dept,
+      deptName: r.deptName,
+      firing: 1,
+      lines: 1,
+    }),
+  );
+  expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+  const jrId = answer.body.output.result?.[0]?.jr_id;
+  expect(jrId).toBeTruthy();
+  if (r.decision === null) return;
+  const reason = r.decision === '1' ? '患者病情需要，已告知' : '';
+  const feedback = await sidecar.post<NationalAnswer>(
+    NATIONAL,
+    feedbackEnvelope([{ jrId: jrId!, way: r.decision, reason }]),
+  );
+  expect(feedback.body.infcode, feedback.body.err_msg).toBe(0);
+}
+
+beforeAll(async () => {
+  for (const [host, reminders] of PLAN.entries()) {
+    const sidecar = await startSidecar({
+      dataDir: path.join(work, `ws${host + 1}`),
+      env: { PREALERT_HOST: '0.0.0.0', PREALERT_ADMIN_TOKEN: TOKEN },
+    });
+    sidecars.push(sidecar);
+    for (const [i, r] of reminders.entries()) await raise(sidecar, host, i, r);
+  }
+  const address = ownAddress();
+  hostNames = sidecars.map((s) => `${address}:${new URL(s.url).port}`);
+  deadHost = `127.0.0.1:${await freePort()}`;
+  hostsFile = path.join(work, 'hosts.txt');
+  fs.writeFileSync(hostsFile, `# 门诊\n${hostNames.join('\n')}\n`);
+  withDeadHost = path.join(work, 'hosts-with-dead.txt');
+  fs.writeFileSync(withDeadHost, `${hostNames.join('\n')}\n${deadHost}   # switched off\n`);
+}, 180_000);
+
+afterAll(async () => {
+  for (const s of sidecars) await s.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+interface FleetJson {
+  from: string;
+  to: string;
+  by: string;
+  partial: boolean;
+  totals: Record<string, number | null>;
+  rows: ({ key: string; label: string } & Record<string, number | string | null>)[];
+  hosts: {
+    host: string;
+    counted: boolean;
+    reminders: number | null;
+    compliance_rate: number | null;
+    error: string | null;
+  }[];
+}
+
+function fleetStats(args: string[], env: Record<string, string> = {}) {
+  return prealert(['fleet', 'stats', ...args], { PREALERT_ADMIN_TOKEN: '', NO_COLOR: '1', ...env });
+}
+
+function json(args: string[], env: Record<string, string> = {}): { code: number | null; body: FleetJson } {
+  const run = fleetStats([...args, '--format', 'json'], env);
+  return { code: run.code, body: JSON.parse(run.stdout) as FleetJson };
+}
+
+describe('prealert fleet stats', () => {
+  it("adds up the hospital's figures and works 遵从率 out from the sums, with each host's totals", () => {
+    const { code, body } = json(['--hosts', hostsFile, '--token', TOKEN]);
+    expect(code).toBe(0);
+    expect(body.partial).toBe(false);
+    expect(body.totals).toEqual({
+      reminders: 9,
+      reminder_amount: 94.5,
+      complied: 2,
+      complied_amount: 21,
+      continued: 2,
+      pending: 5,
+      // 2/9, not the hosts' rates averaged ((1/3 + 1/2 + 0) / 3 = 0.2778).
+      compliance_rate: 0.2222,
+    });
+    // Every reminder was raised today: one day row holding them all.
+    expect(body.rows).toHaveLength(1);
+    expect(body.rows[0]).toMatchObject({ reminders: 9, complied: 2, compliance_rate: 0.2222 });
+    expect(body.hosts.map((h) => [h.host, h.counted, h.reminders, h.compliance_rate, h.error])).toEqual([
+      [hostNames[0], true, 3, 0.3333, null],
+      [hostNames[1], true, 2, 0.5, null],
+      [hostNames[2], true, 4, 0, null],
+    ]);
+  });
+
+  it('sums the same doctor on two hosts into one row, named as most of his reminders name him', () => {
+    const { code, body } = json(['--hosts', hostsFile, '--by', 'doctor'], { PREALERT_ADMIN_TOKEN: TOKEN });
+    expect(code).toBe(0);
+    expect(
+      body.rows.map((r) => [r.key, r.label, r.reminders, r.complied, r.continued, r.pending, r.compliance_rate]),
+    ).toEqual([
+      // 3 reminders on A (张医生) and 1 on B (张医师): 2 complied of 4, 50 % (averaging A's 33 % and B's 100 % gives 67 %).
+      ['D001', '张医生', 4, 2, 1, 1, 0.5],
+      ['D003', '赵医生', 4, 0, 1, 3, 0],
+      ['D002', '李医生', 1, 0, 0, 1, 0],
+    ]);
+    expect(body.rows[0]!.reminder_amount).toBe(42);
+    expect(body.rows[0]!.complied_amount).toBe(21);
+  });
+
+  it('by dept across hosts, in the table: hosts counted, the departments summed, the total', () => {
+    const run = fleetStats(['--hosts', hostsFile, '--token', TOKEN, '--by', 'dept']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('3/3 hosts counted\n');
+    expect(run.stdout).toContain('全部 3 台已计入');
+    const line = (start: string) => {
+      const found = run.stdout.split('\n').find((l) => l.startsWith(`│ ${start}`));
+      if (!found) throw new Error(`no row ${start} in\n${run.stdout}`);
+      return found
+        .split('│')
+        .map((c) => c.trim())
+        .filter((c) => c !== '');
+    };
+    expect(line('B01')).toEqual(['B01', '外科', '5', '52.50', '0', '0.00', '1', '4', '0.0%']);
+    expect(line('A03')).toEqual(['A03', '内科', '4', '42.00', '2', '21.00', '1', '1', '50.0%']);
+    expect(line('合计')).toEqual(['合计', '9', '94.50', '2', '21.00', '2', '5', '22.2%']);
+    // Each host's own line, so the 医保办 sees C (0 %) pulls the figure down.
+    expect(line(hostNames[2]!)).toEqual([hostNames[2], '是', '4', '0.0%']);
+  });
+
+  it("writes the CSV in `prealert stats`'s layout (BOM, headers, 合计 row)", () => {
+    const run = fleetStats(['--hosts', hostsFile, '--token', TOKEN, '--by', 'dept', '--format', 'csv']);
+    expect(run.code, run.stderr).toBe(0);
+    const one = prealert(['stats', '--by', 'dept', '--format', 'csv', '--data-dir', sidecars[0]!.dataDir]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(run.stdout.startsWith('\uFEFF')).toBe(true);
+    const lines = run.stdout.split('\r\n');
+    expect(lines[0]).toBe(one.stdout.split('\r\n')[0]);
+    expect(lines.slice(1)).toEqual([
+      'B01,外科,5,52.50,0,0.00,1,4,0.00%',
+      'A03,内科,4,42.00,2,21.00,1,1,50.00%',
+      one.stdout
+        .split('\r\n')
+        .at(-2)!
+        .replace(/^合计,([^,]*),.*$/, '合计,$1,9,94.50,2,21.00,2,5,22.22%'),
+      '',
+    ]);
+    expect(run.stderr).toContain(`${hostNames[2]}: counted, 提醒人次 4, 遵从率 0.0%`);
+  });
+
+  it('marks the figures partial and exits 1 when a host is down, naming it and why', () => {
+    const { code, body } = json(['--hosts', withDeadHost, '--token', TOKEN, '--by', 'dept']);
+    expect(code).toBe(1);
+    expect(body.partial).toBe(true);
+    expect(body.totals.reminders).toBe(9);
+    expect(body.hosts[3]).toMatchObject({ host: deadHost, counted: false, reminders: null });
+    expect(body.hosts[3]!.error).toMatch(/^not running \(connection refused\)/);
+
+    const table = fleetStats(['--hosts', withDeadHost, '--token', TOKEN]);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toContain('3/4 hosts counted: PARTIAL figures');
+    expect(table.stdout).toContain('部分结果（不完整）：4 台中 1 台未计入');
+    expect(table.stdout).toContain('合计（不完整：1/4 台未计入）');
+
+    const csv = fleetStats(['--hosts', withDeadHost, '--token', TOKEN, '--format', 'csv']);
+    expect(csv.code).toBe(1);
+    expect(csv.stdout).toContain('\r\n合计（不完整：1/4 台未计入）,9,94.50,');
+    expect(csv.stderr).toMatch(new RegExp(`${deadHost}: NOT counted: not running`));
+  });
+
+  it('names a wrong token as the reason each host was not counted', () => {
+    const { code, body } = json(['--hosts', hostsFile, '--token', 'not-the-token']);
+    expect(code).toBe(1);
+    expect(body.partial).toBe(true);
+    expect(body.totals.reminders).toBe(0);
+    for (const host of body.hosts) {
+      expect(host.counted).toBe(false);
+      expect(host.error).toMatch(/^HTTP 401: admin token missing or wrong: give the workstations' admin token/);
+    }
+  });
+
+  it('refuses a query every host would refuse before calling any, naming the option as typed', () => {
+    // The hosts file does not exist: the query is read first.
+    const run = fleetStats(['--hosts', path.join(work, 'no-such-hosts.txt'), '--from', '2026-11']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      '--from must be a date yyyy-MM-dd (got "2026-11"); a month is its first and last day: --from 2026-11-01 --to 2026-11-30',
+    );
+    expect(run.stdout).toBe('');
+  });
+});
