@@ -89,6 +89,21 @@ describe.skipIf(process.platform === 'win32')('who may replace the sync key', ()
     expect(warnings.map((w) => [w.level, w.msg, w.sync_key_unsafe.path])).toEqual([
       [40, unsafe[0]!.warning, publicKeyFile],
     ]);
+    // IT sees it across workstations: fleet status's column, the paths under its table, and its JSON.
+    const hosts = path.join(temp('hosts'), 'hosts.txt');
+    fs.writeFileSync(hosts, `${new URL(sidecar.url).host}\n`);
+    const fleet = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, 'fleet', 'status', '--hosts', hosts, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, NO_COLOR: '1' },
+      }).stdout;
+    const table = fleet();
+    expect(table).toContain('REPLACEABLE (1)');
+    expect(table).toContain(`sync key replaceable by another local account through ${publicKeyFile}`);
+    expect((JSON.parse(fleet('--json')) as { sync_key_unsafe: string[] }[])[0]!.sync_key_unsafe).toEqual([
+      publicKeyFile,
+    ]);
   }, 60_000);
 
   it('warns about a world-writable folder holding the key, and about a group-writable config file', async () => {
@@ -127,6 +142,13 @@ describe.skipIf(process.platform === 'win32')('who may replace the sync key', ()
       const { sidecar, unsafe } = await start(dataDir);
       expect(unsafe).toEqual([]);
       expect(keyWarnings(sidecar)).toEqual([]);
+      const hosts = path.join(temp('hosts'), 'hosts.txt');
+      fs.writeFileSync(hosts, `${new URL(sidecar.url).host}\n`);
+      const fleet = spawnSync(process.execPath, [CLI, 'fleet', 'status', '--hosts', hosts, '--json'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect((JSON.parse(fleet.stdout) as { sync_key_unsafe: string[] }[])[0]!.sync_key_unsafe).toEqual([]);
     }
   }, 90_000);
 

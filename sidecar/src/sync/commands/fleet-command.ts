@@ -48,6 +48,11 @@ interface HostState {
    * (PREALERT_SYNC_MAX_DROP_SHARE); null when none is, or from a build without the guard.
    */
   held: HeldLibrary | null;
+  /**
+   * The files and folders another local account could rewrite to trust its own sync key (/v1/status
+   * config.sync_key_unsafe, key-file-safety.ts): [] when none, null where not checked (Windows, an older build).
+   */
+  sync_key_unsafe: string[] | null;
   /** refusing: stale, and by PREALERT_SYNC_WHEN_STALE=refuse answering every 3101/3102 with infcode -1. */
   health: 'ready' | 'degraded' | 'refusing' | 'not_ready' | 'unreachable';
   error: string | null;
@@ -90,6 +95,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
       sync?: SyncStatus;
       software?: { version: string; build?: string; node: string };
       records?: { schema?: number };
+      config?: { sync_key_unsafe?: { path: string }[] | null };
     }>(host.url, '/v1/status', { portFrom: host.portFrom }),
     callSidecar<{ status: string; reason?: string }>(host.url, '/readyz', { portFrom: host.portFrom }),
   ]);
@@ -108,6 +114,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
       stale_policy: null,
       held_back: [],
       held: null,
+      sync_key_unsafe: null,
       health: 'unreachable',
       error: status.error ?? null,
       last_push: null,
@@ -133,6 +140,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
     stale_policy: sync?.stale_policy ?? null,
     held_back: sync?.held_back ?? [],
     held: sync?.held ?? null,
+    sync_key_unsafe: unsafeKeyPaths(status.body.config?.sync_key_unsafe),
     health,
     error: sync?.last_error ?? ready.body?.reason ?? status.error ?? null,
     last_push: sync?.last_push ?? null,
@@ -149,6 +157,15 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
           )
         : null,
   };
+}
+
+function unsafeKeyPaths(listed: { path: string }[] | null | undefined): string[] | null {
+  return Array.isArray(listed) ? listed.map((entry) => entry.path) : null;
+}
+
+/** `REPLACEABLE (2)`: that many paths let another local account trust its own key; `-` where not checked. */
+function syncKeyText(paths: string[] | null): string {
+  return paths === null ? '-' : paths.length === 0 ? 'ok' : `REPLACEABLE (${paths.length})`;
 }
 
 const STANDING_TEXT: Record<Standing, string> = {
@@ -171,7 +188,7 @@ export function registerFleet(program: Command): void {
   fleet
     .command('status')
     .description(
-      "each workstation's prealert build, records schema, library (version, sha256, points), last sync, stale policy, held-back versions, a library held for dropping too many points, health, last push and, with a platform, whether it runs the platform's library",
+      "each workstation's prealert build, records schema, library (version, sha256, points), last sync, stale policy, held-back versions, a library held for dropping too many points, whether another local account could replace its sync key, health, last push and, with a platform, whether it runs the platform's library",
     )
     .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
     .option('--concurrency <n>', 'hosts at a time', '16')
@@ -208,6 +225,7 @@ export function registerFleet(program: Command): void {
             'when stale',
             'held back',
             'held',
+            'sync key',
             'health',
             'error',
             'last push',
@@ -228,6 +246,7 @@ export function registerFleet(program: Command): void {
             s.stale_policy ?? '-',
             s.held_back.join(', '),
             heldText(s.held),
+            syncKeyText(s.sync_key_unsafe),
             s.health,
             s.error ?? '',
             pushText(s.last_push, now),
@@ -236,7 +255,15 @@ export function registerFleet(program: Command): void {
         }
         const ready = states.filter((s) => s.health === 'ready').length;
         const compared = offer ? `${offerSummary(offer, states)}\n` : unread;
-        process.stdout.write(`${table.toString()}\n${ready}/${states.length} hosts ready\n${compared}`);
+        // Named below the table: the column only counts, and IT needs the paths to chmod them.
+        const replaceable = states
+          .filter((s) => s.sync_key_unsafe !== null && s.sync_key_unsafe.length > 0)
+          .map(
+            (s) =>
+              `${s.host}: sync key replaceable by another local account through ${s.sync_key_unsafe!.join(', ')} (its log says the fix)\n`,
+          )
+          .join('');
+        process.stdout.write(`${table.toString()}\n${ready}/${states.length} hosts ready\n${compared}${replaceable}`);
       }
       if (states.some((s) => s.health !== 'ready')) process.exitCode = 1;
     });
