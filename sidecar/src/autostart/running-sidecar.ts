@@ -9,8 +9,12 @@ import { readServeArgs } from './serve-options';
  * Asked over plain HTTP on loopback (`GET /v1/status`), the same on Windows and Linux, with no shell-out.
  */
 
-/** Long enough for a loaded workstation's status, short enough that a script's `status` does not hang. */
-export const PROBE_TIMEOUT_MS = 1000;
+/**
+ * Long enough for what is not a stuck sidecar: Windows retries a connect to a closed local port for about 2 s before
+ * it reports the refusal (a sidecar that never started would read as a stuck one within 1 s), and /v1/status first
+ * waits for pending record writes on a loaded workstation. Short enough that a script's `status` does not hang.
+ */
+export const PROBE_TIMEOUT_MS = 5000;
 
 /** Where the entry's sidecar listens and keeps its data, as `serve` resolves its options (config file, environment). */
 export interface ProbeTarget {

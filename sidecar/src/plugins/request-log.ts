@@ -63,7 +63,8 @@ const CODE_LIKE = /^[\x21-\x7e]*$/;
  */
 export function loggedInfno(infno: string): string {
   const masked = maskedAndCut(infno, 20);
-  return CODE_LIKE.test(infno) ? masked : '[值略]';
+  // Spaces around a code are a HIS's padding (`3101 `), not a name.
+  return CODE_LIKE.test(infno.trim()) ? masked : '[值略]';
 }
 
 const MAX_SMI = 2147483647;

@@ -101,22 +101,33 @@ function unsafeEntry(
 ): UnsafeKeyPath | undefined {
   let stat: fs.Stats;
   try {
-    stat = fs.statSync(entry);
+    // The entry itself, not what it points to: a link's owner can point it elsewhere, even in a sticky folder such
+    // as /tmp. Where it points is checked on its own (pathsToCheck).
+    stat = fs.lstatSync(entry);
   } catch {
     return undefined;
   }
+  const link = stat.isSymbolicLink();
   const mode = stat.mode & 0o7777;
   const problems: string[] = [];
-  const writers = [mode & GROUP_WRITE ? 'group' : '', mode & OTHER_WRITE ? 'others' : ''].filter(Boolean);
+  // A link's own mode is meaningless (always 0777 on Linux): only its owner and its folder can change it.
+  const writers = link
+    ? []
+    : [mode & GROUP_WRITE && !privateGroup(stat, ownUid) ? 'group' : '', mode & OTHER_WRITE ? 'others' : ''].filter(
+        Boolean,
+      );
   // A sticky folder (/tmp) lets no other account rename or remove an entry it does not own; the entry's own owner is
   // checked in turn.
   const stickyFolder = stat.isDirectory() && (mode & STICKY) !== 0;
   if (writers.length > 0 && !stickyFolder) problems.push(`writable by ${writers.join(' and ')}`);
   const foreignOwner = stat.uid !== 0 && stat.uid !== ownUid;
-  if (foreignOwner) problems.push(`owned by uid ${stat.uid}, neither root nor this account (uid ${ownUid})`);
+  if (foreignOwner)
+    problems.push(
+      `${link ? 'a symbolic link ' : ''}owned by uid ${stat.uid}, neither root nor this account (uid ${ownUid})`,
+    );
   if (problems.length === 0) return undefined;
   const fixes = [
-    ...(foreignOwner ? [`chown root ${entry} (or the account prealert runs as)`] : []),
+    ...(foreignOwner ? [`chown ${link ? '-h ' : ''}root ${entry} (or the account prealert runs as)`] : []),
     ...(writers.length > 0 && !stickyFolder ? [`chmod go-w ${entry}`] : []),
   ];
   const shown = { mode: mode.toString(8).padStart(4, '0'), problem: problems.join(' and '), fix: fixes.join(' and ') };
@@ -127,4 +138,35 @@ function unsafeEntry(
     uid: stat.uid,
     warning: `${what} is ${shown.problem} (mode ${shown.mode}, owner uid ${stat.uid}): another account on this machine could put in its own key and have this workstation accept a library it signed; ${shown.fix}`,
   };
+}
+
+/**
+ * Whether group write lets no other account in: the group is root's (gid 0) or the owner's own private group (gid
+ * equal to the owner's uid, as UOS, Kylin and Debian create one per user with umask 002, so that every file IT
+ * creates there is group-writable), with no members listed in /etc/group beside its owner's primary membership. The
+ * owner must be root or this account (another owner is flagged anyway). A group /etc/group does not list (a
+ * directory service) is taken as private by that convention.
+ */
+function privateGroup(stat: fs.Stats, ownUid: number): boolean {
+  if (stat.uid !== 0 && stat.uid !== ownUid) return false;
+  if (stat.gid !== 0 && stat.gid !== stat.uid) return false;
+  return groupMembers(stat.gid).length === 0;
+}
+
+function groupMembers(gid: number): string[] {
+  let groups: string;
+  try {
+    groups = fs.readFileSync('/etc/group', 'utf8');
+  } catch {
+    return [];
+  }
+  for (const line of groups.split('\n')) {
+    const [, , id, members] = line.split(':');
+    if (id !== undefined && Number(id) === gid && id.trim() !== '')
+      return (members ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m !== '');
+  }
+  return [];
 }
