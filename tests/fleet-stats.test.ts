@@ -12,13 +12,14 @@
  *   average of the hosts' rates would be 27.78 %; D001: 4 reminders, 2 complied = 50 % (averaged: 66.67 %).
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisEnvelope, feedbackEnvelope } from '../sidecar/test/fixtures/his-requests';
 import { tempDir } from '../sidecar/test/sync-support';
-import { type NationalAnswer, prealert, type SidecarProcess, startSidecar } from './sync-process';
+import { type NationalAnswer, prealert, prealertAsync, type SidecarProcess, startSidecar } from './sync-process';
 
 const TOKEN = 'fleet-stats-admin-token-0123456789';
 const NATIONAL = '/fsi/api/rsfComIfsService/callService';
@@ -257,6 +258,68 @@ describe('prealert fleet stats', () => {
     for (const host of body.hosts) {
       expect(host.counted).toBe(false);
       expect(host.error).toMatch(/^HTTP 401: admin token missing or wrong: give the workstations' admin token/);
+    }
+  });
+
+  it('refuses a hosts file that lists one workstation twice, before calling any', () => {
+    const twice = path.join(work, 'hosts-twice.txt');
+    const first = fs
+      .readFileSync(hostsFile, 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line !== '' && !line.startsWith('#'))!;
+    fs.writeFileSync(twice, `${first}\n# again, as typed by another hand\nHTTP://${first}\n`);
+    const run = fleetStats(['--hosts', twice, '--token', TOKEN]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('is listed twice');
+    expect(run.stderr).toContain('its figures would be counted twice');
+    expect(run.stdout).toBe('');
+  });
+
+  it('leaves out a build that ignores --doctor (its reply has no filter), rather than adding its whole figures', async () => {
+    // A build before the rule/dept/doctor filters answers every query with all of its figures, and no `filter`.
+    const server = http.createServer((req, res) => {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      res.setHeader('content-type', 'application/json');
+      const figures = {
+        reminders: 7,
+        reminder_amount: 70,
+        complied: 0,
+        complied_amount: 0,
+        continued: 0,
+        pending: 7,
+        compliance_rate: 0,
+      };
+      res.end(
+        JSON.stringify({
+          from: query.get('from'),
+          to: query.get('to'),
+          by: query.get('by'),
+          totals: figures,
+          rows: [],
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const old = path.join(work, 'hosts-old-build.txt');
+      fs.writeFileSync(old, `127.0.0.1:${(server.address() as net.AddressInfo).port}\n`);
+      // Not spawnSync: the stand-in answers from this process.
+      const ask = async (args: string[]) => {
+        const run = await prealertAsync(['fleet', 'stats', '--hosts', old, ...args, '--format', 'json'], {
+          PREALERT_ADMIN_TOKEN: '',
+        });
+        return { code: run.code, body: JSON.parse(run.stdout) as FleetJson };
+      };
+      const { code, body } = await ask(['--doctor', 'D001']);
+      expect(code).toBe(1);
+      expect(body.partial).toBe(true);
+      expect(body.totals.reminders).toBe(0);
+      expect(body.hosts[0]!.error).toContain('older than those filters');
+      // Unfiltered, the same reply is counted.
+      expect((await ask([])).body.totals.reminders).toBe(7);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -35,9 +35,13 @@ interface Group {
  * doctor or department differently (a typo, a renamed department): the majority's name wins, the same every run.
  */
 function chosenLabel(labels: Group['labels']): string {
-  let best = labels[0]!;
-  for (const l of labels) if (l.reminders > best.reminders) best = l;
-  return best.label;
+  // Summed per name first: 张医师 from two hosts with 2 each outweighs 张医生 from one with 3.
+  const byName = new Map<string, number>();
+  for (const l of labels) byName.set(l.label, (byName.get(l.label) ?? 0) + l.reminders);
+  let best = labels[0]!.label;
+  // Map order is first appearance, the hosts-file order: a tie keeps the earlier host's name.
+  for (const [label, reminders] of byName) if (reminders > byName.get(best)!) best = label;
+  return best;
 }
 
 /**

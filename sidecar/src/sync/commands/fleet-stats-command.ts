@@ -63,6 +63,29 @@ function isReport(body: unknown, query: Query): body is StatsReport {
   );
 }
 
+/**
+ * Whether the report counts only what the query's rule/dept/doctor asked for. A build before the filters ignores
+ * them and says no `filter`: its whole figures would be added to one doctor's total.
+ */
+function sameFilter(report: StatsReport, query: Query): boolean {
+  const sent = (report as Partial<StatsReport>).filter ?? {};
+  return (['rule', 'dept', 'doctor'] as const).every((name) => (sent[name] ?? undefined) === query.filter[name]);
+}
+
+/** One workstation listed twice would be counted twice, and the sum still called whole. */
+function refuseRepeats(file: string, hosts: readonly FleetHost[]): void {
+  const seen = new Map<string, string>();
+  for (const host of hosts) {
+    const key = host.url.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined)
+      throw new Error(
+        `${file}: ${host.url} is listed twice (${JSON.stringify(first)} and ${JSON.stringify(host.name)}): its figures would be counted twice; list each workstation once`,
+      );
+    seen.set(key, host.name);
+  }
+}
+
 /** Why a host is left out, in words IT can act on. */
 function whyNotCounted(status: number, error: string | undefined): string {
   if (status === 404) return 'no /v1/stats: the workstation runs a prealert build older than the figures; update it';
@@ -82,6 +105,11 @@ async function readHost(
     portFrom: host.portFrom,
     tokenFrom: FLEET_TOKEN_FROM,
   });
+  if (answer.status === 200 && isReport(answer.body, query) && !sameFilter(answer.body, query)) {
+    const error =
+      'answered figures not limited to --rule/--dept/--doctor: its prealert build is older than those filters; update it';
+    return { state: { ...base, counted: false, reminders: null, compliance_rate: null, error } };
+  }
   if (answer.status === 200 && isReport(answer.body, query)) {
     const totals = answer.body.totals;
     return {
@@ -166,6 +194,7 @@ export function registerFleetStats(fleet: Command): void {
         'cli',
       );
       const hosts = readHostsFile(options.hosts);
+      refuseRepeats(options.hosts, hosts);
       const token = options.token ?? process.env.PREALERT_ADMIN_TOKEN;
       const read = await mapConcurrently(hosts, concurrency, (host) => readHost(host, query, token));
       const states = read.map((r) => r.state);
