@@ -318,6 +318,12 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     });
     const app = Fastify({
       logger: false,
+      // fastify stops a start whose plugin takes over 10 s. The sync plugin reads the last-good library: from its
+      // image in well under a second, but from its library file (no image: a rollback, a full disk) in slices that
+      // rest half the time on Windows, and a large provincial library on a slow workstation took longer, so the
+      // sidecar exited at start and the doctor got no reminders. A slow start still ends (the HIS fails open until it
+      // listens).
+      pluginTimeout: 10 * 60_000,
       bodyLimit: config.bodyLimitBytes,
       requestTimeout: config.requestTimeoutMs,
       return503OnClosing: true,

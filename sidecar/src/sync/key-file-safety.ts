@@ -42,8 +42,15 @@ export function checkKeyFileSafety(
   platform: NodeJS.Platform = process.platform,
   ownUid: number | undefined = process.getuid?.(),
 ): KeyFileSafety {
-  const sync = loadSyncConfig(env, config.sync);
   if (platform === 'win32' || ownUid === undefined) return null;
+  let sync: ReturnType<typeof loadSyncConfig>;
+  try {
+    sync = loadSyncConfig(env, config.sync);
+  } catch {
+    // A bad sync setting is refused where the sync is set up (serve refuses it before createServer): this check
+    // only asks who could replace the keys, and has none to check.
+    return [];
+  }
   if (sync.publicKeyFiles.length === 0) return [];
   const targets: { file: string; role: 'key file' | 'config file' }[] = [
     ...sync.publicKeyFiles.map((file) => ({ file, role: 'key file' as const })),
