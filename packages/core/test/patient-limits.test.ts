@@ -96,13 +96,26 @@ describe('age_group', () => {
     expect(r!.vola_cont).toContain('15 周岁');
   });
 
-  it('a 小儿 drug whose basis says the label gives adult dosing is not limited to children', () => {
-    // 小儿乳酸菌素片, 小儿硫酸庆大霉素颗粒, 小儿复方磺胺嘧啶颗粒: "（药品说明书包含成人用法用量）".
+  it('a 小儿 drug whose basis says the label gives adult dosing still has the 14-year ceiling (rules.md)', () => {
+    // 小儿乳酸菌素片, 小儿硫酸庆大霉素颗粒, 小儿复方磺胺嘧啶颗粒: "（药品说明书包含成人用法用量）", 检测逻辑 「就诊人年龄超出儿童
+    // 年龄限制」. They used to have no ceiling and so could never fire.
+    const at = '2026-11-20 09:00:00';
     for (const code of ['XA07FAX121A001010102966', 'XJ01GBX119N001010105699', 'XJ01EEX110N001010102851']) {
-      expect(resultsOf(run(lib, { brdy: '1991-05-01', lines: [{ code }] }), CHILD_DRUG), code).toEqual([]);
+      expect(resultsOf(run(lib, { brdy: '2011-11-21', lines: [{ code, date: at }] }), CHILD_DRUG), code).toEqual([]);
+      const fired = resultsOf(run(lib, { brdy: '2011-11-20', lines: [{ code, date: at, rx_id: 'A1' }] }), CHILD_DRUG);
+      expect(fired, code).toHaveLength(1);
+      expect(flaggedRx(fired[0]!)).toEqual(['A1']);
+      expect(fired[0]!.sev_deg).toBe('2');
+      expect(fired[0]!.vola_cont).toContain('限儿童（14 周岁及以下）使用，患者年龄 15 周岁（说明书虽含成人用法用量');
     }
-    // The same rule still fires for a 小儿 drug without that note.
-    expect(resultsOf(run(lib, { brdy: '1991-05-01', lines: [{ code: CHILD_SYRUP }] }), CHILD_DRUG)).toHaveLength(1);
+    const [adult] = resultsOf(
+      run(lib, { brdy: '1991-05-01', lines: [{ code: 'XA07FAX121A001010102966' }] }),
+      CHILD_DRUG,
+    );
+    expect(adult!.vola_evid).toContain('药品说明书包含成人用法用量');
+    // A 小儿 drug without the note says nothing of adult dosing.
+    const [plain] = resultsOf(run(lib, { brdy: '1991-05-01', lines: [{ code: CHILD_SYRUP }] }), CHILD_DRUG);
+    expect(plain!.vola_cont).not.toContain('成人用法用量');
   });
 
   it('药品限儿童使用 is a 政策类 rule: 明确违规 (sev 1)', () => {

@@ -29,7 +29,6 @@ export const checkAgeGroup: PointCheck = (entry, lines, ctx) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'age_group') return undefined;
   const c = ctx.config.ageCeilings;
-  if (limit.adultDosing && limit.min === undefined) return undefined;
   if (limit.min !== undefined || limit.max !== undefined) return checkStatedAge(entry, lines, limit, c);
   return flagCurrentLines(
     lines,
@@ -44,9 +43,18 @@ export const checkAgeGroup: PointCheck = (entry, lines, ctx) => {
       const over = limit.group === 'infant' ? years >= c.infantBelowYears : years > c.childMaxYears;
       return over ? `患者年龄 ${years} 周岁` : undefined;
     },
-    (fact, line) => `${itemLabel(entry, line)}限${ageGroupLabel(limit.group, c)}使用，${fact}。`,
+    (fact, line) =>
+      `${itemLabel(entry, line)}限${ageGroupLabel(limit.group, c)}使用，${fact}${adultDosingNote(limit)}。`,
   );
 };
+
+/**
+ * rules.md fires every 儿童 point above the ceiling, and these points' own 检测逻辑 says so too; the doctor who knows
+ * the label gives adult dosing is told the point still limits it, so the reason he gives answers the right question.
+ */
+function adultDosingNote(limit: AgeGroupLimit): string {
+  return limit.adultDosing ? '（说明书虽含成人用法用量，仍属儿童专用药品）' : '';
+}
 
 /** The group as the message names it; built only for a finding. */
 function ageGroupLabel(group: 'neonate' | 'infant' | 'child', c: EvaluatorConfig['ageCeilings']): string {
@@ -70,7 +78,7 @@ function checkStatedAge(
   c: EvaluatorConfig['ageCeilings'],
 ): ReturnType<PointCheck> {
   const { min } = limit;
-  const max = limit.adultDosing ? NO_CEILING : (limit.max ?? groupCeiling(limit.group, c));
+  const max = limit.max ?? groupCeiling(limit.group, c);
   return flagCurrentLines(
     lines,
     (line) => {
@@ -85,12 +93,10 @@ function checkStatedAge(
       const months = ageIn('month', birth, day);
       return months >= 1 ? `患者年龄 ${months} 个月` : `患者出生第 ${day - birth.day} 天`;
     },
-    (fact, line) => `${itemLabel(entry, line)}限${GROUP_NAME[limit.group]}（${rangeLabel(min, max)}）使用，${fact}。`,
+    (fact, line) =>
+      `${itemLabel(entry, line)}限${GROUP_NAME[limit.group]}（${rangeLabel(min, max)}）使用，${fact}${adultDosingNote(limit)}。`,
   );
 }
-
-/** The ceiling of a point whose label gives adult dosing: none (rangeLabel leaves it out). */
-const NO_CEILING: AgeBound = { value: Number.POSITIVE_INFINITY, unit: 'year', inclusive: true };
 
 function above(age: number, max: AgeBound): boolean {
   return max.inclusive ? age > max.value : age >= max.value;
@@ -122,8 +128,6 @@ const UNIT_NAME = { year: '周岁', month: '个月', day: '天' } as const;
 
 /** The range applied, for the message: 6–17 周岁; 5 周岁及以上、不满 12 周岁; 1 个月及以上、14 周岁及以下. */
 function rangeLabel(min: AgeBound | undefined, max: AgeBound): string {
-  if (max === NO_CEILING && min !== undefined)
-    return `${min.inclusive ? '' : '超过 '}${min.value} ${UNIT_NAME[min.unit]}${min.inclusive ? '及以上' : ''}`;
   const upper = `${max.inclusive ? '' : '不满 '}${max.value} ${UNIT_NAME[max.unit]}${max.inclusive ? '及以下' : ''}`;
   if (min === undefined) return upper;
   if (min.inclusive && max.inclusive && min.unit === max.unit)

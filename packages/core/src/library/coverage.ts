@@ -25,8 +25,6 @@ export interface LibraryCoverage {
   internetVisit: number;
   /** Incision groups: charged amounts exist from 事中 on, so 3101 事前 scenes never run them. */
   inStageOnly: number;
-  /** 儿童专用 points whose label gives adult dosing and that state no minimum age: they never fire. */
-  noAgeCeiling: number;
 }
 
 /** Counts with no point yet, for a library read point by point (countCoverage). */
@@ -42,7 +40,6 @@ export function emptyCoverage(): LibraryCoverage {
     employmentAge: 0,
     internetVisit: 0,
     inStageOnly: 0,
-    noAgeCeiling: 0,
   };
 }
 
@@ -73,10 +70,6 @@ export function countCoverage(c: LibraryCoverage, kp: KnowledgePoint): void {
       break;
     case 'same_incision_group':
       c.inStageOnly++;
-      break;
-    case 'age_group':
-      if (limit.adultDosing && limit.min === undefined) c.noAgeCeiling++;
-      else c.factual++;
       break;
     default:
       c.factual++;
@@ -112,6 +105,5 @@ export function coverageLines(c: LibraryCoverage): string[] {
   add(c.employmentAge, '法定就业年龄 by the employmentAge setting');
   add(c.internetVisit, '超互联网医院药品支付范围 only where the internetVisit setting recognises the visit');
   add(c.inStageOnly, '手术 incision groups in 事中 scenes (6–10) only');
-  add(c.noAgeCeiling, '儿童专用 never fire: the label gives adult dosing and they state no minimum age');
   return lines;
 }

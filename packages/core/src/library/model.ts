@@ -89,8 +89,8 @@ export type Limit =
       min?: AgeBound;
       max?: AgeBound;
       /**
-       * The basis says the label also gives adult dosing (药品说明书包含成人用法用量): the group names the product
-       * (小儿…), not a limit, so no ceiling applies; only a stated minimum would.
+       * The basis says the label also gives adult dosing (药品说明书包含成人用法用量). The ceiling still applies (rules.md,
+       * and the point's own 检测逻辑); the message says the label's adult dosing does not lift it.
        */
       adultDosing?: true;
     }
