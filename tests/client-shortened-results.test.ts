@@ -8,7 +8,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type AnalysisInput, linesOf, PrealertClient, warningsByLine } from '@prealert/client';
+import {
+  type AnalysisInput,
+  attachWarnings,
+  EnvelopeBuilder,
+  type JudgeResultDto,
+  linesOf,
+  PrealertClient,
+  warningsByLine,
+  worstSeverityByLine,
+} from '@prealert/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
 import { mixedDischarge } from '../sidecar/test/fixtures/long-stay';
@@ -78,5 +87,35 @@ describe('a 3102 answer shortened to a skeleton, through the SDK', () => {
     expect(again).toMatchObject({ status: 'ok', truncated: true });
     const skeleton = again.results.find((r) => r.linesOmitted);
     expect(skeleton).toMatchObject({ prior_dspo: true, dspo_way: '1', dspo_way_rea: reason, linesOmitted: true });
+  });
+
+  it("the helpers take the sidecar's raw answer as a browser page gets it (skeletons without detail rows)", async () => {
+    // What <prealert-reminder>'s callService hands a B/S page: the national envelope's output.result as sent, typed
+    // JudgeResultDto[], where a skeleton has no judge_result_detail_dtos at all (not read by the SDK's readResult).
+    const response = await fetch(`${sidecar.url}/fsi/api/rsfComIfsService/callService`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-out-capacity': '12000' },
+      body: JSON.stringify(new EnvelopeBuilder().build('3102', discharge('T-CLIENT-SKEL-RAW'))),
+    });
+    const body = (await response.json()) as {
+      infcode: number;
+      output: { truncated?: boolean; result: JudgeResultDto[] };
+    };
+    expect(body, JSON.stringify(body).slice(0, 300)).toMatchObject({ infcode: 0 });
+    expect(body.output.truncated).toBe(true);
+    const raw = body.output.result;
+    const skeletons = raw.filter((r) => r.judge_result_detail_dtos === undefined);
+    expect(skeletons.length).toBeGreaterThan(0);
+
+    const byLine = warningsByLine(raw);
+    const marked = new Set([...byLine.values()].flat().map((w) => w.result.jr_id));
+    for (const r of skeletons) expect(marked.has(r.jr_id)).toBe(false);
+    for (const r of raw.filter((r) => r.judge_result_detail_dtos !== undefined)) expect(marked.has(r.jr_id)).toBe(true);
+    expect(worstSeverityByLine(raw).size).toBeGreaterThan(0);
+    const rows = attachWarnings(
+      [...byLine.keys()].map((rx_id) => ({ rx_id })),
+      raw,
+    );
+    expect(rows.every((row) => row.warnings.length > 0)).toBe(true);
   });
 });

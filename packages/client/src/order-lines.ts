@@ -37,17 +37,20 @@ export function linesOf(result: JudgeResultDto, role?: LineRole): string[] {
 export function warningsByLine(results: readonly JudgeResultDto[]): Map<string, LineWarning[]> {
   const byLine = new Map<string, LineWarning[]>();
   for (const result of results) {
-    for (const detail of result.judge_result_detail_dtos) {
-      if (!detail.rx_id) continue;
+    // `?? []` and rxIdText as in linesOf: a B/S page may pass the raw answer of the widget's callService, where a
+    // skeleton of a shortened answer has no detail list at all.
+    for (const detail of result.judge_result_detail_dtos ?? []) {
+      const rxId = rxIdText(detail.rx_id);
+      if (rxId === undefined) continue;
       const entry: LineWarning = {
-        rxId: detail.rx_id,
+        rxId,
         role: detail.vola_item_type === '2' ? 'involved' : 'violation',
         amount: detail.vola_amt,
         result,
       };
-      const list = byLine.get(detail.rx_id);
+      const list = byLine.get(rxId);
       if (list) list.push(entry);
-      else byLine.set(detail.rx_id, [entry]);
+      else byLine.set(rxId, [entry]);
     }
   }
   for (const list of byLine.values()) list.sort((a, b) => severityRank(a.result) - severityRank(b.result));
