@@ -26,7 +26,7 @@ const README_BASE_URL = 'http://127.0.0.1:17311';
 function readmeProgram(baseUrl: string): string {
   const blocks = codeBlocks(fs.readFileSync(path.join(clientDir, 'README.md'), 'utf8'), 'ts');
   const quickStart = blocks.find((b) => b.includes('new PrealertClient(') && b.includes('prealert.analyze('));
-  const decide = blocks.find((b) => b.includes('const result = await prealert.decide(answer, decisions)'));
+  const decide = blocks.find((b) => b.includes('const result = await prealert.decide(answer, decisions'));
   if (!quickStart?.includes(README_BASE_URL) || !decide) throw new Error('README Quick start / 3103 snippet not found');
   const source = [
     quickStart.split(README_BASE_URL).join(baseUrl),
