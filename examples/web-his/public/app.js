@@ -318,8 +318,10 @@ async function runAnalysis() {
     return;
   }
   if (outcome.kind === 'rejected') {
+    // The sidecar is up and refused what the station sent (the message names the field). Shown as an outage, the
+    // widget would find the sidecar up, fire prealert-available, and the station would send the same again, in a loop.
     state.results = [];
-    reminder.showUnavailable(outcome.message);
+    reminder.clear();
     setStatus(`请求被拒绝：${outcome.message}`, 'down');
     renderBadges();
     return;
