@@ -64,6 +64,55 @@ describe.each([
   }, 60_000);
 });
 
+describe.each([
+  { width: 1024, height: 768 },
+  { width: 1093, height: 614 },
+])('the patient line at $width x $height', ({ width, height }) => {
+  it('never breaks the 就诊号 inside the id, for any patient and visit', async () => {
+    const page = await stack.context.newPage();
+    await page.setViewportSize({ width, height });
+    await page.goto(`${stack.demo.url}/`);
+    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', null, { timeout: 10_000 });
+    const patients = await page.$$eval('#patient option', (options) =>
+      options.map((o) => (o as HTMLOptionElement).value),
+    );
+    expect(patients.length).toBeGreaterThan(1);
+    const seen: { patient: string; visit: string; id: string; lines: number }[] = [];
+    for (const patient of patients) {
+      await page.selectOption('#patient', patient);
+      for (const visit of ['outpatient', 'inpatient']) {
+        await page.locator(`input[name="visit"][value="${visit}"]`).check();
+        // The lines the id's own characters are laid out on: one, wherever the line as a whole wraps.
+        seen.push(
+          await page.evaluate(
+            ({ patient, visit }) => {
+              const info = document.getElementById('patient-info')!;
+              const id = /就诊号 (\S+)$/.exec(info.textContent ?? '')?.[1] ?? '';
+              const walker = document.createTreeWalker(info, NodeFilter.SHOW_TEXT);
+              const tops = new Set<number>();
+              for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = (node.textContent ?? '').indexOf(id);
+                if (id === '' || at < 0) continue;
+                const range = document.createRange();
+                for (let i = at; i < at + id.length; i++) {
+                  range.setStart(node, i);
+                  range.setEnd(node, i + 1);
+                  tops.add(Math.round(range.getBoundingClientRect().top));
+                }
+              }
+              return { patient, visit, id, lines: tops.size };
+            },
+            { patient, visit },
+          ),
+        );
+      }
+    }
+    expect(seen.every((s) => s.id.length > 8)).toBe(true);
+    expect(seen.filter((s) => s.lines !== 1)).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
+
 describe('at 1366 x 768', () => {
   it('keeps the order table inside its card once every badge says 「· 待修改」', async () => {
     const page = await stack.context.newPage();

@@ -78,8 +78,14 @@ function renderPatient() {
   const p = state.patient;
   const sex = p.gend === '1' ? '男' : '女';
   const mdtrtId = currentEncounter();
-  $('patient-info').textContent =
-    `${sex} · ${age(p.brdy)}岁 · ${VISITS[state.visit].label} · ${visitDepartment(p, state.visit).name} · 主诊断 ${p.diagnosis.code} ${p.diagnosis.name} · 就诊号 ${mdtrtId}`;
+  // The id in a span of its own that does not wrap: at 1024 px the line broke at the id's hyphen, and a doctor
+  // reading it out to the 医保办 read half of it. The line still wraps, before 就诊号.
+  const id = document.createElement('span');
+  id.className = 'encounter-id';
+  id.textContent = mdtrtId;
+  const info = $('patient-info');
+  info.textContent = `${sex} · ${age(p.brdy)}岁 · ${VISITS[state.visit].label} · ${visitDepartment(p, state.visit).name} · 主诊断 ${p.diagnosis.code} ${p.diagnosis.name} · 就诊号 `;
+  info.append(id);
   for (const input of document.querySelectorAll('input[name="visit"]')) {
     input.checked = input.value === state.visit;
   }
