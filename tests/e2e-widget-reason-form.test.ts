@@ -30,6 +30,86 @@ describe('a warning that needs a reason (wf_impact reason)', () => {
   }, 60_000);
 });
 
+// Real national codes: 复方氨基酸注射液(18AA) (药品限就医方式, 明确违规, needs a reason) and 他达拉非片 for a woman
+// (药品区分性别使用, 高度可疑).
+const AMINO_ACIDS = 'XB05BAF150B002010100269';
+const TADALAFIL = 'XG04BET001A001010100299';
+
+describe('a quick reason picked', () => {
+  it('leaves the doctor in 理由说明 after a pick by its number key, to type her addition', async () => {
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const taskId = 'T-PICK-TYPE-1';
+    await analyse(
+      page,
+      demoRequest('PICK-TYPE', taskId, [
+        { rxId: 'RX-PT-1', code: AMINO_ACIDS },
+        { rxId: 'RX-PT-2', code: TADALAFIL },
+      ]),
+    );
+    const focusedClass = () =>
+      page.evaluate(
+        () => document.querySelector('prealert-reminder')?.shadowRoot?.activeElement?.className ?? '(none)',
+      );
+
+    // By key, straight from the warning: 1 opens the form with 临床必需 and she types on.
+    const keyed = page.locator('prealert-reminder li.card', { hasText: '复方氨基酸注射液' });
+    await keyed.focus();
+    await page.keyboard.press('1');
+    expect(await focusedClass()).toBe('reason-text');
+    await page.keyboard.type('已会诊');
+    expect(await keyed.locator('input.reason-text').inputValue()).toBe('已会诊');
+    await page.keyboard.press('Enter');
+    await keyed.locator('.state.recorded').waitFor({ timeout: 10_000 });
+    const recorded = await taskDispositions(stack.sidecar.url, taskId);
+    expect(recorded[(await keyed.getAttribute('data-jr-id')) ?? '']?.dspo_way_rea).toBe('临床必需；已会诊');
+    await page.close();
+  }, 60_000);
+
+  it('leaves her in 理由说明 after a quick reason clicked with the mouse too', async () => {
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const taskId = 'T-PICK-CLICK-1';
+    await analyse(page, demoRequest('PICK-CLICK', taskId, [{ rxId: 'RX-PC-1', code: TADALAFIL }]));
+    const focusedClass = () =>
+      page.evaluate(
+        () => document.querySelector('prealert-reminder')?.shadowRoot?.activeElement?.className ?? '(none)',
+      );
+    // 继续执行, then the second quick reason's label clicked; what she types goes to the text.
+    const clicked = page.locator('prealert-reminder li.card', { hasText: '他达拉非片' });
+    await clicked.locator('button.continue').click();
+    await clicked.locator('.picks label').nth(1).click();
+    expect(await clicked.locator('input[type="radio"]').nth(1).isChecked()).toBe(true);
+    expect(await focusedClass()).toBe('reason-text');
+    await page.keyboard.type('患者知情');
+    await page.keyboard.press('Enter');
+    await clicked.locator('.state.recorded').waitFor({ timeout: 10_000 });
+
+    const recorded = await taskDispositions(stack.sidecar.url, taskId);
+    expect(recorded[(await clicked.getAttribute('data-jr-id')) ?? '']?.dspo_way_rea).toBe('已知情同意；患者知情');
+    await page.close();
+  }, 60_000);
+
+  it('keeps ↑↓ walking the quick reasons: an arrow changes the pick, not the focus', async () => {
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    await analyse(page, demoRequest('PICK-ARROW', 'T-PICK-ARROW-1', [{ rxId: 'RX-PA-1', code: AMINO_ACIDS }]));
+    const card = page.locator('prealert-reminder li.card').first();
+    await card.focus();
+    await page.keyboard.press('c');
+    await page.keyboard.press('ArrowDown');
+    const focused = await page.evaluate(() => {
+      const active = document.querySelector('prealert-reminder')?.shadowRoot?.activeElement as HTMLInputElement | null;
+      return { type: active?.type, value: active?.value, checked: active?.checked };
+    });
+    expect(focused).toEqual({ type: 'radio', value: '已知情同意', checked: true });
+    await page.close();
+  }, 60_000);
+});
+
 describe('a reason longer than the 500 characters a 3103 keeps', () => {
   it('says it was cut, and counts the characters before the end', async () => {
     const page = await stack.context.newPage();
@@ -86,7 +166,8 @@ describe('a quick reason and a long text together', () => {
     const first = page.locator('prealert-reminder li.card', { hasText: '他达拉非片' });
     const firstText = first.locator('input.reason-text');
     await first.focus();
-    for (const key of ['c', '1', 'Tab']) await page.keyboard.press(key);
+    // The pick leaves her in 理由说明: the note goes there without a Tab.
+    for (const key of ['c', '1']) await page.keyboard.press(key);
     await page.keyboard.insertText(note.repeat(60)); // 600
     expect((await firstText.inputValue()).length).toBe(495);
     expect(await first.locator('.reason-limit').textContent()).toBe(

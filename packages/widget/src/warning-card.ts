@@ -89,6 +89,8 @@ export class WarningCard {
   private priorVisitReason = '';
   private pickInputs: HTMLInputElement[] = [];
   private reasonsKey = '';
+  /** The last press in the quick reasons was the mouse's (or a finger's), not a key. */
+  private pickedByPointer = false;
   result: JudgeResultDto;
 
   constructor(
@@ -158,7 +160,18 @@ export class WarningCard {
     this.reasonLimit.setAttribute('aria-live', 'polite');
     this.reasonText.addEventListener('input', () => this.showReasonLength());
     // The quick reason takes its share of the 500 characters: the text's own limit follows the pick.
-    this.picks.addEventListener('change', () => this.fitTextToPick());
+    this.picks.addEventListener('change', () => {
+      this.fitTextToPick();
+      // A quick reason clicked is picked as one chosen by its number key: the doctor types her addition next. Arrow
+      // keys also change the pick, but they walk the radio group and must keep the focus there.
+      if (this.pickedByPointer) this.reasonText.focus();
+    });
+    this.picks.addEventListener('pointerdown', () => {
+      this.pickedByPointer = true;
+    });
+    this.picks.addEventListener('keydown', () => {
+      this.pickedByPointer = false;
+    });
     this.error = element(doc, 'p', 'error');
     this.error.id = `${id}-error`;
     this.error.setAttribute('role', 'alert');
@@ -348,12 +361,15 @@ export class WarningCard {
     if (this.reasonLimit.textContent !== text) this.reasonLimit.textContent = text;
   }
 
-  /** Checks quick-pick n (0-based) and moves focus to it; returns false when there is no such pick. */
+  /**
+   * Checks quick-pick n (0-based) and moves focus to the text: left on the radio, the addition the doctor types next
+   * went nowhere. Returns false when there is no such pick.
+   */
   selectPick(index: number): boolean {
     const input = this.pickInputs[index];
     if (!input) return false;
     input.checked = true;
-    input.focus();
+    this.reasonText.focus();
     this.fitTextToPick();
     return true;
   }
