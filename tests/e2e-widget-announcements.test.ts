@@ -95,14 +95,17 @@ describe('the widget live regions', () => {
     await page.keyboard.press('m');
     await page.locator('prealert-reminder .outcome .state', { hasText: '已记录' }).waitFor({ timeout: 10_000 });
     await listen(page);
-    const fresh = '新增医保提醒 2 条。明确违规 1 条，高度可疑 1 条';
+    // Shown again after the outage, the same results (their task_id the one her 返回修改 answered): that warning is
+    // answered (已处理 1/2), so only the other is news to act on, and the answered one is said apart.
+    const fresh = '新增医保提醒 1 条。明确违规 1 条。另有 1 条此前已处理';
 
     // An edit re-checked with the same warnings: nothing new to say, the recorded answer is not news again.
     expect(await step(page, 'showChecking', taskId)).toEqual([]);
     expect(await step(page, 'showSame', taskId)).toEqual([]);
     // The sidecar goes away: said once, and not again for the checks while it stays away.
     expect(await step(page, 'showChecking', taskId)).toEqual([]);
-    expect(await step(page, 'showUnavailable', taskId)).toEqual(['医保提醒暂不可用，不影响继续开立']);
+    // The announcer emptied and the alert, one change: what it said before is not true while the sidecar is away.
+    expect(await step(page, 'showUnavailable', taskId)).toEqual(['', '医保提醒暂不可用，不影响继续开立']);
     expect(await step(page, 'showChecking', taskId)).toEqual([]);
     expect(await step(page, 'showUnavailable', taskId)).toEqual([]);
     // Back: from checking to the warnings, one sentence.
@@ -116,7 +119,8 @@ describe('the widget live regions', () => {
     expect(await step(page, 'showNew', `${taskId}-4`)).toEqual([fresh]);
     // Two pieces of news of one change (back, and already recorded) are one update that says both.
     expect(await step(page, 'showNone', `${taskId}-5`)).toEqual(['医保提醒已全部消除']);
-    expect(await step(page, 'showRecorded', `${taskId}-6`)).toEqual([`${fresh} 全部提醒已处理并记录`]);
+    // Back with both already answered: nothing new needs the doctor, and that is what is said.
+    expect(await step(page, 'showRecorded', `${taskId}-6`)).toEqual(['医保提醒 2 条均已处理 全部提醒已处理并记录']);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
@@ -192,6 +196,64 @@ describe('a re-analysis', () => {
     expect(await heardFor(page, 'ANN-NEW', 'T-ANN-NEW-2', added)).toEqual([
       '新增医保提醒 1 条。高度可疑 1 条。共 3 条',
     ]);
+    await page.close();
+  }, 60_000);
+
+  it('counts as new only what needs the doctor: a warning continued in an earlier answer is said apart', async () => {
+    const lines = [
+      { rxId: 'RX-AC-1', code: TADALAFIL },
+      { rxId: 'RX-AC-2', code: AMINO_ACIDS },
+    ];
+    const first = await hostPage();
+    await analyse(first, demoRequest('ANN-CONT', 'T-ANN-CONT-1', lines));
+    const tadalafil = first.locator('prealert-reminder li.card', { hasText: '他达拉非片' });
+    await tadalafil.focus();
+    for (const key of ['c', '1', 'Enter']) await first.keyboard.press(key);
+    await tadalafil.locator('.state.recorded').waitFor({ timeout: 10_000 });
+    await first.close();
+
+    // The doctor opens the order again: both warnings are new to this page, but the sidecar marks the one she
+    // continued (prior_dspo), and only the other asks anything of her.
+    const again = await hostPage();
+    expect(await heardFor(again, 'ANN-CONT', 'T-ANN-CONT-2', lines)).toEqual([
+      '新增医保提醒 1 条。明确违规 1 条。另有 1 条此前已处理',
+    ]);
+    expect(await again.locator('prealert-reminder .progress').textContent()).toBe('已处理 1/2');
+    await again.close();
+  }, 60_000);
+});
+
+describe('the sidecar going away', () => {
+  it('does not leave 「全部提醒已处理并记录」 in the live region while the service is unreachable', async () => {
+    const page = await hostPage();
+    await analyse(page, demoRequest('ANN-DOWN', 'T-ANN-DOWN-1', [{ rxId: 'RX-AD-1', code: AMINO_ACIDS }]));
+    await page.locator('prealert-reminder li.card').first().focus();
+    for (const key of ['c', '1', 'Enter']) await page.keyboard.press(key);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('prealert-reminder')?.shadowRoot?.querySelector('.sr-only')?.textContent ===
+        '全部提醒已处理并记录',
+      null,
+      { timeout: 10_000 },
+    );
+    // The host's next 3101 gets no answer (the sidecar stopped): it fails open, as the README's host code does.
+    await page.evaluate(() => {
+      const el = document.querySelector('prealert-reminder') as HTMLElement & {
+        showChecking(): void;
+        showUnavailable(detail: string): void;
+      };
+      el.showChecking();
+      el.showUnavailable('Failed to fetch');
+    });
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    const regions = await page.evaluate(() => {
+      const root = document.querySelector('prealert-reminder')!.shadowRoot!;
+      return [...root.querySelectorAll('[aria-live], [role="status"], [role="alert"]')]
+        .filter((region) => !region.closest('[hidden]'))
+        .map((region) => region.textContent ?? '')
+        .filter((text) => text !== '');
+    });
+    expect(regions).toEqual(['医保提醒暂不可用，不影响继续开立']);
     await page.close();
   }, 60_000);
 });

@@ -329,9 +329,17 @@ export class PrealertReminderElement extends ElementBase {
     this.render();
     // Each sentence says what it counts: the severities of the new warnings (not of all shown), then how many are
     // shown in all when others were there before.
+    // A new warning already answered (continued in an earlier answer of this encounter) needs nothing of the doctor:
+    // counted apart, not as news to act on.
+    const freshOpen = fresh.filter((r) => !this.isAnswered(r.jr_id));
+    const freshDone = fresh.length - freshOpen.length;
     if (fresh.length > 0) {
       const all = fresh.length < this.results.length ? `。共 ${this.results.length} 条` : '';
-      this.announce(`新增医保提醒 ${fresh.length} 条。${severityCounts(fresh)}${all}`);
+      const news =
+        freshOpen.length === 0
+          ? `医保提醒 ${freshDone} 条均已处理`
+          : `新增医保提醒 ${freshOpen.length} 条。${severityCounts(freshOpen)}${freshDone > 0 ? `。另有 ${freshDone} 条此前已处理` : ''}`;
+      this.announce(`${news}${all}`);
     }
     // An answer that no longer counts (a 返回修改 given on the analysis before, and the warning is still found) leaves
     // a warning open again: without a word, the last thing said would still be 「全部提醒已处理并记录」.
@@ -358,6 +366,13 @@ export class PrealertReminderElement extends ElementBase {
    * before the Chinese sentence.
    */
   showUnavailable(detail = ''): void {
+    if (this.phase !== 'unavailable') {
+      // What was said before (「全部提醒已处理并记录」, 「新增医保提醒 …」) is no longer true once the service is away,
+      // and a screen reader reads the region again when the doctor moves through the panel. The notice's alert says
+      // what is true; the region is emptied in the same change, so only that alert is spoken.
+      this.announcing = [];
+      if (this.live.textContent !== '') this.live.textContent = '';
+    }
     this.phase = 'unavailable';
     this.checking = false;
     this.results = [];
@@ -683,6 +698,8 @@ export class PrealertReminderElement extends ElementBase {
   private announce(text: string): void {
     if (this.announcing.length === 0)
       queueMicrotask(() => {
+        // Dropped meanwhile (the sidecar went away): nothing of it is true any more.
+        if (this.announcing.length === 0) return;
         this.live.textContent = this.announcing.join(' ');
         this.announcing = [];
       });
