@@ -302,6 +302,10 @@ static void apply_ini(shim_config *config, load_report *report, data_dir_candida
   static char raw[16384];
   static char decoded[3 * sizeof(raw) / 2];
   long length = native_path_read_small_file(&ini, raw, sizeof(raw), NULL);
+  /* Loaded through a symbolic link (/usr/lib/libprealert.so -> /opt/his/lib/libprealert.so) with no ini beside the
+     link: the vendor installed it beside the file itself, where it used to be ignored without a word. */
+  if (length < 0 && native_path_module_target_directory(&ini) == 0 && native_path_append(&ini, "prealert.ini") == 0)
+    length = native_path_read_small_file(&ini, raw, sizeof(raw), NULL);
   if (length < 0) return;
   report->ini_state = 1;
   const unsigned char *bytes = (const unsigned char *)raw;

@@ -271,6 +271,11 @@ int native_path_to_utf8(const native_path *path, char *utf8, size_t capacity) {
   return 0;
 }
 
+int native_path_module_target_directory(native_path *path) {
+  path->text[0] = 0;
+  return -1;
+}
+
 #else
 
 int native_path_module_directory(native_path *path) {
@@ -278,6 +283,19 @@ int native_path_module_directory(native_path *path) {
   path->text[0] = 0;
   if (dladdr(&module_anchor, &info) == 0 || info.dli_fname == NULL) return -1;
   if (native_path_from_utf8(path, info.dli_fname) != 0) return -1;
+  strip_to_directory(path);
+  return 0;
+}
+
+int native_path_module_target_directory(native_path *path) {
+  Dl_info info;
+  path->text[0] = 0;
+  if (dladdr(&module_anchor, &info) == 0 || info.dli_fname == NULL) return -1;
+  char *resolved = realpath(info.dli_fname, NULL);
+  if (resolved == NULL) return -1;
+  int rc = native_path_from_utf8(path, resolved);
+  free(resolved);
+  if (rc != 0) return -1;
   strip_to_directory(path);
   return 0;
 }

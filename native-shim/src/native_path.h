@@ -48,6 +48,10 @@ int native_path_home(native_path *path);
 
 /* Directory holding this shim library, with a trailing separator. */
 int native_path_module_directory(native_path *path);
+/* Directory of the file the shim library is once symbolic links are followed, with a trailing separator (Linux; -1 on
+   Windows, which loads no DLL through a link). A HIS may load it through a link in a library folder while the vendor
+   installed prealert.ini beside the file itself. */
+int native_path_module_target_directory(native_path *path);
 /* The sidecar's per-user data directory: %LOCALAPPDATA%\prealert on Windows,
    $XDG_DATA_HOME/prealert or ~/.local/share/prealert elsewhere (PREALERT_DATA_DIR is handled by config). The home
    is HOME when that is an absolute path, else the password database's (unset or empty in a HIS started by a
