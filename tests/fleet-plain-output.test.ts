@@ -5,11 +5,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_FILES, tempDir, V1 } from '../sidecar/test/sync-support';
-import { CLI, prealert, type SidecarProcess, startSidecar } from './sync-process';
+import { CLI, freePort, prealert, type SidecarProcess, startSidecar } from './sync-process';
 
 const TOKEN = 'plain-output-admin-token-0123456789';
 const ESC = '\u001b';
@@ -21,17 +20,6 @@ let bundle: string;
 let hostsFile: string;
 let host: string;
 let deadHost: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The environment in which cli-table3's colour library would colour (a named terminal, no CI, no FORCE_COLOR), so

@@ -3,7 +3,6 @@
  * platform simulator on loopback, pulled by the real built sidecar (node sidecar/dist/cli.js serve).
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvincialPlatform, startPlatform } from '../examples/provincial-platform/src/platform-server';
@@ -21,6 +20,7 @@ import {
 import {
   envelope3101,
   firedRules,
+  freePort,
   type NationalAnswer,
   prealert,
   type SidecarProcess,
@@ -394,14 +394,3 @@ describe('answers under load while the library is swapped', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

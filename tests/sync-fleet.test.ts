@@ -4,7 +4,6 @@
  * getting a sidecar's forwarded 3103 dispositions through injected failures, each exactly once.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { librarySha256, loadNationalLibrary } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import {
 } from '../sidecar/test/sync-support';
 import {
   envelope3101,
+  freePort,
   type NationalAnswer,
   prealert,
   prealertAsync,
@@ -36,17 +36,6 @@ let v2Dir: string;
 let hostsFile: string;
 const hosts: SidecarProcess[] = [];
 let deadPort: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function run(args: string[], env: Record<string, string> = {}) {
   const result = prealert(args, env);
