@@ -6,52 +6,31 @@ import { CAUSES } from '../data-dir-access';
 import { ComplianceFigures } from '../stats/compliance-figures';
 import { figuresCsv } from '../stats/figures-csv';
 import { figuresTable } from '../stats/figures-table';
-import { parseStatsQuery } from '../stats/stats-query';
+import {
+  addStatsQueryOptions,
+  type StatsQueryOptions,
+  statsFormat,
+  statsQueryFromOptions,
+} from '../stats/stats-query-options';
 import { DATABASE_FILE_NAME, openDatabase } from '../store/database';
 import { FiguresWithPrunedDays } from '../store/pruned-figures';
 
-interface StatsOptions {
-  from?: string;
-  to?: string;
-  by?: string;
-  rule?: string;
-  dept?: string;
-  doctor?: string;
-  format: string;
+interface StatsOptions extends StatsQueryOptions {
   dataDir?: string;
   config?: string;
 }
 
 export function registerStats(program: Command): void {
-  program
+  const stats = program
     .command('stats')
-    .description("compliance figures (提醒人次, 提醒金额, 遵从人次, 遵从金额, 遵从率) from this workstation's records")
-    .option('--from <yyyy-MM-dd>', 'first day (default: 29 days before --to)')
-    .option('--to <yyyy-MM-dd>', 'last day (default: today, Asia/Shanghai)')
-    .option('--by <dimension>', 'day | week | month | quarter | rule | dept | doctor (weeks ISO, Monday first)', 'day')
-    .option('--rule <rule_id>', 'only this rule')
-    .option('--dept <code>', 'only this department')
-    .option('--doctor <code>', 'only this doctor')
-    .option('--format <format>', 'table | csv | json', 'table')
+    .description("compliance figures (提醒人次, 提醒金额, 遵从人次, 遵从金额, 遵从率) from this workstation's records");
+  addStatsQueryOptions(stats)
     .option('-d, --data-dir <dir>', 'data directory (default per OS, or PREALERT_DATA_DIR)')
     .option('-c, --config <file>', 'config file')
     .action((options: StatsOptions) => {
-      if (!['table', 'csv', 'json'].includes(options.format)) {
-        throw new Error(`--format must be table, csv or json (got "${options.format}")`);
-      }
+      const format = statsFormat(options.format);
       const config = loadConfig({ configFile: options.config, overrides: { dataDir: options.dataDir } });
-      const query = parseStatsQuery(
-        {
-          from: options.from,
-          to: options.to,
-          by: options.by,
-          rule: options.rule,
-          dept: options.dept,
-          doctor: options.doctor,
-        },
-        Date.now(),
-        'cli',
-      );
+      const query = statsQueryFromOptions(options);
       // Read-only, so it can run beside a serving sidecar (WAL lets readers and the writer proceed together).
       let db: ReturnType<typeof openDatabase>;
       try {
@@ -67,8 +46,8 @@ export function registerStats(program: Command): void {
           .get();
         const figures = prunedKept ? new FiguresWithPrunedDays(db) : new ComplianceFigures(db);
         const report = figures.report(query.from, query.to, query.by, query.filter);
-        if (options.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        else if (options.format === 'csv') process.stdout.write(figuresCsv(report));
+        if (format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else if (format === 'csv') process.stdout.write(figuresCsv(report));
         else process.stdout.write(`${figuresTable(report)}\n`);
       } finally {
         db.close();

@@ -6,7 +6,13 @@ import { totalsLabel } from '../../stats/figure-names';
 import { figuresCsv } from '../../stats/figures-csv';
 import { figuresTable } from '../../stats/figures-table';
 import { type HostReport, sumReports } from '../../stats/fleet-figures';
-import { parseStatsQuery } from '../../stats/stats-query';
+import {
+  addStatsQueryOptions,
+  type ResolvedStatsQuery,
+  type StatsQueryOptions,
+  statsFormat,
+  statsQueryFromOptions,
+} from '../../stats/stats-query-options';
 import { positiveCountArgument } from '../../whole-number';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
 import { callSidecar, FLEET_TOKEN_FROM } from './sidecar-client';
@@ -25,20 +31,13 @@ export interface FleetStatsHost {
   error: string | null;
 }
 
-interface FleetStatsOptions {
+interface FleetStatsOptions extends StatsQueryOptions {
   hosts: string;
   token?: string;
-  from?: string;
-  to?: string;
-  by?: string;
-  rule?: string;
-  dept?: string;
-  doctor?: string;
-  format: string;
   concurrency: string;
 }
 
-type Query = ReturnType<typeof parseStatsQuery>;
+type Query = ResolvedStatsQuery;
 
 /** The query string /v1/stats reads, with the range already resolved here so every host counts the same days. */
 function statsPath(query: Query): string {
@@ -160,39 +159,20 @@ function hostLines(states: readonly FleetStatsHost[]): string {
 }
 
 export function registerFleetStats(fleet: Command): void {
-  fleet
+  const stats = fleet
     .command('stats')
     .description(
       "the compliance figures (提醒人次 … 遵从率) of every workstation in the hosts file added up, as `prealert stats` prints one's; which hosts were counted, each one's 提醒人次 and 遵从率",
     )
     .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
-    .option('--token <token>', "the workstations' admin token (default PREALERT_ADMIN_TOKEN)")
-    .option('--from <yyyy-MM-dd>', 'first day (default: 29 days before --to)')
-    .option('--to <yyyy-MM-dd>', 'last day (default: today, Asia/Shanghai)')
-    .option('--by <dimension>', 'day | week | month | quarter | rule | dept | doctor (weeks ISO, Monday first)', 'day')
-    .option('--rule <rule_id>', 'only this rule')
-    .option('--dept <code>', 'only this department')
-    .option('--doctor <code>', 'only this doctor')
-    .option('--format <format>', 'table | csv | json', 'table')
+    .option('--token <token>', "the workstations' admin token (default PREALERT_ADMIN_TOKEN)");
+  addStatsQueryOptions(stats)
     .option('--concurrency <n>', 'hosts at a time', '16')
     .action(async (options: FleetStatsOptions) => {
-      if (!['table', 'csv', 'json'].includes(options.format)) {
-        throw new Error(`--format must be table, csv or json (got "${options.format}")`);
-      }
+      const format = statsFormat(options.format);
       const concurrency = positiveCountArgument(options.concurrency, '--concurrency');
       // A query every host would refuse stops here, named as typed, before any host is called.
-      const query = parseStatsQuery(
-        {
-          from: options.from,
-          to: options.to,
-          by: options.by,
-          rule: options.rule,
-          dept: options.dept,
-          doctor: options.doctor,
-        },
-        Date.now(),
-        'cli',
-      );
+      const query = statsQueryFromOptions(options);
       const hosts = readHostsFile(options.hosts);
       refuseRepeats(options.hosts, hosts);
       const token = options.token ?? process.env.PREALERT_ADMIN_TOKEN;
@@ -206,9 +186,9 @@ export function registerFleetStats(fleet: Command): void {
       // The totals row says it misses workstations in every format: a sheet forwarded alone must not pass for the whole.
       const totals = partial ? `${whose}（不完整：${missing}/${states.length} 台未计入）` : whose;
       const counted = `${reports.length}/${states.length} hosts counted${partial ? ': PARTIAL figures' : ''}\n`;
-      if (options.format === 'json') {
+      if (format === 'json') {
         process.stdout.write(`${JSON.stringify({ ...report, partial, hosts: states }, null, 2)}\n`);
-      } else if (options.format === 'csv') {
+      } else if (format === 'csv') {
         // The CSV keeps `prealert stats`'s layout for a sheet that adds it up; which hosts it holds goes to stderr.
         process.stderr.write(`${hostLines(states)}${counted}`);
         process.stdout.write(figuresCsv(report, totals));
