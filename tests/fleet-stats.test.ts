@@ -19,7 +19,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisEnvelope, feedbackEnvelope } from '../sidecar/test/fixtures/his-requests';
 import { tempDir } from '../sidecar/test/sync-support';
-import { type NationalAnswer, prealert, prealertAsync, type SidecarProcess, startSidecar } from './sync-process';
+import {
+  freePort,
+  type NationalAnswer,
+  prealert,
+  prealertAsync,
+  type SidecarProcess,
+  startSidecar,
+} from './sync-process';
 
 const TOKEN = 'fleet-stats-admin-token-0123456789';
 const NATIONAL = '/fsi/api/rsfComIfsService/callService';
@@ -43,17 +50,6 @@ function ownAddress(): string {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   throw new Error('this machine has no non-loopback IPv4 address to read the workstations from');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const zhang = { doctor: 'D001', doctorName: '张医生', dept: 'A03', deptName: '内科' };
@@ -321,6 +317,47 @@ describe('prealert fleet stats', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('gives up on a host that never answers after --timeout seconds, and marks the figures partial', async () => {
+    // Accepts the connection and says nothing: a workstation whose sidecar hangs, or a proxy holding the request.
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const hung = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+      const file = path.join(work, 'hosts-with-hung.txt');
+      fs.writeFileSync(file, `${hostNames.join('\n')}\n${hung}\n`);
+      const started = Date.now();
+      // Not spawnSync: the silent host is this process.
+      const run = await prealertAsync(['fleet', 'stats', '--hosts', file, '--timeout', '1', '--format', 'json'], {
+        PREALERT_ADMIN_TOKEN: TOKEN,
+      });
+      const seconds = (Date.now() - started) / 1000;
+      expect(run.code, run.stderr).toBe(1);
+      const body = JSON.parse(run.stdout) as FleetJson;
+      expect(body.partial).toBe(true);
+      expect(body.totals.reminders).toBe(9);
+      expect(body.hosts[3]).toMatchObject({ host: hung, counted: false, reminders: null, error: 'timed out' });
+      expect(sockets.length).toBeGreaterThan(0);
+      // About a second of waiting, plus starting node; the default would be 60 s.
+      expect(seconds).toBeLessThan(15);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses a --timeout that is not a positive number of seconds, naming the option', () => {
+    for (const value of ['0', '-1', 'abc', '1.5']) {
+      const run = fleetStats(['--hosts', hostsFile, '--token', TOKEN, '--timeout', value]);
+      expect(run.code, value).toBe(1);
+      expect(run.stderr).toContain(`--timeout must be a positive integer (got "${value}")`);
+      expect(run.stdout).toBe('');
+    }
+    const huge = fleetStats(['--hosts', hostsFile, '--token', TOKEN, '--timeout', '3000000']);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toContain('--timeout must be at most 86400 seconds (a day) (got "3000000")');
   });
 
   it('refuses a query every host would refuse before calling any, naming the option as typed', () => {

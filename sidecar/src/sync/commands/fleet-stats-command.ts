@@ -18,7 +18,21 @@ import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
 import { callSidecar, FLEET_TOKEN_FROM } from './sidecar-client';
 
 /** A report over a year of records is computed on the host's figures thread: longer than a status call. */
-const STATS_TIMEOUT_MS = 60_000;
+const STATS_TIMEOUT_S = '60';
+
+/** Past 2^31 - 1 ms a timer fires at once (Node warns and waits 1 ms): every host would be "timed out". */
+const MAX_TIMEOUT_S = 86_400;
+
+/**
+ * --timeout in ms. One hung workstation (accepts the connection, never answers) holds the whole report this long:
+ * IT at the desk may want partial figures in seconds, a year of records on a slow machine may need more than 60.
+ */
+function timeoutArgument(value: string): number {
+  const seconds = positiveCountArgument(value, '--timeout');
+  if (seconds > MAX_TIMEOUT_S)
+    throw new Error(`--timeout must be at most ${MAX_TIMEOUT_S} seconds (a day) (got ${JSON.stringify(value)})`);
+  return seconds * 1000;
+}
 
 /** One host's part in the sum: counted, with its totals, or not, and why. */
 export interface FleetStatsHost {
@@ -35,6 +49,7 @@ interface FleetStatsOptions extends StatsQueryOptions {
   hosts: string;
   token?: string;
   concurrency: string;
+  timeout: string;
 }
 
 type Query = ResolvedStatsQuery;
@@ -96,11 +111,12 @@ async function readHost(
   host: FleetHost,
   query: Query,
   token: string | undefined,
+  timeoutMs: number,
 ): Promise<{ state: FleetStatsHost; report?: StatsReport }> {
   const base = { host: host.name, url: host.url };
   const answer = await callSidecar<unknown>(host.url, statsPath(query), {
     token,
-    timeoutMs: STATS_TIMEOUT_MS,
+    timeoutMs,
     portFrom: host.portFrom,
     tokenFrom: FLEET_TOKEN_FROM,
   });
@@ -168,15 +184,21 @@ export function registerFleetStats(fleet: Command): void {
     .option('--token <token>', "the workstations' admin token (default PREALERT_ADMIN_TOKEN)");
   addStatsQueryOptions(stats)
     .option('--concurrency <n>', 'hosts at a time', '16')
+    .option(
+      '--timeout <seconds>',
+      'give up on a host that has not answered after this many seconds (it is then not counted)',
+      STATS_TIMEOUT_S,
+    )
     .action(async (options: FleetStatsOptions) => {
       const format = statsFormat(options.format);
       const concurrency = positiveCountArgument(options.concurrency, '--concurrency');
+      const timeoutMs = timeoutArgument(options.timeout);
       // A query every host would refuse stops here, named as typed, before any host is called.
       const query = statsQueryFromOptions(options);
       const hosts = readHostsFile(options.hosts);
       refuseRepeats(options.hosts, hosts);
       const token = options.token ?? process.env.PREALERT_ADMIN_TOKEN;
-      const read = await mapConcurrently(hosts, concurrency, (host) => readHost(host, query, token));
+      const read = await mapConcurrently(hosts, concurrency, (host) => readHost(host, query, token, timeoutMs));
       const states = read.map((r) => r.state);
       const reports: HostReport[] = read.flatMap((r) => (r.report ? [{ host: r.state.host, report: r.report }] : []));
       const report = sumReports(query, reports);
