@@ -106,7 +106,7 @@ describe('the figures page', () => {
     const csv = await fetch(href);
     expect(csv.headers.get('content-disposition')).toContain(`prealert-stats-day-dept-${dept.key}-${from}-${to}.csv`);
     const total = (await csv.text()).trim().split('\r\n').at(-1)!;
-    expect(total.startsWith(`合计（科室 ${dept.key}）,${dept.reminders},`)).toBe(true);
+    expect(total.startsWith(`合计（科室 ${dept.key}） ${from}~${to},${dept.reminders},`)).toBe(true);
   });
 
   it('shows a range of over two months by month, the partial months marked, and weeks when chosen', async () => {

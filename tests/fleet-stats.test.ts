@@ -242,7 +242,7 @@ describe('prealert fleet stats', () => {
 
     const csv = fleetStats(['--hosts', withDeadHost, '--token', TOKEN, '--format', 'csv']);
     expect(csv.code).toBe(1);
-    expect(csv.stdout).toContain('\r\n合计（不完整：1/4 台未计入）,9,94.50,');
+    expect(csv.stdout).toMatch(/\r\n合计（不完整：1\/4 台未计入） \d{4}-\d\d-\d\d~\d{4}-\d\d-\d\d,9,94\.50,/);
     expect(csv.stderr).toMatch(new RegExp(`${deadHost}: NOT counted: not running`));
   });
 

@@ -276,7 +276,9 @@ describe('compliance figures', () => {
       expect(nobody.totals.compliance_rate).toBeNull();
       expect(nobody.rows).toEqual([]);
       const nobodyCsv = await fresh.app.inject({ url: '/v1/stats.csv?by=day&rule=GZ00000000000000' });
-      expect(nobodyCsv.payload.trim().split('\r\n').at(-1)).toBe('合计（规则 GZ00000000000000）,0,0.00,0,0.00,0,0,');
+      expect(nobodyCsv.payload.trim().split('\r\n').at(-1)).toBe(
+        `合计（规则 GZ00000000000000） ${nobody.from}~${nobody.to},0,0.00,0,0.00,0,0,`,
+      );
 
       const csv = await fresh.app.inject({ url: '/v1/stats.csv?by=dept' });
       expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -299,7 +301,9 @@ describe('compliance figures', () => {
         .trim()
         .split('\r\n');
       expect(doctorLines[0]).toBe('日期,提醒人次,提醒金额,遵从人次,遵从金额,继续执行人次,未反馈人次,遵从率');
-      expect(doctorLines.at(-1)).toMatch(/^合计（医生 DR2）,1,[\d.]+,1,[\d.]+,0,0,100\.00%$/);
+      expect(doctorLines.at(-1)).toMatch(
+        /^合计（医生 DR2） \d{4}-\d\d-\d\d~\d{4}-\d\d-\d\d,1,[\d.]+,1,[\d.]+,0,0,100\.00%$/,
+      );
     } finally {
       await fresh.close();
     }

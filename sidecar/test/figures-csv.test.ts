@@ -101,7 +101,17 @@ describe('figures CSV for Excel', () => {
   it('labels the 合计 of a filtered sheet with whose figures they are', () => {
     const csv = figuresCsv({ ...report('day', ['2026-11-20']), filter: { dept: '0301', doctor: 'D0101' } });
     expect(lines(csv)[1]).toBe('2026-11-20,2,25.00,1,12.50,1,0,50.00%');
-    expect(lines(csv).at(-1)).toBe('合计（科室 0301，医生 D0101）,2,25.00,1,12.50,1,0,50.00%');
+    expect(lines(csv).at(-1)).toBe('合计（科室 0301，医生 D0101） 2026-11-01~2026-11-30,2,25.00,1,12.50,1,0,50.00%');
+  });
+
+  it('names the range on the 合计 row by day too, as by rule: the rows alone miss the days without reminders', () => {
+    const byDay = lines(figuresCsv(report('day', ['2026-11-20'])));
+    expect(byDay.at(-1)).toBe('合计 2026-11-01~2026-11-30,2,25.00,1,12.50,1,0,50.00%');
+    // Still one cell under 日期: every figure stays under its header.
+    expect(byDay.at(-1)!.split(',')).toHaveLength(byDay[0]!.split(',').length);
+    expect(lines(figuresCsv(report('rule', ['R1']))).at(-1)).toBe(
+      '合计,2026-11-01~2026-11-30,2,25.00,1,12.50,1,0,50.00%',
+    );
   });
 
   it('leaves rule codes and days as they are', () => {

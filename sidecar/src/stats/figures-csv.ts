@@ -20,13 +20,12 @@ export function figuresCsv(report: StatsReport, totals: string = totalsLabel(rep
           : [textCell(row.key), textCell(row.label)];
     lines.push([...naming, ...figureCells(row).map(cell)].join(','));
   }
-  const range =
-    report.by === 'day'
-      ? []
-      : isPeriod(report.by)
-        ? rangeCells(report.from, report.to)
-        : [`${report.from}~${report.to}`];
-  lines.push([totals, ...range, ...figureCells(report.totals)].map(cell).join(','));
+  const range = isPeriod(report.by) ? rangeCells(report.from, report.to) : [`${report.from}~${report.to}`];
+  // By day the 日期 column alone names a row, so the range joins the label in the 合计 cell: a column of its own
+  // would move every figure off its header. Days without reminders have no row, so without it a by-day sheet did
+  // not say which days its total covers.
+  const naming = report.by === 'day' ? [`${totals} ${range[0]}`] : [totals, ...range];
+  lines.push([...naming, ...figureCells(report.totals)].map(cell).join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
