@@ -105,10 +105,11 @@ PREALERT_API int PREALERT_CALL prealert_set_option(const char *name, const char 
 }
 
 #if __cplusplus >= 201103L && !defined(_WIN32)
-/* In C++ u"3101" is const char16_t *, a type of its own that does not convert to prealert_char16 (unsigned short),
-   so the char16_t form the README recommends for Linux did not compile. This overload takes it and calls the same
-   export (same size and representation); uint16_t arrays still reach the C declaration above. */
-inline int prealert_call_w(const char16_t *infno, const char16_t *input, char16_t *output, int output_capacity) {
+/* In C++ u"3101" is const char16_t *, a type of its own that does not convert to prealert_char16 (unsigned short).
+   prealert_call_u16 takes it and calls the same export (same size and representation). It has a name of its own, not
+   an overload of prealert_call_w: an overload set breaks `decltype(&prealert_call_w)` and `auto f = prealert_call_w`,
+   which dlsym-style callers write. */
+inline int prealert_call_u16(const char16_t *infno, const char16_t *input, char16_t *output, int output_capacity) {
   return prealert_call_w(reinterpret_cast<const prealert_char16 *>(infno),
                          reinterpret_cast<const prealert_char16 *>(input),
                          reinterpret_cast<prealert_char16 *>(output), output_capacity);

@@ -199,7 +199,8 @@ static config_set_result apply(shim_config *config, const char *name, const char
 #define LOAD_PROBLEMS_MAX 8
 #define LOAD_PROBLEM_TEXT 160
 typedef struct {
-  int ini_state; /* 0 absent, 1 read, -1 unreadable (not UTF-16 text) */
+  int ini_state; /* 0 absent, 1 read, -1 unreadable (cannot be read, or not UTF-16 text) */
+  int ini_beside_target; /* read beside the file the shim's symbolic link points at, not beside the link */
   int count;     /* may exceed LOAD_PROBLEMS_MAX: the rest are counted, not kept */
   char text[LOAD_PROBLEMS_MAX][LOAD_PROBLEM_TEXT];
 } load_report;
@@ -301,12 +302,20 @@ static void apply_ini(shim_config *config, load_report *report, data_dir_candida
   if (native_path_module_directory(&ini) != 0 || native_path_append(&ini, "prealert.ini") != 0) return;
   static char raw[16384];
   static char decoded[3 * sizeof(raw) / 2];
-  long length = native_path_read_small_file(&ini, raw, sizeof(raw), NULL);
+  int error = 0;
+  long length = native_path_read_small_file(&ini, raw, sizeof(raw), &error);
   /* Loaded through a symbolic link (/usr/lib/libprealert.so -> /opt/his/lib/libprealert.so) with no ini beside the
-     link: the vendor installed it beside the file itself, where it used to be ignored without a word. */
-  if (length < 0 && native_path_module_target_directory(&ini) == 0 && native_path_append(&ini, "prealert.ini") == 0)
-    length = native_path_read_small_file(&ini, raw, sizeof(raw), NULL);
-  if (length < 0) return;
+     link: the vendor installed it beside the file itself, where it used to be ignored without a word. Only when there
+     is none beside the link: one there that cannot be read is reported, not passed over for another. */
+  if (length < 0 && error == ENOENT && native_path_module_target_directory(&ini) == 0 &&
+      native_path_append(&ini, "prealert.ini") == 0) {
+    length = native_path_read_small_file(&ini, raw, sizeof(raw), &error);
+    if (length >= 0) report->ini_beside_target = 1;
+  }
+  if (length < 0) {
+    if (error != ENOENT) report->ini_state = -1;
+    return;
+  }
   report->ini_state = 1;
   const unsigned char *bytes = (const unsigned char *)raw;
   char *cursor = raw;
@@ -423,11 +432,12 @@ static void log_load_report(const native_path *log_path, long log_max_bytes, con
   if (snprintf(event, sizeof(event),
            "config build=" PREALERT_VERSION " platform=" PREALERT_PLATFORM " ini=%s problems=%d port=%d "
            "connect_timeout_ms=%d timeout_ms_3101=%d timeout_ms_3102=%d "
-           "timeout_ms_3103=%d timeout_ms_other=%d data_dir=%s spool_max_bytes=%ld dir=%s%s",
+           "timeout_ms_3103=%d timeout_ms_other=%d data_dir=%s spool_max_bytes=%ld dir=%s%s%s",
            report->ini_state == 1 ? "read" : report->ini_state == 0 ? "absent" : "unreadable", report->count,
            config->port, config->connect_timeout_ms, config->timeout_3101_ms, config->timeout_3102_ms,
            config->timeout_3103_ms, config->timeout_other_ms,
-           native_path_is_empty(&config->data_dir) ? "default" : "set", config->spool_max_bytes, dir, candidates) < 0)
+           native_path_is_empty(&config->data_dir) ? "default" : "set", config->spool_max_bytes, dir, candidates,
+           report->ini_beside_target ? " ini_from=link_target" : "") < 0)
     return;
   rotating_log_append(log_path, log_max_bytes, event);
   int kept = report->count < LOAD_PROBLEMS_MAX ? report->count : LOAD_PROBLEMS_MAX;

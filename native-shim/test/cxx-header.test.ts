@@ -1,6 +1,7 @@
-// A C++ HIS on Linux following the README: `#include "prealert.h"` and `u"3101"` (char16_t) for the UTF-16 entry,
-// compiled with the system C++ compiler against the built .so and run against the real sidecar with a real national
-// code. In C++ char16_t is a type of its own, so the header must accept it, not only unsigned short.
+// A C++ HIS on Linux following the README: `#include "prealert.h"` and `u"3101"` (char16_t) through prealert_call_u16
+// for the UTF-16 entry, and prealert_call_w by its address (decltype), compiled with the system C++ compiler against
+// the built .so and run against the real sidecar with a real national code. In C++ char16_t is a type of its own, so
+// the header must give it a way in, without making prealert_call_w an overload set.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('include/prealert.h from C++ on Linux', () => {
-  it('compiles with u"3101" (and uint16_t arrays), and the 3101 brings the national warning', async () => {
+  it('compiles with u"3101" (prealert_call_u16) and uint16_t arrays (prealert_call_w by its address), and the 3101 brings the national warning', async () => {
     const program = path.join(workDir, 'cxx_call_w');
     // -Werror: a header that only compiles with -fpermissive warnings would pass otherwise.
     await run(

@@ -1,5 +1,6 @@
 // A C++ HIS on Linux calling the UTF-16 entry the way native-shim/README.md tells it to: the header included and
-// u"…" literals (char16_t), not wchar_t, which is 32-bit there.
+// u"…" literals (char16_t) through prealert_call_u16, not wchar_t, which is 32-bit there. It also takes the export's
+// address as dlsym-style callers do, which an overload of prealert_call_w would make ambiguous.
 //   cxx_call_w <request file, UTF-16LE> <answer file, UTF-16LE, written>
 // Prints `rc=<n>` for the char16_t call and `rc_uint16=<n>` for the same call through uint16_t arrays (the other
 // form the README names, which must keep compiling); exits 2 on a usage or file error.
@@ -29,15 +30,16 @@ int main(int argc, char **argv) {
   std::fclose(in);
 
   std::vector<char16_t> answer(65536);
-  const int rc = prealert_call_w(u"3101", request.c_str(), answer.data(), static_cast<int>(answer.size()));
+  const int rc = prealert_call_u16(u"3101", request.c_str(), answer.data(), static_cast<int>(answer.size()));
   std::printf("rc=%d\n", rc);
 
   const std::uint16_t infno16[] = {'3', '1', '0', '1', 0};
   std::vector<std::uint16_t> request16(request.begin(), request.end());
   request16.push_back(0);
   std::vector<std::uint16_t> answer16(65536);
-  std::printf("rc_uint16=%d\n", prealert_call_w(infno16, request16.data(), answer16.data(),
-                                                  static_cast<int>(answer16.size())));
+  using call_w = decltype(&prealert_call_w);
+  const call_w entry = prealert_call_w;
+  std::printf("rc_uint16=%d\n", entry(infno16, request16.data(), answer16.data(), static_cast<int>(answer16.size())));
 
   std::FILE *out = std::fopen(argv[2], "wb");
   if (out == nullptr) {

@@ -43,6 +43,7 @@ export async function callSidecar<T>(
     tokenFrom?: string;
   } = {},
 ): Promise<SidecarAnswer<T>> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
   try {
     const response = await request(new URL(path, baseUrl), {
       method: options.method ?? 'GET',
@@ -52,7 +53,11 @@ export async function callSidecar<T>(
         ...(options.contentType ? { 'content-type': options.contentType } : {}),
       },
       ...(options.body ? { body: options.body } : {}),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+      signal: AbortSignal.timeout(timeoutMs),
+      // The dispatcher's own limits (undici: 300 s for the headers) would otherwise cut a longer --timeout short, and
+      // report it as timed out.
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
     const text = await response.body.text();
     let body: unknown;
