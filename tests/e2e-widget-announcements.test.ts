@@ -256,4 +256,48 @@ describe('the sidecar going away', () => {
     expect(regions).toEqual(['医保提醒暂不可用，不影响继续开立']);
     await page.close();
   }, 60_000);
+
+  it('says a warning answered 返回修改 before the outage and found again after it needs handling again', async () => {
+    const page = await hostPage();
+    const lines = [{ rxId: 'RX-AB-1', code: AMINO_ACIDS }];
+    await analyse(page, demoRequest('ANN-BACK', 'T-ANN-BACK-1', lines));
+    await page.locator('prealert-reminder li.card').first().focus();
+    await page.keyboard.press('m');
+    await page.locator('prealert-reminder .outcome .state', { hasText: '已记录' }).waitFor({ timeout: 10_000 });
+
+    // The doctor edits the order while the sidecar is down: the host's 3101 gets no answer and it fails open, as the
+    // README's host code does.
+    await stack.stopSidecar();
+    const outcome = await page.evaluate(
+      async (analysed) => {
+        const lib = (
+          window as unknown as { PrealertWidget: { callService: (...args: unknown[]) => Promise<{ kind: string }> } }
+        ).PrealertWidget;
+        const el = document.querySelector('prealert-reminder') as HTMLElement & {
+          showChecking(): void;
+          showUnavailable(detail: string): void;
+        };
+        el.showChecking();
+        const got = await lib.callService('3101', analysed, { sidecar: el.getAttribute('sidecar'), timeoutMs: 3000 });
+        if (got.kind !== 'ok') el.showUnavailable(got.kind);
+        return got.kind;
+      },
+      demoRequest('ANN-BACK', 'T-ANN-BACK-2', lines),
+    );
+    expect(outcome).not.toBe('ok');
+    await stack.startSidecarAgain();
+    await page.waitForFunction(
+      () =>
+        document.querySelector('prealert-reminder')?.shadowRoot?.querySelector('.sr-only')?.textContent ===
+        '医保提醒已恢复',
+      null,
+      { timeout: 30_000 },
+    );
+
+    // The edit did not remove the line: the 明确违规 warning is found again, and her 返回修改 answered only the
+    // analysis before the outage. It is one to handle again, not a new one.
+    expect(await heardFor(page, 'ANN-BACK', 'T-ANN-BACK-3', lines)).toEqual(['1 条提醒需再次处理。明确违规 1 条']);
+    expect(await page.locator('prealert-reminder .progress').textContent()).toBe('已处理 0/1');
+    await page.close();
+  }, 60_000);
 });

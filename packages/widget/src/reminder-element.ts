@@ -148,6 +148,11 @@ export class PrealertReminderElement extends ElementBase {
   private returnToHostOrigin: string | null = null;
   /** Sentences of the change under way, said together once it is over (announce). */
   private announcing: string[] = [];
+  /**
+   * The warnings answered when the sidecar went away (showUnavailable empties the panel): one of them found open
+   * again after the outage is one to handle again, not a new one.
+   */
+  private answeredAtOutage = new Set<string>();
   private answeredAnnounced = false;
   private completeAnnounced = false;
   private versions = 0;
@@ -260,6 +265,8 @@ export class PrealertReminderElement extends ElementBase {
     const results = takeResults(given, [...new Set([this.confirmReason, DEFAULT_CONFIRM_REASON])]);
     // Before anything changes: a warning answered now and open again after this analysis is news to announce.
     const answeredBefore = new Set(this.results.filter((r) => this.isAnswered(r.jr_id)).map((r) => r.jr_id));
+    for (const jrId of this.answeredAtOutage) answeredBefore.add(jrId);
+    this.answeredAtOutage = new Set();
     this.infno = options.infno ?? '3101';
     const previousTask = this.taskIdValue;
     this.taskIdValue = options.taskId ?? results.find((r) => r.task_id)?.task_id ?? '';
@@ -320,13 +327,18 @@ export class PrealertReminderElement extends ElementBase {
     this.probe.stop();
     this.probe.reset();
     this.checking = false;
-    const fresh = this.results.filter((r) => !previousIds.has(r.jr_id));
+    const unseen = this.results.filter((r) => !previousIds.has(r.jr_id));
     // A new analysis is answered (and announced) on its own, even where every warning is one seen before.
-    if (fresh.length > 0 || this.taskIdValue !== previousTask) {
+    if (unseen.length > 0 || this.taskIdValue !== previousTask) {
       this.answeredAnnounced = false;
       this.completeAnnounced = false;
     }
     this.render();
+    // An answer that no longer counts (a 返回修改 given on the analysis before, and the warning is still found) leaves
+    // a warning open again: without a word, the last thing said would still be 「全部提醒已处理并记录」. After an
+    // outage the panel was empty, yet such a warning is not a new one either.
+    const reopened = this.results.filter((r) => answeredBefore.has(r.jr_id) && !this.isAnswered(r.jr_id));
+    const fresh = unseen.filter((r) => !reopened.includes(r));
     // Each sentence says what it counts: the severities of the new warnings (not of all shown), then how many are
     // shown in all when others were there before.
     // A new warning already answered (continued in an earlier answer of this encounter) needs nothing of the doctor:
@@ -341,9 +353,6 @@ export class PrealertReminderElement extends ElementBase {
           : `新增医保提醒 ${freshOpen.length} 条。${severityCounts(freshOpen)}${freshDone > 0 ? `。另有 ${freshDone} 条此前已处理` : ''}`;
       this.announce(`${news}${all}`);
     }
-    // An answer that no longer counts (a 返回修改 given on the analysis before, and the warning is still found) leaves
-    // a warning open again: without a word, the last thing said would still be 「全部提醒已处理并记录」.
-    const reopened = this.results.filter((r) => answeredBefore.has(r.jr_id) && !this.isAnswered(r.jr_id));
     if (reopened.length > 0) this.announce(`${reopened.length} 条提醒需再次处理。${severityCounts(reopened)}`);
     if (this.results.length === 0 && previousIds.size > 0) this.announce('医保提醒已全部消除');
     this.checkAnswered();
@@ -372,6 +381,7 @@ export class PrealertReminderElement extends ElementBase {
       // what is true; the region is emptied in the same change, so only that alert is spoken.
       this.announcing = [];
       if (this.live.textContent !== '') this.live.textContent = '';
+      this.answeredAtOutage = new Set(this.results.filter((r) => this.isAnswered(r.jr_id)).map((r) => r.jr_id));
     }
     this.phase = 'unavailable';
     this.checking = false;
@@ -384,6 +394,7 @@ export class PrealertReminderElement extends ElementBase {
 
   clear(): void {
     this.results = [];
+    this.answeredAtOutage = new Set();
     this.phase = 'idle';
     this.probe.stop();
     this.checking = false;
