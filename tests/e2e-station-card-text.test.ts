@@ -248,3 +248,32 @@ describe('one of two orders of one item flagged', () => {
     await page.close();
   }, 30_000);
 });
+
+describe('the amount line', () => {
+  it('is left out of a data-quality card, which has no amount at stake, and kept on the others', async () => {
+    const page = await stack.context.newPage();
+    await openStation(page);
+    // 李秀梅 (女, 门诊): 地屈孕酮片 entered twice (结算明细信息异常, amount 0) and 精液常规检查, a service for men only.
+    await page.selectOption('#patient', 'DEMO-P001');
+    await page.locator('#entry-item').focus();
+    await prescribe(page, ['地屈孕酮片', '精液常规检查', '地屈孕酮片']);
+    const amounts = await page.evaluate(() =>
+      [...(document.querySelector('prealert-reminder')?.shadowRoot?.querySelectorAll('li.card') ?? [])].map((card) => {
+        const amount = card.querySelector('.amount') as HTMLElement;
+        return {
+          rule: card.querySelector('.rule')?.textContent ?? '',
+          // What the doctor sees: nothing where the line is not laid out.
+          amount: amount.offsetParent === null ? null : amount.textContent,
+        };
+      }),
+    );
+    expect(amounts.find((card) => card.rule === '结算明细信息异常')).toEqual({
+      rule: '结算明细信息异常',
+      amount: null,
+    });
+    const others = amounts.filter((card) => card.rule !== '结算明细信息异常');
+    expect(others.length).toBeGreaterThan(0);
+    for (const card of others) expect(card.amount, card.rule).toMatch(/^¥[1-9]\d*\.\d\d$/);
+    await page.close();
+  }, 60_000);
+});

@@ -56,6 +56,15 @@ const DELIVERY_TEXT: Record<WarningDecision['delivery'], string> = {
  * The DOM of one warning. It survives re-analysis (same jr_id → same card), so an open reason form,
  * typed text and focus are not lost when the HIS re-sends 3101 after every keystroke.
  */
+/**
+ * The card's amount line. A result with no amount at stake (vola_amt 0: the data-quality checks, a field missing or a
+ * line entered twice) has none: 「¥0.00」 read as "this costs nothing". One whose amount could not be computed says so.
+ */
+function amountText(result: JudgeResultDto): string {
+  if (result.vola_amt_stas === '0') return '金额待核';
+  return result.vola_amt === 0 ? '' : formatAmount(result.vola_amt);
+}
+
 export class WarningCard {
   readonly root: HTMLLIElement;
   readonly modifyButton: HTMLButtonElement;
@@ -258,7 +267,8 @@ export class WarningCard {
     this.root.classList.add(`sev-${result.sev_deg}`);
     this.severity.textContent = SEVERITY_LABELS[result.sev_deg] ?? `严重程度 ${result.sev_deg}`;
     this.rule.textContent = result.rule_name || result.rule_id;
-    this.amount.textContent = result.vola_amt_stas === '0' ? '金额待核' : formatAmount(result.vola_amt);
+    this.amount.textContent = amountText(result);
+    this.amount.hidden = this.amount.textContent === '';
     this.content.textContent = result.vola_cont;
     setChildren(this.evidence, [element(this.doc, 'span', 'label', '依据'), result.vola_evid]);
     this.evidence.title = result.vola_evid;
