@@ -344,13 +344,14 @@ function normalizeLine(
   const stopDay = lastDayOfRun(stopMinutes, dto.drord_stop_date);
   // A long-term order runs until its stop date, or while it has none, up to the request day (the discharge day of a
   // patient who has left); a one-off order counts its begin day only. A 临时 line stopped on a later day outside an
-  // admission is a course (isCourse) and runs to its stop day.
+  // admission, or a 出院带药 line stopped on a later day anywhere, is a course (isCourse) and runs to its stop day.
   const long = dto.long_drord_flag === '1';
   let lastDay = beginDay;
   if (long) {
     if (Number.isNaN(stopMinutes)) lastDay = Math.max(openEnd, beginDay);
     else if (stopDay > beginDay) lastDay = stopDay;
-  } else if (stopDay > beginDay && !isAdmission(encounter.medMdtrtType, encounter.medType)) lastDay = stopDay;
+  } else if (stopDay > beginDay && (isTakeHome(dto) || !isAdmission(encounter.medMdtrtType, encounter.medType)))
+    lastDay = stopDay;
   // cnt is required (数量) but not always sent. An order line is at least one unit, so a line without it counts as 1
   // for the quantity limits (a lower bound: what exceeds with 1 exceeds with any real count), and an amount that
   // needs the count is not known (vola_amt_stas 0). Counting it as 0 hid the line from every frequency limit.
@@ -387,9 +388,19 @@ function normalizeLine(
 }
 
 /**
- * A 临时 (long_drord_flag 0) line whose stop date runs it past its begin day, outside an admission: a course of care
- * billed on one line (a 长处方 of 59 days, a month of home peritoneal dialysis, 12 weekly sessions), its cnt and
- * sumamt the whole course's. An outpatient prescription is no 长期医嘱 (long_drord_flag 0), so its stop date is the
+ * 出院带药 (drord_bhvr 1, spec §2.6): the drug the patient takes home at discharge. Its stop date is the last day of
+ * the supply, not a HIS's stamp of when a 临时医嘱 was given, so even in an admission it runs to that day (rules.md
+ * max_pay_days: drord_begn_date..drord_stop_date). Read as a one-off, 9 days of 注射用七叶皂苷钠 (支付不超过10天) on
+ * the ward and 7 more taken home were 9 days, and the fund paid 6 days beyond the limit without a word.
+ */
+function isTakeHome(dto: OrderDto): boolean {
+  return String(dto.drord_bhvr ?? '').trim() === '1';
+}
+
+/**
+ * A 临时 (long_drord_flag 0) line whose stop date runs it past its begin day, outside an admission (or a 出院带药 line,
+ * isTakeHome, anywhere): a course of care billed on one line (a 长处方 of 59 days, a month of home peritoneal dialysis,
+ * 12 weekly sessions, a week's supply taken home), its cnt and sumamt the whole course's. An outpatient prescription is no 长期医嘱 (long_drord_flag 0), so its stop date is the
  * only thing that tells a course from one day's use: read as one day, a 59-day 长处方 of a 20-day drug passed, and a
  * month of dialysis was 30 days' worth on its first day. In an admission a 临时医嘱 is given once and its stop date is
  * the HIS's stamp (some stamp every one the next day, or the day its execution was recorded): it stays a one-off.

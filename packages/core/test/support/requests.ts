@@ -23,6 +23,8 @@ export interface LineSpec {
   date?: string;
   stop?: string;
   long?: boolean;
+  /** drord_bhvr 医嘱行为: "1" 出院带药; "0" unless given. */
+  bhvr?: string;
   current?: boolean;
   unit?: string;
   dept?: string;
@@ -72,7 +74,7 @@ function order(l: LineSpec, i: number, defaults: { dept: string; doctor: string 
     hilist_type:
       l.type ?? (l.code.startsWith('X') || l.code.startsWith('Z') ? '101' : l.code.startsWith('T') ? '102' : '201'),
     chrg_type: '09',
-    drord_bhvr: '0',
+    drord_bhvr: l.bhvr ?? '0',
     hilist_code: l.code,
     hilist_name: l.name ?? l.code,
     hilist_lv: '1',
