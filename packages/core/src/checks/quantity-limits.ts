@@ -1,5 +1,6 @@
 import type { PointEntry } from '../library/compile';
 import type { Limit } from '../library/model';
+import { dischargeInstantOf } from '../normalize/admissions';
 import { addMonths, formatDay } from '../normalize/dates';
 import { type Encounter, isCourse, type Line } from '../normalize/request';
 import { isOutpatient } from './encounter-limits';
@@ -361,6 +362,20 @@ function dayOf(perDay: Map<number, DayLines>, day: number): DayLines {
   return d;
 }
 
+/**
+ * When an open long-term order (no stop date) ended, in wall-clock minutes: the discharge instant of its encounter
+ * when the discharge ended its run (its last day is the discharge day), else never. The patient left then, so a
+ * readmission's orders begun later that day follow it, as a 转科's do: a readmission at 15:00 on the day of a 10:00
+ * discharge was 「累计 2 次」 of 床位费 and 住院诊查费 at sev 1 from the finished stay's open orders.
+ */
+function openEnd(line: Line): number {
+  const encounter = line.encounter;
+  const discharge = dischargeInstantOf(encounter.dto, encounter.admDay);
+  return discharge > line.beginMinutes && Math.floor(discharge / 1440) === line.lastDay
+    ? discharge
+    : Number.POSITIVE_INFINITY;
+}
+
 function linesPerDay(lines: readonly Line[], dayLimit: number): Map<number, DayLines> {
   const perDay = new Map<number, DayLines>();
   for (const line of lines) {
@@ -371,11 +386,9 @@ function linesPerDay(lines: readonly Line[], dayLimit: number): Map<number, DayL
     }
     const rate = rateOf(line, days, dayLimit);
     // A stop inside its last day ends the run there (or the hand-over before it); an open order runs to the end of
-    // each day.
+    // each day, or to its patient's discharge (openEnd).
     const end =
-      line.stopDated && line.stopAt > line.beginMinutes
-        ? endOf(line, line.beginDay + days - 1, lines)
-        : Number.POSITIVE_INFINITY;
+      line.stopDated && line.stopAt > line.beginMinutes ? endOf(line, line.beginDay + days - 1, lines) : openEnd(line);
     for (let day = line.beginDay; day < line.beginDay + days; day++) {
       // Handed over before this day began (new order 23:30, old stopped 00:10): it does not run on it.
       if (end <= day * 1440 && end < line.stopAt) continue;

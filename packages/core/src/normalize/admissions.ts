@@ -13,6 +13,19 @@ export function dischargeDayOf(dto: EncounterDto): number {
 }
 
 /**
+ * The instant the patient left, in wall-clock minutes: dscg_date when it is a real discharge (a day later than
+ * `admissionDay`, openRunEnd's reading) sent with a time of day. NaN otherwise: a date alone, or 00:00, does not say
+ * when in its day he left.
+ */
+export function dischargeInstantOf(dto: EncounterDto, admissionDay: number): number {
+  const raw = dto.dscg_date;
+  if (raw === undefined || raw === null || isUnsentDate(raw)) return Number.NaN;
+  const minutes = parseLocalMinutes(String(raw).trim());
+  if (!(Math.floor(minutes / 1440) > admissionDay) || minutes % 1440 === 0) return Number.NaN;
+  return minutes;
+}
+
+/**
  * The day a copy's patient left: its dscg_date's day when that is later than its adm_date's, the reading of a
  * discharge that openRunEnd uses (S-01 fills dscg_date with adm_date for a patient still in hospital, S-03 with
  * 9999-12-31); NaN otherwise.
