@@ -49,8 +49,14 @@ describe('a 3101 the sidecar refuses', () => {
     await page.locator('input[aria-label="葡萄糖测定 数量"]').fill('1e16');
     await page.keyboard.press('Tab');
     await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.startsWith('请求被拒绝'));
-    // The widget probes a sidecar it was told is unavailable every few seconds; give it time to find this one up.
-    await page.waitForTimeout(7_000);
+    // Not the outage state, which is what starts the probe and the loop; and nothing announced stays standing.
+    const widget = await page.locator('prealert-reminder').evaluate((el) => ({
+      reason: (el as unknown as { saveReadiness: { reason: string } }).saveReadiness.reason,
+      live: el.shadowRoot!.querySelector('[aria-live="polite"]')?.textContent,
+    }));
+    expect(widget).toEqual({ reason: 'no-warnings', live: '' });
+    // The widget's first probe of a sidecar it was told is unavailable comes after 3 s: a loop would show by now.
+    await page.waitForTimeout(5_000);
 
     const seen = await page.evaluate(() => (window as unknown as { seen: { available: number; calls: number } }).seen);
     expect(seen).toEqual({ available: 0, calls: 1 });

@@ -67,6 +67,42 @@ describe('a quick reason picked', () => {
     await page.close();
   }, 60_000);
 
+  it('lets a second digit correct the pick while 理由说明 is empty; once it holds text, a digit is text', async () => {
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    const taskId = 'T-PICK-AGAIN-1';
+    await analyse(
+      page,
+      demoRequest('PICK-AGAIN', taskId, [
+        { rxId: 'RX-PA-1', code: AMINO_ACIDS },
+        { rxId: 'RX-PA-2', code: TADALAFIL },
+      ]),
+    );
+    const keyed = page.locator('prealert-reminder li.card', { hasText: '复方氨基酸注射液' });
+    const checked = () =>
+      keyed
+        .locator('input[type="radio"]')
+        .evaluateAll((inputs) =>
+          inputs
+            .filter((input) => (input as HTMLInputElement).checked)
+            .map((input) => (input as HTMLInputElement).value),
+        );
+    await keyed.focus();
+    await page.keyboard.press('1');
+    await page.keyboard.press('2'); // she meant 已知情同意
+    expect(await checked()).toEqual(['已知情同意']);
+    expect(await keyed.locator('input.reason-text').inputValue()).toBe('');
+    await page.keyboard.type('已会诊2');
+    expect(await checked()).toEqual(['已知情同意']);
+    expect(await keyed.locator('input.reason-text').inputValue()).toBe('已会诊2');
+    await page.keyboard.press('Enter');
+    await keyed.locator('.state.recorded').waitFor({ timeout: 10_000 });
+    const recorded = await taskDispositions(stack.sidecar.url, taskId);
+    expect(recorded[(await keyed.getAttribute('data-jr-id')) ?? '']?.dspo_way_rea).toBe('已知情同意；已会诊2');
+    await page.close();
+  }, 60_000);
+
   it('leaves her in 理由说明 after a quick reason clicked with the mouse too', async () => {
     const page = await stack.context.newPage();
     await page.goto(`${stack.demo.url}/embed.html`);

@@ -349,7 +349,7 @@ export class PrealertReminderElement extends ElementBase {
       const all = fresh.length < this.results.length ? `。共 ${this.results.length} 条` : '';
       const news =
         freshOpen.length === 0
-          ? `医保提醒 ${freshDone} 条均已处理`
+          ? `医保提醒 ${freshDone} 条${freshDone > 1 ? '均' : ''}已处理`
           : `新增医保提醒 ${freshOpen.length} 条。${severityCounts(freshOpen)}${freshDone > 0 ? `。另有 ${freshDone} 条此前已处理` : ''}`;
       this.announce(`${news}${all}`);
     }
@@ -393,6 +393,9 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   clear(): void {
+    // What was announced (「新增医保提醒 …」) no longer stands once the panel is empty, e.g. after a refused request.
+    this.announcing = [];
+    if (this.live.textContent !== '') this.live.textContent = '';
     this.results = [];
     this.answeredAtOutage = new Set();
     this.phase = 'idle';
@@ -795,6 +798,21 @@ export class PrealertReminderElement extends ElementBase {
     if (card) this.submitContinue(card);
   }
 
+  /**
+   * A digit in 理由说明 while it is still empty after a quick reason was picked changes the pick: focus went there with
+   * the pick, and a doctor correcting 1 to 2 would otherwise send 「临床必需；2」. Once the text holds anything, a digit
+   * is text.
+   */
+  private repicks(card: WarningCard, target: Element, event: KeyboardEvent): boolean {
+    return (
+      target === card.reasonText &&
+      card.reasonText.value === '' &&
+      card.selectedPick() !== undefined &&
+      /^[1-9]$/.test(event.key) &&
+      Number(event.key) <= card.pickCount()
+    );
+  }
+
   private onKeydown(event: KeyboardEvent): void {
     if (event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
     const card = this.cardOf(event.target);
@@ -821,7 +839,7 @@ export class PrealertReminderElement extends ElementBase {
       lastBox.focus();
       return;
     }
-    if (inText) return;
+    if (inText && !this.repicks(card, target, event)) return;
     // A key held down repeats: one press is one decision. Arrows and Tab may repeat to move along.
     if (event.repeat && /^([1-9mMcCaA]|Enter)$/.test(event.key)) {
       event.preventDefault();

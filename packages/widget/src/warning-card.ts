@@ -384,6 +384,11 @@ export class WarningCard {
     return true;
   }
 
+  /** How many quick reasons the form offers (keys 1 to n pick them). */
+  pickCount(): number {
+    return this.pickInputs.length;
+  }
+
   selectedPick(): string | undefined {
     return this.pickInputs.find((input) => input.checked)?.value;
   }
