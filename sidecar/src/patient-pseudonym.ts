@@ -101,6 +101,18 @@ export class PatientPseudonymizer {
   }
 
   /**
+   * The keyed digest of a patient name a 3101/3102 carried (patient-name-digests.ts), apart from every other key:
+   * a 3103 reason is searched for the name by it, and a copied database does not tell the name.
+   */
+  nameKey(name: string): string {
+    return createHmac('sha256', this.secret)
+      .update('prealert patient name\0')
+      .update(name)
+      .digest('base64url')
+      .slice(0, 22);
+  }
+
+  /**
    * The stored form of a department or doctor code that is an ID number or holds the patient's name
    * (store/staff-fields.ts): keyed, apart from patn_id and task_id keys, and `~`-led as taskKey's. Keyed in one
    * written form (codeAsKeyed), so that one doctor is one doctor whichever HIS screen filled the code.

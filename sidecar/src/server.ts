@@ -45,6 +45,7 @@ import { DATABASE_FILE_NAME, type Db, holdsRecords, openDatabase } from './store
 import { DispositionStore } from './store/dispositions';
 import { holdDecisionsOfActiveLibrary } from './store/held-decisions';
 import { OutboxStore } from './store/outbox';
+import { ReasonNames } from './store/reason-names';
 import { openRecordSink } from './store/record-sink';
 import { AnalysisRecorder } from './store/records';
 import { RecordsWriteWatch } from './store/records-write-failure';
@@ -278,6 +279,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       feedback: {
         recorder,
         dispositions,
+        reasonNames: new ReasonNames(db, (name) => pseudonyms.nameKey(name)),
         onDispositions: () => {
           for (const forwarder of forwarders) forwarder.kick();
         },

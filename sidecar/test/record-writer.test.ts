@@ -288,7 +288,7 @@ describe('closing the record writer thread', () => {
 describe('RecordRowWriter', () => {
   const rows = (from: number, n: number): RecordRows[] =>
     Array.from({ length: n }, (_, i) => ({
-      task: [from + i, `T${from + i}`, '3101', '2', 0, 1, 'v', '[]', 'x'.repeat(4000), null, null, null],
+      task: [from + i, `T${from + i}`, '3101', '2', 0, 1, 'v', '[]', 'x'.repeat(4000), null, null, null, null],
       bodies: [],
       reminders: [],
     }));

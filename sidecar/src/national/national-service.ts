@@ -18,6 +18,7 @@ import type { LibraryHolder } from '../library-holder';
 import { type Logger, maskedAndCut, maskIdNumbers } from '../logging';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
+import type { ReasonNames } from '../store/reason-names';
 import { recordedResult } from '../store/recorded-result';
 import type { AnalysisRecord, AnalysisRecorder } from '../store/records';
 import { maskPatientNames, maskPatientNamesInJson, patientIdsOf, patientNamesOf } from '../upstream/patient-names';
@@ -119,6 +120,11 @@ export interface NationalServiceDeps {
 export interface FeedbackDeps {
   recorder: Pick<AnalysisRecorder, 'flush' | 'heldRecords'>;
   dispositions: Pick<DispositionStore, 'reminder' | 'record'>;
+  /**
+   * The patient names the answered reminders' requests carried (ReasonNames), masked in each reason. Without it a
+   * name typed into a reason is kept as typed.
+   */
+  reasonNames?: Pick<ReasonNames, 'maskerFor'>;
   /** Called after dispositions were stored (the platform forwarder delivers them). */
   onDispositions?: () => void;
 }
@@ -387,6 +393,14 @@ export class NationalService {
     let unknownWhileHeld = false;
 
     const { warns } = input.value.data;
+    const maskNames = deps.reasonNames?.maskerFor(warns.map((warn) => warn.warn_rslt_id));
+    // Masked as it arrives, whole (before anything cuts it): the reason is stored, sent to the 数据归集 platform and
+    // the gateway, and answered back as prior_dspo. The patients' names the answered reminders' requests carried are
+    // found by their recorded digests; an ID number by its shape.
+    const reasonOf = (rea: string | undefined): string => {
+      const typed = (rea ?? '').trim();
+      return maskIdNumbers(maskNames === undefined ? typed : maskNames(typed));
+    };
     const decider = decidingOperator(call.envelope as unknown as Record<string, unknown>);
     const problems: string[] = operatorTypeErrors(call.envelope).map((e) => `${e.path}: ${e.message}`);
     if (!decider.ok) problems.push(...decider.problems);
@@ -395,15 +409,13 @@ export class NationalService {
     const firstEntry = new Map<string, number>();
     warns.forEach((warn, i) => {
       const at = `input.data.warns[${i}]`;
-      // Masked as it arrives, whole (before anything cuts it): the reason is stored, sent to the 数据归集 platform and
-      // the gateway, and answered back as prior_dspo. A name in it cannot be recognised; an ID number can.
-      const reason = maskIdNumbers((warn.dspo_way_rea ?? '').trim());
+      const reason = reasonOf(warn.dspo_way_rea);
       const earlier = firstEntry.get(warn.warn_rslt_id);
       if (earlier !== undefined) {
         // Two decisions on one reminder in one call: which one the doctor meant cannot be known, and storing the
         // last silently dropped the other. A repeat of the same decision is one decision.
         const e = warns[earlier]!;
-        if (e.dspo_way !== warn.dspo_way || maskIdNumbers((e.dspo_way_rea ?? '').trim()) !== reason) {
+        if (e.dspo_way !== warn.dspo_way || reasonOf(e.dspo_way_rea) !== reason) {
           problems.push(
             `${at}.warn_rslt_id: ${quoteValue(warn.warn_rslt_id)} 在 warns[${earlier}] 已有不同的处理(dspo_way ${e.dspo_way} / ${warn.dspo_way})，同一提醒只能有一个处理`,
           );

@@ -276,6 +276,13 @@ export const MIGRATIONS: readonly string[] = [
   DELETE FROM pruned_figures
     WHERE trimmed_staff_code(dept_code) IS NOT dept_code OR trimmed_staff_code(doctor_code) IS NOT doctor_code;
   `,
+  `
+  -- The patient names each answer's request carried, as keyed digests with their lengths, JSON [[length, digest], …]
+  -- (patient-name-digests.ts; HMAC with install.secret, never the name): a 3103 reason is searched for them and a name
+  -- found is masked before the reason is stored or sent (national-service.ts). NULL for answers before this version
+  -- (a reason on their reminders keeps a name as typed) and for a request that named no patient. Pruned with its task.
+  ALTER TABLE tasks ADD COLUMN name_digests TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

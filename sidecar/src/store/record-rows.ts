@@ -24,6 +24,11 @@ export interface RecordRows {
     lineNames: string | null,
     /** JSON {rx_id: "yyyy-MM-dd"}, the day each of those lines was ordered on; null when none is known. */
     lineDates: string | null,
+    /**
+     * JSON [[length, digest], …] of the patient names the request carried (patient-name-digests.ts), for masking
+     * them in a 3103 reason; null when it named none.
+     */
+    nameDigests: string | null,
   ];
   /** result_bodies rows: only bodies not stored before (or not yet confirmed stored). */
   bodies: [id: number, jrId: string, json: string][];
@@ -103,8 +108,8 @@ export class RecordRowWriter {
   constructor(db: Db) {
     const insertTask = db.prepare(
       `INSERT INTO tasks (id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results,
-         undelivered, line_names, line_dates)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         undelivered, line_names, line_dates, name_digests)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // OR IGNORE: a later answer whose rows were built before this body was confirmed written carries it again.
     const insertBody = db.prepare('INSERT OR IGNORE INTO result_bodies (id, jr_id, json) VALUES (?, ?, ?)');

@@ -2,6 +2,7 @@ import type { EncounterSummary, Finding, JudgeResultDto } from '@prealert/core';
 import { maskIdNumbers } from '../logging';
 import type { LineDates } from '../national/line-dates';
 import type { LineNames } from '../national/line-names';
+import { nameDigestsOf } from '../patient-name-digests';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import { shanghaiDay } from '../stats/days';
 import type { Db } from './database';
@@ -40,7 +41,8 @@ export interface AnalysisRecord {
   lineDates?: LineDates | undefined;
   /**
    * The request's patient names (patientNamesOf), masked in the department and doctor names and codes stored
-   * (staff-fields.ts); absent when it names none.
+   * (staff-fields.ts) and kept only as keyed digests, for a 3103 reason (patient-name-digests.ts); absent when it
+   * names none.
    */
   patientNames?: readonly string[];
   /** Set by AnalysisRecorder.undelivered while the record is still queued: its client was gone before the answer. */
@@ -489,6 +491,7 @@ export class AnalysisRecorder {
         record.undelivered ? 1 : null,
         record.lineNames ?? null,
         record.lineDates ?? null,
+        names.length === 0 ? null : JSON.stringify(nameDigestsOf(names, this.nameKey)),
       ],
       bodies,
       reminders,
@@ -499,6 +502,7 @@ export class AnalysisRecorder {
   }
 
   private readonly codeKey = (code: string): string => this.pseudonyms.codeKey(code);
+  private readonly nameKey = (name: string): string => this.pseudonyms.nameKey(name);
 
   private patientKey(patientId: string): string {
     let key = this.patientKeys.get(patientId);

@@ -1,6 +1,7 @@
 import type { AnalysisInput } from '@prealert/core';
 
-const CENSOR = '[redacted]';
+/** What a patient's name is replaced with, wherever it is masked (also in a 3103 reason: patient-name-digests.ts). */
+export const PATIENT_NAME_CENSOR = '[redacted]';
 
 /**
  * The fields a HIS names the patient in: 3101/3102's patn_name; psn_name, the name field of every other 医保
@@ -44,7 +45,7 @@ export function patientIdsOf(input: AnalysisInput): string[] {
 /** `text` with every occurrence of each name replaced, so a gateway's message can be logged and stored. */
 export function maskPatientNames(text: string, names: readonly string[]): string {
   let masked = text;
-  for (const name of names) masked = masked.replaceAll(name, CENSOR);
+  for (const name of names) masked = masked.replaceAll(name, PATIENT_NAME_CENSOR);
   return masked;
 }
 

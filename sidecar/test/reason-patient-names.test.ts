@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config';
+import { createServer, type SidecarServer } from '../src/server';
+import { DATABASE_FILE_NAME } from '../src/store/database';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
+import { callOverHttp, tempDataDir } from './helpers/test-server';
+import { until } from './helpers/until';
+
+const NAME = '张三丰';
+const OTHER_NAME = '李四光';
+
+let platform: PlatformReceiver;
+beforeAll(async () => {
+  platform = await startPlatformReceiver();
+});
+afterAll(() => platform.close());
+
+/** A real sidecar on loopback: a fresh data dir, an info-level log file in it, the platform stand-in configured. */
+async function sidecar(): Promise<{ server: SidecarServer; dataDir: string; logDir: string }> {
+  const dataDir = tempDataDir();
+  const logDir = path.join(dataDir, 'logs');
+  const base = loadConfig({ env: {}, overrides: { dataDir, port: 0 } });
+  const server = await createServer({
+    config: {
+      ...base,
+      platform: { ...base.platform, url: platform.url, retryMinMs: 50, retryMaxMs: 200 },
+      log: { ...base.log, level: 'info', file: path.join(logDir, 'prealert.log') },
+    },
+  });
+  await server.listen();
+  return { server, dataDir, logDir };
+}
+
+/** Every byte of the database, its WAL and the log files, as a reviewer greps them. */
+function bytesOnDisk(dataDir: string, logDir: string): Buffer {
+  const files = (dir: string, keep: (f: string) => boolean) =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter(keep)
+          .map((f) => fs.readFileSync(path.join(dir, f)))
+      : [];
+  return Buffer.concat([...files(dataDir, (f) => f.startsWith(DATABASE_FILE_NAME)), ...files(logDir, () => true)]);
+}
+
+/**
+ * One 3101 for two patients of one ward round: 张三丰 (encounter MZ-REA-NAME-A) and 李四光 (MZ-REA-NAME-B), each
+ * ordered male-only items though female, so each gets reminders.
+ */
+function twoPatientAnalysis(): Record<string, unknown> {
+  const a = analysisEnvelope({ encounterId: 'MZ-REA-NAME-A', taskId: 'T-REA-NAME-1', patientName: NAME });
+  const b = analysisEnvelope({
+    encounterId: 'MZ-REA-NAME-B',
+    patientName: OTHER_NAME,
+    patientId: '44010000000007654321',
+  });
+  const patients = (e: Record<string, unknown>) => (e.input as { data: { patient_dtos: unknown[] } }).data.patient_dtos;
+  patients(a).push(...patients(b));
+  return a;
+}
+
+interface Decided {
+  server: SidecarServer;
+  dataDir: string;
+  logDir: string;
+  envelope: Record<string, unknown>;
+  jrIds: { a1: string; a2: string; b1: string };
+}
+
+/**
+ * The two patients answered, then two 3103s: the patient's own reminder, named in its reason; another of his, not
+ * named; and the other patient's reminder, whose reason names 张三丰 (and 李四光, its own patient).
+ */
+async function decided(): Promise<Decided> {
+  const { server, dataDir, logDir } = await sidecar();
+  const envelope = twoPatientAnalysis();
+  const results = (await callOverHttp(server, envelope)).body.output.result!;
+  const of = (encounter: string) => results.filter((r) => JSON.stringify(r).includes(encounter)).map((r) => r.jr_id);
+  const [a1, a2] = of('MZ-REA-NAME-A');
+  const [b1] = of('MZ-REA-NAME-B');
+  if (a1 === undefined || a2 === undefined || b1 === undefined) throw new Error('expected reminders for both patients');
+  const first = await callOverHttp(
+    server,
+    feedbackEnvelope([
+      { jrId: a1, way: '1', reason: `${NAME}家属要求继续` },
+      { jrId: a2, way: '1', reason: '家属要求继续，已告知自费' },
+    ]),
+  );
+  const second = await callOverHttp(
+    server,
+    feedbackEnvelope([{ jrId: b1, way: '1', reason: `同病房${NAME}之子代${OTHER_NAME}签字 ` }]),
+  );
+  if (first.body.infcode !== 0 || second.body.infcode !== 0) throw new Error('3103 refused');
+  await until(() => platform.deliveries.length === 3);
+  return { server, dataDir, logDir, envelope, jrIds: { a1, a2, b1 } };
+}
+
+describe('a patient name typed into a 3103 reason (the names its reminders’ 3101 carried)', () => {
+  let d: Decided;
+  let closed = false;
+  beforeAll(async () => {
+    platform.deliveries.length = 0;
+    d = await decided();
+  });
+  afterAll(async () => {
+    if (!closed) await d.server.close();
+  });
+
+  it('is masked in the dispositions rows; a reason without it is stored as typed', () => {
+    const stored = d.server.db.prepare('SELECT jr_id, dspo_way_rea FROM dispositions').all() as {
+      jr_id: string;
+      dspo_way_rea: string;
+    }[];
+    const reasonOf = (jrId: string) => stored.find((row) => row.jr_id === jrId)?.dspo_way_rea;
+    expect(reasonOf(d.jrIds.a1)).toBe('[redacted]家属要求继续');
+    expect(reasonOf(d.jrIds.a2)).toBe('家属要求继续，已告知自费');
+    expect(reasonOf(d.jrIds.b1)).toBe('同病房[redacted]之子代[redacted]签字');
+  });
+
+  it('is masked in the outbox and in what the 数据归集 platform receives', () => {
+    const outbox = (d.server.db.prepare('SELECT payload FROM outbox').pluck().all() as string[]).join('\n');
+    expect(outbox).toContain('[redacted]家属要求继续');
+    expect(outbox).not.toContain(NAME);
+    const delivered = JSON.stringify(platform.deliveries);
+    expect(delivered).toContain('同病房[redacted]之子代[redacted]签字');
+    expect(delivered).not.toContain(NAME);
+    expect(delivered).not.toContain(OTHER_NAME);
+  });
+
+  it('is masked in /v1/tasks and in the prior_dspo of a later answer', async () => {
+    const task = await d.server.app.inject({ url: '/v1/tasks/T-REA-NAME-1' });
+    expect(task.statusCode).toBe(200);
+    expect(task.payload).toContain('[redacted]家属要求继续');
+    expect(task.payload).not.toContain(NAME);
+    const again = (await callOverHttp(d.server, d.envelope)).body.output.result!;
+    expect(again.filter((r) => r.prior_dspo === true)).toHaveLength(3);
+    expect(JSON.stringify(again)).toContain('[redacted]家属要求继续');
+    expect(JSON.stringify(again)).not.toContain(NAME);
+  });
+
+  it('is in no byte of the database file, its WAL or the log', async () => {
+    await d.server.close();
+    closed = true;
+    const onDisk = bytesOnDisk(d.dataDir, d.logDir);
+    expect(onDisk.includes(Buffer.from(NAME, 'utf8'))).toBe(false);
+    expect(onDisk.includes(Buffer.from(OTHER_NAME, 'utf8'))).toBe(false);
+    // The unnamed reason is there as typed, and the log was written: the search looked at the right bytes.
+    expect(onDisk.includes(Buffer.from('家属要求继续，已告知自费', 'utf8'))).toBe(true);
+    expect(fs.readdirSync(d.logDir).length).toBeGreaterThan(0);
+  });
+});
