@@ -5,8 +5,9 @@ import { loadConfig } from '../src/config';
 import { createServer, type SidecarServer } from '../src/server';
 import { DATABASE_FILE_NAME } from '../src/store/database';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
 import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
-import { callOverHttp, tempDataDir } from './helpers/test-server';
+import { callOverHttp, callService, tempDataDir, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
 const NAME = '张三丰';
@@ -150,5 +151,47 @@ describe('a patient name typed into a 3103 reason (the names its reminders’ 31
     // The unnamed reason is there as typed, and the log was written: the search looked at the right bytes.
     expect(onDisk.includes(Buffer.from('家属要求继续，已告知自费', 'utf8'))).toBe(true);
     expect(fs.readdirSync(d.logDir).length).toBeGreaterThan(0);
+  });
+});
+
+describe('a patient name in a 3103 reason on a provincial gateway result', () => {
+  let gateway: FakeGateway;
+  const sent: string[] = [];
+  beforeAll(async () => {
+    gateway = await startFakeGateway<{ infno: string; input: { data: { task_id?: string } } }>((body, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (body.infno === '3103') {
+        sent.push(JSON.stringify(body));
+        res.end(JSON.stringify({ infcode: 0, err_msg: '', output: {} }));
+        return;
+      }
+      const result = gatewayResult('GW-REA-NAME-1', 'R-GW-1', 'MZ-REA-NAME-GW', 'T-REA-NAME-GW');
+      res.end(JSON.stringify({ infcode: 0, err_msg: '', output: { result: [result] } }));
+    });
+  });
+  afterAll(() => gateway.close());
+
+  it('is masked in the 3103 queued for the gateway and in what the gateway receives', async () => {
+    const server = await testServer({ upstream: { url: gateway.url, timeoutMs: 2_000 } });
+    try {
+      await server.listen();
+      const envelope = analysisEnvelope({ encounterId: 'MZ-REA-NAME-GW', taskId: 'T-REA-NAME-GW', patientName: NAME });
+      const results = (await callService(server, envelope)).body.output.result!;
+      expect(results.map((r) => r.jr_id)).toContain('GW-REA-NAME-1');
+      const fb = await callService(
+        server,
+        feedbackEnvelope([{ jrId: 'GW-REA-NAME-1', way: '1', reason: `${NAME}本人要求继续` }]),
+      );
+      expect(fb.body.infcode).toBe(0);
+      await until(() => sent.length === 1);
+      const queued = server.db.prepare("SELECT payload FROM outbox WHERE kind = 'upstream_feedback'").pluck().all();
+      expect(queued).toHaveLength(1);
+      expect(String(queued[0])).toContain('[redacted]本人要求继续');
+      expect(String(queued[0])).not.toContain(NAME);
+      expect(sent[0]).toContain('[redacted]本人要求继续');
+      expect(sent[0]).not.toContain(NAME);
+    } finally {
+      await server.close();
+    }
   });
 });
