@@ -103,6 +103,51 @@ describe('a quick reason picked', () => {
     await page.close();
   }, 60_000);
 
+  it('takes a digit as text under 其他, after a pick by mouse, and once anything was typed', async () => {
+    const page = await stack.context.newPage();
+    await page.goto(`${stack.demo.url}/embed.html`);
+    await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+    await analyse(
+      page,
+      demoRequest('PICK-TEXT', 'T-PICK-TEXT-1', [
+        { rxId: 'RX-PX-1', code: AMINO_ACIDS },
+        { rxId: 'RX-PX-2', code: TADALAFIL },
+      ]),
+    );
+    const card = page.locator('prealert-reminder li.card', { hasText: '复方氨基酸注射液' });
+    const text = card.locator('input.reason-text');
+    const checked = () =>
+      card
+        .locator('input[type="radio"]')
+        .evaluateAll((inputs) =>
+          inputs
+            .filter((input) => (input as HTMLInputElement).checked)
+            .map((input) => (input as HTMLInputElement).value),
+        );
+    // 其他 (the third quick reason on this page) asks for the text, which may begin with a number.
+    await card.focus();
+    await page.keyboard.press('3');
+    await page.keyboard.type('2天前已会诊');
+    expect(await checked()).toEqual(['其他']);
+    expect(await text.inputValue()).toBe('2天前已会诊');
+    // Clicked, not keyed: the digit is text.
+    await text.fill('');
+    await card.locator('label', { hasText: '已知情同意' }).click();
+    await page.keyboard.type('1次');
+    expect(await checked()).toEqual(['已知情同意']);
+    expect(await text.inputValue()).toBe('1次');
+    // Keyed, then text typed and deleted again: the digit is text.
+    await text.fill('');
+    await card.focus();
+    await page.keyboard.press('1');
+    await page.keyboard.type('x');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('2');
+    expect(await checked()).toEqual(['临床必需']);
+    expect(await text.inputValue()).toBe('2');
+    await page.close();
+  }, 60_000);
+
   it('leaves her in 理由说明 after a quick reason clicked with the mouse too', async () => {
     const page = await stack.context.newPage();
     await page.goto(`${stack.demo.url}/embed.html`);

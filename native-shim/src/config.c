@@ -430,14 +430,15 @@ static void log_load_report(const native_path *log_path, long log_max_bytes, con
   char event[ROTATING_LOG_LINE_MAX];
   /* The build first, before the paths that may cut the line: which prealert.dll a HIS loaded is the first question. */
   if (snprintf(event, sizeof(event),
-           "config build=" PREALERT_VERSION " platform=" PREALERT_PLATFORM " ini=%s problems=%d port=%d "
+           "config build=" PREALERT_VERSION " platform=" PREALERT_PLATFORM " ini=%s%s problems=%d port=%d "
            "connect_timeout_ms=%d timeout_ms_3101=%d timeout_ms_3102=%d "
-           "timeout_ms_3103=%d timeout_ms_other=%d data_dir=%s spool_max_bytes=%ld dir=%s%s%s",
-           report->ini_state == 1 ? "read" : report->ini_state == 0 ? "absent" : "unreadable", report->count,
+           "timeout_ms_3103=%d timeout_ms_other=%d data_dir=%s spool_max_bytes=%ld dir=%s%s",
+           report->ini_state == 1 ? "read" : report->ini_state == 0 ? "absent" : "unreadable",
+           /* Beside the ini state, before the paths that may fill the line and cut what follows them. */
+           report->ini_beside_target ? " ini_from=link_target" : "", report->count,
            config->port, config->connect_timeout_ms, config->timeout_3101_ms, config->timeout_3102_ms,
            config->timeout_3103_ms, config->timeout_other_ms,
-           native_path_is_empty(&config->data_dir) ? "default" : "set", config->spool_max_bytes, dir, candidates,
-           report->ini_beside_target ? " ini_from=link_target" : "") < 0)
+           native_path_is_empty(&config->data_dir) ? "default" : "set", config->spool_max_bytes, dir, candidates) < 0)
     return;
   rotating_log_append(log_path, log_max_bytes, event);
   int kept = report->count < LOAD_PROBLEMS_MAX ? report->count : LOAD_PROBLEMS_MAX;

@@ -195,3 +195,35 @@ describe('a patient name in a 3103 reason on a provincial gateway result', () =>
     }
   });
 });
+
+describe('masking a name in a reason, at the edges', () => {
+  /** One 3101 for a patient named `patientName`, then a 3103 on its first reminder with `reason`: what is stored. */
+  async function storedReason(patientName: string, encounterId: string, reason: string): Promise<string> {
+    const server = await testServer();
+    try {
+      await server.listen();
+      const envelope = analysisEnvelope({ encounterId, taskId: `T-${encounterId}`, patientName });
+      const [first] = (await callService(server, envelope)).body.output.result!;
+      const fb = await callService(server, feedbackEnvelope([{ jrId: first!.jr_id, way: '1', reason }]));
+      expect(fb.body.infcode).toBe(0);
+      return server.db
+        .prepare('SELECT dspo_way_rea FROM dispositions WHERE jr_id = ?')
+        .pluck()
+        .get(first!.jr_id) as string;
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('keeps a reason typed to the 500 characters within them once the name is masked', async () => {
+    // The mask is longer than the name: 3 + 497 characters typed would be 507 stored, and sent to the gateway.
+    const stored = await storedReason(NAME, 'MZ-REA-NAME-500', `${NAME}${'继'.repeat(497)}`);
+    expect(stored.startsWith('[redacted]继')).toBe(true);
+    expect(stored).toHaveLength(500);
+  });
+
+  it('leaves a placeholder a HIS writes for an unnamed patient (新生儿) in the reason', async () => {
+    const stored = await storedReason('新生儿', 'MZ-REA-NAME-NB', '新生儿黄疸，需继续光疗');
+    expect(stored).toBe('新生儿黄疸，需继续光疗');
+  });
+});

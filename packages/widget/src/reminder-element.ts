@@ -799,15 +799,13 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   /**
-   * A digit in 理由说明 while it is still empty after a quick reason was picked changes the pick: focus went there with
-   * the pick, and a doctor correcting 1 to 2 would otherwise send 「临床必需；2」. Once the text holds anything, a digit
-   * is text.
+   * A digit in 理由说明 straight after a quick reason picked by its key changes the pick: focus went there with the
+   * pick, and a doctor correcting 1 to 2 would otherwise send 「临床必需；2」. Otherwise a digit is text.
    */
   private repicks(card: WarningCard, target: Element, event: KeyboardEvent): boolean {
     return (
       target === card.reasonText &&
-      card.reasonText.value === '' &&
-      card.selectedPick() !== undefined &&
+      card.repicksOnDigit() &&
       /^[1-9]$/.test(event.key) &&
       Number(event.key) <= card.pickCount()
     );

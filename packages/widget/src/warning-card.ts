@@ -97,6 +97,10 @@ export class WarningCard {
   readonly reuseButton: HTMLButtonElement;
   private priorVisitReason = '';
   private pickInputs: HTMLInputElement[] = [];
+  /** The quick reason that needs free text (the element's other-reason). */
+  private otherReason = '';
+  /** A quick reason was just picked by its number key, and nothing was typed or clicked since (repicksOnDigit). */
+  private keyPickPending = false;
   private reasonsKey = '';
   /** The last press in the quick reasons was the mouse's (or a finger's), not a key. */
   private pickedByPointer = false;
@@ -167,7 +171,13 @@ export class WarningCard {
     this.reasonLimit = element(doc, 'p', 'reason-limit');
     this.reasonLimit.id = `${id}-limit`;
     this.reasonLimit.setAttribute('aria-live', 'polite');
-    this.reasonText.addEventListener('input', () => this.showReasonLength());
+    this.reasonText.addEventListener('input', () => {
+      this.keyPickPending = false;
+      this.showReasonLength();
+    });
+    this.reasonText.addEventListener('blur', () => {
+      this.keyPickPending = false;
+    });
     // The quick reason takes its share of the 500 characters: the text's own limit follows the pick.
     this.picks.addEventListener('change', () => {
       this.fitTextToPick();
@@ -176,6 +186,7 @@ export class WarningCard {
       if (this.pickedByPointer) this.reasonText.focus();
     });
     this.picks.addEventListener('pointerdown', () => {
+      this.keyPickPending = false;
       this.pickedByPointer = true;
     });
     this.picks.addEventListener('keydown', () => {
@@ -380,8 +391,18 @@ export class WarningCard {
     if (!input) return false;
     input.checked = true;
     this.reasonText.focus();
+    this.keyPickPending = true;
     this.fitTextToPick();
     return true;
+  }
+
+  /**
+   * Whether a digit typed now in 理由说明 corrects the quick reason rather than being text: only as the next key after
+   * a pick by its number key (1 then 2), and never under the quick reason that asks for free text (其他), whose text
+   * may begin with a number.
+   */
+  repicksOnDigit(): boolean {
+    return this.keyPickPending && this.reasonText.value === '' && this.selectedPick() !== this.otherReason;
   }
 
   /** How many quick reasons the form offers (keys 1 to n pick them). */
@@ -573,6 +594,7 @@ export class WarningCard {
     const key = `${reasons.join('\u0001')}\u0002${otherReason}`;
     if (key === this.reasonsKey) return;
     this.reasonsKey = key;
+    this.otherReason = otherReason;
     const name = `${this.root.getAttribute('aria-labelledby')}-pick`;
     this.pickInputs = reasons.map((reason) => {
       const input = element(this.doc, 'input');

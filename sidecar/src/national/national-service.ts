@@ -32,6 +32,9 @@ import { operatorTypeErrors } from './operator-type';
 import { fitOutputLength, itemsByRxId } from './output-length-fit';
 import { recordedTaskId } from './recorded-task-id';
 
+/** dspo_way_rea's bound in the 3103 input schema. */
+const MAX_REASON_LENGTH = 500;
+
 /**
  * prealert's extension fields on a result the doctor already continued in this encounter (same jr_id): the HIS
  * can show it as settled instead of asking again. National clients ignore unknown fields.
@@ -399,7 +402,12 @@ export class NationalService {
     // found by their recorded digests; an ID number by its shape.
     const reasonOf = (rea: string | undefined): string => {
       const typed = (rea ?? '').trim();
-      return maskIdNumbers(maskNames === undefined ? typed : maskNames(typed));
+      const masked = maskIdNumbers(maskNames === undefined ? typed : maskNames(typed));
+      // The mask is longer than most names: a reason typed to the 500 characters the interface allows would leave
+      // here longer, and the gateway checks the same bound (spec: 前后端均校验 500 字).
+      return masked.length > MAX_REASON_LENGTH && typed.length <= MAX_REASON_LENGTH
+        ? masked.slice(0, MAX_REASON_LENGTH)
+        : masked;
     };
     const decider = decidingOperator(call.envelope as unknown as Record<string, unknown>);
     const problems: string[] = operatorTypeErrors(call.envelope).map((e) => `${e.path}: ${e.message}`);

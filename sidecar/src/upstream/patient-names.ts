@@ -11,6 +11,25 @@ export const PATIENT_NAME_CENSOR = '[redacted]';
 export const PATIENT_NAME_FIELDS = ['patn_name', 'psn_name', 'patient_name'] as const;
 
 /**
+ * What a HIS writes in the name field when it has no name (an unidentified patient, a newborn not yet named): masked as
+ * a name, it would cut clinical words out of every text (「新生儿黄疸」 in a doctor's reason).
+ */
+const PLACEHOLDER_NAMES: ReadonlySet<string> = new Set([
+  '无名氏',
+  '无名',
+  '匿名',
+  '未知',
+  '不详',
+  '新生儿',
+  '婴儿',
+  '男婴',
+  '女婴',
+  '患者',
+  '病人',
+  '某某',
+]);
+
+/**
  * The names of the patients of one request. A gateway's err_msg is free text ("患者王某某的就诊信息不存在"), where a
  * name cannot be recognised by its shape as an identity number can; but the request in hand says which names to
  * look for.
@@ -22,7 +41,8 @@ export function patientNamesOf(input: AnalysisInput): string[] {
       const value = patient[field];
       const name = typeof value === 'string' ? value.trim() : undefined;
       // A one-character "name" (a HIS filling the field with "无" or "-") would mask that character everywhere.
-      if (name !== undefined && name.length >= 2 && !names.includes(name)) names.push(name);
+      if (name !== undefined && name.length >= 2 && !PLACEHOLDER_NAMES.has(name) && !names.includes(name))
+        names.push(name);
     }
   }
   return names;
