@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseStatsQuery } from './stats-query';
+import { parseStatsQuery, type StatsQuery } from './stats-query';
 
 /*
  * What `prealert stats` and `prealert fleet stats` both take: the range, the dimension, the filters and the format.
@@ -7,14 +7,8 @@ import { parseStatsQuery } from './stats-query';
  * other, and a change to one cannot leave the other behind.
  */
 
-/** The options as commander hands them to the action, under their option names. */
-export interface StatsQueryOptions {
-  from?: string;
-  to?: string;
-  by?: string;
-  rule?: string;
-  dept?: string;
-  doctor?: string;
+/** The options as commander hands them to the action, under their option names: the query's, and the format. */
+export interface StatsQueryOptions extends StatsQuery {
   format: string;
 }
 
