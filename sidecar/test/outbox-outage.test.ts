@@ -271,7 +271,8 @@ describe('an entry the platform refuses', () => {
     );
     try {
       forwarder.start();
-      await until(() => platform.deliveries.length === 2, 5_000);
+      // The platform counts c when its request arrives; the outbox marks it delivered only once the answer is back.
+      await until(() => platform.deliveries.length === 2 && outbox.pending() === 1, 5_000);
       expect(platform.deliveries.map((d) => d.key)).toEqual(['b', 'c']);
       expect(outbox.pending()).toBe(1);
     } finally {
