@@ -1,11 +1,12 @@
-const CENSOR = '[redacted]';
+/** What an ID number (and a phone number in a 3103 reason: phone-numbers.ts) is replaced with. */
+export const CENSOR = '[redacted]';
 
 /**
  * Digits as a Chinese IME types them too: its full-width mode gives １１０… (U+FF10–FF19) and Ｘ. Only these are folded
  * (what NFKC does to them), not all of NFKC: it would also turn ① or ² into digits, and it keeps every character one
  * UTF-16 unit, so a match found in the folded text is at the same place in the text as sent.
  */
-function folded(text: string): string {
+export function folded(text: string): string {
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

@@ -3,6 +3,7 @@ import { DEFAULT_LOG_FILE_BYTES, DEFAULT_LOG_KEEP_FILES, type LogLevel } from '.
 import { maskIdNumbers } from './id-numbers';
 import type { LogDestination } from './log-rotation';
 import { OWNER_ONLY_FILE } from './owner-only';
+import { maskPhoneNumbers } from './phone-numbers';
 
 export type { Logger } from 'pino';
 export { maskIdNumbers } from './id-numbers';
@@ -39,22 +40,30 @@ export function maskedAndCut(text: string, max: number): string {
  */
 const QUOTED_VALUE = /"(?:[^"\\]|\\.)*"…?|\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?/g;
 
-/** An error message for a log line: the values it quotes dropped, identity numbers masked, at most `max` long. */
+/** An error message for a log line: the values it quotes dropped, identity and phone numbers masked, at most `max` long. */
 export function errorForLog(message: string, max = 200): string {
-  return maskedAndCut(message.replace(QUOTED_VALUE, '[值略]'), max);
+  return maskedAndCut(maskPhoneNumbers(message.replace(QUOTED_VALUE, '[值略]')), max);
+}
+
+/**
+ * A text for a log line: ID numbers masked, and phone numbers, which a doctor's 3103 reason may hold (「已电话联系家属
+ * 13812345678」) and a gateway's message about that reason may quote back.
+ */
+function maskedForLog(text: string): string {
+  return maskPhoneNumbers(maskIdNumbers(text));
 }
 
 /**
  * Replaces patient fields at any depth, so a log call that passes a request fragment (or a whole envelope by
- * mistake) never prints them, and masks identity numbers inside text and error messages (a gateway's err_msg
- * may quote one). A name inside free text cannot be recognised; the log holds no request text besides such
+ * mistake) never prints them, and masks identity and phone numbers inside text and error messages (a gateway's
+ * err_msg may quote one). A name inside free text cannot be recognised; the log holds no request text besides such
  * gateway messages. Copies only what it changes.
  */
 export function redactPatientFields(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return maskIdNumbers(value);
+  if (typeof value === 'string') return maskedForLog(value);
   if (value instanceof Error) {
-    const message = maskIdNumbers(value.message);
-    const stack = value.stack === undefined ? undefined : maskIdNumbers(value.stack);
+    const message = maskedForLog(value.message);
+    const stack = value.stack === undefined ? undefined : maskedForLog(value.stack);
     if (message === value.message && stack === value.stack) return value;
     return { type: value.name, message, stack, code: (value as { code?: unknown }).code };
   }

@@ -1,8 +1,8 @@
 /**
  * 身份证号 typed in full-width digits (a Chinese IME's full-width mode), grouped by spaces or hyphens, or in the old
  * 15-digit form, in a task_id, an item name and a doctor's 3103 reason: masked as an 18-digit ASCII one is, before
- * anything logs, stores, answers back or queues it for the platform; a doctor's doses, dates and phone numbers are
- * kept (review-security F5).
+ * anything logs, stores, answers back or queues it for the platform; a doctor's doses and dates are kept (review-security
+ * F5), a phone number is masked too (phone-numbers.ts, disposition-reason-phones.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { feedback, fixtureEnvelope, loggedServer } from './helpers/logged-server';
@@ -13,7 +13,8 @@ const SPACED = '110105 19850312 2421';
 const HYPHENED = '110105-19850312-2421';
 const FIFTEEN = '110105850312242';
 const VARIANTS = [FULL_WIDTH, SPACED, HYPHENED, FIFTEEN];
-const KEPT = '剂量 0.5g tid，复查 2026-11-30，电话 13800138000';
+const KEPT = '剂量 0.5g tid，复查 2026-11-30';
+const PHONE = '13800138000';
 const TASK_ID = `T-${FULL_WIDTH}`;
 
 function request(): Record<string, unknown> {
@@ -38,8 +39,8 @@ describe.each([
       const reply = await callOverHttp(sidecar.server, request());
       expect(reply.body.infcode, reply.body.err_msg).toBe(0);
       const jrIds = (reply.body.output.result ?? []).map((r) => r.jr_id);
-      const masked = `全角[redacted]；空格 [redacted]；短横 [redacted]；十五位 [redacted]；${KEPT}`;
-      const reason = `全角${FULL_WIDTH}；空格 ${SPACED}；短横 ${HYPHENED}；十五位 ${FIFTEEN}；${KEPT}`;
+      const masked = `全角[redacted]；空格 [redacted]；短横 [redacted]；十五位 [redacted]；${KEPT}，电话 [redacted]`;
+      const reason = `全角${FULL_WIDTH}；空格 ${SPACED}；短横 ${HYPHENED}；十五位 ${FIFTEEN}；${KEPT}，电话 ${PHONE}`;
       const decided = await callOverHttp(sidecar.server, feedback(jrIds, '1', reason));
       expect(decided.body.infcode, decided.body.err_msg).toBe(0);
 
@@ -69,7 +70,7 @@ describe.each([
     const log = bytes.toString('utf8');
     const line = log.split('\n').find((l) => l.includes('"msg":"request"') && l.includes('"infno":"3101"'));
     expect(JSON.parse(line!).task_id).toBe('T-[redacted]');
-    for (const variant of VARIANTS) {
+    for (const variant of [...VARIANTS, PHONE]) {
       expect(view, variant).not.toContain(variant);
       expect(bytes.includes(Buffer.from(variant)), `${variant} in the SQLite or log files`).toBe(false);
     }

@@ -16,6 +16,7 @@ import {
 } from '@prealert/core';
 import type { LibraryHolder } from '../library-holder';
 import { type Logger, maskedAndCut, maskIdNumbers } from '../logging';
+import { maskPhoneNumbers } from '../phone-numbers';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import type { DispositionInput, DispositionStore } from '../store/dispositions';
 import type { ReasonNames } from '../store/reason-names';
@@ -399,10 +400,11 @@ export class NationalService {
     const maskNames = deps.reasonNames?.maskerFor(warns.map((warn) => warn.warn_rslt_id));
     // Masked as it arrives, whole (before anything cuts it): the reason is stored, sent to the 数据归集 platform and
     // the gateway, and answered back as prior_dspo. The patients' names the answered reminders' requests carried are
-    // found by their recorded digests; an ID number by its shape.
+    // found by their recorded digests; an ID number and a phone number (who was called) by their shape, the ID number
+    // first: its 18 digits are never cut into a phone number's 11.
     const reasonOf = (rea: string | undefined): string => {
       const typed = (rea ?? '').trim();
-      const masked = maskIdNumbers(maskNames === undefined ? typed : maskNames(typed));
+      const masked = maskPhoneNumbers(maskIdNumbers(maskNames === undefined ? typed : maskNames(typed)));
       // The mask is longer than most names: a reason typed to the 500 characters the interface allows would leave
       // here longer, and the gateway checks the same bound (spec: 前后端均校验 500 字).
       return masked.length > MAX_REASON_LENGTH && typed.length <= MAX_REASON_LENGTH
