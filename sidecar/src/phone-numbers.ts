@@ -23,7 +23,8 @@ const AREA = '0(?:10|2[0-9]|[3-9][0-9]{2})';
 
 /**
  * A landline: an area code joined by a hyphen (0571-87654321) or in parentheses ((010)12345678, （010）12345678) to a
- * local number of 7 or 8 digits not starting 0 (a made-up one, (010)12345678, may well start 1 as written on forms), maybe with an extension after a hyphen. Without its area code a
+ * local number of 7 or 8 digits, maybe with an extension after a hyphen. Only a leading 0 is refused: a number as a
+ * doctor copies it from a form (a made-up or older one starting 1) is still who was called. Without its area code a
  * local number cannot be told from other 8-digit numbers (a date written 20261129), and is kept.
  */
 const LANDLINE = `(?:${AREA}${HYPHEN}|[(\\uFF08]${AREA}[)\\uFF09]${SEP}?)[1-9][0-9]{6,7}(?:${HYPHEN}[0-9]{1,6})?`;
