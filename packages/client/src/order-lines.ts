@@ -1,3 +1,5 @@
+import { isRecord } from './is-record';
+import { asArray, readAmount } from './read-result';
 import type { JudgeResultDto } from './types';
 
 /** How an order line takes part in a warning: 违规项 (the line to change) or 涉及项 (made it fire). */
@@ -21,11 +23,18 @@ const severityRank = (result: JudgeResultDto): number => Number(result.sev_deg);
 export const rxIdText = (value: unknown): string | undefined =>
   typeof value === 'string' || typeof value === 'number' ? String(value) || undefined : undefined;
 
+/**
+ * A result's detail rows as given. `?? []` was not enough: a result read from a raw answer (the widget's callService,
+ * a provincial gateway's) may come without details, with null, or with one row sent as an object where the spec says
+ * 集合 (3101-3103.md, 数组还是对象). Read as readResult reads them (asArray), so these helpers and analyze() agree.
+ */
+const detailsOf = (result: JudgeResultDto): Array<Record<string, unknown>> =>
+  asArray(result.judge_result_detail_dtos).filter(isRecord);
+
 /** The rx_ids a warning names, optionally only those of one role, in the order the sidecar listed them. */
 export function linesOf(result: JudgeResultDto, role?: LineRole): string[] {
   const ids: string[] = [];
-  // `?? []`: a result read from a raw answer (the widget's, VanishedWarnings') may come without details.
-  for (const detail of result.judge_result_detail_dtos ?? []) {
+  for (const detail of detailsOf(result)) {
     const rxId = rxIdText(detail.rx_id);
     const detailRole: LineRole = detail.vola_item_type === '2' ? 'involved' : 'violation';
     if (rxId !== undefined && (!role || role === detailRole) && !ids.includes(rxId)) ids.push(rxId);
@@ -37,15 +46,15 @@ export function linesOf(result: JudgeResultDto, role?: LineRole): string[] {
 export function warningsByLine(results: readonly JudgeResultDto[]): Map<string, LineWarning[]> {
   const byLine = new Map<string, LineWarning[]>();
   for (const result of results) {
-    // `?? []` and rxIdText as in linesOf: a B/S page may pass the raw answer of the widget's callService, where a
+    // detailsOf and rxIdText as in linesOf: a B/S page may pass the raw answer of the widget's callService, where a
     // skeleton of a shortened answer has no detail list at all.
-    for (const detail of result.judge_result_detail_dtos ?? []) {
+    for (const detail of detailsOf(result)) {
       const rxId = rxIdText(detail.rx_id);
       if (rxId === undefined) continue;
       const entry: LineWarning = {
         rxId,
         role: detail.vola_item_type === '2' ? 'involved' : 'violation',
-        amount: detail.vola_amt,
+        amount: readAmount(detail.vola_amt),
         result,
       };
       const list = byLine.get(rxId);

@@ -63,3 +63,43 @@ describe('unmatchedLines', () => {
     expect(unmatchedLines(orders, [flagged('C1')])).toEqual([]);
   });
 });
+
+describe('a raw answer whose result carries one detail row as an object, not a list of one', () => {
+  // As a provincial gateway may send it (3101-3103.md: 数组还是对象): a woman prescribed 他达拉非片, 药品区分性别使用
+  // (GZ10000301004000, 高度可疑), with its one row outside a list.
+  const TADALAFIL = 'XG04BET001A001010100299';
+  const gateway = {
+    jr_id: 'JR-GATEWAY-1',
+    rule_id: 'GZ10000301004000',
+    rule_name: '药品区分性别使用',
+    vola_cont: '【他达拉非片】限男性使用，患者性别为女。',
+    sev_deg: '2',
+    vola_amt: 58,
+    judge_result_detail_dtos: {
+      jrd_id: 'JRD-GATEWAY-1',
+      rx_id: 'RX-TADALAFIL',
+      hilist_code: TADALAFIL,
+      vola_item_type: '1',
+      vola_amt: '58.00',
+    },
+  } as unknown as JudgeResultDto;
+
+  it('linesOf names its line', () => {
+    expect(linesOf(gateway)).toEqual(['RX-TADALAFIL']);
+    expect(linesOf(gateway, 'violation')).toEqual(['RX-TADALAFIL']);
+    expect(linesOf(gateway, 'involved')).toEqual([]);
+  });
+
+  it('warningsByLine keys the warning by that line, its amount read from its digits', () => {
+    const byLine = warningsByLine([gateway]);
+    expect([...byLine.keys()]).toEqual(['RX-TADALAFIL']);
+    expect(byLine.get('RX-TADALAFIL')).toEqual([
+      { rxId: 'RX-TADALAFIL', role: 'violation', amount: 58, result: gateway },
+    ]);
+  });
+
+  it('a null detail list names no line', () => {
+    expect(linesOf(result(null))).toEqual([]);
+    expect(warningsByLine([result(null)]).size).toBe(0);
+  });
+});
