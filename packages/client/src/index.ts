@@ -19,7 +19,7 @@ export {
   warningsByLine,
   worstSeverityByLine,
 } from './order-lines';
-export { readAmount, readResult } from './read-result';
+export { formatAmount, readAmount, readResult } from './read-result';
 export { type ParsedAnswer, parseAnswer } from './response';
 export { countBySeverity, IMPACT_LABELS, SEVERITY_LABELS, sortBySeverity } from './severity';
 export type * from './types';

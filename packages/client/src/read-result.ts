@@ -27,6 +27,15 @@ export const readAmount = (value: unknown): number => {
   return Number.isFinite(amount) ? amount : Number.NaN;
 };
 
+/**
+ * An amount as a warning card shows it: 「¥380.00」, and '' where there is none to show. None is an amount the answer
+ * did not carry or that could not be read (NaN from readAmount: never 「¥NaN」) and an amount of 0: a result with no
+ * amount at stake (the data-quality checks' 结算明细信息异常 or 疾病诊断编码异常) printed 「¥0.00」, which a doctor read
+ * as "this costs nothing". Here, not in the widget: <prealert-reminder>'s card and a HIS's own card show one way.
+ */
+export const formatAmount = (amount: number | undefined): string =>
+  typeof amount === 'number' && Number.isFinite(amount) && amount !== 0 ? `¥${amount.toFixed(2)}` : '';
+
 function readDetail(raw: unknown): JudgeResultDetailDto | undefined {
   if (!isRecord(raw)) return undefined;
   return {

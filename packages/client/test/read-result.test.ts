@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linesOf, sortBySeverity, warningsByLine } from '../src/index';
+import { formatAmount, linesOf, readAmount, sortBySeverity, warningsByLine } from '../src/index';
 import { parseAnswer } from '../src/response';
 import { expectReading, READINGS } from './fixtures/result-readings';
 
@@ -59,5 +59,24 @@ describe('sortBySeverity', () => {
       'NONE',
     ]);
     expect(sortBySeverity([cheap!, none!, dear!]).map((r) => r.jr_id)).toEqual(['DEAR', 'CHEAP', 'NONE']);
+  });
+});
+
+describe('formatAmount', () => {
+  it('shows an amount at stake as yuan with two decimals', () => {
+    expect(formatAmount(380)).toBe('¥380.00');
+    expect(formatAmount(58.5)).toBe('¥58.50');
+  });
+
+  it("shows nothing, not 「¥0.00」, for a result with no amount at stake (the widget's card: vola_amt 0)", () => {
+    expect(formatAmount(0)).toBe('');
+    expect(formatAmount(-0)).toBe('');
+  });
+
+  it('shows nothing, not 「¥NaN」, for an amount the answer did not carry or that could not be read', () => {
+    expect(formatAmount(undefined)).toBe('');
+    expect(formatAmount(readAmount(undefined))).toBe('');
+    expect(formatAmount(readAmount('—'))).toBe('');
+    expect(formatAmount(readAmount('380.00'))).toBe('¥380.00');
   });
 });

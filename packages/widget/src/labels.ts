@@ -19,9 +19,8 @@ export const DEFAULT_REASONS: readonly string[] = ['临床必需', '已知情同
 /** The quick-pick that means "none of these": it needs free text. */
 export const DEFAULT_OTHER_REASON = '其他';
 
-/** '' for an amount the answer did not carry (a result shortened to fit: NaN after result-intake), never ¥NaN. */
-export const formatAmount = (amount: number | undefined): string =>
-  typeof amount === 'number' && Number.isFinite(amount) ? `¥${amount.toFixed(2)}` : '';
+// The SDK's, bundled: '' for no amount (NaN, or 0: nothing at stake), so the card and a HIS's own card agree.
+export { formatAmount } from '@prealert/client/read-result';
 
 /** Why the sidecar gave no usable answer, as the doctor reads it. */
 export const FAILURE_LABELS: Readonly<Record<FailureReason, string>> = {

@@ -57,12 +57,11 @@ const DELIVERY_TEXT: Record<WarningDecision['delivery'], string> = {
  * typed text and focus are not lost when the HIS re-sends 3101 after every keystroke.
  */
 /**
- * The card's amount line. A result with no amount at stake (vola_amt 0: the data-quality checks, a field missing or a
- * line entered twice) has none: 「¥0.00」 read as "this costs nothing". One whose amount could not be computed says so.
+ * The card's amount line: formatAmount's (none for vola_amt 0, the data-quality checks, a field missing or a line
+ * entered twice, nor for an amount not carried). One whose amount could not be computed says so.
  */
 function amountText(result: JudgeResultDto): string {
-  if (result.vola_amt_stas === '0') return '金额待核';
-  return result.vola_amt === 0 ? '' : formatAmount(result.vola_amt);
+  return result.vola_amt_stas === '0' ? '金额待核' : formatAmount(result.vola_amt);
 }
 
 export class WarningCard {
