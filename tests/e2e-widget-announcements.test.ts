@@ -183,6 +183,22 @@ describe('a re-analysis', () => {
     await page.close();
   }, 60_000);
 
+  it('says a warning answered before clear() and open again after it needs handling again, not 「新增」', async () => {
+    const page = await hostPage();
+    const lines = [{ rxId: 'RX-AK-1', code: AMINO_ACIDS }];
+    await analyse(page, demoRequest('ANN-CLEAR', 'T-ANN-CLEAR-1', lines));
+    await page.locator('prealert-reminder li.card').first().focus();
+    await page.keyboard.press('m');
+    await page.locator('prealert-reminder .outcome .state', { hasText: '已记录' }).waitFor({ timeout: 10_000 });
+
+    // The HIS empties the panel (a request the sidecar refused, or the HIS's patient list was clicked and the same
+    // patient opened again), then analyses the same order again: her 返回修改 answered only the analysis before.
+    await page.evaluate(() => (document.querySelector('prealert-reminder') as HTMLElement & { clear(): void }).clear());
+    expect(await heardFor(page, 'ANN-CLEAR', 'T-ANN-CLEAR-2', lines)).toEqual(['1 条提醒需再次处理。明确违规 1 条']);
+    expect(await page.locator('prealert-reminder .progress').textContent()).toBe('已处理 0/1');
+    await page.close();
+  }, 60_000);
+
   it('counts by severity only the warnings it adds, and says how many are shown in all', async () => {
     const page = await hostPage();
     const lines = [

@@ -149,10 +149,11 @@ export class PrealertReminderElement extends ElementBase {
   /** Sentences of the change under way, said together once it is over (announce). */
   private announcing: string[] = [];
   /**
-   * The warnings answered when the sidecar went away (showUnavailable empties the panel): one of them found open
-   * again after the outage is one to handle again, not a new one.
+   * The warnings answered when the panel was emptied (showUnavailable when the sidecar went away, clear() for a refused
+   * request or the HIS's own reset): one of them found open again by the next show() is one to handle again, not a
+   * new one. Kept until that show(), so an outage and a clear() in a row lose none.
    */
-  private answeredAtOutage = new Set<string>();
+  private answeredWhenEmptied = new Set<string>();
   private answeredAnnounced = false;
   private completeAnnounced = false;
   private versions = 0;
@@ -265,8 +266,8 @@ export class PrealertReminderElement extends ElementBase {
     const results = takeResults(given, [...new Set([this.confirmReason, DEFAULT_CONFIRM_REASON])]);
     // Before anything changes: a warning answered now and open again after this analysis is news to announce.
     const answeredBefore = new Set(this.results.filter((r) => this.isAnswered(r.jr_id)).map((r) => r.jr_id));
-    for (const jrId of this.answeredAtOutage) answeredBefore.add(jrId);
-    this.answeredAtOutage = new Set();
+    for (const jrId of this.answeredWhenEmptied) answeredBefore.add(jrId);
+    this.answeredWhenEmptied = new Set();
     this.infno = options.infno ?? '3101';
     const previousTask = this.taskIdValue;
     this.taskIdValue = options.taskId ?? results.find((r) => r.task_id)?.task_id ?? '';
@@ -381,7 +382,7 @@ export class PrealertReminderElement extends ElementBase {
       // what is true; the region is emptied in the same change, so only that alert is spoken.
       this.announcing = [];
       if (this.live.textContent !== '') this.live.textContent = '';
-      this.answeredAtOutage = new Set(this.results.filter((r) => this.isAnswered(r.jr_id)).map((r) => r.jr_id));
+      this.rememberAnswered();
     }
     this.phase = 'unavailable';
     this.checking = false;
@@ -396,12 +397,18 @@ export class PrealertReminderElement extends ElementBase {
     // What was announced (「新增医保提醒 …」) no longer stands once the panel is empty, e.g. after a refused request.
     this.announcing = [];
     if (this.live.textContent !== '') this.live.textContent = '';
+    // It empties the panel, not what the doctor did: her answers stay (decisions), so a warning she answered is not new.
+    this.rememberAnswered();
     this.results = [];
-    this.answeredAtOutage = new Set();
     this.phase = 'idle';
     this.probe.stop();
     this.checking = false;
     this.render();
+  }
+
+  /** Before the panel is emptied: the warnings answered on it, for the next show() to tell reopened from new. */
+  private rememberAnswered(): void {
+    for (const result of this.results) if (this.isAnswered(result.jr_id)) this.answeredWhenEmptied.add(result.jr_id);
   }
 
   /** Moves focus to the first undecided warning (or the first one). Returns false when there is none. */
