@@ -1,13 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config';
-import { createServer, type SidecarServer } from '../src/server';
-import { DATABASE_FILE_NAME } from '../src/store/database';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
+import { type LoggedServer, loggedServer } from './helpers/logged-server';
 import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
-import { callOverHttp, callService, tempDataDir, testServer } from './helpers/test-server';
+import { callOverHttp, callService, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
 const NAME = '张三丰';
@@ -18,34 +15,6 @@ beforeAll(async () => {
   platform = await startPlatformReceiver();
 });
 afterAll(() => platform.close());
-
-/** A real sidecar on loopback: a fresh data dir, an info-level log file in it, the platform stand-in configured. */
-async function sidecar(): Promise<{ server: SidecarServer; dataDir: string; logDir: string }> {
-  const dataDir = tempDataDir();
-  const logDir = path.join(dataDir, 'logs');
-  const base = loadConfig({ env: {}, overrides: { dataDir, port: 0 } });
-  const server = await createServer({
-    config: {
-      ...base,
-      platform: { ...base.platform, url: platform.url, retryMinMs: 50, retryMaxMs: 200 },
-      log: { ...base.log, level: 'info', file: path.join(logDir, 'prealert.log') },
-    },
-  });
-  await server.listen();
-  return { server, dataDir, logDir };
-}
-
-/** Every byte of the database, its WAL and the log files, as a reviewer greps them. */
-function bytesOnDisk(dataDir: string, logDir: string): Buffer {
-  const files = (dir: string, keep: (f: string) => boolean) =>
-    fs.existsSync(dir)
-      ? fs
-          .readdirSync(dir)
-          .filter(keep)
-          .map((f) => fs.readFileSync(path.join(dir, f)))
-      : [];
-  return Buffer.concat([...files(dataDir, (f) => f.startsWith(DATABASE_FILE_NAME)), ...files(logDir, () => true)]);
-}
 
 /**
  * One 3101 for two patients of one ward round: 张三丰 (encounter MZ-REA-NAME-A) and 李四光 (MZ-REA-NAME-B), each
@@ -64,9 +33,7 @@ function twoPatientAnalysis(): Record<string, unknown> {
 }
 
 interface Decided {
-  server: SidecarServer;
-  dataDir: string;
-  logDir: string;
+  sidecar: LoggedServer;
   envelope: Record<string, unknown>;
   jrIds: { a1: string; a2: string; b1: string };
 }
@@ -76,7 +43,9 @@ interface Decided {
  * named; and the other patient's reminder, whose reason names 张三丰 (and 李四光, its own patient).
  */
 async function decided(): Promise<Decided> {
-  const { server, dataDir, logDir } = await sidecar();
+  // Short retry times: the test awaits the platform's deliveries.
+  const sidecar = await loggedServer(true, { url: platform.url, retryMinMs: 50, retryMaxMs: 200 });
+  const { server } = sidecar;
   const envelope = twoPatientAnalysis();
   const results = (await callOverHttp(server, envelope)).body.output.result!;
   const of = (encounter: string) => results.filter((r) => JSON.stringify(r).includes(encounter)).map((r) => r.jr_id);
@@ -96,7 +65,7 @@ async function decided(): Promise<Decided> {
   );
   if (first.body.infcode !== 0 || second.body.infcode !== 0) throw new Error('3103 refused');
   await until(() => platform.deliveries.length === 3);
-  return { server, dataDir, logDir, envelope, jrIds: { a1, a2, b1 } };
+  return { sidecar, envelope, jrIds: { a1, a2, b1 } };
 }
 
 describe('a patient name typed into a 3103 reason (the names its reminders’ 3101 carried)', () => {
@@ -107,11 +76,11 @@ describe('a patient name typed into a 3103 reason (the names its reminders’ 31
     d = await decided();
   });
   afterAll(async () => {
-    if (!closed) await d.server.close();
+    if (!closed) await d.sidecar.server.close();
   });
 
   it('is masked in the dispositions rows; a reason without it is stored as typed', () => {
-    const stored = d.server.db.prepare('SELECT jr_id, dspo_way_rea FROM dispositions').all() as {
+    const stored = d.sidecar.server.db.prepare('SELECT jr_id, dspo_way_rea FROM dispositions').all() as {
       jr_id: string;
       dspo_way_rea: string;
     }[];
@@ -122,7 +91,7 @@ describe('a patient name typed into a 3103 reason (the names its reminders’ 31
   });
 
   it('is masked in the outbox and in what the 数据归集 platform receives', () => {
-    const outbox = (d.server.db.prepare('SELECT payload FROM outbox').pluck().all() as string[]).join('\n');
+    const outbox = (d.sidecar.server.db.prepare('SELECT payload FROM outbox').pluck().all() as string[]).join('\n');
     expect(outbox).toContain('[redacted]家属要求继续');
     expect(outbox).not.toContain(NAME);
     const delivered = JSON.stringify(platform.deliveries);
@@ -132,25 +101,25 @@ describe('a patient name typed into a 3103 reason (the names its reminders’ 31
   });
 
   it('is masked in /v1/tasks and in the prior_dspo of a later answer', async () => {
-    const task = await d.server.app.inject({ url: '/v1/tasks/T-REA-NAME-1' });
+    const task = await d.sidecar.server.app.inject({ url: '/v1/tasks/T-REA-NAME-1' });
     expect(task.statusCode).toBe(200);
     expect(task.payload).toContain('[redacted]家属要求继续');
     expect(task.payload).not.toContain(NAME);
-    const again = (await callOverHttp(d.server, d.envelope)).body.output.result!;
+    const again = (await callOverHttp(d.sidecar.server, d.envelope)).body.output.result!;
     expect(again.filter((r) => r.prior_dspo === true)).toHaveLength(3);
     expect(JSON.stringify(again)).toContain('[redacted]家属要求继续');
     expect(JSON.stringify(again)).not.toContain(NAME);
   });
 
   it('is in no byte of the database file, its WAL or the log', async () => {
-    await d.server.close();
+    await d.sidecar.server.close();
     closed = true;
-    const onDisk = bytesOnDisk(d.dataDir, d.logDir);
+    const onDisk = d.sidecar.storedBytes();
     expect(onDisk.includes(Buffer.from(NAME, 'utf8'))).toBe(false);
     expect(onDisk.includes(Buffer.from(OTHER_NAME, 'utf8'))).toBe(false);
     // The unnamed reason is there as typed, and the log was written: the search looked at the right bytes.
     expect(onDisk.includes(Buffer.from('家属要求继续，已告知自费', 'utf8'))).toBe(true);
-    expect(fs.readdirSync(d.logDir).length).toBeGreaterThan(0);
+    expect(fs.readdirSync(d.sidecar.logDir).length).toBeGreaterThan(0);
   });
 });
 

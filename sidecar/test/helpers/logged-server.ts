@@ -8,22 +8,37 @@ import { tempDataDir } from './test-server';
 export interface LoggedServer {
   server: SidecarServer;
   dataDir: string;
+  /** Where the info-level log files are written (inside dataDir). */
+  logDir: string;
   /** The loopback base URL, once listening. */
   base: string;
   /** After close: every byte of the SQLite files (database, WAL) and of the log files, as a reviewer greps them. */
   storedBytes(): Buffer;
 }
 
+/** The 数据归集 platform a logged sidecar sends to; unset fields keep loggedServer's defaults. */
+export interface LoggedPlatform {
+  /** Default: a loopback port nothing listens on, so the decisions stay queued and the outbox is checked too. */
+  url?: string;
+  /** Default: the configuration's own retry times. A test awaiting deliveries sets short ones. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
 /** A real sidecar listening on loopback, with a fresh data dir and an info-level log file in it. */
-export async function loggedServer(analysisThread = true): Promise<LoggedServer> {
+export async function loggedServer(analysisThread = true, platform: LoggedPlatform = {}): Promise<LoggedServer> {
   const dataDir = tempDataDir();
   const logDir = path.join(dataDir, 'logs');
-  // A platform configured (nothing listens there): the decisions are queued for it, so the outbox is checked too.
   const base = loadConfig({ env: {}, overrides: { dataDir, port: 0 } });
   const server = await createServer({
     config: {
       ...base,
-      platform: { ...base.platform, url: 'http://127.0.0.1:9/' },
+      platform: {
+        ...base.platform,
+        url: platform.url ?? 'http://127.0.0.1:9/',
+        retryMinMs: platform.retryMinMs ?? base.platform.retryMinMs,
+        retryMaxMs: platform.retryMaxMs ?? base.platform.retryMaxMs,
+      },
       analysisThread,
       log: { ...base.log, level: 'info', file: path.join(logDir, 'prealert.log') },
     },
@@ -41,6 +56,7 @@ export async function loggedServer(analysisThread = true): Promise<LoggedServer>
   return {
     server,
     dataDir,
+    logDir,
     base: `http://127.0.0.1:${port}`,
     storedBytes: () => Buffer.concat([...filesOf(dataDir, DATABASE_FILE_NAME), ...filesOf(logDir, '')]),
   };
