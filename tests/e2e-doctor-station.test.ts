@@ -12,6 +12,7 @@ import readline from 'node:readline';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium';
+import { openStation } from './support/demo-stack';
 import { feedbackDrained, pendingFeedbackOf } from './support/pending-feedback';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -126,9 +127,7 @@ describe('demo doctor station in Chromium', () => {
   it('shows the four warnings inline while the doctor types a prescription', async () => {
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${demoUrl}/`);
-    // The station reads its configuration before it puts the cursor in the entry field: typing must wait for that.
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    await openStation(page, demoUrl);
     expect((await focused(page)).id).toBe('entry-item');
 
     statsBefore = await getJson<Stats>(`${sidecarUrl}/v1/stats?by=rule`);

@@ -4,7 +4,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { type DemoStack, openStation, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
 
 let stack: DemoStack;
@@ -14,11 +14,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => stack?.stop());
-
-async function openStation(page: Page): Promise<void> {
-  await page.goto(`${stack.demo.url}/`);
-  await page.waitForFunction(() => document.activeElement?.id === 'entry-item', null, { timeout: 10_000 });
-}
 
 /** Types each name into the entry field with Enter, then waits for the analysis of the whole order. */
 async function prescribe(page: Page, names: readonly string[]): Promise<void> {
@@ -53,7 +48,7 @@ function cardTexts(page: Page) {
 describe('the 依据 line', () => {
   it('is left out where it only repeats the rule name or the sentence, and kept where it adds text', async () => {
     const page = await stack.context.newPage();
-    await openStation(page);
+    await openStation(page, stack.demo.url);
     // 王小宝 (男, 门诊, 急性上呼吸道感染): six drugs.
     await page.selectOption('#patient', 'DEMO-P003');
     await page.locator('#entry-item').focus();
@@ -88,7 +83,7 @@ describe('the 依据 line', () => {
 describe('two orders of one item on one card', () => {
   it('are told apart by their row numbers', async () => {
     const page = await stack.context.newPage();
-    await openStation(page);
+    await openStation(page, stack.demo.url);
     // 张建国 (男, 住院): 地屈孕酮片 ordered twice the same day.
     await page.selectOption('#patient', 'DEMO-P002');
     await page.locator('#entry-item').focus();
@@ -105,7 +100,7 @@ describe('two orders of one item on one card', () => {
 describe('one of two orders of one item flagged', () => {
   it('is named by its row number, though the card names no other line', async () => {
     const page = await stack.context.newPage();
-    await openStation(page);
+    await openStation(page, stack.demo.url);
     // 李秀梅 (女, 门诊): 地屈孕酮片 entered twice, the same day, amount and quantity. 结算明细信息异常 flags the second
     // entry only; 「地屈孕酮片（违规项）」 would fit both rows.
     await page.selectOption('#patient', 'DEMO-P001');
@@ -229,7 +224,7 @@ describe('one of two orders of one item flagged', () => {
 
   it('names the ward, not the clinic, once the visit is switched to 住院', async () => {
     const page = await stack.context.newPage();
-    await openStation(page);
+    await openStation(page, stack.demo.url);
     const sent: string[] = [];
     page.on('request', (request) => {
       if (request.url().includes('callService') && request.postData()?.includes('"3101"'))
@@ -252,7 +247,7 @@ describe('one of two orders of one item flagged', () => {
 describe('the amount line', () => {
   it('is left out of a data-quality card, which has no amount at stake, and kept on the others', async () => {
     const page = await stack.context.newPage();
-    await openStation(page);
+    await openStation(page, stack.demo.url);
     // 李秀梅 (女, 门诊): 地屈孕酮片 entered twice (结算明细信息异常, amount 0) and 精液常规检查, a service for men only.
     await page.selectOption('#patient', 'DEMO-P001');
     await page.locator('#entry-item').focus();

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { type DemoStack, openStation, startDemoStack } from './support/demo-stack';
 import { continueRules, save } from './support/demo-station';
 
 let stack: DemoStack;
@@ -66,8 +66,7 @@ describe('readyToSave', () => {
       (window as unknown as { readiness: unknown[] }).readiness = seen;
       document.addEventListener('prealert-readiness', (event) => seen.push((event as CustomEvent).detail));
     });
-    await page.goto(`${stack.demo.url}/`);
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    await openStation(page, stack.demo.url);
     expect(await readiness(page)).toEqual({ ready: true, readyToSave: true, reason: 'no-warnings', ...none });
 
     await page.locator('#demo-fill').click();

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { type DemoStack, openStation, startDemoStack } from './support/demo-stack';
 
 let stack: DemoStack;
 
@@ -39,8 +39,7 @@ describe('a 3101 the sidecar refuses', () => {
     const page = await stack.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${stack.demo.url}/`);
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    await openStation(page, stack.demo.url);
     await page.locator('#demo-fill').click();
     await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('4 条提醒'));
     await listen(page);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
-import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { type DemoStack, openStation, startDemoStack } from './support/demo-stack';
 import { continueRules, save } from './support/demo-station';
 import { feedbackDrained } from './support/pending-feedback';
 
@@ -47,8 +47,7 @@ describe('saving a prescription on the demo station', () => {
     const page = await stack.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${stack.demo.url}/`);
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    await openStation(page, stack.demo.url);
     await page.locator('#demo-fill').click();
     await status(page, '4 条提醒');
 
@@ -113,8 +112,7 @@ describe('saving a prescription on the demo station', () => {
   it('takes 「医嘱已保存」 away when a line is added after the save', async () => {
     // 王小宝 (5 years): the children's suppository and the glucose test raise nothing, so only the words can mislead.
     const page = await stack.context.newPage();
-    await page.goto(`${stack.demo.url}/`);
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    await openStation(page, stack.demo.url);
     await page.locator('#patient').selectOption('DEMO-P003');
     const add = async (item: string) => {
       await page.locator('#entry-item').fill(item);

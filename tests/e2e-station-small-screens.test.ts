@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { type DemoStack, openStation, startDemoStack } from './support/demo-stack';
 
 let stack: DemoStack;
 
@@ -23,8 +23,7 @@ describe.each([
   it('shows the first warning and the first order line in view, with no sideways scrolling', async () => {
     const page = await stack.context.newPage();
     await page.setViewportSize({ width, height });
-    await page.goto(`${stack.demo.url}/`);
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', null, { timeout: 10_000 });
+    await openStation(page, stack.demo.url);
     await page.locator('#demo-fill').click();
     await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('4 条提醒'), null, {
       timeout: 10_000,
@@ -71,8 +70,7 @@ describe.each([
   it('never breaks the 就诊号 inside the id, for any patient and visit', async () => {
     const page = await stack.context.newPage();
     await page.setViewportSize({ width, height });
-    await page.goto(`${stack.demo.url}/`);
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', null, { timeout: 10_000 });
+    await openStation(page, stack.demo.url);
     const patients = await page.$$eval('#patient option', (options) =>
       options.map((o) => (o as HTMLOptionElement).value),
     );
@@ -117,8 +115,7 @@ describe('at 1366 x 768', () => {
   it('keeps the order table inside its card once every badge says 「· 待修改」', async () => {
     const page = await stack.context.newPage();
     await page.setViewportSize({ width: 1366, height: 768 });
-    await page.goto(`${stack.demo.url}/`);
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', null, { timeout: 10_000 });
+    await openStation(page, stack.demo.url);
     await page.locator('#demo-fill').click();
     await page.waitForFunction(() => document.querySelector('#check-status')?.textContent?.includes('4 条提醒'), null, {
       timeout: 10_000,

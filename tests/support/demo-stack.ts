@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { type DemoServer, startDemoServer } from '../../examples/web-his/demo-server.mjs';
 import { type RunningSidecar, startSidecar } from '../../examples/web-his/sidecar-process.mjs';
 import { launchChromium } from './chromium';
@@ -63,4 +63,13 @@ export async function startDemoStack(
     },
   };
   return stack;
+}
+
+/**
+ * Opens the demo doctor station at `demoUrl` in `page` and waits until the cursor is in the entry field: the station
+ * reads its configuration before it focuses the field, so typing or filling before that would be lost.
+ */
+export async function openStation(page: Page, demoUrl: string): Promise<void> {
+  await page.goto(`${demoUrl}/`);
+  await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
 }
