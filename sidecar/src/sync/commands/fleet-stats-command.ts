@@ -15,7 +15,7 @@ import {
 } from '../../stats/stats-query-options';
 import { positiveCountArgument } from '../../whole-number';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
-import { callSidecar, FLEET_TOKEN_FROM } from './sidecar-client';
+import { callSidecar, FLEET_TOKEN_FROM, isTimedOut, type SidecarAnswer } from './sidecar-client';
 
 /** A report over a year of records is computed on the host's figures thread: longer than a status call. */
 const STATS_TIMEOUT_S = '60';
@@ -101,7 +101,10 @@ function refuseRepeats(file: string, hosts: readonly FleetHost[]): void {
 }
 
 /** Why a host is left out, in words IT can act on. */
-function whyNotCounted(status: number, error: string | undefined): string {
+function whyNotCounted(answer: SidecarAnswer<unknown>, timeoutMs: number): string {
+  const { status, error } = answer;
+  // "timed out" alone left IT guessing whether the host is hung or the wait was short, and what sets the wait.
+  if (isTimedOut(answer)) return `timed out after ${timeoutMs / 1000} s (--timeout)`;
   if (status === 404) return 'no /v1/stats: the workstation runs a prealert build older than the figures; update it';
   if (status === 400) return `refused the query: ${error ?? 'HTTP 400'}`;
   return error ?? `HTTP ${status}`;
@@ -141,7 +144,7 @@ async function readHost(
   const error =
     answer.status === 200
       ? 'answered something other than a figures report for this query'
-      : whyNotCounted(answer.status, answer.error);
+      : whyNotCounted(answer, timeoutMs);
   return { state: { ...base, counted: false, reminders: null, compliance_rate: null, error } };
 }
 

@@ -19,10 +19,13 @@ function notListening(baseUrl: string, portFrom: string | undefined): string {
   return `not running (connection refused): check that the prealert service is running on ${url.hostname} and listens on port ${port}${from}`;
 }
 
+/** The error of a call given up after its timeoutMs; a command with a --timeout says how long that was. */
+const TIMED_OUT = 'timed out';
+
 function networkError(error: unknown, baseUrl: string, portFrom: string | undefined): string {
   const e = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = e.code ?? e.cause?.code;
-  if (e.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'timed out';
+  if (e.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT') return TIMED_OUT;
   if (code === 'ECONNREFUSED') return notListening(baseUrl, portFrom);
   return code ? `${code}: ${e.message}` : (e.message ?? String(error));
 }
@@ -84,6 +87,11 @@ export async function callSidecar<T>(
 /** Nothing listens there: the sidecar is not running. */
 export function isNotRunning(answer: SidecarAnswer<unknown>): boolean {
   return answer.status === 0 && (answer.error ?? '').startsWith('not running');
+}
+
+/** No answer within the call's timeoutMs. */
+export function isTimedOut(answer: SidecarAnswer<unknown>): boolean {
+  return answer.status === 0 && answer.error === TIMED_OUT;
 }
 
 /**
