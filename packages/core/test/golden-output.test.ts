@@ -219,6 +219,8 @@ const PINNED = {
   // sev_deg 1 → 3, wf_impact reason → confirm, vola_amt 159.75 / 221.82 / 188.68 → 0 (details too), vola_cont naming
   // the eye hospital and asking to confirm — and so move after the sev 1/2 results of their request (fbe87652… →
   // b4c4e44d…). Nothing else.
+  // A 周期超频次 card naming every window that went over (not only the first) changes nothing here: no request of the
+  // set has a 周期超频次 result (test/quantity-limits.test.ts covers it), so the digest stays b4c4e44d….
   firstIds: [
     'JR6ddc29dec5228f7eca3f6566',
     'JR37f3913e31facce68d83ae53',

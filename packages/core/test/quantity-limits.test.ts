@@ -323,4 +323,46 @@ describe('max_qty_per_n_days (1/7天)', () => {
     });
     expect(resultsOf(spaced)).toEqual([]);
   });
+
+  it('a card that flags several lines names each window that went over, in date order, amounts unchanged', () => {
+    const out = run(lib, {
+      lines: [
+        { code: HAND_ASSESSMENT, rx_id: 'HA1', date: day(8), pric: 25 },
+        { code: HAND_ASSESSMENT, rx_id: 'HA2', date: day(15), pric: 25 },
+        { code: HAND_ASSESSMENT, rx_id: 'HA3', date: day(20), pric: 25 },
+      ],
+    });
+    const [r] = resultsOf(out, N_DAYS);
+    expect(flaggedRx(r!)).toEqual(['HA2', 'HA3']);
+    expect(involvedRx(r!)).toEqual(['HA1']);
+    expect(r!.vola_amt).toBe(50);
+    // The 11-20 line's own window (11-07..11-20) is named beside the 11-15 line's, or nothing says why it is flagged.
+    expect(r!.vola_cont).toBe(
+      '【手功能评定】限 14 天内 1 次，2026-11-02 至 2026-11-15 累计 2 次、2026-11-07 至 2026-11-20 累计 3 次。',
+    );
+  });
+
+  it('a window two lines share is named once with its full count; beyond three windows, 「等 N 个周期」', () => {
+    const sameDay = run(lib, {
+      lines: [
+        { code: HAND_ASSESSMENT, rx_id: 'H0', date: day(8), current: false },
+        { code: HAND_ASSESSMENT, rx_id: 'A', date: day(15) },
+        { code: HAND_ASSESSMENT, rx_id: 'B', date: '2026-11-15 15:00:00' },
+      ],
+    });
+    const [shared] = resultsOf(sameDay, N_DAYS);
+    expect(flaggedRx(shared!)).toEqual(['A', 'B']);
+    expect(shared!.vola_cont).toBe('【手功能评定】限 14 天内 1 次，2026-11-02 至 2026-11-15 累计 3 次。');
+    // Weekly sessions against 1/14天 from 11-01: each one from 11-08 on is over, in a window of its own.
+    const weekly = run(lib, {
+      lines: [1, 8, 15, 22, 29].map((d) => ({ code: HAND_ASSESSMENT, rx_id: `W${d}`, date: day(d) })),
+    });
+    const [r] = resultsOf(weekly, N_DAYS);
+    expect(flaggedRx(r!)).toEqual(['W8', 'W15', 'W22', 'W29']);
+    expect(r!.vola_cont).toBe(
+      '【手功能评定】限 14 天内 1 次，2026-10-26 至 2026-11-08 累计 2 次、2026-11-02 至 2026-11-15 累计 2 次、' +
+        '2026-11-09 至 2026-11-22 累计 2 次 等 4 个周期。',
+    );
+    expect(r!.vola_cont.length).toBeLessThanOrEqual(500);
+  });
 });

@@ -530,13 +530,15 @@ function shareIn(line: Line, from: number, to: number): number {
  * the limit. Every context line in the window counts (whatever its time of day: it is already charged), and so do
  * the current lines before this one; the part of a current line beyond the limit is its excess. A course (isCourse)
  * counts its share of each window (shareIn), and a current one is judged in the windows ending on each day of its
- * run, by the fullest.
+ * run, by the fullest. The text names every window that went over (windowsFact).
  */
 export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
   const limit = entry.kp.limit;
   if (limit.kind !== 'max_qty_per_n_days') return undefined;
   const current = lines.filter((l) => l.current).sort(byTime);
   const hits: Hit[] = [];
+  // Each hit's windows that went over, by end day (the length is the limit's): made on the first, most calls have none.
+  let overWindows: Map<Hit, Map<number, number>> | undefined;
   for (let i = 0; i < current.length; i++) {
     const line = current[i]!;
     let windowEnd = line.beginDay;
@@ -556,19 +558,45 @@ export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
       }
     }
     if (total - limit.qty <= QTY_EPSILON) continue;
-    const windowStart = windowEnd - limit.days + 1;
     const excess = Math.min(own, total - limit.qty);
-    const fact = `${formatDay(windowStart)} 至 ${formatDay(windowEnd)} 累计 ${round2(total)} 次`;
-    addFlag(
-      hits,
-      line,
-      excess * line.price,
-      `${itemLabel(entry, line)}限 ${limit.days} 天内 ${limit.qty} 次，${fact}。`,
-      fact,
-      true,
-    );
+    const fact = windowFact(windowEnd, limit.days, total);
+    const hit = addFlag(hits, line, excess * line.price, nDaysMessage(entry, line, limit, fact), fact, true);
+    overWindows ??= new Map();
+    let windows = overWindows.get(hit);
+    if (windows === undefined) {
+      windows = new Map();
+      overWindows.set(hit, windows);
+    }
+    // Two lines in one window: the later one's total holds the earlier one's, and is what the window holds.
+    if (total > (windows.get(windowEnd) ?? Number.NEGATIVE_INFINITY)) windows.set(windowEnd, total);
   }
-  if (hits.length === 0) return undefined;
+  if (hits.length === 0 || overWindows === undefined) return undefined;
+  for (const [hit, windows] of overWindows) {
+    // Naming the first window alone left the later lines flagged with no reason a doctor (or the 医保办) could see;
+    // and a window two lines share holds both, not only the first one's count.
+    hit.fact = windowsFact(windows, limit.days);
+    hit.message = nDaysMessage(entry, hit.flagged[0]!.line, limit, hit.fact);
+  }
   involveRest(hits, lines);
   return hits;
 };
+
+type NDaysLimit = Extract<Limit, { kind: 'max_qty_per_n_days' }>;
+
+/** Windows a 周期超频次 text names before 「等 N 个周期」, as 「等 N 项」 bounds the diagnoses: vola_cont is 500 characters. */
+const SHOWN_WINDOWS = 3;
+
+function windowFact(end: number, days: number, total: number): string {
+  return `${formatDay(end - days + 1)} 至 ${formatDay(end)} 累计 ${round2(total)} 次`;
+}
+
+/** The windows that went over, in date order, the first SHOWN_WINDOWS of them and how many there are beyond. */
+function windowsFact(windows: ReadonlyMap<number, number>, days: number): string {
+  const ends = [...windows.keys()].sort((a, b) => a - b);
+  const shown = ends.slice(0, SHOWN_WINDOWS).map((end) => windowFact(end, days, windows.get(end)!));
+  return `${shown.join('、')}${ends.length > SHOWN_WINDOWS ? ` 等 ${ends.length} 个周期` : ''}`;
+}
+
+function nDaysMessage(entry: PointEntry, line: Line, limit: NDaysLimit, fact: string): string {
+  return `${itemLabel(entry, line)}限 ${limit.days} 天内 ${limit.qty} 次，${fact}。`;
+}
