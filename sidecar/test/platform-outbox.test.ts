@@ -79,12 +79,15 @@ describe('outbox to the 数据归集 platform', () => {
       // Revision 1 met a 503 and backs off about a second; the doctor's change to 返回修改 goes out meanwhile.
       await until(() => attempts() === 1);
       await callService(server, feedbackEnvelope([{ jrId, way: '2' }]));
-      await until(() => deliveries.length >= 1);
+      // The receiver keeps an entry before it answers: the sidecar marks it delivered a moment later, waited for.
+      const pending = () => server.db.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL').pluck().get();
+      await until(() => deliveries.length >= 1 && pending() === 0);
+      // Past revision 1's backoff (about a second): a revision 1 still queued would have gone by now.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const arrived = deliveries.filter((d) => d.body.payload.warn_rslt_id === jrId).map((d) => d.body.payload);
       expect(arrived.map((p) => [p.revision, p.dspo_way])).toEqual([[2, '2']]);
       expect(deliveries[0]!.key).toMatch(new RegExp(`^disposition:[0-9a-f]{16}:${jrId}:r2$`));
-      expect(server.db.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL').pluck().get()).toBe(0);
+      expect(pending()).toBe(0);
     } finally {
       await server.close();
     }

@@ -617,8 +617,15 @@ describe('provincial gateway answers beyond the contract', () => {
       const deadline = Date.now() + 5_000;
       while (sent().length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       await callService(server, feedbackEnvelope([{ jrId: 'UP-ORD-1', way: '2' }]));
-      // Past the first entry's backoff (at most 1.2 s): whatever was to be retried has gone.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const pending = () =>
+        server.db
+          .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL")
+          .pluck()
+          .get();
+      // Past the first entry's backoff (at most 1.2 s) whatever was to be retried has gone, and the outbox marks an
+      // entry delivered only once the gateway's answer is back: waited for, not slept on (a fixed 2.5 s could pass
+      // on a loaded machine before the retry's answer had come).
+      await until(() => pending() === 0, 15_000);
       const delivered = sent().slice(1) as { data: { warns: { warn_rslt_id: string; dspo_way: string }[] } }[];
       const last = new Map<string, string>();
       for (const input of delivered) for (const w of input.data.warns) last.set(w.warn_rslt_id, w.dspo_way);
@@ -630,11 +637,7 @@ describe('provincial gateway answers beyond the contract', () => {
       );
       // The earlier 3103 went again carrying only the decision nobody changed.
       expect(delivered.flatMap((i) => i.data.warns.filter((w) => w.warn_rslt_id === 'UP-ORD-1'))).toHaveLength(1);
-      const pending = server.db
-        .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL")
-        .pluck()
-        .get();
-      expect(pending).toBe(0);
+      expect(pending()).toBe(0);
     } finally {
       await server.close();
     }
