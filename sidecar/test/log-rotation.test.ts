@@ -77,7 +77,9 @@ describe('log file rotation', () => {
     logger.info('the last line before shutdown');
     const flushed = await new Promise<string>((resolve) => logger.flush(() => resolve(allText())));
     expect(flushed).toContain('the last line before shutdown');
-    await new Promise((resolve) => setTimeout(resolve, 200)); // old files are deleted after a roll-over, async
+    // Old files are deleted after a roll-over, one after another and async: waited for until the sweep is through
+    // (a fixed 200 ms was not always enough on a loaded machine), as at the start.
+    await until(() => rolled(dir).length <= keepFiles + 1, 'the sweep after the last roll-over');
 
     const files = rolled(dir);
     // Rolled over many times (the numbering went on), and yet no more than keepFiles and the current file are left.
