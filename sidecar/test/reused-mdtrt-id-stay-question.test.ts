@@ -11,6 +11,7 @@ import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
 import { analysisEnvelope, feedbackEnvelope, ID_NUMBER, SEX_RULE_DRUG } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
+import { until } from './helpers/until';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 type Result = NonNullable<NationalReply['output']['result']>[number] & {
@@ -135,8 +136,12 @@ describe.each([
     expect(later.prior_dspo).toBe(true);
     expect(later.dspo_way_rea).toBe(secondReason);
 
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the analysis thread's log line crosses to this one
-    const told = lines.filter((l) => String(l.msg).includes('one mdtrt_id was sent for two admissions'));
+    // On the analysis thread the line crosses to this one as a message of its own: polled for rather than slept on, so
+    // that a slow crossing on a loaded machine cannot fail the test; then a moment more for a second, which must not come.
+    const toldOf = () => lines.filter((l) => String(l.msg).includes('one mdtrt_id was sent for two admissions'));
+    await until(() => toldOf().length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const told = toldOf();
     expect(told).toHaveLength(1);
     expect(told[0]!.level).toBe(40);
     expect(told[0]!.fields).toEqual(['input.data.patient_dtos[0].fsi_encounter_dtos[1].mdtrt_id']);

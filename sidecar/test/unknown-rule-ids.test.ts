@@ -3,6 +3,7 @@ import type { SidecarServer } from '../src/server';
 import { analysisEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
 import { callOverHttp, testServer } from './helpers/test-server';
+import { until } from './helpers/until';
 
 // Spec §2.2: rule_ids is the alternative to trig_scen (二选一，优先填 trig_scen). A HIS's own ids ("R01") name no rule
 // here: they switched every check off and the doctor got a clean, empty answer.
@@ -37,7 +38,10 @@ describe('rule_ids naming no rule of the active library', () => {
       expect(body.infcode).toBe(0);
       expect(body.output.result!.map((r) => r.rule_id)).toContain(SEX_RULE_DRUG);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the analysis thread's log line crosses to this one
+    // On the analysis thread the line crosses to this one as a message of its own: polled for rather than slept on, so
+    // that a slow crossing on a loaded machine cannot fail the test; then a moment more for a second, which must not come.
+    await until(() => warnings().length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(warnings()).toHaveLength(1);
     const [line] = warnings();
     expect(line!.rule_ids).toEqual(['R01']);
