@@ -231,7 +231,9 @@ describe('fail-open', () => {
       expect(first.elapsedMs).toBeLessThan(1000);
       const second = await down.analyze(demoRequest('DOWN-2'));
       expect(second.failOpen?.reason).toBe('breaker_open');
-      expect(second.elapsedMs).toBeLessThan(5);
+      // breaker_open says no connection was tried; the bound only catches a wait (5 ms left no room for a stalled
+      // event loop on the two shared CI cores).
+      expect(second.elapsedMs).toBeLessThan(50);
       const feedback = await down.feedback({ warn_type: '1', warns: [{ warn_rslt_id: 'JR-x', dspo_way: '2' }] });
       expect(feedback).toMatchObject({ status: 'fail_open', queued: true });
       expect(down.queuedFeedback).toBe(1);

@@ -104,7 +104,9 @@ describe('nothing listens on the port', () => {
     const answer = expectFailOpen('utf8', blocked, 'breaker_open');
     expect(answer.shim.code).toBeGreaterThan(200); // milliseconds left
     expect(answer.shim.code).toBeLessThanOrEqual(300);
-    expect(blocked.elapsedMs).toBeLessThan(5);
+    // breaker_open already says no connection was tried; the bound only catches a wait (a stalled thread on the two
+    // shared CI cores can take a few ms, which 5 ms did not allow for).
+    expect(blocked.elapsedMs).toBeLessThan(50);
 
     await new Promise((resolve) => setTimeout(resolve, 320));
     const ok = await peer(httpPeer((_req, res) => res.end(OK_ENVELOPE)));
@@ -284,7 +286,8 @@ describe('a sidecar that does not accept connections', () => {
     }
     const fourth = await call('utf8', '3101');
     expect(expectFailOpen('utf8', fourth, 'breaker_open').shim.code).toBeGreaterThan(9000);
-    expect(fourth.elapsedMs).toBeLessThan(5);
+    // Under the 40 ms connect timeout: the fourth call did not try to connect (breaker_open says so too).
+    expect(fourth.elapsedMs).toBeLessThan(40);
   });
 
   it('connect and answer timeouts count together: two of each kind in a row open the breaker', async (ctx) => {
@@ -359,7 +362,8 @@ describe('a slow sidecar', () => {
     const fourth = await call('utf8', '3101');
     const answer = expectFailOpen('utf8', fourth, 'breaker_open');
     expect(answer.shim.code).toBeGreaterThan(9000);
-    expect(fourth.elapsedMs).toBeLessThan(5);
+    // Under the 60 ms answer timeout: the fourth call did not wait for the silent peer (breaker_open says so too).
+    expect(fourth.elapsedMs).toBeLessThan(60);
   });
 
   it('an answer in between resets the count of timeouts', async () => {
