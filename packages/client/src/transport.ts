@@ -1,5 +1,5 @@
-import { Pool } from 'undici';
 import type { FailOpen } from './types';
+import { Pool } from './undici-pool';
 
 export interface TransportOptions {
   origin: string;
