@@ -136,6 +136,9 @@ describe('the @prealert/client tarball on a machine without registry access', ()
   it('declares no runtime dependency and ships the licence of the code it bundles', () => {
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
     expect(manifest.dependencies ?? {}).toEqual({});
+    // The README gives its size (about 220 KB): only undici's pool is bundled, not its index (fetch, WebSocket …),
+    // which would make it 1.4 MB.
+    expect(fs.statSync(tarball).size).toBeLessThan(260_000);
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     expect(listing).toMatch(/^package\/dist\/licenses\/undici\.LICENSE$/m);
     const licence = execFileSync('tar', ['-xzOf', tarball, 'package/dist/licenses/undici.LICENSE'], {
