@@ -180,6 +180,8 @@ int native_path_module_directory(native_path *path) {
                           (LPCWSTR)(const void *)&module_anchor, &self)) {
     return -1;
   }
+  /* The loader's full path, whatever name LoadLibrary was given (`prealert.dll`, `.\prealert.dll`), so a HIS that
+     changes directory after loading needs nothing resolved at load time here, unlike dladdr on Linux. */
   DWORD n = GetModuleFileNameW(self, path->text, NATIVE_PATH_MAX);
   if (n == 0 || n >= NATIVE_PATH_MAX) {
     path->text[0] = 0;
@@ -278,26 +280,57 @@ int native_path_module_target_directory(native_path *path) {
 
 #else
 
-int native_path_module_directory(native_path *path) {
+/* glibc's dladdr gives back the name the HIS passed to dlopen: `./libprealert.so` or `lib/libprealert.so` means the
+   working directory of the moment it was loaded, and a HIS that changes directory afterwards (a file dialog, a report
+   module) had the shim look for prealert.ini against the new one, silently. So both directories are resolved once,
+   at load time: a constructor runs inside dlopen, before it returns and so before any chdir of the HIS; pthread_once
+   lets a first call resolve them should the constructor not have run. "" where one could not be found. */
+static pthread_once_t module_directories_once = PTHREAD_ONCE_INIT;
+static native_path loaded_directory;
+static native_path loaded_target_directory;
+
+static void resolve_module_directories(void) {
   Dl_info info;
-  path->text[0] = 0;
-  if (dladdr(&module_anchor, &info) == 0 || info.dli_fname == NULL) return -1;
-  if (native_path_from_utf8(path, info.dli_fname) != 0) return -1;
-  strip_to_directory(path);
-  return 0;
+  if (dladdr(&module_anchor, &info) == 0 || info.dli_fname == NULL) return;
+  const char *name = info.dli_fname;
+  char working[NATIVE_PATH_MAX];
+  /* A relative name joined to the working directory keeps the link's own folder (the ini beside a link comes first),
+     which realpath would not. Without a working directory (removed, too long) the name stays as it was given. */
+  if (name[0] != '/' && getcwd(working, sizeof(working)) != NULL) {
+    while (name[0] == '.' && name[1] == '/') {
+      name += 2;
+      while (name[0] == '/') ++name;
+    }
+    native_path joined;
+    if (native_path_from_utf8(&joined, working) == 0 && append_utf8(&joined, name) == 0) {
+      strip_to_directory(&joined);
+      loaded_directory = joined;
+    }
+  } else if (native_path_from_utf8(&loaded_directory, name) == 0) {
+    strip_to_directory(&loaded_directory);
+  }
+  char *resolved = realpath(info.dli_fname, NULL);
+  if (resolved == NULL) return;
+  if (native_path_from_utf8(&loaded_target_directory, resolved) == 0) strip_to_directory(&loaded_target_directory);
+  free(resolved);
+}
+
+#if defined(__GNUC__)
+__attribute__((constructor)) static void resolve_module_directories_at_load(void) {
+  pthread_once(&module_directories_once, resolve_module_directories);
+}
+#endif
+
+int native_path_module_directory(native_path *path) {
+  pthread_once(&module_directories_once, resolve_module_directories);
+  *path = loaded_directory;
+  return native_path_is_empty(path) ? -1 : 0;
 }
 
 int native_path_module_target_directory(native_path *path) {
-  Dl_info info;
-  path->text[0] = 0;
-  if (dladdr(&module_anchor, &info) == 0 || info.dli_fname == NULL) return -1;
-  char *resolved = realpath(info.dli_fname, NULL);
-  if (resolved == NULL) return -1;
-  int rc = native_path_from_utf8(path, resolved);
-  free(resolved);
-  if (rc != 0) return -1;
-  strip_to_directory(path);
-  return 0;
+  pthread_once(&module_directories_once, resolve_module_directories);
+  *path = loaded_target_directory;
+  return native_path_is_empty(path) ? -1 : 0;
 }
 
 /* The password database's home of the account the HIS runs as, looked up once: the lookup may go to a directory

@@ -46,7 +46,9 @@ int native_path_from_setting(native_path *path, const char *utf8);
    none (the sidecar then asks the profile API, which the shim does not import). -1 when there is none. */
 int native_path_home(native_path *path);
 
-/* Directory holding this shim library, with a trailing separator. */
+/* Directory holding this shim library, with a trailing separator, absolute: on Linux a library loaded by a relative
+   name (`dlopen("./libprealert.so")`) is resolved against the working directory when it was loaded, so a HIS that
+   changes directory afterwards still has its ini found (both directories are resolved once, at load time). */
 int native_path_module_directory(native_path *path);
 /* Directory of the file the shim library is once symbolic links are followed, with a trailing separator (Linux; -1 on
    Windows, which loads no DLL through a link). A HIS may load it through a link in a library folder while the vendor
