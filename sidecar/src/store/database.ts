@@ -5,6 +5,7 @@ import { diskProblem } from '../disk-space';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, restrictToOwner } from '../owner-only';
 import { type PrunedSchemaBackups, pruneSchemaBackups } from './schema-backups';
 import { registerIdNumberMasking } from './stored-id-numbers';
+import { registerPhoneNumberMasking } from './stored-phone-numbers';
 import { registerStaffCodeTrimming } from './stored-staff-codes';
 
 export type Db = Database.Database;
@@ -283,6 +284,19 @@ export const MIGRATIONS: readonly string[] = [
   -- (a reason on their reminders keeps a name as typed) and for a request that named no patient. Pruned with its task.
   ALTER TABLE tasks ADD COLUMN name_digests TEXT;
   `,
+  `
+  -- Phone numbers masked in the 3103 reasons builds before the masking on arrival stored in clear, wherever a reason
+  -- is copied: the decision, the result bodies answered as already decided (prior_dspo, with its dspo_way_rea) and
+  -- the outbox entries carrying one (a re-send would forward it in clear). Only the reasons: a code, an id or an
+  -- amount can be an 11-digit number. The mask_phone_numbers* functions are the arrival code (stored-phone-numbers.ts),
+  -- registered by migrate; only rows that change are written. secure_delete zeroes the old cells; migrate
+  -- checkpoints the WAL into the file.
+  UPDATE dispositions SET dspo_way_rea = mask_phone_numbers(dspo_way_rea)
+    WHERE mask_phone_numbers(dspo_way_rea) IS NOT dspo_way_rea;
+  UPDATE result_bodies SET json = mask_phone_numbers_in_body(json) WHERE mask_phone_numbers_in_body(json) IS NOT json;
+  UPDATE outbox SET payload = mask_phone_numbers_in_outbox(kind, payload)
+    WHERE mask_phone_numbers_in_outbox(kind, payload) IS NOT payload;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -372,6 +386,7 @@ function migrate(db: Db, file: string, options: OpenOptions): void {
   // Schema 0 is a file just created: nothing in it to keep.
   const backup = version > 0 ? backUpBeforeMigrating(db, file, version) : undefined;
   registerIdNumberMasking(db);
+  registerPhoneNumberMasking(db);
   registerStaffCodeTrimming(db);
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
@@ -379,7 +394,7 @@ function migrate(db: Db, file: string, options: OpenOptions): void {
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }
-  // A migration that rewrote rows (masking ID numbers, trimming codes) leaves the old page images in the file until a checkpoint
+  // A migration that rewrote rows (masking ID and phone numbers, trimming codes) leaves the old page images in the file until a checkpoint
   // writes the new ones over them; that is now, not whenever the WAL next fills.
   db.pragma('wal_checkpoint(TRUNCATE)');
   if (backup !== undefined) options.migrated?.(version, SCHEMA_VERSION, backup, pruneOlderBackups(file, backup));

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE_NAME, MIGRATIONS } from '../../src/store/database';
 import { registerIdNumberMasking } from '../../src/store/stored-id-numbers';
+import { registerPhoneNumberMasking } from '../../src/store/stored-phone-numbers';
 import { registerStaffCodeTrimming } from '../../src/store/stored-staff-codes';
 
 /**
@@ -16,9 +17,10 @@ export function oldSchemaDatabase(
 ): Database.Database {
   const db = new Database(path.join(dataDir, DATABASE_FILE_NAME));
   if (options.wal) db.pragma('journal_mode = WAL');
-  // The masking (schema 7) and code trimming (schema 16) migrations call the SQL functions the sidecar registers
-  // before migrating.
+  // The masking (schema 7 and 18) and code trimming (schema 16) migrations call the SQL functions the sidecar
+  // registers before migrating.
   registerIdNumberMasking(db);
+  registerPhoneNumberMasking(db);
   registerStaffCodeTrimming(db);
   for (const migration of MIGRATIONS.slice(0, version)) db.exec(migration);
   db.pragma(`user_version = ${version}`);
