@@ -58,6 +58,9 @@ export default defineConfig([
     format: ['cjs'],
     entry: { 'undici-pool': 'src/undici-pool.ts' },
     noExternal: [/^undici(\/|$)/],
+    // undici asks for Node's modules as `node:…`; without the prefix `require("sqlite")` (a module Node has only
+    // under `node:`) would find an npm package of that name in the HIS project.
+    removeNodeProtocol: false,
     // No source map: it would carry undici's sources a second time. undici's licence goes with its code.
     onSuccess: async () => {
       const licences = new URL('./dist/licenses/', import.meta.url);
