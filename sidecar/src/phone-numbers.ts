@@ -3,36 +3,92 @@ import { CENSOR, folded } from './id-numbers';
 /** Between the groups of a number written grouped (138 1234 5678, 138-1234-5678): as between an ID number's groups. */
 const SEP = '[ \\-\\u00A0\\u3000\\uFF0D]';
 const HYPHEN = '[\\-\\uFF0D]';
+const SPACE = '[ \\u00A0\\u3000]';
+
+/**
+ * Words a doctor writes right before a phone number. Explicit and few: a number split by spaces is taken only after
+ * one of them, and an ASCII one may touch the number (Tel13812345678). The ASCII ones only as a word of their own, so
+ * that letters inside a code (…TEL1…) never let its digits be taken.
+ */
+const ASCII_CUE = '(?<![0-9A-Za-z])(?:Tel|TEL|tel|Mob|MOB|mob|Mobile|mobile|MOBILE|Phone|phone|PHONE)';
+const CUE = `(?:电话|手机|手机号|号码|联系方式|${ASCII_CUE})[：:]?${SPACE}?`;
 
 /**
  * Not inside a longer word: no letter or digit right before (a code such as XJ01CAA040B002010101445, a digit run), nor
- * a letter or digit and a hyphen (a hyphen-joined code).
+ * a letter or digit and a hyphen (a hyphen-joined code); letters only when they are an ASCII cue word.
  */
-const STARTS_WORD = `(?<![0-9A-Za-z])(?<![0-9A-Za-z]${HYPHEN})`;
+const STARTS_WORD = `(?:(?<![0-9A-Za-z])(?<![0-9A-Za-z]${HYPHEN})|(?<=${ASCII_CUE}))`;
 /** Nor right after: no letter or digit, nor a hyphen and a digit (the number goes on: a code, a longer number). */
 const ENDS_WORD = `(?![0-9A-Za-z])(?!${HYPHEN}[0-9])`;
 
 /**
- * A mainland mobile number: 1[3-9] and 9 digits, as one word or as 3-4-4 split by a space or a hyphen, maybe after
- * +86 or 86. Nothing shorter or longer is taken: a dose, a count, a date (2026-11-29) never starts 1[3-9] with 11 digits.
+ * A mainland mobile number: 1[3-9] and 9 digits, as one word or as 3-4-4 split by hyphens, maybe after +86, 0086 or
+ * 86. Nothing shorter or longer is taken: a dose, a count, a date (2026-11-29) never starts 1[3-9] with 11 digits.
  */
-const MOBILE = `(?:[+\\uFF0B]?86${SEP}?)?1[3-9][0-9]${SEP}?[0-9]{4}${SEP}?[0-9]{4}`;
+const MOBILE = `(?:(?:[+\\uFF0B]|00)?86${SEP}?)?1[3-9][0-9]${HYPHEN}?[0-9]{4}${HYPHEN}?[0-9]{4}`;
+
+/**
+ * The same split by a space somewhere (138 1234 5678), only after a cue word or +86/0086: three numbers shaped 3-4-4
+ * are also a dose (剂量 150 1000 2000) or readings (血压180 1200 1300), and masking cannot be undone. The two ways to
+ * place the space, and the two ways to be introduced, never match the same text (no backtracking between them).
+ */
+const SPACED_MOBILE =
+  `(?:(?<=${CUE})(?:86${SEP}?)?|(?:[+\\uFF0B]|00)86${SEP}?)` +
+  `1[3-9][0-9](?:${SPACE}[0-9]{4}${SEP}?|${HYPHEN}?[0-9]{4}${SPACE})[0-9]{4}`;
 
 /** An area code: 010, 02x, or 0 and three digits starting 3–9 (0571). */
 const AREA = '0(?:10|2[0-9]|[3-9][0-9]{2})';
 
 /**
- * A landline: an area code joined by a hyphen (0571-87654321) or in parentheses ((010)12345678, （010）12345678) to a
- * local number of 7 or 8 digits, maybe with an extension after a hyphen. Only a leading 0 is refused: a number as a
- * doctor copies it from a form (a made-up or older one starting 1) is still who was called. Without its area code a
- * local number cannot be told from other 8-digit numbers (a date written 20261129), and is kept.
+ * A landline: an area code joined by a hyphen or a space (0571-87654321, 0571 87654321) or in parentheses
+ * ((010)12345678, （010）12345678) to a local number of 7 or 8 digits, or written as one word (057187654321: 010 and
+ * 02x with 8 digits, as their local numbers all have, others with 7 or 8), maybe with an extension after a hyphen.
+ * Only a leading 0 is refused in the local number: one as a doctor copies it from a form (a made-up or older one
+ * starting 1, a Shanghai one starting 20 that reads as a date) is still who was called. Without its area code a local
+ * number cannot be told from other 8-digit numbers (a date written 20261129), and is kept.
  */
-const LANDLINE = `(?:${AREA}${HYPHEN}|[(\\uFF08]${AREA}[)\\uFF09]${SEP}?)[1-9][0-9]{6,7}(?:${HYPHEN}[0-9]{1,6})?`;
+const LANDLINE =
+  `(?:(?:${AREA}(?:${HYPHEN}|${SPACE})|[(\\uFF08]${AREA}[)\\uFF09]${SEP}?)[1-9][0-9]{6,7}` +
+  `|0(?:10|2[0-9])[1-9][0-9]{7}|0[3-9][0-9]{2}[1-9][0-9]{6,7})(?:${HYPHEN}[0-9]{1,6})?`;
 
-const PHONE = new RegExp(`${STARTS_WORD}(?:${MOBILE}|${LANDLINE})${ENDS_WORD}`, 'g');
+const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${LANDLINE})`;
+
+/**
+ * Numbers joined by hyphens (13812345678-13987654321) are one word for the checks before and after, so that neither
+ * blocks the other as "a longer number"; each is masked.
+ */
+const PHONES = new RegExp(`${STARTS_WORD}${ONE_PHONE}(?:${HYPHEN}${ONE_PHONE})*${ENDS_WORD}`, 'g');
+/**
+ * One number of such a chain, up to a hyphen or the end of the searched text. Not the whole rest of the chain in a
+ * lookahead: that would search a long chain again at each number.
+ */
+const FIRST_OF_CHAIN = new RegExp(`${ONE_PHONE}(?=${HYPHEN}|$)`, 'y');
 
 /** At least 7 digits in the text: what every phone number here has; most reasons are kept without the search. */
 const MAY_BE_PHONE = /(?:[0-9\uFF10-\uFF19][^0-9\uFF10-\uFF19]{0,3}){7}/;
+
+/**
+ * The chain search[start, end) masked number by number, the hyphens between kept. The search stops at `end` and
+ * starts at `start` with what is before it in view, as the cue words are.
+ */
+function maskedChain(search: string, text: string, start: number, end: number): string {
+  const upToEnd = search.slice(0, end);
+  let out = '';
+  let at = start;
+  while (at < end) {
+    FIRST_OF_CHAIN.lastIndex = at;
+    // An extension read where the next number starts (0571-87654321-138-1234-5678) leaves a rest that is no number:
+    // the whole chain is masked as one then, as it is all phone numbers.
+    if (FIRST_OF_CHAIN.exec(upToEnd) === null) return CENSOR;
+    out += CENSOR;
+    at = FIRST_OF_CHAIN.lastIndex;
+    if (at < end) {
+      out += text[at];
+      at++;
+    }
+  }
+  return out;
+}
 
 /**
  * Free text (a doctor's 3103 reason, a log line) with mainland mobile and landline numbers masked as ID numbers are
@@ -44,10 +100,11 @@ export function maskPhoneNumbers(text: string): string {
   const search = folded(text);
   let out = '';
   let at = 0;
-  for (const match of search.matchAll(PHONE)) {
+  for (const match of search.matchAll(PHONES)) {
     const start = match.index ?? 0;
-    out += text.slice(at, start) + CENSOR;
-    at = start + match[0].length;
+    const end = start + match[0].length;
+    out += text.slice(at, start) + maskedChain(search, text, start, end);
+    at = end;
   }
   return at === 0 ? text : out + text.slice(at);
 }

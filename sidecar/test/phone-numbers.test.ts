@@ -11,8 +11,37 @@ describe('maskPhoneNumbers', () => {
   it.each([
     ['已电话联系家属13812345678确认', '已电话联系家属[redacted]确认'],
     ['患者电话 138-1234-5678', '患者电话 [redacted]'],
-    ['家属 139 8765 4321 同意', '家属 [redacted] 同意'],
     ['手机+86 138 1234 5678', '手机[redacted]'],
+    // Split by spaces, only just after a phone cue (or +86/0086): three numbers 3-4-4 are a dose or readings too.
+    ['家属电话 139 8765 4321 同意', '家属电话 [redacted] 同意'],
+    ['联系电话：139 8765 4321', '联系电话：[redacted]'],
+    ['手机号 139 8765 4321', '手机号 [redacted]'],
+    ['联系方式:139 8765 4321', '联系方式:[redacted]'],
+    ['号码139 8765 4321', '号码[redacted]'],
+    ['Tel: 139 8765 4321', 'Tel: [redacted]'],
+    ['mobile 139 8765 4321', 'mobile [redacted]'],
+    ['Phone 139 8765 4321', 'Phone [redacted]'],
+    ['+86 139 8765 4321', '[redacted]'],
+    ['0086 139 8765 4321', '[redacted]'],
+    // Two numbers joined by a hyphen: each is masked, neither blocks the other as "a longer number".
+    ['13812345678-13987654321', '[redacted]-[redacted]'],
+    ['家属13812345678-0571-87654321', '家属[redacted]-[redacted]'],
+    ['0571-87654321-13812345678', '[redacted]-[redacted]'],
+    // Read as an extension and a rest that is no number: still all phone numbers, masked as one.
+    ['0571-87654321-138-1234-5678', '[redacted]'],
+    // A landline with its area code split by a space, or not split at all (a whole word of 11–12 digits).
+    ['科室0571 87654321', '科室[redacted]'],
+    ['科室057187654321已核实', '科室[redacted]已核实'],
+    ['座机02187654321', '座机[redacted]'],
+    // An international prefix written 00 86.
+    ['0086-13812345678', '[redacted]'],
+    ['0086 13812345678', '[redacted]'],
+    // An ASCII cue word right before the number (other letters before it still keep it: a code).
+    ['Tel13812345678', 'Tel[redacted]'],
+    ['TEL:13812345678', 'TEL:[redacted]'],
+    ['家属Mob13812345678', '家属Mob[redacted]'],
+    // An area code and 8 digits that read as a date: kept masked, as a Shanghai or Beijing local number can start 20.
+    ['0531-20261129', '[redacted]'],
     ['手机8613812345678', '手机[redacted]'],
     ['电话：１３８１２３４５６７８', '电话：[redacted]'],
     ['科室电话0571-87654321已核实', '科室电话[redacted]已核实'],
@@ -35,6 +64,22 @@ describe('maskPhoneNumbers', () => {
     '本地号87654321',
     'CODE13812345678',
     '血压 135/85 mmHg，血糖 13.8 mmol/L',
+    // Three numbers 3-4-4 split by spaces with no phone cue before them: a dose, readings.
+    '剂量 150 1000 2000 单位',
+    '血压180 1200 1300',
+    '家属 139 8765 4321 同意',
+    '共86 150 1000 2000',
+    // Letters then digits: an item code, and a cue word inside a longer word.
+    'XJ01CAA040B002010101445',
+    'HOTEL13812345678',
+    'Telx13812345678',
+    // 0 and digits that are no area code and local number (a local number never starts 0), or too short or long.
+    '编号0571087654321',
+    '编号0108765432',
+    '编号0571876543',
+    '编号0218765432',
+    '编号0571-87654321-802-9',
+    '编号13812345678-9',
   ])('keeps %s', (text) => {
     expect(maskPhoneNumbers(text)).toBe(text);
   });
