@@ -6,8 +6,10 @@ import { callOverHttp, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
 const MOBILE = '13812345678';
+/** Joined to MOBILE by a hyphen: each is masked. */
+const SECOND_MOBILE = '13987654321';
 const LANDLINE = '87654321';
-const PHONES = [MOBILE, '1234-5678', LANDLINE, '12345678'];
+const PHONES = [MOBILE, SECOND_MOBILE, '1234-5678', LANDLINE, '12345678'];
 const leaks = (text: string): string[] => PHONES.filter((phone) => text.includes(phone));
 
 let platform: PlatformReceiver;
@@ -50,7 +52,12 @@ describe('a 3103 reason quoting a phone number', () => {
       const fb = await callOverHttp(
         server,
         feedbackEnvelope([
-          { jrId: own[0]!.jr_id, way: '1', reason: `已电话联系家属${MOBILE}确认，每次0.5g，每日3次` },
+          // A dose shaped 3-4-4 with no phone cue before it stays as typed.
+          {
+            jrId: own[0]!.jr_id,
+            way: '1',
+            reason: `已电话联系家属${MOBILE}-${SECOND_MOBILE}确认，剂量 150 1000 2000 单位`,
+          },
           { jrId: own[1]!.jr_id, way: '1', reason: '患者电话 138-1234-5678，座机(010)12345678' },
           { jrId: 'GW-REA-PHONE-1', way: '1', reason: `科室0571-${LANDLINE}会诊同意，2026-11-29复查` },
         ]),
@@ -61,7 +68,7 @@ describe('a 3103 reason quoting a phone number', () => {
       const stored = server.db.prepare('SELECT dspo_way_rea FROM dispositions').pluck().all() as string[];
       expect(stored.sort()).toEqual(
         [
-          '已电话联系家属[redacted]确认，每次0.5g，每日3次',
+          '已电话联系家属[redacted]-[redacted]确认，剂量 150 1000 2000 单位',
           '患者电话 [redacted]，座机[redacted]',
           '科室[redacted]会诊同意，2026-11-29复查',
         ].sort(),

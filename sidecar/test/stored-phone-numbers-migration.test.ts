@@ -45,8 +45,9 @@ function previousVersionDataDir(): { dir: string; called: string; clinical: stri
   fs.writeFileSync(path.join(dir, SECRET_FILE_NAME), `${'ab'.repeat(32)}\n`);
   const item = nationalItems().maleOnly[0]!;
   const called = `已电话联系家属${MOBILE}确认，科室${LANDLINE}会诊同意`;
-  // Numbers a doctor writes about the treatment: a dose, a date, a day written as 8 digits, the item's code.
-  const clinical = `${item.code} 每次0.5g，每日3次，2026-11-29复查，20261129 起停用`;
+  // Numbers a doctor writes about the treatment: doses (one shaped 3-4-4 like a spaced mobile), a date, a day written
+  // as 8 digits, the item's code.
+  const clinical = `${item.code} 每次0.5g，每日3次，剂量 150 1000 2000 单位，2026-11-29复查，20261129 起停用`;
   const db = oldSchemaDatabase(dir, BEFORE, { wal: true });
   const at = Date.parse(`${DAY}T02:00:00Z`);
   const body = (jrId: string, extra: Record<string, unknown>) =>
