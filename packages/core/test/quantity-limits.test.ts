@@ -363,6 +363,17 @@ describe('max_qty_per_n_days (1/7天)', () => {
       '【手功能评定】限 14 天内 1 次，2026-10-26 至 2026-11-08 累计 2 次、2026-11-02 至 2026-11-15 累计 2 次、' +
         '2026-11-09 至 2026-11-22 累计 2 次 等 4 个周期。',
     );
-    expect(r!.vola_cont.length).toBeLessThanOrEqual(500);
+    // Daily sessions 11-01..11-20: 19 windows over, whose 19 dates alone would pass vola_cont's 500 characters (where
+    // fitMessage would cut mid-date); the text names three and the count, ending as a sentence, far inside the bound.
+    const daily = run(lib, {
+      lines: Array.from({ length: 20 }, (_, i) => ({ code: HAND_ASSESSMENT, rx_id: `D${i + 1}`, date: day(i + 1) })),
+    });
+    const [d] = resultsOf(daily, N_DAYS);
+    expect(flaggedRx(d!)).toHaveLength(19);
+    expect(d!.vola_cont).toBe(
+      '【手功能评定】限 14 天内 1 次，2026-10-20 至 2026-11-02 累计 2 次、2026-10-21 至 2026-11-03 累计 3 次、' +
+        '2026-10-22 至 2026-11-04 累计 4 次 等 19 个周期。',
+    );
   });
+
 });
