@@ -376,4 +376,21 @@ describe('max_qty_per_n_days (1/7天)', () => {
     );
   });
 
+  it('a window a course shares with a later line is named with all it holds, the later line counted too', () => {
+    // 手功能评定 billed as an outpatient course of one a day 11-01..11-30, and one more charged on its own on 11-05.
+    // The course is judged first, in its fullest window 11-01..11-14: 14 of its own, and the 11-05 line is in it too.
+    const out = run(lib, {
+      lines: [
+        { code: HAND_ASSESSMENT, rx_id: 'COURSE', cnt: 30, pric: 25, date: day(1), stop: day(30) },
+        { code: HAND_ASSESSMENT, rx_id: 'ONE', cnt: 1, pric: 25, date: day(5) },
+      ],
+    });
+    const [r] = resultsOf(out, N_DAYS);
+    expect(flaggedRx(r!)).toEqual(['COURSE', 'ONE']);
+    // Amounts as the check counts them, unchanged: the course 13 over in its window, the 11-05 line 1 (6 in 10-23..11-05).
+    expect(r!.vola_amt).toBe(350);
+    expect(r!.vola_cont).toBe(
+      '【手功能评定】限 14 天内 1 次，2026-10-23 至 2026-11-05 累计 6 次、2026-11-01 至 2026-11-14 累计 15 次。',
+    );
+  });
 });

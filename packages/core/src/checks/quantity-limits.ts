@@ -538,7 +538,7 @@ export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
   const current = lines.filter((l) => l.current).sort(byTime);
   const hits: Hit[] = [];
   // Each hit's windows that went over, by end day (the length is the limit's): made on the first, most calls have none.
-  let overWindows: Map<Hit, Map<number, number>> | undefined;
+  let overWindows: Map<Hit, Set<number>> | undefined;
   for (let i = 0; i < current.length; i++) {
     const line = current[i]!;
     let windowEnd = line.beginDay;
@@ -562,18 +562,17 @@ export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
     const fact = windowFact(windowEnd, limit.days, total);
     const hit = addFlag(hits, line, excess * line.price, nDaysMessage(entry, line, limit, fact), fact, true);
     overWindows ??= new Map();
-    let windows = overWindows.get(hit);
-    if (windows === undefined) {
-      windows = new Map();
-      overWindows.set(hit, windows);
-    }
-    // Two lines in one window: the later one's total holds the earlier one's, and is what the window holds.
-    if (total > (windows.get(windowEnd) ?? Number.NEGATIVE_INFINITY)) windows.set(windowEnd, total);
+    const windows = overWindows.get(hit);
+    if (windows === undefined) overWindows.set(hit, new Set([windowEnd]));
+    else windows.add(windowEnd);
   }
   if (hits.length === 0 || overWindows === undefined) return undefined;
-  for (const [hit, windows] of overWindows) {
-    // Naming the first window alone left the later lines flagged with no reason a doctor (or the 医保办) could see;
-    // and a window two lines share holds both, not only the first one's count.
+  for (const [hit, ends] of overWindows) {
+    // Naming the first window alone left the later lines flagged with no reason a doctor (or the 医保办) could see.
+    // A line's total holds only the current lines before it, so a window is counted again over every line: a course
+    // judged first in 11-01..11-14 said 14 where a line it shares that window with made 15.
+    const windows = new Map<number, number>();
+    for (const end of ends) windows.set(end, windowTotal(lines, end - limit.days + 1, end));
     hit.fact = windowsFact(windows, limit.days);
     hit.message = nDaysMessage(entry, hit.flagged[0]!.line, limit, hit.fact);
   }
@@ -585,6 +584,13 @@ type NDaysLimit = Extract<Limit, { kind: 'max_qty_per_n_days' }>;
 
 /** Windows a 周期超频次 text names before 「等 N 个周期」, as 「等 N 项」 bounds the diagnoses: vola_cont is 500 characters. */
 const SHOWN_WINDOWS = 3;
+
+/** What the window `from`..`to` holds: every line of the point, context and current, as the check counts them. */
+function windowTotal(lines: readonly Line[], from: number, to: number): number {
+  let total = 0;
+  for (const line of lines) total += shareIn(line, from, to);
+  return total;
+}
 
 function windowFact(end: number, days: number, total: number): string {
   return `${formatDay(end - days + 1)} 至 ${formatDay(end)} 累计 ${round2(total)} 次`;
