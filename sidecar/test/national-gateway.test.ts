@@ -32,6 +32,11 @@ const LEFT_TO_FASTIFY = new Set([
   'a body sent without Content-Type, or labelled text/plain or form data, is still read as JSON',
   'an unparseable Content-Type',
 ]);
+/**
+ * Cases with a request that logs no national request line: of the three calls of this one, two are logged (found when
+ * the lane check began to wait for every request; an infno sent as a JSON object, left to the sidecar's owners).
+ */
+const UNLOGGED = new Map([['names an infno sent as a JSON object, on the shim route and on the national route', 1]]);
 /** Cases that call a server of their own, whose log is not read here. */
 const OWN_SERVER = new Set(['is required on /v1/yb/* when configured, and written to the port file']);
 
@@ -41,20 +46,32 @@ const OWN_SERVER = new Set(['is required on /v1/yb/* when configured, and writte
 describe.each([
   { lane: 'fastify', call: callService },
   { lane: 'direct', call: callOverHttp },
-])('over the $lane lane', ({ lane, call }) => {
+])('over the $lane lane', ({ lane, call: send }) => {
+  /** Requests the running test made to `server`: the lane check waits for a log line of each, not of the first only. */
+  let made = 0;
+  const call: typeof callService = (target, body, options) => {
+    if (target === server) made++;
+    return send(target, body, options);
+  };
   beforeEach(() => {
     logLines.length = 0;
+    made = 0;
   });
   afterEach(async ({ task }) => {
     const logged = () =>
       logLines.filter((l) => l.msg === 'request' && NATIONAL_ROUTE_PATTERNS.has(String(l.route))).map((l) => l.lane);
     // A request's line is written once its answer is out ('finish'), which may be after the client has read it:
-    // waited for (a fixed 20 ms is not always enough on a loaded machine); a test on a server of its own logs none here.
+    // waited for, one per request made (a later line arriving late would go unchecked); a fixed 20 ms is not always
+    // enough on a loaded machine. A test on a server of its own logs none here.
+    const logs = made - (UNLOGGED.get(task.name) ?? 0);
     if (OWN_SERVER.has(task.name)) await new Promise((resolve) => setTimeout(resolve, 20));
-    else await until(() => logged().length > 0).catch(() => undefined);
+    else await until(() => logged().length >= logs).catch(() => undefined);
     const lanes = logged();
     const expected = lane === 'direct' && !LEFT_TO_FASTIFY.has(task.name) ? 'direct' : 'fastify';
-    if (!OWN_SERVER.has(task.name)) expect(lanes.length, task.name).toBeGreaterThan(0);
+    if (!OWN_SERVER.has(task.name)) {
+      expect(made, task.name).toBeGreaterThan(0);
+      expect(lanes.length, task.name).toBeGreaterThanOrEqual(logs);
+    }
     for (const logged of lanes) expect(logged, task.name).toBe(expected);
   });
   describe('3101 / 3102 on the national route', () => {
@@ -181,10 +198,15 @@ describe.each([
     it('a body sent without Content-Type, or labelled text/plain or form data, is still read as JSON', async () => {
       const payload = JSON.stringify(analysisEnvelope({ encounterId: 'MZ-G-7' }));
       const url = '/fsi/api/rsfComIfsService/callService';
-      const bare = await server.app.inject({ method: 'POST', url, payload });
+      // Injected (no socket, so fastify's lane) and counted for the lane check as `call` counts its requests.
+      const inject = (headers: Record<string, string> = {}) => {
+        made++;
+        return server.app.inject({ method: 'POST', url, payload, headers });
+      };
+      const bare = await inject();
       expect(JSON.parse(bare.payload)).toMatchObject({ infcode: 0, err_msg: '' });
       for (const type of ['text/plain', 'application/x-www-form-urlencoded; charset=UTF-8']) {
-        const labelled = await server.app.inject({ method: 'POST', url, payload, headers: { 'content-type': type } });
+        const labelled = await inject({ 'content-type': type });
         expect(JSON.parse(labelled.payload)).toMatchObject({ infcode: 0, err_msg: '' });
       }
     });
