@@ -282,55 +282,66 @@ int native_path_module_target_directory(native_path *path) {
 
 /* glibc's dladdr gives back the name the HIS passed to dlopen: `./libprealert.so` or `lib/libprealert.so` means the
    working directory of the moment it was loaded, and a HIS that changes directory afterwards (a file dialog, a report
-   module) had the shim look for prealert.ini against the new one, silently. So both directories are resolved once,
-   at load time: a constructor runs inside dlopen, before it returns and so before any chdir of the HIS; pthread_once
-   lets a first call resolve them should the constructor not have run. "" where one could not be found. */
-static pthread_once_t module_directories_once = PTHREAD_ONCE_INIT;
-static native_path loaded_directory;
-static native_path loaded_target_directory;
+   module) had the shim look for prealert.ini against the new one, silently. So the name is made absolute once, at
+   load time: a constructor runs inside dlopen, before it returns and so before any chdir of the HIS; pthread_once
+   lets a first call do it should the constructor not have run. Only the name is kept, not the link's target: an
+   upgrade may re-point /usr/lib/libprealert.so at another version's folder and remove the old one, and IT's
+   `reset` must then find the ini in the new folder, as it did when the link was followed at every read. */
+static pthread_once_t module_name_once = PTHREAD_ONCE_INIT;
+static char loaded_name[NATIVE_PATH_MAX]; /* "" when the loader named no file */
 
-static void resolve_module_directories(void) {
+static void remember_module_name(void) {
   Dl_info info;
   if (dladdr(&module_anchor, &info) == 0 || info.dli_fname == NULL) return;
   const char *name = info.dli_fname;
   char working[NATIVE_PATH_MAX];
   /* A relative name joined to the working directory keeps the link's own folder (the ini beside a link comes first),
-     which realpath would not. Without a working directory (removed, too long) the name stays as it was given. */
+     which realpath would not. */
   if (name[0] != '/' && getcwd(working, sizeof(working)) != NULL) {
-    while (name[0] == '.' && name[1] == '/') {
-      name += 2;
-      while (name[0] == '/') ++name;
+    const char *rest = name;
+    while (rest[0] == '.' && rest[1] == '/') {
+      rest += 2;
+      while (rest[0] == '/') ++rest;
     }
-    native_path joined;
-    if (native_path_from_utf8(&joined, working) == 0 && append_utf8(&joined, name) == 0) {
-      strip_to_directory(&joined);
-      loaded_directory = joined;
-    }
-  } else if (native_path_from_utf8(&loaded_directory, name) == 0) {
-    strip_to_directory(&loaded_directory);
+    size_t length = strlen(working);
+    const char *separator = length > 0 && working[length - 1] == '/' ? "" : "/";
+    int n = snprintf(loaded_name, sizeof(loaded_name), "%s%s%s", working, separator, rest);
+    if (n > 0 && (size_t)n < sizeof(loaded_name)) return;
   }
-  char *resolved = realpath(info.dli_fname, NULL);
-  if (resolved == NULL) return;
-  if (native_path_from_utf8(&loaded_target_directory, resolved) == 0) strip_to_directory(&loaded_target_directory);
-  free(resolved);
+  /* Without a working directory (removed, longer than a path here) or with one that leaves no room for the name, the
+     name stays as given: right as long as the HIS has not changed directory, as in builds before the load-time
+     resolution, and its link still followed to the ini beside the target. Left empty, no ini would be looked for. */
+  if (strlen(name) < sizeof(loaded_name)) {
+    strcpy(loaded_name, name);
+  } else {
+    loaded_name[0] = '\0';
+  }
 }
 
 #if defined(__GNUC__)
-__attribute__((constructor)) static void resolve_module_directories_at_load(void) {
-  pthread_once(&module_directories_once, resolve_module_directories);
+__attribute__((constructor)) static void remember_module_name_at_load(void) {
+  pthread_once(&module_name_once, remember_module_name);
 }
 #endif
 
 int native_path_module_directory(native_path *path) {
-  pthread_once(&module_directories_once, resolve_module_directories);
-  *path = loaded_directory;
+  pthread_once(&module_name_once, remember_module_name);
+  if (native_path_from_utf8(path, loaded_name) != 0) return -1;
+  strip_to_directory(path);
   return native_path_is_empty(path) ? -1 : 0;
 }
 
 int native_path_module_target_directory(native_path *path) {
-  pthread_once(&module_directories_once, resolve_module_directories);
-  *path = loaded_target_directory;
-  return native_path_is_empty(path) ? -1 : 0;
+  pthread_once(&module_name_once, remember_module_name);
+  path->text[0] = 0;
+  if (loaded_name[0] == '\0') return -1;
+  char *resolved = realpath(loaded_name, NULL);
+  if (resolved == NULL) return -1;
+  int rc = native_path_from_utf8(path, resolved);
+  free(resolved);
+  if (rc != 0) return -1;
+  strip_to_directory(path);
+  return 0;
 }
 
 /* The password database's home of the account the HIS runs as, looked up once: the lookup may go to a directory

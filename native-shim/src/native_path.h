@@ -46,13 +46,15 @@ int native_path_from_setting(native_path *path, const char *utf8);
    none (the sidecar then asks the profile API, which the shim does not import). -1 when there is none. */
 int native_path_home(native_path *path);
 
-/* Directory holding this shim library, with a trailing separator, absolute: on Linux a library loaded by a relative
-   name (`dlopen("./libprealert.so")`) is resolved against the working directory when it was loaded, so a HIS that
-   changes directory afterwards still has its ini found (both directories are resolved once, at load time). */
+/* Directory holding this shim library, with a trailing separator. On Linux a library loaded by a relative name
+   (`dlopen("./libprealert.so")`) has that name joined to the working directory when it was loaded, so a HIS that
+   changes directory afterwards still has its ini found; without a working directory to join (removed, or too long
+   to fit with the name) it stays relative, read against the working directory of the moment. */
 int native_path_module_directory(native_path *path);
 /* Directory of the file the shim library is once symbolic links are followed, with a trailing separator (Linux; -1 on
    Windows, which loads no DLL through a link). A HIS may load it through a link in a library folder while the vendor
-   installed prealert.ini beside the file itself. */
+   installed prealert.ini beside the file itself. The link is followed at each call, so one re-pointed since the load
+   (an upgrade to another version's folder) leads to where it points now. */
 int native_path_module_target_directory(native_path *path);
 /* The sidecar's per-user data directory: %LOCALAPPDATA%\prealert on Windows,
    $XDG_DATA_HOME/prealert or ~/.local/share/prealert elsewhere (PREALERT_DATA_DIR is handled by config). The home

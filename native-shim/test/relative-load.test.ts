@@ -61,11 +61,16 @@ function install(name: string, ini: boolean): string {
   return dir;
 }
 
-/** One 3101 from a HIS started in `cwd` that loads `library` as given, then moves to `elsewhere`. */
-async function call3101(cwd: string, library: string, log: string): Promise<{ stdout: string; config: string }> {
+/** One 3101 from a HIS started in `cwd` that loads `library` as given, then moves to `moveTo` (`elsewhere`). */
+async function call3101(
+  cwd: string,
+  library: string,
+  log: string,
+  moveTo: string = elsewhere,
+): Promise<{ stdout: string; config: string }> {
   const apalutamide = maleOnlyDrugs().find((d) => d.code === 'XL02BBA326A001010102180');
   expect(apalutamide?.name).toBe('阿帕他胺片');
-  const { stdout } = await run(host, [library, elsewhere, '3101', JSON.stringify(request3101([apalutamide!]))], {
+  const { stdout } = await run(host, [library, moveTo, '3101', JSON.stringify(request3101([apalutamide!]))], {
     cwd,
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: home, PREALERT_SHIM_LOG: log },
@@ -109,6 +114,25 @@ describe('prealert.ini of a library loaded by a relative path, the HIS having ch
     fs.mkdirSync(links, { recursive: true });
     fs.symlinkSync(path.relative(links, path.join(dir, 'lib', 'libprealert.so')), path.join(links, 'libprealert.so'));
     const { stdout, config } = await call3101(root, 'usr/lib/libprealert.so', path.join(root, 'target.log'));
+    expect(stdout).toContain('CALL rc=0 ');
+    expect(stdout).toContain(SEX_RULE);
+    expect(config).toMatch(/ ini=read ini_from=link_target problems=/);
+  }, 60_000);
+
+  it('a working directory too long to join to the name: the name as given still leads to the ini beside the target', async () => {
+    const dir = install('short-target', true);
+    // A working directory of 1000 bytes (getcwd fits it in the shim's 1024) and a relative link whose name does not
+    // fit after it: the shim keeps the name as given, which is right while the HIS stays in this directory.
+    let deep = path.join(root, 'deep');
+    while (1000 - deep.length > 202) deep = path.join(deep, 'd'.repeat(200));
+    deep = path.join(deep, 'e'.repeat(1000 - deep.length - 1));
+    expect(deep.length).toBe(1000);
+    const links = path.join(deep, 'a-library-folder-named-at-some-length');
+    fs.mkdirSync(links, { recursive: true });
+    fs.symlinkSync(path.join(dir, 'lib', 'libprealert.so'), path.join(links, 'libprealert.so'));
+    const name = `${path.basename(links)}/libprealert.so`;
+    expect(deep.length + 1 + name.length).toBeGreaterThan(1023);
+    const { stdout, config } = await call3101(deep, name, path.join(root, 'long.log'), deep);
     expect(stdout).toContain('CALL rc=0 ');
     expect(stdout).toContain(SEX_RULE);
     expect(config).toMatch(/ ini=read ini_from=link_target problems=/);
