@@ -145,6 +145,13 @@ describe('the @prealert/client tarball on a machine without registry access', ()
       encoding: 'utf8',
     });
     expect(licence).toMatch(/MIT License/);
+    // Node's own modules by `node:` only: a bare name Node has only under that prefix (sqlite) would load an npm
+    // package of that name from the HIS project (tsup strips the prefix unless told not to).
+    const pool = execFileSync('tar', ['-xzOf', tarball, 'package/dist/undici-pool.cjs'], { encoding: 'utf8' });
+    const bare = [...pool.matchAll(/require\("([^"./][^"]*)"\)/g)]
+      .map((m) => m[1] ?? '')
+      .filter((id) => !id.startsWith('node:'));
+    expect(bare).toEqual([]);
     expect(licence).toMatch(/Matteo Collina and Undici contributors/);
   });
 
