@@ -91,7 +91,7 @@ export function createNationalAnswerer(options: NationalAnswererOptions): Nation
     const fail = (message: string, envelope?: RequestEnvelope, status = 200, retry = false): Answered => {
       const answer = service.error({ receivedAt, envelope }, message).envelope;
       return {
-        facts: { infno: routeInfno ?? envelope?.infno ?? '-', ok: false, error: shortenError(message) },
+        facts: { infno: routeInfno ?? loggableInfno(envelope?.infno), ok: false, error: shortenError(message) },
         ...render(retry ? { ...answer, [RETRY_FIELD]: true } : answer, format, status),
       };
     };
@@ -252,4 +252,13 @@ export function render(
  */
 export function shortenError(message: string): string {
   return errorForLog(message);
+}
+
+/**
+ * The infno a refused request is logged and counted under: the body's when it is text, else '-'. A HIS can send any
+ * JSON there (an object, a list); the request line's masking and the metrics label take text only, and a value of
+ * another type made the line throw, so the request went unlogged.
+ */
+function loggableInfno(infno: unknown): string {
+  return typeof infno === 'string' ? infno : '-';
 }
