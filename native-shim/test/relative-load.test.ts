@@ -9,12 +9,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShim } from './support/build-once';
+import { compileHost } from './support/c-host';
 import { maleOnlyDrugs, request3101 } from './support/national-requests';
-import { LINUX_LIBRARY, SHIM_DIR } from './support/paths';
+import { LINUX_LIBRARY } from './support/paths';
 import { type RunningSidecar, startSidecar } from './support/sidecar-process';
 
 const SEX_RULE = 'GZ10000301004000'; // 药品区分性别使用
-// Asynchronous, so a slow compile on a loaded machine does not stall the test worker's messages to vitest.
 const run = promisify(execFile);
 
 let sidecar: RunningSidecar;
@@ -29,17 +29,7 @@ beforeAll(async () => {
   sidecar = await startSidecar();
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-relative-load-'));
   host = path.join(root, 'chdir_after_load');
-  await run('gcc', [
-    '-std=c11',
-    '-Wall',
-    '-Wextra',
-    '-Werror',
-    `-I${path.join(SHIM_DIR, 'test', 'c')}`,
-    path.join(SHIM_DIR, 'test', 'c', 'chdir_after_load.c'),
-    '-o',
-    host,
-    '-ldl',
-  ]);
+  await compileHost('chdir_after_load', host);
   // A home that holds no sidecar's folder: only the ini's data_dir leads the shim to the sidecar.
   home = path.join(root, 'home');
   elsewhere = path.join(root, 'reports');
