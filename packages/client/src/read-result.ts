@@ -31,10 +31,15 @@ export const readAmount = (value: unknown): number => {
  * An amount as a warning card shows it: 「¥380.00」, and '' where there is none to show. None is an amount the answer
  * did not carry or that could not be read (NaN from readAmount: never 「¥NaN」) and an amount of 0: a result with no
  * amount at stake (the data-quality checks' 结算明细信息异常 or 疾病诊断编码异常) printed 「¥0.00」, which a doctor read
- * as "this costs nothing". Here, not in the widget: <prealert-reminder>'s card and a HIS's own card show one way.
+ * as "this costs nothing". So is one that prints as 0.00 (0.004): the same 「¥0.00」 by another road. A negative amount
+ * is none too: the national vola_amt is ≥ 0, so 「¥-5.00」 is a HIS's or a gateway's slip, and a minus sign on a card
+ * reads as money coming back. Here, not in the widget: <prealert-reminder>'s card and a HIS's own card show one way.
  */
-export const formatAmount = (amount: number | undefined): string =>
-  typeof amount === 'number' && Number.isFinite(amount) && amount !== 0 ? `¥${amount.toFixed(2)}` : '';
+export const formatAmount = (amount: number | undefined): string => {
+  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) return '';
+  const yuan = amount.toFixed(2);
+  return yuan === '0.00' ? '' : `¥${yuan}`;
+};
 
 function readDetail(raw: unknown): JudgeResultDetailDto | undefined {
   if (!isRecord(raw)) return undefined;

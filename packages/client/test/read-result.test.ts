@@ -73,6 +73,24 @@ describe('formatAmount', () => {
     expect(formatAmount(-0)).toBe('');
   });
 
+  it('shows nothing for an amount that prints as 0.00 (a HIS may send 0.004): the same 「¥0.00」 by another road', () => {
+    expect(formatAmount(0.004)).toBe('');
+    expect(formatAmount(readAmount('0.001'))).toBe('');
+    expect(formatAmount(0.01)).toBe('¥0.01');
+    expect(formatAmount(0.006)).toBe('¥0.01');
+  });
+
+  it('shows nothing, not a minus sign, for a negative amount (the national vola_amt is ≥ 0)', () => {
+    expect(formatAmount(-5)).toBe('');
+    expect(formatAmount(readAmount('-5.00'))).toBe('');
+    expect(formatAmount(-0.004)).toBe('');
+  });
+
+  it('shows nothing for an infinite amount', () => {
+    expect(formatAmount(Number.POSITIVE_INFINITY)).toBe('');
+    expect(formatAmount(Number.NEGATIVE_INFINITY)).toBe('');
+  });
+
   it('shows nothing, not 「¥NaN」, for an amount the answer did not carry or that could not be read', () => {
     expect(formatAmount(undefined)).toBe('');
     expect(formatAmount(readAmount(undefined))).toBe('');
