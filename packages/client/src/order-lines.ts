@@ -1,5 +1,5 @@
 import { isRecord } from './is-record';
-import { asArray, readAmount } from './read-result';
+import { asArray, readAmount, readItemType, readSeverity } from './read-result';
 import type { JudgeResultDto } from './types';
 
 /** How an order line takes part in a warning: 违规项 (the line to change) or 涉及项 (made it fire). */
@@ -13,7 +13,11 @@ export interface LineWarning {
   result: JudgeResultDto;
 }
 
-const severityRank = (result: JudgeResultDto): number => Number(result.sev_deg);
+// Read as readResult reads them: a raw result may carry a code as a number or as its label (明确违规, 涉及项), which
+// compared as the text '2' made every 涉及项 row a 违规项 and sorted a labelled severity nowhere (NaN).
+const severityRank = (result: JudgeResultDto): number => Number(readSeverity(result.sev_deg));
+const roleOf = (detail: Record<string, unknown>): LineRole =>
+  readItemType(detail.vola_item_type) === '2' ? 'involved' : 'violation';
 
 /**
  * An rx_id as a line key: a string as sent, a number as its digits (a raw answer or a lenient request may carry
@@ -36,7 +40,7 @@ export function linesOf(result: JudgeResultDto, role?: LineRole): string[] {
   const ids: string[] = [];
   for (const detail of detailsOf(result)) {
     const rxId = rxIdText(detail.rx_id);
-    const detailRole: LineRole = detail.vola_item_type === '2' ? 'involved' : 'violation';
+    const detailRole = roleOf(detail);
     if (rxId !== undefined && (!role || role === detailRole) && !ids.includes(rxId)) ids.push(rxId);
   }
   return ids;
@@ -53,7 +57,7 @@ export function warningsByLine(results: readonly JudgeResultDto[]): Map<string, 
       if (rxId === undefined) continue;
       const entry: LineWarning = {
         rxId,
-        role: detail.vola_item_type === '2' ? 'involved' : 'violation',
+        role: roleOf(detail),
         amount: readAmount(detail.vola_amt),
         result,
       };
@@ -71,7 +75,7 @@ export function worstSeverityByLine(results: readonly JudgeResultDto[]): Map<str
   const worst = new Map<string, '1' | '2' | '3'>();
   for (const [rxId, warnings] of warningsByLine(results)) {
     const flagged = warnings.find((w) => w.role === 'violation');
-    if (flagged) worst.set(rxId, flagged.result.sev_deg);
+    if (flagged) worst.set(rxId, readSeverity(flagged.result.sev_deg));
   }
   return worst;
 }

@@ -41,6 +41,15 @@ export const formatAmount = (amount: number | undefined): string => {
   return yuan === '0.00' ? '' : `¥${yuan}`;
 };
 
+/**
+ * vola_item_type as its code however sent (1 or "1", 违规项; 2 or "2", 涉及项); anything else is 1, a 违规项. One reading for
+ * readResult and the line helpers (order-lines.ts), so a HIS that gives them a raw result gets the lines analyze() would.
+ */
+export const readItemType = (value: unknown): '1' | '2' => readItemTypeCode(value) ?? '1';
+
+/** sev_deg as its code however sent (2, "2", 高度可疑); anything else is 3, as readResult and the line helpers read it. */
+export const readSeverity = (value: unknown): '1' | '2' | '3' => readSeverityCode(value) ?? '3';
+
 function readDetail(raw: unknown): JudgeResultDetailDto | undefined {
   if (!isRecord(raw)) return undefined;
   return {
@@ -50,7 +59,7 @@ function readDetail(raw: unknown): JudgeResultDetailDto | undefined {
     patn_id: text(raw.patn_id),
     mdtrt_id: text(raw.mdtrt_id),
     rx_id: text(raw.rx_id),
-    vola_item_type: readItemTypeCode(raw.vola_item_type) ?? '1',
+    vola_item_type: readItemType(raw.vola_item_type),
     vola_amt: readAmount(raw.vola_amt),
   };
 }
@@ -83,7 +92,7 @@ export function readResult(raw: unknown): AnalyzedResult | undefined {
     judge_result_detail_dtos: details,
     vola_amt: readAmount(raw.vola_amt),
     vola_amt_stas: readAmountStatusCode(raw.vola_amt_stas) ?? '1',
-    sev_deg: readSeverityCode(raw.sev_deg) ?? '3',
+    sev_deg: readSeverity(raw.sev_deg),
     vola_evid: text(raw.vola_evid),
     vola_bhvr_type: text(raw.vola_bhvr_type),
     task_id: text(raw.task_id),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linesOf, unmatchedLines, warningsByLine } from '../src/order-lines';
+import { linesOf, unmatchedLines, warningsByLine, worstSeverityByLine } from '../src/order-lines';
 import type { JudgeResultDto } from '../src/types';
 
 /** A result as a raw answer may hold it: only the fields linesOf reads, in the shapes the sidecar lets through. */
@@ -26,6 +26,43 @@ describe('linesOf', () => {
   it('keeps an rx_id as sent, the key warningsByLine gives the line', () => {
     const r = result([{ rx_id: ' A ', vola_item_type: '1', vola_amt: 0 }]);
     expect(linesOf(r)).toEqual([...warningsByLine([r]).keys()]);
+  });
+});
+
+describe('codes sent as numbers or labels, without readResult (a vendor middleware: 3101-3103.md S-16)', () => {
+  it('reads vola_item_type 2 and 涉及项 as 涉及项, 1 and 违规项 as 违规项, anything else as 违规项 (as readResult)', () => {
+    const r = result([
+      { rx_id: 'A', vola_item_type: 1 },
+      { rx_id: 'B', vola_item_type: 2 },
+      { rx_id: 'C', vola_item_type: '违规项' },
+      { rx_id: 'D', vola_item_type: ' 涉及项 ' },
+      { rx_id: 'E', vola_item_type: 'x' },
+    ]);
+    expect(linesOf(r, 'violation')).toEqual(['A', 'C', 'E']);
+    expect(linesOf(r, 'involved')).toEqual(['B', 'D']);
+    expect([...warningsByLine([r])].map(([rxId, [w]]) => [rxId, w!.role])).toEqual([
+      ['A', 'violation'],
+      ['B', 'involved'],
+      ['C', 'violation'],
+      ['D', 'involved'],
+      ['E', 'violation'],
+    ]);
+  });
+
+  it('orders by sev_deg sent as a number or a label and gives the worst as its code', () => {
+    const labelled = (jrId: string, sev: unknown): JudgeResultDto =>
+      ({
+        jr_id: jrId,
+        sev_deg: sev,
+        judge_result_detail_dtos: [{ rx_id: 'RX-1', vola_item_type: '违规项' }],
+      }) as unknown as JudgeResultDto;
+    const results = [labelled('MILD', '轻度可疑'), labelled('CLEAR', '明确违规'), labelled('HIGH', 2)];
+    expect(
+      warningsByLine(results)
+        .get('RX-1')
+        ?.map((w) => w.result.jr_id),
+    ).toEqual(['CLEAR', 'HIGH', 'MILD']);
+    expect(worstSeverityByLine(results).get('RX-1')).toBe('1');
   });
 });
 
