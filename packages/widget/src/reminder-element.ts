@@ -45,6 +45,12 @@ interface TrackedDecision extends WarningDecision {
   encounter: string | undefined;
 }
 
+/**
+ * Encounters (mdtrt_id) whose answers the element keeps once another is shown: a doctor goes back to a patient after
+ * seeing others, and her answers there still count; bounded, so a clinic day of patients does not grow without end.
+ */
+const ENCOUNTERS_REMEMBERED = 20;
+
 /** Stored answers this page has taken over (one element per sidecar sends each, however many are on the page). */
 const adoptedIds = new Set<string>();
 
@@ -149,11 +155,14 @@ export class PrealertReminderElement extends ElementBase {
   /** Sentences of the change under way, said together once it is over (announce). */
   private announcing: string[] = [];
   /**
-   * The warnings answered when the panel was emptied (showUnavailable when the sidecar went away, clear() for a refused
-   * request or the HIS's own reset): one of them found open again by the next show() is one to handle again, not a
-   * new one. Kept until that show(), so an outage and a clear() in a row lose none.
+   * The warnings answered when they left the panel (emptied by showUnavailable or clear(), or another encounter shown),
+   * by mdtrt_id ('' when the results carry none): one found open again when its encounter is shown next is one to
+   * handle again, not a new one. Kept until then, so an outage, a clear() and other patients in between lose none;
+   * only for the encounters of recentEncounters (forgetOtherEncounters).
    */
-  private answeredWhenEmptied = new Set<string>();
+  private readonly answeredWhenLeft = new Map<string, Set<string>>();
+  /** The encounters shown, least recent first (at most ENCOUNTERS_REMEMBERED): whose settled decisions are kept. */
+  private recentEncounters: string[] = [];
   private answeredAnnounced = false;
   private completeAnnounced = false;
   private versions = 0;
@@ -264,10 +273,14 @@ export class PrealertReminderElement extends ElementBase {
   show(given: readonly JudgeResultDto[], options: ShowOptions = {}): void {
     // A result cut to fit the caller (skeleton, bare) lacks fields the cards read: made whole here, not per card.
     const results = takeResults(given, [...new Set([this.confirmReason, DEFAULT_CONFIRM_REASON])]);
-    // Before anything changes: a warning answered now and open again after this analysis is news to announce.
-    const answeredBefore = new Set(this.results.filter((r) => this.isAnswered(r.jr_id)).map((r) => r.jr_id));
-    for (const jrId of this.answeredWhenEmptied) answeredBefore.add(jrId);
-    this.answeredWhenEmptied = new Set();
+    // Before anything changes: a warning answered now, or when its encounter was last shown, and open again after
+    // this analysis is news to announce.
+    this.rememberAnswered();
+    const answeredBefore = new Set<string>();
+    for (const encounter of new Set(results.map((r) => r.mdtrt_id))) {
+      for (const jrId of this.answeredWhenLeft.get(encounter) ?? []) answeredBefore.add(jrId);
+      this.answeredWhenLeft.delete(encounter);
+    }
     this.infno = options.infno ?? '3101';
     const previousTask = this.taskIdValue;
     this.taskIdValue = options.taskId ?? results.find((r) => r.task_id)?.task_id ?? '';
@@ -406,9 +419,13 @@ export class PrealertReminderElement extends ElementBase {
     this.render();
   }
 
-  /** Before the panel is emptied: the warnings answered on it, for the next show() to tell reopened from new. */
+  /** Before the panel is emptied or changed: the warnings answered on it, for a later show() of their encounter. */
   private rememberAnswered(): void {
-    for (const result of this.results) if (this.isAnswered(result.jr_id)) this.answeredWhenEmptied.add(result.jr_id);
+    for (const result of this.results) {
+      if (!this.isAnswered(result.jr_id)) continue;
+      const answered = this.answeredWhenLeft.get(result.mdtrt_id) ?? new Set<string>();
+      this.answeredWhenLeft.set(result.mdtrt_id, answered.add(result.jr_id));
+    }
   }
 
   /** Moves focus to the first undecided warning (or the first one). Returns false when there is none. */
@@ -1181,17 +1198,23 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   /**
-   * Lets go of the settled decisions of encounters other than the ones shown (the doctor moved on to another
-   * patient), so they are neither kept for the whole shift nor reported as this patient's. Decisions still on their
-   * way stay until they settle.
+   * Lets go of the settled decisions of encounters not among the last ENCOUNTERS_REMEMBERED shown, so they are not
+   * kept for the whole shift; those of the patients seen last stay, for a doctor who goes back to one (they are only
+   * ever shown or reported with their own warnings). Decisions still on their way stay until they settle.
    */
   private forgetOtherEncounters(results: readonly JudgeResultDto[]): void {
     const shown = new Set(results.map((r) => r.mdtrt_id).filter((id) => id));
     if (shown.size === 0) return;
+    this.recentEncounters = [...this.recentEncounters.filter((id) => !shown.has(id)), ...shown].slice(
+      -ENCOUNTERS_REMEMBERED,
+    );
+    const kept = new Set(this.recentEncounters);
     for (const [jrId, decision] of this.decisionsByJr) {
       const settled = decision.delivery === 'recorded' || decision.delivery === 'rejected';
-      if (settled && decision.encounter !== undefined && !shown.has(decision.encounter))
-        this.decisionsByJr.delete(jrId);
+      if (settled && decision.encounter !== undefined && !kept.has(decision.encounter)) this.decisionsByJr.delete(jrId);
+    }
+    for (const encounter of this.answeredWhenLeft.keys()) {
+      if (encounter !== '' && !kept.has(encounter)) this.answeredWhenLeft.delete(encounter);
     }
   }
 
