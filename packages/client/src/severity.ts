@@ -1,3 +1,4 @@
+import { readAmount, readSeverity } from './read-result';
 import type { JudgeResultDto, WorkflowImpact } from './types';
 
 /** sev_deg labels as the national interface defines them. */
@@ -17,17 +18,27 @@ export const IMPACT_LABELS: Readonly<Record<WorkflowImpact, string>> = {
 
 /**
  * Most severe first, then larger amount first: the order a doctor should read them in. A result without an amount
- * (NaN: the answer carried none) sorts as ¥0 within its severity, as <prealert-reminder> orders its cards.
+ * (NaN: the answer carried none) sorts as ¥0 within its severity, as <prealert-reminder> orders its cards. sev_deg and
+ * vola_amt are read as readResult reads them (2, "2", 高度可疑; 58 or "58.00"), as the line helpers do, so results a
+ * HIS passes without analyze()'s reading are not sorted as NaN (a label put 明确违规 anywhere in the list).
  */
 export function sortBySeverity<Result extends JudgeResultDto>(results: readonly Result[]): Result[] {
-  return [...results].sort((a, b) => Number(a.sev_deg) - Number(b.sev_deg) || amountForOrder(b) - amountForOrder(a));
+  return [...results].sort((a, b) => severityOf(a) - severityOf(b) || amountForOrder(b) - amountForOrder(a));
 }
 
-const amountForOrder = (result: JudgeResultDto): number => (Number.isFinite(result.vola_amt) ? result.vola_amt : 0);
+const severityOf = (result: JudgeResultDto): number => Number(readSeverity(result.sev_deg));
 
-/** Counts per sev_deg, e.g. for a badge "明确违规 1 · 高度可疑 2". */
+const amountForOrder = (result: JudgeResultDto): number => {
+  const amount = readAmount(result.vola_amt);
+  return Number.isNaN(amount) ? 0 : amount;
+};
+
+/**
+ * Counts per sev_deg, e.g. for a badge "明确违规 1 · 高度可疑 2"; a severity sent as a label or a number counts under its
+ * code (a label made a fourth key and was lost from the badge).
+ */
 export function countBySeverity(results: readonly JudgeResultDto[]): Record<'1' | '2' | '3', number> {
   const counts = { '1': 0, '2': 0, '3': 0 };
-  for (const result of results) counts[result.sev_deg] += 1;
+  for (const result of results) counts[readSeverity(result.sev_deg)] += 1;
   return counts;
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatAmount, linesOf, readAmount, sortBySeverity, warningsByLine } from '../src/index';
+import {
+  countBySeverity,
+  formatAmount,
+  type JudgeResultDto,
+  linesOf,
+  readAmount,
+  sortBySeverity,
+  warningsByLine,
+} from '../src/index';
 import { parseAnswer } from '../src/response';
 import { expectReading, READINGS } from './fixtures/result-readings';
 
@@ -59,6 +67,18 @@ describe('sortBySeverity', () => {
       'NONE',
     ]);
     expect(sortBySeverity([cheap!, none!, dear!]).map((r) => r.jr_id)).toEqual(['DEAR', 'CHEAP', 'NONE']);
+  });
+
+  it('reads a raw result as readResult does: severities as labels or numbers, amounts as digits', () => {
+    // As a HIS's middleware passes a gateway's answer on without analyze(): 高度可疑 sorted as NaN, "50.00" as ¥0.
+    const raw = [
+      { jr_id: 'MILD', sev_deg: '轻度可疑', vola_amt: '900.00' },
+      { jr_id: 'CHEAP', sev_deg: 2, vola_amt: '5.00' },
+      { jr_id: 'DEAR', sev_deg: '高度可疑', vola_amt: '50.00' },
+      { jr_id: 'SEVERE', sev_deg: '明确违规', vola_amt: '' },
+    ] as unknown as JudgeResultDto[];
+    expect(sortBySeverity(raw).map((r) => r.jr_id)).toEqual(['SEVERE', 'DEAR', 'CHEAP', 'MILD']);
+    expect(countBySeverity(raw)).toEqual({ '1': 1, '2': 2, '3': 1 });
   });
 });
 
