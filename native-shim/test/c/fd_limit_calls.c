@@ -13,19 +13,14 @@
  * then                     DONE
  */
 #define _GNU_SOURCE
-#include "call_report.h"
+#include "host_common.h"
 #include "prealert.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-typedef int (*call_fn)(const char *, const char *, char *, int);
-typedef int (*set_option_fn)(const char *, const char *);
 
 /* Lowers the soft limit to the lowest free descriptor, so every descriptor below it is taken and the next one
    the process asks for fails with EMFILE. Returns the limit to restore, or -1. */
@@ -52,17 +47,10 @@ int main(int argc, char **argv) {
     printf("FAIL usage: fd_limit_calls LIBRARY REQUEST STEP...\n");
     return 2;
   }
-  void *library = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  if (library == NULL) {
-    printf("FAIL load %s: %s\n", argv[1], dlerror());
-    return 1;
-  }
-  call_fn call = NULL;
-  set_option_fn set_option = NULL;
-  void *found = dlsym(library, "prealert_call");
-  memcpy(&call, &found, sizeof(call));
-  found = dlsym(library, "prealert_set_option");
-  memcpy(&set_option, &found, sizeof(set_option));
+  void *library = load_shim(argv[1]);
+  if (library == NULL) return 1;
+  call_fn call = resolve_call(library);
+  set_option_fn set_option = resolve_set_option(library);
   if (call == NULL || set_option == NULL) {
     printf("FAIL resolve prealert_call / prealert_set_option\n");
     return 1;
@@ -87,14 +75,9 @@ int main(int argc, char **argv) {
     int rc = call("3101", argv[2], out, (int)sizeof(out));
     double elapsed = now_ms() - started;
     if (no_free_descriptor) setrlimit(RLIMIT_NOFILE, &before);
-    char reason[64], code[24];
-    field_of(out, "\"reason\":\"", "\"", reason, sizeof(reason));
-    field_of(out, "\"code\":", ",}", code, sizeof(code));
-    printf("CALL %d rc=%d reason=%s code=%s ms=%.1f\n", i - 2, rc, reason, code, elapsed);
-    for (char *c = out; *c; ++c) {
-      if (*c == '\n' || *c == '\r') *c = ' ';
-    }
-    printf("OUTPUT %d %s\n", i - 2, out);
+    char label[16];
+    snprintf(label, sizeof(label), "%d ", i - 2);
+    report_call(label, rc, out, elapsed);
   }
   printf("DONE\n");
   return 0;

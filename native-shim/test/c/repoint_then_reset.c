@@ -10,30 +10,10 @@
  *        and between them:  RESET rc=<prealert_set_option's return>
  */
 #define _GNU_SOURCE
-#include "call_report.h"
+#include "host_common.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
-
-typedef int (*call_fn)(const char *, const char *, char *, int);
-typedef int (*set_option_fn)(const char *, const char *);
-
-static void call_once(call_fn call, const char *infno, const char *request) {
-  static char out[65536];
-  double started = now_ms();
-  int rc = call(infno, request, out, (int)sizeof(out));
-  double elapsed = now_ms() - started;
-  char reason[64], code[24];
-  field_of(out, "\"reason\":\"", "\"", reason, sizeof(reason));
-  field_of(out, "\"code\":", ",}", code, sizeof(code));
-  printf("CALL rc=%d reason=%s code=%s ms=%.1f\n", rc, reason, code, elapsed);
-  for (char *c = out; *c; ++c) {
-    if (*c == '\n' || *c == '\r') *c = ' ';
-  }
-  printf("OUTPUT %s\n", out);
-}
 
 /* Removes OLD_FOLDER/name; 0 on success. */
 static int remove_in(const char *folder, const char *name) {
@@ -48,22 +28,15 @@ int main(int argc, char **argv) {
     printf("FAIL usage: repoint_then_reset LINK NEW_TARGET OLD_FOLDER INFNO REQUEST\n");
     return 2;
   }
-  void *library = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  if (library == NULL) {
-    printf("FAIL load %s: %s\n", argv[1], dlerror());
-    return 1;
-  }
-  call_fn call = NULL;
-  set_option_fn set_option = NULL;
-  void *found = dlsym(library, "prealert_call");
-  memcpy(&call, &found, sizeof(call));
-  found = dlsym(library, "prealert_set_option");
-  memcpy(&set_option, &found, sizeof(set_option));
+  void *library = load_shim(argv[1]);
+  if (library == NULL) return 1;
+  call_fn call = resolve_call(library);
+  set_option_fn set_option = resolve_set_option(library);
   if (call == NULL || set_option == NULL) {
     printf("FAIL resolve prealert_call, prealert_set_option\n");
     return 1;
   }
-  call_once(call, argv[4], argv[5]);
+  call_and_report(call, argv[4], argv[5]);
   char fresh[4096];
   if (snprintf(fresh, sizeof(fresh), "%s.new", argv[1]) >= (int)sizeof(fresh) || symlink(argv[2], fresh) != 0 ||
       rename(fresh, argv[1]) != 0) {
@@ -75,6 +48,6 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("RESET rc=%d\n", set_option("reset", "all"));
-  call_once(call, argv[4], argv[5]);
+  call_and_report(call, argv[4], argv[5]);
   return 0;
 }
