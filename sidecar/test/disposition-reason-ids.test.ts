@@ -1,30 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analysisEnvelope, feedbackEnvelope, ID_NUMBER, OTHER_ID_NUMBER } from './fixtures/his-requests';
-import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
-import { callOverHttp, testServer } from './helpers/test-server';
+import { sidecarWithPlatform } from './helpers/sidecar-with-platform';
+import { callOverHttp } from './helpers/test-server';
 import { until } from './helpers/until';
-
-/** A 数据归集 receiver on loopback that keeps what arrives. */
-let platform: PlatformReceiver;
-let receiverUrl: string;
-let deliveries: PlatformReceiver['deliveries'];
-
-beforeAll(async () => {
-  platform = await startPlatformReceiver();
-  receiverUrl = platform.url;
-  deliveries = platform.deliveries;
-});
-afterAll(() => platform.close());
 
 const ID_A = ID_NUMBER;
 const ID_B = OTHER_ID_NUMBER;
 
 describe('a 3103 reason quoting an ID number', () => {
   it('is stored, queued, forwarded and answered back as prior_dspo with the number masked', async () => {
-    deliveries.length = 0;
-    const server = await testServer({ platform: { url: receiverUrl, retryMinMs: 50, retryMaxMs: 200 } });
+    // The sidecar listening, its outbox forwarding to a 数据归集 receiver on loopback that keeps what arrives.
+    const sidecar = await sidecarWithPlatform();
+    const { server } = sidecar;
+    const { deliveries } = sidecar.platform;
     try {
-      await server.listen();
       const envelope = analysisEnvelope({ encounterId: 'MZ-PRIV-REA-1', taskId: 'T-MZ-PRIV-REA-1' });
       const results = (await callOverHttp(server, envelope)).body.output.result!;
       const reasons = [`患者张三丰（${ID_A}）坚持用药，家属张无忌同意`, `欧阳娜娜 ${ID_B} 本人要求`];
@@ -59,7 +48,7 @@ describe('a 3103 reason quoting an ID number', () => {
       expect(prior).toHaveLength(2);
       expect(leaks(JSON.stringify(again))).toEqual([]);
     } finally {
-      await server.close();
+      await sidecar.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
-import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
+import { sidecarWithPlatform } from './helpers/sidecar-with-platform';
 import { callOverHttp, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
@@ -12,13 +12,11 @@ const LANDLINE = '87654321';
 const PHONES = [MOBILE, SECOND_MOBILE, '1234-5678', LANDLINE, '12345678'];
 const leaks = (text: string): string[] => PHONES.filter((phone) => text.includes(phone));
 
-let platform: PlatformReceiver;
 let gateway: FakeGateway;
 /** The 3103s the provincial gateway stand-in received, as sent. */
 const forwarded: string[] = [];
 
 beforeAll(async () => {
-  platform = await startPlatformReceiver();
   gateway = await startFakeGateway<{ infno: string }>((body, res) => {
     res.setHeader('content-type', 'application/json');
     if (body.infno === '3103') {
@@ -31,19 +29,14 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await platform.close();
   await gateway.close();
 });
 
 describe('a 3103 reason quoting a phone number', () => {
   it('is stored, queued, sent to the platform and the gateway, and answered back as prior_dspo masked', async () => {
-    platform.deliveries.length = 0;
-    const server = await testServer({
-      platform: { url: platform.url, retryMinMs: 50, retryMaxMs: 200 },
-      upstream: { url: gateway.url, timeoutMs: 2_000 },
-    });
+    const sidecar = await sidecarWithPlatform({ upstream: { url: gateway.url, timeoutMs: 2_000 } });
+    const { server, platform } = sidecar;
     try {
-      await server.listen();
       const envelope = analysisEnvelope({ encounterId: 'MZ-PRIV-PHONE-1', taskId: 'T-MZ-PRIV-PHONE-1' });
       const results = (await callOverHttp(server, envelope)).body.output.result!;
       const own = results.filter((r) => r.jr_id !== 'GW-REA-PHONE-1');
@@ -89,7 +82,7 @@ describe('a 3103 reason quoting a phone number', () => {
       expect(again.filter((r) => r.prior_dspo === true).length).toBeGreaterThanOrEqual(2);
       expect(leaks(JSON.stringify(again))).toEqual([]);
     } finally {
-      await server.close();
+      await sidecar.close();
     }
   });
 

@@ -1,11 +1,10 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { addDays, shanghaiDay } from '../src/stats/days';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope } from './fixtures/his-requests';
+import { type SidecarWithPlatform, sidecarWithPlatform } from './helpers/sidecar-with-platform';
 import { callService, testServer } from './helpers/test-server';
 import { ageRecords, count, DAY_MS, feedback } from './retention-support';
 
@@ -124,31 +123,10 @@ describe('records retention and the result bodies of a kept first answer', () =>
 });
 
 describe('records retention and the decisions sent to the 数据归集 platform', () => {
-  const received: { key: string; revision: number | undefined }[] = [];
-  let platform: http.Server;
-  let url = '';
-  beforeAll(async () => {
-    platform = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          kind: string;
-          payload: { revision?: number };
-        };
-        if (body.kind === 'disposition') {
-          received.push({ key: String(req.headers['idempotency-key']), revision: body.payload.revision });
-        }
-        res.setHeader('content-type', 'application/json');
-        res.end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => platform.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(platform.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    platform.closeAllConnections();
-    await new Promise((resolve) => platform.close(resolve));
+  let sidecar: SidecarWithPlatform | undefined;
+  afterEach(async () => {
+    await sidecar?.close();
+    sidecar = undefined;
   });
 
   const until = async (done: () => boolean) => {
@@ -157,35 +135,41 @@ describe('records retention and the decisions sent to the 数据归集 platform'
   };
 
   it("sends a decision on a jr_id answered again after its reminder was pruned under a new revision's id", async () => {
-    server = await testServer({ records: { retentionDays: 400 }, platform: { url, retryMinMs: 50, retryMaxMs: 200 } });
-    const s = server;
+    sidecar = await sidecarWithPlatform({ records: { retentionDays: 400 } });
+    const s = sidecar.server;
+    const { deliveries } = sidecar.platform;
+    /** The decisions the platform took, in the order it took them. */
+    const received = () =>
+      deliveries
+        .filter((d) => d.body.kind === 'disposition')
+        .map((d) => ({ key: d.key, revision: d.body.payload.revision as number | undefined }));
     const ids = await analyse(s, 'ZY-AGAIN', 'T-AGAIN-1');
     expect(await feedback(s, [{ jrId: ids[0]!, way: '2' }])).toBe(0);
     expect(await feedback(s, [{ jrId: ids[0]!, way: '1', reason: '已核实' }])).toBe(0);
     await until(() => count(s.db, 'SELECT COUNT(*) FROM outbox WHERE delivered_at IS NOT NULL') >= 1);
-    await until(() => received.some((r) => r.revision === 2));
+    await until(() => received().some((r) => r.revision === 2));
     ageRecords(s.db, 500);
     await analyse(s, 'MZ-TODAY', 'T-TODAY');
     expect(await s.retention.prune()).toMatchObject({ reminders: 2, dispositions: 1 });
 
     // The same stay under the same library: the same jr_ids, a reminder written afresh, decided again.
     expect(await analyse(s, 'ZY-AGAIN', 'T-AGAIN-2')).toEqual(ids);
-    const sent = received.length;
+    const sent = received().length;
     expect(await feedback(s, [{ jrId: ids[0]!, way: '2' }])).toBe(0);
-    await until(() => received.length > sent);
+    await until(() => received().length > sent);
     // Under its id of old, the platform would take it for the decision it already has and drop it.
-    const keys = received.map((r) => r.key);
+    const keys = received().map((r) => r.key);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(received.at(-1)).toMatchObject({ key: expect.stringMatching(/:r3$/), revision: 3 });
+    expect(received().at(-1)).toMatchObject({ key: expect.stringMatching(/:r3$/), revision: 3 });
     // And across a second pruning of it.
     ageRecords(s.db, 500);
     await analyse(s, 'MZ-TODAY-2', 'T-TODAY-2');
     expect(await s.retention.prune()).toMatchObject({ dispositions: 1 });
     expect(await analyse(s, 'ZY-AGAIN', 'T-AGAIN-3')).toEqual(ids);
-    const sentBefore = received.length;
+    const sentBefore = received().length;
     expect(await feedback(s, [{ jrId: ids[0]!, way: '1', reason: '复核' }])).toBe(0);
-    await until(() => received.length > sentBefore);
-    expect(new Set(received.map((r) => r.key)).size).toBe(received.length);
-    expect(received.at(-1)).toMatchObject({ revision: 4 });
+    await until(() => received().length > sentBefore);
+    expect(new Set(received().map((r) => r.key)).size).toBe(received().length);
+    expect(received().at(-1)).toMatchObject({ revision: 4 });
   });
 });

@@ -1,6 +1,6 @@
 import type { SidecarServer } from '../../src/server';
 import { type PlatformReceiver, startPlatformReceiver } from './platform-receiver';
-import { testServer } from './test-server';
+import { type ConfigPatch, testServer } from './test-server';
 
 export interface SidecarWithPlatform {
   server: SidecarServer & { dataDir: string };
@@ -11,11 +11,12 @@ export interface SidecarWithPlatform {
 
 /**
  * A real sidecar listening on loopback whose outbox forwards to a 数据归集 stand-in, also on loopback. Retries are
- * quick (50–200 ms) so a test waiting for a delivery does not wait out the production backoff.
+ * quick (50–200 ms) so a test waiting for a delivery does not wait out the production backoff. `patch` sets the rest
+ * of the sidecar's configuration (a gateway, the records' retention) as testServer's does.
  */
-export async function sidecarWithPlatform(): Promise<SidecarWithPlatform> {
+export async function sidecarWithPlatform(patch: Omit<ConfigPatch, 'platform'> = {}): Promise<SidecarWithPlatform> {
   const platform = await startPlatformReceiver();
-  const server = await testServer({ platform: { url: platform.url, retryMinMs: 50, retryMaxMs: 200 } }).catch(
+  const server = await testServer({ ...patch, platform: { url: platform.url, retryMinMs: 50, retryMaxMs: 200 } }).catch(
     async (error: unknown) => {
       await platform.close();
       throw error;
