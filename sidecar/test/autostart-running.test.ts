@@ -10,18 +10,20 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freeLoopbackPort } from './helpers/free-port';
+import { type RefusingPort, refusingLoopbackPort } from './helpers/free-port';
 import { assertBuilt, CLI, type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
 
 const DIST = path.dirname(CLI);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-autostart-running-'));
 const copies: string[] = [];
 const sidecars: RunningSidecar[] = [];
+const heldPorts: RefusingPort[] = [];
 let homes = 0;
 
 beforeAll(() => assertBuilt());
 afterEach(async () => {
   for (const sidecar of sidecars.splice(0)) await sidecar.stop();
+  for (const held of heldPorts.splice(0)) await held.release();
 });
 afterAll(() => {
   for (const copy of copies) fs.rmSync(copy, { recursive: true, force: true });
@@ -118,7 +120,10 @@ describe.skipIf(process.platform === 'win32')('prealert autostart status asks th
   }, 60_000);
 
   it('exit 3 when nothing listens on the fixed port, or a port file left by a crash names a dead port', async () => {
-    const port = await freeLoopbackPort();
+    // Held for the whole test: a port only freed could be taken meanwhile, and something would answer there.
+    const held = await refusingLoopbackPort();
+    heldPorts.push(held);
+    const { port } = held;
     const dataDir = path.join(work, 'data fixed');
     const fixed = await homeWithEntry(['--data-dir', dataDir, '--port', String(port)]);
     const nothing = await prealert(['status'], fixed.home);

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATABASE_FILE_NAME } from '../src/store/database';
+import { storedBytes } from './helpers/logged-server';
 import { callOverHttp, testServer } from './helpers/test-server';
 
 const fixture = (name: string): unknown =>
@@ -17,15 +17,6 @@ const NAME = '王秀英';
 const ID = '110105198203154321';
 /** What core's 20-character clip of 「前列腺癌 王秀英 110105198203154321」 leaves of the number: region, birth year, month. */
 const CUT_ID = '11010519820';
-
-function storedBytes(dataDir: string): Buffer {
-  return Buffer.concat(
-    fs
-      .readdirSync(dataDir)
-      .filter((f) => f.startsWith(DATABASE_FILE_NAME))
-      .map((f) => fs.readFileSync(path.join(dataDir, f))),
-  );
-}
 
 describe.each([
   ['on the analysis thread', true],

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -16,7 +17,6 @@ import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { FiguresWithPrunedDays } from '../src/store/pruned-figures';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
-import { freeLoopbackPort } from './helpers/free-port';
 import { callOverHttp, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
@@ -92,7 +92,8 @@ async function recordSome(s: SidecarServer): Promise<void> {
  * The HIS: sends the 3101 bodies one after another over loopback HTTP, 5 ms apart, from a thread of its own (a
  * client on the sidecar's thread would stop sending while that thread is held, and never see the wait), until told
  * to stop; then gives each answered call's send and answer times (ms since the epoch, as the test thread counts
- * them). Calls the port refuses (the sidecar not listening yet) are sent again.
+ * them). Calls the port refuses (the sidecar not listening yet) are sent again. Without a port in workerData it
+ * waits for a { port } message.
  */
 const HIS_CLIENT = `
 const http = require('node:http');
@@ -100,9 +101,13 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
 const now = () => performance.timeOrigin + performance.now();
 let stop = false;
-parentPort.on('message', () => { stop = true; });
+let port = workerData.port;
+parentPort.on('message', (message) => {
+  if (message.port !== undefined) port = message.port;
+  else stop = true;
+});
 const call = (body) => new Promise((resolve) => {
-  const req = http.request({ host: '127.0.0.1', port: workerData.port, method: 'POST',
+  const req = http.request({ host: '127.0.0.1', port, method: 'POST',
     path: '/fsi/api/rsfComIfsService/callService',
     headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
     const chunks = [];
@@ -118,6 +123,11 @@ const call = (body) => new Promise((resolve) => {
   const calls = [];
   parentPort.postMessage({ type: 'sending' });
   for (let i = 0; !stop; i++) {
+    // The port not known yet (a sidecar still to listen on one the system picks): nothing to send to.
+    if (port === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      continue;
+    }
     const sent = now();
     const infcode = await call(workerData.bodies[i % workerData.bodies.length]);
     if (infcode !== undefined) calls.push({ sent, answered: now(), infcode });
@@ -137,11 +147,11 @@ const now = () => performance.timeOrigin + performance.now();
 
 /**
  * 3101s sent from the HIS client thread while `busy` runs: how long `busy` took, and how long each 3101 sent before
- * it settled took to be answered.
+ * it settled took to be answered. `port` undefined: the client sends once `busy` calls its `tellPort`.
  */
 async function threeOOnesDuring(
-  port: number,
-  busy: () => Promise<unknown>,
+  port: number | undefined,
+  busy: (tellPort: (port: number) => void) => Promise<unknown>,
 ): Promise<{ busyMs: number; answeredMs: number[] }> {
   const bodies = Array.from({ length: 200 }, (_, i) =>
     JSON.stringify(analysisEnvelope({ encounterId: `MZ-LIVE-${i}`, taskId: `T-LIVE-${i}` })),
@@ -150,9 +160,9 @@ async function threeOOnesDuring(
   try {
     await once(client, 'message');
     const start = now();
-    await busy();
+    await busy((bound) => client.postMessage({ port: bound }));
     const end = now();
-    client.postMessage('stop');
+    client.postMessage({ stop: true });
     const [{ calls }] = (await once(client, 'message')) as [{ calls: HisCall[] }];
     expect(calls.every((c) => c.infcode === 0)).toBe(true);
     const during = calls.filter((c) => c.sent >= start && c.sent < end);
@@ -162,7 +172,7 @@ async function threeOOnesDuring(
   }
 }
 
-/** A loopback port free now, for a sidecar the HIS is to call from its first moment. */
+/** GET `path` from the sidecar on the port it listens on; a 200 answer's JSON. */
 async function getJson<T>(s: SidecarServer, path: string): Promise<T> {
   const address = s.app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('not listening');
@@ -223,10 +233,9 @@ describe('figures over a big database', () => {
     await getJson(s, '/v1/status');
     await s.close();
     // The same data dir, opened again: its records spread over the last 30 finished days, as at a morning start.
-    const port = await freeLoopbackPort();
     const { logger, lines } = capturingLogger('warn');
     // A platform configured (nothing listens there): the days' figures are queued only for a configured destination.
-    server = await testServer({ dataDir: s.dataDir, port, platform: { url: 'http://127.0.0.1:9/' } }, { logger });
+    server = await testServer({ dataDir: s.dataDir, platform: { url: 'http://127.0.0.1:9/' } }, { logger });
     const again = server;
     const reminders = amplify(again.db, 6000, (k) => 1 + (k % 30));
     expect(reminders).toBeGreaterThan(70_000);
@@ -234,8 +243,10 @@ describe('figures over a big database', () => {
       again.db.prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'daily_figures'").pluck().get() as number;
     expect(queued()).toBe(0);
 
-    // Listening starts the queueing of the finished days' figures; the HIS sends from the first moment it can.
-    const { busyMs, answeredMs } = await threeOOnesDuring(port, async () => {
+    // Listening starts the queueing of the finished days' figures; the HIS sends from the first moment it can. The
+    // port is the one the system picks (port 0), told to the HIS as the socket listens: none freed and bound again.
+    const { busyMs, answeredMs } = await threeOOnesDuring(undefined, async (tellPort) => {
+      again.app.server.once('listening', () => tellPort((again.app.server.address() as AddressInfo).port));
       await again.listen();
       await until(() => queued() >= 30, 30_000).catch((error: Error) => {
         throw new Error(`${error.message}: ${queued()} days queued; the sidecar logged ${JSON.stringify(lines)}`);

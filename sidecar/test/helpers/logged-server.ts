@@ -46,6 +46,20 @@ export async function loggedServer(analysisThread = true, platform: LoggedPlatfo
   await server.listen();
   const address = server.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    server,
+    dataDir,
+    logDir,
+    base: `http://127.0.0.1:${port}`,
+    storedBytes: () => storedBytes(dataDir, logDir),
+  };
+}
+
+/**
+ * Every byte of the SQLite files (database, WAL) in `dataDir` and of the files in `logDir` (none when not given), as
+ * a reviewer greps them. Read after the sidecar is closed, so the WAL holds all it will.
+ */
+export function storedBytes(dataDir: string, logDir?: string): Buffer {
   const filesOf = (dir: string, prefix: string) =>
     fs.existsSync(dir)
       ? fs
@@ -53,13 +67,7 @@ export async function loggedServer(analysisThread = true, platform: LoggedPlatfo
           .filter((f) => f.startsWith(prefix))
           .map((f) => fs.readFileSync(path.join(dir, f)))
       : [];
-  return {
-    server,
-    dataDir,
-    logDir,
-    base: `http://127.0.0.1:${port}`,
-    storedBytes: () => Buffer.concat([...filesOf(dataDir, DATABASE_FILE_NAME), ...filesOf(logDir, '')]),
-  };
+  return Buffer.concat([...filesOf(dataDir, DATABASE_FILE_NAME), ...(logDir === undefined ? [] : filesOf(logDir, ''))]);
 }
 
 /** An envelope fixture of test/fixtures, parsed afresh for each use. */
