@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium';
-import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { type DemoStack, openStation, startDemoStack } from './support/demo-stack';
 import { feedbackDrained } from './support/pending-feedback';
 
 let stack: DemoStack;
@@ -54,8 +54,7 @@ describe('the encounter id', () => {
     // 2026-03-16 02:30 in Shanghai is still 2026-03-15 06:30 at UTC−12.
     await page.clock.setFixedTime(new Date('2026-03-15T18:30:00Z'));
     const sent = analysesOf(page);
-    await page.goto(`${stack.demo.url}/`);
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    await openStation(page, stack.demo.url);
     expect(await page.evaluate(() => new Date().getDate())).toBe(15); // the browser's own day
 
     expect(await page.locator('#patient-info').textContent()).toContain('就诊号 MZ20260316-DEMO-P001');
@@ -81,8 +80,7 @@ describe('the encounter id', () => {
       page.on('pageerror', (error) => errors.push(error.message));
       await page.clock.setFixedTime(new Date('2026-03-20T15:55:00Z')); // 23:55 in Shanghai
       const sent = analysesOf(page);
-      await page.goto(`${stack.demo.url}/`);
-      await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+      await openStation(page, stack.demo.url);
       await page.locator('#demo-fill').click();
       await status(page, '4 条提醒');
       const jrIds = () =>

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { type DemoStack, openStation, startDemoStack } from './support/demo-stack';
 
 let stack: DemoStack;
 
@@ -21,10 +21,10 @@ const UNREACHABLE = '医保提醒暂不可用（无法连接本机医保提醒�
 const REFUSED =
   '医保提醒暂不可用（本机医保提醒服务未允许本页面地址，请信息科将其加入 PREALERT_CORS_ORIGINS），不影响开立';
 
-async function openStation(url: string): Promise<Page> {
+/** The demo station served from `demoUrl`, its example order filled in. */
+async function filledStation(demoUrl: string): Promise<Page> {
   const page = await stack.context.newPage();
-  await page.goto(url);
-  await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+  await openStation(page, demoUrl);
   await page.locator('#demo-fill').click();
   return page;
 }
@@ -58,10 +58,10 @@ function callFromPage(page: Page): Promise<{ kind: string; reason?: string; ms: 
 describe('a station origin the sidecar does not list', () => {
   it('is told apart from a stopped sidecar, and the listed origin still works', async () => {
     const port = new URL(stack.demo.url).port;
-    const listed = await openStation(`${stack.demo.url}/`);
+    const listed = await filledStation(stack.demo.url);
     expect(await statusOnceChecked(listed)).toContain('4 条提醒');
 
-    const unlisted = await openStation(`http://localhost:${port}/`);
+    const unlisted = await filledStation(`http://localhost:${port}`);
     expect(await statusOnceChecked(unlisted)).toBe(REFUSED);
     expect(await callFromPage(unlisted)).toMatchObject({ kind: 'failed', reason: 'origin_refused' });
 

@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisEnvelope } from '../sidecar/test/fixtures/his-requests';
-import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { type DemoStack, openStation, startDemoStack } from './support/demo-stack';
 import { openEmbed } from './support/embed-page';
 import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions as fetchTaskDispositions } from './support/task-dispositions';
@@ -179,8 +179,7 @@ describe('an element the host removes', () => {
 describe('返回修改 answers the analysis it was given on', () => {
   it('asks again when the next analysis still finds the warning, on the station and on the sidecar page', async () => {
     const page = await context.newPage();
-    await page.goto(`${demo.url}/`);
-    await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+    await openStation(page, demo.url);
     await page.evaluate(() => {
       const log: string[] = [];
       (window as unknown as { events: string[] }).events = log;

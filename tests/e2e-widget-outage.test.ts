@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { type DemoStack, openStation, startDemoStack } from './support/demo-stack';
 import { feedbackDrained, pendingFeedbackOf } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
 
@@ -65,9 +65,9 @@ function watch3103(page: Page): Sent3103[] {
   return sent;
 }
 
-async function openStation(page: Page, patient: string): Promise<void> {
-  await page.goto(`${stack.demo.url}/`);
-  await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 20_000 });
+/** The demo station with `patient` chosen, allowing the page the 20 s this file has always allowed it. */
+async function stationFor(page: Page, patient: string): Promise<void> {
+  await openStation(page, stack.demo.url, 20_000);
   await page.selectOption('#patient', patient);
 }
 
@@ -111,7 +111,7 @@ describe('the sidecar goes away and comes back', () => {
       dialogs.push(dialog.type());
       await dialog.accept();
     });
-    await openStation(page, 'DEMO-P002');
+    await stationFor(page, 'DEMO-P002');
     await addLine(page, '小儿布洛芬栓');
     const { jrIds, taskId } = await warnings(page, 1);
     const jrId = jrIds[0]!;
@@ -160,7 +160,7 @@ describe('the sidecar goes away and comes back', () => {
   it('sends a queued 3103 under the doctor who decided, not the one logged in when it is delivered (F7)', async () => {
     const page = await stack.context.newPage();
     const sent = watch3103(page);
-    await openStation(page, 'DEMO-P001');
+    await stationFor(page, 'DEMO-P001');
     await page.evaluate(() => {
       const reminder = document.querySelector('prealert-reminder') as Reminder;
       reminder.envelope = { ...reminder.envelope, opter: 'D0301', opter_name: '孙医生' };
@@ -192,7 +192,7 @@ describe('the sidecar goes away and comes back', () => {
 
   it('says when it is back, and the station checks the order again (F2; no key hints while unavailable, F6)', async () => {
     const page = await stack.context.newPage();
-    await openStation(page, 'DEMO-P003');
+    await stationFor(page, 'DEMO-P003');
     await page.evaluate(() => {
       const win = window as unknown as { available: number };
       win.available = 0;
@@ -232,7 +232,7 @@ describe('the sidecar goes away and comes back', () => {
 
   it('counts a warning answered twice while down once, and not on the next patient (F6)', async () => {
     const page = await stack.context.newPage();
-    await openStation(page, 'DEMO-P001');
+    await stationFor(page, 'DEMO-P001');
     // Another encounter than the F7 test's (same patient and line there): a new warning, not one answered before.
     await page.locator('input[name="visit"][value="inpatient"]').check();
     // A long first attempt: the second answer is given while the first 3103 is still on the wire.
@@ -268,7 +268,7 @@ describe('the sidecar goes away and comes back', () => {
       dialogs.push(dialog.type());
       await dialog.dismiss(); // the doctor stays on the page
     });
-    await openStation(page, 'DEMO-P002');
+    await stationFor(page, 'DEMO-P002');
     // Another encounter than the first test's (same patient and line, answered there): a new warning to answer.
     await page.locator('input[name="visit"][value="outpatient"]').check();
     await addLine(page, '小儿布洛芬栓');

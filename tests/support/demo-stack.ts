@@ -69,7 +69,7 @@ export async function startDemoStack(
  * Opens the demo doctor station at `demoUrl` in `page` and waits until the cursor is in the entry field: the station
  * reads its configuration before it focuses the field, so typing or filling before that would be lost.
  */
-export async function openStation(page: Page, demoUrl: string): Promise<void> {
+export async function openStation(page: Page, demoUrl: string, timeoutMs = 10_000): Promise<void> {
   await page.goto(`${demoUrl}/`);
-  await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => document.activeElement?.id === 'entry-item', undefined, { timeout: timeoutMs });
 }
