@@ -27,7 +27,7 @@ import { health } from './plugins/health';
 import { hostGuard } from './plugins/host-guard';
 import { metricsRoute } from './plugins/metrics';
 import { nationalGateway } from './plugins/national-gateway';
-import { MAX_PATH_PARAM_LENGTH, refusedPath } from './plugins/path-refusals';
+import { MAX_PATH_PARAM_LENGTH, pathRefusals } from './plugins/path-refusals';
 import { refusesRemoteNational, remoteNationalGuard } from './plugins/remote-national-guard';
 import { remoteRecordsGuard } from './plugins/remote-records-guard';
 import { nextRequestId, requestLog, requestReporter } from './plugins/request-log';
@@ -331,7 +331,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       return503OnClosing: true,
       genReqId: nextRequestId,
       routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
-      frameworkErrors: refusedPath,
+      frameworkErrors: pathRefusals(service),
       // fastify's own server, with the direct lane for national calls in front of its handler.
       serverFactory: (handler, options) => {
         // What fastify sets on a server it creates itself (lib/server.js), from its resolved options.

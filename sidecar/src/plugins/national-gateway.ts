@@ -26,7 +26,7 @@ export interface NationalGatewayOptions {
 }
 
 /** The sidecar's own API: its clients (prealert push, fleet status) read `{"error"}`, not a national envelope. */
-const ADMIN_PREFIX = '/v1/admin/';
+export const ADMIN_PREFIX = '/v1/admin/';
 
 /**
  * The national routes. Whatever arrives (wrong charset, broken JSON, oversized body, unknown infno), the caller
@@ -106,7 +106,7 @@ export function isUnknownNationalPost(request: FastifyRequest): boolean {
 }
 
 /** HTTP 404 with infcode -1, in the charset the request was in (as labelled, or GBK found in its bytes). */
-function unknownPath(service: NationalService, request: FastifyRequest): Answered {
+export function unknownPath(service: NationalService, request: FastifyRequest): Answered {
   const message = unknownPathMessage(request.method, request.url);
   let charset = 'utf-8';
   try {

@@ -1,5 +1,7 @@
 import { MAX_TASK_ID_LENGTH } from '@prealert/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { NationalService } from '../national/national-service';
+import { ADMIN_PREFIX, unknownPath } from './national-gateway';
 
 /**
  * fastify's longest path parameter (maxParamLength, 100 by default). Every task_id a 3101/3102 may carry must reach
@@ -9,18 +11,30 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  */
 export const MAX_PATH_PARAM_LENGTH = MAX_TASK_ID_LENGTH * 12;
 
+type PathRefusal = (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply) => void;
+
 /**
  * fastify's frameworkErrors: a path the router refuses before any route runs. Its own answer carries an internal
  * FST_ERR_* code and no word of what is wrong; this one says it, as the sidecar's other non-national errors do.
+ * A POST outside the admin API gets the national envelope that any other wrong POST path gets (HTTP 404,
+ * infcode -1 naming the path): a HIS reading only the body into a class whose infcode defaults to 0 would take
+ * `{"error"}` for "no violations", and a path the router cannot even read is no more a national route than a
+ * mistyped one.
  */
-export function refusedPath(error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    void reply.code(414).send({
-      error: `path segment too long: a task_id is at most ${MAX_TASK_ID_LENGTH} characters (a 3101/3102 with a longer one is refused)`,
-    });
-  } else if (error.code === 'FST_ERR_BAD_URL') {
-    void reply.code(400).send({ error: 'path is not a valid URL: a % must start an escape like %2F' });
-  } else {
-    void reply.code(500).send({ error: 'internal error' });
-  }
+export function pathRefusals(service: NationalService): PathRefusal {
+  return (error, request, reply) => {
+    if (request.method === 'POST' && !request.url.startsWith(ADMIN_PREFIX)) {
+      const answered = unknownPath(service, request);
+      request.prealert = answered.facts;
+      void reply.code(answered.status).header('content-type', answered.contentType).send(answered.payload);
+    } else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+      void reply.code(414).send({
+        error: `path segment too long: a task_id is at most ${MAX_TASK_ID_LENGTH} characters (a 3101/3102 with a longer one is refused)`,
+      });
+    } else if (error.code === 'FST_ERR_BAD_URL') {
+      void reply.code(400).send({ error: 'path is not a valid URL: a % must start an escape like %2F' });
+    } else {
+      void reply.code(500).send({ error: 'internal error' });
+    }
+  };
 }
