@@ -39,6 +39,21 @@ interface PushResult {
   error?: string;
 }
 
+/**
+ * The bundle's manifest.json, a failure to read it naming --bundle: node's own "ENOENT: no such file or directory,
+ * open 'b/manifest.json'" left the operator to guess which of the options was wrong.
+ */
+function readManifestBytes(bundleDir: string, manifestFile: string): Buffer {
+  try {
+    return fs.readFileSync(manifestFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new Error(
+      `--bundle ${bundleDir}: ${manifestFile} cannot be read (${code}); give the directory \`prealert bundle build\` wrote`,
+    );
+  }
+}
+
 export function registerPush(program: Command): void {
   program
     .command('push')
@@ -61,7 +76,7 @@ export function registerPush(program: Command): void {
       const token = options.token ?? process.env.PREALERT_ADMIN_TOKEN;
       if (!token) throw new Error('an admin token is needed: --token or PREALERT_ADMIN_TOKEN');
       const manifestFile = path.join(options.bundle, MANIFEST_FILE);
-      const manifestBytes = fs.readFileSync(manifestFile);
+      const manifestBytes = readManifestBytes(options.bundle, manifestFile);
       const manifest = readManifestUnverified(manifestBytes, manifestFile);
       const manifestLine = JSON.stringify(JSON.parse(manifestBytes.toString('utf8')));
       for (const file of [manifest.library.file, manifest.delta?.file].filter(Boolean) as string[]) {
