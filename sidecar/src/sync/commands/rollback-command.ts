@@ -68,6 +68,24 @@ async function rollbackFleet(options: RollbackOptions & { hosts: string }): Prom
   if (done < hosts.length) process.exitCode = 1;
 }
 
+/**
+ * --url as IT types it, checked before any call: undici's own "notaurl: ERR_INVALID_URL: Invalid URL" named no
+ * option, and an ftp:// or mailto: one failed later with a message about the protocol instead.
+ */
+function checkSidecarUrl(value: string): void {
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // Not a URL at all: said below, as for the wrong protocol.
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new Error(
+      `--url must be the sidecar's http:// address, like http://10.1.3.21:17311 (got ${JSON.stringify(value)})`,
+    );
+  }
+}
+
 export function registerRollback(program: Command): void {
   program
     .command('rollback')
@@ -87,6 +105,7 @@ export function registerRollback(program: Command): void {
         await rollbackFleet({ ...options, hosts: options.hosts });
         return;
       }
+      if (options.url !== undefined) checkSidecarUrl(options.url);
       const config = loadConfig({ configFile: options.config, overrides: { dataDir: options.dataDir } });
       const port = readPortFile(config.dataDir)?.port ?? config.port;
       const url = options.url ?? `http://${loopbackFor(config.host)}:${port}`;
