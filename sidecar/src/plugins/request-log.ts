@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type Logger, maskedAndCut, maskIdNumbers } from '../logging';
+import { type Logger, maskedAndCut, maskedForLog } from '../logging';
 import type { RequestFacts } from '../request-facts';
 import type { SidecarMetrics } from '../sidecar-metrics';
 import '../request-facts';
@@ -38,7 +38,8 @@ export function requestReporter(logger: Logger, metrics: SidecarMetrics): Reques
           route,
           status,
           infno: facts?.infno === undefined ? undefined : loggedInfno(facts.infno),
-          task_id: facts?.taskId === undefined ? undefined : maskIdNumbers(facts.loggedTaskId ?? facts.taskId),
+          // A HIS whose mapping slipped a column may send a phone number there, as a name or an ID number.
+          task_id: facts?.taskId === undefined ? undefined : maskedForLog(facts.loggedTaskId ?? facts.taskId),
           ok: facts?.ok,
           err_msg: facts?.error,
           ms: Math.round(ms * 100) / 100,
