@@ -176,6 +176,16 @@ describe('task_id length (F10)', () => {
     const badText = await badEscape.text();
     expect(badText).not.toMatch(/FST_ERR/);
     expect((JSON.parse(badText) as { error: string }).error).toMatch(/not a valid URL/);
+    // An escape of no UTF-8 text is an escape all the same: the message must not say it is missing.
+    const notText = await fetch(`${base}/v1/tasks/%ff`);
+    expect(notText.status).toBe(400);
+    expect((JSON.parse(await notText.text()) as { error: string }).error).toMatch(/escape of UTF-8 bytes/);
+    // Only a task_id's path speaks of task_ids.
+    const asset = await fetch(`${base}/ui/assets/${'x'.repeat(2401)}`);
+    expect(asset.status).toBe(414);
+    const assetError = (JSON.parse(await asset.text()) as { error: string }).error;
+    expect(assetError).toMatch(/path segment too long: at most 2400 characters/);
+    expect(assetError).not.toMatch(/task_id/);
   });
 });
 

@@ -28,13 +28,24 @@ export function pathRefusals(service: NationalService): PathRefusal {
       request.prealert = answered.facts;
       void reply.code(answered.status).header('content-type', answered.contentType).send(answered.payload);
     } else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-      void reply.code(414).send({
-        error: `path segment too long: a task_id is at most ${MAX_TASK_ID_LENGTH} characters (a 3101/3102 with a longer one is refused)`,
-      });
+      void reply.code(414).send({ error: tooLong(request.url) });
     } else if (error.code === 'FST_ERR_BAD_URL') {
-      void reply.code(400).send({ error: 'path is not a valid URL: a % must start an escape like %2F' });
+      // Also %ff: an escape, but of no UTF-8 text, so "a % must start an escape" alone misled whoever read it.
+      void reply.code(400).send({
+        error: 'path is not a valid URL: each % must start an escape of UTF-8 bytes, like %2F or %E5%8C%BB (医)',
+      });
     } else {
       void reply.code(500).send({ error: 'internal error' });
     }
   };
+}
+
+/** The paths whose segment is a task_id: only there does its limit explain a refusal (not for /ui/assets/<file>). */
+const TASK_PATHS = ['/v1/tasks/', '/ui/reminder/'];
+
+function tooLong(url: string): string {
+  if (TASK_PATHS.some((prefix) => url.startsWith(prefix))) {
+    return `path segment too long: a task_id is at most ${MAX_TASK_ID_LENGTH} characters (a 3101/3102 with a longer one is refused)`;
+  }
+  return `path segment too long: at most ${MAX_PATH_PARAM_LENGTH} characters as sent`;
 }
