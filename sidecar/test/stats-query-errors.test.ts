@@ -81,4 +81,16 @@ describe('/v1/stats refusals', () => {
       error: 'dept is blank: give one code, or leave dept out to count them all',
     });
   });
+
+  it('names a misspelt filter rather than counting every department under it', async () => {
+    expect(await refusal('department=A03')).toEqual({
+      error: 'unknown field "department": the figures take from, to, by, rule, dept, doctor',
+    });
+    expect(await refusal('by=dept&doctor%5Ba%5D=1&dept_code=A03')).toEqual({
+      error: 'unknown fields "doctor[a]", "dept_code": the figures take from, to, by, rule, dept, doctor',
+    });
+    const { port } = server.app.server.address() as { port: number };
+    const csv = await fetch(`http://127.0.0.1:${port}/v1/stats.csv?doctorcode=D001`);
+    expect(csv.status).toBe(400);
+  });
 });

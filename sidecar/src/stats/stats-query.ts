@@ -10,6 +10,9 @@ export interface StatsQuery {
   doctor?: string;
 }
 
+/** Every field a figures query reads (StatsQuery's keys). */
+const QUERY_FIELDS = ['from', 'to', 'by', 'rule', 'dept', 'doctor'] as const satisfies readonly (keyof StatsQuery)[];
+
 export class StatsQueryError extends Error {
   override name = 'StatsQueryError';
 }
@@ -44,6 +47,14 @@ export function parseStatsQuery(
   form: StatsQueryForm = 'http',
 ): { from: string; to: string; by: StatsDimension; filter: StatsFilter } {
   const field = (name: string): string => (form === 'cli' ? `--${name}` : name);
+  const unknown = Object.keys(query).filter((name) => !(QUERY_FIELDS as readonly string[]).includes(name));
+  // A misspelt filter (`department=A03`, `doctor_code=D001`) was dropped in silence: the report then counted every
+  // department, under a heading the 医保办 took for one. The CLI's options parser refuses its own unknown ones.
+  if (unknown.length > 0)
+    throw new StatsQueryError(
+      `unknown ${unknown.length === 1 ? 'field' : 'fields'} ${unknown.map((name) => `"${name}"`).join(', ')}: ` +
+        `the figures take ${QUERY_FIELDS.join(', ')}`,
+    );
   const to = query.to ?? shanghaiDay(now);
   if (!isDay(to))
     throw new StatsQueryError(`${field('to')} must be a date yyyy-MM-dd (got "${to}")${monthHint(to, form)}`);
