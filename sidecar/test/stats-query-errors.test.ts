@@ -92,5 +92,7 @@ describe('/v1/stats refusals', () => {
     const { port } = server.app.server.address() as { port: number };
     const csv = await fetch(`http://127.0.0.1:${port}/v1/stats.csv?doctorcode=D001`);
     expect(csv.status).toBe(400);
+    // jQuery's cache: false appends _=<time> to every GET: a page built on it must still get its figures.
+    expect((await fetch(`http://127.0.0.1:${port}/v1/stats?by=dept&_=1764547200000`)).status).toBe(200);
   });
 });

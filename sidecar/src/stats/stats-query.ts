@@ -13,6 +13,9 @@ export interface StatsQuery {
 /** Every field a figures query reads (StatsQuery's keys). */
 const QUERY_FIELDS = ['from', 'to', 'by', 'rule', 'dept', 'doctor'] as const satisfies readonly (keyof StatsQuery)[];
 
+/** What jQuery's `cache: false` (and pages copying it) append to every GET (`_=1764547200000`): not a misspelt filter. */
+const CACHE_BUSTER = '_';
+
 export class StatsQueryError extends Error {
   override name = 'StatsQueryError';
 }
@@ -47,7 +50,9 @@ export function parseStatsQuery(
   form: StatsQueryForm = 'http',
 ): { from: string; to: string; by: StatsDimension; filter: StatsFilter } {
   const field = (name: string): string => (form === 'cli' ? `--${name}` : name);
-  const unknown = Object.keys(query).filter((name) => !(QUERY_FIELDS as readonly string[]).includes(name));
+  const unknown = Object.keys(query).filter(
+    (name) => name !== CACHE_BUSTER && !(QUERY_FIELDS as readonly string[]).includes(name),
+  );
   // A misspelt filter (`department=A03`, `doctor_code=D001`) was dropped in silence: the report then counted every
   // department, under a heading the 医保办 took for one. The CLI's options parser refuses its own unknown ones.
   if (unknown.length > 0)
