@@ -178,11 +178,14 @@ const PINNED = {
   // A 周期超频次 card naming every window that went over (not only the first) changes nothing here: no request of the
   // set has a 周期超频次 result (test/quantity-limits.test.ts covers it, and golden-frequency.test.ts pins its output),
   // so the digest stays b4c4e44d….
+  // Then 药品限二线使用 asks once per stay (its jr_id the point and the encounter, as the patient-fact kinds): the
+  // jr_id and jrd_ids of its 52 results changed, and with them the first pinned id (b4c4e44d… → 8f6917d3…). With the
+  // ids blanked every result is identical to before, in the same order.
   firstIds: [
-    'JR6ddc29dec5228f7eca3f6566',
+    'JRfdec028977e7dcede7c5fc9e',
     'JR37f3913e31facce68d83ae53',
     'JR486cfc5b490469dfaa85e647',
     'JR9776ed7412b04e2f7c033eb2',
   ],
-  digest: 'b4c4e44da8978157c01f6d54e0f32069525b8ae2f88509598de7f40e9a50e4b2',
+  digest: '8f6917d3df17ee1fc78d76820ac9320647b41778b9c97f5a7166d146270fa52a',
 };

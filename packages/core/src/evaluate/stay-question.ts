@@ -18,10 +18,11 @@ const PATIENT_FACT_KINDS: ReadonlySet<Limit['kind']> = new Set<Limit['kind']>([
 
 /**
  * Whether one answer to a finding of this point stands for the whole encounter, so its jr_id is made of the point and
- * the encounter (judgeResultIdOfStay) rather than the day's rx_ids: the patient-fact kinds, and an indication with no
- * ICD prefixes (it only asks whether the patient meets the text). Whichever of the point's codes (the item's packs)
- * the lines carry, the question is the same.
+ * the encounter (judgeResultIdOfStay) rather than the day's rx_ids: the patient-fact kinds, an indication with no
+ * ICD prefixes (it only asks whether the patient meets the text), and 药品限二线使用 (it asks whether the patient's
+ * history shows the first line, which a new day's order of the drug does not change: a ward week re-asked it daily).
+ * Whichever of the point's codes (the item's packs) the lines carry, the question is the same.
  */
 export function asksOncePerStay(limit: Limit): boolean {
-  return PATIENT_FACT_KINDS.has(limit.kind) || isTextOnlyIndication(limit);
+  return PATIENT_FACT_KINDS.has(limit.kind) || limit.kind === 'second_line' || isTextOnlyIndication(limit);
 }
