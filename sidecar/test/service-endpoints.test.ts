@@ -215,4 +215,40 @@ describe('other routes', () => {
       await server.close();
     }
   });
+
+  it('say where the interfaces are at / and that callService takes POST, for whoever opens them in a browser', async () => {
+    const server = await testServer();
+    try {
+      await server.listen();
+      const { port } = server.app.server.address() as { port: number };
+      const base = `http://127.0.0.1:${port}`;
+      const root = await fetch(`${base}/`);
+      expect(root.status).toBe(200);
+      expect(await root.json()).toMatchObject({
+        national: 'POST /fsi/api/rsfComIfsService/callService',
+        status: '/v1/status',
+      });
+      for (const path of [
+        '/fsi/api/rsfComIfsService/callService',
+        '/fsi/api/rsfComIfsService/callService3101',
+        '/v1/yb/3101',
+      ]) {
+        const get = await fetch(`${base}${path}?x=1`);
+        expect(get.status, path).toBe(405);
+        expect(get.headers.get('allow')).toBe('POST');
+        expect(((await get.json()) as { error: string }).error).toBe(
+          `GET ${path}: the national interface takes POST, with the request envelope as JSON`,
+        );
+      }
+      // A national call still answers as before.
+      const post = await fetch(`${base}/fsi/api/rsfComIfsService/callService`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"infno":"9999"}',
+      });
+      expect(((await post.json()) as { infcode: number }).infcode).toBe(-1);
+    } finally {
+      await server.close();
+    }
+  });
 });

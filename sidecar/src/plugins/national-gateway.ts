@@ -7,6 +7,7 @@ import {
   CALL_SERVICE_ROUTE,
   CALL_SERVICE_SLASH_ROUTE,
   GATEWAY,
+  matchNationalUrl,
   type NationalRoute,
   PATH_INFNO,
   SHIM_ROUTE,
@@ -24,6 +25,15 @@ export interface NationalGatewayOptions {
   /** A 3101/3102 answer whose client was gone before it was written whole (AnalysisRecorder.undelivered). */
   undelivered: (record: AnalysisRecord) => void;
 }
+
+/** GET /: where the sidecar's interfaces are, for a person who opens its address (nothing of this machine's state). */
+export const SERVICE_INDEX = {
+  service: 'prealert sidecar',
+  national: `POST ${CALL_SERVICE_ROUTE}`,
+  status: '/v1/status',
+  health: '/healthz',
+  figures: '/v1/stats',
+} as const;
 
 /** The sidecar's own API: its clients (prealert push, fleet status) read `{"error"}`, not a national envelope. */
 export const ADMIN_PREFIX = '/v1/admin/';
@@ -79,6 +89,18 @@ export async function nationalGateway(app: FastifyInstance, options: NationalGat
 
   app.setNotFoundHandler((request, reply) => {
     if (isUnknownNationalPost(request)) return send(request, reply, unknownPath(service, request));
+    const path = request.url.split('?', 1)[0] ?? '';
+    // Whoever first opens the sidecar's address or the callService URL in a browser (IT checking an install, a HIS
+    // vendor trying the base URL) got `no route GET /…` and took the sidecar for broken or the URL for wrong.
+    if (path === '/' && (request.method === 'GET' || request.method === 'HEAD')) return reply.send(SERVICE_INDEX);
+    if (matchNationalUrl(path) !== undefined) {
+      return reply
+        .code(405)
+        .header('allow', 'POST')
+        .send({
+          error: `${request.method} ${path}: the national interface takes POST, with the request envelope as JSON`,
+        });
+    }
     return reply.code(404).send({ error: `no route ${request.method} ${request.url}` });
   });
 
