@@ -90,6 +90,26 @@ describe('the disposition entry sent to the 数据归集 platform', () => {
   });
 });
 
+describe('a 3103 whose 经办人 fields hold the patient (a slipped HIS column)', () => {
+  // The fixture's 3101 names its patient 王测试 (patn_name); the 3103 carries no name, its visit's recorded digest does.
+  it('stores and sends the patient’s name in opter_name masked, as a 3101’s doctor name; a doctor’s name stays', async () => {
+    const jrId = await raise('MZ-DD-201', ZHAO);
+    expect((await decide(jrId, { code: 'D0202', name: '王测试' })).infcode).toBe(0);
+    const payload = await delivered(jrId);
+    expect(payload).toMatchObject({ opter: 'D0202', opter_name: '[redacted]' });
+    const row = server.db.prepare('SELECT decider_code, decider_name FROM dispositions WHERE jr_id = ?').get(jrId);
+    expect(row).toEqual({ decider_code: 'D0202', decider_name: '[redacted]' });
+    const outbox = server.db.prepare("SELECT payload FROM outbox WHERE payload LIKE '%王测试%'").all();
+    expect(outbox).toEqual([]);
+
+    const other = await raise('MZ-DD-202', ZHAO);
+    expect((await decide(other, { code: '王测试01', name: '钱医生 王测试' })).infcode).toBe(0);
+    const second = await delivered(other);
+    expect(second.opter).toMatch(/^~[A-Za-z0-9_-]{22}$/);
+    expect(second.opter_name).toBe('钱医生 [redacted]');
+  });
+});
+
 describe('opter and opter_name lengths (字符 30, 字符 50)', () => {
   it('an opter longer than 30 characters is refused naming it, and nothing of the 3103 is stored or sent', async () => {
     const jrId = await raise('MZ-DD-101', ZHAO);

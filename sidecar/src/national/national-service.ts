@@ -462,6 +462,7 @@ export class NationalService {
       call.receivedAt,
       this.deps.upstream ? header : undefined,
       decider.ok ? decider.value : undefined,
+      maskNames,
     );
     if (outcome.changed > 0 || outcome.queuedUpstream) deps.onDispositions?.();
     return { ok: true, envelope: successEnvelope({}, this.envelopeOptions(call)) };

@@ -324,8 +324,9 @@ export class DispositionStore {
     at: Date,
     upstreamHeader?: Record<string, unknown>,
     decidedBy?: Decider,
+    maskPatientNames: (text: string) => string = (text) => text,
   ): RecordOutcome {
-    const decider = decidedBy === undefined ? undefined : this.storedDecider(decidedBy);
+    const decider = decidedBy === undefined ? undefined : this.storedDecider(decidedBy, maskPatientNames);
     const inputs = answered.map((input) => {
       const jrId = this.linkedTo.get(input.jrId);
       return jrId === undefined ? input : { ...input, jrId };
@@ -433,9 +434,17 @@ export class DispositionStore {
     return outcome;
   }
 
-  /** The decider as stored: codes and names as a reminder's doctor's are (staff-fields.ts). */
-  private storedDecider(decider: Decider): Decider {
-    return { code: recordedCode(decider.code, [], this.staffCodeKey), name: recordedStaffName(decider.name, []) };
+  /**
+   * The decider as stored: codes and names as a reminder's doctor's are (staff-fields.ts). A 3103 carries no patient
+   * name, so the names are those recorded for the answered reminders' visits (`maskPatientNames`, reason-names.ts):
+   * a slipped HIS column puts the patient in opter_name as it does in drord_dr_name, and the figures show the name.
+   */
+  private storedDecider(decider: Decider, maskPatientNames: (text: string) => string): Decider {
+    const code =
+      maskPatientNames(decider.code) === decider.code
+        ? recordedCode(decider.code, [], this.staffCodeKey)
+        : this.staffCodeKey(decider.code);
+    return { code, name: recordedStaffName(maskPatientNames(decider.name), []) };
   }
 
   /**
