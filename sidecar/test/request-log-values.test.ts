@@ -15,6 +15,9 @@ const ID = ID_NUMBER;
 /** What is left of ID when a text is cut before it is masked: 17 digits no longer look like an ID number. */
 const ID_STUB = ID.slice(0, 17);
 
+/** Header values are ASCII on the wire: the ASCII cue forms and a landline split 4-4. */
+const UA_WITH_PHONES = 'HIS/2.1 (support 0571 8765 4321; Tel. 138 1234 5678)';
+
 type Envelope = {
   infno: string;
   input: { data: Record<string, unknown> & { patient_dtos: Record<string, unknown>[] } };
@@ -54,6 +57,9 @@ describe('the request log line', () => {
       expect(unsupported.infcode).toBe(-1);
       // The HIS is told which infno it sent, with the number masked before the quote is cut to its length.
       expect(unsupported.err_msg).not.toContain(ID_STUB);
+      // A User-Agent naming a support line, as other log text masks it (phone-numbers.ts forms).
+      const phoned = analysisEnvelope({ encounterId: 'MZ-LOG-5' });
+      expect((await ask(phoned, { 'user-agent': UA_WITH_PHONES })).infcode).toBe(0);
     } finally {
       await server.close();
     }
@@ -66,18 +72,21 @@ describe('the request log line', () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.msg === 'request');
-    expect(requests).toHaveLength(5);
+    expect(requests).toHaveLength(6);
     expect(requests.map((r) => r.err_msg)).toEqual([
       expect.stringContaining('patient_dtos[0].brdy'),
       expect.stringContaining('trig_scen'),
       expect.stringContaining('warns[0].warn_rslt_id'),
       undefined,
       expect.stringContaining('infno'),
+      undefined,
     ]);
     expect(requests[3]!.task_id).toBe('[redacted]-诸葛亮');
     expect(requests[3]!.user_agent).toBe('HIS/[redacted]');
     // Not a code: the name before the number is not logged either.
     expect(requests[4]!.infno).toBe('[值略]');
+    expect(requests[5]!.user_agent).toBe('HIS/2.1 (support [redacted]; Tel. [redacted])');
+    for (const digits of ['8765 4321', '1234 5678']) expect(text, digits).not.toContain(digits);
     for (const value of ['张三丰', '黄月英', '欧阳娜娜', ID_STUB]) expect(text, value).not.toContain(value);
     // The answers kept what the HIS sent (but the infno's cut number).
     expect(answers.join('')).toContain('黄月英');

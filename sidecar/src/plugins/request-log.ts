@@ -45,13 +45,19 @@ export function requestReporter(logger: Logger, metrics: SidecarMetrics): Reques
           ms: Math.round(ms * 100) / 100,
           lane,
           // Which shim build (or browser) called, so a workstation still running an older DLL shows up in the log.
-          // The client's own text: masked and cut as infno is.
-          user_agent: userAgent === undefined ? undefined : maskedAndCut(userAgent, 160),
+          // The client's own text, which a HIS fills as it likes (a support line's phone number, an ID number): masked as
+          // the other log text is (maskedForLog), whole, before it is cut, so no cut leaves a number's digits unmasked.
+          user_agent: userAgent === undefined ? undefined : cutForLog(maskedForLog(userAgent), 160),
         },
         'request',
       );
     }
   };
+}
+
+/** At most `max` characters of text already masked, `…` marking a cut. */
+function cutForLog(masked: string, max: number): string {
+  return masked.length > max ? `${masked.slice(0, max)}…` : masked;
 }
 
 /** A transaction code as HIS send them, right or mistyped (`3101`, `3101 `, `310l`, `-`): letters, digits, signs. */
