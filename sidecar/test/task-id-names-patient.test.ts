@@ -121,3 +121,40 @@ describe('a task_id built from the patn_id', () => {
     );
   });
 });
+
+describe('a task_id holding a phone number', () => {
+  // A HIS that keys its calls by the patient's mobile number (the number the registration desk took).
+  it('is logged and stored masked, as a name or an ID number is, and the task is found by it', async () => {
+    const phone = '13812345678';
+    const taskId = `${phone}_MZ01`;
+    const dataDir = tempDataDir();
+    const logDir = path.join(dataDir, 'logs');
+    const base = loadConfig({ env: {}, overrides: { dataDir, port: 0 } });
+    const server = await createServer({
+      config: { ...base, log: { ...base.log, level: 'trace', file: path.join(logDir, 'prealert.log') } },
+    });
+    try {
+      await server.listen();
+      const reply = await callOverHttp(server, analysisEnvelope({ taskId, encounterId: 'MZ20261120000789' }));
+      expect(reply.body.infcode, reply.body.err_msg).toBe(0);
+      expect(reply.body.output.result?.[0]?.task_id).toBe(taskId);
+      const address = server.app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const task = await fetch(`http://127.0.0.1:${port}/v1/tasks/${encodeURIComponent(taskId)}`);
+      expect(task.status).toBe(200);
+      expect(((await task.json()) as { task_id: string }).task_id).toBe(taskId);
+      const stored = server.db.prepare('SELECT task_id FROM tasks').pluck().all() as string[];
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatch(/^~[A-Za-z0-9_-]{22}$/);
+    } finally {
+      await server.close();
+    }
+    const log = filesOf(logDir).toString('utf8');
+    const line = log.split('\n').find((l) => l.includes('"msg":"request"') && l.includes('callService'));
+    expect(JSON.parse(line!).task_id).toBe('[redacted]_MZ01');
+    expect(log).not.toContain(phone);
+    expect(filesOf(dataDir, DATABASE_FILE_NAME).includes(Buffer.from(phone)), 'the phone in the SQLite files').toBe(
+      false,
+    );
+  });
+});

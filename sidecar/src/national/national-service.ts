@@ -254,9 +254,12 @@ export class NationalService {
     // Results echo the request's task_id (the spec's 原样返回); the record, and the client's way back to it, need one.
     const taskId = recordedTaskId(outcome.taskId, call.envelope.msgid);
     const names = patientNamesOf(input.value);
-    // A HIS may build its task_id from the patient (「T-王秀英-身份证号」, 「ZY-<patn_id>」): logged masked, stored
-    // keyed (records.ts).
-    const maskedTaskId = maskIdNumbers(maskPatientNames(taskId, [...names, ...patientIdsOf(input.value)]));
+    // A HIS may build its task_id from the patient (「T-王秀英-身份证号」, 「ZY-<patn_id>」, the mobile number the desk
+    // took): logged masked, stored keyed (records.ts). One masking for both, so the log and the record never disagree
+    // on which task_ids name a patient.
+    const maskedTaskId = maskPhoneNumbers(
+      maskIdNumbers(maskPatientNames(taskId, [...names, ...patientIdsOf(input.value)])),
+    );
     const loggedTaskId = maskedTaskId === taskId ? undefined : maskedTaskId;
     if (outcome.reusedMdtrtIds.length > 0 && !this.reusedMdtrtIdLogged) {
       this.reusedMdtrtIdLogged = true;
