@@ -1,0 +1,169 @@
+/**
+ * Schema 19: a workstation already at schema 18 stored 3103 reasons with the phone forms the masking learned since
+ * (Tel. 138…, 电话 : 138 1234 5678 或 139 8765 4321, 0571 8765 4321) in clear, as 18's masking did not take them. The
+ * new build masks them when it first opens the records, wherever the reason was copied, off the disk, keeps the
+ * schema-18 copy for a roll-back, and leaves a clinical reason whole. A real sidecar on loopback over a real SQLite file
+ * written at schema 18; the rule and item are real national ones.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SECRET_FILE_NAME } from '../src/patient-pseudonym';
+import { DATABASE_FILE_NAME, openDatabase, SCHEMA_VERSION, schemaBackupFile } from '../src/store/database';
+import type { TaskView } from '../src/store/tasks';
+import { nationalItems, SEX_RULE_DRUG } from './fixtures/his-requests';
+import { oldSchemaDatabase } from './helpers/old-schema-database';
+import { tempDataDir, testServer } from './helpers/test-server';
+
+/** The schema whose phone masking missed the newer forms. */
+const SCHEMA_18 = 18;
+const DAY = '2026-11-20';
+const RULE_NAME = '药品区分性别使用';
+/** Each a form schema 18's masking kept in clear. */
+const NUMBERS = ['13812345678', '138 1234 5678', '139 8765 4321', '0571 8765 4321'];
+const CALLED = '已联系家属 Tel. 13812345678，电话 : 138 1234 5678 或 139 8765 4321，科室 0571 8765 4321 会诊同意';
+const MASKED = '已联系家属 Tel. [redacted]，电话 : [redacted] 或 [redacted]，科室 [redacted] 会诊同意';
+
+let dataDir: string | undefined;
+afterEach(() => {
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+/** The records database and its WAL as bytes on disk (not the schema-18 copy, which keeps them by design). */
+function onDisk(dir: string): Buffer {
+  const file = path.join(dir, DATABASE_FILE_NAME);
+  return Buffer.concat([file, `${file}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
+}
+const holdsANumber = (dir: string) => NUMBERS.some((n) => onDisk(dir).includes(Buffer.from(n)));
+
+/** A data dir as a schema-18 build left it, its reasons holding the newer phone forms in clear. */
+function schema18DataDir(): { dir: string; clinical: string } {
+  const dir = tempDataDir();
+  fs.writeFileSync(path.join(dir, SECRET_FILE_NAME), `${'ab'.repeat(32)}\n`);
+  const item = nationalItems().maleOnly[0]!;
+  const clinical = `${item.code} 每次0.5g，每日3次，剂量 150 1000 2000 单位，2026-11-29复查`;
+  const db = oldSchemaDatabase(dir, SCHEMA_18, { wal: true });
+  const at = Date.parse(`${DAY}T02:00:00Z`);
+  const body = (jrId: string, extra: Record<string, unknown>) =>
+    JSON.stringify({
+      jr_id: jrId,
+      rule_id: SEX_RULE_DRUG,
+      rule_name: RULE_NAME,
+      mdtrt_id: 'MZ-18',
+      task_id: '',
+      ...extra,
+    });
+  db.transaction(() => {
+    const encounters = JSON.stringify([['MZ-18', 'pk-18', '0301', 'DR-18', '11']]);
+    db.prepare(
+      `INSERT INTO tasks (id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results)
+       VALUES (1, 'T-18', '3101', '1', ?, 10, 'v-18', ?, '[["JR-18-1","R",2,12,1],["JR-18-2","R",2,12,2]]')`,
+    ).run(at, encounters);
+    db.prepare('INSERT INTO result_bodies VALUES (?, ?, ?)').run(
+      1,
+      'JR-18-1',
+      body('JR-18-1', { dspo_way: '1', dspo_way_rea: CALLED, prior_dspo: true }),
+    );
+    db.prepare('INSERT INTO result_bodies VALUES (?, ?, ?)').run(2, 'JR-18-2', body('JR-18-2', {}));
+    const reminder = db.prepare(
+      `INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity, impact,
+         amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
+       VALUES (?, 1, ?, ?, '3101', ?, ?, ?, 2, 'reason', 12, 'MZ-18', 'pk-18', '0301', '心内科', 'DR-18', '李医生', 'local')`,
+    );
+    for (const jrId of ['JR-18-1', 'JR-18-2']) reminder.run(jrId, DAY, at, SEX_RULE_DRUG, RULE_NAME, item.kpId);
+    const decide = db.prepare(`INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision)
+       VALUES (?, '1', ?, '1', ?, 1)`);
+    decide.run('JR-18-1', CALLED, at + 60_000);
+    decide.run('JR-18-2', clinical, at + 60_000);
+    const decision = (jrId: string, reason: string) =>
+      JSON.stringify({ install_id: 'install', warn_rslt_id: jrId, dspo_way: '1', dspo_way_rea: reason, revision: 1 });
+    const outbox = db.prepare(
+      'INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    outbox.run('disposition:install:JR-18-1:r1', 'disposition', decision('JR-18-1', CALLED), at, at);
+    outbox.run('disposition:install:JR-18-2:r1', 'disposition', decision('JR-18-2', clinical), at, at);
+  })();
+  db.close();
+  return { dir, clinical };
+}
+
+describe('schema 19 (phone forms schema 18 left in clear masked in the stored reasons)', () => {
+  it('masks them in the decision, the result body and the outbox entry, off the disk; a clinical reason stays', async () => {
+    const { dir, clinical } = schema18DataDir();
+    dataDir = dir;
+    expect(holdsANumber(dir)).toBe(true);
+
+    const server = await testServer({ dataDir: dir, platform: { url: 'http://127.0.0.1:9/' } });
+    try {
+      await server.listen();
+      const db = server.db;
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(holdsANumber(dir)).toBe(false);
+      // The roll-back copy is of the file as schema 18 left it.
+      expect(fs.existsSync(schemaBackupFile(path.join(dir, DATABASE_FILE_NAME), SCHEMA_18))).toBe(true);
+      expect(db.prepare('SELECT jr_id, dspo_way_rea FROM dispositions ORDER BY jr_id').raw().all()).toEqual([
+        ['JR-18-1', MASKED],
+        ['JR-18-2', clinical],
+      ]);
+      const body = JSON.parse(db.prepare('SELECT json FROM result_bodies WHERE id = 1').pluck().get() as string);
+      expect(body).toMatchObject({ jr_id: 'JR-18-1', dspo_way_rea: MASKED, prior_dspo: true });
+      const payloads = (db.prepare('SELECT payload FROM outbox ORDER BY id').pluck().all() as string[]).map(
+        (p) => JSON.parse(p) as { dspo_way_rea: string },
+      );
+      expect(payloads.map((p) => p.dspo_way_rea)).toEqual([MASKED, clinical]);
+
+      const { port } = server.app.server.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${port}/v1/tasks/T-18`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as TaskView).dispositions['JR-18-1']?.dspo_way_rea).toBe(MASKED);
+    } finally {
+      await server.close();
+    }
+    expect(holdsANumber(dir)).toBe(false);
+    expect(onDisk(dir).includes(Buffer.from(clinical))).toBe(true);
+
+    // Opened again: nothing left to migrate, nothing changes (the masking of masked reasons is the same text).
+    const again = openDatabase(dir);
+    try {
+      expect(again.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(again.prepare("SELECT dspo_way_rea FROM dispositions WHERE jr_id = 'JR-18-1'").pluck().get()).toBe(MASKED);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('is one transaction: stopped in the middle, the file stays at schema 18 as it was, and the next start runs it', () => {
+    const { dir } = schema18DataDir();
+    dataDir = dir;
+    // An outbox entry the masking cannot read stops the migration after it rewrote the decisions and result bodies,
+    // in the same transaction (the outbox is rewritten last): as a kill at that point would.
+    const raw = new Database(path.join(dir, DATABASE_FILE_NAME));
+    raw
+      .prepare(
+        "INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES ('cut', 'disposition', '{', 0, 0)",
+      )
+      .run();
+    raw.close();
+    expect(() => openDatabase(dir)).toThrow();
+    const after = new Database(path.join(dir, DATABASE_FILE_NAME), { readonly: true });
+    try {
+      expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_18);
+      expect(after.prepare("SELECT dspo_way_rea FROM dispositions WHERE jr_id = 'JR-18-1'").pluck().get()).toBe(CALLED);
+      expect(after.prepare('SELECT json FROM result_bodies WHERE id = 1').pluck().get()).toContain(CALLED);
+    } finally {
+      after.close();
+    }
+    const fix = new Database(path.join(dir, DATABASE_FILE_NAME));
+    fix.prepare("DELETE FROM outbox WHERE id = 'cut'").run();
+    fix.close();
+    const db = openDatabase(dir);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(db.prepare("SELECT dspo_way_rea FROM dispositions WHERE jr_id = 'JR-18-1'").pluck().get()).toBe(MASKED);
+    } finally {
+      db.close();
+    }
+  });
+});
