@@ -77,7 +77,7 @@ describe('pinned frequency-limit output', () => {
     for (const r of results) byRule.set(r.rule_name, (byRule.get(r.rule_name) ?? 0) + 1);
     // Both kinds must fire, several windows deep, or the digest pins nothing of them.
     expect(Object.fromEntries(byRule)).toEqual(PINNED.byRule);
-    expect(results.filter((r) => r.vola_cont.includes(' 等 ')).length).toBe(PINNED.moreWindows);
+    expect(results.filter((r) => r.vola_cont.includes(' 个周期')).length).toBe(PINNED.moreWindows);
     expect(digest(outputs), `digest ${digest(outputs)}`).toBe(PINNED.digest);
   });
 });

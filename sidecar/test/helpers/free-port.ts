@@ -19,8 +19,10 @@ export interface RefusingPort {
 
 /**
  * A loopback port where nothing listens, held so that nothing can start listening there until release(): the local
- * end of a connection this process keeps open to a server of its own. Connecting to it is refused (ECONNREFUSED);
- * another process's listen on it fails (EADDRINUSE) where a port freed a moment ago could be taken by anyone.
+ * end of a connection this process keeps open to a server of its own. Connecting to it on 127.0.0.1 is refused
+ * (ECONNREFUSED); another process's listen on it at 127.0.0.1, 0.0.0.0, :: or localhost fails (EADDRINUSE) where a
+ * port freed a moment ago could be taken by anyone. A listen on ::1 alone still succeeds (another address): probe it
+ * at 127.0.0.1, as the tests do.
  */
 export async function refusingLoopbackPort(): Promise<RefusingPort> {
   const accepted: net.Socket[] = [];
