@@ -6,6 +6,7 @@ import {
   libraryFromFiles,
   loadNationalLibrary,
   MANIFEST_FILE,
+  PUBLIC_KEY_FILE,
   readPrivateKey,
   readPublicKeys,
   verifyBundleDir,
@@ -213,5 +214,16 @@ describe('bundle directory', () => {
     expect(limit.ok).toBe(false);
     if (!limit.ok)
       expect(limit.issues.map((i) => i.file)).toEqual([path.join(tmp, 'missing.json'), csv.replace('local', 'nope')]);
+  });
+});
+
+describe('generateSigningKeys', () => {
+  it.skipIf(process.platform === 'win32')('leaves no private key behind when its public half cannot be written', () => {
+    const dir = path.join(tmp, 'dangling-pub');
+    fs.mkdirSync(dir);
+    // A dangling link where the public key goes: existsSync says no file, the exclusive write then fails (EEXIST).
+    fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, PUBLIC_KEY_FILE));
+    expect(() => generateSigningKeys(dir)).toThrow();
+    expect(fs.readdirSync(dir)).toEqual([PUBLIC_KEY_FILE]);
   });
 });

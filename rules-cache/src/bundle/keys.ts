@@ -39,7 +39,14 @@ export function generateSigningKeys(dir: string): GeneratedKeys {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-  fs.writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644, flag: 'wx' });
+  try {
+    fs.writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644, flag: 'wx' });
+  } catch (error) {
+    // A private key without its public half (a dangling .pub link, a full disk) is a key no workstation can be
+    // given, left where the next keygen refuses to write: take back the one this call wrote ('wx': it is ours).
+    fs.rmSync(privateKeyFile, { force: true });
+    throw error;
+  }
   return { privateKeyFile, publicKeyFile, keyId: keyId(publicKey) };
 }
 
