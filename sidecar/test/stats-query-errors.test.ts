@@ -94,5 +94,7 @@ describe('/v1/stats refusals', () => {
     expect(csv.status).toBe(400);
     // jQuery's cache: false appends _=<time> to every GET: a page built on it must still get its figures.
     expect((await fetch(`http://127.0.0.1:${port}/v1/stats?by=dept&_=1764547200000`)).status).toBe(200);
+    // And ExtJS's _dc=<time>, common in B/S HIS.
+    expect((await fetch(`http://127.0.0.1:${port}/v1/stats.csv?_dc=1764547200000`)).status).toBe(200);
   });
 });

@@ -13,8 +13,11 @@ export interface StatsQuery {
 /** Every field a figures query reads (StatsQuery's keys). */
 const QUERY_FIELDS = ['from', 'to', 'by', 'rule', 'dept', 'doctor'] as const satisfies readonly (keyof StatsQuery)[];
 
-/** What jQuery's `cache: false` (and pages copying it) append to every GET (`_=1764547200000`): not a misspelt filter. */
-const CACHE_BUSTER = '_';
+/**
+ * What a page's library appends to every GET to defeat caches: jQuery's `cache: false` `_=1764547200000`, ExtJS's
+ * `_dc=…` (common in B/S HIS), a hand-written `_t=…`. Not a misspelt filter: a name starting with `_` is let through.
+ */
+const isCacheBuster = (name: string): boolean => name.startsWith('_');
 
 export class StatsQueryError extends Error {
   override name = 'StatsQueryError';
@@ -51,7 +54,7 @@ export function parseStatsQuery(
 ): { from: string; to: string; by: StatsDimension; filter: StatsFilter } {
   const field = (name: string): string => (form === 'cli' ? `--${name}` : name);
   const unknown = Object.keys(query).filter(
-    (name) => name !== CACHE_BUSTER && !(QUERY_FIELDS as readonly string[]).includes(name),
+    (name) => !isCacheBuster(name) && !(QUERY_FIELDS as readonly string[]).includes(name),
   );
   // A misspelt filter (`department=A03`, `doctor_code=D001`) was dropped in silence: the report then counted every
   // department, under a heading the 医保办 took for one. The CLI's options parser refuses its own unknown ones.
