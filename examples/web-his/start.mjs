@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `pnpm demo`: starts the workstation sidecar and the demo doctor station together, prints both addresses,
- * and stops both on Ctrl-C. Needs `pnpm build` first (it runs the built sidecar, as a workstation would).
+ * and stops both on Ctrl-C. Needs `pnpm build:js` first (`pnpm demo` runs it) (it runs the built sidecar, as a workstation would).
  *
  * Environment: PREALERT_DEMO_PORT (default 17380, 0 = any), PREALERT_PORT (sidecar, default 17311, 0 = any),
  * PREALERT_DATA_DIR (default <repo>/.prealert-data/demo).
@@ -20,9 +20,10 @@ function fail(message) {
   process.exit(1);
 }
 
-if (!fs.existsSync(sidecarCli)) fail('未找到已构建的 sidecar（sidecar/dist/cli.js），请先运行：pnpm build');
+if (!fs.existsSync(sidecarCli))
+  fail('未找到已构建的 sidecar（sidecar/dist/cli.js），请先运行：pnpm build:js（或直接 pnpm demo）');
 if (!fs.existsSync(path.join(widgetDistDir(), 'index.js')))
-  fail('未找到已构建的提醒组件（packages/widget/dist），请先运行：pnpm build');
+  fail('未找到已构建的提醒组件（packages/widget/dist），请先运行：pnpm build:js（或直接 pnpm demo）');
 
 const demoPort = Number(process.env.PREALERT_DEMO_PORT ?? 17380);
 const sidecarPort = process.env.PREALERT_PORT ?? '17311';
