@@ -3,6 +3,7 @@ import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/cli
 import { scrollBoxByKey } from './box-scroll';
 import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confirm-all-plan';
 import { setChildren } from './dom';
+import { EncounterMemory, encounterKey } from './encounter-memory';
 import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { hostOrigins, isHostHotkey, returnToHost } from './host-hotkey';
@@ -41,13 +42,17 @@ interface TrackedDecision extends WarningDecision {
   version: number;
   /** The analysis (task_id) the decision was made on; undefined for one recorded before the task shown. */
   forTask: string | undefined;
-  /** mdtrt_id of the warning answered, when known: decisions of another encounter are let go. */
+  /**
+   * The encounter of the warning answered (encounterKey: patn_id with mdtrt_id), undefined when the result carries
+   * none: decisions of encounters shown too long ago are let go.
+   */
   encounter: string | undefined;
 }
 
 /**
- * Encounters (mdtrt_id) whose answers the element keeps once another is shown: a doctor goes back to a patient after
- * seeing others, and her answers there still count; bounded, so a clinic day of patients does not grow without end.
+ * Encounters (patn_id with mdtrt_id) whose answers the element keeps once another is shown: a doctor goes back to a
+ * patient after seeing others, and her answers there still count; bounded, so a clinic day of patients does not grow
+ * without end.
  */
 const ENCOUNTERS_REMEMBERED = 20;
 
@@ -156,13 +161,11 @@ export class PrealertReminderElement extends ElementBase {
   private announcing: string[] = [];
   /**
    * The warnings answered when they left the panel (emptied by showUnavailable or clear(), or another encounter shown),
-   * by mdtrt_id ('' when the results carry none): one found open again when its encounter is shown next is one to
-   * handle again, not a new one. Kept until then, so an outage, a clear() and other patients in between lose none;
-   * only for the encounters of recentEncounters (forgetOtherEncounters).
+   * by encounter: one found open again when its encounter is shown next is one to handle again, not a new one. Kept
+   * until then, so an outage, a clear() and other patients in between lose none; and which encounters' settled
+   * decisions to keep (forgetOtherEncounters), for the last ENCOUNTERS_REMEMBERED shown.
    */
-  private readonly answeredWhenLeft = new Map<string, Set<string>>();
-  /** The encounters shown, least recent first (at most ENCOUNTERS_REMEMBERED): whose settled decisions are kept. */
-  private recentEncounters: string[] = [];
+  private readonly encounters = new EncounterMemory(ENCOUNTERS_REMEMBERED);
   private answeredAnnounced = false;
   private completeAnnounced = false;
   private versions = 0;
@@ -276,15 +279,11 @@ export class PrealertReminderElement extends ElementBase {
     // Before anything changes: a warning answered now, or when its encounter was last shown, and open again after
     // this analysis is news to announce.
     this.rememberAnswered();
-    const answeredBefore = new Set<string>();
-    for (const encounter of new Set(results.map((r) => r.mdtrt_id))) {
-      for (const jrId of this.answeredWhenLeft.get(encounter) ?? []) answeredBefore.add(jrId);
-      this.answeredWhenLeft.delete(encounter);
-    }
+    const answeredBefore = this.encounters.takeAnswered(results);
     this.infno = options.infno ?? '3101';
     const previousTask = this.taskIdValue;
     this.taskIdValue = options.taskId ?? results.find((r) => r.task_id)?.task_id ?? '';
-    const encounterOf = new Map(results.map((r) => [r.jr_id, r.mdtrt_id || undefined]));
+    const encounterOf = new Map(results.map((r) => [r.jr_id, encounterKey(r) || undefined]));
     const taskCreated = options.taskCreatedAt ? Date.parse(options.taskCreatedAt) : Number.NaN;
     for (const [jrId, recorded] of Object.entries(options.dispositions ?? {})) {
       const known = this.decisionsByJr.get(jrId);
@@ -319,7 +318,7 @@ export class PrealertReminderElement extends ElementBase {
         at: new Date().toISOString(),
         version: ++this.versions,
         forTask: this.taskOf(result),
-        encounter: result.mdtrt_id || undefined,
+        encounter: encounterKey(result) || undefined,
       });
     }
     if (options.request !== undefined) {
@@ -421,11 +420,7 @@ export class PrealertReminderElement extends ElementBase {
 
   /** Before the panel is emptied or changed: the warnings answered on it, for a later show() of their encounter. */
   private rememberAnswered(): void {
-    for (const result of this.results) {
-      if (!this.isAnswered(result.jr_id)) continue;
-      const answered = this.answeredWhenLeft.get(result.mdtrt_id) ?? new Set<string>();
-      this.answeredWhenLeft.set(result.mdtrt_id, answered.add(result.jr_id));
-    }
+    for (const result of this.results) if (this.isAnswered(result.jr_id)) this.encounters.rememberAnswered(result);
   }
 
   /** Moves focus to the first undecided warning (or the first one). Returns false when there is none. */
@@ -1138,7 +1133,7 @@ export class PrealertReminderElement extends ElementBase {
       at: new Date().toISOString(),
       version: ++this.versions,
       forTask: this.taskOf(result),
-      encounter: result.mdtrt_id || undefined,
+      encounter: encounterKey(result) || undefined,
     };
     this.decisionsByJr.set(result.jr_id, decision);
     const input = {
@@ -1198,23 +1193,16 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   /**
-   * Lets go of the settled decisions of encounters not among the last ENCOUNTERS_REMEMBERED shown, so they are not
-   * kept for the whole shift; those of the patients seen last stay, for a doctor who goes back to one (they are only
-   * ever shown or reported with their own warnings). Decisions still on their way stay until they settle.
+   * Lets go of the settled decisions of encounters not among the last ENCOUNTERS_REMEMBERED shown (and of results
+   * without one not among the last ENCOUNTERS_REMEMBERED analyses with such), so they are not kept for the whole
+   * shift; those of the patients seen last stay, for a doctor who goes back to one (they are only ever shown or
+   * reported with their own warnings). Decisions still on their way stay until they settle.
    */
   private forgetOtherEncounters(results: readonly JudgeResultDto[]): void {
-    const shown = new Set(results.map((r) => r.mdtrt_id).filter((id) => id));
-    if (shown.size === 0) return;
-    this.recentEncounters = [...this.recentEncounters.filter((id) => !shown.has(id)), ...shown].slice(
-      -ENCOUNTERS_REMEMBERED,
-    );
-    const kept = new Set(this.recentEncounters);
+    this.encounters.shown(results);
     for (const [jrId, decision] of this.decisionsByJr) {
       const settled = decision.delivery === 'recorded' || decision.delivery === 'rejected';
-      if (settled && decision.encounter !== undefined && !kept.has(decision.encounter)) this.decisionsByJr.delete(jrId);
-    }
-    for (const encounter of this.answeredWhenLeft.keys()) {
-      if (encounter !== '' && !kept.has(encounter)) this.answeredWhenLeft.delete(encounter);
+      if (settled && !this.encounters.keeps(decision.encounter ?? '', jrId)) this.decisionsByJr.delete(jrId);
     }
   }
 
@@ -1370,7 +1358,8 @@ export class PrealertReminderElement extends ElementBase {
       version: item.version,
       // A 返回修改 answers the analysis it was given on, which this page never showed.
       forTask: disposition === 'continue' ? this.taskOf(result) : undefined,
-      encounter: item.encounter,
+      // The result's own encounter: a page from before encounters named the patient stored the bare mdtrt_id.
+      encounter: encounterKey(result) || undefined,
     };
   }
 

@@ -11,7 +11,7 @@ export interface StoredFeedback {
   /** Unique per decision: which copy to remove once the sidecar answered it. */
   id: string;
   jrId: string;
-  /** mdtrt_id of the warning answered, when known. */
+  /** The encounter of the warning answered (encounterKey: patn_id with mdtrt_id), when known. */
   encounter?: string;
   /** When the doctor decided (ms since the epoch). */
   createdAt: number;
