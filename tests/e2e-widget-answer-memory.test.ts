@@ -1,9 +1,11 @@
 /**
  * The widget's answers kept per encounter: a doctor answers a warning, the HIS empties the panel (clear()) and shows
  * another patient, then comes back to the first. Her 返回修改 answered only the analysis before, so the warning is
- * open again, but it is one to handle again (「需再次处理」, 「上次选择：返回修改」), not 「新增」; and only for the
- * last 20 encounters shown. The demo's embed page in real headless Chromium against the real sidecar, real codes.
+ * open again, but it is one to handle again (「需再次处理」, 「上次选择：返回修改」), not 「新增」; also when the other
+ * patient's encounter carries the same mdtrt_id (a per-patient 就诊号 "1"); and only for the last 20 encounters shown.
+ * The demo's embed page in real headless Chromium against the real sidecar, real codes.
  */
+import type { AnalysisInput } from '@prealert/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoRequest } from './support/demo-request';
@@ -39,12 +41,28 @@ const announcer = (page: Page) =>
 const clear = (page: Page) =>
   page.evaluate(() => (document.querySelector('prealert-reminder') as HTMLElement & { clear(): void }).clear());
 
-/** Patient `patient`'s 复方氨基酸注射液 analysed, answered 返回修改 and recorded; then the panel emptied. */
-async function answeredThenCleared(page: Page, patient: string): Promise<void> {
-  await analyse(page, demoRequest(patient, `T-${patient}-1`, [{ rxId: 'RX-MEM-1', code: AMINO_ACIDS }]));
+/** The same request with its encounter numbered `mdtrtId`, as from a HIS whose 就诊号 counts per patient ("1"). */
+function numbered(input: AnalysisInput, mdtrtId: string): AnalysisInput {
+  const patients = input.data.patient_dtos.map((patient) => ({
+    ...patient,
+    curr_mdtrt_id: mdtrtId,
+    fsi_encounter_dtos: patient.fsi_encounter_dtos.map((encounter) => ({ ...encounter, mdtrt_id: mdtrtId })),
+  }));
+  return { ...input, data: { ...input.data, patient_dtos: patients } };
+}
+
+/** Patient `patient`'s 复方氨基酸注射液 analysed, answered 返回修改 and recorded. */
+async function answered(page: Page, patient: string, mdtrtId?: string): Promise<void> {
+  const request = demoRequest(patient, `T-${patient}-1`, [{ rxId: 'RX-MEM-1', code: AMINO_ACIDS }]);
+  await analyse(page, mdtrtId === undefined ? request : numbered(request, mdtrtId));
   await page.locator('prealert-reminder li.card').first().focus();
   await page.keyboard.press('m');
   await page.locator('prealert-reminder .outcome .state', { hasText: '已记录' }).waitFor({ timeout: 10_000 });
+}
+
+/** As answered, then the panel emptied. */
+async function answeredThenCleared(page: Page, patient: string, mdtrtId?: string): Promise<void> {
+  await answered(page, patient, mdtrtId);
   await clear(page);
 }
 
@@ -69,6 +87,46 @@ describe('answers kept per encounter', () => {
     await expect.poll(() => page.locator('prealert-reminder li.card .earlier').isVisible()).toBe(true);
     await page.close();
   }, 60_000);
+
+  it('tells patients apart whose encounters share the mdtrt_id "1": B shown in between does not take A’s answer', async () => {
+    const page = await hostPage();
+    await answeredThenCleared(page, 'MEM-E', '1');
+    await analyse(page, numbered(demoRequest('MEM-F', 'T-MEM-F-1', [{ rxId: 'RX-OTHER', code: TADALAFIL }]), '1'));
+    await expect.poll(() => announcer(page)).toBe('新增医保提醒 1 条。高度可疑 1 条');
+
+    await analyse(page, numbered(demoRequest('MEM-E', 'T-MEM-E-2', [{ rxId: 'RX-MEM-1', code: AMINO_ACIDS }]), '1'));
+    await expect.poll(() => announcer(page)).toBe('1 条提醒需再次处理。明确违规 1 条');
+    expect(await page.locator('prealert-reminder .progress').textContent()).toBe('已处理 0/1');
+    await expect.poll(() => page.locator('prealert-reminder li.card .earlier').isVisible()).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it('an answer emptied by a re-analysis with no warnings is kept: the line added back is to handle again', async () => {
+    const page = await hostPage();
+    await answered(page, 'MEM-G');
+    // The doctor took the line out: the host's re-analysis finds nothing.
+    await page.evaluate(() =>
+      (document.querySelector('prealert-reminder') as HTMLElement & { show(r: unknown[], o: object): void }).show([], {
+        infno: '3101',
+        taskId: 'T-MEM-G-2',
+      }),
+    );
+    await analyse(page, demoRequest('MEM-G', 'T-MEM-G-3', [{ rxId: 'RX-MEM-1', code: AMINO_ACIDS }]));
+    await expect.poll(() => announcer(page)).toBe('1 条提醒需再次处理。明确违规 1 条');
+    await expect.poll(() => page.locator('prealert-reminder li.card .earlier').isVisible()).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it('is kept with 19 other encounters shown in between: her answer still makes it one to handle again', async () => {
+    const page = await hostPage();
+    await answeredThenCleared(page, 'MEM-H');
+    await otherPatients(page, 'MEM-I', 19);
+
+    await analyse(page, demoRequest('MEM-H', 'T-MEM-H-2', [{ rxId: 'RX-MEM-1', code: AMINO_ACIDS }]));
+    await expect.poll(() => announcer(page)).toBe('1 条提醒需再次处理。明确违规 1 条');
+    await expect.poll(() => page.locator('prealert-reminder li.card .earlier').isVisible()).toBe(true);
+    await page.close();
+  }, 90_000);
 
   it('is bounded: after 20 other encounters the first one is forgotten, and its warning is new again', async () => {
     const page = await hostPage();
