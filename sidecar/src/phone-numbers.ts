@@ -11,11 +11,16 @@ const SPACE = '[ \\u00A0\\u3000]';
  * that letters inside a code (…TEL1…) never let its digits be taken.
  */
 const ASCII_CUE = '(?<![0-9A-Za-z])(?:Tel|TEL|tel|Mob|MOB|mob|Mobile|mobile|MOBILE|Phone|phone|PHONE)';
+/** The Chinese cue words, which a full stop after them ends (号码.150 1000 2000 is a sentence, then a dose). */
+const CHINESE_CUE = '(?:电话|手机|手机号|号码|联系方式)';
 /**
- * A cue word and what may stand between it and the number: one colon, full stop (Tel.) or hyphen (Tel-), each with
- * a space before or after it as typed (电话 : 138…). One mark only, and not 。, which ends the sentence the cue was in.
+ * A cue word and what may stand between it and the number: one colon or hyphen (Tel-), each with a space before or
+ * after it as typed (电话 : 138…); a full stop (Tel.) only after an ASCII cue, where it marks the abbreviation. One mark
+ * only, and not 。, which ends the sentence the cue was in.
  */
-const CUE = `(?:电话|手机|手机号|号码|联系方式|${ASCII_CUE})${SPACE}?(?:[：:.\\uFF0E\\-\\uFF0D]${SPACE}?)?`;
+const CUE =
+  `(?:${CHINESE_CUE}${SPACE}?(?:[：:\\-\\uFF0D]${SPACE}?)?` +
+  `|${ASCII_CUE}${SPACE}?(?:[：:.\\uFF0E\\-\\uFF0D]${SPACE}?)?)`;
 
 /**
  * Not inside a longer word: no letter or digit right before (a code such as XJ01CAA040B002010101445, a digit run), nor
@@ -35,26 +40,14 @@ const MOBILE = `(?:(?:[+\\uFF0B]|00)?86${SEP}?)?1[3-9][0-9]${HYPHEN}?[0-9]{4}${H
 const SPACED_MOBILE_DIGITS = `1[3-9][0-9](?:${SPACE}[0-9]{4}${SEP}?|${HYPHEN}?[0-9]{4}${SPACE})[0-9]{4}`;
 
 /**
- * What may join a short list of mobile numbers after one cue word (电话 138 1234 5678 或 139 8765 4321, 电话138…/139…):
- * 或, 、, a comma or a slash with up to two spaces either side, or one to three spaces alone. Nothing else: a word
- * between them (剂量, 血压) ends the list, and the numbers after it are a dose or readings again. The spaces are
- * counted: unbounded, the look back from each place in a long run of spaces went over the whole run (10,000 spaces
- * took 1.5 s).
+ * The same split by a space somewhere (138 1234 5678), only right after a cue word or +86/0086: three numbers shaped
+ * 3-4-4 are also a dose (剂量 150 1000 2000) or readings (血压180 1200 1300), and masking cannot be undone. Not in a
+ * list after a cue either (电话138… 180 1200 1300, 电话138…、150 1000 2000): what follows a phone number, after a
+ * space or a joiner, is as likely readings or a dose; only the forms taken anywhere (13987654321, 0571-87654321) are
+ * taken there. The two ways to place the space, and the two ways to be introduced, never match the same text (no
+ * backtracking between them).
  */
-const LIST_JOINER = `(?:${SPACE}{0,2}[或、，,/]${SPACE}{0,2}|${SPACE}{1,3})`;
-/**
- * The cue and up to two numbers listed after it: a number split by spaces is taken as the cue's if it is the first,
- * second or third after the cue. Bounded, so that the look back from each place in a text stays short.
- */
-const LISTED_AFTER_CUE = `${CUE}(?:(?:${MOBILE}|(?:(?:[+\\uFF0B]|00)?86${SEP}?)?${SPACED_MOBILE_DIGITS})${LIST_JOINER}){0,2}`;
-
-/**
- * The same split by a space somewhere (138 1234 5678), only after a cue word (or in a short list after one) or
- * +86/0086: three numbers shaped 3-4-4 are also a dose (剂量 150 1000 2000) or readings (血压180 1200 1300), and
- * masking cannot be undone. The two ways to place the space, and the two ways to be introduced, never match the same
- * text (no backtracking between them).
- */
-const SPACED_MOBILE = `(?:(?<=${LISTED_AFTER_CUE})(?:86${SEP}?)?|(?:[+\\uFF0B]|00)86${SEP}?)${SPACED_MOBILE_DIGITS}`;
+const SPACED_MOBILE = `(?:(?<=${CUE})(?:86${SEP}?)?|(?:[+\\uFF0B]|00)86${SEP}?)${SPACED_MOBILE_DIGITS}`;
 
 /**
  * An area code of 4 digits: 0 and three digits starting 3–9 (0571, 0871), but none ending 00. No area code in China
@@ -65,10 +58,12 @@ const AREA4 = '0[3-9](?!00)[0-9]{2}';
 /** An area code: 010, 02x, or one of 4 digits (AREA4). */
 const AREA = `0(?:10|2[0-9])|${AREA4}`;
 
+/** An extension after a hyphen; one followed by a hyphen and a digit is read as the next number of a chain. */
+const EXTENSION = `(?:${HYPHEN}[0-9]{1,6}(?![0-9]|${HYPHEN}[0-9]))?`;
+
 /**
  * A landline: an area code joined by a hyphen or a space (0571-87654321, 0571 87654321) or in parentheses
- * ((010)12345678, （010）12345678) to a local number of 7 or 8 digits (8 also as 4-4 split by a space, 0571 8765 4321:
- * only after a real area code, which no dose or reading of the national texts starts with), or written as one word (057187654321: 010 and
+ * ((010)12345678, （010）12345678) to a local number of 7 or 8 digits, or written as one word (057187654321: 010 and
  * 02x with 8 digits, as their local numbers all have, others with 7 or 8), maybe with an extension after a hyphen.
  * Only a leading 0 is refused in the local number: one as a doctor copies it from a form (a made-up or older one
  * starting 1, a Shanghai one starting 20 that reads as a date) is still who was called. Without its area code a local
@@ -77,10 +72,19 @@ const AREA = `0(?:10|2[0-9])|${AREA4}`;
  * crafted chain of such pieces take exponential time to reject (a review measured 179 ms for 602 characters).
  */
 const LANDLINE =
-  `(?:(?:(?:${AREA})(?:${HYPHEN}|${SPACE})|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)[1-9](?:[0-9]{6,7}|[0-9]{3}${SPACE}[0-9]{4})` +
-  `|0(?:10|2[0-9])[1-9][0-9]{7}|${AREA4}[1-9][0-9]{6,7})(?:${HYPHEN}[0-9]{1,6}(?![0-9]|${HYPHEN}[0-9]))?`;
+  `(?:(?:(?:${AREA})(?:${HYPHEN}|${SPACE})|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)[1-9][0-9]{6,7}` +
+  `|0(?:10|2[0-9])[1-9][0-9]{7}|${AREA4}[1-9][0-9]{6,7})${EXTENSION}`;
 
-const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${LANDLINE})`;
+/**
+ * A landline whose 8-digit local number is split 4-4 by a space (0571 8765 4321, (0871) 6543 2109), only right after a
+ * cue word: bare, 0730 1130 1730 is insulin given at three times, 021 1200 1800 a count and two times, and a time
+ * starting 0 reads as an area code.
+ */
+const SPACED_LANDLINE =
+  `(?<=${CUE})(?:(?:${AREA})${SPACE}|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)` +
+  `[1-9][0-9]{3}${SPACE}[0-9]{4}${EXTENSION}`;
+
+const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${LANDLINE}|${SPACED_LANDLINE})`;
 
 /**
  * Numbers joined by hyphens (13812345678-13987654321) are one word for the checks before and after, so that neither

@@ -313,8 +313,7 @@ export const MIGRATIONS: readonly string[] = [
   -- checkpoints the WAL into the file.${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
   `
   -- The same again, with the phone masking as it is now: it learned forms schema 18 left in clear (Tel. 138…,
-  -- 电话 : 138 1234 5678, 0571 8765 4321, several numbers listed after one cue), and a workstation already at 18 keeps
-  -- them. Rows 18 masked and those with no phone number are not written (the functions change nothing in them).${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
+  -- 电话 : 138 1234 5678, 电话 0571 8765 4321), and a workstation already at 18 keeps them. Rows 18 masked and those with no phone number are not written (the functions change nothing in them).${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
