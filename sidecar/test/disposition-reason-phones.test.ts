@@ -45,11 +45,11 @@ describe('a 3103 reason quoting a phone number', () => {
       const fb = await callOverHttp(
         server,
         feedbackEnvelope([
-          // A dose shaped 3-4-4 with no phone cue before it stays as typed.
+          // A dose shaped 3-4-4 and times shaped as a landline, with no phone cue before them, stay as typed.
           {
             jrId: own[0]!.jr_id,
             way: '1',
-            reason: `已电话联系家属${MOBILE}-${SECOND_MOBILE}确认，剂量 150 1000 2000 单位`,
+            reason: `已电话联系家属${MOBILE}-${SECOND_MOBILE}确认，剂量 150 1000 2000 单位，0730 1130 1730 给药`,
           },
           { jrId: own[1]!.jr_id, way: '1', reason: '患者电话 138-1234-5678，座机(010)12345678' },
           { jrId: 'GW-REA-PHONE-1', way: '1', reason: `科室0571-${LANDLINE}会诊同意，2026-11-29复查` },
@@ -61,7 +61,7 @@ describe('a 3103 reason quoting a phone number', () => {
       const stored = server.db.prepare('SELECT dspo_way_rea FROM dispositions').pluck().all() as string[];
       expect(stored.sort()).toEqual(
         [
-          '已电话联系家属[redacted]-[redacted]确认，剂量 150 1000 2000 单位',
+          '已电话联系家属[redacted]-[redacted]确认，剂量 150 1000 2000 单位，0730 1130 1730 给药',
           '患者电话 [redacted]，座机[redacted]',
           '科室[redacted]会诊同意，2026-11-29复查',
         ].sort(),

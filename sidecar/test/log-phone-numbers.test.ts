@@ -9,7 +9,10 @@ describe('a phone number in a log line', () => {
   it('is masked in a text field, an error message and its stack, as an ID number is', async () => {
     const file = path.join(tempDataDir(), 'logs', 'prealert.log');
     const { logger } = createLoggers({ level: 'info', file });
-    logger.info({ upstream_err_msg: '理由「已电话联系家属13812345678确认」含敏感信息' }, 'text');
+    logger.info(
+      { upstream_err_msg: '理由「已电话联系家属13812345678确认，给药时间 0730 1130 1730」含敏感信息' },
+      'text',
+    );
     logger.error({ err: new Error('网关拒绝: 理由含座机 0571-87654321') }, 'error');
     logger.info({ task_id: 'T1', count: 3, day: '2026-11-29' }, 'kept');
     await flushLog(logger);
@@ -17,6 +20,8 @@ describe('a phone number in a log line', () => {
     expect(text).toContain('"task_id":"T1"');
     expect(text).toContain('2026-11-29');
     expect(text).toContain('家属[redacted]确认');
+    // Times split by spaces, as an area code and a local number would be: kept.
+    expect(text).toContain('给药时间 0730 1130 1730');
     expect(text).toContain('座机 [redacted]');
     expect(text).not.toMatch(/13812345678|87654321/);
   });
@@ -32,7 +37,7 @@ describe('a phone number in a log line', () => {
     const sidecar = await loggedServer(false);
     const envelope = fixtureEnvelope('chronic-visit-1.json');
     // A HIS whose mapping slipped a column: the family's phone numbers where its own task id belongs.
-    envelope.input.data.task_id = '家属13812345678/0571 8765 4321';
+    envelope.input.data.task_id = '家属13812345678/电话0571 8765 4321';
     try {
       const reply = await callOverHttp(sidecar.server, envelope);
       expect(reply.body.infcode, reply.body.err_msg).toBe(0);
@@ -45,7 +50,7 @@ describe('a phone number in a log line', () => {
       .map((file) => fs.readFileSync(path.join(sidecar.logDir, file), 'utf8'))
       .join('\n');
     const line = log.split('\n').find((l) => l.includes('"msg":"request"') && l.includes('"infno":"3101"'));
-    expect(JSON.parse(line ?? '{}').task_id).toBe('家属[redacted]/[redacted]');
+    expect(JSON.parse(line ?? '{}').task_id).toBe('家属[redacted]/电话[redacted]');
     expect(log).not.toMatch(/13812345678|8765 4321/);
   });
 });

