@@ -34,6 +34,9 @@ describe('maskPhoneNumbers', () => {
     ['科室0571 87654321', '科室[redacted]'],
     ['科室057187654321已核实', '科室[redacted]已核实'],
     ['座机02187654321', '座机[redacted]'],
+    // 座机 and 固话 are cue words as 电话 is: a landline split 4-4 after them is a phone.
+    ['座机 0571 8765 4321', '座机 [redacted]'],
+    ['固话：010 8765 4321', '固话：[redacted]'],
     // An international prefix written 00 86.
     ['0086-13812345678', '[redacted]'],
     ['0086 13812345678', '[redacted]'],
@@ -132,7 +135,7 @@ describe('maskPhoneNumbers', () => {
     // So is a landline split 4-4 without a cue word: it cannot be told from them.
     '0571 8765 4321',
     '科室 010 8765 4321',
-    '座机(0871) 6543 2109',
+    '科室(0871) 6543 2109',
     // A Chinese cue word then a full stop: the sentence ended, what follows is the doctor's again.
     '号码.150 1000 2000',
     '电话．150 1000 2000',
