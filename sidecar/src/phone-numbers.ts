@@ -61,11 +61,19 @@ const AREA4 = '0[3-9](?!00)[0-9]{2}';
 /** An area code: 010, 02x, or one of 4 digits (AREA4). */
 const AREA = `0(?:10|2[0-9])|${AREA4}`;
 
+/**
+ * An area code that cannot be a time: 010, 02x, or 4 digits whose last two are 60 or more (0571, 0871). Bare, one of
+ * 0300–0959 and a space before 7–8 digits is as likely a time and a dose or a bed number (青霉素 0830 3200000 U, 0930
+ * 2026001 号床), and migration 19 applies this to every stored reason: that form needs a cue word (电话 0755 86543210).
+ */
+const UNTIMED_AREA = '0(?:10|2[0-9])|0[3-9][6-9][0-9]';
+
 /** An extension after a hyphen; one followed by a hyphen and a digit is read as the next number of a chain. */
 const EXTENSION = `(?:${HYPHEN}[0-9]{1,6}(?![0-9]|${HYPHEN}[0-9]))?`;
 
 /**
- * A landline: an area code joined by a hyphen or a space (0571-87654321, 0571 87654321) or in parentheses
+ * A landline: an area code joined by a hyphen or a space (0571-87654321, 0571 87654321; by a space only an
+ * UNTIMED_AREA, or any after a cue word) or in parentheses
  * ((010)12345678, （010）12345678) to a local number of 7 or 8 digits, or written as one word (057187654321: 010 and
  * 02x with 8 digits, as their local numbers all have, others with 7 or 8), maybe with an extension after a hyphen.
  * Only a leading 0 is refused in the local number: one as a doctor copies it from a form (a made-up or older one
@@ -75,7 +83,8 @@ const EXTENSION = `(?:${HYPHEN}[0-9]{1,6}(?![0-9]|${HYPHEN}[0-9]))?`;
  * crafted chain of such pieces take exponential time to reject (a review measured 179 ms for 602 characters).
  */
 const LANDLINE =
-  `(?:(?:(?:${AREA})(?:${HYPHEN}|${SPACE})|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)[1-9][0-9]{6,7}` +
+  `(?:(?:(?:${AREA})${HYPHEN}|(?:${UNTIMED_AREA})${SPACE}|(?<=${CUE})(?:${AREA})${SPACE}` +
+  `|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)[1-9][0-9]{6,7}` +
   `|0(?:10|2[0-9])[1-9][0-9]{7}|${AREA4}[1-9][0-9]{6,7})${EXTENSION}`;
 
 /**

@@ -65,7 +65,11 @@ describe('maskPhoneNumbers', () => {
     ['电话 0571 8765 4321', '电话 [redacted]'],
     ['电话：010 8765 4321', '电话：[redacted]'],
     ['电话(0871) 6543 2109', '电话[redacted]'],
-    ['0830 1234567', '[redacted]'],
+    // A 4-digit area code that may be a time (0300–0959) and a space: only after a cue word; one that cannot be a time
+    // (0571, 0871) or a hyphen is taken bare.
+    ['电话 0830 1234567', '电话 [redacted]'],
+    ['0571 87654321', '[redacted]'],
+    ['0830-1234567', '[redacted]'],
     // After a joiner only what is taken anywhere: a mobile as one word, a hyphenated or parenthesised landline.
     ['电话 138 1234 5678 或 13987654321', '电话 [redacted] 或 [redacted]'],
     ['电话138 1234 5678/0571-87654321', '电话[redacted]/[redacted]'],
@@ -119,6 +123,12 @@ describe('maskPhoneNumbers', () => {
     'Telx. 139 8765 4321',
     // A list with no cue before it.
     '备注 150 1000 2000、139 8765 4321',
+    // A time, then a dose, a count or a bed number (a review: these were taken as a landline, and migration 19 would
+    // have taken them from every stored reason).
+    '青霉素 0830 3200000 U',
+    '2026-12-01 0830 12345678',
+    '0930 2026001 号床',
+    '0830 1234567',
     // 0x00 is no area code (none in China ends 00): 0800, 0900 before a number are a time, kept.
     '0800 1234567',
     '0900-1234567',
