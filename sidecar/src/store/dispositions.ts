@@ -11,7 +11,7 @@ import {
   EarlierVisitReasons,
 } from './earlier-visit-reasons';
 import { dispositionEntryId, type OutboxStore } from './outbox';
-import { maskWholeNames, recordedCode, recordedStaffName } from './staff-fields';
+import { recordedCode, recordedStaffName } from './staff-fields';
 
 /** What a 3103 needs to know about the reminder it answers. */
 export interface ReminderFacts {
@@ -444,7 +444,7 @@ export class DispositionStore {
       maskPatientNames(decider.code) === decider.code
         ? recordedCode(decider.code, [], this.staffCodeKey)
         : this.staffCodeKey(decider.code);
-    return { code, name: recordedStaffName(maskWholeNames(decider.name, maskPatientNames), []) };
+    return { code, name: recordedStaffName(maskPatientNames(decider.name), []) };
   }
 
   /**

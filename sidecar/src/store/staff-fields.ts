@@ -1,31 +1,12 @@
 import { maskIdNumbers } from '../logging';
-import { maskPatientNames, PATIENT_NAME_CENSOR } from '../upstream/patient-names';
-
-/** What separates the words of a name field: spaces and the marks a HIS joins a title, a department or two names with. */
-const NAME_FIELD_SEPARATORS = /([\s,，、;；/|()（）·]+)/;
-
-/**
- * A name field (a doctor's, a department's, a 3103's decider) with each word that is a patient's name as a whole
- * masked: a slipped HIS column puts the patient there whole («王秀英», «内科 王秀英»). A name that only contains one
- * is a staff member's own: masking inside words turned doctor 李明辉 treating patient 李明 into «[redacted]辉» in the
- * figures and on the platform (a review).
- */
-export function maskWholeNames(field: string, maskNames: (text: string) => string): string {
-  const parts = field.split(NAME_FIELD_SEPARATORS);
-  // split with a capturing group: the separators are the odd parts, kept as typed.
-  return parts
-    .map((part, i) => (i % 2 === 0 && maskNames(part) === PATIENT_NAME_CENSOR ? PATIENT_NAME_CENSOR : part))
-    .join('');
-}
+import { maskPatientNames } from '../upstream/patient-names';
 
 /**
  * A department or doctor name as stored: a slipped HIS column can put the patient's name («内科 王秀英») or an ID
  * number («李医生 310115…») there, and these names are shown in the 医保办's figures and CSV.
  */
 export function recordedStaffName(name: string, patientNames: readonly string[]): string {
-  return maskIdNumbers(
-    patientNames.length === 0 ? name : maskWholeNames(name, (text) => maskPatientNames(text, patientNames)),
-  );
+  return maskIdNumbers(patientNames.length === 0 ? name : maskPatientNames(name, patientNames));
 }
 
 /**
