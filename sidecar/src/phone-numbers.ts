@@ -13,10 +13,12 @@ const SPACE = '[ \\u00A0\\u3000]';
 const ASCII_CUE = '(?<![0-9A-Za-z])(?:Tel|TEL|tel|Mob|MOB|mob|Mobile|mobile|MOBILE|Phone|phone|PHONE)';
 /**
  * The Chinese cue words, which a full stop after them ends (号码.150 1000 2000 is a sentence, then a dose). 座机 and 固话
- * (a landline) are as plain a cue as 电话. 号码 is not after what makes it one of the hospital's own numbers (门诊号码,
- * 住院号码, 病案号码, 床位号码, 医保卡号码, 单据号码): 门诊号码 0730 1130 1730 was masked. 家属号码 and 联系号码 are cues.
+ * (a landline) are as plain a cue as 电话. 号码 is not after a word that makes it one of the hospital's own numbers
+ * (门诊号码, 住院号码, 病案号码, 单据号码, 处方号码 …): 门诊号码 0730 1130 1730 was masked. Whole words, not single
+ * characters: 单位号码 and 养老院号码 (a workplace's, a care home's) are contact numbers, cues as 家属号码 and 联系号码.
  */
-const CHINESE_CUE = '(?:电话|手机|手机号|(?<![诊院案历床位卡证单票])号码|联系方式|座机|固话)';
+const CHINESE_CUE =
+  '(?:电话|手机|手机号|(?<!门诊|住院|病案|病历|床位|床|医保卡|医保|单据|票据|发票|处方|证件|身份证|挂号|流水|就诊|医嘱|标本)号码|联系方式|座机|固话)';
 /**
  * A cue word and what may stand between it and the number: one colon or hyphen (Tel-), each with a space before or
  * after it as typed (电话 : 138…); a full stop (Tel.) only after an ASCII cue, where it marks the abbreviation. One mark

@@ -39,6 +39,8 @@ describe('maskPhoneNumbers', () => {
     ['固话：010 8765 4321', '固话：[redacted]'],
     ['联系号码 139 8765 4321', '联系号码 [redacted]'],
     ['家属号码：138 1234 5678', '家属号码：[redacted]'],
+    ['工作单位号码 0830 1234567', '工作单位号码 [redacted]'],
+    ['养老院号码 0731 84567890', '养老院号码 [redacted]'],
     // An international prefix written 00 86.
     ['0086-13812345678', '[redacted]'],
     ['0086 13812345678', '[redacted]'],
@@ -134,6 +136,9 @@ describe('maskPhoneNumbers', () => {
     // 号码 in the hospital's own numbers is no phone cue (a review: 门诊号码 0730 1130 1730 was masked).
     '门诊号码 0730 1130 1730',
     '住院号码 150 1000 2000',
+    '单据号码 0830 1234567',
+    '处方号码 0730 1130 1730',
+    '证件号码 150 1000 2000',
     // 0x00 is no area code (none in China ends 00): 0800, 0900 before a number are a time, kept.
     '0800 1234567',
     '0900-1234567',
