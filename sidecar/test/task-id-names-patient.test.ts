@@ -24,6 +24,13 @@ function request(): Record<string, unknown> {
   return envelope;
 }
 
+/** GET /v1/tasks/<task_id> of the listening sidecar: how the reminder page and a HIS find a task again. */
+function taskPage(server: Awaited<ReturnType<typeof createServer>>, taskId: string): Promise<Response> {
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return fetch(`http://127.0.0.1:${port}/v1/tasks/${encodeURIComponent(taskId)}`);
+}
+
 const filesOf = (dir: string, prefix = ''): Buffer =>
   Buffer.concat(
     fs
@@ -52,16 +59,14 @@ describe.each([
       const header = decodeURIComponent(String(reply.headers[TASK_ID_HEADER.toLowerCase()]));
       expect(header).toBe(TASK_ID);
 
-      const address = server.app.server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      const task = await fetch(`http://127.0.0.1:${port}/v1/tasks/${encodeURIComponent(header)}`);
+      const task = await taskPage(server, header);
       expect(task.status).toBe(200);
       const view = (await task.json()) as { task_id: string; results: { task_id: string }[] };
       expect(view.task_id).toBe(TASK_ID);
       expect(view.results.length).toBeGreaterThan(0);
       expect(view.results.every((r) => r.task_id === TASK_ID)).toBe(true);
       // Another patient's task_id finds nothing.
-      const other = await fetch(`http://127.0.0.1:${port}/v1/tasks/${encodeURIComponent(`T-张三-${ID}`)}`);
+      const other = await taskPage(server, `T-张三-${ID}`);
       expect(other.status).toBe(404);
 
       const stored = server.db.prepare('SELECT task_id FROM tasks').pluck().all() as string[];
@@ -101,9 +106,7 @@ describe('a task_id built from the patn_id', () => {
       );
       expect(reply.body.infcode, reply.body.err_msg).toBe(0);
       expect(reply.body.output.result?.[0]?.task_id).toBe(taskId);
-      const address = server.app.server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      const task = await fetch(`http://127.0.0.1:${port}/v1/tasks/${encodeURIComponent(taskId)}`);
+      const task = await taskPage(server, taskId);
       expect(task.status).toBe(200);
       expect(((await task.json()) as { task_id: string }).task_id).toBe(taskId);
       const stored = server.db.prepare('SELECT task_id FROM tasks').pluck().all() as string[];
@@ -138,9 +141,7 @@ describe('a task_id holding a phone number', () => {
       const reply = await callOverHttp(server, analysisEnvelope({ taskId, encounterId: 'MZ20261120000789' }));
       expect(reply.body.infcode, reply.body.err_msg).toBe(0);
       expect(reply.body.output.result?.[0]?.task_id).toBe(taskId);
-      const address = server.app.server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      const task = await fetch(`http://127.0.0.1:${port}/v1/tasks/${encodeURIComponent(taskId)}`);
+      const task = await taskPage(server, taskId);
       expect(task.status).toBe(200);
       expect(((await task.json()) as { task_id: string }).task_id).toBe(taskId);
       const stored = server.db.prepare('SELECT task_id FROM tasks').pluck().all() as string[];
