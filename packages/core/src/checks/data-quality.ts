@@ -1,5 +1,5 @@
 import { quoteValue } from '../envelope/quote-value';
-import type { Encounter, Line } from '../normalize/request';
+import type { Encounter, Line } from '../normalize/normalized-types';
 import { unreadableGend } from '../normalize/sex-code';
 import { visitUnreadable } from './encounter-limits';
 import type { Hit, RuleCheck } from './hit';

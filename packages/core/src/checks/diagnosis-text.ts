@@ -1,5 +1,5 @@
 import { clipChars } from '../evaluate/national-text-length';
-import type { Encounter } from '../normalize/request';
+import type { Encounter } from '../normalize/normalized-types';
 
 const SHOWN = 3;
 /** vola_cont is 500 characters (3101-3103.md §3.1) and a published restriction can take 400 of them. */

@@ -1,5 +1,5 @@
 import { formatDay } from '../normalize/dates';
-import type { Encounter, Line, Patient } from '../normalize/request';
+import type { Encounter, Line, Patient } from '../normalize/normalized-types';
 import { atcClass, duplicateClassKey, isWesternDrugCode, sameGeneric } from './drug-codes';
 import type { Hit, RuleCheck } from './hit';
 import { KeyGroups } from './key-groups';
@@ -25,7 +25,7 @@ function classLines(lines: readonly Line[], latest: number): Line[] {
 /**
  * The lines compared for an encounter with current lines: its own, then the drug lines of the patient's other
  * encounters still running today (Line.lastDay: a stop date, a course's end, or an open order ended as
- * request.ts endOpenOrders reads it). The encounter's own lines, shared, when there are none.
+ * open-order-runs.ts endOpenOrders reads it). The encounter's own lines, shared, when there are none.
  */
 function activeLines(encounter: Encounter, patient: Patient, today: number): readonly Line[] {
   let lines: Line[] | undefined;

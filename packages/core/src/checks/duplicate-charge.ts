@@ -1,5 +1,6 @@
 import type { PointEntry } from '../library/compile';
-import { isCourse, type Line } from '../normalize/request';
+import { isCourse } from '../normalize/courses';
+import type { Line } from '../normalize/normalized-types';
 import type { Hit, PointCheck } from './hit';
 
 type Window = Extract<PointEntry['kp']['limit'], { kind: 'time_window' }>;

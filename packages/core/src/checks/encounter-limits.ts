@@ -1,5 +1,5 @@
 import type { EvaluatorConfig } from '../evaluate/config';
-import type { Encounter, Line } from '../normalize/request';
+import type { Encounter, Line } from '../normalize/normalized-types';
 import { isAdmission, isKnownVisitType, isMedTypeCode } from '../normalize/visit-codes';
 import { insutypeText, medTypeText } from './encounter-names';
 import type { PointCheck } from './hit';

@@ -2,7 +2,7 @@ import type { EvaluatorConfig } from '../evaluate/config';
 import type { CompiledLibrary, PointEntry } from '../library/compile';
 import type { Rule } from '../library/model';
 import type { LocalTime } from '../normalize/dates';
-import type { Encounter, Line, Patient } from '../normalize/request';
+import type { Encounter, Line, Patient } from '../normalize/normalized-types';
 
 /** A flagged line (违规项) with the amount it contributes to vola_amt. */
 export interface FlaggedLine {

@@ -1,5 +1,6 @@
 import { anyStartsWith, diagnosisPrefixKeys } from '../normalize/diagnosis-code';
-import { ageYearsAt, type Line } from '../normalize/request';
+import type { Line } from '../normalize/normalized-types';
+import { ageYearsAt } from '../normalize/patient-age';
 import { diagnosesSent } from './diagnosis-text';
 import { isWesternDrugCode, showsClass } from './drug-codes';
 import type { PointCheck } from './hit';

@@ -1,4 +1,4 @@
-import type { Line } from '../normalize/request';
+import type { Line } from '../normalize/normalized-types';
 import { productKey } from './drug-codes';
 import { isOutpatient } from './encounter-limits';
 import type { Hit, RuleCheck } from './hit';

@@ -1,7 +1,7 @@
 import type { EvaluatorConfig } from '../evaluate/config';
 import type { AgeBound, Limit } from '../library/model';
 import { civilFromDays, fullYears, type LocalTime } from '../normalize/dates';
-import { ageDaysAt, ageYearsAt } from '../normalize/request';
+import { ageDaysAt, ageYearsAt } from '../normalize/patient-age';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
 

@@ -1,8 +1,9 @@
 import type { PointEntry } from '../library/compile';
 import type { Limit } from '../library/model';
 import { dischargeInstantOf } from '../normalize/admissions';
+import { isCourse } from '../normalize/courses';
 import { addMonths, formatDay } from '../normalize/dates';
-import { type Encounter, isCourse, type Line } from '../normalize/request';
+import type { Encounter, Line } from '../normalize/normalized-types';
 import { isOutpatient } from './encounter-limits';
 import type { FlaggedLine, Hit, PointCheck } from './hit';
 import { itemLabel } from './hit';

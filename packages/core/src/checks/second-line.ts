@@ -1,6 +1,6 @@
 import type { CompiledLibrary } from '../library/compile';
 import { formatDay } from '../normalize/dates';
-import type { Line } from '../normalize/request';
+import type { Line } from '../normalize/normalized-types';
 import { atcClass, isWesternDrugCode, sameAtcClass, sameGeneric, showsClass } from './drug-codes';
 import type { PointCheck } from './hit';
 import { flagCurrentLines, itemLabel, quoted } from './hit';

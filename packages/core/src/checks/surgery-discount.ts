@@ -1,4 +1,4 @@
-import type { Encounter, Line } from '../normalize/request';
+import type { Encounter, Line } from '../normalize/normalized-types';
 import type { Hit, PointCheck } from './hit';
 
 /** 第二及以后的手术按规定折价: the share of the full price the later items may be charged at. */

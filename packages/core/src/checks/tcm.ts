@@ -1,5 +1,5 @@
 import type { PointEntry } from '../library/compile';
-import type { Line, Patient } from '../normalize/request';
+import type { Line, Patient } from '../normalize/normalized-types';
 import type { Hit, PointCheck } from './hit';
 import { flagCurrentLines, itemLabel } from './hit';
 

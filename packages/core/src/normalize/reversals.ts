@@ -1,4 +1,4 @@
-import type { Line } from './request';
+import type { Line } from './normalized-types';
 
 /**
  * A reversal (冲销/退费/退差价) line: negative quantity or amount. A HIS sends one to cancel an earlier charge, as its

@@ -1,4 +1,4 @@
-import type { Line } from './request';
+import type { Line } from './normalized-types';
 import { isReversal } from './reversals';
 
 /** Where a line was sent: its position in fsi_encounter_dtos and in that entry's fsi_order_dtos. */
