@@ -65,7 +65,7 @@ export function endDayCharges(lines: readonly Line[], reading: OpenLineReading):
   // the order's use on its day, not a second order running beside it: read so, an order begun 11-28 and the day's
   // execution were two beds, two 护理 and 48 h of 心电监测 at sev 1 from the third day on (on the second they were a
   // charge series and silent). **The price:** a second open order of the item a doctor did write while the first
-  // runs counts only what it adds beyond the first's day quantity (checks/quantity-limits.ts).
+  // runs counts only what it adds beyond the first's day quantity (checks/max-qty-per-period.ts).
   for (const line of lines) {
     const order = isOpenOrder(line) ? orders.get(line.code) : undefined;
     if (order === undefined || order === line) continue;
