@@ -1,6 +1,6 @@
 /**
  * The evaluator's model of a request (Line, Encounter, Patient, NormalizedRequest): what normalisation builds and the
- * checks read. Types only, apart from the code that fills them, so the checks and the normalize modules can share
+ * checks read. Types only, kept apart from the code that fills them so the checks and the normalize modules share
  * them without importing each other.
  */
 
