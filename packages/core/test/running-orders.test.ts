@@ -68,7 +68,7 @@ describe('orders of one item that follow one another do not add up (1/日)', () 
     expect(freq(handOver('2026-11-22 14:05:00'), 22)).toEqual([]);
     expect(freq(handOver('2026-11-22 14:59:00'), 22)).toEqual([]);
     // Re-pinned deliberately: a 2-hour overlap on the day the old order stops was two beds; any overlap on its last
-    // day is now a hand-over (endOf in checks/quantity-limits.ts).
+    // day is now a hand-over (endOf in checks/max-qty-per-period.ts).
     expect(freq(handOver('2026-11-22 16:00:00'), 22)).toEqual([]);
     // Stopped a day later (cnt 1: one a day), the two ran side by side on 11-22: two beds that day.
     const [old, next] = handOver('2026-11-23 10:00:00');
