@@ -2,50 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, fsyncDirAsync, writeDurably } from '../durable-files';
+import { fsyncDirAsync } from '../durable-files';
+import { readJson, writeJsonAtomically, writeJsonAtomicallyAsync } from './atomic-json';
 import { addHeldBackMarks, addHeldBackMarksAsync, dropStaleHeldBackMarks, readHeldBackMarks } from './held-back-marks';
 import { refuseHeldBackTarget } from './held-back-target';
 import type { PushOutcome } from './push-outcome';
+import {
+  emptyState,
+  isVersion,
+  namesOf,
+  type OfflineRollback,
+  offlineRollbacksOf,
+  readState,
+  type StoredVersion,
+  type StoreState,
+} from './store-state';
+import { RM_OPTIONS, retryingTransient } from './transient-retry';
+
+// The state.json types live in store-state.ts; the store's callers import them from here, as before.
+export type { OfflineRollback, StoredVersion, StoreState } from './store-state';
 
 /** Where a library in the store came from. */
 export type LibrarySource = 'bundled' | 'sync' | 'push' | 'rollback' | 'last-good';
-
-/** One library version the workstation has run. `sha256` null = the national library shipped with prealert. */
-export interface StoredVersion {
-  version: string;
-  sha256: string | null;
-  /** How it arrived: pulled from the platform, pushed by IT, or bundled. */
-  origin: 'bundled' | 'sync' | 'push';
-  created_at: string;
-  activated_at: string;
-  key_id?: string;
-}
-
-/**
- * A rollback `prealert rollback` made while the sidecar was not running. Nothing logged it then (the command only
- * printed to its terminal): the next start logs it as the online rollback is logged, then drops it.
- */
-export interface OfflineRollback {
-  from: { version: string; sha256: string | null };
-  to: { version: string; sha256: string | null };
-  /** When the command ran (ISO). */
-  at: string;
-}
-
-export interface StoreState {
-  format: 1;
-  current: StoredVersion | null;
-  previous: StoredVersion | null;
-  /** sha256 of versions IT rolled back from: the poller does not bring them back. */
-  held_back: string[];
-  /**
-   * The version name of each held-back sha256, kept from when it was held back: status names it the same way once
-   * it is neither the previous version nor the platform's offer (absent in a state.json written before).
-   */
-  held_back_names?: Record<string, string>;
-  /** Offline rollbacks no start has logged yet, oldest first. */
-  offline_rollbacks?: OfflineRollback[];
-}
 
 /** What the poller remembers between runs, so a restart neither re-downloads nor forgets when it last got through. */
 export interface PollMemory {
@@ -95,137 +73,6 @@ export const STORED_MANIFEST_FILE = 'manifest.json';
 /** The library's packed form (library-image-file.ts), a cache written once the library is stored. */
 export const STORED_IMAGE_FILE = 'library.image';
 const WRITE_BLOCK_BYTES = 256 * 1024;
-
-/**
- * Errors Windows reports while another process (an antivirus scan, the indexer, a backup agent) holds a file or
- * directory for a moment: worth another try shortly after.
- */
-const TRANSIENT_CODES = new Set(['EPERM', 'EBUSY', 'EACCES']);
-const RETRY_DELAYS_MS = [50, 100, 200, 400, 800];
-
-function isTransient(error: unknown): boolean {
-  return TRANSIENT_CODES.has((error as NodeJS.ErrnoException).code ?? '');
-}
-
-async function retryingTransient<T>(operation: () => Promise<T>): Promise<T> {
-  for (const delay of RETRY_DELAYS_MS) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!isTransient(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
-  return operation();
-}
-
-/** retryingTransient for the synchronous writes (start, rollback): the waits block, but only after a failure. */
-function retryingTransientSync<T>(operation: () => T): T {
-  for (const delay of RETRY_DELAYS_MS) {
-    try {
-      return operation();
-    } catch (error) {
-      if (!isTransient(error)) throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
-    }
-  }
-  return operation();
-}
-
-/** rm's own retries cover what Windows reports for a directory still held open (EBUSY, EPERM, ENOTEMPTY). */
-const RM_OPTIONS = { recursive: true, force: true, maxRetries: RETRY_DELAYS_MS.length, retryDelay: 100 } as const;
-
-function emptyState(): StoreState {
-  return { format: 1, current: null, previous: null, held_back: [] };
-}
-
-/**
- * writeJsonAtomically on the thread pool. Right after a 100 MB library was written, an fsync waits for the disk to
- * take all of it: on the event loop that held every request for tens of milliseconds.
- */
-async function writeJsonAtomicallyAsync(file: string, value: unknown): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fs.promises.open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await retryingTransient(() => fs.promises.rename(temp, file));
-  await fsyncDirAsync(path.dirname(file));
-}
-
-/** Writes JSON so that after a crash the file holds either the old content or the new, never a mix. */
-function writeJsonAtomically(file: string, value: unknown): void {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeDurably(temp, `${JSON.stringify(value, null, 2)}\n`);
-  retryingTransientSync(() => fs.renameSync(temp, file));
-  fsyncDir(path.dirname(file));
-}
-
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * state.json's content; undefined when it is missing or cannot be read or parsed (a moment's hold by another
- * process is waited out, as for writes).
- */
-function readState(file: string): Partial<StoreState> | undefined {
-  let text: string;
-  try {
-    text = retryingTransientSync(() => fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Partial<StoreState>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** held_back_names as read from state.json: only string names survive. */
-function namesOf(value: unknown): Record<string, string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
-  return Object.fromEntries(
-    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
-}
-
-const isNamed = (value: unknown): value is OfflineRollback['from'] =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as Record<string, unknown>).version === 'string' &&
-  ((value as Record<string, unknown>).sha256 === null || typeof (value as Record<string, unknown>).sha256 === 'string');
-
-/** offline_rollbacks as read from state.json: only whole entries survive. */
-function offlineRollbacksOf(value: unknown): OfflineRollback[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter(
-    (r): r is OfflineRollback =>
-      typeof r === 'object' && r !== null && isNamed(r.from) && isNamed(r.to) && typeof r.at === 'string',
-  );
-}
-
-function isVersion(value: unknown): value is StoredVersion {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.version === 'string' &&
-    (v.sha256 === null || (typeof v.sha256 === 'string' && /^[0-9a-f]{64}$/.test(v.sha256))) &&
-    typeof v.origin === 'string' &&
-    typeof v.activated_at === 'string'
-  );
-}
 
 /** A library being received: written here first, moved into the store only once it is the active one. */
 export interface Staging {
