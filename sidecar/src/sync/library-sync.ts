@@ -19,9 +19,10 @@ import { freeBytes, shownBytes } from '../disk-space';
 import type { LibraryHolder } from '../library-holder';
 import type { Logger } from '../logging';
 import { shownUrl, siblingUrl } from '../url-credentials';
+import { saveActivation, type UnsavedActivation } from './activation-save';
 import { fetchManifest } from './bundle-fetch';
 import { checkSize } from './bundle-size';
-import { deltaApplies, receiveDelta } from './delta';
+import { deltaApplies } from './delta';
 import { checkRoomForLibrary, DOWNLOAD_MARGIN_BYTES, localDiskFailure } from './download-space';
 import { message } from './error-message';
 import { checkNotSkipped, noteBundleFailure } from './failing-bundles';
@@ -29,6 +30,8 @@ import { refuseHeldBackTarget } from './held-back-target';
 import { LastGoodStore, type PollMemory, type Staging, type StoredVersion } from './last-good-store';
 import { compileBundled, loadStoredLibrary, type StoredLoad, unpacked } from './library-loading';
 import { type LibraryPacker, openLibraryPacker } from './library-packer';
+import { reportOfflineRollbacks } from './offline-rollback-report';
+import { receivePayload } from './payload-receive';
 import { type HeldLibrary, pointDropHold } from './point-drop-guard';
 import { PollMemoryFile } from './poll-memory';
 import { olderThanRunning, pushFailure, pushSettled } from './push-checks';
@@ -128,7 +131,7 @@ export class LibrarySync {
    * The running version when it is active but could not be saved as last-good: a restart runs the store's current
    * version instead, which is therefore the one before it (for status and a rollback).
    */
-  private unsaved: { version: StoredVersion; message: string; at: number } | undefined;
+  private unsaved: UnsavedActivation | undefined;
   /**
    * Stored versions the start could not load but kept (see restoreAtStart): the one running is then a fallback,
    * with no previous of its own, and whatever is activated next has it as previous.
@@ -174,7 +177,7 @@ export class LibrarySync {
   }
 
   /** The activation that could not be saved, while it is still the one running. */
-  private get runningUnsaved(): { version: StoredVersion; message: string; at: number } | undefined {
+  private get runningUnsaved(): UnsavedActivation | undefined {
     return this.unsaved && this.unsaved.version === this.active ? this.unsaved : undefined;
   }
 
@@ -240,44 +243,10 @@ export class LibrarySync {
     this.reportOfflineRollbacks();
   }
 
-  /**
-   * Rollbacks `prealert rollback` made while the sidecar was stopped: logged as an online rollback is (at warn, same
-   * message and fields, with `offline` and `at` the command's time), the latest kept as last_activation in status,
-   * so IT reading the log later can tell why the older library runs. Then state.json stops naming them.
-   */
+  /** See offline-rollback-report.ts: the latest one becomes last_activation. */
   private reportOfflineRollbacks(): void {
-    const rollbacks = this.store.offlineRollbacks;
-    if (rollbacks.length === 0) return;
-    const running = this.holder.get();
-    for (const r of rollbacks) {
-      const runs = running !== undefined && this.active?.sha256 === r.to.sha256 && this.active.version === r.to.version;
-      const report: ActivationReport = {
-        version_before: r.from.version,
-        version: r.to.version,
-        sha256: r.to.sha256 ?? '',
-        source: 'rollback',
-        path: r.to.sha256 === null ? 'bundled' : 'stored',
-        bytes_received: 0,
-        knowledge_points: runs ? running.compiled.knowledgePointCount : 0,
-        duration_ms: 0,
-        yields: 0,
-        at: r.at,
-        offline: true,
-      };
-      this.lastActivation = report;
-      this.logger.warn(
-        { ...report, from: versionLabel(r.from.version, r.from.sha256), to: versionLabel(r.to.version, r.to.sha256) },
-        'library rolled back',
-      );
-    }
-    try {
-      this.store.forgetOfflineRollbacks();
-    } catch (error) {
-      this.logger.warn(
-        { err: error },
-        'could not note that the offline rollback was logged; the next start logs it again',
-      );
-    }
+    const latest = reportOfflineRollbacks(this.store, this.holder, this.active, this.logger);
+    if (latest) this.lastActivation = latest;
   }
 
   /**
@@ -602,35 +571,22 @@ export class LibrarySync {
     this.activating = m.version;
     this.logger.info({ version: m.version, path: kind, source }, 'activating library');
     let staging: Staging | undefined;
-    let received = 0;
     let reader: LibraryPacker | undefined;
     try {
       // The manifest is kept verbatim, signatures and all: a restart verifies the stored library like a received one.
       staging = await this.store.stage(manifestBytes);
       reader = await this.openLibraryPacker(m.library.file, m.library.size, slicer, staging);
       const packer = reader;
-      if (kind === 'full') {
-        if ('url' in payload) received = await packer.download(payload.url, payload.limits);
-        else {
-          await payload.pipe(async (chunk) => {
-            received += chunk.length;
-            await packer.write(chunk);
-          });
-        }
-      } else {
-        await receiveDelta({
-          manifest: m,
-          payload,
-          packer,
-          slicer,
-          agent: this.agent,
-          active: () => this.active,
-          store: this.store,
-          onBytes: (bytes) => {
-            received += bytes;
-          },
-        });
-      }
+      const received = await receivePayload({
+        kind,
+        manifest: m,
+        payload,
+        packer,
+        slicer,
+        agent: this.agent,
+        active: () => this.active,
+        store: this.store,
+      });
       const read = await packer.end();
       checkLibraryAgainstManifest(m.library.file, read, m);
       checkHeaderAgainstManifest(m.library.file, read.packed.meta, m);
@@ -681,34 +637,23 @@ export class LibrarySync {
         );
         await new Promise((resolve) => setTimeout(resolve, this.config.testPauseBeforeCommitMs));
       }
-      try {
-        const { notRemoved } = await this.store.commit(staging, entry, ranBefore, holdBack);
-        for (const { dir, error } of notRemoved) {
-          this.logger.warn(
-            { err: error, dir },
-            'a replaced library version could not be removed; the next start removes it',
-          );
-        }
-        this.unsaved = undefined;
-        this.unusable = [];
-      } catch (error) {
-        this.logger.error({ err: error, version: m.version }, 'library is active but could not be saved as last-good');
-        if (this.store.current?.sha256 === entry.sha256) {
-          this.recordError(new Error(`${m.version} is active but could not be saved as last-good: ${message(error)}`));
-        } else {
-          // Active now, but a restart comes back to the store's current version: said in status until a later
-          // activation or a rollback is saved (a poll's success does not hide it).
-          const restartRuns = this.store.current?.version ?? 'the bundled library';
-          this.unsaved = {
-            version: entry,
-            message: `${m.version} is active but could not be saved as last-good (a restart runs ${restartRuns}): ${message(error)}`,
-            at: this.now(),
-          };
-          await staging
-            .discard()
-            .catch((cleanup: unknown) => this.logger.warn({ err: cleanup }, 'could not remove a staged library'));
-        }
-      }
+      await saveActivation({
+        store: this.store,
+        logger: this.logger,
+        staging,
+        entry,
+        ranBefore,
+        holdBack,
+        now: this.now,
+        onSaved: () => {
+          this.unsaved = undefined;
+          this.unusable = [];
+        },
+        onStoredAnyway: (error) => this.recordError(error),
+        onUnsaved: (unsaved) => {
+          this.unsaved = unsaved;
+        },
+      });
       // Only now, and only once saved: a restart (after a crash before the commit, or a save that failed) runs the
       // version before, which must not refuse the platform's bundles newer than it.
       if (this.store.current?.sha256 === entry.sha256) {
