@@ -143,6 +143,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
         );
         logPrunedBackups(logger, pruned);
       },
+      keptUnreadable: (rows) => {
+        for (const { table, id } of rows)
+          logger.warn(
+            { table, row_id: id },
+            `records database: ${table} row ${id} is not readable JSON (cut short, damaged or edited); kept as it was, with ID and phone numbers in its text masked`,
+          );
+      },
     });
   } catch (error) {
     lock.release();

@@ -138,16 +138,13 @@ describe('schema 19 (phone forms schema 18 left in clear masked in the stored re
   it('is one transaction: stopped in the middle, the file stays at schema 18 as it was, and the next start runs it', () => {
     const { dir } = schema18DataDir();
     dataDir = dir;
-    // An outbox entry the masking cannot read stops the migration after it rewrote the decisions and result bodies,
-    // in the same transaction (the outbox is rewritten last): as a kill at that point would.
+    // A trigger refusing the outbox's rewrite stops the migration after it rewrote the decisions and result bodies,
+    // in the same transaction (the outbox is rewritten last): as a kill at that point would. (An entry the masking
+    // cannot read no longer stops it: unreadable-stored-json-migration.test.ts.)
     const raw = new Database(path.join(dir, DATABASE_FILE_NAME));
-    raw
-      .prepare(
-        "INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES ('cut', 'disposition', '{', 0, 0)",
-      )
-      .run();
+    raw.exec("CREATE TRIGGER stop_here BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'stopped here'); END");
     raw.close();
-    expect(() => openDatabase(dir)).toThrow();
+    expect(() => openDatabase(dir)).toThrow('stopped here');
     const after = new Database(path.join(dir, DATABASE_FILE_NAME), { readonly: true });
     try {
       expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_18);
@@ -157,7 +154,7 @@ describe('schema 19 (phone forms schema 18 left in clear masked in the stored re
       after.close();
     }
     const fix = new Database(path.join(dir, DATABASE_FILE_NAME));
-    fix.prepare("DELETE FROM outbox WHERE id = 'cut'").run();
+    fix.exec('DROP TRIGGER stop_here');
     fix.close();
     const db = openDatabase(dir);
     try {

@@ -7,6 +7,7 @@ import { type PrunedSchemaBackups, pruneSchemaBackups } from './schema-backups';
 import { registerIdNumberMasking } from './stored-id-numbers';
 import { registerPhoneNumberMasking } from './stored-phone-numbers';
 import { registerStaffCodeTrimming } from './stored-staff-codes';
+import { type UnreadableRow, UnreadableRows } from './unreadable-stored-json';
 
 export type Db = Database.Database;
 
@@ -325,6 +326,11 @@ export interface OpenOptions {
    * from older migrations beyond the newest few were removed (`pruned`).
    */
   migrated?: (from: number, to: number, backup: string, pruned: PrunedSchemaBackups) => void;
+  /**
+   * Called after the migration with the rows whose JSON it could not read (outbox, result_bodies): kept, masked over
+   * their text instead of parsed, so that one damaged row neither stops the start nor is lost.
+   */
+  keptUnreadable?: (rows: readonly UnreadableRow[]) => void;
 }
 
 /** Where the copy of the records database is kept before it is migrated away from `schema`. */
@@ -402,8 +408,9 @@ function migrate(db: Db, file: string, options: OpenOptions): void {
   if (version === SCHEMA_VERSION) return;
   // Schema 0 is a file just created: nothing in it to keep.
   const backup = version > 0 ? backUpBeforeMigrating(db, file, version) : undefined;
-  registerIdNumberMasking(db);
-  registerPhoneNumberMasking(db);
+  const unreadable = new UnreadableRows();
+  registerIdNumberMasking(db, unreadable.note);
+  registerPhoneNumberMasking(db, unreadable.note);
   registerStaffCodeTrimming(db);
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
@@ -415,6 +422,8 @@ function migrate(db: Db, file: string, options: OpenOptions): void {
   // writes the new ones over them; that is now, not whenever the WAL next fills.
   db.pragma('wal_checkpoint(TRUNCATE)');
   if (backup !== undefined) options.migrated?.(version, SCHEMA_VERSION, backup, pruneOlderBackups(file, backup));
+  const kept = unreadable.rows(db);
+  if (kept.length > 0) options.keptUnreadable?.(kept);
 }
 
 /** After the migration succeeded, not before: until then the copies are what a failed start falls back on. */

@@ -1,6 +1,7 @@
 import { mayHoldIdNumber } from '../id-numbers';
 import { maskIdNumbers } from '../logging';
 import type { Db } from './database';
+import { type NoteUnreadable, type StoredJsonTable, storedJson } from './unreadable-stored-json';
 
 /**
  * 15 digits (what every ID number has, maybe grouped or full-width: mayHoldIdNumber), or 6 cut short by an ellipsis:
@@ -26,8 +27,21 @@ export function maskWholeAndCutIdNumbers(text: string): string {
  * rule_id, mdtrt_id, rx_id…) are kept as sent, as maskPatientNamesInJson keeps them: they are codes, and the record is
  * looked up and linked by them.
  */
-export function maskIdNumbersInBody(json: string): string {
-  return mayHoldAny(json) ? JSON.stringify(JSON.parse(json), maskIdNumbersInTexts) : json;
+export function maskIdNumbersInBody(json: string, noteUnreadable?: NoteUnreadable): string {
+  if (!mayHoldAny(json)) return json;
+  const body = storedJson(json);
+  if (body === undefined) return maskedAsText('result_bodies', json, noteUnreadable);
+  return JSON.stringify(body.value, maskIdNumbersInTexts);
+}
+
+/**
+ * A stored text that is not JSON, masked over its whole text, identifiers included: nothing can read it as JSON to
+ * link by them, and what it holds is kept rather than dropped (an outbox entry may be the only copy of a decision).
+ */
+function maskedAsText(table: StoredJsonTable, text: string, noteUnreadable: NoteUnreadable | undefined): string {
+  const masked = maskWholeAndCutIdNumbers(text);
+  noteUnreadable?.(table, masked);
+  return masked;
 }
 
 function maskIdNumbersInTexts(key: string, value: unknown): unknown {
@@ -43,9 +57,11 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
  * and the rule names of a day's figures (their label is the reminders' rule_name; a rule without a name is labelled
  * by its id, which is kept). Codes and the gateway's envelope header stay as written, as they are on arrival.
  */
-function maskIdNumbersInOutboxPayload(kind: string, payload: string): string {
+function maskIdNumbersInOutboxPayload(kind: string, payload: string, noteUnreadable?: NoteUnreadable): string {
   if (!mayHoldAny(payload)) return payload;
-  const value = JSON.parse(payload) as unknown;
+  const parsed = storedJson(payload);
+  if (parsed === undefined) return maskedAsText('outbox', payload, noteUnreadable);
+  const value = parsed.value;
   if (!isObject(value)) return payload;
   let changed = false;
   const mask = (entry: Json, field: string) => {
@@ -71,9 +87,10 @@ function maskIdNumbersInOutboxPayload(kind: string, payload: string): string {
 
 /**
  * The masking above as SQL functions, for the migration that masks what older versions stored in clear
- * (database.ts): the same code as on arrival, which SQLite's own functions cannot express.
+ * (database.ts): the same code as on arrival, which SQLite's own functions cannot express. `noteUnreadable` is told
+ * of each text that is not JSON (masked as text instead), for the start to name its row.
  */
-export function registerIdNumberMasking(db: Db): void {
+export function registerIdNumberMasking(db: Db, noteUnreadable?: NoteUnreadable): void {
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   db.function('mask_id_numbers', { deterministic: true }, (value: unknown) => {
     const s = text(value);
@@ -81,10 +98,10 @@ export function registerIdNumberMasking(db: Db): void {
   });
   db.function('mask_id_numbers_in_body', { deterministic: true }, (value: unknown) => {
     const s = text(value);
-    return s === null ? value : maskIdNumbersInBody(s);
+    return s === null ? value : maskIdNumbersInBody(s, noteUnreadable);
   });
   db.function('mask_id_numbers_in_outbox', { deterministic: true }, (kind: unknown, value: unknown) => {
     const s = text(value);
-    return s === null ? value : maskIdNumbersInOutboxPayload(String(kind), s);
+    return s === null ? value : maskIdNumbersInOutboxPayload(String(kind), s, noteUnreadable);
   });
 }

@@ -1,0 +1,51 @@
+import type { Db } from './database';
+
+/** The tables whose JSON texts the masking migrations (schema 7, 18, 19) parse. */
+export type StoredJsonTable = 'outbox' | 'result_bodies';
+
+/** Told of a stored text that is not JSON, as the masking wrote it back (masked as text). */
+export type NoteUnreadable = (table: StoredJsonTable, written: string) => void;
+
+/** A row whose JSON could not be read: kept, masked as text where that masked anything. */
+export interface UnreadableRow {
+  table: StoredJsonTable;
+  id: string | number;
+}
+
+/**
+ * The value of a stored JSON text, or undefined when it is not JSON (cut short, damaged on disk, edited by hand): a
+ * masking migration then masks the text as it stands rather than stopping the start, which would stop the reminders
+ * over one row.
+ */
+export function storedJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The texts a migration could not read, and then the rows that hold them. A SQL function is not told the row it is
+ * called for, so the rows are looked up by their text once the migration is done; only when there is any (a scan).
+ */
+export class UnreadableRows {
+  private readonly texts: Record<StoredJsonTable, Set<string>> = { outbox: new Set(), result_bodies: new Set() };
+
+  readonly note: NoteUnreadable = (table, written) => {
+    this.texts[table].add(written);
+  };
+
+  rows(db: Db): UnreadableRow[] {
+    const found: UnreadableRow[] = [];
+    const lookUp = (table: StoredJsonTable, sql: string) => {
+      const texts = this.texts[table];
+      if (texts.size === 0) return;
+      for (const row of db.prepare<[], { id: string | number; text: string }>(sql).iterate())
+        if (texts.has(row.text)) found.push({ table, id: row.id });
+    };
+    lookUp('result_bodies', 'SELECT id, json AS text FROM result_bodies ORDER BY id');
+    lookUp('outbox', 'SELECT id, payload AS text FROM outbox ORDER BY id');
+    return found;
+  }
+}
