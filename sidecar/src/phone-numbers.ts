@@ -19,14 +19,27 @@ const ASCII_CUE = '(?<![0-9A-Za-z])(?:Tel|TEL|tel|Mob|MOB|mob|Mobile|mobile|MOBI
  */
 const CHINESE_CUE =
   '(?:电话|手机|手机号|(?<!门诊|住院|病案|病历|床位|床|医保卡|医保|单据|票据|发票|处方|证件|身份证|挂号|流水|就诊|医嘱|标本)号码|联系方式|座机|固话)';
+/** A space as typed after a cue word, or a tab: a form's label and field pasted together (电话\t0571 8765 4321). */
+const CUE_SPACE = '[ \\t\\u00A0\\u3000]';
 /**
- * A cue word and what may stand between it and the number: one colon or hyphen (Tel-), each with a space before or
- * after it as typed (电话 : 138…); a full stop (Tel.) only after an ASCII cue, where it marks the abbreviation. One mark
- * only, and not 。, which ends the sentence the cue was in.
+ * Whose number it is, in brackets right after the cue word: 联系电话（家属）, 电话【本人】, Tel(home). A few characters
+ * with no digit (电话（0871）6543 2109 is an area code in brackets, LANDLINE's), no bracket, and nothing that ends a
+ * phrase, so that it cannot reach back past a sentence or another bracket (and the look back stays short).
+ */
+const QUALIFIER = '(?:[(\\uFF08\\u3010][^0-9()\\uFF08\\uFF09\\u3010\\u3011\\n，,。；;]{1,8}[)\\uFF09\\u3011])';
+/**
+ * A cue word and what may stand between it and the number: a bracketed qualifier, then one colon or hyphen (Tel-),
+ * each with a space or tab before or after it as typed (电话 : 138…); a full stop (Tel.) only after an ASCII cue,
+ * where it marks the abbreviation. One mark only, and not 。, which ends the sentence the cue was in.
  */
 const CUE =
-  `(?:${CHINESE_CUE}${SPACE}?(?:[：:\\-\\uFF0D]${SPACE}?)?` +
-  `|${ASCII_CUE}${SPACE}?(?:[：:.\\uFF0E\\-\\uFF0D]${SPACE}?)?)`;
+  `(?:${CHINESE_CUE}${QUALIFIER}?${CUE_SPACE}?(?:[：:\\-\\uFF0D]${CUE_SPACE}?)?` +
+  `|${ASCII_CUE}${QUALIFIER}?${CUE_SPACE}?(?:[：:.\\uFF0E\\-\\uFF0D]${CUE_SPACE}?)?)`;
+/**
+ * An en or em dash (or the 破折号 of two) between an area code and its local number: only right after a cue word
+ * (电话：0871—65432109). Bare, a dash is a range (0830—1130, a time to a time) as often as a joiner.
+ */
+const DASH = '[\\u2013\\u2014]{1,2}';
 
 /**
  * Not inside a longer word: no letter or digit right before (a code such as XJ01CAA040B002010101445, a digit run), nor
@@ -86,17 +99,17 @@ const EXTENSION = `(?:${HYPHEN}[0-9]{1,6}(?![0-9]|${HYPHEN}[0-9]))?`;
  * crafted chain of such pieces take exponential time to reject (a review measured 179 ms for 602 characters).
  */
 const LANDLINE =
-  `(?:(?:(?:${AREA})${HYPHEN}|(?:${UNTIMED_AREA})${SPACE}|(?<=${CUE})(?:${AREA})${SPACE}` +
+  `(?:(?:(?:${AREA})${HYPHEN}|(?:${UNTIMED_AREA})${SPACE}|(?<=${CUE})(?:${AREA})(?:${SPACE}|${DASH})` +
   `|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)[1-9][0-9]{6,7}` +
   `|0(?:10|2[0-9])[1-9][0-9]{7}|${AREA4}[1-9][0-9]{6,7})${EXTENSION}`;
 
 /**
- * A landline whose 8-digit local number is split 4-4 by a space (0571 8765 4321, (0871) 6543 2109), only right after a
- * cue word: bare, 0730 1130 1730 is insulin given at three times, 021 1200 1800 a count and two times, and a time
- * starting 0 reads as an area code.
+ * A landline whose 8-digit local number is split 4-4 by a space (0571 8765 4321, 0571-8765 4321, 0871—6543 2109,
+ * (0871) 6543 2109), only right after a cue word: bare, 0730 1130 1730 is insulin given at three times, 021 1200 1800
+ * a count and two times, and a time starting 0 reads as an area code.
  */
 const SPACED_LANDLINE =
-  `(?<=${CUE})(?:(?:${AREA})${SPACE}|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)` +
+  `(?<=${CUE})(?:(?:${AREA})(?:${SEP}|${DASH})|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)` +
   `[1-9][0-9]{3}${SPACE}[0-9]{4}${EXTENSION}`;
 
 const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${LANDLINE}|${SPACED_LANDLINE})`;

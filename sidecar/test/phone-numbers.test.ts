@@ -90,6 +90,23 @@ describe('maskPhoneNumbers', () => {
       '电话13812345678、13987654321、18611112222、150 1000 2000',
       '电话[redacted]、[redacted]、[redacted]、150 1000 2000',
     ],
+    // After an explicit cue word: a hyphen between the area code and a local number split 4-4 …
+    ['电话 0571-8765 4321', '电话 [redacted]'],
+    ['电话：0871－8765 4321', '电话：[redacted]'],
+    // … a bracketed qualifier between the cue and the number …
+    ['联系电话（家属）138 1234 5678', '联系电话（家属）[redacted]'],
+    ['电话【本人】138 1234 5678', '电话【本人】[redacted]'],
+    ['电话(家属)：0571 8765 4321', '电话(家属)：[redacted]'],
+    ['Tel(home) 138 1234 5678', 'Tel(home) [redacted]'],
+    // … an en or em dash (or two, 破折号) or a full-width hyphen between the area code and the local number …
+    ['电话：0871—65432109', '电话：[redacted]'],
+    ['电话：0871–65432109', '电话：[redacted]'],
+    ['电话：0871——65432109', '电话：[redacted]'],
+    ['电话：0871－65432109', '电话：[redacted]'],
+    ['座机 0571—8765 4321', '座机 [redacted]'],
+    // … or a tab (a form's label and field pasted) between the cue and a number split by spaces.
+    ['电话\t0571 8765 4321', '电话\t[redacted]'],
+    ['联系电话\t138 1234 5678', '联系电话\t[redacted]'],
   ])('masks %s', (text, masked) => {
     expect(maskPhoneNumbers(text)).toBe(masked);
   });
@@ -159,6 +176,14 @@ describe('maskPhoneNumbers', () => {
     // A Chinese cue word then a full stop: the sentence ended, what follows is the doctor's again.
     '号码.150 1000 2000',
     '电话．150 1000 2000',
+    // Still kept with the cue forms above taken: a time then times, a dash as a range, a bracket that ends the cue's
+    // phrase.
+    '给药时间 0730 1130 1730',
+    '0871—65432109',
+    '给药 0830—1130 1230',
+    '电话(已停用)，剂量 150 1000 2000',
+    '电话（未接）。150 1000 2000',
+    '剂量\t150 1000 2000',
   ])('keeps %s', (text) => {
     expect(maskPhoneNumbers(text)).toBe(text);
   });
@@ -183,6 +208,22 @@ describe('maskPhoneNumbers', () => {
     const started = performance.now();
     expect(maskPhoneNumbers(text)).toBe(`1234567${' '.repeat(30_000)}电话 [redacted] 或 139 8765 4321`);
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  // The cue's look back now reaches over a bracketed qualifier and a tab, and a dash joins an area code: none of them
+  // may make a long hostile text slow (each look back is bounded: a qualifier has at most 8 characters, no bracket).
+  it.each([
+    ['qualifiers', `${'电话（家属）'.repeat(3_400)}`],
+    ['open brackets', `电话${'（'.repeat(20_000)}138 1234 5678`],
+    ['a long qualifier', `电话（${'家'.repeat(20_000)}）138 1234 5678`],
+    ['tabs', `电话${'\t'.repeat(20_000)}0571 8765 4321`],
+    ['dashes', `电话 0571${'—'.repeat(20_000)}87654321`],
+    ['cue, dash, digits', '电话0571—1234 '.repeat(1_700)],
+  ])('searches 20,000 characters of %s fast', (_name, text) => {
+    expect(text.length).toBeGreaterThanOrEqual(20_000);
+    const started = performance.now();
+    maskPhoneNumbers(text);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('leaves an ID number masked before it as masked, and a phone number beside it still masked', () => {
