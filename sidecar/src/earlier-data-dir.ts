@@ -19,7 +19,7 @@ export interface EarlierReading {
 }
 
 /**
- * Whether `value` starts with the account's home, `~/` (or `~\` on Windows) or `~` alone: how config.ts reads path
+ * Whether `value` starts with the account's home, `~/` (or `~\` on Windows) or `~` alone: how config/path-setting.ts reads path
  * settings, and what builds before e9f43b0 read differently (literally).
  */
 export function readByHomeNow(value: string): boolean {

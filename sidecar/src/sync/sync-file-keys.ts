@@ -1,6 +1,6 @@
 /**
  * The config file's `sync` block: each key and the PREALERT_SYNC_* variable it stands for. One table for the file's
- * parser (config.ts), the sync settings (sync-config.ts) and `autostart install`'s hint, so the three cannot drift.
+ * parser (config/config-file.ts), the sync settings (sync-config.ts) and `autostart install`'s hint, so the three cannot drift.
  * Units stay those of the variables (…S seconds, …Ms milliseconds): a value moved from the environment is the same
  * number in the file.
  */

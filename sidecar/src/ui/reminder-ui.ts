@@ -33,7 +33,7 @@ export function resolveWidgetDist(): string {
 }
 
 /**
- * PREALERT_WIDGET_DIST read as the other path settings are (config.ts pathSetting): `~/` is the account's home, as
+ * PREALERT_WIDGET_DIST read as the other path settings are (config/path-setting.ts): `~/` is the account's home, as
  * in PREALERT_DATA_DIR; it was taken as a folder named `~` under the current one, and the reminder page had no
  * script. A relative path is against the current folder, as before. `~name` or no home: the asset route's 503 names
  * the setting.
