@@ -1,7 +1,9 @@
 // The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
 import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/client/vanished';
+import { splitList } from './attribute-list';
 import { scrollBoxByKey } from './box-scroll';
 import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confirm-all-plan';
+import { deepActiveElement } from './deep-active-element';
 import { setChildren } from './dom';
 import { EncounterMemory, encounterKey } from './encounter-memory';
 import { buildEnvelope } from './envelope';
@@ -14,6 +16,8 @@ import { takeResults } from './result-intake';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
 import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
 import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
+import { severityCounts } from './severity-counts';
+import { severityOrder } from './severity-order';
 import { SidecarProbe } from './sidecar-probe';
 import { REMINDER_STYLES } from './styles';
 import type {
@@ -64,36 +68,6 @@ let decisionSerial = 0;
 // Lets the module be imported (for types, tests, SSR) where there is no DOM; it is only defined in a browser.
 const ElementBase: typeof HTMLElement =
   typeof HTMLElement === 'undefined' ? (class {} as unknown as typeof HTMLElement) : HTMLElement;
-
-const severityOrder = (a: JudgeResultDto, b: JudgeResultDto): number =>
-  Number(a.sev_deg) - Number(b.sev_deg) || amountForOrder(b) - amountForOrder(a);
-
-/** A result shortened to fit carries no amount (NaN after result-intake): it sorts as ¥0, after those that do. */
-const amountForOrder = (result: JudgeResultDto): number => (Number.isFinite(result.vola_amt) ? result.vola_amt : 0);
-
-function splitList(value: string | null): string[] | undefined {
-  if (value === null) return undefined;
-  const items = value
-    .split(/[,，、|]/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  return items.length > 0 ? items : undefined;
-}
-
-/** 「明确违规 1 条，轻度可疑 2 条」: these warnings by severity, most severe first. */
-function severityCounts(results: readonly JudgeResultDto[]): string {
-  return (['1', '2', '3'] as const)
-    .map((sev) => [SEVERITY_LABELS[sev], results.filter((r) => r.sev_deg === sev).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([label, n]) => `${label} ${n} 条`)
-    .join('，');
-}
-
-function deepActiveElement(doc: Document): Element | null {
-  let active = doc.activeElement;
-  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
-  return active;
-}
 
 /**
  * `<prealert-reminder>`: shows the warnings of one 3101/3102 answer next to the HIS's order table and
