@@ -20,6 +20,7 @@ import { severityCounts } from './severity-counts';
 import { severityOrder } from './severity-order';
 import { SidecarProbe } from './sidecar-probe';
 import { REMINDER_STYLES } from './styles';
+import { answerOf, decisionsInOrder, replayedDecision, type TrackedDecision, taskOf } from './tracked-decision';
 import type {
   DecisionEventDetail,
   DeliveryState,
@@ -41,17 +42,6 @@ type Phase = 'idle' | 'checking' | 'shown' | 'unavailable';
 
 /** 全部确认 (A) acts from this many open confirm-only warnings: for one, C Enter is as quick. */
 const CONFIRM_ALL_FROM = 2;
-
-interface TrackedDecision extends WarningDecision {
-  version: number;
-  /** The analysis (task_id) the decision was made on; undefined for one recorded before the task shown. */
-  forTask: string | undefined;
-  /**
-   * The encounter of the warning answered (encounterKey: patn_id with mdtrt_id), undefined when the result carries
-   * none: decisions of encounters shown too long ago are let go.
-   */
-  encounter: string | undefined;
-}
 
 /**
  * Encounters (patn_id with mdtrt_id) whose answers the element keeps once another is shown: a doctor goes back to a
@@ -279,7 +269,7 @@ export class PrealertReminderElement extends ElementBase {
     for (const result of results) {
       // An answer an earlier page left undelivered (being sent again now) answers its warning here too.
       const replayed = this.decisionsByJr.has(result.jr_id) ? undefined : this.sender.queuedFor(result.jr_id);
-      if (replayed) this.decisionsByJr.set(result.jr_id, this.replayedDecision(replayed, result));
+      if (replayed) this.decisionsByJr.set(result.jr_id, replayedDecision(replayed, result, this.taskIdValue));
     }
     for (const result of results as readonly PriorAnswered[]) {
       // The sidecar marks a warning the doctor already continued in this encounter; do not ask twice.
@@ -1182,19 +1172,12 @@ export class PrealertReminderElement extends ElementBase {
 
   /** The analysis a shown warning belongs to. */
   private taskOf(result: JudgeResultDto): string {
-    return result.task_id || this.taskIdValue;
+    return taskOf(result, this.taskIdValue);
   }
 
-  /**
-   * The decision that answers the warning as shown now. 返回修改 answers only the analysis it was made on: when a
-   * later analysis still finds the warning, the order was not changed enough (or not at all) and the doctor must
-   * answer again; counting the old 返回修改 would let a `block` or a required reason through. 继续执行 carries over,
-   * as the sidecar carries it (prior_dspo).
-   */
+  /** The decision that answers the warning as shown now (tracked-decision.ts). */
   private answerOf(result: JudgeResultDto): TrackedDecision | undefined {
-    const decision = this.decisionsByJr.get(result.jr_id);
-    if (decision?.disposition === 'modify' && decision.forTask !== this.taskOf(result)) return undefined;
-    return decision;
+    return answerOf(this.decisionsByJr.get(result.jr_id), result, this.taskIdValue);
   }
 
   /** The doctor answered the warning and the sidecar did not refuse the answer (it may still be on its way). */
@@ -1211,12 +1194,7 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   private decisionsInOrder(): (WarningDecision | undefined)[] {
-    return this.results.map((r) => {
-      const decision = this.answerOf(r);
-      if (!decision) return undefined;
-      const { version: _version, forTask: _forTask, encounter: _encounter, ...shown } = decision;
-      return shown;
-    });
+    return decisionsInOrder(this.results, (r) => this.answerOf(r));
   }
 
   /** Every warning has an answer: the doctor is done, focus goes back to where F8 came from. */
@@ -1316,25 +1294,6 @@ export class PrealertReminderElement extends ElementBase {
     }
     this.sender.adopt(items);
     if (items.length > 0) this.renderProgress();
-  }
-
-  /** A shown warning's answer from an earlier page, still on its way. */
-  private replayedDecision(item: FeedbackItem, result: JudgeResultDto): TrackedDecision {
-    const warn = (item.request.input as { data?: { warns?: { dspo_way?: string; dspo_way_rea?: string }[] } }).data
-      ?.warns?.[0];
-    const disposition: Disposition = warn?.dspo_way === '1' ? 'continue' : 'modify';
-    return {
-      jrId: item.jrId,
-      disposition,
-      reason: warn?.dspo_way_rea ?? '',
-      delivery: 'queued',
-      at: new Date(item.createdAt).toISOString(),
-      version: item.version,
-      // A 返回修改 answers the analysis it was given on, which this page never showed.
-      forTask: disposition === 'continue' ? this.taskOf(result) : undefined,
-      // The result's own encounter: a page from before encounters named the patient stored the bare mdtrt_id.
-      encounter: encounterKey(result) || undefined,
-    };
   }
 
   /**
