@@ -1,7 +1,7 @@
 // The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
 import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/client/vanished';
 import { splitList } from './attribute-list';
-import { scrollBoxByKey } from './box-scroll';
+import { type CardKeyActions, handleCardKey } from './card-keys';
 import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confirm-all-plan';
 import { deepActiveElement } from './deep-active-element';
 import { setChildren } from './dom';
@@ -781,146 +781,29 @@ export class PrealertReminderElement extends ElementBase {
     if (card) this.submitContinue(card);
   }
 
-  /**
-   * A digit in 理由说明 straight after a quick reason picked by its key changes the pick: focus went there with the
-   * pick, and a doctor correcting 1 to 2 would otherwise send 「临床必需；2」. Otherwise a digit is text.
-   */
-  private repicks(card: WarningCard, target: Element, event: KeyboardEvent): boolean {
-    return (
-      target === card.reasonText &&
-      card.repicksOnDigit() &&
-      /^[1-9]$/.test(event.key) &&
-      Number(event.key) <= card.pickCount()
-    );
-  }
-
   private onKeydown(event: KeyboardEvent): void {
     if (event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
     const card = this.cardOf(event.target);
     if (!card) return;
-    const target = event.target as Element;
-    const inText = target instanceof HTMLInputElement && target.type === 'text';
-    const inForm = card.form.contains(target);
+    handleCardKey(event, card, this.cardKeyActions());
+  }
 
-    if (event.key === 'Escape' && (card.formOpen || this.isReopened(card))) {
-      event.preventDefault();
-      this.cancelForm(card);
-      return;
-    }
-    if (event.key === 'Escape') {
-      // A look after F8 ends where it began, as after the last answer; without F8 there is nowhere to go back to.
-      if (this.handFocusBack()) event.preventDefault();
-      return;
-    }
-    const boxes = card.rxIdBoxes();
-    const lastBox = boxes[boxes.length - 1];
-    if (event.key === 'Tab' && event.shiftKey && lastBox && card.formOpen && card.startsForm(target)) {
-      // The boxes (tabindex -1) are not in the browser's order: back out of the form it would skip them to the warning.
-      event.preventDefault();
-      lastBox.focus();
-      return;
-    }
-    if (inText && !this.repicks(card, target, event)) return;
-    // A key held down repeats: one press is one decision. Arrows and Tab may repeat to move along.
-    if (event.repeat && /^([1-9mMcCaA]|Enter)$/.test(event.key)) {
-      event.preventDefault();
-      return;
-    }
-    if (event.key === 'Enter' && inForm && !(target instanceof HTMLButtonElement)) {
-      event.preventDefault();
-      this.submitContinue(card);
-      return;
-    }
-    const digit = /^[1-9]$/.test(event.key) ? Number(event.key) - 1 : undefined;
-    if (digit !== undefined) {
-      if (card.result.wf_impact === 'block') return;
-      event.preventDefault();
-      if (this.isAnswered(card.jrId) && !card.formOpen) this.reopen(card);
-      if (!card.formOpen) this.openContinue(card, digit);
-      else card.selectPick(digit);
-      return;
-    }
-    if (inForm) {
-      // Arrows and Tab belong to the form there, until Tab leaves its last control: the other warnings have no Tab
-      // stop of their own (roving tabindex), so the browser would leave the panel and skip them.
-      if (event.key !== 'Tab' || event.shiftKey || target !== card.cancelButton) return;
-      const next = this.neighbour(card, 1);
-      if (!next) return;
-      event.preventDefault();
-      this.focusCard(next.jrId);
-      return;
-    }
-    if (boxes.includes(target as HTMLElement) && scrollBoxByKey(target as HTMLElement, event.key)) {
-      event.preventDefault();
-      return;
-    }
-    switch (event.key) {
-      case 'Tab': {
-        // One Tab stop per warning: the buttons are reached with ←/→ or their shortcut keys. Its rx_id boxes (the
-        // reminder page's grouped entries) and an open reason form come next in the Tab order (backwards, before
-        // the warning after it); past the first or last warning, Tab leaves the panel.
-        // A button reached with ←/→ is part of its warning's Tab stop: Tab goes on from it as from the warning.
-        const buttons: HTMLElement[] = card.buttonsInReach();
-        const from = buttons.includes(target as HTMLElement) ? card.root : (target as HTMLElement);
-        const within = [card.root, ...boxes];
-        const at = within.indexOf(from);
-        const step = event.shiftKey ? -1 : 1;
-        const inCard = at >= 0 ? within[at + step] : undefined;
-        if (inCard) {
-          event.preventDefault();
-          inCard.focus();
-          return;
-        }
-        if (card.formOpen && !event.shiftKey) return;
-        const next = this.neighbour(card, step);
-        if (!next) return;
-        event.preventDefault();
-        const nextBoxes = next.rxIdBoxes();
-        const lastOfNext = nextBoxes[nextBoxes.length - 1];
-        if (event.shiftKey && next.formOpen) next.cancelButton.focus();
-        else if (event.shiftKey && lastOfNext) lastOfNext.focus();
-        else this.focusCard(next.jrId);
-        return;
-      }
-      case 'ArrowRight':
-      case 'ArrowLeft': {
-        event.preventDefault();
-        const stops: HTMLElement[] = [card.root, ...card.buttonsInReach()];
-        const at = Math.max(0, stops.indexOf(target as HTMLElement));
-        stops[(at + (event.key === 'ArrowRight' ? 1 : -1) + stops.length) % stops.length]?.focus();
-        return;
-      }
-      case 'ArrowDown':
-      case 'ArrowUp': {
-        event.preventDefault();
-        this.moveFocus(card, event.key === 'ArrowDown' ? 1 : -1);
-        return;
-      }
-      case 'Home':
-      case 'End': {
-        event.preventDefault();
-        const edge = event.key === 'Home' ? this.results[0] : this.results[this.results.length - 1];
-        if (edge) this.focusCard(edge.jr_id);
-        return;
-      }
-      case 'm':
-      case 'M':
-        event.preventDefault();
-        this.record(card, 'modify', '');
-        return;
-      case 'a':
-      case 'A':
-        event.preventDefault();
-        this.confirmAll(card);
-        return;
-      case 'c':
-      case 'C':
-        event.preventDefault();
-        if (this.isAnswered(card.jrId)) this.reopen(card);
-        this.openContinue(card);
-        return;
-      default:
-    }
+  /** The element's side of its cards' keys (card-keys.ts), bound to it for one key press. */
+  private cardKeyActions(): CardKeyActions {
+    return {
+      results: this.results,
+      cards: this.cards,
+      isAnswered: (jrId) => this.isAnswered(jrId),
+      isReopened: (card) => this.isReopened(card),
+      cancelForm: (card) => this.cancelForm(card),
+      handFocusBack: () => this.handFocusBack(),
+      submitContinue: (card) => this.submitContinue(card),
+      reopen: (card) => this.reopen(card),
+      openContinue: (card, pickIndex) => this.openContinue(card, pickIndex),
+      focusCard: (jrId) => this.focusCard(jrId),
+      record: (card, disposition, reason) => this.record(card, disposition, reason),
+      confirmAll: (from) => this.confirmAll(from),
+    };
   }
 
   private handleHotkey(event: KeyboardEvent): void {
@@ -949,19 +832,6 @@ export class PrealertReminderElement extends ElementBase {
       }
     }
     this.focusFirst();
-  }
-
-  /** The warning shown `step` places after (or before) this one; undefined past either end. */
-  private neighbour(card: WarningCard, step: 1 | -1): WarningCard | undefined {
-    const index = this.results.findIndex((r) => r.jr_id === card.jrId);
-    const next = this.results[index + step];
-    return next ? this.cards.get(next.jr_id) : undefined;
-  }
-
-  private moveFocus(card: WarningCard, step: number): void {
-    const index = this.results.findIndex((r) => r.jr_id === card.jrId);
-    const next = this.results[(index + step + this.results.length) % this.results.length];
-    if (next) this.focusCard(next.jr_id);
   }
 
   private focusCard(jrId: string): void {

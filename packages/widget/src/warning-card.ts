@@ -563,7 +563,7 @@ export class WarningCard {
    */
   private rxIdList(group: readonly CardLine[], named: boolean): HTMLElement {
     const list = element(this.doc, 'p', 'line-rx-ids', named ? `${group[0]!.name}：` : undefined);
-    // Reached by Tab from its warning (reminder-element's Tab handling), not a Tab stop of its own in the page's
+    // Reached by Tab from its warning (card-keys.ts's Tab handling), not a Tab stop of its own in the page's
     // order: the roving warning stays the panel's one way in. One stop for the box, none per rx_id.
     list.tabIndex = -1;
     list.setAttribute('role', 'group');
