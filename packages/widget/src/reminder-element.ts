@@ -9,16 +9,18 @@ import { EncounterMemory, encounterKey } from './encounter-memory';
 import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { hostOrigins, isHostHotkey, returnToHost } from './host-hotkey';
-import { DEFAULT_OTHER_REASON, DEFAULT_REASONS, SEVERITY_LABELS } from './labels';
+import { DEFAULT_OTHER_REASON, DEFAULT_REASONS } from './labels';
 import { type LineDay, requestLineDays } from './line-dates';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
 import { takeResults } from './result-intake';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
 import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
 import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
+import { renderSeverityBadges } from './severity-badges';
 import { severityCounts } from './severity-counts';
 import { severityOrder } from './severity-order';
 import { SidecarProbe } from './sidecar-probe';
+import { type Phase, renderStatusNotice } from './status-notice';
 import { REMINDER_STYLES } from './styles';
 import { answerOf, decisionsInOrder, replayedDecision, type TrackedDecision, taskOf } from './tracked-decision';
 import type {
@@ -37,8 +39,6 @@ import { sidecarBase, undeliveredFor } from './undelivered-store';
 import { type LineLabel, type LineNumber, WarningCard } from './warning-card';
 
 export const REMINDER_TAG = 'prealert-reminder';
-
-type Phase = 'idle' | 'checking' | 'shown' | 'unavailable';
 
 /** 全部确认 (A) acts from this many open confirm-only warnings: for one, C Enter is as quick. */
 const CONFIRM_ALL_FROM = 2;
@@ -478,46 +478,11 @@ export class PrealertReminderElement extends ElementBase {
 
   private render(): void {
     this.heading.textContent = this.getAttribute('heading') ?? '医保智能提醒';
-    this.renderCounts();
-    this.renderNotice();
+    renderSeverityBadges(this.counts, this.results, this.ownerDocument);
+    renderStatusNotice(this.notice, this.phase, this.results.length);
     this.renderCards();
     this.renderProgress();
     this.refreshHighlights();
-  }
-
-  private renderCounts(): void {
-    const counts: Record<string, number> = { '1': 0, '2': 0, '3': 0 };
-    for (const result of this.results) counts[result.sev_deg] = (counts[result.sev_deg] ?? 0) + 1;
-    const badges = (['1', '2', '3'] as const)
-      .filter((sev) => (counts[sev] ?? 0) > 0)
-      .map((sev) => {
-        const badge = this.ownerDocument.createElement('span');
-        badge.className = `count sev-${sev}`;
-        badge.textContent = `${SEVERITY_LABELS[sev]} ${counts[sev]}`;
-        return badge;
-      });
-    setChildren(this.counts, badges);
-  }
-
-  private renderNotice(): void {
-    const texts: Record<Phase, string> = {
-      idle: '开立医嘱后自动检查医保规则',
-      checking: '正在检查…',
-      shown: '未发现医保提醒',
-      unavailable: '医保提醒暂不可用，不影响继续开立',
-    };
-    const showNotice = this.results.length === 0;
-    this.notice.hidden = !showNotice;
-    // A live region speaks whenever its text is written, even the same text: written only when it changes, the
-    // 「暂不可用」 alert is heard when the sidecar goes away, not again after every edit while it stays away.
-    const role = this.phase === 'unavailable' ? 'alert' : 'status';
-    if (this.notice.getAttribute('role') !== role) this.notice.setAttribute('role', role);
-    if (this.notice.textContent !== texts[this.phase]) this.notice.textContent = texts[this.phase];
-    // Named by its own (Chinese) sentence, whatever technical detail it keeps beside it (showUnavailable).
-    this.notice.setAttribute('aria-label', texts[this.phase]);
-    this.notice.classList.toggle('ok', this.phase === 'shown');
-    this.notice.classList.toggle('down', this.phase === 'unavailable');
-    if (this.phase !== 'unavailable') delete this.notice.dataset.detail;
   }
 
   private renderCards(): void {
