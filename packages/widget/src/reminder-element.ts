@@ -14,6 +14,7 @@ import { type LineDay, requestLineDays } from './line-dates';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
 import { takeResults } from './result-intake';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
+import { focusRow, queryRow } from './row-lookup';
 import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
 import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
 import { renderSeverityBadges } from './severity-badges';
@@ -673,14 +674,7 @@ export class PrealertReminderElement extends ElementBase {
   private findRow(rxId: string): Element | null {
     if (this.rowResolver) return this.rowResolver(rxId);
     const template = this.getAttribute('row-selector') ?? '[data-rx-id="{rx_id}"]';
-    const escaped = typeof CSS !== 'undefined' && CSS.escape ? CSS.escape(rxId) : rxId.replace(/["\\]/g, '\\$&');
-    const root = this.getRootNode() as Document | ShadowRoot;
-    try {
-      // Not replaceAll (Chrome 85, after the chrome80 target), nor replace(): a `$&` in an id would be expanded.
-      return root.querySelector(template.split('{rx_id}').join(escaped));
-    } catch {
-      return null;
-    }
+    return queryRow(this.getRootNode() as Document | ShadowRoot, template, rxId);
   }
 
   private refreshHighlights(): void {
@@ -961,27 +955,10 @@ export class PrealertReminderElement extends ElementBase {
     const rxIds = card.result.judge_result_detail_dtos.filter((d) => d.vola_item_type !== '2').map((d) => d.rx_id);
     const modify: ModifyEventDetail = { jrId: card.jrId, rxIds, result: card.result };
     const proceed = this.emit('prealert-modify', modify, true);
-    if (!proceed || !this.focusRow(rxIds)) return false;
+    if (!proceed || !focusRow(rxIds, (rxId) => this.findRow(rxId))) return false;
     this.returnFocusTo = null;
     this.returnToHostOrigin = null;
     return true;
-  }
-
-  private focusRow(rxIds: readonly string[]): boolean {
-    for (const rxId of rxIds) {
-      const row = this.findRow(rxId);
-      if (!row) continue;
-      const focusable = row.querySelector<HTMLElement>(
-        'input:not([disabled]), select:not([disabled]), textarea, button',
-      );
-      const target = focusable ?? (row instanceof HTMLElement ? row : null);
-      if (!target) continue;
-      if (!focusable && target.tabIndex < 0 && !target.hasAttribute('tabindex')) target.tabIndex = -1;
-      target.focus();
-      target.scrollIntoView?.({ block: 'nearest' });
-      return true;
-    }
-    return false;
   }
 
   private focusNextUndecided(fromJrId: string): void {
