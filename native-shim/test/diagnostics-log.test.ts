@@ -399,7 +399,7 @@ async function withEnv<T>(changes: Record<string, string | undefined>, body: () 
 }
 
 // PREALERT_DATA_DIR is set machine-wide for the HIS and the sidecar alike, and the sidecar reads `~/…` against the
-// account's home (sidecar/src/config.ts pathSetting). The shim refused it as relative and kept its default data dir:
+// account's home (sidecar/src/config/path-setting.ts). The shim refused it as relative and kept its default data dir:
 // no port file or token where the sidecar wrote them, and 3103s spooled where the sidecar never replays them.
 describe("a path option under ~/: the account's home, as the sidecar reads it", () => {
   const TOKEN = 'tilde-token-5c1e0a9b77';
