@@ -1,71 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import type { JudgeResultDto, WorkflowImpact } from '@prealert/core';
+import type { JudgeResultDto } from '@prealert/core';
 import type { UpstreamFeedback } from '../upstream/provincial-gateway';
-import { ContinuedLines, type ContinuedReminderLines, lineKey } from './continued-lines';
+import { ContinuedLines } from './continued-lines';
 import { type Db, durably } from './database';
 import { DECISION_AFTER_TASK } from './decision-order';
+import type {
+  ContinuedListener,
+  Decider,
+  DispositionInput,
+  RecordOutcome,
+  ReminderFacts,
+  StoredDisposition,
+} from './disposition-types';
 import {
   EARLIER_VISIT_WINDOW_MS,
   type EarlierVisitDecision,
   type EarlierVisitHint,
   EarlierVisitReasons,
 } from './earlier-visit-reasons';
+import { EARLIER_VISITS, type EarlierVisitRow, earlierVisitDecision } from './earlier-visit-rows';
+import { FLAGGED_LINES, type FlaggedLineRow, linesByReminder } from './flagged-lines';
 import { dispositionEntryId, type OutboxStore } from './outbox';
 import { recordedCode, recordedStaffName } from './staff-fields';
 
-/** What a 3103 needs to know about the reminder it answers. */
-export interface ReminderFacts {
-  jrId: string;
-  infno: string;
-  ruleId: string;
-  ruleName: string;
-  kpId: string;
-  severity: number;
-  impact: WorkflowImpact;
-  amount: number;
-  day: string;
-  deptCode: string;
-  doctorCode: string;
-  /** drord_dr_name as stored (staff-fields.ts: the patient's names and ID numbers masked). */
-  doctorName: string;
-  source: string;
-}
-
-export interface DispositionInput {
-  jrId: string;
-  /** 1 继续执行, 2 返回修改. */
-  way: '1' | '2';
-  reason: string;
-  /** 1 事前, 2 事中. */
-  warnType: '1' | '2';
-}
-
-/**
- * Who made a decision: the 3103 envelope's 经办人 (opter, opter_name), as the HIS sent them. Stored as a reminder's
- * doctor code and name are (staff-fields.ts): an opter that is an ID number (some HIS key doctors by 身份证号) as its
- * keyed pseudonym, ID numbers in the name masked.
- */
-export interface Decider {
-  code: string;
-  name: string;
-}
-
-export interface StoredDisposition {
-  way: '1' | '2';
-  reason: string;
-  warnType: string;
-  at: number;
-  revision: number;
-}
-
-export interface RecordOutcome {
-  /** New or changed decisions (each also queued for the platform). */
-  changed: number;
-  /** Repeats of the decision already stored. */
-  unchanged: number;
-  /** A 3103 was queued for the provincial gateway (a repeat may still owe one to a gateway id seen since). */
-  queuedUpstream: boolean;
-}
+// The 3103 shapes moved to their own module; importers of them from here keep working.
+export type {
+  ContinuedListener,
+  Decider,
+  DispositionInput,
+  RecordOutcome,
+  ReminderFacts,
+  StoredDisposition,
+} from './disposition-types';
 
 export class DispositionStore {
   private readonly selectReminder;
@@ -482,78 +448,12 @@ export class DispositionStore {
   }
 }
 
-export type ContinuedListener = (
-  jrId: string,
-  reason: string | undefined,
-  lines?: readonly string[],
-  returned?: boolean,
-  /** A 继续执行's reason for the patient's later visits (EarlierVisitReasons); none when it has no reason or point. */
-  earlierVisit?: EarlierVisitDecision,
-) => void;
-
-/**
- * The 继续执行 decisions with a reason on a reminder of a knowledge point, with its patient (the keyed pseudonym),
- * encounter, rule and point (EarlierVisitDecision). A decision without its reminder row names no patient: left out.
- */
-const EARLIER_VISITS = `SELECT d.jr_id AS jrId, r.patient_key AS patientKey, r.mdtrt_id AS mdtrtId, r.rule_id AS ruleId,
-    r.kp_id AS kpId, d.dspo_way_rea AS reason, d.at AS at
-  FROM dispositions d JOIN reminders r ON r.jr_id = d.jr_id
-  WHERE d.dspo_way = '1' AND d.dspo_way_rea <> '' AND r.kp_id <> ''`;
-
-interface EarlierVisitRow {
-  jrId: string;
-  patientKey: string;
-  mdtrtId: string;
-  ruleId: string;
-  kpId: string;
-  reason: string;
-  at: number;
-}
-
-function earlierVisitDecision(row: EarlierVisitRow): EarlierVisitDecision {
-  return [row.jrId, row.patientKey, row.mdtrtId, row.ruleId, row.kpId, row.reason, row.at];
-}
-
 /**
  * A decision's reminder raised under one of the versions (a JSON array, the query's parameter), or a gateway's
  * result, whose jr_id does not depend on prealert's library; a decision without its reminder row is kept too.
  */
 const UNDER_VERSIONS = `(r.jr_id IS NULL OR r.source = 'upstream'
   OR t.library_version IN (SELECT value FROM json_each(?)))`;
-
-interface FlaggedLineRow {
-  jrId: string;
-  libraryVersion: string;
-  patientKey: string;
-  mdtrtId: string;
-  ruleId: string;
-  kpId: string;
-  rxId: string | number;
-}
-
-/**
- * Each reminder's flagged lines, the parts of their lineKeys, from its first answer, under the library version it
- * was answered with (every answer of a jr_id is: the jr_id includes the version). The key itself is built by
- * lineKey alone: a second spelling of it here would let the covered check silently match nothing once one drifted.
- */
-const FLAGGED_LINES = `SELECT r.jr_id AS jrId, t.library_version AS libraryVersion, r.patient_key AS patientKey,
-    r.mdtrt_id AS mdtrtId,
-    r.rule_id AS ruleId, r.kp_id AS kpId, json_extract(dt.value, '$.rx_id') AS rxId
-  FROM reminders r JOIN tasks t ON t.id = r.first_task, json_each(t.results) j
-    JOIN result_bodies b ON b.id = json_extract(j.value, '$[4]') AND json_extract(j.value, '$[0]') = r.jr_id,
-    json_each(b.json, '$.judge_result_detail_dtos') dt
-  WHERE CAST(json_extract(dt.value, '$.vola_item_type') AS TEXT) = '1'`;
-
-function linesByReminder(rows: readonly FlaggedLineRow[]): ContinuedReminderLines[] {
-  const byReminder = new Map<string, string[]>();
-  for (const row of rows) {
-    const key = lineKey(row.libraryVersion, row.patientKey, row.mdtrtId, row.ruleId, row.kpId, String(row.rxId));
-    const keys = byReminder.get(row.jrId);
-    if (keys === undefined) byReminder.set(row.jrId, [key]);
-    else if (!keys.includes(key)) keys.push(key);
-  }
-  return [...byReminder];
-}
 
 interface UpstreamLink {
   gatewayJrId: string;
