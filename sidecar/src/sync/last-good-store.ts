@@ -6,7 +6,7 @@ import { fsyncDirAsync } from '../durable-files';
 import { readJson, writeJsonAtomically, writeJsonAtomicallyAsync } from './atomic-json';
 import { addHeldBackMarks, addHeldBackMarksAsync, dropStaleHeldBackMarks, readHeldBackMarks } from './held-back-marks';
 import { refuseHeldBackTarget } from './held-back-target';
-import type { PushOutcome } from './push-outcome';
+import type { PollMemory } from './poll-memory';
 import {
   emptyState,
   isVersion,
@@ -19,49 +19,13 @@ import {
 } from './store-state';
 import { RM_OPTIONS, retryingTransient } from './transient-retry';
 
+// The poller's memory (sync.json) types live in poll-memory.ts; imported from here as before.
+export type { FailedBundle, PollMemory } from './poll-memory';
 // The state.json types live in store-state.ts; the store's callers import them from here, as before.
 export type { OfflineRollback, StoredVersion, StoreState } from './store-state';
 
 /** Where a library in the store came from. */
 export type LibrarySource = 'bundled' | 'sync' | 'push' | 'rollback' | 'last-good';
-
-/** What the poller remembers between runs, so a restart neither re-downloads nor forgets when it last got through. */
-export interface PollMemory {
-  manifest_url?: string;
-  etag?: string;
-  /**
-   * sha256 of the library the manifest behind `etag` offered. A 304 only means "still that manifest": after a
-   * restart that runs another library (the new one could not be saved, a fallback) the ETag must not be sent.
-   */
-  etag_sha256?: string;
-  last_ok_at?: string;
-  /**
-   * The first start with a maximum library age (PREALERT_SYNC_MAX_AGE_S): the bundled library, never confirmed by
-   * a poll, is as old as that (see staleness.ts).
-   */
-  age_counted_from?: string;
-  /** created_at of the newest bundle ever pulled: an older signed manifest served later is a replay. */
-  pulled_created_at?: string;
-  /**
-   * The platform's bundle whose download failed verification at the latest tries, the same way each time (a proxy
-   * that mangles or cuts it, a publisher's hash mismatch): after a few it is not downloaded again until the
-   * manifest changes or IT asks for a sync.
-   */
-  failed_bundle?: FailedBundle;
-  /** The latest push's outcome, for status (see push-outcome.ts). */
-  last_push?: PushOutcome;
-}
-
-/** A platform bundle that failed verification `count` times in a row with the same `code`. */
-export interface FailedBundle {
-  version: string;
-  /** The library the manifest offered, and the manifest's ETag (absent when the platform sends none). */
-  sha256: string;
-  etag?: string;
-  code: string;
-  error: string;
-  count: number;
-}
 
 export const STORE_DIR = 'library';
 const STATE_FILE = 'state.json';
