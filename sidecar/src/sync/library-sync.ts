@@ -39,11 +39,12 @@ import { acceptedPush, type PushOutcome, refusalStatus, refusedPush } from './pu
 import { memoryForUrl, ReplayGuard } from './replay-guard';
 import { restoreAtStart } from './restore-at-start';
 import { refuseReusedName } from './reused-version-name';
-import { heldBackNames, loadRollbackTarget } from './rollback';
+import { loadRollbackTarget } from './rollback';
 import { notConsented, type ShrinkConsent } from './shrink-consent';
 import { countAgeFrom, type Staleness, stalenessOf } from './staleness';
 import type { SyncConfig } from './sync-config';
 import { SyncRequestError, workstationError } from './sync-request-error';
+import { syncStatus } from './sync-status';
 import type {
   ActivationReport,
   Payload,
@@ -849,47 +850,29 @@ export class LibrarySync {
     });
   }
 
+  /** See sync-status.ts. */
   status(): SyncStatus {
-    const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
-    const staleness = this.staleness();
-    const active = this.active;
-    const unsaved = this.runningUnsaved;
-    const previous = this.previousOfRunning();
-    const error = this.lastError ?? unsaved;
-    return {
-      url: this.config.url ?? null,
-      last_ok_at: this.memory.last_ok_at ?? null,
-      last_error: error?.message ?? null,
-      last_error_at: iso(error?.at),
-      current_etag: this.memory.etag ?? null,
-      stale: staleness.stale,
-      stale_reason: staleness.reason,
-      stale_policy: this.config.stalePolicy,
-      max_age_s: this.config.maxAgeMs === undefined ? null : this.config.maxAgeMs / 1000,
-      interval_s: this.config.intervalMs / 1000,
-      consecutive_failures: this.failures,
-      last_attempt_at: iso(this.lastAttemptAt),
-      next_poll_at: this.timer ? iso(this.nextPollAt) : null,
-      library: active
-        ? {
-            version: active.version,
-            sha256: active.sha256,
-            origin: active.origin,
-            created_at: active.created_at,
-            activated_at: active.activated_at,
-            source: this.holder.get()?.info.source ?? 'none',
-          }
-        : null,
-      previous: previous ? { version: previous.version, sha256: previous.sha256, origin: previous.origin } : null,
-      held_back: heldBackNames(this.store.heldBack, this.store.heldBackNames, this.available, previous),
-      unusable: this.unusable,
+    return syncStatus({
+      config: this.config,
+      memory: this.memory,
+      holder: this.holder,
+      store: this.store,
+      staleness: this.staleness(),
+      active: this.active,
+      unsaved: this.runningUnsaved,
+      previous: this.previousOfRunning(),
+      lastError: this.lastError,
+      failures: this.failures,
+      lastAttemptAt: this.lastAttemptAt,
+      scheduled: this.timer !== undefined,
+      nextPollAt: this.nextPollAt,
       available: this.available,
-      activating: this.activating ?? null,
-      last_activation: this.lastActivation ?? null,
-      held: this.held ?? null,
-      trusted_keys: this.trustedKeys.map((k) => k.id),
-      push_enabled: this.pushEnabled,
-      last_push: this.memory.last_push ?? null,
-    };
+      unusable: this.unusable,
+      activating: this.activating,
+      lastActivation: this.lastActivation,
+      held: this.held,
+      trustedKeys: this.trustedKeys,
+      pushEnabled: this.pushEnabled,
+    });
   }
 }
