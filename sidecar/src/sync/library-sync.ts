@@ -4,7 +4,6 @@ import {
   checkHeaderAgainstManifest,
   checkLibraryAgainstManifest,
   checkRegion,
-  libraryImage,
   loadNationalLibrary,
   nationalLibrarySha256,
   type PackedReadResult,
@@ -15,7 +14,6 @@ import {
 } from '@prealert/rules-cache';
 import { Agent } from 'undici';
 import { backoff, jittered } from '../backoff';
-import { freeBytes, shownBytes } from '../disk-space';
 import type { LibraryHolder } from '../library-holder';
 import type { Logger } from '../logging';
 import { shownUrl, siblingUrl } from '../url-credentials';
@@ -23,11 +21,12 @@ import { saveActivation, type UnsavedActivation } from './activation-save';
 import { fetchManifest } from './bundle-fetch';
 import { checkSize } from './bundle-size';
 import { deltaApplies } from './delta';
-import { checkRoomForLibrary, DOWNLOAD_MARGIN_BYTES, localDiskFailure } from './download-space';
+import { checkRoomForLibrary, localDiskFailure } from './download-space';
 import { message } from './error-message';
 import { checkNotSkipped, noteBundleFailure } from './failing-bundles';
 import { refuseHeldBackTarget } from './held-back-target';
 import { LastGoodStore, type PollMemory, type Staging, type StoredVersion } from './last-good-store';
+import { writeLibraryImage } from './library-image-writer';
 import { compileBundled, loadStoredLibrary, type StoredLoad, unpacked } from './library-loading';
 import { type LibraryPacker, openLibraryPacker } from './library-packer';
 import { reportOfflineRollbacks } from './offline-rollback-report';
@@ -275,47 +274,24 @@ export class LibrarySync {
     void this.exclusive(() => this.writeImage(entry, read));
   }
 
-  /**
-   * The library image beside a stored version (library-image-file.ts), so the next start reads a few buffers rather
-   * than every line. Only a cache: a disk without room for it beside the records' margin gets none, and a write
-   * that fails (the disk filled meanwhile) leaves no partial file; either is logged, and the next start reads the
-   * library file as before and tries again.
-   */
-  private async writeImage(entry: StoredVersion, read: PackedReadResult): Promise<void> {
-    const key = this.imageKey;
-    // Replaced meanwhile (activations came in between): its directory is gone or going.
-    if (!key || this.stopped || !this.store.keeps(entry)) return;
-    const files = this.store.files(entry)!;
-    const size = libraryImage(read, key).size;
-    const free = freeBytes(this.store.dir);
-    if (free !== undefined && free < size + DOWNLOAD_MARGIN_BYTES) {
-      this.logger.warn(
-        { version: entry.version, bytes: size, free },
-        `library image not written: it needs ${shownBytes(size)} and ${shownBytes(DOWNLOAD_MARGIN_BYTES)} are kept for the records, ${shownBytes(free)} are free; the next start reads the library file`,
-      );
-      return;
-    }
-    const started = performance.now();
-    let packer: LibraryPacker | undefined;
-    try {
-      packer = await this.openLibraryPacker(files.image, 0, new Slicer(this.sliceMs, this.restMs));
-      this.imageWriter = packer;
-      const bytes = await packer.writeImage(files.image, key, read);
-      this.logger.info(
-        { version: entry.version, bytes, ms: Math.round(performance.now() - started) },
-        'library image written',
-      );
-    } catch (error) {
-      if (!this.stopped) {
-        this.logger.warn(
-          { err: error, version: entry.version },
-          'library image could not be written; the next start reads the library file',
-        );
-      }
-    } finally {
-      this.imageWriter = undefined;
-      await packer?.close();
-    }
+  /** See library-image-writer.ts. */
+  private writeImage(entry: StoredVersion, read: PackedReadResult): Promise<void> {
+    return writeLibraryImage(
+      {
+        key: this.imageKey,
+        stopped: () => this.stopped,
+        store: this.store,
+        logger: this.logger,
+        sliceMs: this.sliceMs,
+        restMs: this.restMs,
+        openPacker: (file, maxBytes, slicer) => this.openLibraryPacker(file, maxBytes, slicer),
+        setWriter: (packer) => {
+          this.imageWriter = packer;
+        },
+      },
+      entry,
+      read,
+    );
   }
 
   /** Where a library is received and packed: a worker thread unless the options say otherwise (see library-packer). */
