@@ -19,13 +19,12 @@ import {
 } from './store-state';
 import { RM_OPTIONS, retryingTransient } from './transient-retry';
 
+// LibrarySource lives in library-source.ts, so that sync-types.ts needs nothing from the store (no import cycle).
+export type { LibrarySource } from './library-source';
 // The poller's memory (sync.json) types live in poll-memory.ts; imported from here as before.
 export type { FailedBundle, PollMemory } from './poll-memory';
 // The state.json types live in store-state.ts; the store's callers import them from here, as before.
 export type { OfflineRollback, StoredVersion, StoreState } from './store-state';
-
-/** Where a library in the store came from. */
-export type LibrarySource = 'bundled' | 'sync' | 'push' | 'rollback' | 'last-good';
 
 export const STORE_DIR = 'library';
 const STATE_FILE = 'state.json';

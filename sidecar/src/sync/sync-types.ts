@@ -1,8 +1,9 @@
-import type { LibrarySource, StoredVersion } from './last-good-store';
+import type { LibrarySource } from './library-source';
 import type { DownloadLimits } from './packing-protocol';
 import type { HeldLibrary } from './point-drop-guard';
 import type { PushOutcome } from './push-outcome';
 import type { SyncConfig } from './sync-config';
+import type { StoredVersion } from './store-state';
 
 export type PayloadKind = 'full' | 'delta';
 
