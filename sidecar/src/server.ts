@@ -423,7 +423,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     });
     await app.register(metricsRoute, { metrics });
     await app.register(stats, { figures, recorder });
-    await app.register(tasks, { tasks: new TaskStore(db, pseudonyms), recorder });
+    await app.register(tasks, { tasks: new TaskStore(db, pseudonyms, logger), recorder });
     await app.register(syncPlugin, { sync, adminToken: config.adminToken });
     await app.register(reminderUi);
     // Decisions the shim spooled while the sidecar was down were made on the days they belong to: the figures wait

@@ -6,10 +6,15 @@
  * folded into the settlement's. What a doctor answered keeps counting as answered. A real sidecar with a real SQLite
  * file, over loopback HTTP, figures read from /v1/stats.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Figures, StatsReport } from '../src/stats/compliance-figures';
+import { DATABASE_FILE_NAME } from '../src/store/database';
 import { feedbackEnvelope } from './fixtures/his-requests';
-import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
+import { capturingLogger } from './helpers/capturing-logger';
+import { callOverHttp, type NationalReply, tempDataDir, testServer } from './helpers/test-server';
 
 const PAY_DAYS = 'GZ10000101010000'; // 药品限支付疗程
 const NESIRITIDE = { code: 'XC01EBC109B001010102049', name: '注射用重组人脑利钠肽', pric: 600 };
@@ -252,5 +257,42 @@ describe('an overrun course reminded daily and again at settlement', () => {
     // A 3103 on day 29 after all: that decision is counted, as answered.
     await decide(server, day29!.jr_id, '2');
     expect(await figures(server)).toMatchObject({ reminders: 4, reminder_amount: 3600, complied: 2, pending: 1 });
+  });
+
+  // A daily reminder's body that is not JSON (kept by the migrations, unreadable-stored-json.ts) made the folding's
+  // json_each fail, and with it the recording of the settlement's answer: the desk got its answer, the records did not.
+  it('records the settlement although the stored body of an unanswered day is not readable JSON; that day is not folded', async () => {
+    const dataDir = tempDataDir();
+    try {
+      const stay = 'ZY-FOLD-4';
+      const first = await testServer({ dataDir });
+      await first.listen();
+      let day27: Result;
+      try {
+        day27 = await payDays(first, stayEnvelope(stay, 'P-FOLD-4', 27));
+      } finally {
+        await first.close();
+      }
+      const db = new Database(path.join(dataDir, DATABASE_FILE_NAME));
+      const json = db.prepare('SELECT json FROM result_bodies WHERE jr_id = ?').pluck().get(day27.jr_id) as string;
+      db.prepare('UPDATE result_bodies SET json = ? WHERE jr_id = ?').run(json.slice(0, json.length / 2), day27.jr_id);
+      db.close();
+
+      const { logger, lines } = capturingLogger();
+      const server = await testServer({ dataDir }, { logger });
+      servers.push(server);
+      await server.listen();
+      const settled = await payDays(server, stayEnvelope(stay, 'P-FOLD-4', 'settlement'));
+      const task = await server.app.inject({ url: `/v1/tasks/${stay}-settlement` });
+      expect(task.statusCode, task.payload).toBe(200);
+      expect((task.json() as { results: { jr_id: string }[] }).results.map((r) => r.jr_id)).toContain(settled.jr_id);
+      const folded = server.db.prepare('SELECT folded_into FROM reminders WHERE jr_id = ?').pluck().get(day27.jr_id);
+      expect(folded).toBeNull();
+      expect(server.db.prepare('SELECT COUNT(*) FROM result_bodies WHERE jr_id = ?').pluck().get(day27.jr_id)).toBe(1);
+      expect(lines.some((line) => (line.level as number) >= 50)).toBe(false);
+    } finally {
+      for (const s of servers.splice(0)) await s.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

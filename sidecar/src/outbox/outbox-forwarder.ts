@@ -1,6 +1,7 @@
 import { backoff } from '../backoff';
 import type { Logger } from '../logging';
 import type { OutboxEntry, OutboxKind, OutboxStore } from '../store/outbox';
+import { storedJson } from '../store/unreadable-stored-json';
 import { type DeliveryFailure, unreachable } from './delivery-failure';
 
 const BATCH = 50;
@@ -236,6 +237,7 @@ export class OutboxForwarder {
   }
 
   private async deliver(entry: OutboxEntry): Promise<Outcome> {
+    if (storedJson(entry.payload) === undefined) return this.unreadable(entry);
     let failure: DeliveryFailure | undefined;
     try {
       failure = await this.destination.deliver(entry);
@@ -274,6 +276,22 @@ export class OutboxForwarder {
     const retryAt = failure.answered ? this.now() + backoff(this.destination, entry.attempts + 1) : this.now();
     this.outbox.markFailed(entry.id, retryAt, failure.error);
     return 'unreachable';
+  }
+
+  /**
+   * An entry whose payload is not JSON (kept by the migrations, unreadable-stored-json.ts) is not sent: a receiver
+   * would refuse it, and a gateway's deliver could not even build its 3103. It is its own failure, never the
+   * destination's, so the entries behind it go on; it is kept (never marked delivered) and backs off like a refusal.
+   * Only the row id is logged: the text may quote a patient.
+   */
+  private unreadable(entry: OutboxEntry): Outcome {
+    const error = 'payload is not readable JSON';
+    this.outbox.markFailed(entry.id, this.now() + backoff(this.destination, entry.attempts + 1), error);
+    this.logger.warn(
+      { table: 'outbox', row_id: entry.id, kind: entry.kind, attempts: entry.attempts + 1 },
+      `${this.destination.name} outbox: outbox row ${entry.id} is not readable JSON; kept, not sent, retried with backoff`,
+    );
+    return 'refused';
   }
 
   /**

@@ -23,7 +23,7 @@ export const FLAGGED_LINES = `SELECT r.jr_id AS jrId, t.library_version AS libra
     r.rule_id AS ruleId, r.kp_id AS kpId, json_extract(dt.value, '$.rx_id') AS rxId
   FROM reminders r JOIN tasks t ON t.id = r.first_task, json_each(t.results) j
     JOIN result_bodies b ON b.id = json_extract(j.value, '$[4]') AND json_extract(j.value, '$[0]') = r.jr_id,
-    json_each(b.json, '$.judge_result_detail_dtos') dt
+    json_each(CASE WHEN json_valid(b.json) THEN b.json END, '$.judge_result_detail_dtos') dt
   WHERE CAST(json_extract(dt.value, '$.vola_item_type') AS TEXT) = '1'`;
 
 export function linesByReminder(rows: readonly FlaggedLineRow[]): ContinuedReminderLines[] {

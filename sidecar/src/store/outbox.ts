@@ -93,10 +93,13 @@ export class OutboxStore {
     this.exists = db.prepare('SELECT 1 FROM outbox WHERE id = ?').pluck();
     this.retryNow = db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL');
     this.prune = db.prepare('DELETE FROM outbox WHERE delivered_at < ? AND kind IN (SELECT value FROM json_each(?))');
-    // By primary key range (dispositionEntryId), then checked by content: a jr_id may itself contain ":r".
+    // By primary key range (dispositionEntryId), then checked by content: a jr_id may itself contain ":r". A payload
+    // that is not JSON (kept by the migrations, unreadable-stored-json.ts) would make json_extract fail the decision
+    // being stored; it is not read (CASE, unlike AND, is evaluated in order) and so never dropped.
     this.dropRevisions = db.prepare(
       `DELETE FROM outbox WHERE id >= ? AND id < ? AND delivered_at IS NULL AND kind = 'disposition'
-         AND json_extract(payload, '$.warn_rslt_id') = ? AND json_extract(payload, '$.install_id') = ?`,
+         AND CASE WHEN json_valid(payload)
+               THEN json_extract(payload, '$.warn_rslt_id') = ? AND json_extract(payload, '$.install_id') = ? END`,
     );
     this.feedbackNaming = db.prepare<[string], { id: string; payload: string }>(
       `SELECT id, payload FROM outbox WHERE delivered_at IS NULL AND kind = 'upstream_feedback'

@@ -1,6 +1,8 @@
 import type { JudgeResultDto } from '@prealert/core';
+import type { Logger } from '../logging';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import type { Db } from './database';
+import { storedJson } from './unreadable-stored-json';
 
 export interface TaskView {
   task_id: string;
@@ -43,6 +45,7 @@ export class TaskStore {
   constructor(
     db: Db,
     private readonly pseudonyms: Pick<PatientPseudonymizer, 'taskKey'>,
+    private readonly logger: Pick<Logger, 'warn'>,
   ) {
     this.latest = db.prepare<[string, string], TaskRow>(
       // An answer whose client was gone before it was written (tasks.undelivered) is kept, but no page shows it: no
@@ -73,11 +76,23 @@ export class TaskStore {
     if (!task) return undefined;
     const refs = JSON.parse(task.results) as ResultRef[];
     const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
-    const results = refs.map((ref) => {
-      const result = JSON.parse(bodies.get(ref[4]) ?? '{}') as JudgeResultDto;
+    const results: JudgeResultDto[] = [];
+    for (const ref of refs) {
+      const text = bodies.get(ref[4]);
+      const read = text === undefined ? { value: {} } : storedJson(text);
+      if (read === undefined) {
+        // Kept by the migrations (unreadable-stored-json.ts): the page shows the answer's other results rather than
+        // failing over one. Only the row id is named: the text may quote a patient.
+        this.logger.warn(
+          { table: 'result_bodies', row_id: ref[4] },
+          `result_bodies row ${ref[4]} is not readable JSON; its result is left out of the answer shown`,
+        );
+        continue;
+      }
+      const result = read.value as JudgeResultDto;
       result.task_id = taskId;
-      return result;
-    });
+      results.push(result);
+    }
     const dispositions: TaskView['dispositions'] = {};
     for (const d of this.dispositionsOf.all(JSON.stringify(refs.map((r) => r[0])))) {
       dispositions[d.jr_id] = { dspo_way: d.dspo_way, dspo_way_rea: d.dspo_way_rea, at: new Date(d.at).toISOString() };
