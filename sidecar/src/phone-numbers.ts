@@ -112,7 +112,14 @@ const SPACED_LANDLINE =
   `(?<=${CUE})(?:(?:${AREA})(?:${SEP}|${DASH})|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)` +
   `[1-9][0-9]{3}${SPACE}[0-9]{4}${EXTENSION}`;
 
-const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${LANDLINE}|${SPACED_LANDLINE})`;
+/**
+ * A mobile number split 3-4-4 by en or em dashes (电话 138—1234—5678, as an input method types a dash), only right
+ * after a cue word: bare, dashed digit groups are as often a range or doses (150–1000–2000), and masking cannot be
+ * undone.
+ */
+const DASHED_MOBILE = `(?<=${CUE})(?:86${SEP}?)?1[3-9][0-9]${DASH}[0-9]{4}${DASH}[0-9]{4}`;
+
+const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${DASHED_MOBILE}|${LANDLINE}|${SPACED_LANDLINE})`;
 
 /**
  * Numbers joined by hyphens (13812345678-13987654321) are one word for the checks before and after, so that neither

@@ -107,6 +107,13 @@ describe('maskPhoneNumbers', () => {
     // … or a tab (a form's label and field pasted) between the cue and a number split by spaces.
     ['电话\t0571 8765 4321', '电话\t[redacted]'],
     ['联系电话\t138 1234 5678', '联系电话\t[redacted]'],
+    // … or a mobile split 3-4-4 by em or en dashes (an input method's dash), or hyphens as anywhere.
+    ['电话 138—1234—5678', '电话 [redacted]'],
+    ['电话 138–1234–5678', '电话 [redacted]'],
+    ['电话：138——1234——5678', '电话：[redacted]'],
+    ['家属手机138—1234—5678同意', '家属手机[redacted]同意'],
+    ['Tel: 138–1234–5678', 'Tel: [redacted]'],
+    ['电话 138-1234-5678', '电话 [redacted]'],
   ])('masks %s', (text, masked) => {
     expect(maskPhoneNumbers(text)).toBe(masked);
   });
@@ -184,6 +191,11 @@ describe('maskPhoneNumbers', () => {
     '电话(已停用)，剂量 150 1000 2000',
     '电话（未接）。150 1000 2000',
     '剂量\t150 1000 2000',
+    // Dashed digit groups without a cue word are a range or doses, whatever their shape: kept.
+    '138—1234—5678',
+    '剂量 138–1234–5678',
+    '编号 138—1234—5678',
+    '电话（未接）。138—1234—5678',
   ])('keeps %s', (text) => {
     expect(maskPhoneNumbers(text)).toBe(text);
   });
