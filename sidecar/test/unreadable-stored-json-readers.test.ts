@@ -10,7 +10,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logging';
+import { queueDailyFigures } from '../src/outbox/daily-figures';
+import { openFiguresReader } from '../src/stats/figures-reader';
 import { DATABASE_FILE_NAME } from '../src/store/database';
+import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
 import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
@@ -131,6 +135,48 @@ describe('one unreadable result body and outbox payload among good ones', () => 
       expect(lines.some((line) => (line.level as number) >= 50 || typeof line.err === 'object')).toBe(false);
     } finally {
       await second.server.close();
+    }
+  });
+
+  it('an unreadable earlier figures entry or 3103 entry is passed over: the next day and decision are queued', async () => {
+    dataDir = tempDataDir();
+    const { server } = await startSidecar(dataDir, 'http://127.0.0.1:9/');
+    try {
+      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-UNREADABLE-3', taskId: 'T-U-3' }));
+      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+      const jrId = answer.body.output.result![0]!.jr_id;
+      const installId = 'install-unreadable';
+      const at = Date.now();
+      const insert = server.db.prepare(
+        'INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+      );
+      const badFigures = cutShort(JSON.stringify({ install_id: installId, day: '2026-11-01', revision: 1 }));
+      insert.run(`figures:${installId}:2026-11-01`, 'daily_figures', badFigures, at, at);
+      const warns = [{ warn_rslt_id: jrId, dspo_way: '1', dspo_way_rea: REASON }];
+      const badFeedback = cutShort(JSON.stringify({ infno: '3103', data: { warn_type: '1', warns } }));
+      insert.run('upstream-feedback:earlier', 'upstream_feedback', badFeedback, at, at);
+
+      const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
+      const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
+      try {
+        const queued = await queueDailyFigures(reader, server.db, outbox, { installId }, at + 86_400_000);
+        expect(queued.length).toBeGreaterThan(0);
+      } finally {
+        await reader.close();
+      }
+      const later = {
+        infno: '3103',
+        data: { warn_type: '1', warns: [{ ...warns[0], dspo_way: '2', dspo_way_rea: '' }] },
+      };
+      expect(server.db.transaction(() => outbox.add('upstream-feedback:later', 'upstream_feedback', later, at))()).toBe(
+        true,
+      );
+
+      const kept = server.db.prepare('SELECT payload FROM outbox WHERE id = ?').pluck();
+      expect(kept.get(`figures:${installId}:2026-11-01`)).toBe(badFigures);
+      expect(kept.get('upstream-feedback:earlier')).toBe(badFeedback);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -90,8 +90,10 @@ function queueComputedFigures(
   // ids, or by the instance that ran here before (the machine changed). A correction goes under that same id, so an
   // upgrade or a move does not send a day already sent again under a new id, which the platform would count twice.
   const latest = db.prepare<[string, string, string], { id: string; payload: string }>(
+    // A payload that is not JSON (kept by the migrations, unreadable-stored-json.ts) is passed over, not read: it
+    // would fail json_extract and with it every day's figures.
     `SELECT id, payload FROM outbox WHERE kind = 'daily_figures' AND id > ? AND id < ?
-       AND json_extract(payload, '$.day') = ?
+       AND CASE WHEN json_valid(payload) THEN json_extract(payload, '$.day') = ? END
      ORDER BY json_extract(payload, '$.revision') DESC LIMIT 1`,
   );
   const queued: string[] = [];

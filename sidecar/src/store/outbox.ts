@@ -101,9 +101,10 @@ export class OutboxStore {
          AND CASE WHEN json_valid(payload)
                THEN json_extract(payload, '$.warn_rslt_id') = ? AND json_extract(payload, '$.install_id') = ? END`,
     );
+    // An earlier 3103 whose payload is not JSON names no warn here: it is neither read nor dropped.
     this.feedbackNaming = db.prepare<[string], { id: string; payload: string }>(
       `SELECT id, payload FROM outbox WHERE delivered_at IS NULL AND kind = 'upstream_feedback'
-         AND EXISTS (SELECT 1 FROM json_each(payload, '$.data.warns') AS w
+         AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(payload) THEN payload END, '$.data.warns') AS w
                      WHERE json_extract(w.value, '$.warn_rslt_id') IN (SELECT value FROM json_each(?)))`,
     );
     this.rewrite = db.prepare('UPDATE outbox SET payload = ? WHERE id = ?');
