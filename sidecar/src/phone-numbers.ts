@@ -22,11 +22,22 @@ const CHINESE_CUE =
 /** A space as typed after a cue word, or a tab: a form's label and field pasted together (电话\t0571 8765 4321). */
 const CUE_SPACE = '[ \\t\\u00A0\\u3000]';
 /**
- * Whose number it is, in brackets right after the cue word: 联系电话（家属）, 电话【本人】, Tel(home). A few characters
- * with no digit (电话（0871）6543 2109 is an area code in brackets, LANDLINE's), no bracket, and nothing that ends a
- * phrase, so that it cannot reach back past a sentence or another bracket (and the look back stays short).
+ * Whose number it is: a person or place named as a phone's owner (家属, 本人, 单位, home …). Words from a list, not any
+ * text: a bracket after 电话 may as well say what was done (电话（已通知）0730 1130 1730 胰岛素, 电话（家属同意）：0830 …),
+ * and what follows it is then a dose or times, which masking cannot give back. Longer words first where one begins
+ * another (紧急联系人 before 联系人).
  */
-const QUALIFIER = '(?:[(\\uFF08\\u3010][^0-9()\\uFF08\\uFF09\\u3010\\u3011\\n，,。；;]{1,8}[)\\uFF09\\u3011])';
+const OWNER =
+  '(?:家属|家庭|家里|家|本人|患者|病人|患方|配偶|丈夫|妻子|爱人|父亲|母亲|儿子|女儿|子女|孙子|孙女|兄弟|姐妹|亲属|亲友|' +
+  '监护人|紧急联系人|联系人|陪护|护工|工作单位|单位|工作|公司|办公室|办公|住宅|宿舍|手机|座机|固话|移动|联通|电信|' +
+  'home|Home|HOME|work|Work|WORK|office|Office|OFFICE|mobile|Mobile|MOBILE|cell|Cell|CELL|family|Family|FAMILY)';
+/**
+ * The owner in brackets after the cue word, maybe after a space, one word or a short list of them:
+ * 联系电话（家属）, 电话 【本人】, Tel (home), 电话（家属，女儿）. An area code in brackets (电话（0871）6543 2109) is
+ * LANDLINE's, never this.
+ */
+const QUALIFIER =
+  `(?:${SPACE}?[(\\uFF08\\u3010]${OWNER}(?:[、，,/ ]${OWNER}){0,2}[)\\uFF09\\u3011])`;
 /**
  * A cue word and what may stand between it and the number: a bracketed qualifier, then one colon or hyphen (Tel-),
  * each with a space or tab before or after it as typed (电话 : 138…); a full stop (Tel.) only after an ASCII cue,

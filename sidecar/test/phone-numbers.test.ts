@@ -98,6 +98,12 @@ describe('maskPhoneNumbers', () => {
     ['电话【本人】138 1234 5678', '电话【本人】[redacted]'],
     ['电话(家属)：0571 8765 4321', '电话(家属)：[redacted]'],
     ['Tel(home) 138 1234 5678', 'Tel(home) [redacted]'],
+    // … with a space before the bracket, or a short list of owners in it (a review: these were kept) …
+    ['电话 （家属）138 1234 5678', '电话 （家属）[redacted]'],
+    ['Tel (home) 138 1234 5678', 'Tel (home) [redacted]'],
+    ['电话（家属，女儿）138 1234 5678', '电话（家属，女儿）[redacted]'],
+    ['联系电话（紧急联系人）：0571 8765 4321', '联系电话（紧急联系人）：[redacted]'],
+    ['电话（工作单位）0571 8765 4321', '电话（工作单位）[redacted]'],
     // … an en or em dash (or two, 破折号) or a full-width hyphen between the area code and the local number …
     ['电话：0871—65432109', '电话：[redacted]'],
     ['电话：0871–65432109', '电话：[redacted]'],
@@ -156,6 +162,12 @@ describe('maskPhoneNumbers', () => {
     '青霉素 0830 3200000 U',
     '2026-12-01 0830 12345678',
     '0930 2026001 号床',
+    // A bracket after a cue that says what was done, not whose number it is: times or a dose follow (a review: the
+    // first bracket rule took any text in it, and masked these).
+    '电话（已通知）0730 1130 1730 胰岛素',
+    '电话（家属同意）：0830 1130 1730 给药',
+    '电话（复诊）150 1000 2000',
+    'Tel (done) 0730 1130 1730',
     '0830 1234567',
     // 号码 in the hospital's own numbers is no phone cue (a review: 门诊号码 0730 1130 1730 was masked).
     '门诊号码 0730 1130 1730',
@@ -226,6 +238,9 @@ describe('maskPhoneNumbers', () => {
   // may make a long hostile text slow (each look back is bounded: a qualifier has at most 8 characters, no bracket).
   it.each([
     ['qualifiers', `${'电话（家属）'.repeat(3_400)}`],
+    // With digits after each (a qualifier alone lets the digit pre-check return before any search).
+    ['qualifiers and numbers', '电话（家属）138 1234 567 '.repeat(1_100)],
+    ['owner lists', '电话 （家属，女儿、本人）138 1234 '.repeat(1_000)],
     ['open brackets', `电话${'（'.repeat(20_000)}138 1234 5678`],
     ['a long qualifier', `电话（${'家'.repeat(20_000)}）138 1234 5678`],
     ['tabs', `电话${'\t'.repeat(20_000)}0571 8765 4321`],
