@@ -36,8 +36,7 @@ const OWNER =
  * 联系电话（家属）, 电话 【本人】, Tel (home), 电话（家属，女儿）. An area code in brackets (电话（0871）6543 2109) is
  * LANDLINE's, never this.
  */
-const QUALIFIER =
-  `(?:${SPACE}?[(\\uFF08\\u3010]${OWNER}(?:[、，,/ ]${OWNER}){0,2}[)\\uFF09\\u3011])`;
+const QUALIFIER = `(?:${SPACE}?[(\\uFF08\\u3010]${OWNER}(?:[、，,/ ]${OWNER}){0,2}[)\\uFF09\\u3011])`;
 /**
  * A cue word and what may stand between it and the number: a bracketed qualifier, then one colon or hyphen (Tel-),
  * each with a space or tab before or after it as typed (电话 : 138…); a full stop (Tel.) only after an ASCII cue,

@@ -2,8 +2,8 @@ import type { LibrarySource } from './library-source';
 import type { DownloadLimits } from './packing-protocol';
 import type { HeldLibrary } from './point-drop-guard';
 import type { PushOutcome } from './push-outcome';
-import type { SyncConfig } from './sync-config';
 import type { StoredVersion } from './store-state';
+import type { SyncConfig } from './sync-config';
 
 export type PayloadKind = 'full' | 'delta';
 
