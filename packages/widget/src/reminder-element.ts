@@ -3,12 +3,12 @@ import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/cli
 import { splitList } from './attribute-list';
 import { type CardKeyActions, handleCardKey } from './card-keys';
 import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confirm-all-plan';
-import { deepActiveElement } from './deep-active-element';
 import { setChildren } from './dom';
 import { EncounterMemory, encounterKey } from './encounter-memory';
 import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
-import { hostOrigins, isHostHotkey, returnToHost } from './host-hotkey';
+import { FocusReturn } from './focus-return';
+import { hostOrigins, isHostHotkey } from './host-hotkey';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS } from './labels';
 import { type LineDay, requestLineDays } from './line-dates';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
@@ -116,12 +116,7 @@ export class PrealertReminderElement extends ElementBase {
   private checking = false;
   private lastReadiness: SaveReadiness | undefined;
   private activeJrId: string | undefined;
-  private returnFocusTo: Element | null = null;
-  /**
-   * The origin of the parent page whose forwarded hotkey brought focus in (host-hotkey.ts): Esc hands focus back to it,
-   * as returnFocusTo does within the element's own document. Null when focus came in any other way.
-   */
-  private returnToHostOrigin: string | null = null;
+  private readonly focusReturn: FocusReturn;
   /** Sentences of the change under way, said together once it is over (announce). */
   private announcing: string[] = [];
   /**
@@ -155,6 +150,7 @@ export class PrealertReminderElement extends ElementBase {
   constructor() {
     super();
     this.shadow = this.attachShadow({ mode: 'open' });
+    this.focusReturn = new FocusReturn(this, this.shadow);
     const doc = this.ownerDocument;
     const style = doc.createElement('style');
     style.textContent = REMINDER_STYLES;
@@ -755,7 +751,7 @@ export class PrealertReminderElement extends ElementBase {
       isAnswered: (jrId) => this.isAnswered(jrId),
       isReopened: (card) => this.isReopened(card),
       cancelForm: (card) => this.cancelForm(card),
-      handFocusBack: () => this.handFocusBack(),
+      handFocusBack: () => this.focusReturn.handFocusBack(),
       submitContinue: (card) => this.submitContinue(card),
       reopen: (card) => this.reopen(card),
       openContinue: (card, pickIndex) => this.openContinue(card, pickIndex),
@@ -779,17 +775,7 @@ export class PrealertReminderElement extends ElementBase {
    */
   private jumpIn(hostOrigin?: string): void {
     if (!this.hotkey || this.results.length === 0) return;
-    if (hostOrigin !== undefined) {
-      this.returnFocusTo = null;
-      this.returnToHostOrigin = hostOrigin;
-    } else {
-      const active = deepActiveElement(this.ownerDocument);
-      const insideWidget = active === this || (active !== null && this.shadow.contains(active));
-      if (!insideWidget) {
-        this.returnFocusTo = active;
-        this.returnToHostOrigin = null;
-      }
-    }
+    this.focusReturn.rememberOrigin(hostOrigin);
     this.focusFirst();
   }
 
@@ -956,8 +942,7 @@ export class PrealertReminderElement extends ElementBase {
     const modify: ModifyEventDetail = { jrId: card.jrId, rxIds, result: card.result };
     const proceed = this.emit('prealert-modify', modify, true);
     if (!proceed || !focusRow(rxIds, (rxId) => this.findRow(rxId))) return false;
-    this.returnFocusTo = null;
-    this.returnToHostOrigin = null;
+    this.focusReturn.forget();
     return true;
   }
 
@@ -1018,34 +1003,9 @@ export class PrealertReminderElement extends ElementBase {
     // Only while the doctor is in the panel: an analysis that finds everything answered must not pull her out of
     // a field she is typing in. After a forwarded F8 the frame's own focus is what tells, as the HIS page's is not
     // visible from here.
-    if (this.shadow.activeElement) this.handFocusBack();
-    else {
-      this.returnFocusTo = null;
-      this.returnToHostOrigin = null;
-    }
+    if (this.shadow.activeElement) this.focusReturn.handFocusBack();
+    else this.focusReturn.forget();
     return true;
-  }
-
-  /**
-   * Back to where the hotkey was pressed: the field in this document, or, after a forwarded hotkey, the HIS page
-   * (which focuses its field on our message). False when there is nowhere to go back to.
-   */
-  private handFocusBack(): boolean {
-    const back = this.returnFocusTo;
-    const host = this.returnToHostOrigin;
-    this.returnFocusTo = null;
-    this.returnToHostOrigin = null;
-    const win = this.ownerDocument.defaultView;
-    if (host !== null && win) {
-      // host-origin may have changed since the hotkey came: an origin no longer named is not told anything.
-      if (hostOrigins(this.getAttribute('host-origin')).includes(host)) returnToHost(win, host);
-      return true;
-    }
-    if (back instanceof HTMLElement && back.isConnected) {
-      back.focus();
-      return true;
-    }
-    return false;
   }
 
   /**
