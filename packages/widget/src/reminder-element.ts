@@ -11,6 +11,7 @@ import { FocusReturn } from './focus-return';
 import { hostOrigins, isHostHotkey } from './host-hotkey';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS } from './labels';
 import { type LineDay, requestLineDays } from './line-dates';
+import { progressText } from './progress-text';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
 import { takeResults } from './result-intake';
 import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
@@ -628,19 +629,7 @@ export class PrealertReminderElement extends ElementBase {
   private renderProgress(): void {
     this.reportReadiness();
     this.renderConfirmAll();
-    const parts: string[] = [];
-    if (this.results.length > 0) {
-      const answered = this.results.filter((r) => this.isAnswered(r.jr_id)).length;
-      parts.push(`已处理 ${answered}/${this.results.length}`);
-    }
-    // Warnings, not 3103s: one answered twice while the sidecar was away is one warning waiting. Answers to warnings
-    // not shown (the patient before, a line deleted, an earlier page) are said apart, not as this patient's.
-    const queued = this.sender.pendingJrIds;
-    const shown = this.results.filter((r) => queued.has(r.jr_id)).length;
-    const others = queued.size - shown;
-    if (shown > 0) parts.push(`${shown} 条待送达`);
-    if (others > 0) parts.push(`${shown > 0 ? '另有' : ''}此前 ${others} 条答复待送达`);
-    this.progress.textContent = parts.join(' · ');
+    this.progress.textContent = progressText(this.results, (jrId) => this.isAnswered(jrId), this.sender.pendingJrIds);
   }
 
   private updateRovingTabIndex(): void {
