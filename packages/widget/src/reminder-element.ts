@@ -9,6 +9,7 @@ import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { FocusReturn } from './focus-return';
 import { hostOrigins, isHostHotkey } from './host-hotkey';
+import { hintText } from './key-hints';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS } from './labels';
 import { type LineDay, requestLineDays } from './line-dates';
 import { progressText } from './progress-text';
@@ -557,13 +558,12 @@ export class PrealertReminderElement extends ElementBase {
   }
 
   private renderHints(confirmAllOffered: boolean): void {
-    const hotkey = this.hotkey ? `${this.hotkey} 进入提醒 · ` : '';
-    const confirmAll = confirmAllOffered ? ' · A 全部确认仅需确认的' : '';
-    // In an rx_id box the arrows scroll it rather than move on: said only where a box is shown, as A above.
-    const boxScroll = this.results.some((r) => (this.cards.get(r.jr_id)?.rxIdBoxes().length ?? 0) > 0)
-      ? ' · 医嘱号框内 ↑↓ 滚动'
-      : '';
-    const text = `${hotkey}Tab/↑↓ 切换${boxScroll} · ←→ 按钮 · M 返回修改 · C 继续执行 · 1–${Math.min(this.reasons.length, 9)} 选理由 · Enter 确认${confirmAll} · Esc 取消`;
+    const text = hintText({
+      hotkey: this.hotkey,
+      rxIdBoxShown: this.results.some((r) => (this.cards.get(r.jr_id)?.rxIdBoxes().length ?? 0) > 0),
+      reasonCount: this.reasons.length,
+      confirmAllOffered,
+    });
     if (this.hints.textContent !== text) this.hints.textContent = text;
     // Nothing to act on (暂不可用, no warnings): keys that do nothing are not offered.
     this.hints.hidden = this.results.length === 0;
