@@ -3,9 +3,9 @@ import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/cli
 import { splitList } from './attribute-list';
 import { type CardKeyActions, handleCardKey } from './card-keys';
 import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confirm-all-plan';
+import { decisionFeedback } from './decision-feedback';
 import { setChildren } from './dom';
 import { EncounterMemory, encounterKey } from './encounter-memory';
-import { buildEnvelope } from './envelope';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { FocusReturn } from './focus-return';
 import { hostOrigins, isHostHotkey } from './host-hotkey';
@@ -55,8 +55,6 @@ const ENCOUNTERS_REMEMBERED = 20;
 
 /** Stored answers this page has taken over (one element per sidecar sends each, however many are on the page). */
 const adoptedIds = new Set<string>();
-
-let decisionSerial = 0;
 
 // Lets the module be imported (for types, tests, SSR) where there is no DOM; it is only defined in a browser.
 const ElementBase: typeof HTMLElement =
@@ -904,24 +902,13 @@ export class PrealertReminderElement extends ElementBase {
       encounter: encounterKey(result) || undefined,
     };
     this.decisionsByJr.set(result.jr_id, decision);
-    const input = {
-      data: {
-        warn_type: this.warnType,
-        warns: [{ warn_rslt_id: result.jr_id, dspo_way: disposition === 'continue' ? '1' : '2', dspo_way_rea: reason }],
-      },
-    };
-    const createdAt = Date.now();
-    this.sender.send({
-      id: `${result.jr_id}:${createdAt}:${++decisionSerial}:${Math.random().toString(36).slice(2, 8)}`,
-      jrId: result.jr_id,
-      version: decision.version,
-      ...(decision.encounter === undefined ? {} : { encounter: decision.encounter }),
-      createdAt,
-      sidecar: this.sidecarUrl,
-      // Built now, not at each attempt: the 经办人 (opter) is the doctor who decided, even if the HIS has logged in
-      // another doctor by the time the sidecar answers again.
-      request: buildEnvelope('3103', input, { ...this.envelope }),
-    });
+    this.sender.send(
+      decisionFeedback(result, decision, {
+        warnType: this.warnType,
+        sidecar: this.sidecarUrl,
+        envelope: this.envelope,
+      }),
+    );
     return decision;
   }
 
