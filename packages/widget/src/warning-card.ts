@@ -45,7 +45,7 @@ export class WarningCard {
   private readonly content: HTMLElement;
   private readonly evidence: HTMLElement;
   private readonly lines: HTMLElement;
-  /** The rx_ids of grouped entries, where the labels ask for rx_ids (rxIdList). */
+  /** The rx_ids of grouped entries, where the labels ask for rx_ids (CardLineList.rxIdList, card-lines.ts). */
   private readonly rxIds: HTMLElement;
   private readonly lineList: CardLineList;
   private readonly impact: HTMLElement;
