@@ -29,14 +29,14 @@ const CUE_SPACE = '[ \\t\\u00A0\\u3000]';
  */
 const OWNER =
   '(?:家属|家庭|家里|家|本人|患者|病人|患方|配偶|丈夫|妻子|爱人|父亲|母亲|儿子|女儿|子女|孙子|孙女|兄弟|姐妹|亲属|亲友|' +
-  '监护人|紧急联系人|联系人|陪护|护工|工作单位|单位|工作|公司|办公室|办公|住宅|宿舍|手机|座机|固话|移动|联通|电信|' +
+  '儿媳|女婿|老伴|亲戚|朋友|邻居|保姆|监护人|紧急联系人|联系人|陪护|护工|工作单位|单位|工作|公司|办公室|办公|住宅|宿舍|手机|座机|固话|移动|联通|电信|' +
   'home|Home|HOME|work|Work|WORK|office|Office|OFFICE|mobile|Mobile|MOBILE|cell|Cell|CELL|family|Family|FAMILY)';
 /**
- * The owner in brackets after the cue word, maybe after a space, one word or a short list of them:
- * 联系电话（家属）, 电话 【本人】, Tel (home), 电话（家属，女儿）. An area code in brackets (电话（0871）6543 2109) is
+ * The owner in brackets after the cue word, maybe after a space, one word or up to three, run together or listed:
+ * 联系电话（家属）, 电话 【本人】, Tel (home), 电话（患者家属）, 电话（家属：女儿）, 电话（家属，女儿）. An area code in brackets (电话（0871）6543 2109) is
  * LANDLINE's, never this.
  */
-const QUALIFIER = `(?:${SPACE}?[(\\uFF08\\u3010]${OWNER}(?:[、，,/ ]${OWNER}){0,2}[)\\uFF09\\u3011])`;
+const QUALIFIER = `(?:${SPACE}?[(\\uFF08\\u3010]${OWNER}(?:[、，,/ ：:]?${OWNER}){0,2}[)\\uFF09\\u3011])`;
 /**
  * A cue word and what may stand between it and the number: a bracketed qualifier, then one colon or hyphen (Tel-),
  * each with a space or tab before or after it as typed (电话 : 138…); a full stop (Tel.) only after an ASCII cue,
@@ -127,7 +127,7 @@ const SPACED_LANDLINE =
  * after a cue word: bare, dashed digit groups are as often a range or doses (150–1000–2000), and masking cannot be
  * undone.
  */
-const DASHED_MOBILE = `(?<=${CUE})(?:86${SEP}?)?1[3-9][0-9]${DASH}[0-9]{4}${DASH}[0-9]{4}`;
+const DASHED_MOBILE = `(?<=${CUE})(?:(?:[+\\uFF0B]|00)?86${SEP}?)?1[3-9][0-9]${DASH}[0-9]{4}${DASH}[0-9]{4}`;
 
 const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${DASHED_MOBILE}|${LANDLINE}|${SPACED_LANDLINE})`;
 

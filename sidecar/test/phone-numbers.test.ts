@@ -104,6 +104,15 @@ describe('maskPhoneNumbers', () => {
     ['电话（家属，女儿）138 1234 5678', '电话（家属，女儿）[redacted]'],
     ['联系电话（紧急联系人）：0571 8765 4321', '联系电话（紧急联系人）：[redacted]'],
     ['电话（工作单位）0571 8765 4321', '电话（工作单位）[redacted]'],
+    // … owner words run together or after a colon (a review: 患者家属 was kept after the owner list came in) …
+    ['电话（患者家属）138 1234 5678', '电话（患者家属）[redacted]'],
+    ['电话（病人家属）：0571 8765 4321', '电话（病人家属）：[redacted]'],
+    ['电话（家属：女儿）138 1234 5678', '电话（家属：女儿）[redacted]'],
+    ['电话（儿媳）138 1234 5678', '电话（儿媳）[redacted]'],
+    ['电话（老伴）138 1234 5678', '电话（老伴）[redacted]'],
+    // … and a dashed mobile after +86 or 0086.
+    ['电话 +86 138—1234—5678', '电话 [redacted]'],
+    ['电话 0086 138—1234—5678', '电话 [redacted]'],
     // … an en or em dash (or two, 破折号) or a full-width hyphen between the area code and the local number …
     ['电话：0871—65432109', '电话：[redacted]'],
     ['电话：0871–65432109', '电话：[redacted]'],
@@ -235,7 +244,7 @@ describe('maskPhoneNumbers', () => {
   });
 
   // The cue's look back now reaches over a bracketed qualifier and a tab, and a dash joins an area code: none of them
-  // may make a long hostile text slow (each look back is bounded: a qualifier has at most 8 characters, no bracket).
+  // may make a long hostile text slow (each look back is bounded: a qualifier is at most three owner words from a list).
   it.each([
     ['qualifiers', `${'电话（家属）'.repeat(3_400)}`],
     // With digits after each (a qualifier alone lets the digit pre-check return before any search).
