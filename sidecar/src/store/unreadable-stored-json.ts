@@ -13,13 +13,15 @@ export interface UnreadableRow {
 }
 
 /**
- * The value of a stored JSON text, or undefined when it is not JSON (cut short, damaged on disk, edited by hand): a
- * masking migration then masks the text as it stands rather than stopping the start, which would stop the reminders
- * over one row.
+ * The value of a stored JSON text, or undefined when it is not a JSON object (cut short, damaged on disk, edited by
+ * hand; every result body and outbox payload is an object, and `null` or a string read as one would fail its reader
+ * further on): a masking migration then masks the text as it stands rather than stopping the start, which would
+ * stop the reminders over one row, and a reader passes the row over.
  */
 export function storedJson(text: string): { value: unknown } | undefined {
   try {
-    return { value: JSON.parse(text) as unknown };
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? { value } : undefined;
   } catch {
     return undefined;
   }
