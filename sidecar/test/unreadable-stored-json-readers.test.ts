@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging';
 import { queueDailyFigures } from '../src/outbox/daily-figures';
+import { shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
 import { DATABASE_FILE_NAME } from '../src/store/database';
 import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
@@ -175,6 +176,50 @@ describe('one unreadable result body and outbox payload among good ones', () => 
       const kept = server.db.prepare('SELECT payload FROM outbox WHERE id = ?').pluck();
       expect(kept.get(`figures:${installId}:2026-11-01`)).toBe(badFigures);
       expect(kept.get('upstream-feedback:earlier')).toBe(badFeedback);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a day whose last figures entry is unreadable gets its next revision under that entry's id, never a new id", async () => {
+    dataDir = tempDataDir();
+    const { server } = await startSidecar(dataDir, 'http://127.0.0.1:9/');
+    try {
+      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-UNREADABLE-4', taskId: 'T-U-4' }));
+      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+      const at = Date.now();
+      const day = shanghaiDay(at);
+      const installId = 'install-unreadable';
+      // Sent first by the instance that ran here before (the machine was moved), and since damaged.
+      const first = `figures:${installId}:old-instance:${day}`;
+      const bad = cutShort(JSON.stringify({ install_id: installId, instance_id: 'old-instance', day, revision: 1 }));
+      server.db
+        .prepare('INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)')
+        .run(first, 'daily_figures', bad, at, at);
+
+      const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
+      const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
+      const sender = { installId, instanceId: 'new-instance' };
+      const entries = server.db.prepare<[], { id: string; payload: string }>(
+        "SELECT id, payload FROM outbox WHERE kind = 'daily_figures' ORDER BY id",
+      );
+      try {
+        expect(await queueDailyFigures(reader, server.db, outbox, sender, at + 86_400_000)).toEqual([day]);
+        // The next revision of the damaged entry's id, as its instance: the platform replaces the day it has.
+        expect(entries.all().map((e) => e.id)).toEqual([first, `${first}:r2`]);
+        const second = JSON.parse(entries.all()[1]!.payload) as { instance_id: string; revision: number };
+        expect(second).toMatchObject({ instance_id: 'old-instance', revision: 2, day });
+        // Unchanged figures are not queued again.
+        expect(await queueDailyFigures(reader, server.db, outbox, sender, at + 86_400_000)).toEqual([]);
+        // A readable first revision with a damaged later one: the correction after it is the third.
+        server.db.prepare('UPDATE outbox SET payload = ? WHERE id = ?').run(bad, `${first}:r2`);
+        expect(await queueDailyFigures(reader, server.db, outbox, sender, at + 86_400_000)).toEqual([day]);
+        expect(entries.all().map((e) => e.id)).toEqual([first, `${first}:r2`, `${first}:r3`]);
+      } finally {
+        await reader.close();
+      }
+      // Nothing unreadable was deleted.
+      expect(entries.all().filter((e) => e.payload === bad)).toHaveLength(2);
     } finally {
       await server.close();
     }

@@ -89,24 +89,27 @@ function queueComputedFigures(
   // The latest revision queued for a day from this data dir, under whichever id it was first sent: before instance
   // ids, or by the instance that ran here before (the machine changed). A correction goes under that same id, so an
   // upgrade or a move does not send a day already sent again under a new id, which the platform would count twice.
-  const latest = db.prepare<[string, string, string], { id: string; payload: string }>(
-    // A payload that is not JSON (kept by the migrations, unreadable-stored-json.ts) is passed over, not read: it
-    // would fail json_extract and with it every day's figures.
-    `SELECT id, payload FROM outbox WHERE kind = 'daily_figures' AND id > ? AND id < ?
-       AND CASE WHEN json_valid(payload) THEN json_extract(payload, '$.day') = ? END
-     ORDER BY json_extract(payload, '$.revision') DESC LIMIT 1`,
-  );
+  // Found by the entries' ids, which name the instance, the day and the revision, not by their payloads: a payload
+  // that is not JSON (kept by the migrations, unreadable-stored-json.ts) still holds its day's revision.
+  const entries = db
+    .prepare<[string, string], string>(`SELECT id FROM outbox WHERE kind = 'daily_figures' AND id > ? AND id < ?`)
+    .pluck()
+    .all(`figures:${installId}:`, `figures:${installId};`);
+  const latestByDay = new Map<string, QueuedFigures>();
+  for (const id of entries) {
+    const entry = queuedFigures(id, installId);
+    if (entry === undefined) continue;
+    const known = latestByDay.get(entry.day);
+    if (known === undefined || entry.revision > known.revision) latestByDay.set(entry.day, entry);
+  }
+  const payloadOf = db.prepare<[string], string>('SELECT payload FROM outbox WHERE id = ?').pluck();
   const queued: string[] = [];
   db.transaction(() => {
     for (const { day, figures } of days) {
-      const previous = latest.get(`figures:${installId}:`, `figures:${installId};`, day);
-      const sent =
-        previous === undefined
-          ? undefined
-          : (JSON.parse(previous.payload) as { revision?: number; instance_id?: string });
+      const previous = latestByDay.get(day);
       // A correction is sent as the instance that sent the day first (none: a version before instance ids), as
       // the next revision of the same id, so the receiver replaces that day's figures rather than adding to them.
-      const instance = sent === undefined ? instanceId : sent.instance_id;
+      const instance = previous === undefined ? instanceId : previous.instance;
       // The key order is the payload's: a day's figures are compared with the last sent as JSON text.
       const content = {
         install_id: installId,
@@ -119,14 +122,45 @@ function queueComputedFigures(
       };
       let revision = 1;
       let id = figuresEntryId(sender, day, 1);
-      if (previous !== undefined && sent !== undefined) {
-        const { revision: sentRevision, ...sentContent } = sent;
-        if (JSON.stringify(sentContent) === JSON.stringify(content)) continue;
-        revision = (sentRevision ?? 1) + 1;
+      if (previous !== undefined) {
+        // An unreadable last revision is replaced by the next one: what it said cannot be compared.
+        const sent = readablePayload(payloadOf.get(previous.id));
+        if (sent !== undefined) {
+          const { revision: _sentRevision, ...sentContent } = sent;
+          if (JSON.stringify(sentContent) === JSON.stringify(content)) continue;
+        }
+        revision = previous.revision + 1;
         id = `${previous.id.replace(/:r\d+$/, '')}:r${revision}`;
       }
       if (outbox.add(id, 'daily_figures', { ...content, revision }, now)) queued.push(day);
     }
   })();
   return queued;
+}
+
+/** A daily-figures entry as its id names it: figures:<install>[:<instance>]:<day>[:r<revision>]. */
+interface QueuedFigures {
+  id: string;
+  instance: string | undefined;
+  day: string;
+  revision: number;
+}
+
+function queuedFigures(id: string, installId: string): QueuedFigures | undefined {
+  const match = /^(?:(.+):)?(\d{4}-\d{2}-\d{2})(?::r(\d+))?$/.exec(id.slice(`figures:${installId}:`.length));
+  if (match === null) return undefined;
+  return { id, instance: match[1], day: match[2]!, revision: match[3] === undefined ? 1 : Number(match[3]) };
+}
+
+/** A stored figures payload read back, or undefined when it is not a JSON object (kept unreadable by a migration). */
+function readablePayload(payload: string | undefined): Record<string, unknown> | undefined {
+  if (payload === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(payload);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
