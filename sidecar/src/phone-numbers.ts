@@ -28,15 +28,18 @@ const CUE_SPACE = '[ \\t\\u00A0\\u3000]';
  * another (紧急联系人 before 联系人).
  */
 const OWNER =
-  '(?:家属|家庭|家里|家|本人|患者|病人|患方|配偶|丈夫|妻子|爱人|父亲|母亲|儿子|女儿|子女|孙子|孙女|兄弟|姐妹|亲属|亲友|' +
-  '儿媳|女婿|老伴|亲戚|朋友|邻居|保姆|监护人|紧急联系人|联系人|陪护|护工|工作单位|单位|工作|公司|办公室|办公|住宅|宿舍|手机|座机|固话|移动|联通|电信|' +
+  '(?:家属|家庭|家里|家|本人|患者|病人|患方|配偶|丈夫|妻子|爱人|父亲|母亲|儿子|女儿|子女|孙子|孙女婿|孙女|外孙女|外孙|兄弟|姐妹|亲属|亲友|' +
+  '儿媳妇|儿媳|女婿|老伴|亲戚|朋友|邻居|保姆|监护人|紧急联系人|联系人|陪护|护工|工作单位|单位|工作|公司|办公室|办公|住宅|宿舍|手机|座机|固话|移动|联通|电信|' +
   'home|Home|HOME|work|Work|WORK|office|Office|OFFICE|mobile|Mobile|MOBILE|cell|Cell|CELL|family|Family|FAMILY)';
 /**
  * The owner in brackets after the cue word, maybe after a space, one word or up to three, run together or listed:
- * 联系电话（家属）, 电话 【本人】, Tel (home), 电话（患者家属）, 电话（家属：女儿）, 电话（家属，女儿）. An area code in brackets (电话（0871）6543 2109) is
+ * 联系电话（家属）, 电话 【本人】, Tel (home), 电话（患者家属）, 电话（患者的家属）, 电话（家属：女儿）, 电话（家属， 女儿）;
+ * a colon left empty before the bracket closes (电话（家属：）) is a form's label. An area code in brackets (电话（0871）6543 2109) is
  * LANDLINE's, never this.
  */
-const QUALIFIER = `(?:${SPACE}?[(\\uFF08\\u3010]${OWNER}(?:[、，,/ ：:]?${OWNER}){0,2}[)\\uFF09\\u3011])`;
+/** Between owner words: nothing, a space, 的 or 之 (患者的家属), or a mark with a space around it as typed (家属， 女儿). */
+const OWNER_JOIN = `(?:${SPACE}?[、，,/；;：:\\-]${SPACE}?|${SPACE}|[的之])?`;
+const QUALIFIER = `(?:${SPACE}?[(\\uFF08\\u3010]${OWNER}(?:${OWNER_JOIN}${OWNER}){0,2}[：:]?[)\\uFF09\\u3011])`;
 /**
  * A cue word and what may stand between it and the number: a bracketed qualifier, then one colon or hyphen (Tel-),
  * each with a space or tab before or after it as typed (电话 : 138…); a full stop (Tel.) only after an ASCII cue,

@@ -110,6 +110,16 @@ describe('maskPhoneNumbers', () => {
     ['电话（家属：女儿）138 1234 5678', '电话（家属：女儿）[redacted]'],
     ['电话（儿媳）138 1234 5678', '电话（儿媳）[redacted]'],
     ['电话（老伴）138 1234 5678', '电话（老伴）[redacted]'],
+    // … more owner words, 的/之 between them, marks with a space around them, an empty slot after a colon (a review) …
+    ['电话（患者的家属）138 1234 5678', '电话（患者的家属）[redacted]'],
+    ['电话（儿媳妇）138 1234 5678', '电话（儿媳妇）[redacted]'],
+    ['电话（外孙）138 1234 5678', '电话（外孙）[redacted]'],
+    ['电话（孙女婿）138 1234 5678', '电话（孙女婿）[redacted]'],
+    ['电话（家属： 女儿）138 1234 5678', '电话（家属： 女儿）[redacted]'],
+    ['电话（家属 / 女儿）138 1234 5678', '电话（家属 / 女儿）[redacted]'],
+    ['电话（家属；女儿）138 1234 5678', '电话（家属；女儿）[redacted]'],
+    ['电话（家属-女儿）138 1234 5678', '电话（家属-女儿）[redacted]'],
+    ['电话（家属：）138 1234 5678', '电话（家属：）[redacted]'],
     // … and a dashed mobile after +86 or 0086.
     ['电话 +86 138—1234—5678', '电话 [redacted]'],
     ['电话 0086 138—1234—5678', '电话 [redacted]'],
@@ -176,6 +186,10 @@ describe('maskPhoneNumbers', () => {
     '电话（已通知）0730 1130 1730 胰岛素',
     '电话（家属同意）：0830 1130 1730 给药',
     '电话（复诊）150 1000 2000',
+    '电话（本人已知情）0730 1130 1730',
+    '电话（患者家属已签字）0830 1130 1730',
+    '电话（家属，已通知）0730 1130 1730',
+    '电话（家属未接）150 1000 2000',
     'Tel (done) 0730 1130 1730',
     '0830 1234567',
     // 号码 in the hospital's own numbers is no phone cue (a review: 门诊号码 0730 1130 1730 was masked).
@@ -250,6 +264,8 @@ describe('maskPhoneNumbers', () => {
     // With digits after each (a qualifier alone lets the digit pre-check return before any search).
     ['qualifiers and numbers', '电话（家属）138 1234 567 '.repeat(1_100)],
     ['owner lists', '电话 （家属，女儿、本人）138 1234 '.repeat(1_000)],
+    ['owners run together', '电话（患者家属女儿）138 1234 '.repeat(1_100)],
+    ['owners with colons', '电话（家属：家属：家属）0830 1130 '.repeat(1_000)],
     ['open brackets', `电话${'（'.repeat(20_000)}138 1234 5678`],
     ['a long qualifier', `电话（${'家'.repeat(20_000)}）138 1234 5678`],
     ['tabs', `电话${'\t'.repeat(20_000)}0571 8765 4321`],
