@@ -156,6 +156,9 @@ describe('one unreadable result body and outbox payload among good ones', () => 
       const warns = [{ warn_rslt_id: jrId, dspo_way: '1', dspo_way_rea: REASON }];
       const badFeedback = cutShort(JSON.stringify({ infno: '3103', data: { warn_type: '1', warns } }));
       insert.run('upstream-feedback:earlier', 'upstream_feedback', badFeedback, at, at);
+      // Readable, but edited into another shape: warns an object whose value names the warn (review r5).
+      const reshaped = JSON.stringify({ infno: '3103', data: { warn_type: '1', warns: { first: warns[0] } } });
+      insert.run('upstream-feedback:reshaped', 'upstream_feedback', reshaped, at, at);
 
       const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
       const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
@@ -176,6 +179,7 @@ describe('one unreadable result body and outbox payload among good ones', () => 
       const kept = server.db.prepare('SELECT payload FROM outbox WHERE id = ?').pluck();
       expect(kept.get(`figures:${installId}:2026-11-01`)).toBe(badFigures);
       expect(kept.get('upstream-feedback:earlier')).toBe(badFeedback);
+      expect(kept.get('upstream-feedback:reshaped')).toBe(reshaped);
     } finally {
       await server.close();
     }
@@ -185,10 +189,11 @@ describe('one unreadable result body and outbox payload among good ones', () => 
     dataDir = tempDataDir();
     const { server } = await startSidecar(dataDir, 'http://127.0.0.1:9/');
     try {
-      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-UNREADABLE-4', taskId: 'T-U-4' }));
-      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+      // The day read before the answer, so that an answer just before Shanghai midnight is not of the day after.
       const at = Date.now();
       const day = shanghaiDay(at);
+      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-UNREADABLE-4', taskId: 'T-U-4' }));
+      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
       const installId = 'install-unreadable';
       // Sent first by the instance that ran here before (the machine was moved), and since damaged.
       const first = `figures:${installId}:old-instance:${day}`;
@@ -211,15 +216,34 @@ describe('one unreadable result body and outbox payload among good ones', () => 
         expect(second).toMatchObject({ instance_id: 'old-instance', revision: 2, day });
         // Unchanged figures are not queued again.
         expect(await queueDailyFigures(reader, server.db, outbox, sender, at + 86_400_000)).toEqual([]);
-        // A readable first revision with a damaged later one: the correction after it is the third.
-        server.db.prepare('UPDATE outbox SET payload = ? WHERE id = ?').run(bad, `${first}:r2`);
+        // A readable first revision with a damaged later one: the correction after it is the third. (The first is
+        // made readable here: r2's figures as revision 1, different from today's only by nothing but the revision.)
+        const setPayload = server.db.prepare('UPDATE outbox SET payload = ? WHERE id = ?');
+        setPayload.run(JSON.stringify({ ...second, revision: 1 }), first);
+        setPayload.run(bad, `${first}:r2`);
         expect(await queueDailyFigures(reader, server.db, outbox, sender, at + 86_400_000)).toEqual([day]);
         expect(entries.all().map((e) => e.id)).toEqual([first, `${first}:r2`, `${first}:r3`]);
+
+        // An install from before instance ids, whose r9 and r10 are damaged: r11 follows r10 (numbers, not text,
+        // where ":r10" sorts before ":r9"), under the id without an instance, and without one in its payload.
+        const legacy = 'install-legacy';
+        const insert = server.db.prepare(
+          'INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+        );
+        for (const revision of [9, 10])
+          insert.run(`figures:${legacy}:${day}:r${revision}`, 'daily_figures', bad, at, at);
+        const legacySender = { installId: legacy, instanceId: 'new-instance' };
+        expect(await queueDailyFigures(reader, server.db, outbox, legacySender, at + 86_400_000)).toEqual([day]);
+        const eleventh = entries.all().find((e) => e.id === `figures:${legacy}:${day}:r11`);
+        expect(eleventh).toBeDefined();
+        const payload = JSON.parse(eleventh!.payload) as Record<string, unknown>;
+        expect(payload).toMatchObject({ install_id: legacy, day, revision: 11 });
+        expect(payload).not.toHaveProperty('instance_id');
       } finally {
         await reader.close();
       }
-      // Nothing unreadable was deleted.
-      expect(entries.all().filter((e) => e.payload === bad)).toHaveLength(2);
+      // Nothing unreadable was deleted: r2 and the legacy r9 and r10.
+      expect(entries.all().filter((e) => e.payload === bad)).toHaveLength(3);
     } finally {
       await server.close();
     }

@@ -3,6 +3,7 @@ import { addDays, shanghaiDay } from '../stats/days';
 import type { FiguresReader } from '../stats/figures-reader';
 import type { Db } from '../store/database';
 import type { OutboxStore } from '../store/outbox';
+import { storedJson } from '../store/unreadable-stored-json';
 
 const LOOKBACK_DAYS = 30;
 
@@ -124,7 +125,8 @@ function queueComputedFigures(
       let id = figuresEntryId(sender, day, 1);
       if (previous !== undefined) {
         // An unreadable last revision is replaced by the next one: what it said cannot be compared.
-        const sent = readablePayload(payloadOf.get(previous.id));
+        const text = payloadOf.get(previous.id);
+        const sent = text === undefined ? undefined : (storedJson(text)?.value as Record<string, unknown> | undefined);
         if (sent !== undefined) {
           const { revision: _sentRevision, ...sentContent } = sent;
           if (JSON.stringify(sentContent) === JSON.stringify(content)) continue;
@@ -150,17 +152,4 @@ function queuedFigures(id: string, installId: string): QueuedFigures | undefined
   const match = /^(?:(.+):)?(\d{4}-\d{2}-\d{2})(?::r(\d+))?$/.exec(id.slice(`figures:${installId}:`.length));
   if (match === null) return undefined;
   return { id, instance: match[1], day: match[2]!, revision: match[3] === undefined ? 1 : Number(match[3]) };
-}
-
-/** A stored figures payload read back, or undefined when it is not a JSON object (kept unreadable by a migration). */
-function readablePayload(payload: string | undefined): Record<string, unknown> | undefined {
-  if (payload === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(payload);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -140,7 +140,10 @@ export class OutboxStore {
     const named = new Set(warns.map((w) => w.warn_rslt_id));
     if (named.size === 0) return;
     for (const row of this.feedbackNaming.all(JSON.stringify([...named]))) {
-      const earlier = JSON.parse(row.payload) as UpstreamFeedback;
+      const earlier = JSON.parse(row.payload) as Partial<UpstreamFeedback>;
+      // A payload edited into another shape (warns an object) is left as it is, as an unreadable one is: it must not
+      // fail the decision being stored.
+      if (earlier.data === undefined || !Array.isArray(earlier.data.warns)) continue;
       const warns = earlier.data.warns.filter((w) => !named.has(w.warn_rslt_id));
       if (warns.length === 0) this.drop.run(row.id);
       else this.rewrite.run(JSON.stringify({ ...earlier, data: { ...earlier.data, warns } }), row.id);
