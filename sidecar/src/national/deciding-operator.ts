@@ -1,4 +1,4 @@
-import type { Decider } from '../store/dispositions';
+import type { Decider } from '../store/disposition-types';
 
 /**
  * The doctor who made a 3103's decisions: its envelope's 经办人, `opter` (医生站一般传医生工号) and `opter_name`

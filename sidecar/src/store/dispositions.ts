@@ -23,16 +23,6 @@ import { FLAGGED_LINES, type FlaggedLineRow, linesByReminder } from './flagged-l
 import { dispositionEntryId, type OutboxStore } from './outbox';
 import { recordedCode, recordedStaffName } from './staff-fields';
 
-// The 3103 shapes moved to their own module; importers of them from here keep working.
-export type {
-  ContinuedListener,
-  Decider,
-  DispositionInput,
-  RecordOutcome,
-  ReminderFacts,
-  StoredDisposition,
-} from './disposition-types';
-
 export class DispositionStore {
   private readonly selectReminder;
   private readonly selectDisposition;
