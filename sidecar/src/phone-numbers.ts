@@ -101,20 +101,27 @@ const UNTIMED_AREA = '0(?:10|2[0-9])|0[3-9][6-9][0-9]';
 const EXTENSION = `(?:${HYPHEN}[0-9]{1,6}(?![0-9]|${HYPHEN}[0-9]))?`;
 
 /**
+ * The first digit of a local number: 2–9. A Chinese fixed-line local number never starts with 0 or 1 (those begin
+ * prefixes and special services), so an area code and digits starting 0 or 1 are something else: a time or a code and a
+ * dose (用量 0375 1500000), kept.
+ */
+const LOCAL_FIRST = '[2-9]';
+
+/**
  * A landline: an area code joined by a hyphen or a space (0571-87654321, 0571 87654321; by a space only an
  * UNTIMED_AREA, or any after a cue word) or in parentheses
- * ((010)12345678, （010）12345678) to a local number of 7 or 8 digits, or written as one word (057187654321: 010 and
+ * ((010)62345678, （010）62345678) to a local number of 7 or 8 digits, or written as one word (057187654321: 010 and
  * 02x with 8 digits, as their local numbers all have, others with 7 or 8), maybe with an extension after a hyphen.
- * Only a leading 0 is refused in the local number: one as a doctor copies it from a form (a made-up or older one
- * starting 1, a Shanghai one starting 20 that reads as a date) is still who was called. Without its area code a local
- * number cannot be told from other 8-digit numbers (a date written 20261129), and is kept. An extension only ends a
+ * The local number starts LOCAL_FIRST; one that reads as a date (a Shanghai one starting 20) is still who was called.
+ * Without its area code a local number cannot be told from other 8-digit numbers (a date written 20261129), and is
+ * kept. An extension only ends a
  * chain: one followed by a hyphen and a digit (-0086-138…) is read as the next number, never as both, which let a
  * crafted chain of such pieces take exponential time to reject (a review measured 179 ms for 602 characters).
  */
 const LANDLINE =
   `(?:(?:(?:${AREA})${HYPHEN}|(?:${UNTIMED_AREA})${SPACE}|(?<=${CUE})(?:${AREA})(?:${SPACE}|${DASH})` +
-  `|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)[1-9][0-9]{6,7}` +
-  `|0(?:10|2[0-9])[1-9][0-9]{7}|${AREA4}[1-9][0-9]{6,7})${EXTENSION}`;
+  `|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)${LOCAL_FIRST}[0-9]{6,7}` +
+  `|0(?:10|2[0-9])${LOCAL_FIRST}[0-9]{7}|${AREA4}${LOCAL_FIRST}[0-9]{6,7})${EXTENSION}`;
 
 /**
  * A landline whose 8-digit local number is split 4-4 by a space (0571 8765 4321, 0571-8765 4321, 0871—6543 2109,
@@ -123,7 +130,15 @@ const LANDLINE =
  */
 const SPACED_LANDLINE =
   `(?<=${CUE})(?:(?:${AREA})(?:${SEP}|${DASH})|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)` +
-  `[1-9][0-9]{3}${SPACE}[0-9]{4}${EXTENSION}`;
+  `${LOCAL_FIRST}[0-9]{3}${SPACE}[0-9]{4}${EXTENSION}`;
+
+/**
+ * A landline whose 8-digit local number is split 4-4 by a second hyphen or dash (电话：0571-8765-4321,
+ * 0571—8765—4321, 0571–8765–4321), only right after a cue word: bare, three dash-joined groups are as often a code, a
+ * range or times (0830-1130-1730), and masking cannot be undone.
+ */
+const JOIN = `(?:${HYPHEN}|${DASH})`;
+const DOUBLE_DASHED_LANDLINE = `(?<=${CUE})(?:${AREA})${JOIN}${LOCAL_FIRST}[0-9]{3}${JOIN}[0-9]{4}${EXTENSION}`;
 
 /**
  * A mobile number split 3-4-4 by en or em dashes (电话 138—1234—5678, as an input method types a dash), only right
@@ -132,7 +147,7 @@ const SPACED_LANDLINE =
  */
 const DASHED_MOBILE = `(?<=${CUE})(?:(?:[+\\uFF0B]|00)?86${SEP}?)?1[3-9][0-9]${DASH}[0-9]{4}${DASH}[0-9]{4}`;
 
-const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${DASHED_MOBILE}|${LANDLINE}|${SPACED_LANDLINE})`;
+const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${DASHED_MOBILE}|${LANDLINE}|${SPACED_LANDLINE}|${DOUBLE_DASHED_LANDLINE})`;
 
 /**
  * Numbers joined by hyphens (13812345678-13987654321) are one word for the checks before and after, so that neither

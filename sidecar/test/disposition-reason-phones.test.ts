@@ -9,7 +9,7 @@ const MOBILE = '13812345678';
 /** Joined to MOBILE by a hyphen: each is masked. */
 const SECOND_MOBILE = '13987654321';
 const LANDLINE = '87654321';
-const PHONES = [MOBILE, SECOND_MOBILE, '1234-5678', LANDLINE, '12345678'];
+const PHONES = [MOBILE, SECOND_MOBILE, '1234-5678', LANDLINE, '12345678', '62345678'];
 const leaks = (text: string): string[] => PHONES.filter((phone) => text.includes(phone));
 
 let gateway: FakeGateway;
@@ -51,7 +51,7 @@ describe('a 3103 reason quoting a phone number', () => {
             way: '1',
             reason: `已电话联系家属${MOBILE}-${SECOND_MOBILE}确认，剂量 150 1000 2000 单位，0730 1130 1730 给药`,
           },
-          { jrId: own[1]!.jr_id, way: '1', reason: '患者电话 138-1234-5678，座机(010)12345678' },
+          { jrId: own[1]!.jr_id, way: '1', reason: '患者电话 138-1234-5678，座机(010)62345678' },
           { jrId: 'GW-REA-PHONE-1', way: '1', reason: `科室0571-${LANDLINE}会诊同意，2026-11-29复查` },
         ]),
       );

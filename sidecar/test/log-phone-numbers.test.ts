@@ -27,7 +27,7 @@ describe('a phone number in a log line', () => {
   });
 
   it('is masked in an error message made fit for the request log line', () => {
-    expect(errorForLog('反馈校验失败: 理由含 138-1234-5678 和 (010)12345678')).toBe(
+    expect(errorForLog('反馈校验失败: 理由含 138-1234-5678 和 (010)62345678')).toBe(
       '反馈校验失败: 理由含 [redacted] 和 [redacted]',
     );
   });

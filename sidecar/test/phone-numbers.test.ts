@@ -39,7 +39,7 @@ describe('maskPhoneNumbers', () => {
     ['固话：010 8765 4321', '固话：[redacted]'],
     ['联系号码 139 8765 4321', '联系号码 [redacted]'],
     ['家属号码：138 1234 5678', '家属号码：[redacted]'],
-    ['工作单位号码 0830 1234567', '工作单位号码 [redacted]'],
+    ['工作单位号码 0830 2345678', '工作单位号码 [redacted]'],
     ['养老院号码 0731 84567890', '养老院号码 [redacted]'],
     // An international prefix written 00 86.
     ['0086-13812345678', '[redacted]'],
@@ -53,7 +53,7 @@ describe('maskPhoneNumbers', () => {
     ['手机8613812345678', '手机[redacted]'],
     ['电话：１３８１２３４５６７８', '电话：[redacted]'],
     ['科室电话0571-87654321已核实', '科室电话[redacted]已核实'],
-    ['座机(010)12345678', '座机[redacted]'],
+    ['座机(010)62345678', '座机[redacted]'],
     ['座机（020）87654321转', '座机[redacted]转'],
     ['总机0571-87654321-802', '总机[redacted]'],
     ['家属13812345678、0571-87654321均同意', '家属[redacted]、[redacted]均同意'],
@@ -71,13 +71,13 @@ describe('maskPhoneNumbers', () => {
     ['电话(0871) 6543 2109', '电话[redacted]'],
     // A 4-digit area code that may be a time (0300–0959) and a space: only after a cue word; one that cannot be a time
     // (0571, 0871) or a hyphen is taken bare.
-    ['电话 0830 1234567', '电话 [redacted]'],
+    ['电话 0830 2345678', '电话 [redacted]'],
     ['0571 87654321', '[redacted]'],
-    ['0830-1234567', '[redacted]'],
+    ['0830-2345678', '[redacted]'],
     // After a joiner only what is taken anywhere: a mobile as one word, a hyphenated or parenthesised landline.
     ['电话 138 1234 5678 或 13987654321', '电话 [redacted] 或 [redacted]'],
     ['电话138 1234 5678/0571-87654321', '电话[redacted]/[redacted]'],
-    ['手机13812345678、13987654321，(010)12345678', '手机[redacted]、[redacted]，[redacted]'],
+    ['手机13812345678、13987654321，(010)62345678', '手机[redacted]、[redacted]，[redacted]'],
     // A phone number then a dose: the dose is kept.
     ['电话 138 1234 5678 剂量 150 1000 2000', '电话 [redacted] 剂量 150 1000 2000'],
     // Numbers split by spaces after a phone number and a joiner (or spaces alone) are as likely a dose or readings.
@@ -139,6 +139,21 @@ describe('maskPhoneNumbers', () => {
     ['家属手机138—1234—5678同意', '家属手机[redacted]同意'],
     ['Tel: 138–1234–5678', 'Tel: [redacted]'],
     ['电话 138-1234-5678', '电话 [redacted]'],
+    // Real landlines, their local number starting 2–9, in each form: masked.
+    ['0571-87654321', '[redacted]'],
+    ['(010)62345678', '[redacted]'],
+    ['电话 0571 8765 4321', '电话 [redacted]'],
+    ['电话 021-5432 1098', '电话 [redacted]'],
+    ['08302345678', '[redacted]'],
+    ['01062345678', '[redacted]'],
+    // A local number split 4-4 by a second hyphen or dash: after a cue word only (bare it is kept, below).
+    ['电话：0571-8765-4321', '电话：[redacted]'],
+    ['电话：0571—8765—4321', '电话：[redacted]'],
+    ['电话：0571–8765–4321', '电话：[redacted]'],
+    ['座机 010-6234-5678', '座机 [redacted]'],
+    ['电话：0571－8765－4321转', '电话：[redacted]转'],
+    ['Tel: 0571-8765-4321-802', 'Tel: [redacted]'],
+    ['电话：0571-8765-4321-13812345678', '电话：[redacted]-[redacted]'],
   ])('masks %s', (text, masked) => {
     expect(maskPhoneNumbers(text)).toBe(masked);
   });
@@ -231,6 +246,28 @@ describe('maskPhoneNumbers', () => {
     '剂量 138–1234–5678',
     '编号 138—1234—5678',
     '电话（未接）。138—1234—5678',
+    // A Chinese fixed-line local number never starts with 0 or 1 (those begin prefixes and special services): an area
+    // code and digits starting 1 are a time or a code and a dose, in every landline form, with a cue word or not
+    // (a review: 用量 0375 1500000 lost its dose). Masked before this, now kept: 0830-1234567, 08301234567,
+    // (010)12345678, 电话 0830 1234567, 工作单位号码 0830 1234567.
+    '用量 0375 1500000',
+    '0830-1234567',
+    '08301234567',
+    '(010)12345678',
+    '（020）12345678',
+    '02112345678',
+    '0571 12345678',
+    '电话 0830 1234567',
+    '工作单位号码 0830 1234567',
+    '电话：0871—15432109',
+    '电话 0571 1765 4321',
+    '电话(0871) 1543 2109',
+    '电话：0571-1765-4321',
+    // A local number split by a second hyphen or dash with no cue word: a code, a range or times, kept.
+    '0571-8765-4321',
+    '0571—8765—4321',
+    '0571–8765–4321',
+    '0830-1130-1730',
   ])('keeps %s', (text) => {
     expect(maskPhoneNumbers(text)).toBe(text);
   });
@@ -271,6 +308,8 @@ describe('maskPhoneNumbers', () => {
     ['tabs', `电话${'\t'.repeat(20_000)}0571 8765 4321`],
     ['dashes', `电话 0571${'—'.repeat(20_000)}87654321`],
     ['cue, dash, digits', '电话0571—1234 '.repeat(1_700)],
+    ['cue, two hyphens', '电话0571-8765-432 '.repeat(1_300)],
+    ['cue, two dashes, extensions', '电话：0571—8765—4321-1'.repeat(1_100)],
   ])('searches 20,000 characters of %s fast', (_name, text) => {
     expect(text.length).toBeGreaterThanOrEqual(20_000);
     const started = performance.now();
