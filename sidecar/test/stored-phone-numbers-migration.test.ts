@@ -8,12 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SECRET_FILE_NAME } from '../src/patient-pseudonym';
 import { DATABASE_FILE_NAME, MIGRATIONS, SCHEMA_VERSION, schemaBackupFile } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
 import { nationalItems, SEX_RULE_DRUG } from './fixtures/his-requests';
-import { oldSchemaDatabase } from './helpers/old-schema-database';
-import { tempDataDir, testServer } from './helpers/test-server';
+import { decisionPayload, STORED_AT, STORED_DAY, storedReasonsDataDir } from './helpers/stored-reasons-data-dir';
+import { testServer } from './helpers/test-server';
 
 /** The schema before the phone-number masking (not SCHEMA_VERSION - 1 once later migrations come). */
 const BEFORE = MIGRATIONS.findIndex((m) => m.includes('mask_phone_numbers'));
@@ -21,7 +20,6 @@ const MOBILE = '13812345678';
 const LANDLINE = '0571-87654321';
 /** An encounter id of 11 digits starting 13: the shape of a mobile number, but data, kept. */
 const ENCOUNTER = '13900112233';
-const DAY = '2026-11-20';
 const RULE_NAME = '药品区分性别使用';
 
 let dataDir: string | undefined;
@@ -40,101 +38,72 @@ const holdsAPhone = (dir: string) => holds(dir, MOBILE) || holds(dir, '87654321'
 
 /** A data dir as the schema before left it, with reasons quoting phone numbers stored in clear. */
 function previousVersionDataDir(): { dir: string; called: string; clinical: string } {
-  const dir = tempDataDir();
-  // The secret the old version keyed its records by (a start refuses records without theirs).
-  fs.writeFileSync(path.join(dir, SECRET_FILE_NAME), `${'ab'.repeat(32)}\n`);
   const item = nationalItems().maleOnly[0]!;
   const called = `已电话联系家属${MOBILE}确认，科室${LANDLINE}会诊同意`;
   // Numbers a doctor writes about the treatment: doses (one shaped 3-4-4 like a spaced mobile), a date, a day written
   // as 8 digits, the item's code.
   const clinical = `${item.code} 每次0.5g，每日3次，剂量 150 1000 2000 单位，2026-11-29复查，20261129 起停用`;
-  const db = oldSchemaDatabase(dir, BEFORE, { wal: true });
-  const at = Date.parse(`${DAY}T02:00:00Z`);
-  const body = (jrId: string, extra: Record<string, unknown>) =>
-    JSON.stringify({
-      jr_id: jrId,
-      rule_id: SEX_RULE_DRUG,
-      rule_name: RULE_NAME,
+  const decision = (jrId: string, reason: string, revision: number) =>
+    decisionPayload(jrId, reason, revision, { rule_id: SEX_RULE_DRUG, rule_name: RULE_NAME, doctor_code: 'DR-OLD' });
+  const dir = storedReasonsDataDir({
+    schema: BEFORE,
+    tag: 'OLD',
+    encounter: ENCOUNTER,
+    bodyFields: {
       vola_cont: `${item.name}限男性使用`,
       patn_id: 'pk-old',
-      mdtrt_id: ENCOUNTER,
       judge_result_detail_dtos: [{ jrd_id: 'd1', rx_id: `${ENCOUNTER}-001`, hilist_code: item.code, vola_amt: 12 }],
       vola_amt: 12,
       sev_deg: '2',
-      task_id: '',
-      ...extra,
-    });
-  db.transaction(() => {
-    const task = db.prepare(
-      `INSERT INTO tasks (id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results)
-       VALUES (?, ?, '3101', '1', ?, 10, 'v-old', ?, ?)`,
-    );
-    const encounters = JSON.stringify([[ENCOUNTER, 'pk-old', '0301', 'DR-OLD', '11']]);
-    task.run(1, 'T-OLD-1', at, encounters, '[["JR-PH-1","R",2,12,1],["JR-PH-2","R",2,12,2]]');
-    // The next day's answer: JR-PH-1 came back as already decided (prior_dspo), with its reason, and, as builds that
-    // still kept it recorded, JR-PH-3 with the earlier visit's reason it was offered.
-    task.run(2, 'T-OLD-2', at + 86_400_000, encounters, '[["JR-PH-1","R",2,12,3],["JR-PH-3","R",2,12,4]]');
-    db.prepare('INSERT INTO result_bodies VALUES (?, ?, ?)').run(1, 'JR-PH-1', body('JR-PH-1', {}));
-    db.prepare('INSERT INTO result_bodies VALUES (?, ?, ?)').run(2, 'JR-PH-2', body('JR-PH-2', {}));
-    db.prepare('INSERT INTO result_bodies VALUES (?, ?, ?)').run(
-      3,
-      'JR-PH-1',
-      body('JR-PH-1', { dspo_way: '1', dspo_way_rea: called, prior_dspo: true }),
-    );
-    db.prepare('INSERT INTO result_bodies VALUES (?, ?, ?)').run(
-      4,
-      'JR-PH-3',
-      body('JR-PH-3', { prior_visit_rea: called, prior_visit_date: DAY }),
-    );
-    const reminder = db.prepare(
-      `INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity, impact,
-         amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
-       VALUES (?, 1, ?, ?, '3101', ?, ?, ?, 2, 'reason', 12, ?, 'pk-old', '0301', '心内科', 'DR-OLD', '李医生', 'local')`,
-    );
-    for (const jrId of ['JR-PH-1', 'JR-PH-2', 'JR-PH-3']) {
-      reminder.run(jrId, DAY, at, SEX_RULE_DRUG, RULE_NAME, item.kpId, ENCOUNTER);
-    }
-    const decide = db.prepare(`INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision)
-       VALUES (?, '1', ?, '1', ?, ?)`);
-    decide.run('JR-PH-1', called, at + 120_000, 2);
-    decide.run('JR-PH-2', clinical, at + 60_000, 1);
-    const outbox = db.prepare(
-      'INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    const decision = (jrId: string, reason: string, revision: number) =>
-      JSON.stringify({
-        install_id: 'install',
-        warn_rslt_id: jrId,
-        dspo_way: '1',
-        dspo_way_rea: reason,
-        revision,
-        rule_id: SEX_RULE_DRUG,
-        rule_name: RULE_NAME,
-        doctor_code: 'DR-OLD',
-      });
+    },
+    tasks: [
+      { taskId: 'T-OLD-1', bodies: [{ jrId: 'JR-PH-1' }, { jrId: 'JR-PH-2' }] },
+      // The next day's answer: JR-PH-1 came back as already decided (prior_dspo), with its reason, and, as builds that
+      // still kept it recorded, JR-PH-3 with the earlier visit's reason it was offered.
+      {
+        taskId: 'T-OLD-2',
+        at: STORED_AT + 86_400_000,
+        bodies: [
+          { jrId: 'JR-PH-1', fields: { dspo_way: '1', dspo_way_rea: called, prior_dspo: true } },
+          { jrId: 'JR-PH-3', fields: { prior_visit_rea: called, prior_visit_date: STORED_DAY } },
+        ],
+      },
+    ],
+    decisions: [
+      { jrId: 'JR-PH-1', reason: called, revision: 2, at: STORED_AT + 120_000 },
+      { jrId: 'JR-PH-2', reason: clinical },
+    ],
     // Not yet delivered: a re-send would forward the numbers. Delivered: its bytes are in the file all the same.
-    outbox.run('disposition:install:JR-PH-1:r1', 'disposition', decision('JR-PH-1', called, 1), at, at, at);
-    outbox.run('disposition:install:JR-PH-1:r2', 'disposition', decision('JR-PH-1', called, 2), at, at, null);
-    outbox.run('disposition:install:JR-PH-2:r1', 'disposition', decision('JR-PH-2', clinical, 1), at, at, at);
-    outbox.run(
-      'feedback-1',
-      'upstream_feedback',
-      JSON.stringify({
-        header: { infno: '3103' },
-        data: {
-          warn_type: '1',
-          warns: [
-            { warn_rslt_id: 'JR-PH-1', dspo_way: '1', dspo_way_rea: called },
-            { warn_rslt_id: 'JR-PH-2', dspo_way: '1', dspo_way_rea: clinical },
-          ],
-        },
-      }),
-      at,
-      at,
-      null,
-    );
-  })();
-  db.close();
+    outbox: [
+      {
+        id: 'disposition:install:JR-PH-1:r1',
+        kind: 'disposition',
+        payload: decision('JR-PH-1', called, 1),
+        deliveredAt: STORED_AT,
+      },
+      { id: 'disposition:install:JR-PH-1:r2', kind: 'disposition', payload: decision('JR-PH-1', called, 2) },
+      {
+        id: 'disposition:install:JR-PH-2:r1',
+        kind: 'disposition',
+        payload: decision('JR-PH-2', clinical, 1),
+        deliveredAt: STORED_AT,
+      },
+      {
+        id: 'feedback-1',
+        kind: 'upstream_feedback',
+        payload: JSON.stringify({
+          header: { infno: '3103' },
+          data: {
+            warn_type: '1',
+            warns: [
+              { warn_rslt_id: 'JR-PH-1', dspo_way: '1', dspo_way_rea: called },
+              { warn_rslt_id: 'JR-PH-2', dspo_way: '1', dspo_way_rea: clinical },
+            ],
+          },
+        }),
+      },
+    ],
+  });
   return { dir, called, clinical };
 }
 

@@ -9,17 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SECRET_FILE_NAME } from '../src/patient-pseudonym';
 import { DATABASE_FILE_NAME, openDatabase, SCHEMA_VERSION, schemaBackupFile } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
-import { nationalItems, SEX_RULE_DRUG } from './fixtures/his-requests';
-import { oldSchemaDatabase } from './helpers/old-schema-database';
-import { tempDataDir, testServer } from './helpers/test-server';
+import { nationalItems } from './fixtures/his-requests';
+import { storedReasonsDataDir } from './helpers/stored-reasons-data-dir';
+import { testServer } from './helpers/test-server';
 
 /** The schema whose phone masking missed the newer forms. */
 const SCHEMA_18 = 18;
-const DAY = '2026-11-20';
-const RULE_NAME = '药品区分性别使用';
 /** Each a form schema 18's masking kept in clear. */
 const NUMBERS = ['13812345678', '138 1234 5678', '0571 8765 4321'];
 const CALLED = '已联系家属 Tel. 13812345678，电话 : 138 1234 5678，科室电话 0571 8765 4321 会诊同意';
@@ -40,53 +37,25 @@ const holdsANumber = (dir: string) => NUMBERS.some((n) => onDisk(dir).includes(B
 
 /** A data dir as a schema-18 build left it, its reasons holding the newer phone forms in clear. */
 function schema18DataDir(): { dir: string; clinical: string } {
-  const dir = tempDataDir();
-  fs.writeFileSync(path.join(dir, SECRET_FILE_NAME), `${'ab'.repeat(32)}\n`);
-  const item = nationalItems().maleOnly[0]!;
   // Times split by spaces as an area code and a local number would be (0730 1130 1730), kept.
-  const clinical = `${item.code} 每次0.5g，每日3次，剂量 150 1000 2000 单位，给药时间 0730 1130 1730，2026-11-29复查`;
-  const db = oldSchemaDatabase(dir, SCHEMA_18, { wal: true });
-  const at = Date.parse(`${DAY}T02:00:00Z`);
-  const body = (jrId: string, extra: Record<string, unknown>) =>
-    JSON.stringify({
-      jr_id: jrId,
-      rule_id: SEX_RULE_DRUG,
-      rule_name: RULE_NAME,
-      mdtrt_id: 'MZ-18',
-      task_id: '',
-      ...extra,
-    });
-  db.transaction(() => {
-    const encounters = JSON.stringify([['MZ-18', 'pk-18', '0301', 'DR-18', '11']]);
-    db.prepare(
-      `INSERT INTO tasks (id, task_id, infno, trig_scen, created_at, elapsed_us, library_version, encounters, results)
-       VALUES (1, 'T-18', '3101', '1', ?, 10, 'v-18', ?, '[["JR-18-1","R",2,12,1],["JR-18-2","R",2,12,2]]')`,
-    ).run(at, encounters);
-    db.prepare('INSERT INTO result_bodies VALUES (?, ?, ?)').run(
-      1,
-      'JR-18-1',
-      body('JR-18-1', { dspo_way: '1', dspo_way_rea: CALLED, prior_dspo: true }),
-    );
-    db.prepare('INSERT INTO result_bodies VALUES (?, ?, ?)').run(2, 'JR-18-2', body('JR-18-2', {}));
-    const reminder = db.prepare(
-      `INSERT INTO reminders (jr_id, first_task, day, first_at, infno, rule_id, rule_name, kp_id, severity, impact,
-         amount, mdtrt_id, patient_key, dept_code, dept_name, doctor_code, doctor_name, source)
-       VALUES (?, 1, ?, ?, '3101', ?, ?, ?, 2, 'reason', 12, 'MZ-18', 'pk-18', '0301', '心内科', 'DR-18', '李医生', 'local')`,
-    );
-    for (const jrId of ['JR-18-1', 'JR-18-2']) reminder.run(jrId, DAY, at, SEX_RULE_DRUG, RULE_NAME, item.kpId);
-    const decide = db.prepare(`INSERT INTO dispositions (jr_id, dspo_way, dspo_way_rea, warn_type, at, revision)
-       VALUES (?, '1', ?, '1', ?, 1)`);
-    decide.run('JR-18-1', CALLED, at + 60_000);
-    decide.run('JR-18-2', clinical, at + 60_000);
-    const decision = (jrId: string, reason: string) =>
-      JSON.stringify({ install_id: 'install', warn_rslt_id: jrId, dspo_way: '1', dspo_way_rea: reason, revision: 1 });
-    const outbox = db.prepare(
-      'INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    outbox.run('disposition:install:JR-18-1:r1', 'disposition', decision('JR-18-1', CALLED), at, at);
-    outbox.run('disposition:install:JR-18-2:r1', 'disposition', decision('JR-18-2', clinical), at, at);
-  })();
-  db.close();
+  const clinical = `${nationalItems().maleOnly[0]!.code} 每次0.5g，每日3次，剂量 150 1000 2000 单位，给药时间 0730 1130 1730，2026-11-29复查`;
+  const dir = storedReasonsDataDir({
+    schema: SCHEMA_18,
+    tag: '18',
+    tasks: [
+      {
+        taskId: 'T-18',
+        bodies: [
+          { jrId: 'JR-18-1', fields: { dspo_way: '1', dspo_way_rea: CALLED, prior_dspo: true } },
+          { jrId: 'JR-18-2' },
+        ],
+      },
+    ],
+    decisions: [
+      { jrId: 'JR-18-1', reason: CALLED },
+      { jrId: 'JR-18-2', reason: clinical },
+    ],
+  });
   return { dir, clinical };
 }
 
