@@ -225,6 +225,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
       recordsWriteFailing: () => recordsWrite.failure !== null,
       outboxPending: () => outbox.pending(),
       outboxOldestPendingAgeSeconds: () => outbox.oldestPendingAgeSeconds(),
+      outboxUnreadable: () => outbox.unreadable(),
       outboxDestinations,
     });
 

@@ -29,6 +29,8 @@ export class SidecarMetrics {
     outboxPending: () => number;
     /** Seconds the oldest undelivered entry has waited; 0 when none waits. */
     outboxOldestPendingAgeSeconds?: () => number;
+    /** Outbox entries set aside because their payload is not readable JSON (OutboxStore.unreadable). */
+    outboxUnreadable?: () => number;
     outboxDestinations?: () => DestinationState[];
   }) {
     const registers = [this.registry];
@@ -87,6 +89,14 @@ export class SidecarMetrics {
       registers,
       collect() {
         this.set(gauges.outboxOldestPendingAgeSeconds?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'prealert_outbox_unreadable',
+      help: 'Outbox entries set aside, not sent, because their payload is not readable JSON: kept until IT repairs them',
+      registers,
+      collect() {
+        this.set(gauges.outboxUnreadable?.() ?? 0);
       },
     });
     new Gauge({

@@ -1,6 +1,6 @@
 import { backoff } from '../backoff';
 import type { Logger } from '../logging';
-import type { OutboxEntry, OutboxKind, OutboxStore } from '../store/outbox';
+import { type OutboxEntry, type OutboxKind, type OutboxStore, UNREADABLE_PAYLOAD } from '../store/outbox';
 import { storedJson } from '../store/unreadable-stored-json';
 import { type DeliveryFailure, unreachable } from './delivery-failure';
 
@@ -279,18 +279,24 @@ export class OutboxForwarder {
   }
 
   /**
-   * An entry whose payload is not JSON (kept by the migrations, unreadable-stored-json.ts) is not sent: a receiver
-   * would refuse it, and a gateway's deliver could not even build its 3103. It is its own failure, never the
-   * destination's, so the entries behind it go on; it is kept (never marked delivered) and backs off like a refusal.
-   * Only the row id is logged: the text may quote a patient.
+   * An entry whose payload is not a JSON object (kept by the migrations, unreadable-stored-json.ts; a disk fault, a
+   * hand edit) is not sent: a receiver would refuse it, and a gateway's deliver could not even build its 3103. Retrying
+   * it cannot help, so it is set aside once, with one warning, and kept for IT (OutboxStore.setAside): counted in
+   * /v1/status and /metrics, sent once its payload is repaired. It is its own failure, never the destination's, so
+   * the entries behind it go on. Only the row id and kind are logged: the text may quote a patient.
    */
   private unreadable(entry: OutboxEntry): Outcome {
-    const error = 'payload is not readable JSON';
-    this.outbox.markFailed(entry.id, this.now() + backoff(this.destination, entry.attempts + 1), error);
-    this.logger.warn(
-      { table: 'outbox', row_id: entry.id, kind: entry.kind, attempts: entry.attempts + 1 },
-      `${this.destination.name} outbox: outbox row ${entry.id} is not readable JSON; kept, not sent, retried with backoff`,
-    );
+    if (this.outbox.setAside(entry.id, this.now())) {
+      this.logger.warn(
+        { table: 'outbox', row_id: entry.id, kind: entry.kind, attempts: entry.attempts + 1 },
+        `${this.destination.name} outbox: outbox row ${entry.id} is not readable JSON; kept, not sent, set aside until repaired`,
+      );
+      return 'refused';
+    }
+    // Set aside already, yet met again: its payload reads as an object in SQL but not here. It backs off quietly,
+    // or every pass would take it again at once.
+    const retryAt = this.now() + backoff(this.destination, entry.attempts + 1);
+    this.outbox.markFailed(entry.id, retryAt, UNREADABLE_PAYLOAD);
     return 'refused';
   }
 

@@ -97,6 +97,7 @@ export async function status(app: FastifyInstance, options: StatusOptions): Prom
         ...(counts.get() as StoredCounts),
         national_requests: options.metrics.nationalRequests,
         outbox_pending: options.outbox.pending(),
+        outbox_unreadable: options.outbox.unreadable(),
         records_dropped: options.recorder.dropped,
         records_pending: options.recorder.pending,
       },
@@ -126,6 +127,8 @@ function outboxStatus(options: StatusOptions) {
   return {
     pending: options.outbox.pending(),
     oldest_pending_age_s: Math.round(options.outbox.oldestPendingAgeSeconds()),
+    // Set aside, not sent: a payload that is not readable JSON waits for IT to repair it (README, Records database).
+    unreadable: options.outbox.unreadable(),
     destinations: (options.outboxDestinations?.() ?? []).map((state) => ({
       name: state.name,
       paused: state.paused,

@@ -17,6 +17,18 @@ export function dispositionPrefix(installId: string, jrId: string): string {
   return `disposition:${installId}:${jrId}:r`;
 }
 
+/**
+ * The last_error of an entry set aside because its payload is not a JSON object (unreadable-stored-json.ts): it can
+ * never be sent as it is, so it is not retried; the column already there says why the row waits, so no schema change.
+ */
+export const UNREADABLE_PAYLOAD = 'payload is not readable JSON';
+/**
+ * An entry set aside and still unreadable. One whose payload IT repaired into a JSON object no longer is, and so is
+ * due again at once (setAside leaves its next attempt at the time it was set aside).
+ */
+const SET_ASIDE = `(last_error IS '${UNREADABLE_PAYLOAD}'
+  AND CASE WHEN json_valid(payload) THEN json_type(payload) <> 'object' ELSE 1 END)`;
+
 export interface OutboxEntry {
   id: string;
   kind: OutboxKind;
@@ -51,6 +63,8 @@ export class OutboxStore {
   private readonly drop;
 
   private readonly undeliverable;
+  private readonly setAsideRow;
+  private readonly countSetAside;
 
   /** `kinds`: what the configured destinations take; an entry of any other kind is neither queued nor counted. */
   constructor(db: Db, kinds: readonly OutboxKind[]) {
@@ -62,6 +76,7 @@ export class OutboxStore {
     this.selectDue = db.prepare(
       `SELECT id, kind, payload, created_at AS createdAt, attempts FROM outbox
        WHERE delivered_at IS NULL AND next_attempt_at <= ? AND kind IN (SELECT value FROM json_each(?))
+         AND NOT ${SET_ASIDE}
        ORDER BY created_at, id LIMIT ?`,
     );
     this.delivered = db.prepare(
@@ -70,24 +85,30 @@ export class OutboxStore {
     this.failed = db.prepare(
       'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
     );
-    this.countPending = db
-      .prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?))')
-      .pluck();
-    this.countPendingOf = db
-      .prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?))')
-      .pluck();
-    this.oldestPending = db
+    // Pending: waiting to be sent. An entry set aside is not (it is counted on its own), and its age must not keep the
+    // alarm on the oldest pending entry ringing for good.
+    const waiting = `delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?)) AND NOT ${SET_ASIDE}`;
+    this.countPending = db.prepare(`SELECT COUNT(*) FROM outbox WHERE ${waiting}`).pluck();
+    this.countPendingOf = db.prepare(`SELECT COUNT(*) FROM outbox WHERE ${waiting}`).pluck();
+    this.oldestPending = db.prepare(`SELECT MIN(created_at) FROM outbox WHERE ${waiting}`).pluck();
+    this.countSetAside = db
       .prepare(
-        'SELECT MIN(created_at) FROM outbox WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?))',
+        `SELECT COUNT(*) FROM outbox
+         WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?)) AND ${SET_ASIDE}`,
       )
       .pluck();
+    // Only a row not set aside already is changed: the caller warns once, not at every pass that meets it again.
+    this.setAsideRow = db.prepare(
+      `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = '${UNREADABLE_PAYLOAD}'
+       WHERE id = ? AND delivered_at IS NULL AND last_error IS NOT '${UNREADABLE_PAYLOAD}'`,
+    );
     this.undeliverable = db.prepare(
       'DELETE FROM outbox WHERE delivered_at IS NULL AND kind NOT IN (SELECT value FROM json_each(?))',
     );
     this.nextDueAt = db
       .prepare(
         `SELECT MIN(next_attempt_at) FROM outbox
-         WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?))`,
+         WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?)) AND NOT ${SET_ASIDE}`,
       )
       .pluck();
     this.exists = db.prepare('SELECT 1 FROM outbox WHERE id = ?').pluck();
@@ -175,6 +196,20 @@ export class OutboxStore {
     this.failed.run(retryAt, error.slice(0, 500), id);
   }
 
+  /**
+   * Sets aside an entry whose payload is not a JSON object: kept (IT may repair it), not retried while it stays
+   * unreadable. Returns false when it was set aside already (met again only if its payload reads in SQL but not in
+   * JSON.parse), so that it is warned of once.
+   */
+  setAside(id: string, now: number): boolean {
+    return this.setAsideRow.run(now, id).changes === 1;
+  }
+
+  /** Entries set aside as unreadable (setAside) and not repaired since, for the configured destinations. */
+  unreadable(): number {
+    return this.countSetAside.get(this.destinationKinds) as number;
+  }
+
   /** Makes every pending entry due now (after the platform was fixed). */
   retryAllNow(now: number): void {
     this.retryNow.run(now);
@@ -185,7 +220,7 @@ export class OutboxStore {
     return this.prune.run(before, JSON.stringify(kinds)).changes;
   }
 
-  /** Entries waiting for a configured destination. */
+  /** Entries waiting for a configured destination (not those set aside as unreadable). */
   pending(): number {
     return this.countPending.get(this.destinationKinds) as number;
   }
