@@ -2,7 +2,7 @@ import type { JudgeResultDto } from '@prealert/core';
 import type { Logger } from '../logging';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import type { Db } from './database';
-import { storedJson } from './unreadable-stored-json';
+import { storedJson, storedJsonArray } from './unreadable-stored-json';
 
 export interface TaskView {
   task_id: string;
@@ -25,6 +25,7 @@ export interface TaskView {
 }
 
 interface TaskRow {
+  id: number;
   task_id: string;
   infno: string;
   trig_scen: string;
@@ -50,7 +51,7 @@ export class TaskStore {
     this.latest = db.prepare<[string, string], TaskRow>(
       // An answer whose client was gone before it was written (tasks.undelivered) is kept, but no page shows it: no
       // doctor saw it, and its reminders would be listed as waiting for a decision nobody was asked for.
-      `SELECT task_id, infno, trig_scen, created_at, results, line_names, line_dates FROM tasks
+      `SELECT id, task_id, infno, trig_scen, created_at, results, line_names, line_dates FROM tasks
        WHERE task_id IN (?, ?) AND undelivered IS NULL ORDER BY id DESC LIMIT 1`,
     );
     this.bodies = db.prepare<[string], { id: number; json: string }>(
@@ -74,7 +75,7 @@ export class TaskStore {
     // knew, whose patient name is not asked for again.
     const task = this.latest.get(taskId, this.pseudonyms.taskKey(taskId));
     if (!task) return undefined;
-    const refs = JSON.parse(task.results) as ResultRef[];
+    const refs = this.column(task, 'results', storedJsonArray(task.results), []) as ResultRef[];
     const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
     const results: JudgeResultDto[] = [];
     for (const ref of refs) {
@@ -104,8 +105,29 @@ export class TaskStore {
       created_at: new Date(task.created_at).toISOString(),
       results,
       dispositions,
-      line_names: task.line_names === null ? {} : (JSON.parse(task.line_names) as Record<string, string>),
-      line_dates: task.line_dates === null ? {} : (JSON.parse(task.line_dates) as Record<string, string>),
+      line_names: this.lines(task, 'line_names'),
+      line_dates: this.lines(task, 'line_dates'),
     };
+  }
+
+  /** A line_names or line_dates column: {} for an answer recorded before it was kept, or when it is unreadable. */
+  private lines(task: TaskRow, column: 'line_names' | 'line_dates'): Record<string, string> {
+    const text = task[column];
+    if (text === null) return {};
+    return this.column(task, column, storedJson(text), {}) as Record<string, string>;
+  }
+
+  /**
+   * A column of the task row as read, or `absent` when it is not readable JSON (a disk fault, a hand edit): the page
+   * shows the answer without it rather than failing over one row. Only table, row and column are named: the text may
+   * quote a patient.
+   */
+  private column(task: TaskRow, column: string, read: { value: unknown } | undefined, absent: unknown): unknown {
+    if (read !== undefined) return read.value;
+    this.logger.warn(
+      { table: 'tasks', row_id: task.id, column },
+      `tasks row ${task.id} ${column} is not readable JSON; the answer is shown without it`,
+    );
+    return absent;
   }
 }

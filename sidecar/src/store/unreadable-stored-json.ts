@@ -28,6 +28,19 @@ export function storedJson(text: string): { value: unknown } | undefined {
 }
 
 /**
+ * The value of a stored JSON array text (tasks.results), or undefined when it is not a JSON array: as storedJson, for
+ * the columns whose every writer stores an array, so that a damaged one is passed over rather than failing its reader.
+ */
+export function storedJsonArray(text: string): { value: unknown[] } | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? { value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The texts a migration could not read, and then the rows that hold them. A SQL function is not told the row it is
  * called for, so the rows are looked up by their text once the migration is done; only when there is any (a scan).
  */

@@ -1,0 +1,66 @@
+/**
+ * A task row's results, line_names or line_dates damaged by other means than a migration (a disk fault, a hand edit)
+ * must cost only that column: GET /v1/tasks/<id> answers 200 with the answer shown without it, and one warn line
+ * names the table, row and column, never the text. A real sidecar over a real SQLite file, a real 3101 over loopback
+ * HTTP for real national items.
+ */
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { analysisEnvelope } from './fixtures/his-requests';
+import { capturingLogger } from './helpers/capturing-logger';
+import { callOverHttp, tempDataDir, testServer } from './helpers/test-server';
+
+let dataDir: string | undefined;
+afterEach(() => {
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+interface TaskPage {
+  results: { jr_id: string }[];
+  line_names: Record<string, string>;
+  line_dates: Record<string, string>;
+}
+
+describe('a task row whose results, line_names or line_dates is not readable JSON', () => {
+  for (const column of ['results', 'line_names', 'line_dates'] as const) {
+    it(`${column}: the task page answers without it, with one warn naming table, row and column`, async () => {
+      dataDir = tempDataDir();
+      const { logger, lines } = capturingLogger();
+      const server = await testServer({ dataDir }, { logger });
+      const { url } = await server.listen();
+      try {
+        const taskId = `T-DAMAGED-${column}`;
+        const answer = await callOverHttp(server, analysisEnvelope({ encounterId: `MZ-${column}`, taskId }));
+        expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+        const before = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
+        expect(before.results).toHaveLength(2);
+        expect(Object.keys(before.line_names).length).toBeGreaterThan(0);
+        expect(Object.keys(before.line_dates).length).toBeGreaterThan(0);
+
+        // What a full disk leaves of it: its first half.
+        const row = server.db.prepare(`SELECT id, ${column} AS text FROM tasks WHERE task_id = ?`).get(taskId) as {
+          id: number;
+          text: string;
+        };
+        const damaged = row.text.slice(0, Math.floor(row.text.length / 2));
+        server.db.prepare(`UPDATE tasks SET ${column} = ? WHERE id = ?`).run(damaged, row.id);
+
+        const response = await fetch(`${url}/v1/tasks/${taskId}`);
+        const text = await response.text();
+        expect(response.status, text).toBe(200);
+        const page = JSON.parse(text) as TaskPage;
+        expect(page.results).toHaveLength(column === 'results' ? 0 : 2);
+        expect(page.line_names).toEqual(column === 'line_names' ? {} : before.line_names);
+        expect(page.line_dates).toEqual(column === 'line_dates' ? {} : before.line_dates);
+
+        const warned = lines.filter((line) => line.level === 40 && line.table === 'tasks');
+        expect(warned.map((line) => [line.row_id, line.column])).toEqual([[row.id, column]]);
+        expect(JSON.stringify(warned)).not.toContain(damaged);
+        expect(lines.some((line) => (line.level as number) >= 50 || typeof line.err === 'object')).toBe(false);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
