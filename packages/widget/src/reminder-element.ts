@@ -12,6 +12,7 @@ import { hostOrigins, isHostHotkey } from './host-hotkey';
 import { hintText } from './key-hints';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS } from './labels';
 import { type LineDay, requestLineDays } from './line-dates';
+import { LiveAnnouncer } from './live-announcer';
 import { progressText } from './progress-text';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
 import { takeResults } from './result-intake';
@@ -96,7 +97,7 @@ export class PrealertReminderElement extends ElementBase {
   private readonly notice: HTMLElement;
   private readonly list: HTMLOListElement;
   private readonly confirmAllButton: HTMLButtonElement;
-  private readonly live: HTMLElement;
+  private readonly announcer: LiveAnnouncer;
   private readonly hints: HTMLElement;
   private readonly cards = new Map<string, WarningCard>();
   private readonly decisionsByJr = new Map<string, TrackedDecision>();
@@ -117,8 +118,6 @@ export class PrealertReminderElement extends ElementBase {
   private lastReadiness: SaveReadiness | undefined;
   private activeJrId: string | undefined;
   private readonly focusReturn: FocusReturn;
-  /** Sentences of the change under way, said together once it is over (announce). */
-  private announcing: string[] = [];
   /**
    * The warnings answered when they left the panel (emptied by showUnavailable or clear(), or another encounter shown),
    * by encounter: one found open again when its encounter is shown next is one to handle again, not a new one. Kept
@@ -177,12 +176,13 @@ export class PrealertReminderElement extends ElementBase {
     this.list = doc.createElement('ol');
     this.list.className = 'cards';
     this.list.setAttribute('aria-label', '提醒列表');
-    this.live = doc.createElement('div');
-    this.live.className = 'sr-only';
-    this.live.setAttribute('aria-live', 'polite');
+    const live = doc.createElement('div');
+    live.className = 'sr-only';
+    live.setAttribute('aria-live', 'polite');
+    this.announcer = new LiveAnnouncer(live);
     this.hints = doc.createElement('p');
     this.hints.className = 'hints';
-    panel.append(bar, this.notice, this.confirmAllButton, this.list, this.hints, this.live);
+    panel.append(bar, this.notice, this.confirmAllButton, this.list, this.hints, live);
     this.shadow.append(style, panel);
 
     this.sender = new FeedbackSender(
@@ -353,8 +353,7 @@ export class PrealertReminderElement extends ElementBase {
       // What was said before (「全部提醒已处理并记录」, 「新增医保提醒 …」) is no longer true once the service is away,
       // and a screen reader reads the region again when the doctor moves through the panel. The notice's alert says
       // what is true; the region is emptied in the same change, so only that alert is spoken.
-      this.announcing = [];
-      if (this.live.textContent !== '') this.live.textContent = '';
+      this.announcer.withdraw();
       this.rememberAnswered();
     }
     this.phase = 'unavailable';
@@ -368,8 +367,7 @@ export class PrealertReminderElement extends ElementBase {
 
   clear(): void {
     // What was announced (「新增医保提醒 …」) no longer stands once the panel is empty, e.g. after a refused request.
-    this.announcing = [];
-    if (this.live.textContent !== '') this.live.textContent = '';
+    this.announcer.withdraw();
     // It empties the panel, not what the doctor did: her answers stay (decisions), so a warning she answered is not new.
     this.rememberAnswered();
     this.results = [];
@@ -636,20 +634,9 @@ export class PrealertReminderElement extends ElementBase {
     for (const [jrId, card] of this.cards) card.root.tabIndex = jrId === activeId ? 0 : -1;
   }
 
-  /**
-   * Every write of a live region is heard, so it is written once per change: clearing it first was a second update
-   * (heard as well), and sentences of one change (new warnings, all recorded) are said together. Writing the text
-   * replaces the region's text node, so the same sentence twice in a row is still said again.
-   */
+  /** Said to screen readers with the rest of this change (live-announcer.ts). */
   private announce(text: string): void {
-    if (this.announcing.length === 0)
-      queueMicrotask(() => {
-        // Dropped meanwhile (the sidecar went away): nothing of it is true any more.
-        if (this.announcing.length === 0) return;
-        this.live.textContent = this.announcing.join(' ');
-        this.announcing = [];
-      });
-    this.announcing.push(text);
+    this.announcer.announce(text);
   }
 
   // ---- rows ----
