@@ -1,5 +1,6 @@
 // The SDK's module, bundled: the widget and @prealert/client decide by the same rule which warnings an edit resolved.
-import { type PriorAnswered, sentLineIds, VanishedWarnings } from '@prealert/client/vanished';
+import { sentLineIds, VanishedWarnings } from '@prealert/client/vanished';
+import { replayEarlierAnswers } from './answer-replay';
 import { splitList } from './attribute-list';
 import { type CardKeyActions, handleCardKey } from './card-keys';
 import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confirm-all-plan';
@@ -26,7 +27,7 @@ import { severityOrder } from './severity-order';
 import { SidecarProbe } from './sidecar-probe';
 import { type Phase, renderStatusNotice } from './status-notice';
 import { REMINDER_STYLES } from './styles';
-import { answerOf, decisionsInOrder, replayedDecision, type TrackedDecision, taskOf } from './tracked-decision';
+import { answerOf, decisionsInOrder, type TrackedDecision, taskOf } from './tracked-decision';
 import type {
   DecisionEventDetail,
   DeliveryState,
@@ -244,44 +245,11 @@ export class PrealertReminderElement extends ElementBase {
     this.infno = options.infno ?? '3101';
     const previousTask = this.taskIdValue;
     this.taskIdValue = options.taskId ?? results.find((r) => r.task_id)?.task_id ?? '';
-    const encounterOf = new Map(results.map((r) => [r.jr_id, encounterKey(r) || undefined]));
-    const taskCreated = options.taskCreatedAt ? Date.parse(options.taskCreatedAt) : Number.NaN;
-    for (const [jrId, recorded] of Object.entries(options.dispositions ?? {})) {
-      const known = this.decisionsByJr.get(jrId);
-      if (known && known.delivery !== 'recorded') continue;
-      // The sidecar keeps one decision per jr_id, whichever analysis it was given on: one older than this task
-      // was given on an earlier analysis.
-      const earlier = recorded.at !== undefined && Date.parse(recorded.at) < taskCreated;
-      this.decisionsByJr.set(jrId, {
-        jrId,
-        disposition: recorded.dspo_way === '1' ? 'continue' : 'modify',
-        reason: recorded.dspo_way_rea ?? '',
-        delivery: 'recorded',
-        at: recorded.at ?? new Date().toISOString(),
-        version: ++this.versions,
-        forTask: earlier ? undefined : this.taskIdValue,
-        encounter: encounterOf.get(jrId),
-      });
-    }
-    for (const result of results) {
-      // An answer an earlier page left undelivered (being sent again now) answers its warning here too.
-      const replayed = this.decisionsByJr.has(result.jr_id) ? undefined : this.sender.queuedFor(result.jr_id);
-      if (replayed) this.decisionsByJr.set(result.jr_id, replayedDecision(replayed, result, this.taskIdValue));
-    }
-    for (const result of results as readonly PriorAnswered[]) {
-      // The sidecar marks a warning the doctor already continued in this encounter; do not ask twice.
-      if (result.prior_dspo !== true || result.dspo_way !== '1' || this.decisionsByJr.has(result.jr_id)) continue;
-      this.decisionsByJr.set(result.jr_id, {
-        jrId: result.jr_id,
-        disposition: 'continue',
-        reason: result.dspo_way_rea ?? '',
-        delivery: 'recorded',
-        at: new Date().toISOString(),
-        version: ++this.versions,
-        forTask: this.taskOf(result),
-        encounter: encounterKey(result) || undefined,
-      });
-    }
+    replayEarlierAnswers(this.decisionsByJr, results, options, {
+      taskId: this.taskIdValue,
+      nextVersion: () => ++this.versions,
+      queuedFor: (jrId) => this.sender.queuedFor(jrId),
+    });
     if (options.request !== undefined) {
       const analysis = {
         infno: this.infno,
