@@ -24,10 +24,9 @@ import { deltaApplies } from './delta';
 import { checkRoomForLibrary, localDiskFailure } from './download-space';
 import { message } from './error-message';
 import { checkNotSkipped, noteBundleFailure } from './failing-bundles';
-import { refuseHeldBackTarget } from './held-back-target';
 import { LastGoodStore, type PollMemory, type Staging, type StoredVersion } from './last-good-store';
 import { writeLibraryImage } from './library-image-writer';
-import { compileBundled, loadStoredLibrary, type StoredLoad, unpacked } from './library-loading';
+import { loadStoredLibrary, type StoredLoad, unpacked } from './library-loading';
 import { type LibraryPacker, openLibraryPacker } from './library-packer';
 import { reportOfflineRollbacks } from './offline-rollback-report';
 import { receivePayload } from './payload-receive';
@@ -38,11 +37,11 @@ import { acceptedPush, type PushOutcome, refusalStatus, refusedPush } from './pu
 import { memoryForUrl, ReplayGuard } from './replay-guard';
 import { restoreAtStart } from './restore-at-start';
 import { refuseReusedName } from './reused-version-name';
-import { loadRollbackTarget } from './rollback';
+import { rollBack } from './rollback-swap';
 import { notConsented, type ShrinkConsent } from './shrink-consent';
 import { countAgeFrom, type Staleness, stalenessOf } from './staleness';
 import type { SyncConfig } from './sync-config';
-import { SyncRequestError, workstationError } from './sync-request-error';
+import { SyncRequestError } from './sync-request-error';
 import { syncStatus } from './sync-status';
 import type {
   ActivationReport,
@@ -54,7 +53,6 @@ import type {
   UnusableVersion,
 } from './sync-types';
 import { loadKeys } from './trusted-keys';
-import { versionLabel } from './version-label';
 
 // What the rest of the sidecar imports from here; the types live in sync-types.ts, the error in sync-request-error.ts.
 export { SyncRequestError } from './sync-request-error';
@@ -744,74 +742,37 @@ export class LibrarySync {
 
   /**
    * Reactivates the previous version; the one left is held back from the poller. A previous version that is itself
-   * held back (a rollback went from it) is refused unless `reactivateHeldBack`: see held-back-target.
+   * held back (a rollback went from it) is refused unless `reactivateHeldBack`: see held-back-target. The steps are in
+   * rollback-swap.ts; here they run one at a time with activations, on the state as it is once those are done.
    */
   rollback(options: { reactivateHeldBack?: boolean } = {}): Promise<ActivationReport> {
-    return this.exclusive(async () => {
-      const unsaved = this.runningUnsaved?.version;
-      const target = this.previousOfRunning();
-      if (!target || !this.store.current)
-        throw new SyncRequestError('there is no previous library version to roll back to', 409);
-      const reactivateHeldBack = options.reactivateHeldBack ?? false;
-      // Before the target is loaded: a refusal changes nothing and costs nothing.
-      refuseHeldBackTarget(target, this.store.heldBack, reactivateHeldBack);
-      const started = performance.now();
-      const slicer = new Slicer(this.sliceMs, this.restMs);
-      let stored: StoredLoad | undefined;
-      const { compiled, origin, readFrom, sha256 } = await loadRollbackTarget(target, async (version) => {
-        if (version.sha256 === null) return compileBundled(this.loadBundled, slicer, this.bundledSha256);
-        stored = await this.loadStored(version, slicer);
-        return stored;
-      });
-      const before = this.holder.get()?.info.version ?? null;
-      const from = this.active;
-      // Saved before the switch: a save that fails leaves the running library, status and the store agreeing
-      // (switched first, the workstation ran the older library while status said the newer one, and a restart
-      // silently went back to the newer one).
-      let to: StoredVersion;
-      try {
-        ({ to } = this.store.swapForRollback(new Date(this.now()).toISOString(), { unsaved, reactivateHeldBack }));
-      } catch (error) {
-        this.logger.error({ err: error, version: target.version }, 'rollback could not be saved');
-        throw workstationError(
-          `the rollback to ${target.version} could not be saved, so ${before ?? 'the running library'} keeps running`,
-          error,
-          this.store.dir,
-        );
-      }
-      this.holder.swap(compiled, { source: 'rollback', origin, sha256: sha256 ?? target.sha256 });
-      this.active = to;
-      this.held = undefined;
-      this.unsaved = undefined;
-      if (stored) this.keepImage(to, stored);
-      // Re-read the platform's manifest on the next poll (no If-None-Match), so status shows what is held back.
-      this.memoryFile.forgetEtag();
-      this.memoryFile.save();
-      const report: ActivationReport = {
-        version_before: before,
-        version: to.version,
-        sha256: to.sha256 ?? '',
-        source: 'rollback',
-        path: to.sha256 === null ? 'bundled' : 'stored',
-        bytes_received: 0,
-        knowledge_points: compiled.knowledgePointCount,
-        duration_ms: Math.round(performance.now() - started),
-        yields: slicer.yields,
-        ...(readFrom ? { read_from: readFrom } : {}),
-        at: to.activated_at,
-      };
-      this.lastActivation = report;
-      // At warn, as a roll-out event IT reconstructs later from the log: from which library to which.
-      this.logger.warn(
-        {
-          ...report,
-          from: from ? versionLabel(from.version, from.sha256) : before,
-          to: versionLabel(to.version, to.sha256),
+    return this.exclusive(() =>
+      rollBack({
+        store: this.store,
+        holder: this.holder,
+        logger: this.logger,
+        memoryFile: this.memoryFile,
+        now: this.now,
+        sliceMs: this.sliceMs,
+        restMs: this.restMs,
+        target: this.previousOfRunning(),
+        unsaved: this.runningUnsaved?.version,
+        reactivateHeldBack: options.reactivateHeldBack ?? false,
+        active: () => this.active,
+        loadBundled: this.loadBundled,
+        bundledSha256: this.bundledSha256,
+        loadStored: (entry, slicer) => this.loadStored(entry, slicer),
+        onSwapped: (to, stored) => {
+          this.active = to;
+          this.held = undefined;
+          this.unsaved = undefined;
+          if (stored) this.keepImage(to, stored);
         },
-        'library rolled back',
-      );
-      return report;
-    });
+        onReport: (report) => {
+          this.lastActivation = report;
+        },
+      }),
+    );
   }
 
   /** Whether the library went unconfirmed for longer than the configured maximum age (see staleness.ts). */
