@@ -7,7 +7,7 @@ import { flaggedRx, type LineSpec, resultsOf, run } from './support/requests';
 /**
  * A text-only 药品限适应症 reminder (sev 3, confirm) asks whether the patient meets the restriction: its jr_id is
  * made of the point and the encounter, so an inpatient's daily order of the same drug, of any pack, keeps the id the
- * doctor answered on the first day (audit I3). Every other result keeps its rx_id-based id.
+ * doctor answered on the first day (audit I3). A day-scoped result keeps its rx_id-based id.
  */
 const lib = nationalLibrary();
 const INDICATION = 'GZ10000101008000';
@@ -76,24 +76,25 @@ describe('text-only indication reminders: one confirmation covers the stay', () 
   });
 
   it('every other result keeps the id of its rx_ids', () => {
-    // A local mapping's indication point (sev 2, reason) is a violation of the line, not a question: its id still
-    // hashes the rx_ids, and a new day's line gets a new one.
+    // A local mapping's 限科室 point asks about the line's own department, which differs per line: its id still
+    // hashes the rx_ids, and a new day's line gets a new one. (A mapped indication with ICD prefixes asks about the
+    // encounter's diagnoses and is a stay question: mapped-indication-stay.test.ts.)
     const csv = `rule_name,gz_code,item_type,item_name,limit_type,limit_value,basis,code
-药品限适应症,GZ10000101008000,drug,二甲双胍恩格列净片(Ⅲ),indication,限2型糖尿病患者。|E11,限2型糖尿病患者。,${METFORMIN_EMPAGLIFLOZIN}
+医疗服务项目限科室使用,GZ10000102008000,service,婴幼儿健康体检,dept_limit,A05|A06,限儿科、儿童保健科,001301000010000
 `;
     const local = localLibrary(csv);
+    const DEPT = 'GZ10000102008000';
     const day = (rx: string) =>
       resultsOf(
-        run(local, { mdtrt_id: 'ZY-1', diagnoses: ['J06.900'], lines: [{ code: METFORMIN_EMPAGLIFLOZIN, rx_id: rx }] }),
-        INDICATION,
+        run(local, { mdtrt_id: 'ZY-1', lines: [{ code: '001301000010000', rx_id: rx, dept: 'A03' }] }),
+        DEPT,
       )[0]!;
     const [d1, d2] = [day('D1'), day('D2')];
-    expect(d1.sev_deg).toBe('2');
     expect(d2.jr_id).not.toBe(d1.jr_id);
     expect(d1.jr_id).toBe(
       judgeResultId({
         libraryVersion: local.meta.version,
-        ruleId: INDICATION,
+        ruleId: DEPT,
         pointKey: d1.kp_id,
         patientId: d1.patn_id,
         encounterId: 'ZY-1',
