@@ -63,8 +63,8 @@ describe('second_line: one question per stay, like the patient-fact kinds', () =
 
   it('another encounter is another question; the fallback text (限二线用药) is per stay too', () => {
     const [ward] = resultsOf(wardDay('ZY-1', [], [{ code: ACALABRUTINIB, rx_id: 'D1' }], 18), SECOND_LINE);
-    const [readmitted] = resultsOf(wardDay('ZY-2', [], [{ code: ACALABRUTINIB, rx_id: 'D1' }], 18), SECOND_LINE);
-    expect(readmitted!.jr_id).not.toBe(ward!.jr_id);
+    const [otherEncounter] = resultsOf(wardDay('ZY-2', [], [{ code: ACALABRUTINIB, rx_id: 'D1' }], 18), SECOND_LINE);
+    expect(otherEncounter!.jr_id).not.toBe(ward!.jr_id);
     const [e1] = resultsOf(wardDay('ZY-3', [], [{ code: ERTUGLIFLOZIN, rx_id: 'E1' }], 18), SECOND_LINE);
     const [e2] = resultsOf(
       wardDay('ZY-3', [line(ERTUGLIFLOZIN, 'E1', 18, false)], [{ code: ERTUGLIFLOZIN, rx_id: 'E2' }], 19),
@@ -72,5 +72,49 @@ describe('second_line: one question per stay, like the patient-fact kinds', () =
     );
     expect(e1!.vola_cont).toContain('艾托格列净');
     expect(e2!.jr_id).toBe(e1!.jr_id);
+  });
+
+  it('a readmission under a reused mdtrt_id is a stay of its own; its own days keep its id', () => {
+    // The first admission, 2026-11-01: asked, under the stay's id.
+    const [firstStay] = resultsOf(
+      run(
+        lib,
+        {
+          mdtrt_id: 'ZY-1',
+          ...inpatient('2026-11-01 10:00:00'),
+          diagnoses: ['C91.100'],
+          lines: [{ code: ACALABRUTINIB, rx_id: 'A1', date: '2026-11-01 11:00:00' }],
+        },
+        undefined,
+        '3101',
+        new Date('2026-11-01T06:00:00Z'),
+      ),
+      SECOND_LINE,
+    );
+    // Discharged 2026-11-10, readmitted 2026-11-18 under the same 住院号, the first stay sent as history.
+    const readmission = (day: number, rx: string) =>
+      resultsOf(
+        run(lib, {
+          mdtrt_id: 'ZY-1',
+          ...inpatient('2026-11-18 10:00:00'),
+          diagnoses: ['C91.100'],
+          lines: [{ code: ACALABRUTINIB, rx_id: rx, date: `2026-11-${day} 09:00:00` }],
+          history: [
+            {
+              mdtrt_id: 'ZY-1',
+              adm_date: '2026-11-01 10:00:00',
+              dscg_date: '2026-11-10 10:00:00',
+              lines: [{ code: ACALABRUTINIB, rx_id: 'A1', date: '2026-11-01 11:00:00', current: false }],
+            },
+          ],
+        }),
+        SECOND_LINE,
+      );
+    const [readmitted] = readmission(18, 'B1');
+    const [nextDay] = readmission(19, 'B2');
+    expect(flaggedRx(readmitted!)).toEqual(['B1']);
+    expect(readmitted!.mdtrt_id).toBe(firstStay!.mdtrt_id);
+    expect(readmitted!.jr_id).not.toBe(firstStay!.jr_id);
+    expect(nextDay!.jr_id).toBe(readmitted!.jr_id);
   });
 });
