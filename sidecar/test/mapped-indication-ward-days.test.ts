@@ -3,7 +3,8 @@
  * mapped to Z51.0/Z51.1): with no 放化疗 diagnosis it is sev 2 / reason. The question — does a diagnosis of the
  * encounter start with one of them — is a fact of the encounter's diagnoses, so the doctor who continued it with a
  * reason on day 1 gets day 2's card (a new order of the drug) back prior_dspo with that reason, instead of being asked
- * again every day; a diagnosis added to the stay asks again. A real sidecar with its real SQLite file over loopback
+ * again every day, nor again when a diagnosis that does not meet the prefixes is added, on the ward or at the
+ * settlement (3102 with a 出院诊断). A real sidecar with its real SQLite file over loopback
  * HTTP, on a library built from the hospital's CSV the way the bundle CLI builds one.
  */
 import type { LibraryData } from '@prealert/core';
@@ -47,11 +48,22 @@ afterAll(async () => {
 });
 
 /** The stay's 3101 on day `day` (0 = admission, 2026-11-18): one order of the drug per day, earlier days as context. */
-function wardDay(encounterId: string, day: number, diagnoses: string[]): Record<string, unknown> {
-  const envelope = analysisEnvelope({ encounterId, lines: 1, firing: 1, taskId: `T-${encounterId}-${day}` });
+function wardDay(
+  encounterId: string,
+  day: number,
+  diagnoses: string[],
+  settlement?: { discharge: string },
+): Record<string, unknown> {
+  const envelope = analysisEnvelope({
+    encounterId,
+    lines: 1,
+    firing: 1,
+    taskId: `T-${encounterId}-${day}${settlement ? '-S' : ''}`,
+    ...(settlement ? { infno: '3102' as const } : {}),
+  });
   const data = (envelope.input as { data: { trig_scen: string; patient_dtos: { fsi_encounter_dtos: Encounter[] }[] } })
     .data;
-  data.trig_scen = '5';
+  data.trig_scen = settlement ? '9' : '5';
   const encounter = data.patient_dtos[0]!.fsi_encounter_dtos[0]!;
   const template = encounter.fsi_order_dtos[0]!;
   Object.assign(encounter, {
@@ -70,6 +82,17 @@ function wardDay(encounterId: string, day: number, diagnoses: string[]): Record<
       dise_date: '2026-11-18 08:00:00',
     })),
   });
+  if (settlement) {
+    (encounter.fsi_diagnose_dtos as Record<string, unknown>[]).push({
+      dise_id: `${encounterId}-OUT`,
+      inout_dise_type: '2',
+      maindise_flag: '0',
+      dias_srt_no: String(diagnoses.length + 1),
+      dise_codg: settlement.discharge,
+      dise_name: '出院诊断',
+      dise_date: `2026-11-${18 + day} 10:00:00`,
+    });
+  }
   encounter.fsi_order_dtos = Array.from({ length: day + 1 }, (_, d) => ({
     ...template,
     rx_id: `${encounterId}-D${d}`,
@@ -94,7 +117,7 @@ async function indicationCard(envelope: Record<string, unknown>): Promise<Result
 }
 
 describe('a mapped indication (ICD prefixes) ordered daily on the ward', () => {
-  it("comes back prior_dspo on day 2 after day 1's 继续执行 with a reason; a diagnosis added asks again", async () => {
+  it("comes back prior_dspo on day 2 after day 1's 继续执行 with a reason, after a diagnosis is added, and at settlement", async () => {
     const diagnoses = ['C34.900', 'R11.x00'];
     const first = await indicationCard(wardDay('ZY-AP-1', 0, diagnoses));
     expect(first.sev_deg).toBe('2');
@@ -108,9 +131,20 @@ describe('a mapped indication (ICD prefixes) ordered daily on the ward', () => {
     expect(second.prior_dspo).toBe(true);
     expect(second.dspo_way_rea).toBe(reason);
 
-    // Day 3: neutropenia added, still no 放化疗 code: the card names other diagnoses than the reason answered.
+    // Day 3: neutropenia added, still no 放化疗 code: the same question, already answered for the stay.
     const changed = await indicationCard(wardDay('ZY-AP-1', 2, [...diagnoses, 'D70.x00']));
-    expect(changed.jr_id).not.toBe(first.jr_id);
-    expect(changed.prior_dspo).toBeUndefined();
+    expect(changed.jr_id).toBe(first.jr_id);
+    expect(changed.prior_dspo).toBe(true);
+
+    // The settlement (3102, 住院结算) with a 出院诊断 the ward never sent: not asked again at the desk.
+    const settled = await indicationCard(wardDay('ZY-AP-1', 2, diagnoses, { discharge: 'C34.901' }));
+    expect(settled.jr_id).toBe(first.jr_id);
+    expect(settled.prior_dspo).toBe(true);
+    expect(settled.dspo_way_rea).toBe(reason);
+
+    // A diagnosis that meets the prefixes silences it.
+    const reply = await callOverHttp(server, wardDay('ZY-AP-1', 2, [...diagnoses, 'Z51.100']));
+    expect(reply.body.infcode, reply.body.err_msg).toBe(0);
+    expect((reply.body.output.result as Result[]).filter((r) => r.rule_id === INDICATION)).toEqual([]);
   });
 });

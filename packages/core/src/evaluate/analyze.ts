@@ -22,7 +22,7 @@ import { effectiveRule } from './effective-rules';
 import type { Finding, FindingLine } from './finding';
 import { judgeResultId, judgeResultIdAfter, judgeResultIdOfStay, judgeResultPrefix } from './jr-id';
 import { cutToChars, fitMessage } from './national-text-length';
-import { asksOncePerStay, stayQuestionFacts } from './stay-question';
+import { asksOncePerStay } from './stay-question';
 
 export interface AnalyzeOptions {
   infno: '3101' | '3102';
@@ -159,8 +159,7 @@ function toFinding(
  * The point's part of the hash is computed once per point and library; a rule-level finding hashes it all. A finding
  * that asks about the patient rather than the day (asksOncePerStay: sex, age, visit type, hospital level, an
  * indication) is not changed by a new order or charge line of the same item, of any of its packs, in the same
- * encounter: its id is made of the point and the encounter (and a mapped indication's diagnoses, stayQuestionFacts),
- * so a 继续执行 given once stands for the stay (the sidecar marks the later answers prior_dspo) and counts once,
+ * encounter: its id is made of the point and the encounter only, so a 继续执行 given once stands for the stay (the sidecar marks the later answers prior_dspo) and counts once,
  * instead of being asked every day and again at settlement. A rule-level hit that is one question for its
  * discriminator (oneQuestion: a prescription's 种类超标) is made the same way of the rule, the discriminator and the
  * encounter.
@@ -181,9 +180,7 @@ function jrIdOf(
   };
   if (entry !== undefined && !hit.discriminator) {
     entry.jrPrefix ??= judgeResultPrefix(library.meta.version, rule.id, entry.kp.id);
-    const limit = entry.kp.limit;
-    if (asksOncePerStay(limit))
-      return judgeResultIdOfStay(entry.jrPrefix, encounter, stayQuestionFacts(limit, hit.encounter));
+    if (asksOncePerStay(entry.kp.limit)) return judgeResultIdOfStay(entry.jrPrefix, encounter);
     return judgeResultIdAfter(entry.jrPrefix, encounter, rxIds);
   }
   const pointKey = (entry?.kp.id ?? '') + (hit.discriminator ? `#${hit.discriminator}` : '');

@@ -148,30 +148,21 @@ export function judgeResultIdAfter(
  * changed when a second pack size of the same drug was ordered (阿帕他胺片 …102180 then …178537), and the warning was
  * asked and counted again. A U+0002 after the encounter keeps these ids apart from rx_id-based ones; a later
  * admission under a reused mdtrt_id (admissionDay) adds U+0004 and its day, so it is a stay of its own.
- * `facts`: what of the encounter the answer rests on (stayQuestionFacts: a mapped indication's diagnoses), hashed
- * after U+0005, each ended by U+0001, in the order given; absent (every other stay question), the id is what it was.
  */
-export function judgeResultIdOfStay(
-  prefix: JudgeResultPrefix,
-  encounter: EncounterOfId,
-  facts?: readonly string[],
-): string {
-  return idAfter(prefix, encounter, true, [], facts);
+export function judgeResultIdOfStay(prefix: JudgeResultPrefix, encounter: EncounterOfId): string {
+  return idAfter(prefix, encounter, true, []);
 }
 
 /**
  * The prefix's lanes, then the patient's length, U+0003, the patient, the encounter, U+0001 (and U+0002 for an id of
- * the stay, then U+0004 and the day of a later admission under a reused mdtrt_id), the sorted items by commas, then
- * for a stay question resting on facts of the encounter U+0005 and each fact ended by U+0001. The length, not a
- * separator, keeps patient "1" with encounter "23" apart from patient "12" with encounter "3" whatever characters a
- * HIS puts in its ids.
+ * the stay, then U+0004 and the day of a later admission under a reused mdtrt_id), the sorted items by commas. The length, not a separator, keeps patient "1" with encounter "23" apart
+ * from patient "12" with encounter "3" whatever characters a HIS puts in its ids.
  */
 function idAfter(
   prefix: JudgeResultPrefix,
   encounter: EncounterOfId,
   ofStay: boolean,
   items: readonly string[],
-  facts?: readonly string[],
 ): string {
   const h = lanes;
   h.a = prefix.a;
@@ -192,13 +183,6 @@ function idAfter(
   for (let i = 0; i < items.length; i++) {
     if (i > 0) h.char(44);
     h.text(items[i]!);
-  }
-  if (facts !== undefined) {
-    h.char(5);
-    for (let i = 0; i < facts.length; i++) {
-      h.text(facts[i]!);
-      h.char(1);
-    }
   }
   return `JR${h.digest()}`;
 }
