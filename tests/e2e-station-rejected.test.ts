@@ -51,7 +51,7 @@ describe('a 3101 the sidecar refuses', () => {
     // Not the outage state, which is what starts the probe and the loop; and nothing announced stays standing.
     const widget = await page.locator('prealert-reminder').evaluate((el) => ({
       reason: (el as unknown as { saveReadiness: { reason: string } }).saveReadiness.reason,
-      live: el.shadowRoot!.querySelector('[aria-live="polite"]')?.textContent,
+      live: el.shadowRoot!.querySelector('.sr-only[aria-live]')?.textContent,
     }));
     expect(widget).toEqual({ reason: 'no-warnings', live: '' });
     // The widget's first probe of a sidecar it was told is unavailable comes after 3 s: a loop would show by now.

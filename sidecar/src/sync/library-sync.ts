@@ -755,6 +755,8 @@ export class LibrarySync {
         now: this.now,
         sliceMs: this.sliceMs,
         restMs: this.restMs,
+        // Read here, inside exclusive, once the activations queued before have run: read at the call, a rollback
+        // queued behind an activation would take the version before it as its target.
         target: this.previousOfRunning(),
         unsaved: this.runningUnsaved?.version,
         reactivateHeldBack: options.reactivateHeldBack ?? false,

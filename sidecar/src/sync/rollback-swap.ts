@@ -38,10 +38,7 @@ export interface RollbackSwap {
   onReport: (report: ActivationReport) => void;
 }
 
-/**
- * Reactivates the previous version; the one left is held back from the poller. A previous version that is itself
- * held back (a rollback went from it) is refused unless `reactivateHeldBack`: see held-back-target.
- */
+/** LibrarySync.rollback's steps, run inside its lock (see there). */
 export async function rollBack({
   store,
   holder,
