@@ -124,21 +124,24 @@ const LANDLINE =
   `|0(?:10|2[0-9])${LOCAL_FIRST}[0-9]{7}|${AREA4}${LOCAL_FIRST}[0-9]{6,7})${EXTENSION}`;
 
 /**
- * A landline whose 8-digit local number is split 4-4 by a space (0571 8765 4321, 0571-8765 4321, 0871—6543 2109,
- * (0871) 6543 2109), only right after a cue word: bare, 0730 1130 1730 is insulin given at three times, 021 1200 1800
- * a count and two times, and a time starting 0 reads as an area code.
- */
-const SPACED_LANDLINE =
-  `(?<=${CUE})(?:(?:${AREA})(?:${SEP}|${DASH})|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)` +
-  `${LOCAL_FIRST}[0-9]{3}${SPACE}[0-9]{4}${EXTENSION}`;
-
-/**
- * A landline whose 8-digit local number is split 4-4 by a second hyphen or dash (电话：0571-8765-4321,
- * 0571—8765—4321, 0571–8765–4321), only right after a cue word: bare, three dash-joined groups are as often a code, a
- * range or times (0830-1130-1730), and masking cannot be undone.
+ * A landline whose local number is split in two, only right after a cue word: bare, 0730 1130 1730 is insulin given at
+ * three times, 021 1200 1800 a count and two times, 0830-1130-1730 times or a range, and a time starting 0 reads as an
+ * area code. Its 8 digits split 4-4 by a space, a hyphen or a dash (电话 0571 8765 4321, 电话：0571-8765-4321,
+ * 电话：0571 8765-4321, 0871—6543 2109, (0871) 6543 2109, 电话(010)6234-5678); a 7-digit one split 3-4 only by a
+ * hyphen or dash on both sides of it (电话：0830-234-5678): split by spaces, 0830 234 5678 is as likely a time and
+ * doses.
  */
 const JOIN = `(?:${HYPHEN}|${DASH})`;
-const DOUBLE_DASHED_LANDLINE = `(?<=${CUE})(?:${AREA})${JOIN}${LOCAL_FIRST}[0-9]{3}${JOIN}[0-9]{4}${EXTENSION}`;
+const SPLIT_LANDLINE =
+  `(?<=${CUE})(?:(?:(?:${AREA})(?:${SEP}|${DASH})|[(\\uFF08](?:${AREA})[)\\uFF09]${SEP}?)` +
+  `${LOCAL_FIRST}[0-9]{3}(?:${SPACE}|${JOIN})|(?:${AREA})${JOIN}${LOCAL_FIRST}[0-9]{2}${JOIN})[0-9]{4}${EXTENSION}`;
+
+/**
+ * A landline written with the country code: +86 or 0086, then the area code without its 0 (10, 2x, or three digits
+ * 3–9 and two more, none ending 00), then the local number, joined by nothing, a space or a hyphen (+86-10-62345678,
+ * +86 571 87654321). Taken anywhere: +86 and 0086 are no dose or time.
+ */
+const INTERNATIONAL_LANDLINE = `(?:[+\\uFF0B]|00)86${SEP}?(?:10|2[0-9]|[3-9](?!00)[0-9]{2})${SEP}?${LOCAL_FIRST}[0-9]{6,7}${EXTENSION}`;
 
 /**
  * A mobile number split 3-4-4 by en or em dashes (电话 138—1234—5678, as an input method types a dash), only right
@@ -147,13 +150,25 @@ const DOUBLE_DASHED_LANDLINE = `(?<=${CUE})(?:${AREA})${JOIN}${LOCAL_FIRST}[0-9]
  */
 const DASHED_MOBILE = `(?<=${CUE})(?:(?:[+\\uFF0B]|00)?86${SEP}?)?1[3-9][0-9]${DASH}[0-9]{4}${DASH}[0-9]{4}`;
 
-const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${DASHED_MOBILE}|${LANDLINE}|${SPACED_LANDLINE}|${DOUBLE_DASHED_LANDLINE})`;
+const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${DASHED_MOBILE}|${LANDLINE}|${SPLIT_LANDLINE}|${INTERNATIONAL_LANDLINE})`;
+
+/**
+ * A mobile number as one word of 11 digits: no dose, time, date or code of a hyphen-joined list has that shape, so it
+ * is masked beside a hyphen and any digits, which then stay in clear (家属13812345678-2026-11-29复诊,
+ * (010)12345678-13812345678). Not the 3-4-4 forms: 150-1000-2000-3000 may be doses.
+ */
+const WORD_MOBILE = '1[3-9][0-9]{9}';
+/** Where a chain may start: as a word, or a mobile after digits and a hyphen. */
+const CHAIN_STARTS = `(?:${STARTS_WORD}${ONE_PHONE}|(?<=[0-9]${HYPHEN})${WORD_MOBILE})`;
+/** Where a chain may end: as a word, or after a mobile before a hyphen and digits that are no phone of the chain. */
+const CHAIN_ENDS = `(?:${ENDS_WORD}|(?<=(?<![0-9])${WORD_MOBILE})(?![0-9A-Za-z]))`;
 
 /**
  * Numbers joined by hyphens (13812345678-13987654321) are one word for the checks before and after, so that neither
- * blocks the other as "a longer number"; each is masked.
+ * blocks the other as "a longer number"; each is masked. A chain that goes on with a hyphen and digits that are no
+ * phone number is masked up to its last mobile (WORD_MOBILE); one with no such mobile is kept whole, as a code.
  */
-const PHONES = new RegExp(`${STARTS_WORD}${ONE_PHONE}(?:${HYPHEN}${ONE_PHONE})*${ENDS_WORD}`, 'g');
+const PHONES = new RegExp(`${CHAIN_STARTS}(?:${HYPHEN}${ONE_PHONE})*${CHAIN_ENDS}`, 'g');
 /**
  * One number of such a chain, up to a hyphen or the end of the searched text. Not the whole rest of the chain in a
  * lookahead: that would search a long chain again at each number.
