@@ -317,8 +317,9 @@ export const MIGRATIONS: readonly string[] = [
   -- 电话 : 138 1234 5678, 电话 0571 8765 4321), and a workstation already at 18 keeps them. Rows 18 masked and those with no phone number are not written (the functions change nothing in them).${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
   `
   -- The same again: the masking learned the forms after a cue word that 19 left in clear (电话 0571-8765 4321,
-  -- 联系电话（家属）138 1234 5678, 电话：0871—65432109, a tab after the cue, 手机138—1234—5678 with dashes). Unchanged
-  -- rows are not written.${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
+  -- 联系电话（家属）138 1234 5678, 电话：0871—65432109, a tab after the cue, 手机138—1234—5678 with dashes,
+  -- 电话：0571-8765-4321), and a mobile joined by a hyphen to digits that are no phone (13812345678-2026-11-29).
+  -- Unchanged rows are not written.${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
