@@ -13,132 +13,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Figures, StatsReport } from '../src/stats/compliance-figures';
 import { DATABASE_FILE_NAME } from '../src/store/database';
 import { feedbackEnvelope } from './fixtures/his-requests';
+import { PAY_DAYS, stayEnvelope } from './fixtures/overrun-course';
 import { capturingLogger } from './helpers/capturing-logger';
 import { callOverHttp, type NationalReply, tempDataDir, testServer } from './helpers/test-server';
-
-const PAY_DAYS = 'GZ10000101010000'; // 药品限支付疗程
-const NESIRITIDE = { code: 'XC01EBC109B001010102049', name: '注射用重组人脑利钠肽', pric: 600 };
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 type Result = NonNullable<NationalReply['output']['result']>[number] & {
   judge_result_detail_dtos: { rx_id: string; vola_item_type: string }[];
 };
-
-let serial = 0;
-
-/** A 3101 of the nurse station (trig_scen 4, `today`'s charge current) or the settlement's 3102 (8, all current). */
-function stayEnvelope(stay: string, patient: string, today: number | 'settlement') {
-  const last = today === 'settlement' ? 29 : today;
-  const orders = [];
-  for (let day = 24; day <= last; day++) {
-    orders.push({
-      rx_id: `${stay}-BNP${day}`,
-      rxno: `${stay}-BNP${day}`,
-      grpno: '',
-      long_drord_flag: '0',
-      hilist_type: '101',
-      chrg_type: '01',
-      drord_bhvr: '0',
-      hilist_code: NESIRITIDE.code,
-      hilist_name: NESIRITIDE.name,
-      hilist_lv: '1',
-      hilist_pric: NESIRITIDE.pric,
-      hosplist_code: 'H0BNP01',
-      hosplist_name: NESIRITIDE.name,
-      cnt: 1,
-      pric: NESIRITIDE.pric,
-      sumamt: NESIRITIDE.pric,
-      ownpay_amt: 0,
-      selfpay_amt: 0,
-      spec: '0.5mg',
-      spec_unt: '支',
-      drord_begn_date: `2026-11-${day} 10:00:00`,
-      drord_stop_date: '',
-      drord_dept_codg: 'C01',
-      drord_dept_name: '心血管内科',
-      drord_dr_codg: 'D001',
-      drord_dr_name: '张医生',
-      drord_dr_profttl: '233',
-      curr_drord_flag: today === 'settlement' || day === today ? '1' : '0',
-    });
-  }
-  const settlement = today === 'settlement';
-  return {
-    infno: settlement ? '3102' : '3101',
-    msgid: `H11010500001202611282000${String(++serial).padStart(6, '0')}`,
-    mdtrtarea_admvs: '110105',
-    insuplc_admdvs: '110105',
-    recer_sys_code: 'YBXT',
-    infver: 'V1.0',
-    opter_type: '1',
-    opter: 'D001',
-    opter_name: '张医生',
-    inf_time: settlement ? '2026-11-30 10:00:00' : `2026-11-${today} 20:00:00`,
-    fixmedins_code: 'H11010500001',
-    fixmedins_name: '某市第一人民医院',
-    input: {
-      data: {
-        syscode: 'HIS',
-        task_id: `${stay}-${today}`,
-        trig_scen: settlement ? '8' : '4',
-        rule_ids: [],
-        patient_dtos: [
-          {
-            patn_id: patient,
-            patn_name: '王某',
-            gend: '1',
-            brdy: '1958-03-10',
-            poolarea: '110105',
-            curr_mdtrt_id: stay,
-            fsi_his_data_dto: '',
-            fsi_encounter_dtos: [
-              {
-                mdtrt_id: stay,
-                medins_id: 'H11010500001',
-                medins_name: '某市第一人民医院',
-                medins_admdvs: '110105',
-                medins_type: '1',
-                medins_lv: '3',
-                adm_date: '2026-11-24 08:00:00',
-                dscg_date: settlement ? '2026-11-30 09:00:00' : '2026-11-24 08:00:00',
-                dscg_main_dise_codg: 'I50.900',
-                dscg_main_dise_name: '心力衰竭',
-                fsi_diagnose_dtos: [
-                  {
-                    dise_id: `${stay}-0`,
-                    inout_dise_type: '1',
-                    maindise_flag: '1',
-                    dias_srt_no: '1',
-                    dise_codg: 'I50.900',
-                    dise_name: '心力衰竭',
-                    dise_date: '2026-11-24 08:00:00',
-                  },
-                ],
-                dr_codg: 'D001',
-                adm_dept_codg: 'C01',
-                adm_dept_name: '心血管内科',
-                dscg_dept_codg: 'C01',
-                dscg_dept_name: '心血管内科',
-                med_mdtrt_type: '2',
-                med_type: '21',
-                fsi_order_dtos: orders,
-                matn_stas: '0',
-                medfee_sumamt: 0,
-                ownpay_amt: 0,
-                selfpay_amt: 0,
-                setl_totlnum: 1,
-                insutype: '310',
-                reim_flag: '0',
-                out_setl_flag: '0',
-                fsi_operation_dtos: [],
-              },
-            ],
-          },
-        ],
-      },
-    },
-  };
-}
 
 const servers: Server[] = [];
 afterEach(async () => {
