@@ -1,5 +1,6 @@
 import type { Db } from './database';
 import { answeredAfterDecision, reaskedAfterDecision } from './decision-order';
+import { readableJsonSql } from './unreadable-stored-json';
 
 /**
  * The rows of one 3101/3102 answer, ready for SQLite: built on the request thread (AnalysisRecorder), written by a
@@ -179,10 +180,10 @@ export class RecordRowWriter {
     // A reminder with a decision is left as it is: what the doctor answered counts as answered. The lines are read
     // from the result bodies each reminder was answered with (a day-scoped jr_id hashes its lines, so any answer of
     // it flags the same ones). Earlier by task id, which only grows (decision-order.ts), not by the wall clock.
-    // A body that is not JSON (kept by the migrations, unreadable-stored-json.ts) flags no line here rather than
-    // failing json_each, and with it the recording of every later answer.
+    // A body that is not JSON (kept by the migrations, unreadable-stored-json.ts), or a task's results damaged on
+    // disk, flags no line here rather than failing json_each, and with it the recording of every later answer.
     const flaggedBy = (task: string, jrId: string, also = '') =>
-      `SELECT d.value ->> 'rx_id' FROM tasks t, json_each(t.results) res, result_bodies b,
+      `SELECT d.value ->> 'rx_id' FROM tasks t, json_each(${readableJsonSql('t.results')}) res, result_bodies b,
               json_each(CASE WHEN json_valid(b.json) THEN b.json END, '$.judge_result_detail_dtos') d
        WHERE t.id = ${task} AND res.value ->> 0 = ${jrId} AND b.id = res.value ->> 4
          AND CAST(d.value ->> 'vola_item_type' AS TEXT) = '1' ${also}`;

@@ -7,6 +7,7 @@ import type { DispositionStore } from './dispositions';
 import { dispositionPrefix } from './outbox';
 import { foldIntoPrunedFigures } from './pruned-figures';
 import type { AnalysisRecorder } from './records';
+import { readableJsonSql, storedJsonArray } from './unreadable-stored-json';
 
 /**
  * The first pass waits this long after the start: the workstation is busy starting the HIS then, and a sidecar
@@ -188,7 +189,7 @@ export class RecordsRetention {
     this.keptFirstBodies = db
       .prepare<[string], number>(
         `SELECT DISTINCT json_extract(j.value, '$[4]') FROM reminders r JOIN tasks t ON t.id = r.first_task,
-           json_each(t.results) j
+           json_each(${readableJsonSql('t.results')}) j
          WHERE r.day < ?`,
       )
       .pluck();
@@ -484,9 +485,17 @@ export class RecordsRetention {
           if (gone.length === 0) return true;
           const bodies = new Set<number>();
           for (const task of gone) {
-            for (const result of JSON.parse(task.results) as [string, string, number, number, number][]) {
-              bodies.add(result[4]);
+            const results = storedJsonArray(task.results);
+            if (results === undefined) {
+              // Pruned by its age all the same: kept for being unreadable, it would be kept for ever. The bodies
+              // only it referred to cannot be named and stay. Only the row id is named: the text may quote a patient.
+              this.options.logger.warn(
+                { table: 'tasks', row_id: task.id, column: 'results' },
+                `tasks row ${task.id} results is not readable JSON; the row is pruned without the result bodies it refers to`,
+              );
+              continue;
             }
+            for (const result of results.value as [string, string, number, number, number][]) bodies.add(result[4]);
           }
           // Never a body a remaining answer refers to: one within the window is in body_seen from its day on, one
           // kept from before it is the first answer of a reminder kept.

@@ -41,6 +41,16 @@ export function storedJsonArray(text: string): { value: unknown[] } | undefined 
 }
 
 /**
+ * SQL for a stored JSON column (tasks.results) as json_each is to walk it: the column, or NULL (no rows) when it is not
+ * valid JSON. json_each throws "malformed JSON" for the whole statement over one damaged row (a disk fault, a hand
+ * edit), which would fail every answer, 3103 or pass that reads it; passed over, the row costs only itself.
+ * json_valid is one parse of the text, which json_each does anyway, and leaves the query plan as it was.
+ */
+export function readableJsonSql(column: string): string {
+  return `CASE WHEN json_valid(${column}) THEN ${column} END`;
+}
+
+/**
  * The texts a migration could not read, and then the rows that hold them. A SQL function is not told the row it is
  * called for, so the rows are looked up by their text once the migration is done; only when there is any (a scan).
  */
