@@ -1,7 +1,7 @@
 /**
  * A task row's results, line_names or line_dates damaged by other means than a migration (a disk fault, a hand edit)
- * must cost only that column: GET /v1/tasks/<id> answers 200 with the answer shown without it, and one warn line
- * names the table, row and column, never the text. A real sidecar over a real SQLite file, a real 3101 over loopback
+ * must cost only that column: GET /v1/tasks/<id> answers 200 with the answer shown without it (results unreadable
+ * flagged as such, never passed off as no reminders), and one warn line names the table, row and column, never the text. A real sidecar over a real SQLite file, a real 3101 over loopback
  * HTTP for real national items.
  */
 import fs from 'node:fs';
@@ -20,6 +20,7 @@ interface TaskPage {
   results: { jr_id: string }[];
   line_names: Record<string, string>;
   line_dates: Record<string, string>;
+  results_unreadable?: true;
 }
 
 describe('a task row whose results, line_names or line_dates is not readable JSON', () => {
@@ -51,6 +52,9 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
         expect(response.status, text).toBe(200);
         const page = JSON.parse(text) as TaskPage;
         expect(page.results).toHaveLength(column === 'results' ? 0 : 2);
+        // No results read is not "no reminders": the page must be told, or it would show the task as clean.
+        expect(page.results_unreadable).toBe(column === 'results' ? true : undefined);
+        expect(before.results_unreadable).toBeUndefined();
         expect(page.line_names).toEqual(column === 'line_names' ? {} : before.line_names);
         expect(page.line_dates).toEqual(column === 'line_dates' ? {} : before.line_dates);
 

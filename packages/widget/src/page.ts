@@ -17,6 +17,8 @@ interface TaskView {
   line_names?: Record<string, string>;
   /** rx_id → the day each line was ordered on ("yyyy-MM-dd"); absent or empty before the sidecar kept days. */
   line_dates?: Record<string, string>;
+  /** The sidecar could not read this answer's results: `results` is empty, yet reminders may have been raised. */
+  results_unreadable?: boolean;
 }
 
 interface WebViewHost {
@@ -103,6 +105,8 @@ async function start(): Promise<void> {
   try {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     task = (await response.json()) as TaskView;
+    // An empty list here is not "no reminders": the page must not tell the doctor the prescription is clean.
+    if (task.results_unreadable === true) throw new Error('results unreadable');
   } catch (error) {
     reminder.showUnavailable(String(error));
     setStatus('提醒数据读取失败，请直接继续开立', 'error');

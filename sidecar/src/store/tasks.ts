@@ -22,6 +22,11 @@ export interface TaskView {
    * grouped lines. Empty for an answer recorded before days were kept, or whose lines had no readable date.
    */
   line_dates: Record<string, string>;
+  /**
+   * Present (true) only when the row's results column is not readable JSON: `results` is then empty though the answer
+   * may have raised reminders, and the page must say it could not read them, never that there were none.
+   */
+  results_unreadable?: true;
 }
 
 interface TaskRow {
@@ -75,7 +80,8 @@ export class TaskStore {
     // knew, whose patient name is not asked for again.
     const task = this.latest.get(taskId, this.pseudonyms.taskKey(taskId));
     if (!task) return undefined;
-    const refs = this.column(task, 'results', storedJsonArray(task.results), []) as ResultRef[];
+    const readResults = storedJsonArray(task.results);
+    const refs = this.column(task, 'results', readResults, []) as ResultRef[];
     const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
     const results: JudgeResultDto[] = [];
     for (const ref of refs) {
@@ -107,6 +113,7 @@ export class TaskStore {
       dispositions,
       line_names: this.lines(task, 'line_names'),
       line_dates: this.lines(task, 'line_dates'),
+      ...(readResults === undefined ? { results_unreadable: true as const } : {}),
     };
   }
 

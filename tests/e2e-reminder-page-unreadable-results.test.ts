@@ -1,0 +1,85 @@
+/**
+ * A task whose stored results column is damaged (a disk fault, a hand edit) must never look clean: the sidecar answers
+ * it with `results_unreadable`, and the reminder page says it could not read the reminders (as for a failed read),
+ * not 「本次没有医保提醒」. Real built sidecar on loopback, real national codes, real headless Chromium.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-process.mjs';
+import { openDatabase } from '../sidecar/src/store/database';
+import { launchChromium } from './support/chromium';
+import { demoRequest } from './support/demo-request';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const sidecarCli = path.join(repoRoot, 'sidecar', 'dist', 'cli.js');
+const CALL_SERVICE = '/fsi/api/rsfComIfsService/callService';
+const TASK_ID = 'UNREADABLE-RESULTS-T1';
+
+let dataDir = '';
+let sidecar: RunningSidecar;
+let context: BrowserContext;
+let profileDir = '';
+
+const start = () => startSidecar({ cli: sidecarCli, port: '0', dataDir, corsOrigins: [] });
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prealert-unreadable-results-'));
+  sidecar = await start();
+  ({ context, profileDir } = await launchChromium());
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  await sidecar?.stop();
+  for (const dir of [profileDir, dataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a task whose results column is not readable JSON', () => {
+  it('is shown as a failed read, never as "no reminders"', async () => {
+    // The OGTT and the glucose test it includes: 重复收费, a reminder the doctor must see.
+    const input = demoRequest('UNREADABLE-P1', TASK_ID, [
+      { rxId: 'RX-OGTT', code: '003102050010100' },
+      { rxId: 'RX-GLUCOSE', code: '002503020010000' },
+    ]);
+    const answer = await fetch(`${sidecar.url}${CALL_SERVICE}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ infno: '3101', msgid: `M-${TASK_ID}`, input }),
+    });
+    const body = (await answer.json()) as { infcode: number; output: { result: unknown[] } };
+    expect(body.infcode).toBe(0);
+    expect(body.output.result.length).toBeGreaterThan(0);
+    // Read once: the recorder has written the row.
+    expect((await fetch(`${sidecar.url}/v1/tasks/${TASK_ID}`)).status).toBe(200);
+
+    // What a full disk leaves of it: its first half. Written with the sidecar stopped, as a disk fault finds it.
+    await sidecar.stop();
+    const db = openDatabase(dataDir);
+    try {
+      db.prepare('UPDATE tasks SET results = substr(results, 1, length(results) / 2) WHERE task_id = ?').run(TASK_ID);
+    } finally {
+      db.close();
+    }
+    sidecar = await start();
+    const view = (await (await fetch(`${sidecar.url}/v1/tasks/${TASK_ID}`)).json()) as {
+      results: unknown[];
+      results_unreadable?: boolean;
+    };
+    expect(view).toMatchObject({ results: [], results_unreadable: true });
+
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${sidecar.url}/ui/reminder/${TASK_ID}`);
+    const status = page.locator('#page-status');
+    await status.waitFor();
+    await expect.poll(() => status.textContent()).toBe('提醒数据读取失败，请直接继续开立');
+    expect(await status.getAttribute('data-kind')).toBe('error');
+    expect(await page.title()).not.toBe('医保提醒：无');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+});
