@@ -449,6 +449,37 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
           for (const forwarder of forwarders) forwarder.retryNow();
           return { pending: outbox.pending(), forwarding: forwarders.length > 0 };
         });
+        // IT's last resort for an entry set aside as unreadable that cannot be repaired: no shell quoting, no sqlite3
+        // tool on a Windows workstation. One id, and only a set-aside one, so a slip cannot drop what is still to go.
+        admin.post<{ Querystring: { id: string } }>(
+          '/outbox/delete-set-aside',
+          {
+            schema: {
+              querystring: {
+                type: 'object',
+                required: ['id'],
+                properties: { id: { type: 'string', minLength: 1, maxLength: 1000 } },
+              },
+            },
+          },
+          async (request, reply) => {
+            const { id } = request.query;
+            const outcome = outbox.deleteSetAside(id);
+            if (!outcome.deleted) {
+              return reply.code(outcome.reason === 'not-found' ? 404 : 409).send({
+                error:
+                  outcome.reason === 'not-found'
+                    ? `id: no outbox entry "${id}"`
+                    : `id: outbox entry "${id}" is not set aside as unreadable (only such an entry may be deleted here)`,
+              });
+            }
+            logger.warn(
+              { outbox_id: id, kind: outcome.kind },
+              `outbox entry ${id} (${outcome.kind}) set aside as unreadable deleted by IT: it will never be sent`,
+            );
+            return { deleted: id, kind: outcome.kind, unreadable: outbox.unreadable() };
+          },
+        );
         for (const plugin of options.adminPlugins ?? []) await admin.register(plugin);
       },
       { prefix: '/v1/admin' },

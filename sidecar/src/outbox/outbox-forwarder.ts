@@ -103,7 +103,27 @@ export class OutboxForwarder {
   ) {}
 
   start(): void {
+    this.warnSetAside();
     this.kick();
+  }
+
+  /**
+   * Entries set aside before this start (an earlier build may have set them aside too) are never met again by a
+   * pass, so without this line they would wait unseen after an upgrade. The count only: their text may quote a patient.
+   */
+  private warnSetAside(): void {
+    let count: number;
+    try {
+      count = this.outbox.unreadableOf(this.destination.kinds);
+    } catch (error) {
+      this.logger.error({ err: error }, `${this.destination.name} outbox: the database refused a read`);
+      return;
+    }
+    if (count === 0) return;
+    this.logger.warn(
+      { unreadable: count },
+      `${this.destination.name} outbox: ${count} entries set aside as not readable JSON wait for IT to repair or delete them (README, Records database)`,
+    );
   }
 
   /**
@@ -236,8 +256,11 @@ export class OutboxForwarder {
     this.recovered();
   }
 
-  private async deliver(entry: OutboxEntry): Promise<Outcome> {
-    if (storedJson(entry.payload) === undefined) return this.unreadable(entry);
+  private async deliver(due: OutboxEntry): Promise<Outcome> {
+    const read = storedJson(due.payload);
+    if (read === undefined) return this.unreadable(due);
+    const entry = due.wasSetAside ? this.repaired(due, read.value) : due;
+    if (entry === undefined) return 'delivered';
     let failure: DeliveryFailure | undefined;
     try {
       failure = await this.destination.deliver(entry);
@@ -298,6 +321,23 @@ export class OutboxForwarder {
     const retryAt = this.now() + backoff(this.destination, entry.attempts + 1);
     this.outbox.markFailed(entry.id, retryAt, UNREADABLE_PAYLOAD);
     return 'refused';
+  }
+
+  /**
+   * An entry IT repaired after it was set aside: while it waited, a later decision on its reminder may have been
+   * sent, and sending it now would overwrite that one at the receiver. It is dropped (or a 3103 trimmed) as add()
+   * would have done had it been readable then (OutboxStore.supersededSinceSetAside). Undefined: dropped, not sent.
+   */
+  private repaired(entry: OutboxEntry, payload: unknown): OutboxEntry | undefined {
+    const sent = this.outbox.supersededSinceSetAside(entry, payload);
+    if (sent === entry.payload) return entry;
+    this.logger.info(
+      { outbox_id: entry.id, kind: entry.kind },
+      sent === undefined
+        ? `${this.destination.name} outbox: repaired entry ${entry.id} dropped, not sent: a later decision on its reminder supersedes it`
+        : `${this.destination.name} outbox: repaired entry ${entry.id} sent without the warns a later 3103 names`,
+    );
+    return sent === undefined ? undefined : { ...entry, payload: sent };
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { UpstreamFeedback } from '../upstream/provincial-gateway';
 import type { Db } from './database';
+import { storedJson } from './unreadable-stored-json';
 
 /** disposition and daily_figures go to the 数据归集 platform; upstream_feedback is a 3103 for the provincial gateway. */
 export type OutboxKind = 'disposition' | 'daily_figures' | 'upstream_feedback';
@@ -28,6 +29,21 @@ export const UNREADABLE_PAYLOAD = 'payload is not readable JSON';
  */
 const SET_ASIDE = `(last_error IS '${UNREADABLE_PAYLOAD}'
   AND CASE WHEN json_valid(payload) THEN json_type(payload) <> 'object' ELSE 1 END)`;
+/**
+ * A disposition entry's revision, read from its id (dispositionEntryId) past its reminder's prefix (the position
+ * after it bound three times): NULL unless what follows is digits only, since a jr_id may itself contain ":r".
+ */
+const REVISION_SUFFIX = `(CASE WHEN substr(id, ?) <> '' AND substr(id, ?) NOT GLOB '*[^0-9]*'
+  THEN CAST(substr(id, ?) AS INTEGER) END)`;
+
+interface OutboxRow {
+  id: string;
+  kind: OutboxKind;
+  payload: string;
+  createdAt: number;
+  attempts: number;
+  wasSetAside: number;
+}
 
 export interface OutboxEntry {
   id: string;
@@ -35,7 +51,17 @@ export interface OutboxEntry {
   payload: string;
   createdAt: number;
   attempts: number;
+  /**
+   * It was set aside as unreadable (setAside) and IT has since repaired it: before it is sent, what was decided after
+   * it while it waited must be looked at (OutboxStore.supersededSinceSetAside). Absent for an ordinary entry.
+   */
+  wasSetAside?: boolean;
 }
+
+/** What OutboxStore.deleteSetAside did with an id: the entry's kind when it deleted it. */
+export type SetAsideDeletion =
+  | { deleted: true; kind: OutboxKind }
+  | { deleted: false; reason: 'not-found' | 'not-set-aside' };
 
 /**
  * The durable queue of what leaves the workstation (the 数据归集 platform, the provincial gateway). Rows are
@@ -65,6 +91,9 @@ export class OutboxStore {
   private readonly undeliverable;
   private readonly setAsideRow;
   private readonly countSetAside;
+  private readonly setAsideOne;
+  private readonly laterRevision;
+  private readonly laterFeedback;
 
   /** `kinds`: what the configured destinations take; an entry of any other kind is neither queued nor counted. */
   constructor(db: Db, kinds: readonly OutboxKind[]) {
@@ -73,8 +102,9 @@ export class OutboxStore {
     this.insert = db.prepare(
       'INSERT OR IGNORE INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
     );
-    this.selectDue = db.prepare(
-      `SELECT id, kind, payload, created_at AS createdAt, attempts FROM outbox
+    this.selectDue = db.prepare<[number, string, number], OutboxRow>(
+      `SELECT id, kind, payload, created_at AS createdAt, attempts,
+              last_error IS '${UNREADABLE_PAYLOAD}' AS wasSetAside FROM outbox
        WHERE delivered_at IS NULL AND next_attempt_at <= ? AND kind IN (SELECT value FROM json_each(?))
          AND NOT ${SET_ASIDE}
        ORDER BY created_at, id LIMIT ?`,
@@ -97,6 +127,20 @@ export class OutboxStore {
          WHERE delivered_at IS NULL AND kind IN (SELECT value FROM json_each(?)) AND ${SET_ASIDE}`,
       )
       .pluck();
+    this.setAsideOne = db.prepare<[string], { kind: OutboxKind; setAside: number }>(
+      `SELECT kind, delivered_at IS NULL AND ${SET_ASIDE} AS setAside FROM outbox WHERE id = ?`,
+    );
+    // Any later revision, delivered or not: one sent already is exactly what the repaired entry must not overwrite.
+    this.laterRevision = db
+      .prepare<[string, string, number, number, number, number], number>(
+        `SELECT 1 FROM outbox WHERE id > ? AND id < ? AND kind = 'disposition' AND ${REVISION_SUFFIX} > ? LIMIT 1`,
+      )
+      .pluck();
+    this.laterFeedback = db.prepare<[number, number, string, string], { payload: string }>(
+      `SELECT payload FROM outbox WHERE kind = 'upstream_feedback' AND (created_at > ? OR (created_at = ? AND id > ?))
+         AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(payload) THEN payload END, '$.data.warns') AS w
+                     WHERE json_extract(w.value, '$.warn_rslt_id') IN (SELECT value FROM json_each(?)))`,
+    );
     // Only a row not set aside already is changed: the caller warns once, not at every pass that meets it again.
     this.setAsideRow = db.prepare(
       `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = '${UNREADABLE_PAYLOAD}'
@@ -117,10 +161,13 @@ export class OutboxStore {
     // By primary key range (dispositionEntryId), then checked by content: a jr_id may itself contain ":r". A payload
     // that is not JSON (kept by the migrations, unreadable-stored-json.ts) would make json_extract fail the decision
     // being stored; it is not read (CASE, unlike AND, is evaluated in order) and so never dropped.
+    // One whose payload is not an object is matched by its id alone: if it were passed over, IT repairing it later
+    // would send it after this newer decision. Its id must then be the prefix and a revision number only.
     this.dropRevisions = db.prepare(
       `DELETE FROM outbox WHERE id >= ? AND id < ? AND delivered_at IS NULL AND kind = 'disposition'
-         AND CASE WHEN json_valid(payload)
-               THEN json_extract(payload, '$.warn_rslt_id') = ? AND json_extract(payload, '$.install_id') = ? END`,
+         AND CASE WHEN json_valid(payload) AND json_type(payload) = 'object'
+               THEN json_extract(payload, '$.warn_rslt_id') = ? AND json_extract(payload, '$.install_id') = ?
+               ELSE substr(id, ?) <> '' AND substr(id, ?) NOT GLOB '*[^0-9]*' END`,
     );
     // An earlier 3103 whose payload is not JSON names no warn here: it is neither read nor dropped.
     this.feedbackNaming = db.prepare<[string], { id: string; payload: string }>(
@@ -152,7 +199,15 @@ export class OutboxStore {
     const prefix = dispositionPrefix(payload.install_id, payload.warn_rslt_id);
     if (!id.startsWith(prefix)) return;
     // Every id with the prefix: up to, not including, the prefix with its last character ("r") moved on by one.
-    this.dropRevisions.run(prefix, `${prefix.slice(0, -1)}s`, payload.warn_rslt_id, payload.install_id);
+    const suffixAt = prefix.length + 1;
+    this.dropRevisions.run(
+      prefix,
+      `${prefix.slice(0, -1)}s`,
+      payload.warn_rslt_id,
+      payload.install_id,
+      suffixAt,
+      suffixAt,
+    );
   }
 
   private supersedeFeedback(feedback: UpstreamFeedback): void {
@@ -185,7 +240,60 @@ export class OutboxStore {
   }
 
   due(now: number, limit: number, kinds: readonly OutboxKind[]): OutboxEntry[] {
-    return this.selectDue.all(now, JSON.stringify(kinds), limit) as OutboxEntry[];
+    return this.selectDue
+      .all(now, JSON.stringify(kinds), limit)
+      .map(({ wasSetAside, ...entry }) => (wasSetAside === 1 ? { ...entry, wasSetAside: true } : entry));
+  }
+
+  /**
+   * For an entry set aside and since repaired (`payload`, its readable payload), before it is sent: what was decided
+   * after it while it waited wins, as add() would have made it win had the entry been readable then. A disposition
+   * with a later revision of its reminder (delivered or not) is dropped; a 3103 loses the warns a later 3103 names,
+   * and is dropped when none is left. Returns the payload to send (rewritten when trimmed), or undefined when dropped.
+   */
+  supersededSinceSetAside(entry: OutboxEntry, payload: unknown): string | undefined {
+    const body = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+    if (entry.kind === 'disposition') {
+      if (typeof body.install_id !== 'string' || typeof body.warn_rslt_id !== 'string') return entry.payload;
+      const prefix = dispositionPrefix(body.install_id, body.warn_rslt_id);
+      const suffix = entry.id.slice(prefix.length);
+      if (!entry.id.startsWith(prefix) || !/^[0-9]+$/.test(suffix)) return entry.payload;
+      const at = prefix.length + 1;
+      const later = this.laterRevision.get(prefix, `${prefix.slice(0, -1)}s`, at, at, at, Number(suffix));
+      if (later === undefined) return entry.payload;
+      this.drop.run(entry.id);
+      return undefined;
+    }
+    if (entry.kind !== 'upstream_feedback') return entry.payload;
+    const feedback = body as Partial<UpstreamFeedback>;
+    if (feedback.data === undefined || !Array.isArray(feedback.data.warns)) return entry.payload;
+    const own = feedback.data.warns.map((w) => w.warn_rslt_id);
+    const later = new Set<string>();
+    for (const row of this.laterFeedback.all(entry.createdAt, entry.createdAt, entry.id, JSON.stringify(own))) {
+      const warns = (storedJson(row.payload)?.value as Partial<UpstreamFeedback> | undefined)?.data?.warns;
+      if (Array.isArray(warns)) for (const w of warns) later.add(w.warn_rslt_id);
+    }
+    const warns = feedback.data.warns.filter((w) => !later.has(w.warn_rslt_id));
+    if (warns.length === feedback.data.warns.length) return entry.payload;
+    if (warns.length === 0) {
+      this.drop.run(entry.id);
+      return undefined;
+    }
+    const trimmed = JSON.stringify({ ...feedback, data: { ...feedback.data, warns } });
+    this.rewrite.run(trimmed, entry.id);
+    return trimmed;
+  }
+
+  /**
+   * Deletes one entry set aside as unreadable and not repaired (IT's last resort, POST /v1/admin/outbox/delete):
+   * only such an entry, so that a mistyped id cannot delete one still to be sent.
+   */
+  deleteSetAside(id: string): SetAsideDeletion {
+    const row = this.setAsideOne.get(id);
+    if (row === undefined) return { deleted: false, reason: 'not-found' };
+    if (row.setAside !== 1) return { deleted: false, reason: 'not-set-aside' };
+    this.drop.run(id);
+    return { deleted: true, kind: row.kind };
   }
 
   markDelivered(id: string, now: number): void {
@@ -208,6 +316,11 @@ export class OutboxStore {
   /** Entries set aside as unreadable (setAside) and not repaired since, for the configured destinations. */
   unreadable(): number {
     return this.countSetAside.get(this.destinationKinds) as number;
+  }
+
+  /** Entries of these kinds set aside as unreadable and not repaired since. */
+  unreadableOf(kinds: readonly OutboxKind[]): number {
+    return this.countSetAside.get(JSON.stringify(kinds)) as number;
   }
 
   /** Makes every pending entry due now (after the platform was fixed). */
