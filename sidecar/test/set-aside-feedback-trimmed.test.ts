@@ -1,0 +1,90 @@
+/**
+ * A 3103 entry for the provincial gateway that was set aside as unreadable and is readable again (repaired by IT, or
+ * left so by an earlier build) is checked before it is sent: the warns a later 3103 named are taken out, as add()
+ * would have done had it been readable then, so the gateway never gets an older decision after a newer one. A real
+ * sidecar over a real SQLite file, real 3101/3103 over loopback, a stand-in gateway on loopback.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNREADABLE_PAYLOAD } from '../src/store/outbox';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { capturingLogger } from './helpers/capturing-logger';
+import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
+import { callService, testServer } from './helpers/test-server';
+import { until } from './helpers/until';
+
+const ADMIN_TOKEN = 'admin-token-trimmed-0123456789';
+
+type Body = { infno?: string; input?: { data?: { warns?: { warn_rslt_id: string }[] } } };
+let gateway: FakeGateway;
+const sent3103: string[][] = [];
+
+beforeAll(async () => {
+  gateway = await startFakeGateway<Body>((body, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (body.infno === '3103') {
+      sent3103.push((body.input?.data?.warns ?? []).map((w) => w.warn_rslt_id));
+      res.end(JSON.stringify({ infcode: 0, err_msg: '', output: {} }));
+      return;
+    }
+    const encounter = /"mdtrt_id":"([^"]+)"/.exec(JSON.stringify(body))?.[1] ?? '';
+    res.end(
+      JSON.stringify({
+        infcode: 0,
+        err_msg: '',
+        output: { result: [gatewayResult(`GW-${encounter}`, 'R-GW', encounter, 'T-GW')] },
+      }),
+    );
+  });
+});
+afterAll(() => gateway.close());
+
+describe('a repaired set-aside 3103 entry', () => {
+  it('is sent without the warns a later 3103 named', async () => {
+    const { logger, lines } = capturingLogger();
+    const server = await testServer(
+      { adminToken: ADMIN_TOKEN, upstream: { url: gateway.url, timeoutMs: 5_000 } },
+      { logger },
+    );
+    try {
+      for (const encounter of ['TRIM-1', 'TRIM-2'])
+        await callService(server, analysisEnvelope({ encounterId: encounter }));
+      const both = await callService(
+        server,
+        feedbackEnvelope([
+          { jrId: 'GW-TRIM-1', way: '2' },
+          { jrId: 'GW-TRIM-2', way: '2' },
+        ]),
+      );
+      expect(both.body.infcode).toBe(0);
+      await until(() => sent3103.length === 1);
+      const first = server.db
+        .prepare("SELECT id FROM outbox WHERE kind = 'upstream_feedback' ORDER BY created_at, id")
+        .pluck()
+        .get() as string;
+      const later = await callService(
+        server,
+        feedbackEnvelope([{ jrId: 'GW-TRIM-1', way: '1', reason: '患者知情同意' }]),
+      );
+      expect(later.body.infcode).toBe(0);
+      await until(() => sent3103.length === 2);
+      expect(sent3103).toEqual([['GW-TRIM-1', 'GW-TRIM-2'], ['GW-TRIM-1']]);
+
+      // The first as a set-aside entry repaired after the later one was sent: due again, not yet delivered.
+      server.db
+        .prepare('UPDATE outbox SET delivered_at = NULL, last_error = ?, next_attempt_at = 0 WHERE id = ?')
+        .run(UNREADABLE_PAYLOAD, first);
+      const retry = await server.app.inject({
+        method: 'POST',
+        url: '/v1/admin/outbox/retry',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(retry.statusCode).toBe(200);
+      await until(() => sent3103.length === 3);
+      // Only the warn no later 3103 named: GW-TRIM-1's newer decision stands at the gateway.
+      expect(sent3103[2]).toEqual(['GW-TRIM-2']);
+      expect(lines.some((line) => line.outbox_id === first && line.kind === 'upstream_feedback')).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
