@@ -67,4 +67,38 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
       }
     });
   }
+
+  it('every result body unreadable: no results read is flagged too, never shown as no reminders', async () => {
+    dataDir = tempDataDir();
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({ dataDir }, { logger });
+    const { url } = await server.listen();
+    try {
+      const taskId = 'T-DAMAGED-BODIES';
+      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-BODIES', taskId }));
+      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+      // Read once as recorded (the page waits for the record), then the first body alone: the other result is still
+      // shown, unflagged.
+      expect(((await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage).results).toHaveLength(2);
+      const bodyIds = (
+        JSON.parse(
+          server.db.prepare('SELECT results FROM tasks WHERE task_id = ?').pluck().get(taskId) as string,
+        ) as unknown[][]
+      ).map((ref) => ref[4] as number);
+      expect(bodyIds).toHaveLength(2);
+      const cut = (id: number) =>
+        server.db.prepare('UPDATE result_bodies SET json = substr(json, 1, length(json) / 2) WHERE id = ?').run(id);
+      cut(bodyIds[0]!);
+      const partly = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
+      expect(partly.results).toHaveLength(1);
+      expect(partly.results_unreadable).toBeUndefined();
+      cut(bodyIds[1]!);
+      const none = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
+      expect(none.results).toEqual([]);
+      expect(none.results_unreadable).toBe(true);
+      expect(lines.filter((line) => line.level === 40 && line.table === 'result_bodies').length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
+  });
 });

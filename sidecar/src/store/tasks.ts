@@ -23,8 +23,9 @@ export interface TaskView {
    */
   line_dates: Record<string, string>;
   /**
-   * Present (true) only when the row's results column is not readable JSON: `results` is then empty though the answer
-   * may have raised reminders, and the page must say it could not read them, never that there were none.
+   * Present (true) only when the row's results column is not readable JSON, or it names results none of whose bodies
+   * is: `results` is then empty though the answer raised reminders, and the page must say it could not read them,
+   * never that there were none. (Some bodies unreadable: the others are shown, as before.)
    */
   results_unreadable?: true;
 }
@@ -113,7 +114,9 @@ export class TaskStore {
       dispositions,
       line_names: this.lines(task, 'line_names'),
       line_dates: this.lines(task, 'line_dates'),
-      ...(readResults === undefined ? { results_unreadable: true as const } : {}),
+      ...(readResults === undefined || (refs.length > 0 && results.length === 0)
+        ? { results_unreadable: true as const }
+        : {}),
     };
   }
 
