@@ -6,16 +6,14 @@ import { evidenceAddsText } from './evidence';
 import { IMPACT_HINTS, SEVERITY_LABELS } from './labels';
 import type { LineDay } from './line-dates';
 import { priorVisitOf } from './prior-visit';
-import { MAX_REASON_LENGTH, pickPrefix, type ReasonField, textBudget } from './reason';
+import type { ReasonField } from './reason';
+import { ReasonForm } from './reason-form';
 import type { JudgeResultDto, WarningDecision } from './types';
 
 // The line types were declared here: the element and the package's index still import them from the card.
 export type { LineLabel, LineLabelObject, LineNumber } from './card-lines';
 
 let nextCardNumber = 0;
-
-/** The text's length is shown this many characters before its limit is reached. */
-const REASON_COUNT_BEFORE = 50;
 
 // 未送达 only once a try has failed: while a 3103 is in flight it may yet arrive (a slow sidecar records it anyway).
 const DELIVERY_TEXT: Record<WarningDecision['delivery'], string> = {
@@ -49,9 +47,8 @@ export class WarningCard {
   private readonly rxIds: HTMLElement;
   private readonly lineList: CardLineList;
   private readonly impact: HTMLElement;
-  private readonly picks: HTMLElement;
-  private readonly error: HTMLElement;
-  private readonly reasonLimit: HTMLElement;
+  /** The 继续执行 reason form; its controls the element and card-keys.ts reach are kept on the card below. */
+  private readonly reasonForm: ReasonForm;
   private readonly outcome: HTMLElement;
   private readonly outcomeText: HTMLElement;
   private readonly outcomeState: HTMLElement;
@@ -60,15 +57,6 @@ export class WarningCard {
   private readonly priorVisit: HTMLElement;
   /** Fills the reason text with that reason, for the doctor to check, edit and submit. */
   readonly reuseButton: HTMLButtonElement;
-  private priorVisitReason = '';
-  private pickInputs: HTMLInputElement[] = [];
-  /** The quick reason that needs free text (the element's other-reason). */
-  private otherReason = '';
-  /** A quick reason was just picked by its number key, and nothing was typed or clicked since (repicksOnDigit). */
-  private keyPickPending = false;
-  private reasonsKey = '';
-  /** The last press in the quick reasons was the mouse's (or a finger's), not a key. */
-  private pickedByPointer = false;
   result: JudgeResultDto;
 
   constructor(
@@ -113,60 +101,11 @@ export class WarningCard {
     this.modifyButton.tabIndex = -1;
     this.continueButton.tabIndex = -1;
 
-    this.form = element(doc, 'form', 'reason-form');
-    this.form.hidden = true;
-    this.form.noValidate = true;
-    this.picks = element(doc, 'div', 'picks');
-    this.picks.setAttribute('role', 'radiogroup');
-    this.picks.setAttribute('aria-label', '继续执行理由');
-    const textLabel = element(doc, 'label', 'text-label', '理由说明');
-    this.reasonText = element(doc, 'input', 'reason-text');
-    this.reasonText.type = 'text';
-    this.reasonText.maxLength = MAX_REASON_LENGTH;
-    this.reasonText.autocomplete = 'off';
-    textLabel.append(this.reasonText);
-    const formActions = element(doc, 'div', 'form-actions');
-    const confirm = element(doc, 'button', 'confirm', '确认继续执行');
-    confirm.type = 'submit';
-    confirm.append(keyHint(doc, 'Enter'));
-    this.cancelButton = element(doc, 'button', 'cancel', '取消');
-    this.cancelButton.type = 'button';
-    this.cancelButton.append(keyHint(doc, 'Esc'));
-    formActions.append(confirm, this.cancelButton);
-    // maxLength cuts a longer paste without a word: the doctor is told, and sees the count before the end.
-    this.reasonLimit = element(doc, 'p', 'reason-limit');
-    this.reasonLimit.id = `${id}-limit`;
-    this.reasonLimit.setAttribute('aria-live', 'polite');
-    this.reasonText.addEventListener('input', () => {
-      this.keyPickPending = false;
-      this.showReasonLength();
-    });
-    this.reasonText.addEventListener('blur', () => {
-      this.keyPickPending = false;
-    });
-    // The quick reason takes its share of the 500 characters: the text's own limit follows the pick.
-    this.picks.addEventListener('change', () => {
-      this.fitTextToPick();
-      // A quick reason clicked is picked as one chosen by its number key: the doctor types her addition next. Arrow
-      // keys also change the pick, but they walk the radio group and must keep the focus there.
-      if (this.pickedByPointer) this.reasonText.focus();
-    });
-    this.picks.addEventListener('pointerdown', () => {
-      this.keyPickPending = false;
-      this.pickedByPointer = true;
-    });
-    this.picks.addEventListener('keydown', () => {
-      this.pickedByPointer = false;
-    });
-    this.error = element(doc, 'p', 'error');
-    this.error.id = `${id}-error`;
-    this.error.setAttribute('role', 'alert');
-    this.reasonText.setAttribute('aria-describedby', `${this.reasonLimit.id} ${this.error.id}`);
-    this.reuseButton = element(doc, 'button', 'reuse', '沿用上次理由');
-    this.reuseButton.type = 'button';
-    this.reuseButton.hidden = true;
-    this.reuseButton.addEventListener('click', () => this.reusePriorVisitReason());
-    this.form.append(this.picks, this.reuseButton, textLabel, this.reasonLimit, formActions, this.error);
+    this.reasonForm = new ReasonForm(doc, this.root, id);
+    this.form = this.reasonForm.form;
+    this.reasonText = this.reasonForm.reasonText;
+    this.cancelButton = this.reasonForm.cancelButton;
+    this.reuseButton = this.reasonForm.reuseButton;
 
     this.outcome = element(doc, 'div', 'outcome');
     this.outcome.id = `${id}-outcome`;
@@ -204,7 +143,7 @@ export class WarningCard {
   }
 
   get formOpen(): boolean {
-    return !this.form.hidden;
+    return this.reasonForm.formOpen;
   }
 
   /** The grouped entries' rx_id boxes shown: Tab stops after the warning, before its reason form. */
@@ -218,7 +157,7 @@ export class WarningCard {
    * always some: the element falls back to its defaults), one Tab stop as a radio group, so from any of them.
    */
   startsForm(target: Element): boolean {
-    return this.picks.contains(target);
+    return this.reasonForm.startsForm(target);
   }
 
   /** The buttons ←/→ move between: 返回修改 / 继续执行 while unanswered, 更改 once answered. */
@@ -256,30 +195,23 @@ export class WarningCard {
     this.impact.classList.toggle('block', blocked);
     this.continueButton.disabled = blocked;
     this.continueButton.title = blocked ? '此提醒不可继续执行' : '';
-    this.renderPicks(reasons, otherReason);
+    this.reasonForm.renderPicks(reasons, otherReason);
     this.renderPriorVisit();
   }
 
   /** The sidecar's prior_visit_rea / prior_visit_date, when the result carries both. */
   private renderPriorVisit(): void {
     const prior = priorVisitOf(this.result);
-    this.priorVisitReason = prior?.reason ?? '';
+    this.reasonForm.priorVisitReason = prior?.reason ?? '';
     this.priorVisit.hidden = prior === undefined;
     this.reuseButton.hidden = prior === undefined;
     const text = prior === undefined ? '' : `上次就诊（${prior.date}）已确认继续：${prior.reason}`;
     if (this.priorVisit.textContent !== text) this.priorVisit.textContent = text;
   }
 
-  /**
-   * The earlier visit's reason into the text, cut to what the chosen quick reason leaves of the 500 characters (a
-   * value set by script is not cut by maxLength), and the focus there: the doctor reads it, may edit it, and confirms
-   * as for any reason she typed. Nothing is sent from here.
-   */
+  /** 沿用上次理由 (reason-form.ts). */
   reusePriorVisitReason(): void {
-    if (this.priorVisitReason === '') return;
-    this.reasonText.value = this.priorVisitReason.slice(0, textBudget(this.selectedPick()));
-    this.showReasonLength();
-    this.reasonText.focus();
+    this.reasonForm.reusePriorVisitReason();
   }
 
   /**
@@ -305,122 +237,42 @@ export class WarningCard {
   }
 
   openForm(pickIndex?: number): void {
-    this.form.hidden = false;
-    this.clearError();
-    this.reasonText.placeholder =
-      this.result.wf_impact === 'reason' ? '选择上方理由或填写说明（必填）' : '可补充说明（选填）';
-    if (pickIndex !== undefined) this.selectPick(pickIndex);
+    this.reasonForm.openForm(this.result.wf_impact, pickIndex);
   }
 
   closeForm(): void {
-    this.form.hidden = true;
-    this.clearError();
+    this.reasonForm.closeForm();
   }
 
   resetForm(): void {
-    for (const input of this.pickInputs) input.checked = false;
-    this.reasonText.value = '';
-    this.fitTextToPick();
-    this.closeForm();
+    this.reasonForm.resetForm();
   }
 
-  /** The text may hold what is left of the 500 characters once the chosen quick reason and its 「；」 are counted. */
-  private fitTextToPick(): void {
-    this.reasonText.maxLength = textBudget(this.selectedPick());
-    this.showReasonLength();
-  }
-
-  private showReasonLength(): void {
-    const length = this.reasonText.value.length;
-    const budget = textBudget(this.selectedPick());
-    const prefix = pickPrefix(this.selectedPick());
-    // With a quick reason the doctor is told why the text's limit is under 500.
-    const share = prefix ? `（所选“${prefix}”占 ${prefix.length} 字，合计最多 ${MAX_REASON_LENGTH} 字）` : '';
-    const text =
-      length > budget
-        ? `超出 ${length - budget} 字，请删减${share}`
-        : length === budget
-          ? `已满 ${budget} 字，超出的部分未录入${share}`
-          : length >= budget - REASON_COUNT_BEFORE
-            ? `${length}/${budget} 字${share}`
-            : '';
-    // A live region speaks on every write: only a changed text is news.
-    if (this.reasonLimit.textContent !== text) this.reasonLimit.textContent = text;
-  }
-
-  /**
-   * Checks quick-pick n (0-based) and moves focus to the text: left on the radio, the addition the doctor types next
-   * went nowhere. Returns false when there is no such pick.
-   */
+  /** Checks quick-pick n (0-based), focus to the text (reason-form.ts). False when there is no such pick. */
   selectPick(index: number): boolean {
-    const input = this.pickInputs[index];
-    if (!input) return false;
-    input.checked = true;
-    this.reasonText.focus();
-    this.keyPickPending = true;
-    this.fitTextToPick();
-    return true;
+    return this.reasonForm.selectPick(index);
   }
 
-  /**
-   * Whether a digit typed now in 理由说明 corrects the quick reason rather than being text: only as the next key after
-   * a pick by its number key (1 then 2), and never under the quick reason that asks for free text (其他), whose text
-   * may begin with a number.
-   */
+  /** Whether a digit typed now in 理由说明 corrects the quick reason (reason-form.ts). */
   repicksOnDigit(): boolean {
-    return this.keyPickPending && this.reasonText.value === '' && this.selectedPick() !== this.otherReason;
+    return this.reasonForm.repicksOnDigit();
   }
 
   /** How many quick reasons the form offers (keys 1 to n pick them). */
   pickCount(): number {
-    return this.pickInputs.length;
+    return this.reasonForm.pickCount();
   }
 
   selectedPick(): string | undefined {
-    return this.pickInputs.find((input) => input.checked)?.value;
+    return this.reasonForm.selectedPick();
   }
 
   showError(message: string, field: ReasonField = 'warning'): void {
-    this.error.textContent = message;
-    if (field === 'text') this.reasonText.setAttribute('aria-invalid', 'true');
-    else this.reasonText.removeAttribute('aria-invalid');
+    this.reasonForm.showError(message, field);
   }
 
   /** Where the doctor mends what an error is about: the text field, the first quick reason, or the warning. */
   control(field: ReasonField): HTMLElement {
-    if (field === 'text') return this.reasonText;
-    if (field === 'pick') return this.pickInputs[0] ?? this.reasonText;
-    return this.root;
-  }
-
-  private clearError(): void {
-    this.error.textContent = '';
-    this.reasonText.removeAttribute('aria-invalid');
-  }
-
-  private renderPicks(reasons: readonly string[], otherReason: string): void {
-    const key = `${reasons.join('\u0001')}\u0002${otherReason}`;
-    if (key === this.reasonsKey) return;
-    this.reasonsKey = key;
-    this.otherReason = otherReason;
-    const name = `${this.root.getAttribute('aria-labelledby')}-pick`;
-    this.pickInputs = reasons.map((reason) => {
-      const input = element(this.doc, 'input');
-      input.type = 'radio';
-      input.name = name;
-      input.value = reason;
-      return input;
-    });
-    setChildren(
-      this.picks,
-      this.pickInputs.map((input, index) => {
-        const label = element(this.doc, 'label');
-        const hint = index < 9 ? [keyHint(this.doc, String(index + 1))] : [];
-        label.append(input, ...hint, input.value);
-        return label;
-      }),
-    );
-    // New quick reasons start unchosen: the text gets the whole limit back.
-    this.fitTextToPick();
+    return this.reasonForm.control(field);
   }
 }
