@@ -3,9 +3,8 @@ import { sentLineIds, VanishedWarnings } from '@prealert/client/vanished';
 import { replayEarlierAnswers } from './answer-replay';
 import { splitList } from './attribute-list';
 import { type CardKeyActions, handleCardKey } from './card-keys';
-import { confirmAllAnnouncement, confirmAllCount, planConfirmAll } from './confirm-all-plan';
+import { ConfirmAll } from './confirm-all';
 import { decisionFeedback } from './decision-feedback';
-import { setChildren } from './dom';
 import { EncounterMemory, encounterKey } from './encounter-memory';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { FocusReturn } from './focus-return';
@@ -44,9 +43,6 @@ import { sidecarBase, undeliveredFor } from './undelivered-store';
 import { type LineLabel, type LineNumber, WarningCard } from './warning-card';
 
 export const REMINDER_TAG = 'prealert-reminder';
-
-/** 全部确认 (A) acts from this many open confirm-only warnings: for one, C Enter is as quick. */
-const CONFIRM_ALL_FROM = 2;
 
 /**
  * Encounters (patn_id with mdtrt_id) whose answers the element keeps once another is shown: a doctor goes back to a
@@ -98,6 +94,8 @@ export class PrealertReminderElement extends ElementBase {
   private readonly notice: HTMLElement;
   private readonly list: HTMLOListElement;
   private readonly confirmAllButton: HTMLButtonElement;
+  /** 全部确认 and the forms it fills one after another (confirm-all.ts). */
+  private readonly bulkConfirm: ConfirmAll;
   private readonly announcer: LiveAnnouncer;
   private readonly hints: HTMLElement;
   private readonly cards = new Map<string, WarningCard>();
@@ -129,12 +127,6 @@ export class PrealertReminderElement extends ElementBase {
   private answeredAnnounced = false;
   private completeAnnounced = false;
   private versions = 0;
-  /**
-   * 全部确认's warnings with last visit's reason still to open, after the one open now (`prefilling`): each opens
-   * once the doctor submits the one before, and Esc on it ends the run.
-   */
-  private prefillQueue: string[] = [];
-  private prefilling: string | undefined;
   private readonly onDocumentKeydown = (event: KeyboardEvent) => this.handleHotkey(event);
   private readonly onMessage = (event: MessageEvent) => {
     const win = this.ownerDocument.defaultView;
@@ -174,6 +166,26 @@ export class PrealertReminderElement extends ElementBase {
     // Like the cards' own buttons: reached by its key (A on any warning) or the mouse, not an extra Tab stop.
     this.confirmAllButton.tabIndex = -1;
     this.confirmAllButton.setAttribute('aria-keyshortcuts', 'A');
+    this.bulkConfirm = new ConfirmAll(this.confirmAllButton, {
+      results: () => this.results,
+      cards: this.cards,
+      decisionsByJr: this.decisionsByJr,
+      confirmReason: () => this.confirmReason,
+      isAnswered: (jrId) => this.isAnswered(jrId),
+      renderHints: (offered) => this.renderHints(offered),
+      sendDecision: (result, disposition, reason) => this.sendDecision(result, disposition, reason),
+      emit: (type, detail) => this.emit(type, detail),
+      renderProgress: () => this.renderProgress(),
+      announce: (text) => this.announce(text),
+      announceAnswersAgain: () => {
+        this.answeredAnnounced = false;
+        this.completeAnnounced = false;
+      },
+      checkAnswered: () => this.checkAnswered(),
+      focusCard: (jrId) => this.focusCard(jrId),
+      focusNextUndecided: (fromJrId) => this.focusNextUndecided(fromJrId),
+      openContinue: (card) => this.openContinue(card),
+    });
     this.list = doc.createElement('ol');
     this.list.className = 'cards';
     this.list.setAttribute('aria-label', '提醒列表');
@@ -485,42 +497,6 @@ export class PrealertReminderElement extends ElementBase {
     this.updateRovingTabIndex();
   }
 
-  /**
-   * Unanswered warnings that ask only for a confirmation (confirm / notice: 继续执行 with no reason of the doctor's
-   * own, sent with confirmReason). One the doctor sent back on an earlier analysis (「上次选择：返回修改」) is left to
-   * her: confirming it in bulk would overrule her.
-   */
-  private confirmOnlyOpen(): WarningCard[] {
-    const open: WarningCard[] = [];
-    for (const result of this.results) {
-      if (result.wf_impact !== 'confirm' && result.wf_impact !== 'notice') continue;
-      const card = this.cards.get(result.jr_id);
-      if (!card || this.isAnswered(result.jr_id)) continue;
-      const known = this.decisionsByJr.get(result.jr_id);
-      if (known?.disposition === 'modify' && known.delivery !== 'rejected') continue;
-      open.push(card);
-    }
-    return open;
-  }
-
-  /**
-   * The bulk action is offered only where it saves keys: two or more warnings that ask only for a confirmation. Its
-   * key is listed in the hints only then too, as A does nothing otherwise.
-   */
-  private renderConfirmAll(): void {
-    const plan = planConfirmAll(this.confirmOnlyOpen());
-    const offered = plan.confirm.length + plan.prefill.length >= CONFIRM_ALL_FROM;
-    this.confirmAllButton.hidden = !offered;
-    this.renderHints(offered);
-    if (!offered) return;
-    const text = `全部确认继续执行（${confirmAllCount(plan)}）`;
-    if (this.confirmAllButton.firstChild?.textContent === text) return;
-    const kbd = this.ownerDocument.createElement('kbd');
-    kbd.textContent = 'A';
-    kbd.setAttribute('aria-hidden', 'true');
-    setChildren(this.confirmAllButton, [text, kbd]);
-  }
-
   private renderHints(confirmAllOffered: boolean): void {
     const text = hintText({
       hotkey: this.hotkey,
@@ -533,55 +509,6 @@ export class PrealertReminderElement extends ElementBase {
     this.hints.hidden = this.results.length === 0;
   }
 
-  /**
-   * 继续执行 on every open confirm-only warning: one 3103 each, as if the doctor had pressed C Enter on each. One with
-   * last visit's reason is only opened with that reason filled in (planConfirmAll), the first of them now and each
-   * next one when she submits the one before: no reason goes out that she has not seen.
-   */
-  private confirmAll(from: WarningCard | undefined): void {
-    const open = this.confirmOnlyOpen();
-    if (open.length < CONFIRM_ALL_FROM) return;
-    const plan = planConfirmAll(open);
-    this.answeredAnnounced = false;
-    this.completeAnnounced = false;
-    const reason = this.confirmReason;
-    for (const card of plan.confirm) {
-      const decision = this.sendDecision(card.result, 'continue', reason);
-      card.closeForm();
-      card.showDecision(decision);
-      const detail: DecisionEventDetail = { jrId: card.jrId, disposition: 'continue', reason, result: card.result };
-      this.emit('prealert-decision', detail);
-    }
-    this.renderProgress();
-    this.announce(confirmAllAnnouncement(plan));
-    this.prefillQueue = plan.prefill.map((card) => card.jrId);
-    if (this.openNextPrefill()) return;
-    if (this.checkAnswered()) return;
-    const start = from ?? plan.confirm[plan.confirm.length - 1];
-    if (start) {
-      if (from && !this.isAnswered(from.jrId)) this.focusCard(from.jrId);
-      else this.focusNextUndecided(start.jrId);
-    }
-  }
-
-  /**
-   * Opens the next of 全部确认's warnings with last visit's reason that is still open, with that reason in its text
-   * (what 沿用上次理由 does) and focus there. False when none is left.
-   */
-  private openNextPrefill(): boolean {
-    this.prefilling = undefined;
-    for (let jrId = this.prefillQueue.shift(); jrId !== undefined; jrId = this.prefillQueue.shift()) {
-      const card = this.cards.get(jrId);
-      // One answered meanwhile, gone with a re-analysis, or no longer carrying the reason is skipped.
-      if (!card || this.isAnswered(jrId) || card.reuseButton.hidden) continue;
-      this.prefilling = jrId;
-      this.openContinue(card);
-      card.reusePriorVisitReason();
-      return true;
-    }
-    return false;
-  }
-
   /** prealert-readiness whenever readyToSave, its reason or a count changes, so the host never polls. */
   private reportReadiness(): void {
     const now = this.saveReadiness;
@@ -592,7 +519,7 @@ export class PrealertReminderElement extends ElementBase {
 
   private renderProgress(): void {
     this.reportReadiness();
-    this.renderConfirmAll();
+    this.bulkConfirm.renderConfirmAll();
     this.progress.textContent = progressText(this.results, (jrId) => this.isAnswered(jrId), this.sender.pendingJrIds);
   }
 
@@ -662,7 +589,7 @@ export class PrealertReminderElement extends ElementBase {
     const target = event.target instanceof Element ? event.target.closest('button') : null;
     const card = this.cardOf(target);
     if (target === this.confirmAllButton) {
-      this.confirmAll(this.cards.get(this.activeJrId ?? ''));
+      this.bulkConfirm.confirmAll(this.cards.get(this.activeJrId ?? ''));
       return;
     }
     if (!target || !card) return;
@@ -699,7 +626,7 @@ export class PrealertReminderElement extends ElementBase {
       openContinue: (card, pickIndex) => this.openContinue(card, pickIndex),
       focusCard: (jrId) => this.focusCard(jrId),
       record: (card, disposition, reason) => this.record(card, disposition, reason),
-      confirmAll: (from) => this.confirmAll(from),
+      confirmAll: (from) => this.bulkConfirm.confirmAll(from),
     };
   }
 
@@ -745,11 +672,7 @@ export class PrealertReminderElement extends ElementBase {
 
   /** Cancel after 更改 changes nothing: the card shows the answer it still has, not the buttons to give one. */
   private cancelForm(card: WarningCard): void {
-    // Esc on a form 全部确认 filled: the doctor stops there, the rest are not opened one after another.
-    if (card.jrId === this.prefilling) {
-      this.prefilling = undefined;
-      this.prefillQueue = [];
-    }
+    this.bulkConfirm.formCancelled(card);
     card.closeForm();
     this.showAnswer(card);
     card.root.focus();
@@ -786,7 +709,7 @@ export class PrealertReminderElement extends ElementBase {
       return;
     }
     this.record(card, 'continue', checked.reason);
-    if (card.jrId === this.prefilling) this.openNextPrefill();
+    this.bulkConfirm.formSubmitted(card);
   }
 
   private record(card: WarningCard, disposition: Disposition, reason: string): void {
