@@ -21,7 +21,11 @@ export interface AnswerReplayContext {
   queuedFor: (jrId: string) => FeedbackItem | undefined;
 }
 
-/** Adds to `decisionsByJr` the earlier answers to `results` that it does not hold yet (or holds unrecorded). */
+/**
+ * Adds to `decisionsByJr` the earlier answers to `results`: the sidecar's recorded ones over any it holds as recorded
+ * (one still being sent is the newer and is kept), then answers queued by an earlier page and prior_dspo marks where
+ * it holds none.
+ */
 export function replayEarlierAnswers(
   decisionsByJr: Map<string, TrackedDecision>,
   results: readonly JudgeResultDto[],
