@@ -3,13 +3,7 @@ import type { CheckContext, Hit } from '../checks/hit';
 import { isTextOnlyIndication } from '../checks/indication';
 import { POINT_CHECKS, RULE_CHECKS } from '../checks/registry';
 import { checkTcmSinglePrescriptions } from '../checks/tcm';
-import type {
-  AnalysisInput,
-  AnalysisOutput,
-  JudgeResultDto,
-  Severity,
-  WorkflowImpact,
-} from '../envelope/national-types';
+import type { AnalysisInput, AnalysisOutput, Severity, WorkflowImpact } from '../envelope/national-types';
 import type { FieldError } from '../envelope/validate';
 import { formatFieldErrors } from '../envelope/validate';
 import type { CompiledLibrary, PointEntry } from '../library/compile';
@@ -21,8 +15,11 @@ import { type EvaluatorConfig, resolveConfig } from './config';
 import { effectiveRule } from './effective-rules';
 import type { Finding, FindingLine } from './finding';
 import { judgeResultId, judgeResultIdAfter, judgeResultIdOfStay, judgeResultPrefix } from './jr-id';
-import { cutToChars, fitMessage } from './national-text-length';
+import { toJudgeResult } from './judge-result';
+import { fitMessage } from './national-text-length';
 import { asksOncePerStay } from './stay-question';
+
+export { toJudgeResult } from './judge-result';
 
 export interface AnalyzeOptions {
   infno: '3101' | '3102';
@@ -56,8 +53,6 @@ export type AnalyzeOutcome =
       reusedMdtrtIds: string[];
     }
   | { ok: false; errors: FieldError[]; message: string };
-
-const RULE_CLASS_CODE: Record<string, string> = { 政策类: '1', 管理类: '2', 医疗类: '3' };
 
 const resolved = new WeakMap<object, EvaluatorConfig>();
 function configOf(partial: AnalyzeOptions['config']): EvaluatorConfig {
@@ -188,42 +183,6 @@ function jrIdOf(
     return judgeResultIdOfStay(judgeResultPrefix(library.meta.version, rule.id, pointKey), encounter);
   }
   return judgeResultId({ libraryVersion: library.meta.version, ruleId: rule.id, pointKey, ...encounter, rxIds });
-}
-
-function detailsOf(f: Finding): JudgeResultDto['judge_result_detail_dtos'] {
-  const details: JudgeResultDto['judge_result_detail_dtos'] = new Array(f.lines.length);
-  for (let i = 0; i < f.lines.length; i++) {
-    const l = f.lines[i]!;
-    details[i] = {
-      jrd_id: `${f.jrId}-${i + 1}`,
-      patn_id: f.patientId,
-      mdtrt_id: f.encounterId,
-      rx_id: l.rxId,
-      vola_item_type: l.itemType === 1 ? '1' : '2',
-      vola_amt: l.amount,
-    };
-  }
-  return details;
-}
-
-export function toJudgeResult(f: Finding, taskId: string): JudgeResultDto {
-  return {
-    jr_id: f.jrId,
-    rule_id: f.ruleId,
-    rule_name: f.ruleName,
-    vola_cont: f.message,
-    patn_id: f.patientId,
-    mdtrt_id: f.encounterId,
-    judge_result_detail_dtos: detailsOf(f),
-    vola_amt: f.amount,
-    vola_amt_stas: f.amountComputed ? '1' : '0',
-    sev_deg: String(f.severity) as '1' | '2' | '3',
-    vola_evid: cutToChars(f.evidence),
-    vola_bhvr_type: RULE_CLASS_CODE[f.ruleClass] ?? '',
-    task_id: taskId,
-    wf_impact: f.impact,
-    kp_id: f.kpId,
-  };
 }
 
 /**
