@@ -5,7 +5,7 @@ import { checkTcmSinglePrescriptions } from '../checks/tcm';
 import type { AnalysisInput, AnalysisOutput } from '../envelope/national-types';
 import type { FieldError } from '../envelope/validate';
 import { formatFieldErrors } from '../envelope/validate';
-import type { CompiledLibrary, PointEntry } from '../library/compile';
+import type { CompiledLibrary } from '../library/compile';
 import { type LocalTime, localTimeOf } from '../normalize/dates';
 import { type Line, type NormalizedRequest, normalizeAnalysis } from '../normalize/request';
 import { parseScenes, sceneMask } from '../normalize/scenes';
@@ -14,7 +14,8 @@ import type { Finding } from './finding';
 import { byOutputOrder, dropRepeatedJrIds, dropRestatedIndications, uncountedDoubleEntry } from './finding-cleanup';
 import { toFinding } from './finding-from-hit';
 import { toJudgeResult } from './judge-result';
-import { entryRuns, ruleFilterOf, runState, runs } from './run-state';
+import { hasCurrentLine, PatientMatches } from './patient-matches';
+import { ruleFilterOf, runState, runs } from './run-state';
 
 export { toJudgeResult } from './judge-result';
 export { ruleFilterOf } from './run-state';
@@ -61,61 +62,6 @@ function configOf(partial: AnalyzeOptions['config']): EvaluatorConfig {
     resolved.set(partial, config);
   }
   return config;
-}
-
-interface Match {
-  entry: PointEntry;
-  lines: Line[];
-}
-
-/** Draws the stamp that tells one patient's matches from every earlier one's (PointEntry.matchStamp). */
-let lastMatchStamp = 0;
-
-/**
- * The lines of one patient matched to the points that name their codes, in the order the points were first met.
- * A point's match is found through the point's own scratch fields (PointEntry.matchStamp/matchIndex), stamped with
- * this patient's number: no Map and no search, however many points a request meets.
- */
-class PatientMatches {
-  readonly list: Match[] = [];
-  private readonly stamp: number;
-  tcmSingle: Map<Line, PointEntry> | undefined = undefined;
-  surgeryGroups: Map<string, Line[]> | undefined = undefined;
-
-  constructor() {
-    // Never wraps: a double counts exactly to 2^53, and a stamp drawn twice could match a point's stale one.
-    this.stamp = ++lastMatchStamp;
-  }
-
-  add(entry: PointEntry, line: Line): void {
-    if (line.beginDay < entry.fromDay || line.beginDay > entry.toDay || !entryRuns(entry)) return;
-    const limit = entry.kp.limit;
-    if (limit.kind === 'tcm_single_not_paid') {
-      if (line.current) {
-        this.tcmSingle ??= new Map();
-        this.tcmSingle.set(line, entry);
-      }
-      return;
-    }
-    if (limit.kind === 'same_incision_group') {
-      this.surgeryGroups ??= new Map();
-      const group = this.surgeryGroups.get(limit.group);
-      if (group) group.push(line);
-      else this.surgeryGroups.set(limit.group, [line]);
-    }
-    if (entry.matchStamp === this.stamp) {
-      this.list[entry.matchIndex]!.lines.push(line);
-      return;
-    }
-    entry.matchStamp = this.stamp;
-    entry.matchIndex = this.list.length;
-    this.list.push({ entry, lines: [line] });
-  }
-}
-
-function hasCurrentLine(lines: readonly Line[]): boolean {
-  for (let i = 0; i < lines.length; i++) if (lines[i]!.current) return true;
-  return false;
 }
 
 /** Evaluates a normalised request. Cost: one index lookup per order line, plus the checks of the points that match. */
