@@ -38,7 +38,7 @@ function priorTherapyShown(line: Line, classes: readonly string[] | undefined): 
 /**
  * 药品限适应症. With ICD-10 prefixes (a local mapping) it fires when no diagnosis of the encounter starts with one.
  * Published points carry the restriction as text only: then the reminder shows the restriction for the doctor to
- * confirm (the evaluator lowers severity/impact for these, see analyze.ts) — unless the import read from the text
+ * confirm (the evaluator lowers severity/impact for these, see finding-from-hit.ts) — unless the import read from the text
  * the diagnoses that wholly meet it (`quietIcdPrefixes`, rules-cache indication-diagnoses.ts) and a diagnosis of the
  * line's encounter starts with one (and the patient is `quietMinAgeYears` old on the line's day, where the text says
  * 成人, and a line of the patient shows `quietPriorClasses` where the text asks a prior therapy). Those prefixes only silence the reminder; they never make it a violation.

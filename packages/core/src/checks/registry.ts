@@ -19,7 +19,7 @@ import { checkSecondLine } from './second-line';
 import { checkSurgeryDiscount } from './surgery-discount';
 import { checkTcmNotPaid } from './tcm';
 
-/** Checks driven by the code index. tcm_single_not_paid is decided per prescription in analyze.ts. */
+/** Checks driven by the code index. tcm_single_not_paid is decided per prescription in evaluate-request.ts. */
 export const POINT_CHECKS: Partial<Record<CheckKind, PointCheck>> = {
   sex: checkSex,
   age_group: checkAgeGroup,

@@ -62,7 +62,7 @@ export class CompiledLibrary {
   ) {
     this.ruleCount = rulesById.size;
     this.codeCount = byCode.size;
-    // Disabled rules stay listed: whether one runs is decided per request (runs(), analyze.ts), where a
+    // Disabled rules stay listed: whether one runs is decided per request (runs(), run-state.ts), where a
     // workstation's override can switch on a rule its library ships switched off.
     this.ruleLevel = [...rulesById.values()]
       .filter((r) => RULE_LEVEL_KINDS.has(r.kind))

@@ -30,7 +30,7 @@ export function normalizeAnalysis(input: AnalysisInput, now: LocalTime, infno: A
   }
   if (errors.length > 0) return { ok: false, errors };
   // A list, or as some clients send it, one string ("GZ…,GZ…"); "" and [] mean every rule.
-  // Ids naming no rule of the active library are set aside by the evaluator (ruleFilterOf, analyze.ts).
+  // Ids naming no rule of the active library are set aside by the evaluator (ruleFilterOf, run-state.ts).
   const ruleIds = (
     Array.isArray(data.rule_ids) ? data.rule_ids.map((id) => text(id).trim()) : text(data.rule_ids).split(/[,，;；\s]+/)
   ).filter((s) => s !== '');
