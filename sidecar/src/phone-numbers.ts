@@ -59,8 +59,11 @@ const DASH = '[\\u2013\\u2014]{1,2}';
  * a letter or digit and a hyphen (a hyphen-joined code); letters only when they are an ASCII cue word.
  */
 const STARTS_WORD = `(?:(?<![0-9A-Za-z])(?<![0-9A-Za-z]${HYPHEN})|(?<=${CUE}))`;
-/** Nor right after: no letter or digit, nor a hyphen and a digit (the number goes on: a code, a longer number). */
-const ENDS_WORD = `(?![0-9A-Za-z])(?!${HYPHEN}[0-9])`;
+/**
+ * Nor a letter or digit right after. A hyphen and a digit after it (the number goes on: a code, a longer number) is
+ * weighed per chain (maskedChain).
+ */
+const ENDS_WORD = '(?![0-9A-Za-z])';
 
 /**
  * A mainland mobile number: 1[3-9] and 9 digits, as one word or as 3-4-4 split by hyphens, maybe after +86, 0086 or
@@ -137,11 +140,18 @@ const SPLIT_LANDLINE =
   `${LOCAL_FIRST}[0-9]{3}(?:${SPACE}|${JOIN})|(?:${AREA})${JOIN}${LOCAL_FIRST}[0-9]{2}${JOIN})[0-9]{4}${EXTENSION}`;
 
 /**
- * A landline written with the country code: +86 or 0086, then the area code without its 0 (10, 2x, or three digits
- * 3–9 and two more, none ending 00), then the local number, joined by nothing, a space or a hyphen (+86-10-62345678,
- * +86 571 87654321). Taken anywhere: +86 and 0086 are no dose or time.
+ * A landline written with the country code: +86 or 0086, then the area code without its 0, then the local number
+ * (+86-10-62345678, +86 571 87654321). 10 and 2x take a local number of 8 digits, as all theirs have; three digits
+ * 3–9 and two more (none ending 00) one of 7 or 8. +86 is no dose or code and is taken anywhere, its separators
+ * optional. 0086 with no cue word only with a space after it and after the area code (0086 21 52345678): run
+ * together or joined by hyphens, digits starting 00 are as often a code (编码0086215234567,
+ * 项目编码0086-10-62345678-01), kept; after a cue word (电话：0086-21-52345678) any separator or none.
  */
-const INTERNATIONAL_LANDLINE = `(?:[+\\uFF0B]|00)86${SEP}?(?:10|2[0-9]|[3-9](?!00)[0-9]{2})${SEP}?${LOCAL_FIRST}[0-9]{6,7}${EXTENSION}`;
+const areaAndLocal = (sep: string): string =>
+  `(?:(?:10|2[0-9])${sep}${LOCAL_FIRST}[0-9]{7}|[3-9](?!00)[0-9]{2}${sep}${LOCAL_FIRST}[0-9]{6,7})`;
+const INTERNATIONAL_LANDLINE =
+  `(?:[+\\uFF0B]86${SEP}?${areaAndLocal(`${SEP}?`)}|0086${SPACE}${areaAndLocal(SPACE)}` +
+  `|(?<=${CUE})0086${SEP}?${areaAndLocal(`${SEP}?`)})${EXTENSION}`;
 
 /**
  * A mobile number split 3-4-4 by en or em dashes (电话 138—1234—5678, as an input method types a dash), only right
@@ -153,22 +163,30 @@ const DASHED_MOBILE = `(?<=${CUE})(?:(?:[+\\uFF0B]|00)?86${SEP}?)?1[3-9][0-9]${D
 const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${DASHED_MOBILE}|${LANDLINE}|${SPLIT_LANDLINE}|${INTERNATIONAL_LANDLINE})`;
 
 /**
- * A mobile number as one word of 11 digits: no dose, time, date or code of a hyphen-joined list has that shape, so it
- * is masked beside a hyphen and any digits, which then stay in clear (家属13812345678-2026-11-29复诊,
- * (010)12345678-13812345678). Not the 3-4-4 forms: 150-1000-2000-3000 may be doses.
+ * Where a chain may start: as a word, or a mobile as one word of 11 digits (no dose, time, date or code has that
+ * shape) right after digits and a hyphen ((010)12345678-13812345678), but not when letters come before those digits:
+ * CODE1-13812345678, ZY2026-13800000001-01 are a code or an order number. The look back is bounded so that a long
+ * digit run is not gone over again at each hyphen.
  */
-const WORD_MOBILE = '1[3-9][0-9]{9}';
-/** Where a chain may start: as a word, or a mobile after digits and a hyphen. */
-const CHAIN_STARTS = `(?:${STARTS_WORD}${ONE_PHONE}|(?<=[0-9]${HYPHEN})${WORD_MOBILE})`;
-/** Where a chain may end: as a word, or after a mobile before a hyphen and digits that are no phone of the chain. */
-const CHAIN_ENDS = `(?:${ENDS_WORD}|(?<=(?<![0-9])${WORD_MOBILE})(?![0-9A-Za-z]))`;
+const CHAIN_STARTS = `(?:${STARTS_WORD}${ONE_PHONE}|(?<=[0-9]${HYPHEN})(?<![A-Za-z][0-9]{1,20}${HYPHEN})1[3-9][0-9]{9})`;
 
 /**
  * Numbers joined by hyphens (13812345678-13987654321) are one word for the checks before and after, so that neither
- * blocks the other as "a longer number"; each is masked. A chain that goes on with a hyphen and digits that are no
- * phone number is masked up to its last mobile (WORD_MOBILE); one with no such mobile is kept whole, as a code.
+ * blocks the other as "a longer number"; each is masked. A chain may end before a hyphen and digits that are no phone
+ * number (a date, an extension-like digit) only when it is surely phone numbers: it starts right after a cue word, or
+ * one of its numbers is a mobile (MOBILE_PIECE); else it is kept whole, as a code (maskedChain).
  */
-const PHONES = new RegExp(`${CHAIN_STARTS}(?:${HYPHEN}${ONE_PHONE})*${CHAIN_ENDS}`, 'g');
+const PHONES = new RegExp(`${CHAIN_STARTS}(?:${HYPHEN}${ONE_PHONE})*${ENDS_WORD}`, 'g');
+/** A chain that goes on with a hyphen and a digit: the digits after it are no phone of the chain. */
+const GOES_ON = new RegExp(`${HYPHEN}[0-9]`, 'y');
+/** A cue word right before a chain. */
+const AFTER_CUE = new RegExp(`(?<=${CUE})`, 'y');
+/**
+ * A mobile number that cannot be a dose or a code: 11 digits as one word or split by a space (the latter only taken
+ * after a cue word or +86/0086), maybe after +86, 0086 or 86. Not the 3-4-4 hyphen form: 150-1000-2000-3000 may be
+ * doses.
+ */
+const MOBILE_PIECE = new RegExp(`^(?:(?:[+\\uFF0B]|00)?86${SEP}?)?(?:1[3-9][0-9]{9}|${SPACED_MOBILE_DIGITS})$`);
 /**
  * One number of such a chain, up to a hyphen or the end of the searched text. Not the whole rest of the chain in a
  * lookahead: that would search a long chain again at each number.
@@ -179,18 +197,24 @@ const FIRST_OF_CHAIN = new RegExp(`${ONE_PHONE}(?=${HYPHEN}|$)`, 'y');
 const MAY_BE_PHONE = /(?:[0-9\uFF10-\uFF19][^0-9\uFF10-\uFF19]{0,3}){7}/;
 
 /**
- * The chain search[start, end) masked number by number, the hyphens between kept. The search stops at `end` and
- * starts at `start` with what is before it in view, as the cue words are.
+ * The chain search[start, end) masked number by number, the hyphens between kept, or null when it is to be kept
+ * whole: it goes on with a hyphen and digits, and neither follows a cue word nor holds a mobile. The search stops at
+ * `end` and starts at `start` with what is before it in view, as the cue words are.
  */
-function maskedChain(search: string, text: string, start: number, end: number): string {
+function maskedChain(search: string, text: string, start: number, end: number): string | null {
+  GOES_ON.lastIndex = end;
+  AFTER_CUE.lastIndex = start;
+  let sure = !GOES_ON.test(search) || AFTER_CUE.test(search);
   const upToEnd = search.slice(0, end);
   let out = '';
   let at = start;
   while (at < end) {
     FIRST_OF_CHAIN.lastIndex = at;
+    const piece = FIRST_OF_CHAIN.exec(upToEnd);
     // A rest that is no number on its own (not expected since an extension only ends a chain): the whole chain is
     // masked as one then, as it is all phone numbers.
-    if (FIRST_OF_CHAIN.exec(upToEnd) === null) return CENSOR;
+    if (piece === null) return sure ? CENSOR : null;
+    sure = sure || MOBILE_PIECE.test(piece[0]);
     out += CENSOR;
     at = FIRST_OF_CHAIN.lastIndex;
     if (at < end) {
@@ -198,7 +222,7 @@ function maskedChain(search: string, text: string, start: number, end: number): 
       at++;
     }
   }
-  return out;
+  return sure ? out : null;
 }
 
 /**
@@ -214,7 +238,9 @@ export function maskPhoneNumbers(text: string): string {
   for (const match of search.matchAll(PHONES)) {
     const start = match.index ?? 0;
     const end = start + match[0].length;
-    out += text.slice(at, start) + maskedChain(search, text, start, end);
+    const masked = maskedChain(search, text, start, end);
+    if (masked === null) continue;
+    out += text.slice(at, start) + masked;
     at = end;
   }
   return at === 0 ? text : out + text.slice(at);

@@ -175,7 +175,25 @@ describe('maskPhoneNumbers', () => {
     // A landline with the country code: +86 is no dose or time, taken anywhere.
     ['+86-10-62345678', '[redacted]'],
     ['+86 571 87654321', '[redacted]'],
-    ['0086-21-52345678', '[redacted]'],
+    ['+862152345678', '[redacted]'],
+    // 0086 with a space after it and after the area code anywhere; joined otherwise only after a cue word (bare, 00
+    // and digits are as often a code: kept below).
+    ['0086 21 52345678', '[redacted]'],
+    ['电话：0086-21-52345678', '电话：[redacted]'],
+    ['电话00862152345678', '电话[redacted]'],
+    // A mobile after +86, 0086 or 86, or split by a space after a cue word or +86, is masked before a hyphen and
+    // digits that are no phone, as the bare 11 digits are (a review: these were left in clear, +86-13812345678-1
+    // masked).
+    ['+8613812345678-1', '[redacted]-1'],
+    ['008613812345678-1', '[redacted]-1'],
+    ['手机8613812345678-1', '手机[redacted]-1'],
+    ['+86-13812345678-1', '[redacted]-1'],
+    ['家属+86 138 1234 5678-2026-11-29复诊', '家属[redacted]-2026-11-29复诊'],
+    ['电话 138 1234 5678-1', '电话 [redacted]-1'],
+    // A landline before such digits, after a mobile of the same chain or right after a cue word: masked too (a
+    // review: the landline after the mobile was left in clear, and the one after 电话 kept whole).
+    ['家属13812345678-0571-87654321-2026-11-29复诊', '家属[redacted]-[redacted]-2026-11-29复诊'],
+    ['电话0571-87654321-2026-11-29复诊', '电话[redacted]-2026-11-29复诊'],
   ])('masks %s', (text, masked) => {
     expect(maskPhoneNumbers(text)).toBe(masked);
   });
@@ -306,6 +324,23 @@ describe('maskPhoneNumbers', () => {
     '电话 0830 234 5678',
     // +86 and an area code, then a local number starting 0 or 1: no landline.
     '+86-10-12345678',
+    // +86 and 10 or 2x with a local number of 7 digits: one short (theirs all have 8).
+    '+86-10-6234567',
+    '+86 21 5234567',
+    // 0086 and digits run together or joined by hyphens with no cue word: as often a code (a review: these were
+    // masked).
+    '00862152345678',
+    '编码0086215234567',
+    '项目编码0086-10-62345678-01',
+    '0086-21-52345678',
+    // Letters, digits and a hyphen before a mobile's 11 digits: a code or an order number (a review: these were
+    // masked).
+    'CODE1-13812345678',
+    'XJ01-13812345678',
+    'I10-13812345678',
+    'ZY2026-13800000001-01',
+    // Landlines alone going on with a hyphen and digits, no cue word before them: kept whole, as a code.
+    '编号0571-87654321-2026-11-29',
   ])('keeps %s', (text) => {
     expect(maskPhoneNumbers(text)).toBe(text);
   });
@@ -314,13 +349,15 @@ describe('maskPhoneNumbers', () => {
   // rejecting such a chain (18 pieces took 84 ms here, 60 would take days); now it is done at once, and vitest's
   // per-test timeout is the bound.
   it('rejects a long crafted chain of extensions and mobiles without backtracking for ever', () => {
-    // Ending in -1 the chain goes on as a longer number: masked up to its last mobile, the -1 kept; a chain of
-    // landlines alone going on so (-1234567, too long for an extension) is kept whole, as a code would be; without
+    // Ending in -1 the chain goes on as a longer number: masked, the -1 kept; a chain of landlines alone going on so
+    // (-1234567, too long for an extension) is kept whole, as a code would be, unless a cue word is before it; without
     // the -1, all masked.
     const chain = '0571-8765432-0086-13812345678-'.repeat(60);
     expect(maskPhoneNumbers(`电话${chain}1`)).toBe(`电话${'[redacted]-[redacted]-'.repeat(60)}1`);
     const landlines = '0571-8765432-0571-87654321-'.repeat(60);
-    expect(maskPhoneNumbers(`电话${landlines}1234567`)).toBe(`电话${landlines}1234567`);
+    expect(maskPhoneNumbers(`编号${landlines}1234567`)).toBe(`编号${landlines}1234567`);
+    // After a cue word the same chain is phone numbers: masked, the -1234567 kept.
+    expect(maskPhoneNumbers(`电话${landlines}1234567`)).toBe(`电话${'[redacted]-[redacted]-'.repeat(60)}1234567`);
     expect(maskPhoneNumbers(`电话${chain.slice(0, -1)}`)).toBe(
       `电话${'[redacted]-[redacted]-'.repeat(60).slice(0, -1)}`,
     );
@@ -369,7 +406,15 @@ describe('maskPhoneNumbers', () => {
     ['bracketed codes and local numbers starting 1', '(010)12345678-'.repeat(7_143), ''],
     ['cue words and local numbers split 3-4', '电话：0830-234-'.repeat(8_334), ''],
     ['+86 and landlines one digit short', '+86-10-6234567-'.repeat(6_667), ''],
+    ['+86 and 4-digit-area landlines one digit short', '+86-571-876543-'.repeat(6_667), ''],
     ['12-digit runs', '138123456789-'.repeat(7_693), ''],
+    // The chain's end is no longer looked back at, and its start looks back over letters and up to 20 digits.
+    ['+86 mobiles going on with a digit', '+8613812345678-'.repeat(6_667), '1'],
+    ['0086 landlines going on with a digit', '0086 21 52345678-'.repeat(5_883), '1'],
+    ['+86 landlines ending in a letter', '+86-21-52345678-'.repeat(6_250), 'X'],
+    ['letter, digit, hyphen and mobiles', 'A1-13812345678-'.repeat(6_667), ''],
+    ['letter, digits, hyphen and mobiles', `A${'1'.repeat(19)}-13812345678-`.repeat(3_125), '1'],
+    ['a long digit run after a letter', `A${'1'.repeat(100_000)}-13812345678`, ''],
   ])('searches 100,000 characters of %s fast', (_name, body, tail) => {
     const text = body + tail;
     expect(text.length).toBeGreaterThanOrEqual(100_000);

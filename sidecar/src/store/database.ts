@@ -318,7 +318,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   -- The same again: the masking learned the forms after a cue word that 19 left in clear (电话 0571-8765 4321,
   -- 联系电话（家属）138 1234 5678, 电话：0871—65432109, a tab after the cue, 手机138—1234—5678 with dashes,
-  -- 电话：0571-8765-4321), and a mobile joined by a hyphen to digits that are no phone (13812345678-2026-11-29).
+  -- 电话：0571-8765-4321), and a mobile joined by a hyphen to digits that are no phone (13812345678-2026-11-29,
+  -- +8613812345678-1, 电话 138 1234 5678-1, with a landline of the same chain or after a cue word:
+  -- 电话0571-87654321-2026-11-29).
   -- Unchanged rows are not written.${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
 ];
 
