@@ -156,6 +156,24 @@ describe.each([{ useWorker: true }, { useWorker: false }])(
       db.close();
     });
 
+    it('a late mark is applied past a later answer whose stored results are valid JSON of the wrong shape', async () => {
+      const { db, recorder, totals, reminder, taskRow } = await recorderOnNewDatabase();
+      const cut = record('T-CUT', '2026-03-15T02:00:00Z', 10);
+      recorder.enqueue(cut);
+      recorder.enqueue(record('T-OTHER', '2026-03-15T02:00:01Z', 10, 'D1', 'JR-OTHER'));
+      await recorder.flush();
+      // A hand edit dropping the outer brackets: an array still, of scalars, which json_extract reads as malformed.
+      const damaged = db.prepare("UPDATE tasks SET results = results -> '$[0]' WHERE task_id = 'T-OTHER'");
+      expect(damaged.run().changes).toBe(1);
+      recorder.undelivered(cut);
+      await recorder.flush();
+      expect(taskRow('T-CUT').undelivered).toBe(1);
+      expect(reminder().undelivered).toBe(1);
+      expect(totals().reminders).toBe(1);
+      await recorder.close();
+      db.close();
+    });
+
     it('a late mark leaves a reminder counted that a delivered answer written meanwhile showed', async () => {
       const { db, recorder, totals, taskRow } = await recorderOnNewDatabase();
       const cut = record('T-CUT', '2026-03-15T02:00:00Z', 10);

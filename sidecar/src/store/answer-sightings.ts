@@ -1,5 +1,5 @@
 import type { Db } from './database';
-import { readableJsonSql } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql } from './unreadable-stored-json';
 
 /** Tasks read per transaction: a few milliseconds of the request thread's time (retention.ts). */
 const TASKS_PER_READ = 200;
@@ -42,8 +42,8 @@ export class AnswerSightings {
     // Rows are rewritten only when the day moves on: most answers repeat results of the same day.
     this.noteBodies = db.prepare<{ after: number; upTo: number }>(
       `INSERT INTO body_seen (id, day)
-       SELECT json_extract(j.value, '$[4]') AS body, MAX(${TASK_DAY}) AS day
-       FROM tasks t, json_each(${readableJsonSql('t.results')}) j
+       SELECT json_extract(${jsonElementSql('j', 'array')}, '$[4]') AS body, MAX(${TASK_DAY}) AS day
+       FROM tasks t, json_each(${readableJsonArraySql('t.results')}) j
        WHERE t.id > @after AND t.id <= @upTo
        GROUP BY body
        ON CONFLICT (id) DO UPDATE SET day = excluded.day WHERE excluded.day > body_seen.day`,
@@ -53,8 +53,8 @@ export class AnswerSightings {
     this.noteReminders = db.prepare<{ after: number; upTo: number }>(
       `INSERT INTO reminder_seen (jr_id, day)
        SELECT r.jr_id, s.day FROM (
-         SELECT json_extract(j.value, '$[0]') AS jr_id, MAX(${TASK_DAY}) AS day
-         FROM tasks t, json_each(${readableJsonSql('t.results')}) j
+         SELECT json_extract(${jsonElementSql('j', 'array')}, '$[0]') AS jr_id, MAX(${TASK_DAY}) AS day
+         FROM tasks t, json_each(${readableJsonArraySql('t.results')}) j
          WHERE t.id > @after AND t.id <= @upTo
          GROUP BY 1
        ) s JOIN reminders r ON r.jr_id = s.jr_id

@@ -169,11 +169,13 @@ export class OutboxStore {
                THEN json_extract(payload, '$.warn_rslt_id') = ? AND json_extract(payload, '$.install_id') = ?
                ELSE substr(id, ?) <> '' AND substr(id, ?) NOT GLOB '*[^0-9]*' END`,
     );
-    // An earlier 3103 whose payload is not JSON names no warn here: it is neither read nor dropped.
+    // An earlier 3103 whose payload is not JSON, or a warn that is not an object, names no warn here: it is neither
+    // read nor dropped.
     this.feedbackNaming = db.prepare<[string], { id: string; payload: string }>(
       `SELECT id, payload FROM outbox WHERE delivered_at IS NULL AND kind = 'upstream_feedback'
          AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(payload) THEN payload END, '$.data.warns') AS w
-                     WHERE json_extract(w.value, '$.warn_rslt_id') IN (SELECT value FROM json_each(?)))`,
+                     WHERE json_extract(CASE WHEN w.type = 'object' THEN w.value END, '$.warn_rslt_id')
+                           IN (SELECT value FROM json_each(?)))`,
     );
     this.rewrite = db.prepare('UPDATE outbox SET payload = ? WHERE id = ?');
     this.drop = db.prepare('DELETE FROM outbox WHERE id = ?');

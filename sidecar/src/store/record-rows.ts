@@ -1,6 +1,6 @@
 import type { Db } from './database';
 import { answeredAfterDecision, reaskedAfterDecision } from './decision-order';
-import { readableJsonSql } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql } from './unreadable-stored-json';
 
 /**
  * The rows of one 3101/3102 answer, ready for SQLite: built on the request thread (AnalysisRecorder), written by a
@@ -181,12 +181,15 @@ export class RecordRowWriter {
     // from the result bodies each reminder was answered with (a day-scoped jr_id hashes its lines, so any answer of
     // it flags the same ones). Earlier by task id, which only grows (decision-order.ts), not by the wall clock.
     // A body that is not JSON (kept by the migrations, unreadable-stored-json.ts), or a task's results damaged on
-    // disk, flags no line here rather than failing json_each, and with it the recording of every later answer.
+    // disk (cut short, or valid JSON of the wrong shape), flags no line here rather than failing json_each or ->>,
+    // and with it the recording of every later answer.
+    const result = `(${jsonElementSql('res', 'array')})`;
+    const detail = `(${jsonElementSql('d', 'object')})`;
     const flaggedBy = (task: string, jrId: string, also = '') =>
-      `SELECT d.value ->> 'rx_id' FROM tasks t, json_each(${readableJsonSql('t.results')}) res, result_bodies b,
+      `SELECT ${detail} ->> 'rx_id' FROM tasks t, json_each(${readableJsonArraySql('t.results')}) res, result_bodies b,
               json_each(CASE WHEN json_valid(b.json) THEN b.json END, '$.judge_result_detail_dtos') d
-       WHERE t.id = ${task} AND res.value ->> 0 = ${jrId} AND b.id = res.value ->> 4
-         AND CAST(d.value ->> 'vola_item_type' AS TEXT) = '1' ${also}`;
+       WHERE t.id = ${task} AND ${result} ->> 0 = ${jrId} AND b.id = ${result} ->> 4
+         AND CAST(${detail} ->> 'vola_item_type' AS TEXT) = '1' ${also}`;
     const fold = db.prepare<{
       jrId: string;
       task: number;
@@ -205,7 +208,7 @@ export class RecordRowWriter {
          AND NOT EXISTS (${flaggedBy(
            'reminders.first_task',
            'reminders.jr_id',
-           `AND (d.value ->> 'rx_id' IS NULL OR d.value ->> 'rx_id' NOT IN (${flaggedBy('@task', '@jrId')}))`,
+           `AND (${detail} ->> 'rx_id' IS NULL OR ${detail} ->> 'rx_id' NOT IN (${flaggedBy('@task', '@jrId')}))`,
          )})`,
     );
     // The first reminder a gateway id was counted under stays; seen_at moves to its latest sighting.

@@ -11,7 +11,7 @@ import type { RecordedResult } from './recorded-result';
 import { sameBody, withoutTaskId } from './result-body-sameness';
 import { recordedStaffCode, recordedStaffName } from './staff-fields';
 import { maskIdNumbersInBody } from './stored-id-numbers';
-import { readableJsonSql } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql } from './unreadable-stored-json';
 
 // The record's type moved to its own module; importers of it from here keep working.
 export type { AnalysisRecord, RecordedFinding } from './analysis-record';
@@ -139,10 +139,10 @@ export class AnalysisRecorder {
        WHERE first_task = @task AND undelivered IS NULL
          AND NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.jr_id = reminders.jr_id)
          AND NOT EXISTS (
-           SELECT 1 FROM tasks t, json_each(${readableJsonSql('t.results')}) j
+           SELECT 1 FROM tasks t, json_each(${readableJsonArraySql('t.results')}) j
            WHERE t.id > @task AND t.undelivered IS NULL
-             AND COALESCE((SELECT u.jr_id FROM upstream_links u WHERE u.gateway_jr_id = json_extract(j.value, '$[0]')),
-                          json_extract(j.value, '$[0]')) = reminders.jr_id)`,
+             AND COALESCE((SELECT u.jr_id FROM upstream_links u WHERE u.gateway_jr_id = json_extract(${jsonElementSql('j', 'array')}, '$[0]')),
+                          json_extract(${jsonElementSql('j', 'array')}, '$[0]')) = reminders.jr_id)`,
     );
     this.markWritten = db.transaction((record: AnalysisRecord) => {
       const task = record.taskRow;

@@ -7,7 +7,14 @@ import type { DispositionStore } from './dispositions';
 import { dispositionPrefix } from './outbox';
 import { foldIntoPrunedFigures } from './pruned-figures';
 import type { AnalysisRecorder } from './records';
-import { readableJsonSql, storedJsonArray } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql, storedJsonArray } from './unreadable-stored-json';
+
+/** One tasks.results entry as the recorder writes it: jr_id, rule, two flags, result body id. */
+type StoredResult = [string, string, number, number, number];
+
+function isStoredResult(entry: unknown): entry is StoredResult {
+  return Array.isArray(entry) && typeof entry[4] === 'number';
+}
 
 /**
  * The first pass waits this long after the start: the workstation is busy starting the HIS then, and a sidecar
@@ -188,8 +195,8 @@ export class RecordsRetention {
     // giving it too may be pruned.
     this.keptFirstBodies = db
       .prepare<[string], number>(
-        `SELECT DISTINCT json_extract(j.value, '$[4]') FROM reminders r JOIN tasks t ON t.id = r.first_task,
-           json_each(${readableJsonSql('t.results')}) j
+        `SELECT DISTINCT json_extract(${jsonElementSql('j', 'array')}, '$[4]') FROM reminders r JOIN tasks t ON t.id = r.first_task,
+           json_each(${readableJsonArraySql('t.results')}) j
          WHERE r.day < ?`,
       )
       .pluck();
@@ -486,7 +493,8 @@ export class RecordsRetention {
           const bodies = new Set<number>();
           for (const task of gone) {
             const results = storedJsonArray(task.results);
-            if (results === undefined) {
+            // Valid JSON of the wrong shape (a hand edit dropping the outer brackets) names no body either.
+            if (results === undefined || !results.value.every(isStoredResult)) {
               // Pruned by its age all the same: kept for being unreadable, it would be kept for ever. The bodies
               // only it referred to cannot be named and stay. Only the row id is named: the text may quote a patient.
               this.options.logger.warn(
@@ -495,7 +503,7 @@ export class RecordsRetention {
               );
               continue;
             }
-            for (const result of results.value as [string, string, number, number, number][]) bodies.add(result[4]);
+            for (const result of results.value as StoredResult[]) bodies.add(result[4]);
           }
           // Never a body a remaining answer refers to: one within the window is in body_seen from its day on, one
           // kept from before it is the first answer of a reminder kept.

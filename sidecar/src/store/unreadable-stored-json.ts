@@ -41,13 +41,24 @@ export function storedJsonArray(text: string): { value: unknown[] } | undefined 
 }
 
 /**
- * SQL for a stored JSON column (tasks.results) as json_each is to walk it: the column, or NULL (no rows) when it is not
- * valid JSON. json_each throws "malformed JSON" for the whole statement over one damaged row (a disk fault, a hand
- * edit), which would fail every answer, 3103 or pass that reads it; passed over, the row costs only itself.
- * json_valid is one parse of the text, which json_each does anyway, and leaves the query plan as it was.
+ * SQL for a stored JSON array column (tasks.results) as json_each is to walk it: the column, or NULL (no rows) when it
+ * is not valid JSON or not an array. json_each throws "malformed JSON" for the whole statement over one damaged row (a
+ * disk fault, a hand edit), which would fail every answer, 3103 or pass that reads it; passed over, the row costs only
+ * itself. json_valid is one parse of the text, which json_each does anyway, and leaves the query plan as it was.
+ * Nested CASE, not AND: SQLite does not promise json_valid runs before json_type, which throws on a damaged text.
  */
-export function readableJsonSql(column: string): string {
-  return `CASE WHEN json_valid(${column}) THEN ${column} END`;
+export function readableJsonArraySql(column: string): string {
+  return `CASE WHEN json_valid(${column}) THEN CASE WHEN json_type(${column}) = 'array' THEN ${column} END END`;
+}
+
+/**
+ * SQL for one json_each element as its reader expects it ('array' for a tasks.results entry, 'object' for a result
+ * body's detail or a 3103's warn): its value, or NULL otherwise. A damaged text can still be valid JSON of the wrong
+ * shape (a hand edit dropping the outer brackets of `[["jr",..]]`), whose scalar elements json_extract or ->> would
+ * fail with "malformed JSON". In the expression, not a WHERE filter: SQLite does not promise which is evaluated first.
+ */
+export function jsonElementSql(alias: string, type: 'array' | 'object'): string {
+  return `CASE WHEN ${alias}.type = '${type}' THEN ${alias}.value END`;
 }
 
 /**
