@@ -159,6 +159,9 @@ describe('one unreadable result body and outbox payload among good ones', () => 
       // Readable, but edited into another shape: warns an object whose value names the warn (review r5).
       const reshaped = JSON.stringify({ infno: '3103', data: { warn_type: '1', warns: { first: warns[0] } } });
       insert.run('upstream-feedback:reshaped', 'upstream_feedback', reshaped, at, at);
+      // Readable, but its warns are bare jr_ids, which json_extract reads as malformed JSON.
+      const scalars = JSON.stringify({ infno: '3103', data: { warn_type: '1', warns: [jrId] } });
+      insert.run('upstream-feedback:scalars', 'upstream_feedback', scalars, at, at);
 
       const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
       const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
@@ -180,6 +183,7 @@ describe('one unreadable result body and outbox payload among good ones', () => 
       expect(kept.get(`figures:${installId}:2026-11-01`)).toBe(badFigures);
       expect(kept.get('upstream-feedback:earlier')).toBe(badFeedback);
       expect(kept.get('upstream-feedback:reshaped')).toBe(reshaped);
+      expect(kept.get('upstream-feedback:scalars')).toBe(scalars);
     } finally {
       await server.close();
     }
