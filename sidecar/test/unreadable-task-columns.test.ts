@@ -101,4 +101,28 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
       await server.close();
     }
   });
+
+  it('results of the wrong shape (one reference whose outer brackets a hand edit dropped): flagged, no blank card', async () => {
+    dataDir = tempDataDir();
+    const server = await testServer({ dataDir });
+    const { url } = await server.listen();
+    try {
+      const taskId = 'T-WRONG-SHAPE';
+      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-SHAPE', taskId }));
+      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+      expect(((await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage).results).toHaveLength(2);
+      const refs = JSON.parse(
+        server.db.prepare('SELECT results FROM tasks WHERE task_id = ?').pluck().get(taskId) as string,
+      ) as unknown[];
+      server.db.prepare('UPDATE tasks SET results = ? WHERE task_id = ?').run(JSON.stringify(refs[0]), taskId);
+      const response = await fetch(`${url}/v1/tasks/${taskId}`);
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      const page = JSON.parse(text) as TaskPage;
+      expect(page.results).toEqual([]);
+      expect(page.results_unreadable).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
 });

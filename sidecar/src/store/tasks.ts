@@ -82,7 +82,10 @@ export class TaskStore {
     const task = this.latest.get(taskId, this.pseudonyms.taskKey(taskId));
     if (!task) return undefined;
     const readResults = storedJsonArray(task.results);
-    const refs = this.column(task, 'results', readResults, []) as ResultRef[];
+    const stored = this.column(task, 'results', readResults, []) as unknown[];
+    // An entry of another shape than a result's reference (a hand edit, 0f5e895) names no result: passed over, as the
+    // SQL readers pass it over.
+    const refs = stored.filter((ref): ref is ResultRef => Array.isArray(ref));
     const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
     const results: JudgeResultDto[] = [];
     for (const ref of refs) {
@@ -114,7 +117,7 @@ export class TaskStore {
       dispositions,
       line_names: this.lines(task, 'line_names'),
       line_dates: this.lines(task, 'line_dates'),
-      ...(readResults === undefined || (refs.length > 0 && results.length === 0)
+      ...(readResults === undefined || (stored.length > 0 && results.length === 0)
         ? { results_unreadable: true as const }
         : {}),
     };
