@@ -60,7 +60,8 @@ function replay(
   replayEarlierAnswers(decisions, results, options, {
     taskId: TASK,
     nextVersion,
-    queuedFor: (jrId) => queued.find((item) => item.jrId === jrId),
+    // As FeedbackSender.queuedFor: the latest answer queued for the warning.
+    queuedFor: (jrId) => queued.filter((item) => item.jrId === jrId).pop(),
   });
 }
 

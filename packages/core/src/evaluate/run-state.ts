@@ -10,7 +10,7 @@ import { effectiveRule } from './effective-rules';
 
 /**
  * What the rules of one request run under. Evaluation is synchronous, so one module-level instance serves every
- * call (set at the start of evaluate); the helpers below read it instead of closing over per-call locals, which
+ * call (set at the start of evaluate, evaluate-request.ts); the helpers below read it instead of closing over per-call locals, which
  * would allocate two closures per request (and, under tsx, name each one through Object.defineProperty).
  */
 export const runState: {
