@@ -152,6 +152,13 @@ const areaAndLocal = (sep: string): string =>
 const INTERNATIONAL_LANDLINE =
   `(?:[+\\uFF0B]86${SEP}?${areaAndLocal(`${SEP}?`)}|0086${SPACE}${areaAndLocal(SPACE)}` +
   `|(?<=${CUE})0086${SEP}?${areaAndLocal(`${SEP}?`)})${EXTENSION}`;
+/**
+ * The same after a hyphen that joins it to a number of a chain (13812345678-0086-21-52345678), or as a chain's first
+ * number when the chain is weighed (FIRST_OF_CHAIN): 0086 with any separator or none. There the text before it is a
+ * number's last digit and a hyphen, never a cue word, and a number joined to a phone is read as one
+ * (0571-87654321-13812345678); the 0086 form needing a cue word there left the landline readable.
+ */
+const CHAINED_INTERNATIONAL_LANDLINE = `(?:[+\\uFF0B]|00)86${SEP}?${areaAndLocal(`${SEP}?`)}${EXTENSION}`;
 
 /**
  * A mobile number split 3-4-4 by en or em dashes (电话 138—1234—5678, as an input method types a dash), only right
@@ -161,12 +168,19 @@ const INTERNATIONAL_LANDLINE =
 const DASHED_MOBILE = `(?<=${CUE})(?:(?:[+\\uFF0B]|00)?86${SEP}?)?1[3-9][0-9]${DASH}[0-9]{4}${DASH}[0-9]{4}`;
 
 const ONE_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${DASHED_MOBILE}|${LANDLINE}|${SPLIT_LANDLINE}|${INTERNATIONAL_LANDLINE})`;
+/**
+ * A number of a chain after its first hyphen. The 0086 form taken here covers INTERNATIONAL_LANDLINE's, so one text
+ * is never matched two ways (no backtracking between them); it is last, so a chain's first number is read as
+ * ONE_PHONE reads it whenever ONE_PHONE can.
+ */
+const CHAINED_PHONE = `(?:${MOBILE}|${SPACED_MOBILE}|${DASHED_MOBILE}|${LANDLINE}|${SPLIT_LANDLINE}|${CHAINED_INTERNATIONAL_LANDLINE})`;
 
 /**
  * Where a chain may start: as a word, or a mobile as one word of 11 digits (no dose, time, date or code has that
  * shape) right after digits and a hyphen ((010)12345678-13812345678), but not when letters come before those digits:
- * CODE1-13812345678, ZY2026-13800000001-01 are a code or an order number. The look back is bounded so that a long
- * digit run is not gone over again at each hyphen.
+ * CODE1-13812345678, ZY2026-13800000001-01 are a code or an order number. Up to 20 digits: the national item codes
+ * have at most 14 after their last letter, and a letter further back is taken to be no part of them, so the mobile
+ * after A and 21 digits and a hyphen is masked (a phone left in clear is the worse mistake).
  */
 const CHAIN_STARTS = `(?:${STARTS_WORD}${ONE_PHONE}|(?<=[0-9]${HYPHEN})(?<![A-Za-z][0-9]{1,20}${HYPHEN})1[3-9][0-9]{9})`;
 
@@ -174,9 +188,10 @@ const CHAIN_STARTS = `(?:${STARTS_WORD}${ONE_PHONE}|(?<=[0-9]${HYPHEN})(?<![A-Za
  * Numbers joined by hyphens (13812345678-13987654321) are one word for the checks before and after, so that neither
  * blocks the other as "a longer number"; each is masked. A chain may end before a hyphen and digits that are no phone
  * number (a date, an extension-like digit) only when it is surely phone numbers: it starts right after a cue word, or
- * one of its numbers is a mobile (MOBILE_PIECE); else it is kept whole, as a code (maskedChain).
+ * one of its numbers is a mobile (MOBILE_PIECE) or written with +86 (COUNTRY_CODE_PIECE); else it is kept whole, as
+ * a code (maskedChain). A number after a hyphen is read as CHAINED_PHONE reads it.
  */
-const PHONES = new RegExp(`${CHAIN_STARTS}(?:${HYPHEN}${ONE_PHONE})*${ENDS_WORD}`, 'g');
+const PHONES = new RegExp(`${CHAIN_STARTS}(?:${HYPHEN}${CHAINED_PHONE})*${ENDS_WORD}`, 'g');
 /** A chain that goes on with a hyphen and a digit: the digits after it are no phone of the chain. */
 const GOES_ON = new RegExp(`${HYPHEN}[0-9]`, 'y');
 /** A cue word right before a chain. */
@@ -188,17 +203,24 @@ const AFTER_CUE = new RegExp(`(?<=${CUE})`, 'y');
  */
 const MOBILE_PIECE = new RegExp(`^(?:(?:[+\\uFF0B]|00)?86${SEP}?)?(?:1[3-9][0-9]{9}|${SPACED_MOBILE_DIGITS})$`);
 /**
+ * A number written with the country code as +86, or 0086 and a space (+86-21-52345678, +86-138-1234-5678,
+ * 0086 21 52345678): no dose, date or code is written so, and it is a phone whatever digits follow the chain.
+ * 0086 joined by a hyphen or run together is not: digits starting 00 are as often a code (项目编码0086-10-62345678-01).
+ */
+const COUNTRY_CODE_PIECE = new RegExp(`^(?:[+\\uFF0B]86|0086${SPACE})`);
+/**
  * One number of such a chain, up to a hyphen or the end of the searched text. Not the whole rest of the chain in a
  * lookahead: that would search a long chain again at each number.
  */
-const FIRST_OF_CHAIN = new RegExp(`${ONE_PHONE}(?=${HYPHEN}|$)`, 'y');
+const FIRST_OF_CHAIN = new RegExp(`${CHAINED_PHONE}(?=${HYPHEN}|$)`, 'y');
 
 /** At least 7 digits in the text: what every phone number here has; most reasons are kept without the search. */
 const MAY_BE_PHONE = /(?:[0-9\uFF10-\uFF19][^0-9\uFF10-\uFF19]{0,3}){7}/;
 
 /**
  * The chain search[start, end) masked number by number, the hyphens between kept, or null when it is to be kept
- * whole: it goes on with a hyphen and digits, and neither follows a cue word nor holds a mobile. The search stops at
+ * whole: it goes on with a hyphen and digits, and neither follows a cue word nor holds a mobile or a number written
+ * with +86 (or 0086 and a space). The search stops at
  * `end` and starts at `start` with what is before it in view, as the cue words are.
  */
 function maskedChain(search: string, text: string, start: number, end: number): string | null {
@@ -214,7 +236,7 @@ function maskedChain(search: string, text: string, start: number, end: number): 
     // A rest that is no number on its own (not expected since an extension only ends a chain): the whole chain is
     // masked as one then, as it is all phone numbers.
     if (piece === null) return sure ? CENSOR : null;
-    sure = sure || MOBILE_PIECE.test(piece[0]);
+    sure = sure || MOBILE_PIECE.test(piece[0]) || COUNTRY_CODE_PIECE.test(piece[0]);
     out += CENSOR;
     at = FIRST_OF_CHAIN.lastIndex;
     if (at < end) {
