@@ -317,11 +317,15 @@ export const MIGRATIONS: readonly string[] = [
   -- 电话 : 138 1234 5678, 电话 0571 8765 4321), and a workstation already at 18 keeps them. Rows 18 masked and those with no phone number are not written (the functions change nothing in them).${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
   `
   -- The same again: the masking learned the forms after a cue word that 19 left in clear (电话 0571-8765 4321,
-  -- 联系电话（家属）138 1234 5678, 电话：0871—65432109, a tab after the cue, 手机138—1234—5678 with dashes,
-  -- 电话：0571-8765-4321), and a mobile joined by a hyphen to digits that are no phone (13812345678-2026-11-29,
-  -- +8613812345678-1, 电话 138 1234 5678-1, with a landline of the same chain or after a cue word:
-  -- 电话0571-87654321-2026-11-29).
-  -- Unchanged rows are not written.${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
+  -- 联系电话（家属）138 1234 5678, 电话：0871—65432109, a tab after the cue, 手机138—1234—5678 with dashes). Unchanged
+  -- rows are not written.${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
+  `
+  -- The same again, over records a build at schema 20 (283145a) kept them in: a local number split by a second
+  -- hyphen after a cue word (电话：0571-8765-4321), the bracketed or spaced splits after one (电话(010)6234-5678,
+  -- 电话：0571 8765-4321, 电话：0830-234-5678), +86 landlines anywhere (+86-10-62345678), and a mobile joined by a
+  -- hyphen to digits that are no phone (家属13812345678-2026-11-29复诊, the date kept; +8613812345678-1; a +86 or
+  -- 0086 number or a landline of the same chain). What 20 took that is no phone (用量 0375 1500000: a local number
+  -- starts 2-9) cannot be given back. Unchanged rows are not written.${PHONE_NUMBERS_IN_STORED_REASONS_MASKED}`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,6 @@
 import type { Db } from './database';
 
-/** The tables whose JSON texts the masking migrations (schema 7, 18, 19, 20) parse. */
+/** The tables whose JSON texts the masking migrations (schema 7, 18, 19, 20, 21) parse. */
 export type StoredJsonTable = 'outbox' | 'result_bodies';
 
 /** Told of a stored text that is not JSON, as the masking wrote it back (masked as text). */
