@@ -287,8 +287,9 @@ export class OutboxStore {
   }
 
   /**
-   * Deletes one entry set aside as unreadable and not repaired (IT's last resort, POST /v1/admin/outbox/delete-set-aside):
-   * only such an entry, so that a mistyped id cannot delete one still to be sent.
+   * Deletes one entry set aside as unreadable and not repaired (IT's last resort,
+   * POST /v1/admin/outbox/delete-set-aside): only such an entry, so that a mistyped id cannot delete one still to be
+   * sent.
    */
   deleteSetAside(id: string): SetAsideDeletion {
     const row = this.setAsideOne.get(id);
