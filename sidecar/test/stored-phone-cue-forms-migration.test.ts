@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE_NAME, SCHEMA_VERSION, schemaBackupFile } from '../src/store/database';
 import { nationalItems } from './fixtures/his-requests';
-import { storedReasonsDataDir } from './helpers/stored-reasons-data-dir';
+import { recordsOnDisk, storedReasonsDataDir } from './helpers/stored-reasons-data-dir';
 import { testServer } from './helpers/test-server';
 
 const SCHEMA_19 = 19;
@@ -38,12 +38,7 @@ afterEach(() => {
   dataDir = undefined;
 });
 
-/** The records database and its WAL as bytes on disk (not the schema-19 copy, which keeps them by design). */
-function onDisk(dir: string): Buffer {
-  const file = path.join(dir, DATABASE_FILE_NAME);
-  return Buffer.concat([file, `${file}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
-}
-const holdsANumber = (dir: string) => NUMBERS.some((n) => onDisk(dir).includes(Buffer.from(n)));
+const holdsANumber = (dir: string) => NUMBERS.some((n) => recordsOnDisk(dir).includes(Buffer.from(n)));
 
 describe('schema 20 (phone forms after a cue word schema 19 left in clear masked in the stored reasons)', () => {
   it('masks them in the decision, the result body and the outbox entry, off the disk; a clinical reason stays', async () => {
@@ -90,6 +85,6 @@ describe('schema 20 (phone forms after a cue word schema 19 left in clear masked
       await server.close();
     }
     expect(holdsANumber(dir)).toBe(false);
-    expect(onDisk(dir).includes(Buffer.from(clinical))).toBe(true);
+    expect(recordsOnDisk(dir).includes(Buffer.from(clinical))).toBe(true);
   });
 });

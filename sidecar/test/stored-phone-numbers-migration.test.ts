@@ -11,7 +11,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE_NAME, MIGRATIONS, SCHEMA_VERSION, schemaBackupFile } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
 import { nationalItems, SEX_RULE_DRUG } from './fixtures/his-requests';
-import { decisionPayload, STORED_AT, STORED_DAY, storedReasonsDataDir } from './helpers/stored-reasons-data-dir';
+import {
+  decisionPayload,
+  recordsOnDisk,
+  STORED_AT,
+  STORED_DAY,
+  storedReasonsDataDir,
+} from './helpers/stored-reasons-data-dir';
 import { testServer } from './helpers/test-server';
 
 /** The schema before the phone-number masking (not SCHEMA_VERSION - 1 once later migrations come). */
@@ -28,12 +34,7 @@ afterEach(() => {
   dataDir = undefined;
 });
 
-/** Both files SQLite keeps the records in, as bytes on disk. */
-function onDisk(dir: string): Buffer {
-  const file = path.join(dir, DATABASE_FILE_NAME);
-  return Buffer.concat([file, `${file}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
-}
-const holds = (dir: string, text: string) => onDisk(dir).includes(Buffer.from(text));
+const holds = (dir: string, text: string) => recordsOnDisk(dir).includes(Buffer.from(text));
 const holdsAPhone = (dir: string) => holds(dir, MOBILE) || holds(dir, '87654321');
 
 /** A data dir as the schema before left it, with reasons quoting phone numbers stored in clear. */

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE_NAME, openDatabase, SCHEMA_VERSION, schemaBackupFile } from '../src/store/database';
 import type { TaskView } from '../src/store/tasks';
 import { nationalItems } from './fixtures/his-requests';
-import { storedReasonsDataDir } from './helpers/stored-reasons-data-dir';
+import { recordsOnDisk, storedReasonsDataDir } from './helpers/stored-reasons-data-dir';
 import { testServer } from './helpers/test-server';
 
 /** The schema whose phone masking missed the newer forms. */
@@ -28,12 +28,7 @@ afterEach(() => {
   dataDir = undefined;
 });
 
-/** The records database and its WAL as bytes on disk (not the schema-18 copy, which keeps them by design). */
-function onDisk(dir: string): Buffer {
-  const file = path.join(dir, DATABASE_FILE_NAME);
-  return Buffer.concat([file, `${file}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
-}
-const holdsANumber = (dir: string) => NUMBERS.some((n) => onDisk(dir).includes(Buffer.from(n)));
+const holdsANumber = (dir: string) => NUMBERS.some((n) => recordsOnDisk(dir).includes(Buffer.from(n)));
 
 /** A data dir as a schema-18 build left it, its reasons holding the newer phone forms in clear. */
 function schema18DataDir(): { dir: string; clinical: string } {
@@ -92,7 +87,7 @@ describe('schema 19 (phone forms schema 18 left in clear masked in the stored re
       await server.close();
     }
     expect(holdsANumber(dir)).toBe(false);
-    expect(onDisk(dir).includes(Buffer.from(clinical))).toBe(true);
+    expect(recordsOnDisk(dir).includes(Buffer.from(clinical))).toBe(true);
 
     // Opened again: nothing left to migrate, nothing changes (the masking of masked reasons is the same text).
     const again = openDatabase(dir);

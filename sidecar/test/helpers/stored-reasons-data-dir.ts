@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SECRET_FILE_NAME } from '../../src/patient-pseudonym';
+import { DATABASE_FILE_NAME } from '../../src/store/database';
 import { nationalItems, SEX_RULE_DRUG } from '../fixtures/his-requests';
 import { oldSchemaDatabase } from './old-schema-database';
 import { tempDataDir } from './test-server';
@@ -141,4 +142,13 @@ export function storedReasonsDataDir(records: StoredReasons): string {
     db.close();
   }
   return dir;
+}
+
+/**
+ * The records database and its WAL as bytes on disk: what a masking migration must have taken the numbers out of (not
+ * the schema<N>.bak copy made before it, which keeps them by design).
+ */
+export function recordsOnDisk(dir: string): Buffer {
+  const file = path.join(dir, DATABASE_FILE_NAME);
+  return Buffer.concat([file, `${file}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
 }
