@@ -21,6 +21,7 @@ interface TaskPage {
   line_names: Record<string, string>;
   line_dates: Record<string, string>;
   results_unreadable?: true;
+  results_unread?: number;
 }
 
 describe('a task row whose results, line_names or line_dates is not readable JSON', () => {
@@ -92,15 +93,58 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
       const partly = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
       expect(partly.results).toHaveLength(1);
       expect(partly.results_unreadable).toBeUndefined();
+      expect(partly.results_unread).toBe(1);
       cut(bodyIds[1]!);
       const none = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
       expect(none.results).toEqual([]);
       expect(none.results_unreadable).toBe(true);
+      expect(none.results_unread).toBe(2);
       expect(lines.filter((line) => line.level === 40 && line.table === 'result_bodies').length).toBeGreaterThan(0);
     } finally {
       await server.close();
     }
   });
+
+  // Not JSON (a disk fault), JSON that is no object, an object with no jr_id (hand edits), no body row at all: each is
+  // a reminder the page cannot show, so it is counted for the page to say so, never shown as a blank card.
+  const damages: [string, string][] = [
+    ['cut short', 'UPDATE result_bodies SET json = substr(json, 1, length(json) / 2) WHERE id = ?'],
+    ['JSON but no object', `UPDATE result_bodies SET json = '"hand edit"' WHERE id = ?`],
+    ['an object with no jr_id', `UPDATE result_bodies SET json = json_remove(json, '$.jr_id') WHERE id = ?`],
+    ['gone', 'DELETE FROM result_bodies WHERE id = ?'],
+  ];
+  for (const [damage, sql] of damages) {
+    it(`one of two result bodies ${damage}: the other is shown, and results_unread counts the one left out`, async () => {
+      dataDir = tempDataDir();
+      const { logger, lines } = capturingLogger();
+      const server = await testServer({ dataDir }, { logger });
+      const { url } = await server.listen();
+      try {
+        const taskId = 'T-ONE-UNREAD';
+        const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-ONE-UNREAD', taskId }));
+        expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+        const before = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
+        expect(before.results).toHaveLength(2);
+        expect(before).not.toHaveProperty('results_unread');
+        const refs = JSON.parse(
+          server.db.prepare('SELECT results FROM tasks WHERE task_id = ?').pluck().get(taskId) as string,
+        ) as [string, string, number, number, number][];
+        server.db.prepare(sql).run(refs[0]![4]);
+
+        const response = await fetch(`${url}/v1/tasks/${taskId}`);
+        const text = await response.text();
+        expect(response.status, text).toBe(200);
+        const page = JSON.parse(text) as TaskPage;
+        expect(page.results.map((r) => r.jr_id)).toEqual([refs[1]![0]]);
+        expect(page.results_unread).toBe(1);
+        expect(page.results_unreadable).toBeUndefined();
+        const warned = lines.filter((line) => line.level === 40 && line.table === 'result_bodies');
+        expect(warned.map((line) => line.row_id)).toEqual([refs[0]![4]]);
+      } finally {
+        await server.close();
+      }
+    });
+  }
 
   it('results of the wrong shape (one reference whose outer brackets a hand edit dropped): flagged, no blank card', async () => {
     dataDir = tempDataDir();

@@ -25,9 +25,16 @@ export interface TaskView {
   /**
    * Present (true) only when the row's results column is not readable JSON, or it names results none of whose bodies
    * is: `results` is then empty though the answer raised reminders, and the page must say it could not read them,
-   * never that there were none. (Some bodies unreadable: the others are shown, as before.)
+   * never that there were none. (Some bodies unreadable: the others are shown, and results_unread counts the rest.)
    */
   results_unreadable?: true;
+  /**
+   * Present only when > 0: how many of the answer's results are left out of `results` because their stored body could
+   * not be read (not JSON, not a result: no object with a jr_id, or missing), so that the page can say some reminders
+   * are not shown rather than let the doctor believe she saw them all. Absent when the results column itself is
+   * unreadable (results_unreadable): it then names no results to count.
+   */
+  results_unread?: number;
 }
 
 interface TaskRow {
@@ -88,19 +95,23 @@ export class TaskStore {
     const refs = stored.filter((ref): ref is ResultRef => Array.isArray(ref));
     const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
     const results: JudgeResultDto[] = [];
+    let unread = 0;
     for (const ref of refs) {
       const text = bodies.get(ref[4]);
-      const read = text === undefined ? { value: {} } : storedJson(text);
-      if (read === undefined) {
+      const read = text === undefined ? undefined : storedJson(text);
+      if (read === undefined || !namesResult(read.value)) {
         // Kept by the migrations (unreadable-stored-json.ts): the page shows the answer's other results rather than
-        // failing over one. Only the row id is named: the text may quote a patient.
+        // failing over one, and says how many it left out. A body that is JSON but no result (no jr_id: a hand edit,
+        // or a body gone) would be a card that can be neither told apart nor answered, so it is left out the same.
+        // Only the row id is named: the text may quote a patient.
+        unread += 1;
         this.logger.warn(
           { table: 'result_bodies', row_id: ref[4] },
-          `result_bodies row ${ref[4]} is not readable JSON; its result is left out of the answer shown`,
+          `result_bodies row ${ref[4]} is not a readable result; its result is left out of the answer shown`,
         );
         continue;
       }
-      const result = read.value as JudgeResultDto;
+      const result = read.value;
       result.task_id = taskId;
       results.push(result);
     }
@@ -120,6 +131,7 @@ export class TaskStore {
       ...(readResults === undefined || (stored.length > 0 && results.length === 0)
         ? { results_unreadable: true as const }
         : {}),
+      ...(unread > 0 ? { results_unread: unread } : {}),
     };
   }
 
@@ -143,4 +155,11 @@ export class TaskStore {
     );
     return absent;
   }
+}
+
+/** A stored body as a result: an object with a jr_id (the 3103 warn_rslt_id it is answered by). */
+function namesResult(value: unknown): value is JudgeResultDto {
+  if (typeof value !== 'object' || value === null) return false;
+  const jrId = (value as { jr_id?: unknown }).jr_id;
+  return typeof jrId === 'string' && jrId !== '';
 }
