@@ -1,7 +1,8 @@
 /**
  * A task whose stored results column is damaged (a disk fault, a hand edit) must never look clean: the sidecar answers
  * it with `results_unreadable`, and the reminder page says it could not read the reminders (as for a failed read),
- * not 「本次没有医保提醒」. Real built sidecar on loopback, real national codes, real headless Chromium.
+ * not 「本次没有医保提醒」. A task one of whose result bodies is unreadable shows the others and says, apart from the
+ * status line, how many it could not show. Real built sidecar on loopback, real national codes, real headless Chromium.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,6 +80,72 @@ describe('a task whose results column is not readable JSON', () => {
     await expect.poll(() => status.textContent()).toBe('提醒数据读取失败，请直接继续开立');
     expect(await status.getAttribute('data-kind')).toBe('error');
     expect(await page.title()).not.toBe('医保提醒：无');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+});
+
+describe('a task one of whose result bodies is not readable JSON', () => {
+  it('shows the readable reminder, says how many are not shown, and completes with that notice kept', async () => {
+    const taskId = 'UNREADABLE-BODY-T1';
+    // The OGTT and the glucose test it includes (医疗服务项目重复收费) and an inpatient-only infusion (药品限就医方式).
+    const input = demoRequest('UNREADABLE-P2', taskId, [
+      { rxId: 'RX-OGTT', code: '003102050010100' },
+      { rxId: 'RX-GLUCOSE', code: '002503020010000' },
+      { rxId: 'RX-AMINO', code: 'XB05BAF150B002010100269' },
+    ]);
+    const answer = await fetch(`${sidecar.url}${CALL_SERVICE}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ infno: '3101', msgid: `M-${taskId}`, input }),
+    });
+    const body = (await answer.json()) as { infcode: number; output: { result: { rule_name: string }[] } };
+    expect(body.infcode).toBe(0);
+    expect(body.output.result.map((r) => r.rule_name).sort()).toEqual(['医疗服务项目重复收费', '药品限就医方式']);
+    expect((await fetch(`${sidecar.url}/v1/tasks/${taskId}`)).status).toBe(200);
+
+    // The infusion's body cut to its first half, with the sidecar stopped, as a disk fault finds it.
+    await sidecar.stop();
+    const db = openDatabase(dataDir);
+    try {
+      const cut = db
+        .prepare(
+          `UPDATE result_bodies SET json = substr(json, 1, length(json) / 2) WHERE json LIKE '%药品限就医方式%'
+           AND id IN (SELECT json_extract(r.value, '$[4]') FROM tasks t, json_each(t.results) r WHERE t.task_id = ?)`,
+        )
+        .run(taskId);
+      expect(cut.changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    sidecar = await start();
+    const view = (await (await fetch(`${sidecar.url}/v1/tasks/${taskId}`)).json()) as {
+      results: { rule_name: string }[];
+      results_unread?: number;
+      results_unreadable?: boolean;
+    };
+    expect(view.results.map((r) => r.rule_name)).toEqual(['医疗服务项目重复收费']);
+    expect(view.results_unread).toBe(1);
+    expect(view.results_unreadable).toBeUndefined();
+
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${sidecar.url}/ui/reminder/${taskId}`);
+    const cards = page.locator('prealert-reminder li.card');
+    await cards.first().waitFor();
+    expect(await cards.count()).toBe(1);
+    const unread = page.locator('#page-unread');
+    await unread.waitFor();
+    expect(await unread.textContent()).toBe('另有 1 条提醒读取失败，未能显示；请留意');
+    expect(await unread.isVisible()).toBe(true);
+
+    // 返回修改 on the one shown: the page is done once the sidecar recorded it, and the notice stays beside that.
+    await page.keyboard.press('m');
+    await page.waitForFunction(() => document.title === '医保提醒：已处理');
+    expect(await page.locator('#page-status').textContent()).toBe('全部提醒已处理并记录，可以关闭此窗口。');
+    expect(await unread.textContent()).toBe('另有 1 条提醒读取失败，未能显示；请留意');
+    expect(await unread.isVisible()).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);

@@ -19,6 +19,8 @@ interface TaskView {
   line_dates?: Record<string, string>;
   /** The sidecar could not read this answer's results: `results` is empty, yet reminders may have been raised. */
   results_unreadable?: boolean;
+  /** How many of the answer's results the sidecar could not read and left out of `results`; absent when none. */
+  results_unread?: number;
 }
 
 interface WebViewHost {
@@ -26,6 +28,17 @@ interface WebViewHost {
 }
 
 const byId = (id: string): HTMLElement | null => document.getElementById(id);
+
+/**
+ * Says that some reminders are not shown, in its own element: #page-status changes as the doctor answers (「全部提醒已
+ * 处理并记录…」), and a later status must not hide that she has not seen every reminder.
+ */
+function showUnread(count: number): void {
+  const notice = byId('page-unread');
+  if (!notice) return;
+  notice.textContent = `另有 ${count} 条提醒读取失败，未能显示；请留意`;
+  notice.hidden = false;
+}
 
 function setStatus(text: string, kind: 'info' | 'error' | 'done' = 'info'): void {
   const status = byId('page-status');
@@ -112,6 +125,10 @@ async function start(): Promise<void> {
     setStatus('提醒数据读取失败，请直接继续开立', 'error');
     return;
   }
+
+  // A count from the sidecar, not a page's guess: anything but a positive whole number is no count.
+  const unread = task.results_unread;
+  if (typeof unread === 'number' && unread > 0 && Math.floor(unread) === unread) showUnread(unread);
 
   if (meta) {
     const stage = task.infno === '3102' ? '事中' : '事前';

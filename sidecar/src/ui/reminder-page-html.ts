@@ -20,6 +20,7 @@ export const REMINDER_PAGE_HTML = `<!doctype html>
   #page-status { margin: 10px 0 0; padding: 8px 12px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }
   #page-status[data-kind="error"] { background: #fdecea; color: #b71c1c; }
   #page-status[data-kind="info"] { background: #e3f2fd; color: #0d47a1; }
+  #page-unread { margin: 0 0 8px; padding: 8px 12px; border-radius: 4px; background: #fff3e0; color: #8a3b00; border-left: 4px solid #e65100; font-weight: 600; }
   prealert-reminder { --prealert-max-height: calc(100vh - 150px); }
 </style>
 </head>
@@ -29,6 +30,7 @@ export const REMINDER_PAGE_HTML = `<!doctype html>
     <h1>医保智能提醒</h1>
     <p id="task-meta"></p>
   </header>
+  <p id="page-unread" role="alert" hidden></p>
   <prealert-reminder hotkey="" heading="请逐条处理以下提醒"></prealert-reminder>
   <p id="page-status" role="status" hidden></p>
   <noscript>此页面需要启用 JavaScript。</noscript>
