@@ -94,6 +94,8 @@ export class OutboxStore {
   private readonly setAsideOne;
   private readonly laterRevision;
   private readonly laterFeedback;
+  private readonly laterDecidedRevision;
+  private readonly laterDecidedOtherwise;
 
   /** `kinds`: what the configured destinations take; an entry of any other kind is neither queued nor counted. */
   constructor(db: Db, kinds: readonly OutboxKind[]) {
@@ -136,11 +138,36 @@ export class OutboxStore {
         `SELECT 1 FROM outbox WHERE id > ? AND id < ? AND kind = 'disposition' AND ${REVISION_SUFFIX} > ? LIMIT 1`,
       )
       .pluck();
+    // Ties on created_at (two 3103s in the same millisecond) are broken by insertion order: the table has a rowid,
+    // and a row inserted while another is there gets a higher one (max + 1). Only VACUUM (a restored backup, made
+    // with VACUUM INTO) may renumber rowids, and it keeps their order in practice, though SQLite does not promise it.
     this.laterFeedback = db.prepare<[number, number, string, string], { payload: string }>(
-      `SELECT payload FROM outbox WHERE kind = 'upstream_feedback' AND (created_at > ? OR (created_at = ? AND id > ?))
+      `SELECT payload FROM outbox WHERE kind = 'upstream_feedback'
+         AND (created_at > ? OR (created_at = ? AND rowid > (SELECT rowid FROM outbox WHERE id = ?)))
          AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(payload) THEN payload END, '$.data.warns') AS w
                      WHERE json_extract(w.value, '$.warn_rslt_id') IN (SELECT value FROM json_each(?)))`,
     );
+    // The outbox forgets delivered entries after 90 days, while one set aside waits for the records window (400
+    // days by default): a later decision whose entry was delivered and forgotten is still in the decisions, the
+    // source of truth. A decision's revision only grows, and goes on past a pruned reminder's (disposition_revisions).
+    this.laterDecidedRevision = db
+      .prepare<[string, number, string, number], number>(
+        `SELECT 1 FROM dispositions WHERE jr_id = ? AND revision > ?
+         UNION ALL SELECT 1 FROM disposition_revisions WHERE jr_id = ? AND revision > ? LIMIT 1`,
+      )
+      .pluck();
+    // A 3103 carries no revision. Its warn is superseded when the reminder's decision (under a gateway's jr_id, the
+    // one it is counted under) was made after the entry and is another one: the same answer given again only moves
+    // `at` on (touch in dispositions.ts) and queues no new 3103, so the entry may be the only carrier of it. Strictly
+    // after: a decision in the entry's own millisecond cannot be told apart from the entry's, nor from a repair that
+    // retyped the reason; the later 3103 still in the outbox (laterFeedback) orders that case.
+    this.laterDecidedOtherwise = db
+      .prepare<[string, string, number, string | null, string | null], number>(
+        `SELECT 1 FROM dispositions
+         WHERE jr_id = COALESCE((SELECT jr_id FROM upstream_links WHERE gateway_jr_id = ?), ?) AND at > ?
+           AND (dspo_way IS NOT ? OR dspo_way_rea IS NOT ?)`,
+      )
+      .pluck();
     // Only a row not set aside already is changed: the caller warns once, not at every pass that meets it again.
     this.setAsideRow = db.prepare(
       `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = '${UNREADABLE_PAYLOAD}'
@@ -250,8 +277,10 @@ export class OutboxStore {
   /**
    * For an entry set aside and since repaired (`payload`, its readable payload), before it is sent: what was decided
    * after it while it waited wins, as add() would have made it win had the entry been readable then. A disposition
-   * with a later revision of its reminder (delivered or not) is dropped; a 3103 loses the warns a later 3103 names,
-   * and is dropped when none is left. Returns the payload to send (rewritten when trimmed), or undefined when dropped.
+   * with a later revision of its reminder (in the outbox, delivered or not, or in the decisions: a delivered entry is
+   * forgotten after 90 days, one set aside is kept longer) is dropped; a 3103 loses the warns a later 3103 names or
+   * whose reminder was decided otherwise after it, and is dropped when none is left. Returns the payload to send
+   * (rewritten when trimmed), or undefined when dropped.
    */
   supersededSinceSetAside(entry: OutboxEntry, payload: unknown): string | undefined {
     const body = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
@@ -261,7 +290,10 @@ export class OutboxStore {
       const suffix = entry.id.slice(prefix.length);
       if (!entry.id.startsWith(prefix) || !/^[0-9]+$/.test(suffix)) return entry.payload;
       const at = prefix.length + 1;
-      const later = this.laterRevision.get(prefix, `${prefix.slice(0, -1)}s`, at, at, at, Number(suffix));
+      const revision = Number(suffix);
+      const later =
+        this.laterRevision.get(prefix, `${prefix.slice(0, -1)}s`, at, at, at, revision) ??
+        this.laterDecidedRevision.get(body.warn_rslt_id, revision, body.warn_rslt_id, revision);
       if (later === undefined) return entry.payload;
       this.drop.run(entry.id);
       return undefined;
@@ -275,6 +307,7 @@ export class OutboxStore {
       const warns = (storedJson(row.payload)?.value as Partial<UpstreamFeedback> | undefined)?.data?.warns;
       if (Array.isArray(warns)) for (const w of warns) later.add(w.warn_rslt_id);
     }
+    for (const w of feedback.data.warns) if (this.decidedOtherwiseSince(w, entry.createdAt)) later.add(w.warn_rslt_id);
     const warns = feedback.data.warns.filter((w) => !later.has(w.warn_rslt_id));
     if (warns.length === feedback.data.warns.length) return entry.payload;
     if (warns.length === 0) {
@@ -284,6 +317,22 @@ export class OutboxStore {
     const trimmed = JSON.stringify({ ...feedback, data: { ...feedback.data, warns } });
     this.rewrite.run(trimmed, entry.id);
     return trimmed;
+  }
+
+  /** Whether this warn's reminder was decided otherwise after `createdAt` (laterDecidedOtherwise). */
+  private decidedOtherwiseSince(warn: unknown, createdAt: number): boolean {
+    if (typeof warn !== 'object' || warn === null) return false;
+    const { warn_rslt_id, dspo_way, dspo_way_rea } = warn as Record<string, unknown>;
+    if (typeof warn_rslt_id !== 'string') return false;
+    const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+    const row = this.laterDecidedOtherwise.get(
+      warn_rslt_id,
+      warn_rslt_id,
+      createdAt,
+      text(dspo_way),
+      text(dspo_way_rea),
+    );
+    return row !== undefined;
   }
 
   /**

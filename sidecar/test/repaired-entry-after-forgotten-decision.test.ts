@@ -1,0 +1,233 @@
+/**
+ * A set-aside outbox entry IT repairs months later is checked against the decisions, not only against the outbox:
+ * the outbox forgets a delivered entry after 90 days, while one set aside waits for the records window (400 days).
+ * So a newer decision delivered, and its entry forgotten since, still wins: the repaired disposition is dropped, and
+ * a repaired 3103 loses the warns decided otherwise after it. A real sidecar over a real SQLite file, real 3101/3103
+ * over loopback HTTP for real national items, a platform and a gateway stand-in on loopback; the 90 days pass by
+ * dating the stored rows back, and the forwarder's own pass forgets the delivered entries.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DELIVERED_RETENTION_MS } from '../src/outbox/outbox-forwarder';
+import type { SidecarServer } from '../src/server';
+import { DATABASE_FILE_NAME } from '../src/store/database';
+import { OUTBOX_KINDS, OutboxStore, UNREADABLE_PAYLOAD } from '../src/store/outbox';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { capturingLogger } from './helpers/capturing-logger';
+import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
+import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
+import { type ConfigPatch, callOverHttp, tempDataDir, testServer } from './helpers/test-server';
+import { until } from './helpers/until';
+
+const DAY_MS = 24 * 3600_000;
+/** A day past the 90 the forwarder keeps a delivered entry. */
+const MONTHS_AGO = DELIVERED_RETENTION_MS + DAY_MS;
+
+let dataDir: string | undefined;
+let platform: PlatformReceiver | undefined;
+let gateway: FakeGateway | undefined;
+afterEach(async () => {
+  await platform?.close();
+  await gateway?.close();
+  platform = undefined;
+  gateway = undefined;
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A real sidecar listening on loopback: its forwarders start only then. */
+async function listening(config: ConfigPatch, logger?: Logger): Promise<SidecarServer> {
+  const server = await testServer(config, logger === undefined ? {} : { logger });
+  await server.listen();
+  return server;
+}
+
+/**
+ * Dates everything the decisions and the outbox hold back by MONTHS_AGO (as if they were made then), and sets
+ * `setAside` aside as unreadable, as IT left it once repaired: not delivered, due again. On the file, with the
+ * sidecar closed: a running forwarder would meet the repaired entry while the newer one is still there.
+ */
+function monthsLaterWithRepaired(dir: string, setAside: string): void {
+  const db = new Database(path.join(dir, DATABASE_FILE_NAME));
+  try {
+    db.transaction(() => {
+      db.prepare(
+        `UPDATE outbox SET created_at = created_at - @shift, next_attempt_at = next_attempt_at - @shift,
+           delivered_at = delivered_at - @shift`,
+      ).run({ shift: MONTHS_AGO });
+      db.prepare('UPDATE dispositions SET at = at - ?').run(MONTHS_AGO);
+      const repaired = db
+        .prepare('UPDATE outbox SET delivered_at = NULL, last_error = ?, next_attempt_at = created_at WHERE id = ?')
+        .run(UNREADABLE_PAYLOAD, setAside);
+      expect(repaired.changes).toBe(1);
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+const hasRow = (server: SidecarServer, id: string) =>
+  server.db.prepare('SELECT 1 FROM outbox WHERE id = ?').get(id) !== undefined;
+
+describe('a set-aside entry repaired after the newer decision was delivered and forgotten', () => {
+  it('is dropped, not sent, when it is a disposition', async () => {
+    dataDir = tempDataDir();
+    platform = await startPlatformReceiver();
+    const config = { dataDir, platform: { url: platform.url, retryMinMs: 50, retryMaxMs: 200 } };
+    const first = await listening(config);
+    let jrId: string | undefined;
+    let older: string | undefined;
+    let newer: string | undefined;
+    try {
+      const answer = await callOverHttp(first, analysisEnvelope({ encounterId: 'MZ-FORGOTTEN-1' }));
+      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+      jrId = answer.body.output.result![0]!.jr_id;
+      const ids = (): string[] =>
+        first.db
+          .prepare("SELECT id FROM outbox WHERE kind = 'disposition' AND json_extract(payload, '$.warn_rslt_id') = ?")
+          .pluck()
+          .all(jrId) as string[];
+      for (const [way, reason] of [
+        ['1', '患者知情同意'],
+        ['2', '已改用其他药品'],
+      ] as const) {
+        const fb = await callOverHttp(first, feedbackEnvelope([{ jrId, way, reason }]));
+        expect(fb.body.infcode, fb.body.err_msg).toBe(0);
+        const n = way === '1' ? 1 : 2;
+        await until(() => platform!.deliveries.filter((d) => d.body.payload.warn_rslt_id === jrId).length === n);
+      }
+      [older, newer] = ids().sort();
+      expect(older).toMatch(/:r1$/);
+      expect(newer).toMatch(/:r2$/);
+    } finally {
+      await first.close();
+    }
+    monthsLaterWithRepaired(dataDir, older!);
+
+    const { logger, lines } = capturingLogger();
+    const second = await listening(config, logger);
+    try {
+      // The forwarder's pass forgets the newer entry (delivered over 90 days ago), then meets the repaired one.
+      const sentFor = () => platform!.deliveries.filter((d) => d.body.payload.warn_rslt_id === jrId!);
+      await until(() => !hasRow(second, older!) || sentFor().length > 2);
+      expect(hasRow(second, newer!)).toBe(false);
+      await pause(300);
+      const sent = sentFor();
+      expect(sent.map((d) => d.body.payload.dspo_way)).toEqual(['1', '2']);
+      expect(lines.some((line) => line.outbox_id === older! && line.kind === 'disposition')).toBe(true);
+      expect(lines.some((line) => (line.level as number) >= 50 || typeof line.err === 'object')).toBe(false);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('is sent without the warns decided otherwise since, when it is a 3103', async () => {
+    const sent3103: string[][] = [];
+    type Body = { infno?: string; input?: { data?: { warns?: { warn_rslt_id: string }[] } } };
+    gateway = await startFakeGateway<Body>((body, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (body.infno === '3103') {
+        sent3103.push((body.input?.data?.warns ?? []).map((w) => w.warn_rslt_id));
+        res.end(JSON.stringify({ infcode: 0, err_msg: '', output: {} }));
+        return;
+      }
+      const encounter = /"mdtrt_id":"([^"]+)"/.exec(JSON.stringify(body))?.[1] ?? '';
+      res.end(
+        JSON.stringify({
+          infcode: 0,
+          err_msg: '',
+          output: { result: [gatewayResult(`GW-${encounter}`, 'R-GW', encounter, 'T-GW')] },
+        }),
+      );
+    });
+    dataDir = tempDataDir();
+    const config = { dataDir, upstream: { url: gateway.url, timeoutMs: 5_000 } };
+    const first = await listening(config);
+    let older: string | undefined;
+    let newer: string | undefined;
+    try {
+      for (const encounter of ['FORGOT-1', 'FORGOT-2'])
+        await callOverHttp(first, analysisEnvelope({ encounterId: encounter }));
+      const both = await callOverHttp(
+        first,
+        feedbackEnvelope([
+          { jrId: 'GW-FORGOT-1', way: '2' },
+          { jrId: 'GW-FORGOT-2', way: '2' },
+        ]),
+      );
+      expect(both.body.infcode, both.body.err_msg).toBe(0);
+      await until(() => sent3103.length === 1);
+      const later = await callOverHttp(
+        first,
+        feedbackEnvelope([{ jrId: 'GW-FORGOT-1', way: '1', reason: '患者知情同意' }]),
+      );
+      expect(later.body.infcode, later.body.err_msg).toBe(0);
+      await until(() => sent3103.length === 2);
+      expect(sent3103).toEqual([['GW-FORGOT-1', 'GW-FORGOT-2'], ['GW-FORGOT-1']]);
+      [older, newer] = first.db
+        .prepare("SELECT id FROM outbox WHERE kind = 'upstream_feedback' ORDER BY created_at, rowid")
+        .pluck()
+        .all() as string[];
+    } finally {
+      await first.close();
+    }
+    monthsLaterWithRepaired(dataDir, older!);
+
+    const { logger, lines } = capturingLogger();
+    const second = await listening(config, logger);
+    try {
+      await until(() => sent3103.length === 3);
+      expect(hasRow(second, newer!)).toBe(false);
+      // Only the warn decided no otherwise since: GW-FORGOT-1's newer decision stands at the gateway.
+      expect(sent3103[2]).toEqual(['GW-FORGOT-2']);
+      await pause(300);
+      expect(sent3103).toHaveLength(3);
+      expect(lines.some((line) => line.outbox_id === older! && line.kind === 'upstream_feedback')).toBe(true);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('a repaired set-aside 3103 and a later 3103 of the same millisecond', () => {
+  it('are ordered by when they were queued, not by their random ids', async () => {
+    dataDir = tempDataDir();
+    const server = await listening({ dataDir });
+    try {
+      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-SAME-MS-1' }));
+      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+      const jrId = answer.body.output.result![0]!.jr_id;
+      const feedback = (way: '1' | '2', reason: string) => ({
+        infno: '3103',
+        data: { warn_type: '1', warns: [{ warn_rslt_id: jrId, dspo_way: way, dspo_way_rea: reason }] },
+      });
+      const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
+      const at = Date.now();
+      // The earlier one sorts after the later one by id, as a random UUID does half the time.
+      const earlier = 'upstream-feedback:b';
+      const whole = JSON.stringify(feedback('1', '患者知情同意'));
+      server.db
+        .prepare(
+          `INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at, last_error)
+           VALUES (?, 'upstream_feedback', ?, ?, ?, ?)`,
+        )
+        .run(earlier, whole.slice(0, whole.length / 2), at, at, UNREADABLE_PAYLOAD);
+      // Queued in the same millisecond, while the earlier one could not be read to be trimmed; then delivered.
+      server.db.transaction(() => outbox.add('upstream-feedback:a', 'upstream_feedback', feedback('2', ''), at))();
+      outbox.markDelivered('upstream-feedback:a', at);
+      server.db.prepare('UPDATE outbox SET payload = ? WHERE id = ?').run(whole, earlier);
+
+      const repaired = outbox.due(at, 10, ['upstream_feedback']).find((entry) => entry.id === earlier);
+      expect(repaired?.wasSetAside).toBe(true);
+      expect(outbox.supersededSinceSetAside(repaired!, JSON.parse(repaired!.payload))).toBeUndefined();
+      expect(hasRow(server, earlier)).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+});
