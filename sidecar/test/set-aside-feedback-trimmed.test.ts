@@ -14,7 +14,7 @@ import { until } from './helpers/until';
 
 const ADMIN_TOKEN = 'admin-token-trimmed-0123456789';
 
-type Body = { infno?: string; input?: { data?: { warns?: { warn_rslt_id: string }[] } } };
+type Body = { infno?: string; input?: { data?: { warns?: ({ warn_rslt_id: string } | null)[] } } };
 let gateway: FakeGateway;
 const sent3103: string[][] = [];
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   gateway = await startFakeGateway<Body>((body, res) => {
     res.setHeader('content-type', 'application/json');
     if (body.infno === '3103') {
-      sent3103.push((body.input?.data?.warns ?? []).map((w) => w.warn_rslt_id));
+      sent3103.push((body.input?.data?.warns ?? []).map((w) => (w === null ? 'null' : w.warn_rslt_id)));
       res.end(JSON.stringify({ infcode: 0, err_msg: '', output: {} }));
       return;
     }
@@ -83,6 +83,57 @@ describe('a repaired set-aside 3103 entry', () => {
       // Only the warn no later 3103 named: GW-TRIM-1's newer decision stands at the gateway.
       expect(sent3103[2]).toEqual(['GW-TRIM-2']);
       expect(lines.some((line) => line.outbox_id === first && line.kind === 'upstream_feedback')).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('that holds a warn which is not an object neither fails a later 3103 nor its own sending', async () => {
+    const server = await testServer({ adminToken: ADMIN_TOKEN, upstream: { url: gateway.url, timeoutMs: 5_000 } });
+    try {
+      for (const encounter of ['NULLW-1', 'NULLW-2'])
+        await callService(server, analysisEnvelope({ encounterId: encounter }));
+      const sentBefore = sent3103.length;
+      const both = await callService(
+        server,
+        feedbackEnvelope([
+          { jrId: 'GW-NULLW-1', way: '2' },
+          { jrId: 'GW-NULLW-2', way: '2' },
+        ]),
+      );
+      expect(both.body.infcode).toBe(0);
+      await until(() => sent3103.length === sentBefore + 1);
+      const first = server.db
+        .prepare("SELECT id, payload FROM outbox WHERE kind = 'upstream_feedback' ORDER BY created_at, id")
+        .get() as { id: string; payload: string };
+      // Set aside, then repaired by hand with a stray null among its warns, and not yet retried.
+      const payload = JSON.parse(first.payload) as { data: { warns: unknown[] } };
+      payload.data.warns.unshift(null);
+      server.db
+        .prepare('UPDATE outbox SET payload = ?, delivered_at = NULL, last_error = ?, next_attempt_at = ? WHERE id = ?')
+        .run(JSON.stringify(payload), UNREADABLE_PAYLOAD, Date.now() + 86_400_000, first.id);
+
+      // A newer decision on one of its reminders is stored (and supersedes that warn in the waiting entry).
+      const later = await callService(
+        server,
+        feedbackEnvelope([{ jrId: 'GW-NULLW-1', way: '1', reason: '患者知情同意' }]),
+      );
+      expect(later.body.infcode).toBe(0);
+      await until(() => sent3103.length === sentBefore + 2);
+
+      const retry = await server.app.inject({
+        method: 'POST',
+        url: '/v1/admin/outbox/retry',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(retry.statusCode).toBe(200);
+      await until(() => sent3103.length === sentBefore + 3);
+      // The stray null is IT's to mend and goes as repaired; GW-NULLW-1's newer decision stands at the gateway.
+      expect(sent3103.slice(sentBefore)).toEqual([
+        ['GW-NULLW-1', 'GW-NULLW-2'],
+        ['GW-NULLW-1'],
+        ['null', 'GW-NULLW-2'],
+      ]);
     } finally {
       await server.close();
     }

@@ -249,7 +249,11 @@ export class OutboxStore {
       // A payload edited into another shape (warns an object) is left as it is, as an unreadable one is: it must not
       // fail the decision being stored.
       if (earlier.data === undefined || !Array.isArray(earlier.data.warns)) continue;
-      const warns = earlier.data.warns.filter((w) => !named.has(w.warn_rslt_id));
+      // A warn that is not an object (a hand repair) names nothing this decision supersedes: it stays.
+      const warns = earlier.data.warns.filter((w) => {
+        const id = warnIdOf(w);
+        return id === undefined || !named.has(id);
+      });
       if (warns.length === 0) this.drop.run(row.id);
       else this.rewrite.run(JSON.stringify({ ...earlier, data: { ...earlier.data, warns } }), row.id);
     }
@@ -301,14 +305,25 @@ export class OutboxStore {
     if (entry.kind !== 'upstream_feedback') return entry.payload;
     const feedback = body as Partial<UpstreamFeedback>;
     if (feedback.data === undefined || !Array.isArray(feedback.data.warns)) return entry.payload;
-    const own = feedback.data.warns.map((w) => w.warn_rslt_id);
+    // A hand repair may leave a warn that is not an object (null): it names no reminder, and must not throw here.
+    const own = feedback.data.warns.map(warnIdOf).filter((id): id is string => id !== undefined);
     const later = new Set<string>();
     for (const row of this.laterFeedback.all(entry.createdAt, entry.createdAt, entry.id, JSON.stringify(own))) {
       const warns = (storedJson(row.payload)?.value as Partial<UpstreamFeedback> | undefined)?.data?.warns;
-      if (Array.isArray(warns)) for (const w of warns) later.add(w.warn_rslt_id);
+      if (Array.isArray(warns))
+        for (const w of warns) {
+          const id = warnIdOf(w);
+          if (id !== undefined) later.add(id);
+        }
     }
-    for (const w of feedback.data.warns) if (this.decidedOtherwiseSince(w, entry.createdAt)) later.add(w.warn_rslt_id);
-    const warns = feedback.data.warns.filter((w) => !later.has(w.warn_rslt_id));
+    for (const w of feedback.data.warns) {
+      const id = warnIdOf(w);
+      if (id !== undefined && this.decidedOtherwiseSince(w, entry.createdAt)) later.add(id);
+    }
+    const warns = feedback.data.warns.filter((w) => {
+      const id = warnIdOf(w);
+      return id === undefined || !later.has(id);
+    });
     if (warns.length === feedback.data.warns.length) return entry.payload;
     if (warns.length === 0) {
       this.drop.run(entry.id);
@@ -412,4 +427,11 @@ export class OutboxStore {
   nextAttemptAt(kinds: readonly OutboxKind[]): number | undefined {
     return (this.nextDueAt.get(JSON.stringify(kinds)) as number | null) ?? undefined;
   }
+}
+
+/** A 3103 warn's warn_rslt_id, or undefined for a warn that is not an object with a string one (a hand repair). */
+function warnIdOf(warn: unknown): string | undefined {
+  if (typeof warn !== 'object' || warn === null) return undefined;
+  const id = (warn as { warn_rslt_id?: unknown }).warn_rslt_id;
+  return typeof id === 'string' ? id : undefined;
 }
