@@ -6,13 +6,8 @@
  * leaves a clinical reason whole. A real sidecar on loopback over a real SQLite file written at schema 19; the rule
  * and item are real national ones.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DATABASE_FILE_NAME, SCHEMA_VERSION, schemaBackupFile } from '../src/store/database';
-import { nationalItems } from './fixtures/his-requests';
-import { recordsOnDisk, storedReasonsDataDir } from './helpers/stored-reasons-data-dir';
-import { testServer } from './helpers/test-server';
+import { describe, it } from 'vitest';
+import { expectStoredPhoneFormsMasked } from './helpers/stored-phone-forms-masked';
 
 const SCHEMA_19 = 19;
 /** Each a form schema 19's masking kept in clear. */
@@ -32,59 +27,8 @@ const MASKED =
   '电话 [redacted] 未接，联系电话（家属）[redacted] 同意，科室电话：[redacted]，座机\t[redacted]，手机[redacted]，' +
   '电话：[redacted]，家属[redacted]-2026-11-29复诊';
 
-let dataDir: string | undefined;
-afterEach(() => {
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  dataDir = undefined;
-});
-
-const holdsANumber = (dir: string) => NUMBERS.some((n) => recordsOnDisk(dir).includes(Buffer.from(n)));
-
 describe('schema 20 (phone forms after a cue word schema 19 left in clear masked in the stored reasons)', () => {
   it('masks them in the decision, the result body and the outbox entry, off the disk; a clinical reason stays', async () => {
-    const clinical = `${nationalItems().maleOnly[0]!.code} 给药时间 0730 1130 1730，剂量 150 1000 2000 单位，给药 0830—1130`;
-    const storedReasons = { 'JR-19-1': CALLED, 'JR-19-2': clinical };
-    const dir = storedReasonsDataDir({
-      schema: SCHEMA_19,
-      tag: '19',
-      tasks: [
-        {
-          taskId: 'T-19',
-          bodies: Object.entries(storedReasons).map(([jrId, reason]) => ({
-            jrId,
-            fields: { dspo_way: '1', dspo_way_rea: reason, prior_dspo: true },
-          })),
-        },
-      ],
-      decisions: Object.entries(storedReasons).map(([jrId, reason]) => ({ jrId, reason })),
-    });
-    dataDir = dir;
-    expect(holdsANumber(dir)).toBe(true);
-
-    const server = await testServer({ dataDir: dir, platform: { url: 'http://127.0.0.1:9/' } });
-    try {
-      await server.listen();
-      const records = server.db;
-      expect(records.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-      expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(20);
-      expect(fs.existsSync(schemaBackupFile(path.join(dir, DATABASE_FILE_NAME), SCHEMA_19))).toBe(true);
-      expect(records.prepare('SELECT jr_id, dspo_way_rea FROM dispositions ORDER BY jr_id').raw().all()).toEqual([
-        ['JR-19-1', MASKED],
-        ['JR-19-2', clinical],
-      ]);
-      const reasons = (sql: string) =>
-        (records.prepare(sql).pluck().all() as string[]).map(
-          (j) => (JSON.parse(j) as { dspo_way_rea: string }).dspo_way_rea,
-        );
-      expect(reasons('SELECT json FROM result_bodies ORDER BY id')).toEqual([MASKED, clinical]);
-      expect(reasons('SELECT payload FROM outbox ORDER BY id')).toEqual([MASKED, clinical]);
-      const { port } = server.app.server.address() as { port: number };
-      const response = await fetch(`http://127.0.0.1:${port}/v1/tasks/T-19`);
-      expect(response.status).toBe(200);
-    } finally {
-      await server.close();
-    }
-    expect(holdsANumber(dir)).toBe(false);
-    expect(recordsOnDisk(dir).includes(Buffer.from(clinical))).toBe(true);
+    await expectStoredPhoneFormsMasked({ schema: SCHEMA_19, numbers: NUMBERS, called: CALLED, masked: MASKED });
   });
 });
