@@ -1,44 +1,23 @@
-/**
- * An outbox entry set aside as unreadable must not outlive the decisions made after it: a newer revision of the same
- * reminder drops it by its id alone (its payload cannot be read to match), and one IT repaired (or an earlier build
- * left repaired) is checked against later entries before it is sent, so it never overwrites a newer decision at the
- * platform. Entries already set aside at start are warned of once (a count). IT can delete one that cannot be
- * repaired through an admin route, and only such a one. A real sidecar over a real SQLite file, real 3101/3103 over
- * loopback HTTP for real national items, a platform stand-in on loopback.
- */
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASE_FILE_NAME } from '../src/store/database';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
-import { capturingLogger } from './helpers/capturing-logger';
-import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
-import { callOverHttp, tempDataDir, testServer } from './helpers/test-server';
+import { feedbackEnvelope } from './fixtures/his-requests';
+import type { PlatformReceiver } from './helpers/platform-receiver';
+import {
+  decisionsQueuedWhileDown,
+  type LoggedSidecar,
+  loggedSidecarOn,
+  madeForEachTest,
+} from './helpers/sidecar-with-queued-decisions';
+import { callOverHttp } from './helpers/test-server';
 import { until } from './helpers/until';
 
 const ADMIN_TOKEN = 'admin-token-superseded-0123456789';
 
-let dataDir: string | undefined;
-let platform: PlatformReceiver | undefined;
-afterEach(async () => {
-  await platform?.close();
-  platform = undefined;
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  dataDir = undefined;
-});
+const made = madeForEachTest();
 
-async function startSidecar(dir: string, url: string) {
-  const { logger, lines } = capturingLogger();
-  const server = await testServer(
-    { dataDir: dir, adminToken: ADMIN_TOKEN, platform: { url, retryMinMs: 50, retryMaxMs: 200 } },
-    { logger },
-  );
-  const listening = await server.listen();
-  return { server, lines, base: listening.url };
-}
-
-type Sidecar = Awaited<ReturnType<typeof startSidecar>>;
+const startSidecar = (dir: string, url: string) => loggedSidecarOn(dir, url, ADMIN_TOKEN);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,24 +31,12 @@ interface OutboxRow {
 }
 
 /** Two reminders answered, a decision on each queued while the platform is down; returns their jr_ids. */
-async function decideWhilePlatformDown(dir: string, receiver: PlatformReceiver): Promise<[string, string]> {
-  await receiver.down();
-  const first = await startSidecar(dir, receiver.url);
-  try {
-    const answer = await callOverHttp(first.server, analysisEnvelope({ encounterId: 'MZ-SUPERSEDED-1' }));
-    expect(answer.body.infcode, answer.body.err_msg).toBe(0);
-    const results = answer.body.output.result!;
-    expect(results).toHaveLength(2);
-    const jrIds: [string, string] = [results[0]!.jr_id, results[1]!.jr_id];
-    for (const jrId of jrIds) {
-      const fb = await callOverHttp(first.server, feedbackEnvelope([{ jrId, way: '1', reason: '患者知情同意' }]));
-      expect(fb.body.infcode, fb.body.err_msg).toBe(0);
-    }
-    return jrIds;
-  } finally {
-    await first.server.close();
-  }
-}
+const decideWhilePlatformDown = (dir: string, receiver: PlatformReceiver): Promise<[string, string]> =>
+  decisionsQueuedWhileDown(dir, receiver, {
+    encounterId: 'MZ-SUPERSEDED-1',
+    reason: '患者知情同意',
+    adminToken: ADMIN_TOKEN,
+  });
 
 /** Cuts the payload of each jr_id's queued disposition short (a full disk); returns the rows as they were. */
 function damage(dir: string, jrIds: string[]): OutboxRow[] {
@@ -93,14 +60,14 @@ function damage(dir: string, jrIds: string[]): OutboxRow[] {
   }
 }
 
-function setAsideWarns(sidecar: Sidecar): unknown[] {
+function setAsideWarns(sidecar: LoggedSidecar): unknown[] {
   return sidecar.lines.filter((line) => line.level === 40 && line.table === 'outbox').map((line) => line.row_id);
 }
 
 describe('an outbox entry set aside as unreadable', () => {
   it('is dropped by a newer decision on its reminder, and a repaired one is not sent over a newer one', async () => {
-    dataDir = tempDataDir();
-    platform = await startPlatformReceiver();
+    const dataDir = made.dataDir();
+    const platform = await made.platform();
     const [jrId, otherJrId] = await decideWhilePlatformDown(dataDir, platform);
     const [r1, other] = damage(dataDir, [jrId, otherJrId]);
     expect(r1!.id).toMatch(/:r1$/);
@@ -112,7 +79,7 @@ describe('an outbox entry set aside as unreadable', () => {
       // The doctor changes the decision: its second revision drops the set-aside first one, by its id alone.
       const fb = await callOverHttp(second.server, feedbackEnvelope([{ jrId, way: '2', reason: '已改用其他药品' }]));
       expect(fb.body.infcode, fb.body.err_msg).toBe(0);
-      await until(() => platform!.deliveries.some((d) => d.body.payload.warn_rslt_id === jrId));
+      await until(() => platform.deliveries.some((d) => d.body.payload.warn_rslt_id === jrId));
       expect(second.server.db.prepare('SELECT 1 FROM outbox WHERE id = ?').get(r1!.id)).toBeUndefined();
       expect(second.server.db.prepare('SELECT 1 FROM outbox WHERE id = ?').get(other!.id)).toBeDefined();
     } finally {
@@ -145,8 +112,8 @@ describe('an outbox entry set aside as unreadable', () => {
   });
 
   it('can be deleted by IT through the admin route, one id at a time, and only when set aside', async () => {
-    dataDir = tempDataDir();
-    platform = await startPlatformReceiver();
+    const dataDir = made.dataDir();
+    const platform = await made.platform();
     const [jrId, otherJrId] = await decideWhilePlatformDown(dataDir, platform);
     const [damaged] = damage(dataDir, [jrId]);
     await platform.up();
@@ -159,7 +126,7 @@ describe('an outbox entry set aside as unreadable', () => {
       });
     try {
       await until(() => setAsideWarns(sidecar).length === 1);
-      await until(() => platform!.deliveries.some((d) => d.body.payload.warn_rslt_id === otherJrId));
+      await until(() => platform.deliveries.some((d) => d.body.payload.warn_rslt_id === otherJrId));
       const sent = server.db
         .prepare("SELECT id FROM outbox WHERE json_valid(payload) AND json_extract(payload, '$.warn_rslt_id') = ?")
         .pluck()

@@ -1,43 +1,17 @@
-/**
- * An unsent outbox entry whose payload is not readable JSON (a full disk, a disk fault, a hand edit) can never be sent
- * as it is: retrying it at the longest backoff for ever only wrote a warn line each time. It is set aside once, with
- * one warn line naming its id and kind, kept, not tried again, and counted for IT in /v1/status and /metrics; the
- * entries behind it are delivered; once IT repairs its payload it is sent. A real sidecar over a real SQLite file,
- * real 3101/3103 over loopback HTTP for real national items, a platform stand-in on loopback.
- */
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASE_FILE_NAME } from '../src/store/database';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
-import { capturingLogger } from './helpers/capturing-logger';
-import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
-import { callOverHttp, tempDataDir, testServer } from './helpers/test-server';
+import { decisionsQueuedWhileDown, loggedSidecarOn, madeForEachTest } from './helpers/sidecar-with-queued-decisions';
 import { until } from './helpers/until';
 
 const ADMIN_TOKEN = 'admin-token-set-aside-0123456789';
 /** In the damaged decision: it must not reach a log line. */
 const REASON = '已联系家属同意用药';
 
-let dataDir: string | undefined;
-let platform: PlatformReceiver | undefined;
-afterEach(async () => {
-  await platform?.close();
-  platform = undefined;
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  dataDir = undefined;
-});
+const made = madeForEachTest();
 
-async function startSidecar(dir: string, url: string) {
-  const { logger, lines } = capturingLogger();
-  const server = await testServer(
-    { dataDir: dir, adminToken: ADMIN_TOKEN, platform: { url, retryMinMs: 50, retryMaxMs: 200 } },
-    { logger },
-  );
-  const listening = await server.listen();
-  return { server, lines, base: listening.url };
-}
+const startSidecar = (dir: string, url: string) => loggedSidecarOn(dir, url, ADMIN_TOKEN);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,29 +22,16 @@ interface StatusBody {
 
 describe('an unsent outbox entry whose payload is not readable JSON', () => {
   it('is set aside once with one warn line, counted for IT, not tried again; the rest go; a repaired one is sent', async () => {
-    dataDir = tempDataDir();
-    platform = await startPlatformReceiver();
+    const dataDir = made.dataDir();
+    const platform = await made.platform();
     // Down while the decisions are given: they stay queued, as on a workstation whose platform was unreachable.
-    await platform.down();
-    const first = await startSidecar(dataDir, platform.url);
-    let damagedJrId: string;
-    let goodJrId: string;
-    try {
-      const answer = await callOverHttp(first.server, analysisEnvelope({ encounterId: 'MZ-SET-ASIDE-1' }));
-      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
-      const results = answer.body.output.result!;
-      expect(results).toHaveLength(2);
-      damagedJrId = results[0]!.jr_id;
-      goodJrId = results[1]!.jr_id;
-      // The damaged one first: the oldest queued, the one the forwarder meets first.
-      for (const jrId of [damagedJrId, goodJrId]) {
-        const fb = await callOverHttp(first.server, feedbackEnvelope([{ jrId, way: '1', reason: REASON }]));
-        expect(fb.body.infcode, fb.body.err_msg).toBe(0);
-        await pause(5);
-      }
-    } finally {
-      await first.server.close();
-    }
+    // The damaged one first: the oldest queued, the one the forwarder meets first.
+    const [damagedJrId, goodJrId] = await decisionsQueuedWhileDown(dataDir, platform, {
+      encounterId: 'MZ-SET-ASIDE-1',
+      reason: REASON,
+      adminToken: ADMIN_TOKEN,
+      apartMs: 5,
+    });
 
     const db = new Database(path.join(dataDir, DATABASE_FILE_NAME));
     const entryId = db
@@ -90,7 +51,7 @@ describe('an unsent outbox entry whose payload is not readable JSON', () => {
     const second = await startSidecar(dataDir, platform.url);
     const { server, lines, base } = second;
     try {
-      await until(() => platform!.deliveries.some((d) => d.body.payload.warn_rslt_id === goodJrId));
+      await until(() => platform.deliveries.some((d) => d.body.payload.warn_rslt_id === goodJrId));
       // Several passes past the longest backoff (200 ms here), each also made at once by the admin retry.
       for (let pass = 0; pass < 4; pass++) {
         await pause(300);
@@ -128,7 +89,7 @@ describe('an unsent outbox entry whose payload is not readable JSON', () => {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       });
       expect(retry.status).toBe(200);
-      await until(() => platform!.deliveries.some((d) => d.body.payload.warn_rslt_id === damagedJrId));
+      await until(() => platform.deliveries.some((d) => d.body.payload.warn_rslt_id === damagedJrId));
       const after = (await (await fetch(`${base}/v1/status`)).json()) as StatusBody;
       expect(after.outbox).toMatchObject({ pending: 0, unreadable: 0 });
       expect(lines.some((line) => (line.level as number) >= 50 || typeof line.err === 'object')).toBe(false);

@@ -1,15 +1,6 @@
-/**
- * A result body or outbox payload that is not JSON (cut short by a full disk, damaged, edited by hand) is kept by the
- * schema migrations (unreadable-stored-json-migration.test.ts), so the code that reads those rows afterwards meets it.
- * One such row among good ones must cost that row only: the sidecar starts, the task page shows the other results,
- * the forwarder sends the entries behind it, a new decision on its reminder and a new answer for its encounter are
- * taken, and the row itself is kept, named in a warn line by table and row id without what it says. A real sidecar
- * over a real SQLite file, real answers over loopback HTTP for real national items, a platform stand-in on loopback.
- */
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging';
 import { queueDailyFigures } from '../src/outbox/daily-figures';
 import { shanghaiDay } from '../src/stats/days';
@@ -17,9 +8,8 @@ import { openFiguresReader } from '../src/stats/figures-reader';
 import { DATABASE_FILE_NAME } from '../src/store/database';
 import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
-import { capturingLogger } from './helpers/capturing-logger';
-import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
-import { callOverHttp, tempDataDir, testServer } from './helpers/test-server';
+import { decisionsQueuedWhileDown, loggedSidecarOn, madeForEachTest } from './helpers/sidecar-with-queued-decisions';
+import { callOverHttp } from './helpers/test-server';
 import { until } from './helpers/until';
 
 const TASK_ID = 'T-MZ-UNREADABLE-1';
@@ -27,52 +17,25 @@ const ENCOUNTER = 'MZ-UNREADABLE-1';
 /** In the decision on the reminder whose rows are damaged: it must not reach a log line. */
 const REASON = '已联系家属同意用药';
 
-let dataDir: string | undefined;
-let platform: PlatformReceiver | undefined;
-afterEach(async () => {
-  await platform?.close();
-  platform = undefined;
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  dataDir = undefined;
-});
+const made = madeForEachTest();
 
-async function startSidecar(dir: string, url: string) {
-  const { logger, lines } = capturingLogger();
-  const server = await testServer({ dataDir: dir, platform: { url, retryMinMs: 50, retryMaxMs: 200 } }, { logger });
-  await server.listen();
-  return { server, lines };
-}
+const startSidecar = (dir: string, url: string) => loggedSidecarOn(dir, url);
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What a full disk leaves of a JSON text: its first half. */
 const cutShort = (json: string) => json.slice(0, Math.floor(json.length / 2));
 
 describe('one unreadable result body and outbox payload among good ones', () => {
   it('costs only that row: start, task page, forwarding, decisions and answers go on; the row is kept', async () => {
-    dataDir = tempDataDir();
-    platform = await startPlatformReceiver();
+    const dataDir = made.dataDir();
+    const platform = await made.platform();
     // Down while the decisions are given: they stay queued, as on a workstation whose platform was unreachable.
-    await platform.down();
-
-    const first = await startSidecar(dataDir, platform.url);
-    let damagedJrId: string;
-    let goodJrId: string;
-    try {
-      const answer = await callOverHttp(first.server, analysisEnvelope({ encounterId: ENCOUNTER, taskId: TASK_ID }));
-      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
-      const results = answer.body.output.result!;
-      expect(results).toHaveLength(2);
-      damagedJrId = results[0]!.jr_id;
-      goodJrId = results[1]!.jr_id;
-      // One 3103 each, the damaged one first: its entry is the oldest queued, the one the forwarder meets first.
-      for (const jrId of [damagedJrId, goodJrId]) {
-        const fb = await callOverHttp(first.server, feedbackEnvelope([{ jrId, way: '1', reason: REASON }]));
-        expect(fb.body.infcode, fb.body.err_msg).toBe(0);
-        await pause(5);
-      }
-    } finally {
-      await first.server.close();
-    }
+    // One 3103 each, the damaged one first: its entry is the oldest queued, the one the forwarder meets first.
+    const [damagedJrId, goodJrId] = await decisionsQueuedWhileDown(dataDir, platform, {
+      encounterId: ENCOUNTER,
+      taskId: TASK_ID,
+      reason: REASON,
+      apartMs: 5,
+    });
 
     // The damage, as a full disk or a hand edit leaves it, to the damaged reminder's body and queued decision.
     const db = new Database(path.join(dataDir, DATABASE_FILE_NAME));
@@ -106,14 +69,14 @@ describe('one unreadable result body and outbox payload among good ones', () => 
       expect(Object.keys(view.dispositions).sort()).toEqual([damagedJrId, goodJrId].sort());
 
       // The good decision queued behind the damaged one is sent; the damaged one is not, and stays queued.
-      await until(() => platform!.deliveries.some((d) => d.body.payload.warn_rslt_id === goodJrId));
+      await until(() => platform.deliveries.some((d) => d.body.payload.warn_rslt_id === goodJrId));
       await until(() => lines.some((line) => line.table === 'outbox'));
       expect(platform.deliveries.some((d) => d.body.payload.warn_rslt_id === damagedJrId)).toBe(false);
 
       // A new decision on the damaged reminder, and a new answer for its encounter, are taken.
       const again = await callOverHttp(server, feedbackEnvelope([{ jrId: damagedJrId, way: '2', reason: '' }]));
       expect(again.body.infcode, again.body.err_msg).toBe(0);
-      await until(() => platform!.deliveries.some((d) => d.body.payload.warn_rslt_id === damagedJrId));
+      await until(() => platform.deliveries.some((d) => d.body.payload.warn_rslt_id === damagedJrId));
       const reasked = await callOverHttp(
         server,
         analysisEnvelope({ encounterId: ENCOUNTER, taskId: `${TASK_ID}-again` }),
@@ -140,7 +103,7 @@ describe('one unreadable result body and outbox payload among good ones', () => 
   });
 
   it('an unreadable earlier figures entry or 3103 entry is passed over: the next day and decision are queued', async () => {
-    dataDir = tempDataDir();
+    const dataDir = made.dataDir();
     const { server } = await startSidecar(dataDir, 'http://127.0.0.1:9/');
     try {
       const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-UNREADABLE-3', taskId: 'T-U-3' }));
@@ -190,7 +153,7 @@ describe('one unreadable result body and outbox payload among good ones', () => 
   });
 
   it("a day whose last figures entry is unreadable gets its next revision under that entry's id, never a new id", async () => {
-    dataDir = tempDataDir();
+    const dataDir = made.dataDir();
     const { server } = await startSidecar(dataDir, 'http://127.0.0.1:9/');
     try {
       // The day read before the answer, so that an answer just before Shanghai midnight is not of the day after.
