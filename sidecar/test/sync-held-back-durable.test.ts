@@ -5,50 +5,42 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WrittenBundle } from '@prealert/rules-cache';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { describe, expect, it } from 'vitest';
 import type { PayloadPipe } from '../src/sync/library-sync';
-import { BundleFactory, heldBackLabel, pullInTurn, Workstations } from './sync-support';
+import { bundlesOnPlatform } from './helpers/bundles-on-platform';
+import { heldBackLabel, pullInTurn, Workstations } from './sync-support';
 
 const A = 'prov-held-a';
 const B = 'prov-held-b';
 const C = 'prov-held-c';
 
-let platform: ProvincialPlatform;
-let bundles: BundleFactory;
-let a: WrittenBundle;
-/** The bad bundle IT rolls back from; the platform keeps offering it. */
-let b: WrittenBundle;
-/** Pushed by IT after the rollback: created between A and B, so B is no longer stored once C is saved. */
-let c: WrittenBundle;
 const workstations = new Workstations();
-
-beforeAll(async () => {
-  bundles = new BundleFactory();
-  a = bundles.write('a', bundles.library(A));
-  c = bundles.write('c', bundles.library(C));
-  b = bundles.write('b', bundles.library(B, { revision: true }));
-  platform = await startPlatform();
-});
-
-afterAll(async () => {
-  await workstations.cleanup();
-  await platform?.close();
-  fs.rmSync(bundles.dir, { recursive: true, force: true });
-});
+const scene = bundlesOnPlatform(
+  [
+    { name: 'a', version: A },
+    // Pushed by IT after the rollback: created between A and B, so B is no longer stored once C is saved.
+    { name: 'c', version: C },
+    // The bad bundle IT rolls back from; the platform keeps offering it.
+    { name: 'b', version: B, revision: true },
+  ],
+  workstations,
+);
 
 function newSync(dataDir: string, options: { startEmpty?: boolean } = {}) {
-  return workstations.follow(platform, bundles.keys, dataDir, { useWorker: false, adminEnabled: true, ...options });
+  return workstations.follow(scene.platform, scene.bundles.keys, dataDir, {
+    useWorker: false,
+    adminEnabled: true,
+    ...options,
+  });
 }
 
 /** A workstation that pulled A, then B, and that IT rolled back to A: B is held back. Stopped. */
 async function rolledBack(name: string): Promise<string> {
-  platform.clearFaults();
+  scene.platform.clearFaults();
   const dataDir = workstations.freshDataDir(name);
   const { sync } = newSync(dataDir);
   await sync.restore();
-  await pullInTurn(platform, sync, [a, b]);
+  await pullInTurn(scene.platform, sync, [scene.written.a, scene.written.b]);
   expect(await sync.rollback()).toMatchObject({ version_before: B, version: A });
   expect(await sync.pollNow()).toMatchObject({ outcome: 'held_back', version: B });
   await sync.stop();
@@ -62,7 +54,7 @@ describe('a state.json that cannot be read after IT rolled back', () => {
   ] as const) {
     it(`(${damage}) keeps the rolled-back version held back: not run at start, not activated by the next poll`, async () => {
       const dataDir = await rolledBack(`held-back-${damage.replace(' ', '-')}`);
-      const shaB = b.manifest.signed.library.sha256;
+      const shaB = scene.written.b.manifest.signed.library.sha256;
       write(path.join(dataDir, 'library', 'state.json'));
 
       const { holder, sync } = newSync(dataDir, { startEmpty: true });
@@ -78,19 +70,19 @@ describe('a state.json that cannot be read after IT rolled back', () => {
       // The ETag of the manifest offering B is kept (B is held back, so its 304 changes nothing)...
       expect(await sync.pollNow()).toEqual({ outcome: 'not_modified' });
       expect(holder.get()!.info.version).toBe(A);
-      expect(sync.status()).toMatchObject({ library: { version: A }, held_back: [heldBackLabel(b)] });
+      expect(sync.status()).toMatchObject({ library: { version: A }, held_back: [heldBackLabel(scene.written.b)] });
       await sync.stop();
 
       // The rebuilt state.json holds the list again: the next start reads it as any start does.
       const again = newSync(dataDir, { startEmpty: true });
       await again.sync.restore();
       expect(again.holder.get()!.info.version).toBe(A);
-      expect(again.sync.status()).toMatchObject({ last_error: null, held_back: [heldBackLabel(b)] });
+      expect(again.sync.status()).toMatchObject({ last_error: null, held_back: [heldBackLabel(scene.written.b)] });
       // ...and a poll that reads the manifest whole (written with another address, the ETag is not sent) finds B
       // held back.
       await again.sync.stop();
-      const respelled = workstations.follow(platform, bundles.keys, dataDir, {
-        env: { PREALERT_SYNC_URL: `${platform.bundleUrl}manifest.json?mirror=1` },
+      const respelled = workstations.follow(scene.platform, scene.bundles.keys, dataDir, {
+        env: { PREALERT_SYNC_URL: `${scene.platform.bundleUrl}manifest.json?mirror=1` },
         useWorker: false,
         startEmpty: true,
       });
@@ -106,20 +98,21 @@ describe('a state.json that cannot be read after IT rolled back and then pushed 
     const dataDir = await rolledBack('held-back-pruned');
     const first = newSync(dataDir, { startEmpty: true });
     await first.sync.restore();
-    const manifest = fs.readFileSync(path.join(c.dir, 'manifest.json'));
+    const manifest = fs.readFileSync(path.join(scene.written.c.dir, 'manifest.json'));
     const pipe: PayloadPipe = async (onChunk) => {
-      for await (const chunk of fs.createReadStream(path.join(c.dir, c.libraryFile))) await onChunk(chunk as Buffer);
+      for await (const chunk of fs.createReadStream(path.join(scene.written.c.dir, scene.written.c.libraryFile)))
+        await onChunk(chunk as Buffer);
     };
     expect(await first.sync.push(manifest, 'full', pipe)).toMatchObject({ outcome: 'activated' });
     await first.sync.stop();
     const versions = path.join(dataDir, 'library', 'versions');
-    expect(fs.readdirSync(versions)).not.toContain(b.manifest.signed.library.sha256);
+    expect(fs.readdirSync(versions)).not.toContain(scene.written.b.manifest.signed.library.sha256);
     fs.writeFileSync(path.join(dataDir, 'library', 'state.json'), '{"format":1,"current":{"vers');
 
     const { holder, sync } = newSync(dataDir, { startEmpty: true });
     await sync.restore();
     expect(holder.get()!.info).toMatchObject({ version: C, source: 'last-good' });
-    expect(sync.store.heldBack).toEqual([b.manifest.signed.library.sha256]);
+    expect(sync.store.heldBack).toEqual([scene.written.b.manifest.signed.library.sha256]);
     // Its ETag is kept, as B is held back; without the list the start forgot it and the poll took B again.
     expect(await sync.pollNow()).toEqual({ outcome: 'not_modified' });
     expect(holder.get()!.info.version).toBe(C);
@@ -132,18 +125,25 @@ describe('how status names a held-back version', () => {
     const dataDir = await rolledBack('held-back-named');
     const first = newSync(dataDir, { startEmpty: true });
     await first.sync.restore();
-    expect(first.sync.status()).toMatchObject({ previous: { version: B }, held_back: [heldBackLabel(b)] });
-    const manifest = fs.readFileSync(path.join(c.dir, 'manifest.json'));
+    expect(first.sync.status()).toMatchObject({
+      previous: { version: B },
+      held_back: [heldBackLabel(scene.written.b)],
+    });
+    const manifest = fs.readFileSync(path.join(scene.written.c.dir, 'manifest.json'));
     const pipe: PayloadPipe = async (onChunk) => {
-      for await (const chunk of fs.createReadStream(path.join(c.dir, c.libraryFile))) await onChunk(chunk as Buffer);
+      for await (const chunk of fs.createReadStream(path.join(scene.written.c.dir, scene.written.c.libraryFile)))
+        await onChunk(chunk as Buffer);
     };
     expect(await first.sync.push(manifest, 'full', pipe)).toMatchObject({ outcome: 'activated' });
     // B is neither the previous version (A is) nor, before the next poll, the platform's known offer.
-    expect(first.sync.status()).toMatchObject({ previous: { version: A }, held_back: [heldBackLabel(b)] });
+    expect(first.sync.status()).toMatchObject({
+      previous: { version: A },
+      held_back: [heldBackLabel(scene.written.b)],
+    });
     await first.sync.stop();
 
     const again = newSync(dataDir, { startEmpty: true });
     await again.sync.restore();
-    expect(again.sync.status().held_back).toEqual([heldBackLabel(b)]);
+    expect(again.sync.status().held_back).toEqual([heldBackLabel(scene.written.b)]);
   });
 });

@@ -4,36 +4,25 @@
  * platform simulator on loopback, a real data directory.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import type { WrittenBundle } from '@prealert/rules-cache';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ProvincialPlatform, startPlatform } from '../../examples/provincial-platform/src/platform-server';
+import { describe, expect, it } from 'vitest';
+import { bundlesOnPlatform } from './helpers/bundles-on-platform';
 import { freeLoopbackPort } from './helpers/free-port';
 import { assertBuilt, CLI } from './helpers/spawn-sidecar';
-import { BundleFactory, pullInTurn, Workstations } from './sync-support';
+import { pullInTurn, Workstations } from './sync-support';
 
 const A = 'prov-a';
 const B = 'prov-b';
 
-let platform: ProvincialPlatform;
-let bundles: BundleFactory;
-let a: WrittenBundle;
-let b: WrittenBundle;
 const workstations = new Workstations();
-
-beforeAll(async () => {
-  bundles = new BundleFactory();
-  a = bundles.write('a', bundles.library(A));
-  b = bundles.write('b', bundles.library(B, { revision: true }));
-  platform = await startPlatform();
-});
-
-afterAll(async () => {
-  await workstations.cleanup();
-  await platform?.close();
-  fs.rmSync(bundles.dir, { recursive: true, force: true });
-});
+const scene = bundlesOnPlatform(
+  [
+    { name: 'a', version: A },
+    { name: 'b', version: B, revision: true },
+  ],
+  workstations,
+);
 
 type LogLine = Record<string, unknown> & { level: number; msg: string };
 
@@ -41,7 +30,7 @@ type LogLine = Record<string, unknown> & { level: number; msg: string };
 async function start(dataDir: string): Promise<{ lines: LogLine[]; sync: ReturnType<Workstations['follow']>['sync'] }> {
   const lines: LogLine[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  const { sync } = workstations.follow(platform, bundles.keys, dataDir, { logger, startEmpty: true });
+  const { sync } = workstations.follow(scene.platform, scene.bundles.keys, dataDir, { logger, startEmpty: true });
   await sync.restore();
   return { lines, sync };
 }
@@ -51,9 +40,9 @@ const shortSha = (bundle: WrittenBundle) => bundle.manifest.signed.library.sha25
 describe('an offline rollback', () => {
   it('is logged by the next start as the online rollback is, with from, to and when, and shown in sync status', async () => {
     const dataDir = workstations.freshDataDir('offline-rollback');
-    const first = workstations.follow(platform, bundles.keys, dataDir);
+    const first = workstations.follow(scene.platform, scene.bundles.keys, dataDir);
     await first.sync.restore();
-    await pullInTurn(platform, first.sync, [a, b]);
+    await pullInTurn(scene.platform, first.sync, [scene.written.a, scene.written.b]);
     await first.sync.stop();
 
     assertBuilt();
@@ -85,10 +74,10 @@ describe('an offline rollback', () => {
       source: 'rollback',
       version_before: B,
       version: A,
-      sha256: a.manifest.signed.library.sha256,
+      sha256: scene.written.a.manifest.signed.library.sha256,
       path: 'stored',
-      from: `${B} (${shortSha(b)})`,
-      to: `${A} (${shortSha(a)})`,
+      from: `${B} (${shortSha(scene.written.b)})`,
+      to: `${A} (${shortSha(scene.written.a)})`,
     });
     const at = Date.parse(String(line.at));
     expect(at).toBeGreaterThanOrEqual(before - 1000);
@@ -100,7 +89,7 @@ describe('an offline rollback', () => {
       version: A,
       at: line.at,
     });
-    expect(next.sync.status().held_back).toEqual([`${B} (${shortSha(b)})`]);
+    expect(next.sync.status().held_back).toEqual([`${B} (${shortSha(scene.written.b)})`]);
     await next.sync.stop();
 
     // Logged once: the start after that has nothing more to say about it.
