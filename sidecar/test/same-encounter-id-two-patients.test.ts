@@ -6,11 +6,11 @@
  * patients, which the continued-lines check also compares). A real sidecar with a real SQLite file over loopback
  * HTTP, answering on the analysis thread and on the request thread, live and after a restart (decisions read back).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
+import { describe, expect, it } from 'vitest';
 import type { Figures, StatsReport } from '../src/stats/compliance-figures';
 import { analysisEnvelope, feedbackEnvelope, SEX_RULE_DRUG } from './fixtures/his-requests';
-import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
+import { startedServers } from './helpers/started-servers';
+import { callOverHttp, type NationalReply, type testServer } from './helpers/test-server';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 type Result = NonNullable<NationalReply['output']['result']>[number] & {
@@ -23,30 +23,7 @@ type Result = NonNullable<NationalReply['output']['result']>[number] & {
 
 const CHARGE_RULE = 'GZ10000102012000';
 
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-
-async function start(analysisThread: boolean, dataDir?: string): Promise<Server> {
-  const server = await testServer({ analysisThread, ...(dataDir ? { dataDir } : {}) });
-  servers.push(server);
-  await server.listen();
-  if (analysisThread) await onWorker(server);
-  return server;
-}
-
-/** Waits until the analysis thread holds the library (it builds its copy after the request thread). */
-async function onWorker(server: Server): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const response = await server.app.inject({ method: 'GET', url: '/v1/status' });
-    const status = (response.json() as { analysis: AnalysisThreadStatus | null }).analysis;
-    if (status?.evaluating_on === 'worker') return;
-    if (Date.now() > deadline) throw new Error(`still not evaluating on the worker: ${JSON.stringify(status)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const { start, stop } = startedServers();
 
 /** A female patient's visit "1" with one male-only drug: one 药品区分性别使用 stay question. */
 function sexVisit(patientId: string, doctor: string): Record<string, unknown> {
@@ -116,8 +93,7 @@ describe.each([
 
     if (restart) {
       const dataDir = server.dataDir;
-      await server.close();
-      servers.splice(servers.indexOf(server), 1);
+      await stop(server);
       server = await start(analysisThread, dataDir);
     }
 

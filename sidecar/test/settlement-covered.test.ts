@@ -10,8 +10,7 @@ import path from 'node:path';
 import { compileLibrary } from '@prealert/core';
 import { loadNationalLibrary } from '@prealert/rules-cache';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AnalysisThreadStatus } from '../src/analysis/analysis-thread';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging';
 import { queueDailyFigures } from '../src/outbox/daily-figures';
 import { PatientPseudonymizer } from '../src/patient-pseudonym';
@@ -22,8 +21,10 @@ import { DATABASE_FILE_NAME, openDatabase, SCHEMA_VERSION } from '../src/store/d
 import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { foldIntoPrunedFigures } from '../src/store/pruned-figures';
 import { feedbackEnvelope } from './fixtures/his-requests';
+import { onWorker } from './helpers/analysis-thread-status';
 import { oldSchemaDatabase } from './helpers/old-schema-database';
-import { callOverHttp, type NationalReply, tempDataDir, testServer } from './helpers/test-server';
+import { startedServers } from './helpers/started-servers';
+import { callOverHttp, type NationalReply, tempDataDir, type testServer } from './helpers/test-server';
 
 // Real national codes (stay D of the audit): 持续有创性血压监测 includes 心电监测 within the same hour.
 const PAIR_RULE = 'GZ10000102012000';
@@ -166,30 +167,10 @@ function chargeEnvelope(stay: string, doctor: string, trigScen: '4' | '8', charg
   };
 }
 
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-
-async function start(analysisThread: boolean, dataDir?: string): Promise<Server> {
-  const server = await testServer({ analysisThread, ...(dataDir ? { dataDir } : {}) });
-  servers.push(server);
-  await server.listen();
-  if (analysisThread) await answeredOnWorker(server);
-  return server;
-}
+const { start, stop } = startedServers();
 
 /** How many answers the analysis thread gave, once it holds the library (it builds its copy after the request thread). */
-async function answeredOnWorker(server: Server): Promise<number> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const response = await server.app.inject({ method: 'GET', url: '/v1/status' });
-    const status = (response.json() as { analysis: AnalysisThreadStatus | null }).analysis;
-    if (status?.evaluating_on === 'worker') return status.answered_on_worker;
-    if (Date.now() > deadline) throw new Error(`still not evaluating on the worker: ${JSON.stringify(status)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const answeredOnWorker = async (server: Server): Promise<number> => (await onWorker(server)).answered_on_worker;
 
 async function pairResults(server: Server, envelope: unknown): Promise<Result[]> {
   const reply = await callOverHttp(server, envelope);
@@ -248,8 +229,7 @@ describe.each([
 
     if (restart) {
       const dataDir = server.dataDir;
-      await server.close();
-      servers.splice(servers.indexOf(server), 1);
+      await stop(server);
       server = await start(analysisThread, dataDir);
     }
 
@@ -352,8 +332,7 @@ describe.each([
     expect(await stats(server, doctor)).toMatchObject(settled);
     // Durably: read back from the records by a sidecar started on them.
     const dataDir = server.dataDir;
-    await server.close();
-    servers.splice(servers.indexOf(server), 1);
+    await stop(server);
     const restarted = await start(analysisThread, dataDir);
     expect(await stats(restarted, doctor)).toMatchObject(settled);
   });
@@ -390,8 +369,7 @@ describe('a covered settlement warning the desk answers 返回修改', () => {
     expect(await stats(server, doctor)).toMatchObject(reasked);
     // Durably: read back by a sidecar started on the same records, and still counted once the desk continues it.
     const dataDir = server.dataDir;
-    await server.close();
-    servers.splice(servers.indexOf(server), 1);
+    await stop(server);
     const restarted = await start(true, dataDir);
     expect(await stats(restarted, doctor)).toMatchObject(reasked);
     expect((await decide(restarted, covered!.jr_id, '1', '结算复核')).infcode).toBe(0);
