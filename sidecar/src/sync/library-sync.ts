@@ -30,13 +30,13 @@ import { loadStoredLibrary, type StoredLoad, unpacked } from './library-loading'
 import { type LibraryPacker, openLibraryPacker } from './library-packer';
 import { reportOfflineRollbacks } from './offline-rollback-report';
 import { receivePayload } from './payload-receive';
-import { type HeldLibrary, pointDropHold } from './point-drop-guard';
+import type { HeldLibrary } from './point-drop-guard';
+import { holdForDrop, notToActivate, type PollChecks, settledUnderLock } from './poll-checks';
 import { PollMemoryFile } from './poll-memory';
 import { olderThanRunning, pushFailure, pushSettled } from './push-checks';
 import { acceptedPush, type PushOutcome, refusalStatus, refusedPush } from './push-outcome';
 import { memoryForUrl, ReplayGuard } from './replay-guard';
 import { restoreAtStart } from './restore-at-start';
-import { refuseReusedName } from './reused-version-name';
 import { rollBack } from './rollback-swap';
 import { notConsented, type ShrinkConsent } from './shrink-consent';
 import { countAgeFrom, type Staleness, stalenessOf } from './staleness';
@@ -102,7 +102,7 @@ const DEFAULT_SLICE_MS = 2;
  * flight finish on the library they started with), and only then records it as last-good.
  *
  * This class holds the state and orders the steps; the steps themselves live beside it: the start (restore-at-start,
- * state-rebuild), the replay guard, the memory of failing bundles, deltas, push checks, rollback, staleness.
+ * state-rebuild), the replay guard, the memory of failing bundles, deltas, poll and push checks, rollback, staleness.
  */
 export class LibrarySync {
   readonly store: LastGoodStore;
@@ -383,7 +383,7 @@ export class LibrarySync {
       checkRegion(m, this.config.region, shown);
       this.replay.checkNotFuture(m, shown);
       this.available = { version: m.version, sha256: m.library.sha256, created_at: m.created_at };
-      const settled = this.notToActivate(m, shown);
+      const settled = notToActivate(this.pollChecks(), m, shown);
       if (settled) {
         this.forgetHeldOffer();
         this.succeeded(fetched.etag, m.library.sha256);
@@ -392,26 +392,8 @@ export class LibrarySync {
       checkSize(m, shown, this.config.maxBundleBytes);
       checkNotSkipped(this.memoryFile, m, fetched.etag, retrySkipped);
       const outcome = await this.exclusive(async (): Promise<PollOutcome> => {
-        // Again under the lock: a push or a rollback that ran while this poll waited for it may have changed
-        // what runs and how new a bundle must be (without this, the platform's older library replaced a newer
-        // one IT had just pushed).
-        const offered = { version: m.version, sha256: m.library.sha256 };
-        const refusal = notConsented(allowShrink, offered, 'the platform now offers');
-        if (refusal !== undefined && typeof allowShrink === 'object') {
-          // The platform changed its offer since IT looked: the new one is guarded as any poll's, so status shows it.
-          const heldNow = this.notToActivate(m, shown) ? undefined : this.holdForDrop(m, 'sync');
-          return {
-            outcome: 'not_named',
-            ...offered,
-            named: allowShrink.sha256,
-            reason: refusal,
-            held: heldNow ?? null,
-          };
-        }
-        const settledNow = this.notToActivate(m, shown);
+        const settledNow = settledUnderLock(this.pollChecks(), m, shown, allowShrink);
         if (settledNow) return settledNow;
-        const held = allowShrink ? undefined : this.holdForDrop(m, 'sync');
-        if (held) return { outcome: 'held', held };
         checkRoomForLibrary(this.store.dir, m.version, m.library.size);
         downloading = { manifest: m, etag: fetched.etag };
         return { outcome: 'activated', report: await this.activateFromPlatform(verified, fetched.bytes, url) };
@@ -440,41 +422,22 @@ export class LibrarySync {
     }
   }
 
-  /**
-   * Why the platform's library is not activated: it runs already, IT held it back; thrown: it reuses the running
-   * library's name, or it is older (a replay).
-   */
-  private notToActivate(m: BundleManifest, where: string): PollOutcome | undefined {
-    if (m.library.sha256 === this.active?.sha256) return { outcome: 'current', version: m.version };
-    if (this.store.heldBack.includes(m.library.sha256)) return { outcome: 'held_back', version: m.version };
-    refuseReusedName(m, this.active, where);
-    // The running library counts even when it could not be saved: the platform's older one would be a step back.
-    this.replay.checkNotReplayed(m, where, this.memory, [this.store.current, this.active]);
-    return undefined;
-  }
-
-  /**
-   * Holds `m` when it would drop more of the active library's points than the setting allows (point-drop-guard.ts);
-   * logged at warn the first time a library is held, not at every poll that offers it again.
-   */
-  private holdForDrop(m: BundleManifest, source: HeldLibrary['source']): HeldLibrary | undefined {
-    const running = this.holder.get();
-    // Running the bundled national library (a new install, or rolled back to it): no library of the hospital's to keep.
-    const taken =
-      running && this.active?.sha256 != null
-        ? { version: running.info.version, points: running.compiled.knowledgePointCount }
-        : undefined;
-    const held = pointDropHold(m, taken, this.config.maxDropShare, { source, at: new Date(this.now()).toISOString() });
-    if (!held) return undefined;
-    const again = this.held?.sha256 === held.sha256 && this.held.source === source;
-    this.held = held;
-    if (!again) {
-      this.logger.warn(
-        { ...held, running: taken?.version },
-        'library held: it would drop too many knowledge points; the active library stays',
-      );
-    }
-    return held;
+  /** LibrarySync's state for the checks in poll-checks.ts, as it is now. */
+  private pollChecks(): PollChecks {
+    return {
+      active: this.active,
+      store: this.store,
+      replay: this.replay,
+      memory: this.memory,
+      holder: this.holder,
+      maxDropShare: this.config.maxDropShare,
+      now: this.now,
+      logger: this.logger,
+      held: this.held,
+      keepHeld: (held) => {
+        this.held = held;
+      },
+    };
   }
 
   /** A poll found the platform offering something other than the library it held. */
@@ -730,7 +693,7 @@ export class LibrarySync {
       );
       if (refusal) throw new SyncRequestError(refusal, 409);
       // A pushed library is not kept when held: IT pushes it again with allow_shrink to take it.
-      const held = allowShrink ? undefined : this.holdForDrop(m, 'push');
+      const held = allowShrink ? undefined : holdForDrop(this.pollChecks(), m, 'push');
       if (held) throw new SyncRequestError(held.reason, 409);
       const downgrade = olderThanRunning(m, this.active);
       return {
