@@ -9,6 +9,7 @@ import { EncounterMemory, encounterKey } from './encounter-memory';
 import { type FeedbackItem, FeedbackSender } from './feedback-sender';
 import { FocusReturn } from './focus-return';
 import { hostOrigins, isHostHotkey } from './host-hotkey';
+import { HostRows } from './host-rows';
 import { hintText } from './key-hints';
 import { DEFAULT_OTHER_REASON, DEFAULT_REASONS } from './labels';
 import { type LineDay, requestLineDays } from './line-dates';
@@ -16,8 +17,8 @@ import { LiveAnnouncer } from './live-announcer';
 import { progressText } from './progress-text';
 import { composeReason, DEFAULT_CONFIRM_REASON, MAX_REASON_LENGTH } from './reason';
 import { takeResults } from './result-intake';
-import { ensureRowStyles, RowHighlighter, type RowResolver } from './row-highlighter';
-import { focusRow, queryRow } from './row-lookup';
+import { ensureRowStyles, type RowResolver } from './row-highlighter';
+import { focusRow } from './row-lookup';
 import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
 import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
 import { renderSeverityBadges } from './severity-badges';
@@ -32,7 +33,6 @@ import type {
   DeliveryState,
   Disposition,
   FeedbackEnvelopeFields,
-  HighlightEventDetail,
   JudgeResultDto,
   ModifyEventDetail,
   ResolvedEventDetail,
@@ -102,7 +102,7 @@ export class PrealertReminderElement extends ElementBase {
   private readonly decisionsByJr = new Map<string, TrackedDecision>();
   private readonly sender: FeedbackSender;
   private readonly probe: SidecarProbe;
-  private readonly highlighter: RowHighlighter;
+  private readonly rows: HostRows;
   private readonly vanished = new VanishedWarnings();
   private results: JudgeResultDto[] = [];
   /** rx_ids of show()'s `request` by encounter: the lines a card's line may share its name with (none without it). */
@@ -206,7 +206,7 @@ export class PrealertReminderElement extends ElementBase {
       () => this.sidecarUrl,
       () => this.sidecarBack(),
     );
-    this.highlighter = new RowHighlighter((rxId) => this.findRow(rxId));
+    this.rows = new HostRows(this);
     this.shadow.addEventListener('keydown', (event) => this.onKeydown(event as KeyboardEvent));
     this.shadow.addEventListener('click', (event) => this.onClick(event as MouseEvent));
     this.shadow.addEventListener('submit', (event) => this.onSubmit(event));
@@ -230,7 +230,7 @@ export class PrealertReminderElement extends ElementBase {
     this.ownerDocument.defaultView?.removeEventListener('beforeunload', this.onBeforeUnload);
     this.ownerDocument.defaultView?.removeEventListener('message', this.onMessage);
     this.probe.stop();
-    this.highlighter.clear();
+    this.rows.clear();
     // No retry timers for a detached element. Undelivered answers stay queued (pendingFeedback) and go
     // out again if the host re-attaches the element, e.g. after moving it in its layout.
     this.sender.suspend();
@@ -537,35 +537,13 @@ export class PrealertReminderElement extends ElementBase {
   // ---- rows ----
 
   private findRow(rxId: string): Element | null {
-    if (this.rowResolver) return this.rowResolver(rxId);
-    const template = this.getAttribute('row-selector') ?? '[data-rx-id="{rx_id}"]';
-    return queryRow(this.getRootNode() as Document | ShadowRoot, template, rxId);
+    return this.rows.findRow(rxId);
   }
 
+  /** Marks the host's rows for the warnings shown (host-rows.ts) and tells the host which (prealert-highlight). */
   private refreshHighlights(): void {
-    if (!this.isConnected) return;
-    const severityByLine = new Map<string, '1' | '2' | '3'>();
-    const involved = new Set<string>();
-    for (const result of this.results) {
-      for (const detail of result.judge_result_detail_dtos) {
-        if (!detail.rx_id) continue;
-        if (detail.vola_item_type === '2') {
-          involved.add(detail.rx_id);
-          continue;
-        }
-        const current = severityByLine.get(detail.rx_id);
-        if (!current || Number(result.sev_deg) < Number(current)) severityByLine.set(detail.rx_id, result.sev_deg);
-      }
-    }
-    const active = new Set<string>();
-    const activeResult = this.results.find((r) => r.jr_id === this.activeJrId);
-    for (const detail of activeResult?.judge_result_detail_dtos ?? []) if (detail.rx_id) active.add(detail.rx_id);
-    this.highlighter.apply(severityByLine, involved, active);
-    const detail: HighlightEventDetail = {
-      severityByLine: Object.fromEntries(severityByLine),
-      activeRxIds: [...active],
-    };
-    this.emit('prealert-highlight', detail);
+    const detail = this.rows.refreshHighlights(this.results, this.activeJrId);
+    if (detail) this.emit('prealert-highlight', detail);
   }
 
   // ---- interaction ----
