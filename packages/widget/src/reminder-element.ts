@@ -6,7 +6,7 @@ import { type CardKeyActions, handleCardKey } from './card-keys';
 import { ConfirmAll } from './confirm-all';
 import { decisionFeedback } from './decision-feedback';
 import { EncounterMemory, encounterKey } from './encounter-memory';
-import { type FeedbackItem, FeedbackSender } from './feedback-sender';
+import type { FeedbackItem, FeedbackSender } from './feedback-sender';
 import { FocusReturn } from './focus-return';
 import { hostOrigins, isHostHotkey } from './host-hotkey';
 import { HostRows } from './host-rows';
@@ -20,11 +20,11 @@ import { takeResults } from './result-intake';
 import { ensureRowStyles, type RowResolver } from './row-highlighter';
 import { focusRow } from './row-lookup';
 import { type SaveReadiness, sameReadiness, saveReadiness } from './save-readiness';
-import { DEFAULT_TIMEOUTS_MS, type ServiceCallOptions } from './service-call';
 import { renderSeverityBadges } from './severity-badges';
 import { severityCounts } from './severity-counts';
 import { severityOrder } from './severity-order';
-import { SidecarProbe } from './sidecar-probe';
+import { SidecarLink } from './sidecar-link';
+import type { SidecarProbe } from './sidecar-probe';
 import { type Phase, renderStatusNotice } from './status-notice';
 import { REMINDER_STYLES } from './styles';
 import { answerOf, decisionsInOrder, type TrackedDecision, taskOf } from './tracked-decision';
@@ -39,7 +39,6 @@ import type {
   ShowOptions,
   WarningDecision,
 } from './types';
-import { sidecarBase, undeliveredFor } from './undelivered-store';
 import { type LineLabel, type LineNumber, WarningCard } from './warning-card';
 
 export const REMINDER_TAG = 'prealert-reminder';
@@ -50,9 +49,6 @@ export const REMINDER_TAG = 'prealert-reminder';
  * without end.
  */
 const ENCOUNTERS_REMEMBERED = 20;
-
-/** Stored answers this page has taken over (one element per sidecar sends each, however many are on the page). */
-const adoptedIds = new Set<string>();
 
 // Lets the module be imported (for types, tests, SSR) where there is no DOM; it is only defined in a browser.
 const ElementBase: typeof HTMLElement =
@@ -100,6 +96,8 @@ export class PrealertReminderElement extends ElementBase {
   private readonly hints: HTMLElement;
   private readonly cards = new Map<string, WarningCard>();
   private readonly decisionsByJr = new Map<string, TrackedDecision>();
+  /** The 3103 queue and the outage probe (sidecar-link.ts); sender and probe are its parts. */
+  private readonly link: SidecarLink;
   private readonly sender: FeedbackSender;
   private readonly probe: SidecarProbe;
   private readonly rows: HostRows;
@@ -131,12 +129,6 @@ export class PrealertReminderElement extends ElementBase {
   private readonly onMessage = (event: MessageEvent) => {
     const win = this.ownerDocument.defaultView;
     if (win && isHostHotkey(event, win, hostOrigins(this.getAttribute('host-origin')))) this.jumpIn(event.origin);
-  };
-  private readonly onBeforeUnload = (event: BeforeUnloadEvent) => {
-    // Answers kept in localStorage are sent by the next page; those it could not keep would be lost: ask first.
-    if (this.sender.unsaved === 0) return;
-    event.preventDefault();
-    event.returnValue = ''; // Chromium before 119 asks only when this is set
   };
 
   constructor() {
@@ -198,14 +190,14 @@ export class PrealertReminderElement extends ElementBase {
     panel.append(bar, this.notice, this.confirmAllButton, this.list, this.hints, live);
     this.shadow.append(style, panel);
 
-    this.sender = new FeedbackSender(
-      () => this.callOptions(),
-      (item, state, error) => this.onDelivery(item, state, error),
-    );
-    this.probe = new SidecarProbe(
-      () => this.sidecarUrl,
-      () => this.sidecarBack(),
-    );
+    this.link = new SidecarLink(this, {
+      onDelivery: (item, state, error) => this.onDelivery(item, state, error),
+      sidecarBack: () => this.sidecarBack(),
+      nextVersion: () => ++this.versions,
+      renderProgress: () => this.renderProgress(),
+    });
+    this.sender = this.link.sender;
+    this.probe = this.link.probe;
     this.rows = new HostRows(this);
     this.shadow.addEventListener('keydown', (event) => this.onKeydown(event as KeyboardEvent));
     this.shadow.addEventListener('click', (event) => this.onClick(event as MouseEvent));
@@ -216,7 +208,7 @@ export class PrealertReminderElement extends ElementBase {
 
   connectedCallback(): void {
     this.ownerDocument.addEventListener('keydown', this.onDocumentKeydown, true);
-    this.ownerDocument.defaultView?.addEventListener('beforeunload', this.onBeforeUnload);
+    this.ownerDocument.defaultView?.addEventListener('beforeunload', this.link.onBeforeUnload);
     this.ownerDocument.defaultView?.addEventListener('message', this.onMessage);
     this.sender.resume();
     this.adoptStored();
@@ -227,7 +219,7 @@ export class PrealertReminderElement extends ElementBase {
 
   disconnectedCallback(): void {
     this.ownerDocument.removeEventListener('keydown', this.onDocumentKeydown, true);
-    this.ownerDocument.defaultView?.removeEventListener('beforeunload', this.onBeforeUnload);
+    this.ownerDocument.defaultView?.removeEventListener('beforeunload', this.link.onBeforeUnload);
     this.ownerDocument.defaultView?.removeEventListener('message', this.onMessage);
     this.probe.stop();
     this.rows.clear();
@@ -880,24 +872,14 @@ export class PrealertReminderElement extends ElementBase {
     }
   }
 
-  /** The sidecar's base URL, as callService reaches it. */
+  /** The sidecar's base URL, as callService reaches it (sidecar-link.ts). */
   private get sidecarUrl(): string {
-    return sidecarBase(this.getAttribute('sidecar') ?? '', this.ownerDocument.baseURI);
+    return this.link.sidecarUrl;
   }
 
-  /**
-   * Takes over the answers an earlier page (a reload, a closed tab) left undelivered for this sidecar. Each is sent
-   * as it was built then, and stays stored until the sidecar answers it.
-   */
+  /** Takes over the answers an earlier page left undelivered for this sidecar (sidecar-link.ts). */
   private adoptStored(): void {
-    const items: FeedbackItem[] = [];
-    for (const stored of undeliveredFor(this.sidecarUrl)) {
-      if (adoptedIds.has(stored.id)) continue;
-      adoptedIds.add(stored.id);
-      items.push({ ...stored, version: ++this.versions, sidecar: this.sidecarUrl, replayed: true });
-    }
-    this.sender.adopt(items);
-    if (items.length > 0) this.renderProgress();
+    this.link.adoptStored();
   }
 
   /**
@@ -914,16 +896,6 @@ export class PrealertReminderElement extends ElementBase {
     this.emit('prealert-available', {});
     // Answers waiting for a back-off timer go now.
     this.sender.retryNow();
-  }
-
-  private callOptions(): ServiceCallOptions {
-    const timeout = Number(this.getAttribute('feedback-timeout') ?? Number.NaN);
-    return {
-      sidecar: this.getAttribute('sidecar') ?? '',
-      // The shim's and the SDK's 3103 budget: a decision waits no longer here than it would there.
-      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUTS_MS['3103'],
-      envelope: this.envelope,
-    };
   }
 
   private emit(type: string, detail: unknown, cancelable = false): boolean {
