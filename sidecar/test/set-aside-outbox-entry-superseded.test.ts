@@ -1,3 +1,11 @@
+/**
+ * An outbox entry set aside as unreadable must not outlive the decisions made after it: a newer revision of the same
+ * reminder drops it by its id alone (its payload cannot be read to match), and one IT repaired (or an earlier build
+ * left repaired) is checked against later entries before it is sent, so it never overwrites a newer decision at the
+ * platform. Entries already set aside at start are warned of once (a count). IT can delete one that cannot be
+ * repaired through an admin route, and only such a one. A real sidecar over a real SQLite file, real 3101/3103 over
+ * loopback HTTP for real national items, a platform stand-in on loopback.
+ */
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';

@@ -234,13 +234,13 @@ describe.each([
     }
 
     // Settlement: the same pair over both days, one result flagging both 心电监测 charges under a new jr_id.
-    const onWorker = analysisThread ? await answeredOnWorker(server) : 0;
+    const answeredBefore = analysisThread ? await answeredOnWorker(server) : 0;
     const [settled] = await pairResults(
       server,
       chargeEnvelope(stay, doctor, '8', [...icuDay(stay, 20, true), ...icuDay(stay, 21, true)]),
     );
     expect(flagged(settled!)).toEqual([`${stay}-C20-5`, `${stay}-C21-5`]);
-    if (analysisThread) expect(await answeredOnWorker(server)).toBe(onWorker + 1);
+    if (analysisThread) expect(await answeredOnWorker(server)).toBe(answeredBefore + 1);
     expect(settled!.jr_id).not.toBe(day20!.jr_id);
     expect(settled!.jr_id).not.toBe(day21!.jr_id);
     expect(settled).toMatchObject({ prior_dspo: true, dspo_way: '1' });
@@ -395,9 +395,9 @@ describe.each([
     server.holder.swap(compileLibrary(next), { source: 'test', origin: { kind: 'data', data: next } });
     if (analysisThread) await answeredOnWorker(server);
 
-    const onWorker = analysisThread ? await answeredOnWorker(server) : 0;
+    const answeredBefore = analysisThread ? await answeredOnWorker(server) : 0;
     const [after] = await day20();
-    if (analysisThread) expect(await answeredOnWorker(server)).toBe(onWorker + 1);
+    if (analysisThread) expect(await answeredOnWorker(server)).toBe(answeredBefore + 1);
     expect(flagged(after!)).toEqual(flagged(before!));
     expect(after!.jr_id).not.toBe(before!.jr_id);
     expect(after!.prior_dspo).toBeUndefined();

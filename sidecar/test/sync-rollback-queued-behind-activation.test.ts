@@ -51,8 +51,16 @@ describe('a rollback asked for while an activation runs', () => {
     // Asked for now, the rollback's target would be A (the version before B); queued, it must be B.
     const rolledBack = sync.rollback();
 
-    expect(await polled).toMatchObject({ outcome: 'activated', report: { version_before: B, version: C } });
-    expect(await rolledBack).toMatchObject({ version_before: C, version: B, path: 'stored' });
+    // Both settled before either is judged: a failed poll must not leave the rollback's failure unhandled.
+    const [pollSettled, rollbackSettled] = await Promise.allSettled([polled, rolledBack]);
+    expect(pollSettled).toMatchObject({
+      status: 'fulfilled',
+      value: { outcome: 'activated', report: { version_before: B, version: C } },
+    });
+    expect(rollbackSettled).toMatchObject({
+      status: 'fulfilled',
+      value: { version_before: C, version: B, path: 'stored' },
+    });
     expect(holder.get()!.info).toMatchObject({ version: B, source: 'rollback' });
     // The store swaps its two versions, as for any rollback: the one left (held back) is now the previous.
     expect(sync.store.current).toMatchObject({ version: B });

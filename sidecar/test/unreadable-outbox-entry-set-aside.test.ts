@@ -1,3 +1,10 @@
+/**
+ * An unsent outbox entry whose payload is not readable JSON (a full disk, a disk fault, a hand edit) can never be sent
+ * as it is: retrying it at the longest backoff for ever only wrote a warn line each time. It is set aside once, with
+ * one warn line naming its id and kind, kept, not tried again, and counted for IT in /v1/status and /metrics; the
+ * entries behind it are delivered; once IT repairs its payload it is sent. A real sidecar over a real SQLite file,
+ * real 3101/3103 over loopback HTTP for real national items, a platform stand-in on loopback.
+ */
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';

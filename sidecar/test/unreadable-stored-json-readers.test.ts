@@ -1,3 +1,11 @@
+/**
+ * A result body or outbox payload that is not JSON (cut short by a full disk, damaged, edited by hand) is kept by the
+ * schema migrations (unreadable-stored-json-migration.test.ts), so the code that reads those rows afterwards meets it.
+ * One such row among good ones must cost that row only: the sidecar starts, the task page shows the other results,
+ * the forwarder sends the entries behind it, a new decision on its reminder and a new answer for its encounter are
+ * taken, and the row itself is kept, named in a warn line by table and row id without what it says. A real sidecar
+ * over a real SQLite file, real answers over loopback HTTP for real national items, a platform stand-in on loopback.
+ */
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';

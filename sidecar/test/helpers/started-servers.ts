@@ -30,7 +30,9 @@ export function startedServers(): StartedServers {
     },
     async stop(server) {
       await server.close();
-      servers.splice(servers.indexOf(server), 1);
+      // One this helper did not start is not tracked: splice(-1) would untrack the last one, never closed then.
+      const index = servers.indexOf(server);
+      if (index >= 0) servers.splice(index, 1);
     },
   };
 }
