@@ -103,6 +103,14 @@ describe('a repaired set-aside 3103 entry', () => {
       );
       expect(both.body.infcode).toBe(0);
       await until(() => sent3103.length === sentBefore + 1);
+      // Marked delivered first: else the forwarder marking it would undo the edit below.
+      await until(
+        () =>
+          server.db
+            .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL")
+            .pluck()
+            .get() === 0,
+      );
       const first = server.db
         .prepare("SELECT id, payload FROM outbox WHERE kind = 'upstream_feedback' ORDER BY created_at, id")
         .get() as { id: string; payload: string };

@@ -95,7 +95,6 @@ export class OutboxStore {
   private readonly laterRevision;
   private readonly laterFeedback;
   private readonly laterDecidedRevision;
-  private readonly laterDecidedOtherwise;
 
   /** `kinds`: what the configured destinations take; an entry of any other kind is neither queued nor counted. */
   constructor(db: Db, kinds: readonly OutboxKind[]) {
@@ -156,18 +155,6 @@ export class OutboxStore {
          UNION ALL SELECT 1 FROM disposition_revisions WHERE jr_id = ? AND revision > ? LIMIT 1`,
       )
       .pluck();
-    // A 3103 carries no revision. Its warn is superseded when the reminder's decision (under a gateway's jr_id, the
-    // one it is counted under) was made after the entry and is another one: the same answer given again only moves
-    // `at` on (touch in dispositions.ts) and queues no new 3103, so the entry may be the only carrier of it. Strictly
-    // after: a decision in the entry's own millisecond cannot be told apart from the entry's, nor from a repair that
-    // retyped the reason; the later 3103 still in the outbox (laterFeedback) orders that case.
-    this.laterDecidedOtherwise = db
-      .prepare<[string, string, number, string | null, string | null], number>(
-        `SELECT 1 FROM dispositions
-         WHERE jr_id = COALESCE((SELECT jr_id FROM upstream_links WHERE gateway_jr_id = ?), ?) AND at > ?
-           AND (dspo_way IS NOT ? OR dspo_way_rea IS NOT ?)`,
-      )
-      .pluck();
     // Only a row not set aside already is changed: the caller warns once, not at every pass that meets it again.
     this.setAsideRow = db.prepare(
       `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = '${UNREADABLE_PAYLOAD}'
@@ -184,7 +171,18 @@ export class OutboxStore {
       .pluck();
     this.exists = db.prepare('SELECT 1 FROM outbox WHERE id = ?').pluck();
     this.retryNow = db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL');
-    this.prune = db.prepare('DELETE FROM outbox WHERE delivered_at < ? AND kind IN (SELECT value FROM json_each(?))');
+    // A delivered 3103 queued after a 3103 still set aside (or repaired, not yet sent) is kept past the 90 days: it is
+    // what tells the repaired one which of its warns were decided again since (laterFeedback). A 3103 carries no
+    // revision, and the local decisions cannot say which gateway jr_id a later answer was sent under, nor tell a new
+    // answer from the same one given again (which queues nothing); the outbox row can. Set-aside entries are rare
+    // and go with the records window, so this keeps little, and not for long.
+    this.prune = db.prepare(
+      `DELETE FROM outbox WHERE delivered_at < ? AND kind IN (SELECT value FROM json_each(?))
+         AND NOT (kind = 'upstream_feedback' AND created_at >= IFNULL(
+               (SELECT MIN(created_at) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL
+                  AND last_error IS '${UNREADABLE_PAYLOAD}'),
+               ${Number.MAX_SAFE_INTEGER}))`,
+    );
     // By primary key range (dispositionEntryId), then checked by content: a jr_id may itself contain ":r". A payload
     // that is not JSON (kept by the migrations, unreadable-stored-json.ts) would make json_extract fail the decision
     // being stored; it is not read (CASE, unlike AND, is evaluated in order) and so never dropped.
@@ -282,9 +280,10 @@ export class OutboxStore {
    * For an entry set aside and since repaired (`payload`, its readable payload), before it is sent: what was decided
    * after it while it waited wins, as add() would have made it win had the entry been readable then. A disposition
    * with a later revision of its reminder (in the outbox, delivered or not, or in the decisions: a delivered entry is
-   * forgotten after 90 days, one set aside is kept longer) is dropped; a 3103 loses the warns a later 3103 names or
-   * whose reminder was decided otherwise after it, and is dropped when none is left. Returns the payload to send
-   * (rewritten when trimmed), or undefined when dropped.
+   * forgotten after 90 days, one set aside is kept longer) is dropped; a 3103 loses the warns a later 3103 names
+   * (delivered or not: those queued after a set-aside 3103 are kept while it waits, see `prune`), and is dropped
+   * when no warn naming a reminder is left. Returns the payload to send (rewritten when trimmed), or undefined when
+   * dropped.
    */
   supersededSinceSetAside(entry: OutboxEntry, payload: unknown): string | undefined {
     const body = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
@@ -316,38 +315,19 @@ export class OutboxStore {
           if (id !== undefined) later.add(id);
         }
     }
-    for (const w of feedback.data.warns) {
-      const id = warnIdOf(w);
-      if (id !== undefined && this.decidedOtherwiseSince(w, entry.createdAt)) later.add(id);
-    }
     const warns = feedback.data.warns.filter((w) => {
       const id = warnIdOf(w);
       return id === undefined || !later.has(id);
     });
     if (warns.length === feedback.data.warns.length) return entry.payload;
-    if (warns.length === 0) {
+    // Left with no warn that names a reminder (a hand repair's stray null): nothing to tell the gateway.
+    if (!warns.some((w) => warnIdOf(w) !== undefined)) {
       this.drop.run(entry.id);
       return undefined;
     }
     const trimmed = JSON.stringify({ ...feedback, data: { ...feedback.data, warns } });
     this.rewrite.run(trimmed, entry.id);
     return trimmed;
-  }
-
-  /** Whether this warn's reminder was decided otherwise after `createdAt` (laterDecidedOtherwise). */
-  private decidedOtherwiseSince(warn: unknown, createdAt: number): boolean {
-    if (typeof warn !== 'object' || warn === null) return false;
-    const { warn_rslt_id, dspo_way, dspo_way_rea } = warn as Record<string, unknown>;
-    if (typeof warn_rslt_id !== 'string') return false;
-    const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-    const row = this.laterDecidedOtherwise.get(
-      warn_rslt_id,
-      warn_rslt_id,
-      createdAt,
-      text(dspo_way),
-      text(dspo_way_rea),
-    );
-    return row !== undefined;
   }
 
   /**
