@@ -29,10 +29,6 @@ const REMINDERS_PER_BATCH = 100;
 const TASKS_PER_BATCH = 200;
 const LINKS_PER_BATCH = 1000;
 const OUTBOX_PER_BATCH = 500;
-// Result bodies read per transaction by the sweep of the bodies no answer names (pruneUnnamedBodies): each row is
-// read whole (the table has no narrower index). Measured on 200,000 bodies of 1 KB (a 278 MB file): 3 ms a batch,
-// 3 s in all, the longest batch 0.1 s (pages read from disk).
-const BODIES_PER_BATCH = 200;
 /** The most a pass moves the cutoff beyond the last one applied (a pass runs daily, and a minute after each start). */
 const MAX_CUTOFF_STEP_DAYS = 2;
 
@@ -47,11 +43,6 @@ export interface PruneCounts {
   dispositions: number;
   tasks: number;
   result_bodies: number;
-  /**
-   * Result bodies no remaining answer names and none gave within the window: those only a damaged task named (its
-   * results unreadable), which the task's own prune cannot name (pruneUnnamedBodies).
-   */
-  result_bodies_unnamed: number;
   upstream_links: number;
   /** Delivered entries. */
   outbox: number;
@@ -99,9 +90,7 @@ interface Cutoff {
  *   first added to pruned_figures, which /v1/stats still reports (pruned-figures.ts).
  * - A task (one 3101/3102 answer) from before the window goes, but for the first answer of a reminder that stays
  *   (reminders.first_task refers to it); with it the result bodies no answer within the window gave (body_seen)
- *   and no answer kept from before it refers to. A task whose results are damaged names no body: once one is
- *   pruned, a sweep of every result body removes those no answer within the window gave and no answer kept from
- *   before it refers to (pruneUnnamedBodies), as the task's own prune cannot name them.
+ *   and no answer kept from before it refers to.
  * - An upstream link last seen before the window goes, but for the latest one of a reminder that stays: a later
  *   decision on it is sent to the gateway under that id.
  * - An outbox entry goes once delivered, and no earlier than the window and the 90 days its forwarder keeps it
@@ -139,9 +128,6 @@ export class RecordsRetention {
   private readonly deleteTasks;
   private readonly deleteBodies;
   private readonly deleteBodiesSeen;
-  private readonly bodyBatch;
-  private readonly unnamedBodiesDue;
-  private readonly saveUnnamedBodiesDue;
   private readonly linkBatch;
   private readonly deleteLinks;
   private readonly deleteDelivered;
@@ -221,19 +207,6 @@ export class RecordsRetention {
     );
     this.deleteBodiesSeen = db.prepare<{ ids: string; day: string }>(
       'DELETE FROM body_seen WHERE id IN (SELECT value FROM json_each(@ids)) AND day < @day',
-    );
-    this.bodyBatch = db.prepare<{ after: number; limit: number; day: string }, { id: number; unseen: number }>(
-      `SELECT b.id AS id, NOT EXISTS (SELECT 1 FROM body_seen s WHERE s.id = b.id AND s.day >= @day) AS unseen
-       FROM result_bodies b WHERE b.id > @after ORDER BY b.id LIMIT @limit`,
-    );
-    // 1 once a damaged task was pruned (its bodies are left to the sweep), 0 once a sweep has read every body. None
-    // in a database an earlier version pruned, which left a damaged task's bodies for good: it is swept once.
-    this.unnamedBodiesDue = db
-      .prepare<[], number>("SELECT value FROM retention_progress WHERE name = 'unnamed_bodies'")
-      .pluck();
-    this.saveUnnamedBodiesDue = db.prepare<[number]>(
-      `INSERT INTO retention_progress (name, value) VALUES ('unnamed_bodies', ?)
-       ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
     );
     this.linkBatch = db.prepare<[number, number], { row: number; seenAt: number }>(
       'SELECT rowid AS row, seen_at AS seenAt FROM upstream_links WHERE rowid > ? ORDER BY rowid LIMIT ?',
@@ -407,7 +380,6 @@ export class RecordsRetention {
       dispositions: 0,
       tasks: 0,
       result_bodies: 0,
-      result_bodies_unnamed: 0,
       upstream_links: 0,
       outbox: 0,
       outbox_undelivered: 0,
@@ -415,7 +387,7 @@ export class RecordsRetention {
     while (this.sightings.readBatch()) if (!(await this.breather())) return undefined;
 
     const anyOld = this.anyOldReminder.get(cutoff) !== undefined || this.anyOldTask(cutoff);
-    if (anyOld || this.sweepDue()) {
+    if (anyOld) {
       this.options.recorder.forgetStored();
       await this.options.recorder.flush();
       if (this.options.recorder.heldRecords > 0) {
@@ -430,8 +402,6 @@ export class RecordsRetention {
       if (!(await this.pruneReminders(cutoff, counts))) return undefined;
       if (!(await this.pruneTasks(cutoff, counts))) return undefined;
     }
-    // Due only if it was before the recorder forgot what it had stored, or if pruneTasks made it so (anyOld).
-    if (this.sweepDue() && !(await this.pruneUnnamedBodies(cutoff, counts))) return undefined;
     if (!(await this.pruneLinks(cutoff, counts))) return undefined;
     // By the guarded cutoff as well: a delivered entry goes no earlier than the records it was about.
     const deliveredBefore = Math.min(cutoff.ms, now - DELIVERED_RETENTION_MS);
@@ -526,13 +496,10 @@ export class RecordsRetention {
             // Valid JSON of the wrong shape (a hand edit dropping the outer brackets) names no body either.
             if (results === undefined || !results.value.every(isStoredResult)) {
               // Pruned by its age all the same: kept for being unreadable, it would be kept for ever. The bodies
-              // only it referred to cannot be named here: the sweep after this pass finds them (made due in this
-              // transaction, so no pass can prune the task and not sweep). Only the row id is named: the text may
-              // quote a patient.
-              this.saveUnnamedBodiesDue.run(1);
+              // only it referred to cannot be named and stay. Only the row id is named: the text may quote a patient.
               this.options.logger.warn(
                 { table: 'tasks', row_id: task.id, column: 'results' },
-                `tasks row ${task.id} results is not readable JSON; the row is pruned; the result bodies only it named go in the sweep that follows`,
+                `tasks row ${task.id} results is not readable JSON; the row is pruned without the result bodies it refers to`,
               );
               continue;
             }
@@ -544,46 +511,6 @@ export class RecordsRetention {
           counts.tasks += this.deleteTasks.run(JSON.stringify(gone.map((t) => t.id))).changes;
           const ids = JSON.stringify([...bodies]);
           counts.result_bodies += this.deleteBodies.run({ ids, day: cutoff.day }).changes;
-          this.deleteBodiesSeen.run({ ids, day: cutoff.day });
-          return true;
-        })
-        .immediate();
-      if (!more) return true;
-      if (!(await this.breather())) return false;
-    }
-  }
-
-  private sweepDue(): boolean {
-    return this.unnamedBodiesDue.get() !== 0;
-  }
-
-  /**
-   * Removes the result bodies no remaining answer names, in id order: those no answer within the window gave
-   * (body_seen, read up to the last task written in each transaction) and no first answer of a reminder kept from
-   * before it refers to. A damaged task kept (the first answer of a reminder that stays) names none: its bodies
-   * could not be shown anyway, as its results cannot be read. That set is read once: no reminder dated before the
-   * window is added while the pass runs, so it can only shrink. An answer written meanwhile names only bodies it
-   * writes itself (the recorder forgot what it had stored before this pass), noted as seen today when read in the
-   * batch's transaction. Runs only when due: a full read of the table, which a pass does not need otherwise.
-   */
-  private async pruneUnnamedBodies(cutoff: Cutoff, counts: PruneCounts): Promise<boolean> {
-    const kept = new Set(this.keptFirstBodies.all(cutoff.day));
-    let after = 0;
-    for (;;) {
-      const more = this.db
-        .transaction(() => {
-          this.sightings.readAll();
-          const batch = this.bodyBatch.all({ after, limit: BODIES_PER_BATCH, day: cutoff.day });
-          const last = batch.at(-1);
-          if (last === undefined) {
-            this.saveUnnamedBodiesDue.run(0);
-            return false;
-          }
-          after = last.id;
-          const gone = batch.filter((b) => b.unseen === 1 && !kept.has(b.id)).map((b) => b.id);
-          if (gone.length === 0) return true;
-          const ids = JSON.stringify(gone);
-          counts.result_bodies_unnamed += this.deleteBodies.run({ ids, day: cutoff.day }).changes;
           this.deleteBodiesSeen.run({ ids, day: cutoff.day });
           return true;
         })
