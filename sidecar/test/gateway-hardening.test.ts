@@ -392,6 +392,33 @@ describe('results from the provincial gateway outside the contract', () => {
       await server.close();
     }
   });
+
+  it('keep a jr_id sent as a number, and leave out, with a warn, those with none', async () => {
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({ upstream: { url, timeoutMs: 2_000 } }, { logger });
+    try {
+      const gatewayResult = (jrId: unknown) => ({
+        jr_id: jrId,
+        rule_id: 'R-GW',
+        rule_name: '限定支付范围',
+        patn_id: 'p1',
+        mdtrt_id: 'MZ-H-NOID',
+        vola_amt: 3,
+        sev_deg: '2',
+      });
+      output = { result: [gatewayResult(770012), gatewayResult(''), gatewayResult('  '), gatewayResult(null)] };
+      const reply = await callService(server, analysisEnvelope({ encounterId: 'MZ-H-NOID' }));
+      expect(reply.body.infcode).toBe(0);
+      const fromGateway = reply.body.output.result!.filter((r) => r.rule_id === 'R-GW');
+      expect(fromGateway.map((r) => r.jr_id)).toEqual(['770012']);
+      expect(lines.filter((l) => l.upstream_results_without_jr_id === 3)).toHaveLength(1);
+      // Answered under the id as it came back, and counted.
+      const fb = await callService(server, feedbackEnvelope([{ jrId: '770012', way: '2' }]));
+      expect(fb.body.infcode, fb.body.err_msg).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('the recorder', () => {

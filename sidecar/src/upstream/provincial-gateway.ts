@@ -147,10 +147,23 @@ export class ProvincialGateway {
     }
     const results: JudgeResultDto[] = [];
     const unreadable = new Set<string>();
+    let withoutId = 0;
     for (const item of list) {
-      if (typeof item === 'object' && item !== null && typeof (item as { jr_id?: unknown }).jr_id === 'string') {
-        results.push(normaliseUpstreamResult(item as Record<string, unknown>, unreadable));
+      if (typeof item !== 'object' || item === null) continue;
+      const jrId = upstreamJrId((item as { jr_id?: unknown }).jr_id);
+      // A result with no id cannot be answered with a 3103, recorded or counted: the HIS could not even name it.
+      if (jrId === undefined) {
+        withoutId += 1;
+        continue;
       }
+      results.push(normaliseUpstreamResult({ ...(item as Record<string, unknown>), jr_id: jrId }, unreadable));
+    }
+    if (withoutId > 0) {
+      // Left out, so worth a look at the gateway: counted, never quoted (a result's text may name the patient).
+      this.logger?.warn(
+        { upstream_results_without_jr_id: withoutId },
+        'upstream gateway sent results without a jr_id; left out, as they cannot be answered',
+      );
     }
     if (unreadable.size > 0) {
       // Field names only: the value itself is the gateway's free text, which could carry anything.
@@ -270,6 +283,12 @@ function text(value: unknown): string {
  * lacks a rule name or sends numbers as text is still shown and recorded, and nothing the gateway adds beyond the
  * contract (names, ID numbers) is kept.
  */
+/** A gateway's jr_id as prealert keeps it: a non-empty string, or a number sent for one (as real clients send). */
+function upstreamJrId(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
 function normaliseUpstreamResult(item: Record<string, unknown>, unreadable: Set<string>): JudgeResultDto {
   const sevDeg = readSeverityCode(item.sev_deg) ?? '3';
   const rawDetails = item.judge_result_detail_dtos;
