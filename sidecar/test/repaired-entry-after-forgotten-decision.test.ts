@@ -256,4 +256,50 @@ describe('a repaired set-aside 3103 and a later 3103 of the same millisecond', (
       await server.close();
     }
   });
+
+  it('are ordered by insertion when the clock stepped back, and a string warn in the later one is passed over', async () => {
+    dataDir = tempDataDir();
+    const server = await listening({ dataDir });
+    try {
+      const warn = (id: string, way: '1' | '2') => ({ warn_rslt_id: id, dspo_way: way, dspo_way_rea: '' });
+      const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
+      const at = Date.now();
+      const earlier = 'upstream-feedback:stepped-1';
+      const whole = JSON.stringify({
+        infno: '3103',
+        data: { warn_type: '1', warns: [warn('GW-A', '2'), warn('GW-B', '2')] },
+      });
+      server.db
+        .prepare(
+          `INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at, last_error)
+           VALUES (?, 'upstream_feedback', ?, ?, ?, ?)`,
+        )
+        .run(earlier, whole.slice(0, whole.length / 2), at, at, UNREADABLE_PAYLOAD);
+      // Queued later, on a clock stepped back a minute, delivered; then hand-repaired with a stray string warn.
+      const later = 'upstream-feedback:stepped-2';
+      server.db.transaction(() =>
+        outbox.add(
+          later,
+          'upstream_feedback',
+          { infno: '3103', data: { warn_type: '1', warns: [warn('GW-A', '1')] } },
+          at - 60_000,
+        ),
+      )();
+      outbox.markDelivered(later, at - 60_000);
+      server.db
+        .prepare('UPDATE outbox SET payload = ? WHERE id = ?')
+        .run(JSON.stringify({ infno: '3103', data: { warn_type: '1', warns: ['GW-B', warn('GW-A', '1')] } }), later);
+      // Delivered long ago by its own clock, it is kept while the earlier one waits.
+      expect(outbox.pruneDelivered(at + DELIVERED_RETENTION_MS * 2, OUTBOX_KINDS)).toBe(0);
+      server.db.prepare('UPDATE outbox SET payload = ? WHERE id = ?').run(whole, earlier);
+
+      const repaired = outbox.due(at, 10, ['upstream_feedback']).find((entry) => entry.id === earlier);
+      expect(repaired?.wasSetAside).toBe(true);
+      const sent = outbox.supersededSinceSetAside(repaired!, JSON.parse(repaired!.payload));
+      // GW-A's later decision stands; the string "GW-B" names no decision, so GW-B's goes.
+      expect(JSON.parse(sent!).data.warns).toEqual([warn('GW-B', '2')]);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -4,6 +4,7 @@
  * would have done had it been readable then, so the gateway never gets an older decision after a newer one. A real
  * sidecar over a real SQLite file, real 3101/3103 over loopback, a stand-in gateway on loopback.
  */
+import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNREADABLE_PAYLOAD } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
@@ -38,6 +39,13 @@ beforeAll(async () => {
 });
 afterAll(() => gateway.close());
 
+/** Every 3103 marked delivered, not only received by the stand-in. */
+const allDelivered = (server: { db: Database.Database }) =>
+  server.db
+    .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL")
+    .pluck()
+    .get() === 0;
+
 describe('a repaired set-aside 3103 entry', () => {
   it('is sent without the warns a later 3103 named', async () => {
     const { logger, lines } = capturingLogger();
@@ -57,6 +65,8 @@ describe('a repaired set-aside 3103 entry', () => {
       );
       expect(both.body.infcode).toBe(0);
       await until(() => sent3103.length === 1);
+      // Marked delivered first: a later decision stored before that would trim it in the outbox (add()) instead.
+      await until(() => allDelivered(server));
       const first = server.db
         .prepare("SELECT id FROM outbox WHERE kind = 'upstream_feedback' ORDER BY created_at, id")
         .pluck()
@@ -104,13 +114,7 @@ describe('a repaired set-aside 3103 entry', () => {
       expect(both.body.infcode).toBe(0);
       await until(() => sent3103.length === sentBefore + 1);
       // Marked delivered first: else the forwarder marking it would undo the edit below.
-      await until(
-        () =>
-          server.db
-            .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL")
-            .pluck()
-            .get() === 0,
-      );
+      await until(() => allDelivered(server));
       const first = server.db
         .prepare("SELECT id, payload FROM outbox WHERE kind = 'upstream_feedback' ORDER BY created_at, id")
         .get() as { id: string; payload: string };

@@ -137,14 +137,17 @@ export class OutboxStore {
         `SELECT 1 FROM outbox WHERE id > ? AND id < ? AND kind = 'disposition' AND ${REVISION_SUFFIX} > ? LIMIT 1`,
       )
       .pluck();
-    // Ties on created_at (two 3103s in the same millisecond) are broken by insertion order: the table has a rowid,
-    // and a row inserted while another is there gets a higher one (max + 1). Only VACUUM (a restored backup, made
-    // with VACUUM INTO) may renumber rowids, and it keeps their order in practice, though SQLite does not promise it.
-    this.laterFeedback = db.prepare<[number, number, string, string], { payload: string }>(
+    // "Later" is by insertion order, not created_at: a clock stepped back, or two 3103s in the same millisecond,
+    // would misorder them. The table has a rowid, and a row inserted while another is there gets a higher one
+    // (max + 1). Only VACUUM (a restored backup, made with VACUUM INTO) may renumber rowids, and it keeps their
+    // order in practice, though SQLite does not promise it. A warn that is not an object (a hand repair) is not
+    // read: json_extract on a string warn would fail the forwarder's whole pass, every pass.
+    this.laterFeedback = db.prepare<[string, string], { payload: string }>(
       `SELECT payload FROM outbox WHERE kind = 'upstream_feedback'
-         AND (created_at > ? OR (created_at = ? AND rowid > (SELECT rowid FROM outbox WHERE id = ?)))
+         AND rowid > (SELECT rowid FROM outbox WHERE id = ?)
          AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(payload) THEN payload END, '$.data.warns') AS w
-                     WHERE json_extract(w.value, '$.warn_rslt_id') IN (SELECT value FROM json_each(?)))`,
+                     WHERE json_extract(CASE WHEN w.type = 'object' THEN w.value END, '$.warn_rslt_id')
+                           IN (SELECT value FROM json_each(?)))`,
     );
     // The outbox forgets delivered entries after 90 days, while one set aside waits for the records window (400
     // days by default): a later decision whose entry was delivered and forgotten is still in the decisions, the
@@ -175,11 +178,12 @@ export class OutboxStore {
     // what tells the repaired one which of its warns were decided again since (laterFeedback). A 3103 carries no
     // revision, and the local decisions cannot say which gateway jr_id a later answer was sent under, nor tell a new
     // answer from the same one given again (which queues nothing); the outbox row can. Set-aside entries are rare
-    // and go with the records window, so this keeps little, and not for long.
+    // and go with the records window (or when IT repairs or deletes them), so this keeps little. Queued after, by
+    // insertion order (rowid), as laterFeedback reads them.
     this.prune = db.prepare(
       `DELETE FROM outbox WHERE delivered_at < ? AND kind IN (SELECT value FROM json_each(?))
-         AND NOT (kind = 'upstream_feedback' AND created_at >= IFNULL(
-               (SELECT MIN(created_at) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL
+         AND NOT (kind = 'upstream_feedback' AND rowid > IFNULL(
+               (SELECT MIN(rowid) FROM outbox WHERE kind = 'upstream_feedback' AND delivered_at IS NULL
                   AND last_error IS '${UNREADABLE_PAYLOAD}'),
                ${Number.MAX_SAFE_INTEGER}))`,
     );
@@ -252,7 +256,8 @@ export class OutboxStore {
         const id = warnIdOf(w);
         return id === undefined || !named.has(id);
       });
-      if (warns.length === 0) this.drop.run(row.id);
+      // Left with no warn naming a reminder (a hand repair's stray null): nothing to tell the gateway.
+      if (!warns.some((w) => warnIdOf(w) !== undefined)) this.drop.run(row.id);
       else this.rewrite.run(JSON.stringify({ ...earlier, data: { ...earlier.data, warns } }), row.id);
     }
   }
@@ -307,7 +312,7 @@ export class OutboxStore {
     // A hand repair may leave a warn that is not an object (null): it names no reminder, and must not throw here.
     const own = feedback.data.warns.map(warnIdOf).filter((id): id is string => id !== undefined);
     const later = new Set<string>();
-    for (const row of this.laterFeedback.all(entry.createdAt, entry.createdAt, entry.id, JSON.stringify(own))) {
+    for (const row of this.laterFeedback.all(entry.id, JSON.stringify(own))) {
       const warns = (storedJson(row.payload)?.value as Partial<UpstreamFeedback> | undefined)?.data?.warns;
       if (Array.isArray(warns))
         for (const w of warns) {

@@ -279,15 +279,20 @@ function text(value: unknown): string {
 }
 
 /**
+ * A gateway's jr_id as prealert keeps it: a non-empty string, or a whole number sent for one (as real clients send),
+ * as its digits. Only a safe integer: a larger one was already rounded by JSON.parse, and its digits would name a
+ * reminder the gateway never sent (and two could become one).
+ */
+function upstreamJrId(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/**
  * The gateway's result rebuilt from the national fields only, each coerced to its national type: a result that
  * lacks a rule name or sends numbers as text is still shown and recorded, and nothing the gateway adds beyond the
  * contract (names, ID numbers) is kept.
  */
-/** A gateway's jr_id as prealert keeps it: a non-empty string, or a number sent for one (as real clients send). */
-function upstreamJrId(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
-}
 
 function normaliseUpstreamResult(item: Record<string, unknown>, unreadable: Set<string>): JudgeResultDto {
   const sevDeg = readSeverityCode(item.sev_deg) ?? '3';
