@@ -128,10 +128,22 @@ describe('a task one of whose result bodies is not readable JSON', () => {
     expect(view.results_unread).toBe(1);
     expect(view.results_unreadable).toBeUndefined();
 
-    const page = await context.newPage();
+    // Opened by a HIS page, as a plain-http HIS opens it (window.open): the opener hears what the page tells its host.
+    const host = await context.newPage();
+    await host.goto(`${sidecar.url}/healthz`);
+    await host.evaluate(() => {
+      const heard: unknown[] = [];
+      (window as unknown as { heard: unknown[] }).heard = heard;
+      window.addEventListener('message', (event) => heard.push(event.data));
+    });
+    const [page] = await Promise.all([
+      context.waitForEvent('page'),
+      host.evaluate((url) => {
+        window.open(url);
+      }, `${sidecar.url}/ui/reminder/${taskId}`),
+    ]);
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${sidecar.url}/ui/reminder/${taskId}`);
     const cards = page.locator('prealert-reminder li.card');
     await cards.first().waitFor();
     expect(await cards.count()).toBe(1);
@@ -140,13 +152,21 @@ describe('a task one of whose result bodies is not readable JSON', () => {
     expect(await unread.textContent()).toBe('另有 1 条提醒读取失败，未能显示；请留意');
     expect(await unread.isVisible()).toBe(true);
 
-    // 返回修改 on the one shown: the page is done once the sidecar recorded it, and the notice stays beside that.
+    // 返回修改 on the one shown: the page is done once the sidecar recorded it, and the notice stays beside that. The
+    // status must not say every reminder was dealt with, and a host that closes the window on prealert-complete (as
+    // packages/widget/README.md tells it to) must hear that one was not shown.
     await page.keyboard.press('m');
     await page.waitForFunction(() => document.title === '医保提醒：已处理');
-    expect(await page.locator('#page-status').textContent()).toBe('全部提醒已处理并记录，可以关闭此窗口。');
+    expect(await page.locator('#page-status').textContent()).toBe(
+      '已显示的提醒已全部处理并记录；另有 1 条未能显示，请留意。',
+    );
     expect(await unread.textContent()).toBe('另有 1 条提醒读取失败，未能显示；请留意');
     expect(await unread.isVisible()).toBe(true);
+    await expect
+      .poll(() => host.evaluate(() => (window as unknown as { heard: unknown[] }).heard))
+      .toEqual([{ type: 'prealert-complete', taskId, settled: 1, unread: 1 }]);
     expect(errors).toEqual([]);
     await page.close();
+    await host.close();
   }, 90_000);
 });

@@ -48,8 +48,19 @@ function setStatus(text: string, kind: 'info' | 'error' | 'done' = 'info'): void
   status.hidden = text === '';
 }
 
+/**
+ * What the host is told when the shown reminders are all recorded. `unread` (present only when > 0) is how many the
+ * page could not show: a host that closes the window on this message must still learn that not every reminder was seen.
+ */
+interface HostMessage {
+  type: 'prealert-complete';
+  taskId: string;
+  settled: number;
+  unread?: number;
+}
+
 /** Tells an embedding HIS the doctor is done, through whichever channel its browser offers. */
-function notifyHost(message: { type: string; taskId: string; settled: number }): void {
+function notifyHost(message: HostMessage): void {
   try {
     (window as unknown as WebViewHost).chrome?.webview?.postMessage(message);
   } catch {
@@ -127,8 +138,10 @@ async function start(): Promise<void> {
   }
 
   // A count from the sidecar, not a page's guess: anything but a positive whole number is no count.
-  const unread = task.results_unread;
-  if (typeof unread === 'number' && unread > 0 && Math.floor(unread) === unread) showUnread(unread);
+  const unreadCount = task.results_unread;
+  const unread =
+    typeof unreadCount === 'number' && unreadCount > 0 && Math.floor(unreadCount) === unreadCount ? unreadCount : 0;
+  if (unread > 0) showUnread(unread);
 
   if (meta) {
     const stage = task.infno === '3102' ? '事中' : '事前';
@@ -141,8 +154,19 @@ async function start(): Promise<void> {
   });
   reminder.addEventListener('prealert-complete', () => {
     document.title = '医保提醒：已处理';
-    setStatus('全部提醒已处理并记录，可以关闭此窗口。', 'done');
-    notifyHost({ type: 'prealert-complete', taskId: task.task_id, settled: task.results.length });
+    // Not "all" when some were never shown: the doctor must not read that she has dealt with every reminder.
+    setStatus(
+      unread > 0
+        ? `已显示的提醒已全部处理并记录；另有 ${unread} 条未能显示，请留意。`
+        : '全部提醒已处理并记录，可以关闭此窗口。',
+      'done',
+    );
+    notifyHost({
+      type: 'prealert-complete',
+      taskId: task.task_id,
+      settled: task.results.length,
+      ...(unread > 0 ? { unread } : {}),
+    });
   });
   reminder.addEventListener('prealert-decision', () => {
     // A changed answer after "done": not done again until the new 3103 is recorded.
