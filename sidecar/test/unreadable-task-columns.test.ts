@@ -146,6 +146,77 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
     });
   }
 
+  it('entries of the results column that are no result reference (hand edits): counted as unread, one warn', async () => {
+    dataDir = tempDataDir();
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({ dataDir }, { logger });
+    const { url } = await server.listen();
+    try {
+      const taskId = 'T-MALFORMED-REF';
+      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-MALFORMED-REF', taskId }));
+      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+      // Read once: the recorder has written the row.
+      expect(((await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage).results).toHaveLength(2);
+      const row = server.db.prepare('SELECT id, results FROM tasks WHERE task_id = ?').get(taskId) as {
+        id: number;
+        results: string;
+      };
+      const refs = JSON.parse(row.results) as [string, string, number, number, number][];
+      expect(refs).toHaveLength(2);
+      // A text, an object, a reference cut to its jr_id, one whose body id became text: none names a body to read.
+      const damaged = [
+        ...refs,
+        'hand edit',
+        { jr_id: refs[0]![0] },
+        [refs[0]![0]],
+        [refs[1]![0], refs[1]![1], refs[1]![2], refs[1]![3], String(refs[1]![4])],
+      ];
+      server.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify(damaged), row.id);
+
+      const response = await fetch(`${url}/v1/tasks/${taskId}`);
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      const page = JSON.parse(text) as TaskPage;
+      expect(page.results.map((r) => r.jr_id)).toEqual(refs.map((r) => r[0]));
+      expect(page.results_unread).toBe(4);
+      expect(page.results_unreadable).toBeUndefined();
+      const warned = lines.filter((line) => line.level === 40);
+      expect(warned.map((line) => [line.table, line.row_id, line.column])).toEqual([['tasks', row.id, 'results']]);
+      expect(JSON.stringify(warned)).not.toContain('hand edit');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('one missing body referenced twice: counted once, warned once', async () => {
+    dataDir = tempDataDir();
+    const { logger, lines } = capturingLogger();
+    const server = await testServer({ dataDir }, { logger });
+    const { url } = await server.listen();
+    try {
+      const taskId = 'T-TWICE-UNREAD';
+      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-TWICE-UNREAD', taskId }));
+      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+      // Read once: the recorder has written the row.
+      expect(((await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage).results).toHaveLength(2);
+      const row = server.db.prepare('SELECT id, results FROM tasks WHERE task_id = ?').get(taskId) as {
+        id: number;
+        results: string;
+      };
+      const refs = JSON.parse(row.results) as [string, string, number, number, number][];
+      server.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify([...refs, refs[0]]), row.id);
+      server.db.prepare('DELETE FROM result_bodies WHERE id = ?').run(refs[0]![4]);
+
+      const page = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
+      expect(page.results.map((r) => r.jr_id)).toEqual([refs[1]![0]]);
+      expect(page.results_unread).toBe(1);
+      const warned = lines.filter((line) => line.level === 40 && line.table === 'result_bodies');
+      expect(warned.map((line) => line.row_id)).toEqual([refs[0]![4]]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('results of the wrong shape (one reference whose outer brackets a hand edit dropped): flagged, no blank card', async () => {
     dataDir = tempDataDir();
     const server = await testServer({ dataDir });

@@ -30,9 +30,10 @@ export interface TaskView {
   results_unreadable?: true;
   /**
    * Present only when > 0: how many of the answer's results are left out of `results` because their stored body could
-   * not be read (not JSON, not a result: no object with a jr_id, or missing), so that the page can say some reminders
-   * are not shown rather than let the doctor believe she saw them all. Absent when the results column itself is
-   * unreadable (results_unreadable): it then names no results to count.
+   * not be read (not JSON, not a result: no object with a jr_id, or missing), one per jr_id however often it is
+   * referenced, plus each entry of the results column that is no result reference at all (a hand edit), so that the
+   * page can say some reminders are not shown rather than let the doctor believe she saw them all. Absent when the
+   * results column itself is unreadable (results_unreadable): it then names no results to count.
    */
   results_unread?: number;
 }
@@ -90,12 +91,21 @@ export class TaskStore {
     if (!task) return undefined;
     const readResults = storedJsonArray(task.results);
     const stored = this.column(task, 'results', readResults, []) as unknown[];
-    // An entry of another shape than a result's reference (a hand edit, 0f5e895) names no result: passed over, as the
-    // SQL readers pass it over.
-    const refs = stored.filter((ref): ref is ResultRef => Array.isArray(ref));
+    // An entry of another shape than a result's reference (a hand edit, 0f5e895) names no result to show: passed over,
+    // as the SQL readers pass it over, but counted, as a reminder raised that the page cannot show.
+    const refs = stored.filter(isResultRef);
+    const malformed = stored.length - refs.length;
+    if (malformed > 0) {
+      // Only the row id and the count are named: the entries may quote a patient.
+      this.logger.warn(
+        { table: 'tasks', row_id: task.id, column: 'results', entries: malformed },
+        `tasks row ${task.id} results has ${malformed} entries that are not result references; they are counted as unread`,
+      );
+    }
     const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
     const results: JudgeResultDto[] = [];
-    let unread = 0;
+    // By jr_id: one reminder referenced twice (its body gone once) is one reminder the doctor did not see, not two.
+    const unreadJrIds = new Set<string>();
     for (const ref of refs) {
       const text = bodies.get(ref[4]);
       const read = text === undefined ? undefined : storedJson(text);
@@ -104,7 +114,8 @@ export class TaskStore {
         // failing over one, and says how many it left out. A body that is JSON but no result (no jr_id: a hand edit,
         // or a body gone) would be a card that can be neither told apart nor answered, so it is left out the same.
         // Only the row id is named: the text may quote a patient.
-        unread += 1;
+        if (unreadJrIds.has(ref[0])) continue;
+        unreadJrIds.add(ref[0]);
         this.logger.warn(
           { table: 'result_bodies', row_id: ref[4] },
           `result_bodies row ${ref[4]} is not a readable result; its result is left out of the answer shown`,
@@ -115,6 +126,9 @@ export class TaskStore {
       result.task_id = taskId;
       results.push(result);
     }
+    // A jr_id shown from another of its references was seen after all.
+    for (const result of results) unreadJrIds.delete(result.jr_id);
+    const unread = unreadJrIds.size + malformed;
     const dispositions: TaskView['dispositions'] = {};
     for (const d of this.dispositionsOf.all(JSON.stringify(refs.map((r) => r[0])))) {
       dispositions[d.jr_id] = { dspo_way: d.dspo_way, dspo_way_rea: d.dspo_way_rea, at: new Date(d.at).toISOString() };
@@ -155,6 +169,16 @@ export class TaskStore {
     );
     return absent;
   }
+}
+
+/**
+ * A stored entry as a result reference: [jr_id, rule_id, severity, amount, result_bodies.id], of which the view needs
+ * the jr_id (a non-empty string, to answer it by) and the body id (a whole number, to read it by).
+ */
+function isResultRef(entry: unknown): entry is ResultRef {
+  if (!Array.isArray(entry) || entry.length !== 5) return false;
+  const [jrId, , , , bodyId] = entry as unknown[];
+  return typeof jrId === 'string' && jrId !== '' && Number.isInteger(bodyId);
 }
 
 /** A stored body as a result: an object with a jr_id (the 3103 warn_rslt_id it is answered by). */
