@@ -18,7 +18,7 @@ import { DATABASE_FILE_NAME } from '../src/store/database';
 import { OUTBOX_KINDS, OutboxStore, UNREADABLE_PAYLOAD } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
-import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
+import { type FakeGateway, startEncounterGateway } from './helpers/fake-gateway';
 import { type PlatformReceiver, startPlatformReceiver } from './helpers/platform-receiver';
 import { type ConfigPatch, callOverHttp, tempDataDir, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
@@ -142,22 +142,9 @@ describe('a set-aside entry repaired after the newer decision was delivered and 
 
   it('is sent without the warns a later 3103 named, when it is a 3103', async () => {
     const sent3103: string[][] = [];
-    type Body = { infno?: string; input?: { data?: { warns?: { warn_rslt_id: string }[] } } };
-    gateway = await startFakeGateway<Body>((body, res) => {
-      res.setHeader('content-type', 'application/json');
-      if (body.infno === '3103') {
-        sent3103.push((body.input?.data?.warns ?? []).map((w) => w.warn_rslt_id));
-        res.end(JSON.stringify({ infcode: 0, err_msg: '', output: {} }));
-        return;
-      }
-      const encounter = /"mdtrt_id":"([^"]+)"/.exec(JSON.stringify(body))?.[1] ?? '';
-      res.end(
-        JSON.stringify({
-          infcode: 0,
-          err_msg: '',
-          output: { result: [gatewayResult(`GW-${encounter}`, 'R-GW', encounter, 'T-GW')] },
-        }),
-      );
+    gateway = await startEncounterGateway((warnIds) => {
+      sent3103.push(warnIds);
+      return undefined;
     });
     dataDir = tempDataDir();
     const config = { dataDir, upstream: { url: gateway.url, timeoutMs: 5_000 } };

@@ -9,32 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNREADABLE_PAYLOAD } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
-import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
+import { type FakeGateway, startEncounterGateway } from './helpers/fake-gateway';
 import { callService, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
 const ADMIN_TOKEN = 'admin-token-trimmed-0123456789';
 
-type Body = { infno?: string; input?: { data?: { warns?: ({ warn_rslt_id: string } | null)[] } } };
 let gateway: FakeGateway;
 const sent3103: string[][] = [];
 
 beforeAll(async () => {
-  gateway = await startFakeGateway<Body>((body, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (body.infno === '3103') {
-      sent3103.push((body.input?.data?.warns ?? []).map((w) => (w === null ? 'null' : w.warn_rslt_id)));
-      res.end(JSON.stringify({ infcode: 0, err_msg: '', output: {} }));
-      return;
-    }
-    const encounter = /"mdtrt_id":"([^"]+)"/.exec(JSON.stringify(body))?.[1] ?? '';
-    res.end(
-      JSON.stringify({
-        infcode: 0,
-        err_msg: '',
-        output: { result: [gatewayResult(`GW-${encounter}`, 'R-GW', encounter, 'T-GW')] },
-      }),
-    );
+  gateway = await startEncounterGateway((warnIds) => {
+    sent3103.push(warnIds);
+    return undefined;
   });
 });
 afterAll(() => gateway.close());

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSED_ALIKE } from '../src/outbox/outbox-forwarder';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
-import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
+import { type FakeGateway, startEncounterGateway } from './helpers/fake-gateway';
 import { callService, testServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
@@ -13,29 +13,15 @@ import { until } from './helpers/until';
  */
 const RETRY = { retryMinMs: 1_000, retryMaxMs: 300_000 };
 
-type Body = { infno?: string; input?: { data?: { warns?: { warn_rslt_id: string }[] } } };
 /** Set by each test: the 3103 answer for the warn_rslt_ids it carries; 3101 always gets one result per encounter. */
 let answer3103: (warnIds: string[]) => { infcode: unknown; err_msg: unknown };
 let gateway: FakeGateway;
 const sent3103: string[][] = [];
 
 beforeAll(async () => {
-  gateway = await startFakeGateway<Body>((body, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (body.infno === '3103') {
-      const ids = (body.input?.data?.warns ?? []).map((w) => w.warn_rslt_id);
-      sent3103.push(ids);
-      res.end(JSON.stringify(answer3103(ids)));
-      return;
-    }
-    const encounter = /"mdtrt_id":"([^"]+)"/.exec(JSON.stringify(body))?.[1] ?? '';
-    res.end(
-      JSON.stringify({
-        infcode: 0,
-        err_msg: '',
-        output: { result: [gatewayResult(`GW-${encounter}`, 'R-GW', encounter, 'T-GW')] },
-      }),
-    );
+  gateway = await startEncounterGateway((ids) => {
+    sent3103.push(ids);
+    return answer3103(ids);
   });
 });
 afterAll(() => gateway.close());

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME } from '../src/config';
 import { CALL_SERVICE_ROUTE } from '../src/national/national-routes';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
-import { type FakeGateway, gatewayResult, startFakeGateway } from './helpers/fake-gateway';
+import { type FakeGateway, startEncounterGateway } from './helpers/fake-gateway';
 import { post, type RunningSidecar, spawnSidecar } from './helpers/spawn-sidecar';
 import { tempDataDir } from './helpers/test-server';
 import { until } from './helpers/until';
@@ -18,31 +18,17 @@ import { until } from './helpers/until';
 const REFUSALS = 4;
 const RETRY_MS = 200;
 
-type Body = { infno?: string; input?: { data?: { warns?: { warn_rslt_id: string }[] } } };
-
 let gateway: FakeGateway;
 /** When each 3103 reached the gateway, and whether it was taken. */
 const arrivals: { at: number; taken: boolean }[] = [];
 let sidecar: RunningSidecar | undefined;
 
 beforeAll(async () => {
-  gateway = await startFakeGateway<Body>((body, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (body.infno === '3103') {
-      const taken = arrivals.length >= REFUSALS;
-      arrivals.push({ at: Date.now(), taken });
-      // The entry's own refusal: it backs off by itself, nothing pauses the gateway as a whole.
-      res.end(JSON.stringify(taken ? { infcode: 0, err_msg: '' } : { infcode: -1, err_msg: '预警结果暂不可用' }));
-      return;
-    }
-    const encounter = /"mdtrt_id":"([^"]+)"/.exec(JSON.stringify(body))?.[1] ?? '';
-    res.end(
-      JSON.stringify({
-        infcode: 0,
-        err_msg: '',
-        output: { result: [gatewayResult(`GW-${encounter}`, 'R-GW', encounter, 'T-GW')] },
-      }),
-    );
+  gateway = await startEncounterGateway(() => {
+    const taken = arrivals.length >= REFUSALS;
+    arrivals.push({ at: Date.now(), taken });
+    // The entry's own refusal: it backs off by itself, nothing pauses the gateway as a whole.
+    return taken ? { infcode: 0, err_msg: '' } : { infcode: -1, err_msg: '预警结果暂不可用' };
   });
 });
 afterAll(async () => {

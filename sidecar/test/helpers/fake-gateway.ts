@@ -82,3 +82,36 @@ export function gatewayResult(jrId: string, ruleId: string, encounterId: string,
     task_id: taskId,
   };
 }
+
+/** A 3101 or 3103 body as the sidecar sends it to the gateway, as far as the stand-in below reads it. */
+export interface GatewayRequestBody {
+  infno?: string;
+  input?: { data?: { warns?: ({ warn_rslt_id: string } | null)[] } };
+}
+
+/**
+ * A stand-in provincial gateway that answers every 3101 with one result of its own for the encounter it names
+ * (jr_id GW-<mdtrt_id>, rule R-GW, task T-GW), so a test can decide it by name in a 3103; each 3103 goes to
+ * `on3103` with the warn_rslt_ids it carries (a null warn as 'null', so a test sees it rather than the stand-in
+ * throwing), and its answer is what `on3103` returns, or a plain acceptance when it returns nothing.
+ */
+export function startEncounterGateway(
+  on3103: (warnIds: string[], body: GatewayRequestBody) => Record<string, unknown> | undefined,
+): Promise<FakeGateway> {
+  return startFakeGateway<GatewayRequestBody>((body, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (body.infno === '3103') {
+      const warnIds = (body.input?.data?.warns ?? []).map((w) => (w === null ? 'null' : w.warn_rslt_id));
+      res.end(JSON.stringify(on3103(warnIds, body) ?? { infcode: 0, err_msg: '', output: {} }));
+      return;
+    }
+    const encounter = /"mdtrt_id":"([^"]+)"/.exec(JSON.stringify(body))?.[1] ?? '';
+    res.end(
+      JSON.stringify({
+        infcode: 0,
+        err_msg: '',
+        output: { result: [gatewayResult(`GW-${encounter}`, 'R-GW', encounter, 'T-GW')] },
+      }),
+    );
+  });
+}
