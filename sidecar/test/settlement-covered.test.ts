@@ -22,6 +22,7 @@ import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { foldIntoPrunedFigures } from '../src/store/pruned-figures';
 import { feedbackEnvelope } from './fixtures/his-requests';
 import { onWorker } from './helpers/analysis-thread-status';
+import { inpatientEnvelope } from './helpers/inpatient-envelope';
 import { oldSchemaDatabase } from './helpers/old-schema-database';
 import { startedServers } from './helpers/started-servers';
 import { callOverHttp, type NationalReply, tempDataDir, type testServer } from './helpers/test-server';
@@ -90,81 +91,26 @@ function chargeEnvelope(stay: string, doctor: string, trigScen: '4' | '8', charg
     drord_dr_profttl: '233',
     curr_drord_flag: c.current ? '1' : '0',
   }));
-  return {
+  return inpatientEnvelope({
     infno: '3102',
     msgid: `H11010100001202611260930${String(++serial).padStart(4, '0')}`,
-    mdtrtarea_admvs: '110101',
-    insuplc_admdvs: '110100',
-    recer_sys_code: 'MBS_LOCAL',
-    infver: 'V1.0',
-    opter_type: '1',
-    opter: doctor,
-    opter_name: '赵医生',
-    inf_time: '2026-11-26 09:30:00',
-    fixmedins_code: 'H11010100001',
-    fixmedins_name: '某市第一人民医院',
-    input: {
-      data: {
-        syscode: 'HIS',
-        task_id: `${stay}-${trigScen}-${serial}`,
-        trig_scen: trigScen,
-        rule_ids: [],
-        patient_dtos: [
-          {
-            patn_id: `P-${stay}`,
-            patn_name: '陈某',
-            gend: '1',
-            brdy: '1966-01-10',
-            poolarea: '110101',
-            curr_mdtrt_id: stay,
-            fsi_his_data_dto: '',
-            fsi_encounter_dtos: [
-              {
-                mdtrt_id: stay,
-                medins_id: 'H11010100001',
-                medins_name: '某市第一人民医院',
-                medins_admdvs: '110101',
-                medins_type: '1',
-                medins_lv: '03',
-                adm_date: '2026-11-20 03:00:00',
-                dscg_date: '2026-11-26 10:00:00',
-                dscg_main_dise_codg: 'J96.000',
-                dscg_main_dise_name: '急性呼吸衰竭',
-                fsi_diagnose_dtos: [
-                  {
-                    dise_id: `${stay}-D1`,
-                    inout_dise_type: '1',
-                    maindise_flag: '1',
-                    dias_srt_no: '1',
-                    dise_codg: 'J96.000',
-                    dise_name: '急性呼吸衰竭',
-                    dise_date: '2026-11-20 03:00:00',
-                  },
-                ],
-                dr_codg: doctor,
-                adm_dept_codg: '0901',
-                adm_dept_name: '重症医学科',
-                dscg_dept_codg: '0901',
-                dscg_dept_name: '重症医学科',
-                med_mdtrt_type: '2',
-                med_type: '21',
-                fsi_order_dtos: orders,
-                matn_stas: '0',
-                medfee_sumamt: 0,
-                ownpay_amt: 0,
-                selfpay_amt: 0,
-                setl_totlnum: 1,
-                insutype: '310',
-                reim_flag: '0',
-                out_setl_flag: '0',
-                fsi_operation_dtos: [],
-              },
-            ],
-          },
-        ],
-      },
-    },
-  };
+    admdvs: '110101',
+    insuplcAdmdvs: '110100',
+    recerSysCode: 'MBS_LOCAL',
+    fixmedinsCode: 'H11010100001',
+    doctor: { code: doctor, name: '赵医生' },
+    infTime: '2026-11-26 09:30:00',
+    taskId: `${stay}-${trigScen}-${serial}`,
+    trigScen,
+    patient: { id: `P-${stay}`, name: '陈某', brdy: '1966-01-10' },
+    mdtrtId: stay,
+    medinsLv: '03',
+    admDate: '2026-11-20 03:00:00',
+    dscgDate: '2026-11-26 10:00:00',
+    diagnosis: { id: `${stay}-D1`, code: 'J96.000', name: '急性呼吸衰竭', date: '2026-11-20 03:00:00' },
+    dept: { code: '0901', name: '重症医学科' },
+    orders,
+  });
 }
 
 const { start, stop } = startedServers();
