@@ -1,31 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { addDays, shanghaiDay } from '../src/stats/days';
 import { analysisEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
 import { callService, testServer } from './helpers/test-server';
+import { trackedServers } from './helpers/tracked-servers';
 import { ageRecords, count, DAY_MS } from './retention-support';
 
 // review-scale finding 2: a workstation that pruned daily with the default 400 days, whose window IT lowers to 90.
 // Held back to two days a pass beyond the last cutoff (the guard against a clock read ahead), the lowered window
 // took about 300 daily passes to be reached, and the warning blamed the clock.
 
-let servers: SidecarServer[] = [];
-afterEach(async () => {
-  for (const s of servers) await s.close();
-  servers = [];
-});
+const { track, stop } = trackedServers<SidecarServer>();
 
 async function start(retentionDays: number, dataDir?: string) {
   const { logger, lines } = capturingLogger();
-  const s = await testServer({ records: { retentionDays }, ...(dataDir ? { dataDir } : {}) }, { logger });
-  servers.push(s);
+  const s = track(await testServer({ records: { retentionDays }, ...(dataDir ? { dataDir } : {}) }, { logger }));
   return { s, lines };
-}
-
-async function stop(s: SidecarServer): Promise<void> {
-  await s.close();
-  servers = servers.filter((x) => x !== s);
 }
 
 /** A 3101 answered with two warnings, written to the database before this returns. */

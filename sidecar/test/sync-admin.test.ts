@@ -4,6 +4,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { tempDataDir, testServer } from './helpers/test-server';
+import { trackedServers } from './helpers/tracked-servers';
 import { BundleFactory, clearSyncEnv, heldBackLabel, provincialCsv, smallDisk, V1, V2 } from './sync-support';
 
 const TOKEN = 'sync-admin-test-token-0123456789';
@@ -27,21 +28,16 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(bundles.dir, { recursive: true, force: true }));
 
-const started: SidecarServer[] = [];
-afterEach(async () => {
-  for (const s of started.splice(0)) {
-    await s.close();
-    fs.rmSync(s.config.dataDir, { recursive: true, force: true });
-  }
-  clearSyncEnv();
-});
+// Registered first so that it runs last (vitest runs after-hooks as a stack): the servers are closed before.
+afterEach(() => clearSyncEnv());
+const started = trackedServers<SidecarServer>((s) => fs.rmSync(s.config.dataDir, { recursive: true, force: true }));
 
 /** A real sidecar on a loopback port; sync settings come from PREALERT_SYNC_* as in production. */
 async function sidecar(env: Record<string, string>, adminToken?: string, dataDir?: string) {
   clearSyncEnv();
   Object.assign(process.env, env);
   const server = await testServer({ ...(adminToken ? { adminToken } : {}), ...(dataDir ? { dataDir } : {}) });
-  started.push(server);
+  started.track(server);
   const { url } = await server.listen();
   return { server, url };
 }
@@ -205,10 +201,7 @@ describe('what IT is told when a rollback or a push cannot be done', () => {
   const keys = () => ({ PREALERT_SYNC_PUBKEY: bundles.keys.publicKeyFile });
   const push = (url: string, b: Buffer) => call(url, '/v1/admin/bundle', { body: b, token: TOKEN });
   const rollback = (url: string) => call(url, '/v1/admin/rollback', { token: TOKEN });
-  async function stop(server: SidecarServer): Promise<void> {
-    started.splice(started.indexOf(server), 1);
-    await server.close();
-  }
+  const { stop } = started;
 
   it('a rollback to a bundled library an upgrade replaced, or to a version whose files are gone, says so (409)', async () => {
     const dataDir = tempDataDir();
@@ -254,10 +247,7 @@ describe('what IT is told when a rollback or a push cannot be done', () => {
       expect(status.last_error).toMatch(/is full \(ENOSPC/);
       expect(fs.readdirSync(disk.dir)).toEqual([]);
     } finally {
-      for (const s of started.splice(0)) {
-        await s.close();
-        fs.rmSync(s.config.dataDir, { recursive: true, force: true });
-      }
+      await started.closeAll();
       disk.release();
     }
   });

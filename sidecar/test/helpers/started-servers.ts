@@ -1,6 +1,6 @@
-import { afterEach } from 'vitest';
 import { onWorker } from './analysis-thread-status';
 import { testServer } from './test-server';
+import { trackedServers } from './tracked-servers';
 
 export type StartedServer = Awaited<ReturnType<typeof testServer>>;
 
@@ -16,23 +16,14 @@ export interface StartedServers {
  * the library) or on the request thread only; each is closed after its test, whether it passed or not.
  */
 export function startedServers(): StartedServers {
-  const servers: StartedServer[] = [];
-  afterEach(async () => {
-    for (const s of servers.splice(0)) await s.close();
-  });
+  const servers = trackedServers<StartedServer>();
   return {
     async start(analysisThread, dataDir) {
-      const server = await testServer({ analysisThread, ...(dataDir ? { dataDir } : {}) });
-      servers.push(server);
+      const server = servers.track(await testServer({ analysisThread, ...(dataDir ? { dataDir } : {}) }));
       await server.listen();
       if (analysisThread) await onWorker(server);
       return server;
     },
-    async stop(server) {
-      await server.close();
-      // One this helper did not start is not tracked: splice(-1) would untrack the last one, never closed then.
-      const index = servers.indexOf(server);
-      if (index >= 0) servers.splice(index, 1);
-    },
+    stop: servers.stop,
   };
 }
