@@ -11,14 +11,14 @@ import type { LibraryData } from '@prealert/core';
 import { buildLibrary, readCsv, readFramework } from '@prealert/rules-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { feedbackEnvelope } from './fixtures/his-requests';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
+import { wardDayEnvelope } from './helpers/ward-day-envelope';
 
 const INDICATION = 'GZ10000101008000';
 const APREPITANT = { code: 'XA04ADA285B002010102180', name: '阿瑞匹坦注射液' };
 
 type Result = NonNullable<NationalReply['output']['result']>[number] & { prior_dspo?: boolean; dspo_way_rea?: string };
-type Encounter = Record<string, unknown> & { fsi_order_dtos: Record<string, unknown>[] };
 
 function mappedLibrary(): LibraryData {
   const source = readCsv(
@@ -54,58 +54,13 @@ function wardDay(
   diagnoses: string[],
   settlement?: { discharge: string },
 ): Record<string, unknown> {
-  const envelope = analysisEnvelope({
+  return wardDayEnvelope({
     encounterId,
-    lines: 1,
-    firing: 1,
-    taskId: `T-${encounterId}-${day}${settlement ? '-S' : ''}`,
-    ...(settlement ? { infno: '3102' as const } : {}),
+    day,
+    drug: APREPITANT,
+    diagnoses: diagnoses.map((code) => ({ code, name: '诊断' })),
+    ...(settlement ? { settlement } : {}),
   });
-  const data = (envelope.input as { data: { trig_scen: string; patient_dtos: { fsi_encounter_dtos: Encounter[] }[] } })
-    .data;
-  data.trig_scen = settlement ? '9' : '5';
-  const encounter = data.patient_dtos[0]!.fsi_encounter_dtos[0]!;
-  const template = encounter.fsi_order_dtos[0]!;
-  Object.assign(encounter, {
-    med_mdtrt_type: '2',
-    med_type: '21',
-    adm_date: '2026-11-18 08:00:00',
-    dscg_main_dise_codg: diagnoses[0],
-    dscg_main_dise_name: '诊断',
-    fsi_diagnose_dtos: diagnoses.map((code, i) => ({
-      dise_id: `${encounterId}-D${i + 1}`,
-      inout_dise_type: '1',
-      maindise_flag: i === 0 ? '1' : '0',
-      dias_srt_no: String(i + 1),
-      dise_codg: code,
-      dise_name: '诊断',
-      dise_date: '2026-11-18 08:00:00',
-    })),
-  });
-  if (settlement) {
-    (encounter.fsi_diagnose_dtos as Record<string, unknown>[]).push({
-      dise_id: `${encounterId}-OUT`,
-      inout_dise_type: '2',
-      maindise_flag: '0',
-      dias_srt_no: String(diagnoses.length + 1),
-      dise_codg: settlement.discharge,
-      dise_name: '出院诊断',
-      dise_date: `2026-11-${18 + day} 10:00:00`,
-    });
-  }
-  encounter.fsi_order_dtos = Array.from({ length: day + 1 }, (_, d) => ({
-    ...template,
-    rx_id: `${encounterId}-D${d}`,
-    rxno: `${encounterId}-RX${d}`,
-    hilist_type: '101',
-    chrg_type: '09',
-    hilist_code: APREPITANT.code,
-    hilist_name: APREPITANT.name,
-    hosplist_name: APREPITANT.name,
-    drord_begn_date: `2026-11-${18 + d} 09:00:00`,
-    curr_drord_flag: d === day ? '1' : '0',
-  }));
-  return envelope;
 }
 
 async function indicationCard(envelope: Record<string, unknown>): Promise<Result> {

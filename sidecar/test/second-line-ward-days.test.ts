@@ -8,14 +8,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
-import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { feedbackEnvelope } from './fixtures/his-requests';
 import { callOverHttp, type NationalReply, testServer } from './helpers/test-server';
+import { wardDayEnvelope } from './helpers/ward-day-envelope';
 
 const SECOND_LINE = 'GZ10000101005000';
 const ACALABRUTINIB = { code: 'XL01ELA387E001010184513', name: '阿可替尼胶囊' };
 
 type Result = NonNullable<NationalReply['output']['result']>[number] & { prior_dspo?: boolean; dspo_way_rea?: string };
-type Encounter = Record<string, unknown> & { fsi_order_dtos: Record<string, unknown>[] };
 
 let server: SidecarServer & { dataDir: string };
 beforeAll(async () => {
@@ -28,43 +28,8 @@ afterAll(async () => {
 
 /** The stay's 3101 on day `day` (0 = admission, 2026-11-18): one order of the drug per day so far. */
 function wardDay(encounterId: string, day: number, earlierCurrent: boolean): Record<string, unknown> {
-  const envelope = analysisEnvelope({ encounterId, lines: 1, firing: 1, taskId: `T-${encounterId}-${day}` });
-  const data = (envelope.input as { data: { trig_scen: string; patient_dtos: { fsi_encounter_dtos: Encounter[] }[] } })
-    .data;
-  data.trig_scen = '5';
-  const encounter = data.patient_dtos[0]!.fsi_encounter_dtos[0]!;
-  const template = encounter.fsi_order_dtos[0]!;
-  Object.assign(encounter, {
-    med_mdtrt_type: '2',
-    med_type: '21',
-    adm_date: '2026-11-18 08:00:00',
-    dscg_main_dise_codg: 'C91.100',
-    dscg_main_dise_name: '慢性淋巴细胞白血病',
-    fsi_diagnose_dtos: [
-      {
-        dise_id: `${encounterId}-D1`,
-        inout_dise_type: '1',
-        maindise_flag: '1',
-        dias_srt_no: '1',
-        dise_codg: 'C91.100',
-        dise_name: '慢性淋巴细胞白血病',
-        dise_date: '2026-11-18 08:00:00',
-      },
-    ],
-  });
-  encounter.fsi_order_dtos = Array.from({ length: day + 1 }, (_, d) => ({
-    ...template,
-    rx_id: `${encounterId}-D${d}`,
-    rxno: `${encounterId}-RX${d}`,
-    hilist_type: '101',
-    chrg_type: '09',
-    hilist_code: ACALABRUTINIB.code,
-    hilist_name: ACALABRUTINIB.name,
-    hosplist_name: ACALABRUTINIB.name,
-    drord_begn_date: `2026-11-${18 + d} 09:00:00`,
-    curr_drord_flag: d === day || earlierCurrent ? '1' : '0',
-  }));
-  return envelope;
+  const diagnoses = [{ code: 'C91.100', name: '慢性淋巴细胞白血病' }];
+  return wardDayEnvelope({ encounterId, day, drug: ACALABRUTINIB, diagnoses, earlierCurrent });
 }
 
 async function secondLineCard(envelope: Record<string, unknown>): Promise<Result> {
