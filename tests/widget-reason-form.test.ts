@@ -115,7 +115,12 @@ describe('the quick reasons offered', () => {
     });
     await card(page, '复方氨基酸注射液').focus();
     await page.keyboard.press('c');
-    // (The message is written into the form's own error line, which stays hidden with the form: reported, not tested.)
+    // Said by the announcer: the card already shows it, and the form (with its error line) stays closed.
+    await page.waitForFunction(
+      () =>
+        document.querySelector('prealert-reminder')!.shadowRoot!.querySelector('.sr-only[aria-live]')?.textContent ===
+        '此提醒不可继续执行，请返回修改',
+    );
     expect(await formOf(page, '复方氨基酸注射液')).toMatchObject({ open: false, outcome: '' });
     expect(await card(page, '复方氨基酸注射液').locator('.impact').textContent()).toBe('不可继续执行，请返回修改');
     await page.keyboard.press('1');

@@ -630,7 +630,10 @@ export class PrealertReminderElement extends ElementBase {
 
   private openContinue(card: WarningCard, pickIndex?: number): void {
     if (card.result.wf_impact === 'block') {
-      card.showError('此提醒不可继续执行，请返回修改');
+      // Said aloud too: the form's error line stays hidden with the form (the card's impact line shows it in sight).
+      const why = '此提醒不可继续执行，请返回修改';
+      card.showError(why);
+      this.announce(why);
       return;
     }
     card.openForm(pickIndex);
