@@ -289,4 +289,31 @@ describe('a repaired set-aside 3103 and a later 3103 of the same millisecond', (
       await server.close();
     }
   });
+
+  it('is not sent from the copy in hand once a later 3103 dropped it from the outbox', async () => {
+    dataDir = tempDataDir();
+    const server = await listening({ dataDir });
+    try {
+      const warn = (way: '1' | '2') => ({ warn_rslt_id: 'GW-STALE', dspo_way: way, dspo_way_rea: '' });
+      const outbox = new OutboxStore(server.db, OUTBOX_KINDS);
+      const at = Date.now();
+      const earlier = 'upstream-feedback:stale-1';
+      server.db
+        .prepare(
+          `INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at, last_error)
+           VALUES (?, 'upstream_feedback', ?, ?, ?, ?)`,
+        )
+        .run(earlier, JSON.stringify({ data: { warns: [warn('2')] } }), at, at, UNREADABLE_PAYLOAD);
+      // Read by the forwarder's pass (repaired), then superseded whole while an entry before it was being sent.
+      const inHand = outbox.due(at, 10, ['upstream_feedback']).find((entry) => entry.id === earlier);
+      expect(inHand?.wasSetAside).toBe(true);
+      server.db.transaction(() =>
+        outbox.add('upstream-feedback:stale-2', 'upstream_feedback', { data: { warns: [warn('1')] } }, at + 1),
+      )();
+      expect(hasRow(server, earlier)).toBe(false);
+      expect(outbox.supersededSinceSetAside(inHand!, JSON.parse(inHand!.payload))).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -164,12 +164,16 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
       const refs = JSON.parse(row.results) as [string, string, number, number, number][];
       expect(refs).toHaveLength(2);
       // A text, an object, a reference cut to its jr_id, one whose body id became text: none names a body to read.
+      // The two that still name a shown jr_id were seen after all; one naming a reminder shown nowhere else is
+      // counted once however often it appears.
       const damaged = [
         ...refs,
         'hand edit',
         { jr_id: refs[0]![0] },
         [refs[0]![0]],
         [refs[1]![0], refs[1]![1], refs[1]![2], refs[1]![3], String(refs[1]![4])],
+        ['JR-ONLY-IN-A-DAMAGED-ENTRY'],
+        ['JR-ONLY-IN-A-DAMAGED-ENTRY', 'R'],
       ];
       server.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify(damaged), row.id);
 
@@ -178,7 +182,7 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
       expect(response.status, text).toBe(200);
       const page = JSON.parse(text) as TaskPage;
       expect(page.results.map((r) => r.jr_id)).toEqual(refs.map((r) => r[0]));
-      expect(page.results_unread).toBe(4);
+      expect(page.results_unread).toBe(3);
       expect(page.results_unreadable).toBeUndefined();
       const warned = lines.filter((line) => line.level === 40);
       expect(warned.map((line) => [line.table, line.row_id, line.column])).toEqual([['tasks', row.id, 'results']]);

@@ -291,6 +291,9 @@ export class OutboxStore {
    * dropped.
    */
   supersededSinceSetAside(entry: OutboxEntry, payload: unknown): string | undefined {
+    // Dropped since the forwarder read its batch (a later 3103 superseded it while one before it was being sent):
+    // the copy in hand is stale, and nothing is later than a row that is gone.
+    if (!this.has(entry.id)) return undefined;
     const body = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
     if (entry.kind === 'disposition') {
       if (typeof body.install_id !== 'string' || typeof body.warn_rslt_id !== 'string') return entry.payload;

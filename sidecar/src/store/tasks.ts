@@ -91,21 +91,31 @@ export class TaskStore {
     if (!task) return undefined;
     const readResults = storedJsonArray(task.results);
     const stored = this.column(task, 'results', readResults, []) as unknown[];
-    // An entry of another shape than a result's reference (a hand edit, 0f5e895) names no result to show: passed over,
-    // as the SQL readers pass it over, but counted, as a reminder raised that the page cannot show.
+    // An entry of another shape than a result's reference (a hand edit, 0f5e895) names no body to show here: left
+    // out, but counted as a reminder raised that the page cannot show: once per jr_id where it still names one (and
+    // not at all when that jr_id is shown from another reference), else once per entry.
     const refs = stored.filter(isResultRef);
     const malformed = stored.length - refs.length;
+    const malformedJrIds = new Set<string>();
+    let malformedWithoutJrId = 0;
+    for (const entry of stored) {
+      if (isResultRef(entry)) continue;
+      const jrId = Array.isArray(entry) ? (entry as unknown[])[0] : undefined;
+      if (typeof jrId === 'string' && jrId !== '') malformedJrIds.add(jrId);
+      else malformedWithoutJrId += 1;
+    }
     if (malformed > 0) {
       // Only the row id and the count are named: the entries may quote a patient.
       this.logger.warn(
         { table: 'tasks', row_id: task.id, column: 'results', entries: malformed },
-        `tasks row ${task.id} results has ${malformed} entries that are not result references; they are counted as unread`,
+        `tasks row ${task.id} results has ${malformed} entries that are not result references; counted as unread unless their reminder is shown`,
       );
     }
     const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
     const results: JudgeResultDto[] = [];
     // By jr_id: one reminder referenced twice (its body gone once) is one reminder the doctor did not see, not two.
-    const unreadJrIds = new Set<string>();
+    const unreadJrIds = new Set<string>(malformedJrIds);
+    const warnedJrIds = new Set<string>();
     for (const ref of refs) {
       const text = bodies.get(ref[4]);
       const read = text === undefined ? undefined : storedJson(text);
@@ -114,8 +124,9 @@ export class TaskStore {
         // failing over one, and says how many it left out. A body that is JSON but no result (no jr_id: a hand edit,
         // or a body gone) would be a card that can be neither told apart nor answered, so it is left out the same.
         // Only the row id is named: the text may quote a patient.
-        if (unreadJrIds.has(ref[0])) continue;
         unreadJrIds.add(ref[0]);
+        if (warnedJrIds.has(ref[0])) continue;
+        warnedJrIds.add(ref[0]);
         this.logger.warn(
           { table: 'result_bodies', row_id: ref[4] },
           `result_bodies row ${ref[4]} is not a readable result; its result is left out of the answer shown`,
@@ -128,7 +139,7 @@ export class TaskStore {
     }
     // A jr_id shown from another of its references was seen after all.
     for (const result of results) unreadJrIds.delete(result.jr_id);
-    const unread = unreadJrIds.size + malformed;
+    const unread = unreadJrIds.size + malformedWithoutJrId;
     const dispositions: TaskView['dispositions'] = {};
     for (const d of this.dispositionsOf.all(JSON.stringify(refs.map((r) => r[0])))) {
       dispositions[d.jr_id] = { dspo_way: d.dspo_way, dspo_way_rea: d.dspo_way_rea, at: new Date(d.at).toISOString() };
