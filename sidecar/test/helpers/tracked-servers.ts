@@ -20,10 +20,18 @@ export interface TrackedServers<S extends Closable> {
 export function trackedServers<S extends Closable>(afterClose?: (server: S) => void): TrackedServers<S> {
   const servers: S[] = [];
   async function closeAll(): Promise<void> {
+    // Every one is closed, and handed on, even when one before it fails to close; the first failure is then thrown.
+    let failure: unknown;
     for (const server of servers.splice(0)) {
-      await server.close();
-      afterClose?.(server);
+      try {
+        await server.close();
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        afterClose?.(server);
+      }
     }
+    if (failure !== undefined) throw failure;
   }
   afterEach(closeAll);
   return {
