@@ -24,34 +24,61 @@ interface TaskPage {
   results_unread?: number;
 }
 
+type ResultRef = [string, string, number, number, number];
+
+interface RecordedTask {
+  server: Awaited<ReturnType<typeof testServer>>;
+  url: string;
+  lines: ReturnType<typeof capturingLogger>['lines'];
+  /** The tasks row as recorded: its id and its results column (the result references) as text. */
+  row: { id: number; results: string };
+  refs: ResultRef[];
+  /** The task page as first read: it waits for the record, so the row is there once it answers. */
+  before: TaskPage;
+}
+
+/** A real sidecar on a fresh data dir that has answered one 3101 with two results and recorded it. */
+async function recordedTask(taskId: string, encounterId: string): Promise<RecordedTask> {
+  dataDir = tempDataDir();
+  const { logger, lines } = capturingLogger();
+  const server = await testServer({ dataDir }, { logger });
+  try {
+    const { url } = await server.listen();
+    const answer = await callOverHttp(server, analysisEnvelope({ encounterId, taskId }));
+    expect(answer.body.infcode, answer.body.err_msg).toBe(0);
+    const before = await taskPage(url, taskId);
+    expect(before.results).toHaveLength(2);
+    const row = server.db.prepare('SELECT id, results FROM tasks WHERE task_id = ?').get(taskId) as RecordedTask['row'];
+    return { server, url, lines, row, refs: JSON.parse(row.results) as ResultRef[], before };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+}
+
+/** GET /v1/tasks/<id>, which must answer 200 whatever is damaged. */
+async function taskPage(url: string, taskId: string): Promise<TaskPage> {
+  const response = await fetch(`${url}/v1/tasks/${taskId}`);
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  return JSON.parse(text) as TaskPage;
+}
+
 describe('a task row whose results, line_names or line_dates is not readable JSON', () => {
   for (const column of ['results', 'line_names', 'line_dates'] as const) {
     it(`${column}: the task page answers without it, with one warn naming table, row and column`, async () => {
-      dataDir = tempDataDir();
-      const { logger, lines } = capturingLogger();
-      const server = await testServer({ dataDir }, { logger });
-      const { url } = await server.listen();
+      const taskId = `T-DAMAGED-${column}`;
+      const { server, url, lines, row, before } = await recordedTask(taskId, `MZ-${column}`);
       try {
-        const taskId = `T-DAMAGED-${column}`;
-        const answer = await callOverHttp(server, analysisEnvelope({ encounterId: `MZ-${column}`, taskId }));
-        expect(answer.body.infcode, answer.body.err_msg).toBe(0);
-        const before = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
-        expect(before.results).toHaveLength(2);
         expect(Object.keys(before.line_names).length).toBeGreaterThan(0);
         expect(Object.keys(before.line_dates).length).toBeGreaterThan(0);
 
         // What a full disk leaves of it: its first half.
-        const row = server.db.prepare(`SELECT id, ${column} AS text FROM tasks WHERE task_id = ?`).get(taskId) as {
-          id: number;
-          text: string;
-        };
-        const damaged = row.text.slice(0, Math.floor(row.text.length / 2));
+        const text = server.db.prepare(`SELECT ${column} FROM tasks WHERE id = ?`).pluck().get(row.id) as string;
+        const damaged = text.slice(0, Math.floor(text.length / 2));
         server.db.prepare(`UPDATE tasks SET ${column} = ? WHERE id = ?`).run(damaged, row.id);
 
-        const response = await fetch(`${url}/v1/tasks/${taskId}`);
-        const text = await response.text();
-        expect(response.status, text).toBe(200);
-        const page = JSON.parse(text) as TaskPage;
+        const page = await taskPage(url, taskId);
         expect(page.results).toHaveLength(column === 'results' ? 0 : 2);
         // No results read is not "no reminders": the page must be told, or it would show the task as clean.
         expect(page.results_unreadable).toBe(column === 'results' ? true : undefined);
@@ -70,32 +97,21 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
   }
 
   it('every result body unreadable: no results read is flagged too, never shown as no reminders', async () => {
-    dataDir = tempDataDir();
-    const { logger, lines } = capturingLogger();
-    const server = await testServer({ dataDir }, { logger });
-    const { url } = await server.listen();
+    const taskId = 'T-DAMAGED-BODIES';
+    const { server, url, lines, refs } = await recordedTask(taskId, 'MZ-BODIES');
     try {
-      const taskId = 'T-DAMAGED-BODIES';
-      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-BODIES', taskId }));
-      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
-      // Read once as recorded (the page waits for the record), then the first body alone: the other result is still
-      // shown, unflagged.
-      expect(((await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage).results).toHaveLength(2);
-      const bodyIds = (
-        JSON.parse(
-          server.db.prepare('SELECT results FROM tasks WHERE task_id = ?').pluck().get(taskId) as string,
-        ) as unknown[][]
-      ).map((ref) => ref[4] as number);
+      // The first body alone: the other result is still shown, unflagged.
+      const bodyIds = refs.map((ref) => ref[4]);
       expect(bodyIds).toHaveLength(2);
       const cut = (id: number) =>
         server.db.prepare('UPDATE result_bodies SET json = substr(json, 1, length(json) / 2) WHERE id = ?').run(id);
       cut(bodyIds[0]!);
-      const partly = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
+      const partly = await taskPage(url, taskId);
       expect(partly.results).toHaveLength(1);
       expect(partly.results_unreadable).toBeUndefined();
       expect(partly.results_unread).toBe(1);
       cut(bodyIds[1]!);
-      const none = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
+      const none = await taskPage(url, taskId);
       expect(none.results).toEqual([]);
       expect(none.results_unreadable).toBe(true);
       expect(none.results_unread).toBe(2);
@@ -115,26 +131,13 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
   ];
   for (const [damage, sql] of damages) {
     it(`one of two result bodies ${damage}: the other is shown, and results_unread counts the one left out`, async () => {
-      dataDir = tempDataDir();
-      const { logger, lines } = capturingLogger();
-      const server = await testServer({ dataDir }, { logger });
-      const { url } = await server.listen();
+      const taskId = 'T-ONE-UNREAD';
+      const { server, url, lines, refs, before } = await recordedTask(taskId, 'MZ-ONE-UNREAD');
       try {
-        const taskId = 'T-ONE-UNREAD';
-        const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-ONE-UNREAD', taskId }));
-        expect(answer.body.infcode, answer.body.err_msg).toBe(0);
-        const before = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
-        expect(before.results).toHaveLength(2);
         expect(before).not.toHaveProperty('results_unread');
-        const refs = JSON.parse(
-          server.db.prepare('SELECT results FROM tasks WHERE task_id = ?').pluck().get(taskId) as string,
-        ) as [string, string, number, number, number][];
         server.db.prepare(sql).run(refs[0]![4]);
 
-        const response = await fetch(`${url}/v1/tasks/${taskId}`);
-        const text = await response.text();
-        expect(response.status, text).toBe(200);
-        const page = JSON.parse(text) as TaskPage;
+        const page = await taskPage(url, taskId);
         expect(page.results.map((r) => r.jr_id)).toEqual([refs[1]![0]]);
         expect(page.results_unread).toBe(1);
         expect(page.results_unreadable).toBeUndefined();
@@ -147,21 +150,9 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
   }
 
   it('entries of the results column that are no result reference (hand edits): counted as unread, one warn', async () => {
-    dataDir = tempDataDir();
-    const { logger, lines } = capturingLogger();
-    const server = await testServer({ dataDir }, { logger });
-    const { url } = await server.listen();
+    const taskId = 'T-MALFORMED-REF';
+    const { server, url, lines, row, refs } = await recordedTask(taskId, 'MZ-MALFORMED-REF');
     try {
-      const taskId = 'T-MALFORMED-REF';
-      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-MALFORMED-REF', taskId }));
-      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
-      // Read once: the recorder has written the row.
-      expect(((await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage).results).toHaveLength(2);
-      const row = server.db.prepare('SELECT id, results FROM tasks WHERE task_id = ?').get(taskId) as {
-        id: number;
-        results: string;
-      };
-      const refs = JSON.parse(row.results) as [string, string, number, number, number][];
       expect(refs).toHaveLength(2);
       // A text, an object, a reference cut to its jr_id, one whose body id became text: none names a body to read.
       // The two that still name a shown jr_id were seen after all; one naming a reminder shown nowhere else is
@@ -177,10 +168,7 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
       ];
       server.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify(damaged), row.id);
 
-      const response = await fetch(`${url}/v1/tasks/${taskId}`);
-      const text = await response.text();
-      expect(response.status, text).toBe(200);
-      const page = JSON.parse(text) as TaskPage;
+      const page = await taskPage(url, taskId);
       expect(page.results.map((r) => r.jr_id)).toEqual(refs.map((r) => r[0]));
       expect(page.results_unread).toBe(3);
       expect(page.results_unreadable).toBeUndefined();
@@ -193,25 +181,13 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
   });
 
   it('one missing body referenced twice: counted once, warned once', async () => {
-    dataDir = tempDataDir();
-    const { logger, lines } = capturingLogger();
-    const server = await testServer({ dataDir }, { logger });
-    const { url } = await server.listen();
+    const taskId = 'T-TWICE-UNREAD';
+    const { server, url, lines, row, refs } = await recordedTask(taskId, 'MZ-TWICE-UNREAD');
     try {
-      const taskId = 'T-TWICE-UNREAD';
-      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-TWICE-UNREAD', taskId }));
-      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
-      // Read once: the recorder has written the row.
-      expect(((await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage).results).toHaveLength(2);
-      const row = server.db.prepare('SELECT id, results FROM tasks WHERE task_id = ?').get(taskId) as {
-        id: number;
-        results: string;
-      };
-      const refs = JSON.parse(row.results) as [string, string, number, number, number][];
       server.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify([...refs, refs[0]]), row.id);
       server.db.prepare('DELETE FROM result_bodies WHERE id = ?').run(refs[0]![4]);
 
-      const page = (await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage;
+      const page = await taskPage(url, taskId);
       expect(page.results.map((r) => r.jr_id)).toEqual([refs[1]![0]]);
       expect(page.results_unread).toBe(1);
       const warned = lines.filter((line) => line.level === 40 && line.table === 'result_bodies');
@@ -222,22 +198,11 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
   });
 
   it('results of the wrong shape (one reference whose outer brackets a hand edit dropped): flagged, no blank card', async () => {
-    dataDir = tempDataDir();
-    const server = await testServer({ dataDir });
-    const { url } = await server.listen();
+    const taskId = 'T-WRONG-SHAPE';
+    const { server, url, row, refs } = await recordedTask(taskId, 'MZ-SHAPE');
     try {
-      const taskId = 'T-WRONG-SHAPE';
-      const answer = await callOverHttp(server, analysisEnvelope({ encounterId: 'MZ-SHAPE', taskId }));
-      expect(answer.body.infcode, answer.body.err_msg).toBe(0);
-      expect(((await (await fetch(`${url}/v1/tasks/${taskId}`)).json()) as TaskPage).results).toHaveLength(2);
-      const refs = JSON.parse(
-        server.db.prepare('SELECT results FROM tasks WHERE task_id = ?').pluck().get(taskId) as string,
-      ) as unknown[];
-      server.db.prepare('UPDATE tasks SET results = ? WHERE task_id = ?').run(JSON.stringify(refs[0]), taskId);
-      const response = await fetch(`${url}/v1/tasks/${taskId}`);
-      const text = await response.text();
-      expect(response.status, text).toBe(200);
-      const page = JSON.parse(text) as TaskPage;
+      server.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify(refs[0]), row.id);
+      const page = await taskPage(url, taskId);
       expect(page.results).toEqual([]);
       expect(page.results_unreadable).toBe(true);
     } finally {
