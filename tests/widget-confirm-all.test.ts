@@ -7,10 +7,11 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOGUE, type CatalogueItem } from '../examples/web-his/public/demo-data.js';
+import type { CatalogueItem } from '../examples/web-his/public/demo-data.js';
 import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
-import { ALLISARTAN, EXENATIDE, LATAMOXEF, womanWithCold } from './support/demo-catalogue';
+import { ALLISARTAN, AMINO_ACIDS, EXENATIDE, LATAMOXEF, womanWithCold } from './support/demo-catalogue';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { showOrdersOnEmbed } from './support/embed-page';
 import { analyse, type Shown } from './support/host-analysis';
 import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
@@ -23,23 +24,12 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-// 复方氨基酸注射液(18AA): 药品限就医方式, needs a reason. For a woman with a cold the 限适应症 drugs ask only for a
-// confirmation.
-const AMINO_ACIDS = CATALOGUE.find((item) => item.code === 'XB05BAF150B002010100269')!;
+// AMINO_ACIDS (药品限就医方式) needs a reason. For a woman with a cold the 限适应症 drugs ask only for a confirmation.
 const CONFIRMED = '已阅知，确认继续';
 
-async function showOrders(page: Page, taskId: string, items: readonly CatalogueItem[]): Promise<Shown> {
-  await page.goto(`${stack.demo.url}/embed.html`);
-  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
-  const input = buildAnalysisInput({
-    patient: womanWithCold(`CA-${taskId}`),
-    visit: 'outpatient',
-    orders: items.map((item, i) => ({ rxId: `${taskId}-RX${i + 1}`, item, cnt: 1 })),
-    taskId,
-    now: new Date(),
-  });
-  return analyse(page, input);
-}
+/** The embed page with the sidecar's answer for `items` prescribed to a patient of the test's own. */
+const showOrders = (page: Page, taskId: string, items: readonly CatalogueItem[]): Promise<Shown> =>
+  showOrdersOnEmbed(page, stack.demo.url, `CA-${taskId}`, taskId, items);
 
 /** Shows the same results again with some warnings' wf_impact as a province may configure it (by drug name). */
 const reconfigure = (page: Page, taskId: string, impacts: Record<string, string>) =>

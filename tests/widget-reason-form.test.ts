@@ -5,11 +5,11 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOGUE, type CatalogueItem } from '../examples/web-his/public/demo-data.js';
-import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
-import { ALLISARTAN, EXENATIDE, LATAMOXEF, womanWithCold } from './support/demo-catalogue';
+import type { CatalogueItem } from '../examples/web-his/public/demo-data.js';
+import { ALLISARTAN, AMINO_ACIDS, EXENATIDE, LATAMOXEF } from './support/demo-catalogue';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
-import { analyse, type Shown } from './support/host-analysis';
+import { showOrdersOnEmbed } from './support/embed-page';
+import type { Shown } from './support/host-analysis';
 import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
 
@@ -21,23 +21,12 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-// 复方氨基酸注射液(18AA): 药品限就医方式, a warning that needs a reason (wf_impact reason). For a woman with a cold the
-// 限适应症 drugs (demo-catalogue) only ask for a confirmation (wf_impact confirm).
-const AMINO_ACIDS = CATALOGUE.find((item) => item.code === 'XB05BAF150B002010100269')!;
+// AMINO_ACIDS, 复方氨基酸注射液(18AA): 药品限就医方式, a warning that needs a reason (wf_impact reason). For a woman with a
+// cold the 限适应症 drugs (demo-catalogue) only ask for a confirmation (wf_impact confirm).
 
 /** The embed page with the sidecar's answer for `items` prescribed to a patient of the test's own. */
-async function showOrders(page: Page, taskId: string, items: readonly CatalogueItem[]): Promise<Shown> {
-  await page.goto(`${stack.demo.url}/embed.html`);
-  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
-  const input = buildAnalysisInput({
-    patient: womanWithCold(`RF-${taskId}`),
-    visit: 'outpatient',
-    orders: items.map((item, i) => ({ rxId: `${taskId}-RX${i + 1}`, item, cnt: 1 })),
-    taskId,
-    now: new Date(),
-  });
-  return analyse(page, input);
-}
+const showOrders = (page: Page, taskId: string, items: readonly CatalogueItem[]): Promise<Shown> =>
+  showOrdersOnEmbed(page, stack.demo.url, `RF-${taskId}`, taskId, items);
 
 const card = (page: Page, name: string) => page.locator('prealert-reminder li.card', { hasText: name });
 

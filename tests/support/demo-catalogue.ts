@@ -2,7 +2,7 @@
  * Orders for the demo station's request builder (examples/web-his his-request.js) on real national codes, for the
  * widget tests that answer 3101 results they built themselves rather than the embed page's own two warnings.
  */
-import type { CatalogueItem, DemoPatient } from '../../examples/web-his/public/demo-data.js';
+import { CATALOGUE, type CatalogueItem, type DemoPatient } from '../../examples/web-his/public/demo-data.js';
 
 /** A drug as the demo's catalogue lists one (hilist_type 101 西药中成药, chrg_type 09 西药费), sold by the box. */
 export const drug = (code: string, name: string, price: number): CatalogueItem => ({
@@ -37,3 +37,6 @@ export const womanWithCold = (id: string): DemoPatient => ({
 export const EXENATIDE = drug('XA10BJA085B002010106474', '艾塞那肽注射液', 380);
 export const ALLISARTAN = drug('XC09CAA284A001010100553', '阿利沙坦酯片', 30);
 export const LATAMOXEF = drug('XJ01DDL014B001010100609', '注射用拉氧头孢钠', 25);
+
+// 复方氨基酸注射液(18AA) from the demo's catalogue: 药品限就医方式, a warning that needs a reason (wf_impact reason).
+export const AMINO_ACIDS = CATALOGUE.find((item) => item.code === 'XB05BAF150B002010100269')!;

@@ -1,4 +1,8 @@
 import type { Page } from 'playwright-core';
+import type { CatalogueItem } from '../../examples/web-his/public/demo-data.js';
+import { buildAnalysisInput } from '../../examples/web-his/public/his-request.js';
+import { womanWithCold } from './demo-catalogue';
+import { analyse, type Shown } from './host-analysis';
 
 /**
  * The demo's embed page (examples/web-his embed.html) with its two warnings (药品限就医方式, 药品区分性别使用)
@@ -9,4 +13,27 @@ export async function openEmbed(page: Page, demoUrl: string): Promise<string> {
   await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
   await page.locator('prealert-reminder li.card').nth(1).waitFor();
   return page.evaluate(() => document.body.dataset.taskId!);
+}
+
+/**
+ * The embed page showing the sidecar's answer for `items` (one box each, rx_ids `<taskId>-RX1`…) prescribed to a
+ * woman with a cold of the test's own (`patientId`), as a HIS page asks for it (host-analysis).
+ */
+export async function showOrdersOnEmbed(
+  page: Page,
+  demoUrl: string,
+  patientId: string,
+  taskId: string,
+  items: readonly CatalogueItem[],
+): Promise<Shown> {
+  await page.goto(`${demoUrl}/embed.html`);
+  await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
+  const input = buildAnalysisInput({
+    patient: womanWithCold(patientId),
+    visit: 'outpatient',
+    orders: items.map((item, i) => ({ rxId: `${taskId}-RX${i + 1}`, item, cnt: 1 })),
+    taskId,
+    now: new Date(),
+  });
+  return analyse(page, input);
 }
