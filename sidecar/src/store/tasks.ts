@@ -31,8 +31,9 @@ export interface TaskView {
   /**
    * Present only when > 0: how many of the answer's results are left out of `results` because their stored body could
    * not be read (not JSON, not a result: no object with a jr_id, or missing), one per jr_id however often it is
-   * referenced, plus each entry of the results column that is no result reference at all (a hand edit), so that the
-   * page can say some reminders are not shown rather than let the doctor believe she saw them all. Absent when the
+   * referenced, plus the entries of the results column that are no result reference at all (a hand edit: once per
+   * jr_id one still names, none when that reminder is shown, once each otherwise), so that the page can say some
+   * reminders are not shown rather than let the doctor believe she saw them all. Absent when the
    * results column itself is unreadable (results_unreadable): it then names no results to count.
    */
   results_unread?: number;
