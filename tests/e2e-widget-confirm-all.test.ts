@@ -9,6 +9,7 @@ import type { CatalogueItem } from '../examples/web-his/public/demo-data.js';
 import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
 import { ALLISARTAN, drug, EXENATIDE, LATAMOXEF, womanWithCold } from './support/demo-catalogue';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
+import { outpatientOrders } from './support/embed-page';
 import { analyse } from './support/host-analysis';
 import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
@@ -211,15 +212,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     await page.goto(`${stack.demo.url}/embed.html`);
     await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
     const monthly = { ...patient, id: 'CONFIRM-ALL-MONTHLY' };
-    const visit = (taskId: string, opened: Date) =>
-      buildAnalysisInput({
-        patient: monthly,
-        visit: 'outpatient',
-        orders: [items[0]!, items[1]!].map((item, i) => ({ rxId: `${taskId}-RX${i + 1}`, item, cnt: 1 })),
-        taskId,
-        now: new Date(),
-        visitOpened: opened,
-      });
+    const visit = (taskId: string, opened: Date) => outpatientOrders(monthly, taskId, [items[0]!, items[1]!], opened);
 
     // Last month's visit: both confirmed with 全部确认, so with the widget's own 「已阅知，确认继续」 and no reason typed.
     await analyse(page, visit('T-CONFIRM-ALL-MONTHLY-1', new Date(Date.now() - 28 * 24 * 60 * 60 * 1000)));
@@ -271,14 +264,7 @@ describe('全部确认 on the warnings that only ask for a confirmation', () => 
     const reasons = { 艾塞那肽注射液: '内分泌科会诊确认', 注射用拉氧头孢钠: '药敏结果支持' } as const;
     const card = (name: string) => page.locator('prealert-reminder li.card', { hasText: name });
     const visit = (taskId: string, chosen: CatalogueItem[], opened: Date) =>
-      buildAnalysisInput({
-        patient: regular,
-        visit: 'outpatient',
-        orders: chosen.map((item, i) => ({ rxId: `${taskId}-RX${i + 1}`, item, cnt: 1 })),
-        taskId,
-        now: new Date(),
-        visitOpened: opened,
-      });
+      outpatientOrders(regular, taskId, chosen, opened);
 
     // Last month's visit: both continued, each with its own typed reason.
     await analyse(

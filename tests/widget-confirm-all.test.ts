@@ -8,10 +8,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogueItem } from '../examples/web-his/public/demo-data.js';
-import { buildAnalysisInput } from '../examples/web-his/public/his-request.js';
 import { ALLISARTAN, AMINO_ACIDS, EXENATIDE, LATAMOXEF, womanWithCold } from './support/demo-catalogue';
 import { type DemoStack, startDemoStack } from './support/demo-stack';
-import { showOrdersOnEmbed } from './support/embed-page';
+import { outpatientOrders, showOrdersOnEmbed } from './support/embed-page';
 import { analyse, type Shown } from './support/host-analysis';
 import { feedbackDrained } from './support/pending-feedback';
 import { taskDispositions } from './support/task-dispositions';
@@ -145,14 +144,7 @@ describe("全部确认 with last visit's reasons, cancelled", () => {
     await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
     const regular = womanWithCold('CA-PRIOR-ESC');
     const visit = (taskId: string, chosen: readonly CatalogueItem[], opened: Date) =>
-      buildAnalysisInput({
-        patient: regular,
-        visit: 'outpatient',
-        orders: chosen.map((item, i) => ({ rxId: `${taskId}-RX${i + 1}`, item, cnt: 1 })),
-        taskId,
-        now: new Date(),
-        visitOpened: opened,
-      });
+      outpatientOrders(regular, taskId, chosen, opened);
     // Last month: both continued with a reason she typed.
     await analyse(page, visit('T-CA-ESC-1', [EXENATIDE, LATAMOXEF], new Date(Date.now() - 28 * 24 * 60 * 60 * 1000)));
     for (const name of ['艾塞那肽注射液', '注射用拉氧头孢钠']) {

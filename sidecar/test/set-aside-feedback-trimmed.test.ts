@@ -33,6 +33,25 @@ const allDelivered = (server: { db: Database.Database }) =>
     .pluck()
     .get() === 0;
 
+/**
+ * A 3101 for each encounter (the stand-in gateway answers GW-<encounter>), then one 3103 sending both back (返回修改),
+ * received by the stand-in and marked delivered.
+ */
+async function bothSentBackAndDelivered(
+  server: Awaited<ReturnType<typeof testServer>>,
+  encounters: readonly [string, string],
+): Promise<void> {
+  for (const encounter of encounters) await callService(server, analysisEnvelope({ encounterId: encounter }));
+  const sentBefore = sent3103.length;
+  const both = await callService(
+    server,
+    feedbackEnvelope(encounters.map((encounter) => ({ jrId: `GW-${encounter}`, way: '2' as const }))),
+  );
+  expect(both.body.infcode).toBe(0);
+  await until(() => sent3103.length === sentBefore + 1);
+  await until(() => allDelivered(server));
+}
+
 describe('a repaired set-aside 3103 entry', () => {
   it('is sent without the warns a later 3103 named', async () => {
     const { logger, lines } = capturingLogger();
@@ -41,19 +60,8 @@ describe('a repaired set-aside 3103 entry', () => {
       { logger },
     );
     try {
-      for (const encounter of ['TRIM-1', 'TRIM-2'])
-        await callService(server, analysisEnvelope({ encounterId: encounter }));
-      const both = await callService(
-        server,
-        feedbackEnvelope([
-          { jrId: 'GW-TRIM-1', way: '2' },
-          { jrId: 'GW-TRIM-2', way: '2' },
-        ]),
-      );
-      expect(both.body.infcode).toBe(0);
-      await until(() => sent3103.length === 1);
       // Marked delivered first: a later decision stored before that would trim it in the outbox (add()) instead.
-      await until(() => allDelivered(server));
+      await bothSentBackAndDelivered(server, ['TRIM-1', 'TRIM-2']);
       const first = server.db
         .prepare("SELECT id FROM outbox WHERE kind = 'upstream_feedback' ORDER BY created_at, id")
         .pluck()
@@ -88,20 +96,9 @@ describe('a repaired set-aside 3103 entry', () => {
   it('that holds a warn which is not an object neither fails a later 3103 nor its own sending', async () => {
     const server = await testServer({ adminToken: ADMIN_TOKEN, upstream: { url: gateway.url, timeoutMs: 5_000 } });
     try {
-      for (const encounter of ['NULLW-1', 'NULLW-2'])
-        await callService(server, analysisEnvelope({ encounterId: encounter }));
       const sentBefore = sent3103.length;
-      const both = await callService(
-        server,
-        feedbackEnvelope([
-          { jrId: 'GW-NULLW-1', way: '2' },
-          { jrId: 'GW-NULLW-2', way: '2' },
-        ]),
-      );
-      expect(both.body.infcode).toBe(0);
-      await until(() => sent3103.length === sentBefore + 1);
       // Marked delivered first: else the forwarder marking it would undo the edit below.
-      await until(() => allDelivered(server));
+      await bothSentBackAndDelivered(server, ['NULLW-1', 'NULLW-2']);
       const first = server.db
         .prepare("SELECT id, payload FROM outbox WHERE kind = 'upstream_feedback' ORDER BY created_at, id")
         .get() as { id: string; payload: string };

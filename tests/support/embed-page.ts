@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import type { CatalogueItem } from '../../examples/web-his/public/demo-data.js';
+import type { CatalogueItem, DemoPatient } from '../../examples/web-his/public/demo-data.js';
 import { buildAnalysisInput } from '../../examples/web-his/public/his-request.js';
 import { womanWithCold } from './demo-catalogue';
 import { analyse, type Shown } from './host-analysis';
@@ -28,12 +28,25 @@ export async function showOrdersOnEmbed(
 ): Promise<Shown> {
   await page.goto(`${demoUrl}/embed.html`);
   await page.waitForFunction(() => document.body.dataset.taskId !== undefined);
-  const input = buildAnalysisInput({
-    patient: womanWithCold(patientId),
+  return analyse(page, outpatientOrders(womanWithCold(patientId), taskId, items));
+}
+
+/**
+ * The 3101 input of an outpatient visit of `patient` with `items` ordered (one box each, rx_ids `<taskId>-RX1`…),
+ * the visit opened at `opened` (which dates its mdtrt_id; an earlier one is another visit), or now.
+ */
+export function outpatientOrders(
+  patient: DemoPatient,
+  taskId: string,
+  items: readonly CatalogueItem[],
+  opened?: Date,
+): ReturnType<typeof buildAnalysisInput> {
+  return buildAnalysisInput({
+    patient,
     visit: 'outpatient',
     orders: items.map((item, i) => ({ rxId: `${taskId}-RX${i + 1}`, item, cnt: 1 })),
     taskId,
     now: new Date(),
+    ...(opened === undefined ? {} : { visitOpened: opened }),
   });
-  return analyse(page, input);
 }
