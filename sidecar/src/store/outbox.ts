@@ -251,13 +251,8 @@ export class OutboxStore {
       // A payload edited into another shape (warns an object) is left as it is, as an unreadable one is: it must not
       // fail the decision being stored.
       if (earlier.data === undefined || !Array.isArray(earlier.data.warns)) continue;
-      // A warn that is not an object (a hand repair) names nothing this decision supersedes: it stays.
-      const warns = earlier.data.warns.filter((w) => {
-        const id = warnIdOf(w);
-        return id === undefined || !named.has(id);
-      });
-      // Left with no warn naming a reminder (a hand repair's stray null): nothing to tell the gateway.
-      if (!warns.some((w) => warnIdOf(w) !== undefined)) this.drop.run(row.id);
+      const warns = warnsNotIn(earlier.data.warns, named);
+      if (!namesAnyReminder(warns)) this.drop.run(row.id);
       else this.rewrite.run(JSON.stringify({ ...earlier, data: { ...earlier.data, warns } }), row.id);
     }
   }
@@ -323,13 +318,9 @@ export class OutboxStore {
           if (id !== undefined) later.add(id);
         }
     }
-    const warns = feedback.data.warns.filter((w) => {
-      const id = warnIdOf(w);
-      return id === undefined || !later.has(id);
-    });
+    const warns = warnsNotIn(feedback.data.warns, later);
     if (warns.length === feedback.data.warns.length) return entry.payload;
-    // Left with no warn that names a reminder (a hand repair's stray null): nothing to tell the gateway.
-    if (!warns.some((w) => warnIdOf(w) !== undefined)) {
+    if (!namesAnyReminder(warns)) {
       this.drop.run(entry.id);
       return undefined;
     }
@@ -415,6 +406,19 @@ export class OutboxStore {
   nextAttemptAt(kinds: readonly OutboxKind[]): number | undefined {
     return (this.nextDueAt.get(JSON.stringify(kinds)) as number | null) ?? undefined;
   }
+}
+
+/** The warns whose reminder is not in `superseded`. One that names none (a hand repair's stray null) stays. */
+function warnsNotIn<W>(warns: readonly W[], superseded: ReadonlySet<string>): W[] {
+  return warns.filter((w) => {
+    const id = warnIdOf(w);
+    return id === undefined || !superseded.has(id);
+  });
+}
+
+/** Whether any warn names a reminder: an entry left with none has nothing to tell the gateway, and is dropped. */
+function namesAnyReminder(warns: readonly unknown[]): boolean {
+  return warns.some((w) => warnIdOf(w) !== undefined);
 }
 
 /** A 3103 warn's warn_rslt_id, or undefined for a warn that is not an object with a string one (a hand repair). */
