@@ -284,6 +284,30 @@ describe('polling by itself', () => {
   });
 });
 
+describe("an admin's sync now while a poll is under way", () => {
+  it('answers with the activation it waited for, then polls again; a later sync now is not modified', async () => {
+    platform.clearFaults();
+    platform.publish(v1.dir);
+    const { holder, sync } = newSync(freshDataDir('joined'));
+    await sync.restore();
+    try {
+      const mark = platform.requests.length;
+      // The timer's poll (as the first one after a start is) has begun when IT's request comes.
+      const timers = sync.pollNow();
+      const asked = sync.pollNow({ fresh: true });
+      const taken = { outcome: 'activated', report: { version: V1, version_before: V2 } };
+      expect(await timers).toMatchObject(taken);
+      expect(await asked).toMatchObject(taken);
+      // IT's request did poll the platform again after the timer's poll, and found nothing newer.
+      expect(requestsSince(mark)).toEqual(['manifest 200', 'library 200', 'manifest 304']);
+      expect(holder.get()!.info).toMatchObject({ version: V1, source: 'sync' });
+      expect(await sync.pollNow({ fresh: true })).toEqual({ outcome: 'not_modified' });
+    } finally {
+      await sync.stop();
+    }
+  });
+});
+
 describe('a bundle that fails verification the same way every time', () => {
   const libraryGets = (since: number) => platform.requests.slice(since).filter((r) => r.target === 'library').length;
 

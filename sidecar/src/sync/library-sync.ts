@@ -348,17 +348,19 @@ export class LibrarySync {
    * running poll and then starts one, so the answer reflects the platform as it is after the request came, and
    * downloads a bundle the poller skips after repeated verification failures once more. `allowShrink` (an admin's
    * explicit activation of a held library) takes the offered library however many points it drops: any, or only the
-   * one it names by sha256 (shrink-consent.ts).
+   * one it names by sha256 (shrink-consent.ts). When the poll it waited for activated the library the platform still
+   * offers, the answer is that activation, not "not modified": IT asked for the platform's library and it was taken
+   * while the request waited (the timer's first poll after a start often is the one that takes it).
    */
   async pollNow(options: { fresh?: boolean; allowShrink?: ShrinkConsent } = {}): Promise<PollOutcome> {
-    if (options.fresh && this.polling) await this.polling;
+    const waitedFor = options.fresh && this.polling ? await this.polling : undefined;
     this.polling ??= this.poll(options.fresh === true, options.allowShrink ?? false).finally(() => {
       this.polling = undefined;
     });
     const outcome = await this.polling;
     // A poll asked for counts as the timer's: the next one is an interval (or a backoff) away.
     if (options.fresh && this.timer) this.scheduleNext();
-    return outcome;
+    return outcome.outcome === 'not_modified' && waitedFor?.outcome === 'activated' ? waitedFor : outcome;
   }
 
   private async poll(retrySkipped = false, allowShrink: ShrinkConsent = false): Promise<PollOutcome> {
