@@ -17,7 +17,8 @@ import {
   type Standing,
   standingOf,
 } from './platform-offer';
-import { callSidecar } from './sidecar-client';
+import { callSidecar, isTimedOut } from './sidecar-client';
+import { timedOutText, timeoutArgument } from './timeout-argument';
 
 interface HostState {
   host: string;
@@ -86,7 +87,7 @@ function pushText(push: PushOutcome | null, now: number): string {
   return push.reason ? `${what}: ${push.reason}` : what;
 }
 
-async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise<HostState> {
+async function probe(host: FleetHost, offer: PlatformOffer | undefined, timeoutMs: number): Promise<HostState> {
   const [status, ready] = await Promise.all([
     callSidecar<{
       library:
@@ -96,8 +97,8 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
       software?: { version: string; build?: string; node: string };
       records?: { schema?: number };
       config?: { sync_key_unsafe?: { path: string }[] | null };
-    }>(host.url, '/v1/status', { portFrom: host.portFrom }),
-    callSidecar<{ status: string; reason?: string }>(host.url, '/readyz', { portFrom: host.portFrom }),
+    }>(host.url, '/v1/status', { portFrom: host.portFrom, timeoutMs }),
+    callSidecar<{ status: string; reason?: string }>(host.url, '/readyz', { portFrom: host.portFrom, timeoutMs }),
   ]);
   const base = { host: host.name, url: host.url };
   if (!status.body || status.status === 0) {
@@ -116,7 +117,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined): Promise
       held: null,
       sync_key_unsafe: null,
       health: 'unreachable',
-      error: status.error ?? null,
+      error: isTimedOut(status) ? timedOutText(timeoutMs) : (status.error ?? null),
       last_push: null,
       platform: null,
     };
@@ -183,6 +184,14 @@ function standingText(s: HostState): string {
   return STANDING_TEXT[s.platform];
 }
 
+interface FleetStatusOptions {
+  hosts: string;
+  concurrency: string;
+  json?: boolean;
+  platform?: string;
+  timeout: string;
+}
+
 export function registerFleet(program: Command): void {
   const fleet = program.command('fleet').description('look at many workstations at once');
   fleet
@@ -193,12 +202,14 @@ export function registerFleet(program: Command): void {
     .requiredOption('--hosts <file>', 'workstations, one host[:port] or URL per line')
     .option('--concurrency <n>', 'hosts at a time', '16')
     .option('--json', 'print JSON instead of a table')
+    .option('--timeout <seconds>', 'give up on a host that has not answered after this many seconds', '15')
     .option(
       '--platform <url>',
       "the provincial platform's bundle directory (default PREALERT_SYNC_URL): marks each host current, behind, held back, held (it would drop too many points) or ahead",
     )
-    .action(async (options: { hosts: string; concurrency: string; json?: boolean; platform?: string }) => {
+    .action(async (options: FleetStatusOptions) => {
       const concurrency = positiveCountArgument(options.concurrency, '--concurrency');
+      const timeoutMs = timeoutArgument(options.timeout);
       const hosts = readHostsFile(options.hosts);
       const manifestUrl = platformManifestUrl(options.platform, process.env);
       const read = manifestUrl === undefined ? undefined : await readPlatformOffer(manifestUrl);
@@ -206,7 +217,7 @@ export function registerFleet(program: Command): void {
       // One line, and the hosts are listed all the same (on stderr with --json, which stays parseable).
       const unread = read && 'error' in read ? `platform not read, hosts not compared with it: ${read.error}\n` : '';
       if (unread && options.json) process.stderr.write(unread);
-      const states = await mapConcurrently(hosts, concurrency, (host) => probe(host, offer));
+      const states = await mapConcurrently(hosts, concurrency, (host) => probe(host, offer, timeoutMs));
       if (options.json) process.stdout.write(`${JSON.stringify(states, null, 2)}\n`);
       else {
         const now = Date.now();

@@ -16,23 +16,10 @@ import {
 import { positiveCountArgument } from '../../whole-number';
 import { type FleetHost, mapConcurrently, readHostsFile } from './hosts-file';
 import { callSidecar, FLEET_TOKEN_FROM, isTimedOut, type SidecarAnswer } from './sidecar-client';
+import { timedOutText, timeoutArgument } from './timeout-argument';
 
 /** A report over a year of records is computed on the host's figures thread: longer than a status call. */
 const STATS_TIMEOUT_S = '60';
-
-/** Past 2^31 - 1 ms a timer fires at once (Node warns and waits 1 ms): every host would be "timed out". */
-const MAX_TIMEOUT_S = 86_400;
-
-/**
- * --timeout in ms. One hung workstation (accepts the connection, never answers) holds the whole report this long:
- * IT at the desk may want partial figures in seconds, a year of records on a slow machine may need more than 60.
- */
-function timeoutArgument(value: string): number {
-  const seconds = positiveCountArgument(value, '--timeout');
-  if (seconds > MAX_TIMEOUT_S)
-    throw new Error(`--timeout must be at most ${MAX_TIMEOUT_S} seconds (a day) (got ${JSON.stringify(value)})`);
-  return seconds * 1000;
-}
 
 /** One host's part in the sum: counted, with its totals, or not, and why. */
 export interface FleetStatsHost {
@@ -104,7 +91,7 @@ function refuseRepeats(file: string, hosts: readonly FleetHost[]): void {
 function whyNotCounted(answer: SidecarAnswer<unknown>, timeoutMs: number): string {
   const { status, error } = answer;
   // "timed out" alone left IT guessing whether the host is hung or the wait was short, and what sets the wait.
-  if (isTimedOut(answer)) return `timed out after ${timeoutMs / 1000} s (--timeout)`;
+  if (isTimedOut(answer)) return timedOutText(timeoutMs);
   if (status === 404) return 'no /v1/stats: the workstation runs a prealert build older than the figures; update it';
   if (status === 400) return `refused the query: ${error ?? 'HTTP 400'}`;
   return error ?? `HTTP ${status}`;
