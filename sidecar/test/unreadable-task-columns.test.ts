@@ -154,7 +154,8 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
     const { server, url, lines, row, refs } = await recordedTask(taskId, 'MZ-MALFORMED-REF');
     try {
       expect(refs).toHaveLength(2);
-      // A text, an object, a reference cut to its jr_id, one whose body id became text: none names a body to read.
+      // A text, an object, a reference cut to its jr_id, one whose body id no SQL reader can match a body by: none
+      // names a body to read.
       // The two that still name a shown jr_id were seen after all; one naming a reminder shown nowhere else is
       // counted once however often it appears.
       const damaged = [
@@ -162,7 +163,7 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
         'hand edit',
         { jr_id: refs[0]![0] },
         [refs[0]![0]],
-        [refs[1]![0], refs[1]![1], refs[1]![2], refs[1]![3], String(refs[1]![4])],
+        [refs[1]![0], refs[1]![1], refs[1]![2], refs[1]![3], `${refs[1]![4]}x`],
         ['JR-ONLY-IN-A-DAMAGED-ENTRY'],
         ['JR-ONLY-IN-A-DAMAGED-ENTRY', 'R'],
       ];
@@ -205,6 +206,94 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
       const page = await taskPage(url, taskId);
       expect(page.results).toEqual([]);
       expect(page.results_unreadable).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  // flagged-lines.ts, answer-sightings.ts and retention.ts read an entry's body as `b.id = json_extract(entry, '$[4]')`,
+  // where SQLite reads a text id as the number it spells, with blanks around it or not; the page must read the same
+  // bodies, and call malformed exactly the entries they cannot read one by.
+  const sqlReaderBody = `SELECT b.id FROM tasks t, json_each(t.results) j
+    JOIN result_bodies b ON b.id = json_extract(CASE WHEN j.type = 'array' THEN j.value END, '$[4]')
+    WHERE t.id = ? AND j.key = 1`;
+  it('a body id stored as text: read as the SQL readers of the column read it, malformed where they cannot', async () => {
+    const taskId = 'T-TEXT-BODY-ID';
+    const { server, url, lines, row, refs } = await recordedTask(taskId, 'MZ-TEXT-BODY-ID');
+    try {
+      const [first, second] = refs as [ResultRef, ResultRef];
+      const id = second[4];
+      const gone = (server.db.prepare('SELECT MAX(id) + 1 FROM result_bodies').pluck().get() as number) + 1;
+      const forms: [string, unknown, 'shown' | 'gone' | 'malformed'][] = [
+        ['digits', String(id), 'shown'],
+        ['digits with blanks around', ` ${id}\t`, 'shown'],
+        ['a decimal point', `${id}.0`, 'shown'],
+        ['an exponent', `${id}e0`, 'shown'],
+        ['a number as JSON', id, 'shown'],
+        ['digits of a body that is gone', String(gone), 'gone'],
+        ['digits and a letter', `${id}x`, 'malformed'],
+        ['a fraction', `${id}.5`, 'malformed'],
+        ['hexadecimal', `0x${id.toString(16)}`, 'malformed'],
+        ['a no-break space (no blank to SQLite)', `\u00a0${id}`, 'malformed'],
+        ['an empty text', '', 'malformed'],
+        ['null', null, 'malformed'],
+      ];
+      for (const [form, bodyId, read] of forms) {
+        const results = [first, [second[0], second[1], second[2], second[3], bodyId]];
+        server.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify(results), row.id);
+        const warnedBefore = lines.length;
+
+        const page = await taskPage(url, taskId);
+        const sqlRead = server.db.prepare(sqlReaderBody).pluck().all(row.id);
+        expect(sqlRead, form).toEqual(read === 'shown' ? [id] : []);
+        expect(
+          page.results.map((r) => r.jr_id),
+          form,
+        ).toEqual(read === 'shown' ? [first[0], second[0]] : [first[0]]);
+        expect(page.results_unread, form).toBe(read === 'shown' ? undefined : 1);
+        expect(page.results_unreadable, form).toBeUndefined();
+        const warned = lines.slice(warnedBefore).filter((line) => line.level === 40);
+        expect(
+          warned.map((line) => [line.table, line.row_id]),
+          form,
+        ).toEqual(read === 'shown' ? [] : read === 'gone' ? [['result_bodies', gone]] : [['tasks', row.id]]);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('one jr_id referenced twice: shown once, from its first readable reference, one warn naming the row', async () => {
+    const taskId = 'T-JR-TWICE';
+    const { server, url, lines, row, refs } = await recordedTask(taskId, 'MZ-JR-TWICE');
+    try {
+      const [first, second] = refs as [ResultRef, ResultRef];
+      // A second body of the first reminder, told apart by a mark, and a body id no row has.
+      const copy = Number(
+        server.db
+          .prepare(
+            `INSERT INTO result_bodies (jr_id, json) SELECT jr_id, json_set(json, '$.copy_mark', 'copy')
+             FROM result_bodies WHERE id = ?`,
+          )
+          .run(first[4]).lastInsertRowid,
+      );
+      const gone = (server.db.prepare('SELECT MAX(id) + 1 FROM result_bodies').pluck().get() as number) + 1;
+      const as = (ref: ResultRef, bodyId: unknown) => [ref[0], ref[1], ref[2], ref[3], bodyId];
+      const results = [as(first, gone), second, as(first, copy), first, second, as(second, String(second[4]))];
+      server.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify(results), row.id);
+
+      const page = await taskPage(url, taskId);
+      // The first reminder's first reference is unreadable: it is shown where it is first read, from that body.
+      expect(page.results.map((r) => r.jr_id)).toEqual([second[0], first[0]]);
+      expect((page.results[1] as { copy_mark?: string }).copy_mark).toBe('copy');
+      expect(page.results_unread).toBeUndefined();
+      expect(page.results_unreadable).toBeUndefined();
+      const warned = lines.filter((line) => line.level === 40);
+      expect(warned.map((line) => [line.table, line.row_id, line.column, line.repeated])).toEqual([
+        ['result_bodies', gone, undefined, undefined],
+        ['tasks', row.id, 'results', 3],
+      ]);
+      expect(JSON.stringify(warned)).not.toContain(first[0]);
     } finally {
       await server.close();
     }

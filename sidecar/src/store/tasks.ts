@@ -2,14 +2,18 @@ import type { JudgeResultDto } from '@prealert/core';
 import type { Logger } from '../logging';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import type { Db } from './database';
-import { storedJson, storedJsonArray } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql, storedJson, storedJsonArray } from './unreadable-stored-json';
 
 export interface TaskView {
   task_id: string;
   infno: string;
   trig_scen: string;
   created_at: string;
-  /** The results exactly as answered, except patn_id, which is stored (and so shown) only as its keyed pseudonym. */
+  /**
+   * The results exactly as answered, except patn_id, which is stored (and so shown) only as its keyed pseudonym. One
+   * per jr_id, in answer order: a results column naming one reminder twice (a hand edit) shows it from its first
+   * readable reference, as a 3103 answers it once.
+   */
   results: JudgeResultDto[];
   dispositions: Record<string, { dspo_way: string; dspo_way_rea: string; at: string }>;
   /**
@@ -31,10 +35,11 @@ export interface TaskView {
   /**
    * Present only when > 0: how many of the answer's results are left out of `results` because their stored body could
    * not be read (not JSON, not a result: no object with a jr_id, or missing), one per jr_id however often it is
-   * referenced, plus the entries of the results column that are no result reference at all (a hand edit: once per
-   * jr_id one still names, none when that reminder is shown, once each otherwise), so that the page can say some
-   * reminders are not shown rather than let the doctor believe she saw them all. Absent when the
-   * results column itself is unreadable (results_unreadable): it then names no results to count.
+   * referenced and none when that jr_id is shown from another reference, plus the entries of the results column that
+   * are no result reference at all (a hand edit, or a body id the column's SQL readers cannot read a body by either:
+   * once per jr_id one still names, none when that reminder is shown, once each otherwise), so that the page can say
+   * some reminders are not shown rather than let the doctor believe she saw them all. Absent when the results column
+   * itself is unreadable (results_unreadable): it then names no results to count.
    */
   results_unread?: number;
 }
@@ -50,12 +55,23 @@ interface TaskRow {
   line_dates: string | null;
 }
 
-/** A stored result reference: [jr_id, rule_id, severity, amount, result_bodies.id]. */
-type ResultRef = [string, string, number, number, number];
+/** The body id of a results entry as the SQL readers of the column take it, and that body's text (null: none). */
+interface EntryBody {
+  entry: number;
+  id: number;
+  json: string | null;
+}
+
+/** A stored result reference ([jr_id, rule_id, severity, amount, result_bodies.id]) as the view reads it. */
+interface ResultRef {
+  jrId: string;
+  bodyId: number;
+  body: string | null;
+}
 
 export class TaskStore {
   private readonly latest;
-  private readonly bodies;
+  private readonly entryBodies;
   private readonly dispositionsOf;
 
   constructor(
@@ -69,8 +85,19 @@ export class TaskStore {
       `SELECT id, task_id, infno, trig_scen, created_at, results, line_names, line_dates FROM tasks
        WHERE task_id IN (?, ?) AND undelivered IS NULL ORDER BY id DESC LIMIT 1`,
     );
-    this.bodies = db.prepare<[string], { id: number; json: string }>(
-      'SELECT id, json FROM result_bodies WHERE id IN (SELECT value FROM json_each(?))',
+    // The body id of each entry as flagged-lines.ts, answer-sightings.ts and retention.ts read it, so that the page
+    // and the figures or the pruning never disagree about one row: `b.id = json_extract(entry, '$[4]')` applies
+    // numeric affinity to a text id, so "12", " 12", "12.0" or "1e1" name a body as 12 or 10 do (a hand repair, an
+    // older tool), and so do true and false, read by json_extract as 1 and 0. CAST(id AS INTEGER) = body is that
+    // same comparison (an INTEGER affinity operand against one with none) whether or not the body is still there:
+    // an id it can never match ("12abc", 12.5, null, past 64 bits) leaves the entry out, as no result reference.
+    this.entryBodies = db.prepare<{ results: string }, EntryBody>(
+      `WITH refs AS (
+         SELECT j.key AS entry, json_extract(${jsonElementSql('j', 'array')}, '$[4]') AS body
+         FROM json_each(${readableJsonArraySql('@results')}) j
+       ), ids AS (SELECT entry, body, CAST(CAST(body AS REAL) AS INTEGER) AS id FROM refs)
+       SELECT entry, id, (SELECT json FROM result_bodies b WHERE b.id = ids.body) AS json FROM ids
+       WHERE CAST(id AS INTEGER) = body`,
     );
     this.dispositionsOf = db.prepare<[string], { jr_id: string; dspo_way: string; dspo_way_rea: string; at: number }>(
       // A provincial gateway's jr_id shows the decision on the reminder it is counted under (upstream_links). In the
@@ -92,19 +119,27 @@ export class TaskStore {
     if (!task) return undefined;
     const readResults = storedJsonArray(task.results);
     const stored = this.column(task, 'results', readResults, []) as unknown[];
+    const entryBodies = new Map<number, EntryBody>();
+    if (readResults !== undefined) {
+      for (const body of this.entryBodies.all({ results: task.results })) entryBodies.set(body.entry, body);
+    }
     // An entry of another shape than a result's reference (a hand edit, 0f5e895) names no body to show here: left
     // out, but counted as a reminder raised that the page cannot show: once per jr_id where it still names one (and
     // not at all when that jr_id is shown from another reference), else once per entry.
-    const refs = stored.filter(isResultRef);
-    const malformed = stored.length - refs.length;
+    const refs: ResultRef[] = [];
     const malformedJrIds = new Set<string>();
     let malformedWithoutJrId = 0;
-    for (const entry of stored) {
-      if (isResultRef(entry)) continue;
+    stored.forEach((entry, index) => {
+      const ref = resultRef(entry, entryBodies.get(index));
+      if (ref !== undefined) {
+        refs.push(ref);
+        return;
+      }
       const jrId = Array.isArray(entry) ? (entry as unknown[])[0] : undefined;
       if (typeof jrId === 'string' && jrId !== '') malformedJrIds.add(jrId);
       else malformedWithoutJrId += 1;
-    }
+    });
+    const malformed = stored.length - refs.length;
     if (malformed > 0) {
       // Only the row id and the count are named: the entries may quote a patient.
       this.logger.warn(
@@ -112,37 +147,50 @@ export class TaskStore {
         `tasks row ${task.id} results has ${malformed} entries that are not result references; counted as unread unless their reminder is shown`,
       );
     }
-    const bodies = new Map(this.bodies.all(JSON.stringify(refs.map((r) => r[4]))).map((b) => [b.id, b.json]));
     const results: JudgeResultDto[] = [];
     // By jr_id: one reminder referenced twice (its body gone once) is one reminder the doctor did not see, not two.
     const unreadJrIds = new Set<string>(malformedJrIds);
     const warnedJrIds = new Set<string>();
+    // One card per reminder: a second card of a jr_id (a hand edit referencing it twice) could be answered only once.
+    const shownJrIds = new Set<string>();
+    let repeated = 0;
     for (const ref of refs) {
-      const text = bodies.get(ref[4]);
-      const read = text === undefined ? undefined : storedJson(text);
+      const read = ref.body === null ? undefined : storedJson(ref.body);
       if (read === undefined || !namesResult(read.value)) {
         // Kept by the migrations (unreadable-stored-json.ts): the page shows the answer's other results rather than
         // failing over one, and says how many it left out. A body that is JSON but no result (no jr_id: a hand edit,
         // or a body gone) would be a card that can be neither told apart nor answered, so it is left out the same.
         // Only the row id is named: the text may quote a patient.
-        unreadJrIds.add(ref[0]);
-        if (warnedJrIds.has(ref[0])) continue;
-        warnedJrIds.add(ref[0]);
+        unreadJrIds.add(ref.jrId);
+        if (warnedJrIds.has(ref.jrId)) continue;
+        warnedJrIds.add(ref.jrId);
         this.logger.warn(
-          { table: 'result_bodies', row_id: ref[4] },
-          `result_bodies row ${ref[4]} is not a readable result; its result is left out of the answer shown`,
+          { table: 'result_bodies', row_id: ref.bodyId },
+          `result_bodies row ${ref.bodyId} is not a readable result; its result is left out of the answer shown`,
         );
         continue;
       }
       const result = read.value;
+      if (shownJrIds.has(result.jr_id)) {
+        repeated += 1;
+        continue;
+      }
+      shownJrIds.add(result.jr_id);
       result.task_id = taskId;
       results.push(result);
     }
+    if (repeated > 0) {
+      // Only the row id and the count are named, as for the malformed entries: the row is odd, IT may look at it.
+      this.logger.warn(
+        { table: 'tasks', row_id: task.id, column: 'results', repeated },
+        `tasks row ${task.id} results references ${repeated} results whose jr_id an earlier reference shows already; each is shown once`,
+      );
+    }
     // A jr_id shown from another of its references was seen after all.
-    for (const result of results) unreadJrIds.delete(result.jr_id);
+    for (const jrId of shownJrIds) unreadJrIds.delete(jrId);
     const unread = unreadJrIds.size + malformedWithoutJrId;
     const dispositions: TaskView['dispositions'] = {};
-    for (const d of this.dispositionsOf.all(JSON.stringify(refs.map((r) => r[0])))) {
+    for (const d of this.dispositionsOf.all(JSON.stringify(refs.map((r) => r.jrId)))) {
       dispositions[d.jr_id] = { dspo_way: d.dspo_way, dspo_way_rea: d.dspo_way_rea, at: new Date(d.at).toISOString() };
     }
     return {
@@ -185,12 +233,14 @@ export class TaskStore {
 
 /**
  * A stored entry as a result reference: [jr_id, rule_id, severity, amount, result_bodies.id], of which the view needs
- * the jr_id (a non-empty string, to answer it by) and the body id (a whole number, to read it by).
+ * the jr_id (a non-empty string, to answer it by) and the body id, as the SQL readers take it (entryBodies: undefined
+ * when they cannot read it as one).
  */
-function isResultRef(entry: unknown): entry is ResultRef {
-  if (!Array.isArray(entry) || entry.length !== 5) return false;
-  const [jrId, , , , bodyId] = entry as unknown[];
-  return typeof jrId === 'string' && jrId !== '' && Number.isInteger(bodyId);
+function resultRef(entry: unknown, body: EntryBody | undefined): ResultRef | undefined {
+  if (body === undefined || !Array.isArray(entry) || entry.length !== 5) return undefined;
+  const jrId: unknown = entry[0];
+  if (typeof jrId !== 'string' || jrId === '') return undefined;
+  return { jrId, bodyId: body.id, body: body.json };
 }
 
 /** A stored body as a result: an object with a jr_id (the 3103 warn_rslt_id it is answered by). */
