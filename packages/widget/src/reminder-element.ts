@@ -6,7 +6,7 @@ import { type CardKeyActions, handleCardKey } from './card-keys';
 import { ConfirmAll } from './confirm-all';
 import { decisionFeedback } from './decision-feedback';
 import { EncounterMemory, encounterKey } from './encounter-memory';
-import type { FeedbackItem, FeedbackSender } from './feedback-sender';
+import type { FeedbackSender } from './feedback-sender';
 import { FocusReturn } from './focus-return';
 import { hostOrigins, isHostHotkey } from './host-hotkey';
 import { HostRows } from './host-rows';
@@ -24,13 +24,12 @@ import { renderSeverityBadges } from './severity-badges';
 import { severityCounts } from './severity-counts';
 import { severityOrder } from './severity-order';
 import { SidecarLink } from './sidecar-link';
-import type { SidecarProbe } from './sidecar-probe';
+import { SidecarOutage } from './sidecar-outage';
 import { type Phase, renderStatusNotice } from './status-notice';
 import { REMINDER_STYLES } from './styles';
 import { answerOf, decisionsInOrder, type TrackedDecision, taskOf } from './tracked-decision';
 import type {
   DecisionEventDetail,
-  DeliveryState,
   Disposition,
   FeedbackEnvelopeFields,
   JudgeResultDto,
@@ -96,10 +95,11 @@ export class PrealertReminderElement extends ElementBase {
   private readonly hints: HTMLElement;
   private readonly cards = new Map<string, WarningCard>();
   private readonly decisionsByJr = new Map<string, TrackedDecision>();
-  /** The 3103 queue and the outage probe (sidecar-link.ts); sender and probe are its parts. */
+  /** The 3103 queue and the outage probe (sidecar-link.ts); sender is its part. */
   private readonly link: SidecarLink;
   private readonly sender: FeedbackSender;
-  private readonly probe: SidecarProbe;
+  /** Whether the sidecar is away, and what a delivery or its return changes (sidecar-outage.ts). */
+  private readonly outage: SidecarOutage;
   private readonly rows: HostRows;
   private readonly vanished = new VanishedWarnings();
   private results: JudgeResultDto[] = [];
@@ -109,7 +109,8 @@ export class PrealertReminderElement extends ElementBase {
   private sentDays = new Map<string, Map<string, LineDay>>();
   private infno = '3101';
   private taskIdValue = '';
-  private phase: Phase = 'idle';
+  /** Where the panel stands apart from an outage, which sidecar-outage.ts knows of (`phase`). */
+  private panelPhase: Exclude<Phase, 'unavailable'> = 'idle';
   /** showChecking() was called and no show(), showUnavailable() or clear() has ended it yet. */
   private checking = false;
   private lastReadiness: SaveReadiness | undefined;
@@ -169,10 +170,7 @@ export class PrealertReminderElement extends ElementBase {
       emit: (type, detail) => this.emit(type, detail),
       renderProgress: () => this.renderProgress(),
       announce: (text) => this.announce(text),
-      announceAnswersAgain: () => {
-        this.answeredAnnounced = false;
-        this.completeAnnounced = false;
-      },
+      announceAnswersAgain: () => this.announceAnswersAgain(),
       checkAnswered: () => this.checkAnswered(),
       focusCard: (jrId) => this.focusCard(jrId),
       focusNextUndecided: (fromJrId) => this.focusNextUndecided(fromJrId),
@@ -191,13 +189,36 @@ export class PrealertReminderElement extends ElementBase {
     this.shadow.append(style, panel);
 
     this.link = new SidecarLink(this, {
-      onDelivery: (item, state, error) => this.onDelivery(item, state, error),
-      sidecarBack: () => this.sidecarBack(),
+      onDelivery: (item, state, error) => this.outage.delivery(item, state, error),
+      sidecarBack: () => this.outage.back(),
       nextVersion: () => ++this.versions,
       renderProgress: () => this.renderProgress(),
     });
     this.sender = this.link.sender;
-    this.probe = this.link.probe;
+    this.outage = new SidecarOutage(this.link, {
+      isConnected: () => this.isConnected,
+      notice: this.notice,
+      decisionsByJr: this.decisionsByJr,
+      cards: this.cards,
+      leavePanel: () => {
+        this.announcer.withdraw();
+        this.rememberAnswered();
+      },
+      emptyPanel: () => {
+        this.checking = false;
+        this.results = [];
+      },
+      resumePanel: () => {
+        this.panelPhase = this.checking ? 'checking' : 'idle';
+      },
+      render: () => this.render(),
+      renderProgress: () => this.renderProgress(),
+      showAnswer: (card) => this.showAnswer(card),
+      announce: (text) => this.announce(text),
+      announceAnswersAgain: () => this.announceAnswersAgain(),
+      checkComplete: () => this.checkComplete(),
+      emit: (type, detail) => this.emit(type, detail),
+    });
     this.rows = new HostRows(this);
     this.shadow.addEventListener('keydown', (event) => this.onKeydown(event as KeyboardEvent));
     this.shadow.addEventListener('click', (event) => this.onClick(event as MouseEvent));
@@ -212,7 +233,7 @@ export class PrealertReminderElement extends ElementBase {
     this.ownerDocument.defaultView?.addEventListener('message', this.onMessage);
     this.sender.resume();
     this.adoptStored();
-    if (this.phase === 'unavailable') this.probe.start();
+    this.outage.attached();
     if (!this.hasAttribute('no-row-style')) ensureRowStyles(this.getRootNode() as Document | ShadowRoot);
     this.refreshHighlights();
   }
@@ -221,7 +242,7 @@ export class PrealertReminderElement extends ElementBase {
     this.ownerDocument.removeEventListener('keydown', this.onDocumentKeydown, true);
     this.ownerDocument.defaultView?.removeEventListener('beforeunload', this.link.onBeforeUnload);
     this.ownerDocument.defaultView?.removeEventListener('message', this.onMessage);
-    this.probe.stop();
+    this.outage.detached();
     this.rows.clear();
     // No retry timers for a detached element. Undelivered answers stay queued (pendingFeedback) and go
     // out again if the host re-attaches the element, e.g. after moving it in its layout.
@@ -269,16 +290,12 @@ export class PrealertReminderElement extends ElementBase {
     this.forgetOtherEncounters(results);
     const previousIds = new Set(this.results.map((r) => r.jr_id));
     this.results = [...results].sort(severityOrder);
-    this.phase = 'shown';
-    this.probe.stop();
-    this.probe.reset();
+    this.panelPhase = 'shown';
+    this.outage.analysed();
     this.checking = false;
     const unseen = this.results.filter((r) => !previousIds.has(r.jr_id));
     // A new analysis is answered (and announced) on its own, even where every warning is one seen before.
-    if (unseen.length > 0 || this.taskIdValue !== previousTask) {
-      this.answeredAnnounced = false;
-      this.completeAnnounced = false;
-    }
+    if (unseen.length > 0 || this.taskIdValue !== previousTask) this.announceAnswersAgain();
     this.render();
     // An answer that no longer counts (a 返回修改 given on the analysis before, and the warning is still found) leaves
     // a warning open again: without a word, the last thing said would still be 「全部提醒已处理并记录」. After an
@@ -311,30 +328,13 @@ export class PrealertReminderElement extends ElementBase {
    */
   showChecking(): void {
     this.checking = true;
-    if (this.phase === 'idle') this.phase = 'checking';
+    if (this.phase === 'idle') this.panelPhase = 'checking';
     this.render();
   }
 
-  /**
-   * The sidecar did not answer: say so without blocking (fail-open). `detail` (often the browser's English error) is
-   * kept in the notice's data-detail for support staff: as its title it became the alert's accessible name, read
-   * before the Chinese sentence.
-   */
+  /** The sidecar did not answer: 「暂不可用」 without blocking (fail-open); `detail` goes to the notice's data-detail. */
   showUnavailable(detail = ''): void {
-    if (this.phase !== 'unavailable') {
-      // What was said before (「全部提醒已处理并记录」, 「新增医保提醒 …」) is no longer true once the service is away,
-      // and a screen reader reads the region again when the doctor moves through the panel. The notice's alert says
-      // what is true; the region is emptied in the same change, so only that alert is spoken.
-      this.announcer.withdraw();
-      this.rememberAnswered();
-    }
-    this.phase = 'unavailable';
-    this.checking = false;
-    this.results = [];
-    if (this.isConnected) this.probe.start();
-    if (detail) this.notice.dataset.detail = detail;
-    else delete this.notice.dataset.detail;
-    this.render();
+    this.outage.begin(detail);
   }
 
   clear(): void {
@@ -343,8 +343,8 @@ export class PrealertReminderElement extends ElementBase {
     // It empties the panel, not what the doctor did: her answers stay (decisions), so a warning she answered is not new.
     this.rememberAnswered();
     this.results = [];
-    this.phase = 'idle';
-    this.probe.stop();
+    this.panelPhase = 'idle';
+    this.outage.cleared();
     this.checking = false;
     this.render();
   }
@@ -395,7 +395,7 @@ export class PrealertReminderElement extends ElementBase {
   get saveReadiness(): SaveReadiness {
     return saveReadiness({
       checking: this.checking,
-      unavailable: this.phase === 'unavailable',
+      unavailable: this.outage.unavailable,
       answers: this.decisionsInOrder(),
     });
   }
@@ -441,6 +441,11 @@ export class PrealertReminderElement extends ElementBase {
 
   private get hotkey(): string {
     return this.getAttribute('hotkey') ?? 'F8';
+  }
+
+  /** The panel's phase as its notice shows it: an outage outranks the rest. */
+  private get phase(): Phase {
+    return this.outage.unavailable ? 'unavailable' : this.panelPhase;
   }
 
   private render(): void {
@@ -703,8 +708,7 @@ export class PrealertReminderElement extends ElementBase {
     }
     const decision = this.sendDecision(card.result, disposition, reason);
     // A changed answer is a new 3103: "all answered" and "all recorded" are announced again for it.
-    this.answeredAnnounced = false;
-    this.completeAnnounced = false;
+    this.announceAnswersAgain();
     card.closeForm();
     card.showDecision(decision);
     this.renderProgress();
@@ -821,6 +825,12 @@ export class PrealertReminderElement extends ElementBase {
     return decisionsInOrder(this.results, (r) => this.answerOf(r));
   }
 
+  /** All answered (prealert-answered) and all recorded (prealert-complete) are news again after this change. */
+  private announceAnswersAgain(): void {
+    this.answeredAnnounced = false;
+    this.completeAnnounced = false;
+  }
+
   /** Every warning has an answer: the doctor is done, focus goes back to where F8 came from. */
   private checkAnswered(): boolean {
     if (this.results.length === 0 || !this.results.every((r) => this.isAnswered(r.jr_id))) return false;
@@ -848,33 +858,6 @@ export class PrealertReminderElement extends ElementBase {
     return true;
   }
 
-  private onDelivery(item: FeedbackItem, state: DeliveryState, error?: string): void {
-    // Any answer to a 3103 (recorded, or refused) says the sidecar is back.
-    if (state === 'recorded' || state === 'rejected') this.sidecarBack();
-    const decision = this.decisionsByJr.get(item.jrId);
-    if (!decision || decision.version !== item.version) {
-      this.renderProgress();
-      return;
-    }
-    decision.delivery = state;
-    if (error === undefined) delete decision.deliveryError;
-    else decision.deliveryError = error;
-    const card = this.cards.get(item.jrId);
-    if (card) this.showAnswer(card);
-    this.renderProgress();
-    if (state === 'recorded') {
-      this.emit('prealert-recorded', { jrId: item.jrId, disposition: decision.disposition, reason: decision.reason });
-      this.checkComplete();
-    } else if (state === 'rejected' || state === 'queued') {
-      this.emit('prealert-feedback-error', { jrId: item.jrId, state, error });
-      if (state === 'rejected') {
-        this.answeredAnnounced = false;
-        this.completeAnnounced = false;
-        this.cards.get(item.jrId)?.root.classList.remove('decided');
-      }
-    }
-  }
-
   /** The sidecar's base URL, as callService reaches it (sidecar-link.ts). */
   private get sidecarUrl(): string {
     return this.link.sidecarUrl;
@@ -883,22 +866,6 @@ export class PrealertReminderElement extends ElementBase {
   /** Takes over the answers an earlier page left undelivered for this sidecar (sidecar-link.ts). */
   private adoptStored(): void {
     this.link.adoptStored();
-  }
-
-  /**
-   * The sidecar answers again (a 3103 answered, or /healthz while unavailable): the 「暂不可用」 notice goes and
-   * `prealert-available` tells the host to analyse the current order again, so nothing entered meanwhile is saved
-   * unchecked.
-   */
-  private sidecarBack(): void {
-    if (this.phase !== 'unavailable') return;
-    this.probe.stop();
-    this.phase = this.checking ? 'checking' : 'idle';
-    this.render();
-    this.announce('医保提醒已恢复');
-    this.emit('prealert-available', {});
-    // Answers waiting for a back-off timer go now.
-    this.sender.retryNow();
   }
 
   private emit(type: string, detail: unknown, cancelable = false): boolean {
