@@ -13,6 +13,7 @@ import { type RunningSidecar, startSidecar } from '../examples/web-his/sidecar-p
 import { openDatabase } from '../sidecar/src/store/database';
 import { launchChromium } from './support/chromium';
 import { demoRequest } from './support/demo-request';
+import { collectPageErrors } from './support/page-errors';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const sidecarCli = path.join(repoRoot, 'sidecar', 'dist', 'cli.js');
@@ -71,16 +72,16 @@ describe('a task whose results column is not readable JSON', () => {
     };
     expect(view).toMatchObject({ results: [], results_unreadable: true });
 
+    const pageErrors = collectPageErrors(context);
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${sidecar.url}/ui/reminder/${TASK_ID}`);
     const status = page.locator('#page-status');
     await status.waitFor();
     await expect.poll(() => status.textContent()).toBe('提醒数据读取失败，请直接继续开立');
     expect(await status.getAttribute('data-kind')).toBe('error');
     expect(await page.title()).not.toBe('医保提醒：无');
-    expect(errors).toEqual([]);
+    pageErrors.stop();
+    expect(pageErrors.errors).toEqual([]);
     await page.close();
   }, 90_000);
 });
@@ -128,6 +129,60 @@ describe('a task one of whose result bodies is not readable JSON', () => {
     expect(view.results_unread).toBe(1);
     expect(view.results_unreadable).toBeUndefined();
 
+    // Before any page opens: the popup's own Page object comes too late to hear an error thrown as its script starts.
+    const pageErrors = collectPageErrors(context);
+    // What a screen reader is given, in order, from before the page script runs: where focus goes, and what is
+    // written into live regions (here and in the element's shadow root) and whether that region is polite.
+    await context.addInitScript(() => {
+      type Heard = { kind: 'focus' | 'live'; text: string; firstCard?: boolean; live?: string; hidden?: boolean };
+      const heard: Heard[] = [];
+      (window as unknown as { a11yHeard: Heard[] }).a11yHeard = heard;
+      const liveRegion = '[aria-live]:not([aria-live="off"]), [role="alert"], [role="status"], [role="log"]';
+      const record = (records: MutationRecord[]) => {
+        for (const record of records) {
+          const node = record.target instanceof Element ? record.target : record.target.parentElement;
+          const region = node?.closest(liveRegion);
+          if (!region || (region.textContent ?? '') === '') continue;
+          heard.push({
+            kind: 'live',
+            text: region.textContent ?? '',
+            live: region.getAttribute('aria-live') ?? region.getAttribute('role') ?? '',
+            hidden: region.closest('[hidden]') !== null,
+          });
+        }
+      };
+      const observer = new MutationObserver(record);
+      const watch = (root: Node) => observer.observe(root, { subtree: true, childList: true, characterData: true });
+      // A popup runs this once, in its first about:blank document, and keeps the window for the page it then loads:
+      // that page's document is watched from its element's constructor, which runs before the page script starts.
+      const watched = new WeakSet<Document>();
+      const watchDocument = (doc: Document) => {
+        if (watched.has(doc)) return;
+        watched.add(doc);
+        watch(doc);
+      };
+      watchDocument(document);
+      const attachShadow = Element.prototype.attachShadow;
+      Element.prototype.attachShadow = function (this: Element, init: ShadowRootInit) {
+        watchDocument(this.ownerDocument);
+        const shadow = attachShadow.call(this, init);
+        watch(shadow);
+        return shadow;
+      };
+      // On the window, which the popup keeps, not on a document it replaces.
+      window.addEventListener(
+        'focusin',
+        (event) => {
+          // Written before this focus move, though not yet delivered (observers are called later): heard first.
+          record(observer.takeRecords());
+          const target = event.composedPath()[0];
+          if (!(target instanceof Element)) return;
+          const root = target.getRootNode() as Document | ShadowRoot;
+          heard.push({ kind: 'focus', text: target.tagName, firstCard: root.querySelector('li.card') === target });
+        },
+        true,
+      );
+    });
     // Opened by a HIS page, as a plain-http HIS opens it (window.open): the opener hears what the page tells its host.
     const host = await context.newPage();
     await host.goto(`${sidecar.url}/healthz`);
@@ -142,8 +197,6 @@ describe('a task one of whose result bodies is not readable JSON', () => {
         window.open(url);
       }, `${sidecar.url}/ui/reminder/${taskId}`),
     ]);
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
     const cards = page.locator('prealert-reminder li.card');
     await cards.first().waitFor();
     expect(await cards.count()).toBe(1);
@@ -151,6 +204,26 @@ describe('a task one of whose result bodies is not readable JSON', () => {
     await unread.waitFor();
     expect(await unread.textContent()).toBe('另有 1 条提醒读取失败，未能显示；请留意');
     expect(await unread.isVisible()).toBe(true);
+
+    // A blind doctor hears the count: a screen reader cuts what it is saying when focus moves to the first card, so
+    // the count is written to a polite live region only after that move, and focus stays on the card for her keys.
+    type Heard = { kind: 'focus' | 'live'; text: string; firstCard?: boolean; live?: string; hidden?: boolean };
+    const heardOnPage = () => page.evaluate(() => (window as unknown as { a11yHeard: Heard[] }).a11yHeard);
+    const saysUnread = (entry: Heard) => entry.kind === 'live' && entry.text.includes('另有 1 条提醒读取失败');
+    await expect.poll(async () => (await heardOnPage()).some(saysUnread), { timeout: 10_000 }).toBe(true);
+    const heard = await heardOnPage();
+    const focused = heard.findIndex((entry) => entry.kind === 'focus' && entry.firstCard === true);
+    const said = heard.findIndex(saysUnread);
+    expect(focused).toBeGreaterThanOrEqual(0);
+    expect(said, JSON.stringify(heard)).toBeGreaterThan(focused);
+    expect(heard[said]).toMatchObject({ live: 'polite', hidden: false });
+    expect(heard.slice(focused + 1).filter((entry) => entry.kind === 'focus')).toEqual([]);
+    expect(
+      await page.evaluate(() => {
+        const root = document.querySelector('prealert-reminder')?.shadowRoot;
+        return root?.activeElement !== null && root?.activeElement === root?.querySelector('li.card');
+      }),
+    ).toBe(true);
 
     // 返回修改 on the one shown: the page is done once the sidecar recorded it, and the notice stays beside that. The
     // status must not say every reminder was dealt with, and a host that closes the window on prealert-complete (as
@@ -165,7 +238,8 @@ describe('a task one of whose result bodies is not readable JSON', () => {
     await expect
       .poll(() => host.evaluate(() => (window as unknown as { heard: unknown[] }).heard))
       .toEqual([{ type: 'prealert-complete', taskId, settled: 1, unread: 1 }]);
-    expect(errors).toEqual([]);
+    pageErrors.stop();
+    expect(pageErrors.errors).toEqual([]);
     await page.close();
     await host.close();
   }, 90_000);

@@ -4,6 +4,7 @@
  * answers go to the same 3103 route, so they are recorded exactly as a HIS-sent 3103 would be.
  */
 import { PrealertReminderElement } from './index';
+import { LiveAnnouncer } from './live-announcer';
 import type { JudgeResultDto, RecordedDisposition } from './types';
 
 interface TaskView {
@@ -29,15 +30,38 @@ interface WebViewHost {
 
 const byId = (id: string): HTMLElement | null => document.getElementById(id);
 
+const unreadText = (count: number): string => `另有 ${count} 条提醒读取失败，未能显示；请留意`;
+
 /**
  * Says that some reminders are not shown, in its own element: #page-status changes as the doctor answers (「全部提醒已
- * 处理并记录…」), and a later status must not hide that she has not seen every reminder.
+ * 处理并记录…」), and a later status must not hide that she has not seen every reminder. Only shown: it is said aloud
+ * by announceUnread, once focus is on the first card.
  */
 function showUnread(count: number): void {
   const notice = byId('page-unread');
   if (!notice) return;
-  notice.textContent = `另有 ${count} 条提醒读取失败，未能显示；请留意`;
+  notice.textContent = unreadText(count);
   notice.hidden = false;
+}
+
+/**
+ * Long enough for the focus move to reach the screen reader in an accessibility update of its own before this text
+ * does: NVDA and JAWS cut speech short on a focus change, so text written with or before the move (as the notice's
+ * old role=alert was) is lost, and a polite region written later is queued after the focused card is read.
+ */
+const UNREAD_ANNOUNCE_DELAY_MS = 500;
+
+/**
+ * The unread count said to a screen reader after the first card is focused, in the page's own polite region
+ * (#page-announce, present and empty from the start, as a region must be for its writes to be heard). Not by moving
+ * focus to the notice: the doctor answers the first card with her keys at once. Not as an alert: it would cut off the
+ * card being read.
+ */
+function announceUnread(count: number): void {
+  const region = byId('page-announce');
+  if (!region) return;
+  const announcer = new LiveAnnouncer(region);
+  setTimeout(() => announcer.announce(unreadText(count)), UNREAD_ANNOUNCE_DELAY_MS);
 }
 
 function setStatus(text: string, kind: 'info' | 'error' | 'done' = 'info'): void {
@@ -208,6 +232,7 @@ async function start(): Promise<void> {
   });
   if (task.results.length === 0) setStatus('本次没有医保提醒，可以关闭此窗口。', 'done');
   else reminder.focusFirst();
+  if (unread > 0) announceUnread(unread);
 
   window.addEventListener('beforeunload', (event) => {
     // Leaving with undelivered answers would lose them; the browser asks the doctor first.

@@ -21,6 +21,7 @@ export const REMINDER_PAGE_HTML = `<!doctype html>
   #page-status[data-kind="error"] { background: #fdecea; color: #b71c1c; }
   #page-status[data-kind="info"] { background: #e3f2fd; color: #0d47a1; }
   #page-unread { margin: 0 0 8px; padding: 8px 12px; border-radius: 4px; background: #fff3e0; color: #8a3b00; border-left: 4px solid #e65100; font-weight: 600; }
+  .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
   prealert-reminder { --prealert-max-height: calc(100vh - 150px); }
 </style>
 </head>
@@ -30,9 +31,10 @@ export const REMINDER_PAGE_HTML = `<!doctype html>
     <h1>医保智能提醒</h1>
     <p id="task-meta"></p>
   </header>
-  <p id="page-unread" role="alert" hidden></p>
+  <p id="page-unread" hidden></p>
   <prealert-reminder hotkey="" heading="请逐条处理以下提醒"></prealert-reminder>
   <p id="page-status" role="status" hidden></p>
+  <p id="page-announce" class="sr-only" aria-live="polite"></p>
   <noscript>此页面需要启用 JavaScript。</noscript>
 </main>
 <script type="module" src="/ui/assets/reminder-page.js"></script>
