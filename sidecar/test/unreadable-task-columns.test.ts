@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { storedBodyIdSql } from '../src/store/unreadable-stored-json';
 import { analysisEnvelope } from './fixtures/his-requests';
 import { capturingLogger } from './helpers/capturing-logger';
 import { callOverHttp, tempDataDir, testServer } from './helpers/test-server';
@@ -211,11 +212,11 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
     }
   });
 
-  // flagged-lines.ts, answer-sightings.ts and retention.ts read an entry's body as `b.id = json_extract(entry, '$[4]')`,
-  // where SQLite reads a text id as the number it spells, with blanks around it or not; the page must read the same
-  // bodies, and call malformed exactly the entries they cannot read one by.
+  // flagged-lines.ts, answer-sightings.ts and retention.ts read an entry's body by storedBodyIdSql: a JSON integer, or
+  // a text of decimal digits with ASCII blanks around it. The page must read the same bodies, and call malformed
+  // exactly the entries they cannot read one by (stored-body-id-readers.test.ts runs those readers themselves).
   const sqlReaderBody = `SELECT b.id FROM tasks t, json_each(t.results) j
-    JOIN result_bodies b ON b.id = json_extract(CASE WHEN j.type = 'array' THEN j.value END, '$[4]')
+    JOIN result_bodies b ON b.id = ${storedBodyIdSql("CASE WHEN j.type = 'array' THEN j.value END")}
     WHERE t.id = ? AND j.key = 1`;
   it('a body id stored as text: read as the SQL readers of the column read it, malformed where they cannot', async () => {
     const taskId = 'T-TEXT-BODY-ID';
@@ -227,16 +228,20 @@ describe('a task row whose results, line_names or line_dates is not readable JSO
       const forms: [string, unknown, 'shown' | 'gone' | 'malformed'][] = [
         ['digits', String(id), 'shown'],
         ['digits with blanks around', ` ${id}\t`, 'shown'],
-        ['a decimal point', `${id}.0`, 'shown'],
-        ['an exponent', `${id}e0`, 'shown'],
         ['a number as JSON', id, 'shown'],
         ['digits of a body that is gone', String(gone), 'gone'],
+        ['a decimal point', `${id}.0`, 'malformed'],
+        ['an exponent', `${id}e0`, 'malformed'],
+        ['a sign', `+${id}`, 'malformed'],
+        ['a negative number as JSON', -id, 'malformed'],
+        ['true', true, 'malformed'],
         ['digits and a letter', `${id}x`, 'malformed'],
         ['a fraction', `${id}.5`, 'malformed'],
         ['hexadecimal', `0x${id.toString(16)}`, 'malformed'],
-        ['a no-break space (no blank to SQLite)', `\u00a0${id}`, 'malformed'],
+        ['a no-break space (no ASCII blank)', `\u00a0${id}`, 'malformed'],
         ['an empty text', '', 'malformed'],
         ['null', null, 'malformed'],
+        ['an array', [id], 'malformed'],
       ];
       for (const [form, bodyId, read] of forms) {
         const results = [first, [second[0], second[1], second[2], second[3], bodyId]];

@@ -1,5 +1,5 @@
 import type { Db } from './database';
-import { jsonElementSql, readableJsonArraySql } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql, storedBodyIdSql } from './unreadable-stored-json';
 
 /** Tasks read per transaction: a few milliseconds of the request thread's time (retention.ts). */
 const TASKS_PER_READ = 200;
@@ -39,12 +39,16 @@ export class AnswerSightings {
         'SELECT MAX(id) FROM (SELECT id FROM tasks WHERE id > ? ORDER BY id LIMIT ?)',
       )
       .pluck();
-    // Rows are rewritten only when the day moves on: most answers repeat results of the same day.
+    // Rows are rewritten only when the day moves on: most answers repeat results of the same day. An entry naming no
+    // body (storedBodyIdSql: a damaged one) notes nothing: its NULL would take a fresh id, and a text SQLite cannot
+    // convert would fail the whole batch with "datatype mismatch", and with it every retention pass from then on.
     this.noteBodies = db.prepare<{ after: number; upTo: number }>(
       `INSERT INTO body_seen (id, day)
-       SELECT json_extract(${jsonElementSql('j', 'array')}, '$[4]') AS body, MAX(${TASK_DAY}) AS day
-       FROM tasks t, json_each(${readableJsonArraySql('t.results')}) j
-       WHERE t.id > @after AND t.id <= @upTo
+       SELECT body, MAX(day) FROM (
+         SELECT ${storedBodyIdSql(jsonElementSql('j', 'array'))} AS body, ${TASK_DAY} AS day
+         FROM tasks t, json_each(${readableJsonArraySql('t.results')}) j
+         WHERE t.id > @after AND t.id <= @upTo
+       ) WHERE body IS NOT NULL
        GROUP BY body
        ON CONFLICT (id) DO UPDATE SET day = excluded.day WHERE excluded.day > body_seen.day`,
     );

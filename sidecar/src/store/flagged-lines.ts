@@ -1,5 +1,5 @@
 import { type ContinuedReminderLines, lineKey } from './continued-lines';
-import { jsonElementSql, readableJsonArraySql } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql, storedBodyIdSql } from './unreadable-stored-json';
 
 // How the lines a continued reminder flagged are read from its first answer's stored body, as ContinuedLines keys:
 // the query and the grouping, apart from the store that holds the lines in memory.
@@ -26,7 +26,7 @@ export const FLAGGED_LINES = `SELECT r.jr_id AS jrId, t.library_version AS libra
     r.mdtrt_id AS mdtrtId,
     r.rule_id AS ruleId, r.kp_id AS kpId, json_extract(${detail}, '$.rx_id') AS rxId
   FROM reminders r JOIN tasks t ON t.id = r.first_task, json_each(${readableJsonArraySql('t.results')}) j
-    JOIN result_bodies b ON b.id = json_extract(${result}, '$[4]') AND json_extract(${result}, '$[0]') = r.jr_id,
+    JOIN result_bodies b ON b.id = ${storedBodyIdSql(result)} AND json_extract(${result}, '$[0]') = r.jr_id,
     json_each(CASE WHEN json_valid(b.json) THEN b.json END, '$.judge_result_detail_dtos') dt
   WHERE CAST(json_extract(${detail}, '$.vola_item_type') AS TEXT) = '1'`;
 

@@ -7,13 +7,17 @@ import type { DispositionStore } from './dispositions';
 import { dispositionPrefix } from './outbox';
 import { foldIntoPrunedFigures } from './pruned-figures';
 import type { AnalysisRecorder } from './records';
-import { jsonElementSql, readableJsonArraySql, storedJsonArray } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql, storedBodyIdSql } from './unreadable-stored-json';
 
-/** One tasks.results entry as the recorder writes it: jr_id, rule, two flags, result body id. */
-type StoredResult = [string, string, number, number, number];
-
-function isStoredResult(entry: unknown): entry is StoredResult {
-  return Array.isArray(entry) && typeof entry[4] === 'number';
+/**
+ * A task row as a pass reads it: `bodies` is the JSON array of the body id each results entry names (storedBodyIdSql:
+ * null for an entry naming none), null when the results column is not a readable JSON array. Read in SQL, not by
+ * JSON.parse, which reads 12.0 and 1e1 as the 12 and 10 that name a body where every other reader sees a damaged entry.
+ */
+interface TaskToPrune {
+  id: number;
+  createdAt: number;
+  bodies: string | null;
 }
 
 /**
@@ -183,8 +187,12 @@ export class RecordsRetention {
     this.deleteDeliveredDecisions = db.prepare<[string, string]>(
       'DELETE FROM outbox WHERE id >= ? AND id < ? AND delivered_at IS NOT NULL',
     );
-    this.taskBatch = db.prepare<[number, number], { id: number; createdAt: number; results: string }>(
-      'SELECT id, created_at AS createdAt, results FROM tasks WHERE id > ? ORDER BY id LIMIT ?',
+    const results = readableJsonArraySql('t.results');
+    this.taskBatch = db.prepare<[number, number], TaskToPrune>(
+      `SELECT t.id, t.created_at AS createdAt, CASE WHEN ${results} IS NOT NULL THEN
+         (SELECT json_group_array(${storedBodyIdSql(jsonElementSql('j', 'array'))}) FROM json_each(${results}) j)
+       END AS bodies
+       FROM tasks t WHERE t.id > ? ORDER BY t.id LIMIT ?`,
     );
     this.taskAges = db.prepare<[number, number], { id: number; createdAt: number }>(
       'SELECT id, created_at AS createdAt FROM tasks WHERE id > ? ORDER BY id LIMIT ?',
@@ -195,9 +203,12 @@ export class RecordsRetention {
     // giving it too may be pruned.
     this.keptFirstBodies = db
       .prepare<[string], number>(
-        `SELECT DISTINCT json_extract(${jsonElementSql('j', 'array')}, '$[4]') FROM reminders r JOIN tasks t ON t.id = r.first_task,
-           json_each(${readableJsonArraySql('t.results')}) j
-         WHERE r.day < ?`,
+        `SELECT DISTINCT body FROM (
+           SELECT ${storedBodyIdSql(jsonElementSql('j', 'array'))} AS body
+           FROM reminders r JOIN tasks t ON t.id = r.first_task,
+             json_each(${readableJsonArraySql('t.results')}) j
+           WHERE r.day < ?
+         ) WHERE body IS NOT NULL`,
       )
       .pluck();
     this.deleteTasks = db.prepare<[string]>(`DELETE FROM tasks WHERE id ${inList}`);
@@ -492,18 +503,27 @@ export class RecordsRetention {
           if (gone.length === 0) return true;
           const bodies = new Set<number>();
           for (const task of gone) {
-            const results = storedJsonArray(task.results);
-            // Valid JSON of the wrong shape (a hand edit dropping the outer brackets) names no body either.
-            if (results === undefined || !results.value.every(isStoredResult)) {
-              // Pruned by its age all the same: kept for being unreadable, it would be kept for ever. The bodies
-              // only it referred to cannot be named and stay. Only the row id is named: the text may quote a patient.
+            const named = task.bodies === null ? undefined : (JSON.parse(task.bodies) as (number | null)[]);
+            const unnamed = named === undefined ? 0 : named.filter((body) => body === null).length;
+            // Pruned by its age all the same: kept for being damaged, it would be kept for ever. The bodies only it
+            // referred to cannot all be named and stay. Only the row id and a count are named: the text may quote a
+            // patient.
+            if (named === undefined) {
+              // Valid JSON of the wrong shape (a hand edit dropping the outer brackets) names no body either.
               this.options.logger.warn(
                 { table: 'tasks', row_id: task.id, column: 'results' },
                 `tasks row ${task.id} results is not readable JSON; the row is pruned without the result bodies it refers to`,
               );
               continue;
             }
-            for (const result of results.value as StoredResult[]) bodies.add(result[4]);
+            if (unnamed > 0) {
+              this.options.logger.warn(
+                { table: 'tasks', row_id: task.id, column: 'results', entries: unnamed },
+                `tasks row ${task.id} results has ${unnamed} entries that name no result body; the row is pruned without the result bodies it refers to`,
+              );
+              continue;
+            }
+            for (const body of named) if (body !== null) bodies.add(body);
           }
           // Never a body a remaining answer refers to: one within the window is in body_seen from its day on, one
           // kept from before it is the first answer of a reminder kept.

@@ -2,7 +2,13 @@ import type { JudgeResultDto } from '@prealert/core';
 import type { Logger } from '../logging';
 import type { PatientPseudonymizer } from '../patient-pseudonym';
 import type { Db } from './database';
-import { jsonElementSql, readableJsonArraySql, storedJson, storedJsonArray } from './unreadable-stored-json';
+import {
+  jsonElementSql,
+  readableJsonArraySql,
+  storedBodyIdSql,
+  storedJson,
+  storedJsonArray,
+} from './unreadable-stored-json';
 
 export interface TaskView {
   task_id: string;
@@ -36,7 +42,7 @@ export interface TaskView {
    * Present only when > 0: how many of the answer's results are left out of `results` because their stored body could
    * not be read (not JSON, not a result: no object with a jr_id, or missing), one per jr_id however often it is
    * referenced and none when that jr_id is shown from another reference, plus the entries of the results column that
-   * are no result reference at all (a hand edit, or a body id the column's SQL readers cannot read a body by either:
+   * are no result reference at all (a hand edit, or a body id that names no body to any reader, storedBodyIdSql:
    * once per jr_id one still names, none when that reminder is shown, once each otherwise), so that the page can say
    * some reminders are not shown rather than let the doctor believe she saw them all. Absent when the results column
    * itself is unreadable (results_unreadable): it then names no results to count.
@@ -55,7 +61,7 @@ interface TaskRow {
   line_dates: string | null;
 }
 
-/** The body id of a results entry as the SQL readers of the column take it, and that body's text (null: none). */
+/** The body id of a results entry as every reader of the column takes it (storedBodyIdSql), and its text (null: none). */
 interface EntryBody {
   entry: number;
   id: number;
@@ -85,19 +91,16 @@ export class TaskStore {
       `SELECT id, task_id, infno, trig_scen, created_at, results, line_names, line_dates FROM tasks
        WHERE task_id IN (?, ?) AND undelivered IS NULL ORDER BY id DESC LIMIT 1`,
     );
-    // The body id of each entry as flagged-lines.ts, answer-sightings.ts and retention.ts read it, so that the page
-    // and the figures or the pruning never disagree about one row: `b.id = json_extract(entry, '$[4]')` applies
-    // numeric affinity to a text id, so "12", " 12", "12.0" or "1e1" name a body as 12 or 10 do (a hand repair, an
-    // older tool), and so do true and false, read by json_extract as 1 and 0. CAST(id AS INTEGER) = body is that
-    // same comparison (an INTEGER affinity operand against one with none) whether or not the body is still there:
-    // an id it can never match ("12abc", 12.5, null, past 64 bits) leaves the entry out, as no result reference.
+    // The body id of each entry as flagged-lines.ts, answer-sightings.ts and retention.ts read it (storedBodyIdSql),
+    // so that the page and the figures or the pruning never disagree about one row: an entry naming none is left out,
+    // as no result reference.
     this.entryBodies = db.prepare<{ results: string }, EntryBody>(
       `WITH refs AS (
-         SELECT j.key AS entry, json_extract(${jsonElementSql('j', 'array')}, '$[4]') AS body
+         SELECT j.key AS entry, ${storedBodyIdSql(jsonElementSql('j', 'array'))} AS id
          FROM json_each(${readableJsonArraySql('@results')}) j
-       ), ids AS (SELECT entry, body, CAST(CAST(body AS REAL) AS INTEGER) AS id FROM refs)
-       SELECT entry, id, (SELECT json FROM result_bodies b WHERE b.id = ids.body) AS json FROM ids
-       WHERE CAST(id AS INTEGER) = body`,
+       )
+       SELECT entry, id, (SELECT json FROM result_bodies b WHERE b.id = refs.id) AS json FROM refs
+       WHERE id IS NOT NULL`,
     );
     this.dispositionsOf = db.prepare<[string], { jr_id: string; dspo_way: string; dspo_way_rea: string; at: number }>(
       // A provincial gateway's jr_id shows the decision on the reminder it is counted under (upstream_links). In the
@@ -233,7 +236,7 @@ export class TaskStore {
 
 /**
  * A stored entry as a result reference: [jr_id, rule_id, severity, amount, result_bodies.id], of which the view needs
- * the jr_id (a non-empty string, to answer it by) and the body id, as the SQL readers take it (entryBodies: undefined
+ * the jr_id (a non-empty string, to answer it by) and the body id, as every reader takes it (entryBodies: undefined
  * when they cannot read it as one).
  */
 function resultRef(entry: unknown, body: EntryBody | undefined): ResultRef | undefined {

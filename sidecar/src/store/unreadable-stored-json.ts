@@ -61,6 +61,34 @@ export function jsonElementSql(alias: string, type: 'array' | 'object'): string 
   return `CASE WHEN ${alias}.type = '${type}' THEN ${alias}.value END`;
 }
 
+/** The largest whole number JavaScript holds exactly (Number.MAX_SAFE_INTEGER): a body id read past it is not exact. */
+const MAX_BODY_ID = 9_007_199_254_740_991;
+
+/** ASCII whitespace, as SQLite's trim() takes it: space, tab, line feed, vertical tab, form feed, carriage return. */
+const ASCII_BLANKS = "' ' || char(9, 10, 11, 12, 13)";
+
+/**
+ * SQL for the result body id a tasks.results entry ([jr_id, rule_id, severity, amount, result_bodies.id]; `entry` is
+ * SQL for the entry, NULL when it is none, as jsonElementSql gives it) names, as an INTEGER, or NULL when it names
+ * none. The one reading of that id for every reader of the column (the task page, the flagged lines, the sightings
+ * and the pruning), so that they never disagree about one row: the recorder writes a JSON integer, a hand repair may
+ * leave the digits as text (with blanks around them, as whole-number.ts reads a setting), and anything else (12.0,
+ * 12.5, 1e1, +12, -12, hex, true, null, an array) is a damaged entry that names no body. SQLite's own comparison
+ * `b.id = json_extract(entry, '$[4]')` would read 12.0, 1e1 and true as bodies too, and an INSERT of what it cannot
+ * convert ("12x") into an INTEGER PRIMARY KEY fails the whole statement. Past 2^53 an id is refused: JavaScript
+ * reading it back would name another body.
+ */
+export function storedBodyIdSql(entry: string): string {
+  const value = `json_extract(${entry}, '$[4]')`;
+  const digits = `trim(${value}, ${ASCII_BLANKS})`;
+  return `CASE json_type(${entry}, '$[4]')
+    WHEN 'integer' THEN CASE WHEN ${value} BETWEEN 0 AND ${MAX_BODY_ID} THEN ${value} END
+    WHEN 'text' THEN CASE WHEN ${digits} <> '' AND ${digits} NOT GLOB '*[^0-9]*'
+      AND length(ltrim(${digits}, '0')) <= ${String(MAX_BODY_ID).length}
+      AND CAST(${digits} AS INTEGER) <= ${MAX_BODY_ID} THEN CAST(${digits} AS INTEGER) END
+  END`;
+}
+
 /**
  * The texts a migration could not read, and then the rows that hold them. A SQL function is not told the row it is
  * called for, so the rows are looked up by their text once the migration is done; only when there is any (a scan).

@@ -1,0 +1,203 @@
+/**
+ * Every reader of tasks.results reads an entry's result body id one way (storedBodyIdSql): the task page, the flagged
+ * lines a continued reminder covers (flagged-lines.ts), the answer sightings (body_seen) and the pruning. A hand repair
+ * or a disk fault can leave anything in that place; the recorder writes a JSON integer. Before, the sightings inserted
+ * whatever json_extract gave into body_seen's INTEGER PRIMARY KEY: "12x" failed the whole batch with "datatype
+ * mismatch", and with it every retention pass from then on, and null took a fresh id. A real sidecar over a real
+ * SQLite file, real 3101s over loopback HTTP for real national items; the rows are damaged with SQL as a hand edit
+ * leaves them.
+ */
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SidecarServer } from '../src/server';
+import { FLAGGED_LINES } from '../src/store/flagged-lines';
+import { analysisEnvelope } from './fixtures/his-requests';
+import { capturingLogger } from './helpers/capturing-logger';
+import { callOverHttp, tempDataDir, testServer } from './helpers/test-server';
+import { ageRecords } from './retention-support';
+
+let dataDir: string | undefined;
+let server: SidecarServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+type ResultRef = [string, string, number, number, number];
+
+interface TaskPage {
+  results: { jr_id: string }[];
+  results_unread?: number;
+  results_unreadable?: true;
+}
+
+async function started(): Promise<{
+  s: SidecarServer;
+  url: string;
+  lines: ReturnType<typeof capturingLogger>['lines'];
+}> {
+  dataDir = tempDataDir();
+  const { logger, lines } = capturingLogger();
+  server = await testServer({ dataDir, records: { retentionDays: 400 } }, { logger });
+  return { s: server, url: (await server.listen()).url, lines };
+}
+
+/** One 3101 answered with two results and recorded (/v1/stats writes every answer queued): its row and references. */
+async function recorded(s: SidecarServer, url: string, taskId: string): Promise<{ id: number; refs: ResultRef[] }> {
+  const reply = await callOverHttp(s, analysisEnvelope({ encounterId: `MZ-${taskId}`, taskId }));
+  expect(reply.body.infcode, reply.body.err_msg).toBe(0);
+  expect((await fetch(`${url}/v1/stats`)).status).toBe(200);
+  const row = s.db.prepare('SELECT id, results FROM tasks WHERE task_id = ?').get(taskId) as {
+    id: number;
+    results: string;
+  };
+  const refs = JSON.parse(row.results) as ResultRef[];
+  expect(refs).toHaveLength(2);
+  return { id: row.id, refs };
+}
+
+/** Stores `bodyIds` as the body ids of the row's references, as a hand edit leaves them. */
+function setBodyIds(s: SidecarServer, row: { id: number; refs: ResultRef[] }, bodyIds: unknown[]): void {
+  const results = row.refs.map((ref, i) => [ref[0], ref[1], ref[2], ref[3], i < bodyIds.length ? bodyIds[i] : ref[4]]);
+  s.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify(results), row.id);
+}
+
+async function taskPage(url: string, taskId: string): Promise<TaskPage> {
+  const response = await fetch(`${url}/v1/tasks/${taskId}`);
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  return JSON.parse(text) as TaskPage;
+}
+
+/** The lines a reminder flagged, as DispositionStore reads them for a 3103 continuing it and at the start. */
+function flaggedLines(s: SidecarServer, jrId: string): unknown[] {
+  return s.db.prepare(`${FLAGGED_LINES} AND r.jr_id = ? ORDER BY rxId`).all(jrId);
+}
+
+function ids(s: SidecarServer, sql: string): number[] {
+  return s.db.prepare(sql).pluck().all() as number[];
+}
+
+/** 500 days on, the workstation answers again: a pass is due to prune every earlier answer. */
+async function answeredToday(s: SidecarServer, url: string): Promise<{ id: number; refs: ResultRef[] }> {
+  ageRecords(s.db, 500);
+  return recorded(s, url, 'T-TODAY');
+}
+
+const noErrors = (lines: Record<string, unknown>[]) =>
+  lines.filter((line) => (line.level as number) >= 50 || typeof line.err === 'object');
+
+/** The warns a pass gave on pruning a tasks row (the task page warns of a damaged row too, in other words). */
+const pruneWarns = (lines: Record<string, unknown>[]) =>
+  lines.filter((line) => line.level === 40 && line.table === 'tasks' && String(line.msg).includes('is pruned'));
+
+describe('a result body id that names no body', () => {
+  it.each([
+    ['digits and a letter', (id: number): unknown => `${id}x`],
+    ['null', (): unknown => null],
+  ])(
+    '(%s) no longer stops retention: the pass prunes the old rows, and body_seen gets no junk row',
+    async (_form, bodyId) => {
+      const { s, url, lines } = await started();
+      const damaged = await recorded(s, url, 'T-DAMAGED');
+      setBodyIds(
+        s,
+        damaged,
+        damaged.refs.map((ref) => bodyId(ref[4])),
+      );
+      const today = await answeredToday(s, url);
+
+      const report = await s.retention.prune();
+      expect(noErrors(lines)).toEqual([]);
+      expect(report).toMatchObject({ tasks: 1 });
+      expect(s.db.prepare('SELECT task_id FROM tasks').pluck().all()).toEqual(['T-TODAY']);
+      // Only the bodies an answer names are seen; the damaged row's bodies cannot be named, so they stay.
+      expect(ids(s, 'SELECT id FROM body_seen ORDER BY id')).toEqual(
+        today.refs.map((ref) => ref[4]).sort((a, b) => a - b),
+      );
+      expect(ids(s, 'SELECT id FROM result_bodies ORDER BY id')).toEqual(
+        [...damaged.refs, ...today.refs].map((ref) => ref[4]).sort((a, b) => a - b),
+      );
+      const warned = pruneWarns(lines);
+      expect(warned.map((line) => [line.row_id, line.column, line.entries])).toEqual([[damaged.id, 'results', 2]]);
+      expect(warned[0]!.msg).toContain('2 entries that name no result body');
+      // And the next pass too.
+      expect(await s.retention.prune()).toBeDefined();
+      expect(noErrors(lines)).toEqual([]);
+    },
+  );
+});
+
+describe('a result body id stored as decimal digits', () => {
+  it('is read alike by the task page, the flagged lines and retention, which prunes its body with its task', async () => {
+    const { s, url, lines } = await started();
+    const row = await recorded(s, url, 'T-TEXT');
+    const [first, second] = row.refs as [ResultRef, ResultRef];
+    const flagged = flaggedLines(s, second[0]);
+    expect(flagged.length).toBeGreaterThan(0);
+    setBodyIds(s, row, [first[4], ` ${second[4]}\n`]);
+
+    const page = await taskPage(url, 'T-TEXT');
+    expect(page.results.map((r) => r.jr_id)).toEqual([first[0], second[0]]);
+    expect(page.results_unread).toBeUndefined();
+    expect(flaggedLines(s, second[0])).toEqual(flagged);
+
+    const today = await answeredToday(s, url);
+    expect(await s.retention.prune()).toMatchObject({ tasks: 1, result_bodies: 2 });
+    expect(ids(s, 'SELECT id FROM result_bodies ORDER BY id')).toEqual(
+      today.refs.map((ref) => ref[4]).sort((a, b) => a - b),
+    );
+    expect(ids(s, 'SELECT id FROM body_seen ORDER BY id')).toEqual(
+      today.refs.map((ref) => ref[4]).sort((a, b) => a - b),
+    );
+    expect(lines.filter((line) => line.level === 40 && line.table === 'tasks')).toEqual([]);
+    expect(noErrors(lines)).toEqual([]);
+  });
+});
+
+describe('the forms that name no body', () => {
+  const forms: [string, (id: number) => unknown][] = [
+    ['a decimal point', (id) => `${id}.0`],
+    ['an exponent', (id) => `${id}e0`],
+    ['a sign', (id) => `+${id}`],
+    ['a negative number', (id) => -id],
+    ['hexadecimal', (id) => `0x${id.toString(16)}`],
+    ['a fraction', (id) => `${id}.5`],
+    ['true', () => true],
+    ['null', () => null],
+    ['an array', (id) => [id]],
+  ];
+  it('are malformed to the task page, the flagged lines, the sightings and retention alike', async () => {
+    const { s, url, lines } = await started();
+    const rows: { id: number; refs: ResultRef[] }[] = [];
+    for (const [index, [form, bodyId]] of forms.entries()) {
+      const taskId = `T-FORM-${index}`;
+      const row = await recorded(s, url, taskId);
+      const [first, second] = row.refs as [ResultRef, ResultRef];
+      expect(flaggedLines(s, second[0]).length, form).toBeGreaterThan(0);
+      setBodyIds(s, row, [first[4], bodyId(second[4])]);
+      rows.push(row);
+
+      const page = await taskPage(url, taskId);
+      expect(
+        page.results.map((r) => r.jr_id),
+        form,
+      ).toEqual([first[0]]);
+      expect(page.results_unread, form).toBe(1);
+      expect(flaggedLines(s, second[0]), form).toEqual([]);
+    }
+    const today = await answeredToday(s, url);
+
+    expect(await s.retention.prune()).toMatchObject({ tasks: forms.length, result_bodies: 0 });
+    expect(noErrors(lines)).toEqual([]);
+    expect(s.db.prepare('SELECT task_id FROM tasks').pluck().all()).toEqual(['T-TODAY']);
+    // Each damaged row's readable reference was seen (and stays, as its row named bodies it could not), the other not.
+    expect(ids(s, 'SELECT id FROM body_seen ORDER BY id')).toEqual(
+      [...rows.map((row) => row.refs[0]!), ...today.refs].map((ref) => ref[4]).sort((a, b) => a - b),
+    );
+    const warned = pruneWarns(lines);
+    expect(warned.map((line) => [line.row_id, line.entries])).toEqual(rows.map((row) => [row.id, 1]));
+  });
+});
