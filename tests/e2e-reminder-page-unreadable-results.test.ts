@@ -147,7 +147,15 @@ describe('a task one of whose result bodies is not readable JSON', () => {
             kind: 'live',
             text: region.textContent ?? '',
             live: region.getAttribute('aria-live') ?? region.getAttribute('role') ?? '',
-            hidden: region.closest('[hidden]') !== null,
+            // Out of the accessibility tree, and so never heard: hidden, or display:none / visibility:hidden on it or
+            // an ancestor (a visually hidden region stays in the tree).
+            hidden: (() => {
+              for (let at: Element | null = region; at; at = at.parentElement) {
+                const style = getComputedStyle(at);
+                if (at.hasAttribute('hidden') || style.display === 'none' || style.visibility === 'hidden') return true;
+              }
+              return false;
+            })(),
           });
         }
       };

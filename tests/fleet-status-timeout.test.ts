@@ -4,6 +4,7 @@
  * with how long was waited and what sets it, after --timeout rather than a fixed 15 s, and the others are listed.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,9 @@ import { prealert, prealertAsync, type SidecarProcess, startSidecar } from './sy
 const work = tempDir('fleet-status-timeout');
 let sidecar: SidecarProcess;
 let silent: net.Server;
+/** Answers /v1/status, never /readyz: a sidecar stuck in its readiness check. */
+let halfAnswering: http.Server;
+let halfHost: string;
 const sockets: net.Socket[] = [];
 /** How long the CLI held each connection to the silent host open before giving up on it, in seconds. */
 const held: number[] = [];
@@ -30,6 +34,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   hung = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+  halfAnswering = http.createServer((request, response) => {
+    if (request.url !== '/v1/status') return;
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ library: null }));
+  });
+  await new Promise<void>((resolve) => halfAnswering.listen(0, '127.0.0.1', resolve));
+  halfHost = `127.0.0.1:${(halfAnswering.address() as net.AddressInfo).port}`;
   hostsFile = path.join(work, 'hosts.txt');
   fs.writeFileSync(hostsFile, `${sidecar.url}\n${hung}\n`);
 }, 60_000);
@@ -37,6 +48,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const socket of sockets) socket.destroy();
   await new Promise((resolve) => silent?.close(resolve));
+  halfAnswering?.closeAllConnections();
+  await new Promise((resolve) => halfAnswering?.close(resolve));
   await sidecar?.stop();
   fs.rmSync(work, { recursive: true, force: true });
 });
@@ -55,20 +68,30 @@ interface HostJson {
 describe('prealert fleet status --timeout', () => {
   it('lists a host that never answers as unreachable after --timeout seconds, and says so', async () => {
     // Not spawnSync: the silent host is this process.
-    const run = await prealertAsync(['fleet', 'status', '--hosts', hostsFile, '--timeout', '2', '--json']);
+    const run = await prealertAsync(['fleet', 'status', '--hosts', hostsFile, '--timeout', '5', '--json']);
     expect(run.code, run.stderr).toBe(1);
     const states = JSON.parse(run.stdout) as HostJson[];
     expect(states.map((s) => s.health)).toEqual(['ready', 'unreachable']);
-    expect(states[1]).toMatchObject({ host: hung, error: 'timed out after 2 s (--timeout)' });
-    // Given up on at its --timeout, not at the default 15 s: /v1/status and /readyz, each held about 2 s (the CLI's own
+    expect(states[1]).toMatchObject({ host: hung, error: 'timed out after 5 s (--timeout)' });
+    // Given up on at its --timeout, not at the default 15 s: /v1/status and /readyz, each held about 5 s (the CLI's own
     // start, slow on a loaded machine, is not in it).
     await waitForClosed(2);
     expect(held).toHaveLength(2);
     for (const seconds of held) expect(seconds).toBeLessThan(10);
 
-    const table = await prealertAsync(['fleet', 'status', '--hosts', hostsFile, '--timeout', '2']);
-    expect(table.stdout.split('\n').find((line) => line.includes(hung))).toContain('timed out after 2 s (--timeout)');
+    const table = await prealertAsync(['fleet', 'status', '--hosts', hostsFile, '--timeout', '5']);
+    expect(table.stdout.split('\n').find((line) => line.includes(hung))).toContain('timed out after 5 s (--timeout)');
     expect(table.stdout).toContain('1/2 hosts ready');
+  }, 60_000);
+
+  it('says why a host whose /v1/status answered is not ready when its /readyz does not answer in time', async () => {
+    const file = path.join(work, 'hosts-half.txt');
+    fs.writeFileSync(file, `${halfHost}\n`);
+    const run = await prealertAsync(['fleet', 'status', '--hosts', file, '--timeout', '3', '--json']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject([
+      { host: halfHost, health: 'not_ready', error: '/readyz timed out after 3 s (--timeout)' },
+    ]);
   }, 60_000);
 
   it('refuses a --timeout that is not a positive whole number of seconds, naming the option', () => {

@@ -306,6 +306,33 @@ describe("an admin's sync now while a poll is under way", () => {
       await sync.stop();
     }
   });
+
+  it('is not modified when the library it waited for was rolled back while its own manifest request was out', async () => {
+    platform.clearFaults();
+    platform.publish(v1.dir);
+    // A manifest answered within 10 s is an answer (newSync gives up after 1 s).
+    const { holder, sync } = workstations.follow(platform, bundles.keys, freshDataDir('joined-rolled-back'), {
+      env: {},
+      adminEnabled: false,
+      useWorker: true,
+      timeoutS: 10,
+    });
+    await sync.restore();
+    try {
+      const timers = sync.pollNow();
+      const asked = sync.pollNow({ fresh: true });
+      expect(await timers).toMatchObject({ outcome: 'activated', report: { version: V1 } });
+      // IT's own poll started as the timer's ended, its manifest request carrying V1's ETag; the platform is slow to
+      // answer it, and a rollback lands meanwhile.
+      platform.inject({ kind: 'slow', target: 'manifest', delayMs: 5_000, times: 1 });
+      expect(await sync.rollback()).toMatchObject({ version: V2, version_before: V1 });
+      expect(await asked).toEqual({ outcome: 'not_modified' });
+      expect(holder.get()!.info).toMatchObject({ version: V2 });
+    } finally {
+      platform.clearFaults();
+      await sync.stop();
+    }
+  });
 });
 
 describe('a bundle that fails verification the same way every time', () => {

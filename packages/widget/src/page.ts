@@ -57,11 +57,12 @@ const UNREAD_ANNOUNCE_DELAY_MS = 500;
  * focus to the notice: the doctor answers the first card with her keys at once. Not as an alert: it would cut off the
  * card being read.
  */
-function announceUnread(count: number): void {
+function announceUnread(count: number): () => void {
   const region = byId('page-announce');
-  if (!region) return;
+  if (!region) return () => undefined;
   const announcer = new LiveAnnouncer(region);
-  setTimeout(() => announcer.announce(unreadText(count)), UNREAD_ANNOUNCE_DELAY_MS);
+  const timer = setTimeout(() => announcer.announce(unreadText(count)), UNREAD_ANNOUNCE_DELAY_MS);
+  return () => clearTimeout(timer);
 }
 
 function setStatus(text: string, kind: 'info' | 'error' | 'done' = 'info'): void {
@@ -176,7 +177,11 @@ async function start(): Promise<void> {
   reminder.addEventListener('prealert-answered', () => {
     if (reminder.pendingFeedback > 0) setStatus('全部提醒已处理，正在记录，请稍候…');
   });
+  /** Withdraws the unread count's pending announcement: the closing status says the count itself. */
+  let cancelUnreadAnnounce = (): void => undefined;
   reminder.addEventListener('prealert-complete', () => {
+    // A doctor who answered within the announcement's delay would otherwise hear the count after "done", twice.
+    cancelUnreadAnnounce();
     document.title = '医保提醒：已处理';
     // Not "all" when some were never shown: the doctor must not read that she has dealt with every reminder.
     setStatus(
@@ -232,7 +237,7 @@ async function start(): Promise<void> {
   });
   if (task.results.length === 0) setStatus('本次没有医保提醒，可以关闭此窗口。', 'done');
   else reminder.focusFirst();
-  if (unread > 0) announceUnread(unread);
+  if (unread > 0) cancelUnreadAnnounce = announceUnread(unread);
 
   window.addEventListener('beforeunload', (event) => {
     // Leaving with undelivered answers would lose them; the browser asks the doctor first.

@@ -360,7 +360,24 @@ export class LibrarySync {
     const outcome = await this.polling;
     // A poll asked for counts as the timer's: the next one is an interval (or a backoff) away.
     if (options.fresh && this.timer) this.scheduleNext();
-    return outcome.outcome === 'not_modified' && waitedFor?.outcome === 'activated' ? waitedFor : outcome;
+    return outcome.outcome === 'not_modified' && this.stillRunsWaitedFor(waitedFor, options.allowShrink)
+      ? waitedFor
+      : outcome;
+  }
+
+  /**
+   * Whether a fresh poll's 304 may be answered with the activation it waited for: that library still runs (a
+   * rollback while the request was out forgets the ETag only after it was sent, so a 304 can follow a rollback), and
+   * an allow_shrink naming a library names that one (consent to X is not answered "activated Y").
+   */
+  private stillRunsWaitedFor(
+    waitedFor: PollOutcome | undefined,
+    allowShrink: ShrinkConsent | undefined,
+  ): waitedFor is Extract<PollOutcome, { outcome: 'activated' }> {
+    if (waitedFor?.outcome !== 'activated') return false;
+    const { sha256 } = waitedFor.report;
+    if (sha256 !== this.active?.sha256) return false;
+    return typeof allowShrink !== 'object' || sha256.startsWith(allowShrink.sha256);
   }
 
   private async poll(retrySkipped = false, allowShrink: ShrinkConsent = false): Promise<PollOutcome> {

@@ -17,7 +17,7 @@ import {
   type Standing,
   standingOf,
 } from './platform-offer';
-import { callSidecar, isTimedOut } from './sidecar-client';
+import { callSidecar, isTimedOut, type SidecarAnswer } from './sidecar-client';
 import { timedOutText, timeoutArgument } from './timeout-argument';
 
 interface HostState {
@@ -143,7 +143,7 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined, timeoutM
     held: sync?.held ?? null,
     sync_key_unsafe: unsafeKeyPaths(status.body.config?.sync_key_unsafe),
     health,
-    error: sync?.last_error ?? ready.body?.reason ?? status.error ?? null,
+    error: sync?.last_error ?? ready.body?.reason ?? unansweredReadyz(ready, timeoutMs) ?? status.error ?? null,
     last_push: sync?.last_push ?? null,
     platform:
       offer && library && sync?.library
@@ -158,6 +158,12 @@ async function probe(host: FleetHost, offer: PlatformOffer | undefined, timeoutM
           )
         : null,
   };
+}
+
+/** /v1/status answered and /readyz did not (in time, or at all): the host is not_ready, and this says why. */
+function unansweredReadyz(ready: SidecarAnswer<unknown>, timeoutMs: number): string | undefined {
+  if (ready.body !== undefined) return undefined;
+  return `/readyz ${isTimedOut(ready) ? timedOutText(timeoutMs) : (ready.error ?? 'not answered')}`;
 }
 
 function unsafeKeyPaths(listed: { path: string }[] | null | undefined): string[] | null {
