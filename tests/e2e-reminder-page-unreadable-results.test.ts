@@ -243,6 +243,10 @@ describe('a task one of whose result bodies is not readable JSON', () => {
     );
     expect(await unread.textContent()).toBe('另有 1 条提醒读取失败，未能显示；请留意');
     expect(await unread.isVisible()).toBe(true);
+    // Nor does the panel say so aloud: its own news once the answers are recorded says "those shown".
+    const spoken = (await heardOnPage()).filter((entry) => entry.kind === 'live').map((entry) => entry.text);
+    expect(spoken).toContain('已显示的提醒已全部处理并记录');
+    expect(spoken.filter((text) => text.startsWith('全部提醒已处理'))).toEqual([]);
     await expect
       .poll(() => host.evaluate(() => (window as unknown as { heard: unknown[] }).heard))
       .toEqual([{ type: 'prealert-complete', taskId, settled: 1, unread: 1 }]);

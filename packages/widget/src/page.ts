@@ -175,7 +175,9 @@ async function start(): Promise<void> {
   // Answered is not yet recorded: the page says "done" (and tells the host it may close it) only once the
   // sidecar has acknowledged every 3103, so a HIS that closes its embedded browser then loses nothing.
   reminder.addEventListener('prealert-answered', () => {
-    if (reminder.pendingFeedback > 0) setStatus('全部提醒已处理，正在记录，请稍候…');
+    if (reminder.pendingFeedback > 0) {
+      setStatus(`${unread > 0 ? '已显示的提醒已全部处理' : '全部提醒已处理'}，正在记录，请稍候…`);
+    }
   });
   /** Withdraws the unread count's pending announcement: the closing status says the count itself. */
   let cancelUnreadAnnounce = (): void => undefined;
@@ -234,6 +236,7 @@ async function start(): Promise<void> {
     taskId: task.task_id,
     dispositions: task.dispositions ?? {},
     ...(task.created_at ? { taskCreatedAt: task.created_at } : {}),
+    ...(unread > 0 ? { notShown: unread } : {}),
   });
   if (task.results.length === 0) setStatus('本次没有医保提醒，可以关闭此窗口。', 'done');
   else reminder.focusFirst();

@@ -124,6 +124,8 @@ export class PrealertReminderElement extends ElementBase {
    */
   private readonly encounters = new EncounterMemory(ENCOUNTERS_REMEMBERED);
   private answeredAnnounced = false;
+  /** show()'s notShown: some reminders of the answer shown could not be, so "all" is never said of it. */
+  private someNotShown = false;
   private completeAnnounced = false;
   private versions = 0;
   private readonly onDocumentKeydown = (event: KeyboardEvent) => this.handleHotkey(event);
@@ -290,6 +292,8 @@ export class PrealertReminderElement extends ElementBase {
     this.forgetOtherEncounters(results);
     const previousIds = new Set(this.results.map((r) => r.jr_id));
     this.results = [...results].sort(severityOrder);
+    const notShown = options.notShown;
+    this.someNotShown = typeof notShown === 'number' && notShown > 0 && Math.floor(notShown) === notShown;
     this.panelPhase = 'shown';
     this.outage.analysed();
     this.checking = false;
@@ -853,7 +857,7 @@ export class PrealertReminderElement extends ElementBase {
     if (this.results.length === 0 || !this.results.every((r) => this.isRecorded(r.jr_id))) return false;
     if (this.completeAnnounced) return true;
     this.completeAnnounced = true;
-    this.announce('全部提醒已处理并记录');
+    this.announce(this.someNotShown ? '已显示的提醒已全部处理并记录' : '全部提醒已处理并记录');
     this.emit('prealert-complete', { taskId: this.taskIdValue, decisions: this.decisionsInOrder() });
     return true;
   }

@@ -64,6 +64,12 @@ export interface ShowOptions {
    * `whole-prescriptions` attribute.
    */
   wholePrescriptions?: boolean;
+  /**
+   * How many reminders of this answer could not be shown (the reminder page passes GET /v1/tasks `results_unread`):
+   * when the ones shown are all recorded, the panel then says 「已显示的提醒已全部处理并记录」, never that every
+   * reminder was dealt with. Anything but a positive whole number counts as none.
+   */
+  notShown?: number;
 }
 
 export interface ResolvedEventDetail {
