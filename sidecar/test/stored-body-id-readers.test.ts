@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
 import { FLAGGED_LINES } from '../src/store/flagged-lines';
-import { analysisEnvelope } from './fixtures/his-requests';
+import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
+import { PAY_DAYS, stayEnvelope } from './fixtures/overrun-course';
 import { capturingLogger } from './helpers/capturing-logger';
 import { callOverHttp, tempDataDir, testServer } from './helpers/test-server';
 import { ageRecords } from './retention-support';
@@ -45,8 +46,13 @@ async function started(): Promise<{
 }
 
 /** One 3101 answered with two results and recorded (/v1/stats writes every answer queued): its row and references. */
-async function recorded(s: SidecarServer, url: string, taskId: string): Promise<{ id: number; refs: ResultRef[] }> {
-  const reply = await callOverHttp(s, analysisEnvelope({ encounterId: `MZ-${taskId}`, taskId }));
+async function recorded(
+  s: SidecarServer,
+  url: string,
+  taskId: string,
+  encounterId = `MZ-${taskId}`,
+): Promise<{ id: number; refs: ResultRef[] }> {
+  const reply = await callOverHttp(s, analysisEnvelope({ encounterId, taskId }));
   expect(reply.body.infcode, reply.body.err_msg).toBe(0);
   expect((await fetch(`${url}/v1/stats`)).status).toBe(200);
   const row = s.db.prepare('SELECT id, results FROM tasks WHERE task_id = ?').get(taskId) as {
@@ -76,8 +82,11 @@ function flaggedLines(s: SidecarServer, jrId: string): unknown[] {
   return s.db.prepare(`${FLAGGED_LINES} AND r.jr_id = ? ORDER BY rxId`).all(jrId);
 }
 
-function ids(s: SidecarServer, sql: string): number[] {
-  return s.db.prepare(sql).pluck().all() as number[];
+function ids(s: SidecarServer, sql: string, ...params: unknown[]): number[] {
+  return s.db
+    .prepare(sql)
+    .pluck()
+    .all(...params) as number[];
 }
 
 /** 500 days on, the workstation answers again: a pass is due to prune every earlier answer. */
@@ -168,6 +177,8 @@ describe('the forms that name no body', () => {
     ['true', () => true],
     ['null', () => null],
     ['an array', (id) => [id]],
+    // GLOB, length and CAST stop at a NUL: the text read as the digits before it.
+    ['a NUL after the digits', (id) => `${id}\u0000x`],
   ];
   it('are malformed to the task page, the flagged lines, the sightings and retention alike', async () => {
     const { s, url, lines } = await started();
@@ -199,5 +210,116 @@ describe('the forms that name no body', () => {
     );
     const warned = pruneWarns(lines);
     expect(warned.map((line) => [line.row_id, line.entries])).toEqual(rows.map((row) => [row.id, 1]));
+  });
+});
+
+describe('a task whose created_at no day can be read from', () => {
+  // A disk fault or a hand edit. Its day was NULL in the sightings: body_seen's NOT NULL failed the batch, the
+  // tasks_read cursor never moved, and every pass from then on failed; and as the task written last, its time threw
+  // in the cutoff's shanghaiDay.
+  it.each([
+    ['past year 9999', 1e16],
+    ['before year 1', -1e16],
+    ['a text', 'not a time'],
+  ])(
+    '(%s) stops no pass: the old rows are pruned, it is kept with a warn, and its bodies are kept',
+    async (_form, at) => {
+      const { s, url, lines } = await started();
+      const old = await recorded(s, url, 'T-OLD');
+      const today = await answeredToday(s, url);
+      const damaged = await recorded(s, url, 'T-DAMAGED');
+      s.db.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(at, damaged.id);
+
+      const report = await s.retention.prune();
+      expect(noErrors(lines)).toEqual([]);
+      expect(report).toMatchObject({ tasks: 1, result_bodies: 2 });
+      expect(s.db.prepare('SELECT task_id FROM tasks ORDER BY id').pluck().all()).toEqual(['T-TODAY', 'T-DAMAGED']);
+      const bodies = (row: { refs: ResultRef[] }) => row.refs.map((ref) => ref[4]).sort((a, b) => a - b);
+      expect(ids(s, 'SELECT id FROM result_bodies ORDER BY id')).toEqual([...bodies(today), ...bodies(damaged)]);
+      // Its bodies are protected as if seen on the last day there is, neither blocking nor exposed.
+      expect(
+        s.db.prepare('SELECT id, day FROM body_seen WHERE id IN (?, ?) ORDER BY id').all(...bodies(damaged)),
+      ).toEqual(bodies(damaged).map((id) => ({ id, day: '9999-12-31' })));
+      expect(ids(s, 'SELECT id FROM body_seen WHERE id IN (?, ?)', ...bodies(old))).toEqual([]);
+      const warned = lines.filter((line) => line.level === 40 && line.column === 'created_at');
+      expect(warned.map((line) => [line.table, line.row_id])).toEqual([['tasks', damaged.id]]);
+      expect(String(warned[0]!.msg)).toBe(`tasks row ${damaged.id} created_at is not a time; the row is kept`);
+
+      // And the next pass too, and the one after a new answer.
+      expect(await s.retention.prune()).toBeDefined();
+      await recorded(s, url, 'T-LATER');
+      expect(await s.retention.prune()).toBeDefined();
+      expect(noErrors(lines)).toEqual([]);
+    },
+  );
+});
+
+describe('an earlier reminder folded into a later one', () => {
+  // record-rows.ts read the body id by `->> 4`, which reads "12.0" as body 12: the daily reminder was folded into the
+  // settlement's on lines the flagged lines, the page and the pruning say it never flagged.
+  it('is not folded when its first answer names its body by a form every other reader calls malformed', async () => {
+    const { s, url } = await started();
+    const stay = 'ZY-FOLD-ID';
+    const days: string[] = [];
+    for (const day of [27, 28]) {
+      const reply = await callOverHttp(s, stayEnvelope(stay, 'P-FOLD-ID', day));
+      expect(reply.body.infcode, reply.body.err_msg).toBe(0);
+      const found = (reply.body.output.result ?? []).filter((r) => r.rule_id === PAY_DAYS);
+      expect(found).toHaveLength(1);
+      days.push(found[0]!.jr_id);
+    }
+    expect((await fetch(`${url}/v1/stats`)).status).toBe(200);
+    const [day27, day28] = days as [string, string];
+    const first = s.db
+      .prepare('SELECT t.id, t.results FROM reminders r JOIN tasks t ON t.id = r.first_task WHERE r.jr_id = ?')
+      .get(day27) as { id: number; results: string };
+    const refs = JSON.parse(first.results) as unknown[][];
+    expect(refs.filter((ref) => ref[0] === day27)).toHaveLength(1);
+    const edited = refs.map((ref) => (ref[0] === day27 ? [...ref.slice(0, 4), `${String(ref[4])}.0`] : ref));
+    s.db.prepare('UPDATE tasks SET results = ? WHERE id = ?').run(JSON.stringify(edited), first.id);
+    expect(flaggedLines(s, day27)).toEqual([]);
+    expect(flaggedLines(s, day28).length).toBeGreaterThan(0);
+
+    const settled = await callOverHttp(s, stayEnvelope(stay, 'P-FOLD-ID', 'settlement'));
+    expect(settled.body.infcode, settled.body.err_msg).toBe(0);
+    const settlement = (settled.body.output.result ?? []).find((r) => r.rule_id === PAY_DAYS)!.jr_id;
+    expect((await fetch(`${url}/v1/stats`)).status).toBe(200);
+    const foldedInto = s.db.prepare('SELECT folded_into FROM reminders WHERE jr_id = ?').pluck();
+    expect(foldedInto.get(day28)).toBe(settlement);
+    expect(foldedInto.get(day27)).toBeNull();
+  });
+});
+
+describe('a kept first answer whose body ids are stored as text', () => {
+  // Before ef9b141 retention read the kept first answers' body ids as json_extract gave them: " 12" never matched
+  // the number 12 of an answer of the same day giving the same bodies, which was pruned and took them with it; the
+  // kept answer's page then showed nothing.
+  it('keeps the bodies it shares with a pruned answer of the same day, and its page shows them', async () => {
+    const { s, url, lines } = await started();
+    const rowA = await recorded(s, url, 'T-A', 'MZ-SHARED');
+    const jrIds = rowA.refs.map((ref) => ref[0]);
+    // Answered again that day: the same results, the same result bodies.
+    const c = await recorded(s, url, 'T-C', 'MZ-SHARED');
+    expect(c.refs).toEqual(rowA.refs);
+    setBodyIds(
+      s,
+      rowA,
+      rowA.refs.map((ref) => ` ${ref[4]}`),
+    );
+    ageRecords(s.db, 500);
+    await recorded(s, url, 'T-TODAY');
+    // Decided today: its reminder stays, and with it its first answer T-A; T-C goes.
+    const decided = await callOverHttp(s, feedbackEnvelope([{ jrId: jrIds[0]!, way: '2', reason: '' }]));
+    expect(decided.body.infcode, decided.body.err_msg).toBe(0);
+    const before = await taskPage(url, 'T-A');
+    expect(before.results.map((r) => r.jr_id)).toEqual(jrIds);
+
+    expect(await s.retention.prune()).toMatchObject({ tasks: 1, result_bodies: 0 });
+    expect(s.db.prepare('SELECT task_id FROM tasks ORDER BY id').pluck().all()).toEqual(['T-A', 'T-TODAY']);
+    expect(ids(s, 'SELECT id FROM result_bodies WHERE id IN (?, ?)', ...rowA.refs.map((ref) => ref[4]))).toHaveLength(
+      2,
+    );
+    expect(await taskPage(url, 'T-A')).toEqual(before);
+    expect(noErrors(lines)).toEqual([]);
   });
 });

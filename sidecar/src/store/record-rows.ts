@@ -1,6 +1,6 @@
 import type { Db } from './database';
 import { answeredAfterDecision, reaskedAfterDecision } from './decision-order';
-import { jsonElementSql, readableJsonArraySql } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql, storedBodyIdSql } from './unreadable-stored-json';
 
 /**
  * The rows of one 3101/3102 answer, ready for SQLite: built on the request thread (AnalysisRecorder), written by a
@@ -182,13 +182,15 @@ export class RecordRowWriter {
     // it flags the same ones). Earlier by task id, which only grows (decision-order.ts), not by the wall clock.
     // A body that is not JSON (kept by the migrations, unreadable-stored-json.ts), or a task's results damaged on
     // disk (cut short, or valid JSON of the wrong shape), flags no line here rather than failing json_each or ->>,
-    // and with it the recording of every later answer.
+    // and with it the recording of every later answer. The body id is read as every other reader of tasks.results
+    // reads it (storedBodyIdSql): `->> 4` read 12.0, "12.0", "1e1" and true as bodies, folding a reminder into a later
+    // one on lines the flagged lines, the page and the pruning say it never flagged.
     const result = `(${jsonElementSql('res', 'array')})`;
     const detail = `(${jsonElementSql('d', 'object')})`;
     const flaggedBy = (task: string, jrId: string, also = '') =>
       `SELECT ${detail} ->> 'rx_id' FROM tasks t, json_each(${readableJsonArraySql('t.results')}) res, result_bodies b,
               json_each(CASE WHEN json_valid(b.json) THEN b.json END, '$.judge_result_detail_dtos') d
-       WHERE t.id = ${task} AND ${result} ->> 0 = ${jrId} AND b.id = ${result} ->> 4
+       WHERE t.id = ${task} AND ${result} ->> 0 = ${jrId} AND b.id = ${storedBodyIdSql(result)}
          AND CAST(${detail} ->> 'vola_item_type' AS TEXT) = '1' ${also}`;
     const fold = db.prepare<{
       jrId: string;

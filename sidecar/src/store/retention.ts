@@ -4,6 +4,7 @@ import { addDays, shanghaiDay } from '../stats/days';
 import { AnswerSightings } from './answer-sightings';
 import type { Db } from './database';
 import type { DispositionStore } from './dispositions';
+import { KeptFirstBodies } from './kept-first-bodies';
 import { dispositionPrefix } from './outbox';
 import { foldIntoPrunedFigures } from './pruned-figures';
 import type { AnalysisRecorder } from './records';
@@ -16,9 +17,17 @@ import { jsonElementSql, readableJsonArraySql, storedBodyIdSql } from './unreada
  */
 interface TaskToPrune {
   id: number;
-  createdAt: number;
+  /** Null when not a time a day can be read from (text, past year 9999, before year 1: a disk fault, a hand edit). */
+  createdAt: number | null;
   bodies: string | null;
 }
+
+/**
+ * A task's created_at (of `t`), or NULL when no day can be read from it: shanghaiDay throws on a text and past year
+ * 275,760, and past year 9999 gives no YYYY-MM-DD. Such a value (or one before year 1) is a disk fault or a hand edit.
+ */
+const READABLE_CREATED_AT = `CASE WHEN typeof(t.created_at) IN ('integer', 'real')
+  AND t.created_at BETWEEN -62135596800000 AND 253402271999999 THEN t.created_at END`;
 
 /**
  * The first pass waits this long after the start: the workstation is busy starting the HIS then, and a sidecar
@@ -129,6 +138,7 @@ export class RecordsRetention {
   private readonly taskAges;
   private readonly keptFirstTasks;
   private readonly keptFirstBodies;
+  private readonly bodiesOfTasks;
   private readonly deleteTasks;
   private readonly deleteBodies;
   private readonly deleteBodiesSeen;
@@ -189,25 +199,34 @@ export class RecordsRetention {
     );
     const results = readableJsonArraySql('t.results');
     this.taskBatch = db.prepare<[number, number], TaskToPrune>(
-      `SELECT t.id, t.created_at AS createdAt, CASE WHEN ${results} IS NOT NULL THEN
+      `SELECT t.id, ${READABLE_CREATED_AT} AS createdAt, CASE WHEN ${results} IS NOT NULL THEN
          (SELECT json_group_array(${storedBodyIdSql(jsonElementSql('j', 'array'))}) FROM json_each(${results}) j)
        END AS bodies
        FROM tasks t WHERE t.id > ? ORDER BY t.id LIMIT ?`,
     );
-    this.taskAges = db.prepare<[number, number], { id: number; createdAt: number }>(
-      'SELECT id, created_at AS createdAt FROM tasks WHERE id > ? ORDER BY id LIMIT ?',
+    this.taskAges = db.prepare<[number, number], { id: number; createdAt: number | null }>(
+      `SELECT id, ${READABLE_CREATED_AT} AS createdAt FROM tasks t WHERE id > ? ORDER BY id LIMIT ?`,
     );
     this.keptFirstTasks = db.prepare<[string], number>('SELECT first_task FROM reminders WHERE day < ?').pluck();
-    // The result bodies those kept first answers refer to. A body's body_seen day is the latest day of an answer
-    // that gave it, so a body of a kept answer from before the window can look unused: an answer of the same day
-    // giving it too may be pruned.
+    // The result bodies kept first answers refer to (kept-first-bodies.ts). A body's body_seen day is the latest day
+    // of an answer that gave it, so a body of a kept answer from before the window can look unused: an answer of the
+    // same day giving it too may be pruned.
+    const bodyId = storedBodyIdSql(jsonElementSql('j', 'array'));
     this.keptFirstBodies = db
       .prepare<[string], number>(
         `SELECT DISTINCT body FROM (
-           SELECT ${storedBodyIdSql(jsonElementSql('j', 'array'))} AS body
+           SELECT ${bodyId} AS body
            FROM reminders r JOIN tasks t ON t.id = r.first_task,
              json_each(${readableJsonArraySql('t.results')}) j
            WHERE r.day < ?
+         ) WHERE body IS NOT NULL`,
+      )
+      .pluck();
+    this.bodiesOfTasks = db
+      .prepare<[string], number>(
+        `SELECT DISTINCT body FROM (
+           SELECT ${bodyId} AS body FROM tasks t, json_each(${readableJsonArraySql('t.results')}) j
+           WHERE t.id IN (SELECT value FROM json_each(?))
          ) WHERE body IS NOT NULL`,
       )
       .pluck();
@@ -237,7 +256,12 @@ export class RecordsRetention {
     );
     // The task written last (ids only grow): its time, not the largest created_at, as a clock set back since then
     // would otherwise leave a task stamped in the future the measure of every later pass.
-    this.latestTaskAt = db.prepare<[], number>('SELECT created_at FROM tasks ORDER BY id DESC LIMIT 1').pluck();
+    // One whose time no day can be read from is passed over: its day would fail the pass, and every one after it.
+    this.latestTaskAt = db
+      .prepare<[], number>(
+        `SELECT created_at FROM tasks t WHERE ${READABLE_CREATED_AT} IS NOT NULL ORDER BY id DESC LIMIT 1`,
+      )
+      .pluck();
     this.appliedCutoff = db
       .prepare<[], number>("SELECT value FROM retention_progress WHERE name = 'cutoff_ms'")
       .pluck();
@@ -489,6 +513,7 @@ export class RecordsRetention {
 
   private async pruneTasks(cutoff: Cutoff, counts: PruneCounts): Promise<boolean> {
     let after = 0;
+    const keptBodies = new KeptFirstBodies(this.keptFirstBodies, this.bodiesOfTasks);
     for (;;) {
       const more = this.db
         .transaction(() => {
@@ -496,7 +521,14 @@ export class RecordsRetention {
           const batch = this.taskBatch.all(after, TASKS_PER_BATCH);
           if (batch.length === 0) return false;
           after = batch.at(-1)!.id;
-          const old = batch.filter((t) => t.createdAt < cutoff.ms);
+          for (const task of batch)
+            if (task.createdAt === null)
+              // Kept: its age cannot be told. Only the row id is named: nothing of a patient.
+              this.options.logger.warn(
+                { table: 'tasks', row_id: task.id, column: 'created_at' },
+                `tasks row ${task.id} created_at is not a time; the row is kept`,
+              );
+          const old = batch.filter((t) => t.createdAt !== null && t.createdAt < cutoff.ms);
           if (old.length === 0) return false;
           const kept = new Set(this.keptFirstTasks.all(cutoff.day));
           const gone = old.filter((t) => !kept.has(t.id));
@@ -527,7 +559,8 @@ export class RecordsRetention {
           }
           // Never a body a remaining answer refers to: one within the window is in body_seen from its day on, one
           // kept from before it is the first answer of a reminder kept.
-          for (const body of this.keptFirstBodies.all(cutoff.day)) bodies.delete(body);
+          keptBodies.update(kept, cutoff.day);
+          for (const body of bodies) if (keptBodies.has(body)) bodies.delete(body);
           counts.tasks += this.deleteTasks.run(JSON.stringify(gone.map((t) => t.id))).changes;
           const ids = JSON.stringify([...bodies]);
           counts.result_bodies += this.deleteBodies.run({ ids, day: cutoff.day }).changes;
@@ -570,7 +603,7 @@ export class RecordsRetention {
       const batch = this.taskAges.all(after, TASKS_PER_BATCH);
       if (batch.length === 0) return false;
       after = batch.at(-1)!.id;
-      const old = batch.filter((t) => t.createdAt < cutoff.ms);
+      const old = batch.filter((t) => t.createdAt !== null && t.createdAt < cutoff.ms);
       if (old.some((t) => !kept.has(t.id))) return true;
       if (old.length === 0) return false;
     }

@@ -79,14 +79,22 @@ const ASCII_BLANKS = "' ' || char(9, 10, 11, 12, 13)";
  * reading it back would name another body.
  */
 export function storedBodyIdSql(entry: string): string {
-  const value = `json_extract(${entry}, '$[4]')`;
-  const digits = `trim(${value}, ${ASCII_BLANKS})`;
-  return `CASE json_type(${entry}, '$[4]')
-    WHEN 'integer' THEN CASE WHEN ${value} BETWEEN 0 AND ${MAX_BODY_ID} THEN ${value} END
-    WHEN 'text' THEN CASE WHEN ${digits} <> '' AND ${digits} NOT GLOB '*[^0-9]*'
-      AND length(ltrim(${digits}, '0')) <= ${String(MAX_BODY_ID).length}
-      AND CAST(${digits} AS INTEGER) <= ${MAX_BODY_ID} THEN CAST(${digits} AS INTEGER) END
-  END`;
+  // One json_extract an entry, in a subquery: spelt out inline, SQLite evaluated json_extract (and trim) once for
+  // each mention, 3 to 5 times an entry, and retention reads every kept entry. Its SQL type tells the JSON one apart
+  // but for true and false (read as 1 and 0: only then is json_type asked) and an array or object (read as its JSON
+  // text, which no digits-only test passes).
+  // Text holding NUL is refused: GLOB, length and CAST stop at it, so "12\0x" would read as 12. The digits are ASCII,
+  // so the text's length in bytes is its length in characters unless a NUL cut the latter short.
+  const digits = `(SELECT CASE WHEN digits <> '' AND digits NOT GLOB '*[^0-9]*'
+      AND length(CAST(digits AS BLOB)) = length(digits)
+      AND length(ltrim(digits, '0')) <= ${String(MAX_BODY_ID).length}
+      AND CAST(digits AS INTEGER) <= ${MAX_BODY_ID} THEN CAST(digits AS INTEGER) END
+    FROM (SELECT trim(stored_id, ${ASCII_BLANKS}) AS digits))`;
+  return `(SELECT CASE typeof(stored_id)
+      WHEN 'integer' THEN CASE WHEN stored_id BETWEEN 2 AND ${MAX_BODY_ID} THEN stored_id
+        WHEN stored_id IN (0, 1) AND json_type(${entry}, '$[4]') = 'integer' THEN stored_id END
+      WHEN 'text' THEN ${digits}
+    END FROM (SELECT json_extract(${entry}, '$[4]') AS stored_id))`;
 }
 
 /**
