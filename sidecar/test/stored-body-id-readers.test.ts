@@ -221,6 +221,8 @@ describe('a task whose created_at no day can be read from', () => {
     ['past year 9999', 1e16],
     ['before year 1', -1e16],
     ['a text', 'not a time'],
+    // SQLite's date() reads it (back to 4713 BC); a sidecar never wrote it: unreadable to both readers alike.
+    ['before year 1, after 4713 BC', -1e14],
   ])(
     '(%s) stops no pass: the old rows are pruned, it is kept with a warn, and its bodies are kept',
     async (_form, at) => {
@@ -244,6 +246,10 @@ describe('a task whose created_at no day can be read from', () => {
       const warned = lines.filter((line) => line.level === 40 && line.column === 'created_at');
       expect(warned.map((line) => [line.table, line.row_id])).toEqual([['tasks', damaged.id]]);
       expect(String(warned[0]!.msg)).toBe(`tasks row ${damaged.id} created_at is not a time; the row is kept`);
+      // Kept, it can still be opened: the page shows its reminders without a time rather than failing.
+      const page = await fetch(`${url}/v1/tasks/T-DAMAGED`);
+      expect(page.status).toBe(200);
+      expect(await page.json()).toMatchObject({ task_id: 'T-DAMAGED', created_at: '' });
 
       // And the next pass too, and the one after a new answer.
       expect(await s.retention.prune()).toBeDefined();

@@ -1,18 +1,16 @@
 import type { Db } from './database';
-import { jsonElementSql, readableJsonArraySql, storedBodyIdSql } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql, readableTimeSql, storedBodyIdSql } from './unreadable-stored-json';
 
 /** Tasks read per transaction: a few milliseconds of the request thread's time (retention.ts). */
 const TASKS_PER_READ = 200;
 
 /**
  * A task's Asia/Shanghai day in SQL, as stats/days.ts shanghaiDay computes it (UTC+8 all year). A created_at no day
- * can be read from (NULL, text, past year 9999: a disk fault or a hand edit) reads as the last day there is: such a
+ * can be read from (readableTimeSql: NULL, text, past year 9999, before year 1) reads as the last day there is: such a
  * task protects what it names rather than exposing it, and its NULL would fail body_seen's NOT NULL, the batch, and
  * with it every retention pass from then on (the row is never pruned either, being from no day before the window).
  */
-const TASK_DAY = `COALESCE(
-  CASE WHEN typeof(t.created_at) IN ('integer', 'real') THEN date((t.created_at + 28800000) / 1000, 'unixepoch') END,
-  '9999-12-31')`;
+const TASK_DAY = `COALESCE(date((${readableTimeSql('t.created_at')} + 28800000) / 1000, 'unixepoch'), '9999-12-31')`;
 
 /**
  * What the recorded answers still refer to, for retention.ts: the latest day each result body was part of an answer

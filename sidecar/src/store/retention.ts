@@ -8,7 +8,7 @@ import { KeptFirstBodies } from './kept-first-bodies';
 import { dispositionPrefix } from './outbox';
 import { foldIntoPrunedFigures } from './pruned-figures';
 import type { AnalysisRecorder } from './records';
-import { jsonElementSql, readableJsonArraySql, storedBodyIdSql } from './unreadable-stored-json';
+import { jsonElementSql, readableJsonArraySql, readableTimeSql, storedBodyIdSql } from './unreadable-stored-json';
 
 /**
  * A task row as a pass reads it: `bodies` is the JSON array of the body id each results entry names (storedBodyIdSql:
@@ -22,12 +22,8 @@ interface TaskToPrune {
   bodies: string | null;
 }
 
-/**
- * A task's created_at (of `t`), or NULL when no day can be read from it: shanghaiDay throws on a text and past year
- * 275,760, and past year 9999 gives no YYYY-MM-DD. Such a value (or one before year 1) is a disk fault or a hand edit.
- */
-const READABLE_CREATED_AT = `CASE WHEN typeof(t.created_at) IN ('integer', 'real')
-  AND t.created_at BETWEEN -62135596800000 AND 253402271999999 THEN t.created_at END`;
+/** A task's created_at (of `t`), or NULL when no day can be read from it. */
+const READABLE_CREATED_AT = readableTimeSql('t.created_at');
 
 /**
  * The first pass waits this long after the start: the workstation is busy starting the HIS then, and a sidecar

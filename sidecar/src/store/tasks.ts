@@ -194,13 +194,13 @@ export class TaskStore {
     const unread = unreadJrIds.size + malformedWithoutJrId;
     const dispositions: TaskView['dispositions'] = {};
     for (const d of this.dispositionsOf.all(JSON.stringify(refs.map((r) => r.jrId)))) {
-      dispositions[d.jr_id] = { dspo_way: d.dspo_way, dspo_way_rea: d.dspo_way_rea, at: new Date(d.at).toISOString() };
+      dispositions[d.jr_id] = { dspo_way: d.dspo_way, dspo_way_rea: d.dspo_way_rea, at: isoTime(d.at) };
     }
     return {
       task_id: taskId,
       infno: task.infno,
       trig_scen: task.trig_scen,
-      created_at: new Date(task.created_at).toISOString(),
+      created_at: isoTime(task.created_at),
       results,
       dispositions,
       line_names: this.lines(task, 'line_names'),
@@ -251,4 +251,14 @@ function namesResult(value: unknown): value is JudgeResultDto {
   if (typeof value !== 'object' || value === null) return false;
   const jrId = (value as { jr_id?: unknown }).jr_id;
   return typeof jrId === 'string' && jrId !== '';
+}
+
+/**
+ * A stored time as ISO 8601, or '' when it is none, as readableTimeSql reads one (a disk fault or a hand edit: a text,
+ * before year 1 or past 9999): the page then shows the reminders without a time rather than failing to open (Date
+ * throws past year 275,760), and retention keeps such a row.
+ */
+function isoTime(ms: unknown): string {
+  if (typeof ms !== 'number' || !(ms >= -62_135_596_800_000 && ms <= 253_402_271_999_999)) return '';
+  return new Date(ms).toISOString();
 }

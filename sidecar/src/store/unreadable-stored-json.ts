@@ -121,3 +121,15 @@ export class UnreadableRows {
     return found;
   }
 }
+
+/**
+ * A stored time in ms (a task's created_at), or NULL when no day can be read from it: stats/days.ts shanghaiDay throws
+ * on a text and past year 275,760, past year 9999 gives no YYYY-MM-DD, and before year 1 is no time a sidecar wrote.
+ * Such a value is a disk fault or a hand edit. One definition for retention.ts and answer-sightings.ts: a row one of
+ * them calls unreadable and the other dates (SQLite's date() reads back to 4713 BC) would be kept by one and have its
+ * bodies dated ancient by the other.
+ */
+export function readableTimeSql(column: string): string {
+  return `CASE WHEN typeof(${column}) IN ('integer', 'real')
+  AND ${column} BETWEEN -62135596800000 AND 253402271999999 THEN ${column} END`;
+}
