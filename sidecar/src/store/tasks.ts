@@ -4,6 +4,7 @@ import type { PatientPseudonymizer } from '../patient-pseudonym';
 import type { Db } from './database';
 import {
   jsonElementSql,
+  READABLE_TIME,
   readableJsonArraySql,
   storedBodyIdSql,
   storedJson,
@@ -259,6 +260,6 @@ function namesResult(value: unknown): value is JudgeResultDto {
  * throws past year 275,760), and retention keeps such a row.
  */
 function isoTime(ms: unknown): string {
-  if (typeof ms !== 'number' || !(ms >= -62_135_596_800_000 && ms <= 253_402_271_999_999)) return '';
+  if (typeof ms !== 'number' || !(ms >= READABLE_TIME.from && ms <= READABLE_TIME.to)) return '';
   return new Date(ms).toISOString();
 }

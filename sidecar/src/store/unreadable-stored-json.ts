@@ -122,6 +122,9 @@ export class UnreadableRows {
   }
 }
 
+/** The stored times readableTimeSql reads, in ms: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z. */
+export const READABLE_TIME = { from: -62_135_596_800_000, to: 253_402_271_999_999 } as const;
+
 /**
  * A stored time in ms (a task's created_at), or NULL when no day can be read from it: stats/days.ts shanghaiDay throws
  * on a text and past year 275,760, past year 9999 gives no YYYY-MM-DD, and before year 1 is no time a sidecar wrote.
@@ -131,5 +134,5 @@ export class UnreadableRows {
  */
 export function readableTimeSql(column: string): string {
   return `CASE WHEN typeof(${column}) IN ('integer', 'real')
-  AND ${column} BETWEEN -62135596800000 AND 253402271999999 THEN ${column} END`;
+  AND ${column} BETWEEN ${READABLE_TIME.from} AND ${READABLE_TIME.to} THEN ${column} END`;
 }
