@@ -38,6 +38,12 @@ const ROUTE = '/fsi/api/rsfComIfsService/callService';
 interface RunFigures {
   /** CPU time the server process spent per answered request, in µs: robust to other load on the machine. */
   cpuUs: number;
+  /**
+   * The sidecar's request-thread garbage collection per 1,000 answered requests, in ms (prom-client's
+   * nodejs_gc_duration_seconds on /metrics; NaN for the bare server). Steadier than the ratios from run to run: an
+   * answer's data held past two scavenges shows here as three times the figure (see national/direct-lane.ts).
+   */
+  gcMsPer1k: number;
   rps: number;
   p50: number;
   p99: number;
@@ -159,26 +165,36 @@ async function main(): Promise<void> {
   }
 }
 
-async function bareCpu(url: string): Promise<number> {
-  return ((await (await fetch(`${url}/cpu`)).json()) as { cpu_s: number }).cpu_s;
+/** A server process's CPU seconds and its request thread's GC seconds so far. */
+interface Usage {
+  cpuS: number;
+  gcS: number;
 }
 
-async function sidecarCpu(url: string): Promise<number> {
+async function bareCpu(url: string): Promise<Usage> {
+  const cpuS = ((await (await fetch(`${url}/cpu`)).json()) as { cpu_s: number }).cpu_s;
+  return { cpuS, gcS: Number.NaN };
+}
+
+async function sidecarCpu(url: string): Promise<Usage> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const match = /^prealert_process_cpu_seconds_total (\S+)$/m.exec(text);
   if (!match) throw new Error('no prealert_process_cpu_seconds_total in /metrics');
-  return Number(match[1]);
+  let gcS = 0;
+  for (const gc of text.matchAll(/^prealert_nodejs_gc_duration_seconds_sum\{kind="(?:minor|major)"\} (\S+)$/gm))
+    gcS += Number(gc[1]);
+  return { cpuS: Number(match[1]), gcS };
 }
 
 async function load(
   url: string,
   bodies: readonly string[],
   durationSeconds: number,
-  cpuSeconds: () => Promise<number> = async () => 0,
+  usage: () => Promise<Usage> = async () => ({ cpuS: 0, gcS: Number.NaN }),
 ): Promise<RunFigures> {
   const latencies: number[] = [];
   let next = -1;
-  const cpuBefore = await cpuSeconds();
+  const before = await usage();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -203,12 +219,13 @@ async function load(
       if (statusCode === 200) latencies.push(responseTime);
     });
   });
-  const cpuAfter = await cpuSeconds();
+  const after = await usage();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
   return {
-    cpuUs: ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, latencies.length),
+    cpuUs: ((after.cpuS - before.cpuS) * 1e6) / Math.max(1, latencies.length),
+    gcMsPer1k: ((after.gcS - before.gcS) * 1e6) / Math.max(1, latencies.length),
     rps: latencies.length / durationSeconds,
     p50: pct(50),
     p99: pct(99),
@@ -225,6 +242,7 @@ function medianOf(runs: RunFigures[]): RunFigures {
   };
   return {
     cpuUs: median(runs.map((r) => r.cpuUs)),
+    gcMsPer1k: median(runs.map((r) => r.gcMsPer1k)),
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
@@ -234,7 +252,8 @@ function medianOf(runs: RunFigures[]): RunFigures {
 }
 
 function describe(r: RunFigures): string {
-  return `rps=${Math.round(r.rps)} cpu_us_per_req=${r.cpuUs.toFixed(0)} p50_ms=${r.p50.toFixed(3)} p99_ms=${r.p99.toFixed(3)} requests=${r.requests} errors=${r.errors}`;
+  const gc = Number.isFinite(r.gcMsPer1k) ? ` gc_ms_per_1k=${r.gcMsPer1k.toFixed(1)}` : '';
+  return `rps=${Math.round(r.rps)} cpu_us_per_req=${r.cpuUs.toFixed(0)}${gc} p50_ms=${r.p50.toFixed(3)} p99_ms=${r.p99.toFixed(3)} requests=${r.requests} errors=${r.errors}`;
 }
 
 async function waitForPortFile(file: string, child: ChildProcess): Promise<number> {
