@@ -50,6 +50,22 @@ const BODY_CACHE_LIMIT = 20_000;
 const KNOWN_REMINDERS_LIMIT = 50_000;
 const PSEUDONYM_CACHE_LIMIT = 5_000;
 
+/** `text`'s keyed digest from `cache`, made by `pseudonyms[how]` on a miss; the cache is emptied at its limit. */
+function cachedKey(
+  cache: Map<string, string>,
+  text: string,
+  pseudonyms: PatientPseudonymizer,
+  how: 'key' | 'nameKey',
+): string {
+  let key = cache.get(text);
+  if (key === undefined) {
+    key = pseudonyms[how](text);
+    if (cache.size >= PSEUDONYM_CACHE_LIMIT) cache.clear();
+    cache.set(text, key);
+  }
+  return key;
+}
+
 /**
  * How long a queued record may wait for others to share its transaction. Under load a commit per event-loop turn
  * carried one or two records, and the commit (WAL frames for each touched page) cost as much as the inserts:
@@ -421,27 +437,13 @@ export class AnalysisRecorder {
 
   private readonly codeKey = (code: string): string => this.pseudonyms.codeKey(code);
   /**
-   * Cached as patientKey is: a HIS asks again for the same patient at every change of the prescription, and an HMAC
-   * made afresh cost the request thread about 8 µs per answer (pnpm bench:http, --cpu-prof).
+   * Cached as patient keys are: a HIS asks again for the same patient at every change of the prescription, and an
+   * HMAC made afresh cost the request thread about 8 µs per answer (pnpm bench:http, --cpu-prof).
    */
-  private readonly nameKey = (name: string): string => {
-    let digest = this.nameDigests.get(name);
-    if (digest === undefined) {
-      digest = this.pseudonyms.nameKey(name);
-      if (this.nameDigests.size >= PSEUDONYM_CACHE_LIMIT) this.nameDigests.clear();
-      this.nameDigests.set(name, digest);
-    }
-    return digest;
-  };
+  private readonly nameKey = (name: string): string => cachedKey(this.nameDigests, name, this.pseudonyms, 'nameKey');
 
   private patientKey(patientId: string): string {
-    let key = this.patientKeys.get(patientId);
-    if (key === undefined) {
-      key = this.pseudonyms.key(patientId);
-      if (this.patientKeys.size >= PSEUDONYM_CACHE_LIMIT) this.patientKeys.clear();
-      this.patientKeys.set(patientId, key);
-    }
-    return key;
+    return cachedKey(this.patientKeys, patientId, this.pseudonyms, 'key');
   }
 
   /**
