@@ -12,7 +12,6 @@ import { queueDailyFigures } from '../src/outbox/daily-figures';
 import { PatientPseudonymizer } from '../src/patient-pseudonym';
 import type { SidecarServer } from '../src/server';
 import type { Figures, StatsReport } from '../src/stats/compliance-figures';
-import { addDays, shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
 import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
 import { analysisEnvelope, feedbackEnvelope } from './fixtures/his-requests';
@@ -125,8 +124,9 @@ describe('a 返回修改 raised again by a later answer', () => {
     );
     expect(await csvTotals('DR-RA-1')).toEqual(['1', first.vola_amt.toFixed(2), '0', '0.00', '0', '1']);
 
-    // The platform's daily figures read it the same way.
-    const day = shanghaiDay(Date.now());
+    // The platform's daily figures read it the same way, for the day the reminder was recorded on: the clock's day
+    // now is the next one when the test runs across midnight in Shanghai (CI at 23:59).
+    const day = server.db.prepare('SELECT day FROM reminders WHERE jr_id = ?').pluck().get(first.jr_id) as string;
     const reader = openFiguresReader(server.db, createLogger({ level: 'silent' }));
     try {
       const installId = new PatientPseudonymizer(Buffer.alloc(32)).installId;
@@ -212,7 +212,8 @@ describe('retention', () => {
       ageRecords(s.db, 500);
       // Today's answer of another encounter: retention prunes only up to the days the records reach.
       await analyse(s, 'MZ-RA-NEW', 'DR-RA-NEW');
-      const oldDay = addDays(shanghaiDay(Date.now()), -500);
+      // The aged reminder's own day: 500 days before the clock's day only if no midnight (Shanghai) came in between.
+      const oldDay = s.db.prepare('SELECT day FROM reminders WHERE jr_id = ?').pluck().get(first.jr_id) as string;
       const range = `&from=${oldDay}&to=${oldDay}`;
       const kept = await stats(s, 'DR-RA-OLD', range);
       expect(kept).toEqual(figures({ reminders: 1, complied: 0, complied_amount: 0, pending: 1 }));
