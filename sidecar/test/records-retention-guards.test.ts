@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SidecarServer } from '../src/server';
-import { addDays, shanghaiDay } from '../src/stats/days';
+import { addDays } from '../src/stats/days';
 import type { TaskView } from '../src/store/tasks';
 import { analysisEnvelope } from './fixtures/his-requests';
 import { type SidecarWithPlatform, sidecarWithPlatform } from './helpers/sidecar-with-platform';
@@ -28,6 +28,14 @@ async function analyse(s: SidecarServer, encounterId: string, taskId: string): P
   return reply.body.output.result!.map((r) => r.jr_id);
 }
 
+/**
+ * The Asia/Shanghai day of the last answer written: the day retention measures its window from (the task written
+ * last). Not the clock's day read after it, which is the next one when midnight in Shanghai came in between.
+ */
+function lastAnswerDay(s: SidecarServer): string {
+  return s.db.prepare('SELECT MAX(day) FROM reminders').pluck().get() as string;
+}
+
 async function task(s: SidecarServer, taskId: string): Promise<{ status: number; body: TaskView }> {
   const response = await s.app.inject({ url: `/v1/tasks/${taskId}` });
   return { status: response.statusCode, body: JSON.parse(response.payload) as TaskView };
@@ -46,7 +54,7 @@ describe('records retention with a clock read wrong at a pass', () => {
     server = await testServer({ records: { retentionDays: 400 } }, { logger });
     const s = server;
     const ids = await analyse(s, 'MZ-NOW', 'T-NOW');
-    const today = shanghaiDay(Date.now());
+    const today = lastAnswerDay(s);
 
     // The workstation's clock reads two years ahead at the daily pass (a BIOS or NTP error), then is corrected.
     const report = await s.retention.prune(Date.now() + 2 * YEAR_MS);
@@ -70,7 +78,7 @@ describe('records retention with a clock read wrong at a pass', () => {
     await analyse(s, 'MZ-300', 'T-300');
     ageRecords(s.db, 300); // T-500 is 500 days old, T-300 300 days
     await analyse(s, 'MZ-TODAY', 'T-TODAY');
-    const today = shanghaiDay(Date.now());
+    const today = lastAnswerDay(s);
 
     // The first pass of a database never pruned takes its whole backlog.
     expect(await s.retention.prune()).toMatchObject({ kept_from: addDays(today, -400), reminders: 2, tasks: 1 });
