@@ -137,6 +137,23 @@ describe('a result body id that names no body', () => {
       expect(noErrors(lines)).toEqual([]);
     },
   );
+
+  it('in one entry of two: the pass prunes the task with the body its other entry names; the unnamed one stays', async () => {
+    const { s, url, lines } = await started();
+    const row = await recorded(s, url, 'T-HALF');
+    const [first, second] = row.refs as [ResultRef, ResultRef];
+    setBodyIds(s, row, [`${first[4]}x`, second[4]]);
+    const today = await answeredToday(s, url);
+
+    expect(await s.retention.prune()).toMatchObject({ tasks: 1, result_bodies: 1 });
+    expect(noErrors(lines)).toEqual([]);
+    expect(ids(s, 'SELECT id FROM result_bodies ORDER BY id')).toEqual(
+      [first[4], ...today.refs.map((ref) => ref[4])].sort((a, b) => a - b),
+    );
+    const warned = pruneWarns(lines);
+    expect(warned.map((line) => [line.row_id, line.column, line.entries])).toEqual([[row.id, 'results', 1]]);
+    expect(warned[0]!.msg).toContain('1 entry that names no result body; the row is pruned with the result bodies');
+  });
 });
 
 describe('a result body id stored as decimal digits', () => {
@@ -201,12 +218,15 @@ describe('the forms that name no body', () => {
     }
     const today = await answeredToday(s, url);
 
-    expect(await s.retention.prune()).toMatchObject({ tasks: forms.length, result_bodies: 0 });
+    // Each damaged row's readable reference was seen, and its body goes with the row; the other body stays unseen.
+    expect(await s.retention.prune()).toMatchObject({ tasks: forms.length, result_bodies: forms.length });
     expect(noErrors(lines)).toEqual([]);
     expect(s.db.prepare('SELECT task_id FROM tasks').pluck().all()).toEqual(['T-TODAY']);
-    // Each damaged row's readable reference was seen (and stays, as its row named bodies it could not), the other not.
     expect(ids(s, 'SELECT id FROM body_seen ORDER BY id')).toEqual(
-      [...rows.map((row) => row.refs[0]!), ...today.refs].map((ref) => ref[4]).sort((a, b) => a - b),
+      today.refs.map((ref) => ref[4]).sort((a, b) => a - b),
+    );
+    expect(ids(s, 'SELECT id FROM result_bodies ORDER BY id')).toEqual(
+      [...rows.map((row) => row.refs[1]!), ...today.refs].map((ref) => ref[4]).sort((a, b) => a - b),
     );
     const warned = pruneWarns(lines);
     expect(warned.map((line) => [line.row_id, line.entries])).toEqual(rows.map((row) => [row.id, 1]));

@@ -534,8 +534,8 @@ export class RecordsRetention {
             const named = task.bodies === null ? undefined : (JSON.parse(task.bodies) as (number | null)[]);
             const unnamed = named === undefined ? 0 : named.filter((body) => body === null).length;
             // Pruned by its age all the same: kept for being damaged, it would be kept for ever. The bodies only it
-            // referred to cannot all be named and stay. Only the row id and a count are named: the text may quote a
-            // patient.
+            // referred to from entries it cannot read cannot be named and stay. Only the row id and a count are
+            // named: the text may quote a patient.
             if (named === undefined) {
               // Valid JSON of the wrong shape (a hand edit dropping the outer brackets) names no body either.
               this.options.logger.warn(
@@ -544,13 +544,13 @@ export class RecordsRetention {
               );
               continue;
             }
-            if (unnamed > 0) {
+            // Its readable entries' bodies go with it, as any pruned answer's: a body is named the same way
+            // everywhere (storedBodyIdSql), so an entry that names none cannot be a reference to one of them.
+            if (unnamed > 0)
               this.options.logger.warn(
                 { table: 'tasks', row_id: task.id, column: 'results', entries: unnamed },
-                `tasks row ${task.id} results has ${unnamed} entries that name no result body; the row is pruned without the result bodies it refers to`,
+                `tasks row ${task.id} results has ${unnamed} ${unnamed === 1 ? 'entry that names' : 'entries that name'} no result body; the row is pruned with the result bodies its other entries name`,
               );
-              continue;
-            }
             for (const body of named) if (body !== null) bodies.add(body);
           }
           // Never a body a remaining answer refers to: one within the window is in body_seen from its day on, one
