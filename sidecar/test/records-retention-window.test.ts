@@ -39,6 +39,12 @@ const progress = (s: SidecarServer, name: string) =>
 const midnight = (day: string) => Date.parse(`${day}T00:00:00+08:00`);
 
 /**
+ * When the task written last was answered: retention measures its window from its Asia/Shanghai day. Not the clock
+ * read after it, which is a day later when midnight in Shanghai came in between (CI at 23:59).
+ */
+const lastTaskAt = (s: SidecarServer) => count(s.db, 'SELECT MAX(created_at) FROM tasks');
+
+/**
  * A year of a workstation pruning daily with 400 days: records 250, 150 and 50 days old and today's, and the
  * cutoff a pass of today applied (today - 400). Returns the data dir, its server stopped.
  */
@@ -51,8 +57,11 @@ async function prunedDailyWith400(): Promise<string> {
   await analyse(s, 'MZ-50');
   ageRecords(s.db, 50);
   await analyse(s, 'MZ-TODAY');
-  const today = shanghaiDay(Date.now());
-  expect(await s.retention.prune()).toMatchObject({ kept_from: addDays(today, -400), reminders: 0 });
+  // The pass of today at the time of the last answer: one run just after midnight would be held back to the answer's
+  // day and not stored as applied (a database never pruned).
+  const answeredAt = lastTaskAt(s);
+  const today = shanghaiDay(answeredAt);
+  expect(await s.retention.prune(answeredAt)).toMatchObject({ kept_from: addDays(today, -400), reminders: 0 });
   expect(progress(s, 'cutoff_ms')).toBe(midnight(addDays(today, -400)));
   await stop(s);
   return s.dataDir;
@@ -62,7 +71,7 @@ describe('records.retentionDays lowered on a workstation that prunes daily', () 
   it('applies the lowered window at the next pass and says so, the figures unchanged', async () => {
     const dataDir = await prunedDailyWith400();
     const { s, lines } = await start(90, dataDir);
-    const today = shanghaiDay(Date.now());
+    const today = shanghaiDay(lastTaskAt(s));
     const before = await stats(s, addDays(today, -300), today);
     expect(count(s.db, 'SELECT COUNT(*) FROM reminders')).toBe(8);
 
@@ -93,7 +102,7 @@ describe('records.retentionDays lowered on a workstation that prunes daily', () 
     const dataDir = await prunedDailyWith400();
     const { s, lines } = await start(90, dataDir);
     s.db.prepare("DELETE FROM retention_progress WHERE name = 'cutoff_days'").run();
-    const today = shanghaiDay(Date.now());
+    const today = shanghaiDay(lastTaskAt(s));
     expect(await s.retention.prune()).toMatchObject({ kept_from: addDays(today, -90), reminders: 4, tasks: 2 });
     expect(lines.find((l) => String(l.msg).startsWith('records.retentionDays changed'))).toMatchObject({
       retention_days_before: null,
@@ -105,7 +114,7 @@ describe('records.retentionDays lowered on a workstation that prunes daily', () 
   it('still holds the cutoff back for a clock read ahead, naming why and the day the window is reached', async () => {
     const dataDir = await prunedDailyWith400();
     const { s, lines } = await start(90, dataDir);
-    const today = shanghaiDay(Date.now());
+    const today = shanghaiDay(lastTaskAt(s));
     // The clock reads 30 days ahead at the pass: the newest record is a month behind it.
     const ahead = Date.now() + 30 * DAY_MS;
     const clockDay = shanghaiDay(ahead);
@@ -124,12 +133,15 @@ describe('records.retentionDays lowered on a workstation that prunes daily', () 
   });
 
   it('with the window unchanged, holds records written while the clock was ahead to two days a pass', async () => {
-    const today = shanghaiDay(Date.now());
     const { s: same, lines: sameLines } = await start(400);
     await analyse(same, 'MZ-OLD');
-    expect(await same.retention.prune()).toMatchObject({ kept_from: addDays(today, -400) });
+    // The pass at the time of the answer, and the later one 200 days after it, as the task is moved: measured from the
+    // clock after it, both would be a day later across midnight in Shanghai (the first then not stored as applied).
+    const answeredAt = lastTaskAt(same);
+    const today = shanghaiDay(answeredAt);
+    expect(await same.retention.prune(answeredAt)).toMatchObject({ kept_from: addDays(today, -400) });
     same.db.prepare('UPDATE tasks SET created_at = created_at + ?').run(200 * DAY_MS);
-    const later = Date.now() + 200 * DAY_MS;
+    const later = answeredAt + 200 * DAY_MS;
     expect(await same.retention.prune(later)).toMatchObject({ kept_from: addDays(today, -398) });
     const held = sameLines.find((l) => l.level === 40);
     expect(held).toMatchObject({ window_reached_on: addDays(shanghaiDay(later), 198) });
