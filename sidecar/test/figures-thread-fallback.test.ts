@@ -73,6 +73,9 @@ describe.each([
     };
 
     // Real 3101s (two reminders each, real national codes) and the doctors' 3103s: one continued, one modified.
+    // The Asia/Shanghai days they are recorded on lie between the clock's day before the first and after the last:
+    // one day, but two when midnight in Shanghai comes in between (CI at 23:59).
+    const from = shanghaiDay(Date.now());
     const jrIds: string[] = [];
     for (let i = 0; i < 3; i++) {
       const answer = await post(
@@ -92,13 +95,13 @@ describe.each([
     );
     expect(decided.infcode).toBe(0);
 
-    const today = shanghaiDay(Date.now());
-    const report = await getJson<StatsReport>(`/v1/stats?from=${today}&to=${today}&by=doctor`);
+    const to = shanghaiDay(Date.now());
+    const report = await getJson<StatsReport>(`/v1/stats?from=${from}&to=${to}&by=doctor`);
     expect(report.totals).toMatchObject({ reminders: 6, continued: 1, complied: 1, pending: 4 });
     // Equal to the sidecar's figures code over its database file, read here.
     const db = new Database(path.join(dataDir, DATABASE_FILE_NAME), { readonly: true });
     try {
-      expect(report).toEqual(new FiguresWithPrunedDays(db).report(today, today, 'doctor'));
+      expect(report).toEqual(new FiguresWithPrunedDays(db).report(from, to, 'doctor'));
     } finally {
       db.close();
     }
