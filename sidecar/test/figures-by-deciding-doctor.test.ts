@@ -15,7 +15,7 @@ import { queueDailyFigures } from '../src/outbox/daily-figures';
 import { PatientPseudonymizer, SECRET_FILE_NAME } from '../src/patient-pseudonym';
 import type { SidecarServer } from '../src/server';
 import { ComplianceFigures, type StatsReport } from '../src/stats/compliance-figures';
-import { addDays, shanghaiDay } from '../src/stats/days';
+import { shanghaiDay } from '../src/stats/days';
 import { openFiguresReader } from '../src/stats/figures-reader';
 import { DATABASE_FILE_NAME, MIGRATIONS, SCHEMA_VERSION } from '../src/store/database';
 import { OUTBOX_KINDS, OutboxStore } from '../src/store/outbox';
@@ -177,7 +177,8 @@ describe('retention', () => {
       await byDoctor(s); // everything queued is written
       ageRecords(s.db, 500);
       await analyse(s, 'MZ-DR-NEW', ZHAO);
-      const oldDay = addDays(shanghaiDay(Date.now()), -500);
+      // The aged reminder's own day: 500 days before the clock's day only if no midnight (Shanghai) came in between.
+      const oldDay = s.db.prepare('SELECT day FROM reminders WHERE jr_id = ?').pluck().get(raised.jr_id) as string;
       const range = `&from=${oldDay}&to=${oldDay}`;
       const kept = await byDoctor(s, range);
       expect(table(kept.rows)).toEqual({ D0202: ['钱医生', 1, 1, 0, 0, 1] });
