@@ -90,8 +90,9 @@ describe('records retention', () => {
       .run(decided[0]);
     expect(delivered.changes).toBe(1);
     ageRecords(s.db, 500);
-    const oldDay = addDays(shanghaiDay(Date.now()), -500);
-    const today = shanghaiDay(Date.now());
+    // The days the old reminders are on now: 500 days before the clock's day only if no midnight (Shanghai) came in
+    // between, and two days if one came while they were answered.
+    const [oldDay, oldTo] = s.db.prepare('SELECT MIN(day), MAX(day) FROM reminders').raw().get() as [string, string];
 
     // Today: a new encounter; the long stay is analysed again (same warnings, same jr_ids); a late decision on an
     // old reminder.
@@ -99,9 +100,13 @@ describe('records retention', () => {
     expect(await feedback(s, [{ jrId: fresh[0]!, way: '2' }])).toBe(0);
     expect(await analyse(s, 'ZY-LONG', 'T-LONG-2', now)).toEqual(longStay);
     expect(await feedback(s, [{ jrId: lateDecision[0]!, way: '2' }])).toBe(0);
+    // The day of the answer written last (everything queued written first): the day retention measures its window
+    // from. Not the clock's day, the next one when midnight in Shanghai came since.
+    await get(s, '/v1/stats');
+    const today = shanghaiDay(count(s.db, 'SELECT MAX(created_at) FROM tasks'));
 
     const statsBefore = await allStats(s, oldDay, today);
-    const oldDayBefore = await allStats(s, oldDay, oldDay);
+    const oldDayBefore = await allStats(s, oldDay, oldTo);
     const todayBefore = await allStats(s, today, today);
     const taskBefore = (await get<TaskView>(s, '/v1/tasks/T-LONG-2')).body;
     // Today's answer gave the long stay's results unchanged: the same result bodies as its answers 500 days ago.
@@ -150,23 +155,23 @@ describe('records retention', () => {
     // Kept: the long stay's and the late decision's reminders, dated as before, and today's answers whole.
     const kept = JSON.stringify([...longStay, lateDecision[0], ...fresh]);
     expect(count(s.db, `SELECT COUNT(*) FROM reminders WHERE jr_id ${inList}`, kept)).toBe(5);
-    expect(count(s.db, `SELECT COUNT(*) FROM reminders WHERE day = ?`, oldDay)).toBe(3);
+    expect(count(s.db, `SELECT COUNT(*) FROM reminders WHERE day BETWEEN ? AND ?`, oldDay, oldTo)).toBe(3);
     expect((await get<TaskView>(s, '/v1/tasks/T-LONG-2')).body).toEqual(taskBefore);
     expect((await get<TaskView>(s, '/v1/tasks/T-NEW')).body.results).toHaveLength(2);
 
     // Every figure is as it was, for the days kept and for the day pruned.
     expect(await allStats(s, today, today)).toEqual(todayBefore);
-    expect(await allStats(s, oldDay, oldDay)).toEqual(oldDayBefore);
+    expect(await allStats(s, oldDay, oldTo)).toEqual(oldDayBefore);
     expect(await allStats(s, oldDay, today)).toEqual(statsBefore);
     // And `prealert stats` (the built CLI, reading the same database) reports the pruned day as before too.
     expect(fs.existsSync(CLI), 'run pnpm build first').toBe(true);
     const cli = spawnSync(
       process.execPath,
-      [CLI, 'stats', '--from', oldDay, '--to', oldDay, '--by', 'rule', '--format', 'json', '--data-dir', s.dataDir],
+      [CLI, 'stats', '--from', oldDay, '--to', oldTo, '--by', 'rule', '--format', 'json', '--data-dir', s.dataDir],
       { encoding: 'utf8' },
     );
     expect(cli.status, cli.stderr).toBe(0);
-    const overHttp = (await get<{ totals: unknown }>(s, `/v1/stats?from=${oldDay}&to=${oldDay}&by=rule`)).body;
+    const overHttp = (await get<{ totals: unknown }>(s, `/v1/stats?from=${oldDay}&to=${oldTo}&by=rule`)).body;
     expect((JSON.parse(cli.stdout) as { totals: unknown }).totals).toEqual(overHttp.totals);
     expect((overHttp.totals as { reminders: number }).reminders).toBeGreaterThan(0);
 
@@ -189,6 +194,8 @@ describe('records retention', () => {
     expect((await results(s, 'MZ-AGAIN', 'T-AGAIN-1b', who))[1]).toMatchObject({ prior_dspo: true });
     await get(s, '/v1/stats');
     ageRecords(s.db, 500);
+    // Today's reminders are recorded from this day to the clock's day after them (two days across midnight).
+    const today = shanghaiDay(Date.now());
     // The workstation answers today: pruning goes no further than the window of the last answer written.
     await analyse(s, 'MZ-TODAY', 'T-TODAY', { deptCode: 'K2', doctorCode: 'D2' });
     await get(s, '/v1/stats');
@@ -205,8 +212,8 @@ describe('records retention', () => {
     expect(task.results.map((r) => r.jr_id)).toEqual(first);
     expect(task.results.every((r) => typeof r.rule_name === 'string')).toBe(true);
     expect(task.dispositions[first[0]!]).toMatchObject({ dspo_way: '2' });
-    const today = shanghaiDay(Date.now());
-    expect((await get<{ totals: unknown }>(s, `/v1/stats?from=${today}&to=${today}`)).body.totals).toMatchObject({
+    const to = shanghaiDay(Date.now());
+    expect((await get<{ totals: unknown }>(s, `/v1/stats?from=${today}&to=${to}`)).body.totals).toMatchObject({
       reminders: 4,
       complied: 1,
       pending: 3,
