@@ -92,9 +92,17 @@ async function indication(server: Server, envelope: unknown, analysisThread: boo
   return results[0]!;
 }
 
+/**
+ * jr_id → the Asia/Shanghai days its latest decision was given on or after: the clock's day before and after the
+ * 3103. One day, but two when midnight in Shanghai came in between (CI at 23:59).
+ */
+const decidedOn = new Map<string, string[]>();
+
 async function decide(server: Server, jrId: string, way: '1' | '2', reason: string): Promise<void> {
+  const before = shanghaiDay(Date.now());
   const answered = await callOverHttp(server, feedbackEnvelope([{ jrId, way, reason }], '1'));
   expect(answered.body.infcode, answered.body.err_msg).toBe(0);
+  decidedOn.set(jrId, [before, shanghaiDay(Date.now())]);
 }
 
 /** The hint, and that it answers nothing for the doctor: a question of this visit, under its own jr_id. */
@@ -102,7 +110,8 @@ function expectHint(result: Result, firstJrId: string): void {
   expect(result.mdtrt_id).toBe('SETL-2');
   expect(result.jr_id, 'a new encounter is a new question').not.toBe(firstJrId);
   expect(result.prior_visit_rea).toBe(REASON);
-  expect(result.prior_visit_date).toBe(shanghaiDay(Date.now()));
+  // The day the reason was given on, not the clock's day now: a later one when midnight in Shanghai came since.
+  expect(decidedOn.get(firstJrId)).toContain(result.prior_visit_date);
   expect(result.prior_dspo).toBeUndefined();
   expect(result.dspo_way).toBeUndefined();
   expect(result.dspo_way_rea).toBeUndefined();
