@@ -134,8 +134,8 @@ async function main(): Promise<void> {
     const bareRuns: RunFigures[] = [];
     const sidecarRuns: RunFigures[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const b = await load(bareUrl, bodies, seconds, () => bareCpu(bareUrl));
-      const s = await load(sidecarUrl, bodies, seconds, () => sidecarCpu(sidecarUrl));
+      const b = await load(bareUrl, bodies, seconds, () => bareUsage(bareUrl));
+      const s = await load(sidecarUrl, bodies, seconds, () => sidecarUsage(sidecarUrl));
       bareRuns.push(b);
       sidecarRuns.push(s);
       console.log(`round ${round}: bare    ${describe(b)}`);
@@ -171,12 +171,12 @@ interface Usage {
   gcS: number;
 }
 
-async function bareCpu(url: string): Promise<Usage> {
+async function bareUsage(url: string): Promise<Usage> {
   const cpuS = ((await (await fetch(`${url}/cpu`)).json()) as { cpu_s: number }).cpu_s;
   return { cpuS, gcS: Number.NaN };
 }
 
-async function sidecarCpu(url: string): Promise<Usage> {
+async function sidecarUsage(url: string): Promise<Usage> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const match = /^prealert_process_cpu_seconds_total (\S+)$/m.exec(text);
   if (!match) throw new Error('no prealert_process_cpu_seconds_total in /metrics');

@@ -533,9 +533,9 @@ export class RecordsRetention {
           for (const task of gone) {
             const named = task.bodies === null ? undefined : (JSON.parse(task.bodies) as (number | null)[]);
             const unnamed = named === undefined ? 0 : named.filter((body) => body === null).length;
-            // Pruned by its age all the same: kept for being damaged, it would be kept for ever. The bodies only it
-            // referred to from entries it cannot read cannot be named and stay. Only the row id and a count are
-            // named: the text may quote a patient.
+            // Pruned by its age all the same: kept for being damaged, it would be kept for ever. A body only an
+            // unreadable entry referred to cannot be named, and stays. Only the row id and a count are named: the
+            // text may quote a patient.
             if (named === undefined) {
               // Valid JSON of the wrong shape (a hand edit dropping the outer brackets) names no body either.
               this.options.logger.warn(
