@@ -17,6 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shanghaiDay } from '../sidecar/src/stats/days';
 import { analysisEnvelope, feedbackEnvelope } from '../sidecar/test/fixtures/his-requests';
 import { tempDir } from '../sidecar/test/sync-support';
 import {
@@ -36,6 +37,8 @@ let hostNames: string[];
 let hostsFile: string;
 let withDeadHost: string;
 let deadHost: string;
+/** The Shanghai days the reminders were raised on: the clock's day before the first and after the last. */
+let raisedOn: string[];
 
 interface Reminder {
   doctor: string;
@@ -99,6 +102,7 @@ async function raise(sidecar: SidecarProcess, host: number, i: number, r: Remind
 }
 
 beforeAll(async () => {
+  const firstDay = shanghaiDay(Date.now());
   for (const [host, reminders] of PLAN.entries()) {
     const sidecar = await startSidecar({
       dataDir: path.join(work, `ws${host + 1}`),
@@ -107,6 +111,7 @@ beforeAll(async () => {
     sidecars.push(sidecar);
     for (const [i, r] of reminders.entries()) await raise(sidecar, host, i, r);
   }
+  raisedOn = [...new Set([firstDay, shanghaiDay(Date.now())])];
   const address = ownAddress();
   hostNames = sidecars.map((s) => `${address}:${new URL(s.url).port}`);
   deadHost = `127.0.0.1:${await freePort()}`;
@@ -161,9 +166,12 @@ describe('prealert fleet stats', () => {
       // 2/9, not the hosts' rates averaged ((1/3 + 1/2 + 0) / 3 = 0.2778).
       compliance_rate: 0.2222,
     });
-    // Every reminder was raised today: one day row holding them all.
-    expect(body.rows).toHaveLength(1);
-    expect(body.rows[0]).toMatchObject({ reminders: 9, complied: 2, compliance_rate: 0.2222 });
+    // Every reminder was raised on one day: one day row holding them all. A set-up that ran across midnight in
+    // Shanghai raised them on two, and each day's row holds its own.
+    expect(body.rows.map((r) => r.key)).toEqual(raisedOn);
+    if (raisedOn.length === 1)
+      expect(body.rows[0]).toMatchObject({ reminders: 9, complied: 2, compliance_rate: 0.2222 });
+    else expect(body.rows.reduce((sum, r) => sum + Number(r.reminders), 0)).toBe(9);
     expect(body.hosts.map((h) => [h.host, h.counted, h.reminders, h.compliance_rate, h.error])).toEqual([
       [hostNames[0], true, 3, 0.3333, null],
       [hostNames[1], true, 2, 0.5, null],
