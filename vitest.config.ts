@@ -19,13 +19,37 @@ export default defineConfig({
     },
   },
   test: {
-    include: [
-      'packages/*/test/**/*.test.ts',
-      'rules-cache/test/**/*.test.ts',
-      'sidecar/test/**/*.test.ts',
-      'native-shim/test/**/*.test.ts',
-      'examples/*/test/**/*.test.ts',
-      'tests/**/*.test.ts',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'all',
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'rules-cache/test/**/*.test.ts',
+            'sidecar/test/**/*.test.ts',
+            'native-shim/test/**/*.test.ts',
+            'examples/*/test/**/*.test.ts',
+            'tests/**/*.test.ts',
+          ],
+        },
+      },
+      {
+        // Hospital workstations run in China Standard Time and CI in UTC: a date read in local time by mistake
+        // (`new Date('2026-11-01 07:00:00')`, getDate()) is right in UTC and a day off in Shanghai. The pure packages,
+        // where every day and age is computed, run again in that zone (about a minute and a half on two cores).
+        extends: true,
+        test: {
+          name: 'shanghai',
+          include: [
+            'packages/core/test/**/*.test.ts',
+            'packages/client/test/**/*.test.ts',
+            'rules-cache/test/**/*.test.ts',
+          ],
+          env: { TZ: 'Asia/Shanghai' },
+          setupFiles: ['./vitest.shanghai.ts'],
+        },
+      },
     ],
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -29,7 +29,26 @@ export const TMP_VARS = ['TMPDIR', 'TMP', 'TEMP'] as const;
 /** rwx--x--x: the run's folders as other accounts need them (setup below). */
 export const TRAVERSE_ONLY = 0o711;
 
+/** The run's root while a run holds it: every vitest project runs this setup, and they share one root. */
+interface HeldRoot {
+  root: string;
+  holders: number;
+  before: ReadonlyArray<readonly [string, string | undefined]>;
+}
+
+// On globalThis, not in a module variable: vitest may load this file once per project.
+const HELD = Symbol.for('prealert.testRunRoot');
+type WithHeld = typeof globalThis & { [HELD]?: HeldRoot };
+
 export default function setup(project: Pick<TestProject, 'provide'>): () => void {
+  const scope = globalThis as WithHeld;
+  const held = scope[HELD];
+  if (held) {
+    // A second project (the Shanghai lane): a root made now would be inside the first one, and removed with it.
+    held.holders++;
+    project.provide('prealertRunRoot', held.root);
+    return release;
+  }
   const realTmp = os.tmpdir();
   sweepAbandonedRoots(realTmp);
   // Short (/tmp/prealert-run-<pid>-XXXXXX): unix socket paths (Chromium's singleton socket) stop at 107 bytes.
@@ -42,19 +61,26 @@ export default function setup(project: Pick<TestProject, 'provide'>): () => void
   if (process.env[KEEP_ENV] === '1') fs.writeFileSync(path.join(root, KEPT_MARK), '');
   const before = TMP_VARS.map((name) => [name, process.env[name]] as const);
   for (const name of TMP_VARS) process.env[name] = root;
+  scope[HELD] = { root, holders: 1, before };
   project.provide('prealertRunRoot', root);
+  return release;
+}
 
-  return () => {
-    for (const [name, value] of before) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    if (process.env[KEEP_ENV] === '1') {
-      console.log(`${KEEP_ENV}=1: this run's temporary files are kept in ${root}`);
-      return;
-    }
-    removeRoot(root);
-  };
+/** The last project's teardown puts the environment back and removes the root. */
+function release(): void {
+  const scope = globalThis as WithHeld;
+  const held = scope[HELD];
+  if (!held || --held.holders > 0) return;
+  scope[HELD] = undefined;
+  for (const [name, value] of held.before) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  if (process.env[KEEP_ENV] === '1') {
+    console.log(`${KEEP_ENV}=1: this run's temporary files are kept in ${held.root}`);
+    return;
+  }
+  removeRoot(held.root);
 }
 
 function removeRoot(root: string): void {

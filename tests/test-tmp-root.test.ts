@@ -60,6 +60,21 @@ describe('vitest.tmp-root.ts run on its own', () => {
     expect(os.tmpdir()).toBe(outer);
   });
 
+  it('gives a second project the same root, and removes it at the last teardown only', () => {
+    // vitest runs the global setup once per project (the Shanghai lane is one): a root per project nested the
+    // second inside the first, and the first teardown took the second's files while its tests could still run.
+    const outer = os.tmpdir();
+    const first = start();
+    const second = start();
+    expect(second.root).toBe(first.root);
+    first.teardown();
+    expect(fs.existsSync(first.root), 'removed while the second project still ran').toBe(true);
+    for (const name of TMP_VARS) expect(process.env[name]).toBe(first.root);
+    second.teardown();
+    expect(fs.existsSync(first.root)).toBe(false);
+    expect(os.tmpdir()).toBe(outer);
+  });
+
   it(`keeps the root when ${KEEP_ENV}=1`, () => {
     process.env[KEEP_ENV] = '1';
     const { root, teardown } = start();
