@@ -78,12 +78,24 @@ describe('pinned frequency-limit output', () => {
     // Both kinds must fire, several windows deep, or the digest pins nothing of them.
     expect(Object.fromEntries(byRule)).toEqual(PINNED.byRule);
     expect(results.filter((r) => r.vola_cont.includes(' 个周期')).length).toBe(PINNED.moreWindows);
+    // Every window a 周期超频次 text names says how far over it is, and that is what it holds beyond the limit.
+    for (const r of results.filter((x) => x.rule_name === '医疗服务项目周期超频次')) {
+      const limit = Number(/限 \d+ 天内 ([\d.]+) 次/.exec(r.vola_cont)?.[1]);
+      const windows = [...r.vola_cont.matchAll(/累计 ([\d.]+) 次，超出 ([\d.]+) 次/g)];
+      expect(windows.length, r.vola_cont).toBeGreaterThan(0);
+      for (const [, total, over] of windows) {
+        expect(Number(over), r.vola_cont).toBeGreaterThan(0);
+        expect(Number(total) - Number(over), r.vola_cont).toBeCloseTo(limit, 2);
+      }
+    }
     expect(digest(outputs), `digest ${digest(outputs)}`).toBe(PINNED.digest);
   });
 });
 
+// 2026-12-03: 周期超频次 texts name each window's excess (「累计 2 次，超出 1 次」, windows by 「；」, 「；共 N 个周期超出」);
+// with that wording undone the outputs hash to the digest before (a5d9a1b2…): flags and amounts are unchanged.
 const PINNED = {
   byRule: { 医疗服务项目儿童专用: 7, 医疗服务项目周期超频次: 61, 医疗服务项目限定频次: 13 },
   moreWindows: 15,
-  digest: 'a5d9a1b2bad5aae242d35e65413e9e9afeaf4b10f7af3970acadd89d13a5f3d9',
+  digest: 'f937d8ce4f8f395e380bc3188b0be049c1ef35c14b24a164412146766df87ce9',
 };

@@ -218,7 +218,9 @@ describe('周期超频次: weekly sessions written as one line over weeks (F1, s
     const [r] = sessions(24, '2026-11-23 09:00:00');
     expect(flaggedRx(r!)).toEqual(['COURSE']);
     expect(r!.sev_deg).toBe('2');
-    expect(r!.vola_cont).toBe('【儿童听力障碍语言训练】限 7 天内 1 次，2026-09-01 至 2026-09-07 累计 2 次。');
+    expect(r!.vola_cont).toBe(
+      '【儿童听力障碍语言训练】限 7 天内 1 次，2026-09-01 至 2026-09-07 累计 2 次，超出 1 次。',
+    );
     expect(r!.vola_amt).toBe(80);
   });
 
@@ -227,12 +229,16 @@ describe('周期超频次: weekly sessions written as one line over weeks (F1, s
       { code: SPEECH_TRAINING, rx_id: 'EXTRA', cnt: 1, pric: 80, date: '2026-09-10 09:00:00' },
     ]);
     expect(flaggedRx(r!)).toEqual(['EXTRA']);
-    expect(r!.vola_cont).toBe('【儿童听力障碍语言训练】限 7 天内 1 次，2026-09-04 至 2026-09-10 累计 2 次。');
+    expect(r!.vola_cont).toBe(
+      '【儿童听力障碍语言训练】限 7 天内 1 次，2026-09-04 至 2026-09-10 累计 2 次，超出 1 次。',
+    );
   });
 
   it('12 sessions without a stop date are all on 09-01, as before', () => {
     const [r] = sessions(12);
-    expect(r!.vola_cont).toBe('【儿童听力障碍语言训练】限 7 天内 1 次，2026-08-26 至 2026-09-01 累计 12 次。');
+    expect(r!.vola_cont).toBe(
+      '【儿童听力障碍语言训练】限 7 天内 1 次，2026-08-26 至 2026-09-01 累计 12 次，超出 11 次。',
+    );
     expect(r!.vola_amt).toBe(880);
   });
 });

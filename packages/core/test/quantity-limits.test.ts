@@ -338,11 +338,11 @@ describe('max_qty_per_n_days (1/7天)', () => {
     expect(r!.vola_amt).toBe(50);
     // The 11-20 line's own window (11-07..11-20) is named beside the 11-15 line's, or nothing says why it is flagged.
     expect(r!.vola_cont).toBe(
-      '【手功能评定】限 14 天内 1 次，2026-11-02 至 2026-11-15 累计 2 次、2026-11-07 至 2026-11-20 累计 3 次。',
+      '【手功能评定】限 14 天内 1 次，2026-11-02 至 2026-11-15 累计 2 次，超出 1 次；2026-11-07 至 2026-11-20 累计 3 次，超出 2 次。',
     );
   });
 
-  it('a window two lines share is named once with its full count; beyond three windows, 「等 N 个周期」', () => {
+  it('a window two lines share is named once with its full count; beyond three windows, 「共 N 个周期超出」', () => {
     const sameDay = run(lib, {
       lines: [
         { code: HAND_ASSESSMENT, rx_id: 'H0', date: day(8), current: false },
@@ -352,7 +352,7 @@ describe('max_qty_per_n_days (1/7天)', () => {
     });
     const [shared] = resultsOf(sameDay, N_DAYS);
     expect(flaggedRx(shared!)).toEqual(['A', 'B']);
-    expect(shared!.vola_cont).toBe('【手功能评定】限 14 天内 1 次，2026-11-02 至 2026-11-15 累计 3 次。');
+    expect(shared!.vola_cont).toBe('【手功能评定】限 14 天内 1 次，2026-11-02 至 2026-11-15 累计 3 次，超出 2 次。');
     // Weekly sessions against 1/14天 from 11-01: each one from 11-08 on is over, in a window of its own.
     const weekly = run(lib, {
       lines: [1, 8, 15, 22, 29].map((d) => ({ code: HAND_ASSESSMENT, rx_id: `W${d}`, date: day(d) })),
@@ -360,8 +360,8 @@ describe('max_qty_per_n_days (1/7天)', () => {
     const [r] = resultsOf(weekly, N_DAYS);
     expect(flaggedRx(r!)).toEqual(['W8', 'W15', 'W22', 'W29']);
     expect(r!.vola_cont).toBe(
-      '【手功能评定】限 14 天内 1 次，2026-10-26 至 2026-11-08 累计 2 次、2026-11-02 至 2026-11-15 累计 2 次、' +
-        '2026-11-09 至 2026-11-22 累计 2 次 等 4 个周期。',
+      '【手功能评定】限 14 天内 1 次，2026-10-26 至 2026-11-08 累计 2 次，超出 1 次；2026-11-02 至 2026-11-15 累计 2 次，超出 1 次；' +
+        '2026-11-09 至 2026-11-22 累计 2 次，超出 1 次；共 4 个周期超出。',
     );
     // Daily sessions 11-01..11-20: 19 windows over, whose 19 dates alone would pass vola_cont's 500 characters (where
     // fitMessage would cut mid-date); the text names three and the count, ending as a sentence, far inside the bound.
@@ -371,8 +371,8 @@ describe('max_qty_per_n_days (1/7天)', () => {
     const [d] = resultsOf(daily, N_DAYS);
     expect(flaggedRx(d!)).toHaveLength(19);
     expect(d!.vola_cont).toBe(
-      '【手功能评定】限 14 天内 1 次，2026-10-20 至 2026-11-02 累计 2 次、2026-10-21 至 2026-11-03 累计 3 次、' +
-        '2026-10-22 至 2026-11-04 累计 4 次 等 19 个周期。',
+      '【手功能评定】限 14 天内 1 次，2026-10-20 至 2026-11-02 累计 2 次，超出 1 次；2026-10-21 至 2026-11-03 累计 3 次，超出 2 次；' +
+        '2026-10-22 至 2026-11-04 累计 4 次，超出 3 次；共 19 个周期超出。',
     );
   });
 
@@ -390,7 +390,7 @@ describe('max_qty_per_n_days (1/7天)', () => {
     // Amounts as the check counts them, unchanged: the course 13 over in its window, the 11-05 line 1 (6 in 10-23..11-05).
     expect(r!.vola_amt).toBe(350);
     expect(r!.vola_cont).toBe(
-      '【手功能评定】限 14 天内 1 次，2026-10-23 至 2026-11-05 累计 6 次、2026-11-01 至 2026-11-14 累计 15 次。',
+      '【手功能评定】限 14 天内 1 次，2026-10-23 至 2026-11-05 累计 6 次，超出 5 次；2026-11-01 至 2026-11-14 累计 15 次，超出 14 次。',
     );
   });
 });

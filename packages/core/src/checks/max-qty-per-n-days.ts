@@ -52,7 +52,7 @@ export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
     }
     if (total - limit.qty <= QTY_EPSILON) continue;
     const excess = Math.min(own, total - limit.qty);
-    const fact = windowFact(windowEnd, limit.days, total);
+    const fact = windowFact(windowEnd, limit, total);
     const hit = addFlag(hits, line, excess * line.price, nDaysMessage(entry, line, limit, fact), fact, true);
     overWindows ??= new Map();
     const windows = overWindows.get(hit);
@@ -66,7 +66,7 @@ export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
     // judged first in 11-01..11-14 said 14 where a line it shares that window with made 15.
     const windows = new Map<number, number>();
     for (const end of ends) windows.set(end, windowTotal(lines, end - limit.days + 1, end));
-    hit.fact = windowsFact(windows, limit.days);
+    hit.fact = windowsFact(windows, limit);
     hit.message = nDaysMessage(entry, hit.flagged[0]!.line, limit, hit.fact);
   }
   involveRest(hits, lines);
@@ -75,7 +75,7 @@ export const checkMaxQtyPerNDays: PointCheck = (entry, lines) => {
 
 type NDaysLimit = Extract<Limit, { kind: 'max_qty_per_n_days' }>;
 
-/** Windows a 周期超频次 text names before 「等 N 个周期」, as 「等 N 项」 bounds the diagnoses: vola_cont is 500 characters. */
+/** Windows a 周期超频次 text names before 「共 N 个周期超出」, as 「等 N 项」 bounds the diagnoses: vola_cont is 500 characters. */
 const SHOWN_WINDOWS = 3;
 
 /** What the window `from`..`to` holds: every line of the point, context and current, as the check counts them. */
@@ -85,15 +85,17 @@ function windowTotal(lines: readonly Line[], from: number, to: number): number {
   return total;
 }
 
-function windowFact(end: number, days: number, total: number): string {
-  return `${formatDay(end - days + 1)} 至 ${formatDay(end)} 累计 ${round2(total)} 次`;
+/** A window and what it holds, with how far over: 限定频次 says 「超出 N 次」 too, and a doctor weighing a reason needs it. */
+function windowFact(end: number, limit: NDaysLimit, total: number): string {
+  return `${formatDay(end - limit.days + 1)} 至 ${formatDay(end)} 累计 ${round2(total)} 次，超出 ${round2(total - limit.qty)} 次`;
 }
 
 /** The windows that went over, in date order, the first SHOWN_WINDOWS of them and how many there are beyond. */
-function windowsFact(windows: ReadonlyMap<number, number>, days: number): string {
+function windowsFact(windows: ReadonlyMap<number, number>, limit: NDaysLimit): string {
   const ends = [...windows.keys()].sort((a, b) => a - b);
-  const shown = ends.slice(0, SHOWN_WINDOWS).map((end) => windowFact(end, days, windows.get(end)!));
-  return `${shown.join('、')}${ends.length > SHOWN_WINDOWS ? ` 等 ${ends.length} 个周期` : ''}`;
+  const shown = ends.slice(0, SHOWN_WINDOWS).map((end) => windowFact(end, limit, windows.get(end)!));
+  // 「；」 between windows, as each carries its own 「，超出」; the count as 限定频次 gives its days (「；共 10 天超出」).
+  return `${shown.join('；')}${ends.length > SHOWN_WINDOWS ? `；共 ${ends.length} 个周期超出` : ''}`;
 }
 
 function nDaysMessage(entry: PointEntry, line: Line, limit: NDaysLimit, fact: string): string {
