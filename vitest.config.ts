@@ -36,14 +36,16 @@ export default defineConfig({
       },
       {
         // Hospital workstations run in China Standard Time and CI in UTC: a date read in local time by mistake
-        // (`new Date('2026-11-01 07:00:00')`, getDate()) is right in UTC and a day off in Shanghai. The pure packages,
-        // where every day and age is computed, run again in that zone (about a minute and a half on two cores).
+        // (`new Date('2026-11-01 07:00:00')`, getDate()) is right in UTC and a day off in Shanghai. The packages where
+        // every day and age is computed, and the widget's, which dates in the doctor's browser, run again in that zone
+        // (about a minute and a half on two cores).
         extends: true,
         test: {
           name: 'shanghai',
           include: [
             'packages/core/test/**/*.test.ts',
             'packages/client/test/**/*.test.ts',
+            'packages/widget/test/**/*.test.ts',
             'rules-cache/test/**/*.test.ts',
           ],
           env: { TZ: 'Asia/Shanghai' },
