@@ -1,14 +1,15 @@
 /**
  * The bodies retention keeps for the kept first answers from before the window, read once a pass (kept-first-bodies.ts)
  * rather than walked every batch: the set follows the kept answers as they join and leave during the pass, as a walk
- * each batch would. A real SQLite file; the statements are retention's shape over a reduced schema.
+ * each batch would. The first read goes a page at a time, requests going on between pages. A real SQLite file; the
+ * statements are retention's shape over a reduced schema.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import { KeptFirstBodies } from '../src/store/kept-first-bodies';
+import { KeptFirstBodies, type KeptPage } from '../src/store/kept-first-bodies';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -42,9 +43,15 @@ function database() {
         'INSERT INTO reminders VALUES (?, ?, ?) ON CONFLICT (jr_id) DO UPDATE SET first_task = excluded.first_task, day = excluded.day',
       )
       .run(jrId, firstTask, day);
-  const kept = new KeptFirstBodies(all, of);
+  const page = db
+    .prepare<[KeptPage], number>(
+      `SELECT DISTINCT first_task FROM reminders WHERE day < @day AND first_task > @after
+       ORDER BY first_task LIMIT @limit`,
+    )
+    .pluck();
+  const kept = new KeptFirstBodies(all, of, page);
   const update = () => kept.update(new Set(keptTasks.all('2025-01-01')), '2025-01-01');
-  return { db, task, reminder, kept, update };
+  return { db, task, reminder, kept, update, all, of, page };
 }
 
 it('takes in the bodies of a first answer that joins the kept set during the pass', () => {
@@ -74,5 +81,60 @@ it('lets go of the bodies only a first answer that left the kept set named', () 
   reminder('JR-A', 3, '2026-12-02');
   update();
   expect([10, 11, 12, 13].map((b) => kept.has(b))).toEqual([false, true, true, false]);
+  db.close();
+});
+
+it('walks the kept answers a page at a time, as the whole walk would give them', async () => {
+  const { db, task, reminder, kept, all, of, page } = database();
+  for (let id = 1; id <= 7; id++) {
+    task(id, [id * 10, id * 10 + 1]);
+    reminder(`JR-${id}`, id, '2024-06-01');
+  }
+  // Two reminders, one first answer: read once.
+  reminder('JR-1b', 1, '2024-06-02');
+  task(8, [80]);
+  reminder('JR-8', 8, '2026-12-02');
+  let pauses = 0;
+  const walked = await kept.walk('2025-01-01', 3, async () => {
+    pauses++;
+    return true;
+  });
+  expect(walked).toBe(true);
+  // 7 kept answers by 3: a pause after each full page, none after the last one.
+  expect(pauses).toBe(2);
+  expect([10, 11, 70, 71, 80].map((b) => kept.has(b))).toEqual([true, true, true, true, false]);
+  const whole = new KeptFirstBodies(all, of, page);
+  whole.update(new Set([1, 2, 3, 4, 5, 6, 7]), '2025-01-01');
+  for (let b = 0; b <= 81; b++) expect(kept.has(b), `body ${b}`).toBe(whole.has(b));
+  db.close();
+});
+
+it('catches up in update on an answer that joined during the walk, behind the page it had reached', async () => {
+  const { db, task, reminder, kept, update } = database();
+  for (let id = 2; id <= 5; id++) {
+    task(id, [id * 10]);
+    reminder(`JR-${id}`, id, '2024-06-01');
+  }
+  task(1, [10]);
+  let pages = 0;
+  await kept.walk('2025-01-01', 2, async () => {
+    // Between the pages: a reminder dated before the cutoff, its first answer (1) before the ids already walked.
+    if (++pages === 1) reminder('JR-1', 1, '2024-12-31');
+    return true;
+  });
+  expect(kept.has(10)).toBe(false);
+  update();
+  expect([10, 20, 50].map((b) => kept.has(b))).toEqual([true, true, true]);
+  db.close();
+});
+
+it('stops between pages when told to, leaving the set unread', async () => {
+  const { db, task, reminder, kept } = database();
+  for (let id = 1; id <= 4; id++) {
+    task(id, [id * 10]);
+    reminder(`JR-${id}`, id, '2024-06-01');
+  }
+  expect(await kept.walk('2025-01-01', 2, async () => false)).toBe(false);
+  expect(kept.has(10)).toBe(false);
   db.close();
 });

@@ -4,7 +4,7 @@ import { addDays, shanghaiDay } from '../stats/days';
 import { AnswerSightings } from './answer-sightings';
 import type { Db } from './database';
 import type { DispositionStore } from './dispositions';
-import { KeptFirstBodies } from './kept-first-bodies';
+import { KeptFirstBodies, type KeptPage } from './kept-first-bodies';
 import { dispositionPrefix } from './outbox';
 import { foldIntoPrunedFigures } from './pruned-figures';
 import type { AnalysisRecorder } from './records';
@@ -36,6 +36,7 @@ const PASS_EVERY_MS = 24 * 3600_000;
 // in the sidecar: the pass took 4 s, the event loop's longest wait was 9 ms (p99 3.6 ms). A day's pass: 20-40 ms.
 const REMINDERS_PER_BATCH = 100;
 const TASKS_PER_BATCH = 200;
+const KEPT_TASKS_PER_PAGE = 500;
 const LINKS_PER_BATCH = 1000;
 const OUTBOX_PER_BATCH = 500;
 /** The most a pass moves the cutoff beyond the last one applied (a pass runs daily, and a minute after each start). */
@@ -134,6 +135,7 @@ export class RecordsRetention {
   private readonly taskAges;
   private readonly keptFirstTasks;
   private readonly keptFirstBodies;
+  private readonly keptFirstTaskPage;
   private readonly bodiesOfTasks;
   private readonly deleteTasks;
   private readonly deleteBodies;
@@ -204,6 +206,12 @@ export class RecordsRetention {
       `SELECT id, ${READABLE_CREATED_AT} AS createdAt FROM tasks t WHERE id > ? ORDER BY id LIMIT ?`,
     );
     this.keptFirstTasks = db.prepare<[string], number>('SELECT first_task FROM reminders WHERE day < ?').pluck();
+    this.keptFirstTaskPage = db
+      .prepare<[KeptPage], number>(
+        `SELECT DISTINCT first_task FROM reminders WHERE day < @day AND first_task > @after
+         ORDER BY first_task LIMIT @limit`,
+      )
+      .pluck();
     // The result bodies kept first answers refer to (kept-first-bodies.ts). A body's body_seen day is the latest day
     // of an answer that gave it, so a body of a kept answer from before the window can look unused: an answer of the
     // same day giving it too may be pruned.
@@ -509,7 +517,8 @@ export class RecordsRetention {
 
   private async pruneTasks(cutoff: Cutoff, counts: PruneCounts): Promise<boolean> {
     let after = 0;
-    const keptBodies = new KeptFirstBodies(this.keptFirstBodies, this.bodiesOfTasks);
+    const keptBodies = new KeptFirstBodies(this.keptFirstBodies, this.bodiesOfTasks, this.keptFirstTaskPage);
+    if (!(await keptBodies.walk(cutoff.day, KEPT_TASKS_PER_PAGE, () => this.breather()))) return false;
     for (;;) {
       const more = this.db
         .transaction(() => {
